@@ -1,0 +1,75 @@
+"""Field types shared by the CSV contracts.
+
+Lists inside one CSV cell are pipe-separated (``97530|97110``) because commas are the column
+separator and EHR exports already quote them inconsistently.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timezone
+from decimal import Decimal
+from typing import Annotated
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
+
+
+def _blank_to_none(value):
+    if isinstance(value, str) and value.strip() == "":
+        return None
+    return value
+
+
+def _pipe_list(pattern: str, what: str):
+    compiled = re.compile(pattern)
+
+    def check(value: str | None) -> str | None:
+        if value is None:
+            return None
+        items = [item.strip() for item in value.split("|")]
+        bad = [item for item in items if not compiled.fullmatch(item)]
+        if bad:
+            raise ValueError(f"not a valid {what}: {', '.join(repr(b) for b in bad)}")
+        return "|".join(items)
+
+    return check
+
+
+def _utc(value: datetime) -> datetime:
+    # Timestamps are UTC in the contract; a naive value is taken as UTC, an offset is converted.
+    if value.tzinfo is None:
+        return value.replace(tzinfo=timezone.utc)
+    return value.astimezone(timezone.utc)
+
+
+def Maybe(t):
+    """An optional column: an empty cell is None."""
+    return Annotated[t | None, BeforeValidator(_blank_to_none)]
+
+Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
+Npi = Annotated[str, Field(pattern=r"^\d{10}$")]
+Money = Annotated[Decimal, Field(max_digits=12, decimal_places=2)]
+UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
+CptList = Annotated[str, AfterValidator(_pipe_list(r"\d{4}[0-9A-Z]", "CPT/HCPCS code list"))]
+ModifierList = Annotated[str, AfterValidator(_pipe_list(r"[0-9A-Z]{2}", "modifier list"))]
+Icd10List = Annotated[str, AfterValidator(_pipe_list(r"[A-TV-Z][0-9][0-9A-Z](\.?[0-9A-Z]{1,4})?", "ICD-10-CM code list"))]
+WeekdayList = Annotated[str, AfterValidator(_pipe_list(r"Mon|Tue|Wed|Thu|Fri|Sat|Sun", "weekday list"))]
+PlainText = Annotated[str, Field(max_length=2000)]
+
+
+class Contract(BaseModel):
+    """Base for every extract row: unknown columns are an error, values are stripped."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+    # Set on each subclass.
+    __source__: str = ""
+    __entity__: str = ""
+    __primary_key__: tuple[str, ...] = ()
+    __doc_purpose__: str = ""
+
+
+__all__ = [
+    "Contract", "Maybe", "Id", "Npi", "Money", "UtcDatetime", "CptList", "ModifierList",
+    "Icd10List", "WeekdayList", "PlainText", "date", "datetime", "Decimal",
+]

@@ -1,0 +1,1 @@
+"""Ingest: detect, validate and load delivered files; quarantine what is bad. No Dagster imports here."""

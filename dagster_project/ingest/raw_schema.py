@@ -1,0 +1,63 @@
+"""DDL for the raw tables, derived from the contracts so the two can never drift.
+
+Raw tables live in schema ``raw_<source>`` and are named after the entity. Every row carries where it
+came from (file, content hash, line) and when it was loaded; staging keeps the latest row per key.
+"""
+
+from __future__ import annotations
+
+import types
+import typing
+from datetime import date, datetime
+from decimal import Decimal
+
+from dagster_project.contracts import CONTRACTS, Contract
+
+LINEAGE_COLUMNS: dict[str, str] = {
+    "_file_name": "VARCHAR",
+    "_file_sha256": "VARCHAR",
+    "_line_number": "INTEGER",
+    "_loaded_at": "TIMESTAMP",
+}
+
+
+def _sql_type(annotation) -> str:
+    origin = typing.get_origin(annotation)
+    if origin is typing.Annotated:
+        return _sql_type(typing.get_args(annotation)[0])
+    if origin in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(annotation) if a is not type(None)]
+        return _sql_type(args[0])
+    if origin is typing.Literal:
+        return "VARCHAR"
+    if annotation is bool:
+        return "BOOLEAN"
+    if annotation is int:
+        return "INTEGER"
+    if annotation is Decimal:
+        return "DECIMAL(12, 2)"
+    if annotation is datetime:
+        return "TIMESTAMP"  # naive, always UTC (the contract converts on the way in)
+    if annotation is date:
+        return "DATE"
+    return "VARCHAR"
+
+
+def column_types(contract: type[Contract]) -> dict[str, str]:
+    return {name: _sql_type(field.annotation) for name, field in contract.model_fields.items()}
+
+
+def raw_table(contract: type[Contract]) -> str:
+    return f"raw_{contract.__source__}.{contract.__entity__}"
+
+
+def create_raw_tables(con) -> None:
+    """Create every raw table (CSV contracts and X12 remits) if it does not exist yet."""
+    for contract in CONTRACTS:
+        con.execute(f"create schema if not exists raw_{contract.__source__}")
+        cols = {**column_types(contract), **LINEAGE_COLUMNS}
+        ddl = ", ".join(f'"{name}" {sql}' for name, sql in cols.items())
+        con.execute(f"create table if not exists {raw_table(contract)} ({ddl})")
+    from dagster_project.ingest.x12_tables import create_remit_tables
+
+    create_remit_tables(con)
