@@ -1,0 +1,124 @@
+"""Great Expectations suites for the tabular extracts, run on each entity's current rows.
+
+pydantic already checks every cell on the way in; these suites check what one row cannot see:
+keys unique across deliveries, codes unique where the business needs them, and plausibility
+(share of rows in range) that warns rather than blocks. Results become Dagster asset checks.
+Only counts and expectation names leave this module, never values (they can be identifiers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+import great_expectations as gx
+from great_expectations.data_context.types.base import ProgressBarsConfig
+
+from dagster_project.contracts import Contract
+from dagster_project.ingest.raw_schema import raw_table
+
+E = gx.expectations
+
+# Beyond keys: what a billing coordinator would call "this extract is wrong", per entity.
+# Each entry: (expectation class, its arguments, severity) where severity "error" blocks trust, "warn" asks a look.
+_EXTRA: dict[str, list[tuple[type, dict, str]]] = {
+    "locations": [(E.ExpectTableRowCountToBeBetween, dict(min_value=1), "error"),
+                  (E.ExpectColumnValuesToBeUnique, dict(column="facility_npi"), "warn")],
+    "providers": [(E.ExpectColumnValuesToBeUnique, dict(column="npi"), "error")],
+    "patients": [(E.ExpectColumnValuesToBeBetween, dict(column="date_of_birth", min_value="1995-01-01", mostly=0.99), "warn")],
+    "coverages": [(E.ExpectCompoundColumnsToBeUnique, dict(column_list=["patient_id", "priority", "effective_date"]), "warn")],
+    "appointments": [
+        (E.ExpectColumnValuesToBeBetween, dict(column="duration_minutes", min_value=15, max_value=120, mostly=0.98), "warn"),
+        (E.ExpectColumnPairValuesAToBeGreaterThanB, dict(column_A="scheduled_start_at", column_B="booked_at",
+                                                   or_equal=True, mostly=0.99), "warn"),
+    ],
+    "visits": [(E.ExpectColumnValuesToBeUnique, dict(column="claim_id"), "error"),
+               (E.ExpectColumnValuesToBeUnique, dict(column="appointment_id"), "error")],
+    "charge_lines": [(E.ExpectColumnValuesToBeBetween, dict(column="units", min_value=0, max_value=8, mostly=0.99), "warn")],
+    "authorizations": [
+        (E.ExpectCompoundColumnsToBeUnique, dict(column_list=["payer_id", "authorization_number"]), "error"),
+        (E.ExpectColumnPairValuesAToBeGreaterThanB, dict(column_A="end_date", column_B="start_date", or_equal=True), "error"),
+    ],
+    "plans_of_care": [(E.ExpectColumnPairValuesAToBeGreaterThanB, dict(column_A="end_date", column_B="start_date",
+                                                                 or_equal=True), "error")],
+    "credentials": [(E.ExpectColumnPairValuesAToBeGreaterThanB, dict(column_A="expiration_date", column_B="issued_date",
+                                                               or_equal=True), "error")],
+    "fee_schedules": [(E.ExpectColumnValuesToBeBetween, dict(column="allowed_amount", min_value=0, max_value=2000), "warn")],
+    "timesheets": [(E.ExpectColumnPairValuesAToBeGreaterThanB, dict(column_A="pay_period_end", column_B="work_date",
+                                                              or_equal=True), "error")],
+}
+
+
+@dataclass
+class SuiteResult:
+    entity: str
+    rows_checked: int
+    failed_errors: list[str] = field(default_factory=list)
+    failed_warnings: list[str] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failed_errors
+
+
+def _key_expectations(contract: type[Contract]) -> list[tuple[type, dict, str]]:
+    key = list(contract.__primary_key__)
+    unique = (E.ExpectColumnValuesToBeUnique, dict(column=key[0])) if len(key) == 1 else \
+        (E.ExpectCompoundColumnsToBeUnique, dict(column_list=key))
+    return [(*unique, "error"), *[(E.ExpectColumnValuesToNotBeNull, dict(column=c), "error") for c in key]]
+
+
+@lru_cache(maxsize=1)
+def _context():
+    ctx = gx.get_context(mode="ephemeral")
+    ctx.variables.progress_bars = ProgressBarsConfig(globally=False)
+    return ctx
+
+
+def _describe(cfg) -> str:
+    kwargs = cfg.kwargs
+    pair = [kwargs[k] for k in ("column_A", "column_B") if kwargs.get(k)]
+    columns = kwargs.get("column") or kwargs.get("column_list") or pair or "table"
+    return f"{cfg.type}({columns})"
+
+
+def current_rows_sql(contract: type[Contract]) -> str:
+    """The latest delivered row per key: the same rule staging applies."""
+    key = ", ".join(contract.__primary_key__)
+    cols = ", ".join(f'"{c}"' for c in contract.model_fields)
+    return (
+        f"select {cols} from {raw_table(contract)} qualify row_number() over ("
+        f"partition by {key} order by _loaded_at desc, _file_name desc, _line_number desc) = 1"
+    )
+
+
+def validate_entity(con, contract: type[Contract]) -> SuiteResult:
+    entity = contract.__entity__
+    frame = con.execute(current_rows_sql(contract)).df()
+    result = SuiteResult(entity, len(frame))
+    if frame.empty and entity != "locations":
+        return result  # nothing delivered yet is not a data-quality failure
+    ctx = _context()
+    name = f"{contract.__source__}__{entity}"
+    try:
+        batch_definition = ctx.data_sources.get(name).get_asset(entity).get_batch_definition("current")
+    except (KeyError, ValueError):
+        batch_definition = (
+            ctx.data_sources.add_pandas(name).add_dataframe_asset(entity).add_batch_definition_whole_dataframe("current")
+        )
+    expectations = [*_key_expectations(contract), *_EXTRA.get(entity, [])]
+    severity = {}
+    suite = gx.ExpectationSuite(name=f"{name}__{len(frame)}")
+    for expectation_class, kwargs, level in expectations:
+        added = suite.add_expectation(expectation_class(**kwargs))
+        severity[_describe(added.configuration)] = level
+    batch = batch_definition.get_batch(batch_parameters={"dataframe": frame})
+    outcome = batch.validate(suite)
+    for item in outcome.results:
+        if item.success:
+            continue
+        described = _describe(item.expectation_config)
+        count = item.result.get("unexpected_count")
+        text = f"{described}: {count if count is not None else 'failed'} unexpected"
+        (result.failed_errors if severity.get(described) == "error" else result.failed_warnings).append(text)
+    return result

@@ -1,0 +1,41 @@
+"""Streamlit entry point: `streamlit run dashboards/app.py`.
+
+Sign-in gate, then a router (`st.navigation`) over the page scripts in `views/` (not `pages/`, which would
+switch Streamlit to its legacy multipage mode). Each page checks the signed-in user again by itself.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+# `streamlit run` puts only this folder on sys.path; the views import the `dashboards` package and the
+# `emitters` package from the project root, which is not installed as a distribution in a fresh checkout.
+_PROJECT_ROOT = str(Path(__file__).resolve().parent.parent)
+if _PROJECT_ROOT not in sys.path:
+    sys.path.insert(0, _PROJECT_ROOT)
+
+import streamlit as st  # noqa: E402
+
+from dashboards import auth  # noqa: E402
+from dashboards.data import AUDIT_ROLES  # noqa: E402
+
+st.set_page_config(page_title="OT revenue leaks", page_icon=":material/healing:", layout="wide")
+
+user = auth.current_user()
+if user is None:
+    auth.sign_in_form()
+    st.stop()
+
+pages = [
+    st.Page("views/overview.py", title="Overview", icon=":material/dashboard:", url_path="overview", default=True),
+    st.Page("views/board.py", title="Approval board", icon=":material/task_alt:", url_path="board"),
+    st.Page("views/authorizations.py", title="Authorizations", icon=":material/event_busy:", url_path="authorizations"),
+    st.Page("views/quarantine.py", title="Quarantine", icon=":material/report:", url_path="quarantine"),
+]
+if user.role in AUDIT_ROLES:
+    pages.append(st.Page("views/audit.py", title="Audit trail", icon=":material/policy:", url_path="audit"))
+
+navigation = st.navigation(pages)
+auth.sidebar(user)
+navigation.run()

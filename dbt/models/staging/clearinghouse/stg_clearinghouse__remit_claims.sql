@@ -1,0 +1,50 @@
+-- Rename/cast only. Raw deliveries append, so keep the latest delivered row per remit_claim_id.
+with
+
+source as (
+
+    select * from {{ source('raw_clearinghouse', 'remit_claims') }}
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by remit_claim_id
+            order by _loaded_at desc, _file_name desc, _line_number desc
+        ) as delivery_rank
+    from source
+
+),
+
+final as (
+
+    select
+        remit_claim_id,
+        remit_transaction_id,
+        claim_id,
+        claim_status_code,
+        charge_amount,
+        paid_amount,
+        patient_responsibility_amount,
+        claim_filing_indicator,
+        payer_claim_control_number,
+        place_of_service,
+        claim_frequency_code,
+        patient_member_id,
+        rendering_npi,
+        statement_from_date,
+        statement_to_date,
+        segment_position,
+        _file_name as source_file_name,
+        _file_sha256 as source_file_sha256,
+        _line_number as source_line_number,
+        _loaded_at as loaded_at
+    from ranked
+    where delivery_rank = 1
+
+)
+
+select * from final

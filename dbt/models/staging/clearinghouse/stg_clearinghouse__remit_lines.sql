@@ -1,0 +1,49 @@
+-- Rename/cast only. Raw deliveries append, so keep the latest delivered row per remit_line_id.
+with
+
+source as (
+
+    select * from {{ source('raw_clearinghouse', 'remit_lines') }}
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by remit_line_id
+            order by _loaded_at desc, _file_name desc, _line_number desc
+        ) as delivery_rank
+    from source
+
+),
+
+final as (
+
+    select
+        remit_line_id,
+        remit_claim_id,
+        line_number,
+        procedure_code,
+        modifiers,
+        charge_amount,
+        paid_amount,
+        revenue_code,
+        units_paid,
+        original_procedure_code,
+        original_units,
+        service_date,
+        line_control_number,
+        allowed_amount,
+        remark_codes,
+        _file_name as source_file_name,
+        _file_sha256 as source_file_sha256,
+        _line_number as source_line_number,
+        _loaded_at as loaded_at
+    from ranked
+    where delivery_rank = 1
+
+)
+
+select * from final

@@ -1,0 +1,41 @@
+-- Rename/cast only. Raw deliveries append, so keep the latest delivered row per visit_id, line_number.
+with
+
+source as (
+
+    select * from {{ source('raw_ehr', 'charge_lines') }}
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by visit_id, line_number
+            order by _loaded_at desc, _file_name desc, _line_number desc
+        ) as delivery_rank
+    from source
+
+),
+
+final as (
+
+    select
+        visit_id,
+        line_number,
+        cpt_code,
+        modifiers,
+        minutes,
+        units,
+        charge_amount,
+        _file_name as source_file_name,
+        _file_sha256 as source_file_sha256,
+        _line_number as source_line_number,
+        _loaded_at as loaded_at
+    from ranked
+    where delivery_rank = 1
+
+)
+
+select * from final

@@ -1,0 +1,45 @@
+-- Rename/cast only. Raw deliveries append, so keep the latest delivered row per coverage_id.
+with
+
+source as (
+
+    select * from {{ source('raw_ehr', 'coverages') }}
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by coverage_id
+            order by _loaded_at desc, _file_name desc, _line_number desc
+        ) as delivery_rank
+    from source
+
+),
+
+final as (
+
+    select
+        coverage_id,
+        patient_id,
+        payer_id,
+        payer_name,
+        plan_name,
+        payer_type,
+        member_id,
+        priority,
+        is_medicaid,
+        effective_date,
+        termination_date,
+        _file_name as source_file_name,
+        _file_sha256 as source_file_sha256,
+        _line_number as source_line_number,
+        _loaded_at as loaded_at
+    from ranked
+    where delivery_rank = 1
+
+)
+
+select * from final

@@ -1,0 +1,40 @@
+-- Rename/cast only. Raw deliveries append, so keep the latest delivered row per document_id.
+with
+
+source as (
+
+    select * from {{ source('raw_ehr', 'intake_documents') }}
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by document_id
+            order by _loaded_at desc, _file_name desc, _line_number desc
+        ) as delivery_rank
+    from source
+
+),
+
+final as (
+
+    select
+        document_id,
+        referral_id,
+        document_type,
+        status,
+        requested_date,
+        received_date,
+        _file_name as source_file_name,
+        _file_sha256 as source_file_sha256,
+        _line_number as source_line_number,
+        _loaded_at as loaded_at
+    from ranked
+    where delivery_rank = 1
+
+)
+
+select * from final

@@ -1,0 +1,44 @@
+-- Rename/cast only. Raw deliveries append, so keep the latest delivered row per patient_id.
+with
+
+source as (
+
+    select * from {{ source('raw_ehr', 'patients') }}
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by patient_id
+            order by _loaded_at desc, _file_name desc, _line_number desc
+        ) as delivery_rank
+    from source
+
+),
+
+final as (
+
+    select
+        patient_id,
+        location_id,
+        first_name,
+        last_name,
+        date_of_birth,
+        sex,
+        guardian_name,
+        guardian_phone,
+        zip,
+        primary_care_physician_npi,
+        _file_name as source_file_name,
+        _file_sha256 as source_file_sha256,
+        _line_number as source_line_number,
+        _loaded_at as loaded_at
+    from ranked
+    where delivery_rank = 1
+
+)
+
+select * from final

@@ -1,0 +1,47 @@
+-- Rename/cast only. Raw deliveries append, so keep the latest delivered row per plan_of_care_id.
+with
+
+source as (
+
+    select * from {{ source('raw_ehr', 'plans_of_care') }}
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by plan_of_care_id
+            order by _loaded_at desc, _file_name desc, _line_number desc
+        ) as delivery_rank
+    from source
+
+),
+
+final as (
+
+    select
+        plan_of_care_id,
+        patient_id,
+        provider_id,
+        evaluation_date,
+        start_date,
+        end_date,
+        frequency_per_week,
+        duration_weeks,
+        diagnosis_codes,
+        functional_goals,
+        physician_npi,
+        physician_signed_date,
+        status,
+        _file_name as source_file_name,
+        _file_sha256 as source_file_sha256,
+        _line_number as source_line_number,
+        _loaded_at as loaded_at
+    from ranked
+    where delivery_rank = 1
+
+)
+
+select * from final

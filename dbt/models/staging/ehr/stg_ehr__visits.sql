@@ -1,0 +1,47 @@
+-- Rename/cast only. Raw deliveries append, so keep the latest delivered row per visit_id.
+with
+
+source as (
+
+    select * from {{ source('raw_ehr', 'visits') }}
+
+),
+
+ranked as (
+
+    select
+        *,
+        row_number() over (
+            partition by visit_id
+            order by _loaded_at desc, _file_name desc, _line_number desc
+        ) as delivery_rank
+    from source
+
+),
+
+final as (
+
+    select
+        visit_id,
+        appointment_id,
+        patient_id,
+        provider_id,
+        location_id,
+        coverage_id,
+        claim_id,
+        date_of_service,
+        place_of_service,
+        rendering_npi,
+        authorization_number,
+        diagnosis_codes,
+        note_signed_at,
+        _file_name as source_file_name,
+        _file_sha256 as source_file_sha256,
+        _line_number as source_line_number,
+        _loaded_at as loaded_at
+    from ranked
+    where delivery_rank = 1
+
+)
+
+select * from final

@@ -1,0 +1,326 @@
+"""Re-authorization packets: rows of marts.flag_auths_needing_reauth -> drafted DraftActions.
+
+Pure: the same flag rows and visit history always give the same drafts, byte for byte. The cover letter
+is a Jinja2 text template; the checklist follows domain-rules.md section 6 "Re-authorization packet",
+each item marked present or missing from what the extracts show, so a coordinator sees the gaps.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+from .models import ChecklistItem, DraftAction
+
+ACTION_TYPE = "reauth_packet"
+ASSIGNED_ROLE = "front_desk"
+TEMPLATE_NAME = "reauth_cover_letter.txt.j2"
+
+# fct_authorization_visit_history.status carries the appointment outcome; these are the spellings the
+# EHR contract and the mart use for each bucket of the attendance summary.
+KEPT_STATUSES = frozenset({"kept", "arrived", "completed"})
+NO_SHOW_STATUSES = frozenset({"no_show", "missed"})
+CANCELLED_STATUSES = frozenset({"cancelled", "late_cancelled"})
+SCHEDULED_STATUSES = frozenset({"scheduled"})
+
+# Flag columns that are patient identifiers: they go into the letter only, never into evidence or titles.
+PHI_COLUMNS = frozenset({"patient_first_name", "patient_last_name", "patient_date_of_birth", "member_id"})
+# Flag columns copied into the evidence: the metrics behind the flag, no PHI and no diagnoses.
+EVIDENCE_COLUMNS = (
+    "flag_id", "rule_name", "rule_version", "as_of_date", "authorization_id", "authorization_number",
+    "location_id", "payer_id", "payer_name", "unit_type", "approved_quantity", "used_quantity",
+    "scheduled_quantity", "remaining_quantity", "burn_rate_per_week", "projected_exhaustion_date",
+    "start_date", "end_date", "days_to_expiry", "reauth_lead_days", "is_in_last_two_visits",
+    "is_expiring_within_lead_time", "is_projected_to_exhaust_before_end",
+    "has_visits_scheduled_beyond_auth", "scheduled_beyond_count", "flag_reasons", "dollars_at_risk",
+    "due_date", "units_requested",
+)
+
+
+@lru_cache(maxsize=1)
+def _template_environment() -> jinja2.Environment:
+    # Drafts are plain text, always shown as text: no HTML autoescaping; StrictUndefined makes a missing
+    # field an error instead of a silent blank in a letter to a payer.
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=False,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def draft_actions(
+    flag_rows: list[dict],
+    visit_history: dict[str, list[dict]],
+    location_names: dict[str, str],
+) -> list[DraftAction]:
+    """One re-authorization packet draft per flag row, ordered by flag_id."""
+    template = _template_environment().get_template(TEMPLATE_NAME)
+    drafts = []
+    for row in sorted(flag_rows, key=lambda r: str(r["flag_id"])):
+        history = visit_history.get(row["authorization_id"], [])
+        drafts.append(_draft_one(row, history, location_names, template))
+    return drafts
+
+
+def _draft_one(row: dict, history: list[dict], location_names: dict[str, str], template) -> DraftAction:
+    as_of = _as_date(row["as_of_date"])
+    start, end = _as_date(row["start_date"]), _as_date(row["end_date"])
+    location_name = location_names.get(row["location_id"], row["location_id"])
+    recipient = f"{row['payer_name']} Utilization Management"
+    counts = visit_counts(history, start, end)
+    requested_start, requested_end = requested_period(row)
+    checklist = build_checklist(row, counts, requested_start, requested_end)
+    goals = split_pipe(row.get("functional_goals"))
+    unit_type = row["unit_type"]
+
+    body = template.render(
+        location_name=location_name,
+        letter_date=_fmt_date(as_of),
+        recipient=recipient,
+        patient_name=f"{row['patient_first_name']} {row['patient_last_name']}",
+        patient_dob=_fmt_date(_as_date(row["patient_date_of_birth"])),
+        member_id=row["member_id"],
+        authorization_number=row["authorization_number"],
+        start_date=_fmt_date(start),
+        end_date=_fmt_date(end),
+        unit_type=unit_type,
+        unit_label=unit_type.capitalize(),
+        approved_quantity=_int(row["approved_quantity"]),
+        used_quantity=_int(row["used_quantity"]),
+        scheduled_quantity=_int(row["scheduled_quantity"]),
+        remaining_quantity=_int(row["remaining_quantity"]),
+        units_requested=_int(row["units_requested"]),
+        requested_start=_fmt_date(requested_start),
+        requested_end=_fmt_date(requested_end),
+        frequency_text=_frequency_text(row),
+        diagnosis_codes=", ".join(split_pipe(row.get("diagnosis_codes"))) or "not on file",
+        cpt_codes=", ".join(split_pipe(row.get("cpt_codes"))) or "not on file",
+        therapist_line=_therapist_line(row),
+        reasons_sentence=_reasons_sentence(row),
+        evaluation_date=_fmt_date(_as_date(row.get("evaluation_date"))),
+        goals=goals,
+        kept_count=counts["kept"],
+        no_show_count=counts["no_show"],
+        cancelled_count=counts["cancelled"],
+        scheduled_count=counts["scheduled"],
+        enclosed=[item.item for item in checklist if item.present],
+        missing=[item.item for item in checklist if not item.present],
+        signature_line=_signature_line(row),
+    )
+    return DraftAction(
+        flag_id=str(row["flag_id"]),
+        action_type=ACTION_TYPE,
+        location_id=row["location_id"],
+        payer_id=row.get("payer_id"),
+        patient_id=row.get("patient_id"),
+        title=f"Re-auth: {row['payer_name']} auth {row['authorization_number']} ({location_name})",
+        recipient=recipient,
+        body=body,
+        checklist=checklist,
+        evidence=build_evidence(row, counts),
+        dollars_at_stake=_money(row.get("dollars_at_risk")),
+        due_date=_as_date(row.get("due_date")),
+        assigned_role=ASSIGNED_ROLE,
+        phi_terms=_phi_terms(row),
+    )
+
+
+def visit_counts(history: list[dict], start: date, end: date) -> dict[str, int]:
+    """Kept / no-show / cancelled / scheduled appointments dated inside the authorization window."""
+    buckets: Counter[str] = Counter()
+    for visit in history:
+        day = _as_date(visit.get("date_of_service"))
+        if day is None or not (start <= day <= end):
+            continue
+        status = str(visit.get("status", "")).lower()
+        if status in KEPT_STATUSES:
+            buckets["kept"] += 1
+        elif status in NO_SHOW_STATUSES:
+            buckets["no_show"] += 1
+        elif status in CANCELLED_STATUSES:
+            buckets["cancelled"] += 1
+        elif status in SCHEDULED_STATUSES:
+            buckets["scheduled"] += 1
+    return {key: buckets[key] for key in ("kept", "no_show", "cancelled", "scheduled")}
+
+
+def requested_period(row: dict) -> tuple[date, date]:
+    """The new window starts the day after the current one ends and runs for the plan's duration
+    (frequency x duration is what units_requested counts); with no plan, as long as the current window."""
+    end = _as_date(row["end_date"])
+    new_start = end + timedelta(days=1)
+    duration_weeks = row.get("duration_weeks")
+    if duration_weeks:
+        return new_start, new_start + timedelta(weeks=int(duration_weeks), days=-1)
+    current_length = end - _as_date(row["start_date"])
+    return new_start, new_start + current_length
+
+
+def build_checklist(row: dict, counts: dict[str, int], requested_start: date, requested_end: date) -> list[ChecklistItem]:
+    """The packet items of domain-rules.md section 6, present or missing according to the data."""
+    as_of = _as_date(row["as_of_date"])
+    evaluation = _as_date(row.get("evaluation_date"))
+    plan_start, plan_end = _as_date(row.get("plan_start_date")), _as_date(row.get("plan_end_date"))
+    signed = _as_date(row.get("physician_signed_date"))
+    goals = split_pipe(row.get("functional_goals"))
+    diagnoses, cpts = split_pipe(row.get("diagnosis_codes")), split_pipe(row.get("cpt_codes"))
+    units = _int(row.get("units_requested"))
+
+    if plan_start and plan_end:
+        plan_current = plan_end >= as_of
+        plan_detail = f"{_fmt_date(plan_start)} to {_fmt_date(plan_end)}"
+        if not plan_current:
+            plan_detail += "; expired, an updated plan of care is needed"
+    else:
+        plan_current, plan_detail = False, "no plan of care on file"
+
+    therapist_ok = all(row.get(k) for k in ("treating_provider_name", "treating_provider_credential", "treating_provider_npi"))
+    return [
+        ChecklistItem(
+            item="Payer re-authorization request form",
+            detail="Not in the extracts: attach the payer's form, signed and dated by the therapist and the prescribing provider.",
+            present=False,
+        ),
+        ChecklistItem(
+            item="Evaluation / re-evaluation",
+            detail=f"evaluated {_fmt_date(evaluation)}" if evaluation else "no evaluation date on the plan of care",
+            present=evaluation is not None,
+        ),
+        ChecklistItem(item="Plan of care dates", detail=plan_detail, present=plan_current),
+        ChecklistItem(
+            item="Physician signature on the plan of care",
+            detail=(f"signed {_fmt_date(signed)}" + (f" by NPI {row['physician_npi']}" if row.get("physician_npi") else ""))
+            if signed else "missing: get the prescribing physician's signature or a signed order",
+            present=signed is not None,
+        ),
+        ChecklistItem(
+            item="Measurable functional goals",
+            detail=f"{len(goals)} goal(s) on the plan of care" if goals else "no functional goals on the plan of care",
+            present=bool(goals),
+        ),
+        ChecklistItem(
+            item="Diagnosis codes (ICD-10-CM)",
+            detail=f"{len(diagnoses)} code(s)" if diagnoses else "no diagnosis codes on the authorization",
+            present=bool(diagnoses),
+        ),
+        ChecklistItem(
+            item="Procedure codes (CPT)",
+            detail=", ".join(cpts) if cpts else "no CPT codes on the authorization",
+            present=bool(cpts),
+        ),
+        ChecklistItem(
+            item="Treating therapist credentials and NPI",
+            detail=_therapist_line(row) if therapist_ok else "no treating therapist with kept visits under this authorization",
+            present=therapist_ok,
+        ),
+        ChecklistItem(
+            item="Units requested",
+            detail=f"{units} {row['unit_type']} from {_fmt_date(requested_start)} to {_fmt_date(requested_end)}" if units > 0 else "nothing to request: no plan frequency and no approved quantity",
+            present=units > 0,
+        ),
+        ChecklistItem(
+            item="Visit history summary for the current window",
+            detail=f"{counts['kept']} kept, {counts['no_show']} no-show, {counts['cancelled']} cancelled, {counts['scheduled']} scheduled",
+            present=sum(counts.values()) > 0,
+        ),
+    ]
+
+
+def build_evidence(row: dict, counts: dict[str, int]) -> list[dict]:
+    """The flag's metric fields and the visit-history counts, JSON-able, without patient identifiers."""
+    metrics = {column: _jsonable(row.get(column)) for column in EVIDENCE_COLUMNS}
+    return [
+        {"source": "marts.flag_auths_needing_reauth", **metrics},
+        {"source": "marts.fct_authorization_visit_history", "authorization_id": row["authorization_id"], **counts},
+    ]
+
+
+def split_pipe(value: Any) -> list[str]:
+    if value is None:
+        return []
+    return [part.strip() for part in str(value).split("|") if part.strip()]
+
+
+def _reasons_sentence(row: dict) -> str:
+    reasons = split_pipe(str(row.get("flag_reasons") or "").replace(";", "|"))
+    if not reasons:
+        return "The current authorization is close to its end."
+    return "The current authorization needs renewal: " + "; ".join(reasons) + "."
+
+
+def _frequency_text(row: dict) -> str:
+    per_week, weeks = row.get("frequency_per_week"), row.get("duration_weeks")
+    if per_week and weeks:
+        return f"{int(per_week)} per week for {int(weeks)} weeks"
+    return ""
+
+
+def _therapist_line(row: dict) -> str:
+    name = row.get("treating_provider_name")
+    if not name:
+        return "not yet assigned"
+    parts = [name + (f", {row['treating_provider_credential']}" if row.get("treating_provider_credential") else "")]
+    if row.get("treating_provider_npi"):
+        parts.append(f"NPI {row['treating_provider_npi']}")
+    if row.get("treating_provider_license"):
+        parts.append(f"license {row['treating_provider_license']}")
+    return "; ".join(parts)
+
+
+def _signature_line(row: dict) -> str:
+    name = row.get("treating_provider_name")
+    if not name:
+        return "Treating occupational therapist"
+    credential = row.get("treating_provider_credential")
+    npi = row.get("treating_provider_npi")
+    return name + (f", {credential}" if credential else "") + (f"\nNPI {npi}" if npi else "")
+
+
+def _phi_terms(row: dict) -> list[str]:
+    dob = _as_date(row.get("patient_date_of_birth"))
+    terms = [
+        str(row.get("patient_first_name") or ""), str(row.get("patient_last_name") or ""),
+        str(row.get("member_id") or ""), _fmt_date(dob) if dob else "",
+    ]
+    return [term for term in terms if term]
+
+
+def _as_date(value: Any) -> date | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def _fmt_date(value: date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def _int(value: Any) -> int:
+    return int(value) if value is not None else 0
+
+
+def _money(value: Any) -> Decimal:
+    if value is None:
+        return Decimal("0.00")
+    return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    return value
