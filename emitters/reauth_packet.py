@@ -195,7 +195,7 @@ def build_checklist(row: dict, counts: dict[str, int], requested_start: date, re
             detail=f"evaluated {_fmt_date(evaluation)}" if evaluation else "no evaluation date on the plan of care",
             present=evaluation is not None,
         ),
-        ChecklistItem(item="Plan of care dates", detail=plan_detail, present=plan_current),
+        ChecklistItem(item="Current plan of care", detail=plan_detail, present=plan_current),
         ChecklistItem(
             item="Physician signature on the plan of care",
             detail=(f"signed {_fmt_date(signed)}" + (f" by NPI {row['physician_npi']}" if row.get("physician_npi") else ""))

@@ -1,0 +1,43 @@
+"""All dbt models, seeds and tests as one Dagster multi-asset; dbt tests become asset checks."""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+
+from dagster_project.dbt_project import dbt_project
+from dagster_project.settings import get_settings
+
+
+class LayerTranslator(DagsterDbtTranslator):
+    """Groups follow the dbt folder (staging, intermediate, marts/<area>); never a hard-coded path."""
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        fqn = dbt_resource_props.get("fqn", [])
+        if dbt_resource_props.get("resource_type") == "seed":
+            return "reference"
+        if len(fqn) >= 3 and fqn[1] == "marts":
+            return f"marts_{fqn[2]}"
+        return fqn[1] if len(fqn) >= 2 else "dbt"
+
+
+def dbt_build_args() -> list[str]:
+    settings = get_settings()
+    return ["build", "--vars", json.dumps({"as_of_date": settings.as_of_date.isoformat()})]
+
+
+def build_dbt_assets() -> dg.AssetsDefinition:
+    project = dbt_project()
+
+    @dbt_assets(manifest=project.manifest_path, project=project, dagster_dbt_translator=LayerTranslator())
+    def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+        # dbt-duckdb resolves a relative path against its working directory: hand it an absolute one.
+        os.environ["RCM_DUCKDB_PATH"] = str(get_settings().warehouse_path)
+        yield from dbt.cli(dbt_build_args(), context=context).stream()
+
+    return dbt_models

@@ -1,0 +1,93 @@
+"""One ingest asset per source: inbox -> raw tables, with quarantine and GE asset checks."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from dagster_project.contracts import contracts_for_source
+from dagster_project.ingest.expectations import validate_entity
+from dagster_project.ingest.loader import SourceLoadReport, load_source
+from dagster_project.ingest.x12_tables import REMIT_TABLES
+from dagster_project.resources import WarehouseResource
+from dagster_project.settings import get_settings
+
+GE_CHECK = "great_expectations_suite"
+CSV_SOURCES = ("ehr", "credentialing", "payroll", "contracts")
+
+
+def _report_metadata(report: SourceLoadReport) -> dict:
+    return {
+        "files_loaded": report.count("loaded") + report.count("loaded_with_rejects"),
+        "files_rejected": report.count("rejected"),
+        "files_redelivered_skipped": report.count("duplicate"),
+        "rows_quarantined": report.rows_quarantined,
+    }
+
+
+def build_csv_ingest_asset(source: str) -> dg.AssetsDefinition:
+    contracts = contracts_for_source(source)
+    keys = {c.__entity__: dg.AssetKey([f"raw_{source}", c.__entity__]) for c in contracts}
+
+    @dg.multi_asset(
+        name=f"ingest_{source}",
+        specs=[dg.AssetSpec(key, group_name="ingest", description=c.__doc_purpose__, kinds={"duckdb", "csv"})
+               for c, key in zip(contracts, keys.values())],
+        check_specs=[dg.AssetCheckSpec(GE_CHECK, asset=key) for key in keys.values()],
+    )
+    def _ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+        settings = get_settings()
+        with warehouse.connect() as con:
+            report = load_source(con, source, settings.inbox_dir, settings.quarantine_dir)
+            suites = {c.__entity__: validate_entity(con, c) for c in contracts}
+        summary = _report_metadata(report)
+        context.log.info(f"ingest {source}: {summary}")
+        for contract in contracts:
+            entity, suite = contract.__entity__, suites[contract.__entity__]
+            yield dg.MaterializeResult(
+                asset_key=keys[entity],
+                metadata={
+                    "rows_loaded_this_run": report.rows_loaded_by_table.get(f"raw_{source}.{entity}", 0),
+                    "current_rows": suite.rows_checked,
+                    **summary,
+                },
+            )
+            yield dg.AssetCheckResult(
+                asset_key=keys[entity],
+                check_name=GE_CHECK,
+                passed=suite.passed and not suite.failed_warnings,
+                severity=dg.AssetCheckSeverity.ERROR if suite.failed_errors else dg.AssetCheckSeverity.WARN,
+                metadata={
+                    "rows_checked": suite.rows_checked,
+                    "failed_error_expectations": "; ".join(suite.failed_errors) or "none",
+                    "failed_warning_expectations": "; ".join(suite.failed_warnings) or "none",
+                },
+            )
+
+    return _ingest
+
+
+def build_clearinghouse_ingest_asset() -> dg.AssetsDefinition:
+    keys = [dg.AssetKey(["raw_clearinghouse", table]) for table in REMIT_TABLES]
+
+    @dg.multi_asset(
+        name="ingest_clearinghouse",
+        specs=[dg.AssetSpec(key, group_name="ingest", kinds={"duckdb", "x12"},
+                            description="X12 835 remittances, parsed and checked for balance") for key in keys],
+    )
+    def _ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+        settings = get_settings()
+        with warehouse.connect() as con:
+            report = load_source(con, "clearinghouse", settings.inbox_dir, settings.quarantine_dir)
+        summary = _report_metadata(report)
+        context.log.info(f"ingest clearinghouse: {summary}")
+        for key in keys:
+            table = f"{key.path[0]}.{key.path[1]}"
+            yield dg.MaterializeResult(
+                asset_key=key, metadata={"rows_loaded_this_run": report.rows_loaded_by_table.get(table, 0), **summary}
+            )
+
+    return _ingest
+
+
+def ingest_assets() -> list[dg.AssetsDefinition]:
+    return [*(build_csv_ingest_asset(s) for s in CSV_SOURCES), build_clearinghouse_ingest_asset()]

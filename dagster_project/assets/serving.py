@@ -1,0 +1,36 @@
+"""Publish the serving snapshot, then dispatch what people approved."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from dagster_project.publish import publish_snapshot
+from dagster_project.resources import LedgerResource, WarehouseResource
+from dagster_project.settings import get_settings
+
+
+def build_serving_assets(upstream: list[dg.AssetsDefinition]) -> list[dg.AssetsDefinition]:
+    upstream_keys = [key for assets_def in upstream for key in assets_def.keys]
+
+    @dg.asset(name="serving_snapshot", group_name="serving", deps=upstream_keys, kinds={"duckdb"},
+              description="Immutable read-only copy of the marts the dashboard reads, switched in atomically.")
+    def serving_snapshot(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
+        settings = get_settings()
+        result = publish_snapshot(warehouse.resolved_path, settings.serving_pointer, settings.as_of_date,
+                                  context.run_id)
+        return dg.MaterializeResult(metadata={
+            "snapshot_path": str(result.snapshot_path),
+            "as_of_date": settings.as_of_date.isoformat(),
+            "tables": len(result.tables),
+            "rows_by_table": dg.MetadataValue.json(result.tables),
+        })
+
+    @dg.asset(name="outbox_dispatch", group_name="serving", deps=[serving_snapshot], kinds={"python"},
+              description="Approved actions written to data/outbox; anything without a valid approval is refused.")
+    def outbox_dispatch(context: dg.AssetExecutionContext, ledger: LedgerResource) -> dg.MaterializeResult:
+        from emitters.dispatcher import dispatch_approved
+
+        result = dispatch_approved(ledger.open(), get_settings().outbox_dir)
+        return dg.MaterializeResult(metadata={"sent": len(result.sent), "refused": len(result.refused)})
+
+    return [serving_snapshot, outbox_dispatch]

@@ -1,0 +1,47 @@
+"""The one Definitions object: ingest -> dbt -> emitters -> publish -> dispatch."""
+
+from __future__ import annotations
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+
+from dagster_project.assets.dbt import build_dbt_assets
+from dagster_project.assets.emitters import build_reauth_packet_asset
+from dagster_project.assets.ingest import ingest_assets
+from dagster_project.assets.serving import build_serving_assets
+from dagster_project.dbt_project import dbt_project
+from dagster_project.resources import LedgerResource, WarehouseResource
+from dagster_project.sensors import inbox_sensor
+
+_ingest = ingest_assets()
+_dbt = build_dbt_assets()
+_emitters = [build_reauth_packet_asset(_dbt)]
+_serving = build_serving_assets([_dbt, *_emitters])
+
+# DuckDB takes one writer per file, so the job runs its steps one at a time in one process.
+daily_leak_job = dg.define_asset_job(
+    "daily_leak_job",
+    selection=dg.AssetSelection.all(),
+    executor_def=dg.in_process_executor,
+    description="Ingest the inbox, build every dbt model and test, draft actions, publish, dispatch approved.",
+)
+dispatch_job = dg.define_asset_job(
+    "dispatch_job", selection=dg.AssetSelection.assets("outbox_dispatch"), executor_def=dg.in_process_executor,
+    description="Send what people approved since the last run (no rebuild).",
+)
+
+defs = dg.Definitions(
+    assets=[*_ingest, _dbt, *_emitters, *_serving],
+    jobs=[daily_leak_job, dispatch_job],
+    schedules=[
+        dg.ScheduleDefinition(job=daily_leak_job, cron_schedule="0 5 * * *", execution_timezone="America/Chicago"),
+        dg.ScheduleDefinition(job=dispatch_job, cron_schedule="*/15 7-19 * * 1-5",
+                              execution_timezone="America/Chicago"),
+    ],
+    sensors=[inbox_sensor(daily_leak_job)],
+    resources={
+        "warehouse": WarehouseResource(),
+        "ledger": LedgerResource(),
+        "dbt": DbtCliResource(project_dir=dbt_project()),
+    },
+)

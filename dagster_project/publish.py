@@ -1,0 +1,89 @@
+"""Publish an immutable, read-only serving snapshot and switch the dashboard to it atomically.
+
+DuckDB allows one read-write process per file, and the pipeline is that process for the working
+warehouse. The dashboard therefore never opens the working file: it reads the snapshot named in
+``serving.json``. A new snapshot is fully written under a fresh name before the pointer is replaced
+with ``os.replace`` (atomic on POSIX), so a reader sees the old snapshot or the new one, never half of
+one; a failed run never reaches this step and the last good snapshot keeps serving.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass
+from datetime import date, datetime, timezone
+from pathlib import Path
+
+import duckdb
+
+# Schemas copied into the snapshot, and under which name prefix. Marts keep their model names.
+PUBLISHED_SCHEMAS = {"marts": ""}
+# Ingest bookkeeping the dashboard shows (what was quarantined and why).
+PUBLISHED_TABLES = {"ingest.quarantine": "ingest_quarantine", "ingest.file_ledger": "ingest_file_ledger"}
+KEEP_SNAPSHOTS = 3
+
+
+@dataclass(frozen=True)
+class PublishResult:
+    snapshot_path: Path
+    tables: dict[str, int]
+
+
+def read_pointer(pointer: Path) -> dict | None:
+    try:
+        return json.loads(pointer.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return None
+
+
+def publish_snapshot(warehouse_path: Path, pointer: Path, as_of_date: date, run_id: str) -> PublishResult:
+    snapshots_dir = pointer.parent / "snapshots"
+    snapshots_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    final = snapshots_dir / f"serving_{stamp}_{run_id[:8]}.duckdb"
+    partial = final.with_suffix(".partial")
+    partial.unlink(missing_ok=True)
+
+    tables: dict[str, int] = {}
+    con = duckdb.connect(str(partial))
+    try:
+        con.execute(f"attach '{warehouse_path}' as wh (read_only)")
+        listed = con.execute(
+            "select table_schema, table_name from duckdb_tables() where database_name = 'wh'"
+        ).fetchall()
+        sources = [
+            (f"wh.{schema}.{name}", PUBLISHED_SCHEMAS[schema] + name)
+            for schema, name in listed if schema in PUBLISHED_SCHEMAS
+        ]
+        present = {f"{schema}.{name}" for schema, name in listed}
+        sources += [(f"wh.{src}", dst) for src, dst in PUBLISHED_TABLES.items() if src in present]
+        for source, target in sorted(sources):
+            con.execute(f'create table main."{target}" as select * from {source}')
+            tables[target] = con.execute(f'select count(*) from main."{target}"').fetchone()[0]
+        con.execute("detach wh")
+        con.execute("checkpoint")
+    finally:
+        con.close()
+    os.replace(partial, final)
+
+    payload = {
+        "snapshot_path": str(final),
+        "published_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "as_of_date": as_of_date.isoformat(),
+        "run_id": run_id,
+        "tables": tables,
+    }
+    staging = pointer.with_suffix(".json.tmp")
+    staging.write_text(json.dumps(payload, indent=2), encoding="utf-8")
+    os.replace(staging, pointer)
+    _prune(snapshots_dir, keep={final})
+    return PublishResult(final, tables)
+
+
+def _prune(snapshots_dir: Path, keep: set[Path]) -> None:
+    # Older snapshots stay a while so a dashboard session that opened one can finish its query.
+    snapshots = sorted(snapshots_dir.glob("serving_*.duckdb"), key=lambda p: p.name, reverse=True)
+    for old in snapshots[KEEP_SNAPSHOTS:]:
+        if old not in keep:
+            old.unlink(missing_ok=True)

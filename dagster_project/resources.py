@@ -1,0 +1,45 @@
+"""Dagster resources: the warehouse (the pipeline is its only writer) and the action ledger."""
+
+from __future__ import annotations
+
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from dagster_project.settings import get_settings
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The working DuckDB file. Empty path = the RCM_DUCKDB_PATH setting."""
+
+    path: str = ""
+
+    @property
+    def resolved_path(self) -> Path:
+        return Path(self.path) if self.path else get_settings().warehouse_path
+
+    @contextmanager
+    def connect(self, read_only: bool = False):
+        target = self.resolved_path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(target), read_only=read_only)
+        try:
+            yield con
+        finally:
+            con.close()
+
+
+class LedgerResource(dg.ConfigurableResource):
+    """The transactional action ledger. Empty url = the RCM_LEDGER_URL setting."""
+
+    url: str = ""
+
+    def open(self):
+        from emitters.ledger import Ledger
+
+        url = self.url or get_settings().ledger_url
+        if url.startswith("sqlite:///"):
+            Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        return Ledger(url)

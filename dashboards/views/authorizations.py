@@ -1,0 +1,133 @@
+"""Authorization burn-down: every active authorization in scope, its four flags, and one authorization's units."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboards import auth, data
+
+user = auth.require_user()
+st.title("Authorization burn-down")
+
+try:
+    snapshot = data.current_snapshot()
+    location_options = data.locations(user)
+    payer_options = data.payers(user)
+except data.NoSnapshot as exc:
+    st.info(str(exc))
+    st.stop()
+
+st.caption(f"Data as of {snapshot.as_of_date} · published {snapshot.published_at}")
+
+location_names = dict(zip(location_options["location_id"], location_options["location_name"]))
+payer_names = dict(zip(payer_options["payer_id"], payer_options["payer_name"]))
+
+# Drill-downs from the overview arrive as ?location=L01 (and ?auth=... for one authorization).
+# Only values inside the user's scope are honoured; the data layer filters again regardless.
+linked_location = st.query_params.get("location")
+filter_columns = st.columns([2, 2, 3, 1])
+chosen_locations = filter_columns[0].multiselect(
+    "Location",
+    options=list(location_names),
+    default=[linked_location] if linked_location in location_names else [],
+    format_func=lambda loc: f"{location_names[loc]} ({loc})",
+    key="auth_filter_locations",
+)
+chosen_payers = filter_columns[1].multiselect(
+    "Payer", options=list(payer_names), format_func=lambda p: payer_names[p] or p, key="auth_filter_payers"
+)
+chosen_flags = filter_columns[2].multiselect(
+    "Flag (any of)", options=list(data.AUTH_FLAGS), format_func=data.AUTH_FLAGS.get, key="auth_filter_flags"
+)
+flagged_only = filter_columns[3].toggle("Flagged only", value=False, key="auth_filter_flagged_only")
+
+burndown = data.authorization_burndown(
+    user, location_ids=chosen_locations, payer_ids=chosen_payers, flags=chosen_flags, flagged_only=flagged_only
+)
+
+count_col, flagged_col, money_col = st.columns(3)
+count_col.metric("Active authorizations", len(burndown))
+flagged_col.metric("Flagged", int(burndown["is_flagged"].sum()) if not burndown.empty else 0)
+money_col.metric(
+    "Dollars at risk", f"${float(burndown['dollars_at_risk'].fillna(0).sum()):,.2f}" if not burndown.empty else "$0.00"
+)
+
+if burndown.empty:
+    st.info("No authorizations match these filters.")
+    st.stop()
+
+flag_columns = {col: st.column_config.CheckboxColumn(label) for col, label in data.AUTH_FLAGS.items()}
+st.dataframe(
+    burndown,
+    hide_index=True,
+    column_order=[
+        "authorization_number", "location_id", "payer_name", "unit_type", "approved_quantity", "used_quantity",
+        "scheduled_quantity", "remaining_quantity", "end_date", "days_to_expiry", "projected_exhaustion_date",
+        *data.AUTH_FLAGS, "dollars_at_risk",
+    ],
+    column_config={
+        **flag_columns,
+        "dollars_at_risk": st.column_config.NumberColumn("Dollars at risk", format="dollar"),
+        "authorization_number": "Auth number",
+    },
+    key="auth_table",
+)
+
+st.subheader("One authorization")
+labels = {
+    row.authorization_id: f"{row.authorization_number} · {row.payer_name} · {row.location_id}"
+    for row in burndown.itertuples(index=False)
+}
+linked_auth = st.query_params.get("auth")
+chosen_auth = st.selectbox(
+    "Authorization",
+    options=list(labels),
+    index=list(labels).index(linked_auth) if linked_auth in labels else None,
+    format_func=labels.get,
+    placeholder="Pick an authorization to see its units",
+    key="auth_selected",
+)
+if chosen_auth is None:
+    st.stop()
+
+detail = data.authorization(user, chosen_auth)
+if detail is None:
+    st.warning("That authorization is not in your locations.")
+    st.stop()
+
+# Audit a view of a patient-level record once per session and authorization, not on every rerun.
+viewed = st.session_state.setdefault("auth_viewed_ids", set())
+if chosen_auth not in viewed:
+    data.record_view(
+        user,
+        event_type="view_authorization",
+        location_id=detail["location_id"],
+        detail={"authorization_id": chosen_auth},
+    )
+    viewed.add(chosen_auth)
+
+unit = detail["unit_type"] or "units"
+approved_col, used_col, scheduled_col, remaining_col = st.columns(4)
+approved_col.metric(f"Approved {unit}", detail["approved_quantity"])
+used_col.metric(f"Used {unit}", detail["used_quantity"])
+scheduled_col.metric(f"Scheduled {unit}", detail["scheduled_quantity"])
+remaining_col.metric(f"Remaining {unit}", detail["remaining_quantity"])
+
+st.text(
+    f"Payer: {detail['payer_name']} · runs {detail['start_date']} to {detail['end_date']} "
+    f"({detail['days_to_expiry']} days left) · re-auth lead time {detail['reauth_lead_days']} days"
+)
+st.text(
+    f"Burn rate: {detail['burn_rate_per_week']} {unit}/week · projected to run out: "
+    f"{detail['projected_exhaustion_date'] or 'not at the current rate'}"
+)
+raised = [label for col, label in data.AUTH_FLAGS.items() if detail.get(col)]
+if raised:
+    st.warning("Flags: " + "; ".join(raised))
+    if detail.get("flag_reasons"):
+        st.text(f"Why: {detail['flag_reasons']}")
+    if detail.get("due_date") is not None:
+        st.text(f"Re-auth request due by {detail['due_date']}")
+else:
+    st.success("No burn-down flag on this authorization.")
+st.metric("Dollars at risk", f"${float(detail['dollars_at_risk'] or 0):,.2f}")

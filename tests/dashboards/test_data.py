@@ -1,0 +1,133 @@
+"""dashboards/data.py on its own: scoping in SQL, filters, the no-snapshot path, minimum-necessary columns."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from dashboards import data
+
+from .conftest import CANARY_NAME, make_user
+
+
+def test_front_desk_sees_only_its_location_in_every_snapshot_query(snapshot, frontdesk_l01):
+    assert set(data.locations(frontdesk_l01)["location_id"]) == {"L01"}
+    assert set(data.leak_summary(frontdesk_l01)["location_id"]) == {"L01"}
+    assert set(data.authorization_burndown(frontdesk_l01)["location_id"]) == {"L01"}
+    assert set(data.payers(frontdesk_l01)["payer_id"]) == {"P-AET", "P-MCD"}  # not L02's P-BLU
+
+
+def test_asking_for_another_locations_rows_returns_nothing(snapshot, frontdesk_l01):
+    assert data.authorization_burndown(frontdesk_l01, location_ids=["L02"]).empty
+    assert data.authorization(frontdesk_l01, "A-L02-1") is None
+    assert data.authorization(frontdesk_l01, "A-L01-1")["authorization_number"] == "AUTHN-1001"
+
+
+def test_group_wide_user_sees_every_location(snapshot, director):
+    assert set(data.locations(director)["location_id"]) == {"L01", "L02"}
+    assert set(data.authorization_burndown(director)["location_id"]) == {"L01", "L02"}
+
+
+def test_location_values_are_parameters_not_sql(snapshot):
+    sneaky = make_user("sneaky", "front_desk", {"L01' or '1'='1"})
+    assert data.leak_summary(sneaky).empty
+    assert data.authorization_burndown(sneaky).empty
+
+
+def test_user_without_locations_sees_nothing(snapshot):
+    assert data.authorization_burndown(make_user("nobody", "front_desk", set())).empty
+
+
+def test_burndown_filters_by_flag_payer_and_flagged(snapshot, director):
+    beyond = data.authorization_burndown(director, flags=["has_visits_scheduled_beyond_auth"])
+    assert list(beyond["authorization_id"]) == ["A-L02-1"]
+    last_two = data.authorization_burndown(director, flags=["is_in_last_two_visits"])
+    assert set(last_two["authorization_id"]) == {"A-L01-1", "A-L02-1"}
+    assert set(data.authorization_burndown(director, payer_ids=["P-MCD"])["authorization_id"]) == {"A-L01-2"}
+    assert set(data.authorization_burndown(director, flagged_only=True)["authorization_id"]) == {"A-L01-1", "A-L02-1"}
+
+
+def test_burndown_is_sorted_by_money_at_risk(snapshot, director):
+    frame = data.authorization_burndown(director)
+    assert list(frame["authorization_id"][:2]) == ["A-L02-1", "A-L01-1"]
+
+
+def test_unknown_flag_name_is_refused_not_interpolated(snapshot, director):
+    with pytest.raises(ValueError):
+        data.authorization_burndown(director, flags=["true) or (1=1"])
+
+
+def test_phi_packet_fields_never_reach_the_dashboard(snapshot, director):
+    detail = data.authorization(director, "A-L02-1")
+    assert detail["flag_reasons"].startswith("In the last two visits")
+    assert not {"patient_first_name", "patient_last_name", "patient_date_of_birth", "member_id"} & set(detail)
+    assert CANARY_NAME not in json.dumps(detail, default=str)
+
+
+def test_no_pointer_means_no_snapshot_with_a_readable_message(env, director):
+    with pytest.raises(data.NoSnapshot, match="No data has been published yet"):
+        data.leak_summary(director)
+
+
+def test_pointer_to_a_missing_file_means_no_snapshot(env, director):
+    (env / "warehouse" / "serving.json").write_text(json.dumps({"snapshot_path": str(env / "gone.duckdb")}))
+    with pytest.raises(data.NoSnapshot, match="missing"):
+        data.leak_summary(director)
+
+
+def test_never_opens_the_pipelines_working_file(env, snapshot, director, monkeypatch):
+    monkeypatch.setenv("RCM_DUCKDB_PATH", str(snapshot))  # pretend the pointer names the working file
+    with pytest.raises(data.NoSnapshot, match="working warehouse"):
+        data.leak_summary(director)
+
+
+def test_snapshot_is_opened_read_only(snapshot, director):
+    import duckdb
+
+    # A writer holding the file would block a read-write open; a read-only open must still work while
+    # another read-only reader is connected, and must not be able to write.
+    with duckdb.connect(str(snapshot), read_only=True):
+        assert not data.leak_summary(director).empty
+
+
+def test_quarantine_is_for_group_wide_users(snapshot, director, frontdesk_l01):
+    assert list(data.quarantine(director)["reason"]) == ["date_of_service is not a date"]
+    assert len(data.file_ledger(director)) == 2
+    with pytest.raises(data.NotAllowed):
+        data.quarantine(frontdesk_l01)
+    with pytest.raises(data.NotAllowed):
+        data.file_ledger(frontdesk_l01)
+
+
+def test_ledger_actions_are_scoped_and_sorted_by_money_then_due_date(ledger, director, frontdesk_l01):
+    assert {a["location_id"] for a in data.actions(frontdesk_l01)} == {"L01"}
+    mine = data.actions(frontdesk_l01)
+    assert [a["dollars_at_stake"] for a in mine] == sorted((a["dollars_at_stake"] for a in mine), reverse=True)
+    everyone = data.actions(director)
+    assert everyone[0]["location_id"] == "L02"  # 960 dollars first
+    assert len(data.top_open_actions(director, limit=2)) == 2
+
+
+def test_decision_block_reason(ledger, director, frontdesk_l01):
+    card = data.actions(frontdesk_l01)[0]
+    assert data.decision_block_reason(frontdesk_l01, card) is None
+    assert "director" in data.decision_block_reason(director, card)
+    data.approve(frontdesk_l01, card["action_id"])
+    decided = data.action(frontdesk_l01, card["action_id"])
+    assert "approved" in data.decision_block_reason(frontdesk_l01, decided)
+
+
+def test_reject_needs_a_reason(ledger, frontdesk_l01):
+    card = data.actions(frontdesk_l01)[0]
+    with pytest.raises(ValueError):
+        data.reject(frontdesk_l01, card["action_id"], "   ")
+    assert data.action(frontdesk_l01, card["action_id"])["status"] == "open"
+
+
+def test_audit_trail_is_for_directors_and_admins(ledger, director, frontdesk_l01):
+    assert isinstance(data.audit_trail(director), list)
+    with pytest.raises(data.NotAllowed):
+        data.audit_trail(frontdesk_l01)
+    with pytest.raises(data.NotAllowed):
+        data.verify_audit_chain(frontdesk_l01)

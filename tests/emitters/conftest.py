@@ -1,0 +1,112 @@
+"""Shared fixtures: a realistic (synthetic) re-auth flag row, its visit history, and a fresh ledger per test."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+
+import pytest
+
+from emitters.ledger import Ledger
+
+AS_OF = date(2026, 3, 2)
+
+
+def make_flag_row(**overrides) -> dict:
+    row = {
+        "flag_id": "5f1c0b3e9a7d4c21b8e6f0a1d2c3b4a5",
+        "rule_name": "auth_needing_reauth",
+        "rule_version": "1",
+        "as_of_date": AS_OF,
+        "authorization_id": "AUTH-0042",
+        "authorization_number": "PA7781234",
+        "location_id": "L01",
+        "patient_id": "PT-1007",
+        "payer_id": "P-SUN",
+        "payer_name": "Sunshine Kids Health Plan",
+        "coverage_id": "COV-1007-1",
+        "patient_first_name": "Quillon",
+        "patient_last_name": "Zephyrine",
+        "patient_date_of_birth": date(2019, 7, 14),
+        "member_id": "MBR99887766",
+        "unit_type": "visits",
+        "approved_quantity": 24,
+        "used_quantity": 20,
+        "scheduled_quantity": 6,
+        "remaining_quantity": 4,
+        "burn_rate_per_week": 2.0,
+        "projected_exhaustion_date": date(2026, 3, 16),
+        "start_date": date(2025, 12, 1),
+        "end_date": date(2026, 3, 31),
+        "days_to_expiry": 29,
+        "reauth_lead_days": 14,
+        "is_in_last_two_visits": False,
+        "is_expiring_within_lead_time": False,
+        "is_projected_to_exhaust_before_end": True,
+        "has_visits_scheduled_beyond_auth": True,
+        "scheduled_beyond_count": 2,
+        "flag_reasons": "projected to run out of visits before the end date; 2 scheduled visits beyond the authorization",
+        "dollars_at_risk": Decimal("312.50"),
+        "due_date": date(2026, 3, 2),
+        "cpt_codes": "97530|97165",
+        "diagnosis_codes": "F82|R27.8",
+        "plan_of_care_id": "POC-555",
+        "evaluation_date": date(2025, 11, 20),
+        "plan_start_date": date(2025, 12, 1),
+        "plan_end_date": date(2026, 5, 31),
+        "frequency_per_week": 2,
+        "duration_weeks": 12,
+        "functional_goals": "Buttons a shirt independently in 3 of 4 trials|Copies a triangle with 80% accuracy",
+        "physician_npi": "1234567893",
+        "physician_signed_date": date(2025, 11, 25),
+        "treating_provider_id": "PRV-03",
+        "treating_provider_name": "Dana Whitfield",
+        "treating_provider_credential": "OTR",
+        "treating_provider_npi": "1558598797",
+        "treating_provider_license": "TX-OT-10442",
+        "units_requested": 24,
+    }
+    row.update(overrides)
+    return row
+
+
+def make_visit_history(authorization_id: str = "AUTH-0042") -> list[dict]:
+    statuses = ["arrived"] * 5 + ["no_show"] * 2 + ["cancelled", "late_cancelled"] + ["scheduled"] * 3
+    start = date(2026, 1, 5)
+    rows = [
+        {"authorization_id": authorization_id, "appointment_id": f"APT-{i:03d}", "date_of_service": start + timedelta(days=4 * i),
+         "status": status, "provider_id": "PRV-03", "cpt_codes": "97530", "units": 1}
+        for i, status in enumerate(statuses)
+    ]
+    # Outside the window: must not be counted.
+    rows.append({"authorization_id": authorization_id, "appointment_id": "APT-OLD", "date_of_service": date(2025, 11, 1),
+                 "status": "arrived", "provider_id": "PRV-03", "cpt_codes": "97530", "units": 1})
+    return rows
+
+
+class Clock:
+    """A settable clock so throttling windows and snoozes are tested without sleeping."""
+
+    def __init__(self, now: datetime):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs) -> None:
+        self.now = self.now + timedelta(**kwargs)
+
+
+@pytest.fixture
+def flag_row() -> dict:
+    return make_flag_row()
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock(datetime(2026, 3, 2, 14, 0, tzinfo=timezone.utc))
+
+
+@pytest.fixture
+def ledger(tmp_path, clock) -> Ledger:
+    return Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}", clock=clock)
