@@ -43,28 +43,15 @@ def publish_snapshot(warehouse_path: Path, pointer: Path, as_of_date: date, run_
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     final = snapshots_dir / f"serving_{stamp}_{run_id[:8]}.duckdb"
     partial = final.with_suffix(".partial")
-    partial.unlink(missing_ok=True)
 
-    tables: dict[str, int] = {}
     con = duckdb.connect(str(partial))
     try:
-        con.execute(f"attach '{warehouse_path}' as wh (read_only)")
-        listed = con.execute(
-            "select table_schema, table_name from duckdb_tables() where database_name = 'wh'"
-        ).fetchall()
-        sources = [
-            (f"wh.{schema}.{name}", PUBLISHED_SCHEMAS[schema] + name)
-            for schema, name in listed if schema in PUBLISHED_SCHEMAS
-        ]
-        present = {f"{schema}.{name}" for schema, name in listed}
-        sources += [(f"wh.{src}", dst) for src, dst in PUBLISHED_TABLES.items() if src in present]
-        for source, target in sorted(sources):
-            con.execute(f'create table main."{target}" as select * from {source}')
-            tables[target] = con.execute(f'select count(*) from main."{target}"').fetchone()[0]
-        con.execute("detach wh")
-        con.execute("checkpoint")
-    finally:
+        tables = _copy_tables(con, warehouse_path)
+    except BaseException:
         con.close()
+        partial.unlink(missing_ok=True)
+        raise
+    con.close()
     os.replace(partial, final)
 
     payload = {
@@ -79,6 +66,24 @@ def publish_snapshot(warehouse_path: Path, pointer: Path, as_of_date: date, run_
     os.replace(staging, pointer)
     _prune(snapshots_dir, keep={final})
     return PublishResult(final, tables)
+
+
+def _copy_tables(con, warehouse_path: Path) -> dict[str, int]:
+    if not warehouse_path.exists():
+        raise FileNotFoundError(f"no warehouse at {warehouse_path}: nothing to publish")
+    con.execute(f"attach '{warehouse_path}' as wh (read_only)")
+    listed = con.execute("select schema_name, table_name from duckdb_tables() where database_name = 'wh'").fetchall()
+    sources = [(f"wh.{schema}.{name}", PUBLISHED_SCHEMAS[schema] + name)
+               for schema, name in listed if schema in PUBLISHED_SCHEMAS]
+    present = {f"{schema}.{name}" for schema, name in listed}
+    sources += [(f"wh.{src}", dst) for src, dst in PUBLISHED_TABLES.items() if src in present]
+    tables = {}
+    for source, target in sorted(sources):
+        con.execute(f'create table main."{target}" as select * from {source}')
+        tables[target] = con.execute(f'select count(*) from main."{target}"').fetchone()[0]
+    con.execute("detach wh")
+    con.execute("checkpoint")
+    return tables
 
 
 def _prune(snapshots_dir: Path, keep: set[Path]) -> None:

@@ -1,0 +1,65 @@
+"""Publishing switches the dashboard to a complete snapshot atomically; a reader never sees the
+working file, and the last good snapshot keeps serving when a publish fails."""
+
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import duckdb
+import pytest
+
+from dagster_project.publish import KEEP_SNAPSHOTS, publish_snapshot, read_pointer
+
+
+def _warehouse(path, rows: int) -> None:
+    con = duckdb.connect(str(path))
+    con.execute("create schema if not exists marts; create schema if not exists staging; create schema if not exists ingest")
+    con.execute("create or replace table marts.fct_demo as select range as id from range(?)", [rows])
+    con.execute("create or replace table staging.not_published as select 1 as x")
+    con.execute("create or replace table ingest.quarantine as select 'f.csv' as file_name, 'why' as reason")
+    con.close()
+
+
+def test_publish_copies_marts_and_ingest_bookkeeping_and_switches_the_pointer(tmp_path):
+    warehouse, pointer = tmp_path / "rcm.duckdb", tmp_path / "serving.json"
+    _warehouse(warehouse, 3)
+    result = publish_snapshot(warehouse, pointer, date(2026, 11, 26), "run-1")
+
+    payload = read_pointer(pointer)
+    assert payload["snapshot_path"] == str(result.snapshot_path)
+    assert payload["as_of_date"] == "2026-11-26"
+    con = duckdb.connect(payload["snapshot_path"], read_only=True)
+    tables = {r[0] for r in con.execute("select table_name from duckdb_tables()").fetchall()}
+    assert tables == {"fct_demo", "ingest_quarantine"}
+    assert con.execute("select count(*) from fct_demo").fetchone()[0] == 3
+    with pytest.raises(duckdb.Error):
+        con.execute("insert into fct_demo values (99)")  # the snapshot is opened read-only
+    con.close()
+
+
+def test_a_second_publish_leaves_the_first_snapshot_intact_and_prunes_old_ones(tmp_path):
+    warehouse, pointer = tmp_path / "rcm.duckdb", tmp_path / "serving.json"
+    paths = []
+    for n in range(KEEP_SNAPSHOTS + 2):
+        _warehouse(warehouse, n + 1)
+        paths.append(publish_snapshot(warehouse, pointer, date(2026, 11, 26), f"run-{n}").snapshot_path)
+    assert read_pointer(pointer)["snapshot_path"] == str(paths[-1])
+    remaining = sorted((tmp_path / "snapshots").glob("serving_*.duckdb"))
+    assert len(remaining) == KEEP_SNAPSHOTS and paths[-1] in remaining and paths[0] not in remaining
+    con = duckdb.connect(str(paths[-2]), read_only=True)  # an older snapshot a session may still read
+    assert con.execute("select count(*) from fct_demo").fetchone()[0] == KEEP_SNAPSHOTS + 1
+    con.close()
+
+
+def test_a_failed_publish_keeps_the_last_good_snapshot_serving(tmp_path):
+    warehouse, pointer = tmp_path / "rcm.duckdb", tmp_path / "serving.json"
+    _warehouse(warehouse, 2)
+    good = publish_snapshot(warehouse, pointer, date(2026, 11, 26), "good").snapshot_path
+    before = pointer.read_text()
+    with pytest.raises(FileNotFoundError):
+        publish_snapshot(tmp_path / "missing.duckdb", pointer, date(2026, 11, 27), "bad")
+    assert pointer.read_text() == before
+    assert json.loads(before)["snapshot_path"] == str(good)
+    assert not list((tmp_path / "snapshots").glob("*.partial"))
+    assert len(list((tmp_path / "snapshots").glob("serving_*.duckdb"))) == 1
