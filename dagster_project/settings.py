@@ -25,6 +25,7 @@ class Settings:
     as_of_date: date
     session_timeout_minutes: int
     demo_password: str
+    validate_x12_with_pyx12: bool
 
     @property
     def snapshots_dir(self) -> Path:
@@ -52,4 +53,5 @@ def get_settings() -> Settings:
         as_of_date=date.fromisoformat(as_of) if as_of else date.today(),
         session_timeout_minutes=int(os.environ.get("RCM_SESSION_TIMEOUT_MINUTES", "30")),
         demo_password=os.environ.get("RCM_DEMO_PASSWORD", "demo-ot-2026"),
+        validate_x12_with_pyx12=os.environ.get("RCM_X12_PYX12_VALIDATION", "off").lower() in ("1", "on", "true"),
     )

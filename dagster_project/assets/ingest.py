@@ -77,7 +77,8 @@ def build_clearinghouse_ingest_asset() -> dg.AssetsDefinition:
     def _ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         settings = get_settings()
         with warehouse.connect() as con:
-            report = load_source(con, "clearinghouse", settings.inbox_dir, settings.quarantine_dir)
+            report = load_source(con, "clearinghouse", settings.inbox_dir, settings.quarantine_dir,
+                                 validate_x12_with_pyx12=settings.validate_x12_with_pyx12)
         summary = _report_metadata(report)
         context.log.info(f"ingest clearinghouse: {summary}")
         for key in keys:

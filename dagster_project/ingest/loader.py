@@ -137,16 +137,28 @@ def _load_csv(con, path: Path, data: bytes, source: str, sha: str, quarantine_di
     return outcome, [], {table: len(result.rows)}, entries
 
 
-def _load_x12(con, path: Path, data: bytes, source: str, sha: str, received_at):
-    from dagster_project.ingest.x12 import parse_835
+def _x12_reason(issue) -> str:
+    where = f"segment {issue.segment_position}" if issue.segment_position else "file"
+    segment = f" ({issue.segment_id})" if issue.segment_id else ""
+    return f"{issue.file_name}: {where}{segment}: {issue.message}"
+
+
+def _load_x12(con, path: Path, data: bytes, source: str, sha: str, received_at, with_pyx12: bool):
+    from dagster_project.ingest.x12 import parse_835, validate_with_pyx12
     from dagster_project.ingest.x12_tables import REMIT_TABLES
 
     parsed = parse_835(data, path.name)
-    if parsed.is_rejected:
-        reasons = [i.message for i in parsed.issues if i.severity == "error"]
+    issues = list(parsed.issues)
+    if with_pyx12 and not parsed.is_rejected:
+        # Implementation-guide validation is optional: ~2 ms per claim, too slow to run on every
+        # delivery by default; the structural checks above always run.
+        issues += validate_with_pyx12(path)
+    errors = [i for i in issues if i.severity == "error"]
+    if errors:
+        reasons = [_x12_reason(i) for i in errors]
         entries = [
-            QuarantineEntry(source, path.name, sha, i.segment_position, i.message, received_at)
-            for i in parsed.issues if i.severity == "error"
+            QuarantineEntry(source, path.name, sha, i.segment_position, reason, received_at)
+            for i, reason in zip(errors, reasons)
         ]
         return FileOutcome(path.name, "remittance_835", "rejected"), reasons, {}, entries
     counts = {}
@@ -157,14 +169,15 @@ def _load_x12(con, path: Path, data: bytes, source: str, sha: str, received_at):
         counts[f"raw_clearinghouse.{table}"] = len(rows)
     # Warnings (unbalanced claims, unknown segments) are recorded but the data loads: flagged, not dropped.
     warnings = [
-        QuarantineEntry(source, path.name, sha, i.segment_position, f"warning: {i.message}", received_at)
-        for i in parsed.issues if i.severity != "error"
+        QuarantineEntry(source, path.name, sha, i.segment_position, f"warning: {_x12_reason(i)}", received_at)
+        for i in issues if i.severity != "error"
     ]
     claims = counts.get("raw_clearinghouse.remit_claims", 0)
     return FileOutcome(path.name, "remittance_835", "loaded", claims, 0), [], counts, warnings
 
 
-def load_source(con, source: str, inbox_dir: Path, quarantine_dir: Path) -> SourceLoadReport:
+def load_source(con, source: str, inbox_dir: Path, quarantine_dir: Path, *, validate_x12_with_pyx12: bool = False
+                ) -> SourceLoadReport:
     """Load every new file of one source. Safe to run again: seen files are skipped by content hash."""
     ensure_ingest_tables(con)
     report = SourceLoadReport(source)
@@ -188,7 +201,8 @@ def load_source(con, source: str, inbox_dir: Path, quarantine_dir: Path) -> Sour
                         [f"{path.name}: not an X12 file name (expected one of {sorted(X12_SUFFIXES)})"], {}, [],
                     )
                 else:
-                    outcome, reasons, counts, entries = _load_x12(con, path, data, source, sha, received_at)
+                    outcome, reasons, counts, entries = _load_x12(
+                        con, path, data, source, sha, received_at, validate_x12_with_pyx12)
             else:
                 outcome, reasons, counts, entries = _load_csv(con, path, data, source, sha, quarantine_dir, received_at)
             if outcome.status == "rejected":

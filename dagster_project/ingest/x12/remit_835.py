@@ -29,6 +29,7 @@ KNOWN_835_SEGMENTS = frozenset({
     "ISA", "GS", "ST", "BPR", "TRN", "CUR", "REF", "DTM", "N1", "N2", "N3", "N4", "PER", "RDM", "LX",
     "TS3", "TS2", "CLP", "CAS", "NM1", "MIA", "MOA", "QTY", "AMT", "SVC", "LQ", "PLB", "SE", "GE", "IEA",
 })
+ENVELOPE_SEGMENTS = frozenset({"ISA", "IEA", "GS", "GE", "ST", "SE"})
 CAS_GROUPS_5010 = frozenset({"CO", "OA", "PI", "PR"})
 CAS_GROUPS_4010 = CAS_GROUPS_5010 | {"CR"}  # CR (corrections and reversals) was dropped in 5010
 CAS_TRIPLETS = 6  # CAS02-CAS19
@@ -168,9 +169,8 @@ class _Remit835Reader:
         return RemitParseResult(self.file_name, self.tables, self.issues)
 
     def on_segment(self, seg: Segment) -> None:
-        handler = getattr(self, f"on_{seg.id.lower()}", None) if seg.id in {"ISA", "IEA", "GS", "GE", "ST", "SE"} else None
-        if handler is not None:
-            handler(seg)
+        if seg.id in ENVELOPE_SEGMENTS:
+            getattr(self, f"on_{seg.id.lower()}")(seg)
             return
         if self.st is None:
             if seg.id in KNOWN_835_SEGMENTS:
@@ -204,7 +204,8 @@ class _Remit835Reader:
             return
         declared = seg.element(1)
         if declared != str(self.isa.children):
-            self.error(seg, f"IEA01 says {declared or 'nothing'} functional groups but the interchange has {self.isa.children}")
+            self.error(seg, f"IEA01 says {declared or 'nothing'} functional groups "
+                            f"but the interchange has {self.isa.children}")
         if seg.element(2) != self.isa.control_number:
             self.error(seg, f"IEA02 control number {seg.element(2)!r} does not match ISA13 {self.isa.control_number!r}")
         self.isa = None
@@ -459,7 +460,8 @@ class _Remit835Reader:
             reason = seg.element(reason_index)
             if not reason:
                 if seg.element(reason_index + 1):
-                    self.error(seg, f"CAS{reason_index + 1:02d} has an amount but CAS{reason_index:02d} has no reason code")
+                    self.error(seg, f"CAS{reason_index + 1:02d} has an amount "
+                                    f"but CAS{reason_index:02d} has no reason code")
                 continue
             amount = self.number(seg, reason_index + 1, f"adjustment amount for reason {reason}")
             if amount is None and seg.element(reason_index + 1) == "":
@@ -485,7 +487,8 @@ class _Remit835Reader:
         allowed = CAS_GROUPS_4010 if version.startswith(VERSION_4010_PREFIX) else CAS_GROUPS_5010
         if group not in allowed:
             detail = " (CR is a 4010 code, not valid in 5010)" if group == "CR" else ""
-            self.warning(seg, f"CAS01 group code {group!r} is not one of {', '.join(sorted(allowed))}{detail}; row kept")
+            allowed_list = ", ".join(sorted(allowed))
+            self.warning(seg, f"CAS01 group code {group!r} is not one of {allowed_list}{detail}; row kept")
 
     def on_plb(self, seg: Segment) -> None:
         assert self.st is not None

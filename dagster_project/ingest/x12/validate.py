@@ -47,7 +47,8 @@ SEGMENTS_WITH_PHI = frozenset({"NM1", "N3", "N4", "DMG", "REF", "PER"})
 def _message(seg_id: str | None, err: dict[str, Any]) -> str:
     text, value = err["err_str"], err.get("err_val")
     if seg_id in SEGMENTS_WITH_PHI and value:
-        text = text.replace(str(value), "<value withheld>")
+        # pyx12 quotes values as (value) or "value"; replacing only those keeps element names intact.
+        text = text.replace(f"({value})", "(<value withheld>)").replace(f'"{value}"', '"<value withheld>"')
     return text
 
 
