@@ -3,7 +3,6 @@ named, and optional pyx12 validation rejects a file the implementation guide doe
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import duckdb
@@ -47,10 +46,16 @@ def test_same_era_delivered_twice_is_not_loaded_twice(tmp_path):
     assert claims == con.execute("select count(distinct claim_id) from raw_clearinghouse.remit_claims").fetchone()[0]
 
 
-def test_pyx12_validation_when_turned_on_rejects_an_invalid_file(tmp_path):
-    inbox = _inbox(tmp_path, {})
-    shutil.copyfile(FIXTURES / "broken_codes_5010.835", inbox / "clearinghouse" / "broken.835")
-    shutil.copyfile(FIXTURES / "clean_5010.835", inbox / "clearinghouse" / "clean.835")
-    con = duckdb.connect(str(tmp_path / "w.duckdb"))
-    report = load_source(con, "clearinghouse", inbox, tmp_path / "quarantine", validate_x12_with_pyx12=True)
-    assert {f.file_name: f.status for f in report.files} == {"broken.835": "rejected", "clean.835": "loaded"}
+def test_pyx12_validation_when_turned_on_rejects_what_only_the_implementation_guide_forbids(tmp_path):
+    clean = (FIXTURES / "clean_5010.835").read_bytes()
+    bad_code = clean.replace(b"BPR*C*", b"BPR*Q*")  # structurally fine, but Q is no BPR01 handling code
+    assert bad_code != clean
+
+    def run(with_pyx12: bool, where: Path) -> dict:
+        inbox = _inbox(where, {"bad_code.835": bad_code, "clean.835": clean})
+        con = duckdb.connect(str(where / "w.duckdb"))
+        report = load_source(con, "clearinghouse", inbox, where / "quarantine", validate_x12_with_pyx12=with_pyx12)
+        return {f.file_name: f.status for f in report.files}
+
+    assert run(False, tmp_path / "off") == {"bad_code.835": "loaded", "clean.835": "loaded"}
+    assert run(True, tmp_path / "on") == {"bad_code.835": "rejected", "clean.835": "loaded"}
