@@ -1,6 +1,8 @@
 """The one Definitions object: ingest -> dbt -> emitters -> publish -> dispatch."""
 
-from __future__ import annotations
+import shutil
+import sys
+from pathlib import Path
 
 import dagster as dg
 from dagster_dbt import DbtCliResource
@@ -30,6 +32,13 @@ dispatch_job = dg.define_asset_job(
     description="Send what people approved since the last run (no rebuild).",
 )
 
+
+def _dbt_executable() -> str:
+    # The dbt installed next to this interpreter, so the job runs without an activated virtualenv.
+    beside = Path(sys.executable).parent / "dbt"
+    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
+
+
 defs = dg.Definitions(
     assets=[*_ingest, _dbt, *_emitters, *_serving],
     jobs=[daily_leak_job, dispatch_job],
@@ -42,6 +51,6 @@ defs = dg.Definitions(
     resources={
         "warehouse": WarehouseResource(),
         "ledger": LedgerResource(),
-        "dbt": DbtCliResource(project_dir=dbt_project()),
+        "dbt": DbtCliResource(project_dir=dbt_project(), dbt_executable=_dbt_executable()),
     },
 )

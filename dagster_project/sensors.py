@@ -1,6 +1,5 @@
 """Start the daily job when new files land in the inbox (off until turned on in the UI)."""
 
-from __future__ import annotations
 
 import hashlib
 

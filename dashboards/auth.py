@@ -30,8 +30,8 @@ def ledger():
     return _ledger_for(get_settings().ledger_url)
 
 
-def _record(event_type: str, username: str, role: str | None = None, detail: dict | None = None) -> None:
-    ledger().record(event_type, username, actor_role=role, detail=detail)
+def _record(event_type: str, username: str, role: str | None = None) -> None:
+    ledger().record(event_type, username, actor_role=role)
 
 
 def current_user():
@@ -68,21 +68,21 @@ def sign_in_form() -> None:
     reason = st.session_state.pop(SIGNED_OUT_REASON_KEY, None)
     if reason:
         st.warning(reason)
-    with st.form("sign_in_form", clear_on_submit=False):
+    # clear_on_submit: the typed password must not linger in the session's widget state.
+    with st.form("sign_in_form", clear_on_submit=True):
         username = st.text_input("Username", key="sign_in_username")
         password = st.text_input("Password", type="password", key="sign_in_password")
         submitted = st.form_submit_button("Sign in", key="sign_in_submit")
     if not submitted:
         return
+    # The ledger audits sign-ins and failures itself and throttles repeated failures.
     user = ledger().authenticate(username.strip(), password)
     if user is None:
-        # Same message for an unknown user and a wrong password: do not reveal which usernames exist.
-        _record("sign_in_failed", username.strip() or "(blank)")
+        # Same message for an unknown user, a wrong password and a throttled account: reveal nothing.
         st.error("Wrong username or password.")
         return
     st.session_state[USER_KEY] = user
     st.session_state[LAST_ACTIVE_KEY] = time.time()
-    _record("sign_in", user.username, user.role)
     st.rerun()
 
 

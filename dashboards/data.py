@@ -251,7 +251,8 @@ def top_open_actions(user, limit: int = 10) -> list[dict]:
     return actions(user, statuses=["open"])[:limit]
 
 
-def action(user, action_id: str) -> dict:
+def action(user, action_id: str) -> dict | None:
+    """One action in scope, or None. The ledger audits every call as a view: call it once per card opened."""
     return _ledger().get_action(user, action_id)
 
 
@@ -286,9 +287,8 @@ def audit_trail(user, *, limit: int = 500, event_types: Sequence[str] | None = N
     if user.role not in AUDIT_ROLES:
         raise NotAllowed("The audit trail is for directors and administrators.")
     rows = _ledger().audit_events(user, limit=limit, event_types=list(event_types) if event_types else None)
-    if ALL_LOCATIONS not in user.locations:
-        rows = [r for r in rows if r.get("location_id") and user.can_see(r["location_id"])]
-    return rows
+    # Group-wide events (sign-ins, user changes) carry no location; location events must be in scope.
+    return [r for r in rows if r.get("location_id") is None or user.can_see(r["location_id"])]
 
 
 def verify_audit_chain(user) -> tuple[bool, Any]:

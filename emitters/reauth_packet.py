@@ -41,6 +41,7 @@ EVIDENCE_COLUMNS = (
     "has_visits_scheduled_beyond_auth", "scheduled_beyond_count", "flag_reasons", "dollars_at_risk",
     "due_date", "units_requested",
 )
+DATE_COLUMNS = frozenset({"as_of_date", "projected_exhaustion_date", "start_date", "end_date", "due_date"})
 
 
 @lru_cache(maxsize=1)
@@ -237,11 +238,20 @@ def build_checklist(row: dict, counts: dict[str, int], requested_start: date, re
 
 def build_evidence(row: dict, counts: dict[str, int]) -> list[dict]:
     """The flag's metric fields and the visit-history counts, JSON-able, without patient identifiers."""
-    metrics = {column: _jsonable(row.get(column)) for column in EVIDENCE_COLUMNS}
+    metrics = {column: _jsonable(_normalized(column, row.get(column))) for column in EVIDENCE_COLUMNS}
     return [
         {"source": "marts.flag_auths_needing_reauth", **metrics},
         {"source": "marts.fct_authorization_visit_history", "authorization_id": row["authorization_id"], **counts},
     ]
+
+
+def _normalized(column: str, value: Any) -> Any:
+    # The warehouse may hand dates as strings and money as floats; evidence must not depend on that.
+    if column in DATE_COLUMNS:
+        return _as_date(value)
+    if column == "dollars_at_risk":
+        return _money(value)
+    return value
 
 
 def split_pipe(value: Any) -> list[str]:

@@ -1,6 +1,5 @@
 """All dbt models, seeds and tests as one Dagster multi-asset; dbt tests become asset checks."""
 
-from __future__ import annotations
 
 import json
 import os

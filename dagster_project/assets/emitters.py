@@ -1,6 +1,5 @@
 """Emitter assets: flag marts -> drafted actions in the ledger (idempotent on flag_id)."""
 
-from __future__ import annotations
 
 from collections import defaultdict
 

@@ -1,6 +1,5 @@
 """One ingest asset per source: inbox -> raw tables, with quarantine and GE asset checks."""
 
-from __future__ import annotations
 
 import dagster as dg
 

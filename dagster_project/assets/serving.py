@@ -1,6 +1,5 @@
 """Publish the serving snapshot, then dispatch what people approved."""
 
-from __future__ import annotations
 
 import dagster as dg
 

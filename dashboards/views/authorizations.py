@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from dashboards import auth, data
+
+
+def _day(value) -> str | None:
+    """A snapshot date as YYYY-MM-DD, or None when empty (DuckDB nulls arrive as NaT in pandas)."""
+    return None if value is None or pd.isna(value) else pd.Timestamp(value).date().isoformat()
+
 
 user = auth.require_user()
 st.title("Authorization burn-down")
@@ -114,20 +121,20 @@ scheduled_col.metric(f"Scheduled {unit}", detail["scheduled_quantity"])
 remaining_col.metric(f"Remaining {unit}", detail["remaining_quantity"])
 
 st.text(
-    f"Payer: {detail['payer_name']} · runs {detail['start_date']} to {detail['end_date']} "
+    f"Payer: {detail['payer_name']} · runs {_day(detail['start_date'])} to {_day(detail['end_date'])} "
     f"({detail['days_to_expiry']} days left) · re-auth lead time {detail['reauth_lead_days']} days"
 )
 st.text(
     f"Burn rate: {detail['burn_rate_per_week']} {unit}/week · projected to run out: "
-    f"{detail['projected_exhaustion_date'] or 'not at the current rate'}"
+    f"{_day(detail['projected_exhaustion_date']) or 'not at the current rate'}"
 )
 raised = [label for col, label in data.AUTH_FLAGS.items() if detail.get(col)]
 if raised:
     st.warning("Flags: " + "; ".join(raised))
-    if detail.get("flag_reasons"):
+    if isinstance(detail.get("flag_reasons"), str):
         st.text(f"Why: {detail['flag_reasons']}")
-    if detail.get("due_date") is not None:
-        st.text(f"Re-auth request due by {detail['due_date']}")
+    if _day(detail.get("due_date")):
+        st.text(f"Re-auth request due by {_day(detail['due_date'])}")
 else:
     st.success("No burn-down flag on this authorization.")
 st.metric("Dollars at risk", f"${float(detail['dollars_at_risk'] or 0):,.2f}")

@@ -77,7 +77,15 @@ selected_id = st.selectbox(
     format_func=lambda i: f"${by_id[i]['dollars_at_stake']:,.2f} · due {by_id[i]['due_date'] or 'n/a'} · {by_id[i]['title']}",
     key="board_selected_action",
 )
-card = data.action(user, selected_id)
+card = by_id[selected_id]
+# Opening a card is a view of a patient-level record: the ledger audits it. Once per session and card,
+# not on every rerun, so the trail shows who looked at what without one event per click.
+opened = st.session_state.setdefault("board_opened_ids", set())
+if selected_id not in opened:
+    if data.action(user, selected_id) is None:
+        st.error("This action is not in your locations.")
+        st.stop()
+    opened.add(selected_id)
 
 st.subheader(card["title"])
 st.caption(f"{card['action_type'].replace('_', ' ')} · {card['location_id']} · status {card['status']} · to {card['recipient']}")
@@ -89,14 +97,14 @@ if card.get("snoozed_until"):
     st.caption(f"Snoozed until {card['snoozed_until']}")
 
 st.markdown("**Why it was raised**")
-evidence = json.loads(card["evidence_json"] or "[]")
+evidence = card.get("evidence") or json.loads(card.get("evidence_json") or "[]")
 if evidence:
     st.dataframe(pd.DataFrame(evidence), hide_index=True, key="board_evidence")
 else:
     st.caption("No evidence rows were attached.")
 
 st.markdown("**Checklist**")
-checklist = json.loads(card["checklist_json"] or "[]")
+checklist = card.get("checklist") or json.loads(card.get("checklist_json") or "[]")
 if checklist:
     st.dataframe(
         pd.DataFrame(checklist),

@@ -105,25 +105,40 @@ def snapshot(env):
     return path
 
 
-def make_user(username: str, role: str, locations: set[str]):
+def _make_user(username: str, role: str, locations: set[str]):
     from emitters.models import User
 
     return User(username=username, display_name=username.title(), role=role, locations=frozenset(locations))
 
 
 @pytest.fixture
+def make_user():
+    return _make_user
+
+
+@pytest.fixture
 def director():
-    return make_user("director", "director", {"*"})
+    return _make_user("director", "director", {"*"})
 
 
 @pytest.fixture
 def frontdesk_l01():
-    return make_user("frontdesk_l01", "front_desk", {"L01"})
+    return _make_user("frontdesk_l01", "front_desk", {"L01"})
 
 
 @pytest.fixture
 def billing():
-    return make_user("billing", "billing", {"*"})
+    return _make_user("billing", "billing", {"*"})
+
+
+@pytest.fixture
+def password():
+    return PASSWORD
+
+
+@pytest.fixture
+def canary_name():
+    return CANARY_NAME
 
 
 def _draft(flag_id: str, location_id: str, dollars: str, due: date, body: str, authorization_number: str):
@@ -157,19 +172,21 @@ def ledger(env, director, frontdesk_l01, billing):
 
     ledger = Ledger(get_settings().ledger_url)
     ledger.sync_drafts(
+        "reauth_packet",
         [
             _draft("flag-l01-a", "L01", "240.00", AS_OF + timedelta(days=2),
                    "Dear reviewer,\n<script>alert('x')</script>\nPlease extend AUTHN-1001.", "AUTHN-1001"),
             _draft("flag-l01-b", "L01", "120.00", AS_OF + timedelta(days=9), "Please extend AUTHN-1002.", "AUTHN-1002"),
             _draft("flag-l02-a", "L02", "960.00", AS_OF + timedelta(days=1), "Please extend AUTHN-2001.", "AUTHN-2001"),
-        ]
+        ],
+        run_id="test-run",
     )
     for user in (director, frontdesk_l01, billing):
         ledger.upsert_user(user.username, PASSWORD, user.role, user.locations, user.display_name)
     return ledger
 
 
-def app_test(page: str | None = None, user=None, last_active: float | None = None):
+def _app_test(page: str | None = None, user=None, last_active: float | None = None):
     """An AppTest of the router (page=None) or of one page file, optionally with a signed-in user."""
     from streamlit.testing.v1 import AppTest
 
@@ -181,7 +198,7 @@ def app_test(page: str | None = None, user=None, last_active: float | None = Non
     return at
 
 
-def rendered_text(at) -> str:
+def _rendered_text(at) -> str:
     """Everything the page put on screen (element protos, including table data), as one string."""
     parts: list[str] = []
 
@@ -198,3 +215,19 @@ def rendered_text(at) -> str:
 
     walk(at._tree)
     return "\n".join(parts)
+
+
+@pytest.fixture
+def app_test():
+    """Factory: app_test(page=None, user=None, last_active=None) -> AppTest."""
+    return _app_test
+
+
+@pytest.fixture
+def rendered_text():
+    return _rendered_text
+
+
+@pytest.fixture
+def pages():
+    return list(PAGES)

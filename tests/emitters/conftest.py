@@ -1,4 +1,5 @@
-"""Shared fixtures: a realistic (synthetic) re-auth flag row, its visit history, and a fresh ledger per test."""
+"""Fixtures for the emitter tests: a realistic synthetic re-auth flag row and its visit history, a settable
+clock, a fresh SQLite ledger file per test, and stored users."""
 
 from __future__ import annotations
 
@@ -6,10 +7,13 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 
 import pytest
+from argon2 import PasswordHasher
 
 from emitters.ledger import Ledger
 
+PASSWORD = "correct horse battery staple"
 AS_OF = date(2026, 3, 2)
+FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
 
 
 def make_flag_row(**overrides) -> dict:
@@ -109,4 +113,34 @@ def clock() -> Clock:
 
 @pytest.fixture
 def ledger(tmp_path, clock) -> Ledger:
-    return Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}", clock=clock)
+    # Cheap argon2 parameters: the hashing is still argon2id, only faster than production's.
+    return Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}", clock=clock, password_hasher=FAST_HASHER)
+
+
+@pytest.fixture
+def users(ledger):
+    """Stored users: front desk of L01 and of L02, billing for all, a director, an admin."""
+    return {
+        "fd_l01": ledger.upsert_user("fd_l01", PASSWORD, "front_desk", ["L01"], "Front Desk L01"),
+        "fd_l02": ledger.upsert_user("fd_l02", PASSWORD, "front_desk", ["L02"], "Front Desk L02"),
+        "billing": ledger.upsert_user("billing", PASSWORD, "billing", ["*"], "Billing Lead"),
+        "director": ledger.upsert_user("director", PASSWORD, "director", ["*"], "Clinic Director"),
+        "director_l01": ledger.upsert_user("director_l01", PASSWORD, "director", ["L01"], "Director L01"),
+        "admin": ledger.upsert_user("admin", PASSWORD, "admin", ["*"], "Admin"),
+    }
+
+
+@pytest.fixture
+def make_row():
+    """Builds a flag row; keyword overrides change columns."""
+    return make_flag_row
+
+
+@pytest.fixture
+def make_history():
+    return make_visit_history
+
+
+@pytest.fixture
+def password() -> str:
+    return PASSWORD

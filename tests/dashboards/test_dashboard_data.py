@@ -8,8 +8,6 @@ import pytest
 
 from dashboards import data
 
-from .conftest import CANARY_NAME, make_user
-
 
 def test_front_desk_sees_only_its_location_in_every_snapshot_query(snapshot, frontdesk_l01):
     assert set(data.locations(frontdesk_l01)["location_id"]) == {"L01"}
@@ -29,13 +27,13 @@ def test_group_wide_user_sees_every_location(snapshot, director):
     assert set(data.authorization_burndown(director)["location_id"]) == {"L01", "L02"}
 
 
-def test_location_values_are_parameters_not_sql(snapshot):
+def test_location_values_are_parameters_not_sql(snapshot, make_user):
     sneaky = make_user("sneaky", "front_desk", {"L01' or '1'='1"})
     assert data.leak_summary(sneaky).empty
     assert data.authorization_burndown(sneaky).empty
 
 
-def test_user_without_locations_sees_nothing(snapshot):
+def test_user_without_locations_sees_nothing(snapshot, make_user):
     assert data.authorization_burndown(make_user("nobody", "front_desk", set())).empty
 
 
@@ -58,11 +56,11 @@ def test_unknown_flag_name_is_refused_not_interpolated(snapshot, director):
         data.authorization_burndown(director, flags=["true) or (1=1"])
 
 
-def test_phi_packet_fields_never_reach_the_dashboard(snapshot, director):
+def test_phi_packet_fields_never_reach_the_dashboard(snapshot, director, canary_name):
     detail = data.authorization(director, "A-L02-1")
     assert detail["flag_reasons"].startswith("In the last two visits")
     assert not {"patient_first_name", "patient_last_name", "patient_date_of_birth", "member_id"} & set(detail)
-    assert CANARY_NAME not in json.dumps(detail, default=str)
+    assert canary_name not in json.dumps(detail, default=str)
 
 
 def test_no_pointer_means_no_snapshot_with_a_readable_message(env, director):

@@ -1,0 +1,119 @@
+"""Fixed reference values the synthetic group is built from (all invented, none from a real clinic).
+
+Payer ids and re-auth lead days mirror the dbt seed ``payer_rules.csv``; the generator needs the lead
+days only to place planted leaks and near-misses on the right side of each payer's deadline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal
+
+
+@dataclass(frozen=True)
+class PayerRef:
+    payer_id: str
+    payer_name: str
+    payer_type: str
+    x12_payer_id: str
+    plan_name: str
+    claim_filing_indicator: str  # 835 CLP06
+    needs_authorization: bool
+    needs_go_modifier: bool
+    reauth_lead_days: int
+    auth_unit_type: str  # usual unit type of this payer's authorizations
+    fee_factor: Decimal  # share of the commercial base rate this payer allows
+
+    @property
+    def is_medicaid(self) -> bool:
+        return self.payer_type.startswith("medicaid")
+
+
+PAYERS: tuple[PayerRef, ...] = (
+    PayerRef("TXMCO1", "Lone Star Kids Health Plan", "medicaid_mco", "LSKHP", "STAR Kids", "MC", True, True, 30, "visits", Decimal("0.62")),
+    PayerRef("TXMCO2", "Bluebonnet Community Care", "medicaid_mco", "BBCC1", "STAR Health", "MC", True, True, 30, "visits", Decimal("0.60")),
+    PayerRef("TXMCO3", "Gulf Coast Children's Health", "medicaid_mco", "GCCH1", "CHIP Plus", "MC", True, True, 30, "visits", Decimal("0.64")),
+    PayerRef("TXMFFS", "Texas Medicaid FFS", "medicaid_ffs", "TXMCD", "Texas Medicaid", "MC", True, True, 30, "visits", Decimal("0.56")),
+    PayerRef("COMM1", "Acme Commercial PPO", "commercial", "ACME1", "Acme PPO Gold", "12", False, False, 14, "visits", Decimal("1.00")),
+    PayerRef("COMM2", "Summit Health HMO", "commercial", "SUMHM", "Summit HMO Select", "HM", True, True, 14, "visits", Decimal("0.92")),
+    PayerRef("TRICARE", "TRICARE East", "tricare", "TRIEA", "TRICARE Prime", "CH", True, True, 21, "units", Decimal("0.80")),
+)
+PAYERS_BY_ID = {p.payer_id: p for p in PAYERS}
+
+# Primary payer mix by patient (about 65% Medicaid managed care, 5% FFS, 22% commercial, 8% TRICARE).
+PAYER_MIX: tuple[tuple[str, int], ...] = (
+    ("TXMCO1", 24), ("TXMCO2", 22), ("TXMCO3", 19), ("TXMFFS", 5), ("COMM1", 12), ("COMM2", 10), ("TRICARE", 8),
+)
+
+EVAL_CODES = ("97165", "97166", "97167")
+REEVAL_CODE = "97168"
+GROUP_CODE = "97150"
+TIMED_CODES = ("97530", "97110", "97112", "97535", "97533")
+AUTH_CPT_CODES = "97530|97110|97112|97535|97533|97150"
+EVAL_MINUTES = {"97165": 30, "97166": 45, "97167": 60, "97168": 30}
+
+# The group's chargemaster (price per unit), above every contracted rate.
+CHARGEMASTER: dict[str, Decimal] = {
+    "97165": Decimal("240.00"), "97166": Decimal("265.00"), "97167": Decimal("295.00"), "97168": Decimal("170.00"),
+    "97530": Decimal("72.00"), "97110": Decimal("62.00"), "97112": Decimal("66.00"), "97535": Decimal("64.00"),
+    "97533": Decimal("78.00"), "97150": Decimal("48.00"),
+}
+# Commercial base allowed amount per unit; each payer allows fee_factor of it.
+COMMERCIAL_BASE_RATE: dict[str, Decimal] = {
+    "97165": Decimal("128.00"), "97166": Decimal("140.00"), "97167": Decimal("158.00"), "97168": Decimal("92.00"),
+    "97530": Decimal("41.50"), "97110": Decimal("34.80"), "97112": Decimal("37.20"), "97535": Decimal("36.40"),
+    "97533": Decimal("44.00"), "97150": Decimal("22.60"),
+}
+
+ICD10_CODES = ("F82", "R27.8", "F84.0", "R62.50", "F88", "R48.8", "Q90.9")
+FUNCTIONAL_GOALS = (
+    "Child will don and doff a pullover shirt independently in 4 of 5 trials",
+    "Child will copy a triangle with correct closure in 3 of 4 trials",
+    "Child will tolerate messy play textures for 5 minutes with no more than 1 verbal cue",
+    "Child will use a tripod grasp to write first name legibly on lined paper",
+    "Child will manage buttons on a school uniform within 2 minutes",
+    "Child will complete a 4-step obstacle course with no loss of balance",
+    "Child will self-feed with a spoon spilling less than 25 percent of the meal",
+    "Child will transition between classroom activities with 1 or fewer cues",
+    "Child will cut along a curved line within 1/4 inch",
+    "Child will stay seated for a 10-minute table task using a movement cushion",
+)
+FIRST_NAMES = (
+    "Avery", "Blake", "Camila", "Diego", "Elena", "Finn", "Gianna", "Hudson", "Isla", "Jonah", "Kira", "Liam",
+    "Maya", "Noah", "Olivia", "Parker", "Quinn", "Rosa", "Santiago", "Tessa", "Uriel", "Valeria", "Wyatt",
+    "Ximena", "Yusuf", "Zoe", "Aria", "Mateo", "Nora", "Ezra", "Lucia", "Owen", "Sofia", "Elias", "Mila", "Leo",
+)
+LAST_NAMES = (
+    "Alvarez", "Brooks", "Castillo", "Dawson", "Estrada", "Fischer", "Garza", "Holloway", "Ibarra", "Jennings",
+    "Keller", "Lozano", "Mendoza", "Nguyen", "Ortega", "Pruitt", "Quintero", "Ramos", "Salinas", "Tran",
+    "Underwood", "Villarreal", "Whitaker", "Yates", "Zamora", "Benson", "Carver", "Delgado", "Ellison", "Flores",
+)
+CITIES: tuple[tuple[str, str], ...] = (
+    ("Austin", "78704"), ("Round Rock", "78664"), ("San Antonio", "78209"), ("Houston", "77008"),
+    ("Katy", "77494"), ("Dallas", "75206"), ("Plano", "75024"), ("Fort Worth", "76107"), ("Waco", "76710"),
+    ("Corpus Christi", "78412"), ("El Paso", "79912"), ("Lubbock", "79424"), ("McAllen", "78504"),
+    ("Killeen", "76542"), ("Temple", "76502"), ("Frisco", "75034"), ("Sugar Land", "77479"), ("Pflugerville", "78660"),
+)
+STREETS = ("Oak", "Pecan", "Main", "Bluebonnet", "Mesquite", "Cedar", "Lamar", "Congress", "Travis", "Guadalupe")
+OT_TAXONOMY = "225X00000X"
+GROUP_TIN = "741234567"
+GROUP_X12_ID = "SUNNYSTEPSOT"
+
+
+def _nth_weekday(year: int, month: int, weekday: int, n: int) -> date:
+    first = date(year, month, 1)
+    return first + timedelta(days=(weekday - first.weekday()) % 7 + 7 * (n - 1))
+
+
+def _last_weekday(year: int, month: int, weekday: int) -> date:
+    last = date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)
+    return last - timedelta(days=(last.weekday() - weekday) % 7)
+
+
+def clinic_holidays(year: int) -> frozenset[date]:
+    """Days the clinics are closed (the usual US holidays an outpatient clinic observes)."""
+    return frozenset({
+        date(year, 1, 1), _last_weekday(year, 5, 0), date(year, 7, 4), _nth_weekday(year, 9, 0, 1),
+        _nth_weekday(year, 11, 3, 4), date(year, 12, 25),
+    })

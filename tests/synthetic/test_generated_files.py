@@ -1,0 +1,173 @@
+"""The generated extracts: deterministic, valid against their contracts, valid and balanced 835s."""
+
+import csv
+import filecmp
+import io
+import re
+from decimal import Decimal
+from pathlib import Path
+
+import pyx12.params
+import pyx12.x12n_document
+
+from dagster_project.contracts import CONTRACTS
+from dagster_project.npi import is_valid_npi
+
+from .conftest import run
+
+
+def _all_files(root: Path) -> list[Path]:
+    return sorted(p.relative_to(root) for p in root.rglob("*") if p.is_file())
+
+
+def test_same_arguments_give_identical_bytes(tmp_path):
+    first, _ = run(tmp_path, "one")
+    second, _ = run(tmp_path, "two")
+    a, b = first.out.parent, second.out.parent
+    files = _all_files(a)
+    assert files == _all_files(b)
+    assert len(files) > 20
+    match, mismatch, errors = filecmp.cmpfiles(a, b, [str(f) for f in files], shallow=False)
+    assert mismatch == [] and errors == []
+
+
+def test_another_seed_gives_other_data(tmp_path):
+    first, _ = run(tmp_path, "one")
+    other, _ = run(tmp_path, "other", seed=12)
+    assert (first.out / "ehr" / "appointments.csv").read_bytes() != (other.out / "ehr" / "appointments.csv").read_bytes()
+
+
+def test_every_csv_row_validates_against_its_contract(generated):
+    config, _ = generated
+    for contract in CONTRACTS:
+        path = config.out / contract.__source__ / f"{contract.__entity__}.csv"
+        with path.open(newline="", encoding="utf-8") as f:
+            reader = csv.DictReader(f)
+            assert reader.fieldnames == list(contract.model_fields), path
+            rows = [contract.model_validate(row) for row in reader]
+        assert rows, f"{path} is empty"
+        keys = [tuple(getattr(r, k) for k in contract.__primary_key__) for r in rows]
+        assert len(keys) == len(set(keys)), f"duplicate primary keys in {path}"
+
+
+def _rows(config, source, entity):
+    with (config.out / source / f"{entity}.csv").open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def test_npis_are_valid_and_unique(generated):
+    config, _ = generated
+    providers = _rows(config, "ehr", "providers")
+    locations = _rows(config, "ehr", "locations")
+    npis = [p["npi"] for p in providers] + [loc["facility_npi"] for loc in locations]
+    assert all(is_valid_npi(n) for n in npis)
+    assert len(set(npis)) == len(npis)
+    assert all(is_valid_npi(v["rendering_npi"]) for v in _rows(config, "ehr", "visits"))
+
+
+def test_cotas_are_supervised_by_an_otr_at_their_location(generated):
+    config, _ = generated
+    providers = {p["provider_id"]: p for p in _rows(config, "ehr", "providers")}
+    cotas = [p for p in providers.values() if p["credential_type"] == "COTA"]
+    for cota in cotas:
+        supervisor = providers[cota["supervising_provider_id"]]
+        assert supervisor["credential_type"] == "OTR"
+        assert supervisor["primary_location_id"] == cota["primary_location_id"]
+
+
+def test_charge_lines_follow_the_8_minute_rule_and_modifiers(generated):
+    from dagster_project.synthetic.units import total_timed_units
+
+    config, _ = generated
+    visits = {v["visit_id"]: v for v in _rows(config, "ehr", "visits")}
+    coverages = {c["coverage_id"]: c for c in _rows(config, "ehr", "coverages")}
+    providers = {p["provider_id"]: p for p in _rows(config, "ehr", "providers")}
+    timed = {"97530", "97110", "97112", "97535", "97533"}
+    by_visit: dict[str, list] = {}
+    for line in _rows(config, "ehr", "charge_lines"):
+        by_visit.setdefault(line["visit_id"], []).append(line)
+    for visit_id, lines in by_visit.items():
+        minutes = sum(int(l["minutes"]) for l in lines if l["cpt_code"] in timed)
+        units = sum(int(l["units"]) for l in lines if l["cpt_code"] in timed)
+        assert units == total_timed_units(minutes), visit_id
+        visit = visits[visit_id]
+        payer = coverages[visit["coverage_id"]]["payer_id"]
+        is_cota = providers[visit["provider_id"]]["credential_type"] == "COTA"
+        for line in lines:
+            mods = line["modifiers"].split("|") if line["modifiers"] else []
+            assert ("GO" in mods) == (payer != "COMM1")
+            assert ("CO" in mods) == is_cota
+
+
+def _segments(text: str) -> list[list[str]]:
+    return [s.strip().split("*") for s in text.split("~") if s.strip()]
+
+
+def _money(value: str) -> Decimal:
+    return Decimal(value or "0")
+
+
+def test_835s_balance(generated):
+    config, _ = generated
+    files = sorted((config.out / "clearinghouse").glob("*.835"))
+    assert len(files) > 10
+    claims_seen = statuses = 0
+    for path in files:
+        segs = _segments(path.read_text(encoding="ascii"))
+        transaction_paid = bpr = None
+        claim = None
+
+        def close_claim():
+            if claim is not None:
+                assert claim["charge"] - claim["cas"] == claim["paid"], (path.name, claim)
+                assert claim["svc_paid"] == claim["paid"]
+
+        st_start = 0
+        for i, seg in enumerate(segs):
+            tag = seg[0]
+            if tag == "ST":
+                st_start, transaction_paid = i, Decimal("0")
+            elif tag == "BPR":
+                bpr = _money(seg[2])
+            elif tag == "CLP":
+                close_claim()
+                claim = {"charge": _money(seg[3]), "paid": _money(seg[4]), "cas": Decimal("0"), "svc_paid": Decimal("0")}
+                transaction_paid += claim["paid"]
+                claims_seen += 1
+                statuses += seg[2] == "4"
+            elif tag == "SVC":
+                line = {"charge": _money(seg[2]), "paid": _money(seg[3]), "cas": Decimal("0")}
+                claim["svc_paid"] += line["paid"]
+            elif tag == "CAS":
+                amounts = sum(_money(seg[j]) for j in range(3, len(seg), 3))
+                line["cas"] += amounts
+                claim["cas"] += amounts
+            elif tag in ("REF",) and seg[1] == "6R":
+                assert line["charge"] - line["cas"] == line["paid"], (path.name, seg)
+            elif tag == "SE":
+                close_claim()
+                claim = None
+                assert int(seg[1]) == i - st_start + 1
+                assert bpr == transaction_paid
+    assert claims_seen > 100
+    assert statuses > 0, "expected a few denied claims"
+
+
+def _pyx12_errors(path: Path) -> list[str]:
+    html = io.StringIO()
+    ok = pyx12.x12n_document.x12n_document(pyx12.params.params(), str(path), None, html, None)
+    errors = re.findall(r'class="error"[^>]*>([^<]*)<', html.getvalue()) + re.findall(r"ERROR[^<]*", html.getvalue())
+    return [] if ok else (errors or ["pyx12 reported the file invalid"])
+
+
+def test_sample_of_835s_pass_pyx12(generated):
+    config, _ = generated
+    files = sorted((config.out / "clearinghouse").glob("*.835"))
+    # Every payer, and the largest files (most segment variety), are checked.
+    by_payer = {}
+    for path in files:
+        by_payer.setdefault(path.name.split("_")[1], path)
+    sample = set(by_payer.values()) | set(sorted(files, key=lambda p: -p.stat().st_size)[:3])
+    assert len(by_payer) == 7
+    for path in sorted(sample):
+        assert _pyx12_errors(path) == [], path.name
