@@ -29,8 +29,7 @@ SETTINGS_VARS = ("RCM_DATA_DIR", "RCM_AS_OF_DATE", "RCM_DEMO_PASSWORD", "RCM_INB
 def _run_job():
     from dagster_project.definitions import defs
 
-    assets = list(defs.resolve_asset_graph().assets_defs)
-    result = dg.materialize(assets, resources=defs.resources, raise_on_error=False)
+    result = defs.resolve_job_def("daily_leak_job").execute_in_process(raise_on_error=False)
     assert result.success, [e.message for e in result.all_events if e.is_failure]
     return result
 
@@ -91,8 +90,8 @@ def test_flag_mart_finds_every_planted_auth_leak_and_nothing_else(pipeline):
     assert set(planted) - set(flagged) == set(), "planted but not flagged"
     assert not near_misses & set(flagged)
     reason_words = {
-        "in_last_two_visits": "last two", "expiring_within_lead_time": "expir",
-        "projected_to_exhaust_before_end": "run out", "scheduled_beyond_auth": "beyond",
+        "in_last_two_visits": "in the last two visits", "expiring_within_lead_time": "re-auth lead time",
+        "projected_to_exhaust_before_end": "projected to run out", "scheduled_beyond_auth": "booked visits not covered",
     }
     for auth_id, leak in planted.items():
         assert reason_words[leak["planted_reason"]] in flagged[auth_id].lower(), (auth_id, flagged[auth_id])
