@@ -1,21 +1,9 @@
 -- Rename/cast only. Raw deliveries append, so keep the latest delivered row per plan_of_care_id.
 with
 
-source as (
+latest as (
 
-    select * from {{ source('raw_ehr', 'plans_of_care') }}
-
-),
-
-ranked as (
-
-    select
-        *,
-        row_number() over (
-            partition by plan_of_care_id
-            order by _loaded_at desc, _file_name desc, _line_number desc
-        ) as delivery_rank
-    from source
+    {{ latest_delivered_rows(source('raw_ehr', 'plans_of_care'), ['plan_of_care_id']) }}
 
 ),
 
@@ -39,8 +27,7 @@ final as (
         _file_sha256 as source_file_sha256,
         _line_number as source_line_number,
         _loaded_at as loaded_at
-    from ranked
-    where delivery_rank = 1
+    from latest
 
 )
 
