@@ -9,6 +9,7 @@ Only counts and expectation names leave this module, never values (they can be i
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import lru_cache
 
 import great_expectations as gx
@@ -25,7 +26,7 @@ _EXTRA: dict[str, list[tuple[type, dict, str]]] = {
     "locations": [(E.ExpectTableRowCountToBeBetween, dict(min_value=1), "error"),
                   (E.ExpectColumnValuesToBeUnique, dict(column="facility_npi"), "warn")],
     "providers": [(E.ExpectColumnValuesToBeUnique, dict(column="npi"), "error")],
-    "patients": [(E.ExpectColumnValuesToBeBetween, dict(column="date_of_birth", min_value="1995-01-01", mostly=0.99), "warn")],
+    "patients": [(E.ExpectColumnValuesToBeBetween, dict(column="date_of_birth", min_value=datetime(1995, 1, 1), mostly=0.99), "warn")],
     "coverages": [(E.ExpectCompoundColumnsToBeUnique, dict(column_list=["patient_id", "priority", "effective_date"]), "warn")],
     "appointments": [
         (E.ExpectColumnValuesToBeBetween, dict(column="duration_minutes", min_value=15, max_value=120, mostly=0.98), "warn"),
@@ -65,7 +66,8 @@ def _key_expectations(contract: type[Contract]) -> list[tuple[type, dict, str]]:
     key = list(contract.__primary_key__)
     unique = (E.ExpectColumnValuesToBeUnique, dict(column=key[0])) if len(key) == 1 else \
         (E.ExpectCompoundColumnsToBeUnique, dict(column_list=key))
-    return [(*unique, "error"), *[(E.ExpectColumnValuesToNotBeNull, dict(column=c), "error") for c in key]]
+    required = [c for c in key if contract.model_fields[c].is_required()]  # e.g. fee_schedules.modifier may be empty
+    return [(*unique, "error"), *[(E.ExpectColumnValuesToNotBeNull, dict(column=c), "error") for c in required]]
 
 
 @lru_cache(maxsize=1)
@@ -119,6 +121,10 @@ def validate_entity(con, contract: type[Contract]) -> SuiteResult:
             continue
         described = _describe(item.expectation_config)
         count = item.result.get("unexpected_count")
-        text = f"{described}: {count if count is not None else 'failed'} unexpected"
+        if count is not None:
+            text = f"{described}: {count} unexpected"
+        else:  # the expectation itself raised (wrong type, missing column): say so rather than hide it
+            raised = (item.exception_info or {}).get("exception_message") or "could not be evaluated"
+            text = f"{described}: could not be evaluated ({str(raised)[:200]})"
         (result.failed_errors if severity.get(described) == "error" else result.failed_warnings).append(text)
     return result

@@ -111,6 +111,13 @@ def test_bad_input_is_quarantined_with_reasons_while_good_data_loads(pipeline):
     assert quarantined
 
 
+def test_generated_extracts_pass_every_great_expectations_suite(pipeline):
+    evaluations = pipeline["first"].get_asset_check_evaluations()
+    ge = [e for e in evaluations if e.check_name == "great_expectations_suite"]
+    assert len(ge) == 17
+    assert [e.asset_key for e in ge if not e.passed] == []
+
+
 def test_every_flag_has_one_draft_and_a_second_run_drafts_nothing(pipeline):
     first = _metadata(pipeline["first"], "reauth_packet_drafts")
     second = _metadata(pipeline["second"], "reauth_packet_drafts")

@@ -1,0 +1,60 @@
+"""Great Expectations suites catch what one row cannot show, and say which expectation failed
+without echoing values."""
+
+from __future__ import annotations
+
+import duckdb
+
+from dagster_project.contracts import FeeSchedule, Patient, Visit
+from dagster_project.ingest.expectations import validate_entity
+from dagster_project.ingest.loader import ensure_ingest_tables
+
+LINEAGE = "'f.csv', 'sha', 1, timestamp '2026-11-26 06:00:00'"
+
+
+def _con():
+    con = duckdb.connect()
+    ensure_ingest_tables(con)
+    return con
+
+
+def _visit(con, visit_id: str, claim_id: str) -> None:
+    con.execute(
+        f"insert into raw_ehr.visits values ('{visit_id}', 'AP-{visit_id}', 'P1', 'PR1', 'L01', 'C1', '{claim_id}', "
+        f"date '2026-11-02', '11', '1234567893', 'PA1', 'F82', null, {LINEAGE})"
+    )
+
+
+def test_a_claim_id_used_by_two_visits_fails_as_an_error():
+    con = _con()
+    _visit(con, "V1", "CLM-1")
+    _visit(con, "V2", "CLM-1")
+    result = validate_entity(con, Visit)
+    assert not result.passed
+    assert result.failed_errors == ["expect_column_values_to_be_unique(claim_id): 2 unexpected"]
+    assert "CLM-1" not in " ".join(result.failed_errors)
+
+
+def test_distinct_claim_ids_pass():
+    con = _con()
+    _visit(con, "V1", "CLM-1")
+    _visit(con, "V2", "CLM-2")
+    assert validate_entity(con, Visit).passed
+
+
+def test_a_nullable_key_column_is_not_required_to_be_filled():
+    con = _con()
+    con.execute(f"insert into raw_contracts.fee_schedules values ('TXMCO1', '97530', null, 18.50, "
+                f"date '2026-01-01', null, {LINEAGE})")
+    result = validate_entity(con, FeeSchedule)
+    assert result.passed and not result.failed_warnings
+
+
+def test_plausibility_is_a_warning_not_an_error():
+    con = _con()
+    for i, born in enumerate(["1970-05-01", "1971-05-01", "2019-05-01"]):
+        con.execute(f"insert into raw_ehr.patients values ('P{i}', 'L01', 'A', 'B', date '{born}', 'F', 'G', "
+                    f"'512-555-0100', '78701', null, {LINEAGE})")
+    result = validate_entity(con, Patient)
+    assert result.passed  # no key problem
+    assert result.failed_warnings == ["expect_column_values_to_be_between(date_of_birth): 2 unexpected"]
