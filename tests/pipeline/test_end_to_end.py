@@ -8,82 +8,17 @@ run drafts nothing new, and that only an approved action reaches the outbox.
 
 from __future__ import annotations
 
-import json
-import os
-import shutil
-import subprocess
-import sys
-from pathlib import Path
-
-import dagster as dg
-import duckdb
 import pytest
 
 pytestmark = pytest.mark.pipeline
 
-AS_OF = "2026-11-26"
-SETTINGS_VARS = ("RCM_DATA_DIR", "RCM_AS_OF_DATE", "RCM_DEMO_PASSWORD", "RCM_INBOX_DIR", "RCM_QUARANTINE_DIR",
-                 "RCM_OUTBOX_DIR", "RCM_DUCKDB_PATH", "RCM_SERVING_POINTER", "RCM_LEDGER_URL")
-
-
-def _run_job():
-    from dagster_project.definitions import defs
-
-    result = defs.resolve_job_def("daily_leak_job").execute_in_process(raise_on_error=False)
-    assert result.success, [e.message for e in result.all_events if e.is_failure]
-    return result
-
-
-def _metadata(result, asset_name: str) -> dict:
-    (mat,) = [m for m in result.get_asset_materialization_events() if m.asset_key == dg.AssetKey(asset_name)]
-    return {k: v.value for k, v in mat.materialization.metadata.items()}
-
-
-@pytest.fixture(scope="module")
-def pipeline(tmp_path_factory):
-    root = tmp_path_factory.mktemp("pipeline")
-    saved = {k: os.environ.get(k) for k in SETTINGS_VARS}
-    for k in SETTINGS_VARS:
-        os.environ.pop(k, None)
-    os.environ.update({"RCM_DATA_DIR": str(root), "RCM_AS_OF_DATE": AS_OF, "RCM_DEMO_PASSWORD": "test-pass"})
-    inbox = root / "inbox"
-    subprocess.run(
-        [sys.executable, "-m", "dagster_project.synthetic", "--seed", "11", "--anchor-date", AS_OF,
-         "--locations", "3", "--months", "6", "--out", str(inbox), "--ground-truth", str(root / "truth.json")],
-        check=True,
-    )
-    # Bad deliveries next to the good ones: a truncated 835, a CSV with one malformed row, a re-delivery.
-    first_835 = sorted((inbox / "clearinghouse").glob("*.835"))[0]
-    data = first_835.read_bytes()
-    (inbox / "clearinghouse" / "truncated.835").write_bytes(data[: len(data) // 2])
-    appointments = (inbox / "ehr" / "appointments.csv").read_text().splitlines()
-    bad_row = appointments[1].split(",")
-    bad_row[0] = "APPT-BROKEN"
-    bad_row[6] = "forty-five"  # duration_minutes
-    (inbox / "ehr" / "appointments_late.csv").write_text("\n".join([appointments[0], ",".join(bad_row)]) + "\n")
-    shutil.copyfile(inbox / "ehr" / "patients.csv", inbox / "ehr" / "patients_resent.csv")
-
-    first = _run_job()
-    second = _run_job()
-    yield {"root": root, "truth": json.loads((root / "truth.json").read_text()), "first": first, "second": second}
-    for k, v in saved.items():
-        if v is None:
-            os.environ.pop(k, None)
-        else:
-            os.environ[k] = v
-
-
-def _snapshot(root: Path) -> duckdb.DuckDBPyConnection:
-    pointer = json.loads((root / "warehouse" / "serving.json").read_text())
-    return duckdb.connect(pointer["snapshot_path"], read_only=True)
-
 
 def test_flag_mart_finds_every_planted_auth_leak_and_nothing_else(pipeline):
-    con = _snapshot(pipeline["root"])
+    con = pipeline.snapshot()
     flagged = {r[0]: r[1] for r in con.execute(
         "select authorization_id, flag_reasons from flag_auths_needing_reauth").fetchall()}
-    planted = {leak["authorization_id"]: leak for leak in pipeline["truth"]["auth_leaks"]}
-    near_misses = {m["authorization_id"] for m in pipeline["truth"]["auth_near_misses"]}
+    planted = {leak["authorization_id"]: leak for leak in pipeline.truth["auth_leaks"]}
+    near_misses = {m["authorization_id"] for m in pipeline.truth["auth_near_misses"]}
 
     assert planted, "the generator planted nothing"
     assert set(flagged) - set(planted) == set(), "flagged but not planted"
@@ -98,7 +33,7 @@ def test_flag_mart_finds_every_planted_auth_leak_and_nothing_else(pipeline):
 
 
 def test_bad_input_is_quarantined_with_reasons_while_good_data_loads(pipeline):
-    con = _snapshot(pipeline["root"])
+    con = pipeline.snapshot()
     reasons = [r[0] for r in con.execute("select reason from ingest_quarantine").fetchall()]
     assert any(r.startswith("appointments_late.csv: line 2: duration_minutes") for r in reasons), reasons
     assert any("truncated.835" in r or "segment" in r.lower() for r in reasons), reasons
@@ -107,24 +42,24 @@ def test_bad_input_is_quarantined_with_reasons_while_good_data_loads(pipeline):
     assert statuses["appointments_late.csv"] == "loaded_with_rejects"
     assert "patients_resent.csv" not in statuses  # same bytes as patients.csv: a no-op
     assert con.execute("select count(*) from fct_authorization_burndown").fetchone()[0] > 0
-    quarantined = list((pipeline["root"] / "quarantine" / "clearinghouse").glob("*truncated.835*"))
+    quarantined = list((pipeline.root / "quarantine" / "clearinghouse").glob("*truncated.835*"))
     assert quarantined
 
 
 def test_generated_extracts_pass_every_great_expectations_suite(pipeline):
-    evaluations = pipeline["first"].get_asset_check_evaluations()
+    evaluations = pipeline.first.get_asset_check_evaluations()
     ge = [e for e in evaluations if e.check_name == "great_expectations_suite"]
     assert len(ge) == 17
     assert [e.asset_key for e in ge if not e.passed] == []
 
 
 def test_every_flag_has_one_draft_and_a_second_run_drafts_nothing(pipeline):
-    first = _metadata(pipeline["first"], "reauth_packet_drafts")
-    second = _metadata(pipeline["second"], "reauth_packet_drafts")
-    assert first["drafted"] == first["flag_rows"] == len(pipeline["truth"]["auth_leaks"])
+    first = pipeline.metadata(pipeline.first, "reauth_packet_drafts")
+    second = pipeline.metadata(pipeline.second, "reauth_packet_drafts")
+    assert first["drafted"] == first["flag_rows"] == len(pipeline.truth["auth_leaks"])
     assert second["drafted"] == 0 and second["auto_resolved"] == 0
     assert second["unchanged"] == first["flag_rows"]
-    locations = {leak["location_id"] for leak in pipeline["truth"]["auth_leaks"]}
+    locations = {leak["location_id"] for leak in pipeline.truth["auth_leaks"]}
     assert set(first["flags_by_location"]) == locations
 
 
