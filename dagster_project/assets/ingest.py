@@ -6,7 +6,7 @@ import dagster as dg
 from dagster_project.contracts import contracts_for_source
 from dagster_project.ingest.expectations import validate_entity
 from dagster_project.ingest.loader import SourceLoadReport, load_source
-from dagster_project.ingest.x12_tables import REMIT_TABLES
+from dagster_project.ingest.x12.readers import all_x12_tables
 from dagster_project.resources import WarehouseResource
 from dagster_project.settings import get_settings
 
@@ -66,12 +66,12 @@ def build_csv_ingest_asset(source: str) -> dg.AssetsDefinition:
 
 
 def build_clearinghouse_ingest_asset() -> dg.AssetsDefinition:
-    keys = [dg.AssetKey(["raw_clearinghouse", table]) for table in REMIT_TABLES]
+    keys = [dg.AssetKey(["raw_clearinghouse", table]) for table in all_x12_tables()]
 
     @dg.multi_asset(
         name="ingest_clearinghouse",
         specs=[dg.AssetSpec(key, group_name="ingest", kinds={"duckdb", "x12"},
-                            description="X12 835 remittances, parsed and checked for balance") for key in keys],
+                            description="X12 transactions from the clearinghouse (835 remittances, ...), parsed and checked") for key in keys],
     )
     def _ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         settings = get_settings()

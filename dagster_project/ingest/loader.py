@@ -144,14 +144,28 @@ def _x12_reason(issue) -> str:
 
 
 def _load_x12(con, path: Path, data: bytes, source: str, sha: str, received_at, with_pyx12: bool):
-    from dagster_project.ingest.x12 import parse_835, validate_with_pyx12
-    from dagster_project.ingest.x12_tables import REMIT_TABLES
+    from dagster_project.ingest.x12 import validate_with_pyx12
+    from dagster_project.ingest.x12.readers import READERS, detect_transaction_set
 
-    parsed = parse_835(data, path.name)
+    transaction_set = detect_transaction_set(data, path.name)
+    reader = READERS.get(transaction_set or "")
+    if reader is None:
+        from dagster_project.ingest.x12 import parse_835
+
+        if transaction_set is None:
+            # Not readable as X12 at all: let the 835 reader say precisely why (envelope, truncation).
+            reader_issues = [i for i in parse_835(data, path.name).issues if i.severity == "error"]
+            reasons = [_x12_reason(i) for i in reader_issues] or [f"{path.name}: no ST segment: not an X12 transaction"]
+        else:
+            reasons = [f"{path.name}: transaction set {transaction_set} is not read here "
+                       f"(supported: {', '.join(sorted(READERS))})"]
+        return FileOutcome(path.name, None, "rejected"), reasons, {}, []
+
+    parsed = reader.parse(data, path.name)
     issues = list(parsed.issues)
     if with_pyx12 and not parsed.is_rejected:
         # Implementation-guide validation is optional: ~2 ms per claim, too slow to run on every
-        # delivery by default; the structural checks above always run.
+        # delivery by default; the reader's structural checks always run.
         issues += validate_with_pyx12(path)
     errors = [i for i in issues if i.severity == "error"]
     if errors:
@@ -160,10 +174,10 @@ def _load_x12(con, path: Path, data: bytes, source: str, sha: str, received_at, 
             QuarantineEntry(source, path.name, sha, i.segment_position, reason, received_at)
             for i, reason in zip(errors, reasons)
         ]
-        return FileOutcome(path.name, "remittance_835", "rejected"), reasons, {}, entries
+        return FileOutcome(path.name, reader.entity, "rejected"), reasons, {}, entries
     counts = {}
     lineage = {"_file_name": path.name, "_file_sha256": sha, "_loaded_at": received_at}
-    for table, columns in REMIT_TABLES.items():
+    for table, columns in reader.tables.items():
         rows = [{**r, "_line_number": r.get("_segment_position")} for r in parsed.tables.get(table, [])]
         _append(con, f"raw_clearinghouse.{table}", columns, rows, lineage)
         counts[f"raw_clearinghouse.{table}"] = len(rows)
@@ -172,8 +186,8 @@ def _load_x12(con, path: Path, data: bytes, source: str, sha: str, received_at, 
         QuarantineEntry(source, path.name, sha, i.segment_position, f"warning: {_x12_reason(i)}", received_at)
         for i in issues if i.severity != "error"
     ]
-    claims = counts.get("raw_clearinghouse.remit_claims", 0)
-    return FileOutcome(path.name, "remittance_835", "loaded", claims, 0), [], counts, warnings
+    loaded = counts.get(f"raw_clearinghouse.{reader.count_table}", 0)
+    return FileOutcome(path.name, reader.entity, "loaded", loaded, 0), [], counts, warnings
 
 
 def load_source(con, source: str, inbox_dir: Path, quarantine_dir: Path, *, validate_x12_with_pyx12: bool = False

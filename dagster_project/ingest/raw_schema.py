@@ -52,12 +52,12 @@ def raw_table(contract: type[Contract]) -> str:
 
 
 def create_raw_tables(con) -> None:
-    """Create every raw table (CSV contracts and X12 remits) if it does not exist yet."""
+    """Create every raw table (CSV contracts and X12 transactions) if it does not exist yet."""
     for contract in CONTRACTS:
         con.execute(f"create schema if not exists raw_{contract.__source__}")
         cols = {**column_types(contract), **LINEAGE_COLUMNS}
         ddl = ", ".join(f'"{name}" {sql}' for name, sql in cols.items())
         con.execute(f"create table if not exists {raw_table(contract)} ({ddl})")
-    from dagster_project.ingest.x12_tables import create_remit_tables
+    from dagster_project.ingest.x12_tables import create_x12_tables
 
-    create_remit_tables(con)
+    create_x12_tables(con)

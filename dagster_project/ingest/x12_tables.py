@@ -1,4 +1,5 @@
-"""Raw tables that 835 remittances load into (schema ``raw_clearinghouse``).
+"""Raw tables that 835 remittances load into (schema ``raw_clearinghouse``); other X12 readers
+register theirs in ``dagster_project/ingest/x12/readers.py``.
 
 One row per transaction (ST/SE), claim (CLP), service line (SVC), adjustment (CAS, unpivoted: one row
 per group/reason/amount) and provider-level adjustment (PLB pair). Money is DECIMAL; the parser keeps
@@ -85,11 +86,13 @@ REMIT_TABLES: dict[str, dict[str, str]] = {
 }
 
 
-def create_remit_tables(con) -> None:
+def create_x12_tables(con) -> None:
+    """Every raw_clearinghouse table of every registered X12 reader."""
     from dagster_project.ingest.raw_schema import LINEAGE_COLUMNS
+    from dagster_project.ingest.x12.readers import all_x12_tables
 
     con.execute("create schema if not exists raw_clearinghouse")
-    for table, columns in REMIT_TABLES.items():
+    for table, columns in all_x12_tables().items():
         cols = {**columns, **LINEAGE_COLUMNS}
         ddl = ", ".join(f'"{name}" {sql}' for name, sql in cols.items())
         con.execute(f"create table if not exists raw_clearinghouse.{table} ({ddl})")

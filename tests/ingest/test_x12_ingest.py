@@ -59,3 +59,14 @@ def test_pyx12_validation_when_turned_on_rejects_what_only_the_implementation_gu
 
     assert run(False, tmp_path / "off") == {"bad_code.835": "loaded", "clean.835": "loaded"}
     assert run(True, tmp_path / "on") == {"bad_code.835": "rejected", "clean.835": "loaded"}
+
+
+def test_a_transaction_set_with_no_reader_is_quarantined_with_its_name(tmp_path):
+    clean = (FIXTURES / "clean_5010.835").read_bytes()
+    ack = clean.replace(b"ST*835*", b"ST*999*")
+    inbox = _inbox(tmp_path, {"ack.x12": ack})
+    con = duckdb.connect(str(tmp_path / "w.duckdb"))
+    report = load_source(con, "clearinghouse", inbox, tmp_path / "quarantine")
+    assert [f.status for f in report.files] == ["rejected"]
+    (reason,) = con.execute("select reason from ingest.quarantine").fetchone()
+    assert reason == "ack.x12: transaction set 999 is not read here (supported: 835)"
