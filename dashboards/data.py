@@ -205,7 +205,7 @@ def quarantine(user) -> pd.DataFrame:
 def file_ledger(user) -> pd.DataFrame:
     _require_all_locations(user)
     return _query(
-        "select received_at, source, file_name, status, rows_loaded, rows_quarantined, sha256 "
+        "select received_at, source, file_name, status, rows_loaded, rows_quarantined, file_sha256 "
         "from ingest_file_ledger order by received_at desc, file_name"
     )
 

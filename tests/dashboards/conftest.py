@@ -31,8 +31,8 @@ create table dim_locations as select * from (values
 create table fct_location_leak_summary as select location_id, location_name, leak_area, flagged_count,
   active_count, cast(dollars_at_risk as decimal(12,2)) as dollars_at_risk, date '{AS_OF}' as as_of_date
 from (values
-  ('L01', 'Northside Clinic', 'authorization', 1, 2, 480.00),
-  ('L02', 'Eastside Clinic', 'authorization', 1, 2, 960.00)
+  ('L01', 'Northside Clinic', 'authorizations', 1, 2, 480.00),
+  ('L02', 'Eastside Clinic', 'authorizations', 1, 2, 960.00)
 ) t(location_id, location_name, leak_area, flagged_count, active_count, dollars_at_risk);
 
 create table fct_authorization_burndown as select
@@ -76,7 +76,7 @@ create table ingest_quarantine as select * from (values
 create table ingest_file_ledger as select * from (values
   ('appointments_20260301.csv', 'ehr', 'abc123', 'loaded', 120, 1, timestamp '2026-03-01 06:00:00'),
   ('remit_0301.835', 'clearinghouse', 'def456', 'loaded', 40, 0, timestamp '2026-03-01 06:05:00')
-) t(file_name, source, sha256, status, rows_loaded, rows_quarantined, received_at);
+) t(file_name, source, file_sha256, status, rows_loaded, rows_quarantined, received_at);
 """
 
 
