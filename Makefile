@@ -8,7 +8,7 @@ LOCATIONS ?= 7
 MONTHS ?= 12
 PORT ?= 8501
 
-.PHONY: install demo sample-data pipeline users app dagster-ui test bench manifest contracts-doc clean-demo-data
+.PHONY: install browser demo sample-data pipeline users app dagster-ui test bench manifest contracts-doc clean-demo-data
 
 install: $(VENV)/.installed
 
@@ -17,6 +17,12 @@ $(VENV)/.installed: pyproject.toml
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -e ".[test]"
 	touch $@
+
+# The browser test drives Debian's Chromium through Playwright (never a Playwright browser download).
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
 
 $(DAGSTER_HOME)/dagster.yaml:
 	mkdir -p $(DAGSTER_HOME)
@@ -48,7 +54,7 @@ demo: install clean-demo-data sample-data pipeline users app
 dagster-ui: install manifest $(DAGSTER_HOME)/dagster.yaml
 	$(VENV)/bin/dagster dev -m dagster_project.definitions -p 3000
 
-test: install
+test: install browser
 	$(PY) -m pytest -q
 
 bench: install

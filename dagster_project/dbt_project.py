@@ -14,10 +14,11 @@ DBT_DIR = PROJECT_ROOT / "dbt"
 @cache
 def dbt_project() -> DbtProject:
     project = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
-    # `dagster dev` regenerates the manifest itself; a plain `dagster job execute` or a test run on a
-    # fresh checkout has none yet, so parse once here (parse reads no data and opens no warehouse).
+    # `dagster dev` regenerates the manifest itself; a plain `dagster job execute` or a test run has
+    # none yet on a fresh checkout, or an old one after a model changed (dagster-dbt then fails on
+    # nodes it does not know), so parse here when needed (parse reads no data, opens no warehouse).
     project.prepare_if_dev()
-    if not project.manifest_path.exists():
+    if _manifest_is_stale(project.manifest_path):
         from dbt.cli.main import dbtRunner
 
         result = dbtRunner().invoke(
@@ -26,3 +27,12 @@ def dbt_project() -> DbtProject:
         if not result.success:
             raise RuntimeError(f"dbt parse failed: {result.exception}")
     return project
+
+
+def _manifest_is_stale(manifest_path) -> bool:
+    if not manifest_path.exists():
+        return True
+    built = manifest_path.stat().st_mtime
+    sources = (p for pattern in ("*.sql", "*.yml", "*.yaml", "*.csv", "*.md")
+               for p in DBT_DIR.rglob(pattern) if not {"target", "logs"} & set(p.relative_to(DBT_DIR).parts))
+    return any(p.stat().st_mtime > built for p in sources)

@@ -23,9 +23,6 @@ from dashboards.data import AUDIT_ROLES  # noqa: E402
 st.set_page_config(page_title="OT revenue leaks", page_icon=":material/healing:", layout="wide")
 
 user = auth.current_user()
-if user is None:
-    auth.sign_in_form()
-    st.stop()
 
 pages = [
     st.Page("views/overview.py", title="Overview", icon=":material/dashboard:", url_path="overview", default=True),
@@ -33,8 +30,15 @@ pages = [
     st.Page("views/authorizations.py", title="Authorizations", icon=":material/event_busy:", url_path="authorizations"),
     st.Page("views/quarantine.py", title="Quarantine", icon=":material/report:", url_path="quarantine"),
 ]
-if user.role in AUDIT_ROLES:
+if user is None or user.role in AUDIT_ROLES:
     pages.append(st.Page("views/audit.py", title="Audit trail", icon=":material/policy:", url_path="audit"))
+
+if user is None:
+    # Register the pages (hidden) before asking for a sign-in, so a link to a page or a card
+    # (/board?action=...) survives the sign-in instead of falling back to the overview.
+    st.navigation(pages, position="hidden")
+    auth.sign_in_form()
+    st.stop()
 
 navigation = st.navigation(pages)
 auth.sidebar(user)

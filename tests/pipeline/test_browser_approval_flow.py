@@ -1,0 +1,120 @@
+"""The approval flow in a real browser: Debian's Chromium, headless, driven by Playwright (no browser
+download; `executable_path` points at /usr/bin/chromium).
+
+A billing coordinator signs in, opens a drafted re-auth packet from the pipeline's own output, edits it,
+approves it, and the dispatcher writes the edited text to the outbox; a front-desk user of another
+location signs in and cannot see it, not even through a direct link.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+pytestmark = [pytest.mark.pipeline, pytest.mark.browser]
+
+CHROMIUM = os.environ.get("RCM_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
+PASSWORD = "browser-test-pw-1"
+EDIT_MARK = "Edited in the browser test: please also find the updated progress summary enclosed."
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def app_url(pipeline):
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium (apt-get install chromium)")
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",
+         "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+        env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        try:
+            if httpx.get(f"{url}/_stcore/health", timeout=1).text == "ok":
+                break
+        except httpx.HTTPError:
+            time.sleep(0.5)
+    else:
+        server.kill()
+        pytest.fail("streamlit did not come up")
+    yield url
+    server.terminate()
+    server.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        yield instance
+        instance.close()
+
+
+def _sign_in(page, url: str, username: str) -> None:
+    page.goto(url)
+    page.get_by_role("textbox", name="Username").fill(username)
+    page.get_by_role("textbox", name="Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.get_by_text("Sign out").first.wait_for(timeout=30_000)
+
+
+def test_billing_edits_and_approves_a_draft_and_another_location_cannot_see_it(pipeline, app_url, browser):
+    from dagster_project.settings import get_settings
+    from emitters.dispatcher import dispatch_approved
+    from emitters.ledger import Ledger
+    from emitters.models import User
+
+    settings = get_settings()
+    ledger = Ledger(settings.ledger_url)
+    admin = User(username="x", display_name="x", role="admin", locations=frozenset({"*"}))
+    open_actions = ledger.list_actions(admin, statuses=["open"])
+    action = open_actions[-1]  # the last in queue order, so opening it takes the direct link
+    other_location = next(a["location_id"] for a in open_actions if a["location_id"] != action["location_id"])
+    ledger.upsert_user("billing_browser", PASSWORD, "billing", ["*"], "Billing Browser")
+    ledger.upsert_user("frontdesk_other", PASSWORD, "front_desk", [other_location], "Front Desk Other")
+
+    page = browser.new_page()
+    _sign_in(page, f"{app_url}/board?action={action['action_id']}", "billing_browser")
+    page.get_by_role("heading", name=action["title"]).wait_for(timeout=30_000)
+
+    editor = page.get_by_role("textbox", name="Edit the draft")
+    editor.fill(action["body"] + "\n" + EDIT_MARK)
+    editor.press("Control+Enter")  # commit the text area's value to the app
+    page.get_by_role("button", name="Save draft").click()
+    page.get_by_text("Draft saved:").first.wait_for(timeout=30_000)
+    page.get_by_role("button", name="Approve").click()
+    page.get_by_text("Approved:").first.wait_for(timeout=30_000)
+    page.close()
+
+    result = dispatch_approved(ledger, settings.outbox_dir)
+    assert action["action_id"] in result.sent
+    (written,) = [p for p in settings.outbox_dir.rglob(f"{action['action_id']}.txt")]
+    text = written.read_text()
+    assert EDIT_MARK in text and "Approved by: Billing Browser (billing_browser, billing)" in text
+
+    other = browser.new_page()
+    _sign_in(other, f"{app_url}/board?action={action['action_id']}", "frontdesk_other")
+    other.get_by_text("Actions in this queue").first.wait_for(timeout=30_000)
+    content = other.content()
+    assert action["title"] not in content and action["action_id"] not in content
+    other.close()
