@@ -6,7 +6,10 @@ add another pipeline run. Bad deliveries are planted next to the good ones befor
 
 from __future__ import annotations
 
+import csv
+import io
 import json
+import logging
 import os
 import shutil
 import subprocess
@@ -24,12 +27,58 @@ SETTINGS_VARS = ("RCM_DATA_DIR", "RCM_AS_OF_DATE", "RCM_DEMO_PASSWORD", "RCM_INB
                  "RCM_OUTBOX_DIR", "RCM_DUCKDB_PATH", "RCM_SERVING_POINTER", "RCM_LEDGER_URL")
 
 
-def _run_job():
+# A synthetic canary patient: its identifiers must reach the drafted packet and never a log.
+CANARY = {"first_name": "Zebulon", "last_name": "Quillfeather", "date_of_birth": "2015-03-17",
+          "member_id": "CANARY77310"}
+
+
+class _LogCollector(logging.Handler):
+    def __init__(self):
+        super().__init__(level=logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+def _run_job(collector: _LogCollector):
     from dagster_project.definitions import defs
 
-    result = defs.resolve_job_def("daily_leak_job").execute_in_process(raise_on_error=False)
+    instance = dg.DagsterInstance.ephemeral()
+    result = defs.resolve_job_def("daily_leak_job").execute_in_process(raise_on_error=False, instance=instance)
     assert result.success, [e.message for e in result.all_events if e.is_failure]
+    # Everything the run logged: user and system messages, and every event with its metadata.
+    for entry in instance.all_logs(result.run_id):
+        collector.lines.append(entry.user_message or "")
+        if entry.dagster_event is not None:
+            collector.lines.append(repr(entry.dagster_event))
     return result
+
+
+def _rewrite_csv(path: Path, key: str, value: str, changes: dict) -> None:
+    with path.open(newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    fields = list(rows[0])
+    for row in rows:
+        if row[key] == value:
+            row.update(changes)
+    out = io.StringIO()
+    writer = csv.DictWriter(out, fieldnames=fields, lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    path.write_text(out.getvalue())
+
+
+def _plant_canary(inbox: Path, truth: dict) -> str:
+    """Give the patient of the first planted auth leak the canary's identifiers; return the auth id."""
+    auth_id = truth["auth_leaks"][0]["authorization_id"]
+    with (inbox / "ehr" / "authorizations.csv").open(newline="") as handle:
+        auth = next(r for r in csv.DictReader(handle) if r["authorization_id"] == auth_id)
+    _rewrite_csv(inbox / "ehr" / "patients.csv", "patient_id", auth["patient_id"],
+                 {k: CANARY[k] for k in ("first_name", "last_name", "date_of_birth")})
+    _rewrite_csv(inbox / "ehr" / "coverages.csv", "coverage_id", auth["coverage_id"],
+                 {"member_id": CANARY["member_id"]})
+    return auth_id
 
 
 @pytest.fixture(scope="session")
@@ -45,6 +94,8 @@ def pipeline(tmp_path_factory):
          "--locations", "3", "--months", "6", "--out", str(inbox), "--ground-truth", str(root / "truth.json")],
         check=True,
     )
+    truth = json.loads((root / "truth.json").read_text())
+    canary_auth_id = _plant_canary(inbox, truth)
     # Bad deliveries next to the good ones: a truncated 835, a CSV with one malformed row, a re-delivery.
     first_835 = sorted((inbox / "clearinghouse").glob("*.835"))[0]
     data = first_835.read_bytes()
@@ -56,9 +107,18 @@ def pipeline(tmp_path_factory):
     (inbox / "ehr" / "appointments_late.csv").write_text("\n".join([appointments[0], ",".join(bad_row)]) + "\n")
     shutil.copyfile(inbox / "ehr" / "patients.csv", inbox / "ehr" / "patients_resent.csv")
 
-    first = _run_job()
-    second = _run_job()
-    yield PipelineRun(root, json.loads((root / "truth.json").read_text()), first, second)
+    collector = _LogCollector()
+    root_logger = logging.getLogger()
+    saved_level = root_logger.level
+    root_logger.addHandler(collector)
+    root_logger.setLevel(logging.DEBUG)  # see every record our code and the libraries emit
+    try:
+        first = _run_job(collector)
+        second = _run_job(collector)
+    finally:
+        root_logger.removeHandler(collector)
+        root_logger.setLevel(saved_level)
+    yield PipelineRun(root, truth, first, second, canary_auth_id, "\n".join(collector.lines))
     for k, v in saved.items():
         if v is None:
             os.environ.pop(k, None)
@@ -73,6 +133,8 @@ class PipelineRun:
     truth: dict  # the generator's ground truth
     first: dg.ExecuteInProcessResult
     second: dg.ExecuteInProcessResult  # the same job again on the same inbox
+    canary_authorization_id: str  # its patient carries the CANARY identifiers
+    log_text: str  # every Python log record and Dagster event log entry of both runs
 
     def snapshot(self) -> duckdb.DuckDBPyConnection:
         """The published serving snapshot, read-only, as the dashboard sees it."""

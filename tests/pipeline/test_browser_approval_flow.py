@@ -101,9 +101,9 @@ def test_billing_edits_and_approves_a_draft_and_another_location_cannot_see_it(p
     editor.fill(action["body"] + "\n" + EDIT_MARK)
     editor.press("Control+Enter")  # commit the text area's value to the app
     page.get_by_role("button", name="Save draft").click()
-    page.get_by_text("Draft saved:").first.wait_for(timeout=30_000)
+    page.get_by_text(f"Draft saved: {action['title']}", exact=True).wait_for(timeout=30_000)
     page.get_by_role("button", name="Approve").click()
-    page.get_by_text("Approved:").first.wait_for(timeout=30_000)
+    page.get_by_text(f"Approved: {action['title']}", exact=True).wait_for(timeout=30_000)
     page.close()
 
     result = dispatch_approved(ledger, settings.outbox_dir)

@@ -49,7 +49,9 @@ def test_bad_input_is_quarantined_with_reasons_while_good_data_loads(pipeline):
 def test_generated_extracts_pass_every_great_expectations_suite(pipeline):
     evaluations = pipeline.first.get_asset_check_evaluations()
     ge = [e for e in evaluations if e.check_name == "great_expectations_suite"]
-    assert len(ge) == 17
+    from dagster_project.contracts import CONTRACTS
+
+    assert len(ge) == len(CONTRACTS)  # one suite per CSV contract
     assert [e.asset_key for e in ge if not e.passed] == []
 
 
@@ -72,12 +74,15 @@ def test_only_an_approved_action_reaches_the_outbox(pipeline):
     ledger = Ledger(settings.ledger_url)
     ledger.upsert_user("fd", "pw-123456", "front_desk", ["*"], "Front Desk")
     user = ledger.authenticate("fd", "pw-123456")
-    open_actions = ledger.list_actions(user, statuses=["open"])
+    open_actions = ledger.list_actions(user, statuses=["open"], action_types=["reauth_packet"])
     chosen = open_actions[0]
     ledger.approve(user, chosen["action_id"])
     result = dispatch_approved(ledger, settings.outbox_dir)
 
-    written = list(settings.outbox_dir.rglob("*.txt"))
-    assert [p.stem for p in written] == [chosen["action_id"]]
-    assert len(result.sent) == 1
-    assert ledger.list_actions(user, statuses=["sent"])[0]["action_id"] == chosen["action_id"]
+    # Other tests of this session may have approved and sent their own actions: compare with the ledger.
+    written = {p.stem for p in settings.outbox_dir.rglob("*.txt")}
+    sent = {a["action_id"] for a in ledger.list_actions(user, statuses=["sent"])}
+    still_open = {a["action_id"] for a in ledger.list_actions(user, statuses=["open"])}
+    assert result.sent == [chosen["action_id"]]
+    assert chosen["action_id"] in written and written == sent
+    assert not written & still_open
