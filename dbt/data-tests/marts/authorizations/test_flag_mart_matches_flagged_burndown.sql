@@ -1,5 +1,7 @@
 -- Invariant: the re-auth flag mart holds exactly the flagged authorizations of the burn-down, with the
 -- same dollars at risk.
+-- Reported in Dagster as an asset check on flag_auths_needing_reauth (a singular test with several refs needs one).
+{{ config(meta={'dagster': {'ref': {'name': 'flag_auths_needing_reauth'}}}) }}
 with
 
 flagged as (

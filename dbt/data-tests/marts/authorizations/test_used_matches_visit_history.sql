@@ -1,5 +1,7 @@
 -- Invariant: used and scheduled on the burn-down equal what its visit history rows add up to
 -- (visits: one per counted appointment; units: their units).
+-- Reported in Dagster as an asset check on fct_authorization_burndown (a singular test with several refs needs one).
+{{ config(meta={'dagster': {'ref': {'name': 'fct_authorization_burndown'}}}) }}
 with
 
 burndown as (
