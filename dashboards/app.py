@@ -19,6 +19,7 @@ import streamlit as st  # noqa: E402
 
 from dashboards import auth  # noqa: E402
 from dashboards.data import AUDIT_ROLES  # noqa: E402
+from dashboards.data import PAYROLL_ROLES  # noqa: E402
 
 st.set_page_config(page_title="OT revenue leaks", page_icon=":material/healing:", layout="wide")
 
@@ -28,10 +29,17 @@ pages = [
     st.Page("views/overview.py", title="Overview", icon=":material/dashboard:", url_path="overview", default=True),
     st.Page("views/board.py", title="Approval board", icon=":material/task_alt:", url_path="board"),
     st.Page("views/authorizations.py", title="Authorizations", icon=":material/event_busy:", url_path="authorizations"),
+    st.Page("views/claims.py", title="Claim audit", icon=":material/fact_check:", url_path="claims"),
+    st.Page("views/denials.py", title="Denials", icon=":material/money_off:", url_path="denials"),
+    st.Page("views/intake.py", title="Intake funnel", icon=":material/move_to_inbox:", url_path="intake"),
+    st.Page("views/eligibility.py", title="Eligibility", icon=":material/verified_user:", url_path="eligibility"),
     st.Page("views/quarantine.py", title="Quarantine", icon=":material/report:", url_path="quarantine"),
+    st.Page("views/credentialing.py", title="Credentialing", icon=":material/badge:", url_path="credentialing"),
 ]
 if user is None or user.role in AUDIT_ROLES:
     pages.append(st.Page("views/audit.py", title="Audit trail", icon=":material/policy:", url_path="audit"))
+if user is None or user.role in PAYROLL_ROLES:
+    pages.append(st.Page("views/payroll.py", title="Payroll", icon=":material/payments:", url_path="payroll"))
 
 if user is None:
     # Register the pages (hidden) before asking for a sign-in, so a link to a page or a card

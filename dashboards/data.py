@@ -315,3 +315,214 @@ def decision_block_reason(user, action: dict) -> str | None:
             f"{action['action_type'].replace('_', ' ')} actions at {action['location_id']}."
         )
     return None
+
+
+# --------------------------------------------------------------------------------------------------
+# Credentialing and payroll (issue 5). Staff data only (no patient fields are selected).
+
+PAYROLL_ROLES = frozenset({"director", "admin"})
+
+
+def credential_matrix(user, *, location_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """One row per provider and credential type in scope, with days to expiry and the reminder tier."""
+    scope, params = _scope(user)
+    chosen, chosen_params = _in_list("location_id", location_ids)
+    return _query(
+        "select provider_id, provider_name, provider_discipline, location_id, credential_type, credential_number, "
+        "issuing_state, rule_expiry_date, days_to_expiry, reminder_tier, required_for_billing, renewal_link "
+        f"from fct_credential_matrix where {scope} and {chosen} order by location_id, provider_name, credential_type",
+        [*params, *chosen_params],
+    )
+
+
+def provider_enrollments(user, *, location_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """One row per provider, location and payer in scope: enrollment status and whether they can bill today."""
+    scope, params = _scope(user)
+    chosen, chosen_params = _in_list("location_id", location_ids)
+    return _query(
+        "select provider_id, provider_name, location_id, payer_id, payer_name, enrollment_status, effective_date, "
+        "termination_date, can_bill_today, blocking_reason "
+        f"from fct_provider_payer_enrollments where {scope} and {chosen} order by location_id, provider_name, payer_id",
+        [*params, *chosen_params],
+    )
+
+
+def unbillable_scheduled_visits(user, *, location_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """Booked visits in the look-ahead that the therapist cannot bill on their date (ids only, no patient data)."""
+    scope, params = _scope(user)
+    chosen, chosen_params = _in_list("location_id", location_ids)
+    return _query(
+        "select appointment_id, provider_id, location_id, payer_id, appointment_date, blocking_reason, dollars_at_risk "
+        f"from fct_scheduled_visit_billing where not can_bill_on_visit_date and {scope} and {chosen} "
+        "order by appointment_date, appointment_id",
+        [*params, *chosen_params],
+    )
+
+
+def claim_holds(user, *, location_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    scope, params = _scope(user)
+    chosen, chosen_params = _in_list("location_id", location_ids)
+    return _query(
+        "select provider_id, provider_name, location_id, payer_name, hold_status, release_date, held_claim_count, "
+        f"before_effective_count, dollars_at_risk from flag_claims_on_enrollment_holds where {scope} and {chosen} "
+        "order by location_id, provider_name",
+        [*params, *chosen_params],
+    )
+
+
+def _require_payroll_role(user) -> None:
+    if user.role not in PAYROLL_ROLES:
+        raise NotAllowed("Payroll reconciliation is for directors and administrators.")
+
+
+def payroll_discrepancies(user, *, location_ids: Sequence[str] | None = None, open_only: bool = True) -> pd.DataFrame:
+    """Days whose timesheet and sessions disagree (flagged = in a pay period payroll has not run for)."""
+    _require_payroll_role(user)
+    scope, params = _scope(user)
+    chosen, chosen_params = _in_list("location_id", location_ids)
+    flagged = "is_flagged" if open_only else "discrepancy_type is not null"
+    return _query(
+        "select provider_id, location_id, work_date, pay_period_start, pay_period_end, payroll_run_date, "
+        "discrepancy_type, session_count, session_hours, clinical_hours, hours_difference "
+        f"from fct_payroll_reconciliation where {flagged} and {scope} and {chosen} order by work_date desc, provider_id",
+        [*params, *chosen_params],
+    )
+
+
+def payroll_productivity(user, *, location_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    _require_payroll_role(user)
+    scope, params = _scope(user)
+    chosen, chosen_params = _in_list("location_id", location_ids)
+    return _query(
+        "select provider_id, provider_name, location_id, pay_period_start, pay_period_end, billed_units, "
+        "paid_worked_hours, units_per_paid_hour, productivity_target_units_per_hour, is_below_target "
+        f"from fct_payroll_productivity where {scope} and {chosen} order by pay_period_start desc, provider_name",
+        [*params, *chosen_params],
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Front office (issue 6): referral funnel and eligibility sweep. Ids, channels, payers and statuses only:
+# no patient names, birth dates or member ids are selected.
+
+
+def referral_funnel(user, *, location_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """One row per location and channel: received, answered on time, overdue, evaluations booked, conversion."""
+    scope, params = _scope(user)
+    chosen, chosen_params = _in_list("location_id", location_ids)
+    return _query(
+        "select location_id, channel, referrals_received, referrals_responded, responded_on_time, responses_overdue, "
+        "evaluations_scheduled, open_referrals, open_with_missing_items, avg_hours_to_first_response, conversion_rate "
+        f"from fct_referral_funnel where {scope} and {chosen} order by location_id, channel",
+        [*params, *chosen_params],
+    )
+
+
+def open_referrals(user, *, location_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """Open referrals with their deadline, missing packet items and evaluation booking."""
+    scope, params = _scope(user)
+    chosen, chosen_params = _in_list("location_id", location_ids)
+    return _query(
+        "select referral_id, location_id, preferred_location_id, channel, status, received_at, first_response_at, "
+        "first_response_due_at, is_first_response_overdue, items_missing_count, missing_items, is_evaluation_scheduled, "
+        "evaluation_scheduled_at from fct_referral_pipeline "
+        f"where is_open and {scope} and {chosen} order by received_at",
+        [*params, *chosen_params],
+    )
+
+
+def eligibility_sweep(user, *, location_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """Visits in the eligibility lookahead with the last check, the payer window and why a check is due."""
+    scope, params = _scope(user)
+    chosen, chosen_params = _in_list("location_id", location_ids)
+    return _query(
+        "select appointment_id, location_id, appointment_date, scheduled_start_at, payer_id, payer_name, "
+        "eligibility_window_hours, last_checked_at, last_check_source, last_check_status, is_check_current, "
+        "is_check_due, check_due_reason, expected_visit_amount "
+        f"from fct_eligibility_sweep where {scope} and {chosen} order by scheduled_start_at, appointment_id",
+        [*params, *chosen_params],
+    )
+
+
+def coverage_changes(user, *, location_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """Coverage-change alerts of patients with a visit in the lookahead (patient id only)."""
+    scope, params = _scope(user)
+    chosen, chosen_params = _in_list("location_id", location_ids)
+    return _query(
+        "select patient_id, location_id, payer_name, checked_at, flag_reasons, invalidated_authorization_numbers, "
+        "next_visit_at, dollars_at_risk "
+        f"from flag_coverage_changes where {scope} and {chosen} order by next_visit_at, patient_id",
+        [*params, *chosen_params],
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Claims area: pre-submission claim audit (ids and codes only, no patient data)
+
+
+def claim_clean_rate(user, *, location_ids: Sequence[str] | None = None,
+                     payer_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """One row per location, payer and month of service in scope: claims, clean claims, clean-claim rate."""
+    scope, params = _scope(user)
+    chosen, chosen_params = _in_list("location_id", location_ids)
+    payers_sql, payer_params = _in_list("payer_id", payer_ids)
+    return _query(
+        "select location_id, payer_id, payer_name, service_month, claim_count, clean_claim_count, failed_claim_count, "
+        "failed_charge_amount, clean_claim_rate, benchmark_rate "
+        f"from fct_claim_clean_rate where {scope} and {chosen} and {payers_sql} "
+        "order by location_id, payer_id, service_month",
+        [*params, *chosen_params, *payer_params],
+    )
+
+
+def claim_audit_failures(user, *, location_ids: Sequence[str] | None = None, payer_ids: Sequence[str] | None = None,
+                         rule_names: Sequence[str] | None = None, open_only: bool = False) -> pd.DataFrame:
+    """One row per claim line and failed audit rule in scope (claim ids, codes and the fix; no patient data)."""
+    scope, params = _scope(user)
+    chosen, chosen_params = _in_list("location_id", location_ids)
+    payers_sql, payer_params = _in_list("payer_id", payer_ids)
+    rules_sql, rule_params = _in_list("rule_name", rule_names)
+    open_sql = "not is_remitted" if open_only else "true"
+    return _query(
+        "select claim_id, line_number, location_id, payer_id, payer_name, service_date, procedure_code, modifiers, "
+        "units, charge_amount, place_of_service, rule_name, failure_detail, fix, is_remitted "
+        f"from fct_claim_audit_failures where {scope} and {chosen} and {payers_sql} and {rules_sql} and {open_sql} "
+        "order by service_date desc, claim_id, line_number, rule_name",
+        [*params, *chosen_params, *payer_params, *rule_params],
+    )
+
+
+DENIAL_ACTION_TYPES = ("corrected_claim", "appeal_letter", "denial_followup")
+
+
+def denials(user, *, location_ids: Sequence[str] | None = None, payer_ids: Sequence[str] | None = None,
+            categories: Sequence[str] | None = None) -> pd.DataFrame:
+    """One row per denied claim line in scope (claim ids and codes, no patient data), with whether a drafted
+    action for it is being worked in the ledger (work_status: the action's status, or 'not drafted')."""
+    scope, params = _scope(user)
+    chosen, chosen_params = _in_list("location_id", location_ids)
+    payers_sql, payer_params = _in_list("payer_id", payer_ids)
+    category_sql, category_params = _in_list("denial_category", categories)
+    frame = _query(
+        "select work_flag_id, claim_id, line_number, location_id, payer_id, payer_name, service_date, procedure_code, "
+        "denial_group_code, denial_carc, remark_codes, denial_category, route, has_appeal_rights, dollars_at_risk, "
+        "denial_date, days_since_denial, aging_bucket, deadline_date, days_left, is_past_deadline "
+        f"from fct_denials where {scope} and {chosen} and {payers_sql} and {category_sql} "
+        "order by days_left nulls last, claim_id, line_number",
+        [*params, *chosen_params, *payer_params, *category_params],
+    )
+    status_by_flag = {a["flag_id"]: a["status"] for a in actions(user, action_types=DENIAL_ACTION_TYPES)}
+    frame["work_status"] = [status_by_flag.get(f, "not drafted") for f in frame["work_flag_id"]]
+    return frame
+
+
+def underpayments(user, *, location_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """One row per paid claim line in scope paid below the contracted allowed amount, with the variance."""
+    scope, params = _scope(user)
+    chosen, chosen_params = _in_list("location_id", location_ids)
+    return _query(
+        "select claim_id, line_number, location_id, payer_id, payer_name, service_date, procedure_code, billed_units, "
+        "payment_date, contracted_allowed_amount, paid_allowed_amount, variance_amount "
+        f"from fct_underpayments where {scope} and {chosen} order by variance_amount desc, claim_id",
+        [*params, *chosen_params],
+    )

@@ -445,6 +445,9 @@ class Ledger:
     def approve(self, user: User, action_id: str) -> dict:
         with self._writer.begin() as conn:
             row, actor = self._decidable(conn, user, action_id, "approve")
+            conflict = self._exclusive_conflict(conn, row)
+            if conflict is not None:
+                raise InvalidTransition(conflict)
             conn.execute(actions.update().where(actions.c.action_id == action_id)
                          .values(status="approved", snoozed_until=None, updated_at=self._now_iso()))
             self._append_event(conn, "approved", actor.username, actor_role=actor.role, action_id=action_id,
@@ -452,6 +455,31 @@ class Ledger:
                                detail={"flag_id": row.flag_id, "body_sha256": sha256_text(row.body),
                                        "dollars_at_stake": row.dollars_at_stake, "due_date": row.due_date})
             return _action_dict(_fetch_action(conn, action_id), self._today())
+
+    def _exclusive_conflict(self, conn: sa.Connection, row) -> str | None:
+        """Why this action may not be approved now because of another, or None.
+
+        An action whose first evidence row names an `exclusive_key` (e.g. a slot offer: "slot:<id>") may not
+        be approved while another action of the same type and key is approved, or was sent less than
+        `exclusive_window_minutes` ago (added for scheduling's one-offer-at-a-time rule).
+        """
+        key, _ = _exclusive_key(row.evidence_json)
+        if key is None:
+            return None
+        others = conn.execute(sa.select(actions).where(
+            actions.c.action_type == row.action_type, actions.c.action_id != row.action_id,
+            actions.c.status.in_(["approved", "sent"])))
+        now = self._now()
+        for other in others:
+            other_key, window = _exclusive_key(other.evidence_json)
+            if other_key != key:
+                continue
+            if other.status == "approved":
+                return f"another {row.action_type} for the same {key.split(':')[0]} is already approved"
+            sent_at = datetime.fromisoformat(other.updated_at.replace("Z", "+00:00"))
+            if now < sent_at + timedelta(minutes=window):
+                return f"another {row.action_type} for the same {key.split(':')[0]} is still inside its offer window"
+        return None
 
     def reject(self, user: User, action_id: str, reason: str) -> dict:
         if not reason or not reason.strip():
@@ -628,6 +656,12 @@ def _refresh_changes(row, values: dict) -> dict:
         changes["body"] = values["body"]
         changes["original_body"] = values["body"]
     return changes
+
+
+def _exclusive_key(evidence_json: str) -> tuple[str | None, int]:
+    evidence = json.loads(evidence_json or "[]")
+    first = evidence[0] if evidence and isinstance(evidence[0], dict) else {}
+    return first.get("exclusive_key"), int(first.get("exclusive_window_minutes") or 0)
 
 
 def _fetch_action(conn: sa.Connection, action_id: str):

@@ -10,6 +10,27 @@ from .models import User
 
 ACTION_APPROVER_ROLES: dict[str, frozenset[str]] = {
     "reauth_packet": frozenset({"front_desk", "billing", "admin"}),
+    "claim_audit_fix": frozenset({"billing", "admin"}),
+    "corrected_claim": frozenset({"billing", "admin"}),
+    "appeal_letter": frozenset({"billing", "admin"}),
+    "denial_followup": frozenset({"billing", "admin"}),
+    "slot_offer": frozenset({"front_desk", "admin"}),
+    "booking_alert": frozenset({"front_desk", "admin"}),
+    "attendance_letter": frozenset({"front_desk", "director", "admin"}),
+    # Front office (issue 6)
+    "eligibility_check_task": frozenset({"front_desk", "admin"}),
+    "coverage_change_alert": frozenset({"front_desk", "billing", "admin"}),
+    "referral_callback": frozenset({"front_desk", "admin"}),
+    "intake_family_nudge": frozenset({"front_desk", "admin"}),
+    "referral_order_fax": frozenset({"front_desk", "admin"}),
+    "records_request": frozenset({"front_desk", "admin"}),
+    "note_fix_task": frozenset({"billing", "director", "admin"}),
+    # Credentialing and payroll (issue 5); the office manager is the admin role
+    "credential_renewal": frozenset({"credentialing", "admin"}),
+    "enrollment_followup": frozenset({"credentialing", "admin"}),
+    "claim_hold_notice": frozenset({"billing", "credentialing", "admin"}),
+    "provider_record_fix": frozenset({"credentialing", "admin"}),
+    "payroll_discrepancy_report": frozenset({"admin", "director"}),
 }
 
 

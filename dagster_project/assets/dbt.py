@@ -30,7 +30,12 @@ def dbt_build_args() -> list[str]:
     # Unit tests check rule logic on fixtures, not the day's data: CI runs them (tests/dbt), and the
     # daily build skips them (dagster-dbt maps them inconsistently to asset checks, dagster #34080).
     return ["build", "--exclude-resource-type", "unit_test",
-            "--vars", json.dumps({"as_of_date": settings.as_of_date.isoformat()})]
+            "--vars", json.dumps({
+                "as_of_date": settings.as_of_date.isoformat(),
+                "scheduling_attendance_min_rate": settings.scheduling_attendance_min_rate,
+                "scheduling_attendance_window_days": settings.scheduling_attendance_window_days,
+                "scheduling_attendance_min_visits": settings.scheduling_attendance_min_visits,
+            })]
 
 
 def build_dbt_assets() -> dg.AssetsDefinition:

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 from ._types import Contract
 from .credentialing import Credential, PayerEnrollment
+from .eligibility import EligibilityCheck
 from .ehr import (
     Appointment, Authorization, ChargeLine, Coverage, IntakeDocument, Location, Patient, PlanOfCare,
     Provider, Referral, Visit, WaitlistEntry,
 )
+from .notes import VisitNote
 from .payer_contracts import FeeSchedule, Payer
 from .payroll import Timesheet
+from .scheduling import ScheduleTemplate
 
 CONTRACTS: tuple[type[Contract], ...] = (
     Location, Provider, Patient, Coverage, Referral, IntakeDocument, Appointment, Visit, ChargeLine,
@@ -21,6 +24,8 @@ CONTRACTS: tuple[type[Contract], ...] = (
     Credential, PayerEnrollment,
     Timesheet,
     Payer, FeeSchedule,
+    ScheduleTemplate,
+    EligibilityCheck, VisitNote,
 )
 
 SOURCES: tuple[str, ...] = tuple(dict.fromkeys(c.__source__ for c in CONTRACTS))
@@ -42,8 +47,10 @@ def contract_for_file(source: str, file_name: str) -> type[Contract] | None:
 
 
 __all__ = [
+    "EligibilityCheck", "VisitNote",
     "CONTRACTS", "SOURCES", "Contract", "contract_for_file", "contracts_for_source",
     "Location", "Provider", "Patient", "Coverage", "Referral", "IntakeDocument", "Appointment", "Visit",
     "ChargeLine", "Authorization", "PlanOfCare", "WaitlistEntry", "Credential", "PayerEnrollment",
     "Timesheet", "Payer", "FeeSchedule",
+    "ScheduleTemplate",
 ]

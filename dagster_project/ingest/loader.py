@@ -23,7 +23,7 @@ from dagster_project.ingest.raw_schema import LINEAGE_COLUMNS, column_types, cre
 
 log = logging.getLogger(__name__)
 
-X12_SUFFIXES = {".835", ".x12", ".edi", ".txt", ".era"}
+X12_SUFFIXES = {".835", ".837", ".x12", ".edi", ".txt", ".era"}
 
 LEDGER_DDL = """
 create schema if not exists ingest;

@@ -7,6 +7,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from .model import Appt, Kid
 from .reference import CHARGEMASTER, COMMERCIAL_BASE_RATE, EVAL_MINUTES, GROUP_CODE, PAYERS, REEVAL_CODE, TIMED_CODES, PayerRef
+from .claims import PER_CODE_PAYERS, per_code_units
 from .units import assign_timed_units
 from .x12_835 import RemitClaim, RemitLine
 
@@ -51,10 +52,12 @@ def session_lines(appt: Appt, kid: Kid, rng: random.Random) -> list[tuple[str, l
     elif rng.random() < 0.03:
         return [(GROUP_CODE, modifiers, appt.duration, 1)]  # group session, untimed
     split = _timed_split(timed_total, rng)
-    units = assign_timed_units(split)
+    # The payer's unit method (payer_rules.csv unit_method): CMS total minutes, or each code on its own.
+    count = per_code_units if kid.payer.payer_id in PER_CODE_PAYERS else assign_timed_units
+    units = count(split)
     if 0 in units:  # fold a code that earns no unit into the primary code, as documentation would
         split = [(split[0][0], sum(m for _, m in split))]
-        units = assign_timed_units(split)
+        units = count(split)
     lines += [(cpt, modifiers, minutes, u) for (cpt, minutes), u in zip(split, units)]
     return lines
 

@@ -13,10 +13,14 @@ from pathlib import Path
 
 from dagster_project.contracts import (
     Appointment, Authorization, ChargeLine, Coverage, Credential, FeeSchedule, IntakeDocument, Location, Patient,
-    Payer, PayerEnrollment, PlanOfCare, Provider as ProviderContract, Referral, Timesheet, Visit, WaitlistEntry,
+    Payer, PayerEnrollment, PlanOfCare, Provider as ProviderContract, Referral, ScheduleTemplate, Timesheet, Visit,
+    WaitlistEntry,
 )
 
 from . import authorizations as az
+from . import credentialing as cred
+from . import scheduling
+from . import front_office
 from .billing import FEES, adjudicate, charge, session_lines
 from .clinic import (
     KidFactory, NpiIssuer, ScheduleGrid, appointment_times, build_appointments, build_plans, build_providers,
@@ -27,6 +31,7 @@ from .model import Kid
 from .reference import (
     AUTH_CPT_CODES, COMMERCIAL_BASE_RATE, GROUP_TIN, GROUP_X12_ID, OT_TAXONOMY, PAYERS, PAYERS_BY_ID,
 )
+from .claims import ClaimSpool, write_claims
 from .x12_835 import RemitPayee, RemitPayer, interchange_header, interchange_trailer, render, transaction_segments
 
 PAY_PERIOD_EPOCH = date(2020, 1, 6)  # a Monday; pay periods are the fortnights from it
@@ -58,7 +63,7 @@ class Writers:
     def __init__(self, out: Path):
         contracts = (Location, ProviderContract, Patient, Coverage, Referral, IntakeDocument, Appointment, Visit,
                      ChargeLine, Authorization, PlanOfCare, WaitlistEntry, Credential, PayerEnrollment, Timesheet,
-                     Payer, FeeSchedule)
+                     Payer, FeeSchedule, ScheduleTemplate)
         from .csv_out import ContractWriter
         self.by_entity = {c.__entity__: ContractWriter(out, c) for c in contracts}
 
@@ -119,10 +124,11 @@ def generate(config: GeneratorConfig) -> dict:
     out = Path(config.out)
     clearinghouse = out / "clearinghouse"
     if clearinghouse.exists():
-        for old in clearinghouse.glob("*.835"):
+        for old in [*clearinghouse.glob("*.835"), *clearinghouse.glob("*.837")]:
             old.unlink()
     writers = Writers(out)
     spool = RemitSpool()
+    spool.claims = ClaimSpool(config.seed, anchor)  # 837P claims ride along with the remits (claims area)
     npis = NpiIssuer(rng)
     truth = {"anchor_date": anchor.isoformat(), "seed": config.seed, "auth_leaks": [], "auth_near_misses": []}
 
@@ -140,12 +146,15 @@ def generate(config: GeneratorConfig) -> dict:
                            history_start, future_end, anchor_utc)
     counts = writers.close()
     counts["clearinghouse_835_files"] = spool.finish(clearinghouse)
+    claim_files = write_claims(spool.claims, clearinghouse, truth)
+    counts.update(front_office.generate(config.seed, anchor, out, truth))  # reads back the extracts above
     truth["auth_leaks"].sort(key=lambda r: r["authorization_id"])
     truth["auth_near_misses"].sort(key=lambda r: r["authorization_id"])
     gt = Path(config.ground_truth)
     gt.parent.mkdir(parents=True, exist_ok=True)
     gt.write_text(json.dumps(truth, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    return {"rows": counts, "auth_leaks": len(truth["auth_leaks"]), "auth_near_misses": len(truth["auth_near_misses"])}
+    return {"rows": counts, "auth_leaks": len(truth["auth_leaks"]), "auth_near_misses": len(truth["auth_near_misses"]),
+            "clearinghouse_837_files": claim_files}
 
 
 def _write_contracts(writers: Writers, history_start: date) -> None:
@@ -200,6 +209,7 @@ def _generate_location(config, location, rng, npis, physicians, writers, spool, 
                        history_start, future_end, anchor_utc) -> None:
     anchor = config.anchor_date
     loc_id = location["location_id"]
+    writers = cred.LocationRecorder(writers)  # credentialing area: records and plants credential/payroll rows
     providers = build_providers(loc_id, rng, npis, history_start)
     otr = next(p for p in providers if p.credential_type == "OTR")
     grid = ScheduleGrid(providers)
@@ -252,11 +262,16 @@ def _generate_location(config, location, rng, npis, physicians, writers, spool, 
     for plant in plants:
         facts = az.check_plant(plant, anchor)
         _record_truth(truth, plant, facts, loc_id, anchor)
+    sched_plan = scheduling.plan_location(config.seed, int(loc_id[1:]), loc_id, providers, kids,
+                                          {p.kid.patient_id for p in plants}, anchor, npis)
+    cred_plan = cred.plan_location(config, location, providers, kids, npis, writers)
 
     _write_people(writers, location, providers, kids, rng, anchor, history_start)
     _write_schedule_and_billing(writers, spool, location, kids, appts, rng, anchor, anchor_utc)
     _write_timesheets(writers, providers, appts, rng, history_start, anchor)
     write_intake(writers, location, kids, providers, rng, anchor, history_start, factory)
+    scheduling.write_location(writers, location, providers, kids, sched_plan, anchor, history_start, truth)
+    cred.finish_location(cred_plan, writers, kids, truth)
 
 
 def _record_truth(truth, plant, facts, loc_id, anchor) -> None:
@@ -368,6 +383,7 @@ def _auth_number_on(kid: Kid, day: date) -> str | None:
 def _write_schedule_and_billing(writers, spool, location, kids, appts, rng, anchor, anchor_utc) -> None:
     loc_id = location["location_id"]
     payee = RemitPayee(location["location_name"], location["facility_npi"], GROUP_TIN)
+    spool.claims.add_location(location)
     remits: dict[tuple[str, date], list] = {}
     claim_no = 0
     for appt, kid in appts:
@@ -399,11 +415,14 @@ def _write_schedule_and_billing(writers, spool, location, kids, appts, rng, anch
             })
         week = appt.day - timedelta(days=appt.day.weekday())
         payment_date = week + timedelta(days=14 + PAYERS.index(kid.payer) % 5)
+        spool.claims.add(location, kid, appt, pos, _auth_number_on(kid, appt.day), remitted=payment_date < anchor)
         if payment_date >= anchor:
             continue  # not remitted yet
         claim_no += 1
         claim = adjudicate(kid, appt, rng, f"{kid.payer.x12_payer_id}{loc_id[1:]}{claim_no:08d}", appt.provider)
         claim.place_of_service = pos
+        spool.claims.remits.answer(loc_id, claim, _remit_payer(kid.payer), payee, kid.payer.payer_id, payment_date,
+                                   FEES[kid.payer.payer_id])  # claims area: denial mix, underpayments
         remits.setdefault((kid.payer.payer_id, week), []).append((payment_date, claim))
     for (payer_id, week), items in sorted(remits.items()):
         payer = PAYERS_BY_ID[payer_id]

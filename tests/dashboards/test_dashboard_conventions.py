@@ -34,7 +34,8 @@ def test_no_html_is_ever_rendered_unescaped():
 def test_views_live_in_views_not_pages():
     assert not (DASHBOARDS / "pages").exists()
     assert {p.stem for p in (DASHBOARDS / "views").glob("*.py")} == {
-        "overview", "board", "authorizations", "quarantine", "audit"}
+        "overview", "board", "authorizations", "quarantine", "audit",
+        "credentialing", "payroll", "intake", "eligibility", "claims", "denials"}
 
 
 def test_nothing_prints_or_logs_in_the_views():

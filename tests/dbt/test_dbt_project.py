@@ -120,7 +120,8 @@ def test_marts_flag_the_synthetic_authorization(dbt_build):
             " from marts.flag_auths_needing_reauth"
         ).fetchall()
         summary = con.execute(
-            "select location_id, flagged_count, active_count from marts.fct_location_leak_summary order by 1"
+            "select location_id, flagged_count, active_count from marts.fct_location_leak_summary"
+                " where leak_area = 'authorizations' order by 1"
         ).fetchall()
     finally:
         con.close()

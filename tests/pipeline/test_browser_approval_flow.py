@@ -87,7 +87,8 @@ def test_billing_edits_and_approves_a_draft_and_another_location_cannot_see_it(p
     settings = get_settings()
     ledger = Ledger(settings.ledger_url)
     admin = User(username="x", display_name="x", role="admin", locations=frozenset({"*"}))
-    open_actions = ledger.list_actions(admin, statuses=["open"])
+    # Billing approves re-auth packets (other areas' action types may have other approver roles).
+    open_actions = ledger.list_actions(admin, statuses=["open"], action_types=["reauth_packet"])
     action = open_actions[-1]  # the last in queue order, so opening it takes the direct link
     other_location = next(a["location_id"] for a in open_actions if a["location_id"] != action["location_id"])
     ledger.upsert_user("billing_browser", PASSWORD, "billing", ["*"], "Billing Browser")

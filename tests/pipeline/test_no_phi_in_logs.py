@@ -24,7 +24,7 @@ def _ledger(pipeline) -> Ledger:
 
 def test_the_canary_reaches_its_drafted_packet(pipeline):
     admin = User(username="audit", display_name="A", role="admin", locations=frozenset({"*"}))
-    bodies = [a["body"] for a in _ledger(pipeline).list_actions(admin)
+    bodies = [a["body"] for a in _ledger(pipeline).list_actions(admin, action_types=["reauth_packet"])
               if pipeline.canary_authorization_id in json.dumps(a["evidence"], default=str)]
     assert len(bodies) == 1
     assert "Zebulon Quillfeather" in bodies[0] and "CANARY77310" in bodies[0]

@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from dagster_project.ingest.x12.envelope import split_segments
+from dagster_project.ingest.x12.eligibility_271 import ELIGIBILITY_TABLES, parse_271
+from dagster_project.ingest.x12.claim_837 import CLAIM_TABLES, parse_837
 from dagster_project.ingest.x12.remit_835 import parse_835
 from dagster_project.ingest.x12_tables import REMIT_TABLES
 
@@ -26,6 +28,8 @@ class X12Reader:
 
 READERS: dict[str, X12Reader] = {
     "835": X12Reader("835", "remittance_835", parse_835, REMIT_TABLES, "remit_claims"),
+    "837": X12Reader("837", "claim_837p", parse_837, CLAIM_TABLES, "claim_headers"),
+    "271": X12Reader("271", "eligibility_271", parse_271, ELIGIBILITY_TABLES, "eligibility_responses"),
 }
 
 

@@ -1,0 +1,211 @@
+"""The realistic 835 mix of the claims area: planted denials with their RARCs, underpayments below the
+contracted rate, a reversal and correction with provider-level adjustments, and a re-sent ERA.
+
+The foundation's ``billing.adjudicate`` answers every remitted claim (contracted rate, CO-45, patient
+share, a few natural denials). ``RemitMix.answer`` then changes some of those answers, claim by claim
+as they are made, with its own random stream (``<seed>:remits:<location>``), so the rest of the data
+set is the same with or without it. Every denied line that ends up in an 835 (the natural ones too) and
+every underpaid line is written to the ground truth under ``claims``.
+
+Extra files (written by ``finish``): one ERA per location carrying a reversal (CLP02 = 22) of an earlier
+payment, its corrected claim and PLB adjustments; and one ERA delivered a second time with other bytes
+(CR/LF line ends), which the warehouse must recognise on ISA06/ISA13/GS06/ST02/TRN02.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field, replace
+from datetime import date, timedelta
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+from .reference import GROUP_X12_ID
+from .x12_835 import (
+    RemitClaim, RemitLine, RemitPayee, RemitPayer, _money, _seg, interchange_header, interchange_trailer, render,
+    transaction_segments,
+)
+
+CENT = Decimal("0.01")
+# Planted denial kinds: (CARC, group, RARCs, scope). scope "claim" denies every line, "line" the last line.
+DENIAL_KINDS: dict[str, tuple[str, str, tuple[str, ...], str]] = {
+    "auth_absent_197": ("197", "CO", ("M62",), "claim"),
+    "auth_exceeded_198": ("198", "CO", ("N362",), "line"),
+    "medical_necessity_50": ("50", "CO", ("N115",), "claim"),
+    "bundled_97": ("97", "CO", ("M15",), "line"),
+    "missing_info_16": ("16", "CO", ("MA130", "M51"), "claim"),
+    "timely_filing_29": ("29", "CO", (), "claim"),
+    "other_payer_22": ("22", "CO", ("N4",), "claim"),
+    "wrong_payer_109": ("109", "CO", (), "claim"),
+    "rendering_not_eligible_185": ("185", "CO", ("N290",), "claim"),
+    "not_certified_on_date_b7": ("B7", "CO", (), "claim"),
+}
+DENIAL_SPACING = 37  # every 37th eligible answered claim of a location gets the next planted kind
+UNDERPAY_SHARE = Decimal("0.85")  # paid allowed at 85% of the contracted rate
+RECENT_DAYS = 55  # plants go to claims answered within this many days of the anchor date (still workable)
+
+
+@dataclass
+class _Location:
+    rng: random.Random
+    eligible: int = 0
+    next_kind: int = 0
+    underpaid: int = 0
+    reversal: tuple | None = None  # (claim, payer, payee, payment_date) of the claim to reverse later
+
+
+@dataclass
+class RemitMix:
+    seed: int
+    anchor: date
+    locations: dict[str, _Location] = field(default_factory=dict)
+    denials: list[dict] = field(default_factory=list)
+    underpayments: list[dict] = field(default_factory=list)
+    reversals: list[dict] = field(default_factory=list)
+
+    def _location(self, location_id: str) -> _Location:
+        if location_id not in self.locations:
+            self.locations[location_id] = _Location(random.Random(f"{self.seed}:remits:{location_id}"))
+        return self.locations[location_id]
+
+    def answer(self, location_id: str, claim: RemitClaim, payer: RemitPayer, payee: RemitPayee, payer_id: str,
+               payment_date: date, contracted: dict[str, Decimal]) -> None:
+        """Change the payer's answer to ``claim`` in place when a plant falls on it; record the truth."""
+        loc = self._location(location_id)
+        natural_denial = any(grp == "CO" and reason in ("50", "197", "198") for line in claim.lines
+                             for grp, reason, _ in line.adjustments)
+        recent = (self.anchor - payment_date).days <= RECENT_DAYS
+        if recent and not natural_denial:
+            loc.eligible += 1
+            if loc.eligible % DENIAL_SPACING == 0 and loc.next_kind < len(DENIAL_KINDS):
+                kind = list(DENIAL_KINDS)[loc.next_kind]
+                if self._deny(claim, kind):
+                    loc.next_kind += 1
+            elif loc.eligible % DENIAL_SPACING == 4 and loc.underpaid < 2 and payer_id != "COMM1":
+                loc.underpaid += 1
+                self._underpay(claim, contracted)
+            elif loc.reversal is None and loc.eligible % DENIAL_SPACING == 6 and claim.paid > 0 and \
+                    (self.anchor - payment_date).days > 30:
+                loc.reversal = (claim, payer, payee, payment_date, payer_id)
+        for index, line in enumerate(claim.lines, start=1):
+            denial = [(g, r, a) for g, r, a in line.adjustments if not (g == "CO" and r == "45") and g != "PR"]
+            if denial and line.paid == 0:
+                group, reason, amount = denial[0]
+                self.denials.append({
+                    "claim_id": claim.claim_id, "line_number": index, "location_id": location_id,
+                    "payer_id": payer_id, "group_code": group, "carc": reason, "rarcs": list(line.remark_codes),
+                    "amount": str(amount), "payment_date": payment_date.isoformat(),
+                    "planted": not natural_denial,
+                })
+
+    def _deny(self, claim: RemitClaim, kind: str) -> bool:
+        carc, group, rarcs, scope = DENIAL_KINDS[kind]
+        if scope == "line" and len(claim.lines) < 2:
+            return False
+        targets = claim.lines if scope == "claim" else claim.lines[-1:]
+        for line in targets:
+            line.adjustments = [(group, carc, line.charge)]
+            line.paid = Decimal("0.00")
+            line.allowed = Decimal("0.00")
+            line.remark_codes = list(rarcs)
+        if scope == "claim":
+            claim.status_code = "4"
+        return True
+
+    def _underpay(self, claim: RemitClaim, contracted: dict[str, Decimal]) -> None:
+        line = claim.lines[0]
+        expected = contracted[line.cpt_code] * line.units
+        allowed = (expected * UNDERPAY_SHARE).quantize(CENT, ROUND_HALF_UP)
+        patient = sum((a for g, _, a in line.adjustments if g == "PR"), Decimal("0.00"))
+        patient = min(patient, allowed)
+        line.allowed = allowed
+        line.paid = allowed - patient
+        line.adjustments = [("CO", "45", line.charge - allowed)] + [(g, r, a) for g, r, a in line.adjustments if g == "PR"]
+        self.underpayments.append({
+            "claim_id": claim.claim_id, "line_number": 1, "cpt_code": line.cpt_code, "units": line.units,
+            "expected_allowed": str(expected), "paid_allowed": str(allowed), "variance": str(expected - allowed),
+        })
+
+    # -- extra files -----------------------------------------------------------------------------
+    def finish(self, out_dir: Path) -> int:
+        """Write the reversal/correction ERAs and the re-sent duplicate ERA; return the number of files."""
+        files = 0
+        control = 8000
+        for location_id in sorted(self.locations):
+            loc = self.locations[location_id]
+            if loc.reversal is None:
+                continue
+            claim, payer, payee, paid_on, payer_id = loc.reversal
+            control += 1
+            when = min(paid_on + timedelta(days=21), self.anchor - timedelta(days=1))
+            reversal = _reversed(claim)
+            corrected = _corrected(claim)
+            plb = [("L6", f"INT{control}", Decimal("-1.25")), ("WO", claim.payer_claim_number, Decimal("10.00"))]
+            segs = _transaction_with_plb("0001", payer, payee, when, f"{payer.x12_payer_id}R{control}",
+                                         [reversal, corrected], payee.npi, plb)
+            text = render(interchange_header(payer.x12_payer_id, GROUP_X12_ID, when, control) + segs
+                          + interchange_trailer(1, control))
+            (out_dir / f"era_{payer_id.lower()}_{when:%Y%m%d}_correction_{location_id.lower()}.835").write_text(
+                text, encoding="ascii")
+            files += 1
+            last = corrected.lines[-1]
+            self.underpayments.append({
+                "claim_id": claim.claim_id, "line_number": len(corrected.lines), "cpt_code": last.cpt_code,
+                "units": last.units, "expected_allowed": str(last.allowed + Decimal("5.00")),
+                "paid_allowed": str(last.allowed), "variance": "5.00",
+            })
+            self.reversals.append({
+                "claim_id": claim.claim_id, "location_id": location_id, "payer_id": payer_id,
+                "original_paid": str(claim.paid), "corrected_paid": str(corrected.paid),
+                "net_paid": str(corrected.paid), "provider_adjustments": [[c, r, str(a)] for c, r, a in plb],
+            })
+        originals = sorted(p for p in out_dir.glob("era_*.835") if "_correction_" not in p.name)
+        if originals:
+            source = originals[len(originals) // 2]
+            resent = source.read_text(encoding="ascii").replace("~\n", "~\r\n")
+            (out_dir / f"{source.stem}_resent.835").write_text(resent, encoding="ascii", newline="")
+            self.resent = {"file": f"{source.stem}_resent.835", "original": source.name}
+            files += 1
+        return files
+
+    def truth(self) -> dict:
+        return {
+            "denials": sorted(self.denials, key=lambda d: (d["claim_id"], d["line_number"])),
+            "underpayments": sorted(self.underpayments, key=lambda u: u["claim_id"]),
+            "reversals": sorted(self.reversals, key=lambda r: r["claim_id"]),
+            "resent_era": getattr(self, "resent", None),
+            "denial_kinds_planted": sorted(DENIAL_KINDS),
+        }
+
+
+def _reversed(claim: RemitClaim) -> RemitClaim:
+    lines = [replace(line, charge=-line.charge, paid=-line.paid, allowed=-line.allowed, units=-line.units,
+                     adjustments=[(g, r, -a) for g, r, a in line.adjustments], remark_codes=[])
+             for line in claim.lines]
+    return replace(claim, status_code="22", lines=lines)
+
+
+def _corrected(claim: RemitClaim) -> RemitClaim:
+    """The payer's re-adjudication: the last line's allowed is cut by 5.00 (a recoupment of part of it)."""
+    lines = [replace(line, adjustments=list(line.adjustments)) for line in claim.lines]
+    last = lines[-1]
+    cut = min(Decimal("5.00"), last.paid)
+    last.paid -= cut
+    last.allowed -= cut
+    last.adjustments = [(g, r, a + cut) if (g, r) == ("CO", "45") else (g, r, a) for g, r, a in last.adjustments]
+    return replace(claim, status_code="1", lines=lines)
+
+
+def _transaction_with_plb(st_control, payer, payee, when, trace, claims, provider_id, plb) -> list[str]:
+    segs = transaction_segments(st_control, payer, payee, when, trace, claims)
+    segs = segs[:-1]  # drop SE; PLB goes at the end of the transaction
+    total = sum((c.paid for c in claims), Decimal("0.00")) - sum((a for _, _, a in plb), Decimal("0.00"))
+    d8 = when.strftime("%Y%m%d")
+    segs[1] = _seg("BPR", "I" if total <= 0 else "C", _money(abs(total)), "D" if total < 0 else "C",
+                   "NON" if total <= 0 else "CHK", *[""] * 11, d8)
+    parts = ["PLB", provider_id, f"{when.year}1231"]
+    for code, reference, amount in plb:
+        parts += [f"{code}:{reference}", _money(amount)]
+    segs.append(_seg(*parts))
+    segs.append(_seg("SE", str(len(segs) + 1), st_control))
+    return segs

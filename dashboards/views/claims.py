@@ -1,0 +1,105 @@
+"""Claim audit: clean-claim rate per location and payer against the 95% benchmark, and the claim lines
+that fail a pre-submission rule, each with its fix (claims area)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboards import auth, data
+
+BENCHMARK = 0.95  # kpis-and-security.md: clean-claim rate benchmark; the mart carries it per row too
+
+user = auth.require_user()
+st.title("Claim audit")
+
+try:
+    snapshot = data.current_snapshot()
+    location_options = data.locations(user)
+    payer_options = data.payers(user)
+except data.NoSnapshot as exc:
+    st.info(str(exc))
+    st.stop()
+
+st.caption(f"Data as of {snapshot.as_of_date} · published {snapshot.published_at}")
+location_names = dict(zip(location_options["location_id"], location_options["location_name"]))
+payer_names = dict(zip(payer_options["payer_id"], payer_options["payer_name"]))
+
+linked_location = st.query_params.get("location")
+filters = st.columns([2, 2, 3, 1])
+chosen_locations = filters[0].multiselect(
+    "Location", options=list(location_names),
+    default=[linked_location] if linked_location in location_names else [],
+    format_func=lambda loc: f"{location_names[loc]} ({loc})", key="claims_filter_locations",
+)
+chosen_payers = filters[1].multiselect(
+    "Payer", options=list(payer_names), format_func=lambda p: payer_names[p] or p, key="claims_filter_payers")
+
+rates = data.claim_clean_rate(user, location_ids=chosen_locations, payer_ids=chosen_payers)
+failures_all = data.claim_audit_failures(user, location_ids=chosen_locations, payer_ids=chosen_payers)
+rule_options = sorted(failures_all["rule_name"].unique()) if not failures_all.empty else []
+chosen_rules = filters[2].multiselect("Rule", options=rule_options, key="claims_filter_rules")
+open_only = filters[3].toggle("Not yet answered", value=True, key="claims_filter_open",
+                              help="Claims no 835 has answered yet: still fixable before they go out")
+
+claims_total = int(rates["claim_count"].sum()) if not rates.empty else 0
+clean_total = int(rates["clean_claim_count"].sum()) if not rates.empty else 0
+failures = failures_all
+if chosen_rules:
+    failures = failures[failures["rule_name"].isin(chosen_rules)]
+if open_only:
+    failures = failures[~failures["is_remitted"].astype(bool)]
+
+rate_col, claims_col, fix_col, money_col = st.columns(4)
+overall = clean_total / claims_total if claims_total else None
+rate_col.metric("Clean-claim rate", f"{overall:.1%}" if overall is not None else "n/a",
+                delta=f"{(overall - BENCHMARK) * 100:+.1f} pts vs 95%" if overall is not None else None)
+claims_col.metric("Claims audited", f"{claims_total:,}")
+fix_col.metric("Claims to fix", f"{failures['claim_id'].nunique():,}")
+money_col.metric("Billed on those claims",
+                 f"${float(failures.drop_duplicates(['claim_id', 'line_number'])['charge_amount'].sum()):,.2f}"
+                 if not failures.empty else "$0.00")
+
+st.subheader("Clean-claim rate by location")
+if rates.empty:
+    st.info("No claims in scope.")
+else:
+    by_location = rates.groupby("location_id", as_index=False)[["claim_count", "clean_claim_count"]].sum()
+    by_location["location_name"] = by_location["location_id"].map(location_names)
+    by_location["clean_claim_rate"] = by_location["clean_claim_count"] / by_location["claim_count"]
+    by_location["meets_benchmark"] = by_location["clean_claim_rate"] >= BENCHMARK
+    st.dataframe(
+        by_location, hide_index=True,
+        column_order=["location_name", "claim_count", "clean_claim_count", "clean_claim_rate", "meets_benchmark"],
+        column_config={"clean_claim_rate": st.column_config.ProgressColumn("Clean-claim rate", format="percent",
+                                                                            min_value=0.0, max_value=1.0),
+                       "meets_benchmark": st.column_config.CheckboxColumn("≥ 95%")},
+        key="claims_rate_by_location",
+    )
+    by_payer = rates.groupby(["payer_id", "payer_name"], as_index=False, dropna=False)[
+        ["claim_count", "clean_claim_count", "failed_claim_count"]].sum()
+    by_payer["clean_claim_rate"] = by_payer["clean_claim_count"] / by_payer["claim_count"]
+    st.subheader("By payer")
+    st.dataframe(by_payer, hide_index=True,
+                 column_order=["payer_name", "claim_count", "failed_claim_count", "clean_claim_rate"],
+                 column_config={"clean_claim_rate": st.column_config.NumberColumn("Clean-claim rate", format="percent")},
+                 key="claims_rate_by_payer")
+    trend = rates.assign(service_month=pd.to_datetime(rates["service_month"])).groupby("service_month")[
+        ["claim_count", "clean_claim_count"]].sum()
+    st.line_chart((trend["clean_claim_count"] / trend["claim_count"]).rename("clean-claim rate"))
+
+st.subheader("Claim lines failing a rule")
+if failures.empty:
+    st.info("No claim line fails a pre-submission rule with these filters.")
+    st.stop()
+st.bar_chart(failures.groupby("rule_name").size().rename("lines"))
+st.dataframe(
+    failures, hide_index=True,
+    column_order=["claim_id", "line_number", "location_id", "payer_name", "service_date", "procedure_code",
+                  "modifiers", "units", "rule_name", "failure_detail", "fix"],
+    key="claims_failures",
+)
+claim = st.selectbox("Claim", options=sorted(failures["claim_id"].unique()), key="claims_pick")
+for _, row in failures[failures["claim_id"] == claim].iterrows():
+    st.markdown(f"**Line {row['line_number']} · {row['procedure_code']} · {row['rule_name']}**: "
+                f"{row['failure_detail']}  \nFix: {row['fix']}")

@@ -1,0 +1,90 @@
+"""Denials: denied dollars by age, location, payer and category, the deadline of each, whether it is being
+worked (ledger), and underpayments below the contracted rate (claims area). Ids and codes only."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboards import auth, data
+
+BUCKETS = ["0-30", "31-60", "61-90", "90+"]
+
+user = auth.require_user()
+st.title("Denials and underpayments")
+
+try:
+    snapshot = data.current_snapshot()
+    location_options = data.locations(user)
+    payer_options = data.payers(user)
+except data.NoSnapshot as exc:
+    st.info(str(exc))
+    st.stop()
+
+st.caption(f"Data as of {snapshot.as_of_date} · published {snapshot.published_at}")
+location_names = dict(zip(location_options["location_id"], location_options["location_name"]))
+payer_names = dict(zip(payer_options["payer_id"], payer_options["payer_name"]))
+
+linked_location = st.query_params.get("location")
+filters = st.columns([2, 2, 2, 1])
+chosen_locations = filters[0].multiselect(
+    "Location", options=list(location_names),
+    default=[linked_location] if linked_location in location_names else [],
+    format_func=lambda loc: f"{location_names[loc]} ({loc})", key="denials_filter_locations")
+chosen_payers = filters[1].multiselect("Payer", options=list(payer_names),
+                                       format_func=lambda p: payer_names[p] or p, key="denials_filter_payers")
+everything = data.denials(user, location_ids=chosen_locations, payer_ids=chosen_payers)
+category_options = sorted(everything["denial_category"].unique()) if not everything.empty else []
+chosen_categories = filters[2].multiselect("Category", options=category_options, key="denials_filter_categories")
+open_only = filters[3].toggle("Before deadline", value=True, key="denials_filter_open",
+                              help="Only denials whose appeal or correction deadline has not passed")
+
+rows = everything
+if chosen_categories:
+    rows = rows[rows["denial_category"].isin(chosen_categories)]
+if open_only and not rows.empty:
+    rows = rows[~rows["is_past_deadline"].astype(bool)]
+
+money = float(rows["dollars_at_risk"].sum()) if not rows.empty else 0.0
+worked = int((rows["work_status"] != "not drafted").sum()) if not rows.empty else 0
+due_soon = int((rows["days_left"].fillna(9999) <= 14).sum()) if not rows.empty else 0
+cols = st.columns(4)
+cols[0].metric("Denied dollars", f"${money:,.2f}")
+cols[1].metric("Denied lines", f"{len(rows):,}")
+cols[2].metric("Deadline within 14 days", f"{due_soon:,}")
+cols[3].metric("With a drafted action", f"{worked:,}")
+
+if rows.empty:
+    st.info("No denials match these filters.")
+else:
+    by_age = rows.groupby("aging_bucket")["dollars_at_risk"].sum().reindex(BUCKETS, fill_value=0)
+    st.subheader("By age (days since denial)")
+    st.bar_chart(by_age.astype(float).rename("dollars"))
+    st.subheader("By location, payer and category")
+    summary = rows.groupby(["location_id", "payer_name", "denial_category"], as_index=False, dropna=False).agg(
+        lines=("claim_id", "size"), dollars=("dollars_at_risk", "sum"), earliest_deadline=("deadline_date", "min"))
+    summary["location_name"] = summary["location_id"].map(location_names)
+    st.dataframe(summary, hide_index=True,
+                 column_order=["location_name", "payer_name", "denial_category", "lines", "dollars", "earliest_deadline"],
+                 column_config={"dollars": st.column_config.NumberColumn("Dollars", format="dollar")},
+                 key="denials_summary")
+    trend = rows.assign(month=pd.to_datetime(rows["denial_date"]).dt.to_period("M").dt.to_timestamp()).groupby(
+        "month")["dollars_at_risk"].sum()
+    st.subheader("Trend by month of denial")
+    st.line_chart(trend.astype(float).rename("dollars"))
+    st.subheader("Denied lines")
+    st.dataframe(rows, hide_index=True,
+                 column_order=["claim_id", "line_number", "location_id", "payer_name", "service_date", "procedure_code",
+                               "denial_carc", "remark_codes", "denial_category", "route", "has_appeal_rights",
+                               "dollars_at_risk", "denial_date", "aging_bucket", "deadline_date", "days_left",
+                               "work_status"],
+                 column_config={"dollars_at_risk": st.column_config.NumberColumn("Dollars", format="dollar")},
+                 key="denials_rows")
+
+st.subheader("Underpayments (paid below the contracted rate)")
+under = data.underpayments(user, location_ids=chosen_locations)
+if under.empty:
+    st.info("No line was paid below its contracted rate.")
+else:
+    st.metric("Underpaid", f"${float(under['variance_amount'].sum()):,.2f} on {len(under)} lines")
+    st.dataframe(under, hide_index=True, key="denials_underpayments")

@@ -1,0 +1,55 @@
+"""Eligibility for the coming visits: every visit in the lookahead with its last check against the payer's
+window, the checks due now, and the coverage changes found in the latest answers."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboards import auth, data
+
+REASONS = {"no_check": "No check on file", "check_rejected": "Payer rejected the check",
+           "stale_check": "Last check older than the payer window", "day_of_visit_recheck": "Medicaid: recheck today"}
+
+user = auth.require_user()
+st.title("Eligibility")
+
+try:
+    snapshot = data.current_snapshot()
+    location_options = data.locations(user)
+except data.NoSnapshot as exc:
+    st.info(str(exc))
+    st.stop()
+
+st.caption(f"Data as of {snapshot.as_of_date} · published {snapshot.published_at}")
+location_names = dict(zip(location_options["location_id"], location_options["location_name"]))
+chosen = st.multiselect("Location", options=list(location_names), default=[],
+                        format_func=lambda loc: f"{location_names[loc]} ({loc})", key="eligibility_filter_locations")
+
+sweep = data.eligibility_sweep(user, location_ids=chosen)
+changes = data.coverage_changes(user, location_ids=chosen)
+due = sweep[sweep["is_check_due"].fillna(False).astype(bool)] if not sweep.empty else sweep
+
+c1, c2, c3 = st.columns(3)
+c1.metric("Visits in the lookahead", len(sweep))
+c2.metric("Checks due now", len(due))
+c3.metric("Coverage changes", len(changes))
+
+st.subheader("Checks due now")
+if due.empty:
+    st.info("Every visit in the lookahead has a current eligibility check.")
+else:
+    st.dataframe(due.assign(reason=due["check_due_reason"].map(lambda r: REASONS.get(r, r)))[
+        ["appointment_id", "location_id", "scheduled_start_at", "payer_name", "eligibility_window_hours",
+         "last_checked_at", "reason", "expected_visit_amount"]], hide_index=True, key="eligibility_due_table")
+
+st.subheader("Coverage changes")
+if changes.empty:
+    st.info("No coverage changes in the latest eligibility answers.")
+else:
+    st.dataframe(changes, hide_index=True, key="eligibility_changes_table")
+
+st.subheader("All visits in the lookahead")
+if sweep.empty:
+    st.info("No visits booked in the lookahead.")
+else:
+    st.dataframe(sweep, hide_index=True, key="eligibility_sweep_table")

@@ -1,0 +1,61 @@
+"""Intake funnel per location and channel: referrals received, answered within the first-response target,
+evaluations booked, and the open referrals with their missing packet items."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboards import auth, data
+
+CHANNELS = {"physician_fax": "Physician fax", "parent_phone": "Parent phone call", "online_form": "Online form",
+            "school_district": "School district"}
+
+user = auth.require_user()
+st.title("Intake funnel")
+
+try:
+    snapshot = data.current_snapshot()
+    location_options = data.locations(user)
+except data.NoSnapshot as exc:
+    st.info(str(exc))
+    st.stop()
+
+st.caption(f"Data as of {snapshot.as_of_date} · published {snapshot.published_at}")
+location_names = dict(zip(location_options["location_id"], location_options["location_name"]))
+chosen = st.multiselect("Location", options=list(location_names), default=[],
+                        format_func=lambda loc: f"{location_names[loc]} ({loc})", key="intake_filter_locations")
+
+funnel = data.referral_funnel(user, location_ids=chosen)
+referrals = data.open_referrals(user, location_ids=chosen)
+
+received = int(funnel["referrals_received"].sum()) if not funnel.empty else 0
+booked = int(funnel["evaluations_scheduled"].sum()) if not funnel.empty else 0
+on_time = int(funnel["responded_on_time"].sum()) if not funnel.empty else 0
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Referrals received", received)
+c2.metric("Evaluations booked", f"{booked} ({booked / received:.0%})" if received else "0")
+c3.metric("Answered on time", f"{on_time} of {received}")
+c4.metric("Overdue first responses", int(funnel["responses_overdue"].sum()) if not funnel.empty else 0)
+
+st.subheader("Funnel by location and channel")
+if funnel.empty:
+    st.info("No referrals in these locations.")
+else:
+    table = funnel.assign(
+        location=funnel["location_id"].map(lambda loc: location_names.get(loc, loc)),
+        channel=funnel["channel"].map(lambda c: CHANNELS.get(c, c)),
+    )[["location", "channel", "referrals_received", "referrals_responded", "responded_on_time", "responses_overdue",
+       "evaluations_scheduled", "conversion_rate", "avg_hours_to_first_response", "open_with_missing_items"]]
+    st.dataframe(table, hide_index=True, key="intake_funnel_table", column_config={
+        "conversion_rate": st.column_config.NumberColumn("Conversion", format="percent"),
+        "avg_hours_to_first_response": st.column_config.NumberColumn("Avg hours to first response", format="%.1f"),
+    })
+
+st.subheader("Open referrals")
+if referrals.empty:
+    st.info("No open referrals.")
+else:
+    st.dataframe(referrals.assign(channel=referrals["channel"].map(lambda c: CHANNELS.get(c, c))),
+                 hide_index=True, key="intake_open_referrals_table")
+    st.caption("Missing items are chased from the approval board: a fax to the physician for the order, a text to "
+               "the family naming only the missing item, a records request once the signed release is in.")

@@ -1,0 +1,195 @@
+-- One row per 835 service line of a posted (non-duplicate) remit, with its line-level adjustments
+-- summed by class (CARC seed) and its largest denial adjustment, matched to the claim line it answers:
+-- CLP01 = CLM01, then REF*6R = the 837 line control number, then date, code, modifiers and units.
+with
+
+transactions as (
+
+    select * from {{ ref('int_remit_transactions_deduplicated') }}
+    where not is_duplicate_delivery
+
+),
+
+remit_claims as (
+
+    select * from {{ ref('stg_clearinghouse__remit_claims') }}
+
+),
+
+remit_lines as (
+
+    select * from {{ ref('stg_clearinghouse__remit_lines') }}
+
+),
+
+adjustments as (
+
+    select * from {{ ref('stg_clearinghouse__remit_adjustments') }}
+
+),
+
+carc_codes as (
+
+    select * from {{ ref('carc_codes') }}
+
+),
+
+claim_lines as (
+
+    select * from {{ ref('int_claim_lines_submitted') }}
+
+),
+
+line_adjustments as (
+
+    select
+        adjustments.remit_line_id,
+        adjustments.group_code,
+        adjustments.reason_code,
+        adjustments.amount,
+        case
+            when adjustments.group_code = 'PR' then 'patient_resp'
+            else coalesce(carc_codes.class, 'denial')
+        end as adjustment_class
+    from adjustments
+    left join carc_codes
+        on adjustments.reason_code = carc_codes.carc
+    where adjustments.adjustment_level = 'line'
+
+),
+
+adjustment_totals as (
+
+    select
+        remit_line_id,
+        sum(case when adjustment_class = 'contractual' then amount else 0 end) as contractual_amount,
+        sum(case when adjustment_class = 'patient_resp' then amount else 0 end) as patient_responsibility_amount,
+        sum(case when adjustment_class = 'denial' then amount else 0 end) as denial_amount
+    from line_adjustments
+    group by remit_line_id
+
+),
+
+largest_denial as (
+
+    select *
+    from (
+        select
+            remit_line_id,
+            group_code as denial_group_code,
+            reason_code as denial_carc,
+            row_number() over (partition by remit_line_id order by amount desc, reason_code) as denial_rank
+        from line_adjustments
+        where adjustment_class = 'denial'
+    ) as ranked
+    where denial_rank = 1
+
+),
+
+posted as (
+
+    select
+        remit_lines.remit_line_id,
+        remit_lines.remit_claim_id,
+        transactions.remit_transaction_id,
+        remit_claims.claim_id,
+        remit_claims.claim_status_code,
+        remit_claims.claim_status_code = '22' as is_reversal,
+        remit_claims.payer_claim_control_number,
+        transactions.payer_id as payer_x12_id,
+        transactions.trace_number,
+        coalesce(transactions.payment_date, transactions.production_date) as payment_date,
+        remit_lines.line_number as remit_line_number,
+        remit_lines.line_control_number,
+        remit_lines.procedure_code,
+        remit_lines.modifiers,
+        remit_lines.units_paid,
+        remit_lines.service_date,
+        remit_lines.charge_amount,
+        remit_lines.paid_amount,
+        remit_lines.allowed_amount,
+        remit_lines.remark_codes,
+        coalesce(adjustment_totals.contractual_amount, 0) as contractual_amount,
+        coalesce(adjustment_totals.patient_responsibility_amount, 0) as patient_responsibility_amount,
+        coalesce(adjustment_totals.denial_amount, 0) as denial_amount,
+        largest_denial.denial_group_code,
+        largest_denial.denial_carc,
+        remit_lines.loaded_at,
+        remit_lines.source_file_name
+    from remit_lines
+    inner join remit_claims
+        on remit_lines.remit_claim_id = remit_claims.remit_claim_id
+    inner join transactions
+        on remit_claims.remit_transaction_id = transactions.remit_transaction_id
+    left join adjustment_totals
+        on remit_lines.remit_line_id = adjustment_totals.remit_line_id
+    left join largest_denial
+        on remit_lines.remit_line_id = largest_denial.remit_line_id
+
+),
+
+matched_by_control_number as (
+
+    select
+        posted.remit_line_id,
+        claim_lines.claim_line_id,
+        'line_control_number' as match_method
+    from posted
+    inner join claim_lines
+        on posted.claim_id = claim_lines.claim_id and posted.line_control_number = claim_lines.line_control_number
+
+),
+
+matched_by_service as (
+
+    select
+        posted.remit_line_id,
+        min(claim_lines.claim_line_id) as claim_line_id,
+        'service_date_code_modifiers_units' as match_method
+    from posted
+    inner join claim_lines
+        on
+            posted.claim_id = claim_lines.claim_id
+            and posted.service_date = claim_lines.service_date
+            and posted.procedure_code = claim_lines.procedure_code
+            and coalesce(posted.modifiers, '') = coalesce(claim_lines.modifiers, '')
+            and abs(posted.units_paid) = claim_lines.units
+    left join matched_by_control_number
+        on posted.remit_line_id = matched_by_control_number.remit_line_id
+    where matched_by_control_number.remit_line_id is null
+    group by posted.remit_line_id
+
+),
+
+matches as (
+
+    select * from matched_by_control_number
+    union all
+    select * from matched_by_service
+
+),
+
+final as (
+
+    select
+        posted.*,
+        matches.claim_line_id,
+        coalesce(matches.match_method, 'unmatched') as match_method,
+        claim_lines.line_number as claim_line_number,
+        claim_lines.visit_id,
+        claim_lines.patient_id,
+        claim_lines.location_id,
+        claim_lines.payer_id,
+        claim_lines.payer_name,
+        claim_lines.payer_type,
+        claim_lines.units as billed_units,
+        claim_lines.expected_allowed_amount
+    from posted
+    left join matches
+        on posted.remit_line_id = matches.remit_line_id
+    left join claim_lines
+        on matches.claim_line_id = claim_lines.claim_line_id
+
+)
+
+select * from final

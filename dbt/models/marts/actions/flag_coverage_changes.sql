@@ -1,0 +1,133 @@
+{%- set rule_name = 'coverage_change' -%}
+{%- set rule_version = '1' -%}
+-- Coverage-change alerts for the front desk: a patient with a visit in the eligibility lookahead whose
+-- latest eligibility answer says the coverage is inactive, names another plan/MCO, reports another payer
+-- not on file, or has no OT visits left; plus the approved authorizations such a change invalidates
+-- (inactive coverage or a plan change: the authorization belongs to the old plan).
+-- flag_id is stable per (rule, version, patient, eligibility answer).
+with
+
+sweep as (
+
+    select * from {{ ref('fct_eligibility_sweep') }}
+
+),
+
+latest as (
+
+    select * from {{ ref('int_front_office__latest_eligibility_by_patient') }}
+
+),
+
+authorizations as (
+
+    select * from {{ ref('stg_ehr__authorizations') }}
+
+),
+
+payers as (
+
+    select * from {{ ref('dim_payers') }}
+
+),
+
+patients_in_sweep as (
+
+    select
+        patient_id,
+        min(location_id) as location_id,
+        min(scheduled_start_at) as next_visit_at,
+        min(appointment_date) as next_visit_date,
+        count(*) as upcoming_visit_count,
+        sum(coalesce(expected_visit_amount, 0)) as upcoming_visit_amount
+    from sweep
+    group by patient_id
+
+),
+
+problems as (
+
+    select
+        latest.*,
+        patients_in_sweep.location_id,
+        patients_in_sweep.next_visit_at,
+        patients_in_sweep.next_visit_date,
+        patients_in_sweep.upcoming_visit_count,
+        patients_in_sweep.upcoming_visit_amount
+    from latest
+    inner join patients_in_sweep
+        on latest.patient_id = patients_in_sweep.patient_id
+    where latest.is_inactive or latest.is_plan_change or latest.is_other_payer_reported or latest.is_visit_limit_reached
+
+),
+
+invalidated_authorizations as (
+
+    select
+        problems.patient_id,
+        count(*) as invalidated_authorization_count,
+        {{ dbt.listagg('authorizations.authorization_id', "'|'", 'order by authorizations.authorization_id') }}
+            as invalidated_authorization_ids,
+        {{ dbt.listagg('authorizations.authorization_number', "'|'", 'order by authorizations.authorization_id') }}
+            as invalidated_authorization_numbers
+    from problems
+    inner join authorizations
+        on
+            problems.patient_id = authorizations.patient_id
+            and authorizations.status = 'approved'
+            and authorizations.start_date <= {{ as_of_date() }}
+            and authorizations.end_date >= {{ as_of_date() }}
+            and authorizations.payer_id = problems.coverage_payer_id
+    where problems.is_inactive or problems.is_plan_change
+    group by problems.patient_id
+
+),
+
+final as (
+
+    select
+        {{ dbt.hash(dbt.concat(["'" ~ rule_name ~ "'", "':'", "'" ~ rule_version ~ "'", "':'", 'problems.patient_id', "':'", 'problems.eligibility_check_id'])) }}
+            as flag_id,
+        '{{ rule_name }}' as rule_name,
+        '{{ rule_version }}' as rule_version,
+        {{ as_of_date() }} as as_of_date,
+        problems.patient_id,
+        problems.location_id,
+        problems.coverage_id,
+        problems.coverage_payer_id as payer_id,
+        problems.coverage_payer_name as payer_name,
+        problems.eligibility_check_id,
+        problems.check_source,
+        problems.checked_at,
+        problems.coverage_status,
+        problems.reported_plan_payer_id,
+        reported_plans.payer_name as reported_plan_name,
+        problems.other_payer_name,
+        problems.ot_visits_remaining,
+        problems.is_inactive,
+        problems.is_plan_change,
+        problems.is_other_payer_reported,
+        problems.is_visit_limit_reached,
+        coalesce(invalidated_authorizations.invalidated_authorization_count, 0) > 0 as is_authorization_invalidated,
+        invalidated_authorizations.invalidated_authorization_ids,
+        invalidated_authorizations.invalidated_authorization_numbers,
+        problems.next_visit_at,
+        problems.upcoming_visit_count,
+        concat_ws('; ',
+            case when problems.is_inactive then 'coverage inactive' end,
+            case when problems.is_plan_change then 'plan changed to ' || coalesce(reported_plans.payer_name, problems.reported_plan_payer_id) end,
+            case when problems.is_other_payer_reported then 'another payer reported: ' || problems.other_payer_name end,
+            case when problems.is_visit_limit_reached then 'no OT visits remaining this benefit period' end,
+            case when invalidated_authorizations.invalidated_authorization_count > 0 then 'authorization no longer valid' end
+        ) as flag_reasons,
+        cast(problems.upcoming_visit_amount as decimal(12, 2)) as dollars_at_risk,
+        problems.next_visit_date as due_date
+    from problems
+    left join invalidated_authorizations
+        on problems.patient_id = invalidated_authorizations.patient_id
+    left join payers as reported_plans
+        on problems.reported_plan_payer_id = reported_plans.payer_id
+
+)
+
+select * from final

@@ -1,0 +1,522 @@
+-- Pre-submission claim audit: one row per 837P claim line and rule it fails (latest version of each
+-- claim). Reference data comes from seeds (code-pair edits, unit limits, KX thresholds, telehealth
+-- policies, payer rules), never from constants here. Rules and their sources: domain-rules.md 2-3, 5.
+{% set distinct_modifiers = ['59', 'XE', 'XS', 'XP', 'XU'] %}
+with
+
+lines as (
+
+    select * from {{ ref('int_claim_lines_submitted') }}
+
+),
+
+authorizations as (
+
+    select * from {{ ref('stg_ehr__authorizations') }}
+
+),
+
+providers as (
+
+    select * from {{ ref('stg_ehr__providers') }}
+
+),
+
+enrollments as (
+
+    select * from {{ ref('stg_credentialing__payer_enrollments') }}
+
+),
+
+code_pair_edits as (
+
+    select * from {{ ref('claim_code_pair_edits') }}
+
+),
+
+unit_limits as (
+
+    select * from {{ ref('claim_unit_limits') }}
+
+),
+
+kx_thresholds as (
+
+    select * from {{ ref('claim_kx_thresholds') }}
+
+),
+
+telehealth_policies as (
+
+    select * from {{ ref('claim_telehealth_policies') }}
+
+),
+
+modded as (
+
+    select
+        lines.*,
+        coalesce(lines.modifiers, '') as modifier_list
+    from lines
+
+),
+
+discipline_modifier as (
+
+    select
+        claim_line_id,
+        'discipline_modifier' as rule_name,
+        case
+            when {{ pipe_list_contains('modifier_list', "'GP'") }}
+                then 'GP is the physical therapy modifier; an OT line takes GO'
+            else 'The payer requires the GO (OT plan of care) modifier on every OT line; it is missing'
+        end as failure_detail,
+        case
+            when {{ pipe_list_contains('modifier_list', "'GP'") }} then 'Replace GP with GO'
+            else 'Add modifier GO'
+        end as fix
+    from modded
+    where
+        {{ pipe_list_contains('modifier_list', "'GP'") }}
+        or (discipline_modifier_required and not {{ pipe_list_contains('modifier_list', "'GO'") }})
+
+),
+
+assistant_modifier as (
+
+    select
+        claim_line_id,
+        'assistant_modifier' as rule_name,
+        case
+            when provider_credential_type = 'COTA'
+                then 'Furnished by an occupational therapy assistant (COTA) without the CO modifier'
+            else 'CO modifier on a line furnished by an OTR: the payer cuts it to 85% for nothing'
+        end as failure_detail,
+        case when provider_credential_type = 'COTA' then 'Add modifier CO' else 'Remove modifier CO' end as fix
+    from modded
+    where
+        (provider_credential_type = 'COTA' and assistant_modifier_required
+            and not {{ pipe_list_contains('modifier_list', "'CO'") }})
+        or (provider_credential_type = 'OTR' and {{ pipe_list_contains('modifier_list', "'CO'") }})
+
+),
+
+year_to_date as (
+
+    select
+        modded.*,
+        extract(year from service_date) as service_year,
+        sum(coalesce(expected_allowed_amount, 0)) over (
+            partition by patient_id, payer_id, extract(year from service_date)
+            order by service_date
+        ) as allowed_year_to_date
+    from modded
+    where kx_threshold_applies
+
+),
+
+kx_modifier as (
+
+    select
+        year_to_date.claim_line_id,
+        'kx_modifier' as rule_name,
+        'The patient''s OT allowed amount this year reaches ' || cast(year_to_date.allowed_year_to_date as {{ dbt.type_string() }})
+        || ' with this date of service, past the ' || cast(kx_thresholds.threshold_amount as {{ dbt.type_string() }})
+        || ' threshold: lines without KX are denied' as failure_detail,
+        'Add modifier KX (the documentation must support medical necessity)' as fix
+    from year_to_date
+    inner join kx_thresholds
+        on year_to_date.service_year = kx_thresholds.calendar_year and kx_thresholds.discipline = 'OT'
+    where
+        year_to_date.allowed_year_to_date > kx_thresholds.threshold_amount
+        and not {{ pipe_list_contains('year_to_date.modifier_list', "'KX'") }}
+
+),
+
+timed_lines as (
+
+    select
+        modded.*,
+        cast(floor(documented_minutes / 15.0) as integer) as whole_units,
+        documented_minutes - 15 * cast(floor(documented_minutes / 15.0) as integer) as remainder_minutes,
+        sum(documented_minutes) over (partition by claim_id) as claim_timed_minutes
+    from modded
+    where is_timed and documented_minutes is not null
+
+),
+
+timed_ranked as (
+
+    select
+        timed_lines.*,
+        {{ units_for_minutes('claim_timed_minutes') }} - sum(whole_units) over (partition by claim_id) as leftover_units,
+        row_number() over (partition by claim_id order by remainder_minutes desc, line_number) as remainder_rank
+    from timed_lines
+
+),
+
+timed_supported as (
+
+    select
+        timed_ranked.*,
+        case
+            when unit_method = 'per_code' then {{ units_for_minutes('documented_minutes') }}
+            else whole_units + case when remainder_rank <= leftover_units then 1 else 0 end
+        end as supported_units
+    from timed_ranked
+
+),
+
+units_exceed_minutes as (
+
+    select
+        claim_line_id,
+        'units_exceed_minutes' as rule_name,
+        'Bills ' || cast(units as {{ dbt.type_string() }}) || ' units; the documented '
+        || cast(documented_minutes as {{ dbt.type_string() }}) || ' minutes support '
+        || cast(supported_units as {{ dbt.type_string() }})
+        || case when unit_method = 'per_code' then ' counting this code on its own (payer rule per_code)'
+                else ' under the CMS 8-minute rule (total timed minutes of the visit)' end as failure_detail,
+        'Bill ' || cast(supported_units as {{ dbt.type_string() }}) || ' units' as fix
+    from timed_supported
+    where units > supported_units
+
+),
+
+daily_units as (
+
+    select
+        modded.claim_line_id,
+        modded.procedure_code,
+        sum(modded.units) over (partition by modded.patient_id, modded.service_date, modded.procedure_code) as units_that_day,
+        unit_limits.max_units_per_day
+    from modded
+    inner join unit_limits
+        on
+            modded.procedure_code = unit_limits.cpt_code
+            and unit_limits.effective_from <= modded.service_date
+            and (unit_limits.effective_to is null or unit_limits.effective_to >= modded.service_date)
+
+),
+
+units_exceed_daily_limit as (
+
+    select
+        claim_line_id,
+        'units_exceed_daily_limit' as rule_name,
+        cast(units_that_day as {{ dbt.type_string() }}) || ' units of ' || procedure_code || ' on one day; the limit is '
+        || cast(max_units_per_day as {{ dbt.type_string() }}) as failure_detail,
+        'Reduce to ' || cast(max_units_per_day as {{ dbt.type_string() }}) || ' units or document the exception' as fix
+    from daily_units
+    where units_that_day > max_units_per_day
+
+),
+
+code_pair_hits as (
+
+    select
+        column_2.claim_line_id,
+        min(code_pair_edits.modifier_indicator) as modifier_indicator,
+        min(column_1.procedure_code) as column_1_code,
+        min(column_2.procedure_code) as column_2_code
+    from modded as column_2
+    inner join code_pair_edits
+        on
+            column_2.procedure_code = code_pair_edits.column_2_code
+            and code_pair_edits.effective_from <= column_2.service_date
+            and (code_pair_edits.effective_to is null or code_pair_edits.effective_to >= column_2.service_date)
+    inner join modded as column_1
+        on
+            column_1.patient_id = column_2.patient_id
+            and column_1.service_date = column_2.service_date
+            and column_1.procedure_code = code_pair_edits.column_1_code
+    where
+        code_pair_edits.modifier_indicator = '0'
+        or not (
+            {%- for m in distinct_modifiers %}
+            {{ pipe_list_contains('column_2.modifier_list', "'" ~ m ~ "'") }}{{ ' or' if not loop.last }}
+            {%- endfor %}
+        )
+    group by column_2.claim_line_id
+
+),
+
+code_pair_without_modifier as (
+
+    select
+        claim_line_id,
+        'code_pair_without_modifier' as rule_name,
+        column_2_code || ' is the column-2 code of an NCCI pair with ' || column_1_code || ' on the same day'
+        || case when modifier_indicator = '0' then ': the pair can never be billed together'
+                else ' and has no 59/XU modifier' end as failure_detail,
+        case when modifier_indicator = '0' then 'Remove ' || column_2_code
+             else 'Add 59 or XU to ' || column_2_code || ' if the services were in separate 15-minute time blocks; otherwise do not bill it'
+        end as fix
+    from code_pair_hits
+
+),
+
+evaluations as (
+
+    select
+        claim_line_id,
+        procedure_code,
+        row_number() over (partition by patient_id, service_date order by claim_id, line_number) as evaluation_rank
+    from modded
+    where is_evaluation
+
+),
+
+one_evaluation_per_day as (
+
+    select
+        claim_line_id,
+        'one_evaluation_per_day' as rule_name,
+        'A second OT evaluation or re-evaluation for the same patient on the same day (' || procedure_code || ')' as failure_detail,
+        'Bill one evaluation code for the day; remove ' || procedure_code as fix
+    from evaluations
+    where evaluation_rank > 1
+
+),
+
+add_on_without_primary as (
+
+    select
+        add_on.claim_line_id,
+        'add_on_without_primary' as rule_name,
+        'Add-on code ' || add_on.procedure_code || ' billed without its primary code ' || add_on.primary_code_for_add_on
+        || ' on the same day (RARC N122)' as failure_detail,
+        'Bill ' || add_on.primary_code_for_add_on || ' for the first unit, or correct the code' as fix
+    from modded as add_on
+    left join modded as primary_line
+        on
+            primary_line.patient_id = add_on.patient_id
+            and primary_line.service_date = add_on.service_date
+            and primary_line.procedure_code = add_on.primary_code_for_add_on
+    where add_on.is_add_on and primary_line.claim_line_id is null
+
+),
+
+authorization_candidates as (
+
+    select
+        modded.claim_line_id,
+        authorizations.authorization_id,
+        authorizations.status,
+        authorizations.start_date,
+        authorizations.end_date,
+        authorizations.cpt_codes,
+        replace(authorizations.diagnosis_codes, '.', '') as authorization_diagnosis_codes,
+        row_number() over (
+            partition by modded.claim_line_id
+            order by
+                case when authorizations.status = 'approved'
+                    and modded.service_date between authorizations.start_date and authorizations.end_date then 0 else 1 end,
+                authorizations.end_date desc
+        ) as candidate_rank
+    from modded
+    inner join authorizations
+        on
+            modded.patient_id = authorizations.patient_id
+            and modded.authorization_number = authorizations.authorization_number
+
+),
+
+authorization_checked as (
+
+    select
+        modded.*,
+        authorization_candidates.authorization_diagnosis_codes,
+        case
+            when modded.authorization_number is null then 'missing'
+            when authorization_candidates.claim_line_id is null then 'not_found'
+            when authorization_candidates.status <> 'approved' then 'not_approved'
+            when modded.service_date < authorization_candidates.start_date then 'not_started'
+            when modded.service_date > authorization_candidates.end_date then 'ended'
+            when not {{ pipe_list_contains('authorization_candidates.cpt_codes', 'modded.procedure_code') }} then 'cpt_not_covered'
+            else 'active'
+        end as authorization_status
+    from modded
+    left join authorization_candidates
+        on modded.claim_line_id = authorization_candidates.claim_line_id and authorization_candidates.candidate_rank = 1
+    where modded.requires_authorization and not modded.is_evaluation
+
+),
+
+authorization_not_active as (
+
+    select
+        claim_line_id,
+        'authorization_not_active' as rule_name,
+        case authorization_status
+            when 'missing' then 'No prior authorization number (REF*G1) on a payer that requires one'
+            when 'not_found' then 'The authorization number on the claim matches no authorization of this patient'
+            when 'not_approved' then 'The authorization on the claim is not approved'
+            when 'not_started' then 'The date of service is before the authorization starts'
+            when 'ended' then 'The date of service is after the authorization ended'
+            else 'The authorization does not cover ' || procedure_code
+        end as failure_detail,
+        case authorization_status
+            when 'missing' then 'Add the active authorization number, or request a retro-authorization'
+            when 'not_found' then 'Correct the authorization number'
+            when 'cpt_not_covered' then 'Request the code be added to the authorization, or correct the code'
+            else 'Request a retro-authorization or an extension before submitting'
+        end as fix
+    from authorization_checked
+    where authorization_status <> 'active'
+
+),
+
+diagnosis_not_on_authorization as (
+
+    select
+        claim_line_id,
+        'diagnosis_not_on_authorization' as rule_name,
+        'Principal diagnosis ' || coalesce(principal_diagnosis_code, '(none)') || ' is not among the authorization''s diagnoses '
+        || replace(authorization_diagnosis_codes, '|', ', ') as failure_detail,
+        'Use the diagnosis the authorization was approved for, or have the authorization updated' as fix
+    from authorization_checked
+    where
+        authorization_status = 'active'
+        and (principal_diagnosis_code is null
+            or not {{ pipe_list_contains('authorization_diagnosis_codes', 'principal_diagnosis_code') }})
+
+),
+
+rendering_npi_invalid as (
+
+    select
+        claim_line_id,
+        'rendering_npi_invalid' as rule_name,
+        'The rendering NPI fails the NPI check digit (or is not ten digits starting with 1 or 2)' as failure_detail,
+        'Correct the rendering provider NPI (2310B)' as fix
+    from modded
+    where not {{ npi_is_valid('rendering_npi') }}
+
+),
+
+enrolled_on_date as (
+
+    select distinct modded.claim_line_id
+    from modded
+    inner join providers
+        on modded.rendering_npi = providers.npi
+    inner join enrollments
+        on
+            providers.provider_id = enrollments.provider_id
+            and modded.payer_id = enrollments.payer_id
+            and enrollments.status = 'enrolled'
+            and enrollments.effective_date <= modded.service_date
+            and (enrollments.termination_date is null or enrollments.termination_date >= modded.service_date)
+
+),
+
+rendering_not_enrolled as (
+
+    select
+        modded.claim_line_id,
+        'rendering_not_enrolled' as rule_name,
+        'The rendering NPI is not enrolled with ' || coalesce(modded.payer_name, modded.payer_id, 'the payer')
+        || ' on the date of service' as failure_detail,
+        'Bill under an enrolled rendering provider, or hold the claim until the enrollment is effective' as fix
+    from modded
+    left join enrolled_on_date
+        on modded.claim_line_id = enrolled_on_date.claim_line_id
+    where {{ npi_is_valid('modded.rendering_npi') }} and enrolled_on_date.claim_line_id is null
+
+),
+
+telehealth_checked as (
+
+    select
+        modded.claim_line_id,
+        modded.place_of_service,
+        modded.modifier_list,
+        telehealth_policies.telehealth_covered,
+        telehealth_policies.required_modifier
+    from modded
+    left join telehealth_policies
+        on
+            modded.payer_type = telehealth_policies.payer_type
+            and telehealth_policies.effective_from <= modded.service_date
+            and (telehealth_policies.effective_to is null or telehealth_policies.effective_to >= modded.service_date)
+    where modded.is_telehealth_place_of_service
+
+),
+
+telehealth_place_of_service as (
+
+    select
+        claim_line_id,
+        'telehealth_place_of_service' as rule_name,
+        case
+            when coalesce(telehealth_covered, false) = false
+                then 'Telehealth place of service ' || place_of_service || ' on a date the payer does not cover OT telehealth'
+            else 'Telehealth place of service ' || place_of_service || ' without the payer''s modifier ' || required_modifier
+        end as failure_detail,
+        case
+            when coalesce(telehealth_covered, false) = false
+                then 'Confirm where the visit happened: bill the in-person place of service, or hold the claim'
+            else 'Add modifier ' || required_modifier
+        end as fix
+    from telehealth_checked
+    where
+        coalesce(telehealth_covered, false) = false
+        or (required_modifier is not null and not {{ pipe_list_contains('modifier_list', 'required_modifier') }})
+
+),
+
+failures as (
+
+    select * from discipline_modifier
+    union all select * from assistant_modifier
+    union all select * from kx_modifier
+    union all select * from units_exceed_minutes
+    union all select * from units_exceed_daily_limit
+    union all select * from code_pair_without_modifier
+    union all select * from one_evaluation_per_day
+    union all select * from add_on_without_primary
+    union all select * from authorization_not_active
+    union all select * from diagnosis_not_on_authorization
+    union all select * from rendering_npi_invalid
+    union all select * from rendering_not_enrolled
+    union all select * from telehealth_place_of_service
+
+),
+
+final as (
+
+    select
+        {{ dbt.hash(dbt.concat(["failures.rule_name", "':1:'", "lines.claim_id", "':'",
+            "cast(lines.line_number as " ~ dbt.type_string() ~ ")"])) }} as audit_failure_id,
+        failures.rule_name,
+        '1' as rule_version,
+        {{ as_of_date() }} as as_of_date,
+        lines.claim_id,
+        lines.line_number,
+        lines.claim_line_id,
+        lines.visit_id,
+        lines.patient_id,
+        lines.location_id,
+        lines.payer_id,
+        lines.payer_name,
+        lines.provider_id,
+        lines.service_date,
+        lines.procedure_code,
+        lines.modifiers,
+        lines.units,
+        lines.charge_amount,
+        lines.expected_allowed_amount,
+        lines.place_of_service,
+        lines.claim_frequency_code,
+        lines.is_remitted,
+        failures.failure_detail,
+        failures.fix,
+        lines.source_file_name
+    from failures
+    inner join lines
+        on failures.claim_line_id = lines.claim_line_id
+
+)
+
+select * from final

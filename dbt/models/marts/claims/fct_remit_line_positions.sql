@@ -1,0 +1,96 @@
+-- ERA posting: one row per claim line an 835 answered, netted over every posted remit of that line
+-- (original, reversal CLP02 = 22, correction). The latest non-reversal answer says how it stands now.
+-- Duplicate deliveries of an ERA are excluded upstream; unmatched remit lines keep their own key.
+with
+
+posted as (
+
+    select * from {{ ref('int_remit_lines_posted') }}
+
+),
+
+keyed as (
+
+    select
+        posted.*,
+        coalesce(
+            claim_line_id,
+            {{ dbt.concat(["'unmatched:'", "claim_id", "':'", "coalesce(line_control_number, procedure_code)"]) }}
+        ) as position_key
+    from posted
+
+),
+
+netted as (
+
+    select
+        position_key,
+        sum(paid_amount) as net_paid_amount,
+        sum(charge_amount) as net_charge_amount,
+        count(*) as remit_line_count,
+        sum(case when is_reversal then 1 else 0 end) as reversal_count
+    from keyed
+    group by position_key
+
+),
+
+latest_answer as (
+
+    select *
+    from (
+        select
+            keyed.*,
+            row_number() over (
+                partition by position_key
+                order by payment_date desc, loaded_at desc, source_file_name desc, remit_line_id desc
+            ) as answer_rank
+        from keyed
+        where not is_reversal
+    ) as ranked
+    where answer_rank = 1
+
+),
+
+final as (
+
+    select
+        latest_answer.position_key,
+        latest_answer.claim_line_id,
+        latest_answer.match_method,
+        latest_answer.claim_id,
+        coalesce(latest_answer.claim_line_number, latest_answer.remit_line_number) as line_number,
+        latest_answer.visit_id,
+        latest_answer.patient_id,
+        latest_answer.location_id,
+        latest_answer.payer_id,
+        latest_answer.payer_name,
+        latest_answer.payer_type,
+        latest_answer.payer_claim_control_number,
+        latest_answer.service_date,
+        latest_answer.procedure_code,
+        latest_answer.modifiers,
+        latest_answer.billed_units,
+        latest_answer.units_paid,
+        latest_answer.payment_date as latest_payment_date,
+        latest_answer.claim_status_code as latest_claim_status_code,
+        latest_answer.charge_amount,
+        latest_answer.paid_amount as latest_paid_amount,
+        latest_answer.allowed_amount as latest_allowed_amount,
+        latest_answer.contractual_amount,
+        latest_answer.patient_responsibility_amount,
+        latest_answer.denial_amount,
+        latest_answer.denial_group_code,
+        latest_answer.denial_carc,
+        latest_answer.remark_codes,
+        latest_answer.expected_allowed_amount,
+        netted.net_paid_amount,
+        netted.remit_line_count,
+        netted.reversal_count,
+        latest_answer.paid_amount = 0 and latest_answer.denial_amount > 0 and netted.net_paid_amount <= 0 as is_denied
+    from latest_answer
+    inner join netted
+        on latest_answer.position_key = netted.position_key
+
+)
+
+select * from final

@@ -1,0 +1,214 @@
+-- The eligibility sweep: every visit booked in the lookahead (default 72 h from the as-of date) with the
+-- last eligibility check before it, whether that check is inside the payer's window, and why a check is
+-- due now. The as-of moment is the start (00:00) of the as-of date; timestamps are UTC.
+with
+
+appointments as (
+
+    select * from {{ ref('stg_ehr__appointments') }}
+
+),
+
+coverages as (
+
+    select * from {{ ref('stg_ehr__coverages') }}
+
+),
+
+payer_rules as (
+
+    select * from {{ ref('int_front_office__payer_eligibility_rules') }}
+
+),
+
+checks as (
+
+    select * from {{ ref('int_front_office__eligibility_checks') }}
+
+),
+
+visit_rates as (
+
+    select * from {{ ref('int_visit_rates_resolved') }}
+
+),
+
+as_of as (
+
+    select
+        {{ as_of_date() }} as as_of_date,
+        cast({{ as_of_date() }} as {{ dbt.type_timestamp() }}) as as_of_ts
+
+),
+
+-- The coverage a visit is billed to: the primary coverage in force on the as-of date (latest effective wins).
+primary_coverages as (
+
+    select
+        coverages.*,
+        row_number() over (partition by coverages.patient_id order by coverages.effective_date desc, coverages.coverage_id desc)
+            as coverage_rank
+    from coverages
+    cross join as_of
+    where
+        coverages.priority = 1
+        and coverages.effective_date <= as_of.as_of_date
+        and (coverages.termination_date is null or coverages.termination_date >= as_of.as_of_date)
+
+),
+
+upcoming as (
+
+    select
+        appointments.appointment_id,
+        appointments.location_id,
+        appointments.patient_id,
+        appointments.provider_id,
+        appointments.appointment_type,
+        appointments.scheduled_start_at,
+        appointments.appointment_date,
+        appointments.duration_minutes,
+        as_of.as_of_date,
+        as_of.as_of_ts
+    from appointments
+    cross join as_of
+    where
+        appointments.status = 'scheduled'
+        and appointments.scheduled_start_at >= as_of.as_of_ts
+        and appointments.scheduled_start_at
+        < {{ dbt.dateadd('hour', front_office_setting('RCM_ELIGIBILITY_LOOKAHEAD_HOURS'), 'as_of.as_of_ts') }}
+
+),
+
+with_rules as (
+
+    select
+        upcoming.*,
+        primary_coverages.coverage_id,
+        primary_coverages.payer_id,
+        payer_rules.payer_name,
+        payer_rules.payer_type,
+        payer_rules.is_medicaid,
+        payer_rules.eligibility_window_hours,
+        coalesce(payer_rules.requires_day_of_visit_check, false) as requires_day_of_visit_check,
+        {{ dbt.dateadd('hour', '-1 * payer_rules.eligibility_window_hours', 'upcoming.scheduled_start_at') }}
+            as window_opens_at
+    from upcoming
+    left join primary_coverages
+        on upcoming.patient_id = primary_coverages.patient_id and primary_coverages.coverage_rank = 1
+    left join payer_rules
+        on primary_coverages.payer_id = payer_rules.payer_id
+
+),
+
+-- The latest check attempt (any outcome) and the latest usable answer before each visit starts.
+ranked_checks as (
+
+    select
+        with_rules.appointment_id,
+        checks.eligibility_check_id,
+        checks.check_source,
+        checks.checked_at,
+        checks.coverage_status,
+        checks.reject_reason_code,
+        row_number() over (
+            partition by with_rules.appointment_id
+            order by checks.checked_at desc, checks.eligibility_check_id desc
+        ) as attempt_rank,
+        row_number() over (
+            partition by with_rules.appointment_id
+            order by
+                case when checks.coverage_status in ('active', 'inactive') then 0 else 1 end,
+                checks.checked_at desc,
+                checks.eligibility_check_id desc
+        ) as answer_rank
+    from with_rules
+    inner join checks
+        on
+            with_rules.patient_id = checks.patient_id
+            and checks.checked_at <= with_rules.scheduled_start_at
+
+),
+
+judged as (
+
+    select
+        with_rules.*,
+        attempts.eligibility_check_id as last_attempt_id,
+        attempts.checked_at as last_attempted_at,
+        attempts.coverage_status as last_attempt_status,
+        attempts.reject_reason_code as last_attempt_reject_code,
+        answers.eligibility_check_id as last_check_id,
+        answers.check_source as last_check_source,
+        answers.checked_at as last_checked_at,
+        answers.coverage_status as last_check_status,
+        with_rules.window_opens_at <= with_rules.as_of_ts as is_window_open,
+        coalesce(answers.checked_at >= with_rules.window_opens_at, false) as is_check_current,
+        (
+            with_rules.requires_day_of_visit_check
+            and with_rules.appointment_date = with_rules.as_of_date
+            and (answers.checked_at is null or answers.checked_at < with_rules.as_of_ts)
+        ) as needs_day_of_visit_recheck
+    from with_rules
+    left join ranked_checks as attempts
+        on with_rules.appointment_id = attempts.appointment_id and attempts.attempt_rank = 1
+    left join ranked_checks as answers
+        on
+            with_rules.appointment_id = answers.appointment_id
+            and answers.answer_rank = 1
+            and answers.coverage_status in ('active', 'inactive')
+
+),
+
+final as (
+
+    select
+        judged.appointment_id,
+        judged.location_id,
+        judged.patient_id,
+        judged.provider_id,
+        judged.appointment_type,
+        judged.scheduled_start_at,
+        judged.appointment_date,
+        judged.coverage_id,
+        judged.payer_id,
+        judged.payer_name,
+        judged.payer_type,
+        judged.is_medicaid,
+        judged.eligibility_window_hours,
+        judged.requires_day_of_visit_check,
+        judged.window_opens_at,
+        judged.last_attempt_id,
+        judged.last_attempted_at,
+        judged.last_attempt_status,
+        judged.last_attempt_reject_code,
+        judged.last_check_id,
+        judged.last_check_source,
+        judged.last_checked_at,
+        judged.last_check_status,
+        case
+            when judged.last_checked_at is not null
+                then {{ dbt.datediff('judged.last_checked_at', 'judged.scheduled_start_at', 'hour') }}
+        end as hours_from_check_to_visit,
+        judged.is_window_open,
+        judged.is_check_current,
+        judged.needs_day_of_visit_recheck,
+        (judged.is_window_open and not judged.is_check_current) or judged.needs_day_of_visit_recheck as is_check_due,
+        case
+            when judged.is_window_open and not judged.is_check_current then
+                case
+                    when judged.last_attempt_id is null then 'no_check'
+                    when judged.last_attempt_status = 'rejected' then 'check_rejected'
+                    else 'stale_check'
+                end
+            when judged.needs_day_of_visit_recheck then 'day_of_visit_recheck'
+        end as check_due_reason,
+        cast(visit_rates.contracted_visit_rate as decimal(12, 2)) as expected_visit_amount,
+        judged.as_of_date
+    from judged
+    left join visit_rates
+        on judged.patient_id = visit_rates.patient_id and judged.payer_id = visit_rates.payer_id
+
+)
+
+select * from final

@@ -1,0 +1,204 @@
+-- The nightly note audit: every visit of the last RCM_NOTE_AUDIT_LOOKBACK_DAYS days (default 14) against
+-- the group's note requirements: signed within RCM_NOTE_SIGNING_WINDOW_HOURS (default 48) of the visit's
+-- end, minutes documented for every timed code billed, billed units supported by the documented minutes
+-- under the payer's unit method (payer_rules.unit_method: cms_total = the 8-minute rule on the day's total
+-- timed minutes, per_code = each code on its own), every billed code documented, goals addressed.
+with
+
+visits as (
+
+    select * from {{ ref('stg_ehr__visits') }}
+
+),
+
+appointments as (
+
+    select * from {{ ref('stg_ehr__appointments') }}
+
+),
+
+coverages as (
+
+    select * from {{ ref('stg_ehr__coverages') }}
+
+),
+
+payers as (
+
+    select * from {{ ref('dim_payers') }}
+
+),
+
+notes as (
+
+    select * from {{ ref('stg_ehr__visit_notes') }}
+
+),
+
+note_lines as (
+
+    select * from {{ ref('int_front_office__note_lines') }}
+
+),
+
+visit_amounts as (
+
+    select * from {{ ref('int_visit_contracted_amounts') }}
+
+),
+
+audited as (
+
+    select
+        visits.visit_id,
+        visits.claim_id,
+        visits.location_id,
+        visits.patient_id,
+        visits.provider_id,
+        visits.date_of_service,
+        coverages.payer_id,
+        coalesce(payers.unit_method, 'cms_total') as unit_method,
+        {{ dbt.dateadd('minute', 'appointments.duration_minutes', 'appointments.scheduled_start_at') }} as visit_ended_at
+    from visits
+    inner join appointments
+        on visits.appointment_id = appointments.appointment_id
+    left join coverages
+        on visits.coverage_id = coverages.coverage_id
+    left join payers
+        on coverages.payer_id = payers.payer_id
+    where
+        visits.date_of_service < {{ as_of_date() }}
+        and visits.date_of_service >= {{ date_add_days('-' ~ front_office_setting('RCM_NOTE_AUDIT_LOOKBACK_DAYS'), as_of_date()) }}
+
+),
+
+note_headers as (
+
+    select
+        visit_id,
+        max(signed_at) as signed_at,
+        min(case when signed_at is null then 0 else 1 end) = 1 as is_signed,
+        max(goals_addressed) as goals_addressed,
+        count(*) as documented_code_count
+    from notes
+    group by visit_id
+
+),
+
+-- Units: only timed codes billed and documented with minutes count (undocumented codes and codes with
+-- no minutes are failures of their own).
+unit_checks as (
+
+    select
+        visit_id,
+        sum(case when is_timed and not is_documented then 1 else 0 end) as timed_codes_undocumented,
+        sum(case when not is_documented then 1 else 0 end) as codes_not_documented,
+        sum(case when is_timed and is_documented and coalesce(documented_minutes, 0) = 0 then 1 else 0 end)
+            as timed_codes_without_minutes,
+        sum(case when is_timed and documented_minutes > 0 then billed_units else 0 end) as billed_timed_units,
+        sum(case when is_timed and documented_minutes > 0 then documented_minutes else 0 end) as documented_timed_minutes,
+        sum(case when is_timed and documented_minutes > 0 and per_code_supported_units <> billed_units then 1 else 0 end)
+            as per_code_mismatches,
+        {{ dbt.listagg("case when not is_documented then cpt_code end", "'|'", 'order by cpt_code') }} as undocumented_cpt_codes
+    from note_lines
+    group by visit_id
+
+),
+
+judged as (
+
+    select
+        audited.*,
+        note_headers.signed_at,
+        {{ dbt.dateadd('hour', front_office_setting('RCM_NOTE_SIGNING_WINDOW_HOURS'), 'audited.visit_ended_at') }}
+            as signing_deadline_at,
+        coalesce(note_headers.goals_addressed, 0) as goals_addressed,
+        note_headers.visit_id is not null as has_note,
+        coalesce(unit_checks.billed_timed_units, 0) as billed_timed_units,
+        coalesce(unit_checks.documented_timed_minutes, 0) as documented_timed_minutes,
+        case
+            when coalesce(unit_checks.documented_timed_minutes, 0) >= 8
+                then {{ units_for_minutes('unit_checks.documented_timed_minutes') }}
+            else 0
+        end as cms_total_supported_units,
+        coalesce(unit_checks.per_code_mismatches, 0) as per_code_mismatches,
+        coalesce(unit_checks.timed_codes_without_minutes, 0) as timed_codes_without_minutes,
+        coalesce(unit_checks.codes_not_documented, 0) as codes_not_documented,
+        unit_checks.undocumented_cpt_codes
+    from audited
+    left join note_headers
+        on audited.visit_id = note_headers.visit_id
+    left join unit_checks
+        on audited.visit_id = unit_checks.visit_id
+
+),
+
+flags as (
+
+    select
+        judged.*,
+        case when signed_at is not null then {{ dbt.datediff('visit_ended_at', 'signed_at', 'minute') }} / 60.0 end
+            as hours_to_sign,
+        signed_at is not null and signed_at > signing_deadline_at as is_signed_late,
+        signed_at is null and signing_deadline_at < cast({{ as_of_date() }} as {{ dbt.type_timestamp() }})
+            as is_unsigned_past_window,
+        has_note and timed_codes_without_minutes > 0 as is_timed_minutes_missing,
+        case
+            when unit_method = 'per_code' then per_code_mismatches > 0
+            else cms_total_supported_units <> billed_timed_units
+        end as is_units_inconsistent,
+        codes_not_documented > 0 as is_cpt_not_documented,
+        has_note and goals_addressed = 0 as is_no_goals_addressed
+    from judged
+
+),
+
+final as (
+
+    select
+        flags.visit_id,
+        flags.claim_id,
+        flags.location_id,
+        flags.patient_id,
+        flags.provider_id,
+        flags.payer_id,
+        flags.unit_method,
+        flags.date_of_service,
+        flags.visit_ended_at,
+        flags.signed_at,
+        flags.signing_deadline_at,
+        flags.hours_to_sign,
+        flags.has_note,
+        flags.goals_addressed,
+        flags.billed_timed_units,
+        flags.documented_timed_minutes,
+        flags.cms_total_supported_units,
+        flags.per_code_mismatches,
+        flags.undocumented_cpt_codes,
+        flags.is_signed_late,
+        flags.is_unsigned_past_window,
+        flags.is_timed_minutes_missing,
+        flags.is_units_inconsistent,
+        flags.is_cpt_not_documented,
+        flags.is_no_goals_addressed,
+        (
+            flags.is_signed_late or flags.is_unsigned_past_window or flags.is_timed_minutes_missing
+            or flags.is_units_inconsistent or flags.is_cpt_not_documented or flags.is_no_goals_addressed
+        ) as is_failing,
+        concat_ws('; ',
+            case when flags.is_signed_late then 'note signed after the signing window' end,
+            case when flags.is_unsigned_past_window then 'note not signed and the signing window has passed' end,
+            case when flags.is_timed_minutes_missing then 'no minutes documented for a timed code' end,
+            case when flags.is_units_inconsistent then 'billed units not supported by the documented minutes (' || flags.unit_method || ')' end,
+            case when flags.is_cpt_not_documented then 'billed code not in the note: ' || flags.undocumented_cpt_codes end,
+            case when flags.is_no_goals_addressed then 'no plan-of-care goal addressed' end
+        ) as failure_reasons,
+        cast(coalesce(visit_amounts.contracted_amount, 0) as decimal(12, 2)) as contracted_amount,
+        {{ as_of_date() }} as as_of_date
+    from flags
+    left join visit_amounts
+        on flags.visit_id = visit_amounts.visit_id
+
+)
+
+select * from final

@@ -1,0 +1,83 @@
+"""Attendance-policy letters: rows of marts.flag_attendance_letters -> a letter to the family (counts and
+the policy only; no child's name, diagnosis, member id or clinical detail), approved by the front desk
+or the director. Pure.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from .family_messages import assert_minimum_necessary, forbidden_terms
+from .models import DraftAction
+
+ACTION_TYPE = "attendance_letter"
+ASSIGNED_ROLE = "front_desk"
+
+
+def draft_attendance_letters(rows: list[dict]) -> list[DraftAction]:
+    return [_draft(row) for row in sorted(rows, key=lambda r: str(r["flag_id"]))]
+
+
+def letter(row: dict) -> str:
+    rate = float(row["attendance_rate"])
+    policy = float(row["policy_min_rate"])
+    missed = int(row["no_show_count"]) + int(row["late_cancelled_count"])
+    return "\n".join([
+        f"{row['location_name']}",
+        "",
+        "Dear parent or guardian,",
+        "",
+        f"Regular visits matter. Over the last {int(row['policy_window_days'])} days, {int(row['kept_count'])} of "
+        f"{int(row['counted_visits'])} booked visits were kept ({rate:.0%}); {missed} were missed without "
+        f"24 hours' notice. Our attendance policy asks families to keep at least {policy:.0%} of booked visits.",
+        "",
+        "Please call us if the current day or time no longer works for your family: we are glad to find one "
+        "that does. If visits keep being missed, we may need to release your recurring time to a family on "
+        "our waitlist.",
+        "",
+        "Thank you,",
+        f"The front desk, {row['location_name']}",
+    ]) + "\n"
+
+
+def _draft(row: dict) -> DraftAction:
+    body = assert_minimum_necessary(letter(row), forbidden_terms(row))
+    return DraftAction(
+        flag_id=str(row["flag_id"]),
+        action_type=ACTION_TYPE,
+        location_id=row["location_id"],
+        payer_id=row.get("payer_id"),
+        patient_id=row.get("patient_id"),
+        title=f"Attendance letter: {float(row['attendance_rate']):.0%} kept ({row['location_name']})",
+        recipient="the family (mail or patient portal)",
+        body=body,
+        evidence=[{"source": "marts.flag_attendance_letters", **{k: _jsonable(row.get(k)) for k in (
+            "flag_id", "rule_name", "rule_version", "as_of_date", "location_id", "kept_count", "no_show_count",
+            "late_cancelled_count", "counted_visits", "attendance_rate", "policy_min_rate", "policy_window_days",
+            "next_visit_date")}}],
+        dollars_at_stake=Decimal("0.00"),
+        due_date=_as_date(row.get("due_date")),
+        assigned_role=ASSIGNED_ROLE,
+    )
+
+
+def _as_date(value: Any) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, float):
+        return round(value, 4)
+    return value

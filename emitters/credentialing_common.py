@@ -1,0 +1,84 @@
+"""Helpers shared by the credentialing and payroll emitters (credential_renewal, enrollment_followup,
+claim_hold_notice, provider_record_fix, payroll_discrepancy).
+
+These actions concern staff (therapists) and payers, not patients: no patient name, date of birth,
+member id or diagnosis ever enters a body, title or evidence row. Patient ids appear only as references
+in claim evidence, as elsewhere in the ledger.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import jinja2
+
+CREDENTIAL_LABELS = {
+    "state_license": "State OT license",
+    "nbcot_certification": "NBCOT certification",
+    "cpr_bls": "CPR/BLS card",
+    "hipaa_training": "HIPAA workforce training",
+    "caqh_attestation": "CAQH ProView attestation",
+    "liability_insurance": "Professional liability insurance",
+    "dea": "DEA registration",
+}
+TIER_LABELS = {"90_days": "90-day", "30_days": "30-day", "7_days": "7-day", "expired": "expired", "missing": "missing"}
+
+
+@lru_cache(maxsize=1)
+def template_environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=False,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def as_date(value: Any) -> date | None:
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        if value != value:  # NaN / NaT
+            return None
+    except TypeError:
+        pass
+    return date.fromisoformat(str(value)[:10])
+
+
+def fmt_date(value: Any) -> str:
+    day = as_date(value)
+    return day.strftime("%m/%d/%Y") if day else "not on file"
+
+
+def money(value: Any) -> Decimal:
+    if value is None:
+        return Decimal("0.00")
+    return Decimal(str(value)).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
+def jsonable(value: Any) -> Any:
+    if isinstance(value, (datetime, date)):
+        return value.isoformat()[:10] if not isinstance(value, datetime) else value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, float):
+        return round(value, 4)
+    return value
+
+
+def evidence_row(row: dict, columns: tuple[str, ...]) -> dict:
+    return {column: jsonable(row.get(column)) for column in columns if column in row}
+
+
+def label(credential_type: str) -> str:
+    return CREDENTIAL_LABELS.get(credential_type, credential_type.replace("_", " "))

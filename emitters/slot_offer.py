@@ -1,0 +1,147 @@
+"""Fill-the-slot outreach: rows of marts.flag_open_slot_offers -> one offer at a time per slot.
+
+For each open slot the waitlist's ranked matches are offered in rank order, one family at a time: the
+next family is drafted only when no offer for the slot is open, snoozed or approved, and the last one
+sent is older than the offer window (setting RCM_SCHEDULING_OFFER_WINDOW_MINUTES, default 30). Each
+draft carries a text message and a call script; staff approve each send. The ledger enforces the same
+rule at approval: evidence[0] names the slot as `exclusive_key`, so a second offer for a slot cannot be
+approved while another is approved or inside its window (emitters/ledger.py `_exclusive_conflict`).
+
+Pure: the same rows, prior offers, time and window always give the same drafts.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
+from typing import Any
+
+import sqlalchemy as sa
+
+from .family_messages import assert_minimum_necessary, clock_time, forbidden_terms
+from .models import DraftAction
+
+ACTION_TYPE = "slot_offer"
+ASSIGNED_ROLE = "front_desk"
+LIVE = frozenset({"open", "snoozed", "approved"})
+
+
+@dataclass(frozen=True)
+class PriorOffer:
+    flag_id: str
+    slot_id: str
+    waitlist_id: str
+    status: str
+    updated_at: datetime  # for a sent offer: when it was sent
+
+
+def draft_slot_offers(rows: list[dict], prior: list[PriorOffer], now: datetime, window_minutes: int) -> list[DraftAction]:
+    """The offers that should be live after this run: at most one per slot."""
+    by_slot: dict[str, list[dict]] = {}
+    for row in rows:
+        by_slot.setdefault(str(row["slot_id"]), []).append(row)
+    prior_by_slot: dict[str, list[PriorOffer]] = {}
+    for offer in prior:
+        prior_by_slot.setdefault(offer.slot_id, []).append(offer)
+    window = timedelta(minutes=window_minutes)
+    drafts = []
+    for slot_id in sorted(by_slot):
+        candidates = sorted(by_slot[slot_id], key=lambda r: (int(r["match_rank"]), str(r["waitlist_id"])))
+        offers = prior_by_slot.get(slot_id, [])
+        live = [o for o in offers if o.status in LIVE]
+        if any(o.status == "approved" for o in live):
+            continue  # approved and about to go out: the ledger leaves it alone, nothing else is drafted
+        if any(o.status == "sent" and now < o.updated_at + window for o in offers):
+            continue  # a family holds the offer inside its window
+        still_live = [r for r in candidates if any(o.flag_id == str(r["flag_id"]) for o in live)]
+        if still_live:
+            drafts.append(_draft(still_live[0], window_minutes))
+            continue
+        offered = {o.waitlist_id for o in offers}
+        remaining = [r for r in candidates if str(r["waitlist_id"]) not in offered]
+        if remaining:
+            drafts.append(_draft(remaining[0], window_minutes))
+    return drafts
+
+
+def text_message(row: dict, window_minutes: int) -> str:
+    day = _as_date(row["slot_date"])
+    return (
+        f"{row['location_name']}: an appointment just opened with {row['provider_first_name']} on "
+        f"{day:%A, %B} {day.day} at {clock_time(row['slot_start_minute'])}. Reply YES within {window_minutes} "
+        f"minutes to take it, or NO to stay on the waitlist. Reply STOP to opt out of texts."
+    )
+
+
+def call_script(row: dict, window_minutes: int) -> str:
+    day = _as_date(row["slot_date"])
+    return "\n".join([
+        f"Hello, this is the front desk at {row['location_name']}. May I speak with the parent or guardian?",
+        f"We have an opening with {row['provider_first_name']} on {day:%A, %B} {day.day} at "
+        f"{clock_time(row['slot_start_minute'])} for {row['slot_minutes']} minutes, and you are next on our waitlist.",
+        "Would you like to take it?",
+        "  If yes: book it in the schedule now and confirm the day and time back to them.",
+        f"  If no, or no answer within {window_minutes} minutes: mark the offer declined so the next family is offered it.",
+        "Do not discuss the child's care, codes or insurance details on this call.",
+    ])
+
+
+def _draft(row: dict, window_minutes: int) -> DraftAction:
+    forbidden = forbidden_terms(row)
+    text = assert_minimum_necessary(text_message(row, window_minutes), forbidden)
+    script = assert_minimum_necessary(call_script(row, window_minutes), forbidden)
+    day = _as_date(row["slot_date"])
+    body = "TEXT MESSAGE\n" + text + "\n\nCALL SCRIPT\n" + script + "\n"
+    title = (f"Slot offer: {row['provider_name']} {day.isoformat()} {clock_time(row['slot_start_minute'])} "
+             f"(match {int(row['match_rank'])}, {row['location_name']})")
+    return DraftAction(
+        flag_id=str(row["flag_id"]),
+        action_type=ACTION_TYPE,
+        location_id=row["location_id"],
+        payer_id=row.get("payer_id"),
+        patient_id=row.get("patient_id"),
+        title=title[:200],
+        recipient=f"family on waitlist {row['waitlist_id']} (text {row.get('guardian_phone') or 'no phone on file'})",
+        body=body,
+        evidence=[
+            {"source": "marts.flag_open_slot_offers", "exclusive_key": f"slot:{row['slot_id']}",
+             "exclusive_window_minutes": window_minutes, "slot_id": str(row["slot_id"]),
+             "waitlist_id": str(row["waitlist_id"]), "match_rank": int(row["match_rank"]),
+             "days_waiting": int(row["days_waiting"]), "fit_score": int(row["fit_score"]),
+             "provider_id": row["provider_id"], "slot_date": day.isoformat(),
+             "slot_start_minute": int(row["slot_start_minute"]), "slot_state": row.get("slot_state")},
+        ],
+        dollars_at_stake=Decimal("0.00"),
+        due_date=day,
+        assigned_role=ASSIGNED_ROLE,
+        phi_terms=[p for p in [row.get("guardian_phone")] if p],
+    )
+
+
+def prior_offers(engine: sa.Engine) -> list[PriorOffer]:
+    """Every slot offer the ledger holds, with its slot from the evidence (read-only)."""
+    from .ledger import actions
+
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(actions.c.flag_id, actions.c.status, actions.c.evidence_json,
+                                      actions.c.updated_at).where(actions.c.action_type == ACTION_TYPE)).all()
+    offers = []
+    for row in rows:
+        evidence = json.loads(row.evidence_json)[0]
+        offers.append(PriorOffer(row.flag_id, evidence["slot_id"], evidence["waitlist_id"], row.status,
+                                 _parse_utc(row.updated_at)))
+    return offers
+
+
+def _parse_utc(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone.utc)
+
+
+def _as_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value)[:10])

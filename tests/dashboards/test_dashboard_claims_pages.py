@@ -1,0 +1,115 @@
+"""AppTest of the claim audit page (claims area) on the tiny snapshot (L01/L02) plus the area's marts."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+CLAIMS_SQL = """
+create table fct_claim_clean_rate as select * from (values
+  ('L01', 'P-AET', 'Aetna Kids', date '2026-02-01', 40, 38, 2, 310.00, 0.95, 0.95),
+  ('L01', 'P-MCD', 'State Medicaid', date '2026-02-01', 60, 60, 0, 0.00, 1.0, 0.95),
+  ('L02', 'P-AET', 'Aetna Kids', date '2026-02-01', 50, 45, 5, 900.00, 0.90, 0.95)
+) t(location_id, payer_id, payer_name, service_month, claim_count, clean_claim_count, failed_claim_count,
+    failed_charge_amount, clean_claim_rate, benchmark_rate);
+
+create table fct_claim_audit_failures as select * from (values
+  ('CL-L01-1', 1, 'L01', 'P-AET', 'Aetna Kids', date '2026-02-26', '97530', 'GP', 2, 144.00, '11', 'discipline_modifier',
+   'GP is the physical therapy modifier; an OT line takes GO', 'Replace GP with GO', false, 'PT-101'),
+  ('CL-L01-2', 1, 'L01', 'P-AET', 'Aetna Kids', date '2026-02-02', '97110', 'GO', 3, 186.00, '11', 'units_exceed_minutes',
+   'Bills 3 units; the documented 30 minutes support 2', 'Bill 2 units', true, 'PT-102'),
+  ('CL-L02-1', 2, 'L02', 'P-AET', 'Aetna Kids', date '2026-02-27', '97530', 'GO', 1, 72.00, '11', 'code_pair_without_modifier',
+   '97530 is the column-2 code of an NCCI pair with 97140', 'Add 59 or XU to 97530', false, 'PT-201')
+) t(claim_id, line_number, location_id, payer_id, payer_name, service_date, procedure_code, modifiers, units,
+    charge_amount, place_of_service, rule_name, failure_detail, fix, is_remitted, patient_id);
+"""
+
+
+@pytest.fixture
+def claims_snapshot(snapshot):
+    with duckdb.connect(str(snapshot)) as con:
+        con.execute(CLAIMS_SQL)
+    return snapshot
+
+
+def test_claim_audit_page_shows_rates_and_open_failures_for_all_locations(
+        claims_snapshot, ledger, app_test, director, rendered_text):
+    at = app_test("claims", user=director).run()
+    assert not at.exception
+    assert at.title[0].value == "Claim audit"
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics == {"Clean-claim rate": "95.3%", "Claims audited": "150", "Claims to fix": "2",
+                       "Billed on those claims": "$216.00"}
+    by_location = at.dataframe[0].value.set_index("location_id")
+    assert bool(by_location.loc["L01", "meets_benchmark"]) and not bool(by_location.loc["L02", "meets_benchmark"])
+    text = rendered_text(at)
+    assert "CL-L01-1" in text and "CL-L02-1" in text and "Replace GP with GO" in text
+    assert "CL-L01-2" not in text.split("Claim lines failing a rule")[-1]  # already answered by an 835
+    assert "PT-101" not in text  # no patient reference on screen
+
+
+def test_claim_audit_page_is_scoped_and_filters_by_rule(claims_snapshot, ledger, app_test, frontdesk_l01, director,
+                                                        rendered_text):
+    at = app_test("claims", user=frontdesk_l01).run()
+    assert not at.exception
+    text = rendered_text(at)
+    assert "CL-L01-1" in text and "CL-L02-1" not in text
+    assert {m.label: m.value for m in at.metric}["Claims audited"] == "100"
+
+    at = app_test("claims", user=director).run()
+    at.toggle(key="claims_filter_open").set_value(False).run()
+    at.multiselect(key="claims_filter_rules").set_value(["units_exceed_minutes"]).run()
+    assert not at.exception
+    failures = at.dataframe[-1].value
+    assert list(failures["claim_id"]) == ["CL-L01-2"]
+
+
+DENIALS_SQL = """
+create table fct_denials as select * from (values
+  ('wf-1', 'CL-L01-7', 1, 'L01', 'P-AET', 'Aetna Kids', date '2026-01-20', '97530', 'CO', '50', 'N115', 'medical_necessity',
+   'appeal', true, 120.00, date '2026-02-10', 20, '0-30', date '2026-06-10', 100, false, 'PT-101'),
+  ('wf-2', 'CL-L01-8', 2, 'L01', 'P-MCD', 'State Medicaid', date '2025-10-01', '97110', 'CO', '197', 'M62', 'auth',
+   'retro_auth_or_write_off', true, 40.00, date '2025-10-20', 133, '90+', date '2026-01-04', -57, true, 'PT-102'),
+  ('wf-3', 'CL-L02-9', 1, 'L02', 'P-AET', 'Aetna Kids', date '2026-02-01', '97530', 'CO', '97', 'M15', 'bundling',
+   'corrected_claim', true, 60.00, date '2026-02-20', 10, '0-30', date '2026-05-07', 66, false, 'PT-201')
+) t(work_flag_id, claim_id, line_number, location_id, payer_id, payer_name, service_date, procedure_code,
+    denial_group_code, denial_carc, remark_codes, denial_category, route, has_appeal_rights, dollars_at_risk,
+    denial_date, days_since_denial, aging_bucket, deadline_date, days_left, is_past_deadline, patient_id);
+
+create table fct_underpayments as select * from (values
+  ('CL-L01-5', 1, 'L01', 'P-AET', 'Aetna Kids', date '2026-01-05', '97530', 3, date '2026-01-20', 74.70, 63.50, 11.20)
+) t(claim_id, line_number, location_id, payer_id, payer_name, service_date, procedure_code, billed_units,
+    payment_date, contracted_allowed_amount, paid_allowed_amount, variance_amount);
+"""
+
+
+@pytest.fixture
+def denials_snapshot(snapshot):
+    with duckdb.connect(str(snapshot)) as con:
+        con.execute(DENIALS_SQL)
+    return snapshot
+
+
+def test_denials_page_shows_open_denials_by_age_and_underpayments(denials_snapshot, ledger, app_test, director,
+                                                                  rendered_text):
+    at = app_test("denials", user=director).run()
+    assert not at.exception
+    assert at.title[0].value == "Denials and underpayments"
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Denied dollars"] == "$180.00" and metrics["Denied lines"] == "2"
+    assert metrics["With a drafted action"] == "0"
+    text = rendered_text(at)
+    assert "CL-L01-7" in text and "CL-L02-9" in text and "not drafted" in text
+    assert "CL-L01-5" in text and "11.2" in text
+    assert "PT-101" not in text
+
+    at.toggle(key="denials_filter_open").set_value(False).run()
+    assert {m.label: m.value for m in at.metric}["Denied lines"] == "3"
+
+
+def test_denials_page_is_scoped_to_the_users_locations(denials_snapshot, ledger, app_test, frontdesk_l01,
+                                                       rendered_text):
+    at = app_test("denials", user=frontdesk_l01).run()
+    assert not at.exception
+    text = rendered_text(at)
+    assert "CL-L01-7" in text and "CL-L02-9" not in text

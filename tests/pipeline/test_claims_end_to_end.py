@@ -1,0 +1,184 @@
+"""Claims area end to end: generated 837P claims -> ingest -> dbt audit marts -> claim fix drafts.
+
+Every planted pre-submission audit problem is found on exactly the planted claim lines and rules, no
+other claim line fails, each flagged claim gets one billing draft, and a second run drafts nothing new.
+
+The credentialing area plants claims whose rendering therapist is not yet enrolled with the payer on the
+date of service (its ground truth "credentialing.claim_holds"). The audit must flag those too, on every
+line, as rendering_not_enrolled: the same fact seen before submission, so they are part of the expected set.
+"""
+
+from __future__ import annotations
+
+import csv
+
+import pytest
+
+pytestmark = pytest.mark.pipeline
+
+
+def _csv(pipeline, entity: str) -> list[dict]:
+    with (pipeline.root / "inbox" / "ehr" / f"{entity}.csv").open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def _held_claims(pipeline) -> dict[str, str]:
+    """claim_id -> location_id of the claims the credentialing area planted as held for enrollment."""
+    holds = pipeline.truth.get("credentialing", {}).get("claim_holds", [])
+    return {claim_id: h["location_id"] for h in holds for claim_id in h["claim_ids"]}
+
+
+def _expected(pipeline) -> set[tuple[str, int, str]]:
+    plants = pipeline.truth["claims"]["audit_plants"]
+    expected = {(p["claim_id"], f["line_number"], f["rule"]) for p in plants for f in p["failures"]}
+    held = _held_claims(pipeline)
+    visit_claims = {v["visit_id"]: v["claim_id"] for v in _csv(pipeline, "visits")}
+    for line in _csv(pipeline, "charge_lines"):
+        claim_id = visit_claims[line["visit_id"]]
+        if claim_id in held:
+            expected.add((claim_id, int(line["line_number"]), "rendering_not_enrolled"))
+    return expected
+
+
+def _expected_claims(pipeline) -> dict[str, str]:
+    """claim_id -> location_id of every claim the flag mart must hold."""
+    claims = _held_claims(pipeline)
+    claims.update({p["claim_id"]: p["location_id"] for p in pipeline.truth["claims"]["audit_plants"]})
+    return claims
+
+
+def test_audit_finds_every_planted_problem_and_nothing_else(pipeline):
+    con = pipeline.snapshot()
+    found = {tuple(r) for r in con.execute(
+        "select claim_id, line_number, rule_name from fct_claim_audit_failures").fetchall()}
+    expected = _expected(pipeline)
+    assert len({p["plant"] for p in pipeline.truth["claims"]["audit_plants"]}) >= 11
+    assert found - expected == set(), "failed but not planted"
+    assert expected - found == set(), "planted but not found"
+
+
+def test_flag_mart_has_one_row_per_planted_claim_with_money_and_deadline(pipeline):
+    con = pipeline.snapshot()
+    rows = con.execute("select claim_id, location_id, rule_names, dollars_at_risk, due_date, as_of_date "
+                       "from flag_claim_audit_failures").fetchall()
+    expected_claims = _expected_claims(pipeline)
+    assert {r[0] for r in rows} == set(expected_claims)
+    rules_by_claim: dict[str, set[str]] = {}
+    for claim_id, _, rule in _expected(pipeline):
+        rules_by_claim.setdefault(claim_id, set()).add(rule)
+    for claim_id, location_id, rule_names, dollars, due, as_of in rows:
+        assert location_id == expected_claims[claim_id]
+        assert set(rule_names.split("|")) == rules_by_claim[claim_id]
+        assert dollars > 0 and due > as_of
+
+
+def test_clean_claim_rate_counts_every_claim_once(pipeline):
+    con = pipeline.snapshot()
+    claims, failed = con.execute(
+        "select sum(claim_count), sum(failed_claim_count) from fct_claim_clean_rate").fetchone()
+    assert failed == len(_expected_claims(pipeline))
+    assert claims == len(_csv(pipeline, "visits"))  # one claim per billed visit, the planted ones included
+    rate = con.execute("select sum(clean_claim_count) * 1.0 / sum(claim_count) from fct_claim_clean_rate").fetchone()[0]
+    assert 0.95 < rate < 1
+    summary = dict(con.execute("select location_id, flagged_count from fct_location_leak_summary "
+                               "where leak_area = 'claims'").fetchall())
+    per_location: dict[str, int] = {location: 0 for location in summary}
+    for location_id in _expected_claims(pipeline).values():
+        per_location[location_id] += 1
+    assert summary == per_location
+
+
+def test_one_billing_draft_per_flagged_claim_and_a_second_run_drafts_nothing(pipeline):
+    first = pipeline.metadata(pipeline.first, "claim_audit_fix_drafts")
+    second = pipeline.metadata(pipeline.second, "claim_audit_fix_drafts")
+    planted = len(_expected_claims(pipeline))
+    assert first["drafted"] == first["flag_rows"] == planted
+    assert second["drafted"] == 0 and second["auto_resolved"] == 0 and second["unchanged"] == planted
+
+    from dagster_project.settings import get_settings
+    from emitters.ledger import Ledger
+
+    ledger = Ledger(get_settings().ledger_url)
+    ledger.upsert_user("claims_billing", "pw-123456", "billing", ["*"], "Claims Billing")
+    user = ledger.authenticate("claims_billing", "pw-123456")
+    drafts = ledger.list_actions(user, action_types=["claim_audit_fix"])
+    assert len(drafts) == planted
+    assert all(d["assigned_role"] == "billing" for d in drafts)
+
+
+def test_837p_files_load_and_none_is_quarantined(pipeline):
+    con = pipeline.snapshot()
+    statuses = con.execute("select status, count(*) from ingest_file_ledger where file_name like '%.837' "
+                           "group by status").fetchall()
+    assert dict(statuses).keys() == {"loaded"}
+
+
+def test_denial_aging_finds_every_denied_line_and_nothing_else(pipeline):
+    con = pipeline.snapshot()
+    denials = pipeline.truth["claims"]["denials"]
+    expected = {(d["claim_id"], d["line_number"], d["carc"]) for d in denials}
+    found = {tuple(r) for r in con.execute("select claim_id, line_number, denial_carc from fct_denials").fetchall()}
+    assert found == expected
+    planted_kinds = {d["carc"] for d in denials if d["planted"]}
+    assert planted_kinds == {"197", "198", "50", "97", "16", "29", "22", "109", "185", "B7"}
+    routes = dict(con.execute("select denial_carc, min(route) from fct_denials group by 1").fetchall())
+    assert routes["97"] == routes["16"] == "corrected_claim" and routes["50"] == "appeal"
+    assert routes["197"] == "retro_auth_or_write_off" and routes["109"] == "rebill_other_payer"
+    no_rights = con.execute("select bool_and(not has_appeal_rights) from fct_denials "
+                            "where denial_carc = '16' and remark_codes like '%MA130%'").fetchone()[0]
+    assert no_rights is True
+
+
+def test_reversals_net_resent_era_is_not_double_posted_and_underpayments_are_exact(pipeline):
+    con = pipeline.snapshot()
+    truth = pipeline.truth["claims"]
+    for reversal in truth["reversals"]:
+        net, reversals = con.execute("select sum(net_paid_amount), max(reversal_count) from fct_remit_line_positions "
+                                     "where claim_id = ?", [reversal["claim_id"]]).fetchone()
+        assert (str(net), reversals) == (reversal["net_paid"], 1)
+    # The re-sent ERA loaded (other bytes) but posts nothing twice: one position per answered claim line.
+    statuses = dict(con.execute("select file_name, status from ingest_file_ledger").fetchall())
+    assert statuses[truth["resent_era"]["file"]] == "loaded"
+    doubled = con.execute("select count(*) from fct_remit_line_positions where remit_line_count > 1 "
+                          "and reversal_count = 0").fetchone()[0]
+    assert doubled == 0
+    expected = {(u["claim_id"], u["line_number"]) for u in truth["underpayments"]}
+    found = {tuple(r) for r in con.execute("select claim_id, line_number from fct_underpayments").fetchall()}
+    assert found == expected
+    variances = {(r[0], r[1]): str(r[2]) for r in con.execute(
+        "select claim_id, line_number, variance_amount from fct_underpayments").fetchall()}
+    assert all(variances[(u["claim_id"], u["line_number"])] == u["variance"] for u in truth["underpayments"])
+
+
+def test_every_open_denial_gets_one_draft_of_its_route(pipeline, tmp_path):
+    con = pipeline.snapshot()
+    by_route = dict(con.execute("select route, count(*) from flag_denials_to_work group by 1").fetchall())
+    first = pipeline.metadata(pipeline.first, "denial_work_drafts")
+    second = pipeline.metadata(pipeline.second, "denial_work_drafts")
+    assert first["corrected_claim_drafted"] == by_route.get("corrected_claim", 0) > 0
+    assert first["appeal_letter_drafted"] == by_route.get("appeal", 0) > 0
+    assert first["denial_followup_drafted"] == sum(v for k, v in by_route.items()
+                                                   if k not in ("corrected_claim", "appeal"))
+    assert second["drafted"] == 0
+
+    from dagster_project.ingest.x12.validate import validate_with_pyx12
+    from dagster_project.settings import get_settings
+    from emitters.ledger import Ledger
+
+    ledger = Ledger(get_settings().ledger_url)
+    ledger.upsert_user("claims_billing2", "pw-123456", "billing", ["*"], "Claims Billing")
+    user = ledger.authenticate("claims_billing2", "pw-123456")
+    corrected = ledger.list_actions(user, action_types=["corrected_claim"])
+    assert corrected
+    for action in corrected:
+        path = tmp_path / f"{action['action_id']}.837"
+        path.write_text(action["body"], encoding="ascii")
+        assert validate_with_pyx12(path) == [], action["title"]
+        assert "*7*Y*A*Y*Y~" not in action["body"] and ":B:7*" in action["body"] and "REF*F8*" in action["body"]
+
+
+def test_every_posted_remit_line_matches_a_submitted_claim_line(pipeline):
+    con = pipeline.snapshot()
+    assert con.execute("select count(*) from fct_unmatched_remits").fetchone()[0] == 0
+    assert con.execute("select count(*) from fct_remit_line_positions where match_method <> 'line_control_number'"
+                       ).fetchone()[0] == 0

@@ -1,0 +1,86 @@
+"""Generated 837P claims (claims area): one claim per billed visit, pyx12-valid, readable without issues,
+and the planted pre-submission audit problems sit only in unanswered claims and only in the 837P."""
+
+import csv
+import json
+from pathlib import Path
+
+from dagster_project.ingest.x12.claim_837 import parse_837_file
+from dagster_project.ingest.x12.validate import validate_with_pyx12
+from dagster_project.synthetic.claims import PLANT_KINDS
+
+
+def _rows(config, source, entity):
+    with (config.out / source / f"{entity}.csv").open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def _claims(config) -> tuple[dict, dict]:
+    headers, lines = {}, {}
+    for path in sorted((config.out / "clearinghouse").glob("*.837")):
+        result = parse_837_file(path)
+        assert result.issues == [], path.name
+        for h in result.tables["claim_headers"]:
+            headers[h["claim_id"]] = h
+        for line in result.tables["claim_lines"]:
+            lines.setdefault(line["claim_id"], []).append(line)
+    return headers, lines
+
+
+def _truth(config) -> list[dict]:
+    return json.loads(Path(config.ground_truth).read_text())["claims"]["audit_plants"]
+
+
+def test_every_billed_visit_has_one_837p_claim_with_its_charge_lines(generated):
+    config, summary = generated
+    headers, lines = _claims(config)
+    visits = _rows(config, "ehr", "visits")
+    assert summary["clearinghouse_837_files"] > 10
+    assert sorted(headers) == sorted(v["claim_id"] for v in visits)
+    planted = {p["claim_id"] for p in _truth(config)}
+    charge_lines: dict[str, list[dict]] = {}
+    for row in _rows(config, "ehr", "charge_lines"):
+        charge_lines.setdefault(row["visit_id"], []).append(row)
+    for visit in visits:
+        if visit["claim_id"] in planted:
+            continue
+        billed = [(l["procedure_code"], int(l["units"]), str(l["charge_amount"])) for l in lines[visit["claim_id"]]]
+        documented = [(c["cpt_code"], int(c["units"]), c["charge_amount"]) for c in charge_lines[visit["visit_id"]]]
+        assert billed == documented, visit["claim_id"]
+        assert headers[visit["claim_id"]]["rendering_npi"] == visit["rendering_npi"]
+
+
+def test_generated_837p_files_pass_pyx12(generated):
+    config, _ = generated
+    files = sorted((config.out / "clearinghouse").glob("*.837"))
+    # The planted files and the largest ones; all of them take a few seconds more and add nothing.
+    planted = {p["claim_id"] for p in _truth(config)}
+    chosen = {f for f in files if any(c in f.read_text() for c in planted)}
+    chosen |= set(sorted(files, key=lambda p: -p.stat().st_size)[:3])
+    for path in sorted(chosen):
+        assert validate_with_pyx12(path) == [], path.name
+
+
+def test_plants_cover_every_kind_sit_in_unanswered_claims_and_leave_the_ehr_alone(generated):
+    config, _ = generated
+    plants = _truth(config)
+    assert {p["plant"] for p in plants} == set(PLANT_KINDS)
+    assert len({p["claim_id"] for p in plants}) == len(plants)
+    remitted = set()
+    for path in (config.out / "clearinghouse").glob("*.835"):
+        remitted |= {seg.split("*")[1] for seg in path.read_text().split("~") if seg.strip().startswith("CLP*")}
+    assert not remitted & {p["claim_id"] for p in plants}
+    headers, lines = _claims(config)
+    visits = {v["claim_id"]: v for v in _rows(config, "ehr", "visits")}
+    charge_mods = {(c["visit_id"], c["line_number"]): c["modifiers"] for c in _rows(config, "ehr", "charge_lines")}
+    for plant in plants:
+        claim, visit = headers[plant["claim_id"]], visits[plant["claim_id"]]
+        first = lines[plant["claim_id"]][0]
+        if plant["plant"] == "discipline_modifier_missing":
+            assert "GO" not in (first["modifiers"] or "") and "GO" in charge_mods[(visit["visit_id"], "1")]
+        elif plant["plant"] == "rendering_npi_invalid":
+            assert claim["rendering_npi"] != visit["rendering_npi"]
+        elif plant["plant"] == "authorization_missing":
+            assert claim["authorization_number"] is None and visit["authorization_number"]
+        elif plant["plant"] == "telehealth_modifier_missing":
+            assert claim["place_of_service"] == "10" and visit["place_of_service"] == "11"

@@ -1,0 +1,59 @@
+"""The front-office part of the generator: deterministic, its 271s read cleanly, its plants avoid the
+authorization module's children, and the referral truth matches the written packets."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+
+import pytest
+
+from dagster_project.ingest.x12.eligibility_271 import parse_271_file
+from dagster_project.synthetic.front_office import add_business_days
+from dagster_project.synthetic.generator import GeneratorConfig, generate
+
+
+@pytest.fixture(scope="module")
+def generated(tmp_path_factory):
+    runs = []
+    for name in ("a", "b"):
+        root = tmp_path_factory.mktemp(f"fo_{name}")
+        generate(GeneratorConfig(seed=5, anchor_date=date(2026, 3, 3), locations=3, months=4, future_weeks=2,
+                                 out=root / "inbox", ground_truth=root / "truth.json"))
+        runs.append(root)
+    return runs
+
+
+def test_same_arguments_same_front_office_truth_and_files(generated):
+    a, b = generated
+    truth_a = json.loads((a / "truth.json").read_text())["front_office"]
+    truth_b = json.loads((b / "truth.json").read_text())["front_office"]
+    assert truth_a == truth_b
+    files_a = sorted((a / "inbox" / "clearinghouse").glob("eligibility_*.x12"))
+    assert files_a
+    for path in files_a:
+        assert path.read_bytes() == (b / "inbox" / "clearinghouse" / path.name).read_bytes()
+    assert (a / "inbox/ehr/eligibility_checks.csv").read_bytes() == (b / "inbox/ehr/eligibility_checks.csv").read_bytes()
+
+
+def test_generated_271s_parse_without_issues(generated):
+    responses = 0
+    for path in sorted((generated[0] / "inbox" / "clearinghouse").glob("eligibility_*.x12")):
+        result = parse_271_file(path)
+        assert result.issues == [], path.name
+        responses += len(result.tables["eligibility_responses"])
+    assert responses > 0
+
+
+def test_plants_avoid_children_with_planted_authorization_leaks(generated):
+    truth = json.loads((generated[0] / "truth.json").read_text())
+    planted_auth_patients = {leak["patient_id"] for leak in truth["auth_leaks"]}
+    assert truth["front_office"]["eligibility"]["planted"]
+    assert not planted_auth_patients & set(truth["front_office"]["eligibility"]["planted"])
+
+
+def test_add_business_days_skips_weekends():
+    assert add_business_days(datetime(2026, 2, 26, 10), 1) == datetime(2026, 2, 27, 10)  # Thu -> Fri
+    assert add_business_days(datetime(2026, 2, 27, 10), 1) == datetime(2026, 3, 2, 10)  # Fri -> Mon
+    assert add_business_days(datetime(2026, 2, 28, 9), 1) == datetime(2026, 3, 3, 0)  # Sat -> Tue 00:00
+    assert add_business_days(datetime(2026, 2, 27, 10), 6) == datetime(2026, 3, 9, 10)
