@@ -52,7 +52,7 @@ def draft_actions(flag_rows: list[dict], denied_lines: dict[str, list[dict]], lo
             f"Payer: {row.get('payer_name') or row['payer_id']}",
             f"Date of service: {_iso(row['service_date'])}; denied {_iso(row['denial_date'])}",
             f"Reason: {', '.join(reasons)}",
-            f"Lines: " + ", ".join(f"{d['line_number']} {d['procedure_code']}" for d in lines),
+            "Lines: " + ", ".join(f"{d['line_number']} {d['procedure_code']}" for d in lines),
             f"Dollars at stake: ${Decimal(row['dollars_at_risk'] or 0):,.2f}",
             f"Deadline: {_iso(row['due_date'])} ({row['days_left']} days left)",
             "",

@@ -6,6 +6,7 @@ from collections import defaultdict
 import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
+from dagster_project.assets.emitter_support import location_names, query_rows, sync_metadata
 from dagster_project.resources import LedgerResource, WarehouseResource
 
 
@@ -27,38 +28,20 @@ def build_reauth_packet_asset(dbt_models: dg.AssetsDefinition) -> dg.AssetsDefin
         from emitters.reauth_packet import draft_actions
 
         with warehouse.connect(read_only=True) as con:
-            flags = _rows(con, "select * from marts.flag_auths_needing_reauth order by flag_id")
-            history_rows = _rows(
+            flags = query_rows(con, "select * from marts.flag_auths_needing_reauth order by flag_id")
+            history_rows = query_rows(
                 con,
                 "select h.* from marts.fct_authorization_visit_history h "
                 "join marts.flag_auths_needing_reauth f using (authorization_id) "
                 "order by h.authorization_id, h.date_of_service, h.appointment_id",
             )
-            locations = dict(con.execute("select location_id, location_name from marts.dim_locations").fetchall())
+            locations = location_names(con)
         history: dict[str, list[dict]] = defaultdict(list)
         for row in history_rows:
             history[row["authorization_id"]].append(row)
         drafts = draft_actions(flags, dict(history), locations)
         result = ledger.open().sync_drafts("reauth_packet", drafts, run_id=context.run_id)
-        by_location: dict[str, int] = defaultdict(int)
-        for draft in drafts:
-            by_location[draft.location_id] += 1
-        return dg.MaterializeResult(
-            metadata={
-                "flag_rows": len(flags),
-                "drafted": result.drafted,
-                "unchanged": result.unchanged,
-                "refreshed": result.refreshed,
-                "auto_resolved": result.auto_resolved,
-                "reopened": result.reopened,
-                "flags_by_location": dg.MetadataValue.json(dict(sorted(by_location.items()))),
-            }
-        )
+        return dg.MaterializeResult(metadata=sync_metadata(flags, drafts, result))
 
     return reauth_packet_drafts
 
-
-def _rows(con, sql: str) -> list[dict]:
-    cursor = con.execute(sql)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, values)) for values in cursor.fetchall()]

@@ -6,7 +6,7 @@ from datetime import date
 import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
-from dagster_project.assets.emitters import _rows
+from dagster_project.assets.emitter_support import location_names, query_rows, sync_metadata
 from dagster_project.resources import LedgerResource, WarehouseResource
 
 
@@ -28,13 +28,13 @@ def build_claim_audit_fix_asset(dbt_models: dg.AssetsDefinition) -> dg.AssetsDef
         from emitters.claim_audit_fix import ACTION_TYPE, draft_actions
 
         with warehouse.connect(read_only=True) as con:
-            flags = _rows(con, "select * from marts.flag_claim_audit_failures order by flag_id")
-            failure_rows = _rows(
+            flags = query_rows(con, "select * from marts.flag_claim_audit_failures order by flag_id")
+            failure_rows = query_rows(
                 con,
                 "select f.* from marts.fct_claim_audit_failures f "
                 "join marts.flag_claim_audit_failures g using (claim_id) order by f.claim_id, f.line_number, f.rule_name",
             )
-            locations = dict(con.execute("select location_id, location_name from marts.dim_locations").fetchall())
+            locations = location_names(con)
         failures: dict[str, list[dict]] = defaultdict(list)
         for row in failure_rows:
             failures[row["claim_id"]].append(row)
@@ -44,9 +44,8 @@ def build_claim_audit_fix_asset(dbt_models: dg.AssetsDefinition) -> dg.AssetsDef
         for row in failure_rows:
             by_rule[row["rule_name"]] += 1
         return dg.MaterializeResult(metadata={
-            "flag_rows": len(flags), "failure_rows": len(failure_rows), "drafted": result.drafted,
-            "unchanged": result.unchanged, "refreshed": result.refreshed, "auto_resolved": result.auto_resolved,
-            "reopened": result.reopened, "failures_by_rule": dg.MetadataValue.json(dict(sorted(by_rule.items()))),
+            **sync_metadata(flags, drafts, result), "failure_rows": len(failure_rows),
+            "failures_by_rule": dg.MetadataValue.json(dict(sorted(by_rule.items()))),
         })
 
     return claim_audit_fix_drafts
@@ -71,32 +70,32 @@ def build_denial_work_asset(dbt_models: dg.AssetsDefinition) -> dg.AssetsDefinit
         from emitters import appeal_letter, corrected_claim, denial_followup
 
         with warehouse.connect(read_only=True) as con:
-            flags = _rows(con, "select * from marts.flag_denials_to_work order by flag_id")
-            denied = _rows(con, """
+            flags = query_rows(con, "select * from marts.flag_denials_to_work order by flag_id")
+            denied = query_rows(con, """
                 select d.*, l.documented_minutes
                 from marts.fct_denials d
                 join marts.flag_denials_to_work f on d.work_flag_id = f.flag_id
                 left join intermediate.int_claim_lines_submitted l on d.claim_line_id = l.claim_line_id
                 order by d.claim_id, d.line_number""")
-            texts = {r["claim_id"]: (r["claim_x12"], r["billing_x12"]) for r in _rows(con, """
+            texts = {r["claim_id"]: (r["claim_x12"], r["billing_x12"]) for r in query_rows(con, """
                 select distinct l.claim_id, h.claim_x12, t.billing_x12
                 from marts.flag_denials_to_work f
                 join intermediate.int_claim_lines_submitted l on f.claim_id = l.claim_id
                 join staging.stg_clearinghouse__claim_headers h on l.claim_record_id = h.claim_record_id
                 join staging.stg_clearinghouse__claim_transactions t on h.claim_transaction_id = t.claim_transaction_id
                 where f.route = 'corrected_claim' and h.claim_x12 is not null and t.billing_x12 is not null""")}
-            patients = {r["patient_id"]: r for r in _rows(con, """
+            patients = {r["patient_id"]: r for r in query_rows(con, """
                 select p.patient_id, p.first_name, p.last_name, p.date_of_birth, c.member_id
                 from staging.stg_ehr__patients p
                 join (select distinct patient_id from marts.flag_denials_to_work where route = 'appeal') f using (patient_id)
                 left join staging.stg_ehr__coverages c on c.patient_id = p.patient_id and c.priority = 1""")}
-            plans = {r["patient_id"]: r for r in _rows(con, """
+            plans = {r["patient_id"]: r for r in query_rows(con, """
                 select pl.* from intermediate.int_plans_of_care_latest pl
                 join (select distinct patient_id from marts.flag_denials_to_work where route = 'appeal') f using (patient_id)""")}
-            visit_rows = _rows(con, """
+            visit_rows = query_rows(con, """
                 select v.patient_id, v.date_of_service from staging.stg_ehr__visits v
                 join (select distinct patient_id from marts.flag_denials_to_work where route = 'appeal') f using (patient_id)""")
-            locations = dict(con.execute("select location_id, location_name from marts.dim_locations").fetchall())
+            locations = location_names(con)
             as_of = con.execute("select max(as_of_date) from marts.fct_denials").fetchone()[0]
         by_claim: dict[str, list[dict]] = defaultdict(list)
         for row in denied:

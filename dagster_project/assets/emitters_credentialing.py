@@ -6,28 +6,14 @@ from collections import defaultdict
 import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
+from dagster_project.assets.emitter_support import location_names, query_rows, sync_metadata
 from dagster_project.resources import LedgerResource, WarehouseResource
 
 
-def _rows(con, sql: str) -> list[dict]:
-    cursor = con.execute(sql)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, values)) for values in cursor.fetchall()]
 
 
-def _locations(con) -> dict[str, str]:
-    return dict(con.execute("select location_id, location_name from marts.dim_locations").fetchall())
 
 
-def _metadata(rows, drafts, result) -> dict:
-    by_location: dict[str, int] = defaultdict(int)
-    for draft in drafts:
-        by_location[draft.location_id] += 1
-    return {
-        "flag_rows": len(rows), "drafted": result.drafted, "unchanged": result.unchanged,
-        "refreshed": result.refreshed, "auto_resolved": result.auto_resolved, "reopened": result.reopened,
-        "flags_by_location": dg.MetadataValue.json(dict(sorted(by_location.items()))),
-    }
 
 
 def _grouped(rows: list[dict], key: str = "flag_id") -> dict[str, list[dict]]:
@@ -51,11 +37,11 @@ def build_credentialing_emitter_assets(dbt_models: dg.AssetsDefinition) -> list[
         from emitters.credential_renewal import ACTION_TYPE, draft_actions
 
         with warehouse.connect(read_only=True) as con:
-            rows = _rows(con, "select * from marts.flag_credential_renewals order by flag_id")
-            locations = _locations(con)
+            rows = query_rows(con, "select * from marts.flag_credential_renewals order by flag_id")
+            locations = location_names(con)
         drafts = draft_actions(rows, locations)
         result = ledger.open().sync_drafts(ACTION_TYPE, drafts, run_id=context.run_id)
-        return dg.MaterializeResult(metadata=_metadata(rows, drafts, result))
+        return dg.MaterializeResult(metadata=sync_metadata(rows, drafts, result))
 
     @dg.asset(name="enrollment_followup_drafts", group_name="emitters",
               deps=[key("flag_enrollment_followups"), locations_key], kinds={"python", "sqlite"},
@@ -65,11 +51,11 @@ def build_credentialing_emitter_assets(dbt_models: dg.AssetsDefinition) -> list[
         from emitters.enrollment_followup import ACTION_TYPE, draft_actions
 
         with warehouse.connect(read_only=True) as con:
-            rows = _rows(con, "select * from marts.flag_enrollment_followups order by flag_id")
-            locations = _locations(con)
+            rows = query_rows(con, "select * from marts.flag_enrollment_followups order by flag_id")
+            locations = location_names(con)
         drafts = draft_actions(rows, locations)
         result = ledger.open().sync_drafts(ACTION_TYPE, drafts, run_id=context.run_id)
-        return dg.MaterializeResult(metadata=_metadata(rows, drafts, result))
+        return dg.MaterializeResult(metadata=sync_metadata(rows, drafts, result))
 
     @dg.asset(name="claim_hold_notice_drafts", group_name="emitters",
               deps=[key("flag_claims_on_enrollment_holds"), key("fct_claim_enrollment_holds"), locations_key],
@@ -80,17 +66,17 @@ def build_credentialing_emitter_assets(dbt_models: dg.AssetsDefinition) -> list[
         from emitters.claim_hold_notice import ACTION_TYPE, draft_actions
 
         with warehouse.connect(read_only=True) as con:
-            rows = _rows(con, "select * from marts.flag_claims_on_enrollment_holds order by flag_id")
-            claims = _rows(
+            rows = query_rows(con, "select * from marts.flag_claims_on_enrollment_holds order by flag_id")
+            claims = query_rows(
                 con,
                 "select f.flag_id, h.claim_id, h.visit_id, h.date_of_service, h.contracted_amount "
                 "from marts.fct_claim_enrollment_holds h join marts.flag_claims_on_enrollment_holds f "
                 "using (provider_id, location_id, payer_id, hold_status) order by f.flag_id, h.date_of_service, h.claim_id",
             )
-            locations = _locations(con)
+            locations = location_names(con)
         drafts = draft_actions(rows, _grouped(claims), locations)
         result = ledger.open().sync_drafts(ACTION_TYPE, drafts, run_id=context.run_id)
-        return dg.MaterializeResult(metadata=_metadata(rows, drafts, result))
+        return dg.MaterializeResult(metadata=sync_metadata(rows, drafts, result))
 
     @dg.asset(name="provider_record_fix_drafts", group_name="emitters",
               deps=[key("flag_provider_record_fixes"), locations_key], kinds={"python", "sqlite"},
@@ -100,11 +86,11 @@ def build_credentialing_emitter_assets(dbt_models: dg.AssetsDefinition) -> list[
         from emitters.provider_record_fix import ACTION_TYPE, draft_actions
 
         with warehouse.connect(read_only=True) as con:
-            rows = _rows(con, "select * from marts.flag_provider_record_fixes order by flag_id")
-            locations = _locations(con)
+            rows = query_rows(con, "select * from marts.flag_provider_record_fixes order by flag_id")
+            locations = location_names(con)
         drafts = draft_actions(rows, locations)
         result = ledger.open().sync_drafts(ACTION_TYPE, drafts, run_id=context.run_id)
-        return dg.MaterializeResult(metadata=_metadata(rows, drafts, result))
+        return dg.MaterializeResult(metadata=sync_metadata(rows, drafts, result))
 
     @dg.asset(name="payroll_discrepancy_drafts", group_name="emitters",
               deps=[key("flag_payroll_discrepancies"), key("fct_payroll_reconciliation"), locations_key],
@@ -115,18 +101,18 @@ def build_credentialing_emitter_assets(dbt_models: dg.AssetsDefinition) -> list[
         from emitters.payroll_discrepancy import ACTION_TYPE, draft_actions
 
         with warehouse.connect(read_only=True) as con:
-            rows = _rows(con, "select * from marts.flag_payroll_discrepancies order by flag_id")
-            days = _rows(
+            rows = query_rows(con, "select * from marts.flag_payroll_discrepancies order by flag_id")
+            days = query_rows(
                 con,
                 "select f.flag_id, r.work_date, r.discrepancy_type, r.session_count, r.session_hours, "
                 "r.clinical_hours, r.hours_difference from marts.fct_payroll_reconciliation r "
                 "join marts.flag_payroll_discrepancies f using (provider_id, pay_period_start) "
                 "where r.is_flagged order by f.flag_id, r.work_date",
             )
-            locations = _locations(con)
+            locations = location_names(con)
         drafts = draft_actions(rows, _grouped(days), locations)
         result = ledger.open().sync_drafts(ACTION_TYPE, drafts, run_id=context.run_id)
-        return dg.MaterializeResult(metadata=_metadata(rows, drafts, result))
+        return dg.MaterializeResult(metadata=sync_metadata(rows, drafts, result))
 
     @dg.asset(name="nppes_registry_check", group_name="emitters", deps=[key("fct_provider_identity")],
               kinds={"python"},
@@ -140,7 +126,7 @@ def build_credentialing_emitter_assets(dbt_models: dg.AssetsDefinition) -> list[
         if not settings.enabled:
             return dg.MaterializeResult(metadata={"enabled": False, "checked": 0})
         with warehouse.connect(read_only=True) as con:
-            providers = _rows(con, "select provider_id, npi, first_name, last_name from staging.stg_ehr__providers "
+            providers = query_rows(con, "select provider_id, npi, first_name, last_name from staging.stg_ehr__providers "
                                    "order by provider_id")
         with NppesClient(settings.url, timeout_seconds=settings.timeout_seconds, retries=settings.retries) as client:
             checks = check_providers(providers, client)

@@ -2,11 +2,11 @@
 call-backs, family nudges, physician order faxes, records requests and note-fix tasks, each from its flag mart into
 the action ledger (idempotent on flag_id)."""
 
-from collections import defaultdict
 
 import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
+from dagster_project.assets.emitter_support import location_names, query_rows, sync_metadata
 from dagster_project.resources import LedgerResource, WarehouseResource
 
 # Patient fields a fax or records request needs to identify the child; never logged, never in titles.
@@ -14,21 +14,8 @@ _PATIENT_SQL = ("select patient_id, first_name, last_name, date_of_birth, primar
                 "from marts.dim_patients where patient_id in (select patient_id from marts.{flag})")
 
 
-def _rows(con, sql: str) -> list[dict]:
-    cursor = con.execute(sql)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, values)) for values in cursor.fetchall()]
 
 
-def _metadata(rows, drafts, result) -> dict:
-    by_location: dict[str, int] = defaultdict(int)
-    for draft in drafts:
-        by_location[draft.location_id] += 1
-    return {
-        "flag_rows": len(rows), "drafts": len(drafts), "drafted": result.drafted, "unchanged": result.unchanged,
-        "refreshed": result.refreshed, "auto_resolved": result.auto_resolved, "reopened": result.reopened,
-        "flags_by_location": dg.MetadataValue.json(dict(sorted(by_location.items()))),
-    }
 
 
 def build_front_office_emitter_assets(dbt_models: dg.AssetsDefinition) -> list[dg.AssetsDefinition]:
@@ -46,11 +33,11 @@ def build_front_office_emitter_assets(dbt_models: dg.AssetsDefinition) -> list[d
         from emitters.eligibility_alerts import CHECK_ACTION_TYPE, draft_check_tasks
 
         with warehouse.connect(read_only=True) as con:
-            rows = _rows(con, "select * from marts.flag_eligibility_checks_due order by flag_id")
-            names = dict(con.execute("select location_id, location_name from marts.dim_locations").fetchall())
+            rows = query_rows(con, "select * from marts.flag_eligibility_checks_due order by flag_id")
+            names = location_names(con)
         drafts = draft_check_tasks(rows, names)
         result = ledger.open().sync_drafts(CHECK_ACTION_TYPE, drafts, run_id=context.run_id)
-        return dg.MaterializeResult(metadata=_metadata(rows, drafts, result))
+        return dg.MaterializeResult(metadata=sync_metadata(rows, drafts, result))
 
     @dg.asset(name="coverage_change_alert_drafts", group_name="emitters",
               deps=[key("flag_coverage_changes"), locations_key], kinds={"python", "sqlite"},
@@ -60,11 +47,11 @@ def build_front_office_emitter_assets(dbt_models: dg.AssetsDefinition) -> list[d
         from emitters.eligibility_alerts import CHANGE_ACTION_TYPE, draft_coverage_alerts
 
         with warehouse.connect(read_only=True) as con:
-            rows = _rows(con, "select * from marts.flag_coverage_changes order by flag_id")
-            names = dict(con.execute("select location_id, location_name from marts.dim_locations").fetchall())
+            rows = query_rows(con, "select * from marts.flag_coverage_changes order by flag_id")
+            names = location_names(con)
         drafts = draft_coverage_alerts(rows, names)
         result = ledger.open().sync_drafts(CHANGE_ACTION_TYPE, drafts, run_id=context.run_id)
-        return dg.MaterializeResult(metadata=_metadata(rows, drafts, result))
+        return dg.MaterializeResult(metadata=sync_metadata(rows, drafts, result))
 
     @dg.asset(name="referral_callback_drafts", group_name="emitters",
               deps=[key("flag_referral_responses_overdue"), locations_key], kinds={"python", "sqlite"},
@@ -74,11 +61,11 @@ def build_front_office_emitter_assets(dbt_models: dg.AssetsDefinition) -> list[d
         from emitters.referral_callback import ACTION_TYPE, draft_callbacks
 
         with warehouse.connect(read_only=True) as con:
-            rows = _rows(con, "select * from marts.flag_referral_responses_overdue order by flag_id")
-            names = dict(con.execute("select location_id, location_name from marts.dim_locations").fetchall())
+            rows = query_rows(con, "select * from marts.flag_referral_responses_overdue order by flag_id")
+            names = location_names(con)
         drafts = draft_callbacks(rows, names)
         result = ledger.open().sync_drafts(ACTION_TYPE, drafts, run_id=context.run_id)
-        return dg.MaterializeResult(metadata=_metadata(rows, drafts, result))
+        return dg.MaterializeResult(metadata=sync_metadata(rows, drafts, result))
 
     @dg.asset(name="intake_item_drafts", group_name="emitters",
               deps=[key("flag_referral_packet_items_missing"), locations_key, patients_key], kinds={"python", "sqlite"},
@@ -89,9 +76,9 @@ def build_front_office_emitter_assets(dbt_models: dg.AssetsDefinition) -> list[d
         from emitters import intake_nudge, records_request, referral_fax
 
         with warehouse.connect(read_only=True) as con:
-            rows = _rows(con, "select * from marts.flag_referral_packet_items_missing order by flag_id")
-            locations = {r["location_id"]: r for r in _rows(con, "select * from marts.dim_locations")}
-            patients = {r["patient_id"]: r for r in _rows(con, _PATIENT_SQL.format(flag="flag_referral_packet_items_missing"))}
+            rows = query_rows(con, "select * from marts.flag_referral_packet_items_missing order by flag_id")
+            locations = {r["location_id"]: r for r in query_rows(con, "select * from marts.dim_locations")}
+            patients = {r["patient_id"]: r for r in query_rows(con, _PATIENT_SQL.format(flag="flag_referral_packet_items_missing"))}
         names = {k: v["location_name"] for k, v in locations.items()}
         book = ledger.open()
         metadata = {"flag_rows": len(rows)}
@@ -114,11 +101,11 @@ def build_front_office_emitter_assets(dbt_models: dg.AssetsDefinition) -> list[d
         from emitters.note_fix import ACTION_TYPE, draft_note_fixes
 
         with warehouse.connect(read_only=True) as con:
-            rows = _rows(con, "select * from marts.flag_note_audit_failures order by flag_id")
-            names = dict(con.execute("select location_id, location_name from marts.dim_locations").fetchall())
+            rows = query_rows(con, "select * from marts.flag_note_audit_failures order by flag_id")
+            names = location_names(con)
         drafts = draft_note_fixes(rows, names)
         result = ledger.open().sync_drafts(ACTION_TYPE, drafts, run_id=context.run_id)
-        return dg.MaterializeResult(metadata=_metadata(rows, drafts, result))
+        return dg.MaterializeResult(metadata=sync_metadata(rows, drafts, result))
 
     return [eligibility_check_task_drafts, coverage_change_alert_drafts, referral_callback_drafts, intake_item_drafts,
             note_fix_task_drafts]

@@ -1,31 +1,18 @@
 """Scheduling emitter assets: slot offers (one at a time per slot), booking-mismatch alerts and
 attendance-policy letters, each from its flag mart into the action ledger (idempotent on flag_id)."""
 
-from collections import defaultdict
 from datetime import datetime, timezone
 
 import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
+from dagster_project.assets.emitter_support import query_rows, sync_metadata
 from dagster_project.resources import LedgerResource, WarehouseResource
 from dagster_project.settings import get_settings
 
 
-def _rows(con, sql: str) -> list[dict]:
-    cursor = con.execute(sql)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, values)) for values in cursor.fetchall()]
 
 
-def _metadata(rows, drafts, result) -> dict:
-    by_location: dict[str, int] = defaultdict(int)
-    for draft in drafts:
-        by_location[draft.location_id] += 1
-    return {
-        "flag_rows": len(rows), "drafts": len(drafts), "drafted": result.drafted, "unchanged": result.unchanged,
-        "refreshed": result.refreshed, "auto_resolved": result.auto_resolved, "reopened": result.reopened,
-        "flags_by_location": dg.MetadataValue.json(dict(sorted(by_location.items()))),
-    }
 
 
 def build_scheduling_emitter_assets(dbt_models: dg.AssetsDefinition) -> list[dg.AssetsDefinition]:
@@ -40,12 +27,12 @@ def build_scheduling_emitter_assets(dbt_models: dg.AssetsDefinition) -> list[dg.
         from emitters.slot_offer import ACTION_TYPE, draft_slot_offers, prior_offers
 
         with warehouse.connect(read_only=True) as con:
-            rows = _rows(con, "select * from marts.flag_open_slot_offers order by slot_id, match_rank")
+            rows = query_rows(con, "select * from marts.flag_open_slot_offers order by slot_id, match_rank")
         book = ledger.open()
         drafts = draft_slot_offers(rows, prior_offers(book.engine), datetime.now(timezone.utc),
                                    get_settings().scheduling_offer_window_minutes)
         result = book.sync_drafts(ACTION_TYPE, drafts, run_id=context.run_id)
-        return dg.MaterializeResult(metadata=_metadata(rows, drafts, result))
+        return dg.MaterializeResult(metadata=sync_metadata(rows, drafts, result))
 
     @dg.asset(name="booking_alert_drafts", group_name="emitters", deps=[mismatches_key], kinds={"python", "sqlite"},
               description="One front-desk alert per booked visit that breaks a credential or authorization check.")
@@ -54,10 +41,10 @@ def build_scheduling_emitter_assets(dbt_models: dg.AssetsDefinition) -> list[dg.
         from emitters.booking_alert import ACTION_TYPE, draft_booking_alerts
 
         with warehouse.connect(read_only=True) as con:
-            rows = _rows(con, "select * from marts.flag_booking_mismatches order by flag_id")
+            rows = query_rows(con, "select * from marts.flag_booking_mismatches order by flag_id")
         drafts = draft_booking_alerts(rows)
         result = ledger.open().sync_drafts(ACTION_TYPE, drafts, run_id=context.run_id)
-        return dg.MaterializeResult(metadata=_metadata(rows, drafts, result))
+        return dg.MaterializeResult(metadata=sync_metadata(rows, drafts, result))
 
     @dg.asset(name="attendance_letter_drafts", group_name="emitters", deps=[attendance_key],
               kinds={"python", "sqlite"},
@@ -67,9 +54,9 @@ def build_scheduling_emitter_assets(dbt_models: dg.AssetsDefinition) -> list[dg.
         from emitters.attendance_letter import ACTION_TYPE, draft_attendance_letters
 
         with warehouse.connect(read_only=True) as con:
-            rows = _rows(con, "select * from marts.flag_attendance_letters order by flag_id")
+            rows = query_rows(con, "select * from marts.flag_attendance_letters order by flag_id")
         drafts = draft_attendance_letters(rows)
         result = ledger.open().sync_drafts(ACTION_TYPE, drafts, run_id=context.run_id)
-        return dg.MaterializeResult(metadata=_metadata(rows, drafts, result))
+        return dg.MaterializeResult(metadata=sync_metadata(rows, drafts, result))
 
     return [slot_offer_drafts, booking_alert_drafts, attendance_letter_drafts]

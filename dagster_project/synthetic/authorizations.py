@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from . import auth_rules
-from .model import Appt, Auth, Kid
+from .model import Auth, Kid
 from .reference import AUTH_CPT_CODES
 
 AUTH_CPTS = frozenset(AUTH_CPT_CODES.split("|"))

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from .reference import GROUP_X12_ID
 from .x12_835 import (
-    RemitClaim, RemitLine, RemitPayee, RemitPayer, _money, _seg, interchange_header, interchange_trailer, render,
+    RemitClaim, RemitPayee, RemitPayer, _money, _seg, interchange_header, interchange_trailer, render,
     transaction_segments,
 )
 
