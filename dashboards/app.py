@@ -35,6 +35,7 @@ pages = [
     st.Page("views/eligibility.py", title="Eligibility", icon=":material/verified_user:", url_path="eligibility"),
     st.Page("views/quarantine.py", title="Quarantine", icon=":material/report:", url_path="quarantine"),
     st.Page("views/credentialing.py", title="Credentialing", icon=":material/badge:", url_path="credentialing"),
+    st.Page("views/schedule.py", title="Schedule", icon=":material/calendar_month:", url_path="schedule"),
 ]
 if user is None or user.role in AUDIT_ROLES:
     pages.append(st.Page("views/audit.py", title="Audit trail", icon=":material/policy:", url_path="audit"))

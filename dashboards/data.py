@@ -456,6 +456,22 @@ def coverage_changes(user, *, location_ids: Sequence[str] | None = None) -> pd.D
     )
 
 
+def plan_of_care_followups(user, *, location_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """Plans of care with a progress report or recertification due, or a physician signature outstanding
+    (with its age and follow-up number); plan ids only, no patient data."""
+    scope, params = _scope(user)
+    chosen, chosen_params = _in_list("location_id", location_ids)
+    return _query(
+        "select plan_of_care_id, location_id, payer_id, plan_status, evaluation_date, plan_start_date, "
+        "visits_since_progress_point, progress_report_every_visits, is_progress_report_due, days_to_recert, "
+        "is_recert_due, signature_age_days, is_signature_overdue, signature_follow_up_number, is_pcp_order_unsigned "
+        "from fct_plan_of_care_followups "
+        f"where (is_progress_report_due or is_recert_due or is_signature_outstanding) and {scope} and {chosen} "
+        "order by is_signature_overdue desc, signature_age_days desc, plan_of_care_id",
+        [*params, *chosen_params],
+    )
+
+
 # --------------------------------------------------------------------------------------------------
 # Claims area: pre-submission claim audit (ids and codes only, no patient data)
 
@@ -524,5 +540,79 @@ def underpayments(user, *, location_ids: Sequence[str] | None = None) -> pd.Data
         "select claim_id, line_number, location_id, payer_id, payer_name, service_date, procedure_code, billed_units, "
         "payment_date, contracted_allowed_amount, paid_allowed_amount, variance_amount "
         f"from fct_underpayments where {scope} and {chosen} order by variance_amount desc, claim_id",
+        [*params, *chosen_params],
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Scheduling (issue 4). Ids, dates and money only: no patient names, birth dates or member ids are selected.
+
+
+def open_slots_this_week(user, *, location_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """Open slots (cancellations and unbooked template hours) in the seven days from the as-of date, in scope,
+    with the slot's top three valid waitlist matches (waitlist ids) or the reason there is none."""
+    scope, params = _scope(user)
+    chosen, chosen_params = _in_list("location_id", location_ids)
+    return _query(
+        "select slot_id, location_id, provider_id, provider_name, service_line, slot_date, weekday, slot_hour, "
+        "slot_state, waiting_at_location, valid_match_count, top_waitlist_id, second_waitlist_id, third_waitlist_id, "
+        "no_match_reason from fct_open_slots "
+        f"where slot_date between as_of_date and as_of_date + 6 and {scope} and {chosen} "
+        "order by slot_date, slot_start_minute, location_id, slot_id",
+        [*params, *chosen_params],
+    )
+
+
+def schedule_rates(user, *, location_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """Per location in scope over the schedule-gap lookback: booked, kept, cancelled, late-cancelled and no-show
+    counts and rates (each separately), idle template hours, and children under the attendance policy."""
+    scope, params = _scope(user)
+    chosen, chosen_params = _in_list("location_id", location_ids)
+    policy_scope, policy_params = _scope(user)
+    policy_chosen, policy_chosen_params = _in_list("location_id", location_ids)
+    return _query(
+        "with gaps as (select location_id, sum(booked_count) as booked, sum(kept_count) as kept, "
+        "sum(cancelled_count) as cancelled, sum(late_cancelled_count) as late_cancelled, "
+        "sum(no_show_count) as no_show, sum(idle_hours) as idle_hours "
+        f"from fct_schedule_gaps where {scope} and {chosen} group by location_id), "
+        "policy as (select location_id, max(policy_min_rate) as policy_min_rate, "
+        "max(policy_window_days) as policy_window_days, "
+        "sum(case when is_below_policy then 1 else 0 end) as children_below_policy, "
+        "count(*) as children_counted "
+        f"from fct_attendance_policy where {policy_scope} and {policy_chosen} group by location_id) "
+        "select gaps.location_id, gaps.booked, gaps.kept, gaps.cancelled, gaps.late_cancelled, gaps.no_show, "
+        "case when gaps.booked > 0 then gaps.kept * 1.0 / gaps.booked end as kept_rate, "
+        "case when gaps.booked > 0 then gaps.cancelled * 1.0 / gaps.booked end as cancelled_rate, "
+        "case when gaps.booked > 0 then gaps.late_cancelled * 1.0 / gaps.booked end as late_cancelled_rate, "
+        "case when gaps.booked > 0 then gaps.no_show * 1.0 / gaps.booked end as no_show_rate, "
+        "gaps.idle_hours, policy.policy_min_rate, policy.policy_window_days, "
+        "coalesce(policy.children_below_policy, 0) as children_below_policy, "
+        "coalesce(policy.children_counted, 0) as children_counted "
+        "from gaps left join policy on gaps.location_id = policy.location_id order by gaps.location_id",
+        [*params, *chosen_params, *policy_params, *policy_chosen_params],
+    )
+
+
+def schedule_lost_revenue_monthly(user, *, location_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """Missed visits, refilled ones and revenue lost from the unfilled ones, per location and month, in scope."""
+    scope, params = _scope(user)
+    chosen, chosen_params = _in_list("location_id", location_ids)
+    return _query(
+        "select location_id, month_start, missed_visits, refilled_visits, lost_revenue "
+        f"from fct_schedule_lost_revenue_monthly where {scope} and {chosen} order by month_start, location_id",
+        [*params, *chosen_params],
+    )
+
+
+def booking_mismatches(user, *, location_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """Booked visits ahead (next four weeks) in scope that fail the credential or authorization check, with the
+    dollars at risk and a credentialed alternative therapist where there is one."""
+    scope, params = _scope(user)
+    chosen, chosen_params = _in_list("location_id", location_ids)
+    return _query(
+        "select appointment_id, location_id, provider_id, payer_id, visit_date, credential_check, "
+        "authorization_check, alternative_provider_id, dollars_at_risk "
+        f"from fct_booking_checks where is_mismatch and {scope} and {chosen} "
+        "order by visit_date, location_id, appointment_id",
         [*params, *chosen_params],
     )

@@ -17,6 +17,8 @@ ACTION_APPROVER_ROLES: dict[str, frozenset[str]] = {
     "slot_offer": frozenset({"front_desk", "admin"}),
     "booking_alert": frozenset({"front_desk", "admin"}),
     "attendance_letter": frozenset({"front_desk", "director", "admin"}),
+    "visit_reminder": frozenset({"front_desk", "admin"}),
+    "missed_visit_fee": frozenset({"billing", "admin"}),
     # Front office (issue 6)
     "eligibility_check_task": frozenset({"front_desk", "admin"}),
     "coverage_change_alert": frozenset({"front_desk", "billing", "admin"}),
@@ -25,6 +27,7 @@ ACTION_APPROVER_ROLES: dict[str, frozenset[str]] = {
     "referral_order_fax": frozenset({"front_desk", "admin"}),
     "records_request": frozenset({"front_desk", "admin"}),
     "note_fix_task": frozenset({"billing", "director", "admin"}),
+    "poc_signature_request": frozenset({"front_desk", "billing", "admin"}),
     # Credentialing and payroll (issue 5); the office manager is the admin role
     "credential_renewal": frozenset({"credentialing", "admin"}),
     "enrollment_followup": frozenset({"credentialing", "admin"}),

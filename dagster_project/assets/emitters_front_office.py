@@ -1,6 +1,6 @@
 """Front-office emitter assets (issue 6): eligibility check tasks, coverage-change alerts, referral
-call-backs, family nudges, physician order faxes, records requests and note-fix tasks, each from its flag mart into
-the action ledger (idempotent on flag_id)."""
+call-backs, family nudges, physician order faxes, records requests, note-fix tasks and plan-of-care signature
+requests, each from its flag mart into the action ledger (idempotent on flag_id)."""
 
 
 import dagster as dg
@@ -107,5 +107,21 @@ def build_front_office_emitter_assets(dbt_models: dg.AssetsDefinition) -> list[d
         result = ledger.open().sync_drafts(ACTION_TYPE, drafts, run_id=context.run_id)
         return dg.MaterializeResult(metadata=sync_metadata(rows, drafts, result))
 
+    @dg.asset(name="poc_signature_request_drafts", group_name="emitters",
+              deps=[key("flag_plan_of_care_followups"), locations_key, patients_key], kinds={"python", "sqlite"},
+              description="Per plan of care: the progress report or recertification to the physician for "
+                          "signature, and follow-ups on an unsigned plan until it is signed.")
+    def poc_signature_request_drafts(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+                                     ledger: LedgerResource) -> dg.MaterializeResult:
+        from emitters.poc_signature_request import ACTION_TYPE, draft_signature_requests
+
+        with warehouse.connect(read_only=True) as con:
+            rows = query_rows(con, "select * from marts.flag_plan_of_care_followups order by flag_id")
+            locations = {r["location_id"]: r for r in query_rows(con, "select * from marts.dim_locations")}
+            patients = {r["patient_id"]: r for r in query_rows(con, _PATIENT_SQL.format(flag="flag_plan_of_care_followups"))}
+        drafts = draft_signature_requests(rows, locations, patients)
+        result = ledger.open().sync_drafts(ACTION_TYPE, drafts, run_id=context.run_id)
+        return dg.MaterializeResult(metadata=sync_metadata(rows, drafts, result))
+
     return [eligibility_check_task_drafts, coverage_change_alert_drafts, referral_callback_drafts, intake_item_drafts,
-            note_fix_task_drafts]
+            note_fix_task_drafts, poc_signature_request_drafts]

@@ -1,5 +1,6 @@
-"""Scheduling emitter assets: slot offers (one at a time per slot), booking-mismatch alerts and
-attendance-policy letters, each from its flag mart into the action ledger (idempotent on flag_id)."""
+"""Scheduling emitter assets: slot offers (one at a time per slot), booking-mismatch alerts,
+attendance-policy letters, 48-hour visit reminders and missed-visit fees (where the policy allows), each
+from its flag mart into the action ledger (idempotent on flag_id)."""
 
 from datetime import datetime, timezone
 
@@ -19,6 +20,8 @@ def build_scheduling_emitter_assets(dbt_models: dg.AssetsDefinition) -> list[dg.
     offers_key = get_asset_key_for_model([dbt_models], "flag_open_slot_offers")
     mismatches_key = get_asset_key_for_model([dbt_models], "flag_booking_mismatches")
     attendance_key = get_asset_key_for_model([dbt_models], "flag_attendance_letters")
+    reminders_key = get_asset_key_for_model([dbt_models], "flag_visit_reminders")
+    fees_key = get_asset_key_for_model([dbt_models], "flag_missed_visit_fees")
 
     @dg.asset(name="slot_offer_drafts", group_name="emitters", deps=[offers_key], kinds={"python", "sqlite"},
               description="Fill-the-slot offers: the next ranked family per open slot, one offer at a time.")
@@ -59,4 +62,33 @@ def build_scheduling_emitter_assets(dbt_models: dg.AssetsDefinition) -> list[dg.
         result = ledger.open().sync_drafts(ACTION_TYPE, drafts, run_id=context.run_id)
         return dg.MaterializeResult(metadata=sync_metadata(rows, drafts, result))
 
-    return [slot_offer_drafts, booking_alert_drafts, attendance_letter_drafts]
+    @dg.asset(name="visit_reminder_drafts", group_name="emitters", deps=[reminders_key], kinds={"python", "sqlite"},
+              description="One reminder per booked visit in the next 48 hours that knows the authorization.")
+    def visit_reminder_drafts(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+                              ledger: LedgerResource) -> dg.MaterializeResult:
+        from emitters.visit_reminder import ACTION_TYPE, draft_visit_reminders
+
+        with warehouse.connect(read_only=True) as con:
+            rows = query_rows(con, "select * from marts.flag_visit_reminders order by flag_id")
+        drafts = draft_visit_reminders(rows)
+        result = ledger.open().sync_drafts(ACTION_TYPE, drafts, run_id=context.run_id)
+        return dg.MaterializeResult(metadata=sync_metadata(rows, drafts, result))
+
+    @dg.asset(name="missed_visit_fee_drafts", group_name="emitters", deps=[fees_key], kinds={"python", "sqlite"},
+              description="No-show / late-cancel fee notices where the group's policy allows; never for Medicaid.")
+    def missed_visit_fee_drafts(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+                                ledger: LedgerResource) -> dg.MaterializeResult:
+        from emitters.missed_visit_fee import ACTION_TYPE, draft_missed_visit_fees
+
+        settings = get_settings()
+        with warehouse.connect(read_only=True) as con:
+            rows = query_rows(con, "select * from marts.flag_missed_visit_fees order by flag_id")
+        drafts = draft_missed_visit_fees(rows, settings.scheduling_no_show_fee_policy,
+                                         settings.scheduling_no_show_fee_amount)
+        result = ledger.open().sync_drafts(ACTION_TYPE, drafts, run_id=context.run_id)
+        metadata = sync_metadata(rows, drafts, result)
+        metadata["fee_policy"] = settings.scheduling_no_show_fee_policy
+        return dg.MaterializeResult(metadata=metadata)
+
+    return [slot_offer_drafts, booking_alert_drafts, attendance_letter_drafts, visit_reminder_drafts,
+            missed_visit_fee_drafts]

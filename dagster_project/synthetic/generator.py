@@ -21,6 +21,7 @@ from . import authorizations as az
 from . import credentialing as cred
 from . import scheduling
 from . import front_office
+from . import front_office_poc
 from .billing import FEES, adjudicate, charge, session_lines
 from .clinic import (
     KidFactory, NpiIssuer, ScheduleGrid, appointment_times, build_appointments, build_plans, build_providers,
@@ -148,6 +149,7 @@ def generate(config: GeneratorConfig) -> dict:
     counts["clearinghouse_835_files"] = spool.finish(clearinghouse)
     claim_files = write_claims(spool.claims, clearinghouse, truth)
     counts.update(front_office.generate(config.seed, anchor, out, truth))  # reads back the extracts above
+    front_office_poc.generate(config.seed, anchor, out, truth)  # plan-of-care signature plants (issue 6)
     truth["auth_leaks"].sort(key=lambda r: r["authorization_id"])
     truth["auth_near_misses"].sort(key=lambda r: r["authorization_id"])
     gt = Path(config.ground_truth)

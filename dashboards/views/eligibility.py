@@ -48,6 +48,13 @@ if changes.empty:
 else:
     st.dataframe(changes, hide_index=True, key="eligibility_changes_table")
 
+st.subheader("Plans of care and physician signatures")
+plans = data.plan_of_care_followups(user, location_ids=chosen)
+if plans.empty:
+    st.info("No plan of care needs a progress report, a recertification or a physician signature.")
+else:
+    st.dataframe(plans, hide_index=True, key="eligibility_poc_table")
+
 st.subheader("All visits in the lookahead")
 if sweep.empty:
     st.info("No visits booked in the lookahead.")

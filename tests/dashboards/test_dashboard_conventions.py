@@ -35,7 +35,7 @@ def test_views_live_in_views_not_pages():
     assert not (DASHBOARDS / "pages").exists()
     assert {p.stem for p in (DASHBOARDS / "views").glob("*.py")} == {
         "overview", "board", "authorizations", "quarantine", "audit",
-        "credentialing", "payroll", "intake", "eligibility", "claims", "denials"}
+        "credentialing", "payroll", "intake", "eligibility", "claims", "denials", "schedule"}
 
 
 def test_nothing_prints_or_logs_in_the_views():

@@ -38,6 +38,19 @@ create table flag_coverage_changes as select * from (values
    'PA-77', timestamp '2026-03-04 15:00', 75.00)
 ) t(patient_id, location_id, payer_name, checked_at, flag_reasons, invalidated_authorization_numbers, next_visit_at,
     dollars_at_risk);
+
+create table fct_plan_of_care_followups as select * from (values
+  ('POC-L01-1', 'L01', 'TXMCO1', 'active', date '2026-01-10', date '2026-01-12', 8, cast(null as integer), false, 131,
+   false, 51, true, 6, true, true),
+  ('POC-L01-2', 'L01', 'TXMCO1', 'active', date '2026-02-20', date '2026-02-21', 1, cast(null as integer), false, 170,
+   false, 10, false, cast(null as integer), true, true),
+  ('POC-L01-3', 'L01', 'COMM1', 'active', date '2026-01-05', date '2026-01-06', 9, cast(null as integer), false,
+   cast(null as integer), false, cast(null as integer), false, cast(null as integer), false, false),
+  ('POC-L02-4', 'L02', 'COMM2', 'active', date '2025-09-01', date '2025-09-02', 30, 10, true, -2,
+   true, cast(null as integer), false, cast(null as integer), false, false)
+) t(plan_of_care_id, location_id, payer_id, plan_status, evaluation_date, plan_start_date, visits_since_progress_point,
+    progress_report_every_visits, is_progress_report_due, days_to_recert, is_recert_due, signature_age_days,
+    is_signature_overdue, signature_follow_up_number, is_pcp_order_unsigned, is_signature_outstanding);
 """
 
 
@@ -100,3 +113,13 @@ def test_front_office_pages_say_so_when_nothing_is_published(env, ledger, app_te
     at = app_test(page, user=director).run()
     assert not at.exception
     assert "No data has been published yet" in at.info[0].value
+
+
+def test_eligibility_page_lists_plan_of_care_followups_in_scope(fo_snapshot, ledger, app_test, director, frontdesk_l01):
+    at = app_test("eligibility", user=director).run()
+    assert not at.exception
+    plans = next(df.value for df in at.dataframe if "plan_of_care_id" in df.value.columns)
+    assert list(plans["plan_of_care_id"]) == ["POC-L01-1", "POC-L01-2", "POC-L02-4"]  # overdue, then oldest signature
+    scoped = app_test("eligibility", user=frontdesk_l01).run()
+    plans = next(df.value for df in scoped.dataframe if "plan_of_care_id" in df.value.columns)
+    assert list(plans["plan_of_care_id"]) == ["POC-L01-1", "POC-L01-2"]

@@ -135,3 +135,27 @@ def test_note_audit_finds_every_planted_and_generated_note_failure_and_nothing_e
     second = pipeline.metadata(pipeline.second, "note_fix_task_drafts")
     assert first["drafted"] == first["flag_rows"] == len(truth["failures"])
     assert second["drafted"] == 0 and second["auto_resolved"] == 0
+
+
+def test_every_planted_plan_of_care_problem_is_flagged_and_nothing_else(pipeline):
+    truth = pipeline.truth["front_office"]["plans_of_care"]["followups"]
+    con = pipeline.snapshot()
+    rows = con.execute("select plan_of_care_id, followup_reason, location_id, signature_age_days, "
+                       "signature_follow_up_number, is_pcp_order_unsigned from flag_plan_of_care_followups").fetchall()
+    found = {(r[0], r[1]): r[2:] for r in rows}
+    expected = {(t["plan_of_care_id"], t["followup_reason"]): (t["location_id"], t["signature_age_days"],
+                t["signature_follow_up_number"], t["is_pcp_order_unsigned"]) for t in truth}
+    assert len({t["location_id"] for t in truth}) == 3  # planted at every generated location
+    assert found == expected
+    # Plans whose signature is still to come (inside the chase window) are listed as outstanding, not flagged.
+    outstanding = {r[0] for r in con.execute("select plan_of_care_id from fct_plan_of_care_followups "
+                                             "where is_signature_outstanding").fetchall()}
+    assert {t["plan_of_care_id"] for t in truth} <= outstanding
+
+
+def test_plan_of_care_requests_draft_once_and_a_second_run_drafts_nothing(pipeline):
+    expected = len(pipeline.truth["front_office"]["plans_of_care"]["followups"])
+    first = pipeline.metadata(pipeline.first, "poc_signature_request_drafts")
+    second = pipeline.metadata(pipeline.second, "poc_signature_request_drafts")
+    assert first["drafted"] == first["flag_rows"] == expected
+    assert second["drafted"] == 0 and second["auto_resolved"] == 0 and second["unchanged"] == expected

@@ -1,0 +1,84 @@
+"""Plan-of-care signature plants for the front-office area (issue 6, point 3).
+
+Runs after every extract is written. With its own random stream it picks, per location, two active signed
+plans of care of children no other area's ground truth mentions, whose evaluation is old enough that the
+signature chase window has passed, and blanks their physician_signed_date: the only field it changes.
+Ground truth goes to truth["front_office"]["plans_of_care"].
+
+Natural data never trips the plan-of-care rules: a natural plan is unsigned only while its signature is
+still to come (at most 14 days after the evaluation, never past the chase window); active plans run 12 or
+24 weeks (< the 180-day Medicaid recertification); no synthetic payer follows the Medicare visit-count
+progress-report rule. CHASE_AFTER_DAYS mirrors dbt/seeds/front_office_plan_of_care_rules.csv (14 days for
+every payer type the generator uses) only to keep plants clear of the edge.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+from datetime import date
+from pathlib import Path
+
+CHASE_AFTER_DAYS = 14
+PLANTS_PER_LOCATION = 2
+MIN_AGE_DAYS = CHASE_AFTER_DAYS + 6  # well past the chase window; the follow-up number moves every 7 days
+
+
+def _rows(path: Path) -> tuple[list[str], list[dict]]:
+    with path.open(newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        return list(reader.fieldnames or []), list(reader)
+
+
+def _covered(coverages: list[dict], anchor: date) -> set[str]:
+    out = set()
+    for c in coverages:
+        if c["priority"] != "1" or date.fromisoformat(c["effective_date"]) > anchor:
+            continue
+        if c.get("termination_date") and date.fromisoformat(c["termination_date"]) < anchor:
+            continue
+        out.add(c["patient_id"])
+    return out
+
+
+def generate(seed: int, anchor: date, out: Path, truth: dict) -> dict:
+    """Blank the signature of chosen plans of care; add truth["front_office"]["plans_of_care"]."""
+    rng = random.Random(f"{seed}:front_office_poc")
+    ehr = Path(out) / "ehr"
+    plans_path = ehr / "plans_of_care.csv"
+    columns, plans = _rows(plans_path)
+    patients = {p["patient_id"]: p for p in _rows(ehr / "patients.csv")[1]}
+    covered = _covered(_rows(ehr / "coverages.csv")[1], anchor)
+    mentioned = json.dumps(truth, default=str)
+    by_location: dict[str, list[dict]] = {}
+    for plan in plans:
+        pid = plan["patient_id"]
+        if plan["status"] != "active" or not plan["physician_signed_date"] or pid not in covered or pid in mentioned:
+            continue
+        if (anchor - date.fromisoformat(plan["evaluation_date"])).days < MIN_AGE_DAYS:
+            continue
+        by_location.setdefault(patients[pid]["location_id"], []).append(plan)
+    planted = []
+    for loc in sorted(by_location):
+        candidates = sorted(by_location[loc], key=lambda p: p["plan_of_care_id"])
+        for plan in rng.sample(candidates, min(PLANTS_PER_LOCATION, len(candidates))):
+            plan["physician_signed_date"] = ""
+            age = (anchor - date.fromisoformat(plan["evaluation_date"])).days
+            planted.append({
+                "plan_of_care_id": plan["plan_of_care_id"], "patient_id": plan["patient_id"], "location_id": loc,
+                "followup_reason": "signature_overdue", "signature_age_days": age,
+                "signature_follow_up_number": (age - CHASE_AFTER_DAYS - 1) // 7 + 1,
+                "is_pcp_order_unsigned": plan["physician_npi"] != ""
+                and plan["physician_npi"] == patients[plan["patient_id"]]["primary_care_physician_npi"],
+            })
+    with plans_path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.DictWriter(f, fieldnames=columns, lineterminator="\n")
+        writer.writeheader()
+        writer.writerows(plans)
+    truth.setdefault("front_office", {})["plans_of_care"] = {
+        "followups": sorted(planted, key=lambda r: (r["plan_of_care_id"], r["followup_reason"])),
+        "note": "only signature_overdue is planted; progress_report_due and recert_due never occur in generated "
+                "data (no Medicare-rule payer, plans shorter than 180 days) and are covered by dbt unit tests",
+    }
+    return {"plans_of_care_unsigned_planted": len(planted)}  # for the caller's log; not a row count

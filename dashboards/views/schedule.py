@@ -1,0 +1,123 @@
+"""Schedule view per location: open slots this week with their ranked waitlist matches (or why there is none),
+kept / cancelled / late-cancel / no-show rates against the attendance policy, revenue lost from unfilled
+slots by month, and booked visits ahead that fail the credential or authorization check."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from dashboards import auth, data
+
+NO_MATCH_REASONS = {
+    "no_child_waiting_at_location": "No child waiting at this location",
+    "no_credentialed_therapist_for_payer": "No credentialed therapist for the waiting children's payers",
+    "no_authorization_left": "No authorization left for the waiting children",
+    "preferences_do_not_fit": "Service line, day, time or therapist preferences do not fit",
+}
+CHECKS = {
+    "provider_not_enrolled": "Therapist not credentialed for the payer",
+    "beyond_authorized_count": "Beyond the authorized count",
+    "after_authorization_end": "After the authorization ends",
+    "no_authorization": "No authorization",
+}
+
+
+def matches(row) -> str:
+    ranked = [w for w in (row["top_waitlist_id"], row["second_waitlist_id"], row["third_waitlist_id"])
+              if isinstance(w, str) and w]
+    if ranked:
+        return " → ".join(f"{i}. {w}" for i, w in enumerate(ranked, start=1))
+    return "— " + NO_MATCH_REASONS.get(row["no_match_reason"], str(row["no_match_reason"]))
+
+
+def fix(row) -> str:
+    problems = [CHECKS[c] for c in (row["credential_check"], row["authorization_check"]) if c in CHECKS]
+    return "; ".join(problems)
+
+
+def pct(value) -> str:
+    return "–" if value is None or pd.isna(value) else f"{value:.1%}"
+
+
+user = auth.require_user()
+st.title("Schedule")
+
+try:
+    snapshot = data.current_snapshot()
+    location_options = data.locations(user)
+except data.NoSnapshot as exc:
+    st.info(str(exc))
+    st.stop()
+
+st.caption(f"Data as of {snapshot.as_of_date} · published {snapshot.published_at}")
+location_names = dict(zip(location_options["location_id"], location_options["location_name"]))
+linked = st.query_params.get("location")
+chosen = st.multiselect(
+    "Location", options=list(location_names), default=[linked] if linked in location_names else [],
+    format_func=lambda loc: f"{location_names[loc]} ({loc})", key="schedule_filter_locations",
+)
+
+slots = data.open_slots_this_week(user, location_ids=chosen)
+rates = data.schedule_rates(user, location_ids=chosen)
+lost = data.schedule_lost_revenue_monthly(user, location_ids=chosen)
+mismatches = data.booking_mismatches(user, location_ids=chosen)
+
+c1, c2, c3, c4 = st.columns(4)
+c1.metric("Open slots this week", len(slots))
+c2.metric("Open slots with a match", int((slots["valid_match_count"] > 0).sum()) if not slots.empty else 0)
+c3.metric("Booking mismatches ahead", len(mismatches))
+c4.metric("Dollars at risk ahead", f"${float(mismatches['dollars_at_risk'].sum()) if not mismatches.empty else 0:,.2f}")
+
+st.subheader("Open slots this week")
+if slots.empty:
+    st.success("No open slots in the next seven days.")
+else:
+    shown = slots.assign(ranked_matches=slots.apply(matches, axis=1))[
+        ["slot_date", "weekday", "slot_hour", "location_id", "provider_name", "service_line", "slot_state",
+         "valid_match_count", "ranked_matches", "slot_id"]]
+    st.dataframe(shown, hide_index=True, key="schedule_slots_table")
+    st.caption("Matches are waitlist entries ranked by days waiting, then fit; each is credentialed, authorized "
+               "and fits the family's preferences on the slot's date.")
+
+st.subheader("Attendance against the policy")
+if rates.empty:
+    st.info("No visits in the lookback window for these locations.")
+else:
+    policy = rates["policy_min_rate"].dropna()
+    if not policy.empty:
+        window = rates["policy_window_days"].dropna()
+        st.caption(f"Attendance policy: at least {float(policy.iloc[0]):.0%} of visits kept"
+                   + (f" over {int(window.iloc[0])} days" if not window.empty else ""))
+    table = pd.DataFrame({
+        "location_id": rates["location_id"],
+        "booked": rates["booked"].astype(int),
+        "kept": rates["kept_rate"].map(pct),
+        "cancelled": rates["cancelled_rate"].map(pct),
+        "late cancelled (<24 h)": rates["late_cancelled_rate"].map(pct),
+        "no-show": rates["no_show_rate"].map(pct),
+        "kept vs policy": [
+            "–" if pd.isna(k) or pd.isna(p) else ("✅ meets" if k >= p else "⛔ below")
+            for k, p in zip(rates["kept_rate"], rates["policy_min_rate"])],
+        "children below policy": [f"{int(b)} of {int(n)}" for b, n in
+                                  zip(rates["children_below_policy"], rates["children_counted"])],
+        "idle therapist hours": rates["idle_hours"].astype(float).round(1),
+    })
+    st.dataframe(table, hide_index=True, key="schedule_rates_table")
+
+st.subheader("Revenue lost from unfilled slots, by month")
+if lost.empty:
+    st.info("No missed visits in the lookback window.")
+else:
+    st.dataframe(lost, hide_index=True, key="schedule_lost_revenue_table",
+                 column_config={"lost_revenue": st.column_config.NumberColumn("Lost revenue", format="dollar")})
+
+st.subheader("Booking mismatches ahead")
+if mismatches.empty:
+    st.success("Every booked visit in the next four weeks passes the credential and authorization checks.")
+else:
+    shown = mismatches.assign(problem=mismatches.apply(fix, axis=1))[
+        ["visit_date", "location_id", "appointment_id", "provider_id", "payer_id", "problem",
+         "alternative_provider_id", "dollars_at_risk"]]
+    st.dataframe(shown, hide_index=True, key="schedule_mismatches_table",
+                 column_config={"dollars_at_risk": st.column_config.NumberColumn("Dollars at risk", format="dollar")})
