@@ -8,7 +8,11 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
+from typing import Literal, get_args
+
+from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr, field_validator
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -124,4 +128,77 @@ def get_nppes_settings() -> NppesSettings:
         url=os.environ.get("RCM_NPPES_URL") or "https://npiregistry.cms.hhs.gov/api/",
         timeout_seconds=timeout,
         retries=retries,
+    )
+
+
+# -- Delivery channels (issue 7): HTTP webhooks per channel; the outbox folder when none is set ------------
+# Validated with pydantic so a typo in a URL or a negative timeout stops the dispatcher at start, not mid-send.
+WebhookChannel = Literal["fax", "text", "email", "clearinghouse"]
+WEBHOOK_CHANNELS: tuple[str, ...] = get_args(WebhookChannel)
+
+
+class DeliverySettings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    endpoints: dict[WebhookChannel, HttpUrl] = {}  # only the configured ones
+    # action type -> channel, over emitters/channels.py's defaults; "file" sends a type to data/outbox
+    channel_overrides: dict[str, WebhookChannel | Literal["file"]] = {}
+    connect_timeout_seconds: float = Field(default=5.0, gt=0)
+    read_timeout_seconds: float = Field(default=30.0, gt=0)
+    max_attempts: int = Field(default=4, ge=1, le=20)  # HTTP tries per send, the first one included
+    backoff_base_seconds: float = Field(default=1.0, ge=0)  # wait base * 2**(n-1) before try n+1
+    auth_token: SecretStr | None = None  # sent as "Authorization: Bearer ..." when set
+
+    @field_validator("channel_overrides", mode="before")
+    @classmethod
+    def _parse_overrides(cls, value):
+        # "slot_offer=email, attendance_letter=file" in the environment
+        if isinstance(value, str):
+            pairs = [item.split("=", 1) for item in value.split(",") if item.strip()]
+            if any(len(pair) != 2 for pair in pairs):
+                raise ValueError("RCM_DELIVERY_CHANNEL_MAP must look like 'action_type=channel,action_type=channel'")
+            return {key.strip(): channel.strip().lower() for key, channel in pairs}
+        return value
+
+
+def get_delivery_settings() -> DeliverySettings:
+    def env(name: str) -> str | None:
+        return os.environ.get(name) or None
+
+    values: dict = {
+        "endpoints": {channel: url for channel in WEBHOOK_CHANNELS
+                      if (url := env(f"RCM_DELIVERY_{channel.upper()}_URL"))},
+        "channel_overrides": env("RCM_DELIVERY_CHANNEL_MAP") or {},
+        "auth_token": env("RCM_DELIVERY_AUTH_TOKEN"),
+    }
+    for field_name, variable in (("connect_timeout_seconds", "RCM_DELIVERY_CONNECT_TIMEOUT_SECONDS"),
+                                 ("read_timeout_seconds", "RCM_DELIVERY_READ_TIMEOUT_SECONDS"),
+                                 ("max_attempts", "RCM_DELIVERY_MAX_ATTEMPTS"),
+                                 ("backoff_base_seconds", "RCM_DELIVERY_BACKOFF_BASE_SECONDS")):
+        if (raw := env(variable)) is not None:
+            values[field_name] = raw
+    return DeliverySettings(**values)
+
+
+# -- Approval board (issue 7): bulk approval of low-risk drafts and the queue's page size ---------------
+@dataclass(frozen=True)
+class BoardSettings:
+    bulk_approve_max_dollars: Decimal  # a draft above this is never bulk-approved
+    low_risk_action_types: frozenset[str]  # types that may be bulk-approved (default: emitters.roles)
+    page_size: int  # queue rows per page
+
+
+def get_board_settings() -> BoardSettings:
+    from emitters.roles import LOW_RISK_ACTION_TYPES  # the default list lives next to the approver roles
+
+    types = os.environ.get("RCM_BOARD_LOW_RISK_ACTION_TYPES")
+    max_dollars = Decimal(os.environ.get("RCM_BOARD_BULK_APPROVE_MAX_DOLLARS") or "100.00")
+    page_size = int(os.environ.get("RCM_BOARD_PAGE_SIZE") or 50)
+    if max_dollars < 0 or page_size < 1:
+        raise ValueError("RCM_BOARD_BULK_APPROVE_MAX_DOLLARS must be >= 0 and RCM_BOARD_PAGE_SIZE >= 1")
+    return BoardSettings(
+        bulk_approve_max_dollars=max_dollars,
+        low_risk_action_types=(frozenset(t.strip() for t in types.split(",") if t.strip()) if types is not None
+                               else LOW_RISK_ACTION_TYPES),
+        page_size=page_size,
     )

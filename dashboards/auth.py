@@ -50,6 +50,19 @@ def current_user():
         )
         return None
     st.session_state[LAST_ACTIVE_KEY] = now
+    return _follow_stored_user(user)
+
+
+def _follow_stored_user(user):
+    """The session's user as stored now: an administrator's role or location change applies on the next
+    rerun, and a disabled account is signed out (users are never deleted; an unknown one keeps its session)."""
+    state, stored = ledger().stored_user_state(user.username)
+    if state == "disabled":
+        sign_out(reason="Your account was disabled. Ask an administrator.", event_type="session_ended_disabled")
+        return None
+    if stored is not None and stored != user:
+        st.session_state[USER_KEY] = stored
+        return stored
     return user
 
 

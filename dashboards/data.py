@@ -243,12 +243,12 @@ def actions(
         location_ids=list(location_ids) if location_ids else None,
         payer_ids=list(payer_ids) if payer_ids else None,
     )
-    rows = [r for r in rows if user.can_see(r["location_id"])]
-    return sorted(rows, key=lambda r: (-(r["dollars_at_stake"] or 0), r["due_date"] or date.max, r["action_id"]))
+    return [r for r in rows if user.can_see(r["location_id"])]  # the ledger sorts (in SQL)
 
 
 def top_open_actions(user, limit: int = 10) -> list[dict]:
-    return actions(user, statuses=["open"])[:limit]
+    """The first `limit` open actions of the board's order; one SQL page, not the whole queue."""
+    return action_queue(user, statuses=["open"], page_size=limit).rows
 
 
 def action(user, action_id: str) -> dict | None:
@@ -544,6 +544,62 @@ def underpayments(user, *, location_ids: Sequence[str] | None = None) -> pd.Data
     )
 
 
+def unbalanced_remits(user, *, location_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """One row per 835 line, claim or transaction in scope that breaks a balancing rule (file, ST, CLP, rule, difference)."""
+    scope, params = _scope(user)
+    chosen, chosen_params = _in_list("location_id", location_ids)
+    return _query(
+        "select source_file_name, transaction_control_number, payment_date, payer_name, location_id, claim_id, "
+        "line_number, balancing_rule, rule_text, expected_amount, reported_amount, difference_amount "
+        f"from fct_unbalanced_remits where {scope} and {chosen} "
+        "order by payment_date desc, source_file_name, claim_id nulls first, line_number nulls first",
+        [*params, *chosen_params],
+    )
+
+
+def visit_claim_reconciliation(user, *, location_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """One row per visit (or claim with no visit) in scope: reconciliation status against claims and payments."""
+    scope, params = _scope(user)
+    chosen, chosen_params = _in_list("location_id", location_ids)
+    return _query(
+        "select visit_id, claim_id, location_id, service_date, appointment_status, reconciliation_status, is_exception, "
+        "charge_amount, claim_charge_amount, net_paid_amount, latest_payment_date "
+        f"from fct_visit_claim_reconciliation where {scope} and {chosen} "
+        "order by is_exception desc, service_date desc, claim_id",
+        [*params, *chosen_params],
+    )
+
+
+def claims_payment_flags(user, flag_model: str, *, location_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """Rows in scope of one claims payment flag mart (ids, codes, money and deadlines; no patient data)."""
+    columns = CLAIMS_PAYMENT_FLAG_COLUMNS[flag_model]  # a fixed list: the model name never comes from a user
+    scope, params = _scope(user)
+    chosen, chosen_params = _in_list("location_id", location_ids)
+    frame = _query(f"select {', '.join(columns)} from {flag_model} where {scope} and {chosen} "
+                   "order by due_date nulls last, claim_id", [*params, *chosen_params])
+    status_by_flag = {a["flag_id"]: a["status"] for a in actions(user, action_types=(CLAIMS_PAYMENT_ACTION_TYPES[flag_model],))}
+    frame["work_status"] = [status_by_flag.get(f, "not drafted") for f in frame["flag_id"]]
+    return frame
+
+
+CLAIMS_PAYMENT_ACTION_TYPES = {"flag_underpayment_disputes": "underpayment_dispute",
+                               "flag_timely_filing_alerts": "timely_filing_alert",
+                               "flag_secondary_claims_due": "secondary_claim"}
+
+
+CLAIMS_PAYMENT_FLAG_COLUMNS = {
+    "flag_underpayment_disputes": ("flag_id", "claim_id", "line_number", "location_id", "payer_name", "procedure_code",
+                                   "contracted_allowed_amount", "paid_allowed_amount", "dollars_at_risk", "due_date",
+                                   "days_left"),
+    "flag_timely_filing_alerts": ("flag_id", "claim_id", "visit_id", "location_id", "payer_name", "service_date",
+                                  "alert_reason", "carcs", "timely_filing_days", "dollars_at_risk", "due_date",
+                                  "days_left"),
+    "flag_secondary_claims_due": ("flag_id", "claim_id", "location_id", "primary_payer_name", "payer_name",
+                                  "primary_payment_date", "primary_paid_amount", "dollars_at_risk", "due_date",
+                                  "days_left"),
+}
+
+
 # --------------------------------------------------------------------------------------------------
 # Scheduling (issue 4). Ids, dates and money only: no patient names, birth dates or member ids are selected.
 
@@ -604,6 +660,20 @@ def schedule_lost_revenue_monthly(user, *, location_ids: Sequence[str] | None = 
     )
 
 
+def open_plans_without_future_visit(user, *, location_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """Children in scope with an open plan of care and nothing booked from the as-of date (by plan of care id,
+    not by patient), their last kept visit and therapist, and the dollars of planned visits at risk."""
+    scope, params = _scope(user)
+    chosen, chosen_params = _in_list("location_id", location_ids)
+    return _query(
+        "select plan_of_care_id, location_id, last_provider_id, last_kept_visit_date, days_since_last_kept_visit, "
+        "plan_end_date, frequency_per_week, weeks_at_risk, dollars_at_risk "
+        f"from fct_open_plans_without_future_visit where {scope} and {chosen} "
+        "order by dollars_at_risk desc, location_id, plan_of_care_id",
+        [*params, *chosen_params],
+    )
+
+
 def booking_mismatches(user, *, location_ids: Sequence[str] | None = None) -> pd.DataFrame:
     """Booked visits ahead (next four weeks) in scope that fail the credential or authorization check, with the
     dollars at risk and a credentialed alternative therapist where there is one."""
@@ -616,3 +686,235 @@ def booking_mismatches(user, *, location_ids: Sequence[str] | None = None) -> pd
         "order by visit_date, location_id, appointment_id",
         [*params, *chosen_params],
     )
+
+
+# --------------------------------------------------------------------------------------------------
+# Approval board at scale and user administration (issue 7). The ledger filters, sorts and pages in SQL;
+# rows are checked against the user's scope again here.
+
+from emitters.ledger import AGE_BUCKETS, REASSIGN_SUPERVISOR_ROLES, USER_ADMIN_ROLES  # noqa: E402
+
+# Board age filter: label -> (minimum age in days, maximum age in days), None = no bound; the same buckets
+# as the queue-age figures.
+QUEUE_AGE_FILTERS: dict[str, tuple[int | None, int | None]] = {
+    "any age": (None, None), **{label: (low, high) for label, low, high in AGE_BUCKETS}}
+
+
+def action_queue(
+    user,
+    *,
+    statuses: Sequence[str] | None = ("open",),
+    action_types: Sequence[str] | None = None,
+    location_ids: Sequence[str] | None = None,
+    payer_ids: Sequence[str] | None = None,
+    age: str = "any age",
+    assignee: str | None = None,
+    page: int = 0,
+    page_size: int = 50,
+):
+    """One page of the board's queue (ledger QueuePage: rows, total, total_dollars, oldest_created_at).
+
+    An empty filter list means no restriction. `page` counts from 0.
+    """
+    from emitters.ledger import QueueFilter
+
+    min_age, max_age = QUEUE_AGE_FILTERS[age]
+    filters = QueueFilter(
+        statuses=tuple(statuses) if statuses else None,
+        action_types=tuple(action_types) if action_types else None,
+        location_ids=tuple(location_ids) if location_ids else None,
+        payer_ids=tuple(payer_ids) if payer_ids else None,
+        min_age_days=min_age,
+        max_age_days=max_age,
+        assignee=assignee or None,
+    )
+    result = _ledger().queue_page(user, filters, limit=page_size, offset=max(page, 0) * page_size)
+    result.rows = [r for r in result.rows if user.can_see(r["location_id"])]
+    return result
+
+
+def queue_filter_options(user) -> dict[str, list[str]]:
+    """Locations, action types and payers present in the user's scope."""
+    options = _ledger().queue_filter_options(user)
+    options["location_ids"] = [loc for loc in options["location_ids"] if user.can_see(loc)]
+    return options
+
+
+def queue_stats(user, *, weeks: int = 8) -> dict[str, pd.DataFrame]:
+    """Queue age per worker and bucket, decisions per person and week, median hours to a decision."""
+    stats = _ledger().queue_stats(user, weeks=weeks)
+    columns = {
+        "open_by_age": ["worked_by", "bucket", "open_count", "dollars"],
+        "decisions_by_week": ["actor", "week_start", "decisions"],
+        "time_to_decision": ["actor", "decisions", "median_hours_to_decision"],
+    }
+    return {name: pd.DataFrame(stats[name], columns=cols) for name, cols in columns.items()}
+
+
+def eligible_assignees(user, action_id: str) -> list[dict]:
+    return _ledger().eligible_assignees(user, action_id)
+
+
+def reassign(user, action_id: str, assignee: str) -> None:
+    _ledger().assign(user, action_id, assignee)
+
+
+def low_risk_actions(user, action_type: str, *, location_ids: Sequence[str] | None = None) -> list[dict]:
+    """Open, unedited drafts of a low-risk type at or under the bulk-approve limit that this user may approve."""
+    from dagster_project.settings import get_board_settings
+
+    settings = get_board_settings()
+    rows = _ledger().low_risk_actions(
+        user, action_type, max_dollars=settings.bulk_approve_max_dollars,
+        low_risk_types=settings.low_risk_action_types, location_ids=list(location_ids) if location_ids else None,
+    )
+    return [r for r in rows if user.can_see(r["location_id"])]
+
+
+def bulk_approve(user, action_ids: Sequence[str], *, action_type: str):
+    """Approve each listed draft individually (one audited approval each); returns the ledger's result."""
+    from dagster_project.settings import get_board_settings
+
+    settings = get_board_settings()
+    return _ledger().bulk_approve(
+        user, action_ids, action_type=action_type, max_dollars=settings.bulk_approve_max_dollars,
+        low_risk_types=settings.low_risk_action_types,
+    )
+
+
+def users_for_admin(user) -> pd.DataFrame:
+    """Every user's role, locations and enabled state (no password hashes). Administrators only."""
+    if user.role not in USER_ADMIN_ROLES:
+        raise NotAllowed("User administration is for administrators.")
+    return pd.DataFrame(
+        _ledger().list_users(user), columns=["username", "display_name", "role", "locations", "disabled"]
+    )
+
+
+def change_user(user, username: str, *, role: str, locations: Sequence[str], disabled: bool) -> dict:
+    """Change a user's role, locations and enabled state; the ledger audits it as `role_changed`."""
+    if user.role not in USER_ADMIN_ROLES:
+        raise NotAllowed("User administration is for administrators.")
+    return _ledger().change_user(user, username, role=role, locations=locations, disabled=disabled)
+
+
+def location_choices(user) -> list[str]:
+    """Location ids an administrator can grant: the published snapshot's, else those seen in the ledger."""
+    try:
+        known = set(locations(user)["location_id"])
+    except NoSnapshot:
+        known = set()
+    known |= set(queue_filter_options(user)["location_ids"])
+    return sorted(loc for loc in known if user.can_see(loc))
+
+
+# --------------------------------------------------------------------------------------------------
+# Failed sends (issue 7, point 4): webhook deliveries that failed after their retries, and a person's retry.
+# The web process never sends: a retry is audited and puts the action back in the dispatcher's queue.
+
+
+def failed_sends(user) -> list[dict]:
+    """Approved actions in scope whose last send failed, with the channel, HTTP status and short error, and
+    whether this user may retry them (the roles that may approve the type at that location)."""
+    from emitters.roles import can_approve
+
+    rows = [r for r in _ledger().failed_deliveries(user) if user.can_see(r["location_id"])]
+    for row in rows:
+        row["can_retry"] = can_approve(user, row["action_type"], row["location_id"])
+    return rows
+
+
+def retry_send(user, action_id: str) -> None:
+    """Re-queue a failed send (the ledger checks role, location and state again, and audits it)."""
+    _ledger().request_delivery_retry(user, action_id)
+
+
+# --------------------------------------------------------------------------------------------------
+# Director's leak overview (issue 7, point 1): monthly leak and KPI marts, drill-down rows, location goals.
+
+LEAK_AREAS: dict[str, str] = {
+    "authorizations": "Authorizations",
+    "claims_denials": "Claims and denials",
+    "underpayments": "Underpayments",
+    "schedule_gaps": "Schedule gaps",
+    "credentialing": "Credentialing",
+    "intake": "Intake",
+}
+
+
+class MartMissing(NoSnapshot):
+    """The published snapshot predates a mart the page needs (published by an older pipeline version)."""
+
+
+def _query_mart(sql: str, params: Sequence[Any] = ()) -> pd.DataFrame:
+    try:
+        return _query(sql, params)
+    except duckdb.CatalogException as exc:
+        raise MartMissing(
+            "The published data has no monthly leak figures yet. Re-run the pipeline once to build them."
+        ) from exc
+
+
+def leak_monthly(user, *, location_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """Dollars leaked per location, leak area and month (twelve months to the as-of month), in scope."""
+    scope, params = _scope(user)
+    chosen, chosen_params = _in_list("location_id", location_ids)
+    return _query_mart(
+        "select location_id, location_name, leak_area, month_start, months_back, is_as_of_month, is_measured, "
+        "event_count, leaked_amount from fct_location_leak_monthly "
+        f"where {scope} and {chosen} order by location_id, leak_area, month_start",
+        [*params, *chosen_params],
+    )
+
+
+def kpis_monthly(user, *, location_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """KPIs per location and month in scope, with numerator, denominator, benchmark and its source."""
+    scope, params = _scope(user)
+    chosen, chosen_params = _in_list("location_id", location_ids)
+    return _query_mart(
+        "select location_id, location_name, month_start, months_back, kpi, kpi_label, numerator, denominator, "
+        "kpi_value, benchmark_value, higher_is_better, benchmark_population, benchmark_denominator, "
+        f"benchmark_source, benchmark_verification from fct_location_kpis_monthly where {scope} and {chosen} "
+        "order by location_id, kpi, month_start",
+        [*params, *chosen_params],
+    )
+
+
+def leak_events(user, *, location_ids: Sequence[str] | None = None, leak_areas: Sequence[str] | None = None,
+                month_start: date | None = None, limit: int = 5000) -> pd.DataFrame:
+    """The rows behind a monthly leak figure (ids, dates, reason, dollars; no patient data), most money first."""
+    unknown = set(leak_areas or ()) - set(LEAK_AREAS)
+    if unknown:
+        raise ValueError(f"unknown leak areas: {sorted(unknown)}")
+    scope, params = _scope(user)
+    chosen, chosen_params = _in_list("location_id", location_ids)
+    areas, area_params = _in_list("leak_area", leak_areas)
+    month_sql, month_params = ("month_start = ?", [month_start]) if month_start else ("true", [])
+    return _query_mart(
+        "select leak_area, location_id, payer_id, event_date, record_type, record_id, leak_reason, leaked_amount "
+        f"from fct_leak_events where {scope} and {chosen} and {areas} and {month_sql} "
+        "order by leaked_amount desc, event_date, record_id limit ?",
+        [*params, *chosen_params, *area_params, *month_params, int(limit)],
+    )
+
+
+_goal_stores: dict[str, Any] = {}
+
+
+def _goal_store():
+    from dashboards.goals import GoalStore
+
+    ledger = _ledger()
+    if ledger.url not in _goal_stores:  # one table check per ledger, not per call
+        _goal_stores[ledger.url] = GoalStore(ledger)
+    return _goal_stores[ledger.url]
+
+
+def kpi_goals(user) -> dict[tuple[str, str], float]:
+    """{(location_id, kpi): goal} set by directors for the user's locations (unset = the benchmark)."""
+    return _goal_store().goals(user)
+
+
+def set_kpi_goal(user, location_id: str, kpi: str, goal_value: float | None) -> None:
+    """Directors/admins only, within their locations; audited as `goal_changed` (see dashboards.goals)."""
+    _goal_store().set_goal(user, location_id, kpi, goal_value)

@@ -7,13 +7,11 @@ patient name, date of birth, member id or diagnosis, so it carries no PHI terms.
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from decimal import Decimal
-from functools import lru_cache
-from pathlib import Path
 
-import jinja2
-
+from .claims_common import jsonable as _jsonable
+from .claims_common import money as _money
+from .claims_common import template
 from .models import ChecklistItem, DraftAction
 
 ACTION_TYPE = "claim_audit_fix"
@@ -23,27 +21,6 @@ EVIDENCE_COLUMNS = (
     "audit_failure_id", "rule_name", "rule_version", "claim_id", "line_number", "service_date", "procedure_code",
     "modifiers", "units", "charge_amount", "place_of_service", "failure_detail", "fix",
 )
-
-
-@lru_cache(maxsize=1)
-def _template():
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"), autoescape=False,
-        undefined=jinja2.StrictUndefined, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
-    )
-    return env.get_template(TEMPLATE_NAME)
-
-
-def _jsonable(value):
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value
-
-
-def _money(value) -> str:
-    return f"${Decimal(value or 0):,.2f}"
 
 
 def draft_actions(flag_rows: list[dict], failures: dict[str, list[dict]], location_names: dict[str, str]
@@ -66,7 +43,7 @@ def _draft_one(row: dict, rows: list[dict], location_names: dict[str, str]) -> D
             "modifiers": (f.get("modifiers") or "").replace("|", ", "), "units": f["units"], "failures": []})
         line["failures"].append({"rule_name": f["rule_name"], "failure_detail": f["failure_detail"], "fix": f["fix"]})
     location_name = location_names.get(row["location_id"], row["location_id"])
-    body = _template().render(
+    body = template(TEMPLATE_NAME).render(
         claim_id=row["claim_id"], visit_id=row.get("visit_id") or "unknown", location_name=location_name,
         payer_name=row.get("payer_name") or row.get("payer_id") or "unknown payer",
         service_date=_jsonable(row["service_date"]), charge_amount=_money(row["charge_amount"]),

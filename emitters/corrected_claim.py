@@ -12,6 +12,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+from . import claim_837
 from .models import ChecklistItem, DraftAction
 
 ACTION_TYPE = "corrected_claim"
@@ -20,81 +21,36 @@ DISTINCT_MODIFIERS = ("59", "XE", "XS", "XP", "XU")
 MIN_SEPARATE_BLOCK_MINUTES = 8  # a block shorter than 8 minutes earns no unit of its own
 
 
-def _segments(text: str) -> list[list[str]]:
-    return [s.split("*") for s in text.split("~") if s.strip()]
-
-
-def _join(segments: list[list[str]]) -> str:
-    out = []
-    for seg in segments:
-        items = list(seg)
-        while items and items[-1] == "":
-            items.pop()
-        out.append("*".join(items))
-    return "".join(s + "~\n" for s in out)
-
-
 def build_replacement(claim_x12: str, billing_x12: str, payer_claim_number: str, xu_lines: set[int],
                       control: int, created: date) -> tuple[str, list[str]]:
     """The whole 837P interchange of the replacement claim, and the changes made (for the checklist)."""
-    billing = _segments(billing_x12)
-    claim = _segments(claim_x12)
     changes: list[str] = []
-    submitter = next(s[9] for s in billing if s[0] == "NM1" and s[1] == "41")
-    receiver = next(s[9] for s in billing if s[0] == "NM1" and s[1] == "40")
-    body: list[list[str]] = []
-    hl_map: dict[str, str] = {"1": "1"}
-    next_hl = 2
-    sv1_number = 0
-    for seg in claim:
-        if seg[0] == "HL":
-            new_id = str(next_hl)
-            next_hl += 1
-            hl_map[seg[1]] = new_id
-            seg = ["HL", new_id, hl_map.get(seg[2], "1"), *seg[3:]]
-        elif seg[0] == "CLM":
-            facility = seg[5].split(":")
-            facility = (facility + ["", "", ""])[:3]
+    sv1_count = [0]
+
+    def edit(seg: list[str]) -> list[list[str]]:
+        if seg[0] == "CLM":
+            facility = (seg[5].split(":") + ["", "", ""])[:3]
             facility[2] = "7"
-            seg = [*seg[:5], ":".join(facility), *seg[6:]]
             changes.append("CLM05-3 frequency code 7 (replacement of prior claim)")
-            body.append(seg)
-            body.append(["REF", "F8", payer_claim_number])
             changes.append(f"REF*F8 payer claim control number {payer_claim_number}")
-            continue
-        elif seg[0] == "REF" and seg[1] == "F8":
-            continue
-        elif seg[0] == "SV1":
-            sv1_number += 1
+            return [[*seg[:5], ":".join(facility), *seg[6:]], ["REF", "F8", payer_claim_number]]
+        if seg[0] == "REF" and seg[1] == "F8":
+            return []
+        if seg[0] == "SV1":
+            sv1_count[0] += 1
+            number = sv1_count[0]
             parts = seg[1].split(":")
             modifiers = parts[2:6]
-            if sv1_number in xu_lines and not set(modifiers) & set(DISTINCT_MODIFIERS):
+            if number in xu_lines and not set(modifiers) & set(DISTINCT_MODIFIERS):
                 if len(modifiers) >= 4:
-                    changes.append(f"line {sv1_number}: no room for XU (four modifiers already)")
+                    changes.append(f"line {number}: no room for XU (four modifiers already)")
                 else:
-                    parts.append("XU")
-                    seg = ["SV1", ":".join(parts), *seg[2:]]
-                    changes.append(f"line {sv1_number}: modifier XU (separate, non-overlapping time block)")
-        body.append(seg)
-    header = [s for s in billing]
-    header[0] = ["BHT", "0019", "00", f"C{control:07d}", created.strftime("%Y%m%d"), "0700", "CH"]
-    st = [["ST", "837", "0001", "005010X222A1"], *header, *body]
-    st.append(["SE", str(len(st) + 1), "0001"])
-    isa = ["ISA", "00", " " * 10, "00", " " * 10, "ZZ", submitter.ljust(15)[:15], "ZZ", receiver.ljust(15)[:15],
-           created.strftime("%y%m%d"), "0700", "^", "00501", f"{control:09d}", "0", "P", ":"]
-    gs = ["GS", "HC", submitter, receiver, created.strftime("%Y%m%d"), "0700", str(control), "X", "005010X222A1"]
-    text = "*".join(isa) + "~\n" + _join([gs, *st, ["GE", "1", str(control)], ["IEA", "1", f"{control:09d}"]])
+                    changes.append(f"line {number}: modifier XU (separate, non-overlapping time block)")
+                    return [["SV1", ":".join([*parts, "XU"]), *seg[2:]]]
+        return [seg]
+
+    text = claim_837.rebuild(claim_x12, billing_x12, control, created, f"C{control:07d}", edit)
     return text, changes
-
-
-def _phi_terms(claim_x12: str) -> list[str]:
-    terms = []
-    for seg in _segments(claim_x12):
-        if seg[0] == "NM1" and seg[1] in ("IL", "QC"):
-            terms += [v for v in (seg[3], seg[4] if len(seg) > 4 else "", seg[9] if len(seg) > 9 else "") if v]
-        elif seg[0] == "DMG" and len(seg) > 2:
-            terms.append(seg[2])
-    return sorted(set(terms))
 
 
 def _iso(value):
@@ -134,6 +90,6 @@ def draft_actions(flag_rows: list[dict], denied_lines: dict[str, list[dict]], cl
                                                     "denial_carc", "remark_codes", "denial_date", "deadline_date")}
                       for d in lines],
             dollars_at_stake=Decimal(row["dollars_at_risk"] or 0).quantize(Decimal("0.01")),
-            due_date=row.get("due_date"), assigned_role=ASSIGNED_ROLE, phi_terms=_phi_terms(claim_x12),
+            due_date=row.get("due_date"), assigned_role=ASSIGNED_ROLE, phi_terms=claim_837.phi_terms(claim_x12),
         ))
     return drafts

@@ -1,8 +1,14 @@
-"""Send approved actions: today as files a person can open under data/outbox.
+"""Send approved actions: as files a person can open under data/outbox, or over a channel's HTTP webhook.
 
-The approval invariant lives here, in the send path: an action goes out only when its latest approval
-event names an existing, enabled user who may approve this action type at this location right now, and
-the body is the one that user approved. Anything else is refused and recorded; nothing is written.
+The approval invariant lives here, in the send path, the same for every channel: an action goes out only
+when its latest approval event names an existing, enabled user who may approve this action type at this
+location right now, and the body is the one that user approved. Anything else is refused and recorded;
+nothing is written or posted.
+
+Webhook sends are delivered once: a "sending" attempt is recorded before the POST, the receiver dedupes by
+the `Idempotency-Key` header (stable per action and approval), and a run that finds an attempt still
+"sending" (the dispatcher was killed mid-send) resends with the same key. A send that fails after its
+retries waits for a person to retry it from the board.
 """
 
 from __future__ import annotations
@@ -13,43 +19,87 @@ import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
-from .ledger import Ledger, sha256_text
+from .channels import FILE_CHANNEL, ChannelRouter
+from .delivery import WebhookSender, build_payload, idempotency_key
+from .ledger import DELIVERY_FAILED, Ledger, sha256_text
 from .roles import can_approve
 
 log = logging.getLogger(__name__)
 
-FILE_CHANNEL = "file"
 # Path parts come from data (location ids); only plain names may become directories.
 SAFE_PATH_PART = re.compile(r"^[A-Za-z0-9_-][A-Za-z0-9._-]*$")
 
 
 @dataclass
 class DispatchResult:
-    sent: list[str] = field(default_factory=list)  # action ids written and marked sent
+    sent: list[str] = field(default_factory=list)  # action ids delivered (file written or webhook 2xx) and marked sent
     refused: list[tuple[str, str]] = field(default_factory=list)  # (action id, reason)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (action id, short error): webhook sends that failed
+    awaiting_retry: list[str] = field(default_factory=list)  # failed earlier; a person has not retried them yet
 
 
-def dispatch_approved(ledger: Ledger, outbox_dir: Path) -> DispatchResult:
-    """Write every approved, unsent action to outbox_dir/<action_type>/<location_id>/<action_id>.txt."""
+def dispatch_approved(ledger: Ledger, outbox_dir: Path, *, router: ChannelRouter | None = None,
+                      sender: WebhookSender | None = None) -> DispatchResult:
+    """Send every approved, unsent action over its channel.
+
+    File channel: outbox_dir/<action_type>/<location_id>/<action_id>.txt. Webhook channels (when `router`
+    maps the type to a channel with a URL) are POSTed by `sender`. Without a router everything is a file.
+    """
+    router = router or ChannelRouter(endpoints={})
+    if router.endpoints and sender is None:
+        raise ValueError("webhook endpoints are configured but no sender was given")
     result = DispatchResult()
+    attempts = ledger.pending_delivery_attempts()
     for action in ledger.approved_undispatched():
-        approval = ledger.approval_event(action["action_id"])
+        action_id = action["action_id"]
+        previous = attempts.get(action_id)
+        if previous is not None and previous["status"] == DELIVERY_FAILED:
+            result.awaiting_retry.append(action_id)
+            continue
+        approval = ledger.approval_event(action_id)
         reason = refusal_reason(ledger, action, approval)
-        if reason is None:
+        route = router.route(action["action_type"])
+        target = None
+        if reason is None and route.channel == FILE_CHANNEL:
             target = outbox_path(outbox_dir, action)
             if target is None:
                 reason = "action_type or location_id is not a safe file name"
         if reason is not None:
-            ledger.record_refusal(action["action_id"], reason)
-            result.refused.append((action["action_id"], reason))
+            ledger.record_refusal(action_id, reason)
+            result.refused.append((action_id, reason))
             continue
-        approver = ledger.get_user(approval["actor"])
-        write_atomically(target, render_outbox_document(action, approval, approver.display_name))
-        ledger.mark_sent(action["action_id"], FILE_CHANNEL, str(target))
-        result.sent.append(action["action_id"])
-    log.info("dispatch: %d sent, %d refused", len(result.sent), len(result.refused))
+        if route.channel == FILE_CHANNEL:
+            approver = ledger.get_user(approval["actor"])
+            write_atomically(target, render_outbox_document(action, approval, approver.display_name))
+            ledger.mark_sent(action_id, FILE_CHANNEL, str(target))
+            result.sent.append(action_id)
+        else:
+            _send_webhook(ledger, sender, action, approval, route.channel, route.url, result)
+    log.info("dispatch: %d sent, %d refused, %d failed, %d awaiting a person's retry",
+             len(result.sent), len(result.refused), len(result.failed), len(result.awaiting_retry))
     return result
+
+
+def _send_webhook(ledger: Ledger, sender: WebhookSender, action: dict, approval: dict, channel: str, url: str,
+                  result: DispatchResult) -> None:
+    key = idempotency_key(action["action_id"], approval["event_hash"])
+    attempt_id = ledger.start_delivery(action["action_id"], channel, key)  # recorded before the POST
+    outcome = sender.send(url, build_payload(action, channel, key), key)
+    if outcome.delivered:
+        ledger.complete_delivery(attempt_id, tries=outcome.tries, http_status=outcome.http_status,
+                                 destination=_endpoint_label(channel, url))
+        result.sent.append(action["action_id"])
+    else:
+        ledger.fail_delivery(attempt_id, tries=outcome.tries, http_status=outcome.http_status, error=outcome.error)
+        result.failed.append((action["action_id"], outcome.error))
+
+
+def _endpoint_label(channel: str, url: str) -> str:
+    # Scheme, host and path only: a token in the query string or user info must not reach the audit trail.
+    parts = urlsplit(url)
+    return f"{channel} webhook {parts.scheme}://{parts.hostname}{f':{parts.port}' if parts.port else ''}{parts.path}"
 
 
 def refusal_reason(ledger: Ledger, action: dict, approval: dict | None) -> str | None:

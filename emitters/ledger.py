@@ -16,21 +16,22 @@ import hashlib
 import json
 import logging
 import re
+import statistics
 import sys
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, get_args
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from .models import DraftAction, User
-from .roles import can_approve
+from .models import DraftAction, Role, User
+from .roles import ACTION_APPROVER_ROLES, can_approve
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +128,92 @@ users = sa.Table(
     sa.Column("disabled", sa.Boolean, nullable=False, server_default=sa.false()),
 )
 
+# ----- board: assignment table and queue indexes (issue 7) ---------------------------------------
+# A separate table, not a column of `actions`: an existing ledger gains it through create_all, no migration.
+action_assignments = sa.Table(
+    "action_assignments", metadata,
+    sa.Column("action_id", sa.String(32), sa.ForeignKey("actions.action_id"), primary_key=True),
+    sa.Column("assignee", sa.String(128), sa.ForeignKey("users.username"), nullable=False),
+    sa.Column("assigned_by", sa.String(128), nullable=False),
+    sa.Column("assigned_at", sa.String(32), nullable=False),
+    sa.Index("ix_action_assignments_assignee", "assignee"),
+)
+# Indexes the board's queue and stats queries use; created on existing ledgers too (`_create_board_indexes`).
+BOARD_INDEXES = (
+    sa.Index("ix_actions_status_created", actions.c.status, actions.c.created_at),
+    sa.Index("ix_actions_payer_status", actions.c.payer_id, actions.c.status),
+    sa.Index("ix_audit_type_time", audit_events.c.event_type, audit_events.c.occurred_at),
+)
+
+# Decisions counted in the board's throughput figures (a snooze defers, it does not decide).
+DECISION_EVENTS = ("approved", "rejected")
+# Open-queue age buckets: (label, minimum age in days, maximum age in days or None).
+AGE_BUCKETS = (("0-2 days", 0, 2), ("3-7 days", 3, 7), ("8-30 days", 8, 30), ("over 30 days", 31, None))
+# Who may reassign an action they cannot decide themselves (supervisors), within their locations.
+REASSIGN_SUPERVISOR_ROLES = frozenset({"director", "admin"})
+USER_ADMIN_ROLES = frozenset({"admin"})
+ROLES: tuple[str, ...] = get_args(Role)
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    """What the board asks for; None means no restriction on that field (an empty tuple matches nothing)."""
+
+    statuses: tuple[str, ...] | None = ("open",)
+    action_types: tuple[str, ...] | None = None
+    location_ids: tuple[str, ...] | None = None
+    payer_ids: tuple[str, ...] | None = None
+    min_age_days: int | None = None  # created at least this many days ago
+    max_age_days: int | None = None  # created at most this many days ago
+    assignee: str | None = None
+
+
+@dataclass
+class QueuePage:
+    rows: list[dict]
+    total: int
+    total_dollars: Decimal
+    oldest_created_at: str | None
+
+
+@dataclass
+class BulkApproveResult:
+    approved: list[str] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)  # (action id, reason)
+
+
+def _create_board_indexes(conn: sa.Connection) -> None:
+    for index in BOARD_INDEXES:
+        index.create(conn, checkfirst=True)
+
+
+def _dollars_sql():
+    # Money is stored as text (exact cents); cast for ordering and comparing in SQL.
+    return sa.cast(actions.c.dollars_at_stake, sa.Numeric(14, 2))
+
+
+def _cents_sql():
+    # Whole cents as an integer, so a sum of many amounts stays exact.
+    return sa.cast(sa.func.round(sa.cast(actions.c.dollars_at_stake, sa.Float) * 100), sa.Integer)
+
+
+def _effective_status_sql(today: date):
+    """The status a person sees: a snooze whose date has come counts as open (as `_effective_status`)."""
+    return sa.case((sa.and_(actions.c.status == "snoozed", actions.c.snoozed_until <= today), "open"),
+                   else_=actions.c.status)
+
+
+def _status_conditions(statuses: Iterable[str], today: date) -> list:
+    wanted = sorted(set(statuses))
+    stored = set(wanted) | ({"snoozed"} if "open" in wanted else set())
+    # The plain IN on the stored status lets SQLite use the status indexes; the CASE settles snoozes.
+    return [actions.c.status.in_(sorted(stored)), _effective_status_sql(today).in_(wanted)]
+
+
+def _scope_condition(user: User):
+    return sa.true() if user.sees_all_locations else actions.c.location_id.in_(sorted(user.locations))
+
+
 SQLITE_APPEND_ONLY_TRIGGERS = (
     """CREATE TRIGGER IF NOT EXISTS audit_events_no_update BEFORE UPDATE ON audit_events
        BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END""",
@@ -198,7 +285,156 @@ def _make_engine(url: str) -> sa.Engine:
     return engine
 
 
-class Ledger:
+# ===== Delivery attempts (issue 7, point 4: webhook channels) =======================================
+# One row each time the dispatcher starts sending an action over a webhook. The row is written ("sending")
+# BEFORE the POST and settled after it, so a dispatcher killed mid-send leaves a "sending" row: the next
+# run resends with the same idempotency key and the receiver dedupes. A "failed" row waits for a person,
+# whose retry ("retry_requested") puts the action back in the dispatcher's queue. Rows hold the state;
+# the hash-chained audit trail records every step. The file channel needs none of this (an atomic,
+# idempotent write), so it keeps `mark_sent`.
+DELIVERY_SENDING = "sending"
+DELIVERY_DELIVERED = "delivered"
+DELIVERY_FAILED = "failed"
+DELIVERY_RETRY_REQUESTED = "retry_requested"
+DELIVERY_INTERRUPTED = "interrupted"  # a "sending" row superseded by the next run's resend
+
+delivery_attempts = sa.Table(
+    "delivery_attempts", metadata,
+    sa.Column("attempt_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("action_id", sa.String(32), sa.ForeignKey("actions.action_id"), nullable=False),
+    sa.Column("channel", sa.String(32), nullable=False),
+    sa.Column("idempotency_key", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("tries", sa.Integer, nullable=False, server_default="0"),  # HTTP requests made
+    sa.Column("http_status", sa.Integer),
+    sa.Column("error", sa.Text),  # short; never the body or the receiver's answer
+    sa.Column("started_at", sa.String(32), nullable=False),
+    sa.Column("finished_at", sa.String(32)),
+    sa.Index("ix_delivery_attempts_action", "action_id", "attempt_id"),
+    sqlite_autoincrement=True,
+)
+
+
+def _newest_attempts_of_approved_actions():
+    """The newest delivery attempt of every approved action, joined to the action's columns."""
+    newest = (sa.select(sa.func.max(delivery_attempts.c.attempt_id).label("attempt_id"))
+              .group_by(delivery_attempts.c.action_id).subquery())
+    return (sa.select(delivery_attempts, actions.c.title, actions.c.action_type, actions.c.location_id,
+                      actions.c.payer_id, actions.c.dollars_at_stake, actions.c.due_date)
+            .join(newest, delivery_attempts.c.attempt_id == newest.c.attempt_id)
+            .join(actions, actions.c.action_id == delivery_attempts.c.action_id)
+            .where(actions.c.status == "approved"))
+
+
+def _newest_attempt(conn: sa.Connection, action_id: str):
+    return conn.execute(sa.select(delivery_attempts).where(delivery_attempts.c.action_id == action_id)
+                        .order_by(delivery_attempts.c.attempt_id.desc()).limit(1)).first()
+
+
+class _DeliveryAttempts:
+    """Ledger methods for webhook deliveries; mixed into Ledger (uses its engine, clock and audit chain)."""
+
+    def pending_delivery_attempts(self) -> dict[str, dict]:
+        """Newest attempt of each approved (not yet sent) action that has one, by action id."""
+        with self.engine.connect() as conn:
+            return {row.action_id: dict(row._mapping) for row in conn.execute(_newest_attempts_of_approved_actions())}
+
+    def start_delivery(self, action_id: str, channel: str, idempotency_key: str) -> int:
+        """Record a "sending" attempt (and audit it) before the POST; returns its attempt_id."""
+        with self._writer.begin() as conn:
+            row = _fetch_action(conn, action_id)
+            if row is None or row.status != "approved":
+                raise InvalidTransition(f"only an approved action can be sent ({action_id})")
+            previous = _newest_attempt(conn, action_id)
+            now = self._now_iso()
+            if previous is not None and previous.status == DELIVERY_SENDING:
+                conn.execute(delivery_attempts.update().where(delivery_attempts.c.attempt_id == previous.attempt_id)
+                             .values(status=DELIVERY_INTERRUPTED, finished_at=now,
+                                     error="the dispatcher stopped before the outcome was recorded"))
+            attempt_id = conn.execute(delivery_attempts.insert().values(
+                action_id=action_id, channel=channel, idempotency_key=idempotency_key, status=DELIVERY_SENDING,
+                tries=0, started_at=now)).inserted_primary_key[0]
+            self._append_event(conn, "send_attempt", SYSTEM_DISPATCHER, action_id=action_id,
+                               location_id=row.location_id,
+                               detail={"attempt_id": attempt_id, "channel": channel, "idempotency_key": idempotency_key,
+                                       "previous_attempt_id": previous.attempt_id if previous else None,
+                                       "previous_status": previous.status if previous else None})
+            return attempt_id
+
+    def complete_delivery(self, attempt_id: int, *, tries: int, http_status: int, destination: str) -> None:
+        """The receiver took it: the attempt is delivered and the action sent, in one transaction."""
+        with self._writer.begin() as conn:
+            attempt = conn.execute(sa.select(delivery_attempts)
+                                   .where(delivery_attempts.c.attempt_id == attempt_id)).first()
+            row = _fetch_action(conn, attempt.action_id) if attempt is not None else None
+            if row is None or row.status != "approved" or attempt.status != DELIVERY_SENDING:
+                raise InvalidTransition(f"delivery attempt {attempt_id} is not in flight")
+            now = self._now_iso()
+            conn.execute(delivery_attempts.update().where(delivery_attempts.c.attempt_id == attempt_id)
+                         .values(status=DELIVERY_DELIVERED, tries=tries, http_status=http_status, finished_at=now))
+            conn.execute(actions.update().where(actions.c.action_id == row.action_id)
+                         .values(status="sent", updated_at=now))
+            self._append_event(conn, "dispatched", SYSTEM_DISPATCHER, action_id=row.action_id,
+                               location_id=row.location_id,
+                               detail={"channel": attempt.channel, "destination": destination, "attempt_id": attempt_id,
+                                       "idempotency_key": attempt.idempotency_key, "http_status": http_status,
+                                       "tries": tries})
+
+    def fail_delivery(self, attempt_id: int, *, tries: int, http_status: int | None, error: str) -> None:
+        """The send failed after its retries: the action stays approved and waits for a person's retry."""
+        with self._writer.begin() as conn:
+            attempt = conn.execute(sa.select(delivery_attempts)
+                                   .where(delivery_attempts.c.attempt_id == attempt_id)).first()
+            if attempt is None or attempt.status != DELIVERY_SENDING:
+                raise InvalidTransition(f"delivery attempt {attempt_id} is not in flight")
+            row = _fetch_action(conn, attempt.action_id)
+            conn.execute(delivery_attempts.update().where(delivery_attempts.c.attempt_id == attempt_id)
+                         .values(status=DELIVERY_FAILED, tries=tries, http_status=http_status, error=error,
+                                 finished_at=self._now_iso()))
+            self._append_event(conn, "send_failed", SYSTEM_DISPATCHER, action_id=attempt.action_id,
+                               location_id=row.location_id,
+                               detail={"attempt_id": attempt_id, "channel": attempt.channel, "http_status": http_status,
+                                       "error": error, "tries": tries})
+        log.warning("delivery failed for action %s over %s: %s", attempt.action_id, attempt.channel, error)
+
+    def failed_deliveries(self, user: User) -> list[dict]:
+        """Approved actions in the user's locations whose newest send failed; oldest failure first."""
+        query = _newest_attempts_of_approved_actions().where(delivery_attempts.c.status == DELIVERY_FAILED)
+        if not user.sees_all_locations:
+            query = query.where(actions.c.location_id.in_(sorted(user.locations)))
+        with self.engine.connect() as conn:
+            rows = [dict(row._mapping) for row in conn.execute(query.order_by(delivery_attempts.c.finished_at))]
+        for row in rows:
+            row["dollars_at_stake"] = Decimal(row["dollars_at_stake"])
+        return rows
+
+    def request_delivery_retry(self, user: User, action_id: str) -> None:
+        """A person puts a failed send back in the dispatcher's queue (the dispatcher sends, not the caller).
+
+        Only someone who may approve this action type at this location now; the action must still be approved
+        and its newest send failed. The dispatcher checks the original approval again before it sends.
+        """
+        with self._writer.begin() as conn:
+            actor = _fetch_user(conn, user.username)  # as stored now: a role change counts at once
+            row = _fetch_action(conn, action_id)
+            if actor is None or row is None or not actor.can_see(row.location_id):
+                raise PermissionDenied(f"retry: action {action_id} is not in your locations")
+            if not can_approve(actor, row.action_type, row.location_id):
+                raise PermissionDenied(f"retry: role {actor.role} may not approve {row.action_type} actions")
+            attempt = _newest_attempt(conn, action_id)
+            if row.status != "approved" or attempt is None or attempt.status != DELIVERY_FAILED:
+                raise InvalidTransition("only an approved action whose last send failed can be retried")
+            conn.execute(delivery_attempts.update().where(delivery_attempts.c.attempt_id == attempt.attempt_id)
+                         .values(status=DELIVERY_RETRY_REQUESTED))
+            self._append_event(conn, "send_retry_requested", actor.username, actor_role=actor.role,
+                               action_id=action_id, location_id=row.location_id,
+                               detail={"attempt_id": attempt.attempt_id, "channel": attempt.channel,
+                                       "failed_with": attempt.error})
+
+# ===== end of delivery attempts =======================================================================
+
+
+class Ledger(_DeliveryAttempts):
     """The action ledger.
 
     `clock` (returns an aware UTC datetime) defaults to now; `password_hasher` defaults to argon2id with
@@ -220,6 +456,7 @@ class Ledger:
             if self.engine.dialect.name == "sqlite":
                 for ddl in SQLITE_APPEND_ONLY_TRIGGERS:
                     conn.exec_driver_sql(ddl)
+            _create_board_indexes(conn)
 
     # ----- time -------------------------------------------------------------------------------
 
@@ -377,27 +614,18 @@ class Ledger:
     def list_actions(self, user: User, *, statuses: Iterable[str] | None = None,
                      action_types: Iterable[str] | None = None, location_ids: Iterable[str] | None = None,
                      payer_ids: Iterable[str] | None = None) -> list[dict]:
-        """Actions in the user's locations, most dollars first, then earliest due date.
-
-        `status` in each dict is the effective status: a snooze whose date has come counts as open.
-        """
-        query = sa.select(actions)
-        if not user.sees_all_locations:
-            query = query.where(actions.c.location_id.in_(sorted(user.locations)))
-        if action_types is not None:
-            query = query.where(actions.c.action_type.in_(list(action_types)))
-        if location_ids is not None:
-            query = query.where(actions.c.location_id.in_(list(location_ids)))
-        if payer_ids is not None:
-            query = query.where(actions.c.payer_id.in_(list(payer_ids)))
+        """Every action in the user's locations matching the filters (in SQL), most dollars first, then the
+        earliest due date. `status` in each dict is the effective status: a snooze whose date has come is open.
+        The board pages through `queue_page` instead."""
+        filters = QueueFilter(
+            statuses=tuple(statuses) if statuses is not None else None,
+            action_types=tuple(action_types) if action_types is not None else None,
+            location_ids=tuple(location_ids) if location_ids is not None else None,
+            payer_ids=tuple(payer_ids) if payer_ids is not None else None,
+        )
         today = self._today()
         with self.engine.connect() as conn:
-            rows = [_action_dict(row, today) for row in conn.execute(query)]
-        if statuses is not None:
-            wanted = set(statuses)
-            rows = [row for row in rows if row["status"] in wanted]
-        rows.sort(key=lambda r: (-r["dollars_at_stake"], r["due_date"] or date.max, r["action_id"]))
-        return rows
+            return [_action_dict(row, today) for row in conn.execute(self._queue_select(user, filters))]
 
     def get_action(self, user: User, action_id: str) -> dict | None:
         """The action, or None when it does not exist or lies outside the user's locations. Audited."""
@@ -423,6 +651,274 @@ class Ledger:
             events = conn.execute(sa.select(audit_events).where(audit_events.c.action_id == action_id)
                                   .order_by(audit_events.c.event_id))
             return [_event_dict(event) for event in events]
+
+    # ----- board queue (issue 7): filtering, sorting, paging and figures in SQL --------------------
+
+    def _queue_conditions(self, user: User, filters: QueueFilter) -> list:
+        today = self._today()
+        conditions = [_scope_condition(user)]
+        if filters.statuses is not None:
+            conditions += _status_conditions(filters.statuses, today)
+        if filters.action_types is not None:
+            conditions.append(actions.c.action_type.in_(list(filters.action_types)))
+        if filters.location_ids is not None:
+            conditions.append(actions.c.location_id.in_(list(filters.location_ids)))
+        if filters.payer_ids is not None:
+            conditions.append(actions.c.payer_id.in_(list(filters.payer_ids)))
+        if filters.min_age_days is not None:
+            conditions.append(actions.c.created_at <= _iso(self._now() - timedelta(days=filters.min_age_days)))
+        if filters.max_age_days is not None:
+            conditions.append(actions.c.created_at > _iso(self._now() - timedelta(days=filters.max_age_days + 1)))
+        if filters.assignee:
+            conditions.append(action_assignments.c.assignee == filters.assignee)
+        return conditions
+
+    def _queue_select(self, user: User, filters: QueueFilter):
+        """Actions with their assignee, in scope and filtered, most dollars first, then the earliest due date."""
+        joined = actions.outerjoin(action_assignments, action_assignments.c.action_id == actions.c.action_id)
+        return (sa.select(actions, action_assignments.c.assignee).select_from(joined)
+                .where(*self._queue_conditions(user, filters))
+                .order_by(_dollars_sql().desc(), sa.nulls_last(actions.c.due_date.asc()), actions.c.action_id))
+
+    def queue_page(self, user: User, filters: QueueFilter | None = None, *, limit: int = 50,
+                   offset: int = 0) -> QueuePage:
+        """One page of the board's queue plus the count, dollars and oldest date of the whole filtered queue."""
+        filters = filters or QueueFilter()
+        joined = actions.outerjoin(action_assignments, action_assignments.c.action_id == actions.c.action_id)
+        cents = _cents_sql()
+        totals_query = (sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(cents), 0),
+                                  sa.func.min(actions.c.created_at))
+                        .select_from(joined).where(*self._queue_conditions(user, filters)))
+        today = self._today()
+        with self.engine.connect() as conn:
+            rows = [_action_dict(row, today) for row in
+                    conn.execute(self._queue_select(user, filters).limit(limit).offset(offset))]
+            total, total_cents, oldest = conn.execute(totals_query).one()
+        return QueuePage(rows=rows, total=int(total), total_dollars=Decimal(int(total_cents)) / 100,
+                         oldest_created_at=oldest)
+
+    def queue_filter_options(self, user: User) -> dict[str, list[str]]:
+        """The locations, action types and payers present in the user's scope (for the board's filters)."""
+        options: dict[str, list[str]] = {}
+        with self.engine.connect() as conn:
+            for name, column in (("location_ids", actions.c.location_id), ("action_types", actions.c.action_type),
+                                 ("payer_ids", actions.c.payer_id)):
+                query = (sa.select(column).distinct().where(_scope_condition(user), column.is_not(None))
+                         .order_by(column))
+                options[name] = list(conn.execute(query).scalars())
+        return options
+
+    def queue_stats(self, user: User, *, weeks: int = 8) -> dict[str, list[dict]]:
+        """Queue age and throughput in the user's scope.
+
+        `open_by_age`: open actions per worker (assignee, else the role) and age bucket, with dollars.
+        `decisions_by_week`: approvals and rejections per person and ISO week (Monday) over `weeks` weeks.
+        `time_to_decision`: per person, decisions and the median hours from draft to decision in that window.
+        """
+        now = self._now()
+        # Buckets compare fixed-width ISO strings, which works on every backend.
+        bucket = sa.case(*[
+            (actions.c.created_at > _iso(now - timedelta(days=high + 1)), label)
+            for label, _, high in AGE_BUCKETS if high is not None
+        ], else_=AGE_BUCKETS[-1][0])
+        joined = actions.outerjoin(action_assignments, action_assignments.c.action_id == actions.c.action_id)
+        cents = _cents_sql()
+        age_query = (sa.select(actions.c.assigned_role, action_assignments.c.assignee, bucket.label("bucket"),
+                               sa.func.count().label("open_count"), sa.func.sum(cents).label("cents"))
+                     .select_from(joined)
+                     .where(_scope_condition(user), *_status_conditions(["open"], self._today()))
+                     .group_by(actions.c.assigned_role, action_assignments.c.assignee, bucket))
+        since = _iso(now - timedelta(weeks=weeks))
+        decision_scope = (sa.true() if user.sees_all_locations
+                          else audit_events.c.location_id.in_(sorted(user.locations)))
+        decision_query = (sa.select(audit_events.c.actor, audit_events.c.occurred_at, actions.c.created_at)
+                          .select_from(audit_events.join(actions, actions.c.action_id == audit_events.c.action_id))
+                          .where(audit_events.c.event_type.in_(DECISION_EVENTS), audit_events.c.occurred_at >= since,
+                                 decision_scope))
+        with self.engine.connect() as conn:
+            age_rows = conn.execute(age_query).all()
+            decision_rows = conn.execute(decision_query).all()
+        bucket_order = {label: i for i, (label, _, _) in enumerate(AGE_BUCKETS)}
+        open_by_age = sorted(
+            ({"worked_by": row.assignee or f"role: {row.assigned_role}", "bucket": row.bucket,
+              "open_count": int(row.open_count), "dollars": Decimal(int(row.cents or 0)) / 100} for row in age_rows),
+            key=lambda r: (r["worked_by"], bucket_order[r["bucket"]]))
+        per_week: dict[tuple[str, date], int] = {}
+        hours: dict[str, list[float]] = {}
+        for row in decision_rows:
+            decided = _parse_iso(row.occurred_at)
+            week = decided.date() - timedelta(days=decided.weekday())
+            per_week[(row.actor, week)] = per_week.get((row.actor, week), 0) + 1
+            hours.setdefault(row.actor, []).append((decided - _parse_iso(row.created_at)).total_seconds() / 3600)
+        return {
+            "open_by_age": open_by_age,
+            "decisions_by_week": [{"actor": actor, "week_start": week, "decisions": count}
+                                  for (actor, week), count in sorted(per_week.items())],
+            "time_to_decision": [{"actor": actor, "decisions": len(values),
+                                  "median_hours_to_decision": round(statistics.median(values), 1)}
+                                 for actor, values in sorted(hours.items())],
+        }
+
+    # ----- assignment (issue 7) -------------------------------------------------------------------
+
+    def eligible_assignees(self, user: User, action_id: str) -> list[dict]:
+        """Enabled users who may decide this action (role and location); empty when it is out of scope."""
+        with self.engine.connect() as conn:
+            row = _fetch_action(conn, action_id)
+            if row is None or not user.can_see(row.location_id):
+                return []
+            candidates = [_user_from_row(u) for u in conn.execute(
+                sa.select(users).where(users.c.disabled == sa.false()).order_by(users.c.username))]
+        return [{"username": u.username, "display_name": u.display_name, "role": u.role}
+                for u in candidates if can_approve(u, row.action_type, row.location_id)]
+
+    def assign(self, user: User, action_id: str, assignee: str) -> dict:
+        """Route a live action to one person who may decide it. Audited as `reassigned` (from, to).
+
+        The actor must be able to decide the action or be a supervisor (director, admin) of its location.
+        """
+        with self._writer.begin() as conn:
+            actor = _fetch_user(conn, user.username)
+            row = _fetch_action(conn, action_id)
+            if actor is None or row is None or not actor.can_see(row.location_id):
+                raise PermissionDenied(f"reassign: action {action_id} is not in your locations")
+            if not (can_approve(actor, row.action_type, row.location_id) or actor.role in REASSIGN_SUPERVISOR_ROLES):
+                raise PermissionDenied(f"reassign: role {actor.role} may not route {row.action_type} actions")
+            status = _effective_status(row, self._today())
+            if status not in LIVE_STATUSES:
+                raise InvalidTransition(f"cannot reassign an action that is {status}")
+            target = _fetch_user(conn, assignee)
+            if target is None or not can_approve(target, row.action_type, row.location_id):
+                raise PermissionDenied(f"reassign: {assignee} may not decide {row.action_type} actions at "
+                                       f"{row.location_id}")
+            before = conn.execute(sa.select(action_assignments.c.assignee)
+                                  .where(action_assignments.c.action_id == action_id)).scalar()
+            if before == assignee:
+                return _action_dict(_fetch_action(conn, action_id), self._today()) | {"assignee": before}
+            now = self._now_iso()
+            values = {"assignee": assignee, "assigned_by": actor.username, "assigned_at": now}
+            if before is None:
+                conn.execute(action_assignments.insert().values(action_id=action_id, **values))
+            else:
+                conn.execute(action_assignments.update().where(action_assignments.c.action_id == action_id)
+                             .values(**values))
+            self._append_event(conn, "reassigned", actor.username, actor_role=actor.role, action_id=action_id,
+                               location_id=row.location_id,
+                               detail={"flag_id": row.flag_id, "from": before, "to": assignee})
+            return _action_dict(_fetch_action(conn, action_id), self._today()) | {"assignee": assignee}
+
+    # ----- bulk approval of low-risk drafts (issue 7) ---------------------------------------------
+
+    def _low_risk_conditions(self, user: User, action_type: str, max_dollars: Decimal) -> list:
+        """The one definition of a low-risk draft: a type flagged low-risk, open, unedited, at most max_dollars."""
+        return [
+            _scope_condition(user),
+            actions.c.action_type == action_type,
+            *_status_conditions(["open"], self._today()),
+            actions.c.body == actions.c.original_body,
+            _dollars_sql() <= max_dollars,
+        ]
+
+    def low_risk_actions(self, user: User, action_type: str, *, max_dollars: Decimal,
+                         low_risk_types: Iterable[str], location_ids: Iterable[str] | None = None,
+                         limit: int = 200) -> list[dict]:
+        """Open drafts of one low-risk type this user may approve, for a bulk approval (empty otherwise)."""
+        if action_type not in set(low_risk_types) or user.role not in ACTION_APPROVER_ROLES.get(action_type, ()):
+            return []
+        query = (sa.select(actions).where(*self._low_risk_conditions(user, action_type, max_dollars))
+                 .order_by(_dollars_sql().desc(), sa.nulls_last(actions.c.due_date.asc()), actions.c.action_id)
+                 .limit(limit))
+        if location_ids:
+            query = query.where(actions.c.location_id.in_(list(location_ids)))
+        today = self._today()
+        with self.engine.connect() as conn:
+            return [_action_dict(row, today) for row in conn.execute(query)]
+
+    def bulk_approve(self, user: User, action_ids: Iterable[str], *, action_type: str, max_dollars: Decimal,
+                     low_risk_types: Iterable[str]) -> BulkApproveResult:
+        """Approve each listed draft by itself (its own `approved` event, as a single approval), after checking
+        that it is still low-risk. A draft that changed since it was listed is refused, not approved."""
+        ids = list(dict.fromkeys(action_ids))
+        result = BulkApproveResult()
+        if action_type not in set(low_risk_types):
+            result.refused = [(i, f"{action_type} is not a low-risk action type") for i in ids]
+            return result
+        with self.engine.connect() as conn:
+            still_low_risk = set(conn.execute(
+                sa.select(actions.c.action_id)
+                .where(actions.c.action_id.in_(ids), *self._low_risk_conditions(user, action_type, max_dollars))
+            ).scalars())
+        for action_id in ids:
+            if action_id not in still_low_risk:
+                result.refused.append((action_id, "no longer an open, unedited low-risk draft in your scope"))
+                continue
+            try:
+                self.approve(user, action_id)
+            except (PermissionDenied, InvalidTransition) as exc:
+                result.refused.append((action_id, str(exc)))
+            else:
+                result.approved.append(action_id)
+        self.record("bulk_approved", user.username, actor_role=user.role, detail={
+            "action_type": action_type, "approved": result.approved, "refused": [i for i, _ in result.refused],
+            "max_dollars": str(max_dollars)})
+        return result
+
+    # ----- user administration (issue 7): role, locations, enabled; admins only --------------------
+
+    def _user_admin(self, conn: sa.Connection, actor: User) -> User:
+        stored = _fetch_user(conn, actor.username)
+        if stored is None or stored.role not in USER_ADMIN_ROLES:
+            raise PermissionDenied("only administrators may list or change users")
+        return stored
+
+    def stored_user_state(self, username: str) -> tuple[str, User | None]:
+        """("active", user as stored now), ("disabled", None) or ("unknown", None): lets a session follow a
+        role change or a disabled account at once."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(users).where(users.c.username == username)).first()
+        if row is None:
+            return "unknown", None
+        return ("disabled", None) if row.disabled else ("active", _user_from_row(row))
+
+    def list_users(self, actor: User) -> list[dict]:
+        """Every user with role, locations and whether disabled (never the password hash). Admins only."""
+        with self.engine.connect() as conn:
+            self._user_admin(conn, actor)
+            rows = conn.execute(sa.select(users.c.username, users.c.display_name, users.c.role,
+                                          users.c.locations_json, users.c.disabled).order_by(users.c.username))
+            return [{"username": r.username, "display_name": r.display_name, "role": r.role,
+                     "locations": json.loads(r.locations_json), "disabled": bool(r.disabled)} for r in rows]
+
+    def change_user(self, actor: User, username: str, *, role: str, locations: Iterable[str],
+                    disabled: bool) -> dict:
+        """Change a user's role, locations and enabled state. Audited as `role_changed` (before/after)."""
+        if role not in ROLES:
+            raise ValueError(f"unknown role {role!r}")
+        wanted_locations = sorted(set(locations))
+        if not wanted_locations:
+            raise ValueError("a user needs at least one location (or '*' for all)")
+        with self._writer.begin() as conn:
+            admin = self._user_admin(conn, actor)
+            row = conn.execute(sa.select(users).where(users.c.username == username)).first()
+            if row is None:
+                raise ValueError(f"no user {username!r}")
+            before = {"role": row.role, "locations": json.loads(row.locations_json), "disabled": bool(row.disabled)}
+            after = {"role": role, "locations": wanted_locations, "disabled": bool(disabled)}
+            if before == after:
+                return after
+            loses_admin = before["role"] in USER_ADMIN_ROLES and not before["disabled"] and (
+                role not in USER_ADMIN_ROLES or disabled)
+            if loses_admin:
+                other_admins = conn.execute(sa.select(sa.func.count()).select_from(users).where(
+                    users.c.role.in_(sorted(USER_ADMIN_ROLES)), users.c.disabled == sa.false(),
+                    users.c.username != username)).scalar_one()
+                if other_admins == 0:
+                    raise InvalidTransition("this is the last enabled administrator; make another one first")
+            conn.execute(users.update().where(users.c.username == username).values(
+                role=role, locations_json=canonical_json(wanted_locations), disabled=bool(disabled)))
+            self._append_event(conn, "role_changed", admin.username, actor_role=admin.role,
+                               detail={"username": username, "before": before, "after": after})
+            return after
 
     # ----- decisions --------------------------------------------------------------------------
 
@@ -623,6 +1119,10 @@ class Ledger:
 def _iso(moment: datetime) -> str:
     # Fixed width, so ISO strings compare in time order inside SQL.
     return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _parse_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def mask_terms(text: str, terms: Iterable[str]) -> str:

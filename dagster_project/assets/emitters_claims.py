@@ -123,3 +123,83 @@ def build_denial_work_asset(dbt_models: dg.AssetsDefinition) -> dg.AssetsDefinit
         return dg.MaterializeResult(metadata=metadata)
 
     return denial_work_drafts
+
+
+def _flag_asset(dbt_models: dg.AssetsDefinition, *, name: str, flag_model: str, extra_models: tuple[str, ...],
+                description: str, draft):
+    """An emitter asset that reads one claims flag mart and syncs ``draft(con, flags, locations, today)``."""
+    deps = [get_asset_key_for_model([dbt_models], m) for m in (flag_model, "dim_locations", *extra_models)]
+
+    @dg.asset(name=name, group_name="emitters", deps=deps, kinds={"python", "sqlite"}, description=description)
+    def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource, ledger: LedgerResource
+               ) -> dg.MaterializeResult:
+        with warehouse.connect(read_only=True) as con:
+            flags = query_rows(con, f"select * from marts.{flag_model} order by flag_id")
+            locations = location_names(con)
+            as_of = con.execute(f"select max(as_of_date) from marts.{flag_model}").fetchone()[0]
+            action_type, drafts = draft(con, flags, locations, as_of or date.today())
+        result = ledger.open().sync_drafts(action_type, drafts, run_id=context.run_id)
+        return dg.MaterializeResult(metadata=sync_metadata(flags, drafts, result))
+
+    return _asset
+
+
+def _underpayment_disputes(con, flags, locations, today):
+    from emitters import underpayment_dispute
+
+    return underpayment_dispute.ACTION_TYPE, underpayment_dispute.draft_actions(flags, locations, today)
+
+
+def _timely_filing_alerts(con, flags, locations, today):
+    from emitters import timely_filing_alert
+
+    return timely_filing_alert.ACTION_TYPE, timely_filing_alert.draft_actions(flags, locations)
+
+
+def _secondary_claims(con, flags, locations, today):
+    from emitters import secondary_claim
+
+    texts = {r["claim_id"]: (r["claim_x12"], r["billing_x12"]) for r in query_rows(con, """
+        select distinct l.claim_id, h.claim_x12, t.billing_x12
+        from marts.flag_secondary_claims_due f
+        join intermediate.int_claim_lines_submitted l on f.claim_id = l.claim_id
+        join staging.stg_clearinghouse__claim_headers h on l.claim_record_id = h.claim_record_id
+        join staging.stg_clearinghouse__claim_transactions t on h.claim_transaction_id = t.claim_transaction_id
+        where h.claim_x12 is not null and t.billing_x12 is not null""")}
+    answers: dict[str, dict[int, dict]] = defaultdict(dict)
+    for row in query_rows(con, """
+            select p.claim_id, p.line_number, p.latest_paid_amount as paid_amount, p.procedure_code, p.modifiers,
+                   coalesce(p.units_paid, p.billed_units) as units, p.latest_remit_line_id
+            from marts.fct_remit_line_positions p
+            join marts.flag_secondary_claims_due f using (claim_id)
+            order by p.claim_id, p.line_number"""):
+        answers[row["claim_id"]][row["line_number"]] = {**row, "adjustments": []}
+    by_remit_line = {a["latest_remit_line_id"]: a for lines in answers.values() for a in lines.values()}
+    for adj in query_rows(con, """
+            select a.remit_line_id, a.group_code, a.reason_code, a.amount
+            from staging.stg_clearinghouse__remit_adjustments a
+            join marts.fct_remit_line_positions p on a.remit_line_id = p.latest_remit_line_id
+            join marts.flag_secondary_claims_due f using (claim_id)
+            order by a.remit_adjustment_id"""):
+        by_remit_line[adj["remit_line_id"]]["adjustments"].append(adj)
+    member_ids = dict(con.execute("""
+        select c.coverage_id, c.member_id from staging.stg_ehr__coverages c
+        join marts.flag_secondary_claims_due f on c.coverage_id = f.secondary_coverage_id""").fetchall())
+    return secondary_claim.ACTION_TYPE, secondary_claim.draft_actions(
+        flags, texts, dict(answers), member_ids, locations, today)
+
+
+def build_claims_payment_assets(dbt_models: dg.AssetsDefinition) -> list[dg.AssetsDefinition]:
+    """Underpayment disputes, timely-filing alerts and secondary claims: one emitter asset each."""
+    return [
+        _flag_asset(dbt_models, name="underpayment_dispute_drafts", flag_model="flag_underpayment_disputes",
+                    extra_models=("fct_underpayments",), draft=_underpayment_disputes,
+                    description="One payment dispute letter (for billing) per line in flag_underpayment_disputes."),
+        _flag_asset(dbt_models, name="timely_filing_alert_drafts", flag_model="flag_timely_filing_alerts",
+                    extra_models=("fct_visit_claim_reconciliation", "fct_denials"), draft=_timely_filing_alerts,
+                    description="One alert (for billing) per claim in flag_timely_filing_alerts: file before the deadline."),
+        _flag_asset(dbt_models, name="secondary_claim_drafts", flag_model="flag_secondary_claims_due",
+                    extra_models=("fct_remit_line_positions",), draft=_secondary_claims,
+                    description="One 837P to the secondary payer, carrying the primary's adjudication, per claim in "
+                                "flag_secondary_claims_due."),
+    ]

@@ -1,5 +1,6 @@
 """Scheduling emitter assets: slot offers (one at a time per slot), booking-mismatch alerts,
-attendance-policy letters, 48-hour visit reminders and missed-visit fees (where the policy allows), each
+attendance-policy letters, 48-hour visit reminders, missed-visit fees (where the policy allows) and
+schedule-this-patient tasks (open plan of care, nothing booked), each
 from its flag mart into the action ledger (idempotent on flag_id)."""
 
 from datetime import datetime, timezone
@@ -12,16 +13,13 @@ from dagster_project.resources import LedgerResource, WarehouseResource
 from dagster_project.settings import get_settings
 
 
-
-
-
-
 def build_scheduling_emitter_assets(dbt_models: dg.AssetsDefinition) -> list[dg.AssetsDefinition]:
     offers_key = get_asset_key_for_model([dbt_models], "flag_open_slot_offers")
     mismatches_key = get_asset_key_for_model([dbt_models], "flag_booking_mismatches")
     attendance_key = get_asset_key_for_model([dbt_models], "flag_attendance_letters")
     reminders_key = get_asset_key_for_model([dbt_models], "flag_visit_reminders")
     fees_key = get_asset_key_for_model([dbt_models], "flag_missed_visit_fees")
+    to_schedule_key = get_asset_key_for_model([dbt_models], "flag_patients_to_schedule")
 
     @dg.asset(name="slot_offer_drafts", group_name="emitters", deps=[offers_key], kinds={"python", "sqlite"},
               description="Fill-the-slot offers: the next ranked family per open slot, one offer at a time.")
@@ -90,5 +88,18 @@ def build_scheduling_emitter_assets(dbt_models: dg.AssetsDefinition) -> list[dg.
         metadata["fee_policy"] = settings.scheduling_no_show_fee_policy
         return dg.MaterializeResult(metadata=metadata)
 
+    @dg.asset(name="schedule_patient_drafts", group_name="emitters", deps=[to_schedule_key],
+              kinds={"python", "sqlite"},
+              description="One front-desk task per child with an open plan of care and no visit booked ahead.")
+    def schedule_patient_drafts(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+                                ledger: LedgerResource) -> dg.MaterializeResult:
+        from emitters.schedule_patient import ACTION_TYPE, draft_schedule_patient_tasks
+
+        with warehouse.connect(read_only=True) as con:
+            rows = query_rows(con, "select * from marts.flag_patients_to_schedule order by flag_id")
+        drafts = draft_schedule_patient_tasks(rows)
+        result = ledger.open().sync_drafts(ACTION_TYPE, drafts, run_id=context.run_id)
+        return dg.MaterializeResult(metadata=sync_metadata(rows, drafts, result))
+
     return [slot_offer_drafts, booking_alert_drafts, attendance_letter_drafts, visit_reminder_drafts,
-            missed_visit_fee_drafts]
+            missed_visit_fee_drafts, schedule_patient_drafts]

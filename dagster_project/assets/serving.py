@@ -5,7 +5,7 @@ import dagster as dg
 
 from dagster_project.publish import publish_snapshot
 from dagster_project.resources import LedgerResource, WarehouseResource
-from dagster_project.settings import get_settings
+from dagster_project.settings import get_delivery_settings, get_settings
 
 
 def build_serving_assets(upstream: list[dg.AssetsDefinition]) -> list[dg.AssetsDefinition]:
@@ -25,11 +25,21 @@ def build_serving_assets(upstream: list[dg.AssetsDefinition]) -> list[dg.AssetsD
         })
 
     @dg.asset(name="outbox_dispatch", group_name="serving", deps=[serving_snapshot], kinds={"python"},
-              description="Approved actions written to data/outbox; anything without a valid approval is refused.")
+              description="Approved actions sent over their channel (HTTP webhook when configured, else files in "
+                          "data/outbox); anything without a valid approval is refused.")
     def outbox_dispatch(context: dg.AssetExecutionContext, ledger: LedgerResource) -> dg.MaterializeResult:
+        from emitters.channels import ChannelRouter
+        from emitters.delivery import WebhookSender
         from emitters.dispatcher import dispatch_approved
 
-        result = dispatch_approved(ledger.open(), get_settings().outbox_dir)
-        return dg.MaterializeResult(metadata={"sent": len(result.sent), "refused": len(result.refused)})
+        delivery = get_delivery_settings()
+        with WebhookSender.from_settings(delivery) as sender:
+            result = dispatch_approved(ledger.open(), get_settings().outbox_dir,
+                                       router=ChannelRouter.from_settings(delivery), sender=sender)
+        return dg.MaterializeResult(metadata={
+            "sent": len(result.sent), "refused": len(result.refused), "failed": len(result.failed),
+            "awaiting_retry": len(result.awaiting_retry),
+            "webhook_channels": ", ".join(sorted(delivery.endpoints)) or "none (files only)",
+        })
 
     return [serving_snapshot, outbox_dispatch]

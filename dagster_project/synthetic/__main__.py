@@ -18,6 +18,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--locations", type=int, default=7)
     parser.add_argument("--months", type=int, default=12, help="months of history before the anchor date")
     parser.add_argument("--future-weeks", type=int, default=4, help="weeks of scheduled appointments from the anchor date")
+    parser.add_argument("--waitlist-size", type=int, default=0,
+                        help="top the group's waitlist up to this many waiting children (default: the natural few)")
     parser.add_argument("--out", type=Path, default=Path("data/inbox"))
     parser.add_argument("--ground-truth", type=Path, default=Path("data/synthetic/ground_truth.json"))
     args = parser.parse_args(argv)
@@ -25,7 +27,7 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("need --locations >= 1, --months >= 3 and --future-weeks >= 1")
     config = GeneratorConfig(
         seed=args.seed, anchor_date=args.anchor_date or date.today(), locations=args.locations, months=args.months,
-        future_weeks=args.future_weeks, out=args.out, ground_truth=args.ground_truth,
+        future_weeks=args.future_weeks, out=args.out, ground_truth=args.ground_truth, waitlist_size=args.waitlist_size,
     )
     began = time.perf_counter()
     summary = generate(config)

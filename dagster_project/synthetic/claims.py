@@ -1,4 +1,4 @@
-"""837P claims for every billed visit, and the pre-submission audit problems planted in them.
+"""837P claims for every billed visit (but a few held back), and the pre-submission audit problems planted in them.
 
 Every kept appointment becomes one claim (CLM01 = the visit's claim id, one 2400 line per charge line,
 REF*6R = ``<visit_id>-<line>``) written to ``clearinghouse/claims_<location>_<week>.837``. The claims a
@@ -31,6 +31,7 @@ EVALUATION_CODES = ("97165", "97166", "97167", "97168")
 # Mirrors dbt/seeds/claim_telehealth_policies.csv: payer types whose telehealth lines carry modifier 95.
 TELEHEALTH_95_PAYER_TYPES = frozenset({"medicaid_mco", "medicaid_ffs"})
 TELEHEALTH_POS = frozenset({"02", "10"})
+UNSUBMITTED_PER_LOCATION = 3  # billed visits whose claim never reached the clearinghouse
 # Mirrors dbt/seeds/payer_rules.csv unit_method = per_code (each timed code counted on its own).
 PER_CODE_PAYERS = frozenset({"TXMCO3", "COMM1"})
 
@@ -95,11 +96,12 @@ class ClaimSpool:
             payer.needs_authorization, appt.provider.credential_type == "COTA", remitted))
 
     # -- planting --------------------------------------------------------------------------------
-    def plant(self) -> list[dict]:
+    def plant(self, avoid: frozenset[str] = frozenset()) -> list[dict]:
+        """avoid: claims another area already planted a problem on (two plants on one claim hide each other)."""
         truth = []
         for location_id in sorted(self.by_location):
             rng = random.Random(f"{self.seed}:claims:{location_id}")
-            pending = [p for p in self.by_location[location_id] if not p.remitted]
+            pending = [p for p in self.by_location[location_id] if not p.remitted and p.claim.claim_id not in avoid]
             rng.shuffle(pending)
             used: set[str] = set()
             for kind in PLANT_KINDS:
@@ -114,6 +116,24 @@ class ClaimSpool:
                         break
         truth.sort(key=lambda r: (r["claim_id"], r["plant"]))
         return truth
+
+    def hold_back(self, planted: set[str]) -> list[dict]:
+        """Leave a few unanswered, unplanted claims per location out of the 837P files: visits billed in the
+        EHR that never reached the clearinghouse (reconciliation: billed_no_claim; timely-filing alerts)."""
+        held = []
+        for location_id in sorted(self.by_location):
+            rng = random.Random(f"{self.seed}:claims_unsubmitted:{location_id}")
+            candidates = sorted((p for p in self.by_location[location_id]
+                                 if not p.remitted and p.claim.claim_id not in planted),
+                                key=lambda p: p.claim.claim_id)
+            chosen = rng.sample(candidates, min(UNSUBMITTED_PER_LOCATION, len(candidates)))
+            for p in chosen:
+                held.append({"claim_id": p.claim.claim_id, "location_id": location_id, "payer_id": p.payer_id,
+                             "service_date": p.claim.lines[0].service_date.isoformat()})
+            chosen_ids = {p.claim.claim_id for p in chosen}
+            self.by_location[location_id] = [p for p in self.by_location[location_id]
+                                             if p.claim.claim_id not in chosen_ids]
+        return sorted(held, key=lambda h: h["claim_id"])
 
     def finish(self, out_dir: Path) -> int:
         """Write one 837P file per (location, week of service); return the number of files."""
@@ -263,7 +283,11 @@ _PLANTERS = {
 
 def write_claims(spool: ClaimSpool, out_dir: Path, truth: dict) -> int:
     """Plant the audit problems, write the 837P files, record the ground truth; return the file count."""
-    truth["claims"] = {"audit_plants": spool.plant(), "audit_rules_not_planted": ["kx_modifier"]}
+    # Claims the credentialing area holds for enrollment already fail rendering_not_enrolled: plant elsewhere.
+    held = frozenset(c for h in truth.get("credentialing", {}).get("claim_holds", []) for c in h["claim_ids"])
+    plants = spool.plant(avoid=held)
+    truth["claims"] = {"audit_plants": plants, "audit_rules_not_planted": ["kx_modifier"],
+                       "unsubmitted_claims": spool.hold_back({p["claim_id"] for p in plants})}
     files = spool.finish(out_dir)
     spool.remits.finish(out_dir)
     truth["claims"].update(spool.remits.truth())

@@ -43,6 +43,10 @@ DENIAL_KINDS: dict[str, tuple[str, str, tuple[str, ...], str]] = {
 DENIAL_SPACING = 37  # every 37th eligible answered claim of a location gets the next planted kind
 UNDERPAY_SHARE = Decimal("0.85")  # paid allowed at 85% of the contracted rate
 RECENT_DAYS = 55  # plants go to claims answered within this many days of the anchor date (still workable)
+# Mirrors dbt/seeds/claim_payer_type_policies.csv secondary_filing_days for commercial payers (the only
+# secondary payers the generator gives patients): a secondary claim is due within this many days of the
+# primary's payment.
+SECONDARY_FILING_DAYS = 90
 
 
 @dataclass
@@ -62,6 +66,7 @@ class RemitMix:
     denials: list[dict] = field(default_factory=list)
     underpayments: list[dict] = field(default_factory=list)
     reversals: list[dict] = field(default_factory=list)
+    secondary: dict[str, dict] = field(default_factory=dict)  # claim_id -> primary answer, patient has a secondary
 
     def _location(self, location_id: str) -> _Location:
         if location_id not in self.locations:
@@ -69,7 +74,7 @@ class RemitMix:
         return self.locations[location_id]
 
     def answer(self, location_id: str, claim: RemitClaim, payer: RemitPayer, payee: RemitPayee, payer_id: str,
-               payment_date: date, contracted: dict[str, Decimal]) -> None:
+               payment_date: date, contracted: dict[str, Decimal], secondary_payer_id: str | None = None) -> None:
         """Change the payer's answer to ``claim`` in place when a plant falls on it; record the truth."""
         loc = self._location(location_id)
         natural_denial = any(grp == "CO" and reason in ("50", "197", "198") for line in claim.lines
@@ -87,6 +92,10 @@ class RemitMix:
             elif loc.reversal is None and loc.eligible % DENIAL_SPACING == 6 and claim.paid > 0 and \
                     (self.anchor - payment_date).days > 30:
                 loc.reversal = (claim, payer, payee, payment_date, payer_id)
+        if secondary_payer_id is not None:
+            self.secondary[claim.claim_id] = {
+                "claim_id": claim.claim_id, "location_id": location_id, "primary_payer_id": payer_id,
+                "secondary_payer_id": secondary_payer_id, "payment_date": payment_date, "claim": claim}
         for index, line in enumerate(claim.lines, start=1):
             denial = [(g, r, a) for g, r, a in line.adjustments if not (g == "CO" and r == "45") and g != "PR"]
             if denial and line.paid == 0:
@@ -154,6 +163,8 @@ class RemitMix:
                 "units": last.units, "expected_allowed": str(last.allowed + Decimal("5.00")),
                 "paid_allowed": str(last.allowed), "variance": "5.00",
             })
+            if claim.claim_id in self.secondary:  # the corrected answer is now the primary's latest payment
+                self.secondary[claim.claim_id].update(payment_date=when, claim=corrected)
             self.reversals.append({
                 "claim_id": claim.claim_id, "location_id": location_id, "payer_id": payer_id,
                 "original_paid": str(claim.paid), "corrected_paid": str(corrected.paid),
@@ -175,7 +186,23 @@ class RemitMix:
             "reversals": sorted(self.reversals, key=lambda r: r["claim_id"]),
             "resent_era": getattr(self, "resent", None),
             "denial_kinds_planted": sorted(DENIAL_KINDS),
+            "secondary_claims_due": self._secondary_claims_due(),
         }
+
+    def _secondary_claims_due(self) -> list[dict]:
+        """Claims the primary paid that leave patient responsibility on a patient with secondary coverage,
+        still inside the secondary filing window on the anchor date (the generator sends no secondary claims)."""
+        due = []
+        for record in self.secondary.values():
+            claim, paid_on = record["claim"], record["payment_date"]
+            if claim.paid <= 0 or claim.patient_responsibility <= 0:
+                continue
+            if (self.anchor - paid_on).days > SECONDARY_FILING_DAYS:
+                continue
+            due.append({k: record[k] for k in ("claim_id", "location_id", "primary_payer_id", "secondary_payer_id")}
+                       | {"primary_paid": str(claim.paid), "patient_responsibility": str(claim.patient_responsibility),
+                          "primary_payment_date": paid_on.isoformat()})
+        return sorted(due, key=lambda d: d["claim_id"])
 
 
 def _reversed(claim: RemitClaim) -> RemitClaim:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 from dagster_project.npi import npi_check_digit
 
+from .attendance_rates import CANCEL_NOTICE_HOURS, LATE_CANCEL_NOTICE_HOURS, family_miss_factor, final_status
 from .model import Appt, Kid, Plan, Provider
 from .reference import (
     CITIES, EVAL_CODES, FIRST_NAMES, FUNCTIONAL_GOALS, ICD10_CODES, LAST_NAMES, PAYER_MIX, PAYERS_BY_ID,
@@ -163,34 +164,26 @@ class KidFactory:
         )
 
 
-def final_status(rng: random.Random, medicaid: bool) -> str:
-    no_show = 0.09 if medicaid else 0.06
-    r = rng.random()
-    if r < no_show:
-        return "no_show"
-    if r < no_show + 0.05:
-        return "cancelled"
-    if r < no_show + 0.08:
-        return "late_cancelled"
-    return "arrived"
-
-
 def build_appointments(kid: Kid, rng: random.Random, history_start: date, anchor: date, future_end: date) -> None:
     """Evaluation, then the recurring treatment slots from treatment start to discharge (clipped to the data window)."""
     appts: list[Appt] = []
     medicaid = kid.payer.is_medicaid
 
-    def status_for(day: date) -> str:
-        return "scheduled" if day >= anchor else final_status(rng, medicaid)
+    family_factor = family_miss_factor(f"{kid.patient_id}:{kid.member_id}")
+
+    def status_for(day: date, initial: bool) -> str:
+        return "scheduled" if day >= anchor else final_status(rng, medicaid, initial, family_factor)
 
     if history_start <= kid.eval_date <= future_end:
         appts.append(Appt(kid.eval_date, kid.hour, 0, 60, "evaluation", kid.evaluator, "arrived" if kid.eval_date < anchor else "scheduled"))
     first, last = max(kid.start, history_start), min(kid.discharge, future_end)
+    first_visit = min((kid.start + timedelta(days=(wd - kid.start.weekday()) % 7) for wd in kid.weekdays), default=None)
     for weekday in kid.weekdays:
         day = first + timedelta(days=(weekday - first.weekday()) % 7)
         while day <= last:
             if is_clinic_day(day):
-                appts.append(Appt(day, kid.hour, 0, kid.duration, "treatment", kid.provider, status_for(day)))
+                appts.append(Appt(day, kid.hour, 0, kid.duration, "treatment", kid.provider,
+                                  status_for(day, initial=day == first_visit)))
             day += timedelta(days=7)
     appts.sort(key=lambda a: (a.day, a.hour))
     kid.appts = appts
@@ -237,9 +230,11 @@ def appointment_times(appt: Appt, rng: random.Random, anchor_utc: datetime) -> t
         booked = anchor_utc - timedelta(hours=rng.randint(1, 72))
     cancelled = None
     if appt.status == "cancelled":
-        cancelled = start - timedelta(hours=rng.randint(25, 160))
+        cancelled = start - timedelta(hours=rng.randint(*CANCEL_NOTICE_HOURS))
     elif appt.status == "late_cancelled":
-        cancelled = start - timedelta(hours=rng.randint(1, 23), minutes=rng.randrange(60))
+        cancelled = start - timedelta(hours=rng.randint(*LATE_CANCEL_NOTICE_HOURS), minutes=rng.randrange(60))
+    if cancelled is not None and cancelled >= anchor_utc:
+        cancelled = anchor_utc - timedelta(hours=2)  # a future visit cancelled before the extract was taken
     if cancelled is not None and cancelled <= booked:
         booked = cancelled - timedelta(days=rng.randint(1, 10))
     return start, booked, cancelled

@@ -47,6 +47,7 @@ class GeneratorConfig:
     future_weeks: int = 4
     out: Path = Path("data/inbox")
     ground_truth: Path = Path("data/synthetic/ground_truth.json")
+    waitlist_size: int = 0  # scheduling scale knob: top the group's waitlist up to this many children (0 = natural)
 
 
 def months_before(day: date, months: int) -> date:
@@ -273,6 +274,9 @@ def _generate_location(config, location, rng, npis, physicians, writers, spool, 
     _write_timesheets(writers, providers, appts, rng, history_start, anchor)
     write_intake(writers, location, kids, providers, rng, anchor, history_start, factory)
     scheduling.write_location(writers, location, providers, kids, sched_plan, anchor, history_start, truth)
+    if config.waitlist_size:
+        scheduling.top_up_waitlist(writers, location, providers, config.seed, int(loc_id[1:]), anchor,
+                                   config.waitlist_size * int(loc_id[1:]) // config.locations)
     cred.finish_location(cred_plan, writers, kids, truth)
 
 
@@ -424,7 +428,8 @@ def _write_schedule_and_billing(writers, spool, location, kids, appts, rng, anch
         claim = adjudicate(kid, appt, rng, f"{kid.payer.x12_payer_id}{loc_id[1:]}{claim_no:08d}", appt.provider)
         claim.place_of_service = pos
         spool.claims.remits.answer(loc_id, claim, _remit_payer(kid.payer), payee, kid.payer.payer_id, payment_date,
-                                   FEES[kid.payer.payer_id])  # claims area: denial mix, underpayments
+                                   FEES[kid.payer.payer_id],  # claims area: denial mix, underpayments
+                                   secondary_payer_id=kid.secondary.payer_id if kid.secondary else None)
         remits.setdefault((kid.payer.payer_id, week), []).append((payment_date, claim))
     for (payer_id, week), items in sorted(remits.items()):
         payer = PAYERS_BY_ID[payer_id]

@@ -7,11 +7,14 @@ Plants, per location (all recorded under the ground-truth key "scheduling"):
   enrolled with the payer). Their original therapist's hours fall open (gaps with a ranked match), and
   the new hire's own open template hours have no match (no credentialed therapist for the payers waiting);
 - a long-waiting commercial child on the waitlist who asks for exactly that therapist, weekday and time:
-  the top match of those opened slots.
+  the top match of those opened slots;
+- a commercial child in care (open plan of care) whose family cancelled every booked visit ahead and booked
+  nothing else: a patient with an open plan of care and no future visit (their hours fall open too).
 
 The ground truth is computed here, in Python, from the rows written: every open template slot in the next
 four weeks (a slot counts on a day the location has any appointment: holidays drop out), the planted
-matches and no-matches, the booking mismatches and every child under the attendance policy.
+matches and no-matches, the booking mismatches, every child under the attendance policy and every child with
+an open plan of care and nothing booked on or after the as-of date (planted or not).
 
 A separate random stream per location (seed:sched:index) keeps the other areas' data unchanged.
 """
@@ -24,7 +27,7 @@ from datetime import date, timedelta
 
 from .clinic import NpiIssuer, is_clinic_day
 from .model import Kid
-from .reference import FIRST_NAMES, LAST_NAMES, OT_TAXONOMY, PAYERS, PAYERS_BY_ID
+from .reference import FIRST_NAMES, LAST_NAMES, OT_TAXONOMY, PAYER_MIX, PAYERS, PAYERS_BY_ID
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 CLINIC_TIMEZONE = "America/Chicago"
@@ -46,6 +49,7 @@ class LocationPlan:
     old_provider_id: str | None = None
     new_hire_cells: set[tuple[int, int]] = field(default_factory=set)  # (weekday, hour)
     new_hire: object = None
+    dropped_kid: Kid | None = None  # cancelled everything booked ahead (open plan, no future visit)
 
 
 def plan_location(seed: int, location_index: int, location_id: str, providers, kids: list[Kid], planted_ids: set[str],
@@ -53,6 +57,8 @@ def plan_location(seed: int, location_index: int, location_id: str, providers, k
     """Move one Medicaid child's late-window visits to a new hire (before anything is written)."""
     rng = random.Random(f"{seed}:sched:{location_index}")
     plan = LocationPlan(rng)
+    plan.dropped_kid = _drop_future_visits(random.Random(f"{seed}:sched-drop:{location_index}"), kids, planted_ids,
+                                           anchor)
     late_start = anchor + timedelta(days=15)
     candidates = sorted(
         (k for k in kids if k.patient_id not in planted_ids and k.payer.is_medicaid
@@ -78,6 +84,25 @@ def plan_location(seed: int, location_index: int, location_id: str, providers, k
             plan.new_hire_cells.add((appt.day.weekday(), appt.hour))
     plan.new_hire = new_hire
     return plan
+
+
+def _drop_future_visits(rng: random.Random, kids: list[Kid], planted_ids: set[str], anchor: date) -> Kid | None:
+    """A commercial child (no authorization to disturb) in care whose family cancels every visit booked from
+    the as-of date on, with notice: the plan of care stays open and nothing is booked."""
+    candidates = sorted(
+        (k for k in kids if k.patient_id not in planted_ids and not k.payer.needs_authorization
+         and any(p.status == "active" and p.end >= anchor for p in k.plans[-1:])
+         and sum(1 for a in k.appts if a.day >= anchor and a.status == "scheduled") >= 2
+         and all(a.kind == "treatment" for a in k.appts if a.day >= anchor)),
+        key=lambda k: k.patient_id,
+    )
+    if not candidates:
+        return None
+    kid = rng.choice(candidates)
+    for appt in kid.appts:
+        if appt.day >= anchor and appt.status == "scheduled":
+            appt.status = "cancelled"
+    return kid
 
 
 def _templates(location_id: str, providers, kids: list[Kid], plan: LocationPlan, history_start: date) -> list[dict]:
@@ -118,7 +143,8 @@ def write_location(writers, location: dict, providers, kids: list[Kid], plan: Lo
     for row in templates:
         writers["schedule_templates"].write(row)
     area = truth.setdefault("scheduling", {"open_slots": [], "planted_matches": [], "planted_no_matches": [],
-                                           "booking_mismatches": [], "attendance_below_policy": []})
+                                           "booking_mismatches": [], "attendance_below_policy": [],
+                                           "open_plan_no_future_visit": []})
     if plan.new_hire_id:
         _write_new_hire(writers, plan, loc_id, anchor, rng)
     waiting_id = _write_planted_waitlist(writers, location, plan, anchor, rng) if plan.moved_kid else None
@@ -140,6 +166,7 @@ def write_location(writers, location: dict, providers, kids: list[Kid], plan: Lo
                     "date": appt.day.isoformat(), "reason": "provider_not_enrolled",
                 })
     area["attendance_below_policy"].extend(_attendance_below_policy(loc_id, kids, anchor))
+    area["open_plan_no_future_visit"].extend(_open_plan_no_future_visit(loc_id, kids, anchor, plan.dropped_kid))
 
 
 def _write_new_hire(writers, plan: LocationPlan, loc_id: str, anchor: date, rng: random.Random) -> None:
@@ -246,3 +273,64 @@ def _attendance_below_policy(loc_id: str, kids: list[Kid], anchor: date) -> list
         if len(counted) >= ATTENDANCE_MIN_VISITS and kept / len(counted) < ATTENDANCE_MIN_RATE:
             below.append({"patient_id": kid.patient_id, "location_id": loc_id, "kept": kept, "counted": len(counted)})
     return below
+
+
+def _open_plan_no_future_visit(loc_id: str, kids: list[Kid], anchor: date, dropped: Kid | None) -> list[dict]:
+    """Children whose latest plan of care is active and ends on or after the as-of date, with no visit
+    booked (scheduled) on or after it."""
+    found = []
+    for kid in kids:
+        if not kid.plans:
+            continue
+        latest = max(kid.plans, key=lambda p: (p.start, p.evaluation_date))
+        if latest.status != "active" or latest.end < anchor:
+            continue
+        if any(a.status == "scheduled" and a.day >= anchor for a in kid.appts):
+            continue
+        found.append({"patient_id": kid.patient_id, "location_id": loc_id, "plan_end_date": latest.end.isoformat(),
+                      "planted": kid is dropped})
+    return found
+
+
+def top_up_waitlist(writers, location: dict, providers, seed: int, location_index: int, anchor: date,
+                    target_total: int) -> int:
+    """Scale knob (--waitlist-size): add waiting children (patient, coverage, waitlist entry) until the group's
+    waitlist holds target_total * (this location's share so far) entries. They waited less than the planted
+    child, so every planted match stays first. Own random stream: the rest of the data is unchanged.
+    Returns how many were added."""
+    waitlist = writers["waitlist"]
+    missing = max(0, target_total - waitlist.rows)
+    if missing == 0:
+        return 0
+    loc_id = location["location_id"]
+    rng = random.Random(f"{seed}:sched-wait:{location_index}")
+    payer_ids = [payer_id for payer_id, _ in PAYER_MIX]
+    weights = [weight for _, weight in PAYER_MIX]
+    for n in range(1, missing + 1):
+        payer = PAYERS_BY_ID[rng.choices(payer_ids, weights)[0]]
+        patient_id = f"PT-{loc_id}-X{n:05d}"
+        last = rng.choice(LAST_NAMES)
+        writers["patients"].write({
+            "patient_id": patient_id, "location_id": loc_id, "first_name": rng.choice(FIRST_NAMES), "last_name": last,
+            "date_of_birth": anchor - timedelta(days=365 * rng.randint(2, 12) + rng.randint(0, 364)),
+            "sex": rng.choice("FM"), "guardian_name": f"{rng.choice(FIRST_NAMES)} {last}",
+            "guardian_phone": f"(512) 555-{rng.randrange(10000):04d}", "zip": location["zip"],
+            "primary_care_physician_npi": None,
+        })
+        writers["coverages"].write({
+            "coverage_id": f"CV-{patient_id[3:]}-1", "patient_id": patient_id, "payer_id": payer.payer_id,
+            "payer_name": payer.payer_name, "plan_name": payer.plan_name, "payer_type": payer.payer_type,
+            "member_id": f"WX{rng.randrange(10 ** 8, 10 ** 9)}", "priority": 1, "is_medicaid": payer.is_medicaid,
+            "effective_date": anchor - timedelta(days=rng.randint(30, 700)), "termination_date": None,
+        })
+        days = sorted(rng.sample(range(5), rng.randint(1, 3)))
+        waitlist.write({
+            "waitlist_id": f"WL-{loc_id}-X{n:05d}", "patient_id": patient_id, "location_id": loc_id,
+            "service_line": "ot_peds", "payer_id": payer.payer_id,
+            "added_date": anchor - timedelta(days=rng.randint(1, PLANTED_WAIT_DAYS - 1)),
+            "preferred_days": "|".join(WEEKDAYS[d] for d in days) if rng.random() < 0.85 else None,
+            "preferred_time": rng.choice(("morning", "afternoon", "afternoon", "evening", "any")),
+            "preferred_provider_id": rng.choice(providers).provider_id if rng.random() < 0.3 else None,
+            "status": "waiting",
+        })
+    return missing

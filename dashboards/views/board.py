@@ -1,4 +1,8 @@
-"""Approval board: one queue of drafted actions in scope; a person edits, approves, rejects or snoozes each."""
+"""Approval board: one queue of drafted actions in scope; a person edits, approves, rejects, snoozes or reassigns
+each, bulk-approves similar low-risk drafts after one confirmation, and sees queue age and throughput.
+
+The ledger filters, sorts and pages in SQL (`data.action_queue`), so the board stays fast with 10,000 open actions.
+"""
 
 from __future__ import annotations
 
@@ -8,37 +12,26 @@ from datetime import date, datetime, timedelta, timezone
 import pandas as pd
 import streamlit as st
 
+from dagster_project.settings import get_board_settings
 from dashboards import auth, data
+from dashboards.exports import audited_download, csv_text
+from dashboards.views.failed_sends import render_failed_sends
+from emitters.roles import ACTION_APPROVER_ROLES
 
 STATUSES = ["open", "snoozed", "approved", "rejected", "sent", "auto_resolved"]
+QUEUE_COLUMNS = ["title", "location_id", "payer_id", "dollars_at_stake", "due_date", "status", "assigned_role",
+                 "assignee", "action_id"]
+EXPORT_COLUMNS = ["action_id", "action_type", "title", "location_id", "payer_id", "dollars_at_stake", "due_date",
+                  "status", "assigned_role", "assignee", "created_at"]
 
 user = auth.require_user()
+settings = get_board_settings()
 st.title("Approval board")
+render_failed_sends(user)  # webhook sends that failed, with a retry (issue 7.4; helper A)
 
 flash = st.session_state.pop("board_flash", None)
 if flash:
     st.success(flash)
-
-everything = data.actions(user)  # for the filter options: only what this user may see
-filter_columns = st.columns(4)
-chosen_locations = filter_columns[0].multiselect(
-    "Location", sorted({a["location_id"] for a in everything}), key="board_filter_locations"
-)
-chosen_types = filter_columns[1].multiselect(
-    "Type", sorted({a["action_type"] for a in everything}), key="board_filter_types"
-)
-chosen_payers = filter_columns[2].multiselect(
-    "Payer", sorted({a["payer_id"] for a in everything if a["payer_id"]}), key="board_filter_payers"
-)
-chosen_statuses = filter_columns[3].multiselect("Status", STATUSES, default=["open"], key="board_filter_statuses")
-
-queue = data.actions(
-    user,
-    statuses=chosen_statuses,
-    action_types=chosen_types,
-    location_ids=chosen_locations,
-    payer_ids=chosen_payers,
-)
 
 
 def _age_days(created_at) -> int:
@@ -48,86 +41,87 @@ def _age_days(created_at) -> int:
     return (datetime.now(timezone.utc) - created.to_pydatetime()).days
 
 
+def _money(value) -> str:
+    return f"${float(value or 0):,.2f}"
+
+
+# ----- filters and the page of the queue -----------------------------------------------------------
+
+options = data.queue_filter_options(user)  # only what this user may see
+filter_columns = st.columns(6)
+chosen_locations = filter_columns[0].multiselect("Location", options["location_ids"], key="board_filter_locations")
+chosen_types = filter_columns[1].multiselect("Type", options["action_types"], key="board_filter_types")
+chosen_payers = filter_columns[2].multiselect("Payer", options["payer_ids"], key="board_filter_payers")
+chosen_statuses = filter_columns[3].multiselect("Status", STATUSES, default=["open"], key="board_filter_statuses")
+chosen_age = filter_columns[4].selectbox("Age", list(data.QUEUE_AGE_FILTERS), key="board_filter_age")
+only_mine = filter_columns[5].checkbox("Assigned to me", key="board_filter_mine")
+filters = {
+    "statuses": chosen_statuses, "action_types": chosen_types, "location_ids": chosen_locations,
+    "payer_ids": chosen_payers, "age": chosen_age, "assignee": user.username if only_mine else None,
+}
+signature = json.dumps(filters, sort_keys=True)
+if st.session_state.get("board_filter_signature") != signature:
+    st.session_state["board_filter_signature"] = signature
+    st.session_state["board_page"] = 1  # a filter change starts again at the first page
+
+page_number = int(st.session_state.get("board_page", 1))
+queue = data.action_queue(user, **filters, page=page_number - 1, page_size=settings.page_size)
+page_count = max(1, -(-queue.total // settings.page_size))
+if page_number > page_count:
+    page_number = st.session_state["board_page"] = page_count
+    queue = data.action_queue(user, **filters, page=page_number - 1, page_size=settings.page_size)
+
 count_col, money_col, age_col = st.columns(3)
-count_col.metric("Actions in this queue", len(queue))
-money_col.metric("Dollars behind them", f"${float(sum(a['dollars_at_stake'] or 0 for a in queue)):,.2f}")
-age_col.metric("Oldest (days)", max((_age_days(a["created_at"]) for a in queue), default=0))
+count_col.metric("Actions in this queue", f"{queue.total:,}")
+money_col.metric("Dollars behind them", _money(queue.total_dollars))
+age_col.metric("Oldest (days)", _age_days(queue.oldest_created_at) if queue.oldest_created_at else 0)
 
-if not queue:
-    st.info("Nothing in this queue. Change the filters to see decided actions.")
-    st.stop()
 
-table = pd.DataFrame(queue)[
-    ["title", "location_id", "payer_id", "dollars_at_stake", "due_date", "status", "assigned_role", "action_id"]
-]
-table["dollars_at_stake"] = table["dollars_at_stake"].astype(float)
-st.dataframe(
-    table,
-    hide_index=True,
-    column_config={"dollars_at_stake": st.column_config.NumberColumn("Dollars at stake", format="dollar")},
-    key="board_queue",
-)
-
-by_id = {a["action_id"]: a for a in queue}
-linked = st.query_params.get("action")
-selected_id = st.selectbox(
-    "Card",
-    options=list(by_id),
-    index=list(by_id).index(linked) if linked in by_id else 0,
-    format_func=lambda i: f"${by_id[i]['dollars_at_stake']:,.2f} · due {by_id[i]['due_date'] or 'n/a'} · {by_id[i]['title']}",
-    key="board_selected_action",
-)
-card = by_id[selected_id]
-# Opening a card is a view of a patient-level record: the ledger audits it. Once per session and card,
-# not on every rerun, so the trail shows who looked at what without one event per click.
-opened = st.session_state.setdefault("board_opened_ids", set())
-if selected_id not in opened:
-    if data.action(user, selected_id) is None:
-        st.error("This action is not in your locations.")
-        st.stop()
-    opened.add(selected_id)
-
-st.subheader(card["title"])
-st.caption(f"{card['action_type'].replace('_', ' ')} · {card['location_id']} · status {card['status']} · to {card['recipient']}")
-money_col, due_col, role_col = st.columns(3)
-money_col.metric("Dollars at stake", f"${float(card['dollars_at_stake'] or 0):,.2f}")
-due_col.metric("Due", str(card["due_date"] or "n/a"))
-role_col.metric("Worked by", card["assigned_role"].replace("_", " "))
-if card.get("snoozed_until"):
-    st.caption(f"Snoozed until {card['snoozed_until']}")
-
-st.markdown("**Why it was raised**")
-evidence = card.get("evidence") or json.loads(card.get("evidence_json") or "[]")
-if evidence:
-    st.dataframe(pd.DataFrame(evidence), hide_index=True, key="board_evidence")
-else:
-    st.caption("No evidence rows were attached.")
-
-st.markdown("**Checklist**")
-checklist = card.get("checklist") or json.loads(card.get("checklist_json") or "[]")
-if checklist:
+def _queue_section() -> None:
+    if not queue.rows:
+        st.info("Nothing in this queue. Change the filters to see decided actions.")
+        return
+    table = pd.DataFrame(queue.rows).reindex(columns=QUEUE_COLUMNS)
+    table["dollars_at_stake"] = table["dollars_at_stake"].astype(float)
     st.dataframe(
-        pd.DataFrame(checklist),
+        table,
         hide_index=True,
-        column_config={"present": st.column_config.CheckboxColumn("Present")},
-        key="board_checklist",
+        column_config={"dollars_at_stake": st.column_config.NumberColumn("Dollars at stake", format="dollar")},
+        key="board_queue",
     )
-else:
-    st.caption("No checklist for this action.")
-
-st.markdown("**Draft**")
-# Shown as plain text, never as HTML or Markdown: a draft is built from extract data and may contain markup.
-st.code(card["body"], language=None, wrap_lines=True)
-if card["original_body"] and card["original_body"] != card["body"]:
-    with st.expander("Original draft (before edits)"):
-        st.code(card["original_body"], language=None, wrap_lines=True)
-
-blocked = data.decision_block_reason(user, card)
-if blocked:
-    st.info(blocked)
+    page_col, export_col = st.columns([1, 3])
+    page_col.number_input(f"Page (of {page_count})", min_value=1, max_value=page_count, step=1, key="board_page")
+    first = (page_number - 1) * settings.page_size + 1
+    export_col.caption(f"Rows {first:,}–{first + len(queue.rows) - 1:,} of {queue.total:,}")
+    _export_section()
 
 
-def _decide(label: str, fn, *args) -> None:
+def _export_section() -> None:
+    """CSV of the whole filtered queue, built on request (not on every rerun) and downloaded through the audit."""
+    prepared = st.session_state.get("board_export")
+    if prepared is None or prepared["signature"] != signature:
+        if st.button("Prepare a CSV of this queue", key="board_export_prepare"):
+            everything = data.action_queue(user, **filters, page=0, page_size=max(queue.total, 1)).rows
+            frame = pd.DataFrame(everything).reindex(columns=EXPORT_COLUMNS)
+            st.session_state["board_export"] = prepared = {
+                "signature": signature, "csv": csv_text(frame), "row_count": len(frame),
+                "location_ids": sorted({r["location_id"] for r in everything}),
+            }
+        else:
+            return
+    audited_download(
+        user, label=f"Download the queue as CSV ({prepared['row_count']:,} rows)", data=prepared["csv"],
+        file_name=f"approval_queue_{date.today().isoformat()}.csv", mime="text/csv", what="approval board queue",
+        location_ids=prepared["location_ids"], row_count=prepared["row_count"], key="board_export_download",
+    )
+
+
+_queue_section()
+
+
+# ----- the card ----------------------------------------------------------------------------------
+
+def _decide(label: str, fn, card: dict, *args) -> None:
     """Run one ledger decision; on success say so and rerun, on refusal show the ledger's reason."""
     from emitters.ledger import InvalidTransition, PermissionDenied
 
@@ -137,44 +131,211 @@ def _decide(label: str, fn, *args) -> None:
         st.error(f"{label} failed: {exc}")
         return
     st.session_state["board_flash"] = f"{label}: {card['title']}"
+    # The decision changed the queue: a prepared export and a card fetched by link are stale now.
+    st.session_state.pop("board_export", None)
+    linked_action = st.session_state.pop("board_linked_action", None)
+    if linked_action is not None:
+        st.session_state.get("board_opened_ids", set()).discard(linked_action["action_id"])
     st.rerun()
 
 
-action_id = card["action_id"]
-new_body = st.text_area("Edit the draft", value=card["body"], height=260, key=f"board_edit_{action_id}", disabled=bool(blocked))
-if st.button("Save draft", key="board_save", disabled=bool(blocked), help=blocked):
-    if new_body == card["body"]:
-        st.info("No changes to save.")
-    else:
-        _decide("Draft saved", data.save_draft, new_body)
-
-approve_col, reject_col, snooze_col = st.columns(3)
-with approve_col:
-    if st.button("Approve", key="board_approve", type="primary", disabled=bool(blocked), help=blocked):
-        _decide("Approved", data.approve)
-with reject_col:
-    reason = st.text_input("Reason for rejecting (required)", key=f"board_reject_reason_{action_id}", disabled=bool(blocked))
-    if st.button("Reject", key="board_reject", disabled=bool(blocked), help=blocked):
-        if not reason.strip():
-            st.error("Give a reason to reject this draft.")
-        else:
-            _decide("Rejected", data.reject, reason)
-with snooze_col:
-    tomorrow = date.today() + timedelta(days=1)
-    until = st.date_input(
-        "Snooze until", value=date.today() + timedelta(days=7), min_value=tomorrow, key=f"board_snooze_until_{action_id}",
-        disabled=bool(blocked),
+def _selected_card() -> dict | None:
+    by_id = {a["action_id"]: a for a in queue.rows}
+    linked = st.query_params.get("action")
+    opened = st.session_state.setdefault("board_opened_ids", set())
+    if linked and linked not in by_id and linked not in opened:
+        # A link to a card outside this page (or these filters): fetch it by id, in scope or not at all.
+        linked_action = data.action(user, linked)  # audited as a view, or as a denied view
+        opened.add(linked)  # once per session either way
+        if linked_action is not None:
+            st.session_state["board_linked_action"] = linked_action
+    linked_action = st.session_state.get("board_linked_action")
+    if linked_action is not None and linked_action["action_id"] == linked and linked not in by_id:
+        by_id = {linked: linked_action, **by_id}
+    if not by_id:
+        return None
+    ids = list(by_id)
+    selected_id = st.selectbox(
+        "Card",
+        options=ids,
+        index=ids.index(linked) if linked in by_id else 0,
+        format_func=lambda i: f"{_money(by_id[i]['dollars_at_stake'])} · due {by_id[i]['due_date'] or 'n/a'} · "
+                              f"{by_id[i]['title']}",
+        key="board_selected_action",
     )
-    if st.button("Snooze", key="board_snooze", disabled=bool(blocked), help=blocked):
-        _decide("Snoozed", data.snooze, until)
+    # Opening a card is a view of a patient-level record: the ledger audits it. Once per session and card,
+    # not on every rerun, so the trail shows who looked at what without one event per click.
+    if selected_id not in opened:
+        if data.action(user, selected_id) is None:
+            st.error("This action is not in your locations.")
+            return None
+        opened.add(selected_id)
+    return by_id[selected_id]
 
-with st.expander("History of this action"):
-    events = data.action_events(user, action_id)
-    if events:
+
+def _card_section(card: dict) -> None:
+    st.subheader(card["title"])
+    st.caption(f"{card['action_type'].replace('_', ' ')} · {card['location_id']} · status {card['status']} · "
+               f"to {card['recipient']}")
+    money_col, due_col, role_col = st.columns(3)
+    money_col.metric("Dollars at stake", _money(card["dollars_at_stake"]))
+    due_col.metric("Due", str(card["due_date"] or "n/a"))
+    role_col.metric("Worked by", card.get("assignee") or card["assigned_role"].replace("_", " "))
+    if card.get("snoozed_until"):
+        st.caption(f"Snoozed until {card['snoozed_until']}")
+
+    st.markdown("**Why it was raised**")
+    evidence = card.get("evidence") or json.loads(card.get("evidence_json") or "[]")
+    if evidence:
+        st.dataframe(pd.DataFrame(evidence), hide_index=True, key="board_evidence")
+    else:
+        st.caption("No evidence rows were attached.")
+
+    st.markdown("**Checklist**")
+    checklist = card.get("checklist") or json.loads(card.get("checklist_json") or "[]")
+    if checklist:
         st.dataframe(
-            pd.DataFrame(events)[["occurred_at", "event_type", "actor", "actor_role", "detail_json"]],
+            pd.DataFrame(checklist),
             hide_index=True,
-            key="board_history",
+            column_config={"present": st.column_config.CheckboxColumn("Present")},
+            key="board_checklist",
         )
     else:
-        st.caption("No events yet.")
+        st.caption("No checklist for this action.")
+
+    st.markdown("**Draft**")
+    # Shown as plain text, never as HTML or Markdown: a draft is built from extract data and may contain markup.
+    st.code(card["body"], language=None, wrap_lines=True)
+    if card["original_body"] and card["original_body"] != card["body"]:
+        with st.expander("Original draft (before edits)"):
+            st.code(card["original_body"], language=None, wrap_lines=True)
+
+    blocked = data.decision_block_reason(user, card)
+    if blocked:
+        st.info(blocked)
+
+    action_id = card["action_id"]
+    new_body = st.text_area("Edit the draft", value=card["body"], height=260, key=f"board_edit_{action_id}",
+                            disabled=bool(blocked))
+    if st.button("Save draft", key="board_save", disabled=bool(blocked), help=blocked):
+        if new_body == card["body"]:
+            st.info("No changes to save.")
+        else:
+            _decide("Draft saved", data.save_draft, card, new_body)
+
+    approve_col, reject_col, snooze_col = st.columns(3)
+    with approve_col:
+        if st.button("Approve", key="board_approve", type="primary", disabled=bool(blocked), help=blocked):
+            _decide("Approved", data.approve, card)
+    with reject_col:
+        reason = st.text_input("Reason for rejecting (required)", key=f"board_reject_reason_{action_id}",
+                               disabled=bool(blocked))
+        if st.button("Reject", key="board_reject", disabled=bool(blocked), help=blocked):
+            if not reason.strip():
+                st.error("Give a reason to reject this draft.")
+            else:
+                _decide("Rejected", data.reject, card, reason)
+    with snooze_col:
+        tomorrow = date.today() + timedelta(days=1)
+        until = st.date_input(
+            "Snooze until", value=date.today() + timedelta(days=7), min_value=tomorrow,
+            key=f"board_snooze_until_{action_id}", disabled=bool(blocked),
+        )
+        if st.button("Snooze", key="board_snooze", disabled=bool(blocked), help=blocked):
+            _decide("Snoozed", data.snooze, card, until)
+
+    _reassign_section(card, blocked)
+
+    with st.expander("History of this action"):
+        events = data.action_events(user, action_id)
+        if events:
+            st.dataframe(
+                pd.DataFrame(events)[["occurred_at", "event_type", "actor", "actor_role", "detail_json"]],
+                hide_index=True,
+                key="board_history",
+            )
+        else:
+            st.caption("No events yet.")
+
+
+def _reassign_section(card: dict, blocked: str | None) -> None:
+    """Route the card to one person who may decide it (the ledger checks role and location again)."""
+    live = card["status"] in data.DECIDABLE_STATUSES
+    may_route = live and (not blocked or user.role in data.REASSIGN_SUPERVISOR_ROLES)
+    candidates = [c for c in data.eligible_assignees(user, card["action_id"]) if c["username"] != card.get("assignee")]
+    labels = {c["username"]: f"{c['display_name']} ({c['role'].replace('_', ' ')})" for c in candidates}
+    assign_col, button_col = st.columns([3, 1])
+    chosen = assign_col.selectbox(
+        "Reassign to", list(labels), format_func=labels.get, index=None, placeholder="Choose a person",
+        key=f"board_reassign_to_{card['action_id']}", disabled=not (may_route and labels),
+    )
+    if button_col.button("Reassign", key="board_reassign", disabled=not (may_route and chosen)):
+        _decide(f"Reassigned to {labels[chosen]}", data.reassign, card, chosen)
+
+
+card = _selected_card()
+if card is not None:
+    _card_section(card)
+
+
+# ----- bulk approval of low-risk drafts ------------------------------------------------------------
+
+def _bulk_section() -> None:
+    st.subheader("Bulk approve low-risk drafts")
+    types = sorted(t for t in settings.low_risk_action_types
+                   if user.role in ACTION_APPROVER_ROLES.get(t, ()) and t in options["action_types"])
+    if not types:
+        st.caption("No low-risk action types in your queue that your role may approve.")
+        return
+    st.caption(
+        f"Open, unedited drafts of one low-risk type, each at most {_money(settings.bulk_approve_max_dollars)}. "
+        "Every draft is approved individually and recorded in the audit trail."
+    )
+    pending = st.session_state.get("board_bulk_pending")
+    if pending is None:
+        action_type = st.selectbox("Low-risk type", types, format_func=lambda t: t.replace("_", " "),
+                                   key="board_bulk_type")
+        candidates = data.low_risk_actions(user, action_type, location_ids=chosen_locations)
+        if not candidates:
+            st.caption("No drafts of this type qualify right now.")
+            return
+        if st.button(f"Review {len(candidates)} drafts for bulk approval", key="board_bulk_review"):
+            st.session_state["board_bulk_pending"] = {
+                "action_type": action_type,
+                "items": [{"action_id": c["action_id"], "title": c["title"], "location_id": c["location_id"],
+                           "dollars_at_stake": float(c["dollars_at_stake"]), "due_date": c["due_date"]}
+                          for c in candidates],
+            }
+            st.rerun()
+        return
+    items = pending["items"]
+    st.warning(f"Approve these {len(items)} {pending['action_type'].replace('_', ' ')} drafts? "
+               "Each one is approved by you and sent by the dispatcher.")
+    st.dataframe(pd.DataFrame(items), hide_index=True, key="board_bulk_confirm_list")
+    confirm_col, cancel_col = st.columns(2)
+    if confirm_col.button(f"Approve all {len(items)}", key="board_bulk_confirm", type="primary"):
+        st.session_state.pop("board_bulk_pending", None)
+        result = data.bulk_approve(user, [i["action_id"] for i in items], action_type=pending["action_type"])
+        message = f"Bulk approved {len(result.approved)} of {len(items)} drafts"
+        if result.refused:
+            message += f"; {len(result.refused)} not approved (changed since listed or no longer allowed)"
+        st.session_state["board_flash"] = message
+        st.rerun()
+    if cancel_col.button("Cancel", key="board_bulk_cancel"):
+        st.session_state.pop("board_bulk_pending", None)
+        st.rerun()
+
+
+_bulk_section()
+
+
+# ----- queue age and throughput --------------------------------------------------------------------
+
+with st.expander("Queue age and throughput", expanded=False):
+    stats = data.queue_stats(user)
+    st.markdown("**Open actions by age** (per assignee, else the role that works them)")
+    st.dataframe(stats["open_by_age"], hide_index=True, key="board_stats_age")
+    st.markdown("**Decisions per person and week** (approvals and rejections, last 8 weeks)")
+    st.dataframe(stats["decisions_by_week"], hide_index=True, key="board_stats_decisions")
+    st.markdown("**Median hours from draft to decision**")
+    st.dataframe(stats["time_to_decision"], hide_index=True, key="board_stats_time")

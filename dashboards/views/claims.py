@@ -1,5 +1,6 @@
-"""Claim audit: clean-claim rate per location and payer against the 95% benchmark, and the claim lines
-that fail a pre-submission rule, each with its fix (claims area)."""
+"""Claim audit: clean-claim rate per location and payer against the 95% benchmark, visits reconciled
+against claims and payments, unbalanced remits, and the claim lines that fail a pre-submission rule, each
+with its fix (claims area)."""
 
 from __future__ import annotations
 
@@ -87,6 +88,38 @@ else:
     trend = rates.assign(service_month=pd.to_datetime(rates["service_month"])).groupby("service_month")[
         ["claim_count", "clean_claim_count"]].sum()
     st.line_chart((trend["clean_claim_count"] / trend["claim_count"]).rename("clean-claim rate"))
+
+st.subheader("Visits reconciled against claims and payments")
+reconciliation = data.visit_claim_reconciliation(user, location_ids=chosen_locations)
+if reconciliation.empty:
+    st.info("No visits in scope.")
+else:
+    by_status = reconciliation.groupby(["reconciliation_status", "is_exception"], as_index=False).agg(
+        visits=("reconciliation_status", "size"), charges=("charge_amount", "sum"), paid=("net_paid_amount", "sum"))
+    st.dataframe(by_status.sort_values(["is_exception", "visits"], ascending=[False, False]), hide_index=True,
+                 column_config={"is_exception": st.column_config.CheckboxColumn("Exception"),
+                                "charges": st.column_config.NumberColumn("Charges", format="dollar"),
+                                "paid": st.column_config.NumberColumn("Paid", format="dollar")},
+                 key="claims_reconciliation_by_status")
+    exceptions = reconciliation[reconciliation["is_exception"].astype(bool)]
+    if exceptions.empty:
+        st.success("Every visit is billed, every claim has a visit, and no payment sits on a voided visit.")
+    else:
+        st.dataframe(exceptions, hide_index=True, key="claims_reconciliation_exceptions",
+                     column_order=["reconciliation_status", "visit_id", "claim_id", "location_id", "service_date",
+                                   "appointment_status", "charge_amount", "claim_charge_amount", "net_paid_amount"])
+
+st.subheader("Unbalanced remits")
+unbalanced = data.unbalanced_remits(user, location_ids=chosen_locations)
+if unbalanced.empty:
+    st.success("Every 835 line, claim and transaction in scope balances.")
+else:
+    st.metric("Balancing failures", f"{len(unbalanced):,}",
+              help="Loaded and posted (flagged, not dropped): take these up with the payer")
+    st.dataframe(unbalanced, hide_index=True, key="claims_unbalanced_remits",
+                 column_order=["source_file_name", "transaction_control_number", "claim_id", "line_number",
+                               "balancing_rule", "rule_text", "expected_amount", "reported_amount", "difference_amount",
+                               "payer_name", "payment_date"])
 
 st.subheader("Claim lines failing a rule")
 if failures.empty:

@@ -1,5 +1,6 @@
 """Denials: denied dollars by age, location, payer and category, the deadline of each, whether it is being
-worked (ledger), and underpayments below the contracted rate (claims area). Ids and codes only."""
+worked (ledger), underpayments below the contracted rate and their disputes, timely-filing alerts and
+secondary claims due (claims area). Ids and codes only."""
 
 from __future__ import annotations
 
@@ -88,3 +89,19 @@ if under.empty:
 else:
     st.metric("Underpaid", f"${float(under['variance_amount'].sum()):,.2f} on {len(under)} lines")
     st.dataframe(under, hide_index=True, key="denials_underpayments")
+
+FLAG_SECTIONS = (
+    ("flag_underpayment_disputes", "Underpayment disputes to send", "No underpaid line is inside its dispute window."),
+    ("flag_timely_filing_alerts", "Timely filing: file before the deadline",
+     "No unsent or rejected claim is near its filing deadline."),
+    ("flag_secondary_claims_due", "Secondary claims due", "No patient share is waiting for a secondary claim."),
+)
+for flag_model, heading, empty_text in FLAG_SECTIONS:
+    st.subheader(heading)
+    flagged = data.claims_payment_flags(user, flag_model, location_ids=chosen_locations)
+    if flagged.empty:
+        st.info(empty_text)
+        continue
+    st.metric("Dollars", f"${float(flagged['dollars_at_risk'].sum()):,.2f} on {len(flagged)} items")
+    st.dataframe(flagged.drop(columns=["flag_id"]), hide_index=True, key=f"denials_{flag_model}",
+                 column_config={"dollars_at_risk": st.column_config.NumberColumn("Dollars", format="dollar")})

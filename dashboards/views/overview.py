@@ -1,4 +1,10 @@
-"""Overview: which location is bleeding, how much, and from what?"""
+"""Overview: which location is bleeding, how much, and from what?
+
+Group roll-up or one clinic (the toggle), dollars leaked by area this month against last month, the
+12-month trend, KPI tiles with benchmark, goal and prior month, the by-clinic comparison, the rows behind
+every figure, location goals (directors) and the printable leak assessment; then what is at risk right now
+and the top open actions.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +12,28 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboards import auth, data
+from dashboards import assessment, auth, data, exports
+from dashboards.assessment import money, percent
+from dashboards.goals import GOAL_ROLES, KPIS
+
+GROUP = "group"
+# The page that lists each leak area's own rows (it reads ?location=).
+AREA_PAGES = {
+    "authorizations": "views/authorizations.py",
+    "claims_denials": "views/denials.py",
+    "underpayments": "views/denials.py",
+    "schedule_gaps": "views/schedule.py",
+    "credentialing": "views/credentialing.py",
+    "intake": "views/intake.py",
+}
+
+
+def money_delta(now, before) -> str | None:
+    if now is None or before is None or pd.isna(now) or pd.isna(before):
+        return None
+    change = float(now) - float(before)
+    return f"{'-' if change < 0 else '+'}${abs(change):,.2f} vs last month"
+
 
 user = auth.require_user()
 st.title("Which location is bleeding, how much, and from what?")
@@ -20,29 +47,194 @@ except data.NoSnapshot as exc:
 
 st.caption(f"Data as of {snapshot.as_of_date} · published {snapshot.published_at}")
 
+# ----- at risk right now (open items, fct_location_leak_summary) ----------------------------------
 if summary.empty:
     st.success("Nothing is flagged at your locations in this snapshot.")
 else:
     summary["dollars_at_risk"] = summary["dollars_at_risk"].astype(float)
     total_col, flagged_col, locations_col = st.columns(3)
-    total_col.metric("Group dollars at risk", f"${summary['dollars_at_risk'].sum():,.2f}")
+    total_col.metric("Group dollars at risk", f"${summary['dollars_at_risk'].sum():,.2f}",
+                     help="Open items flagged today (authorizations, booking checks, claim audit, eligibility, "
+                          "credentialing holds), not yet leaked.")
     flagged_col.metric("Flagged items", f"{int(summary['flagged_count'].sum()):,}")
     locations_col.metric("Locations", summary["location_id"].nunique())
 
-    st.subheader("Dollars at risk by location and leak area")
-    chart = (
-        alt.Chart(summary)
-        .mark_bar()
-        .encode(
-            x=alt.X("location_name:N", title="Location", sort="-y"),
-            y=alt.Y("sum(dollars_at_risk):Q", title="Dollars at risk"),
-            color=alt.Color("leak_area:N", title="Leak area"),
-            tooltip=["location_name", "leak_area", "flagged_count", alt.Tooltip("dollars_at_risk:Q", format="$,.2f")],
-        )
-    )
-    st.altair_chart(chart, key="overview_chart")
+# ----- leaked by month ----------------------------------------------------------------------------
+@st.cache_data(ttl=900, max_entries=256, show_spinner=False)
+def monthly_figures(snapshot_path: str, _user, scope_key: tuple[str, ...]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The monthly leak and KPI frames of one snapshot for one scope, cached across reruns: every widget
+    on this page reruns it, and each DuckDB open costs ~60 ms. A new snapshot path is a new cache entry."""
+    return data.leak_monthly(_user), data.kpis_monthly(_user)
 
-    # One row per location: dollars and flagged counts per leak area, plus the location's total.
+
+try:
+    # Keyed by the user's role and locations (what scoping depends on), so no two scopes share an entry.
+    monthly, kpis = monthly_figures(str(snapshot.path), user, (user.role, *sorted(user.locations)))
+except data.MartMissing as exc:
+    st.info(str(exc))
+    monthly = kpis = None
+
+if monthly is not None and not monthly.empty:
+    names = monthly.drop_duplicates("location_id").set_index("location_id")["location_name"].to_dict()
+    location_ids = sorted(names)
+    options = ([GROUP] if len(location_ids) > 1 else []) + location_ids
+    scope = st.radio(
+        "Show", options, horizontal=True, key="overview_scope",
+        format_func=lambda o: "Whole group" if o == GROUP else f"{names[o]} ({o})",
+    )
+    chosen = location_ids if scope in (None, GROUP) else [scope]
+    scope_name = "the group" if scope in (None, GROUP) else names[scope]
+    selected = monthly[monthly["location_id"].isin(chosen)]
+    selected_kpis = kpis[kpis["location_id"].isin(chosen)]
+    goals = data.kpi_goals(user)
+    ranked = assessment.rank_areas(selected)
+    month_labels = (
+        selected.drop_duplicates("months_back").set_index("months_back")["month_start"]
+        .map(lambda d: pd.Timestamp(d).strftime("%B %Y")).to_dict()
+    )
+
+    st.subheader(f"Leaked at {scope_name}: {month_labels.get(0, 'this month')} against {month_labels.get(1, 'last month')}")
+    by_area_month = assessment.area_by_month(selected)
+    sparklines = {
+        area: frame.sort_values("month_start")["leaked_amount"].dropna().tolist()
+        for area, frame in by_area_month.groupby("leak_area")
+    }
+    this_total = ranked["this_month"].dropna().sum()
+    last_total = ranked["last_month"].dropna().sum()
+    tiles = st.columns(4)
+    tiles[0].metric("All areas, this month", money(this_total), money_delta(this_total, last_total),
+                    delta_color="inverse", help="The as-of month counts up to the as-of date.")
+    for i, area in enumerate(ranked.sort_values("leak_area", key=lambda s: s.map(list(data.LEAK_AREAS).index))
+                             .itertuples(index=False), start=1):
+        tiles[i % 4].metric(area.leak_area_label, money(area.this_month), money_delta(area.this_month, area.last_month),
+                            delta_color="inverse", chart_data=sparklines.get(area.leak_area), chart_type="bar",
+                            help=f"Bars: the last {len(sparklines.get(area.leak_area, []))} measured months.")
+
+    st.subheader("Twelve-month trend")
+    trend = by_area_month.dropna(subset=["leaked_amount"])
+    st.altair_chart(
+        alt.Chart(trend).mark_bar().encode(
+            x=alt.X("yearmonth(month_start):O", title="Month"),
+            y=alt.Y("sum(leaked_amount):Q", title="Dollars leaked"),
+            color=alt.Color("leak_area_label:N", title="Leak area"),
+            tooltip=[alt.Tooltip("yearmonth(month_start):O", title="Month"), "leak_area_label",
+                     alt.Tooltip("leaked_amount:Q", format="$,.2f"), "event_count"],
+        ),
+        key="overview_trend_chart",
+    )
+
+    st.subheader("KPIs")
+    kpi_rows = assessment.kpi_summary(selected_kpis, goals, scope if scope not in (None, GROUP) else None)
+    kpi_cols = st.columns(len(kpi_rows) or 1)
+    for col, k in zip(kpi_cols, kpi_rows.itertuples(index=False)):
+        delta = None
+        if k.this_month is not None and k.prior_month is not None:
+            delta = f"{(k.this_month - k.prior_month) * 100:+.1f} pts vs prior month"
+        col.metric(k.kpi_label, percent(k.this_month), delta, delta_color="normal" if k.higher_is_better else "inverse",
+                   help=f"Benchmark: {k.benchmark_population}; {k.benchmark_source}. {k.benchmark_verification}")
+        col.caption(f"Prior month {percent(k.prior_month)} · benchmark {percent(k.benchmark)} · "
+                    f"goal {percent(k.goal)}{' (set)' if k.goal_is_set else ''}")
+
+    if scope in (None, GROUP):
+        st.subheader("By clinic")
+        this_month = selected[selected["months_back"] <= 1].assign(leaked_amount=lambda f: f["leaked_amount"].astype(float))
+        by_clinic = this_month.pivot_table(index=["location_id", "location_name"], columns="months_back",
+                                           values="leaked_amount", aggfunc="sum", fill_value=0)
+        by_clinic = by_clinic.rename(columns={0: "This month $", 1: "Last month $"}).reset_index()
+        for column in ("This month $", "Last month $"):
+            if column not in by_clinic:
+                by_clinic[column] = 0.0
+        per_area = this_month[this_month["months_back"] == 0].pivot_table(
+            index="location_id", columns="leak_area", values="leaked_amount", aggfunc="sum", fill_value=0)
+        per_area.columns = [f"{data.LEAK_AREAS[c]} $" for c in per_area.columns]
+        by_clinic = by_clinic.merge(per_area.reset_index(), on="location_id", how="left")
+        by_clinic = by_clinic.sort_values("This month $", ascending=False)
+        st.altair_chart(
+            alt.Chart(this_month[this_month["months_back"] == 0].assign(
+                leak_area_label=lambda f: f["leak_area"].map(data.LEAK_AREAS))).mark_bar().encode(
+                y=alt.Y("location_name:N", title="Clinic", sort="-x"),
+                x=alt.X("sum(leaked_amount):Q", title="Dollars leaked this month"),
+                color=alt.Color("leak_area_label:N", title="Leak area"),
+            ),
+            key="overview_by_clinic_chart",
+        )
+        st.dataframe(
+            by_clinic, hide_index=True, key="overview_by_clinic",
+            column_config={c: st.column_config.NumberColumn(c, format="dollar") for c in by_clinic.columns if "$" in c},
+        )
+
+    # ----- drill-down: the rows behind a figure -------------------------------------------------------
+    st.subheader("The rows behind a figure")
+    area_col, month_col = st.columns(2)
+    drill_area = area_col.selectbox("Leak area", list(data.LEAK_AREAS), format_func=data.LEAK_AREAS.get,
+                                    key="overview_drill_area")
+    months_available = sorted(month_labels, reverse=False)
+    drill_month = month_col.selectbox("Month", months_available, format_func=month_labels.get, key="overview_drill_month")
+    month_start = selected.loc[selected["months_back"] == drill_month, "month_start"].iloc[0]
+    rows = data.leak_events(user, location_ids=chosen, leak_areas=[drill_area], month_start=month_start)
+    st.caption(f"{len(rows):,} rows · {money(rows['leaked_amount'].astype(float).sum() if len(rows) else 0)} "
+               f"· {data.LEAK_AREAS[drill_area]} at {scope_name}, {month_labels[drill_month]}")
+    st.dataframe(rows, hide_index=True, key="overview_drill_rows",
+                 column_config={"leaked_amount": st.column_config.NumberColumn("Dollars leaked", format="dollar")})
+    if st.button(f"Open the {data.LEAK_AREAS[drill_area].lower()} page", key="overview_open_area",
+                 icon=":material/open_in_new:"):
+        params = {} if scope in (None, GROUP) else {"location": scope}
+        st.switch_page(AREA_PAGES[drill_area], query_params=params)
+
+    # ----- goals (directors and admins) ---------------------------------------------------------------
+    if user.role in GOAL_ROLES:
+        saved_message = st.session_state.pop("overview_goal_saved", None)
+        with st.expander("Location goals", icon=":material/flag:", expanded=saved_message is not None):
+            if saved_message:
+                st.success(saved_message)
+            goal_location = st.selectbox("Location", location_ids, format_func=lambda o: f"{names[o]} ({o})",
+                                         key="overview_goal_location")
+            labels = kpis.drop_duplicates("kpi").set_index("kpi")["kpi_label"].to_dict()
+            benchmarks = kpis.drop_duplicates("kpi").set_index("kpi")["benchmark_value"].to_dict()
+            with st.form("overview_goal_form"):
+                entered = {}
+                for kpi in KPIS:
+                    current = goals.get((goal_location, kpi), benchmarks.get(kpi))
+                    entered[kpi] = st.number_input(
+                        f"{labels.get(kpi, kpi)} goal (%)", min_value=0.0, max_value=100.0, step=0.5,
+                        value=None if current is None or pd.isna(current) else round(float(current) * 100, 2),
+                        key=f"overview_goal_{goal_location}_{kpi}",  # per location: no value carried over
+                        help=f"Benchmark {percent(benchmarks.get(kpi))}. Empty = use the benchmark.",
+                    )
+                saved = st.form_submit_button("Save goals", key="overview_goal_save")
+            if saved:
+                changed = 0
+                for kpi, value in entered.items():
+                    new_goal = None if value is None else round(value / 100, 6)
+                    benchmark = benchmarks.get(kpi)
+                    if new_goal is not None and benchmark is not None and not pd.isna(benchmark) \
+                            and (goal_location, kpi) not in goals and abs(new_goal - float(benchmark)) < 1e-9:
+                        continue  # the untouched default: keep following the benchmark
+                    if goals.get((goal_location, kpi)) != new_goal:
+                        data.set_kpi_goal(user, goal_location, kpi, new_goal)
+                        changed += 1
+                st.session_state["overview_goal_saved"] = f"Saved {changed} goal change(s) for {names[goal_location]}."
+                st.rerun()  # redraw the KPI tiles above with the new goals
+
+    # ----- printable leak assessment -------------------------------------------------------------------
+    st.subheader("Leak assessment")
+    assess_location = st.selectbox("Location", location_ids, format_func=lambda o: f"{names[o]} ({o})",
+                                   key="overview_assessment_location",
+                                   index=location_ids.index(scope) if scope in location_ids else 0)
+    html = assessment.render_assessment(
+        location_id=assess_location, location_name=names[assess_location], as_of_date=snapshot.as_of_date,
+        monthly=monthly, kpis=kpis, goals=goals,
+    )
+    exports.audited_download(
+        user, label="Download the printable assessment (HTML)", data=html,
+        file_name=f"leak-assessment-{assess_location}-{snapshot.as_of_date}.html", mime="text/html",
+        what="leak_assessment", location_ids=[assess_location],
+        row_count=int(monthly["location_id"].eq(assess_location).sum()), key="overview_assessment_download",
+    )
+
+# ----- open at-risk items by location (current state) ---------------------------------------------
+if not summary.empty:
+    st.subheader("At risk now, by location and leak area")
     per_location = summary.pivot_table(
         index=["location_id", "location_name"],
         columns="leak_area",
@@ -58,7 +250,7 @@ else:
     money_columns = {c: st.column_config.NumberColumn(c, format="dollar") for c in per_location.columns if "$" in c}
     st.dataframe(per_location, hide_index=True, column_config=money_columns, key="overview_locations")
 
-    st.markdown("**Open the rows behind a location's figures**")
+    st.markdown("**Open the authorizations at risk at a location**")
     drill_columns = st.columns(min(len(per_location), 4))
     for i, row in enumerate(per_location.itertuples(index=False)):
         if drill_columns[i % len(drill_columns)].button(

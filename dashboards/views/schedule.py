@@ -1,6 +1,7 @@
 """Schedule view per location: open slots this week with their ranked waitlist matches (or why there is none),
 kept / cancelled / late-cancel / no-show rates against the attendance policy, revenue lost from unfilled
-slots by month, and booked visits ahead that fail the credential or authorization check."""
+slots by month, booked visits ahead that fail the credential or authorization check, and children with an open
+plan of care and nothing booked."""
 
 from __future__ import annotations
 
@@ -62,6 +63,7 @@ slots = data.open_slots_this_week(user, location_ids=chosen)
 rates = data.schedule_rates(user, location_ids=chosen)
 lost = data.schedule_lost_revenue_monthly(user, location_ids=chosen)
 mismatches = data.booking_mismatches(user, location_ids=chosen)
+unbooked = data.open_plans_without_future_visit(user, location_ids=chosen)
 
 c1, c2, c3, c4 = st.columns(4)
 c1.metric("Open slots this week", len(slots))
@@ -120,4 +122,14 @@ else:
         ["visit_date", "location_id", "appointment_id", "provider_id", "payer_id", "problem",
          "alternative_provider_id", "dollars_at_risk"]]
     st.dataframe(shown, hide_index=True, key="schedule_mismatches_table",
+                 column_config={"dollars_at_risk": st.column_config.NumberColumn("Dollars at risk", format="dollar")})
+
+st.subheader("Open plan of care, nothing booked")
+if unbooked.empty:
+    st.success("Every child with an open plan of care has a visit booked.")
+else:
+    st.caption(f"{len(unbooked)} children in care have no visit booked from the as-of date; "
+               f"${float(unbooked['dollars_at_risk'].sum()):,.2f} of planned visits over the next four weeks "
+               "are at risk. The front desk has a schedule-this-patient task for each on the board.")
+    st.dataframe(unbooked, hide_index=True, key="schedule_unbooked_table",
                  column_config={"dollars_at_risk": st.column_config.NumberColumn("Dollars at risk", format="dollar")})

@@ -231,3 +231,25 @@ def rendered_text():
 @pytest.fixture
 def pages():
     return list(PAGES)
+
+
+@pytest.fixture
+def download_payloads(monkeypatch):
+    """Every file an AppTest run hands to `st.download_button`, as text, in order: call the fixture's value.
+
+    Recorded where Streamlit stores download payloads (the media file storage), so a page that bypasses
+    `dashboards.exports` is caught too."""
+    from streamlit.runtime.media_file_storage import MediaFileKind
+    from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
+
+    payloads: list[str] = []
+    original = MemoryMediaFileStorage.load_and_get_id
+
+    def recording(self, path_or_data, mimetype, kind, filename=None):
+        if kind == MediaFileKind.DOWNLOADABLE:
+            raw = path_or_data if isinstance(path_or_data, bytes) else str(path_or_data).encode()
+            payloads.append(raw.decode("utf-8", errors="replace"))
+        return original(self, path_or_data, mimetype, kind, filename)
+
+    monkeypatch.setattr(MemoryMediaFileStorage, "load_and_get_id", recording)
+    return lambda: list(payloads)

@@ -22,6 +22,20 @@ create table fct_claim_audit_failures as select * from (values
    '97530 is the column-2 code of an NCCI pair with 97140', 'Add 59 or XU to 97530', false, 'PT-201')
 ) t(claim_id, line_number, location_id, payer_id, payer_name, service_date, procedure_code, modifiers, units,
     charge_amount, place_of_service, rule_name, failure_detail, fix, is_remitted, patient_id);
+
+create table fct_visit_claim_reconciliation as select * from (values
+  ('V-1', 'CL-L01-1', 'L01', date '2026-02-26', 'arrived', 'awaiting_payment', false, 144.00, 144.00, 0.00, null::date),
+  ('V-2', 'CL-L01-3', 'L01', date '2026-02-20', 'arrived', 'billed_no_claim', true, 72.00, null, 0.00, null::date),
+  ('V-3', 'CL-L02-4', 'L02', date '2026-02-10', 'cancelled', 'payment_on_voided_visit', true, 72.00, 72.00, 50.00,
+   date '2026-02-25')
+) t(visit_id, claim_id, location_id, service_date, appointment_status, reconciliation_status, is_exception,
+    charge_amount, claim_charge_amount, net_paid_amount, latest_payment_date);
+
+create table fct_unbalanced_remits as select * from (values
+  ('era_l02.835', '0007', date '2026-02-25', 'Aetna Kids', 'L02', 'CL-L02-4', 1, 'line',
+   'SVC02 charge - line CAS adjustments = SVC03 paid', 60.00, 70.00, 10.00)
+) t(source_file_name, transaction_control_number, payment_date, payer_name, location_id, claim_id, line_number,
+    balancing_rule, rule_text, expected_amount, reported_amount, difference_amount);
 """
 
 
@@ -39,13 +53,15 @@ def test_claim_audit_page_shows_rates_and_open_failures_for_all_locations(
     assert at.title[0].value == "Claim audit"
     metrics = {m.label: m.value for m in at.metric}
     assert metrics == {"Clean-claim rate": "95.3%", "Claims audited": "150", "Claims to fix": "2",
-                       "Billed on those claims": "$216.00"}
+                       "Billed on those claims": "$216.00", "Balancing failures": "1"}
     by_location = at.dataframe[0].value.set_index("location_id")
     assert bool(by_location.loc["L01", "meets_benchmark"]) and not bool(by_location.loc["L02", "meets_benchmark"])
     text = rendered_text(at)
     assert "CL-L01-1" in text and "CL-L02-1" in text and "Replace GP with GO" in text
     assert "CL-L01-2" not in text.split("Claim lines failing a rule")[-1]  # already answered by an 835
     assert "PT-101" not in text  # no patient reference on screen
+    assert "billed_no_claim" in text and "payment_on_voided_visit" in text
+    assert "era_l02.835" in text and "SVC02 charge - line CAS adjustments" in text
 
 
 def test_claim_audit_page_is_scoped_and_filters_by_rule(claims_snapshot, ledger, app_test, frontdesk_l01, director,
@@ -55,6 +71,8 @@ def test_claim_audit_page_is_scoped_and_filters_by_rule(claims_snapshot, ledger,
     text = rendered_text(at)
     assert "CL-L01-1" in text and "CL-L02-1" not in text
     assert {m.label: m.value for m in at.metric}["Claims audited"] == "100"
+    assert "billed_no_claim" in text and "payment_on_voided_visit" not in text and "era_l02.835" not in text
+    assert "Every 835 line, claim and transaction in scope balances." in text
 
     at = app_test("claims", user=director).run()
     at.toggle(key="claims_filter_open").set_value(False).run()
@@ -80,6 +98,24 @@ create table fct_underpayments as select * from (values
   ('CL-L01-5', 1, 'L01', 'P-AET', 'Aetna Kids', date '2026-01-05', '97530', 3, date '2026-01-20', 74.70, 63.50, 11.20)
 ) t(claim_id, line_number, location_id, payer_id, payer_name, service_date, procedure_code, billed_units,
     payment_date, contracted_allowed_amount, paid_allowed_amount, variance_amount);
+
+create table flag_underpayment_disputes as select * from (values
+  ('fu-1', 'CL-L01-5', 1, 'L01', 'Aetna Kids', '97530', 74.70, 63.50, 11.20, date '2026-04-20', 49)
+) t(flag_id, claim_id, line_number, location_id, payer_name, procedure_code, contracted_allowed_amount,
+    paid_allowed_amount, dollars_at_risk, due_date, days_left);
+
+create table flag_timely_filing_alerts as select * from (values
+  ('ft-1', 'CL-L01-TF', 'V-TF', 'L01', 'State Medicaid', date '2025-12-10', 'not_submitted', null, 95, 88.00,
+   date '2026-03-15', 13),
+  ('ft-2', 'CL-L02-TF', 'V-TF2', 'L02', 'State Medicaid', date '2025-12-12', 'rejected_not_resubmitted', '16', 95,
+   60.00, date '2026-03-17', 15)
+) t(flag_id, claim_id, visit_id, location_id, payer_name, service_date, alert_reason, carcs, timely_filing_days,
+    dollars_at_risk, due_date, days_left);
+
+create table flag_secondary_claims_due as select * from (values
+  ('fs-1', 'CL-L02-SC', 'L02', 'Aetna Kids', 'Summit HMO', date '2026-02-20', 100.00, 25.00, date '2026-05-21', 80)
+) t(flag_id, claim_id, location_id, primary_payer_name, payer_name, primary_payment_date, primary_paid_amount,
+    dollars_at_risk, due_date, days_left);
 """
 
 
@@ -103,6 +139,11 @@ def test_denials_page_shows_open_denials_by_age_and_underpayments(denials_snapsh
     assert "CL-L01-5" in text and "11.2" in text
     assert "PT-101" not in text
 
+    assert "CL-L01-TF" in text and "rejected_not_resubmitted" in text and "CL-L02-SC" in text and "Summit HMO" in text
+    assert "fu-1" not in text  # flag ids stay off the screen
+    disputes = next(d.value for d in at.dataframe if {"contracted_allowed_amount", "days_left"} <= set(d.value.columns))
+    assert list(disputes["work_status"]) == ["not drafted"]
+
     at.toggle(key="denials_filter_open").set_value(False).run()
     assert {m.label: m.value for m in at.metric}["Denied lines"] == "3"
 
@@ -113,3 +154,5 @@ def test_denials_page_is_scoped_to_the_users_locations(denials_snapshot, ledger,
     assert not at.exception
     text = rendered_text(at)
     assert "CL-L01-7" in text and "CL-L02-9" not in text
+    assert "CL-L01-TF" in text and "CL-L02-TF" not in text and "CL-L02-SC" not in text
+    assert "No patient share is waiting for a secondary claim." in text

@@ -49,6 +49,16 @@ create table fct_booking_checks as select appointment_id, patient_id, location_i
   ('AP-91', 'PT-201', 'L02', 'PR2', 'P-AET', '2026-03-11', 'provider_not_enrolled', 'ok', 'PR3', true, 95.00)
 ) t(appointment_id, patient_id, location_id, provider_id, payer_id, visit_date, credential_check,
     authorization_check, alternative_provider_id, is_mismatch, dollars_at_risk);
+
+create table fct_open_plans_without_future_visit as select patient_id, plan_of_care_id, location_id,
+  last_provider_id, cast(last_kept_visit_date as date) as last_kept_visit_date, days_since_last_kept_visit,
+  cast(plan_end_date as date) as plan_end_date, frequency_per_week, weeks_at_risk,
+  cast(dollars_at_risk as decimal(12,2)) as dollars_at_risk from (values
+  ('PT-103', 'POC-103-1', 'L01', 'PR1', '2026-02-20', 10, '2026-05-01', 2, 4, 640.00),
+  ('PT-104', 'POC-104-1', 'L01', null, null, null, '2026-03-02', 2, 1, 160.00),
+  ('PT-202', 'POC-202-2', 'L02', 'PR2', '2026-02-25', 5, '2026-04-01', 3, 4, 1140.00)
+) t(patient_id, plan_of_care_id, location_id, last_provider_id, last_kept_visit_date, days_since_last_kept_visit,
+    plan_end_date, frequency_per_week, weeks_at_risk, dollars_at_risk);
 """
 
 
@@ -94,6 +104,10 @@ def test_schedule_page_for_a_director_shows_every_location(schedule_snapshot, le
     assert mismatches.loc["AP-21", "problem"] == "Beyond the authorized count"
     assert mismatches.loc["AP-91", "problem"] == "Therapist not credentialed for the payer"
     assert mismatches.loc["AP-91", "alternative_provider_id"] == "PR3"
+    unbooked = at.dataframe[4].value
+    assert list(unbooked["plan_of_care_id"]) == ["POC-202-2", "POC-103-1", "POC-104-1"]  # most money first
+    assert "3 children in care have no visit booked" in rendered_text(at)
+    assert "$1,940.00 of planned visits" in rendered_text(at)
 
 
 def test_schedule_page_is_scoped_to_the_front_desks_location(schedule_snapshot, ledger, app_test, frontdesk_l01,
@@ -107,6 +121,7 @@ def test_schedule_page_is_scoped_to_the_front_desks_location(schedule_snapshot, 
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Booking mismatches ahead"] == "1" and metrics["Dollars at risk ahead"] == "$80.00"
     assert set(at.dataframe[2].value["location_id"]) == {"L01"}
+    assert set(at.dataframe[4].value["plan_of_care_id"]) == {"POC-103-1", "POC-104-1"}
 
 
 def test_schedule_location_filter(schedule_snapshot, ledger, app_test, director, rendered_text):
@@ -122,7 +137,7 @@ def test_schedule_data_access_is_scoped_in_sql_and_selects_no_patient_fields(sch
 
     nobody = make_user("nobody", "front_desk", set())
     for fetch in (data.open_slots_this_week, data.schedule_rates, data.schedule_lost_revenue_monthly,
-                  data.booking_mismatches):
+                  data.booking_mismatches, data.open_plans_without_future_visit):
         frame = fetch(frontdesk_l01)
         assert set(frame["location_id"]) <= {"L01"} and not frame.empty
         assert not {"patient_id", "patient_first_name", "patient_last_name", "member_id"} & set(frame.columns)

@@ -24,7 +24,11 @@ import pytest
 
 AS_OF = "2026-11-26"
 SETTINGS_VARS = ("RCM_DATA_DIR", "RCM_AS_OF_DATE", "RCM_DEMO_PASSWORD", "RCM_INBOX_DIR", "RCM_QUARANTINE_DIR",
-                 "RCM_OUTBOX_DIR", "RCM_DUCKDB_PATH", "RCM_SERVING_POINTER", "RCM_LEDGER_URL")
+                 "RCM_OUTBOX_DIR", "RCM_DUCKDB_PATH", "RCM_SERVING_POINTER", "RCM_LEDGER_URL",
+                 "RCM_CLAIMS_TIMELY_FILING_LEAD_DAYS")
+# Claims area: a lead window as long as the 90/95-day filing limits, so the claims the generator holds
+# back from the clearinghouse (dates of service in the last weeks) fall on both sides of it.
+CLAIMS_TIMELY_FILING_LEAD_DAYS = "80"
 
 
 # A synthetic canary patient: its identifiers must reach the drafted packet and never a log.
@@ -87,7 +91,8 @@ def pipeline(tmp_path_factory):
     saved = {k: os.environ.get(k) for k in SETTINGS_VARS}
     for k in SETTINGS_VARS:
         os.environ.pop(k, None)
-    os.environ.update({"RCM_DATA_DIR": str(root), "RCM_AS_OF_DATE": AS_OF, "RCM_DEMO_PASSWORD": "test-pass"})
+    os.environ.update({"RCM_DATA_DIR": str(root), "RCM_AS_OF_DATE": AS_OF, "RCM_DEMO_PASSWORD": "test-pass",
+                       "RCM_CLAIMS_TIMELY_FILING_LEAD_DAYS": CLAIMS_TIMELY_FILING_LEAD_DAYS})
     inbox = root / "inbox"
     subprocess.run(
         [sys.executable, "-m", "dagster_project.synthetic", "--seed", "11", "--anchor-date", AS_OF,

@@ -22,10 +22,16 @@ def _csv(pipeline, entity: str) -> list[dict]:
         return list(csv.DictReader(f))
 
 
+def _unsubmitted(pipeline) -> set[str]:
+    """Claims the generator held back from the clearinghouse (billed in the EHR, no 837P)."""
+    return {u["claim_id"] for u in pipeline.truth["claims"]["unsubmitted_claims"]}
+
+
 def _held_claims(pipeline) -> dict[str, str]:
-    """claim_id -> location_id of the claims the credentialing area planted as held for enrollment."""
+    """claim_id -> location_id of the submitted claims the credentialing area planted as held for enrollment."""
     holds = pipeline.truth.get("credentialing", {}).get("claim_holds", [])
-    return {claim_id: h["location_id"] for h in holds for claim_id in h["claim_ids"]}
+    unsubmitted = _unsubmitted(pipeline)
+    return {claim_id: h["location_id"] for h in holds for claim_id in h["claim_ids"] if claim_id not in unsubmitted}
 
 
 def _expected(pipeline) -> set[tuple[str, int, str]]:
@@ -77,7 +83,8 @@ def test_clean_claim_rate_counts_every_claim_once(pipeline):
     claims, failed = con.execute(
         "select sum(claim_count), sum(failed_claim_count) from fct_claim_clean_rate").fetchone()
     assert failed == len(_expected_claims(pipeline))
-    assert claims == len(_csv(pipeline, "visits"))  # one claim per billed visit, the planted ones included
+    # one claim per billed visit, the planted ones included, but for those never submitted
+    assert claims == len(_csv(pipeline, "visits")) - len(_unsubmitted(pipeline))
     rate = con.execute("select sum(clean_claim_count) * 1.0 / sum(claim_count) from fct_claim_clean_rate").fetchone()[0]
     assert 0.95 < rate < 1
     summary = dict(con.execute("select location_id, flagged_count from fct_location_leak_summary "
@@ -182,3 +189,101 @@ def test_every_posted_remit_line_matches_a_submitted_claim_line(pipeline):
     assert con.execute("select count(*) from fct_unmatched_remits").fetchone()[0] == 0
     assert con.execute("select count(*) from fct_remit_line_positions where match_method <> 'line_control_number'"
                        ).fetchone()[0] == 0
+
+
+# -- payments: disputes, timely filing, secondary claims, unbalanced remits, reconciliation ----------------
+
+def _seed(name: str) -> list[dict]:
+    from pathlib import Path
+
+    with (Path(__file__).resolve().parents[2] / "dbt" / "seeds" / f"{name}.csv").open(newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def _timely_filing_days(payer_id: str) -> int:
+    """The payer's filing limit as the seeds set it: its own payer_rules row, else its payer type's default."""
+    from dagster_project.synthetic.reference import PAYERS_BY_ID
+
+    own = {r["payer_id"]: int(r["timely_filing_days"]) for r in _seed("payer_rules")}
+    by_type = {r["payer_type"]: int(r["timely_filing_days"]) for r in _seed("payer_type_defaults")}
+    return own.get(payer_id) or by_type[PAYERS_BY_ID[payer_id].payer_type]
+
+
+def test_every_underpaid_line_gets_one_dispute_with_the_contract_line(pipeline):
+    con = pipeline.snapshot()
+    rows = con.execute("select claim_id, line_number, dollars_at_risk, contracted_rate_per_unit, "
+                       "fee_schedule_effective_date, due_date, as_of_date from flag_underpayment_disputes").fetchall()
+    truth = {(u["claim_id"], u["line_number"]): u["variance"] for u in pipeline.truth["claims"]["underpayments"]}
+    assert {(r[0], r[1]) for r in rows} == set(truth)  # every plant is recent: no dispute window has closed
+    for claim_id, line, dollars, rate, effective, due, as_of in rows:
+        assert str(dollars) == truth[(claim_id, line)] and rate > 0 and effective is not None and due >= as_of
+    first = pipeline.metadata(pipeline.first, "underpayment_dispute_drafts")
+    second = pipeline.metadata(pipeline.second, "underpayment_dispute_drafts")
+    assert first["drafted"] == len(truth) and second["drafted"] == 0 and second["unchanged"] == len(truth)
+
+
+def test_timely_filing_alerts_find_unsent_and_rejected_claims_inside_the_lead_window_only(pipeline):
+    import os
+    from datetime import date, timedelta
+
+    # The pipeline fixture sets both for the session (conftest.py)
+    as_of = date.fromisoformat(os.environ["RCM_AS_OF_DATE"])
+    lead = int(os.environ["RCM_CLAIMS_TIMELY_FILING_LEAD_DAYS"])
+    visits = {v["claim_id"]: date.fromisoformat(v["date_of_service"]) for v in _csv(pipeline, "visits")}
+    truth = pipeline.truth["claims"]
+    candidates = {(u["claim_id"], "not_submitted"): u["payer_id"] for u in truth["unsubmitted_claims"]}
+    candidates |= {(d["claim_id"], "rejected_not_resubmitted"): d["payer_id"] for d in truth["denials"]
+                   if d["carc"] == "16" and "MA130" in d["rarcs"]}
+    expected, outside = set(), set()
+    for (claim_id, reason), payer_id in candidates.items():
+        days_left = (visits[claim_id] + timedelta(days=_timely_filing_days(payer_id)) - as_of).days
+        (expected if 0 <= days_left <= lead else outside).add((claim_id, reason))
+    assert {r for _, r in expected} == {"not_submitted", "rejected_not_resubmitted"} and outside  # both sides
+    con = pipeline.snapshot()
+    found = {tuple(r) for r in con.execute("select claim_id, alert_reason from flag_timely_filing_alerts").fetchall()}
+    assert found == expected
+    first = pipeline.metadata(pipeline.first, "timely_filing_alert_drafts")
+    assert first["drafted"] == len(expected)
+    assert pipeline.metadata(pipeline.second, "timely_filing_alert_drafts")["drafted"] == 0
+
+
+def test_secondary_claims_are_drafted_as_pyx12_valid_837p_with_the_primary_adjudication(pipeline, tmp_path):
+    truth = {d["claim_id"]: d for d in pipeline.truth["claims"]["secondary_claims_due"]}
+    assert len(truth) >= 3
+    con = pipeline.snapshot()
+    rows = con.execute("select claim_id, location_id, payer_id, primary_paid_amount, dollars_at_risk "
+                       "from flag_secondary_claims_due").fetchall()
+    assert {r[0] for r in rows} == set(truth)
+    for claim_id, location_id, payer_id, paid, patient_share in rows:
+        t = truth[claim_id]
+        assert (location_id, payer_id, str(paid), str(patient_share)) == (
+            t["location_id"], t["secondary_payer_id"], t["primary_paid"], t["patient_responsibility"])
+    first = pipeline.metadata(pipeline.first, "secondary_claim_drafts")
+    assert first["drafted"] == len(truth) and pipeline.metadata(pipeline.second, "secondary_claim_drafts")["drafted"] == 0
+
+    from dagster_project.ingest.x12.validate import validate_with_pyx12
+    from dagster_project.settings import get_settings
+    from emitters.ledger import Ledger
+
+    ledger = Ledger(get_settings().ledger_url)
+    ledger.upsert_user("claims_director", "pw-123456", "director", ["*"], "Claims Director")
+    user = ledger.authenticate("claims_director", "pw-123456")
+    drafts = ledger.list_actions(user, action_types=["secondary_claim"])
+    assert len(drafts) == len(truth)
+    for action in drafts[:5]:
+        path = tmp_path / f"{action['action_id']}.837"
+        path.write_text(action["body"], encoding="ascii")
+        assert validate_with_pyx12(path) == [], action["title"]
+        assert "SBR*S*18" in action["body"] and "AMT*D*" in action["body"] and "DTP*573*D8*" in action["body"]
+
+
+def test_generated_remits_balance_and_visits_reconcile_but_for_the_unsent_claims(pipeline):
+    con = pipeline.snapshot()
+    assert con.execute("select count(*) from fct_unbalanced_remits").fetchone()[0] == 0
+    exceptions = {tuple(r) for r in con.execute("select claim_id, reconciliation_status from "
+                                                "fct_visit_claim_reconciliation where is_exception").fetchall()}
+    assert exceptions == {(c, "billed_no_claim") for c in _unsubmitted(pipeline)}
+    statuses = dict(con.execute("select reconciliation_status, count(*) from fct_visit_claim_reconciliation "
+                                "group by 1").fetchall())
+    assert statuses["paid"] > 0 and statuses["awaiting_payment"] > 0 and statuses["denied"] > 0
+    assert sum(statuses.values()) == len(_csv(pipeline, "visits"))

@@ -4,8 +4,10 @@ the emitters draft one offer per slot at most and nothing new on the second run.
 
 from __future__ import annotations
 
+import csv
 import json
 from collections import Counter
+from datetime import date, timedelta
 
 import pytest
 
@@ -64,6 +66,30 @@ def test_attendance_letters_are_exactly_the_children_under_policy(pipeline):
     con = pipeline.snapshot()
     found = {r[0] for r in con.execute("select patient_id from flag_attendance_letters").fetchall()}
     assert found == {a["patient_id"] for a in pipeline.truth["scheduling"]["attendance_below_policy"]}
+
+
+def test_children_with_an_open_plan_and_nothing_booked_are_exactly_the_expected_ones(pipeline):
+    con = pipeline.snapshot()
+    found = {r[0]: (r[1], float(r[2])) for r in con.execute(
+        "select patient_id, location_id, dollars_at_risk from flag_patients_to_schedule").fetchall()}
+    truth = pipeline.truth["scheduling"]["open_plan_no_future_visit"]
+    planted = {t["patient_id"] for t in truth if t["planted"]}
+    assert len(planted) == len({t["location_id"] for t in truth if t["planted"]}) >= 2, "one plant per location"
+    assert set(found) == {t["patient_id"] for t in truth}
+    assert all(found[t["patient_id"]][0] == t["location_id"] for t in truth)
+    assert all(found[p][1] > 0 for p in planted)
+    # Their cancelled hours in the booking window are open slots like any other cancellation (the UTC date
+    # of a late-afternoon visit can be the next day, so the first two days are left out of the check).
+    after = (date.fromisoformat(pipeline.truth["anchor_date"]) + timedelta(days=1)).isoformat()
+    with (pipeline.root / "inbox" / "ehr" / "appointments.csv").open(newline="") as handle:
+        cancelled = {r["appointment_id"] for r in csv.DictReader(handle)
+                     if r["patient_id"] in planted and r["status"] == "cancelled" and r["scheduled_start_at"][:10] > after}
+    offered = {r[0] for r in con.execute("select missed_appointment_id from fct_open_slots "
+                                         "where slot_state = 'cancellation'").fetchall()}
+    assert cancelled and cancelled <= offered
+    first, second = (pipeline.metadata(run, "schedule_patient_drafts") for run in (pipeline.first, pipeline.second))
+    assert first["drafted"] == first["drafts"] == len(found)
+    assert second["drafted"] == 0 and second["auto_resolved"] == 0
 
 
 def test_emitters_draft_one_offer_per_slot_and_nothing_new_on_the_second_run(pipeline):

@@ -1,6 +1,7 @@
--- The latest delivered 837P version of each claim (CLM01), one row per service line, with what the
--- audit rules need from the EHR (visit, patient, provider, documented minutes), the payer's rules and
--- the reference seeds. A replacement (frequency 7) delivered later supersedes the original.
+-- The latest delivered 837P version of each claim (CLM01) to its primary payer, one row per service line,
+-- with what the audit rules need from the EHR (visit, patient, provider, documented minutes), the payer's
+-- rules and the reference seeds. A replacement (frequency 7) delivered later supersedes the original; a
+-- claim to a secondary payer (SBR01 = S) is not a version of the primary claim.
 with
 
 claim_headers as (
@@ -86,6 +87,7 @@ latest_claims as (
                 order by loaded_at desc, source_file_name desc, segment_position desc
             ) as version_rank
         from claim_headers
+        where coalesce(payer_sequence, 'P') = 'P'
     ) as ranked
     where version_rank = 1
 
@@ -141,6 +143,8 @@ rates as (
     select
         lines_with_visits.claim_line_id,
         fee_schedules.allowed_amount,
+        fee_schedules.effective_date,
+        fee_schedules.termination_date,
         row_number() over (
             partition by lines_with_visits.claim_line_id
             order by fee_schedules.effective_date desc
@@ -176,6 +180,9 @@ final as (
         cpt_codes.primary_code_for_add_on,
         coalesce(place_of_service_codes.is_telehealth, false) as is_telehealth_place_of_service,
         rates.allowed_amount * lines_with_visits.units as expected_allowed_amount,
+        rates.allowed_amount as contracted_rate_per_unit,
+        rates.effective_date as fee_schedule_effective_date,
+        rates.termination_date as fee_schedule_termination_date,
         remitted_claim_ids.claim_id is not null as is_remitted
     from lines_with_visits
     left join payer_rules

@@ -56,6 +56,7 @@ final as (
     select
         latest_answer.position_key,
         latest_answer.claim_line_id,
+        latest_answer.remit_line_id as latest_remit_line_id,
         latest_answer.match_method,
         latest_answer.claim_id,
         coalesce(latest_answer.claim_line_number, latest_answer.remit_line_number) as line_number,

@@ -21,6 +21,8 @@ final as (
         patient_id,
         payer_id,
         payer_name,
+        payer_type,
+        visit_id,
         payer_claim_control_number,
         service_date,
         procedure_code,

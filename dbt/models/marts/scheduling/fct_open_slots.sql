@@ -1,13 +1,12 @@
--- One row per open slot in the booking window (a therapist's template hour with nothing booked: a
--- cancellation or never booked), with its best waitlist match or, when nobody fits, why: the first
+-- One row per open slot in the booking window (int_scheduling__open_slots: a therapist's template hour with
+-- nothing booked, a cancellation or never booked, or a cancelled visit outside the template), with its best waitlist match or, when nobody fits, why: the first
 -- constraint no waiting child at the location passes, checked in the order credential, authorization,
 -- preferences.
 with
 
 slots as (
 
-    select * from {{ ref('int_scheduling__template_slots') }}
-    where is_future and is_open
+    select * from {{ ref('int_scheduling__open_slots') }}
 
 ),
 
@@ -54,6 +53,7 @@ final as (
         slots.slot_minutes,
         slots.slot_state,
         slots.missed_appointment_id,
+        slots.is_in_template,
         coalesce(summary.waiting_at_location, 0) as waiting_at_location,
         coalesce(summary.valid_match_count, 0) as valid_match_count,
         summary.top_waitlist_id,

@@ -7,8 +7,7 @@ with
 
 slots as (
 
-    select * from {{ ref('int_scheduling__template_slots') }}
-    where is_future and is_open
+    select * from {{ ref('int_scheduling__open_slots') }}
 
 ),
 

@@ -1,0 +1,82 @@
+-- One row per claim line paid below its contract (fct_underpayments) whose dispute window has not closed:
+-- the variance is disputed with the payer, citing the fee-schedule line the payment fell short of.
+{% set rule_name = 'underpayment_dispute' %}
+{% set rule_version = '1' %}
+with
+
+underpayments as (
+
+    select * from {{ ref('fct_underpayments') }}
+
+),
+
+submitted_lines as (
+
+    select * from {{ ref('int_claim_lines_submitted') }}
+
+),
+
+policies as (
+
+    select * from {{ ref('claim_payer_type_policies') }}
+
+),
+
+dated as (
+
+    select
+        underpayments.*,
+        submitted_lines.contracted_rate_per_unit,
+        submitted_lines.fee_schedule_effective_date,
+        submitted_lines.fee_schedule_termination_date,
+        submitted_lines.line_control_number,
+        policies.underpayment_dispute_days,
+        {{ date_add_days('policies.underpayment_dispute_days', 'underpayments.payment_date') }} as due_date
+    from underpayments
+    left join submitted_lines
+        on underpayments.claim_line_id = submitted_lines.claim_line_id
+    left join policies
+        on underpayments.payer_type = policies.payer_type
+
+),
+
+final as (
+
+    select
+        {{ dbt.hash(dbt.concat(["'" ~ rule_name ~ "'", "':'", "'" ~ rule_version ~ "'", "':'", 'claim_id', "':'",
+                                "cast(line_number as " ~ dbt.type_string() ~ ")"])) }} as flag_id,
+        '{{ rule_name }}' as rule_name,
+        '{{ rule_version }}' as rule_version,
+        as_of_date,
+        claim_id,
+        line_number,
+        claim_line_id,
+        line_control_number,
+        location_id,
+        patient_id,
+        visit_id,
+        payer_id,
+        payer_name,
+        payer_type,
+        payer_claim_control_number,
+        service_date,
+        procedure_code,
+        modifiers,
+        billed_units,
+        payment_date,
+        contracted_rate_per_unit,
+        fee_schedule_effective_date,
+        fee_schedule_termination_date,
+        contracted_allowed_amount,
+        paid_allowed_amount,
+        net_paid_amount,
+        variance_amount as dollars_at_risk,
+        underpayment_dispute_days,
+        due_date,
+        {{ dbt.datediff(as_of_date(), 'due_date', 'day') }} as days_left
+    from dated
+    where due_date is null or due_date >= {{ as_of_date() }}
+
+)
+
+select * from final

@@ -1,0 +1,121 @@
+-- Dollars leaked per location, leak area and calendar month, for the twelve months up to and including
+-- the as-of month. Every location x month x area is present (zeros), so this month vs last month and the
+-- 12-month trend read straight off the table. Schedule gaps are only measured over scheduling's lookback
+-- window (var scheduling_lookback_days): months it does not cover from their first day are null (not
+-- measured), not zero.
+{%- set leak_areas = ['authorizations', 'claims_denials', 'underpayments', 'schedule_gaps', 'credentialing', 'intake'] %}
+{%- set schedule_lookback_days = var('scheduling_lookback_days', 90) %}
+with
+
+locations as (
+
+    select * from {{ ref('dim_locations') }}
+
+),
+
+leak_events as (
+
+    select * from {{ ref('fct_leak_events') }}
+
+),
+
+as_of_month as (
+
+    select cast({{ dbt.date_trunc('month', as_of_date()) }} as date) as month_start
+
+),
+
+months as (
+
+    {% for months_back in range(var('leak_summary_months', 12)) %}
+    select
+        cast({{ dbt.dateadd('month', -months_back, 'as_of_month.month_start') }} as date) as month_start,
+        {{ months_back }} as months_back
+    from as_of_month
+    {% if not loop.last %}union all{% endif %}
+    {% endfor %}
+
+),
+
+leak_areas as (
+
+    {% for area in leak_areas %}
+    select '{{ area }}' as leak_area{% if not loop.last %} union all{% endif %}
+    {% endfor %}
+
+),
+
+spine as (
+
+    select
+        locations.location_id,
+        locations.location_name,
+        months.month_start,
+        months.months_back,
+        leak_areas.leak_area
+    from locations
+    cross join months
+    cross join leak_areas
+
+),
+
+monthly_events as (
+
+    select
+        location_id,
+        leak_area,
+        cast({{ dbt.date_trunc('month', 'event_date') }} as date) as month_start,
+        count(*) as event_count,
+        sum(leaked_amount) as leaked_amount
+    from leak_events
+    where event_date <= {{ as_of_date() }}
+    group by
+        location_id,
+        leak_area,
+        cast({{ dbt.date_trunc('month', 'event_date') }} as date)
+
+),
+
+final as (
+
+    select
+        spine.location_id,
+        spine.location_name,
+        spine.leak_area,
+        spine.month_start,
+        cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', 1, 'spine.month_start')) }} as date) as month_end,
+        spine.months_back,
+        spine.months_back = 0 as is_as_of_month,
+        -- A schedule month counts only when the lookback window (as_of - lookback + 1 .. as_of) covers it
+        -- from its first day: a month cut by the window's start would show a few days as a whole month.
+        case
+            when spine.leak_area = 'schedule_gaps'
+                and spine.month_start <= {{ date_add_days(-schedule_lookback_days, as_of_date()) }}
+                then false
+            else true
+        end as is_measured,
+        coalesce(monthly_events.event_count, 0) as event_count,
+        cast(coalesce(monthly_events.leaked_amount, 0) as decimal(12, 2)) as leaked_amount,
+        {{ as_of_date() }} as as_of_date
+    from spine
+    left join monthly_events
+        on
+            spine.location_id = monthly_events.location_id
+            and spine.leak_area = monthly_events.leak_area
+            and spine.month_start = monthly_events.month_start
+
+)
+
+select
+    location_id,
+    location_name,
+    leak_area,
+    month_start,
+    month_end,
+    months_back,
+    is_as_of_month,
+    is_measured,
+    case when is_measured then event_count end as event_count,
+    case when is_measured then leaked_amount end as leaked_amount,
+    as_of_date
+from final

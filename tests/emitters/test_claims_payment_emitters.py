@@ -1,0 +1,124 @@
+"""Claims payment drafts: secondary 837P claims carrying the primary's adjudication (validated by pyx12),
+underpayment dispute letters citing the contract line, and timely-filing alerts; titles carry no PHI."""
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from dagster_project.ingest.x12.claim_837 import parse_837_file
+from dagster_project.ingest.x12.validate import validate_with_pyx12
+from emitters import secondary_claim, timely_filing_alert, underpayment_dispute
+from emitters.roles import ACTION_APPROVER_ROLES
+
+FIXTURE = Path(__file__).resolve().parents[1] / "ingest" / "x12" / "fixtures" / "claims_clean_5010.837"
+
+
+def _texts(index: int = 0):
+    parsed = parse_837_file(FIXTURE)
+    return parsed.tables["claim_headers"][index]["claim_x12"], parsed.tables["claim_transactions"][0]["billing_x12"]
+
+
+SECONDARY_FLAG = {
+    "flag_id": "s-1", "claim_id": "CL0100001", "location_id": "L01", "patient_id": "P1", "payer_id": "COMM2",
+    "payer_name": "Summit Health HMO", "secondary_payer_x12_id": "SUMHM", "secondary_filing_indicator": "CI",
+    "secondary_coverage_id": "C2", "primary_payer_id": "TXMCO1", "primary_payer_name": "Synthetic MCO One",
+    "primary_payer_x12_id": "SYNMC", "primary_claim_control_number": "ICN-1",
+    "primary_payment_date": date(2026, 11, 20), "primary_paid_amount": Decimal("100.00"),
+    "dollars_at_risk": Decimal("25.00"), "service_date": date(2026, 11, 2), "due_date": date(2027, 2, 18),
+}
+ANSWERS = {
+    1: {"paid_amount": Decimal("75.00"), "procedure_code": "97530", "modifiers": "GO", "units": Decimal("2.00"),
+        "adjustments": [{"group_code": "CO", "reason_code": "45", "amount": Decimal("44.00")},
+                        {"group_code": "PR", "reason_code": "2", "amount": Decimal("25.00")}]},
+    2: {"paid_amount": Decimal("25.00"), "procedure_code": "97110", "modifiers": "GO", "units": 1,
+        "adjustments": [{"group_code": "CO", "reason_code": "45", "amount": Decimal("37.00")}]},
+}
+
+
+def test_secondary_claim_carries_the_primary_adjudication_and_pyx12_accepts_it(tmp_path):
+    (draft,) = secondary_claim.draft_actions([SECONDARY_FLAG], {"CL0100001": _texts()}, {"CL0100001": ANSWERS},
+                                             {"C2": "SECMEM77"}, {"L01": "North"}, date(2026, 11, 26))
+    path = tmp_path / "secondary.837"
+    path.write_text(draft.body, encoding="ascii")
+    assert validate_with_pyx12(path) == []
+    body = draft.body
+    assert "SBR*S*18*******CI~" in body and "NM1*PR*2*SUMMIT HEALTH HMO*****PI*SUMHM~" in body
+    assert "NM1*IL*1*CHILD*SYNTH****MI*SECMEM77~" in body
+    # 2320/2330A/2330B: the primary's subscriber, what it paid, and who it is; then 2430 per line
+    assert "SBR*P*18*******MC~\nAMT*D*100.00~\nOI***Y***Y~\nNM1*IL*1*CHILD*SYNTH****MI*SYN000001~\n" \
+           "NM1*PR*2*SYNTHETIC MCO ONE*****PI*SYNMC~\nLX*1~" in body
+    assert "SVD*SYNMC*75.00*HC:97530:GO**2~\nCAS*CO*45*44.00~\nCAS*PR*2*25.00~\nDTP*573*D8*20261120~\nLX*2~" in body
+    assert body.rstrip().split("\n")[-5:-3] == ["CAS*CO*45*37.00~", "DTP*573*D8*20261120~"]
+    reread = parse_837_file(path)
+    (header,) = reread.tables["claim_headers"]
+    assert (header["payer_sequence"], header["claim_frequency_code"]) == ("S", "1")
+    assert draft.action_type == "secondary_claim" and draft.assigned_role == "billing"
+    assert {"SECMEM77", "SYN000001", "SYNTH"} <= set(draft.phi_terms)
+    assert draft.dollars_at_stake == Decimal("25.00") and draft.due_date == date(2027, 2, 18)
+
+
+def test_secondary_claim_is_skipped_without_a_member_id_or_the_primary_answer():
+    args = ({"CL0100001": _texts()}, {"CL0100001": ANSWERS}, {"C2": "SECMEM77"}, {}, date(2026, 11, 26))
+    assert secondary_claim.draft_actions([{**SECONDARY_FLAG, "secondary_coverage_id": "C9"}], *args) == []
+    assert secondary_claim.draft_actions([SECONDARY_FLAG], args[0], {}, *args[2:]) == []
+
+
+def test_replacement_claim_becomes_an_original_claim_to_the_secondary(tmp_path):
+    (draft,) = secondary_claim.draft_actions(
+        [{**SECONDARY_FLAG, "claim_id": "CL0100002"}], {"CL0100002": _texts(1)},
+        {"CL0100002": {1: {**ANSWERS[1], "procedure_code": "97165", "modifiers": "GO|95", "units": 1}}},
+        {"C2": "SECMEM77"}, {}, date(2026, 11, 26))
+    assert ":B:1*" in draft.body and "REF*F8" not in draft.body and "SVD*SYNMC*75.00*HC:97165:GO:95**1~" in draft.body
+    path = tmp_path / "secondary2.837"
+    path.write_text(draft.body, encoding="ascii")
+    assert validate_with_pyx12(path) == []
+
+
+UNDERPAID = {
+    "flag_id": "u-1", "claim_id": "CL0100001", "line_number": 1, "line_control_number": "V1-1", "location_id": "L01",
+    "patient_id": "P1", "payer_id": "TXMCO1", "payer_name": "Test MCO One", "payer_claim_control_number": "ICN-9",
+    "service_date": date(2026, 10, 2), "procedure_code": "97530", "modifiers": "GO", "billed_units": 2,
+    "payment_date": date(2026, 10, 20), "contracted_rate_per_unit": Decimal("40.00"),
+    "fee_schedule_effective_date": date(2026, 1, 1), "fee_schedule_termination_date": None,
+    "contracted_allowed_amount": Decimal("80.00"), "paid_allowed_amount": Decimal("68.00"),
+    "net_paid_amount": Decimal("68.00"), "dollars_at_risk": Decimal("12.00"), "underpayment_dispute_days": 120,
+    "due_date": date(2027, 2, 17),
+}
+
+
+def test_dispute_letter_cites_the_contract_line_and_the_variance():
+    (draft,) = underpayment_dispute.draft_actions([UNDERPAID], {"L01": "North"}, date(2026, 11, 26))
+    body = draft.body
+    assert "Effective:              2026-01-01 to open-ended" in body
+    assert "Contracted rate:        $40.00 per unit x 2 = $80.00" in body
+    assert "Allowed on the 835:     $68.00" in body and "Variance requested:     $12.00" in body
+    assert "payer claim number ICN-9" in body and "line item control number V1-1" in body
+    assert "must reach the payer by 2027-02-17 (120-day dispute window from the 2026-10-20 remittance)" in body
+    assert draft.dollars_at_stake == Decimal("12.00") and draft.recipient.startswith("Test MCO One")
+    assert draft.title.startswith("Dispute underpayment $12.00: claim CL0100001 line 1 97530")
+    assert [c.present for c in draft.checklist] == [True, True, False]
+
+
+def test_dispute_without_a_fee_schedule_line_says_so_in_the_checklist():
+    (draft,) = underpayment_dispute.draft_actions(
+        [{**UNDERPAID, "fee_schedule_effective_date": None}], {}, date(2026, 11, 26))
+    assert "Effective:              unknown" in draft.body and draft.checklist[0].present is False
+
+
+def test_timely_filing_alert_says_why_and_by_when():
+    row = {"flag_id": "t-1", "claim_id": "CL0100003", "visit_id": "V3", "location_id": "L01", "patient_id": "P1",
+           "payer_id": "TXMCO1", "payer_name": "Test MCO One", "service_date": date(2026, 9, 1),
+           "alert_reason": "rejected_not_resubmitted", "carcs": "16", "timely_filing_days": 95, "lead_days": 30,
+           "due_date": date(2026, 12, 5), "days_left": 9, "dollars_at_risk": Decimal("120.00")}
+    (rejected, unsent) = timely_filing_alert.draft_actions(
+        [row, {**row, "flag_id": "t-2", "alert_reason": "not_submitted", "carcs": None}], {"L01": "North"})
+    assert "rejected as unprocessable (CARC 16)" in rejected.body and "9 days left" in rejected.body
+    assert "Deadline: 2026-12-05" in rejected.body and rejected.title.startswith("File by 2026-12-05: claim CL0100003")
+    assert "no claim for it has reached the clearinghouse" in unsent.body and "not submitted" in unsent.title
+    assert rejected.due_date == date(2026, 12, 5) and rejected.dollars_at_stake == Decimal("120.00")
+
+
+def test_new_claims_action_types_are_approved_by_billing_or_a_director_only():
+    for action_type in ("underpayment_dispute", "timely_filing_alert", "secondary_claim"):
+        assert {"billing", "director"} <= ACTION_APPROVER_ROLES[action_type]
+        assert "front_desk" not in ACTION_APPROVER_ROLES[action_type]
