@@ -75,7 +75,7 @@ def get_settings() -> Settings:
 
 
 # -- Front office (referrals, eligibility sweep, note audit) ----------------------------------------
-# dbt reads the same variables through env_var() with the same defaults (macro front_office_setting),
+# dbt reads the same variables through env_var() with the same defaults (macro env_int_setting),
 # so the rules and the dashboard's labels can never disagree. Eligibility windows are per payer: seed
 # dbt/seeds/front_office_eligibility_rules.csv.
 FRONT_OFFICE_DEFAULTS: dict[str, int] = {

@@ -18,6 +18,7 @@ import duckdb
 import pandas as pd
 
 from dagster_project.settings import PROJECT_ROOT, get_settings
+from emitters.ledger import AGE_BUCKETS, REASSIGN_SUPERVISOR_ROLES, USER_ADMIN_ROLES  # noqa: F401  (the views read them here)
 
 ALL_LOCATIONS = "*"
 AUDIT_ROLES = frozenset({"director", "admin"})
@@ -692,7 +693,6 @@ def booking_mismatches(user, *, location_ids: Sequence[str] | None = None) -> pd
 # Approval board at scale and user administration (issue 7). The ledger filters, sorts and pages in SQL;
 # rows are checked against the user's scope again here.
 
-from emitters.ledger import AGE_BUCKETS, REASSIGN_SUPERVISOR_ROLES, USER_ADMIN_ROLES  # noqa: E402
 
 # Board age filter: label -> (minimum age in days, maximum age in days), None = no bound; the same buckets
 # as the queue-age figures.

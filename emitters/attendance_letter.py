@@ -5,12 +5,11 @@ or the director. Pure.
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 from .family_messages import assert_minimum_necessary, forbidden_terms
 from .models import DraftAction
+from .values import as_date, jsonable
 
 ACTION_TYPE = "attendance_letter"
 ASSIGNED_ROLE = "front_desk"
@@ -53,31 +52,12 @@ def _draft(row: dict) -> DraftAction:
         title=f"Attendance letter: {float(row['attendance_rate']):.0%} kept ({row['location_name']})",
         recipient="the family (mail or patient portal)",
         body=body,
-        evidence=[{"source": "marts.flag_attendance_letters", **{k: _jsonable(row.get(k)) for k in (
+        evidence=[{"source": "marts.flag_attendance_letters", **{k: jsonable(row.get(k)) for k in (
             "flag_id", "rule_name", "rule_version", "as_of_date", "location_id", "kept_count", "no_show_count",
             "late_cancelled_count", "counted_visits", "attendance_rate", "policy_min_rate", "policy_window_days",
             "next_visit_date")}}],
         dollars_at_stake=Decimal("0.00"),
-        due_date=_as_date(row.get("due_date")),
+        due_date=as_date(row.get("due_date")),
         assigned_role=ASSIGNED_ROLE,
     )
 
-
-def _as_date(value: Any) -> date | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, float):
-        return round(value, 4)
-    return value

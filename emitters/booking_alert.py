@@ -5,12 +5,12 @@ with the fix (move it to an enrolled therapist who is free, or get a re-authoriz
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 from .family_messages import clock_time
 from .models import DraftAction
+from .values import as_date, jsonable
 
 ACTION_TYPE = "booking_alert"
 ASSIGNED_ROLE = "front_desk"
@@ -26,7 +26,7 @@ def draft_booking_alerts(rows: list[dict]) -> list[DraftAction]:
 
 
 def _draft(row: dict) -> DraftAction:
-    day = _as_date(row["visit_date"])
+    day = as_date(row["visit_date"])
     when = f"{day.isoformat()} {clock_time(row['local_start_minute'])}"
     body = "\n".join([
         f"Booking check failed for visit {row['appointment_id']} on {when} with {row['provider_name']}"
@@ -50,28 +50,13 @@ def _draft(row: dict) -> DraftAction:
         recipient="front desk",
         body=body,
         evidence=[{"source": "marts.flag_booking_mismatches",
-                   **{c: _jsonable(row.get(c)) for c in EVIDENCE_COLUMNS}}],
+                   **{c: jsonable(row.get(c)) for c in EVIDENCE_COLUMNS}}],
         dollars_at_stake=_money(row.get("dollars_at_risk")),
         due_date=day,
         assigned_role=ASSIGNED_ROLE,
     )
 
 
-def _as_date(value: Any) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
-
 
 def _money(value: Any) -> Decimal:
     return Decimal(str(value if value is not None else 0)).quantize(Decimal("0.01"))
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value

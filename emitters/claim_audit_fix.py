@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .claims_common import jsonable as _jsonable
+from .values import jsonable as _jsonable
 from .claims_common import money as _money
 from .claims_common import template
 from .models import ChecklistItem, DraftAction

@@ -8,13 +8,13 @@ in claim evidence, as elsewhere in the ledger.
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from decimal import ROUND_HALF_UP, Decimal
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import jinja2
+from .values import as_date, jsonable  # noqa: F401  (re-exported to this area's emitters)
 
 CREDENTIAL_LABELS = {
     "state_license": "State OT license",
@@ -40,20 +40,6 @@ def template_environment() -> jinja2.Environment:
     )
 
 
-def as_date(value: Any) -> date | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        if value != value:  # NaN / NaT
-            return None
-    except TypeError:
-        pass
-    return date.fromisoformat(str(value)[:10])
-
 
 def fmt_date(value: Any) -> str:
     day = as_date(value)
@@ -65,15 +51,6 @@ def money(value: Any) -> Decimal:
         return Decimal("0.00")
     return Decimal(str(value)).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
-
-def jsonable(value: Any) -> Any:
-    if isinstance(value, (datetime, date)):
-        return value.isoformat()[:10] if not isinstance(value, datetime) else value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, float):
-        return round(value, 4)
-    return value
 
 
 def evidence_row(row: dict, columns: tuple[str, ...]) -> dict:

@@ -8,12 +8,14 @@ family draft before it becomes a DraftAction (tests/emitters/test_front_office_e
 from __future__ import annotations
 
 import re
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
 
 import jinja2
+from .values import as_date  # noqa: F401  (re-exported to this area's emitters)
+from .values import jsonable as json_value
 
 # Packet items as a family or a physician's office would call them.
 ITEM_LABELS: dict[str, str] = {
@@ -64,15 +66,6 @@ def identifiers(row: dict) -> list[str]:
     return found
 
 
-def as_date(value) -> date | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
-
 
 def fmt_date(value) -> str:
     d = as_date(value)
@@ -84,15 +77,8 @@ def money(value) -> Decimal:
 
 
 def jsonable(row: dict, columns: tuple[str, ...]) -> dict:
-    out = {}
-    for column in columns:
-        value = row.get(column)
-        if isinstance(value, (date, datetime)):
-            value = value.isoformat()
-        elif isinstance(value, Decimal):
-            value = str(value)
-        out[column] = value
-    return out
+    """The named columns of a flag row, JSON-safe, for the evidence."""
+    return {column: json_value(row.get(column)) for column in columns}
 
 
 @lru_cache(maxsize=1)

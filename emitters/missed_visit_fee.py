@@ -8,12 +8,11 @@ detail. Billing approves each one. Pure.
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
-from typing import Any
 
 from .family_messages import assert_minimum_necessary, clock_time, forbidden_terms
 from .models import DraftAction
+from .values import as_date, jsonable
 
 ACTION_TYPE = "missed_visit_fee"
 ASSIGNED_ROLE = "billing"
@@ -58,7 +57,7 @@ def draft_missed_visit_fees(rows: list[dict], policy: str, amount: str) -> list[
 
 
 def notice(row: dict, fee: Decimal) -> str:
-    day = _as_date(row["visit_date"])
+    day = as_date(row["visit_date"])
     when = f"{day:%A, %B} {day.day}" + (f" at {clock_time(int(row['local_hour']) * 60)}"
                                         if row.get("local_hour") is not None else "")
     return "\n".join([
@@ -78,7 +77,7 @@ def notice(row: dict, fee: Decimal) -> str:
 
 def _draft(row: dict, fee: Decimal) -> DraftAction:
     body = assert_minimum_necessary(notice(row, fee), forbidden_terms(row))
-    day = _as_date(row["visit_date"])
+    day = as_date(row["visit_date"])
     label = "No-show" if row["miss_type"] == "no_show" else "Late cancel"
     return DraftAction(
         flag_id=str(row["flag_id"]),
@@ -90,28 +89,9 @@ def _draft(row: dict, fee: Decimal) -> DraftAction:
         recipient="the family (statement or patient portal)",
         body=body,
         evidence=[{"source": "marts.flag_missed_visit_fees", "fee_amount": str(fee),
-                   **{k: _jsonable(row.get(k)) for k in EVIDENCE_COLUMNS}}],
+                   **{k: jsonable(row.get(k)) for k in EVIDENCE_COLUMNS}}],
         dollars_at_stake=fee,
-        due_date=_as_date(row.get("due_date")),
+        due_date=as_date(row.get("due_date")),
         assigned_role=ASSIGNED_ROLE,
     )
 
-
-def _as_date(value: Any) -> date | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if hasattr(value, "item"):
-        return value.item()
-    return value

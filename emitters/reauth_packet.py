@@ -8,7 +8,7 @@ each item marked present or missing from what the extracts show, so a coordinato
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -17,6 +17,7 @@ from typing import Any
 import jinja2
 
 from .models import ChecklistItem, DraftAction
+from .values import as_date, jsonable
 
 ACTION_TYPE = "reauth_packet"
 ASSIGNED_ROLE = "front_desk"
@@ -73,8 +74,8 @@ def draft_actions(
 
 
 def _draft_one(row: dict, history: list[dict], location_names: dict[str, str], template) -> DraftAction:
-    as_of = _as_date(row["as_of_date"])
-    start, end = _as_date(row["start_date"]), _as_date(row["end_date"])
+    as_of = as_date(row["as_of_date"])
+    start, end = as_date(row["start_date"]), as_date(row["end_date"])
     location_name = location_names.get(row["location_id"], row["location_id"])
     recipient = f"{row['payer_name']} Utilization Management"
     counts = visit_counts(history, start, end)
@@ -88,7 +89,7 @@ def _draft_one(row: dict, history: list[dict], location_names: dict[str, str], t
         letter_date=_fmt_date(as_of),
         recipient=recipient,
         patient_name=f"{row['patient_first_name']} {row['patient_last_name']}",
-        patient_dob=_fmt_date(_as_date(row["patient_date_of_birth"])),
+        patient_dob=_fmt_date(as_date(row["patient_date_of_birth"])),
         member_id=row["member_id"],
         authorization_number=row["authorization_number"],
         start_date=_fmt_date(start),
@@ -107,7 +108,7 @@ def _draft_one(row: dict, history: list[dict], location_names: dict[str, str], t
         cpt_codes=", ".join(split_pipe(row.get("cpt_codes"))) or "not on file",
         therapist_line=_therapist_line(row),
         reasons_sentence=_reasons_sentence(row),
-        evaluation_date=_fmt_date(_as_date(row.get("evaluation_date"))),
+        evaluation_date=_fmt_date(as_date(row.get("evaluation_date"))),
         goals=goals,
         kept_count=counts["kept"],
         no_show_count=counts["no_show"],
@@ -129,7 +130,7 @@ def _draft_one(row: dict, history: list[dict], location_names: dict[str, str], t
         checklist=checklist,
         evidence=build_evidence(row, counts),
         dollars_at_stake=_money(row.get("dollars_at_risk")),
-        due_date=_as_date(row.get("due_date")),
+        due_date=as_date(row.get("due_date")),
         assigned_role=ASSIGNED_ROLE,
         phi_terms=_phi_terms(row),
     )
@@ -139,7 +140,7 @@ def visit_counts(history: list[dict], start: date, end: date) -> dict[str, int]:
     """Kept / no-show / cancelled / scheduled appointments dated inside the authorization window."""
     buckets: Counter[str] = Counter()
     for visit in history:
-        day = _as_date(visit.get("date_of_service"))
+        day = as_date(visit.get("date_of_service"))
         if day is None or not (start <= day <= end):
             continue
         status = str(visit.get("status", "")).lower()
@@ -157,21 +158,21 @@ def visit_counts(history: list[dict], start: date, end: date) -> dict[str, int]:
 def requested_period(row: dict) -> tuple[date, date]:
     """The new window starts the day after the current one ends and runs for the plan's duration
     (frequency x duration is what units_requested counts); with no plan, as long as the current window."""
-    end = _as_date(row["end_date"])
+    end = as_date(row["end_date"])
     new_start = end + timedelta(days=1)
     duration_weeks = row.get("duration_weeks")
     if duration_weeks:
         return new_start, new_start + timedelta(weeks=int(duration_weeks), days=-1)
-    current_length = end - _as_date(row["start_date"])
+    current_length = end - as_date(row["start_date"])
     return new_start, new_start + current_length
 
 
 def build_checklist(row: dict, counts: dict[str, int], requested_start: date, requested_end: date) -> list[ChecklistItem]:
     """The packet items of domain-rules.md section 6, present or missing according to the data."""
-    as_of = _as_date(row["as_of_date"])
-    evaluation = _as_date(row.get("evaluation_date"))
-    plan_start, plan_end = _as_date(row.get("plan_start_date")), _as_date(row.get("plan_end_date"))
-    signed = _as_date(row.get("physician_signed_date"))
+    as_of = as_date(row["as_of_date"])
+    evaluation = as_date(row.get("evaluation_date"))
+    plan_start, plan_end = as_date(row.get("plan_start_date")), as_date(row.get("plan_end_date"))
+    signed = as_date(row.get("physician_signed_date"))
     goals = split_pipe(row.get("functional_goals"))
     diagnoses, cpts = split_pipe(row.get("diagnosis_codes")), split_pipe(row.get("cpt_codes"))
     units = _int(row.get("units_requested"))
@@ -238,7 +239,7 @@ def build_checklist(row: dict, counts: dict[str, int], requested_start: date, re
 
 def build_evidence(row: dict, counts: dict[str, int]) -> list[dict]:
     """The flag's metric fields and the visit-history counts, JSON-able, without patient identifiers."""
-    metrics = {column: _jsonable(_normalized(column, row.get(column))) for column in EVIDENCE_COLUMNS}
+    metrics = {column: jsonable(_normalized(column, row.get(column))) for column in EVIDENCE_COLUMNS}
     return [
         {"source": "marts.flag_auths_needing_reauth", **metrics},
         {"source": "marts.fct_authorization_visit_history", "authorization_id": row["authorization_id"], **counts},
@@ -248,7 +249,7 @@ def build_evidence(row: dict, counts: dict[str, int]) -> list[dict]:
 def _normalized(column: str, value: Any) -> Any:
     # The warehouse may hand dates as strings and money as floats; evidence must not depend on that.
     if column in DATE_COLUMNS:
-        return _as_date(value)
+        return as_date(value)
     if column == "dollars_at_risk":
         return _money(value)
     return value
@@ -296,22 +297,13 @@ def _signature_line(row: dict) -> str:
 
 
 def _phi_terms(row: dict) -> list[str]:
-    dob = _as_date(row.get("patient_date_of_birth"))
+    dob = as_date(row.get("patient_date_of_birth"))
     terms = [
         str(row.get("patient_first_name") or ""), str(row.get("patient_last_name") or ""),
         str(row.get("member_id") or ""), _fmt_date(dob) if dob else "",
     ]
     return [term for term in terms if term]
 
-
-def _as_date(value: Any) -> date | None:
-    if value is None or value == "":
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
 
 
 def _fmt_date(value: date | None) -> str:
@@ -326,11 +318,3 @@ def _money(value: Any) -> Decimal:
     if value is None:
         return Decimal("0.00")
     return Decimal(str(value)).quantize(Decimal("0.01"))
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value

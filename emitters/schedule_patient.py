@@ -5,12 +5,11 @@ The family-facing parts carry no child's name, diagnosis, member id or clinical 
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
 
 from .family_messages import assert_minimum_necessary, forbidden_terms
 from .models import DraftAction
+from .values import as_date, jsonable
 
 ACTION_TYPE = "schedule_patient_outreach"
 ASSIGNED_ROLE = "front_desk"
@@ -55,31 +54,14 @@ def _draft(row: dict) -> DraftAction:
         location_id=row["location_id"],
         payer_id=row.get("payer_id"),
         patient_id=row.get("patient_id"),
-        title=f"Schedule this patient: nothing booked, plan open to {_as_date(row['plan_end_date']).isoformat()} "
+        title=f"Schedule this patient: nothing booked, plan open to {as_date(row['plan_end_date']).isoformat()} "
               f"({row['location_name']})"[:200],
         recipient=f"the family (text {row.get('guardian_phone') or 'no phone on file'})",
         body=body,
-        evidence=[{"source": "marts.flag_patients_to_schedule", **{k: _jsonable(row.get(k)) for k in EVIDENCE_FIELDS}}],
+        evidence=[{"source": "marts.flag_patients_to_schedule", **{k: jsonable(row.get(k)) for k in EVIDENCE_FIELDS}}],
         dollars_at_stake=Decimal(str(row.get("dollars_at_risk") or "0")).quantize(Decimal("0.01")),
-        due_date=_as_date(row.get("due_date")),
+        due_date=as_date(row.get("due_date")),
         assigned_role=ASSIGNED_ROLE,
         phi_terms=[p for p in [row.get("guardian_phone")] if p],
     )
 
-
-def _as_date(value: Any) -> date | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    return value

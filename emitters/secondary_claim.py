@@ -15,7 +15,8 @@ from datetime import date
 from decimal import Decimal
 
 from . import claim_837
-from .claims_common import cents, jsonable, money
+from .claims_common import cents, money
+from .values import jsonable
 from .models import ChecklistItem, DraftAction
 
 ACTION_TYPE = "secondary_claim"

@@ -14,14 +14,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from decimal import Decimal
-from typing import Any
 
 import sqlalchemy as sa
 
 from .family_messages import assert_minimum_necessary, clock_time, forbidden_terms
 from .models import DraftAction
+from .values import as_date
 
 ACTION_TYPE = "slot_offer"
 ASSIGNED_ROLE = "front_desk"
@@ -67,7 +67,7 @@ def draft_slot_offers(rows: list[dict], prior: list[PriorOffer], now: datetime, 
 
 
 def text_message(row: dict, window_minutes: int) -> str:
-    day = _as_date(row["slot_date"])
+    day = as_date(row["slot_date"])
     return (
         f"{row['location_name']}: an appointment just opened with {row['provider_first_name']} on "
         f"{day:%A, %B} {day.day} at {clock_time(row['slot_start_minute'])}. Reply YES within {window_minutes} "
@@ -76,7 +76,7 @@ def text_message(row: dict, window_minutes: int) -> str:
 
 
 def call_script(row: dict, window_minutes: int) -> str:
-    day = _as_date(row["slot_date"])
+    day = as_date(row["slot_date"])
     return "\n".join([
         f"Hello, this is the front desk at {row['location_name']}. May I speak with the parent or guardian?",
         f"We have an opening with {row['provider_first_name']} on {day:%A, %B} {day.day} at "
@@ -92,7 +92,7 @@ def _draft(row: dict, window_minutes: int) -> DraftAction:
     forbidden = forbidden_terms(row)
     text = assert_minimum_necessary(text_message(row, window_minutes), forbidden)
     script = assert_minimum_necessary(call_script(row, window_minutes), forbidden)
-    day = _as_date(row["slot_date"])
+    day = as_date(row["slot_date"])
     body = "TEXT MESSAGE\n" + text + "\n\nCALL SCRIPT\n" + script + "\n"
     title = (f"Slot offer: {row['provider_name']} {day.isoformat()} {clock_time(row['slot_start_minute'])} "
              f"(match {int(row['match_rank'])}, {row['location_name']})")
@@ -137,11 +137,3 @@ def prior_offers(engine: sa.Engine) -> list[PriorOffer]:
 
 def _parse_utc(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone.utc)
-
-
-def _as_date(value: Any) -> date:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from .claims_common import cents, jsonable, money, template
+from .claims_common import cents, money, template
+from .values import jsonable
 from .models import ChecklistItem, DraftAction
 
 ACTION_TYPE = "timely_filing_alert"

@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from .claims_common import cents, jsonable, money, template
+from .claims_common import cents, money, template
+from .values import jsonable
 from .models import ChecklistItem, DraftAction
 
 ACTION_TYPE = "underpayment_dispute"

@@ -6,12 +6,12 @@ Staff approve each send. Pure.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
-from typing import Any
 
 from .family_messages import assert_minimum_necessary, clock_time, forbidden_terms
 from .models import DraftAction
+from .values import as_date, jsonable
 
 ACTION_TYPE = "visit_reminder"
 ASSIGNED_ROLE = "front_desk"
@@ -25,7 +25,7 @@ EVIDENCE_COLUMNS = (
 
 def in_reminder_window(row: dict) -> bool:
     """True when the visit falls in the 48 hours after the as-of date: as_of + 1 00:00 <= start < as_of + 3 00:00."""
-    as_of, day = _as_date(row["as_of_date"]), _as_date(row["visit_date"])
+    as_of, day = as_date(row["as_of_date"]), as_date(row["visit_date"])
     return as_of + timedelta(days=1) <= day < as_of + timedelta(days=WINDOW_DAYS + 1)
 
 
@@ -39,7 +39,7 @@ def draft_visit_reminders(rows: list[dict]) -> list[DraftAction]:
 
 
 def reminder_text(row: dict) -> str:
-    day = _as_date(row["visit_date"])
+    day = as_date(row["visit_date"])
     lines = [
         f"{row['location_name']}: a reminder of your child's visit on {day:%A, %B} {day.day} at "
         f"{clock_time(row['local_start_minute'])}.",
@@ -48,7 +48,7 @@ def reminder_text(row: dict) -> str:
         lines.append("This is the last visit your insurance has approved so far. We have asked your plan to "
                      "approve more visits and will call you if anything changes.")
     if row.get("is_authorization_ending_this_week"):
-        end = _as_date(row["authorization_end_date"])
+        end = as_date(row["authorization_end_date"])
         lines.append(f"Your insurance approval for visits ends on {end:%A, %B} {end.day}; we are working on "
                      "renewing it.")
     lines.append("Reply YES to confirm, or call us if you need to change the time.")
@@ -57,7 +57,7 @@ def reminder_text(row: dict) -> str:
 
 def _draft(row: dict) -> DraftAction:
     body = assert_minimum_necessary(reminder_text(row), forbidden_terms(row))
-    day = _as_date(row["visit_date"])
+    day = as_date(row["visit_date"])
     notes = [label for flag, label in (("is_last_authorized_visit", "last authorized visit"),
                                        ("is_authorization_ending_this_week", "authorization ends this week"))
              if row.get(flag)]
@@ -72,29 +72,10 @@ def _draft(row: dict) -> DraftAction:
         title=title[:200],
         recipient=f"family of visit {row['appointment_id']} (text {row.get('guardian_phone') or 'no phone on file'})",
         body=body,
-        evidence=[{"source": "marts.flag_visit_reminders", **{k: _jsonable(row.get(k)) for k in EVIDENCE_COLUMNS}}],
+        evidence=[{"source": "marts.flag_visit_reminders", **{k: jsonable(row.get(k)) for k in EVIDENCE_COLUMNS}}],
         dollars_at_stake=Decimal("0.00"),
-        due_date=_as_date(row.get("due_date")) or day,
+        due_date=as_date(row.get("due_date")) or day,
         assigned_role=ASSIGNED_ROLE,
         phi_terms=[p for p in [row.get("guardian_phone")] if p],
     )
 
-
-def _as_date(value: Any) -> date | None:
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, (date, datetime)):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if hasattr(value, "item"):
-        return value.item()
-    return value

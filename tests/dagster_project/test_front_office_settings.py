@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_dbt_macro_defaults_match_the_python_defaults():
-    macro = (ROOT / "dbt/macros/front_office_setting.sql").read_text()
+    macro = (ROOT / "dbt/macros/env_int_setting.sql").read_text()
     dbt_defaults = {name: int(value) for name, value in re.findall(r"'(RCM_[A-Z_]+)': (\d+)", macro)}
     for name, value in FRONT_OFFICE_DEFAULTS.items():
         assert dbt_defaults[name] == value, name

@@ -131,14 +131,14 @@ final as (
         alert_reason,
         carcs,
         timely_filing_days,
-        {{ claims_setting('RCM_CLAIMS_TIMELY_FILING_LEAD_DAYS') }} as lead_days,
+        {{ env_int_setting('RCM_CLAIMS_TIMELY_FILING_LEAD_DAYS') }} as lead_days,
         due_date,
         {{ dbt.datediff(as_of_date(), 'due_date', 'day') }} as days_left,
         cast(dollars_at_risk as decimal(12, 2)) as dollars_at_risk
     from dated
     where
         due_date >= {{ as_of_date() }}
-        and {{ dbt.datediff(as_of_date(), 'due_date', 'day') }} <= {{ claims_setting('RCM_CLAIMS_TIMELY_FILING_LEAD_DAYS') }}
+        and {{ dbt.datediff(as_of_date(), 'due_date', 'day') }} <= {{ env_int_setting('RCM_CLAIMS_TIMELY_FILING_LEAD_DAYS') }}
 
 )
 

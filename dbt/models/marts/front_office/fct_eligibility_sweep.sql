@@ -76,7 +76,7 @@ upcoming as (
         appointments.status = 'scheduled'
         and appointments.scheduled_start_at >= as_of.as_of_ts
         and appointments.scheduled_start_at
-        < {{ dbt.dateadd('hour', front_office_setting('RCM_ELIGIBILITY_LOOKAHEAD_HOURS'), 'as_of.as_of_ts') }}
+        < {{ dbt.dateadd('hour', env_int_setting('RCM_ELIGIBILITY_LOOKAHEAD_HOURS'), 'as_of.as_of_ts') }}
 
 ),
 

@@ -68,7 +68,7 @@ audited as (
         on coverages.payer_id = payers.payer_id
     where
         visits.date_of_service < {{ as_of_date() }}
-        and visits.date_of_service >= {{ date_add_days('-' ~ front_office_setting('RCM_NOTE_AUDIT_LOOKBACK_DAYS'), as_of_date()) }}
+        and visits.date_of_service >= {{ date_add_days('-' ~ env_int_setting('RCM_NOTE_AUDIT_LOOKBACK_DAYS'), as_of_date()) }}
 
 ),
 
@@ -110,7 +110,7 @@ judged as (
     select
         audited.*,
         note_headers.signed_at,
-        {{ dbt.dateadd('hour', front_office_setting('RCM_NOTE_SIGNING_WINDOW_HOURS'), 'audited.visit_ended_at') }}
+        {{ dbt.dateadd('hour', env_int_setting('RCM_NOTE_SIGNING_WINDOW_HOURS'), 'audited.visit_ended_at') }}
             as signing_deadline_at,
         coalesce(note_headers.goals_addressed, 0) as goals_addressed,
         note_headers.visit_id is not null as has_note,

@@ -165,7 +165,7 @@ joined as (
         referrals.*,
         as_of.as_of_date,
         as_of.as_of_ts,
-        {{ front_office_add_business_days('referrals.received_at', front_office_setting('RCM_REFERRAL_FIRST_RESPONSE_BUSINESS_DAYS')) }}
+        {{ front_office_add_business_days('referrals.received_at', env_int_setting('RCM_REFERRAL_FIRST_RESPONSE_BUSINESS_DAYS')) }}
             as first_response_due_at,
         referrals.status in ('new', 'contacted', 'packet_pending', 'evaluation_scheduled') as is_open,
         primary_payers.payer_id,

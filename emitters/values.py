@@ -1,0 +1,40 @@
+"""Turning flag-mart values into Python dates and JSON-safe evidence (one way, for every emitter).
+
+Flag rows arrive from DuckDB (date, datetime, Decimal), through pandas (Timestamp, NaT, numpy scalars) or
+from test dicts (ISO strings), so both helpers accept all of those.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+
+def as_date(value: Any) -> date | None:
+    """The calendar date of a value, or None when it is missing (None, "", NaN, NaT)."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, datetime):  # before date: a datetime is also a date
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        if value != value:  # NaN / NaT are the only values unequal to themselves
+            return None
+    except TypeError:
+        pass
+    return date.fromisoformat(str(value)[:10])
+
+
+def jsonable(value: Any) -> Any:
+    """A value the evidence JSON can hold exactly: ISO dates, money as a string, plain numbers."""
+    if isinstance(value, (date, datetime)):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)  # exact cents, never a float
+    if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+        value = value.item()  # numpy scalar -> Python scalar
+    if isinstance(value, float):
+        return round(value, 4)  # rates: stable text, so an unchanged flag is not seen as refreshed
+    return value
