@@ -1,9 +1,18 @@
-"""What every emitter asset does around its pure drafting function: read flag rows from the warehouse,
-and describe the ledger sync in the asset's metadata. One definition, used by all areas."""
+"""What every emitter asset does around its pure drafting function: read the flag rows from the warehouse,
+sync the drafts into the action ledger (idempotent on flag_id) and describe the sync in the asset's
+metadata. One definition, used by every area."""
 
 from collections import defaultdict
+from collections.abc import Callable, Sequence
 
 import dagster as dg
+from dagster_dbt import get_asset_key_for_model
+
+from dagster_project.resources import LedgerResource, WarehouseResource
+
+# draft(con, flag_rows) -> (action type, drafts). It runs while the read-only warehouse connection is open,
+# so it can read the extra rows its letters need (visit history, locations, patients).
+DraftFn = Callable[..., tuple[str, list]]
 
 
 def query_rows(con, sql: str) -> list[dict]:
@@ -26,3 +35,24 @@ def sync_metadata(rows: list[dict], drafts: list, result) -> dict:
         "refreshed": result.refreshed, "auto_resolved": result.auto_resolved, "reopened": result.reopened,
         "flags_by_location": dg.MetadataValue.json(dict(sorted(by_location.items()))),
     }
+
+
+def flag_emitter_asset(dbt_models: dg.AssetsDefinition, *, name: str, flag_model: str, description: str,
+                       draft: DraftFn, extra_models: Sequence[str] = (), order_by: str = "flag_id",
+                       extra_metadata: Callable[[], dict] | None = None) -> dg.AssetsDefinition:
+    """An emitter asset for one flag mart and one action type: marts.<flag_model> -> draft -> ledger."""
+    deps = [get_asset_key_for_model([dbt_models], model) for model in (flag_model, "dim_locations", *extra_models)]
+
+    @dg.asset(name=name, group_name="emitters", deps=deps, kinds={"python", "sqlite"}, description=description)
+    def _emitter(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
+                 ledger: LedgerResource) -> dg.MaterializeResult:
+        with warehouse.connect(read_only=True) as con:
+            rows = query_rows(con, f"select * from marts.{flag_model} order by {order_by}")
+            action_type, drafts = draft(con, rows)
+        result = ledger.open().sync_drafts(action_type, drafts, run_id=context.run_id)
+        metadata = sync_metadata(rows, drafts, result)
+        if extra_metadata is not None:
+            metadata.update(extra_metadata())
+        return dg.MaterializeResult(metadata=metadata)
+
+    return _emitter

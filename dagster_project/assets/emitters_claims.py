@@ -6,7 +6,7 @@ from datetime import date
 import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
-from dagster_project.assets.emitter_support import location_names, query_rows, sync_metadata
+from dagster_project.assets.emitter_support import flag_emitter_asset, location_names, query_rows, sync_metadata
 from dagster_project.resources import LedgerResource, WarehouseResource
 
 
@@ -125,38 +125,24 @@ def build_denial_work_asset(dbt_models: dg.AssetsDefinition) -> dg.AssetsDefinit
     return denial_work_drafts
 
 
-def _flag_asset(dbt_models: dg.AssetsDefinition, *, name: str, flag_model: str, extra_models: tuple[str, ...],
-                description: str, draft):
-    """An emitter asset that reads one claims flag mart and syncs ``draft(con, flags, locations, today)``."""
-    deps = [get_asset_key_for_model([dbt_models], m) for m in (flag_model, "dim_locations", *extra_models)]
-
-    @dg.asset(name=name, group_name="emitters", deps=deps, kinds={"python", "sqlite"}, description=description)
-    def _asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource, ledger: LedgerResource
-               ) -> dg.MaterializeResult:
-        with warehouse.connect(read_only=True) as con:
-            flags = query_rows(con, f"select * from marts.{flag_model} order by flag_id")
-            locations = location_names(con)
-            as_of = con.execute(f"select max(as_of_date) from marts.{flag_model}").fetchone()[0]
-            action_type, drafts = draft(con, flags, locations, as_of or date.today())
-        result = ledger.open().sync_drafts(action_type, drafts, run_id=context.run_id)
-        return dg.MaterializeResult(metadata=sync_metadata(flags, drafts, result))
-
-    return _asset
+def _as_of(con, flag_model: str) -> date:
+    return con.execute(f"select max(as_of_date) from marts.{flag_model}").fetchone()[0] or date.today()
 
 
-def _underpayment_disputes(con, flags, locations, today):
+def _underpayment_disputes(con, flags):
     from emitters import underpayment_dispute
 
-    return underpayment_dispute.ACTION_TYPE, underpayment_dispute.draft_actions(flags, locations, today)
+    return underpayment_dispute.ACTION_TYPE, underpayment_dispute.draft_actions(
+        flags, location_names(con), _as_of(con, "flag_underpayment_disputes"))
 
 
-def _timely_filing_alerts(con, flags, locations, today):
+def _timely_filing_alerts(con, flags):
     from emitters import timely_filing_alert
 
-    return timely_filing_alert.ACTION_TYPE, timely_filing_alert.draft_actions(flags, locations)
+    return timely_filing_alert.ACTION_TYPE, timely_filing_alert.draft_actions(flags, location_names(con))
 
 
-def _secondary_claims(con, flags, locations, today):
+def _secondary_claims(con, flags):
     from emitters import secondary_claim
 
     texts = {r["claim_id"]: (r["claim_x12"], r["billing_x12"]) for r in query_rows(con, """
@@ -186,20 +172,20 @@ def _secondary_claims(con, flags, locations, today):
         select c.coverage_id, c.member_id from staging.stg_ehr__coverages c
         join marts.flag_secondary_claims_due f on c.coverage_id = f.secondary_coverage_id""").fetchall())
     return secondary_claim.ACTION_TYPE, secondary_claim.draft_actions(
-        flags, texts, dict(answers), member_ids, locations, today)
+        flags, texts, dict(answers), member_ids, location_names(con), _as_of(con, "flag_secondary_claims_due"))
 
 
 def build_claims_payment_assets(dbt_models: dg.AssetsDefinition) -> list[dg.AssetsDefinition]:
     """Underpayment disputes, timely-filing alerts and secondary claims: one emitter asset each."""
     return [
-        _flag_asset(dbt_models, name="underpayment_dispute_drafts", flag_model="flag_underpayment_disputes",
-                    extra_models=("fct_underpayments",), draft=_underpayment_disputes,
-                    description="One payment dispute letter (for billing) per line in flag_underpayment_disputes."),
-        _flag_asset(dbt_models, name="timely_filing_alert_drafts", flag_model="flag_timely_filing_alerts",
-                    extra_models=("fct_visit_claim_reconciliation", "fct_denials"), draft=_timely_filing_alerts,
-                    description="One alert (for billing) per claim in flag_timely_filing_alerts: file before the deadline."),
-        _flag_asset(dbt_models, name="secondary_claim_drafts", flag_model="flag_secondary_claims_due",
-                    extra_models=("fct_remit_line_positions",), draft=_secondary_claims,
-                    description="One 837P to the secondary payer, carrying the primary's adjudication, per claim in "
-                                "flag_secondary_claims_due."),
+        flag_emitter_asset(dbt_models, name="underpayment_dispute_drafts", flag_model="flag_underpayment_disputes",
+                           extra_models=("fct_underpayments",), draft=_underpayment_disputes,
+                           description="One payment dispute letter (for billing) per line in flag_underpayment_disputes."),
+        flag_emitter_asset(dbt_models, name="timely_filing_alert_drafts", flag_model="flag_timely_filing_alerts",
+                           extra_models=("fct_visit_claim_reconciliation", "fct_denials"), draft=_timely_filing_alerts,
+                           description="One alert (for billing) per claim in flag_timely_filing_alerts: file before the deadline."),
+        flag_emitter_asset(dbt_models, name="secondary_claim_drafts", flag_model="flag_secondary_claims_due",
+                           extra_models=("fct_remit_line_positions",), draft=_secondary_claims,
+                           description="One 837P to the secondary payer, carrying the primary's adjudication, per claim in "
+                                       "flag_secondary_claims_due."),
     ]

@@ -6,14 +6,8 @@ from collections import defaultdict
 import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
-from dagster_project.assets.emitter_support import location_names, query_rows, sync_metadata
-from dagster_project.resources import LedgerResource, WarehouseResource
-
-
-
-
-
-
+from dagster_project.assets.emitter_support import flag_emitter_asset, location_names, query_rows
+from dagster_project.resources import WarehouseResource
 
 
 def _grouped(rows: list[dict], key: str = "flag_id") -> dict[str, list[dict]]:
@@ -23,99 +17,52 @@ def _grouped(rows: list[dict], key: str = "flag_id") -> dict[str, list[dict]]:
     return dict(grouped)
 
 
+def _credential_renewals(con, rows):
+    from emitters.credential_renewal import ACTION_TYPE, draft_actions
+
+    return ACTION_TYPE, draft_actions(rows, location_names(con))
+
+
+def _enrollment_followups(con, rows):
+    from emitters.enrollment_followup import ACTION_TYPE, draft_actions
+
+    return ACTION_TYPE, draft_actions(rows, location_names(con))
+
+
+def _claim_hold_notices(con, rows):
+    from emitters.claim_hold_notice import ACTION_TYPE, draft_actions
+
+    claims = query_rows(
+        con,
+        "select f.flag_id, h.claim_id, h.visit_id, h.date_of_service, h.contracted_amount "
+        "from marts.fct_claim_enrollment_holds h join marts.flag_claims_on_enrollment_holds f "
+        "using (provider_id, location_id, payer_id, hold_status) order by f.flag_id, h.date_of_service, h.claim_id",
+    )
+    return ACTION_TYPE, draft_actions(rows, _grouped(claims), location_names(con))
+
+
+def _provider_record_fixes(con, rows):
+    from emitters.provider_record_fix import ACTION_TYPE, draft_actions
+
+    return ACTION_TYPE, draft_actions(rows, location_names(con))
+
+
+def _payroll_discrepancies(con, rows):
+    from emitters.payroll_discrepancy import ACTION_TYPE, draft_actions
+
+    days = query_rows(
+        con,
+        "select f.flag_id, r.work_date, r.discrepancy_type, r.session_count, r.session_hours, "
+        "r.clinical_hours, r.hours_difference from marts.fct_payroll_reconciliation r "
+        "join marts.flag_payroll_discrepancies f using (provider_id, pay_period_start) "
+        "where r.is_flagged order by f.flag_id, r.work_date",
+    )
+    return ACTION_TYPE, draft_actions(rows, _grouped(days), location_names(con))
+
+
 def build_credentialing_emitter_assets(dbt_models: dg.AssetsDefinition) -> list[dg.AssetsDefinition]:
-    def key(model: str):
-        return get_asset_key_for_model([dbt_models], model)
-
-    locations_key = key("dim_locations")
-
-    @dg.asset(name="credential_renewal_drafts", group_name="emitters",
-              deps=[key("flag_credential_renewals"), locations_key], kinds={"python", "sqlite"},
-              description="Renewal reminders and packets at 90/30/7 days, expired or missing (flag_credential_renewals).")
-    def credential_renewal_drafts(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
-                                  ledger: LedgerResource) -> dg.MaterializeResult:
-        from emitters.credential_renewal import ACTION_TYPE, draft_actions
-
-        with warehouse.connect(read_only=True) as con:
-            rows = query_rows(con, "select * from marts.flag_credential_renewals order by flag_id")
-            locations = location_names(con)
-        drafts = draft_actions(rows, locations)
-        result = ledger.open().sync_drafts(ACTION_TYPE, drafts, run_id=context.run_id)
-        return dg.MaterializeResult(metadata=sync_metadata(rows, drafts, result))
-
-    @dg.asset(name="enrollment_followup_drafts", group_name="emitters",
-              deps=[key("flag_enrollment_followups"), locations_key], kinds={"python", "sqlite"},
-              description="Payer-enrollment follow-ups: pending enrollments and booked visits that cannot be billed.")
-    def enrollment_followup_drafts(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
-                                   ledger: LedgerResource) -> dg.MaterializeResult:
-        from emitters.enrollment_followup import ACTION_TYPE, draft_actions
-
-        with warehouse.connect(read_only=True) as con:
-            rows = query_rows(con, "select * from marts.flag_enrollment_followups order by flag_id")
-            locations = location_names(con)
-        drafts = draft_actions(rows, locations)
-        result = ledger.open().sync_drafts(ACTION_TYPE, drafts, run_id=context.run_id)
-        return dg.MaterializeResult(metadata=sync_metadata(rows, drafts, result))
-
-    @dg.asset(name="claim_hold_notice_drafts", group_name="emitters",
-              deps=[key("flag_claims_on_enrollment_holds"), key("fct_claim_enrollment_holds"), locations_key],
-              kinds={"python", "sqlite"},
-              description="Hold and release notices to billing for the claims of newly enrolled therapists.")
-    def claim_hold_notice_drafts(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
-                                 ledger: LedgerResource) -> dg.MaterializeResult:
-        from emitters.claim_hold_notice import ACTION_TYPE, draft_actions
-
-        with warehouse.connect(read_only=True) as con:
-            rows = query_rows(con, "select * from marts.flag_claims_on_enrollment_holds order by flag_id")
-            claims = query_rows(
-                con,
-                "select f.flag_id, h.claim_id, h.visit_id, h.date_of_service, h.contracted_amount "
-                "from marts.fct_claim_enrollment_holds h join marts.flag_claims_on_enrollment_holds f "
-                "using (provider_id, location_id, payer_id, hold_status) order by f.flag_id, h.date_of_service, h.claim_id",
-            )
-            locations = location_names(con)
-        drafts = draft_actions(rows, _grouped(claims), locations)
-        result = ledger.open().sync_drafts(ACTION_TYPE, drafts, run_id=context.run_id)
-        return dg.MaterializeResult(metadata=sync_metadata(rows, drafts, result))
-
-    @dg.asset(name="provider_record_fix_drafts", group_name="emitters",
-              deps=[key("flag_provider_record_fixes"), locations_key], kinds={"python", "sqlite"},
-              description="Provider record fixes: NPIs failing the check digit, COTAs without a supervising OTR.")
-    def provider_record_fix_drafts(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
-                                   ledger: LedgerResource) -> dg.MaterializeResult:
-        from emitters.provider_record_fix import ACTION_TYPE, draft_actions
-
-        with warehouse.connect(read_only=True) as con:
-            rows = query_rows(con, "select * from marts.flag_provider_record_fixes order by flag_id")
-            locations = location_names(con)
-        drafts = draft_actions(rows, locations)
-        result = ledger.open().sync_drafts(ACTION_TYPE, drafts, run_id=context.run_id)
-        return dg.MaterializeResult(metadata=sync_metadata(rows, drafts, result))
-
-    @dg.asset(name="payroll_discrepancy_drafts", group_name="emitters",
-              deps=[key("flag_payroll_discrepancies"), key("fct_payroll_reconciliation"), locations_key],
-              kinds={"python", "sqlite"},
-              description="Payroll discrepancy reports to the office manager, before payroll runs.")
-    def payroll_discrepancy_drafts(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
-                                   ledger: LedgerResource) -> dg.MaterializeResult:
-        from emitters.payroll_discrepancy import ACTION_TYPE, draft_actions
-
-        with warehouse.connect(read_only=True) as con:
-            rows = query_rows(con, "select * from marts.flag_payroll_discrepancies order by flag_id")
-            days = query_rows(
-                con,
-                "select f.flag_id, r.work_date, r.discrepancy_type, r.session_count, r.session_hours, "
-                "r.clinical_hours, r.hours_difference from marts.fct_payroll_reconciliation r "
-                "join marts.flag_payroll_discrepancies f using (provider_id, pay_period_start) "
-                "where r.is_flagged order by f.flag_id, r.work_date",
-            )
-            locations = location_names(con)
-        drafts = draft_actions(rows, _grouped(days), locations)
-        result = ledger.open().sync_drafts(ACTION_TYPE, drafts, run_id=context.run_id)
-        return dg.MaterializeResult(metadata=sync_metadata(rows, drafts, result))
-
-    @dg.asset(name="nppes_registry_check", group_name="emitters", deps=[key("fct_provider_identity")],
-              kinds={"python"},
+    @dg.asset(name="nppes_registry_check", group_name="emitters",
+              deps=[get_asset_key_for_model([dbt_models], "fct_provider_identity")], kinds={"python"},
               description="Optional (RCM_NPPES_LOOKUP): every provider NPI looked up in the NPPES NPI Registry; "
                           "never fails the run when the registry is unreachable.")
     def nppes_registry_check(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
@@ -142,5 +89,25 @@ def build_credentialing_emitter_assets(dbt_models: dg.AssetsDefinition) -> list[
                 [{"provider_id": c.provider_id, "status": c.status} for c in checks if c.status != "match"]),
         })
 
-    return [credential_renewal_drafts, enrollment_followup_drafts, claim_hold_notice_drafts,
-            provider_record_fix_drafts, payroll_discrepancy_drafts, nppes_registry_check]
+    return [
+        flag_emitter_asset(dbt_models, name="credential_renewal_drafts", flag_model="flag_credential_renewals",
+                           draft=_credential_renewals,
+                           description="Renewal reminders and packets at 90/30/7 days, expired or missing "
+                                       "(flag_credential_renewals)."),
+        flag_emitter_asset(dbt_models, name="enrollment_followup_drafts", flag_model="flag_enrollment_followups",
+                           draft=_enrollment_followups,
+                           description="Payer-enrollment follow-ups: pending enrollments and booked visits that "
+                                       "cannot be billed."),
+        flag_emitter_asset(dbt_models, name="claim_hold_notice_drafts", flag_model="flag_claims_on_enrollment_holds",
+                           extra_models=("fct_claim_enrollment_holds",), draft=_claim_hold_notices,
+                           description="Hold and release notices to billing for the claims of newly enrolled "
+                                       "therapists."),
+        flag_emitter_asset(dbt_models, name="provider_record_fix_drafts", flag_model="flag_provider_record_fixes",
+                           draft=_provider_record_fixes,
+                           description="Provider record fixes: NPIs failing the check digit, COTAs without a "
+                                       "supervising OTR."),
+        flag_emitter_asset(dbt_models, name="payroll_discrepancy_drafts", flag_model="flag_payroll_discrepancies",
+                           extra_models=("fct_payroll_reconciliation",), draft=_payroll_discrepancies,
+                           description="Payroll discrepancy reports to the office manager, before payroll runs."),
+        nppes_registry_check,
+    ]

@@ -8,19 +8,48 @@ from datetime import datetime, timezone
 import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
-from dagster_project.assets.emitter_support import query_rows, sync_metadata
+from dagster_project.assets.emitter_support import flag_emitter_asset, query_rows, sync_metadata
 from dagster_project.resources import LedgerResource, WarehouseResource
 from dagster_project.settings import get_settings
 
 
+def _booking_alerts(con, rows):
+    from emitters.booking_alert import ACTION_TYPE, draft_booking_alerts
+
+    return ACTION_TYPE, draft_booking_alerts(rows)
+
+
+def _attendance_letters(con, rows):
+    from emitters.attendance_letter import ACTION_TYPE, draft_attendance_letters
+
+    return ACTION_TYPE, draft_attendance_letters(rows)
+
+
+def _visit_reminders(con, rows):
+    from emitters.visit_reminder import ACTION_TYPE, draft_visit_reminders
+
+    return ACTION_TYPE, draft_visit_reminders(rows)
+
+
+def _missed_visit_fees(con, rows):
+    from emitters.missed_visit_fee import ACTION_TYPE, draft_missed_visit_fees
+
+    settings = get_settings()
+    return ACTION_TYPE, draft_missed_visit_fees(rows, settings.scheduling_no_show_fee_policy,
+                                                settings.scheduling_no_show_fee_amount)
+
+
+def _schedule_patient_tasks(con, rows):
+    from emitters.schedule_patient import ACTION_TYPE, draft_schedule_patient_tasks
+
+    return ACTION_TYPE, draft_schedule_patient_tasks(rows)
+
+
 def build_scheduling_emitter_assets(dbt_models: dg.AssetsDefinition) -> list[dg.AssetsDefinition]:
     offers_key = get_asset_key_for_model([dbt_models], "flag_open_slot_offers")
-    mismatches_key = get_asset_key_for_model([dbt_models], "flag_booking_mismatches")
-    attendance_key = get_asset_key_for_model([dbt_models], "flag_attendance_letters")
-    reminders_key = get_asset_key_for_model([dbt_models], "flag_visit_reminders")
-    fees_key = get_asset_key_for_model([dbt_models], "flag_missed_visit_fees")
-    to_schedule_key = get_asset_key_for_model([dbt_models], "flag_patients_to_schedule")
 
+    # Slot offers read the ledger too (which families were offered which slot, and when), so this one asset
+    # does not fit flag_emitter_asset.
     @dg.asset(name="slot_offer_drafts", group_name="emitters", deps=[offers_key], kinds={"python", "sqlite"},
               description="Fill-the-slot offers: the next ranked family per open slot, one offer at a time.")
     def slot_offer_drafts(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
@@ -35,71 +64,26 @@ def build_scheduling_emitter_assets(dbt_models: dg.AssetsDefinition) -> list[dg.
         result = book.sync_drafts(ACTION_TYPE, drafts, run_id=context.run_id)
         return dg.MaterializeResult(metadata=sync_metadata(rows, drafts, result))
 
-    @dg.asset(name="booking_alert_drafts", group_name="emitters", deps=[mismatches_key], kinds={"python", "sqlite"},
-              description="One front-desk alert per booked visit that breaks a credential or authorization check.")
-    def booking_alert_drafts(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
-                             ledger: LedgerResource) -> dg.MaterializeResult:
-        from emitters.booking_alert import ACTION_TYPE, draft_booking_alerts
-
-        with warehouse.connect(read_only=True) as con:
-            rows = query_rows(con, "select * from marts.flag_booking_mismatches order by flag_id")
-        drafts = draft_booking_alerts(rows)
-        result = ledger.open().sync_drafts(ACTION_TYPE, drafts, run_id=context.run_id)
-        return dg.MaterializeResult(metadata=sync_metadata(rows, drafts, result))
-
-    @dg.asset(name="attendance_letter_drafts", group_name="emitters", deps=[attendance_key],
-              kinds={"python", "sqlite"},
-              description="One attendance-policy letter per child under the group's attendance policy.")
-    def attendance_letter_drafts(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
-                                 ledger: LedgerResource) -> dg.MaterializeResult:
-        from emitters.attendance_letter import ACTION_TYPE, draft_attendance_letters
-
-        with warehouse.connect(read_only=True) as con:
-            rows = query_rows(con, "select * from marts.flag_attendance_letters order by flag_id")
-        drafts = draft_attendance_letters(rows)
-        result = ledger.open().sync_drafts(ACTION_TYPE, drafts, run_id=context.run_id)
-        return dg.MaterializeResult(metadata=sync_metadata(rows, drafts, result))
-
-    @dg.asset(name="visit_reminder_drafts", group_name="emitters", deps=[reminders_key], kinds={"python", "sqlite"},
-              description="One reminder per booked visit in the next 48 hours that knows the authorization.")
-    def visit_reminder_drafts(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
-                              ledger: LedgerResource) -> dg.MaterializeResult:
-        from emitters.visit_reminder import ACTION_TYPE, draft_visit_reminders
-
-        with warehouse.connect(read_only=True) as con:
-            rows = query_rows(con, "select * from marts.flag_visit_reminders order by flag_id")
-        drafts = draft_visit_reminders(rows)
-        result = ledger.open().sync_drafts(ACTION_TYPE, drafts, run_id=context.run_id)
-        return dg.MaterializeResult(metadata=sync_metadata(rows, drafts, result))
-
-    @dg.asset(name="missed_visit_fee_drafts", group_name="emitters", deps=[fees_key], kinds={"python", "sqlite"},
-              description="No-show / late-cancel fee notices where the group's policy allows; never for Medicaid.")
-    def missed_visit_fee_drafts(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
-                                ledger: LedgerResource) -> dg.MaterializeResult:
-        from emitters.missed_visit_fee import ACTION_TYPE, draft_missed_visit_fees
-
-        settings = get_settings()
-        with warehouse.connect(read_only=True) as con:
-            rows = query_rows(con, "select * from marts.flag_missed_visit_fees order by flag_id")
-        drafts = draft_missed_visit_fees(rows, settings.scheduling_no_show_fee_policy,
-                                         settings.scheduling_no_show_fee_amount)
-        result = ledger.open().sync_drafts(ACTION_TYPE, drafts, run_id=context.run_id)
-        metadata = sync_metadata(rows, drafts, result)
-        metadata["fee_policy"] = settings.scheduling_no_show_fee_policy
-        return dg.MaterializeResult(metadata=metadata)
-
-    @dg.asset(name="schedule_patient_drafts", group_name="emitters", deps=[to_schedule_key],
-              kinds={"python", "sqlite"},
-              description="One front-desk task per child with an open plan of care and no visit booked ahead.")
-    def schedule_patient_drafts(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
-                                ledger: LedgerResource) -> dg.MaterializeResult:
-        from emitters.schedule_patient import ACTION_TYPE, draft_schedule_patient_tasks
-
-        with warehouse.connect(read_only=True) as con:
-            rows = query_rows(con, "select * from marts.flag_patients_to_schedule order by flag_id")
-        drafts = draft_schedule_patient_tasks(rows)
-        result = ledger.open().sync_drafts(ACTION_TYPE, drafts, run_id=context.run_id)
-        return dg.MaterializeResult(metadata=sync_metadata(rows, drafts, result))
-
-    return [slot_offer_drafts, booking_alert_drafts, attendance_letter_drafts, visit_reminder_drafts,
-            missed_visit_fee_drafts, schedule_patient_drafts]
+    return [
+        slot_offer_drafts,
+        flag_emitter_asset(dbt_models, name="booking_alert_drafts", flag_model="flag_booking_mismatches",
+                           draft=_booking_alerts,
+                           description="One front-desk alert per booked visit that breaks a credential or "
+                                       "authorization check."),
+        flag_emitter_asset(dbt_models, name="attendance_letter_drafts", flag_model="flag_attendance_letters",
+                           draft=_attendance_letters,
+                           description="One attendance-policy letter per child under the group's attendance policy."),
+        flag_emitter_asset(dbt_models, name="visit_reminder_drafts", flag_model="flag_visit_reminders",
+                           draft=_visit_reminders,
+                           description="One reminder per booked visit in the next 48 hours that knows the "
+                                       "authorization."),
+        flag_emitter_asset(dbt_models, name="missed_visit_fee_drafts", flag_model="flag_missed_visit_fees",
+                           draft=_missed_visit_fees,
+                           extra_metadata=lambda: {"fee_policy": get_settings().scheduling_no_show_fee_policy},
+                           description="No-show / late-cancel fee notices where the group's policy allows; never "
+                                       "for Medicaid."),
+        flag_emitter_asset(dbt_models, name="schedule_patient_drafts", flag_model="flag_patients_to_schedule",
+                           draft=_schedule_patient_tasks,
+                           description="One front-desk task per child with an open plan of care and no visit "
+                                       "booked ahead."),
+    ]
