@@ -41,21 +41,9 @@ appointments as (
 
 ),
 
-as_of_month as (
-
-    select cast({{ dbt.date_trunc('month', as_of_date()) }} as date) as month_start
-
-),
-
 months as (
 
-    {% for months_back in range(var('leak_summary_months', 12)) %}
-    select
-        cast({{ dbt.dateadd('month', -months_back, 'as_of_month.month_start') }} as date) as month_start,
-        {{ months_back }} as months_back
-    from as_of_month
-    {% if not loop.last %}union all{% endif %}
-    {% endfor %}
+    {{ leak_summary_months() }}
 
 ),
 
