@@ -27,6 +27,12 @@ authorization_matches as (
 
 ),
 
+authorizations as (
+
+    select * from {{ ref('stg_ehr__authorizations') }}
+
+),
+
 enrollments as (
 
     select * from {{ ref('stg_credentialing__payer_enrollments') }}
@@ -62,6 +68,54 @@ visits_without_authorization as (
             from authorization_matches
             where authorization_matches.appointment_id = kept_visits.appointment_id
         )
+
+),
+
+-- Authorizations: kept visits past the authorization's approved quantity ("negative used visits"). Use
+-- accumulates in date order; the visit whose use crosses the approved quantity leaks the part beyond it
+-- (a whole visit for visit-counted authorizations, the share of its units beyond the cap for unit-counted
+-- ones), every later one all of it. A visit another authorization also covers is not counted.
+authorization_use as (
+
+    select
+        authorization_matches.appointment_id,
+        authorization_matches.used_quantity,
+        authorizations.approved_quantity,
+        sum(authorization_matches.used_quantity) over (
+            partition by authorization_matches.authorization_id
+            order by authorization_matches.date_of_service, authorization_matches.appointment_id
+            rows between unbounded preceding and current row
+        ) as running_used_quantity,
+        count(*) over (partition by authorization_matches.appointment_id) as matching_authorization_count
+    from authorization_matches
+    inner join authorizations
+        on authorization_matches.authorization_id = authorizations.authorization_id
+    where authorization_matches.is_used and authorization_matches.used_quantity > 0
+
+),
+
+visits_beyond_authorization as (
+
+    select
+        'authorizations' as leak_area,
+        kept_visits.location_id,
+        kept_visits.payer_id,
+        kept_visits.date_of_service as event_date,
+        'visit' as record_type,
+        kept_visits.visit_id as record_id,
+        'kept visit beyond the authorized quantity' as leak_reason,
+        coalesce(kept_visits.contracted_amount, 0)
+        * least(
+            1.0,
+            (authorization_use.running_used_quantity - authorization_use.approved_quantity)
+            / cast(authorization_use.used_quantity as double)
+        ) as leaked_amount
+    from authorization_use
+    inner join kept_visits
+        on authorization_use.appointment_id = kept_visits.appointment_id
+    where
+        authorization_use.running_used_quantity > authorization_use.approved_quantity
+        and authorization_use.matching_authorization_count = 1
 
 ),
 
@@ -171,6 +225,8 @@ lost_referrals as (
 unioned as (
 
     select * from visits_without_authorization
+    union all
+    select * from visits_beyond_authorization
     union all
     select * from denials
     union all
