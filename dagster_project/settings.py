@@ -145,9 +145,18 @@ class DeliverySettings(BaseModel):
     channel_overrides: dict[str, WebhookChannel | Literal["file"]] = {}
     connect_timeout_seconds: float = Field(default=5.0, gt=0)
     read_timeout_seconds: float = Field(default=30.0, gt=0)
-    max_attempts: int = Field(default=4, ge=1, le=20)  # HTTP tries per send, the first one included
-    backoff_base_seconds: float = Field(default=1.0, ge=0)  # wait base * 2**(n-1) before try n+1
+    max_attempts: int = Field(default=4, ge=1, le=10)  # HTTP tries per send, the first one included
+    backoff_base_seconds: float = Field(default=1.0, ge=0)  # wait base * 2**(n-1) before try n+1 (capped)
     auth_token: SecretStr | None = None  # sent as "Authorization: Bearer ..." when set
+
+    @field_validator("endpoints")
+    @classmethod
+    def _https_except_on_this_machine(cls, endpoints):
+        # Bodies carry PHI and the bearer token rides along: plain http only to a receiver on this machine.
+        for channel, url in endpoints.items():
+            if url.scheme != "https" and url.host not in ("localhost", "127.0.0.1", "::1", "[::1]"):
+                raise ValueError(f"RCM_DELIVERY_{channel.upper()}_URL must use https (http only for localhost)")
+        return endpoints
 
     @field_validator("channel_overrides", mode="before")
     @classmethod

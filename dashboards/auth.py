@@ -61,14 +61,24 @@ def _follow_stored_user(user):
         sign_out(reason="Your account was disabled. Ask an administrator.", event_type="session_ended_disabled")
         return None
     if stored is not None and stored != user:
+        _forget_page_state()  # exports, cards and lists prepared under the old access must not survive it
         st.session_state[USER_KEY] = stored
         return stored
     return user
 
 
+def _forget_page_state() -> None:
+    """Drop everything the pages keep in the session (prepared exports, fetched cards, pending bulk lists,
+    widget values) except who is signed in: none of it may outlive the access it was built under."""
+    for key in list(st.session_state.keys()):
+        if key not in (USER_KEY, LAST_ACTIVE_KEY):
+            del st.session_state[key]
+
+
 def sign_out(*, reason: str | None = None, event_type: str = "sign_out") -> None:
     user = st.session_state.pop(USER_KEY, None)
     st.session_state.pop(LAST_ACTIVE_KEY, None)
+    _forget_page_state()  # the next person at this browser starts from nothing the last one prepared
     if reason:
         st.session_state[SIGNED_OUT_REASON_KEY] = reason
     if user is not None:

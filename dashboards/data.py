@@ -771,13 +771,14 @@ def low_risk_actions(user, action_type: str, *, location_ids: Sequence[str] | No
     return [r for r in rows if user.can_see(r["location_id"])]
 
 
-def bulk_approve(user, action_ids: Sequence[str], *, action_type: str):
-    """Approve each listed draft individually (one audited approval each); returns the ledger's result."""
+def bulk_approve(user, listed: dict[str, str], *, action_type: str):
+    """Approve each listed draft individually (one audited approval each) if its text is still the one shown
+    (`listed`: action id -> SHA-256 of the body listed); returns the ledger's result."""
     from dagster_project.settings import get_board_settings
 
     settings = get_board_settings()
     return _ledger().bulk_approve(
-        user, action_ids, action_type=action_type, max_dollars=settings.bulk_approve_max_dollars,
+        user, listed, action_type=action_type, max_dollars=settings.bulk_approve_max_dollars,
         low_risk_types=settings.low_risk_action_types,
     )
 

@@ -63,25 +63,19 @@ class GoalStore:
             raise ValueError(f"unknown KPI {kpi!r}")
         if goal_value is not None and (math.isnan(goal_value) or not 0 <= goal_value <= 1):
             raise ValueError("A goal is a rate between 0 and 1 (0% to 100%).")
-        key = (location_id, kpi)
-        previous = self.goals(user).get(key)
-        if previous == goal_value:
-            return
-        self._write(user, location_id, kpi, goal_value)
-        try:
-            self._ledger.record(GOAL_CHANGED_EVENT, user.username, actor_role=user.role, location_id=location_id,
-                                detail={"kpi": kpi, "old_goal": previous, "new_goal": goal_value})
-        except Exception:
-            # A goal change that cannot be audited must not stand: put the old value back.
-            self._write(user, location_id, kpi, previous)
-            raise
-
-    def _write(self, user, location_id: str, kpi: str, goal_value: float | None) -> None:
         key = sa.and_(location_kpi_goals.c.location_id == location_id, location_kpi_goals.c.kpi == kpi)
+        # Read, change and audit in one write transaction: two directors saving at once cannot record a wrong
+        # old value, and a change whose audit event fails is never committed.
         with self._writer.begin() as conn:
+            previous = conn.execute(sa.select(location_kpi_goals.c.goal_value).where(key)).scalar()
+            if previous == goal_value:
+                return
             conn.execute(location_kpi_goals.delete().where(key))
             if goal_value is not None:
                 conn.execute(location_kpi_goals.insert().values(
                     location_id=location_id, kpi=kpi, goal_value=float(goal_value), set_by=user.username,
                     set_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
                 ))
+            self._ledger.record_in(conn, GOAL_CHANGED_EVENT, user.username, actor_role=user.role,
+                                   location_id=location_id,
+                                   detail={"kpi": kpi, "old_goal": previous, "new_goal": goal_value})

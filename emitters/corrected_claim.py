@@ -58,8 +58,9 @@ def _iso(value):
 
 
 def draft_actions(flag_rows: list[dict], denied_lines: dict[str, list[dict]], claim_texts: dict[str, tuple[str, str]],
-                  location_names: dict[str, str], created: date) -> list[DraftAction]:
-    """One corrected-claim draft per flag (route corrected_claim) whose submitted claim text is on file."""
+                  location_names: dict[str, str], created: date, control_numbers: dict[str, int]) -> list[DraftAction]:
+    """One corrected-claim draft per flag (route corrected_claim) whose submitted claim text is on file.
+    `control_numbers`: each flag's interchange control number (Ledger.control_numbers)."""
     drafts = []
     for row in sorted(flag_rows, key=lambda r: str(r["flag_id"])):
         if row["claim_id"] not in claim_texts:
@@ -68,7 +69,7 @@ def draft_actions(flag_rows: list[dict], denied_lines: dict[str, list[dict]], cl
         lines = sorted(denied_lines.get(row["claim_id"], []), key=lambda d: d["line_number"])
         xu_lines = {d["line_number"] for d in lines if d.get("denial_carc") == "97"
                     and (d.get("documented_minutes") or 0) >= MIN_SEPARATE_BLOCK_MINUTES}
-        control = int(str(row["claim_id"])[-7:]) if str(row["claim_id"])[-7:].isdigit() else 1
+        control = control_numbers[str(row["flag_id"])]
         text, changes = build_replacement(claim_x12, billing_x12, row["payer_claim_control_number"], xu_lines,
                                           control, created)
         location_name = location_names.get(row["location_id"], row["location_id"])

@@ -20,6 +20,7 @@ from typing import Callable
 import httpx
 
 ERROR_MAX_CHARS = 200
+MAX_BACKOFF_SECONDS = 60.0  # one wait never exceeds a minute, however many tries are configured
 
 
 def idempotency_key(action_id: str, approval_event_hash: str) -> str:
@@ -83,7 +84,7 @@ class WebhookSender:
         error = "not sent"
         for attempt in range(1, self.max_attempts + 1):
             if attempt > 1:
-                self.sleep(self.backoff_base_seconds * 2 ** (attempt - 2))
+                self.sleep(min(self.backoff_base_seconds * 2 ** (attempt - 2), MAX_BACKOFF_SECONDS))
             try:
                 response = self.client.post(url, json=payload, headers={"Idempotency-Key": key})
             except httpx.TimeoutException as exc:
@@ -91,6 +92,9 @@ class WebhookSender:
                 continue
             except httpx.TransportError as exc:  # refused, reset, DNS, protocol errors
                 http_status, error = None, _short(f"connection error ({type(exc).__name__}: {exc})")
+                continue
+            except httpx.HTTPError as exc:  # e.g. an answer whose encoding cannot be decoded: retry, same key
+                http_status, error = None, f"unreadable answer ({type(exc).__name__})"
                 continue
             http_status = response.status_code
             if response.is_success:

@@ -22,7 +22,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .channels import FILE_CHANNEL, ChannelRouter
-from .delivery import WebhookSender, build_payload, idempotency_key
+from .delivery import SendOutcome, WebhookSender, build_payload, idempotency_key
 from .ledger import DELIVERY_FAILED, Ledger, sha256_text
 from .roles import can_approve
 
@@ -86,7 +86,12 @@ def _send_webhook(ledger: Ledger, sender: WebhookSender, action: dict, approval:
                   result: DispatchResult) -> None:
     key = idempotency_key(action["action_id"], approval["event_hash"])
     attempt_id = ledger.start_delivery(action["action_id"], channel, key)  # recorded before the POST
-    outcome = sender.send(url, build_payload(action, channel, key), key)
+    try:
+        outcome = sender.send(url, build_payload(action, channel, key), key)
+    except Exception as exc:  # one broken send must not stop the rest of the queue; a person retries it
+        log.warning("dispatch: send of action %s over %s raised %s", action["action_id"], channel,
+                    type(exc).__name__)
+        outcome = SendOutcome(False, 1, None, f"unexpected error ({type(exc).__name__})")
     if outcome.delivered:
         ledger.complete_delivery(attempt_id, tries=outcome.tries, http_status=outcome.http_status,
                                  destination=_endpoint_label(channel, url))

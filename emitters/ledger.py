@@ -24,7 +24,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Callable, Iterable, get_args
+from typing import Any, Callable, Iterable, Mapping, get_args
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -138,6 +138,16 @@ action_assignments = sa.Table(
     sa.Column("assigned_at", sa.String(32), nullable=False),
     sa.Index("ix_action_assignments_assignee", "assignee"),
 )
+# ----- outgoing X12 interchange control numbers (ISA13 / GS06) ---------------------------------------
+# One number per flag for good, from one sequence: a redraft of the same flag keeps its number (the draft
+# stays unchanged) and no two outgoing 837Ps share one (clearinghouses reject a repeated ISA13).
+interchange_control_numbers = sa.Table(
+    "interchange_control_numbers", metadata,
+    sa.Column("control_number", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("flag_id", sa.String(64), nullable=False, unique=True),
+)
+MAX_INTERCHANGE_CONTROL_NUMBER = 999_999_999  # ISA13 is nine digits
+
 # Indexes the board's queue and stats queries use; created on existing ledgers too (`_create_board_indexes`).
 BOARD_INDEXES = (
     sa.Index("ix_actions_status_created", actions.c.status, actions.c.created_at),
@@ -477,6 +487,11 @@ class Ledger(_DeliveryAttempts):
         with self._writer.begin() as conn:
             return self._append_event(conn, event_type, actor, actor_role=actor_role, action_id=action_id,
                                       location_id=location_id, detail=detail)
+
+    def record_in(self, conn: sa.Connection, event_type: str, actor: str, **fields) -> int:
+        """Append one audit event inside the caller's write transaction on this ledger's database, so a change
+        and its audit event commit (or roll back) together."""
+        return self._append_event(conn, event_type, actor, **fields)
 
     def _append_event(self, conn: sa.Connection, event_type: str, actor: str, *, actor_role: str | None = None,
                       action_id: str | None = None, location_id: str | None = None, detail: dict | None = None) -> int:
@@ -834,11 +849,12 @@ class Ledger(_DeliveryAttempts):
         with self.engine.connect() as conn:
             return [_action_dict(row, today) for row in conn.execute(query)]
 
-    def bulk_approve(self, user: User, action_ids: Iterable[str], *, action_type: str, max_dollars: Decimal,
+    def bulk_approve(self, user: User, listed: Mapping[str, str], *, action_type: str, max_dollars: Decimal,
                      low_risk_types: Iterable[str]) -> BulkApproveResult:
         """Approve each listed draft by itself (its own `approved` event, as a single approval), after checking
-        that it is still low-risk. A draft that changed since it was listed is refused, not approved."""
-        ids = list(dict.fromkeys(action_ids))
+        that it is still low-risk. `listed` maps each action id to the SHA-256 of the body the person was shown:
+        a draft whose text changed since (edited, or refreshed by a pipeline run) is refused, not approved."""
+        ids = list(listed)
         result = BulkApproveResult()
         if action_type not in set(low_risk_types):
             result.refused = [(i, f"{action_type} is not a low-risk action type") for i in ids]
@@ -853,7 +869,7 @@ class Ledger(_DeliveryAttempts):
                 result.refused.append((action_id, "no longer an open, unedited low-risk draft in your scope"))
                 continue
             try:
-                self.approve(user, action_id)
+                self.approve(user, action_id, expected_body_sha256=listed[action_id])
             except (PermissionDenied, InvalidTransition) as exc:
                 result.refused.append((action_id, str(exc)))
             else:
@@ -881,13 +897,15 @@ class Ledger(_DeliveryAttempts):
         return ("disabled", None) if row.disabled else ("active", _user_from_row(row))
 
     def list_users(self, actor: User) -> list[dict]:
-        """Every user with role, locations and whether disabled (never the password hash). Admins only."""
+        """The users this admin manages (every user for an all-locations admin; else those whose locations all
+        lie inside the admin's) with role, locations and whether disabled (never the password hash)."""
         with self.engine.connect() as conn:
-            self._user_admin(conn, actor)
+            admin = self._user_admin(conn, actor)
             rows = conn.execute(sa.select(users.c.username, users.c.display_name, users.c.role,
                                           users.c.locations_json, users.c.disabled).order_by(users.c.username))
-            return [{"username": r.username, "display_name": r.display_name, "role": r.role,
-                     "locations": json.loads(r.locations_json), "disabled": bool(r.disabled)} for r in rows]
+            listed = [{"username": r.username, "display_name": r.display_name, "role": r.role,
+                       "locations": json.loads(r.locations_json), "disabled": bool(r.disabled)} for r in rows]
+        return [u for u in listed if _manages(admin, u["locations"])]
 
     def change_user(self, actor: User, username: str, *, role: str, locations: Iterable[str],
                     disabled: bool) -> dict:
@@ -904,6 +922,8 @@ class Ledger(_DeliveryAttempts):
                 raise ValueError(f"no user {username!r}")
             before = {"role": row.role, "locations": json.loads(row.locations_json), "disabled": bool(row.disabled)}
             after = {"role": role, "locations": wanted_locations, "disabled": bool(disabled)}
+            if not (_manages(admin, before["locations"]) and _manages(admin, after["locations"])):
+                raise PermissionDenied("an administrator manages only users inside their own locations")
             if before == after:
                 return after
             loses_admin = before["role"] in USER_ADMIN_ROLES and not before["disabled"] and (
@@ -938,9 +958,13 @@ class Ledger(_DeliveryAttempts):
                                            "diff": mask_terms(diff, json.loads(row.phi_terms_json))})
             return _action_dict(_fetch_action(conn, action_id), self._today())
 
-    def approve(self, user: User, action_id: str) -> dict:
+    def approve(self, user: User, action_id: str, *, expected_body_sha256: str | None = None) -> dict:
+        """Approve the draft as it stands; with `expected_body_sha256`, only if its text is still the one the
+        person saw (checked inside the same write transaction as the approval)."""
         with self._writer.begin() as conn:
             row, actor = self._decidable(conn, user, action_id, "approve")
+            if expected_body_sha256 is not None and sha256_text(row.body) != expected_body_sha256:
+                raise InvalidTransition("the draft's text changed since it was shown; open it again")
             conflict = self._exclusive_conflict(conn, row)
             if conflict is not None:
                 raise InvalidTransition(conflict)
@@ -1100,6 +1124,25 @@ class Ledger(_DeliveryAttempts):
             self._append_event(conn, "sign_in", username, actor_role=row.role)
             return _user_from_row(row)
 
+    # ----- outgoing X12 ---------------------------------------------------------------------------
+
+    def control_numbers(self, flag_ids: Iterable[str]) -> dict[str, int]:
+        """The interchange control number of each flag's outgoing 837P, allocating the next ones for new flags."""
+        wanted = sorted(set(flag_ids))
+        if not wanted:
+            return {}
+        with self._writer.begin() as conn:
+            table = interchange_control_numbers
+            known = dict(conn.execute(sa.select(table.c.flag_id, table.c.control_number)
+                                      .where(table.c.flag_id.in_(wanted))).all())
+            for flag_id in wanted:
+                if flag_id not in known:
+                    number = conn.execute(table.insert().values(flag_id=flag_id)).inserted_primary_key[0]
+                    if number > MAX_INTERCHANGE_CONTROL_NUMBER:
+                        raise RuntimeError("interchange control numbers are exhausted (nine digits)")
+                    known[flag_id] = number
+        return known
+
     def _recent_failures(self, conn: sa.Connection, username: str) -> int:
         """Failed sign-ins of this username inside the window and after its last successful sign-in."""
         since = _iso(self._now() - SIGN_IN_WINDOW)
@@ -1166,6 +1209,12 @@ def _exclusive_key(evidence_json: str) -> tuple[str | None, int]:
 
 def _fetch_action(conn: sa.Connection, action_id: str):
     return conn.execute(sa.select(actions).where(actions.c.action_id == action_id)).first()
+
+
+def _manages(admin: User, locations: Iterable[str]) -> bool:
+    """Whether an admin may see and change a user with these locations: all-locations admins manage everyone,
+    a scoped admin only users every location of whom is theirs (never an all-locations user)."""
+    return admin.sees_all_locations or set(locations) <= set(admin.locations) - {"*"}
 
 
 def _fetch_user(conn: sa.Connection, username: str) -> User | None:

@@ -56,7 +56,9 @@ def build_secondary(claim_x12: str, billing_x12: str, flag: dict, lines: dict[in
     (``paid_amount``, ``procedure_code``, ``modifiers``, ``units``, ``adjustments``: [{group_code, reason_code, amount}])."""
     primary_x12_id = flag["primary_payer_x12_id"] or flag["primary_payer_id"]
     paid_on = flag["primary_payment_date"].strftime("%Y%m%d")
-    state = {"line": 0, "cob_written": False, "subscriber": None, "primary_filing": None}
+    # relationship: the patient's relationship to the primary subscriber, from 2000B SBR02 ("18" self) or,
+    # for a dependent child (SBR02 empty), the 2000C PAT01 (e.g. "19" child).
+    state = {"line": 0, "cob_written": False, "subscriber": None, "primary_filing": None, "relationship": None}
 
     def line_adjudication(number: int) -> list[list[str]]:
         answer = lines.get(number)
@@ -69,7 +71,7 @@ def build_secondary(claim_x12: str, billing_x12: str, flag: dict, lines: dict[in
     def other_payer_loops() -> list[list[str]]:
         last, first, member = state["subscriber"]
         return [
-            ["SBR", "P", "18", "", "", "", "", "", "", state["primary_filing"]],  # 2320: the primary's subscriber
+            ["SBR", "P", state["relationship"] or "18", "", "", "", "", "", "", state["primary_filing"]],  # 2320
             ["AMT", "D", _amount(sum((Decimal(a["paid_amount"]) for a in lines.values()), Decimal("0.00")))],
             ["OI", "", "", "Y", "", "", "Y"],
             ["NM1", "IL", "1", last, first, "", "", "", "MI", member],  # 2330A
@@ -80,7 +82,11 @@ def build_secondary(claim_x12: str, billing_x12: str, flag: dict, lines: dict[in
     def edit(seg: list[str]) -> list[list[str]]:
         if seg[0] == "SBR":
             state["primary_filing"] = seg[9] if len(seg) > 9 else "CI"
+            state["relationship"] = seg[2] if len(seg) > 2 and seg[2] else None
             return [["SBR", "S", *seg[2:9], flag["secondary_filing_indicator"] or "CI"]]
+        if seg[0] == "PAT" and len(seg) > 1 and seg[1]:
+            state["relationship"] = seg[1]
+            return [seg]
         if seg[0] == "NM1" and seg[1] == "IL":
             state["subscriber"] = (seg[3], seg[4] if len(seg) > 4 else "", seg[9])
             return [[*seg[:9], secondary_member_id]]
@@ -106,8 +112,10 @@ def build_secondary(claim_x12: str, billing_x12: str, flag: dict, lines: dict[in
 
 
 def draft_actions(flag_rows: list[dict], claim_texts: dict[str, tuple[str, str]], answers: dict[str, dict[int, dict]],
-                  member_ids: dict[str, str], location_names: dict[str, str], created: date) -> list[DraftAction]:
-    """One secondary 837P per flag whose submitted claim text, primary answer and secondary member id are on file."""
+                  member_ids: dict[str, str], location_names: dict[str, str], created: date,
+                  control_numbers: dict[str, int]) -> list[DraftAction]:
+    """One secondary 837P per flag whose submitted claim text, primary answer and secondary member id are on file.
+    `control_numbers`: each flag's interchange control number (Ledger.control_numbers)."""
     drafts = []
     for row in sorted(flag_rows, key=lambda r: str(r["flag_id"])):
         claim_id = row["claim_id"]
@@ -115,7 +123,7 @@ def draft_actions(flag_rows: list[dict], claim_texts: dict[str, tuple[str, str]]
         if claim_id not in claim_texts or not answers.get(claim_id) or not member_id:
             continue
         claim_x12, billing_x12 = claim_texts[claim_id]
-        control = int(claim_id[-7:]) if claim_id[-7:].isdigit() else 1
+        control = control_numbers[str(row["flag_id"])]
         text = build_secondary(claim_x12, billing_x12, row, answers[claim_id], member_id, control, created)
         location_name = location_names.get(row["location_id"], row["location_id"])
         payer_name = row.get("payer_name") or row["payer_id"]

@@ -13,22 +13,20 @@ from typing import Any
 
 def as_date(value: Any) -> date | None:
     """The calendar date of a value, or None when it is missing (None, "", NaN, NaT)."""
-    if value is None or (isinstance(value, str) and not value.strip()):
+    if _is_missing(value):
         return None
     if isinstance(value, datetime):  # before date: a datetime is also a date
         return value.date()
     if isinstance(value, date):
         return value
-    try:
-        if value != value:  # NaN / NaT are the only values unequal to themselves
-            return None
-    except TypeError:
-        pass
     return date.fromisoformat(str(value)[:10])
 
 
 def jsonable(value: Any) -> Any:
-    """A value the evidence JSON can hold exactly: ISO dates, money as a string, plain numbers."""
+    """A value the evidence JSON can hold exactly: ISO dates, money as a string, plain numbers; None for
+    missing values (NaN and NaT would otherwise become invalid JSON or the text "NaT")."""
+    if _is_missing(value):
+        return None
     if isinstance(value, (date, datetime)):
         return value.isoformat()
     if isinstance(value, Decimal):
@@ -38,3 +36,12 @@ def jsonable(value: Any) -> Any:
     if isinstance(value, float):
         return round(value, 4)  # rates: stable text, so an unchanged flag is not seen as refreshed
     return value
+
+
+def _is_missing(value: Any) -> bool:
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return True
+    try:
+        return bool(value != value)  # NaN and pandas' NaT are the only values unequal to themselves
+    except (TypeError, ValueError):
+        return False

@@ -11,7 +11,8 @@ from dagster_dbt import get_asset_key_for_model
 from dagster_project.resources import LedgerResource, WarehouseResource
 
 # draft(con, flag_rows) -> (action type, drafts). It runs while the read-only warehouse connection is open,
-# so it can read the extra rows its letters need (visit history, locations, patients).
+# so it can read the extra rows its letters need (visit history, locations, patients); with
+# `with_ledger=True` it is called as draft(con, flag_rows, ledger=...) (e.g. for X12 control numbers).
 DraftFn = Callable[..., tuple[str, list]]
 
 
@@ -39,17 +40,19 @@ def sync_metadata(rows: list[dict], drafts: list, result) -> dict:
 
 def flag_emitter_asset(dbt_models: dg.AssetsDefinition, *, name: str, flag_model: str, description: str,
                        draft: DraftFn, extra_models: Sequence[str] = (), order_by: str = "flag_id",
-                       extra_metadata: Callable[[], dict] | None = None) -> dg.AssetsDefinition:
+                       extra_metadata: Callable[[], dict] | None = None,
+                       with_ledger: bool = False) -> dg.AssetsDefinition:
     """An emitter asset for one flag mart and one action type: marts.<flag_model> -> draft -> ledger."""
     deps = [get_asset_key_for_model([dbt_models], model) for model in (flag_model, "dim_locations", *extra_models)]
 
     @dg.asset(name=name, group_name="emitters", deps=deps, kinds={"python", "sqlite"}, description=description)
     def _emitter(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
                  ledger: LedgerResource) -> dg.MaterializeResult:
+        book = ledger.open()
         with warehouse.connect(read_only=True) as con:
             rows = query_rows(con, f"select * from marts.{flag_model} order by {order_by}")
-            action_type, drafts = draft(con, rows)
-        result = ledger.open().sync_drafts(action_type, drafts, run_id=context.run_id)
+            action_type, drafts = draft(con, rows, ledger=book) if with_ledger else draft(con, rows)
+        result = book.sync_drafts(action_type, drafts, run_id=context.run_id)
         metadata = sync_metadata(rows, drafts, result)
         if extra_metadata is not None:
             metadata.update(extra_metadata())

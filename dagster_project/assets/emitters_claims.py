@@ -105,9 +105,11 @@ def build_denial_work_asset(dbt_models: dg.AssetsDefinition) -> dg.AssetsDefinit
             visits[row["patient_id"]].append(row["date_of_service"])
         today = as_of or date.today()
         by_route = {route: [f for f in flags if f["route"] == route] for route in {f["route"] for f in flags}}
+        book = ledger.open()
+        control_numbers = book.control_numbers(f["flag_id"] for f in by_route.get("corrected_claim", []))
         drafts = {
             corrected_claim.ACTION_TYPE: corrected_claim.draft_actions(
-                by_route.get("corrected_claim", []), dict(by_claim), texts, locations, today),
+                by_route.get("corrected_claim", []), dict(by_claim), texts, locations, today, control_numbers),
             appeal_letter.ACTION_TYPE: appeal_letter.draft_actions(
                 by_route.get("appeal", []), dict(by_claim), patients, plans, dict(visits), locations, today),
             denial_followup.ACTION_TYPE: denial_followup.draft_actions(
@@ -115,7 +117,7 @@ def build_denial_work_asset(dbt_models: dg.AssetsDefinition) -> dg.AssetsDefinit
         }
         metadata: dict = {"flag_rows": len(flags)}
         for action_type, items in drafts.items():
-            result = ledger.open().sync_drafts(action_type, items, run_id=context.run_id)
+            result = book.sync_drafts(action_type, items, run_id=context.run_id)
             metadata[f"{action_type}_drafted"] = result.drafted
             metadata[f"{action_type}_unchanged"] = result.unchanged
             metadata[f"{action_type}_auto_resolved"] = result.auto_resolved
@@ -142,7 +144,7 @@ def _timely_filing_alerts(con, flags):
     return timely_filing_alert.ACTION_TYPE, timely_filing_alert.draft_actions(flags, location_names(con))
 
 
-def _secondary_claims(con, flags):
+def _secondary_claims(con, flags, *, ledger):
     from emitters import secondary_claim
 
     texts = {r["claim_id"]: (r["claim_x12"], r["billing_x12"]) for r in query_rows(con, """
@@ -172,7 +174,8 @@ def _secondary_claims(con, flags):
         select c.coverage_id, c.member_id from staging.stg_ehr__coverages c
         join marts.flag_secondary_claims_due f on c.coverage_id = f.secondary_coverage_id""").fetchall())
     return secondary_claim.ACTION_TYPE, secondary_claim.draft_actions(
-        flags, texts, dict(answers), member_ids, location_names(con), _as_of(con, "flag_secondary_claims_due"))
+        flags, texts, dict(answers), member_ids, location_names(con), _as_of(con, "flag_secondary_claims_due"),
+        ledger.control_numbers(f["flag_id"] for f in flags))
 
 
 def build_claims_payment_assets(dbt_models: dg.AssetsDefinition) -> list[dg.AssetsDefinition]:
@@ -185,7 +188,7 @@ def build_claims_payment_assets(dbt_models: dg.AssetsDefinition) -> list[dg.Asse
                            extra_models=("fct_visit_claim_reconciliation", "fct_denials"), draft=_timely_filing_alerts,
                            description="One alert (for billing) per claim in flag_timely_filing_alerts: file before the deadline."),
         flag_emitter_asset(dbt_models, name="secondary_claim_drafts", flag_model="flag_secondary_claims_due",
-                           extra_models=("fct_remit_line_positions",), draft=_secondary_claims,
+                           extra_models=("fct_remit_line_positions",), draft=_secondary_claims, with_ledger=True,
                            description="One 837P to the secondary payer, carrying the primary's adjudication, per claim in "
                                        "flag_secondary_claims_due."),
     ]

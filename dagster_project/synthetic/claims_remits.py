@@ -190,12 +190,13 @@ class RemitMix:
         }
 
     def _secondary_claims_due(self) -> list[dict]:
-        """Claims the primary paid that leave patient responsibility on a patient with secondary coverage,
-        still inside the secondary filing window on the anchor date (the generator sends no secondary claims)."""
+        """Claims the primary answered (paid, or paid nothing because the patient owes it all, e.g. the
+        deductible) that leave patient responsibility on a patient with secondary coverage, still inside the
+        secondary filing window on the anchor date (the generator sends no secondary claims)."""
         due = []
         for record in self.secondary.values():
             claim, paid_on = record["claim"], record["payment_date"]
-            if claim.paid <= 0 or claim.patient_responsibility <= 0:
+            if claim.paid < 0 or claim.patient_responsibility <= 0:
                 continue
             if (self.anchor - paid_on).days > SECONDARY_FILING_DAYS:
                 continue

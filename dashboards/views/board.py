@@ -15,7 +15,9 @@ import streamlit as st
 from dagster_project.settings import get_board_settings
 from dashboards import auth, data
 from dashboards.exports import audited_download, csv_text
+from dashboards.markdown_text import plain
 from dashboards.views.failed_sends import render_failed_sends
+from emitters.ledger import sha256_text
 from emitters.roles import ACTION_APPROVER_ROLES
 
 STATUSES = ["open", "snoozed", "approved", "rejected", "sent", "auto_resolved"]
@@ -59,7 +61,8 @@ filters = {
     "statuses": chosen_statuses, "action_types": chosen_types, "location_ids": chosen_locations,
     "payer_ids": chosen_payers, "age": chosen_age, "assignee": user.username if only_mine else None,
 }
-signature = json.dumps(filters, sort_keys=True)
+# Whose queue it is belongs to the signature: a prepared export never serves another user or older access.
+signature = json.dumps({**filters, "for": [user.username, user.role, sorted(user.locations)]}, sort_keys=True)
 if st.session_state.get("board_filter_signature") != signature:
     st.session_state["board_filter_signature"] = signature
     st.session_state["board_page"] = 1  # a filter change starts again at the first page
@@ -128,9 +131,9 @@ def _decide(label: str, fn, card: dict, *args) -> None:
     try:
         fn(user, card["action_id"], *args)
     except (PermissionDenied, InvalidTransition, ValueError) as exc:
-        st.error(f"{label} failed: {exc}")
+        st.error(f"{label} failed: {plain(exc)}")
         return
-    st.session_state["board_flash"] = f"{label}: {card['title']}"
+    st.session_state["board_flash"] = f"{label}: {plain(card['title'])}"
     # The decision changed the queue: a prepared export and a card fetched by link are stale now.
     st.session_state.pop("board_export", None)
     linked_action = st.session_state.pop("board_linked_action", None)
@@ -150,6 +153,9 @@ def _selected_card() -> dict | None:
         if linked_action is not None:
             st.session_state["board_linked_action"] = linked_action
     linked_action = st.session_state.get("board_linked_action")
+    if linked_action is not None and not user.can_see(linked_action["location_id"]):
+        st.session_state.pop("board_linked_action", None)  # fetched under access this user no longer has
+        linked_action = None
     if linked_action is not None and linked_action["action_id"] == linked and linked not in by_id:
         by_id = {linked: linked_action, **by_id}
     if not by_id:
@@ -174,9 +180,9 @@ def _selected_card() -> dict | None:
 
 
 def _card_section(card: dict) -> None:
-    st.subheader(card["title"])
-    st.caption(f"{card['action_type'].replace('_', ' ')} · {card['location_id']} · status {card['status']} · "
-               f"to {card['recipient']}")
+    st.subheader(plain(card["title"]))
+    st.caption(plain(f"{card['action_type'].replace('_', ' ')} · {card['location_id']} · status {card['status']} · "
+                     f"to {card['recipient']}"))
     money_col, due_col, role_col = st.columns(3)
     money_col.metric("Dollars at stake", _money(card["dollars_at_stake"]))
     due_col.metric("Due", str(card["due_date"] or "n/a"))
@@ -305,6 +311,8 @@ def _bulk_section() -> None:
                 "items": [{"action_id": c["action_id"], "title": c["title"], "location_id": c["location_id"],
                            "dollars_at_stake": float(c["dollars_at_stake"]), "due_date": c["due_date"]}
                           for c in candidates],
+                # What the person is shown is what gets approved: a draft refreshed meanwhile is refused.
+                "body_sha256": {c["action_id"]: sha256_text(c["body"]) for c in candidates},
             }
             st.rerun()
         return
@@ -315,7 +323,7 @@ def _bulk_section() -> None:
     confirm_col, cancel_col = st.columns(2)
     if confirm_col.button(f"Approve all {len(items)}", key="board_bulk_confirm", type="primary"):
         st.session_state.pop("board_bulk_pending", None)
-        result = data.bulk_approve(user, [i["action_id"] for i in items], action_type=pending["action_type"])
+        result = data.bulk_approve(user, pending["body_sha256"], action_type=pending["action_type"])
         message = f"Bulk approved {len(result.approved)} of {len(items)} drafts"
         if result.refused:
             message += f"; {len(result.refused)} not approved (changed since listed or no longer allowed)"

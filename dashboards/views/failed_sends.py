@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import data
+from dashboards.markdown_text import plain
 
 COLUMNS = ["title", "location_id", "channel", "http_status", "error", "tries", "finished_at", "action_id"]
 
@@ -39,7 +40,7 @@ def _retry(user, row: dict) -> None:
     try:
         data.retry_send(user, row["action_id"])
     except (PermissionDenied, InvalidTransition) as exc:
-        st.error(f"Retry failed: {exc}")
+        st.error(f"Retry failed: {plain(exc)}")
         return
-    st.session_state["failed_sends_flash"] = f"Queued for the next dispatch: {row['title']}"
+    st.session_state["failed_sends_flash"] = f"Queued for the next dispatch: {plain(row['title'])}"
     st.rerun()

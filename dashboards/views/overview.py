@@ -17,6 +17,7 @@ from dashboards.assessment import money, percent
 from dashboards.goals import GOAL_ROLES, KPIS
 
 GROUP = "group"
+DRILL_DOWN_ROWS = 5000  # rows listed behind one figure (most dollars first); more are said to exist
 # The page that lists each leak area's own rows (it reads ?location=).
 AREA_PAGES = {
     "authorizations": "views/authorizations.py",
@@ -171,9 +172,14 @@ if monthly is not None and not monthly.empty:
     months_available = sorted(month_labels, reverse=False)
     drill_month = month_col.selectbox("Month", months_available, format_func=month_labels.get, key="overview_drill_month")
     month_start = selected.loc[selected["months_back"] == drill_month, "month_start"].iloc[0]
-    rows = data.leak_events(user, location_ids=chosen, leak_areas=[drill_area], month_start=month_start)
-    st.caption(f"{len(rows):,} rows · {money(rows['leaked_amount'].astype(float).sum() if len(rows) else 0)} "
+    rows = data.leak_events(user, location_ids=chosen, leak_areas=[drill_area], month_start=month_start,
+                            limit=DRILL_DOWN_ROWS)
+    shown = f"the {len(rows):,} largest rows" if len(rows) == DRILL_DOWN_ROWS else f"{len(rows):,} rows"
+    st.caption(f"{shown} · {money(rows['leaked_amount'].astype(float).sum() if len(rows) else 0)} "
                f"· {data.LEAK_AREAS[drill_area]} at {scope_name}, {month_labels[drill_month]}")
+    if len(rows) == DRILL_DOWN_ROWS:
+        st.caption(f"Only the {DRILL_DOWN_ROWS:,} largest rows are listed here, so their sum is below the monthly "
+                   "figure; narrow to one clinic, or open the area's page for every row.")
     st.dataframe(rows, hide_index=True, key="overview_drill_rows",
                  column_config={"leaked_amount": st.column_config.NumberColumn("Dollars leaked", format="dollar")})
     if st.button(f"Open the {data.LEAK_AREAS[drill_area].lower()} page", key="overview_open_area",

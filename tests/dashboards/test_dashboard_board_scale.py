@@ -8,6 +8,8 @@ from decimal import Decimal
 
 import pytest
 
+from dashboards.markdown_text import plain
+
 # AppTest does not expose a dataframe's key: tables are found by the columns they show.
 QUEUE = ("assignee", "status", "action_id")
 BULK_LIST = ("action_id", "title", "dollars_at_stake")
@@ -176,13 +178,13 @@ def test_a_link_opens_a_card_outside_the_first_page_and_never_another_locations(
     at.query_params["action"] = cheapest["action_id"]
     at.run()
     assert not at.exception
-    assert at.subheader[0].value == cheapest["title"]
+    assert at.subheader[0].value == plain(cheapest["title"])
     other = next(a for a in _actions() if a["flag_id"] == "flag-l02-a")
     at = app_test("board", user=frontdesk_l01)
     at.query_params["action"] = other["action_id"]
     at.run()
     at.run()
-    assert all(s.value != other["title"] for s in at.subheader)
+    assert all(s.value != plain(other["title"]) for s in at.subheader)
     denied = [e for e in _events("action_view_denied") if e["action_id"] == other["action_id"]]
     assert len(denied) == 1  # audited once per session, not on every rerun
 
@@ -283,3 +285,42 @@ def test_router_lists_the_users_page_for_admins_only(snapshot, ledger, app_test,
     at = app_test(user=director).run()
     with pytest.raises(ValueError, match="Could not find a navigation page"):
         at.switch_page("views/admin.py")
+
+
+# ----- nothing prepared under one access survives it ----------------------------------------------------
+
+
+def test_the_next_user_in_the_same_browser_gets_no_export_prepared_by_the_last(snapshot, ledger, app_test, director,
+                                                                              frontdesk_l01, download_payloads):
+    import time
+
+    at = app_test("board", user=director).run()
+    at.button(key="board_export_prepare").click().run()
+    assert "AUTHN-2001" in download_payloads()[-1] or "L02" in download_payloads()[-1]
+    served_before = len(download_payloads())
+    # The director's session expires; a front-desk user of L01 signs in at the same browser.
+    at.session_state["last_active_at"] = time.time() - 10 * 3600
+    at.run()
+    assert "user" not in at.session_state and "board_export" not in at.session_state
+    at.session_state["user"] = frontdesk_l01
+    at.session_state["last_active_at"] = time.time()
+    at.run()
+    assert not at.exception
+    assert not any(b.key == "board_export_download" for b in at.download_button)
+    assert all("L02" not in payload for payload in download_payloads()[served_before:])
+
+
+def test_a_location_taken_away_drops_the_export_and_the_linked_card_fetched_before(
+        snapshot, ledger, app_test, admin, make_user, password, rendered_text):
+    both = ledger.upsert_user("fd_both", password, "front_desk", ["L01", "L02"], "Front Desk Both")
+    l02_action = next(a["action_id"] for a in ledger.list_actions(both) if a["location_id"] == "L02")
+    at = app_test("board", user=both)
+    at.query_params["action"] = l02_action
+    at.run()
+    at.button(key="board_export_prepare").click().run()
+    assert "AUTHN-2001" in rendered_text(at)
+    ledger.change_user(admin, "fd_both", role="front_desk", locations=["L01"], disabled=False)
+    at.run()
+    assert at.session_state["user"].locations == frozenset({"L01"})
+    assert "AUTHN-2001" not in rendered_text(at)
+    assert "board_export" not in at.session_state and "board_linked_action" not in at.session_state

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from dashboards.markdown_text import plain
+
 ERROR = "HTTP 503 Service Unavailable after 4 tries"
 
 
@@ -72,7 +74,9 @@ def test_a_person_sees_the_error_and_retries(ledger, failed_action_id, frontdesk
     assert any(ERROR in t.value for t in at.text)
     at.button(key=f"failed_send_retry_{failed_action_id}").click().run()
     assert not at.exception
-    assert [s.value for s in at.success] == ["Queued for the next dispatch: Re-auth: Aetna Kids auth AUTHN-1001 (L01)"]
+    # The title comes from the data: shown literally (Markdown-escaped), never interpreted.
+    assert [s.value for s in at.success] == [
+        "Queued for the next dispatch: " + plain("Re-auth: Aetna Kids auth AUTHN-1001 (L01)")]
     assert len(at.expander) == 0  # nothing failed any more
     assert _latest_attempt_status(ledger, failed_action_id) == "retry_requested"
     last = ledger.action_events(admin_user, failed_action_id)[-1]

@@ -30,7 +30,7 @@ DENIED = {"claim_id": "CL0100001", "line_number": 2, "procedure_code": "97110", 
 
 def test_corrected_claim_is_a_pyx12_valid_replacement_with_f8_and_xu(tmp_path):
     (draft,) = corrected_claim.draft_actions([FLAG], {"CL0100001": [DENIED]}, {"CL0100001": _texts()},
-                                             {"L01": "North"}, date(2026, 11, 26))
+                                             {"L01": "North"}, date(2026, 11, 26), {FLAG["flag_id"]: 12})
     path = tmp_path / "corrected.837"
     path.write_text(draft.body, encoding="ascii")
     assert validate_with_pyx12(path) == []
@@ -47,7 +47,7 @@ def test_corrected_claim_is_a_pyx12_valid_replacement_with_f8_and_xu(tmp_path):
 def test_no_xu_when_the_denied_code_had_no_billable_block_of_its_own():
     short = {**DENIED, "documented_minutes": 7}
     (draft,) = corrected_claim.draft_actions([FLAG], {"CL0100001": [short]}, {"CL0100001": _texts()}, {},
-                                             date(2026, 11, 26))
+                                             date(2026, 11, 26), {FLAG["flag_id"]: 13})
     assert ":XU" not in draft.body and ":B:7*" in draft.body
 
 

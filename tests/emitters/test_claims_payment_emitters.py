@@ -37,7 +37,8 @@ ANSWERS = {
 
 def test_secondary_claim_carries_the_primary_adjudication_and_pyx12_accepts_it(tmp_path):
     (draft,) = secondary_claim.draft_actions([SECONDARY_FLAG], {"CL0100001": _texts()}, {"CL0100001": ANSWERS},
-                                             {"C2": "SECMEM77"}, {"L01": "North"}, date(2026, 11, 26))
+                                             {"C2": "SECMEM77"}, {"L01": "North"}, date(2026, 11, 26),
+                                             {"s-1": 4711})
     path = tmp_path / "secondary.837"
     path.write_text(draft.body, encoding="ascii")
     assert validate_with_pyx12(path) == []
@@ -49,6 +50,8 @@ def test_secondary_claim_carries_the_primary_adjudication_and_pyx12_accepts_it(t
            "NM1*PR*2*SYNTHETIC MCO ONE*****PI*SYNMC~\nLX*1~" in body
     assert "SVD*SYNMC*75.00*HC:97530:GO**2~\nCAS*CO*45*44.00~\nCAS*PR*2*25.00~\nDTP*573*D8*20261120~\nLX*2~" in body
     assert body.rstrip().split("\n")[-5:-3] == ["CAS*CO*45*37.00~", "DTP*573*D8*20261120~"]
+    # The interchange number is the one the ledger allocated to this flag (ISA13, GS06, GE02, IEA02).
+    assert "*000004711*0*P*:~" in body and "GS*HC*" in body and "GE*1*4711~" in body and "IEA*1*000004711~" in body
     reread = parse_837_file(path)
     (header,) = reread.tables["claim_headers"]
     assert (header["payer_sequence"], header["claim_frequency_code"]) == ("S", "1")
@@ -57,8 +60,20 @@ def test_secondary_claim_carries_the_primary_adjudication_and_pyx12_accepts_it(t
     assert draft.dollars_at_stake == Decimal("25.00") and draft.due_date == date(2027, 2, 18)
 
 
+def test_a_dependent_childs_relationship_to_the_primary_subscriber_is_carried_to_2320():
+    """A child on a parent's plan: 2000B SBR02 is empty and 2000C PAT01 says 19 (child); 2320 SBR02 must too."""
+    claim_x12, billing_x12 = _texts()
+    assert "SBR*P*18*" in claim_x12
+    dependent = claim_x12.replace("SBR*P*18*", "SBR*P**", 1).replace("CLM*", "PAT*19~\nCLM*", 1)
+    (draft,) = secondary_claim.draft_actions([SECONDARY_FLAG], {"CL0100001": (dependent, billing_x12)},
+                                             {"CL0100001": ANSWERS}, {"C2": "SECMEM77"}, {}, date(2026, 11, 26),
+                                             {"s-1": 5})
+    assert "SBR*P*19*******MC~\nAMT*D*100.00~" in draft.body
+    assert "SBR*P*18*" not in draft.body
+
+
 def test_secondary_claim_is_skipped_without_a_member_id_or_the_primary_answer():
-    args = ({"CL0100001": _texts()}, {"CL0100001": ANSWERS}, {"C2": "SECMEM77"}, {}, date(2026, 11, 26))
+    args = ({"CL0100001": _texts()}, {"CL0100001": ANSWERS}, {"C2": "SECMEM77"}, {}, date(2026, 11, 26), {"s-1": 1})
     assert secondary_claim.draft_actions([{**SECONDARY_FLAG, "secondary_coverage_id": "C9"}], *args) == []
     assert secondary_claim.draft_actions([SECONDARY_FLAG], args[0], {}, *args[2:]) == []
 
@@ -67,7 +82,7 @@ def test_replacement_claim_becomes_an_original_claim_to_the_secondary(tmp_path):
     (draft,) = secondary_claim.draft_actions(
         [{**SECONDARY_FLAG, "claim_id": "CL0100002"}], {"CL0100002": _texts(1)},
         {"CL0100002": {1: {**ANSWERS[1], "procedure_code": "97165", "modifiers": "GO|95", "units": 1}}},
-        {"C2": "SECMEM77"}, {}, date(2026, 11, 26))
+        {"C2": "SECMEM77"}, {}, date(2026, 11, 26), {"s-1": 2})
     assert ":B:1*" in draft.body and "REF*F8" not in draft.body and "SVD*SYNMC*75.00*HC:97165:GO:95**1~" in draft.body
     path = tmp_path / "secondary2.837"
     path.write_text(draft.body, encoding="ascii")

@@ -99,3 +99,18 @@ def test_env_example_lists_every_delivery_setting_with_its_default():
     assert int(listed["RCM_DELIVERY_MAX_ATTEMPTS"]) == defaults.max_attempts
     assert float(listed["RCM_DELIVERY_BACKOFF_BASE_SECONDS"]) == defaults.backoff_base_seconds
     assert all(listed[f"RCM_DELIVERY_{c}_URL"] == "" for c in ("FAX", "TEXT", "EMAIL", "CLEARINGHOUSE"))
+
+
+@pytest.mark.parametrize("url, accepted", [
+    ("https://gateway.example/fax", True),
+    ("http://127.0.0.1:8080/fax", True),   # a receiver on this machine (tests, a local relay)
+    ("http://localhost:8080/fax", True),
+    ("http://gateway.example/fax", False),  # PHI and the bearer token would cross the network in clear
+])
+def test_webhook_endpoints_must_use_https_unless_on_this_machine(clean_env, url, accepted):
+    clean_env.setenv("RCM_DELIVERY_FAX_URL", url)
+    if accepted:
+        assert str(get_delivery_settings().endpoints["fax"]).startswith(url.split("/fax")[0])
+    else:
+        with pytest.raises(ValidationError, match="must use https"):
+            get_delivery_settings()

@@ -13,6 +13,7 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import httpx
 import pytest
 
 from emitters.channels import ChannelRouter
@@ -217,6 +218,49 @@ def test_connection_refused_is_retried_then_failed(ledger, action_id, sender, sl
     assert sleeps == [0.5, 1.0]
     [attempt] = _attempts(ledger, action_id)
     assert attempt["http_status"] is None and attempt["tries"] == 3
+
+
+def test_backoff_waits_are_capped_at_a_minute():
+    waits = []
+    always_busy = httpx.MockTransport(lambda request: httpx.Response(503))
+    with WebhookSender(max_attempts=4, backoff_base_seconds=100, sleep=waits.append, transport=always_busy) as busy:
+        outcome = busy.send("https://gateway.example/fax", {"body": "x"}, "key-1")
+    assert not outcome.delivered and outcome.tries == 4
+    assert waits == [60.0, 60.0, 60.0]
+
+
+def test_an_unreadable_answer_is_retried_with_the_same_key_then_failed():
+    keys = []
+
+    def garbled(request):
+        keys.append(request.headers["Idempotency-Key"])
+        raise httpx.DecodingError("broken content encoding", request=request)
+
+    with WebhookSender(max_attempts=2, sleep=lambda _: None, transport=httpx.MockTransport(garbled)) as sender:
+        outcome = sender.send("https://gateway.example/fax", {"body": "x"}, "key-1")
+    assert not outcome.delivered and outcome.error == "unreadable answer (DecodingError) after 2 tries"
+    assert keys == ["key-1", "key-1"]
+
+
+def test_a_send_that_raises_fails_that_action_only_and_the_run_goes_on(ledger, users, make_row, receiver, router,
+                                                                     sender, tmp_path, monkeypatch):
+    ledger.sync_drafts("reauth_packet", draft_actions([make_row(flag_id="F-1", authorization_id="A-1"), make_row(flag_id="F-2", authorization_id="A-2")],
+                                                      {}, LOCATIONS), "run-1")
+    first, second = sorted(a["action_id"] for a in ledger.list_actions(ADMIN_VIEW))
+    for action_id in (first, second):
+        ledger.approve(users["fd_l01"], action_id)
+    real_send = sender.send
+
+    def breaks_on_first(url, payload, key):
+        if payload["action_id"] == first:
+            raise RuntimeError("bug in a receiver library")
+        return real_send(url, payload, key)
+
+    monkeypatch.setattr(sender, "send", breaks_on_first)
+    result = _dispatch(ledger, tmp_path, router, sender)
+    assert result.failed == [(first, "unexpected error (RuntimeError)")] and result.sent == [second]
+    assert [a["status"] for a in _attempts(ledger, first)] == ["failed"]  # on the board, a person can retry
+    assert len(receiver.deliveries) == 1
 
 
 # ----- killed mid-send ---------------------------------------------------------------------------------

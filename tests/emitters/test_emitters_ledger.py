@@ -404,3 +404,11 @@ def test_user_changes_are_audited_without_the_password(ledger, users):
     assert event["detail"]["role"] == "billing" and event["detail"]["previous_role"] == "front_desk"
     assert event["detail"]["locations"] == ["L01", "L02"]
     assert "another secret" not in json.dumps(event)
+
+
+def test_interchange_control_numbers_are_stable_per_flag_and_never_shared(ledger):
+    first = ledger.control_numbers(["flag-b", "flag-a"])
+    assert sorted(first.values()) == [1, 2]
+    again = ledger.control_numbers(["flag-a", "flag-c"])  # a redraft keeps its number; a new flag gets the next
+    assert again == {"flag-a": first["flag-a"], "flag-c": 3}
+    assert ledger.control_numbers([]) == {}

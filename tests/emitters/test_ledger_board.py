@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from emitters.dispatcher import refusal_reason
-from emitters.ledger import InvalidTransition, PermissionDenied, QueueFilter
+from emitters.ledger import InvalidTransition, PermissionDenied, QueueFilter, sha256_text
 from emitters.models import DraftAction
 PASSWORD = "correct horse battery staple"  # the stored users' password (tests/emitters/conftest.py)
 
@@ -19,16 +19,21 @@ LIMIT = Decimal("100.00")
 
 
 def _draft(flag_id: str, *, location_id: str = "L01", dollars: str = "50.00", due: date | None = date(2026, 3, 9),
-           action_type: str = "visit_reminder", payer_id: str = "P-AET") -> DraftAction:
+           action_type: str = "visit_reminder", payer_id: str = "P-AET", body: str | None = None) -> DraftAction:
     return DraftAction(
         flag_id=flag_id, action_type=action_type, location_id=location_id, payer_id=payer_id,
-        patient_id=f"PT-{flag_id}", title=f"Action {flag_id}", recipient="Family", body=f"Body of {flag_id}.",
+        patient_id=f"PT-{flag_id}", title=f"Action {flag_id}", recipient="Family", body=body or f"Body of {flag_id}.",
         dollars_at_stake=Decimal(dollars), due_date=due, assigned_role="front_desk",
     )
 
 
 def _sync(ledger, drafts, action_type="visit_reminder"):
     ledger.sync_drafts(action_type, [d for d in drafts if d.action_type == action_type], "run-1")
+
+
+def _shown(listed):
+    """What the board keeps when it lists drafts for a bulk approval: action id -> hash of the text shown."""
+    return {a["action_id"]: sha256_text(a["body"]) for a in listed}
 
 
 def _ids_by_flag(ledger, user):
@@ -185,7 +190,8 @@ def test_bulk_approve_writes_one_approval_per_draft_that_the_dispatcher_accepts(
     fd = users["fd_l01"]
     listed = ledger.low_risk_actions(fd, "visit_reminder", max_dollars=LIMIT, low_risk_types=LOW_RISK)
     ids = [a["action_id"] for a in listed]
-    result = ledger.bulk_approve(fd, ids, action_type="visit_reminder", max_dollars=LIMIT, low_risk_types=LOW_RISK)
+    result = ledger.bulk_approve(fd, _shown(listed), action_type="visit_reminder", max_dollars=LIMIT,
+                                 low_risk_types=LOW_RISK)
     assert sorted(result.approved) == sorted(ids) and result.refused == []
     approvals = _events(ledger, users, "approved")
     assert sorted(e["action_id"] for e in approvals) == sorted(ids)
@@ -200,21 +206,34 @@ def test_bulk_approve_refuses_a_draft_that_changed_after_it_was_listed(ledger, u
     _sync(ledger, [_draft("a"), _draft("b")])
     fd = users["fd_l01"]
     ids = _ids_by_flag(ledger, fd)
-    listed = [a["action_id"] for a in
-              ledger.low_risk_actions(fd, "visit_reminder", max_dollars=LIMIT, low_risk_types=LOW_RISK)]
+    listed = _shown(ledger.low_risk_actions(fd, "visit_reminder", max_dollars=LIMIT, low_risk_types=LOW_RISK))
     ledger.edit_draft(fd, ids["b"], "Edited between listing and confirming.")
     result = ledger.bulk_approve(fd, listed, action_type="visit_reminder", max_dollars=LIMIT, low_risk_types=LOW_RISK)
     assert result.approved == [ids["a"]] and [i for i, _ in result.refused] == [ids["b"]]
     assert [a["flag_id"] for a in ledger.list_actions(fd, statuses=["open"])] == ["b"]
 
 
+def test_bulk_approve_refuses_a_draft_a_pipeline_run_refreshed_after_it_was_listed(ledger, users):
+    """A refresh rewrites an unedited draft (it stays low-risk), so only the shown text's hash catches it."""
+    _sync(ledger, [_draft("a"), _draft("b")])
+    fd = users["fd_l01"]
+    ids = _ids_by_flag(ledger, fd)
+    listed = _shown(ledger.low_risk_actions(fd, "visit_reminder", max_dollars=LIMIT, low_risk_types=LOW_RISK))
+    _sync(ledger, [_draft("a"), _draft("b", body="Your visit moved to Friday 4pm.")])
+    assert ids["b"] in {a["action_id"] for a in
+                        ledger.low_risk_actions(fd, "visit_reminder", max_dollars=LIMIT, low_risk_types=LOW_RISK)}
+    result = ledger.bulk_approve(fd, listed, action_type="visit_reminder", max_dollars=LIMIT, low_risk_types=LOW_RISK)
+    assert result.approved == [ids["a"]] and [i for i, _ in result.refused] == [ids["b"]]
+    assert "changed since it was shown" in result.refused[0][1]
+
+
 def test_bulk_approve_approves_nothing_outside_scope_or_of_a_type_not_low_risk(ledger, users):
     _sync(ledger, [_draft("a", location_id="L02")])
     action_id = _ids_by_flag(ledger, users["director"])["a"]
-    result = ledger.bulk_approve(users["fd_l01"], [action_id], action_type="visit_reminder", max_dollars=LIMIT,
+    result = ledger.bulk_approve(users["fd_l01"], {action_id: "any"}, action_type="visit_reminder", max_dollars=LIMIT,
                                  low_risk_types=LOW_RISK)
     assert result.approved == [] and len(result.refused) == 1
-    result = ledger.bulk_approve(users["fd_l02"], [action_id], action_type="visit_reminder", max_dollars=LIMIT,
+    result = ledger.bulk_approve(users["fd_l02"], {action_id: "any"}, action_type="visit_reminder", max_dollars=LIMIT,
                                  low_risk_types=frozenset())
     assert result.approved == []
     assert _events(ledger, users, "approved") == []
@@ -295,3 +314,21 @@ def test_change_user_rejects_an_unknown_role_or_no_location(ledger, users):
         ledger.change_user(users["admin"], "fd_l01", role="superuser", locations=["L01"], disabled=False)
     with pytest.raises(ValueError):
         ledger.change_user(users["admin"], "fd_l01", role="front_desk", locations=[], disabled=False)
+
+
+def test_a_location_admin_manages_only_users_inside_their_locations(ledger, users):
+    admin_l01 = ledger.upsert_user("admin_l01", "a-long-test-password", "admin", ["L01"], "Admin L01")
+    # Widening their own (or anyone's) access to a location they do not hold, or to all, is refused.
+    for locations in (["*"], ["L01", "L02"]):
+        with pytest.raises(PermissionDenied):
+            ledger.change_user(admin_l01, "admin_l01", role="admin", locations=locations, disabled=False)
+    # Users of another location, or of all locations, are neither listed nor changeable.
+    with pytest.raises(PermissionDenied):
+        ledger.change_user(admin_l01, "fd_l02", role="front_desk", locations=["L02"], disabled=True)
+    with pytest.raises(PermissionDenied):
+        ledger.change_user(admin_l01, "director", role="director", locations=["*"], disabled=True)
+    assert {u["username"] for u in ledger.list_users(admin_l01)} == {"admin_l01", "director_l01", "fd_l01"}
+    # Inside their location the change goes through and is audited.
+    ledger.change_user(admin_l01, "fd_l01", role="billing", locations=["L01"], disabled=False)
+    assert ledger.get_user("fd_l01").role == "billing"
+    assert ledger.get_user("admin_l01").locations == frozenset({"L01"})

@@ -118,7 +118,8 @@ due as (
         on primary_answers.claim_id = sent_to_secondary.claim_id
     where
         sent_to_secondary.claim_id is null
-        and primary_answers.primary_paid_amount > 0
+        -- paid nothing counts too: a deductible the patient owes in full is what a secondary plan picks up
+        and primary_answers.primary_paid_amount >= 0
         and primary_answers.patient_responsibility_amount > 0
 
 ),

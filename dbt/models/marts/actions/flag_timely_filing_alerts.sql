@@ -63,12 +63,16 @@ not_submitted as (
 
 ),
 
--- A replacement (frequency 7) delivered after the rejection means it was resubmitted.
+-- A replacement (frequency 7) delivered on or after the rejection's date means it was resubmitted; a
+-- replacement that was itself rejected later does not count (its denial is dated after it).
 resubmitted as (
 
-    select distinct claim_id
+    select
+        claim_id,
+        max(cast(loaded_at as date)) as resubmitted_on
     from submitted_lines
     where claim_frequency_code = '7'
+    group by claim_id
 
 ),
 
@@ -86,7 +90,9 @@ rejected as (
         sum(denials.dollars_at_risk) as dollars_at_risk
     from denials
     left join resubmitted
-        on denials.claim_id = resubmitted.claim_id
+        on
+            denials.claim_id = resubmitted.claim_id
+            and resubmitted.resubmitted_on >= denials.denial_date
     where not denials.has_appeal_rights and denials.route = 'corrected_claim' and resubmitted.claim_id is null
     group by denials.claim_id
 

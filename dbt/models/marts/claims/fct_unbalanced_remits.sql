@@ -40,6 +40,25 @@ locations as (
 
 ),
 
+-- Where a claim was seen: the location of its visit. A transaction-level row has no claim; it takes the
+-- location whose facility NPI is the payee, only when one location alone bills under that NPI.
+claim_locations as (
+
+    select claim_id, min(location_id) as location_id
+    from {{ ref('int_claim_lines_submitted') }}
+    group by claim_id
+
+),
+
+payee_locations as (
+
+    select facility_npi, min(location_id) as location_id
+    from locations
+    group by facility_npi
+    having count(*) = 1
+
+),
+
 line_adjustments as (
 
     select remit_line_id, sum(amount) as adjustment_amount
@@ -77,6 +96,8 @@ line_checks as (
 
     select
         claims.remit_transaction_id,
+        claims.remit_claim_id,
+        lines.remit_line_id,
         claims.claim_id,
         lines.line_number,
         'line' as balancing_rule,
@@ -96,6 +117,8 @@ claim_checks as (
 
     select
         claims.remit_transaction_id,
+        claims.remit_claim_id,
+        cast(null as {{ dbt.type_string() }}) as remit_line_id,
         claims.claim_id,
         cast(null as integer) as line_number,
         'claim' as balancing_rule,
@@ -113,6 +136,8 @@ transaction_checks as (
 
     select
         transactions.remit_transaction_id,
+        cast(null as {{ dbt.type_string() }}) as remit_claim_id,
+        cast(null as {{ dbt.type_string() }}) as remit_line_id,
         cast(null as {{ dbt.type_string() }}) as claim_id,
         cast(null as integer) as line_number,
         'transaction' as balancing_rule,
@@ -142,9 +167,10 @@ checks as (
 final as (
 
     select
+        -- The remit's own claim and line ids: a reversal and its correction share CLP01 in one 835.
         {{ dbt.hash(dbt.concat(["checks.remit_transaction_id", "':'", "checks.balancing_rule", "':'",
-                                "coalesce(checks.claim_id, '')", "':'",
-                                "coalesce(cast(checks.line_number as " ~ dbt.type_string() ~ "), '')"])) }}
+                                "coalesce(checks.remit_claim_id, '')", "':'",
+                                "coalesce(checks.remit_line_id, '')"])) }}
             as unbalanced_remit_id,
         {{ as_of_date() }} as as_of_date,
         checks.remit_transaction_id,
@@ -154,7 +180,7 @@ final as (
         transactions.payment_date,
         transactions.payer_id,
         transactions.payer_name,
-        locations.location_id,
+        coalesce(claim_locations.location_id, payee_locations.location_id) as location_id,
         checks.claim_id,
         checks.line_number,
         checks.balancing_rule,
@@ -165,8 +191,10 @@ final as (
     from checks
     inner join transactions
         on checks.remit_transaction_id = transactions.remit_transaction_id
-    left join locations
-        on transactions.payee_npi = locations.facility_npi
+    left join claim_locations
+        on checks.claim_id = claim_locations.claim_id
+    left join payee_locations
+        on transactions.payee_npi = payee_locations.facility_npi
     where checks.expected_amount <> checks.reported_amount
 
 )

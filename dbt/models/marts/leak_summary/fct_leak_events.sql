@@ -192,7 +192,8 @@ visits_without_enrollment as (
             enrollments.provider_id = visits.provider_id
             and enrollments.payer_id = kept_visits.payer_id
             and enrollments.location_id = kept_visits.location_id
-            and enrollments.status = 'enrolled'
+            -- a terminated enrollment still covered the visits inside its dates
+            and enrollments.status in ('enrolled', 'terminated')
             and enrollments.effective_date <= kept_visits.date_of_service
             and (enrollments.termination_date is null or enrollments.termination_date >= kept_visits.date_of_service)
     )

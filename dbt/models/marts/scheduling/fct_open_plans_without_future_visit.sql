@@ -60,6 +60,8 @@ history as (
 
 ),
 
+-- The therapist of the last kept visit (the family text offers to book with them again), never of a
+-- cancelled or future appointment.
 last_therapist as (
 
     select
@@ -68,6 +70,7 @@ last_therapist as (
         row_number() over (partition by patient_id order by local_date desc, local_start_minute desc, appointment_id desc)
             as recency_rank
     from appointments
+    where status = 'arrived' and local_date < {{ as_of_date() }}
 
 ),
 
