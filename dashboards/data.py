@@ -288,8 +288,11 @@ def audit_trail(user, *, limit: int = 500, event_types: Sequence[str] | None = N
     if user.role not in AUDIT_ROLES:
         raise NotAllowed("The audit trail is for directors and administrators.")
     rows = _ledger().audit_events(user, limit=limit, event_types=list(event_types) if event_types else None)
-    # Group-wide events (sign-ins, user changes) carry no location; location events must be in scope.
-    return [r for r in rows if r.get("location_id") is None or user.can_see(r["location_id"])]
+    # Group-wide events (sign-ins, user changes) carry no location; location events must be in scope, and so
+    # must every location an event names in its detail (an export of several locations carries them there).
+    return [r for r in rows
+            if (r.get("location_id") is None or user.can_see(r["location_id"]))
+            and all(user.can_see(loc) for loc in (r.get("detail") or {}).get("location_ids") or ())]
 
 
 def verify_audit_chain(user) -> tuple[bool, Any]:
