@@ -22,6 +22,7 @@ DEFAULT_ACTION_CHANNELS: dict[str, str] = {
     "referral_order_fax": "fax",
     "records_request": "fax",
     "poc_signature_request": "fax",
+    "underpayment_dispute": "fax",
     # Short messages to families (no diagnosis, member id or clinical detail: the emitters guarantee it)
     "slot_offer": "text",
     "visit_reminder": "text",
@@ -31,7 +32,6 @@ DEFAULT_ACTION_CHANNELS: dict[str, str] = {
     "enrollment_followup": "email",
     "attendance_letter": "email",
     "missed_visit_fee": "email",
-    "underpayment_dispute": "fax",
     # Claims go to the clearinghouse (837P replacement with frequency code 7; claims to the secondary payer)
     "corrected_claim": "clearinghouse",
     "secondary_claim": "clearinghouse",
