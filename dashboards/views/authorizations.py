@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards import auth, data
+from dashboards import auth, data, page_parts
 
 
 def _day(value) -> str | None:
@@ -16,33 +16,13 @@ def _day(value) -> str | None:
 user = auth.require_user()
 st.title("Authorization burn-down")
 
-try:
-    snapshot = data.current_snapshot()
-    location_options = data.locations(user)
-    payer_options = data.payers(user)
-except data.NoSnapshot as exc:
-    st.info(str(exc))
-    st.stop()
-
-st.caption(f"Data as of {snapshot.as_of_date} · published {snapshot.published_at}")
-
-location_names = dict(zip(location_options["location_id"], location_options["location_name"]))
-payer_names = dict(zip(payer_options["payer_id"], payer_options["payer_name"]))
+page_parts.published_snapshot()
 
 # Drill-downs from the overview arrive as ?location=L01 (and ?auth=... for one authorization).
 # Only values inside the user's scope are honoured; the data layer filters again regardless.
-linked_location = st.query_params.get("location")
 filter_columns = st.columns([2, 2, 3, 1])
-chosen_locations = filter_columns[0].multiselect(
-    "Location",
-    options=list(location_names),
-    default=[linked_location] if linked_location in location_names else [],
-    format_func=lambda loc: f"{location_names[loc]} ({loc})",
-    key="auth_filter_locations",
-)
-chosen_payers = filter_columns[1].multiselect(
-    "Payer", options=list(payer_names), format_func=lambda p: payer_names[p] or p, key="auth_filter_payers"
-)
+chosen_locations = page_parts.location_filter(user, filter_columns[0], key="auth_filter_locations")
+chosen_payers = page_parts.payer_filter(user, filter_columns[1], key="auth_filter_payers")
 chosen_flags = filter_columns[2].multiselect(
     "Flag (any of)", options=list(data.AUTH_FLAGS), format_func=data.AUTH_FLAGS.get, key="auth_filter_flags"
 )

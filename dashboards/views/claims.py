@@ -7,34 +7,18 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards import auth, data
+from dashboards import auth, data, page_parts
 
 BENCHMARK = 0.95  # kpis-and-security.md: clean-claim rate benchmark; the mart carries it per row too
 
 user = auth.require_user()
 st.title("Claim audit")
 
-try:
-    snapshot = data.current_snapshot()
-    location_options = data.locations(user)
-    payer_options = data.payers(user)
-except data.NoSnapshot as exc:
-    st.info(str(exc))
-    st.stop()
-
-st.caption(f"Data as of {snapshot.as_of_date} · published {snapshot.published_at}")
-location_names = dict(zip(location_options["location_id"], location_options["location_name"]))
-payer_names = dict(zip(payer_options["payer_id"], payer_options["payer_name"]))
-
-linked_location = st.query_params.get("location")
+page_parts.published_snapshot()
+location_names = page_parts.location_names(user)
 filters = st.columns([2, 2, 3, 1])
-chosen_locations = filters[0].multiselect(
-    "Location", options=list(location_names),
-    default=[linked_location] if linked_location in location_names else [],
-    format_func=lambda loc: f"{location_names[loc]} ({loc})", key="claims_filter_locations",
-)
-chosen_payers = filters[1].multiselect(
-    "Payer", options=list(payer_names), format_func=lambda p: payer_names[p] or p, key="claims_filter_payers")
+chosen_locations = page_parts.location_filter(user, filters[0], key="claims_filter_locations")
+chosen_payers = page_parts.payer_filter(user, filters[1], key="claims_filter_payers")
 
 rates = data.claim_clean_rate(user, location_ids=chosen_locations, payer_ids=chosen_payers)
 failures_all = data.claim_audit_failures(user, location_ids=chosen_locations, payer_ids=chosen_payers)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards import auth, data
+from dashboards import auth, data, page_parts
 
 LIGHTS = {"expired": "🔴 expired", "missing": "🔴 missing", "7_days": "🔴 ≤7 d", "30_days": "🟠 ≤30 d",
           "90_days": "🟡 ≤90 d", "current": "🟢"}
@@ -21,20 +21,8 @@ def light(row) -> str:
 user = auth.require_user()
 st.title("Credentialing")
 
-try:
-    snapshot = data.current_snapshot()
-    location_options = data.locations(user)
-except data.NoSnapshot as exc:
-    st.info(str(exc))
-    st.stop()
-
-st.caption(f"Data as of {snapshot.as_of_date} · published {snapshot.published_at}")
-location_names = dict(zip(location_options["location_id"], location_options["location_name"]))
-linked = st.query_params.get("location")
-chosen = st.multiselect(
-    "Location", options=list(location_names), default=[linked] if linked in location_names else [],
-    format_func=lambda loc: f"{location_names[loc]} ({loc})", key="cred_filter_locations",
-)
+page_parts.published_snapshot()
+chosen = page_parts.location_filter(user, key="cred_filter_locations")
 
 matrix = data.credential_matrix(user, location_ids=chosen)
 enrollments = data.provider_enrollments(user, location_ids=chosen)

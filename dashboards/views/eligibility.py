@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards import auth, data
+from dashboards import auth, data, page_parts
 
 REASONS = {"no_check": "No check on file", "check_rejected": "Payer rejected the check",
            "stale_check": "Last check older than the payer window", "day_of_visit_recheck": "Medicaid: recheck today"}
@@ -13,17 +13,8 @@ REASONS = {"no_check": "No check on file", "check_rejected": "Payer rejected the
 user = auth.require_user()
 st.title("Eligibility")
 
-try:
-    snapshot = data.current_snapshot()
-    location_options = data.locations(user)
-except data.NoSnapshot as exc:
-    st.info(str(exc))
-    st.stop()
-
-st.caption(f"Data as of {snapshot.as_of_date} · published {snapshot.published_at}")
-location_names = dict(zip(location_options["location_id"], location_options["location_name"]))
-chosen = st.multiselect("Location", options=list(location_names), default=[],
-                        format_func=lambda loc: f"{location_names[loc]} ({loc})", key="eligibility_filter_locations")
+page_parts.published_snapshot()
+chosen = page_parts.location_filter(user, key="eligibility_filter_locations")
 
 sweep = data.eligibility_sweep(user, location_ids=chosen)
 changes = data.coverage_changes(user, location_ids=chosen)

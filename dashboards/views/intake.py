@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards import auth, data
+from dashboards import auth, data, page_parts
 
 CHANNELS = {"physician_fax": "Physician fax", "parent_phone": "Parent phone call", "online_form": "Online form",
             "school_district": "School district"}
@@ -13,17 +13,9 @@ CHANNELS = {"physician_fax": "Physician fax", "parent_phone": "Parent phone call
 user = auth.require_user()
 st.title("Intake funnel")
 
-try:
-    snapshot = data.current_snapshot()
-    location_options = data.locations(user)
-except data.NoSnapshot as exc:
-    st.info(str(exc))
-    st.stop()
-
-st.caption(f"Data as of {snapshot.as_of_date} · published {snapshot.published_at}")
-location_names = dict(zip(location_options["location_id"], location_options["location_name"]))
-chosen = st.multiselect("Location", options=list(location_names), default=[],
-                        format_func=lambda loc: f"{location_names[loc]} ({loc})", key="intake_filter_locations")
+page_parts.published_snapshot()
+location_names = page_parts.location_names(user)
+chosen = page_parts.location_filter(user, key="intake_filter_locations")
 
 funnel = data.referral_funnel(user, location_ids=chosen)
 referrals = data.open_referrals(user, location_ids=chosen)

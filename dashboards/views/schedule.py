@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards import auth, data
+from dashboards import auth, data, page_parts
 
 NO_MATCH_REASONS = {
     "no_child_waiting_at_location": "No child waiting at this location",
@@ -44,20 +44,8 @@ def pct(value) -> str:
 user = auth.require_user()
 st.title("Schedule")
 
-try:
-    snapshot = data.current_snapshot()
-    location_options = data.locations(user)
-except data.NoSnapshot as exc:
-    st.info(str(exc))
-    st.stop()
-
-st.caption(f"Data as of {snapshot.as_of_date} · published {snapshot.published_at}")
-location_names = dict(zip(location_options["location_id"], location_options["location_name"]))
-linked = st.query_params.get("location")
-chosen = st.multiselect(
-    "Location", options=list(location_names), default=[linked] if linked in location_names else [],
-    format_func=lambda loc: f"{location_names[loc]} ({loc})", key="schedule_filter_locations",
-)
+page_parts.published_snapshot()
+chosen = page_parts.location_filter(user, key="schedule_filter_locations")
 
 slots = data.open_slots_this_week(user, location_ids=chosen)
 rates = data.schedule_rates(user, location_ids=chosen)

@@ -1,0 +1,47 @@
+"""The top of every data page: the published snapshot (or why there is none) and the location and payer
+filters. One definition, so every page says "as of" the same way and honours the overview's drill-down
+links (?location=L01) the same way: only a location inside the user's scope is preselected, and the data
+layer filters by scope again regardless."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from dashboards import data
+
+
+def published_snapshot():
+    """The snapshot the dashboard serves, captioned with its as-of date; without one the page says why and stops."""
+    try:
+        snapshot = data.current_snapshot()
+    except data.NoSnapshot as exc:
+        st.info(str(exc))
+        st.stop()
+    st.caption(f"Data as of {snapshot.as_of_date} · published {snapshot.published_at}")
+    return snapshot
+
+
+def location_names(user) -> dict[str, str]:
+    """location_id -> name, for the user's locations."""
+    locations = data.locations(user)
+    return dict(zip(locations["location_id"], locations["location_name"]))
+
+
+def payer_names(user) -> dict[str, str]:
+    payers = data.payers(user)
+    return dict(zip(payers["payer_id"], payers["payer_name"]))
+
+
+def location_filter(user, container=st, *, key: str) -> list[str]:
+    """A multiselect of the user's locations; a ?location= link preselects its location when in scope."""
+    names = location_names(user)
+    linked = st.query_params.get("location")
+    return container.multiselect(
+        "Location", options=list(names), default=[linked] if linked in names else [],
+        format_func=lambda loc: f"{names[loc]} ({loc})", key=key,
+    )
+
+
+def payer_filter(user, container=st, *, key: str) -> list[str]:
+    names = payer_names(user)
+    return container.multiselect("Payer", options=list(names), format_func=lambda p: names[p] or p, key=key)
