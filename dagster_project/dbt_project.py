@@ -6,7 +6,7 @@ from functools import cache
 
 from dagster_dbt import DbtProject
 
-from dagster_project.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT
 
 DBT_DIR = PROJECT_ROOT / "dbt"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from dagster_project.settings import get_settings
+from core.settings import get_settings
 
 
 class WarehouseResource(dg.ConfigurableResource):

@@ -5,7 +5,7 @@ import hashlib
 
 import dagster as dg
 
-from dagster_project.settings import get_settings
+from core.settings import get_settings
 
 
 def inbox_sensor(job) -> dg.SensorDefinition:

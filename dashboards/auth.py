@@ -11,7 +11,7 @@ import time
 
 import streamlit as st
 
-from dagster_project.settings import get_settings
+from core.settings import get_settings
 
 USER_KEY = "user"
 LAST_ACTIVE_KEY = "last_active_at"

@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 import pandas as pd
 
-from dagster_project.settings import PROJECT_ROOT, get_settings
+from core.settings import PROJECT_ROOT, get_settings
 from emitters.ledger import AGE_BUCKETS, REASSIGN_SUPERVISOR_ROLES, USER_ADMIN_ROLES  # noqa: F401  (the views read them here)
 
 ALL_LOCATIONS = "*"
@@ -764,7 +764,7 @@ def reassign(user, action_id: str, assignee: str) -> None:
 
 def low_risk_actions(user, action_type: str, *, location_ids: Sequence[str] | None = None) -> list[dict]:
     """Open, unedited drafts of a low-risk type at or under the bulk-approve limit that this user may approve."""
-    from dagster_project.settings import get_board_settings
+    from core.settings import get_board_settings
 
     settings = get_board_settings()
     rows = _ledger().low_risk_actions(
@@ -777,7 +777,7 @@ def low_risk_actions(user, action_type: str, *, location_ids: Sequence[str] | No
 def bulk_approve(user, listed: dict[str, str], *, action_type: str):
     """Approve each listed draft individually (one audited approval each) if its text is still the one shown
     (`listed`: action id -> SHA-256 of the body listed); returns the ledger's result."""
-    from dagster_project.settings import get_board_settings
+    from core.settings import get_board_settings
 
     settings = get_board_settings()
     return _ledger().bulk_approve(

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 import duckdb
 
-from dagster_project.settings import get_settings
+from core.settings import get_settings
 
 GROUP_ROLES = ("director", "billing", "credentialing", "admin")
 

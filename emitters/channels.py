@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from dagster_project.settings import WEBHOOK_CHANNELS  # plain module (no Dagster): the one list of channels
+from core.settings import WEBHOOK_CHANNELS  # plain module (no Dagster): the one list of channels
 
 from .roles import ACTION_APPROVER_ROLES
 
@@ -61,7 +61,7 @@ class ChannelRouter:
 
     @classmethod
     def from_settings(cls, settings) -> "ChannelRouter":
-        """From dagster_project.settings.DeliverySettings: the defaults, updated by the overrides."""
+        """From core.settings.DeliverySettings: the defaults, updated by the overrides."""
         unknown_types = sorted(set(settings.channel_overrides) - set(ACTION_APPROVER_ROLES))
         if unknown_types:  # a typo would otherwise silently leave the type on its default channel
             raise ValueError(f"RCM_DELIVERY_CHANNEL_MAP names unknown action types: {', '.join(unknown_types)}")

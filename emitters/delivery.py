@@ -64,7 +64,7 @@ class WebhookSender:
 
     @classmethod
     def from_settings(cls, settings, **kwargs) -> "WebhookSender":
-        """From dagster_project.settings.DeliverySettings; kwargs (sleep, transport) are for tests."""
+        """From core.settings.DeliverySettings; kwargs (sleep, transport) are for tests."""
         token = settings.auth_token.get_secret_value() if settings.auth_token else None
         return cls(connect_timeout_seconds=settings.connect_timeout_seconds,
                    read_timeout_seconds=settings.read_timeout_seconds, max_attempts=settings.max_attempts,

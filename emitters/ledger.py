@@ -1265,7 +1265,7 @@ def main(argv: list[str] | None = None) -> int:
 
     url = args.url
     if url is None:
-        from dagster_project.settings import get_settings  # imported here: no settings read at import time
+        from core.settings import get_settings  # imported here: no settings read at import time
         url = get_settings().ledger_url
     ledger = Ledger(url)
     ok, broken_id = ledger.verify_audit_chain()

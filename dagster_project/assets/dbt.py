@@ -10,7 +10,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from dagster_project.dbt_project import dbt_project
-from dagster_project.settings import get_settings
+from core.settings import get_settings
 
 
 class LayerTranslator(DagsterDbtTranslator):

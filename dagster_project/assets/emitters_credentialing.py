@@ -67,7 +67,7 @@ def build_credentialing_emitter_assets(dbt_models: dg.AssetsDefinition) -> list[
                           "never fails the run when the registry is unreachable.")
     def nppes_registry_check(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         from dagster_project.nppes import NppesClient, check_providers
-        from dagster_project.settings import get_nppes_settings
+        from core.settings import get_nppes_settings
 
         settings = get_nppes_settings()
         if not settings.enabled:

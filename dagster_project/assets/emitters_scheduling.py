@@ -10,7 +10,7 @@ from dagster_dbt import get_asset_key_for_model
 
 from dagster_project.assets.emitter_support import flag_emitter_asset, query_rows, sync_metadata
 from dagster_project.resources import LedgerResource, WarehouseResource
-from dagster_project.settings import get_settings
+from core.settings import get_settings
 
 
 def _booking_alerts(con, rows):

@@ -8,7 +8,7 @@ from dagster_project.ingest.expectations import validate_entity
 from dagster_project.ingest.loader import SourceLoadReport, load_source
 from dagster_project.ingest.x12.readers import all_x12_tables
 from dagster_project.resources import WarehouseResource
-from dagster_project.settings import get_settings
+from core.settings import get_settings
 
 GE_CHECK = "great_expectations_suite"
 CSV_SOURCES = ("ehr", "credentialing", "payroll", "contracts")

@@ -5,7 +5,7 @@ import dagster as dg
 
 from dagster_project.publish import publish_snapshot
 from dagster_project.resources import LedgerResource, WarehouseResource
-from dagster_project.settings import get_delivery_settings, get_settings
+from core.settings import get_delivery_settings, get_settings
 
 
 def build_serving_assets(upstream: list[dg.AssetsDefinition]) -> list[dg.AssetsDefinition]:

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta, timezone
 import pandas as pd
 import streamlit as st
 
-from dagster_project.settings import get_board_settings
+from core.settings import get_board_settings
 from dashboards import auth, data
 from dashboards.exports import audited_download, csv_text
 from dashboards.markdown_text import plain

@@ -133,7 +133,7 @@ def test_an_unreachable_host_does_not_raise():
 
 
 def test_nppes_setting_is_off_by_default(monkeypatch):
-    from dagster_project.settings import get_nppes_settings
+    from core.settings import get_nppes_settings
 
     monkeypatch.delenv("RCM_NPPES_LOOKUP", raising=False)
     assert get_nppes_settings().enabled is False

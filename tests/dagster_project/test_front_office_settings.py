@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from dagster_project.settings import FRONT_OFFICE_DEFAULTS, get_front_office_settings
+from core.settings import FRONT_OFFICE_DEFAULTS, get_front_office_settings
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -168,7 +168,7 @@ def _draft(flag_id: str, location_id: str, dollars: str, due: date, body: str, a
 def ledger(env, director, frontdesk_l01, billing):
     """A ledger with three open drafts (two at L01, one at L02) and the three users, password PASSWORD."""
     from emitters.ledger import Ledger
-    from dagster_project.settings import get_settings
+    from core.settings import get_settings
 
     ledger = Ledger(get_settings().ledger_url)
     ledger.sync_drafts(

@@ -34,7 +34,7 @@ def _everyone():
 
 
 def _ledger():
-    from dagster_project.settings import get_settings
+    from core.settings import get_settings
     from emitters.ledger import Ledger
 
     return Ledger(get_settings().ledger_url)

@@ -10,7 +10,7 @@ import pytest
 def _ledger():
     from emitters.ledger import Ledger
 
-    from dagster_project.settings import get_settings
+    from core.settings import get_settings
 
     return Ledger(get_settings().ledger_url)
 

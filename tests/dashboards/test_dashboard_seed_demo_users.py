@@ -8,7 +8,7 @@ from dashboards import seed_demo_users
 def _ledger():
     from emitters.ledger import Ledger
 
-    from dagster_project.settings import get_settings
+    from core.settings import get_settings
 
     return Ledger(get_settings().ledger_url)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from dagster_project.settings import get_delivery_settings
+from core.settings import get_delivery_settings
 from emitters.channels import DEFAULT_ACTION_CHANNELS, FILE_CHANNEL, ChannelRouter, Route
 from emitters.roles import ACTION_APPROVER_ROLES
 

@@ -79,7 +79,7 @@ def _sign_in(page, url: str, username: str) -> None:
 
 
 def test_billing_edits_and_approves_a_draft_and_another_location_cannot_see_it(pipeline, app_url, browser):
-    from dagster_project.settings import get_settings
+    from core.settings import get_settings
     from emitters.dispatcher import dispatch_approved
     from emitters.ledger import Ledger
     from emitters.models import User

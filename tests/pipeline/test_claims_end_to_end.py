@@ -102,7 +102,7 @@ def test_one_billing_draft_per_flagged_claim_and_a_second_run_drafts_nothing(pip
     assert first["drafted"] == first["flag_rows"] == planted
     assert second["drafted"] == 0 and second["auto_resolved"] == 0 and second["unchanged"] == planted
 
-    from dagster_project.settings import get_settings
+    from core.settings import get_settings
     from emitters.ledger import Ledger
 
     ledger = Ledger(get_settings().ledger_url)
@@ -169,7 +169,7 @@ def test_every_open_denial_gets_one_draft_of_its_route(pipeline, tmp_path):
     assert second["drafted"] == 0
 
     from dagster_project.ingest.x12.validate import validate_with_pyx12
-    from dagster_project.settings import get_settings
+    from core.settings import get_settings
     from emitters.ledger import Ledger
 
     ledger = Ledger(get_settings().ledger_url)
@@ -262,7 +262,7 @@ def test_secondary_claims_are_drafted_as_pyx12_valid_837p_with_the_primary_adjud
     assert first["drafted"] == len(truth) and pipeline.metadata(pipeline.second, "secondary_claim_drafts")["drafted"] == 0
 
     from dagster_project.ingest.x12.validate import validate_with_pyx12
-    from dagster_project.settings import get_settings
+    from core.settings import get_settings
     from emitters.ledger import Ledger
 
     ledger = Ledger(get_settings().ledger_url)

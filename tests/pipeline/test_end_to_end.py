@@ -68,7 +68,7 @@ def test_every_flag_has_one_draft_and_a_second_run_drafts_nothing(pipeline):
 def test_only_an_approved_action_reaches_the_outbox(pipeline):
     from emitters.dispatcher import dispatch_approved
     from emitters.ledger import Ledger
-    from dagster_project.settings import get_settings
+    from core.settings import get_settings
 
     settings = get_settings()
     ledger = Ledger(settings.ledger_url)

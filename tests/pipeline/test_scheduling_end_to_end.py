@@ -94,7 +94,7 @@ def test_children_with_an_open_plan_and_nothing_booked_are_exactly_the_expected_
 
 def test_emitters_draft_one_offer_per_slot_and_nothing_new_on_the_second_run(pipeline):
     from emitters.ledger import Ledger, actions
-    from dagster_project.settings import get_settings
+    from core.settings import get_settings
     import sqlalchemy as sa
 
     for asset in ("slot_offer_drafts", "booking_alert_drafts", "attendance_letter_drafts"):

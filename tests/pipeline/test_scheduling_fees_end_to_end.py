@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from dagster_project.assets.emitter_support import query_rows
-from dagster_project.settings import get_settings
+from core.settings import get_settings
 from emitters.missed_visit_fee import draft_missed_visit_fees
 
 pytestmark = pytest.mark.pipeline

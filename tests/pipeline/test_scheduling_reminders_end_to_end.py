@@ -60,7 +60,7 @@ def test_reminders_are_exactly_the_booked_visits_of_the_next_48_hours(pipeline):
 def test_one_reminder_draft_per_visit_without_identifiers(pipeline):
     import sqlalchemy as sa
 
-    from dagster_project.settings import get_settings
+    from core.settings import get_settings
     from emitters.ledger import Ledger, actions
 
     first = pipeline.metadata(pipeline.first, "visit_reminder_drafts")
