@@ -91,7 +91,8 @@ class OnceSender:
         raise NotImplementedError
 
     # -- the dispatcher's sender interface --------------------------------------------------------------
-    def send(self, url: str, payload: Mapping[str, Any], key: str) -> SendOutcome:  # noqa: ARG002 (url: label only)
+    def send(self, url: str, payload: Mapping[str, Any], key: str) -> SendOutcome:
+        """`url` is the router's label for this channel; the request goes to the provider's documented endpoint."""
         previous = self.state.send_record(key)
         if previous is not None and previous.provider_id:
             return SendOutcome(True, 0, None, None)  # delivered earlier under this approval: never twice

@@ -117,6 +117,9 @@ class ClearinghouseMailbox:
                 last = exc
                 log.warning("clearinghouse mailbox: %s on %s:%s failed (%s), try %d of %d", step, s.host, s.port,
                             type(exc).__name__, attempt, s.max_attempts)
+            except asyncssh.Error as exc:  # e.g. a missing remote folder: the same again would fail the same way
+                raise MailboxError(f"clearinghouse mailbox {s.host}:{s.port}: {step} failed "
+                                   f"({type(exc).__name__}: {exc.reason})") from None
         raise MailboxError(f"clearinghouse mailbox {s.host}:{s.port}: {step} failed after {s.max_attempts} tries "
                            f"({type(last).__name__})") from last
 
@@ -149,7 +152,7 @@ class ClearinghouseMailbox:
     # -- pickup ---------------------------------------------------------------------------------------------
     def pickup(self) -> PickupReport:
         """Fetch every new file from the remote outbound folder into the local inbox."""
-        return self._run("pickup", self._pickup)
+        return self._run(f"pickup from {self.settings.remote_outbound_dir}", self._pickup)
 
     async def _pickup(self, sftp: asyncssh.SFTPClient) -> PickupReport:
         s, report = self.settings, PickupReport()
@@ -249,13 +252,16 @@ class ClearinghouseMailbox:
         return uploaded
 
     # -- the dispatcher's sender interface ------------------------------------------------------------------
-    def send(self, url: str, payload: Mapping[str, Any], key: str) -> SendOutcome:  # noqa: ARG002 (url: label only)
-        """An approved clearinghouse action (its body is the 837P) as `<action_type>_<action_id>.x12`."""
+    def send(self, url: str, payload: Mapping[str, Any], key: str) -> SendOutcome:
+        """An approved clearinghouse action (its body is the 837P) as `<action_type>_<action_id>.x12`; `url` is
+        the router's label only."""
         name = f"{payload['action_type']}_{payload['action_id']}.x12"
         try:
             self.upload(name, payload["body"].encode("utf-8"), key)
         except Unsendable as exc:
             return SendOutcome(False, 0, None, f"{exc} (not sent)")
+        except (HostKeyRefused, LoginRefused) as exc:
+            return SendOutcome(False, 1, None, str(exc)[:200])
         except MailboxError as exc:
             return SendOutcome(False, self.settings.max_attempts, None, str(exc)[:200])
         return SendOutcome(True, 1, None, None)

@@ -11,8 +11,8 @@ import pytest
 from argon2 import PasswordHasher
 
 from core.settings import SrfaxSettings, TwilioSettings
-from delivery.gateways.sending import HttpRetryPolicy
 from delivery.gateways.senders import GatewaySenders
+from delivery.gateways.sending import HttpRetryPolicy
 from delivery.gateways.sftp_mailbox import ClearinghouseMailbox
 from delivery.gateways.srfax import SrfaxGateway
 from delivery.gateways.twilio_text import TwilioTextGateway
@@ -26,6 +26,7 @@ from .fakes import FakeSrfax, FakeTwilio
 ADMIN_VIEW = User(username="auditor", display_name="Auditor", role="admin", locations=frozenset({"*"}))
 ACCOUNT = "AC" + "f" * 32
 CLAIM = "ISA*00*          *00*          *ZZ*OTGROUP*ZZ*CLEARHOUSE*260302*1200*^*00501*000000101*0*P*:~CLM*1~\n"
+TEXT = "Northside Clinic: a visit opened up Tue 3/3 4 PM. Reply YES to take it."
 CONTACTS = {"reauth_packet": "312-555-0147", "slot_offer": "+13125550148"}  # by action type, for the test
 
 
@@ -43,7 +44,7 @@ def ledger(tmp_path):
     for action_type, body, role, user in (
             ("reauth_packet", "Re-authorization request\n", "front_desk", front),
             ("corrected_claim", CLAIM, "billing", billing),
-            ("slot_offer", "Northside Clinic: a visit opened up Tue 3/3 4 PM. Reply YES to take it.", "front_desk", front),
+            ("slot_offer", TEXT, "front_desk", front),
             ("booking_alert", "Check the booking of Tue 3/3.", "front_desk", front)):
         ledger.sync_drafts(action_type, [draft(action_type, f"flag-{action_type}", body, role)], "run-1")
         action = next(a for a in ledger.list_actions(ADMIN_VIEW) if a["action_type"] == action_type)
@@ -70,8 +71,7 @@ def test_one_dispatch_run_sends_each_channel_through_its_gateway(ledger, tmp_pat
 
     assert len(result.sent) == 4 and result.failed == [] and result.refused == []
     assert len(srfax.queued) == 1 and srfax.document(srfax.queued[0]) == "Re-authorization request\n"
-    assert [m["body"] for m in twilio.messages] == [
-        "Northside Clinic: a visit opened up Tue 3/3 4 PM. Reply YES to take it."]
+    assert [m["body"] for m in twilio.messages] == [TEXT]
     [claim_file] = os.listdir(sftp_server.root / "inbound")
     assert claim_file.startswith("corrected_claim_") and claim_file.endswith(".x12")
     assert (sftp_server.root / "inbound" / claim_file).read_text() == CLAIM

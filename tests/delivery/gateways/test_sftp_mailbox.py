@@ -13,8 +13,9 @@ from delivery.gateways.sftp_mailbox import ClearinghouseMailbox, HostKeyRefused,
 
 from .conftest import PASSWORD, USER
 
-CLAIM_837 = "ISA*00*          *00*          *ZZ*OTGROUP        *ZZ*CLEARHOUSE     *260302*1200*^*00501*000000101*0*P*:~\n"
-REMIT_835 = ("ISA*00*          *00*          *ZZ*CLEARHOUSE     *ZZ*OTGROUP        *260305*0800*^*00501*000000777*0*P*:~"
+ISA = "ISA*00*          *00*          *ZZ*{sender:<15}*ZZ*{receiver:<15}*260302*1200*^*00501*{control}*0*P*:~"
+CLAIM_837 = ISA.format(sender="OTGROUP", receiver="CLEARHOUSE", control="000000101") + "\n"
+REMIT_835 = (ISA.format(sender="CLEARHOUSE", receiver="OTGROUP", control="000000777")
              + "CLP*CLM1*1*150*120**12*PAYERCLAIM1~" * 4000)  # ~150 KB: several SFTP read blocks
 
 
@@ -133,7 +134,7 @@ def test_a_download_that_keeps_failing_leaves_nothing_and_is_not_recorded(sftp_s
     outbound(sftp_server, "remit_0305.835", REMIT_835)
     sftp_server.faults.extend([fault] * 3)
     mailbox = ClearinghouseMailbox(mailbox_settings, gateway_state, sleep=lambda _s: None)
-    with pytest.raises(MailboxError, match="pickup failed after 3 tries"):
+    with pytest.raises(MailboxError, match="pickup from outbound failed after 3 tries"):
         mailbox.pickup()
     assert inbox_names(mailbox_settings) == []
     assert gateway_state.picked_up() == set()
@@ -181,7 +182,7 @@ def test_a_server_that_is_down_is_retried_then_reported(mailbox_settings, gatewa
     sftp_server.stop()
     sleeps = []
     started = time.monotonic()
-    with pytest.raises(MailboxError, match="127.0.0.1.*pickup failed after 3 tries"):
+    with pytest.raises(MailboxError, match="127.0.0.1.*pickup from outbound failed after 3 tries"):
         ClearinghouseMailbox(mailbox_settings, gateway_state, sleep=sleeps.append).pickup()
     assert len(sleeps) == 2
     assert time.monotonic() - started < 30
@@ -189,10 +190,35 @@ def test_a_server_that_is_down_is_retried_then_reported(mailbox_settings, gatewa
 
 
 def test_settings_require_a_pinned_host_key_and_a_credential(tmp_path):
-    base = dict(host="sftp.example.test", username=USER, local_upload_dir=tmp_path, local_inbox_dir=tmp_path)
+    base = {"host": "sftp.example.test", "username": USER, "local_upload_dir": tmp_path, "local_inbox_dir": tmp_path}
     with pytest.raises(ValueError, match="exactly one of RCM_CLEARINGHOUSE_SFTP_KNOWN_HOSTS"):
         SftpMailboxSettings(**base, password="x")
     with pytest.raises(ValueError, match="RCM_CLEARINGHOUSE_SFTP_KEY_FILE or RCM_CLEARINGHOUSE_SFTP_PASSWORD"):
         SftpMailboxSettings(**base, host_key_fingerprint="SHA256:abc")
     with pytest.raises(ValueError, match="must look like 'SHA256:...'"):
         SftpMailboxSettings(**base, password="x", host_key_fingerprint="MD5:ab:cd")
+
+
+def test_a_missing_remote_folder_fails_at_once_naming_the_folder(sftp_server, mailbox_settings, gateway_state):
+    settings = mailbox_settings.model_copy(update={"remote_outbound_dir": "to_clinic"})
+    sleeps = []
+    with pytest.raises(MailboxError, match=r"pickup from to_clinic failed \(SFTPNoSuchFile"):
+        ClearinghouseMailbox(settings, gateway_state, sleep=sleeps.append).pickup()
+    assert sleeps == []
+
+
+def test_the_dispatcher_interface_uploads_the_claim_and_reports_a_refused_host_key(
+        sftp_server, mailbox_settings, gateway_state, ssh_keys):
+    payload = {"action_id": "c0ffee00c0ffee00c0ffee00c0ffee00", "action_type": "corrected_claim",
+               "location_id": "L01", "channel": "clearinghouse", "body": CLAIM_837}
+    outcome = ClearinghouseMailbox(mailbox_settings, gateway_state).send("label", payload, "key-d4")
+    assert outcome.delivered
+    assert (sftp_server.root / "inbound" / "corrected_claim_c0ffee00c0ffee00c0ffee00c0ffee00.x12").read_text() \
+        == CLAIM_837
+    pinned = ssh_keys["impostor"].get_fingerprint("sha256")
+    impostor = mailbox_settings.model_copy(update={"host_key_fingerprint": pinned})
+    refused = ClearinghouseMailbox(impostor, gateway_state).send("label", payload, "key-e5")
+    assert not refused.delivered and refused.tries == 1 and "refusing to connect" in refused.error
+    unsafe = ClearinghouseMailbox(mailbox_settings, gateway_state).send("label", {**payload, "action_id": "../x"},
+                                                                        "key-f6")
+    assert unsafe.error == "the upload name is not a plain file name (not sent)"
