@@ -18,10 +18,9 @@ from core.settings import (
     get_srfax_settings,
     get_twilio_settings,
 )
-from emitters.delivery import SendOutcome
 
 from .numbers import RecipientResolver
-from .sending import HttpRetryPolicy
+from .sending import HttpRetryPolicy, SendOutcome
 from .sftp_mailbox import ClearinghouseMailbox
 from .srfax import SrfaxGateway
 from .state import GatewayState

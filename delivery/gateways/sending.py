@@ -26,7 +26,8 @@ from typing import Any
 
 import httpx
 
-from emitters.delivery import SendOutcome  # the dispatcher's outcome type: a gateway is a drop-in sender
+# The dispatcher's outcome type, so a gateway is a drop-in sender; the other gateway modules import it from here.
+from emitters.delivery import SendOutcome
 
 from .numbers import RecipientResolver, Unsendable
 from .state import GatewayState

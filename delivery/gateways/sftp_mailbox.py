@@ -35,9 +35,8 @@ from typing import Any
 
 import asyncssh
 
-from emitters.delivery import SendOutcome
-
 from .numbers import Unsendable
+from .sending import SendOutcome
 from .state import GatewayState
 
 log = logging.getLogger(__name__)
