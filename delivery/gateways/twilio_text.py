@@ -6,11 +6,11 @@ Twilio's Messages resource (twilio.com/docs/messaging/api/message-resource, API 
   form fields `To` (E.164), `From` (our number, E.164) or `MessagingServiceSid`, `Body` (at most 1,600
   characters). Answer 201 with the message JSON (`sid`, `status`, `date_created`); errors carry a numeric
   `code` (e.g. 21211 invalid To, 20429 too many requests with HTTP 429).
-- List: `GET` the same path with `To`, `From` and `PageSize` filters, newest first.
+- List: `GET` the same path, newest first, with optional `From`, `To` and `PageSize` filters.
 
 The Messages API takes no idempotency key, so we remember the message SID per key and, when an earlier try
-may have reached Twilio (timeout, 5xx), list the recipient's messages created since that try and adopt one
-whose body is exactly ours before sending again.
+may have reached Twilio (timeout, 5xx), list the latest messages from our number and adopt one to the same
+recipient, created since that try, whose body is exactly ours before sending again.
 
 The body goes out exactly as approved: the text drafts carry no diagnosis, member id or clinical detail,
 and this gateway adds nothing (no signature, no link, no name). The mobile number comes from the resolver
@@ -31,6 +31,7 @@ from .sending import OnceSender, OutcomeUnknown
 
 MAX_BODY_CHARS = 1600  # Twilio's limit for Body
 CLOCK_SKEW = timedelta(minutes=2)  # Twilio's date_created and our clock may differ a little
+LOOKUP_PAGE_SIZE = 200  # newest first: the message looked for was created moments ago
 
 
 class TwilioTextGateway(OnceSender):
@@ -68,9 +69,10 @@ class TwilioTextGateway(OnceSender):
         return str(sid)
 
     def find_sent(self, destination: str, payload: Mapping[str, Any], key: str, since: datetime) -> str | None:
-        params = {"To": destination, "PageSize": "50"}
+        # The recipient is matched here, not in the query string: request URLs end up in HTTP client logs.
+        params = {"PageSize": str(LOOKUP_PAGE_SIZE)}
         if "From" in (sender := self._sender()):
-            params["From"] = sender["From"]
+            params["From"] = sender["From"]  # our own number
         response = self.client.get(self.messages_url, params=params)
         response.raise_for_status()
         messages = _json(response).get("messages")
@@ -78,7 +80,8 @@ class TwilioTextGateway(OnceSender):
             raise OutcomeUnknown("Twilio's message list has an unexpected shape")
         for message in messages:
             created = parsedate_to_datetime(message["date_created"]) if message.get("date_created") else None
-            if message.get("body") == payload["body"] and created is not None and created >= since - CLOCK_SKEW:
+            if (message.get("to") == destination and message.get("body") == payload["body"]
+                    and created is not None and created >= since - CLOCK_SKEW):
                 return str(message["sid"])
         return None
 

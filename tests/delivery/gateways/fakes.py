@@ -85,7 +85,7 @@ class FakeSrfax(ScriptedApi):
 
 
 class FakeTwilio(ScriptedApi):
-    """/2010-04-01/Accounts/{sid}/Messages.json: create (POST) and list (GET, filtered by To and From)."""
+    """/2010-04-01/Accounts/{sid}/Messages.json: create (POST) and list (GET, optional To / From filters)."""
 
     def __init__(self, account_sid: str, auth_token: str):
         super().__init__()
@@ -94,6 +94,7 @@ class FakeTwilio(ScriptedApi):
         self.messages: list[dict] = []
         self.ids = itertools.count(1)
         self.error: tuple[int, int, str] | None = None  # (HTTP status, Twilio code, message) for every create
+        self.lookup_params: list[dict] = []  # query parameters of every list request
 
     def handle(self, request: httpx.Request) -> httpx.Response:
         if request.headers.get("Authorization") != self.auth:
@@ -104,8 +105,10 @@ class FakeTwilio(ScriptedApi):
             if (refused := self._lookup_allowed(request)) is not None:
                 return refused
             wanted = dict(request.url.params)
+            self.lookup_params.append(wanted)
             listed = [m for m in reversed(self.messages)
-                      if m["to"] == wanted.get("To") and ("From" not in wanted or m["from"] == wanted["From"])]
+                      if ("To" not in wanted or m["to"] == wanted["To"])
+                      and ("From" not in wanted or m["from"] == wanted["From"])]
             return httpx.Response(200, json={"messages": listed[: int(wanted.get("PageSize", 50))]})
         if self.error:
             status, code, message = self.error

@@ -167,3 +167,12 @@ def test_a_resolver_that_fails_refuses_that_action_only(api, gateway_state, slee
                            state=gateway_state, transport=api.transport, policy=HttpRetryPolicy())
     outcome = gateway.send("label", PAYLOAD, KEY)
     assert outcome.error == "the fax number lookup failed (KeyError) (not sent)"
+
+
+def test_no_number_or_body_in_any_log_line(api, gateway, caplog):
+    caplog.set_level("DEBUG")
+    api.script = ["timeout_after"]
+    assert gateway.send("label", PAYLOAD, KEY).delivered
+    assert caplog.records
+    for value in ("3125550147", "555-0147", "Quillon", "MBR99887766", "fax-secret"):
+        assert value not in caplog.text

@@ -67,6 +67,26 @@ def test_a_timeout_after_twilio_took_it_is_found_in_the_message_list(api, gatewa
     outcome = gateway.send("label", PAYLOAD, KEY)
     assert outcome.delivered and len(api.messages) == 1 and len(api.send_requests) == 1
     assert api.lookups == 1 and sleeps == [1]
+    assert api.lookup_params == [{"PageSize": "200", "From": "+13125550100"}]  # never the recipient in a URL
+
+
+def test_the_same_text_to_another_family_is_not_mistaken_for_this_one(api, gateway, gateway_state):
+    api.script = [("taken", 500)]
+    other = make_gateway(api, gateway_state, [], number="+13125550199")
+    other_key = "1" * 64
+    assert other.send("label", PAYLOAD, other_key).delivered  # same body, another family, taken on a 500
+    api.script = [500]
+    assert gateway.send("label", PAYLOAD, KEY).delivered
+    assert [m["to"] for m in api.messages] == ["+13125550199", MOBILE]
+    assert gateway_state.send_record(KEY).provider_id == api.messages[1]["sid"]
+
+
+def test_no_number_or_body_in_any_log_line(api, gateway, caplog):
+    caplog.set_level("DEBUG")
+    api.script = ["timeout_after", 503]
+    assert gateway.send("label", PAYLOAD, KEY).delivered
+    assert caplog.records  # the HTTP client did log its requests
+    assert MOBILE not in caplog.text and "%2B13125550147" not in caplog.text and BODY[:30] not in caplog.text
 
 
 def test_an_older_identical_text_to_the_same_family_is_not_mistaken_for_this_one(api, gateway, gateway_state):
