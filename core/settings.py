@@ -242,6 +242,8 @@ class SftpMailboxSettings(BaseModel):
     remote_inbound_dir: str = "inbound"  # where we put claims and 270 batches for the clearinghouse
     remote_outbound_dir: str = "outbound"  # where the clearinghouse leaves 835, 999, 277CA and 271 files
     remote_archive_dir: str | None = None  # picked-up files are moved here on the server when set
+    # A file changed less than this long ago may still be being written (servers that write in place): next run.
+    settle_seconds: int = Field(default=60, ge=0)
     local_upload_dir: Path  # batch files (270s) waiting to go up; the dispatcher sends claims directly
     local_inbox_dir: Path  # data/inbox/clearinghouse
     timeout_seconds: float = Field(default=30.0, gt=0)
@@ -283,6 +285,7 @@ def get_sftp_mailbox_settings() -> SftpMailboxSettings | None:
         "backoff_base_seconds": delivery.backoff_base_seconds,
     }
     for field_name, variable in (("port", "RCM_CLEARINGHOUSE_SFTP_PORT"),
+                                 ("settle_seconds", "RCM_CLEARINGHOUSE_SFTP_SETTLE_SECONDS"),
                                  ("remote_inbound_dir", "RCM_CLEARINGHOUSE_SFTP_INBOUND_DIR"),
                                  ("remote_outbound_dir", "RCM_CLEARINGHOUSE_SFTP_OUTBOUND_DIR")):
         if raw := os.environ.get(variable):

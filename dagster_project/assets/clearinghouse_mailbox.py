@@ -34,6 +34,7 @@ def clearinghouse_mailbox(context: dg.AssetExecutionContext) -> dg.MaterializeRe
         "batches_uploaded": len(uploaded),
         "files_fetched": len(report.fetched),
         "files_already_fetched": report.already_fetched,
+        "files_still_settling": report.settling,
         "files_left_unsafe_names": len(report.refused_names),
         "files_not_archived": len(report.archive_failures),
     })

@@ -10,7 +10,8 @@ Built on asyncssh (a maintained SSHv2 client and server); each public method run
   so the clearinghouse never picks up half a claim file. Each upload is a send keyed like every other
   (delivery.gateways.state): a key already sent is not uploaded again; an earlier attempt whose outcome is
   unknown is checked on the server first.
-- Pickup is atomic here: a file is read into a dot-named temp file in data/inbox/clearinghouse (ingest and
+- Pickup is atomic here: a file changed less than `settle_seconds` ago is left for the next run (a server may
+  still be writing it in place); the others are read into a dot-named temp file in data/inbox/clearinghouse (ingest and
   the inbox sensor skip dot names), its size checked against the listing, then renamed. A file is fetched
   once by (name, size, modification time); with an archive folder set it is then moved there on the server.
 - Transient failures (refused or dropped connection, timeouts, SFTP failures, a short read) retry the whole
@@ -72,6 +73,7 @@ class PickupReport:
     fetched: list[str] = field(default_factory=list)  # local file names written to the inbox
     already_fetched: int = 0  # listed files skipped: fetched in an earlier run
     refused_names: list[str] = field(default_factory=list)  # names that are not plain file names: left there
+    settling: int = 0  # changed within settle_seconds: may still be being written, fetched by a later run
     archive_failures: list[str] = field(default_factory=list)  # remote names that could not be moved
 
 
@@ -172,6 +174,9 @@ class ClearinghouseMailbox:
             if identity in done:
                 report.already_fetched += 1
                 continue
+            if identity[2] > time.time() - s.settle_seconds:
+                report.settling += 1
+                continue
             remote = posixpath.join(s.remote_outbound_dir, name)
             local_name, digest = await self._download(sftp, remote, identity, inbox)
             self.state.record_pickup(*identity, sha256=digest, local_name=local_name)
@@ -182,8 +187,8 @@ class ClearinghouseMailbox:
                 except asyncssh.SFTPError as exc:  # already recorded: it will not be fetched twice
                     report.archive_failures.append(name)
                     log.warning("clearinghouse mailbox: could not archive %s (%s)", name, type(exc).__name__)
-        log.info("clearinghouse mailbox: %d fetched, %d already fetched, %d refused names", len(report.fetched),
-                 report.already_fetched, len(report.refused_names))
+        log.info("clearinghouse mailbox: %d fetched, %d already fetched, %d still settling, %d refused names",
+                 len(report.fetched), report.already_fetched, report.settling, len(report.refused_names))
         return report
 
     async def _download(self, sftp: asyncssh.SFTPClient, remote: str, identity: tuple[str, int, int],

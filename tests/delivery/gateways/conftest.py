@@ -117,4 +117,4 @@ def mailbox_settings(tmp_path, sftp_server, ssh_keys):
         host_key_fingerprint=ssh_keys["host"].get_fingerprint("sha256"),
         local_upload_dir=tmp_path / "outbox" / "clearinghouse_batches",
         local_inbox_dir=tmp_path / "inbox" / "clearinghouse",
-        timeout_seconds=5, max_attempts=3, backoff_base_seconds=0)
+        timeout_seconds=5, max_attempts=3, backoff_base_seconds=0, settle_seconds=0)

@@ -13,11 +13,12 @@ from dagster_project.assets.clearinghouse_mailbox import clearinghouse_mailbox
 @pytest.fixture
 def clean_env(monkeypatch, tmp_path):
     for name in list(os.environ):
-        if name.startswith("RCM_CLEARINGHOUSE_"):
+        if name.startswith(("RCM_CLEARINGHOUSE_", "RCM_DELIVERY_")):
             monkeypatch.delenv(name)
     monkeypatch.setenv("RCM_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("RCM_GATEWAY_STATE_URL", f"sqlite:///{tmp_path / 'state.sqlite'}")
     monkeypatch.setenv("RCM_DELIVERY_BACKOFF_BASE_SECONDS", "0")
+    monkeypatch.setenv("RCM_CLEARINGHOUSE_SFTP_SETTLE_SECONDS", "0")
     return monkeypatch
 
 

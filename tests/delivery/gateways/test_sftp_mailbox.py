@@ -222,3 +222,14 @@ def test_the_dispatcher_interface_uploads_the_claim_and_reports_a_refused_host_k
     unsafe = ClearinghouseMailbox(mailbox_settings, gateway_state).send("label", {**payload, "action_id": "../x"},
                                                                         "key-f6")
     assert unsafe.error == "the upload name is not a plain file name (not sent)"
+
+
+def test_a_file_changed_moments_ago_waits_for_the_next_run(sftp_server, mailbox_settings, gateway_state):
+    settings = mailbox_settings.model_copy(update={"settle_seconds": 60})
+    outbound(sftp_server, "remit_new.835", "ISA*still being written")
+    outbound(sftp_server, "remit_old.835", "ISA*done~", mtime=int(time.time()) - 61)
+    report = ClearinghouseMailbox(settings, gateway_state).pickup()
+    assert report.fetched == ["remit_old.835"] and report.settling == 1
+    path = sftp_server.root / "outbound" / "remit_new.835"
+    os.utime(path, (time.time() - 120, time.time() - 120))
+    assert ClearinghouseMailbox(settings, gateway_state).pickup().fetched == ["remit_new.835"]
