@@ -153,10 +153,12 @@ class ClearinghouseMailbox:
     # -- pickup ---------------------------------------------------------------------------------------------
     def pickup(self) -> PickupReport:
         """Fetch every new file from the remote outbound folder into the local inbox."""
-        return self._run(f"pickup from {self.settings.remote_outbound_dir}", self._pickup)
+        report = PickupReport()  # kept across retries: files fetched before a dropped session still count
+        return self._run(f"pickup from {self.settings.remote_outbound_dir}", lambda sftp: self._pickup(sftp, report))
 
-    async def _pickup(self, sftp: asyncssh.SFTPClient) -> PickupReport:
-        s, report = self.settings, PickupReport()
+    async def _pickup(self, sftp: asyncssh.SFTPClient, report: PickupReport) -> PickupReport:
+        s = self.settings
+        report.already_fetched, report.settling, report.refused_names = 0, 0, []  # recounted per listing
         inbox = Path(s.local_inbox_dir)
         inbox.mkdir(parents=True, exist_ok=True)
         done = self.state.picked_up()

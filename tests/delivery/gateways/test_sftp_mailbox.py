@@ -118,12 +118,13 @@ def test_files_still_being_written_and_unsafe_names_are_left(sftp_server, mailbo
 @pytest.mark.parametrize("fault", ["drop", "truncate"])
 def test_a_broken_download_never_appears_in_the_inbox_and_is_retried(sftp_server, mailbox_settings, gateway_state,
                                                                      fault):
+    outbound(sftp_server, "ack_0302.999", "ISA*999~")  # fetched before the broken one
     outbound(sftp_server, "remit_0305.835", REMIT_835)
     sftp_server.faults.append(fault)
     sleeps = []
     report = ClearinghouseMailbox(mailbox_settings, gateway_state, sleep=sleeps.append).pickup()
-    assert report.fetched == ["remit_0305.835"]
-    assert inbox_names(mailbox_settings) == ["remit_0305.835"]  # no temp file left behind
+    assert report.fetched == ["ack_0302.999", "remit_0305.835"] and report.already_fetched == 1
+    assert inbox_names(mailbox_settings) == ["ack_0302.999", "remit_0305.835"]  # no temp file left behind
     assert (mailbox_settings.local_inbox_dir / "remit_0305.835").read_text() == REMIT_835
     assert len(sleeps) == 1
 
