@@ -233,7 +233,7 @@ class SftpMailboxSettings(BaseModel):
 
     host: str
     port: int = Field(default=22, ge=1, le=65535)
-    username: str
+    username: str = Field(min_length=1)  # RCM_CLEARINGHOUSE_SFTP_USER
     key_file: Path | None = None  # private key (OpenSSH/PEM); its passphrase in RCM_CLEARINGHOUSE_SFTP_KEY_PASSPHRASE
     key_passphrase: SecretStr | None = None
     password: SecretStr | None = None  # when the clearinghouse issues a password instead of a key
