@@ -55,7 +55,7 @@ def ledger(tmp_path):
 def test_one_dispatch_run_sends_each_channel_through_its_gateway(ledger, tmp_path, gateway_state, mailbox_settings,
                                                                  sftp_server):
     srfax, twilio = FakeSrfax(), FakeTwilio(ACCOUNT, "tok")
-    resolver = lambda payload: CONTACTS[payload["action_type"]]  # noqa: E731 (the lead wires the extracts here)
+    resolver = lambda payload: CONTACTS[payload["action_type"]]  # noqa: E731 (production reads the contact columns)
     policy = HttpRetryPolicy(max_attempts=2, backoff_base_seconds=0)
     gateways = GatewaySenders({
         "fax": SrfaxGateway(SrfaxSettings(access_id="1", access_pwd="fax-secret", caller_id="3125550100",
