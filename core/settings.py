@@ -211,3 +211,144 @@ def get_board_settings() -> BoardSettings:
                                else LOW_RISK_ACTION_TYPES),
         page_size=page_size,
     )
+
+
+# -- Clearinghouse SFTP mailbox and the named fax / text gateways (delivery/gateways) -----------------------
+# Each is off until its account is configured. Secrets come from the environment or from a file named by
+# <VARIABLE>_FILE (a mounted secret), never from a committed file. Timeouts and retries are the delivery
+# block's (RCM_DELIVERY_*), so every outbound channel backs off the same way.
+def _secret(name: str) -> SecretStr | None:
+    if value := os.environ.get(name):
+        return SecretStr(value)
+    if path := os.environ.get(f"{name}_FILE"):
+        try:
+            return SecretStr(Path(path).read_text(encoding="utf-8").strip())
+        except OSError as exc:
+            raise ValueError(f"{name}_FILE names a file that cannot be read ({type(exc).__name__})") from None
+    return None
+
+
+class SftpMailboxSettings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    host: str
+    port: int = Field(default=22, ge=1, le=65535)
+    username: str = Field(min_length=1)  # RCM_CLEARINGHOUSE_SFTP_USER
+    key_file: Path | None = None  # private key (OpenSSH/PEM); its passphrase in RCM_CLEARINGHOUSE_SFTP_KEY_PASSPHRASE
+    key_passphrase: SecretStr | None = None
+    password: SecretStr | None = None  # when the clearinghouse issues a password instead of a key
+    known_hosts_file: Path | None = None  # OpenSSH known_hosts holding the server's key, or ...
+    host_key_fingerprint: str | None = None  # ... its SHA256 fingerprint as `ssh-keygen -lf` prints it
+    remote_inbound_dir: str = "inbound"  # where we put claims and 270 batches for the clearinghouse
+    remote_outbound_dir: str = "outbound"  # where the clearinghouse leaves 835, 999, 277CA and 271 files
+    remote_archive_dir: str | None = None  # picked-up files are moved here on the server when set
+    # A file changed less than this long ago may still be being written (servers that write in place): next run.
+    settle_seconds: int = Field(default=60, ge=0)
+    local_upload_dir: Path  # batch files (270s) waiting to go up; the dispatcher sends claims directly
+    local_inbox_dir: Path  # data/inbox/clearinghouse
+    timeout_seconds: float = Field(default=30.0, gt=0)
+    max_attempts: int = Field(default=4, ge=1, le=10)
+    backoff_base_seconds: float = Field(default=1.0, ge=0)
+
+    @field_validator("host_key_fingerprint")
+    @classmethod
+    def _sha256_fingerprint(cls, value):
+        if value is not None and not value.startswith("SHA256:"):
+            raise ValueError("RCM_CLEARINGHOUSE_SFTP_HOST_KEY_FINGERPRINT must look like 'SHA256:...'")
+        return value
+
+    def model_post_init(self, _context) -> None:
+        # An SFTP session without a pinned host key would hand claims (PHI) to whoever answers on the port.
+        if (self.known_hosts_file is None) == (self.host_key_fingerprint is None):
+            raise ValueError("set exactly one of RCM_CLEARINGHOUSE_SFTP_KNOWN_HOSTS and "
+                             "RCM_CLEARINGHOUSE_SFTP_HOST_KEY_FINGERPRINT")
+        if self.key_file is None and self.password is None:
+            raise ValueError("set RCM_CLEARINGHOUSE_SFTP_KEY_FILE or RCM_CLEARINGHOUSE_SFTP_PASSWORD")
+
+
+def get_sftp_mailbox_settings() -> SftpMailboxSettings | None:
+    """None when RCM_CLEARINGHOUSE_SFTP_HOST is not set (the mailbox is off)."""
+    if not (host := os.environ.get("RCM_CLEARINGHOUSE_SFTP_HOST")):
+        return None
+    settings, delivery = get_settings(), get_delivery_settings()
+    values: dict = {
+        "host": host,
+        "username": os.environ.get("RCM_CLEARINGHOUSE_SFTP_USER") or "",
+        "key_passphrase": _secret("RCM_CLEARINGHOUSE_SFTP_KEY_PASSPHRASE"),
+        "password": _secret("RCM_CLEARINGHOUSE_SFTP_PASSWORD"),
+        "host_key_fingerprint": os.environ.get("RCM_CLEARINGHOUSE_SFTP_HOST_KEY_FINGERPRINT") or None,
+        "remote_archive_dir": os.environ.get("RCM_CLEARINGHOUSE_SFTP_ARCHIVE_DIR") or None,
+        "local_upload_dir": _path("RCM_CLEARINGHOUSE_UPLOAD_DIR", settings.outbox_dir / "clearinghouse_batches"),
+        "local_inbox_dir": settings.inbox_dir / "clearinghouse",
+        "timeout_seconds": delivery.read_timeout_seconds,
+        "max_attempts": delivery.max_attempts,
+        "backoff_base_seconds": delivery.backoff_base_seconds,
+    }
+    for field_name, variable in (("port", "RCM_CLEARINGHOUSE_SFTP_PORT"),
+                                 ("settle_seconds", "RCM_CLEARINGHOUSE_SFTP_SETTLE_SECONDS"),
+                                 ("remote_inbound_dir", "RCM_CLEARINGHOUSE_SFTP_INBOUND_DIR"),
+                                 ("remote_outbound_dir", "RCM_CLEARINGHOUSE_SFTP_OUTBOUND_DIR")):
+        if raw := os.environ.get(variable):
+            values[field_name] = raw
+    for field_name, variable in (("key_file", "RCM_CLEARINGHOUSE_SFTP_KEY_FILE"),
+                                 ("known_hosts_file", "RCM_CLEARINGHOUSE_SFTP_KNOWN_HOSTS")):
+        if os.environ.get(variable):
+            values[field_name] = _path(variable, PROJECT_ROOT)
+    return SftpMailboxSettings(**values)
+
+
+class SrfaxSettings(BaseModel):
+    """SRFax (srfax.com) Queue_Fax account: the sending number and the account's API credentials."""
+
+    model_config = ConfigDict(frozen=True)
+
+    url: HttpUrl = "https://secure.srfax.com/SRF_SecWebSvc.php"
+    access_id: str = Field(pattern=r"^\d+$")  # the account number
+    access_pwd: SecretStr
+    caller_id: str = Field(pattern=r"^\d{10}$")  # the group's own fax number, 10 digits
+    sender_email: str = Field(pattern=r"^[^@\s]+@[^@\s]+$")
+
+
+def get_srfax_settings() -> SrfaxSettings | None:
+    """None when RCM_SRFAX_ACCESS_ID is not set (faxes go over the webhook or to the outbox)."""
+    if not (access_id := os.environ.get("RCM_SRFAX_ACCESS_ID")):
+        return None
+    values: dict = {"access_id": access_id, "access_pwd": _secret("RCM_SRFAX_ACCESS_PWD"),
+                    "caller_id": os.environ.get("RCM_SRFAX_CALLER_ID") or "",
+                    "sender_email": os.environ.get("RCM_SRFAX_SENDER_EMAIL") or ""}
+    if url := os.environ.get("RCM_SRFAX_URL"):
+        values["url"] = url
+    return SrfaxSettings(**values)
+
+
+class TwilioSettings(BaseModel):
+    """Twilio Programmable Messaging account: texts go from one number or one Messaging Service."""
+
+    model_config = ConfigDict(frozen=True)
+
+    api_base: HttpUrl = "https://api.twilio.com"
+    account_sid: str = Field(pattern=r"^AC[0-9a-fA-F]{32}$")
+    auth_token: SecretStr
+    from_number: str | None = Field(default=None, pattern=r"^\+[1-9]\d{7,14}$")  # E.164
+    messaging_service_sid: str | None = Field(default=None, pattern=r"^MG[0-9a-fA-F]{32}$")
+
+    def model_post_init(self, _context) -> None:
+        if (self.from_number is None) == (self.messaging_service_sid is None):
+            raise ValueError("set exactly one of RCM_TWILIO_FROM_NUMBER and RCM_TWILIO_MESSAGING_SERVICE_SID")
+
+
+def get_twilio_settings() -> TwilioSettings | None:
+    """None when RCM_TWILIO_ACCOUNT_SID is not set (texts go over the webhook or to the outbox)."""
+    if not (account_sid := os.environ.get("RCM_TWILIO_ACCOUNT_SID")):
+        return None
+    values: dict = {"account_sid": account_sid, "auth_token": _secret("RCM_TWILIO_AUTH_TOKEN"),
+                    "from_number": os.environ.get("RCM_TWILIO_FROM_NUMBER") or None,
+                    "messaging_service_sid": os.environ.get("RCM_TWILIO_MESSAGING_SERVICE_SID") or None}
+    if api_base := os.environ.get("RCM_TWILIO_API_BASE"):
+        values["api_base"] = api_base
+    return TwilioSettings(**values)
+
+
+def get_gateway_state_url() -> str:
+    """Where the gateways remember what they sent and fetched: the ledger's database unless set."""
+    return os.environ.get("RCM_GATEWAY_STATE_URL") or get_settings().ledger_url
