@@ -64,6 +64,7 @@ class AdapterReport:
         applied = [d for d in self.deliveries if d.status == "applied"]
         return {
             "files_applied": len(applied),
+            "files_already_applied": sum(d.status == "already_applied" for d in self.deliveries),
             "files_redelivered_skipped": sum(d.status == "redelivered" for d in self.deliveries),
             "files_rejected": sum(d.status == "rejected" for d in self.deliveries),
             "files_unrecognised": len(self.unrecognised_files),

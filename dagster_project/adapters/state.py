@@ -38,7 +38,7 @@ create table if not exists deliveries (
 class DeliveryOutcome:
     file_name: str
     table: str
-    status: str  # applied | redelivered | rejected
+    status: str  # applied | already_applied | redelivered | rejected
     counts: Counter = field(default_factory=Counter)  # new / updated / removed / no_unique_id / unknown_flag
     reason: str = ""
 
@@ -85,15 +85,18 @@ class AdapterState:
     def __exit__(self, *exc) -> None:
         self.con.close()
 
-    def applied(self, sha: str) -> bool:
-        return self.con.execute("select 1 from deliveries where file_sha256 = ?", [sha]).fetchall() != []
+    def applied_as(self, sha: str) -> str | None:
+        """The name the file with these bytes was applied under, or None when it never was."""
+        rows = self.con.execute("select file_name from deliveries where file_sha256 = ?", [sha]).fetchall()
+        return rows[0][0] if rows else None
 
     def apply_file(self, path: Path, table_name: str) -> DeliveryOutcome:
         data = path.read_bytes()
         sha = hashlib.sha256(data).hexdigest()
         outcome = DeliveryOutcome(path.name, table_name, "applied")
-        if self.applied(sha):
-            outcome.status = "redelivered"
+        if (earlier := self.applied_as(sha)) is not None:
+            # The same file still in the folder from an earlier run, or the same bytes sent again.
+            outcome.status = "already_applied" if earlier == path.name else "redelivered"
             return outcome
         table = self.mapping.tables[table_name]
         try:
@@ -142,10 +145,15 @@ class AdapterState:
             removed, upserts = frame.clear(), frame
         target = state_table(name)
         if table.delivery == "snapshot":
-            before = self.con.execute(f"select count(*) from {target}").fetchall()[0][0]
+            # Stored ids missing from the new snapshot are removals; the rest are replaced as updates.
+            self.con.register("snapshot_ids", upserts.select(table.unique_id).to_arrow())
+            ids = ", ".join(map(_quote, table.unique_id))
+            stored, kept = self.con.execute(
+                f"select count(*), count(snapshot_ids.{_quote(table.unique_id[0])}) from {target} "
+                f"left join snapshot_ids using ({ids})").fetchall()[0]
+            self.con.unregister("snapshot_ids")
             self.con.execute(f"delete from {target}")
-            counts["removed"] = max(before - upserts.height, 0)
-            counts["updated"], counts["new"] = 0, upserts.height
+            counts["removed"], counts["updated"], counts["new"] = stored - kept, kept, upserts.height - kept
         else:
             join = " and ".join(f"{target}.{_quote(c)} = incoming.{_quote(c)}" for c in table.unique_id)
             # Removed: only ids the state actually held count (a removal of an unknown id is a no-op).

@@ -164,7 +164,10 @@ def write_webpt_extract(contract_inbox: Path, drop_dir: Path, anchor: date, *, n
         counts[table] = counts.get(table, 0) + len(stamped)
 
     first, second = night_dates[0], night_dates[min(1, nights - 1)]
-    local_day = lambda appt: clock.parse(appt["scheduled_start_at"]).astimezone(clock.zone).date()  # noqa: E731
+
+    def local_day(appointment: dict) -> date:
+        return clock.parse(appointment["scheduled_start_at"]).astimezone(clock.zone).date()
+
     # Night 1: the onboarding backfill.
     for table in ("clinics", "therapists", "patient_insurance", "cases", "authorizations", "transactions"):
         deliver(table, first, tables.get(table, []), "1")
