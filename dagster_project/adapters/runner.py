@@ -88,7 +88,8 @@ def _write_atomic(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def apply_deliveries(state: AdapterState, mapping: SourceMapping, drop_dir: Path) -> tuple[list[DeliveryOutcome], list[str]]:
+def apply_deliveries(state: AdapterState, mapping: SourceMapping,
+                     drop_dir: Path) -> tuple[list[DeliveryOutcome], list[str]]:
     """Apply every delivered CSV in name order (names carry the delivery date, so this is delivery order)."""
     outcomes, unrecognised = [], []
     for path in sorted(p for p in drop_dir.glob("*.csv") if p.is_file()) if drop_dir.exists() else []:
@@ -142,7 +143,7 @@ def run_adapter(mapping: SourceMapping, *, drop_dir: Path, state_dir: Path, inbo
             if contract.__entity__ not in mapping.entities:
                 results.append(EntityResult(entity=contract.__entity__, source=source, status="not_delivered",
                                             reason=f"{mapping.name} has no table for this entity",
-                                            gap_columns={c: "entity not delivered" for c in contract.model_fields}))
+                                            gap_columns=dict.fromkeys(contract.model_fields, "entity not delivered")))
 
     report = AdapterReport(mapping.system, deliveries, unrecognised, results, state_rows)
     _write_atomic(state_dir / "gap_report.json", (json.dumps(report.gap_report(), indent=2) + "\n").encode())

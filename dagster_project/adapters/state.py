@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -74,7 +74,8 @@ class AdapterState:
             self.con.execute(f"create table if not exists {state_table(name)} ({columns}, "
                              "_file_name varchar, _file_sha256 varchar)")
             existing = {row[0] for row in self.con.execute(
-                "select column_name from information_schema.columns where table_name = ?", [f"table_{name}"]).fetchall()}
+                "select column_name from information_schema.columns where table_name = ?",
+                [f"table_{name}"]).fetchall()}
             for column in table.columns:  # a column added to the mapping later
                 if column not in existing:
                     self.con.execute(f"alter table {state_table(name)} add column {_quote(column)} varchar")
@@ -114,7 +115,7 @@ class AdapterState:
             self._apply(frame, table, table_name, path.name, sha, outcome.counts)
             self.con.execute(
                 "insert into deliveries values (?, ?, ?, ?, ?, ?, ?)",
-                [sha, path.name, table_name, datetime.now(timezone.utc).replace(tzinfo=None),
+                [sha, path.name, table_name, datetime.now(UTC).replace(tzinfo=None),
                  outcome.counts["new"], outcome.counts["updated"], outcome.counts["removed"]],
             )
             self.con.execute("commit")

@@ -113,6 +113,6 @@ def build_entity(mapping: SourceMapping, entity: EntityMapping, tables: dict[str
         *[(present & exprs[column].is_null()).alias(f"__lost_{column}") for column, present in checks.items()],
     )
     lost = out.select(pl.col(f"__lost_{c}").sum() for c in checks).row(0) if checks else ()
-    unmapped = Counter({column: n for column, n in zip(checks, lost) if n})
+    unmapped = Counter({column: n for column, n in zip(checks, lost, strict=True) if n})
     frame = out.select(contract_columns).sort(sort_by, nulls_last=True)
     return EntityFrame(frame=frame, unmapped=unmapped)

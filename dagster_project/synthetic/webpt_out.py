@@ -19,7 +19,7 @@ entities outside the Standard Extract stay in the inbox as contract files.
 from __future__ import annotations
 
 import csv
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -67,7 +67,7 @@ def _appointment_row(appt: dict, night: date, clock: _Clock) -> dict:
     start = clock.parse(appt["scheduled_start_at"])
     end = start + timedelta(minutes=int(appt["duration_minutes"]))
     cancelled = clock.parse(appt["cancelled_at"])
-    night_end = datetime.combine(night + timedelta(days=1), datetime.min.time(), tzinfo=timezone.utc)
+    night_end = datetime.combine(night + timedelta(days=1), datetime.min.time(), tzinfo=UTC)
     status = appt["status"]
     if start >= night_end and not (cancelled and cancelled < night_end):
         status = "scheduled"  # its outcome is not known yet that night
@@ -83,7 +83,8 @@ def _appointment_row(appt: dict, night: date, clock: _Clock) -> dict:
         "appointment_status": "Inactive" if final else "Active", "appointment_creator_id": "",
         "apt_apttype": _TYPES[appt["appointment_type"]], "visit_comment": "", "reason": _REASONS.get(status, ""),
         # "Date record was written": the cancellation for a cancelled visit, else the booking.
-        "time_stamp": clock.local(appt["cancelled_at"] if status in ("cancelled", "late_cancelled") else appt["booked_at"]),
+        "time_stamp": clock.local(appt["cancelled_at"] if status in ("cancelled", "late_cancelled")
+                                  else appt["booked_at"]),
     }
 
 
@@ -103,7 +104,8 @@ def _tables(ehr: Path, clock: _Clock) -> dict[str, list[dict]]:
                      "city": r["city"], "state": r["state"], "zip": r["zip"], "facility_npi": r["facility_npi"]}
                     for r in _read(ehr / "locations.csv")],
         "therapists": [{"therapist_id": r["provider_id"], "npi": r["npi"], "first_name": r["first_name"],
-                        "last_name": r["last_name"], "user_type": {"OTR": "Therapist", "COTA": "Assistant"}[r["credential_type"]],
+                        "last_name": r["last_name"],
+                        "user_type": {"OTR": "Therapist", "COTA": "Assistant"}[r["credential_type"]],
                         "supervisor_therapist_id": r["supervising_provider_id"], "clinic_id": r["primary_location_id"],
                         "taxonomy_code": r["taxonomy_code"], "hire_date": r["hire_date"],
                         "termination_date": r["termination_date"]} for r in _read(ehr / "providers.csv")],
@@ -127,7 +129,8 @@ def _tables(ehr: Path, clock: _Clock) -> dict[str, list[dict]]:
                             "patient_id": r["patient_id"], "ins_name": coverages[r["coverage_id"]]["payer_name"],
                             "policy_number": coverages[r["coverage_id"]]["member_id"],
                             "payer_type": _PAYER_TYPES[coverages[r["coverage_id"]]["payer_type"]]} for r in auths],
-        "visits": [{"visit_id": r["visit_id"], "appointment_id": r["appointment_id"], "case_id": f"CS-{r['coverage_id']}",
+        "visits": [{"visit_id": r["visit_id"], "appointment_id": r["appointment_id"],
+                    "case_id": f"CS-{r['coverage_id']}",
                     "patient_id": r["patient_id"], "therapist_id": r["provider_id"], "clinic_id": r["location_id"],
                     "visit_date": r["date_of_service"], "note_type": "DN", "place_of_service": r["place_of_service"],
                     "claim_number": r["claim_id"], "auth_number": r["authorization_number"],
@@ -180,7 +183,7 @@ def write_webpt_extract(contract_inbox: Path, drop_dir: Path, anchor: date, *, n
     deliver("visits", first, [v for v in tables["visits"] if date.fromisoformat(v["visit_date"]) <= first], "1")
     deliver("charges", first, [c for c in tables["charges"] if date.fromisoformat(c["visit_date"]) <= first], "1")
     # Later nights: the rolling appointment window, the day's visits and charges, one update, one removal.
-    for previous, night in zip(night_dates, night_dates[1:]):
+    for previous, night in zip(night_dates, night_dates[1:], strict=False):
         window = [a for a in appointments
                   if night - timedelta(days=WINDOW_DAYS) <= local_day(a) <= night + timedelta(days=WINDOW_DAYS)]
         rows = [dict(_appointment_row(a, night, clock),
@@ -189,7 +192,8 @@ def write_webpt_extract(contract_inbox: Path, drop_dir: Path, anchor: date, *, n
             rows.append(dict(doomed, export_flag="3"))
             deliver("patients", night, [tables["patients"][0]], "2")
         deliver("appointments", night, rows, "2")
-        deliver("visits", night, [v for v in tables["visits"] if previous < date.fromisoformat(v["visit_date"]) <= night], "1")
-        deliver("charges", night, [c for c in tables["charges"] if previous < date.fromisoformat(c["visit_date"]) <= night], "1")
+        for table in ("visits", "charges"):
+            days = [r for r in tables[table] if previous < date.fromisoformat(r["visit_date"]) <= night]
+            deliver(table, night, days, "1")
     return counts
 

@@ -30,7 +30,8 @@ def test_generic_snapshot_replaces_the_table(workspace):
     (workspace.drop / "schedule_export_20261127.csv").write_text("\n".join(lines[:2]) + "\n")
     report = workspace.run("generic_csv")
     assert [r["appointment_id"] for r in workspace.output("ehr", "appointments", "generic_csv")] == ["A-1001"]
-    assert (report.summary()["rows_removed"], report.summary()["rows_updated"], report.summary()["rows_new"]) == (2, 1, 0)
+    summary = report.summary()
+    assert (summary["rows_removed"], summary["rows_updated"], summary["rows_new"]) == (2, 1, 0)
 
 
 def test_caqh_roster_onto_credentials(workspace):

@@ -28,7 +28,8 @@ def test_unmapped_contract_column_is_named(tmp_path):
 
 
 def test_unknown_source_column_is_named(tmp_path):
-    message = _broken(tmp_path, lambda m: m["entities"]["appointments"]["columns"].update(patient_id="pt_id"))
+    message = _broken(tmp_path, lambda m: m["entities"]["appointments"]["columns"].update(
+        patient_id="pt_id"))
     assert "entities.appointments.columns.patient_id: 'pt_id' is not a column of table 'appointments'" in message
 
 
@@ -39,12 +40,14 @@ def test_field_with_two_sources_is_rejected(tmp_path):
 
 
 def test_lookup_into_unknown_table(tmp_path):
-    message = _broken(tmp_path, lambda m: m["entities"]["visits"]["columns"]["rendering_npi"]["lookup"].update(table="staff"))
+    message = _broken(tmp_path, lambda m: m["entities"]["visits"]["columns"]["rendering_npi"]["lookup"].update(
+        table="staff"))
     assert "entities.visits.columns.rendering_npi.lookup.table: 'staff' is not a table" in message
 
 
 def test_unknown_time_zone(tmp_path):
-    assert "timezone: unknown IANA time zone 'Mars/Olympus'" in _broken(tmp_path, lambda m: m.update(timezone="Mars/Olympus"))
+    message = _broken(tmp_path, lambda m: m.update(timezone="Mars/Olympus"))
+    assert "timezone: unknown IANA time zone 'Mars/Olympus'" in message
 
 
 def test_not_a_contract_entity(tmp_path):

@@ -23,7 +23,8 @@ def by_id(rows):
 
 
 def test_mapping_of_one_appointment(workspace):
-    workspace.deliver("appointments_20261101.csv", [appt("A1", "2026-11-02 09:00:00", "1", check_in="2026-11-02 08:58:00")])
+    checked_in = appt("A1", "2026-11-02 09:00:00", "1", check_in="2026-11-02 08:58:00")
+    workspace.deliver("appointments_20261101.csv", [checked_in])
     workspace.run("webpt")
     row = by_id(workspace.output("ehr", "appointments", "webpt"))["A1"]
     # America/Chicago wall clock (CST after 1 Nov) -> UTC; duration from end - start.
@@ -63,12 +64,13 @@ def test_redelivered_identical_file_changes_nothing(workspace):
     workspace.deliver("appointments_20261101.csv", [appt("A1", "2026-11-10 09:00:00", "1")])
     workspace.run("webpt")
     output = workspace.inbox / "ehr" / "appointments_webpt.csv"
-    before, mtime = output.read_bytes(), output.stat().st_mtime_ns
+    before = output.read_bytes()
     # The same bytes again under another name (a re-sent night), after a later update of A1.
     workspace.deliver("appointments_20261102.csv", [appt("A1", "2026-11-10 09:00:00", "2", reason="Cancelled")])
     workspace.run("webpt")
     updated = output.read_bytes()
-    (workspace.drop / "appointments_20261103.csv").write_bytes((workspace.drop / "appointments_20261101.csv").read_bytes())
+    night_one = (workspace.drop / "appointments_20261101.csv").read_bytes()
+    (workspace.drop / "appointments_20261103.csv").write_bytes(night_one)
     report = workspace.run("webpt")
     # Nights 1 and 2 were applied by earlier runs; night 3 is night 1's bytes sent again.
     assert (report.summary()["files_already_applied"], report.summary()["files_redelivered_skipped"]) == (2, 1)
@@ -79,8 +81,9 @@ def test_redelivered_identical_file_changes_nothing(workspace):
 
 def test_bad_rows_and_files_are_counted_not_lost(workspace):
     good = appt("A1", "2026-11-10 09:00:00", "1")
-    workspace.deliver("appointments_20261101.csv", [good, dict(good, appointment_id=""), dict(good, appointment_id="A3", export_flag="9"),
-                                                    dict(good, appointment_id="A4", apt_apttype="Aquatics")])
+    workspace.deliver("appointments_20261101.csv", [
+        good, dict(good, appointment_id=""), dict(good, appointment_id="A3", export_flag="9"),
+        dict(good, appointment_id="A4", apt_apttype="Aquatics")])
     workspace.deliver("appointments_20261102.csv", [{"appointment_id": "A5", "start_date": "x"}])
     workspace.deliver("random_20261101.csv", [{"a": "1"}])
     report = workspace.run("webpt")
