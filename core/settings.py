@@ -352,3 +352,36 @@ def get_twilio_settings() -> TwilioSettings | None:
 def get_gateway_state_url() -> str:
     """Where the gateways remember what they sent and fetched: the ledger's database unless set."""
     return os.environ.get("RCM_GATEWAY_STATE_URL") or get_settings().ledger_url
+
+# -- Source-system adapters: vendor exports mapped onto the extract contracts (dagster_project/adapters) ----
+EHR_ADAPTERS = ("none", "webpt", "generic_csv")
+CREDENTIALING_ADAPTERS = ("none", "caqh_proview")
+
+
+@dataclass(frozen=True)
+class AdapterSettings:
+    ehr_adapter: str  # RCM_EHR_ADAPTER: none | webpt | generic (the generic CSV mapping)
+    credentialing_adapter: str  # RCM_CREDENTIALING_ADAPTER: none | caqh_proview
+    adapter_inbox_dir: Path  # RCM_ADAPTER_INBOX_DIR: vendor files land in <this>/<system>/ (the SFTP folder)
+    adapter_state_dir: Path  # <RCM_DATA_DIR>/adapters/<system>/: accumulated state and the gap report
+
+    @property
+    def systems(self) -> tuple[str, ...]:
+        return tuple(s for s in (self.ehr_adapter, self.credentialing_adapter) if s != "none")
+
+
+def get_adapter_settings() -> AdapterSettings:
+    data_dir = get_settings().data_dir
+    ehr = (os.environ.get("RCM_EHR_ADAPTER") or "none").lower()
+    ehr = "generic_csv" if ehr == "generic" else ehr
+    credentialing = (os.environ.get("RCM_CREDENTIALING_ADAPTER") or "none").lower()
+    if ehr not in EHR_ADAPTERS:
+        raise ValueError(f"RCM_EHR_ADAPTER must be one of none, webpt, generic (got {ehr!r})")
+    if credentialing not in CREDENTIALING_ADAPTERS:
+        raise ValueError(f"RCM_CREDENTIALING_ADAPTER must be one of {', '.join(CREDENTIALING_ADAPTERS)}")
+    return AdapterSettings(
+        ehr_adapter=ehr,
+        credentialing_adapter=credentialing,
+        adapter_inbox_dir=_path("RCM_ADAPTER_INBOX_DIR", data_dir / "adapter_inbox"),
+        adapter_state_dir=data_dir / "adapters",
+    )

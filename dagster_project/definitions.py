@@ -7,6 +7,7 @@ from pathlib import Path
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
+from dagster_project.assets.adapters import adapter_assets
 from dagster_project.assets.dbt import build_dbt_assets
 from dagster_project.assets.emitters import build_reauth_packet_asset
 from dagster_project.assets.emitters_claims import (
@@ -50,7 +51,7 @@ def _dbt_executable() -> str:
 
 
 defs = dg.Definitions(
-    assets=[*_ingest, _dbt, *_emitters, *_serving],
+    assets=[*adapter_assets(_ingest), _dbt, *_emitters, *_serving],
     jobs=[daily_leak_job, dispatch_job],
     schedules=[
         dg.ScheduleDefinition(job=daily_leak_job, cron_schedule="0 5 * * *", execution_timezone="America/Chicago"),

@@ -22,6 +22,10 @@ def main(argv: list[str] | None = None) -> int:
                         help="top the group's waitlist up to this many waiting children (default: the natural few)")
     parser.add_argument("--out", type=Path, default=Path("data/inbox"))
     parser.add_argument("--ground-truth", type=Path, default=Path("data/synthetic/ground_truth.json"))
+    parser.add_argument("--shape", choices=("contract", "webpt"), default="contract",
+                        help="webpt: deliver the EHR data as WebPT Standard Extract nightly files instead")
+    parser.add_argument("--adapter-inbox", type=Path, default=Path("data/adapter_inbox"),
+                        help="with --shape webpt: the folder the WebPT files go to (<this>/webpt/)")
     args = parser.parse_args(argv)
     if args.locations < 1 or args.months < 3 or args.future_weeks < 1:
         parser.error("need --locations >= 1, --months >= 3 and --future-weeks >= 1")
@@ -31,6 +35,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     began = time.perf_counter()
     summary = generate(config)
+    if args.shape == "webpt":
+        from .webpt_out import write_webpt_extract
+
+        webpt_rows = write_webpt_extract(config.out, args.adapter_inbox / "webpt", config.anchor_date)
+        print(f"wrote {sum(webpt_rows.values())} WebPT Standard Extract rows to {args.adapter_inbox / 'webpt'}")
     # Counts only: no patient data is printed.
     print(f"wrote {sum(v for k, v in summary['rows'].items() if k != 'clearinghouse_835_files')} CSV rows and "
           f"{summary['rows']['clearinghouse_835_files']} 835 files to {config.out} in {time.perf_counter() - began:.1f}s; "
