@@ -25,8 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from argon2 import PasswordHasher  # noqa: E402
 
-from emitters.ledger import Ledger, QueueFilter  # noqa: E402
-from emitters.models import DraftAction, User  # noqa: E402
+from ledger import Ledger, QueueFilter  # noqa: E402
+from emitters.models import DraftAction
+from ledger import User  # noqa: E402
 
 ACTION_TYPES = {  # type -> the role that works it
     "reauth_packet": "front_desk",

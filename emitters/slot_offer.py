@@ -122,7 +122,7 @@ def _draft(row: dict, window_minutes: int) -> DraftAction:
 
 def prior_offers(engine: sa.Engine) -> list[PriorOffer]:
     """Every slot offer the ledger holds, with its slot from the evidence (read-only)."""
-    from .ledger import actions
+    from ledger import actions
 
     with engine.connect() as conn:
         rows = conn.execute(sa.select(actions.c.flag_id, actions.c.status, actions.c.evidence_json,

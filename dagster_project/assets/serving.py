@@ -28,9 +28,9 @@ def build_serving_assets(upstream: list[dg.AssetsDefinition]) -> list[dg.AssetsD
               description="Approved actions sent over their channel (HTTP webhook when configured, else files in "
                           "data/outbox); anything without a valid approval is refused.")
     def outbox_dispatch(context: dg.AssetExecutionContext, ledger: LedgerResource) -> dg.MaterializeResult:
-        from emitters.channels import ChannelRouter
-        from emitters.delivery import WebhookSender
-        from emitters.dispatcher import dispatch_approved
+        from delivery.channels import ChannelRouter
+        from delivery.webhook import WebhookSender
+        from delivery.dispatcher import dispatch_approved
 
         delivery = get_delivery_settings()
         with WebhookSender.from_settings(delivery) as sender:

@@ -12,8 +12,9 @@ from argon2 import PasswordHasher
 
 from dagster_project.assets.serving import build_serving_assets
 from dagster_project.resources import LedgerResource
-from emitters.ledger import Ledger
-from emitters.models import DraftAction, User
+from ledger import Ledger
+from emitters.models import DraftAction
+from ledger import User
 
 ADMIN_VIEW = User(username="auditor", display_name="Auditor", role="admin", locations=frozenset({"*"}))
 

@@ -28,14 +28,14 @@ def _table(at, columns):
 
 
 def _everyone():
-    from emitters.models import User
+    from ledger import User
 
     return User(username="t", display_name="t", role="admin", locations=frozenset({"*"}))
 
 
 def _ledger():
     from core.settings import get_settings
-    from emitters.ledger import Ledger
+    from ledger import Ledger
 
     return Ledger(get_settings().ledger_url)
 

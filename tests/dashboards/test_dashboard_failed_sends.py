@@ -18,7 +18,7 @@ def _failed_sends_script():
 
 
 def _action_id(ledger, flag_id: str) -> str:
-    from emitters.models import User
+    from ledger import User
 
     everyone = User(username="t", display_name="t", role="admin", locations=frozenset({"*"}))
     return next(a["action_id"] for a in ledger.list_actions(everyone) if a["flag_id"] == flag_id)
@@ -60,7 +60,7 @@ def test_failed_sends_are_scoped_to_the_users_locations(failed_action_id, frontd
 
 def test_retry_through_the_data_layer_is_checked_by_the_ledger(ledger, failed_action_id, director):
     from dashboards import data
-    from emitters.ledger import PermissionDenied
+    from ledger import PermissionDenied
 
     with pytest.raises(PermissionDenied):
         data.retry_send(director, failed_action_id)

@@ -66,8 +66,8 @@ def test_every_flag_has_one_draft_and_a_second_run_drafts_nothing(pipeline):
 
 
 def test_only_an_approved_action_reaches_the_outbox(pipeline):
-    from emitters.dispatcher import dispatch_approved
-    from emitters.ledger import Ledger
+    from delivery.dispatcher import dispatch_approved
+    from ledger import Ledger
     from core.settings import get_settings
 
     settings = get_settings()

@@ -16,11 +16,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-from emitters.channels import ChannelRouter
-from emitters.delivery import WebhookSender, idempotency_key
-from emitters.dispatcher import dispatch_approved
-from emitters.ledger import InvalidTransition, PermissionDenied, delivery_attempts
-from emitters.models import User
+from delivery.channels import ChannelRouter
+from delivery.webhook import WebhookSender, idempotency_key
+from delivery.dispatcher import dispatch_approved
+from ledger import InvalidTransition, PermissionDenied, delivery_attempts
+from ledger import User
 from emitters.reauth_packet import draft_actions
 
 LOCATIONS = {"L01": "Northside Clinic", "L02": "Lakeside Clinic"}

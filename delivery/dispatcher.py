@@ -22,9 +22,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from .channels import FILE_CHANNEL, ChannelRouter
-from .delivery import SendOutcome, WebhookSender, build_payload, idempotency_key
-from .ledger import DELIVERY_FAILED, Ledger, sha256_text
-from .roles import can_approve
+from .webhook import SendOutcome, WebhookSender, build_payload, idempotency_key
+from ledger import DELIVERY_FAILED, Ledger, sha256_text
+from emitters.roles import can_approve
 
 log = logging.getLogger(__name__)
 

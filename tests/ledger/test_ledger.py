@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from emitters.ledger import InvalidTransition, Ledger, PermissionDenied
-from emitters.models import User
+from ledger import InvalidTransition, Ledger, PermissionDenied
+from ledger import User
 from emitters.reauth_packet import draft_actions
 from emitters.roles import ACTION_APPROVER_ROLES
 
@@ -289,7 +289,7 @@ def test_audit_chain_detects_a_deleted_row(ledger, rows, tmp_path):
     db.execute("delete from audit_events where event_id = 2")
     db.commit()
     db.close()
-    assert ledger.verify_audit_chain() == (False, 3)
+    assert ledger.verify_audit_chain() == (False, 2)  # the missing event is the first that cannot be trusted
 
 
 def test_update_and_delete_on_audit_events_fail(ledger, rows):
@@ -327,15 +327,15 @@ def test_record_adds_a_chained_event(ledger):
 def test_verify_cli_exit_codes(ledger, rows, tmp_path):
     ledger.sync_drafts("reauth_packet", _drafts(rows), "run-1")
     url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
-    ok = subprocess.run([sys.executable, "-m", "emitters.ledger", "verify", "--url", url], cwd=REPO,
-                        capture_output=True, text=True)
-    assert ok.returncode == 0 and "OK (3 events)" in ok.stdout
+    ok = subprocess.run([sys.executable, "-m", "ledger", "verify", "--url", url], cwd=REPO,
+                        capture_output=True, text=True)  # the environment names this test's audit key file
+    assert ok.returncode == 0 and "OK (3 events" in ok.stdout
     db = sqlite3.connect(tmp_path / "ledger.sqlite")
     db.execute("drop trigger audit_events_no_update")
     db.execute("update audit_events set detail_json = '{}' where event_id = 1")
     db.commit()
     db.close()
-    broken = subprocess.run([sys.executable, "-m", "emitters.ledger", "verify", "--url", url], cwd=REPO,
+    broken = subprocess.run([sys.executable, "-m", "ledger", "verify", "--url", url], cwd=REPO,
                             capture_output=True, text=True)
     assert broken.returncode == 1 and "BROKEN at event_id 1" in broken.stdout
 

@@ -9,8 +9,8 @@ from decimal import Decimal
 
 import pytest
 
-from emitters.dispatcher import refusal_reason
-from emitters.ledger import InvalidTransition, PermissionDenied, QueueFilter, sha256_text
+from delivery.dispatcher import refusal_reason
+from ledger import InvalidTransition, PermissionDenied, QueueFilter, sha256_text
 from emitters.models import DraftAction
 PASSWORD = "correct horse battery staple"  # the stored users' password (tests/emitters/conftest.py)
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from core.settings import WEBHOOK_CHANNELS  # plain module (no Dagster): the one list of channels
 
-from .roles import ACTION_APPROVER_ROLES
+from emitters.roles import ACTION_APPROVER_ROLES
 
 FILE_CHANNEL = "file"
 

@@ -6,8 +6,8 @@ import sqlite3
 
 import pytest
 
-from emitters.dispatcher import dispatch_approved, outbox_path
-from emitters.models import User
+from delivery.dispatcher import dispatch_approved, outbox_path
+from ledger import User
 from emitters.reauth_packet import draft_actions
 
 LOCATIONS = {"L01": "Northside Clinic", "L02": "Lakeside Clinic"}
