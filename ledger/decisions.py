@@ -20,6 +20,7 @@ from emitters import roles as approver_roles  # the module, not its names: emitt
 
 from .accounts import User, fetch_user, user_from_row
 from .audit import mask_terms, sha256_text
+from .digest import approval_digest
 from .errors import InvalidTransition, PermissionDenied
 from .queue import dollars_sql, scope_condition, status_conditions
 from .rows import action_dict, effective_status
@@ -60,12 +61,13 @@ class Decisions:
                                            "diff": mask_terms(diff, json.loads(row.phi_terms_json))})
             return action_dict(fetch_action(conn, action_id), self._today())
 
-    def approve(self, user: User, action_id: str, *, expected_body_sha256: str | None = None) -> dict:
-        """Approve the draft as it stands; with `expected_body_sha256`, only if its text is still the one the
-        person saw (checked inside the same write transaction as the approval)."""
+    def approve(self, user: User, action_id: str, *, expected_body_sha256: str) -> dict:
+        """Approve the draft as it stands, only if its text is still the one the person saw (the SHA-256 of the
+        body shown, checked inside the same write transaction). The approval event records the digest of
+        everything that will be sent (ledger/digest.py); the dispatcher sends nothing that differs from it."""
         with self._writer.begin() as conn:
             row, actor = self._decidable(conn, user, action_id, "approve")
-            if expected_body_sha256 is not None and sha256_text(row.body) != expected_body_sha256:
+            if sha256_text(row.body) != expected_body_sha256:
                 raise InvalidTransition("the draft's text changed since it was shown; open it again")
             conflict = self._exclusive_conflict(conn, row)
             if conflict is not None:
@@ -75,6 +77,7 @@ class Decisions:
             self._append_event(conn, "approved", actor.username, actor_role=actor.role, action_id=action_id,
                                location_id=row.location_id,
                                detail={"flag_id": row.flag_id, "body_sha256": sha256_text(row.body),
+                                       "digest": approval_digest(row._mapping),
                                        "dollars_at_stake": row.dollars_at_stake, "due_date": row.due_date})
             return action_dict(fetch_action(conn, action_id), self._today())
 
@@ -110,8 +113,10 @@ class Decisions:
             row, actor = self._decidable(conn, user, action_id, "reject")
             conn.execute(actions.update().where(actions.c.action_id == action_id)
                          .values(status="rejected", snoozed_until=None, updated_at=self._now_iso()))
+            # People type patient names into reasons: the draft's identifiers are masked, as in edit diffs.
+            masked = mask_terms(reason.strip(), json.loads(row.phi_terms_json))
             self._append_event(conn, "rejected", actor.username, actor_role=actor.role, action_id=action_id,
-                               location_id=row.location_id, detail={"flag_id": row.flag_id, "reason": reason.strip()})
+                               location_id=row.location_id, detail={"flag_id": row.flag_id, "reason": masked})
             return action_dict(fetch_action(conn, action_id), self._today())
 
     def snooze(self, user: User, action_id: str, until: date) -> dict:

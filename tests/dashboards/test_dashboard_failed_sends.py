@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dashboards.markdown_text import plain
+from tests.ledger.helpers import shown_body_sha256
 
 ERROR = "HTTP 503 Service Unavailable after 4 tries"
 
@@ -28,7 +29,7 @@ def _action_id(ledger, flag_id: str) -> str:
 def failed_action_id(ledger, frontdesk_l01):
     """The L01 re-auth packet, approved; its webhook send failed after its retries (as the dispatcher records it)."""
     action_id = _action_id(ledger, "flag-l01-a")
-    ledger.approve(frontdesk_l01, action_id)
+    ledger.approve(frontdesk_l01, action_id, expected_body_sha256=shown_body_sha256(ledger, action_id))
     attempt_id = ledger.start_delivery(action_id, "fax", "k" * 64)
     ledger.fail_delivery(attempt_id, tries=4, http_status=503, error=ERROR)
     return action_id
