@@ -39,6 +39,7 @@ HASHED_FIELDS = ("event_id", "occurred_at", "event_type", "actor", "actor_role",
                  "detail_json")
 META_LEDGER_ID = "ledger_id"
 META_KEYED_FROM = "audit_chain_keyed_from"
+META_KEY_FINGERPRINT = "audit_key_fingerprint"
 MIGRATE_COMMAND = "python -m ledger migrate-audit-chain"
 
 
@@ -132,8 +133,15 @@ def read_meta(conn: sa.Connection) -> dict[str, str]:
     return dict(conn.execute(sa.select(ledger_meta.c.key, ledger_meta.c.value)).all())
 
 
-def ensure_keyed_chain(conn: sa.Connection) -> dict[str, str]:
-    """Give a new ledger its id and a keyed chain from event 1; refuse an old ledger whose chain is unkeyed."""
+def key_fingerprint(key: bytes) -> str:
+    """Names a key without revealing it, so a ledger opened with another key file fails loudly."""
+    return hmac.new(key, b"rcm audit key fingerprint", hashlib.sha256).hexdigest()[:16]
+
+
+def ensure_keyed_chain(conn: sa.Connection, key: bytes) -> dict[str, str]:
+    """Give a new ledger its id, a keyed chain from event 1 and its key's fingerprint. Refuse an old ledger whose
+    chain is unkeyed, and a key file that is not this ledger's (a lost or swapped key file would otherwise make
+    every later event, and every approval in it, fail verification)."""
     meta = read_meta(conn)
     if META_LEDGER_ID not in meta:
         meta[META_LEDGER_ID] = uuid.uuid4().hex
@@ -144,6 +152,14 @@ def ensure_keyed_chain(conn: sa.Connection) -> dict[str, str]:
                                 "(it verifies the old chain and continues it keyed)")
         meta[META_KEYED_FROM] = "1"
         conn.execute(ledger_meta.insert().values(key=META_KEYED_FROM, value="1"))
+    fingerprint = key_fingerprint(key)
+    if META_KEY_FINGERPRINT not in meta:
+        meta[META_KEY_FINGERPRINT] = fingerprint
+        conn.execute(ledger_meta.insert().values(key=META_KEY_FINGERPRINT, value=fingerprint))
+    elif meta[META_KEY_FINGERPRINT] != fingerprint:
+        raise AuditKeyError(f"the audit key file is not this ledger's key (fingerprint {fingerprint}, the ledger "
+                            f"expects {meta[META_KEY_FINGERPRINT]}); restore the ledger's key file "
+                            "(RCM_AUDIT_KEY_FILE) from its backup")
     return meta
 
 

@@ -7,6 +7,7 @@ from datetime import date, datetime, timezone
 from pathlib import Path
 from typing import Callable
 
+import sqlalchemy as sa
 from argon2 import PasswordHasher
 
 from .accounts import Accounts, default_password_hasher
@@ -46,8 +47,12 @@ class Ledger(AuditTrail, DraftSync, Decisions, Queue, Accounts, DeliveryAttempts
         self.engine = make_engine(url)
         self._writer = self.engine.execution_options(ledger_write=True)
         create_schema(self._writer)
-        with self._writer.begin() as conn:
-            self.ledger_id = ensure_keyed_chain(conn)["ledger_id"]
+        try:
+            with self._writer.begin() as conn:
+                self.ledger_id = ensure_keyed_chain(conn, audit_key)["ledger_id"]
+        except sa.exc.IntegrityError:  # another process set the new ledger up at the same moment (PostgreSQL)
+            with self._writer.begin() as conn:
+                self.ledger_id = ensure_keyed_chain(conn, audit_key)["ledger_id"]
 
     def _now(self) -> datetime:
         return self._clock().astimezone(timezone.utc)

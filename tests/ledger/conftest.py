@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.emitters.conftest import (  # noqa: F401  (fixtures pytest finds by name)
-    PASSWORD, Clock, clock, flag_row, ledger, make_flag_row, make_history, make_row, make_visit_history, password,
-    users,
+    clock, flag_row, ledger, make_history, make_row, password, users,
 )
 
 

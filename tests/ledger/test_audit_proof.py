@@ -123,9 +123,12 @@ def test_a_key_file_others_can_read_is_refused(tmp_path):
         load_or_create_audit_key(key_file)
 
 
-def test_a_different_key_does_not_verify(filled, tmp_path):
-    again = Ledger(filled.url, password_hasher=FAST_HASHER, audit_key=b"k" * 32, anchor_file=filled.anchor_file)
-    assert again.verify().first_bad_event_id == 1
+def test_a_ledger_opened_with_another_key_file_fails_loudly(filled, tmp_path, monkeypatch):
+    with pytest.raises(AuditKeyError, match="not this ledger's key"):
+        Ledger(filled.url, password_hasher=FAST_HASHER, audit_key=b"k" * 32, anchor_file=filled.anchor_file)
+    monkeypatch.setenv("RCM_AUDIT_KEY_FILE", str(tmp_path / "lost" / "audit.key"))  # a fresh key would be made
+    with pytest.raises(AuditKeyError, match="restore the ledger's key file"):
+        Ledger(filled.url, password_hasher=FAST_HASHER)
 
 
 def test_an_unkeyed_ledger_is_refused_until_migrated_once(filled, tmp_path):
