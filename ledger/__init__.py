@@ -11,10 +11,22 @@ sync), decisions, queue, accounts, delivery_attempts and dispatch (the send side
 """
 
 from .accounts import SIGN_IN_MAX_FAILURES, SIGN_IN_WINDOW, USER_ADMIN_ROLES, User
-from .audit import AUDIT_READER_ROLES, ChainReport, canonical_json, mask_terms, sha256_text
+from .audit import (
+    AUDIT_READER_ROLES,
+    ChainReport,
+    canonical_json,
+    mask_terms,
+    sha256_text,
+)
 from .decisions import REASSIGN_SUPERVISOR_ROLES, BulkApproveResult
-from .delivery_attempts import (DELIVERY_DELIVERED, DELIVERY_FAILED, DELIVERY_INTERRUPTED, DELIVERY_RETRY_REQUESTED,
-                                DELIVERY_SENDING, SYSTEM_DISPATCHER)
+from .delivery_attempts import (
+    DELIVERY_DELIVERED,
+    DELIVERY_FAILED,
+    DELIVERY_INTERRUPTED,
+    DELIVERY_RETRY_REQUESTED,
+    DELIVERY_SENDING,
+    SYSTEM_DISPATCHER,
+)
 from .drafts import SYSTEM_PIPELINE, SyncResult
 from .errors import AuditKeyError, InvalidTransition, PermissionDenied
 from .facade import Ledger

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterable
 from datetime import timedelta
 from functools import lru_cache
-from typing import Iterable
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher

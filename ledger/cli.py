@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def _url(args) -> str:
     if args.url:
         return args.url
-    from core.settings import get_settings  # imported here: no settings read at import time
+    from core.settings import (
+        get_settings,  # imported here: no settings read at import time
+    )
 
     return get_settings().ledger_url
 
@@ -43,7 +45,7 @@ def main(argv: list[str] | None = None) -> int:
             writer = make_engine(url).execution_options(ledger_write=True)
             create_schema(writer)
             key = load_or_create_audit_key(get_audit_settings().key_file)
-            count = migrate_to_keyed_chain(writer, key, iso(datetime.now(timezone.utc)))
+            count = migrate_to_keyed_chain(writer, key, iso(datetime.now(UTC)))
             Ledger(url).anchor_chain_head()
             print(f"audit chain keyed: {count} earlier events verified and kept; new events are keyed")
             return 0

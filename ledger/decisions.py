@@ -8,15 +8,17 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import date, timedelta
 from decimal import Decimal
-from typing import Iterable, Mapping
 
 import sqlalchemy as sa
 
 from core.vocabulary import LIVE_STATUSES
-from emitters import roles as approver_roles  # the module, not its names: emitters.roles imports back into here
+from emitters import (
+    roles as approver_roles,  # the module, not its names: emitters.roles imports back into here
+)
 
 from .accounts import User, fetch_user, user_from_row
 from .audit import mask_terms, sha256_text
@@ -24,7 +26,7 @@ from .digest import approval_digest
 from .errors import InvalidTransition, PermissionDenied
 from .queue import dollars_sql, scope_condition, status_conditions
 from .rows import action_dict, effective_status
-from .schema import action_assignments, actions, fetch_action, users
+from .schema import action_assignments, actions, fetch_action, parse_iso, users
 
 # Who may reassign an action they cannot decide themselves (supervisors), within their locations.
 REASSIGN_SUPERVISOR_ROLES = frozenset({"director", "admin"})
@@ -101,7 +103,7 @@ class Decisions:
                 continue
             if other.status == "approved":
                 return f"another {row.action_type} for the same {key.split(':')[0]} is already approved"
-            sent_at = datetime.fromisoformat(other.updated_at.replace("Z", "+00:00"))
+            sent_at = parse_iso(other.updated_at)
             if now < sent_at + timedelta(minutes=window):
                 return f"another {row.action_type} for the same {key.split(':')[0]} is still inside its offer window"
         return None

@@ -14,7 +14,9 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from emitters import roles as approver_roles  # the module, not its names: emitters.roles imports back into here
+from emitters import (
+    roles as approver_roles,  # the module, not its names: emitters.roles imports back into here
+)
 
 from .accounts import User, fetch_user
 from .errors import InvalidTransition, PermissionDenied

@@ -8,7 +8,7 @@ never goes out under someone else's approval. The channel is not part of it: rou
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from .audit import canonical_json, sha256_text
 

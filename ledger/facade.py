@@ -3,9 +3,9 @@ engine, clock, password hasher and audit key; this class only wires them togethe
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from collections.abc import Callable
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Callable
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -34,7 +34,9 @@ class Ledger(AuditTrail, DraftSync, Decisions, Queue, Accounts, DeliveryAttempts
                  password_hasher: PasswordHasher | None = None, audit_key: bytes | None = None,
                  anchor_file: Path | None = None):
         if audit_key is None or anchor_file is None:
-            from core.settings import get_audit_settings  # read when a ledger opens, never at import time
+            from core.settings import (
+                get_audit_settings,  # read when a ledger opens, never at import time
+            )
 
             settings = get_audit_settings()
             audit_key = audit_key if audit_key is not None else load_or_create_audit_key(settings.key_file)
@@ -43,7 +45,7 @@ class Ledger(AuditTrail, DraftSync, Decisions, Queue, Accounts, DeliveryAttempts
         self.anchor_file = Path(anchor_file)
         self._audit_key = audit_key
         self._hasher = password_hasher or default_password_hasher()
-        self._clock = clock or (lambda: datetime.now(timezone.utc))
+        self._clock = clock or (lambda: datetime.now(UTC))
         self.engine = make_engine(url)
         self._writer = self.engine.execution_options(ledger_write=True)
         create_schema(self._writer)
@@ -55,7 +57,7 @@ class Ledger(AuditTrail, DraftSync, Decisions, Queue, Accounts, DeliveryAttempts
                 self.ledger_id = ensure_keyed_chain(conn, audit_key)["ledger_id"]
 
     def _now(self) -> datetime:
-        return self._clock().astimezone(timezone.utc)
+        return self._clock().astimezone(UTC)
 
     def _now_iso(self) -> str:
         return iso(self._now())

@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import statistics
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Iterable
 
 import sqlalchemy as sa
 
 from .accounts import User
 from .audit import event_dict
 from .rows import action_dict
-from .schema import action_assignments, actions, audit_events, fetch_action, iso, parse_iso
+from .schema import (
+    action_assignments,
+    actions,
+    audit_events,
+    fetch_action,
+    iso,
+    parse_iso,
+)
 
 # Decisions counted in the board's throughput figures (a snooze defers, it does not decide).
 DECISION_EVENTS = ("approved", "rejected")

@@ -3,7 +3,7 @@ fixed-width time format every table stores."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -191,11 +191,11 @@ def create_schema(writer: sa.Engine) -> None:
 
 def iso(moment: datetime) -> str:
     # Fixed width, so ISO strings compare in time order inside SQL.
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def parse_iso(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return datetime.fromisoformat(text)
 
 
 def fetch_action(conn: sa.Connection, action_id: str):

@@ -7,8 +7,8 @@ import sqlite3
 import pytest
 
 from delivery.dispatcher import dispatch_approved, outbox_path
-from ledger import User
 from emitters.reauth_packet import draft_actions
+from ledger import User
 from tests.ledger.helpers import shown_body_sha256
 
 LOCATIONS = {"L01": "Northside Clinic", "L02": "Lakeside Clinic"}

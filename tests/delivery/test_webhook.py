@@ -17,11 +17,10 @@ import httpx
 import pytest
 
 from delivery.channels import ChannelRouter
-from delivery.webhook import WebhookSender, idempotency_key
 from delivery.dispatcher import dispatch_approved
-from ledger import InvalidTransition, PermissionDenied, delivery_attempts
-from ledger import User
+from delivery.webhook import WebhookSender, idempotency_key
 from emitters.reauth_packet import draft_actions
+from ledger import InvalidTransition, PermissionDenied, User, delivery_attempts
 from tests.ledger.helpers import shown_body_sha256
 
 LOCATIONS = {"L01": "Northside Clinic", "L02": "Lakeside Clinic"}
@@ -42,7 +41,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 (http.server's name)
+            def do_POST(self):
                 payload = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 key = self.headers.get("Idempotency-Key")
                 with receiver.lock:

@@ -6,7 +6,13 @@ from __future__ import annotations
 import pytest
 
 from tests.emitters.conftest import (  # noqa: F401  (fixtures pytest finds by name)
-    clock, flag_row, ledger, make_history, make_row, password, users,
+    clock,
+    flag_row,
+    ledger,
+    make_history,
+    make_row,
+    password,
+    users,
 )
 
 

@@ -142,7 +142,7 @@ def test_an_unkeyed_ledger_is_refused_until_migrated_once(filled, tmp_path):
 
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     migrate = subprocess.run([sys.executable, "-m", "ledger", "migrate-audit-chain", "--url", filled.url],
-                             cwd=REPO, env=env, capture_output=True, text=True)
+                             cwd=REPO, env=env, capture_output=True, text=True, check=False)
     assert migrate.returncode == 0, migrate.stderr
     old_events = filled.count_audit_events() - 1
     assert f"{old_events} earlier events verified" in migrate.stdout
@@ -151,7 +151,7 @@ def test_an_unkeyed_ledger_is_refused_until_migrated_once(filled, tmp_path):
     migrated.record("export", "billing")
     assert migrated.verify().ok
     again = subprocess.run([sys.executable, "-m", "ledger", "migrate-audit-chain", "--url", filled.url],
-                           cwd=REPO, env=env, capture_output=True, text=True)
+                           cwd=REPO, env=env, capture_output=True, text=True, check=False)
     assert again.returncode == 2 and "already keyed" in again.stderr
 
     # Editing an old (unkeyed) event and rehashing the old part breaks the keyed event that sealed it.
@@ -169,7 +169,7 @@ def test_migration_refuses_a_broken_unkeyed_chain(filled, tmp_path):
     db.close()
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     migrate = subprocess.run([sys.executable, "-m", "ledger", "migrate-audit-chain", "--url", filled.url],
-                             cwd=REPO, env=env, capture_output=True, text=True)
+                             cwd=REPO, env=env, capture_output=True, text=True, check=False)
     assert migrate.returncode == 2 and "broken at event 1" in migrate.stderr
 
 
@@ -181,7 +181,7 @@ def test_verify_cli_reports_a_deleted_tail(filled, tmp_path):
     db.close()
     env = {**os.environ, "PYTHONPATH": str(REPO)}
     verify = subprocess.run([sys.executable, "-m", "ledger", "verify", "--url", filled.url], cwd=REPO, env=env,
-                            capture_output=True, text=True)
+                            capture_output=True, text=True, check=False)
     assert verify.returncode == 1 and "tail of the trail was deleted" in verify.stdout
 
 
@@ -190,6 +190,6 @@ def test_help_has_no_side_effects(tmp_path):
            "RCM_AUDIT_KEY_FILE": str(tmp_path / "k" / "audit.key")}
     for args in (["--help"], ["verify", "--help"], ["migrate-audit-chain", "--help"]):
         shown = subprocess.run([sys.executable, "-m", "ledger", *args], cwd=REPO, env=env, capture_output=True,
-                               text=True)
+                               text=True, check=False)
         assert shown.returncode == 0 and "usage: python -m ledger" in shown.stdout
     assert not (tmp_path / "data").exists() and not (tmp_path / "k").exists()

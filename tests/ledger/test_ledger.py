@@ -13,10 +13,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from ledger import InvalidTransition, Ledger, PermissionDenied
-from ledger import User
 from emitters.reauth_packet import draft_actions
 from emitters.roles import ACTION_APPROVER_ROLES
+from ledger import InvalidTransition, Ledger, PermissionDenied, User
 from tests.ledger.helpers import shown_body_sha256
 
 LOCATIONS = {"L01": "Northside Clinic", "L02": "Lakeside Clinic"}

@@ -10,8 +10,8 @@ from decimal import Decimal
 import pytest
 
 from delivery.dispatcher import refusal_reason
-from ledger import InvalidTransition, PermissionDenied, QueueFilter, sha256_text
 from emitters.models import DraftAction
+from ledger import InvalidTransition, PermissionDenied, QueueFilter, sha256_text
 from tests.ledger.helpers import shown_body_sha256
 
 PASSWORD = "correct horse battery staple"  # the stored users' password (tests/emitters/conftest.py)
@@ -68,7 +68,7 @@ def test_queue_is_scoped_to_the_users_locations_even_when_asked_for_another(ledg
     page = ledger.queue_page(fd, QueueFilter())
     assert [r["location_id"] for r in page.rows] == ["L01"] and page.total == 1
     asked = ledger.queue_page(fd, QueueFilter(location_ids=("L02",)))
-    assert asked.rows == [] and asked.total == 0 and asked.total_dollars == Decimal("0")
+    assert asked.rows == [] and asked.total == 0 and asked.total_dollars == Decimal(0)
     assert ledger.queue_filter_options(fd)["location_ids"] == ["L01"]
     assert ledger.queue_filter_options(users["director"])["location_ids"] == ["L01", "L02"]
 

@@ -17,8 +17,8 @@ ADMIN_VIEW = User(username="auditor", display_name="Auditor", role="admin", loca
 
 @pytest.fixture
 def action_id(ledger, users):
-    body = (f"Re: Wrenna Osterfeld, born 2020-02-29, member QX-55501234.\n"
-            f"Please call the family at (512) 555-0187 about the renewal.\n")
+    body = ("Re: Wrenna Osterfeld, born 2020-02-29, member QX-55501234.\n"
+            "Please call the family at (512) 555-0187 about the renewal.\n")
     draft = DraftAction(flag_id="canary-flag", action_type="reauth_packet", location_id="L01", payer_id="P-SUN",
                         patient_id="PT-9001", title="Re-auth: canary", recipient="Payer UM", body=body,
                         dollars_at_stake=Decimal("10.00"), due_date=date(2026, 3, 9), assigned_role="front_desk",
