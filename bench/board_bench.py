@@ -25,8 +25,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from argon2 import PasswordHasher  # noqa: E402
 
-from emitters.ledger import Ledger, QueueFilter  # noqa: E402
-from emitters.models import DraftAction, User  # noqa: E402
+from ledger import Ledger, QueueFilter, sha256_text  # noqa: E402
+from emitters.models import DraftAction
+from ledger import User  # noqa: E402
 
 ACTION_TYPES = {  # type -> the role that works it
     "reauth_packet": "front_desk",
@@ -66,7 +67,7 @@ def build_ledger(url: str, n_actions: int, n_locations: int) -> tuple[Ledger, li
 def decide_some(ledger: Ledger, count: int) -> None:
     billing = ledger.get_user("bench_billing")
     for action in ledger.queue_page(billing, QueueFilter(action_types=("claim_audit_fix",)), limit=count).rows:
-        ledger.approve(billing, action["action_id"])
+        ledger.approve(billing, action["action_id"], expected_body_sha256=sha256_text(action["body"]))
 
 
 def median_seconds(fn, repeat: int) -> float:

@@ -36,7 +36,7 @@ def main() -> None:
     logging.getLogger("streamlit").setLevel(logging.ERROR)  # "no ScriptRunContext" noise outside `streamlit run`
 
     from dashboards import assessment, data
-    from emitters.models import User
+    from ledger import User
 
     director = User(username="bench_director", display_name="Bench", role="director", locations=frozenset({"*"}))
     snapshot = data.current_snapshot()

@@ -141,7 +141,7 @@ class DeliverySettings(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     endpoints: dict[WebhookChannel, HttpUrl] = {}  # only the configured ones
-    # action type -> channel, over emitters/channels.py's defaults; "file" sends a type to data/outbox
+    # action type -> channel, over delivery/channels.py's defaults; "file" sends a type to data/outbox
     channel_overrides: dict[str, WebhookChannel | Literal["file"]] = {}
     connect_timeout_seconds: float = Field(default=5.0, gt=0)
     read_timeout_seconds: float = Field(default=30.0, gt=0)
@@ -384,4 +384,21 @@ def get_adapter_settings() -> AdapterSettings:
         credentialing_adapter=credentialing,
         adapter_inbox_dir=_path("RCM_ADAPTER_INBOX_DIR", data_dir / "adapter_inbox"),
         adapter_state_dir=data_dir / "adapters",
+    )
+
+
+# -- Audit trail: the HMAC key of the ledger's audit chain and the append-only anchor file -----------------
+# Both live outside the ledger database. Keep the key file on a different disk or secret store than the
+# ledger and back it up separately: without it the chain cannot be verified, with it anyone can rewrite it.
+@dataclass(frozen=True)
+class AuditSettings:
+    key_file: Path  # created on first use (0600) with a random 256-bit key
+    anchor_file: Path  # one JSON line per anchored chain head, only ever appended to
+
+
+def get_audit_settings() -> AuditSettings:
+    data_dir = _path("RCM_DATA_DIR", PROJECT_ROOT / "data")
+    return AuditSettings(
+        key_file=_path("RCM_AUDIT_KEY_FILE", data_dir / "secrets" / "audit.key"),
+        anchor_file=_path("RCM_AUDIT_ANCHOR_FILE", data_dir / "ledger" / "audit-anchors.jsonl"),
     )

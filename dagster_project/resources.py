@@ -37,7 +37,7 @@ class LedgerResource(dg.ConfigurableResource):
     url: str = ""
 
     def open(self):
-        from emitters.ledger import Ledger
+        from ledger import Ledger
 
         url = self.url or get_settings().ledger_url
         if url.startswith("sqlite:///"):

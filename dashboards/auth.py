@@ -20,7 +20,7 @@ SIGNED_OUT_REASON_KEY = "signed_out_reason"
 
 @st.cache_resource(show_spinner=False)
 def _ledger_for(url: str):
-    from emitters.ledger import Ledger
+    from ledger import Ledger
 
     return Ledger(url)
 

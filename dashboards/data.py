@@ -18,7 +18,7 @@ import duckdb
 import pandas as pd
 
 from core.settings import PROJECT_ROOT, get_settings
-from emitters.ledger import AGE_BUCKETS, REASSIGN_SUPERVISOR_ROLES, USER_ADMIN_ROLES  # noqa: F401  (the views read them here)
+from ledger import AGE_BUCKETS, REASSIGN_SUPERVISOR_ROLES, USER_ADMIN_ROLES  # noqa: F401  (the views read them here)
 
 ALL_LOCATIONS = "*"
 AUDIT_ROLES = frozenset({"director", "admin"})
@@ -719,7 +719,7 @@ def action_queue(
 
     An empty filter list means no restriction. `page` counts from 0.
     """
-    from emitters.ledger import QueueFilter
+    from ledger import QueueFilter
 
     min_age, max_age = QUEUE_AGE_FILTERS[age]
     filters = QueueFilter(

@@ -37,7 +37,7 @@ class GoalNotAllowed(PermissionError):
 
 
 class GoalStore:
-    """Read and change goals on the ledger's database. `ledger` is an `emitters.ledger.Ledger`."""
+    """Read and change goals on the ledger's database. `ledger` is an `ledger.Ledger`."""
 
     def __init__(self, ledger):
         self._ledger = ledger

@@ -53,7 +53,7 @@ def demo_users(location_ids: Sequence[str]) -> list[dict]:
 def seed(location_ids: Sequence[str], ledger=None) -> list[str]:
     """Upsert the demo users; returns their usernames."""
     if ledger is None:
-        from emitters.ledger import Ledger
+        from ledger import Ledger
 
         ledger = Ledger(get_settings().ledger_url)
     password = get_settings().demo_password

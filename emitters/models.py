@@ -1,15 +1,13 @@
-"""The shapes shared by emitters, the ledger, the dispatcher and the dashboard."""
+"""The shapes emitters produce and the ledger stores: a drafted action and its checklist items."""
 
 from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-Role = Literal["director", "billing", "front_desk", "credentialing", "admin"]
-ALL_LOCATIONS = "*"
+from core.vocabulary import Role
 
 
 class ChecklistItem(BaseModel):
@@ -53,21 +51,11 @@ class DraftAction(BaseModel):
         return self
 
 
-class User(BaseModel):
-    """A signed-in person. `"*"` in locations means every location of the group."""
+def __getattr__(name: str):
+    # emitters.roles still imports User from here; it lives in ledger.accounts. Resolved on first use, not at
+    # import, because the ledger imports emitters.roles back.
+    if name == "User":
+        from ledger.accounts import User
 
-    model_config = ConfigDict(frozen=True)
-
-    username: str = Field(min_length=1)
-    display_name: str
-    role: Role
-    locations: frozenset[str]
-
-    @property
-    def sees_all_locations(self) -> bool:
-        return ALL_LOCATIONS in self.locations
-
-    def can_see(self, location_id: str | None) -> bool:
-        if self.sees_all_locations:
-            return True
-        return location_id is not None and location_id in self.locations
+        return User
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -5,7 +5,7 @@ next family is drafted only when no offer for the slot is open, snoozed or appro
 sent is older than the offer window (setting RCM_SCHEDULING_OFFER_WINDOW_MINUTES, default 30). Each
 draft carries a text message and a call script; staff approve each send. The ledger enforces the same
 rule at approval: evidence[0] names the slot as `exclusive_key`, so a second offer for a slot cannot be
-approved while another is approved or inside its window (emitters/ledger.py `_exclusive_conflict`).
+approved while another is approved or inside its window (the ledger's `_exclusive_conflict`).
 
 Pure: the same rows, prior offers, time and window always give the same drafts.
 """
@@ -122,7 +122,7 @@ def _draft(row: dict, window_minutes: int) -> DraftAction:
 
 def prior_offers(engine: sa.Engine) -> list[PriorOffer]:
     """Every slot offer the ledger holds, with its slot from the evidence (read-only)."""
-    from .ledger import actions
+    from ledger import actions
 
     with engine.connect() as conn:
         rows = conn.execute(sa.select(actions.c.flag_id, actions.c.status, actions.c.evidence_json,

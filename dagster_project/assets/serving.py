@@ -26,19 +26,27 @@ def build_serving_assets(upstream: list[dg.AssetsDefinition]) -> list[dg.AssetsD
 
     @dg.asset(name="outbox_dispatch", group_name="serving", deps=[serving_snapshot], kinds={"python"},
               description="Approved actions sent over their channel (HTTP webhook when configured, else files in "
-                          "data/outbox); anything without a valid approval is refused.")
+                          "data/outbox); anything whose approval does not bind what would be sent is refused. "
+                          "Anchors the audit chain's head afterwards.")
     def outbox_dispatch(context: dg.AssetExecutionContext, ledger: LedgerResource) -> dg.MaterializeResult:
-        from emitters.channels import ChannelRouter
-        from emitters.delivery import WebhookSender
-        from emitters.dispatcher import dispatch_approved
+        from delivery.channels import ChannelRouter
+        from delivery.webhook import WebhookSender
+        from delivery.dispatcher import dispatch_approved
 
         delivery = get_delivery_settings()
+        action_ledger = ledger.open()
         with WebhookSender.from_settings(delivery) as sender:
-            result = dispatch_approved(ledger.open(), get_settings().outbox_dir,
+            result = dispatch_approved(action_ledger, get_settings().outbox_dir,
                                        router=ChannelRouter.from_settings(delivery), sender=sender)
+        # The run's last audit event goes to the append-only anchor file: a later deletion of the trail's tail
+        # (this run's drafts, decisions and sends included) shows up in `python -m ledger verify`.
+        anchor = action_ledger.anchor_chain_head()
+        if result.busy:
+            context.log.warning("another dispatcher held the lease; this run sent nothing more")
         return dg.MaterializeResult(metadata={
             "sent": len(result.sent), "refused": len(result.refused), "failed": len(result.failed),
-            "awaiting_retry": len(result.awaiting_retry),
+            "awaiting_retry": len(result.awaiting_retry), "held": len(result.held), "busy": result.busy,
+            "anchored_event_id": anchor["event_id"] if anchor else 0,
             "webhook_channels": ", ".join(sorted(delivery.endpoints)) or "none (files only)",
         })
 

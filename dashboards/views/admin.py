@@ -10,7 +10,8 @@ import pandas as pd
 import streamlit as st
 
 from dashboards import auth, data
-from emitters.ledger import ROLES, InvalidTransition, PermissionDenied
+from core.vocabulary import ROLES
+from ledger import InvalidTransition, PermissionDenied
 
 user = auth.require_user()
 st.title("Users and roles")

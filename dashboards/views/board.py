@@ -17,7 +17,7 @@ from dashboards import auth, data
 from dashboards.exports import audited_download, csv_text
 from dashboards.markdown_text import plain
 from dashboards.views.failed_sends import render_failed_sends
-from emitters.ledger import sha256_text
+from ledger import sha256_text
 from emitters.roles import ACTION_APPROVER_ROLES
 
 STATUSES = ["open", "snoozed", "approved", "rejected", "sent", "auto_resolved"]
@@ -126,7 +126,7 @@ _queue_section()
 
 def _decide(label: str, fn, card: dict, *args) -> None:
     """Run one ledger decision; on success say so and rerun, on refusal show the ledger's reason."""
-    from emitters.ledger import InvalidTransition, PermissionDenied
+    from ledger import InvalidTransition, PermissionDenied
 
     try:
         fn(user, card["action_id"], *args)

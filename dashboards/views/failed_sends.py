@@ -35,7 +35,7 @@ def render_failed_sends(user) -> None:
 
 
 def _retry(user, row: dict) -> None:
-    from emitters.ledger import InvalidTransition, PermissionDenied
+    from ledger import InvalidTransition, PermissionDenied
 
     try:
         data.retry_send(user, row["action_id"])

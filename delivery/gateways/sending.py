@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 
 # The dispatcher's outcome type, so a gateway is a drop-in sender; the other gateway modules import it from here.
-from emitters.delivery import SendOutcome
+from delivery.webhook import SendOutcome
 
 from .numbers import RecipientResolver, Unsendable
 from .state import GatewayState

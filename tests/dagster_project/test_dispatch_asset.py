@@ -12,8 +12,9 @@ from argon2 import PasswordHasher
 
 from dagster_project.assets.serving import build_serving_assets
 from dagster_project.resources import LedgerResource
-from emitters.ledger import Ledger
-from emitters.models import DraftAction, User
+from emitters.models import DraftAction
+from ledger import Ledger, User
+from tests.ledger.helpers import shown_body_sha256
 
 ADMIN_VIEW = User(username="auditor", display_name="Auditor", role="admin", locations=frozenset({"*"}))
 
@@ -51,12 +52,14 @@ def test_the_dispatch_asset_posts_configured_channels_and_writes_the_rest(tmp_pa
     monkeypatch.setenv("RCM_OUTBOX_DIR", str(tmp_path / "outbox"))
     monkeypatch.setenv("RCM_DELIVERY_FAX_URL", f"{url}/fax")
     monkeypatch.delenv("RCM_DELIVERY_CHANNEL_MAP", raising=False)
+    monkeypatch.setenv("RCM_AUDIT_KEY_FILE", str(tmp_path / "secrets" / "audit.key"))
+    monkeypatch.setenv("RCM_AUDIT_ANCHOR_FILE", str(tmp_path / "anchors.jsonl"))
     ledger = Ledger(ledger_url, password_hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
     billing = ledger.upsert_user("billing", "pw-1", "billing", ["*"], "Billing Lead")
     ledger.sync_drafts("appeal_letter", [_draft("f-appeal", "appeal_letter")], "run-1")  # fax by default
     ledger.sync_drafts("denial_followup", [_draft("f-task", "denial_followup")], "run-1")  # a staff task: file
     for action in ledger.list_actions(ADMIN_VIEW):
-        ledger.approve(billing, action["action_id"])
+        ledger.approve(billing, action["action_id"], expected_body_sha256=shown_body_sha256(ledger, action["action_id"]))
 
     _, outbox_dispatch = build_serving_assets([])
     result = dg.materialize([outbox_dispatch], resources={"ledger": LedgerResource(url=ledger_url)})
@@ -68,3 +71,7 @@ def test_the_dispatch_asset_posts_configured_channels_and_writes_the_rest(tmp_pa
     assert [(r["path"], r["payload"]["action_type"]) for r in received] == [("/fax", "appeal_letter")]
     assert [p.parent.parent.name for p in (tmp_path / "outbox").rglob("*.txt")] == ["denial_followup"]
     assert {a["status"] for a in ledger.list_actions(ADMIN_VIEW)} == {"sent"}
+    # The run anchored the chain's head, which is the last `dispatched` event.
+    [anchor] = [json.loads(line) for line in (tmp_path / "anchors.jsonl").read_text().splitlines()]
+    assert anchor["event_id"] == metadata["anchored_event_id"] == ledger.count_audit_events()
+    assert ledger.verify().ok and ledger.verify().anchors_checked == 1

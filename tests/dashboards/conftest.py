@@ -106,7 +106,7 @@ def snapshot(env):
 
 
 def _make_user(username: str, role: str, locations: set[str]):
-    from emitters.models import User
+    from ledger import User
 
     return User(username=username, display_name=username.title(), role=role, locations=frozenset(locations))
 
@@ -167,7 +167,7 @@ def _draft(flag_id: str, location_id: str, dollars: str, due: date, body: str, a
 @pytest.fixture
 def ledger(env, director, frontdesk_l01, billing):
     """A ledger with three open drafts (two at L01, one at L02) and the three users, password PASSWORD."""
-    from emitters.ledger import Ledger
+    from ledger import Ledger
     from core.settings import get_settings
 
     ledger = Ledger(get_settings().ledger_url)

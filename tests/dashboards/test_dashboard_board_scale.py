@@ -9,6 +9,7 @@ from decimal import Decimal
 import pytest
 
 from dashboards.markdown_text import plain
+from tests.ledger.helpers import shown_body_sha256
 
 # AppTest does not expose a dataframe's key: tables are found by the columns they show.
 QUEUE = ("assignee", "status", "action_id")
@@ -28,14 +29,14 @@ def _table(at, columns):
 
 
 def _everyone():
-    from emitters.models import User
+    from ledger import User
 
     return User(username="t", display_name="t", role="admin", locations=frozenset({"*"}))
 
 
 def _ledger():
     from core.settings import get_settings
-    from emitters.ledger import Ledger
+    from ledger import Ledger
 
     return Ledger(get_settings().ledger_url)
 
@@ -199,7 +200,7 @@ def test_age_filter_hides_drafts_younger_than_the_bucket(snapshot, ledger, app_t
 
 def test_queue_stats_show_open_age_and_decisions(snapshot, ledger, app_test, frontdesk_l01):
     action_id = next(a["action_id"] for a in _actions() if a["flag_id"] == "flag-l01-b")
-    ledger.approve(frontdesk_l01, action_id)
+    ledger.approve(frontdesk_l01, action_id, expected_body_sha256=shown_body_sha256(ledger, action_id))
     at = app_test("board", user=frontdesk_l01).run()
     ages = _table(at, STATS_AGE)
     assert list(ages["worked_by"]) == ["role: front_desk"] and list(ages["open_count"]) == [1]  # L01 only

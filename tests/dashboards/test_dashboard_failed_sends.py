@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from dashboards.markdown_text import plain
+from tests.ledger.helpers import shown_body_sha256
 
 ERROR = "HTTP 503 Service Unavailable after 4 tries"
 
@@ -18,7 +19,7 @@ def _failed_sends_script():
 
 
 def _action_id(ledger, flag_id: str) -> str:
-    from emitters.models import User
+    from ledger import User
 
     everyone = User(username="t", display_name="t", role="admin", locations=frozenset({"*"}))
     return next(a["action_id"] for a in ledger.list_actions(everyone) if a["flag_id"] == flag_id)
@@ -28,7 +29,7 @@ def _action_id(ledger, flag_id: str) -> str:
 def failed_action_id(ledger, frontdesk_l01):
     """The L01 re-auth packet, approved; its webhook send failed after its retries (as the dispatcher records it)."""
     action_id = _action_id(ledger, "flag-l01-a")
-    ledger.approve(frontdesk_l01, action_id)
+    ledger.approve(frontdesk_l01, action_id, expected_body_sha256=shown_body_sha256(ledger, action_id))
     attempt_id = ledger.start_delivery(action_id, "fax", "k" * 64)
     ledger.fail_delivery(attempt_id, tries=4, http_status=503, error=ERROR)
     return action_id
@@ -60,7 +61,7 @@ def test_failed_sends_are_scoped_to_the_users_locations(failed_action_id, frontd
 
 def test_retry_through_the_data_layer_is_checked_by_the_ledger(ledger, failed_action_id, director):
     from dashboards import data
-    from emitters.ledger import PermissionDenied
+    from ledger import PermissionDenied
 
     with pytest.raises(PermissionDenied):
         data.retry_send(director, failed_action_id)

@@ -73,7 +73,7 @@ def both_locations(ledger, password):
 
 
 def _l02_action_id(ledger) -> str:
-    from emitters.models import User
+    from ledger import User
 
     everyone = User(username="t", display_name="t", role="admin", locations=frozenset({"*"}))
     return next(a["action_id"] for a in ledger.list_actions(everyone) if a["location_id"] == "L02")

@@ -8,7 +8,7 @@ import pytest
 
 
 def _ledger():
-    from emitters.ledger import Ledger
+    from ledger import Ledger
 
     from core.settings import get_settings
 
@@ -16,14 +16,14 @@ def _ledger():
 
 
 def _action_id(flag_id: str) -> str:
-    from emitters.models import User
+    from ledger import User
 
     everyone = User(username="t", display_name="t", role="admin", locations=frozenset({"*"}))
     return next(a["action_id"] for a in _ledger().list_actions(everyone) if a["flag_id"] == flag_id)
 
 
 def _row(flag_id: str) -> str:
-    from emitters.models import User
+    from ledger import User
 
     everyone = User(username="t", display_name="t", role="admin", locations=frozenset({"*"}))
     return next(a for a in _ledger().list_actions(everyone) if a["flag_id"] == flag_id)
@@ -83,7 +83,7 @@ def test_a_page_opened_without_sign_in_stops(snapshot, ledger, app_test):
 
 
 def _admin():
-    from emitters.models import User
+    from ledger import User
 
     return User(username="t", display_name="t", role="admin", locations=frozenset({"*"}))
 

@@ -6,7 +6,7 @@ from dashboards import seed_demo_users
 
 
 def _ledger():
-    from emitters.ledger import Ledger
+    from ledger import Ledger
 
     from core.settings import get_settings
 

@@ -9,7 +9,7 @@ from decimal import Decimal
 import pytest
 from argon2 import PasswordHasher
 
-from emitters.ledger import Ledger
+from ledger import Ledger
 
 PASSWORD = "correct horse battery staple"
 AS_OF = date(2026, 3, 2)

@@ -6,7 +6,7 @@ from decimal import Decimal
 import pytest
 
 from emitters.claim_audit_fix import ACTION_TYPE, draft_actions
-from emitters.models import User
+from ledger import User
 from emitters.roles import can_approve
 
 FLAG = {

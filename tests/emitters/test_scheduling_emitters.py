@@ -10,8 +10,9 @@ import pytest
 from emitters.attendance_letter import draft_attendance_letters
 from emitters.booking_alert import draft_booking_alerts
 from emitters.family_messages import MinimumNecessaryViolation, assert_minimum_necessary
-from emitters.ledger import InvalidTransition, Ledger
+from ledger import InvalidTransition, Ledger
 from emitters.slot_offer import ACTION_TYPE, PriorOffer, draft_slot_offers, prior_offers
+from tests.ledger.helpers import shown_body_sha256
 
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=timezone.utc)
 
@@ -83,7 +84,7 @@ def test_two_outreach_drafts_are_never_open_for_the_same_slot_at_once(ledger):
     first = run()
     assert [a["flag_id"] for a in first] == ["F-S1-W1"]
     run()  # a second run changes nothing
-    ledger.approve(user, first[0]["action_id"])
+    ledger.approve(user, first[0]["action_id"], expected_body_sha256=shown_body_sha256(ledger, first[0]["action_id"]))
     assert [a["status"] for a in run()] == ["approved"]
     ledger.mark_sent(first[0]["action_id"], "file", "/tmp/x")
     ledger.clock_box[0] = NOW + timedelta(minutes=10)
@@ -104,15 +105,15 @@ def test_the_ledger_refuses_to_approve_a_second_offer_for_a_slot(ledger):
     ledger.sync_drafts(ACTION_TYPE, drafts, run_id="r1")
     user = ledger.authenticate("fd", "pw-123456")
     a, b = sorted(ledger.list_actions(user, action_types=[ACTION_TYPE]), key=lambda r: r["flag_id"])
-    ledger.approve(user, a["action_id"])
+    ledger.approve(user, a["action_id"], expected_body_sha256=shown_body_sha256(ledger, a["action_id"]))
     with pytest.raises(InvalidTransition, match="already approved"):
-        ledger.approve(user, b["action_id"])
+        ledger.approve(user, b["action_id"], expected_body_sha256=shown_body_sha256(ledger, b["action_id"]))
     ledger.mark_sent(a["action_id"], "file", "/tmp/x")
     ledger.clock_box[0] = NOW + timedelta(minutes=29)
     with pytest.raises(InvalidTransition, match="offer window"):
-        ledger.approve(user, b["action_id"])
+        ledger.approve(user, b["action_id"], expected_body_sha256=shown_body_sha256(ledger, b["action_id"]))
     ledger.clock_box[0] = NOW + timedelta(minutes=30)
-    assert ledger.approve(user, b["action_id"])["status"] == "approved"
+    assert ledger.approve(user, b["action_id"], expected_body_sha256=shown_body_sha256(ledger, b["action_id"]))["status"] == "approved"
 
 
 PHI_ROW = {"member_id": "SYN123456789", "patient_first_name": "Testa", "patient_last_name": "Synthetic",

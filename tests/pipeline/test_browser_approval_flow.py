@@ -80,9 +80,9 @@ def _sign_in(page, url: str, username: str) -> None:
 
 def test_billing_edits_and_approves_a_draft_and_another_location_cannot_see_it(pipeline, app_url, browser):
     from core.settings import get_settings
-    from emitters.dispatcher import dispatch_approved
-    from emitters.ledger import Ledger
-    from emitters.models import User
+    from delivery.dispatcher import dispatch_approved
+    from ledger import Ledger
+    from ledger import User
 
     settings = get_settings()
     ledger = Ledger(settings.ledger_url)

@@ -103,7 +103,7 @@ def test_one_billing_draft_per_flagged_claim_and_a_second_run_drafts_nothing(pip
     assert second["drafted"] == 0 and second["auto_resolved"] == 0 and second["unchanged"] == planted
 
     from core.settings import get_settings
-    from emitters.ledger import Ledger
+    from ledger import Ledger
 
     ledger = Ledger(get_settings().ledger_url)
     ledger.upsert_user("claims_billing", "pw-123456", "billing", ["*"], "Claims Billing")
@@ -170,7 +170,7 @@ def test_every_open_denial_gets_one_draft_of_its_route(pipeline, tmp_path):
 
     from dagster_project.ingest.x12.validate import validate_with_pyx12
     from core.settings import get_settings
-    from emitters.ledger import Ledger
+    from ledger import Ledger
 
     ledger = Ledger(get_settings().ledger_url)
     ledger.upsert_user("claims_billing2", "pw-123456", "billing", ["*"], "Claims Billing")
@@ -263,7 +263,7 @@ def test_secondary_claims_are_drafted_as_pyx12_valid_837p_with_the_primary_adjud
 
     from dagster_project.ingest.x12.validate import validate_with_pyx12
     from core.settings import get_settings
-    from emitters.ledger import Ledger
+    from ledger import Ledger
 
     ledger = Ledger(get_settings().ledger_url)
     ledger.upsert_user("claims_director", "pw-123456", "director", ["*"], "Claims Director")

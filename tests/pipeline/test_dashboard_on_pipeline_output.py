@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from emitters.models import User
+from ledger import User
 
 pytestmark = pytest.mark.pipeline
 

@@ -9,6 +9,7 @@ run drafts nothing new, and that only an approved action reaches the outbox.
 from __future__ import annotations
 
 import pytest
+from tests.ledger.helpers import shown_body_sha256
 
 pytestmark = pytest.mark.pipeline
 
@@ -66,8 +67,8 @@ def test_every_flag_has_one_draft_and_a_second_run_drafts_nothing(pipeline):
 
 
 def test_only_an_approved_action_reaches_the_outbox(pipeline):
-    from emitters.dispatcher import dispatch_approved
-    from emitters.ledger import Ledger
+    from delivery.dispatcher import dispatch_approved
+    from ledger import Ledger
     from core.settings import get_settings
 
     settings = get_settings()
@@ -76,7 +77,7 @@ def test_only_an_approved_action_reaches_the_outbox(pipeline):
     user = ledger.authenticate("fd", "pw-123456")
     open_actions = ledger.list_actions(user, statuses=["open"], action_types=["reauth_packet"])
     chosen = open_actions[0]
-    ledger.approve(user, chosen["action_id"])
+    ledger.approve(user, chosen["action_id"], expected_body_sha256=shown_body_sha256(ledger, chosen["action_id"]))
     result = dispatch_approved(ledger, settings.outbox_dir)
 
     # Other tests of this session may have approved and sent their own actions: compare with the ledger.

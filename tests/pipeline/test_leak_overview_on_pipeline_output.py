@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from emitters.models import User
+from ledger import User
 
 pytestmark = pytest.mark.pipeline
 

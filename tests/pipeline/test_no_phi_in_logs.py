@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from emitters.ledger import Ledger
-from emitters.models import User
+from ledger import Ledger
+from ledger import User
 
 pytestmark = pytest.mark.pipeline
 

@@ -93,7 +93,7 @@ def test_children_with_an_open_plan_and_nothing_booked_are_exactly_the_expected_
 
 
 def test_emitters_draft_one_offer_per_slot_and_nothing_new_on_the_second_run(pipeline):
-    from emitters.ledger import Ledger, actions
+    from ledger import Ledger, actions
     from core.settings import get_settings
     import sqlalchemy as sa
 

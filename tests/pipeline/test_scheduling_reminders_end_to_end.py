@@ -61,7 +61,7 @@ def test_one_reminder_draft_per_visit_without_identifiers(pipeline):
     import sqlalchemy as sa
 
     from core.settings import get_settings
-    from emitters.ledger import Ledger, actions
+    from ledger import Ledger, actions
 
     first = pipeline.metadata(pipeline.first, "visit_reminder_drafts")
     second = pipeline.metadata(pipeline.second, "visit_reminder_drafts")

@@ -16,9 +16,10 @@ from delivery.gateways.sending import HttpRetryPolicy
 from delivery.gateways.sftp_mailbox import ClearinghouseMailbox
 from delivery.gateways.srfax import SrfaxGateway
 from delivery.gateways.twilio_text import TwilioTextGateway
-from emitters.channels import ChannelRouter
-from emitters.dispatcher import dispatch_approved
-from emitters.ledger import Ledger
+from delivery.channels import ChannelRouter
+from delivery.dispatcher import dispatch_approved
+from ledger import Ledger
+from tests.ledger.helpers import shown_body_sha256
 from emitters.models import DraftAction, User
 
 from .fakes import FakeSrfax, FakeTwilio
@@ -48,7 +49,8 @@ def ledger(tmp_path):
             ("booking_alert", "Check the booking of Tue 3/3.", "front_desk", front)):
         ledger.sync_drafts(action_type, [draft(action_type, f"flag-{action_type}", body, role)], "run-1")
         action = next(a for a in ledger.list_actions(ADMIN_VIEW) if a["action_type"] == action_type)
-        ledger.approve(user, action["action_id"])
+        ledger.approve(user, action["action_id"],
+                       expected_body_sha256=shown_body_sha256(ledger, action["action_id"]))
     return ledger
 
 

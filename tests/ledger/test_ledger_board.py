@@ -9,9 +9,11 @@ from decimal import Decimal
 
 import pytest
 
-from emitters.dispatcher import refusal_reason
-from emitters.ledger import InvalidTransition, PermissionDenied, QueueFilter, sha256_text
+from delivery.dispatcher import refusal_reason
 from emitters.models import DraftAction
+from ledger import InvalidTransition, PermissionDenied, QueueFilter, sha256_text
+from tests.ledger.helpers import shown_body_sha256
+
 PASSWORD = "correct horse battery staple"  # the stored users' password (tests/emitters/conftest.py)
 
 LOW_RISK = frozenset({"visit_reminder"})
@@ -66,7 +68,7 @@ def test_queue_is_scoped_to_the_users_locations_even_when_asked_for_another(ledg
     page = ledger.queue_page(fd, QueueFilter())
     assert [r["location_id"] for r in page.rows] == ["L01"] and page.total == 1
     asked = ledger.queue_page(fd, QueueFilter(location_ids=("L02",)))
-    assert asked.rows == [] and asked.total == 0 and asked.total_dollars == Decimal("0")
+    assert asked.rows == [] and asked.total == 0 and asked.total_dollars == Decimal(0)
     assert ledger.queue_filter_options(fd)["location_ids"] == ["L01"]
     assert ledger.queue_filter_options(users["director"])["location_ids"] == ["L01", "L02"]
 
@@ -112,7 +114,7 @@ def test_age_filter_edges(ledger, users, clock):
 def test_list_actions_filters_status_in_sql_with_the_same_order(ledger, users):
     _sync(ledger, [_draft("a", dollars="10.00"), _draft("b", dollars="20.00")])
     fd = users["fd_l01"]
-    ledger.approve(fd, _ids_by_flag(ledger, fd)["a"])
+    ledger.approve(fd, _ids_by_flag(ledger, fd)["a"], expected_body_sha256=shown_body_sha256(ledger, _ids_by_flag(ledger, fd)["a"]))
     assert [a["flag_id"] for a in ledger.list_actions(fd, statuses=["open"])] == ["b"]
     assert [a["flag_id"] for a in ledger.list_actions(fd)] == ["b", "a"]
     assert ledger.list_actions(fd, action_types=[]) == []  # an empty list asks for nothing
@@ -162,7 +164,7 @@ def test_reassign_refuses_out_of_scope_actors_disabled_targets_and_decided_actio
     ledger.change_user(users["admin"], "fd_l01", role="front_desk", locations=["L01"], disabled=True)
     with pytest.raises(PermissionDenied):
         ledger.assign(users["admin"], action_id, "fd_l01")
-    ledger.approve(users["admin"], action_id)
+    ledger.approve(users["admin"], action_id, expected_body_sha256=shown_body_sha256(ledger, action_id))
     with pytest.raises(InvalidTransition):
         ledger.assign(users["admin"], action_id, "admin")
 
@@ -177,7 +179,7 @@ def test_low_risk_list_keeps_only_open_unedited_cheap_drafts_of_the_type_in_scop
     fd = users["fd_l01"]
     ids = _ids_by_flag(ledger, users["director"])
     ledger.edit_draft(fd, ids["edited"], "Changed by a person.")
-    ledger.approve(fd, ids["decided"])
+    ledger.approve(fd, ids["decided"], expected_body_sha256=shown_body_sha256(ledger, ids["decided"]))
     listed = ledger.low_risk_actions(fd, "visit_reminder", max_dollars=LIMIT, low_risk_types=LOW_RISK)
     assert [a["flag_id"] for a in listed] == ["at_limit"]
     assert ledger.low_risk_actions(fd, "reauth_packet", max_dollars=LIMIT, low_risk_types=LOW_RISK) == []
@@ -196,8 +198,9 @@ def test_bulk_approve_writes_one_approval_per_draft_that_the_dispatcher_accepts(
     approvals = _events(ledger, users, "approved")
     assert sorted(e["action_id"] for e in approvals) == sorted(ids)
     assert {e["actor"] for e in approvals} == {"fd_l01"}
+    chain = ledger.verify()
     for action in ledger.approved_undispatched():
-        assert refusal_reason(ledger, action, ledger.approval_event(action["action_id"])) is None
+        assert refusal_reason(ledger, action, ledger.approval_event(action["action_id"]), chain) is None
     summary = _events(ledger, users, "bulk_approved")
     assert len(summary) == 1 and sorted(summary[0]["detail"]["approved"]) == sorted(ids)
 
@@ -250,10 +253,10 @@ def test_queue_stats_age_buckets_decisions_per_week_and_median_time(ledger, user
     ids = _ids_by_flag(ledger, users["director"])
     ledger.assign(fd, ids["new2"], "fd_l01")
     clock.advance(hours=4)
-    ledger.approve(fd, ids["new1"])  # 4 hours after its draft
+    ledger.approve(fd, ids["new1"], expected_body_sha256=shown_body_sha256(ledger, ids["new1"]))  # 4 hours after its draft
     clock.advance(hours=2)
     ledger.reject(fd, ids["old"], "Duplicate")  # 10 days 6 hours after its draft
-    ledger.approve(users["fd_l02"], ids["l02"])
+    ledger.approve(users["fd_l02"], ids["l02"], expected_body_sha256=shown_body_sha256(ledger, ids["l02"]))
     stats = ledger.queue_stats(fd)
     assert [(r["worked_by"], r["bucket"], r["open_count"]) for r in stats["open_by_age"]] == [("fd_l01", "0-2 days", 1)]
     assert stats["decisions_by_week"] == [
@@ -292,7 +295,7 @@ def test_a_location_removed_or_an_account_disabled_takes_effect_at_once(ledger, 
     stale_session_user = users["fd_l02"]
     ledger.change_user(users["admin"], "fd_l02", role="front_desk", locations=["L01"], disabled=False)
     with pytest.raises(PermissionDenied):
-        ledger.approve(stale_session_user, action_id)
+        ledger.approve(stale_session_user, action_id, expected_body_sha256=shown_body_sha256(ledger, action_id))
     ledger.change_user(users["admin"], "fd_l02", role="front_desk", locations=["L02"], disabled=True)
     assert ledger.stored_user_state("fd_l02") == ("disabled", None)
     assert ledger.authenticate("fd_l02", PASSWORD) is None

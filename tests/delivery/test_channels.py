@@ -6,7 +6,12 @@ import pytest
 from pydantic import ValidationError
 
 from core.settings import get_delivery_settings
-from emitters.channels import DEFAULT_ACTION_CHANNELS, FILE_CHANNEL, ChannelRouter, Route
+from delivery.channels import (
+    DEFAULT_ACTION_CHANNELS,
+    FILE_CHANNEL,
+    ChannelRouter,
+    Route,
+)
 from emitters.roles import ACTION_APPROVER_ROLES
 
 DELIVERY_VARIABLES = ("RCM_DELIVERY_FAX_URL", "RCM_DELIVERY_TEXT_URL", "RCM_DELIVERY_EMAIL_URL",

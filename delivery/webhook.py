@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import httpx
 
@@ -63,7 +63,7 @@ class WebhookSender:
         self.client = httpx.Client(timeout=timeout, transport=transport, headers=headers, follow_redirects=False)
 
     @classmethod
-    def from_settings(cls, settings, **kwargs) -> "WebhookSender":
+    def from_settings(cls, settings, **kwargs) -> WebhookSender:
         """From core.settings.DeliverySettings; kwargs (sleep, transport) are for tests."""
         token = settings.auth_token.get_secret_value() if settings.auth_token else None
         return cls(connect_timeout_seconds=settings.connect_timeout_seconds,
@@ -73,7 +73,7 @@ class WebhookSender:
     def close(self) -> None:
         self.client.close()
 
-    def __enter__(self) -> "WebhookSender":
+    def __enter__(self) -> WebhookSender:
         return self
 
     def __exit__(self, *exc) -> None:

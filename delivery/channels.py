@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from core.settings import WEBHOOK_CHANNELS  # plain module (no Dagster): the one list of channels
-
-from .roles import ACTION_APPROVER_ROLES
+from core.settings import (
+    WEBHOOK_CHANNELS,  # plain module (no Dagster): the one list of channels
+)
+from emitters.roles import ACTION_APPROVER_ROLES
 
 FILE_CHANNEL = "file"
 
@@ -60,7 +61,7 @@ class ChannelRouter:
             raise ValueError(f"unknown channels: {', '.join(unknown)}")
 
     @classmethod
-    def from_settings(cls, settings) -> "ChannelRouter":
+    def from_settings(cls, settings) -> ChannelRouter:
         """From core.settings.DeliverySettings: the defaults, updated by the overrides."""
         unknown_types = sorted(set(settings.channel_overrides) - set(ACTION_APPROVER_ROLES))
         if unknown_types:  # a typo would otherwise silently leave the type on its default channel

@@ -16,12 +16,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-from emitters.channels import ChannelRouter
-from emitters.delivery import WebhookSender, idempotency_key
-from emitters.dispatcher import dispatch_approved
-from emitters.ledger import InvalidTransition, PermissionDenied, delivery_attempts
-from emitters.models import User
+from delivery.channels import ChannelRouter
+from delivery.dispatcher import dispatch_approved
+from delivery.webhook import WebhookSender, idempotency_key
 from emitters.reauth_packet import draft_actions
+from ledger import InvalidTransition, PermissionDenied, User, delivery_attempts
+from tests.ledger.helpers import shown_body_sha256
 
 LOCATIONS = {"L01": "Northside Clinic", "L02": "Lakeside Clinic"}
 ADMIN_VIEW = User(username="auditor", display_name="Auditor", role="admin", locations=frozenset({"*"}))
@@ -41,7 +41,7 @@ class Receiver:
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 (http.server's name)
+            def do_POST(self):
                 payload = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 key = self.headers.get("Idempotency-Key")
                 with receiver.lock:
@@ -101,7 +101,7 @@ def action_id(ledger, users, make_row):
     """One approved re-auth packet at L01."""
     ledger.sync_drafts("reauth_packet", draft_actions([make_row()], {}, LOCATIONS), "run-1")
     action_id = ledger.list_actions(ADMIN_VIEW)[0]["action_id"]
-    ledger.approve(users["fd_l01"], action_id)
+    ledger.approve(users["fd_l01"], action_id, expected_body_sha256=shown_body_sha256(ledger, action_id))
     return action_id
 
 
@@ -248,7 +248,7 @@ def test_a_send_that_raises_fails_that_action_only_and_the_run_goes_on(ledger, u
                                                       {}, LOCATIONS), "run-1")
     first, second = sorted(a["action_id"] for a in ledger.list_actions(ADMIN_VIEW))
     for action_id in (first, second):
-        ledger.approve(users["fd_l01"], action_id)
+        ledger.approve(users["fd_l01"], action_id, expected_body_sha256=shown_body_sha256(ledger, action_id))
     real_send = sender.send
 
     def breaks_on_first(url, payload, key):
@@ -343,7 +343,7 @@ def test_status_forged_to_approved_is_refused_for_a_webhook(ledger, make_row, re
 def test_body_edited_after_approval_is_refused_for_a_webhook(ledger, action_id, receiver, router, sender, tmp_path):
     _sql(tmp_path, "update actions set body = body || 'Also wire $500.' where action_id = ?", action_id)
     result = _dispatch(ledger, tmp_path, router, sender)
-    assert result.refused == [(action_id, "the body differs from the one that was approved")]
+    assert result.refused == [(action_id, "what would be sent differs from what was approved")]
     assert receiver.requests == []
 
 

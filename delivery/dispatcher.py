@@ -1,14 +1,19 @@
 """Send approved actions: as files a person can open under data/outbox, or over a channel's HTTP webhook.
 
-The approval invariant lives here, in the send path, the same for every channel: an action goes out only
-when its latest approval event names an existing, enabled user who may approve this action type at this
-location right now, and the body is the one that user approved. Anything else is refused and recorded;
-nothing is written or posted.
+The approval invariant lives here, in the send path, the same for every channel. An action goes out only when
+- its latest approval event lies in the part of the keyed audit chain that verifies (a forged approval row does
+  not), and the whole trail verifies (otherwise nothing is sent this run and one alert is raised);
+- the digest of what would be sent equals the digest the approval recorded (ledger/digest.py);
+- the approving user exists, is enabled and may approve this action type at this location right now;
+- the audit trail shows no earlier `dispatched` event for it (a sent action set back to approved is a replay).
+Anything else is refused once: an audit event, an alert for the board, and the action leaves `approved`
+(back to `open` for a person, or to `sent` for a replay). Nothing is written or posted.
 
-Webhook sends are delivered once: a "sending" attempt is recorded before the POST, the receiver dedupes by
-the `Idempotency-Key` header (stable per action and approval), and a run that finds an attempt still
-"sending" (the dispatcher was killed mid-send) resends with the same key. A send that fails after its
-retries waits for a person to retry it from the board.
+One dispatcher runs at a time: a run takes the ledger's dispatch lease (renewed before every send) or returns
+at once with `busy`. Webhook sends are delivered once: a "sending" attempt is recorded before the POST, the
+receiver dedupes by the `Idempotency-Key` header (stable per action and approval), and a run that finds an
+attempt still "sending" (the dispatcher was killed mid-send) resends with the same key. A send that fails
+after its retries waits for a person to retry it from the board.
 """
 
 from __future__ import annotations
@@ -16,15 +21,19 @@ from __future__ import annotations
 import logging
 import os
 import re
+import socket
 import tempfile
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from emitters.roles import can_approve
+from ledger import DELIVERY_FAILED, ChainReport, Ledger
+from ledger.digest import approval_digest
+
 from .channels import FILE_CHANNEL, ChannelRouter
-from .delivery import SendOutcome, WebhookSender, build_payload, idempotency_key
-from .ledger import DELIVERY_FAILED, Ledger, sha256_text
-from .roles import can_approve
+from .webhook import SendOutcome, WebhookSender, build_payload, idempotency_key
 
 log = logging.getLogger(__name__)
 
@@ -38,11 +47,20 @@ class DispatchResult:
     refused: list[tuple[str, str]] = field(default_factory=list)  # (action id, reason)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (action id, short error): webhook sends that failed
     awaiting_retry: list[str] = field(default_factory=list)  # failed earlier; a person has not retried them yet
+    held: list[str] = field(default_factory=list)  # left for a later run: the trail does not verify, or approved
+    # after this run verified it
+    busy: bool = False  # another dispatcher holds the lease; this run sent nothing (or stopped early)
+
+
+@dataclass(frozen=True)
+class Refusal:
+    kind: str  # no_approval, approval_not_verified, changed_after_approval, approver_not_allowed, replay, unsafe_path
+    reason: str  # plain words, no patient values
 
 
 def dispatch_approved(ledger: Ledger, outbox_dir: Path, *, router: ChannelRouter | None = None,
                       sender: WebhookSender | None = None) -> DispatchResult:
-    """Send every approved, unsent action over its channel.
+    """Send every approved, unsent action over its channel, holding the dispatch lease.
 
     File channel: outbox_dir/<action_type>/<location_id>/<action_id>.txt. Webhook channels (when `router`
     maps the type to a channel with a URL) are POSTed by `sender`. Without a router everything is a file.
@@ -51,24 +69,53 @@ def dispatch_approved(ledger: Ledger, outbox_dir: Path, *, router: ChannelRouter
     if router.endpoints and sender is None:
         raise ValueError("webhook endpoints are configured but no sender was given")
     result = DispatchResult()
+    holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+    if not ledger.acquire_dispatch_lease(holder):
+        log.info("dispatch: another dispatcher is running; this run sends nothing")
+        result.busy = True
+        return result
+    try:
+        _dispatch_under_lease(ledger, Path(outbox_dir), router, sender, holder, result)
+    finally:
+        ledger.release_dispatch_lease(holder)
+    log.info("dispatch: %d sent, %d refused, %d failed, %d awaiting a person's retry, %d held",
+             len(result.sent), len(result.refused), len(result.failed), len(result.awaiting_retry), len(result.held))
+    return result
+
+
+def _dispatch_under_lease(ledger: Ledger, outbox_dir: Path, router: ChannelRouter, sender: WebhookSender | None,
+                          holder: str, result: DispatchResult) -> None:
+    chain = ledger.verify()  # once per run, before reading the queue: approvals read below were verified
+    if not chain.ok:
+        ledger.raise_chain_alert(chain)
     attempts = ledger.pending_delivery_attempts()
     for action in ledger.approved_undispatched():
         action_id = action["action_id"]
+        if not ledger.acquire_dispatch_lease(holder):  # renewed before every send; lost = stop at once
+            result.busy = True
+            return
         previous = attempts.get(action_id)
         if previous is not None and previous["status"] == DELIVERY_FAILED:
             result.awaiting_retry.append(action_id)
             continue
         approval = ledger.approval_event(action_id)
-        reason = refusal_reason(ledger, action, approval)
+        if approval is not None and approval["event_id"] > chain.newest_event_id:
+            result.held.append(action_id)  # approved after this run verified the chain: the next run sends it
+            continue
+        refusal = refusal_reason(ledger, action, approval, chain)
+        if refusal is None and not chain.ok:
+            result.held.append(action_id)  # its approval verifies, but what came after it cannot be trusted
+            continue
         route = router.route(action["action_type"])
         target = None
-        if reason is None and route.channel == FILE_CHANNEL:
+        if refusal is None and route.channel == FILE_CHANNEL:
             target = outbox_path(outbox_dir, action)
             if target is None:
-                reason = "action_type or location_id is not a safe file name"
-        if reason is not None:
-            ledger.record_refusal(action_id, reason)
-            result.refused.append((action_id, reason))
+                refusal = Refusal("unsafe_path", "action_type or location_id is not a safe file name")
+        if refusal is not None:
+            ledger.refuse_dispatch(action_id, refusal.kind, refusal.reason,
+                                   approval_event_id=approval["event_id"] if approval else None)
+            result.refused.append((action_id, refusal.reason))
             continue
         if route.channel == FILE_CHANNEL:
             approver = ledger.get_user(approval["actor"])
@@ -77,9 +124,6 @@ def dispatch_approved(ledger: Ledger, outbox_dir: Path, *, router: ChannelRouter
             result.sent.append(action_id)
         else:
             _send_webhook(ledger, sender, action, approval, route.channel, route.url, result)
-    log.info("dispatch: %d sent, %d refused, %d failed, %d awaiting a person's retry",
-             len(result.sent), len(result.refused), len(result.failed), len(result.awaiting_retry))
-    return result
 
 
 def _send_webhook(ledger: Ledger, sender: WebhookSender, action: dict, approval: dict, channel: str, url: str,
@@ -107,18 +151,24 @@ def _endpoint_label(channel: str, url: str) -> str:
     return f"{channel} webhook {parts.scheme}://{parts.hostname}{f':{parts.port}' if parts.port else ''}{parts.path}"
 
 
-def refusal_reason(ledger: Ledger, action: dict, approval: dict | None) -> str | None:
-    """Why this approved action must not go out, or None when it may."""
+def refusal_reason(ledger: Ledger, action: dict, approval: dict | None, chain: ChainReport) -> Refusal | None:
+    """Why this approved action must not go out, or None when it may (`chain`: this run's `ledger.verify()`)."""
     if approval is None:
-        return "no approval event for this action"
+        return Refusal("no_approval", "no approval event for this action")
+    if chain.first_bad_event_id is not None and approval["event_id"] >= chain.first_bad_event_id:
+        return Refusal("approval_not_verified",
+                       f"the approval (event {approval['event_id']}) is not part of the verified audit chain")
+    sent_in = ledger.dispatched_event_id(action["action_id"])
+    if sent_in is not None:
+        return Refusal("replay", f"already sent (event {sent_in}); a sent action is never sent again")
+    if approval["detail"].get("digest") != approval_digest(action):
+        return Refusal("changed_after_approval", "what would be sent differs from what was approved")
     approver = ledger.get_user(approval["actor"])
     if approver is None:
-        return "the approving user no longer exists or is disabled"
+        return Refusal("approver_not_allowed", "the approving user no longer exists or is disabled")
     if not can_approve(approver, action["action_type"], action["location_id"]):
-        return f"the approving user ({approver.role}) may not approve {action['action_type']} at this location now"
-    approved_body_hash = approval["detail"].get("body_sha256")
-    if approved_body_hash != sha256_text(action["body"]):
-        return "the body differs from the one that was approved"
+        return Refusal("approver_not_allowed", f"the approving user ({approver.role}) may not approve "
+                                               f"{action['action_type']} at this location now")
     return None
 
 

@@ -6,9 +6,10 @@ import sqlite3
 
 import pytest
 
-from emitters.dispatcher import dispatch_approved, outbox_path
-from emitters.models import User
+from delivery.dispatcher import dispatch_approved, outbox_path
 from emitters.reauth_packet import draft_actions
+from ledger import User
+from tests.ledger.helpers import shown_body_sha256
 
 LOCATIONS = {"L01": "Northside Clinic", "L02": "Lakeside Clinic"}
 ADMIN_VIEW = User(username="auditor", display_name="Auditor", role="admin", locations=frozenset({"*"}))
@@ -38,7 +39,7 @@ def _sql(tmp_path, statement, *params):
 
 def test_approved_action_is_written_once_and_marked_sent(ledger, users, action_id, tmp_path):
     outbox = tmp_path / "outbox"
-    ledger.approve(users["fd_l01"], action_id)
+    ledger.approve(users["fd_l01"], action_id, expected_body_sha256=shown_body_sha256(ledger, action_id))
     result = dispatch_approved(ledger, outbox)
     assert result.sent == [action_id] and result.refused == []
     target = outbox / "reauth_packet" / "L01" / f"{action_id}.txt"
@@ -79,18 +80,18 @@ def test_rejected_action_is_never_written(ledger, users, action_id, tmp_path):
     ("front_desk", ["L02"]),    # moved to another location
 ])
 def test_approver_whose_rights_changed_is_refused(ledger, users, action_id, tmp_path, password, new_role, new_locations):
-    ledger.approve(users["fd_l01"], action_id)
+    ledger.approve(users["fd_l01"], action_id, expected_body_sha256=shown_body_sha256(ledger, action_id))
     ledger.upsert_user("fd_l01", password, new_role, new_locations, "Front Desk L01")
     result = dispatch_approved(ledger, tmp_path / "outbox")
     assert result.sent == [] and [r[0] for r in result.refused] == [action_id]
     assert "may not approve" in result.refused[0][1]
     assert not (tmp_path / "outbox").exists()
-    assert _status(ledger, action_id) == "approved"
+    assert _status(ledger, action_id) == "open"  # back to a person, so the refusal is recorded once
     assert ledger.action_events(users["admin"], action_id)[-1]["event_type"] == "dispatch_refused"
 
 
 def test_disabled_approver_is_refused(ledger, users, action_id, tmp_path, password):
-    ledger.approve(users["fd_l01"], action_id)
+    ledger.approve(users["fd_l01"], action_id, expected_body_sha256=shown_body_sha256(ledger, action_id))
     ledger.upsert_user("fd_l01", password, "front_desk", ["L01"], "Front Desk L01", disabled=True)
     result = dispatch_approved(ledger, tmp_path / "outbox")
     assert result.sent == [] and "disabled" in result.refused[0][1]
@@ -102,14 +103,14 @@ def test_status_forged_to_approved_without_an_approval_event_is_refused(ledger, 
     result = dispatch_approved(ledger, tmp_path / "outbox")
     assert result.refused == [(action_id, "no approval event for this action")]
     assert not (tmp_path / "outbox").exists()
-    assert _status(ledger, action_id) == "approved"
+    assert _status(ledger, action_id) == "open"
 
 
 def test_body_changed_after_approval_is_refused(ledger, users, action_id, tmp_path):
-    ledger.approve(users["fd_l01"], action_id)
+    ledger.approve(users["fd_l01"], action_id, expected_body_sha256=shown_body_sha256(ledger, action_id))
     _sql(tmp_path, "update actions set body = body || 'Also send $500.' where action_id = ?", action_id)
     result = dispatch_approved(ledger, tmp_path / "outbox")
-    assert result.refused == [(action_id, "the body differs from the one that was approved")]
+    assert result.refused == [(action_id, "what would be sent differs from what was approved")]
     assert not (tmp_path / "outbox").exists()
 
 
@@ -121,7 +122,7 @@ def test_unsafe_location_id_never_becomes_a_path(tmp_path):
 
 
 def test_no_temp_files_are_left_behind(ledger, users, action_id, tmp_path):
-    ledger.approve(users["fd_l01"], action_id)
+    ledger.approve(users["fd_l01"], action_id, expected_body_sha256=shown_body_sha256(ledger, action_id))
     dispatch_approved(ledger, tmp_path / "outbox")
     assert [p.name for p in _files(tmp_path / "outbox")] == [f"{action_id}.txt"]
 
@@ -130,7 +131,7 @@ def test_logs_carry_no_patient_identifiers(ledger, users, make_row, tmp_path, ca
     caplog.set_level("DEBUG")
     ledger.sync_drafts("reauth_packet", draft_actions([make_row(flag_id="f2", location_id="L02")], {}, LOCATIONS), "run-1")
     for action in ledger.list_actions(ADMIN_VIEW):
-        ledger.approve(users["billing"], action["action_id"])
+        ledger.approve(users["billing"], action["action_id"], expected_body_sha256=shown_body_sha256(ledger, action["action_id"]))
     ledger.upsert_user("billing", "pw-2", "director", ["*"], "Billing Lead")  # forces a refusal log line too
     dispatch_approved(ledger, tmp_path / "outbox")
     assert "dispatch refused" in caplog.text

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from emitters.ledger import InvalidTransition, Ledger, PermissionDenied
-from emitters.models import User
 from emitters.reauth_packet import draft_actions
 from emitters.roles import ACTION_APPROVER_ROLES
+from ledger import InvalidTransition, Ledger, PermissionDenied, User
+from tests.ledger.helpers import shown_body_sha256
 
 LOCATIONS = {"L01": "Northside Clinic", "L02": "Lakeside Clinic"}
 REPO = Path(__file__).resolve().parents[2]
@@ -105,7 +105,7 @@ def test_auto_resolve_only_touches_its_own_action_type(ledger, rows):
 def test_human_decisions_are_never_overwritten_by_a_later_sync(ledger, users, rows):
     ledger.sync_drafts("reauth_packet", _drafts(rows), "run-1")
     approved, rejected = _by_flag(ledger, "flag-b"), _by_flag(ledger, "5f1c0b3e9a7d4c21b8e6f0a1d2c3b4a5")
-    ledger.approve(users["fd_l01"], approved["action_id"])
+    ledger.approve(users["fd_l01"], approved["action_id"], expected_body_sha256=shown_body_sha256(ledger, approved["action_id"]))
     ledger.reject(users["fd_l01"], rejected["action_id"], "patient discharged")
     rows[1] = {**rows[1], "dollars_at_risk": Decimal("1.00")}
     result = ledger.sync_drafts("reauth_packet", _drafts(rows), "run-2")  # changed row: still untouched
@@ -157,7 +157,7 @@ def test_front_desk_of_l01_cannot_list_get_or_approve_an_l02_action(ledger, user
     assert ledger.get_action(fd, l02_action["action_id"]) is None
     assert ledger.action_events(fd, l02_action["action_id"]) == []
     with pytest.raises(PermissionDenied):
-        ledger.approve(fd, l02_action["action_id"])
+        ledger.approve(fd, l02_action["action_id"], expected_body_sha256=shown_body_sha256(ledger, l02_action["action_id"]))
     assert _by_flag(ledger, "flag-c")["status"] == "open"
     assert "action_view_denied" in _event_types(ledger)
 
@@ -188,10 +188,10 @@ def test_roles_that_may_not_decide_are_denied(ledger, users, rows, monkeypatch):
     ledger.sync_drafts("reauth_packet", _drafts(rows), "run-1")
     action = _by_flag(ledger, "flag-b")
     with pytest.raises(PermissionDenied):
-        ledger.approve(users["director"], action["action_id"])  # directors watch, coordinators decide
+        ledger.approve(users["director"], action["action_id"], expected_body_sha256=shown_body_sha256(ledger, action["action_id"]))  # directors watch, coordinators decide
     monkeypatch.setitem(ACTION_APPROVER_ROLES, "reauth_packet", frozenset({"credentialing", "admin"}))
     with pytest.raises(PermissionDenied, match="billing"):
-        ledger.approve(users["billing"], action["action_id"])
+        ledger.approve(users["billing"], action["action_id"], expected_body_sha256=shown_body_sha256(ledger, action["action_id"]))
     assert _by_flag(ledger, "flag-b")["status"] == "open"
 
 
@@ -200,7 +200,7 @@ def test_unknown_action_type_can_be_approved_by_no_one(ledger, users, make_row):
     ledger.sync_drafts("unregistered", [draft], "run-1")
     action = ledger.list_actions(users["admin"])[0]
     with pytest.raises(PermissionDenied):
-        ledger.approve(users["admin"], action["action_id"])
+        ledger.approve(users["admin"], action["action_id"], expected_body_sha256=shown_body_sha256(ledger, action["action_id"]))
 
 
 def test_a_role_change_takes_effect_for_a_signed_in_session(ledger, users, rows):
@@ -208,13 +208,13 @@ def test_a_role_change_takes_effect_for_a_signed_in_session(ledger, users, rows)
     session_user = users["fd_l01"]
     ledger.upsert_user("fd_l01", "new password 1", "front_desk", ["L02"], "Front Desk L01")
     with pytest.raises(PermissionDenied):
-        ledger.approve(session_user, _by_flag(ledger, "flag-b")["action_id"])
+        ledger.approve(session_user, _by_flag(ledger, "flag-b")["action_id"], expected_body_sha256=shown_body_sha256(ledger, _by_flag(ledger, "flag-b")["action_id"]))
 
 
 def test_approve_then_transitions_are_invalid(ledger, users, rows):
     ledger.sync_drafts("reauth_packet", _drafts(rows), "run-1")
     action_id = _by_flag(ledger, "flag-b")["action_id"]
-    approved = ledger.approve(users["fd_l01"], action_id)
+    approved = ledger.approve(users["fd_l01"], action_id, expected_body_sha256=shown_body_sha256(ledger, action_id))
     assert approved["status"] == "approved"
     event = ledger.approval_event(action_id)
     assert (event["actor"], event["actor_role"]) == ("fd_l01", "front_desk")
@@ -229,7 +229,7 @@ def test_approving_a_rejected_action_is_invalid(ledger, users, rows):
     action_id = _by_flag(ledger, "flag-b")["action_id"]
     ledger.reject(users["fd_l01"], action_id, "payer already extended it")
     with pytest.raises(InvalidTransition):
-        ledger.approve(users["fd_l01"], action_id)
+        ledger.approve(users["fd_l01"], action_id, expected_body_sha256=shown_body_sha256(ledger, action_id))
     event = ledger.action_events(users["fd_l01"], action_id)[-1]
     assert event["event_type"] == "rejected" and event["detail"]["reason"] == "payer already extended it"
 
@@ -255,7 +255,7 @@ def test_snooze_hides_until_the_date_then_counts_as_open(ledger, users, rows, cl
     assert action_id not in open_ids()
     clock.advance(days=1)  # the snooze date: open again
     assert action_id in open_ids()
-    assert ledger.approve(users["fd_l01"], action_id)["status"] == "approved"
+    assert ledger.approve(users["fd_l01"], action_id, expected_body_sha256=shown_body_sha256(ledger, action_id))["status"] == "approved"
 
 
 def test_a_snoozed_flag_that_disappears_auto_resolves(ledger, users, rows, clock):
@@ -271,7 +271,7 @@ def test_a_snoozed_flag_that_disappears_auto_resolves(ledger, users, rows, clock
 
 def test_audit_chain_verifies_and_detects_an_edited_row(ledger, users, rows, tmp_path):
     ledger.sync_drafts("reauth_packet", _drafts(rows), "run-1")
-    ledger.approve(users["fd_l01"], _by_flag(ledger, "flag-b")["action_id"])
+    ledger.approve(users["fd_l01"], _by_flag(ledger, "flag-b")["action_id"], expected_body_sha256=shown_body_sha256(ledger, _by_flag(ledger, "flag-b")["action_id"]))
     assert ledger.verify_audit_chain() == (True, None)
     db = sqlite3.connect(tmp_path / "ledger.sqlite")
     target = db.execute("select event_id from audit_events where event_type = 'approved'").fetchone()[0]
@@ -289,7 +289,7 @@ def test_audit_chain_detects_a_deleted_row(ledger, rows, tmp_path):
     db.execute("delete from audit_events where event_id = 2")
     db.commit()
     db.close()
-    assert ledger.verify_audit_chain() == (False, 3)
+    assert ledger.verify_audit_chain() == (False, 2)  # the missing event is the first that cannot be trusted
 
 
 def test_update_and_delete_on_audit_events_fail(ledger, rows):
@@ -327,15 +327,15 @@ def test_record_adds_a_chained_event(ledger):
 def test_verify_cli_exit_codes(ledger, rows, tmp_path):
     ledger.sync_drafts("reauth_packet", _drafts(rows), "run-1")
     url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
-    ok = subprocess.run([sys.executable, "-m", "emitters.ledger", "verify", "--url", url], cwd=REPO,
-                        capture_output=True, text=True)
-    assert ok.returncode == 0 and "OK (3 events)" in ok.stdout
+    ok = subprocess.run([sys.executable, "-m", "ledger", "verify", "--url", url], cwd=REPO,
+                        capture_output=True, text=True)  # the environment names this test's audit key file
+    assert ok.returncode == 0 and "OK (3 events" in ok.stdout
     db = sqlite3.connect(tmp_path / "ledger.sqlite")
     db.execute("drop trigger audit_events_no_update")
     db.execute("update audit_events set detail_json = '{}' where event_id = 1")
     db.commit()
     db.close()
-    broken = subprocess.run([sys.executable, "-m", "emitters.ledger", "verify", "--url", url], cwd=REPO,
+    broken = subprocess.run([sys.executable, "-m", "ledger", "verify", "--url", url], cwd=REPO,
                             capture_output=True, text=True)
     assert broken.returncode == 1 and "BROKEN at event_id 1" in broken.stdout
 

@@ -1,0 +1,202 @@
+"""The ledger's tables and indexes, the engine (SQLite in WAL mode by default, any SQLAlchemy URL), and the
+fixed-width time format every table stores."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+
+metadata = sa.MetaData()
+
+actions = sa.Table(
+    "actions", metadata,
+    sa.Column("action_id", sa.String(32), primary_key=True),
+    sa.Column("flag_id", sa.String(128), nullable=False, unique=True),
+    sa.Column("action_type", sa.String(64), nullable=False),
+    sa.Column("location_id", sa.String(64), nullable=False),
+    sa.Column("payer_id", sa.String(64)),
+    sa.Column("patient_id", sa.String(64)),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("recipient", sa.Text, nullable=False),
+    sa.Column("body", sa.Text, nullable=False),
+    sa.Column("original_body", sa.Text, nullable=False),
+    sa.Column("checklist_json", sa.Text, nullable=False),
+    sa.Column("evidence_json", sa.Text, nullable=False),
+    # Text, not a float: money keeps its cents exactly on every backend; read back as Decimal.
+    sa.Column("dollars_at_stake", sa.String(32), nullable=False),
+    sa.Column("due_date", sa.Date),
+    sa.Column("assigned_role", sa.String(32), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("snoozed_until", sa.Date),
+    sa.Column("phi_terms_json", sa.Text, nullable=False, server_default="[]"),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Column("updated_at", sa.String(32), nullable=False),
+    sa.Column("last_seen_run_id", sa.String(128)),
+    sa.Index("ix_actions_type_status", "action_type", "status"),
+    sa.Index("ix_actions_location_status", "location_id", "status"),
+)
+
+# prev_hash / event_hash hold HMAC-SHA256 values (hex) for events from `audit_chain_keyed_from` on, plain
+# SHA-256 before it (a ledger created before the chain was keyed and migrated with `python -m ledger migrate`).
+audit_events = sa.Table(
+    "audit_events", metadata,
+    sa.Column("event_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("occurred_at", sa.String(32), nullable=False),
+    sa.Column("event_type", sa.String(64), nullable=False),
+    sa.Column("actor", sa.String(128), nullable=False),
+    sa.Column("actor_role", sa.String(32)),
+    sa.Column("action_id", sa.String(32), sa.ForeignKey("actions.action_id")),
+    sa.Column("location_id", sa.String(64)),
+    sa.Column("detail_json", sa.Text, nullable=False),
+    sa.Column("prev_hash", sa.String(64), nullable=False),
+    sa.Column("event_hash", sa.String(64), nullable=False, unique=True),
+    sa.Index("ix_audit_actor_type_time", "actor", "event_type", "occurred_at"),
+    sa.Index("ix_audit_action", "action_id"),
+    sqlite_autoincrement=True,
+)
+
+# Facts about the ledger itself: its random id (named in every anchor line) and where the keyed chain starts.
+ledger_meta = sa.Table(
+    "ledger_meta", metadata,
+    sa.Column("key", sa.String(64), primary_key=True),
+    sa.Column("value", sa.Text, nullable=False),
+)
+
+users = sa.Table(
+    "users", metadata,
+    sa.Column("username", sa.String(128), primary_key=True),
+    sa.Column("display_name", sa.String(200), nullable=False),
+    sa.Column("role", sa.String(32), nullable=False),
+    sa.Column("locations_json", sa.Text, nullable=False),
+    sa.Column("password_hash", sa.Text, nullable=False),
+    sa.Column("created_at", sa.String(32), nullable=False),
+    sa.Column("disabled", sa.Boolean, nullable=False, server_default=sa.false()),
+)
+
+# A separate table, not a column of `actions`: an existing ledger gains it through create_all, no migration.
+action_assignments = sa.Table(
+    "action_assignments", metadata,
+    sa.Column("action_id", sa.String(32), sa.ForeignKey("actions.action_id"), primary_key=True),
+    sa.Column("assignee", sa.String(128), sa.ForeignKey("users.username"), nullable=False),
+    sa.Column("assigned_by", sa.String(128), nullable=False),
+    sa.Column("assigned_at", sa.String(32), nullable=False),
+    sa.Index("ix_action_assignments_assignee", "assignee"),
+)
+
+# One number per flag for good, from one sequence: a redraft of the same flag keeps its number and no two
+# outgoing 837Ps share one (clearinghouses reject a repeated ISA13).
+interchange_control_numbers = sa.Table(
+    "interchange_control_numbers", metadata,
+    sa.Column("control_number", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("flag_id", sa.String(64), nullable=False, unique=True),
+)
+
+# One row each time the dispatcher starts sending an action over a webhook (see ledger/delivery_attempts.py).
+delivery_attempts = sa.Table(
+    "delivery_attempts", metadata,
+    sa.Column("attempt_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("action_id", sa.String(32), sa.ForeignKey("actions.action_id"), nullable=False),
+    sa.Column("channel", sa.String(32), nullable=False),
+    sa.Column("idempotency_key", sa.String(64), nullable=False),
+    sa.Column("status", sa.String(16), nullable=False),
+    sa.Column("tries", sa.Integer, nullable=False, server_default="0"),  # HTTP requests made
+    sa.Column("http_status", sa.Integer),
+    sa.Column("error", sa.Text),  # short; never the body or the receiver's answer
+    sa.Column("started_at", sa.String(32), nullable=False),
+    sa.Column("finished_at", sa.String(32)),
+    sa.Index("ix_delivery_attempts_action", "action_id", "attempt_id"),
+    sqlite_autoincrement=True,
+)
+
+# Approved actions the dispatcher refused to send (approval not verified, changed since approval, replay, approver
+# no longer allowed), and a trail that does not verify: one row each, listed until a person acknowledges it.
+dispatch_alerts = sa.Table(
+    "dispatch_alerts", metadata,
+    sa.Column("alert_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("action_id", sa.String(32), sa.ForeignKey("actions.action_id")),  # None: about the whole trail
+    sa.Column("location_id", sa.String(64)),
+    sa.Column("kind", sa.String(32), nullable=False),
+    sa.Column("reason", sa.Text, nullable=False),
+    sa.Column("audit_event_id", sa.Integer, nullable=False),
+    sa.Column("raised_at", sa.String(32), nullable=False),
+    sa.Column("acknowledged_by", sa.String(128)),
+    sa.Column("acknowledged_at", sa.String(32)),
+    sa.Index("ix_dispatch_alerts_open", "acknowledged_at", "raised_at"),
+    sqlite_autoincrement=True,
+)
+
+# Named leases with an expiry, taken in a write transaction: one dispatcher at a time, on SQLite and PostgreSQL.
+leases = sa.Table(
+    "leases", metadata,
+    sa.Column("name", sa.String(64), primary_key=True),
+    sa.Column("holder", sa.String(64), nullable=False),
+    sa.Column("expires_at", sa.String(32), nullable=False),
+)
+
+# Indexes the board's queue and stats queries use; created on existing ledgers too.
+BOARD_INDEXES = (
+    sa.Index("ix_actions_status_created", actions.c.status, actions.c.created_at),
+    sa.Index("ix_actions_payer_status", actions.c.payer_id, actions.c.status),
+    sa.Index("ix_audit_type_time", audit_events.c.event_type, audit_events.c.occurred_at),
+)
+
+SQLITE_APPEND_ONLY_TRIGGERS = (
+    """CREATE TRIGGER IF NOT EXISTS audit_events_no_update BEFORE UPDATE ON audit_events
+       BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END""",
+    """CREATE TRIGGER IF NOT EXISTS audit_events_no_delete BEFORE DELETE ON audit_events
+       BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END""",
+)
+
+
+def make_engine(url: str) -> sa.Engine:
+    engine = sa.create_engine(url)
+    if engine.dialect.name != "sqlite":
+        return engine
+    database = engine.url.database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+
+    @sa.event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy's "begin" event below issue BEGIN, so writers can take the lock up front.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _on_begin(connection):
+        # BEGIN IMMEDIATE for writers: two processes (pipeline, dashboard) never both read the chain head
+        # and then fail to upgrade their lock; the second waits busy_timeout instead.
+        immediate = connection.get_execution_options().get("ledger_write", False)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def create_schema(writer: sa.Engine) -> None:
+    """Create missing tables, the append-only triggers (SQLite) and the board's indexes; safe to repeat."""
+    with writer.begin() as conn:
+        metadata.create_all(conn, checkfirst=True)
+        if conn.dialect.name == "sqlite":
+            for ddl in SQLITE_APPEND_ONLY_TRIGGERS:
+                conn.exec_driver_sql(ddl)
+        for index in BOARD_INDEXES:
+            index.create(conn, checkfirst=True)
+
+
+def iso(moment: datetime) -> str:
+    # Fixed width, so ISO strings compare in time order inside SQL.
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_iso(text: str) -> datetime:
+    return datetime.fromisoformat(text)
+
+
+def fetch_action(conn: sa.Connection, action_id: str):
+    return conn.execute(sa.select(actions).where(actions.c.action_id == action_id)).first()
