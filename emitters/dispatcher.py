@@ -24,7 +24,7 @@ from urllib.parse import urlsplit
 from .channels import FILE_CHANNEL, ChannelRouter
 from .delivery import SendOutcome, WebhookSender, build_payload, idempotency_key
 from .ledger import DELIVERY_FAILED, Ledger, sha256_text
-from .roles import can_approve
+from .registry import can_approve
 
 log = logging.getLogger(__name__)
 

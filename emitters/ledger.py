@@ -31,7 +31,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
 from .models import DraftAction, Role, User
-from .roles import ACTION_APPROVER_ROLES, can_approve
+from .registry import approver_roles, can_approve
 
 log = logging.getLogger(__name__)
 
@@ -838,7 +838,7 @@ class Ledger(_DeliveryAttempts):
                          low_risk_types: Iterable[str], location_ids: Iterable[str] | None = None,
                          limit: int = 200) -> list[dict]:
         """Open drafts of one low-risk type this user may approve, for a bulk approval (empty otherwise)."""
-        if action_type not in set(low_risk_types) or user.role not in ACTION_APPROVER_ROLES.get(action_type, ()):
+        if action_type not in set(low_risk_types) or user.role not in approver_roles(action_type):
             return []
         query = (sa.select(actions).where(*self._low_risk_conditions(user, action_type, max_dollars))
                  .order_by(_dollars_sql().desc(), sa.nulls_last(actions.c.due_date.asc()), actions.c.action_id)

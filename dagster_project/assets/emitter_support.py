@@ -1,19 +1,24 @@
-"""What every emitter asset does around its pure drafting function: read the flag rows from the warehouse,
-sync the drafts into the action ledger (idempotent on flag_id) and describe the sync in the asset's
-metadata. One definition, used by every area."""
+"""What every emitter asset does around the registered draft functions: read exactly its declared relations,
+draft each registered type (setting aside what fails a check), sync the drafts into the action ledger
+(idempotent on flag_id) and describe the run in the asset's metadata. Plain functions, tested without Dagster."""
+
+from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date
 
-import dagster as dg
-from dagster_dbt import get_asset_key_for_model
+from core.settings import Settings
+from emitters.context import DraftContext
+from emitters.drafting import SET_ASIDE_FILE, SetAside, draft_all, record_set_asides
+from emitters.models import User
+from emitters.registry import ActionType
+from emitters.values import as_date
 
-from dagster_project.resources import LedgerResource, WarehouseResource
-
-# draft(con, flag_rows) -> (action type, drafts). It runs while the read-only warehouse connection is open,
-# so it can read the extra rows its letters need (visit history, locations, patients); with
-# `with_ledger=True` it is called as draft(con, flag_rows, ledger=...) (e.g. for X12 control numbers).
-DraftFn = Callable[..., tuple[str, list]]
+# The pipeline reads its own earlier drafts (slot offers) through the ledger's scoped read API, as a reader who
+# sees every location; it never decides anything.
+PIPELINE_READER = User(username="pipeline", display_name="Pipeline (read-only)", role="admin",
+                       locations=frozenset({"*"}))
 
 
 def query_rows(con, sql: str) -> list[dict]:
@@ -22,40 +27,68 @@ def query_rows(con, sql: str) -> list[dict]:
     return [dict(zip(names, values)) for values in cursor.fetchall()]
 
 
-def location_names(con) -> dict[str, str]:
-    return dict(con.execute("select location_id, location_name from marts.dim_locations").fetchall())
+def read_inputs(con, types: tuple[ActionType, ...]) -> dict[str, list[dict]]:
+    """`select * from marts.<model>` for each declared input of these types, and nothing else."""
+    models = dict.fromkeys(model for declared in types for model in declared.inputs)
+    return {model: query_rows(con, f"select * from marts.{model}") for model in models}
 
 
-def sync_metadata(rows: list[dict], drafts: list, result) -> dict:
-    """Counts of the flag rows, the drafts and what the ledger sync did, with drafts per location."""
+def as_of_of(rows: list[dict], settings: Settings) -> date:
+    """The rule's as-of date, as the flag rows carry it; the as-of setting when there are no rows."""
+    dates = [d for d in (as_date(row.get("as_of_date")) for row in rows) if d]
+    return max(dates) if dates else settings.as_of_date
+
+
+@dataclass
+class EmitterRun:
+    """The outcome of one emitter asset: per type, the drafts, what the ledger did and what was set aside."""
+
+    flag_rows: int
+    drafts: dict[str, list] = field(default_factory=dict)
+    results: dict[str, object] = field(default_factory=dict)
+    set_aside: list[SetAside] = field(default_factory=list)
+    extra: dict = field(default_factory=dict)
+
+
+def run_emitter(types: tuple[ActionType, ...], inputs: dict[str, list[dict]], book, settings: Settings,
+                run_id: str) -> EmitterRun:
+    """Draft every type from the rows read, sync each type into the ledger, record the set-asides."""
+    flag_rows = sorted(inputs[types[0].flag_model], key=lambda row: str(row["flag_id"]))
+    run = EmitterRun(flag_rows=len(flag_rows))
+    for declared in types:
+        ctx = DraftContext(
+            as_of=as_of_of(flag_rows, settings), settings=settings, control_numbers=book.control_numbers,
+            packets={model: inputs[model] for model in declared.packet_models},
+            prior_actions=tuple(book.list_actions(PIPELINE_READER, action_types=[declared.name]))
+            if declared.reads_ledger_history else (),
+        )
+        drafts, set_aside = draft_all(declared, flag_rows, ctx)
+        run.drafts[declared.name] = drafts
+        run.set_aside.extend(set_aside)
+        run.results[declared.name] = book.sync_drafts(declared.name, drafts, run_id=run_id)
+        if declared.metadata is not None:
+            run.extra.update(declared.metadata(ctx))
+    record_set_asides(settings.warehouse_path.parent / SET_ASIDE_FILE, run_id=run_id,
+                      action_types=[declared.name for declared in types], items=run.set_aside)
+    return run
+
+
+def run_metadata(run: EmitterRun) -> dict:
+    """Totals over the asset's types (what a single-type asset always reported), then the same per type."""
     by_location: dict[str, int] = defaultdict(int)
-    for draft in drafts:
-        by_location[draft.location_id] += 1
-    return {
-        "flag_rows": len(rows), "drafts": len(drafts), "drafted": result.drafted, "unchanged": result.unchanged,
-        "refreshed": result.refreshed, "auto_resolved": result.auto_resolved, "reopened": result.reopened,
-        "flags_by_location": dg.MetadataValue.json(dict(sorted(by_location.items()))),
-    }
-
-
-def flag_emitter_asset(dbt_models: dg.AssetsDefinition, *, name: str, flag_model: str, description: str,
-                       draft: DraftFn, extra_models: Sequence[str] = (), order_by: str = "flag_id",
-                       extra_metadata: Callable[[], dict] | None = None,
-                       with_ledger: bool = False) -> dg.AssetsDefinition:
-    """An emitter asset for one flag mart and one action type: marts.<flag_model> -> draft -> ledger."""
-    deps = [get_asset_key_for_model([dbt_models], model) for model in (flag_model, "dim_locations", *extra_models)]
-
-    @dg.asset(name=name, group_name="emitters", deps=deps, kinds={"python", "sqlite"}, description=description)
-    def _emitter(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
-                 ledger: LedgerResource) -> dg.MaterializeResult:
-        book = ledger.open()
-        with warehouse.connect(read_only=True) as con:
-            rows = query_rows(con, f"select * from marts.{flag_model} order by {order_by}")
-            action_type, drafts = draft(con, rows, ledger=book) if with_ledger else draft(con, rows)
-        result = book.sync_drafts(action_type, drafts, run_id=context.run_id)
-        metadata = sync_metadata(rows, drafts, result)
-        if extra_metadata is not None:
-            metadata.update(extra_metadata())
-        return dg.MaterializeResult(metadata=metadata)
-
-    return _emitter
+    for drafts in run.drafts.values():
+        for draft in drafts:
+            by_location[draft.location_id] += 1
+    counters = ("drafted", "unchanged", "refreshed", "auto_resolved", "reopened")
+    metadata: dict = {"flag_rows": run.flag_rows, "drafts": sum(len(d) for d in run.drafts.values())}
+    for counter in counters:
+        metadata[counter] = sum(getattr(result, counter) for result in run.results.values())
+    for name, result in run.results.items():
+        metadata[f"{name}_drafts"] = len(run.drafts[name])
+        for counter in ("drafted", "unchanged", "auto_resolved"):
+            metadata[f"{name}_{counter}"] = getattr(result, counter)
+    metadata["flags_by_location"] = dict(sorted(by_location.items()))
+    metadata["set_aside_count"] = len(run.set_aside)
+    metadata["set_aside"] = [{k: v for k, v in asdict(item).items() if k != "check"} for item in run.set_aside]
+    metadata.update(run.extra)
+    return metadata
