@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 import subprocess
@@ -9,14 +10,15 @@ import sys
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from types import MappingProxyType
 
 import pytest
 import sqlalchemy as sa
 
+from emitters import registry
 from emitters.ledger import InvalidTransition, Ledger, PermissionDenied
 from emitters.models import User
 from emitters.reauth_packet import draft_actions
-from emitters.roles import ACTION_APPROVER_ROLES
 
 LOCATIONS = {"L01": "Northside Clinic", "L02": "Lakeside Clinic"}
 REPO = Path(__file__).resolve().parents[2]
@@ -189,7 +191,8 @@ def test_roles_that_may_not_decide_are_denied(ledger, users, rows, monkeypatch):
     action = _by_flag(ledger, "flag-b")
     with pytest.raises(PermissionDenied):
         ledger.approve(users["director"], action["action_id"])  # directors watch, coordinators decide
-    monkeypatch.setitem(ACTION_APPROVER_ROLES, "reauth_packet", frozenset({"credentialing", "admin"}))
+    changed = dataclasses.replace(registry.action_type("reauth_packet"), approver_roles=frozenset({"credentialing", "admin"}))
+    monkeypatch.setattr(registry, "ACTION_TYPES", MappingProxyType({**registry.ACTION_TYPES, "reauth_packet": changed}))
     with pytest.raises(PermissionDenied, match="billing"):
         ledger.approve(users["billing"], action["action_id"])
     assert _by_flag(ledger, "flag-b")["status"] == "open"
