@@ -18,9 +18,12 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
+from core.settings import Settings
+
 from .context import DraftContext
 from .models import DraftAction
 from .registry import ActionType
+from .values import as_date
 
 # What a draft function raises for bad data in one row: a failed check (ValueError, which pydantic's
 # ValidationError is), a missing column or packet row (KeyError), a None where a value was expected
@@ -33,6 +36,24 @@ SET_ASIDE_FILE = "set_aside.json"
 _DATE_LIKE = re.compile(r"\b\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}\b")
 _LONG_DIGITS = re.compile(r"\d{5,}")
 _REDACTED = "[value withheld]"
+
+
+def query_rows(con, sql: str) -> list[dict]:
+    cursor = con.execute(sql)
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, values)) for values in cursor.fetchall()]
+
+
+def read_inputs(con, types: Iterable[ActionType]) -> dict[str, list[dict]]:
+    """`select * from marts.<model>` for each declared input of these types, and nothing else."""
+    models = dict.fromkeys(model for declared in types for model in declared.inputs)
+    return {model: query_rows(con, f"select * from marts.{model}") for model in models}
+
+
+def as_of_of(rows: list[dict], settings: Settings) -> date:
+    """The rule's as-of date, as the flag rows carry it; the as-of setting when there are no rows."""
+    dates = [d for d in (as_date(row.get("as_of_date")) for row in rows) if d]
+    return max(dates) if dates else settings.as_of_date
 
 
 @dataclass(frozen=True)

@@ -297,7 +297,9 @@ def main(argv: list[str] | None = None) -> int:
     commands.add_parser("list", help="every registered type with its flag model, channel and approvers")
     draft = commands.add_parser("draft", help="draft one type from the warehouse and print the drafts (no ledger)")
     draft.add_argument("action_type")
-    draft.add_argument("--limit", type=int, default=3, help="drafts to print in full (default 3)")
+    draft.add_argument("--limit", type=int, default=3, help="drafts to print (default 3)")
+    draft.add_argument("--warehouse", type=Path, help="the DuckDB file to read (default: RCM_DUCKDB_PATH)")
+    draft.add_argument("--body", action="store_true", help="print each draft's body (carries patient identifiers)")
     args = parser.parse_args(argv)
 
     if args.command == "exposures":
@@ -318,7 +320,7 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     from .preview import preview  # reads the warehouse: only for this command
 
-    return preview(action_type(args.action_type), limit=args.limit)
+    return preview(action_type(args.action_type), limit=args.limit, warehouse=args.warehouse, body=args.body)
 
 
 if __name__ == "__main__":

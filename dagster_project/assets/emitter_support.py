@@ -1,42 +1,25 @@
 """What every emitter asset does around the registered draft functions: read exactly its declared relations,
 draft each registered type (setting aside what fails a check), sync the drafts into the action ledger
-(idempotent on flag_id) and describe the run in the asset's metadata. Plain functions, tested without Dagster."""
+(idempotent on flag_id) and describe the run in the asset's metadata. Plain functions, tested without Dagster.
+`query_rows` is re-exported for the pipeline tests that read the warehouse the same way."""
 
 from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
-from datetime import date
 
 from core.settings import Settings
 from emitters.context import DraftContext
-from emitters.drafting import SET_ASIDE_FILE, SetAside, draft_all, record_set_asides
+from emitters.drafting import SET_ASIDE_FILE, SetAside, as_of_of, draft_all, query_rows, record_set_asides
 from emitters.models import User
 from emitters.registry import ActionType
-from emitters.values import as_date
+
+__all__ = ["PIPELINE_READER", "query_rows", "run_emitter", "run_metadata"]
 
 # The pipeline reads its own earlier drafts (slot offers) through the ledger's scoped read API, as a reader who
 # sees every location; it never decides anything.
 PIPELINE_READER = User(username="pipeline", display_name="Pipeline (read-only)", role="admin",
                        locations=frozenset({"*"}))
-
-
-def query_rows(con, sql: str) -> list[dict]:
-    cursor = con.execute(sql)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, values)) for values in cursor.fetchall()]
-
-
-def read_inputs(con, types: tuple[ActionType, ...]) -> dict[str, list[dict]]:
-    """`select * from marts.<model>` for each declared input of these types, and nothing else."""
-    models = dict.fromkeys(model for declared in types for model in declared.inputs)
-    return {model: query_rows(con, f"select * from marts.{model}") for model in models}
-
-
-def as_of_of(rows: list[dict], settings: Settings) -> date:
-    """The rule's as-of date, as the flag rows carry it; the as-of setting when there are no rows."""
-    dates = [d for d in (as_date(row.get("as_of_date")) for row in rows) if d]
-    return max(dates) if dates else settings.as_of_date
 
 
 @dataclass

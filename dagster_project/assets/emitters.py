@@ -6,8 +6,9 @@ import dagster as dg
 from dagster_dbt import get_asset_key_for_model
 
 from core.settings import get_settings
-from dagster_project.assets.emitter_support import read_inputs, run_emitter, run_metadata
+from dagster_project.assets.emitter_support import run_emitter, run_metadata
 from dagster_project.resources import LedgerResource, WarehouseResource
+from emitters.drafting import read_inputs
 from emitters.registry import ActionType, emitter_groups
 
 
