@@ -8,8 +8,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from .family_messages import clock_time
 from .context import DraftContext
+from .family_messages import clock_time
 from .models import DraftAction
 from .values import as_date, jsonable
 

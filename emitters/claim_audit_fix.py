@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .values import jsonable as _jsonable
 from .claims_common import money as _money
 from .claims_common import template
 from .context import DraftContext
 from .models import ChecklistItem, DraftAction
+from .values import jsonable as _jsonable
 
 ACTION_TYPE = "claim_audit_fix"
 ASSIGNED_ROLE = "billing"

@@ -8,8 +8,8 @@ the payer pays them depends on its retroactive-effective-date policy. Pure and d
 
 from __future__ import annotations
 
-from .credentialing_common import as_date, evidence_row, fmt_date, money, template_environment
 from .context import DraftContext
+from .credentialing_common import as_date, evidence_row, fmt_date, money, template_environment
 from .models import DraftAction
 
 ACTION_TYPE = "claim_hold_notice"

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from .front_office_text import as_date, jsonable, money
 from .context import DraftContext
+from .front_office_text import as_date, jsonable, money
 from .models import ChecklistItem, DraftAction
 
 CHECK_ACTION_TYPE = "eligibility_check_task"

@@ -7,8 +7,8 @@ billed until it is in effect (or until a lapsed credential is renewed). Pure and
 
 from __future__ import annotations
 
-from .credentialing_common import as_date, evidence_row, fmt_date, label, money, template_environment
 from .context import DraftContext
+from .credentialing_common import as_date, evidence_row, fmt_date, label, money, template_environment
 from .models import ChecklistItem, DraftAction
 
 ACTION_TYPE = "enrollment_followup"

@@ -3,8 +3,8 @@ chase_channel 'family_nudge' -> one short text per missing item, naming only tha
 
 from __future__ import annotations
 
-from .front_office_text import ITEM_LABELS, assert_family_safe, as_date, identifiers, jsonable
 from .context import DraftContext
+from .front_office_text import ITEM_LABELS, assert_family_safe, as_date, identifiers, jsonable
 from .models import DraftAction
 
 ACTION_TYPE = "intake_family_nudge"

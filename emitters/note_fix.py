@@ -3,8 +3,8 @@ in the visit's note and what to correct. The claim stays on hold until the note 
 
 from __future__ import annotations
 
-from .front_office_text import as_date, jsonable, money
 from .context import DraftContext
+from .front_office_text import as_date, jsonable, money
 from .models import DraftAction
 
 ACTION_TYPE = "note_fix_task"

@@ -4,8 +4,8 @@ flagged days of fct_payroll_reconciliation, -> DraftActions, due before payroll 
 
 from __future__ import annotations
 
-from .credentialing_common import as_date, evidence_row, fmt_date, template_environment
 from .context import DraftContext
+from .credentialing_common import as_date, evidence_row, fmt_date, template_environment
 from .models import DraftAction
 
 ACTION_TYPE = "payroll_discrepancy_report"

@@ -5,8 +5,8 @@ fax; the front desk or billing approves every send."""
 
 from __future__ import annotations
 
-from .front_office_text import as_date, fmt_date, jsonable, templates
 from .context import DraftContext
+from .front_office_text import as_date, fmt_date, jsonable, templates
 from .models import ChecklistItem, DraftAction
 
 ACTION_TYPE = "poc_signature_request"

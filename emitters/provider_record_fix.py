@@ -5,8 +5,8 @@ supervising OTR on record. Pure and deterministic.
 
 from __future__ import annotations
 
-from .credentialing_common import as_date, evidence_row, fmt_date, template_environment
 from .context import DraftContext
+from .credentialing_common import as_date, evidence_row, fmt_date, template_environment
 from .models import ChecklistItem, DraftAction
 
 ACTION_TYPE = "provider_record_fix"

@@ -4,8 +4,8 @@ with the signed release attached: rows of marts.flag_referral_packet_items_missi
 
 from __future__ import annotations
 
-from .front_office_text import ITEM_LABELS, as_date, fmt_date, jsonable, templates
 from .context import DraftContext
+from .front_office_text import ITEM_LABELS, as_date, fmt_date, jsonable, templates
 from .models import ChecklistItem, DraftAction
 
 ACTION_TYPE = "records_request"

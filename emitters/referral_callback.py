@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
-from .front_office_text import as_date, jsonable
 from .context import DraftContext
+from .front_office_text import as_date, jsonable
 from .models import DraftAction
 
 ACTION_TYPE = "referral_callback"

@@ -3,8 +3,8 @@ marts.flag_referral_packet_items_missing with chase_channel 'physician_fax' -> a
 
 from __future__ import annotations
 
-from .front_office_text import as_date, fmt_date, jsonable, templates
 from .context import DraftContext
+from .front_office_text import as_date, fmt_date, jsonable, templates
 from .models import ChecklistItem, DraftAction
 
 ACTION_TYPE = "referral_order_fax"

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .family_messages import assert_minimum_necessary, forbidden_terms
 from .context import DraftContext
+from .family_messages import assert_minimum_necessary, forbidden_terms
 from .models import DraftAction
 from .values import as_date, jsonable
 

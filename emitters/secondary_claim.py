@@ -16,9 +16,9 @@ from decimal import Decimal
 
 from . import claim_837
 from .claims_common import cents, money
-from .values import jsonable
 from .context import DraftContext
 from .models import ChecklistItem, DraftAction
+from .values import jsonable
 
 ACTION_TYPE = "secondary_claim"
 ASSIGNED_ROLE = "billing"

@@ -11,9 +11,9 @@ from __future__ import annotations
 from datetime import date
 
 from .claims_common import cents, money, template
-from .values import jsonable
 from .context import DraftContext
 from .models import ChecklistItem, DraftAction
+from .values import jsonable
 
 ACTION_TYPE = "underpayment_dispute"
 ASSIGNED_ROLE = "billing"

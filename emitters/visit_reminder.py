@@ -9,8 +9,8 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
-from .family_messages import assert_minimum_necessary, clock_time, forbidden_terms
 from .context import DraftContext
+from .family_messages import assert_minimum_necessary, clock_time, forbidden_terms
 from .models import DraftAction
 from .values import as_date, jsonable
 
