@@ -32,7 +32,12 @@ def preview(declared: ActionType, *, limit: int = 3, warehouse: Path | None = No
         print(f"no warehouse at {path}: build the flag model first (see docs/extending.md)")
         return 2
     with duckdb.connect(str(path), read_only=True) as con:
-        inputs = read_inputs(con, (declared,))
+        try:
+            inputs = read_inputs(con, (declared,))
+        except duckdb.CatalogException:
+            print(f"{path} does not hold every input of {declared.name} yet: build them first with\n"
+                  f"  dbt build --project-dir dbt --profiles-dir dbt --select {' '.join(declared.inputs)}")
+            return 2
     prior: tuple[dict, ...] = ()
     if declared.reads_ledger_history:
         from dagster_project.assets.emitter_support import PIPELINE_READER
