@@ -201,6 +201,7 @@ _DECLARATIONS: tuple[ActionType, ...] = (
     # The seed has no payroll area: payroll discrepancies are worked by the credentialing and payroll office.
     ActionType("payroll_discrepancy_report", "Payroll discrepancy report", "flag_payroll_discrepancies",
                payroll_discrepancy.draft, frozenset({"admin", "director"}), "file", "credentialing", None,
+               asset_name="payroll_discrepancy_drafts",
                packet_models=("packet_payroll_discrepancy_days", LOCATIONS_PACKET)),
 )
 
