@@ -21,7 +21,7 @@ from pydantic import ValidationError
 from core.settings import Settings
 
 from .context import DraftContext
-from .models import DraftAction
+from .models import DraftAction, User
 from .registry import ActionType
 from .values import as_date
 
@@ -36,6 +36,10 @@ SET_ASIDE_FILE = "set_aside.json"
 _DATE_LIKE = re.compile(r"\b\d{1,4}[-/.]\d{1,2}[-/.]\d{1,4}\b")
 _LONG_DIGITS = re.compile(r"\d{5,}")
 _REDACTED = "[value withheld]"
+# The pipeline reads its own earlier drafts (slot offers) through the ledger's scoped read API, as a reader who
+# sees every location; it never decides anything.
+PIPELINE_READER = User(username="pipeline", display_name="Pipeline (read-only)", role="admin",
+                       locations=frozenset({"*"}))
 
 
 def query_rows(con, sql: str) -> list[dict]:

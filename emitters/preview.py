@@ -16,7 +16,7 @@ import duckdb
 from core.settings import get_settings
 
 from .context import DraftContext
-from .drafting import as_of_of, draft_all, read_inputs
+from .drafting import PIPELINE_READER, as_of_of, draft_all, read_inputs
 from .registry import ActionType
 
 
@@ -40,8 +40,7 @@ def preview(declared: ActionType, *, limit: int = 3, warehouse: Path | None = No
             return 2
     prior: tuple[dict, ...] = ()
     if declared.reads_ledger_history:
-        from dagster_project.assets.emitter_support import PIPELINE_READER
-        from emitters.ledger import Ledger
+        from .ledger import Ledger
 
         prior = tuple(Ledger(settings.ledger_url).list_actions(PIPELINE_READER, action_types=[declared.name]))
     rows = sorted(inputs[declared.flag_model], key=lambda row: str(row["flag_id"]))

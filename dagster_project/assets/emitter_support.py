@@ -10,17 +10,18 @@ from dataclasses import asdict, dataclass, field
 
 from core.settings import Settings
 from emitters.context import DraftContext
-from emitters.drafting import SET_ASIDE_FILE, SetAside, as_of_of, draft_all, query_rows, record_set_asides
-from emitters.models import User
+from emitters.drafting import (
+    PIPELINE_READER,
+    SET_ASIDE_FILE,
+    SetAside,
+    as_of_of,
+    draft_all,
+    query_rows,
+    record_set_asides,
+)
 from emitters.registry import ActionType
 
-__all__ = ["PIPELINE_READER", "query_rows", "run_emitter", "run_metadata"]
-
-# The pipeline reads its own earlier drafts (slot offers) through the ledger's scoped read API, as a reader who
-# sees every location; it never decides anything.
-PIPELINE_READER = User(username="pipeline", display_name="Pipeline (read-only)", role="admin",
-                       locations=frozenset({"*"}))
-
+__all__ = ["query_rows", "run_emitter", "run_metadata"]
 
 @dataclass
 class EmitterRun:

@@ -9,9 +9,9 @@ import pytest
 
 from emitters.attendance_letter import draft_attendance_letters
 from emitters.booking_alert import draft_booking_alerts
+from emitters.drafting import PIPELINE_READER
 from emitters.family_messages import MinimumNecessaryViolation, assert_minimum_necessary
 from emitters.ledger import InvalidTransition, Ledger
-from dagster_project.assets.emitter_support import PIPELINE_READER
 from emitters.slot_offer import ACTION_TYPE, PriorOffer, draft_slot_offers, prior_offers
 
 NOW = datetime(2026, 11, 26, 15, 0, tzinfo=timezone.utc)
