@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
+from decimal import Decimal
 
 from core.settings import Settings
 from emitters.context import DraftContext
@@ -21,13 +22,15 @@ from emitters.drafting import (
 )
 from emitters.registry import ActionType
 
-__all__ = ["query_rows", "run_emitter", "run_metadata"]
+__all__ = ["flagged_dollars", "query_rows", "run_emitter", "run_metadata"]
+
 
 @dataclass
 class EmitterRun:
     """The outcome of one emitter asset: per type, the drafts, what the ledger did and what was set aside."""
 
     flag_rows: int
+    flagged_dollars: Decimal = Decimal("0.00")  # the flag rows' declared dollars_field, summed
     drafts: dict[str, list] = field(default_factory=dict)
     results: dict[str, object] = field(default_factory=dict)
     set_aside: list[SetAside] = field(default_factory=list)
@@ -38,7 +41,7 @@ def run_emitter(types: tuple[ActionType, ...], inputs: dict[str, list[dict]], bo
                 run_id: str) -> EmitterRun:
     """Draft every type from the rows read, sync each type into the ledger, record the set-asides."""
     flag_rows = sorted(inputs[types[0].flag_model], key=lambda row: str(row["flag_id"]))
-    run = EmitterRun(flag_rows=len(flag_rows))
+    run = EmitterRun(flag_rows=len(flag_rows), flagged_dollars=flagged_dollars(flag_rows, types[0].dollars_field))
     for declared in types:
         ctx = DraftContext(
             as_of=as_of_of(flag_rows, settings), settings=settings, control_numbers=book.control_numbers,
@@ -57,6 +60,13 @@ def run_emitter(types: tuple[ActionType, ...], inputs: dict[str, list[dict]], bo
     return run
 
 
+def flagged_dollars(rows: list[dict], dollars_field: str | None) -> Decimal:
+    """The dollars behind the flag rows, from the column the registry declares (none declared: zero)."""
+    if dollars_field is None:
+        return Decimal("0.00")
+    return sum((Decimal(str(row[dollars_field] or 0)) for row in rows), Decimal("0.00")).quantize(Decimal("0.01"))
+
+
 def run_metadata(run: EmitterRun) -> dict:
     """Totals over the asset's types (what a single-type asset always reported), then the same per type."""
     by_location: dict[str, int] = defaultdict(int)
@@ -64,7 +74,8 @@ def run_metadata(run: EmitterRun) -> dict:
         for draft in drafts:
             by_location[draft.location_id] += 1
     counters = ("drafted", "unchanged", "refreshed", "auto_resolved", "reopened")
-    metadata: dict = {"flag_rows": run.flag_rows, "drafts": sum(len(d) for d in run.drafts.values())}
+    metadata: dict = {"flag_rows": run.flag_rows, "flagged_dollars": str(run.flagged_dollars),
+                      "drafts": sum(len(d) for d in run.drafts.values())}
     for counter in counters:
         metadata[counter] = sum(getattr(result, counter) for result in run.results.values())
     for name, result in run.results.items():

@@ -10,6 +10,7 @@ import logging
 import re
 from contextlib import contextmanager
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import dagster as dg
@@ -158,10 +159,9 @@ def _poc_row(flag_id: str, patient_id: str, plan_of_care_id: str) -> dict:
             "signature_follow_up_number": 6, "due_date": date(2026, 2, 25)}
 
 
-def test_a_draft_failing_its_check_is_set_aside_and_everything_else_goes_on(workspace, emitter_assets, caplog):
-    data_dir, warehouse, ledger_url = workspace
-    # The EHR gave the canary child's plan of care an id carrying her last name, so the title the template
-    # builds ("... plan of care POC-Zephyrwick") would name her: that draft is set aside, the other drafts.
+def _build_poc_tables(warehouse: Path) -> None:
+    """Empty tables for every declared input, and two plan-of-care flags: the EHR gave the canary child's plan of
+    care an id carrying her last name, so the title the template builds would name her."""
     flags = pl.DataFrame([_poc_row("f-canary", "P-CANARY", f"POC-{CANARY_LAST}"), _poc_row("f-ok", "P-OK", "POC-2")])
     patients = pl.DataFrame([
         {"patient_id": "P-CANARY", "first_name": CANARY_FIRST, "last_name": CANARY_LAST, "date_of_birth": CANARY_DOB,
@@ -181,6 +181,11 @@ def test_a_draft_failing_its_check_is_set_aside_and_everything_else_goes_on(work
             con.execute(f"create table marts.{model} as select * from frame")
             con.unregister("frame")
 
+
+def test_a_draft_failing_its_check_is_set_aside_and_everything_else_goes_on(workspace, emitter_assets, caplog):
+    data_dir, warehouse, ledger_url = workspace
+    _build_poc_tables(warehouse)
+
     poc = emitter_assets["poc_signature_request_drafts"]
     others = [emitter_assets["referral_callback_drafts"], emitter_assets["note_fix_task_drafts"]]
     with caplog.at_level(logging.DEBUG):
@@ -191,7 +196,7 @@ def test_a_draft_failing_its_check_is_set_aside_and_everything_else_goes_on(work
     [materialization] = [m.materialization for m in result.get_asset_materialization_events()
                          if m.asset_key == dg.AssetKey("poc_signature_request_drafts")]
     metadata = {key: value.value for key, value in materialization.metadata.items()}
-    assert metadata["drafted"] == 1 and metadata["set_aside_count"] == 1
+    assert metadata["drafted"] == 1 and metadata["set_aside_count"] == 1 and metadata["flag_rows"] == 2
     [item] = metadata["set_aside"]
     assert item["flag_id"] == "f-canary" and item["action_type"] == "poc_signature_request"
     assert "title contains a patient identifier" in item["reason"] and "flag_plan_of_care_followups" in item["reason"]
@@ -209,3 +214,29 @@ def test_a_draft_failing_its_check_is_set_aside_and_everything_else_goes_on(work
     for text in (events, logged, set_aside_file, str(metadata)):
         for value in CANARY_VALUES:
             assert value.lower() not in text.lower()
+
+
+def test_flagged_dollars_sum_the_declared_column_exactly():
+    from dagster_project.assets.emitter_support import flagged_dollars
+
+    rows = [{"dollars_at_risk": Decimal("10.10")}, {"dollars_at_risk": 0.2}, {"dollars_at_risk": None}]
+    assert flagged_dollars(rows, "dollars_at_risk") == Decimal("10.30")
+    assert flagged_dollars(rows, None) == Decimal("0.00")
+
+
+def test_registry_draft_command_prints_drafts_and_set_asides_without_writing(workspace, capsys):
+    from emitters.registry import main
+
+    data_dir, warehouse, _ = workspace
+    assert main(["draft", "poc_signature_request", "--warehouse", str(warehouse)]) == 2  # not built yet
+    assert "no warehouse" in capsys.readouterr().out
+    _build_poc_tables(warehouse)
+    assert main(["draft", "referral_callback", "--warehouse", str(warehouse)]) == 0  # an empty flag table
+    assert "0 rows in flag_referral_responses_overdue, 0 drafts" in capsys.readouterr().out
+    assert main(["draft", "poc_signature_request", "--warehouse", str(warehouse)]) == 0
+    out = capsys.readouterr().out
+    assert "2 rows in flag_plan_of_care_followups, 1 drafts, 1 set aside" in out
+    assert "SET ASIDE Plan of care sent for signature for flag f-canary" in out
+    assert "Signature follow-up: plan of care POC-2 (follow-up 6)" in out
+    assert all(value.lower() not in out.lower() for value in CANARY_VALUES)
+    assert not (data_dir / "warehouse" / "set_aside.json").exists() and not (data_dir / "ledger.sqlite").exists()
