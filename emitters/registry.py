@@ -60,6 +60,8 @@ from .models import DraftAction, User
 
 DraftFunction = Callable[[list[dict], DraftContext], list[DraftAction]]
 CHANNELS = ("fax", "text", "email", "clearinghouse", "file")
+CHANNEL_WORDS = {"fax": "faxed", "text": "texted", "email": "emailed", "clearinghouse": "sent to the clearinghouse",
+                 "file": "written to the outbox as a work item"}
 EXPOSURES_FILE = PROJECT_ROOT / "dbt" / "models" / "marts" / "actions" / "_action_exposures.yml"
 SOURCE_URL = "https://github.com/ot-revenue-leaks/ot-revenue-leaks/tree/main/emitters"
 # Who owns an exposure: the first approver role in this order (admin approves nearly everything, so it is last).
@@ -281,8 +283,8 @@ def exposures_yaml() -> str:
             "maturity": "medium",
             "url": SOURCE_URL,
             "description": (f"{declared.human_name}: the Dagster asset {declared.emitter_asset} drafts one per row of "
-                            f"{declared.flag_model} into the action ledger (idempotent on flag_id), sent by "
-                            f"{declared.channel} after a person approves it."),
+                            f"{declared.flag_model} into the action ledger (idempotent on flag_id), "
+                            f"{CHANNEL_WORDS[declared.channel]} only after a person approves it."),
             "depends_on": [f"ref('{model}')" for model in declared.inputs],
             "owner": {"name": name, "email": email},
         })

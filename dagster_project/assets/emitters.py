@@ -9,11 +9,11 @@ from core.settings import get_settings
 from dagster_project.assets.emitter_support import run_emitter, run_metadata
 from dagster_project.resources import LedgerResource, WarehouseResource
 from emitters.drafting import read_inputs
-from emitters.registry import ActionType, emitter_groups
+from emitters.registry import CHANNEL_WORDS, ActionType, emitter_groups
 
 
 def _description(types: tuple[ActionType, ...]) -> str:
-    drafted = "; ".join(f"{t.human_name} ({t.name}, by {t.channel})" for t in types)
+    drafted = "; ".join(f"{t.human_name} ({t.name}, {CHANNEL_WORDS[t.channel]})" for t in types)
     return f"One draft per flag in {types[0].flag_model}, for a person to approve: {drafted}."
 
 
