@@ -5,12 +5,13 @@ packet models are in the dbt manifest (with its dollars column) and its leak are
 from __future__ import annotations
 
 import json
+import re
 
 import dagster as dg
 import pytest
 import yaml
 
-from core.settings import DeliverySettings
+from core.settings import PROJECT_ROOT, DeliverySettings
 from core.vocabulary import ROLES, leak_areas
 from emitters.channels import ChannelRouter
 from emitters.registry import ACTION_TYPES, EXPOSURES_FILE, exposures_yaml
@@ -96,3 +97,10 @@ def test_leak_area_is_in_the_seed(name):
 def test_committed_exposures_file_is_current():
     assert EXPOSURES_FILE.read_text(encoding="utf-8") == exposures_yaml(), (
         "dbt/models/marts/actions/_action_exposures.yml is stale: run python -m emitters.registry exposures")
+
+
+def test_every_emitter_asset_the_pipeline_tests_name_is_generated():
+    """Renaming an emitter asset silently breaks the area end-to-end tests, which take minutes to run."""
+    named = {match for path in (PROJECT_ROOT / "tests" / "pipeline").glob("*.py")
+             for match in re.findall(r"\"([a-z_]+_drafts)\"", path.read_text(encoding="utf-8"))}
+    assert named and named <= {declared.emitter_asset for declared in ACTION_TYPES.values()}
