@@ -37,7 +37,7 @@ def _draft(title: str, phi: list[str], public: list[str] = ()) -> DraftAction:
                        body="b", assigned_role="billing", phi_terms=phi, public_terms=list(public))
 
 
-# ----- the helpers -------------------------------------------------------------------------------------
+# ----- the registry functions ---------------------------------------------------------------------------------
 
 
 def test_approvers_and_scope_decide_together():
