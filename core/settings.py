@@ -193,12 +193,12 @@ def get_delivery_settings() -> DeliverySettings:
 @dataclass(frozen=True)
 class BoardSettings:
     bulk_approve_max_dollars: Decimal  # a draft above this is never bulk-approved
-    low_risk_action_types: frozenset[str]  # types that may be bulk-approved (default: emitters.roles)
+    low_risk_action_types: frozenset[str]  # types that may be bulk-approved (default: emitters.registry)
     page_size: int  # queue rows per page
 
 
 def get_board_settings() -> BoardSettings:
-    from emitters.roles import LOW_RISK_ACTION_TYPES  # the default list lives next to the approver roles
+    from emitters.registry import low_risk_action_types  # declared per action type
 
     types = os.environ.get("RCM_BOARD_LOW_RISK_ACTION_TYPES")
     max_dollars = Decimal(os.environ.get("RCM_BOARD_BULK_APPROVE_MAX_DOLLARS") or "100.00")
@@ -208,7 +208,7 @@ def get_board_settings() -> BoardSettings:
     return BoardSettings(
         bulk_approve_max_dollars=max_dollars,
         low_risk_action_types=(frozenset(t.strip() for t in types.split(",") if t.strip()) if types is not None
-                               else LOW_RISK_ACTION_TYPES),
+                               else low_risk_action_types()),
         page_size=page_size,
     )
 

@@ -9,16 +9,9 @@ from dagster_dbt import DbtCliResource
 
 from dagster_project.assets.adapters import adapter_assets
 from dagster_project.assets.dbt import build_dbt_assets
-from dagster_project.assets.emitters import build_reauth_packet_asset
-from dagster_project.assets.emitters_claims import (
-    build_claim_audit_fix_asset,
-    build_claims_payment_assets,
-    build_denial_work_asset,
-)
-from dagster_project.assets.emitters_front_office import build_front_office_emitter_assets
-from dagster_project.assets.emitters_credentialing import build_credentialing_emitter_assets
-from dagster_project.assets.emitters_scheduling import build_scheduling_emitter_assets
+from dagster_project.assets.emitters import build_emitter_assets
 from dagster_project.assets.ingest import ingest_assets
+from dagster_project.assets.nppes_check import build_nppes_check_asset
 from dagster_project.assets.serving import build_serving_assets
 from dagster_project.dbt_project import dbt_project
 from dagster_project.resources import LedgerResource, WarehouseResource
@@ -26,9 +19,7 @@ from dagster_project.sensors import inbox_sensor
 
 _ingest = ingest_assets()
 _dbt = build_dbt_assets()
-_emitters = [build_reauth_packet_asset(_dbt), *build_scheduling_emitter_assets(_dbt), build_claim_audit_fix_asset(_dbt), *build_front_office_emitter_assets(_dbt),
-             *build_credentialing_emitter_assets(_dbt), build_denial_work_asset(_dbt),
-             *build_claims_payment_assets(_dbt)]
+_emitters = [*build_emitter_assets(_dbt), build_nppes_check_asset(_dbt)]  # one emitter per flag model (emitters/registry.py)
 _serving = build_serving_assets([_dbt, *_emitters])
 
 # DuckDB takes one writer per file, so the job runs its steps one at a time in one process.

@@ -309,7 +309,7 @@ def decision_block_reason(user, action: dict) -> str | None:
 
     The ledger enforces the same rules; this only lets the board say why a button is disabled.
     """
-    from emitters.roles import can_approve
+    from emitters.registry import can_approve
 
     if action["status"] not in DECIDABLE_STATUSES:
         return f"This action is {action['status'].replace('_', ' ')}; only open or snoozed drafts can be decided."
@@ -820,7 +820,7 @@ def location_choices(user) -> list[str]:
 def failed_sends(user) -> list[dict]:
     """Approved actions in scope whose last send failed, with the channel, HTTP status and short error, and
     whether this user may retry them (the roles that may approve the type at that location)."""
-    from emitters.roles import can_approve
+    from emitters.registry import can_approve
 
     rows = [r for r in _ledger().failed_deliveries(user) if user.can_see(r["location_id"])]
     for row in rows:

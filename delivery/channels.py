@@ -9,36 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from core.settings import (
-    WEBHOOK_CHANNELS,  # plain module (no Dagster): the one list of channels
-)
-from emitters.roles import ACTION_APPROVER_ROLES
+from core.settings import WEBHOOK_CHANNELS  # plain module (no Dagster): the one list of channels
+from emitters.registry import ACTION_TYPES, default_channels
 
 FILE_CHANNEL = "file"
 
-DEFAULT_ACTION_CHANNELS: dict[str, str] = {
-    # Documents for payers and physicians
-    "reauth_packet": "fax",
-    "appeal_letter": "fax",
-    "referral_order_fax": "fax",
-    "records_request": "fax",
-    "poc_signature_request": "fax",
-    "underpayment_dispute": "fax",
-    # Short messages to families (no diagnosis, member id or clinical detail: the emitters guarantee it)
-    "slot_offer": "text",
-    "visit_reminder": "text",
-    "intake_family_nudge": "text",
-    # Letters and reminders that go by email
-    "credential_renewal": "email",
-    "enrollment_followup": "email",
-    "attendance_letter": "email",
-    "missed_visit_fee": "email",
-    # Claims go to the clearinghouse (837P replacement with frequency code 7; claims to the secondary payer)
-    "corrected_claim": "clearinghouse",
-    "secondary_claim": "clearinghouse",
-    # Every other type (claim_audit_fix, denial_followup, booking_alert, eligibility_check_task, ...) is a task
-    # for the group's own staff: a file in the outbox.
-}
+# Each type's channel is declared in emitters/registry.py (documents for payers and physicians by fax, short
+# messages to families by text, letters by email, claims to the clearinghouse, staff work items as files).
+DEFAULT_ACTION_CHANNELS: dict[str, str] = default_channels()
 
 
 @dataclass(frozen=True)
@@ -63,7 +41,7 @@ class ChannelRouter:
     @classmethod
     def from_settings(cls, settings) -> ChannelRouter:
         """From core.settings.DeliverySettings: the defaults, updated by the overrides."""
-        unknown_types = sorted(set(settings.channel_overrides) - set(ACTION_APPROVER_ROLES))
+        unknown_types = sorted(set(settings.channel_overrides) - set(ACTION_TYPES))
         if unknown_types:  # a typo would otherwise silently leave the type on its default channel
             raise ValueError(f"RCM_DELIVERY_CHANNEL_MAP names unknown action types: {', '.join(unknown_types)}")
         return cls(action_channels={**DEFAULT_ACTION_CHANNELS, **settings.channel_overrides},

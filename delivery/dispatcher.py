@@ -28,12 +28,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from emitters.roles import can_approve
 from ledger import DELIVERY_FAILED, ChainReport, Ledger
 from ledger.digest import approval_digest
 
 from .channels import FILE_CHANNEL, ChannelRouter
 from .webhook import SendOutcome, WebhookSender, build_payload, idempotency_key
+from emitters.registry import can_approve
 
 log = logging.getLogger(__name__)
 

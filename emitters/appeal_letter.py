@@ -14,10 +14,14 @@ from pathlib import Path
 
 import jinja2
 
+from .context import DraftContext
 from .models import ChecklistItem, DraftAction
 
 ACTION_TYPE = "appeal_letter"
 ASSIGNED_ROLE = "billing"
+# The plan-of-care columns of packet_appeal_patients the letter cites
+PLAN_COLUMNS = ("plan_of_care_id", "evaluation_date", "plan_start_date", "plan_end_date", "frequency_per_week",
+                "duration_weeks", "physician_signed_date", "functional_goals")
 
 
 @lru_cache(maxsize=1)
@@ -75,7 +79,22 @@ def draft_actions(flag_rows: list[dict], denied_lines: dict[str, list[dict]], pa
                       for d in lines],
             dollars_at_stake=Decimal(row["dollars_at_risk"] or 0).quantize(Decimal("0.01")),
             due_date=row.get("due_date"), assigned_role=ASSIGNED_ROLE,
+            public_terms=[location_name, row.get("payer_name") or ""],
             phi_terms=[t for t in (patient.get("first_name"), patient.get("last_name"), dob if dob != "NOT ON FILE" else None,
                                    member if member != "NOT ON FILE" else None) if t],
         ))
     return drafts
+
+
+def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
+    """Registry entry point: the denials routed to an appeal; the patient, plan of care and visit history come
+    from packet_appeal_patients and packet_appeal_visits."""
+    flags = [row for row in rows if row["route"] == "appeal"]
+    patients = ctx.indexed("packet_appeal_patients", "patient_id")
+    plans = {patient_id: {k: patient[k] for k in PLAN_COLUMNS} for patient_id, patient in patients.items()
+             if patient.get("plan_of_care_id")}
+    visits: dict[str, list[date]] = {}
+    for visit in ctx.packet("packet_appeal_visits"):
+        visits.setdefault(visit["patient_id"], []).append(visit["date_of_service"])
+    return draft_actions(flags, ctx.grouped("packet_denied_lines", "claim_id"), patients, plans, visits,
+                         ctx.location_names(), ctx.as_of)

@@ -8,6 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from .context import DraftContext
 from .family_messages import clock_time
 from .models import DraftAction
 from .values import as_date, jsonable
@@ -60,3 +61,8 @@ def _draft(row: dict) -> DraftAction:
 
 def _money(value: Any) -> Decimal:
     return Decimal(str(value if value is not None else 0)).quantize(Decimal("0.01"))
+
+
+def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
+    """Registry entry point."""
+    return draft_booking_alerts(rows)

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from .values import jsonable as _jsonable
 from .claims_common import money as _money
 from .claims_common import template
+from .context import DraftContext
 from .models import ChecklistItem, DraftAction
+from .values import jsonable as _jsonable
 
 ACTION_TYPE = "claim_audit_fix"
 ASSIGNED_ROLE = "billing"
@@ -65,3 +66,8 @@ def _draft_one(row: dict, rows: list[dict], location_names: dict[str, str]) -> D
         dollars_at_stake=Decimal(row["dollars_at_risk"] or 0).quantize(Decimal("0.01")),
         due_date=row.get("due_date"), assigned_role=ASSIGNED_ROLE, phi_terms=[],
     )
+
+
+def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
+    """Registry entry point: each claim's failed rules come from packet_claim_audit_failures."""
+    return draft_actions(rows, ctx.grouped("packet_claim_audit_failures", "claim_id"), ctx.location_names())

@@ -8,6 +8,7 @@ the payer pays them depends on its retroactive-effective-date policy. Pure and d
 
 from __future__ import annotations
 
+from .context import DraftContext
 from .credentialing_common import as_date, evidence_row, fmt_date, money, template_environment
 from .models import DraftAction
 
@@ -60,3 +61,8 @@ def draft_actions(flag_rows: list[dict], claims: dict[str, list[dict]], location
             assigned_role=ASSIGNED_ROLE,
         ))
     return drafts
+
+
+def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
+    """Registry entry point: each flag's held claims come from packet_held_claims."""
+    return draft_actions(rows, ctx.grouped("packet_held_claims", "flag_id"), ctx.location_names())

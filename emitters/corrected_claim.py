@@ -13,6 +13,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from . import claim_837
+from .context import DraftContext
 from .models import ChecklistItem, DraftAction
 
 ACTION_TYPE = "corrected_claim"
@@ -92,5 +93,15 @@ def draft_actions(flag_rows: list[dict], denied_lines: dict[str, list[dict]], cl
                       for d in lines],
             dollars_at_stake=Decimal(row["dollars_at_risk"] or 0).quantize(Decimal("0.01")),
             due_date=row.get("due_date"), assigned_role=ASSIGNED_ROLE, phi_terms=claim_837.phi_terms(claim_x12),
+            public_terms=[location_name, row.get("payer_name") or ""],
         ))
     return drafts
+
+
+def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
+    """Registry entry point: the denials routed to a corrected claim; the claim text and denied lines come from
+    packet_claim_x12 and packet_denied_lines, the interchange control numbers from the ledger's allocator."""
+    flags = [row for row in rows if row["route"] == "corrected_claim"]
+    texts = {r["claim_id"]: (r["claim_x12"], r["billing_x12"]) for r in ctx.packet("packet_claim_x12")}
+    return draft_actions(flags, ctx.grouped("packet_denied_lines", "claim_id"), texts, ctx.location_names(),
+                         ctx.as_of, ctx.control_numbers(str(f["flag_id"]) for f in flags))

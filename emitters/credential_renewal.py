@@ -11,6 +11,7 @@ from __future__ import annotations
 from .credentialing_common import (
     TIER_LABELS, as_date, evidence_row, fmt_date, label, template_environment,
 )
+from .context import DraftContext
 from .models import ChecklistItem, DraftAction
 
 ACTION_TYPE = "credential_renewal"
@@ -82,3 +83,8 @@ def draft_actions(flag_rows: list[dict], location_names: dict[str, str]) -> list
             assigned_role=ASSIGNED_ROLE,
         ))
     return drafts
+
+
+def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
+    """Registry entry point."""
+    return draft_actions(rows, ctx.location_names())

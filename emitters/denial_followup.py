@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+from .context import DraftContext
 from .models import ChecklistItem, DraftAction
 
 ACTION_TYPE = "denial_followup"
@@ -72,3 +73,8 @@ def draft_actions(flag_rows: list[dict], denied_lines: dict[str, list[dict]], lo
             due_date=row.get("due_date"), assigned_role=ASSIGNED_ROLE, phi_terms=[],
         ))
     return drafts
+
+
+def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
+    """Registry entry point: every flag of flag_denials_to_work; the routes this type drafts are picked here."""
+    return draft_actions(rows, ctx.grouped("packet_denied_lines", "claim_id"), ctx.location_names())

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from .context import DraftContext
 from .front_office_text import as_date, jsonable, money
 from .models import ChecklistItem, DraftAction
 
@@ -79,3 +80,13 @@ def draft_coverage_alerts(rows: list[dict], location_names: dict[str, str]) -> l
             assigned_role=ASSIGNED_ROLE,
         ))
     return drafts
+
+
+def draft_checks(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
+    """Registry entry point for eligibility_check_task."""
+    return draft_check_tasks(rows, ctx.location_names())
+
+
+def draft_changes(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
+    """Registry entry point for coverage_change_alert."""
+    return draft_coverage_alerts(rows, ctx.location_names())

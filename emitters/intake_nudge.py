@@ -3,6 +3,7 @@ chase_channel 'family_nudge' -> one short text per missing item, naming only tha
 
 from __future__ import annotations
 
+from .context import DraftContext
 from .front_office_text import ITEM_LABELS, assert_family_safe, as_date, identifiers, jsonable
 from .models import DraftAction
 
@@ -30,3 +31,8 @@ def draft_nudges(rows: list[dict], location_names: dict[str, str], patients: dic
             due_date=as_date(row.get("due_date")), assigned_role=ASSIGNED_ROLE,
         ))
     return drafts
+
+
+def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
+    """Registry entry point: the child's identifiers (never sent) come from packet_intake_patients."""
+    return draft_nudges(rows, ctx.location_names(), ctx.indexed("packet_intake_patients", "patient_id"))

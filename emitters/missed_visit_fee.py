@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from .context import DraftContext
 from .family_messages import assert_minimum_necessary, clock_time, forbidden_terms
 from .models import DraftAction
 from .values import as_date, jsonable
@@ -95,3 +96,8 @@ def _draft(row: dict, fee: Decimal) -> DraftAction:
         assigned_role=ASSIGNED_ROLE,
     )
 
+
+def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
+    """Registry entry point: the fee policy and amount are settings."""
+    return draft_missed_visit_fees(rows, ctx.settings.scheduling_no_show_fee_policy,
+                                   ctx.settings.scheduling_no_show_fee_amount)

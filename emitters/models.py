@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from decimal import Decimal
 
@@ -18,6 +19,11 @@ class ChecklistItem(BaseModel):
     item: str
     detail: str = ""
     present: bool
+
+
+def _whole_word(term: str) -> re.Pattern:
+    """The term as a whole word, case-insensitive (no letter or digit directly before or after it)."""
+    return re.compile(rf"(?<![^\W_]){re.escape(term.strip())}(?![^\W_])", re.IGNORECASE)
 
 
 class DraftAction(BaseModel):
@@ -41,21 +47,18 @@ class DraftAction(BaseModel):
     # Values that appear in the body but must never reach titles, logs or the audit trail
     # (patient name, date of birth, member id). The ledger masks them in the edit diffs it audits.
     phi_terms: list[str] = Field(default_factory=list)
+    # Names in the title that are not about the patient (the location's, the payer's): a child named "Austin" does
+    # not make the title "... (Austin clinic)" carry an identifier. Only the title check reads them.
+    public_terms: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _title_carries_no_phi(self):
-        lowered = self.title.lower()
+        # Whole identifiers only (a child named "Ed" does not trip on "Pediatric"), outside the public names.
+        title = self.title
+        for public in sorted((t for t in self.public_terms if t and t.strip()), key=len, reverse=True):
+            title = _whole_word(public).sub(" ", title)
         for term in self.phi_terms:
-            if term and term.lower() in lowered:
+            if term and term.strip() and _whole_word(term).search(title):
                 raise ValueError("title contains a patient identifier; titles must carry no PHI")
         return self
 
-
-def __getattr__(name: str):
-    # emitters.roles still imports User from here; it lives in ledger.accounts. Resolved on first use, not at
-    # import, because the ledger imports emitters.roles back.
-    if name == "User":
-        from ledger.accounts import User
-
-        return User
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

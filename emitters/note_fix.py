@@ -3,6 +3,7 @@ in the visit's note and what to correct. The claim stays on hold until the note 
 
 from __future__ import annotations
 
+from .context import DraftContext
 from .front_office_text import as_date, jsonable, money
 from .models import DraftAction
 
@@ -40,3 +41,8 @@ def draft_note_fixes(rows: list[dict], location_names: dict[str, str]) -> list[D
             due_date=as_date(row.get("due_date")), assigned_role=ASSIGNED_ROLE,
         ))
     return drafts
+
+
+def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
+    """Registry entry point."""
+    return draft_note_fixes(rows, ctx.location_names())

@@ -4,6 +4,7 @@ flagged days of fct_payroll_reconciliation, -> DraftActions, due before payroll 
 
 from __future__ import annotations
 
+from .context import DraftContext
 from .credentialing_common import as_date, evidence_row, fmt_date, template_environment
 from .models import DraftAction
 
@@ -50,3 +51,8 @@ def draft_actions(flag_rows: list[dict], days: dict[str, list[dict]], location_n
             assigned_role=ASSIGNED_ROLE,
         ))
     return drafts
+
+
+def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
+    """Registry entry point: each flag's days come from packet_payroll_discrepancy_days."""
+    return draft_actions(rows, ctx.grouped("packet_payroll_discrepancy_days", "flag_id"), ctx.location_names())

@@ -5,6 +5,7 @@ fax; the front desk or billing approves every send."""
 
 from __future__ import annotations
 
+from .context import DraftContext
 from .front_office_text import as_date, fmt_date, jsonable, templates
 from .models import ChecklistItem, DraftAction
 
@@ -60,3 +61,8 @@ def draft_signature_requests(rows: list[dict], locations: dict[str, dict], patie
             phi_terms=[t for t in (patient.get("first_name"), patient.get("last_name"), dob) if t],
         ))
     return drafts
+
+
+def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
+    """Registry entry point: the child's identifiers come from packet_plan_of_care_patients."""
+    return draft_signature_requests(rows, ctx.locations(), ctx.indexed("packet_plan_of_care_patients", "patient_id"))

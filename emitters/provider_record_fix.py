@@ -5,6 +5,7 @@ supervising OTR on record. Pure and deterministic.
 
 from __future__ import annotations
 
+from .context import DraftContext
 from .credentialing_common import as_date, evidence_row, fmt_date, template_environment
 from .models import ChecklistItem, DraftAction
 
@@ -49,3 +50,8 @@ def draft_actions(flag_rows: list[dict], location_names: dict[str, str]) -> list
             assigned_role=ASSIGNED_ROLE,
         ))
     return drafts
+
+
+def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
+    """Registry entry point."""
+    return draft_actions(rows, ctx.location_names())

@@ -16,6 +16,7 @@ from typing import Any
 
 import jinja2
 
+from .context import DraftContext
 from .models import ChecklistItem, DraftAction
 from .values import as_date, jsonable
 
@@ -133,6 +134,7 @@ def _draft_one(row: dict, history: list[dict], location_names: dict[str, str], t
         due_date=as_date(row.get("due_date")),
         assigned_role=ASSIGNED_ROLE,
         phi_terms=_phi_terms(row),
+        public_terms=[location_name, row.get("payer_name") or ""],
     )
 
 
@@ -318,3 +320,8 @@ def _money(value: Any) -> Decimal:
     if value is None:
         return Decimal("0.00")
     return Decimal(str(value)).quantize(Decimal("0.01"))
+
+
+def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
+    """Registry entry point: the visit history and letterhead come from the declared packet models."""
+    return draft_actions(rows, ctx.grouped("packet_reauth_visit_history", "authorization_id"), ctx.location_names())

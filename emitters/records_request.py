@@ -4,6 +4,7 @@ with the signed release attached: rows of marts.flag_referral_packet_items_missi
 
 from __future__ import annotations
 
+from .context import DraftContext
 from .front_office_text import ITEM_LABELS, as_date, fmt_date, jsonable, templates
 from .models import ChecklistItem, DraftAction
 
@@ -37,3 +38,8 @@ def draft_requests(rows: list[dict], locations: dict[str, dict], patients: dict[
             phi_terms=[t for t in (patient.get("first_name"), patient.get("last_name"), dob) if t],
         ))
     return drafts
+
+
+def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
+    """Registry entry point: the child's identifiers come from packet_intake_patients."""
+    return draft_requests(rows, ctx.locations(), ctx.indexed("packet_intake_patients", "patient_id"))

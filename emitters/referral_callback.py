@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from .context import DraftContext
 from .front_office_text import as_date, jsonable
 from .models import DraftAction
 
@@ -30,3 +31,8 @@ def draft_callbacks(rows: list[dict], location_names: dict[str, str]) -> list[Dr
             due_date=as_date(row.get("due_date")), assigned_role=ASSIGNED_ROLE,
         ))
     return drafts
+
+
+def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
+    """Registry entry point."""
+    return draft_callbacks(rows, ctx.location_names())

@@ -3,6 +3,7 @@ marts.flag_referral_packet_items_missing with chase_channel 'physician_fax' -> a
 
 from __future__ import annotations
 
+from .context import DraftContext
 from .front_office_text import as_date, fmt_date, jsonable, templates
 from .models import ChecklistItem, DraftAction
 
@@ -36,3 +37,8 @@ def draft_faxes(rows: list[dict], locations: dict[str, dict], patients: dict[str
             phi_terms=[t for t in (patient.get("first_name"), patient.get("last_name"), dob) if t],
         ))
     return drafts
+
+
+def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
+    """Registry entry point: the child's identifiers come from packet_intake_patients."""
+    return draft_faxes(rows, ctx.locations(), ctx.indexed("packet_intake_patients", "patient_id"))

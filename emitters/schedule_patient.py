@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from .context import DraftContext
 from .family_messages import assert_minimum_necessary, forbidden_terms
 from .models import DraftAction
 from .values import as_date, jsonable
@@ -65,3 +66,7 @@ def _draft(row: dict) -> DraftAction:
         phi_terms=[p for p in [row.get("guardian_phone")] if p],
     )
 
+
+def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
+    """Registry entry point."""
+    return draft_schedule_patient_tasks(rows)

@@ -16,8 +16,9 @@ from decimal import Decimal
 
 from . import claim_837
 from .claims_common import cents, money
-from .values import jsonable
+from .context import DraftContext
 from .models import ChecklistItem, DraftAction
+from .values import jsonable
 
 ACTION_TYPE = "secondary_claim"
 ASSIGNED_ROLE = "billing"
@@ -144,5 +145,22 @@ def draft_actions(flag_rows: list[dict], claim_texts: dict[str, tuple[str, str]]
                 "primary_paid_amount", "dollars_at_risk", "payer_id", "due_date")}],
             dollars_at_stake=cents(row["dollars_at_risk"]), due_date=row.get("due_date"), assigned_role=ASSIGNED_ROLE,
             phi_terms=sorted({*claim_837.phi_terms(claim_x12), member_id}),
+            public_terms=[location_name, payer_name],
         ))
     return drafts
+
+
+def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
+    """Registry entry point: the claim text, the primary's answer per line with its adjustments and the secondary
+    member id come from the declared packet models, the control numbers from the ledger's allocator."""
+    texts = {r["claim_id"]: (r["claim_x12"], r["billing_x12"]) for r in ctx.packet("packet_claim_x12")}
+    answers: dict[str, dict[int, dict]] = {}
+    for line in sorted(ctx.packet("packet_secondary_claim_lines"), key=lambda r: (r["claim_id"], r["line_number"])):
+        answers.setdefault(line["claim_id"], {})[line["line_number"]] = {**line, "adjustments": []}
+    by_remit_line = {a["latest_remit_line_id"]: a for lines in answers.values() for a in lines.values()}
+    for adjustment in sorted(ctx.packet("packet_secondary_claim_adjustments"), key=lambda r: r["remit_adjustment_id"]):
+        if adjustment["remit_line_id"] in by_remit_line:
+            by_remit_line[adjustment["remit_line_id"]]["adjustments"].append(adjustment)
+    member_ids = {r["coverage_id"]: r["member_id"] for r in ctx.packet("packet_secondary_coverages")}
+    return draft_actions(rows, texts, answers, member_ids, ctx.location_names(), ctx.as_of,
+                         ctx.control_numbers(str(r["flag_id"]) for r in rows))

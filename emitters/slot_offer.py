@@ -12,13 +12,12 @@ Pure: the same rows, prior offers, time and window always give the same drafts.
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 
-import sqlalchemy as sa
-
+from .context import DraftContext
 from .family_messages import assert_minimum_necessary, clock_time, forbidden_terms
 from .models import DraftAction
 from .values import as_date
@@ -120,19 +119,21 @@ def _draft(row: dict, window_minutes: int) -> DraftAction:
     )
 
 
-def prior_offers(engine: sa.Engine) -> list[PriorOffer]:
-    """Every slot offer the ledger holds, with its slot from the evidence (read-only)."""
-    from ledger import actions
-
-    with engine.connect() as conn:
-        rows = conn.execute(sa.select(actions.c.flag_id, actions.c.status, actions.c.evidence_json,
-                                      actions.c.updated_at).where(actions.c.action_type == ACTION_TYPE)).all()
+def prior_offers(history: Iterable[dict]) -> list[PriorOffer]:
+    """The slot offers the ledger holds (Ledger.list_actions dicts), with the slot and family from the evidence and
+    the status as stored (a snooze stays a snooze here: the offer is still live)."""
     offers = []
-    for row in rows:
-        evidence = json.loads(row.evidence_json)[0]
-        offers.append(PriorOffer(row.flag_id, evidence["slot_id"], evidence["waitlist_id"], row.status,
-                                 _parse_utc(row.updated_at)))
+    for action in history:
+        evidence = action["evidence"][0]
+        offers.append(PriorOffer(action["flag_id"], evidence["slot_id"], evidence["waitlist_id"], action["stored_status"],
+                                 _parse_utc(action["updated_at"])))
     return offers
+
+
+def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
+    """Registry entry point: the earlier offers come from the ledger's history of this type, handed over by the
+    emitter asset (slot_offer declares reads_ledger_history)."""
+    return draft_slot_offers(rows, prior_offers(ctx.prior_actions), ctx.now, ctx.settings.scheduling_offer_window_minutes)
 
 
 def _parse_utc(value: str) -> datetime:

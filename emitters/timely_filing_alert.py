@@ -10,8 +10,9 @@ from __future__ import annotations
 from datetime import date
 
 from .claims_common import cents, money, template
-from .values import jsonable
+from .context import DraftContext
 from .models import ChecklistItem, DraftAction
+from .values import jsonable
 
 ACTION_TYPE = "timely_filing_alert"
 ASSIGNED_ROLE = "billing"
@@ -48,3 +49,8 @@ def _draft_one(row: dict, location_names: dict[str, str]) -> DraftAction:
         evidence=[{k: jsonable(row.get(k)) for k in EVIDENCE_COLUMNS}],
         dollars_at_stake=cents(row.get("dollars_at_risk")), due_date=due, assigned_role=ASSIGNED_ROLE, phi_terms=[],
     )
+
+
+def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
+    """Registry entry point."""
+    return draft_actions(rows, ctx.location_names())

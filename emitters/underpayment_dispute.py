@@ -11,8 +11,9 @@ from __future__ import annotations
 from datetime import date
 
 from .claims_common import cents, money, template
-from .values import jsonable
+from .context import DraftContext
 from .models import ChecklistItem, DraftAction
+from .values import jsonable
 
 ACTION_TYPE = "underpayment_dispute"
 ASSIGNED_ROLE = "billing"
@@ -66,3 +67,8 @@ def _draft_one(row: dict, location_names: dict[str, str], today: date) -> DraftA
         dollars_at_stake=cents(row["dollars_at_risk"]), due_date=row.get("due_date"), assigned_role=ASSIGNED_ROLE,
         phi_terms=[],
     )
+
+
+def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
+    """Registry entry point."""
+    return draft_actions(rows, ctx.location_names(), ctx.as_of)

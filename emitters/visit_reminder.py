@@ -9,6 +9,7 @@ from __future__ import annotations
 from datetime import timedelta
 from decimal import Decimal
 
+from .context import DraftContext
 from .family_messages import assert_minimum_necessary, clock_time, forbidden_terms
 from .models import DraftAction
 from .values import as_date, jsonable
@@ -79,3 +80,7 @@ def _draft(row: dict) -> DraftAction:
         phi_terms=[p for p in [row.get("guardian_phone")] if p],
     )
 
+
+def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
+    """Registry entry point."""
+    return draft_visit_reminders(rows)

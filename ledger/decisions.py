@@ -16,9 +16,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 
 from core.vocabulary import LIVE_STATUSES
-from emitters import (
-    roles as approver_roles,  # the module, not its names: emitters.roles imports back into here
-)
+from emitters.registry import approver_roles, can_approve
 
 from .accounts import User, fetch_user, user_from_row
 from .audit import mask_terms, sha256_text
@@ -138,7 +136,7 @@ class Decisions:
         row = fetch_action(conn, action_id)
         if actor is None or row is None or not actor.can_see(row.location_id):
             raise PermissionDenied(f"{step}: action {action_id} is not in your locations")
-        if not approver_roles.can_approve(actor, row.action_type, row.location_id):
+        if not can_approve(actor, row.action_type, row.location_id):
             raise PermissionDenied(f"{step}: role {actor.role} may not decide {row.action_type} actions")
         status = effective_status(row, self._today())
         if status not in LIVE_STATUSES:
@@ -156,7 +154,7 @@ class Decisions:
             candidates = [user_from_row(u) for u in conn.execute(
                 sa.select(users).where(users.c.disabled == sa.false()).order_by(users.c.username))]
         return [{"username": u.username, "display_name": u.display_name, "role": u.role}
-                for u in candidates if approver_roles.can_approve(u, row.action_type, row.location_id)]
+                for u in candidates if can_approve(u, row.action_type, row.location_id)]
 
     def assign(self, user: User, action_id: str, assignee: str) -> dict:
         """Route a live action to one person who may decide it. Audited as `reassigned` (from, to).
@@ -168,14 +166,14 @@ class Decisions:
             row = fetch_action(conn, action_id)
             if actor is None or row is None or not actor.can_see(row.location_id):
                 raise PermissionDenied(f"reassign: action {action_id} is not in your locations")
-            if not (approver_roles.can_approve(actor, row.action_type, row.location_id)
+            if not (can_approve(actor, row.action_type, row.location_id)
                     or actor.role in REASSIGN_SUPERVISOR_ROLES):
                 raise PermissionDenied(f"reassign: role {actor.role} may not route {row.action_type} actions")
             status = effective_status(row, self._today())
             if status not in LIVE_STATUSES:
                 raise InvalidTransition(f"cannot reassign an action that is {status}")
             target = fetch_user(conn, assignee)
-            if target is None or not approver_roles.can_approve(target, row.action_type, row.location_id):
+            if target is None or not can_approve(target, row.action_type, row.location_id):
                 raise PermissionDenied(f"reassign: {assignee} may not decide {row.action_type} actions at "
                                        f"{row.location_id}")
             before = conn.execute(sa.select(action_assignments.c.assignee)
@@ -210,7 +208,7 @@ class Decisions:
                          limit: int = 200) -> list[dict]:
         """Open drafts of one low-risk type this user may approve, for a bulk approval (empty otherwise)."""
         if (action_type not in set(low_risk_types)
-                or user.role not in approver_roles.ACTION_APPROVER_ROLES.get(action_type, ())):
+                or user.role not in approver_roles(action_type)):
             return []
         query = (sa.select(actions).where(*self._low_risk_conditions(user, action_type, max_dollars))
                  .order_by(dollars_sql().desc(), sa.nulls_last(actions.c.due_date.asc()), actions.c.action_id)

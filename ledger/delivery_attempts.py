@@ -14,9 +14,7 @@ from decimal import Decimal
 
 import sqlalchemy as sa
 
-from emitters import (
-    roles as approver_roles,  # the module, not its names: emitters.roles imports back into here
-)
+from emitters.registry import can_approve
 
 from .accounts import User, fetch_user
 from .errors import InvalidTransition, PermissionDenied
@@ -138,7 +136,7 @@ class DeliveryAttempts:
             row = fetch_action(conn, action_id)
             if actor is None or row is None or not actor.can_see(row.location_id):
                 raise PermissionDenied(f"retry: action {action_id} is not in your locations")
-            if not approver_roles.can_approve(actor, row.action_type, row.location_id):
+            if not can_approve(actor, row.action_type, row.location_id):
                 raise PermissionDenied(f"retry: role {actor.role} may not approve {row.action_type} actions")
             attempt = _newest_attempt(conn, action_id)
             if row.status != "approved" or attempt is None or attempt.status != DELIVERY_FAILED:

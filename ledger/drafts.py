@@ -7,6 +7,8 @@ import uuid
 from dataclasses import dataclass
 from decimal import Decimal
 
+from collections.abc import Iterable
+
 import sqlalchemy as sa
 
 from core.vocabulary import LIVE_STATUSES
@@ -65,13 +67,16 @@ def _refresh_changes(row, values: dict) -> dict:
 class DraftSync:
     """Ledger method the pipeline calls; mixed into Ledger (uses its writer, clock and audit chain)."""
 
-    def sync_drafts(self, action_type: str, drafts: list[DraftAction], run_id: str) -> SyncResult:
+    def sync_drafts(self, action_type: str, drafts: list[DraftAction], run_id: str, *,
+                    held_flag_ids: Iterable[str] = ()) -> SyncResult:
         """Make the ledger match this run's drafts of one action type (idempotent on flag_id).
 
         New flag -> open draft; live draft -> refreshed (body only when no human edited it); live draft
         whose flag is gone -> auto_resolved; auto_resolved flag back -> reopened. Approved, rejected and
-        sent actions are never touched.
+        sent actions are never touched. `held_flag_ids` are flags still raised whose draft was set aside this
+        run (a safety check failed): their live drafts stay as they are, since the condition did not resolve.
         """
+        held = set(held_flag_ids)
         result = SyncResult()
         now = self._now_iso()
         with self._writer.begin() as conn:
@@ -117,7 +122,7 @@ class DraftSync:
                 else:
                     result.unchanged += 1  # a human decided; a later run never overrides it
             for flag_id, row in existing.items():
-                if flag_id in seen or row.status not in LIVE_STATUSES:
+                if flag_id in seen or flag_id in held or row.status not in LIVE_STATUSES:
                     continue
                 conn.execute(actions.update().where(actions.c.action_id == row.action_id)
                              .values(status="auto_resolved", snoozed_until=None, updated_at=now,

@@ -1,61 +1,90 @@
-"""What every emitter asset does around its pure drafting function: read the flag rows from the warehouse,
-sync the drafts into the action ledger (idempotent on flag_id) and describe the sync in the asset's
-metadata. One definition, used by every area."""
+"""What every emitter asset does around the registered draft functions: read exactly its declared relations,
+draft each registered type (setting aside what fails a check), sync the drafts into the action ledger
+(idempotent on flag_id) and describe the run in the asset's metadata. Plain functions, tested without Dagster.
+`query_rows` is re-exported for the pipeline tests that read the warehouse the same way."""
+
+from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from decimal import Decimal
 
-import dagster as dg
-from dagster_dbt import get_asset_key_for_model
+from core.settings import Settings
+from emitters.context import DraftContext
+from emitters.drafting import (
+    PIPELINE_READER,
+    SET_ASIDE_FILE,
+    SetAside,
+    as_of_of,
+    draft_all,
+    query_rows,
+    record_set_asides,
+)
+from emitters.registry import ActionType
 
-from dagster_project.resources import LedgerResource, WarehouseResource
-
-# draft(con, flag_rows) -> (action type, drafts). It runs while the read-only warehouse connection is open,
-# so it can read the extra rows its letters need (visit history, locations, patients); with
-# `with_ledger=True` it is called as draft(con, flag_rows, ledger=...) (e.g. for X12 control numbers).
-DraftFn = Callable[..., tuple[str, list]]
-
-
-def query_rows(con, sql: str) -> list[dict]:
-    cursor = con.execute(sql)
-    names = [d[0] for d in cursor.description]
-    return [dict(zip(names, values)) for values in cursor.fetchall()]
-
-
-def location_names(con) -> dict[str, str]:
-    return dict(con.execute("select location_id, location_name from marts.dim_locations").fetchall())
+__all__ = ["flagged_dollars", "query_rows", "run_emitter", "run_metadata"]
 
 
-def sync_metadata(rows: list[dict], drafts: list, result) -> dict:
-    """Counts of the flag rows, the drafts and what the ledger sync did, with drafts per location."""
+@dataclass
+class EmitterRun:
+    """The outcome of one emitter asset: per type, the drafts, what the ledger did and what was set aside."""
+
+    flag_rows: int
+    flagged_dollars: Decimal = Decimal("0.00")  # the flag rows' declared dollars_field, summed
+    drafts: dict[str, list] = field(default_factory=dict)
+    results: dict[str, object] = field(default_factory=dict)
+    set_aside: list[SetAside] = field(default_factory=list)
+    extra: dict = field(default_factory=dict)
+
+
+def run_emitter(types: tuple[ActionType, ...], inputs: dict[str, list[dict]], book, settings: Settings,
+                run_id: str) -> EmitterRun:
+    """Draft every type from the rows read, sync each type into the ledger, record the set-asides."""
+    flag_rows = sorted(inputs[types[0].flag_model], key=lambda row: str(row["flag_id"]))
+    run = EmitterRun(flag_rows=len(flag_rows), flagged_dollars=flagged_dollars(flag_rows, types[0].dollars_field))
+    for declared in types:
+        ctx = DraftContext(
+            as_of=as_of_of(flag_rows, settings), settings=settings, control_numbers=book.control_numbers,
+            packets={model: inputs[model] for model in declared.packet_models},
+            prior_actions=tuple(book.list_actions(PIPELINE_READER, action_types=[declared.name]))
+            if declared.reads_ledger_history else (),
+        )
+        drafts, set_aside = draft_all(declared, flag_rows, ctx)
+        run.drafts[declared.name] = drafts
+        run.set_aside.extend(set_aside)
+        held = [item.flag_id for item in set_aside]
+        run.results[declared.name] = book.sync_drafts(declared.name, drafts, run_id=run_id, held_flag_ids=held)
+        if declared.metadata is not None:
+            run.extra.update(declared.metadata(ctx))
+    record_set_asides(settings.warehouse_path.parent / SET_ASIDE_FILE, run_id=run_id,
+                      action_types=[declared.name for declared in types], items=run.set_aside)
+    return run
+
+
+def flagged_dollars(rows: list[dict], dollars_field: str | None) -> Decimal:
+    """The dollars behind the flag rows, from the column the registry declares (none declared: zero)."""
+    if dollars_field is None:
+        return Decimal("0.00")
+    return sum((Decimal(str(row[dollars_field] or 0)) for row in rows), Decimal("0.00")).quantize(Decimal("0.01"))
+
+
+def run_metadata(run: EmitterRun) -> dict:
+    """Totals over the asset's types (what a single-type asset always reported), then the same per type."""
     by_location: dict[str, int] = defaultdict(int)
-    for draft in drafts:
-        by_location[draft.location_id] += 1
-    return {
-        "flag_rows": len(rows), "drafts": len(drafts), "drafted": result.drafted, "unchanged": result.unchanged,
-        "refreshed": result.refreshed, "auto_resolved": result.auto_resolved, "reopened": result.reopened,
-        "flags_by_location": dg.MetadataValue.json(dict(sorted(by_location.items()))),
-    }
-
-
-def flag_emitter_asset(dbt_models: dg.AssetsDefinition, *, name: str, flag_model: str, description: str,
-                       draft: DraftFn, extra_models: Sequence[str] = (), order_by: str = "flag_id",
-                       extra_metadata: Callable[[], dict] | None = None,
-                       with_ledger: bool = False) -> dg.AssetsDefinition:
-    """An emitter asset for one flag mart and one action type: marts.<flag_model> -> draft -> ledger."""
-    deps = [get_asset_key_for_model([dbt_models], model) for model in (flag_model, "dim_locations", *extra_models)]
-
-    @dg.asset(name=name, group_name="emitters", deps=deps, kinds={"python", "sqlite"}, description=description)
-    def _emitter(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
-                 ledger: LedgerResource) -> dg.MaterializeResult:
-        book = ledger.open()
-        with warehouse.connect(read_only=True) as con:
-            rows = query_rows(con, f"select * from marts.{flag_model} order by {order_by}")
-            action_type, drafts = draft(con, rows, ledger=book) if with_ledger else draft(con, rows)
-        result = book.sync_drafts(action_type, drafts, run_id=context.run_id)
-        metadata = sync_metadata(rows, drafts, result)
-        if extra_metadata is not None:
-            metadata.update(extra_metadata())
-        return dg.MaterializeResult(metadata=metadata)
-
-    return _emitter
+    for drafts in run.drafts.values():
+        for draft in drafts:
+            by_location[draft.location_id] += 1
+    counters = ("drafted", "unchanged", "refreshed", "auto_resolved", "reopened")
+    metadata: dict = {"flag_rows": run.flag_rows, "flagged_dollars": str(run.flagged_dollars),
+                      "drafts": sum(len(d) for d in run.drafts.values())}
+    for counter in counters:
+        metadata[counter] = sum(getattr(result, counter) for result in run.results.values())
+    for name, result in run.results.items():
+        metadata[f"{name}_drafts"] = len(run.drafts[name])
+        for counter in ("drafted", "unchanged", "auto_resolved"):
+            metadata[f"{name}_{counter}"] = getattr(result, counter)
+    metadata["flags_by_location"] = dict(sorted(by_location.items()))
+    metadata["set_aside_count"] = len(run.set_aside)
+    metadata["set_aside"] = [{k: v for k, v in asdict(item).items() if k != "check"} for item in run.set_aside]
+    metadata.update(run.extra)
+    return metadata

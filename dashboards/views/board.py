@@ -18,7 +18,7 @@ from dashboards.exports import audited_download, csv_text
 from dashboards.markdown_text import plain
 from dashboards.views.failed_sends import render_failed_sends
 from ledger import sha256_text
-from emitters.roles import ACTION_APPROVER_ROLES
+from emitters.registry import approver_roles
 
 STATUSES = ["open", "snoozed", "approved", "rejected", "sent", "auto_resolved"]
 QUEUE_COLUMNS = ["title", "location_id", "payer_id", "dollars_at_stake", "due_date", "status", "assigned_role",
@@ -289,7 +289,7 @@ if card is not None:
 def _bulk_section() -> None:
     st.subheader("Bulk approve low-risk drafts")
     types = sorted(t for t in settings.low_risk_action_types
-                   if user.role in ACTION_APPROVER_ROLES.get(t, ()) and t in options["action_types"])
+                   if user.role in approver_roles(t) and t in options["action_types"])
     if not types:
         st.caption("No low-risk action types in your queue that your role may approve.")
         return

@@ -6,13 +6,8 @@ import pytest
 from pydantic import ValidationError
 
 from core.settings import get_delivery_settings
-from delivery.channels import (
-    DEFAULT_ACTION_CHANNELS,
-    FILE_CHANNEL,
-    ChannelRouter,
-    Route,
-)
-from emitters.roles import ACTION_APPROVER_ROLES
+from delivery.channels import DEFAULT_ACTION_CHANNELS, FILE_CHANNEL, ChannelRouter, Route
+from emitters.registry import ACTION_TYPES
 
 DELIVERY_VARIABLES = ("RCM_DELIVERY_FAX_URL", "RCM_DELIVERY_TEXT_URL", "RCM_DELIVERY_EMAIL_URL",
                       "RCM_DELIVERY_CLEARINGHOUSE_URL", "RCM_DELIVERY_CHANNEL_MAP", "RCM_DELIVERY_AUTH_TOKEN",
@@ -28,12 +23,12 @@ def clean_env(monkeypatch):
 
 
 def test_every_default_mapping_names_an_action_type_that_exists():
-    assert set(DEFAULT_ACTION_CHANNELS) <= set(ACTION_APPROVER_ROLES)
+    assert set(DEFAULT_ACTION_CHANNELS) <= set(ACTION_TYPES)
 
 
 def test_without_any_setting_everything_goes_to_the_outbox():
     router = ChannelRouter.from_settings(get_delivery_settings())
-    assert {router.route(action_type) for action_type in ACTION_APPROVER_ROLES} == {Route(FILE_CHANNEL, None)}
+    assert {router.route(action_type) for action_type in ACTION_TYPES} == {Route(FILE_CHANNEL, None)}
 
 
 def test_each_channel_gets_its_own_endpoint(clean_env):

@@ -7,7 +7,7 @@ import pytest
 
 from emitters.claim_audit_fix import ACTION_TYPE, draft_actions
 from ledger import User
-from emitters.roles import can_approve
+from emitters.registry import can_approve
 
 FLAG = {
     "flag_id": "f-1", "claim_id": "CL010000042", "location_id": "L01", "patient_id": "PT-L01-00001",

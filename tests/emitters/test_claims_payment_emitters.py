@@ -8,7 +8,7 @@ from pathlib import Path
 from dagster_project.ingest.x12.claim_837 import parse_837_file
 from dagster_project.ingest.x12.validate import validate_with_pyx12
 from emitters import secondary_claim, timely_filing_alert, underpayment_dispute
-from emitters.roles import ACTION_APPROVER_ROLES
+from emitters.registry import approver_roles
 
 FIXTURE = Path(__file__).resolve().parents[1] / "ingest" / "x12" / "fixtures" / "claims_clean_5010.837"
 
@@ -135,5 +135,5 @@ def test_timely_filing_alert_says_why_and_by_when():
 
 def test_new_claims_action_types_are_approved_by_billing_or_a_director_only():
     for action_type in ("underpayment_dispute", "timely_filing_alert", "secondary_claim"):
-        assert {"billing", "director"} <= ACTION_APPROVER_ROLES[action_type]
-        assert "front_desk" not in ACTION_APPROVER_ROLES[action_type]
+        assert {"billing", "director"} <= approver_roles(action_type)
+        assert "front_desk" not in approver_roles(action_type)

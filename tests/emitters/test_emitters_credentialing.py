@@ -6,7 +6,7 @@ from datetime import date
 from decimal import Decimal
 
 from emitters import claim_hold_notice, credential_renewal, enrollment_followup, payroll_discrepancy, provider_record_fix
-from emitters.roles import ACTION_APPROVER_ROLES
+from emitters.registry import approver_roles
 
 AS_OF = date(2026, 3, 2)
 LOCATIONS = {"L1": "North Clinic"}
@@ -144,4 +144,4 @@ def test_payroll_report_goes_to_the_office_manager_before_payroll_runs():
 def test_every_credentialing_action_type_has_approvers():
     for action in ("credential_renewal", "enrollment_followup", "claim_hold_notice", "provider_record_fix",
                    "payroll_discrepancy_report"):
-        assert ACTION_APPROVER_ROLES[action]
+        assert approver_roles(action)

@@ -11,7 +11,7 @@ import pytest
 
 from emitters import eligibility_alerts, intake_nudge, records_request, referral_callback, referral_fax
 from emitters.front_office_text import ITEM_LABELS, FamilyTextViolation, assert_family_safe
-from emitters.roles import ACTION_APPROVER_ROLES
+from emitters.registry import approver_roles
 
 AS_OF = date(2026, 3, 2)
 LOCATIONS = {"L1": {"location_id": "L1", "location_name": "North Clinic", "address_line": "1 Test St",
@@ -117,7 +117,7 @@ def test_eligibility_check_task_and_coverage_alert():
 def test_every_front_office_action_type_has_approvers():
     for action_type in ("eligibility_check_task", "coverage_change_alert", "referral_callback", "intake_family_nudge",
                         "referral_order_fax", "records_request"):
-        assert "front_desk" in ACTION_APPROVER_ROLES[action_type]
+        assert "front_desk" in approver_roles(action_type)
 
 
 def test_note_fix_task_lists_each_failure_and_goes_to_the_therapist():
@@ -135,4 +135,4 @@ def test_note_fix_task_lists_each_failure_and_goes_to_the_therapist():
     assert "Sign the note" in task.body and "(per_code)" in task.body and "97112" in task.body
     assert "goals" not in task.body and "late-entry" not in task.body
     assert "claim CL1 is on hold" in task.body and task.dollars_at_stake == Decimal("51.46")
-    assert "billing" in ACTION_APPROVER_ROLES[task.action_type]
+    assert "billing" in approver_roles(task.action_type)

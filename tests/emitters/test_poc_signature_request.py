@@ -9,7 +9,7 @@ from datetime import date
 import pytest
 
 from emitters import poc_signature_request as poc
-from emitters.roles import ACTION_APPROVER_ROLES
+from emitters.registry import approver_roles
 
 AS_OF = date(2026, 3, 2)
 LOCATIONS = {"L1": {"location_id": "L1", "location_name": "North Clinic", "address_line": "1 Test St",
@@ -71,4 +71,4 @@ def test_missing_npi_is_a_missing_checklist_item():
 
 
 def test_front_desk_or_billing_approve():
-    assert ACTION_APPROVER_ROLES[poc.ACTION_TYPE] == frozenset({"front_desk", "billing", "admin"})
+    assert approver_roles(poc.ACTION_TYPE) == frozenset({"front_desk", "billing", "admin"})

@@ -10,7 +10,7 @@ from decimal import Decimal
 import pytest
 
 from emitters.family_messages import MinimumNecessaryViolation, assert_minimum_necessary
-from emitters.roles import ACTION_APPROVER_ROLES
+from emitters.registry import approver_roles
 from emitters.schedule_patient import ACTION_TYPE, call_script, draft_schedule_patient_tasks, text_message
 
 
@@ -34,7 +34,7 @@ def test_one_task_per_flag_with_money_due_date_and_front_desk_role():
     assert draft.dollars_at_stake == Decimal("712.00") and draft.due_date == date(2026, 11, 26)
     assert draft.evidence[0]["plan_of_care_id"] == "POC-L01-00007-2"
     assert draft.evidence[0]["last_kept_visit_date"] == "2026-11-12"
-    assert "front_desk" in ACTION_APPROVER_ROLES[ACTION_TYPE]
+    assert "front_desk" in approver_roles(ACTION_TYPE)
 
 
 def test_family_text_and_script_carry_no_name_member_id_diagnosis_or_clinical_words():

@@ -9,6 +9,7 @@ import pytest
 
 from emitters.attendance_letter import draft_attendance_letters
 from emitters.booking_alert import draft_booking_alerts
+from emitters.drafting import PIPELINE_READER
 from emitters.family_messages import MinimumNecessaryViolation, assert_minimum_necessary
 from ledger import InvalidTransition, Ledger
 from emitters.slot_offer import ACTION_TYPE, PriorOffer, draft_slot_offers, prior_offers
@@ -74,7 +75,8 @@ def test_two_outreach_drafts_are_never_open_for_the_same_slot_at_once(ledger):
     user = ledger.authenticate("fd", "pw-123456")
 
     def run() -> list[dict]:
-        drafts = draft_slot_offers(rows, prior_offers(ledger.engine), ledger.clock_box[0], 30)
+        history = ledger.list_actions(PIPELINE_READER, action_types=[ACTION_TYPE])  # what the emitter asset reads
+        drafts = draft_slot_offers(rows, prior_offers(history), ledger.clock_box[0], 30)
         ledger.sync_drafts(ACTION_TYPE, drafts, run_id=str(ledger.clock_box[0]))
         actions = ledger.list_actions(user, action_types=[ACTION_TYPE])
         live = [a for a in actions if a["status"] in ("open", "snoozed", "approved")]

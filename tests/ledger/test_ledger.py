@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import sqlite3
 import subprocess
@@ -9,12 +10,13 @@ import sys
 from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
+from types import MappingProxyType
 
 import pytest
 import sqlalchemy as sa
 
+from emitters import registry
 from emitters.reauth_packet import draft_actions
-from emitters.roles import ACTION_APPROVER_ROLES
 from ledger import InvalidTransition, Ledger, PermissionDenied, User
 from tests.ledger.helpers import shown_body_sha256
 
@@ -94,6 +96,16 @@ def test_missing_flag_auto_resolves_and_returns_reopened(ledger, rows):
     assert (result.reopened, result.drafted) == (1, 0)
     assert _by_flag(ledger, "flag-c")["status"] == "open"
     assert _event_types(ledger)[-1] == "draft_reopened"
+
+
+def test_a_flag_set_aside_this_run_keeps_its_live_draft(ledger, rows):
+    # The flag is still raised but its new draft failed a safety check: the earlier draft is not "resolved".
+    ledger.sync_drafts("reauth_packet", _drafts(rows), "run-1")
+    result = ledger.sync_drafts("reauth_packet", _drafts(rows[:2]), "run-2", held_flag_ids=["flag-c"])
+    assert result.auto_resolved == 0
+    assert _by_flag(ledger, "flag-c")["status"] == "open"
+    result = ledger.sync_drafts("reauth_packet", _drafts(rows[:2]), "run-3")
+    assert result.auto_resolved == 1
 
 
 def test_auto_resolve_only_touches_its_own_action_type(ledger, rows):
@@ -189,7 +201,8 @@ def test_roles_that_may_not_decide_are_denied(ledger, users, rows, monkeypatch):
     action = _by_flag(ledger, "flag-b")
     with pytest.raises(PermissionDenied):
         ledger.approve(users["director"], action["action_id"], expected_body_sha256=shown_body_sha256(ledger, action["action_id"]))  # directors watch, coordinators decide
-    monkeypatch.setitem(ACTION_APPROVER_ROLES, "reauth_packet", frozenset({"credentialing", "admin"}))
+    changed = dataclasses.replace(registry.action_type("reauth_packet"), approver_roles=frozenset({"credentialing", "admin"}))
+    monkeypatch.setattr(registry, "ACTION_TYPES", MappingProxyType({**registry.ACTION_TYPES, "reauth_packet": changed}))
     with pytest.raises(PermissionDenied, match="billing"):
         ledger.approve(users["billing"], action["action_id"], expected_body_sha256=shown_body_sha256(ledger, action["action_id"]))
     assert _by_flag(ledger, "flag-b")["status"] == "open"

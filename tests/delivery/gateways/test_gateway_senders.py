@@ -20,7 +20,8 @@ from delivery.channels import ChannelRouter
 from delivery.dispatcher import dispatch_approved
 from ledger import Ledger
 from tests.ledger.helpers import shown_body_sha256
-from emitters.models import DraftAction, User
+from emitters.models import DraftAction
+from ledger import User
 
 from .fakes import FakeSrfax, FakeTwilio
 

@@ -1,0 +1,24 @@
+-- One row per location: the letterhead every drafted letter, fax and message signs with.
+with
+
+locations as (
+
+    select * from {{ ref('dim_locations') }}
+
+),
+
+final as (
+
+    select
+        location_id,
+        location_name,
+        address_line,
+        city,
+        state,
+        zip,
+        facility_npi
+    from locations
+
+)
+
+select * from final
