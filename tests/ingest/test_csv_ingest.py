@@ -97,7 +97,7 @@ def test_header_that_breaks_the_contract_rejects_the_file(header, expected):
 def test_short_row_and_duplicate_key_are_rejected_individually():
     data = (HEADER + GOOD + "A5,N5\n" + GOOD).encode()
     result = read_contract_csv(data, "authorizations.csv", Authorization)
-    assert [r["authorization_id"] for r in result.rows] == ["A1"]
+    assert result.frame["authorization_id"].to_list() == ["A1"]
     reasons = [reason for _, _, reason in result.rejected]
     assert reasons == [
         "authorizations.csv: line 3: expected 13 fields, found 2",
