@@ -27,9 +27,10 @@ def _pipe_list(pattern: str, what: str):
         if value is None:
             return None
         items = [item.strip() for item in value.split("|")]
-        bad = [item for item in items if not compiled.fullmatch(item)]
+        bad = [str(i) for i, item in enumerate(items, start=1) if not compiled.fullmatch(item)]
         if bad:
-            raise ValueError(f"not a valid {what}: {', '.join(repr(b) for b in bad)}")
+            # Positions, not the codes: a diagnosis code is PHI.
+            raise ValueError(f"not a valid {what}: item(s) {', '.join(bad)} of {len(items)} do not match")
         return "|".join(items)
 
     check.item_pattern = pattern  # read by the column-wise validator (ingest/vectorised.py)

@@ -212,7 +212,7 @@ class Authorization(Contract):
     @model_validator(mode="after")
     def _window_is_ordered(self):
         if self.end_date < self.start_date:
-            raise ValueError(f"end_date {self.end_date} is before start_date {self.start_date}")
+            raise ValueError("end_date is before start_date")
         return self
 
 

@@ -57,12 +57,24 @@ def _describe(error: ValidationError) -> str:
     return "; ".join(parts)
 
 
+# A header cell is named in a reason only when it looks like a column name; anything else (a date, a
+# phone number, a person's name with a space) may be a data row's value and is named by position.
+_COLUMN_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+
+
 def _check_header(header: list[str], file_name: str, contract: type[Contract]) -> None:
     expected = list(contract.model_fields)
+    where = f"{file_name}: line 1: header does not match the {contract.__entity__} contract: "
+    if not set(header) & set(expected):
+        raise FileRejected(
+            where + f"none of its {len(header)} cells names a column of the contract; a file must start with "
+            "its header line (is the header missing?)"
+        )
     required = [name for name, f in contract.model_fields.items() if f.is_required()]
     duplicated = sorted({h for h in header if header.count(h) > 1})
     missing = [c for c in required if c not in header]
-    unknown = [h for h in header if h not in expected]
+    unknown = [h if _COLUMN_NAME.fullmatch(h) else f"#{i} (not a column name)"
+               for i, h in enumerate(header, start=1) if h not in expected]
     problems = []
     if duplicated:
         problems.append(f"duplicated column(s) {', '.join(duplicated)}")
@@ -71,9 +83,7 @@ def _check_header(header: list[str], file_name: str, contract: type[Contract]) -
     if unknown:
         problems.append(f"unknown column(s) {', '.join(unknown)}")
     if problems:
-        raise FileRejected(
-            f"{file_name}: line 1: header does not match the {contract.__entity__} contract: " + "; ".join(problems)
-        )
+        raise FileRejected(where + "; ".join(problems))
 
 
 def _wrong_width(file_name: str, line: int, expected: int, found: int) -> str:
