@@ -172,7 +172,12 @@ def _duplicate_keys(contract: type[Contract], rows: pl.DataFrame, cells: pl.Data
 
 def read_contract_csv(data: bytes, file_name: str, contract: type[Contract]) -> CsvReadResult:
     text = _decode(data, file_name)
-    reader = csv.reader(io.StringIO(text, newline=""))
+    native = not _NEEDS_CSV_MODULE.search(text)
+    if native:  # the header is the first physical line; no need to copy the text into a StringIO
+        end = text.find("\n")
+        reader = csv.reader([text if end < 0 else text[: end + 1]] if text else [])
+    else:
+        reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = [h.strip() for h in next(reader)]
     except StopIteration:
@@ -181,9 +186,10 @@ def read_contract_csv(data: bytes, file_name: str, contract: type[Contract]) -> 
         raise FileRejected(f"{file_name}: line 1: unreadable header ({exc})") from None
     _check_header(header, file_name, contract)
 
-    split = None
-    if reader.line_num == 1 and not _NEEDS_CSV_MODULE.search(text):
-        split = _split_natively(text, header, file_name)
+    split = _split_natively(text, header, file_name) if native else None
+    if split is None and native:  # a line too long for the csv module: let it say so
+        reader = csv.reader(io.StringIO(text, newline=""))
+        next(reader)
     cells, rejected = split or _split_with_csv_module(reader, header, file_name)
 
     compiled = compile_contract(contract)
