@@ -149,11 +149,23 @@ def _constraint_attrs(constraints) -> dict:
     return found
 
 
+# The constraints each kind of column translates; any other makes the column pydantic-only.
+_UNDERSTOOD: dict[object, set[str]] = {
+    str: {"min_length", "max_length", "pattern"},
+    int: {"ge", "gt", "le", "lt"},
+    Decimal: {"ge", "gt", "le", "lt", "max_digits", "decimal_places"},
+}
+
+
 def _value(name: str, shape: _FieldShape) -> tuple[pl.Expr, pl.Expr]:
     """(ok, typed) for a non-blank cell of one column."""
     raw = pl.col(name)
     attrs = _constraint_attrs(shape.constraints)
     base = shape.base
+    understood = _UNDERSTOOD.get(base if not isinstance(base, tuple) else "Literal", set())
+    if set(attrs) - understood or (shape.item_pattern and base is not str) or (
+            shape.decimal_places is not None and base is not Decimal):
+        raise NotColumnWise(f"{sorted(set(attrs) - understood)} on {base}")
     if isinstance(base, tuple):
         return raw.is_in(list(base)), raw
     if base is str:
@@ -196,6 +208,8 @@ def _value(name: str, shape: _FieldShape) -> tuple[pl.Expr, pl.Expr]:
         if places is None or digits is None:
             raise NotColumnWise("decimal without max_digits and decimal_places")
         whole = digits - places
+        if shape.decimal_places is not None:  # the plain-decimal check may allow fewer places than the type
+            places = min(places, shape.decimal_places)
         pattern = f"^-?(0|[1-9][0-9]{{0,{whole - 1}}})(\\.[0-9]{{1,{places}}})?$"
         plain = raw.str.contains(pattern)
         typed = pl.when(plain).then(raw).otherwise(None).str.to_decimal(scale=places)
@@ -231,8 +245,9 @@ class CompiledContract:
             oks.append(ok.fill_null(False))
             oks.append(~pl.col(name).str.contains(_PYTHON_ONLY_WHITESPACE))
         twins = [_TWINS[(self.contract, n)]().fill_null(False) for n in _validator_names(self.contract)]
-        # Typed values replace the text columns, then the twins read them.
-        checked = raw.with_columns(_ok=pl.all_horizontal(oks)).with_columns(*typed)
+        # One pass reads the text columns (so shared parsing is computed once) and replaces them with
+        # typed values; the twins then read the typed values.
+        checked = raw.with_columns(*typed, _ok=pl.all_horizontal(oks))
         if twins:
             checked = checked.with_columns(_ok=pl.col("_ok") & pl.all_horizontal(twins))
         ok = checked.get_column("_ok")
