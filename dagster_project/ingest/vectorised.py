@@ -32,12 +32,7 @@ from dagster_project.contracts import (
     Appointment, Authorization, Contract, Credential, ScheduleTemplate,
 )
 from dagster_project.contracts._types import _blank_to_none, _utc
-from dagster_project.ingest.raw_schema import column_types
-
-POLARS_TYPES = {
-    "VARCHAR": pl.Utf8, "INTEGER": pl.Int32, "BOOLEAN": pl.Boolean, "DATE": pl.Date,
-    "TIMESTAMP": pl.Datetime("us"), "DECIMAL(12, 2)": pl.Decimal(12, 2),
-}
+from dagster_project.ingest.raw_schema import polars_schema
 
 # Python's str.strip() (the contracts' blank check) also strips U+001C..U+001F; Polars does not.
 # A row holding one is left to pydantic rather than guessed at.
@@ -224,7 +219,7 @@ class CompiledContract:
     field_checks: dict[str, tuple[pl.Expr, pl.Expr] | None]  # None: that field is checked by pydantic only
 
     def schema(self) -> dict[str, pl.DataType]:
-        return {name: POLARS_TYPES[sql] for name, sql in column_types(self.contract).items()}
+        return polars_schema(self.contract)
 
     def split(self, raw: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
         """(typed rows that certainly pass the contract, raw rows pydantic must look at).
