@@ -59,6 +59,20 @@ _TWINS: dict[tuple[type[Contract], str], typing.Callable[[], pl.Expr]] = {
 }
 
 
+def _validator_func(contract: type[Contract], name: str):
+    decorators = contract.__pydantic_decorators__
+    found = decorators.field_validators.get(name) or decorators.model_validators.get(name)
+    return found.func if found else None
+
+
+def _twin(contract: type[Contract], validator: str):
+    """The twin of a validator, from the class that declares it: a subclass inherits both, but a
+    subclass that redefines the validator under the same name has no twin until it is given one."""
+    func = _validator_func(contract, validator)
+    return next((_TWINS[(c, validator)] for c in contract.__mro__
+                 if (c, validator) in _TWINS and _validator_func(c, validator) is func), None)
+
+
 class NotColumnWise(Exception):
     """A field uses something the generator does not translate; its rows go through pydantic."""
 
@@ -239,7 +253,7 @@ class CompiledContract:
             typed.append(value.cast(schema[name], strict=False).alias(name))
             oks.append(ok.fill_null(False))
             oks.append(~pl.col(name).str.contains(_PYTHON_ONLY_WHITESPACE))
-        twins = [_TWINS[(self.contract, n)]().fill_null(False) for n in _validator_names(self.contract)]
+        twins = [_twin(self.contract, n)().fill_null(False) for n in _validator_names(self.contract)]
         # One pass reads the text columns (so shared parsing is computed once) and replaces them with
         # typed values; the twins then read the typed values.
         checked = raw.with_columns(*typed, _ok=pl.all_horizontal(oks))
@@ -269,7 +283,7 @@ def compile_contract(contract: type[Contract]) -> CompiledContract:
             blank = pl.col(name).str.strip_chars() == ""
             ok, typed = blank | ok, pl.when(blank).then(None).otherwise(typed)
         checks[name] = (ok, typed)
-    untwinned = tuple(n for n in _validator_names(contract) if (contract, n) not in _TWINS)
+    untwinned = tuple(n for n in _validator_names(contract) if _twin(contract, n) is None)
     return CompiledContract(contract, untwinned, checks)
 
 

@@ -3,12 +3,16 @@ reasons, and loads the same typed values."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dagster_project.contracts import CONTRACTS, Appointment, Authorization, ScheduleTemplate
+from pydantic import AfterValidator, model_validator
+
+from dagster_project.contracts import CONTRACTS, Appointment, Authorization, ChargeLine, ScheduleTemplate
 from dagster_project.ingest import csv_reader
 from dagster_project.ingest.csv_reader import FileRejected, read_contract_csv
 from dagster_project.ingest.vectorised import compile_contract, row_wise_only
@@ -136,3 +140,48 @@ def test_random_rows_match_the_row_wise_contract(data, entity):
             row[column] = data.draw(cell)
         rows.append(with_unique_key(contract, row, n) if data.draw(st.booleans()) else row)
     assert_same(to_csv(header, rows), contract)
+
+
+class _AuthorizationWithNewRule(Authorization):
+    """A contract that grows a Python validator with no column-wise twin yet."""
+
+    @model_validator(mode="after")
+    def _at_most_sixty_visits(self):
+        if self.unit_type == "visits" and self.approved_quantity > 60:
+            raise ValueError("more than 60 visits in one authorization")
+        return self
+
+
+class _ChargeLineWithOddField(ChargeLine):
+    """A contract with a field whose validator the generator does not know."""
+
+    cpt_code: Annotated[str, AfterValidator(lambda v: v if not v.endswith("0") else _raise())]
+
+
+def _raise():
+    raise ValueError("code ends in 0")
+
+
+@pytest.mark.parametrize(
+    ("contract", "row_wise"),
+    [(_AuthorizationWithNewRule, ["_at_most_sixty_visits"]), (_ChargeLineWithOddField, ["cpt_code"])],
+)
+def test_what_has_no_column_wise_form_is_validated_by_pydantic_never_skipped(contract, row_wise):
+    assert row_wise_only(contract) == row_wise
+    entity = contract.__mro__[1].__entity__
+    rows = [with_unique_key(contract, VALID_ROWS[entity].split(","), n) for n in range(2)]
+    loaded, rejected = assert_same(to_csv(header_of(contract), rows), contract)
+    assert rejected and len(rejected) == 2  # the valid base row breaks the new rule in both cases
+
+
+class _AuthorizationRedefiningARule(Authorization):
+    @model_validator(mode="after")
+    def _window_is_ordered(self):
+        if (self.end_date - self.start_date).days > 365:
+            raise ValueError("window longer than a year")
+        return self
+
+
+def test_a_validator_redefined_under_the_same_name_loses_its_twin():
+    assert row_wise_only(_AuthorizationRedefiningARule) == ["_window_is_ordered"]
+    assert row_wise_only(Authorization) == []
