@@ -67,7 +67,7 @@ def _phase(phase: str, inbox: Path, db: Path) -> dict:
 def _run_child(phase: str, inbox: Path, db: Path) -> dict:
     proc = subprocess.run(
         [sys.executable, __file__, "--phase", phase, "--inbox", str(inbox), "--db", str(db)],
-        cwd=ROOT, capture_output=True, text=True,
+        cwd=ROOT, capture_output=True, text=True, check=False,
     )
     if proc.returncode != 0:
         sys.stderr.write(proc.stderr[-4000:])

@@ -170,11 +170,11 @@ def _duplicate_keys(contract: type[Contract], rows: pl.DataFrame, cells: pl.Data
     rows = rows.with_columns(_first=pl.col("_line_number").min().over(key))
     repeated = rows.filter(pl.col("_line_number") != pl.col("_first"))
     first_seen = dict(repeated.select("_line_number", "_first").iter_rows())
+    repeated_cells = cells.filter(pl.col("_line_number").is_in(list(first_seen))).select("_line_number", *header)
     rejected = [
-        (line, list(values), f"{file_name}: line {line}: duplicate key {'/'.join(key)} "
-                             f"(first seen on line {first_seen[line]})")
-        for line, *values in cells.filter(pl.col("_line_number").is_in(list(first_seen)))
-        .select("_line_number", *header).iter_rows()
+        (line, list(values),
+         f"{file_name}: line {line}: duplicate key {'/'.join(key)} (first seen on line {first_seen[line]})")
+        for line, *values in repeated_cells.iter_rows()
     ]
     return rows.filter(pl.col("_line_number") == pl.col("_first")).drop("_first"), rejected
 

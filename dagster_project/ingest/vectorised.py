@@ -21,7 +21,7 @@ import typing
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from functools import lru_cache
+from functools import cache
 from zoneinfo import available_timezones
 
 import annotated_types as at
@@ -29,7 +29,11 @@ import polars as pl
 from pydantic.fields import FieldInfo
 
 from dagster_project.contracts import (
-    Appointment, Authorization, Contract, Credential, ScheduleTemplate,
+    Appointment,
+    Authorization,
+    Contract,
+    Credential,
+    ScheduleTemplate,
 )
 from dagster_project.contracts._types import _blank_to_none, _utc
 from dagster_project.ingest.raw_schema import polars_schema
@@ -269,7 +273,7 @@ def _validator_names(contract: type[Contract]) -> list[str]:
     return [*decorators.field_validators, *decorators.model_validators]
 
 
-@lru_cache(maxsize=None)
+@cache
 def compile_contract(contract: type[Contract]) -> CompiledContract:
     checks: dict[str, tuple[pl.Expr, pl.Expr] | None] = {}
     for name, field in contract.model_fields.items():

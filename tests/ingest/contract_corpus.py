@@ -10,7 +10,11 @@ from pydantic import ValidationError
 
 from dagster_project.contracts import CONTRACTS, Contract
 from dagster_project.ingest.csv_reader import (
-    FileRejected, _check_header, _decode, _describe, _wrong_width,
+    FileRejected,
+    _check_header,
+    _decode,
+    _describe,
+    _wrong_width,
 )
 
 VALID_ROWS: dict[str, str] = {
@@ -141,8 +145,8 @@ def row_wise(data: bytes, file_name: str, contract: type[Contract]):
         row = model.model_dump()
         key = tuple(row[k] for k in key_columns)
         if key in seen:
-            rejected.append((line, cells, f"{file_name}: line {line}: duplicate key {'/'.join(key_columns)} "
-                                          f"(first seen on line {seen[key]})"))
+            first = seen[key]
+            rejected.append((line, cells, f"{file_name}: line {line}: duplicate key {'/'.join(key_columns)} (first seen on line {first})"))
             continue
         seen[key] = line
         rows.append({**row, "_line_number": line})
