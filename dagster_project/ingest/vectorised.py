@@ -162,6 +162,16 @@ def _constraint_attrs(constraints) -> dict:
     return found
 
 
+def _polars_regex(pattern: str) -> str:
+    # The contract's own helpers use Python's re on items; Polars runs Rust's regex. A pattern Rust's
+    # engine cannot compile (look-around) makes the column pydantic-only.
+    try:
+        pl.select(pl.lit("").str.contains(pattern))
+    except pl.exceptions.ComputeError as exc:
+        raise NotColumnWise(f"pattern outside Rust regex: {exc}") from None
+    return pattern
+
+
 # The constraints each kind of column translates; any other makes the column pydantic-only.
 _UNDERSTOOD: dict[object, set[str]] = {
     str: {"min_length", "max_length", "pattern"},
@@ -170,10 +180,12 @@ _UNDERSTOOD: dict[object, set[str]] = {
 }
 
 
-def _value(name: str, shape: _FieldShape) -> tuple[pl.Expr, pl.Expr]:
+def _value(name: str, shape: _FieldShape, python_re: bool) -> tuple[pl.Expr, pl.Expr]:
     """(ok, typed) for a non-blank cell of one column."""
     raw = pl.col(name)
     attrs = _constraint_attrs(shape.constraints)
+    if python_re and "pattern" in attrs:  # Field patterns run under Python's re semantics, not Polars'
+        raise NotColumnWise("pattern under regex_engine='python-re'")
     base = shape.base
     understood = _UNDERSTOOD.get(base if not isinstance(base, tuple) else "Literal", set())
     if set(attrs) - understood or (shape.item_pattern and base is not str) or (
@@ -189,10 +201,10 @@ def _value(name: str, shape: _FieldShape) -> tuple[pl.Expr, pl.Expr]:
         if "max_length" in attrs:
             ok = ok & (text.str.len_chars() <= attrs["max_length"])
         if "pattern" in attrs:
-            ok = ok & text.str.contains(attrs["pattern"])
+            ok = ok & text.str.contains(_polars_regex(attrs["pattern"]))
         if shape.item_pattern:
             item = f"(?:{shape.item_pattern})"
-            ok = ok & text.str.contains(f"^{item}(?:\\|{item})*$")
+            ok = ok & text.str.contains(_polars_regex(f"^{item}(?:\\|{item})*$"))
         return ok, text
     if base is int:
         typed = raw.cast(pl.Int64, strict=False)
@@ -279,7 +291,7 @@ def compile_contract(contract: type[Contract]) -> CompiledContract:
     for name, field in contract.model_fields.items():
         try:
             shape = _shape(field)
-            ok, typed = _value(name, shape)
+            ok, typed = _value(name, shape, contract.model_config.get("regex_engine") == "python-re")
         except NotColumnWise:
             checks[name] = None
             continue

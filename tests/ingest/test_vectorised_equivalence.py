@@ -9,13 +9,14 @@ import polars as pl
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from pydantic import AfterValidator, model_validator
+from pydantic import AfterValidator, ConfigDict, Field, model_validator
 
 from dagster_project.contracts import (
     CONTRACTS,
     Appointment,
     Authorization,
     ChargeLine,
+    Patient,
     ScheduleTemplate,
 )
 from dagster_project.ingest import csv_reader
@@ -197,3 +198,20 @@ class _AuthorizationRedefiningARule(Authorization):
 def test_a_validator_redefined_under_the_same_name_loses_its_twin():
     assert row_wise_only(_AuthorizationRedefiningARule) == ["_window_is_ordered"]
     assert row_wise_only(Authorization) == []
+
+
+class _PatientWithLookAround(Patient):
+    """A look-around pattern needs Python's re in pydantic; Polars' regex engine cannot run it."""
+
+    model_config = ConfigDict(regex_engine="python-re")
+    zip: str = Field(pattern=r"^(?!00000)\d{5}$")
+
+
+def test_patterns_under_python_re_are_left_to_pydantic():
+    # Every Field pattern of such a contract runs under Python's re semantics, so none is translated.
+    assert row_wise_only(_PatientWithLookAround) == [
+        "patient_id", "location_id", "guardian_phone", "zip", "primary_care_physician_npi"]
+    row = VALID_ROWS["patients"].split(",")
+    rows = [row, with_unique_key(Patient, [*row[:8], "00000", row[9]], 1)]
+    _, rejected = assert_same(to_csv(header_of(Patient), rows), _PatientWithLookAround)
+    assert [line for line, _, _ in rejected] == [3]
