@@ -27,11 +27,39 @@ def _pipe_list(pattern: str, what: str):
         if value is None:
             return None
         items = [item.strip() for item in value.split("|")]
-        bad = [item for item in items if not compiled.fullmatch(item)]
+        bad = [str(i) for i, item in enumerate(items, start=1) if not compiled.fullmatch(item)]
         if bad:
-            raise ValueError(f"not a valid {what}: {', '.join(repr(b) for b in bad)}")
+            # Positions, not the codes: a diagnosis code is PHI.
+            raise ValueError(f"not a valid {what}: item(s) {', '.join(bad)} of {len(items)} do not match")
         return "|".join(items)
 
+    check.item_pattern = pattern  # read by the column-wise validator (ingest/vectorised.py)
+    return check
+
+
+_NOT_FINITE = re.compile(r"[+-]?(s?nan|inf|infinity)", re.IGNORECASE)
+_EXPONENT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)[eE][+-]?\d+")
+_FRACTION = re.compile(r"[+-]?\d*\.(\d+)")
+
+
+def _plain_decimal(places: int):
+    """Refuse what Decimal() would take but an extract must never carry: NaN, Infinity, exponent
+    notation and more decimal places than the column has (12.500 is three, even if the value fits)."""
+
+    def check(value):
+        if not isinstance(value, str):
+            return value
+        text = value.strip()
+        if _NOT_FINITE.fullmatch(text):
+            raise ValueError("NaN or Infinity is not a number this column accepts")
+        if _EXPONENT.fullmatch(text):
+            raise ValueError("exponent notation (like 1e5) is not accepted; write the number in plain digits")
+        fraction = _FRACTION.fullmatch(text)
+        if fraction and len(fraction.group(1)) > places:
+            raise ValueError(f"more than {places} decimal places")
+        return value
+
+    check.decimal_places = places  # read by the column-wise validator (ingest/vectorised.py)
     return check
 
 
@@ -48,7 +76,10 @@ def Maybe(t):
 
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
 Npi = Annotated[str, Field(pattern=r"^\d{10}$")]
-Money = Annotated[Decimal, Field(max_digits=12, decimal_places=2)]
+# Money is never negative in an extract (refunds and adjustments arrive on the 835, not here); each
+# money column adds its own plausibility cap with Field(le=...).
+Money = Annotated[Decimal, BeforeValidator(_plain_decimal(2)), Field(ge=0, max_digits=12, decimal_places=2)]
+Hours = Annotated[Decimal, BeforeValidator(_plain_decimal(2)), Field(ge=0, le=24, max_digits=5, decimal_places=2)]
 UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
 CptList = Annotated[str, AfterValidator(_pipe_list(r"\d{4}[0-9A-Z]", "CPT/HCPCS code list"))]
 ModifierList = Annotated[str, AfterValidator(_pipe_list(r"[0-9A-Z]{2}", "modifier list"))]
@@ -70,6 +101,6 @@ class Contract(BaseModel):
 
 
 __all__ = [
-    "Contract", "Maybe", "Id", "Npi", "Money", "UtcDatetime", "CptList", "ModifierList",
+    "Contract", "Maybe", "Id", "Npi", "Money", "Hours", "UtcDatetime", "CptList", "ModifierList",
     "Icd10List", "WeekdayList", "PlainText", "date", "datetime", "Decimal",
 ]

@@ -30,7 +30,7 @@ class Credential(Contract):
     @model_validator(mode="after")
     def _expires_after_issue(self):
         if self.expiration_date < self.issued_date:
-            raise ValueError(f"expiration_date {self.expiration_date} is before issued_date {self.issued_date}")
+            raise ValueError("expiration_date is before issued_date")
         return self
 
 

@@ -22,7 +22,9 @@ Generated from `dagster_project/contracts/` by `python -m dagster_project.contra
 Each file is UTF-8 CSV with a header line, delivered to `data/inbox/<source>/<entity>.csv` (or
 `<entity>_<anything>.csv`). Dates are `YYYY-MM-DD`; timestamps ISO 8601 (UTC, or with an offset, which
 is converted to UTC); booleans `true`/`false`; lists inside a cell are pipe-separated (`97530|97110`);
-an empty cell is a missing value. Unknown columns are rejected (the whole file is quarantined with the
+an empty cell is a missing value. Amounts and hours are plain decimals: no exponent notation (`1e5`), no
+`NaN` or `Infinity`, no more decimal places than the column has (`12.500` is refused for money), and
+never negative; each money column has a plausibility cap (`le`). Unknown columns are rejected (the whole file is quarantined with the
 reason); a bad row is quarantined with its line number and reason while the good rows load. The same
 file delivered twice (same bytes) is recognised by its SHA-256 and changes nothing.
 
@@ -41,12 +43,26 @@ def _allowed(annotation) -> str:
     return ""
 
 
+def _nested_metadata(annotation) -> list:
+    found = []
+    if typing.get_origin(annotation) is typing.Annotated:
+        found.extend(typing.get_args(annotation)[1:])
+    for arg in typing.get_args(annotation) or ():
+        found.extend(_nested_metadata(arg))
+    return found
+
+
 def _rule(field) -> str:
     parts = []
     allowed = _allowed(field.annotation)
     if allowed:
         parts.append(allowed)
-    for meta in field.metadata:
+    for meta in [*field.metadata, *_nested_metadata(field.annotation)]:
+        item_pattern = getattr(getattr(meta, "func", None), "item_pattern", None)
+        if item_pattern:
+            parts.append(f"pipe-separated items matching `{item_pattern}`")
+        if getattr(getattr(meta, "func", None), "decimal_places", None) is not None:
+            parts.append("plain decimal")
         for attr in ("pattern", "ge", "gt", "le", "lt", "min_length", "max_length", "max_digits", "decimal_places"):
             value = getattr(meta, attr, None)
             if value is not None:

@@ -186,7 +186,7 @@ class ChargeLine(Contract):
     modifiers: Maybe(ModifierList) = None
     minutes: int = Field(ge=0, le=480)
     units: int = Field(ge=0, le=99)
-    charge_amount: Money
+    charge_amount: Money = Field(le=10000, description="Billed amount of the line; above 10,000 is a keying error")
 
 
 class Authorization(Contract):
@@ -212,7 +212,7 @@ class Authorization(Contract):
     @model_validator(mode="after")
     def _window_is_ordered(self):
         if self.end_date < self.start_date:
-            raise ValueError(f"end_date {self.end_date} is before start_date {self.start_date}")
+            raise ValueError("end_date is before start_date")
         return self
 
 

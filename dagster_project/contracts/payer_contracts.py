@@ -30,7 +30,7 @@ class FeeSchedule(Contract):
     payer_id: Id
     cpt_code: str = Field(pattern=r"^\d{4}[0-9A-Z]$")
     modifier: Maybe(str) = Field(default=None, pattern=r"^[0-9A-Z]{2}$")
-    allowed_amount: Money
+    allowed_amount: Money = Field(le=1000, description="Per unit; above 1,000 is a keying error")
     effective_date: date
     termination_date: Maybe(date) = None
 

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Literal
 
-from pydantic import Field
-
-from ._types import Contract, Id, date
+from ._types import Contract, Hours, Id, date
 
 
 class Timesheet(Contract):
@@ -22,5 +19,5 @@ class Timesheet(Contract):
     work_date: date
     pay_period_start: date
     pay_period_end: date
-    hours: Decimal = Field(ge=0, le=24, max_digits=5, decimal_places=2)
+    hours: Hours
     hours_type: Literal["clinical", "admin", "pto"]

@@ -40,14 +40,14 @@ class ScheduleTemplate(Contract):
     def _known_zone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown IANA time zone {value!r}") from exc
+        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a name too long for a file path
+            raise ValueError("not a known IANA time zone name") from exc
         return value
 
     @model_validator(mode="after")
     def _times_are_ordered(self):
         if self.end_time <= self.start_time:
-            raise ValueError(f"end_time {self.end_time} is not after start_time {self.start_time}")
+            raise ValueError("end_time is not after start_time")
         if self.end_date is not None and self.end_date < self.effective_date:
-            raise ValueError(f"end_date {self.end_date} is before effective_date {self.effective_date}")
+            raise ValueError("end_date is before effective_date")
         return self

@@ -115,6 +115,23 @@ def _record(con, outcome: FileOutcome, source: str, sha: str, received_at, entri
         )
 
 
+def _append_csv_rows(con, table: str, rows: pl.DataFrame, lineage: dict) -> None:
+    """Bulk insert of a file's validated rows, with the lineage columns, through Arrow."""
+    if rows.is_empty():
+        return
+    frame = rows.with_columns(
+        pl.lit(lineage["_file_name"], dtype=pl.Utf8).alias("_file_name"),
+        pl.lit(lineage["_file_sha256"], dtype=pl.Utf8).alias("_file_sha256"),
+        pl.lit(lineage["_loaded_at"], dtype=pl.Datetime("us")).alias("_loaded_at"),
+    )
+    names = ", ".join(f'"{c}"' for c in frame.columns)
+    con.register("incoming_rows", frame)
+    try:
+        con.execute(f"insert into {table} ({names}) select {names} from incoming_rows")
+    finally:
+        con.unregister("incoming_rows")
+
+
 def _load_csv(con, path: Path, data: bytes, source: str, sha: str, quarantine_dir: Path, received_at):
     contract = contract_for_file(source, path.name)
     if contract is None:
@@ -126,15 +143,16 @@ def _load_csv(con, path: Path, data: bytes, source: str, sha: str, quarantine_di
         return FileOutcome(path.name, contract.__entity__, "rejected"), [str(exc)], {}, []
     table = raw_table(contract)
     lineage = {"_file_name": path.name, "_file_sha256": sha, "_loaded_at": received_at}
-    _append(con, table, column_types(contract), result.rows, lineage)
+    _append_csv_rows(con, table, result.frame, lineage)
     entries = [
         QuarantineEntry(source, path.name, sha, line, reason, received_at) for line, _, reason in result.rejected
     ]
     if result.rejected:
         quarantine_rows(path, quarantine_dir, source, sha, result.header, result.rejected)
     status = "loaded_with_rejects" if result.rejected else "loaded"
-    outcome = FileOutcome(path.name, contract.__entity__, status, len(result.rows), len(result.rejected))
-    return outcome, [], {table: len(result.rows)}, entries
+    loaded = result.frame.height
+    outcome = FileOutcome(path.name, contract.__entity__, status, loaded, len(result.rejected))
+    return outcome, [], {table: loaded}, entries
 
 
 def _x12_reason(issue) -> str:

@@ -11,6 +11,8 @@ import typing
 from datetime import date, datetime
 from decimal import Decimal
 
+import polars as pl
+
 from dagster_project.contracts import CONTRACTS, Contract
 
 LINEAGE_COLUMNS: dict[str, str] = {
@@ -45,6 +47,17 @@ def _sql_type(annotation) -> str:
 
 def column_types(contract: type[Contract]) -> dict[str, str]:
     return {name: _sql_type(field.annotation) for name, field in contract.model_fields.items()}
+
+
+_POLARS_TYPES = {
+    "VARCHAR": pl.Utf8, "INTEGER": pl.Int32, "BOOLEAN": pl.Boolean, "DATE": pl.Date,
+    "TIMESTAMP": pl.Datetime("us"), "DECIMAL(12, 2)": pl.Decimal(12, 2),
+}
+
+
+def polars_schema(contract: type[Contract]) -> dict[str, pl.DataType]:
+    """The contract's columns as Polars types that insert into the raw table unchanged."""
+    return {name: _POLARS_TYPES[sql] for name, sql in column_types(contract).items()}
 
 
 def raw_table(contract: type[Contract]) -> str:
