@@ -1,4 +1,4 @@
-"""dashboards/data.py on its own: scoping in SQL, filters, the no-snapshot path, minimum-necessary columns."""
+"""The data layer (dashboards/data/) on its own: scoping in SQL, filters, the no-snapshot path, minimum-necessary columns."""
 
 from __future__ import annotations
 
@@ -111,7 +111,7 @@ def test_decision_block_reason(ledger, director, frontdesk_l01):
     card = data.actions(frontdesk_l01)[0]
     assert data.decision_block_reason(frontdesk_l01, card) is None
     assert "director" in data.decision_block_reason(director, card)
-    data.approve(frontdesk_l01, card["action_id"])
+    data.approve(frontdesk_l01, card["action_id"], data.body_sha256(card["body"]))
     decided = data.action(frontdesk_l01, card["action_id"])
     assert "approved" in data.decision_block_reason(frontdesk_l01, decided)
 
