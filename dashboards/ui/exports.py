@@ -71,7 +71,8 @@ def csv_text(frame: pd.DataFrame) -> str:
     for column in safe.columns:
         if not (pd.api.types.is_numeric_dtype(safe[column]) or pd.api.types.is_datetime64_any_dtype(safe[column])):
             safe[column] = safe[column].map(_inert, na_action="ignore")
-    return safe.to_csv(index=False)
+    # CRLF rows (RFC 4180): a cell holding a line break of either kind is then quoted, never split.
+    return safe.to_csv(index=False, lineterminator="\r\n")
 
 
 def _inert(value):
