@@ -266,7 +266,7 @@ def download_payloads(monkeypatch):
     """Every file an AppTest run hands to `st.download_button`, as text, in order: call the fixture's value.
 
     Recorded where Streamlit stores download payloads (the media file storage), so a page that bypasses
-    `dashboards.exports` is caught too."""
+    `dashboards.ui.exports` is caught too."""
     from streamlit.runtime.media_file_storage import MediaFileKind
     from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 

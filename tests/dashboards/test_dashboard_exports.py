@@ -55,7 +55,7 @@ def test_every_download_in_the_app_goes_through_audited_download():
 
     dashboards = Path(__file__).resolve().parents[2] / "dashboards"
     direct = [f"{path.relative_to(dashboards)}:{node.lineno}"
-              for path in sorted(dashboards.rglob("*.py")) if path.name != "exports.py"
+              for path in sorted(dashboards.rglob("*.py")) if path != dashboards / "ui" / "exports.py"
               for node in ast.walk(ast.parse(path.read_text()))
               if isinstance(node, ast.Attribute) and node.attr == "download_button"]
     assert direct == []
