@@ -18,8 +18,15 @@ from dashboards.data.goals import GoalStore
 from dashboards.data.overview import locations
 from dashboards.data.scope import require_role
 from dashboards.data.snapshot import NoSnapshot
-from emitters.ledger import AGE_BUCKETS, REASSIGN_SUPERVISOR_ROLES, USER_ADMIN_ROLES
-from emitters.ledger import InvalidTransition, PermissionDenied, QueueFilter, sha256_text
+from emitters.ledger import (
+    AGE_BUCKETS,
+    REASSIGN_SUPERVISOR_ROLES,
+    USER_ADMIN_ROLES,
+    InvalidTransition,
+    PermissionDenied,
+    QueueFilter,
+    sha256_text,
+)
 from emitters.roles import ACTION_APPROVER_ROLES, can_approve
 
 AUDIT_ROLES = frozenset({"director", "admin"})
@@ -33,7 +40,8 @@ DecisionRefused = (PermissionDenied, InvalidTransition)
 
 
 def _ledger():
-    from dashboards.auth import ledger  # late import: auth imports Streamlit, tests of the data layer need not
+    # Late import: auth imports Streamlit, which tests of the data layer need not load.
+    from dashboards.auth import ledger
 
     return ledger()
 
@@ -102,6 +110,13 @@ def decision_block_reason(user, action: dict) -> str | None:
             f"{action_type_label(action['action_type'])} actions at {action['location_id']}."
         )
     return None
+
+
+def may_reassign(user, action: dict) -> bool:
+    """Whether the user may route this card to someone: a live card they may decide, or any live card for a
+    supervisor (the ledger checks again)."""
+    return action["status"] in DECIDABLE_STATUSES and (
+        decision_block_reason(user, action) is None or user.role in REASSIGN_SUPERVISOR_ROLES)
 
 
 def save_draft(user, action_id: str, new_body: str) -> None:

@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from dashboards.ui.assessment import render_assessment
 from dashboards.ui.exports import audited_download, csv_download, csv_text
-from dashboards.ui.page import location_filter, location_names, payer_filter, payer_names, published_snapshot, require_user
+from dashboards.ui.page import (
+    location_filter,
+    location_names,
+    payer_filter,
+    payer_names,
+    published_snapshot,
+    require_user,
+)
 from dashboards.ui.text import format_money, money_delta, percent, plain
 
 __all__ = [

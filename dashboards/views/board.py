@@ -7,7 +7,7 @@ The ledger filters, sorts and pages in SQL (`data.action_queue`), so the board s
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 import streamlit as st
@@ -34,8 +34,8 @@ if flash:
 def _age_days(created_at) -> int:
     created = pd.Timestamp(created_at)
     if created.tzinfo is None:
-        created = created.tz_localize(timezone.utc)
-    return (datetime.now(timezone.utc) - created.to_pydatetime()).days
+        created = created.tz_localize(UTC)
+    return (datetime.now(UTC) - created.to_pydatetime()).days
 
 
 # ----- filters and the page of the queue -----------------------------------------------------------
@@ -208,13 +208,14 @@ def _card_section(card: dict) -> None:
             st.code(card["original_body"], language=None, wrap_lines=True)
 
     blocked = data.decision_block_reason(user, card)
-    if blocked:
-        st.info(ui.plain(blocked))
+    hint = ui.plain(blocked) if blocked else None  # tooltips render Markdown; the reason names a location id
+    if hint:
+        st.info(hint)
 
     action_id = card["action_id"]
     new_body = st.text_area("Edit the draft", value=card["body"], height=260, key=f"board_edit_{action_id}",
                             disabled=bool(blocked))
-    if st.button("Save draft", key="board_save", disabled=bool(blocked), help=blocked):
+    if st.button("Save draft", key="board_save", disabled=bool(blocked), help=hint):
         if new_body == card["body"]:
             st.info("No changes to save.")
         else:
@@ -224,13 +225,13 @@ def _card_section(card: dict) -> None:
     with approve_col:
         # The digest of the text on screen travels with the click (bound at render), so a draft refreshed
         # between render and click is refused by the ledger instead of approved unseen.
-        if st.button("Approve", key="board_approve", type="primary", disabled=bool(blocked), help=blocked,
+        if st.button("Approve", key="board_approve", type="primary", disabled=bool(blocked), help=hint,
                      on_click=_remember_shown_body, args=(action_id, data.body_sha256(card["body"]))):
             _approve(card, st.session_state.pop("board_shown_body", {}).get(action_id))
     with reject_col:
         reason = st.text_input("Reason for rejecting (required)", key=f"board_reject_reason_{action_id}",
                                disabled=bool(blocked))
-        if st.button("Reject", key="board_reject", disabled=bool(blocked), help=blocked):
+        if st.button("Reject", key="board_reject", disabled=bool(blocked), help=hint):
             if not reason.strip():
                 st.error("Give a reason to reject this draft.")
             else:
@@ -241,10 +242,10 @@ def _card_section(card: dict) -> None:
             "Snooze until", value=date.today() + timedelta(days=7), min_value=tomorrow,
             key=f"board_snooze_until_{action_id}", disabled=bool(blocked),
         )
-        if st.button("Snooze", key="board_snooze", disabled=bool(blocked), help=blocked):
+        if st.button("Snooze", key="board_snooze", disabled=bool(blocked), help=hint):
             _decide("Snoozed", data.snooze, card, until)
 
-    _reassign_section(card, blocked)
+    _reassign_section(card)
 
     with st.expander("History of this action"):
         events = data.action_events(user, action_id)
@@ -272,10 +273,9 @@ def _approve(card: dict, shown_sha256: str | None) -> None:
     _decide("Approved", data.approve, card, shown_sha256)
 
 
-def _reassign_section(card: dict, blocked: str | None) -> None:
+def _reassign_section(card: dict) -> None:
     """Route the card to one person who may decide it (the ledger checks role and location again)."""
-    live = card["status"] in data.DECIDABLE_STATUSES
-    may_route = live and (not blocked or user.role in data.REASSIGN_SUPERVISOR_ROLES)
+    may_route = data.may_reassign(user, card)
     candidates = [c for c in data.eligible_assignees(user, card["action_id"]) if c["username"] != card.get("assignee")]
     labels = {c["username"]: f"{c['display_name']} ({c['role'].replace('_', ' ')})" for c in candidates}
     assign_col, button_col = st.columns([3, 1])

@@ -97,7 +97,7 @@ def test_the_import_rule_catches_a_view_reaching_past_the_data_layer(tmp_path):
 
 def test_exactly_one_data_layer_module_touches_the_ledger():
     touching = sorted(path.name for path in (DASHBOARDS / "data").glob("*.py")
-                      if any(m.startswith("emitters") or m.startswith("dashboards.auth") for _, m in _imports(path)))
+                      if any(m.startswith(("emitters", "dashboards.auth")) for _, m in _imports(path)))
     assert touching == ["actions.py"]
     # ...and the presentation helpers reach it only through the data layer.
     assert not [m for path in (DASHBOARDS / "ui").glob("*.py") for _, m in _imports(path) if m.startswith("emitters")]

@@ -181,4 +181,4 @@ def test_a_mart_the_snapshot_lacks_is_named_not_a_crash(snapshot, director):
 def test_action_type_and_leak_area_labels(snapshot):
     assert data.action_type_label("reauth_packet") == "reauth packet"
     assert data.leak_area_label("claims_denials") == "Claims and denials"  # from the leak-areas seed
-    assert list(data.leak_areas())[0] == "authorizations"
+    assert next(iter(data.leak_areas())) == "authorizations"

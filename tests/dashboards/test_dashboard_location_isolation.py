@@ -24,7 +24,7 @@ L02_MARKERS = ("L02", "Eastside", "PT-201", "PT-202", "AUTHN-2001", "AUTHN-2002"
 # Functions that change state (tested for refusal elsewhere) or take no user data to query.
 WRITERS = {"approve", "bulk_approve", "change_user", "reassign", "record_view", "reject", "retry_send",
            "save_draft", "set_kpi_goal", "snooze"}
-NOT_QUERIES = {"decision_block_reason", "may_approve_type"}  # judge what they are handed; read nothing
+NOT_QUERIES = {"decision_block_reason", "may_approve_type", "may_reassign"}  # judge what they are handed; read nothing
 # The scoping machinery itself (tested on its own below and in test_dashboard_data_layer.py).
 SCOPING = {"scoped_query", "scope_predicate", "require_role"}
 
