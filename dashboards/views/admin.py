@@ -46,8 +46,8 @@ if st.button("Save changes", key="admin_save", type="primary"):
     else:
         scope = ", ".join(after["locations"])
         state = "disabled" if after["disabled"] else "enabled"
-        st.session_state["admin_flash"] = ui.plain(
-            f"Saved {username}: {after['role'].replace('_', ' ')} at {scope}, {state}")
+        st.session_state["admin_flash"] = (f"Saved {ui.plain(username)}: {after['role'].replace('_', ' ')} "
+                                           f"at {ui.plain(scope)}, {state}")
         st.rerun()
 
 st.subheader("Recent role changes")

@@ -181,6 +181,9 @@ if monthly is not None and not monthly.empty:
                    "figure; narrow to one clinic, or open the area's page for every row.")
     st.dataframe(rows, hide_index=True, key="overview_drill_rows",
                  column_config={"leaked_amount": st.column_config.NumberColumn("Dollars leaked", format="dollar")})
+    ui.csv_download(user, rows, what=f"leak rows: {drill_area}",
+                    file_name=f"leak-rows-{drill_area}-{month_start:%Y-%m}-{snapshot.as_of_date}.csv",
+                    key="overview_drill_export")
     if st.button(f"Open the {data.leak_area_label(drill_area).lower()} page", key="overview_open_area",
                  icon=":material/open_in_new:"):
         params = {} if scope in (None, GROUP) else {"location": scope}
