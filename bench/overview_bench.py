@@ -35,7 +35,7 @@ def main() -> None:
 
     logging.getLogger("streamlit").setLevel(logging.ERROR)  # "no ScriptRunContext" noise outside `streamlit run`
 
-    from dashboards import assessment, data
+    from dashboards import data, ui
     from ledger import User
 
     director = User(username="bench_director", display_name="Bench", role="director", locations=frozenset({"*"}))
@@ -58,11 +58,11 @@ def main() -> None:
         ("leak_monthly", monthly),
         ("kpis_monthly", kpis),
         ("kpi_goals (ledger)", lambda: data.kpi_goals(director)),
-        ("rank_areas + kpi_summary (group)", lambda: (assessment.rank_areas(state["monthly"]),
-                                                     assessment.kpi_summary(state["kpis"]))),
+        ("rank_areas + kpi_summary (group)", lambda: (data.rank_areas(state["monthly"]),
+                                                     data.kpi_summary(state["kpis"]))),
         ("leak_events (drill-down, 1 area/month)", lambda: data.leak_events(
             director, leak_areas=["claims_denials"], month_start=state["monthly"]["month_start"].max())),
-        ("render_assessment (1 location)", lambda: assessment.render_assessment(
+        ("render_assessment (1 location)", lambda: ui.render_assessment(
             location_id=first_location(), location_name="bench", as_of_date=snapshot.as_of_date,
             monthly=state["monthly"], kpis=state["kpis"], goals={})),
         ("top_open_actions (ledger)", lambda: data.top_open_actions(director, limit=10)),

@@ -9,11 +9,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards import auth, data
-from core.vocabulary import ROLES
-from ledger import InvalidTransition, PermissionDenied
+from dashboards import data, ui
 
-user = auth.require_user()
+user = ui.require_user()
 st.title("Users and roles")
 
 if user.role not in data.USER_ADMIN_ROLES:
@@ -32,7 +30,7 @@ st.subheader("Change a user")
 username = st.selectbox("User", list(people["username"]), key="admin_user")
 current = people.set_index("username").loc[username]
 location_options = sorted({data.ALL_LOCATIONS, *data.location_choices(user), *current["locations"]})
-role = st.selectbox("Role", ROLES, index=ROLES.index(current["role"]), format_func=lambda r: r.replace("_", " "),
+role = st.selectbox("Role", data.ROLES, index=data.ROLES.index(current["role"]), format_func=lambda r: r.replace("_", " "),
                     key=f"admin_role_{username}")
 chosen_locations = st.multiselect(
     "Locations ('*' = every location)", location_options, default=list(current["locations"]),
@@ -43,12 +41,13 @@ disabled = st.checkbox("Disabled (cannot sign in; an open session ends)", value=
 if st.button("Save changes", key="admin_save", type="primary"):
     try:
         after = data.change_user(user, username, role=role, locations=chosen_locations, disabled=disabled)
-    except (PermissionDenied, InvalidTransition, ValueError) as exc:
-        st.error(f"Not saved: {exc}")
+    except (*data.DecisionRefused, ValueError) as exc:
+        st.error(f"Not saved: {ui.plain(exc)}")
     else:
         scope = ", ".join(after["locations"])
         state = "disabled" if after["disabled"] else "enabled"
-        st.session_state["admin_flash"] = f"Saved {username}: {after['role'].replace('_', ' ')} at {scope}, {state}"
+        st.session_state["admin_flash"] = (f"Saved {ui.plain(username)}: {after['role'].replace('_', ' ')} "
+                                           f"at {ui.plain(scope)}, {state}")
         st.rerun()
 
 st.subheader("Recent role changes")

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards import auth, data
+from dashboards import data, ui
 
-user = auth.require_user()
+user = ui.require_user()
 st.title("Audit trail")
 
 if user.role not in data.AUDIT_ROLES:
@@ -18,7 +18,7 @@ ok, first_bad = data.verify_audit_chain(user)
 if ok:
     st.success("Hash chain verified: no audit event has been altered or removed.")
 else:
-    st.error(f"Hash chain broken at event {first_bad}: the trail was altered after it was written.")
+    st.error(f"Hash chain broken at event {ui.plain(first_bad)}: the trail was altered after it was written.")
 
 filter_columns = st.columns([2, 2, 2, 1])
 limit = filter_columns[3].number_input("Rows", min_value=10, max_value=5000, value=500, step=100, key="audit_limit")

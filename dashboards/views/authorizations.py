@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards import auth, data, page_parts
+from dashboards import data, ui
 
 
 def _day(value) -> str | None:
@@ -13,16 +13,16 @@ def _day(value) -> str | None:
     return None if value is None or pd.isna(value) else pd.Timestamp(value).date().isoformat()
 
 
-user = auth.require_user()
+user = ui.require_user()
 st.title("Authorization burn-down")
 
-page_parts.published_snapshot()
+snapshot = ui.published_snapshot()
 
 # Drill-downs from the overview arrive as ?location=L01 (and ?auth=... for one authorization).
 # Only values inside the user's scope are honoured; the data layer filters again regardless.
 filter_columns = st.columns([2, 2, 3, 1])
-chosen_locations = page_parts.location_filter(user, filter_columns[0], key="auth_filter_locations")
-chosen_payers = page_parts.payer_filter(user, filter_columns[1], key="auth_filter_payers")
+chosen_locations = ui.location_filter(user, filter_columns[0], key="auth_filter_locations")
+chosen_payers = ui.payer_filter(user, filter_columns[1], key="auth_filter_payers")
 chosen_flags = filter_columns[2].multiselect(
     "Flag (any of)", options=list(data.AUTH_FLAGS), format_func=data.AUTH_FLAGS.get, key="auth_filter_flags"
 )
@@ -35,9 +35,7 @@ burndown = data.authorization_burndown(
 count_col, flagged_col, money_col = st.columns(3)
 count_col.metric("Active authorizations", len(burndown))
 flagged_col.metric("Flagged", int(burndown["is_flagged"].sum()) if not burndown.empty else 0)
-money_col.metric(
-    "Dollars at risk", f"${float(burndown['dollars_at_risk'].fillna(0).sum()):,.2f}" if not burndown.empty else "$0.00"
-)
+money_col.metric("Dollars at risk", ui.format_money(burndown["dollars_at_risk"].fillna(0).sum()))
 
 if burndown.empty:
     st.info("No authorizations match these filters.")
@@ -59,6 +57,8 @@ st.dataframe(
     },
     key="auth_table",
 )
+ui.csv_download(user, burndown.drop(columns=["patient_id"]), what="authorization burn-down",
+                file_name=f"authorizations_{snapshot.as_of_date}.csv", key="auth_export")
 
 st.subheader("One authorization")
 labels = {
@@ -95,10 +95,10 @@ if chosen_auth not in viewed:
 
 unit = detail["unit_type"] or "units"
 approved_col, used_col, scheduled_col, remaining_col = st.columns(4)
-approved_col.metric(f"Approved {unit}", detail["approved_quantity"])
-used_col.metric(f"Used {unit}", detail["used_quantity"])
-scheduled_col.metric(f"Scheduled {unit}", detail["scheduled_quantity"])
-remaining_col.metric(f"Remaining {unit}", detail["remaining_quantity"])
+approved_col.metric(f"Approved {ui.plain(unit)}", detail["approved_quantity"])
+used_col.metric(f"Used {ui.plain(unit)}", detail["used_quantity"])
+scheduled_col.metric(f"Scheduled {ui.plain(unit)}", detail["scheduled_quantity"])
+remaining_col.metric(f"Remaining {ui.plain(unit)}", detail["remaining_quantity"])
 
 st.text(
     f"Payer: {detail['payer_name']} · runs {_day(detail['start_date'])} to {_day(detail['end_date'])} "
@@ -117,4 +117,4 @@ if raised:
         st.text(f"Re-auth request due by {_day(detail['due_date'])}")
 else:
     st.success("No burn-down flag on this authorization.")
-st.metric("Dollars at risk", f"${float(detail['dollars_at_risk'] or 0):,.2f}")
+st.metric("Dollars at risk", ui.format_money(detail["dollars_at_risk"]))

@@ -7,18 +7,13 @@ The ledger filters, sorts and pages in SQL (`data.action_queue`), so the board s
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
 import streamlit as st
 
-from core.settings import get_board_settings
-from dashboards import auth, data
-from dashboards.exports import audited_download, csv_text
-from dashboards.markdown_text import plain
+from dashboards import data, ui
 from dashboards.views.failed_sends import render_failed_sends
-from ledger import sha256_text
-from emitters.registry import approver_roles
 
 STATUSES = ["open", "snoozed", "approved", "rejected", "sent", "auto_resolved"]
 QUEUE_COLUMNS = ["title", "location_id", "payer_id", "dollars_at_stake", "due_date", "status", "assigned_role",
@@ -26,10 +21,10 @@ QUEUE_COLUMNS = ["title", "location_id", "payer_id", "dollars_at_stake", "due_da
 EXPORT_COLUMNS = ["action_id", "action_type", "title", "location_id", "payer_id", "dollars_at_stake", "due_date",
                   "status", "assigned_role", "assignee", "created_at"]
 
-user = auth.require_user()
-settings = get_board_settings()
+user = ui.require_user()
+settings = data.board_settings()
 st.title("Approval board")
-render_failed_sends(user)  # webhook sends that failed, with a retry (issue 7.4; helper A)
+render_failed_sends(user)  # webhook sends that failed, with a retry
 
 flash = st.session_state.pop("board_flash", None)
 if flash:
@@ -39,12 +34,8 @@ if flash:
 def _age_days(created_at) -> int:
     created = pd.Timestamp(created_at)
     if created.tzinfo is None:
-        created = created.tz_localize(timezone.utc)
-    return (datetime.now(timezone.utc) - created.to_pydatetime()).days
-
-
-def _money(value) -> str:
-    return f"${float(value or 0):,.2f}"
+        created = created.tz_localize(UTC)
+    return (datetime.now(UTC) - created.to_pydatetime()).days
 
 
 # ----- filters and the page of the queue -----------------------------------------------------------
@@ -52,7 +43,8 @@ def _money(value) -> str:
 options = data.queue_filter_options(user)  # only what this user may see
 filter_columns = st.columns(6)
 chosen_locations = filter_columns[0].multiselect("Location", options["location_ids"], key="board_filter_locations")
-chosen_types = filter_columns[1].multiselect("Type", options["action_types"], key="board_filter_types")
+chosen_types = filter_columns[1].multiselect("Type", options["action_types"], format_func=data.action_type_label,
+                                             key="board_filter_types")
 chosen_payers = filter_columns[2].multiselect("Payer", options["payer_ids"], key="board_filter_payers")
 chosen_statuses = filter_columns[3].multiselect("Status", STATUSES, default=["open"], key="board_filter_statuses")
 chosen_age = filter_columns[4].selectbox("Age", list(data.QUEUE_AGE_FILTERS), key="board_filter_age")
@@ -76,7 +68,7 @@ if page_number > page_count:
 
 count_col, money_col, age_col = st.columns(3)
 count_col.metric("Actions in this queue", f"{queue.total:,}")
-money_col.metric("Dollars behind them", _money(queue.total_dollars))
+money_col.metric("Dollars behind them", ui.format_money(queue.total_dollars))
 age_col.metric("Oldest (days)", _age_days(queue.oldest_created_at) if queue.oldest_created_at else 0)
 
 
@@ -106,13 +98,14 @@ def _export_section() -> None:
         if st.button("Prepare a CSV of this queue", key="board_export_prepare"):
             everything = data.action_queue(user, **filters, page=0, page_size=max(queue.total, 1)).rows
             frame = pd.DataFrame(everything).reindex(columns=EXPORT_COLUMNS)
+            frame["dollars_at_stake"] = pd.to_numeric(frame["dollars_at_stake"])  # a number, not text, in the CSV
             st.session_state["board_export"] = prepared = {
-                "signature": signature, "csv": csv_text(frame), "row_count": len(frame),
+                "signature": signature, "csv": ui.csv_text(frame), "row_count": len(frame),
                 "location_ids": sorted({r["location_id"] for r in everything}),
             }
         else:
             return
-    audited_download(
+    ui.audited_download(
         user, label=f"Download the queue as CSV ({prepared['row_count']:,} rows)", data=prepared["csv"],
         file_name=f"approval_queue_{date.today().isoformat()}.csv", mime="text/csv", what="approval board queue",
         location_ids=prepared["location_ids"], row_count=prepared["row_count"], key="board_export_download",
@@ -126,14 +119,12 @@ _queue_section()
 
 def _decide(label: str, fn, card: dict, *args) -> None:
     """Run one ledger decision; on success say so and rerun, on refusal show the ledger's reason."""
-    from ledger import InvalidTransition, PermissionDenied
-
     try:
         fn(user, card["action_id"], *args)
-    except (PermissionDenied, InvalidTransition, ValueError) as exc:
-        st.error(f"{label} failed: {plain(exc)}")
+    except (*data.DecisionRefused, ValueError) as exc:
+        st.error(f"{label} failed: {ui.plain(exc)}")
         return
-    st.session_state["board_flash"] = f"{label}: {plain(card['title'])}"
+    st.session_state["board_flash"] = f"{label}: {ui.plain(card['title'])}"
     # The decision changed the queue: a prepared export and a card fetched by link are stale now.
     st.session_state.pop("board_export", None)
     linked_action = st.session_state.pop("board_linked_action", None)
@@ -165,7 +156,7 @@ def _selected_card() -> dict | None:
         "Card",
         options=ids,
         index=ids.index(linked) if linked in by_id else 0,
-        format_func=lambda i: f"{_money(by_id[i]['dollars_at_stake'])} · due {by_id[i]['due_date'] or 'n/a'} · "
+        format_func=lambda i: f"{ui.format_money(by_id[i]['dollars_at_stake'])} · due {by_id[i]['due_date'] or 'n/a'} · "
                               f"{by_id[i]['title']}",
         key="board_selected_action",
     )
@@ -180,13 +171,13 @@ def _selected_card() -> dict | None:
 
 
 def _card_section(card: dict) -> None:
-    st.subheader(plain(card["title"]))
-    st.caption(plain(f"{card['action_type'].replace('_', ' ')} · {card['location_id']} · status {card['status']} · "
-                     f"to {card['recipient']}"))
+    st.subheader(ui.plain(card["title"]))
+    st.caption(ui.plain(f"{data.action_type_label(card['action_type'])} · {card['location_id']} · "
+                        f"status {card['status']} · to {card['recipient']}"))
     money_col, due_col, role_col = st.columns(3)
-    money_col.metric("Dollars at stake", _money(card["dollars_at_stake"]))
-    due_col.metric("Due", str(card["due_date"] or "n/a"))
-    role_col.metric("Worked by", card.get("assignee") or card["assigned_role"].replace("_", " "))
+    money_col.metric("Dollars at stake", ui.format_money(card["dollars_at_stake"]))
+    due_col.metric("Due", ui.plain(card["due_date"] or "n/a"))
+    role_col.metric("Worked by", ui.plain(card.get("assignee") or card["assigned_role"].replace("_", " ")))
     if card.get("snoozed_until"):
         st.caption(f"Snoozed until {card['snoozed_until']}")
 
@@ -217,13 +208,14 @@ def _card_section(card: dict) -> None:
             st.code(card["original_body"], language=None, wrap_lines=True)
 
     blocked = data.decision_block_reason(user, card)
-    if blocked:
-        st.info(blocked)
+    hint = ui.plain(blocked) if blocked else None  # tooltips render Markdown; the reason names a location id
+    if hint:
+        st.info(hint)
 
     action_id = card["action_id"]
     new_body = st.text_area("Edit the draft", value=card["body"], height=260, key=f"board_edit_{action_id}",
                             disabled=bool(blocked))
-    if st.button("Save draft", key="board_save", disabled=bool(blocked), help=blocked):
+    if st.button("Save draft", key="board_save", disabled=bool(blocked), help=hint):
         if new_body == card["body"]:
             st.info("No changes to save.")
         else:
@@ -231,12 +223,15 @@ def _card_section(card: dict) -> None:
 
     approve_col, reject_col, snooze_col = st.columns(3)
     with approve_col:
-        if st.button("Approve", key="board_approve", type="primary", disabled=bool(blocked), help=blocked):
-            _decide("Approved", data.approve, card)
+        # The digest of the text on screen travels with the click (bound at render), so a draft refreshed
+        # between render and click is refused by the ledger instead of approved unseen.
+        if st.button("Approve", key="board_approve", type="primary", disabled=bool(blocked), help=hint,
+                     on_click=_remember_shown_body, args=(action_id, data.body_sha256(card["body"]))):
+            _approve(card, st.session_state.pop("board_shown_body", {}).get(action_id))
     with reject_col:
         reason = st.text_input("Reason for rejecting (required)", key=f"board_reject_reason_{action_id}",
                                disabled=bool(blocked))
-        if st.button("Reject", key="board_reject", disabled=bool(blocked), help=blocked):
+        if st.button("Reject", key="board_reject", disabled=bool(blocked), help=hint):
             if not reason.strip():
                 st.error("Give a reason to reject this draft.")
             else:
@@ -247,10 +242,10 @@ def _card_section(card: dict) -> None:
             "Snooze until", value=date.today() + timedelta(days=7), min_value=tomorrow,
             key=f"board_snooze_until_{action_id}", disabled=bool(blocked),
         )
-        if st.button("Snooze", key="board_snooze", disabled=bool(blocked), help=blocked):
+        if st.button("Snooze", key="board_snooze", disabled=bool(blocked), help=hint):
             _decide("Snoozed", data.snooze, card, until)
 
-    _reassign_section(card, blocked)
+    _reassign_section(card)
 
     with st.expander("History of this action"):
         events = data.action_events(user, action_id)
@@ -264,10 +259,23 @@ def _card_section(card: dict) -> None:
             st.caption("No events yet.")
 
 
-def _reassign_section(card: dict, blocked: str | None) -> None:
+def _remember_shown_body(action_id: str, body_sha256: str) -> None:
+    st.session_state["board_shown_body"] = {action_id: body_sha256}
+
+
+def _approve(card: dict, shown_sha256: str | None) -> None:
+    """Approve the text the person saw: if the draft changed since (a pipeline refresh, another person's edit),
+    say so and show the new text instead; the ledger re-checks the digest inside its write transaction."""
+    if shown_sha256 is None or shown_sha256 != data.body_sha256(card["body"]):
+        st.error("Not approved: the draft changed after it was shown to you. Read the current text below, "
+                 "then approve again.")
+        return
+    _decide("Approved", data.approve, card, shown_sha256)
+
+
+def _reassign_section(card: dict) -> None:
     """Route the card to one person who may decide it (the ledger checks role and location again)."""
-    live = card["status"] in data.DECIDABLE_STATUSES
-    may_route = live and (not blocked or user.role in data.REASSIGN_SUPERVISOR_ROLES)
+    may_route = data.may_reassign(user, card)
     candidates = [c for c in data.eligible_assignees(user, card["action_id"]) if c["username"] != card.get("assignee")]
     labels = {c["username"]: f"{c['display_name']} ({c['role'].replace('_', ' ')})" for c in candidates}
     assign_col, button_col = st.columns([3, 1])
@@ -276,7 +284,7 @@ def _reassign_section(card: dict, blocked: str | None) -> None:
         key=f"board_reassign_to_{card['action_id']}", disabled=not (may_route and labels),
     )
     if button_col.button("Reassign", key="board_reassign", disabled=not (may_route and chosen)):
-        _decide(f"Reassigned to {labels[chosen]}", data.reassign, card, chosen)
+        _decide(f"Reassigned to {ui.plain(labels[chosen])}", data.reassign, card, chosen)
 
 
 card = _selected_card()
@@ -289,18 +297,17 @@ if card is not None:
 def _bulk_section() -> None:
     st.subheader("Bulk approve low-risk drafts")
     types = sorted(t for t in settings.low_risk_action_types
-                   if user.role in approver_roles(t) and t in options["action_types"])
+                   if data.may_approve_type(user, t) and t in options["action_types"])
     if not types:
         st.caption("No low-risk action types in your queue that your role may approve.")
         return
     st.caption(
-        f"Open, unedited drafts of one low-risk type, each at most {_money(settings.bulk_approve_max_dollars)}. "
+        f"Open, unedited drafts of one low-risk type, each at most {ui.format_money(settings.bulk_approve_max_dollars)}. "
         "Every draft is approved individually and recorded in the audit trail."
     )
     pending = st.session_state.get("board_bulk_pending")
     if pending is None:
-        action_type = st.selectbox("Low-risk type", types, format_func=lambda t: t.replace("_", " "),
-                                   key="board_bulk_type")
+        action_type = st.selectbox("Low-risk type", types, format_func=data.action_type_label, key="board_bulk_type")
         candidates = data.low_risk_actions(user, action_type, location_ids=chosen_locations)
         if not candidates:
             st.caption("No drafts of this type qualify right now.")
@@ -312,12 +319,12 @@ def _bulk_section() -> None:
                            "dollars_at_stake": float(c["dollars_at_stake"]), "due_date": c["due_date"]}
                           for c in candidates],
                 # What the person is shown is what gets approved: a draft refreshed meanwhile is refused.
-                "body_sha256": {c["action_id"]: sha256_text(c["body"]) for c in candidates},
+                "body_sha256": {c["action_id"]: data.body_sha256(c["body"]) for c in candidates},
             }
             st.rerun()
         return
     items = pending["items"]
-    st.warning(f"Approve these {len(items)} {pending['action_type'].replace('_', ' ')} drafts? "
+    st.warning(f"Approve these {len(items)} {data.action_type_label(pending['action_type'])} drafts? "
                "Each one is approved by you and sent by the dispatcher.")
     st.dataframe(pd.DataFrame(items), hide_index=True, key="board_bulk_confirm_list")
     confirm_col, cancel_col = st.columns(2)

@@ -7,18 +7,18 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards import auth, data, page_parts
+from dashboards import data, ui
 
 BENCHMARK = 0.95  # kpis-and-security.md: clean-claim rate benchmark; the mart carries it per row too
 
-user = auth.require_user()
+user = ui.require_user()
 st.title("Claim audit")
 
-page_parts.published_snapshot()
-location_names = page_parts.location_names(user)
+snapshot = ui.published_snapshot()
+location_names = ui.location_names(user)
 filters = st.columns([2, 2, 3, 1])
-chosen_locations = page_parts.location_filter(user, filters[0], key="claims_filter_locations")
-chosen_payers = page_parts.payer_filter(user, filters[1], key="claims_filter_payers")
+chosen_locations = ui.location_filter(user, filters[0], key="claims_filter_locations")
+chosen_payers = ui.payer_filter(user, filters[1], key="claims_filter_payers")
 
 rates = data.claim_clean_rate(user, location_ids=chosen_locations, payer_ids=chosen_payers)
 failures_all = data.claim_audit_failures(user, location_ids=chosen_locations, payer_ids=chosen_payers)
@@ -42,8 +42,7 @@ rate_col.metric("Clean-claim rate", f"{overall:.1%}" if overall is not None else
 claims_col.metric("Claims audited", f"{claims_total:,}")
 fix_col.metric("Claims to fix", f"{failures['claim_id'].nunique():,}")
 money_col.metric("Billed on those claims",
-                 f"${float(failures.drop_duplicates(['claim_id', 'line_number'])['charge_amount'].sum()):,.2f}"
-                 if not failures.empty else "$0.00")
+                 ui.format_money(failures.drop_duplicates(["claim_id", "line_number"])["charge_amount"].sum()))
 
 st.subheader("Clean-claim rate by location")
 if rates.empty:
@@ -116,7 +115,9 @@ st.dataframe(
                   "modifiers", "units", "rule_name", "failure_detail", "fix"],
     key="claims_failures",
 )
+ui.csv_download(user, failures, what="claim lines failing a rule", file_name=f"claim_audit_{snapshot.as_of_date}.csv",
+                key="claims_export")
 claim = st.selectbox("Claim", options=sorted(failures["claim_id"].unique()), key="claims_pick")
 for _, row in failures[failures["claim_id"] == claim].iterrows():
-    st.markdown(f"**Line {row['line_number']} · {row['procedure_code']} · {row['rule_name']}**: "
-                f"{row['failure_detail']}  \nFix: {row['fix']}")
+    st.markdown(f"**Line {row['line_number']} · {ui.plain(row['procedure_code'])} · {ui.plain(row['rule_name'])}**: "
+                f"{ui.plain(row['failure_detail'])}  \nFix: {ui.plain(row['fix'])}")

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards import auth, data, page_parts
+from dashboards import data, ui
 
 LIGHTS = {"expired": "🔴 expired", "missing": "🔴 missing", "7_days": "🔴 ≤7 d", "30_days": "🟠 ≤30 d",
           "90_days": "🟡 ≤90 d", "current": "🟢"}
@@ -18,11 +18,11 @@ def light(row) -> str:
     return label if pd.isna(days) or row["reminder_tier"] in ("missing", "current") else f"{label} ({int(days)})"
 
 
-user = auth.require_user()
+user = ui.require_user()
 st.title("Credentialing")
 
-page_parts.published_snapshot()
-chosen = page_parts.location_filter(user, key="cred_filter_locations")
+snapshot = ui.published_snapshot()
+chosen = ui.location_filter(user, key="cred_filter_locations")
 
 matrix = data.credential_matrix(user, location_ids=chosen)
 enrollments = data.provider_enrollments(user, location_ids=chosen)
@@ -44,6 +44,8 @@ else:
     grid = matrix.pivot_table(index=["location_id", "provider_name", "provider_discipline"], columns="credential_type",
                               values="light", aggfunc="first", fill_value="").reset_index()
     st.dataframe(grid, hide_index=True, key="cred_matrix_table")
+    ui.csv_download(user, matrix.drop(columns=["light"]), what="credential matrix",
+                    file_name=f"credential_matrix_{snapshot.as_of_date}.csv", key="cred_export")
     st.caption("🔴 expired, missing or within 7 days · 🟠 within 30 days · 🟡 within 90 days · 🟢 current "
                "(days to expiry in brackets)")
 

@@ -7,18 +7,18 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards import auth, data, page_parts
+from dashboards import data, ui
 
 BUCKETS = ["0-30", "31-60", "61-90", "90+"]
 
-user = auth.require_user()
+user = ui.require_user()
 st.title("Denials and underpayments")
 
-page_parts.published_snapshot()
-location_names = page_parts.location_names(user)
+snapshot = ui.published_snapshot()
+location_names = ui.location_names(user)
 filters = st.columns([2, 2, 2, 1])
-chosen_locations = page_parts.location_filter(user, filters[0], key="denials_filter_locations")
-chosen_payers = page_parts.payer_filter(user, filters[1], key="denials_filter_payers")
+chosen_locations = ui.location_filter(user, filters[0], key="denials_filter_locations")
+chosen_payers = ui.payer_filter(user, filters[1], key="denials_filter_payers")
 everything = data.denials(user, location_ids=chosen_locations, payer_ids=chosen_payers)
 category_options = sorted(everything["denial_category"].unique()) if not everything.empty else []
 chosen_categories = filters[2].multiselect("Category", options=category_options, key="denials_filter_categories")
@@ -31,11 +31,11 @@ if chosen_categories:
 if open_only and not rows.empty:
     rows = rows[~rows["is_past_deadline"].astype(bool)]
 
-money = float(rows["dollars_at_risk"].sum()) if not rows.empty else 0.0
+denied_dollars = rows["dollars_at_risk"].sum() if not rows.empty else 0
 worked = int((rows["work_status"] != "not drafted").sum()) if not rows.empty else 0
 due_soon = int((rows["days_left"].fillna(9999) <= 14).sum()) if not rows.empty else 0
 cols = st.columns(4)
-cols[0].metric("Denied dollars", f"${money:,.2f}")
+cols[0].metric("Denied dollars", ui.format_money(denied_dollars))
 cols[1].metric("Denied lines", f"{len(rows):,}")
 cols[2].metric("Deadline within 14 days", f"{due_soon:,}")
 cols[3].metric("With a drafted action", f"{worked:,}")
@@ -66,13 +66,15 @@ else:
                                "work_status"],
                  column_config={"dollars_at_risk": st.column_config.NumberColumn("Dollars", format="dollar")},
                  key="denials_rows")
+    ui.csv_download(user, rows, what="denied claim lines", file_name=f"denials_{snapshot.as_of_date}.csv",
+                    key="denials_export")
 
 st.subheader("Underpayments (paid below the contracted rate)")
 under = data.underpayments(user, location_ids=chosen_locations)
 if under.empty:
     st.info("No line was paid below its contracted rate.")
 else:
-    st.metric("Underpaid", f"${float(under['variance_amount'].sum()):,.2f} on {len(under)} lines")
+    st.metric("Underpaid", f"{ui.format_money(under['variance_amount'].sum())} on {len(under)} lines")
     st.dataframe(under, hide_index=True, key="denials_underpayments")
 
 FLAG_SECTIONS = (
@@ -87,6 +89,6 @@ for flag_model, heading, empty_text in FLAG_SECTIONS:
     if flagged.empty:
         st.info(empty_text)
         continue
-    st.metric("Dollars", f"${float(flagged['dollars_at_risk'].sum()):,.2f} on {len(flagged)} items")
+    st.metric("Dollars", f"{ui.format_money(flagged['dollars_at_risk'].sum())} on {len(flagged)} items")
     st.dataframe(flagged.drop(columns=["flag_id"]), hide_index=True, key=f"denials_{flag_model}",
                  column_config={"dollars_at_risk": st.column_config.NumberColumn("Dollars", format="dollar")})

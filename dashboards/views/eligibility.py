@@ -5,16 +5,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards import auth, data, page_parts
+from dashboards import data, ui
 
 REASONS = {"no_check": "No check on file", "check_rejected": "Payer rejected the check",
            "stale_check": "Last check older than the payer window", "day_of_visit_recheck": "Medicaid: recheck today"}
 
-user = auth.require_user()
+user = ui.require_user()
 st.title("Eligibility")
 
-page_parts.published_snapshot()
-chosen = page_parts.location_filter(user, key="eligibility_filter_locations")
+snapshot = ui.published_snapshot()
+chosen = ui.location_filter(user, key="eligibility_filter_locations")
 
 sweep = data.eligibility_sweep(user, location_ids=chosen)
 changes = data.coverage_changes(user, location_ids=chosen)
@@ -51,3 +51,5 @@ if sweep.empty:
     st.info("No visits booked in the lookahead.")
 else:
     st.dataframe(sweep, hide_index=True, key="eligibility_sweep_table")
+    ui.csv_download(user, sweep, what="eligibility sweep", file_name=f"eligibility_{snapshot.as_of_date}.csv",
+                    key="eligibility_export")

@@ -8,8 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards import data
-from dashboards.markdown_text import plain
+from dashboards import data, ui
 
 COLUMNS = ["title", "location_id", "channel", "http_status", "error", "tries", "finished_at", "action_id"]
 
@@ -35,12 +34,10 @@ def render_failed_sends(user) -> None:
 
 
 def _retry(user, row: dict) -> None:
-    from ledger import InvalidTransition, PermissionDenied
-
     try:
         data.retry_send(user, row["action_id"])
-    except (PermissionDenied, InvalidTransition) as exc:
-        st.error(f"Retry failed: {plain(exc)}")
+    except data.DecisionRefused as exc:
+        st.error(f"Retry failed: {ui.plain(exc)}")
         return
-    st.session_state["failed_sends_flash"] = f"Queued for the next dispatch: {plain(row['title'])}"
+    st.session_state["failed_sends_flash"] = f"Queued for the next dispatch: {ui.plain(row['title'])}"
     st.rerun()

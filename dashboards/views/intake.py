@@ -5,17 +5,17 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards import auth, data, page_parts
+from dashboards import data, ui
 
 CHANNELS = {"physician_fax": "Physician fax", "parent_phone": "Parent phone call", "online_form": "Online form",
             "school_district": "School district"}
 
-user = auth.require_user()
+user = ui.require_user()
 st.title("Intake funnel")
 
-page_parts.published_snapshot()
-location_names = page_parts.location_names(user)
-chosen = page_parts.location_filter(user, key="intake_filter_locations")
+snapshot = ui.published_snapshot()
+location_names = ui.location_names(user)
+chosen = ui.location_filter(user, key="intake_filter_locations")
 
 funnel = data.referral_funnel(user, location_ids=chosen)
 referrals = data.open_referrals(user, location_ids=chosen)
@@ -49,5 +49,7 @@ if referrals.empty:
 else:
     st.dataframe(referrals.assign(channel=referrals["channel"].map(lambda c: CHANNELS.get(c, c))),
                  hide_index=True, key="intake_open_referrals_table")
+    ui.csv_download(user, referrals, what="open referrals", file_name=f"open_referrals_{snapshot.as_of_date}.csv",
+                    key="intake_export")
     st.caption("Missing items are chased from the approval board: a fax to the physician for the order, a text to "
                "the family naming only the missing item, a records request once the signed release is in.")

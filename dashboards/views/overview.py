@@ -12,9 +12,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from dashboards import assessment, auth, data, exports
-from dashboards.assessment import money, percent
-from dashboards.goals import GOAL_ROLES, KPIS
+from dashboards import data, ui
 
 GROUP = "group"
 DRILL_DOWN_ROWS = 5000  # rows listed behind one figure (most dollars first); more are said to exist
@@ -29,14 +27,11 @@ AREA_PAGES = {
 }
 
 
-def money_delta(now, before) -> str | None:
-    if now is None or before is None or pd.isna(now) or pd.isna(before):
-        return None
-    change = float(now) - float(before)
-    return f"{'-' if change < 0 else '+'}${abs(change):,.2f} vs last month"
+def money(value) -> str:
+    return ui.format_money(value, missing="not measured")
 
 
-user = auth.require_user()
+user = ui.require_user()
 st.title("Which location is bleeding, how much, and from what?")
 
 try:
@@ -54,7 +49,7 @@ if summary.empty:
 else:
     summary["dollars_at_risk"] = summary["dollars_at_risk"].astype(float)
     total_col, flagged_col, locations_col = st.columns(3)
-    total_col.metric("Group dollars at risk", f"${summary['dollars_at_risk'].sum():,.2f}",
+    total_col.metric("Group dollars at risk", ui.format_money(summary["dollars_at_risk"].sum()),
                      help="Open items flagged today (authorizations, booking checks, claim audit, eligibility, "
                           "credentialing holds), not yet leaked.")
     flagged_col.metric("Flagged items", f"{int(summary['flagged_count'].sum()):,}")
@@ -81,21 +76,22 @@ if monthly is not None and not monthly.empty:
     options = ([GROUP] if len(location_ids) > 1 else []) + location_ids
     scope = st.radio(
         "Show", options, horizontal=True, key="overview_scope",
-        format_func=lambda o: "Whole group" if o == GROUP else f"{names[o]} ({o})",
+        format_func=lambda o: "Whole group" if o == GROUP else f"{ui.plain(names[o])} ({o})",
     )
     chosen = location_ids if scope in (None, GROUP) else [scope]
     scope_name = "the group" if scope in (None, GROUP) else names[scope]
     selected = monthly[monthly["location_id"].isin(chosen)]
     selected_kpis = kpis[kpis["location_id"].isin(chosen)]
     goals = data.kpi_goals(user)
-    ranked = assessment.rank_areas(selected)
+    ranked = data.rank_areas(selected)
     month_labels = (
         selected.drop_duplicates("months_back").set_index("months_back")["month_start"]
         .map(lambda d: pd.Timestamp(d).strftime("%B %Y")).to_dict()
     )
 
-    st.subheader(f"Leaked at {scope_name}: {month_labels.get(0, 'this month')} against {month_labels.get(1, 'last month')}")
-    by_area_month = assessment.area_by_month(selected)
+    st.subheader(f"Leaked at {ui.plain(scope_name)}: {month_labels.get(0, 'this month')} against "
+                 f"{month_labels.get(1, 'last month')}")
+    by_area_month = data.area_by_month(selected)
     sparklines = {
         area: frame.sort_values("month_start")["leaked_amount"].dropna().tolist()
         for area, frame in by_area_month.groupby("leak_area")
@@ -103,11 +99,12 @@ if monthly is not None and not monthly.empty:
     this_total = ranked["this_month"].dropna().sum()
     last_total = ranked["last_month"].dropna().sum()
     tiles = st.columns(4)
-    tiles[0].metric("All areas, this month", money(this_total), money_delta(this_total, last_total),
+    tiles[0].metric("All areas, this month", money(this_total), ui.money_delta(this_total, last_total),
                     delta_color="inverse", help="The as-of month counts up to the as-of date.")
-    for i, area in enumerate(ranked.sort_values("leak_area", key=lambda s: s.map(list(data.LEAK_AREAS).index))
+    for i, area in enumerate(ranked.sort_values("leak_area", key=lambda s: s.map(list(data.leak_areas()).index))
                              .itertuples(index=False), start=1):
-        tiles[i % 4].metric(area.leak_area_label, money(area.this_month), money_delta(area.this_month, area.last_month),
+        tiles[i % 4].metric(area.leak_area_label, money(area.this_month),
+                            ui.money_delta(area.this_month, area.last_month),
                             delta_color="inverse", chart_data=sparklines.get(area.leak_area), chart_type="bar",
                             help=f"Bars: the last {len(sparklines.get(area.leak_area, []))} measured months.")
 
@@ -125,16 +122,18 @@ if monthly is not None and not monthly.empty:
     )
 
     st.subheader("KPIs")
-    kpi_rows = assessment.kpi_summary(selected_kpis, goals, scope if scope not in (None, GROUP) else None)
+    kpi_rows = data.kpi_summary(selected_kpis, goals, scope if scope not in (None, GROUP) else None)
     kpi_cols = st.columns(len(kpi_rows) or 1)
     for col, k in zip(kpi_cols, kpi_rows.itertuples(index=False)):
         delta = None
         if k.this_month is not None and k.prior_month is not None:
             delta = f"{(k.this_month - k.prior_month) * 100:+.1f} pts vs prior month"
-        col.metric(k.kpi_label, percent(k.this_month), delta, delta_color="normal" if k.higher_is_better else "inverse",
-                   help=f"Benchmark: {k.benchmark_population}; {k.benchmark_source}. {k.benchmark_verification}")
-        col.caption(f"Prior month {percent(k.prior_month)} · benchmark {percent(k.benchmark)} · "
-                    f"goal {percent(k.goal)}{' (set)' if k.goal_is_set else ''}")
+        col.metric(ui.plain(k.kpi_label), ui.percent(k.this_month), delta,
+                   delta_color="normal" if k.higher_is_better else "inverse",
+                   help=ui.plain(f"Benchmark: {k.benchmark_population}; {k.benchmark_source}. "
+                                 f"{k.benchmark_verification}"))
+        col.caption(f"Prior month {ui.percent(k.prior_month)} · benchmark {ui.percent(k.benchmark)} · "
+                    f"goal {ui.percent(k.goal)}{' (set)' if k.goal_is_set else ''}")
 
     if scope in (None, GROUP):
         st.subheader("By clinic")
@@ -147,12 +146,12 @@ if monthly is not None and not monthly.empty:
                 by_clinic[column] = 0.0
         per_area = this_month[this_month["months_back"] == 0].pivot_table(
             index="location_id", columns="leak_area", values="leaked_amount", aggfunc="sum", fill_value=0)
-        per_area.columns = [f"{data.LEAK_AREAS[c]} $" for c in per_area.columns]
+        per_area.columns = [f"{data.leak_area_label(c)} $" for c in per_area.columns]
         by_clinic = by_clinic.merge(per_area.reset_index(), on="location_id", how="left")
         by_clinic = by_clinic.sort_values("This month $", ascending=False)
         st.altair_chart(
             alt.Chart(this_month[this_month["months_back"] == 0].assign(
-                leak_area_label=lambda f: f["leak_area"].map(data.LEAK_AREAS))).mark_bar().encode(
+                leak_area_label=lambda f: f["leak_area"].map(data.leak_area_label))).mark_bar().encode(
                 y=alt.Y("location_name:N", title="Clinic", sort="-x"),
                 x=alt.X("sum(leaked_amount):Q", title="Dollars leaked this month"),
                 color=alt.Color("leak_area_label:N", title="Leak area"),
@@ -167,7 +166,7 @@ if monthly is not None and not monthly.empty:
     # ----- drill-down: the rows behind a figure -------------------------------------------------------
     st.subheader("The rows behind a figure")
     area_col, month_col = st.columns(2)
-    drill_area = area_col.selectbox("Leak area", list(data.LEAK_AREAS), format_func=data.LEAK_AREAS.get,
+    drill_area = area_col.selectbox("Leak area", list(data.leak_areas()), format_func=data.leak_area_label,
                                     key="overview_drill_area")
     months_available = sorted(month_labels, reverse=False)
     drill_month = month_col.selectbox("Month", months_available, format_func=month_labels.get, key="overview_drill_month")
@@ -176,19 +175,22 @@ if monthly is not None and not monthly.empty:
                             limit=DRILL_DOWN_ROWS)
     shown = f"the {len(rows):,} largest rows" if len(rows) == DRILL_DOWN_ROWS else f"{len(rows):,} rows"
     st.caption(f"{shown} · {money(rows['leaked_amount'].astype(float).sum() if len(rows) else 0)} "
-               f"· {data.LEAK_AREAS[drill_area]} at {scope_name}, {month_labels[drill_month]}")
+               f"· {data.leak_area_label(drill_area)} at {ui.plain(scope_name)}, {month_labels[drill_month]}")
     if len(rows) == DRILL_DOWN_ROWS:
         st.caption(f"Only the {DRILL_DOWN_ROWS:,} largest rows are listed here, so their sum is below the monthly "
                    "figure; narrow to one clinic, or open the area's page for every row.")
     st.dataframe(rows, hide_index=True, key="overview_drill_rows",
                  column_config={"leaked_amount": st.column_config.NumberColumn("Dollars leaked", format="dollar")})
-    if st.button(f"Open the {data.LEAK_AREAS[drill_area].lower()} page", key="overview_open_area",
+    ui.csv_download(user, rows, what=f"leak rows: {drill_area}",
+                    file_name=f"leak-rows-{drill_area}-{month_start:%Y-%m}-{snapshot.as_of_date}.csv",
+                    key="overview_drill_export")
+    if st.button(f"Open the {data.leak_area_label(drill_area).lower()} page", key="overview_open_area",
                  icon=":material/open_in_new:"):
         params = {} if scope in (None, GROUP) else {"location": scope}
         st.switch_page(AREA_PAGES[drill_area], query_params=params)
 
     # ----- goals (directors and admins) ---------------------------------------------------------------
-    if user.role in GOAL_ROLES:
+    if user.role in data.GOAL_ROLES:
         saved_message = st.session_state.pop("overview_goal_saved", None)
         with st.expander("Location goals", icon=":material/flag:", expanded=saved_message is not None):
             if saved_message:
@@ -199,13 +201,13 @@ if monthly is not None and not monthly.empty:
             benchmarks = kpis.drop_duplicates("kpi").set_index("kpi")["benchmark_value"].to_dict()
             with st.form("overview_goal_form"):
                 entered = {}
-                for kpi in KPIS:
+                for kpi in data.KPIS:
                     current = goals.get((goal_location, kpi), benchmarks.get(kpi))
                     entered[kpi] = st.number_input(
-                        f"{labels.get(kpi, kpi)} goal (%)", min_value=0.0, max_value=100.0, step=0.5,
+                        f"{ui.plain(labels.get(kpi, kpi))} goal (%)", min_value=0.0, max_value=100.0, step=0.5,
                         value=None if current is None or pd.isna(current) else round(float(current) * 100, 2),
                         key=f"overview_goal_{goal_location}_{kpi}",  # per location: no value carried over
-                        help=f"Benchmark {percent(benchmarks.get(kpi))}. Empty = use the benchmark.",
+                        help=f"Benchmark {ui.percent(benchmarks.get(kpi))}. Empty = use the benchmark.",
                     )
                 saved = st.form_submit_button("Save goals", key="overview_goal_save")
             if saved:
@@ -219,7 +221,8 @@ if monthly is not None and not monthly.empty:
                     if goals.get((goal_location, kpi)) != new_goal:
                         data.set_kpi_goal(user, goal_location, kpi, new_goal)
                         changed += 1
-                st.session_state["overview_goal_saved"] = f"Saved {changed} goal change(s) for {names[goal_location]}."
+                st.session_state["overview_goal_saved"] = (
+                    f"Saved {changed} goal change(s) for {ui.plain(names[goal_location])}.")
                 st.rerun()  # redraw the KPI tiles above with the new goals
 
     # ----- printable leak assessment -------------------------------------------------------------------
@@ -227,11 +230,11 @@ if monthly is not None and not monthly.empty:
     assess_location = st.selectbox("Location", location_ids, format_func=lambda o: f"{names[o]} ({o})",
                                    key="overview_assessment_location",
                                    index=location_ids.index(scope) if scope in location_ids else 0)
-    html = assessment.render_assessment(
+    html = ui.render_assessment(
         location_id=assess_location, location_name=names[assess_location], as_of_date=snapshot.as_of_date,
         monthly=monthly, kpis=kpis, goals=goals,
     )
-    exports.audited_download(
+    ui.audited_download(
         user, label="Download the printable assessment (HTML)", data=html,
         file_name=f"leak-assessment-{assess_location}-{snapshot.as_of_date}.html", mime="text/html",
         what="leak_assessment", location_ids=[assess_location],
@@ -260,7 +263,7 @@ if not summary.empty:
     drill_columns = st.columns(min(len(per_location), 4))
     for i, row in enumerate(per_location.itertuples(index=False)):
         if drill_columns[i % len(drill_columns)].button(
-            f"{row.location_name}: authorizations",
+            f"{ui.plain(row.location_name)}: authorizations",
             key=f"overview_drill_{row.location_id}",
             icon=":material/table_rows:",
         ):

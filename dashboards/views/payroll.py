@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards import auth, data
+from dashboards import data, ui
 
 KINDS = {
     "sessions_without_hours": "Sessions, no clinical hours",
@@ -13,7 +13,7 @@ KINDS = {
     "hours_over_tolerance": "Hours differ over the tolerance",
 }
 
-user = auth.require_user()
+user = ui.require_user()
 st.title("Payroll reconciliation")
 
 try:
@@ -39,6 +39,8 @@ if discrepancies.empty:
 else:
     shown = discrepancies.assign(discrepancy=discrepancies["discrepancy_type"].map(KINDS))
     st.dataframe(shown.drop(columns=["discrepancy_type"]), hide_index=True, key="payroll_discrepancy_table")
+    ui.csv_download(user, shown.drop(columns=["discrepancy_type"]), what="payroll discrepancies",
+                    file_name=f"payroll_discrepancies_{snapshot.as_of_date}.csv", key="payroll_export")
 
 st.subheader("Productivity")
 if productivity.empty:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards import auth, data
+from dashboards import data, ui
 
-user = auth.require_user()
+user = ui.require_user()
 st.title("Quarantined input")
 st.caption("Bad files and rows never stop the pipeline: they wait here with a plain-language reason.")
 
@@ -43,6 +43,8 @@ if shown.empty:
     st.success("Nothing quarantined matches." if len(quarantined) else "Nothing has been quarantined.")
 else:
     st.dataframe(shown, hide_index=True, key="quarantine_table")
+    ui.csv_download(user, shown, what="quarantined input", file_name=f"quarantine_{snapshot.as_of_date}.csv",
+                    key="quarantine_export")
 
 st.subheader("Files received")
 st.dataframe(files, hide_index=True, key="quarantine_files")

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards import auth, data, page_parts
+from dashboards import data, ui
 
 NO_MATCH_REASONS = {
     "no_child_waiting_at_location": "No child waiting at this location",
@@ -41,11 +41,11 @@ def pct(value) -> str:
     return "–" if value is None or pd.isna(value) else f"{value:.1%}"
 
 
-user = auth.require_user()
+user = ui.require_user()
 st.title("Schedule")
 
-page_parts.published_snapshot()
-chosen = page_parts.location_filter(user, key="schedule_filter_locations")
+snapshot = ui.published_snapshot()
+chosen = ui.location_filter(user, key="schedule_filter_locations")
 
 slots = data.open_slots_this_week(user, location_ids=chosen)
 rates = data.schedule_rates(user, location_ids=chosen)
@@ -57,7 +57,7 @@ c1, c2, c3, c4 = st.columns(4)
 c1.metric("Open slots this week", len(slots))
 c2.metric("Open slots with a match", int((slots["valid_match_count"] > 0).sum()) if not slots.empty else 0)
 c3.metric("Booking mismatches ahead", len(mismatches))
-c4.metric("Dollars at risk ahead", f"${float(mismatches['dollars_at_risk'].sum()) if not mismatches.empty else 0:,.2f}")
+c4.metric("Dollars at risk ahead", ui.format_money(mismatches["dollars_at_risk"].sum() if not mismatches.empty else 0))
 
 st.subheader("Open slots this week")
 if slots.empty:
@@ -111,13 +111,15 @@ else:
          "alternative_provider_id", "dollars_at_risk"]]
     st.dataframe(shown, hide_index=True, key="schedule_mismatches_table",
                  column_config={"dollars_at_risk": st.column_config.NumberColumn("Dollars at risk", format="dollar")})
+    ui.csv_download(user, shown, what="booking mismatches", file_name=f"booking_mismatches_{snapshot.as_of_date}.csv",
+                    key="schedule_export")
 
 st.subheader("Open plan of care, nothing booked")
 if unbooked.empty:
     st.success("Every child with an open plan of care has a visit booked.")
 else:
     st.caption(f"{len(unbooked)} children in care have no visit booked from the as-of date; "
-               f"${float(unbooked['dollars_at_risk'].sum()):,.2f} of planned visits over the next four weeks "
+               f"{ui.format_money(unbooked['dollars_at_risk'].sum())} of planned visits over the next four weeks "
                "are at risk. The front desk has a schedule-this-patient task for each on the board.")
     st.dataframe(unbooked, hide_index=True, key="schedule_unbooked_table",
                  column_config={"dollars_at_risk": st.column_config.NumberColumn("Dollars at risk", format="dollar")})

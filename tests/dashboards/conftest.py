@@ -5,6 +5,7 @@ Everything lives in tmp_path and is wired in through the same environment variab
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import time
 from datetime import date, timedelta
@@ -78,6 +79,33 @@ create table ingest_file_ledger as select * from (values
   ('remit_0301.835', 'clearinghouse', 'def456', 'loaded', 40, 0, timestamp '2026-03-01 06:05:00')
 ) t(file_name, source, file_sha256, status, rows_loaded, rows_quarantined, received_at);
 """
+
+
+def _test_module(path: Path):
+    spec = importlib.util.spec_from_file_location(f"_snapshot_scripts_{path.stem}", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def full_snapshot(snapshot):
+    """The conftest snapshot plus every `*_SQL` script of the other dashboard test modules, and the
+    overview's monthly marts (built from that test's frames)."""
+    with duckdb.connect(str(snapshot)) as con:
+        for path in sorted(Path(__file__).resolve().parent.glob("test_dashboard_*.py")):
+            module = _test_module(path)
+            for name, script in vars(module).items():
+                if name.endswith("_SQL") and isinstance(script, str):
+                    con.execute(script)
+            if path.stem == "test_dashboard_overview":
+                for table, frame in (("fct_location_leak_monthly", module._monthly_frame()),
+                                     ("fct_location_kpis_monthly", module._kpi_frame()),
+                                     ("fct_leak_events", module.EVENTS)):
+                    con.register("frame_to_copy", frame)
+                    con.execute(f"create table {table} as select * from frame_to_copy")
+                    con.unregister("frame_to_copy")
+    return snapshot
 
 
 @pytest.fixture
@@ -238,7 +266,7 @@ def download_payloads(monkeypatch):
     """Every file an AppTest run hands to `st.download_button`, as text, in order: call the fixture's value.
 
     Recorded where Streamlit stores download payloads (the media file storage), so a page that bypasses
-    `dashboards.exports` is caught too."""
+    `dashboards.ui.exports` is caught too."""
     from streamlit.runtime.media_file_storage import MediaFileKind
     from streamlit.runtime.memory_media_file_storage import MemoryMediaFileStorage
 

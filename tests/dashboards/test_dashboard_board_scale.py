@@ -245,7 +245,7 @@ def test_admin_changes_a_users_role_and_locations_and_it_is_audited(snapshot, le
     at.multiselect(key="admin_locations_frontdesk_l01").set_value(["L01", "L02"]).run()
     at.button(key="admin_save").click().run()
     assert not at.exception
-    assert at.success[0].value.startswith("Saved frontdesk_l01: billing at L01, L02")
+    assert at.success[0].value.startswith(f"Saved {plain('frontdesk_l01')}: billing at L01, L02")
     [event] = _events("role_changed")
     assert event["detail"]["before"] == {"role": "front_desk", "locations": ["L01"], "disabled": False}
     assert event["detail"]["after"] == {"role": "billing", "locations": ["L01", "L02"], "disabled": False}

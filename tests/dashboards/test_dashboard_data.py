@@ -1,4 +1,4 @@
-"""dashboards/data.py on its own: scoping in SQL, filters, the no-snapshot path, minimum-necessary columns."""
+"""The data layer (dashboards/data/) on its own: scoping in SQL, filters, the no-snapshot path, minimum-necessary columns."""
 
 from __future__ import annotations
 
@@ -111,7 +111,7 @@ def test_decision_block_reason(ledger, director, frontdesk_l01):
     card = data.actions(frontdesk_l01)[0]
     assert data.decision_block_reason(frontdesk_l01, card) is None
     assert "director" in data.decision_block_reason(director, card)
-    data.approve(frontdesk_l01, card["action_id"])
+    data.approve(frontdesk_l01, card["action_id"], data.body_sha256(card["body"]))
     decided = data.action(frontdesk_l01, card["action_id"])
     assert "approved" in data.decision_block_reason(frontdesk_l01, decided)
 
@@ -143,3 +143,43 @@ def test_an_export_of_several_locations_is_audited_out_of_sight_of_a_director_of
     assert seen_by_l01 == ["l01.csv"]
     assert sorted(e["detail"]["file_name"] for e in data.audit_trail(director, event_types=["export"])) == \
         ["l01.csv", "q.csv"]
+
+
+def test_approve_is_refused_when_the_text_shown_is_not_the_text_stored(ledger, frontdesk_l01, billing):
+    from ledger import InvalidTransition
+
+    card = data.actions(frontdesk_l01)[0]
+    shown = data.body_sha256(card["body"])
+    ledger.edit_draft(billing, card["action_id"], card["body"] + " Updated.")
+    with pytest.raises(InvalidTransition, match="changed since it was shown"):
+        data.approve(frontdesk_l01, card["action_id"], shown)
+    assert data.action(frontdesk_l01, card["action_id"])["status"] == "open"
+
+
+def test_scoped_query_applies_scope_once_and_refuses_a_query_without_it(snapshot, director, frontdesk_l01):
+    from dashboards.data.scope import scoped_query
+
+    sql = "select location_id from fct_authorization_burndown where {scope} and payer_id = $payer"
+    assert set(scoped_query(frontdesk_l01, sql, {"payer": "P-AET"})["location_id"]) == {"L01"}
+    assert set(scoped_query(director, sql, {"payer": "P-AET"}, chosen_locations=["L02"])["location_id"]) == {"L02"}
+    assert scoped_query(frontdesk_l01, sql, {"payer": "P-AET"}, chosen_locations=["L02"]).empty  # narrows only
+    with pytest.raises(ValueError, match="must contain"):
+        scoped_query(director, "select * from fct_authorization_burndown")
+    with pytest.raises(ValueError, match="reserved"):
+        scoped_query(frontdesk_l01, sql, {"payer": "P-AET", "scope_location_0": "L02"})
+    with pytest.raises(data.NotAllowed):
+        scoped_query(frontdesk_l01, "select * from ingest_quarantine", location_column=None)
+
+
+def test_a_mart_the_snapshot_lacks_is_named_not_a_crash(snapshot, director):
+    with pytest.raises(data.MartMissing, match="no monthly leak figures yet"):
+        data.leak_monthly(director)
+    with pytest.raises(data.MartMissing, match="Re-run the pipeline"):
+        data.credential_matrix(director)
+
+
+def test_action_type_and_leak_area_labels(snapshot):
+    assert data.action_type_label("reauth_packet") == "Re-authorization packet"  # the registry's human name
+    assert data.action_type_label("retired_type") == "Retired type"  # an unknown type still reads as words
+    assert data.leak_area_label("claims_denials") == "Claims and denials"  # from the leak-areas seed
+    assert next(iter(data.leak_areas())) == "authorizations"

@@ -1,4 +1,6 @@
-"""audited_download: the button serves the data, and only a click writes an `export` audit event (no content)."""
+"""Exports: audited_download serves the data and only a click writes an `export` audit event (no content);
+CSV cells that a spreadsheet would run as a formula are neutralised; Streamlit's own unaudited table download
+is switched off for the app."""
 
 from __future__ import annotations
 
@@ -7,7 +9,7 @@ import json
 
 def _export_page():
     from dashboards.auth import require_user
-    from dashboards.exports import audited_download
+    from dashboards.ui import audited_download
 
     user = require_user()
     audited_download(
@@ -53,7 +55,54 @@ def test_every_download_in_the_app_goes_through_audited_download():
 
     dashboards = Path(__file__).resolve().parents[2] / "dashboards"
     direct = [f"{path.relative_to(dashboards)}:{node.lineno}"
-              for path in sorted(dashboards.rglob("*.py")) if path.name != "exports.py"
+              for path in sorted(dashboards.rglob("*.py")) if path != dashboards / "ui" / "exports.py"
               for node in ast.walk(ast.parse(path.read_text()))
               if isinstance(node, ast.Attribute) and node.attr == "download_button"]
     assert direct == []
+
+
+def test_csv_cells_that_would_run_as_formulas_are_neutralised_and_numbers_are_not():
+    import csv
+    import io
+    from decimal import Decimal
+
+    import pandas as pd
+
+    from dashboards.ui import csv_text
+
+    frame = pd.DataFrame({
+        "payer_name": ["=HYPERLINK(\"http://evil\",\"x\")", "+1+1", "-2+3", "@SUM(A1)", "\tTab", "\rReturn",
+                       "Aetna Kids", None],
+        "amount": [-12.5, 1.0, 0.0, 3.0, -4.0, 5.0, 6.0, 7.0],
+        "decimal_amount": [Decimal("-5.00")] * 8,
+        "=formula header": ["a-b"] * 8,
+    })
+    rows = list(csv.reader(io.StringIO(csv_text(frame), newline="")))
+    assert rows[0] == ["payer_name", "amount", "decimal_amount", "'=formula header"]
+    assert [r[0] for r in rows[1:]] == ["'=HYPERLINK(\"http://evil\",\"x\")", "'+1+1", "'-2+3", "'@SUM(A1)",
+                                        "'\tTab", "'\rReturn", "Aetna Kids", ""]
+    assert [r[1] for r in rows[1:3]] == ["-12.5", "1.0"]  # a genuine negative number stays a number
+    assert rows[1][2] == "-5.00" and rows[1][3] == "a-b"  # Decimal amounts and inner dashes untouched
+
+
+def test_the_app_switches_off_streamlits_own_table_download(tmp_path):
+    """`streamlit run dashboards/app.py` (from any directory) reads dashboards/.streamlit/config.toml, whose
+    client.disableDataExport hides st.dataframe's toolbar download and copy; the browser gets it in the
+    session's config message. Checked in a fresh interpreter: Streamlit's config is process-global."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    app = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
+    script = (
+        "from streamlit import config\n"
+        f"config._main_script_path = {str(app)!r}\n"
+        "config.get_config_options(force_reparse=True)\n"
+        "from streamlit.proto.NewSession_pb2 import Config\n"
+        "from streamlit.runtime.app_session import _populate_config_msg\n"
+        "msg = Config()\n"
+        "_populate_config_msg(msg)\n"
+        "print(config.get_option('client.disableDataExport'), msg.disable_data_export)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], cwd=tmp_path, capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["True", "True"]

@@ -1,5 +1,6 @@
-"""A user of location L01 gets no row of location L02 from any query function of `dashboards/data.py`, any
-page, any export or any download (issue 7: scoping is enforced in the data layer, not by hiding widgets).
+"""A user of location L01 gets no row of location L02 from any query function of the data layer
+(`dashboards/data/`), any page, any export or any download: scoping is enforced in the data layer, by
+`scoped_query` for the snapshot and by the ledger module for actions, not by hiding widgets.
 
 The snapshot is the union of every dashboard test's fixture tables, so each query function reads real
 L01 and L02 rows; the ledger holds drafts at both locations.
@@ -7,13 +8,12 @@ L01 and L02 rows; the ledger holds drafts at both locations.
 
 from __future__ import annotations
 
-import importlib.util
+import importlib
 import inspect
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
 
@@ -24,36 +24,9 @@ L02_MARKERS = ("L02", "Eastside", "PT-201", "PT-202", "AUTHN-2001", "AUTHN-2002"
 # Functions that change state (tested for refusal elsewhere) or take no user data to query.
 WRITERS = {"approve", "bulk_approve", "change_user", "reassign", "record_view", "reject", "retry_send",
            "save_draft", "set_kpi_goal", "snooze"}
-NOT_QUERIES = {"decision_block_reason"}  # judges an action dict it is handed; reads nothing
-
-
-def _test_module(path: Path):
-    spec = importlib.util.spec_from_file_location(f"_isolation_{path.stem}", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-@pytest.fixture
-def full_snapshot(snapshot):
-    """The conftest snapshot plus every `*_SQL` script of the other dashboard test modules, and the
-    overview's monthly marts (built from that test's frames)."""
-    with duckdb.connect(str(snapshot)) as con:
-        for path in sorted(HERE.glob("test_dashboard_*.py")):
-            if path.name == Path(__file__).name:
-                continue
-            module = _test_module(path)
-            for name, script in vars(module).items():
-                if name.endswith("_SQL") and isinstance(script, str):
-                    con.execute(script)
-            if path.stem == "test_dashboard_overview":
-                for table, frame in (("fct_location_leak_monthly", module._monthly_frame()),
-                                     ("fct_location_kpis_monthly", module._kpi_frame()),
-                                     ("fct_leak_events", module.EVENTS)):
-                    con.register("frame_to_copy", frame)
-                    con.execute(f"create table {table} as select * from frame_to_copy")
-                    con.unregister("frame_to_copy")
-    return snapshot
+NOT_QUERIES = {"decision_block_reason", "may_approve_type", "may_reassign"}  # judge what they are handed; read nothing
+# The scoping machinery itself (tested on its own below and in test_dashboard_data_layer.py).
+SCOPING = {"scoped_query", "scope_predicate", "require_role"}
 
 
 @pytest.fixture
@@ -79,6 +52,13 @@ def _l02_action_id(ledger) -> str:
     return next(a["action_id"] for a in ledger.list_actions(everyone) if a["location_id"] == "L02")
 
 
+def _export_events(ledger) -> list[dict]:
+    from ledger import User
+
+    everyone = User(username="t", display_name="t", role="admin", locations=frozenset({"*"}))
+    return ledger.audit_events(everyone, event_types=["export"], limit=10_000)
+
+
 def _as_text(value) -> str:
     if isinstance(value, pd.DataFrame):
         return value.to_csv()
@@ -92,12 +72,18 @@ def _as_text(value) -> str:
 
 
 def _query_functions():
+    """Every public function of every data-layer module whose first parameter is the signed-in user."""
+    import pkgutil
+
     from dashboards import data
 
-    for name, fn in inspect.getmembers(data, inspect.isfunction):
-        params = list(inspect.signature(fn).parameters.values())
-        if fn.__module__ == data.__name__ and not name.startswith("_") and params and params[0].name == "user":
-            yield name, fn, params
+    for info in pkgutil.iter_modules(data.__path__):
+        module = importlib.import_module(f"{data.__name__}.{info.name}")
+        for name, fn in inspect.getmembers(module, inspect.isfunction):
+            params = list(inspect.signature(fn).parameters.values())
+            if fn.__module__ == module.__name__ and not name.startswith("_") and name not in SCOPING \
+                    and params and params[0].name == "user":
+                yield name, fn, params
 
 
 def test_no_query_function_returns_another_locations_rows(full_snapshot, both_locations, frontdesk_l01):
@@ -136,7 +122,8 @@ def test_no_query_function_returns_another_locations_rows(full_snapshot, both_lo
         checked.append(name)
     # The test must really run the queries: the core ones are among those checked, not skipped.
     assert {"actions", "action_queue", "authorization_burndown", "leak_summary", "queue_stats", "denials",
-            "credential_matrix", "open_slots_this_week", "eligibility_sweep", "claim_audit_failures"} <= set(checked)
+            "credential_matrix", "open_slots_this_week", "eligibility_sweep", "claim_audit_failures",
+            "schedule_rates", "leak_events", "kpi_goals", "location_choices", "failed_sends"} <= set(checked)
     assert {"quarantine", "file_ledger", "users_for_admin", "audit_trail"} <= set(refused)
 
 
@@ -153,9 +140,14 @@ def test_no_page_export_or_download_shows_another_locations_rows(
     if page == "board":
         at.multiselect(key="board_filter_statuses").set_value(["open", "snoozed", "approved", "rejected"]).run()
         at.button(key="board_export_prepare").click().run()
-    for button in list(at.download_button):
-        button.click().run()
+    exports_before = len(_export_events(both_locations))
+    clicked = 0
+    for key in [button.key for button in at.download_button]:
+        at.download_button(key=key).click().run()  # looked up in the current tree: one click, one trigger
+        clicked += 1
     assert not at.exception, at.exception
+    # No page offers an unaudited download: every click on every download button wrote one export event.
+    assert len(_export_events(both_locations)) - exports_before == clicked
     shown = rendered_text(at)
     downloads = "\n".join(download_payloads())
     for marker in L02_MARKERS:
@@ -163,3 +155,16 @@ def test_no_page_export_or_download_shows_another_locations_rows(
         assert marker not in downloads, f"{marker} in a download on {page}"
     if page == "board":
         assert "Reminder (L01)" in downloads  # the export really ran, with L01's rows
+    if page not in {"admin", "audit", "payroll", "quarantine", "failed_sends"}:  # refused to L01 front desk, or a component
+        assert clicked, f"{page} offers no CSV of its rows"
+
+
+def test_the_scope_helper_is_what_keeps_rows_out(full_snapshot, frontdesk_l01, monkeypatch):
+    """Break the one scoping helper and the same queries leak: the checks above test `scoped_query`, not luck."""
+    from dashboards import data
+    from dashboards.data import scope
+
+    assert not data.credential_matrix(frontdesk_l01)["location_id"].eq("L02").any()
+    monkeypatch.setattr(scope, "scope_predicate", lambda user, column="location_id", chosen_locations=None: ("true", {}))
+    for fn in (data.credential_matrix, data.authorization_burndown, data.leak_summary, data.denials):
+        assert fn(frontdesk_l01)["location_id"].eq("L02").any(), fn.__name__

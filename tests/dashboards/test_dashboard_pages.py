@@ -315,3 +315,22 @@ def test_quarantine_shows_reasons_to_group_wide_users(snapshot, ledger, app_test
     at = app_test("quarantine", user=frontdesk_l01).run()
     assert "only users with access to all locations" in at.info[0].value
     assert not at.dataframe
+
+
+def test_approve_approves_the_text_on_screen_and_refuses_a_draft_refreshed_since(snapshot, ledger, app_test,
+                                                                                   frontdesk_l01, billing):
+    at = _open_card(app_test("board", user=frontdesk_l01).run(), "flag-l01-b")
+    assert at.code[0].value == "Please extend AUTHN-1002."
+    # Between render and click, someone else changes the draft.
+    ledger.edit_draft(billing, _action_id("flag-l01-b"), "Please extend AUTHN-1002 by 40 units.")
+    at.button(key="board_approve").click().run()
+    assert not at.exception
+    assert _row("flag-l01-b")["status"] == "open"
+    assert "changed after it was shown to you" in at.error[0].value
+    assert at.code[0].value == "Please extend AUTHN-1002 by 40 units."  # the new text is on screen now
+    at.button(key="board_approve").click().run()  # approving what is shown now works
+    assert _row("flag-l01-b")["status"] == "approved"
+    approved = _ledger().audit_events(_admin(), event_types=["approved"])
+    from ledger import sha256_text
+
+    assert approved[0]["detail"]["body_sha256"] == sha256_text("Please extend AUTHN-1002 by 40 units.")

@@ -1,7 +1,7 @@
 """Per-location KPI goals a director sets on the overview.
 
 Goals live in the transactional ledger database (the app never writes to DuckDB), in their own table on
-`Ledger.engine`, so the ledger module stays untouched. A location without a goal for a KPI uses the KPI's
+`Ledger.engine`, so the ledger module stays untouched; `dashboards.data.actions` hands the ledger in. A location without a goal for a KPI uses the KPI's
 benchmark (seed kpi_benchmarks, carried in fct_location_kpis_monthly). Only directors and admins set
 goals, only for locations they can see, and every change is a `goal_changed` audit event through
 `Ledger.record` (who, where, which KPI, old and new value).
@@ -10,7 +10,7 @@ goals, only for locations they can see, and every change is a `goal_changed` aud
 from __future__ import annotations
 
 import math
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 
@@ -74,7 +74,7 @@ class GoalStore:
             if goal_value is not None:
                 conn.execute(location_kpi_goals.insert().values(
                     location_id=location_id, kpi=kpi, goal_value=float(goal_value), set_by=user.username,
-                    set_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                    set_at=datetime.now(UTC).isoformat(timespec="seconds"),
                 ))
             self._ledger.record_in(conn, GOAL_CHANGED_EVENT, user.username, actor_role=user.role,
                                    location_id=location_id,

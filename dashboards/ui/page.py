@@ -1,5 +1,5 @@
-"""The top of every data page: the published snapshot (or why there is none) and the location and payer
-filters. One definition, so every page says "as of" the same way and honours the overview's drill-down
+"""The top of every page: the signed-in user, the published snapshot (or why there is none) and the location
+and payer filters. One definition, so every page says "as of" the same way and honours the overview's drill-down
 links (?location=L01) the same way: only a location inside the user's scope is preselected, and the data
 layer filters by scope again regardless."""
 
@@ -7,7 +7,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from dashboards import data
+from dashboards import auth, data
+
+
+def require_user():
+    """The signed-in user, or the page stops with a message (the sign-in gate every view starts with)."""
+    return auth.require_user()
 
 
 def published_snapshot():

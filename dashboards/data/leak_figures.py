@@ -1,38 +1,17 @@
 """Leak figures for the overview and the printable leak assessment of one location.
 
-Pure pandas over the frames `dashboards.data.leak_monthly` / `kpis_monthly` return (already location-scoped),
-so the overview, the assessment and the tests share one calculation. The assessment is HTML rendered by
-Jinja2 with autoescape on (location names come from an extract), with print CSS so a director prints it
-from the browser.
+Pure pandas over the frames `leak_monthly` / `kpis_monthly` return (already location-scoped), so the
+overview, the assessment and the tests share one calculation.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from pathlib import Path
 
-import jinja2
 import pandas as pd
 
-from dashboards.data import LEAK_AREAS
-from dashboards.goals import KPIS
-
-TEMPLATES = Path(__file__).resolve().parent / "templates"
-_env = jinja2.Environment(
-    loader=jinja2.FileSystemLoader(TEMPLATES), autoescape=True, undefined=jinja2.StrictUndefined
-)
-
-
-def money(value) -> str:
-    return "not measured" if value is None or pd.isna(value) else f"${float(value):,.2f}"
-
-
-def percent(value) -> str:
-    return "n/a" if value is None or pd.isna(value) else f"{float(value) * 100:.1f}%"
-
-
-_env.filters["money"] = money
-_env.filters["percent"] = percent
+from core.vocabulary import leak_areas
+from dashboards.data.goals import KPIS
 
 
 def area_by_month(monthly: pd.DataFrame) -> pd.DataFrame:
@@ -43,7 +22,7 @@ def area_by_month(monthly: pd.DataFrame) -> pd.DataFrame:
         .sum(min_count=1)
         .reset_index()
     )
-    grouped["leak_area_label"] = grouped["leak_area"].map(LEAK_AREAS)
+    grouped["leak_area_label"] = grouped["leak_area"].map(leak_areas())
     return grouped.sort_values(["month_start", "leak_area"]).reset_index(drop=True)
 
 
@@ -54,12 +33,13 @@ def rank_areas(monthly: pd.DataFrame) -> pd.DataFrame:
     per_area = by_month.groupby("leak_area")["leaked_amount"]
     totals, measured = per_area.sum(min_count=1), per_area.count()
     at = {back: by_month[by_month["months_back"] == back].set_index("leak_area")["leaked_amount"] for back in (0, 1)}
-    areas = pd.Index(list(LEAK_AREAS), name="leak_area")
+    labels = leak_areas()
+    areas = pd.Index(list(labels), name="leak_area")
     measured_months = measured.reindex(areas, fill_value=0).astype(int)
     twelve_month_total = totals.reindex(areas)
     ranked = pd.DataFrame({
         "leak_area": areas,
-        "leak_area_label": list(LEAK_AREAS.values()),
+        "leak_area_label": list(labels.values()),
         "measured_months": measured_months.to_numpy(),
         "twelve_month_total": twelve_month_total.to_numpy(),
         "annualized": (twelve_month_total * 12 / measured_months.where(measured_months > 0)).to_numpy(),
@@ -105,7 +85,7 @@ def kpi_summary(kpis: pd.DataFrame, goals: Mapping[tuple[str, str], float] | Non
     summary = pd.DataFrame(rows)
     if summary.empty:
         return summary
-    # The order of dashboards.goals.KPIS (claims first, attendance last), unknown KPIs after.
+    # The order of KPIS (claims first, attendance last), unknown KPIs after.
     order = {kpi: i for i, kpi in enumerate(KPIS)}
     summary = summary.sort_values("kpi", key=lambda s: s.map(lambda k: order.get(k, len(order)))).reset_index(drop=True)
     summary["meets_goal"] = [
@@ -113,19 +93,3 @@ def kpi_summary(kpis: pd.DataFrame, goals: Mapping[tuple[str, str], float] | Non
         for value, goal, higher in zip(summary["twelve_months"], summary["goal"], summary["higher_is_better"])
     ]
     return summary
-
-
-def render_assessment(*, location_id: str, location_name: str, as_of_date: str, monthly: pd.DataFrame,
-                      kpis: pd.DataFrame, goals: Mapping[tuple[str, str], float]) -> str:
-    """The printable leak assessment of one location (HTML)."""
-    ranked = rank_areas(monthly[monthly["location_id"] == location_id])
-    kpi_rows = kpi_summary(kpis[kpis["location_id"] == location_id], goals, location_id)
-    worth = ranked["annualized"].dropna()
-    return _env.get_template("leak_assessment.html").render(
-        location_id=location_id,
-        location_name=location_name,
-        as_of_date=as_of_date,
-        areas=ranked.to_dict("records"),
-        annual_total=float(worth.sum()) if not worth.empty else None,
-        kpis=kpi_rows.to_dict("records"),
-    )
