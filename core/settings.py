@@ -352,3 +352,29 @@ def get_twilio_settings() -> TwilioSettings | None:
 def get_gateway_state_url() -> str:
     """Where the gateways remember what they sent and fetched: the ledger's database unless set."""
     return os.environ.get("RCM_GATEWAY_STATE_URL") or get_settings().ledger_url
+
+
+# -- Orchestration: the dispatch sensor, serving snapshots kept, and which dbt the pipeline starts ----------
+@dataclass(frozen=True)
+class OrchestrationSettings:
+    dispatch_sensor_interval_seconds: int  # the approved-actions sensor looks at the ledger this often
+    serving_snapshots_kept: int  # complete snapshots kept on disk, the published one and the one before included
+    dbt_executable: str  # the dbt the pipeline starts: the one installed beside this interpreter unless set
+
+
+def get_orchestration_settings() -> OrchestrationSettings:
+    import shutil
+    import sys
+
+    interval = int(os.environ.get("RCM_DISPATCH_SENSOR_INTERVAL_SECONDS") or 45)
+    kept = int(os.environ.get("RCM_SERVING_SNAPSHOTS_KEPT") or 3)
+    if interval < 10:
+        raise ValueError("RCM_DISPATCH_SENSOR_INTERVAL_SECONDS must be 10 or more")
+    if kept < 2:
+        raise ValueError("RCM_SERVING_SNAPSHOTS_KEPT must be 2 or more (the published snapshot and the one before it, "
+                         "which a dashboard session may still be reading)")
+    # Beside the interpreter first, so the pipeline finds dbt without an activated virtualenv.
+    beside = Path(sys.executable).parent / "dbt"
+    dbt = os.environ.get("RCM_DBT_EXECUTABLE") or (str(beside) if beside.exists() else shutil.which("dbt") or "dbt")
+    return OrchestrationSettings(dispatch_sensor_interval_seconds=interval, serving_snapshots_kept=kept,
+                                 dbt_executable=dbt)
