@@ -10,7 +10,7 @@ def test_definitions_load_with_the_jobs_schedules_and_sensor():
 
     assert defs.resolve_job_def("daily_leak_job") is not None
     assert defs.resolve_job_def("dispatch_job") is not None
-    assert {s.name for s in defs.schedules} and {s.name for s in defs.sensors} == {"inbox_files"}
+    assert {s.name for s in defs.schedules} and {s.name for s in defs.sensors} == {"inbox_files", "approved_actions"}
 
 
 def test_asset_graph_links_sources_to_ingest_and_flags_to_the_emitter():
