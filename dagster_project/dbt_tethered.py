@@ -33,15 +33,15 @@ def tie_to_parent() -> None:
 
 
 def main(argv: list[str]) -> None:
-    if argv[:1] in (["-h"], ["--help"]) and not os.environ.get("RCM_DBT_EXECUTABLE"):
-        print(__doc__.strip())
+    if argv[:1] in (["-h"], ["--help"]):  # dagster-dbt never asks dbt for help; a person asks this file
+        sys.stdout.write(__doc__.strip() + "\n")
         return
     dbt = os.environ.get("RCM_DBT_EXECUTABLE") or "dbt"
     if Path(dbt).resolve() == Path(__file__).resolve():
         sys.exit("RCM_DBT_EXECUTABLE names this launcher, not dbt")
     if sys.platform.startswith("linux"):
         tie_to_parent()
-    os.execvp(dbt, [dbt, *argv])
+    os.execvp(dbt, [dbt, *argv])  # noqa: S606 - dbt's own arguments, no shell
 
 
 if __name__ == "__main__":

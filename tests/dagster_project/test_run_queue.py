@@ -25,17 +25,17 @@ def queue(tmp_path, make_run):
     config = yaml.safe_load(TEMPLATE.read_text())
     config["run_launcher"] = {"module": "dagster._core.test_utils", "class": "MockedRunLauncher"}
     (tmp_path / "dagster.yaml").write_text(yaml.safe_dump(config))
-    with DagsterInstance.from_config(str(tmp_path)) as instance:
-        with create_test_daemon_workspace_context(EmptyWorkspaceTarget(), instance) as workspace:
-            daemon = QueuedRunCoordinatorDaemon(interval_seconds=1)
+    with (DagsterInstance.from_config(str(tmp_path)) as instance,
+          create_test_daemon_workspace_context(EmptyWorkspaceTarget(), instance) as workspace):
+        daemon = QueuedRunCoordinatorDaemon(interval_seconds=1)
 
-            def drain() -> None:
-                list(daemon.run_iteration(workspace))
+        def drain() -> None:
+            list(daemon.run_iteration(workspace))
 
-            def queued(job_name: str) -> str:
-                return make_run(instance, job_name, DagsterRunStatus.QUEUED, _job_tags(job_name)).run_id
+        def queued(job_name: str) -> str:
+            return make_run(instance, job_name, DagsterRunStatus.QUEUED, _job_tags(job_name)).run_id
 
-            yield instance, drain, queued
+        yield instance, drain, queued
 
 
 def _job_tags(name: str) -> dict[str, str]:
