@@ -66,7 +66,7 @@ serve: install manifest $(DAGSTER_HOME)/dagster.yaml
 	@echo "Dagster daemon: running, log in $(DAEMON_LOG)"
 	@$(VENV)/bin/dagster-daemon run -m dagster_project.definitions >> $(DAEMON_LOG) 2>&1 & \
 	daemon=$$!; echo $$daemon > $(DAEMON_PID); \
-	trap 'kill $$daemon 2>/dev/null; wait $$daemon 2>/dev/null; rm -f $(DAEMON_PID)' EXIT INT TERM; \
+	trap 'kill $$daemon 2>/dev/null; wait $$daemon 2>/dev/null; rm -f $(DAEMON_PID)' EXIT HUP INT TERM; \
 	$(STREAMLIT)
 
 demo: install clean-demo-data sample-data pipeline users serve

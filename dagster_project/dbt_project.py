@@ -21,10 +21,10 @@ RUN_TARGET_PATH = DBT_DIR / "target" / "last_run"
 @cache
 def dbt_project() -> DbtProject:
     project = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
-    # `dagster dev` regenerates the manifest itself; a plain `dagster job execute` or a test run has
-    # none yet on a fresh checkout, or an old one after a model changed (dagster-dbt then fails on
-    # nodes it does not know), so parse here when needed (parse reads no data, opens no warehouse).
-    project.prepare_if_dev()
+    # A fresh checkout has no manifest, and one older than a model makes dagster-dbt fail on nodes it
+    # does not know, so parse here when needed (parse reads no data, opens no warehouse); in-process, so
+    # no dbt on PATH is needed. This also serves `dagster dev`: dagster-dbt's own prepare_if_dev() would
+    # start whatever `dbt` is on PATH, which is none when the virtualenv is not activated.
     if _manifest_is_stale(project.manifest_path):
         from dbt.cli.main import dbtRunner
 
