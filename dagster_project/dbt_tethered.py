@@ -6,7 +6,8 @@ the out-of-memory killer), an ordinary child would live on, still holding the Du
 every later run would fail to open the warehouse. Dagster starts this file as "the dbt executable"; on
 Linux it asks the kernel to SIGKILL it when its parent dies (``PR_SET_PDEATHSIG``, which survives
 ``exec``) and then replaces itself with the real dbt, so dbt has the same process id, output and exit
-code as if started directly.
+code as if started directly. (The kernel watches the thread that started dbt; Dagster's in-process
+executor runs every step, and so starts dbt, on the run's main thread.)
 
 Standard library only: it runs under whatever ``python3`` the shebang finds. The real dbt comes from
 ``RCM_DBT_EXECUTABLE``; ``RCM_DBT_PARENT_PID`` names the process that asked for it, so a dbt whose
