@@ -50,7 +50,11 @@ def approved_actions_sensor(job) -> dg.SensorDefinition:
             dg.RunsFilter(tags={DISPATCHER_TAG: "true"}, statuses=_UNFINISHED), limit=1)
         if waiting:
             return dg.SkipReason(f"run {waiting[0].dagster_run.run_id} is queued or running and will dispatch")
-        ready = actions_ready_to_send(LedgerResource().open())
+        ledger = LedgerResource().open()
+        try:
+            ready = actions_ready_to_send(ledger)
+        finally:
+            ledger.engine.dispose()  # the sensor runs in a long-lived code server: leave no pooled connection
         if not ready:
             return dg.SkipReason("no approved action is waiting to be sent")
         return dg.RunRequest(tags={"trigger": "approved_actions", "approved_actions": str(ready)})
