@@ -97,3 +97,38 @@ def test_the_entry_point_runs_the_dispatch_job_and_prints_its_summary(tmp_path):
     assert "dispatched         0 sent, 0 refused, 0 failed" in out
     assert "DEBUG" not in out + finished.stderr  # Dagster's own log stays at WARNING
     assert list((home / "storage").iterdir())  # the run is recorded where the Dagster UI finds it
+
+
+def _writer_job():
+    from dagster_project.definitions import defs
+
+    return defs.resolve_job_def("daily_leak_job")
+
+
+def test_it_will_not_overlap_a_writer_run_the_live_daemon_is_starting(make_run):
+    import time
+
+    from dagster._daemon.types import DaemonHeartbeat
+
+    from dagster_project.run_demo import _run_in_the_way
+
+    job = _writer_job()
+    with dg.instance_for_test() as instance:
+        queued = make_run(instance, "daily_leak_job", dg.DagsterRunStatus.QUEUED, dict(job.tags))
+        assert _run_in_the_way(instance, job) is None  # no daemon: nothing queued can start
+        instance.add_daemon_heartbeat(DaemonHeartbeat(time.time(), "QUEUED_RUN_COORDINATOR", "d1"))
+        assert _run_in_the_way(instance, job) == queued.run_id
+
+
+def test_a_finished_writer_run_is_not_in_the_way(make_run):
+    import time
+
+    from dagster._daemon.types import DaemonHeartbeat
+
+    from dagster_project.run_demo import _run_in_the_way
+
+    job = _writer_job()
+    with dg.instance_for_test() as instance:
+        make_run(instance, "daily_leak_job", dg.DagsterRunStatus.SUCCESS, dict(job.tags))
+        instance.add_daemon_heartbeat(DaemonHeartbeat(time.time(), "QUEUED_RUN_COORDINATOR", "d1"))
+        assert _run_in_the_way(instance, job) is None
