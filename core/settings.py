@@ -402,3 +402,28 @@ def get_audit_settings() -> AuditSettings:
         key_file=_path("RCM_AUDIT_KEY_FILE", data_dir / "secrets" / "audit.key"),
         anchor_file=_path("RCM_AUDIT_ANCHOR_FILE", data_dir / "ledger" / "audit-anchors.jsonl"),
     )
+
+# -- Orchestration: the dispatch sensor, serving snapshots kept, and which dbt the pipeline starts ----------
+@dataclass(frozen=True)
+class OrchestrationSettings:
+    dispatch_sensor_interval_seconds: int  # the approved-actions sensor looks at the ledger this often
+    serving_snapshots_kept: int  # complete snapshots kept on disk, the published one and the one before included
+    dbt_executable: str  # the dbt the pipeline starts: the one installed beside this interpreter unless set
+
+
+def get_orchestration_settings() -> OrchestrationSettings:
+    import shutil
+    import sys
+
+    interval = int(os.environ.get("RCM_DISPATCH_SENSOR_INTERVAL_SECONDS") or 45)
+    kept = int(os.environ.get("RCM_SERVING_SNAPSHOTS_KEPT") or 3)
+    if interval < 10:
+        raise ValueError("RCM_DISPATCH_SENSOR_INTERVAL_SECONDS must be 10 or more")
+    if kept < 2:
+        raise ValueError("RCM_SERVING_SNAPSHOTS_KEPT must be 2 or more (the published snapshot and the one before it, "
+                         "which a dashboard session may still be reading)")
+    # Beside the interpreter first, so the pipeline finds dbt without an activated virtualenv.
+    beside = Path(sys.executable).parent / "dbt"
+    dbt = os.environ.get("RCM_DBT_EXECUTABLE") or (str(beside) if beside.exists() else shutil.which("dbt") or "dbt")
+    return OrchestrationSettings(dispatch_sensor_interval_seconds=interval, serving_snapshots_kept=kept,
+                                 dbt_executable=dbt)

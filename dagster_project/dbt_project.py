@@ -1,23 +1,30 @@
-"""The one dbt project object Dagster uses."""
+"""The one dbt project object Dagster uses, and how the pipeline starts dbt."""
 
 from __future__ import annotations
 
+import os
 from functools import cache
+from pathlib import Path
 
-from dagster_dbt import DbtProject
+from dagster_dbt import DbtCliResource, DbtProject
 
-from core.settings import PROJECT_ROOT
+from core.settings import PROJECT_ROOT, get_orchestration_settings
 
 DBT_DIR = PROJECT_ROOT / "dbt"
+# Dagster starts this launcher as "dbt": it ties dbt's life to the run process (see the module).
+TETHERED_DBT = Path(__file__).with_name("dbt_tethered.py")
+# dagster-dbt would write target/<step>-<run>-<uuid>/ for every run; runs never overlap (the run queue),
+# so every run writes its artifacts and dbt.log (rotated by dbt at 10 MB) to this one folder instead.
+RUN_TARGET_PATH = DBT_DIR / "target" / "last_run"
 
 
 @cache
 def dbt_project() -> DbtProject:
     project = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
-    # `dagster dev` regenerates the manifest itself; a plain `dagster job execute` or a test run has
-    # none yet on a fresh checkout, or an old one after a model changed (dagster-dbt then fails on
-    # nodes it does not know), so parse here when needed (parse reads no data, opens no warehouse).
-    project.prepare_if_dev()
+    # A fresh checkout has no manifest, and one older than a model makes dagster-dbt fail on nodes it
+    # does not know, so parse here when needed (parse reads no data, opens no warehouse); in-process, so
+    # no dbt on PATH is needed. This also serves `dagster dev`: dagster-dbt's own prepare_if_dev() would
+    # start whatever `dbt` is on PATH, which is none when the virtualenv is not activated.
     if _manifest_is_stale(project.manifest_path):
         from dbt.cli.main import dbtRunner
 
@@ -36,3 +43,14 @@ def _manifest_is_stale(manifest_path) -> bool:
     sources = (p for pattern in ("*.sql", "*.yml", "*.yaml", "*.csv", "*.md")
                for p in DBT_DIR.rglob(pattern) if not {"target", "logs"} & set(p.relative_to(DBT_DIR).parts))
     return any(p.stat().st_mtime > built for p in sources)
+
+
+def dbt_cli_resource() -> DbtCliResource:
+    return DbtCliResource(project_dir=dbt_project(), dbt_executable=str(TETHERED_DBT))
+
+
+def tether_dbt_to_this_process() -> None:
+    """Tell the launcher which dbt to start and which process it belongs to (dagster-dbt passes this
+    process's environment to dbt); call it in the process that starts dbt, right before."""
+    os.environ["RCM_DBT_EXECUTABLE"] = get_orchestration_settings().dbt_executable
+    os.environ["RCM_DBT_PARENT_PID"] = str(os.getpid())

@@ -5,6 +5,11 @@ warehouse. The dashboard therefore never opens the working file: it reads the sn
 ``serving.json``. A new snapshot is fully written under a fresh name before the pointer is replaced
 with ``os.replace`` (atomic on POSIX), so a reader sees the old snapshot or the new one, never half of
 one; a failed run never reaches this step and the last good snapshot keeps serving.
+
+Each publish also tidies the folder: files a killed publish left half-written (``*.partial``, a
+pointer's ``.tmp``) go, and of the complete snapshots only the newest ``RCM_SERVING_SNAPSHOTS_KEPT``
+stay, never the one the pointer names nor the one it named before (a dashboard session may still be
+reading it). Publishes never overlap (the run queue lets one warehouse writer run at a time).
 """
 
 from __future__ import annotations
@@ -17,11 +22,12 @@ from pathlib import Path
 
 import duckdb
 
+from core.settings import get_orchestration_settings
+
 # Schemas copied into the snapshot, and under which name prefix. Marts keep their model names.
 PUBLISHED_SCHEMAS = {"marts": ""}
 # Ingest bookkeeping the dashboard shows (what was quarantined and why).
 PUBLISHED_TABLES = {"ingest.quarantine": "ingest_quarantine", "ingest.file_ledger": "ingest_file_ledger"}
-KEEP_SNAPSHOTS = 3
 
 
 @dataclass(frozen=True)
@@ -40,6 +46,8 @@ def read_pointer(pointer: Path) -> dict | None:
 def publish_snapshot(warehouse_path: Path, pointer: Path, as_of_date: date, run_id: str) -> PublishResult:
     snapshots_dir = pointer.parent / "snapshots"
     snapshots_dir.mkdir(parents=True, exist_ok=True)
+    _remove_partial_files(snapshots_dir, pointer)
+    previous = read_pointer(pointer)
     stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
     final = snapshots_dir / f"serving_{stamp}_{run_id[:8]}.duckdb"
     partial = final.with_suffix(".partial")
@@ -50,6 +58,7 @@ def publish_snapshot(warehouse_path: Path, pointer: Path, as_of_date: date, run_
     except BaseException:
         con.close()
         partial.unlink(missing_ok=True)
+        partial.with_name(partial.name + ".wal").unlink(missing_ok=True)
         raise
     con.close()
     os.replace(partial, final)
@@ -64,7 +73,8 @@ def publish_snapshot(warehouse_path: Path, pointer: Path, as_of_date: date, run_
     staging = pointer.with_suffix(".json.tmp")
     staging.write_text(json.dumps(payload, indent=2), encoding="utf-8")
     os.replace(staging, pointer)
-    _prune(snapshots_dir, keep={final})
+    keep = {final} | ({Path(previous["snapshot_path"])} if previous else set())
+    _prune(snapshots_dir, keep=keep, kept=get_orchestration_settings().serving_snapshots_kept)
     return PublishResult(final, tables)
 
 
@@ -86,9 +96,18 @@ def _copy_tables(con, warehouse_path: Path) -> dict[str, int]:
     return tables
 
 
-def _prune(snapshots_dir: Path, keep: set[Path]) -> None:
+def _remove_partial_files(snapshots_dir: Path, pointer: Path) -> None:
+    # Only a publish that was killed leaves these: a failed one removes its own partial file.
+    for leftover in [*snapshots_dir.glob("*.partial"), *snapshots_dir.glob("*.partial.wal"),
+                     pointer.with_suffix(".json.tmp")]:
+        leftover.unlink(missing_ok=True)
+
+
+def _prune(snapshots_dir: Path, keep: set[Path], kept: int) -> None:
     # Older snapshots stay a while so a dashboard session that opened one can finish its query.
     snapshots = sorted(snapshots_dir.glob("serving_*.duckdb"), key=lambda p: p.name, reverse=True)
-    for old in snapshots[KEEP_SNAPSHOTS:]:
-        if old not in keep:
+    keep_resolved = {path.resolve() for path in keep}
+    for old in snapshots[kept:]:
+        if old.resolve() not in keep_resolved:
             old.unlink(missing_ok=True)
+            old.with_name(old.name + ".wal").unlink(missing_ok=True)

@@ -1,11 +1,20 @@
-"""Start the daily job when new files land in the inbox (off until turned on in the UI)."""
+"""Sensors: the daily job when new files land in the inbox (off until turned on in the UI), and a
+dispatch run whenever people have approved actions that are not sent yet (on by default)."""
 
 
 import hashlib
 
 import dagster as dg
 
-from core.settings import get_settings
+from core.settings import get_orchestration_settings, get_settings
+
+# Run tags the instance's run queue limits to one run each (dagster_project/instance/dagster.yaml).
+WAREHOUSE_WRITER_TAG = "rcm/warehouse_writer"
+DISPATCHER_TAG = "rcm/dispatcher"
+
+# Every status of a run that has not finished yet, queued included.
+_UNFINISHED = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
+               dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
 
 
 def inbox_sensor(job) -> dg.SensorDefinition:
@@ -25,3 +34,39 @@ def inbox_sensor(job) -> dg.SensorDefinition:
         return dg.RunRequest(run_key=fingerprint, tags={"trigger": "inbox", "files": str(len(files))})
 
     return inbox_files
+
+
+def approved_actions_sensor(job) -> dg.SensorDefinition:
+    """Request a run of `job` when the ledger holds approved actions the dispatcher would send now."""
+
+    @dg.sensor(job=job, minimum_interval_seconds=get_orchestration_settings().dispatch_sensor_interval_seconds,
+               default_status=dg.DefaultSensorStatus.RUNNING,
+               description="Sends what people approved within about a minute: requests a dispatch run when "
+                           "approved actions wait to be sent and no dispatching run is queued or running.")
+    def approved_actions(context: dg.SensorEvaluationContext):
+        from dagster_project.resources import LedgerResource
+
+        waiting = context.instance.get_run_records(
+            dg.RunsFilter(tags={DISPATCHER_TAG: "true"}, statuses=_UNFINISHED), limit=1)
+        if waiting:
+            return dg.SkipReason(f"run {waiting[0].dagster_run.run_id} is queued or running and will dispatch")
+        ledger = LedgerResource().open()
+        try:
+            ready = actions_ready_to_send(ledger)
+        finally:
+            ledger.engine.dispose()  # the sensor runs in a long-lived code server: leave no pooled connection
+        if not ready:
+            return dg.SkipReason("no approved action is waiting to be sent")
+        return dg.RunRequest(tags={"trigger": "approved_actions", "approved_actions": str(ready)})
+
+    return approved_actions
+
+
+def actions_ready_to_send(ledger) -> int:
+    """Approved, unsent actions, less those whose last send failed: the dispatcher leaves those for a
+    person's Retry on the board, so they must not wake it every minute."""
+    from ledger import DELIVERY_FAILED
+
+    failed = {action_id for action_id, attempt in ledger.pending_delivery_attempts().items()
+              if attempt["status"] == DELIVERY_FAILED}
+    return sum(1 for action in ledger.approved_undispatched() if action["action_id"] not in failed)

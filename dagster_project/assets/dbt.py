@@ -9,7 +9,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from dagster_project.dbt_project import dbt_project
+from dagster_project.dbt_project import RUN_TARGET_PATH, dbt_project, tether_dbt_to_this_process
 from core.settings import get_settings
 
 
@@ -45,6 +45,7 @@ def build_dbt_assets() -> dg.AssetsDefinition:
     def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
         # dbt-duckdb resolves a relative path against its working directory: hand it an absolute one.
         os.environ["RCM_DUCKDB_PATH"] = str(get_settings().warehouse_path)
-        yield from dbt.cli(dbt_build_args(), context=context).stream()
+        tether_dbt_to_this_process()  # a killed run must not leave dbt holding the warehouse lock
+        yield from dbt.cli(dbt_build_args(), context=context, target_path=RUN_TARGET_PATH).stream()
 
     return dbt_models

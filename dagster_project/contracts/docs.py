@@ -6,6 +6,7 @@ The models are the source of truth; the table is generated so it can never disag
 
 from __future__ import annotations
 
+import argparse
 import sys
 import typing
 from pathlib import Path
@@ -87,6 +88,14 @@ def render() -> str:
     return "".join(out)
 
 
-if __name__ == "__main__":
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m dagster_project.contracts.docs",
+                                     description="Write docs/contracts.md from the pydantic contracts.")
+    parser.parse_args(argv)
     DOC_PATH.write_text(render(), encoding="utf-8")
     sys.stdout.write(f"wrote {DOC_PATH}\n")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -10,7 +10,7 @@ def test_definitions_load_with_the_jobs_schedules_and_sensor():
 
     assert defs.resolve_job_def("daily_leak_job") is not None
     assert defs.resolve_job_def("dispatch_job") is not None
-    assert {s.name for s in defs.schedules} and {s.name for s in defs.sensors} == {"inbox_files"}
+    assert {s.name for s in defs.schedules} and {s.name for s in defs.sensors} == {"inbox_files", "approved_actions"}
 
 
 def test_asset_graph_links_sources_to_ingest_and_flags_to_the_emitter():
@@ -41,3 +41,21 @@ def test_every_csv_entity_has_a_great_expectations_asset_check():
     check_keys = defs.resolve_asset_graph().asset_check_keys
     ge_checked = {k.asset_key for k in check_keys if k.name == "great_expectations_suite"}
     assert ge_checked == {dg.AssetKey([f"raw_{c.__source__}", c.__entity__]) for c in CONTRACTS}
+
+
+def test_the_definitions_load_under_dagster_dev_without_dbt_on_path(tmp_path):
+    # `dagster dev` (DAGSTER_IS_DEV_CLI) from a fresh shell: the virtualenv is not activated, so no dbt on PATH.
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[2]
+    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("RCM_", "DAGSTER_"))},
+           "PATH": "/usr/bin:/bin", "PYTHONPATH": str(repo), "DAGSTER_IS_DEV_CLI": "1",
+           "DAGSTER_HOME": str(tmp_path), "RCM_DATA_DIR": str(tmp_path / "data")}
+    loaded = subprocess.run([sys.executable, "-c", "from dagster_project.definitions import defs; "
+                             "print(defs.resolve_job_def('daily_leak_job').name)"],
+                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    assert loaded.returncode == 0, loaded.stderr[-3000:]
+    assert loaded.stdout.strip().endswith("daily_leak_job")

@@ -9,7 +9,9 @@ from datetime import date
 import duckdb
 import pytest
 
-from dagster_project.publish import KEEP_SNAPSHOTS, publish_snapshot, read_pointer
+from dagster_project.publish import publish_snapshot, read_pointer
+
+KEEP_SNAPSHOTS = 3  # the RCM_SERVING_SNAPSHOTS_KEPT default
 
 
 def _warehouse(path, rows: int) -> None:
@@ -63,3 +65,51 @@ def test_a_failed_publish_keeps_the_last_good_snapshot_serving(tmp_path):
     assert json.loads(before)["snapshot_path"] == str(good)
     assert not list((tmp_path / "snapshots").glob("*.partial"))
     assert len(list((tmp_path / "snapshots").glob("serving_*.duckdb"))) == 1
+
+
+def _snapshots(tmp_path):
+    return sorted((tmp_path / "snapshots").glob("serving_*.duckdb"))
+
+
+def test_files_a_killed_publish_left_half_written_are_removed_by_the_next_publish(tmp_path):
+    warehouse, pointer = tmp_path / "rcm.duckdb", tmp_path / "serving.json"
+    _warehouse(warehouse, 2)
+    publish_snapshot(warehouse, pointer, date(2026, 11, 26), "good")
+    snapshots = tmp_path / "snapshots"
+    leftovers = [snapshots / "serving_20261126T050000000000Z_killed00.partial",
+                 snapshots / "serving_20261126T050000000000Z_killed00.partial.wal", pointer.with_suffix(".json.tmp")]
+    for leftover in leftovers:
+        leftover.write_bytes(b"half written")
+    newest = publish_snapshot(warehouse, pointer, date(2026, 11, 27), "next").snapshot_path
+    assert not [p for p in leftovers if p.exists()]
+    assert read_pointer(pointer)["snapshot_path"] == str(newest)
+
+
+def test_the_number_of_snapshots_kept_is_a_setting(tmp_path, monkeypatch):
+    monkeypatch.setenv("RCM_SERVING_SNAPSHOTS_KEPT", "2")
+    warehouse, pointer = tmp_path / "rcm.duckdb", tmp_path / "serving.json"
+    _warehouse(warehouse, 1)
+    paths = [publish_snapshot(warehouse, pointer, date(2026, 11, 26), f"run-{n}").snapshot_path for n in range(4)]
+    assert _snapshots(tmp_path) == paths[-2:]
+
+
+def test_fewer_than_two_snapshots_kept_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setenv("RCM_SERVING_SNAPSHOTS_KEPT", "1")
+    warehouse, pointer = tmp_path / "rcm.duckdb", tmp_path / "serving.json"
+    _warehouse(warehouse, 1)
+    with pytest.raises(ValueError, match="RCM_SERVING_SNAPSHOTS_KEPT"):
+        publish_snapshot(warehouse, pointer, date(2026, 11, 26), "run")
+
+
+def test_the_snapshot_the_pointer_named_before_is_kept_even_when_it_is_not_among_the_newest(tmp_path, monkeypatch):
+    monkeypatch.setenv("RCM_SERVING_SNAPSHOTS_KEPT", "2")
+    warehouse, pointer = tmp_path / "rcm.duckdb", tmp_path / "serving.json"
+    _warehouse(warehouse, 1)
+    first, second = (publish_snapshot(warehouse, pointer, date(2026, 11, 26), f"run-{n}").snapshot_path
+                     for n in range(2))
+    # Someone switched the dashboard back to the first snapshot; sessions may be reading it now.
+    pointer.write_text(json.dumps(json.loads(pointer.read_text()) | {"snapshot_path": str(first)}))
+    third = publish_snapshot(warehouse, pointer, date(2026, 11, 26), "run-2").snapshot_path
+    assert _snapshots(tmp_path) == [first, second, third]
+    fourth = publish_snapshot(warehouse, pointer, date(2026, 11, 26), "run-3").snapshot_path
+    assert _snapshots(tmp_path) == [third, fourth]  # no longer named by the pointer: pruned

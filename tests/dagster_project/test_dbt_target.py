@@ -1,0 +1,30 @@
+"""Each run of the dbt asset writes its artifacts to the one dbt/target/last_run folder: dbt/target does
+not grow by a folder per run (dagster-dbt's default), and dbt is started through the launcher."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from dagster_project.assets.dbt import build_dbt_assets
+from dagster_project.dbt_project import DBT_DIR, RUN_TARGET_PATH, TETHERED_DBT, dbt_cli_resource
+
+
+def test_two_runs_of_the_dbt_asset_reuse_one_target_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("RCM_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("RCM_DUCKDB_PATH", str(tmp_path / "warehouse.duckdb"))
+    dbt_models = build_dbt_assets()
+    resource = dbt_cli_resource()
+    assert resource.dbt_executable == str(TETHERED_DBT)
+    # One tiny seed, so the test builds in seconds; the asset runs dbt exactly as the daily job does.
+    [seed] = [key for key in dbt_models.keys if key.path[-1] == "leak_value_assumptions"]
+    target = DBT_DIR / "target"
+    before = set(target.iterdir()) if target.exists() else set()
+    run_ids = []
+    for _ in range(2):
+        result = dg.materialize([dbt_models], selection=[seed], resources={"dbt": resource})
+        assert result.success
+        run_ids.append(result.run_id)
+        results = (RUN_TARGET_PATH / "run_results.json").read_text()
+        assert "leak_value_assumptions" in results
+    assert set(target.iterdir()) - before <= {RUN_TARGET_PATH}
+    assert not [p for p in target.iterdir() if any(run_id[:7] in p.name for run_id in run_ids)]
