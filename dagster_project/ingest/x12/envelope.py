@@ -284,7 +284,7 @@ class _Walker:
         last_position = 0
         for seg in self.split.segments:
             last_position = seg.position
-            segment_id = seg.elements[0]
+            segment_id = seg[1][0]
             if segment_id in ENVELOPE_IDS:
                 self.flush_stray()
                 getattr(self, "on_" + segment_id.lower())(seg)

@@ -68,7 +68,7 @@ class BodyReader:
         self.start()
         handlers, known, keeps_text = self._handlers, self.known_segments, self.keeps_text
         for seg in self.transaction.body:
-            segment_id = seg.elements[0]
+            segment_id = seg[1][0]
             handler = handlers.get(segment_id)
             if handler is not None:
                 handler(self, seg)

@@ -119,15 +119,17 @@ class Remit835Body(BodyReader):
         self.loop = "header_number"
 
     def on_ref(self, seg: Segment) -> None:
-        qualifier = seg.element(1)
+        e = seg.padded(3)
+        qualifier = e[1]
         if self.line is not None:
             if qualifier == "6R":
-                self.line.row["line_control_number"] = seg.element(2) or None
+                self.line.row["line_control_number"] = e[2] or None
         elif self.loop == "payer" and qualifier == "2U":
             self.txn["payer_id"] = seg.element(2) or None
 
     def on_dtm(self, seg: Segment) -> None:
-        qualifier = seg.element(1)
+        e = seg[1]
+        qualifier = e[1] if len(e) > 1 else ""
         line, claim = self.line, self.claim
         if line is not None:
             if qualifier == "472" or (qualifier == "150" and line.row["service_date"] is None):
@@ -168,11 +170,11 @@ class Remit835Body(BodyReader):
         claim = self.claim
         if claim is None:
             return
-        entity = seg.element(1)
-        if entity == "QC":
-            claim.row["patient_member_id"] = seg.element(9) or None
-        elif entity == "82":
-            claim.row["rendering_npi"] = seg.element(9) or None
+        e = seg.padded(10)
+        if e[1] == "QC":
+            claim.row["patient_member_id"] = e[9] or None
+        elif e[1] == "82":
+            claim.row["rendering_npi"] = e[9] or None
 
     def on_svc(self, seg: Segment) -> None:
         claim = self.claim
@@ -203,7 +205,8 @@ class Remit835Body(BodyReader):
         self.line = line
 
     def on_amt(self, seg: Segment) -> None:
-        qualifier = seg.element(1)
+        e = seg[1]
+        qualifier = e[1] if len(e) > 1 else ""
         amount = self.decimal(seg, 2, f"amount (AMT*{qualifier})", MONEY_READER)
         if self.line is not None and qualifier == "B6":
             self.line.row["allowed_amount"] = amount
