@@ -1,10 +1,11 @@
 """837P professional claims (005010X222A1; 4010 004010X098A1 read too) -> ``raw_clearinghouse.claim_*`` rows.
 
-Same division of labour as the 835 (``remit_835.py``): this reader is tolerant and returns our table
-shapes with Decimal money, reporting every problem with its segment position (delimiters from the ISA,
-BOM, CR/LF, one-line files, several ISA/GS/ST, a component separator that differs from ISA16, no
-envelope, truncation, unknown segments, wrong SE counts: the shared ``envelope`` handles the bytes);
-``validate.validate_with_pyx12`` checks the implementation guide when asked to.
+Same division of labour as the 835 (``remit_835.py``): the shared envelope walk handles the bytes
+(delimiters from the ISA, BOM, CR/LF, one-line files, several ISA/GS/ST, no envelope, truncation, SE
+counts) and hands this reader one transaction set at a time; it returns our table shapes with Decimal
+money and reports every problem with its segment position. A claim without CLM02 or a line without
+SV102 quarantines its transaction. ``validate.validate_with_pyx12`` checks the implementation guide when
+asked to.
 
 Rows: one per transaction (ST), claim (CLM) and service line (SV1). The loops are tracked just enough
 to know which NM1/REF/DTP belongs to what: subscriber and payer (2000B), claim (2300), rendering

@@ -140,12 +140,6 @@ def decode(data: bytes) -> str:
         return data.decode("latin-1")
 
 
-def looks_like_x12(data: bytes) -> bool:
-    """True when the content starts like X12 (ISA, or a bare ST), whatever the file is called."""
-    head = decode(data[:64]).lstrip() if data else ""
-    return head.startswith("ISA") or (head.startswith("ST") and len(head) > 2 and not head[2].isalnum())
-
-
 def _isa_delimiters(text: str) -> Delimiters | None:
     """Delimiters from an ISA at the start of ``text``; None when the ISA is cut short."""
     element = text[3]

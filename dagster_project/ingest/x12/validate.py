@@ -46,8 +46,8 @@ def _pyx12_logging_silenced() -> Iterator[None]:
         logger.propagate = was_propagating
 
 
-# Segments whose values can be names, addresses or member ids: pyx12 quotes the bad value in its
-# message, so we withhold it there.
+# Segments whose values can be names, addresses, member ids, dates, diagnoses or account numbers: pyx12
+# quotes the bad value in its message, so we withhold it there.
 SEGMENTS_WITH_PHI = frozenset({"NM1", "N3", "N4", "DMG", "REF", "PER", "DTM", "DTP", "HI", "CLM", "CLP"})
 
 
