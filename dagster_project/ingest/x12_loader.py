@@ -17,6 +17,8 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass, field
+from itertools import chain, repeat
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -114,16 +116,17 @@ def _insert_arrow(con, target: str, frame: pa.Table) -> None:
 
 
 def _insert_rows(con, table: str, columns: dict[str, str], runs) -> int:
+    rows = list(chain.from_iterable(run[0] for run in runs))
     arrays, names = [], []
     for column, sql_type in columns.items():
         # pyarrow refuses a Decimal its type cannot hold exactly: nothing is rounded on the way in.
-        arrays.append(pa.array([row[column] for rows, *_ in runs for row in rows], type=_arrow_type(sql_type)))
+        arrays.append(pa.array(list(map(itemgetter(column), rows)), type=_arrow_type(sql_type)))
         names.append(column)
     lineage = {
-        "_file_name": [name for rows, name, _, _ in runs for _ in range(len(rows))],
-        "_file_sha256": [sha for rows, _, sha, _ in runs for _ in range(len(rows))],
-        "_line_number": [row[SEGMENT_POSITION_KEY] for rows, *_ in runs for row in rows],
-        "_loaded_at": [at for rows, _, _, at in runs for _ in range(len(rows))],
+        "_file_name": list(chain.from_iterable(repeat(name, len(run_rows)) for run_rows, name, _, _ in runs)),
+        "_file_sha256": list(chain.from_iterable(repeat(sha, len(run_rows)) for run_rows, _, sha, _ in runs)),
+        "_line_number": list(map(itemgetter(SEGMENT_POSITION_KEY), rows)),
+        "_loaded_at": list(chain.from_iterable(repeat(at, len(run_rows)) for run_rows, _, _, at in runs)),
     }
     for column, values in lineage.items():
         arrays.append(pa.array(values, type=_arrow_type(LINEAGE_COLUMNS[column])))

@@ -139,6 +139,9 @@ class BodyReader:
 
     def composite(self, seg: Segment, index: int) -> list[str]:
         value = seg.element(index)
+        component = self.delimiters.component
+        if component in value and " " not in value:  # the common case, without the checks below
+            return value.split(component)
         parts, used_fallback = split_composite(value, self.delimiters)
         if used_fallback:
             self.warning(seg, f"{seg.id}{index:02d} uses {value[2]!r} between its components, "
