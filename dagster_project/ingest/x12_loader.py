@@ -28,7 +28,7 @@ from dagster_project.ingest.loader import FileOutcome, SourceLoadReport, ensure_
 from dagster_project.ingest.quarantine import QuarantineEntry, now_utc, quarantine_whole_file
 from dagster_project.ingest.raw_schema import LINEAGE_COLUMNS
 from dagster_project.ingest.x12.errors import X12Issue
-from dagster_project.ingest.x12.reader_base import SEGMENT_POSITION_KEY, X12Reader
+from dagster_project.ingest.x12.reader_base import SEGMENT_POSITION_KEY, X12Reader, no_cyclic_gc
 from dagster_project.ingest.x12.readers import READERS, parse_x12
 from dagster_project.ingest.x12.result import DUPLICATE, LOADED, QUARANTINED, TransactionResult, X12ParseResult
 from dagster_project.ingest.x12.validate import validate_with_pyx12
@@ -116,16 +116,18 @@ def _insert_arrow(con, target: str, frame: pa.Table) -> None:
 
 
 def _insert_rows(con, table: str, columns: dict[str, str], runs) -> int:
-    rows = list(chain.from_iterable(run[0] for run in runs))
+    rows = chain.from_iterable(run[0] for run in runs)
+    # One pass over the row dicts (row by row is kind to the CPU cache), then transposed in C.
+    *values, positions = zip(*map(itemgetter(*columns, SEGMENT_POSITION_KEY), rows))
     arrays, names = [], []
-    for column, sql_type in columns.items():
+    for (column, sql_type), column_values in zip(columns.items(), values):
         # pyarrow refuses a Decimal its type cannot hold exactly: nothing is rounded on the way in.
-        arrays.append(pa.array(list(map(itemgetter(column), rows)), type=_arrow_type(sql_type)))
+        arrays.append(pa.array(column_values, type=_arrow_type(sql_type)))
         names.append(column)
     lineage = {
         "_file_name": list(chain.from_iterable(repeat(name, len(run_rows)) for run_rows, name, _, _ in runs)),
         "_file_sha256": list(chain.from_iterable(repeat(sha, len(run_rows)) for run_rows, _, sha, _ in runs)),
-        "_line_number": list(map(itemgetter(SEGMENT_POSITION_KEY), rows)),
+        "_line_number": positions,
         "_loaded_at": list(chain.from_iterable(repeat(at, len(run_rows)) for run_rows, _, _, at in runs)),
     }
     for column, values in lineage.items():
@@ -316,16 +318,17 @@ def load_x12_source(con, source: str, source_dir: Path, quarantine_dir: Path, *,
                      outcome.status, outcome.rows_loaded, outcome.rows_quarantined)
         pending.clear()
 
-    for path in sorted(p for p in source_dir.iterdir() if p.is_file() and not p.name.startswith(".")):
-        data = path.read_bytes()
-        sha = hashlib.sha256(data).hexdigest()
-        if sha in seen:
-            report.files.append(FileOutcome(path.name, None, "duplicate"))
-            continue
-        seen.add(sha)
-        pending.append(_read_file(path, data, source, sha, now_utc(), batch, deliveries, quarantine_dir,
-                                  validate_x12_with_pyx12))
-        if batch.row_count >= BATCH_ROWS:
-            write()
-    write()
+    with no_cyclic_gc():
+        for path in sorted(p for p in source_dir.iterdir() if p.is_file() and not p.name.startswith(".")):
+            data = path.read_bytes()
+            sha = hashlib.sha256(data).hexdigest()
+            if sha in seen:
+                report.files.append(FileOutcome(path.name, None, "duplicate"))
+                continue
+            seen.add(sha)
+            pending.append(_read_file(path, data, source, sha, now_utc(), batch, deliveries, quarantine_dir,
+                                      validate_x12_with_pyx12))
+            if batch.row_count >= BATCH_ROWS:
+                write()
+        write()
     return report
