@@ -130,6 +130,7 @@ class SplitResult:
     issues: list[X12Issue] = field(default_factory=list)
     has_envelope: bool = True
     truncated: X12Issue | None = None  # the file ends inside this segment (not read)
+    has_bad_ids: bool = False  # some pieces do not start with a segment ID (kept as NOT_A_SEGMENT)
 
 
 def decode(data: bytes) -> str:
@@ -230,6 +231,7 @@ def split_segments(data: bytes, file_name: str) -> SplitResult:
     bad_ids = {segment_id for segment_id in ids if not SEGMENT_ID.match(segment_id)}
     if bad_ids:
         segments = [Segment.of(seg.position, [NOT_A_SEGMENT]) if seg.elements[0] in bad_ids else seg for seg in segments]
+        result.has_bad_ids = True
     result.segments = segments
     if tail:
         position = len(segments) + 1
@@ -275,24 +277,34 @@ class _Walker:
         self.walk.issues.append(X12Issue(self.file_name, position, segment_id, severity, message))
 
     def run(self) -> EnvelopeWalk:
-        last_position = 0
-        for seg in self.split.segments:
-            last_position = seg.position
-            segment_id = seg[1][0]
-            if segment_id in ENVELOPE_IDS:
+        segments = self.split.segments
+        # Only envelope segments change state; what lies between two of them goes in one slice.
+        marks = [index for index, seg in enumerate(segments) if seg[1][0] in ENVELOPE_IDS]
+        previous = 0
+        for index in [*marks, len(segments)]:
+            if index > previous:
+                self.between(segments[previous:index])
+            if index < len(segments):
+                seg = segments[index]
                 self.flush_stray()
-                getattr(self, "on_" + segment_id.lower())(seg)
-            elif self.st is not None:
-                self.st.body.append(seg)
-                if segment_id == NOT_A_SEGMENT:
+                getattr(self, "on_" + seg[1][0].lower())(seg)
+            previous = index + 1
+        self.flush_stray()
+        self.close_at_end(segments[-1].position if segments else 0)
+        return self.walk
+
+    def between(self, chunk: list[Segment]) -> None:
+        """Segments between two envelope segments: the open transaction's body, or stray."""
+        if self.st is None:
+            self.stray.extend(chunk)
+            return
+        self.st.body.extend(chunk)
+        if self.split.has_bad_ids:
+            for seg in chunk:
+                if seg[1][0] == NOT_A_SEGMENT:
                     self.st.issues.append(X12Issue(
                         self.file_name, seg.position, None, "error",
                         f"segment {seg.position} does not start with a segment ID (2-3 capital letters or digits)"))
-            else:
-                self.stray.append(seg)
-        self.flush_stray()
-        self.close_at_end(last_position)
-        return self.walk
 
     # -- data outside any transaction ------------------------------------------------------------
     def flush_stray(self) -> None:

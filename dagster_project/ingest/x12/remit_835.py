@@ -190,7 +190,7 @@ class Remit835Body(BodyReader):
         row["remit_claim_id"] = claim.row["remit_claim_id"]
         row["line_number"] = ordinal
         row["procedure_code"] = procedure[1] if len(procedure) > 1 and procedure[1] else None
-        row["modifiers"] = "|".join(m for m in procedure[2:6] if m) or None
+        row["modifiers"] = "|".join(filter(None, procedure[2:6])) or None
         row["charge_amount"] = self.decimal(seg, 2, "line charge", MONEY_READER, required=True)
         row["paid_amount"] = self.decimal(seg, 3, "line payment", MONEY_READER, required=True)
         row["revenue_code"] = e[4] or None

@@ -264,3 +264,17 @@ def test_pyx12_reports_what_it_could_not_validate_and_ingest_goes_on(load, name,
     warnings = [r[2] for r in quarantine(con, name, "warning")]
     assert any("pyx12 did not validate the file" in w for w in warnings), warnings
     assert "pyx12 did not validate the file" in row["summary"]
+
+
+def test_a_piece_that_is_not_a_segment_quarantines_its_transaction_and_stray_data_is_reported():
+    body = transaction("0002", trace="CHK2")
+    body.insert(body.index("LX*1") + 1, "12 GARBAGE")
+    body[-1] = f"SE*{len(body)}*0002"
+    text = interchange([transaction("0001", trace="CHK1"), body])
+    text = text.replace("GE*2*101", "CLP*STRAY*1*1.00*1.00~\nGE*2*101")
+    result = parse_x12(text.encode("ascii"), "garbage.835")
+    assert [(t.control_number, t.status) for t in result.transactions] == [("0001", "loaded"), ("0002", "quarantined")]
+    [error] = result.transactions[1].errors
+    assert error.message.endswith("does not start with a segment ID (2-3 capital letters or digits)")
+    [stray] = result.file_issues
+    assert stray.is_error and "outside any transaction" in stray.message and "(CLP)" in stray.message
