@@ -32,6 +32,7 @@ from dagster_project.ingest.x12.reader_base import SEGMENT_POSITION_KEY, X12Read
 from dagster_project.ingest.x12.readers import READERS, parse_x12
 from dagster_project.ingest.x12.result import DUPLICATE, LOADED, QUARANTINED, TransactionResult, X12ParseResult
 from dagster_project.ingest.x12.validate import validate_with_pyx12
+from dagster_project.ingest.x12.values import DecimalType
 
 log = logging.getLogger(__name__)
 
@@ -41,8 +42,8 @@ WARNINGS_IN_SUMMARY = 3
 
 def _arrow_type(sql_type: str) -> pa.DataType:
     if sql_type.startswith("DECIMAL("):
-        precision, scale = (int(part) for part in sql_type[len("DECIMAL("):-1].split(","))
-        return pa.decimal128(precision, scale)
+        kind = DecimalType.of(sql_type)
+        return pa.decimal128(kind.precision, kind.scale)
     return {"VARCHAR": pa.string(), "INTEGER": pa.int32(), "BOOLEAN": pa.bool_(), "DATE": pa.date32(),
             "TIMESTAMP": pa.timestamp("us")}[sql_type]
 

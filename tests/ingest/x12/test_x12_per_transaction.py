@@ -23,10 +23,9 @@ BODY = SEGMENTS[3:-3]  # BPR .. PLB of the fixture's one transaction
 PATIENT_VALUES = ("TESTPATIENT", "ALPHA", "GAMMA", "MEMBER001", "MEMBER002")
 
 
-def transaction(control: str, *, trace: str, replace: tuple[str, str] | list[tuple[str, str]] = (),
-                extra: int = 0) -> list[str]:
+def transaction(control: str, *, trace: str, replace: list[tuple[str, str]] = (), extra: int = 0) -> list[str]:
     body = [segment.replace("TRN*1*CHK100200", f"TRN*1*{trace}") for segment in BODY]
-    for old, new in [replace] if isinstance(replace, tuple) and replace else replace:
+    for old, new in replace:
         body = [segment.replace(old, new) for segment in body]
     return [f"ST*835*{control}", *body, f"SE*{len(body) + 2 + extra}*{control}"]
 
@@ -154,7 +153,7 @@ def test_claim_without_its_charge_quarantines_its_transaction_only(load):
 
 
 def test_impossible_date_quarantines_its_transaction_without_repeating_the_date(load):
-    text = interchange(three(**{"0001": {"replace": ("DTM*232*20251201", "DTM*232*20260231")}}))
+    text = interchange(three(**{"0001": {"replace": [("DTM*232*20251201", "DTM*232*20260231")]}}))
     con = load({"date.835": text})
     assert loaded_transactions(con) == ["0002", "0003"]
     [(control, position, reason)] = quarantine(con, "date.835", "error")
@@ -177,8 +176,8 @@ def test_unknown_segment_id_mid_transaction_quarantines_it_and_counts_in_se(load
 
 
 def test_amount_with_three_decimals_is_never_rounded(load):
-    text = interchange(three(**{"0001": {"replace": ("CLP*PCN1002*1*100.00*75.00", "CLP*PCN1002*1*100.005*75.00")},
-                                "0002": {"replace": ("AMT*B6*80.00", "AMT*B6*80.500")}}))
+    text = interchange(three(**{"0001": {"replace": [("CLP*PCN1002*1*100.00*75.00", "CLP*PCN1002*1*100.005*75.00")]},
+                                "0002": {"replace": [("AMT*B6*80.00", "AMT*B6*80.500")]}}))
     con = load({"decimals.835": text})
     assert loaded_transactions(con) == ["0002", "0003"]
     [(control, _, reason)] = quarantine(con, "decimals.835", "error")
@@ -241,7 +240,7 @@ def test_remittance_resent_in_a_new_envelope_is_not_posted_twice(load):
 def test_resent_remittance_is_recognised_in_a_later_run_and_a_new_payment_is_not(load):
     con = load({"era_a.835": interchange(three())})
     con.close()
-    other_amounts = three(**{"0003": {"replace": ("BPR*C*245.00", "BPR*C*246.00")}})
+    other_amounts = three(**{"0003": {"replace": [("BPR*C*245.00", "BPR*C*246.00")]}})
     con = load({"era_b.835": interchange(other_amounts, isa13="000000556", gs06="556")})
     row = ledger(con, "era_b.835")
     # 0001 and 0002 re-send payments already posted; 0003 carries another amount: a payment of its own.
