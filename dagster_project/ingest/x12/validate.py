@@ -116,7 +116,7 @@ def validate_with_pyx12(source: Path | bytes, file_name: str | None = None) -> l
         return _not_validated(name, f"{exc}".strip())
     except pyx12.errors.X12Error as exc:
         return _not_validated(name, f"pyx12 stopped reading it: {exc}".strip())
-    except Exception as exc:  # pyx12 fails in other ways on files it does not expect; ingest goes on
+    except Exception as exc:  # noqa: BLE001 - pyx12 fails in other ways on files it does not expect; ingest goes on
         return _not_validated(name, f"pyx12 failed with {type(exc).__name__}")
     try:
         issues = _issues_from_report(name, json.loads(report.getvalue())) if report.getvalue() else []

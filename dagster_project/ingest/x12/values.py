@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache
+from functools import lru_cache, cache
 
 # X12 data type R: optional minus, digits with an optional decimal point, no exponent, no thousands.
 X12_NUMBER = re.compile(r"^-?(\d*)(?:\.(\d*))?$")
@@ -30,7 +30,7 @@ class DecimalType:
     scale: int
 
     @classmethod
-    @lru_cache(maxsize=None)
+    @cache
     def of(cls, sql_type: str) -> DecimalType:
         match = SQL_DECIMAL.match(sql_type)
         if match is None:
