@@ -1,4 +1,4 @@
-"""Load one source's inbox into the warehouse: the same steps for CSV extracts and X12 remits.
+"""Load one source's inbox into the warehouse: CSV extracts here, the clearinghouse's X12 in ``x12_loader``.
 
 For every file: hash its bytes; a hash already in the file ledger is a re-delivery and changes
 nothing; otherwise validate, append good rows to the raw tables, quarantine the rest with reasons,
@@ -23,8 +23,6 @@ from dagster_project.ingest.raw_schema import LINEAGE_COLUMNS, column_types, cre
 
 log = logging.getLogger(__name__)
 
-X12_SUFFIXES = {".835", ".837", ".x12", ".edi", ".txt", ".era"}
-
 LEDGER_DDL = """
 create schema if not exists ingest;
 create table if not exists ingest.file_ledger (
@@ -32,7 +30,7 @@ create table if not exists ingest.file_ledger (
     source varchar not null,
     file_name varchar not null,
     entity varchar,
-    status varchar not null,          -- loaded | loaded_with_rejects | rejected
+    status varchar not null,          -- loaded | loaded_with_rejects | rejected | duplicate (X12: a re-sent remittance)
     rows_loaded integer not null,
     rows_quarantined integer not null,
     received_at timestamp not null
@@ -45,6 +43,15 @@ create table if not exists ingest.quarantine (
     reason varchar not null,
     quarantined_at timestamp not null
 );
+-- X12 files: transaction sets loaded, quarantined and re-sent, and what was wrong (x12_loader.py).
+alter table ingest.file_ledger add column if not exists transactions_loaded integer;
+alter table ingest.file_ledger add column if not exists transactions_quarantined integer;
+alter table ingest.file_ledger add column if not exists transactions_duplicate integer;
+alter table ingest.file_ledger add column if not exists duplicate_of varchar;  -- file_sha256 of the first delivery
+alter table ingest.file_ledger add column if not exists summary varchar;
+alter table ingest.quarantine add column if not exists severity varchar;  -- error (not loaded) | warning (loaded)
+alter table ingest.quarantine add column if not exists transaction_set varchar;  -- X12 ST01
+alter table ingest.quarantine add column if not exists transaction_control_number varchar;  -- X12 ST02
 """
 
 _POLARS_TYPES = {
@@ -104,14 +111,17 @@ def _append(con, table: str, columns: dict[str, str], rows: list[dict], lineage:
 
 def _record(con, outcome: FileOutcome, source: str, sha: str, received_at, entries: list[QuarantineEntry]) -> None:
     con.execute(
-        "insert into ingest.file_ledger values (?, ?, ?, ?, ?, ?, ?, ?)",
+        "insert into ingest.file_ledger (file_sha256, source, file_name, entity, status, rows_loaded, "
+        "rows_quarantined, received_at) values (?, ?, ?, ?, ?, ?, ?, ?)",
         [sha, source, outcome.file_name, outcome.entity, outcome.status, outcome.rows_loaded,
          outcome.rows_quarantined, received_at],
     )
     if entries:
         con.executemany(
-            "insert into ingest.quarantine values (?, ?, ?, ?, ?, ?)",
-            [[e.source, e.file_name, e.file_sha256, e.line_number, e.reason, e.quarantined_at] for e in entries],
+            "insert into ingest.quarantine (source, file_name, file_sha256, line_number, reason, quarantined_at, "
+            "severity) values (?, ?, ?, ?, ?, ?, ?)",
+            [[e.source, e.file_name, e.file_sha256, e.line_number, e.reason, e.quarantined_at, e.severity]
+             for e in entries],
         )
 
 
@@ -155,62 +165,14 @@ def _load_csv(con, path: Path, data: bytes, source: str, sha: str, quarantine_di
     return outcome, [], {table: loaded}, entries
 
 
-def _x12_reason(issue) -> str:
-    where = f"segment {issue.segment_position}" if issue.segment_position else "file"
-    segment = f" ({issue.segment_id})" if issue.segment_id else ""
-    return f"{issue.file_name}: {where}{segment}: {issue.message}"
-
-
-def _load_x12(con, path: Path, data: bytes, source: str, sha: str, received_at, with_pyx12: bool):
-    from dagster_project.ingest.x12 import validate_with_pyx12
-    from dagster_project.ingest.x12.readers import READERS, detect_transaction_set
-
-    transaction_set = detect_transaction_set(data, path.name)
-    reader = READERS.get(transaction_set or "")
-    if reader is None:
-        from dagster_project.ingest.x12 import parse_835
-
-        if transaction_set is None:
-            # Not readable as X12 at all: let the 835 reader say precisely why (envelope, truncation).
-            reader_issues = [i for i in parse_835(data, path.name).issues if i.severity == "error"]
-            reasons = [_x12_reason(i) for i in reader_issues] or [f"{path.name}: no ST segment: not an X12 transaction"]
-        else:
-            reasons = [f"{path.name}: transaction set {transaction_set} is not read here "
-                       f"(supported: {', '.join(sorted(READERS))})"]
-        return FileOutcome(path.name, None, "rejected"), reasons, {}, []
-
-    parsed = reader.parse(data, path.name)
-    issues = list(parsed.issues)
-    if with_pyx12 and not parsed.is_rejected:
-        # Implementation-guide validation is optional: ~2 ms per claim, too slow to run on every
-        # delivery by default; the reader's structural checks always run.
-        issues += validate_with_pyx12(path)
-    errors = [i for i in issues if i.severity == "error"]
-    if errors:
-        reasons = [_x12_reason(i) for i in errors]
-        entries = [
-            QuarantineEntry(source, path.name, sha, i.segment_position, reason, received_at)
-            for i, reason in zip(errors, reasons)
-        ]
-        return FileOutcome(path.name, reader.entity, "rejected"), reasons, {}, entries
-    counts = {}
-    lineage = {"_file_name": path.name, "_file_sha256": sha, "_loaded_at": received_at}
-    for table, columns in reader.tables.items():
-        rows = [{**r, "_line_number": r.get("_segment_position")} for r in parsed.tables.get(table, [])]
-        _append(con, f"raw_clearinghouse.{table}", columns, rows, lineage)
-        counts[f"raw_clearinghouse.{table}"] = len(rows)
-    # Warnings (unbalanced claims, unknown segments) are recorded but the data loads: flagged, not dropped.
-    warnings = [
-        QuarantineEntry(source, path.name, sha, i.segment_position, f"warning: {_x12_reason(i)}", received_at)
-        for i in issues if i.severity != "error"
-    ]
-    loaded = counts.get(f"raw_clearinghouse.{reader.count_table}", 0)
-    return FileOutcome(path.name, reader.entity, "loaded", loaded, 0), [], counts, warnings
-
-
 def load_source(con, source: str, inbox_dir: Path, quarantine_dir: Path, *, validate_x12_with_pyx12: bool = False
                 ) -> SourceLoadReport:
     """Load every new file of one source. Safe to run again: seen files are skipped by content hash."""
+    if source == "clearinghouse":
+        from dagster_project.ingest.x12_loader import load_x12_source
+
+        return load_x12_source(con, source, inbox_dir / source, quarantine_dir,
+                               validate_x12_with_pyx12=validate_x12_with_pyx12)
     ensure_ingest_tables(con)
     report = SourceLoadReport(source)
     source_dir = inbox_dir / source
@@ -226,17 +188,7 @@ def load_source(con, source: str, inbox_dir: Path, quarantine_dir: Path, *, vali
         received_at = now_utc()
         con.execute("begin transaction")
         try:
-            if source == "clearinghouse":
-                if path.suffix.lower() not in X12_SUFFIXES:
-                    outcome, reasons, counts, entries = (
-                        FileOutcome(path.name, None, "rejected"),
-                        [f"{path.name}: not an X12 file name (expected one of {sorted(X12_SUFFIXES)})"], {}, [],
-                    )
-                else:
-                    outcome, reasons, counts, entries = _load_x12(
-                        con, path, data, source, sha, received_at, validate_x12_with_pyx12)
-            else:
-                outcome, reasons, counts, entries = _load_csv(con, path, data, source, sha, quarantine_dir, received_at)
+            outcome, reasons, counts, entries = _load_csv(con, path, data, source, sha, quarantine_dir, received_at)
             if outcome.status == "rejected":
                 quarantine_whole_file(path, quarantine_dir, source, sha, reasons)
                 if not entries:

@@ -22,6 +22,9 @@ class QuarantineEntry:
     line_number: int | None  # CSV line or X12 segment position; None for a whole-file problem
     reason: str
     quarantined_at: datetime
+    severity: str = "error"  # error: not loaded | warning: loaded, but something was off
+    transaction_set: str | None = None  # X12 ST01 of the transaction concerned
+    transaction_control_number: str | None = None  # X12 ST02
 
 
 def now_utc() -> datetime:

@@ -3,10 +3,13 @@ register theirs in ``dagster_project/ingest/x12/readers.py``.
 
 One row per transaction (ST/SE), claim (CLP), service line (SVC), adjustment (CAS, unpivoted: one row
 per group/reason/amount) and provider-level adjustment (PLB pair). Money is DECIMAL; the parser keeps
-it as Decimal end to end.
+it as Decimal end to end and refuses (quarantines) an amount the column cannot hold exactly.
 """
 
 from __future__ import annotations
+
+MONEY = "DECIMAL(12, 2)"  # what staging and the marts expect: cents
+QUANTITY = "DECIMAL(9, 2)"  # units and other counts
 
 REMIT_TABLES: dict[str, dict[str, str]] = {
     "remit_transactions": {
@@ -17,7 +20,7 @@ REMIT_TABLES: dict[str, dict[str, str]] = {
         "transaction_control_number": "VARCHAR",  # ST02
         "implementation_version": "VARCHAR",  # GS08 / ST03
         "handling_code": "VARCHAR",  # BPR01
-        "payment_amount": "DECIMAL(12, 2)",  # BPR02
+        "payment_amount": MONEY,  # BPR02
         "credit_debit_flag": "VARCHAR",  # BPR03
         "payment_method": "VARCHAR",  # BPR04
         "payment_date": "DATE",  # BPR16
@@ -34,9 +37,9 @@ REMIT_TABLES: dict[str, dict[str, str]] = {
         "remit_transaction_id": "VARCHAR",
         "claim_id": "VARCHAR",  # CLP01 = 837 CLM01
         "claim_status_code": "VARCHAR",  # CLP02
-        "charge_amount": "DECIMAL(12, 2)",  # CLP03
-        "paid_amount": "DECIMAL(12, 2)",  # CLP04
-        "patient_responsibility_amount": "DECIMAL(12, 2)",  # CLP05
+        "charge_amount": MONEY,  # CLP03
+        "paid_amount": MONEY,  # CLP04
+        "patient_responsibility_amount": MONEY,  # CLP05
         "claim_filing_indicator": "VARCHAR",  # CLP06
         "payer_claim_control_number": "VARCHAR",  # CLP07
         "place_of_service": "VARCHAR",  # CLP08
@@ -53,15 +56,15 @@ REMIT_TABLES: dict[str, dict[str, str]] = {
         "line_number": "INTEGER",  # SVC ordinal within the claim, from 1
         "procedure_code": "VARCHAR",  # SVC01-2
         "modifiers": "VARCHAR",  # SVC01-3..6, pipe-separated
-        "charge_amount": "DECIMAL(12, 2)",  # SVC02
-        "paid_amount": "DECIMAL(12, 2)",  # SVC03
+        "charge_amount": MONEY,  # SVC02
+        "paid_amount": MONEY,  # SVC03
         "revenue_code": "VARCHAR",  # SVC04
-        "units_paid": "DECIMAL(9, 2)",  # SVC05 (default 1)
+        "units_paid": QUANTITY,  # SVC05 (default 1)
         "original_procedure_code": "VARCHAR",  # SVC06-2
-        "original_units": "DECIMAL(9, 2)",  # SVC07
+        "original_units": QUANTITY,  # SVC07
         "service_date": "DATE",  # DTM*472 (or 150)
         "line_control_number": "VARCHAR",  # REF*6R
-        "allowed_amount": "DECIMAL(12, 2)",  # AMT*B6
+        "allowed_amount": MONEY,  # AMT*B6
         "remark_codes": "VARCHAR",  # LQ*HE, pipe-separated
     },
     "remit_adjustments": {
@@ -71,8 +74,8 @@ REMIT_TABLES: dict[str, dict[str, str]] = {
         "adjustment_level": "VARCHAR",  # 'claim' | 'line'
         "group_code": "VARCHAR",  # CAS01
         "reason_code": "VARCHAR",  # CARC
-        "amount": "DECIMAL(12, 2)",
-        "quantity": "DECIMAL(9, 2)",
+        "amount": MONEY,
+        "quantity": QUANTITY,
     },
     "remit_provider_adjustments": {
         "remit_provider_adjustment_id": "VARCHAR",
@@ -81,7 +84,7 @@ REMIT_TABLES: dict[str, dict[str, str]] = {
         "fiscal_period_date": "DATE",  # PLB02
         "reason_code": "VARCHAR",  # PLB03-1
         "reference_identifier": "VARCHAR",  # PLB03-2
-        "amount": "DECIMAL(12, 2)",  # positive reduces the payment
+        "amount": MONEY,  # positive reduces the payment
     },
 }
 

@@ -143,9 +143,9 @@ def test_reversals_net_resent_era_is_not_double_posted_and_underpayments_are_exa
         net, reversals = con.execute("select sum(net_paid_amount), max(reversal_count) from fct_remit_line_positions "
                                      "where claim_id = ?", [reversal["claim_id"]]).fetchone()
         assert (str(net), reversals) == (reversal["net_paid"], 1)
-    # The re-sent ERA loaded (other bytes) but posts nothing twice: one position per answered claim line.
+    # The re-sent ERA (other bytes) is recorded as a duplicate delivery and posts nothing twice.
     statuses = dict(con.execute("select file_name, status from ingest_file_ledger").fetchall())
-    assert statuses[truth["resent_era"]["file"]] == "loaded"
+    assert statuses[truth["resent_era"]["file"]] == "duplicate"
     doubled = con.execute("select count(*) from fct_remit_line_positions where remit_line_count > 1 "
                           "and reversal_count = 0").fetchone()[0]
     assert doubled == 0

@@ -1,35 +1,20 @@
-"""Which reader handles a delivered X12 file, by its transaction set (ST01).
+"""Which reader handles each transaction set of a delivered X12 file, by its ST01.
 
-Each transaction set the product reads has one entry: its parser (bytes -> rows + issues) and the
-raw tables its rows load into (schema ``raw_clearinghouse``). Adding 837P or 271 means adding an
-entry here; the loader and the raw-table DDL follow from this registry.
+Each transaction set the product reads has one entry (``reader_base.X12Reader``): its body reader and
+the raw tables its rows load into (schema ``raw_clearinghouse``). Adding a reader (999, 277CA, ...) is
+adding an entry here; the loader and the raw-table DDL follow from this registry. Files are routed by
+content: every transaction set in a file goes to its own reader, and one without a reader is
+quarantined by name.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-
-from dagster_project.ingest.x12.envelope import split_segments
-from dagster_project.ingest.x12.eligibility_271 import ELIGIBILITY_TABLES, parse_271
-from dagster_project.ingest.x12.claim_837 import CLAIM_TABLES, parse_837
-from dagster_project.ingest.x12.remit_835 import parse_835
-from dagster_project.ingest.x12_tables import REMIT_TABLES
-
-
-@dataclass(frozen=True)
-class X12Reader:
-    transaction_set: str  # ST01
-    entity: str  # recorded in the file ledger
-    parse: Callable  # (data: bytes, file_name: str) -> result with .tables, .issues, .is_rejected
-    tables: dict[str, dict[str, str]]  # raw_clearinghouse.<table> -> column types
-    count_table: str  # the table whose row count is the file's "rows loaded"
-
+from dagster_project.ingest.x12 import claim_837, eligibility_271, remit_835
+from dagster_project.ingest.x12.reader_base import X12Reader, read_transactions
+from dagster_project.ingest.x12.result import X12ParseResult
 
 READERS: dict[str, X12Reader] = {
-    "835": X12Reader("835", "remittance_835", parse_835, REMIT_TABLES, "remit_claims"),
-    "837": X12Reader("837", "claim_837p", parse_837, CLAIM_TABLES, "claim_headers"),
-    "271": X12Reader("271", "eligibility_271", parse_271, ELIGIBILITY_TABLES, "eligibility_responses"),
+    reader.transaction_set: reader for reader in (remit_835.READER, claim_837.READER, eligibility_271.READER)
 }
 
 
@@ -40,10 +25,6 @@ def all_x12_tables() -> dict[str, dict[str, str]]:
     return tables
 
 
-def detect_transaction_set(data: bytes, file_name: str) -> str | None:
-    """ST01 of the first transaction in the file, or None when there is none to read."""
-    split = split_segments(data, file_name)
-    for segment in split.segments:
-        if segment.elements[0] == "ST" and len(segment.elements) > 1:
-            return segment.elements[1].strip()
-    return None
+def parse_x12(data: bytes, file_name: str) -> X12ParseResult:
+    """Every transaction set of the file, each read by the reader of its ST01."""
+    return read_transactions(data, file_name, READERS)

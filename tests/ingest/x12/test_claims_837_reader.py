@@ -1,5 +1,5 @@
 """837P reader (claims area): the layout oddities of real files (domain-rules.md 7.4) read the same rows;
-damage is reported with the segment position and rejects the file; the loader puts 837P rows into
+damage is reported with the segment position and quarantines its transaction; the loader puts 837P rows into
 raw_clearinghouse.claim_* and quarantines a broken file; pyx12 accepts the fixture."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import duckdb
 
 from dagster_project.ingest.loader import load_source
 from dagster_project.ingest.x12.claim_837 import parse_837
-from dagster_project.ingest.x12.readers import READERS, detect_transaction_set
+from dagster_project.ingest.x12.readers import READERS, parse_x12
 from dagster_project.ingest.x12.validate import validate_with_pyx12
 
 FIXTURE = Path(__file__).parent / "fixtures" / "claims_clean_5010.837"
@@ -102,20 +102,21 @@ def test_truncated_last_segment_is_an_error_with_its_position():
     assert any("looks truncated" in i.message and i.segment_position == 32 for i in result.errors)
 
 
-def test_unknown_segment_id_is_skipped_with_a_warning_and_counted_in_se():
+def test_unknown_segment_id_quarantines_the_transaction_and_is_counted_in_se():
     text = CLEAN.replace("LX*2~", "ZZZ*1~\nLX*2~").replace("SE*51*0001", "SE*52*0001")
     result = parse(text)
-    assert not result.is_rejected
-    assert [(w.segment_position, w.segment_id) for w in result.warnings] == [(31, "ZZZ")]
-    assert rows(result) == rows(parse(CLEAN))
-
-
-def test_wrong_se_count_rejects_the_file_and_names_the_segment():
-    result = parse(CLEAN.replace("SE*51*0001", "SE*50*0001"))
     assert result.is_rejected
-    (error,) = result.errors
-    assert (error.segment_position, error.segment_id) == (53, "SE")
-    assert "SE01 says 50 segments but the transaction has 51" in error.message
+    assert [(e.segment_position, e.message) for e in result.errors] == [
+        (31, "segment ID 'ZZZ' is not part of an 837P: the transaction cannot be read whole")]
+    assert result.warnings == []  # SE01 = 52 counts the unknown segment: no count warning
+
+
+def test_wrong_se_count_loads_with_a_warning_naming_the_segment():
+    result = parse(CLEAN.replace("SE*51*0001", "SE*50*0001"))
+    assert not result.is_rejected and rows(result) == rows(parse(CLEAN))
+    (warning,) = result.warnings
+    assert (warning.segment_position, warning.segment_id) == (53, "SE")
+    assert "SE01 says 50 segments but the transaction has 51" in warning.message
 
 
 def test_4010_claims_read_icd9_qualifiers_too():
@@ -129,11 +130,12 @@ def test_4010_claims_read_icd9_qualifiers_too():
 
 def test_a_835_is_not_an_837():
     result = parse(CLEAN.replace("ST*837*0001", "ST*835*0001"))
-    assert result.is_rejected and result.errors[0].message == "not an 837 claim: ST01 is '835'"
+    assert result.is_rejected
+    assert result.errors[0].message == "transaction set 835 (remittance advice) is not read here (read here: 837)"
 
 
 def test_registry_routes_837_files_to_this_reader():
-    assert detect_transaction_set(CLEAN.encode(), "x.837") == "837"
+    assert [t.transaction_set for t in parse_x12(CLEAN.encode(), "x.dat").transactions] == ["837"]
     assert READERS["837"].count_table == "claim_headers"
 
 
@@ -148,7 +150,7 @@ def test_loader_puts_837p_rows_in_raw_tables_and_quarantines_a_broken_file(tmp_p
     inbox = tmp_path / "inbox" / "clearinghouse"
     inbox.mkdir(parents=True)
     (inbox / "claims_a.837").write_text(CLEAN, encoding="ascii")
-    (inbox / "claims_b.837").write_text(CLEAN.replace("SE*51*0001", "SE*9*0001"), encoding="ascii")
+    (inbox / "claims_b.837").write_text(CLEAN.replace("CLM*CL0100002*", "CLM*CL0100002*CHARGE"), encoding="ascii")
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     report = load_source(con, "clearinghouse", tmp_path / "inbox", tmp_path / "quarantine",
                          validate_x12_with_pyx12=True)
@@ -156,5 +158,7 @@ def test_loader_puts_837p_rows_in_raw_tables_and_quarantines_a_broken_file(tmp_p
         "claims_a.837": ("loaded", "claim_837p"), "claims_b.837": ("rejected", "claim_837p")}
     assert con.execute("select count(*) from raw_clearinghouse.claim_headers").fetchone() == (2,)
     assert con.execute("select sum(charge_amount) from raw_clearinghouse.claim_lines").fetchone() == (Decimal("446.00"),)
-    (reason,) = con.execute("select reason from ingest.quarantine where file_name = 'claims_b.837'").fetchone()
-    assert reason.startswith("claims_b.837: segment 53 (SE): SE01 says 9 segments")
+    (reason,) = con.execute("select reason from ingest.quarantine where file_name = 'claims_b.837' "
+                            "and severity = 'error'").fetchone()
+    position = SEGMENTS.index(next(s for s in SEGMENTS if s.startswith("CLM*CL0100002"))) + 1
+    assert reason.startswith(f"claims_b.837: transaction 837 0001, segment {position} (CLM): CLM02 (total claim charge)")

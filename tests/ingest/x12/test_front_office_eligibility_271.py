@@ -1,6 +1,6 @@
 """parse_271 on hand-written 271s: EB03 repeats split on the ISA11 repetition separator, several
 subscribers and a dependent in one transaction, an AAA rejection, 2120C related entities, and the
-envelope damage that sends a file to quarantine."""
+envelope damage that loads with a warning or quarantines the transaction."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 
-from dagster_project.ingest.x12.eligibility_271 import ELIGIBILITY_TABLES, parse_271
-from dagster_project.ingest.x12.readers import READERS, detect_transaction_set
+from dagster_project.ingest.x12.eligibility_271 import ELIGIBILITY_TABLES, Eligibility271Body, parse_271
+from dagster_project.ingest.x12.readers import READERS, parse_x12
 
 FIXTURES = Path(__file__).parent / "fixtures"
 MULTI = "front_office_multi_5010.271"
@@ -100,26 +100,28 @@ def test_a_different_repetition_separator_is_read_from_isa11():
     assert active == ["30", "AD", "AE"]
 
 
-def test_registered_under_271_and_detected_by_st01():
+def test_registered_under_271_and_routed_by_st01_whatever_the_file_is_called():
     data, _ = _multi()
-    assert detect_transaction_set(data, MULTI) == "271"
-    assert READERS["271"].parse is parse_271
+    for name in ("elig.271", "elig.dat", "elig.txt"):
+        assert [t.transaction_set for t in parse_x12(data, name).transactions] == ["271"]
+    assert READERS["271"].body is Eligibility271Body
     assert set(READERS["271"].tables) == set(ELIGIBILITY_TABLES)
 
 
-def test_wrong_segment_count_and_truncation_are_errors_that_quarantine_the_file():
+def test_wrong_segment_count_warns_and_truncation_quarantines():
     text = (FIXTURES / MULTI).read_text()
     wrong_count = parse_271(text.replace("SE*36*0001", "SE*30*0001").encode(), "count.271")
-    assert wrong_count.is_rejected
-    assert any("SE01 says 30 segments but the transaction has 36" in i.message for i in wrong_count.issues)
+    assert not wrong_count.is_rejected and len(wrong_count.tables["eligibility_responses"]) == 4
+    assert [i.message for i in wrong_count.warnings] == ["SE01 says 30 segments but the transaction has 36"]
     truncated = parse_271(text[: text.index("EB*6") + 6].encode(), "cut.271")
     assert truncated.is_rejected
-    assert any("truncated" in i.message for i in truncated.issues)
+    assert any("truncated" in i.message for i in truncated.errors)
 
 
 def test_an_835_is_not_read_as_a_271():
     data = (FIXTURES / "clean_5010.835").read_bytes()
     result = parse_271(data, "clean.835")
     assert result.is_rejected
-    assert any("not a 271" in i.message for i in result.issues)
-    assert result.tables["eligibility_responses"] == []
+    assert [i.message for i in result.errors] == [
+        "transaction set 835 (remittance advice) is not read here (read here: 271)"]
+    assert result.tables == {}

@@ -1,5 +1,6 @@
 """What real files look like (domain-rules.md 7.4): layout variants read the same rows; damage is
-reported with its segment position and rejects the file; balancing problems only warn."""
+reported with its segment position and quarantines its transaction; envelope counts that disagree and
+balancing problems only warn."""
 
 from __future__ import annotations
 
@@ -134,42 +135,46 @@ def test_st_only_file_with_pipe_and_newlines_is_detected():
     assert result.tables["remit_lines"][0]["procedure_code"] == "97530"
 
 
-# -- damage: rejected ---------------------------------------------------------------------------------
+# -- damage: the transaction is quarantined, envelope bookkeeping only warns ----------------------------
 
-def test_truncated_file_is_rejected_naming_the_last_segment():
+def test_truncated_file_quarantines_its_transaction_naming_the_last_segment():
     cut = CLEAN.index("CAS*CO*45*20.00*1*253") + len("CAS*CO*45*20")
     result = parse_text(CLEAN[:cut])
     assert result.is_rejected
+    [transaction] = result.transactions
+    assert transaction.status == "quarantined"
     truncated = [i for i in result.errors if "truncated" in i.message]
-    assert [(i.segment_position, i.segment_id) for i in truncated] == [(39, "CAS")]
-    messages = " | ".join(i.message for i in result.errors)
-    assert "has no SE trailer" in messages and "has no GE trailer" in messages and "has no IEA trailer" in messages
-    assert all(i.segment_position == 38 for i in result.errors if "trailer" in i.message)
-    # the cut CAS was not read as data
-    assert len(result.tables["remit_adjustments"]) == 4
+    assert [(i.segment_position, i.segment_id) for i in truncated] == [(38, None), (39, "CAS")]
+    assert "has no SE trailer" in truncated[0].message
+    warnings = " | ".join(i.message for i in result.warnings)
+    assert "has no GE trailer" in warnings and "has no IEA trailer" in warnings
+    # the cut CAS was not read as data, and the quarantined rows are kept for diagnosis only
+    assert len(transaction.rows["remit_adjustments"]) == 4
+    assert result.tables["remit_adjustments"] == []
 
 
-def test_missing_iea_only_is_rejected():
+def test_missing_iea_only_loads_with_a_warning(clean_rows):
     result = parse_text(CLEAN.replace("IEA*1*000000101~\n", ""))
-    assert result.is_rejected
-    [error] = result.errors
-    assert "no IEA trailer" in error.message and error.segment_position == 44
+    assert not result.is_rejected and rows_without_ids(result.tables) == clean_rows
+    [warning] = result.warnings
+    assert "no IEA trailer" in warning.message and warning.segment_position == 44
 
 
-def test_wrong_se_count_is_rejected_with_both_numbers():
+def test_wrong_se_count_loads_with_a_warning_giving_both_numbers(clean_rows):
     result = parse_text(CLEAN.replace("SE*41*0001", "SE*42*0001"))
-    assert result.is_rejected
-    [error] = result.issues
-    assert error.message == "SE01 says 42 segments but the transaction has 41"
-    assert (error.segment_position, error.segment_id) == (43, "SE")
+    assert not result.is_rejected and rows_without_ids(result.tables) == clean_rows
+    [warning] = result.issues
+    assert warning.severity == "warning"
+    assert warning.message == "SE01 says 42 segments but the transaction has 41"
+    assert (warning.segment_position, warning.segment_id) == (43, "SE")
 
 
-def test_se_count_one_short_is_rejected_too():
+def test_se_count_one_short_warns_too():
     result = parse_text(CLEAN.replace("SE*41*0001", "SE*40*0001"))
-    assert result.is_rejected and "says 40" in result.errors[0].message
+    assert not result.is_rejected and "says 40" in result.warnings[0].message
 
 
-def test_non_numeric_amount_is_rejected_naming_position_and_element():
+def test_non_numeric_amount_quarantines_naming_position_and_element():
     result = parse_text(CLEAN.replace("CLP*PCN1002*1*100.00", "CLP*PCN1002*1*1OO.00"))
     assert result.is_rejected
     [error] = result.errors
@@ -196,10 +201,10 @@ def test_invalid_date_is_an_error():
     assert result.errors[0].segment_position == 38 and "CCYYMMDD" in result.errors[0].message
 
 
-def test_not_an_835_is_rejected():
+def test_not_an_835_is_quarantined_by_name():
     result = parse_text(CLEAN.replace("ST*835*0001", "ST*837*0001"))
     assert result.is_rejected
-    assert [i.message for i in result.issues] == ["not an 835 remittance: ST01 is '837'"]
+    assert [i.message for i in result.issues] == ["transaction set 837 (claim) is not read here (read here: 835)"]
     assert all(rows == [] for rows in result.tables.values())
 
 
@@ -216,13 +221,12 @@ def test_cut_isa_is_rejected():
 
 # -- warnings: rows kept ------------------------------------------------------------------------------
 
-def test_unknown_segment_is_a_warning_and_the_rest_is_parsed(clean_rows):
+def test_unknown_segment_quarantines_the_transaction_and_counts_in_se():
     text = CLEAN.replace("DTM*233*20251201~\n", "DTM*233*20251201~\nZZ9*SOMETHING~\n").replace("SE*41", "SE*42")
     result = parse_text(text)
-    assert not result.is_rejected
-    [warning] = result.issues
-    assert (warning.severity, warning.segment_id, warning.segment_position) == ("warning", "ZZ9", 22)
-    assert rows_without_ids(result.tables) == clean_rows
+    assert result.is_rejected
+    [error] = result.issues  # SE01 = 42 counts ZZ9: no count warning
+    assert (error.severity, error.segment_id, error.segment_position) == ("error", "ZZ9", 22)
 
 
 def test_unbalanced_claim_is_a_warning_and_rows_are_kept():
@@ -284,17 +288,18 @@ def test_cas_with_all_six_triplets_gives_six_rows_and_the_sixth_is_kept():
     assert (rows[-1]["amount"], rows[-1]["quantity"]) == (Decimal("20.00"), Decimal("3"))
 
 
-def test_missing_se_before_the_next_st_is_reported_and_both_transactions_read():
+def test_missing_se_before_the_next_st_quarantines_that_transaction_and_the_next_loads():
     first = _transaction("0001")[:-1]  # no SE
     segments = [SEGMENTS[0], SEGMENTS[1], *first, *_transaction("0002"), "GE*2*101", "IEA*1*000000101"]
     result = parse_text("~".join(segments) + "~")
-    assert result.is_rejected
+    assert [(t.control_number, t.status) for t in result.transactions] == [("0001", "quarantined"), ("0002", "loaded")]
     [error] = result.errors
     assert "ST at segment 3" in error.message and "no SE trailer" in error.message
     assert error.segment_position == 2 + len(first)
-    assert len(result.tables["remit_transactions"]) == 2
+    assert [t["transaction_control_number"] for t in result.tables["remit_transactions"]] == ["0002"]
 
 
-def test_ge_count_mismatch_is_an_error():
+def test_ge_count_mismatch_is_a_warning():
     result = parse_text(CLEAN.replace("GE*1*101", "GE*2*101"))
-    assert [i.message for i in result.errors] == ["GE01 says 2 transactions but the group has 1"]
+    assert not result.is_rejected
+    assert [i.message for i in result.warnings] == ["GE01 says 2 transactions but the group has 1"]
