@@ -28,8 +28,7 @@ missed as (
 
 refills as (
 
-    select distinct
-        missed.appointment_id
+    select distinct missed.appointment_id
     from missed
     inner join appointments as kept
         on
@@ -37,7 +36,7 @@ refills as (
             and missed.local_date = kept.local_date
             and missed.local_hour = kept.local_hour
             and kept.status = 'arrived'
-            and kept.appointment_id <> missed.appointment_id
+            and missed.appointment_id <> kept.appointment_id
 
 ),
 

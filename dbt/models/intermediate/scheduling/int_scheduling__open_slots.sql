@@ -127,9 +127,15 @@ off_template_open as (
 
 final as (
 
-    select *, true as is_in_template from template_open
+    select
+        *,
+        true as is_in_template
+    from template_open
     union all
-    select *, false as is_in_template from off_template_open
+    select
+        *,
+        false as is_in_template
+    from off_template_open
 
 )
 

@@ -56,13 +56,13 @@ final as (
         counted.late_cancelled_count,
         counted.kept_count + counted.no_show_count + counted.late_cancelled_count as counted_visits,
         counted.kept_count * 1.0
-            / (counted.kept_count + counted.no_show_count + counted.late_cancelled_count) as attendance_rate,
+        / (counted.kept_count + counted.no_show_count + counted.late_cancelled_count) as attendance_rate,
         in_care.next_visit_date,
         {{ min_rate }} as policy_min_rate,
         {{ window_days }} as policy_window_days,
         counted.kept_count + counted.no_show_count + counted.late_cancelled_count >= {{ min_visits }}
-            and counted.kept_count * 1.0
-                / (counted.kept_count + counted.no_show_count + counted.late_cancelled_count) < {{ min_rate }}
+        and counted.kept_count * 1.0
+        / (counted.kept_count + counted.no_show_count + counted.late_cancelled_count) < {{ min_rate }}
             as is_below_policy,
         {{ as_of_date() }} as as_of_date
     from counted
