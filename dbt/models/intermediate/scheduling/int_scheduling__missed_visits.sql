@@ -1,7 +1,7 @@
 -- Every past appointment that did not happen (cancelled, late-cancelled under 24 h, no-show) in the
 -- lookback window, whether its slot was refilled (another visit of the same therapist was kept starting in
 -- the same hour that day) and the revenue lost when it was not: the contracted rate of the missed visit.
-{%- set lookback_days = var('scheduling_lookback_days', 90) %}
+{%- set lookback_days = var('scheduling_lookback_days') %}
 with
 
 appointments as (

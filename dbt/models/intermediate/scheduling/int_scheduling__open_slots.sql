@@ -2,7 +2,7 @@
 -- the open instances of the therapists' templates (cancelled or never booked), plus each cancelled visit
 -- that lay outside the therapist's template hours (the therapist was scheduled then, so the time is
 -- theirs to fill) when nothing else is booked with that therapist over it.
-{%- set window_days = var('scheduling_window_days', 28) %}
+{%- set window_days = var('scheduling_window_days') %}
 with
 
 template_slots as (

@@ -1,8 +1,8 @@
 -- Every bookable slot instance of every therapist's template from the lookback start through the end of
 -- the booking window (as_of + 28), on days the location is open (it has at least one appointment that
 -- day, so holidays and closures drop out), with what happened in it.
-{%- set lookback_days = var('scheduling_lookback_days', 90) %}
-{%- set window_days = var('scheduling_window_days', 28) %}
+{%- set lookback_days = var('scheduling_lookback_days') %}
+{%- set window_days = var('scheduling_window_days') %}
 with
 
 templates as (

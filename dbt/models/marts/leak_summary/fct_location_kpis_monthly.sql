@@ -1,7 +1,7 @@
 -- The director's KPIs per location and calendar month (twelve months up to the as-of month), one row per
 -- KPI, with the benchmark from seed kpi_benchmarks (kept-visit rate: the group's attendance policy).
 -- A KPI with nothing to count in a month (no claims, no visits) is null, never 0/0 or 0.
-{%- set attendance_min_rate = var('scheduling_attendance_min_rate', 0.85) %}
+{%- set attendance_min_rate = var('scheduling_attendance_min_rate') %}
 {%- set ar_over_days = 90 %}
 with
 

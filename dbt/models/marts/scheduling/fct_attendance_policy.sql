@@ -3,9 +3,9 @@
 -- with notice do not count against the family). Below the policy rate with at least the minimum number of
 -- counted visits = below policy. Policy: dbt vars scheduling_attendance_min_rate (0.85),
 -- scheduling_attendance_window_days (60), scheduling_attendance_min_visits (4), set from the settings.
-{%- set window_days = var('scheduling_attendance_window_days', 60) %}
-{%- set min_rate = var('scheduling_attendance_min_rate', 0.85) %}
-{%- set min_visits = var('scheduling_attendance_min_visits', 4) %}
+{%- set window_days = var('scheduling_attendance_window_days') %}
+{%- set min_rate = var('scheduling_attendance_min_rate') %}
+{%- set min_visits = var('scheduling_attendance_min_visits') %}
 with
 
 appointments as (

@@ -2,7 +2,7 @@
 -- the two booking constraints: the therapist is enrolled and licensed for the patient's payer on that
 -- day, and for a treatment visit of a payer that requires authorization, an approved authorization
 -- covers it within its approved count (the authorization area's matching and usage, reused as they are).
-{%- set window_days = var('scheduling_window_days', 28) %}
+{%- set window_days = var('scheduling_window_days') %}
 with
 
 appointments as (

@@ -2,7 +2,7 @@
 -- after it) and who has no visit booked (status scheduled) on or after the as-of date: a child who fell
 -- off the schedule. dollars_at_risk = the visits the plan calls for over the next four weeks (or until it
 -- ends, if sooner) x the patient's contracted visit rate.
-{%- set window_days = var('scheduling_window_days', 28) %}
+{%- set window_days = var('scheduling_window_days') %}
 with
 
 plans as (

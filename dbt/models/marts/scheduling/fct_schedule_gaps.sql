@@ -2,7 +2,7 @@
 -- therapist, payer, weekday and hour: visits kept, cancelled, late-cancelled and no-show, each rate
 -- separately, cancellations refilled, revenue lost from unfilled slots, and idle template hours
 -- (template slots nobody was booked in; they have no payer, so they sit on payer_id '(none)').
-{%- set lookback_days = var('scheduling_lookback_days', 90) %}
+{%- set lookback_days = var('scheduling_lookback_days') %}
 with
 
 appointments as (
