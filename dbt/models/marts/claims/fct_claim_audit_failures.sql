@@ -1,6 +1,6 @@
 -- Pre-submission claim audit: one row per 837P claim line and rule it fails (latest version of each
 -- claim). Reference data comes from seeds (code-pair edits, unit limits, KX thresholds, telehealth
--- policies, payer rules), never from constants here. Rules and their sources: domain-rules.md 2-3, 5.
+-- policies, payer rules), never from constants here. Rules and their sources: docs/domain-reference.md 2-3, 5.
 {% set distinct_modifiers = ['59', 'XE', 'XS', 'XP', 'XU'] %}
 with
 

@@ -1,5 +1,5 @@
 -- Clean-claim rate: the share of claims (latest 837P version) that pass every pre-submission audit
--- rule, per location, payer and month of service, against the 95% benchmark (kpis-and-security.md).
+-- rule, per location, payer and month of service, against the 95% benchmark (docs/domain-reference.md section 8).
 with
 
 lines as (

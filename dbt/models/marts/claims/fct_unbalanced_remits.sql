@@ -1,5 +1,5 @@
 -- Unbalanced remits: one row per 835 line, claim or transaction (ST) that breaks a balancing rule
--- (domain-rules 7.1): line charge - line adjustments = line paid; claim charge - all adjustments = claim
+-- (docs/domain-reference.md 7.1): line charge - line adjustments = line paid; claim charge - all adjustments = claim
 -- paid; the claims paid - provider adjustments (PLB) = the BPR02 payment (negative when BPR03 = D). The
 -- remit still loads and posts (flagged, not dropped); this lists what to take up with the payer.
 with
