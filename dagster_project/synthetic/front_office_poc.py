@@ -1,4 +1,4 @@
-"""Plan-of-care signature plants for the front-office area (issue 6, point 3).
+"""Plan-of-care signature plants for the front-office area.
 
 Runs after every extract is written. With its own random stream it picks, per location, two active signed
 plans of care of children no other area's ground truth mentions, whose evaluation is old enough that the
