@@ -82,24 +82,21 @@ discipline_modifier as (
 
 ),
 
+-- CO is decided per billed unit: an assistant who furnished more than 10% of it independently needs CO
+-- even on a line billed under the supervising OTR (docs/domain-reference.md 0), so CO on an OTR's line is
+-- never flagged for removal.
 assistant_modifier as (
 
     select
         claim_line_id,
         'assistant_modifier' as rule_name,
-        case
-            when provider_credential_type = 'COTA'
-                then 'Furnished by an occupational therapy assistant (COTA) without the CO modifier'
-            else 'CO modifier on a line furnished by an OTR: the payer cuts it to 85% for nothing'
-        end as failure_detail,
-        case when provider_credential_type = 'COTA' then 'Add modifier CO' else 'Remove modifier CO' end as fix
+        'Furnished by an occupational therapy assistant (COTA) without the CO modifier' as failure_detail,
+        'Add modifier CO' as fix
     from modded
     where
-        (
-            provider_credential_type = 'COTA' and assistant_modifier_required
-            and not {{ pipe_list_contains('modifier_list', "'CO'") }}
-        )
-        or (provider_credential_type = 'OTR' and {{ pipe_list_contains('modifier_list', "'CO'") }})
+        provider_credential_type = 'COTA'
+        and assistant_modifier_required
+        and not {{ pipe_list_contains('modifier_list', "'CO'") }}
 
 ),
 
