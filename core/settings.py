@@ -37,6 +37,8 @@ class Settings:
     scheduling_attendance_min_visits: int = 4
     scheduling_no_show_fee_policy: str = "off"
     scheduling_no_show_fee_amount: str = "25.00"
+    # Claims: alert this many days before a claim's timely-filing deadline.
+    claims_timely_filing_lead_days: int = 30
 
     @property
     def snapshots_dir(self) -> Path:
@@ -71,13 +73,13 @@ def get_settings() -> Settings:
         scheduling_attendance_min_visits=int(os.environ.get("RCM_SCHEDULING_ATTENDANCE_MIN_VISITS", "4")),
         scheduling_no_show_fee_policy=os.environ.get("RCM_SCHEDULING_NO_SHOW_FEE_POLICY", "off").lower(),
         scheduling_no_show_fee_amount=os.environ.get("RCM_SCHEDULING_NO_SHOW_FEE_AMOUNT", "25.00"),
+        claims_timely_filing_lead_days=int(os.environ.get("RCM_CLAIMS_TIMELY_FILING_LEAD_DAYS", "30")),
     )
 
 
 # -- Front office (referrals, eligibility sweep, note audit) ----------------------------------------
-# dbt reads the same variables through env_var() with the same defaults (macro env_int_setting),
-# so the rules and the dashboard's labels can never disagree. Eligibility windows are per payer: seed
-# dbt/seeds/front_office_eligibility_rules.csv.
+# dbt gets the same values as vars (dbt_vars below), so the rules and the dashboard's labels can never
+# disagree. Eligibility windows are per payer: seed dbt/seeds/front_office_eligibility_rules.csv.
 FRONT_OFFICE_DEFAULTS: dict[str, int] = {
     "RCM_REFERRAL_FIRST_RESPONSE_BUSINESS_DAYS": 1,
     "RCM_NOTE_SIGNING_WINDOW_HOURS": 48,
@@ -107,6 +109,27 @@ def get_front_office_settings() -> FrontOfficeSettings:
         eligibility_lookahead_hours=read("RCM_ELIGIBILITY_LOOKAHEAD_HOURS"),
         note_audit_lookback_days=read("RCM_NOTE_AUDIT_LOOKBACK_DAYS"),
     )
+
+
+def dbt_vars() -> dict[str, str | int | float]:
+    """The dbt vars that are settings, for `dbt build --vars`.
+
+    Each is declared once with its default in dbt/dbt_project.yml; dbt reads no rule setting from the
+    environment itself, so this is the one place a value reaches the rules from.
+    """
+    settings = get_settings()
+    front_office = get_front_office_settings()
+    return {
+        "as_of_date": settings.as_of_date.isoformat(),
+        "scheduling_attendance_min_rate": settings.scheduling_attendance_min_rate,
+        "scheduling_attendance_window_days": settings.scheduling_attendance_window_days,
+        "scheduling_attendance_min_visits": settings.scheduling_attendance_min_visits,
+        "referral_first_response_business_days": front_office.referral_first_response_business_days,
+        "note_signing_window_hours": front_office.note_signing_window_hours,
+        "eligibility_lookahead_hours": front_office.eligibility_lookahead_hours,
+        "note_audit_lookback_days": front_office.note_audit_lookback_days,
+        "claims_timely_filing_lead_days": settings.claims_timely_filing_lead_days,
+    }
 
 
 # Credentialing (issue 5): the optional NPPES NPI Registry lookup, off by default.

@@ -10,7 +10,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from dagster_project.dbt_project import RUN_TARGET_PATH, dbt_project, tether_dbt_to_this_process
-from core.settings import get_settings
+from core.settings import dbt_vars, get_settings
 
 
 class LayerTranslator(DagsterDbtTranslator):
@@ -26,16 +26,9 @@ class LayerTranslator(DagsterDbtTranslator):
 
 
 def dbt_build_args() -> list[str]:
-    settings = get_settings()
     # Unit tests check rule logic on fixtures, not the day's data: CI runs them (tests/dbt), and the
     # daily build skips them (dagster-dbt maps them inconsistently to asset checks, dagster #34080).
-    return ["build", "--exclude-resource-type", "unit_test",
-            "--vars", json.dumps({
-                "as_of_date": settings.as_of_date.isoformat(),
-                "scheduling_attendance_min_rate": settings.scheduling_attendance_min_rate,
-                "scheduling_attendance_window_days": settings.scheduling_attendance_window_days,
-                "scheduling_attendance_min_visits": settings.scheduling_attendance_min_visits,
-            })]
+    return ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(dbt_vars())]
 
 
 def build_dbt_assets() -> dg.AssetsDefinition:

@@ -1,9 +1,9 @@
 """How often a booked visit is kept, cancelled with notice, late-cancelled (< 24 h) or a no-show: the one
 place the generator's attendance rates live.
 
-Source: ../shared/reference/kpis-and-security.md, "Pediatric no-show" row (Kalb et al., 43,504 appointments
-at an outpatient pediatric center): 9% initial / 15% follow-up no-show, 11% / 10% cancellation; Medicaid
-predicts no-shows. The issue asks for "around 10% initial, 15% follow-up, higher on Medicaid". With the
+Source: docs/domain-reference.md section 8 (Kalb et al., 43,504 appointments at an outpatient pediatric
+center): 9% initial / 15% follow-up no-show, 11% / 10% cancellation; Medicaid
+predicts no-shows. The target is "around 10% initial, 15% follow-up, higher on Medicaid". With the
 generator's payer mix (70% Medicaid) the rates below average about 10% initial and 15% follow-up no-shows.
 The split of cancellations into with-notice and late (< 24 h) is not in the source: a synthetic choice.
 

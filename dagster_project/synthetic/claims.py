@@ -8,8 +8,8 @@ area's rule sees them. Each plant and the audit rows it must produce go to the g
 ``claims``.
 
 Planting uses its own random stream (``<seed>:claims:<location>``), so the rest of the data set is the
-same with or without this module. Mirrors of seed values (which payers want modifier 95 on telehealth,
-which payers count units per code) are noted where they are used; the seeds are the source of truth.
+same with or without this module. Seed values (which payers want modifier 95 on telehealth,
+which payers count units per code) are read from dbt/seeds through seed_values.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from pathlib import Path
 
 from dagster_project.npi import npi_check_digit
 
+from . import seed_values
 from .claims_remits import RemitMix
 from .reference import CHARGEMASTER, GROUP_TIN, GROUP_X12_ID, TIMED_CODES
 from .x12_837 import BillingProvider, Claim, ClaimLine, render_interchange
@@ -28,12 +29,11 @@ from .x12_837 import BillingProvider, Claim, ClaimLine, render_interchange
 CLEARINGHOUSE_ID = "AVAILITYCH"
 CLEARINGHOUSE_NAME = "STATEWIDE CLEARINGHOUSE"
 EVALUATION_CODES = ("97165", "97166", "97167", "97168")
-# Mirrors dbt/seeds/claim_telehealth_policies.csv: payer types whose telehealth lines carry modifier 95.
-TELEHEALTH_95_PAYER_TYPES = frozenset({"medicaid_mco", "medicaid_ffs"})
+# From the seeds: payer types whose telehealth lines carry modifier 95; payers that count each timed code alone.
+TELEHEALTH_95_PAYER_TYPES = seed_values.telehealth_95_payer_types()
 TELEHEALTH_POS = frozenset({"02", "10"})
 UNSUBMITTED_PER_LOCATION = 3  # billed visits whose claim never reached the clearinghouse
-# Mirrors dbt/seeds/payer_rules.csv unit_method = per_code (each timed code counted on its own).
-PER_CODE_PAYERS = frozenset({"TXMCO3", "COMM1"})
+PER_CODE_PAYERS = seed_values.per_code_payers()
 
 # The audit rules a plant trips, as named by dbt/models/marts/claims/fct_claim_audit_failures.
 PLANT_KINDS = (

@@ -20,6 +20,7 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
+from . import seed_values
 from .reference import GROUP_X12_ID
 from .x12_835 import (
     RemitClaim, RemitPayee, RemitPayer, _money, _seg, interchange_header, interchange_trailer, render,
@@ -43,10 +44,9 @@ DENIAL_KINDS: dict[str, tuple[str, str, tuple[str, ...], str]] = {
 DENIAL_SPACING = 37  # every 37th eligible answered claim of a location gets the next planted kind
 UNDERPAY_SHARE = Decimal("0.85")  # paid allowed at 85% of the contracted rate
 RECENT_DAYS = 55  # plants go to claims answered within this many days of the anchor date (still workable)
-# Mirrors dbt/seeds/claim_payer_type_policies.csv secondary_filing_days for commercial payers (the only
-# secondary payers the generator gives patients): a secondary claim is due within this many days of the
-# primary's payment.
-SECONDARY_FILING_DAYS = 90
+# claim_payer_type_policies.csv secondary_filing_days for commercial payers (the only secondary payers the
+# generator gives patients): a secondary claim is due within this many days of the primary's payment.
+SECONDARY_FILING_DAYS = seed_values.secondary_filing_days("commercial")
 
 
 @dataclass

@@ -19,7 +19,7 @@ The natural credentials are kept more than 95 days from expiry so that only plan
 The ground truth is not the list of plants alone: it is computed here, in Python, from every provider,
 credential, enrollment and timesheet row the location wrote (through a recording wrapper around the
 writers, so rows other areas write, such as the scheduling area's pending new hire, count too) and from
-the final appointments. The rules mirror the dbt seeds' defaults (CYCLES, REMINDER_TIERS, ...); the
+the final appointments. The rules are the dbt seeds' defaults (CYCLES, REMINDER_TIERS, ..., read through seed_values); the
 end-to-end test checks the marts against this truth and that every plant is in it.
 
 A separate random stream per location (seed:cred:index) keeps the other areas' data unchanged.
@@ -34,23 +34,22 @@ from decimal import Decimal
 
 from dagster_project.npi import is_valid_npi, npi_check_digit
 
+from . import seed_values
 from .clinic import NpiIssuer, is_clinic_day
 from .model import Kid, Provider
 from .reference import FIRST_NAMES, LAST_NAMES, OT_TAXONOMY, PAYERS
 
-# Mirrors of the dbt seed defaults (dbt/seeds/credential_cycles.csv, credential_reminder_tiers.csv,
-# credentialing_rules.csv). Change both together.
-CYCLE_MONTHS = {"state_license": 24, "nbcot_certification": 36, "cpr_bls": 24, "hipaa_training": 12,
-                "liability_insurance": 12, "dea": 36}
-CYCLE_DAYS = {"caqh_attestation": 120}
-REQUIRED_TYPES = ("state_license", "nbcot_certification", "cpr_bls", "hipaa_training", "caqh_attestation",
-                  "liability_insurance")
-BILLING_REQUIRED = frozenset({"state_license", "nbcot_certification", "caqh_attestation", "liability_insurance"})
-REMINDER_TIERS = ((7, "7_days"), (30, "30_days"), (90, "90_days"))
-LOOKAHEAD_DAYS = 28
-SUPERVISION_LOOKBACK_DAYS = 30
-PAYROLL_TOLERANCE_HOURS = Decimal("0.50")
-PAYROLL_RUN_LAG_DAYS = 5
+# The dbt seeds' defaults (credential_cycles.csv for every state, credential_reminder_tiers.csv,
+# credentialing_rules.csv).
+CYCLE_MONTHS, CYCLE_DAYS = seed_values.credential_cycles()
+REQUIRED_TYPES = seed_values.credential_types_required_to_hold()
+BILLING_REQUIRED = seed_values.credential_types_required_for_billing()
+REMINDER_TIERS = seed_values.reminder_tiers()
+_RULES = seed_values.credentialing_rules()  # credentialing_rules.csv, rule set "default"
+LOOKAHEAD_DAYS = int(_RULES["lookahead_days"])
+SUPERVISION_LOOKBACK_DAYS = int(_RULES["supervision_lookback_days"])
+PAYROLL_TOLERANCE_HOURS = Decimal(_RULES["payroll_tolerance_hours"])
+PAYROLL_RUN_LAG_DAYS = int(_RULES["payroll_run_lag_days"])
 PAY_PERIOD_EPOCH = date(2020, 1, 6)  # generator.PAY_PERIOD_EPOCH
 NEW_ENROLLMENT_PAYER = "TXMCO1"
 NOMINAL_DAYS = {"state_license": 730, "nbcot_certification": 1095, "cpr_bls": 730, "hipaa_training": 365,

@@ -17,7 +17,7 @@ authorization leak or near-miss planted by the authorization module):
 An approved authorization active on the as-of date of a child whose coverage went inactive or moved to
 another plan is expected as ``authorization_invalidated``.
 
-Windows mirror dbt/seeds/front_office_eligibility_rules.csv (the generator needs them only to put each
+Windows come from dbt/seeds/front_office_eligibility_rules.csv (the generator needs them only to put each
 check on the right side of its window).
 """
 
@@ -29,17 +29,18 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
+from core.settings import FRONT_OFFICE_DEFAULTS
 from dagster_project.contracts import EligibilityCheck, VisitNote
 
+from . import seed_values
 from .csv_out import ContractWriter
 from .reference import GROUP_X12_ID, PAYERS, PAYERS_BY_ID, TIMED_CODES
 from .units import total_timed_units
 
-# Mirrors dbt/seeds/front_office_eligibility_rules.csv: (window hours, Medicaid day-of-visit recheck).
-ELIGIBILITY_WINDOW_HOURS = {"medicaid_mco": 24, "medicaid_ffs": 24, "commercial": 720, "tricare": 168}
-ELIGIBILITY_WINDOW_OVERRIDES = {"COMM2": 168}
-DAY_OF_VISIT_RECHECK = {"medicaid_mco", "medicaid_ffs"}
-LOOKAHEAD_HOURS = 72  # RCM_ELIGIBILITY_LOOKAHEAD_HOURS default
+# dbt/seeds/front_office_eligibility_rules.csv: window hours by payer type and payer, day-of-visit recheck.
+ELIGIBILITY_WINDOW_HOURS, ELIGIBILITY_WINDOW_OVERRIDES = seed_values.eligibility_window_hours()
+DAY_OF_VISIT_RECHECK = seed_values.day_of_visit_recheck_payer_types()
+LOOKAHEAD_HOURS = FRONT_OFFICE_DEFAULTS["RCM_ELIGIBILITY_LOOKAHEAD_HOURS"]
 STATE_MEDICAID_X12 = "TXMCD"  # the state answers Medicaid 271s and names the MCO in 2120C
 CSV_LOCATION_EVERY = 3  # every third location's eligibility system exports CSV instead of X12 (else the last)
 
@@ -374,10 +375,10 @@ def _referral_truth(out: Path, anchor: date, response_business_days: int = 1) ->
 
 # -- visit notes -------------------------------------------------------------------------------------------
 
-# Mirrors dbt/seeds/payer_rules.csv unit_method (cms_total unless listed) and the front-office settings.
-PER_CODE_PAYERS = frozenset({"TXMCO3", "COMM1"})
-NOTE_SIGNING_WINDOW_HOURS = 48  # RCM_NOTE_SIGNING_WINDOW_HOURS default
-NOTE_AUDIT_LOOKBACK_DAYS = 14  # RCM_NOTE_AUDIT_LOOKBACK_DAYS default
+# payer_rules.csv unit_method (cms_total unless per_code) and the front-office settings' defaults.
+PER_CODE_PAYERS = seed_values.per_code_payers()
+NOTE_SIGNING_WINDOW_HOURS = FRONT_OFFICE_DEFAULTS["RCM_NOTE_SIGNING_WINDOW_HOURS"]
+NOTE_AUDIT_LOOKBACK_DAYS = FRONT_OFFICE_DEFAULTS["RCM_NOTE_AUDIT_LOOKBACK_DAYS"]
 NOTES_EXPORTED_DAYS = 30  # the EHR exports the last 30 days of notes
 NOTE_PLANTS = ("signed_49h", "signed_47h", "unsigned", "minutes_missing", "units_cms_total", "units_per_code",
                "per_code_only_mismatch", "cpt_not_documented", "no_goals")

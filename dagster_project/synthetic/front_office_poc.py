@@ -1,4 +1,4 @@
-"""Plan-of-care signature plants for the front-office area (issue 6, point 3).
+"""Plan-of-care signature plants for the front-office area.
 
 Runs after every extract is written. With its own random stream it picks, per location, two active signed
 plans of care of children no other area's ground truth mentions, whose evaluation is old enough that the
@@ -8,8 +8,8 @@ Ground truth goes to truth["front_office"]["plans_of_care"].
 Natural data never trips the plan-of-care rules: a natural plan is unsigned only while its signature is
 still to come (at most 14 days after the evaluation, never past the chase window); active plans run 12 or
 24 weeks (< the 180-day Medicaid recertification); no synthetic payer follows the Medicare visit-count
-progress-report rule. CHASE_AFTER_DAYS mirrors dbt/seeds/front_office_plan_of_care_rules.csv (14 days for
-every payer type the generator uses) only to keep plants clear of the edge.
+progress-report rule. CHASE_AFTER_DAYS is the longest signature chase window of the payer types the
+generator uses (dbt/seeds/front_office_plan_of_care_rules.csv), only to keep plants clear of the edge.
 """
 
 from __future__ import annotations
@@ -20,7 +20,10 @@ import random
 from datetime import date
 from pathlib import Path
 
-CHASE_AFTER_DAYS = 14
+from . import seed_values
+from .reference import PAYERS
+
+CHASE_AFTER_DAYS = max(seed_values.signature_chase_after_days()[payer.payer_type] for payer in PAYERS)
 PLANTS_PER_LOCATION = 2
 MIN_AGE_DAYS = CHASE_AFTER_DAYS + 6  # well past the chase window; the follow-up number moves every 7 days
 

@@ -1,7 +1,8 @@
 """Fixed reference values the synthetic group is built from (all invented, none from a real clinic).
 
-Payer ids and re-auth lead days mirror the dbt seed ``payer_rules.csv``; the generator needs the lead
-days only to place planted leaks and near-misses on the right side of each payer's deadline.
+Payer types and rules (re-auth lead days, authorization, GO modifier) are read from the dbt seed
+``payer_rules.csv``; the generator needs the lead days only to place planted leaks and near-misses on the
+right side of each payer's deadline.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, timedelta
 from decimal import Decimal
+
+from . import seed_values
 
 
 @dataclass(frozen=True)
@@ -30,14 +33,25 @@ class PayerRef:
         return self.payer_type.startswith("medicaid")
 
 
+def _payer(payer_id: str, payer_name: str, x12_payer_id: str, plan_name: str, claim_filing_indicator: str,
+           auth_unit_type: str, fee_factor: str) -> PayerRef:
+    """A synthetic payer; its type and rules (authorization, GO modifier, re-auth lead days) come from the
+    dbt seed payer_rules.csv, so the generator plants leaks against the values the marts use."""
+    return PayerRef(
+        payer_id, payer_name, seed_values.payer_type(payer_id), x12_payer_id, plan_name, claim_filing_indicator,
+        seed_values.requires_authorization(payer_id), seed_values.requires_discipline_modifier(payer_id),
+        seed_values.reauth_lead_days(payer_id), auth_unit_type, Decimal(fee_factor),
+    )
+
+
 PAYERS: tuple[PayerRef, ...] = (
-    PayerRef("TXMCO1", "Lone Star Kids Health Plan", "medicaid_mco", "LSKHP", "STAR Kids", "MC", True, True, 30, "visits", Decimal("0.62")),
-    PayerRef("TXMCO2", "Bluebonnet Community Care", "medicaid_mco", "BBCC1", "STAR Health", "MC", True, True, 30, "visits", Decimal("0.60")),
-    PayerRef("TXMCO3", "Gulf Coast Children's Health", "medicaid_mco", "GCCH1", "CHIP Plus", "MC", True, True, 30, "visits", Decimal("0.64")),
-    PayerRef("TXMFFS", "Texas Medicaid FFS", "medicaid_ffs", "TXMCD", "Texas Medicaid", "MC", True, True, 30, "visits", Decimal("0.56")),
-    PayerRef("COMM1", "Acme Commercial PPO", "commercial", "ACME1", "Acme PPO Gold", "12", False, False, 14, "visits", Decimal("1.00")),
-    PayerRef("COMM2", "Summit Health HMO", "commercial", "SUMHM", "Summit HMO Select", "HM", True, True, 14, "visits", Decimal("0.92")),
-    PayerRef("TRICARE", "TRICARE East", "tricare", "TRIEA", "TRICARE Prime", "CH", True, True, 21, "units", Decimal("0.80")),
+    _payer("TXMCO1", "Lone Star Kids Health Plan", "LSKHP", "STAR Kids", "MC", "visits", "0.62"),
+    _payer("TXMCO2", "Bluebonnet Community Care", "BBCC1", "STAR Health", "MC", "visits", "0.60"),
+    _payer("TXMCO3", "Gulf Coast Children's Health", "GCCH1", "CHIP Plus", "MC", "visits", "0.64"),
+    _payer("TXMFFS", "Texas Medicaid FFS", "TXMCD", "Texas Medicaid", "MC", "visits", "0.56"),
+    _payer("COMM1", "Acme Commercial PPO", "ACME1", "Acme PPO Gold", "12", "visits", "1.00"),
+    _payer("COMM2", "Summit Health HMO", "SUMHM", "Summit HMO Select", "HM", "visits", "0.92"),
+    _payer("TRICARE", "TRICARE East", "TRIEA", "TRICARE Prime", "CH", "units", "0.80"),
 )
 PAYERS_BY_ID = {p.payer_id: p for p in PAYERS}
 

@@ -1,4 +1,4 @@
-"""CMS 8-minute rule (Medicare Claims Processing Manual ch. 5 section 20.2; domain-rules.md 2.2)."""
+"""CMS 8-minute rule (Medicare Claims Processing Manual ch. 5 section 20.2; docs/domain-reference.md 2.2)."""
 
 from __future__ import annotations
 

@@ -2,7 +2,7 @@
 
 Hand-written because pyx12 (the pinned X12 library) validates and parses but has no writer; every
 file goes through the same functions below, and the tests validate them with pyx12.
-Money is Decimal with two decimals; every claim and transaction balances (domain-rules.md 7.1).
+Money is Decimal with two decimals; every claim and transaction balances (docs/domain-reference.md 7).
 """
 
 from __future__ import annotations

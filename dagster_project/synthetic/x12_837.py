@@ -1,7 +1,7 @@
 """Write X12 837P (005010X222A1) professional claims: one interchange per file, one ST per batch.
 
 Hand-written for the same reason as ``x12_835.py`` (pyx12 validates but does not write); the tests
-validate the generated files with pyx12. The layout follows domain-rules.md 7.2: billing provider
+validate the generated files with pyx12. The layout follows docs/domain-reference.md 7: billing provider
 (2000A/2010AA), subscriber = patient (2000B/2010BA, SBR02 = 18, no 2000C: the child holds the
 coverage), payer (2010BB), claim (2300 CLM with CLM05 = POS:B:frequency, REF*F8 on a replacement,
 REF*G1 prior authorization, HI diagnoses), referring (2310A) and rendering (2310B) provider, and one

@@ -1,18 +1,20 @@
-{#- A whole-number setting read from the environment, with its default (README and .env.example list
-    them; dagster_project/settings.py reads the front-office ones with the same defaults, a test checks).
+{#- A whole-number setting, named by its environment variable (RCM_NOTE_SIGNING_WINDOW_HOURS): its value is
+    the dbt var of the same name without the RCM_ prefix, lowercased (note_signing_window_hours), declared
+    with its default in dbt_project.yml and passed by the orchestrator from core/settings.py (dbt_vars).
     Validated as a non-negative integer so a typo fails the run loudly. -#}
 {% macro env_int_setting(name) -%}
-    {%- set defaults = {
-        'RCM_REFERRAL_FIRST_RESPONSE_BUSINESS_DAYS': 1,
-        'RCM_NOTE_SIGNING_WINDOW_HOURS': 48,
-        'RCM_ELIGIBILITY_LOOKAHEAD_HOURS': 72,
-        'RCM_NOTE_AUDIT_LOOKBACK_DAYS': 14,
-        'RCM_CLAIMS_TIMELY_FILING_LEAD_DAYS': 30,
-    } -%}
-    {%- set raw = env_var(name, '') | string | trim -%}
-    {%- set value = (raw if raw != '' else defaults[name]) | int(-1) -%}
-    {%- if value < 0 -%}
-        {{ exceptions.raise_compiler_error(name ~ " must be a non-negative integer, got '" ~ raw ~ "'") }}
+    {%- if not name.startswith('RCM_') -%}
+        {{ exceptions.raise_compiler_error("env_int_setting expects an RCM_* setting name, got '" ~ name ~ "'") }}
     {%- endif -%}
-    {{ value }}
+    {{ return(int_var(name[4:] | lower)) }}
+{%- endmacro %}
+
+{#- A declared dbt var as a non-negative integer; anything else fails the run naming the var. -#}
+{% macro int_var(var_name) -%}
+    {%- set raw = var(var_name) | string | trim -%}
+    {%- set value = raw | int(-1) -%}
+    {%- if value < 0 or raw != value | string -%}
+        {{ exceptions.raise_compiler_error("var " ~ var_name ~ " must be a non-negative integer, got '" ~ raw ~ "'") }}
+    {%- endif -%}
+    {{ return(value) }}
 {%- endmacro %}

@@ -1,5 +1,5 @@
 {#- True when an NPI is ten digits starting with 1 or 2 and its last digit is the Luhn check digit computed
-    with the implied 80840 prefix (constant 24; domain-rules.md section 5). The SQL twin of
+    with the implied 80840 prefix (constant 24; docs/domain-reference.md section 5). The SQL twin of
     dagster_project/npi.py::is_valid_npi (the one Python definition); both are tested on 1234567893 (valid)
     and 1234567890 (invalid). Portable: substr/cast/mod only; digits are cast only once the shape is checked. -#}
 {% macro npi_is_valid(npi) -%}

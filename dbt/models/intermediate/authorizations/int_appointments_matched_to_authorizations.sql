@@ -69,8 +69,8 @@ appointments_in_window as (
     inner join appointments
         on
             approved_authorizations.patient_id = appointments.patient_id
-            and appointments.appointment_date >= approved_authorizations.start_date
-            and appointments.appointment_date <= approved_authorizations.end_date
+            and approved_authorizations.start_date <= appointments.appointment_date
+            and approved_authorizations.end_date >= appointments.appointment_date
 
 ),
 
@@ -135,20 +135,23 @@ classified as (
         {{ units_for_minutes('appointments_in_window.duration_minutes') }} as planned_units,
         billed_code_lists.billed_cpt_codes,
         case
-            when appointments_in_window.status = 'arrived'
+            when
+                appointments_in_window.status = 'arrived'
                 and appointments_in_window.date_of_service <= {{ as_of_date() }}
                 then true
             else false
         end as is_used,
         case
-            when appointments_in_window.status = 'scheduled'
+            when
+                appointments_in_window.status = 'scheduled'
                 and appointments_in_window.date_of_service > {{ as_of_date() }}
                 then true
             else false
         end as is_scheduled_ahead,
         -- The 28 days ending on the as-of date: as_of - 27 through as_of.
         case
-            when appointments_in_window.date_of_service > {{ date_add_days(-28, as_of_date()) }}
+            when
+                appointments_in_window.date_of_service > {{ date_add_days(-28, as_of_date()) }}
                 and appointments_in_window.date_of_service <= {{ as_of_date() }}
                 then true
             else false

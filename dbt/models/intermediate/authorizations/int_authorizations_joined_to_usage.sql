@@ -77,7 +77,7 @@ successors as (
             current_authorization.patient_id = next_authorization.patient_id
             and current_authorization.payer_id = next_authorization.payer_id
             and current_authorization.authorization_id <> next_authorization.authorization_id
-            and next_authorization.start_date > current_authorization.start_date
+            and current_authorization.start_date < next_authorization.start_date
             and next_authorization.start_date <= {{ date_add_days(1, 'current_authorization.end_date') }}
     group by current_authorization.authorization_id
 
@@ -93,11 +93,11 @@ scheduled_after_end as (
         on
             approved_authorizations.patient_id = appointments.patient_id
             and appointments.status = 'scheduled'
-            and appointments.appointment_date > approved_authorizations.end_date
+            and approved_authorizations.end_date < appointments.appointment_date
     left join matched_appointments as covered_elsewhere
         on
             appointments.appointment_id = covered_elsewhere.appointment_id
-            and covered_elsewhere.authorization_id <> approved_authorizations.authorization_id
+            and approved_authorizations.authorization_id <> covered_elsewhere.authorization_id
     where covered_elsewhere.appointment_id is null
     group by approved_authorizations.authorization_id
 
@@ -125,7 +125,7 @@ final as (
         coalesce(usage.scheduled_visit_count, 0) as scheduled_visit_count,
         usage.last_kept_visit_date,
         coalesce(scheduled_after_end.scheduled_after_end_count, 0) as scheduled_after_end_count,
-        case when successors.successor_count > 0 then true else false end as has_successor
+        coalesce(successors.successor_count > 0, false) as has_successor
     from approved_authorizations
     left join usage
         on approved_authorizations.authorization_id = usage.authorization_id

@@ -155,8 +155,11 @@ rates as (
             lines_with_visits.payer_id = fee_schedules.payer_id
             and lines_with_visits.procedure_code = fee_schedules.cpt_code
             and fee_schedules.modifier is null
-            and fee_schedules.effective_date <= lines_with_visits.service_date
-            and (fee_schedules.termination_date is null or fee_schedules.termination_date >= lines_with_visits.service_date)
+            and lines_with_visits.service_date >= fee_schedules.effective_date
+            and (
+                fee_schedules.termination_date is null
+                or lines_with_visits.service_date <= fee_schedules.termination_date
+            )
 
 ),
 
@@ -194,7 +197,9 @@ final as (
     left join charge_lines
         on
             lines_with_visits.visit_id = charge_lines.visit_id
-            and lines_with_visits.line_control_number = {{ dbt.concat(["charge_lines.visit_id", "'-'", "cast(charge_lines.line_number as " ~ dbt.type_string() ~ ")"]) }}
+            and lines_with_visits.line_control_number = {{ dbt.concat([
+                "charge_lines.visit_id", "'-'", "cast(charge_lines.line_number as " ~ dbt.type_string() ~ ")",
+            ]) }}
     left join cpt_codes
         on lines_with_visits.procedure_code = cpt_codes.cpt_code
     left join place_of_service_codes

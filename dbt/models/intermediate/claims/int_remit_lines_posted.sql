@@ -78,7 +78,7 @@ largest_denial as (
             remit_line_id,
             group_code as denial_group_code,
             reason_code as denial_carc,
-            row_number() over (partition by remit_line_id order by amount desc, reason_code) as denial_rank
+            row_number() over (partition by remit_line_id order by amount desc, reason_code asc) as denial_rank
         from line_adjustments
         where adjustment_class = 'denial'
     ) as ranked

@@ -1,6 +1,6 @@
 -- 835 transactions with re-deliveries marked. The same ERA re-sent with other bytes (line ends, a new
 -- file name) gets new row ids, so it is recognised on (ISA06, ISA13, GS06, ST02, TRN02): the first
--- delivery is posted, later ones are duplicates and never posted (domain-rules.md 7.1).
+-- delivery is posted, later ones are duplicates and never posted (docs/domain-reference.md 7.1).
 with
 
 transactions as (

@@ -44,13 +44,22 @@ with_cycle as (
 
     select
         with_rule_state.*,
-        case when state_cycle.credential_type is not null then state_cycle.cycle_months else default_cycle.cycle_months end as cycle_months,
-        case when state_cycle.credential_type is not null then state_cycle.cycle_days else default_cycle.cycle_days end as cycle_days,
-        case when state_cycle.credential_type is not null then state_cycle.ce_hours else default_cycle.ce_hours end as ce_hours,
+        case
+            when state_cycle.credential_type is not null then state_cycle.cycle_months else default_cycle.cycle_months
+        end as cycle_months,
+        case
+            when state_cycle.credential_type is not null then state_cycle.cycle_days else default_cycle.cycle_days
+        end as cycle_days,
+        case when state_cycle.credential_type is not null then state_cycle.ce_hours else default_cycle.ce_hours end
+            as ce_hours,
         coalesce(state_cycle.required_for_billing, default_cycle.required_for_billing, false) as required_for_billing,
         coalesce(state_cycle.required_to_hold, default_cycle.required_to_hold, false) as required_to_hold,
-        case when state_cycle.credential_type is not null then state_cycle.renewal_link else default_cycle.renewal_link end as renewal_link,
-        case when state_cycle.credential_type is not null then state_cycle.renewal_form else default_cycle.renewal_form end as renewal_form
+        case
+            when state_cycle.credential_type is not null then state_cycle.renewal_link else default_cycle.renewal_link
+        end as renewal_link,
+        case
+            when state_cycle.credential_type is not null then state_cycle.renewal_form else default_cycle.renewal_form
+        end as renewal_form
     from with_rule_state
     left join cycles as state_cycle
         on

@@ -35,7 +35,9 @@ providers as (
 
 visit_units as (
 
-    select visit_id, sum(units) as billed_units
+    select
+        visit_id,
+        sum(units) as billed_units
     from charge_lines
     group by visit_id
 
@@ -80,7 +82,10 @@ paid as (
 
 calendar as (
 
-    select distinct pay_period_start, pay_period_end from timesheets
+    select distinct
+        pay_period_start,
+        pay_period_end
+    from timesheets
 
 ),
 

@@ -46,15 +46,15 @@ primary_coverage as (
         coverages.payer_id,
         row_number() over (
             partition by scheduled.appointment_id
-            order by coverages.effective_date desc, coverages.coverage_id
+            order by coverages.effective_date desc, coverages.coverage_id asc
         ) as coverage_rank
     from scheduled
     inner join coverages
         on
             scheduled.patient_id = coverages.patient_id
             and coverages.priority = 1
-            and coverages.effective_date <= scheduled.appointment_date
-            and (coverages.termination_date is null or coverages.termination_date >= scheduled.appointment_date)
+            and scheduled.appointment_date >= coverages.effective_date
+            and (coverages.termination_date is null or scheduled.appointment_date <= coverages.termination_date)
 
 ),
 

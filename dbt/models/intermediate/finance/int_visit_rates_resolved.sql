@@ -54,8 +54,7 @@ payer_medians as (
 
 group_median as (
 
-    select
-        percentile_cont(0.5) within group (order by contracted_amount) as group_median_visit_rate
+    select percentile_cont(0.5) within group (order by contracted_amount) as group_median_visit_rate
     from priced_visits
 
 ),

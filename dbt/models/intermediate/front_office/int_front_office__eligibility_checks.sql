@@ -42,7 +42,13 @@ benefit_facts as (
         max(case when benefits.eligibility_code = '6' then 1 else 0 end) as has_inactive_benefit,
         max(case when benefits.related_entity_code = 'Y2' then reported_payers.payer_id end) as reported_plan_payer_id,
         max(case when benefits.related_entity_code = 'Y2' then benefits.related_entity_name end) as reported_plan_name,
-        max(case when benefits.eligibility_code = 'R' then coalesce(benefits.related_entity_name, benefits.plan_description) end)
+        max(
+            case
+                when
+                    benefits.eligibility_code = 'R'
+                    then coalesce(benefits.related_entity_name, benefits.plan_description)
+            end
+        )
             as other_payer_name,
         min(
             case

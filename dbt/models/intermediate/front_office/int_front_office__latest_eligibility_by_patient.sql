@@ -19,7 +19,8 @@ ranked as (
 
     select
         checks.*,
-        row_number() over (partition by checks.patient_id order by checks.checked_at desc, checks.eligibility_check_id desc)
+        row_number()
+            over (partition by checks.patient_id order by checks.checked_at desc, checks.eligibility_check_id desc)
             as answer_rank
     from checks
     where
@@ -32,7 +33,8 @@ primary_coverages as (
 
     select
         coverages.*,
-        row_number() over (partition by coverages.patient_id order by coverages.effective_date desc, coverages.coverage_id desc)
+        row_number()
+            over (partition by coverages.patient_id order by coverages.effective_date desc, coverages.coverage_id desc)
             as coverage_rank
     from coverages
     where
@@ -45,8 +47,7 @@ primary_coverages as (
 -- Another payer the family already told us about is coordination of benefits on file, not news.
 other_payer_on_file as (
 
-    select distinct
-        ranked.eligibility_check_id
+    select distinct ranked.eligibility_check_id
     from ranked
     inner join coverages
         on
@@ -74,7 +75,8 @@ final as (
         primary_coverages.payer_name as coverage_payer_name,
         ranked.coverage_status = 'inactive' as is_inactive,
         coalesce(ranked.reported_plan_payer_id <> primary_coverages.payer_id, false) as is_plan_change,
-        ranked.other_payer_name is not null and other_payer_on_file.eligibility_check_id is null as is_other_payer_reported,
+        ranked.other_payer_name is not null
+        and other_payer_on_file.eligibility_check_id is null as is_other_payer_reported,
         coalesce(ranked.ot_visits_remaining <= 0, false) as is_visit_limit_reached
     from ranked
     left join primary_coverages

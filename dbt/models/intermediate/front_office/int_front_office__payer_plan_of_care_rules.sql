@@ -18,10 +18,14 @@ final as (
     select
         payers.payer_id,
         payers.payer_type,
-        case when by_payer.payer_id is not null then by_payer.progress_report_every_visits
-             else by_type.progress_report_every_visits end as progress_report_every_visits,
-        case when by_payer.payer_id is not null then by_payer.recert_every_days
-             else by_type.recert_every_days end as recert_every_days,
+        case
+            when by_payer.payer_id is not null then by_payer.progress_report_every_visits
+            else by_type.progress_report_every_visits
+        end as progress_report_every_visits,
+        case
+            when by_payer.payer_id is not null then by_payer.recert_every_days
+            else by_type.recert_every_days
+        end as recert_every_days,
         coalesce(by_payer.signature_chase_after_days, by_type.signature_chase_after_days) as signature_chase_after_days,
         case when by_payer.payer_id is not null then 'payer' when by_type.payer_type is not null then 'payer_type' end
             as rule_source

@@ -92,7 +92,8 @@ final as (
             payer_rules.discipline_modifier_required, payer_type_defaults.discipline_modifier_required
         ) as discipline_modifier_required,
         coalesce(payer_rules.unit_method, payer_type_defaults.unit_method) as unit_method,
-        coalesce(payer_rules.requires_authorization, payer_type_defaults.requires_authorization) as requires_authorization,
+        coalesce(payer_rules.requires_authorization, payer_type_defaults.requires_authorization)
+            as requires_authorization,
         case
             when payer_rules.payer_id is not null then 'payer_rules'
             when payer_type_defaults.payer_type is not null then 'payer_type_defaults'

@@ -51,7 +51,7 @@ primary_coverage as (
         coverages.is_medicaid,
         row_number() over (
             partition by localized.appointment_id
-            order by coverages.effective_date desc, coverages.coverage_id
+            order by coverages.effective_date desc, coverages.coverage_id asc
         ) as coverage_rank
     from localized
     inner join coverages
@@ -59,7 +59,10 @@ primary_coverage as (
             localized.patient_id = coverages.patient_id
             and coverages.priority = 1
             and coverages.effective_date <= cast(localized.local_start_at as date)
-            and (coverages.termination_date is null or coverages.termination_date >= cast(localized.local_start_at as date))
+            and (
+                coverages.termination_date is null
+                or coverages.termination_date >= cast(localized.local_start_at as date)
+            )
 
 ),
 
@@ -79,13 +82,13 @@ final as (
         localized.local_start_at,
         cast(localized.local_start_at as date) as local_date,
         cast(extract(hour from localized.local_start_at) as integer) * 60
-            + cast(extract(minute from localized.local_start_at) as integer) as local_start_minute,
+        + cast(extract(minute from localized.local_start_at) as integer) as local_start_minute,
         cast(extract(hour from localized.local_start_at) as integer) as local_hour,
         {{ scheduling_weekday('cast(localized.local_start_at as date)') }} as weekday,
         -- Hours between the cancellation and the visit; a late cancel is under 24 h.
         case
             when localized.cancelled_at is not null
-                then {{ dbt.datediff('localized.cancelled_at', 'localized.scheduled_start_at', 'minute') }} / 60.0
+                then {{ dbt.datediff('localized.cancelled_at', 'localized.scheduled_start_at', 'minute') }} / 60.0  -- noqa: LT05
         end as cancel_lead_hours,
         primary_coverage.coverage_id,
         primary_coverage.payer_id,

@@ -1,7 +1,7 @@
 -- Every past appointment that did not happen (cancelled, late-cancelled under 24 h, no-show) in the
 -- lookback window, whether its slot was refilled (another visit of the same therapist was kept starting in
 -- the same hour that day) and the revenue lost when it was not: the contracted rate of the missed visit.
-{%- set lookback_days = var('scheduling_lookback_days', 90) %}
+{%- set lookback_days = var('scheduling_lookback_days') %}
 with
 
 appointments as (
@@ -28,8 +28,7 @@ missed as (
 
 refills as (
 
-    select distinct
-        missed.appointment_id
+    select distinct missed.appointment_id
     from missed
     inner join appointments as kept
         on
@@ -37,7 +36,7 @@ refills as (
             and missed.local_date = kept.local_date
             and missed.local_hour = kept.local_hour
             and kept.status = 'arrived'
-            and kept.appointment_id <> missed.appointment_id
+            and missed.appointment_id <> kept.appointment_id
 
 ),
 

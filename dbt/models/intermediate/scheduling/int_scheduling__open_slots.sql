@@ -2,7 +2,7 @@
 -- the open instances of the therapists' templates (cancelled or never booked), plus each cancelled visit
 -- that lay outside the therapist's template hours (the therapist was scheduled then, so the time is
 -- theirs to fill) when nothing else is booked with that therapist over it.
-{%- set window_days = var('scheduling_window_days', 28) %}
+{%- set window_days = var('scheduling_window_days') %}
 with
 
 template_slots as (
@@ -127,9 +127,15 @@ off_template_open as (
 
 final as (
 
-    select *, true as is_in_template from template_open
+    select
+        *,
+        true as is_in_template
+    from template_open
     union all
-    select *, false as is_in_template from off_template_open
+    select
+        *,
+        false as is_in_template
+    from off_template_open
 
 )
 

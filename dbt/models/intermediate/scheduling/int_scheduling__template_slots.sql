@@ -1,8 +1,8 @@
 -- Every bookable slot instance of every therapist's template from the lookback start through the end of
 -- the booking window (as_of + 28), on days the location is open (it has at least one appointment that
 -- day, so holidays and closures drop out), with what happened in it.
-{%- set lookback_days = var('scheduling_lookback_days', 90) %}
-{%- set window_days = var('scheduling_window_days', 28) %}
+{%- set lookback_days = var('scheduling_lookback_days') %}
+{%- set window_days = var('scheduling_window_days') %}
 with
 
 templates as (
@@ -19,8 +19,25 @@ appointments as (
 
 digits as (
 
-    select 0 as n union all select 1 union all select 2 union all select 3 union all select 4
-    union all select 5 union all select 6 union all select 7 union all select 8 union all select 9
+    select 0 as n
+    union all
+    select 1
+    union all
+    select 2
+    union all
+    select 3
+    union all
+    select 4
+    union all
+    select 5
+    union all
+    select 6
+    union all
+    select 7
+    union all
+    select 8
+    union all
+    select 9
 
 ),
 
@@ -77,8 +94,8 @@ instances as (
     inner join calendar
         on
             templates.weekday = {{ scheduling_weekday('calendar.slot_date') }}
-            and calendar.slot_date >= templates.effective_date
-            and (templates.end_date is null or calendar.slot_date <= templates.end_date)
+            and templates.effective_date <= calendar.slot_date
+            and (templates.end_date is null or templates.end_date >= calendar.slot_date)
     inner join slot_indexes
         on templates.start_minute + (slot_indexes.slot_index + 1) * templates.slot_minutes <= templates.end_minute
     inner join open_days
@@ -99,7 +116,11 @@ in_slot as (
         sum(case when appointments.status = 'cancelled' then 1 else 0 end) as cancelled_count,
         sum(case when appointments.status = 'late_cancelled' then 1 else 0 end) as late_cancelled_count,
         sum(case when appointments.status = 'no_show' then 1 else 0 end) as no_show_count,
-        max(case when appointments.status in ('cancelled', 'late_cancelled', 'no_show') then appointments.appointment_id end)
+        max(
+            case
+                when appointments.status in ('cancelled', 'late_cancelled', 'no_show') then appointments.appointment_id
+            end
+        )
             as missed_appointment_id
     from instances
     inner join appointments
@@ -107,7 +128,7 @@ in_slot as (
             instances.provider_id = appointments.provider_id
             and instances.location_id = appointments.location_id
             and instances.slot_date = appointments.local_date
-            and appointments.local_start_minute >= instances.slot_start_minute
+            and instances.slot_start_minute <= appointments.local_start_minute
             and appointments.local_start_minute < instances.slot_start_minute + instances.slot_minutes
     group by instances.template_id, instances.slot_date, instances.slot_start_minute
 
@@ -116,8 +137,11 @@ in_slot as (
 final as (
 
     select
-        {{ dbt.hash(dbt.concat(['instances.template_id', "'|'", 'cast(instances.slot_date as ' ~ dbt.type_string() ~ ')', "'|'",
-            'cast(instances.slot_start_minute as ' ~ dbt.type_string() ~ ')'])) }} as slot_id,
+        {{ dbt.hash(dbt.concat([
+            'instances.template_id', "'|'",
+            'cast(instances.slot_date as ' ~ dbt.type_string() ~ ')', "'|'",
+            'cast(instances.slot_start_minute as ' ~ dbt.type_string() ~ ')',
+        ])) }} as slot_id,
         instances.template_id,
         instances.provider_id,
         instances.location_id,

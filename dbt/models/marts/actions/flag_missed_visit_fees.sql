@@ -1,6 +1,6 @@
 {%- set rule_name = 'missed_visit_fee' -%}
 {%- set rule_version = '1' -%}
-{%- set fee_window_days = var('scheduling_fee_window_days', 7) %}
+{%- set fee_window_days = var('scheduling_fee_window_days') %}
 -- One row per no-show or late cancellation (< 24 h) in the last week (var scheduling_fee_window_days, 7:
 -- as_of - 6 .. as_of) that a fee may be drafted for. Never a Medicaid patient's visit (Medicaid programs bar
 -- billing beneficiaries for missed appointments): those rows are left out here, and the emitter refuses

@@ -41,21 +41,24 @@ measured as (
         active_authorizations.*,
         payer_rules.payer_name,
         payer_rules.reauth_lead_days,
-        approved_quantity - used_quantity as remaining_quantity,
-        {{ dbt.datediff(as_of_date(), 'end_date', 'day') }} as days_to_expiry,
-        used_last_28_days_quantity / 4.0 as burn_rate_per_week,
+        active_authorizations.approved_quantity - active_authorizations.used_quantity as remaining_quantity,
+        {{ dbt.datediff(as_of_date(), 'active_authorizations.end_date', 'day') }}
+            as days_to_expiry,
+        active_authorizations.used_last_28_days_quantity / 4.0 as burn_rate_per_week,
         -- Units one kept visit uses: visits-type counts 1; units-type the average so far, 4 before any.
         case
-            when unit_type = 'visits' then 1.0
-            when kept_visit_count > 0 then used_quantity * 1.0 / kept_visit_count
+            when active_authorizations.unit_type = 'visits' then 1.0
+            when active_authorizations.kept_visit_count > 0
+                then active_authorizations.used_quantity * 1.0 / active_authorizations.kept_visit_count
             else 4.0
         end as units_per_kept_visit,
         -- Units one booked visit will use, to turn uncovered units back into visits.
         case
-            when unit_type = 'visits' then 1.0
-            when scheduled_visit_count > 0 and scheduled_quantity > 0
-                then scheduled_quantity * 1.0 / scheduled_visit_count
-            when kept_visit_count > 0 and used_quantity > 0 then used_quantity * 1.0 / kept_visit_count
+            when active_authorizations.unit_type = 'visits' then 1.0
+            when active_authorizations.scheduled_visit_count > 0 and active_authorizations.scheduled_quantity > 0
+                then active_authorizations.scheduled_quantity * 1.0 / active_authorizations.scheduled_visit_count
+            when active_authorizations.kept_visit_count > 0 and active_authorizations.used_quantity > 0
+                then active_authorizations.used_quantity * 1.0 / active_authorizations.kept_visit_count
             else 4.0
         end as units_per_scheduled_visit
     from active_authorizations
@@ -92,24 +95,16 @@ flagged as (
     select
         *,
         scheduled_over_approved_visits + scheduled_after_end_count as scheduled_beyond_count,
-        case
-            when not has_successor and remaining_quantity <= 2 * units_per_kept_visit then true
-            else false
-        end as is_in_last_two_visits,
-        case
-            when not has_successor and days_to_expiry <= reauth_lead_days then true
-            else false
-        end as is_expiring_within_lead_time,
-        case
-            when not has_successor and projected_exhaustion_date < end_date then true
-            else false
-        end as is_projected_to_exhaust_before_end,
-        case
-            when not has_successor
-                and (used_quantity + scheduled_quantity > approved_quantity or scheduled_after_end_count > 0)
-                then true
-            else false
-        end as has_visits_scheduled_beyond_auth
+        coalesce(not has_successor and remaining_quantity <= 2 * units_per_kept_visit, false)
+            as is_in_last_two_visits,
+        coalesce(not has_successor and days_to_expiry <= reauth_lead_days, false) as is_expiring_within_lead_time,
+        coalesce(not has_successor and projected_exhaustion_date < end_date, false)
+            as is_projected_to_exhaust_before_end,
+        coalesce(
+            not has_successor
+            and (used_quantity + scheduled_quantity > approved_quantity or scheduled_after_end_count > 0),
+            false
+        ) as has_visits_scheduled_beyond_auth
     from projected
 
 ),
@@ -142,17 +137,23 @@ valued as (
 
     select
         *,
-        case
-            when is_in_last_two_visits
-                or is_expiring_within_lead_time
-                or is_projected_to_exhaust_before_end
-                or has_visits_scheduled_beyond_auth
-                then true
-            else false
-        end as is_flagged,
+        coalesce(
+            is_in_last_two_visits
+            or is_expiring_within_lead_time
+            or is_projected_to_exhaust_before_end
+            or has_visits_scheduled_beyond_auth,
+            false
+        ) as is_flagged,
         case
             when plan_end_date > coverage_stops_date
-                then cast(floor(frequency_per_week * {{ dbt.datediff('coverage_stops_date', 'plan_end_date', 'day') }} / 7.0) as integer)
+                then cast(
+                    floor(
+                        frequency_per_week
+                        * {{ dbt.datediff('coverage_stops_date', 'plan_end_date', 'day') }}
+                        / 7.0
+                    )
+                    as integer
+                )
             else 0
         end as planned_visits_after_coverage
     from expected_uncovered
@@ -164,22 +165,33 @@ reasoned as (
     -- Plain-language reasons in the order of the flags; no PHI. Each piece ends in '; ', the last is trimmed.
     select
         *,
-        case when is_in_last_two_visits
-            then 'In the last two visits: ' || cast(remaining_quantity as {{ dbt.type_string() }}) || ' '
-                || unit_type || ' left of ' || cast(approved_quantity as {{ dbt.type_string() }}) || '; '
-            else '' end
-        || case when is_expiring_within_lead_time
-            then 'Expires in ' || cast(days_to_expiry as {{ dbt.type_string() }}) || ' days, inside the '
-                || cast(reauth_lead_days as {{ dbt.type_string() }}) || '-day re-auth lead time; '
-            else '' end
-        || case when is_projected_to_exhaust_before_end
-            then 'Projected to run out on ' || cast(projected_exhaustion_date as {{ dbt.type_string() }})
-                || ', before the ' || cast(end_date as {{ dbt.type_string() }}) || ' end date; '
-            else '' end
-        || case when has_visits_scheduled_beyond_auth
-            then cast(scheduled_beyond_count as {{ dbt.type_string() }}) || ' booked visits not covered; '
-            else '' end
-        as flag_reasons_raw
+        case
+            when is_in_last_two_visits
+                then
+                    'In the last two visits: ' || cast(remaining_quantity as {{ dbt.type_string() }}) || ' '
+                    || unit_type || ' left of ' || cast(approved_quantity as {{ dbt.type_string() }}) || '; '
+            else ''
+        end
+        || case
+            when is_expiring_within_lead_time
+                then
+                    'Expires in ' || cast(days_to_expiry as {{ dbt.type_string() }}) || ' days, inside the '
+                    || cast(reauth_lead_days as {{ dbt.type_string() }}) || '-day re-auth lead time; '
+            else ''
+        end
+        || case
+            when is_projected_to_exhaust_before_end
+                then
+                    'Projected to run out on ' || cast(projected_exhaustion_date as {{ dbt.type_string() }})
+                    || ', before the ' || cast(end_date as {{ dbt.type_string() }}) || ' end date; '
+            else ''
+        end
+        || case
+            when has_visits_scheduled_beyond_auth
+                then
+                    cast(scheduled_beyond_count as {{ dbt.type_string() }}) || ' booked visits not covered; '
+            else ''
+        end as flag_reasons_raw
     from valued
 
 ),
@@ -227,7 +239,8 @@ final as (
             case
                 when not is_flagged then 0
                 when scheduled_beyond_count > 0 then scheduled_beyond_count * coalesce(contracted_visit_rate, 0)
-                when planned_visits_after_coverage > 1 then planned_visits_after_coverage * coalesce(contracted_visit_rate, 0)
+                when planned_visits_after_coverage > 1
+                    then planned_visits_after_coverage * coalesce(contracted_visit_rate, 0)
                 else coalesce(contracted_visit_rate, 0)
             end as decimal(12, 2)
         ) as dollars_at_risk,

@@ -1,6 +1,6 @@
 -- Pre-submission claim audit: one row per 837P claim line and rule it fails (latest version of each
 -- claim). Reference data comes from seeds (code-pair edits, unit limits, KX thresholds, telehealth
--- policies, payer rules), never from constants here. Rules and their sources: domain-rules.md 2-3, 5.
+-- policies, payer rules), never from constants here. Rules and their sources: docs/domain-reference.md 2-3, 5.
 {% set distinct_modifiers = ['59', 'XE', 'XS', 'XP', 'XU'] %}
 with
 
@@ -82,22 +82,21 @@ discipline_modifier as (
 
 ),
 
+-- CO is decided per billed unit: an assistant who furnished more than 10% of it independently needs CO
+-- even on a line billed under the supervising OTR (docs/domain-reference.md 0), so CO on an OTR's line is
+-- never flagged for removal.
 assistant_modifier as (
 
     select
         claim_line_id,
         'assistant_modifier' as rule_name,
-        case
-            when provider_credential_type = 'COTA'
-                then 'Furnished by an occupational therapy assistant (COTA) without the CO modifier'
-            else 'CO modifier on a line furnished by an OTR: the payer cuts it to 85% for nothing'
-        end as failure_detail,
-        case when provider_credential_type = 'COTA' then 'Add modifier CO' else 'Remove modifier CO' end as fix
+        'Furnished by an occupational therapy assistant (COTA) without the CO modifier' as failure_detail,
+        'Add modifier CO' as fix
     from modded
     where
-        (provider_credential_type = 'COTA' and assistant_modifier_required
-            and not {{ pipe_list_contains('modifier_list', "'CO'") }})
-        or (provider_credential_type = 'OTR' and {{ pipe_list_contains('modifier_list', "'CO'") }})
+        provider_credential_type = 'COTA'
+        and assistant_modifier_required
+        and not {{ pipe_list_contains('modifier_list', "'CO'") }}
 
 ),
 
@@ -120,7 +119,8 @@ kx_modifier as (
     select
         year_to_date.claim_line_id,
         'kx_modifier' as rule_name,
-        'The patient''s OT allowed amount this year reaches ' || cast(year_to_date.allowed_year_to_date as {{ dbt.type_string() }})
+        'The patient''s OT allowed amount this year reaches '
+        || cast(year_to_date.allowed_year_to_date as {{ dbt.type_string() }})
         || ' with this date of service, past the ' || cast(kx_thresholds.threshold_amount as {{ dbt.type_string() }})
         || ' threshold: lines without KX are denied' as failure_detail,
         'Add modifier KX (the documentation must support medical necessity)' as fix
@@ -149,8 +149,9 @@ timed_ranked as (
 
     select
         timed_lines.*,
-        {{ units_for_minutes('claim_timed_minutes') }} - sum(whole_units) over (partition by claim_id) as leftover_units,
-        row_number() over (partition by claim_id order by remainder_minutes desc, line_number) as remainder_rank
+        {{ units_for_minutes('claim_timed_minutes') }}
+        - sum(whole_units) over (partition by claim_id) as leftover_units,
+        row_number() over (partition by claim_id order by remainder_minutes desc, line_number asc) as remainder_rank
     from timed_lines
 
 ),
@@ -175,8 +176,10 @@ units_exceed_minutes as (
         'Bills ' || cast(units as {{ dbt.type_string() }}) || ' units; the documented '
         || cast(documented_minutes as {{ dbt.type_string() }}) || ' minutes support '
         || cast(supported_units as {{ dbt.type_string() }})
-        || case when unit_method = 'per_code' then ' counting this code on its own (payer rule per_code)'
-                else ' under the CMS 8-minute rule (total timed minutes of the visit)' end as failure_detail,
+        || case
+            when unit_method = 'per_code' then ' counting this code on its own (payer rule per_code)'
+            else ' under the CMS 8-minute rule (total timed minutes of the visit)'
+        end as failure_detail,
         'Bill ' || cast(supported_units as {{ dbt.type_string() }}) || ' units' as fix
     from timed_supported
     where units > supported_units
@@ -188,14 +191,16 @@ daily_units as (
     select
         modded.claim_line_id,
         modded.procedure_code,
-        sum(modded.units) over (partition by modded.patient_id, modded.service_date, modded.procedure_code) as units_that_day,
+        sum(modded.units)
+            over (partition by modded.patient_id, modded.service_date, modded.procedure_code)
+            as units_that_day,
         unit_limits.max_units_per_day
     from modded
     inner join unit_limits
         on
             modded.procedure_code = unit_limits.cpt_code
-            and unit_limits.effective_from <= modded.service_date
-            and (unit_limits.effective_to is null or unit_limits.effective_to >= modded.service_date)
+            and modded.service_date >= unit_limits.effective_from
+            and (unit_limits.effective_to is null or modded.service_date <= unit_limits.effective_to)
 
 ),
 
@@ -204,7 +209,10 @@ units_exceed_daily_limit as (
     select
         claim_line_id,
         'units_exceed_daily_limit' as rule_name,
-        cast(units_that_day as {{ dbt.type_string() }}) || ' units of ' || procedure_code || ' on one day; the limit is '
+        cast(units_that_day as {{ dbt.type_string() }})
+        || ' units of '
+        || procedure_code
+        || ' on one day; the limit is '
         || cast(max_units_per_day as {{ dbt.type_string() }}) as failure_detail,
         'Reduce to ' || cast(max_units_per_day as {{ dbt.type_string() }}) || ' units or document the exception' as fix
     from daily_units
@@ -223,13 +231,13 @@ code_pair_hits as (
     inner join code_pair_edits
         on
             column_2.procedure_code = code_pair_edits.column_2_code
-            and code_pair_edits.effective_from <= column_2.service_date
-            and (code_pair_edits.effective_to is null or code_pair_edits.effective_to >= column_2.service_date)
+            and column_2.service_date >= code_pair_edits.effective_from
+            and (code_pair_edits.effective_to is null or column_2.service_date <= code_pair_edits.effective_to)
     inner join modded as column_1
         on
-            column_1.patient_id = column_2.patient_id
-            and column_1.service_date = column_2.service_date
-            and column_1.procedure_code = code_pair_edits.column_1_code
+            column_2.patient_id = column_1.patient_id
+            and column_2.service_date = column_1.service_date
+            and code_pair_edits.column_1_code = column_1.procedure_code
     where
         code_pair_edits.modifier_indicator = '0'
         or not (
@@ -247,10 +255,16 @@ code_pair_without_modifier as (
         claim_line_id,
         'code_pair_without_modifier' as rule_name,
         column_2_code || ' is the column-2 code of an NCCI pair with ' || column_1_code || ' on the same day'
-        || case when modifier_indicator = '0' then ': the pair can never be billed together'
-                else ' and has no 59/XU modifier' end as failure_detail,
-        case when modifier_indicator = '0' then 'Remove ' || column_2_code
-             else 'Add 59 or XU to ' || column_2_code || ' if the services were in separate 15-minute time blocks; otherwise do not bill it'
+        || case
+            when modifier_indicator = '0' then ': the pair can never be billed together'
+            else ' and has no 59/XU modifier'
+        end as failure_detail,
+        case
+            when modifier_indicator = '0' then 'Remove ' || column_2_code
+            else
+                'Add 59 or XU to '
+                || column_2_code
+                || ' if the services were in separate 15-minute time blocks; otherwise do not bill it'
         end as fix
     from code_pair_hits
 
@@ -272,7 +286,9 @@ one_evaluation_per_day as (
     select
         claim_line_id,
         'one_evaluation_per_day' as rule_name,
-        'A second OT evaluation or re-evaluation for the same patient on the same day (' || procedure_code || ')' as failure_detail,
+        'A second OT evaluation or re-evaluation for the same patient on the same day ('
+        || procedure_code
+        || ')' as failure_detail,
         'Bill one evaluation code for the day; remove ' || procedure_code as fix
     from evaluations
     where evaluation_rank > 1
@@ -290,9 +306,9 @@ add_on_without_primary as (
     from modded as add_on
     left join modded as primary_line
         on
-            primary_line.patient_id = add_on.patient_id
-            and primary_line.service_date = add_on.service_date
-            and primary_line.procedure_code = add_on.primary_code_for_add_on
+            add_on.patient_id = primary_line.patient_id
+            and add_on.service_date = primary_line.service_date
+            and add_on.primary_code_for_add_on = primary_line.procedure_code
     where add_on.is_add_on and primary_line.claim_line_id is null
 
 ),
@@ -310,8 +326,12 @@ authorization_candidates as (
         row_number() over (
             partition by modded.claim_line_id
             order by
-                case when authorizations.status = 'approved'
-                    and modded.service_date between authorizations.start_date and authorizations.end_date then 0 else 1 end,
+                case
+                    when
+                        authorizations.status = 'approved'
+                        and modded.service_date between authorizations.start_date and authorizations.end_date then 0
+                    else 1
+                end,
                 authorizations.end_date desc
         ) as candidate_rank
     from modded
@@ -333,7 +353,9 @@ authorization_checked as (
             when authorization_candidates.status <> 'approved' then 'not_approved'
             when modded.service_date < authorization_candidates.start_date then 'not_started'
             when modded.service_date > authorization_candidates.end_date then 'ended'
-            when not {{ pipe_list_contains('authorization_candidates.cpt_codes', 'modded.procedure_code') }} then 'cpt_not_covered'
+            when
+                not {{ pipe_list_contains('authorization_candidates.cpt_codes', 'modded.procedure_code') }}
+                then 'cpt_not_covered'
             else 'active'
         end as authorization_status
     from modded
@@ -372,14 +394,18 @@ diagnosis_not_on_authorization as (
     select
         claim_line_id,
         'diagnosis_not_on_authorization' as rule_name,
-        'Principal diagnosis ' || coalesce(principal_diagnosis_code, '(none)') || ' is not among the authorization''s diagnoses '
+        'Principal diagnosis '
+        || coalesce(principal_diagnosis_code, '(none)')
+        || ' is not among the authorization''s diagnoses '
         || replace(authorization_diagnosis_codes, '|', ', ') as failure_detail,
         'Use the diagnosis the authorization was approved for, or have the authorization updated' as fix
     from authorization_checked
     where
         authorization_status = 'active'
-        and (principal_diagnosis_code is null
-            or not {{ pipe_list_contains('authorization_diagnosis_codes', 'principal_diagnosis_code') }})
+        and (
+            principal_diagnosis_code is null
+            or not {{ pipe_list_contains('authorization_diagnosis_codes', 'principal_diagnosis_code') }}
+        )
 
 ),
 
@@ -406,8 +432,8 @@ enrolled_on_date as (
             providers.provider_id = enrollments.provider_id
             and modded.payer_id = enrollments.payer_id
             and enrollments.status = 'enrolled'
-            and enrollments.effective_date <= modded.service_date
-            and (enrollments.termination_date is null or enrollments.termination_date >= modded.service_date)
+            and modded.service_date >= enrollments.effective_date
+            and (enrollments.termination_date is null or modded.service_date <= enrollments.termination_date)
 
 ),
 
@@ -438,8 +464,8 @@ telehealth_checked as (
     left join telehealth_policies
         on
             modded.payer_type = telehealth_policies.payer_type
-            and telehealth_policies.effective_from <= modded.service_date
-            and (telehealth_policies.effective_to is null or telehealth_policies.effective_to >= modded.service_date)
+            and modded.service_date >= telehealth_policies.effective_from
+            and (telehealth_policies.effective_to is null or modded.service_date <= telehealth_policies.effective_to)
     where modded.is_telehealth_place_of_service
 
 ),
@@ -451,8 +477,15 @@ telehealth_place_of_service as (
         'telehealth_place_of_service' as rule_name,
         case
             when coalesce(telehealth_covered, false) = false
-                then 'Telehealth place of service ' || place_of_service || ' on a date the payer does not cover OT telehealth'
-            else 'Telehealth place of service ' || place_of_service || ' without the payer''s modifier ' || required_modifier
+                then
+                    'Telehealth place of service '
+                    || place_of_service
+                    || ' on a date the payer does not cover OT telehealth'
+            else
+                'Telehealth place of service '
+                || place_of_service
+                || ' without the payer''s modifier '
+                || required_modifier
         end as failure_detail,
         case
             when coalesce(telehealth_covered, false) = false
@@ -469,18 +502,30 @@ telehealth_place_of_service as (
 failures as (
 
     select * from discipline_modifier
-    union all select * from assistant_modifier
-    union all select * from kx_modifier
-    union all select * from units_exceed_minutes
-    union all select * from units_exceed_daily_limit
-    union all select * from code_pair_without_modifier
-    union all select * from one_evaluation_per_day
-    union all select * from add_on_without_primary
-    union all select * from authorization_not_active
-    union all select * from diagnosis_not_on_authorization
-    union all select * from rendering_npi_invalid
-    union all select * from rendering_not_enrolled
-    union all select * from telehealth_place_of_service
+    union all
+    select * from assistant_modifier
+    union all
+    select * from kx_modifier
+    union all
+    select * from units_exceed_minutes
+    union all
+    select * from units_exceed_daily_limit
+    union all
+    select * from code_pair_without_modifier
+    union all
+    select * from one_evaluation_per_day
+    union all
+    select * from add_on_without_primary
+    union all
+    select * from authorization_not_active
+    union all
+    select * from diagnosis_not_on_authorization
+    union all
+    select * from rendering_npi_invalid
+    union all
+    select * from rendering_not_enrolled
+    union all
+    select * from telehealth_place_of_service
 
 ),
 

@@ -1,5 +1,6 @@
 -- Clean-claim rate: the share of claims (latest 837P version) that pass every pre-submission audit
--- rule, per location, payer and month of service, against the 95% benchmark (kpis-and-security.md).
+-- rule, per location, payer and month of service, against the benchmark of seed kpi_benchmarks (95% by default;
+-- docs/domain-reference.md section 8).
 with
 
 lines as (
@@ -11,6 +12,13 @@ lines as (
 failures as (
 
     select * from {{ ref('fct_claim_audit_failures') }}
+
+),
+
+benchmark as (
+
+    select benchmark_value from {{ ref('kpi_benchmarks') }}
+    where kpi = 'clean_claim_rate'
 
 ),
 
@@ -51,8 +59,11 @@ final as (
         cast(sum(case when failed_claims.claim_id is not null then claims.charge_amount else 0 end) as decimal(12, 2))
             as failed_charge_amount,
         cast(sum(case when failed_claims.claim_id is null then 1 else 0 end) as double) / count(*) as clean_claim_rate,
-        0.95 as benchmark_rate
+        max(benchmark.benchmark_value) as benchmark_rate
     from claims
+    -- A left join, so a missing benchmark row shows as a null benchmark (tested not_null) instead of no rows.
+    left join benchmark
+        on true
     left join failed_claims
         on claims.claim_id = failed_claims.claim_id
     group by claims.location_id, claims.payer_id, {{ dbt.date_trunc('month', 'claims.service_date') }}

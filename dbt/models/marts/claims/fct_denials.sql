@@ -33,7 +33,9 @@ routed as (
 
     select
         positions.*,
-        coalesce(rarc_route.denial_category, carc_route.denial_category, carc_codes.category, 'other') as denial_category,
+        coalesce(
+            rarc_route.denial_category, carc_route.denial_category, carc_codes.category, 'other'
+        ) as denial_category,
         coalesce(rarc_route.route, carc_route.route, 'appeal') as route,
         coalesce(rarc_route.has_appeal_rights, carc_route.has_appeal_rights, true) as has_appeal_rights,
         coalesce(rarc_route.action_note, carc_route.action_note, 'Review the denial and decide: appeal or correct')
@@ -60,8 +62,12 @@ dated as (
         policies.corrected_claim_days,
         case
             when routed.route = 'no_action' then null
-            when routed.route = 'appeal' then
-                {{ date_add_days("policies.appeal_days + case when policies.appeal_days_basis = 'notice_date_plus_5' then 5 else 0 end", 'routed.latest_payment_date') }}
+            when routed.route = 'appeal'
+                then {{ date_add_days(
+                    "policies.appeal_days"
+                    ~ " + case when policies.appeal_days_basis = 'notice_date_plus_5' then 5 else 0 end",
+                    'routed.latest_payment_date',
+                ) }}
             else {{ date_add_days('policies.corrected_claim_days', 'routed.service_date') }}
         end as deadline_date
     from routed
@@ -73,7 +79,8 @@ dated as (
 final as (
 
     select
-        {{ dbt.hash(dbt.concat(["'" ~ work_rule ~ "'", "':1:'", "dated.claim_id", "':'", "dated.route"])) }} as work_flag_id,
+        {{ dbt.hash(dbt.concat(["'" ~ work_rule ~ "'", "':1:'", "dated.claim_id", "':'", "dated.route"])) }}
+            as work_flag_id,
         {{ as_of_date() }} as as_of_date,
         dated.claim_id,
         dated.line_number,
@@ -100,15 +107,15 @@ final as (
         cast(dated.charge_amount as decimal(12, 2)) as denied_charge_amount,
         cast(coalesce(dated.expected_allowed_amount, dated.charge_amount) as decimal(12, 2)) as dollars_at_risk,
         dated.latest_payment_date as denial_date,
-        {{ dbt.datediff('dated.latest_payment_date', as_of_date(), 'day') }} as days_since_denial,
+        {{ dbt.datediff('dated.latest_payment_date', as_of_date(), 'day') }} as days_since_denial,  -- noqa: LT05
         case
-            when {{ dbt.datediff('dated.latest_payment_date', as_of_date(), 'day') }} <= 30 then '0-30'
-            when {{ dbt.datediff('dated.latest_payment_date', as_of_date(), 'day') }} <= 60 then '31-60'
-            when {{ dbt.datediff('dated.latest_payment_date', as_of_date(), 'day') }} <= 90 then '61-90'
+            when {{ dbt.datediff('dated.latest_payment_date', as_of_date(), 'day') }} <= 30 then '0-30'  -- noqa: LT05
+            when {{ dbt.datediff('dated.latest_payment_date', as_of_date(), 'day') }} <= 60 then '31-60'  -- noqa: LT05
+            when {{ dbt.datediff('dated.latest_payment_date', as_of_date(), 'day') }} <= 90 then '61-90'  -- noqa: LT05
             else '90+'
         end as aging_bucket,
         dated.deadline_date,
-        {{ dbt.datediff(as_of_date(), 'dated.deadline_date', 'day') }} as days_left,
+        {{ dbt.datediff(as_of_date(), 'dated.deadline_date', 'day') }} as days_left,  -- noqa: LT05
         dated.deadline_date is not null and dated.deadline_date < {{ as_of_date() }} as is_past_deadline
     from dated
 

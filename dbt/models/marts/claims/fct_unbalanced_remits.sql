@@ -1,5 +1,5 @@
 -- Unbalanced remits: one row per 835 line, claim or transaction (ST) that breaks a balancing rule
--- (domain-rules 7.1): line charge - line adjustments = line paid; claim charge - all adjustments = claim
+-- (docs/domain-reference.md 7.1): line charge - line adjustments = line paid; claim charge - all adjustments = claim
 -- paid; the claims paid - provider adjustments (PLB) = the BPR02 payment (negative when BPR03 = D). The
 -- remit still loads and posts (flagged, not dropped); this lists what to take up with the payer.
 with
@@ -44,7 +44,9 @@ locations as (
 -- location whose facility NPI is the payee, only when one location alone bills under that NPI.
 claim_locations as (
 
-    select claim_id, min(location_id) as location_id
+    select
+        claim_id,
+        min(location_id) as location_id
     from {{ ref('int_claim_lines_submitted') }}
     group by claim_id
 
@@ -52,7 +54,9 @@ claim_locations as (
 
 payee_locations as (
 
-    select facility_npi, min(location_id) as location_id
+    select
+        facility_npi,
+        min(location_id) as location_id
     from locations
     group by facility_npi
     having count(*) = 1
@@ -61,7 +65,9 @@ payee_locations as (
 
 line_adjustments as (
 
-    select remit_line_id, sum(amount) as adjustment_amount
+    select
+        remit_line_id,
+        sum(amount) as adjustment_amount
     from adjustments
     where remit_line_id is not null
     group by remit_line_id
@@ -70,7 +76,9 @@ line_adjustments as (
 
 claim_adjustments as (
 
-    select remit_claim_id, sum(amount) as adjustment_amount
+    select
+        remit_claim_id,
+        sum(amount) as adjustment_amount
     from adjustments
     group by remit_claim_id
 
@@ -78,7 +86,9 @@ claim_adjustments as (
 
 claim_paid as (
 
-    select remit_transaction_id, sum(paid_amount) as paid_amount
+    select
+        remit_transaction_id,
+        sum(paid_amount) as paid_amount
     from claims
     group by remit_transaction_id
 
@@ -86,7 +96,9 @@ claim_paid as (
 
 plb_totals as (
 
-    select remit_transaction_id, sum(amount) as adjustment_amount
+    select
+        remit_transaction_id,
+        sum(amount) as adjustment_amount
     from provider_adjustments
     group by remit_transaction_id
 
@@ -143,7 +155,9 @@ transaction_checks as (
         'transaction' as balancing_rule,
         'sum of CLP04 paid - PLB adjustments = BPR02 payment' as rule_text,
         coalesce(claim_paid.paid_amount, 0) - coalesce(plb_totals.adjustment_amount, 0) as expected_amount,
-        case when transactions.credit_debit_flag = 'D' then -transactions.payment_amount else transactions.payment_amount end
+        case
+            when transactions.credit_debit_flag = 'D' then -transactions.payment_amount else transactions.payment_amount
+        end
             as reported_amount
     from transactions
     left join claim_paid
@@ -167,7 +181,7 @@ checks as (
 final as (
 
     select
-        -- The remit's own claim and line ids: a reversal and its correction share CLP01 in one 835.
+            -- The remit's own claim and line ids: a reversal and its correction share CLP01 in one 835.
         {{ dbt.hash(dbt.concat(["checks.remit_transaction_id", "':'", "checks.balancing_rule", "':'",
                                 "coalesce(checks.remit_claim_id, '')", "':'",
                                 "coalesce(checks.remit_line_id, '')"])) }}

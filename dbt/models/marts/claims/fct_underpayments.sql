@@ -32,14 +32,18 @@ final as (
         cast(expected_allowed_amount as decimal(12, 2)) as contracted_allowed_amount,
         cast(coalesce(latest_allowed_amount, latest_paid_amount + patient_responsibility_amount) as decimal(12, 2))
             as paid_allowed_amount,
-        cast(expected_allowed_amount - coalesce(latest_allowed_amount, latest_paid_amount + patient_responsibility_amount)
-            as decimal(12, 2)) as variance_amount,
+        cast(
+            expected_allowed_amount
+            - coalesce(latest_allowed_amount, latest_paid_amount + patient_responsibility_amount)
+            as decimal(12, 2)
+        ) as variance_amount,
         cast(net_paid_amount as decimal(12, 2)) as net_paid_amount,
         reversal_count
     from positions
     where
         expected_allowed_amount is not null
-        and coalesce(latest_allowed_amount, latest_paid_amount + patient_responsibility_amount) < expected_allowed_amount - 0.01
+        and coalesce(latest_allowed_amount, latest_paid_amount + patient_responsibility_amount)
+        < expected_allowed_amount - 0.01
 
 )
 

@@ -2,7 +2,9 @@
 -- plus one per submitted claim with no visit in the EHR extract, with a status. Exceptions: a visit billed
 -- in the EHR with no claim submitted, a claim with no visit, and a claim or payment on a visit whose
 -- appointment was cancelled or no-showed after billing (voided).
-{% set exception_statuses = ['billed_no_claim', 'claim_without_visit', 'claim_on_voided_visit', 'payment_on_voided_visit'] %}
+{% set exception_statuses = [
+    'billed_no_claim', 'claim_without_visit', 'claim_on_voided_visit', 'payment_on_voided_visit',
+] %}
 with
 
 visits as (
@@ -37,7 +39,10 @@ positions as (
 
 visit_charges as (
 
-    select visit_id, count(*) as charge_line_count, sum(charge_amount) as charge_amount
+    select
+        visit_id,
+        count(*) as charge_line_count,
+        sum(charge_amount) as charge_amount
     from charge_lines
     group by visit_id
 
@@ -149,7 +154,9 @@ final as (
         service_date,
         appointment_status,
         reconciliation_status,
-        reconciliation_status in ('{{ exception_statuses | join("', '") }}') as is_exception,
+        reconciliation_status in (
+            '{{ exception_statuses | join("', '") }}'  -- noqa: LT05
+        ) as is_exception,
         charge_line_count,
         cast(charge_amount as decimal(12, 2)) as charge_amount,
         claim_line_count,

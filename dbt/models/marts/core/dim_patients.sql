@@ -22,7 +22,7 @@ primary_coverages as (
         payer_id,
         row_number() over (
             partition by patient_id
-            order by priority, effective_date desc, coverage_id
+            order by priority asc, effective_date desc, coverage_id asc
         ) as coverage_rank
     from coverages
     where

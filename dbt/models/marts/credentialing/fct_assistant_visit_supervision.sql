@@ -42,7 +42,8 @@ in_window as (
     where
         (
             appointments.status = 'arrived'
-            and appointments.appointment_date >= {{ date_add_days('-1 * rules.supervision_lookback_days', as_of_date()) }}
+            and appointments.appointment_date
+            >= {{ date_add_days('-1 * rules.supervision_lookback_days', as_of_date()) }}
             and appointments.appointment_date < {{ as_of_date() }}
         )
         or (
@@ -79,9 +80,13 @@ final as (
         identity.supervising_provider_id,
         identity.supervising_provider_id is not null
         and identity.supervisor_discipline = 'OTR'
-        and (identity.supervisor_termination_date is null or identity.supervisor_termination_date > in_window.appointment_date)
+        and (
+            identity.supervisor_termination_date is null
+            or identity.supervisor_termination_date > in_window.appointment_date
+        )
             as has_supervising_otr,
-        case when in_window.status = 'arrived' then coalesce(co_lines.lines_without_co, 0) > 0 end as is_co_modifier_missing,
+        case when in_window.status = 'arrived' then coalesce(co_lines.lines_without_co, 0) > 0 end
+            as is_co_modifier_missing,
         {{ as_of_date() }} as as_of_date
     from in_window
     inner join identity

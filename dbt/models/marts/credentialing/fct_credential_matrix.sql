@@ -47,7 +47,9 @@ required_slots as (
 
 held_slots as (
 
-    select credentials.provider_id, credentials.credential_type
+    select
+        credentials.provider_id,
+        credentials.credential_type
     from credentials
     inner join active_providers
         on credentials.provider_id = active_providers.provider_id
@@ -56,9 +58,15 @@ held_slots as (
 
 slots as (
 
-    select provider_id, credential_type from required_slots
+    select
+        provider_id,
+        credential_type
+    from required_slots
     union
-    select provider_id, credential_type from held_slots
+    select
+        provider_id,
+        credential_type
+    from held_slots
 
 ),
 
@@ -80,7 +88,7 @@ joined as (
         coalesce(cycles.required_to_hold, false) as required_to_hold,
         coalesce(credentials.renewal_link, cycles.renewal_link) as renewal_link,
         coalesce(credentials.renewal_form, cycles.renewal_form) as renewal_form,
-        {{ dbt.datediff(as_of_date(), 'credentials.rule_expiry_date', 'day') }} as days_to_expiry
+        {{ dbt.datediff(as_of_date(), 'credentials.rule_expiry_date', 'day') }} as days_to_expiry  -- noqa: LT05
     from slots
     left join credentials
         on

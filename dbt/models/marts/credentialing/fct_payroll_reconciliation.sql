@@ -25,7 +25,9 @@ classified as (
         case
             when days.session_minutes > 0 and days.clinical_hours = 0 then 'sessions_without_hours'
             when days.clinical_hours > 0 and days.session_minutes = 0 then 'hours_without_sessions'
-            when abs(days.clinical_hours - days.session_hours) > rules.payroll_tolerance_hours then 'hours_over_tolerance'
+            when
+                abs(days.clinical_hours - days.session_hours) > rules.payroll_tolerance_hours
+                then 'hours_over_tolerance'
         end as discrepancy_type,
         rules.payroll_tolerance_hours,
         {{ date_add_days('rules.payroll_run_lag_days', 'days.pay_period_end') }} as payroll_run_date

@@ -62,8 +62,12 @@ final as (
         coalesce(validity.billing_valid_through_date >= {{ as_of_date() }}, false) as are_billing_credentials_valid,
         case
             when latest.status <> 'enrolled' then 'enrollment_' || latest.status
-            when latest.effective_date is null or latest.effective_date > {{ as_of_date() }} then 'enrollment_not_effective'
-            when latest.termination_date is not null and latest.termination_date <= {{ as_of_date() }} then 'enrollment_terminated'
+            when
+                latest.effective_date is null or latest.effective_date > {{ as_of_date() }}
+                then 'enrollment_not_effective'
+            when
+                latest.termination_date is not null and latest.termination_date <= {{ as_of_date() }}
+                then 'enrollment_terminated'
             when validity.billing_valid_through_date is null or validity.billing_valid_through_date < {{ as_of_date() }}
                 then 'credential_lapsed'
         end as blocking_reason,

@@ -50,9 +50,15 @@ final as (
             when payer_id is null then 'no_primary_coverage'
             when enrollment_id is null then 'no_enrollment'
             when enrollment_status <> 'enrolled' then 'enrollment_' || enrollment_status
-            when enrollment_effective_date is null or enrollment_effective_date > appointment_date then 'enrollment_not_effective'
-            when enrollment_termination_date is not null and enrollment_termination_date <= appointment_date then 'enrollment_terminated'
-            when billing_valid_through_date is null or billing_valid_through_date < appointment_date then 'credential_lapsed'
+            when
+                enrollment_effective_date is null or enrollment_effective_date > appointment_date
+                then 'enrollment_not_effective'
+            when
+                enrollment_termination_date is not null and enrollment_termination_date <= appointment_date
+                then 'enrollment_terminated'
+            when
+                billing_valid_through_date is null or billing_valid_through_date < appointment_date
+                then 'credential_lapsed'
         end as blocking_reason
     from joined
 
@@ -61,6 +67,7 @@ final as (
 select
     final.*,
     blocking_reason is null as can_bill_on_visit_date,
-    cast(case when blocking_reason is not null then coalesce(contracted_visit_rate, 0) else 0 end as decimal(12, 2)) as dollars_at_risk,
+    cast(case when blocking_reason is not null then coalesce(contracted_visit_rate, 0) else 0 end as decimal(12, 2))
+        as dollars_at_risk,
     {{ as_of_date() }} as as_of_date
 from final

@@ -46,7 +46,8 @@ primary_coverages as (
 
     select
         coverages.*,
-        row_number() over (partition by coverages.patient_id order by coverages.effective_date desc, coverages.coverage_id desc)
+        row_number()
+            over (partition by coverages.patient_id order by coverages.effective_date desc, coverages.coverage_id desc)
             as coverage_rank
     from coverages
     cross join as_of
@@ -126,7 +127,7 @@ ranked_checks as (
     inner join checks
         on
             with_rules.patient_id = checks.patient_id
-            and checks.checked_at <= with_rules.scheduled_start_at
+            and with_rules.scheduled_start_at >= checks.checked_at
 
 ),
 
@@ -195,12 +196,13 @@ final as (
         judged.needs_day_of_visit_recheck,
         (judged.is_window_open and not judged.is_check_current) or judged.needs_day_of_visit_recheck as is_check_due,
         case
-            when judged.is_window_open and not judged.is_check_current then
-                case
-                    when judged.last_attempt_id is null then 'no_check'
-                    when judged.last_attempt_status = 'rejected' then 'check_rejected'
-                    else 'stale_check'
-                end
+            when judged.is_window_open and not judged.is_check_current
+                then
+                    case
+                        when judged.last_attempt_id is null then 'no_check'
+                        when judged.last_attempt_status = 'rejected' then 'check_rejected'
+                        else 'stale_check'
+                    end
             when judged.needs_day_of_visit_recheck then 'day_of_visit_recheck'
         end as check_due_reason,
         cast(visit_rates.contracted_visit_rate as decimal(12, 2)) as expected_visit_amount,

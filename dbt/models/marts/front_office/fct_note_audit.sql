@@ -1,5 +1,5 @@
--- The nightly note audit: every visit of the last RCM_NOTE_AUDIT_LOOKBACK_DAYS days (default 14) against
--- the group's note requirements: signed within RCM_NOTE_SIGNING_WINDOW_HOURS (default 48) of the visit's
+-- The nightly note audit: every visit of the last RCM_NOTE_AUDIT_LOOKBACK_DAYS days against
+-- the group's note requirements: signed within RCM_NOTE_SIGNING_WINDOW_HOURS of the visit's
 -- end, minutes documented for every timed code billed, billed units supported by the documented minutes
 -- under the payer's unit method (payer_rules.unit_method: cms_total = the 8-minute rule on the day's total
 -- timed minutes, per_code = each code on its own), every billed code documented, goals addressed.
@@ -58,7 +58,8 @@ audited as (
         visits.date_of_service,
         coverages.payer_id,
         coalesce(payers.unit_method, 'cms_total') as unit_method,
-        {{ dbt.dateadd('minute', 'appointments.duration_minutes', 'appointments.scheduled_start_at') }} as visit_ended_at
+        {{ dbt.dateadd('minute', 'appointments.duration_minutes', 'appointments.scheduled_start_at') }}
+            as visit_ended_at
     from visits
     inner join appointments
         on visits.appointment_id = appointments.appointment_id
@@ -68,7 +69,8 @@ audited as (
         on coverages.payer_id = payers.payer_id
     where
         visits.date_of_service < {{ as_of_date() }}
-        and visits.date_of_service >= {{ date_add_days('-' ~ env_int_setting('RCM_NOTE_AUDIT_LOOKBACK_DAYS'), as_of_date()) }}
+        and visits.date_of_service
+        >= {{ date_add_days('-' ~ env_int_setting('RCM_NOTE_AUDIT_LOOKBACK_DAYS'), as_of_date()) }}
 
 ),
 
@@ -96,10 +98,14 @@ unit_checks as (
         sum(case when is_timed and is_documented and coalesce(documented_minutes, 0) = 0 then 1 else 0 end)
             as timed_codes_without_minutes,
         sum(case when is_timed and documented_minutes > 0 then billed_units else 0 end) as billed_timed_units,
-        sum(case when is_timed and documented_minutes > 0 then documented_minutes else 0 end) as documented_timed_minutes,
-        sum(case when is_timed and documented_minutes > 0 and per_code_supported_units <> billed_units then 1 else 0 end)
+        sum(case when is_timed and documented_minutes > 0 then documented_minutes else 0 end)
+            as documented_timed_minutes,
+        sum(
+            case when is_timed and documented_minutes > 0 and per_code_supported_units <> billed_units then 1 else 0 end
+        )
             as per_code_mismatches,
-        {{ dbt.listagg("case when not is_documented then cpt_code end", "'|'", 'order by cpt_code') }} as undocumented_cpt_codes
+        {{ dbt.listagg("case when not is_documented then cpt_code end", "'|'", 'order by cpt_code') }}
+            as undocumented_cpt_codes
     from note_lines
     group by visit_id
 
@@ -137,8 +143,10 @@ flags as (
 
     select
         judged.*,
-        case when signed_at is not null then {{ dbt.datediff('visit_ended_at', 'signed_at', 'minute') }} / 60.0 end
-            as hours_to_sign,
+        case
+            when signed_at is not null
+                then {{ dbt.datediff('visit_ended_at', 'signed_at', 'minute') }} / 60.0  -- noqa: LT05
+        end as hours_to_sign,
         signed_at is not null and signed_at > signing_deadline_at as is_signed_late,
         signed_at is null and signing_deadline_at < cast({{ as_of_date() }} as {{ dbt.type_timestamp() }})
             as is_unsigned_past_window,
@@ -185,12 +193,19 @@ final as (
             flags.is_signed_late or flags.is_unsigned_past_window or flags.is_timed_minutes_missing
             or flags.is_units_inconsistent or flags.is_cpt_not_documented or flags.is_no_goals_addressed
         ) as is_failing,
-        concat_ws('; ',
+        concat_ws(
+            '; ',
             case when flags.is_signed_late then 'note signed after the signing window' end,
             case when flags.is_unsigned_past_window then 'note not signed and the signing window has passed' end,
             case when flags.is_timed_minutes_missing then 'no minutes documented for a timed code' end,
-            case when flags.is_units_inconsistent then 'billed units not supported by the documented minutes (' || flags.unit_method || ')' end,
-            case when flags.is_cpt_not_documented then 'billed code not in the note: ' || flags.undocumented_cpt_codes end,
+            case
+                when
+                    flags.is_units_inconsistent
+                    then 'billed units not supported by the documented minutes (' || flags.unit_method || ')'
+            end,
+            case
+                when flags.is_cpt_not_documented then 'billed code not in the note: ' || flags.undocumented_cpt_codes
+            end,
             case when flags.is_no_goals_addressed then 'no plan-of-care goal addressed' end
         ) as failure_reasons,
         cast(coalesce(visit_amounts.contracted_amount, 0) as decimal(12, 2)) as contracted_amount,

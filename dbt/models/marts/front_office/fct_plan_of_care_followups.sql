@@ -53,8 +53,10 @@ primary_coverages as (
     select
         coverages.patient_id,
         coverages.payer_id,
-        row_number() over (partition by coverages.patient_id order by coverages.effective_date desc, coverages.coverage_id desc)
-            as coverage_rank
+        row_number() over (
+            partition by coverages.patient_id
+            order by coverages.effective_date desc, coverages.coverage_id desc
+        ) as coverage_rank
     from coverages
     cross join as_of
     where
@@ -66,7 +68,9 @@ primary_coverages as (
 
 in_scope as (
 
-    select plans.*, as_of.as_of_date
+    select
+        plans.*,
+        as_of.as_of_date
     from plans
     cross join as_of
     where plans.status in ('active', 'draft') or plans.physician_signed_date is null
@@ -80,9 +84,10 @@ visit_counts as (
         count(visits.visit_id) as visits_since_progress_point
     from in_scope
     inner join visits
-        on visits.patient_id = in_scope.patient_id
-        and visits.date_of_service >= in_scope.start_date
-        and visits.date_of_service <= in_scope.as_of_date
+        on
+            in_scope.patient_id = visits.patient_id
+            and in_scope.start_date <= visits.date_of_service
+            and in_scope.as_of_date >= visits.date_of_service
     group by in_scope.plan_of_care_id
 
 ),
@@ -109,8 +114,8 @@ joined as (
         rules.signature_chase_after_days,
         in_scope.as_of_date,
         coalesce(visit_counts.visits_since_progress_point, 0) as visits_since_progress_point,
-        {{ dbt.datediff('in_scope.start_date', 'in_scope.as_of_date', 'day') }} as days_since_plan_start,
-        {{ dbt.datediff('in_scope.evaluation_date', 'in_scope.as_of_date', 'day') }} as evaluation_age_days
+        {{ dbt.datediff('in_scope.start_date', 'in_scope.as_of_date', 'day') }} as days_since_plan_start,  -- noqa: LT05
+        {{ dbt.datediff('in_scope.evaluation_date', 'in_scope.as_of_date', 'day') }} as evaluation_age_days  -- noqa: LT05
     from in_scope
     left join patients
         on in_scope.patient_id = patients.patient_id
@@ -132,9 +137,10 @@ final as (
         case when recert_every_days is not null then recert_every_days - days_since_plan_start end as days_to_recert,
         physician_signed_date is null as is_signature_outstanding,
         case when physician_signed_date is null then evaluation_age_days end as signature_age_days,
-        case when physician_signed_date is null and evaluation_age_days > signature_chase_after_days
-            then cast(floor((evaluation_age_days - signature_chase_after_days - 1) / 7) as integer) + 1 end
-            as signature_follow_up_number,
+        case
+            when physician_signed_date is null and evaluation_age_days > signature_chase_after_days
+                then cast(floor((evaluation_age_days - signature_chase_after_days - 1) / 7) as integer) + 1
+        end as signature_follow_up_number,
         coalesce(physician_npi is not null and physician_npi = primary_care_physician_npi, false) as is_sent_to_pcp,
         coalesce(
             plan_status = 'active' and progress_report_every_visits is not null

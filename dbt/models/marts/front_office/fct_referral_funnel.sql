@@ -21,7 +21,8 @@ final as (
         sum(case when is_open then 1 else 0 end) as open_referrals,
         sum(case when is_open and items_missing_count > 0 then 1 else 0 end) as open_with_missing_items,
         avg(hours_to_first_response) as avg_hours_to_first_response,
-        cast(sum(case when is_evaluation_scheduled then 1 else 0 end) * 1.0 / count(*) as decimal(6, 4)) as conversion_rate,
+        cast(sum(case when is_evaluation_scheduled then 1 else 0 end) * 1.0 / count(*) as decimal(6, 4))
+            as conversion_rate,
         max(as_of_date) as as_of_date
     from pipeline
     group by location_id, channel

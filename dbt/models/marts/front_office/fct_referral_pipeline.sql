@@ -82,7 +82,9 @@ packet as (
         sum(case when status <> 'not_applicable' then 1 else 0 end) as items_applicable_count,
         sum(case when status = 'received' then 1 else 0 end) as items_received_count,
         sum(case when status in ('requested', 'missing') then 1 else 0 end) as items_missing_count,
-        {{ dbt.listagg("case when status in ('requested', 'missing') then document_type end", "'|'", 'order by document_type') }}
+        {{ dbt.listagg(
+            "case when status in ('requested', 'missing') then document_type end", "'|'", 'order by document_type'
+        ) }}
             as missing_items,
         max(received_date) as last_item_received_date
     from documents
@@ -105,17 +107,17 @@ eligible_locations as (
         on {{ pipe_list_contains('locations.service_lines', "'ot_peds'") }}
     inner join providers
         on
-            providers.primary_location_id = locations.location_id
-            and providers.hire_date <= as_of.as_of_date
-            and (providers.termination_date is null or providers.termination_date > as_of.as_of_date)
+            locations.location_id = providers.primary_location_id
+            and as_of.as_of_date >= providers.hire_date
+            and (providers.termination_date is null or as_of.as_of_date < providers.termination_date)
     inner join enrollments
         on
-            enrollments.provider_id = providers.provider_id
-            and enrollments.location_id = locations.location_id
-            and enrollments.payer_id = primary_payers.payer_id
+            providers.provider_id = enrollments.provider_id
+            and locations.location_id = enrollments.location_id
+            and primary_payers.payer_id = enrollments.payer_id
             and enrollments.status = 'enrolled'
-            and enrollments.effective_date <= as_of.as_of_date
-            and (enrollments.termination_date is null or enrollments.termination_date >= as_of.as_of_date)
+            and as_of.as_of_date >= enrollments.effective_date
+            and (enrollments.termination_date is null or as_of.as_of_date <= enrollments.termination_date)
 
 ),
 
@@ -125,7 +127,14 @@ routing as (
         referrals.referral_id,
         coalesce(referrals.location_id, patients.location_id) as preferred_location_id,
         count(eligible_locations.location_id) as eligible_location_count,
-        max(case when eligible_locations.location_id = coalesce(referrals.location_id, patients.location_id) then 1 else 0 end)
+        max(
+            case
+                when
+                    eligible_locations.location_id = coalesce(referrals.location_id, patients.location_id)
+                    then 1
+                else 0
+            end
+        )
             as is_preferred_eligible,
         min(eligible_locations.location_id) as first_eligible_location_id
     from referrals
@@ -155,7 +164,7 @@ evaluations as (
             referrals.patient_id = appointments.patient_id
             and appointments.appointment_type = 'evaluation'
             and appointments.status in ('scheduled', 'arrived')
-            and appointments.scheduled_start_at >= referrals.received_at
+            and referrals.received_at <= appointments.scheduled_start_at
 
 ),
 
@@ -165,8 +174,9 @@ joined as (
         referrals.*,
         as_of.as_of_date,
         as_of.as_of_ts,
-        {{ front_office_add_business_days('referrals.received_at', env_int_setting('RCM_REFERRAL_FIRST_RESPONSE_BUSINESS_DAYS')) }}
-            as first_response_due_at,
+        {{ front_office_add_business_days(
+            'referrals.received_at', env_int_setting('RCM_REFERRAL_FIRST_RESPONSE_BUSINESS_DAYS')
+        ) }} as first_response_due_at,
         referrals.status in ('new', 'contacted', 'packet_pending', 'evaluation_scheduled') as is_open,
         primary_payers.payer_id,
         routing.preferred_location_id,
@@ -183,7 +193,11 @@ joined as (
         {%- for item in items %}
         packet.{{ item }}_status,
         {%- endfor %}
-        case when packet.items_applicable_count > 0 and packet.items_missing_count = 0 then packet.last_item_received_date end
+        case
+            when
+                packet.items_applicable_count > 0 and packet.items_missing_count = 0
+                then packet.last_item_received_date
+        end
             as packet_completed_date,
         evaluations.appointment_id as evaluation_appointment_id,
         evaluations.booked_at as evaluation_booked_at,
@@ -213,7 +227,8 @@ final as (
         received_at,
         first_response_at,
         first_response_due_at,
-        case when first_response_at is not null then {{ dbt.datediff('received_at', 'first_response_at', 'hour') }} end
+        case
+            when first_response_at is not null then {{ dbt.datediff('received_at', 'first_response_at', 'hour') }} end  -- noqa: LT05
             as hours_to_first_response,
         case
             when first_response_at is not null then first_response_at <= first_response_due_at
@@ -238,12 +253,18 @@ final as (
         evaluation_appointment_id,
         evaluation_booked_at,
         evaluation_scheduled_at,
-        case when packet_completed_date is not null then {{ dbt.datediff('cast(received_at as date)', 'packet_completed_date', 'day') }} end
-            as days_received_to_packet_complete,
-        case when evaluation_booked_at is not null then {{ dbt.datediff('received_at', 'evaluation_booked_at', 'day') }} end
-            as days_received_to_evaluation_booked,
-        case when evaluation_scheduled_at is not null then {{ dbt.datediff('received_at', 'evaluation_scheduled_at', 'day') }} end
-            as days_received_to_evaluation,
+        case
+            when packet_completed_date is not null
+                then {{ dbt.datediff('cast(received_at as date)', 'packet_completed_date', 'day') }}  -- noqa: LT05
+        end as days_received_to_packet_complete,
+        case
+            when evaluation_booked_at is not null
+                then {{ dbt.datediff('received_at', 'evaluation_booked_at', 'day') }}  -- noqa: LT05
+        end as days_received_to_evaluation_booked,
+        case
+            when evaluation_scheduled_at is not null
+                then {{ dbt.datediff('received_at', 'evaluation_scheduled_at', 'day') }}  -- noqa: LT05
+        end as days_received_to_evaluation,
         as_of_date
     from joined
 

@@ -1,7 +1,7 @@
 -- The director's KPIs per location and calendar month (twelve months up to the as-of month), one row per
 -- KPI, with the benchmark from seed kpi_benchmarks (kept-visit rate: the group's attendance policy).
 -- A KPI with nothing to count in a month (no claims, no visits) is null, never 0/0 or 0.
-{%- set attendance_min_rate = var('scheduling_attendance_min_rate', 0.85) %}
+{%- set attendance_min_rate = var('scheduling_attendance_min_rate') %}
 {%- set ar_over_days = 90 %}
 with
 
@@ -126,7 +126,11 @@ denials_monthly as (
 
 denial_count_rate as (
 
-    select location_id, month_start, 'initial_denial_rate_count' as kpi, denied_claims as numerator,
+    select
+        location_id,
+        month_start,
+        'initial_denial_rate_count' as kpi,
+        denied_claims as numerator,
         answered_claims as denominator
     from denials_monthly
 
@@ -134,7 +138,11 @@ denial_count_rate as (
 
 denial_dollar_rate as (
 
-    select location_id, month_start, 'initial_denial_rate_dollars' as kpi, denied_amount as numerator,
+    select
+        location_id,
+        month_start,
+        'initial_denial_rate_dollars' as kpi,
+        denied_amount as numerator,
         charge_amount as denominator
     from denials_monthly
 
@@ -176,7 +184,9 @@ ar_monthly as (
         on claims.claim_id = first_answers.claim_id
     where
         claims.service_date <= month_bounds.measured_through
-        and (first_answers.first_payment_date is null or first_answers.first_payment_date > month_bounds.measured_through)
+        and (
+            first_answers.first_payment_date is null or first_answers.first_payment_date > month_bounds.measured_through
+        )
     group by claims.location_id, month_bounds.month_start
 
 ),

@@ -3,8 +3,7 @@
 -- 12-month trend read straight off the table. Schedule gaps are only measured over scheduling's lookback
 -- window (var scheduling_lookback_days): months it does not cover from their first day are null (not
 -- measured), not zero.
-{%- set leak_areas = ['authorizations', 'claims_denials', 'underpayments', 'schedule_gaps', 'credentialing', 'intake'] %}
-{%- set schedule_lookback_days = var('scheduling_lookback_days', 90) %}
+{%- set schedule_lookback_days = var('scheduling_lookback_days') %}
 with
 
 locations as (
@@ -25,11 +24,10 @@ months as (
 
 ),
 
+-- The leak areas and their labels: the seed is the one list (dashboards read it too).
 leak_areas as (
 
-    {% for area in leak_areas %}
-    select '{{ area }}' as leak_area{% if not loop.last %} union all{% endif %}
-    {% endfor %}
+    select * from {{ ref('leak_areas') }}
 
 ),
 
@@ -40,7 +38,9 @@ spine as (
         locations.location_name,
         months.month_start,
         months.months_back,
-        leak_areas.leak_area
+        leak_areas.leak_area,
+        leak_areas.label as leak_area_label,
+        leak_areas.sort_order as leak_area_sort_order
     from locations
     cross join months
     cross join leak_areas
@@ -70,6 +70,8 @@ final as (
         spine.location_id,
         spine.location_name,
         spine.leak_area,
+        spine.leak_area_label,
+        spine.leak_area_sort_order,
         spine.month_start,
         cast({{ dbt.dateadd('day', -1, dbt.dateadd('month', 1, 'spine.month_start')) }} as date) as month_end,
         spine.months_back,
@@ -77,7 +79,8 @@ final as (
         -- A schedule month counts only when the lookback window (as_of - lookback + 1 .. as_of) covers it
         -- from its first day: a month cut by the window's start would show a few days as a whole month.
         case
-            when spine.leak_area = 'schedule_gaps'
+            when
+                spine.leak_area = 'schedule_gaps'
                 and spine.month_start <= {{ date_add_days(-schedule_lookback_days, as_of_date()) }}
                 then false
             else true
@@ -98,6 +101,8 @@ select
     location_id,
     location_name,
     leak_area,
+    leak_area_label,
+    leak_area_sort_order,
     month_start,
     month_end,
     months_back,

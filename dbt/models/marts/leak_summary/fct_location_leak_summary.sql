@@ -42,6 +42,18 @@ authorization_area as (
 
 ),
 
+booking_totals as (
+
+    select
+        location_id,
+        count(*) as active_count,
+        sum(case when is_mismatch then 1 else 0 end) as flagged_count,
+        sum(case when is_mismatch then dollars_at_risk else 0 end) as dollars_at_risk
+    from {{ ref('fct_booking_checks') }}
+    group by location_id
+
+),
+
 -- Scheduling: booked visits in the next four weeks that break a booking check (fct_booking_checks).
 scheduling_area as (
 
@@ -54,16 +66,19 @@ scheduling_area as (
         cast(coalesce(booking_totals.dollars_at_risk, 0) as decimal(12, 2)) as dollars_at_risk,
         {{ as_of_date() }} as as_of_date
     from locations
-    left join (
-        select
-            location_id,
-            count(*) as active_count,
-            sum(case when is_mismatch then 1 else 0 end) as flagged_count,
-            sum(case when is_mismatch then dollars_at_risk else 0 end) as dollars_at_risk
-        from {{ ref('fct_booking_checks') }}
-        group by location_id
-    ) as booking_totals
+    left join booking_totals
         on locations.location_id = booking_totals.location_id
+
+),
+
+claim_audit_totals as (
+
+    select
+        location_id,
+        count(*) as flagged_count,
+        sum(dollars_at_risk) as dollars_at_risk
+    from {{ ref('flag_claim_audit_failures') }}
+    group by location_id
 
 ),
 
@@ -79,15 +94,29 @@ claims_area as (
         cast(coalesce(claim_audit_totals.dollars_at_risk, 0) as decimal(12, 2)) as dollars_at_risk,
         {{ as_of_date() }} as as_of_date
     from locations
-    left join (
-        select
-            location_id,
-            count(*) as flagged_count,
-            sum(dollars_at_risk) as dollars_at_risk
-        from {{ ref('flag_claim_audit_failures') }}
-        group by location_id
-    ) as claim_audit_totals
+    left join claim_audit_totals
         on locations.location_id = claim_audit_totals.location_id
+
+),
+
+sweep_totals as (
+
+    select
+        sweep.location_id,
+        count(*) as active_count,
+        sum(case when sweep.is_check_due or coverage_changes.patient_id is not null then 1 else 0 end)
+            as flagged_count,
+        sum(
+            case
+                when sweep.is_check_due or coverage_changes.patient_id is not null
+                    then coalesce(sweep.expected_visit_amount, 0)
+                else 0
+            end
+        ) as dollars_at_risk
+    from {{ ref('fct_eligibility_sweep') }} as sweep
+    left join {{ ref('flag_coverage_changes') }} as coverage_changes
+        on sweep.patient_id = coverage_changes.patient_id
+    group by sweep.location_id
 
 ),
 
@@ -104,24 +133,36 @@ front_office_area as (
         cast(coalesce(sweep_totals.dollars_at_risk, 0) as decimal(12, 2)) as dollars_at_risk,
         {{ as_of_date() }} as as_of_date
     from locations
-    left join (
-        select
-            sweep.location_id,
-            count(*) as active_count,
-            sum(case when sweep.is_check_due or coverage_changes.patient_id is not null then 1 else 0 end) as flagged_count,
-            sum(
-                case
-                    when sweep.is_check_due or coverage_changes.patient_id is not null
-                        then coalesce(sweep.expected_visit_amount, 0)
-                    else 0
-                end
-            ) as dollars_at_risk
-        from {{ ref('fct_eligibility_sweep') }} as sweep
-        left join {{ ref('flag_coverage_changes') }} as coverage_changes
-            on sweep.patient_id = coverage_changes.patient_id
-        group by sweep.location_id
-    ) as sweep_totals
+    left join sweep_totals
         on locations.location_id = sweep_totals.location_id
+
+),
+
+credentialing_items as (
+
+    select
+        location_id,
+        hold_status = 'hold' as is_flagged,
+        contracted_amount as amount
+    from {{ ref('fct_claim_enrollment_holds') }}
+    union all
+    select
+        location_id,
+        coalesce(blocking_reason = 'credential_lapsed', false) as is_flagged,
+        dollars_at_risk as amount
+    from {{ ref('fct_scheduled_visit_billing') }}
+
+),
+
+credentialing_totals as (
+
+    select
+        location_id,
+        count(*) as active_count,
+        sum(case when is_flagged then 1 else 0 end) as flagged_count,
+        sum(case when is_flagged then amount else 0 end) as dollars_at_risk
+    from credentialing_items
+    group by location_id
 
 ),
 
@@ -139,21 +180,7 @@ credentialing_area as (
         cast(coalesce(credentialing_totals.dollars_at_risk, 0) as decimal(12, 2)) as dollars_at_risk,
         {{ as_of_date() }} as as_of_date
     from locations
-    left join (
-        select
-            location_id,
-            count(*) as active_count,
-            sum(case when is_flagged then 1 else 0 end) as flagged_count,
-            sum(case when is_flagged then amount else 0 end) as dollars_at_risk
-        from (
-            select location_id, hold_status = 'hold' as is_flagged, contracted_amount as amount
-            from {{ ref('fct_claim_enrollment_holds') }}
-            union all
-            select location_id, coalesce(blocking_reason = 'credential_lapsed', false) as is_flagged, dollars_at_risk as amount
-            from {{ ref('fct_scheduled_visit_billing') }}
-        ) as credentialing_items
-        group by location_id
-    ) as credentialing_totals
+    left join credentialing_totals
         on locations.location_id = credentialing_totals.location_id
 
 ),

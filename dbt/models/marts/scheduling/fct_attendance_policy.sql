@@ -3,9 +3,9 @@
 -- with notice do not count against the family). Below the policy rate with at least the minimum number of
 -- counted visits = below policy. Policy: dbt vars scheduling_attendance_min_rate (0.85),
 -- scheduling_attendance_window_days (60), scheduling_attendance_min_visits (4), set from the settings.
-{%- set window_days = var('scheduling_attendance_window_days', 60) %}
-{%- set min_rate = var('scheduling_attendance_min_rate', 0.85) %}
-{%- set min_visits = var('scheduling_attendance_min_visits', 4) %}
+{%- set window_days = var('scheduling_attendance_window_days') %}
+{%- set min_rate = var('scheduling_attendance_min_rate') %}
+{%- set min_visits = var('scheduling_attendance_min_visits') %}
 with
 
 appointments as (
@@ -56,13 +56,13 @@ final as (
         counted.late_cancelled_count,
         counted.kept_count + counted.no_show_count + counted.late_cancelled_count as counted_visits,
         counted.kept_count * 1.0
-            / (counted.kept_count + counted.no_show_count + counted.late_cancelled_count) as attendance_rate,
+        / (counted.kept_count + counted.no_show_count + counted.late_cancelled_count) as attendance_rate,
         in_care.next_visit_date,
         {{ min_rate }} as policy_min_rate,
         {{ window_days }} as policy_window_days,
         counted.kept_count + counted.no_show_count + counted.late_cancelled_count >= {{ min_visits }}
-            and counted.kept_count * 1.0
-                / (counted.kept_count + counted.no_show_count + counted.late_cancelled_count) < {{ min_rate }}
+        and counted.kept_count * 1.0
+        / (counted.kept_count + counted.no_show_count + counted.late_cancelled_count) < {{ min_rate }}
             as is_below_policy,
         {{ as_of_date() }} as as_of_date
     from counted

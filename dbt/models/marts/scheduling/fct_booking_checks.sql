@@ -2,7 +2,7 @@
 -- the two booking constraints: the therapist is enrolled and licensed for the patient's payer on that
 -- day, and for a treatment visit of a payer that requires authorization, an approved authorization
 -- covers it within its approved count (the authorization area's matching and usage, reused as they are).
-{%- set window_days = var('scheduling_window_days', 28) %}
+{%- set window_days = var('scheduling_window_days') %}
 with
 
 appointments as (
@@ -59,8 +59,7 @@ booked as (
 
 credentialed as (
 
-    select distinct
-        booked.appointment_id
+    select distinct booked.appointment_id
     from booked
     inner join eligibility
         on
@@ -81,11 +80,11 @@ running as (
         matched.appointment_id,
         authorization_usage.approved_quantity,
         authorization_usage.used_quantity
-            + sum(matched.scheduled_quantity) over (
-                partition by matched.authorization_id
-                order by matched.date_of_service, matched.appointment_id
-                rows between unbounded preceding and current row
-            ) as cumulative_quantity,
+        + sum(matched.scheduled_quantity) over (
+            partition by matched.authorization_id
+            order by matched.date_of_service, matched.appointment_id
+            rows between unbounded preceding and current row
+        ) as cumulative_quantity,
         authorization_usage.end_date
     from matched
     inner join authorization_usage
@@ -117,7 +116,7 @@ ended_before as (
         on
             booked.patient_id = authorization_usage.patient_id
             and booked.payer_id = authorization_usage.payer_id
-            and authorization_usage.end_date < booked.local_date
+            and booked.local_date > authorization_usage.end_date
     group by booked.appointment_id
 
 ),
@@ -136,7 +135,7 @@ alternatives as (
             and booked.local_date = slots.slot_date
             and booked.local_start_minute = slots.slot_start_minute
             and slots.is_open
-            and slots.provider_id <> booked.provider_id
+            and booked.provider_id <> slots.provider_id
     inner join eligibility
         on
             slots.provider_id = eligibility.provider_id
@@ -162,7 +161,7 @@ checked as (
         booked.local_start_minute,
         booked.scheduled_start_at,
         coalesce(payer_rules.requires_authorization, false)
-            and booked.appointment_type = 'treatment' as needs_authorization,
+        and booked.appointment_type = 'treatment' as needs_authorization,
         booked.payer_id is null or credentialed.appointment_id is not null as is_provider_eligible,
         authorization_cover.authorization_id,
         coalesce(authorization_cover.is_within_count, 0) = 1 as is_within_authorization,

@@ -2,7 +2,7 @@
 -- after it) and who has no visit booked (status scheduled) on or after the as-of date: a child who fell
 -- off the schedule. dollars_at_risk = the visits the plan calls for over the next four weeks (or until it
 -- ends, if sooner) x the patient's contracted visit rate.
-{%- set window_days = var('scheduling_window_days', 28) %}
+{%- set window_days = var('scheduling_window_days') %}
 with
 
 plans as (
@@ -11,7 +11,7 @@ plans as (
         *,
         -- Weeks of the booking window the plan still covers, a started week counting whole.
         least(
-            cast(ceil(({{ dbt.datediff(as_of_date(), 'plan_end_date', 'day') }} + 1) / 7.0) as integer),
+            cast(ceil(({{ dbt.datediff(as_of_date(), 'plan_end_date', 'day') }} + 1) / 7.0) as integer),  -- noqa: LT05
             {{ window_days // 7 }}
         ) as weeks_at_risk
     from {{ ref('int_plans_of_care_latest') }}
@@ -52,7 +52,8 @@ history as (
     select
         patient_id,
         max(case when status = 'arrived' then local_date end) as last_kept_visit_date,
-        max(case when status in ('cancelled', 'late_cancelled', 'no_show') then local_date end) as last_missed_visit_date,
+        max(case when status in ('cancelled', 'late_cancelled', 'no_show') then local_date end)
+            as last_missed_visit_date,
         max(local_date) as last_appointment_date
     from appointments
     where local_date < {{ as_of_date() }} or status <> 'scheduled'
@@ -67,8 +68,10 @@ last_therapist as (
     select
         patient_id,
         provider_id,
-        row_number() over (partition by patient_id order by local_date desc, local_start_minute desc, appointment_id desc)
-            as recency_rank
+        row_number() over (
+            partition by patient_id
+            order by local_date desc, local_start_minute desc, appointment_id desc
+        ) as recency_rank
     from appointments
     where status = 'arrived' and local_date < {{ as_of_date() }}
 
@@ -87,12 +90,14 @@ final as (
         history.last_kept_visit_date,
         history.last_missed_visit_date,
         history.last_appointment_date,
-        {{ dbt.datediff('history.last_kept_visit_date', as_of_date(), 'day') }} as days_since_last_kept_visit,
+        {{ dbt.datediff('history.last_kept_visit_date', as_of_date(), 'day') }} as days_since_last_kept_visit,  -- noqa: LT05
         last_therapist.provider_id as last_provider_id,
         visit_rates.contracted_visit_rate,
         plans.weeks_at_risk,
-        cast(coalesce(plans.frequency_per_week, 0) * plans.weeks_at_risk * coalesce(visit_rates.contracted_visit_rate, 0)
-            as decimal(12, 2)) as dollars_at_risk,
+        cast(
+            coalesce(plans.frequency_per_week, 0) * plans.weeks_at_risk * coalesce(visit_rates.contracted_visit_rate, 0)
+            as decimal(12, 2)
+        ) as dollars_at_risk,
         {{ as_of_date() }} as as_of_date
     from plans
     inner join patients

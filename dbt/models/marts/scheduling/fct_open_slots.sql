@@ -1,5 +1,6 @@
 -- One row per open slot in the booking window (int_scheduling__open_slots: a therapist's template hour with
--- nothing booked, a cancellation or never booked, or a cancelled visit outside the template), with its best waitlist match or, when nobody fits, why: the first
+-- nothing booked, a cancellation or never booked, or a cancelled visit outside the template), with its best
+-- waitlist match or, when nobody fits, why: the first
 -- constraint no waiting child at the location passes, checked in the order credential, authorization,
 -- preferences.
 with

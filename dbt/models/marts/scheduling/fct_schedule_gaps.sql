@@ -2,7 +2,7 @@
 -- therapist, payer, weekday and hour: visits kept, cancelled, late-cancelled and no-show, each rate
 -- separately, cancellations refilled, revenue lost from unfilled slots, and idle template hours
 -- (template slots nobody was booked in; they have no payer, so they sit on payer_id '(none)').
-{%- set lookback_days = var('scheduling_lookback_days', 90) %}
+{%- set lookback_days = var('scheduling_lookback_days') %}
 with
 
 appointments as (
@@ -79,9 +79,21 @@ idle as (
 
 keys as (
 
-    select location_id, provider_id, payer_id, weekday, local_hour from past
+    select
+        location_id,
+        provider_id,
+        payer_id,
+        weekday,
+        local_hour
+    from past
     union
-    select location_id, provider_id, payer_id, weekday, local_hour from idle
+    select
+        location_id,
+        provider_id,
+        payer_id,
+        weekday,
+        local_hour
+    from idle
 
 ),
 
@@ -110,15 +122,18 @@ final as (
         {{ as_of_date() }} as as_of_date
     from keys
     left join past
-        on keys.location_id = past.location_id and keys.provider_id = past.provider_id
-        and keys.payer_id = past.payer_id and keys.weekday = past.weekday and keys.local_hour = past.local_hour
+        on
+            keys.location_id = past.location_id and keys.provider_id = past.provider_id
+            and keys.payer_id = past.payer_id and keys.weekday = past.weekday and keys.local_hour = past.local_hour
     left join missed_totals
-        on keys.location_id = missed_totals.location_id and keys.provider_id = missed_totals.provider_id
-        and keys.payer_id = missed_totals.payer_id and keys.weekday = missed_totals.weekday
-        and keys.local_hour = missed_totals.local_hour
+        on
+            keys.location_id = missed_totals.location_id and keys.provider_id = missed_totals.provider_id
+            and keys.payer_id = missed_totals.payer_id and keys.weekday = missed_totals.weekday
+            and keys.local_hour = missed_totals.local_hour
     left join idle
-        on keys.location_id = idle.location_id and keys.provider_id = idle.provider_id
-        and keys.payer_id = idle.payer_id and keys.weekday = idle.weekday and keys.local_hour = idle.local_hour
+        on
+            keys.location_id = idle.location_id and keys.provider_id = idle.provider_id
+            and keys.payer_id = idle.payer_id and keys.weekday = idle.weekday and keys.local_hour = idle.local_hour
 
 )
 

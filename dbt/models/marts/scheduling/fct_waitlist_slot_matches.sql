@@ -100,10 +100,10 @@ authorized as (
     where
         {{ pipe_list_contains('authorizations.cpt_codes', 'service_lines.primary_cpt_code') }}
         and authorizations.approved_quantity - authorizations.used_quantity - authorizations.scheduled_quantity
-            >= case
-                when authorizations.unit_type = 'visits' then 1
-                else {{ units_for_minutes('pairs.slot_minutes') }}
-            end
+        >= case
+            when authorizations.unit_type = 'visits' then 1
+            else {{ units_for_minutes('pairs.slot_minutes') }}
+        end
 
 ),
 
@@ -115,7 +115,7 @@ checked as (
         not coalesce(payer_rules.requires_authorization, true) or authorized.slot_id is not null as is_authorized,
         pairs.service_line = pairs.slot_service_line as is_service_fit,
         pairs.preferred_days is null
-            or {{ pipe_list_contains('pairs.preferred_days', 'pairs.weekday') }} as is_day_fit,
+        or {{ pipe_list_contains('pairs.preferred_days', 'pairs.weekday') }} as is_day_fit,
         case pairs.preferred_time
             when 'morning' then pairs.slot_start_minute < 720
             when 'afternoon' then pairs.slot_start_minute >= 720 and pairs.slot_start_minute < 1020
@@ -123,7 +123,7 @@ checked as (
             else true
         end as is_time_fit,
         pairs.preferred_provider_id is null or pairs.preferred_provider_id = pairs.provider_id as is_provider_fit,
-        {{ dbt.datediff('pairs.added_date', as_of_date(), 'day') }} as days_waiting
+        {{ dbt.datediff('pairs.added_date', as_of_date(), 'day') }} as days_waiting  -- noqa: LT05
     from pairs
     left join credentialed
         on pairs.slot_id = credentialed.slot_id and pairs.waitlist_id = credentialed.waitlist_id
@@ -156,7 +156,7 @@ final as (
         case
             when is_valid_match then row_number() over (
                 partition by slot_id, is_valid_match
-                order by days_waiting desc, fit_score desc, waitlist_id
+                order by days_waiting desc, fit_score desc, waitlist_id asc
             )
         end as match_rank,
         {{ as_of_date() }} as as_of_date

@@ -3,7 +3,9 @@ with
 
 latest as (
 
-    {{ latest_delivered_rows(source('raw_clearinghouse', 'remit_provider_adjustments'), ['remit_provider_adjustment_id']) }}
+    {{ latest_delivered_rows(
+        source('raw_clearinghouse', 'remit_provider_adjustments'), ['remit_provider_adjustment_id']
+    ) }}
 
 ),
 

@@ -1,9 +1,12 @@
--- Rename/cast only. Raw deliveries append, so keep the latest delivered row per payer_id, cpt_code, modifier, effective_date.
+-- Rename/cast only. Raw deliveries append, so keep the latest delivered row per
+-- payer_id, cpt_code, modifier, effective_date.
 with
 
 latest as (
 
-    {{ latest_delivered_rows(source('raw_contracts', 'fee_schedules'), ['payer_id', 'cpt_code', 'modifier', 'effective_date']) }}
+    {{ latest_delivered_rows(
+        source('raw_contracts', 'fee_schedules'), ['payer_id', 'cpt_code', 'modifier', 'effective_date']
+    ) }}
 
 ),
 

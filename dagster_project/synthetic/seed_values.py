@@ -1,0 +1,187 @@
+"""Rule values the generator shares with the dbt project, read from the seed CSVs in dbt/seeds.
+
+The seeds are the one source: a group that changes a payer's unit method, an eligibility window or a
+credential cycle changes it there, and the generator plants its leaks against the same value the marts use.
+Each reader is cached; a missing seed or column fails naming the file.
+"""
+
+from __future__ import annotations
+
+import csv
+from functools import cache
+from pathlib import Path
+
+from core.settings import PROJECT_ROOT
+
+SEEDS_DIR = PROJECT_ROOT / "dbt" / "seeds"
+ANY_STATE = "*"  # credential_cycles: the row every state falls back to
+
+
+class SeedError(ValueError):
+    """A seed the generator reads is missing, lacks a column or holds a value it cannot use."""
+
+
+@cache
+def _rows(name: str, *columns: str) -> tuple[dict[str, str], ...]:
+    path: Path = SEEDS_DIR / f"{name}.csv"
+    try:
+        with path.open(newline="", encoding="utf-8") as handle:
+            reader = csv.DictReader(handle)
+            missing = [c for c in columns if c not in (reader.fieldnames or [])]
+            if missing:
+                raise SeedError(f"{path}: missing column(s) {', '.join(missing)}")
+            return tuple(reader)
+    except FileNotFoundError as exc:
+        raise SeedError(f"{path}: seed not found") from exc
+
+
+def _int(name: str, row_number: int, column: str, value: str) -> int:
+    try:
+        return int(value)
+    except ValueError as exc:
+        raise SeedError(f"{SEEDS_DIR / name}.csv line {row_number}: {column} must be a whole number, got {value!r}") from exc
+
+
+def _true(value: str) -> bool:
+    return value.strip().lower() == "true"
+
+
+# -- payer_rules.csv -----------------------------------------------------------------------------------------
+
+@cache
+def _payer_rule(payer_id: str) -> tuple[int, dict[str, str]]:
+    rows = _rows("payer_rules", "payer_id", "payer_type", "reauth_lead_days", "unit_method",
+                 "discipline_modifier_required", "requires_authorization")
+    for number, row in enumerate(rows, start=2):
+        if row["payer_id"] == payer_id:
+            return number, row
+    raise SeedError(f"{SEEDS_DIR / 'payer_rules.csv'}: no row for payer {payer_id}")
+
+
+def payer_type(payer_id: str) -> str:
+    return _payer_rule(payer_id)[1]["payer_type"]
+
+
+def reauth_lead_days(payer_id: str) -> int:
+    number, row = _payer_rule(payer_id)
+    return _int("payer_rules", number, "reauth_lead_days", row["reauth_lead_days"])
+
+
+def requires_authorization(payer_id: str) -> bool:
+    return _true(_payer_rule(payer_id)[1]["requires_authorization"])
+
+
+def requires_discipline_modifier(payer_id: str) -> bool:
+    return _true(_payer_rule(payer_id)[1]["discipline_modifier_required"])
+
+
+@cache
+def per_code_payers() -> frozenset[str]:
+    """Payers that count each timed code on its own (unit_method per_code) instead of the CMS total."""
+    return frozenset(row["payer_id"] for row in _rows("payer_rules", "payer_id", "unit_method")
+                     if row["unit_method"] == "per_code")
+
+
+# -- claims seeds ----------------------------------------------------------------------------------------------
+
+@cache
+def telehealth_95_payer_types() -> frozenset[str]:
+    """Payer types whose current telehealth policy (no end date) requires modifier 95."""
+    rows = _rows("claim_telehealth_policies", "payer_type", "effective_to", "required_modifier")
+    return frozenset(row["payer_type"] for row in rows if not row["effective_to"] and row["required_modifier"] == "95")
+
+
+@cache
+def secondary_filing_days(payer_type: str) -> int:
+    """Days after the primary's payment a secondary claim to this payer type is due."""
+    rows = _rows("claim_payer_type_policies", "payer_type", "secondary_filing_days")
+    for number, row in enumerate(rows, start=2):
+        if row["payer_type"] == payer_type:
+            return _int("claim_payer_type_policies", number, "secondary_filing_days", row["secondary_filing_days"])
+    raise SeedError(f"{SEEDS_DIR / 'claim_payer_type_policies.csv'}: no row for payer type {payer_type}")
+
+
+# -- front_office seeds -------------------------------------------------------------------------------------------
+
+@cache
+def eligibility_window_hours() -> tuple[dict[str, int], dict[str, int]]:
+    """(hours by payer type, hours by payer id where a payer overrides its type)."""
+    by_type: dict[str, int] = {}
+    by_payer: dict[str, int] = {}
+    rows = _rows("front_office_eligibility_rules", "payer_type", "payer_id", "eligibility_window_hours")
+    for number, row in enumerate(rows, start=2):
+        hours = _int("front_office_eligibility_rules", number, "eligibility_window_hours", row["eligibility_window_hours"])
+        if row["payer_id"]:
+            by_payer[row["payer_id"]] = hours
+        else:
+            by_type[row["payer_type"]] = hours
+    return by_type, by_payer
+
+
+@cache
+def day_of_visit_recheck_payer_types() -> frozenset[str]:
+    rows = _rows("front_office_eligibility_rules", "payer_type", "payer_id", "requires_day_of_visit_check")
+    return frozenset(row["payer_type"] for row in rows if not row["payer_id"] and _true(row["requires_day_of_visit_check"]))
+
+
+@cache
+def signature_chase_after_days() -> dict[str, int]:
+    """Days after the evaluation a missing plan-of-care signature is chased, by payer type."""
+    rows = _rows("front_office_plan_of_care_rules", "payer_type", "payer_id", "signature_chase_after_days")
+    return {row["payer_type"]: _int("front_office_plan_of_care_rules", number, "signature_chase_after_days",
+                                    row["signature_chase_after_days"])
+            for number, row in enumerate(rows, start=2) if not row["payer_id"]}
+
+
+# -- credentialing seeds ------------------------------------------------------------------------------------------
+
+@cache
+def credential_cycles() -> tuple[dict[str, int], dict[str, int]]:
+    """(cycle months, cycle days) by credential type, for the row every state falls back to."""
+    months: dict[str, int] = {}
+    days: dict[str, int] = {}
+    rows = _rows("credential_cycles", "credential_type", "issuing_state", "cycle_months", "cycle_days")
+    for number, row in enumerate(rows, start=2):
+        if row["issuing_state"] != ANY_STATE:
+            continue
+        if row["cycle_days"]:
+            days[row["credential_type"]] = _int("credential_cycles", number, "cycle_days", row["cycle_days"])
+        elif row["cycle_months"]:
+            months[row["credential_type"]] = _int("credential_cycles", number, "cycle_months", row["cycle_months"])
+        else:
+            raise SeedError(f"{SEEDS_DIR / 'credential_cycles.csv'} line {number}: neither cycle_months nor cycle_days")
+    return months, days
+
+
+def _credential_types(flag: str) -> tuple[str, ...]:
+    rows = _rows("credential_cycles", "credential_type", "issuing_state", flag)
+    return tuple(row["credential_type"] for row in rows if row["issuing_state"] == ANY_STATE and _true(row[flag]))
+
+
+@cache
+def credential_types_required_to_hold() -> tuple[str, ...]:
+    return _credential_types("required_to_hold")
+
+
+@cache
+def credential_types_required_for_billing() -> frozenset[str]:
+    return frozenset(_credential_types("required_for_billing"))
+
+
+@cache
+def credentialing_rules() -> dict[str, str]:
+    """The default rule set: lookahead_days, supervision_lookback_days, payroll_tolerance_hours, ..."""
+    for row in _rows("credentialing_rules", "rule_set", "lookahead_days", "supervision_lookback_days",
+                     "payroll_tolerance_hours", "payroll_run_lag_days"):
+        if row["rule_set"] == "default":
+            return row
+    raise SeedError(f"{SEEDS_DIR / 'credentialing_rules.csv'}: no 'default' rule set")
+
+
+@cache
+def reminder_tiers() -> tuple[tuple[int, str], ...]:
+    """(max days to expiry, tier name), smallest first."""
+    rows = _rows("credential_reminder_tiers", "reminder_tier", "max_days_to_expiry", "sort_order")
+    ordered = sorted(enumerate(rows, start=2), key=lambda item: int(item[1]["sort_order"]))
+    return tuple((_int("credential_reminder_tiers", number, "max_days_to_expiry", row["max_days_to_expiry"]),
+                  row["reminder_tier"]) for number, row in ordered)
