@@ -13,15 +13,33 @@ DAGSTER_PORT ?= 3000
 DAEMON_LOG := $(DAGSTER_HOME)/daemon.log
 DAEMON_PID := $(DAGSTER_HOME)/daemon.pid
 
-.PHONY: install browser demo sample-data pipeline users app serve dagster-ui test bench manifest contracts-doc clean-demo-data
+
+.PHONY: install lock lint format browser demo sample-data pipeline users app serve dagster-ui test bench manifest contracts-doc clean-demo-data
 
 install: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# requirements.lock pins every package, direct and transitive, so a fresh machine installs exactly what CI tested.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[test]"
+	$(PY) -m pip install --quiet -c requirements.lock -e ".[test]"
 	touch $@
+
+# Re-pin after changing the dependencies in pyproject.toml (uv resolves; pip installs).
+lock: install
+	$(VENV)/bin/uv pip compile pyproject.toml --extra test --python-version 3.11 --quiet --no-header -o requirements.lock
+
+# ruff (lint and format) on the Python, sqlfluff on the dbt models. The dbt templater compiles each model and
+# opens the profile's DuckDB file, so it gets a scratch one.
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	RCM_DUCKDB_PATH=$$(mktemp -d)/lint.duckdb $(VENV)/bin/sqlfluff lint dbt/models
+
+format: install
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+	RCM_DUCKDB_PATH=$$(mktemp -d)/lint.duckdb $(VENV)/bin/sqlfluff fix dbt/models
 
 # The browser test drives Debian's Chromium through Playwright (never a Playwright browser download).
 browser:
