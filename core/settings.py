@@ -30,7 +30,7 @@ class Settings:
     session_timeout_minutes: int
     demo_password: str
     validate_x12_with_pyx12: bool
-    # Scheduling (issue 4): offer window, attendance policy, no-show / late-cancel fee policy.
+    # Scheduling: offer window, attendance policy, no-show / late-cancel fee policy.
     scheduling_offer_window_minutes: int = 30
     scheduling_attendance_min_rate: float = 0.85
     scheduling_attendance_window_days: int = 60
@@ -132,7 +132,7 @@ def dbt_vars() -> dict[str, str | int | float]:
     }
 
 
-# Credentialing (issue 5): the optional NPPES NPI Registry lookup, off by default.
+# Credentialing: the optional NPPES NPI Registry lookup, off by default.
 @dataclass(frozen=True)
 class NppesSettings:
     enabled: bool  # look every provider's NPI up in the public NPPES registry (outbound HTTPS)
@@ -154,7 +154,7 @@ def get_nppes_settings() -> NppesSettings:
     )
 
 
-# -- Delivery channels (issue 7): HTTP webhooks per channel; the outbox folder when none is set ------------
+# -- Delivery channels: HTTP webhooks per channel; the outbox folder when none is set ----------------------
 # Validated with pydantic so a typo in a URL or a negative timeout stops the dispatcher at start, not mid-send.
 WebhookChannel = Literal["fax", "text", "email", "clearinghouse"]
 WEBHOOK_CHANNELS: tuple[str, ...] = get_args(WebhookChannel)
@@ -212,7 +212,7 @@ def get_delivery_settings() -> DeliverySettings:
     return DeliverySettings(**values)
 
 
-# -- Approval board (issue 7): bulk approval of low-risk drafts and the queue's page size ---------------
+# -- Approval board: bulk approval of low-risk drafts and the queue's page size -------------------------
 @dataclass(frozen=True)
 class BoardSettings:
     bulk_approve_max_dollars: Decimal  # a draft above this is never bulk-approved

@@ -2,7 +2,7 @@
 
 The tenth digit of an NPI is a Luhn mod-10 check digit computed as if the card-issuer prefix 80840
 were in front of the nine base digits. The prefix always contributes 24 to the Luhn sum, so it is
-added as a constant instead of being prepended (see reference/domain-rules.md section 5).
+added as a constant instead of being prepended (see docs/domain-reference.md section 5).
 Hand-written because it is ten lines and no maintained library is pinned in the stack.
 """
 

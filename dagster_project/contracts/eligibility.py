@@ -1,7 +1,7 @@
 """Eligibility results for systems that export them as CSV instead of X12 271 files.
 
-The same facts a 271 carries (domain-rules.md 7.3), one row per check of one patient's coverage, so
-the eligibility sweep reads both forms through one intermediate model
+The same facts a 271 carries (docs/domain-reference.md sections 6 and 7), one row per check of one
+patient's coverage, so the eligibility sweep reads both forms through one intermediate model
 (``int_front_office__eligibility_checks``).
 """
 

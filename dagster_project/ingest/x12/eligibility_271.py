@@ -9,7 +9,8 @@ the other payer for ``EB01=R``, a PCP): its NM1 goes onto the benefit rows it be
 AAA segments (request rejected: invalid member id, subscriber not found, ...) are data, not errors: the
 response row records the reject reason so the front desk sees that the check did not go through.
 A transaction that is cut short or carries an unreadable segment is quarantined on its own.
-Layout: domain-rules.md 7.3. Messages never carry names, member ids or dates of birth.
+Layout: docs/domain-reference.md section 7 (271) and section 6 (what counts as a coverage change).
+Messages never carry names, member ids or dates of birth.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """Segments and the ISA/GS/ST..SE/GE/IEA envelope of an X12 file, walked once for every reader.
 
-Real files (domain-rules.md 7.4) come with a UTF-8 byte-order mark, CR/LF and indentation between
-segments, everything on one line, or no ISA envelope at all. The delimiters are read from the ISA
-(element separator = 4th character, repetition = ISA11 in 5010, component = ISA16, segment terminator =
-the character right after ISA16) and only guessed when there is no ISA.
+Real files (docs/domain-reference.md section 7, "What real files look like") come with a UTF-8
+byte-order mark, CR/LF and indentation between segments, everything on one line, or no ISA envelope at all.
+The delimiters are read from the ISA (element separator = 4th character, repetition = ISA11 in 5010,
+component = ISA16, segment terminator = the character right after ISA16) and only guessed when there is no ISA.
 
 ``walk_envelope`` splits the file and hands back its transaction sets (ST..SE) with their control
 numbers, segment positions and what was wrong with their envelope. Envelope bookkeeping that

@@ -6,7 +6,7 @@ hands back strings. So rows come from this hand-written reader, which keeps goin
 reports every problem with its segment position; the envelope walk (``envelope.py``) hands it one
 transaction set at a time.
 
-Layout and money math: domain-rules.md 7.1 (5010 005010X221A1; 4010 004010X091A1 is read too).
+Layout and money math: docs/domain-reference.md section 7 (5010 005010X221A1; 4010 004010X091A1 is read too).
 A claim needs its charge and payment (CLP03, CLP04) and a line its charge and payment (SVC02, SVC03):
 without them the transaction is quarantined. Balancing problems are warnings: an unbalanced remit is
 flagged, not dropped.

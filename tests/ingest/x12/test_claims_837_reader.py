@@ -1,4 +1,4 @@
-"""837P reader (claims area): the layout oddities of real files (domain-rules.md 7.4) read the same rows;
+"""837P reader (claims area): the layout oddities of real files (docs/domain-reference.md section 7) read the same rows;
 damage is reported with the segment position and quarantines its transaction; the loader puts 837P rows into
 raw_clearinghouse.claim_* and quarantines a broken file; pyx12 accepts the fixture."""
 

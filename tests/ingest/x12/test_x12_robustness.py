@@ -1,4 +1,4 @@
-"""What real files look like (domain-rules.md 7.4): layout variants read the same rows; damage is
+"""What real files look like (docs/domain-reference.md section 7): layout variants read the same rows; damage is
 reported with its segment position and quarantines its transaction; envelope counts that disagree and
 balancing problems only warn."""
 
