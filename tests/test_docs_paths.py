@@ -61,14 +61,18 @@ def unresolved(dotted: str) -> str | None:
 
 
 def test_the_extractor_finds_paths_and_skips_patterns():
-    text = ("see `ledger/audit.py`, `dbt/models/staging/<source>/`, `dbt/models/marts/actions/flag_*`, `x.py`, "
-            "`dbt/target/last_run/` and `core/`")
+    text = (
+        "see `ledger/audit.py`, `dbt/models/staging/<source>/`, `dbt/models/marts/actions/flag_*`, `x.py`, "
+        "`dbt/target/last_run/` and `core/`"
+    )
     assert repo_paths(text) == {"ledger/audit.py", "core/"}
 
 
 def test_dotted_names_resolve_to_a_module_and_a_name_it_defines():
-    text = ("`ledger.digest.BOUND_COLUMNS`, `core.vocabulary.leak_areas()`, `python -m ledger`, `ledger.py`, "
-            "`pandas.read_csv`, `emitters.roles.x`")
+    text = (
+        "`ledger.digest.BOUND_COLUMNS`, `core.vocabulary.leak_areas()`, `python -m ledger`, `ledger.py`, "
+        "`pandas.read_csv`, `emitters.roles.x`"
+    )
     assert dotted_names(text) == {"ledger.digest.BOUND_COLUMNS", "core.vocabulary.leak_areas", "emitters.roles.x"}
     assert unresolved("ledger.digest.BOUND_COLUMNS") is None
     assert unresolved("core.vocabulary.leak_areas") is None
