@@ -9,7 +9,7 @@ import streamlit as st
 
 from dashboards import data, ui
 
-BENCHMARK = 0.95  # kpis-and-security.md: clean-claim rate benchmark; the mart carries it per row too
+BENCHMARK = 0.95  # docs/domain-reference.md section 8: clean-claim rate benchmark; the mart carries it per row too
 
 user = ui.require_user()
 st.title("Claim audit")
