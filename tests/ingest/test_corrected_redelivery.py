@@ -171,3 +171,21 @@ def test_webpt_export_flag_removal_is_gone_from_the_marts(marts):
     (count, amount) = con.execute("select charge_line_count, charge_amount from marts.fct_visit_claim_reconciliation "
                                   "where visit_id = 'V2'").fetchone()
     assert (count, str(amount)) == (1, "80.00")
+
+
+def test_supersessions_are_published_with_the_file_ledger(tmp_path):
+    from datetime import date
+
+    from dagster_project.publish import publish_snapshot
+
+    inbox, warehouse = tmp_path / "inbox", tmp_path / "w.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        _write(inbox / "ehr" / "charge_lines_20261101.csv", ORIGINAL)
+        load_source(con, "ehr", inbox, tmp_path / "q")
+        _write(inbox / "ehr" / "charge_lines_20261101.csv", CORRECTED)  # the same name again, new bytes
+        load_source(con, "ehr", inbox, tmp_path / "q")
+    result = publish_snapshot(warehouse, tmp_path / "serving.json", date(2026, 11, 15), "run-1")
+    with duckdb.connect(str(result.snapshot_path), read_only=True) as snap:
+        rows = snap.execute("select superseded_file_name, superseding_file_name, "
+                            "superseded_sha256 <> superseding_sha256 from ingest_file_supersessions").fetchall()
+    assert rows == [("charge_lines_20261101.csv", "charge_lines_20261101.csv", True)]
