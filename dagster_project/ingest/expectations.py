@@ -95,7 +95,8 @@ def _columns_used(expectations) -> list[str]:
 
 
 def current_rows_sql(contract: type[Contract], columns: list[str] | None = None) -> str:
-    """The latest delivered row per key, superseded files left out: the rule staging applies (only ``columns`` when given)."""
+    """The latest delivered row per key, superseded files left out: the rule staging applies (only ``columns``
+    when given)."""
     key = ", ".join(contract.__primary_key__)
     cols = ", ".join(f'"{c}"' for c in (columns or contract.model_fields))
     return (

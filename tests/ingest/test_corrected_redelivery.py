@@ -166,7 +166,8 @@ def test_webpt_export_flag_removal_is_gone_from_the_marts(marts):
     rewritten = next(f for f in report.files if f.file_name == "charge_lines_webpt.csv")
     assert rewritten.supersedes == ["charge_lines_webpt.csv"]
     # R1 (97530) was removed; R2 is now line 1 of V2, and the earlier line 2 (also R2) is not counted again.
-    lines = con.execute("select line_number, cpt_code from staging.stg_ehr__charge_lines where visit_id = 'V2'").fetchall()
+    lines = con.execute("select line_number, cpt_code from staging.stg_ehr__charge_lines "
+                        "where visit_id = 'V2'").fetchall()
     assert lines == [(1, "97110")]
     (count, amount) = con.execute("select charge_line_count, charge_amount from marts.fct_visit_claim_reconciliation "
                                   "where visit_id = 'V2'").fetchone()
