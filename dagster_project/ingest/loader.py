@@ -184,7 +184,7 @@ def _append_csv_rows(con, table: str, rows: pl.DataFrame, lineage: dict) -> None
 
 
 def _load_csv(con, path: Path, data: bytes, source: str, sha: str, quarantine_dir: Path, received_at):
-    contract = contract_for_file(source, path.name)
+    contract = contract_for_file(source, delivered_as(path.name))  # "visits.correction.csv" is a visits file
     if contract is None:
         reason = f"{path.name}: the file name matches no {source} extract entity"
         return FileOutcome(path.name, None, "rejected"), [reason], {}, []

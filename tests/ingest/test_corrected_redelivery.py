@@ -77,6 +77,16 @@ def test_ledger_shows_which_delivery_superseded_which(tmp_path):
     ]
 
 
+def test_correction_of_a_file_named_after_its_entity_alone(tmp_path):
+    inbox, con = tmp_path / "inbox", duckdb.connect()
+    _write(inbox / "ehr" / "charge_lines.csv", ORIGINAL)
+    _write(inbox / "ehr" / "charge_lines.correction.csv", CORRECTED)
+    report = load_source(con, "ehr", inbox, tmp_path / "q")
+    assert [(f.file_name, f.entity, f.status) for f in report.files] == [
+        ("charge_lines.csv", "charge_lines", "loaded"), ("charge_lines.correction.csv", "charge_lines", "loaded")]
+    assert _ledger(con) == [("charge_lines.csv", "charge_lines.correction.csv", "charge_lines")]
+
+
 def test_original_arriving_after_its_correction_is_superseded_at_once(tmp_path):
     inbox, con = tmp_path / "inbox", duckdb.connect()
     _write(inbox / "ehr" / "charge_lines_20261101.correction.csv", CORRECTED)
