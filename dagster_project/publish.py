@@ -26,8 +26,9 @@ from core.settings import get_orchestration_settings
 
 # Schemas copied into the snapshot, and under which name prefix. Marts keep their model names.
 PUBLISHED_SCHEMAS = {"marts": ""}
-# Ingest bookkeeping the dashboard shows (what was quarantined and why).
-PUBLISHED_TABLES = {"ingest.quarantine": "ingest_quarantine", "ingest.file_ledger": "ingest_file_ledger"}
+# Ingest bookkeeping the dashboard shows (what was quarantined and why, which delivery replaced which).
+PUBLISHED_TABLES = {"ingest.quarantine": "ingest_quarantine", "ingest.file_ledger": "ingest_file_ledger",
+                    "ingest.file_supersessions": "ingest_file_supersessions"}
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,9 @@
 The approval invariant lives here, in the send path, the same for every channel. An action goes out only when
 - its latest approval event lies in the part of the keyed audit chain that verifies (a forged approval row does
   not), and the whole trail verifies (otherwise nothing is sent this run and one alert is raised);
-- the digest of what would be sent equals the digest the approval recorded (ledger/digest.py);
+- the digest of what would be sent equals the digest the approval recorded (ledger/digest.py), a fax or text
+  recipient's number counted as it is on file now (delivery/recipients.py), so a number changed since approval
+  sends the action back to a person;
 - the approving user exists, is enabled and may approve this action type at this location right now;
 - the audit trail shows no earlier `dispatched` event for it (a sent action set back to approved is a replay).
 Anything else is refused once: an audit event, an alert for the board, and the action leaves `approved`
@@ -32,6 +34,8 @@ from ledger import DELIVERY_FAILED, ChainReport, Ledger
 from ledger.digest import approval_digest
 
 from .channels import FILE_CHANNEL, ChannelRouter
+from .gateways.numbers import RecipientRefused
+from .recipients import SnapshotAddressBook, current_ref_json
 from .webhook import SendOutcome, WebhookSender, build_payload, idempotency_key
 from emitters.registry import can_approve
 
@@ -47,8 +51,8 @@ class DispatchResult:
     refused: list[tuple[str, str]] = field(default_factory=list)  # (action id, reason)
     failed: list[tuple[str, str]] = field(default_factory=list)  # (action id, short error): webhook sends that failed
     awaiting_retry: list[str] = field(default_factory=list)  # failed earlier; a person has not retried them yet
-    held: list[str] = field(default_factory=list)  # left for a later run: the trail does not verify, or approved
-    # after this run verified it
+    held: list[str] = field(default_factory=list)  # left for a later run: the trail does not verify, approved
+    # after this run verified it, or no serving snapshot to check a fax or text recipient's number against
     busy: bool = False  # another dispatcher holds the lease; this run sent nothing (or stopped early)
 
 
@@ -59,11 +63,14 @@ class Refusal:
 
 
 def dispatch_approved(ledger: Ledger, outbox_dir: Path, *, router: ChannelRouter | None = None,
-                      sender: WebhookSender | None = None) -> DispatchResult:
+                      sender: WebhookSender | None = None,
+                      addresses: SnapshotAddressBook | None = None) -> DispatchResult:
     """Send every approved, unsent action over its channel, holding the dispatch lease.
 
     File channel: outbox_dir/<action_type>/<location_id>/<action_id>.txt. Webhook channels (when `router`
     maps the type to a channel with a URL) are POSTed by `sender`. Without a router everything is a file.
+    `addresses` (the serving snapshot's numbers) binds a fax or text recipient's current number into the
+    approval check of every action that leaves by a channel other than files.
     """
     router = router or ChannelRouter(endpoints={})
     if router.endpoints and sender is None:
@@ -75,7 +82,7 @@ def dispatch_approved(ledger: Ledger, outbox_dir: Path, *, router: ChannelRouter
         result.busy = True
         return result
     try:
-        _dispatch_under_lease(ledger, Path(outbox_dir), router, sender, holder, result)
+        _dispatch_under_lease(ledger, Path(outbox_dir), router, sender, addresses, holder, result)
     finally:
         ledger.release_dispatch_lease(holder)
     log.info("dispatch: %d sent, %d refused, %d failed, %d awaiting a person's retry, %d held",
@@ -84,7 +91,7 @@ def dispatch_approved(ledger: Ledger, outbox_dir: Path, *, router: ChannelRouter
 
 
 def _dispatch_under_lease(ledger: Ledger, outbox_dir: Path, router: ChannelRouter, sender: WebhookSender | None,
-                          holder: str, result: DispatchResult) -> None:
+                          addresses: SnapshotAddressBook | None, holder: str, result: DispatchResult) -> None:
     chain = ledger.verify()  # once per run, before reading the queue: approvals read below were verified
     if not chain.ok:
         ledger.raise_chain_alert(chain)
@@ -107,6 +114,12 @@ def _dispatch_under_lease(ledger: Ledger, outbox_dir: Path, router: ChannelRoute
             result.held.append(action_id)  # its approval verifies, but what came after it cannot be trusted
             continue
         route = router.route(action["action_type"])
+        if refusal is None and route.channel != FILE_CHANNEL:
+            try:
+                refusal = recipient_refusal(action, approval, addresses)
+            except RecipientRefused:  # no snapshot to read the number from yet: nothing checked, nothing sent
+                result.held.append(action_id)
+                continue
         target = None
         if refusal is None and route.channel == FILE_CHANNEL:
             target = outbox_path(outbox_dir, action)
@@ -169,6 +182,18 @@ def refusal_reason(ledger: Ledger, action: dict, approval: dict | None, chain: C
     if not can_approve(approver, action["action_type"], action["location_id"]):
         return Refusal("approver_not_allowed", f"the approving user ({approver.role}) may not approve "
                                                f"{action['action_type']} at this location now")
+    return None
+
+
+def recipient_refusal(action: dict, approval: dict | None, addresses: SnapshotAddressBook | None) -> Refusal | None:
+    """Refuse an approved fax or text whose recipient's number on file is not the one it was approved with
+    (the approval digest recomputed with today's number). Raises RecipientRefused when no snapshot can be read."""
+    if addresses is None or approval is None or not action.get("recipient_ref_json"):
+        return None
+    now_on_file = {**action, "recipient_ref_json": current_ref_json(addresses, action["recipient_ref_json"])}
+    if approval["detail"].get("digest") != approval_digest(now_on_file):
+        return Refusal("changed_after_approval", "the recipient's number on file changed (or is gone) since "
+                                                 "approval; a person must approve the action again")
     return None
 
 

@@ -96,5 +96,6 @@ def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
     visits: dict[str, list[date]] = {}
     for visit in ctx.packet("packet_appeal_visits"):
         visits.setdefault(visit["patient_id"], []).append(visit["date_of_service"])
-    return draft_actions(flags, ctx.grouped("packet_denied_lines", "claim_id"), patients, plans, visits,
-                         ctx.location_names(), ctx.as_of)
+    drafts = draft_actions(flags, ctx.grouped("packet_denied_lines", "claim_id"), patients, plans, visits,
+                           ctx.location_names(), ctx.as_of)
+    return ctx.with_recipients(drafts, "payer_fax", lambda d: d.payer_id)

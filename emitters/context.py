@@ -13,8 +13,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timezone
 
 from core.settings import Settings, get_settings
+from emitters.models import DraftAction, RecipientRef, address_fingerprint
 
 LOCATIONS_PACKET = "packet_locations"  # the letterhead of every location (name, address, NPI)
+RECIPIENTS_PACKET = "packet_recipient_addresses"  # fax and mobile numbers by recipient kind and id
 
 
 def _no_control_numbers(flag_ids: Iterable[str]) -> dict[str, int]:
@@ -30,6 +32,7 @@ class DraftContext:
     packets: Mapping[str, list[dict]] = field(default_factory=dict)  # declared packet model -> its rows
     prior_actions: tuple[dict, ...] = ()  # the ledger's drafts of this type (types with reads_ledger_history)
     now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    _addresses: dict | None = field(default=None, init=False, repr=False, compare=False)
 
     def packet(self, model: str) -> list[dict]:
         """The rows of a declared packet model; a model the type did not declare is an error, not an empty list."""
@@ -51,6 +54,25 @@ class DraftContext:
     def locations(self) -> dict[str, dict]:
         """location_id -> letterhead row (packet_locations)."""
         return self.indexed(LOCATIONS_PACKET, "location_id")
+
+    def recipient_ref(self, kind: str, recipient_id: str | None) -> RecipientRef | None:
+        """The reference a fax or text draft carries, fingerprinting the number on file now (packet
+        packet_recipient_addresses); None when the row names no recipient."""
+        if not recipient_id:
+            return None
+        if RECIPIENTS_PACKET not in self.packets:
+            raise ValueError(f"packet model {RECIPIENTS_PACKET} is not among this action type's declared packet models")
+        if self._addresses is None:
+            object.__setattr__(self, "_addresses", {(row["recipient_kind"], row["recipient_id"]): row["address"]
+                                                    for row in self.packets[RECIPIENTS_PACKET]})
+        address = self._addresses.get((kind, str(recipient_id)))
+        return RecipientRef(kind=kind, id=str(recipient_id), address_sha256=address_fingerprint(address))
+
+    def with_recipients(self, drafts: list[DraftAction], kind: str,
+                        recipient_id: Callable[[DraftAction], str | None]) -> list[DraftAction]:
+        """The drafts, each carrying the reference of its recipient of `kind` (see `recipient_ref`)."""
+        return [draft.model_copy(update={"recipient_ref": self.recipient_ref(kind, recipient_id(draft))})
+                for draft in drafts]
 
     def location_names(self) -> dict[str, str]:
         return {location_id: row["location_name"] for location_id, row in self.locations().items()}

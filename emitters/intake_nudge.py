@@ -35,4 +35,5 @@ def draft_nudges(rows: list[dict], location_names: dict[str, str], patients: dic
 
 def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
     """Registry entry point: the child's identifiers (never sent) come from packet_intake_patients."""
-    return draft_nudges(rows, ctx.location_names(), ctx.indexed("packet_intake_patients", "patient_id"))
+    drafts = draft_nudges(rows, ctx.location_names(), ctx.indexed("packet_intake_patients", "patient_id"))
+    return ctx.with_recipients(drafts, "guardian_mobile", lambda d: d.patient_id)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import re
 from datetime import date
 from decimal import Decimal
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -19,6 +21,34 @@ class ChecklistItem(BaseModel):
     item: str
     detail: str = ""
     present: bool
+
+
+# Who a fax or text goes to, by the id the extracts know them by (packet_recipient_addresses).
+RecipientKind = Literal["payer_fax", "referral_physician_fax", "plan_physician_fax", "guardian_mobile"]
+FAX_KINDS = frozenset({"payer_fax", "referral_physician_fax", "plan_physician_fax"})
+TEXT_KINDS = frozenset({"guardian_mobile"})
+
+
+def address_fingerprint(address: str | None) -> str | None:
+    """SHA-256 of a number's digits (a leading North American 1 dropped), so '(312) 555-0147' and
+    '+1 312 555 0147' are the same number; None when there is no number."""
+    digits = re.sub(r"\D", "", address or "")
+    if len(digits) == 11 and digits.startswith("1"):
+        digits = digits[1:]
+    return hashlib.sha256(digits.encode()).hexdigest() if digits else None
+
+
+class RecipientRef(BaseModel):
+    """Where the action goes, by reference: the number itself is read from the serving snapshot at send time.
+
+    `address_sha256` fingerprints the number the draft was written against; the approval binds it (the ledger's
+    approval digest covers the whole ref), so a number that changes after approval is refused, not used."""
+
+    model_config = ConfigDict(frozen=True)
+
+    kind: RecipientKind
+    id: str = Field(min_length=1)
+    address_sha256: str | None = None  # None: no number on file when drafted
 
 
 def _whole_word(term: str) -> re.Pattern:
@@ -38,6 +68,7 @@ class DraftAction(BaseModel):
     patient_id: str | None = None  # a reference only; never logged
     title: str = Field(min_length=1, max_length=200)  # shown in lists and logs: no PHI
     recipient: str = Field(min_length=1)
+    recipient_ref: RecipientRef | None = None  # fax and text actions: whose number the gateway looks up
     body: str = Field(min_length=1)  # the drafted document, plain text
     checklist: list[ChecklistItem] = Field(default_factory=list)
     evidence: list[dict] = Field(default_factory=list)  # JSON-able rows behind the flag

@@ -65,4 +65,6 @@ def draft_signature_requests(rows: list[dict], locations: dict[str, dict], patie
 
 def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
     """Registry entry point: the child's identifiers come from packet_plan_of_care_patients."""
-    return draft_signature_requests(rows, ctx.locations(), ctx.indexed("packet_plan_of_care_patients", "patient_id"))
+    plan_of = {row["flag_id"]: row.get("plan_of_care_id") for row in rows}
+    drafts = draft_signature_requests(rows, ctx.locations(), ctx.indexed("packet_plan_of_care_patients", "patient_id"))
+    return ctx.with_recipients(drafts, "plan_physician_fax", lambda d: plan_of.get(d.flag_id))

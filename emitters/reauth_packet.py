@@ -324,4 +324,5 @@ def _money(value: Any) -> Decimal:
 
 def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
     """Registry entry point: the visit history and letterhead come from the declared packet models."""
-    return draft_actions(rows, ctx.grouped("packet_reauth_visit_history", "authorization_id"), ctx.location_names())
+    drafts = draft_actions(rows, ctx.grouped("packet_reauth_visit_history", "authorization_id"), ctx.location_names())
+    return ctx.with_recipients(drafts, "payer_fax", lambda d: d.payer_id)

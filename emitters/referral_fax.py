@@ -41,4 +41,6 @@ def draft_faxes(rows: list[dict], locations: dict[str, dict], patients: dict[str
 
 def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
     """Registry entry point: the child's identifiers come from packet_intake_patients."""
-    return draft_faxes(rows, ctx.locations(), ctx.indexed("packet_intake_patients", "patient_id"))
+    referral_of = {row["flag_id"]: row.get("referral_id") for row in rows}
+    drafts = draft_faxes(rows, ctx.locations(), ctx.indexed("packet_intake_patients", "patient_id"))
+    return ctx.with_recipients(drafts, "referral_physician_fax", lambda d: referral_of.get(d.flag_id))

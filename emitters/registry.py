@@ -56,7 +56,7 @@ from . import (
     underpayment_dispute,
     visit_reminder,
 )
-from .context import LOCATIONS_PACKET, DraftContext
+from .context import LOCATIONS_PACKET, RECIPIENTS_PACKET, DraftContext
 from .models import DraftAction
 
 if TYPE_CHECKING:  # the ledger imports this module to check approvers, so User is for annotations only
@@ -130,7 +130,7 @@ _DECLARATIONS: tuple[ActionType, ...] = (
     # Authorizations
     ActionType("reauth_packet", "Re-authorization packet", "flag_auths_needing_reauth", reauth_packet.draft,
                frozenset({"front_desk", "billing", "admin"}), "fax", "authorizations", "dollars_at_risk",
-               packet_models=("packet_reauth_visit_history", LOCATIONS_PACKET)),
+               packet_models=("packet_reauth_visit_history", LOCATIONS_PACKET, RECIPIENTS_PACKET)),
     # Claims and denials
     ActionType("claim_audit_fix", "Claim fix before submission", "flag_claim_audit_failures", claim_audit_fix.draft,
                _BILLING, "file", "claims_denials", "dollars_at_risk",
@@ -140,7 +140,7 @@ _DECLARATIONS: tuple[ActionType, ...] = (
                packet_models=(*_DENIAL_PACKETS, "packet_claim_x12")),
     ActionType("appeal_letter", "Appeal letter", "flag_denials_to_work", appeal_letter.draft, _BILLING, "fax",
                "claims_denials", "dollars_at_risk", asset_name="denial_work_drafts",
-               packet_models=(*_DENIAL_PACKETS, "packet_appeal_patients", "packet_appeal_visits")),
+               packet_models=(*_DENIAL_PACKETS, "packet_appeal_patients", "packet_appeal_visits", RECIPIENTS_PACKET)),
     ActionType("denial_followup", "Denial follow-up", "flag_denials_to_work", denial_followup.draft, _BILLING, "file",
                "claims_denials", "dollars_at_risk", asset_name="denial_work_drafts", packet_models=_DENIAL_PACKETS),
     ActionType("timely_filing_alert", "Timely-filing alert", "flag_timely_filing_alerts", timely_filing_alert.draft,
@@ -152,16 +152,17 @@ _DECLARATIONS: tuple[ActionType, ...] = (
     # Underpayments
     ActionType("underpayment_dispute", "Underpayment dispute letter", "flag_underpayment_disputes",
                underpayment_dispute.draft, _BILLING_DIRECTOR, "fax", "underpayments", "dollars_at_risk",
-               packet_models=(LOCATIONS_PACKET,)),
+               packet_models=(LOCATIONS_PACKET, RECIPIENTS_PACKET)),
     # Scheduling
     ActionType("slot_offer", "Open-slot offer to a waiting family", "flag_open_slot_offers", slot_offer.draft,
-               _FRONT_DESK, "text", "schedule_gaps", None, batch_key="slot_id", reads_ledger_history=True),
+               _FRONT_DESK, "text", "schedule_gaps", None, batch_key="slot_id", reads_ledger_history=True,
+               packet_models=(RECIPIENTS_PACKET,)),
     ActionType("booking_alert", "Booking problem alert", "flag_booking_mismatches", booking_alert.draft, _FRONT_DESK,
                "file", "credentialing", "dollars_at_risk"),
     ActionType("attendance_letter", "Attendance letter", "flag_attendance_letters", attendance_letter.draft,
                frozenset({"front_desk", "director", "admin"}), "email", "schedule_gaps", None),
     ActionType("visit_reminder", "Visit reminder text", "flag_visit_reminders", visit_reminder.draft, _FRONT_DESK,
-               "text", "schedule_gaps", None, low_risk=True),
+               "text", "schedule_gaps", None, low_risk=True, packet_models=(RECIPIENTS_PACKET,)),
     ActionType("missed_visit_fee", "Missed-visit fee notice", "flag_missed_visit_fees", missed_visit_fee.draft,
                _BILLING, "email", "schedule_gaps", None,
                metadata=lambda ctx: {"fee_policy": ctx.settings.scheduling_no_show_fee_policy}),
@@ -180,10 +181,11 @@ _DECLARATIONS: tuple[ActionType, ...] = (
                packet_models=(LOCATIONS_PACKET,)),
     ActionType("intake_family_nudge", "Reminder to a family for an intake item", "flag_referral_packet_items_missing",
                intake_nudge.draft, _FRONT_DESK, "text", "intake", "dollars_at_risk", low_risk=True,
-               asset_name="intake_item_drafts", packet_models=("packet_intake_patients", LOCATIONS_PACKET)),
+               asset_name="intake_item_drafts",
+               packet_models=("packet_intake_patients", LOCATIONS_PACKET, RECIPIENTS_PACKET)),
     ActionType("referral_order_fax", "Fax to the physician for a referral order", "flag_referral_packet_items_missing",
                referral_fax.draft, _FRONT_DESK, "fax", "intake", "dollars_at_risk", asset_name="intake_item_drafts",
-               packet_models=("packet_intake_patients", LOCATIONS_PACKET)),
+               packet_models=("packet_intake_patients", LOCATIONS_PACKET, RECIPIENTS_PACKET)),
     ActionType("records_request", "Records request with the signed release", "flag_referral_packet_items_missing",
                records_request.draft, _FRONT_DESK, "fax", "intake", "dollars_at_risk", low_risk=True,
                asset_name="intake_item_drafts", packet_models=("packet_intake_patients", LOCATIONS_PACKET)),
@@ -191,7 +193,7 @@ _DECLARATIONS: tuple[ActionType, ...] = (
                _BILLING_DIRECTOR, "file", "claims_denials", "dollars_at_risk", packet_models=(LOCATIONS_PACKET,)),
     ActionType("poc_signature_request", "Plan of care sent for signature", "flag_plan_of_care_followups",
                poc_signature_request.draft, frozenset({"front_desk", "billing", "admin"}), "fax", "authorizations",
-               None, packet_models=("packet_plan_of_care_patients", LOCATIONS_PACKET)),
+               None, packet_models=("packet_plan_of_care_patients", LOCATIONS_PACKET, RECIPIENTS_PACKET)),
     # Credentialing and payroll (the office manager is the admin role)
     ActionType("credential_renewal", "Credential renewal reminder", "flag_credential_renewals",
                credential_renewal.draft, _CREDENTIALING, "email", "credentialing", None,

@@ -133,7 +133,9 @@ def prior_offers(history: Iterable[dict]) -> list[PriorOffer]:
 def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
     """Registry entry point: the earlier offers come from the ledger's history of this type, handed over by the
     emitter asset (slot_offer declares reads_ledger_history)."""
-    return draft_slot_offers(rows, prior_offers(ctx.prior_actions), ctx.now, ctx.settings.scheduling_offer_window_minutes)
+    window_minutes = ctx.settings.scheduling_offer_window_minutes
+    drafts = draft_slot_offers(rows, prior_offers(ctx.prior_actions), ctx.now, window_minutes)
+    return ctx.with_recipients(drafts, "guardian_mobile", lambda d: d.patient_id)
 
 
 def _parse_utc(value: str) -> datetime:

@@ -71,4 +71,4 @@ def _draft_one(row: dict, location_names: dict[str, str], today: date) -> DraftA
 
 def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
     """Registry entry point."""
-    return draft_actions(rows, ctx.location_names(), ctx.as_of)
+    return ctx.with_recipients(draft_actions(rows, ctx.location_names(), ctx.as_of), "payer_fax", lambda d: d.payer_id)

@@ -83,4 +83,4 @@ def _draft(row: dict) -> DraftAction:
 
 def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
     """Registry entry point."""
-    return draft_visit_reminders(rows)
+    return ctx.with_recipients(draft_visit_reminders(rows), "guardian_mobile", lambda d: d.patient_id)

@@ -25,7 +25,7 @@ SYSTEM_PIPELINE = "system:pipeline"
 # because a human edit must survive.
 REFRESHED_COLUMNS = (
     "location_id", "payer_id", "patient_id", "title", "recipient", "checklist_json", "evidence_json",
-    "dollars_at_stake", "due_date", "assigned_role", "phi_terms_json",
+    "dollars_at_stake", "due_date", "assigned_role", "phi_terms_json", "recipient_ref_json",
 )
 
 
@@ -52,6 +52,7 @@ def draft_values(draft: DraftAction) -> dict:
         "due_date": draft.due_date,
         "assigned_role": draft.assigned_role,
         "phi_terms_json": canonical_json(draft.phi_terms),
+        "recipient_ref_json": canonical_json(draft.recipient_ref.model_dump()) if draft.recipient_ref else None,
     }
 
 

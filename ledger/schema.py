@@ -31,6 +31,8 @@ actions = sa.Table(
     sa.Column("status", sa.String(16), nullable=False),
     sa.Column("snoozed_until", sa.Date),
     sa.Column("phi_terms_json", sa.Text, nullable=False, server_default="[]"),
+    # {kind, id, address_sha256} of a fax or text recipient (emitters.models.RecipientRef); NULL for other types
+    sa.Column("recipient_ref_json", sa.Text),
     sa.Column("created_at", sa.String(32), nullable=False),
     sa.Column("updated_at", sa.String(32), nullable=False),
     sa.Column("last_seen_run_id", sa.String(128)),
@@ -182,11 +184,27 @@ def create_schema(writer: sa.Engine) -> None:
     """Create missing tables, the append-only triggers (SQLite) and the board's indexes; safe to repeat."""
     with writer.begin() as conn:
         metadata.create_all(conn, checkfirst=True)
+        _add_missing_columns(conn)
         if conn.dialect.name == "sqlite":
             for ddl in SQLITE_APPEND_ONLY_TRIGGERS:
                 conn.exec_driver_sql(ddl)
         for index in BOARD_INDEXES:
             index.create(conn, checkfirst=True)
+
+
+# Nullable columns added after the first release: a ledger created before them gains them on open.
+ADDED_COLUMNS = {"actions": ("recipient_ref_json",)}
+
+
+def _add_missing_columns(conn: sa.Connection) -> None:
+    inspector = sa.inspect(conn)
+    for table_name, names in ADDED_COLUMNS.items():
+        present = {column["name"] for column in inspector.get_columns(table_name)}
+        for name in names:
+            if name not in present:
+                column = metadata.tables[table_name].c[name]
+                conn.exec_driver_sql(f"ALTER TABLE {table_name} ADD COLUMN {name} "
+                                     f"{column.type.compile(dialect=conn.dialect)}")
 
 
 def iso(moment: datetime) -> str:

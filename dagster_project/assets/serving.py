@@ -1,9 +1,11 @@
 """Publish the serving snapshot, then dispatch what people approved."""
 
 
+from pathlib import Path
+
 import dagster as dg
 
-from dagster_project.publish import publish_snapshot
+from dagster_project.publish import publish_snapshot, read_pointer
 from dagster_project.resources import LedgerResource, WarehouseResource
 from core.settings import get_delivery_settings, get_settings
 
@@ -25,19 +27,31 @@ def build_serving_assets(upstream: list[dg.AssetsDefinition]) -> list[dg.AssetsD
         })
 
     @dg.asset(name="outbox_dispatch", group_name="serving", deps=[serving_snapshot], kinds={"python"},
-              description="Approved actions sent over their channel (HTTP webhook when configured, else files in "
-                          "data/outbox); anything whose approval does not bind what would be sent is refused. "
+              description="Approved actions sent over their channel (the SRFax, Twilio and clearinghouse SFTP "
+                          "gateways when configured, else HTTP webhooks, else files in data/outbox); fax and text "
+                          "numbers are read from the serving snapshot at send time; anything whose approval does "
+                          "not bind what would be sent (a number changed since approval included) is refused. "
                           "Anchors the audit chain's head afterwards.")
     def outbox_dispatch(context: dg.AssetExecutionContext, ledger: LedgerResource) -> dg.MaterializeResult:
         from delivery.channels import ChannelRouter
-        from delivery.webhook import WebhookSender
         from delivery.dispatcher import dispatch_approved
+        from delivery.gateways.senders import GatewaySenders
+        from delivery.recipients import SnapshotAddressBook, SnapshotRecipients
+        from delivery.webhook import WebhookSender
 
-        delivery = get_delivery_settings()
+        settings, delivery = get_settings(), get_delivery_settings()
         action_ledger = ledger.open()
-        with WebhookSender.from_settings(delivery) as sender:
-            result = dispatch_approved(action_ledger, get_settings().outbox_dir,
-                                       router=ChannelRouter.from_settings(delivery), sender=sender)
+        pointer = read_pointer(settings.serving_pointer)
+        addresses = SnapshotAddressBook(Path(pointer["snapshot_path"]) if pointer else None)
+        recipients = SnapshotRecipients.for_ledger(addresses, action_ledger)
+        configured = ChannelRouter.from_settings(delivery)
+        with WebhookSender.from_settings(delivery) as webhook, GatewaySenders.from_settings(
+                fax_resolver=recipients.fax_number, text_resolver=recipients.mobile_number,
+                fallback=webhook) as sender:
+            router = ChannelRouter(action_channels=configured.action_channels,
+                                   endpoints={**configured.endpoints, **sender.endpoints})
+            result = dispatch_approved(action_ledger, settings.outbox_dir, router=router, sender=sender,
+                                       addresses=addresses)
         # The run's last audit event goes to the append-only anchor file: a later deletion of the trail's tail
         # (this run's drafts, decisions and sends included) shows up in `python -m ledger verify`.
         anchor = action_ledger.anchor_chain_head()
@@ -48,6 +62,7 @@ def build_serving_assets(upstream: list[dg.AssetsDefinition]) -> list[dg.AssetsD
             "awaiting_retry": len(result.awaiting_retry), "held": len(result.held), "busy": result.busy,
             "anchored_event_id": anchor["event_id"] if anchor else 0,
             "webhook_channels": ", ".join(sorted(delivery.endpoints)) or "none (files only)",
+            "gateway_channels": ", ".join(sorted(sender.gateways)) or "none",
         })
 
     return [serving_snapshot, outbox_dispatch]

@@ -103,6 +103,8 @@ class Referral(Contract):
     first_response_at: Maybe(UtcDatetime) = None
     referring_provider_npi: Maybe(Npi) = None
     referring_provider_name: Maybe(str) = None
+    referring_provider_fax: Maybe(str) = Field(default=None, pattern=r"^\+?[0-9()\- ]{7,20}$",
+                                               description="Where the order and records requests are faxed")
     status: Literal["new", "contacted", "packet_pending", "evaluation_scheduled", "declined", "closed"]
 
 
@@ -233,6 +235,9 @@ class PlanOfCare(Contract):
     diagnosis_codes: Icd10List
     functional_goals: PlainText = Field(description="Pipe-separated measurable goals")
     physician_npi: Maybe(Npi) = None
+    physician_name: Maybe(str) = None
+    physician_fax: Maybe(str) = Field(default=None, pattern=r"^\+?[0-9()\- ]{7,20}$",
+                                      description="Where the plan is faxed for the physician's signature")
     physician_signed_date: Maybe(date) = None
     status: Literal["active", "discharged", "expired", "draft"]
 

@@ -19,6 +19,8 @@ class Payer(Contract):
     payer_type: PayerType
     is_medicaid: bool
     x12_payer_id: str = Field(min_length=2, max_length=80)
+    fax_number: Maybe(str) = Field(default=None, pattern=r"^\+?[0-9()\- ]{7,20}$",
+                                   description="Where re-authorization requests, appeals and disputes are faxed")
 
 
 class FeeSchedule(Contract):

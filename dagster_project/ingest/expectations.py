@@ -95,11 +95,14 @@ def _columns_used(expectations) -> list[str]:
 
 
 def current_rows_sql(contract: type[Contract], columns: list[str] | None = None) -> str:
-    """The latest delivered row per key: the same rule staging applies (only ``columns`` when given)."""
+    """The latest delivered row per key, superseded files left out: the rule staging applies (only ``columns``
+    when given)."""
     key = ", ".join(contract.__primary_key__)
     cols = ", ".join(f'"{c}"' for c in (columns or contract.model_fields))
     return (
-        f"select {cols} from {raw_table(contract)} qualify row_number() over ("
+        f"select {cols} from {raw_table(contract)} "
+        "where _file_sha256 not in (select superseded_sha256 from ingest.file_supersessions) "
+        f"qualify row_number() over ("
         f"partition by {key} order by _loaded_at desc, _file_name desc, _line_number desc) = 1"
     )
 

@@ -3,12 +3,18 @@
 For every file: hash its bytes; a hash already in the file ledger is a re-delivery and changes
 nothing; otherwise validate, append good rows to the raw tables, quarantine the rest with reasons,
 and record the file in the ledger. One transaction per file, so a crash never half-loads a file.
+
+A CSV file replaces an earlier delivery when it is a new version of it: the same file name with new
+bytes, or ``<stem>.correction.csv`` / ``<stem>.correction-<tag>.csv`` naming ``<stem>.csv``. The
+replaced file is recorded in ``ingest.file_supersessions`` and staging ignores its rows, so a row the
+correction leaves out is gone and a renumbered line is not counted twice.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -67,6 +73,8 @@ class FileOutcome:
     status: str  # loaded | loaded_with_rejects | rejected | duplicate
     rows_loaded: int = 0
     rows_quarantined: int = 0
+    supersedes: list[str] = field(default_factory=list)  # earlier deliveries this file replaced
+    superseded_by: str | None = None  # a correction that arrived before this file replaces it at once
 
 
 @dataclass
@@ -81,6 +89,49 @@ class SourceLoadReport:
     @property
     def rows_quarantined(self) -> int:
         return sum(f.rows_quarantined for f in self.files)
+
+
+_CORRECTION_MARKER = re.compile(r"\.correction(?:-[A-Za-z0-9_]+)?(?=\.csv$)", re.IGNORECASE)
+
+
+def is_correction(file_name: str) -> bool:
+    return _CORRECTION_MARKER.search(file_name) is not None
+
+
+def delivered_as(file_name: str) -> str:
+    """The delivery a CSV file is a version of: its own name, or the name its correction marker points at."""
+    return _CORRECTION_MARKER.sub("", file_name)
+
+
+def _version_order(file_name: str, received_at) -> tuple:
+    # A correction outranks the plain file even when the plain file arrives after it; then arrival order.
+    return (is_correction(file_name), received_at, file_name)
+
+
+def _supersede(con, source: str, outcome: FileOutcome, sha: str, received_at) -> None:
+    """Keep one current version per delivered name: every other loaded version is superseded by the newest."""
+    name = delivered_as(outcome.file_name)
+    versions = [
+        (file_sha, file_name, at)
+        for file_sha, file_name, at in con.execute(
+            "select file_sha256, file_name, received_at from ingest.file_ledger where source = ? "
+            "and status in ('loaded', 'loaded_with_rejects') "
+            "and file_sha256 not in (select superseded_sha256 from ingest.file_supersessions)", [source]).fetchall()
+        if delivered_as(file_name) == name
+    ]
+    if len(versions) < 2:
+        return
+    winner = max(versions, key=lambda v: _version_order(v[1], v[2]))
+    losers = [v for v in versions if v[0] != winner[0]]
+    con.executemany(
+        "insert into ingest.file_supersessions values (?, ?, ?, ?, ?, ?, ?)",
+        [[loser_sha, loser_name, winner[0], winner[1], source, outcome.entity, received_at]
+         for loser_sha, loser_name, _ in losers],
+    )
+    if winner[0] == sha:
+        outcome.supersedes = sorted(loser_name for _, loser_name, _ in losers)
+    else:
+        outcome.superseded_by = winner[1]
 
 
 def ensure_ingest_tables(con) -> None:
@@ -143,7 +194,7 @@ def _append_csv_rows(con, table: str, rows: pl.DataFrame, lineage: dict) -> None
 
 
 def _load_csv(con, path: Path, data: bytes, source: str, sha: str, quarantine_dir: Path, received_at):
-    contract = contract_for_file(source, path.name)
+    contract = contract_for_file(source, delivered_as(path.name))  # "visits.correction.csv" is a visits file
     if contract is None:
         reason = f"{path.name}: the file name matches no {source} extract entity"
         return FileOutcome(path.name, None, "rejected"), [reason], {}, []
@@ -179,7 +230,9 @@ def load_source(con, source: str, inbox_dir: Path, quarantine_dir: Path, *, vali
     if not source_dir.is_dir():
         return report
     seen = {row[0] for row in con.execute("select file_sha256 from ingest.file_ledger").fetchall()}
-    for path in sorted(p for p in source_dir.iterdir() if p.is_file() and not p.name.startswith(".")):
+    files = [p for p in source_dir.iterdir() if p.is_file() and not p.name.startswith(".")]
+    # A file before its corrections, whatever their names sort as.
+    for path in sorted(files, key=lambda p: (delivered_as(p.name), is_correction(p.name), p.name)):
         data = path.read_bytes()
         sha = _sha256(data)
         if sha in seen:
@@ -194,6 +247,8 @@ def load_source(con, source: str, inbox_dir: Path, quarantine_dir: Path, *, vali
                 if not entries:
                     entries = [QuarantineEntry(source, path.name, sha, None, r, received_at) for r in reasons]
             _record(con, outcome, source, sha, received_at, entries)
+            if source != "clearinghouse" and outcome.status != "rejected":
+                _supersede(con, source, outcome, sha, received_at)
             con.execute("commit")
         except Exception:
             con.execute("rollback")

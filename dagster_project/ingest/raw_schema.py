@@ -64,8 +64,25 @@ def raw_table(contract: type[Contract]) -> str:
     return f"raw_{contract.__source__}.{contract.__entity__}"
 
 
+# Which delivered file replaced which (a corrected redelivery): staging ignores the rows of a superseded
+# file, so it lives beside the raw tables it qualifies. Rows are only ever added.
+SUPERSESSION_DDL = """
+create schema if not exists ingest;
+create table if not exists ingest.file_supersessions (
+    superseded_sha256 varchar not null,
+    superseded_file_name varchar not null,
+    superseding_sha256 varchar not null,
+    superseding_file_name varchar not null,
+    source varchar not null,
+    entity varchar,
+    recorded_at timestamp not null
+);
+"""
+
+
 def create_raw_tables(con) -> None:
-    """Create every raw table (CSV contracts and X12 transactions) if it does not exist yet."""
+    """Create every raw table (CSV contracts and X12 transactions) and the supersession record if missing."""
+    con.execute(SUPERSESSION_DDL)
     for contract in CONTRACTS:
         con.execute(f"create schema if not exists raw_{contract.__source__}")
         cols = {**column_types(contract), **LINEAGE_COLUMNS}

@@ -30,7 +30,8 @@ from .clinic import (
 from .intake import write_intake
 from .model import Kid
 from .reference import (
-    AUTH_CPT_CODES, COMMERCIAL_BASE_RATE, GROUP_TIN, GROUP_X12_ID, OT_TAXONOMY, PAYERS, PAYERS_BY_ID,
+    AUTH_CPT_CODES, COMMERCIAL_BASE_RATE, GROUP_TIN, GROUP_X12_ID, OT_TAXONOMY, PAYERS, PAYERS_BY_ID, fictional_fax,
+    physician_name,
 )
 from .claims import ClaimSpool, write_claims
 from .x12_835 import RemitPayee, RemitPayer, interchange_header, interchange_trailer, render, transaction_segments
@@ -163,7 +164,8 @@ def generate(config: GeneratorConfig) -> dict:
 def _write_contracts(writers: Writers, history_start: date) -> None:
     for payer in PAYERS:
         writers["payers"].write({"payer_id": payer.payer_id, "payer_name": payer.payer_name, "payer_type": payer.payer_type,
-                                 "is_medicaid": payer.is_medicaid, "x12_payer_id": payer.x12_payer_id})
+                                 "is_medicaid": payer.is_medicaid, "x12_payer_id": payer.x12_payer_id,
+                                 "fax_number": fictional_fax(payer.payer_id)})
         effective = date(history_start.year - 1, 1, 1)
         for cpt in sorted(COMMERCIAL_BASE_RATE):
             writers["fee_schedules"].write({"payer_id": payer.payer_id, "cpt_code": cpt, "modifier": None,
@@ -332,7 +334,9 @@ def _write_people(writers, location, providers, kids, rng, anchor, history_start
                 "provider_id": kid.evaluator.provider_id, "evaluation_date": plan.evaluation_date,
                 "start_date": plan.start, "end_date": plan.end, "frequency_per_week": kid.freq,
                 "duration_weeks": plan.weeks, "diagnosis_codes": kid.diagnosis_codes, "functional_goals": kid.goals,
-                "physician_npi": kid.physician_npi, "physician_signed_date": plan.signed, "status": plan.status,
+                "physician_npi": kid.physician_npi, "physician_name": physician_name(kid.physician_npi),
+                "physician_fax": fictional_fax(kid.physician_npi),
+                "physician_signed_date": plan.signed, "status": plan.status,
             })
         for auth in kid.auths:
             writers["authorizations"].write({

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from .clinic import local_to_utc
-from .reference import LAST_NAMES
+from .reference import LAST_NAMES, fictional_fax
 
 CHANNELS = (("physician_fax", 45), ("parent_phone", 25), ("online_form", 20), ("school_district", 10))
 DOCUMENT_TYPES = ("physician_order", "insurance_card", "developmental_history", "sensory_questionnaire",
@@ -43,6 +43,7 @@ def _referral(writers, referral_id, patient_id, loc_id, received_day, rng, statu
         "received_at": received_at, "first_response_at": first_response,
         "referring_provider_npi": physician_npi if channel == "physician_fax" else None,
         "referring_provider_name": f"Dr. {rng.choice(LAST_NAMES)}" if channel == "physician_fax" else None,
+        "referring_provider_fax": fictional_fax(physician_npi) if channel == "physician_fax" else None,
         "status": status,
     })
 

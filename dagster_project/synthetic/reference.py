@@ -131,3 +131,13 @@ def clinic_holidays(year: int) -> frozenset[date]:
         date(year, 1, 1), _last_weekday(year, 5, 0), date(year, 7, 4), _nth_weekday(year, 9, 0, 1),
         _nth_weekday(year, 11, 3, 4), date(year, 12, 25),
     })
+
+
+def fictional_fax(seed: str) -> str:
+    """A fax number in the 555-0100..0199 range reserved for fiction, derived from an id (no random draw, so
+    adding it to the extracts leaves every other generated value as it was)."""
+    return f"(512) 555-01{sum(map(ord, seed)) % 100:02d}"
+
+
+def physician_name(npi: str) -> str:
+    return f"Dr. {LAST_NAMES[int(npi) % len(LAST_NAMES)]}"

@@ -31,6 +31,8 @@ class RecipientRefused(Unsendable):
 def _lookup(resolver: RecipientResolver, payload: Mapping[str, Any], what: str) -> str:
     try:
         value = resolver(payload)
+    except RecipientRefused:
+        raise  # the resolver's own reason (no recipient named, number changed since approval, ...)
     except Exception as exc:  # a broken lookup is a refusal of this action, not a crash of the whole run
         raise RecipientRefused(f"the {what} lookup failed ({type(exc).__name__})") from None
     if value is None or not str(value).strip():

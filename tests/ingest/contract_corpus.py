@@ -19,7 +19,7 @@ from dagster_project.ingest.csv_reader import (
 
 VALID_ROWS: dict[str, str] = {
     "fee_schedules": "TXMCO1,97110,,21.58,2024-01-01,",
-    "payers": "TXMCO1,Lone Star Kids Health Plan,medicaid_mco,true,LSKHP",
+    "payers": "TXMCO1,Lone Star Kids Health Plan,medicaid_mco,true,LSKHP,(512) 555-0190",
     "credentials": "CR-L01-01-state_license,PR-L01-01,state_license,TX-OT-744458,TX,2025-02-12,2027-02-02,active",
     "payer_enrollments": "EN-L01-01-TXMCO1,PR-L01-01,TXMCO1,L01,enrolled,2018-03-08,",
     "appointments": "AP-L01-0000001,PT-L01-00045,PR-L01-03,L01,treatment,2025-12-04T14:00:00Z,60,arrived,"
@@ -34,10 +34,10 @@ VALID_ROWS: dict[str, str] = {
     "locations": "L01,Sunny Steps Pediatric Therapy - Austin,137 Pecan St,Austin,TX,78704,2066557648,ot_peds",
     "patients": "PT-L01-00001,L01,Zoe,Benson,2018-09-10,M,Leo Benson,(210) 555-8469,78704,2079336774",
     "plans_of_care": "POC-L01-00001-1,PT-L01-00001,PR-L01-01,2025-11-17,2025-11-25,2026-02-16,3,12,F82|F88,"
-                     "Child will don a shirt|Child will self-feed,2079336774,2025-11-28,expired",
+                     "Child will don a shirt|Child will self-feed,2079336774,Dr. Garza,(512) 555-0144,2025-11-28,expired",
     "providers": "PR-L01-01,1062522218,Santiago,Mendoza,OTR,,L01,225X00000X,2018-01-28,",
     "referrals": "RF-L01-00001,PT-L01-00002,L01,physician_fax,2026-09-08T16:04:00Z,2026-09-08T19:04:00Z,2079336774,"
-                 "Dr. Garza,closed",
+                 "Dr. Garza,(512) 555-0144,closed",
     "schedule_templates": "TM-L01-01-Mon,PR-L01-01,L01,Mon,08:00,17:00,60,ot_peds,America/Chicago,2025-11-04,",
     "visit_notes": "VS-L01-0003569,97530,23,2,signed,2026-11-04T18:45:00Z,PR-L01-04",
     "visits": "VS-L01-0000001,AP-L01-0000001,PT-L01-00045,PR-L01-03,L01,CV-L01-00045-1,CL010000001,2025-12-04,11,"

@@ -15,6 +15,7 @@ final as (
         payer_type,
         is_medicaid,
         x12_payer_id,
+        fax_number,
         _file_name as source_file_name,
         _file_sha256 as source_file_sha256,
         _line_number as source_line_number,

@@ -21,6 +21,8 @@ final as (
         diagnosis_codes,
         functional_goals,
         physician_npi,
+        physician_name,
+        physician_fax,
         physician_signed_date,
         status,
         _file_name as source_file_name,

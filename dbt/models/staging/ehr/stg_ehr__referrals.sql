@@ -18,6 +18,7 @@ final as (
         first_response_at,
         referring_provider_npi,
         referring_provider_name,
+        referring_provider_fax,
         status,
         _file_name as source_file_name,
         _file_sha256 as source_file_sha256,
