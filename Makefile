@@ -7,6 +7,8 @@ SEED ?= 7
 LOCATIONS ?= 7
 MONTHS ?= 12
 PORT ?= 8501
+# The dashboard listens on this machine only unless told otherwise (ADDRESS=0.0.0.0 behind a TLS proxy).
+ADDRESS ?= 127.0.0.1
 
 .PHONY: install browser demo sample-data pipeline users app dagster-ui test bench manifest contracts-doc clean-demo-data
 
@@ -46,9 +48,11 @@ users: install
 	$(PY) -m dashboards.seed_demo_users
 
 app: install
-	@echo "Dashboard: http://localhost:$(PORT)  (demo users and password: see README)"
-	$(VENV)/bin/streamlit run dashboards/app.py --server.headless true --server.port $(PORT) --browser.gatherUsageStats false
+	@echo "Dashboard: http://$(ADDRESS):$(PORT)"
+	$(VENV)/bin/streamlit run dashboards/app.py --server.headless true --server.address $(ADDRESS) --server.port $(PORT) --browser.gatherUsageStats false
 
+# Demo mode: the seeded users share RCM_DEMO_PASSWORD (refused in production, the default).
+demo: export RCM_MODE := demo
 demo: install clean-demo-data sample-data pipeline users app
 
 dagster-ui: install manifest $(DAGSTER_HOME)/dagster.yaml

@@ -91,6 +91,7 @@ def env(tmp_path, monkeypatch):
     monkeypatch.setenv("RCM_LEDGER_URL", f"sqlite:///{tmp_path / 'ledger.sqlite'}")
     monkeypatch.setenv("RCM_SESSION_TIMEOUT_MINUTES", "30")
     monkeypatch.setenv("RCM_DEMO_PASSWORD", PASSWORD)
+    monkeypatch.setenv("RCM_MODE", "demo")  # the users below share PASSWORD, the demo password; account tests unset it
     return tmp_path
 
 
