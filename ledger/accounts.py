@@ -239,8 +239,15 @@ class Accounts:
             if row is None or row.closed_at is not None or row.expires_at <= self._now_iso():
                 self._append_event(conn, "account_code_refused", "anonymous",
                                    detail={"reason": "unknown" if row is None else "used or expired"})
+                row = None
+        if row is None:  # raised after the refusal's audit event has committed
+            raise ValueError(refusal)
+        self._check_new_password(row.username, password)
+        with self._writer.begin() as conn:
+            row = conn.execute(sa.select(account_codes).where(account_codes.c.code_sha256 == row.code_sha256,
+                                                              account_codes.c.closed_at.is_(None))).first()
+            if row is None:  # redeemed by someone else in between
                 raise ValueError(refusal)
-            self._check_new_password(row.username, password)
             conn.execute(users.update().where(users.c.username == row.username)
                          .values(password_hash=self._hasher.hash(password)))
             self._mark_password_set(conn, row.username)
@@ -253,11 +260,13 @@ class Accounts:
 
     def change_password(self, username: str, current_password: str, new_password: str) -> None:
         """The person changes their own password; the current one is required and the password rule applies."""
-        with self._writer.begin() as conn:
-            if not self._password_matches(conn, username, current_password):
+        with self._writer.begin() as conn:  # the refusal is recorded, so it commits before the error is raised
+            matches = self._password_matches(conn, username, current_password)
+            if not matches:
                 self._append_event(conn, "password_change_refused", username,
                                    detail={"reason": "wrong current password"})
-                raise ValueError("The current password is not right.")
+        if not matches:
+            raise ValueError("The current password is not right.")
         self._check_new_password(username, new_password)
         with self._writer.begin() as conn:
             conn.execute(users.update().where(users.c.username == username)

@@ -93,20 +93,26 @@ class SecondFactor:
             step = matching_step(secret, code, self._now())
             if step is None:
                 self._append_event(conn, "second_factor_setup_failed", username)
-                raise ValueError("That code does not match. Check the phone's clock and type the current code.")
-            conn.execute(account_security.update().where(account_security.c.username == username).values(
-                totp_secret_encrypted=row.totp_pending_encrypted, totp_pending_encrypted=None, totp_last_step=step))
-            self._append_event(conn, "second_factor_enabled", username)
+            else:
+                conn.execute(account_security.update().where(account_security.c.username == username).values(
+                    totp_secret_encrypted=row.totp_pending_encrypted, totp_pending_encrypted=None,
+                    totp_last_step=step))
+                self._append_event(conn, "second_factor_enabled", username)
+        if step is None:  # raised after the failed attempt's audit event has committed
+            raise ValueError("That code does not match. Check the phone's clock and type the current code.")
 
     def disable_second_factor(self, username: str, current_password: str) -> None:
         """Remove the person's own second factor; their current password is required."""
         with self._writer.begin() as conn:
-            if not self._password_matches(conn, username, current_password):
+            matches = self._password_matches(conn, username, current_password)
+            if matches:
+                self._clear_second_factor(conn, username)
+                self._append_event(conn, "second_factor_disabled", username)
+            else:
                 self._append_event(conn, "second_factor_change_refused", username,
                                    detail={"reason": "wrong current password"})
-                raise ValueError("The current password is not right.")
-            self._clear_second_factor(conn, username)
-            self._append_event(conn, "second_factor_disabled", username)
+        if not matches:  # raised after the refusal's audit event has committed
+            raise ValueError("The current password is not right.")
 
     def _clear_second_factor(self, conn: sa.Connection, username: str) -> None:
         conn.execute(account_security.update().where(account_security.c.username == username).values(
