@@ -97,9 +97,9 @@ def request_source() -> str:
     """Who is knocking, for throttling: the client's IP address; behind a proxy on this machine, the address
     the proxy appended last to X-Forwarded-For; else (a browser on this machine) the browser session."""
     ip = st.context.ip_address
-    if ip is None:
-        forwarded = st.context.headers.get("X-Forwarded-For", "")
-        ip = forwarded.split(",")[-1].strip() or None
+    if not isinstance(ip, str):  # None for a connection from this machine
+        forwarded = st.context.headers.get("X-Forwarded-For")
+        ip = forwarded.split(",")[-1].strip() if isinstance(forwarded, str) else None
     if ip:
         return f"ip:{ip}"
     ctx = get_script_run_ctx()
