@@ -256,3 +256,20 @@ def test_demo_seed_never_undoes_an_admins_changes(snapshot, password, make_user)
     assert ledger.authenticate("billing", password).role == "director"
     assert ledger.get_user("credentialing") is None  # still disabled
     assert ledger.authenticate("frontdesk_l01", password) is None  # the reset stands
+
+
+# ----- bind address --------------------------------------------------------------------------------------
+
+def test_make_app_binds_to_localhost_unless_told_otherwise():
+    import subprocess
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+
+    def streamlit_line(*args):
+        out = subprocess.run(["make", "-n", "-s", "-C", str(root), "app", *args], capture_output=True, text=True,
+                             check=True).stdout
+        return next(line for line in out.splitlines() if "streamlit run" in line)
+
+    assert "--server.address 127.0.0.1" in streamlit_line()
+    assert "--server.address 10.1.2.3" in streamlit_line("ADDRESS=10.1.2.3")

@@ -288,3 +288,23 @@ def test_admin_unlock_clears_the_failures(ledger, users, password):
     assert "fd_l01" not in ledger.locked_usernames()
     assert ledger.sign_in("fd_l01", password, source="ip:9").status == "ok"
     assert '"failures_cleared":5' in _events(ledger, "account_unlocked")[-1][2].replace(" ", "")
+
+
+def test_env_example_lists_the_account_settings_with_their_defaults(monkeypatch):
+    from pathlib import Path
+
+    from core.settings import get_account_settings
+
+    for name in ("RCM_MODE", "RCM_DEMO_PASSWORD", "RCM_SIGN_IN_MAX_FAILURES", "RCM_SIGN_IN_MAX_FAILURES_PER_SOURCE",
+                 "RCM_SIGN_IN_WINDOW_MINUTES", "RCM_INVITATION_HOURS", "RCM_DASHBOARD_URL"):
+        monkeypatch.delenv(name, raising=False)
+    example = (Path(__file__).resolve().parents[2] / ".env.example").read_text()
+    listed = dict(line.split("=", 1) for line in example.splitlines() if line.startswith("RCM_"))
+    defaults = get_account_settings()
+    assert listed["RCM_MODE"] == defaults.mode == "production"
+    assert listed["RCM_DEMO_PASSWORD"] == defaults.demo_password
+    assert int(listed["RCM_SIGN_IN_MAX_FAILURES"]) == defaults.max_failures_per_user_and_source
+    assert int(listed["RCM_SIGN_IN_MAX_FAILURES_PER_SOURCE"]) == defaults.max_failures_per_source
+    assert int(listed["RCM_SIGN_IN_WINDOW_MINUTES"]) == defaults.failure_window_minutes
+    assert int(listed["RCM_INVITATION_HOURS"]) == defaults.invitation_hours
+    assert listed["RCM_DASHBOARD_URL"] == defaults.dashboard_url
