@@ -127,6 +127,8 @@ class SignIn:
         return SignInResult("locked", retry_minutes=minutes)
 
     def _failed(self, conn, username, source, settings, reason, role) -> SignInResult:
+        forgotten = iso(self._now() - timedelta(minutes=settings.failure_window_minutes))
+        conn.execute(sign_in_failures.delete().where(sign_in_failures.c.occurred_at < forgotten))  # keep it small
         conn.execute(sign_in_failures.insert().values(username=username, source=source, occurred_at=self._now_iso()))
         self._append_event(conn, "sign_in_failed", username, actor_role=role,
                            detail={"reason": reason, "source": source})

@@ -36,7 +36,7 @@ def test_views_live_in_views_not_pages():
     assert {p.stem for p in (DASHBOARDS / "views").glob("*.py")} == {
         "overview", "board", "authorizations", "quarantine", "audit",
         "credentialing", "payroll", "intake", "eligibility", "claims", "denials", "schedule",
-        "admin",
+        "admin", "account",
         "failed_sends"}  # failed_sends: a board component (render_failed_sends), not a page
 
 
