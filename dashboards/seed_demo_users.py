@@ -30,7 +30,8 @@ def snapshot_location_ids() -> list[str]:
         return []
     try:
         with duckdb.connect(snapshot_path, read_only=True) as con:
-            return [row[0] for row in con.execute("select location_id from dim_locations order by location_id").fetchall()]
+            rows = con.execute("select location_id from dim_locations order by location_id").fetchall()
+            return [row[0] for row in rows]
     except duckdb.Error:
         return []
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from dashboards import auth, data
 from core.vocabulary import ROLES
+from dashboards import auth, data
 from ledger import InvalidTransition, PermissionDenied
 
 user = auth.require_user()

@@ -96,8 +96,7 @@ def _invited_user(ledger, admin, username: str, role: str, locations: list[str])
 def test_billing_edits_and_approves_a_draft_and_another_location_cannot_see_it(pipeline, app_url, browser):
     from core.settings import get_settings
     from delivery.dispatcher import dispatch_approved
-    from ledger import Ledger
-    from ledger import User
+    from ledger import Ledger, User
 
     settings = get_settings()
     ledger = Ledger(settings.ledger_url)
