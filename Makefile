@@ -12,6 +12,8 @@ DAGSTER_PORT ?= 3000
 # The Dagster daemon that `make demo` runs next to the dashboard: its log and pid live under data/.
 DAEMON_LOG := $(DAGSTER_HOME)/daemon.log
 DAEMON_PID := $(DAGSTER_HOME)/daemon.pid
+# The dashboard listens on this machine only unless told otherwise (ADDRESS=0.0.0.0 behind a TLS proxy).
+ADDRESS ?= 127.0.0.1
 
 
 .PHONY: install lock lint format browser demo sample-data pipeline users app serve dagster-ui test bench manifest contracts-doc clean-demo-data
@@ -70,23 +72,25 @@ pipeline: install manifest $(DAGSTER_HOME)/dagster.yaml
 users: install
 	$(PY) -m dashboards.seed_demo_users
 
-STREAMLIT := $(VENV)/bin/streamlit run dashboards/app.py --server.headless true --server.port $(PORT) \
+STREAMLIT := $(VENV)/bin/streamlit run dashboards/app.py --server.headless true --server.address $(ADDRESS) --server.port $(PORT) \
 	--browser.gatherUsageStats false
 
 app: install
-	@echo "Dashboard: http://localhost:$(PORT)  (demo users and password: see README)"
+	@echo "Dashboard: http://$(ADDRESS):$(PORT)  (demo users and password: see README)"
 	$(STREAMLIT)
 
 # The dashboard in the foreground and the Dagster daemon in the background (schedules, sensors, the run
 # queue: approved actions go out within about a minute); stopping the dashboard (Ctrl-C) stops the daemon.
 serve: install manifest $(DAGSTER_HOME)/dagster.yaml
-	@echo "Dashboard: http://localhost:$(PORT)  (demo users and password: see README)"
+	@echo "Dashboard: http://$(ADDRESS):$(PORT)  (demo users and password: see README)"
 	@echo "Dagster daemon: running, log in $(DAEMON_LOG)"
 	@$(VENV)/bin/dagster-daemon run -m dagster_project.definitions >> $(DAEMON_LOG) 2>&1 & \
 	daemon=$$!; echo $$daemon > $(DAEMON_PID); \
 	trap 'kill $$daemon 2>/dev/null; wait $$daemon 2>/dev/null; rm -f $(DAEMON_PID)' EXIT HUP INT TERM; \
 	$(STREAMLIT)
 
+# Demo mode: the seeded users share RCM_DEMO_PASSWORD (refused in production, the default).
+demo: export RCM_MODE := demo
 demo: install clean-demo-data sample-data pipeline users serve
 
 # While `make demo` runs, its daemon already drives schedules and sensors: then only the web UI starts.

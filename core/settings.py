@@ -450,3 +450,40 @@ def get_orchestration_settings() -> OrchestrationSettings:
     dbt = os.environ.get("RCM_DBT_EXECUTABLE") or (str(beside) if beside.exists() else shutil.which("dbt") or "dbt")
     return OrchestrationSettings(dispatch_sensor_interval_seconds=interval, serving_snapshots_kept=kept,
                                  dbt_executable=dbt)
+
+# -- Accounts: demo or production mode, sign-in throttling, invitation codes ---------------------------------
+# Production (the default) refuses the shared demo password everywhere (sign-in, setting a password) and the
+# demo seed; `make demo` sets RCM_MODE=demo. The dashboard's bind address is the Makefile's ADDRESS (127.0.0.1).
+ACCOUNT_MODES = ("demo", "production")
+
+
+@dataclass(frozen=True)
+class AccountSettings:
+    mode: str  # RCM_MODE: demo | production
+    demo_password: str  # RCM_DEMO_PASSWORD: the seeded demo users' shared password (demo mode only)
+    max_failures_per_user_and_source: int  # RCM_SIGN_IN_MAX_FAILURES: then that source is locked out of that user
+    max_failures_per_source: int  # RCM_SIGN_IN_MAX_FAILURES_PER_SOURCE: then that source is locked out entirely
+    failure_window_minutes: int  # RCM_SIGN_IN_WINDOW_MINUTES: failures older than this no longer count
+    invitation_hours: int  # RCM_INVITATION_HOURS: how long an invitation or reset code works
+    dashboard_url: str  # RCM_DASHBOARD_URL: the base of invitation links shown to administrators
+
+    @property
+    def demo(self) -> bool:
+        return self.mode == "demo"
+
+
+def get_account_settings() -> AccountSettings:
+    mode = (os.environ.get("RCM_MODE") or "production").strip().lower()
+    if mode not in ACCOUNT_MODES:
+        raise ValueError(f"RCM_MODE must be demo or production (got {mode!r})")
+    values = {name: int(os.environ.get(variable) or default) for name, variable, default in (
+        ("max_failures_per_user_and_source", "RCM_SIGN_IN_MAX_FAILURES", 5),
+        ("max_failures_per_source", "RCM_SIGN_IN_MAX_FAILURES_PER_SOURCE", 20),
+        ("failure_window_minutes", "RCM_SIGN_IN_WINDOW_MINUTES", 15),
+        ("invitation_hours", "RCM_INVITATION_HOURS", 72),
+    )}
+    if min(values.values()) < 1:
+        raise ValueError("RCM_SIGN_IN_MAX_FAILURES*, RCM_SIGN_IN_WINDOW_MINUTES and RCM_INVITATION_HOURS must be >= 1")
+    return AccountSettings(mode=mode, demo_password=get_settings().demo_password,
+                           dashboard_url=(os.environ.get("RCM_DASHBOARD_URL") or "http://localhost:8501").rstrip("/"),
+                           **values)

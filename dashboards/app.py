@@ -43,6 +43,7 @@ if user is None or user.role in AUDIT_ROLES:
 if user is None or user.role in PAYROLL_ROLES:
     pages.append(st.Page("views/payroll.py", title="Payroll", icon=":material/payments:", url_path="payroll"))
 
+pages.append(st.Page("views/account.py", title="My account", icon=":material/account_circle:", url_path="account"))
 if user is None or user.role in USER_ADMIN_ROLES:
     pages.append(st.Page("views/admin.py", title="Users and roles", icon=":material/manage_accounts:", url_path="admin"))
 

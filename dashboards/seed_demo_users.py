@@ -2,7 +2,9 @@
 
 One user per group-wide role (director, billing, credentialing, admin) with access to every location, and
 one front-desk user per location (`frontdesk_<location id lowercased>`) scoped to that location. All get
-`RCM_DEMO_PASSWORD`. Running it again updates the same users (idempotent).
+`RCM_DEMO_PASSWORD`. Only in demo mode (RCM_MODE=demo): production refuses the shared password anyway.
+Running it again creates only users that are missing; a user an administrator changed (role, locations,
+disabled, password) keeps the administrator's values.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from collections.abc import Sequence
 
 import duckdb
 
-from core.settings import get_settings
+from core.settings import get_account_settings, get_settings
 
 GROUP_ROLES = ("director", "billing", "credentialing", "admin")
 
@@ -28,7 +30,8 @@ def snapshot_location_ids() -> list[str]:
         return []
     try:
         with duckdb.connect(snapshot_path, read_only=True) as con:
-            return [row[0] for row in con.execute("select location_id from dim_locations order by location_id").fetchall()]
+            rows = con.execute("select location_id from dim_locations order by location_id").fetchall()
+            return [row[0] for row in rows]
     except duckdb.Error:
         return []
 
@@ -50,18 +53,23 @@ def demo_users(location_ids: Sequence[str]) -> list[dict]:
     return users
 
 
+class NotDemoMode(RuntimeError):
+    """Demo users with a shared password are refused outside RCM_MODE=demo."""
+
+
 def seed(location_ids: Sequence[str], ledger=None) -> list[str]:
-    """Upsert the demo users; returns their usernames."""
+    """Create the demo users that do not exist yet; returns the usernames created."""
+    if not get_account_settings().demo:
+        raise NotDemoMode("demo users are seeded only when RCM_MODE=demo; in production create the first "
+                          "administrator (`python -m ledger create-admin`) and invite everyone else")
     if ledger is None:
         from ledger import Ledger
 
         ledger = Ledger(get_settings().ledger_url)
     password = get_settings().demo_password
-    created = []
-    for user in demo_users(location_ids):
-        ledger.upsert_user(user["username"], password, user["role"], user["locations"], user["display_name"])
-        created.append(user["username"])
-    return created
+    return [user["username"] for user in demo_users(location_ids)
+            if ledger.add_user_if_missing(user["username"], password, user["role"], user["locations"],
+                                          user["display_name"], actor="system:demo_seed")]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -73,8 +81,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         location_ids = [loc.strip() for loc in args.locations.split(",") if loc.strip()]
     if not location_ids:
         print("No published snapshot and no --locations given: creating only the group-wide demo users.")
-    usernames = seed(location_ids)
-    print(f"Demo users ready ({len(usernames)}): {', '.join(usernames)}. Password: RCM_DEMO_PASSWORD.")
+    try:
+        created = seed(location_ids)
+    except NotDemoMode as exc:
+        print(f"error: {exc}")
+        return 2
+    names = ", ".join(u["username"] for u in demo_users(location_ids))
+    print(f"Demo users ready ({len(created)} new): {names}. Password: RCM_DEMO_PASSWORD.")
     return 0
 
 

@@ -7,10 +7,11 @@ what was approved. Every change writes an audit event in the same transaction. A
 (action_id, flag_id, patient_id), never patient names, dates of birth or member ids.
 
 One module per concern, each a mixin of `Ledger`: schema, audit (chain, anchors, verify), drafts (pipeline
-sync), decisions, queue, accounts, delivery_attempts and dispatch (the send side), control_numbers; cli.
+sync), decisions, queue, accounts (with passwords, sign_in, totp), delivery_attempts and dispatch (the send
+side), control_numbers; cli.
 """
 
-from .accounts import SIGN_IN_MAX_FAILURES, SIGN_IN_WINDOW, USER_ADMIN_ROLES, User
+from .accounts import USER_ADMIN_ROLES, IssuedCode, User
 from .audit import (
     AUDIT_READER_ROLES,
     ChainReport,
@@ -30,14 +31,17 @@ from .delivery_attempts import (
 from .drafts import SYSTEM_PIPELINE, SyncResult
 from .errors import AuditKeyError, InvalidTransition, PermissionDenied
 from .facade import Ledger
+from .passwords import PASSWORD_RULE, password_problem
 from .queue import AGE_BUCKETS, QueueFilter, QueuePage
 from .schema import actions, audit_events, delivery_attempts, metadata, users
+from .sign_in import SignInResult
+from .totp import TotpEnrolment
 
 __all__ = [
     "AGE_BUCKETS", "AUDIT_READER_ROLES", "DELIVERY_DELIVERED", "DELIVERY_FAILED", "DELIVERY_INTERRUPTED",
-    "DELIVERY_RETRY_REQUESTED", "DELIVERY_SENDING", "REASSIGN_SUPERVISOR_ROLES", "SIGN_IN_MAX_FAILURES",
-    "SIGN_IN_WINDOW", "SYSTEM_DISPATCHER", "SYSTEM_PIPELINE", "USER_ADMIN_ROLES", "AuditKeyError",
-    "BulkApproveResult", "ChainReport", "InvalidTransition", "Ledger", "PermissionDenied", "QueueFilter", "QueuePage",
-    "SyncResult", "User", "actions", "audit_events", "canonical_json", "delivery_attempts", "mask_terms", "metadata",
-    "sha256_text", "users",
+    "DELIVERY_RETRY_REQUESTED", "DELIVERY_SENDING", "PASSWORD_RULE", "REASSIGN_SUPERVISOR_ROLES",
+    "SYSTEM_DISPATCHER", "SYSTEM_PIPELINE", "USER_ADMIN_ROLES", "AuditKeyError", "BulkApproveResult", "ChainReport",
+    "InvalidTransition", "IssuedCode", "Ledger", "PermissionDenied", "QueueFilter", "QueuePage", "SignInResult",
+    "SyncResult", "TotpEnrolment", "User", "actions", "audit_events", "canonical_json", "delivery_attempts",
+    "mask_terms", "metadata", "password_problem", "sha256_text", "users",
 ]

@@ -20,9 +20,12 @@ from .dispatch import Dispatching
 from .drafts import DraftSync
 from .queue import Queue
 from .schema import create_schema, iso, make_engine
+from .sign_in import SignIn
+from .totp import SecondFactor
 
 
-class Ledger(AuditTrail, DraftSync, Decisions, Queue, Accounts, DeliveryAttempts, Dispatching, ControlNumbers):
+class Ledger(AuditTrail, DraftSync, Decisions, Queue, Accounts, SignIn, SecondFactor, DeliveryAttempts, Dispatching,
+             ControlNumbers):
     """The action ledger over any SQLAlchemy URL (SQLite in WAL mode by default).
 
     `clock` (returns an aware UTC datetime) defaults to now; `password_hasher` defaults to argon2id with

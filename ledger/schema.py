@@ -137,6 +137,43 @@ leases = sa.Table(
     sa.Column("expires_at", sa.String(32), nullable=False),
 )
 
+# Accounts (ledger/accounts.py, ledger/sign_in.py): separate tables, so an existing ledger gains them through
+# create_all with no migration. One row per user who ever set a password or a second factor.
+account_security = sa.Table(
+    "account_security", metadata,
+    sa.Column("username", sa.String(128), sa.ForeignKey("users.username"), primary_key=True),
+    sa.Column("password_set_at", sa.String(32)),  # None: invited or reset, waiting for the person's own password
+    sa.Column("totp_secret_encrypted", sa.Text),  # Fernet token; None: no second factor
+    sa.Column("totp_pending_encrypted", sa.Text),  # set up but not confirmed with a code yet
+    sa.Column("totp_last_step", sa.Integer),  # the 30-second step of the last accepted code (no replays)
+)
+
+# One-time invitation and password-reset codes: only their SHA-256 is stored; used or superseded codes stay.
+account_codes = sa.Table(
+    "account_codes", metadata,
+    sa.Column("code_sha256", sa.String(64), primary_key=True),
+    sa.Column("username", sa.String(128), sa.ForeignKey("users.username"), nullable=False),
+    sa.Column("purpose", sa.String(16), nullable=False),  # invitation | reset
+    sa.Column("issued_by", sa.String(128), nullable=False),
+    sa.Column("issued_at", sa.String(32), nullable=False),
+    sa.Column("expires_at", sa.String(32), nullable=False),
+    sa.Column("closed_at", sa.String(32)),  # used, or superseded by a newer code for the same user
+    sa.Index("ix_account_codes_user", "username", "closed_at"),
+)
+
+# Failed sign-ins by typed username and source (client IP, else the browser session): the throttle's counter.
+# Not the record of them (that is the audit trail): an administrator's unlock deletes a user's rows.
+sign_in_failures = sa.Table(
+    "sign_in_failures", metadata,
+    sa.Column("failure_id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("username", sa.String(128), nullable=False),  # as typed: unknown names count the same
+    sa.Column("source", sa.String(128), nullable=False),
+    sa.Column("occurred_at", sa.String(32), nullable=False),
+    sa.Index("ix_sign_in_failures_user_source", "username", "source", "occurred_at"),
+    sa.Index("ix_sign_in_failures_source", "source", "occurred_at"),
+    sqlite_autoincrement=True,
+)
+
 # Indexes the board's queue and stats queries use; created on existing ledgers too.
 BOARD_INDEXES = (
     sa.Index("ix_actions_status_created", actions.c.status, actions.c.created_at),

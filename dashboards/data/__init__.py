@@ -9,6 +9,21 @@ else (tests/dashboards/test_dashboard_conventions.py checks it).
 from __future__ import annotations
 
 from core.vocabulary import ALL_LOCATIONS, ROLES, leak_areas
+from dashboards.data.accounts import (
+    AccountRefused,
+    PASSWORD_RULE,
+    users_with_status,
+    invitation_link,
+    invite_user,
+    reset_password,
+    unlock_user,
+    account_status,
+    change_own_password,
+    begin_second_factor,
+    confirm_second_factor,
+    disable_second_factor,
+    qr_code_png,
+)
 from dashboards.data.actions import (
     AUDIT_ROLES,
     DECIDABLE_STATUSES,
@@ -101,6 +116,19 @@ from dashboards.data.scope import NotAllowed, scoped_query
 from dashboards.data.snapshot import MartMissing, NoSnapshot, Snapshot, current_snapshot
 
 __all__ = [
+    "AccountRefused",
+    "PASSWORD_RULE",
+    "users_with_status",
+    "invitation_link",
+    "invite_user",
+    "reset_password",
+    "unlock_user",
+    "account_status",
+    "change_own_password",
+    "begin_second_factor",
+    "confirm_second_factor",
+    "disable_second_factor",
+    "qr_code_png",
     "ALL_LOCATIONS",
     "AUDIT_ROLES",
     "AUTH_FLAGS",

@@ -119,6 +119,7 @@ def env(tmp_path, monkeypatch):
     monkeypatch.setenv("RCM_LEDGER_URL", f"sqlite:///{tmp_path / 'ledger.sqlite'}")
     monkeypatch.setenv("RCM_SESSION_TIMEOUT_MINUTES", "30")
     monkeypatch.setenv("RCM_DEMO_PASSWORD", PASSWORD)
+    monkeypatch.setenv("RCM_MODE", "demo")  # the users below share PASSWORD, the demo password; account tests unset it
     return tmp_path
 
 
@@ -194,7 +195,7 @@ def _draft(flag_id: str, location_id: str, dollars: str, due: date, body: str, a
 
 @pytest.fixture
 def ledger(env, director, frontdesk_l01, billing):
-    """A ledger with three open drafts (two at L01, one at L02) and the three users, password PASSWORD."""
+    """A ledger with three open drafts (two at L01, one at L02), the three users and an admin, password PASSWORD."""
     from ledger import Ledger
     from core.settings import get_settings
 
@@ -211,6 +212,8 @@ def ledger(env, director, frontdesk_l01, billing):
     )
     for user in (director, frontdesk_l01, billing):
         ledger.upsert_user(user.username, PASSWORD, user.role, user.locations, user.display_name)
+    # An enabled administrator exists, as after any install: otherwise the app asks for the first one.
+    ledger.upsert_user("admin", PASSWORD, "admin", {"*"}, "Admin")
     return ledger
 
 

@@ -132,8 +132,9 @@ def test_reassign_offers_only_eligible_users_and_is_audited(snapshot, ledger, ap
     ledger.upsert_user("frontdesk_l01b", password, "front_desk", ["L01"], "Front Desk L01 B")
     at, action_id = _open_card(app_test("board", user=director).run(), "flag-l01-a")
     choice = at.selectbox(key=f"board_reassign_to_{action_id}")
-    # Billing may decide re-auth packets everywhere; the L02 front desk and the director may not.
-    assert sorted(choice.options) == ["Billing (billing)", "Front Desk L01 B (front desk)", "Frontdesk_L01 (front desk)"]
+    # Billing and the admin may decide re-auth packets everywhere; the L02 front desk and the director may not.
+    assert sorted(choice.options) == ["Admin (admin)", "Billing (billing)", "Front Desk L01 B (front desk)",
+                                      "Frontdesk_L01 (front desk)"]
     choice.set_value("frontdesk_l01b").run()
     at.button(key="board_reassign").click().run()
     assert not at.exception

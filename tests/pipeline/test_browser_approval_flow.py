@@ -1,13 +1,15 @@
 """The approval flow in a real browser: Debian's Chromium, headless, driven by Playwright (no browser
 download; `executable_path` points at /usr/bin/chromium).
 
-A billing coordinator signs in, opens a drafted re-auth packet from the pipeline's own output, edits it,
-approves it, and the dispatcher writes the edited text to the outbox; a front-desk user of another
-location signs in and cannot see it, not even through a direct link.
+A billing coordinator, a new account an administrator invited (who set their own password and turned on the
+authenticator-app second factor), signs in with password and code, opens a drafted re-auth packet from the
+pipeline's own output, edits it, approves it, and the dispatcher writes the edited text to the outbox; a
+front-desk user of another location signs in and cannot see it, not even through a direct link.
 """
 
 from __future__ import annotations
 
+import json
 import os
 import socket
 import subprocess
@@ -16,6 +18,7 @@ import time
 from pathlib import Path
 
 import httpx
+import pyotp
 import pytest
 
 pytestmark = [pytest.mark.pipeline, pytest.mark.browser]
@@ -24,7 +27,8 @@ CHROMIUM = os.environ.get("RCM_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
-PASSWORD = "browser-test-pw-1"
+PASSWORD = "browser test passphrase 1"
+TOTP_SECRET = "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU"  # known to the test, so it can compute codes like a phone
 EDIT_MARK = "Edited in the browser test: please also find the updated progress summary enclosed."
 
 
@@ -41,7 +45,7 @@ def app_url(pipeline):
     port = _free_port()
     server = subprocess.Popen(
         [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",
-         "--server.port", str(port), "--browser.gatherUsageStats", "false"],
+         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
         env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
@@ -70,32 +74,47 @@ def browser():
         instance.close()
 
 
-def _sign_in(page, url: str, username: str) -> None:
+def _sign_in(page, url: str, username: str, totp_secret: str | None = None) -> None:
     page.goto(url)
     page.get_by_role("textbox", name="Username").fill(username)
     page.get_by_role("textbox", name="Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    if totp_secret is not None:
+        code_box = page.get_by_role("textbox", name="Authentication code")
+        code_box.wait_for(timeout=30_000)
+        code_box.fill(pyotp.TOTP(totp_secret).now())
+        page.get_by_role("button", name="Verify").click()
     page.get_by_text("Sign out").first.wait_for(timeout=30_000)
+
+
+def _invited_user(ledger, admin, username: str, role: str, locations: list[str]) -> None:
+    """The way a real account comes to be: an administrator's invitation, redeemed with the person's password."""
+    issued = ledger.invite_user(admin, username, username.replace("_", " ").title(), role, locations)
+    assert ledger.set_password_with_code(issued.code, PASSWORD) == username
 
 
 def test_billing_edits_and_approves_a_draft_and_another_location_cannot_see_it(pipeline, app_url, browser):
     from core.settings import get_settings
     from delivery.dispatcher import dispatch_approved
-    from ledger import Ledger
-    from ledger import User
+    from ledger import Ledger, User
 
     settings = get_settings()
     ledger = Ledger(settings.ledger_url)
-    admin = User(username="x", display_name="x", role="admin", locations=frozenset({"*"}))
+    reader = User(username="x", display_name="x", role="admin", locations=frozenset({"*"}))
     # Billing approves re-auth packets (other areas' action types may have other approver roles).
-    open_actions = ledger.list_actions(admin, statuses=["open"], action_types=["reauth_packet"])
+    open_actions = ledger.list_actions(reader, statuses=["open"], action_types=["reauth_packet"])
     action = open_actions[-1]  # the last in queue order, so opening it takes the direct link
     other_location = next(a["location_id"] for a in open_actions if a["location_id"] != action["location_id"])
-    ledger.upsert_user("billing_browser", PASSWORD, "billing", ["*"], "Billing Browser")
-    ledger.upsert_user("frontdesk_other", PASSWORD, "front_desk", [other_location], "Front Desk Other")
+    admin = (ledger.get_user("browser_admin")
+             or ledger.create_first_admin("browser_admin", "Browser Admin", "first admin passphrase 9"))
+    _invited_user(ledger, admin, "billing_browser", "billing", ["*"])
+    _invited_user(ledger, admin, "frontdesk_other", "front_desk", [other_location])
+    ledger.begin_second_factor("billing_browser", secret=TOTP_SECRET)
+    # Confirmed with the previous 30-second step's code, so the current one is still unused at sign-in.
+    ledger.confirm_second_factor("billing_browser", pyotp.TOTP(TOTP_SECRET).at(time.time() - 30))
 
     page = browser.new_page()
-    _sign_in(page, f"{app_url}/board?action={action['action_id']}", "billing_browser")
+    _sign_in(page, f"{app_url}/board?action={action['action_id']}", "billing_browser", totp_secret=TOTP_SECRET)
     page.get_by_role("heading", name=action["title"]).wait_for(timeout=30_000)
 
     editor = page.get_by_role("textbox", name="Edit the draft")
@@ -112,6 +131,8 @@ def test_billing_edits_and_approves_a_draft_and_another_location_cannot_see_it(p
     (written,) = [p for p in settings.outbox_dir.rglob(f"{action['action_id']}.txt")]
     text = written.read_text()
     assert EDIT_MARK in text and "Approved by: Billing Browser (billing_browser, billing)" in text
+    sign_ins = ledger.audit_events(admin, limit=50, event_types=["sign_in"])
+    assert any(e["actor"] == "billing_browser" and json.loads(e["detail_json"])["second_factor"] for e in sign_ins)
 
     other = browser.new_page()
     _sign_in(other, f"{app_url}/board?action={action['action_id']}", "frontdesk_other")
