@@ -60,14 +60,21 @@ def _phase(phase: str, inbox: Path, db: Path) -> dict:
         for contract in CONTRACTS:
             rows += validate_entity(con, contract).rows_checked
     con.close()
-    return {"wall": time.perf_counter() - imported, "imports": imported - started, "rows": rows,
-            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
+    return {
+        "wall": time.perf_counter() - imported,
+        "imports": imported - started,
+        "rows": rows,
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 def _run_child(phase: str, inbox: Path, db: Path) -> dict:
     proc = subprocess.run(
         [sys.executable, __file__, "--phase", phase, "--inbox", str(inbox), "--db", str(db)],
-        cwd=ROOT, capture_output=True, text=True, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     if proc.returncode != 0:
         sys.stderr.write(proc.stderr[-4000:])
@@ -94,10 +101,24 @@ def main() -> None:
         if inbox is None:
             inbox = scratch / "inbox"
             subprocess.run(
-                [sys.executable, "-m", "dagster_project.synthetic", "--seed", str(args.seed), "--locations",
-                 str(args.locations), "--months", str(args.months), "--out", str(inbox),
-                 "--ground-truth", str(scratch / "ground_truth.json")],
-                cwd=ROOT, check=True, capture_output=True,
+                [
+                    sys.executable,
+                    "-m",
+                    "dagster_project.synthetic",
+                    "--seed",
+                    str(args.seed),
+                    "--locations",
+                    str(args.locations),
+                    "--months",
+                    str(args.months),
+                    "--out",
+                    str(inbox),
+                    "--ground-truth",
+                    str(scratch / "ground_truth.json"),
+                ],
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
             )
         files = _csv_files(inbox)
         size_mb = sum(p.stat().st_size for p in files) / 2**20
@@ -111,8 +132,10 @@ def main() -> None:
     print(f"{'phase':<12}{'wall s':>9}{'peak MB':>10}{'rows/s':>12}{'x floor':>9}{'imports s':>11}")
     for name, figures in (("floor", floor), ("csv_load", load), ("ge_suites", suites)):
         rate = figures["rows"] / figures["wall"] if figures["wall"] else 0.0
-        print(f"{name:<12}{figures['wall']:>9.2f}{figures['peak_mb']:>10.0f}{rate:>12,.0f}"
-              f"{figures['wall'] / floor['wall']:>9.1f}{figures['imports']:>11.2f}")
+        print(
+            f"{name:<12}{figures['wall']:>9.2f}{figures['peak_mb']:>10.0f}{rate:>12,.0f}"
+            f"{figures['wall'] / floor['wall']:>9.1f}{figures['imports']:>11.2f}"
+        )
     total = load["wall"] + suites["wall"]
     print(f"CSV ingest (load + suites, imports apart): {total:.2f} s, {total / floor['wall']:.1f}x the floor")
 

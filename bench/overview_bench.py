@@ -58,13 +58,27 @@ def main() -> None:
         ("leak_monthly", monthly),
         ("kpis_monthly", kpis),
         ("kpi_goals (ledger)", lambda: data.kpi_goals(director)),
-        ("rank_areas + kpi_summary (group)", lambda: (data.rank_areas(state["monthly"]),
-                                                     data.kpi_summary(state["kpis"]))),
-        ("leak_events (drill-down, 1 area/month)", lambda: data.leak_events(
-            director, leak_areas=["claims_denials"], month_start=state["monthly"]["month_start"].max())),
-        ("render_assessment (1 location)", lambda: ui.render_assessment(
-            location_id=first_location(), location_name="bench", as_of_date=snapshot.as_of_date,
-            monthly=state["monthly"], kpis=state["kpis"], goals={})),
+        (
+            "rank_areas + kpi_summary (group)",
+            lambda: (data.rank_areas(state["monthly"]), data.kpi_summary(state["kpis"])),
+        ),
+        (
+            "leak_events (drill-down, 1 area/month)",
+            lambda: data.leak_events(
+                director, leak_areas=["claims_denials"], month_start=state["monthly"]["month_start"].max()
+            ),
+        ),
+        (
+            "render_assessment (1 location)",
+            lambda: ui.render_assessment(
+                location_id=first_location(),
+                location_name="bench",
+                as_of_date=snapshot.as_of_date,
+                monthly=state["monthly"],
+                kpis=state["kpis"],
+                goals={},
+            ),
+        ),
         ("top_open_actions (ledger)", lambda: data.top_open_actions(director, limit=10)),
     ]
 
@@ -83,9 +97,11 @@ def main() -> None:
 
     locations = state["monthly"]["location_id"].nunique()
     events = data.leak_events(director, limit=10**9)
-    print(f"\nsnapshot {snapshot.path.name} (as of {snapshot.as_of_date}, {snapshot.path.stat().st_size / 2**20:.1f} MB): "
-          f"{locations} locations, {len(state['monthly']):,} monthly leak rows, {len(state['kpis']):,} KPI rows, "
-          f"{len(events):,} leak events")
+    print(
+        f"\nsnapshot {snapshot.path.name} (as of {snapshot.as_of_date}, {snapshot.path.stat().st_size / 2**20:.1f} MB): "
+        f"{locations} locations, {len(state['monthly']):,} monthly leak rows, {len(state['kpis']):,} KPI rows, "
+        f"{len(events):,} leak events"
+    )
     print(f"{'call':<40} {'cold ms':>9} {'warm ms':>9} {'rows':>8}")
     for name, cold, warm, size in rows:
         print(f"{name:<40} {cold * 1000:>9.1f} {warm * 1000:>9.1f} {size!s:>8}")

@@ -74,13 +74,39 @@ def main() -> None:
 
     def env_for(run_dir: Path) -> dict:
         (run_dir / "dagster_home").mkdir(parents=True, exist_ok=True)
-        return {**os.environ, "RCM_DATA_DIR": str(run_dir), "RCM_INBOX_DIR": str(scratch / "inbox"),
-                "RCM_AS_OF_DATE": args.anchor_date, "DAGSTER_HOME": str(run_dir / "dagster_home")}
+        return {
+            **os.environ,
+            "RCM_DATA_DIR": str(run_dir),
+            "RCM_INBOX_DIR": str(scratch / "inbox"),
+            "RCM_AS_OF_DATE": args.anchor_date,
+            "DAGSTER_HOME": str(run_dir / "dagster_home"),
+        }
 
-    rows = [("generate", *_timed(
-        [py, "-m", "dagster_project.synthetic", "--seed", str(args.seed), "--anchor-date", args.anchor_date,
-         "--locations", str(args.locations), "--months", str(args.months), "--out", str(scratch / "inbox"),
-         "--ground-truth", str(scratch / "ground_truth.json")], env_for(scratch)))]
+    rows = [
+        (
+            "generate",
+            *_timed(
+                [
+                    py,
+                    "-m",
+                    "dagster_project.synthetic",
+                    "--seed",
+                    str(args.seed),
+                    "--anchor-date",
+                    args.anchor_date,
+                    "--locations",
+                    str(args.locations),
+                    "--months",
+                    str(args.months),
+                    "--out",
+                    str(scratch / "inbox"),
+                    "--ground-truth",
+                    str(scratch / "ground_truth.json"),
+                ],
+                env_for(scratch),
+            ),
+        )
+    ]
     # The job as a person runs it: one process, all stages (on its own copy of the outputs).
     whole = _timed([py, __file__, "--stage", WHOLE], env_for(scratch / "whole"))
     # The same job stage by stage, each in a fresh process, to see where time and memory go.
@@ -90,8 +116,10 @@ def main() -> None:
 
     inbox_mb = sum(p.stat().st_size for p in (scratch / "inbox").rglob("*") if p.is_file()) / 2**20
     warehouse = scratch / "whole" / "warehouse" / "rcm.duckdb"
-    print(f"\nsize: --locations {args.locations} --months {args.months}  "
-          f"(inbox {inbox_mb:.1f} MB, warehouse {warehouse.stat().st_size / 2**20:.1f} MB)")
+    print(
+        f"\nsize: --locations {args.locations} --months {args.months}  "
+        f"(inbox {inbox_mb:.1f} MB, warehouse {warehouse.stat().st_size / 2**20:.1f} MB)"
+    )
     print(f"{'stage':<22} {'wall s':>8} {'peak MB':>9}")
     for name, wall, peak in rows:
         print(f"{name:<22} {wall:>8.1f} {peak:>9.0f}")

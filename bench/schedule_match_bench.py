@@ -29,21 +29,51 @@ import duckdb
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from pipeline_bench import ROOT, _timed  # noqa: E402  (one way to time a child process)
 
-MATCH_MODELS = ("int_scheduling__template_slots", "int_scheduling__open_slots", "fct_waitlist_slot_matches",
-                "fct_open_slots", "flag_open_slot_offers")
+MATCH_MODELS = (
+    "int_scheduling__template_slots",
+    "int_scheduling__open_slots",
+    "fct_waitlist_slot_matches",
+    "fct_open_slots",
+    "flag_open_slot_offers",
+)
 
 
 def _build_warehouse(args, scratch: Path) -> Path:
     py = sys.executable
-    env = {**os.environ, "RCM_DATA_DIR": str(scratch / "run"), "RCM_INBOX_DIR": str(scratch / "inbox"),
-           "RCM_AS_OF_DATE": args.anchor_date, "DAGSTER_HOME": str(scratch / "run" / "dagster_home")}
+    env = {
+        **os.environ,
+        "RCM_DATA_DIR": str(scratch / "run"),
+        "RCM_INBOX_DIR": str(scratch / "inbox"),
+        "RCM_AS_OF_DATE": args.anchor_date,
+        "DAGSTER_HOME": str(scratch / "run" / "dagster_home"),
+    }
     (scratch / "run" / "dagster_home").mkdir(parents=True, exist_ok=True)
-    wall, _ = _timed([py, "-m", "dagster_project.synthetic", "--seed", str(args.seed), "--anchor-date",
-                      args.anchor_date, "--locations", str(args.locations), "--months", str(args.months),
-                      "--waitlist-size", str(args.waitlist_size), "--out", str(scratch / "inbox"),
-                      "--ground-truth", str(scratch / "ground_truth.json")], env)
-    print(f"generated --locations {args.locations} --months {args.months} --waitlist-size {args.waitlist_size} "
-          f"in {wall:.1f}s")
+    wall, _ = _timed(
+        [
+            py,
+            "-m",
+            "dagster_project.synthetic",
+            "--seed",
+            str(args.seed),
+            "--anchor-date",
+            args.anchor_date,
+            "--locations",
+            str(args.locations),
+            "--months",
+            str(args.months),
+            "--waitlist-size",
+            str(args.waitlist_size),
+            "--out",
+            str(scratch / "inbox"),
+            "--ground-truth",
+            str(scratch / "ground_truth.json"),
+        ],
+        env,
+    )
+    print(
+        f"generated --locations {args.locations} --months {args.months} --waitlist-size {args.waitlist_size} "
+        f"in {wall:.1f}s"
+    )
     for stage in ("ingest", "dbt"):
         wall, _ = _timed([py, str(ROOT / "bench" / "pipeline_bench.py"), "--stage", stage], env)
         print(f"built warehouse: {stage} stage in {wall:.1f}s")
@@ -82,10 +112,22 @@ def main() -> None:
     work = scratch / "match.duckdb"
     shutil.copyfile(source, work)
     env = {**os.environ, "RCM_DUCKDB_PATH": str(work)}
-    cmd = [str(Path(sys.executable).with_name("dbt")), "run", "--project-dir", str(ROOT / "dbt"),
-           "--profiles-dir", str(ROOT / "dbt"), "--target-path", str(scratch / "target"),
-           "--log-path", str(scratch / "logs"), "--select", *MATCH_MODELS,
-           "--vars", json.dumps({"as_of_date": args.anchor_date})]
+    cmd = [
+        str(Path(sys.executable).with_name("dbt")),
+        "run",
+        "--project-dir",
+        str(ROOT / "dbt"),
+        "--profiles-dir",
+        str(ROOT / "dbt"),
+        "--target-path",
+        str(scratch / "target"),
+        "--log-path",
+        str(scratch / "logs"),
+        "--select",
+        *MATCH_MODELS,
+        "--vars",
+        json.dumps({"as_of_date": args.anchor_date}),
+    ]
     wall, peak = _timed(cmd, env)
     results = json.loads((scratch / "target" / "run_results.json").read_text())["results"]
     per_model = {r["unique_id"].split(".")[-1]: r["execution_time"] for r in results}

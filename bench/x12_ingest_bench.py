@@ -54,11 +54,21 @@ def main() -> int:
             from dagster_project.synthetic import GeneratorConfig, generate
 
             began = time.perf_counter()
-            generate(GeneratorConfig(seed=args.seed, anchor_date=date(2026, 11, 26), locations=args.locations,
-                                     months=args.months, future_weeks=4, out=scratch / "inbox",
-                                     ground_truth=scratch / "truth.json"))
-            print(f"data set: {args.locations} locations x {args.months} months, "
-                  f"generated in {time.perf_counter() - began:.1f}s")
+            generate(
+                GeneratorConfig(
+                    seed=args.seed,
+                    anchor_date=date(2026, 11, 26),
+                    locations=args.locations,
+                    months=args.months,
+                    future_weeks=4,
+                    out=scratch / "inbox",
+                    ground_truth=scratch / "truth.json",
+                )
+            )
+            print(
+                f"data set: {args.locations} locations x {args.months} months, "
+                f"generated in {time.perf_counter() - began:.1f}s"
+            )
             inbox = scratch / "inbox"
         else:
             inbox = args.inbox
@@ -89,26 +99,40 @@ def main() -> int:
         loaded = con.execute("select count(*) from raw_clearinghouse.remit_claims").fetchone()[0]
         con.close()
 
-        sample = remits if args.pyx12_sample == 0 else sorted(
-            random.Random(args.seed).sample(remits, min(args.pyx12_sample, len(remits))))
+        sample = (
+            remits
+            if args.pyx12_sample == 0
+            else sorted(random.Random(args.seed).sample(remits, min(args.pyx12_sample, len(remits))))
+        )
         sample_claims, sample_segments = _count(sample)
         began = time.perf_counter()
         with_errors = sum(1 for path in sample if any(i.is_error for i in validate_with_pyx12(path)))
         pyx12_s = time.perf_counter() - began
 
         reader_rate = claims / parse_s
-        rows = [("readers alone (parse_x12)", len(remits), parse_s, claims, segments),
-                ("readers + DuckDB bulk load", len(remits), load_s, claims, segments),
-                (f"pyx12 validation ({'all' if sample is remits else 'sample'})", len(sample), pyx12_s,
-                 sample_claims, sample_segments)]
+        rows = [
+            ("readers alone (parse_x12)", len(remits), parse_s, claims, segments),
+            ("readers + DuckDB bulk load", len(remits), load_s, claims, segments),
+            (
+                f"pyx12 validation ({'all' if sample is remits else 'sample'})",
+                len(sample),
+                pyx12_s,
+                sample_claims,
+                sample_segments,
+            ),
+        ]
         print()
         print(f"{'step':<34}{'files':>7}{'seconds':>10}{'claims/s':>12}{'segments/s':>13}{'vs readers':>12}")
         for name, files, seconds, c, s in rows:
-            print(f"{name:<34}{files:>7}{seconds:>10.2f}{c / seconds:>12,.0f}{s / seconds:>13,.0f}"
-                  f"{(c / seconds) / reader_rate:>11.2f}x")
-        print(f"\nloaded {loaded:,} claims ({report.count('duplicate')} files were re-sent remittances); "
-              f"pyx12 found errors in {with_errors} of {len(sample)} files; "
-              f"the readers are {reader_rate / (sample_claims / pyx12_s):,.0f}x faster than pyx12 per claim")
+            print(
+                f"{name:<34}{files:>7}{seconds:>10.2f}{c / seconds:>12,.0f}{s / seconds:>13,.0f}"
+                f"{(c / seconds) / reader_rate:>11.2f}x"
+            )
+        print(
+            f"\nloaded {loaded:,} claims ({report.count('duplicate')} files were re-sent remittances); "
+            f"pyx12 found errors in {with_errors} of {len(sample)} files; "
+            f"the readers are {reader_rate / (sample_claims / pyx12_s):,.0f}x faster than pyx12 per claim"
+        )
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return 0

@@ -28,9 +28,7 @@ def dbt_project() -> DbtProject:
     if _manifest_is_stale(project.manifest_path):
         from dbt.cli.main import dbtRunner
 
-        result = dbtRunner().invoke(
-            ["parse", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR), "--quiet"]
-        )
+        result = dbtRunner().invoke(["parse", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR), "--quiet"])
         if not result.success:
             raise RuntimeError(f"dbt parse failed: {result.exception}")
     return project
@@ -40,8 +38,12 @@ def _manifest_is_stale(manifest_path) -> bool:
     if not manifest_path.exists():
         return True
     built = manifest_path.stat().st_mtime
-    sources = (p for pattern in ("*.sql", "*.yml", "*.yaml", "*.csv", "*.md")
-               for p in DBT_DIR.rglob(pattern) if not {"target", "logs"} & set(p.relative_to(DBT_DIR).parts))
+    sources = (
+        p
+        for pattern in ("*.sql", "*.yml", "*.yaml", "*.csv", "*.md")
+        for p in DBT_DIR.rglob(pattern)
+        if not {"target", "logs"} & set(p.relative_to(DBT_DIR).parts)
+    )
     return any(p.stat().st_mtime > built for p in sources)
 
 

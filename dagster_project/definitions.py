@@ -14,7 +14,10 @@ from dagster_project.sensors import DISPATCHER_TAG, WAREHOUSE_WRITER_TAG, approv
 
 _ingest = ingest_assets()
 _dbt = build_dbt_assets()
-_emitters = [*build_emitter_assets(_dbt), build_nppes_check_asset(_dbt)]  # one emitter per flag model (emitters/registry.py)
+_emitters = [
+    *build_emitter_assets(_dbt),
+    build_nppes_check_asset(_dbt),
+]  # one emitter per flag model (emitters/registry.py)
 _serving = build_serving_assets([_dbt, *_emitters])
 
 # DuckDB takes one writer per file, so the job runs its steps one at a time in one process, and the run
@@ -28,7 +31,9 @@ daily_leak_job = dg.define_asset_job(
     description="Ingest the inbox, build every dbt model and test, draft actions, publish, dispatch approved.",
 )
 dispatch_job = dg.define_asset_job(
-    "dispatch_job", selection=dg.AssetSelection.assets("outbox_dispatch"), executor_def=dg.in_process_executor,
+    "dispatch_job",
+    selection=dg.AssetSelection.assets("outbox_dispatch"),
+    executor_def=dg.in_process_executor,
     tags={DISPATCHER_TAG: "true"},
     description="Send what people approved since the last run (no rebuild).",
 )

@@ -48,14 +48,23 @@ class RegistryCheck:
 
 
 class NppesClient:
-    def __init__(self, url: str, *, timeout_seconds: float = 5.0, retries: int = 2, backoff_seconds: float = 0.2,
-                 transport: httpx.BaseTransport | None = None, sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self,
+        url: str,
+        *,
+        timeout_seconds: float = 5.0,
+        retries: int = 2,
+        backoff_seconds: float = 0.2,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+    ):
         self.url = url
         self.retries = retries
         self.backoff_seconds = backoff_seconds
         self.sleep = sleep
-        self.client = httpx.Client(timeout=httpx.Timeout(timeout_seconds), transport=transport,
-                                   headers={"Accept": "application/json"})
+        self.client = httpx.Client(
+            timeout=httpx.Timeout(timeout_seconds), transport=transport, headers={"Accept": "application/json"}
+        )
 
     def close(self) -> None:
         self.client.close()

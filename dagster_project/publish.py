@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import os
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import duckdb
@@ -27,8 +27,11 @@ from core.settings import get_orchestration_settings
 # Schemas copied into the snapshot, and under which name prefix. Marts keep their model names.
 PUBLISHED_SCHEMAS = {"marts": ""}
 # Ingest bookkeeping the dashboard shows (what was quarantined and why, which delivery replaced which).
-PUBLISHED_TABLES = {"ingest.quarantine": "ingest_quarantine", "ingest.file_ledger": "ingest_file_ledger",
-                    "ingest.file_supersessions": "ingest_file_supersessions"}
+PUBLISHED_TABLES = {
+    "ingest.quarantine": "ingest_quarantine",
+    "ingest.file_ledger": "ingest_file_ledger",
+    "ingest.file_supersessions": "ingest_file_supersessions",
+}
 
 
 @dataclass(frozen=True)
@@ -49,7 +52,7 @@ def publish_snapshot(warehouse_path: Path, pointer: Path, as_of_date: date, run_
     snapshots_dir.mkdir(parents=True, exist_ok=True)
     _remove_partial_files(snapshots_dir, pointer)
     previous = read_pointer(pointer)
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S%fZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     final = snapshots_dir / f"serving_{stamp}_{run_id[:8]}.duckdb"
     partial = final.with_suffix(".partial")
 
@@ -66,7 +69,7 @@ def publish_snapshot(warehouse_path: Path, pointer: Path, as_of_date: date, run_
 
     payload = {
         "snapshot_path": str(final),
-        "published_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "published_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "as_of_date": as_of_date.isoformat(),
         "run_id": run_id,
         "tables": tables,
@@ -84,8 +87,11 @@ def _copy_tables(con, warehouse_path: Path) -> dict[str, int]:
         raise FileNotFoundError(f"no warehouse at {warehouse_path}: nothing to publish")
     con.execute(f"attach '{warehouse_path}' as wh (read_only)")
     listed = con.execute("select schema_name, table_name from duckdb_tables() where database_name = 'wh'").fetchall()
-    sources = [(f"wh.{schema}.{name}", PUBLISHED_SCHEMAS[schema] + name)
-               for schema, name in listed if schema in PUBLISHED_SCHEMAS]
+    sources = [
+        (f"wh.{schema}.{name}", PUBLISHED_SCHEMAS[schema] + name)
+        for schema, name in listed
+        if schema in PUBLISHED_SCHEMAS
+    ]
     present = {f"{schema}.{name}" for schema, name in listed}
     sources += [(f"wh.{src}", dst) for src, dst in PUBLISHED_TABLES.items() if src in present]
     tables = {}
@@ -99,8 +105,11 @@ def _copy_tables(con, warehouse_path: Path) -> dict[str, int]:
 
 def _remove_partial_files(snapshots_dir: Path, pointer: Path) -> None:
     # Only a publish that was killed leaves these: a failed one removes its own partial file.
-    for leftover in [*snapshots_dir.glob("*.partial"), *snapshots_dir.glob("*.partial.wal"),
-                     pointer.with_suffix(".json.tmp")]:
+    for leftover in [
+        *snapshots_dir.glob("*.partial"),
+        *snapshots_dir.glob("*.partial.wal"),
+        pointer.with_suffix(".json.tmp"),
+    ]:
         leftover.unlink(missing_ok=True)
 
 

@@ -86,8 +86,11 @@ def summarize(result, instance, asset_graph) -> RunSummary:
         elif stage == "emitters":
             summary.flags_raised += _number(metadata.get("flag_rows"))
             drafted = metadata.get("drafted")
-            summary.drafts_written += (_number(drafted) if drafted is not None else
-                                       sum(_number(v) for k, v in metadata.items() if k.endswith("_drafted")))
+            summary.drafts_written += (
+                _number(drafted)
+                if drafted is not None
+                else sum(_number(v) for k, v in metadata.items() if k.endswith("_drafted"))
+            )
         elif stage == "publish":
             summary.snapshot_tables = _number(metadata.get("tables"))
             summary.snapshot_path = str(getattr(metadata.get("snapshot_path"), "value", ""))
@@ -102,7 +105,8 @@ def summarize(result, instance, asset_graph) -> RunSummary:
     for stats in instance.get_run_step_stats(result.run_id):
         if stats.start_time and stats.end_time:
             seconds[stage_by_step.get(stats.step_key, "dbt" if stats.step_key.startswith("dbt") else "other")] += (
-                stats.end_time - stats.start_time)
+                stats.end_time - stats.start_time
+            )
     summary.seconds_by_stage = {stage: seconds[stage] for stage in (*STAGES, "other") if stage in seconds}
     summary.failed_steps = sorted(result.get_failed_step_keys())
     return summary
@@ -112,12 +116,16 @@ def format_summary(summary: RunSummary, wall_seconds: float) -> str:
     outcome = "succeeded" if summary.success else "FAILED"
     lines = [f"{summary.job_name} {outcome} in {wall_seconds:.1f} s (run {summary.run_id[:8]})"]
     if "ingest" in summary.seconds_by_stage:
-        lines.append(f"  files loaded       {summary.files_loaded:,} (rejected {summary.files_rejected:,}, "
-                     f"already loaded {summary.files_already_loaded:,})")
+        lines.append(
+            f"  files loaded       {summary.files_loaded:,} (rejected {summary.files_rejected:,}, "
+            f"already loaded {summary.files_already_loaded:,})"
+        )
         lines.append(f"  rows quarantined   {summary.rows_quarantined:,}")
     if "dbt" in summary.seconds_by_stage:
-        lines.append(f"  dbt                {summary.dbt_assets_built:,} models and seeds built; checks "
-                     f"{summary.checks_passed:,} passed, {summary.checks_failed:,} failed")
+        lines.append(
+            f"  dbt                {summary.dbt_assets_built:,} models and seeds built; checks "
+            f"{summary.checks_passed:,} passed, {summary.checks_failed:,} failed"
+        )
     if "emitters" in summary.seconds_by_stage:
         lines.append(f"  flags raised       {summary.flags_raised:,}")
         lines.append(f"  drafts written     {summary.drafts_written:,} new")
@@ -126,8 +134,10 @@ def format_summary(summary: RunSummary, wall_seconds: float) -> str:
     if summary.dispatched:
         d = summary.dispatched
         lines.append(f"  dispatched         {d['sent']} sent, {d['refused']} refused, {d['failed']} failed")
-    lines.append("  time by stage      " + " | ".join(f"{stage} {secs:.1f} s"
-                                                   for stage, secs in summary.seconds_by_stage.items()))
+    lines.append(
+        "  time by stage      "
+        + " | ".join(f"{stage} {secs:.1f} s" for stage, secs in summary.seconds_by_stage.items())
+    )
     if summary.failed_steps:
         lines.append(f"  failed steps       {', '.join(summary.failed_steps)} (details: make dagster-ui)")
     return "\n".join(lines)
@@ -155,8 +165,10 @@ def _progress(instance, run_id: str, stop: threading.Event) -> None:
             if step.end_time and step.step_key not in finished:
                 finished.add(step.step_key)
                 status = str(getattr(step.status, "value", step.status)).lower()
-                _say(f"  {time.strftime('%H:%M:%S')}  {step.step_key} {status} in "
-                     f"{step.end_time - (step.start_time or step.end_time):.1f} s")
+                _say(
+                    f"  {time.strftime('%H:%M:%S')}  {step.step_key} {status} in "
+                    f"{step.end_time - (step.start_time or step.end_time):.1f} s"
+                )
         if done:
             return
 
@@ -169,11 +181,17 @@ def _run_in_the_way(instance, job) -> str | None:
     from dagster_project.sensors import DISPATCHER_TAG, WAREHOUSE_WRITER_TAG
 
     now = time.time()
-    if not any(now - beat.timestamp < DAEMON_HEARTBEAT_FRESH_SECONDS
-               for beat in instance.get_daemon_heartbeats().values()):
+    if not any(
+        now - beat.timestamp < DAEMON_HEARTBEAT_FRESH_SECONDS for beat in instance.get_daemon_heartbeats().values()
+    ):
         return None  # without a daemon nothing queued can start, and a leftover "started" run is stale
-    unfinished = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
-                  dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
+    unfinished = [
+        dg.DagsterRunStatus.QUEUED,
+        dg.DagsterRunStatus.NOT_STARTED,
+        dg.DagsterRunStatus.STARTING,
+        dg.DagsterRunStatus.STARTED,
+        dg.DagsterRunStatus.CANCELING,
+    ]
     for tag in (WAREHOUSE_WRITER_TAG, DISPATCHER_TAG):
         if job.tags.get(tag) == "true":
             records = instance.get_run_records(dg.RunsFilter(tags={tag: "true"}, statuses=unfinished), limit=1)
@@ -183,11 +201,18 @@ def _run_in_the_way(instance, job) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m dagster_project.run_demo", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m dagster_project.run_demo",
+        description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
     parser.add_argument("--job", default="daily_leak_job", choices=("daily_leak_job", "dispatch_job"))
-    parser.add_argument("--log-level", default="WARNING", choices=("DEBUG", "INFO", "WARNING", "ERROR"),
-                        help="Dagster's console log level (default: WARNING)")
+    parser.add_argument(
+        "--log-level",
+        default="WARNING",
+        choices=("DEBUG", "INFO", "WARNING", "ERROR"),
+        help="Dagster's console log level (default: WARNING)",
+    )
     args = parser.parse_args(argv)
 
     import uuid
@@ -200,8 +225,10 @@ def main(argv: list[str] | None = None) -> int:
     with instance:
         job = defs.resolve_job_def(args.job)
         if blocking := _run_in_the_way(instance, job):
-            sys.stderr.write(f"run {blocking} is queued or running and may not overlap this one: wait for it to "
-                             "finish (or cancel it in the Dagster UI) and try again\n")
+            sys.stderr.write(
+                f"run {blocking} is queued or running and may not overlap this one: wait for it to "
+                "finish (or cancel it in the Dagster UI) and try again\n"
+            )
             return 2
         run_id = str(uuid.uuid4())
         _say(f"{args.job}: run {run_id[:8]} started")
@@ -211,8 +238,12 @@ def main(argv: list[str] | None = None) -> int:
         began = time.perf_counter()
         try:
             result = job.execute_in_process(
-                instance=instance, run_id=run_id, raise_on_error=False, tags={"trigger": "run_demo"},
-                run_config={"loggers": {"console": {"config": {"log_level": args.log_level}}}})
+                instance=instance,
+                run_id=run_id,
+                raise_on_error=False,
+                tags={"trigger": "run_demo"},
+                run_config={"loggers": {"console": {"config": {"log_level": args.log_level}}}},
+            )
         finally:
             stop.set()
             progress.join()

@@ -1,7 +1,6 @@
 """Sensors: the daily job when new files land in the inbox (off until turned on in the UI), and a
 dispatch run whenever people have approved actions that are not sent yet (on by default)."""
 
-
 import hashlib
 
 import dagster as dg
@@ -13,8 +12,13 @@ WAREHOUSE_WRITER_TAG = "rcm/warehouse_writer"
 DISPATCHER_TAG = "rcm/dispatcher"
 
 # Every status of a run that has not finished yet, queued included.
-_UNFINISHED = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
-               dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
+_UNFINISHED = [
+    dg.DagsterRunStatus.QUEUED,
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+    dg.DagsterRunStatus.CANCELING,
+]
 
 
 def inbox_sensor(job) -> dg.SensorDefinition:
@@ -23,10 +27,15 @@ def inbox_sensor(job) -> dg.SensorDefinition:
         # The file ledger lives in the warehouse, which only the pipeline may open; the sensor keys on
         # (name, size, mtime) instead and lets ingest decide by content hash what is really new.
         inbox = get_settings().inbox_dir
-        files = sorted(
-            f"{p.relative_to(inbox)}:{p.stat().st_size}:{int(p.stat().st_mtime)}"
-            for p in inbox.rglob("*") if p.is_file() and not p.name.startswith(".")
-        ) if inbox.exists() else []
+        files = (
+            sorted(
+                f"{p.relative_to(inbox)}:{p.stat().st_size}:{int(p.stat().st_mtime)}"
+                for p in inbox.rglob("*")
+                if p.is_file() and not p.name.startswith(".")
+            )
+            if inbox.exists()
+            else []
+        )
         fingerprint = hashlib.sha256("\n".join(files).encode()).hexdigest()
         if not files or fingerprint == context.cursor:
             return dg.SkipReason("no new files in the inbox")
@@ -39,15 +48,19 @@ def inbox_sensor(job) -> dg.SensorDefinition:
 def approved_actions_sensor(job) -> dg.SensorDefinition:
     """Request a run of `job` when the ledger holds approved actions the dispatcher would send now."""
 
-    @dg.sensor(job=job, minimum_interval_seconds=get_orchestration_settings().dispatch_sensor_interval_seconds,
-               default_status=dg.DefaultSensorStatus.RUNNING,
-               description="Sends what people approved within about a minute: requests a dispatch run when "
-                           "approved actions wait to be sent and no dispatching run is queued or running.")
+    @dg.sensor(
+        job=job,
+        minimum_interval_seconds=get_orchestration_settings().dispatch_sensor_interval_seconds,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="Sends what people approved within about a minute: requests a dispatch run when "
+        "approved actions wait to be sent and no dispatching run is queued or running.",
+    )
     def approved_actions(context: dg.SensorEvaluationContext):
         from dagster_project.resources import LedgerResource
 
         waiting = context.instance.get_run_records(
-            dg.RunsFilter(tags={DISPATCHER_TAG: "true"}, statuses=_UNFINISHED), limit=1)
+            dg.RunsFilter(tags={DISPATCHER_TAG: "true"}, statuses=_UNFINISHED), limit=1
+        )
         if waiting:
             return dg.SkipReason(f"run {waiting[0].dagster_run.run_id} is queued or running and will dispatch")
         ledger = LedgerResource().open()
@@ -67,6 +80,9 @@ def actions_ready_to_send(ledger) -> int:
     person's Retry on the board, so they must not wake it every minute."""
     from ledger import DELIVERY_FAILED
 
-    failed = {action_id for action_id, attempt in ledger.pending_delivery_attempts().items()
-              if attempt["status"] == DELIVERY_FAILED}
+    failed = {
+        action_id
+        for action_id, attempt in ledger.pending_delivery_attempts().items()
+        if attempt["status"] == DELIVERY_FAILED
+    }
     return sum(1 for action in ledger.approved_undispatched() if action["action_id"] not in failed)

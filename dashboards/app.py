@@ -18,9 +18,11 @@ if _PROJECT_ROOT not in sys.path:
 import streamlit as st  # noqa: E402
 
 from dashboards import auth  # noqa: E402
-from dashboards.data import AUDIT_ROLES  # noqa: E402
-from dashboards.data import PAYROLL_ROLES  # noqa: E402
-from dashboards.data import USER_ADMIN_ROLES  # noqa: E402
+from dashboards.data import (
+    AUDIT_ROLES,  # noqa: E402
+    PAYROLL_ROLES,  # noqa: E402
+    USER_ADMIN_ROLES,  # noqa: E402
+)
 
 st.set_page_config(page_title="OT revenue leaks", page_icon=":material/healing:", layout="wide")
 
@@ -45,7 +47,9 @@ if user is None or user.role in PAYROLL_ROLES:
 
 pages.append(st.Page("views/account.py", title="My account", icon=":material/account_circle:", url_path="account"))
 if user is None or user.role in USER_ADMIN_ROLES:
-    pages.append(st.Page("views/admin.py", title="Users and roles", icon=":material/manage_accounts:", url_path="admin"))
+    pages.append(
+        st.Page("views/admin.py", title="Users and roles", icon=":material/manage_accounts:", url_path="admin")
+    )
 
 if user is None:
     # Register the pages (hidden) before asking for a sign-in, so a link to a page or a card

@@ -15,7 +15,7 @@ import time
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-from core.settings import get_account_settings, get_settings
+from core.settings import get_settings
 from ledger import PASSWORD_RULE, InvalidTransition
 
 USER_KEY = "user"
@@ -166,8 +166,10 @@ def _second_factor_form() -> None:
         st.session_state.pop(SECOND_FACTOR_KEY, None)
         st.rerun()
     if submitted:
-        _handle(ledger().complete_second_factor(pending["username"], pending["challenge"], code,
-                                                source=request_source()), pending["username"])
+        _handle(
+            ledger().complete_second_factor(pending["username"], pending["challenge"], code, source=request_source()),
+            pending["username"],
+        )
 
 
 def _redeem_code_form(code_from_link: str) -> None:
@@ -245,6 +247,9 @@ def _expiry_watcher() -> None:
     screen even when nobody clicks. Only reads the clock: its own runs are not activity."""
     last_active = st.session_state.get(LAST_ACTIVE_KEY)
     timeout_seconds = get_settings().session_timeout_minutes * 60
-    if st.session_state.get(USER_KEY) is not None and last_active is not None \
-            and time.time() - last_active > timeout_seconds:
+    if (
+        st.session_state.get(USER_KEY) is not None
+        and last_active is not None
+        and time.time() - last_active > timeout_seconds
+    ):
         st.rerun()  # the app's run signs out in current_user() and shows the sign-in form

@@ -60,16 +60,22 @@ class NotDemoMode(RuntimeError):
 def seed(location_ids: Sequence[str], ledger=None) -> list[str]:
     """Create the demo users that do not exist yet; returns the usernames created."""
     if not get_account_settings().demo:
-        raise NotDemoMode("demo users are seeded only when RCM_MODE=demo; in production create the first "
-                          "administrator (`python -m ledger create-admin`) and invite everyone else")
+        raise NotDemoMode(
+            "demo users are seeded only when RCM_MODE=demo; in production create the first "
+            "administrator (`python -m ledger create-admin`) and invite everyone else"
+        )
     if ledger is None:
         from ledger import Ledger
 
         ledger = Ledger(get_settings().ledger_url)
     password = get_settings().demo_password
-    return [user["username"] for user in demo_users(location_ids)
-            if ledger.add_user_if_missing(user["username"], password, user["role"], user["locations"],
-                                          user["display_name"], actor="system:demo_seed")]
+    return [
+        user["username"]
+        for user in demo_users(location_ids)
+        if ledger.add_user_if_missing(
+            user["username"], password, user["role"], user["locations"], user["display_name"], actor="system:demo_seed"
+        )
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -33,8 +33,9 @@ class ChannelRouter:
     endpoints: dict[str, str] = field(default_factory=dict)
 
     def __post_init__(self):
-        unknown = sorted(set(self.action_channels.values()) - {FILE_CHANNEL, *WEBHOOK_CHANNELS}) \
-            + sorted(set(self.endpoints) - set(WEBHOOK_CHANNELS))
+        unknown = sorted(set(self.action_channels.values()) - {FILE_CHANNEL, *WEBHOOK_CHANNELS}) + sorted(
+            set(self.endpoints) - set(WEBHOOK_CHANNELS)
+        )
         if unknown:
             raise ValueError(f"unknown channels: {', '.join(unknown)}")
 
@@ -44,8 +45,10 @@ class ChannelRouter:
         unknown_types = sorted(set(settings.channel_overrides) - set(ACTION_TYPES))
         if unknown_types:  # a typo would otherwise silently leave the type on its default channel
             raise ValueError(f"RCM_DELIVERY_CHANNEL_MAP names unknown action types: {', '.join(unknown_types)}")
-        return cls(action_channels={**DEFAULT_ACTION_CHANNELS, **settings.channel_overrides},
-                   endpoints={channel: str(url) for channel, url in settings.endpoints.items()})
+        return cls(
+            action_channels={**DEFAULT_ACTION_CHANNELS, **settings.channel_overrides},
+            endpoints={channel: str(url) for channel, url in settings.endpoints.items()},
+        )
 
     def route(self, action_type: str) -> Route:
         channel = self.action_channels.get(action_type, FILE_CHANNEL)

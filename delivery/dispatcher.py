@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from emitters.registry import can_approve
 from ledger import DELIVERY_FAILED, ChainReport, Ledger
 from ledger.digest import approval_digest
 
@@ -37,7 +38,6 @@ from .channels import FILE_CHANNEL, ChannelRouter
 from .gateways.numbers import RecipientRefused
 from .recipients import SnapshotAddressBook, current_ref_json
 from .webhook import SendOutcome, WebhookSender, build_payload, idempotency_key
-from emitters.registry import can_approve
 
 log = logging.getLogger(__name__)
 
@@ -62,9 +62,14 @@ class Refusal:
     reason: str  # plain words, no patient values
 
 
-def dispatch_approved(ledger: Ledger, outbox_dir: Path, *, router: ChannelRouter | None = None,
-                      sender: WebhookSender | None = None,
-                      addresses: SnapshotAddressBook | None = None) -> DispatchResult:
+def dispatch_approved(
+    ledger: Ledger,
+    outbox_dir: Path,
+    *,
+    router: ChannelRouter | None = None,
+    sender: WebhookSender | None = None,
+    addresses: SnapshotAddressBook | None = None,
+) -> DispatchResult:
     """Send every approved, unsent action over its channel, holding the dispatch lease.
 
     File channel: outbox_dir/<action_type>/<location_id>/<action_id>.txt. Webhook channels (when `router`
@@ -85,13 +90,26 @@ def dispatch_approved(ledger: Ledger, outbox_dir: Path, *, router: ChannelRouter
         _dispatch_under_lease(ledger, Path(outbox_dir), router, sender, addresses, holder, result)
     finally:
         ledger.release_dispatch_lease(holder)
-    log.info("dispatch: %d sent, %d refused, %d failed, %d awaiting a person's retry, %d held",
-             len(result.sent), len(result.refused), len(result.failed), len(result.awaiting_retry), len(result.held))
+    log.info(
+        "dispatch: %d sent, %d refused, %d failed, %d awaiting a person's retry, %d held",
+        len(result.sent),
+        len(result.refused),
+        len(result.failed),
+        len(result.awaiting_retry),
+        len(result.held),
+    )
     return result
 
 
-def _dispatch_under_lease(ledger: Ledger, outbox_dir: Path, router: ChannelRouter, sender: WebhookSender | None,
-                          addresses: SnapshotAddressBook | None, holder: str, result: DispatchResult) -> None:
+def _dispatch_under_lease(
+    ledger: Ledger,
+    outbox_dir: Path,
+    router: ChannelRouter,
+    sender: WebhookSender | None,
+    addresses: SnapshotAddressBook | None,
+    holder: str,
+    result: DispatchResult,
+) -> None:
     chain = ledger.verify()  # once per run, before reading the queue: approvals read below were verified
     if not chain.ok:
         ledger.raise_chain_alert(chain)
@@ -126,8 +144,9 @@ def _dispatch_under_lease(ledger: Ledger, outbox_dir: Path, router: ChannelRoute
             if target is None:
                 refusal = Refusal("unsafe_path", "action_type or location_id is not a safe file name")
         if refusal is not None:
-            ledger.refuse_dispatch(action_id, refusal.kind, refusal.reason,
-                                   approval_event_id=approval["event_id"] if approval else None)
+            ledger.refuse_dispatch(
+                action_id, refusal.kind, refusal.reason, approval_event_id=approval["event_id"] if approval else None
+            )
             result.refused.append((action_id, refusal.reason))
             continue
         if route.channel == FILE_CHANNEL:
@@ -139,19 +158,20 @@ def _dispatch_under_lease(ledger: Ledger, outbox_dir: Path, router: ChannelRoute
             _send_webhook(ledger, sender, action, approval, route.channel, route.url, result)
 
 
-def _send_webhook(ledger: Ledger, sender: WebhookSender, action: dict, approval: dict, channel: str, url: str,
-                  result: DispatchResult) -> None:
+def _send_webhook(
+    ledger: Ledger, sender: WebhookSender, action: dict, approval: dict, channel: str, url: str, result: DispatchResult
+) -> None:
     key = idempotency_key(action["action_id"], approval["event_hash"])
     attempt_id = ledger.start_delivery(action["action_id"], channel, key)  # recorded before the POST
     try:
         outcome = sender.send(url, build_payload(action, channel, key), key)
     except Exception as exc:  # one broken send must not stop the rest of the queue; a person retries it
-        log.warning("dispatch: send of action %s over %s raised %s", action["action_id"], channel,
-                    type(exc).__name__)
+        log.warning("dispatch: send of action %s over %s raised %s", action["action_id"], channel, type(exc).__name__)
         outcome = SendOutcome(False, 1, None, f"unexpected error ({type(exc).__name__})")
     if outcome.delivered:
-        ledger.complete_delivery(attempt_id, tries=outcome.tries, http_status=outcome.http_status,
-                                 destination=_endpoint_label(channel, url))
+        ledger.complete_delivery(
+            attempt_id, tries=outcome.tries, http_status=outcome.http_status, destination=_endpoint_label(channel, url)
+        )
         result.sent.append(action["action_id"])
     else:
         ledger.fail_delivery(attempt_id, tries=outcome.tries, http_status=outcome.http_status, error=outcome.error)
@@ -169,8 +189,10 @@ def refusal_reason(ledger: Ledger, action: dict, approval: dict | None, chain: C
     if approval is None:
         return Refusal("no_approval", "no approval event for this action")
     if chain.first_bad_event_id is not None and approval["event_id"] >= chain.first_bad_event_id:
-        return Refusal("approval_not_verified",
-                       f"the approval (event {approval['event_id']}) is not part of the verified audit chain")
+        return Refusal(
+            "approval_not_verified",
+            f"the approval (event {approval['event_id']}) is not part of the verified audit chain",
+        )
     sent_in = ledger.dispatched_event_id(action["action_id"])
     if sent_in is not None:
         return Refusal("replay", f"already sent (event {sent_in}); a sent action is never sent again")
@@ -180,8 +202,10 @@ def refusal_reason(ledger: Ledger, action: dict, approval: dict | None, chain: C
     if approver is None:
         return Refusal("approver_not_allowed", "the approving user no longer exists or is disabled")
     if not can_approve(approver, action["action_type"], action["location_id"]):
-        return Refusal("approver_not_allowed", f"the approving user ({approver.role}) may not approve "
-                                               f"{action['action_type']} at this location now")
+        return Refusal(
+            "approver_not_allowed",
+            f"the approving user ({approver.role}) may not approve {action['action_type']} at this location now",
+        )
     return None
 
 
@@ -192,8 +216,11 @@ def recipient_refusal(action: dict, approval: dict | None, addresses: SnapshotAd
         return None
     now_on_file = {**action, "recipient_ref_json": current_ref_json(addresses, action["recipient_ref_json"])}
     if approval["detail"].get("digest") != approval_digest(now_on_file):
-        return Refusal("changed_after_approval", "the recipient's number on file changed (or is gone) since "
-                                                 "approval; a person must approve the action again")
+        return Refusal(
+            "changed_after_approval",
+            "the recipient's number on file changed (or is gone) since "
+            "approval; a person must approve the action again",
+        )
     return None
 
 

@@ -39,8 +39,9 @@ class SnapshotAddressBook:
             if self.snapshot_path is None or not Path(self.snapshot_path).exists():
                 raise RecipientRefused("no serving snapshot is published to read the recipient's number from")
             with duckdb.connect(str(self.snapshot_path), read_only=True) as con:
-                present = con.execute("select count(*) from information_schema.tables where table_name = ?",
-                                      [ADDRESS_TABLE]).fetchone()[0]
+                present = con.execute(
+                    "select count(*) from information_schema.tables where table_name = ?", [ADDRESS_TABLE]
+                ).fetchone()[0]
                 if not present:
                     raise RecipientRefused("the serving snapshot has no recipient numbers (run the pipeline again)")
                 rows = con.execute(f"select recipient_kind, recipient_id, address from {ADDRESS_TABLE}").fetchall()

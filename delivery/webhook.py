@@ -49,9 +49,17 @@ class SendOutcome:
 
 
 class WebhookSender:
-    def __init__(self, *, connect_timeout_seconds: float = 5.0, read_timeout_seconds: float = 30.0,
-                 max_attempts: int = 4, backoff_base_seconds: float = 1.0, auth_token: str | None = None,
-                 sleep: Callable[[float], None] = time.sleep, transport: httpx.BaseTransport | None = None):
+    def __init__(
+        self,
+        *,
+        connect_timeout_seconds: float = 5.0,
+        read_timeout_seconds: float = 30.0,
+        max_attempts: int = 4,
+        backoff_base_seconds: float = 1.0,
+        auth_token: str | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        transport: httpx.BaseTransport | None = None,
+    ):
         if max_attempts < 1:
             raise ValueError("max_attempts must be at least 1")
         self.max_attempts = max_attempts
@@ -66,9 +74,14 @@ class WebhookSender:
     def from_settings(cls, settings, **kwargs) -> WebhookSender:
         """From core.settings.DeliverySettings; kwargs (sleep, transport) are for tests."""
         token = settings.auth_token.get_secret_value() if settings.auth_token else None
-        return cls(connect_timeout_seconds=settings.connect_timeout_seconds,
-                   read_timeout_seconds=settings.read_timeout_seconds, max_attempts=settings.max_attempts,
-                   backoff_base_seconds=settings.backoff_base_seconds, auth_token=token, **kwargs)
+        return cls(
+            connect_timeout_seconds=settings.connect_timeout_seconds,
+            read_timeout_seconds=settings.read_timeout_seconds,
+            max_attempts=settings.max_attempts,
+            backoff_base_seconds=settings.backoff_base_seconds,
+            auth_token=token,
+            **kwargs,
+        )
 
     def close(self) -> None:
         self.client.close()

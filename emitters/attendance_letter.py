@@ -24,22 +24,27 @@ def letter(row: dict) -> str:
     rate = float(row["attendance_rate"])
     policy = float(row["policy_min_rate"])
     missed = int(row["no_show_count"]) + int(row["late_cancelled_count"])
-    return "\n".join([
-        f"{row['location_name']}",
-        "",
-        "Dear parent or guardian,",
-        "",
-        f"Regular visits matter. Over the last {int(row['policy_window_days'])} days, {int(row['kept_count'])} of "
-        f"{int(row['counted_visits'])} booked visits were kept ({rate:.0%}); {missed} were missed without "
-        f"24 hours' notice. Our attendance policy asks families to keep at least {policy:.0%} of booked visits.",
-        "",
-        "Please call us if the current day or time no longer works for your family: we are glad to find one "
-        "that does. If visits keep being missed, we may need to release your recurring time to a family on "
-        "our waitlist.",
-        "",
-        "Thank you,",
-        f"The front desk, {row['location_name']}",
-    ]) + "\n"
+    return (
+        "\n".join(
+            [
+                f"{row['location_name']}",
+                "",
+                "Dear parent or guardian,",
+                "",
+                f"Regular visits matter. Over the last {int(row['policy_window_days'])} days, {int(row['kept_count'])} of "
+                f"{int(row['counted_visits'])} booked visits were kept ({rate:.0%}); {missed} were missed without "
+                f"24 hours' notice. Our attendance policy asks families to keep at least {policy:.0%} of booked visits.",
+                "",
+                "Please call us if the current day or time no longer works for your family: we are glad to find one "
+                "that does. If visits keep being missed, we may need to release your recurring time to a family on "
+                "our waitlist.",
+                "",
+                "Thank you,",
+                f"The front desk, {row['location_name']}",
+            ]
+        )
+        + "\n"
+    )
 
 
 def _draft(row: dict) -> DraftAction:
@@ -53,10 +58,29 @@ def _draft(row: dict) -> DraftAction:
         title=f"Attendance letter: {float(row['attendance_rate']):.0%} kept ({row['location_name']})",
         recipient="the family (mail or patient portal)",
         body=body,
-        evidence=[{"source": "marts.flag_attendance_letters", **{k: jsonable(row.get(k)) for k in (
-            "flag_id", "rule_name", "rule_version", "as_of_date", "location_id", "kept_count", "no_show_count",
-            "late_cancelled_count", "counted_visits", "attendance_rate", "policy_min_rate", "policy_window_days",
-            "next_visit_date")}}],
+        evidence=[
+            {
+                "source": "marts.flag_attendance_letters",
+                **{
+                    k: jsonable(row.get(k))
+                    for k in (
+                        "flag_id",
+                        "rule_name",
+                        "rule_version",
+                        "as_of_date",
+                        "location_id",
+                        "kept_count",
+                        "no_show_count",
+                        "late_cancelled_count",
+                        "counted_visits",
+                        "attendance_rate",
+                        "policy_min_rate",
+                        "policy_window_days",
+                        "next_visit_date",
+                    )
+                },
+            }
+        ],
         dollars_at_stake=Decimal("0.00"),
         due_date=as_date(row.get("due_date")),
         assigned_role=ASSIGNED_ROLE,

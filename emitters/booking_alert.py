@@ -16,9 +16,24 @@ from .values import as_date, jsonable
 ACTION_TYPE = "booking_alert"
 ASSIGNED_ROLE = "front_desk"
 EVIDENCE_COLUMNS = (
-    "flag_id", "rule_name", "rule_version", "as_of_date", "appointment_id", "location_id", "payer_id",
-    "payer_name", "provider_id", "visit_date", "credential_check", "authorization_check", "authorization_id",
-    "last_authorization_end_date", "alternative_provider_id", "mismatch_reasons", "suggested_fix", "dollars_at_risk",
+    "flag_id",
+    "rule_name",
+    "rule_version",
+    "as_of_date",
+    "appointment_id",
+    "location_id",
+    "payer_id",
+    "payer_name",
+    "provider_id",
+    "visit_date",
+    "credential_check",
+    "authorization_check",
+    "authorization_id",
+    "last_authorization_end_date",
+    "alternative_provider_id",
+    "mismatch_reasons",
+    "suggested_fix",
+    "dollars_at_risk",
 )
 
 
@@ -29,18 +44,23 @@ def draft_booking_alerts(rows: list[dict]) -> list[DraftAction]:
 def _draft(row: dict) -> DraftAction:
     day = as_date(row["visit_date"])
     when = f"{day.isoformat()} {clock_time(row['local_start_minute'])}"
-    body = "\n".join([
-        f"Booking check failed for visit {row['appointment_id']} on {when} with {row['provider_name']}"
-        f" ({row.get('payer_name') or row.get('payer_id') or 'no payer on file'}).",
-        "",
-        "What is wrong:",
-        f"  {row['mismatch_reasons']}",
-        "",
-        "Fix before the visit:",
-        f"  {row['suggested_fix']}",
-        "",
-        f"Dollars at risk if the visit happens as booked: ${_money(row.get('dollars_at_risk')):,.2f}",
-    ]) + "\n"
+    body = (
+        "\n".join(
+            [
+                f"Booking check failed for visit {row['appointment_id']} on {when} with {row['provider_name']}"
+                f" ({row.get('payer_name') or row.get('payer_id') or 'no payer on file'}).",
+                "",
+                "What is wrong:",
+                f"  {row['mismatch_reasons']}",
+                "",
+                "Fix before the visit:",
+                f"  {row['suggested_fix']}",
+                "",
+                f"Dollars at risk if the visit happens as booked: ${_money(row.get('dollars_at_risk')):,.2f}",
+            ]
+        )
+        + "\n"
+    )
     return DraftAction(
         flag_id=str(row["flag_id"]),
         action_type=ACTION_TYPE,
@@ -50,13 +70,11 @@ def _draft(row: dict) -> DraftAction:
         title=f"Booking mismatch: visit {row['appointment_id']} on {day.isoformat()} ({row['location_id']})",
         recipient="front desk",
         body=body,
-        evidence=[{"source": "marts.flag_booking_mismatches",
-                   **{c: jsonable(row.get(c)) for c in EVIDENCE_COLUMNS}}],
+        evidence=[{"source": "marts.flag_booking_mismatches", **{c: jsonable(row.get(c)) for c in EVIDENCE_COLUMNS}}],
         dollars_at_stake=_money(row.get("dollars_at_risk")),
         due_date=day,
         assigned_role=ASSIGNED_ROLE,
     )
-
 
 
 def _money(value: Any) -> Decimal:

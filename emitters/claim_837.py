@@ -28,8 +28,15 @@ def join(segs: list[Segment]) -> str:
     return "".join(s + "~\n" for s in out)
 
 
-def rebuild(claim_x12: str, billing_x12: str, control: int, created: date, batch_id: str,
-            edit: Callable[[Segment], list[Segment]], finish: Callable[[], list[Segment]] = list) -> str:
+def rebuild(
+    claim_x12: str,
+    billing_x12: str,
+    control: int,
+    created: date,
+    batch_id: str,
+    edit: Callable[[Segment], list[Segment]],
+    finish: Callable[[], list[Segment]] = list,
+) -> str:
     """The whole interchange: ``edit(segment)`` returns what replaces each claim segment (``[]`` drops it);
     ``finish()`` returns segments to append after the claim's last one (before SE)."""
     billing = segments(billing_x12)
@@ -48,8 +55,25 @@ def rebuild(claim_x12: str, billing_x12: str, control: int, created: date, batch
     header[0] = ["BHT", "0019", "00", batch_id, created.strftime("%Y%m%d"), "0700", "CH"]
     st = [["ST", "837", "0001", IMPLEMENTATION], *header, *body]
     st.append(["SE", str(len(st) + 1), "0001"])
-    isa = ["ISA", "00", " " * 10, "00", " " * 10, "ZZ", submitter.ljust(15)[:15], "ZZ", receiver.ljust(15)[:15],
-           created.strftime("%y%m%d"), "0700", "^", "00501", f"{control:09d}", "0", "P", ":"]
+    isa = [
+        "ISA",
+        "00",
+        " " * 10,
+        "00",
+        " " * 10,
+        "ZZ",
+        submitter.ljust(15)[:15],
+        "ZZ",
+        receiver.ljust(15)[:15],
+        created.strftime("%y%m%d"),
+        "0700",
+        "^",
+        "00501",
+        f"{control:09d}",
+        "0",
+        "P",
+        ":",
+    ]
     gs = ["GS", "HC", submitter, receiver, created.strftime("%Y%m%d"), "0700", str(control), "X", IMPLEMENTATION]
     return "*".join(isa) + "~\n" + join([gs, *st, ["GE", "1", str(control)], ["IEA", "1", f"{control:09d}"]])
 

@@ -16,14 +16,31 @@ ACTION_TYPE = "claim_hold_notice"
 ASSIGNED_ROLE = "billing"
 TEMPLATE_NAME = "claim_hold_notice.txt.j2"
 EVIDENCE_COLUMNS = (
-    "flag_id", "rule_name", "rule_version", "as_of_date", "provider_id", "location_id", "payer_id", "payer_name",
-    "hold_status", "enrollment_id", "enrollment_status", "release_date", "held_claim_count",
-    "before_effective_count", "first_date_of_service", "last_date_of_service", "dollars_at_risk", "due_date",
+    "flag_id",
+    "rule_name",
+    "rule_version",
+    "as_of_date",
+    "provider_id",
+    "location_id",
+    "payer_id",
+    "payer_name",
+    "hold_status",
+    "enrollment_id",
+    "enrollment_status",
+    "release_date",
+    "held_claim_count",
+    "before_effective_count",
+    "first_date_of_service",
+    "last_date_of_service",
+    "dollars_at_risk",
+    "due_date",
 )
 CLAIM_COLUMNS = ("claim_id", "visit_id", "date_of_service", "contracted_amount")
 
 
-def draft_actions(flag_rows: list[dict], claims: dict[str, list[dict]], location_names: dict[str, str]) -> list[DraftAction]:
+def draft_actions(
+    flag_rows: list[dict], claims: dict[str, list[dict]], location_names: dict[str, str]
+) -> list[DraftAction]:
     """claims: flag_id -> the held claims (claim_id, visit_id, date_of_service, contracted_amount)."""
     template = template_environment().get_template(TEMPLATE_NAME)
     drafts = []
@@ -42,24 +59,32 @@ def draft_actions(flag_rows: list[dict], claims: dict[str, list[dict]], location
             release_date=fmt_date(row.get("release_date")) if row.get("release_date") is not None else None,
             claim_count=int(row["held_claim_count"]),
             before_effective=int(row.get("before_effective_count") or 0),
-            claims=[{"claim_id": c["claim_id"], "dos": fmt_date(c["date_of_service"]),
-                     "amount": money(c.get("contracted_amount"))} for c in held],
+            claims=[
+                {
+                    "claim_id": c["claim_id"],
+                    "dos": fmt_date(c["date_of_service"]),
+                    "amount": money(c.get("contracted_amount")),
+                }
+                for c in held
+            ],
             dollars=money(row.get("dollars_at_risk")),
         )
         verb = "Hold" if status == "hold" else "Release"
-        drafts.append(DraftAction(
-            flag_id=str(row["flag_id"]),
-            action_type=ACTION_TYPE,
-            location_id=row["location_id"],
-            payer_id=row["payer_id"],
-            title=f"{verb} claims: {row['provider_name']} with {payer_name} ({location_name})",
-            recipient="Billing team",
-            body=body,
-            evidence=[evidence_row(row, EVIDENCE_COLUMNS)] + [evidence_row(c, CLAIM_COLUMNS) for c in held],
-            dollars_at_stake=money(row.get("dollars_at_risk")),
-            due_date=as_date(row.get("due_date")),
-            assigned_role=ASSIGNED_ROLE,
-        ))
+        drafts.append(
+            DraftAction(
+                flag_id=str(row["flag_id"]),
+                action_type=ACTION_TYPE,
+                location_id=row["location_id"],
+                payer_id=row["payer_id"],
+                title=f"{verb} claims: {row['provider_name']} with {payer_name} ({location_name})",
+                recipient="Billing team",
+                body=body,
+                evidence=[evidence_row(row, EVIDENCE_COLUMNS)] + [evidence_row(c, CLAIM_COLUMNS) for c in held],
+                dollars_at_stake=money(row.get("dollars_at_risk")),
+                due_date=as_date(row.get("due_date")),
+                assigned_role=ASSIGNED_ROLE,
+            )
+        )
     return drafts
 
 

@@ -8,41 +8,83 @@ Pure and deterministic.
 
 from __future__ import annotations
 
-from .credentialing_common import (
-    TIER_LABELS, as_date, evidence_row, fmt_date, label, template_environment,
-)
 from .context import DraftContext
+from .credentialing_common import (
+    TIER_LABELS,
+    as_date,
+    evidence_row,
+    fmt_date,
+    label,
+    template_environment,
+)
 from .models import ChecklistItem, DraftAction
 
 ACTION_TYPE = "credential_renewal"
 ASSIGNED_ROLE = "credentialing"
 TEMPLATE_NAME = "credential_renewal.txt.j2"
 EVIDENCE_COLUMNS = (
-    "flag_id", "rule_name", "rule_version", "as_of_date", "provider_id", "location_id", "credential_type",
-    "credential_id", "credential_number", "issuing_state", "issued_date", "expiration_date", "rule_expiry_date",
-    "credential_status", "days_to_expiry", "reminder_tier", "required_for_billing", "ce_hours", "renewal_link",
-    "renewal_form", "due_date",
+    "flag_id",
+    "rule_name",
+    "rule_version",
+    "as_of_date",
+    "provider_id",
+    "location_id",
+    "credential_type",
+    "credential_id",
+    "credential_number",
+    "issuing_state",
+    "issued_date",
+    "expiration_date",
+    "rule_expiry_date",
+    "credential_status",
+    "days_to_expiry",
+    "reminder_tier",
+    "required_for_billing",
+    "ce_hours",
+    "renewal_link",
+    "renewal_form",
+    "due_date",
 )
 
 
 def build_checklist(row: dict) -> list[ChecklistItem]:
     on_file = row.get("credential_id") is not None
     items = [
-        ChecklistItem(item="Current credential on file", present=on_file and row.get("reminder_tier") != "expired",
-                      detail=f"{row.get('credential_number') or 'no number'}, expires {fmt_date(row.get('rule_expiry_date'))}"
-                      if on_file else "nothing on file"),
-        ChecklistItem(item="Credential number", present=bool(row.get("credential_number")),
-                      detail=row.get("credential_number") or "not recorded"),
-        ChecklistItem(item="Renewal link or form", present=bool(row.get("renewal_link") or row.get("renewal_form")),
-                      detail=" / ".join(v for v in (row.get("renewal_form"), row.get("renewal_link")) if v)
-                      or "add it to the credential_cycles seed"),
+        ChecklistItem(
+            item="Current credential on file",
+            present=on_file and row.get("reminder_tier") != "expired",
+            detail=f"{row.get('credential_number') or 'no number'}, expires {fmt_date(row.get('rule_expiry_date'))}"
+            if on_file
+            else "nothing on file",
+        ),
+        ChecklistItem(
+            item="Credential number",
+            present=bool(row.get("credential_number")),
+            detail=row.get("credential_number") or "not recorded",
+        ),
+        ChecklistItem(
+            item="Renewal link or form",
+            present=bool(row.get("renewal_link") or row.get("renewal_form")),
+            detail=" / ".join(v for v in (row.get("renewal_form"), row.get("renewal_link")) if v)
+            or "add it to the credential_cycles seed",
+        ),
     ]
     if row.get("ce_hours"):
-        items.append(ChecklistItem(item=f"Continuing-education hours ({int(row['ce_hours'])} h per cycle)",
-                                   present=False, detail="certificates to collect from the therapist"))
+        items.append(
+            ChecklistItem(
+                item=f"Continuing-education hours ({int(row['ce_hours'])} h per cycle)",
+                present=False,
+                detail="certificates to collect from the therapist",
+            )
+        )
     if row.get("credential_type") == "state_license":
-        items.append(ChecklistItem(item="Issuing state", present=bool(row.get("issuing_state")),
-                                   detail=row.get("issuing_state") or "not recorded"))
+        items.append(
+            ChecklistItem(
+                item="Issuing state",
+                present=bool(row.get("issuing_state")),
+                detail=row.get("issuing_state") or "not recorded",
+            )
+        )
     return items
 
 
@@ -69,19 +111,21 @@ def draft_actions(flag_rows: list[dict], location_names: dict[str, str]) -> list
             renewal_form=row.get("renewal_form"),
             renewal_link=row.get("renewal_link"),
         )
-        drafts.append(DraftAction(
-            flag_id=str(row["flag_id"]),
-            action_type=ACTION_TYPE,
-            location_id=row["location_id"],
-            title=f"Renewal ({TIER_LABELS.get(tier, tier)}): {label(row['credential_type'])} - "
-                  f"{row['provider_name']} ({location_name})",
-            recipient=f"{row['provider_name']} and the credentialing coordinator",
-            body=body,
-            checklist=checklist,
-            evidence=[evidence_row(row, EVIDENCE_COLUMNS)],
-            due_date=as_date(row.get("due_date")),
-            assigned_role=ASSIGNED_ROLE,
-        ))
+        drafts.append(
+            DraftAction(
+                flag_id=str(row["flag_id"]),
+                action_type=ACTION_TYPE,
+                location_id=row["location_id"],
+                title=f"Renewal ({TIER_LABELS.get(tier, tier)}): {label(row['credential_type'])} - "
+                f"{row['provider_name']} ({location_name})",
+                recipient=f"{row['provider_name']} and the credentialing coordinator",
+                body=body,
+                checklist=checklist,
+                evidence=[evidence_row(row, EVIDENCE_COLUMNS)],
+                due_date=as_date(row.get("due_date")),
+                assigned_role=ASSIGNED_ROLE,
+            )
+        )
     return drafts
 
 

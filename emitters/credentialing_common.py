@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+
 from .values import as_date, jsonable  # noqa: F401  (re-exported to this area's emitters)
 
 CREDENTIAL_LABELS = {
@@ -40,7 +41,6 @@ def template_environment() -> jinja2.Environment:
     )
 
 
-
 def fmt_date(value: Any) -> str:
     day = as_date(value)
     return day.strftime("%m/%d/%Y") if day else "not on file"
@@ -50,7 +50,6 @@ def money(value: Any) -> Decimal:
     if value is None:
         return Decimal("0.00")
     return Decimal(str(value)).quantize(Decimal("0.01"), ROUND_HALF_UP)
-
 
 
 def evidence_row(row: dict, columns: tuple[str, ...]) -> dict:

@@ -13,16 +13,15 @@ import os
 import re
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from core.settings import Settings
-
-from .context import DraftContext
 from ledger import User
 
+from .context import DraftContext
 from .models import DraftAction
 from .registry import ActionType
 from .values import as_date
@@ -40,14 +39,15 @@ _LONG_DIGITS = re.compile(r"\d{5,}")
 _REDACTED = "[value withheld]"
 # The pipeline reads its own earlier drafts (slot offers) through the ledger's scoped read API, as a reader who
 # sees every location; it never decides anything.
-PIPELINE_READER = User(username="pipeline", display_name="Pipeline (read-only)", role="admin",
-                       locations=frozenset({"*"}))
+PIPELINE_READER = User(
+    username="pipeline", display_name="Pipeline (read-only)", role="admin", locations=frozenset({"*"})
+)
 
 
 def query_rows(con, sql: str) -> list[dict]:
     cursor = con.execute(sql)
     names = [d[0] for d in cursor.description]
-    return [dict(zip(names, values)) for values in cursor.fetchall()]
+    return [dict(zip(names, values, strict=False)) for values in cursor.fetchall()]
 
 
 def read_inputs(con, types: Iterable[ActionType]) -> dict[str, list[dict]]:
@@ -129,8 +129,10 @@ def _text_values(rows: Iterable[dict]) -> set[str]:
 
 
 def _set_aside(declared: ActionType, flag_id: str, check: str) -> SetAside:
-    reason = (f"{declared.human_name} for flag {flag_id} in {declared.flag_model} was set aside: {check}. "
-              f"Correct the source data or the draft's template, then rematerialize {declared.emitter_asset}.")
+    reason = (
+        f"{declared.human_name} for flag {flag_id} in {declared.flag_model} was set aside: {check}. "
+        f"Correct the source data or the draft's template, then rematerialize {declared.emitter_asset}."
+    )
     return SetAside(declared.name, flag_id, check, reason)
 
 
@@ -141,10 +143,13 @@ def record_set_asides(path: Path, *, run_id: str, action_types: Iterable[str], i
     """Replace these types' entries in the set-aside file with this run's (an empty list clears a type), written
     atomically so a reader never sees half a file."""
     current = read_set_asides(path)
-    now = datetime.now(timezone.utc).isoformat(timespec="seconds")
+    now = datetime.now(UTC).isoformat(timespec="seconds")
     for name in action_types:
-        current[name] = {"run_id": run_id, "recorded_at": now,
-                         "items": [asdict(item) for item in items if item.action_type == name]}
+        current[name] = {
+            "run_id": run_id,
+            "recorded_at": now,
+            "items": [asdict(item) for item in items if item.action_type == name],
+        }
     path.parent.mkdir(parents=True, exist_ok=True)
     scratch = path.with_suffix(".json.tmp")
     scratch.write_text(json.dumps(current, indent=2, sort_keys=True), encoding="utf-8")

@@ -15,11 +15,28 @@ ACTION_TYPE = "enrollment_followup"
 ASSIGNED_ROLE = "credentialing"
 TEMPLATE_NAME = "enrollment_followup.txt.j2"
 EVIDENCE_COLUMNS = (
-    "flag_id", "rule_name", "rule_version", "as_of_date", "provider_id", "location_id", "payer_id", "payer_name",
-    "enrollment_id", "enrollment_status", "enrollment_effective_date", "has_pending_enrollment",
-    "has_unbillable_scheduled_visits", "unbillable_visit_count", "first_unbillable_date", "last_unbillable_date",
-    "blocking_reason", "first_lapsing_credential_type", "billing_valid_through_date", "dollars_at_risk",
-    "flag_reasons", "due_date",
+    "flag_id",
+    "rule_name",
+    "rule_version",
+    "as_of_date",
+    "provider_id",
+    "location_id",
+    "payer_id",
+    "payer_name",
+    "enrollment_id",
+    "enrollment_status",
+    "enrollment_effective_date",
+    "has_pending_enrollment",
+    "has_unbillable_scheduled_visits",
+    "unbillable_visit_count",
+    "first_unbillable_date",
+    "last_unbillable_date",
+    "blocking_reason",
+    "first_lapsing_credential_type",
+    "billing_valid_through_date",
+    "dollars_at_risk",
+    "flag_reasons",
+    "due_date",
 )
 BLOCKING_TEXT = {
     "no_enrollment": "no enrollment with this payer on file",
@@ -57,25 +74,32 @@ def draft_actions(flag_rows: list[dict], location_names: dict[str, str]) -> list
             dollars=money(row.get("dollars_at_risk")),
         )
         checklist = [
-            ChecklistItem(item="Enrollment record", present=row.get("enrollment_id") is not None,
-                          detail=f"{row.get('enrollment_status') or 'none'}; effective "
-                                 f"{fmt_date(row.get('enrollment_effective_date'))}"),
-            ChecklistItem(item="Provider NPI", present=bool(row.get("provider_npi")), detail=row.get("provider_npi") or ""),
+            ChecklistItem(
+                item="Enrollment record",
+                present=row.get("enrollment_id") is not None,
+                detail=f"{row.get('enrollment_status') or 'none'}; effective "
+                f"{fmt_date(row.get('enrollment_effective_date'))}",
+            ),
+            ChecklistItem(
+                item="Provider NPI", present=bool(row.get("provider_npi")), detail=row.get("provider_npi") or ""
+            ),
         ]
-        drafts.append(DraftAction(
-            flag_id=str(row["flag_id"]),
-            action_type=ACTION_TYPE,
-            location_id=row["location_id"],
-            payer_id=row["payer_id"],
-            title=f"Enrollment follow-up: {row['provider_name']} with {payer_name} ({location_name})",
-            recipient=f"{payer_name} Provider Enrollment",
-            body=body,
-            checklist=checklist,
-            evidence=[evidence_row(row, EVIDENCE_COLUMNS)],
-            dollars_at_stake=money(row.get("dollars_at_risk")),
-            due_date=as_date(row.get("due_date")),
-            assigned_role=ASSIGNED_ROLE,
-        ))
+        drafts.append(
+            DraftAction(
+                flag_id=str(row["flag_id"]),
+                action_type=ACTION_TYPE,
+                location_id=row["location_id"],
+                payer_id=row["payer_id"],
+                title=f"Enrollment follow-up: {row['provider_name']} with {payer_name} ({location_name})",
+                recipient=f"{payer_name} Provider Enrollment",
+                body=body,
+                checklist=checklist,
+                evidence=[evidence_row(row, EVIDENCE_COLUMNS)],
+                dollars_at_stake=money(row.get("dollars_at_risk")),
+                due_date=as_date(row.get("due_date")),
+                assigned_role=ASSIGNED_ROLE,
+            )
+        )
     return drafts
 
 

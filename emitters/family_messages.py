@@ -6,14 +6,30 @@ passes through `assert_minimum_necessary` before it becomes a DraftAction.
 from __future__ import annotations
 
 import re
-from typing import Iterable
+from collections.abc import Iterable
 
 # ICD-10-CM shaped tokens (F82, R27.8, F84.0) and CPT-shaped five-digit procedure codes.
 ICD10_PATTERN = re.compile(r"\b[A-TV-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?\b")
 CPT_PATTERN = re.compile(r"\b9[0-9]{4}\b")
 CLINICAL_WORDS = (
-    "diagnos", "autism", "asd", "adhd", "delay", "disorder", "icd", "cpt", "goal", "plan of care", "treatment plan",
-    "sensory", "motor", "evaluation result", "member id", "member number", "medicaid id", "authorization number",
+    "diagnos",
+    "autism",
+    "asd",
+    "adhd",
+    "delay",
+    "disorder",
+    "icd",
+    "cpt",
+    "goal",
+    "plan of care",
+    "treatment plan",
+    "sensory",
+    "motor",
+    "evaluation result",
+    "member id",
+    "member number",
+    "medicaid id",
+    "authorization number",
 )
 
 
@@ -40,8 +56,17 @@ def assert_minimum_necessary(text: str, forbidden_terms: Iterable[str] = ()) -> 
 
 def forbidden_terms(row: dict) -> list[str]:
     """Identifiers from a flag row that must never reach a family message."""
-    keys = ("member_id", "patient_first_name", "patient_last_name", "first_name", "last_name",
-            "authorization_number", "diagnosis_codes", "patient_date_of_birth", "date_of_birth")
+    keys = (
+        "member_id",
+        "patient_first_name",
+        "patient_last_name",
+        "first_name",
+        "last_name",
+        "authorization_number",
+        "diagnosis_codes",
+        "patient_date_of_birth",
+        "date_of_birth",
+    )
     terms: list[str] = []
     for key in keys:
         value = row.get(key)

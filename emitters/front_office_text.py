@@ -14,6 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import jinja2
+
 from .values import as_date  # noqa: F401  (re-exported to this area's emitters)
 from .values import jsonable as json_value
 
@@ -31,8 +32,22 @@ ITEM_LABELS: dict[str, str] = {
 ICD10_PATTERN = re.compile(r"\b[A-TV-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?\b")
 CPT_PATTERN = re.compile(r"\b9[0-9]{4}\b")
 CLINICAL_WORDS = (
-    "diagnos", "autism", "adhd", "delay", "disorder", "icd", "cpt", "goal", "plan of care", "sensory",
-    "evaluation result", "member id", "member number", "medicaid id", "authorization", "treatment plan",
+    "diagnos",
+    "autism",
+    "adhd",
+    "delay",
+    "disorder",
+    "icd",
+    "cpt",
+    "goal",
+    "plan of care",
+    "sensory",
+    "evaluation result",
+    "member id",
+    "member number",
+    "medicaid id",
+    "authorization",
+    "treatment plan",
 )
 
 
@@ -54,8 +69,16 @@ def assert_family_safe(text: str, identifiers: list[str]) -> str:
 
 
 def identifiers(row: dict) -> list[str]:
-    keys = ("first_name", "last_name", "patient_first_name", "patient_last_name", "member_id", "date_of_birth",
-            "patient_date_of_birth", "diagnosis_codes")
+    keys = (
+        "first_name",
+        "last_name",
+        "patient_first_name",
+        "patient_last_name",
+        "member_id",
+        "date_of_birth",
+        "patient_date_of_birth",
+        "diagnosis_codes",
+    )
     found: list[str] = []
     for key in keys:
         value = row.get(key)
@@ -64,7 +87,6 @@ def identifiers(row: dict) -> list[str]:
             if isinstance(value, date):
                 found.append(fmt_date(value))
     return found
-
 
 
 def fmt_date(value) -> str:
@@ -84,6 +106,10 @@ def jsonable(row: dict, columns: tuple[str, ...]) -> dict:
 @lru_cache(maxsize=1)
 def templates() -> jinja2.Environment:
     return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"), autoescape=False,
-        undefined=jinja2.StrictUndefined, keep_trailing_newline=True, trim_blocks=True, lstrip_blocks=True,
+        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
+        autoescape=False,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
     )

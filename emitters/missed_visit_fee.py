@@ -25,8 +25,18 @@ POLICIES: dict[str, frozenset[str]] = {
 }
 MISS_LABELS = {"no_show": "missed without notice", "late_cancel": "cancelled less than 24 hours ahead"}
 EVIDENCE_COLUMNS = (
-    "flag_id", "rule_name", "rule_version", "as_of_date", "appointment_id", "location_id", "payer_id", "is_medicaid",
-    "miss_type", "visit_date", "local_hour", "cancel_lead_hours",
+    "flag_id",
+    "rule_name",
+    "rule_version",
+    "as_of_date",
+    "appointment_id",
+    "location_id",
+    "payer_id",
+    "is_medicaid",
+    "miss_type",
+    "visit_date",
+    "local_hour",
+    "cancel_lead_hours",
 )
 
 
@@ -59,21 +69,27 @@ def draft_missed_visit_fees(rows: list[dict], policy: str, amount: str) -> list[
 
 def notice(row: dict, fee: Decimal) -> str:
     day = as_date(row["visit_date"])
-    when = f"{day:%A, %B} {day.day}" + (f" at {clock_time(int(row['local_hour']) * 60)}"
-                                        if row.get("local_hour") is not None else "")
-    return "\n".join([
-        f"{row['location_name']}",
-        "",
-        "Dear parent or guardian,",
-        "",
-        f"Your child's visit on {when} was {MISS_LABELS[row['miss_type']]}. As our missed-visit policy "
-        f"explains, a fee of ${fee:,.2f} applies; it will appear on your next statement.",
-        "",
-        "If something kept you from giving notice, please call us: we can review the fee with you.",
-        "",
-        "Thank you,",
-        f"The front office, {row['location_name']}",
-    ]) + "\n"
+    when = f"{day:%A, %B} {day.day}" + (
+        f" at {clock_time(int(row['local_hour']) * 60)}" if row.get("local_hour") is not None else ""
+    )
+    return (
+        "\n".join(
+            [
+                f"{row['location_name']}",
+                "",
+                "Dear parent or guardian,",
+                "",
+                f"Your child's visit on {when} was {MISS_LABELS[row['miss_type']]}. As our missed-visit policy "
+                f"explains, a fee of ${fee:,.2f} applies; it will appear on your next statement.",
+                "",
+                "If something kept you from giving notice, please call us: we can review the fee with you.",
+                "",
+                "Thank you,",
+                f"The front office, {row['location_name']}",
+            ]
+        )
+        + "\n"
+    )
 
 
 def _draft(row: dict, fee: Decimal) -> DraftAction:
@@ -89,8 +105,13 @@ def _draft(row: dict, fee: Decimal) -> DraftAction:
         title=f"{label} fee ${fee:,.2f}: visit {row['appointment_id']} on {day.isoformat()} ({row['location_name']})",
         recipient="the family (statement or patient portal)",
         body=body,
-        evidence=[{"source": "marts.flag_missed_visit_fees", "fee_amount": str(fee),
-                   **{k: jsonable(row.get(k)) for k in EVIDENCE_COLUMNS}}],
+        evidence=[
+            {
+                "source": "marts.flag_missed_visit_fees",
+                "fee_amount": str(fee),
+                **{k: jsonable(row.get(k)) for k in EVIDENCE_COLUMNS},
+            }
+        ],
         dollars_at_stake=fee,
         due_date=as_date(row.get("due_date")),
         assigned_role=ASSIGNED_ROLE,
@@ -99,5 +120,6 @@ def _draft(row: dict, fee: Decimal) -> DraftAction:
 
 def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
     """Registry entry point: the fee policy and amount are settings."""
-    return draft_missed_visit_fees(rows, ctx.settings.scheduling_no_show_fee_policy,
-                                   ctx.settings.scheduling_no_show_fee_amount)
+    return draft_missed_visit_fees(
+        rows, ctx.settings.scheduling_no_show_fee_policy, ctx.settings.scheduling_no_show_fee_amount
+    )

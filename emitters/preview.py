@@ -35,8 +35,10 @@ def preview(declared: ActionType, *, limit: int = 3, warehouse: Path | None = No
         try:
             inputs = read_inputs(con, (declared,))
         except duckdb.CatalogException:
-            print(f"{path} does not hold every input of {declared.name} yet: build them first with\n"
-                  f"  dbt build --project-dir dbt --profiles-dir dbt --select {' '.join(declared.inputs)}")
+            print(
+                f"{path} does not hold every input of {declared.name} yet: build them first with\n"
+                f"  dbt build --project-dir dbt --profiles-dir dbt --select {' '.join(declared.inputs)}"
+            )
             return 2
     prior: tuple[dict, ...] = ()
     if declared.reads_ledger_history:
@@ -44,16 +46,25 @@ def preview(declared: ActionType, *, limit: int = 3, warehouse: Path | None = No
 
         prior = tuple(Ledger(settings.ledger_url).list_actions(PIPELINE_READER, action_types=[declared.name]))
     rows = sorted(inputs[declared.flag_model], key=lambda row: str(row["flag_id"]))
-    ctx = DraftContext(as_of=as_of_of(rows, settings), settings=settings, control_numbers=_local_control_numbers(),
-                       packets={model: inputs[model] for model in declared.packet_models}, prior_actions=prior)
+    ctx = DraftContext(
+        as_of=as_of_of(rows, settings),
+        settings=settings,
+        control_numbers=_local_control_numbers(),
+        packets={model: inputs[model] for model in declared.packet_models},
+        prior_actions=prior,
+    )
     drafts, set_aside = draft_all(declared, rows, ctx)
-    print(f"{declared.human_name} ({declared.name}): {len(rows)} rows in {declared.flag_model}, "
-          f"{len(drafts)} drafts, {len(set_aside)} set aside")
+    print(
+        f"{declared.human_name} ({declared.name}): {len(rows)} rows in {declared.flag_model}, "
+        f"{len(drafts)} drafts, {len(set_aside)} set aside"
+    )
     for item in set_aside:
         print(f"  SET ASIDE {item.reason}")
     for draft in drafts[:limit]:
-        print(f"\n- {draft.title}\n  to {draft.recipient} | ${draft.dollars_at_stake} | due {draft.due_date} | "
-              f"for {draft.assigned_role} at {draft.location_id}")
+        print(
+            f"\n- {draft.title}\n  to {draft.recipient} | ${draft.dollars_at_stake} | due {draft.due_date} | "
+            f"for {draft.assigned_role} at {draft.location_id}"
+        )
         for item in draft.checklist:
             print(f"  [{'x' if item.present else ' '}] {item.item}{': ' + item.detail if item.detail else ''}")
         if body:

@@ -10,9 +10,21 @@ from .models import ChecklistItem, DraftAction
 
 ACTION_TYPE = "records_request"
 ASSIGNED_ROLE = "front_desk"
-RECIPIENTS = {"school_iep": "School district special education office", "prior_therapy_records": "Prior therapy provider (records department)"}
-EVIDENCE = ("flag_id", "rule_name", "as_of_date", "referral_id", "document_id", "document_type", "document_status",
-            "has_signed_release", "location_id")
+RECIPIENTS = {
+    "school_iep": "School district special education office",
+    "prior_therapy_records": "Prior therapy provider (records department)",
+}
+EVIDENCE = (
+    "flag_id",
+    "rule_name",
+    "as_of_date",
+    "referral_id",
+    "document_id",
+    "document_type",
+    "document_status",
+    "has_signed_release",
+    "location_id",
+)
 
 
 def draft_requests(rows: list[dict], locations: dict[str, dict], patients: dict[str, dict]) -> list[DraftAction]:
@@ -25,18 +37,35 @@ def draft_requests(rows: list[dict], locations: dict[str, dict], patients: dict[
         patient = patients.get(row.get("patient_id"), {})
         name = f"{patient.get('first_name', '')} {patient.get('last_name', '')}".strip() or "see release"
         dob = fmt_date(patient.get("date_of_birth"))
-        body = template.render(location=location, patient_name=name, patient_dob=dob,
-                               item=ITEM_LABELS[row["document_type"]], letter_date=fmt_date(row.get("as_of_date")))
-        drafts.append(DraftAction(
-            flag_id=str(row["flag_id"]), action_type=ACTION_TYPE, location_id=row["location_id"],
-            patient_id=row.get("patient_id"),
-            title=f"Records request: {row['document_type'].replace('_', ' ')} for referral {row['referral_id']}",
-            recipient=RECIPIENTS[row["document_type"]], body=body, evidence=[jsonable(row, EVIDENCE)],
-            checklist=[ChecklistItem(item="Signed release of information attached", detail="received",
-                                     present=bool(row.get("has_signed_release")))],
-            due_date=as_date(row.get("due_date")), assigned_role=ASSIGNED_ROLE,
-            phi_terms=[t for t in (patient.get("first_name"), patient.get("last_name"), dob) if t],
-        ))
+        body = template.render(
+            location=location,
+            patient_name=name,
+            patient_dob=dob,
+            item=ITEM_LABELS[row["document_type"]],
+            letter_date=fmt_date(row.get("as_of_date")),
+        )
+        drafts.append(
+            DraftAction(
+                flag_id=str(row["flag_id"]),
+                action_type=ACTION_TYPE,
+                location_id=row["location_id"],
+                patient_id=row.get("patient_id"),
+                title=f"Records request: {row['document_type'].replace('_', ' ')} for referral {row['referral_id']}",
+                recipient=RECIPIENTS[row["document_type"]],
+                body=body,
+                evidence=[jsonable(row, EVIDENCE)],
+                checklist=[
+                    ChecklistItem(
+                        item="Signed release of information attached",
+                        detail="received",
+                        present=bool(row.get("has_signed_release")),
+                    )
+                ],
+                due_date=as_date(row.get("due_date")),
+                assigned_role=ASSIGNED_ROLE,
+                phi_terms=[t for t in (patient.get("first_name"), patient.get("last_name"), dob) if t],
+            )
+        )
     return drafts
 
 

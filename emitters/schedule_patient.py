@@ -14,9 +14,21 @@ from .values import as_date, jsonable
 
 ACTION_TYPE = "schedule_patient_outreach"
 ASSIGNED_ROLE = "front_desk"
-EVIDENCE_FIELDS = ("flag_id", "rule_name", "rule_version", "as_of_date", "location_id", "plan_of_care_id",
-                   "plan_end_date", "frequency_per_week", "last_kept_visit_date", "days_since_last_kept_visit",
-                   "last_provider_id", "weeks_at_risk", "dollars_at_risk")
+EVIDENCE_FIELDS = (
+    "flag_id",
+    "rule_name",
+    "rule_version",
+    "as_of_date",
+    "location_id",
+    "plan_of_care_id",
+    "plan_end_date",
+    "frequency_per_week",
+    "last_kept_visit_date",
+    "days_since_last_kept_visit",
+    "last_provider_id",
+    "weeks_at_risk",
+    "dollars_at_risk",
+)
 
 
 def draft_schedule_patient_tasks(rows: list[dict]) -> list[DraftAction]:
@@ -33,15 +45,17 @@ def text_message(row: dict) -> str:
 
 def call_script(row: dict) -> str:
     with_whom = f" with {row['last_provider_first_name']}" if row.get("last_provider_first_name") else ""
-    return "\n".join([
-        f"Hello, this is the front desk at {row['location_name']}. May I speak with the parent or guardian?",
-        f"We noticed there are no upcoming visits{with_whom} on the calendar, and we would like to keep "
-        "your child's weekly times going.",
-        f"Could we book {int(row['frequency_per_week'] or 1)} visit(s) a week again? Which days and times work best?",
-        "  If yes: book the recurring times now and confirm them back to the family.",
-        "  If the family has stopped or moved: note it so the therapist can close out the episode.",
-        "Do not discuss the child's care, codes or insurance details on this call.",
-    ])
+    return "\n".join(
+        [
+            f"Hello, this is the front desk at {row['location_name']}. May I speak with the parent or guardian?",
+            f"We noticed there are no upcoming visits{with_whom} on the calendar, and we would like to keep "
+            "your child's weekly times going.",
+            f"Could we book {int(row['frequency_per_week'] or 1)} visit(s) a week again? Which days and times work best?",
+            "  If yes: book the recurring times now and confirm them back to the family.",
+            "  If the family has stopped or moved: note it so the therapist can close out the episode.",
+            "Do not discuss the child's care, codes or insurance details on this call.",
+        ]
+    )
 
 
 def _draft(row: dict) -> DraftAction:
@@ -56,7 +70,7 @@ def _draft(row: dict) -> DraftAction:
         payer_id=row.get("payer_id"),
         patient_id=row.get("patient_id"),
         title=f"Schedule this patient: nothing booked, plan open to {as_date(row['plan_end_date']).isoformat()} "
-              f"({row['location_name']})"[:200],
+        f"({row['location_name']})"[:200],
         recipient=f"the family (text {row.get('guardian_phone') or 'no phone on file'})",
         body=body,
         evidence=[{"source": "marts.flag_patients_to_schedule", **{k: jsonable(row.get(k)) for k in EVIDENCE_FIELDS}}],

@@ -45,14 +45,21 @@ def _cas_segments(adjustments: list[dict]) -> list[list[str]]:
         items = by_group[group]
         for start in range(0, len(items), CAS_TRIPLETS):
             seg = ["CAS", group]
-            for adj in items[start:start + CAS_TRIPLETS]:
+            for adj in items[start : start + CAS_TRIPLETS]:
                 seg += [adj["reason_code"], _amount(adj["amount"]), ""]
             segs.append(seg[:-1])
     return segs
 
 
-def build_secondary(claim_x12: str, billing_x12: str, flag: dict, lines: dict[int, dict], secondary_member_id: str,
-                    control: int, created: date) -> str:
+def build_secondary(
+    claim_x12: str,
+    billing_x12: str,
+    flag: dict,
+    lines: dict[int, dict],
+    secondary_member_id: str,
+    control: int,
+    created: date,
+) -> str:
     """The 837P interchange to the secondary payer. ``lines`` maps line number -> the primary's answer
     (``paid_amount``, ``procedure_code``, ``modifiers``, ``units``, ``adjustments``: [{group_code, reason_code, amount}])."""
     primary_x12_id = flag["primary_payer_x12_id"] or flag["primary_payer_id"]
@@ -65,9 +72,14 @@ def build_secondary(claim_x12: str, billing_x12: str, flag: dict, lines: dict[in
         answer = lines.get(number)
         if answer is None:
             return []
-        procedure = ":".join(["HC", answer["procedure_code"], *[m for m in (answer.get("modifiers") or "").split("|") if m][:4]])
-        return [["SVD", primary_x12_id, _amount(answer["paid_amount"]), procedure, "", _units(answer["units"])],
-                *_cas_segments(answer["adjustments"]), ["DTP", "573", "D8", paid_on]]
+        procedure = ":".join(
+            ["HC", answer["procedure_code"], *[m for m in (answer.get("modifiers") or "").split("|") if m][:4]]
+        )
+        return [
+            ["SVD", primary_x12_id, _amount(answer["paid_amount"]), procedure, "", _units(answer["units"])],
+            *_cas_segments(answer["adjustments"]),
+            ["DTP", "573", "D8", paid_on],
+        ]
 
     def other_payer_loops() -> list[list[str]]:
         last, first, member = state["subscriber"]
@@ -76,8 +88,18 @@ def build_secondary(claim_x12: str, billing_x12: str, flag: dict, lines: dict[in
             ["AMT", "D", _amount(sum((Decimal(a["paid_amount"]) for a in lines.values()), Decimal("0.00")))],
             ["OI", "", "", "Y", "", "", "Y"],
             ["NM1", "IL", "1", last, first, "", "", "", "MI", member],  # 2330A
-            ["NM1", "PR", "2", (flag["primary_payer_name"] or primary_x12_id).upper()[:60], "", "", "", "", "PI",
-             primary_x12_id],  # 2330B
+            [
+                "NM1",
+                "PR",
+                "2",
+                (flag["primary_payer_name"] or primary_x12_id).upper()[:60],
+                "",
+                "",
+                "",
+                "",
+                "PI",
+                primary_x12_id,
+            ],  # 2330B
         ]
 
     def edit(seg: list[str]) -> list[list[str]]:
@@ -92,8 +114,20 @@ def build_secondary(claim_x12: str, billing_x12: str, flag: dict, lines: dict[in
             state["subscriber"] = (seg[3], seg[4] if len(seg) > 4 else "", seg[9])
             return [[*seg[:9], secondary_member_id]]
         if seg[0] == "NM1" and seg[1] == "PR":
-            return [["NM1", "PR", "2", (flag["payer_name"] or "").upper()[:60], "", "", "", "", "PI",
-                     flag["secondary_payer_x12_id"] or flag["payer_id"]]]
+            return [
+                [
+                    "NM1",
+                    "PR",
+                    "2",
+                    (flag["payer_name"] or "").upper()[:60],
+                    "",
+                    "",
+                    "",
+                    "",
+                    "PI",
+                    flag["secondary_payer_x12_id"] or flag["payer_id"],
+                ]
+            ]
         if seg[0] == "CLM":
             facility = (seg[5].split(":") + ["", "", ""])[:3]
             facility[2] = "1"
@@ -108,13 +142,26 @@ def build_secondary(claim_x12: str, billing_x12: str, flag: dict, lines: dict[in
             return [*out, seg]
         return [seg]
 
-    return claim_837.rebuild(claim_x12, billing_x12, control, created, f"S{control:07d}", edit,
-                             finish=lambda: line_adjudication(state["line"]))
+    return claim_837.rebuild(
+        claim_x12,
+        billing_x12,
+        control,
+        created,
+        f"S{control:07d}",
+        edit,
+        finish=lambda: line_adjudication(state["line"]),
+    )
 
 
-def draft_actions(flag_rows: list[dict], claim_texts: dict[str, tuple[str, str]], answers: dict[str, dict[int, dict]],
-                  member_ids: dict[str, str], location_names: dict[str, str], created: date,
-                  control_numbers: dict[str, int]) -> list[DraftAction]:
+def draft_actions(
+    flag_rows: list[dict],
+    claim_texts: dict[str, tuple[str, str]],
+    answers: dict[str, dict[int, dict]],
+    member_ids: dict[str, str],
+    location_names: dict[str, str],
+    created: date,
+    control_numbers: dict[str, int],
+) -> list[DraftAction]:
     """One secondary 837P per flag whose submitted claim text, primary answer and secondary member id are on file.
     `control_numbers`: each flag's interchange control number (Ledger.control_numbers)."""
     drafts = []
@@ -129,24 +176,53 @@ def draft_actions(flag_rows: list[dict], claim_texts: dict[str, tuple[str, str]]
         location_name = location_names.get(row["location_id"], row["location_id"])
         payer_name = row.get("payer_name") or row["payer_id"]
         checklist = [
-            ChecklistItem(item="Primary payer's adjudication attached (2320/2330 and 2430 per line)", present=True,
-                          detail=f"{row.get('primary_payer_name')} paid {money(row['primary_paid_amount'])} on "
-                                 f"{jsonable(row['primary_payment_date'])}"),
-            ChecklistItem(item="Secondary coverage verified for the date of service (eligibility check)", present=False),
+            ChecklistItem(
+                item="Primary payer's adjudication attached (2320/2330 and 2430 per line)",
+                present=True,
+                detail=f"{row.get('primary_payer_name')} paid {money(row['primary_paid_amount'])} on "
+                f"{jsonable(row['primary_payment_date'])}",
+            ),
+            ChecklistItem(
+                item="Secondary coverage verified for the date of service (eligibility check)", present=False
+            ),
         ]
-        drafts.append(DraftAction(
-            flag_id=row["flag_id"], action_type=ACTION_TYPE, location_id=row["location_id"], payer_id=row["payer_id"],
-            patient_id=row.get("patient_id"),
-            title=(f"Secondary claim {claim_id} to {payer_name}: {money(row['dollars_at_risk'])} patient "
-                   f"responsibility after primary {row['primary_payer_id']} ({location_name})")[:200],
-            recipient=f"{payer_name} via the clearinghouse (837P, secondary)", body=text, checklist=checklist,
-            evidence=[{k: jsonable(row.get(k)) for k in (
-                "claim_id", "service_date", "primary_payer_id", "primary_claim_control_number", "primary_payment_date",
-                "primary_paid_amount", "dollars_at_risk", "payer_id", "due_date")}],
-            dollars_at_stake=cents(row["dollars_at_risk"]), due_date=row.get("due_date"), assigned_role=ASSIGNED_ROLE,
-            phi_terms=sorted({*claim_837.phi_terms(claim_x12), member_id}),
-            public_terms=[location_name, payer_name],
-        ))
+        drafts.append(
+            DraftAction(
+                flag_id=row["flag_id"],
+                action_type=ACTION_TYPE,
+                location_id=row["location_id"],
+                payer_id=row["payer_id"],
+                patient_id=row.get("patient_id"),
+                title=(
+                    f"Secondary claim {claim_id} to {payer_name}: {money(row['dollars_at_risk'])} patient "
+                    f"responsibility after primary {row['primary_payer_id']} ({location_name})"
+                )[:200],
+                recipient=f"{payer_name} via the clearinghouse (837P, secondary)",
+                body=text,
+                checklist=checklist,
+                evidence=[
+                    {
+                        k: jsonable(row.get(k))
+                        for k in (
+                            "claim_id",
+                            "service_date",
+                            "primary_payer_id",
+                            "primary_claim_control_number",
+                            "primary_payment_date",
+                            "primary_paid_amount",
+                            "dollars_at_risk",
+                            "payer_id",
+                            "due_date",
+                        )
+                    }
+                ],
+                dollars_at_stake=cents(row["dollars_at_risk"]),
+                due_date=row.get("due_date"),
+                assigned_role=ASSIGNED_ROLE,
+                phi_terms=sorted({*claim_837.phi_terms(claim_x12), member_id}),
+                public_terms=[location_name, payer_name],
+            )
+        )
     return drafts
 
 
@@ -162,5 +238,12 @@ def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
         if adjustment["remit_line_id"] in by_remit_line:
             by_remit_line[adjustment["remit_line_id"]]["adjustments"].append(adjustment)
     member_ids = {r["coverage_id"]: r["member_id"] for r in ctx.packet("packet_secondary_coverages")}
-    return draft_actions(rows, texts, answers, member_ids, ctx.location_names(), ctx.as_of,
-                         ctx.control_numbers(str(r["flag_id"]) for r in rows))
+    return draft_actions(
+        rows,
+        texts,
+        answers,
+        member_ids,
+        ctx.location_names(),
+        ctx.as_of,
+        ctx.control_numbers(str(r["flag_id"]) for r in rows),
+    )

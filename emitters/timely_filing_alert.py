@@ -18,8 +18,18 @@ ACTION_TYPE = "timely_filing_alert"
 ASSIGNED_ROLE = "billing"
 TEMPLATE_NAME = "timely_filing_alert.txt.j2"
 REASON_TITLES = {"not_submitted": "not submitted", "rejected_not_resubmitted": "rejected, not resubmitted"}
-EVIDENCE_COLUMNS = ("claim_id", "visit_id", "alert_reason", "carcs", "service_date", "timely_filing_days",
-                    "lead_days", "due_date", "days_left", "dollars_at_risk")
+EVIDENCE_COLUMNS = (
+    "claim_id",
+    "visit_id",
+    "alert_reason",
+    "carcs",
+    "service_date",
+    "timely_filing_days",
+    "lead_days",
+    "due_date",
+    "days_left",
+    "dollars_at_risk",
+)
 
 
 def draft_actions(flag_rows: list[dict], location_names: dict[str, str]) -> list[DraftAction]:
@@ -31,23 +41,44 @@ def _draft_one(row: dict, location_names: dict[str, str]) -> DraftAction:
     location_name = location_names.get(row["location_id"], row["location_id"])
     payer_name = row.get("payer_name") or row.get("payer_id") or "unknown payer"
     body = template(TEMPLATE_NAME).render(
-        alert_reason=row["alert_reason"], visit_id=row.get("visit_id") or "unknown",
-        claim_id=row.get("claim_id") or "not assigned", carcs=(row.get("carcs") or "").replace("|", ", "),
-        location_name=location_name, payer_name=payer_name, service_date=jsonable(row["service_date"]),
-        timely_filing_days=row["timely_filing_days"], due_date=jsonable(row["due_date"]), days_left=row["days_left"],
-        lead_days=row["lead_days"], dollars_at_risk=money(row.get("dollars_at_risk")),
+        alert_reason=row["alert_reason"],
+        visit_id=row.get("visit_id") or "unknown",
+        claim_id=row.get("claim_id") or "not assigned",
+        carcs=(row.get("carcs") or "").replace("|", ", "),
+        location_name=location_name,
+        payer_name=payer_name,
+        service_date=jsonable(row["service_date"]),
+        timely_filing_days=row["timely_filing_days"],
+        due_date=jsonable(row["due_date"]),
+        days_left=row["days_left"],
+        lead_days=row["lead_days"],
+        dollars_at_risk=money(row.get("dollars_at_risk")),
     )
     due: date = row["due_date"]
     return DraftAction(
-        flag_id=row["flag_id"], action_type=ACTION_TYPE, location_id=row["location_id"], payer_id=row.get("payer_id"),
+        flag_id=row["flag_id"],
+        action_type=ACTION_TYPE,
+        location_id=row["location_id"],
+        payer_id=row.get("payer_id"),
         patient_id=row.get("patient_id"),
-        title=(f"File by {jsonable(due)}: claim {row.get('claim_id') or row.get('visit_id')} "
-               f"{REASON_TITLES.get(row['alert_reason'], row['alert_reason'])} ({payer_name}, {location_name})")[:200],
-        recipient="Billing team (claim submission)", body=body,
-        checklist=[ChecklistItem(item="Claim accepted by the clearinghouse before the deadline",
-                                 detail=f"deadline {jsonable(due)}", present=False)],
+        title=(
+            f"File by {jsonable(due)}: claim {row.get('claim_id') or row.get('visit_id')} "
+            f"{REASON_TITLES.get(row['alert_reason'], row['alert_reason'])} ({payer_name}, {location_name})"
+        )[:200],
+        recipient="Billing team (claim submission)",
+        body=body,
+        checklist=[
+            ChecklistItem(
+                item="Claim accepted by the clearinghouse before the deadline",
+                detail=f"deadline {jsonable(due)}",
+                present=False,
+            )
+        ],
         evidence=[{k: jsonable(row.get(k)) for k in EVIDENCE_COLUMNS}],
-        dollars_at_stake=cents(row.get("dollars_at_risk")), due_date=due, assigned_role=ASSIGNED_ROLE, phi_terms=[],
+        dollars_at_stake=cents(row.get("dollars_at_risk")),
+        due_date=due,
+        assigned_role=ASSIGNED_ROLE,
+        phi_terms=[],
     )
 
 

@@ -19,10 +19,23 @@ ACTION_TYPE = "underpayment_dispute"
 ASSIGNED_ROLE = "billing"
 TEMPLATE_NAME = "underpayment_dispute.txt.j2"
 EVIDENCE_COLUMNS = (
-    "claim_id", "line_number", "line_control_number", "payer_claim_control_number", "service_date", "procedure_code",
-    "modifiers", "billed_units", "payment_date", "contracted_rate_per_unit", "fee_schedule_effective_date",
-    "fee_schedule_termination_date", "contracted_allowed_amount", "paid_allowed_amount", "net_paid_amount",
-    "dollars_at_risk", "due_date",
+    "claim_id",
+    "line_number",
+    "line_control_number",
+    "payer_claim_control_number",
+    "service_date",
+    "procedure_code",
+    "modifiers",
+    "billed_units",
+    "payment_date",
+    "contracted_rate_per_unit",
+    "fee_schedule_effective_date",
+    "fee_schedule_termination_date",
+    "contracted_allowed_amount",
+    "paid_allowed_amount",
+    "net_paid_amount",
+    "dollars_at_risk",
+    "due_date",
 )
 
 
@@ -36,35 +49,58 @@ def _draft_one(row: dict, location_names: dict[str, str], today: date) -> DraftA
     payer_name = row.get("payer_name") or row["payer_id"]
     units = row.get("billed_units") or 0
     body = template(TEMPLATE_NAME).render(
-        payer_name=payer_name, payer_id=row["payer_id"], location_name=location_name, today=today.isoformat(),
-        due_date=jsonable(row.get("due_date")) or "unknown", dispute_days=row.get("underpayment_dispute_days") or "?",
-        payment_date=jsonable(row["payment_date"]), claim_id=row["claim_id"],
+        payer_name=payer_name,
+        payer_id=row["payer_id"],
+        location_name=location_name,
+        today=today.isoformat(),
+        due_date=jsonable(row.get("due_date")) or "unknown",
+        dispute_days=row.get("underpayment_dispute_days") or "?",
+        payment_date=jsonable(row["payment_date"]),
+        claim_id=row["claim_id"],
         payer_claim_control_number=row.get("payer_claim_control_number") or "not on the remittance",
-        line_number=row["line_number"], line_control_number=row.get("line_control_number"),
-        service_date=jsonable(row["service_date"]), procedure_code=row["procedure_code"],
-        modifiers=(row.get("modifiers") or "").replace("|", ", "), units=units,
+        line_number=row["line_number"],
+        line_control_number=row.get("line_control_number"),
+        service_date=jsonable(row["service_date"]),
+        procedure_code=row["procedure_code"],
+        modifiers=(row.get("modifiers") or "").replace("|", ", "),
+        units=units,
         contract_modifier="any (no modifier-specific rate)",
         effective_date=jsonable(row.get("fee_schedule_effective_date")) or "unknown",
         termination_date=jsonable(row.get("fee_schedule_termination_date")) or "open-ended",
-        rate_per_unit=money(row.get("contracted_rate_per_unit")), contracted_allowed=money(row["contracted_allowed_amount"]),
-        paid_allowed=money(row["paid_allowed_amount"]), net_paid=money(row.get("net_paid_amount")),
+        rate_per_unit=money(row.get("contracted_rate_per_unit")),
+        contracted_allowed=money(row["contracted_allowed_amount"]),
+        paid_allowed=money(row["paid_allowed_amount"]),
+        net_paid=money(row.get("net_paid_amount")),
         variance=money(row["dollars_at_risk"]),
     )
     checklist = [
-        ChecklistItem(item="Fee schedule line on file for the date of service",
-                      detail=f"effective {jsonable(row.get('fee_schedule_effective_date'))}",
-                      present=row.get("fee_schedule_effective_date") is not None),
-        ChecklistItem(item="Payer claim control number from the 835", present=bool(row.get("payer_claim_control_number"))),
+        ChecklistItem(
+            item="Fee schedule line on file for the date of service",
+            detail=f"effective {jsonable(row.get('fee_schedule_effective_date'))}",
+            present=row.get("fee_schedule_effective_date") is not None,
+        ),
+        ChecklistItem(
+            item="Payer claim control number from the 835", present=bool(row.get("payer_claim_control_number"))
+        ),
         ChecklistItem(item="Attach the remittance (835/EOB) page and the contract's fee schedule page", present=False),
     ]
     return DraftAction(
-        flag_id=row["flag_id"], action_type=ACTION_TYPE, location_id=row["location_id"], payer_id=row.get("payer_id"),
+        flag_id=row["flag_id"],
+        action_type=ACTION_TYPE,
+        location_id=row["location_id"],
+        payer_id=row.get("payer_id"),
         patient_id=row.get("patient_id"),
-        title=(f"Dispute underpayment {money(row['dollars_at_risk'])}: claim {row['claim_id']} line {row['line_number']} "
-               f"{row['procedure_code']} to {payer_name} ({location_name})")[:200],
-        recipient=f"{payer_name} provider disputes / reconsideration", body=body, checklist=checklist,
+        title=(
+            f"Dispute underpayment {money(row['dollars_at_risk'])}: claim {row['claim_id']} line {row['line_number']} "
+            f"{row['procedure_code']} to {payer_name} ({location_name})"
+        )[:200],
+        recipient=f"{payer_name} provider disputes / reconsideration",
+        body=body,
+        checklist=checklist,
         evidence=[{k: jsonable(row.get(k)) for k in EVIDENCE_COLUMNS}],
-        dollars_at_stake=cents(row["dollars_at_risk"]), due_date=row.get("due_date"), assigned_role=ASSIGNED_ROLE,
+        dollars_at_stake=cents(row["dollars_at_risk"]),
+        due_date=row.get("due_date"),
+        assigned_role=ASSIGNED_ROLE,
         phi_terms=[],
     )
 

@@ -18,9 +18,22 @@ ACTION_TYPE = "visit_reminder"
 ASSIGNED_ROLE = "front_desk"
 WINDOW_DAYS = 2  # the 48 hours from midnight after the as-of date (flag_visit_reminders)
 EVIDENCE_COLUMNS = (
-    "flag_id", "rule_name", "rule_version", "as_of_date", "appointment_id", "location_id", "provider_id",
-    "payer_id", "visit_date", "local_start_minute", "authorization_id", "approved_quantity", "remaining_after_visit",
-    "authorization_end_date", "is_last_authorized_visit", "is_authorization_ending_this_week",
+    "flag_id",
+    "rule_name",
+    "rule_version",
+    "as_of_date",
+    "appointment_id",
+    "location_id",
+    "provider_id",
+    "payer_id",
+    "visit_date",
+    "local_start_minute",
+    "authorization_id",
+    "approved_quantity",
+    "remaining_after_visit",
+    "authorization_end_date",
+    "is_last_authorized_visit",
+    "is_authorization_ending_this_week",
 )
 
 
@@ -46,12 +59,15 @@ def reminder_text(row: dict) -> str:
         f"{clock_time(row['local_start_minute'])}.",
     ]
     if row.get("is_last_authorized_visit"):
-        lines.append("This is the last visit your insurance has approved so far. We have asked your plan to "
-                     "approve more visits and will call you if anything changes.")
+        lines.append(
+            "This is the last visit your insurance has approved so far. We have asked your plan to "
+            "approve more visits and will call you if anything changes."
+        )
     if row.get("is_authorization_ending_this_week"):
         end = as_date(row["authorization_end_date"])
-        lines.append(f"Your insurance approval for visits ends on {end:%A, %B} {end.day}; we are working on "
-                     "renewing it.")
+        lines.append(
+            f"Your insurance approval for visits ends on {end:%A, %B} {end.day}; we are working on renewing it."
+        )
     lines.append("Reply YES to confirm, or call us if you need to change the time.")
     return "\n".join(lines) + "\n"
 
@@ -59,11 +75,17 @@ def reminder_text(row: dict) -> str:
 def _draft(row: dict) -> DraftAction:
     body = assert_minimum_necessary(reminder_text(row), forbidden_terms(row))
     day = as_date(row["visit_date"])
-    notes = [label for flag, label in (("is_last_authorized_visit", "last authorized visit"),
-                                       ("is_authorization_ending_this_week", "authorization ends this week"))
-             if row.get(flag)]
-    title = (f"Visit reminder: {day.isoformat()} {clock_time(row['local_start_minute'])} ({row['location_name']})"
-             + (f" · {', '.join(notes)}" if notes else ""))
+    notes = [
+        label
+        for flag, label in (
+            ("is_last_authorized_visit", "last authorized visit"),
+            ("is_authorization_ending_this_week", "authorization ends this week"),
+        )
+        if row.get(flag)
+    ]
+    title = f"Visit reminder: {day.isoformat()} {clock_time(row['local_start_minute'])} ({row['location_name']})" + (
+        f" · {', '.join(notes)}" if notes else ""
+    )
     return DraftAction(
         flag_id=str(row["flag_id"]),
         action_type=ACTION_TYPE,

@@ -74,8 +74,12 @@ def fetch_user(conn: sa.Connection, username: str) -> User | None:
 
 
 def user_from_row(row) -> User:
-    return User(username=row.username, display_name=row.display_name, role=row.role,
-                locations=frozenset(json.loads(row.locations_json)))
+    return User(
+        username=row.username,
+        display_name=row.display_name,
+        role=row.role,
+        locations=frozenset(json.loads(row.locations_json)),
+    )
 
 
 @dataclass(frozen=True)
@@ -103,16 +107,30 @@ class Accounts:
 
     # ----- provisioning by code or script (demo seed, tests, the CLI) ----------------------------------
 
-    def upsert_user(self, username: str, password: str, role: str, locations: Iterable[str], display_name: str,
-                    *, disabled: bool = False, actor: str = "system:admin") -> User:
+    def upsert_user(
+        self,
+        username: str,
+        password: str,
+        role: str,
+        locations: Iterable[str],
+        display_name: str,
+        *,
+        disabled: bool = False,
+        actor: str = "system:admin",
+    ) -> User:
         """Create or update a user; the password is stored only as an argon2 hash. Audited (no password).
         Outside demo mode the shared demo password is refused."""
         if not password:
             raise ValueError("a password is required")
         self._refuse_demo_password(password)
         user = User(username=username, display_name=display_name, role=role, locations=frozenset(locations))
-        values = {"display_name": display_name, "role": role, "locations_json": canonical_json(sorted(user.locations)),
-                  "password_hash": self._hasher.hash(password), "disabled": disabled}
+        values = {
+            "display_name": display_name,
+            "role": role,
+            "locations_json": canonical_json(sorted(user.locations)),
+            "password_hash": self._hasher.hash(password),
+            "disabled": disabled,
+        }
         with self._writer.begin() as conn:
             before = conn.execute(sa.select(users).where(users.c.username == username)).first()
             if before is None:
@@ -120,15 +138,24 @@ class Accounts:
             else:
                 conn.execute(users.update().where(users.c.username == username).values(**values))
             self._mark_password_set(conn, username)
-            self._append_event(conn, "user_created" if before is None else "user_updated", actor, detail={
-                "username": username, "role": role, "locations": sorted(user.locations), "disabled": disabled,
-                "previous_role": before.role if before else None,
-                "previous_locations": json.loads(before.locations_json) if before else None,
-            })
+            self._append_event(
+                conn,
+                "user_created" if before is None else "user_updated",
+                actor,
+                detail={
+                    "username": username,
+                    "role": role,
+                    "locations": sorted(user.locations),
+                    "disabled": disabled,
+                    "previous_role": before.role if before else None,
+                    "previous_locations": json.loads(before.locations_json) if before else None,
+                },
+            )
         return user
 
-    def add_user_if_missing(self, username: str, password: str, role: str, locations: Iterable[str],
-                            display_name: str, *, actor: str) -> bool:
+    def add_user_if_missing(
+        self, username: str, password: str, role: str, locations: Iterable[str], display_name: str, *, actor: str
+    ) -> bool:
         """Create the user only when the username is new (True); an existing user keeps everything an
         administrator or the person changed (False)."""
         self._refuse_demo_password(password)
@@ -138,8 +165,12 @@ class Accounts:
                 return False
             self._insert_user(conn, user, self._hasher.hash(password))
             self._mark_password_set(conn, username)
-            self._append_event(conn, "user_created", actor, detail={
-                "username": username, "role": role, "locations": sorted(user.locations), "disabled": False})
+            self._append_event(
+                conn,
+                "user_created",
+                actor,
+                detail={"username": username, "role": role, "locations": sorted(user.locations), "disabled": False},
+            )
         return True
 
     def get_user(self, username: str) -> User | None:
@@ -169,8 +200,9 @@ class Accounts:
         if not username or not display_name.strip():
             raise ValueError("a username and a display name are required")
         self._check_new_password(username, password)
-        user = User(username=username, display_name=display_name.strip(), role="admin",
-                    locations=frozenset({ALL_LOCATIONS}))
+        user = User(
+            username=username, display_name=display_name.strip(), role="admin", locations=frozenset({ALL_LOCATIONS})
+        )
         with self._writer.begin() as conn:
             if self._enabled_admin_count(conn) > 0:
                 raise InvalidTransition("an administrator already exists; ask them for an invitation")
@@ -178,14 +210,14 @@ class Accounts:
                 raise ValueError(f"the username {username!r} is taken")
             self._insert_user(conn, user, self._hasher.hash(password))
             self._mark_password_set(conn, username)
-            self._append_event(conn, "first_admin_created", username, actor_role="admin",
-                               detail={"username": username})
+            self._append_event(conn, "first_admin_created", username, actor_role="admin", detail={"username": username})
         return user
 
     # ----- invitations and resets: one-time codes ------------------------------------------------------
 
-    def invite_user(self, actor: User, username: str, display_name: str, role: str,
-                    locations: Iterable[str]) -> IssuedCode:
+    def invite_user(
+        self, actor: User, username: str, display_name: str, role: str, locations: Iterable[str]
+    ) -> IssuedCode:
         """Create an account without a usable password and a one-time invitation code the invitee uses to set
         their own. Administrators only, inside their locations; audited without the code."""
         username = username.strip()
@@ -206,8 +238,13 @@ class Accounts:
             self._insert_user(conn, user, self._unusable_password_hash())
             conn.execute(account_security.insert().values(username=username, password_set_at=None))
             issued = self._issue_code(conn, username, "invitation", admin.username)
-            self._append_event(conn, "user_invited", admin.username, actor_role=admin.role, detail={
-                "username": username, "role": role, "locations": wanted, "expires_at": iso(issued.expires_at)})
+            self._append_event(
+                conn,
+                "user_invited",
+                admin.username,
+                actor_role=admin.role,
+                detail={"username": username, "role": role, "locations": wanted, "expires_at": iso(issued.expires_at)},
+            )
         return issued
 
     def reset_password(self, actor: User, username: str, *, remove_second_factor: bool = False) -> IssuedCode:
@@ -216,17 +253,27 @@ class Accounts:
         with self._writer.begin() as conn:
             admin = self._user_admin(conn, actor)
             self._managed_row(conn, admin, username)
-            conn.execute(users.update().where(users.c.username == username)
-                         .values(password_hash=self._unusable_password_hash()))
+            conn.execute(
+                users.update().where(users.c.username == username).values(password_hash=self._unusable_password_hash())
+            )
             self._ensure_security_row(conn, username)
-            conn.execute(account_security.update().where(account_security.c.username == username)
-                         .values(password_set_at=None))
+            conn.execute(
+                account_security.update().where(account_security.c.username == username).values(password_set_at=None)
+            )
             if remove_second_factor:
                 self._clear_second_factor(conn, username)
             issued = self._issue_code(conn, username, "reset", admin.username)
-            self._append_event(conn, "password_reset_issued", admin.username, actor_role=admin.role, detail={
-                "username": username, "second_factor_removed": remove_second_factor,
-                "expires_at": iso(issued.expires_at)})
+            self._append_event(
+                conn,
+                "password_reset_issued",
+                admin.username,
+                actor_role=admin.role,
+                detail={
+                    "username": username,
+                    "second_factor_removed": remove_second_factor,
+                    "expires_at": iso(issued.expires_at),
+                },
+            )
         return issued
 
     def set_password_with_code(self, code: str, password: str) -> str:
@@ -234,25 +281,37 @@ class Accounts:
         close the code. Returns the username. Unknown, used and expired codes all get the same answer."""
         refusal = "That code is not valid (it may be used, replaced by a newer one, or expired). Ask an administrator."
         with self._writer.begin() as conn:
-            row = conn.execute(sa.select(account_codes)
-                               .where(account_codes.c.code_sha256 == _code_digest(code))).first()
+            row = conn.execute(
+                sa.select(account_codes).where(account_codes.c.code_sha256 == _code_digest(code))
+            ).first()
             if row is None or row.closed_at is not None or row.expires_at <= self._now_iso():
-                self._append_event(conn, "account_code_refused", "anonymous",
-                                   detail={"reason": "unknown" if row is None else "used or expired"})
+                self._append_event(
+                    conn,
+                    "account_code_refused",
+                    "anonymous",
+                    detail={"reason": "unknown" if row is None else "used or expired"},
+                )
                 row = None
         if row is None:  # raised after the refusal's audit event has committed
             raise ValueError(refusal)
         self._check_new_password(row.username, password)
         with self._writer.begin() as conn:
-            row = conn.execute(sa.select(account_codes).where(account_codes.c.code_sha256 == row.code_sha256,
-                                                              account_codes.c.closed_at.is_(None))).first()
+            row = conn.execute(
+                sa.select(account_codes).where(
+                    account_codes.c.code_sha256 == row.code_sha256, account_codes.c.closed_at.is_(None)
+                )
+            ).first()
             if row is None:  # redeemed by someone else in between
                 raise ValueError(refusal)
-            conn.execute(users.update().where(users.c.username == row.username)
-                         .values(password_hash=self._hasher.hash(password)))
+            conn.execute(
+                users.update().where(users.c.username == row.username).values(password_hash=self._hasher.hash(password))
+            )
             self._mark_password_set(conn, row.username)
-            conn.execute(account_codes.update().where(account_codes.c.code_sha256 == row.code_sha256)
-                         .values(closed_at=self._now_iso()))
+            conn.execute(
+                account_codes.update()
+                .where(account_codes.c.code_sha256 == row.code_sha256)
+                .values(closed_at=self._now_iso())
+            )
             self._append_event(conn, "password_set", row.username, detail={"by": row.purpose})
             return row.username
 
@@ -263,14 +322,16 @@ class Accounts:
         with self._writer.begin() as conn:  # the refusal is recorded, so it commits before the error is raised
             matches = self._password_matches(conn, username, current_password)
             if not matches:
-                self._append_event(conn, "password_change_refused", username,
-                                   detail={"reason": "wrong current password"})
+                self._append_event(
+                    conn, "password_change_refused", username, detail={"reason": "wrong current password"}
+                )
         if not matches:
             raise ValueError("The current password is not right.")
         self._check_new_password(username, new_password)
         with self._writer.begin() as conn:
-            conn.execute(users.update().where(users.c.username == username)
-                         .values(password_hash=self._hasher.hash(new_password)))
+            conn.execute(
+                users.update().where(users.c.username == username).values(password_hash=self._hasher.hash(new_password))
+            )
             self._mark_password_set(conn, username)
             self._append_event(conn, "password_changed", username)
 
@@ -278,8 +339,10 @@ class Accounts:
         """Whether the person has set their own password and turned the second factor on."""
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(account_security).where(account_security.c.username == username)).first()
-        return {"password_set": row is None or row.password_set_at is not None,
-                "second_factor": row is not None and row.totp_secret_encrypted is not None}
+        return {
+            "password_set": row is None or row.password_set_at is not None,
+            "second_factor": row is not None and row.totp_secret_encrypted is not None,
+        }
 
     # ----- shared helpers ------------------------------------------------------------------------------
 
@@ -302,38 +365,61 @@ class Accounts:
         return self._hasher.hash(secrets.token_urlsafe(32))
 
     def _insert_user(self, conn: sa.Connection, user: User, password_hash: str) -> None:
-        conn.execute(users.insert().values(
-            username=user.username, display_name=user.display_name, role=user.role,
-            locations_json=canonical_json(sorted(user.locations)), password_hash=password_hash,
-            created_at=self._now_iso(), disabled=False))
+        conn.execute(
+            users.insert().values(
+                username=user.username,
+                display_name=user.display_name,
+                role=user.role,
+                locations_json=canonical_json(sorted(user.locations)),
+                password_hash=password_hash,
+                created_at=self._now_iso(),
+                disabled=False,
+            )
+        )
 
     def _ensure_security_row(self, conn: sa.Connection, username: str) -> None:
-        exists = conn.execute(sa.select(account_security.c.username)
-                              .where(account_security.c.username == username)).first()
+        exists = conn.execute(
+            sa.select(account_security.c.username).where(account_security.c.username == username)
+        ).first()
         if exists is None:
             conn.execute(account_security.insert().values(username=username, password_set_at=self._now_iso()))
 
     def _mark_password_set(self, conn: sa.Connection, username: str) -> None:
         self._ensure_security_row(conn, username)
-        conn.execute(account_security.update().where(account_security.c.username == username)
-                     .values(password_set_at=self._now_iso()))
+        conn.execute(
+            account_security.update()
+            .where(account_security.c.username == username)
+            .values(password_set_at=self._now_iso())
+        )
 
     def _issue_code(self, conn: sa.Connection, username: str, purpose: str, issued_by: str) -> IssuedCode:
         """A new code for the user; any earlier open code of theirs stops working."""
         now = self._now()
-        conn.execute(account_codes.update().where(account_codes.c.username == username,
-                                                  account_codes.c.closed_at.is_(None))
-                     .values(closed_at=iso(now)))
+        conn.execute(
+            account_codes.update()
+            .where(account_codes.c.username == username, account_codes.c.closed_at.is_(None))
+            .values(closed_at=iso(now))
+        )
         code = secrets.token_urlsafe(18)
         expires_at = now + timedelta(hours=get_account_settings().invitation_hours)
-        conn.execute(account_codes.insert().values(
-            code_sha256=_code_digest(code), username=username, purpose=purpose, issued_by=issued_by,
-            issued_at=iso(now), expires_at=iso(expires_at)))
+        conn.execute(
+            account_codes.insert().values(
+                code_sha256=_code_digest(code),
+                username=username,
+                purpose=purpose,
+                issued_by=issued_by,
+                issued_at=iso(now),
+                expires_at=iso(expires_at),
+            )
+        )
         return IssuedCode(username=username, purpose=purpose, code=code, expires_at=expires_at)
 
     def _enabled_admin_count(self, conn: sa.Connection) -> int:
-        return conn.execute(sa.select(sa.func.count()).select_from(users).where(
-            users.c.role.in_(sorted(USER_ADMIN_ROLES)), users.c.disabled == sa.false())).scalar_one()
+        return conn.execute(
+            sa.select(sa.func.count())
+            .select_from(users)
+            .where(users.c.role.in_(sorted(USER_ADMIN_ROLES)), users.c.disabled == sa.false())
+        ).scalar_one()
 
     def _managed_row(self, conn: sa.Connection, admin: User, username: str):
         row = conn.execute(sa.select(users).where(users.c.username == username)).first()
@@ -358,19 +444,34 @@ class Accounts:
         with self.engine.connect() as conn:
             admin = self._user_admin(conn, actor)
             rows = conn.execute(
-                sa.select(users.c.username, users.c.display_name, users.c.role, users.c.locations_json,
-                          users.c.disabled, account_security.c.username.label("security_row"),
-                          account_security.c.password_set_at, account_security.c.totp_secret_encrypted)
+                sa.select(
+                    users.c.username,
+                    users.c.display_name,
+                    users.c.role,
+                    users.c.locations_json,
+                    users.c.disabled,
+                    account_security.c.username.label("security_row"),
+                    account_security.c.password_set_at,
+                    account_security.c.totp_secret_encrypted,
+                )
                 .select_from(users.outerjoin(account_security, account_security.c.username == users.c.username))
-                .order_by(users.c.username))
-            listed = [{"username": r.username, "display_name": r.display_name, "role": r.role,
-                       "locations": json.loads(r.locations_json), "disabled": bool(r.disabled),
-                       "password_set": r.security_row is None or r.password_set_at is not None,
-                       "second_factor": r.totp_secret_encrypted is not None} for r in rows]
+                .order_by(users.c.username)
+            )
+            listed = [
+                {
+                    "username": r.username,
+                    "display_name": r.display_name,
+                    "role": r.role,
+                    "locations": json.loads(r.locations_json),
+                    "disabled": bool(r.disabled),
+                    "password_set": r.security_row is None or r.password_set_at is not None,
+                    "second_factor": r.totp_secret_encrypted is not None,
+                }
+                for r in rows
+            ]
         return [u for u in listed if _manages(admin, u["locations"])]
 
-    def change_user(self, actor: User, username: str, *, role: str, locations: Iterable[str],
-                    disabled: bool) -> dict:
+    def change_user(self, actor: User, username: str, *, role: str, locations: Iterable[str], disabled: bool) -> dict:
         """Change a user's role, locations and enabled state. Audited as `role_changed` (before/after)."""
         if role not in ROLES:
             raise ValueError(f"unknown role {role!r}")
@@ -388,16 +489,33 @@ class Accounts:
                 raise PermissionDenied("an administrator manages only users inside their own locations")
             if before == after:
                 return after
-            loses_admin = before["role"] in USER_ADMIN_ROLES and not before["disabled"] and (
-                role not in USER_ADMIN_ROLES or disabled)
+            loses_admin = (
+                before["role"] in USER_ADMIN_ROLES
+                and not before["disabled"]
+                and (role not in USER_ADMIN_ROLES or disabled)
+            )
             if loses_admin:
-                other_admins = conn.execute(sa.select(sa.func.count()).select_from(users).where(
-                    users.c.role.in_(sorted(USER_ADMIN_ROLES)), users.c.disabled == sa.false(),
-                    users.c.username != username)).scalar_one()
+                other_admins = conn.execute(
+                    sa.select(sa.func.count())
+                    .select_from(users)
+                    .where(
+                        users.c.role.in_(sorted(USER_ADMIN_ROLES)),
+                        users.c.disabled == sa.false(),
+                        users.c.username != username,
+                    )
+                ).scalar_one()
                 if other_admins == 0:
                     raise InvalidTransition("this is the last enabled administrator; make another one first")
-            conn.execute(users.update().where(users.c.username == username).values(
-                role=role, locations_json=canonical_json(wanted_locations), disabled=bool(disabled)))
-            self._append_event(conn, "role_changed", admin.username, actor_role=admin.role,
-                               detail={"username": username, "before": before, "after": after})
+            conn.execute(
+                users.update()
+                .where(users.c.username == username)
+                .values(role=role, locations_json=canonical_json(wanted_locations), disabled=bool(disabled))
+            )
+            self._append_event(
+                conn,
+                "role_changed",
+                admin.username,
+                actor_role=admin.role,
+                detail={"username": username, "before": before, "after": after},
+            )
             return after

@@ -36,8 +36,16 @@ log = logging.getLogger(__name__)
 GENESIS_HASH = "0" * 64
 REDACTED = "[redacted]"
 AUDIT_READER_ROLES = frozenset({"director", "admin"})
-HASHED_FIELDS = ("event_id", "occurred_at", "event_type", "actor", "actor_role", "action_id", "location_id",
-                 "detail_json")
+HASHED_FIELDS = (
+    "event_id",
+    "occurred_at",
+    "event_type",
+    "actor",
+    "actor_role",
+    "action_id",
+    "location_id",
+    "detail_json",
+)
 META_LEDGER_ID = "ledger_id"
 META_KEYED_FROM = "audit_chain_keyed_from"
 META_KEY_FINGERPRINT = "audit_key_fingerprint"
@@ -105,15 +113,25 @@ class ChainReport:
             self.first_bad_event_id = event_id
 
 
-def append_event(conn: sa.Connection, key: bytes, occurred_at: str, event_type: str, actor: str, *,
-                 actor_role: str | None = None, action_id: str | None = None, location_id: str | None = None,
-                 detail: dict | None = None) -> int:
+def append_event(
+    conn: sa.Connection,
+    key: bytes,
+    occurred_at: str,
+    event_type: str,
+    actor: str,
+    *,
+    actor_role: str | None = None,
+    action_id: str | None = None,
+    location_id: str | None = None,
+    detail: dict | None = None,
+) -> int:
     """Chain one event onto the head inside the caller's write transaction; returns its event_id."""
     if conn.dialect.name == "postgresql":
         # Serialize appends so two writers cannot chain onto the same head.
         conn.exec_driver_sql("LOCK TABLE audit_events IN EXCLUSIVE MODE")
-    head = conn.execute(sa.select(audit_events.c.event_id, audit_events.c.event_hash)
-                        .order_by(audit_events.c.event_id.desc()).limit(1)).first()
+    head = conn.execute(
+        sa.select(audit_events.c.event_id, audit_events.c.event_hash).order_by(audit_events.c.event_id.desc()).limit(1)
+    ).first()
     fields = {
         "event_id": head.event_id + 1 if head else 1,
         "occurred_at": occurred_at,
@@ -125,8 +143,9 @@ def append_event(conn: sa.Connection, key: bytes, occurred_at: str, event_type: 
         "detail_json": canonical_json(detail or {}),
     }
     prev_hash = head.event_hash if head else GENESIS_HASH
-    conn.execute(audit_events.insert().values(**fields, prev_hash=prev_hash,
-                                              event_hash=keyed_event_hash(key, prev_hash, fields)))
+    conn.execute(
+        audit_events.insert().values(**fields, prev_hash=prev_hash, event_hash=keyed_event_hash(key, prev_hash, fields))
+    )
     return fields["event_id"]
 
 
@@ -149,8 +168,10 @@ def ensure_keyed_chain(conn: sa.Connection, key: bytes) -> dict[str, str]:
         conn.execute(ledger_meta.insert().values(key=META_LEDGER_ID, value=meta[META_LEDGER_ID]))
     if META_KEYED_FROM not in meta:
         if conn.execute(sa.select(sa.func.count()).select_from(audit_events)).scalar_one():
-            raise AuditKeyError(f"this ledger's audit chain predates the audit key; run `{MIGRATE_COMMAND}` once "
-                                "(it verifies the old chain and continues it keyed)")
+            raise AuditKeyError(
+                f"this ledger's audit chain predates the audit key; run `{MIGRATE_COMMAND}` once "
+                "(it verifies the old chain and continues it keyed)"
+            )
         meta[META_KEYED_FROM] = "1"
         conn.execute(ledger_meta.insert().values(key=META_KEYED_FROM, value="1"))
     fingerprint = key_fingerprint(key)
@@ -158,9 +179,11 @@ def ensure_keyed_chain(conn: sa.Connection, key: bytes) -> dict[str, str]:
         meta[META_KEY_FINGERPRINT] = fingerprint
         conn.execute(ledger_meta.insert().values(key=META_KEY_FINGERPRINT, value=fingerprint))
     elif meta[META_KEY_FINGERPRINT] != fingerprint:
-        raise AuditKeyError(f"the audit key file is not this ledger's key (fingerprint {fingerprint}, the ledger "
-                            f"expects {meta[META_KEY_FINGERPRINT]}); restore the ledger's key file "
-                            "(RCM_AUDIT_KEY_FILE) from its backup")
+        raise AuditKeyError(
+            f"the audit key file is not this ledger's key (fingerprint {fingerprint}, the ledger "
+            f"expects {meta[META_KEY_FINGERPRINT]}); restore the ledger's key file "
+            "(RCM_AUDIT_KEY_FILE) from its backup"
+        )
     return meta
 
 
@@ -199,8 +222,11 @@ def verify_chain(conn: sa.Connection, key: bytes, anchor_file: Path | None) -> C
             report._fail(expected_id, f"event ids jump from {expected_id - 1} to {row.event_id}: events are missing")
             continue
         fields = {name: row._mapping[name] for name in HASHED_FIELDS}
-        expected_hash = (keyed_event_hash(key, prev_hash, fields) if row.event_id >= keyed_from
-                         else legacy_event_hash(prev_hash, fields))
+        expected_hash = (
+            keyed_event_hash(key, prev_hash, fields)
+            if row.event_id >= keyed_from
+            else legacy_event_hash(prev_hash, fields)
+        )
         if row.prev_hash != prev_hash:
             report._fail(row.event_id, f"event {row.event_id} does not link to event {row.event_id - 1}")
         elif not hmac.compare_digest(row.event_hash, expected_hash):
@@ -212,22 +238,31 @@ def verify_chain(conn: sa.Connection, key: bytes, anchor_file: Path | None) -> C
             report.anchors_checked += 1
             stored = hashes.get(anchor["event_id"])
             if anchor["event_id"] > newest_id:
-                report._fail(newest_id + 1, f"anchor (line {anchor['line']}) names event {anchor['event_id']} but "
-                                            f"the newest event is {newest_id}: the tail of the trail was deleted")
+                report._fail(
+                    newest_id + 1,
+                    f"anchor (line {anchor['line']}) names event {anchor['event_id']} but "
+                    f"the newest event is {newest_id}: the tail of the trail was deleted",
+                )
             elif stored is None or not hmac.compare_digest(stored, anchor["event_hash"]):
-                report._fail(anchor["event_id"], f"event {anchor['event_id']} differs from its anchor "
-                                                 f"(line {anchor['line']})")
+                report._fail(
+                    anchor["event_id"], f"event {anchor['event_id']} differs from its anchor (line {anchor['line']})"
+                )
     return report
 
 
 def append_anchor(conn: sa.Connection, anchor_file: Path, anchored_at: str) -> dict | None:
     """Append the chain head to the anchor file (append-only, fsynced); None when the trail is empty."""
-    head = conn.execute(sa.select(audit_events.c.event_id, audit_events.c.event_hash)
-                        .order_by(audit_events.c.event_id.desc()).limit(1)).first()
+    head = conn.execute(
+        sa.select(audit_events.c.event_id, audit_events.c.event_hash).order_by(audit_events.c.event_id.desc()).limit(1)
+    ).first()
     if head is None:
         return None
-    anchor = {"ledger_id": read_meta(conn)[META_LEDGER_ID], "event_id": head.event_id,
-              "event_hash": head.event_hash, "anchored_at": anchored_at}
+    anchor = {
+        "ledger_id": read_meta(conn)[META_LEDGER_ID],
+        "event_id": head.event_id,
+        "event_hash": head.event_hash,
+        "anchored_at": anchored_at,
+    }
     anchor_file.parent.mkdir(parents=True, exist_ok=True)
     fd = os.open(anchor_file, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
     try:
@@ -241,12 +276,27 @@ def append_anchor(conn: sa.Connection, anchor_file: Path, anchored_at: str) -> d
 class AuditTrail:
     """Ledger methods for the audit trail; mixed into Ledger (uses its engine, clock, key and anchor file)."""
 
-    def record(self, event_type: str, actor: str, *, actor_role: str | None = None, action_id: str | None = None,
-               location_id: str | None = None, detail: dict | None = None) -> int:
+    def record(
+        self,
+        event_type: str,
+        actor: str,
+        *,
+        actor_role: str | None = None,
+        action_id: str | None = None,
+        location_id: str | None = None,
+        detail: dict | None = None,
+    ) -> int:
         """Append one audit event; returns its event_id."""
         with self._writer.begin() as conn:
-            return self._append_event(conn, event_type, actor, actor_role=actor_role, action_id=action_id,
-                                      location_id=location_id, detail=detail)
+            return self._append_event(
+                conn,
+                event_type,
+                actor,
+                actor_role=actor_role,
+                action_id=action_id,
+                location_id=location_id,
+                detail=detail,
+            )
 
     def record_in(self, conn: sa.Connection, event_type: str, actor: str, **fields) -> int:
         """Append one audit event inside the caller's write transaction on this ledger's database, so a change
@@ -264,8 +314,9 @@ class AuditTrail:
         if event_types:
             query = query.where(audit_events.c.event_type.in_(list(event_types)))
         if not user.sees_all_locations:
-            query = query.where(sa.or_(audit_events.c.location_id.is_(None),
-                                       audit_events.c.location_id.in_(sorted(user.locations))))
+            query = query.where(
+                sa.or_(audit_events.c.location_id.is_(None), audit_events.c.location_id.in_(sorted(user.locations)))
+            )
         with self.engine.connect() as conn:
             return [event_dict(row) for row in conn.execute(query)]
 
@@ -303,13 +354,22 @@ def migrate_to_keyed_chain(writer: sa.Engine, key: bytes, occurred_at: str) -> i
         prev_hash, count = GENESIS_HASH, 0
         for row in conn.execute(sa.select(audit_events).order_by(audit_events.c.event_id)):
             fields = {name: row._mapping[name] for name in HASHED_FIELDS}
-            if (row.event_id != count + 1 or row.prev_hash != prev_hash
-                    or legacy_event_hash(prev_hash, fields) != row.event_hash):
+            if (
+                row.event_id != count + 1
+                or row.prev_hash != prev_hash
+                or legacy_event_hash(prev_hash, fields) != row.event_hash
+            ):
                 raise AuditKeyError(f"the old audit chain is broken at event {row.event_id}; not migrated")
             prev_hash, count = row.event_hash, count + 1
         if META_LEDGER_ID not in meta:
             conn.execute(ledger_meta.insert().values(key=META_LEDGER_ID, value=uuid.uuid4().hex))
         conn.execute(ledger_meta.insert().values(key=META_KEYED_FROM, value=str(count + 1)))
-        append_event(conn, key, occurred_at, "audit_chain_keyed", "system:admin",
-                     detail={"unkeyed_events": count, "unkeyed_head_hash": prev_hash})
+        append_event(
+            conn,
+            key,
+            occurred_at,
+            "audit_chain_keyed",
+            "system:admin",
+            detail={"unkeyed_events": count, "unkeyed_head_hash": prev_hash},
+        )
     return count

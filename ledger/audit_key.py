@@ -7,6 +7,7 @@ refused, so a loosened permission is noticed rather than silently trusted.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import tempfile
@@ -43,9 +44,7 @@ def _create_key_file(path: Path) -> None:
             handle.write(secrets.token_hex(KEY_BYTES) + "\n")
             handle.flush()
             os.fsync(handle.fileno())
-        try:
+        with contextlib.suppress(FileExistsError):
             os.link(tmp_name, path)
-        except FileExistsError:
-            pass
     finally:
         Path(tmp_name).unlink(missing_ok=True)

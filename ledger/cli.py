@@ -26,10 +26,12 @@ def main(argv: list[str] | None = None) -> int:
         "verify": "verify the audit trail (ids, keyed hashes, anchors); exit 1 when it does not verify",
         "anchor": "append the audit chain's head to the anchor file (RCM_AUDIT_ANCHOR_FILE)",
         "migrate-audit-chain": "once, for a ledger created before the audit key: verify the old unkeyed chain "
-                               "and continue it keyed (RCM_AUDIT_KEY_FILE)",
+        "and continue it keyed (RCM_AUDIT_KEY_FILE)",
     }
-    commands["create-admin"] = ("create the first administrator of a ledger that has none; the password is read "
-                                "from a prompt (twice), or from the first line of stdin when it is not a terminal")
+    commands["create-admin"] = (
+        "create the first administrator of a ledger that has none; the password is read "
+        "from a prompt (twice), or from the first line of stdin when it is not a terminal"
+    )
     for name, help_text in commands.items():
         command = sub.add_parser(name, help=help_text, description=help_text)
         command.add_argument("--url", help="ledger SQLAlchemy URL (default: RCM_LEDGER_URL / settings)")

@@ -21,8 +21,11 @@ class ControlNumbers:
             return {}
         table = interchange_control_numbers
         with self._writer.begin() as conn:
-            known = dict(conn.execute(sa.select(table.c.flag_id, table.c.control_number)
-                                      .where(table.c.flag_id.in_(wanted))).all())
+            known = dict(
+                conn.execute(
+                    sa.select(table.c.flag_id, table.c.control_number).where(table.c.flag_id.in_(wanted))
+                ).all()
+            )
             for flag_id in wanted:
                 if flag_id not in known:
                     number = conn.execute(table.insert().values(flag_id=flag_id)).inserted_primary_key[0]

@@ -32,18 +32,34 @@ DELIVERY_INTERRUPTED = "interrupted"  # a "sending" row superseded by the next r
 
 def _newest_attempts_of_approved_actions():
     """The newest delivery attempt of every approved action, joined to the action's columns."""
-    newest = (sa.select(sa.func.max(delivery_attempts.c.attempt_id).label("attempt_id"))
-              .group_by(delivery_attempts.c.action_id).subquery())
-    return (sa.select(delivery_attempts, actions.c.title, actions.c.action_type, actions.c.location_id,
-                      actions.c.payer_id, actions.c.dollars_at_stake, actions.c.due_date)
-            .join(newest, delivery_attempts.c.attempt_id == newest.c.attempt_id)
-            .join(actions, actions.c.action_id == delivery_attempts.c.action_id)
-            .where(actions.c.status == "approved"))
+    newest = (
+        sa.select(sa.func.max(delivery_attempts.c.attempt_id).label("attempt_id"))
+        .group_by(delivery_attempts.c.action_id)
+        .subquery()
+    )
+    return (
+        sa.select(
+            delivery_attempts,
+            actions.c.title,
+            actions.c.action_type,
+            actions.c.location_id,
+            actions.c.payer_id,
+            actions.c.dollars_at_stake,
+            actions.c.due_date,
+        )
+        .join(newest, delivery_attempts.c.attempt_id == newest.c.attempt_id)
+        .join(actions, actions.c.action_id == delivery_attempts.c.action_id)
+        .where(actions.c.status == "approved")
+    )
 
 
 def _newest_attempt(conn: sa.Connection, action_id: str):
-    return conn.execute(sa.select(delivery_attempts).where(delivery_attempts.c.action_id == action_id)
-                        .order_by(delivery_attempts.c.attempt_id.desc()).limit(1)).first()
+    return conn.execute(
+        sa.select(delivery_attempts)
+        .where(delivery_attempts.c.action_id == action_id)
+        .order_by(delivery_attempts.c.attempt_id.desc())
+        .limit(1)
+    ).first()
 
 
 def _attempt(conn: sa.Connection, attempt_id: int):
@@ -67,17 +83,39 @@ class DeliveryAttempts:
             previous = _newest_attempt(conn, action_id)
             now = self._now_iso()
             if previous is not None and previous.status == DELIVERY_SENDING:
-                conn.execute(delivery_attempts.update().where(delivery_attempts.c.attempt_id == previous.attempt_id)
-                             .values(status=DELIVERY_INTERRUPTED, finished_at=now,
-                                     error="the dispatcher stopped before the outcome was recorded"))
-            attempt_id = conn.execute(delivery_attempts.insert().values(
-                action_id=action_id, channel=channel, idempotency_key=idempotency_key, status=DELIVERY_SENDING,
-                tries=0, started_at=now)).inserted_primary_key[0]
-            self._append_event(conn, "send_attempt", SYSTEM_DISPATCHER, action_id=action_id,
-                               location_id=row.location_id,
-                               detail={"attempt_id": attempt_id, "channel": channel, "idempotency_key": idempotency_key,
-                                       "previous_attempt_id": previous.attempt_id if previous else None,
-                                       "previous_status": previous.status if previous else None})
+                conn.execute(
+                    delivery_attempts.update()
+                    .where(delivery_attempts.c.attempt_id == previous.attempt_id)
+                    .values(
+                        status=DELIVERY_INTERRUPTED,
+                        finished_at=now,
+                        error="the dispatcher stopped before the outcome was recorded",
+                    )
+                )
+            attempt_id = conn.execute(
+                delivery_attempts.insert().values(
+                    action_id=action_id,
+                    channel=channel,
+                    idempotency_key=idempotency_key,
+                    status=DELIVERY_SENDING,
+                    tries=0,
+                    started_at=now,
+                )
+            ).inserted_primary_key[0]
+            self._append_event(
+                conn,
+                "send_attempt",
+                SYSTEM_DISPATCHER,
+                action_id=action_id,
+                location_id=row.location_id,
+                detail={
+                    "attempt_id": attempt_id,
+                    "channel": channel,
+                    "idempotency_key": idempotency_key,
+                    "previous_attempt_id": previous.attempt_id if previous else None,
+                    "previous_status": previous.status if previous else None,
+                },
+            )
             return attempt_id
 
     def complete_delivery(self, attempt_id: int, *, tries: int, http_status: int, destination: str) -> None:
@@ -88,15 +126,29 @@ class DeliveryAttempts:
             if row is None or row.status != "approved" or attempt.status != DELIVERY_SENDING:
                 raise InvalidTransition(f"delivery attempt {attempt_id} is not in flight")
             now = self._now_iso()
-            conn.execute(delivery_attempts.update().where(delivery_attempts.c.attempt_id == attempt_id)
-                         .values(status=DELIVERY_DELIVERED, tries=tries, http_status=http_status, finished_at=now))
-            conn.execute(actions.update().where(actions.c.action_id == row.action_id)
-                         .values(status="sent", updated_at=now))
-            self._append_event(conn, "dispatched", SYSTEM_DISPATCHER, action_id=row.action_id,
-                               location_id=row.location_id,
-                               detail={"channel": attempt.channel, "destination": destination, "attempt_id": attempt_id,
-                                       "idempotency_key": attempt.idempotency_key, "http_status": http_status,
-                                       "tries": tries})
+            conn.execute(
+                delivery_attempts.update()
+                .where(delivery_attempts.c.attempt_id == attempt_id)
+                .values(status=DELIVERY_DELIVERED, tries=tries, http_status=http_status, finished_at=now)
+            )
+            conn.execute(
+                actions.update().where(actions.c.action_id == row.action_id).values(status="sent", updated_at=now)
+            )
+            self._append_event(
+                conn,
+                "dispatched",
+                SYSTEM_DISPATCHER,
+                action_id=row.action_id,
+                location_id=row.location_id,
+                detail={
+                    "channel": attempt.channel,
+                    "destination": destination,
+                    "attempt_id": attempt_id,
+                    "idempotency_key": attempt.idempotency_key,
+                    "http_status": http_status,
+                    "tries": tries,
+                },
+            )
 
     def fail_delivery(self, attempt_id: int, *, tries: int, http_status: int | None, error: str) -> None:
         """The send failed after its retries: the action stays approved and waits for a person's retry."""
@@ -105,13 +157,31 @@ class DeliveryAttempts:
             if attempt is None or attempt.status != DELIVERY_SENDING:
                 raise InvalidTransition(f"delivery attempt {attempt_id} is not in flight")
             row = fetch_action(conn, attempt.action_id)
-            conn.execute(delivery_attempts.update().where(delivery_attempts.c.attempt_id == attempt_id)
-                         .values(status=DELIVERY_FAILED, tries=tries, http_status=http_status, error=error,
-                                 finished_at=self._now_iso()))
-            self._append_event(conn, "send_failed", SYSTEM_DISPATCHER, action_id=attempt.action_id,
-                               location_id=row.location_id,
-                               detail={"attempt_id": attempt_id, "channel": attempt.channel, "http_status": http_status,
-                                       "error": error, "tries": tries})
+            conn.execute(
+                delivery_attempts.update()
+                .where(delivery_attempts.c.attempt_id == attempt_id)
+                .values(
+                    status=DELIVERY_FAILED,
+                    tries=tries,
+                    http_status=http_status,
+                    error=error,
+                    finished_at=self._now_iso(),
+                )
+            )
+            self._append_event(
+                conn,
+                "send_failed",
+                SYSTEM_DISPATCHER,
+                action_id=attempt.action_id,
+                location_id=row.location_id,
+                detail={
+                    "attempt_id": attempt_id,
+                    "channel": attempt.channel,
+                    "http_status": http_status,
+                    "error": error,
+                    "tries": tries,
+                },
+            )
         log.warning("delivery failed for action %s over %s: %s", attempt.action_id, attempt.channel, error)
 
     def failed_deliveries(self, user: User) -> list[dict]:
@@ -141,9 +211,17 @@ class DeliveryAttempts:
             attempt = _newest_attempt(conn, action_id)
             if row.status != "approved" or attempt is None or attempt.status != DELIVERY_FAILED:
                 raise InvalidTransition("only an approved action whose last send failed can be retried")
-            conn.execute(delivery_attempts.update().where(delivery_attempts.c.attempt_id == attempt.attempt_id)
-                         .values(status=DELIVERY_RETRY_REQUESTED))
-            self._append_event(conn, "send_retry_requested", actor.username, actor_role=actor.role,
-                               action_id=action_id, location_id=row.location_id,
-                               detail={"attempt_id": attempt.attempt_id, "channel": attempt.channel,
-                                       "failed_with": attempt.error})
+            conn.execute(
+                delivery_attempts.update()
+                .where(delivery_attempts.c.attempt_id == attempt.attempt_id)
+                .values(status=DELIVERY_RETRY_REQUESTED)
+            )
+            self._append_event(
+                conn,
+                "send_retry_requested",
+                actor.username,
+                actor_role=actor.role,
+                action_id=action_id,
+                location_id=row.location_id,
+                detail={"attempt_id": attempt.attempt_id, "channel": attempt.channel, "failed_with": attempt.error},
+            )

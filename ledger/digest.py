@@ -13,8 +13,20 @@ from collections.abc import Mapping
 from .audit import canonical_json, sha256_text
 
 # Columns of `actions` that reach the receiver: the webhook payload and the outbox document are built from them.
-BOUND_COLUMNS = ("action_id", "flag_id", "action_type", "location_id", "payer_id", "patient_id", "recipient", "title",
-                 "body", "checklist_json", "due_date", "dollars_at_stake")
+BOUND_COLUMNS = (
+    "action_id",
+    "flag_id",
+    "action_type",
+    "location_id",
+    "payer_id",
+    "patient_id",
+    "recipient",
+    "title",
+    "body",
+    "checklist_json",
+    "due_date",
+    "dollars_at_stake",
+)
 
 
 # Bound when present: the fax or text recipient by reference, with the fingerprint of the number the draft was

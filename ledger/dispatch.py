@@ -39,9 +39,14 @@ class Dispatching:
         values = {"holder": holder, "expires_at": iso(now + DISPATCH_LEASE_TTL)}
         try:
             with self._writer.begin() as conn:
-                taken = conn.execute(leases.update().where(
-                    leases.c.name == DISPATCH_LEASE,
-                    sa.or_(leases.c.holder == holder, leases.c.expires_at <= iso(now))).values(**values)).rowcount
+                taken = conn.execute(
+                    leases.update()
+                    .where(
+                        leases.c.name == DISPATCH_LEASE,
+                        sa.or_(leases.c.holder == holder, leases.c.expires_at <= iso(now)),
+                    )
+                    .values(**values)
+                ).rowcount
                 if taken:
                     return True
                 if conn.execute(sa.select(leases.c.name).where(leases.c.name == DISPATCH_LEASE)).first():
@@ -59,23 +64,32 @@ class Dispatching:
 
     def approved_undispatched(self) -> list[dict]:
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(actions).where(actions.c.status == "approved")
-                                .order_by(actions.c.updated_at, actions.c.action_id))
+            rows = conn.execute(
+                sa.select(actions)
+                .where(actions.c.status == "approved")
+                .order_by(actions.c.updated_at, actions.c.action_id)
+            )
             return [action_dict(row, self._today()) for row in rows]
 
     def approval_event(self, action_id: str) -> dict | None:
         """The latest `approved` event of the action, or None."""
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(audit_events)
-                               .where(audit_events.c.action_id == action_id, audit_events.c.event_type == "approved")
-                               .order_by(audit_events.c.event_id.desc()).limit(1)).first()
+            row = conn.execute(
+                sa.select(audit_events)
+                .where(audit_events.c.action_id == action_id, audit_events.c.event_type == "approved")
+                .order_by(audit_events.c.event_id.desc())
+                .limit(1)
+            ).first()
             return event_dict(row) if row else None
 
     def dispatched_event_id(self, action_id: str) -> int | None:
         """The first `dispatched` event of the action (it was sent), or None."""
         with self.engine.connect() as conn:
-            return conn.execute(sa.select(sa.func.min(audit_events.c.event_id)).where(
-                audit_events.c.action_id == action_id, audit_events.c.event_type == "dispatched")).scalar()
+            return conn.execute(
+                sa.select(sa.func.min(audit_events.c.event_id)).where(
+                    audit_events.c.action_id == action_id, audit_events.c.event_type == "dispatched"
+                )
+            ).scalar()
 
     # ----- recording ------------------------------------------------------------------------------------
 
@@ -84,10 +98,19 @@ class Dispatching:
             row = fetch_action(conn, action_id)
             if row is None or row.status != "approved":
                 raise InvalidTransition(f"only an approved action can be sent ({action_id})")
-            conn.execute(actions.update().where(actions.c.action_id == action_id)
-                         .values(status="sent", updated_at=self._now_iso()))
-            self._append_event(conn, "dispatched", SYSTEM_DISPATCHER, action_id=action_id, location_id=row.location_id,
-                               detail={"channel": channel, "destination": destination})
+            conn.execute(
+                actions.update()
+                .where(actions.c.action_id == action_id)
+                .values(status="sent", updated_at=self._now_iso())
+            )
+            self._append_event(
+                conn,
+                "dispatched",
+                SYSTEM_DISPATCHER,
+                action_id=action_id,
+                location_id=row.location_id,
+                detail={"channel": channel, "destination": destination},
+            )
 
     def refuse_dispatch(self, action_id: str, kind: str, reason: str, *, approval_event_id: int | None) -> None:
         """Record a refusal once: the audit event, an alert for the board, and the action's new state (`sent`
@@ -98,31 +121,66 @@ class Dispatching:
             if row is None or row.status != "approved":
                 return  # settled meanwhile
             now = self._now_iso()
-            conn.execute(actions.update().where(actions.c.action_id == action_id)
-                         .values(status=status_after, snoozed_until=None, updated_at=now))
-            event_id = self._append_event(conn, "dispatch_refused", SYSTEM_DISPATCHER, action_id=action_id,
-                                          location_id=row.location_id,
-                                          detail={"kind": kind, "reason": reason, "status_after": status_after,
-                                                  "approval_event_id": approval_event_id})
-            conn.execute(dispatch_alerts.insert().values(action_id=action_id, location_id=row.location_id, kind=kind,
-                                                         reason=reason, audit_event_id=event_id, raised_at=now))
+            conn.execute(
+                actions.update()
+                .where(actions.c.action_id == action_id)
+                .values(status=status_after, snoozed_until=None, updated_at=now)
+            )
+            event_id = self._append_event(
+                conn,
+                "dispatch_refused",
+                SYSTEM_DISPATCHER,
+                action_id=action_id,
+                location_id=row.location_id,
+                detail={
+                    "kind": kind,
+                    "reason": reason,
+                    "status_after": status_after,
+                    "approval_event_id": approval_event_id,
+                },
+            )
+            conn.execute(
+                dispatch_alerts.insert().values(
+                    action_id=action_id,
+                    location_id=row.location_id,
+                    kind=kind,
+                    reason=reason,
+                    audit_event_id=event_id,
+                    raised_at=now,
+                )
+            )
         log.warning("dispatch refused for action %s (%s): %s", action_id, kind, reason)
 
     def raise_chain_alert(self, report: ChainReport) -> bool:
         """Record once that the audit chain does not verify (the dispatcher then sends nothing); True if new."""
         reason = f"the audit trail does not verify from event {report.first_bad_event_id}: {report.problems[0]}"
         with self._writer.begin() as conn:
-            known = conn.execute(sa.select(dispatch_alerts.c.alert_id).where(
-                dispatch_alerts.c.kind == CHAIN_ALERT, dispatch_alerts.c.reason == reason,
-                dispatch_alerts.c.acknowledged_at.is_(None))).first()
+            known = conn.execute(
+                sa.select(dispatch_alerts.c.alert_id).where(
+                    dispatch_alerts.c.kind == CHAIN_ALERT,
+                    dispatch_alerts.c.reason == reason,
+                    dispatch_alerts.c.acknowledged_at.is_(None),
+                )
+            ).first()
             if known is not None:
                 return False
             now = self._now_iso()
-            event_id = self._append_event(conn, "audit_chain_broken", SYSTEM_DISPATCHER,
-                                          detail={"first_bad_event_id": report.first_bad_event_id,
-                                                  "problems": report.problems[:10]})
-            conn.execute(dispatch_alerts.insert().values(action_id=None, location_id=None, kind=CHAIN_ALERT,
-                                                         reason=reason, audit_event_id=event_id, raised_at=now))
+            event_id = self._append_event(
+                conn,
+                "audit_chain_broken",
+                SYSTEM_DISPATCHER,
+                detail={"first_bad_event_id": report.first_bad_event_id, "problems": report.problems[:10]},
+            )
+            conn.execute(
+                dispatch_alerts.insert().values(
+                    action_id=None,
+                    location_id=None,
+                    kind=CHAIN_ALERT,
+                    reason=reason,
+                    audit_event_id=event_id,
+                    raised_at=now,
+                )
+            )
         log.error("dispatch halted: %s", reason)
         return True
 
@@ -145,13 +203,26 @@ class Dispatching:
         with self._writer.begin() as conn:
             alert = conn.execute(sa.select(dispatch_alerts).where(dispatch_alerts.c.alert_id == alert_id)).first()
             stored = fetch_user(conn, user.username)
-            if (alert is None or stored is None or stored.role not in AUDIT_READER_ROLES
-                    or not (stored.sees_all_locations or stored.can_see(alert.location_id))):
+            if (
+                alert is None
+                or stored is None
+                or stored.role not in AUDIT_READER_ROLES
+                or not (stored.sees_all_locations or stored.can_see(alert.location_id))
+            ):
                 raise PermissionDenied("only a director or admin of its location may acknowledge this alert")
             if alert.acknowledged_at is not None:
                 return
-            conn.execute(dispatch_alerts.update().where(dispatch_alerts.c.alert_id == alert_id)
-                         .values(acknowledged_by=stored.username, acknowledged_at=self._now_iso()))
-            self._append_event(conn, "dispatch_alert_acknowledged", stored.username, actor_role=stored.role,
-                               action_id=alert.action_id, location_id=alert.location_id,
-                               detail={"alert_id": alert_id, "kind": alert.kind})
+            conn.execute(
+                dispatch_alerts.update()
+                .where(dispatch_alerts.c.alert_id == alert_id)
+                .values(acknowledged_by=stored.username, acknowledged_at=self._now_iso())
+            )
+            self._append_event(
+                conn,
+                "dispatch_alert_acknowledged",
+                stored.username,
+                actor_role=stored.role,
+                action_id=alert.action_id,
+                location_id=alert.location_id,
+                detail={"alert_id": alert_id, "kind": alert.kind},
+            )

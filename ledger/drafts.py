@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import logging
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-
-from collections.abc import Iterable
 
 import sqlalchemy as sa
 
@@ -24,8 +23,18 @@ SYSTEM_PIPELINE = "system:pipeline"
 # Columns a later pipeline run may refresh on a live (open/snoozed) draft; body is handled apart
 # because a human edit must survive.
 REFRESHED_COLUMNS = (
-    "location_id", "payer_id", "patient_id", "title", "recipient", "checklist_json", "evidence_json",
-    "dollars_at_stake", "due_date", "assigned_role", "phi_terms_json", "recipient_ref_json",
+    "location_id",
+    "payer_id",
+    "patient_id",
+    "title",
+    "recipient",
+    "checklist_json",
+    "evidence_json",
+    "dollars_at_stake",
+    "due_date",
+    "assigned_role",
+    "phi_terms_json",
+    "recipient_ref_json",
 )
 
 
@@ -68,8 +77,9 @@ def _refresh_changes(row, values: dict) -> dict:
 class DraftSync:
     """Ledger method the pipeline calls; mixed into Ledger (uses its writer, clock and audit chain)."""
 
-    def sync_drafts(self, action_type: str, drafts: list[DraftAction], run_id: str, *,
-                    held_flag_ids: Iterable[str] = ()) -> SyncResult:
+    def sync_drafts(
+        self, action_type: str, drafts: list[DraftAction], run_id: str, *, held_flag_ids: Iterable[str] = ()
+    ) -> SyncResult:
         """Make the ledger match this run's drafts of one action type (idempotent on flag_id).
 
         New flag -> open draft; live draft -> refreshed (body only when no human edited it); live draft
@@ -81,8 +91,9 @@ class DraftSync:
         result = SyncResult()
         now = self._now_iso()
         with self._writer.begin() as conn:
-            existing = {row.flag_id: row for row in conn.execute(
-                sa.select(actions).where(actions.c.action_type == action_type))}
+            existing = {
+                row.flag_id: row for row in conn.execute(sa.select(actions).where(actions.c.action_type == action_type))
+            }
             seen: set[str] = set()
             for draft in drafts:
                 if draft.action_type != action_type:
@@ -98,51 +109,95 @@ class DraftSync:
                 elif row.status in LIVE_STATUSES:
                     changes = _refresh_changes(row, values)
                     if changes:
-                        conn.execute(actions.update().where(actions.c.action_id == row.action_id)
-                                     .values(**changes, updated_at=now, last_seen_run_id=run_id))
-                        self._append_event(conn, "draft_refreshed", SYSTEM_PIPELINE, action_id=row.action_id,
-                                           location_id=values["location_id"],
-                                           detail={"flag_id": draft.flag_id, "run_id": run_id,
-                                                   "changed": sorted(changes)})
+                        conn.execute(
+                            actions.update()
+                            .where(actions.c.action_id == row.action_id)
+                            .values(**changes, updated_at=now, last_seen_run_id=run_id)
+                        )
+                        self._append_event(
+                            conn,
+                            "draft_refreshed",
+                            SYSTEM_PIPELINE,
+                            action_id=row.action_id,
+                            location_id=values["location_id"],
+                            detail={"flag_id": draft.flag_id, "run_id": run_id, "changed": sorted(changes)},
+                        )
                         result.refreshed += 1
                     else:
                         if row.last_seen_run_id != run_id:
-                            conn.execute(actions.update().where(actions.c.action_id == row.action_id)
-                                         .values(last_seen_run_id=run_id))
+                            conn.execute(
+                                actions.update()
+                                .where(actions.c.action_id == row.action_id)
+                                .values(last_seen_run_id=run_id)
+                            )
                         result.unchanged += 1
                 elif row.status == "auto_resolved":
                     changes = _refresh_changes(row, values)
-                    conn.execute(actions.update().where(actions.c.action_id == row.action_id)
-                                 .values(**changes, status="open", snoozed_until=None, updated_at=now,
-                                         last_seen_run_id=run_id))
-                    self._append_event(conn, "draft_reopened", SYSTEM_PIPELINE, action_id=row.action_id,
-                                       location_id=values["location_id"],
-                                       detail={"flag_id": draft.flag_id, "run_id": run_id,
-                                               "reason": "flag raised again"})
+                    conn.execute(
+                        actions.update()
+                        .where(actions.c.action_id == row.action_id)
+                        .values(**changes, status="open", snoozed_until=None, updated_at=now, last_seen_run_id=run_id)
+                    )
+                    self._append_event(
+                        conn,
+                        "draft_reopened",
+                        SYSTEM_PIPELINE,
+                        action_id=row.action_id,
+                        location_id=values["location_id"],
+                        detail={"flag_id": draft.flag_id, "run_id": run_id, "reason": "flag raised again"},
+                    )
                     result.reopened += 1
                 else:
                     result.unchanged += 1  # a human decided; a later run never overrides it
             for flag_id, row in existing.items():
                 if flag_id in seen or flag_id in held or row.status not in LIVE_STATUSES:
                     continue
-                conn.execute(actions.update().where(actions.c.action_id == row.action_id)
-                             .values(status="auto_resolved", snoozed_until=None, updated_at=now,
-                                     last_seen_run_id=run_id))
-                self._append_event(conn, "auto_resolved", SYSTEM_PIPELINE, action_id=row.action_id,
-                                   location_id=row.location_id,
-                                   detail={"flag_id": flag_id, "run_id": run_id,
-                                           "reason": "flag no longer raised: the condition was resolved in the data"})
+                conn.execute(
+                    actions.update()
+                    .where(actions.c.action_id == row.action_id)
+                    .values(status="auto_resolved", snoozed_until=None, updated_at=now, last_seen_run_id=run_id)
+                )
+                self._append_event(
+                    conn,
+                    "auto_resolved",
+                    SYSTEM_PIPELINE,
+                    action_id=row.action_id,
+                    location_id=row.location_id,
+                    detail={
+                        "flag_id": flag_id,
+                        "run_id": run_id,
+                        "reason": "flag no longer raised: the condition was resolved in the data",
+                    },
+                )
                 result.auto_resolved += 1
         log.info("ledger sync %s run %s: %s", action_type, run_id, result)
         return result
 
     def _insert_draft(self, conn: sa.Connection, draft: DraftAction, values: dict, run_id: str, now: str) -> None:
         action_id = uuid.uuid4().hex
-        conn.execute(actions.insert().values(
-            action_id=action_id, flag_id=draft.flag_id, action_type=draft.action_type, status="open",
-            original_body=values["body"], created_at=now, updated_at=now, last_seen_run_id=run_id, **values))
-        self._append_event(conn, "draft_created", SYSTEM_PIPELINE, action_id=action_id,
-                           location_id=draft.location_id,
-                           detail={"flag_id": draft.flag_id, "run_id": run_id,
-                                   "dollars_at_stake": values["dollars_at_stake"],
-                                   "due_date": draft.due_date})
+        conn.execute(
+            actions.insert().values(
+                action_id=action_id,
+                flag_id=draft.flag_id,
+                action_type=draft.action_type,
+                status="open",
+                original_body=values["body"],
+                created_at=now,
+                updated_at=now,
+                last_seen_run_id=run_id,
+                **values,
+            )
+        )
+        self._append_event(
+            conn,
+            "draft_created",
+            SYSTEM_PIPELINE,
+            action_id=action_id,
+            location_id=draft.location_id,
+            detail={
+                "flag_id": draft.flag_id,
+                "run_id": run_id,
+                "dollars_at_stake": values["dollars_at_stake"],
+                "due_date": draft.due_date,
+            },
+        )

@@ -24,8 +24,18 @@ from .sign_in import SignIn
 from .totp import SecondFactor
 
 
-class Ledger(AuditTrail, DraftSync, Decisions, Queue, Accounts, SignIn, SecondFactor, DeliveryAttempts, Dispatching,
-             ControlNumbers):
+class Ledger(
+    AuditTrail,
+    DraftSync,
+    Decisions,
+    Queue,
+    Accounts,
+    SignIn,
+    SecondFactor,
+    DeliveryAttempts,
+    Dispatching,
+    ControlNumbers,
+):
     """The action ledger over any SQLAlchemy URL (SQLite in WAL mode by default).
 
     `clock` (returns an aware UTC datetime) defaults to now; `password_hasher` defaults to argon2id with
@@ -33,9 +43,15 @@ class Ledger(AuditTrail, DraftSync, Decisions, Queue, Accounts, SignIn, SecondFa
     RCM_AUDIT_ANCHOR_FILE settings. They are parameters so tests run fast, without sleeping, in a temp dir.
     """
 
-    def __init__(self, url: str, *, clock: Callable[[], datetime] | None = None,
-                 password_hasher: PasswordHasher | None = None, audit_key: bytes | None = None,
-                 anchor_file: Path | None = None):
+    def __init__(
+        self,
+        url: str,
+        *,
+        clock: Callable[[], datetime] | None = None,
+        password_hasher: PasswordHasher | None = None,
+        audit_key: bytes | None = None,
+        anchor_file: Path | None = None,
+    ):
         if audit_key is None or anchor_file is None:
             from core.settings import (
                 get_audit_settings,  # read when a ledger opens, never at import time

@@ -17,16 +17,54 @@ PASSWORD_RULE = (
 )
 
 # Lowercased; compared after lowercasing and stripping spaces, so "Password 1234" is refused too.
-COMMON_PASSWORDS = frozenset({
-    "123456789012", "1234567890123", "12345678901234", "111111111111", "000000000000", "123123123123",
-    "password1234", "password12345", "password123456", "password1!", "passw0rd1234", "p@ssw0rd1234",
-    "qwertyuiop12", "qwerty123456", "qwertyuiop123", "1q2w3e4r5t6y", "1qaz2wsx3edc", "abc123456789",
-    "iloveyou1234", "letmein12345", "welcome12345", "welcome123456", "changeme1234", "administrator",
-    "admin1234567", "adminadmin12", "trustno11234", "sunshine1234", "football1234", "baseball1234",
-    "princess1234", "dragon123456", "monkey123456", "starwars1234", "superman1234", "whatever1234",
-    "therapy12345", "therapist123", "occupational", "occupationaltherapy", "pediatrics123", "clinic123456",
-    "correcthorsebatterystaple", "demo-ot-2026",
-})
+COMMON_PASSWORDS = frozenset(
+    {
+        "123456789012",
+        "1234567890123",
+        "12345678901234",
+        "111111111111",
+        "000000000000",
+        "123123123123",
+        "password1234",
+        "password12345",
+        "password123456",
+        "password1!",
+        "passw0rd1234",
+        "p@ssw0rd1234",
+        "qwertyuiop12",
+        "qwerty123456",
+        "qwertyuiop123",
+        "1q2w3e4r5t6y",
+        "1qaz2wsx3edc",
+        "abc123456789",
+        "iloveyou1234",
+        "letmein12345",
+        "welcome12345",
+        "welcome123456",
+        "changeme1234",
+        "administrator",
+        "admin1234567",
+        "adminadmin12",
+        "trustno11234",
+        "sunshine1234",
+        "football1234",
+        "baseball1234",
+        "princess1234",
+        "dragon123456",
+        "monkey123456",
+        "starwars1234",
+        "superman1234",
+        "whatever1234",
+        "therapy12345",
+        "therapist123",
+        "occupational",
+        "occupationaltherapy",
+        "pediatrics123",
+        "clinic123456",
+        "correcthorsebatterystaple",
+        "demo-ot-2026",
+    }
+)
 
 
 def password_problem(password: str, *, username: str, demo_password: str) -> str | None:

@@ -61,8 +61,9 @@ def _cents_sql():
 
 def _effective_status_sql(today: date):
     """The status a person sees: a snooze whose date has come counts as open (as rows.effective_status)."""
-    return sa.case((sa.and_(actions.c.status == "snoozed", actions.c.snoozed_until <= today), "open"),
-                   else_=actions.c.status)
+    return sa.case(
+        (sa.and_(actions.c.status == "snoozed", actions.c.snoozed_until <= today), "open"), else_=actions.c.status
+    )
 
 
 def status_conditions(statuses: Iterable[str], today: date) -> list:
@@ -79,9 +80,15 @@ def scope_condition(user: User):
 class Queue:
     """Ledger methods that read actions for people; mixed into Ledger (uses its engine, clock and audit)."""
 
-    def list_actions(self, user: User, *, statuses: Iterable[str] | None = None,
-                     action_types: Iterable[str] | None = None, location_ids: Iterable[str] | None = None,
-                     payer_ids: Iterable[str] | None = None) -> list[dict]:
+    def list_actions(
+        self,
+        user: User,
+        *,
+        statuses: Iterable[str] | None = None,
+        action_types: Iterable[str] | None = None,
+        location_ids: Iterable[str] | None = None,
+        payer_ids: Iterable[str] | None = None,
+    ) -> list[dict]:
         """Every action in the user's locations matching the filters (in SQL), most dollars first, then the
         earliest due date. `status` in each dict is the effective status: a snooze whose date has come is open.
         The board pages through `queue_page` instead."""
@@ -102,12 +109,24 @@ class Queue:
             if row is None:
                 return None
             if not user.can_see(row.location_id):
-                self._append_event(conn, "action_view_denied", user.username, actor_role=user.role,
-                                   action_id=row.action_id, location_id=row.location_id)
+                self._append_event(
+                    conn,
+                    "action_view_denied",
+                    user.username,
+                    actor_role=user.role,
+                    action_id=row.action_id,
+                    location_id=row.location_id,
+                )
                 return None
-            self._append_event(conn, "action_viewed", user.username, actor_role=user.role,
-                               action_id=row.action_id, location_id=row.location_id,
-                               detail={"patient_id": row.patient_id})
+            self._append_event(
+                conn,
+                "action_viewed",
+                user.username,
+                actor_role=user.role,
+                action_id=row.action_id,
+                location_id=row.location_id,
+                detail={"patient_id": row.patient_id},
+            )
             return action_dict(row, self._today())
 
     def action_events(self, user: User, action_id: str) -> list[dict]:
@@ -116,8 +135,9 @@ class Queue:
             row = fetch_action(conn, action_id)
             if row is None or not user.can_see(row.location_id):
                 return []
-            events = conn.execute(sa.select(audit_events).where(audit_events.c.action_id == action_id)
-                                  .order_by(audit_events.c.event_id))
+            events = conn.execute(
+                sa.select(audit_events).where(audit_events.c.action_id == action_id).order_by(audit_events.c.event_id)
+            )
             return [event_dict(event) for event in events]
 
     def _queue_conditions(self, user: User, filters: QueueFilter) -> list:
@@ -142,34 +162,47 @@ class Queue:
     def _queue_select(self, user: User, filters: QueueFilter):
         """Actions with their assignee, in scope and filtered, most dollars first, then the earliest due date."""
         joined = actions.outerjoin(action_assignments, action_assignments.c.action_id == actions.c.action_id)
-        return (sa.select(actions, action_assignments.c.assignee).select_from(joined)
-                .where(*self._queue_conditions(user, filters))
-                .order_by(dollars_sql().desc(), sa.nulls_last(actions.c.due_date.asc()), actions.c.action_id))
+        return (
+            sa.select(actions, action_assignments.c.assignee)
+            .select_from(joined)
+            .where(*self._queue_conditions(user, filters))
+            .order_by(dollars_sql().desc(), sa.nulls_last(actions.c.due_date.asc()), actions.c.action_id)
+        )
 
-    def queue_page(self, user: User, filters: QueueFilter | None = None, *, limit: int = 50,
-                   offset: int = 0) -> QueuePage:
+    def queue_page(
+        self, user: User, filters: QueueFilter | None = None, *, limit: int = 50, offset: int = 0
+    ) -> QueuePage:
         """One page of the board's queue plus the count, dollars and oldest date of the whole filtered queue."""
         filters = filters or QueueFilter()
         joined = actions.outerjoin(action_assignments, action_assignments.c.action_id == actions.c.action_id)
-        totals_query = (sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(_cents_sql()), 0),
-                                  sa.func.min(actions.c.created_at))
-                        .select_from(joined).where(*self._queue_conditions(user, filters)))
+        totals_query = (
+            sa.select(
+                sa.func.count(), sa.func.coalesce(sa.func.sum(_cents_sql()), 0), sa.func.min(actions.c.created_at)
+            )
+            .select_from(joined)
+            .where(*self._queue_conditions(user, filters))
+        )
         today = self._today()
         with self.engine.connect() as conn:
-            rows = [action_dict(row, today) for row in
-                    conn.execute(self._queue_select(user, filters).limit(limit).offset(offset))]
+            rows = [
+                action_dict(row, today)
+                for row in conn.execute(self._queue_select(user, filters).limit(limit).offset(offset))
+            ]
             total, total_cents, oldest = conn.execute(totals_query).one()
-        return QueuePage(rows=rows, total=int(total), total_dollars=Decimal(int(total_cents)) / 100,
-                         oldest_created_at=oldest)
+        return QueuePage(
+            rows=rows, total=int(total), total_dollars=Decimal(int(total_cents)) / 100, oldest_created_at=oldest
+        )
 
     def queue_filter_options(self, user: User) -> dict[str, list[str]]:
         """The locations, action types and payers present in the user's scope (for the board's filters)."""
         options: dict[str, list[str]] = {}
         with self.engine.connect() as conn:
-            for name, column in (("location_ids", actions.c.location_id), ("action_types", actions.c.action_type),
-                                 ("payer_ids", actions.c.payer_id)):
-                query = (sa.select(column).distinct().where(scope_condition(user), column.is_not(None))
-                         .order_by(column))
+            for name, column in (
+                ("location_ids", actions.c.location_id),
+                ("action_types", actions.c.action_type),
+                ("payer_ids", actions.c.payer_id),
+            ):
+                query = sa.select(column).distinct().where(scope_condition(user), column.is_not(None)).order_by(column)
                 options[name] = list(conn.execute(query).scalars())
         return options
 
@@ -182,31 +215,52 @@ class Queue:
         """
         now = self._now()
         # Buckets compare fixed-width ISO strings, which works on every backend.
-        bucket = sa.case(*[
-            (actions.c.created_at > iso(now - timedelta(days=high + 1)), label)
-            for label, _, high in AGE_BUCKETS if high is not None
-        ], else_=AGE_BUCKETS[-1][0])
+        bucket = sa.case(
+            *[
+                (actions.c.created_at > iso(now - timedelta(days=high + 1)), label)
+                for label, _, high in AGE_BUCKETS
+                if high is not None
+            ],
+            else_=AGE_BUCKETS[-1][0],
+        )
         joined = actions.outerjoin(action_assignments, action_assignments.c.action_id == actions.c.action_id)
-        age_query = (sa.select(actions.c.assigned_role, action_assignments.c.assignee, bucket.label("bucket"),
-                               sa.func.count().label("open_count"), sa.func.sum(_cents_sql()).label("cents"))
-                     .select_from(joined)
-                     .where(scope_condition(user), *status_conditions(["open"], self._today()))
-                     .group_by(actions.c.assigned_role, action_assignments.c.assignee, bucket))
+        age_query = (
+            sa.select(
+                actions.c.assigned_role,
+                action_assignments.c.assignee,
+                bucket.label("bucket"),
+                sa.func.count().label("open_count"),
+                sa.func.sum(_cents_sql()).label("cents"),
+            )
+            .select_from(joined)
+            .where(scope_condition(user), *status_conditions(["open"], self._today()))
+            .group_by(actions.c.assigned_role, action_assignments.c.assignee, bucket)
+        )
         since = iso(now - timedelta(weeks=weeks))
-        decision_scope = (sa.true() if user.sees_all_locations
-                          else audit_events.c.location_id.in_(sorted(user.locations)))
-        decision_query = (sa.select(audit_events.c.actor, audit_events.c.occurred_at, actions.c.created_at)
-                          .select_from(audit_events.join(actions, actions.c.action_id == audit_events.c.action_id))
-                          .where(audit_events.c.event_type.in_(DECISION_EVENTS), audit_events.c.occurred_at >= since,
-                                 decision_scope))
+        decision_scope = (
+            sa.true() if user.sees_all_locations else audit_events.c.location_id.in_(sorted(user.locations))
+        )
+        decision_query = (
+            sa.select(audit_events.c.actor, audit_events.c.occurred_at, actions.c.created_at)
+            .select_from(audit_events.join(actions, actions.c.action_id == audit_events.c.action_id))
+            .where(audit_events.c.event_type.in_(DECISION_EVENTS), audit_events.c.occurred_at >= since, decision_scope)
+        )
         with self.engine.connect() as conn:
             age_rows = conn.execute(age_query).all()
             decision_rows = conn.execute(decision_query).all()
         bucket_order = {label: i for i, (label, _, _) in enumerate(AGE_BUCKETS)}
         open_by_age = sorted(
-            ({"worked_by": row.assignee or f"role: {row.assigned_role}", "bucket": row.bucket,
-              "open_count": int(row.open_count), "dollars": Decimal(int(row.cents or 0)) / 100} for row in age_rows),
-            key=lambda r: (r["worked_by"], bucket_order[r["bucket"]]))
+            (
+                {
+                    "worked_by": row.assignee or f"role: {row.assigned_role}",
+                    "bucket": row.bucket,
+                    "open_count": int(row.open_count),
+                    "dollars": Decimal(int(row.cents or 0)) / 100,
+                }
+                for row in age_rows
+            ),
+            key=lambda r: (r["worked_by"], bucket_order[r["bucket"]]),
+        )
         per_week: dict[tuple[str, date], int] = {}
         hours: dict[str, list[float]] = {}
         for row in decision_rows:
@@ -216,9 +270,16 @@ class Queue:
             hours.setdefault(row.actor, []).append((decided - parse_iso(row.created_at)).total_seconds() / 3600)
         return {
             "open_by_age": open_by_age,
-            "decisions_by_week": [{"actor": actor, "week_start": week, "decisions": count}
-                                  for (actor, week), count in sorted(per_week.items())],
-            "time_to_decision": [{"actor": actor, "decisions": len(values),
-                                  "median_hours_to_decision": round(statistics.median(values), 1)}
-                                 for actor, values in sorted(hours.items())],
+            "decisions_by_week": [
+                {"actor": actor, "week_start": week, "decisions": count}
+                for (actor, week), count in sorted(per_week.items())
+            ],
+            "time_to_decision": [
+                {
+                    "actor": actor,
+                    "decisions": len(values),
+                    "median_hours_to_decision": round(statistics.median(values), 1),
+                }
+                for actor, values in sorted(hours.items())
+            ],
         }

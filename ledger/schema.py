@@ -11,7 +11,8 @@ import sqlalchemy as sa
 metadata = sa.MetaData()
 
 actions = sa.Table(
-    "actions", metadata,
+    "actions",
+    metadata,
     sa.Column("action_id", sa.String(32), primary_key=True),
     sa.Column("flag_id", sa.String(128), nullable=False, unique=True),
     sa.Column("action_type", sa.String(64), nullable=False),
@@ -43,7 +44,8 @@ actions = sa.Table(
 # prev_hash / event_hash hold HMAC-SHA256 values (hex) for events from `audit_chain_keyed_from` on, plain
 # SHA-256 before it (a ledger created before the chain was keyed and migrated with `python -m ledger migrate`).
 audit_events = sa.Table(
-    "audit_events", metadata,
+    "audit_events",
+    metadata,
     sa.Column("event_id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("occurred_at", sa.String(32), nullable=False),
     sa.Column("event_type", sa.String(64), nullable=False),
@@ -61,13 +63,15 @@ audit_events = sa.Table(
 
 # Facts about the ledger itself: its random id (named in every anchor line) and where the keyed chain starts.
 ledger_meta = sa.Table(
-    "ledger_meta", metadata,
+    "ledger_meta",
+    metadata,
     sa.Column("key", sa.String(64), primary_key=True),
     sa.Column("value", sa.Text, nullable=False),
 )
 
 users = sa.Table(
-    "users", metadata,
+    "users",
+    metadata,
     sa.Column("username", sa.String(128), primary_key=True),
     sa.Column("display_name", sa.String(200), nullable=False),
     sa.Column("role", sa.String(32), nullable=False),
@@ -79,7 +83,8 @@ users = sa.Table(
 
 # A separate table, not a column of `actions`: an existing ledger gains it through create_all, no migration.
 action_assignments = sa.Table(
-    "action_assignments", metadata,
+    "action_assignments",
+    metadata,
     sa.Column("action_id", sa.String(32), sa.ForeignKey("actions.action_id"), primary_key=True),
     sa.Column("assignee", sa.String(128), sa.ForeignKey("users.username"), nullable=False),
     sa.Column("assigned_by", sa.String(128), nullable=False),
@@ -90,14 +95,16 @@ action_assignments = sa.Table(
 # One number per flag for good, from one sequence: a redraft of the same flag keeps its number and no two
 # outgoing 837Ps share one (clearinghouses reject a repeated ISA13).
 interchange_control_numbers = sa.Table(
-    "interchange_control_numbers", metadata,
+    "interchange_control_numbers",
+    metadata,
     sa.Column("control_number", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("flag_id", sa.String(64), nullable=False, unique=True),
 )
 
 # One row each time the dispatcher starts sending an action over a webhook (see ledger/delivery_attempts.py).
 delivery_attempts = sa.Table(
-    "delivery_attempts", metadata,
+    "delivery_attempts",
+    metadata,
     sa.Column("attempt_id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("action_id", sa.String(32), sa.ForeignKey("actions.action_id"), nullable=False),
     sa.Column("channel", sa.String(32), nullable=False),
@@ -115,7 +122,8 @@ delivery_attempts = sa.Table(
 # Approved actions the dispatcher refused to send (approval not verified, changed since approval, replay, approver
 # no longer allowed), and a trail that does not verify: one row each, listed until a person acknowledges it.
 dispatch_alerts = sa.Table(
-    "dispatch_alerts", metadata,
+    "dispatch_alerts",
+    metadata,
     sa.Column("alert_id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("action_id", sa.String(32), sa.ForeignKey("actions.action_id")),  # None: about the whole trail
     sa.Column("location_id", sa.String(64)),
@@ -131,7 +139,8 @@ dispatch_alerts = sa.Table(
 
 # Named leases with an expiry, taken in a write transaction: one dispatcher at a time, on SQLite and PostgreSQL.
 leases = sa.Table(
-    "leases", metadata,
+    "leases",
+    metadata,
     sa.Column("name", sa.String(64), primary_key=True),
     sa.Column("holder", sa.String(64), nullable=False),
     sa.Column("expires_at", sa.String(32), nullable=False),
@@ -140,7 +149,8 @@ leases = sa.Table(
 # Accounts (ledger/accounts.py, ledger/sign_in.py): separate tables, so an existing ledger gains them through
 # create_all with no migration. One row per user who ever set a password or a second factor.
 account_security = sa.Table(
-    "account_security", metadata,
+    "account_security",
+    metadata,
     sa.Column("username", sa.String(128), sa.ForeignKey("users.username"), primary_key=True),
     sa.Column("password_set_at", sa.String(32)),  # None: invited or reset, waiting for the person's own password
     sa.Column("totp_secret_encrypted", sa.Text),  # Fernet token; None: no second factor
@@ -150,7 +160,8 @@ account_security = sa.Table(
 
 # One-time invitation and password-reset codes: only their SHA-256 is stored; used or superseded codes stay.
 account_codes = sa.Table(
-    "account_codes", metadata,
+    "account_codes",
+    metadata,
     sa.Column("code_sha256", sa.String(64), primary_key=True),
     sa.Column("username", sa.String(128), sa.ForeignKey("users.username"), nullable=False),
     sa.Column("purpose", sa.String(16), nullable=False),  # invitation | reset
@@ -164,7 +175,8 @@ account_codes = sa.Table(
 # Failed sign-ins by typed username and source (client IP, else the browser session): the throttle's counter.
 # Not the record of them (that is the audit trail): an administrator's unlock deletes a user's rows.
 sign_in_failures = sa.Table(
-    "sign_in_failures", metadata,
+    "sign_in_failures",
+    metadata,
     sa.Column("failure_id", sa.Integer, primary_key=True, autoincrement=True),
     sa.Column("username", sa.String(128), nullable=False),  # as typed: unknown names count the same
     sa.Column("source", sa.String(128), nullable=False),
@@ -240,8 +252,9 @@ def _add_missing_columns(conn: sa.Connection) -> None:
         for name in names:
             if name not in present:
                 column = metadata.tables[table_name].c[name]
-                conn.exec_driver_sql(f"ALTER TABLE {table_name} ADD COLUMN {name} "
-                                     f"{column.type.compile(dialect=conn.dialect)}")
+                conn.exec_driver_sql(
+                    f"ALTER TABLE {table_name} ADD COLUMN {name} {column.type.compile(dialect=conn.dialect)}"
+                )
 
 
 def iso(moment: datetime) -> str:

@@ -52,18 +52,29 @@ class SignIn:
                 return locked
             row = conn.execute(sa.select(users).where(users.c.username == username)).first()
             verified = self._password_matches(conn, username, password, row=row)
-            reason = ("unknown user" if row is None else "account disabled" if row.disabled
-                      else "wrong password" if not verified else None)
-            if reason is None and not settings.demo and hmac.compare_digest(
-                    password.encode(), settings.demo_password.encode()):
+            reason = (
+                "unknown user"
+                if row is None
+                else "account disabled"
+                if row.disabled
+                else "wrong password"
+                if not verified
+                else None
+            )
+            if (
+                reason is None
+                and not settings.demo
+                and hmac.compare_digest(password.encode(), settings.demo_password.encode())
+            ):
                 reason = "demo password outside demo mode"
             if reason is not None:
                 return self._failed(conn, username, source, settings, reason, row.role if row else None)
             if self._second_factor_enabled(conn, username):
                 return SignInResult("second_factor", challenge=self._challenge(username, self._now()))
             if self._hasher.check_needs_rehash(row.password_hash):
-                conn.execute(users.update().where(users.c.username == username)
-                             .values(password_hash=self._hasher.hash(password)))
+                conn.execute(
+                    users.update().where(users.c.username == username).values(password_hash=self._hasher.hash(password))
+                )
             return self._succeeded(conn, row, source, second_factor=False)
 
     def complete_second_factor(self, username: str, challenge: str, code: str, *, source: str) -> SignInResult:
@@ -75,8 +86,9 @@ class SignIn:
                 return locked
             row = conn.execute(sa.select(users).where(users.c.username == username)).first()
             if row is None or row.disabled or not self._challenge_valid(username, challenge):
-                return self._failed(conn, username, source, settings, "second-factor step expired or invalid",
-                                    row.role if row else None)
+                return self._failed(
+                    conn, username, source, settings, "second-factor step expired or invalid", row.role if row else None
+                )
             if refusal := self._check_second_factor(conn, username, code):
                 return self._failed(conn, username, source, settings, refusal, row.role)
             return self._succeeded(conn, row, source, second_factor=True)
@@ -88,8 +100,13 @@ class SignIn:
             admin = self._user_admin(conn, actor)
             self._managed_row(conn, admin, username)
             count = conn.execute(sign_in_failures.delete().where(sign_in_failures.c.username == username)).rowcount
-            self._append_event(conn, "account_unlocked", admin.username, actor_role=admin.role,
-                               detail={"username": username, "failures_cleared": count})
+            self._append_event(
+                conn,
+                "account_unlocked",
+                admin.username,
+                actor_role=admin.role,
+                detail={"username": username, "failures_cleared": count},
+            )
             return count
 
     def locked_usernames(self) -> set[str]:
@@ -98,9 +115,11 @@ class SignIn:
         since = iso(self._now() - timedelta(minutes=settings.failure_window_minutes))
         with self.engine.connect() as conn:
             rows = conn.execute(
-                sa.select(sign_in_failures.c.username).where(sign_in_failures.c.occurred_at >= since)
+                sa.select(sign_in_failures.c.username)
+                .where(sign_in_failures.c.occurred_at >= since)
                 .group_by(sign_in_failures.c.username, sign_in_failures.c.source)
-                .having(sa.func.count() >= settings.max_failures_per_user_and_source))
+                .having(sa.func.count() >= settings.max_failures_per_user_and_source)
+            )
             return {r.username for r in rows}
 
     # ----- internals ---------------------------------------------------------------------------------
@@ -111,12 +130,21 @@ class SignIn:
         recent = sign_in_failures.c.occurred_at >= since
         retry_at = None
         for condition, limit in (
-            ((sign_in_failures.c.username == username) & (sign_in_failures.c.source == source),
-             settings.max_failures_per_user_and_source),
+            (
+                (sign_in_failures.c.username == username) & (sign_in_failures.c.source == source),
+                settings.max_failures_per_user_and_source,
+            ),
             (sign_in_failures.c.source == source, settings.max_failures_per_source),
         ):
-            times = conn.execute(sa.select(sign_in_failures.c.occurred_at).where(condition, recent)
-                                 .order_by(sign_in_failures.c.occurred_at)).scalars().all()
+            times = (
+                conn.execute(
+                    sa.select(sign_in_failures.c.occurred_at)
+                    .where(condition, recent)
+                    .order_by(sign_in_failures.c.occurred_at)
+                )
+                .scalars()
+                .all()
+            )
             if len(times) >= limit:  # locked until enough of these failures have left the window
                 lifts = parse_iso(times[len(times) - limit]) + window
                 retry_at = max(retry_at or lifts, lifts)
@@ -130,24 +158,38 @@ class SignIn:
         forgotten = iso(self._now() - timedelta(minutes=settings.failure_window_minutes))
         conn.execute(sign_in_failures.delete().where(sign_in_failures.c.occurred_at < forgotten))  # keep it small
         conn.execute(sign_in_failures.insert().values(username=username, source=source, occurred_at=self._now_iso()))
-        self._append_event(conn, "sign_in_failed", username, actor_role=role,
-                           detail={"reason": reason, "source": source})
+        self._append_event(
+            conn, "sign_in_failed", username, actor_role=role, detail={"reason": reason, "source": source}
+        )
         locked = self._locked_out(conn, username, source, settings)  # this failure may have been the last allowed
         return locked or SignInResult("failed")
 
     def _succeeded(self, conn, row, source: str, *, second_factor: bool) -> SignInResult:
-        conn.execute(sign_in_failures.delete().where(sign_in_failures.c.username == row.username,
-                                                     sign_in_failures.c.source == source))
-        self._append_event(conn, "sign_in", row.username, actor_role=row.role,
-                           detail={"source": source, "second_factor": second_factor})
+        conn.execute(
+            sign_in_failures.delete().where(
+                sign_in_failures.c.username == row.username, sign_in_failures.c.source == source
+            )
+        )
+        self._append_event(
+            conn,
+            "sign_in",
+            row.username,
+            actor_role=row.role,
+            detail={"source": source, "second_factor": second_factor},
+        )
         from .accounts import user_from_row
 
         return SignInResult("ok", user=user_from_row(row))
 
     def _second_factor_enabled(self, conn, username: str) -> bool:
-        return conn.execute(sa.select(account_security.c.username).where(
-            account_security.c.username == username,
-            account_security.c.totp_secret_encrypted.is_not(None))).first() is not None
+        return (
+            conn.execute(
+                sa.select(account_security.c.username).where(
+                    account_security.c.username == username, account_security.c.totp_secret_encrypted.is_not(None)
+                )
+            ).first()
+            is not None
+        )
 
     def _challenge_key(self) -> bytes:
         return hashlib.sha256(b"rcm ledger: sign-in challenge v1" + self._audit_key).digest()

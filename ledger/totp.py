@@ -54,7 +54,7 @@ class TotpEnrolment:
 
     @property
     def grouped_secret(self) -> str:
-        return " ".join(self.secret[i:i + 4] for i in range(0, len(self.secret), 4))
+        return " ".join(self.secret[i : i + 4] for i in range(0, len(self.secret), 4))
 
 
 class SecondFactor:
@@ -65,8 +65,9 @@ class SecondFactor:
 
     def has_second_factor(self, username: str) -> bool:
         with self.engine.connect() as conn:
-            row = conn.execute(sa.select(account_security.c.totp_secret_encrypted)
-                               .where(account_security.c.username == username)).first()
+            row = conn.execute(
+                sa.select(account_security.c.totp_secret_encrypted).where(account_security.c.username == username)
+            ).first()
         return row is not None and row.totp_secret_encrypted is not None
 
     def begin_second_factor(self, username: str, *, secret: str | None = None) -> TotpEnrolment:
@@ -77,8 +78,11 @@ class SecondFactor:
             if conn.execute(sa.select(users.c.username).where(users.c.username == username)).first() is None:
                 raise ValueError(f"no user {username!r}")
             self._ensure_security_row(conn, username)
-            conn.execute(account_security.update().where(account_security.c.username == username)
-                         .values(totp_pending_encrypted=self._secret_box().encrypt(secret.encode()).decode()))
+            conn.execute(
+                account_security.update()
+                .where(account_security.c.username == username)
+                .values(totp_pending_encrypted=self._secret_box().encrypt(secret.encode()).decode())
+            )
             self._append_event(conn, "second_factor_setup_started", username)
         uri = pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name=ISSUER)
         return TotpEnrolment(secret=secret, provisioning_uri=uri)
@@ -94,9 +98,15 @@ class SecondFactor:
             if step is None:
                 self._append_event(conn, "second_factor_setup_failed", username)
             else:
-                conn.execute(account_security.update().where(account_security.c.username == username).values(
-                    totp_secret_encrypted=row.totp_pending_encrypted, totp_pending_encrypted=None,
-                    totp_last_step=step))
+                conn.execute(
+                    account_security.update()
+                    .where(account_security.c.username == username)
+                    .values(
+                        totp_secret_encrypted=row.totp_pending_encrypted,
+                        totp_pending_encrypted=None,
+                        totp_last_step=step,
+                    )
+                )
                 self._append_event(conn, "second_factor_enabled", username)
         if step is None:  # raised after the failed attempt's audit event has committed
             raise ValueError("That code does not match. Check the phone's clock and type the current code.")
@@ -109,14 +119,18 @@ class SecondFactor:
                 self._clear_second_factor(conn, username)
                 self._append_event(conn, "second_factor_disabled", username)
             else:
-                self._append_event(conn, "second_factor_change_refused", username,
-                                   detail={"reason": "wrong current password"})
+                self._append_event(
+                    conn, "second_factor_change_refused", username, detail={"reason": "wrong current password"}
+                )
         if not matches:  # raised after the refusal's audit event has committed
             raise ValueError("The current password is not right.")
 
     def _clear_second_factor(self, conn: sa.Connection, username: str) -> None:
-        conn.execute(account_security.update().where(account_security.c.username == username).values(
-            totp_secret_encrypted=None, totp_pending_encrypted=None, totp_last_step=None))
+        conn.execute(
+            account_security.update()
+            .where(account_security.c.username == username)
+            .values(totp_secret_encrypted=None, totp_pending_encrypted=None, totp_last_step=None)
+        )
 
     def _check_second_factor(self, conn: sa.Connection, username: str, code: str) -> str | None:
         """None when the code is good and not used before (and remember it); else why it was refused."""
@@ -129,6 +143,7 @@ class SecondFactor:
             return "wrong second-factor code"
         if row.totp_last_step is not None and step <= row.totp_last_step:
             return "second-factor code already used"
-        conn.execute(account_security.update().where(account_security.c.username == username)
-                     .values(totp_last_step=step))
+        conn.execute(
+            account_security.update().where(account_security.c.username == username).values(totp_last_step=step)
+        )
         return None

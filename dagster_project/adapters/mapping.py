@@ -52,8 +52,9 @@ class DeliveredTable(_Strict):
 
     @model_validator(mode="after")
     def _keys_are_columns(self):
-        missing = [c for c in [*self.unique_id, *([self.change_flag] if self.change_flag else [])]
-                   if c not in self.columns]
+        missing = [
+            c for c in [*self.unique_id, *([self.change_flag] if self.change_flag else [])] if c not in self.columns
+        ]
         if missing:
             raise ValueError(f"unique_id/change_flag column(s) {missing} are not in columns")
         if self.change_flag and self.delivery != "incremental":
@@ -222,8 +223,9 @@ class SourceMapping(_Strict):
                     continue
                 for source_column in spec.source_columns():
                     if source_column not in table.columns:
-                        problems.append(f"{where}.columns.{column}: {source_column!r} is not a column of table "
-                                        f"{entity.from_!r}")
+                        problems.append(
+                            f"{where}.columns.{column}: {source_column!r} is not a column of table {entity.from_!r}"
+                        )
                 for lookup in spec.lookups():
                     other = self.tables.get(lookup.table)
                     if other is None:

@@ -51,9 +51,14 @@ class AdapterReport:
             "system": self.system,
             "entities": {
                 e.entity: {
-                    "source": e.source, "status": e.status, "rows": e.rows, "reason": e.reason,
-                    "delivered_columns": e.delivered_columns, "supplied_by_mapping": e.supplied_columns,
-                    "approximated": e.approximated_columns, "not_delivered": e.gap_columns,
+                    "source": e.source,
+                    "status": e.status,
+                    "rows": e.rows,
+                    "reason": e.reason,
+                    "delivered_columns": e.delivered_columns,
+                    "supplied_by_mapping": e.supplied_columns,
+                    "approximated": e.approximated_columns,
+                    "not_delivered": e.gap_columns,
                     "unusable_cells": e.unusable_cells,
                 }
                 for e in self.entities
@@ -88,8 +93,9 @@ def _write_atomic(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
-def apply_deliveries(state: AdapterState, mapping: SourceMapping,
-                     drop_dir: Path) -> tuple[list[DeliveryOutcome], list[str]]:
+def apply_deliveries(
+    state: AdapterState, mapping: SourceMapping, drop_dir: Path
+) -> tuple[list[DeliveryOutcome], list[str]]:
     """Apply every delivered CSV in name order (names carry the delivery date, so this is delivery order)."""
     outcomes, unrecognised = [], []
     for path in sorted(p for p in drop_dir.glob("*.csv") if p.is_file()) if drop_dir.exists() else []:
@@ -141,9 +147,15 @@ def run_adapter(mapping: SourceMapping, *, drop_dir: Path, state_dir: Path, inbo
     for source in sorted(mapped_sources):
         for contract in contracts_for_source(source):
             if contract.__entity__ not in mapping.entities:
-                results.append(EntityResult(entity=contract.__entity__, source=source, status="not_delivered",
-                                            reason=f"{mapping.name} has no table for this entity",
-                                            gap_columns=dict.fromkeys(contract.model_fields, "entity not delivered")))
+                results.append(
+                    EntityResult(
+                        entity=contract.__entity__,
+                        source=source,
+                        status="not_delivered",
+                        reason=f"{mapping.name} has no table for this entity",
+                        gap_columns=dict.fromkeys(contract.model_fields, "entity not delivered"),
+                    )
+                )
 
     report = AdapterReport(mapping.system, deliveries, unrecognised, results, state_rows)
     _write_atomic(state_dir / "gap_report.json", (json.dumps(report.gap_report(), indent=2) + "\n").encode())

@@ -71,11 +71,15 @@ class AdapterState:
         self.con.execute(LEDGER_DDL)
         for name, table in mapping.tables.items():
             columns = ", ".join(f"{_quote(c)} varchar" for c in table.columns)
-            self.con.execute(f"create table if not exists {state_table(name)} ({columns}, "
-                             "_file_name varchar, _file_sha256 varchar)")
-            existing = {row[0] for row in self.con.execute(
-                "select column_name from information_schema.columns where table_name = ?",
-                [f"table_{name}"]).fetchall()}
+            self.con.execute(
+                f"create table if not exists {state_table(name)} ({columns}, _file_name varchar, _file_sha256 varchar)"
+            )
+            existing = {
+                row[0]
+                for row in self.con.execute(
+                    "select column_name from information_schema.columns where table_name = ?", [f"table_{name}"]
+                ).fetchall()
+            }
             for column in table.columns:  # a column added to the mapping later
                 if column not in existing:
                     self.con.execute(f"alter table {state_table(name)} add column {_quote(column)} varchar")
@@ -115,8 +119,15 @@ class AdapterState:
             self._apply(frame, table, table_name, path.name, sha, outcome.counts)
             self.con.execute(
                 "insert into deliveries values (?, ?, ?, ?, ?, ?, ?)",
-                [sha, path.name, table_name, datetime.now(UTC).replace(tzinfo=None),
-                 outcome.counts["new"], outcome.counts["updated"], outcome.counts["removed"]],
+                [
+                    sha,
+                    path.name,
+                    table_name,
+                    datetime.now(UTC).replace(tzinfo=None),
+                    outcome.counts["new"],
+                    outcome.counts["updated"],
+                    outcome.counts["removed"],
+                ],
             )
             self.con.execute("commit")
         except Exception:
@@ -124,8 +135,9 @@ class AdapterState:
             raise
         return outcome
 
-    def _apply(self, frame: pl.DataFrame, table: DeliveredTable, name: str, file_name: str, sha: str,
-               counts: Counter) -> None:
+    def _apply(
+        self, frame: pl.DataFrame, table: DeliveredTable, name: str, file_name: str, sha: str, counts: Counter
+    ) -> None:
         has_id = pl.all_horizontal(pl.col(table.unique_id).is_not_null())
         counts["no_unique_id"] = frame.filter(~has_id).height
         frame = frame.filter(has_id)
@@ -151,7 +163,8 @@ class AdapterState:
             ids = ", ".join(map(_quote, table.unique_id))
             stored, kept = self.con.execute(
                 f"select count(*), count(snapshot_ids.{_quote(table.unique_id[0])}) from {target} "
-                f"left join snapshot_ids using ({ids})").fetchall()[0]
+                f"left join snapshot_ids using ({ids})"
+            ).fetchall()[0]
             self.con.unregister("snapshot_ids")
             self.con.execute(f"delete from {target}")
             counts["removed"], counts["updated"], counts["new"] = stored - kept, kept, upserts.height - kept
@@ -160,8 +173,8 @@ class AdapterState:
             # Removed: only ids the state actually held count (a removal of an unknown id is a no-op).
             self.con.register("removed_ids", removed.select(table.unique_id).to_arrow())
             counts["removed"] = self.con.execute(
-                f"select count(*) from {target} join removed_ids using "
-                f"({', '.join(map(_quote, table.unique_id))})").fetchall()[0][0]
+                f"select count(*) from {target} join removed_ids using ({', '.join(map(_quote, table.unique_id))})"
+            ).fetchall()[0][0]
             self.con.unregister("removed_ids")
             # Delete-then-insert by unique id, for every id in the file (new, updated and removed).
             self.con.register("incoming", frame.select(table.unique_id).to_arrow())
@@ -169,7 +182,8 @@ class AdapterState:
             self.con.unregister("incoming")
         if upserts.height:
             rows = upserts.select(table.columns).with_columns(
-                pl.lit(file_name).alias("_file_name"), pl.lit(sha).alias("_file_sha256"))
+                pl.lit(file_name).alias("_file_name"), pl.lit(sha).alias("_file_sha256")
+            )
             self.con.register("upserts", rows.to_arrow())
             cols = ", ".join(_quote(c) for c in rows.columns)
             self.con.execute(f"insert into {target} ({cols}) select {cols} from upserts")

@@ -41,9 +41,11 @@ class _Builder:
 
     def timestamp(self, expr: pl.Expr, fmt: str | None) -> pl.Expr:
         # Delivered date-times are wall-clock in the mapping's zone; the contract holds UTC.
-        return (expr.str.strptime(pl.Datetime("us"), fmt or self.mapping.datetime_format, strict=False)
-                .dt.replace_time_zone(self.mapping.timezone, ambiguous="earliest", non_existent="null")
-                .dt.convert_time_zone("UTC"))
+        return (
+            expr.str.strptime(pl.Datetime("us"), fmt or self.mapping.datetime_format, strict=False)
+            .dt.replace_time_zone(self.mapping.timezone, ambiguous="earliest", non_existent="null")
+            .dt.convert_time_zone("UTC")
+        )
 
     def expr(self, spec: FieldSpec) -> pl.Expr:
         if spec.gap is not None:
@@ -69,8 +71,11 @@ class _Builder:
         value = self.parsed(value, spec)
         if spec.only_when is not None:
             condition = spec.only_when
-            test = (pl.col(condition.column).is_in(condition.in_) if condition.in_ is not None
-                    else pl.col(condition.column).is_not_null() == condition.present)
+            test = (
+                pl.col(condition.column).is_in(condition.in_)
+                if condition.in_ is not None
+                else pl.col(condition.column).is_not_null() == condition.present
+            )
             value = pl.when(test.fill_null(False)).then(value).otherwise(None)
         return value
 
@@ -91,23 +96,38 @@ def _source_present(spec: FieldSpec, builder: _Builder) -> pl.Expr | None:
         return None  # a coalesce falls through to its next source by design
     if spec.only_when is not None:
         condition = spec.only_when
-        applies = (pl.col(condition.column).is_in(condition.in_) if condition.in_ is not None
-                   else pl.col(condition.column).is_not_null() == condition.present)
+        applies = (
+            pl.col(condition.column).is_in(condition.in_)
+            if condition.in_ is not None
+            else pl.col(condition.column).is_not_null() == condition.present
+        )
         present = present & applies.fill_null(False)
     return present
 
 
-def build_entity(mapping: SourceMapping, entity: EntityMapping, tables: dict[str, pl.DataFrame],
-                 contract_columns: list[str], sort_by: list[str]) -> EntityFrame:
+def build_entity(
+    mapping: SourceMapping,
+    entity: EntityMapping,
+    tables: dict[str, pl.DataFrame],
+    contract_columns: list[str],
+    sort_by: list[str],
+) -> EntityFrame:
     builder = _Builder(mapping)
     exprs = {column: builder.expr(entity.columns[column]) for column in contract_columns}
     base = tables[entity.from_]
     for lookup, alias in builder.lookups.items():
-        other = (tables[lookup.table].select(pl.col(lookup.key).alias("__key"), pl.col(lookup.column).alias(alias))
-                 .filter(pl.col("__key").is_not_null()).unique(subset="__key", keep="first"))
+        other = (
+            tables[lookup.table]
+            .select(pl.col(lookup.key).alias("__key"), pl.col(lookup.column).alias(alias))
+            .filter(pl.col("__key").is_not_null())
+            .unique(subset="__key", keep="first")
+        )
         base = base.join(other, left_on=lookup.via, right_on="__key", how="left")
-    checks = {column: present for column in contract_columns
-              if (present := _source_present(entity.columns[column], builder)) is not None}
+    checks = {
+        column: present
+        for column in contract_columns
+        if (present := _source_present(entity.columns[column], builder)) is not None
+    }
     out = base.select(
         *[expr.alias(column) for column, expr in exprs.items()],
         *[(present & exprs[column].is_null()).alias(f"__lost_{column}") for column, present in checks.items()],

@@ -15,28 +15,46 @@ from dagster_project.adapters import load_mapping, mapping_path, run_adapter
 def build_adapter_asset(system: str) -> dg.AssetsDefinition:
     mapping = load_mapping(mapping_path(system))  # a bad mapping file fails at load, naming file and key
 
-    @dg.asset(name=f"adapter_{system}", group_name="adapters", kinds={"duckdb", "csv"},
-              description=f"{mapping.name} files -> extract contract CSVs in the inbox (updates, removals, "
-                          "rolling windows applied to the adapter's own state; gaps reported)")
+    @dg.asset(
+        name=f"adapter_{system}",
+        group_name="adapters",
+        kinds={"duckdb", "csv"},
+        description=f"{mapping.name} files -> extract contract CSVs in the inbox (updates, removals, "
+        "rolling windows applied to the adapter's own state; gaps reported)",
+    )
     def _adapter(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
         adapters = get_adapter_settings()
-        report = run_adapter(mapping, drop_dir=adapters.adapter_inbox_dir / system,
-                             state_dir=adapters.adapter_state_dir / system, inbox_dir=get_settings().inbox_dir)
+        report = run_adapter(
+            mapping,
+            drop_dir=adapters.adapter_inbox_dir / system,
+            state_dir=adapters.adapter_state_dir / system,
+            inbox_dir=get_settings().inbox_dir,
+        )
         summary = report.summary()
         context.log.info(f"adapter {system}: {summary}")  # counts only, never row values
-        gaps = {e.entity: {"status": e.status, "rows": e.rows, "not_delivered": sorted(e.gap_columns)
-                           if e.status != "not_delivered" else "whole entity",
-                           "supplied_by_mapping": sorted(e.supplied_columns),
-                           "approximated": sorted(e.approximated_columns), "unusable_cells": e.unusable_cells}
-                for e in report.entities}
-        return dg.MaterializeResult(metadata={
-            **summary,
-            "rejected_files": "; ".join(f"{d.file_name}: {d.reason}" for d in report.deliveries
-                                        if d.status == "rejected") or "none",
-            "unrecognised_files": ", ".join(report.unrecognised_files) or "none",
-            "gap_report_file": dg.MetadataValue.path(str(adapters.adapter_state_dir / system / "gap_report.json")),
-            "gaps": dg.MetadataValue.json(gaps),
-        })
+        gaps = {
+            e.entity: {
+                "status": e.status,
+                "rows": e.rows,
+                "not_delivered": sorted(e.gap_columns) if e.status != "not_delivered" else "whole entity",
+                "supplied_by_mapping": sorted(e.supplied_columns),
+                "approximated": sorted(e.approximated_columns),
+                "unusable_cells": e.unusable_cells,
+            }
+            for e in report.entities
+        }
+        return dg.MaterializeResult(
+            metadata={
+                **summary,
+                "rejected_files": "; ".join(
+                    f"{d.file_name}: {d.reason}" for d in report.deliveries if d.status == "rejected"
+                )
+                or "none",
+                "unrecognised_files": ", ".join(report.unrecognised_files) or "none",
+                "gap_report_file": dg.MetadataValue.path(str(adapters.adapter_state_dir / system / "gap_report.json")),
+                "gaps": dg.MetadataValue.json(gaps),
+            }
+        )
 
     return _adapter
 

@@ -11,9 +11,13 @@ import dagster as dg
 from core.settings import get_gateway_state_url, get_sftp_mailbox_settings
 
 
-@dg.asset(name="clearinghouse_mailbox", group_name="ingest", kinds={"sftp"},
-          description="Batches uploaded to and new files fetched from the clearinghouse's SFTP mailbox "
-                      "(host key pinned; each file fetched once, written atomically).")
+@dg.asset(
+    name="clearinghouse_mailbox",
+    group_name="ingest",
+    kinds={"sftp"},
+    description="Batches uploaded to and new files fetched from the clearinghouse's SFTP mailbox "
+    "(host key pinned; each file fetched once, written atomically).",
+)
 def clearinghouse_mailbox(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     from delivery.gateways.sftp_mailbox import ClearinghouseMailbox
     from delivery.gateways.state import GatewayState
@@ -26,15 +30,19 @@ def clearinghouse_mailbox(context: dg.AssetExecutionContext) -> dg.MaterializeRe
     uploaded = mailbox.upload_pending()
     report = mailbox.pickup()  # a refused host key or login raises: the run fails with that reason
     if report.refused_names or report.archive_failures:
-        context.log.warning(f"clearinghouse mailbox: {len(report.refused_names)} files left on the server "
-                            f"(not plain file names), {len(report.archive_failures)} not archived")
-    return dg.MaterializeResult(metadata={
-        "configured": True,
-        "server": f"{settings.host}:{settings.port}",
-        "batches_uploaded": len(uploaded),
-        "files_fetched": len(report.fetched),
-        "files_already_fetched": report.already_fetched,
-        "files_still_settling": report.settling,
-        "files_left_unsafe_names": len(report.refused_names),
-        "files_not_archived": len(report.archive_failures),
-    })
+        context.log.warning(
+            f"clearinghouse mailbox: {len(report.refused_names)} files left on the server "
+            f"(not plain file names), {len(report.archive_failures)} not archived"
+        )
+    return dg.MaterializeResult(
+        metadata={
+            "configured": True,
+            "server": f"{settings.host}:{settings.port}",
+            "batches_uploaded": len(uploaded),
+            "files_fetched": len(report.fetched),
+            "files_already_fetched": report.already_fetched,
+            "files_still_settling": report.settling,
+            "files_left_unsafe_names": len(report.refused_names),
+            "files_not_archived": len(report.archive_failures),
+        }
+    )

@@ -1,6 +1,5 @@
 """All dbt models, seeds and tests as one Dagster multi-asset; dbt tests become asset checks."""
 
-
 import json
 import os
 from collections.abc import Mapping
@@ -9,8 +8,8 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from dagster_project.dbt_project import RUN_TARGET_PATH, dbt_project, tether_dbt_to_this_process
 from core.settings import dbt_vars, get_settings
+from dagster_project.dbt_project import RUN_TARGET_PATH, dbt_project, tether_dbt_to_this_process
 
 
 class LayerTranslator(DagsterDbtTranslator):

@@ -37,17 +37,21 @@ class EmitterRun:
     extra: dict = field(default_factory=dict)
 
 
-def run_emitter(types: tuple[ActionType, ...], inputs: dict[str, list[dict]], book, settings: Settings,
-                run_id: str) -> EmitterRun:
+def run_emitter(
+    types: tuple[ActionType, ...], inputs: dict[str, list[dict]], book, settings: Settings, run_id: str
+) -> EmitterRun:
     """Draft every type from the rows read, sync each type into the ledger, record the set-asides."""
     flag_rows = sorted(inputs[types[0].flag_model], key=lambda row: str(row["flag_id"]))
     run = EmitterRun(flag_rows=len(flag_rows), flagged_dollars=flagged_dollars(flag_rows, types[0].dollars_field))
     for declared in types:
         ctx = DraftContext(
-            as_of=as_of_of(flag_rows, settings), settings=settings, control_numbers=book.control_numbers,
+            as_of=as_of_of(flag_rows, settings),
+            settings=settings,
+            control_numbers=book.control_numbers,
             packets={model: inputs[model] for model in declared.packet_models},
             prior_actions=tuple(book.list_actions(PIPELINE_READER, action_types=[declared.name]))
-            if declared.reads_ledger_history else (),
+            if declared.reads_ledger_history
+            else (),
         )
         drafts, set_aside = draft_all(declared, flag_rows, ctx)
         run.drafts[declared.name] = drafts
@@ -56,8 +60,12 @@ def run_emitter(types: tuple[ActionType, ...], inputs: dict[str, list[dict]], bo
         run.results[declared.name] = book.sync_drafts(declared.name, drafts, run_id=run_id, held_flag_ids=held)
         if declared.metadata is not None:
             run.extra.update(declared.metadata(ctx))
-    record_set_asides(settings.warehouse_path.parent / SET_ASIDE_FILE, run_id=run_id,
-                      action_types=[declared.name for declared in types], items=run.set_aside)
+    record_set_asides(
+        settings.warehouse_path.parent / SET_ASIDE_FILE,
+        run_id=run_id,
+        action_types=[declared.name for declared in types],
+        items=run.set_aside,
+    )
     return run
 
 
@@ -75,8 +83,11 @@ def run_metadata(run: EmitterRun) -> dict:
         for draft in drafts:
             by_location[draft.location_id] += 1
     counters = ("drafted", "unchanged", "refreshed", "auto_resolved", "reopened")
-    metadata: dict = {"flag_rows": run.flag_rows, "flagged_dollars": str(run.flagged_dollars),
-                      "drafts": sum(len(d) for d in run.drafts.values())}
+    metadata: dict = {
+        "flag_rows": run.flag_rows,
+        "flagged_dollars": str(run.flagged_dollars),
+        "drafts": sum(len(d) for d in run.drafts.values()),
+    }
     for counter in counters:
         metadata[counter] = sum(getattr(result, counter) for result in run.results.values())
     for name, result in run.results.items():

@@ -20,20 +20,28 @@ def _description(types: tuple[ActionType, ...]) -> str:
 def build_emitter_asset(dbt_models: dg.AssetsDefinition, types: tuple[ActionType, ...]) -> dg.AssetsDefinition:
     inputs = list(dict.fromkeys(model for declared in types for model in declared.inputs))
 
-    @dg.asset(name=types[0].emitter_asset, group_name="emitters", kinds={"python", "sqlite"},
-              deps=[get_asset_key_for_model([dbt_models], model) for model in inputs],
-              description=_description(types))
-    def _emitter(context: dg.AssetExecutionContext, warehouse: WarehouseResource,
-                 ledger: LedgerResource) -> dg.MaterializeResult:
+    @dg.asset(
+        name=types[0].emitter_asset,
+        group_name="emitters",
+        kinds={"python", "sqlite"},
+        deps=[get_asset_key_for_model([dbt_models], model) for model in inputs],
+        description=_description(types),
+    )
+    def _emitter(
+        context: dg.AssetExecutionContext, warehouse: WarehouseResource, ledger: LedgerResource
+    ) -> dg.MaterializeResult:
         with warehouse.connect(read_only=True) as con:
             rows = read_inputs(con, types)
         run = run_emitter(types, rows, ledger.open(), get_settings(), context.run_id)
         for item in run.set_aside:  # the reason names the type, the flag and the check: never a patient value
             context.log.warning(item.reason)
         metadata = run_metadata(run)
-        return dg.MaterializeResult(metadata={
-            key: dg.MetadataValue.json(value) if isinstance(value, (dict, list)) else value
-            for key, value in metadata.items()})
+        return dg.MaterializeResult(
+            metadata={
+                key: dg.MetadataValue.json(value) if isinstance(value, (dict, list)) else value
+                for key, value in metadata.items()
+            }
+        )
 
     return _emitter
 

@@ -1,14 +1,13 @@
 """One ingest asset per source: inbox -> raw tables, with quarantine and GE asset checks."""
 
-
 import dagster as dg
 
+from core.settings import get_settings
 from dagster_project.contracts import contracts_for_source
 from dagster_project.ingest.expectations import validate_entity
 from dagster_project.ingest.loader import SourceLoadReport, load_source
 from dagster_project.ingest.x12.readers import all_x12_tables
 from dagster_project.resources import WarehouseResource
-from core.settings import get_settings
 
 GE_CHECK = "great_expectations_suite"
 CSV_SOURCES = ("ehr", "credentialing", "payroll", "contracts")
@@ -29,8 +28,10 @@ def build_csv_ingest_asset(source: str) -> dg.AssetsDefinition:
 
     @dg.multi_asset(
         name=f"ingest_{source}",
-        specs=[dg.AssetSpec(key, group_name="ingest", description=c.__doc_purpose__, kinds={"duckdb", "csv"})
-               for c, key in zip(contracts, keys.values())],
+        specs=[
+            dg.AssetSpec(key, group_name="ingest", description=c.__doc_purpose__, kinds={"duckdb", "csv"})
+            for c, key in zip(contracts, keys.values(), strict=False)
+        ],
         check_specs=[dg.AssetCheckSpec(GE_CHECK, asset=key) for key in keys.values()],
     )
     def _ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
@@ -70,14 +71,26 @@ def build_clearinghouse_ingest_asset() -> dg.AssetsDefinition:
 
     @dg.multi_asset(
         name="ingest_clearinghouse",
-        specs=[dg.AssetSpec(key, group_name="ingest", kinds={"duckdb", "x12"},
-                            description="X12 transactions from the clearinghouse (835 remittances, ...), parsed and checked") for key in keys],
+        specs=[
+            dg.AssetSpec(
+                key,
+                group_name="ingest",
+                kinds={"duckdb", "x12"},
+                description="X12 transactions from the clearinghouse (835 remittances, ...), parsed and checked",
+            )
+            for key in keys
+        ],
     )
     def _ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         settings = get_settings()
         with warehouse.connect() as con:
-            report = load_source(con, "clearinghouse", settings.inbox_dir, settings.quarantine_dir,
-                                 validate_x12_with_pyx12=settings.validate_x12_with_pyx12)
+            report = load_source(
+                con,
+                "clearinghouse",
+                settings.inbox_dir,
+                settings.quarantine_dir,
+                validate_x12_with_pyx12=settings.validate_x12_with_pyx12,
+            )
         summary = _report_metadata(report)
         context.log.info(f"ingest clearinghouse: {summary}")
         for key in keys:

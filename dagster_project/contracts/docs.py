@@ -78,8 +78,10 @@ def render() -> str:
     for source in dict.fromkeys(c.__source__ for c in CONTRACTS):
         out.append(f"\n## Source `{source}`\n")
         for contract in (c for c in CONTRACTS if c.__source__ == source):
-            out.append(f"\n### `{contract.__entity__}.csv`\n\n{contract.__doc_purpose__} "
-                       f"Key: {', '.join(f'`{k}`' for k in contract.__primary_key__)}.\n")
+            out.append(
+                f"\n### `{contract.__entity__}.csv`\n\n{contract.__doc_purpose__} "
+                f"Key: {', '.join(f'`{k}`' for k in contract.__primary_key__)}.\n"
+            )
             out.append("\n| column | type | required | rule |\n|---|---|---|---|\n")
             types = column_types(contract)
             for name, field in contract.model_fields.items():
@@ -89,8 +91,10 @@ def render() -> str:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m dagster_project.contracts.docs",
-                                     description="Write docs/contracts.md from the pydantic contracts.")
+    parser = argparse.ArgumentParser(
+        prog="python -m dagster_project.contracts.docs",
+        description="Write docs/contracts.md from the pydantic contracts.",
+    )
     parser.parse_args(argv)
     DOC_PATH.write_text(render(), encoding="utf-8")
     sys.stdout.write(f"wrote {DOC_PATH}\n")

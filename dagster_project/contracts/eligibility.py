@@ -29,10 +29,13 @@ class EligibilityCheck(Contract):
     payer_id: Id = Field(description="The payer asked (the coverage on file)")
     checked_at: UtcDatetime
     coverage_status: Literal["active", "inactive", "rejected"] = Field(
-        description="271 EB01 1 = active, 6 = inactive; rejected = the payer answered with an AAA")
+        description="271 EB01 1 = active, 6 = inactive; rejected = the payer answered with an AAA"
+    )
     reported_plan_payer_id: Maybe(Id) = Field(
-        default=None, description="The plan or MCO the payer reports the child is assigned to (2120C), by payer_id")
+        default=None, description="The plan or MCO the payer reports the child is assigned to (2120C), by payer_id"
+    )
     other_payer_name: Maybe(str) = Field(default=None, description="Another payer reported (271 EB01 R)")
-    ot_visits_remaining: Maybe(int) = Field(default=None, ge=0, le=999,
-                                            description="Occupational therapy visits remaining (EB01 F, AD, 29)")
+    ot_visits_remaining: Maybe(int) = Field(
+        default=None, ge=0, le=999, description="Occupational therapy visits remaining (EB01 F, AD, 29)"
+    )
     reject_reason_code: Maybe(str) = Field(default=None, pattern=r"^[0-9A-Z]{2}$", description="AAA03")

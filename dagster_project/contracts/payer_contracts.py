@@ -19,8 +19,11 @@ class Payer(Contract):
     payer_type: PayerType
     is_medicaid: bool
     x12_payer_id: str = Field(min_length=2, max_length=80)
-    fax_number: Maybe(str) = Field(default=None, pattern=r"^\+?[0-9()\- ]{7,20}$",
-                                   description="Where re-authorization requests, appeals and disputes are faxed")
+    fax_number: Maybe(str) = Field(
+        default=None,
+        pattern=r"^\+?[0-9()\- ]{7,20}$",
+        description="Where re-authorization requests, appeals and disputes are faxed",
+    )
 
 
 class FeeSchedule(Contract):
@@ -35,4 +38,3 @@ class FeeSchedule(Contract):
     allowed_amount: Money = Field(le=1000, description="Per unit; above 1,000 is a keying error")
     effective_date: date
     termination_date: Maybe(date) = None
-

@@ -78,8 +78,11 @@ def _check_header(header: list[str], file_name: str, contract: type[Contract]) -
     required = [name for name, f in contract.model_fields.items() if f.is_required()]
     duplicated = sorted({h for h in header if header.count(h) > 1})
     missing = [c for c in required if c not in header]
-    unknown = [h if _COLUMN_NAME.fullmatch(h) else f"#{i} (not a column name)"
-               for i, h in enumerate(header, start=1) if h not in expected]
+    unknown = [
+        h if _COLUMN_NAME.fullmatch(h) else f"#{i} (not a column name)"
+        for i, h in enumerate(header, start=1)
+        if h not in expected
+    ]
     problems = []
     if duplicated:
         problems.append(f"duplicated column(s) {', '.join(duplicated)}")
@@ -98,27 +101,36 @@ def _wrong_width(file_name: str, line: int, expected: int, found: int) -> str:
 def _split_natively(text: str, header: list[str], file_name: str):
     """Records of an unquoted file, one per physical line: (cells frame, rejected), or None when a line
     is longer than the csv module would read (it would say so, so let it)."""
-    lines = (pl.DataFrame({"line": pl.Series([text]).str.split("\n").explode()})
-             .with_row_index("_line_number", offset=1).slice(1))
+    lines = (
+        pl.DataFrame({"line": pl.Series([text]).str.split("\n").explode()})
+        .with_row_index("_line_number", offset=1)
+        .slice(1)
+    )
     # Bytes bound characters from above: count characters only when the byte count says it may matter.
-    if lines.height and lines["line"].str.len_bytes().max() >= csv.field_size_limit() and \
-            lines["line"].str.len_chars().max() >= csv.field_size_limit():
+    if (
+        lines.height
+        and lines["line"].str.len_bytes().max() >= csv.field_size_limit()
+        and lines["line"].str.len_chars().max() >= csv.field_size_limit()
+    ):
         return None
     if "\r" in text:
         lines = lines.with_columns(pl.col("line").str.strip_suffix("\r"))
     blank = pl.col("line").str.contains(r"^[\s,]*$")  # the csv module's "no cell has text"
-    lines = (lines.filter(~blank)
-             .with_columns(pl.col("_line_number").cast(pl.Int64),
-                           _fields=pl.col("line").str.count_matches(",", literal=True) + 1))
+    lines = lines.filter(~blank).with_columns(
+        pl.col("_line_number").cast(pl.Int64), _fields=pl.col("line").str.count_matches(",", literal=True) + 1
+    )
     width = len(header)
     rejected = [
         (line, cells.split(","), _wrong_width(file_name, line, width, found))
-        for line, cells, found in lines.filter(pl.col("_fields") != width).select(
-            "_line_number", "line", "_fields").iter_rows()
+        for line, cells, found in lines.filter(pl.col("_fields") != width)
+        .select("_line_number", "line", "_fields")
+        .iter_rows()
     ]
-    cells = (lines.filter(pl.col("_fields") == width)
-             .select("_line_number", pl.col("line").str.split_exact(",", width - 1).struct.rename_fields(header))
-             .unnest("line"))
+    cells = (
+        lines.filter(pl.col("_fields") == width)
+        .select("_line_number", pl.col("line").str.split_exact(",", width - 1).struct.rename_fields(header))
+        .unnest("line")
+    )
     return cells, rejected
 
 
@@ -141,10 +153,14 @@ def _split_with_csv_module(reader, header: list[str], file_name: str):
             rejected.append((line, cells, _wrong_width(file_name, line, len(header), len(cells))))
             continue
         line_numbers.append(line)
-        for column, cell in zip(columns, cells):
+        for column, cell in zip(columns, cells, strict=False):
             column.append(cell)
-    frame = pl.DataFrame({"_line_number": pl.Series(line_numbers, dtype=pl.Int64),
-                          **{h: pl.Series(col, dtype=pl.Utf8) for h, col in zip(header, columns)}})
+    frame = pl.DataFrame(
+        {
+            "_line_number": pl.Series(line_numbers, dtype=pl.Int64),
+            **{h: pl.Series(col, dtype=pl.Utf8) for h, col in zip(header, columns, strict=False)},
+        }
+    )
     return frame, rejected
 
 
@@ -153,7 +169,7 @@ def _explain(contract: type[Contract], header: list[str], flagged: pl.DataFrame,
     accepted, rejected = [], []
     for line, *cells in flagged.select("_line_number", *header).iter_rows():
         try:
-            model = contract.model_validate(dict(zip(header, cells)))
+            model = contract.model_validate(dict(zip(header, cells, strict=False)))
         except ValidationError as exc:
             rejected.append((line, list(cells), f"{file_name}: line {line}: {_describe(exc)}"))
             continue
@@ -161,8 +177,9 @@ def _explain(contract: type[Contract], header: list[str], flagged: pl.DataFrame,
     return accepted, rejected
 
 
-def _duplicate_keys(contract: type[Contract], rows: pl.DataFrame, cells: pl.DataFrame, header: list[str],
-                    file_name: str):
+def _duplicate_keys(
+    contract: type[Contract], rows: pl.DataFrame, cells: pl.DataFrame, header: list[str], file_name: str
+):
     """A key seen on an earlier valid line of the same file: (rows without them, rejected)."""
     key = list(contract.__primary_key__)
     if not rows.select(key).is_duplicated().any():
@@ -172,8 +189,11 @@ def _duplicate_keys(contract: type[Contract], rows: pl.DataFrame, cells: pl.Data
     first_seen = dict(repeated.select("_line_number", "_first").iter_rows())
     repeated_cells = cells.filter(pl.col("_line_number").is_in(list(first_seen))).select("_line_number", *header)
     rejected = [
-        (line, list(values),
-         f"{file_name}: line {line}: duplicate key {'/'.join(key)} (first seen on line {first_seen[line]})")
+        (
+            line,
+            list(values),
+            f"{file_name}: line {line}: duplicate key {'/'.join(key)} (first seen on line {first_seen[line]})",
+        )
         for line, *values in repeated_cells.iter_rows()
     ]
     return rows.filter(pl.col("_line_number") == pl.col("_first")).drop("_first"), rejected

@@ -23,30 +23,72 @@ E = gx.expectations
 # Beyond keys: what a billing coordinator would call "this extract is wrong", per entity.
 # Each entry: (expectation class, its arguments, severity) where severity "error" blocks trust, "warn" asks a look.
 _EXTRA: dict[str, list[tuple[type, dict, str]]] = {
-    "locations": [(E.ExpectTableRowCountToBeBetween, dict(min_value=1), "error"),
-                  (E.ExpectColumnValuesToBeUnique, dict(column="facility_npi"), "warn")],
-    "providers": [(E.ExpectColumnValuesToBeUnique, dict(column="npi"), "error")],
-    "patients": [(E.ExpectColumnValuesToBeBetween, dict(column="date_of_birth", min_value=datetime(1995, 1, 1), mostly=0.99), "warn")],
-    "coverages": [(E.ExpectCompoundColumnsToBeUnique, dict(column_list=["patient_id", "priority", "effective_date"]), "warn")],
+    "locations": [
+        (E.ExpectTableRowCountToBeBetween, {"min_value": 1}, "error"),
+        (E.ExpectColumnValuesToBeUnique, {"column": "facility_npi"}, "warn"),
+    ],
+    "providers": [(E.ExpectColumnValuesToBeUnique, {"column": "npi"}, "error")],
+    "patients": [
+        (
+            E.ExpectColumnValuesToBeBetween,
+            {"column": "date_of_birth", "min_value": datetime(1995, 1, 1), "mostly": 0.99},
+            "warn",
+        )
+    ],
+    "coverages": [
+        (E.ExpectCompoundColumnsToBeUnique, {"column_list": ["patient_id", "priority", "effective_date"]}, "warn")
+    ],
     "appointments": [
-        (E.ExpectColumnValuesToBeBetween, dict(column="duration_minutes", min_value=15, max_value=120, mostly=0.98), "warn"),
-        (E.ExpectColumnPairValuesAToBeGreaterThanB, dict(column_A="scheduled_start_at", column_B="booked_at",
-                                                   or_equal=True, mostly=0.99), "warn"),
+        (
+            E.ExpectColumnValuesToBeBetween,
+            {"column": "duration_minutes", "min_value": 15, "max_value": 120, "mostly": 0.98},
+            "warn",
+        ),
+        (
+            E.ExpectColumnPairValuesAToBeGreaterThanB,
+            {"column_A": "scheduled_start_at", "column_B": "booked_at", "or_equal": True, "mostly": 0.99},
+            "warn",
+        ),
     ],
-    "visits": [(E.ExpectColumnValuesToBeUnique, dict(column="claim_id"), "error"),
-               (E.ExpectColumnValuesToBeUnique, dict(column="appointment_id"), "error")],
-    "charge_lines": [(E.ExpectColumnValuesToBeBetween, dict(column="units", min_value=0, max_value=8, mostly=0.99), "warn")],
+    "visits": [
+        (E.ExpectColumnValuesToBeUnique, {"column": "claim_id"}, "error"),
+        (E.ExpectColumnValuesToBeUnique, {"column": "appointment_id"}, "error"),
+    ],
+    "charge_lines": [
+        (E.ExpectColumnValuesToBeBetween, {"column": "units", "min_value": 0, "max_value": 8, "mostly": 0.99}, "warn")
+    ],
     "authorizations": [
-        (E.ExpectCompoundColumnsToBeUnique, dict(column_list=["payer_id", "authorization_number"]), "error"),
-        (E.ExpectColumnPairValuesAToBeGreaterThanB, dict(column_A="end_date", column_B="start_date", or_equal=True), "error"),
+        (E.ExpectCompoundColumnsToBeUnique, {"column_list": ["payer_id", "authorization_number"]}, "error"),
+        (
+            E.ExpectColumnPairValuesAToBeGreaterThanB,
+            {"column_A": "end_date", "column_B": "start_date", "or_equal": True},
+            "error",
+        ),
     ],
-    "plans_of_care": [(E.ExpectColumnPairValuesAToBeGreaterThanB, dict(column_A="end_date", column_B="start_date",
-                                                                 or_equal=True), "error")],
-    "credentials": [(E.ExpectColumnPairValuesAToBeGreaterThanB, dict(column_A="expiration_date", column_B="issued_date",
-                                                               or_equal=True), "error")],
-    "fee_schedules": [(E.ExpectColumnValuesToBeBetween, dict(column="allowed_amount", min_value=0, max_value=2000), "warn")],
-    "timesheets": [(E.ExpectColumnPairValuesAToBeGreaterThanB, dict(column_A="pay_period_end", column_B="work_date",
-                                                              or_equal=True), "error")],
+    "plans_of_care": [
+        (
+            E.ExpectColumnPairValuesAToBeGreaterThanB,
+            {"column_A": "end_date", "column_B": "start_date", "or_equal": True},
+            "error",
+        )
+    ],
+    "credentials": [
+        (
+            E.ExpectColumnPairValuesAToBeGreaterThanB,
+            {"column_A": "expiration_date", "column_B": "issued_date", "or_equal": True},
+            "error",
+        )
+    ],
+    "fee_schedules": [
+        (E.ExpectColumnValuesToBeBetween, {"column": "allowed_amount", "min_value": 0, "max_value": 2000}, "warn")
+    ],
+    "timesheets": [
+        (
+            E.ExpectColumnPairValuesAToBeGreaterThanB,
+            {"column_A": "pay_period_end", "column_B": "work_date", "or_equal": True},
+            "error",
+        )
+    ],
 }
 
 
@@ -64,10 +106,13 @@ class SuiteResult:
 
 def _key_expectations(contract: type[Contract]) -> list[tuple[type, dict, str]]:
     key = list(contract.__primary_key__)
-    unique = (E.ExpectColumnValuesToBeUnique, dict(column=key[0])) if len(key) == 1 else \
-        (E.ExpectCompoundColumnsToBeUnique, dict(column_list=key))
+    unique = (
+        (E.ExpectColumnValuesToBeUnique, {"column": key[0]})
+        if len(key) == 1
+        else (E.ExpectCompoundColumnsToBeUnique, {"column_list": key})
+    )
     required = [c for c in key if contract.model_fields[c].is_required()]  # e.g. fee_schedules.modifier may be empty
-    return [(*unique, "error"), *[(E.ExpectColumnValuesToNotBeNull, dict(column=c), "error") for c in required]]
+    return [(*unique, "error"), *[(E.ExpectColumnValuesToNotBeNull, {"column": c}, "error") for c in required]]
 
 
 @lru_cache(maxsize=1)
@@ -121,7 +166,9 @@ def validate_entity(con, contract: type[Contract]) -> SuiteResult:
         batch_definition = ctx.data_sources.get(name).get_asset(entity).get_batch_definition("current")
     except (KeyError, ValueError):
         batch_definition = (
-            ctx.data_sources.add_pandas(name).add_dataframe_asset(entity).add_batch_definition_whole_dataframe("current")
+            ctx.data_sources.add_pandas(name)
+            .add_dataframe_asset(entity)
+            .add_batch_definition_whole_dataframe("current")
         )
     severity = {}
     suite = gx.ExpectationSuite(name=f"{name}__{len(frame)}")

@@ -23,9 +23,12 @@ import polars as pl
 from dagster_project.contracts import contract_for_file
 from dagster_project.ingest.csv_reader import FileRejected, read_contract_csv
 from dagster_project.ingest.quarantine import (
-    QuarantineEntry, now_utc, quarantine_rows, quarantine_whole_file,
+    QuarantineEntry,
+    now_utc,
+    quarantine_rows,
+    quarantine_whole_file,
 )
-from dagster_project.ingest.raw_schema import LINEAGE_COLUMNS, column_types, create_raw_tables, raw_table
+from dagster_project.ingest.raw_schema import LINEAGE_COLUMNS, create_raw_tables, raw_table
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +64,13 @@ alter table ingest.quarantine add column if not exists transaction_control_numbe
 """
 
 _POLARS_TYPES = {
-    "VARCHAR": pl.Utf8, "INTEGER": pl.Int32, "BOOLEAN": pl.Boolean, "DATE": pl.Date,
-    "TIMESTAMP": pl.Datetime("us"), "DECIMAL(12, 2)": pl.Decimal(12, 2), "DECIMAL(9, 2)": pl.Decimal(9, 2),
+    "VARCHAR": pl.Utf8,
+    "INTEGER": pl.Int32,
+    "BOOLEAN": pl.Boolean,
+    "DATE": pl.Date,
+    "TIMESTAMP": pl.Datetime("us"),
+    "DECIMAL(12, 2)": pl.Decimal(12, 2),
+    "DECIMAL(9, 2)": pl.Decimal(9, 2),
 }
 
 
@@ -116,7 +124,9 @@ def _supersede(con, source: str, outcome: FileOutcome, sha: str, received_at) ->
         for file_sha, file_name, at in con.execute(
             "select file_sha256, file_name, received_at from ingest.file_ledger where source = ? "
             "and status in ('loaded', 'loaded_with_rejects') "
-            "and file_sha256 not in (select superseded_sha256 from ingest.file_supersessions)", [source]).fetchall()
+            "and file_sha256 not in (select superseded_sha256 from ingest.file_supersessions)",
+            [source],
+        ).fetchall()
         if delivered_as(file_name) == name
     ]
     if len(versions) < 2:
@@ -125,8 +135,10 @@ def _supersede(con, source: str, outcome: FileOutcome, sha: str, received_at) ->
     losers = [v for v in versions if v[0] != winner[0]]
     con.executemany(
         "insert into ingest.file_supersessions values (?, ?, ?, ?, ?, ?, ?)",
-        [[loser_sha, loser_name, winner[0], winner[1], source, outcome.entity, received_at]
-         for loser_sha, loser_name, _ in losers],
+        [
+            [loser_sha, loser_name, winner[0], winner[1], source, outcome.entity, received_at]
+            for loser_sha, loser_name, _ in losers
+        ],
     )
     if winner[0] == sha:
         outcome.supersedes = sorted(loser_name for _, loser_name, _ in losers)
@@ -164,15 +176,25 @@ def _record(con, outcome: FileOutcome, source: str, sha: str, received_at, entri
     con.execute(
         "insert into ingest.file_ledger (file_sha256, source, file_name, entity, status, rows_loaded, "
         "rows_quarantined, received_at) values (?, ?, ?, ?, ?, ?, ?, ?)",
-        [sha, source, outcome.file_name, outcome.entity, outcome.status, outcome.rows_loaded,
-         outcome.rows_quarantined, received_at],
+        [
+            sha,
+            source,
+            outcome.file_name,
+            outcome.entity,
+            outcome.status,
+            outcome.rows_loaded,
+            outcome.rows_quarantined,
+            received_at,
+        ],
     )
     if entries:
         con.executemany(
             "insert into ingest.quarantine (source, file_name, file_sha256, line_number, reason, quarantined_at, "
             "severity) values (?, ?, ?, ?, ?, ?, ?)",
-            [[e.source, e.file_name, e.file_sha256, e.line_number, e.reason, e.quarantined_at, e.severity]
-             for e in entries],
+            [
+                [e.source, e.file_name, e.file_sha256, e.line_number, e.reason, e.quarantined_at, e.severity]
+                for e in entries
+            ],
         )
 
 
@@ -216,14 +238,16 @@ def _load_csv(con, path: Path, data: bytes, source: str, sha: str, quarantine_di
     return outcome, [], {table: loaded}, entries
 
 
-def load_source(con, source: str, inbox_dir: Path, quarantine_dir: Path, *, validate_x12_with_pyx12: bool = False
-                ) -> SourceLoadReport:
+def load_source(
+    con, source: str, inbox_dir: Path, quarantine_dir: Path, *, validate_x12_with_pyx12: bool = False
+) -> SourceLoadReport:
     """Load every new file of one source. Safe to run again: seen files are skipped by content hash."""
     if source == "clearinghouse":
         from dagster_project.ingest.x12_loader import load_x12_source
 
-        return load_x12_source(con, source, inbox_dir / source, quarantine_dir,
-                               validate_x12_with_pyx12=validate_x12_with_pyx12)
+        return load_x12_source(
+            con, source, inbox_dir / source, quarantine_dir, validate_x12_with_pyx12=validate_x12_with_pyx12
+        )
     ensure_ingest_tables(con)
     report = SourceLoadReport(source)
     source_dir = inbox_dir / source
@@ -257,6 +281,12 @@ def load_source(con, source: str, inbox_dir: Path, quarantine_dir: Path, *, vali
         for table, n in counts.items():
             report.rows_loaded_by_table[table] = report.rows_loaded_by_table.get(table, 0) + n
         report.files.append(outcome)
-        log.info("ingest %s/%s: %s (%d rows loaded, %d quarantined)", source, path.name, outcome.status,
-                 outcome.rows_loaded, outcome.rows_quarantined)
+        log.info(
+            "ingest %s/%s: %s (%d rows loaded, %d quarantined)",
+            source,
+            path.name,
+            outcome.status,
+            outcome.rows_loaded,
+            outcome.rows_quarantined,
+        )
     return report

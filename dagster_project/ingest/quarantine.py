@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import shutil
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 
@@ -28,7 +28,7 @@ class QuarantineEntry:
 
 
 def now_utc() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def quarantine_whole_file(path: Path, quarantine_dir: Path, source: str, sha256: str, reasons: list[str]) -> Path:
@@ -42,7 +42,11 @@ def quarantine_whole_file(path: Path, quarantine_dir: Path, source: str, sha256:
 
 
 def quarantine_rows(
-    path: Path, quarantine_dir: Path, source: str, sha256: str, header: list[str],
+    path: Path,
+    quarantine_dir: Path,
+    source: str,
+    sha256: str,
+    header: list[str],
     rejected: list[tuple[int, list[str], str]],
 ) -> Path:
     """Write rejected CSV rows (original cells, line number, reason) to one file per delivery."""

@@ -50,8 +50,12 @@ def column_types(contract: type[Contract]) -> dict[str, str]:
 
 
 _POLARS_TYPES = {
-    "VARCHAR": pl.Utf8, "INTEGER": pl.Int32, "BOOLEAN": pl.Boolean, "DATE": pl.Date,
-    "TIMESTAMP": pl.Datetime("us"), "DECIMAL(12, 2)": pl.Decimal(12, 2),
+    "VARCHAR": pl.Utf8,
+    "INTEGER": pl.Int32,
+    "BOOLEAN": pl.Boolean,
+    "DATE": pl.Date,
+    "TIMESTAMP": pl.Datetime("us"),
+    "DECIMAL(12, 2)": pl.Decimal(12, 2),
 }
 
 

@@ -44,8 +44,13 @@ def _arrow_type(sql_type: str) -> pa.DataType:
     if sql_type.startswith("DECIMAL("):
         kind = DecimalType.of(sql_type)
         return pa.decimal128(kind.precision, kind.scale)
-    return {"VARCHAR": pa.string(), "INTEGER": pa.int32(), "BOOLEAN": pa.bool_(), "DATE": pa.date32(),
-            "TIMESTAMP": pa.timestamp("us")}[sql_type]
+    return {
+        "VARCHAR": pa.string(),
+        "INTEGER": pa.int32(),
+        "BOOLEAN": pa.bool_(),
+        "DATE": pa.date32(),
+        "TIMESTAMP": pa.timestamp("us"),
+    }[sql_type]
 
 
 @dataclass
@@ -119,9 +124,9 @@ def _insert_arrow(con, target: str, frame: pa.Table) -> None:
 def _insert_rows(con, table: str, columns: dict[str, str], runs) -> int:
     rows = chain.from_iterable(run[0] for run in runs)
     # One pass over the row dicts (row by row is kind to the CPU cache), then transposed in C.
-    *values, positions = zip(*map(itemgetter(*columns, SEGMENT_POSITION_KEY), rows))
+    *values, positions = zip(*map(itemgetter(*columns, SEGMENT_POSITION_KEY), rows), strict=False)
     arrays, names = [], []
-    for (column, sql_type), column_values in zip(columns.items(), values):
+    for (column, sql_type), column_values in zip(columns.items(), values, strict=False):
         # pyarrow refuses a Decimal its type cannot hold exactly: nothing is rounded on the way in.
         arrays.append(pa.array(column_values, type=_arrow_type(sql_type)))
         names.append(column)
@@ -139,33 +144,82 @@ def _insert_rows(con, table: str, columns: dict[str, str], runs) -> int:
     return frame.num_rows
 
 
-LEDGER_COLUMNS = ["file_sha256", "source", "file_name", "entity", "status", "rows_loaded", "rows_quarantined",
-                  "received_at", "transactions_loaded", "transactions_quarantined", "transactions_duplicate",
-                  "duplicate_of", "summary"]
+LEDGER_COLUMNS = [
+    "file_sha256",
+    "source",
+    "file_name",
+    "entity",
+    "status",
+    "rows_loaded",
+    "rows_quarantined",
+    "received_at",
+    "transactions_loaded",
+    "transactions_quarantined",
+    "transactions_duplicate",
+    "duplicate_of",
+    "summary",
+]
 
 
 def _insert_ledger(con, outcomes: list[X12FileOutcome], meta: list[tuple[str, str, Any]]) -> None:
     if not outcomes:
         return
-    rows = [{"file_sha256": sha, "source": source, "file_name": o.file_name, "entity": o.entity, "status": o.status,
-             "rows_loaded": o.rows_loaded, "rows_quarantined": o.rows_quarantined, "received_at": at,
-             "transactions_loaded": o.transactions_loaded, "transactions_quarantined": o.transactions_quarantined,
-             "transactions_duplicate": o.transactions_duplicate, "duplicate_of": o.duplicate_of, "summary": o.summary}
-            for o, (sha, source, at) in zip(outcomes, meta)]
-    schema = pa.schema([(c, pa.int32() if c.startswith(("rows_", "transactions_")) else
-                         pa.timestamp("us") if c == "received_at" else pa.string()) for c in LEDGER_COLUMNS])
+    rows = [
+        {
+            "file_sha256": sha,
+            "source": source,
+            "file_name": o.file_name,
+            "entity": o.entity,
+            "status": o.status,
+            "rows_loaded": o.rows_loaded,
+            "rows_quarantined": o.rows_quarantined,
+            "received_at": at,
+            "transactions_loaded": o.transactions_loaded,
+            "transactions_quarantined": o.transactions_quarantined,
+            "transactions_duplicate": o.transactions_duplicate,
+            "duplicate_of": o.duplicate_of,
+            "summary": o.summary,
+        }
+        for o, (sha, source, at) in zip(outcomes, meta, strict=False)
+    ]
+    schema = pa.schema(
+        [
+            (
+                c,
+                pa.int32()
+                if c.startswith(("rows_", "transactions_"))
+                else pa.timestamp("us")
+                if c == "received_at"
+                else pa.string(),
+            )
+            for c in LEDGER_COLUMNS
+        ]
+    )
     _insert_arrow(con, "ingest.file_ledger", pa.Table.from_pylist(rows, schema=schema))
 
 
-QUARANTINE_COLUMNS = ["source", "file_name", "file_sha256", "line_number", "reason", "quarantined_at", "severity",
-                      "transaction_set", "transaction_control_number"]
+QUARANTINE_COLUMNS = [
+    "source",
+    "file_name",
+    "file_sha256",
+    "line_number",
+    "reason",
+    "quarantined_at",
+    "severity",
+    "transaction_set",
+    "transaction_control_number",
+]
 
 
 def _insert_quarantine(con, entries: list[QuarantineEntry]) -> None:
     if not entries:
         return
-    schema = pa.schema([(c, pa.int32() if c == "line_number" else pa.timestamp("us") if c == "quarantined_at"
-                         else pa.string()) for c in QUARANTINE_COLUMNS])
+    schema = pa.schema(
+        [
+            (c, pa.int32() if c == "line_number" else pa.timestamp("us") if c == "quarantined_at" else pa.string())
+            for c in QUARANTINE_COLUMNS
+        ]
+    )
     rows = [{c: getattr(e, "line_number" if c == "line_number" else c) for c in QUARANTINE_COLUMNS} for e in entries]
     _insert_arrow(con, "ingest.quarantine", pa.Table.from_pylist(rows, schema=schema))
 
@@ -194,10 +248,16 @@ class _DeliveryIndex:
         if key in known:
             first_name, first_sha = known[key]
             transaction.duplicate_of = first_sha
-            transaction.warnings.append(X12Issue(
-                file_name, transaction.start_position, "ST", "warning",
-                f"re-sends the remittance first delivered in {first_name} (same payer, trace number and amounts): "
-                f"not posted again"))
+            transaction.warnings.append(
+                X12Issue(
+                    file_name,
+                    transaction.start_position,
+                    "ST",
+                    "warning",
+                    f"re-sends the remittance first delivered in {first_name} (same payer, trace number and amounts): "
+                    f"not posted again",
+                )
+            )
         else:
             known[key] = (file_name, sha)
 
@@ -208,11 +268,15 @@ def _attach_pyx12(parsed: X12ParseResult, issues: list[X12Issue]) -> None:
     for issue in issues:
         transaction = parsed.transaction_at(issue.segment_position)
         if issue.is_error and transaction is not None:
-            transaction.add(X12Issue(issue.file_name, issue.segment_position, issue.segment_id, "error",
-                                     f"pyx12: {issue.message}"))
+            transaction.add(
+                X12Issue(issue.file_name, issue.segment_position, issue.segment_id, "error", f"pyx12: {issue.message}")
+            )
         else:
-            parsed.file_issues.append(X12Issue(issue.file_name, issue.segment_position, issue.segment_id, "warning",
-                                               f"pyx12: {issue.message}"))
+            parsed.file_issues.append(
+                X12Issue(
+                    issue.file_name, issue.segment_position, issue.segment_id, "warning", f"pyx12: {issue.message}"
+                )
+            )
 
 
 def _summary(parsed: X12ParseResult, outcome: X12FileOutcome) -> str:
@@ -222,20 +286,29 @@ def _summary(parsed: X12ParseResult, outcome: X12FileOutcome) -> str:
         if transaction.status == QUARANTINED:
             first = transaction.errors[0]
             more = len(transaction.errors) - 1
-            parts.append(f"quarantined {transaction.label}: {_where(first, None)}: {first.message}"
-                         + (f" (and {more} more)" if more else ""))
+            parts.append(
+                f"quarantined {transaction.label}: {_where(first, None)}: {first.message}"
+                + (f" (and {more} more)" if more else "")
+            )
         elif transaction.status == DUPLICATE:
             parts.append(f"{transaction.label} is a re-sent remittance: not posted again")
     file_errors = [i for i in parsed.file_issues if i.is_error]
     parts.extend(f"{_where(issue, None)}: {issue.message}" for issue in file_errors)
-    warnings = [i for t in parsed.transactions if t.status != QUARANTINED for i in t.warnings
-                if not i.message.startswith("re-sends")]
+    warnings = [
+        i
+        for t in parsed.transactions
+        if t.status != QUARANTINED
+        for i in t.warnings
+        if not i.message.startswith("re-sends")
+    ]
     warnings += [i for i in parsed.file_issues if not i.is_error]
     if warnings:
         shown = "; ".join(f"{_where(i, None)}: {i.message}" for i in warnings[:WARNINGS_IN_SUMMARY])
         more = len(warnings) - WARNINGS_IN_SUMMARY
-        parts.append(f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}: {shown}"
-                     + (f"; and {more} more" if more > 0 else ""))
+        parts.append(
+            f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''}: {shown}"
+            + (f"; and {more} more" if more > 0 else "")
+        )
     return "; ".join(parts)
 
 
@@ -249,8 +322,17 @@ def _status(loaded: int, quarantined: int, duplicate: int, file_errors: int) -> 
     return "rejected"
 
 
-def _read_file(path: Path, data: bytes, source: str, sha: str, received_at, batch: _Batch,
-               deliveries: _DeliveryIndex, quarantine_dir: Path, with_pyx12: bool) -> X12FileOutcome:
+def _read_file(
+    path: Path,
+    data: bytes,
+    source: str,
+    sha: str,
+    received_at,
+    batch: _Batch,
+    deliveries: _DeliveryIndex,
+    quarantine_dir: Path,
+    with_pyx12: bool,
+) -> X12FileOutcome:
     parsed = parse_x12(data, path.name)
     if with_pyx12 and any(t.status == LOADED for t in parsed.transactions):
         # Implementation-guide validation is optional: ~2 ms per claim, too slow to run on every
@@ -276,14 +358,23 @@ def _read_file(path: Path, data: bytes, source: str, sha: str, received_at, batc
             outcome.transactions_duplicate += 1
             outcome.duplicate_of = outcome.duplicate_of or transaction.duplicate_of
     file_errors = [i for i in parsed.file_issues if i.is_error]
-    outcome.status = _status(outcome.transactions_loaded, outcome.transactions_quarantined,
-                             outcome.transactions_duplicate, len(file_errors))
+    outcome.status = _status(
+        outcome.transactions_loaded, outcome.transactions_quarantined, outcome.transactions_duplicate, len(file_errors)
+    )
     outcome.summary = _summary(parsed, outcome)
 
     def entry(issue: X12Issue, transaction: TransactionResult | None) -> QuarantineEntry:
-        return QuarantineEntry(source, path.name, sha, issue.segment_position, reason(issue, transaction), received_at,
-                               issue.severity, transaction.transaction_set if transaction else None,
-                               transaction.control_number if transaction else None)
+        return QuarantineEntry(
+            source,
+            path.name,
+            sha,
+            issue.segment_position,
+            reason(issue, transaction),
+            received_at,
+            issue.severity,
+            transaction.transaction_set if transaction else None,
+            transaction.control_number if transaction else None,
+        )
 
     entries = [entry(issue, None) for issue in parsed.file_issues]
     for transaction in parsed.transactions:
@@ -297,8 +388,9 @@ def _read_file(path: Path, data: bytes, source: str, sha: str, received_at, batc
     return outcome
 
 
-def load_x12_source(con, source: str, source_dir: Path, quarantine_dir: Path, *,
-                    validate_x12_with_pyx12: bool = False) -> SourceLoadReport:
+def load_x12_source(
+    con, source: str, source_dir: Path, quarantine_dir: Path, *, validate_x12_with_pyx12: bool = False
+) -> SourceLoadReport:
     """Load every new file of the clearinghouse inbox. Safe to run again: seen files are skipped by hash."""
     ensure_ingest_tables(con)
     report = SourceLoadReport(source)
@@ -315,8 +407,14 @@ def load_x12_source(con, source: str, source_dir: Path, quarantine_dir: Path, *,
             report.rows_loaded_by_table[table] = report.rows_loaded_by_table.get(table, 0) + count
         for outcome in pending:
             report.files.append(outcome)
-            log.info("ingest %s/%s: %s (%d rows loaded, %d quarantined)", source, outcome.file_name,
-                     outcome.status, outcome.rows_loaded, outcome.rows_quarantined)
+            log.info(
+                "ingest %s/%s: %s (%d rows loaded, %d quarantined)",
+                source,
+                outcome.file_name,
+                outcome.status,
+                outcome.rows_loaded,
+                outcome.rows_quarantined,
+            )
         pending.clear()
 
     with no_cyclic_gc():
@@ -327,8 +425,11 @@ def load_x12_source(con, source: str, source_dir: Path, quarantine_dir: Path, *,
                 report.files.append(FileOutcome(path.name, None, "duplicate"))
                 continue
             seen.add(sha)
-            pending.append(_read_file(path, data, source, sha, now_utc(), batch, deliveries, quarantine_dir,
-                                      validate_x12_with_pyx12))
+            pending.append(
+                _read_file(
+                    path, data, source, sha, now_utc(), batch, deliveries, quarantine_dir, validate_x12_with_pyx12
+                )
+            )
             if batch.row_count >= BATCH_ROWS:
                 write()
         write()

@@ -30,10 +30,14 @@ class MissRates:
 
 
 # (initial, follow-up) by Medicaid / other payers.
-INITIAL = {True: MissRates(no_show=0.11, cancelled=0.08, late_cancelled=0.03),
-           False: MissRates(no_show=0.075, cancelled=0.08, late_cancelled=0.03)}
-FOLLOW_UP = {True: MissRates(no_show=0.165, cancelled=0.07, late_cancelled=0.03),
-             False: MissRates(no_show=0.12, cancelled=0.07, late_cancelled=0.03)}
+INITIAL = {
+    True: MissRates(no_show=0.11, cancelled=0.08, late_cancelled=0.03),
+    False: MissRates(no_show=0.075, cancelled=0.08, late_cancelled=0.03),
+}
+FOLLOW_UP = {
+    True: MissRates(no_show=0.165, cancelled=0.07, late_cancelled=0.03),
+    False: MissRates(no_show=0.12, cancelled=0.07, late_cancelled=0.03),
+}
 
 # (share of families, factor on no-show and late-cancel rates); the shares x factors average 1.0.
 FAMILY_MISS_FACTORS = ((0.8, 0.5), (0.2, 3.0))

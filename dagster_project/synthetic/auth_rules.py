@@ -50,8 +50,15 @@ class AuthFacts:
         }
 
 
-def evaluate(auth: Auth, appts: list[Appt], as_of: date, lead_days: int, cpt_codes: frozenset[str],
-             anchor_day_scheduled: bool = True, burn_days_back: int = 27) -> AuthFacts:
+def evaluate(
+    auth: Auth,
+    appts: list[Appt],
+    as_of: date,
+    lead_days: int,
+    cpt_codes: frozenset[str],
+    anchor_day_scheduled: bool = True,
+    burn_days_back: int = 27,
+) -> AuthFacts:
     """The four flags for an active authorization without an approved successor."""
     in_window = [a for a in appts if auth.start <= a.day <= auth.end]
     kept = [a for a in in_window if a.status == "arrived" and a.day <= as_of]
@@ -73,8 +80,14 @@ def evaluate(auth: Auth, appts: list[Appt], as_of: date, lead_days: int, cpt_cod
     projected = as_of + timedelta(days=math.ceil(remaining / burn * 7)) if burn > 0 else None
     after_end = sum(1 for a in appts if a.status == "scheduled" and a.day > auth.end)
     return AuthFacts(
-        approved=auth.approved, used=used, scheduled=scheduled, remaining=remaining, kept_visits=len(kept),
-        burn_rate_per_week=burn, projected_exhaustion=projected, avg_units_per_visit=avg,
+        approved=auth.approved,
+        used=used,
+        scheduled=scheduled,
+        remaining=remaining,
+        kept_visits=len(kept),
+        burn_rate_per_week=burn,
+        projected_exhaustion=projected,
+        avg_units_per_visit=avg,
         scheduled_after_end=after_end,
         in_last_two_visits=last_two,
         expiring_within_lead_time=(auth.end - as_of).days <= lead_days,

@@ -17,10 +17,19 @@ from .model import Auth, Kid
 from .reference import AUTH_CPT_CODES
 
 AUTH_CPTS = frozenset(AUTH_CPT_CODES.split("|"))
-LEAK_REASONS = ("in_last_two_visits", "expiring_within_lead_time", "projected_to_exhaust_before_end", "scheduled_beyond_auth")
+LEAK_REASONS = (
+    "in_last_two_visits",
+    "expiring_within_lead_time",
+    "projected_to_exhaust_before_end",
+    "scheduled_beyond_auth",
+)
 NEAR_MISS_KINDS = (
-    "ends_day_after_lead_time", "three_visits_remaining_low_burn", "expiring_with_approved_successor",
-    "pending_authorization", "denied_authorization", "ended_day_before_as_of",
+    "ends_day_after_lead_time",
+    "three_visits_remaining_low_burn",
+    "expiring_with_approved_successor",
+    "pending_authorization",
+    "denied_authorization",
+    "ended_day_before_as_of",
 )
 WHY_NOT_FLAGGED = {
     "ends_day_after_lead_time": "ends lead_days + 1 days after the as-of date: outside the lead time, plenty remaining, nothing scheduled beyond it",
@@ -30,7 +39,12 @@ WHY_NOT_FLAGGED = {
     "denied_authorization": "status denied: only approved authorizations are evaluated",
     "ended_day_before_as_of": "ended the day before the as-of date (not active) and the child has no visits scheduled after it",
 }
-WINDOW_DAYS = {"medicaid_mco": (60, 90, 120, 180), "medicaid_ffs": (60, 120, 180), "tricare": (90, 180), "commercial": (60, 90)}
+WINDOW_DAYS = {
+    "medicaid_mco": (60, 90, 120, 180),
+    "medicaid_ffs": (60, 120, 180),
+    "tricare": (90, 180),
+    "commercial": (60, 90),
+}
 
 
 @dataclass
@@ -44,12 +58,30 @@ class AuthIds:
     def __init__(self, location_id: str):
         self.location_id, self.count = location_id, 0
 
-    def new(self, kid: Kid, start: date, end: date, unit_type: str, approved: int, rng: random.Random,
-            status: str = "approved") -> Auth:
+    def new(
+        self,
+        kid: Kid,
+        start: date,
+        end: date,
+        unit_type: str,
+        approved: int,
+        rng: random.Random,
+        status: str = "approved",
+    ) -> Auth:
         self.count += 1
-        requested = datetime(start.year, start.month, start.day, 15) - timedelta(days=rng.randint(3, 25), minutes=rng.randrange(300))
-        return Auth(f"AU-{self.location_id}-{self.count:05d}", f"PA{self.location_id[1:]}{self.count:06d}{kid.payer.x12_payer_id[:2]}",
-                    start, end, unit_type, approved, status, requested)
+        requested = datetime(start.year, start.month, start.day, 15) - timedelta(
+            days=rng.randint(3, 25), minutes=rng.randrange(300)
+        )
+        return Auth(
+            f"AU-{self.location_id}-{self.count:05d}",
+            f"PA{self.location_id[1:]}{self.count:06d}{kid.payer.x12_payer_id[:2]}",
+            start,
+            end,
+            unit_type,
+            approved,
+            status,
+            requested,
+        )
 
 
 def _units_per_visit(kid: Kid) -> int:
@@ -159,14 +191,19 @@ def design_auths(plant: Plant, ids: AuthIds, rng: random.Random, anchor: date) -
         kid.auths.append(plant.auth)
         return
     offsets = {
-        "in_last_two_visits": rng.randint(50, 80), "expiring_within_lead_time": rng.randint(5, lead),
-        "projected_to_exhaust_before_end": rng.randint(60, 80), "ends_day_after_lead_time": lead + 1,
-        "three_visits_remaining_low_burn": lead + 10, "expiring_with_approved_successor": rng.randint(5, lead - 1),
+        "in_last_two_visits": rng.randint(50, 80),
+        "expiring_within_lead_time": rng.randint(5, lead),
+        "projected_to_exhaust_before_end": rng.randint(60, 80),
+        "ends_day_after_lead_time": lead + 1,
+        "three_visits_remaining_low_burn": lead + 10,
+        "expiring_with_approved_successor": rng.randint(5, lead - 1),
     }
     if design == "scheduled_beyond_auth":
         last_sched = max((a.day for a in kid.appts if a.status == "scheduled"), default=anchor)
         beyond_by_date = (last_sched - anchor).days - 3 > lead + 1
-        offsets[design] = rng.randint(lead + 1, (last_sched - anchor).days - 3) if beyond_by_date else rng.randint(60, 80)
+        offsets[design] = (
+            rng.randint(lead + 1, (last_sched - anchor).days - 3) if beyond_by_date else rng.randint(60, 80)
+        )
     end = anchor + timedelta(days=offsets[design])
     auth = ids.new(kid, current_start, end, unit_type, generous_quantity(kid, current_start, end), rng)
     kid.auths.append(auth)
@@ -185,7 +222,9 @@ def design_auths(plant: Plant, ids: AuthIds, rng: random.Random, anchor: date) -
         auth.approved = facts.used + 3
     elif design == "expiring_with_approved_successor":
         succ_end = end + timedelta(days=90)
-        kid.auths.append(ids.new(kid, end + timedelta(days=1), succ_end, unit_type, generous_quantity(kid, end, succ_end), rng))
+        kid.auths.append(
+            ids.new(kid, end + timedelta(days=1), succ_end, unit_type, generous_quantity(kid, end, succ_end), rng)
+        )
     elif design in ("expiring_within_lead_time", "ends_day_after_lead_time") or design == "scheduled_beyond_auth":
         size_generous_for_design(kid, auth, anchor)
 
@@ -195,7 +234,12 @@ def size_generous_for_design(kid: Kid, auth: Auth, anchor: date) -> None:
     step = _units_per_visit(kid) if auth.unit_type == "units" else 1
     for _ in range(500):
         facts = facts_all(kid, auth, anchor)
-        if all(not f.in_last_two_visits and not f.projected_to_exhaust_before_end and f.used + f.scheduled <= auth.approved - 2 * step for f in facts):
+        if all(
+            not f.in_last_two_visits
+            and not f.projected_to_exhaust_before_end
+            and f.used + f.scheduled <= auth.approved - 2 * step
+            for f in facts
+        ):
             return
         auth.approved += step
 

@@ -37,10 +37,18 @@ PER_CODE_PAYERS = seed_values.per_code_payers()
 
 # The audit rules a plant trips, as named by dbt/models/marts/claims/fct_claim_audit_failures.
 PLANT_KINDS = (
-    "discipline_modifier_missing", "discipline_modifier_pt_instead_of_ot", "assistant_modifier_missing",
-    "units_over_minutes", "code_pair_without_modifier", "second_evaluation_same_day", "add_on_without_primary",
-    "authorization_missing", "diagnosis_not_on_authorization", "rendering_npi_invalid",
-    "rendering_not_enrolled", "telehealth_modifier_missing",
+    "discipline_modifier_missing",
+    "discipline_modifier_pt_instead_of_ot",
+    "assistant_modifier_missing",
+    "units_over_minutes",
+    "code_pair_without_modifier",
+    "second_evaluation_same_day",
+    "add_on_without_primary",
+    "authorization_missing",
+    "diagnosis_not_on_authorization",
+    "rendering_npi_invalid",
+    "rendering_not_enrolled",
+    "telehealth_modifier_missing",
 )
 
 
@@ -69,8 +77,14 @@ class ClaimSpool:
 
     def add_location(self, location: dict) -> None:
         self.billing[location["location_id"]] = BillingProvider(
-            location["location_name"], location["facility_npi"], GROUP_TIN, location["address_line"],
-            location["city"], location["state"], location["zip"] + "0001")
+            location["location_name"],
+            location["facility_npi"],
+            GROUP_TIN,
+            location["address_line"],
+            location["city"],
+            location["state"],
+            location["zip"] + "0001",
+        )
 
     def add(self, location: dict, kid, appt, pos: str, authorization_number: str | None, remitted: bool) -> None:
         payer = kid.payer
@@ -79,21 +93,53 @@ class ClaimSpool:
         lines = []
         for n, (cpt, modifiers, _, units) in enumerate(appt.lines, start=1):
             mods = list(modifiers) + (["95"] if telehealth_95 else [])
-            lines.append(ClaimLine(cpt, mods, CHARGEMASTER[cpt] * units, units, appt.day, f"{appt.visit_id}-{n}",
-                                   list(range(1, min(len(codes), 4) + 1))))
+            lines.append(
+                ClaimLine(
+                    cpt,
+                    mods,
+                    CHARGEMASTER[cpt] * units,
+                    units,
+                    appt.day,
+                    f"{appt.visit_id}-{n}",
+                    list(range(1, min(len(codes), 4) + 1)),
+                )
+            )
         claim = Claim(
-            claim_id=appt.claim_id, place_of_service=pos, frequency_code="1",
-            filing_indicator=payer.claim_filing_indicator, payer_name=payer.payer_name,
-            payer_x12_id=payer.x12_payer_id, member_id=kid.member_id, patient_last=kid.last_name,
-            patient_first=kid.first_name, patient_dob=kid.dob, patient_sex=kid.sex,
-            patient_address=f"{100 + int(kid.patient_id[-3:])} Mesquite Ln", patient_city=location["city"],
-            patient_state="TX", patient_zip=kid.zip, diagnosis_codes=codes, rendering_npi=appt.provider.npi,
-            rendering_last=appt.provider.last_name, rendering_first=appt.provider.first_name,
-            referring_npi=kid.physician_npi, lines=lines, authorization_number=authorization_number,
+            claim_id=appt.claim_id,
+            place_of_service=pos,
+            frequency_code="1",
+            filing_indicator=payer.claim_filing_indicator,
+            payer_name=payer.payer_name,
+            payer_x12_id=payer.x12_payer_id,
+            member_id=kid.member_id,
+            patient_last=kid.last_name,
+            patient_first=kid.first_name,
+            patient_dob=kid.dob,
+            patient_sex=kid.sex,
+            patient_address=f"{100 + int(kid.patient_id[-3:])} Mesquite Ln",
+            patient_city=location["city"],
+            patient_state="TX",
+            patient_zip=kid.zip,
+            diagnosis_codes=codes,
+            rendering_npi=appt.provider.npi,
+            rendering_last=appt.provider.last_name,
+            rendering_first=appt.provider.first_name,
+            referring_npi=kid.physician_npi,
+            lines=lines,
+            authorization_number=authorization_number,
         )
-        self.by_location.setdefault(location["location_id"], []).append(_Pending(
-            claim, location["location_id"], payer.payer_id, payer.payer_type, payer.needs_go_modifier,
-            payer.needs_authorization, appt.provider.credential_type == "COTA", remitted))
+        self.by_location.setdefault(location["location_id"], []).append(
+            _Pending(
+                claim,
+                location["location_id"],
+                payer.payer_id,
+                payer.payer_type,
+                payer.needs_go_modifier,
+                payer.needs_authorization,
+                appt.provider.credential_type == "COTA",
+                remitted,
+            )
+        )
 
     # -- planting --------------------------------------------------------------------------------
     def plant(self, avoid: frozenset[str] = frozenset()) -> list[dict]:
@@ -111,8 +157,15 @@ class ClaimSpool:
                     failures = _PLANTERS[kind](p, rng)
                     if failures is not None:
                         used.add(p.claim.claim_id)
-                        truth.append({"claim_id": p.claim.claim_id, "location_id": location_id, "payer_id": p.payer_id,
-                                      "plant": kind, "failures": failures})
+                        truth.append(
+                            {
+                                "claim_id": p.claim.claim_id,
+                                "location_id": location_id,
+                                "payer_id": p.payer_id,
+                                "plant": kind,
+                                "failures": failures,
+                            }
+                        )
                         break
         truth.sort(key=lambda r: (r["claim_id"], r["plant"]))
         return truth
@@ -123,16 +176,24 @@ class ClaimSpool:
         held = []
         for location_id in sorted(self.by_location):
             rng = random.Random(f"{self.seed}:claims_unsubmitted:{location_id}")
-            candidates = sorted((p for p in self.by_location[location_id]
-                                 if not p.remitted and p.claim.claim_id not in planted),
-                                key=lambda p: p.claim.claim_id)
+            candidates = sorted(
+                (p for p in self.by_location[location_id] if not p.remitted and p.claim.claim_id not in planted),
+                key=lambda p: p.claim.claim_id,
+            )
             chosen = rng.sample(candidates, min(UNSUBMITTED_PER_LOCATION, len(candidates)))
             for p in chosen:
-                held.append({"claim_id": p.claim.claim_id, "location_id": location_id, "payer_id": p.payer_id,
-                             "service_date": p.claim.lines[0].service_date.isoformat()})
+                held.append(
+                    {
+                        "claim_id": p.claim.claim_id,
+                        "location_id": location_id,
+                        "payer_id": p.payer_id,
+                        "service_date": p.claim.lines[0].service_date.isoformat(),
+                    }
+                )
             chosen_ids = {p.claim.claim_id for p in chosen}
-            self.by_location[location_id] = [p for p in self.by_location[location_id]
-                                             if p.claim.claim_id not in chosen_ids]
+            self.by_location[location_id] = [
+                p for p in self.by_location[location_id] if p.claim.claim_id not in chosen_ids
+            ]
         return sorted(held, key=lambda h: h["claim_id"])
 
     def finish(self, out_dir: Path) -> int:
@@ -148,8 +209,15 @@ class ClaimSpool:
             for week, claims in sorted(weeks.items()):
                 control += 1
                 created = min(week + timedelta(days=7), self.anchor)
-                text = render_interchange(GROUP_X12_ID, CLEARINGHOUSE_ID, CLEARINGHOUSE_NAME, created, control,
-                                          self.billing[location_id], claims)
+                text = render_interchange(
+                    GROUP_X12_ID,
+                    CLEARINGHOUSE_ID,
+                    CLEARINGHOUSE_NAME,
+                    created,
+                    control,
+                    self.billing[location_id],
+                    claims,
+                )
                 (out_dir / f"claims_{location_id.lower()}_{week:%Y%m%d}.837").write_text(text, encoding="ascii")
                 files += 1
         return files
@@ -216,9 +284,17 @@ def _second_evaluation(p: _Pending, rng) -> list[dict] | None:
     first = p.claim.lines[evals[0]]
     extra = "97166" if first.cpt_code != "97166" else "97165"
     number = len(p.claim.lines) + 1
-    p.claim.lines.append(ClaimLine(extra, list(first.modifiers), CHARGEMASTER[extra], 1, first.service_date,
-                                   f"{first.line_control_number.rsplit('-', 1)[0]}-{number}",
-                                   list(first.diagnosis_pointers)))
+    p.claim.lines.append(
+        ClaimLine(
+            extra,
+            list(first.modifiers),
+            CHARGEMASTER[extra],
+            1,
+            first.service_date,
+            f"{first.line_control_number.rsplit('-', 1)[0]}-{number}",
+            list(first.diagnosis_pointers),
+        )
+    )
     return _lines(p, "one_evaluation_per_day", [number - 1])
 
 
@@ -251,7 +327,7 @@ def _npi_invalid(p: _Pending, rng) -> list[dict] | None:
 
 
 def _not_enrolled(p: _Pending, rng) -> list[dict] | None:
-    base = "1" + f"{rng.randrange(10 ** 8):08d}"
+    base = "1" + f"{rng.randrange(10**8):08d}"
     p.claim.rendering_npi = base + npi_check_digit(base)  # a valid NPI no enrolled provider holds
     return _lines(p, "rendering_not_enrolled", range(len(p.claim.lines)))
 
@@ -286,8 +362,11 @@ def write_claims(spool: ClaimSpool, out_dir: Path, truth: dict) -> int:
     # Claims the credentialing area holds for enrollment already fail rendering_not_enrolled: plant elsewhere.
     held = frozenset(c for h in truth.get("credentialing", {}).get("claim_holds", []) for c in h["claim_ids"])
     plants = spool.plant(avoid=held)
-    truth["claims"] = {"audit_plants": plants, "audit_rules_not_planted": ["kx_modifier"],
-                       "unsubmitted_claims": spool.hold_back({p["claim_id"] for p in plants})}
+    truth["claims"] = {
+        "audit_plants": plants,
+        "audit_rules_not_planted": ["kx_modifier"],
+        "unsubmitted_claims": spool.hold_back({p["claim_id"] for p in plants}),
+    }
     files = spool.finish(out_dir)
     spool.remits.finish(out_dir)
     truth["claims"].update(spool.remits.truth())

@@ -68,13 +68,18 @@ def generate(seed: int, anchor: date, out: Path, truth: dict) -> dict:
         for plan in rng.sample(candidates, min(PLANTS_PER_LOCATION, len(candidates))):
             plan["physician_signed_date"] = ""
             age = (anchor - date.fromisoformat(plan["evaluation_date"])).days
-            planted.append({
-                "plan_of_care_id": plan["plan_of_care_id"], "patient_id": plan["patient_id"], "location_id": loc,
-                "followup_reason": "signature_overdue", "signature_age_days": age,
-                "signature_follow_up_number": (age - CHASE_AFTER_DAYS - 1) // 7 + 1,
-                "is_pcp_order_unsigned": plan["physician_npi"] != ""
-                and plan["physician_npi"] == patients[plan["patient_id"]]["primary_care_physician_npi"],
-            })
+            planted.append(
+                {
+                    "plan_of_care_id": plan["plan_of_care_id"],
+                    "patient_id": plan["patient_id"],
+                    "location_id": loc,
+                    "followup_reason": "signature_overdue",
+                    "signature_age_days": age,
+                    "signature_follow_up_number": (age - CHASE_AFTER_DAYS - 1) // 7 + 1,
+                    "is_pcp_order_unsigned": plan["physician_npi"] != ""
+                    and plan["physician_npi"] == patients[plan["patient_id"]]["primary_care_physician_npi"],
+                }
+            )
     with plans_path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
@@ -82,6 +87,6 @@ def generate(seed: int, anchor: date, out: Path, truth: dict) -> dict:
     truth.setdefault("front_office", {})["plans_of_care"] = {
         "followups": sorted(planted, key=lambda r: (r["plan_of_care_id"], r["followup_reason"])),
         "note": "only signature_overdue is planted; progress_report_due and recert_due never occur in generated "
-                "data (no Medicare-rule payer, plans shorter than 180 days) and are covered by dbt unit tests",
+        "data (no Medicare-rule payer, plans shorter than 180 days) and are covered by dbt unit tests",
     }
     return {"plans_of_care_unsigned_planted": len(planted)}  # for the caller's log; not a row count

@@ -39,7 +39,9 @@ def _int(name: str, row_number: int, column: str, value: str) -> int:
     try:
         return int(value)
     except ValueError as exc:
-        raise SeedError(f"{SEEDS_DIR / name}.csv line {row_number}: {column} must be a whole number, got {value!r}") from exc
+        raise SeedError(
+            f"{SEEDS_DIR / name}.csv line {row_number}: {column} must be a whole number, got {value!r}"
+        ) from exc
 
 
 def _true(value: str) -> bool:
@@ -48,10 +50,18 @@ def _true(value: str) -> bool:
 
 # -- payer_rules.csv -----------------------------------------------------------------------------------------
 
+
 @cache
 def _payer_rule(payer_id: str) -> tuple[int, dict[str, str]]:
-    rows = _rows("payer_rules", "payer_id", "payer_type", "reauth_lead_days", "unit_method",
-                 "discipline_modifier_required", "requires_authorization")
+    rows = _rows(
+        "payer_rules",
+        "payer_id",
+        "payer_type",
+        "reauth_lead_days",
+        "unit_method",
+        "discipline_modifier_required",
+        "requires_authorization",
+    )
     for number, row in enumerate(rows, start=2):
         if row["payer_id"] == payer_id:
             return number, row
@@ -78,11 +88,13 @@ def requires_discipline_modifier(payer_id: str) -> bool:
 @cache
 def per_code_payers() -> frozenset[str]:
     """Payers that count each timed code on its own (unit_method per_code) instead of the CMS total."""
-    return frozenset(row["payer_id"] for row in _rows("payer_rules", "payer_id", "unit_method")
-                     if row["unit_method"] == "per_code")
+    return frozenset(
+        row["payer_id"] for row in _rows("payer_rules", "payer_id", "unit_method") if row["unit_method"] == "per_code"
+    )
 
 
 # -- claims seeds ----------------------------------------------------------------------------------------------
+
 
 @cache
 def telehealth_95_payer_types() -> frozenset[str]:
@@ -103,6 +115,7 @@ def secondary_filing_days(payer_type: str) -> int:
 
 # -- front_office seeds -------------------------------------------------------------------------------------------
 
+
 @cache
 def eligibility_window_hours() -> tuple[dict[str, int], dict[str, int]]:
     """(hours by payer type, hours by payer id where a payer overrides its type)."""
@@ -110,7 +123,9 @@ def eligibility_window_hours() -> tuple[dict[str, int], dict[str, int]]:
     by_payer: dict[str, int] = {}
     rows = _rows("front_office_eligibility_rules", "payer_type", "payer_id", "eligibility_window_hours")
     for number, row in enumerate(rows, start=2):
-        hours = _int("front_office_eligibility_rules", number, "eligibility_window_hours", row["eligibility_window_hours"])
+        hours = _int(
+            "front_office_eligibility_rules", number, "eligibility_window_hours", row["eligibility_window_hours"]
+        )
         if row["payer_id"]:
             by_payer[row["payer_id"]] = hours
         else:
@@ -121,19 +136,26 @@ def eligibility_window_hours() -> tuple[dict[str, int], dict[str, int]]:
 @cache
 def day_of_visit_recheck_payer_types() -> frozenset[str]:
     rows = _rows("front_office_eligibility_rules", "payer_type", "payer_id", "requires_day_of_visit_check")
-    return frozenset(row["payer_type"] for row in rows if not row["payer_id"] and _true(row["requires_day_of_visit_check"]))
+    return frozenset(
+        row["payer_type"] for row in rows if not row["payer_id"] and _true(row["requires_day_of_visit_check"])
+    )
 
 
 @cache
 def signature_chase_after_days() -> dict[str, int]:
     """Days after the evaluation a missing plan-of-care signature is chased, by payer type."""
     rows = _rows("front_office_plan_of_care_rules", "payer_type", "payer_id", "signature_chase_after_days")
-    return {row["payer_type"]: _int("front_office_plan_of_care_rules", number, "signature_chase_after_days",
-                                    row["signature_chase_after_days"])
-            for number, row in enumerate(rows, start=2) if not row["payer_id"]}
+    return {
+        row["payer_type"]: _int(
+            "front_office_plan_of_care_rules", number, "signature_chase_after_days", row["signature_chase_after_days"]
+        )
+        for number, row in enumerate(rows, start=2)
+        if not row["payer_id"]
+    }
 
 
 # -- credentialing seeds ------------------------------------------------------------------------------------------
+
 
 @cache
 def credential_cycles() -> tuple[dict[str, int], dict[str, int]]:
@@ -171,8 +193,14 @@ def credential_types_required_for_billing() -> frozenset[str]:
 @cache
 def credentialing_rules() -> dict[str, str]:
     """The default rule set: lookahead_days, supervision_lookback_days, payroll_tolerance_hours, ..."""
-    for row in _rows("credentialing_rules", "rule_set", "lookahead_days", "supervision_lookback_days",
-                     "payroll_tolerance_hours", "payroll_run_lag_days"):
+    for row in _rows(
+        "credentialing_rules",
+        "rule_set",
+        "lookahead_days",
+        "supervision_lookback_days",
+        "payroll_tolerance_hours",
+        "payroll_run_lag_days",
+    ):
         if row["rule_set"] == "default":
             return row
     raise SeedError(f"{SEEDS_DIR / 'credentialing_rules.csv'}: no 'default' rule set")
@@ -183,5 +211,10 @@ def reminder_tiers() -> tuple[tuple[int, str], ...]:
     """(max days to expiry, tier name), smallest first."""
     rows = _rows("credential_reminder_tiers", "reminder_tier", "max_days_to_expiry", "sort_order")
     ordered = sorted(enumerate(rows, start=2), key=lambda item: int(item[1]["sort_order"]))
-    return tuple((_int("credential_reminder_tiers", number, "max_days_to_expiry", row["max_days_to_expiry"]),
-                  row["reminder_tier"]) for number, row in ordered)
+    return tuple(
+        (
+            _int("credential_reminder_tiers", number, "max_days_to_expiry", row["max_days_to_expiry"]),
+            row["reminder_tier"],
+        )
+        for number, row in ordered
+    )

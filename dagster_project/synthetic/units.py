@@ -17,9 +17,7 @@ def assign_timed_units(minutes_by_code: list[tuple[str, int]]) -> list[int]:
     """
     units = [minutes // 15 for _, minutes in minutes_by_code]
     leftover = total_timed_units(sum(m for _, m in minutes_by_code)) - sum(units)
-    by_remainder = sorted(
-        range(len(minutes_by_code)), key=lambda i: (-(minutes_by_code[i][1] - 15 * units[i]), i)
-    )
+    by_remainder = sorted(range(len(minutes_by_code)), key=lambda i: (-(minutes_by_code[i][1] - 15 * units[i]), i))
     for index in by_remainder[:leftover]:
         units[index] += 1
     return units

@@ -95,27 +95,59 @@ def claim_segments(claim: Claim, hl_parent: int, hl_next: int) -> list[str]:
     segs = [
         _seg("HL", str(hl_next), str(hl_parent), "22", "0"),
         _seg("SBR", claim.sequence, "18", "", "", "", "", "", "", claim.filing_indicator),
-        _seg("NM1", "IL", "1", _name(claim.patient_last, 60), _name(claim.patient_first, 35), "", "", "", "MI",
-             claim.member_id),
+        _seg(
+            "NM1",
+            "IL",
+            "1",
+            _name(claim.patient_last, 60),
+            _name(claim.patient_first, 35),
+            "",
+            "",
+            "",
+            "MI",
+            claim.member_id,
+        ),
         _seg("N3", _name(claim.patient_address, 55)),
         _seg("N4", _name(claim.patient_city, 30), claim.patient_state, claim.patient_zip),
         _seg("DMG", "D8", claim.patient_dob.strftime("%Y%m%d"), claim.patient_sex),
         _seg("NM1", "PR", "2", _name(claim.payer_name, 60), "", "", "", "", "PI", claim.payer_x12_id),
-        _seg("CLM", claim.claim_id, _money(claim.charge), "", "",
-             COMPONENT.join([claim.place_of_service, "B", claim.frequency_code]), "Y", "A", "Y", "Y"),
+        _seg(
+            "CLM",
+            claim.claim_id,
+            _money(claim.charge),
+            "",
+            "",
+            COMPONENT.join([claim.place_of_service, "B", claim.frequency_code]),
+            "Y",
+            "A",
+            "Y",
+            "Y",
+        ),
     ]
     if claim.payer_claim_number:
         segs.append(_seg("REF", "F8", claim.payer_claim_number))
     if claim.authorization_number:
         segs.append(_seg("REF", "G1", claim.authorization_number))
-    hi = [COMPONENT.join(["ABK" if i == 0 else "ABF", code.replace(".", "")])
-          for i, code in enumerate(claim.diagnosis_codes[:12])]
+    hi = [
+        COMPONENT.join(["ABK" if i == 0 else "ABF", code.replace(".", "")])
+        for i, code in enumerate(claim.diagnosis_codes[:12])
+    ]
     segs.append(_seg("HI", *hi))
     if claim.referring_npi:
         segs.append(_seg("NM1", "DN", "1", "REFERRING", "PHYSICIAN", "", "", "", "XX", claim.referring_npi))
     segs += [
-        _seg("NM1", "82", "1", _name(claim.rendering_last), _name(claim.rendering_first, 35), "", "", "", "XX",
-             claim.rendering_npi),
+        _seg(
+            "NM1",
+            "82",
+            "1",
+            _name(claim.rendering_last),
+            _name(claim.rendering_first, 35),
+            "",
+            "",
+            "",
+            "XX",
+            claim.rendering_npi,
+        ),
         _seg("PRV", "PE", "PXC", claim.taxonomy),
     ]
     for number, line in enumerate(claim.lines, start=1):
@@ -130,8 +162,16 @@ def claim_segments(claim: Claim, hl_parent: int, hl_next: int) -> list[str]:
     return segs
 
 
-def transaction_segments(st_control: str, batch_id: str, created: date, submitter_id: str, receiver_name: str,
-                         receiver_id: str, billing: BillingProvider, claims: list[Claim]) -> list[str]:
+def transaction_segments(
+    st_control: str,
+    batch_id: str,
+    created: date,
+    submitter_id: str,
+    receiver_name: str,
+    receiver_id: str,
+    billing: BillingProvider,
+    claims: list[Claim],
+) -> list[str]:
     """ST..SE of one 837P transaction: one billing provider, one subscriber HL per claim."""
     segs = [
         _seg("ST", "837", st_control, IMPLEMENTATION),
@@ -156,10 +196,27 @@ def transaction_segments(st_control: str, batch_id: str, created: date, submitte
 
 def interchange_header(sender: str, receiver: str, created: date, control: int) -> list[str]:
     return [
-        ELEMENT.join([
-            "ISA", "00", " " * 10, "00", " " * 10, "ZZ", sender.ljust(15)[:15], "ZZ", receiver.ljust(15)[:15],
-            created.strftime("%y%m%d"), "0700", REPETITION, "00501", f"{control:09d}", "0", "P", COMPONENT,
-        ]),
+        ELEMENT.join(
+            [
+                "ISA",
+                "00",
+                " " * 10,
+                "00",
+                " " * 10,
+                "ZZ",
+                sender.ljust(15)[:15],
+                "ZZ",
+                receiver.ljust(15)[:15],
+                created.strftime("%y%m%d"),
+                "0700",
+                REPETITION,
+                "00501",
+                f"{control:09d}",
+                "0",
+                "P",
+                COMPONENT,
+            ]
+        ),
         _seg("GS", "HC", sender, receiver, created.strftime("%Y%m%d"), "0700", str(control), "X", IMPLEMENTATION),
     ]
 
@@ -172,8 +229,15 @@ def render(segments: list[str]) -> str:
     return "".join(segment + TERMINATOR + "\n" for segment in segments)
 
 
-def render_interchange(sender: str, receiver: str, receiver_name: str, created: date, control: int,
-                       billing: BillingProvider, claims: list[Claim]) -> str:
+def render_interchange(
+    sender: str,
+    receiver: str,
+    receiver_name: str,
+    created: date,
+    control: int,
+    billing: BillingProvider,
+    claims: list[Claim],
+) -> str:
     """A whole file: one ISA/GS/ST holding ``claims`` for one billing provider."""
     body = transaction_segments("0001", f"B{control:07d}", created, sender, receiver_name, receiver, billing, claims)
     return render(interchange_header(sender, receiver, created, control) + body + interchange_trailer(1, control))

@@ -19,10 +19,27 @@ AUTH_FLAGS: dict[str, str] = {
 # Columns the dashboard reads from the burn-down mart. Listed explicitly (never `select *`) so PHI packet
 # fields of the flag mart (names, birth dates, member ids) never reach the dashboard: minimum necessary.
 BURNDOWN_COLUMNS = (
-    "authorization_id", "authorization_number", "location_id", "patient_id", "payer_id", "payer_name", "unit_type",
-    "approved_quantity", "used_quantity", "scheduled_quantity", "remaining_quantity", "burn_rate_per_week",
-    "projected_exhaustion_date", "start_date", "end_date", "days_to_expiry", "reauth_lead_days", *AUTH_FLAGS,
-    "scheduled_beyond_count", "dollars_at_risk", "is_flagged",
+    "authorization_id",
+    "authorization_number",
+    "location_id",
+    "patient_id",
+    "payer_id",
+    "payer_name",
+    "unit_type",
+    "approved_quantity",
+    "used_quantity",
+    "scheduled_quantity",
+    "remaining_quantity",
+    "burn_rate_per_week",
+    "projected_exhaustion_date",
+    "start_date",
+    "end_date",
+    "days_to_expiry",
+    "reauth_lead_days",
+    *AUTH_FLAGS,
+    "scheduled_beyond_count",
+    "dollars_at_risk",
+    "is_flagged",
 )
 
 
@@ -50,7 +67,8 @@ def authorization_burndown(
         f"select {', '.join(BURNDOWN_COLUMNS)} from fct_authorization_burndown "
         f"where {{scope}} and {payer_sql} and {flag_sql} and {flagged_sql} "
         "order by dollars_at_risk desc nulls last, end_date, authorization_id",
-        payer_params, chosen_locations=location_ids,
+        payer_params,
+        chosen_locations=location_ids,
     )
 
 
@@ -62,11 +80,13 @@ def authorization(user, authorization_id: str) -> dict | None:
         "from fct_authorization_burndown b "
         "left join flag_auths_needing_reauth f on f.authorization_id = b.authorization_id "
         "where {scope} and b.authorization_id = $authorization_id",
-        {"authorization_id": authorization_id}, location_column="b.location_id",
+        {"authorization_id": authorization_id},
+        location_column="b.location_id",
     )
     return None if frame.empty else frame.iloc[0].to_dict()
 
 
 def payers(user) -> pd.DataFrame:
-    return scoped_query(user, "select distinct payer_id, payer_name from fct_authorization_burndown "
-                              "where {scope} order by payer_name")
+    return scoped_query(
+        user, "select distinct payer_id, payer_name from fct_authorization_burndown where {scope} order by payer_name"
+    )

@@ -12,25 +12,58 @@ from dashboards.data.scope import any_of, scoped_query
 
 DENIAL_ACTION_TYPES = ("corrected_claim", "appeal_letter", "denial_followup")
 
-CLAIMS_PAYMENT_ACTION_TYPES = {"flag_underpayment_disputes": "underpayment_dispute",
-                               "flag_timely_filing_alerts": "timely_filing_alert",
-                               "flag_secondary_claims_due": "secondary_claim"}
+CLAIMS_PAYMENT_ACTION_TYPES = {
+    "flag_underpayment_disputes": "underpayment_dispute",
+    "flag_timely_filing_alerts": "timely_filing_alert",
+    "flag_secondary_claims_due": "secondary_claim",
+}
 
 CLAIMS_PAYMENT_FLAG_COLUMNS = {
-    "flag_underpayment_disputes": ("flag_id", "claim_id", "line_number", "location_id", "payer_name", "procedure_code",
-                                   "contracted_allowed_amount", "paid_allowed_amount", "dollars_at_risk", "due_date",
-                                   "days_left"),
-    "flag_timely_filing_alerts": ("flag_id", "claim_id", "visit_id", "location_id", "payer_name", "service_date",
-                                  "alert_reason", "carcs", "timely_filing_days", "dollars_at_risk", "due_date",
-                                  "days_left"),
-    "flag_secondary_claims_due": ("flag_id", "claim_id", "location_id", "primary_payer_name", "payer_name",
-                                  "primary_payment_date", "primary_paid_amount", "dollars_at_risk", "due_date",
-                                  "days_left"),
+    "flag_underpayment_disputes": (
+        "flag_id",
+        "claim_id",
+        "line_number",
+        "location_id",
+        "payer_name",
+        "procedure_code",
+        "contracted_allowed_amount",
+        "paid_allowed_amount",
+        "dollars_at_risk",
+        "due_date",
+        "days_left",
+    ),
+    "flag_timely_filing_alerts": (
+        "flag_id",
+        "claim_id",
+        "visit_id",
+        "location_id",
+        "payer_name",
+        "service_date",
+        "alert_reason",
+        "carcs",
+        "timely_filing_days",
+        "dollars_at_risk",
+        "due_date",
+        "days_left",
+    ),
+    "flag_secondary_claims_due": (
+        "flag_id",
+        "claim_id",
+        "location_id",
+        "primary_payer_name",
+        "payer_name",
+        "primary_payment_date",
+        "primary_paid_amount",
+        "dollars_at_risk",
+        "due_date",
+        "days_left",
+    ),
 }
 
 
-def claim_clean_rate(user, *, location_ids: Sequence[str] | None = None,
-                     payer_ids: Sequence[str] | None = None) -> pd.DataFrame:
+def claim_clean_rate(
+    user, *, location_ids: Sequence[str] | None = None, payer_ids: Sequence[str] | None = None
+) -> pd.DataFrame:
     """One row per location, payer and month of service in scope: claims, clean claims, clean-claim rate."""
     payers_sql, payer_params = any_of("payer_id", payer_ids, "payer")
     return scoped_query(
@@ -38,12 +71,19 @@ def claim_clean_rate(user, *, location_ids: Sequence[str] | None = None,
         "select location_id, payer_id, payer_name, service_month, claim_count, clean_claim_count, failed_claim_count, "
         "failed_charge_amount, clean_claim_rate, benchmark_rate "
         f"from fct_claim_clean_rate where {{scope}} and {payers_sql} order by location_id, payer_id, service_month",
-        payer_params, chosen_locations=location_ids,
+        payer_params,
+        chosen_locations=location_ids,
     )
 
 
-def claim_audit_failures(user, *, location_ids: Sequence[str] | None = None, payer_ids: Sequence[str] | None = None,
-                         rule_names: Sequence[str] | None = None, open_only: bool = False) -> pd.DataFrame:
+def claim_audit_failures(
+    user,
+    *,
+    location_ids: Sequence[str] | None = None,
+    payer_ids: Sequence[str] | None = None,
+    rule_names: Sequence[str] | None = None,
+    open_only: bool = False,
+) -> pd.DataFrame:
     """One row per claim line and failed audit rule in scope (claim ids, codes and the fix; no patient data)."""
     payers_sql, payer_params = any_of("payer_id", payer_ids, "payer")
     rules_sql, rule_params = any_of("rule_name", rule_names, "rule")
@@ -54,12 +94,18 @@ def claim_audit_failures(user, *, location_ids: Sequence[str] | None = None, pay
         "units, charge_amount, place_of_service, rule_name, failure_detail, fix, is_remitted "
         f"from fct_claim_audit_failures where {{scope}} and {payers_sql} and {rules_sql} and {open_sql} "
         "order by service_date desc, claim_id, line_number, rule_name",
-        {**payer_params, **rule_params}, chosen_locations=location_ids,
+        {**payer_params, **rule_params},
+        chosen_locations=location_ids,
     )
 
 
-def denials(user, *, location_ids: Sequence[str] | None = None, payer_ids: Sequence[str] | None = None,
-            categories: Sequence[str] | None = None) -> pd.DataFrame:
+def denials(
+    user,
+    *,
+    location_ids: Sequence[str] | None = None,
+    payer_ids: Sequence[str] | None = None,
+    categories: Sequence[str] | None = None,
+) -> pd.DataFrame:
     """One row per denied claim line in scope (claim ids and codes, no patient data), with whether a drafted
     action for it is being worked in the ledger (work_status: the action's status, or 'not drafted')."""
     payers_sql, payer_params = any_of("payer_id", payer_ids, "payer")
@@ -71,7 +117,8 @@ def denials(user, *, location_ids: Sequence[str] | None = None, payer_ids: Seque
         "denial_date, days_since_denial, aging_bucket, deadline_date, days_left, is_past_deadline "
         f"from fct_denials where {{scope}} and {payers_sql} and {category_sql} "
         "order by days_left nulls last, claim_id, line_number",
-        {**payer_params, **category_params}, chosen_locations=location_ids,
+        {**payer_params, **category_params},
+        chosen_locations=location_ids,
     )
     return _with_work_status(user, frame, "work_flag_id", DENIAL_ACTION_TYPES)
 

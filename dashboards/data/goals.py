@@ -17,13 +17,19 @@ import sqlalchemy as sa
 GOAL_ROLES = frozenset({"director", "admin"})
 GOAL_CHANGED_EVENT = "goal_changed"
 # The KPIs of fct_location_kpis_monthly; every one is a rate between 0 and 1.
-KPIS = ("clean_claim_rate", "initial_denial_rate_count", "initial_denial_rate_dollars", "ar_over_90_rate",
-        "kept_visit_rate")
+KPIS = (
+    "clean_claim_rate",
+    "initial_denial_rate_count",
+    "initial_denial_rate_dollars",
+    "ar_over_90_rate",
+    "kept_visit_rate",
+)
 
 metadata = sa.MetaData()
 
 location_kpi_goals = sa.Table(
-    "location_kpi_goals", metadata,
+    "location_kpi_goals",
+    metadata,
     sa.Column("location_id", sa.String(64), primary_key=True),
     sa.Column("kpi", sa.String(64), primary_key=True),
     sa.Column("goal_value", sa.Float, nullable=False),
@@ -49,8 +55,9 @@ class GoalStore:
     def goals(self, user) -> dict[tuple[str, str], float]:
         """{(location_id, kpi): goal} for the locations the user can see."""
         with self._ledger.engine.connect() as conn:
-            rows = conn.execute(sa.select(location_kpi_goals.c.location_id, location_kpi_goals.c.kpi,
-                                          location_kpi_goals.c.goal_value)).all()
+            rows = conn.execute(
+                sa.select(location_kpi_goals.c.location_id, location_kpi_goals.c.kpi, location_kpi_goals.c.goal_value)
+            ).all()
         return {(r.location_id, r.kpi): r.goal_value for r in rows if user.can_see(r.location_id)}
 
     def set_goal(self, user, location_id: str, kpi: str, goal_value: float | None) -> None:
@@ -72,10 +79,20 @@ class GoalStore:
                 return
             conn.execute(location_kpi_goals.delete().where(key))
             if goal_value is not None:
-                conn.execute(location_kpi_goals.insert().values(
-                    location_id=location_id, kpi=kpi, goal_value=float(goal_value), set_by=user.username,
-                    set_at=datetime.now(UTC).isoformat(timespec="seconds"),
-                ))
-            self._ledger.record_in(conn, GOAL_CHANGED_EVENT, user.username, actor_role=user.role,
-                                   location_id=location_id,
-                                   detail={"kpi": kpi, "old_goal": previous, "new_goal": goal_value})
+                conn.execute(
+                    location_kpi_goals.insert().values(
+                        location_id=location_id,
+                        kpi=kpi,
+                        goal_value=float(goal_value),
+                        set_by=user.username,
+                        set_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                    )
+                )
+            self._ledger.record_in(
+                conn,
+                GOAL_CHANGED_EVENT,
+                user.username,
+                actor_role=user.role,
+                location_id=location_id,
+                detail={"kpi": kpi, "old_goal": previous, "new_goal": goal_value},
+            )

@@ -37,15 +37,17 @@ def rank_areas(monthly: pd.DataFrame) -> pd.DataFrame:
     areas = pd.Index(list(labels), name="leak_area")
     measured_months = measured.reindex(areas, fill_value=0).astype(int)
     twelve_month_total = totals.reindex(areas)
-    ranked = pd.DataFrame({
-        "leak_area": areas,
-        "leak_area_label": list(labels.values()),
-        "measured_months": measured_months.to_numpy(),
-        "twelve_month_total": twelve_month_total.to_numpy(),
-        "annualized": (twelve_month_total * 12 / measured_months.where(measured_months > 0)).to_numpy(),
-        "this_month": at[0].reindex(areas).to_numpy(),
-        "last_month": at[1].reindex(areas).to_numpy(),
-    })
+    ranked = pd.DataFrame(
+        {
+            "leak_area": areas,
+            "leak_area_label": list(labels.values()),
+            "measured_months": measured_months.to_numpy(),
+            "twelve_month_total": twelve_month_total.to_numpy(),
+            "annualized": (twelve_month_total * 12 / measured_months.where(measured_months > 0)).to_numpy(),
+            "this_month": at[0].reindex(areas).to_numpy(),
+            "last_month": at[1].reindex(areas).to_numpy(),
+        }
+    )
     ranked = ranked.sort_values("annualized", ascending=False, na_position="last", kind="stable").reset_index(drop=True)
     # None (not NaN) for "not measured", so templates and callers test one thing.
     ranked = ranked.astype(object).where(ranked.notna(), None)
@@ -53,8 +55,9 @@ def rank_areas(monthly: pd.DataFrame) -> pd.DataFrame:
     return ranked
 
 
-def kpi_summary(kpis: pd.DataFrame, goals: Mapping[tuple[str, str], float] | None = None,
-                location_id: str | None = None) -> pd.DataFrame:
+def kpi_summary(
+    kpis: pd.DataFrame, goals: Mapping[tuple[str, str], float] | None = None, location_id: str | None = None
+) -> pd.DataFrame:
     """One row per KPI over the frame's locations: this month, prior month and twelve months (sums of
     numerators over sums of denominators, null when nothing was counted), with benchmark and goal.
     The goal is the location's (when `location_id` is given and one is set), else the benchmark."""
@@ -68,20 +71,22 @@ def kpi_summary(kpis: pd.DataFrame, goals: Mapping[tuple[str, str], float] | Non
 
         benchmark = None if pd.isna(first["benchmark_value"]) else float(first["benchmark_value"])
         goal = (goals or {}).get((location_id, kpi)) if location_id else None
-        rows.append({
-            "kpi": kpi,
-            "kpi_label": first["kpi_label"],
-            "this_month": rate(group[group["months_back"] == 0]),
-            "prior_month": rate(group[group["months_back"] == 1]),
-            "twelve_months": rate(group),
-            "benchmark": benchmark,
-            "goal": goal if goal is not None else benchmark,
-            "goal_is_set": goal is not None,
-            "higher_is_better": bool(first["higher_is_better"]),
-            "benchmark_population": first["benchmark_population"],
-            "benchmark_source": first["benchmark_source"],
-            "benchmark_verification": first["benchmark_verification"],
-        })
+        rows.append(
+            {
+                "kpi": kpi,
+                "kpi_label": first["kpi_label"],
+                "this_month": rate(group[group["months_back"] == 0]),
+                "prior_month": rate(group[group["months_back"] == 1]),
+                "twelve_months": rate(group),
+                "benchmark": benchmark,
+                "goal": goal if goal is not None else benchmark,
+                "goal_is_set": goal is not None,
+                "higher_is_better": bool(first["higher_is_better"]),
+                "benchmark_population": first["benchmark_population"],
+                "benchmark_source": first["benchmark_source"],
+                "benchmark_verification": first["benchmark_verification"],
+            }
+        )
     summary = pd.DataFrame(rows)
     if summary.empty:
         return summary
@@ -90,6 +95,6 @@ def kpi_summary(kpis: pd.DataFrame, goals: Mapping[tuple[str, str], float] | Non
     summary = summary.sort_values("kpi", key=lambda s: s.map(lambda k: order.get(k, len(order)))).reset_index(drop=True)
     summary["meets_goal"] = [
         None if value is None or goal is None else (value >= goal if higher else value <= goal)
-        for value, goal, higher in zip(summary["twelve_months"], summary["goal"], summary["higher_is_better"])
+        for value, goal, higher in zip(summary["twelve_months"], summary["goal"], summary["higher_is_better"], strict=False)
     ]
     return summary

@@ -30,8 +30,9 @@ def any_of(column: str, values: Sequence[Any] | None, name: str) -> tuple[str, d
     return f"{column} in ({', '.join('$' + key for key in params)})", params
 
 
-def scope_predicate(user, column: str = "location_id",
-                    chosen_locations: Sequence[str] | None = None) -> tuple[str, dict[str, str]]:
+def scope_predicate(
+    user, column: str = "location_id", chosen_locations: Sequence[str] | None = None
+) -> tuple[str, dict[str, str]]:
     """The SQL predicate limiting `column` to the user's locations, narrowed to `chosen_locations` if any."""
     if ALL_LOCATIONS in user.locations:
         allowed, allowed_params = "true", {}
@@ -43,9 +44,15 @@ def scope_predicate(user, column: str = "location_id",
     return f"({allowed} and {chosen})", {**allowed_params, **chosen_params}
 
 
-def scoped_query(user, sql_template: str, params: Mapping[str, Any] | None = None, *,
-                 location_column: str | None = "location_id", chosen_locations: Sequence[str] | None = None,
-                 missing_message: str = DEFAULT_MISSING) -> pd.DataFrame:
+def scoped_query(
+    user,
+    sql_template: str,
+    params: Mapping[str, Any] | None = None,
+    *,
+    location_column: str | None = "location_id",
+    chosen_locations: Sequence[str] | None = None,
+    missing_message: str = DEFAULT_MISSING,
+) -> pd.DataFrame:
     """Run `sql_template` on the published snapshot with the user's location scope applied.
 
     Every `{scope}` in the template becomes the scope predicate on `location_column` (a template without one
@@ -58,7 +65,9 @@ def scoped_query(user, sql_template: str, params: Mapping[str, Any] | None = Non
         if SCOPE in sql_template:
             raise ValueError("a group-wide query has no location column to scope by")
         if ALL_LOCATIONS not in user.locations:
-            raise NotAllowed("These rows cover every location, so only users with access to all locations can see them.")
+            raise NotAllowed(
+                "These rows cover every location, so only users with access to all locations can see them."
+            )
         return read(sql_template, params, missing_message=missing_message)
     if SCOPE not in sql_template:
         raise ValueError("a scoped query must contain {scope} where the location predicate goes")

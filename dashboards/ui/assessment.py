@@ -12,8 +12,15 @@ from dashboards import data
 from dashboards.ui.text import percent
 
 
-def render_assessment(*, location_id: str, location_name: str, as_of_date: str, monthly: pd.DataFrame,
-                      kpis: pd.DataFrame, goals: Mapping[tuple[str, str], float]) -> str:
+def render_assessment(
+    *,
+    location_id: str,
+    location_name: str,
+    as_of_date: str,
+    monthly: pd.DataFrame,
+    kpis: pd.DataFrame,
+    goals: Mapping[tuple[str, str], float],
+) -> str:
     """The printable leak assessment of one location (HTML)."""
     ranked = data.rank_areas(monthly[monthly["location_id"] == location_id])
     kpi_rows = data.kpi_summary(kpis[kpis["location_id"] == location_id], goals, location_id)

@@ -53,12 +53,22 @@ def audited_download(
     )
 
 
-def csv_download(user, frame: pd.DataFrame, *, what: str, file_name: str, key: str,
-                 label: str = "Download as CSV") -> None:
+def csv_download(
+    user, frame: pd.DataFrame, *, what: str, file_name: str, key: str, label: str = "Download as CSV"
+) -> None:
     """The frame as an audited, formula-safe CSV download; its locations are read from `location_id`."""
     locations = frame["location_id"].dropna().unique() if "location_id" in frame else []
-    audited_download(user, label=label, data=csv_text(frame), file_name=file_name, mime="text/csv", what=what,
-                     location_ids=list(locations), row_count=len(frame), key=key)
+    audited_download(
+        user,
+        label=label,
+        data=csv_text(frame),
+        file_name=file_name,
+        mime="text/csv",
+        what=what,
+        location_ids=list(locations),
+        row_count=len(frame),
+        key=key,
+    )
 
 
 def csv_text(frame: pd.DataFrame) -> str:

@@ -52,8 +52,10 @@ if status["second_factor"]:
             st.session_state["account_flash"] = "Second factor turned off."
             st.rerun()
 else:
-    st.write("Off. With it on, signing in also asks for a 6-digit code from an app on your phone "
-             "(Google Authenticator, Microsoft Authenticator, 1Password, ...).")
+    st.write(
+        "Off. With it on, signing in also asks for a 6-digit code from an app on your phone "
+        "(Google Authenticator, Microsoft Authenticator, 1Password, ...)."
+    )
     enrolment = st.session_state.get(ENROLMENT_KEY)
     if enrolment is None:
         if st.button("Set up the second factor", key="account_begin_second_factor"):

@@ -59,8 +59,9 @@ class GatewaySenders:
         self.close()
 
     @classmethod
-    def from_settings(cls, *, fax_resolver: RecipientResolver, text_resolver: RecipientResolver,
-                      fallback: Sender | None = None) -> GatewaySenders:
+    def from_settings(
+        cls, *, fax_resolver: RecipientResolver, text_resolver: RecipientResolver, fallback: Sender | None = None
+    ) -> GatewaySenders:
         """The gateways whose accounts are configured (SRFax for fax, Twilio for text, the SFTP mailbox for
         the clearinghouse); a channel without one keeps the fallback (webhook) or the outbox."""
         policy = HttpRetryPolicy.from_settings(get_delivery_settings())

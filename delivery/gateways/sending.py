@@ -55,8 +55,12 @@ class HttpRetryPolicy:
     @classmethod
     def from_settings(cls, delivery) -> HttpRetryPolicy:
         """From core.settings.DeliverySettings: the same timeouts and tries as the webhooks."""
-        return cls(delivery.connect_timeout_seconds, delivery.read_timeout_seconds, delivery.max_attempts,
-                   delivery.backoff_base_seconds)
+        return cls(
+            delivery.connect_timeout_seconds,
+            delivery.read_timeout_seconds,
+            delivery.max_attempts,
+            delivery.backoff_base_seconds,
+        )
 
 
 class OnceSender:
@@ -65,9 +69,16 @@ class OnceSender:
     gateway_name = "http"
     channel = ""
 
-    def __init__(self, *, resolver: RecipientResolver, state: GatewayState, policy: HttpRetryPolicy,
-                 transport: httpx.BaseTransport | None = None, sleep: Callable[[float], None] = time.sleep,
-                 auth: httpx.Auth | tuple[str, str] | None = None):
+    def __init__(
+        self,
+        *,
+        resolver: RecipientResolver,
+        state: GatewayState,
+        policy: HttpRetryPolicy,
+        transport: httpx.BaseTransport | None = None,
+        sleep: Callable[[float], None] = time.sleep,
+        auth: httpx.Auth | tuple[str, str] | None = None,
+    ):
         self.resolver = resolver
         self.state = state
         self.policy = policy
@@ -111,13 +122,18 @@ class OnceSender:
                     found = self.find_sent(destination, payload, key, self.state.send_record(key).first_attempt_at)
                 except (httpx.HTTPError, OutcomeUnknown, ProviderRefused, ValueError) as exc:
                     # Cannot tell whether it went: sending again could send twice. A person decides.
-                    return SendOutcome(False, tries, http_status,
-                                       f"{error}; could not check whether the {self.channel} went out "
-                                       f"({type(exc).__name__}), not resent")
+                    return SendOutcome(
+                        False,
+                        tries,
+                        http_status,
+                        f"{error}; could not check whether the {self.channel} went out "
+                        f"({type(exc).__name__}), not resent",
+                    )
                 if found:
                     self.state.complete_send(key, found)
-                    log.info("%s: action %s had already gone out; recorded", self.gateway_name,
-                             payload.get("action_id"))
+                    log.info(
+                        "%s: action %s had already gone out; recorded", self.gateway_name, payload.get("action_id")
+                    )
                     return SendOutcome(True, tries, http_status, None)
             tries += 1
             self.state.begin_send(key, self.gateway_name)

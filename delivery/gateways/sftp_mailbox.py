@@ -64,8 +64,16 @@ class ShortDownload(MailboxError):
     """A download ended with fewer bytes than the listing promised (retried)."""
 
 
-TRANSIENT = (OSError, asyncio.TimeoutError, asyncssh.ConnectionLost, asyncssh.SFTPConnectionLost,
-             asyncssh.SFTPNoConnection, asyncssh.SFTPFailure, asyncssh.ChannelOpenError, ShortDownload)
+TRANSIENT = (
+    OSError,
+    asyncio.TimeoutError,
+    asyncssh.ConnectionLost,
+    asyncssh.SFTPConnectionLost,
+    asyncssh.SFTPNoConnection,
+    asyncssh.SFTPFailure,
+    asyncssh.ChannelOpenError,
+    ShortDownload,
+)
 
 
 @dataclass
@@ -116,13 +124,23 @@ class ClearinghouseMailbox:
                 return asyncio.run(self._session(work))
             except TRANSIENT as exc:
                 last = exc
-                log.warning("clearinghouse mailbox: %s on %s:%s failed (%s), try %d of %d", step, s.host, s.port,
-                            type(exc).__name__, attempt, s.max_attempts)
+                log.warning(
+                    "clearinghouse mailbox: %s on %s:%s failed (%s), try %d of %d",
+                    step,
+                    s.host,
+                    s.port,
+                    type(exc).__name__,
+                    attempt,
+                    s.max_attempts,
+                )
             except asyncssh.Error as exc:  # e.g. a missing remote folder: the same again would fail the same way
-                raise MailboxError(f"clearinghouse mailbox {s.host}:{s.port}: {step} failed "
-                                   f"({type(exc).__name__}: {exc.reason})") from None
-        raise MailboxError(f"clearinghouse mailbox {s.host}:{s.port}: {step} failed after {s.max_attempts} tries "
-                           f"({type(last).__name__})") from last
+                raise MailboxError(
+                    f"clearinghouse mailbox {s.host}:{s.port}: {step} failed ({type(exc).__name__}: {exc.reason})"
+                ) from None
+        raise MailboxError(
+            f"clearinghouse mailbox {s.host}:{s.port}: {step} failed after {s.max_attempts} tries "
+            f"({type(last).__name__})"
+        ) from last
 
     async def _session(self, work):
         s = self.settings
@@ -130,23 +148,36 @@ class ClearinghouseMailbox:
         # Fingerprint pinning: no key is trusted from a file, the client callback decides.
         known_hosts = str(s.known_hosts_file) if s.known_hosts_file else ([], [], [])
         try:
-            connection = await asyncio.wait_for(asyncssh.connect(
-                s.host, s.port, username=s.username, known_hosts=known_hosts, client_factory=lambda: client,
-                client_keys=[str(s.key_file)] if s.key_file else None,
-                passphrase=s.key_passphrase.get_secret_value() if s.key_passphrase else None,
-                password=s.password.get_secret_value() if s.password else None,
-                agent_path=None, config=None, preferred_auth="publickey,password",
-                keepalive_interval=max(1.0, s.timeout_seconds / 3), keepalive_count_max=3,
-            ), timeout=s.timeout_seconds)
+            connection = await asyncio.wait_for(
+                asyncssh.connect(
+                    s.host,
+                    s.port,
+                    username=s.username,
+                    known_hosts=known_hosts,
+                    client_factory=lambda: client,
+                    client_keys=[str(s.key_file)] if s.key_file else None,
+                    passphrase=s.key_passphrase.get_secret_value() if s.key_passphrase else None,
+                    password=s.password.get_secret_value() if s.password else None,
+                    agent_path=None,
+                    config=None,
+                    preferred_auth="publickey,password",
+                    keepalive_interval=max(1.0, s.timeout_seconds / 3),
+                    keepalive_count_max=3,
+                ),
+                timeout=s.timeout_seconds,
+            )
         except asyncssh.HostKeyNotVerifiable:
             pinned = "the pinned fingerprint" if s.host_key_fingerprint else f"known_hosts file {s.known_hosts_file}"
             raise HostKeyRefused(
                 f"clearinghouse mailbox {s.host}:{s.port} presented host key {client.presented or 'unknown'}, "
                 f"which does not match {pinned}: refusing to connect (if the clearinghouse rotated its key, "
-                "confirm the new fingerprint with them and update the setting)") from None
+                "confirm the new fingerprint with them and update the setting)"
+            ) from None
         except asyncssh.PermissionDenied:
-            raise LoginRefused(f"clearinghouse mailbox {s.host}:{s.port} refused the login of user {s.username!r} "
-                               "(check the key file or password setting)") from None
+            raise LoginRefused(
+                f"clearinghouse mailbox {s.host}:{s.port} refused the login of user {s.username!r} "
+                "(check the key file or password setting)"
+            ) from None
         async with connection, connection.start_sftp_client() as sftp:
             return await work(sftp)
 
@@ -165,7 +196,8 @@ class ClearinghouseMailbox:
         for entry in sorted(await sftp.readdir(s.remote_outbound_dir), key=lambda e: e.filename):
             attrs, name = entry.attrs, entry.filename
             is_regular = attrs.type == asyncssh.FILEXFER_TYPE_REGULAR or (
-                attrs.permissions is not None and stat.S_ISREG(attrs.permissions))
+                attrs.permissions is not None and stat.S_ISREG(attrs.permissions)
+            )
             if not is_regular or IN_PROGRESS_NAME.search(name):
                 continue
             if not SAFE_REMOTE_NAME.match(name):  # e.g. a name with a path in it: never written here
@@ -189,12 +221,18 @@ class ClearinghouseMailbox:
                 except asyncssh.SFTPError as exc:  # already recorded: it will not be fetched twice
                     report.archive_failures.append(name)
                     log.warning("clearinghouse mailbox: could not archive %s (%s)", name, type(exc).__name__)
-        log.info("clearinghouse mailbox: %d fetched, %d already fetched, %d still settling, %d refused names",
-                 len(report.fetched), report.already_fetched, report.settling, len(report.refused_names))
+        log.info(
+            "clearinghouse mailbox: %d fetched, %d already fetched, %d still settling, %d refused names",
+            len(report.fetched),
+            report.already_fetched,
+            report.settling,
+            len(report.refused_names),
+        )
         return report
 
-    async def _download(self, sftp: asyncssh.SFTPClient, remote: str, identity: tuple[str, int, int],
-                        inbox: Path) -> tuple[str, str]:
+    async def _download(
+        self, sftp: asyncssh.SFTPClient, remote: str, identity: tuple[str, int, int], inbox: Path
+    ) -> tuple[str, str]:
         name, size, _mtime = identity
         fd, tmp_name = tempfile.mkstemp(dir=inbox, prefix=f".{name}.", suffix=".part")
         os.close(fd)
@@ -248,8 +286,9 @@ class ClearinghouseMailbox:
         """Upload every file waiting in the local batch folder (270s) that has not gone up yet."""
         folder = Path(self.settings.local_upload_dir)
         uploaded = []
-        for path in sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")) \
-                if folder.exists() else []:
+        for path in (
+            sorted(p for p in folder.iterdir() if p.is_file() and not p.name.startswith(".")) if folder.exists() else []
+        ):
             content = path.read_bytes()
             key = hashlib.sha256(b"batch:" + path.name.encode() + b":" + content).hexdigest()
             if (record := self.state.send_record(key)) is not None and record.provider_id:

@@ -52,8 +52,11 @@ class SrfaxGateway(OnceSender):
         return str(self.settings.url)
 
     def _credentials(self) -> dict[str, str]:
-        return {"access_id": self.settings.access_id, "access_pwd": self.settings.access_pwd.get_secret_value(),
-                "sResponseFormat": "JSON"}
+        return {
+            "access_id": self.settings.access_id,
+            "access_pwd": self.settings.access_pwd.get_secret_value(),
+            "sResponseFormat": "JSON",
+        }
 
     def destination(self, payload: Mapping[str, Any]) -> str:
         return resolve_fax_number(self.resolver, payload)
@@ -84,9 +87,16 @@ class SrfaxGateway(OnceSender):
     def find_sent(self, destination: str, payload: Mapping[str, Any], key: str, since: datetime) -> str | None:
         # The outbox dates are in the account's time zone: a day either side covers any zone.
         start, end = since.astimezone(UTC).date() - timedelta(days=1), datetime.now(UTC).date() + timedelta(days=1)
-        response = self.client.post(str(self.settings.url), data={
-            "action": "Get_Fax_Outbox", **self._credentials(), "sPeriod": "RANGE",
-            "sStartDate": start.strftime("%Y%m%d"), "sEndDate": end.strftime("%Y%m%d")})
+        response = self.client.post(
+            str(self.settings.url),
+            data={
+                "action": "Get_Fax_Outbox",
+                **self._credentials(),
+                "sPeriod": "RANGE",
+                "sStartDate": start.strftime("%Y%m%d"),
+                "sEndDate": end.strftime("%Y%m%d"),
+            },
+        )
         response.raise_for_status()
         answer = _json(response)
         if answer.get("Status") != "Success" or not isinstance(answer.get("Result"), list):

@@ -19,7 +19,8 @@ import sqlalchemy as sa
 metadata = sa.MetaData()
 
 gateway_sends = sa.Table(
-    "gateway_sends", metadata,
+    "gateway_sends",
+    metadata,
     sa.Column("idempotency_key", sa.String(64), primary_key=True),
     sa.Column("gateway", sa.String(32), nullable=False),
     sa.Column("state", sa.String(16), nullable=False),  # sending | sent
@@ -29,7 +30,8 @@ gateway_sends = sa.Table(
 )
 
 mailbox_pickups = sa.Table(
-    "mailbox_pickups", metadata,
+    "mailbox_pickups",
+    metadata,
     sa.Column("remote_name", sa.String(255), primary_key=True),
     sa.Column("size", sa.BigInteger, primary_key=True),
     sa.Column("mtime", sa.BigInteger, primary_key=True),
@@ -69,30 +71,45 @@ class GatewayState:
         """Record an attempt before the request leaves (the first one keeps its start time)."""
         now = utc_now()
         with self.engine.begin() as conn:
-            updated = conn.execute(gateway_sends.update().where(gateway_sends.c.idempotency_key == key)
-                                   .values(last_attempt_at=now)).rowcount
+            updated = conn.execute(
+                gateway_sends.update().where(gateway_sends.c.idempotency_key == key).values(last_attempt_at=now)
+            ).rowcount
             if not updated:
-                conn.execute(gateway_sends.insert().values(idempotency_key=key, gateway=gateway, state="sending",
-                                                           first_attempt_at=now, last_attempt_at=now))
+                conn.execute(
+                    gateway_sends.insert().values(
+                        idempotency_key=key, gateway=gateway, state="sending", first_attempt_at=now, last_attempt_at=now
+                    )
+                )
         return self.send_record(key)
 
     def complete_send(self, key: str, provider_id: str) -> None:
         with self.engine.begin() as conn:
-            conn.execute(gateway_sends.update().where(gateway_sends.c.idempotency_key == key)
-                         .values(state="sent", provider_id=provider_id, last_attempt_at=utc_now()))
+            conn.execute(
+                gateway_sends.update()
+                .where(gateway_sends.c.idempotency_key == key)
+                .values(state="sent", provider_id=provider_id, last_attempt_at=utc_now())
+            )
 
     # -- mailbox ----------------------------------------------------------------------------------------
     def picked_up(self) -> set[tuple[str, int, int]]:
         with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(mailbox_pickups.c.remote_name, mailbox_pickups.c.size,
-                                          mailbox_pickups.c.mtime))
+            rows = conn.execute(
+                sa.select(mailbox_pickups.c.remote_name, mailbox_pickups.c.size, mailbox_pickups.c.mtime)
+            )
             return {(row.remote_name, row.size, row.mtime) for row in rows}
 
     def record_pickup(self, remote_name: str, size: int, mtime: int, sha256: str, local_name: str) -> None:
         with self.engine.begin() as conn:
-            conn.execute(mailbox_pickups.insert().values(remote_name=remote_name, size=size, mtime=mtime,
-                                                         sha256=sha256, local_name=local_name,
-                                                         picked_up_at=utc_now()))
+            conn.execute(
+                mailbox_pickups.insert().values(
+                    remote_name=remote_name,
+                    size=size,
+                    mtime=mtime,
+                    sha256=sha256,
+                    local_name=local_name,
+                    picked_up_at=utc_now(),
+                )
+            )
 
 
 def _aware(value: datetime) -> datetime:

@@ -42,8 +42,9 @@ class TwilioTextGateway(OnceSender):
         """settings: core.settings.TwilioSettings; kwargs: resolver, state, policy (and transport, sleep in tests)."""
         super().__init__(auth=(settings.account_sid, settings.auth_token.get_secret_value()), **kwargs)
         self.settings = settings
-        self.messages_url = (f"{str(settings.api_base).rstrip('/')}/2010-04-01/Accounts/"
-                             f"{settings.account_sid}/Messages.json")
+        self.messages_url = (
+            f"{str(settings.api_base).rstrip('/')}/2010-04-01/Accounts/{settings.account_sid}/Messages.json"
+        )
 
     @property
     def endpoint_label(self) -> str:
@@ -80,8 +81,12 @@ class TwilioTextGateway(OnceSender):
             raise OutcomeUnknown("Twilio's message list has an unexpected shape")
         for message in messages:
             created = parsedate_to_datetime(message["date_created"]) if message.get("date_created") else None
-            if (message.get("to") == destination and message.get("body") == payload["body"]
-                    and created is not None and created >= since - CLOCK_SKEW):
+            if (
+                message.get("to") == destination
+                and message.get("body") == payload["body"]
+                and created is not None
+                and created >= since - CLOCK_SKEW
+            ):
                 return str(message["sid"])
         return None
 

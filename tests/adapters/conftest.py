@@ -29,8 +29,9 @@ def workspace(tmp_path):
             return path
 
         def run(self, system: str):
-            return run_adapter(load_mapping(mapping_path(system)), drop_dir=self.drop, state_dir=self.state,
-                               inbox_dir=self.inbox)
+            return run_adapter(
+                load_mapping(mapping_path(system)), drop_dir=self.drop, state_dir=self.state, inbox_dir=self.inbox
+            )
 
         def output(self, source: str, entity: str, system: str) -> list[dict]:
             with (self.inbox / source / f"{entity}_{system}.csv").open(newline="") as handle:

@@ -28,20 +28,22 @@ def test_unmapped_contract_column_is_named(tmp_path):
 
 
 def test_unknown_source_column_is_named(tmp_path):
-    message = _broken(tmp_path, lambda m: m["entities"]["appointments"]["columns"].update(
-        patient_id="pt_id"))
+    message = _broken(tmp_path, lambda m: m["entities"]["appointments"]["columns"].update(patient_id="pt_id"))
     assert "entities.appointments.columns.patient_id: 'pt_id' is not a column of table 'appointments'" in message
 
 
 def test_field_with_two_sources_is_rejected(tmp_path):
-    message = _broken(tmp_path, lambda m: m["entities"]["appointments"]["columns"].update(
-        patient_id={"column": "patient_id", "constant": "x"}))
+    message = _broken(
+        tmp_path,
+        lambda m: m["entities"]["appointments"]["columns"].update(patient_id={"column": "patient_id", "constant": "x"}),
+    )
     assert "entities.appointments.columns.patient_id" in message and "exactly one source" in message
 
 
 def test_lookup_into_unknown_table(tmp_path):
-    message = _broken(tmp_path, lambda m: m["entities"]["visits"]["columns"]["rendering_npi"]["lookup"].update(
-        table="staff"))
+    message = _broken(
+        tmp_path, lambda m: m["entities"]["visits"]["columns"]["rendering_npi"]["lookup"].update(table="staff")
+    )
     assert "entities.visits.columns.rendering_npi.lookup.table: 'staff' is not a table" in message
 
 

@@ -10,12 +10,21 @@ from dagster_project.contracts import ChargeLine, FeeSchedule, Timesheet
 from dagster_project.ingest.csv_reader import read_contract_csv
 
 ROWS = {
-    ChargeLine: ("visit_id,line_number,cpt_code,modifiers,minutes,units,charge_amount",
-                 "VS-1,1,97530,GP,40,3,{}", "charge_amount"),
-    FeeSchedule: ("payer_id,cpt_code,modifier,allowed_amount,effective_date,termination_date",
-                  "TXMCO1,97110,,{},2024-01-01,", "allowed_amount"),
-    Timesheet: ("timesheet_id,provider_id,location_id,work_date,pay_period_start,pay_period_end,hours,hours_type",
-                "TS-1,PR-1,L01,2025-12-04,2025-12-01,2025-12-14,{},clinical", "hours"),
+    ChargeLine: (
+        "visit_id,line_number,cpt_code,modifiers,minutes,units,charge_amount",
+        "VS-1,1,97530,GP,40,3,{}",
+        "charge_amount",
+    ),
+    FeeSchedule: (
+        "payer_id,cpt_code,modifier,allowed_amount,effective_date,termination_date",
+        "TXMCO1,97110,,{},2024-01-01,",
+        "allowed_amount",
+    ),
+    Timesheet: (
+        "timesheet_id,provider_id,location_id,work_date,pay_period_start,pay_period_end,hours,hours_type",
+        "TS-1,PR-1,L01,2025-12-04,2025-12-01,2025-12-14,{},clinical",
+        "hours",
+    ),
 }
 
 

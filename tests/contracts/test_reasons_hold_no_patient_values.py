@@ -11,10 +11,13 @@ from dagster_project.ingest.loader import load_source
 PATIENT = "PT-CANARY-1,L01,Zelda,Quixote,2018-09-10,F,Quentin Quixote,(210) 555-8469,78704,2079336774"
 PATIENT_VALUES = ["PT-CANARY-1", "Zelda", "Quixote", "2018-09-10", "Quentin", "555-8469", "78704", "2079336774"]
 COVERAGE = "CV-CANARY-1,PT-CANARY-1,TXMCO1,Lone Star,STAR Kids,medicaid_mco,MEMBER99123,1,true,2024-08-15,"
-VISIT_HEADER = ("visit_id,appointment_id,patient_id,provider_id,location_id,coverage_id,claim_id,date_of_service,"
-                "place_of_service,rendering_npi,authorization_number,diagnosis_codes,note_signed_at")
-VISIT = ("VS-CANARY-1,AP-1,PT-CANARY-1,PR-1,L01,CV-1,CL-1,2025-12-04,11,2193615897,,F84.0|ZQ9X|R27.8,"
-         "2025-12-06T04:00:00Z")
+VISIT_HEADER = (
+    "visit_id,appointment_id,patient_id,provider_id,location_id,coverage_id,claim_id,date_of_service,"
+    "place_of_service,rendering_npi,authorization_number,diagnosis_codes,note_signed_at"
+)
+VISIT = (
+    "VS-CANARY-1,AP-1,PT-CANARY-1,PR-1,L01,CV-1,CL-1,2025-12-04,11,2193615897,,F84.0|ZQ9X|R27.8,2025-12-06T04:00:00Z"
+)
 
 
 def _reasons(tmp_path: Path, files: dict[str, str]) -> list[str]:
@@ -49,14 +52,20 @@ def test_a_header_with_a_stray_value_names_it_by_position_only(tmp_path):
 
 def test_a_bad_diagnosis_code_list_is_reported_by_position_not_by_code(tmp_path):
     (reason,) = _reasons(tmp_path, {"visits.csv": f"{VISIT_HEADER}\n{VISIT}\n"})
-    assert reason == ("visits.csv: line 2: diagnosis_codes: Value error, not a valid ICD-10-CM code list: "
-                      "item(s) 2 of 3 do not match")
+    assert reason == (
+        "visits.csv: line 2: diagnosis_codes: Value error, not a valid ICD-10-CM code list: item(s) 2 of 3 do not match"
+    )
     assert _leaks([reason], ["F84.0", "ZQ9X", "R27.8", "PT-CANARY-1"]) == []
 
 
 def test_a_bad_patient_row_names_columns_only(tmp_path):
     bad = PATIENT.replace("2018-09-10", "2018-19-10").replace("(210) 555-8469", "phone: 555-8469x")
-    (reason,) = _reasons(tmp_path, {"patients.csv": "patient_id,location_id,first_name,last_name,date_of_birth,sex,"
-                                    "guardian_name,guardian_phone,zip,primary_care_physician_npi\n" + bad + "\n"})
+    (reason,) = _reasons(
+        tmp_path,
+        {
+            "patients.csv": "patient_id,location_id,first_name,last_name,date_of_birth,sex,"
+            "guardian_name,guardian_phone,zip,primary_care_physician_npi\n" + bad + "\n"
+        },
+    )
     assert "date_of_birth:" in reason and "guardian_phone:" in reason
     assert _leaks([reason], [*PATIENT_VALUES, "2018-19-10"]) == []

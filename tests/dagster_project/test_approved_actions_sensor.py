@@ -8,9 +8,9 @@ import pytest
 from argon2 import PasswordHasher
 
 from dagster_project.sensors import DISPATCHER_TAG, approved_actions_sensor
+from emitters.models import DraftAction
 from ledger import Ledger, User
 from tests.ledger.helpers import shown_body_sha256
-from emitters.models import DraftAction
 
 ADMIN_VIEW = User(username="auditor", display_name="Auditor", role="admin", locations=frozenset({"*"}))
 
@@ -37,8 +37,15 @@ def instance():
 
 
 def _draft(flag_id: str) -> DraftAction:
-    return DraftAction(flag_id=flag_id, action_type="denial_followup", location_id="L01", title=f"Task {flag_id}",
-                       recipient="billing", body=f"Body of {flag_id}.", assigned_role="billing")
+    return DraftAction(
+        flag_id=flag_id,
+        action_type="denial_followup",
+        location_id="L01",
+        title=f"Task {flag_id}",
+        recipient="billing",
+        body=f"Body of {flag_id}.",
+        assigned_role="billing",
+    )
 
 
 def test_the_sensor_runs_by_default_about_once_a_minute():

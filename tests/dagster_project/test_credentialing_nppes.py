@@ -14,15 +14,33 @@ import pytest
 from dagster_project.nppes import NppesClient, RegistryUnavailable, check_providers
 
 REGISTRY = {
-    "1234567893": {"first_name": "ADA", "last_name": "THERAPIST", "status": "A",
-                   "taxonomies": [{"code": "225X00000X", "primary": True, "desc": "Occupational Therapist"}]},
-    "1558598797": {"first_name": "BO", "last_name": "OTHER", "status": "A",
-                   "taxonomies": [{"code": "225X00000X", "primary": True, "desc": "Occupational Therapist"}]},
-    "1912301953": {"first_name": "CY", "last_name": "PHYSIO", "status": "A",
-                   "taxonomies": [{"code": "225100000X", "primary": False, "desc": "Physical Therapist"},
-                                  {"code": "225100000X", "primary": True, "desc": "Physical Therapist"}]},
-    "1376607150": {"first_name": "DEE", "last_name": "GONE", "status": "D",
-                   "taxonomies": [{"code": "225X00000X", "primary": True, "desc": "Occupational Therapist"}]},
+    "1234567893": {
+        "first_name": "ADA",
+        "last_name": "THERAPIST",
+        "status": "A",
+        "taxonomies": [{"code": "225X00000X", "primary": True, "desc": "Occupational Therapist"}],
+    },
+    "1558598797": {
+        "first_name": "BO",
+        "last_name": "OTHER",
+        "status": "A",
+        "taxonomies": [{"code": "225X00000X", "primary": True, "desc": "Occupational Therapist"}],
+    },
+    "1912301953": {
+        "first_name": "CY",
+        "last_name": "PHYSIO",
+        "status": "A",
+        "taxonomies": [
+            {"code": "225100000X", "primary": False, "desc": "Physical Therapist"},
+            {"code": "225100000X", "primary": True, "desc": "Physical Therapist"},
+        ],
+    },
+    "1376607150": {
+        "first_name": "DEE",
+        "last_name": "GONE",
+        "status": "D",
+        "taxonomies": [{"code": "225X00000X", "primary": True, "desc": "Occupational Therapist"}],
+    },
 }
 
 
@@ -43,11 +61,20 @@ class FakeRegistry(BaseHTTPRequestHandler):
         if FakeRegistry.mode == "slow":
             time.sleep(0.5)
         entry = REGISTRY.get(query.get("number", ""))
-        results = [] if entry is None else [{
-            "number": int(query["number"]), "enumeration_type": "NPI-1",
-            "basic": {k: entry[k] for k in ("first_name", "last_name", "status")},
-            "taxonomies": entry["taxonomies"], "addresses": [], "identifiers": [],
-        }]
+        results = (
+            []
+            if entry is None
+            else [
+                {
+                    "number": int(query["number"]),
+                    "enumeration_type": "NPI-1",
+                    "basic": {k: entry[k] for k in ("first_name", "last_name", "status")},
+                    "taxonomies": entry["taxonomies"],
+                    "addresses": [],
+                    "identifiers": [],
+                }
+            ]
+        )
         body = json.dumps({"result_count": len(results), "results": results}).encode()
         try:
             self.send_response(200)
@@ -84,7 +111,11 @@ def test_lookup_reads_the_v21_record(registry):
     with NppesClient(registry) as client:
         record = client.lookup("1234567893")
         assert (record.first_name, record.last_name, record.status, record.primary_taxonomy) == (
-            "ADA", "THERAPIST", "A", "225X00000X")
+            "ADA",
+            "THERAPIST",
+            "A",
+            "225X00000X",
+        )
         assert client.lookup("1122334455") is None
     assert FakeRegistry.calls[0] == {"number": "1234567893", "version": "2.1"}
 
@@ -93,8 +124,13 @@ def test_check_providers_classifies_each_provider(registry):
     with NppesClient(registry, sleep=lambda s: None) as client:
         checks = check_providers(PROVIDERS, client)
     assert [(c.provider_id, c.status) for c in checks] == [
-        ("P1", "match"), ("P2", "name_mismatch"), ("P3", "not_ot_taxonomy"), ("P4", "inactive"),
-        ("P5", "not_found"), ("P6", "invalid_check_digit")]
+        ("P1", "match"),
+        ("P2", "name_mismatch"),
+        ("P3", "not_ot_taxonomy"),
+        ("P4", "inactive"),
+        ("P5", "not_found"),
+        ("P6", "invalid_check_digit"),
+    ]
     # The invalid NPI never left the building.
     assert "1234567890" not in {c["number"] for c in FakeRegistry.calls}
 

@@ -34,7 +34,8 @@ def _parent_ppid(pid: int) -> int:
 
 def _start_run_process(tmp_path: Path, dbt_executable: str) -> tuple[subprocess.Popen, int]:
     fake_dbt = tmp_path / "dbt"
-    fake_dbt.write_text(textwrap.dedent(f"""\
+    fake_dbt.write_text(
+        textwrap.dedent(f"""\
         #!{sys.executable}
         import os, sys, time
         if sys.argv[1:] == ["--version"]:
@@ -42,7 +43,8 @@ def _start_run_process(tmp_path: Path, dbt_executable: str) -> tuple[subprocess.
             sys.exit(0)
         open({str(tmp_path / "dbt.pid")!r}, "w").write(str(os.getpid()))
         time.sleep(120)
-    """))
+    """)
+    )
     fake_dbt.chmod(0o755)
     project = tmp_path / "project"
     project.mkdir()
@@ -58,8 +60,9 @@ def _start_run_process(tmp_path: Path, dbt_executable: str) -> tuple[subprocess.
         time.sleep(120)
     """)
     env = {**os.environ, "PYTHONPATH": str(REPO), "RCM_DBT_EXECUTABLE": str(fake_dbt)}
-    run = subprocess.Popen([sys.executable, "-c", parent], env=env, cwd=tmp_path,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    run = subprocess.Popen(
+        [sys.executable, "-c", parent], env=env, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     pid_file = tmp_path / "dbt.pid"
     deadline = time.monotonic() + 60
     while not pid_file.exists() or not pid_file.read_text():
@@ -105,6 +108,11 @@ def test_the_launcher_refuses_to_run_dbt_for_a_parent_that_is_gone(tmp_path):
 
 def test_the_launcher_execs_the_real_dbt_with_its_arguments_and_exit_code(tmp_path):
     env = {**os.environ, "RCM_DBT_EXECUTABLE": "/bin/sh", "RCM_DBT_PARENT_PID": ""}
-    finished = subprocess.run([str(TETHERED_DBT), "-c", "echo ran $0; exit 3", "with-arg"], env=env,
-                              capture_output=True, text=True, timeout=30)
+    finished = subprocess.run(
+        [str(TETHERED_DBT), "-c", "echo ran $0; exit 3", "with-arg"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=30,
+    )
     assert (finished.returncode, finished.stdout.strip()) == (3, "ran with-arg")

@@ -51,11 +51,25 @@ def test_the_definitions_load_under_dagster_dev_without_dbt_on_path(tmp_path):
     from pathlib import Path
 
     repo = Path(__file__).resolve().parents[2]
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("RCM_", "DAGSTER_"))},
-           "PATH": "/usr/bin:/bin", "PYTHONPATH": str(repo), "DAGSTER_IS_DEV_CLI": "1",
-           "DAGSTER_HOME": str(tmp_path), "RCM_DATA_DIR": str(tmp_path / "data")}
-    loaded = subprocess.run([sys.executable, "-c", "from dagster_project.definitions import defs; "
-                             "print(defs.resolve_job_def('daily_leak_job').name)"],
-                            cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300)
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("RCM_", "DAGSTER_"))},
+        "PATH": "/usr/bin:/bin",
+        "PYTHONPATH": str(repo),
+        "DAGSTER_IS_DEV_CLI": "1",
+        "DAGSTER_HOME": str(tmp_path),
+        "RCM_DATA_DIR": str(tmp_path / "data"),
+    }
+    loaded = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from dagster_project.definitions import defs; print(defs.resolve_job_def('daily_leak_job').name)",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert loaded.returncode == 0, loaded.stderr[-3000:]
     assert loaded.stdout.strip().endswith("daily_leak_job")

@@ -25,8 +25,13 @@ def receiver():
 
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self):  # noqa: N802
-            received.append({"path": self.path, "key": self.headers.get("Idempotency-Key"),
-                             "payload": json.loads(self.rfile.read(int(self.headers["Content-Length"])))})
+            received.append(
+                {
+                    "path": self.path,
+                    "key": self.headers.get("Idempotency-Key"),
+                    "payload": json.loads(self.rfile.read(int(self.headers["Content-Length"]))),
+                }
+            )
             self.send_response(202)
             self.send_header("Content-Length", "0")
             self.end_headers()
@@ -42,8 +47,15 @@ def receiver():
 
 
 def _draft(flag_id: str, action_type: str) -> DraftAction:
-    return DraftAction(flag_id=flag_id, action_type=action_type, location_id="L01", title=f"{action_type} {flag_id}",
-                       recipient="someone", body=f"Body of {flag_id}.", assigned_role="billing")
+    return DraftAction(
+        flag_id=flag_id,
+        action_type=action_type,
+        location_id="L01",
+        title=f"{action_type} {flag_id}",
+        recipient="someone",
+        body=f"Body of {flag_id}.",
+        assigned_role="billing",
+    )
 
 
 def test_the_dispatch_asset_posts_configured_channels_and_writes_the_rest(tmp_path, monkeypatch, receiver):
@@ -59,7 +71,9 @@ def test_the_dispatch_asset_posts_configured_channels_and_writes_the_rest(tmp_pa
     ledger.sync_drafts("appeal_letter", [_draft("f-appeal", "appeal_letter")], "run-1")  # fax by default
     ledger.sync_drafts("denial_followup", [_draft("f-task", "denial_followup")], "run-1")  # a staff task: file
     for action in ledger.list_actions(ADMIN_VIEW):
-        ledger.approve(billing, action["action_id"], expected_body_sha256=shown_body_sha256(ledger, action["action_id"]))
+        ledger.approve(
+            billing, action["action_id"], expected_body_sha256=shown_body_sha256(ledger, action["action_id"])
+        )
 
     _, outbox_dispatch = build_serving_assets([])
     result = dg.materialize([outbox_dispatch], resources={"ledger": LedgerResource(url=ledger_url)})

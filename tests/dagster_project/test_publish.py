@@ -16,7 +16,9 @@ KEEP_SNAPSHOTS = 3  # the RCM_SERVING_SNAPSHOTS_KEPT default
 
 def _warehouse(path, rows: int) -> None:
     con = duckdb.connect(str(path))
-    con.execute("create schema if not exists marts; create schema if not exists staging; create schema if not exists ingest")
+    con.execute(
+        "create schema if not exists marts; create schema if not exists staging; create schema if not exists ingest"
+    )
     con.execute("create or replace table marts.fct_demo as select range as id from range(?)", [rows])
     con.execute("create or replace table staging.not_published as select 1 as x")
     con.execute("create or replace table ingest.quarantine as select 'f.csv' as file_name, 'why' as reason")
@@ -76,8 +78,11 @@ def test_files_a_killed_publish_left_half_written_are_removed_by_the_next_publis
     _warehouse(warehouse, 2)
     publish_snapshot(warehouse, pointer, date(2026, 11, 26), "good")
     snapshots = tmp_path / "snapshots"
-    leftovers = [snapshots / "serving_20261126T050000000000Z_killed00.partial",
-                 snapshots / "serving_20261126T050000000000Z_killed00.partial.wal", pointer.with_suffix(".json.tmp")]
+    leftovers = [
+        snapshots / "serving_20261126T050000000000Z_killed00.partial",
+        snapshots / "serving_20261126T050000000000Z_killed00.partial.wal",
+        pointer.with_suffix(".json.tmp"),
+    ]
     for leftover in leftovers:
         leftover.write_bytes(b"half written")
     newest = publish_snapshot(warehouse, pointer, date(2026, 11, 27), "next").snapshot_path
@@ -105,8 +110,9 @@ def test_the_snapshot_the_pointer_named_before_is_kept_even_when_it_is_not_among
     monkeypatch.setenv("RCM_SERVING_SNAPSHOTS_KEPT", "2")
     warehouse, pointer = tmp_path / "rcm.duckdb", tmp_path / "serving.json"
     _warehouse(warehouse, 1)
-    first, second = (publish_snapshot(warehouse, pointer, date(2026, 11, 26), f"run-{n}").snapshot_path
-                     for n in range(2))
+    first, second = (
+        publish_snapshot(warehouse, pointer, date(2026, 11, 26), f"run-{n}").snapshot_path for n in range(2)
+    )
     # Someone switched the dashboard back to the first snapshot; sessions may be reading it now.
     pointer.write_text(json.dumps(json.loads(pointer.read_text()) | {"snapshot_path": str(first)}))
     third = publish_snapshot(warehouse, pointer, date(2026, 11, 26), "run-2").snapshot_path

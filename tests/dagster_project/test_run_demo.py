@@ -17,15 +17,30 @@ REPO = Path(__file__).resolve().parents[2]
 
 def _stand_in_assets():
     # The same groups, names and metadata keys the real assets report.
-    @dg.multi_asset(specs=[dg.AssetSpec(["raw_ehr", "visits"], group_name="ingest"),
-                           dg.AssetSpec(["raw_ehr", "patients"], group_name="ingest")], name="ingest_ehr")
+    @dg.multi_asset(
+        specs=[
+            dg.AssetSpec(["raw_ehr", "visits"], group_name="ingest"),
+            dg.AssetSpec(["raw_ehr", "patients"], group_name="ingest"),
+        ],
+        name="ingest_ehr",
+    )
     def ingest_ehr():
         for key in (["raw_ehr", "visits"], ["raw_ehr", "patients"]):
-            yield dg.MaterializeResult(asset_key=key, metadata={
-                "files_loaded": 4, "files_rejected": 1, "files_redelivered_skipped": 2, "rows_quarantined": 7})
+            yield dg.MaterializeResult(
+                asset_key=key,
+                metadata={
+                    "files_loaded": 4,
+                    "files_rejected": 1,
+                    "files_redelivered_skipped": 2,
+                    "rows_quarantined": 7,
+                },
+            )
 
-    @dg.asset(group_name="marts_claims", deps=[["raw_ehr", "visits"]],
-              check_specs=[dg.AssetCheckSpec("unique_id", asset="fct_claims")])
+    @dg.asset(
+        group_name="marts_claims",
+        deps=[["raw_ehr", "visits"]],
+        check_specs=[dg.AssetCheckSpec("unique_id", asset="fct_claims")],
+    )
     def fct_claims():
         yield dg.MaterializeResult()
         yield dg.AssetCheckResult(check_name="unique_id", passed=False)
@@ -36,8 +51,9 @@ def _stand_in_assets():
 
     @dg.asset(group_name="emitters", deps=[fct_claims])
     def intake_item_drafts():
-        return dg.MaterializeResult(metadata={"flag_rows": 2, "referral_callback_drafted": 1,
-                                              "records_request_drafted": 1})
+        return dg.MaterializeResult(
+            metadata={"flag_rows": 2, "referral_callback_drafted": 1, "records_request_drafted": 1}
+        )
 
     @dg.asset(group_name="serving", deps=[denial_drafts, intake_item_drafts])
     def serving_snapshot():
@@ -51,13 +67,18 @@ def _stand_in_assets():
 
 
 def test_the_summary_counts_each_ingest_step_once_and_adds_up_flags_drafts_and_stages():
-    defs = dg.Definitions(assets=_stand_in_assets(),
-                          jobs=[dg.define_asset_job("daily_leak_job", executor_def=dg.in_process_executor)])
+    defs = dg.Definitions(
+        assets=_stand_in_assets(), jobs=[dg.define_asset_job("daily_leak_job", executor_def=dg.in_process_executor)]
+    )
     with dg.instance_for_test() as instance:
         result = defs.resolve_job_def("daily_leak_job").execute_in_process(instance=instance)
         summary = summarize(result, instance, defs.resolve_asset_graph())
-    assert (summary.files_loaded, summary.files_rejected, summary.files_already_loaded,
-            summary.rows_quarantined) == (4, 1, 2, 7)
+    assert (summary.files_loaded, summary.files_rejected, summary.files_already_loaded, summary.rows_quarantined) == (
+        4,
+        1,
+        2,
+        7,
+    )
     assert (summary.dbt_assets_built, summary.checks_passed, summary.checks_failed) == (1, 0, 1)
     assert (summary.flags_raised, summary.drafts_written) == (7, 5)
     assert (summary.snapshot_tables, summary.dispatched) == (12, {"sent": 2, "refused": 1, "failed": 0})
@@ -65,9 +86,15 @@ def test_the_summary_counts_each_ingest_step_once_and_adds_up_flags_drafts_and_s
 
     text = format_summary(summary, 3.25)
     assert text.startswith("daily_leak_job succeeded in 3.2 s")
-    for line in ("files loaded       4 (rejected 1, already loaded 2)", "rows quarantined   7",
-                 "checks 0 passed, 1 failed", "flags raised       7", "drafts written     5 new",
-                 "published          12 tables", "dispatched         2 sent, 1 refused, 0 failed"):
+    for line in (
+        "files loaded       4 (rejected 1, already loaded 2)",
+        "rows quarantined   7",
+        "checks 0 passed, 1 failed",
+        "flags raised       7",
+        "drafts written     5 new",
+        "published          12 tables",
+        "dispatched         2 sent, 1 refused, 0 failed",
+    ):
         assert line in text
 
 
@@ -87,10 +114,20 @@ def test_the_entry_point_runs_the_dispatch_job_and_prints_its_summary(tmp_path):
     home = tmp_path / "dagster_home"
     home.mkdir()
     shutil.copy(REPO / "dagster_project" / "instance" / "dagster.yaml", home / "dagster.yaml")
-    env = {**{k: v for k, v in os.environ.items() if not k.startswith(("RCM_", "DAGSTER_"))},
-           "PYTHONPATH": str(REPO), "DAGSTER_HOME": str(home), "RCM_DATA_DIR": str(tmp_path / "data")}
-    finished = subprocess.run([sys.executable, "-m", "dagster_project.run_demo", "--job", "dispatch_job"],
-                              env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
+    env = {
+        **{k: v for k, v in os.environ.items() if not k.startswith(("RCM_", "DAGSTER_"))},
+        "PYTHONPATH": str(REPO),
+        "DAGSTER_HOME": str(home),
+        "RCM_DATA_DIR": str(tmp_path / "data"),
+    }
+    finished = subprocess.run(
+        [sys.executable, "-m", "dagster_project.run_demo", "--job", "dispatch_job"],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert finished.returncode == 0, finished.stderr[-3000:]
     out = finished.stdout
     assert "outbox_dispatch ..." in out and "dispatch_job succeeded" in out

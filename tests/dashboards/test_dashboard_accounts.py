@@ -39,6 +39,7 @@ def _enable_totp(ledger, username):
 
 # ----- first administrator ------------------------------------------------------------------------------
 
+
 def test_first_admin_form_then_gone_for_good(env, monkeypatch, app_test):
     monkeypatch.setenv("RCM_MODE", "production")
     at = app_test().run()
@@ -49,8 +50,12 @@ def test_first_admin_form_then_gone_for_good(env, monkeypatch, app_test):
     at.text_input(key="first_admin_password_again").input("short")
     at.button(key="first_admin_submit").click().run()
     assert "at least 12" in at.error[0].value and not _ledger().has_enabled_admin()
-    for key, value in (("first_admin_username", "root"), ("first_admin_display_name", "Root Admin"),
-                       ("first_admin_password", NEW_PASSWORD), ("first_admin_password_again", NEW_PASSWORD)):
+    for key, value in (
+        ("first_admin_username", "root"),
+        ("first_admin_display_name", "Root Admin"),
+        ("first_admin_password", NEW_PASSWORD),
+        ("first_admin_password_again", NEW_PASSWORD),
+    ):
         at.text_input(key=key).input(value)
     at.button(key="first_admin_submit").click().run()
     assert not at.exception
@@ -63,6 +68,7 @@ def test_first_admin_form_then_gone_for_good(env, monkeypatch, app_test):
 
 
 # ----- sign-in: demo mode, lockout per source, second factor ----------------------------------------------
+
 
 def test_demo_password_refused_at_sign_in_in_production(snapshot, ledger, app_test, password, monkeypatch):
     monkeypatch.setenv("RCM_MODE", "production")  # `password` is RCM_DEMO_PASSWORD
@@ -96,8 +102,15 @@ def test_lockout_from_one_source_leaves_the_admin_free_elsewhere(snapshot, ledge
     client_ip["ip"] = "192.0.2.7"
     admin = _sign_in(app_test().run(), "admin", password)  # the admin, from somewhere else
     assert not admin.exception and admin.session_state["user"].username == "admin"
-    sources = {d["source"] for d in (json.loads(e["detail_json"]) for e in ledger.audit_events(
-        admin.session_state["user"], limit=100, event_types=["sign_in_failed", "sign_in"]))}
+    sources = {
+        d["source"]
+        for d in (
+            json.loads(e["detail_json"])
+            for e in ledger.audit_events(
+                admin.session_state["user"], limit=100, event_types=["sign_in_failed", "sign_in"]
+            )
+        )
+    }
     assert sources == {"ip:203.0.113.9", "ip:192.0.2.7"}
 
 
@@ -113,8 +126,7 @@ def test_sign_in_asks_for_the_second_factor(snapshot, ledger, app_test, password
     at = _sign_in(app_test().run(), "frontdesk_l01", password)
     assert "user" not in at.session_state
     assert "authenticator app" in at.info[0].value
-    at.text_input(key="second_factor_code").input("000000" if pyotp.TOTP(KNOWN_SECRET).now() != "000000"
-                                                  else "111111")
+    at.text_input(key="second_factor_code").input("000000" if pyotp.TOTP(KNOWN_SECRET).now() != "000000" else "111111")
     at.button(key="second_factor_submit").click().run()
     assert "not right" in at.error[0].value and "user" not in at.session_state
     at.text_input(key="second_factor_code").input(pyotp.TOTP(KNOWN_SECRET).now())
@@ -138,6 +150,7 @@ def test_invitation_link_lets_the_invitee_set_a_password(snapshot, ledger, app_t
 
 
 # ----- the admin page ------------------------------------------------------------------------------------
+
 
 def test_admin_invites_resets_and_unlocks_and_codes_show_once(snapshot, ledger, app_test, make_user, password):
     admin = make_user("admin", "admin", {"*"})
@@ -174,6 +187,7 @@ def test_admin_invites_resets_and_unlocks_and_codes_show_once(snapshot, ledger, 
 
 # ----- My account ----------------------------------------------------------------------------------------
 
+
 def test_my_account_changes_the_password(snapshot, ledger, app_test, frontdesk_l01, password):
     at = app_test("account", user=frontdesk_l01).run()
     at.text_input(key="account_current_password").input("wrong")
@@ -196,8 +210,9 @@ def test_my_account_sets_up_the_second_factor_with_a_confirming_code(snapshot, l
     enrolment = at.session_state["account_totp_enrolment"]
     assert len(at.get("image")) == 1  # the QR code
     assert at.code[0].value == enrolment.grouped_secret
-    at.text_input(key="account_confirm_code").input("000000" if pyotp.TOTP(enrolment.secret).now() != "000000"
-                                                    else "111111")
+    at.text_input(key="account_confirm_code").input(
+        "000000" if pyotp.TOTP(enrolment.secret).now() != "000000" else "111111"
+    )
     at.button(key="account_confirm_second_factor").click().run()
     assert "does not match" in at.error[0].value and not ledger.has_second_factor("frontdesk_l01")
     at.text_input(key="account_confirm_code").input(pyotp.TOTP(enrolment.secret).now())
@@ -209,8 +224,10 @@ def test_my_account_sets_up_the_second_factor_with_a_confirming_code(snapshot, l
 
 # ----- session expiry ------------------------------------------------------------------------------------
 
-def test_expiry_watcher_replaces_the_page_with_the_sign_in_screen(snapshot, ledger, app_test, frontdesk_l01,
-                                                                   monkeypatch):
+
+def test_expiry_watcher_replaces_the_page_with_the_sign_in_screen(
+    snapshot, ledger, app_test, frontdesk_l01, monkeypatch
+):
     """The watcher fragment runs on its own (run_every); simulate its timer firing after the timeout: the
     whole app re-runs and shows the sign-in screen, with nothing of the page left."""
     from streamlit.testing.v1 import local_script_runner
@@ -239,6 +256,7 @@ def test_expiry_watcher_replaces_the_page_with_the_sign_in_screen(snapshot, ledg
 
 # ----- demo seed -----------------------------------------------------------------------------------------
 
+
 def test_demo_seed_refused_in_production(env, monkeypatch):
     monkeypatch.setenv("RCM_MODE", "production")
     assert seed_demo_users.main(["--locations", "L01"]) == 2
@@ -260,6 +278,7 @@ def test_demo_seed_never_undoes_an_admins_changes(snapshot, password, make_user)
 
 # ----- bind address --------------------------------------------------------------------------------------
 
+
 def test_make_app_binds_to_localhost_unless_told_otherwise():
     import subprocess
     from pathlib import Path
@@ -267,8 +286,9 @@ def test_make_app_binds_to_localhost_unless_told_otherwise():
     root = Path(__file__).resolve().parents[2]
 
     def streamlit_line(*args):
-        out = subprocess.run(["make", "-n", "-s", "-C", str(root), "app", *args], capture_output=True, text=True,
-                             check=True).stdout
+        out = subprocess.run(
+            ["make", "-n", "-s", "-C", str(root), "app", *args], capture_output=True, text=True, check=True
+        ).stdout
         return next(line for line in out.splitlines() if "streamlit run" in line)
 
     assert "--server.address 127.0.0.1" in streamlit_line()

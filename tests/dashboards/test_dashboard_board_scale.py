@@ -3,7 +3,7 @@ queue age and throughput, the audited CSV export, and the administrators' users 
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 
 import pytest
@@ -14,7 +14,11 @@ from tests.ledger.helpers import shown_body_sha256
 # AppTest does not expose a dataframe's key: tables are found by the columns they show.
 QUEUE = ("assignee", "status", "action_id")
 BULK_LIST = ("action_id", "title", "dollars_at_stake")
-STATS_AGE, STATS_DECISIONS, STATS_TIME = ("worked_by", "bucket"), ("week_start", "decisions"), ("median_hours_to_decision",)
+STATS_AGE, STATS_DECISIONS, STATS_TIME = (
+    ("worked_by", "bucket"),
+    ("week_start", "decisions"),
+    ("median_hours_to_decision",),
+)
 ADMIN_USERS, ROLE_CHANGES = ("username", "display_name", "disabled"), ("occurred_at", "actor", "detail_json")
 
 
@@ -53,10 +57,17 @@ def _reminder(flag_id: str, location_id: str, dollars: str):
     from emitters.models import DraftAction
 
     return DraftAction(
-        flag_id=flag_id, action_type="visit_reminder", location_id=location_id, payer_id="P-AET",
-        patient_id=f"PT-{flag_id}", title=f"Reminder {flag_id} ({location_id})", recipient="Family",
-        body=f"See you soon ({flag_id}).", dollars_at_stake=Decimal(dollars),
-        due_date=date(2026, 3, 4), assigned_role="front_desk",
+        flag_id=flag_id,
+        action_type="visit_reminder",
+        location_id=location_id,
+        payer_id="P-AET",
+        patient_id=f"PT-{flag_id}",
+        title=f"Reminder {flag_id} ({location_id})",
+        recipient="Family",
+        body=f"See you soon ({flag_id}).",
+        dollars_at_stake=Decimal(dollars),
+        due_date=date(2026, 3, 4),
+        assigned_role="front_desk",
     )
 
 
@@ -65,10 +76,17 @@ def reminders(ledger, monkeypatch):
     """Visit reminders (a low-risk type): three cheap at L01, one over the limit at L01, one at L02."""
     monkeypatch.setenv("RCM_BOARD_BULK_APPROVE_MAX_DOLLARS", "100.00")
     monkeypatch.delenv("RCM_BOARD_LOW_RISK_ACTION_TYPES", raising=False)
-    ledger.sync_drafts("visit_reminder", [
-        _reminder("rem-1", "L01", "40.00"), _reminder("rem-2", "L01", "60.00"), _reminder("rem-3", "L01", "100.00"),
-        _reminder("rem-big", "L01", "100.01"), _reminder("rem-l02", "L02", "10.00"),
-    ], run_id="test-run")
+    ledger.sync_drafts(
+        "visit_reminder",
+        [
+            _reminder("rem-1", "L01", "40.00"),
+            _reminder("rem-2", "L01", "60.00"),
+            _reminder("rem-3", "L01", "100.00"),
+            _reminder("rem-big", "L01", "100.01"),
+            _reminder("rem-l02", "L02", "10.00"),
+        ],
+        run_id="test-run",
+    )
     return ledger
 
 
@@ -87,7 +105,8 @@ def _review_bulk(at):
 
 
 def test_bulk_approve_confirmation_lists_every_item_and_cancel_approves_nothing(
-        snapshot, reminders, app_test, frontdesk_l01):
+    snapshot, reminders, app_test, frontdesk_l01
+):
     at = _review_bulk(app_test("board", user=frontdesk_l01).run())
     [listed] = [t for t in _tables(at, BULK_LIST) if "status" not in t.columns]
     assert sorted(listed["title"]) == ["Reminder rem-1 (L01)", "Reminder rem-2 (L01)", "Reminder rem-3 (L01)"]
@@ -95,7 +114,12 @@ def test_bulk_approve_confirmation_lists_every_item_and_cancel_approves_nothing(
     at.button(key="board_bulk_cancel").click().run()
     assert not at.exception
     assert {f: s for f, s in _statuses().items() if f.startswith("rem")} == {
-        "rem-1": "open", "rem-2": "open", "rem-3": "open", "rem-big": "open", "rem-l02": "open"}
+        "rem-1": "open",
+        "rem-2": "open",
+        "rem-3": "open",
+        "rem-big": "open",
+        "rem-l02": "open",
+    }
     assert _events("approved") == []
     assert not [t for t in _tables(at, BULK_LIST) if "status" not in t.columns]
 
@@ -133,8 +157,12 @@ def test_reassign_offers_only_eligible_users_and_is_audited(snapshot, ledger, ap
     at, action_id = _open_card(app_test("board", user=director).run(), "flag-l01-a")
     choice = at.selectbox(key=f"board_reassign_to_{action_id}")
     # Billing and the admin may decide re-auth packets everywhere; the L02 front desk and the director may not.
-    assert sorted(choice.options) == ["Admin (admin)", "Billing (billing)", "Front Desk L01 B (front desk)",
-                                      "Frontdesk_L01 (front desk)"]
+    assert sorted(choice.options) == [
+        "Admin (admin)",
+        "Billing (billing)",
+        "Front Desk L01 B (front desk)",
+        "Frontdesk_L01 (front desk)",
+    ]
     choice.set_value("frontdesk_l01b").run()
     at.button(key="board_reassign").click().run()
     assert not at.exception
@@ -173,7 +201,8 @@ def test_queue_pages_through_every_row_once(snapshot, reminders, app_test, direc
 
 
 def test_a_link_opens_a_card_outside_the_first_page_and_never_another_locations(
-        snapshot, ledger, app_test, frontdesk_l01, monkeypatch):
+    snapshot, ledger, app_test, frontdesk_l01, monkeypatch
+):
     monkeypatch.setenv("RCM_BOARD_PAGE_SIZE", "1")
     cheapest = next(a for a in _actions() if a["flag_id"] == "flag-l01-b")  # second of L01's two: page 2
     at = app_test("board", user=frontdesk_l01)
@@ -213,8 +242,9 @@ def test_queue_stats_show_open_age_and_decisions(snapshot, ledger, app_test, fro
 # ----- audited CSV export ------------------------------------------------------------------------------
 
 
-def test_board_csv_export_holds_the_filtered_queue_and_is_audited(snapshot, reminders, app_test, frontdesk_l01,
-                                                                  download_payloads):
+def test_board_csv_export_holds_the_filtered_queue_and_is_audited(
+    snapshot, reminders, app_test, frontdesk_l01, download_payloads
+):
     at = app_test("board", user=frontdesk_l01).run()
     at.multiselect(key="board_filter_types").set_value(["visit_reminder"]).run()
     at.button(key="board_export_prepare").click().run()
@@ -262,8 +292,7 @@ def test_a_disabled_user_is_signed_out_on_the_next_rerun(snapshot, ledger, app_t
     assert "disabled" in at.warning[0].value
 
 
-def test_a_location_change_applies_to_an_open_session(snapshot, ledger, app_test, admin, frontdesk_l01,
-                                                      rendered_text):
+def test_a_location_change_applies_to_an_open_session(snapshot, ledger, app_test, admin, frontdesk_l01, rendered_text):
     at = app_test("board", user=frontdesk_l01).run()
     assert "AUTHN-2001" not in rendered_text(at)
     ledger.change_user(admin, "frontdesk_l01", role="front_desk", locations=["L02"], disabled=False)
@@ -292,8 +321,9 @@ def test_router_lists_the_users_page_for_admins_only(snapshot, ledger, app_test,
 # ----- nothing prepared under one access survives it ----------------------------------------------------
 
 
-def test_the_next_user_in_the_same_browser_gets_no_export_prepared_by_the_last(snapshot, ledger, app_test, director,
-                                                                              frontdesk_l01, download_payloads):
+def test_the_next_user_in_the_same_browser_gets_no_export_prepared_by_the_last(
+    snapshot, ledger, app_test, director, frontdesk_l01, download_payloads
+):
     import time
 
     at = app_test("board", user=director).run()
@@ -313,7 +343,8 @@ def test_the_next_user_in_the_same_browser_gets_no_export_prepared_by_the_last(s
 
 
 def test_a_location_taken_away_drops_the_export_and_the_linked_card_fetched_before(
-        snapshot, ledger, app_test, admin, make_user, password, rendered_text):
+    snapshot, ledger, app_test, admin, make_user, password, rendered_text
+):
     both = ledger.upsert_user("fd_both", password, "front_desk", ["L01", "L02"], "Front Desk Both")
     l02_action = next(a["action_id"] for a in ledger.list_actions(both) if a["location_id"] == "L02")
     at = app_test("board", user=both)

@@ -47,13 +47,19 @@ def claims_snapshot(snapshot):
 
 
 def test_claim_audit_page_shows_rates_and_open_failures_for_all_locations(
-        claims_snapshot, ledger, app_test, director, rendered_text):
+    claims_snapshot, ledger, app_test, director, rendered_text
+):
     at = app_test("claims", user=director).run()
     assert not at.exception
     assert at.title[0].value == "Claim audit"
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics == {"Clean-claim rate": "95.3%", "Claims audited": "150", "Claims to fix": "2",
-                       "Billed on those claims": "$216.00", "Balancing failures": "1"}
+    assert metrics == {
+        "Clean-claim rate": "95.3%",
+        "Claims audited": "150",
+        "Claims to fix": "2",
+        "Billed on those claims": "$216.00",
+        "Balancing failures": "1",
+    }
     by_location = at.dataframe[0].value.set_index("location_id")
     assert bool(by_location.loc["L01", "meets_benchmark"]) and not bool(by_location.loc["L02", "meets_benchmark"])
     text = rendered_text(at)
@@ -64,8 +70,9 @@ def test_claim_audit_page_shows_rates_and_open_failures_for_all_locations(
     assert "era_l02.835" in text and "SVC02 charge - line CAS adjustments" in text
 
 
-def test_claim_audit_page_is_scoped_and_filters_by_rule(claims_snapshot, ledger, app_test, frontdesk_l01, director,
-                                                        rendered_text):
+def test_claim_audit_page_is_scoped_and_filters_by_rule(
+    claims_snapshot, ledger, app_test, frontdesk_l01, director, rendered_text
+):
     at = app_test("claims", user=frontdesk_l01).run()
     assert not at.exception
     text = rendered_text(at)
@@ -126,8 +133,9 @@ def denials_snapshot(snapshot):
     return snapshot
 
 
-def test_denials_page_shows_open_denials_by_age_and_underpayments(denials_snapshot, ledger, app_test, director,
-                                                                  rendered_text):
+def test_denials_page_shows_open_denials_by_age_and_underpayments(
+    denials_snapshot, ledger, app_test, director, rendered_text
+):
     at = app_test("denials", user=director).run()
     assert not at.exception
     assert at.title[0].value == "Denials and underpayments"
@@ -148,8 +156,9 @@ def test_denials_page_shows_open_denials_by_age_and_underpayments(denials_snapsh
     assert {m.label: m.value for m in at.metric}["Denied lines"] == "3"
 
 
-def test_denials_page_is_scoped_to_the_users_locations(denials_snapshot, ledger, app_test, frontdesk_l01,
-                                                       rendered_text):
+def test_denials_page_is_scoped_to_the_users_locations(
+    denials_snapshot, ledger, app_test, frontdesk_l01, rendered_text
+):
     at = app_test("denials", user=frontdesk_l01).run()
     assert not at.exception
     text = rendered_text(at)

@@ -7,8 +7,21 @@ from pathlib import Path
 
 DASHBOARDS = Path(__file__).resolve().parents[2] / "dashboards"
 WIDGETS = {
-    "button", "text_input", "text_area", "selectbox", "multiselect", "toggle", "date_input", "number_input",
-    "dataframe", "altair_chart", "form_submit_button", "checkbox", "radio", "page_link", "data_editor",
+    "button",
+    "text_input",
+    "text_area",
+    "selectbox",
+    "multiselect",
+    "toggle",
+    "date_input",
+    "number_input",
+    "dataframe",
+    "altair_chart",
+    "form_submit_button",
+    "checkbox",
+    "radio",
+    "page_link",
+    "data_editor",
 }
 
 
@@ -20,33 +33,59 @@ def _calls():
 
 
 def test_every_widget_has_a_key():
-    missing = [f"{p.name}:{n.lineno} {n.func.attr}" for p, n in _calls()
-               if n.func.attr in WIDGETS and not any(k.arg == "key" for k in n.keywords)]
+    missing = [
+        f"{p.name}:{n.lineno} {n.func.attr}"
+        for p, n in _calls()
+        if n.func.attr in WIDGETS and not any(k.arg == "key" for k in n.keywords)
+    ]
     assert missing == []
 
 
 def test_no_html_is_ever_rendered_unescaped():
-    unsafe = [f"{p.name}:{n.lineno}" for p, n in _calls()
-              if n.func.attr == "html" or any(k.arg == "unsafe_allow_html" for k in n.keywords)]
+    unsafe = [
+        f"{p.name}:{n.lineno}"
+        for p, n in _calls()
+        if n.func.attr == "html" or any(k.arg == "unsafe_allow_html" for k in n.keywords)
+    ]
     assert unsafe == []
 
 
 def test_views_live_in_views_not_pages():
     assert not (DASHBOARDS / "pages").exists()
     assert {p.stem for p in (DASHBOARDS / "views").glob("*.py")} == {
-        "overview", "board", "authorizations", "quarantine", "audit",
-        "credentialing", "payroll", "intake", "eligibility", "claims", "denials", "schedule",
-        "admin", "account",
-        "failed_sends"}  # failed_sends: a board component (render_failed_sends), not a page
+        "overview",
+        "board",
+        "authorizations",
+        "quarantine",
+        "audit",
+        "credentialing",
+        "payroll",
+        "intake",
+        "eligibility",
+        "claims",
+        "denials",
+        "schedule",
+        "admin",
+        "account",
+        "failed_sends",
+    }  # failed_sends: a board component (render_failed_sends), not a page
 
 
 def test_nothing_prints_or_logs_in_the_views():
-    offenders = [f"{p.name}:{n.lineno}" for p, n in _calls()
-                 if p.parent.name == "views" and n.func.attr in {"info", "warning", "error", "debug", "exception"}
-                 and isinstance(n.func.value, ast.Name) and n.func.value.id in {"log", "logger", "logging"}]
-    prints = [f"{p.name}:{node.lineno}" for p in (DASHBOARDS / "views").glob("*.py")
-              for node in ast.walk(ast.parse(p.read_text()))
-              if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "print"]
+    offenders = [
+        f"{p.name}:{n.lineno}"
+        for p, n in _calls()
+        if p.parent.name == "views"
+        and n.func.attr in {"info", "warning", "error", "debug", "exception"}
+        and isinstance(n.func.value, ast.Name)
+        and n.func.value.id in {"log", "logger", "logging"}
+    ]
+    prints = [
+        f"{p.name}:{node.lineno}"
+        for p in (DASHBOARDS / "views").glob("*.py")
+        for node in ast.walk(ast.parse(p.read_text()))
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id == "print"
+    ]
     assert offenders == [] and prints == []
 
 
@@ -65,10 +104,14 @@ def _imports(path: Path) -> list[tuple[int, str]]:
             found += [(node.lineno, alias.name) for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
             module = node.module or ""
-            found += [(node.lineno, f"{module}.{alias.name}" if module == "dashboards" else module)
-                      for alias in node.names]
-        elif isinstance(node, ast.Call) and isinstance(node.func, (ast.Name, ast.Attribute)) and \
-                getattr(node.func, "id", getattr(node.func, "attr", "")) in {"__import__", "import_module"}:
+            found += [
+                (node.lineno, f"{module}.{alias.name}" if module == "dashboards" else module) for alias in node.names
+            ]
+        elif (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, (ast.Name, ast.Attribute))
+            and getattr(node.func, "id", getattr(node.func, "attr", "")) in {"__import__", "import_module"}
+        ):
             found.append((node.lineno, "<dynamic import>"))
     return found
 
@@ -77,27 +120,44 @@ def _allowed(module: str, allowed: set[str]) -> bool:
     import sys
 
     top = module.split(".")[0]
-    return top == "__future__" or top in sys.stdlib_module_names and top != "importlib" or any(
-        module == prefix or module.startswith(prefix + ".") for prefix in allowed)
+    return (
+        top == "__future__"
+        or top in sys.stdlib_module_names
+        and top != "importlib"
+        or any(module == prefix or module.startswith(prefix + ".") for prefix in allowed)
+    )
 
 
 def test_views_import_only_the_data_layer_and_the_presentation_helpers():
-    offenders = [f"{path.name}:{line} {module}" for path in sorted((DASHBOARDS / "views").glob("*.py"))
-                 for line, module in _imports(path) if not _allowed(module, VIEW_IMPORTS)]
+    offenders = [
+        f"{path.name}:{line} {module}"
+        for path in sorted((DASHBOARDS / "views").glob("*.py"))
+        for line, module in _imports(path)
+        if not _allowed(module, VIEW_IMPORTS)
+    ]
     assert offenders == []
 
 
 def test_the_import_rule_catches_a_view_reaching_past_the_data_layer(tmp_path):
     view = tmp_path / "sneaky.py"
-    view.write_text("import streamlit as st\nfrom dashboards import auth, data\nfrom ledger import Ledger\n"
-                    "from core.money import format_money\nimport duckdb\n")
+    view.write_text(
+        "import streamlit as st\nfrom dashboards import auth, data\nfrom ledger import Ledger\n"
+        "from core.money import format_money\nimport duckdb\n"
+    )
     assert [m for _, m in _imports(view) if not _allowed(m, VIEW_IMPORTS)] == [
-        "dashboards.auth", "ledger", "core.money", "duckdb"]
+        "dashboards.auth",
+        "ledger",
+        "core.money",
+        "duckdb",
+    ]
 
 
 def test_only_the_actions_and_accounts_modules_touch_the_ledger():
-    touching = sorted(path.name for path in (DASHBOARDS / "data").glob("*.py")
-                      if any(m.startswith(("emitters", "ledger", "dashboards.auth")) for _, m in _imports(path)))
+    touching = sorted(
+        path.name
+        for path in (DASHBOARDS / "data").glob("*.py")
+        if any(m.startswith(("emitters", "ledger", "dashboards.auth")) for _, m in _imports(path))
+    )
     assert touching == ["accounts.py", "actions.py"]
     # ...and the presentation helpers reach it only through the data layer.
     assert not [m for path in (DASHBOARDS / "ui").glob("*.py") for _, m in _imports(path) if m.startswith("emitters")]
@@ -106,10 +166,13 @@ def test_only_the_actions_and_accounts_modules_touch_the_ledger():
 def test_only_the_scope_helper_reads_the_snapshot():
     """Every mart query goes through `scoped_query`: nothing else imports the snapshot's `read` or DuckDB."""
     readers = sorted(
-        str(path.relative_to(DASHBOARDS)) for path in DASHBOARDS.rglob("*.py")
+        str(path.relative_to(DASHBOARDS))
+        for path in DASHBOARDS.rglob("*.py")
         for node in ast.walk(ast.parse(path.read_text()))
-        if isinstance(node, ast.ImportFrom) and node.module == "dashboards.data.snapshot"
-        and "read" in {alias.name for alias in node.names})
+        if isinstance(node, ast.ImportFrom)
+        and node.module == "dashboards.data.snapshot"
+        and "read" in {alias.name for alias in node.names}
+    )
     assert readers == ["data/scope.py"]
     pages_and_data = [*DASHBOARDS.glob("data/*.py"), *DASHBOARDS.glob("ui/*.py"), *DASHBOARDS.glob("views/*.py")]
     assert [p.name for p in pages_and_data if any(m == "duckdb" for _, m in _imports(p))] == ["snapshot.py"]
@@ -118,8 +181,12 @@ def test_only_the_scope_helper_reads_the_snapshot():
 def test_one_money_formatter_and_one_list_of_leak_areas():
     import re
 
-    hand_formatted = [f"{p.relative_to(DASHBOARDS)}:{i}" for p in sorted(DASHBOARDS.rglob("*.py"))
-                      for i, line in enumerate(p.read_text().splitlines(), 1) if re.search(r"\$\{[^}]*:,\.2f\}", line)]
+    hand_formatted = [
+        f"{p.relative_to(DASHBOARDS)}:{i}"
+        for p in sorted(DASHBOARDS.rglob("*.py"))
+        for i, line in enumerate(p.read_text().splitlines(), 1)
+        if re.search(r"\$\{[^}]*:,\.2f\}", line)
+    ]
     assert hand_formatted == []
     assert not [p.name for p in DASHBOARDS.rglob("*.py") if "LEAK_AREAS" in p.read_text()]
 

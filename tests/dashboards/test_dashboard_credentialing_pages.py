@@ -51,13 +51,19 @@ def cred_snapshot(snapshot):
     return snapshot
 
 
-def test_credentialing_page_shows_traffic_lights_for_all_locations(cred_snapshot, ledger, app_test, director, rendered_text):
+def test_credentialing_page_shows_traffic_lights_for_all_locations(
+    cred_snapshot, ledger, app_test, director, rendered_text
+):
     at = app_test("credentialing", user=director).run()
     assert not at.exception
     assert at.title[0].value == "Credentialing"
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics == {"Credentials needing action": "3", "Expired or missing": "1",
-                       "Booked visits not billable": "1", "Claims on hold": "3"}
+    assert metrics == {
+        "Credentials needing action": "3",
+        "Expired or missing": "1",
+        "Booked visits not billable": "1",
+        "Claims on hold": "3",
+    }
     matrix = at.dataframe[0].value.set_index("provider_name")
     assert matrix.loc["Ada North", "caqh_attestation"] == "🔴 ≤7 d (3)"
     assert matrix.loc["Ada North", "state_license"] == "🟡 ≤90 d (60)"
@@ -69,7 +75,9 @@ def test_credentialing_page_shows_traffic_lights_for_all_locations(cred_snapshot
     assert "AP-9" in rendered_text(at)
 
 
-def test_credentialing_page_is_scoped_to_the_users_location(cred_snapshot, ledger, app_test, frontdesk_l01, rendered_text):
+def test_credentialing_page_is_scoped_to_the_users_location(
+    cred_snapshot, ledger, app_test, frontdesk_l01, rendered_text
+):
     at = app_test("credentialing", user=frontdesk_l01).run()
     assert not at.exception
     text = rendered_text(at)

@@ -133,16 +133,24 @@ def test_audit_trail_is_for_directors_and_admins(ledger, director, frontdesk_l01
 
 def test_an_export_of_several_locations_is_audited_out_of_sight_of_a_director_of_one(ledger, director, make_user):
     director_l01 = make_user("director_l01", "director", {"L01"})
-    data.record_view(director, event_type="export", location_id=None,
-                     detail={"what": "approval board queue", "file_name": "q.csv", "row_count": 3,
-                             "location_ids": ["L01", "L02"]})
-    data.record_view(director, event_type="export", location_id="L01",
-                     detail={"what": "approval board queue", "file_name": "l01.csv", "row_count": 2,
-                             "location_ids": ["L01"]})
+    data.record_view(
+        director,
+        event_type="export",
+        location_id=None,
+        detail={"what": "approval board queue", "file_name": "q.csv", "row_count": 3, "location_ids": ["L01", "L02"]},
+    )
+    data.record_view(
+        director,
+        event_type="export",
+        location_id="L01",
+        detail={"what": "approval board queue", "file_name": "l01.csv", "row_count": 2, "location_ids": ["L01"]},
+    )
     seen_by_l01 = [e["detail"]["file_name"] for e in data.audit_trail(director_l01, event_types=["export"])]
     assert seen_by_l01 == ["l01.csv"]
-    assert sorted(e["detail"]["file_name"] for e in data.audit_trail(director, event_types=["export"])) == \
-        ["l01.csv", "q.csv"]
+    assert sorted(e["detail"]["file_name"] for e in data.audit_trail(director, event_types=["export"])) == [
+        "l01.csv",
+        "q.csv",
+    ]
 
 
 def test_approve_is_refused_when_the_text_shown_is_not_the_text_stored(ledger, frontdesk_l01, billing):

@@ -13,8 +13,15 @@ def _export_page():
 
     user = require_user()
     audited_download(
-        user, label="Download", data="action_id,location_id\nA1,L01\n", file_name="queue.csv", mime="text/csv",
-        what="approval board queue", location_ids=["L01", "L01"], row_count=1, key="test_export",
+        user,
+        label="Download",
+        data="action_id,location_id\nA1,L01\n",
+        file_name="queue.csv",
+        mime="text/csv",
+        what="approval board queue",
+        location_ids=["L01", "L01"],
+        row_count=1,
+        key="test_export",
     )
 
 
@@ -41,8 +48,12 @@ def test_rendering_the_button_records_nothing_and_a_click_records_one_export(led
     event = events[0]
     assert event["actor"] == "frontdesk_l01" and event["actor_role"] == "front_desk"
     assert event["location_id"] == "L01"
-    assert event["detail"] == {"what": "approval board queue", "file_name": "queue.csv", "row_count": 1,
-                               "location_ids": ["L01"]}
+    assert event["detail"] == {
+        "what": "approval board queue",
+        "file_name": "queue.csv",
+        "row_count": 1,
+        "location_ids": ["L01"],
+    }
     assert "A1,L01" not in json.dumps(event["detail"])  # the content itself is never in the trail
 
     at.run()  # a rerun without a click records nothing more
@@ -54,10 +65,13 @@ def test_every_download_in_the_app_goes_through_audited_download():
     from pathlib import Path
 
     dashboards = Path(__file__).resolve().parents[2] / "dashboards"
-    direct = [f"{path.relative_to(dashboards)}:{node.lineno}"
-              for path in sorted(dashboards.rglob("*.py")) if path != dashboards / "ui" / "exports.py"
-              for node in ast.walk(ast.parse(path.read_text()))
-              if isinstance(node, ast.Attribute) and node.attr == "download_button"]
+    direct = [
+        f"{path.relative_to(dashboards)}:{node.lineno}"
+        for path in sorted(dashboards.rglob("*.py"))
+        if path != dashboards / "ui" / "exports.py"
+        for node in ast.walk(ast.parse(path.read_text()))
+        if isinstance(node, ast.Attribute) and node.attr == "download_button"
+    ]
     assert direct == []
 
 
@@ -70,17 +84,35 @@ def test_csv_cells_that_would_run_as_formulas_are_neutralised_and_numbers_are_no
 
     from dashboards.ui import csv_text
 
-    frame = pd.DataFrame({
-        "payer_name": ["=HYPERLINK(\"http://evil\",\"x\")", "+1+1", "-2+3", "@SUM(A1)", "\tTab", "\rReturn",
-                       "Aetna Kids", None],
-        "amount": [-12.5, 1.0, 0.0, 3.0, -4.0, 5.0, 6.0, 7.0],
-        "decimal_amount": [Decimal("-5.00")] * 8,
-        "=formula header": ["a-b"] * 8,
-    })
+    frame = pd.DataFrame(
+        {
+            "payer_name": [
+                '=HYPERLINK("http://evil","x")',
+                "+1+1",
+                "-2+3",
+                "@SUM(A1)",
+                "\tTab",
+                "\rReturn",
+                "Aetna Kids",
+                None,
+            ],
+            "amount": [-12.5, 1.0, 0.0, 3.0, -4.0, 5.0, 6.0, 7.0],
+            "decimal_amount": [Decimal("-5.00")] * 8,
+            "=formula header": ["a-b"] * 8,
+        }
+    )
     rows = list(csv.reader(io.StringIO(csv_text(frame), newline="")))
     assert rows[0] == ["payer_name", "amount", "decimal_amount", "'=formula header"]
-    assert [r[0] for r in rows[1:]] == ["'=HYPERLINK(\"http://evil\",\"x\")", "'+1+1", "'-2+3", "'@SUM(A1)",
-                                        "'\tTab", "'\rReturn", "Aetna Kids", ""]
+    assert [r[0] for r in rows[1:]] == [
+        '\'=HYPERLINK("http://evil","x")',
+        "'+1+1",
+        "'-2+3",
+        "'@SUM(A1)",
+        "'\tTab",
+        "'\rReturn",
+        "Aetna Kids",
+        "",
+    ]
     assert [r[1] for r in rows[1:3]] == ["-12.5", "1.0"]  # a genuine negative number stays a number
     assert rows[1][2] == "-5.00" and rows[1][3] == "a-b"  # Decimal amounts and inner dashes untouched
 

@@ -77,7 +77,8 @@ def test_a_person_sees_the_error_and_retries(ledger, failed_action_id, frontdesk
     assert not at.exception
     # The title comes from the data: shown literally (Markdown-escaped), never interpreted.
     assert [s.value for s in at.success] == [
-        "Queued for the next dispatch: " + plain("Re-auth: Aetna Kids auth AUTHN-1001 (L01)")]
+        "Queued for the next dispatch: " + plain("Re-auth: Aetna Kids auth AUTHN-1001 (L01)")
+    ]
     assert len(at.expander) == 0  # nothing failed any more
     assert _latest_attempt_status(ledger, failed_action_id) == "retry_requested"
     last = ledger.action_events(admin_user, failed_action_id)[-1]

@@ -66,8 +66,12 @@ def test_intake_page_shows_the_funnel_for_all_locations(fo_snapshot, ledger, app
     assert not at.exception
     assert at.title[0].value == "Intake funnel"
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics == {"Referrals received": "17", "Evaluations booked": "10 (59%)", "Answered on time": "13 of 17",
-                       "Overdue first responses": "2"}
+    assert metrics == {
+        "Referrals received": "17",
+        "Evaluations booked": "10 (59%)",
+        "Answered on time": "13 of 17",
+        "Overdue first responses": "2",
+    }
     funnel = at.dataframe[0].value
     assert set(funnel["channel"]) == {"Physician fax", "Parent phone call", "School district"}
     text = rendered_text(at)
@@ -92,8 +96,11 @@ def test_intake_location_filter(fo_snapshot, ledger, app_test, director, rendere
 def test_eligibility_page_lists_checks_due_and_coverage_changes(fo_snapshot, ledger, app_test, director, rendered_text):
     at = app_test("eligibility", user=director).run()
     assert not at.exception
-    assert {m.label: m.value for m in at.metric} == {"Visits in the lookahead": "3", "Checks due now": "2",
-                                                     "Coverage changes": "1"}
+    assert {m.label: m.value for m in at.metric} == {
+        "Visits in the lookahead": "3",
+        "Checks due now": "2",
+        "Coverage changes": "1",
+    }
     due = at.dataframe[0].value
     assert list(due["appointment_id"]) == ["AP-L01-1", "AP-L02-9"]
     assert set(due["reason"]) == {"Last check older than the payer window", "No check on file"}

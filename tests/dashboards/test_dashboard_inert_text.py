@@ -22,29 +22,72 @@ LIVE_MARKUP = ("](http", "**bold**", "<img")  # what Markdown would turn into a 
 # Columns a person reads as words (names, reasons, fixes, labels), as opposed to ids, codes and enums that
 # the pages branch on.
 FREE_TEXT_COLUMNS = {
-    "location_name", "city", "payer_name", "primary_payer_name", "provider_name", "failure_detail", "fix",
-    "rule_name", "rule_text", "procedure_code", "flag_reasons", "blocking_reason", "leak_reason", "reason",
-    "missing_items", "alert_reason", "kpi_label", "benchmark_population", "benchmark_source",
-    "benchmark_verification", "unit_type", "file_name", "source_file_name", "service_line",
+    "location_name",
+    "city",
+    "payer_name",
+    "primary_payer_name",
+    "provider_name",
+    "failure_detail",
+    "fix",
+    "rule_name",
+    "rule_text",
+    "procedure_code",
+    "flag_reasons",
+    "blocking_reason",
+    "leak_reason",
+    "reason",
+    "missing_items",
+    "alert_reason",
+    "kpi_label",
+    "benchmark_population",
+    "benchmark_source",
+    "benchmark_verification",
+    "unit_type",
+    "file_name",
+    "source_file_name",
+    "service_line",
 }
 # (proto message, field) pairs the browser shows as plain text.
 PLAIN_FIELDS = {
-    ("Text", "body"), ("Code", "code_text"), ("Selectbox", "options"), ("Selectbox", "raw_value"),
-    ("MultiSelect", "options"), ("MultiSelect", "raw_values"), ("MultiSelect", "default"),
-    ("TextArea", "default"), ("TextArea", "value"), ("TextInput", "default"), ("TextInput", "value"),
+    ("Text", "body"),
+    ("Code", "code_text"),
+    ("Selectbox", "options"),
+    ("Selectbox", "raw_value"),
+    ("MultiSelect", "options"),
+    ("MultiSelect", "raw_values"),
+    ("MultiSelect", "default"),
+    ("TextArea", "default"),
+    ("TextArea", "value"),
+    ("TextInput", "default"),
+    ("TextInput", "value"),
     ("ArrowVegaLiteChart", "spec"),
 }
-PAGES = ["overview", "board", "authorizations", "claims", "denials", "intake", "eligibility", "credentialing",
-         "schedule", "payroll", "quarantine", "audit", "admin"]
+PAGES = [
+    "overview",
+    "board",
+    "authorizations",
+    "claims",
+    "denials",
+    "intake",
+    "eligibility",
+    "credentialing",
+    "schedule",
+    "payroll",
+    "quarantine",
+    "audit",
+    "admin",
+]
 NO_EXTRACT_TEXT = {"audit", "admin"}  # these pages show users and audit events, not extract rows
 
 
 @pytest.fixture
 def hostile_snapshot(full_snapshot):
     with duckdb.connect(str(full_snapshot)) as con:
-        columns = con.execute("select table_name, column_name from information_schema.columns "
-                              "where data_type = 'VARCHAR' and column_name in "
-                              f"({', '.join(repr(c) for c in sorted(FREE_TEXT_COLUMNS))})").fetchall()
+        columns = con.execute(
+            "select table_name, column_name from information_schema.columns "
+            "where data_type = 'VARCHAR' and column_name in "
+            f"({', '.join(repr(c) for c in sorted(FREE_TEXT_COLUMNS))})"
+        ).fetchall()
         for table, column in columns:
             con.execute(f"update {table} set {column} = {column} || ' ' || ? where {column} is not null", [PAYLOAD])
     return full_snapshot
@@ -54,10 +97,25 @@ def hostile_snapshot(full_snapshot):
 def hostile_drafts(ledger):
     from emitters.models import DraftAction
 
-    ledger.sync_drafts("reauth_packet", [DraftAction(
-        flag_id="flag-hostile", action_type="reauth_packet", location_id="L01", payer_id="P-AET", patient_id="PT-h",
-        title=f"Re-auth for {PAYLOAD}", recipient=PAYLOAD, body=f"Dear {PAYLOAD}", dollars_at_stake=Decimal("99999.00"),
-        due_date=date(2026, 3, 5), assigned_role="front_desk")], run_id="test-hostile")
+    ledger.sync_drafts(
+        "reauth_packet",
+        [
+            DraftAction(
+                flag_id="flag-hostile",
+                action_type="reauth_packet",
+                location_id="L01",
+                payer_id="P-AET",
+                patient_id="PT-h",
+                title=f"Re-auth for {PAYLOAD}",
+                recipient=PAYLOAD,
+                body=f"Dear {PAYLOAD}",
+                dollars_at_stake=Decimal("99999.00"),
+                due_date=date(2026, 3, 5),
+                assigned_role="front_desk",
+            )
+        ],
+        run_id="test-hostile",
+    )
     ledger.upsert_user("admin", "test-password-1", "admin", ["*"], "Admin")
     return ledger
 
@@ -96,12 +154,14 @@ def _markdown_strings(at) -> list[tuple[str, str]]:
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_extract_text_is_inert_on_every_page(hostile_snapshot, hostile_drafts, app_test, rendered_text, director,
-                                             page):
+def test_extract_text_is_inert_on_every_page(hostile_snapshot, hostile_drafts, app_test, rendered_text, director, page):
     from ledger import User
 
-    user = director if page != "admin" else User(username="admin", display_name="Admin", role="admin",
-                                                     locations=frozenset({"*"}))
+    user = (
+        director
+        if page != "admin"
+        else User(username="admin", display_name="Admin", role="admin", locations=frozenset({"*"}))
+    )
     at = app_test(page, user=user).run()
     assert not at.exception, at.exception
     if page == "authorizations":
@@ -118,6 +178,7 @@ def test_extract_text_is_inert_on_every_page(hostile_snapshot, hostile_drafts, a
 
 def test_the_check_sees_markdown_when_a_page_forgets_to_escape(app_test, director):
     """The walker is not blind: an unescaped subheader with the payload is reported."""
+
     def page():
         import streamlit as st
 

@@ -22,8 +22,18 @@ VIEWS = HERE.parents[1] / "dashboards" / "views"
 # Values that only location L02 has in the fixtures (its id, its clinic, its patients and authorizations).
 L02_MARKERS = ("L02", "Eastside", "PT-201", "PT-202", "AUTHN-2001", "AUTHN-2002", "flag-l02")
 # Functions that change state (tested for refusal elsewhere) or take no user data to query.
-WRITERS = {"approve", "bulk_approve", "change_user", "reassign", "record_view", "reject", "retry_send",
-           "save_draft", "set_kpi_goal", "snooze"}
+WRITERS = {
+    "approve",
+    "bulk_approve",
+    "change_user",
+    "reassign",
+    "record_view",
+    "reject",
+    "retry_send",
+    "save_draft",
+    "set_kpi_goal",
+    "snooze",
+}
 NOT_QUERIES = {"decision_block_reason", "may_approve_type", "may_reassign"}  # judge what they are handed; read nothing
 # The scoping machinery itself (tested on its own below and in test_dashboard_data_layer.py).
 SCOPING = {"scoped_query", "scope_predicate", "require_role"}
@@ -34,13 +44,26 @@ def both_locations(ledger, password):
     """Low-risk reminders at both locations (bulk lists), an admin, a second L02 user."""
     from emitters.models import DraftAction
 
-    ledger.sync_drafts("visit_reminder", [
-        DraftAction(flag_id=f"flag-{loc.lower()}-rem", action_type="visit_reminder", location_id=loc,
-                    payer_id="P-AET", patient_id=f"PT-{loc}-rem", title=f"Reminder ({loc})", recipient="Family",
-                    body="See you soon.", dollars_at_stake=Decimal("20.00"), due_date=date(2026, 3, 4),
-                    assigned_role="front_desk")
-        for loc in ("L01", "L02")
-    ], run_id="test-run")
+    ledger.sync_drafts(
+        "visit_reminder",
+        [
+            DraftAction(
+                flag_id=f"flag-{loc.lower()}-rem",
+                action_type="visit_reminder",
+                location_id=loc,
+                payer_id="P-AET",
+                patient_id=f"PT-{loc}-rem",
+                title=f"Reminder ({loc})",
+                recipient="Family",
+                body="See you soon.",
+                dollars_at_stake=Decimal("20.00"),
+                due_date=date(2026, 3, 4),
+                assigned_role="front_desk",
+            )
+            for loc in ("L01", "L02")
+        ],
+        run_id="test-run",
+    )
     ledger.upsert_user("frontdesk_l02", password, "front_desk", ["L02"], "Front Desk L02")
     return ledger
 
@@ -81,8 +104,13 @@ def _query_functions():
         module = importlib.import_module(f"{data.__name__}.{info.name}")
         for name, fn in inspect.getmembers(module, inspect.isfunction):
             params = list(inspect.signature(fn).parameters.values())
-            if fn.__module__ == module.__name__ and not name.startswith("_") and name not in SCOPING \
-                    and params and params[0].name == "user":
+            if (
+                fn.__module__ == module.__name__
+                and not name.startswith("_")
+                and name not in SCOPING
+                and params
+                and params[0].name == "user"
+            ):
                 yield name, fn, params
 
 
@@ -91,8 +119,11 @@ def test_no_query_function_returns_another_locations_rows(full_snapshot, both_lo
 
     l02_action = _l02_action_id(both_locations)
     required_args = {  # functions that need an id: asked for L02's, they must return nothing
-        "action": (l02_action,), "action_events": (l02_action,), "eligible_assignees": (l02_action,),
-        "authorization": ("A-L02-1",), "low_risk_actions": ("visit_reminder",),
+        "action": (l02_action,),
+        "action_events": (l02_action,),
+        "eligible_assignees": (l02_action,),
+        "authorization": ("A-L02-1",),
+        "low_risk_actions": ("visit_reminder",),
     }
     checked, refused = [], []
     for name, fn, params in _query_functions():
@@ -106,7 +137,8 @@ def test_no_query_function_returns_another_locations_rows(full_snapshot, both_lo
             calls = [(required_args[name], {})]
         else:
             assert all(p.default is not inspect.Parameter.empty or p.kind == p.KEYWORD_ONLY for p in params[1:]), (
-                f"{name} needs an argument: add it to required_args so it is checked")
+                f"{name} needs an argument: add it to required_args so it is checked"
+            )
             calls = [((), {})]
         if "location_ids" in names:  # asking for the other location outright must not help either
             calls += [(args, {**kwargs, "location_ids": ["L02"]}) for args, kwargs in calls]
@@ -121,9 +153,23 @@ def test_no_query_function_returns_another_locations_rows(full_snapshot, both_lo
             assert not leaked, f"data.{name}{args}{kwargs} returned {leaked}"
         checked.append(name)
     # The test must really run the queries: the core ones are among those checked, not skipped.
-    assert {"actions", "action_queue", "authorization_burndown", "leak_summary", "queue_stats", "denials",
-            "credential_matrix", "open_slots_this_week", "eligibility_sweep", "claim_audit_failures",
-            "schedule_rates", "leak_events", "kpi_goals", "location_choices", "failed_sends"} <= set(checked)
+    assert {
+        "actions",
+        "action_queue",
+        "authorization_burndown",
+        "leak_summary",
+        "queue_stats",
+        "denials",
+        "credential_matrix",
+        "open_slots_this_week",
+        "eligibility_sweep",
+        "claim_audit_failures",
+        "schedule_rates",
+        "leak_events",
+        "kpi_goals",
+        "location_choices",
+        "failed_sends",
+    } <= set(checked)
     assert {"quarantine", "file_ledger", "users_for_admin", "audit_trail"} <= set(refused)
 
 
@@ -133,7 +179,8 @@ def _pages() -> list[str]:
 
 @pytest.mark.parametrize("page", _pages())
 def test_no_page_export_or_download_shows_another_locations_rows(
-        full_snapshot, both_locations, app_test, rendered_text, download_payloads, frontdesk_l01, page):
+    full_snapshot, both_locations, app_test, rendered_text, download_payloads, frontdesk_l01, page
+):
     at = app_test(page, user=frontdesk_l01).run()
     assert not at.exception, at.exception
     # Widen the defaults that hide rows, build every on-request export, then click every download.
@@ -155,7 +202,13 @@ def test_no_page_export_or_download_shows_another_locations_rows(
         assert marker not in downloads, f"{marker} in a download on {page}"
     if page == "board":
         assert "Reminder (L01)" in downloads  # the export really ran, with L01's rows
-    if page not in {"admin", "audit", "payroll", "quarantine", "failed_sends"}:  # refused to L01 front desk, or a component
+    if page not in {
+        "admin",
+        "audit",
+        "payroll",
+        "quarantine",
+        "failed_sends",
+    }:  # refused to L01 front desk, or a component
         assert clicked, f"{page} offers no CSV of its rows"
 
 
@@ -165,6 +218,8 @@ def test_the_scope_helper_is_what_keeps_rows_out(full_snapshot, frontdesk_l01, m
     from dashboards.data import scope
 
     assert not data.credential_matrix(frontdesk_l01)["location_id"].eq("L02").any()
-    monkeypatch.setattr(scope, "scope_predicate", lambda user, column="location_id", chosen_locations=None: ("true", {}))
+    monkeypatch.setattr(
+        scope, "scope_predicate", lambda user, column="location_id", chosen_locations=None: ("true", {})
+    )
     for fn in (data.credential_matrix, data.authorization_burndown, data.leak_summary, data.denials):
         assert fn(frontdesk_l01)["location_id"].eq("L02").any(), fn.__name__

@@ -45,15 +45,28 @@ def _l02_amount(area: str, months_back: int):
 
 def _monthly_frame() -> pd.DataFrame:
     rows = []
-    for location_id, name, amount in (("L01", "Northside Clinic", _l01_amount), ("L02", "Eastside Clinic", _l02_amount)):
+    for location_id, name, amount in (
+        ("L01", "Northside Clinic", _l01_amount),
+        ("L02", "Eastside Clinic", _l02_amount),
+    ):
         for area in AREAS:
             for i, month in enumerate(MONTHS):
                 months_back = 11 - i
                 value = amount(area, months_back)
-                rows.append({"location_id": location_id, "location_name": name, "leak_area": area,
-                             "month_start": month, "months_back": months_back, "is_as_of_month": months_back == 0,
-                             "is_measured": value is not None, "event_count": None if value is None else int(value > 0),
-                             "leaked_amount": value, "as_of_date": date(2026, 3, 2)})
+                rows.append(
+                    {
+                        "location_id": location_id,
+                        "location_name": name,
+                        "leak_area": area,
+                        "month_start": month,
+                        "months_back": months_back,
+                        "is_as_of_month": months_back == 0,
+                        "is_measured": value is not None,
+                        "event_count": None if value is None else int(value > 0),
+                        "leaked_amount": value,
+                        "as_of_date": date(2026, 3, 2),
+                    }
+                )
     return pd.DataFrame(rows)
 
 
@@ -67,30 +80,76 @@ def _kpi_frame() -> pd.DataFrame:
                 numerator, denominator = (90.0, 100.0) if months_back > 0 else (0.0, 0.0)
                 if location_id == "L02":
                     numerator, denominator = 99.0, 100.0
-                rows.append({"location_id": location_id, "location_name": name, "month_start": month,
-                             "months_back": months_back, "kpi": kpi, "kpi_label": label, "numerator": numerator,
-                             "denominator": denominator,
-                             "kpi_value": numerator / denominator if denominator else None,
-                             "benchmark_value": benchmark, "higher_is_better": higher,
-                             "benchmark_population": "Test population", "benchmark_denominator": "claims",
-                             "benchmark_source": "Test source", "benchmark_verification": "UNVERIFIED"})
+                rows.append(
+                    {
+                        "location_id": location_id,
+                        "location_name": name,
+                        "month_start": month,
+                        "months_back": months_back,
+                        "kpi": kpi,
+                        "kpi_label": label,
+                        "numerator": numerator,
+                        "denominator": denominator,
+                        "kpi_value": numerator / denominator if denominator else None,
+                        "benchmark_value": benchmark,
+                        "higher_is_better": higher,
+                        "benchmark_population": "Test population",
+                        "benchmark_denominator": "claims",
+                        "benchmark_source": "Test source",
+                        "benchmark_verification": "UNVERIFIED",
+                    }
+                )
     return pd.DataFrame(rows)
 
 
-EVENTS = pd.DataFrame([
-    {"leak_area": "authorizations", "location_id": "L01", "payer_id": "P-AET", "event_date": date(2026, 3, 1),
-     "month_start": date(2026, 3, 1), "record_type": "visit", "record_id": "V-L01-1",
-     "leak_reason": "kept visit with no approved authorization covering its date", "leaked_amount": 200.0},
-    {"leak_area": "authorizations", "location_id": "L01", "payer_id": "P-AET", "event_date": date(2026, 3, 2),
-     "month_start": date(2026, 3, 1), "record_type": "visit", "record_id": "V-L01-2",
-     "leak_reason": "kept visit with no approved authorization covering its date", "leaked_amount": 100.0},
-    {"leak_area": "authorizations", "location_id": "L01", "payer_id": "P-AET", "event_date": date(2026, 2, 27),
-     "month_start": date(2026, 2, 1), "record_type": "visit", "record_id": "V-L01-FEB",
-     "leak_reason": "kept visit with no approved authorization covering its date", "leaked_amount": 100.0},
-    {"leak_area": "intake", "location_id": "L02", "payer_id": None, "event_date": date(2026, 3, 1),
-     "month_start": date(2026, 3, 1), "record_type": "referral", "record_id": "R-L02-1",
-     "leak_reason": "referral declined without an evaluation", "leaked_amount": 5000.0},
-])
+EVENTS = pd.DataFrame(
+    [
+        {
+            "leak_area": "authorizations",
+            "location_id": "L01",
+            "payer_id": "P-AET",
+            "event_date": date(2026, 3, 1),
+            "month_start": date(2026, 3, 1),
+            "record_type": "visit",
+            "record_id": "V-L01-1",
+            "leak_reason": "kept visit with no approved authorization covering its date",
+            "leaked_amount": 200.0,
+        },
+        {
+            "leak_area": "authorizations",
+            "location_id": "L01",
+            "payer_id": "P-AET",
+            "event_date": date(2026, 3, 2),
+            "month_start": date(2026, 3, 1),
+            "record_type": "visit",
+            "record_id": "V-L01-2",
+            "leak_reason": "kept visit with no approved authorization covering its date",
+            "leaked_amount": 100.0,
+        },
+        {
+            "leak_area": "authorizations",
+            "location_id": "L01",
+            "payer_id": "P-AET",
+            "event_date": date(2026, 2, 27),
+            "month_start": date(2026, 2, 1),
+            "record_type": "visit",
+            "record_id": "V-L01-FEB",
+            "leak_reason": "kept visit with no approved authorization covering its date",
+            "leaked_amount": 100.0,
+        },
+        {
+            "leak_area": "intake",
+            "location_id": "L02",
+            "payer_id": None,
+            "event_date": date(2026, 3, 1),
+            "month_start": date(2026, 3, 1),
+            "record_type": "referral",
+            "record_id": "R-L02-1",
+            "leak_reason": "referral declined without an evaluation",
+            "leaked_amount": 5000.0,
+        },
+    ]
+)
 
 
 @pytest.fixture
@@ -225,8 +284,9 @@ def test_only_directors_and_admins_set_goals_within_their_locations(leak_snapsho
     data.set_kpi_goal(director_l01, "L01", "kept_visit_rate", 0.9)
     data.set_kpi_goal(director_l01, "L01", "kept_visit_rate", None)  # back to the benchmark
     assert data.kpi_goals(director_l01) == {}
-    details = [e["detail_json"] for e in ledger.audit_events(make_user("admin", "admin", {"*"}),
-                                                               event_types=["goal_changed"])]
+    details = [
+        e["detail_json"] for e in ledger.audit_events(make_user("admin", "admin", {"*"}), event_types=["goal_changed"])
+    ]
     assert len(details) == 2  # set, then cleared; the refused attempts wrote nothing
 
 
@@ -249,8 +309,14 @@ def test_assessment_html_is_escaped_and_names_what_closing_it_is_worth():
 
     monthly = _monthly_frame()
     monthly.loc[monthly["location_id"] == "L01", "location_name"] = "<b>North</b>"
-    html = render_assessment(location_id="L01", location_name="<b>North</b>", as_of_date="2026-03-02",
-                             monthly=monthly, kpis=_kpi_frame(), goals={("L01", "clean_claim_rate"): 0.97})
+    html = render_assessment(
+        location_id="L01",
+        location_name="<b>North</b>",
+        as_of_date="2026-03-02",
+        monthly=monthly,
+        kpis=_kpi_frame(),
+        goals={("L01", "clean_claim_rate"): 0.97},
+    )
     assert "<b>North</b>" not in html and "&lt;b&gt;North&lt;/b&gt;" in html
     assert "$17,800.00" in html  # 12,000 + 4,800 + 600 + 400
     assert html.index("Claims and denials") < html.index("Schedule gaps") < html.index("Underpayments")
@@ -259,8 +325,7 @@ def test_assessment_html_is_escaped_and_names_what_closing_it_is_worth():
     assert "@media print" in html
 
 
-def test_assessment_download_is_offered_for_the_chosen_location(leak_snapshot, ledger, app_test, director,
-                                                                monkeypatch):
+def test_assessment_download_is_offered_for_the_chosen_location(leak_snapshot, ledger, app_test, director, monkeypatch):
     from dashboards import ui
 
     offered = []

@@ -8,9 +8,8 @@ import pytest
 
 
 def _ledger():
-    from ledger import Ledger
-
     from core.settings import get_settings
+    from ledger import Ledger
 
     return Ledger(get_settings().ledger_url)
 
@@ -65,8 +64,9 @@ def test_session_expires_after_inactivity(snapshot, ledger, app_test, frontdesk_
     assert "user" not in at.session_state
     assert at.title[0].value == "Sign in"
     assert "signed out after 30 minutes" in at.warning[0].value
-    assert any(e["event_type"] == "session_expired" for e in _ledger().audit_events(
-        _admin(), event_types=["session_expired"]))
+    assert any(
+        e["event_type"] == "session_expired" for e in _ledger().audit_events(_admin(), event_types=["session_expired"])
+    )
 
 
 def test_session_still_fresh_one_minute_before_the_timeout(snapshot, ledger, app_test, frontdesk_l01):
@@ -134,8 +134,9 @@ def test_front_desk_of_l01_sees_no_l02_row_on_any_page(snapshot, ledger, app_tes
         assert l02_value not in text, f"{l02_value} shown on {page}"
 
 
-def test_front_desk_cannot_select_another_locations_authorization_by_link(snapshot, ledger, app_test, rendered_text,
-                                                                          frontdesk_l01):
+def test_front_desk_cannot_select_another_locations_authorization_by_link(
+    snapshot, ledger, app_test, rendered_text, frontdesk_l01
+):
     at = app_test("authorizations", user=frontdesk_l01)
     at.query_params["auth"] = "A-L02-1"
     at.query_params["location"] = "L02"
@@ -285,8 +286,11 @@ def test_opening_a_card_is_audited_once_per_session(snapshot, ledger, app_test, 
     at = _open_card(app_test("board", user=frontdesk_l01).run(), "flag-l01-b")
     at.run()
     at.run()
-    viewed = [e for e in _ledger().audit_events(_admin(), event_types=["action_viewed"])
-              if e["action_id"] == _action_id("flag-l01-b")]
+    viewed = [
+        e
+        for e in _ledger().audit_events(_admin(), event_types=["action_viewed"])
+        if e["action_id"] == _action_id("flag-l01-b")
+    ]
     assert len(viewed) == 1
 
 
@@ -317,8 +321,9 @@ def test_quarantine_shows_reasons_to_group_wide_users(snapshot, ledger, app_test
     assert not at.dataframe
 
 
-def test_approve_approves_the_text_on_screen_and_refuses_a_draft_refreshed_since(snapshot, ledger, app_test,
-                                                                                   frontdesk_l01, billing):
+def test_approve_approves_the_text_on_screen_and_refuses_a_draft_refreshed_since(
+    snapshot, ledger, app_test, frontdesk_l01, billing
+):
     at = _open_card(app_test("board", user=frontdesk_l01).run(), "flag-l01-b")
     assert at.code[0].value == "Please extend AUTHN-1002."
     # Between render and click, someone else changes the draft.

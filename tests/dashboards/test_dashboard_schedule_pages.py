@@ -76,14 +76,19 @@ def test_schedule_page_renders_for_each_role(schedule_snapshot, ledger, app_test
     assert at.title[0].value == "Schedule"
 
 
-def test_schedule_page_for_a_director_shows_every_location(schedule_snapshot, ledger, app_test, director,
-                                                           rendered_text):
+def test_schedule_page_for_a_director_shows_every_location(
+    schedule_snapshot, ledger, app_test, director, rendered_text
+):
     at = app_test("schedule", user=director).run()
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
     # S-L01-3 is on 2026-03-20, outside this week; AP-22 passes both checks.
-    assert metrics == {"Open slots this week": "3", "Open slots with a match": "1",
-                       "Booking mismatches ahead": "2", "Dollars at risk ahead": "$175.00"}
+    assert metrics == {
+        "Open slots this week": "3",
+        "Open slots with a match": "1",
+        "Booking mismatches ahead": "2",
+        "Dollars at risk ahead": "$175.00",
+    }
     slots = at.dataframe[0].value.set_index("slot_id")
     assert slots.loc["S-L01-1", "ranked_matches"] == "1. W-11 → 2. W-12"
     assert slots.loc["S-L01-2", "ranked_matches"] == "— No authorization left for the waiting children"
@@ -110,8 +115,9 @@ def test_schedule_page_for_a_director_shows_every_location(schedule_snapshot, le
     assert "$1,940.00 of planned visits" in rendered_text(at)
 
 
-def test_schedule_page_is_scoped_to_the_front_desks_location(schedule_snapshot, ledger, app_test, frontdesk_l01,
-                                                             rendered_text):
+def test_schedule_page_is_scoped_to_the_front_desks_location(
+    schedule_snapshot, ledger, app_test, frontdesk_l01, rendered_text
+):
     at = app_test("schedule", user=frontdesk_l01).run()
     assert not at.exception
     text = rendered_text(at)
@@ -131,13 +137,19 @@ def test_schedule_location_filter(schedule_snapshot, ledger, app_test, director,
     assert "S-L02-1" in text and "AP-91" in text and "S-L01-1" not in text and "AP-21" not in text
 
 
-def test_schedule_data_access_is_scoped_in_sql_and_selects_no_patient_fields(schedule_snapshot, frontdesk_l01,
-                                                                            make_user):
+def test_schedule_data_access_is_scoped_in_sql_and_selects_no_patient_fields(
+    schedule_snapshot, frontdesk_l01, make_user
+):
     from dashboards import data
 
     nobody = make_user("nobody", "front_desk", set())
-    for fetch in (data.open_slots_this_week, data.schedule_rates, data.schedule_lost_revenue_monthly,
-                  data.booking_mismatches, data.open_plans_without_future_visit):
+    for fetch in (
+        data.open_slots_this_week,
+        data.schedule_rates,
+        data.schedule_lost_revenue_monthly,
+        data.booking_mismatches,
+        data.open_plans_without_future_visit,
+    ):
         frame = fetch(frontdesk_l01)
         assert set(frame["location_id"]) <= {"L01"} and not frame.empty
         assert not {"patient_id", "patient_first_name", "patient_last_name", "member_id"} & set(frame.columns)

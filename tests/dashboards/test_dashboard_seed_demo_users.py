@@ -6,9 +6,8 @@ from dashboards import seed_demo_users
 
 
 def _ledger():
-    from ledger import Ledger
-
     from core.settings import get_settings
+    from ledger import Ledger
 
     return Ledger(get_settings().ledger_url)
 

@@ -22,8 +22,13 @@ AS_OF = "2026-03-02"
 
 def _insert(con, table: str, rows: list[dict], file_name: str, loaded_at: datetime) -> None:
     for line_number, row in enumerate(rows, start=2):
-        full = {**row, "_file_name": file_name, "_file_sha256": "0" * 64, "_line_number": line_number,
-                "_loaded_at": loaded_at}
+        full = {
+            **row,
+            "_file_name": file_name,
+            "_file_sha256": "0" * 64,
+            "_line_number": line_number,
+            "_loaded_at": loaded_at,
+        }
         columns = ", ".join(f'"{c}"' for c in full)
         marks = ", ".join("?" for _ in full)
         con.execute(f"insert into {table} ({columns}) values ({marks})", list(full.values()))
@@ -31,33 +36,102 @@ def _insert(con, table: str, rows: list[dict], file_name: str, loaded_at: dateti
 
 def _load_synthetic_delivery(con) -> None:
     first, second = datetime(2026, 3, 1, 6), datetime(2026, 3, 2, 6)
-    _insert(con, "raw_ehr.locations", [
-        {"location_id": "L1", "location_name": "North Clinic", "address_line": "1 Test St", "city": "Austin",
-         "state": "TX", "zip": "78701", "facility_npi": "1234567893", "service_lines": "ot_peds"},
-        {"location_id": "L2", "location_name": "South Clinic", "address_line": "2 Test St", "city": "Austin",
-         "state": "TX", "zip": "78702", "facility_npi": "1558598797", "service_lines": "ot_peds"},
-    ], "locations.csv", first)
-    _insert(con, "raw_ehr.patients", [
-        {"patient_id": "P1", "location_id": "L1", "first_name": "Synth", "last_name": "Child",
-         "date_of_birth": "2019-01-01", "sex": "U", "guardian_name": "Synth Parent",
-         "guardian_phone": "555-0100", "zip": "78701"},
-    ], "patients.csv", first)
-    _insert(con, "raw_ehr.coverages", [
-        {"coverage_id": "C1", "patient_id": "P1", "payer_id": "TXMCO1", "payer_name": "Synthetic MCO One",
-         "plan_name": "STAR", "payer_type": "medicaid_mco", "member_id": "SYN0001", "priority": 1,
-         "is_medicaid": True, "effective_date": "2025-01-01"},
-    ], "coverages.csv", first)
-    auth = {"authorization_id": "A1", "authorization_number": "AUTH-1", "patient_id": "P1",
-            "coverage_id": "C1", "payer_id": "TXMCO1", "status": "pending", "unit_type": "visits",
-            "approved_quantity": 12, "start_date": "2026-01-01", "end_date": "2026-03-20",
-            "cpt_codes": "97530|97110", "diagnosis_codes": "F82"}
+    _insert(
+        con,
+        "raw_ehr.locations",
+        [
+            {
+                "location_id": "L1",
+                "location_name": "North Clinic",
+                "address_line": "1 Test St",
+                "city": "Austin",
+                "state": "TX",
+                "zip": "78701",
+                "facility_npi": "1234567893",
+                "service_lines": "ot_peds",
+            },
+            {
+                "location_id": "L2",
+                "location_name": "South Clinic",
+                "address_line": "2 Test St",
+                "city": "Austin",
+                "state": "TX",
+                "zip": "78702",
+                "facility_npi": "1558598797",
+                "service_lines": "ot_peds",
+            },
+        ],
+        "locations.csv",
+        first,
+    )
+    _insert(
+        con,
+        "raw_ehr.patients",
+        [
+            {
+                "patient_id": "P1",
+                "location_id": "L1",
+                "first_name": "Synth",
+                "last_name": "Child",
+                "date_of_birth": "2019-01-01",
+                "sex": "U",
+                "guardian_name": "Synth Parent",
+                "guardian_phone": "555-0100",
+                "zip": "78701",
+            },
+        ],
+        "patients.csv",
+        first,
+    )
+    _insert(
+        con,
+        "raw_ehr.coverages",
+        [
+            {
+                "coverage_id": "C1",
+                "patient_id": "P1",
+                "payer_id": "TXMCO1",
+                "payer_name": "Synthetic MCO One",
+                "plan_name": "STAR",
+                "payer_type": "medicaid_mco",
+                "member_id": "SYN0001",
+                "priority": 1,
+                "is_medicaid": True,
+                "effective_date": "2025-01-01",
+            },
+        ],
+        "coverages.csv",
+        first,
+    )
+    auth = {
+        "authorization_id": "A1",
+        "authorization_number": "AUTH-1",
+        "patient_id": "P1",
+        "coverage_id": "C1",
+        "payer_id": "TXMCO1",
+        "status": "pending",
+        "unit_type": "visits",
+        "approved_quantity": 12,
+        "start_date": "2026-01-01",
+        "end_date": "2026-03-20",
+        "cpt_codes": "97530|97110",
+        "diagnosis_codes": "F82",
+    }
     _insert(con, "raw_ehr.authorizations", [auth], "authorizations_1.csv", first)
     # The second delivery approves it: staging must keep this row, not the pending one.
     _insert(con, "raw_ehr.authorizations", [{**auth, "status": "approved"}], "authorizations_2.csv", second)
     appointments = [
-        {"appointment_id": f"AP{day}", "patient_id": "P1", "provider_id": "PR1", "location_id": "L1",
-         "appointment_type": "treatment", "scheduled_start_at": f"2026-02-{day:02d} 15:00:00",
-         "duration_minutes": 60, "status": "arrived", "booked_at": "2026-01-02 10:00:00"}
+        {
+            "appointment_id": f"AP{day}",
+            "patient_id": "P1",
+            "provider_id": "PR1",
+            "location_id": "L1",
+            "appointment_type": "treatment",
+            "scheduled_start_at": f"2026-02-{day:02d} 15:00:00",
+            "duration_minutes": 60,
+            "status": "arrived",
+            "booked_at": "2026-01-02 10:00:00",
+        }
         for day in (2, 9, 16, 23)
     ]
     _insert(con, "raw_ehr.appointments", appointments, "appointments.csv", first)
@@ -75,14 +149,21 @@ def dbt_build(tmp_path_factory):
     mp = pytest.MonkeyPatch()
     mp.setenv("RCM_DUCKDB_PATH", str(warehouse))
     try:
-        result = dbtRunner().invoke([
-            "build",
-            "--project-dir", str(DBT_DIR),
-            "--profiles-dir", str(DBT_DIR),
-            "--target-path", str(tmp / "target"),
-            "--log-path", str(tmp / "logs"),
-            "--vars", f'{{"as_of_date": "{AS_OF}"}}',
-        ])
+        result = dbtRunner().invoke(
+            [
+                "build",
+                "--project-dir",
+                str(DBT_DIR),
+                "--profiles-dir",
+                str(DBT_DIR),
+                "--target-path",
+                str(tmp / "target"),
+                "--log-path",
+                str(tmp / "logs"),
+                "--vars",
+                f'{{"as_of_date": "{AS_OF}"}}',
+            ]
+        )
     finally:
         mp.undo()
     return result, warehouse, tmp

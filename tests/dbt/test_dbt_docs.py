@@ -16,12 +16,22 @@ from tests.dbt.conftest import DBT_DIR
 def docs(dbt_build, monkeypatch_session):
     _, warehouse, tmp = dbt_build
     monkeypatch_session.setenv("RCM_DUCKDB_PATH", str(warehouse))
-    result = dbtRunner().invoke([
-        "docs", "generate",
-        "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR),
-        "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs"),
-        "--vars", '{"as_of_date": "2026-03-02"}',
-    ])
+    result = dbtRunner().invoke(
+        [
+            "docs",
+            "generate",
+            "--project-dir",
+            str(DBT_DIR),
+            "--profiles-dir",
+            str(DBT_DIR),
+            "--target-path",
+            str(tmp / "target"),
+            "--log-path",
+            str(tmp / "logs"),
+            "--vars",
+            '{"as_of_date": "2026-03-02"}',
+        ]
+    )
     assert result.success, result.exception
     manifest = json.loads((tmp / "target" / "manifest.json").read_text())
     catalog = json.loads((tmp / "target" / "catalog.json").read_text())
@@ -41,7 +51,8 @@ def _models(manifest):
 
 def _fact_and_dimension_marts(manifest):
     return [
-        node for node in _models(manifest)
+        node
+        for node in _models(manifest)
         if node["fqn"][1] == "marts" and node["fqn"][2] != "actions" and node["name"].startswith(("fct_", "dim_"))
     ]
 
@@ -61,7 +72,8 @@ def test_every_model_says_what_one_row_is(docs):
 def test_every_source_has_freshness_on_the_load_time(docs):
     manifest, _ = docs
     missing = [
-        source["unique_id"] for source in manifest["sources"].values()
+        source["unique_id"]
+        for source in manifest["sources"].values()
         if source["loaded_at_field"] != "_loaded_at"
         or not (source["freshness"] or {}).get("warn_after", {}).get("count")
         or not (source["freshness"] or {}).get("error_after", {}).get("count")
@@ -81,6 +93,9 @@ def test_shared_columns_render_their_doc_block(docs):
     manifest, catalog = docs
     monthly = manifest["nodes"]["model.ot_revenue_leaks.fct_location_leak_monthly"]
     assert monthly["columns"]["location_id"]["description"].startswith("The clinic location")
-    assert "rule_name, rule_version and the business key" in manifest["docs"]["doc.ot_revenue_leaks.flag_id"]["block_contents"]
+    assert (
+        "rule_name, rule_version and the business key"
+        in manifest["docs"]["doc.ot_revenue_leaks.flag_id"]["block_contents"]
+    )
     # The catalog saw the built tables (docs generate ran against the warehouse, not an empty catalog).
     assert "leak_area_label" in catalog["nodes"][monthly["unique_id"]]["columns"]

@@ -11,8 +11,10 @@ from core.settings import FRONT_OFFICE_DEFAULTS, dbt_vars, get_settings
 
 DBT_DIR = Path(__file__).resolve().parents[2] / "dbt"
 SQL_AND_YAML = [
-    path for folder in ("models", "macros", "data-tests", "seeds")
-    for path in sorted((DBT_DIR / folder).rglob("*")) if path.suffix in (".sql", ".yml", ".md")
+    path
+    for folder in ("models", "macros", "data-tests", "seeds")
+    for path in sorted((DBT_DIR / folder).rglob("*"))
+    if path.suffix in (".sql", ".yml", ".md")
 ]
 VAR_CALL = re.compile(r"\bvar\(\s*(['\"])(\w+)\1\s*(,)?")
 ENV_VAR_CALL = re.compile(r"\benv_var\(")
@@ -39,8 +41,9 @@ def test_the_scan_sees_the_project_vars():
 def test_every_var_used_is_declared_in_dbt_project_yml():
     declared = _declared_vars()
     undeclared = [(where, m.group(2)) for where, _, m in _uses(VAR_CALL) if m.group(2) not in declared]
-    undeclared += [(where, m.group(1)) for where, _, m in _uses(ENV_INT_SETTING)
-                   if m.group(1)[4:].lower() not in declared]
+    undeclared += [
+        (where, m.group(1)) for where, _, m in _uses(ENV_INT_SETTING) if m.group(1)[4:].lower() not in declared
+    ]
     assert undeclared == []
 
 
@@ -52,9 +55,14 @@ def test_no_model_or_macro_repeats_a_default():
 
 
 def test_settings_passed_to_dbt_are_declared_with_the_same_defaults(monkeypatch):
-    for name in ["RCM_AS_OF_DATE", "RCM_CLAIMS_TIMELY_FILING_LEAD_DAYS", *FRONT_OFFICE_DEFAULTS,
-                 "RCM_SCHEDULING_ATTENDANCE_MIN_RATE", "RCM_SCHEDULING_ATTENDANCE_WINDOW_DAYS",
-                 "RCM_SCHEDULING_ATTENDANCE_MIN_VISITS"]:
+    for name in [
+        "RCM_AS_OF_DATE",
+        "RCM_CLAIMS_TIMELY_FILING_LEAD_DAYS",
+        *FRONT_OFFICE_DEFAULTS,
+        "RCM_SCHEDULING_ATTENDANCE_MIN_RATE",
+        "RCM_SCHEDULING_ATTENDANCE_WINDOW_DAYS",
+        "RCM_SCHEDULING_ATTENDANCE_MIN_VISITS",
+    ]:
         monkeypatch.delenv(name, raising=False)
     declared = _declared_vars()
     passed = dbt_vars()

@@ -73,14 +73,27 @@ def test_a_forged_approval_event_is_refused(ledger, users, action_id, tmp_path):
     action = _action(ledger, action_id)
     with ledger.engine.connect() as conn:
         head_id, head_hash = conn.exec_driver_sql(
-            "select event_id, event_hash from audit_events order by event_id desc limit 1").one()
-    fields = {"event_id": head_id + 1, "occurred_at": "2026-03-02T14:00:01.000000Z", "event_type": "approved",
-              "actor": "fd_l01", "actor_role": "front_desk", "action_id": action_id, "location_id": "L01",
-              "detail_json": canonical_json({"flag_id": action["flag_id"], "body_sha256": sha256_text(action["body"])})}
+            "select event_id, event_hash from audit_events order by event_id desc limit 1"
+        ).one()
+    fields = {
+        "event_id": head_id + 1,
+        "occurred_at": "2026-03-02T14:00:01.000000Z",
+        "event_type": "approved",
+        "actor": "fd_l01",
+        "actor_role": "front_desk",
+        "action_id": action_id,
+        "location_id": "L01",
+        "detail_json": canonical_json({"flag_id": action["flag_id"], "body_sha256": sha256_text(action["body"])}),
+    }
     forged_hash = hashlib.sha256((head_hash + canonical_json(fields)).encode()).hexdigest()
-    _sql(tmp_path, "insert into audit_events (event_id, occurred_at, event_type, actor, actor_role, action_id, "
-                   "location_id, detail_json, prev_hash, event_hash) values (?,?,?,?,?,?,?,?,?,?)",
-         *fields.values(), head_hash, forged_hash)
+    _sql(
+        tmp_path,
+        "insert into audit_events (event_id, occurred_at, event_type, actor, actor_role, action_id, "
+        "location_id, detail_json, prev_hash, event_hash) values (?,?,?,?,?,?,?,?,?,?)",
+        *fields.values(),
+        head_hash,
+        forged_hash,
+    )
     _sql(tmp_path, "update actions set status = 'approved' where action_id = ?", action_id)
 
     result = dispatch_approved(ledger, tmp_path / "outbox")
@@ -92,13 +105,16 @@ def test_a_forged_approval_event_is_refused(ledger, users, action_id, tmp_path):
     assert alerts == {(action_id, "approval_not_verified"), (None, "audit_chain")}
 
 
-@pytest.mark.parametrize(("column", "value"), [
-    ("body", "Please send the payment to account 0000."),
-    ("recipient", "Fax 555-0100 (someone else)"),
-    ("location_id", "L02"),
-    ("action_type", "corrected_claim"),
-    ("checklist_json", "[]"),
-])
+@pytest.mark.parametrize(
+    ("column", "value"),
+    [
+        ("body", "Please send the payment to account 0000."),
+        ("recipient", "Fax 555-0100 (someone else)"),
+        ("location_id", "L02"),
+        ("action_type", "corrected_claim"),
+        ("checklist_json", "[]"),
+    ],
+)
 def test_a_row_changed_after_approval_is_refused(ledger, users, action_id, tmp_path, column, value):
     # billing approves re-auth packets and corrected claims everywhere: only the digest can catch these.
     _approve(ledger, users["billing"], action_id)
@@ -201,7 +217,7 @@ def test_two_dispatchers_at_once_send_each_action_exactly_once(tmp_path, monkeyp
     for thread in threads:
         thread.join(timeout=60)
     assert errors == []
-    assert sender.posts == {action_id: 1 for action_id in ids}
+    assert sender.posts == dict.fromkeys(ids, 1)
     assert sorted(a for r in results for a in r.sent) == sorted(ids)
     assert any(r.busy for r in results) or all(r.sent for r in results)
     assert {a["status"] for a in setup.list_actions(ADMIN_VIEW)} == {"sent"}
@@ -220,7 +236,6 @@ def test_a_dispatcher_waits_out_an_expired_lease(ledger, users, action_id, tmp_p
     assert dispatch_approved(ledger, tmp_path / "outbox").sent == [action_id]
 
 
-
 def test_a_trail_broken_after_an_approval_holds_the_send_and_alerts_once(ledger, users, action_id, tmp_path):
     """The approval verifies, but what came after it cannot be trusted (it could hide an earlier send)."""
     _approve(ledger, users["fd_l01"], action_id)
@@ -236,8 +251,9 @@ def test_a_trail_broken_after_an_approval_holds_the_send_and_alerts_once(ledger,
     assert ledger.dispatch_alerts(users["fd_l01"]) == []  # the trail's alerts are for directors and admins
 
 
-def test_an_approval_made_after_the_run_verified_the_chain_waits_for_the_next_run(ledger, users, action_id, tmp_path,
-                                                                                 monkeypatch):
+def test_an_approval_made_after_the_run_verified_the_chain_waits_for_the_next_run(
+    ledger, users, action_id, tmp_path, monkeypatch
+):
     real_verify = ledger.verify
 
     def verify_then_someone_approves():

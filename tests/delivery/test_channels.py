@@ -9,10 +9,18 @@ from core.settings import get_delivery_settings
 from delivery.channels import DEFAULT_ACTION_CHANNELS, FILE_CHANNEL, ChannelRouter, Route
 from emitters.registry import ACTION_TYPES
 
-DELIVERY_VARIABLES = ("RCM_DELIVERY_FAX_URL", "RCM_DELIVERY_TEXT_URL", "RCM_DELIVERY_EMAIL_URL",
-                      "RCM_DELIVERY_CLEARINGHOUSE_URL", "RCM_DELIVERY_CHANNEL_MAP", "RCM_DELIVERY_AUTH_TOKEN",
-                      "RCM_DELIVERY_CONNECT_TIMEOUT_SECONDS", "RCM_DELIVERY_READ_TIMEOUT_SECONDS",
-                      "RCM_DELIVERY_MAX_ATTEMPTS", "RCM_DELIVERY_BACKOFF_BASE_SECONDS")
+DELIVERY_VARIABLES = (
+    "RCM_DELIVERY_FAX_URL",
+    "RCM_DELIVERY_TEXT_URL",
+    "RCM_DELIVERY_EMAIL_URL",
+    "RCM_DELIVERY_CLEARINGHOUSE_URL",
+    "RCM_DELIVERY_CHANNEL_MAP",
+    "RCM_DELIVERY_AUTH_TOKEN",
+    "RCM_DELIVERY_CONNECT_TIMEOUT_SECONDS",
+    "RCM_DELIVERY_READ_TIMEOUT_SECONDS",
+    "RCM_DELIVERY_MAX_ATTEMPTS",
+    "RCM_DELIVERY_BACKOFF_BASE_SECONDS",
+)
 
 
 @pytest.fixture(autouse=True)
@@ -55,26 +63,35 @@ def test_the_channel_map_setting_overrides_the_defaults(clean_env):
 
 def test_timeouts_attempts_and_backoff_are_read_and_validated(clean_env):
     defaults = get_delivery_settings()
-    assert (defaults.connect_timeout_seconds, defaults.read_timeout_seconds, defaults.max_attempts,
-            defaults.backoff_base_seconds) == (5.0, 30.0, 4, 1.0)
+    assert (
+        defaults.connect_timeout_seconds,
+        defaults.read_timeout_seconds,
+        defaults.max_attempts,
+        defaults.backoff_base_seconds,
+    ) == (5.0, 30.0, 4, 1.0)
     clean_env.setenv("RCM_DELIVERY_MAX_ATTEMPTS", "1")  # the smallest allowed: one try, no retry
     clean_env.setenv("RCM_DELIVERY_READ_TIMEOUT_SECONDS", "2.5")
     clean_env.setenv("RCM_DELIVERY_AUTH_TOKEN", "zq-secret-77")
     settings = get_delivery_settings()
     assert settings.max_attempts == 1 and settings.read_timeout_seconds == 2.5
-    assert "zq-secret-77" not in repr(settings) and settings.auth_token.get_secret_value() == "zq-secret-77"  # the token never shows in a repr or a log line
+    assert (
+        "zq-secret-77" not in repr(settings) and settings.auth_token.get_secret_value() == "zq-secret-77"
+    )  # the token never shows in a repr or a log line
 
 
-@pytest.mark.parametrize(("variable", "value"), [
-    ("RCM_DELIVERY_MAX_ATTEMPTS", "0"),
-    ("RCM_DELIVERY_CONNECT_TIMEOUT_SECONDS", "0"),
-    ("RCM_DELIVERY_READ_TIMEOUT_SECONDS", "-1"),
-    ("RCM_DELIVERY_BACKOFF_BASE_SECONDS", "soon"),
-    ("RCM_DELIVERY_FAX_URL", "ftp://gateway.example/fax"),
-    ("RCM_DELIVERY_FAX_URL", "not a url"),
-    ("RCM_DELIVERY_CHANNEL_MAP", "slot_offer=pigeon"),
-    ("RCM_DELIVERY_CHANNEL_MAP", "slot_offer"),
-])
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("RCM_DELIVERY_MAX_ATTEMPTS", "0"),
+        ("RCM_DELIVERY_CONNECT_TIMEOUT_SECONDS", "0"),
+        ("RCM_DELIVERY_READ_TIMEOUT_SECONDS", "-1"),
+        ("RCM_DELIVERY_BACKOFF_BASE_SECONDS", "soon"),
+        ("RCM_DELIVERY_FAX_URL", "ftp://gateway.example/fax"),
+        ("RCM_DELIVERY_FAX_URL", "not a url"),
+        ("RCM_DELIVERY_CHANNEL_MAP", "slot_offer=pigeon"),
+        ("RCM_DELIVERY_CHANNEL_MAP", "slot_offer"),
+    ],
+)
 def test_bad_values_stop_at_start(clean_env, variable, value):
     clean_env.setenv(variable, value)
     with pytest.raises(ValidationError):
@@ -101,12 +118,15 @@ def test_env_example_lists_every_delivery_setting_with_its_default():
     assert all(listed[f"RCM_DELIVERY_{c}_URL"] == "" for c in ("FAX", "TEXT", "EMAIL", "CLEARINGHOUSE"))
 
 
-@pytest.mark.parametrize("url, accepted", [
-    ("https://gateway.example/fax", True),
-    ("http://127.0.0.1:8080/fax", True),   # a receiver on this machine (tests, a local relay)
-    ("http://localhost:8080/fax", True),
-    ("http://gateway.example/fax", False),  # PHI and the bearer token would cross the network in clear
-])
+@pytest.mark.parametrize(
+    "url, accepted",
+    [
+        ("https://gateway.example/fax", True),
+        ("http://127.0.0.1:8080/fax", True),  # a receiver on this machine (tests, a local relay)
+        ("http://localhost:8080/fax", True),
+        ("http://gateway.example/fax", False),  # PHI and the bearer token would cross the network in clear
+    ],
+)
 def test_webhook_endpoints_must_use_https_unless_on_this_machine(clean_env, url, accepted):
     clean_env.setenv("RCM_DELIVERY_FAX_URL", url)
     if accepted:

@@ -75,11 +75,16 @@ def test_rejected_action_is_never_written(ledger, users, action_id, tmp_path):
     assert not (tmp_path / "outbox").exists()
 
 
-@pytest.mark.parametrize(("new_role", "new_locations"), [
-    ("director", ["L01"]),      # role no longer allowed to approve re-auth packets
-    ("front_desk", ["L02"]),    # moved to another location
-])
-def test_approver_whose_rights_changed_is_refused(ledger, users, action_id, tmp_path, password, new_role, new_locations):
+@pytest.mark.parametrize(
+    ("new_role", "new_locations"),
+    [
+        ("director", ["L01"]),  # role no longer allowed to approve re-auth packets
+        ("front_desk", ["L02"]),  # moved to another location
+    ],
+)
+def test_approver_whose_rights_changed_is_refused(
+    ledger, users, action_id, tmp_path, password, new_role, new_locations
+):
     ledger.approve(users["fd_l01"], action_id, expected_body_sha256=shown_body_sha256(ledger, action_id))
     ledger.upsert_user("fd_l01", password, new_role, new_locations, "Front Desk L01")
     result = dispatch_approved(ledger, tmp_path / "outbox")
@@ -129,9 +134,13 @@ def test_no_temp_files_are_left_behind(ledger, users, action_id, tmp_path):
 
 def test_logs_carry_no_patient_identifiers(ledger, users, make_row, tmp_path, caplog):
     caplog.set_level("DEBUG")
-    ledger.sync_drafts("reauth_packet", draft_actions([make_row(flag_id="f2", location_id="L02")], {}, LOCATIONS), "run-1")
+    ledger.sync_drafts(
+        "reauth_packet", draft_actions([make_row(flag_id="f2", location_id="L02")], {}, LOCATIONS), "run-1"
+    )
     for action in ledger.list_actions(ADMIN_VIEW):
-        ledger.approve(users["billing"], action["action_id"], expected_body_sha256=shown_body_sha256(ledger, action["action_id"]))
+        ledger.approve(
+            users["billing"], action["action_id"], expected_body_sha256=shown_body_sha256(ledger, action["action_id"])
+        )
     ledger.upsert_user("billing", "pw-2", "director", ["*"], "Billing Lead")  # forces a refusal log line too
     dispatch_approved(ledger, tmp_path / "outbox")
     assert "dispatch refused" in caplog.text

@@ -85,8 +85,13 @@ def sleeps():
 
 @pytest.fixture
 def sender(sleeps):
-    with WebhookSender(connect_timeout_seconds=1, read_timeout_seconds=READ_TIMEOUT, max_attempts=3,
-                       backoff_base_seconds=0.5, sleep=sleeps.append) as webhook_sender:
+    with WebhookSender(
+        connect_timeout_seconds=1,
+        read_timeout_seconds=READ_TIMEOUT,
+        max_attempts=3,
+        backoff_base_seconds=0.5,
+        sleep=sleeps.append,
+    ) as webhook_sender:
         yield webhook_sender
 
 
@@ -119,9 +124,14 @@ def _event_types(ledger, users, action_id):
 
 def _attempts(ledger, action_id):
     with ledger.engine.connect() as conn:
-        return [dict(r._mapping) for r in conn.execute(
-            delivery_attempts.select().where(delivery_attempts.c.action_id == action_id)
-            .order_by(delivery_attempts.c.attempt_id))]
+        return [
+            dict(r._mapping)
+            for r in conn.execute(
+                delivery_attempts.select()
+                .where(delivery_attempts.c.action_id == action_id)
+                .order_by(delivery_attempts.c.attempt_id)
+            )
+        ]
 
 
 def _sql(tmp_path, statement, *params):
@@ -134,8 +144,9 @@ def _sql(tmp_path, statement, *params):
 # ----- retries and the idempotency key ----------------------------------------------------------------
 
 
-def test_500_then_200_is_retried_once_and_delivered_once(ledger, users, action_id, receiver, router, sender,
-                                                          sleeps, tmp_path):
+def test_500_then_200_is_retried_once_and_delivered_once(
+    ledger, users, action_id, receiver, router, sender, sleeps, tmp_path
+):
     receiver.script = [500, 200]
     result = _dispatch(ledger, tmp_path, router, sender)
     assert result.sent == [action_id] and result.failed == [] and result.refused == []
@@ -160,10 +171,13 @@ def test_429_and_503_back_off_exponentially(ledger, action_id, receiver, router,
     assert sleeps == [0.5, 1.0] and len(receiver.requests) == 3 and len(receiver.deliveries) == 1
 
 
-@pytest.mark.parametrize(("script", "delivered"), [
-    ([500, 500, 200], True),    # the last allowed try succeeds
-    ([500, 500, 500], False),   # every allowed try fails: no fourth
-])
+@pytest.mark.parametrize(
+    ("script", "delivered"),
+    [
+        ([500, 500, 200], True),  # the last allowed try succeeds
+        ([500, 500, 500], False),  # every allowed try fails: no fourth
+    ],
+)
 def test_the_last_allowed_try(ledger, action_id, receiver, router, sender, tmp_path, script, delivered):
     receiver.script = list(script)
     result = _dispatch(ledger, tmp_path, router, sender)
@@ -174,8 +188,9 @@ def test_the_last_allowed_try(ledger, action_id, receiver, router, sender, tmp_p
         assert _status(ledger, action_id) == "approved"
 
 
-def test_a_400_is_not_retried_and_is_recorded_as_failed(ledger, users, action_id, receiver, router, sender,
-                                                        sleeps, tmp_path):
+def test_a_400_is_not_retried_and_is_recorded_as_failed(
+    ledger, users, action_id, receiver, router, sender, sleeps, tmp_path
+):
     receiver.script = [400]
     result = _dispatch(ledger, tmp_path, router, sender)
     assert result.sent == [] and result.failed == [(action_id, "HTTP 400 Bad Request (not retried)")]
@@ -189,8 +204,9 @@ def test_a_400_is_not_retried_and_is_recorded_as_failed(ledger, users, action_id
     assert again.awaiting_retry == [action_id] and again.sent == [] and len(receiver.requests) == 1
 
 
-def test_a_read_timeout_is_retried_and_the_receiver_keeps_one_delivery(ledger, action_id, receiver, router, sender,
-                                                                       tmp_path):
+def test_a_read_timeout_is_retried_and_the_receiver_keeps_one_delivery(
+    ledger, action_id, receiver, router, sender, tmp_path
+):
     # The receiver takes the first POST but answers after the sender stopped waiting; the retry carries the
     # same key, so the receiver recognises it and the action is delivered once.
     receiver.script = [("slow", READ_TIMEOUT * 3), 200]
@@ -214,7 +230,9 @@ def test_connection_refused_is_retried_then_failed(ledger, action_id, sender, sl
     router = ChannelRouter(endpoints={"fax": f"http://127.0.0.1:{port}/fax"})
     result = _dispatch(ledger, tmp_path, router, sender)
     assert [a for a, _ in result.failed] == [action_id]
-    assert result.failed[0][1].startswith("connection error (ConnectError") and result.failed[0][1].endswith("after 3 tries")
+    assert result.failed[0][1].startswith("connection error (ConnectError") and result.failed[0][1].endswith(
+        "after 3 tries"
+    )
     assert sleeps == [0.5, 1.0]
     [attempt] = _attempts(ledger, action_id)
     assert attempt["http_status"] is None and attempt["tries"] == 3
@@ -242,10 +260,18 @@ def test_an_unreadable_answer_is_retried_with_the_same_key_then_failed():
     assert keys == ["key-1", "key-1"]
 
 
-def test_a_send_that_raises_fails_that_action_only_and_the_run_goes_on(ledger, users, make_row, receiver, router,
-                                                                     sender, tmp_path, monkeypatch):
-    ledger.sync_drafts("reauth_packet", draft_actions([make_row(flag_id="F-1", authorization_id="A-1"), make_row(flag_id="F-2", authorization_id="A-2")],
-                                                      {}, LOCATIONS), "run-1")
+def test_a_send_that_raises_fails_that_action_only_and_the_run_goes_on(
+    ledger, users, make_row, receiver, router, sender, tmp_path, monkeypatch
+):
+    ledger.sync_drafts(
+        "reauth_packet",
+        draft_actions(
+            [make_row(flag_id="F-1", authorization_id="A-1"), make_row(flag_id="F-2", authorization_id="A-2")],
+            {},
+            LOCATIONS,
+        ),
+        "run-1",
+    )
     first, second = sorted(a["action_id"] for a in ledger.list_actions(ADMIN_VIEW))
     for action_id in (first, second):
         ledger.approve(users["fd_l01"], action_id, expected_body_sha256=shown_body_sha256(ledger, action_id))
@@ -267,7 +293,8 @@ def test_a_send_that_raises_fails_that_action_only_and_the_run_goes_on(ledger, u
 
 
 def test_dispatcher_killed_after_the_post_resends_with_the_same_key_and_the_receiver_keeps_one(
-        ledger, users, action_id, receiver, router, sender, tmp_path, monkeypatch):
+    ledger, users, action_id, receiver, router, sender, tmp_path, monkeypatch
+):
     def killed(*args, **kwargs):
         raise KeyboardInterrupt("dispatcher killed before it recorded the delivery")
 
@@ -291,8 +318,9 @@ def test_dispatcher_killed_after_the_post_resends_with_the_same_key_and_the_rece
 # ----- a person's retry ------------------------------------------------------------------------------
 
 
-def test_failed_send_is_listed_and_a_persons_retry_goes_through(ledger, users, action_id, receiver, router, sender,
-                                                                 tmp_path):
+def test_failed_send_is_listed_and_a_persons_retry_goes_through(
+    ledger, users, action_id, receiver, router, sender, tmp_path
+):
     receiver.script = [503, 503, 503]
     _dispatch(ledger, tmp_path, router, sender)
     [failed] = ledger.failed_deliveries(users["fd_l01"])
@@ -314,8 +342,9 @@ def test_failed_send_is_listed_and_a_persons_retry_goes_through(ledger, users, a
 
 
 @pytest.mark.parametrize("who", ["director", "fd_l02"])  # may not approve re-auth packets; other location
-def test_only_someone_who_may_approve_it_there_can_retry(ledger, users, action_id, receiver, router, sender,
-                                                         tmp_path, who):
+def test_only_someone_who_may_approve_it_there_can_retry(
+    ledger, users, action_id, receiver, router, sender, tmp_path, who
+):
     receiver.script = [400]
     _dispatch(ledger, tmp_path, router, sender)
     with pytest.raises(PermissionDenied):
@@ -347,8 +376,9 @@ def test_body_edited_after_approval_is_refused_for_a_webhook(ledger, action_id, 
     assert receiver.requests == []
 
 
-def test_approver_who_lost_the_role_is_refused_before_a_retry_is_sent(ledger, users, action_id, receiver, router,
-                                                                      sender, tmp_path, password):
+def test_approver_who_lost_the_role_is_refused_before_a_retry_is_sent(
+    ledger, users, action_id, receiver, router, sender, tmp_path, password
+):
     receiver.script = [400]
     _dispatch(ledger, tmp_path, router, sender)
     ledger.request_delivery_retry(users["billing"], action_id)
@@ -367,19 +397,22 @@ def test_file_channel_when_the_mapped_channel_has_no_endpoint(ledger, action_id,
     assert (tmp_path / "outbox" / "reauth_packet" / "L01" / f"{action_id}.txt").is_file()
 
 
-def test_a_type_mapped_to_file_is_written_even_when_its_default_channel_is_configured(ledger, action_id, receiver,
-                                                                                      sender, tmp_path):
+def test_a_type_mapped_to_file_is_written_even_when_its_default_channel_is_configured(
+    ledger, action_id, receiver, sender, tmp_path
+):
     router = ChannelRouter(action_channels={"reauth_packet": "file"}, endpoints={"fax": receiver.url("/fax")})
     assert _dispatch(ledger, tmp_path, router, sender).sent == [action_id]
     assert receiver.requests == [] and len(list((tmp_path / "outbox").rglob("*.txt"))) == 1
 
 
-def test_payload_carries_the_body_and_minimal_metadata_and_logs_carry_no_phi(ledger, action_id, receiver, router,
-                                                                             tmp_path, caplog):
+def test_payload_carries_the_body_and_minimal_metadata_and_logs_carry_no_phi(
+    ledger, action_id, receiver, router, tmp_path, caplog
+):
     caplog.set_level("DEBUG")
     receiver.script = [500, 400]
-    with WebhookSender(read_timeout_seconds=READ_TIMEOUT, max_attempts=3, sleep=lambda _: None,
-                       auth_token="s3cret-token") as token_sender:
+    with WebhookSender(
+        read_timeout_seconds=READ_TIMEOUT, max_attempts=3, sleep=lambda _: None, auth_token="s3cret-token"
+    ) as token_sender:
         _dispatch(ledger, tmp_path, router, token_sender)
     payload = receiver.requests[0]["payload"]
     assert set(payload) == {"idempotency_key", "action_id", "action_type", "location_id", "channel", "body"}
@@ -392,8 +425,9 @@ def test_payload_carries_the_body_and_minimal_metadata_and_logs_carry_no_phi(led
     assert not any(term in e["detail_json"] for e in events for term in (*PHI, "s3cret-token"))
 
 
-def test_a_token_in_the_endpoint_url_never_reaches_the_audit_trail(ledger, users, action_id, receiver, sender,
-                                                                     tmp_path):
+def test_a_token_in_the_endpoint_url_never_reaches_the_audit_trail(
+    ledger, users, action_id, receiver, sender, tmp_path
+):
     router = ChannelRouter(endpoints={"fax": receiver.url("/fax?token=qq-url-secret")})
     assert _dispatch(ledger, tmp_path, router, sender).sent == [action_id]
     dispatched = ledger.action_events(users["admin"], action_id)[-1]

@@ -19,26 +19,56 @@ def _texts(index: int = 0):
 
 
 SECONDARY_FLAG = {
-    "flag_id": "s-1", "claim_id": "CL0100001", "location_id": "L01", "patient_id": "P1", "payer_id": "COMM2",
-    "payer_name": "Summit Health HMO", "secondary_payer_x12_id": "SUMHM", "secondary_filing_indicator": "CI",
-    "secondary_coverage_id": "C2", "primary_payer_id": "TXMCO1", "primary_payer_name": "Synthetic MCO One",
-    "primary_payer_x12_id": "SYNMC", "primary_claim_control_number": "ICN-1",
-    "primary_payment_date": date(2026, 11, 20), "primary_paid_amount": Decimal("100.00"),
-    "dollars_at_risk": Decimal("25.00"), "service_date": date(2026, 11, 2), "due_date": date(2027, 2, 18),
+    "flag_id": "s-1",
+    "claim_id": "CL0100001",
+    "location_id": "L01",
+    "patient_id": "P1",
+    "payer_id": "COMM2",
+    "payer_name": "Summit Health HMO",
+    "secondary_payer_x12_id": "SUMHM",
+    "secondary_filing_indicator": "CI",
+    "secondary_coverage_id": "C2",
+    "primary_payer_id": "TXMCO1",
+    "primary_payer_name": "Synthetic MCO One",
+    "primary_payer_x12_id": "SYNMC",
+    "primary_claim_control_number": "ICN-1",
+    "primary_payment_date": date(2026, 11, 20),
+    "primary_paid_amount": Decimal("100.00"),
+    "dollars_at_risk": Decimal("25.00"),
+    "service_date": date(2026, 11, 2),
+    "due_date": date(2027, 2, 18),
 }
 ANSWERS = {
-    1: {"paid_amount": Decimal("75.00"), "procedure_code": "97530", "modifiers": "GO", "units": Decimal("2.00"),
-        "adjustments": [{"group_code": "CO", "reason_code": "45", "amount": Decimal("44.00")},
-                        {"group_code": "PR", "reason_code": "2", "amount": Decimal("25.00")}]},
-    2: {"paid_amount": Decimal("25.00"), "procedure_code": "97110", "modifiers": "GO", "units": 1,
-        "adjustments": [{"group_code": "CO", "reason_code": "45", "amount": Decimal("37.00")}]},
+    1: {
+        "paid_amount": Decimal("75.00"),
+        "procedure_code": "97530",
+        "modifiers": "GO",
+        "units": Decimal("2.00"),
+        "adjustments": [
+            {"group_code": "CO", "reason_code": "45", "amount": Decimal("44.00")},
+            {"group_code": "PR", "reason_code": "2", "amount": Decimal("25.00")},
+        ],
+    },
+    2: {
+        "paid_amount": Decimal("25.00"),
+        "procedure_code": "97110",
+        "modifiers": "GO",
+        "units": 1,
+        "adjustments": [{"group_code": "CO", "reason_code": "45", "amount": Decimal("37.00")}],
+    },
 }
 
 
 def test_secondary_claim_carries_the_primary_adjudication_and_pyx12_accepts_it(tmp_path):
-    (draft,) = secondary_claim.draft_actions([SECONDARY_FLAG], {"CL0100001": _texts()}, {"CL0100001": ANSWERS},
-                                             {"C2": "SECMEM77"}, {"L01": "North"}, date(2026, 11, 26),
-                                             {"s-1": 4711})
+    (draft,) = secondary_claim.draft_actions(
+        [SECONDARY_FLAG],
+        {"CL0100001": _texts()},
+        {"CL0100001": ANSWERS},
+        {"C2": "SECMEM77"},
+        {"L01": "North"},
+        date(2026, 11, 26),
+        {"s-1": 4711},
+    )
     path = tmp_path / "secondary.837"
     path.write_text(draft.body, encoding="ascii")
     assert validate_with_pyx12(path) == []
@@ -46,8 +76,10 @@ def test_secondary_claim_carries_the_primary_adjudication_and_pyx12_accepts_it(t
     assert "SBR*S*18*******CI~" in body and "NM1*PR*2*SUMMIT HEALTH HMO*****PI*SUMHM~" in body
     assert "NM1*IL*1*CHILD*SYNTH****MI*SECMEM77~" in body
     # 2320/2330A/2330B: the primary's subscriber, what it paid, and who it is; then 2430 per line
-    assert "SBR*P*18*******MC~\nAMT*D*100.00~\nOI***Y***Y~\nNM1*IL*1*CHILD*SYNTH****MI*SYN000001~\n" \
-           "NM1*PR*2*SYNTHETIC MCO ONE*****PI*SYNMC~\nLX*1~" in body
+    assert (
+        "SBR*P*18*******MC~\nAMT*D*100.00~\nOI***Y***Y~\nNM1*IL*1*CHILD*SYNTH****MI*SYN000001~\n"
+        "NM1*PR*2*SYNTHETIC MCO ONE*****PI*SYNMC~\nLX*1~" in body
+    )
     assert "SVD*SYNMC*75.00*HC:97530:GO**2~\nCAS*CO*45*44.00~\nCAS*PR*2*25.00~\nDTP*573*D8*20261120~\nLX*2~" in body
     assert body.rstrip().split("\n")[-5:-3] == ["CAS*CO*45*37.00~", "DTP*573*D8*20261120~"]
     # The interchange number is the one the ledger allocated to this flag (ISA13, GS06, GE02, IEA02).
@@ -65,9 +97,15 @@ def test_a_dependent_childs_relationship_to_the_primary_subscriber_is_carried_to
     claim_x12, billing_x12 = _texts()
     assert "SBR*P*18*" in claim_x12
     dependent = claim_x12.replace("SBR*P*18*", "SBR*P**", 1).replace("CLM*", "PAT*19~\nCLM*", 1)
-    (draft,) = secondary_claim.draft_actions([SECONDARY_FLAG], {"CL0100001": (dependent, billing_x12)},
-                                             {"CL0100001": ANSWERS}, {"C2": "SECMEM77"}, {}, date(2026, 11, 26),
-                                             {"s-1": 5})
+    (draft,) = secondary_claim.draft_actions(
+        [SECONDARY_FLAG],
+        {"CL0100001": (dependent, billing_x12)},
+        {"CL0100001": ANSWERS},
+        {"C2": "SECMEM77"},
+        {},
+        date(2026, 11, 26),
+        {"s-1": 5},
+    )
     assert "SBR*P*19*******MC~\nAMT*D*100.00~" in draft.body
     assert "SBR*P*18*" not in draft.body
 
@@ -80,9 +118,14 @@ def test_secondary_claim_is_skipped_without_a_member_id_or_the_primary_answer():
 
 def test_replacement_claim_becomes_an_original_claim_to_the_secondary(tmp_path):
     (draft,) = secondary_claim.draft_actions(
-        [{**SECONDARY_FLAG, "claim_id": "CL0100002"}], {"CL0100002": _texts(1)},
+        [{**SECONDARY_FLAG, "claim_id": "CL0100002"}],
+        {"CL0100002": _texts(1)},
         {"CL0100002": {1: {**ANSWERS[1], "procedure_code": "97165", "modifiers": "GO|95", "units": 1}}},
-        {"C2": "SECMEM77"}, {}, date(2026, 11, 26), {"s-1": 2})
+        {"C2": "SECMEM77"},
+        {},
+        date(2026, 11, 26),
+        {"s-1": 2},
+    )
     assert ":B:1*" in draft.body and "REF*F8" not in draft.body and "SVD*SYNMC*75.00*HC:97165:GO:95**1~" in draft.body
     path = tmp_path / "secondary2.837"
     path.write_text(draft.body, encoding="ascii")
@@ -90,13 +133,28 @@ def test_replacement_claim_becomes_an_original_claim_to_the_secondary(tmp_path):
 
 
 UNDERPAID = {
-    "flag_id": "u-1", "claim_id": "CL0100001", "line_number": 1, "line_control_number": "V1-1", "location_id": "L01",
-    "patient_id": "P1", "payer_id": "TXMCO1", "payer_name": "Test MCO One", "payer_claim_control_number": "ICN-9",
-    "service_date": date(2026, 10, 2), "procedure_code": "97530", "modifiers": "GO", "billed_units": 2,
-    "payment_date": date(2026, 10, 20), "contracted_rate_per_unit": Decimal("40.00"),
-    "fee_schedule_effective_date": date(2026, 1, 1), "fee_schedule_termination_date": None,
-    "contracted_allowed_amount": Decimal("80.00"), "paid_allowed_amount": Decimal("68.00"),
-    "net_paid_amount": Decimal("68.00"), "dollars_at_risk": Decimal("12.00"), "underpayment_dispute_days": 120,
+    "flag_id": "u-1",
+    "claim_id": "CL0100001",
+    "line_number": 1,
+    "line_control_number": "V1-1",
+    "location_id": "L01",
+    "patient_id": "P1",
+    "payer_id": "TXMCO1",
+    "payer_name": "Test MCO One",
+    "payer_claim_control_number": "ICN-9",
+    "service_date": date(2026, 10, 2),
+    "procedure_code": "97530",
+    "modifiers": "GO",
+    "billed_units": 2,
+    "payment_date": date(2026, 10, 20),
+    "contracted_rate_per_unit": Decimal("40.00"),
+    "fee_schedule_effective_date": date(2026, 1, 1),
+    "fee_schedule_termination_date": None,
+    "contracted_allowed_amount": Decimal("80.00"),
+    "paid_allowed_amount": Decimal("68.00"),
+    "net_paid_amount": Decimal("68.00"),
+    "dollars_at_risk": Decimal("12.00"),
+    "underpayment_dispute_days": 120,
     "due_date": date(2027, 2, 17),
 }
 
@@ -116,17 +174,32 @@ def test_dispute_letter_cites_the_contract_line_and_the_variance():
 
 def test_dispute_without_a_fee_schedule_line_says_so_in_the_checklist():
     (draft,) = underpayment_dispute.draft_actions(
-        [{**UNDERPAID, "fee_schedule_effective_date": None}], {}, date(2026, 11, 26))
+        [{**UNDERPAID, "fee_schedule_effective_date": None}], {}, date(2026, 11, 26)
+    )
     assert "Effective:              unknown" in draft.body and draft.checklist[0].present is False
 
 
 def test_timely_filing_alert_says_why_and_by_when():
-    row = {"flag_id": "t-1", "claim_id": "CL0100003", "visit_id": "V3", "location_id": "L01", "patient_id": "P1",
-           "payer_id": "TXMCO1", "payer_name": "Test MCO One", "service_date": date(2026, 9, 1),
-           "alert_reason": "rejected_not_resubmitted", "carcs": "16", "timely_filing_days": 95, "lead_days": 30,
-           "due_date": date(2026, 12, 5), "days_left": 9, "dollars_at_risk": Decimal("120.00")}
+    row = {
+        "flag_id": "t-1",
+        "claim_id": "CL0100003",
+        "visit_id": "V3",
+        "location_id": "L01",
+        "patient_id": "P1",
+        "payer_id": "TXMCO1",
+        "payer_name": "Test MCO One",
+        "service_date": date(2026, 9, 1),
+        "alert_reason": "rejected_not_resubmitted",
+        "carcs": "16",
+        "timely_filing_days": 95,
+        "lead_days": 30,
+        "due_date": date(2026, 12, 5),
+        "days_left": 9,
+        "dollars_at_risk": Decimal("120.00"),
+    }
     (rejected, unsent) = timely_filing_alert.draft_actions(
-        [row, {**row, "flag_id": "t-2", "alert_reason": "not_submitted", "carcs": None}], {"L01": "North"})
+        [row, {**row, "flag_id": "t-2", "alert_reason": "not_submitted", "carcs": None}], {"L01": "North"}
+    )
     assert "rejected as unprocessable (CARC 16)" in rejected.body and "9 days left" in rejected.body
     assert "Deadline: 2026-12-05" in rejected.body and rejected.title.startswith("File by 2026-12-05: claim CL0100003")
     assert "no claim for it has reached the clearinghouse" in unsent.body and "not submitted" in unsent.title

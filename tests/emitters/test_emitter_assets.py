@@ -21,8 +21,8 @@ import pytest
 from core.settings import PROJECT_ROOT
 from dagster_project.resources import LedgerResource, WarehouseResource
 from emitters.drafting import read_set_asides
-from ledger import Ledger, User
 from emitters.registry import ACTION_TYPES
+from ledger import Ledger, User
 
 RELATION = re.compile(r"\b(?:from|join)\s+([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)?)", re.IGNORECASE)
 ALL_INPUTS = sorted({model for declared in ACTION_TYPES.values() for model in declared.inputs})
@@ -87,8 +87,10 @@ def test_every_emitter_reads_exactly_its_declared_relations(workspace, emitter_a
     seen = _recording(monkeypatch)
     for name, asset in emitter_assets.items():
         seen.clear()
-        result = dg.materialize([asset], resources={"warehouse": WarehouseResource(path=str(warehouse)),
-                                                    "ledger": LedgerResource(url=ledger_url)})
+        result = dg.materialize(
+            [asset],
+            resources={"warehouse": WarehouseResource(path=str(warehouse)), "ledger": LedgerResource(url=ledger_url)},
+        )
         assert result.success
         read = {relation for calls in seen.values() for relation in calls}
         declared = {f"marts.{model}" for t in ACTION_TYPES.values() if t.emitter_asset == name for model in t.inputs}
@@ -99,8 +101,10 @@ def test_the_recorder_catches_an_undeclared_read(workspace, monkeypatch):
     _, warehouse, _ = workspace
     seen = _recording(monkeypatch)
     with duckdb.connect(str(warehouse)) as con:
-        con.execute("create schema marts; create table marts.flag_x (patient_id varchar); "
-                    "create table marts.dim_patients (patient_id varchar)")
+        con.execute(
+            "create schema marts; create table marts.flag_x (patient_id varchar); "
+            "create table marts.dim_patients (patient_id varchar)"
+        )
     with WarehouseResource(path=str(warehouse)).connect(read_only=True) as con:
         con.execute("select p.* from marts.flag_x f join marts.dim_patients p using (patient_id)")
     assert [r for calls in seen.values() for r in calls] == ["marts.flag_x", "marts.dim_patients"]
@@ -120,9 +124,11 @@ def _imports(path: Path) -> set[str]:
 
 
 DRAFT_MODULES = {Path(declared.draft.__code__.co_filename) for declared in ACTION_TYPES.values()}
-EMITTER_MODULES = sorted(DRAFT_MODULES | {PROJECT_ROOT / "emitters" / name for name in ("context.py", "drafting.py", "registry.py")}
-                         | {PROJECT_ROOT / "dagster_project" / "assets" / name
-                            for name in ("emitters.py", "emitter_support.py")})
+EMITTER_MODULES = sorted(
+    DRAFT_MODULES
+    | {PROJECT_ROOT / "emitters" / name for name in ("context.py", "drafting.py", "registry.py")}
+    | {PROJECT_ROOT / "dagster_project" / "assets" / name for name in ("emitters.py", "emitter_support.py")}
+)
 
 
 @pytest.mark.parametrize("path", EMITTER_MODULES, ids=lambda p: p.name)
@@ -131,8 +137,14 @@ def test_no_emitter_module_imports_the_ledger_tables_or_queries_the_warehouse(pa
     # The ledger's public API (the Ledger facade and the User it is called with) is allowed; its modules and
     # tables (ledger.schema, ledger.queue, ...) are not.
     public_api = {"ledger", "ledger.Ledger", "ledger.User"}
-    assert not {name for name in imports if "ledger" in name.split(".")[-2:] and name not in public_api
-                and "Ledger" not in name and not name.endswith("LedgerResource")}, f"{path.name} imports the ledger's module"
+    assert not {
+        name
+        for name in imports
+        if "ledger" in name.split(".")[-2:]
+        and name not in public_api
+        and "Ledger" not in name
+        and not name.endswith("LedgerResource")
+    }, f"{path.name} imports the ledger's module"
     assert not {name for name in imports if name.split(".")[0] == "sqlalchemy"}, f"{path.name} imports sqlalchemy"
     if path in DRAFT_MODULES:  # a draft function is given rows; it never runs SQL itself
         assert "duckdb" not in imports and ".execute(" not in path.read_text(encoding="utf-8"), path.name
@@ -151,33 +163,78 @@ CANARY_VALUES = [CANARY_FIRST, CANARY_LAST, "2018-02-28", "02/28/2018"]
 
 
 def _poc_row(flag_id: str, patient_id: str, plan_of_care_id: str) -> dict:
-    return {"flag_id": flag_id, "rule_name": "plan_of_care_followup", "as_of_date": date(2026, 3, 2),
-            "plan_of_care_id": plan_of_care_id, "followup_reason": "signature_overdue", "patient_id": patient_id,
-            "location_id": "L1", "payer_id": "TXMCO1", "plan_status": "active", "evaluation_date": date(2026, 1, 10),
-            "plan_start_date": date(2026, 1, 12), "plan_end_date": date(2026, 4, 5), "physician_npi": "1234567893",
-            "physician_signed_date": None, "is_sent_to_pcp": True, "visits_since_progress_point": 10,
-            "progress_report_every_visits": 10, "days_since_plan_start": 49, "recert_every_days": 90,
-            "days_to_recert": 41, "signature_age_days": 51, "signature_chase_after_days": 14,
-            "signature_follow_up_number": 6, "due_date": date(2026, 2, 25)}
+    return {
+        "flag_id": flag_id,
+        "rule_name": "plan_of_care_followup",
+        "as_of_date": date(2026, 3, 2),
+        "plan_of_care_id": plan_of_care_id,
+        "followup_reason": "signature_overdue",
+        "patient_id": patient_id,
+        "location_id": "L1",
+        "payer_id": "TXMCO1",
+        "plan_status": "active",
+        "evaluation_date": date(2026, 1, 10),
+        "plan_start_date": date(2026, 1, 12),
+        "plan_end_date": date(2026, 4, 5),
+        "physician_npi": "1234567893",
+        "physician_signed_date": None,
+        "is_sent_to_pcp": True,
+        "visits_since_progress_point": 10,
+        "progress_report_every_visits": 10,
+        "days_since_plan_start": 49,
+        "recert_every_days": 90,
+        "days_to_recert": 41,
+        "signature_age_days": 51,
+        "signature_chase_after_days": 14,
+        "signature_follow_up_number": 6,
+        "due_date": date(2026, 2, 25),
+    }
 
 
 def _build_poc_tables(warehouse: Path) -> None:
     """Empty tables for every declared input, and two plan-of-care flags: the EHR gave the canary child's plan of
     care an id carrying her last name, so the title the template builds would name her."""
     flags = pl.DataFrame([_poc_row("f-canary", "P-CANARY", f"POC-{CANARY_LAST}"), _poc_row("f-ok", "P-OK", "POC-2")])
-    patients = pl.DataFrame([
-        {"patient_id": "P-CANARY", "first_name": CANARY_FIRST, "last_name": CANARY_LAST, "date_of_birth": CANARY_DOB,
-         "primary_care_physician_npi": "1234567893"},
-        {"patient_id": "P-OK", "first_name": "Synth", "last_name": "Childe", "date_of_birth": date(2019, 4, 5),
-         "primary_care_physician_npi": "1234567893"}])
-    locations = pl.DataFrame([{"location_id": "L1", "location_name": "Austin clinic", "address_line": "1 Test St",
-                               "city": "Austin", "state": "TX", "zip": "78701", "facility_npi": "1999999984"}])
+    patients = pl.DataFrame(
+        [
+            {
+                "patient_id": "P-CANARY",
+                "first_name": CANARY_FIRST,
+                "last_name": CANARY_LAST,
+                "date_of_birth": CANARY_DOB,
+                "primary_care_physician_npi": "1234567893",
+            },
+            {
+                "patient_id": "P-OK",
+                "first_name": "Synth",
+                "last_name": "Childe",
+                "date_of_birth": date(2019, 4, 5),
+                "primary_care_physician_npi": "1234567893",
+            },
+        ]
+    )
+    locations = pl.DataFrame(
+        [
+            {
+                "location_id": "L1",
+                "location_name": "Austin clinic",
+                "address_line": "1 Test St",
+                "city": "Austin",
+                "state": "TX",
+                "zip": "78701",
+                "facility_npi": "1999999984",
+            }
+        ]
+    )
     with duckdb.connect(str(warehouse)) as con:
         con.execute("create schema marts")
         for model in ALL_INPUTS:
             con.execute(f"create table marts.{model} (flag_id varchar)")
-        for model, frame in (("flag_plan_of_care_followups", flags), ("packet_plan_of_care_patients", patients),
-                             ("packet_locations", locations)):
+        for model, frame in (
+            ("flag_plan_of_care_followups", flags),
+            ("packet_plan_of_care_patients", patients),
+            ("packet_locations", locations),
+        ):
             con.execute(f"drop table marts.{model}")
             con.register("frame", frame.to_arrow())
             con.execute(f"create table marts.{model} as select * from frame")
@@ -191,12 +248,17 @@ def test_a_draft_failing_its_check_is_set_aside_and_everything_else_goes_on(work
     poc = emitter_assets["poc_signature_request_drafts"]
     others = [emitter_assets["referral_callback_drafts"], emitter_assets["note_fix_task_drafts"]]
     with caplog.at_level(logging.DEBUG):
-        result = dg.materialize([poc, *others], resources={
-            "warehouse": WarehouseResource(path=str(warehouse)), "ledger": LedgerResource(url=ledger_url)})
+        result = dg.materialize(
+            [poc, *others],
+            resources={"warehouse": WarehouseResource(path=str(warehouse)), "ledger": LedgerResource(url=ledger_url)},
+        )
     assert result.success  # the failing draft stopped nothing
 
-    [materialization] = [m.materialization for m in result.get_asset_materialization_events()
-                         if m.asset_key == dg.AssetKey("poc_signature_request_drafts")]
+    [materialization] = [
+        m.materialization
+        for m in result.get_asset_materialization_events()
+        if m.asset_key == dg.AssetKey("poc_signature_request_drafts")
+    ]
     metadata = {key: value.value for key, value in materialization.metadata.items()}
     assert metadata["drafted"] == 1 and metadata["set_aside_count"] == 1 and metadata["flag_rows"] == 2
     [item] = metadata["set_aside"]

@@ -5,7 +5,13 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
-from emitters import claim_hold_notice, credential_renewal, enrollment_followup, payroll_discrepancy, provider_record_fix
+from emitters import (
+    claim_hold_notice,
+    credential_renewal,
+    enrollment_followup,
+    payroll_discrepancy,
+    provider_record_fix,
+)
 from emitters.registry import approver_roles
 
 AS_OF = date(2026, 3, 2)
@@ -14,12 +20,28 @@ LOCATIONS = {"L1": "North Clinic"}
 
 def _renewal(**overrides):
     row = {
-        "flag_id": "f-renew", "rule_name": "credential_renewal", "rule_version": "1", "as_of_date": AS_OF,
-        "provider_id": "P1", "provider_name": "Ada Therapist", "location_id": "L1", "credential_type": "state_license",
-        "credential_id": "C1", "credential_number": "TX-OT-123456", "issuing_state": "TX", "issued_date": date(2024, 6, 1),
-        "expiration_date": date(2026, 5, 31), "rule_expiry_date": date(2026, 5, 31), "credential_status": "active",
-        "days_to_expiry": 90, "reminder_tier": "90_days", "required_for_billing": True, "ce_hours": 30,
-        "renewal_link": "https://board.example.org", "renewal_form": "OT license renewal", "due_date": date(2026, 5, 31),
+        "flag_id": "f-renew",
+        "rule_name": "credential_renewal",
+        "rule_version": "1",
+        "as_of_date": AS_OF,
+        "provider_id": "P1",
+        "provider_name": "Ada Therapist",
+        "location_id": "L1",
+        "credential_type": "state_license",
+        "credential_id": "C1",
+        "credential_number": "TX-OT-123456",
+        "issuing_state": "TX",
+        "issued_date": date(2024, 6, 1),
+        "expiration_date": date(2026, 5, 31),
+        "rule_expiry_date": date(2026, 5, 31),
+        "credential_status": "active",
+        "days_to_expiry": 90,
+        "reminder_tier": "90_days",
+        "required_for_billing": True,
+        "ce_hours": 30,
+        "renewal_link": "https://board.example.org",
+        "renewal_form": "OT license renewal",
+        "due_date": date(2026, 5, 31),
     }
     return {**row, **overrides}
 
@@ -37,12 +59,30 @@ def test_renewal_reminder_names_the_tier_the_expiry_and_the_renewal_route():
 
 
 def test_expired_and_missing_credentials_say_so_and_list_what_is_missing():
-    expired, missing = credential_renewal.draft_actions([
-        _renewal(flag_id="a", credential_type="cpr_bls", reminder_tier="expired", days_to_expiry=-3,
-                 required_for_billing=False, ce_hours=None, rule_expiry_date=date(2026, 2, 27)),
-        _renewal(flag_id="b", credential_type="caqh_attestation", reminder_tier="missing", credential_id=None,
-                 credential_number=None, rule_expiry_date=None, days_to_expiry=None, ce_hours=None),
-    ], LOCATIONS)
+    expired, missing = credential_renewal.draft_actions(
+        [
+            _renewal(
+                flag_id="a",
+                credential_type="cpr_bls",
+                reminder_tier="expired",
+                days_to_expiry=-3,
+                required_for_billing=False,
+                ce_hours=None,
+                rule_expiry_date=date(2026, 2, 27),
+            ),
+            _renewal(
+                flag_id="b",
+                credential_type="caqh_attestation",
+                reminder_tier="missing",
+                credential_id=None,
+                credential_number=None,
+                rule_expiry_date=None,
+                days_to_expiry=None,
+                ce_hours=None,
+            ),
+        ],
+        LOCATIONS,
+    )
     assert "Your CPR/BLS card expired on 02/27/2026" in expired.body
     assert "cannot be billed" not in expired.body
     assert "We have no current CAQH ProView attestation on file" in missing.body
@@ -58,12 +98,28 @@ def test_drafts_are_deterministic_and_ordered_by_flag_id():
 
 def _followup(**overrides):
     row = {
-        "flag_id": "f-enr", "as_of_date": AS_OF, "provider_id": "P9", "provider_name": "Bo New", "provider_npi": "1234567893",
-        "location_id": "L1", "payer_id": "M1", "payer_name": "MCO One", "enrollment_id": "EN-9", "enrollment_status": "pending",
-        "enrollment_effective_date": None, "has_pending_enrollment": True, "has_unbillable_scheduled_visits": True,
-        "unbillable_visit_count": 3, "first_unbillable_date": date(2026, 3, 4), "last_unbillable_date": date(2026, 3, 18),
-        "blocking_reason": "enrollment_pending", "first_lapsing_credential_type": None, "billing_valid_through_date": None,
-        "dollars_at_risk": Decimal("240.00"), "flag_reasons": "x", "due_date": date(2026, 3, 4),
+        "flag_id": "f-enr",
+        "as_of_date": AS_OF,
+        "provider_id": "P9",
+        "provider_name": "Bo New",
+        "provider_npi": "1234567893",
+        "location_id": "L1",
+        "payer_id": "M1",
+        "payer_name": "MCO One",
+        "enrollment_id": "EN-9",
+        "enrollment_status": "pending",
+        "enrollment_effective_date": None,
+        "has_pending_enrollment": True,
+        "has_unbillable_scheduled_visits": True,
+        "unbillable_visit_count": 3,
+        "first_unbillable_date": date(2026, 3, 4),
+        "last_unbillable_date": date(2026, 3, 18),
+        "blocking_reason": "enrollment_pending",
+        "first_lapsing_credential_type": None,
+        "billing_valid_through_date": None,
+        "dollars_at_risk": Decimal("240.00"),
+        "flag_reasons": "x",
+        "due_date": date(2026, 3, 4),
     }
     return {**row, **overrides}
 
@@ -79,19 +135,41 @@ def test_enrollment_followup_asks_the_payer_and_keeps_the_booking_note_internal(
 
 
 def test_enrollment_followup_for_a_lapsing_credential_names_it():
-    (draft,) = enrollment_followup.draft_actions([_followup(
-        has_pending_enrollment=False, enrollment_status="enrolled", blocking_reason="credential_lapsed",
-        first_lapsing_credential_type="caqh_attestation", billing_valid_through_date=date(2026, 3, 7))], LOCATIONS)
+    (draft,) = enrollment_followup.draft_actions(
+        [
+            _followup(
+                has_pending_enrollment=False,
+                enrollment_status="enrolled",
+                blocking_reason="credential_lapsed",
+                first_lapsing_credential_type="caqh_attestation",
+                billing_valid_through_date=date(2026, 3, 7),
+            )
+        ],
+        LOCATIONS,
+    )
     assert "CAQH ProView attestation is valid through 03/07/2026" in draft.body
 
 
 def _hold(status: str):
     return {
-        "flag_id": f"f-{status}", "as_of_date": AS_OF, "provider_id": "P9", "provider_name": "Bo New",
-        "provider_npi": "1234567893", "location_id": "L1", "payer_id": "M1", "payer_name": "MCO One",
-        "hold_status": status, "enrollment_id": "EN-9", "enrollment_status": "enrolled", "release_date": date(2026, 3, 15),
-        "held_claim_count": 2, "before_effective_count": 2, "first_date_of_service": date(2026, 2, 24),
-        "last_date_of_service": date(2026, 2, 27), "dollars_at_risk": Decimal("170.00"), "due_date": date(2026, 3, 15),
+        "flag_id": f"f-{status}",
+        "as_of_date": AS_OF,
+        "provider_id": "P9",
+        "provider_name": "Bo New",
+        "provider_npi": "1234567893",
+        "location_id": "L1",
+        "payer_id": "M1",
+        "payer_name": "MCO One",
+        "hold_status": status,
+        "enrollment_id": "EN-9",
+        "enrollment_status": "enrolled",
+        "release_date": date(2026, 3, 15),
+        "held_claim_count": 2,
+        "before_effective_count": 2,
+        "first_date_of_service": date(2026, 2, 24),
+        "last_date_of_service": date(2026, 2, 27),
+        "dollars_at_risk": Decimal("170.00"),
+        "due_date": date(2026, 3, 15),
     }
 
 
@@ -117,12 +195,31 @@ def test_release_notice_warns_about_dates_before_the_effective_date():
 
 def test_provider_record_fix_for_an_invalid_npi_and_a_cota_without_supervisor():
     rows = [
-        {"flag_id": "a", "as_of_date": AS_OF, "provider_id": "P1", "provider_name": "Ada", "location_id": "L1",
-         "issue": "invalid_npi", "npi": "1234567890", "affected_visit_count": 0, "first_affected_date": None,
-         "due_date": AS_OF},
-        {"flag_id": "b", "as_of_date": AS_OF, "provider_id": "P2", "provider_name": "Cy", "location_id": "L1",
-         "issue": "cota_without_supervising_otr", "npi": "1234567893", "supervising_provider_id": None,
-         "affected_visit_count": 12, "first_affected_date": date(2026, 2, 1), "due_date": AS_OF},
+        {
+            "flag_id": "a",
+            "as_of_date": AS_OF,
+            "provider_id": "P1",
+            "provider_name": "Ada",
+            "location_id": "L1",
+            "issue": "invalid_npi",
+            "npi": "1234567890",
+            "affected_visit_count": 0,
+            "first_affected_date": None,
+            "due_date": AS_OF,
+        },
+        {
+            "flag_id": "b",
+            "as_of_date": AS_OF,
+            "provider_id": "P2",
+            "provider_name": "Cy",
+            "location_id": "L1",
+            "issue": "cota_without_supervising_otr",
+            "npi": "1234567893",
+            "supervising_provider_id": None,
+            "affected_visit_count": 12,
+            "first_affected_date": date(2026, 2, 1),
+            "due_date": AS_OF,
+        },
     ]
     npi, cota = provider_record_fix.draft_actions(rows, LOCATIONS)
     assert "1234567890, fails the NPI check digit" in npi.body
@@ -130,11 +227,29 @@ def test_provider_record_fix_for_an_invalid_npi_and_a_cota_without_supervisor():
 
 
 def test_payroll_report_goes_to_the_office_manager_before_payroll_runs():
-    row = {"flag_id": "p", "as_of_date": AS_OF, "provider_id": "P1", "provider_name": "Ada", "location_id": "L1",
-           "pay_period_start": date(2026, 2, 16), "pay_period_end": date(2026, 3, 1), "payroll_run_date": date(2026, 3, 6),
-           "due_date": date(2026, 3, 6)}
-    days = {"p": [{"work_date": date(2026, 2, 27), "discrepancy_type": "hours_over_tolerance", "session_count": 4,
-                   "session_hours": Decimal("3.00"), "clinical_hours": Decimal("4.50"), "hours_difference": Decimal("1.50")}]}
+    row = {
+        "flag_id": "p",
+        "as_of_date": AS_OF,
+        "provider_id": "P1",
+        "provider_name": "Ada",
+        "location_id": "L1",
+        "pay_period_start": date(2026, 2, 16),
+        "pay_period_end": date(2026, 3, 1),
+        "payroll_run_date": date(2026, 3, 6),
+        "due_date": date(2026, 3, 6),
+    }
+    days = {
+        "p": [
+            {
+                "work_date": date(2026, 2, 27),
+                "discrepancy_type": "hours_over_tolerance",
+                "session_count": 4,
+                "session_hours": Decimal("3.00"),
+                "clinical_hours": Decimal("4.50"),
+                "hours_difference": Decimal("1.50"),
+            }
+        ]
+    }
     (draft,) = payroll_discrepancy.draft_actions([row], days, LOCATIONS)
     assert draft.assigned_role == "admin" and draft.due_date == date(2026, 3, 6)
     assert "before payroll runs on 03/06/2026" in draft.body
@@ -142,6 +257,11 @@ def test_payroll_report_goes_to_the_office_manager_before_payroll_runs():
 
 
 def test_every_credentialing_action_type_has_approvers():
-    for action in ("credential_renewal", "enrollment_followup", "claim_hold_notice", "provider_record_fix",
-                   "payroll_discrepancy_report"):
+    for action in (
+        "credential_renewal",
+        "enrollment_followup",
+        "claim_hold_notice",
+        "provider_record_fix",
+        "payroll_discrepancy_report",
+    ):
         assert approver_roles(action)

@@ -13,16 +13,32 @@ from emitters.missed_visit_fee import ACTION_TYPE, draft_missed_visit_fees, fee_
 
 def _row(appointment: str, miss_type: str = "no_show", is_medicaid: bool = False, **extra) -> dict:
     return {
-        "flag_id": f"F-{appointment}", "rule_name": "missed_visit_fee", "rule_version": "1",
-        "as_of_date": date(2026, 3, 2), "appointment_id": appointment, "patient_id": "P-1", "provider_id": "PR-1",
-        "location_id": "L01", "location_name": "Sunny Steps - Austin", "payer_id": "COMM1", "is_medicaid": is_medicaid,
-        "miss_type": miss_type, "visit_date": date(2026, 2, 26), "local_hour": 15, "cancel_lead_hours": None,
-        "due_date": date(2026, 3, 9), **extra,
+        "flag_id": f"F-{appointment}",
+        "rule_name": "missed_visit_fee",
+        "rule_version": "1",
+        "as_of_date": date(2026, 3, 2),
+        "appointment_id": appointment,
+        "patient_id": "P-1",
+        "provider_id": "PR-1",
+        "location_id": "L01",
+        "location_name": "Sunny Steps - Austin",
+        "payer_id": "COMM1",
+        "is_medicaid": is_medicaid,
+        "miss_type": miss_type,
+        "visit_date": date(2026, 2, 26),
+        "local_hour": 15,
+        "cancel_lead_hours": None,
+        "due_date": date(2026, 3, 9),
+        **extra,
     }
 
 
-ROWS = [_row("V1"), _row("V2", "late_cancel", cancel_lead_hours=3.5), _row("V3", is_medicaid=True),
-        _row("V4", "late_cancel", is_medicaid=True)]
+ROWS = [
+    _row("V1"),
+    _row("V2", "late_cancel", cancel_lead_hours=3.5),
+    _row("V3", is_medicaid=True),
+    _row("V4", "late_cancel", is_medicaid=True),
+]
 
 
 def test_policy_off_drafts_nothing():

@@ -16,9 +16,13 @@ NO_RECIPIENT_IN_THE_EXTRACTS = {"records_request"}
 
 
 def test_every_fax_and_text_type_declares_the_numbers_packet():
-    missing = [name for name, declared in ACTION_TYPES.items()
-               if declared.channel in ("fax", "text") and name not in NO_RECIPIENT_IN_THE_EXTRACTS
-               and RECIPIENTS_PACKET not in declared.packet_models]
+    missing = [
+        name
+        for name, declared in ACTION_TYPES.items()
+        if declared.channel in ("fax", "text")
+        and name not in NO_RECIPIENT_IN_THE_EXTRACTS
+        and RECIPIENTS_PACKET not in declared.packet_models
+    ]
     assert missing == []
 
 
@@ -30,8 +34,12 @@ def test_the_same_number_spelled_differently_has_one_fingerprint():
 
 
 def test_recipient_ref_fingerprints_the_number_on_file():
-    ctx = DraftContext(as_of=date(2026, 3, 2), packets={RECIPIENTS_PACKET: [
-        {"recipient_kind": "payer_fax", "recipient_id": "TXMCO1", "address": "(512) 555-0147"}]})
+    ctx = DraftContext(
+        as_of=date(2026, 3, 2),
+        packets={
+            RECIPIENTS_PACKET: [{"recipient_kind": "payer_fax", "recipient_id": "TXMCO1", "address": "(512) 555-0147"}]
+        },
+    )
     ref = ctx.recipient_ref("payer_fax", "TXMCO1")
     assert (ref.kind, ref.id, ref.address_sha256) == ("payer_fax", "TXMCO1", address_fingerprint("512-555-0147"))
     assert ctx.recipient_ref("payer_fax", "UNKNOWN").address_sha256 is None  # no number on file: bound as none

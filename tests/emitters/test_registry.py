@@ -13,7 +13,6 @@ from emitters import registry
 from emitters.context import DraftContext
 from emitters.drafting import SetAside, describe_check, draft_all, read_set_asides, record_set_asides
 from emitters.models import DraftAction
-from ledger import User
 from emitters.registry import (
     ACTION_TYPES,
     ActionType,
@@ -24,9 +23,15 @@ from emitters.registry import (
     human_name,
     low_risk_action_types,
 )
+from ledger import User
 
-CANARY = {"first_name": "Quillonette", "last_name": "Zephyrwick", "member_id": "MBR55501234",
-          "date_of_birth": date(2018, 2, 28), "guardian_phone": "512-555-0199"}
+CANARY = {
+    "first_name": "Quillonette",
+    "last_name": "Zephyrwick",
+    "member_id": "MBR55501234",
+    "date_of_birth": date(2018, 2, 28),
+    "guardian_phone": "512-555-0199",
+}
 
 
 def _user(role: str, *locations: str) -> User:
@@ -34,8 +39,17 @@ def _user(role: str, *locations: str) -> User:
 
 
 def _draft(title: str, phi: list[str], public: list[str] = ()) -> DraftAction:
-    return DraftAction(flag_id="f1", action_type="note_fix_task", location_id="L1", title=title, recipient="x",
-                       body="b", assigned_role="billing", phi_terms=phi, public_terms=list(public))
+    return DraftAction(
+        flag_id="f1",
+        action_type="note_fix_task",
+        location_id="L1",
+        title=title,
+        recipient="x",
+        body="b",
+        assigned_role="billing",
+        phi_terms=phi,
+        public_terms=list(public),
+    )
 
 
 # ----- the registry functions ---------------------------------------------------------------------------------
@@ -51,8 +65,13 @@ def test_approvers_and_scope_decide_together():
 
 
 def test_bulk_approvable_types_are_reminders_and_internal_tasks_only():
-    assert low_risk_action_types() == {"visit_reminder", "eligibility_check_task", "referral_callback",
-                                       "intake_family_nudge", "records_request"}
+    assert low_risk_action_types() == {
+        "visit_reminder",
+        "eligibility_check_task",
+        "referral_callback",
+        "intake_family_nudge",
+        "records_request",
+    }
     assert all(ACTION_TYPES[name].channel != "clearinghouse" for name in low_risk_action_types())
 
 
@@ -98,8 +117,16 @@ def test_a_name_that_is_also_the_location_name_does_not_trip_the_title_check():
     assert _draft("Appeal claim C-1 (Austin clinic)", ["Austin"], public=["Austin clinic"])
 
 
-@pytest.mark.parametrize("title", ["Call Ed about visit V-1", "Note fix: ed, visit V-1", "AUSTIN: visit V-1",
-                                   "Appeal claim C-1 for Austin (Austin clinic)", "Visit 2018-02-28 (V-1)"])
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Call Ed about visit V-1",
+        "Note fix: ed, visit V-1",
+        "AUSTIN: visit V-1",
+        "Appeal claim C-1 for Austin (Austin clinic)",
+        "Visit 2018-02-28 (V-1)",
+    ],
+)
 def test_a_whole_identifier_in_the_title_fails_the_check(title):
     with pytest.raises(ValueError, match="title contains a patient identifier"):
         _draft(title, ["Ed", "Austin", "2018-02-28"], public=["Austin clinic"])
@@ -118,11 +145,14 @@ def _flaky_type(**changes) -> ActionType:
                 phi = [row["first_name"], row["last_name"]]
                 drafts.append(_draft(f"Note fix for {row['first_name']} {row['last_name']}", phi))
             elif row.get("bad") == "value":
-                raise ValueError(f"cannot draft for {row['first_name']} {row['last_name']}, born "
-                                 f"{row['date_of_birth']}, member {row['member_id']}, phone {row['guardian_phone']}")
+                raise ValueError(
+                    f"cannot draft for {row['first_name']} {row['last_name']}, born "
+                    f"{row['date_of_birth']}, member {row['member_id']}, phone {row['guardian_phone']}"
+                )
             else:
-                drafts.append(_draft(f"Note fix for visit {row['flag_id']}", []).model_copy(
-                    update={"flag_id": row["flag_id"]}))
+                drafts.append(
+                    _draft(f"Note fix for visit {row['flag_id']}", []).model_copy(update={"flag_id": row["flag_id"]})
+                )
         return drafts
 
     return dataclasses.replace(ACTION_TYPES["note_fix_task"], draft=draft, **changes)
@@ -133,19 +163,24 @@ def _ctx() -> DraftContext:
 
 
 def _canary_free(text: str) -> bool:
-    return not any(str(value).lower() in text.lower()
-                   for value in [*CANARY.values(), "02/28/2018", "5125550199"])
+    return not any(str(value).lower() in text.lower() for value in [*CANARY.values(), "02/28/2018", "5125550199"])
 
 
 def test_a_failing_draft_is_set_aside_with_an_actionable_reason_and_the_others_are_drafted():
-    rows = [{"flag_id": "f-ok-1"}, {"flag_id": "f-title", "bad": "title", **CANARY},
-            {"flag_id": "f-value", "bad": "value", **CANARY}, {"flag_id": "f-ok-2"}]
+    rows = [
+        {"flag_id": "f-ok-1"},
+        {"flag_id": "f-title", "bad": "title", **CANARY},
+        {"flag_id": "f-value", "bad": "value", **CANARY},
+        {"flag_id": "f-ok-2"},
+    ]
     drafts, set_aside = draft_all(_flaky_type(), rows, _ctx())
     assert [d.flag_id for d in drafts] == ["f-ok-1", "f-ok-2"]
     by_flag = {item.flag_id: item for item in set_aside}
     assert set(by_flag) == {"f-title", "f-value"}
     assert "title contains a patient identifier" in by_flag["f-title"].reason
-    assert by_flag["f-title"].reason.startswith("Note to fix before billing for flag f-title in flag_note_audit_failures")
+    assert by_flag["f-title"].reason.startswith(
+        "Note to fix before billing for flag f-title in flag_note_audit_failures"
+    )
     assert "rematerialize note_fix_task_drafts" in by_flag["f-title"].reason
     assert "ValueError: cannot draft for" in by_flag["f-value"].check  # which check, with its values withheld
     for item in set_aside:
@@ -154,8 +189,11 @@ def test_a_failing_draft_is_set_aside_with_an_actionable_reason_and_the_others_a
 
 def test_rows_drafted_together_are_set_aside_together_and_other_batches_go_on():
     flaky = _flaky_type(batch_key="slot_id")
-    rows = [{"flag_id": "a1", "slot_id": "S1"}, {"flag_id": "a2", "slot_id": "S1", "bad": "value", **CANARY},
-            {"flag_id": "b1", "slot_id": "S2"}]
+    rows = [
+        {"flag_id": "a1", "slot_id": "S1"},
+        {"flag_id": "a2", "slot_id": "S1", "bad": "value", **CANARY},
+        {"flag_id": "b1", "slot_id": "S2"},
+    ]
     drafts, set_aside = draft_all(flaky, rows, _ctx())
     assert [d.flag_id for d in drafts] == ["b1"]
     assert sorted(item.flag_id for item in set_aside) == ["a1", "a2"]

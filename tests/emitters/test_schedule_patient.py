@@ -16,13 +16,29 @@ from emitters.schedule_patient import ACTION_TYPE, call_script, draft_schedule_p
 
 def _row(**extra) -> dict:
     return {
-        "flag_id": "F1", "rule_name": "open_plan_no_future_visit", "rule_version": "1", "as_of_date": date(2026, 11, 26),
-        "patient_id": "PT-L01-00007", "plan_of_care_id": "POC-L01-00007-2", "location_id": "L01",
-        "location_name": "Sunny Steps - Austin", "payer_id": "TXMCO1", "plan_end_date": date(2027, 1, 20),
-        "frequency_per_week": 2, "last_kept_visit_date": date(2026, 11, 12), "days_since_last_kept_visit": 14,
-        "last_provider_id": "PR-L01-01", "last_provider_first_name": "Jordan", "weeks_at_risk": 4,
-        "dollars_at_risk": Decimal("712.00"), "guardian_phone": "(512) 555-0101", "due_date": date(2026, 11, 26),
-        "first_name": "Zebulon", "member_id": "CANARY77310", "diagnosis_codes": "F82|R27.8", **extra,
+        "flag_id": "F1",
+        "rule_name": "open_plan_no_future_visit",
+        "rule_version": "1",
+        "as_of_date": date(2026, 11, 26),
+        "patient_id": "PT-L01-00007",
+        "plan_of_care_id": "POC-L01-00007-2",
+        "location_id": "L01",
+        "location_name": "Sunny Steps - Austin",
+        "payer_id": "TXMCO1",
+        "plan_end_date": date(2027, 1, 20),
+        "frequency_per_week": 2,
+        "last_kept_visit_date": date(2026, 11, 12),
+        "days_since_last_kept_visit": 14,
+        "last_provider_id": "PR-L01-01",
+        "last_provider_first_name": "Jordan",
+        "weeks_at_risk": 4,
+        "dollars_at_risk": Decimal("712.00"),
+        "guardian_phone": "(512) 555-0101",
+        "due_date": date(2026, 11, 26),
+        "first_name": "Zebulon",
+        "member_id": "CANARY77310",
+        "diagnosis_codes": "F82|R27.8",
+        **extra,
     }
 
 

@@ -14,14 +14,21 @@ import pytest
 from emitters.values import as_date, jsonable
 
 
-@pytest.mark.parametrize("value, expected", [
-    (date(2026, 3, 2), date(2026, 3, 2)),
-    (datetime(2026, 3, 2, 23, 59), date(2026, 3, 2)),
-    (pd.Timestamp("2026-03-02 08:00"), date(2026, 3, 2)),
-    ("2026-03-02", date(2026, 3, 2)),
-    ("2026-03-02T10:15:00", date(2026, 3, 2)),
-    (None, None), ("", None), ("  ", None), (pd.NaT, None), (float("nan"), None),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (date(2026, 3, 2), date(2026, 3, 2)),
+        (datetime(2026, 3, 2, 23, 59), date(2026, 3, 2)),
+        (pd.Timestamp("2026-03-02 08:00"), date(2026, 3, 2)),
+        ("2026-03-02", date(2026, 3, 2)),
+        ("2026-03-02T10:15:00", date(2026, 3, 2)),
+        (None, None),
+        ("", None),
+        ("  ", None),
+        (pd.NaT, None),
+        (float("nan"), None),
+    ],
+)
 def test_as_date_reads_every_shape_a_flag_row_arrives_in(value, expected):
     assert as_date(value) == expected
 
@@ -31,15 +38,21 @@ def test_as_date_refuses_a_value_that_is_not_a_date():
         as_date("not a date")
 
 
-@pytest.mark.parametrize("value, expected", [
-    (date(2026, 3, 2), "2026-03-02"),
-    (Decimal("120.50"), "120.50"),          # money stays exact text, never a float
-    (np.int64(7), 7),
-    (np.float64(0.8333333), 0.8333),
-    (0.123456, 0.1235),
-    (pd.NaT, None), (float("nan"), None), (None, None),
-    ("L01", "L01"), (True, True),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (date(2026, 3, 2), "2026-03-02"),
+        (Decimal("120.50"), "120.50"),  # money stays exact text, never a float
+        (np.int64(7), 7),
+        (np.float64(0.8333333), 0.8333),
+        (0.123456, 0.1235),
+        (pd.NaT, None),
+        (float("nan"), None),
+        (None, None),
+        ("L01", "L01"),
+        (True, True),
+    ],
+)
 def test_jsonable_makes_evidence_valid_json(value, expected):
     converted = jsonable(value)
     assert converted == expected and type(converted) is type(expected)

@@ -16,16 +16,36 @@ from dagster_project.ingest.loader import delivered_as, load_source
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CHARGE_HEADER = "visit_id,line_number,cpt_code,modifiers,minutes,units,charge_amount\n"
-VISIT_HEADER = ("visit_id,appointment_id,patient_id,provider_id,location_id,coverage_id,claim_id,date_of_service,"
-                "place_of_service,rendering_npi,authorization_number,diagnosis_codes,note_signed_at\n")
+VISIT_HEADER = (
+    "visit_id,appointment_id,patient_id,provider_id,location_id,coverage_id,claim_id,date_of_service,"
+    "place_of_service,rendering_npi,authorization_number,diagnosis_codes,note_signed_at\n"
+)
 ORIGINAL = CHARGE_HEADER + "V1,1,97530,,30,2,100.00\nV1,2,97110,,15,1,80.00\nV1,3,97112,,15,1,60.00\n"
 # The 97110 line was keyed in error: the correction drops it and renumbers 97112 from line 3 to line 2.
 CORRECTED = CHARGE_HEADER + "V1,1,97530,,30,2,100.00\nV1,2,97112,,15,1,60.00\n"
 
-WEBPT_CHARGE_COLUMNS = ["record_id", "visit_date", "record_pointer", "cpt", "clinic_id", "patient_id", "case_id",
-                        "visit_id", "therapist_id", "cosign_therapist_id", "insurance_id", "insurance_type_id",
-                        "units", "charge_amount", "note_type", "cpt_modifier", "modified_date",
-                        "note_finalized_date", "minutes", "export_flag"]
+WEBPT_CHARGE_COLUMNS = [
+    "record_id",
+    "visit_date",
+    "record_pointer",
+    "cpt",
+    "clinic_id",
+    "patient_id",
+    "case_id",
+    "visit_id",
+    "therapist_id",
+    "cosign_therapist_id",
+    "insurance_id",
+    "insurance_type_id",
+    "units",
+    "charge_amount",
+    "note_type",
+    "cpt_modifier",
+    "modified_date",
+    "note_finalized_date",
+    "minutes",
+    "export_flag",
+]
 
 
 def _write(path: Path, text: str) -> None:
@@ -39,8 +59,18 @@ def _webpt_charges(path: Path, rows: list[tuple[str, str, str, str]]) -> None:
     writer.writeheader()
     for pointer, cpt, amount, flag in rows:
         row = dict.fromkeys(WEBPT_CHARGE_COLUMNS, "")
-        row.update(record_id=pointer, record_pointer=pointer, cpt=cpt, visit_id="V2", units="1", minutes="15",
-                   charge_amount=amount, clinic_id="L1", patient_id="P2", export_flag=flag)
+        row.update(
+            record_id=pointer,
+            record_pointer=pointer,
+            cpt=cpt,
+            visit_id="V2",
+            units="1",
+            minutes="15",
+            charge_amount=amount,
+            clinic_id="L1",
+            patient_id="P2",
+            export_flag=flag,
+        )
         writer.writerow(row)
     _write(path, out.getvalue())
 
@@ -83,7 +113,9 @@ def test_correction_of_a_file_named_after_its_entity_alone(tmp_path):
     _write(inbox / "ehr" / "charge_lines.correction.csv", CORRECTED)
     report = load_source(con, "ehr", inbox, tmp_path / "q")
     assert [(f.file_name, f.entity, f.status) for f in report.files] == [
-        ("charge_lines.csv", "charge_lines", "loaded"), ("charge_lines.correction.csv", "charge_lines", "loaded")]
+        ("charge_lines.csv", "charge_lines", "loaded"),
+        ("charge_lines.correction.csv", "charge_lines", "loaded"),
+    ]
     assert _ledger(con) == [("charge_lines.csv", "charge_lines.correction.csv", "charge_lines")]
 
 
@@ -145,12 +177,26 @@ def marts(tmp_path_factory):
     mp = pytest.MonkeyPatch()
     mp.setenv("RCM_DUCKDB_PATH", str(warehouse))
     try:
-        result = dbtRunner().invoke([
-            "build", "--project-dir", str(REPO_ROOT / "dbt"), "--profiles-dir", str(REPO_ROOT / "dbt"),
-            "--target-path", str(tmp / "target"), "--log-path", str(tmp / "logs"),
-            "--select", "+fct_visit_claim_reconciliation", "--exclude", "resource_type:test",
-            "resource_type:unit_test", "--vars", '{"as_of_date": "2026-11-15"}',
-        ])
+        result = dbtRunner().invoke(
+            [
+                "build",
+                "--project-dir",
+                str(REPO_ROOT / "dbt"),
+                "--profiles-dir",
+                str(REPO_ROOT / "dbt"),
+                "--target-path",
+                str(tmp / "target"),
+                "--log-path",
+                str(tmp / "logs"),
+                "--select",
+                "+fct_visit_claim_reconciliation",
+                "--exclude",
+                "resource_type:test",
+                "resource_type:unit_test",
+                "--vars",
+                '{"as_of_date": "2026-11-15"}',
+            ]
+        )
     finally:
         mp.undo()
     assert result.success, result.exception
@@ -161,12 +207,15 @@ def marts(tmp_path_factory):
 
 def test_corrected_redelivery_replaces_the_file_in_the_marts(marts):
     con, _, _ = marts
-    lines = con.execute("select line_number, cpt_code, charge_amount from staging.stg_ehr__charge_lines "
-                        "where visit_id = 'V1' order by 1").fetchall()
+    lines = con.execute(
+        "select line_number, cpt_code, charge_amount from staging.stg_ehr__charge_lines "
+        "where visit_id = 'V1' order by 1"
+    ).fetchall()
     assert [(n, cpt, str(amount)) for n, cpt, amount in lines] == [(1, "97530", "100.00"), (2, "97112", "60.00")]
     # The removed 97110 is gone and the renumbered 97112 counts once (not as lines 2 and 3).
-    (count, amount) = con.execute("select charge_line_count, charge_amount from marts.fct_visit_claim_reconciliation "
-                                  "where visit_id = 'V1'").fetchone()
+    (count, amount) = con.execute(
+        "select charge_line_count, charge_amount from marts.fct_visit_claim_reconciliation where visit_id = 'V1'"
+    ).fetchone()
     assert (count, str(amount)) == (2, "160.00")
 
 
@@ -176,11 +225,13 @@ def test_webpt_export_flag_removal_is_gone_from_the_marts(marts):
     rewritten = next(f for f in report.files if f.file_name == "charge_lines_webpt.csv")
     assert rewritten.supersedes == ["charge_lines_webpt.csv"]
     # R1 (97530) was removed; R2 is now line 1 of V2, and the earlier line 2 (also R2) is not counted again.
-    lines = con.execute("select line_number, cpt_code from staging.stg_ehr__charge_lines "
-                        "where visit_id = 'V2'").fetchall()
+    lines = con.execute(
+        "select line_number, cpt_code from staging.stg_ehr__charge_lines where visit_id = 'V2'"
+    ).fetchall()
     assert lines == [(1, "97110")]
-    (count, amount) = con.execute("select charge_line_count, charge_amount from marts.fct_visit_claim_reconciliation "
-                                  "where visit_id = 'V2'").fetchone()
+    (count, amount) = con.execute(
+        "select charge_line_count, charge_amount from marts.fct_visit_claim_reconciliation where visit_id = 'V2'"
+    ).fetchone()
     assert (count, str(amount)) == (1, "80.00")
 
 
@@ -197,6 +248,8 @@ def test_supersessions_are_published_with_the_file_ledger(tmp_path):
         load_source(con, "ehr", inbox, tmp_path / "q")
     result = publish_snapshot(warehouse, tmp_path / "serving.json", date(2026, 11, 15), "run-1")
     with duckdb.connect(str(result.snapshot_path), read_only=True) as snap:
-        rows = snap.execute("select superseded_file_name, superseding_file_name, "
-                            "superseded_sha256 <> superseding_sha256 from ingest_file_supersessions").fetchall()
+        rows = snap.execute(
+            "select superseded_file_name, superseding_file_name, "
+            "superseded_sha256 <> superseding_sha256 from ingest_file_supersessions"
+        ).fetchall()
     assert rows == [("charge_lines_20261101.csv", "charge_lines_20261101.csv", True)]

@@ -14,8 +14,10 @@ from dagster_project.contracts import Authorization
 from dagster_project.ingest.csv_reader import FileRejected, read_contract_csv
 from dagster_project.ingest.loader import load_source
 
-HEADER = ("authorization_id,authorization_number,patient_id,coverage_id,payer_id,status,unit_type,"
-          "approved_quantity,start_date,end_date,cpt_codes,diagnosis_codes,requested_at\n")
+HEADER = (
+    "authorization_id,authorization_number,patient_id,coverage_id,payer_id,status,unit_type,"
+    "approved_quantity,start_date,end_date,cpt_codes,diagnosis_codes,requested_at\n"
+)
 GOOD = "A1,N1,P1,C1,TXMCO1,approved,visits,24,2026-10-01,2026-12-31,97530|97110,F82,\n"
 GOOD2 = "A2,N2,P2,C2,TXMCO2,approved,units,48,2026-09-01,2027-02-28,97530,F82|R27.8,2026-08-20T14:00:00Z\n"
 BAD_DATE = "A3,N3,P3,C3,TXMCO1,approved,visits,24,2026-10-01,2026-13-01,97530,F82,\n"
@@ -64,7 +66,7 @@ def test_same_file_delivered_twice_changes_nothing(tmp_path):
 
 
 def test_wrong_encoding_rejects_the_file_and_names_the_line(tmp_path):
-    latin1 = (HEADER + GOOD + "A9,N9,P9,C9,TXMCO1,approved,visits,24,2026-10-01,2026-12-31,97530,F82,\n")
+    latin1 = HEADER + GOOD + "A9,N9,P9,C9,TXMCO1,approved,visits,24,2026-10-01,2026-12-31,97530,F82,\n"
     data = latin1.encode().replace(b"N9", b"N\xe99")  # a Latin-1 e-acute in line 3
     inbox = _inbox(tmp_path, {"authorizations.csv": data})
     con, report = _load(tmp_path, inbox)
@@ -134,7 +136,8 @@ def test_loaded_rows_carry_their_file_hash_and_line(tmp_path, quoted):
     loaded = con.execute(
         "select authorization_id, authorization_number, _file_name, _file_sha256, _line_number, approved_quantity, "
         "requested_at, _loaded_at = (select received_at from ingest.file_ledger) "
-        "from raw_ehr.authorizations order by _line_number").fetchall()
+        "from raw_ehr.authorizations order by _line_number"
+    ).fetchall()
     sha = hashlib.sha256(data).hexdigest()
     assert loaded == [
         ("A1", "N1", "authorizations.csv", sha, 2, 24, None, True),

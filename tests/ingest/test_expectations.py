@@ -44,8 +44,10 @@ def test_distinct_claim_ids_pass():
 
 def test_a_nullable_key_column_is_not_required_to_be_filled():
     con = _con()
-    con.execute(f"insert into raw_contracts.fee_schedules values ('TXMCO1', '97530', null, 18.50, "
-                f"date '2026-01-01', null, {LINEAGE})")
+    con.execute(
+        f"insert into raw_contracts.fee_schedules values ('TXMCO1', '97530', null, 18.50, "
+        f"date '2026-01-01', null, {LINEAGE})"
+    )
     result = validate_entity(con, FeeSchedule)
     assert result.passed and not result.failed_warnings
 
@@ -53,8 +55,10 @@ def test_a_nullable_key_column_is_not_required_to_be_filled():
 def test_plausibility_is_a_warning_not_an_error():
     con = _con()
     for i, born in enumerate(["1970-05-01", "1971-05-01", "2019-05-01"]):
-        con.execute(f"insert into raw_ehr.patients values ('P{i}', 'L01', 'A', 'B', date '{born}', 'F', 'G', "
-                    f"'512-555-0100', '78701', null, {LINEAGE})")
+        con.execute(
+            f"insert into raw_ehr.patients values ('P{i}', 'L01', 'A', 'B', date '{born}', 'F', 'G', "
+            f"'512-555-0100', '78701', null, {LINEAGE})"
+        )
     result = validate_entity(con, Patient)
     assert result.passed  # no key problem
     assert result.failed_warnings == ["expect_column_values_to_be_between(date_of_birth): 2 unexpected"]

@@ -40,6 +40,7 @@ def _all_stored_text(tmp_path) -> str:
 
 # ----- demo vs production -----------------------------------------------------------------------------
 
+
 def test_demo_password_is_refused_outside_demo_mode_and_accepted_in_it(ledger, monkeypatch):
     with pytest.raises(ValueError, match="RCM_MODE=demo"):
         ledger.upsert_user("director", DEMO_PASSWORD, "director", ["*"], "Director")
@@ -70,22 +71,27 @@ def test_add_user_if_missing_never_overwrites(ledger, users, password):
 
 # ----- the password rule ------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("password", "problem"), [
-    ("elevenchars", "at least 12"),
-    ("twelve chars", None),
-    ("x" * 257, "at most 256"),
-    ("my name is Alice ok", "username"),
-    (DEMO_PASSWORD, "demo password"),
-    ("Password 1234", "too common"),
-    ("aaaaaaaaaaaaaa", "too common"),
-    ("ababababababab", "too common"),
-])
+
+@pytest.mark.parametrize(
+    ("password", "problem"),
+    [
+        ("elevenchars", "at least 12"),
+        ("twelve chars", None),
+        ("x" * 257, "at most 256"),
+        ("my name is Alice ok", "username"),
+        (DEMO_PASSWORD, "demo password"),
+        ("Password 1234", "too common"),
+        ("aaaaaaaaaaaaaa", "too common"),
+        ("ababababababab", "too common"),
+    ],
+)
 def test_password_rule(password, problem):
     found = password_problem(password, username="alice", demo_password=DEMO_PASSWORD)
     assert (found is None) if problem is None else (problem in found)
 
 
 # ----- the first administrator ------------------------------------------------------------------------
+
 
 def test_first_admin_only_while_no_enabled_admin_exists(ledger):
     assert not ledger.has_enabled_admin()
@@ -124,6 +130,7 @@ def test_cli_create_admin_reads_the_password_from_stdin_and_closes(tmp_path, mon
 
 
 # ----- invitations and resets -------------------------------------------------------------------------
+
 
 def test_invitation_creates_an_account_the_invitee_finishes(ledger, users, clock, tmp_path):
     issued = ledger.invite_user(users["admin"], "newbie", "New Person", "billing", ["L01"])
@@ -179,6 +186,7 @@ def test_reset_stops_the_old_password_and_supersedes_earlier_codes(ledger, users
 
 # ----- own password -----------------------------------------------------------------------------------
 
+
 def test_change_own_password_needs_the_current_one_and_the_rule(ledger, users, password):
     with pytest.raises(ValueError, match="current password"):
         ledger.change_password("fd_l01", "wrong", GOOD_PASSWORD)
@@ -193,12 +201,14 @@ def test_change_own_password_needs_the_current_one_and_the_rule(ledger, users, p
 
 # ----- second factor ----------------------------------------------------------------------------------
 
+
 def _enable_totp(ledger, clock, username="fd_l01"):
     enrolment = ledger.begin_second_factor(username, secret=KNOWN_SECRET)
     assert "otpauth://totp/" in enrolment.provisioning_uri and enrolment.grouped_secret.startswith("JBSW Y3DP")
     with pytest.raises(ValueError, match="does not match"):
-        ledger.confirm_second_factor(username, "000000" if pyotp.TOTP(KNOWN_SECRET).at(clock()) != "000000"
-                                     else "111111")
+        ledger.confirm_second_factor(
+            username, "000000" if pyotp.TOTP(KNOWN_SECRET).at(clock()) != "000000" else "111111"
+        )
     assert not ledger.has_second_factor(username)
     assert _events(ledger)[-1][0] == "second_factor_setup_failed"
     ledger.confirm_second_factor(username, pyotp.TOTP(KNOWN_SECRET).at(clock()))
@@ -250,11 +260,16 @@ def test_disable_second_factor_needs_the_password_and_reset_can_remove_it(ledger
     issued = ledger.reset_password(users["admin"], "fd_l01", remove_second_factor=True)
     ledger.set_password_with_code(issued.code, GOOD_PASSWORD)
     assert ledger.authenticate("fd_l01", GOOD_PASSWORD) is not None
-    assert ledger.list_users(users["admin"])[[u["username"] for u in ledger.list_users(users["admin"])]
-                                              .index("fd_l01")]["second_factor"] is False
+    assert (
+        ledger.list_users(users["admin"])[[u["username"] for u in ledger.list_users(users["admin"])].index("fd_l01")][
+            "second_factor"
+        ]
+        is False
+    )
 
 
 # ----- throttling ------------------------------------------------------------------------------------
+
 
 def test_failures_from_one_source_do_not_lock_the_admin_out_elsewhere(ledger, users, password, clock):
     for _ in range(5):
@@ -295,8 +310,15 @@ def test_env_example_lists_the_account_settings_with_their_defaults(monkeypatch)
 
     from core.settings import get_account_settings
 
-    for name in ("RCM_MODE", "RCM_DEMO_PASSWORD", "RCM_SIGN_IN_MAX_FAILURES", "RCM_SIGN_IN_MAX_FAILURES_PER_SOURCE",
-                 "RCM_SIGN_IN_WINDOW_MINUTES", "RCM_INVITATION_HOURS", "RCM_DASHBOARD_URL"):
+    for name in (
+        "RCM_MODE",
+        "RCM_DEMO_PASSWORD",
+        "RCM_SIGN_IN_MAX_FAILURES",
+        "RCM_SIGN_IN_MAX_FAILURES_PER_SOURCE",
+        "RCM_SIGN_IN_WINDOW_MINUTES",
+        "RCM_INVITATION_HOURS",
+        "RCM_DASHBOARD_URL",
+    ):
         monkeypatch.delenv(name, raising=False)
     example = (Path(__file__).resolve().parents[2] / ".env.example").read_text()
     listed = dict(line.split("=", 1) for line in example.splitlines() if line.startswith("RCM_"))

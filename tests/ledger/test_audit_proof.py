@@ -32,16 +32,20 @@ def _db(tmp_path):
 
 def _rehash_plain(db, from_event_id: int, to_event_id: int = 10**9) -> None:
     """What an attacker without the key can do: recompute the chain with plain SHA-256 over a range of events."""
-    rows = db.execute("select * from audit_events where event_id between ? and ? order by event_id",
-                      (from_event_id, to_event_id)).fetchall()
-    prev = db.execute("select event_hash from audit_events where event_id < ? order by event_id desc limit 1",
-                      (from_event_id,)).fetchone()
+    rows = db.execute(
+        "select * from audit_events where event_id between ? and ? order by event_id", (from_event_id, to_event_id)
+    ).fetchall()
+    prev = db.execute(
+        "select event_hash from audit_events where event_id < ? order by event_id desc limit 1", (from_event_id,)
+    ).fetchone()
     prev_hash = prev[0] if prev else "0" * 64
     for row in rows:
         fields = {name: row[name] for name in HASHED}
         new_hash = hashlib.sha256((prev_hash + canonical_json(fields)).encode()).hexdigest()
-        db.execute("update audit_events set prev_hash = ?, event_hash = ? where event_id = ?",
-                   (prev_hash, new_hash, row["event_id"]))
+        db.execute(
+            "update audit_events set prev_hash = ?, event_hash = ? where event_id = ?",
+            (prev_hash, new_hash, row["event_id"]),
+        )
         prev_hash = new_hash
     db.commit()
 
@@ -141,8 +145,14 @@ def test_an_unkeyed_ledger_is_refused_until_migrated_once(filled, tmp_path):
         Ledger(filled.url, password_hasher=FAST_HASHER)
 
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    migrate = subprocess.run([sys.executable, "-m", "ledger", "migrate-audit-chain", "--url", filled.url],
-                             cwd=REPO, env=env, capture_output=True, text=True, check=False)
+    migrate = subprocess.run(
+        [sys.executable, "-m", "ledger", "migrate-audit-chain", "--url", filled.url],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert migrate.returncode == 0, migrate.stderr
     old_events = filled.count_audit_events() - 1
     assert f"{old_events} earlier events verified" in migrate.stdout
@@ -150,8 +160,14 @@ def test_an_unkeyed_ledger_is_refused_until_migrated_once(filled, tmp_path):
     assert migrated.verify().ok
     migrated.record("export", "billing")
     assert migrated.verify().ok
-    again = subprocess.run([sys.executable, "-m", "ledger", "migrate-audit-chain", "--url", filled.url],
-                           cwd=REPO, env=env, capture_output=True, text=True, check=False)
+    again = subprocess.run(
+        [sys.executable, "-m", "ledger", "migrate-audit-chain", "--url", filled.url],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert again.returncode == 2 and "already keyed" in again.stderr
 
     # Editing an old (unkeyed) event and rehashing the old part breaks the keyed event that sealed it.
@@ -168,8 +184,14 @@ def test_migration_refuses_a_broken_unkeyed_chain(filled, tmp_path):
     db.commit()  # the events are still keyed, so as a plain SHA-256 chain they do not verify
     db.close()
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    migrate = subprocess.run([sys.executable, "-m", "ledger", "migrate-audit-chain", "--url", filled.url],
-                             cwd=REPO, env=env, capture_output=True, text=True, check=False)
+    migrate = subprocess.run(
+        [sys.executable, "-m", "ledger", "migrate-audit-chain", "--url", filled.url],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert migrate.returncode == 2 and "broken at event 1" in migrate.stderr
 
 
@@ -180,16 +202,27 @@ def test_verify_cli_reports_a_deleted_tail(filled, tmp_path):
     db.commit()
     db.close()
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    verify = subprocess.run([sys.executable, "-m", "ledger", "verify", "--url", filled.url], cwd=REPO, env=env,
-                            capture_output=True, text=True, check=False)
+    verify = subprocess.run(
+        [sys.executable, "-m", "ledger", "verify", "--url", filled.url],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
     assert verify.returncode == 1 and "tail of the trail was deleted" in verify.stdout
 
 
 def test_help_has_no_side_effects(tmp_path):
-    env = {**os.environ, "PYTHONPATH": str(REPO), "RCM_DATA_DIR": str(tmp_path / "data"),
-           "RCM_AUDIT_KEY_FILE": str(tmp_path / "k" / "audit.key")}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "RCM_DATA_DIR": str(tmp_path / "data"),
+        "RCM_AUDIT_KEY_FILE": str(tmp_path / "k" / "audit.key"),
+    }
     for args in (["--help"], ["verify", "--help"], ["migrate-audit-chain", "--help"]):
-        shown = subprocess.run([sys.executable, "-m", "ledger", *args], cwd=REPO, env=env, capture_output=True,
-                               text=True, check=False)
+        shown = subprocess.run(
+            [sys.executable, "-m", "ledger", *args], cwd=REPO, env=env, capture_output=True, text=True, check=False
+        )
         assert shown.returncode == 0 and "usage: python -m ledger" in shown.stdout
     assert not (tmp_path / "data").exists() and not (tmp_path / "k").exists()

@@ -20,12 +20,28 @@ LOW_RISK = frozenset({"visit_reminder"})
 LIMIT = Decimal("100.00")
 
 
-def _draft(flag_id: str, *, location_id: str = "L01", dollars: str = "50.00", due: date | None = date(2026, 3, 9),
-           action_type: str = "visit_reminder", payer_id: str = "P-AET", body: str | None = None) -> DraftAction:
+def _draft(
+    flag_id: str,
+    *,
+    location_id: str = "L01",
+    dollars: str = "50.00",
+    due: date | None = date(2026, 3, 9),
+    action_type: str = "visit_reminder",
+    payer_id: str = "P-AET",
+    body: str | None = None,
+) -> DraftAction:
     return DraftAction(
-        flag_id=flag_id, action_type=action_type, location_id=location_id, payer_id=payer_id,
-        patient_id=f"PT-{flag_id}", title=f"Action {flag_id}", recipient="Family", body=body or f"Body of {flag_id}.",
-        dollars_at_stake=Decimal(dollars), due_date=due, assigned_role="front_desk",
+        flag_id=flag_id,
+        action_type=action_type,
+        location_id=location_id,
+        payer_id=payer_id,
+        patient_id=f"PT-{flag_id}",
+        title=f"Action {flag_id}",
+        recipient="Family",
+        body=body or f"Body of {flag_id}.",
+        dollars_at_stake=Decimal(dollars),
+        due_date=due,
+        assigned_role="front_desk",
     )
 
 
@@ -51,8 +67,16 @@ def _events(ledger, users, event_type):
 
 def test_queue_sorts_money_as_numbers_then_due_date_and_pages_without_gaps(ledger, users):
     # "1200.00" sorts below "960.00" as text; the queue must sort it as money.
-    _sync(ledger, [_draft("a", dollars="960.00"), _draft("b", dollars="1200.00"), _draft("c", dollars="90.00"),
-                   _draft("d", dollars="90.00", due=date(2026, 3, 3)), _draft("e", dollars="90.00", due=None)])
+    _sync(
+        ledger,
+        [
+            _draft("a", dollars="960.00"),
+            _draft("b", dollars="1200.00"),
+            _draft("c", dollars="90.00"),
+            _draft("d", dollars="90.00", due=date(2026, 3, 3)),
+            _draft("e", dollars="90.00", due=None),
+        ],
+    )
     director = users["director"]
     pages = [ledger.queue_page(director, QueueFilter(), limit=2, offset=offset) for offset in (0, 2, 4)]
     titles = [r["flag_id"] for page in pages for r in page.rows]
@@ -78,7 +102,9 @@ def test_queue_filters_by_type_payer_and_location(ledger, users):
     _sync(ledger, [_draft("r", action_type="reauth_packet")], action_type="reauth_packet")
     director = users["director"]
     assert [r["flag_id"] for r in ledger.queue_page(director, QueueFilter(payer_ids=("P-MCD",))).rows] == ["b"]
-    assert [r["flag_id"] for r in ledger.queue_page(director, QueueFilter(action_types=("reauth_packet",))).rows] == ["r"]
+    assert [r["flag_id"] for r in ledger.queue_page(director, QueueFilter(action_types=("reauth_packet",))).rows] == [
+        "r"
+    ]
     only_l02 = ledger.queue_page(director, QueueFilter(location_ids=("L02",)))
     assert [r["flag_id"] for r in only_l02.rows] == ["c"]
     assert ledger.queue_filter_options(director)["action_types"] == ["reauth_packet", "visit_reminder"]
@@ -103,9 +129,13 @@ def test_age_filter_edges(ledger, users, clock):
     three_to_seven = QueueFilter(min_age_days=3, max_age_days=7)
     zero_to_two = QueueFilter(min_age_days=0, max_age_days=2)
     clock.advance(days=2, hours=23)  # still 2 days old
-    assert ledger.queue_page(director, zero_to_two).total == 1 and ledger.queue_page(director, three_to_seven).total == 0
+    assert (
+        ledger.queue_page(director, zero_to_two).total == 1 and ledger.queue_page(director, three_to_seven).total == 0
+    )
     clock.advance(hours=1)  # exactly 3 days old
-    assert ledger.queue_page(director, zero_to_two).total == 0 and ledger.queue_page(director, three_to_seven).total == 1
+    assert (
+        ledger.queue_page(director, zero_to_two).total == 0 and ledger.queue_page(director, three_to_seven).total == 1
+    )
     clock.advance(days=5)  # 8 days old
     assert ledger.queue_page(director, three_to_seven).total == 0
     assert ledger.queue_page(director, QueueFilter(min_age_days=8)).total == 1
@@ -114,7 +144,9 @@ def test_age_filter_edges(ledger, users, clock):
 def test_list_actions_filters_status_in_sql_with_the_same_order(ledger, users):
     _sync(ledger, [_draft("a", dollars="10.00"), _draft("b", dollars="20.00")])
     fd = users["fd_l01"]
-    ledger.approve(fd, _ids_by_flag(ledger, fd)["a"], expected_body_sha256=shown_body_sha256(ledger, _ids_by_flag(ledger, fd)["a"]))
+    ledger.approve(
+        fd, _ids_by_flag(ledger, fd)["a"], expected_body_sha256=shown_body_sha256(ledger, _ids_by_flag(ledger, fd)["a"])
+    )
     assert [a["flag_id"] for a in ledger.list_actions(fd, statuses=["open"])] == ["b"]
     assert [a["flag_id"] for a in ledger.list_actions(fd)] == ["b", "a"]
     assert ledger.list_actions(fd, action_types=[]) == []  # an empty list asks for nothing
@@ -138,7 +170,9 @@ def test_reassign_routes_to_an_eligible_user_and_is_audited(ledger, users):
     ledger.assign(users["fd_l01"], action_id, "admin")
     events = _events(ledger, users, "reassigned")
     assert [(e["actor"], e["detail"]["from"], e["detail"]["to"]) for e in reversed(events)] == [
-        ("director", None, "fd_l01"), ("fd_l01", "fd_l01", "admin")]
+        ("director", None, "fd_l01"),
+        ("fd_l01", "fd_l01", "admin"),
+    ]
     assert all(e["location_id"] == "L01" and e["action_id"] == action_id for e in events)
     mine = ledger.queue_page(users["admin"], QueueFilter(assignee="admin"))
     assert [r["assignee"] for r in mine.rows] == ["admin"]
@@ -173,8 +207,16 @@ def test_reassign_refuses_out_of_scope_actors_disabled_targets_and_decided_actio
 
 
 def test_low_risk_list_keeps_only_open_unedited_cheap_drafts_of_the_type_in_scope(ledger, users):
-    _sync(ledger, [_draft("at_limit", dollars="100.00"), _draft("over", dollars="100.01"),
-                   _draft("edited"), _draft("decided"), _draft("other_loc", location_id="L02")])
+    _sync(
+        ledger,
+        [
+            _draft("at_limit", dollars="100.00"),
+            _draft("over", dollars="100.01"),
+            _draft("edited"),
+            _draft("decided"),
+            _draft("other_loc", location_id="L02"),
+        ],
+    )
     _sync(ledger, [_draft("not_low_risk", action_type="reauth_packet")], action_type="reauth_packet")
     fd = users["fd_l01"]
     ids = _ids_by_flag(ledger, users["director"])
@@ -192,8 +234,9 @@ def test_bulk_approve_writes_one_approval_per_draft_that_the_dispatcher_accepts(
     fd = users["fd_l01"]
     listed = ledger.low_risk_actions(fd, "visit_reminder", max_dollars=LIMIT, low_risk_types=LOW_RISK)
     ids = [a["action_id"] for a in listed]
-    result = ledger.bulk_approve(fd, _shown(listed), action_type="visit_reminder", max_dollars=LIMIT,
-                                 low_risk_types=LOW_RISK)
+    result = ledger.bulk_approve(
+        fd, _shown(listed), action_type="visit_reminder", max_dollars=LIMIT, low_risk_types=LOW_RISK
+    )
     assert sorted(result.approved) == sorted(ids) and result.refused == []
     approvals = _events(ledger, users, "approved")
     assert sorted(e["action_id"] for e in approvals) == sorted(ids)
@@ -223,8 +266,10 @@ def test_bulk_approve_refuses_a_draft_a_pipeline_run_refreshed_after_it_was_list
     ids = _ids_by_flag(ledger, fd)
     listed = _shown(ledger.low_risk_actions(fd, "visit_reminder", max_dollars=LIMIT, low_risk_types=LOW_RISK))
     _sync(ledger, [_draft("a"), _draft("b", body="Your visit moved to Friday 4pm.")])
-    assert ids["b"] in {a["action_id"] for a in
-                        ledger.low_risk_actions(fd, "visit_reminder", max_dollars=LIMIT, low_risk_types=LOW_RISK)}
+    assert ids["b"] in {
+        a["action_id"]
+        for a in ledger.low_risk_actions(fd, "visit_reminder", max_dollars=LIMIT, low_risk_types=LOW_RISK)
+    }
     result = ledger.bulk_approve(fd, listed, action_type="visit_reminder", max_dollars=LIMIT, low_risk_types=LOW_RISK)
     assert result.approved == [ids["a"]] and [i for i, _ in result.refused] == [ids["b"]]
     assert "changed since it was shown" in result.refused[0][1]
@@ -233,11 +278,13 @@ def test_bulk_approve_refuses_a_draft_a_pipeline_run_refreshed_after_it_was_list
 def test_bulk_approve_approves_nothing_outside_scope_or_of_a_type_not_low_risk(ledger, users):
     _sync(ledger, [_draft("a", location_id="L02")])
     action_id = _ids_by_flag(ledger, users["director"])["a"]
-    result = ledger.bulk_approve(users["fd_l01"], {action_id: "any"}, action_type="visit_reminder", max_dollars=LIMIT,
-                                 low_risk_types=LOW_RISK)
+    result = ledger.bulk_approve(
+        users["fd_l01"], {action_id: "any"}, action_type="visit_reminder", max_dollars=LIMIT, low_risk_types=LOW_RISK
+    )
     assert result.approved == [] and len(result.refused) == 1
-    result = ledger.bulk_approve(users["fd_l02"], {action_id: "any"}, action_type="visit_reminder", max_dollars=LIMIT,
-                                 low_risk_types=frozenset())
+    result = ledger.bulk_approve(
+        users["fd_l02"], {action_id: "any"}, action_type="visit_reminder", max_dollars=LIMIT, low_risk_types=frozenset()
+    )
     assert result.approved == []
     assert _events(ledger, users, "approved") == []
 
@@ -253,16 +300,20 @@ def test_queue_stats_age_buckets_decisions_per_week_and_median_time(ledger, user
     ids = _ids_by_flag(ledger, users["director"])
     ledger.assign(fd, ids["new2"], "fd_l01")
     clock.advance(hours=4)
-    ledger.approve(fd, ids["new1"], expected_body_sha256=shown_body_sha256(ledger, ids["new1"]))  # 4 hours after its draft
+    ledger.approve(
+        fd, ids["new1"], expected_body_sha256=shown_body_sha256(ledger, ids["new1"])
+    )  # 4 hours after its draft
     clock.advance(hours=2)
     ledger.reject(fd, ids["old"], "Duplicate")  # 10 days 6 hours after its draft
     ledger.approve(users["fd_l02"], ids["l02"], expected_body_sha256=shown_body_sha256(ledger, ids["l02"]))
     stats = ledger.queue_stats(fd)
     assert [(r["worked_by"], r["bucket"], r["open_count"]) for r in stats["open_by_age"]] == [("fd_l01", "0-2 days", 1)]
     assert stats["decisions_by_week"] == [
-        {"actor": "fd_l01", "week_start": date(2026, 3, 9), "decisions": 2}]  # L02's approval is out of scope
+        {"actor": "fd_l01", "week_start": date(2026, 3, 9), "decisions": 2}
+    ]  # L02's approval is out of scope
     assert stats["time_to_decision"] == [
-        {"actor": "fd_l01", "decisions": 2, "median_hours_to_decision": round((4 + 246) / 2, 1)}]
+        {"actor": "fd_l01", "decisions": 2, "median_hours_to_decision": round((4 + 246) / 2, 1)}
+    ]
     everyone = ledger.queue_stats(users["director"])
     assert {r["actor"] for r in everyone["decisions_by_week"]} == {"fd_l01", "fd_l02"}
 
@@ -278,9 +329,11 @@ def test_change_user_is_admin_only_and_audited_before_and_after_without_the_hash
     ledger.change_user(users["admin"], "fd_l01", role="billing", locations=["L01", "L02"], disabled=False)
     [event] = _events(ledger, users, "role_changed")
     assert event["actor"] == "admin"
-    assert event["detail"] == {"username": "fd_l01",
-                               "before": {"role": "front_desk", "locations": ["L01"], "disabled": False},
-                               "after": {"role": "billing", "locations": ["L01", "L02"], "disabled": False}}
+    assert event["detail"] == {
+        "username": "fd_l01",
+        "before": {"role": "front_desk", "locations": ["L01"], "disabled": False},
+        "after": {"role": "billing", "locations": ["L01", "L02"], "disabled": False},
+    }
     assert "argon2" not in event["detail_json"]
     assert "argon2" not in json.dumps(ledger.list_users(users["admin"]))
     assert ledger.get_user("fd_l01").role == "billing"

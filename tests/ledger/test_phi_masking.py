@@ -17,12 +17,24 @@ ADMIN_VIEW = User(username="auditor", display_name="Auditor", role="admin", loca
 
 @pytest.fixture
 def action_id(ledger, users):
-    body = ("Re: Wrenna Osterfeld, born 2020-02-29, member QX-55501234.\n"
-            "Please call the family at (512) 555-0187 about the renewal.\n")
-    draft = DraftAction(flag_id="canary-flag", action_type="reauth_packet", location_id="L01", payer_id="P-SUN",
-                        patient_id="PT-9001", title="Re-auth: canary", recipient="Payer UM", body=body,
-                        dollars_at_stake=Decimal("10.00"), due_date=date(2026, 3, 9), assigned_role="front_desk",
-                        phi_terms=list(CANARIES))
+    body = (
+        "Re: Wrenna Osterfeld, born 2020-02-29, member QX-55501234.\n"
+        "Please call the family at (512) 555-0187 about the renewal.\n"
+    )
+    draft = DraftAction(
+        flag_id="canary-flag",
+        action_type="reauth_packet",
+        location_id="L01",
+        payer_id="P-SUN",
+        patient_id="PT-9001",
+        title="Re-auth: canary",
+        recipient="Payer UM",
+        body=body,
+        dollars_at_stake=Decimal("10.00"),
+        due_date=date(2026, 3, 9),
+        assigned_role="front_desk",
+        phi_terms=list(CANARIES),
+    )
     ledger.sync_drafts("reauth_packet", [draft], "run-1")
     return ledger.list_actions(ADMIN_VIEW)[0]["action_id"]
 
@@ -33,12 +45,12 @@ def _trail_text(ledger) -> str:
 
 def test_rejection_reason_is_masked_in_the_audit_trail_and_logs(ledger, users, action_id, caplog):
     caplog.set_level("DEBUG")
-    reason = ("Wrenna Osterfeld (DOB 2020-02-29, member qx-55501234) already renewed; "
-              "mother confirmed at (512) 555-0187")
+    reason = "Wrenna Osterfeld (DOB 2020-02-29, member qx-55501234) already renewed; mother confirmed at (512) 555-0187"
     ledger.reject(users["fd_l01"], action_id, reason)
     [rejected] = ledger.audit_events(ADMIN_VIEW, event_types=["rejected"])
-    assert rejected["detail"]["reason"] == ("[redacted] (DOB [redacted], member [redacted]) already renewed; "
-                                            "mother confirmed at [redacted]")
+    assert rejected["detail"]["reason"] == (
+        "[redacted] (DOB [redacted], member [redacted]) already renewed; mother confirmed at [redacted]"
+    )
     for canary in CANARIES:
         assert canary.lower() not in _trail_text(ledger).lower()
         assert canary.lower() not in caplog.text.lower()

@@ -14,26 +14,38 @@ import os
 import shutil
 import subprocess
 import sys
-from pathlib import Path
-
 from dataclasses import dataclass
+from pathlib import Path
 
 import dagster as dg
 import duckdb
 import pytest
 
 AS_OF = "2026-11-26"
-SETTINGS_VARS = ("RCM_DATA_DIR", "RCM_AS_OF_DATE", "RCM_DEMO_PASSWORD", "RCM_INBOX_DIR", "RCM_QUARANTINE_DIR",
-                 "RCM_OUTBOX_DIR", "RCM_DUCKDB_PATH", "RCM_SERVING_POINTER", "RCM_LEDGER_URL",
-                 "RCM_CLAIMS_TIMELY_FILING_LEAD_DAYS")
+SETTINGS_VARS = (
+    "RCM_DATA_DIR",
+    "RCM_AS_OF_DATE",
+    "RCM_DEMO_PASSWORD",
+    "RCM_INBOX_DIR",
+    "RCM_QUARANTINE_DIR",
+    "RCM_OUTBOX_DIR",
+    "RCM_DUCKDB_PATH",
+    "RCM_SERVING_POINTER",
+    "RCM_LEDGER_URL",
+    "RCM_CLAIMS_TIMELY_FILING_LEAD_DAYS",
+)
 # Claims area: a lead window as long as the 90/95-day filing limits, so the claims the generator holds
 # back from the clearinghouse (dates of service in the last weeks) fall on both sides of it.
 CLAIMS_TIMELY_FILING_LEAD_DAYS = "80"
 
 
 # A synthetic canary patient: its identifiers must reach the drafted packet and never a log.
-CANARY = {"first_name": "Zebulon", "last_name": "Quillfeather", "date_of_birth": "2015-03-17",
-          "member_id": "CANARY77310"}
+CANARY = {
+    "first_name": "Zebulon",
+    "last_name": "Quillfeather",
+    "date_of_birth": "2015-03-17",
+    "member_id": "CANARY77310",
+}
 
 
 class _LogCollector(logging.Handler):
@@ -78,10 +90,15 @@ def _plant_canary(inbox: Path, truth: dict) -> str:
     auth_id = truth["auth_leaks"][0]["authorization_id"]
     with (inbox / "ehr" / "authorizations.csv").open(newline="") as handle:
         auth = next(r for r in csv.DictReader(handle) if r["authorization_id"] == auth_id)
-    _rewrite_csv(inbox / "ehr" / "patients.csv", "patient_id", auth["patient_id"],
-                 {k: CANARY[k] for k in ("first_name", "last_name", "date_of_birth")})
-    _rewrite_csv(inbox / "ehr" / "coverages.csv", "coverage_id", auth["coverage_id"],
-                 {"member_id": CANARY["member_id"]})
+    _rewrite_csv(
+        inbox / "ehr" / "patients.csv",
+        "patient_id",
+        auth["patient_id"],
+        {k: CANARY[k] for k in ("first_name", "last_name", "date_of_birth")},
+    )
+    _rewrite_csv(
+        inbox / "ehr" / "coverages.csv", "coverage_id", auth["coverage_id"], {"member_id": CANARY["member_id"]}
+    )
     return auth_id
 
 
@@ -91,12 +108,33 @@ def pipeline(tmp_path_factory):
     saved = {k: os.environ.get(k) for k in SETTINGS_VARS}
     for k in SETTINGS_VARS:
         os.environ.pop(k, None)
-    os.environ.update({"RCM_DATA_DIR": str(root), "RCM_AS_OF_DATE": AS_OF, "RCM_DEMO_PASSWORD": "test-pass",
-                       "RCM_CLAIMS_TIMELY_FILING_LEAD_DAYS": CLAIMS_TIMELY_FILING_LEAD_DAYS})
+    os.environ.update(
+        {
+            "RCM_DATA_DIR": str(root),
+            "RCM_AS_OF_DATE": AS_OF,
+            "RCM_DEMO_PASSWORD": "test-pass",
+            "RCM_CLAIMS_TIMELY_FILING_LEAD_DAYS": CLAIMS_TIMELY_FILING_LEAD_DAYS,
+        }
+    )
     inbox = root / "inbox"
     subprocess.run(
-        [sys.executable, "-m", "dagster_project.synthetic", "--seed", "11", "--anchor-date", AS_OF,
-         "--locations", "3", "--months", "6", "--out", str(inbox), "--ground-truth", str(root / "truth.json")],
+        [
+            sys.executable,
+            "-m",
+            "dagster_project.synthetic",
+            "--seed",
+            "11",
+            "--anchor-date",
+            AS_OF,
+            "--locations",
+            "3",
+            "--months",
+            "6",
+            "--out",
+            str(inbox),
+            "--ground-truth",
+            str(root / "truth.json"),
+        ],
         check=True,
     )
     truth = json.loads((root / "truth.json").read_text())
@@ -129,7 +167,6 @@ def pipeline(tmp_path_factory):
             os.environ.pop(k, None)
         else:
             os.environ[k] = v
-
 
 
 @dataclass

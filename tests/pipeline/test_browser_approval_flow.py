@@ -24,8 +24,16 @@ import pytest
 pytestmark = [pytest.mark.pipeline, pytest.mark.browser]
 
 CHROMIUM = os.environ.get("RCM_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
 PASSWORD = "browser test passphrase 1"
 TOTP_SECRET = "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU"  # known to the test, so it can compute codes like a phone
@@ -44,9 +52,24 @@ def app_url(pipeline):
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium (apt-get install chromium)")
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(APP), "--server.headless", "true",
-         "--server.address", "127.0.0.1", "--server.port", str(port), "--browser.gatherUsageStats", "false"],
-        env=dict(os.environ), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "streamlit",
+            "run",
+            str(APP),
+            "--server.headless",
+            "true",
+            "--server.address",
+            "127.0.0.1",
+            "--server.port",
+            str(port),
+            "--browser.gatherUsageStats",
+            "false",
+        ],
+        env=dict(os.environ),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 60
@@ -105,8 +128,9 @@ def test_billing_edits_and_approves_a_draft_and_another_location_cannot_see_it(p
     open_actions = ledger.list_actions(reader, statuses=["open"], action_types=["reauth_packet"])
     action = open_actions[-1]  # the last in queue order, so opening it takes the direct link
     other_location = next(a["location_id"] for a in open_actions if a["location_id"] != action["location_id"])
-    admin = (ledger.get_user("browser_admin")
-             or ledger.create_first_admin("browser_admin", "Browser Admin", "first admin passphrase 9"))
+    admin = ledger.get_user("browser_admin") or ledger.create_first_admin(
+        "browser_admin", "Browser Admin", "first admin passphrase 9"
+    )
     _invited_user(ledger, admin, "billing_browser", "billing", ["*"])
     _invited_user(ledger, admin, "frontdesk_other", "front_desk", [other_location])
     ledger.begin_second_factor("billing_browser", secret=TOTP_SECRET)
@@ -128,7 +152,7 @@ def test_billing_edits_and_approves_a_draft_and_another_location_cannot_see_it(p
 
     result = dispatch_approved(ledger, settings.outbox_dir)
     assert action["action_id"] in result.sent
-    (written,) = [p for p in settings.outbox_dir.rglob(f"{action['action_id']}.txt")]
+    (written,) = list(settings.outbox_dir.rglob(f"{action['action_id']}.txt"))
     text = written.read_text()
     assert EDIT_MARK in text and "Approved by: Billing Browser (billing_browser, billing)" in text
     sign_ins = ledger.audit_events(admin, limit=50, event_types=["sign_in"])

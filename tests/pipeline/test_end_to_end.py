@@ -9,6 +9,7 @@ run drafts nothing new, and that only an approved action reaches the outbox.
 from __future__ import annotations
 
 import pytest
+
 from tests.ledger.helpers import shown_body_sha256
 
 pytestmark = pytest.mark.pipeline
@@ -16,8 +17,10 @@ pytestmark = pytest.mark.pipeline
 
 def test_flag_mart_finds_every_planted_auth_leak_and_nothing_else(pipeline):
     con = pipeline.snapshot()
-    flagged = {r[0]: r[1] for r in con.execute(
-        "select authorization_id, flag_reasons from flag_auths_needing_reauth").fetchall()}
+    flagged = {
+        r[0]: r[1]
+        for r in con.execute("select authorization_id, flag_reasons from flag_auths_needing_reauth").fetchall()
+    }
     planted = {leak["authorization_id"]: leak for leak in pipeline.truth["auth_leaks"]}
     near_misses = {m["authorization_id"] for m in pipeline.truth["auth_near_misses"]}
 
@@ -26,8 +29,10 @@ def test_flag_mart_finds_every_planted_auth_leak_and_nothing_else(pipeline):
     assert set(planted) - set(flagged) == set(), "planted but not flagged"
     assert not near_misses & set(flagged)
     reason_words = {
-        "in_last_two_visits": "in the last two visits", "expiring_within_lead_time": "re-auth lead time",
-        "projected_to_exhaust_before_end": "projected to run out", "scheduled_beyond_auth": "booked visits not covered",
+        "in_last_two_visits": "in the last two visits",
+        "expiring_within_lead_time": "re-auth lead time",
+        "projected_to_exhaust_before_end": "projected to run out",
+        "scheduled_beyond_auth": "booked visits not covered",
     }
     for auth_id, leak in planted.items():
         assert reason_words[leak["planted_reason"]] in flagged[auth_id].lower(), (auth_id, flagged[auth_id])
@@ -67,9 +72,9 @@ def test_every_flag_has_one_draft_and_a_second_run_drafts_nothing(pipeline):
 
 
 def test_only_an_approved_action_reaches_the_outbox(pipeline):
+    from core.settings import get_settings
     from delivery.dispatcher import dispatch_approved
     from ledger import Ledger
-    from core.settings import get_settings
 
     settings = get_settings()
     ledger = Ledger(settings.ledger_url)

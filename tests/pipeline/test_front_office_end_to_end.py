@@ -8,8 +8,11 @@ import pytest
 pytestmark = pytest.mark.pipeline
 
 PROBLEM_COLUMNS = {
-    "inactive_coverage": "is_inactive", "plan_change": "is_plan_change", "other_payer": "is_other_payer_reported",
-    "visit_limit_reached": "is_visit_limit_reached", "authorization_invalidated": "is_authorization_invalidated",
+    "inactive_coverage": "is_inactive",
+    "plan_change": "is_plan_change",
+    "other_payer": "is_other_payer_reported",
+    "visit_limit_reached": "is_visit_limit_reached",
+    "authorization_invalidated": "is_authorization_invalidated",
 }
 
 
@@ -18,8 +21,12 @@ def test_the_sweep_covers_exactly_the_visits_in_the_lookahead(pipeline):
     con = pipeline.snapshot()
     swept = {r[0] for r in con.execute("select appointment_id from fct_eligibility_sweep").fetchall()}
     assert swept and swept == set(truth["lookahead_appointment_ids"])
-    sources = {r[0] for r in con.execute("select distinct last_check_source from fct_eligibility_sweep "
-                                         "where last_check_source is not null").fetchall()}
+    sources = {
+        r[0]
+        for r in con.execute(
+            "select distinct last_check_source from fct_eligibility_sweep where last_check_source is not null"
+        ).fetchall()
+    }
     assert sources == {"x12_271", "csv"}  # both the 271 reader and the CSV contract fed the sweep
 
 
@@ -31,8 +38,9 @@ def test_every_planted_check_problem_is_flagged_and_nothing_else(pipeline):
     planted_kinds = set(truth["planted"].values())
     assert {"stale_check", "no_check", "check_rejected", "fresh_enough"} <= planted_kinds
     fresh = [p for p, kind in truth["planted"].items() if kind == "fresh_enough"]
-    fresh_flags = con.execute("select count(*) from flag_eligibility_checks_due where patient_id in "
-                              f"({', '.join('?' for _ in fresh)})", fresh).fetchone()[0]
+    fresh_flags = con.execute(
+        f"select count(*) from flag_eligibility_checks_due where patient_id in ({', '.join('?' for _ in fresh)})", fresh
+    ).fetchone()[0]
     assert fresh_flags == 0  # a day inside the payer window is not stale
 
 
@@ -40,10 +48,12 @@ def test_every_planted_coverage_change_is_flagged_and_nothing_else(pipeline):
     truth = pipeline.truth["front_office"]["eligibility"]["coverage_changes"]
     con = pipeline.snapshot()
     columns = ", ".join(PROBLEM_COLUMNS.values())
-    rows = con.execute(f"select patient_id, {columns}, invalidated_authorization_ids from flag_coverage_changes").fetchall()
+    rows = con.execute(
+        f"select patient_id, {columns}, invalidated_authorization_ids from flag_coverage_changes"
+    ).fetchall()
     found = {}
     for patient_id, *flags, auth_ids in rows:
-        problems = sorted(kind for kind, on in zip(PROBLEM_COLUMNS, flags) if on)
+        problems = sorted(kind for kind, on in zip(PROBLEM_COLUMNS, flags, strict=False) if on)
         found[patient_id] = (problems, sorted(auth_ids.split("|")) if auth_ids else [])
     expected = {c["patient_id"]: (c["problems"], c["invalidated_authorization_ids"]) for c in truth}
     assert {p for c in truth for p in c["problems"]} == set(PROBLEM_COLUMNS)
@@ -56,9 +66,14 @@ def test_overdue_referrals_and_chaseable_missing_items_match_the_generated_packe
     overdue = sorted(r[0] for r in con.execute("select referral_id from flag_referral_responses_overdue").fetchall())
     assert overdue == truth["responses_overdue"]
     missing = sorted(
-        ({"referral_id": r, "document_type": d, "channel": c} for r, d, c in con.execute(
-            "select referral_id, document_type, chase_channel from flag_referral_packet_items_missing").fetchall()),
-        key=lambda m: (m["referral_id"], m["document_type"]))
+        (
+            {"referral_id": r, "document_type": d, "channel": c}
+            for r, d, c in con.execute(
+                "select referral_id, document_type, chase_channel from flag_referral_packet_items_missing"
+            ).fetchall()
+        ),
+        key=lambda m: (m["referral_id"], m["document_type"]),
+    )
     assert missing == truth["packet_items_missing"]
     assert {m["channel"] for m in missing} == {"physician_fax", "family_nudge", "records_request"}
 
@@ -70,13 +85,16 @@ def test_funnel_and_leak_summary_cover_every_location(pipeline):
     assert funnel_locations == locations
     channels = {r[0] for r in con.execute("select distinct channel from fct_referral_funnel").fetchall()}
     assert channels == {"physician_fax", "parent_phone", "online_form", "school_district"}
-    summary = con.execute("select count(*), sum(flagged_count) from fct_location_leak_summary "
-                          "where leak_area = 'front_office'").fetchone()
+    summary = con.execute(
+        "select count(*), sum(flagged_count) from fct_location_leak_summary where leak_area = 'front_office'"
+    ).fetchone()
     truth = pipeline.truth["front_office"]["eligibility"]
     flagged_patients = {c["patient_id"] for c in truth["coverage_changes"]}
     expected_flagged = con.execute(
         "select count(*) from fct_eligibility_sweep where is_check_due or patient_id in "
-        f"({', '.join('?' for _ in flagged_patients)})", sorted(flagged_patients)).fetchone()[0]
+        f"({', '.join('?' for _ in flagged_patients)})",
+        sorted(flagged_patients),
+    ).fetchone()[0]
     assert summary == (len(locations), expected_flagged)
 
 
@@ -92,8 +110,11 @@ def test_each_flag_drafts_once_and_a_second_run_drafts_nothing(pipeline):
         assert second["drafted"] == 0 and second["auto_resolved"] == 0 and second["unchanged"] == expected, asset
     first = pipeline.metadata(pipeline.first, "intake_item_drafts")
     second = pipeline.metadata(pipeline.second, "intake_item_drafts")
-    by_channel = {"intake_family_nudge": "family_nudge", "referral_order_fax": "physician_fax",
-                  "records_request": "records_request"}
+    by_channel = {
+        "intake_family_nudge": "family_nudge",
+        "referral_order_fax": "physician_fax",
+        "records_request": "records_request",
+    }
     for action_type, channel in by_channel.items():
         expected = sum(1 for m in truth["referrals"]["packet_items_missing"] if m["channel"] == channel)
         assert first[f"{action_type}_drafted"] == first[f"{action_type}_drafts"] == expected, action_type
@@ -102,15 +123,19 @@ def test_each_flag_drafts_once_and_a_second_run_drafts_nothing(pipeline):
 
 def test_271_files_loaded_without_quarantine(pipeline):
     con = pipeline.snapshot()
-    statuses = con.execute("select status, count(*) from ingest_file_ledger where file_name like 'eligibility_%' "
-                           "group by status").fetchall()
+    statuses = con.execute(
+        "select status, count(*) from ingest_file_ledger where file_name like 'eligibility_%' group by status"
+    ).fetchall()
     assert statuses and {s for s, _ in statuses} == {"loaded"}
 
 
 NOTE_COLUMNS = {
-    "signed_late": "is_signed_late", "unsigned_past_window": "is_unsigned_past_window",
-    "timed_minutes_missing": "is_timed_minutes_missing", "units_inconsistent": "is_units_inconsistent",
-    "cpt_not_documented": "is_cpt_not_documented", "no_goals_addressed": "is_no_goals_addressed",
+    "signed_late": "is_signed_late",
+    "unsigned_past_window": "is_unsigned_past_window",
+    "timed_minutes_missing": "is_timed_minutes_missing",
+    "units_inconsistent": "is_units_inconsistent",
+    "cpt_not_documented": "is_cpt_not_documented",
+    "no_goals_addressed": "is_no_goals_addressed",
 }
 
 
@@ -120,7 +145,7 @@ def test_note_audit_finds_every_planted_and_generated_note_failure_and_nothing_e
     audited = {r[0] for r in con.execute("select visit_id from fct_note_audit").fetchall()}
     assert audited == set(truth["audited_visit_ids"])
     rows = con.execute(f"select visit_id, {', '.join(NOTE_COLUMNS.values())} from flag_note_audit_failures").fetchall()
-    found = {visit_id: sorted(k for k, on in zip(NOTE_COLUMNS, flags) if on) for visit_id, *flags in rows}
+    found = {visit_id: sorted(k for k, on in zip(NOTE_COLUMNS, flags, strict=False) if on) for visit_id, *flags in rows}
     assert found == truth["failures"]
     # Every planted kind shows up, and the near-misses do not fail: signed at 47 h, and two codes that fail
     # only when counted per code, on a cms_total payer.
@@ -140,16 +165,29 @@ def test_note_audit_finds_every_planted_and_generated_note_failure_and_nothing_e
 def test_every_planted_plan_of_care_problem_is_flagged_and_nothing_else(pipeline):
     truth = pipeline.truth["front_office"]["plans_of_care"]["followups"]
     con = pipeline.snapshot()
-    rows = con.execute("select plan_of_care_id, followup_reason, location_id, signature_age_days, "
-                       "signature_follow_up_number, is_pcp_order_unsigned from flag_plan_of_care_followups").fetchall()
+    rows = con.execute(
+        "select plan_of_care_id, followup_reason, location_id, signature_age_days, "
+        "signature_follow_up_number, is_pcp_order_unsigned from flag_plan_of_care_followups"
+    ).fetchall()
     found = {(r[0], r[1]): r[2:] for r in rows}
-    expected = {(t["plan_of_care_id"], t["followup_reason"]): (t["location_id"], t["signature_age_days"],
-                t["signature_follow_up_number"], t["is_pcp_order_unsigned"]) for t in truth}
+    expected = {
+        (t["plan_of_care_id"], t["followup_reason"]): (
+            t["location_id"],
+            t["signature_age_days"],
+            t["signature_follow_up_number"],
+            t["is_pcp_order_unsigned"],
+        )
+        for t in truth
+    }
     assert len({t["location_id"] for t in truth}) == 3  # planted at every generated location
     assert found == expected
     # Plans whose signature is still to come (inside the chase window) are listed as outstanding, not flagged.
-    outstanding = {r[0] for r in con.execute("select plan_of_care_id from fct_plan_of_care_followups "
-                                             "where is_signature_outstanding").fetchall()}
+    outstanding = {
+        r[0]
+        for r in con.execute(
+            "select plan_of_care_id from fct_plan_of_care_followups where is_signature_outstanding"
+        ).fetchall()
+    }
     assert {t["plan_of_care_id"] for t in truth} <= outstanding
 
 

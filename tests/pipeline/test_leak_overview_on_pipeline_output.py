@@ -21,8 +21,10 @@ def test_every_location_area_and_month_is_present(pipeline):
     assert (rows, months, areas) == (locations * 12 * 6, 12, 6)
     kpi_rows = con.execute("select count(*) from fct_location_kpis_monthly").fetchone()[0]
     assert kpi_rows == locations * 12 * 5
-    bad = con.execute("select count(*) from fct_location_kpis_monthly where kpi_value < 0 or kpi_value > 1 "
-                      "or (denominator = 0 and kpi_value is not null)").fetchone()[0]
+    bad = con.execute(
+        "select count(*) from fct_location_kpis_monthly where kpi_value < 0 or kpi_value > 1 "
+        "or (denominator = 0 and kpi_value is not null)"
+    ).fetchone()[0]
     assert bad == 0
 
 
@@ -38,10 +40,14 @@ def test_monthly_figures_add_up_to_their_rows_and_the_area_marts(pipeline):
     assert mismatched == 0
     # Denied and underpaid dollars are exactly the area marts' dollars (every denial/payment is in the window
     # of this six-month dataset).
-    assert con.execute("select sum(leaked_amount) from fct_leak_events where leak_area = 'claims_denials'").fetchone() \
+    assert (
+        con.execute("select sum(leaked_amount) from fct_leak_events where leak_area = 'claims_denials'").fetchone()
         == con.execute("select sum(dollars_at_risk) from fct_denials").fetchone()
-    assert con.execute("select sum(leaked_amount) from fct_leak_events where leak_area = 'underpayments'").fetchone() \
+    )
+    assert (
+        con.execute("select sum(leaked_amount) from fct_leak_events where leak_area = 'underpayments'").fetchone()
         == con.execute("select sum(variance_amount) from fct_underpayments").fetchone()
+    )
     found = {r[0] for r in con.execute("select distinct leak_area from fct_leak_events").fetchall()}
     assert found <= AREAS and {"claims_denials", "schedule_gaps"} <= found
 

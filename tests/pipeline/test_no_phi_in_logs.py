@@ -9,8 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from ledger import Ledger
-from ledger import User
+from ledger import Ledger, User
 
 pytestmark = pytest.mark.pipeline
 
@@ -24,8 +23,11 @@ def _ledger(pipeline) -> Ledger:
 
 def test_the_canary_reaches_its_drafted_packet(pipeline):
     admin = User(username="audit", display_name="A", role="admin", locations=frozenset({"*"}))
-    bodies = [a["body"] for a in _ledger(pipeline).list_actions(admin, action_types=["reauth_packet"])
-              if pipeline.canary_authorization_id in json.dumps(a["evidence"], default=str)]
+    bodies = [
+        a["body"]
+        for a in _ledger(pipeline).list_actions(admin, action_types=["reauth_packet"])
+        if pipeline.canary_authorization_id in json.dumps(a["evidence"], default=str)
+    ]
     assert len(bodies) == 1
     assert "Zebulon Quillfeather" in bodies[0] and "CANARY77310" in bodies[0]
 

@@ -20,8 +20,10 @@ def _slot_key(row) -> tuple:
 
 def test_every_open_slot_is_found_and_nothing_else(pipeline):
     con = pipeline.snapshot()
-    found = {(r[0], r[1], str(r[2]), r[3]) for r in con.execute(
-        "select location_id, provider_id, slot_date, slot_hour from fct_open_slots").fetchall()}
+    found = {
+        (r[0], r[1], str(r[2]), r[3])
+        for r in con.execute("select location_id, provider_id, slot_date, slot_hour from fct_open_slots").fetchall()
+    }
     expected = {_slot_key(s) for s in pipeline.truth["scheduling"]["open_slots"]}
     assert expected, "the generator planted no open slots"
     assert found == expected
@@ -29,9 +31,12 @@ def test_every_open_slot_is_found_and_nothing_else(pipeline):
 
 def test_planted_matches_rank_first_and_planted_no_matches_say_why(pipeline):
     con = pipeline.snapshot()
-    rows = {(r[0], r[1], str(r[2]), r[3]): (r[4], r[5]) for r in con.execute(
-        "select location_id, provider_id, slot_date, slot_hour, top_waitlist_id, no_match_reason from fct_open_slots"
-    ).fetchall()}
+    rows = {
+        (r[0], r[1], str(r[2]), r[3]): (r[4], r[5])
+        for r in con.execute(
+            "select location_id, provider_id, slot_date, slot_hour, top_waitlist_id, no_match_reason from fct_open_slots"
+        ).fetchall()
+    }
     truth = pipeline.truth["scheduling"]
     assert truth["planted_matches"] and truth["planted_no_matches"]
     for planted in truth["planted_matches"]:
@@ -42,23 +47,33 @@ def test_planted_matches_rank_first_and_planted_no_matches_say_why(pipeline):
 
 def test_booking_mismatches_are_exactly_the_planted_ones_and_agree_with_the_auth_area(pipeline):
     con = pipeline.snapshot()
-    flags = con.execute("select appointment_id, credential_check, authorization_check, patient_id "
-                        "from flag_booking_mismatches").fetchall()
+    flags = con.execute(
+        "select appointment_id, credential_check, authorization_check, patient_id from flag_booking_mismatches"
+    ).fetchall()
     truth = pipeline.truth["scheduling"]
     credential = {r[0] for r in flags if r[1] != "ok"}
     assert credential == {m["appointment_id"] for m in truth["booking_mismatches"]}
     # Authorization mismatches: the visits the authorization area counts as booked beyond its count or end
     # date, patient by patient, and only on the planted authorization leaks that book beyond the auth.
     by_patient = Counter(r[3] for r in flags if r[2] != "ok")
-    burndown = dict(con.execute(
-        "select patient_id, sum(scheduled_beyond_count) from fct_authorization_burndown "
-        "where has_visits_scheduled_beyond_auth group by patient_id").fetchall())
+    burndown = dict(
+        con.execute(
+            "select patient_id, sum(scheduled_beyond_count) from fct_authorization_burndown "
+            "where has_visits_scheduled_beyond_auth group by patient_id"
+        ).fetchall()
+    )
     assert dict(by_patient) == {k: int(v) for k, v in burndown.items()}
-    planted_beyond = {leak["patient_id"] for leak in pipeline.truth["auth_leaks"]
-                      if leak["expected"]["flags"]["scheduled_beyond_auth"]}
+    planted_beyond = {
+        leak["patient_id"]
+        for leak in pipeline.truth["auth_leaks"]
+        if leak["expected"]["flags"]["scheduled_beyond_auth"]
+    }
     assert set(by_patient) == planted_beyond
-    summary = dict(con.execute("select location_id, flagged_count from fct_location_leak_summary "
-                               "where leak_area = 'scheduling'").fetchall())
+    summary = dict(
+        con.execute(
+            "select location_id, flagged_count from fct_location_leak_summary where leak_area = 'scheduling'"
+        ).fetchall()
+    )
     assert sum(summary.values()) == len(flags)
 
 
@@ -70,8 +85,12 @@ def test_attendance_letters_are_exactly_the_children_under_policy(pipeline):
 
 def test_children_with_an_open_plan_and_nothing_booked_are_exactly_the_expected_ones(pipeline):
     con = pipeline.snapshot()
-    found = {r[0]: (r[1], float(r[2])) for r in con.execute(
-        "select patient_id, location_id, dollars_at_risk from flag_patients_to_schedule").fetchall()}
+    found = {
+        r[0]: (r[1], float(r[2]))
+        for r in con.execute(
+            "select patient_id, location_id, dollars_at_risk from flag_patients_to_schedule"
+        ).fetchall()
+    }
     truth = pipeline.truth["scheduling"]["open_plan_no_future_visit"]
     planted = {t["patient_id"] for t in truth if t["planted"]}
     assert len(planted) == len({t["location_id"] for t in truth if t["planted"]}) >= 2, "one plant per location"
@@ -82,10 +101,17 @@ def test_children_with_an_open_plan_and_nothing_booked_are_exactly_the_expected_
     # of a late-afternoon visit can be the next day, so the first two days are left out of the check).
     after = (date.fromisoformat(pipeline.truth["anchor_date"]) + timedelta(days=1)).isoformat()
     with (pipeline.root / "inbox" / "ehr" / "appointments.csv").open(newline="") as handle:
-        cancelled = {r["appointment_id"] for r in csv.DictReader(handle)
-                     if r["patient_id"] in planted and r["status"] == "cancelled" and r["scheduled_start_at"][:10] > after}
-    offered = {r[0] for r in con.execute("select missed_appointment_id from fct_open_slots "
-                                         "where slot_state = 'cancellation'").fetchall()}
+        cancelled = {
+            r["appointment_id"]
+            for r in csv.DictReader(handle)
+            if r["patient_id"] in planted and r["status"] == "cancelled" and r["scheduled_start_at"][:10] > after
+        }
+    offered = {
+        r[0]
+        for r in con.execute(
+            "select missed_appointment_id from fct_open_slots where slot_state = 'cancellation'"
+        ).fetchall()
+    }
     assert cancelled and cancelled <= offered
     first, second = (pipeline.metadata(run, "schedule_patient_drafts") for run in (pipeline.first, pipeline.second))
     assert first["drafted"] == first["drafts"] == len(found)
@@ -93,9 +119,10 @@ def test_children_with_an_open_plan_and_nothing_booked_are_exactly_the_expected_
 
 
 def test_emitters_draft_one_offer_per_slot_and_nothing_new_on_the_second_run(pipeline):
-    from ledger import Ledger, actions
-    from core.settings import get_settings
     import sqlalchemy as sa
+
+    from core.settings import get_settings
+    from ledger import Ledger, actions
 
     for asset in ("slot_offer_drafts", "booking_alert_drafts", "attendance_letter_drafts"):
         first, second = pipeline.metadata(pipeline.first, asset), pipeline.metadata(pipeline.second, asset)
@@ -103,9 +130,14 @@ def test_emitters_draft_one_offer_per_slot_and_nothing_new_on_the_second_run(pip
         assert second["drafted"] == 0 and second["auto_resolved"] == 0, asset
     ledger = Ledger(get_settings().ledger_url)
     with ledger.engine.connect() as conn:
-        evidence = [json.loads(r[0])[0] for r in conn.execute(
-            sa.select(actions.c.evidence_json).where(actions.c.action_type == "slot_offer",
-                                                     actions.c.status.in_(["open", "snoozed", "approved"])))]
+        evidence = [
+            json.loads(r[0])[0]
+            for r in conn.execute(
+                sa.select(actions.c.evidence_json).where(
+                    actions.c.action_type == "slot_offer", actions.c.status.in_(["open", "snoozed", "approved"])
+                )
+            )
+        ]
     per_slot = Counter(e["slot_id"] for e in evidence)
     assert per_slot and max(per_slot.values()) == 1
     assert all(e["match_rank"] == 1 for e in evidence)

@@ -45,15 +45,41 @@ RUN_JOB = textwrap.dedent("""
 def webpt_run(tmp_path_factory):
     root = tmp_path_factory.mktemp("webpt_pipeline")
     env = {k: v for k, v in os.environ.items() if k not in SETTINGS_VARS and not k.startswith("RCM_")}
-    env.update({"RCM_DATA_DIR": str(root), "RCM_AS_OF_DATE": AS_OF, "RCM_DEMO_PASSWORD": "test-pass",
-                "RCM_CLAIMS_TIMELY_FILING_LEAD_DAYS": CLAIMS_TIMELY_FILING_LEAD_DAYS,
-                "RCM_EHR_ADAPTER": "webpt", "RCM_ADAPTER_INBOX_DIR": str(root / "adapter_inbox")})
+    env.update(
+        {
+            "RCM_DATA_DIR": str(root),
+            "RCM_AS_OF_DATE": AS_OF,
+            "RCM_DEMO_PASSWORD": "test-pass",
+            "RCM_CLAIMS_TIMELY_FILING_LEAD_DAYS": CLAIMS_TIMELY_FILING_LEAD_DAYS,
+            "RCM_EHR_ADAPTER": "webpt",
+            "RCM_ADAPTER_INBOX_DIR": str(root / "adapter_inbox"),
+        }
+    )
     # The same arguments as the shared native run (conftest), in the WebPT shape.
     subprocess.run(
-        [sys.executable, "-m", "dagster_project.synthetic", "--seed", "11", "--anchor-date", AS_OF,
-         "--locations", "3", "--months", "6", "--out", str(root / "inbox"), "--ground-truth",
-         str(root / "truth.json"), "--shape", "webpt", "--adapter-inbox", str(root / "adapter_inbox")],
-        check=True, env=env,
+        [
+            sys.executable,
+            "-m",
+            "dagster_project.synthetic",
+            "--seed",
+            "11",
+            "--anchor-date",
+            AS_OF,
+            "--locations",
+            "3",
+            "--months",
+            "6",
+            "--out",
+            str(root / "inbox"),
+            "--ground-truth",
+            str(root / "truth.json"),
+            "--shape",
+            "webpt",
+            "--adapter-inbox",
+            str(root / "adapter_inbox"),
+        ],
+        check=True,
+        env=env,
     )
     done = subprocess.run([sys.executable, "-c", RUN_JOB], check=True, env=env, capture_output=True, text=True)
     metadata = json.loads(done.stdout.strip().splitlines()[-1])
@@ -65,8 +91,12 @@ def _flags(snapshot_path: str) -> dict[str, dict[str, dict]]:
     """Every flag mart of a snapshot: flag_id -> row."""
     con = duckdb.connect(snapshot_path, read_only=True)
     try:
-        marts = [r[0] for r in con.execute(
-            "select table_name from information_schema.tables where table_name like 'flag_%'").fetchall()]
+        marts = [
+            r[0]
+            for r in con.execute(
+                "select table_name from information_schema.tables where table_name like 'flag_%'"
+            ).fetchall()
+        ]
         out = {}
         for mart in marts:
             cursor = con.execute(f"select * from {mart}")
@@ -114,8 +144,9 @@ def explain_differences(native: dict, webpt: dict, native_inbox) -> dict[str, st
         elif mart == "flag_enrollment_followups":
             # The only reason these were raised: unbillable visits booked more than 14 days ahead.
             assert not extra
-            assert all(_after_horizon(r["first_unbillable_date"]) and not r["has_pending_enrollment"]
-                       for r in lost.values())
+            assert all(
+                _after_horizon(r["first_unbillable_date"]) and not r["has_pending_enrollment"] for r in lost.values()
+            )
             causes[mart] = "unbillable visits booked more than 14 days ahead are not delivered"
         elif mart == "flag_patients_to_schedule":
             # Children whose next visit is more than 14 days ahead look as if nothing were booked.
@@ -139,7 +170,8 @@ def test_adapter_applied_the_nightly_deliveries(webpt_run):
     assert metadata["rows_updated"] > 0
     gaps = json.loads((root / "adapters" / "webpt" / "gap_report.json").read_text())["entities"]
     assert gaps["authorizations"]["not_delivered"] == {
-        "requested_at": "WebPT does not deliver when an authorization was requested"}
+        "requested_at": "WebPT does not deliver when an authorization was requested"
+    }
     with (root / "inbox" / "ehr" / "appointments_webpt.csv").open(newline="") as handle:
         appointments = {r["appointment_id"] for r in csv.DictReader(handle)}
     assert "AP-WEBPT-REMOVED" not in appointments
@@ -153,5 +185,10 @@ def test_flag_marts_match_the_native_run_except_what_webpt_does_not_deliver(pipe
     # Everything else (claims, denials, remits, credentialing, payroll, front office, attendance,
     # reminders, fees) is identical; these are the rules WebPT's 14-day horizon and visit-only
     # authorizations cost, each checked row by row above.
-    assert set(causes) == {"flag_booking_mismatches", "flag_open_slot_offers", "flag_enrollment_followups",
-                           "flag_patients_to_schedule", "flag_auths_needing_reauth"}
+    assert set(causes) == {
+        "flag_booking_mismatches",
+        "flag_open_slot_offers",
+        "flag_enrollment_followups",
+        "flag_patients_to_schedule",
+        "flag_auths_needing_reauth",
+    }

@@ -9,8 +9,15 @@ ANCHOR = date(2026, 11, 26)
 
 def run(tmp_path, name: str, **overrides):
     out = tmp_path / name
-    config = GeneratorConfig(seed=11, anchor_date=ANCHOR, locations=2, months=4, future_weeks=4,
-                             out=out / "inbox", ground_truth=out / "ground_truth.json")
+    config = GeneratorConfig(
+        seed=11,
+        anchor_date=ANCHOR,
+        locations=2,
+        months=4,
+        future_weeks=4,
+        out=out / "inbox",
+        ground_truth=out / "ground_truth.json",
+    )
     config = GeneratorConfig(**{**config.__dict__, **overrides})
     summary = generate(config)
     return config, summary

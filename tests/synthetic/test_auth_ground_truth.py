@@ -13,7 +13,12 @@ from collections import defaultdict
 from datetime import date, timedelta
 
 LEAD_DAYS = {"TXMCO1": 30, "TXMCO2": 30, "TXMCO3": 30, "TXMFFS": 30, "TRICARE": 21, "COMM1": 14, "COMM2": 14}
-REASONS = ("in_last_two_visits", "expiring_within_lead_time", "projected_to_exhaust_before_end", "scheduled_beyond_auth")
+REASONS = (
+    "in_last_two_visits",
+    "expiring_within_lead_time",
+    "projected_to_exhaust_before_end",
+    "scheduled_beyond_auth",
+)
 
 
 def _rows(config, entity):
@@ -38,8 +43,14 @@ def _load(config):
 
 
 def _has_successor(auth, auths):
-    return any(o is not auth and o["status"] == "approved" and o["patient_id"] == auth["patient_id"]
-               and o["payer_id"] == auth["payer_id"] and o["start"] > auth["start"] for o in auths)
+    return any(
+        o is not auth
+        and o["status"] == "approved"
+        and o["patient_id"] == auth["patient_id"]
+        and o["payer_id"] == auth["payer_id"]
+        and o["start"] > auth["start"]
+        for o in auths
+    )
 
 
 def _evaluate(auth, auths, appts_by_patient, visit_of_appt, lines, as_of):
@@ -68,7 +79,10 @@ def _evaluate(auth, auths, appts_by_patient, visit_of_appt, lines, as_of):
     projected = as_of + timedelta(days=math.ceil(remaining / burn * 7)) if burn else None
     after_end = [a for a in appts if a["status"] == "scheduled" and a["day"] > auth["end"]]
     return {
-        "approved": auth["approved"], "used": used, "scheduled": scheduled, "end_date": auth["end_date"],
+        "approved": auth["approved"],
+        "used": used,
+        "scheduled": scheduled,
+        "end_date": auth["end_date"],
         "flags": {
             "in_last_two_visits": last_two,
             "expiring_within_lead_time": (auth["end"] - as_of).days <= LEAD_DAYS[auth["payer_id"]],
@@ -92,8 +106,14 @@ def test_ground_truth_is_well_formed(generated):
     assert len(per_location) == config.locations and min(per_location.values()) >= 2
     assert {leak["unit_type"] for leak in truth["auth_leaks"]} == {"visits", "units"}
     kinds = {m["kind"] for m in truth["auth_near_misses"]}
-    assert kinds == {"ends_day_after_lead_time", "three_visits_remaining_low_burn", "expiring_with_approved_successor",
-                     "pending_authorization", "denied_authorization", "ended_day_before_as_of"}
+    assert kinds == {
+        "ends_day_after_lead_time",
+        "three_visits_remaining_low_burn",
+        "expiring_with_approved_successor",
+        "pending_authorization",
+        "denied_authorization",
+        "ended_day_before_as_of",
+    }
     assert all(m["why_not_flagged"] for m in truth["auth_near_misses"])
 
 
@@ -132,8 +152,12 @@ def test_near_misses_trip_nothing(generated):
             assert result["approved"] - result["used"] == 3 and auth["unit_type"] == "visits"
         elif kind == "expiring_with_approved_successor":
             assert (auth["end"] - as_of).days <= lead
-            assert any(o["status"] == "approved" and o["patient_id"] == auth["patient_id"]
-                       and o["start"] == auth["end"] + timedelta(days=1) for o in auths)
+            assert any(
+                o["status"] == "approved"
+                and o["patient_id"] == auth["patient_id"]
+                and o["start"] == auth["end"] + timedelta(days=1)
+                for o in auths
+            )
         elif kind in ("pending_authorization", "denied_authorization"):
             assert auth["status"] == kind.split("_")[0] and auth["start"] <= as_of <= auth["end"]
         elif kind == "ended_day_before_as_of":

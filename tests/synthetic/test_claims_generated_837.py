@@ -36,7 +36,9 @@ def test_every_billed_visit_has_one_837p_claim_with_its_charge_lines(generated):
     headers, lines = _claims(config)
     visits = _rows(config, "ehr", "visits")
     assert summary["clearinghouse_837_files"] > 10
-    held_back = {h["claim_id"] for h in json.loads(Path(config.ground_truth).read_text())["claims"]["unsubmitted_claims"]}
+    held_back = {
+        h["claim_id"] for h in json.loads(Path(config.ground_truth).read_text())["claims"]["unsubmitted_claims"]
+    }
     assert len(held_back) >= 3 and held_back.isdisjoint(headers)
     assert sorted(headers) == sorted(v["claim_id"] for v in visits if v["claim_id"] not in held_back)
     planted = {p["claim_id"] for p in _truth(config)}

@@ -21,14 +21,24 @@ def _truth(config):
 def test_only_planted_credentials_are_within_95_days(generated):
     config, _ = generated
     truth = _truth(config)
-    planted = {(p["provider_id"], p["credential_type"]) for p in truth["plants"] + truth["near_misses"] if "credential_type" in p}
+    planted = {
+        (p["provider_id"], p["credential_type"])
+        for p in truth["plants"] + truth["near_misses"]
+        if "credential_type" in p
+    }
     own = {p["provider_id"] for p in _rows(config, "ehr", "providers") if p["provider_id"][-2:] < "80"}
-    close = {(c["provider_id"], c["credential_type"]) for c in _rows(config, "credentialing", "credentials")
-             if c["provider_id"] in own
-             and (date.fromisoformat(c["expiration_date"]) - config.anchor_date).days <= 95}
+    close = {
+        (c["provider_id"], c["credential_type"])
+        for c in _rows(config, "credentialing", "credentials")
+        if c["provider_id"] in own and (date.fromisoformat(c["expiration_date"]) - config.anchor_date).days <= 95
+    }
     assert close == planted
     assert {(p["credential_type"], p["days_to_expiry"]) for p in truth["plants"] if "credential_type" in p} >= {
-        ("caqh_attestation", 5), ("state_license", 60), ("hipaa_training", 20), ("cpr_bls", -10)}
+        ("caqh_attestation", 5),
+        ("state_license", 60),
+        ("hipaa_training", 20),
+        ("cpr_bls", -10),
+    }
 
 
 def test_new_therapists_enrollments_and_unremitted_held_claims(generated):
@@ -63,9 +73,16 @@ def test_cota_without_supervisor_and_payroll_plants_are_in_the_files(generated):
         if plant["kind"] == "cota_without_supervising_otr":
             assert providers[plant["provider_id"]]["credential_type"] == "COTA"
             supervisor = providers[providers[plant["provider_id"]]["supervising_provider_id"]]
-            assert supervisor["credential_type"] == "OTR" and supervisor["termination_date"] < config.anchor_date.isoformat()
-    others = [p for p in providers.values() if p["credential_type"] == "COTA"
-              and p["provider_id"] not in {x["provider_id"] for x in truth["supervision_gaps"]}]
+            assert (
+                supervisor["credential_type"] == "OTR"
+                and supervisor["termination_date"] < config.anchor_date.isoformat()
+            )
+    others = [
+        p
+        for p in providers.values()
+        if p["credential_type"] == "COTA"
+        and p["provider_id"] not in {x["provider_id"] for x in truth["supervision_gaps"]}
+    ]
     assert all(providers[p["supervising_provider_id"]]["termination_date"] == "" for p in others)
     sheets = _rows(config, "payroll", "timesheets")
     clinical = {(t["provider_id"], t["work_date"]) for t in sheets if t["hours_type"] == "clinical"}
@@ -76,7 +93,8 @@ def test_cota_without_supervisor_and_payroll_plants_are_in_the_files(generated):
     assert (added["provider_id"], added["work_date"]) in clinical
     assert {(d["provider_id"], d["work_date"], d["discrepancy_type"]) for d in truth["payroll_discrepancies"]} >= {
         (dropped["provider_id"], dropped["work_date"], "sessions_without_hours"),
-        (added["provider_id"], added["work_date"], "hours_without_sessions")}
+        (added["provider_id"], added["work_date"], "hours_without_sessions"),
+    }
 
 
 def test_every_generated_npi_is_valid_but_the_planted_one(generated):

@@ -10,7 +10,11 @@ from collections import Counter
 from datetime import datetime
 
 from dagster_project.synthetic.attendance_rates import (
-    FAMILY_MISS_FACTORS, FOLLOW_UP, INITIAL, family_miss_factor, final_status,
+    FAMILY_MISS_FACTORS,
+    FOLLOW_UP,
+    INITIAL,
+    family_miss_factor,
+    final_status,
 )
 
 from .conftest import ANCHOR, run
@@ -43,10 +47,12 @@ def test_final_status_draws_once_and_follows_the_rates():
 
 def test_generated_no_shows_are_near_fifteen_percent_and_higher_on_medicaid(generated):
     config, _ = generated
-    medicaid = {r["patient_id"]: r["is_medicaid"].lower() == "true" for r in _csv(config, "coverages")
-                if r["priority"] == "1"}
-    past = [r for r in _csv(config, "appointments")
-            if r["appointment_type"] == "treatment" and r["status"] != "scheduled"]
+    medicaid = {
+        r["patient_id"]: r["is_medicaid"].lower() == "true" for r in _csv(config, "coverages") if r["priority"] == "1"
+    }
+    past = [
+        r for r in _csv(config, "appointments") if r["appointment_type"] == "treatment" and r["status"] != "scheduled"
+    ]
     by_payer = {flag: [r for r in past if medicaid[r["patient_id"]] == flag] for flag in (True, False)}
     rate = {flag: sum(r["status"] == "no_show" for r in rows) / len(rows) for flag, rows in by_payer.items()}
     overall = sum(r["status"] == "no_show" for r in past) / len(past)
@@ -54,8 +60,10 @@ def test_generated_no_shows_are_near_fifteen_percent_and_higher_on_medicaid(gene
     assert rate[True] > rate[False]
     for r in past:
         if r["status"] in ("cancelled", "late_cancelled"):
-            lead = (datetime.fromisoformat(r["scheduled_start_at"].replace("Z", "+00:00"))
-                    - datetime.fromisoformat(r["cancelled_at"].replace("Z", "+00:00"))).total_seconds() / 3600
+            lead = (
+                datetime.fromisoformat(r["scheduled_start_at"].replace("Z", "+00:00"))
+                - datetime.fromisoformat(r["cancelled_at"].replace("Z", "+00:00"))
+            ).total_seconds() / 3600
             assert (lead >= 24) == (r["status"] == "cancelled"), r["appointment_id"]
 
 
@@ -66,8 +74,11 @@ def test_one_child_per_location_has_an_open_plan_and_nothing_booked(generated):
     assert sorted(t["location_id"] for t in planted) == ["L01", "L02"]
     appointments = _csv(config, "appointments")
     for t in planted:
-        ahead = [a for a in appointments if a["patient_id"] == t["patient_id"]
-                 and a["scheduled_start_at"][:10] >= ANCHOR.isoformat()]
+        ahead = [
+            a
+            for a in appointments
+            if a["patient_id"] == t["patient_id"] and a["scheduled_start_at"][:10] >= ANCHOR.isoformat()
+        ]
         assert ahead and {a["status"] for a in ahead} == {"cancelled"}
         assert all(a["cancelled_at"] < ANCHOR.isoformat() + "T06" for a in ahead)  # before the extract
     plans = {p["patient_id"]: p for p in _csv(config, "plans_of_care") if p["status"] == "active"}

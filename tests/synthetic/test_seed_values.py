@@ -49,8 +49,11 @@ def test_the_synthetic_payers_take_their_rules_from_payer_rules():
 
 def test_an_edited_seed_changes_the_value(seeds_copy):
     rules = seeds_copy / "payer_rules.csv"
-    rules.write_text(rules.read_text().replace("TXMCO2,medicaid_mco,true,30,95,true,cms_total",
-                                               "TXMCO2,medicaid_mco,true,45,95,true,per_code"))
+    rules.write_text(
+        rules.read_text().replace(
+            "TXMCO2,medicaid_mco,true,30,95,true,cms_total", "TXMCO2,medicaid_mco,true,45,95,true,per_code"
+        )
+    )
     assert seed_values.reauth_lead_days("TXMCO2") == 45
     assert "TXMCO2" in seed_values.per_code_payers()
 
@@ -61,7 +64,9 @@ def test_a_bad_seed_fails_naming_the_file_and_line(seeds_copy):
     with pytest.raises(seed_values.SeedError, match=r"credential_reminder_tiers.csv line 2: max_days_to_expiry"):
         seed_values.reminder_tiers()
     (seeds_copy / "claim_payer_type_policies.csv").write_text("payer_type\ncommercial\n")
-    with pytest.raises(seed_values.SeedError, match=r"claim_payer_type_policies.csv: missing column\(s\) secondary_filing_days"):
+    with pytest.raises(
+        seed_values.SeedError, match=r"claim_payer_type_policies.csv: missing column\(s\) secondary_filing_days"
+    ):
         seed_values.secondary_filing_days("commercial")
     with pytest.raises(seed_values.SeedError, match="no row for payer NOPE"):
         seed_values.reauth_lead_days("NOPE")

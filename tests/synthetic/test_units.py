@@ -3,7 +3,9 @@ import pytest
 from dagster_project.synthetic.units import assign_timed_units, total_timed_units
 
 
-@pytest.mark.parametrize("minutes, units", [(0, 0), (7, 0), (8, 1), (22, 1), (23, 2), (37, 2), (38, 3), (52, 3), (53, 4), (67, 4), (68, 5)])
+@pytest.mark.parametrize(
+    "minutes, units", [(0, 0), (7, 0), (8, 1), (22, 1), (23, 2), (37, 2), (38, 3), (52, 3), (53, 4), (67, 4), (68, 5)]
+)
 def test_total_minutes_to_units_at_the_edges(minutes, units):
     assert total_timed_units(minutes) == units
 

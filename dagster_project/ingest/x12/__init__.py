@@ -8,5 +8,13 @@ from dagster_project.ingest.x12.remit_835 import parse_835, parse_835_file
 from dagster_project.ingest.x12.result import TransactionResult, X12ParseResult
 from dagster_project.ingest.x12.validate import validate_with_pyx12
 
-__all__ = ["READERS", "TransactionResult", "X12Issue", "X12ParseResult", "parse_835", "parse_835_file", "parse_x12",
-           "validate_with_pyx12"]
+__all__ = [
+    "READERS",
+    "TransactionResult",
+    "X12Issue",
+    "X12ParseResult",
+    "parse_835",
+    "parse_835_file",
+    "parse_x12",
+    "validate_with_pyx12",
+]

@@ -19,7 +19,14 @@ from pathlib import Path
 from typing import Any
 
 from dagster_project.ingest.x12.envelope import Segment
-from dagster_project.ingest.x12.reader_base import MONEY_READER, QUANTITY_READER, SEGMENT_POSITION_KEY, BodyReader, X12Reader, read_transactions
+from dagster_project.ingest.x12.reader_base import (
+    MONEY_READER,
+    QUANTITY_READER,
+    SEGMENT_POSITION_KEY,
+    BodyReader,
+    X12Reader,
+    read_transactions,
+)
 from dagster_project.ingest.x12.result import X12ParseResult
 from dagster_project.ingest.x12_tables import MONEY, QUANTITY
 
@@ -80,11 +87,50 @@ CLAIM_TABLES: dict[str, dict[str, str]] = {
     },
 }
 
-KNOWN_837_SEGMENTS = frozenset({
-    "BHT", "REF", "NM1", "N2", "N3", "N4", "PER", "HL", "PRV", "CUR", "SBR", "PAT", "DMG",
-    "CLM", "DTP", "PWK", "CN1", "AMT", "K3", "NTE", "CR1", "CR2", "CRC", "HI", "HCP", "OI", "MOA", "CAS", "LX",
-    "SV1", "SV5", "CR3", "QTY", "MEA", "PS1", "LIN", "CTP", "SVD", "LQ", "FRM",
-})
+KNOWN_837_SEGMENTS = frozenset(
+    {
+        "BHT",
+        "REF",
+        "NM1",
+        "N2",
+        "N3",
+        "N4",
+        "PER",
+        "HL",
+        "PRV",
+        "CUR",
+        "SBR",
+        "PAT",
+        "DMG",
+        "CLM",
+        "DTP",
+        "PWK",
+        "CN1",
+        "AMT",
+        "K3",
+        "NTE",
+        "CR1",
+        "CR2",
+        "CRC",
+        "HI",
+        "HCP",
+        "OI",
+        "MOA",
+        "CAS",
+        "LX",
+        "SV1",
+        "SV5",
+        "CR3",
+        "QTY",
+        "MEA",
+        "PS1",
+        "LIN",
+        "CTP",
+        "SVD",
+        "LQ",
+        "FRM",
+    }
+)
 DIAGNOSIS_QUALIFIERS = frozenset({"ABK", "ABF", "BK", "BF"})
 
 
@@ -281,8 +327,12 @@ class Claim837Body(BodyReader):
         charges = [line["charge_amount"] for line in lines]
         total = claim["total_charge_amount"]
         if lines and total is not None and None not in charges and sum(charges, Decimal(0)) != total:
-            self.warning(None, f"claim {claim['claim_id']} does not balance: the SV102 line charges add up "
-                               f"to {sum(charges, Decimal(0))}, but CLM02 is {total}", claim[SEGMENT_POSITION_KEY])
+            self.warning(
+                None,
+                f"claim {claim['claim_id']} does not balance: the SV102 line charges add up "
+                f"to {sum(charges, Decimal(0))}, but CLM02 is {total}",
+                claim[SEGMENT_POSITION_KEY],
+            )
         self.claim, self.line = None, None
 
 

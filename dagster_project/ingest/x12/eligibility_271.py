@@ -20,7 +20,13 @@ from pathlib import Path
 from typing import Any
 
 from dagster_project.ingest.x12.envelope import Segment
-from dagster_project.ingest.x12.reader_base import MONEY_READER, QUANTITY_READER, BodyReader, X12Reader, read_transactions
+from dagster_project.ingest.x12.reader_base import (
+    MONEY_READER,
+    QUANTITY_READER,
+    BodyReader,
+    X12Reader,
+    read_transactions,
+)
 from dagster_project.ingest.x12.result import X12ParseResult
 from dagster_project.ingest.x12_tables import MONEY, QUANTITY
 
@@ -66,10 +72,31 @@ ELIGIBILITY_TABLES: dict[str, dict[str, str]] = {
     },
 }
 
-KNOWN_271_SEGMENTS = frozenset({
-    "BHT", "HL", "AAA", "NM1", "REF", "N3", "N4", "PER", "PRV", "DMG", "INS", "HI", "DTP",
-    "MPI", "TRN", "EB", "HSD", "MSG", "III", "LS", "LE",
-})
+KNOWN_271_SEGMENTS = frozenset(
+    {
+        "BHT",
+        "HL",
+        "AAA",
+        "NM1",
+        "REF",
+        "N3",
+        "N4",
+        "PER",
+        "PRV",
+        "DMG",
+        "INS",
+        "HI",
+        "DTP",
+        "MPI",
+        "TRN",
+        "EB",
+        "HSD",
+        "MSG",
+        "III",
+        "LS",
+        "LE",
+    }
+)
 
 
 class Eligibility271Body(BodyReader):
@@ -158,8 +185,12 @@ class Eligibility271Body(BodyReader):
         if self.response is None or self.in_2120 or self.benefits:
             return  # benefit-level dates (2110C DTP) are not kept
         qualifier = seg.element(1)
-        column = {"346": "plan_begin_date", "347": "plan_end_date", "307": "eligibility_date",
-                  "291": "eligibility_date"}.get(qualifier)
+        column = {
+            "346": "plan_begin_date",
+            "347": "plan_end_date",
+            "307": "eligibility_date",
+            "291": "eligibility_date",
+        }.get(qualifier)
         if column is None:
             return
         value = seg.element(3)

@@ -28,10 +28,17 @@ SEGMENT_POSITION_KEY = "_segment_position"  # the loader maps it to the lineage 
 
 # Names for the reasons given when a transaction set has no reader (it is quarantined by name).
 TRANSACTION_SET_NAMES = {
-    "270": "eligibility inquiry", "271": "eligibility response", "276": "claim status request",
-    "277": "claim status response or claim acknowledgment", "278": "prior authorization",
-    "820": "premium payment", "834": "benefit enrollment", "835": "remittance advice", "837": "claim",
-    "997": "functional acknowledgment", "999": "implementation acknowledgment",
+    "270": "eligibility inquiry",
+    "271": "eligibility response",
+    "276": "claim status request",
+    "277": "claim status response or claim acknowledgment",
+    "278": "prior authorization",
+    "820": "premium payment",
+    "834": "benefit enrollment",
+    "835": "remittance advice",
+    "837": "claim",
+    "997": "functional acknowledgment",
+    "999": "implementation acknowledgment",
 }
 # The raw column types numbers are read into (x12_tables), shared by every reader.
 MONEY_READER = DecimalReader(MONEY)
@@ -52,8 +59,13 @@ class BodyReader:
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         handlers = dict(cls._handlers)
-        handlers.update({name[3:].upper(): method for name, method in vars(cls).items()
-                         if name.startswith("on_") and callable(method)})
+        handlers.update(
+            {
+                name[3:].upper(): method
+                for name, method in vars(cls).items()
+                if name.startswith("on_") and callable(method)
+            }
+        )
         cls._handlers = handlers
 
     def __init__(self, transaction: TransactionSet, file_hash: str):
@@ -76,16 +88,25 @@ class BodyReader:
                 handler(self, seg)
             elif segment_id not in known:
                 if segment_id != NOT_A_SEGMENT:  # the envelope walk reported it already
-                    self.error(seg, f"segment ID {segment_id!r} is not part of {self.kind}: the transaction "
-                                    f"cannot be read whole")
+                    self.error(
+                        seg,
+                        f"segment ID {segment_id!r} is not part of {self.kind}: the transaction cannot be read whole",
+                    )
                 continue
             if keeps_text:
                 self.keep(seg)
         self.finish()
         txn = self.transaction
         return TransactionResult(
-            self.file_name, txn.transaction_set, txn.control_number, txn.start_position,
-            txn.end_position, self.rows, self.warnings, self.errors, self.count_table,
+            self.file_name,
+            txn.transaction_set,
+            txn.control_number,
+            txn.start_position,
+            txn.end_position,
+            self.rows,
+            self.warnings,
+            self.errors,
+            self.count_table,
         )
 
     def start(self) -> None:
@@ -109,8 +130,9 @@ class BodyReader:
         return X12Issue(self.file_name, pos, seg.id if seg else None, severity, message)  # type: ignore[arg-type]
 
     # -- values ----------------------------------------------------------------------------------
-    def decimal(self, seg: Segment, index: int, what: str, column: DecimalReader, *,
-                required: bool = False) -> Decimal | None:
+    def decimal(
+        self, seg: Segment, index: int, what: str, column: DecimalReader, *, required: bool = False
+    ) -> Decimal | None:
         """Element ``index`` as a Decimal its raw column holds exactly (``MONEY_READER`` or ``QUANTITY_READER``);
         None when empty."""
         elements = seg[1]
@@ -146,8 +168,11 @@ class BodyReader:
             return value.split(component)
         parts, used_fallback = split_composite(value, self.delimiters)
         if used_fallback:
-            self.warning(seg, f"{seg.id}{index:02d} uses {value[2]!r} between its components, "
-                              f"not the declared ISA16 {self.delimiters.component!r}")
+            self.warning(
+                seg,
+                f"{seg.id}{index:02d} uses {value[2]!r} between its components, "
+                f"not the declared ISA16 {self.delimiters.component!r}",
+            )
         return [part.strip() for part in parts]
 
     def new_row(self, table: str, position: int) -> dict[str, Any]:
@@ -188,10 +213,16 @@ class X12Reader:
         result = self.body(transaction, file_hash).read()
         group = transaction.group
         if group is not None and group.functional_id != self.functional_group:
-            result.warnings.append(X12Issue(
-                transaction.file_name, group.position, "GS", "warning",
-                f"GS01 is {group.functional_id!r}; {self.transaction_set} transactions belong in a "
-                f"{self.functional_group!r} group"))
+            result.warnings.append(
+                X12Issue(
+                    transaction.file_name,
+                    group.position,
+                    "GS",
+                    "warning",
+                    f"GS01 is {group.functional_id!r}; {self.transaction_set} transactions belong in a "
+                    f"{self.functional_group!r} group",
+                )
+            )
         return result
 
 
@@ -204,10 +235,21 @@ def _unread(transaction: TransactionSet, readers: Mapping[str, X12Reader]) -> Tr
     code = transaction.transaction_set
     name = TRANSACTION_SET_NAMES.get(code)
     what = f"transaction set {code or '(no ST01)'}" + (f" ({name})" if name else "")
-    issue = X12Issue(transaction.file_name, transaction.start_position, "ST", "error",
-                     f"{what} is not read here (read here: {', '.join(sorted(readers))})")
-    return TransactionResult(transaction.file_name, code, transaction.control_number,
-                             transaction.start_position, transaction.end_position, errors=[issue])
+    issue = X12Issue(
+        transaction.file_name,
+        transaction.start_position,
+        "ST",
+        "error",
+        f"{what} is not read here (read here: {', '.join(sorted(readers))})",
+    )
+    return TransactionResult(
+        transaction.file_name,
+        code,
+        transaction.control_number,
+        transaction.start_position,
+        transaction.end_position,
+        errors=[issue],
+    )
 
 
 @contextmanager

@@ -21,15 +21,46 @@ from typing import Any
 
 from dagster_project.ingest.x12.envelope import Segment
 from dagster_project.ingest.x12.errors import X12Issue
-from dagster_project.ingest.x12.reader_base import MONEY_READER, QUANTITY_READER, BodyReader, DeliveryKey, X12Reader, read_transactions
+from dagster_project.ingest.x12.reader_base import (
+    MONEY_READER,
+    QUANTITY_READER,
+    BodyReader,
+    DeliveryKey,
+    X12Reader,
+    read_transactions,
+)
 from dagster_project.ingest.x12.result import TransactionResult, X12ParseResult
 from dagster_project.ingest.x12_tables import REMIT_TABLES
 
 # Every body segment the 835 (4010 and 5010) may carry; anything else quarantines the transaction.
-KNOWN_835_SEGMENTS = frozenset({
-    "BPR", "TRN", "CUR", "REF", "DTM", "N1", "N2", "N3", "N4", "PER", "RDM", "LX",
-    "TS3", "TS2", "CLP", "CAS", "NM1", "MIA", "MOA", "QTY", "AMT", "SVC", "LQ", "PLB",
-})
+KNOWN_835_SEGMENTS = frozenset(
+    {
+        "BPR",
+        "TRN",
+        "CUR",
+        "REF",
+        "DTM",
+        "N1",
+        "N2",
+        "N3",
+        "N4",
+        "PER",
+        "RDM",
+        "LX",
+        "TS3",
+        "TS2",
+        "CLP",
+        "CAS",
+        "NM1",
+        "MIA",
+        "MOA",
+        "QTY",
+        "AMT",
+        "SVC",
+        "LQ",
+        "PLB",
+    }
+)
 CAS_GROUPS_5010 = frozenset({"CO", "OA", "PI", "PR"})
 CAS_GROUPS_4010 = CAS_GROUPS_5010 | {"CR"}  # CR (corrections and reversals) was dropped in 5010
 CAS_TRIPLETS = 6  # CAS02-CAS19
@@ -224,8 +255,9 @@ class Remit835Body(BodyReader):
         group = e[1]
         if group not in self.cas_groups:
             detail = " (CR is a 4010 code, not valid in 5010)" if group == "CR" else ""
-            self.warning(seg, f"CAS01 group code {group!r} is not one of {', '.join(sorted(self.cas_groups))}"
-                              f"{detail}; row kept")
+            self.warning(
+                seg, f"CAS01 group code {group!r} is not one of {', '.join(sorted(self.cas_groups))}{detail}; row kept"
+            )
         if line is not None:
             line.cas_count += 1
             parent_id, cas_ordinal, level = line.row["remit_line_id"], line.cas_count, "line"
@@ -241,11 +273,13 @@ class Remit835Body(BodyReader):
             reason = e[reason_index]
             if not reason:
                 if e[reason_index + 1]:
-                    self.error(seg, f"CAS{reason_index + 1:02d} has an amount "
-                                    f"but CAS{reason_index:02d} has no reason code")
+                    self.error(
+                        seg, f"CAS{reason_index + 1:02d} has an amount but CAS{reason_index:02d} has no reason code"
+                    )
                 continue
-            amount = self.decimal(seg, reason_index + 1, f"adjustment amount for reason {reason}", MONEY_READER,
-                                  required=True)
+            amount = self.decimal(
+                seg, reason_index + 1, f"adjustment amount for reason {reason}", MONEY_READER, required=True
+            )
             row = self.new_row("remit_adjustments", seg.position)
             row["remit_adjustment_id"] = f"{parent_id}-{cas_ordinal}-{triplet}"
             row["remit_claim_id"] = claim.row["remit_claim_id"]
@@ -254,8 +288,11 @@ class Remit835Body(BodyReader):
             row["group_code"] = group or None
             row["reason_code"] = reason
             row["amount"] = amount
-            row["quantity"] = (self.decimal(seg, reason_index + 2, f"adjustment quantity for reason {reason}", QUANTITY_READER)
-                               if e[reason_index + 2] else None)
+            row["quantity"] = (
+                self.decimal(seg, reason_index + 2, f"adjustment quantity for reason {reason}", QUANTITY_READER)
+                if e[reason_index + 2]
+                else None
+            )
             adjustments.append(row)
             if amount is not None:
                 total += amount
@@ -274,8 +311,9 @@ class Remit835Body(BodyReader):
             if not seg.element(code_index):
                 continue
             parts = self.composite(seg, code_index)
-            amount = self.decimal(seg, code_index + 1, f"provider adjustment amount for {parts[0]}", MONEY_READER,
-                                  required=True)
+            amount = self.decimal(
+                seg, code_index + 1, f"provider adjustment amount for {parts[0]}", MONEY_READER, required=True
+            )
             row = self.new_row("remit_provider_adjustments", seg.position)
             row["remit_provider_adjustment_id"] = f"{self.key}-PLB{self.plb_count}-{pair}"
             row["remit_transaction_id"] = self.key
@@ -309,10 +347,19 @@ class Remit835Body(BodyReader):
         if charge is None or paid is None:
             return
         if charge - line.adjustment_total != paid:
-            self.warnings.append(X12Issue(self.file_name, line.position, "SVC", "warning", (
-                f"claim {claim.row['claim_id']} line {line.row['line_number']} does not balance: SVC02 charge "
-                f"{charge} minus line adjustments {line.adjustment_total} is {charge - line.adjustment_total}, "
-                f"but SVC03 paid is {paid}")))
+            self.warnings.append(
+                X12Issue(
+                    self.file_name,
+                    line.position,
+                    "SVC",
+                    "warning",
+                    (
+                        f"claim {claim.row['claim_id']} line {line.row['line_number']} does not balance: SVC02 charge "
+                        f"{charge} minus line adjustments {line.adjustment_total} is {charge - line.adjustment_total}, "
+                        f"but SVC03 paid is {paid}"
+                    ),
+                )
+            )
 
     def check_claim_balance(self, claim: _Claim) -> None:
         charge, paid = claim.row["charge_amount"], claim.row["paid_amount"]
@@ -321,16 +368,24 @@ class Remit835Body(BodyReader):
         total = claim.claim_adjustment_total + sum((line.adjustment_total for line in claim.lines), ZERO)
         problems = []
         if charge - total != paid:
-            problems.append(f"CLP03 charge {charge} minus all adjustments {total} is {charge - total}, "
-                            f"but CLP04 paid is {paid}")
+            problems.append(
+                f"CLP03 charge {charge} minus all adjustments {total} is {charge - total}, but CLP04 paid is {paid}"
+            )
         line_paid = [line.row["paid_amount"] for line in claim.lines]
         if claim.lines and claim.cas_count == 0 and None not in line_paid:
             line_total = sum(line_paid, ZERO)
             if line_total != paid:
                 problems.append(f"the lines' SVC03 paid amounts add up to {line_total}, but CLP04 paid is {paid}")
         for problem in problems:
-            self.warnings.append(X12Issue(self.file_name, claim.position, "CLP", "warning",
-                                          f"claim {claim.row['claim_id']} does not balance: {problem}"))
+            self.warnings.append(
+                X12Issue(
+                    self.file_name,
+                    claim.position,
+                    "CLP",
+                    "warning",
+                    f"claim {claim.row['claim_id']} does not balance: {problem}",
+                )
+            )
 
     def finish(self) -> None:
         self.end_claim()
@@ -338,8 +393,11 @@ class Remit835Body(BodyReader):
         if txn["payer_id"] is None:
             txn["payer_id"] = self.payer_n104
         if txn["payment_amount"] is None and not any(i.segment_id == "BPR" for i in self.errors):
-            self.error(None, f"transaction {self.transaction.control_number} has no BPR segment with its "
-                             f"BPR02 payment amount", self.transaction.start_position)
+            self.error(
+                None,
+                f"transaction {self.transaction.control_number} has no BPR segment with its BPR02 payment amount",
+                self.transaction.start_position,
+            )
         self.rows["remit_transactions"].append(txn)
         self.check_transaction_balance()
 
@@ -353,12 +411,22 @@ class Remit835Body(BodyReader):
         paid_total = sum(claim_paid, ZERO)
         expected = paid_total - self.plb_total
         if expected != signed_payment:
-            self.warnings.append(X12Issue(self.file_name, self.transaction.start_position, "ST", "warning", (
-                f"transaction {self.transaction.control_number} does not balance: claims paid {paid_total} "
-                f"minus provider adjustments {self.plb_total} is {expected}, but BPR02 payment is {signed_payment}")))
+            self.warnings.append(
+                X12Issue(
+                    self.file_name,
+                    self.transaction.start_position,
+                    "ST",
+                    "warning",
+                    (
+                        f"transaction {self.transaction.control_number} does not balance: claims paid {paid_total} "
+                        f"minus provider adjustments {self.plb_total} is {expected}, but BPR02 payment is {signed_payment}"
+                    ),
+                )
+            )
 
 
 # -- the same payment re-sent in a new envelope ------------------------------------------------------
+
 
 def remittance_key(result: TransactionResult) -> tuple | None:
     """Same payer, same TRN trace number, same amounts: the same payment, whatever its envelope says."""
@@ -367,8 +435,15 @@ def remittance_key(result: TransactionResult) -> tuple | None:
         return None
     claims = result.rows["remit_claims"]
     paid = sum((c["paid_amount"] for c in claims if c["paid_amount"] is not None), ZERO)
-    return (txn["payer_identifier"] or "", txn["payer_id"] or "", txn["trace_number"], txn["payment_amount"],
-            txn["credit_debit_flag"] or "", len(claims), paid)
+    return (
+        txn["payer_identifier"] or "",
+        txn["payer_id"] or "",
+        txn["trace_number"],
+        txn["payment_amount"],
+        txn["credit_debit_flag"] or "",
+        len(claims),
+        paid,
+    )
 
 
 REMITTANCE_KEYS_SQL = """

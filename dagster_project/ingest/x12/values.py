@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache, cache
+from functools import cache, lru_cache
 
 # X12 data type R: optional minus, digits with an optional decimal point, no exponent, no thousands.
 X12_NUMBER = re.compile(r"^-?(\d*)(?:\.(\d*))?$")
@@ -54,8 +54,10 @@ def parse_decimal(value: str, kind: DecimalType) -> Decimal:
     whole, fraction = match.group(1), match.group(2) or ""
     places = len(fraction.rstrip("0"))
     if places > kind.scale:
-        raise BadValue(f"is {shown(value)}, which has {places} decimal places; the raw column keeps "
-                       f"{kind.scale} ({kind.sql}) and amounts are never rounded")
+        raise BadValue(
+            f"is {shown(value)}, which has {places} decimal places; the raw column keeps "
+            f"{kind.scale} ({kind.sql}) and amounts are never rounded"
+        )
     if len(whole.lstrip("0")) > kind.precision - kind.scale:
         raise BadValue(f"is {shown(value)}, which has more digits than the raw column holds ({kind.sql})")
     return Decimal(value)

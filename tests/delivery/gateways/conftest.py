@@ -63,11 +63,17 @@ class SftpTestServer:
 
     def start(self) -> SftpTestServer:
         self.thread.start()
+
         async def listen():
             return await asyncssh.listen(
-                "127.0.0.1", 0, server_host_keys=[self.host_key], server_factory=_AuthServer,
+                "127.0.0.1",
+                0,
+                server_host_keys=[self.host_key],
+                server_factory=_AuthServer,
                 authorized_client_keys=asyncssh.import_authorized_keys(self.client_key.export_public_key().decode()),
-                sftp_factory=lambda chan: FaultySftpServer(chan, self.root), allow_scp=False)
+                sftp_factory=lambda chan: FaultySftpServer(chan, self.root),
+                allow_scp=False,
+            )
 
         future = asyncio.run_coroutine_threadsafe(listen(), self.loop)
         self.server = future.result(timeout=10)
@@ -87,9 +93,11 @@ class SftpTestServer:
 
 @pytest.fixture(scope="session")
 def ssh_keys():
-    return {"host": asyncssh.generate_private_key("ssh-ed25519"),
-            "client": asyncssh.generate_private_key("ssh-ed25519"),
-            "impostor": asyncssh.generate_private_key("ssh-ed25519")}
+    return {
+        "host": asyncssh.generate_private_key("ssh-ed25519"),
+        "client": asyncssh.generate_private_key("ssh-ed25519"),
+        "impostor": asyncssh.generate_private_key("ssh-ed25519"),
+    }
 
 
 @pytest.fixture
@@ -113,8 +121,15 @@ def mailbox_settings(tmp_path, sftp_server, ssh_keys):
     key_file = tmp_path / "client_key"
     ssh_keys["client"].write_private_key(str(key_file))
     return SftpMailboxSettings(
-        host="127.0.0.1", port=sftp_server.port, username=USER, key_file=key_file,
+        host="127.0.0.1",
+        port=sftp_server.port,
+        username=USER,
+        key_file=key_file,
         host_key_fingerprint=ssh_keys["host"].get_fingerprint("sha256"),
         local_upload_dir=tmp_path / "outbox" / "clearinghouse_batches",
         local_inbox_dir=tmp_path / "inbox" / "clearinghouse",
-        timeout_seconds=5, max_attempts=3, backoff_base_seconds=0, settle_seconds=0)
+        timeout_seconds=5,
+        max_attempts=3,
+        backoff_base_seconds=0,
+        settle_seconds=0,
+    )

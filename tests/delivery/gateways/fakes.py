@@ -70,9 +70,21 @@ class FakeSrfax(ScriptedApi):
         if form["action"] == "Get_Fax_Outbox":
             if (refused := self._lookup_allowed(request)) is not None:
                 return refused
-            return httpx.Response(200, json={"Status": "Success", "Result": [
-                {"FileName": f"20260302140000-1234-56_1|{fax['id']}", "SentStatus": "In Progress",
-                 "AccountCode": fax["sAccountCode"], "ToFaxNumber": fax["sToFaxNumber"]} for fax in self.queued]})
+            return httpx.Response(
+                200,
+                json={
+                    "Status": "Success",
+                    "Result": [
+                        {
+                            "FileName": f"20260302140000-1234-56_1|{fax['id']}",
+                            "SentStatus": "In Progress",
+                            "AccountCode": fax["sAccountCode"],
+                            "ToFaxNumber": fax["sToFaxNumber"],
+                        }
+                        for fax in self.queued
+                    ],
+                },
+            )
         return httpx.Response(200, json={"Status": "Failed", "Result": "Invalid action"})
 
     def _take(self, form: dict) -> httpx.Response:
@@ -106,9 +118,12 @@ class FakeTwilio(ScriptedApi):
                 return refused
             wanted = dict(request.url.params)
             self.lookup_params.append(wanted)
-            listed = [m for m in reversed(self.messages)
-                      if ("To" not in wanted or m["to"] == wanted["To"])
-                      and ("From" not in wanted or m["from"] == wanted["From"])]
+            listed = [
+                m
+                for m in reversed(self.messages)
+                if ("To" not in wanted or m["to"] == wanted["To"])
+                and ("From" not in wanted or m["from"] == wanted["From"])
+            ]
             return httpx.Response(200, json={"messages": listed[: int(wanted.get("PageSize", 50))]})
         if self.error:
             status, code, message = self.error
@@ -117,8 +132,14 @@ class FakeTwilio(ScriptedApi):
         return self._send(request, self._take)
 
     def _take(self, form: dict) -> httpx.Response:
-        message = {"sid": f"SM{next(self.ids):032x}", "to": form["To"], "from": form.get("From"),
-                   "messaging_service_sid": form.get("MessagingServiceSid"), "body": form["Body"],
-                   "status": "queued", "date_created": format_datetime(datetime.now(UTC), usegmt=True)}
+        message = {
+            "sid": f"SM{next(self.ids):032x}",
+            "to": form["To"],
+            "from": form.get("From"),
+            "messaging_service_sid": form.get("MessagingServiceSid"),
+            "body": form["Body"],
+            "status": "queued",
+            "date_created": format_datetime(datetime.now(UTC), usegmt=True),
+        }
         self.messages.append(message)
         return httpx.Response(201, text=json.dumps(message), headers={"Content-Type": "application/json"})

@@ -47,8 +47,11 @@ def test_uploads_batches_and_fetches_new_files(clean_env, sftp_server, ssh_keys,
 
     result, [first] = _materialize()
     assert result.success
-    assert {k: first.metadata[k].value for k in ("batches_uploaded", "files_fetched", "files_already_fetched")} \
-        == {"batches_uploaded": 1, "files_fetched": 1, "files_already_fetched": 0}
+    assert {k: first.metadata[k].value for k in ("batches_uploaded", "files_fetched", "files_already_fetched")} == {
+        "batches_uploaded": 1,
+        "files_fetched": 1,
+        "files_already_fetched": 0,
+    }
     assert (tmp_path / "data" / "inbox" / "clearinghouse" / "remit_0305.835").read_text() == "ISA*835~"
     assert os.listdir(sftp_server.root / "inbound") == ["eligibility_0302.270"]
 

@@ -11,17 +11,16 @@ import pytest
 from argon2 import PasswordHasher
 
 from core.settings import SrfaxSettings, TwilioSettings
+from delivery.channels import ChannelRouter
+from delivery.dispatcher import dispatch_approved
 from delivery.gateways.senders import GatewaySenders
 from delivery.gateways.sending import HttpRetryPolicy
 from delivery.gateways.sftp_mailbox import ClearinghouseMailbox
 from delivery.gateways.srfax import SrfaxGateway
 from delivery.gateways.twilio_text import TwilioTextGateway
-from delivery.channels import ChannelRouter
-from delivery.dispatcher import dispatch_approved
-from ledger import Ledger
-from tests.ledger.helpers import shown_body_sha256
 from emitters.models import DraftAction
-from ledger import User
+from ledger import Ledger, User
+from tests.ledger.helpers import shown_body_sha256
 
 from .fakes import FakeSrfax, FakeTwilio
 
@@ -33,41 +32,64 @@ CONTACTS = {"reauth_packet": "312-555-0147", "slot_offer": "+13125550148"}  # by
 
 
 def draft(action_type: str, flag_id: str, body: str, role: str) -> DraftAction:
-    return DraftAction(flag_id=flag_id, action_type=action_type, location_id="L01", title=f"{action_type} (L01)",
-                       recipient="on file", body=body, assigned_role=role)
+    return DraftAction(
+        flag_id=flag_id,
+        action_type=action_type,
+        location_id="L01",
+        title=f"{action_type} (L01)",
+        recipient="on file",
+        body=body,
+        assigned_role=role,
+    )
 
 
 @pytest.fixture
 def ledger(tmp_path):
-    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}",
-                    password_hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    ledger = Ledger(
+        f"sqlite:///{tmp_path / 'ledger.sqlite'}",
+        password_hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1),
+    )
     billing = ledger.upsert_user("billing", "pw-for-tests-only", "billing", ["*"], "Billing Lead")
     front = ledger.upsert_user("fd", "pw-for-tests-only", "front_desk", ["L01"], "Front Desk")
     for action_type, body, role, user in (
-            ("reauth_packet", "Re-authorization request\n", "front_desk", front),
-            ("corrected_claim", CLAIM, "billing", billing),
-            ("slot_offer", TEXT, "front_desk", front),
-            ("booking_alert", "Check the booking of Tue 3/3.", "front_desk", front)):
+        ("reauth_packet", "Re-authorization request\n", "front_desk", front),
+        ("corrected_claim", CLAIM, "billing", billing),
+        ("slot_offer", TEXT, "front_desk", front),
+        ("booking_alert", "Check the booking of Tue 3/3.", "front_desk", front),
+    ):
         ledger.sync_drafts(action_type, [draft(action_type, f"flag-{action_type}", body, role)], "run-1")
         action = next(a for a in ledger.list_actions(ADMIN_VIEW) if a["action_type"] == action_type)
-        ledger.approve(user, action["action_id"],
-                       expected_body_sha256=shown_body_sha256(ledger, action["action_id"]))
+        ledger.approve(user, action["action_id"], expected_body_sha256=shown_body_sha256(ledger, action["action_id"]))
     return ledger
 
 
-def test_one_dispatch_run_sends_each_channel_through_its_gateway(ledger, tmp_path, gateway_state, mailbox_settings,
-                                                                 sftp_server):
+def test_one_dispatch_run_sends_each_channel_through_its_gateway(
+    ledger, tmp_path, gateway_state, mailbox_settings, sftp_server
+):
     srfax, twilio = FakeSrfax(), FakeTwilio(ACCOUNT, "tok")
     resolver = lambda payload: CONTACTS[payload["action_type"]]  # noqa: E731 (production reads the contact columns)
     policy = HttpRetryPolicy(max_attempts=2, backoff_base_seconds=0)
-    gateways = GatewaySenders({
-        "fax": SrfaxGateway(SrfaxSettings(access_id="1", access_pwd="fax-secret", caller_id="3125550100",
-                                          sender_email="billing@otgroup.test"),
-                            resolver=resolver, state=gateway_state, policy=policy, transport=srfax.transport),
-        "text": TwilioTextGateway(TwilioSettings(account_sid=ACCOUNT, auth_token="tok", from_number="+13125550100"),
-                                  resolver=resolver, state=gateway_state, policy=policy, transport=twilio.transport),
-        "clearinghouse": ClearinghouseMailbox(mailbox_settings, gateway_state),
-    })
+    gateways = GatewaySenders(
+        {
+            "fax": SrfaxGateway(
+                SrfaxSettings(
+                    access_id="1", access_pwd="fax-secret", caller_id="3125550100", sender_email="billing@otgroup.test"
+                ),
+                resolver=resolver,
+                state=gateway_state,
+                policy=policy,
+                transport=srfax.transport,
+            ),
+            "text": TwilioTextGateway(
+                TwilioSettings(account_sid=ACCOUNT, auth_token="tok", from_number="+13125550100"),
+                resolver=resolver,
+                state=gateway_state,
+                policy=policy,
+                transport=twilio.transport,
+            ),
+            "clearinghouse": ClearinghouseMailbox(mailbox_settings, gateway_state),
+        }
+    )
     router = ChannelRouter(endpoints=gateways.endpoints)  # the defaults map each type to its channel
 
     result = dispatch_approved(ledger, tmp_path / "outbox", router=router, sender=gateways)

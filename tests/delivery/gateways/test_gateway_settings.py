@@ -33,8 +33,12 @@ def env(monkeypatch):
 
 
 def test_every_gateway_variable_the_settings_read_is_in_env_example():
-    read = set(re.findall(r'"((?:RCM_CLEARINGHOUSE_|RCM_SRFAX_|RCM_TWILIO_|RCM_GATEWAY_)[A-Z_]+)"',
-                          (ROOT / "core" / "settings.py").read_text()))
+    read = set(
+        re.findall(
+            r'"((?:RCM_CLEARINGHOUSE_|RCM_SRFAX_|RCM_TWILIO_|RCM_GATEWAY_)[A-Z_]+)"',
+            (ROOT / "core" / "settings.py").read_text(),
+        )
+    )
     assert read and read <= _mentioned()
 
 

@@ -7,14 +7,17 @@ import pytest
 from delivery.gateways.numbers import RecipientRefused, resolve_fax_number, resolve_text_number
 
 
-@pytest.mark.parametrize("on_file", ["3125550147", "(312) 555-0147", "312.555.0147", "+1 312 555 0147",
-                                     "1-312-555-0147", " 312 555 0147 "])
+@pytest.mark.parametrize(
+    "on_file", ["3125550147", "(312) 555-0147", "312.555.0147", "+1 312 555 0147", "1-312-555-0147", " 312 555 0147 "]
+)
 def test_fax_numbers_in_common_spellings_become_ten_digits(on_file):
     assert resolve_fax_number(lambda _p: on_file, {}) == "3125550147"
 
 
-@pytest.mark.parametrize("on_file", ["312555014", "31255501477", "0125550147", "3121550147", "2-312-555-0147",
-                                     "312-555-O147", "+44 20 7946 0958"])
+@pytest.mark.parametrize(
+    "on_file",
+    ["312555014", "31255501477", "0125550147", "3121550147", "2-312-555-0147", "312-555-O147", "+44 20 7946 0958"],
+)
 def test_fax_numbers_that_are_not_nanp_are_refused_without_echoing(on_file):
     with pytest.raises(RecipientRefused) as refused:
         resolve_fax_number(lambda _p: on_file, {})

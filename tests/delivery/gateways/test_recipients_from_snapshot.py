@@ -34,27 +34,43 @@ NEW_PAYER_FAX = "(512) 555-0199"
 def snapshot(path: Path, rows: list[tuple[str, str, str]]) -> Path:
     """A serving snapshot holding only the recipient numbers (the publish step copies the mart under its name)."""
     with duckdb.connect(str(path)) as con:
-        con.execute("create table packet_recipient_addresses (recipient_kind varchar, recipient_id varchar, "
-                    "address varchar)")
+        con.execute(
+            "create table packet_recipient_addresses (recipient_kind varchar, recipient_id varchar, address varchar)"
+        )
         if rows:
             con.executemany("insert into packet_recipient_addresses values (?, ?, ?)", rows)
     return path
 
 
 def reauth_draft(rows: list[tuple[str, str, str]], payer_id: str = "TXMCO1") -> DraftAction:
-    ctx = DraftContext(as_of=date(2026, 3, 2), packets={RECIPIENTS_PACKET: [
-        {"recipient_kind": kind, "recipient_id": rid, "address": address} for kind, rid, address in rows]})
-    draft = DraftAction(flag_id="flag-reauth", action_type="reauth_packet", location_id="L01", payer_id=payer_id,
-                        title="Re-auth: payer auth 1 (L01)", recipient="Payer UM department",
-                        body="Re-authorization request\n", assigned_role="front_desk")
+    ctx = DraftContext(
+        as_of=date(2026, 3, 2),
+        packets={
+            RECIPIENTS_PACKET: [
+                {"recipient_kind": kind, "recipient_id": rid, "address": address} for kind, rid, address in rows
+            ]
+        },
+    )
+    draft = DraftAction(
+        flag_id="flag-reauth",
+        action_type="reauth_packet",
+        location_id="L01",
+        payer_id=payer_id,
+        title="Re-auth: payer auth 1 (L01)",
+        recipient="Payer UM department",
+        body="Re-authorization request\n",
+        assigned_role="front_desk",
+    )
     [with_ref] = ctx.with_recipients([draft], "payer_fax", lambda d: d.payer_id)
     return with_ref
 
 
 @pytest.fixture
 def ledger(tmp_path):
-    ledger = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}",
-                    password_hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))
+    ledger = Ledger(
+        f"sqlite:///{tmp_path / 'ledger.sqlite'}",
+        password_hasher=PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1),
+    )
     ledger.upsert_user("fd", "pw-for-tests-only", "front_desk", ["L01"], "Front Desk")
     return ledger
 
@@ -70,13 +86,19 @@ def draft_and_approve(ledger: Ledger, draft: DraftAction, run_id: str = "run-1")
 def send(ledger: Ledger, tmp_path: Path, gateway_state, snapshot_path: Path | None, srfax: FakeSrfax):
     book = SnapshotAddressBook(snapshot_path)
     recipients = SnapshotRecipients.for_ledger(book, ledger)
-    fax = SrfaxGateway(SrfaxSettings(access_id="1", access_pwd="fax-secret", caller_id="3125550100",
-                                     sender_email="billing@otgroup.test"),
-                       resolver=recipients.fax_number, state=gateway_state,
-                       policy=HttpRetryPolicy(max_attempts=1, backoff_base_seconds=0), transport=srfax.transport)
+    fax = SrfaxGateway(
+        SrfaxSettings(
+            access_id="1", access_pwd="fax-secret", caller_id="3125550100", sender_email="billing@otgroup.test"
+        ),
+        resolver=recipients.fax_number,
+        state=gateway_state,
+        policy=HttpRetryPolicy(max_attempts=1, backoff_base_seconds=0),
+        transport=srfax.transport,
+    )
     with GatewaySenders({"fax": fax}) as sender:
-        return dispatch_approved(ledger, tmp_path / "outbox", router=ChannelRouter(endpoints=sender.endpoints),
-                                 sender=sender, addresses=book)
+        return dispatch_approved(
+            ledger, tmp_path / "outbox", router=ChannelRouter(endpoints=sender.endpoints), sender=sender, addresses=book
+        )
 
 
 def status_of(ledger: Ledger, action_id: str) -> str:
@@ -101,8 +123,13 @@ def test_missing_number_refuses_with_a_reason_that_echoes_nothing(ledger, tmp_pa
     action_id = draft_and_approve(ledger, reauth_draft([("payer_fax", "OTHER", "(512) 555-0111")]))
     srfax = FakeSrfax()
 
-    result = send(ledger, tmp_path, gateway_state,
-                  snapshot(tmp_path / "snap.duckdb", [("payer_fax", "OTHER", "(512) 555-0111")]), srfax)
+    result = send(
+        ledger,
+        tmp_path,
+        gateway_state,
+        snapshot(tmp_path / "snap.duckdb", [("payer_fax", "OTHER", "(512) 555-0111")]),
+        srfax,
+    )
 
     assert srfax.queued == [] and result.sent == []
     [(failed_id, error)] = result.failed
@@ -140,16 +167,23 @@ def test_number_changed_after_approval_is_refused_and_goes_back_to_a_person(ledg
     assert [fax["sToFaxNumber"] for fax in srfax.queued] == ["15125550199"]
 
 
-def test_recipient_reference_edited_in_the_ledger_after_approval_is_refused_by_the_digest(ledger, tmp_path,
-                                                                                         gateway_state):
+def test_recipient_reference_edited_in_the_ledger_after_approval_is_refused_by_the_digest(
+    ledger, tmp_path, gateway_state
+):
     action_id = draft_and_approve(ledger, reauth_draft([("payer_fax", "TXMCO1", PAYER_FAX)]))
     other = reauth_draft([("payer_fax", "OTHER", "(512) 555-0111")], payer_id="OTHER").recipient_ref
     with ledger.engine.begin() as conn:  # someone points the approved fax at another payer's number
-        conn.execute(actions.update().where(actions.c.action_id == action_id)
-                     .values(recipient_ref_json=other.model_dump_json()))
+        conn.execute(
+            actions.update().where(actions.c.action_id == action_id).values(recipient_ref_json=other.model_dump_json())
+        )
     srfax = FakeSrfax()
-    result = send(ledger, tmp_path, gateway_state,
-                  snapshot(tmp_path / "snap.duckdb", [("payer_fax", "OTHER", "(512) 555-0111")]), srfax)
+    result = send(
+        ledger,
+        tmp_path,
+        gateway_state,
+        snapshot(tmp_path / "snap.duckdb", [("payer_fax", "OTHER", "(512) 555-0111")]),
+        srfax,
+    )
     assert srfax.queued == []
     assert result.refused == [(action_id, "what would be sent differs from what was approved")]
 
@@ -172,13 +206,24 @@ def test_a_ledger_created_before_recipient_references_gains_the_column(tmp_path)
 
 
 def test_text_resolver_reads_the_guardians_mobile_and_refuses_a_fax_recipient(tmp_path):
-    book = SnapshotAddressBook(snapshot(tmp_path / "snap.duckdb", [("guardian_mobile", "P1", "+13125550148"),
-                                                                   ("payer_fax", "TXMCO1", PAYER_FAX)]))
-    ctx = DraftContext(as_of=date(2026, 3, 2), packets={RECIPIENTS_PACKET: [
-        {"recipient_kind": "guardian_mobile", "recipient_id": "P1", "address": "+13125550148"},
-        {"recipient_kind": "payer_fax", "recipient_id": "TXMCO1", "address": PAYER_FAX}]})
-    rows = {"a-text": {"recipient_ref_json": ctx.recipient_ref("guardian_mobile", "P1").model_dump_json()},
-            "a-fax": {"recipient_ref_json": ctx.recipient_ref("payer_fax", "TXMCO1").model_dump_json()}}
+    book = SnapshotAddressBook(
+        snapshot(
+            tmp_path / "snap.duckdb", [("guardian_mobile", "P1", "+13125550148"), ("payer_fax", "TXMCO1", PAYER_FAX)]
+        )
+    )
+    ctx = DraftContext(
+        as_of=date(2026, 3, 2),
+        packets={
+            RECIPIENTS_PACKET: [
+                {"recipient_kind": "guardian_mobile", "recipient_id": "P1", "address": "+13125550148"},
+                {"recipient_kind": "payer_fax", "recipient_id": "TXMCO1", "address": PAYER_FAX},
+            ]
+        },
+    )
+    rows = {
+        "a-text": {"recipient_ref_json": ctx.recipient_ref("guardian_mobile", "P1").model_dump_json()},
+        "a-fax": {"recipient_ref_json": ctx.recipient_ref("payer_fax", "TXMCO1").model_dump_json()},
+    }
     recipients = SnapshotRecipients(book, rows.get)
 
     assert recipients.mobile_number({"action_id": "a-text", "channel": "text"}) == "+13125550148"

@@ -15,8 +15,10 @@ from .conftest import PASSWORD, USER
 
 ISA = "ISA*00*          *00*          *ZZ*{sender:<15}*ZZ*{receiver:<15}*260302*1200*^*00501*{control}*0*P*:~"
 CLAIM_837 = ISA.format(sender="OTGROUP", receiver="CLEARHOUSE", control="000000101") + "\n"
-REMIT_835 = (ISA.format(sender="CLEARHOUSE", receiver="OTGROUP", control="000000777")
-             + "CLP*CLM1*1*150*120**12*PAYERCLAIM1~" * 4000)  # ~150 KB: several SFTP read blocks
+REMIT_835 = (
+    ISA.format(sender="CLEARHOUSE", receiver="OTGROUP", control="000000777")
+    + "CLP*CLM1*1*150*120**12*PAYERCLAIM1~" * 4000
+)  # ~150 KB: several SFTP read blocks
 
 
 def outbound(server, name: str, text: str, mtime: int | None = None):
@@ -57,8 +59,7 @@ def test_upload_after_an_unknown_outcome_finds_the_file_on_the_server(sftp_serve
     gateway_state.begin_send("key-c3", "clearinghouse_sftp")  # an earlier run died after the rename
     (sftp_server.root / "inbound" / "corrected_claim_c3.x12").write_text(CLAIM_837)
     before = (sftp_server.root / "inbound" / "corrected_claim_c3.x12").stat().st_mtime_ns
-    ClearinghouseMailbox(mailbox_settings, gateway_state).upload("corrected_claim_c3.x12", CLAIM_837.encode(),
-                                                                 "key-c3")
+    ClearinghouseMailbox(mailbox_settings, gateway_state).upload("corrected_claim_c3.x12", CLAIM_837.encode(), "key-c3")
     assert (sftp_server.root / "inbound" / "corrected_claim_c3.x12").stat().st_mtime_ns == before  # not rewritten
     assert gateway_state.send_record("key-c3").provider_id == "corrected_claim_c3.x12"
 
@@ -116,8 +117,9 @@ def test_files_still_being_written_and_unsafe_names_are_left(sftp_server, mailbo
 
 
 @pytest.mark.parametrize("fault", ["drop", "truncate"])
-def test_a_broken_download_never_appears_in_the_inbox_and_is_retried(sftp_server, mailbox_settings, gateway_state,
-                                                                     fault):
+def test_a_broken_download_never_appears_in_the_inbox_and_is_retried(
+    sftp_server, mailbox_settings, gateway_state, fault
+):
     outbound(sftp_server, "ack_0302.999", "ISA*999~")  # fetched before the broken one
     outbound(sftp_server, "remit_0305.835", REMIT_835)
     sftp_server.faults.append(fault)
@@ -130,8 +132,9 @@ def test_a_broken_download_never_appears_in_the_inbox_and_is_retried(sftp_server
 
 
 @pytest.mark.parametrize("fault", ["drop", "truncate"])
-def test_a_download_that_keeps_failing_leaves_nothing_and_is_not_recorded(sftp_server, mailbox_settings,
-                                                                          gateway_state, fault):
+def test_a_download_that_keeps_failing_leaves_nothing_and_is_not_recorded(
+    sftp_server, mailbox_settings, gateway_state, fault
+):
     outbound(sftp_server, "remit_0305.835", REMIT_835)
     sftp_server.faults.extend([fault] * 3)
     mailbox = ClearinghouseMailbox(mailbox_settings, gateway_state, sleep=lambda _s: None)
@@ -209,19 +212,27 @@ def test_a_missing_remote_folder_fails_at_once_naming_the_folder(sftp_server, ma
 
 
 def test_the_dispatcher_interface_uploads_the_claim_and_reports_a_refused_host_key(
-        sftp_server, mailbox_settings, gateway_state, ssh_keys):
-    payload = {"action_id": "c0ffee00c0ffee00c0ffee00c0ffee00", "action_type": "corrected_claim",
-               "location_id": "L01", "channel": "clearinghouse", "body": CLAIM_837}
+    sftp_server, mailbox_settings, gateway_state, ssh_keys
+):
+    payload = {
+        "action_id": "c0ffee00c0ffee00c0ffee00c0ffee00",
+        "action_type": "corrected_claim",
+        "location_id": "L01",
+        "channel": "clearinghouse",
+        "body": CLAIM_837,
+    }
     outcome = ClearinghouseMailbox(mailbox_settings, gateway_state).send("label", payload, "key-d4")
     assert outcome.delivered
-    assert (sftp_server.root / "inbound" / "corrected_claim_c0ffee00c0ffee00c0ffee00c0ffee00.x12").read_text() \
-        == CLAIM_837
+    assert (
+        sftp_server.root / "inbound" / "corrected_claim_c0ffee00c0ffee00c0ffee00c0ffee00.x12"
+    ).read_text() == CLAIM_837
     pinned = ssh_keys["impostor"].get_fingerprint("sha256")
     impostor = mailbox_settings.model_copy(update={"host_key_fingerprint": pinned})
     refused = ClearinghouseMailbox(impostor, gateway_state).send("label", payload, "key-e5")
     assert not refused.delivered and refused.tries == 1 and "refusing to connect" in refused.error
-    unsafe = ClearinghouseMailbox(mailbox_settings, gateway_state).send("label", {**payload, "action_id": "../x"},
-                                                                        "key-f6")
+    unsafe = ClearinghouseMailbox(mailbox_settings, gateway_state).send(
+        "label", {**payload, "action_id": "../x"}, "key-f6"
+    )
     assert unsafe.error == "the upload name is not a plain file name (not sent)"
 
 

@@ -15,8 +15,14 @@ from .fakes import FakeSrfax
 
 FAX_ON_FILE = "(312) 555-0147"
 BODY = "Re-authorization request\nPatient: Quillon Zephyrine\nMember ID: MBR99887766\n"
-PAYLOAD = {"idempotency_key": "k" * 64, "action_id": "a1b2c3d4e5f60718293a4b5c6d7e8f90",
-           "action_type": "reauth_packet", "location_id": "L01", "channel": "fax", "body": BODY}
+PAYLOAD = {
+    "idempotency_key": "k" * 64,
+    "action_id": "a1b2c3d4e5f60718293a4b5c6d7e8f90",
+    "action_type": "reauth_packet",
+    "location_id": "L01",
+    "channel": "fax",
+    "body": BODY,
+}
 KEY = "3f1a9c0e5b7d2468ace13579bdf02468ace13579bdf02468ace13579bdf02468"
 
 
@@ -36,15 +42,26 @@ def lookups():
 
 
 def make_gateway(api, gateway_state, sleeps, lookups, number=FAX_ON_FILE, max_attempts=4):
-    settings = SrfaxSettings(url="https://secure.srfax.example/SRF_SecWebSvc.php", access_id="123456",
-                             access_pwd="fax-secret", caller_id="3125550100", sender_email="billing@otgroup.test")
+    settings = SrfaxSettings(
+        url="https://secure.srfax.example/SRF_SecWebSvc.php",
+        access_id="123456",
+        access_pwd="fax-secret",
+        caller_id="3125550100",
+        sender_email="billing@otgroup.test",
+    )
 
     def resolver(payload):
         lookups.append(payload["action_id"])
         return number
 
-    return SrfaxGateway(settings, resolver=resolver, state=gateway_state, transport=api.transport,
-                        sleep=sleeps.append, policy=HttpRetryPolicy(max_attempts=max_attempts, backoff_base_seconds=2))
+    return SrfaxGateway(
+        settings,
+        resolver=resolver,
+        state=gateway_state,
+        transport=api.transport,
+        sleep=sleeps.append,
+        policy=HttpRetryPolicy(max_attempts=max_attempts, backoff_base_seconds=2),
+    )
 
 
 @pytest.fixture
@@ -57,10 +74,17 @@ def test_queue_fax_is_the_documented_request_with_the_approved_body(api, gateway
     assert (outcome.delivered, outcome.tries, outcome.http_status, outcome.error) == (True, 1, 200, None)
     [fax] = api.queued
     assert {k: v for k, v in fax.items() if k not in ("sFileContent_1", "id")} == {
-        "action": "Queue_Fax", "access_id": "123456", "access_pwd": "fax-secret", "sResponseFormat": "JSON",
-        "sCallerID": "3125550100", "sSenderEmail": "billing@otgroup.test", "sFaxType": "SINGLE",
-        "sToFaxNumber": "13125550147", "sAccountCode": KEY[:20],
-        "sFileName_1": "reauth_packet_a1b2c3d4e5f60718293a4b5c6d7e8f90.txt"}
+        "action": "Queue_Fax",
+        "access_id": "123456",
+        "access_pwd": "fax-secret",
+        "sResponseFormat": "JSON",
+        "sCallerID": "3125550100",
+        "sSenderEmail": "billing@otgroup.test",
+        "sFaxType": "SINGLE",
+        "sToFaxNumber": "13125550147",
+        "sAccountCode": KEY[:20],
+        "sFileName_1": "reauth_packet_a1b2c3d4e5f60718293a4b5c6d7e8f90.txt",
+    }
     assert base64.b64decode(fax["sFileContent_1"]).decode() == BODY
     assert lookups == [PAYLOAD["action_id"]]  # the number is looked up at send time
     assert gateway_state.send_record(KEY).provider_id == fax["id"]
@@ -144,15 +168,19 @@ def test_srfax_refusing_the_fax_is_not_retried_and_the_number_is_not_repeated(ap
     assert outcome.error == "SRFax refused the fax: Invalid fax number ########### (not retried)"
 
 
-@pytest.mark.parametrize(("number", "reason"), [
-    (None, "no fax number on file for this recipient"),
-    ("   ", "no fax number on file for this recipient"),
-    ("312-555-014", "the fax number on file is not a 10-digit North American number"),
-    ("(112) 555-0147", "the fax number on file is not a 10-digit North American number"),
-    ("+44 20 7946 0958", "the fax number on file is not a 10-digit North American number"),
-])
-def test_a_missing_or_malformed_number_is_refused_without_a_request(api, gateway_state, sleeps, lookups, number,
-                                                                    reason):
+@pytest.mark.parametrize(
+    ("number", "reason"),
+    [
+        (None, "no fax number on file for this recipient"),
+        ("   ", "no fax number on file for this recipient"),
+        ("312-555-014", "the fax number on file is not a 10-digit North American number"),
+        ("(112) 555-0147", "the fax number on file is not a 10-digit North American number"),
+        ("+44 20 7946 0958", "the fax number on file is not a 10-digit North American number"),
+    ],
+)
+def test_a_missing_or_malformed_number_is_refused_without_a_request(
+    api, gateway_state, sleeps, lookups, number, reason
+):
     outcome = make_gateway(api, gateway_state, sleeps, lookups, number=number).send("label", PAYLOAD, KEY)
     assert not outcome.delivered and outcome.tries == 0
     assert outcome.error == f"{reason} (not sent)"
@@ -163,8 +191,13 @@ def test_a_resolver_that_fails_refuses_that_action_only(api, gateway_state, slee
     def broken(_payload):
         raise KeyError("3125550147")
 
-    gateway = SrfaxGateway(make_gateway(api, gateway_state, sleeps, []).settings, resolver=broken,
-                           state=gateway_state, transport=api.transport, policy=HttpRetryPolicy())
+    gateway = SrfaxGateway(
+        make_gateway(api, gateway_state, sleeps, []).settings,
+        resolver=broken,
+        state=gateway_state,
+        transport=api.transport,
+        policy=HttpRetryPolicy(),
+    )
     outcome = gateway.send("label", PAYLOAD, KEY)
     assert outcome.error == "the fax number lookup failed (KeyError) (not sent)"
 

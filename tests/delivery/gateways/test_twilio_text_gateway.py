@@ -15,8 +15,14 @@ ACCOUNT = "AC" + "0123456789abcdef" * 2
 TOKEN = "twilio-token-for-tests"
 MOBILE = "+13125550147"
 BODY = "Northside Clinic: an OT visit opened up Tue 3/3 at 4:00 PM. Reply YES to take it or call (312) 555-0100."
-PAYLOAD = {"idempotency_key": "k" * 64, "action_id": "0f1e2d3c4b5a69788796a5b4c3d2e1f0",
-           "action_type": "slot_offer", "location_id": "L01", "channel": "text", "body": BODY}
+PAYLOAD = {
+    "idempotency_key": "k" * 64,
+    "action_id": "0f1e2d3c4b5a69788796a5b4c3d2e1f0",
+    "action_type": "slot_offer",
+    "location_id": "L01",
+    "channel": "text",
+    "body": BODY,
+}
 KEY = "7c0a5e3b9d1f2468ace13579bdf02468ace13579bdf02468ace13579bdf02468"
 
 
@@ -31,11 +37,20 @@ def sleeps():
 
 
 def make_gateway(api, gateway_state, sleeps, number=MOBILE, max_attempts=4, **settings):
-    settings = TwilioSettings(api_base="https://api.twilio.example", account_sid=ACCOUNT, auth_token=TOKEN,
-                              **(settings or {"from_number": "+13125550100"}))
-    return TwilioTextGateway(settings, resolver=lambda _payload: number, state=gateway_state,
-                             transport=api.transport, sleep=sleeps.append,
-                             policy=HttpRetryPolicy(max_attempts=max_attempts, backoff_base_seconds=1))
+    settings = TwilioSettings(
+        api_base="https://api.twilio.example",
+        account_sid=ACCOUNT,
+        auth_token=TOKEN,
+        **(settings or {"from_number": "+13125550100"}),
+    )
+    return TwilioTextGateway(
+        settings,
+        resolver=lambda _payload: number,
+        state=gateway_state,
+        transport=api.transport,
+        sleep=sleeps.append,
+        policy=HttpRetryPolicy(max_attempts=max_attempts, backoff_base_seconds=1),
+    )
 
 
 @pytest.fixture
@@ -90,8 +105,15 @@ def test_no_number_or_body_in_any_log_line(api, gateway, caplog):
 
 
 def test_an_older_identical_text_to_the_same_family_is_not_mistaken_for_this_one(api, gateway, gateway_state):
-    api.messages.append({"sid": "SM-old", "to": MOBILE, "from": "+13125550100", "body": BODY,
-                         "date_created": "Mon, 02 Feb 2026 10:00:00 GMT"})
+    api.messages.append(
+        {
+            "sid": "SM-old",
+            "to": MOBILE,
+            "from": "+13125550100",
+            "body": BODY,
+            "date_created": "Mon, 02 Feb 2026 10:00:00 GMT",
+        }
+    )
     api.script = [503]
     assert gateway.send("label", PAYLOAD, KEY).delivered
     assert len(api.messages) == 2 and gateway_state.send_record(KEY).provider_id != "SM-old"
@@ -124,12 +146,15 @@ def test_every_try_timing_out_fails_and_the_retry_checks_first(api, gateway_stat
     assert len(api.messages) == 1
 
 
-@pytest.mark.parametrize(("number", "reason"), [
-    (None, "no mobile number on file for this recipient"),
-    ("3125550147", "the mobile number on file is not in E.164 form (+ country code and digits)"),
-    ("(312) 555-0147", "the mobile number on file is not in E.164 form (+ country code and digits)"),
-    ("+0312555014", "the mobile number on file is not in E.164 form (+ country code and digits)"),
-])
+@pytest.mark.parametrize(
+    ("number", "reason"),
+    [
+        (None, "no mobile number on file for this recipient"),
+        ("3125550147", "the mobile number on file is not in E.164 form (+ country code and digits)"),
+        ("(312) 555-0147", "the mobile number on file is not in E.164 form (+ country code and digits)"),
+        ("+0312555014", "the mobile number on file is not in E.164 form (+ country code and digits)"),
+    ],
+)
 def test_a_number_that_is_not_e164_is_refused_without_a_request(api, gateway_state, sleeps, number, reason):
     outcome = make_gateway(api, gateway_state, sleeps, number=number).send("label", PAYLOAD, KEY)
     assert outcome.error == f"{reason} (not sent)" and api.send_requests == []

@@ -36,13 +36,19 @@ def test_clean_file_reads_claims_lines_and_overrides_with_decimal_money():
     assert [h["claim_id"] for h in headers] == ["CL0100001", "CL0100002"]
     first, second = headers
     assert first["total_charge_amount"] == Decimal("206.00") and isinstance(first["total_charge_amount"], Decimal)
-    assert (first["place_of_service"], first["claim_frequency_code"], first["authorization_number"]) == ("11", "1", "AUTH-1")
+    assert (first["place_of_service"], first["claim_frequency_code"], first["authorization_number"]) == (
+        "11",
+        "1",
+        "AUTH-1",
+    )
     assert first["diagnosis_codes"] == "F82|R278" and first["claim_filing_indicator"] == "MC"
     assert (first["rendering_npi"], first["referring_npi"]) == ("1558598797", "1912301953")
     assert (second["claim_frequency_code"], second["payer_claim_control_number"]) == ("7", "ICN-77")
     assert [(l["claim_id"], l["line_number"], l["procedure_code"], l["modifiers"], l["units"]) for l in lines] == [
-        ("CL0100001", 1, "97530", "GO", Decimal("2")), ("CL0100001", 2, "97110", "GO", Decimal("1")),
-        ("CL0100002", 1, "97165", "GO|95", Decimal("1"))]
+        ("CL0100001", 1, "97530", "GO", Decimal("2")),
+        ("CL0100001", 2, "97110", "GO", Decimal("1")),
+        ("CL0100002", 1, "97165", "GO|95", Decimal("1")),
+    ]
     assert lines[0]["service_date"] == date(2026, 11, 2) and lines[0]["line_control_number"] == "VS-1-1"
     assert lines[0]["diagnosis_pointers"] == "1|2"
     # 2400 REF*G1 and 2420A NM1*82 belong to the line, not the claim.
@@ -50,7 +56,10 @@ def test_clean_file_reads_claims_lines_and_overrides_with_decimal_money():
     assert second["authorization_number"] is None and second["rendering_npi"] == "1376607150"
     txn = result.tables["claim_transactions"][0]
     assert (txn["interchange_sender_id"], txn["billing_provider_npi"], txn["billing_provider_tin"]) == (
-        "SUNNYSTEPSOT", "1234567893", "741234567")
+        "SUNNYSTEPSOT",
+        "1234567893",
+        "741234567",
+    )
 
 
 def test_layout_variants_read_the_same_rows():
@@ -69,7 +78,9 @@ def test_component_separator_other_than_isa16_is_read_with_a_warning():
     result = parse(text)
     assert not result.is_rejected
     # The rows match; the kept claim text shows the segment as sent (">" inside SV101).
-    without_text = lambda r: {t: [{k: v for k, v in row.items() if k != "claim_x12"} for row in rs] for t, rs in rows(r).items()}
+    without_text = lambda r: {
+        t: [{k: v for k, v in row.items() if k != "claim_x12"} for row in rs] for t, rs in rows(r).items()
+    }
     assert without_text(result) == without_text(parse(CLEAN))
     assert "SV1*HC>97530>GO*" in result.tables["claim_headers"][0]["claim_x12"]
     (warning,) = result.warnings
@@ -80,8 +91,9 @@ def test_several_interchanges_groups_and_transactions_in_one_file():
     body = SEGMENTS[2:-2]  # ST..SE
     second_st = [s.replace("ST*837*0001", "ST*837*0002").replace("SE*51*0001", "SE*51*0002") for s in body]
     two_st = SEGMENTS[:2] + body + second_st + ["GE*2*5", "IEA*1*000000005"]
-    interchange_2 = [s.replace("000000005", "000000006").replace("*5*X*", "*6*X*").replace("GE*1*5", "GE*1*6")
-                     for s in SEGMENTS]
+    interchange_2 = [
+        s.replace("000000005", "000000006").replace("*5*X*", "*6*X*").replace("GE*1*5", "GE*1*6") for s in SEGMENTS
+    ]
     result = parse("~".join(two_st + interchange_2) + "~")
     assert result.issues == []
     assert len(result.tables["claim_transactions"]) == 3
@@ -107,7 +119,8 @@ def test_unknown_segment_id_quarantines_the_transaction_and_is_counted_in_se():
     result = parse(text)
     assert result.is_rejected
     assert [(e.segment_position, e.message) for e in result.errors] == [
-        (31, "segment ID 'ZZZ' is not part of an 837P: the transaction cannot be read whole")]
+        (31, "segment ID 'ZZZ' is not part of an 837P: the transaction cannot be read whole")
+    ]
     assert result.warnings == []  # SE01 = 52 counts the unknown segment: no count warning
 
 
@@ -120,8 +133,12 @@ def test_wrong_se_count_loads_with_a_warning_naming_the_segment():
 
 
 def test_4010_claims_read_icd9_qualifiers_too():
-    text = (CLEAN.replace("005010X222A1", "004010X098A1").replace("*00501*", "*00401*")
-            .replace("*^*00401*", "*U*00401*").replace("HI*ABK:F82*ABF:R278", "HI*BK:31400*BF:7817"))
+    text = (
+        CLEAN.replace("005010X222A1", "004010X098A1")
+        .replace("*00501*", "*00401*")
+        .replace("*^*00401*", "*U*00401*")
+        .replace("HI*ABK:F82*ABF:R278", "HI*BK:31400*BF:7817")
+    )
     result = parse(text)
     assert not result.is_rejected
     assert result.tables["claim_headers"][0]["diagnosis_codes"] == "31400|7817"
@@ -152,13 +169,21 @@ def test_loader_puts_837p_rows_in_raw_tables_and_quarantines_a_broken_file(tmp_p
     (inbox / "claims_a.837").write_text(CLEAN, encoding="ascii")
     (inbox / "claims_b.837").write_text(CLEAN.replace("CLM*CL0100002*", "CLM*CL0100002*CHARGE"), encoding="ascii")
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
-    report = load_source(con, "clearinghouse", tmp_path / "inbox", tmp_path / "quarantine",
-                         validate_x12_with_pyx12=True)
+    report = load_source(
+        con, "clearinghouse", tmp_path / "inbox", tmp_path / "quarantine", validate_x12_with_pyx12=True
+    )
     assert {f.file_name: (f.status, f.entity) for f in report.files} == {
-        "claims_a.837": ("loaded", "claim_837p"), "claims_b.837": ("rejected", "claim_837p")}
+        "claims_a.837": ("loaded", "claim_837p"),
+        "claims_b.837": ("rejected", "claim_837p"),
+    }
     assert con.execute("select count(*) from raw_clearinghouse.claim_headers").fetchone() == (2,)
-    assert con.execute("select sum(charge_amount) from raw_clearinghouse.claim_lines").fetchone() == (Decimal("446.00"),)
-    (reason,) = con.execute("select reason from ingest.quarantine where file_name = 'claims_b.837' "
-                            "and severity = 'error'").fetchone()
+    assert con.execute("select sum(charge_amount) from raw_clearinghouse.claim_lines").fetchone() == (
+        Decimal("446.00"),
+    )
+    (reason,) = con.execute(
+        "select reason from ingest.quarantine where file_name = 'claims_b.837' and severity = 'error'"
+    ).fetchone()
     position = SEGMENTS.index(next(s for s in SEGMENTS if s.startswith("CLM*CL0100002"))) + 1
-    assert reason.startswith(f"claims_b.837: transaction 837 0001, segment {position} (CLM): CLM02 (total claim charge)")
+    assert reason.startswith(
+        f"claims_b.837: transaction 837 0001, segment {position} (CLM): CLM02 (total claim charge)"
+    )

@@ -66,7 +66,11 @@ def test_visit_limit_and_other_payer_benefits():
     _, result = _multi()
     benefits = {b["eligibility_code"]: b for b in result.tables["eligibility_benefits"]}
     limit = benefits["F"]
-    assert (limit["service_type_code"], limit["time_period_qualifier"], limit["quantity_qualifier"]) == ("AD", "29", "VS")
+    assert (limit["service_type_code"], limit["time_period_qualifier"], limit["quantity_qualifier"]) == (
+        "AD",
+        "29",
+        "VS",
+    )
     assert limit["quantity"] == Decimal("0")
     assert limit["related_entity_identifier"] is None  # LE closed the MCO loop before it
     other = benefits["R"]
@@ -84,8 +88,11 @@ def test_aaa_rejection_is_data_on_the_response_not_a_file_error():
 
 
 def test_source_level_aaa_applies_to_every_subscriber_after_it():
-    text = (FIXTURES / MULTI).read_text().replace("NM1*PR*2*TEXAS MEDICAID*****PI*TXMCD~",
-                                                  "NM1*PR*2*TEXAS MEDICAID*****PI*TXMCD~\nAAA*Y**42*R~")
+    text = (
+        (FIXTURES / MULTI)
+        .read_text()
+        .replace("NM1*PR*2*TEXAS MEDICAID*****PI*TXMCD~", "NM1*PR*2*TEXAS MEDICAID*****PI*TXMCD~\nAAA*Y**42*R~")
+    )
     text = text.replace("SE*36*0001", "SE*37*0001")
     result = parse_271(text.encode(), "down.271")
     assert result.issues == []
@@ -123,5 +130,6 @@ def test_an_835_is_not_read_as_a_271():
     result = parse_271(data, "clean.835")
     assert result.is_rejected
     assert [i.message for i in result.errors] == [
-        "transaction set 835 (remittance advice) is not read here (read here: 271)"]
+        "transaction set 835 (remittance advice) is not read here (read here: 271)"
+    ]
     assert result.tables == {}

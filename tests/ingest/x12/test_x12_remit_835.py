@@ -174,14 +174,18 @@ def test_reversal_claim_keeps_negative_amounts():
     assert result.issues == []
     reversal, corrected = result.tables["remit_claims"]
     assert (reversal["claim_status_code"], reversal["charge_amount"], reversal["paid_amount"]) == (
-        "22", Decimal("-150.00"), Decimal("-90.00"))
+        "22",
+        Decimal("-150.00"),
+        Decimal("-90.00"),
+    )
     assert reversal["patient_responsibility_amount"] == Decimal("-20.00")
     assert corrected["claim_id"] == reversal["claim_id"] == "PCN2001"
     reversal_line = result.tables["remit_lines"][0]
     assert reversal_line["units_paid"] == Decimal("-2")
     assert reversal_line["paid_amount"] == Decimal("-90.00")
-    reversal_adjustments = [a["amount"] for a in result.tables["remit_adjustments"]
-                            if a["remit_claim_id"] == reversal["remit_claim_id"]]
+    reversal_adjustments = [
+        a["amount"] for a in result.tables["remit_adjustments"] if a["remit_claim_id"] == reversal["remit_claim_id"]
+    ]
     assert reversal_adjustments == [Decimal("-40.00"), Decimal("-20.00")]
     # Net position over the reversal and its correction
     assert reversal["paid_amount"] + corrected["paid_amount"] == Decimal("10.00")
@@ -215,4 +219,8 @@ def test_st_only_file_is_read_with_a_warning():
     assert (line["procedure_code"], line["modifiers"]) == ("97530", "GO")
     assert line["remark_codes"] == "N54|M62"
     [adjustment] = result.tables["remit_adjustments"]
-    assert (adjustment["group_code"], adjustment["reason_code"], adjustment["amount"]) == ("CO", "197", Decimal("120.00"))
+    assert (adjustment["group_code"], adjustment["reason_code"], adjustment["amount"]) == (
+        "CO",
+        "197",
+        Decimal("120.00"),
+    )

@@ -25,8 +25,15 @@ def segments_of(text: str) -> list[str]:
 
 def rows_without_ids(tables: dict) -> dict:
     """Table rows minus the id and position columns, to compare files whose hash or layout differ."""
-    skip = {"remit_transaction_id", "remit_claim_id", "remit_line_id", "remit_adjustment_id",
-            "remit_provider_adjustment_id", "_segment_position", "segment_position"}
+    skip = {
+        "remit_transaction_id",
+        "remit_claim_id",
+        "remit_line_id",
+        "remit_adjustment_id",
+        "remit_provider_adjustment_id",
+        "_segment_position",
+        "segment_position",
+    }
     return {t: [{k: v for k, v in row.items() if k not in skip} for row in rows] for t, rows in tables.items()}
 
 
@@ -47,12 +54,16 @@ def clean_rows():
 
 # -- layout variants ---------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("variant", [
-    pytest.param("~\r\n    ".join(SEGMENTS) + "~\r\n", id="crlf-and-indentation"),
-    pytest.param("~".join(SEGMENTS) + "~", id="one-line"),
-    pytest.param("\t" + "~\n\n".join(SEGMENTS) + "~\n\n", id="blank-lines"),
-    pytest.param("\r\n".join(SEGMENTS[:1])[:-1] + ":\n" + "\n".join(SEGMENTS[1:]) + "\n", id="newline-terminator"),
-])
+
+@pytest.mark.parametrize(
+    "variant",
+    [
+        pytest.param("~\r\n    ".join(SEGMENTS) + "~\r\n", id="crlf-and-indentation"),
+        pytest.param("~".join(SEGMENTS) + "~", id="one-line"),
+        pytest.param("\t" + "~\n\n".join(SEGMENTS) + "~\n\n", id="blank-lines"),
+        pytest.param("\r\n".join(SEGMENTS[:1])[:-1] + ":\n" + "\n".join(SEGMENTS[1:]) + "\n", id="newline-terminator"),
+    ],
+)
 def test_layout_variants_give_the_same_rows(variant, clean_rows):
     result = parse_text(variant)
     assert result.issues == []
@@ -98,7 +109,7 @@ def test_other_element_separator_and_terminator_are_read_from_isa(clean_rows):
 def _transaction(control: str) -> list[str]:
     start = next(i for i, s in enumerate(SEGMENTS) if s.startswith("ST*"))
     end = next(i for i, s in enumerate(SEGMENTS) if s.startswith("SE*"))
-    body = SEGMENTS[start:end + 1]
+    body = SEGMENTS[start : end + 1]
     return [f"ST*835*{control}", *body[1:-1], f"SE*{len(body)}*{control}"]
 
 
@@ -109,8 +120,9 @@ def _interchange(control: str, group: str, transactions: list[list[str]]) -> lis
 
 
 def test_two_st_in_one_gs_and_two_isa_in_one_file():
-    segments = (_interchange("000000101", "101", [_transaction("0001"), _transaction("0002")])
-                + _interchange("000000102", "102", [_transaction("0001")]))
+    segments = _interchange("000000101", "101", [_transaction("0001"), _transaction("0002")]) + _interchange(
+        "000000102", "102", [_transaction("0001")]
+    )
     data = ("~\n".join(segments) + "~\n").encode("ascii")
     result = parse_835(data, "multi.835")
     assert result.issues == []
@@ -122,7 +134,9 @@ def test_two_st_in_one_gs_and_two_isa_in_one_file():
     assert len({c["remit_claim_id"] for c in result.tables["remit_claims"]}) == 6
     assert sum(t["payment_amount"] for t in txns) == Decimal("735.00")
     # claims of the second transaction point at it
-    second_txn_claims = [c for c in result.tables["remit_claims"] if c["remit_transaction_id"] == txns[1]["remit_transaction_id"]]
+    second_txn_claims = [
+        c for c in result.tables["remit_claims"] if c["remit_transaction_id"] == txns[1]["remit_transaction_id"]
+    ]
     assert [c["claim_id"] for c in second_txn_claims] == ["PCN1001", "PCN1002"]
 
 
@@ -136,6 +150,7 @@ def test_st_only_file_with_pipe_and_newlines_is_detected():
 
 
 # -- damage: the transaction is quarantined, envelope bookkeeping only warns ----------------------------
+
 
 def test_truncated_file_quarantines_its_transaction_naming_the_last_segment():
     cut = CLEAN.index("CAS*CO*45*20.00*1*253") + len("CAS*CO*45*20")
@@ -221,6 +236,7 @@ def test_cut_isa_is_rejected():
 
 # -- warnings: rows kept ------------------------------------------------------------------------------
 
+
 def test_unknown_segment_quarantines_the_transaction_and_counts_in_se():
     text = CLEAN.replace("DTM*233*20251201~\n", "DTM*233*20251201~\nZZ9*SOMETHING~\n").replace("SE*41", "SE*42")
     result = parse_text(text)
@@ -246,7 +262,8 @@ def test_unbalanced_line_is_a_warning_naming_claim_and_line():
     result = parse_text(CLEAN.replace("SVC*HC:97110:GO:KX*150.00*90.00", "SVC*HC:97110:GO:KX*150.00*89.99"))
     line_warnings = [i for i in result.warnings if i.segment_id == "SVC"]
     assert [(i.segment_position, i.message.split(":")[0]) for i in line_warnings] == [
-        (29, "claim PCN1001 line 2 does not balance")]
+        (29, "claim PCN1001 line 2 does not balance")
+    ]
     assert not result.is_rejected
 
 
@@ -256,7 +273,11 @@ def test_claim_without_lines_balances_on_claim_level_cas():
     result = parse_text(text)
     assert result.issues == []
     adjustment = result.tables["remit_adjustments"][-1]
-    assert (adjustment["adjustment_level"], adjustment["remit_line_id"], adjustment["reason_code"]) == ("claim", None, "197")
+    assert (adjustment["adjustment_level"], adjustment["remit_line_id"], adjustment["reason_code"]) == (
+        "claim",
+        None,
+        "197",
+    )
     assert adjustment["remit_adjustment_id"] == result.tables["remit_claims"][-1]["remit_claim_id"] + "-1-1"
 
     short = parse_text(text.replace("CAS*CO*197*50.00", "CAS*CO*197*49.99"))
