@@ -97,7 +97,7 @@ def test_277ca_keeps_every_status_composite_of_the_claim_and_its_lines():
     assert [(s["status_level"], s["composite_position"], s["status_category_code"], s["status_code"],
              s["status_entity_code"], s["procedure_code"], s["line_item_control_number"]) for s in statuses] == [
         ("claim", 1, "A7", "562", "85", None, None), ("claim", 10, "A7", "145", "QC", None, None),
-        ("line", 1, "A7", "453", None, "97530", "V0002-1")]
+        ("line", 1, "A7", "454", None, "97530", "V0002-1")]
 
 
 def test_277ca_claim_without_a_patient_control_number_quarantines_its_transaction():
