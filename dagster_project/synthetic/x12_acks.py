@@ -10,7 +10,8 @@ acknowledgements name exactly the GS06/ST02 and CLM01 values that were sent). Mo
 - ``rejected_277ca``: a few unanswered claims in other files, each rejected by the 277CA with its own
   category and status code.
 - ``rejected_then_accepted``: a paid claim the first 277CA rejected, sent again in a new 837P
-  (``claims_resubmitted_*.837``) that the next 999 and 277CA accept: it must not be flagged.
+  (``claims_resubmitted_*.edi``: ingest routes files by content, and the first-submission checks of the
+  claims area read ``*.837`` only) that the next 999 and 277CA accept: it must not be flagged.
 
 The single-claim plants leave alone the claims any other plant uses (audit problems, denials,
 underpayments, reversals, secondary claims, claim holds).
@@ -64,7 +65,7 @@ class _SentFile:
 
 def write_acknowledgements(out_dir: Path, truth: dict, seed: int, anchor: date) -> int:
     """Write the 999 and 277CA files for every 837P in ``out_dir``, record the plants; return the file count."""
-    for old in [*out_dir.glob("*.999"), *out_dir.glob("*.277")]:
+    for old in [*out_dir.glob("*.999"), *out_dir.glob("*.277"), *out_dir.glob(f"{RESUBMITTED_PREFIX}*")]:
         old.unlink()
     sent = _read_sent(out_dir)
     remitted = _remitted_claims(out_dir)
@@ -104,14 +105,14 @@ def write_acknowledgements(out_dir: Path, truth: dict, seed: int, anchor: date) 
             sent_again = sent_file.created + timedelta(days=3)
             text = rebuild(claim.claim_x12, sent_file.billing_x12, resubmission, sent_again,
                            f"R{resubmission:07d}", lambda seg: [seg])
-            name = f"{RESUBMITTED_PREFIX}{claim.claim_id.lower()}.837"
+            name = f"{RESUBMITTED_PREFIX}{claim.claim_id.lower()}.edi"
             _write(out_dir / name, text)
             again = _SentFile(name, str(resubmission), "0001", sent_again, sent_file.billing_npi,
                               sent_file.billing_x12, [claim])
             _write(out_dir / f"ack_{Path(name).stem}.999", _ack_999(again, sent_again, control, rejected=False))
             _write(out_dir / f"ack_{Path(name).stem}.277", _ack_277(
                 again, [claim], {claim.claim_id: ACCEPTED}, sent_again + timedelta(days=1), control + 1))
-            control, resubmission, files = control + 2, resubmission + 1, files + 3
+            control, resubmission, files = control + 2, resubmission + 1, files + 2
 
     truth["acknowledgements"] = {
         "rejected_999_file": rejected_file.name if rejected_file else None,
@@ -129,8 +130,6 @@ def write_acknowledgements(out_dir: Path, truth: dict, seed: int, anchor: date) 
 def _read_sent(out_dir: Path) -> list[_SentFile]:
     sent = []
     for path in sorted(out_dir.glob("claims_*.837")):
-        if path.name.startswith(RESUBMITTED_PREFIX):
-            continue
         result = parse_x12(path.read_bytes(), path.name)
         tables = result.tables
         lines: dict[str, list[date]] = {}
@@ -192,11 +191,18 @@ def _envelope(functional_id: str, implementation: str, created: date, control: i
     return "".join(segment + "~\n" for segment in segments)
 
 
+def _patient_name(claim_x12: str) -> str:
+    """2100D NM1*QC from the claim's subscriber (the child holds the coverage: subscriber = patient)."""
+    subscriber = next(s.split("*") for s in claim_x12.split("~") if s.strip().startswith("NM1*IL*"))
+    subscriber = [part.strip() for part in subscriber] + [""] * 10
+    return f"NM1*QC*1*{subscriber[3]}*{subscriber[4]}****MI*{subscriber[9]}"
+
+
 def _ack_999(sent: _SentFile, acked: date, control: int, *, rejected: bool) -> str:
     body = ["999", f"AK1*HC*{sent.group_control}*005010X222A1",
             f"AK2*837*{sent.transaction_control}*005010X222A1"]
-    if rejected:  # the subscriber's member id (NM109 in 2010BA) of the first claim is not a valid value
-        body += ["IK3*NM1*17*2010BA*8", "IK4*9*67*7", "IK5*R*5", "AK9*R*1*1*0"]
+    if rejected:  # the subscriber's member id (NM109, loop 2010) of the first claim is not a valid value
+        body += ["IK3*NM1*17*2010*8", "IK4*9*67*7", "IK5*R*5", "AK9*R*1*1*0"]
     else:
         body += ["IK5*A", "AK9*A*1*1*1"]
     return _envelope("FA", "005010X231A1", acked, control, body)
@@ -212,13 +218,14 @@ def _ack_277(sent: _SentFile, claims: list[_SentClaim], statuses: dict[str, tupl
             f"DTP*050*D8*{received}", f"DTP*009*D8*{day}",
             "HL*2*1*21*1", f"NM1*41*2*SUBMITTER*****46*{GROUP_X12_ID}", f"TRN*2*B{control:07d}",
             f"STC*A1:19:PR*{day}*WQ*{total:.2f}",
-            "HL*3*2*19*1", f"NM1*85*2*BILLING PROVIDER*****XX*{sent.billing_npi}", "TRN*1*0"]
+            "HL*3*2*19*1", f"NM1*85*2*BILLING PROVIDER*****XX*{sent.billing_npi}", "TRN*1*0",
+            f"STC*A1:19:PR**WQ*{total:.2f}"]  # STC02 is not used at the billing provider level
     for number, claim in enumerate(claims, start=4):
         category, status, entity = statuses[claim.claim_id]
         action = "WQ" if (category, status, entity) == ACCEPTED else "U"
         span = (f"RD8*{claim.first_day:%Y%m%d}-{claim.last_day:%Y%m%d}" if claim.first_day != claim.last_day
                 else f"D8*{claim.first_day:%Y%m%d}")
-        body += [f"HL*{number}*3*PT", f"TRN*2*{claim.claim_id}",
+        body += [f"HL*{number}*3*PT", _patient_name(claim.claim_x12), f"TRN*2*{claim.claim_id}",
                  f"STC*{category}:{status}:{entity}*{day}*{action}*{claim.charge:.2f}"]
         if action == "WQ":
             body.append(f"REF*1K*PCN{control}{number:04d}")

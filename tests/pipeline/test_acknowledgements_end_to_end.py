@@ -68,5 +68,5 @@ def test_one_billing_draft_per_rejection_and_a_second_run_drafts_nothing(pipelin
     drafts = ledger.list_actions(ledger.authenticate("ack_billing", "pw-123456"), action_types=["claim_rejection_fix"])
     assert len(drafts) == planted
     assert all("Why it was rejected:" in d["body"] and "Correct:" in d["body"] for d in drafts)
-    member_id_error = [d for d in drafts if "NM109 in loop 2010BA: Invalid Code Value" in d["body"]]
+    member_id_error = [d for d in drafts if "NM109 in loop 2010: Invalid Code Value" in d["body"]]
     assert len(member_id_error) == sum(r["source"] == "999" for r in _truth(pipeline)["rejected_claims"])
