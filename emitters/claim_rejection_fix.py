@@ -89,7 +89,8 @@ def _draft_one(row: dict, rows: list[dict], location_names: dict[str, str]) -> D
         evidence=[{column: jsonable(row.get(column)) for column in EVIDENCE_COLUMNS},
                   *({"code_list": r["code_list"], "code": r.get("code")} for r in rows)],
         dollars_at_stake=Decimal(row.get("dollars_at_risk") or 0).quantize(Decimal("0.01")),
-        due_date=as_date(row.get("due_date")), assigned_role=ASSIGNED_ROLE, phi_terms=[], public_terms=[location_name, payer],
+        due_date=as_date(row.get("due_date")), assigned_role=ASSIGNED_ROLE, phi_terms=[],
+        public_terms=[location_name, payer],
     )
 
 

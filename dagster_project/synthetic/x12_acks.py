@@ -75,8 +75,8 @@ def write_acknowledgements(out_dir: Path, truth: dict, seed: int, anchor: date) 
     rejected_file = _pick_rejected_file(sent, remitted)
     unanswered = [c.claim_id for f in sent if f is not rejected_file for c in f.claims
                   if c.claim_id not in remitted and c.claim_id not in taken]
-    rejected = dict(zip(sorted(rng.sample(unanswered, min(REJECTED_277CA_PER_RUN, len(unanswered)))),
-                        REJECTIONS_277CA))
+    picked = sorted(rng.sample(unanswered, min(REJECTED_277CA_PER_RUN, len(unanswered))))
+    rejected = dict(zip(picked, REJECTIONS_277CA[:len(picked)], strict=True))
     settled = [c.claim_id for f in sent if f is not rejected_file and f.created <= anchor - timedelta(days=10)
                for c in f.claims if c.claim_id in remitted and c.claim_id not in taken]
     near_misses = set(rng.sample(sorted(settled), min(NEAR_MISSES_PER_RUN, len(settled))))
@@ -114,11 +114,12 @@ def write_acknowledgements(out_dir: Path, truth: dict, seed: int, anchor: date) 
                 again, [claim], {claim.claim_id: ACCEPTED}, sent_again + timedelta(days=1), control + 1))
             control, resubmission, files = control + 2, resubmission + 1, files + 2
 
+    rejected_whole = rejected_file.claims if rejected_file else []
     truth["acknowledgements"] = {
         "rejected_999_file": rejected_file.name if rejected_file else None,
         "rejected_claims": sorted(
-            [{"claim_id": c.claim_id, "source": "999", "code": "R"} for c in (rejected_file.claims if rejected_file else [])]
-            + [{"claim_id": claim_id, "source": "277CA", "code": ":".join(codes)} for claim_id, codes in rejected.items()],
+            [{"claim_id": c.claim_id, "source": "999", "code": "R"} for c in rejected_whole]
+            + [{"claim_id": claim, "source": "277CA", "code": ":".join(codes)} for claim, codes in rejected.items()],
             key=lambda r: r["claim_id"]),
         "rejected_then_accepted": sorted(near_misses),
     }

@@ -28,7 +28,8 @@ def test_flagged_claims_are_exactly_the_planted_rejections(pipeline):
     truth = _truth(pipeline)
     assert truth["rejected_999_file"] and {r["source"] for r in truth["rejected_claims"]} == {"999", "277CA"}
     con = pipeline.snapshot()
-    flagged = dict(con.execute("select claim_id, rejection_source from flag_claims_rejected_at_clearinghouse").fetchall())
+    flagged = dict(con.execute("select claim_id, rejection_source from flag_claims_rejected_at_clearinghouse")
+                   .fetchall())
     assert flagged == {r["claim_id"]: r["source"] for r in truth["rejected_claims"]}
 
 

@@ -40,7 +40,8 @@ def test_the_files_say_what_the_ground_truth_plants(generated):
     acks = _tables(config, "*.999")["implementation_acks"]
     assert sorted(a["transaction_status_code"] for a in acks if a["transaction_status_code"] != "A") == ["R"]
     statuses = _tables(config, "*.277")["claim_acks"]
-    rejected_277 = {s["patient_control_number"]: f"{s['status_category_code']}:{s['status_code']}:{s['status_entity_code']}"
+    rejected_277 = {s["patient_control_number"]: ":".join([s["status_category_code"], s["status_code"],
+                                                           s["status_entity_code"]])
                     for s in statuses if s["status_category_code"] != "A2"}
     [near_miss] = truth["rejected_then_accepted"]
     assert rejected_277.pop(near_miss).startswith("A7:")

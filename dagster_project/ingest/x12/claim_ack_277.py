@@ -38,7 +38,7 @@ CLAIM_ACK_TABLES: dict[str, dict[str, str]] = {
         "clearinghouse_trace_number": "VARCHAR",  # 2200D REF*D9
         "status_category_code": "VARCHAR",  # first STC01-1 (A1 acknowledged/receipt, A3 returned as unprocessable, ...)
         "status_code": "VARCHAR",  # first STC01-2 (health care claim status code)
-        "status_entity_code": "VARCHAR",  # first STC01-3 (the entity the status is about: 85 billing provider, QC patient, ...)
+        "status_entity_code": "VARCHAR",  # first STC01-3: who it is about (85 billing provider, QC patient, ...)
         "status_effective_date": "DATE",  # first STC02
         "action_code": "VARCHAR",  # first STC03 (WQ accepted, U rejected)
         "total_charge_amount": MONEY,  # first STC04

@@ -82,7 +82,8 @@ def test_277ca_gives_one_row_per_claim_with_identifiers_dates_and_first_status()
     assert result.issues == []
     claims = by(result.tables["claim_acks"], "patient_control_number")
     accepted, rejected, odd = claims["CLM-0001"], claims["CLM-0002"], claims["CLM-0003"]
-    assert (accepted["status_category_code"], accepted["status_code"], accepted["status_entity_code"]) == ("A2", "20", "PR")
+    status = (accepted["status_category_code"], accepted["status_code"], accepted["status_entity_code"])
+    assert status == ("A2", "20", "PR")
     assert accepted["payer_claim_control_number"] == "PAYERICN0001"
     assert (accepted["received_date"], accepted["process_date"]) == (date(2026, 11, 21), date(2026, 11, 22))
     assert (accepted["service_from_date"], accepted["service_to_date"]) == (date(2026, 11, 10), date(2026, 11, 10))
@@ -127,6 +128,7 @@ def test_acknowledgments_load_into_their_raw_tables(tmp_path):
     load_source(con, "clearinghouse", tmp_path / "inbox", tmp_path / "quarantine")
     counts = {table: con.execute(f"select count(*) from raw_clearinghouse.{table}").fetchone()[0] for table in (
         "implementation_acks", "implementation_ack_errors", "claim_acks", "claim_ack_statuses")}
-    assert counts == {"implementation_acks": 4, "implementation_ack_errors": 5, "claim_acks": 3, "claim_ack_statuses": 5}
+    assert counts == {"implementation_acks": 4, "implementation_ack_errors": 5, "claim_acks": 3,
+                      "claim_ack_statuses": 5}
     entities = dict(con.execute("select file_name, entity from ingest.file_ledger").fetchall())
     assert entities == {"ack_901.999": "implementation_ack_999", "ack_902.277": "claim_ack_277ca"}
