@@ -47,13 +47,15 @@ matched_transactions as (
         ) as match_rank
     from implementation_acks
     inner join claim_transactions
-        on implementation_acks.acknowledged_group_control_number = claim_transactions.group_control_number
-        and implementation_acks.acknowledged_transaction_control_number = claim_transactions.transaction_control_number
-        and (
-            implementation_acks.acknowledged_at_date is null
-            or claim_transactions.created_date is null
-            or claim_transactions.created_date <= implementation_acks.acknowledged_at_date
-        )
+        on
+            implementation_acks.acknowledged_group_control_number = claim_transactions.group_control_number
+            and implementation_acks.acknowledged_transaction_control_number
+            = claim_transactions.transaction_control_number
+            and (
+                implementation_acks.acknowledged_at_date is null
+                or claim_transactions.created_date is null
+                or implementation_acks.acknowledged_at_date >= claim_transactions.created_date
+            )
     where implementation_acks.acknowledged_transaction_set = '837'
 
 ),
@@ -76,13 +78,15 @@ events_999 as (
         implementation_acks.loaded_at
     from implementation_acks
     inner join matched_transactions
-        on implementation_acks.implementation_ack_id = matched_transactions.implementation_ack_id
-        and matched_transactions.match_rank = 1
+        on
+            implementation_acks.implementation_ack_id = matched_transactions.implementation_ack_id
+            and matched_transactions.match_rank = 1
     inner join claim_headers
         on matched_transactions.claim_transaction_id = claim_headers.claim_transaction_id
     left join ack_codes
-        on ack_codes.code_list = '999_transaction_status'
-        and implementation_acks.transaction_status_code = ack_codes.code
+        on
+            ack_codes.code_list = '999_transaction_status'
+            and implementation_acks.transaction_status_code = ack_codes.code
 
 ),
 
@@ -105,8 +109,9 @@ events_277ca as (
         claim_acks.loaded_at
     from claim_acks
     left join ack_codes
-        on ack_codes.code_list = '277_status_category'
-        and claim_acks.status_category_code = ack_codes.code
+        on
+            ack_codes.code_list = '277_status_category'
+            and claim_acks.status_category_code = ack_codes.code
 
 ),
 

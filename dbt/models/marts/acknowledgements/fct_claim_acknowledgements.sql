@@ -110,8 +110,10 @@ by_claim as (
         max(case when acknowledgement_source = '277CA' and source_recency = 1 then outcome end)
             as latest_277ca_outcome,
         max(payer_claim_control_number) as payer_claim_control_number,
-        min(case when acknowledgement_source = '277CA' and outcome = 'accepted'
-            then coalesce(received_date, acknowledged_date) end) as accepted_date,
+        min(case
+            when acknowledgement_source = '277CA' and outcome = 'accepted'
+                then coalesce(received_date, acknowledged_date)
+        end) as accepted_date,
         sum(case when outcome = 'rejected' then 1 else 0 end) as rejection_count,
         min(case when outcome = 'rejected' then acknowledged_date end) as first_rejected_date,
         max(case when decisive_recency = 1 then outcome end) as latest_decisive_outcome,

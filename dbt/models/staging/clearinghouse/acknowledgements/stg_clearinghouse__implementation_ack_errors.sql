@@ -3,7 +3,7 @@ with
 
 latest as (
 
-    {{ latest_delivered_rows(source('raw_clearinghouse', 'implementation_ack_errors'), ['implementation_ack_error_id']) }}
+    {{ latest_delivered_rows(source('raw_clearinghouse', 'implementation_ack_errors'), ['implementation_ack_error_id']) }}  -- noqa: LT05
 
 ),
 
