@@ -34,6 +34,7 @@ from .reference import (
     physician_name,
 )
 from .claims import ClaimSpool, write_claims
+from .x12_acks import write_acknowledgements
 from .x12_835 import RemitPayee, RemitPayer, interchange_header, interchange_trailer, render, transaction_segments
 
 PAY_PERIOD_EPOCH = date(2020, 1, 6)  # a Monday; pay periods are the fortnights from it
@@ -150,6 +151,7 @@ def generate(config: GeneratorConfig) -> dict:
     counts = writers.close()
     counts["clearinghouse_835_files"] = spool.finish(clearinghouse)
     claim_files = write_claims(spool.claims, clearinghouse, truth)
+    counts["clearinghouse_ack_files"] = write_acknowledgements(clearinghouse, truth, config.seed, anchor)
     counts.update(front_office.generate(config.seed, anchor, out, truth))  # reads back the extracts above
     front_office_poc.generate(config.seed, anchor, out, truth)  # plan-of-care signature plants
     truth["auth_leaks"].sort(key=lambda r: r["authorization_id"])

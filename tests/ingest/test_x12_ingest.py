@@ -64,11 +64,11 @@ def test_pyx12_validation_when_turned_on_rejects_what_only_the_implementation_gu
 
 def test_a_transaction_set_with_no_reader_is_quarantined_with_its_name(tmp_path):
     clean = (FIXTURES / "clean_5010.835").read_bytes()
-    ack = clean.replace(b"ST*835*", b"ST*999*")
-    inbox = _inbox(tmp_path, {"ack.x12": ack})
+    status_request = clean.replace(b"ST*835*", b"ST*276*")
+    inbox = _inbox(tmp_path, {"status.x12": status_request})
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     report = load_source(con, "clearinghouse", inbox, tmp_path / "quarantine")
     assert [f.status for f in report.files] == ["rejected"]
     (reason,) = con.execute("select reason from ingest.quarantine").fetchone()
-    assert reason == ("ack.x12: transaction 999 0001, segment 3 (ST): transaction set 999 (implementation "
-                      "acknowledgment) is not read here (read here: 271, 835, 837)")
+    assert reason == ("status.x12: transaction 276 0001, segment 3 (ST): transaction set 276 (claim status "
+                      "request) is not read here (read here: 271, 277, 835, 837, 999)")

@@ -86,6 +86,7 @@ class GroupHeader:
     control_number: str  # GS06
     version: str  # GS08
     position: int
+    created: str = ""  # GS04 (CCYYMMDD): the only date a 999 carries
 
 
 @dataclass
@@ -354,7 +355,7 @@ class _Walker:
             self.file_issue("warning", seg.position, "GS", "GS header outside an interchange (no ISA before it)")
         else:
             self.isa_groups += 1
-        self.gs = GroupHeader(seg.element(1), seg.element(6), seg.element(8), seg.position)
+        self.gs = GroupHeader(seg.element(1), seg.element(6), seg.element(8), seg.position, seg.element(4))
         self.gs_transactions = 0
 
     def on_ge(self, seg: Segment) -> None:

@@ -9,12 +9,13 @@ quarantined by name.
 
 from __future__ import annotations
 
-from dagster_project.ingest.x12 import claim_837, eligibility_271, remit_835
+from dagster_project.ingest.x12 import ack_999, claim_837, claim_ack_277, eligibility_271, remit_835
 from dagster_project.ingest.x12.reader_base import X12Reader, read_transactions
 from dagster_project.ingest.x12.result import X12ParseResult
 
 READERS: dict[str, X12Reader] = {
-    reader.transaction_set: reader for reader in (remit_835.READER, claim_837.READER, eligibility_271.READER)
+    reader.transaction_set: reader
+    for reader in (remit_835.READER, claim_837.READER, eligibility_271.READER, ack_999.READER, claim_ack_277.READER)
 }
 
 

@@ -201,15 +201,15 @@ def test_byte_order_mark_loads_with_and_without_pyx12(load):
 
 def test_files_route_by_content_not_extension(load):
     eligibility = (FIXTURES / "front_office_multi_5010.271").read_bytes()
-    ack = CLEAN.replace("ST*835*0001", "ST*999*0001")
-    con = load({"remit.dat": CLEAN, "answers.271": eligibility, "ack.999": ack, "notes.txt": "claim_id,amount\n"})
+    premium = CLEAN.replace("ST*835*0001", "ST*820*0001")
+    con = load({"remit.dat": CLEAN, "answers.271": eligibility, "premium.820": premium, "notes.txt": "claim_id,amount\n"})
     assert ledger(con, "remit.dat")["entity"] == "remittance_835"
     assert ledger(con, "answers.271")["entity"] == "eligibility_271"
     assert con.execute("select count(*) from raw_clearinghouse.remit_claims").fetchone() == (2,)
     assert con.execute("select count(*) from raw_clearinghouse.eligibility_responses").fetchone() == (4,)
-    assert ledger(con, "ack.999")["status"] == "rejected"
-    [(_, _, reason)] = quarantine(con, "ack.999", "error")
-    assert "transaction set 999 (implementation acknowledgment) is not read here" in reason
+    assert ledger(con, "premium.820")["status"] == "rejected"
+    [(_, _, reason)] = quarantine(con, "premium.820", "error")
+    assert "transaction set 820 (premium payment) is not read here" in reason
     [(_, _, reason)] = quarantine(con, "notes.txt", "error")
     assert "this is not an X12 file" in reason
 

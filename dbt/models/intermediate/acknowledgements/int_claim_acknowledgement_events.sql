@@ -1,0 +1,126 @@
+-- Every acknowledgement of one claim, from either answer the clearinghouse sends: the 999 (whether our
+-- 837P transaction could be read: all its claims share the outcome) and the 277CA (whether each claim
+-- was accepted into adjudication). The outcome comes from the seeded code lists; a code they do not
+-- hold is 'review', so it counts as neither accepted nor rejected.
+with
+
+implementation_acks as (
+
+    select * from {{ ref('stg_clearinghouse__implementation_acks') }}
+
+),
+
+claim_acks as (
+
+    select * from {{ ref('stg_clearinghouse__claim_acks') }}
+
+),
+
+claim_transactions as (
+
+    select * from {{ ref('stg_clearinghouse__claim_transactions') }}
+
+),
+
+claim_headers as (
+
+    select * from {{ ref('stg_clearinghouse__claim_headers') }}
+
+),
+
+ack_codes as (
+
+    select * from {{ ref('clearinghouse_ack_codes') }}
+
+),
+
+-- A 999 names our GS06/ST02. Control numbers come round again in time, so it answers the latest 837P
+-- transaction with those numbers created on or before the 999's date.
+matched_transactions as (
+
+    select
+        implementation_acks.implementation_ack_id,
+        claim_transactions.claim_transaction_id,
+        row_number() over (
+            partition by implementation_acks.implementation_ack_id
+            order by claim_transactions.created_date desc, claim_transactions.loaded_at desc
+        ) as match_rank
+    from implementation_acks
+    inner join claim_transactions
+        on
+            implementation_acks.acknowledged_group_control_number = claim_transactions.group_control_number
+            and implementation_acks.acknowledged_transaction_control_number
+            = claim_transactions.transaction_control_number
+            and (
+                implementation_acks.acknowledged_at_date is null
+                or claim_transactions.created_date is null
+                or implementation_acks.acknowledged_at_date >= claim_transactions.created_date
+            )
+    where implementation_acks.acknowledged_transaction_set = '837'
+
+),
+
+events_999 as (
+
+    select
+        implementation_acks.implementation_ack_id as acknowledgement_id,
+        '999' as acknowledgement_source,
+        claim_headers.claim_id,
+        claim_headers.claim_record_id,
+        implementation_acks.acknowledged_at_date as acknowledged_date,
+        cast(null as date) as received_date,
+        implementation_acks.transaction_status_code as status_code,
+        cast(null as {{ dbt.type_string() }}) as status_detail_code,
+        cast(null as {{ dbt.type_string() }}) as status_entity_code,
+        cast(null as {{ dbt.type_string() }}) as payer_claim_control_number,
+        cast(null as {{ dbt.type_string() }}) as information_source_entity_code,
+        coalesce(ack_codes.outcome, 'review') as outcome,
+        implementation_acks.loaded_at
+    from implementation_acks
+    inner join matched_transactions
+        on
+            implementation_acks.implementation_ack_id = matched_transactions.implementation_ack_id
+            and matched_transactions.match_rank = 1
+    inner join claim_headers
+        on matched_transactions.claim_transaction_id = claim_headers.claim_transaction_id
+    left join ack_codes
+        on
+            ack_codes.code_list = '999_transaction_status'
+            and implementation_acks.transaction_status_code = ack_codes.code
+
+),
+
+events_277ca as (
+
+    select
+        claim_acks.claim_ack_id as acknowledgement_id,
+        '277CA' as acknowledgement_source,
+        claim_acks.claim_id,
+        cast(null as {{ dbt.type_string() }}) as claim_record_id,
+        coalesce(claim_acks.status_effective_date, claim_acks.process_date, claim_acks.received_date)
+            as acknowledged_date,
+        claim_acks.received_date,
+        claim_acks.status_category_code as status_code,
+        claim_acks.status_code as status_detail_code,
+        claim_acks.status_entity_code,
+        claim_acks.payer_claim_control_number,
+        claim_acks.information_source_entity_code,
+        coalesce(ack_codes.outcome, 'review') as outcome,
+        claim_acks.loaded_at
+    from claim_acks
+    left join ack_codes
+        on
+            ack_codes.code_list = '277_status_category'
+            and claim_acks.status_category_code = ack_codes.code
+
+),
+
+final as (
+
+    select * from events_999
+    union all
+    select * from events_277ca
+
+)
+
+select * from final

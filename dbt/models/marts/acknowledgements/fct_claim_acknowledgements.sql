@@ -1,0 +1,188 @@
+-- Per claim (CLM01), what the clearinghouse and payer said about it: the latest 999 and 277CA outcomes,
+-- the first acceptance (accepted_date: proof the claim was filed, for timely filing) and whether a
+-- rejection is still open. A rejection closes only when a later 277CA accepts the claim (a 999 says the
+-- file could be read, not that the claim was accepted); ties on a date put the 277CA after the 999,
+-- then the later-loaded acknowledgement last.
+with
+
+events as (
+
+    select * from {{ ref('int_claim_acknowledgement_events') }}
+
+),
+
+claim_headers as (
+
+    select * from {{ ref('stg_clearinghouse__claim_headers') }}
+
+),
+
+claim_transactions as (
+
+    select * from {{ ref('stg_clearinghouse__claim_transactions') }}
+
+),
+
+claim_lines as (
+
+    select * from {{ ref('int_claim_lines_submitted') }}
+
+),
+
+submissions as (
+
+    select
+        claim_headers.claim_id,
+        count(distinct claim_headers.claim_record_id) as submission_count,
+        min(claim_transactions.created_date) as first_submitted_date,
+        max(claim_transactions.created_date) as last_submitted_date
+    from claim_headers
+    left join claim_transactions
+        on claim_headers.claim_transaction_id = claim_transactions.claim_transaction_id
+    group by claim_headers.claim_id
+
+),
+
+claim_facts as (
+
+    select
+        claim_id,
+        min(location_id) as location_id,
+        min(patient_id) as patient_id,
+        min(payer_id) as payer_id,
+        min(payer_name) as payer_name,
+        min(service_date) as service_date,
+        cast(sum(charge_amount) as decimal(12, 2)) as charge_amount,
+        cast(sum(coalesce(expected_allowed_amount, charge_amount)) as decimal(12, 2)) as expected_allowed_amount
+    from claim_lines
+    group by claim_id
+
+),
+
+ordered as (
+
+    select
+        events.*,
+        case when acknowledgement_source = '277CA' then 2 else 1 end as source_rank,
+        outcome = 'rejected' or (acknowledgement_source = '277CA' and outcome = 'accepted') as is_decisive
+    from events
+
+),
+
+ranked as (
+
+    select
+        ordered.*,
+        row_number() over (
+            partition by claim_id, acknowledgement_source
+            order by acknowledged_date desc, loaded_at desc, acknowledgement_id desc
+        ) as source_recency,
+        case when is_decisive then row_number() over (
+            partition by claim_id, is_decisive
+            order by acknowledged_date desc, source_rank desc, loaded_at desc, acknowledgement_id desc
+        ) end as decisive_recency,
+        row_number() over (
+            partition by claim_id
+            order by acknowledged_date desc, source_rank desc, loaded_at desc, acknowledgement_id desc
+        ) as recency
+    from ordered
+
+),
+
+by_claim as (
+
+    select
+        claim_id,
+        max(case when acknowledgement_source = '999' and source_recency = 1 then acknowledged_date end)
+            as latest_999_date,
+        max(case when acknowledgement_source = '999' and source_recency = 1 then status_code end)
+            as latest_999_status_code,
+        max(case when acknowledgement_source = '999' and source_recency = 1 then outcome end)
+            as latest_999_outcome,
+        max(case when acknowledgement_source = '277CA' and source_recency = 1 then acknowledged_date end)
+            as latest_277ca_date,
+        max(case when acknowledgement_source = '277CA' and source_recency = 1 then status_code end)
+            as latest_277ca_category_code,
+        max(case when acknowledgement_source = '277CA' and source_recency = 1 then status_detail_code end)
+            as latest_277ca_status_code,
+        max(case when acknowledgement_source = '277CA' and source_recency = 1 then status_entity_code end)
+            as latest_277ca_entity_code,
+        max(case when acknowledgement_source = '277CA' and source_recency = 1 then outcome end)
+            as latest_277ca_outcome,
+        max(payer_claim_control_number) as payer_claim_control_number,
+        min(case
+            when acknowledgement_source = '277CA' and outcome = 'accepted'
+                then coalesce(received_date, acknowledged_date)
+        end) as accepted_date,
+        sum(case when outcome = 'rejected' then 1 else 0 end) as rejection_count,
+        min(case when outcome = 'rejected' then acknowledged_date end) as first_rejected_date,
+        max(case when decisive_recency = 1 then outcome end) as latest_decisive_outcome,
+        max(case when decisive_recency = 1 and outcome = 'rejected' then acknowledgement_id end)
+            as open_rejection_id,
+        max(case when decisive_recency = 1 and outcome = 'rejected' then acknowledgement_source end)
+            as open_rejection_source,
+        max(case when decisive_recency = 1 and outcome = 'rejected' then acknowledged_date end)
+            as open_rejection_date,
+        max(case when recency = 1 then outcome end) as latest_outcome
+    from ranked
+    group by claim_id
+
+),
+
+claim_ids as (
+
+    select claim_id from submissions
+    union
+    select claim_id from by_claim
+
+),
+
+final as (
+
+    select
+        claim_ids.claim_id,
+        submissions.claim_id is not null as is_submitted,
+        claim_facts.location_id,
+        claim_facts.patient_id,
+        claim_facts.payer_id,
+        claim_facts.payer_name,
+        claim_facts.service_date,
+        claim_facts.charge_amount,
+        claim_facts.expected_allowed_amount,
+        coalesce(submissions.submission_count, 0) as submission_count,
+        submissions.first_submitted_date,
+        submissions.last_submitted_date,
+        by_claim.latest_999_date,
+        by_claim.latest_999_status_code,
+        by_claim.latest_999_outcome,
+        by_claim.latest_277ca_date,
+        by_claim.latest_277ca_category_code,
+        by_claim.latest_277ca_status_code,
+        by_claim.latest_277ca_entity_code,
+        by_claim.latest_277ca_outcome,
+        by_claim.payer_claim_control_number,
+        by_claim.accepted_date,
+        coalesce(by_claim.rejection_count, 0) as rejection_count,
+        by_claim.first_rejected_date,
+        by_claim.open_rejection_id,
+        by_claim.open_rejection_source,
+        by_claim.open_rejection_date,
+        coalesce(by_claim.latest_decisive_outcome = 'rejected', false) as is_rejection_open,
+        case
+            when by_claim.latest_decisive_outcome = 'rejected' then 'rejected'
+            when by_claim.latest_outcome = 'review' then 'review'
+            when by_claim.latest_decisive_outcome = 'accepted' then 'accepted'
+            when by_claim.claim_id is null then 'not_acknowledged'
+            else 'pending'
+        end as acknowledgement_status
+    from claim_ids
+    left join submissions
+        on claim_ids.claim_id = submissions.claim_id
+    left join claim_facts
+        on claim_ids.claim_id = claim_facts.claim_id
+    left join by_claim
+        on claim_ids.claim_id = by_claim.claim_id
+
+)
+
+select * from final
