@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import logging
 import time
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -63,7 +64,7 @@ class HttpRetryPolicy:
         )
 
 
-class OnceSender:
+class OnceSender(ABC):
     """Base of the named HTTP gateways. Subclasses say how to submit, read the answer and look a send up."""
 
     gateway_name = "http"
@@ -87,20 +88,24 @@ class OnceSender:
         self.client = httpx.Client(timeout=timeout, transport=transport, auth=auth, follow_redirects=False)
 
     # -- what a provider implements ---------------------------------------------------------------------
+    @abstractmethod
     def destination(self, payload: Mapping[str, Any]) -> str:
         """The validated recipient number (raises Unsendable, e.g. RecipientRefused)."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def submit(self, destination: str, payload: Mapping[str, Any], key: str) -> httpx.Response:
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def accepted_id(self, response: httpx.Response) -> str:
         """The provider's id for the message from a 2xx answer (raises ProviderRefused or OutcomeUnknown)."""
-        raise NotImplementedError
+        ...
 
+    @abstractmethod
     def find_sent(self, destination: str, payload: Mapping[str, Any], key: str, since: datetime) -> str | None:
         """The provider's id of a message this key already sent since `since`, or None when it has none."""
-        raise NotImplementedError
+        ...
 
     # -- the dispatcher's sender interface --------------------------------------------------------------
     def send(self, url: str, payload: Mapping[str, Any], key: str) -> SendOutcome:
