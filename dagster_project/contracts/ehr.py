@@ -6,7 +6,7 @@ downstream reads only this shape.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
@@ -187,6 +187,9 @@ class ChargeLine(Contract):
     minutes: int = Field(ge=0, le=480)
     units: int = Field(ge=0, le=99)
     charge_amount: Money = Field(le=10000, description="Billed amount of the line; above 10,000 is a keying error")
+    assistant_minutes: Maybe(Annotated[int, Field(ge=0, le=480)]) = Field(
+        None, description="Minutes of the line an occupational therapy assistant furnished independently (not "
+                          "concurrently with the OT), whoever is the rendering provider; empty when not recorded")
 
 
 class Authorization(Contract):

@@ -1,6 +1,6 @@
 -- Pre-submission claim audit: one row per 837P claim line and rule it fails (latest version of each
 -- claim). Reference data comes from seeds (code-pair edits, unit limits, KX thresholds, telehealth
--- policies, payer rules), never from constants here. Rules and their sources: domain-rules.md 2-3, 5.
+-- policies, payer rules), never from constants here. Rules and their sources: docs/domain-reference.md (Claims).
 {% set distinct_modifiers = ['59', 'XE', 'XS', 'XP', 'XU'] %}
 with
 
@@ -61,6 +61,8 @@ modded as (
 
 ),
 
+-- The plan-of-care modifier of the line's discipline (ot_cpt_codes.discipline_modifier: GO for OT codes,
+-- GN for the SLP-delivered 92526/92610): missing where the payer requires it, or another discipline's.
 discipline_modifier as (
 
     select
@@ -68,17 +70,47 @@ discipline_modifier as (
         'discipline_modifier' as rule_name,
         case
             when {{ pipe_list_contains('modifier_list', "'GP'") }}
-                then 'GP is the physical therapy modifier; an OT line takes GO'
-            else 'The payer requires the GO (OT plan of care) modifier on every OT line; it is missing'
+                then {{ dbt.concat(["'GP is the physical therapy modifier; this line takes '", "expected_discipline_modifier"]) }}
+            when expected_discipline_modifier = 'GN' and {{ pipe_list_contains('modifier_list', "'GO'") }}
+                then {{ dbt.concat(["procedure_code", "' is delivered under the speech-language pathology plan of care: GN, not GO'"]) }}
+            when expected_discipline_modifier = 'GO' and {{ pipe_list_contains('modifier_list', "'GN'") }}
+                then {{ dbt.concat(["procedure_code", "' is delivered under the occupational therapy plan of care: GO, not GN'"]) }}
+            else {{ dbt.concat(["'The payer requires the '", "expected_discipline_modifier", "' (plan of care) modifier on this line; it is missing'"]) }}
         end as failure_detail,
         case
-            when {{ pipe_list_contains('modifier_list', "'GP'") }} then 'Replace GP with GO'
-            else 'Add modifier GO'
+            when {{ pipe_list_contains('modifier_list', "'GP'") }}
+                then {{ dbt.concat(["'Replace GP with '", "expected_discipline_modifier"]) }}
+            when expected_discipline_modifier = 'GN' and {{ pipe_list_contains('modifier_list', "'GO'") }}
+                then 'Replace GO with GN'
+            when expected_discipline_modifier = 'GO' and {{ pipe_list_contains('modifier_list', "'GN'") }}
+                then 'Replace GN with GO'
+            else {{ dbt.concat(["'Add modifier '", "expected_discipline_modifier"]) }}
         end as fix
     from modded
     where
         {{ pipe_list_contains('modifier_list', "'GP'") }}
-        or (discipline_modifier_required and not {{ pipe_list_contains('modifier_list', "'GO'") }})
+        or (expected_discipline_modifier = 'GN' and {{ pipe_list_contains('modifier_list', "'GO'") }})
+        or (expected_discipline_modifier = 'GO' and {{ pipe_list_contains('modifier_list', "'GN'") }})
+        or (discipline_modifier_required and not {{ pipe_list_contains('modifier_list', 'expected_discipline_modifier') }})
+
+),
+
+-- Assistant modifier, decided per line from minutes: an occupational therapy assistant who furnished more
+-- than 10% of the line independently requires the payer's assistant modifier (claim_assistant_modifiers;
+-- Medicare: CO), whoever rendered the claim. A line rendered by an assistant with no minutes recorded counts
+-- as furnished by the assistant. Removing CO is only suggested when the recorded minutes show 10% or less,
+-- never because the rendering provider is an OT. A payer whose assistant letters are unknown gets no advice
+-- on which to add, only that CO is not its modifier.
+assistant_lines as (
+
+    select
+        modded.*,
+        case
+            when assistant_minutes is not null then assistant_minutes * 10 > documented_minutes
+            else provider_credential_type = 'COTA'
+        end as assistant_over_de_minimis,
+        {{ pipe_list_contains('modifier_list', "'CO'") }} as has_co
+    from modded
 
 ),
 
@@ -88,16 +120,40 @@ assistant_modifier as (
         claim_line_id,
         'assistant_modifier' as rule_name,
         case
-            when provider_credential_type = 'COTA'
-                then 'Furnished by an occupational therapy assistant (COTA) without the CO modifier'
-            else 'CO modifier on a line furnished by an OTR: the payer cuts it to 85% for nothing'
+            when has_co and coalesce(payer_assistant_modifier, '') <> 'CO'
+                then 'This payer does not take CO for assistant services; it has its own assistant modifier'
+            when assistant_over_de_minimis and assistant_minutes is not null
+                then {{ dbt.concat([
+                    "'An occupational therapy assistant furnished '", "cast(assistant_minutes as " ~ dbt.type_string() ~ ")",
+                    "' of '", "cast(documented_minutes as " ~ dbt.type_string() ~ ")",
+                    "' minutes (more than 10%) without modifier '", "payer_assistant_modifier"]) }}
+            when assistant_over_de_minimis
+                then {{ dbt.concat(["'Furnished by an occupational therapy assistant without modifier '", "payer_assistant_modifier"]) }}
+            else {{ dbt.concat([
+                    "'The assistant furnished '", "cast(assistant_minutes as " ~ dbt.type_string() ~ ")",
+                    "' of '", "cast(documented_minutes as " ~ dbt.type_string() ~ ")",
+                    "' minutes (10% or less): CO is not required'"]) }}
         end as failure_detail,
-        case when provider_credential_type = 'COTA' then 'Add modifier CO' else 'Remove modifier CO' end as fix
-    from modded
+        case
+            when has_co and payer_assistant_modifier is null
+                then 'Replace CO with the payer''s assistant modifier (record it in claim_assistant_modifiers)'
+            when has_co and payer_assistant_modifier <> 'CO'
+                then {{ dbt.concat(["'Replace CO with '", "payer_assistant_modifier"]) }}
+            when assistant_over_de_minimis then {{ dbt.concat(["'Add modifier '", "payer_assistant_modifier"]) }}
+            else 'Remove CO only if the note confirms the assistant''s minutes'
+        end as fix
+    from assistant_lines
     where
-        (provider_credential_type = 'COTA' and assistant_modifier_required
-            and not {{ pipe_list_contains('modifier_list', "'CO'") }})
-        or (provider_credential_type = 'OTR' and {{ pipe_list_contains('modifier_list', "'CO'") }})
+        (has_co and coalesce(payer_assistant_modifier, '') <> 'CO')
+        or (
+            assistant_over_de_minimis
+            and payer_assistant_modifier is not null
+            and not {{ pipe_list_contains('modifier_list', 'payer_assistant_modifier') }}
+        )
+        or (
+            has_co and payer_assistant_modifier = 'CO'
+            and assistant_minutes is not null and not assistant_over_de_minimis
+        )
 
 ),
 
