@@ -178,7 +178,11 @@ class ChargeLine(Contract):
     __source__ = "ehr"
     __entity__ = "charge_lines"
     __primary_key__ = ("visit_id", "line_number")
-    __doc_purpose__ = "One billed CPT line of a visit."
+    __doc_purpose__ = (
+        "One billed CPT line of a visit. The 837P line that bills it carries the line control number (REF*6R) "
+        "`<visit_id>-<line_number>`: that is how a claim line finds its documented minutes, and a timed claim line "
+        "whose control number matches no charge line is reported by the claim audit (minutes_not_linked)."
+    )
 
     visit_id: Id
     line_number: int = Field(ge=1, le=50)

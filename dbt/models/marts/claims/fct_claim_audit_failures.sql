@@ -189,13 +189,16 @@ kx_modifier as (
 
 ),
 
+-- The 8-minute rule totals the timed minutes of a patient's day per discipline, across claims.
 timed_lines as (
 
     select
         modded.*,
         cast(floor(documented_minutes / 15.0) as integer) as whole_units,
         documented_minutes - 15 * cast(floor(documented_minutes / 15.0) as integer) as remainder_minutes,
-        sum(documented_minutes) over (partition by claim_id) as claim_timed_minutes
+        sum(documented_minutes) over (
+            partition by patient_id, service_date, expected_discipline_modifier
+        ) as day_timed_minutes
     from modded
     where is_timed and documented_minutes is not null
 
@@ -205,8 +208,13 @@ timed_ranked as (
 
     select
         timed_lines.*,
-        {{ units_for_minutes('claim_timed_minutes') }} - sum(whole_units) over (partition by claim_id) as leftover_units,
-        row_number() over (partition by claim_id order by remainder_minutes desc, line_number) as remainder_rank
+        {{ units_for_minutes('day_timed_minutes') }} - sum(whole_units) over (
+            partition by patient_id, service_date, expected_discipline_modifier
+        ) as leftover_units,
+        row_number() over (
+            partition by patient_id, service_date, expected_discipline_modifier
+            order by remainder_minutes desc, claim_id, line_number
+        ) as remainder_rank
     from timed_lines
 
 ),
@@ -236,6 +244,36 @@ units_exceed_minutes as (
         'Bill ' || cast(supported_units as {{ dbt.type_string() }}) || ' units' as fix
     from timed_supported
     where units > supported_units
+
+),
+
+-- Under-billing: the documented minutes support more units than were billed (money left on the table).
+units_below_minutes as (
+
+    select
+        claim_line_id,
+        'units_below_minutes' as rule_name,
+        'Bills ' || cast(units as {{ dbt.type_string() }}) || ' units; the documented '
+        || cast(documented_minutes as {{ dbt.type_string() }}) || ' minutes support '
+        || cast(supported_units as {{ dbt.type_string() }}) as failure_detail,
+        'Bill ' || cast(supported_units as {{ dbt.type_string() }}) || ' units if the note confirms the minutes' as fix
+    from timed_supported
+    where units < supported_units
+
+),
+
+-- A timed line whose control number links to no documented charge line (<visit_id>-<line_number>) cannot
+-- be checked against the 8-minute rule: reported, never skipped.
+minutes_not_linked as (
+
+    select
+        claim_line_id,
+        'minutes_not_linked' as rule_name,
+        'No documented minutes for this timed line: its control number (REF*6R) '
+        || coalesce(line_control_number, '(none)') || ' matches no charge line of the visit' as failure_detail,
+        'Send the line with the control number <visit_id>-<line_number> of its charge line' as fix
+    from modded
+    where is_timed and documented_minutes is null
 
 ),
 
@@ -528,6 +566,8 @@ failures as (
     union all select * from assistant_modifier
     union all select * from kx_modifier
     union all select * from units_exceed_minutes
+    union all select * from units_below_minutes
+    union all select * from minutes_not_linked
     union all select * from units_exceed_daily_limit
     union all select * from code_pair_without_modifier
     union all select * from one_evaluation_per_day
