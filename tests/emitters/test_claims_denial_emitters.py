@@ -142,22 +142,58 @@ def test_medicare_reopening_request_golden_text():
                                             patients, {}) == []
 
 
-def test_appeal_letter_carries_chart_data_and_deadline_but_the_title_no_phi():
-    flag = {**FLAG, "route": "appeal", "carcs": "50"}
-    line = {**DENIED, "denial_carc": "50", "remark_codes": "N115", "carc_description": "Not medically necessary"}
-    patients = {"P1": {"first_name": "Zzcanary", "last_name": "Child", "date_of_birth": date(2019, 1, 1),
-                       "member_id": "SYN000001"}}
-    plans = {"P1": {"evaluation_date": date(2026, 9, 1), "frequency_per_week": 2, "duration_weeks": 12,
-                    "plan_start_date": date(2026, 9, 2), "plan_end_date": date(2026, 11, 25),
-                    "physician_signed_date": date(2026, 9, 5), "functional_goals": "Goal one|Goal two"}}
-    visits = {"P1": [date(2026, 9, 3), date(2026, 11, 2)]}
-    (draft,) = appeal_letter.draft_actions([flag], {"CL0100001": [line]}, patients, plans, visits, {"L01": "North"},
-                                           date(2026, 11, 26))
-    assert "Appeal deadline: 2027-02-05" in draft.body and "Goal two" in draft.body
-    assert "2 kept visits on record, from 2026-09-03 to 2026-11-02" in draft.body
-    assert "Zzcanary" in draft.body and "Zzcanary" not in draft.title
-    assert set(draft.phi_terms) == {"Zzcanary", "Child", "2019-01-01", "SYN000001"}
-    assert [c.present for c in draft.checklist] == [True, True, False, True]
+GOLDEN = Path(__file__).resolve().parent / "golden"
+APPEAL_PATIENTS = {"P1": {"first_name": "Zzcanary", "last_name": "Child", "date_of_birth": date(2019, 1, 1),
+                          "member_id": "SYN000001"}}
+# The plan in force on the date of service (2026-11-02), cited instead of any newer plan.
+APPEAL_PLANS = {"d-1": {"plan_of_care_id": "POC1", "evaluation_date": date(2026, 9, 1), "frequency_per_week": 2,
+                        "duration_weeks": 12, "start_date": date(2026, 9, 2), "end_date": date(2026, 11, 25),
+                        "physician_signed_date": date(2026, 9, 5), "functional_goals": "Goal one|Goal two"}}
+APPEAL_VISITS = {"P1": [date(2026, 9, 3), date(2026, 11, 2), date(2026, 11, 16)]}  # the last one is after the DOS
+APPEAL_LOCATIONS = {"L01": {"location_name": "North", "address_line": "1 Test St", "city": "Austin", "state": "TX",
+                            "zip": "78701"}}
+NECESSITY = {**DENIED, "denial_carc": "50", "remark_codes": "N115",
+             "carc_description": "These are non-covered services because this is not deemed a 'medical necessity' by the payer."}
+TIMELY = {**DENIED, "denial_carc": "29", "remark_codes": None, "carc_description": "The time limit for filing has expired."}
+
+
+def _appeal(payer_type, payer_name, line):
+    flag = {**FLAG, "route": "appeal", "carcs": line["denial_carc"], "payer_type": payer_type, "payer_name": payer_name}
+    (draft,) = appeal_letter.draft_actions([flag], {"CL0100001": [line]}, APPEAL_PATIENTS, APPEAL_PLANS, APPEAL_VISITS,
+                                           {"CL0100001": _therapy_texts()}, APPEAL_LOCATIONS, date(2026, 11, 26))
+    return draft
+
+
+def _required_open(draft):
+    return [c.item for c in draft.checklist if c.required and not c.present]
+
+
+def test_medical_necessity_appeal_for_a_medicaid_child_cites_epsdt_and_the_plan_in_force_golden():
+    draft = _appeal("medicaid_mco", "Test MCO One", NECESSITY)
+    assert draft.body == (GOLDEN / "appeal_medicaid.txt").read_text()
+    assert draft.title == "Appeal claim CL0100001 (CARC 50) to Test MCO One by 2027-02-05 (North)"
+    assert _required_open(draft) == ["Letter signed by the billing lead or the treating therapist",
+                                     "Treatment notes of the date of service and the latest progress report attached"]
+    assert set(draft.phi_terms) == {"Zzcanary", "Child", "2019-01-01", "SYN000001"} and "Zzcanary" not in draft.title
+
+
+def test_medicare_first_level_is_a_redetermination_without_epsdt_golden():
+    draft = _appeal("medicare", "Medicare Part B", NECESSITY)
+    assert draft.body == (GOLDEN / "appeal_medicare.txt").read_text()
+    assert draft.title.startswith("Redetermination claim CL0100001")
+
+
+def test_timely_filing_appeal_needs_the_acceptance_report_before_approval_golden():
+    draft = _appeal("commercial", "Acme Commercial PPO", TIMELY)
+    assert draft.body == (GOLDEN / "appeal_timely.txt").read_text()
+    assert any("acceptance report" in item for item in _required_open(draft))
+
+
+def test_appeal_letters_carry_nothing_internal():
+    for draft in (_appeal("medicaid_mco", "Test MCO One", NECESSITY), _appeal("commercial", "Acme", TIMELY)):
+        lowered = draft.body.lower()
+        assert "deadline" not in lowered and "attach " not in lowered and "x12" not in lowered
+        assert "2027-02-05" not in draft.body  # the due date we track stays off the letter
 
 
 def test_followups_name_the_route_and_skip_other_routes():
