@@ -64,7 +64,7 @@ def test_replacement_applies_the_missing_go_and_puts_f8_in_implementation_guide_
     assert reread.issues == []
     (header,) = reread.tables["claim_headers"]
     assert (header["claim_frequency_code"], header["payer_claim_control_number"]) == ("7", "ICN-555")
-    assert [l["modifiers"] for l in reread.tables["claim_lines"]] == ["GO", "GO"]
+    assert [line["modifiers"] for line in reread.tables["claim_lines"]] == ["GO", "GO"]
     # 2300 order: DTP, then REF*9F, G1, F8, EA, then NTE and HI; the referring provider keeps its name
     assert _claim_segment_ids(draft.body) == ["CLM*CL0100001", "DTP*454", "DTP*304", "REF*9F", "REF*G1", "REF*F8",
                                               "REF*EA", "NTE*ADD", "HI*ABK:F82"]
@@ -78,7 +78,7 @@ def test_a_correction_the_data_cannot_make_is_a_required_item_not_a_restated_cla
                                              {"CL0100001": _therapy_texts()}, {}, date(2026, 11, 26),
                                              {FLAG["flag_id"]: 13})
     (required,) = [c for c in draft.checklist if c.required]
-    assert not required.present and "lines 2: CARC 16, remark codes M15" == required.detail
+    assert not required.present and required.detail == "lines 2: CARC 16, remark codes M15"
     assert validate_with_pyx12(_write(tmp_path, draft.body)) == []
 
 
