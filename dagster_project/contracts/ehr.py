@@ -11,18 +11,8 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from ._types import (
-    Contract,
-    CptList,
-    Icd10List,
-    Id,
-    Maybe,
-    ModifierList,
-    Money,
-    Npi,
-    PlainText,
-    UtcDatetime,
-    WeekdayList,
-    date,
+    Contract, CptList, Icd10List, Id, Maybe, ModifierList, Money, Npi, PlainText, UtcDatetime,
+    WeekdayList, date,
 )
 
 PayerType = Literal["medicaid_mco", "medicaid_ffs", "commercial", "tricare", "medicare", "medicare_advantage"]
