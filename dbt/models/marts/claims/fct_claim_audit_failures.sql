@@ -416,10 +416,40 @@ authorization_candidates as (
 
 ),
 
+-- The patient's approved authorization in force on the date of service that covers the line's code,
+-- whatever number the claim carries: the fix names it.
+authorization_for_service as (
+
+    select *
+    from (
+        select
+            modded.claim_line_id,
+            authorizations.authorization_number as service_authorization_number,
+            authorizations.start_date as service_authorization_start_date,
+            authorizations.end_date as service_authorization_end_date,
+            row_number() over (
+                partition by modded.claim_line_id
+                order by authorizations.end_date desc, authorizations.authorization_id
+            ) as service_rank
+        from modded
+        inner join authorizations
+            on
+                modded.patient_id = authorizations.patient_id
+                and authorizations.status = 'approved'
+                and modded.service_date between authorizations.start_date and authorizations.end_date
+                and {{ pipe_list_contains('authorizations.cpt_codes', 'modded.procedure_code') }}
+    ) as ranked
+    where service_rank = 1
+
+),
+
 authorization_checked as (
 
     select
         modded.*,
+        authorization_for_service.service_authorization_number,
+        authorization_for_service.service_authorization_start_date,
+        authorization_for_service.service_authorization_end_date,
         authorization_candidates.authorization_diagnosis_codes,
         case
             when modded.authorization_number is null then 'missing'
@@ -433,6 +463,8 @@ authorization_checked as (
     from modded
     left join authorization_candidates
         on modded.claim_line_id = authorization_candidates.claim_line_id and authorization_candidates.candidate_rank = 1
+    left join authorization_for_service
+        on modded.claim_line_id = authorization_for_service.claim_line_id
     where modded.requires_authorization and not modded.is_evaluation
 
 ),
@@ -450,10 +482,15 @@ authorization_not_active as (
             when 'ended' then 'The date of service is after the authorization ended'
             else 'The authorization does not cover ' || procedure_code
         end as failure_detail,
-        case authorization_status
-            when 'missing' then 'Add the active authorization number, or request a retro-authorization'
-            when 'not_found' then 'Correct the authorization number'
-            when 'cpt_not_covered' then 'Request the code be added to the authorization, or correct the code'
+        case
+            when service_authorization_number is not null
+                then 'Use authorization ' || service_authorization_number || ', approved for ' || procedure_code || ' from '
+                || cast(service_authorization_start_date as {{ dbt.type_string() }}) || ' to '
+                || cast(service_authorization_end_date as {{ dbt.type_string() }})
+            when authorization_status = 'missing' then 'No authorization covers this date and code: request a retro-authorization'
+            when authorization_status = 'not_found' then 'Correct the authorization number'
+            when authorization_status = 'cpt_not_covered'
+                then 'Request the code be added to the authorization, or correct the code'
             else 'Request a retro-authorization or an extension before submitting'
         end as fix
     from authorization_checked
