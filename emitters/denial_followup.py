@@ -1,6 +1,10 @@
-"""Denial follow-ups that are neither an appeal nor a corrected claim: retro-authorization request or
-write-off recommendation (CO-197/198), re-bill the right payer (CO-22/109), fix the rendering provider's
-enrollment (CO-185/B7). Pure: flag_denials_to_work rows -> DraftActions with the reason and the deadline.
+"""Denial follow-ups that are neither an appeal letter nor an 837P: retro-authorization request or
+write-off review (CO-197/198), the authorization or referral the claim should have named (CO-284/296,
+CO-288), a payer's unit reduction (CO-151 with N362), an NCCI / bundling edit (CO-97/231/234/236), out of
+network (CO-242), billing the secondary payer for a non-covered service (CO-96/204/119), records the payer
+asked for (CO-226/252), re-billing the right payer (CO-22/109), the rendering provider's enrollment
+(CO-185/B7), and a CARC nobody has classified yet (review). Pure: flag_denials_to_work rows -> DraftActions
+with the reason, the deadline and the steps; a step marked required must be checked before approval.
 No patient name, date of birth, member id or diagnosis: ids only.
 """
 
@@ -15,14 +19,55 @@ from .models import ChecklistItem, DraftAction
 ACTION_TYPE = "denial_followup"
 ASSIGNED_ROLE = "billing"
 ROUTE_TITLES = {
-    "retro_auth_or_write_off": "Retro-auth or write off",
+    "retro_auth_or_write_off": "Retro-auth or write-off review",
+    "authorization_fix": "Correct the authorization number",
+    "referral_fix": "Obtain the referral",
+    "unit_reduction": "Review the payer's unit reduction",
+    "ncci_review": "Review the bundling edit",
+    "out_of_network": "Resolve the network status",
+    "bill_secondary_or_write_off": "Bill the secondary payer or write-off review",
+    "send_records": "Send the requested records",
     "rebill_other_payer": "Re-bill the right payer",
     "credentialing_fix": "Fix enrollment and re-bill",
+    "review": "Classify an unknown denial reason",
 }
+# (step, required): a required step blocks approval until a person checks it.
 ROUTE_STEPS = {
     "retro_auth_or_write_off": [
         ("Ask the payer's UM department for a retro-authorization covering the date of service", False),
-        ("If the payer does not allow one, write the line off with this reason", False),
+        ("If the payer does not allow one, the billing lead reviews the write-off with this reason", True),
+    ],
+    "authorization_fix": [
+        ("Find the authorization active on the date of service for this code and rendering provider", True),
+        ("Send a corrected claim with that number in REF*G1", False),
+    ],
+    "referral_fix": [
+        ("Obtain the referral in force on the date of service from the referring physician or plan", True),
+        ("Send a corrected claim with the referral number in REF*9F", False),
+    ],
+    "unit_reduction": [
+        ("Compare the paid units with the units the documented minutes support", True),
+        ("Appeal with the frequency justification only if the minutes support the billed units; "
+         "otherwise accept the reduction", False),
+    ],
+    "ncci_review": [
+        ("Check the note for separate, non-overlapping time blocks (start and end times) or a separate session "
+         "for the denied code", True),
+        ("Only if documented: send a corrected claim with the payer's distinct-service modifier (59 or XU) on the "
+         "column-2 code; otherwise accept the bundling", False),
+    ],
+    "out_of_network": [
+        ("Check the rendering provider's and the location's network status with the payer on the date of service",
+         True),
+        ("If in network, send a corrected claim; otherwise request a single-case agreement", False),
+    ],
+    "bill_secondary_or_write_off": [
+        ("Check the patient's secondary coverage on the date of service (Medicaid is the payer of last resort)", True),
+        ("Bill the secondary payer with this adjudication; never send a statement to a family whose secondary is "
+         "Medicaid", False),
+    ],
+    "send_records": [
+        ("Send the requested records with the claim number, member id and date of service", True),
     ],
     "rebill_other_payer": [
         ("Confirm the patient's primary coverage (eligibility check)", False),
@@ -31,6 +76,9 @@ ROUTE_STEPS = {
     "credentialing_fix": [
         ("Check the rendering therapist's enrollment with the payer on the date of service", False),
         ("Re-bill under an enrolled provider, or after the enrollment is effective if the payer allows", False),
+    ],
+    "review": [
+        ("Look the CARC up in the X12 code list and add it to the carc_codes and claim_denial_routes seeds", True),
     ],
 }
 
@@ -65,7 +113,8 @@ def draft_actions(flag_rows: list[dict], denied_lines: dict[str, list[dict]], lo
             patient_id=row.get("patient_id"),
             title=f"{ROUTE_TITLES[row['route']]}: claim {row['claim_id']} (CARC {row['carcs']}) ({location_name})"[:200],
             recipient="Billing team", body=body,
-            checklist=[ChecklistItem(item=step, present=done) for step, done in ROUTE_STEPS[row["route"]]],
+            checklist=[ChecklistItem(item=step, present=False, required=required)
+                       for step, required in ROUTE_STEPS[row["route"]]],
             evidence=[{k: _iso(d.get(k)) for k in ("claim_id", "line_number", "procedure_code", "denial_carc",
                                                     "remark_codes", "denial_category", "denial_date", "deadline_date")}
                       for d in lines],

@@ -14,13 +14,15 @@ from core.vocabulary import Role
 
 
 class ChecklistItem(BaseModel):
-    """One document or fact a packet needs, and whether the data shows it is there."""
+    """One document or fact a packet needs, and whether the data shows it is there. A `required` item that is
+    not present blocks approval until a person checks it (Ledger.check_item)."""
 
     model_config = ConfigDict(frozen=True)
 
     item: str
     detail: str = ""
     present: bool
+    required: bool = False
 
 
 # Who a fax or text goes to, by the id the extracts know them by (packet_recipient_addresses).

@@ -19,7 +19,7 @@ from core.vocabulary import LIVE_STATUSES
 from emitters.registry import approver_roles, can_approve
 
 from .accounts import User, fetch_user, user_from_row
-from .audit import mask_terms, sha256_text
+from .audit import canonical_json, mask_terms, sha256_text
 from .digest import approval_digest
 from .errors import InvalidTransition, PermissionDenied
 from .queue import dollars_sql, scope_condition, status_conditions
@@ -61,6 +61,22 @@ class Decisions:
                                            "diff": mask_terms(diff, json.loads(row.phi_terms_json))})
             return action_dict(fetch_action(conn, action_id), self._today())
 
+    def check_item(self, user: User, action_id: str, item: str) -> dict:
+        """A person confirms one checklist item of a draft they may decide (e.g. "proof of timely filing is
+        attached"); required items must all be checked before the draft can be approved."""
+        with self._writer.begin() as conn:
+            row, actor = self._decidable(conn, user, action_id, "check")
+            checklist = json.loads(row.checklist_json)
+            if not any(i["item"] == item for i in checklist):
+                raise ValueError(f"the draft has no checklist item {item!r}")
+            checked = [{**i, "present": True} if i["item"] == item else i for i in checklist]
+            conn.execute(actions.update().where(actions.c.action_id == action_id)
+                         .values(checklist_json=canonical_json(checked),
+                                 updated_at=self._now_iso()))
+            self._append_event(conn, "checklist_item_checked", actor.username, actor_role=actor.role,
+                               action_id=action_id, location_id=row.location_id, detail={"item": item})
+            return action_dict(fetch_action(conn, action_id), self._today())
+
     def approve(self, user: User, action_id: str, *, expected_body_sha256: str) -> dict:
         """Approve the draft as it stands, only if its text is still the one the person saw (the SHA-256 of the
         body shown, checked inside the same write transaction). The approval event records the digest of
@@ -69,6 +85,9 @@ class Decisions:
             row, actor = self._decidable(conn, user, action_id, "approve")
             if sha256_text(row.body) != expected_body_sha256:
                 raise InvalidTransition("the draft's text changed since it was shown; open it again")
+            unchecked = [i["item"] for i in json.loads(row.checklist_json) if i.get("required") and not i["present"]]
+            if unchecked:
+                raise InvalidTransition("required checklist item not checked: " + "; ".join(unchecked))
             conflict = self._exclusive_conflict(conn, row)
             if conflict is not None:
                 raise InvalidTransition(conflict)

@@ -6,7 +6,7 @@ downstream reads only this shape.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
@@ -180,7 +180,11 @@ class ChargeLine(Contract):
     __source__ = "ehr"
     __entity__ = "charge_lines"
     __primary_key__ = ("visit_id", "line_number")
-    __doc_purpose__ = "One billed CPT line of a visit."
+    __doc_purpose__ = (
+        "One billed CPT line of a visit. The 837P line that bills it carries the line control number (REF*6R) "
+        "`<visit_id>-<line_number>`: that is how a claim line finds its documented minutes, and a timed claim line "
+        "whose control number matches no charge line is reported by the claim audit (minutes_not_linked)."
+    )
 
     visit_id: Id
     line_number: int = Field(ge=1, le=50)
@@ -189,6 +193,9 @@ class ChargeLine(Contract):
     minutes: int = Field(ge=0, le=480)
     units: int = Field(ge=0, le=99)
     charge_amount: Money = Field(le=10000, description="Billed amount of the line; above 10,000 is a keying error")
+    assistant_minutes: Maybe(Annotated[int, Field(ge=0, le=480)]) = Field(
+        None, description="Minutes of the line an occupational therapy assistant furnished independently (not "
+                          "concurrently with the OT), whoever is the rendering provider; empty when not recorded")
 
 
 class Authorization(Contract):

@@ -6,7 +6,10 @@ import random
 from decimal import ROUND_HALF_UP, Decimal
 
 from .model import Appt, Kid
-from .reference import CHARGEMASTER, COMMERCIAL_BASE_RATE, EVAL_MINUTES, GROUP_CODE, PAYERS, REEVAL_CODE, TIMED_CODES, PayerRef
+from .reference import (
+    ASSISTANT_MODIFIER_BY_PAYER_TYPE, CHARGEMASTER, COMMERCIAL_BASE_RATE, EVAL_MINUTES, GROUP_CODE, PAYERS, REEVAL_CODE,
+    TIMED_CODES, PayerRef,
+)
 from .claims import PER_CODE_PAYERS, per_code_units
 from .units import assign_timed_units
 from .x12_835 import RemitClaim, RemitLine
@@ -40,8 +43,9 @@ def _timed_split(total: int, rng: random.Random) -> list[tuple[str, int]]:
 def session_lines(appt: Appt, kid: Kid, rng: random.Random) -> list[tuple[str, list[str], int, int]]:
     """Charge lines (cpt, modifiers, minutes, units) of a kept appointment, units by the 8-minute rule."""
     modifiers = ["GO"] if kid.payer.needs_go_modifier else []
-    if appt.provider.credential_type == "COTA":
-        modifiers = modifiers + ["CO"]  # furnished by an occupational therapy assistant
+    assistant_modifier = ASSISTANT_MODIFIER_BY_PAYER_TYPE.get(kid.payer.payer_type)
+    if appt.provider.credential_type == "COTA" and assistant_modifier:
+        modifiers = modifiers + [assistant_modifier]  # furnished by an occupational therapy assistant
     if appt.kind == "evaluation":
         return [(kid.eval_code, modifiers, EVAL_MINUTES[kid.eval_code], 1)]
     lines: list[tuple[str, list[str], int, int]] = []

@@ -40,6 +40,13 @@ DENIAL_KINDS: dict[str, tuple[str, str, tuple[str, ...], str]] = {
     "wrong_payer_109": ("109", "CO", (), "claim"),
     "rendering_not_eligible_185": ("185", "CO", ("N290",), "claim"),
     "not_certified_on_date_b7": ("B7", "CO", (), "claim"),
+    # Answered at claim level only: CLP02 = 4, one claim CAS, no service lines.
+    "not_eligible_dependent_32_claim_level": ("32", "CO", (), "claim_level"),
+    # A CARC the seeds do not classify: worked as a review, never counted as a denial.
+    "unclassified_272": ("272", "CO", (), "line"),
+    "referral_absent_288": ("288", "CO", (), "claim"),
+    "units_over_maximum_151": ("151", "CO", ("N362",), "line"),
+    "ncci_edit_236": ("236", "CO", ("M80",), "line"),
 }
 DENIAL_SPACING = 37  # every 37th eligible answered claim of a location gets the next planted kind
 UNDERPAY_SHARE = Decimal("0.85")  # paid allowed at 85% of the contracted rate
@@ -105,20 +112,22 @@ class RemitMix:
                     "payer_id": payer_id, "group_code": group, "carc": reason, "rarcs": list(line.remark_codes),
                     "amount": str(amount), "payment_date": payment_date.isoformat(),
                     "planted": not natural_denial,
+                    "adjudicated_at_claim_level": claim.adjudicated_at_claim_level,
                 })
 
     def _deny(self, claim: RemitClaim, kind: str) -> bool:
         carc, group, rarcs, scope = DENIAL_KINDS[kind]
         if scope == "line" and len(claim.lines) < 2:
             return False
-        targets = claim.lines if scope == "claim" else claim.lines[-1:]
+        targets = claim.lines[-1:] if scope == "line" else claim.lines
         for line in targets:
             line.adjustments = [(group, carc, line.charge)]
             line.paid = Decimal("0.00")
             line.allowed = Decimal("0.00")
             line.remark_codes = list(rarcs)
-        if scope == "claim":
+        if scope in ("claim", "claim_level"):
             claim.status_code = "4"
+        claim.adjudicated_at_claim_level = scope == "claim_level"
         return True
 
     def _underpay(self, claim: RemitClaim, contracted: dict[str, Decimal]) -> None:

@@ -424,6 +424,8 @@ def _write_schedule_and_billing(writers, spool, location, kids, appts, rng, anch
             writers["charge_lines"].write({
                 "visit_id": appt.visit_id, "line_number": n, "cpt_code": cpt, "modifiers": "|".join(modifiers) or None,
                 "minutes": minutes, "units": units, "charge_amount": charge(cpt, units),
+                # an assistant-rendered visit: the assistant furnished every minute of it
+                "assistant_minutes": minutes if appt.provider.credential_type == "COTA" else None,
             })
         week = appt.day - timedelta(days=appt.day.weekday())
         payment_date = week + timedelta(days=14 + PAYERS.index(kid.payer) % 5)

@@ -55,6 +55,10 @@ PAYERS: tuple[PayerRef, ...] = (
 )
 PAYERS_BY_ID = {p.payer_id: p for p in PAYERS}
 
+# Mirrors dbt/seeds/claim_assistant_modifiers.csv: the modifier a payer type wants on a line an occupational
+# therapy assistant furnished; Texas Medicaid's own letters are not recorded, so its lines carry none.
+ASSISTANT_MODIFIER_BY_PAYER_TYPE = {"medicare": "CO", "medicare_advantage": "CO", "commercial": "CO", "tricare": "CO"}
+
 # Primary payer mix by patient (about 65% Medicaid managed care, 5% FFS, 22% commercial, 8% TRICARE).
 PAYER_MIX: tuple[tuple[str, int], ...] = (
     ("TXMCO1", 24), ("TXMCO2", 22), ("TXMCO3", 19), ("TXMFFS", 5), ("COMM1", 12), ("COMM2", 10), ("TRICARE", 8),

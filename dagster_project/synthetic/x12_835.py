@@ -43,6 +43,9 @@ class RemitClaim:
     rendering_first: str
     date_of_service: date
     lines: list[RemitLine]
+    # True: the payer answers the whole claim with claim-level CAS and no service lines (CLP02 = 4); the lines
+    # still give the totals.
+    adjudicated_at_claim_level: bool = False
 
     @property
     def charge(self) -> Decimal:
@@ -133,12 +136,19 @@ def transaction_segments(
             _seg("CLP", claim.claim_id, claim.status_code, _money(claim.charge), _money(claim.paid),
                  _money(claim.patient_responsibility), claim.filing_indicator, claim.payer_claim_number,
                  claim.place_of_service, "1"),
+        ]
+        if claim.adjudicated_at_claim_level:  # 2100 CAS sits between CLP and NM1*QC, one amount per reason
+            totals: dict[tuple[str, str], Decimal] = {}
+            for group, reason, amount in (a for line in claim.lines for a in line.adjustments):
+                totals[(group, reason)] = totals.get((group, reason), Decimal("0.00")) + amount
+            segs += _cas_segments([(group, reason, amount) for (group, reason), amount in sorted(totals.items())])
+        segs += [
             _seg("NM1", "QC", "1", claim.patient_last, claim.patient_first, "", "", "", "MI", claim.member_id),
             _seg("NM1", "82", "1", claim.rendering_last, claim.rendering_first, "", "", "", "XX", claim.rendering_npi),
             _seg("DTM", "232", dos),
             _seg("DTM", "233", dos),
         ]
-        for line in claim.lines:
+        for line in ([] if claim.adjudicated_at_claim_level else claim.lines):
             procedure = COMPONENT.join(["HC", line.cpt_code, *line.modifiers])
             segs.append(_seg("SVC", procedure, _money(line.charge), _money(line.paid), "", str(line.units)))
             segs.append(_seg("DTM", "472", line.service_date.strftime("%Y%m%d")))

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from dagster_project.ingest.x12.claim_837 import parse_837_file
 from dagster_project.ingest.x12.validate import validate_with_pyx12
-from emitters import appeal_letter, corrected_claim, denial_followup
+from emitters import appeal_letter, corrected_claim, denial_followup, medicare_reopening
 
 FIXTURE = Path(__file__).resolve().parents[1] / "ingest" / "x12" / "fixtures" / "claims_clean_5010.837"
 
@@ -28,45 +28,172 @@ DENIED = {"claim_id": "CL0100001", "line_number": 2, "procedure_code": "97110", 
           "documented_minutes": 15, "carc_description": "Included in another service"}
 
 
-def test_corrected_claim_is_a_pyx12_valid_replacement_with_f8_and_xu(tmp_path):
-    (draft,) = corrected_claim.draft_actions([FLAG], {"CL0100001": [DENIED]}, {"CL0100001": _texts()},
-                                             {"L01": "North"}, date(2026, 11, 26), {FLAG["flag_id"]: 12})
-    path = tmp_path / "corrected.837"
-    path.write_text(draft.body, encoding="ascii")
+THERAPY = Path(__file__).resolve().parent / "fixtures" / "therapy_claims_5010.837"
+
+
+def _therapy_texts():
+    """A claim with the segments real therapy claims carry: DTP*454/304, REF*9F/G1/EA, NTE, three HI codes,
+    a named referring provider; line 1 (97530) was sent without GO."""
+    parsed = parse_837_file(THERAPY)
+    header = parsed.tables["claim_headers"][0]
+    return header["claim_x12"], parsed.tables["claim_transactions"][0]["billing_x12"]
+
+
+def _write(tmp_path, body):
+    path = tmp_path / "drafted.837"
+    path.write_text(body, encoding="ascii")
+    return path
+
+
+def _claim_segment_ids(body):
+    segs = [s.strip() for s in body.split("~") if s.strip()]
+    start = next(i for i, s in enumerate(segs) if s.startswith("CLM*"))
+    end = next(i for i, s in enumerate(segs) if s.startswith("NM1*DN"))
+    return ["*".join(s.split("*")[:2]) for s in segs[start:end]]
+
+
+def test_replacement_applies_the_missing_go_and_puts_f8_in_implementation_guide_order(tmp_path):
+    flag = {**FLAG, "carcs": "4"}
+    line = {**DENIED, "line_number": 1, "procedure_code": "97530", "modifiers": None, "denial_carc": "4",
+            "remark_codes": None}
+    (draft,) = corrected_claim.draft_actions([flag], {"CL0100001": [line]}, {"CL0100001": _therapy_texts()},
+                                             {"L01": "North"}, date(2026, 11, 26), {flag["flag_id"]: 12})
+    path = _write(tmp_path, draft.body)
     assert validate_with_pyx12(path) == []
     reread = parse_837_file(path)
     assert reread.issues == []
     (header,) = reread.tables["claim_headers"]
     assert (header["claim_frequency_code"], header["payer_claim_control_number"]) == ("7", "ICN-555")
-    assert [l["modifiers"] for l in reread.tables["claim_lines"]] == ["GO", "GO|XU"]
-    assert draft.action_type == "corrected_claim" and draft.assigned_role == "billing"
-    assert "SYN000001" in draft.phi_terms and "SYN000001" not in draft.title
-    assert any("separate time blocks" in c.item and not c.present for c in draft.checklist)
+    assert [line["modifiers"] for line in reread.tables["claim_lines"]] == ["GO", "GO"]
+    # 2300 order: DTP, then REF*9F, G1, F8, EA, then NTE and HI; the referring provider keeps its name
+    assert _claim_segment_ids(draft.body) == ["CLM*CL0100001", "DTP*454", "DTP*304", "REF*9F", "REF*G1", "REF*F8",
+                                              "REF*EA", "NTE*ADD", "HI*ABK:F82"]
+    assert "NM1*DN*1*RIVERA*ANA****XX*1912301953~" in draft.body
+    assert draft.title.startswith("Corrected claim CL0100001") and "SYN000001" not in draft.title
+    assert not [c for c in draft.checklist if c.required and not c.present]
 
 
-def test_no_xu_when_the_denied_code_had_no_billable_block_of_its_own():
-    short = {**DENIED, "documented_minutes": 7}
-    (draft,) = corrected_claim.draft_actions([FLAG], {"CL0100001": [short]}, {"CL0100001": _texts()}, {},
-                                             date(2026, 11, 26), {FLAG["flag_id"]: 13})
-    assert ":XU" not in draft.body and ":B:7*" in draft.body
+def test_a_correction_the_data_cannot_make_is_a_required_item_not_a_restated_claim(tmp_path):
+    (draft,) = corrected_claim.draft_actions([FLAG], {"CL0100001": [{**DENIED, "denial_carc": "16"}]},
+                                             {"CL0100001": _therapy_texts()}, {}, date(2026, 11, 26),
+                                             {FLAG["flag_id"]: 13})
+    (required,) = [c for c in draft.checklist if c.required]
+    assert not required.present and required.detail == "lines 2: CARC 16, remark codes M15"
+    assert validate_with_pyx12(_write(tmp_path, draft.body)) == []
 
 
-def test_appeal_letter_carries_chart_data_and_deadline_but_the_title_no_phi():
-    flag = {**FLAG, "route": "appeal", "carcs": "50"}
-    line = {**DENIED, "denial_carc": "50", "remark_codes": "N115", "carc_description": "Not medically necessary"}
-    patients = {"P1": {"first_name": "Zzcanary", "last_name": "Child", "date_of_birth": date(2019, 1, 1),
-                       "member_id": "SYN000001"}}
-    plans = {"P1": {"evaluation_date": date(2026, 9, 1), "frequency_per_week": 2, "duration_weeks": 12,
-                    "plan_start_date": date(2026, 9, 2), "plan_end_date": date(2026, 11, 25),
-                    "physician_signed_date": date(2026, 9, 5), "functional_goals": "Goal one|Goal two"}}
-    visits = {"P1": [date(2026, 9, 3), date(2026, 11, 2)]}
-    (draft,) = appeal_letter.draft_actions([flag], {"CL0100001": [line]}, patients, plans, visits, {"L01": "North"},
-                                           date(2026, 11, 26))
-    assert "Appeal deadline: 2027-02-05" in draft.body and "Goal two" in draft.body
-    assert "2 kept visits on record, from 2026-09-03 to 2026-11-02" in draft.body
-    assert "Zzcanary" in draft.body and "Zzcanary" not in draft.title
-    assert set(draft.phi_terms) == {"Zzcanary", "Child", "2019-01-01", "SYN000001"}
-    assert [c.present for c in draft.checklist] == [True, True, False, True]
+def test_ma130_is_a_new_claim_frequency_1_without_f8(tmp_path):
+    flag = {**FLAG, "route": "new_claim", "carcs": "16"}
+    line = {**DENIED, "denial_carc": "16", "remark_codes": "MA130"}
+    (draft,) = corrected_claim.draft_actions([flag], {"CL0100001": [line]}, {"CL0100001": _therapy_texts()}, {},
+                                             date(2026, 11, 26), {flag["flag_id"]: 14})
+    path = _write(tmp_path, draft.body)
+    assert validate_with_pyx12(path) == []
+    (header,) = parse_837_file(path).tables["claim_headers"]
+    assert header["claim_frequency_code"] == "1" and "REF*F8" not in draft.body
+    assert draft.title.startswith("New claim CL0100001")
+
+
+def test_medicare_corrections_are_reopenings_not_837s_but_medicare_new_claims_are_837s():
+    medicare = {**FLAG, "payer_type": "medicare"}
+    texts = {"CL0100001": _therapy_texts()}
+    assert corrected_claim.draft_actions([medicare], {}, texts, {}, date(2026, 11, 26), {"d-1": 1}) == []
+    (new,) = corrected_claim.draft_actions([{**medicare, "route": "new_claim"}], {}, texts, {}, date(2026, 11, 26),
+                                           {"d-1": 1})
+    assert ":B:1*" in new.body
+
+
+REOPENING_GOLDEN = """Medicare Part B clerical reopening request
+Enter in the MAC provider portal (reopenings), or send on the MAC's reopening form.
+
+Provider: SYNTHETIC THERAPY GROUP
+Billing NPI: 1234567893
+Tax identification number: 741234567
+Rendering NPI: 1558598797
+Beneficiary: Zzcanary Child
+Medicare beneficiary identifier: 1EG4TE5MK73
+Internal control number (ICN): ICN-555
+Our claim number: CL0100001
+Date of service: 2026-11-02
+Initial determination dated: 2026-11-20
+
+Correction requested:
+  - Line 1, 97530, 2 units: add modifier GO (services under an outpatient occupational therapy plan of care)
+  - Line 2, 97110 (modifiers GO), 1 unit: [write the corrected value]
+
+Contact: Billing office, North
+"""
+
+
+def test_medicare_reopening_request_golden_text():
+    flag = {**FLAG, "payer_type": "medicare", "payer_name": "Medicare Part B", "carcs": "4|16"}
+    lines = [{**DENIED, "line_number": 1, "procedure_code": "97530", "modifiers": None, "billed_units": 2,
+              "denial_carc": "4"}, {**DENIED, "denial_carc": "16"}]
+    patients = {"P1": {"first_name": "Zzcanary", "last_name": "Child", "member_id": "1EG4TE5MK73"}}
+    (draft,) = medicare_reopening.draft_actions([flag], {"CL0100001": lines}, {"CL0100001": _therapy_texts()},
+                                                patients, {"L01": "North"})
+    assert draft.body == REOPENING_GOLDEN
+    assert draft.title == "Medicare reopening: claim CL0100001 (CARC 4|16) by 2027-02-05 (North)"
+    assert [(c.item, c.present, c.required) for c in draft.checklist] == [
+        ("Beneficiary name and Medicare identifier on file", True, True),
+        ("Write the correction for each line marked in the request", False, True)]
+    assert {"Zzcanary", "1EG4TE5MK73"} <= set(draft.phi_terms)
+    assert medicare_reopening.draft_actions([{**flag, "payer_type": "commercial"}], {}, {"CL0100001": _therapy_texts()},
+                                            patients, {}) == []
+
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+APPEAL_PATIENTS = {"P1": {"first_name": "Zzcanary", "last_name": "Child", "date_of_birth": date(2019, 1, 1),
+                          "member_id": "SYN000001"}}
+# The plan in force on the date of service (2026-11-02), cited instead of any newer plan.
+APPEAL_PLANS = {"d-1": {"plan_of_care_id": "POC1", "evaluation_date": date(2026, 9, 1), "frequency_per_week": 2,
+                        "duration_weeks": 12, "start_date": date(2026, 9, 2), "end_date": date(2026, 11, 25),
+                        "physician_signed_date": date(2026, 9, 5), "functional_goals": "Goal one|Goal two"}}
+APPEAL_VISITS = {"P1": [date(2026, 9, 3), date(2026, 11, 2), date(2026, 11, 16)]}  # the last one is after the DOS
+APPEAL_LOCATIONS = {"L01": {"location_name": "North", "address_line": "1 Test St", "city": "Austin", "state": "TX",
+                            "zip": "78701"}}
+NECESSITY = {**DENIED, "denial_carc": "50", "remark_codes": "N115",
+             "carc_description": "These are non-covered services because this is not deemed a 'medical necessity' by the payer."}
+TIMELY = {**DENIED, "denial_carc": "29", "remark_codes": None, "carc_description": "The time limit for filing has expired."}
+
+
+def _appeal(payer_type, payer_name, line):
+    flag = {**FLAG, "route": "appeal", "carcs": line["denial_carc"], "payer_type": payer_type, "payer_name": payer_name}
+    (draft,) = appeal_letter.draft_actions([flag], {"CL0100001": [line]}, APPEAL_PATIENTS, APPEAL_PLANS, APPEAL_VISITS,
+                                           {"CL0100001": _therapy_texts()}, APPEAL_LOCATIONS, date(2026, 11, 26))
+    return draft
+
+
+def _required_open(draft):
+    return [c.item for c in draft.checklist if c.required and not c.present]
+
+
+def test_medical_necessity_appeal_for_a_medicaid_child_cites_epsdt_and_the_plan_in_force_golden():
+    draft = _appeal("medicaid_mco", "Test MCO One", NECESSITY)
+    assert draft.body == (GOLDEN / "appeal_medicaid.txt").read_text()
+    assert draft.title == "Appeal claim CL0100001 (CARC 50) to Test MCO One by 2027-02-05 (North)"
+    assert _required_open(draft) == ["Letter signed by the billing lead or the treating therapist",
+                                     "Treatment notes of the date of service and the latest progress report attached"]
+    assert set(draft.phi_terms) == {"Zzcanary", "Child", "2019-01-01", "SYN000001"} and "Zzcanary" not in draft.title
+
+
+def test_medicare_first_level_is_a_redetermination_without_epsdt_golden():
+    draft = _appeal("medicare", "Medicare Part B", NECESSITY)
+    assert draft.body == (GOLDEN / "appeal_medicare.txt").read_text()
+    assert draft.title.startswith("Redetermination claim CL0100001")
+
+
+def test_timely_filing_appeal_needs_the_acceptance_report_before_approval_golden():
+    draft = _appeal("commercial", "Acme Commercial PPO", TIMELY)
+    assert draft.body == (GOLDEN / "appeal_timely.txt").read_text()
+    assert any("acceptance report" in item for item in _required_open(draft))
+
+
+def test_appeal_letters_carry_nothing_internal():
+    for draft in (_appeal("medicaid_mco", "Test MCO One", NECESSITY), _appeal("commercial", "Acme", TIMELY)):
+        lowered = draft.body.lower()
+        assert "deadline" not in lowered and "attach " not in lowered and "x12" not in lowered
+        assert "2027-02-05" not in draft.body  # the due date we track stays off the letter
 
 
 def test_followups_name_the_route_and_skip_other_routes():
@@ -75,5 +202,18 @@ def test_followups_name_the_route_and_skip_other_routes():
     drafts = denial_followup.draft_actions(flags, {"CL0100001": [{**DENIED, "denial_carc": "197",
                                                                    "denial_category": "auth"}]}, {})
     assert [d.flag_id for d in drafts] == ["a"]
-    assert drafts[0].title.startswith("Retro-auth or write off: claim CL0100001")
+    assert drafts[0].title.startswith("Retro-auth or write-off review: claim CL0100001")
+    assert [(c.present, c.required) for c in drafts[0].checklist] == [(False, False), (False, True)]
     assert "Deadline: 2027-02-05 (71 days left)" in drafts[0].body
+
+
+def test_every_route_without_a_document_of_its_own_gets_a_followup_and_unknown_carcs_are_reviewed():
+    routes = ["authorization_fix", "referral_fix", "unit_reduction", "ncci_review", "out_of_network",
+              "bill_secondary_or_write_off", "send_records", "review"]
+    flags = [{**FLAG, "flag_id": route, "route": route} for route in routes]
+    drafts = denial_followup.draft_actions(flags, {"CL0100001": [DENIED]}, {})
+    assert sorted(d.flag_id for d in drafts) == sorted(routes)
+    ncci = next(d for d in drafts if d.flag_id == "ncci_review")
+    assert ncci.checklist[0].required and "time blocks" in ncci.checklist[0].item
+    review = next(d for d in drafts if d.flag_id == "review")
+    assert review.title.startswith("Classify an unknown denial reason")

@@ -425,3 +425,21 @@ def test_interchange_control_numbers_are_stable_per_flag_and_never_shared(ledger
     again = ledger.control_numbers(["flag-a", "flag-c"])  # a redraft keeps its number; a new flag gets the next
     assert again == {"flag-a": first["flag-a"], "flag-c": 3}
     assert ledger.control_numbers([]) == {}
+
+
+def test_a_required_checklist_item_left_unchecked_blocks_approval_until_checked(ledger, users, rows):
+    from emitters.models import ChecklistItem
+
+    drafts = [d.model_copy(update={"checklist": [*d.checklist, ChecklistItem(
+        item="Proof of timely submission attached", present=False, required=True)]}) for d in _drafts(rows)]
+    ledger.sync_drafts("reauth_packet", drafts, "run-1")
+    action_id = _by_flag(ledger, "flag-b")["action_id"]
+    with pytest.raises(InvalidTransition, match="Proof of timely submission attached"):
+        ledger.approve(users["fd_l01"], action_id, expected_body_sha256=shown_body_sha256(ledger, action_id))
+    with pytest.raises(ValueError, match="no checklist item"):
+        ledger.check_item(users["fd_l01"], action_id, "Something else")
+    checked = ledger.check_item(users["fd_l01"], action_id, "Proof of timely submission attached")
+    assert any(i["item"] == "Proof of timely submission attached" and i["present"] for i in checked["checklist"])
+    approved = ledger.approve(users["fd_l01"], action_id, expected_body_sha256=shown_body_sha256(ledger, action_id))
+    assert approved["status"] == "approved"
+    assert "checklist_item_checked" in _event_types(ledger)

@@ -127,10 +127,31 @@ def test_denial_aging_finds_every_denied_line_and_nothing_else(pipeline):
     found = {tuple(r) for r in con.execute("select claim_id, line_number, denial_carc from fct_denials").fetchall()}
     assert found == expected
     planted_kinds = {d["carc"] for d in denials if d["planted"]}
-    assert planted_kinds == {"197", "198", "50", "97", "16", "29", "22", "109", "185", "B7"}
+    assert planted_kinds == {"197", "198", "50", "97", "16", "29", "22", "109", "185", "B7", "32", "272", "288",
+                             "151", "236"}
     routes = dict(con.execute("select denial_carc, min(route) from fct_denials group by 1").fetchall())
-    assert routes["97"] == routes["16"] == "corrected_claim" and routes["50"] == "appeal"
-    assert routes["197"] == "retro_auth_or_write_off" and routes["109"] == "rebill_other_payer"
+    assert routes["16"] == "new_claim" and routes["50"] == "appeal"
+    assert routes["97"] == routes["236"] == "ncci_review" and routes["151"] == "unit_reduction"
+    assert routes["197"] == "retro_auth_or_write_off" and routes["109"] == routes["32"] == "rebill_other_payer"
+    assert routes["288"] == "referral_fix" and routes["272"] == "review"
+    # A CARC the seeds do not know is worked (review) but is not a classified denial and leaks nothing yet.
+    unclassified = {tuple(r) for r in con.execute(
+        "select claim_id, line_number from fct_denials where not is_denial_classified").fetchall()}
+    assert unclassified == {(d["claim_id"], d["line_number"]) for d in denials if d["carc"] == "272"}
+    leaked = {r[0] for r in con.execute("select record_id from fct_leak_events where leak_area = 'claims_denials'"
+                                        ).fetchall()}
+    lines_272 = {r[0] for r in con.execute("select claim_line_id from fct_denials where denial_carc = '272'"
+                                           ).fetchall()}
+    assert lines_272 and not lines_272 & leaked
+    # Claims answered with claim-level CAS and no service lines post a denial on every submitted line.
+    claim_level = {tuple(r) for r in con.execute(
+        "select claim_id, line_number from fct_denials where is_claim_level_answer").fetchall()}
+    assert claim_level == {(d["claim_id"], d["line_number"]) for d in denials if d["adjudicated_at_claim_level"]}
+    assert claim_level
+    # Every deadline falls on a business day.
+    weekend = con.execute("select count(*) from fct_denials where deadline_date is not null "
+                          "and isodow(deadline_date) > 5").fetchone()[0]
+    assert weekend == 0
     no_rights = con.execute("select bool_and(not has_appeal_rights) from fct_denials "
                             "where denial_carc = '16' and remark_codes like '%MA130%'").fetchone()[0]
     assert no_rights is True
@@ -162,10 +183,14 @@ def test_every_open_denial_gets_one_draft_of_its_route(pipeline, tmp_path):
     by_route = dict(con.execute("select route, count(*) from flag_denials_to_work group by 1").fetchall())
     first = pipeline.metadata(pipeline.first, "denial_work_drafts")
     second = pipeline.metadata(pipeline.second, "denial_work_drafts")
-    assert first["corrected_claim_drafted"] == by_route.get("corrected_claim", 0) > 0
+    medicare_corrections = con.execute("select count(*) from flag_denials_to_work where route = 'corrected_claim' "
+                                       "and payer_type = 'medicare'").fetchone()[0]
+    assert first["corrected_claim_drafted"] == (by_route.get("corrected_claim", 0) - medicare_corrections
+                                                + by_route.get("new_claim", 0)) > 0
+    assert first["medicare_reopening_drafted"] == medicare_corrections
     assert first["appeal_letter_drafted"] == by_route.get("appeal", 0) > 0
     assert first["denial_followup_drafted"] == sum(v for k, v in by_route.items()
-                                                   if k not in ("corrected_claim", "appeal"))
+                                                   if k not in ("corrected_claim", "new_claim", "appeal"))
     assert second["drafted"] == 0
 
     from dagster_project.ingest.x12.validate import validate_with_pyx12
@@ -181,7 +206,10 @@ def test_every_open_denial_gets_one_draft_of_its_route(pipeline, tmp_path):
         path = tmp_path / f"{action['action_id']}.837"
         path.write_text(action["body"], encoding="ascii")
         assert validate_with_pyx12(path) == [], action["title"]
-        assert "*7*Y*A*Y*Y~" not in action["body"] and ":B:7*" in action["body"] and "REF*F8*" in action["body"]
+        if action["title"].startswith("New claim"):
+            assert ":B:1*" in action["body"] and "REF*F8*" not in action["body"]
+        else:
+            assert ":B:7*" in action["body"] and "REF*F8*" in action["body"]
 
 
 def test_every_posted_remit_line_matches_a_submitted_claim_line(pipeline):

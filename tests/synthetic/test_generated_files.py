@@ -78,6 +78,7 @@ def test_cotas_are_supervised_by_an_otr_at_their_location(generated):
 def test_charge_lines_follow_the_8_minute_rule_and_modifiers(generated):
     from dagster_project.synthetic.claims import PER_CODE_PAYERS
     from dagster_project.synthetic.units import total_timed_units
+    from dagster_project.synthetic.reference import ASSISTANT_MODIFIER_BY_PAYER_TYPE, PAYERS_BY_ID
 
     config, _ = generated
     visits = {v["visit_id"]: v for v in _rows(config, "ehr", "visits")}
@@ -97,10 +98,14 @@ def test_charge_lines_follow_the_8_minute_rule_and_modifiers(generated):
         else:
             assert units == total_timed_units(minutes), visit_id
         is_cota = providers[visit["provider_id"]]["credential_type"] == "COTA"
+        # the payer's assistant modifier (claim_assistant_modifiers.csv): CO, or none recorded for Texas Medicaid
+        takes_co = ASSISTANT_MODIFIER_BY_PAYER_TYPE.get(PAYERS_BY_ID[payer].payer_type) == "CO"
         for line in lines:
             mods = line["modifiers"].split("|") if line["modifiers"] else []
             assert ("GO" in mods) == (payer != "COMM1")
-            assert ("CO" in mods) == is_cota
+            assert ("CO" in mods) == (is_cota and takes_co)
+            # an assistant-rendered visit records the assistant's minutes on every line
+            assert (line["assistant_minutes"] == line["minutes"]) if is_cota else not line["assistant_minutes"]
 
 
 def _segments(text: str) -> list[list[str]]:

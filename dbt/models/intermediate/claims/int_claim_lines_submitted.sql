@@ -52,6 +52,12 @@ payer_type_policies as (
 
 ),
 
+assistant_modifiers as (
+
+    select * from {{ ref('claim_assistant_modifiers') }}
+
+),
+
 cpt_codes as (
 
     select * from {{ ref('ot_cpt_codes') }}
@@ -174,13 +180,16 @@ final as (
         payer_rules.unit_method,
         payer_rules.requires_authorization,
         coalesce(payer_type_policies.kx_threshold_applies, false) as kx_threshold_applies,
-        coalesce(payer_type_policies.assistant_modifier_required, true) as assistant_modifier_required,
+        assistant_modifiers.assistant_modifier as payer_assistant_modifier,
+        assistant_modifiers.assistant_payment_percent,
+        charge_lines.assistant_minutes,
         providers.credential_type as provider_credential_type,
         charge_lines.minutes as documented_minutes,
         coalesce(cpt_codes.is_timed, false) as is_timed,
         coalesce(cpt_codes.is_evaluation, false) as is_evaluation,
         coalesce(cpt_codes.is_add_on, false) as is_add_on,
         cpt_codes.primary_code_for_add_on,
+        coalesce(cpt_codes.discipline_modifier, 'GO') as expected_discipline_modifier,
         coalesce(place_of_service_codes.is_telehealth, false) as is_telehealth_place_of_service,
         rates.allowed_amount * lines_with_visits.units as expected_allowed_amount,
         rates.allowed_amount as contracted_rate_per_unit,
@@ -192,6 +201,8 @@ final as (
         on lines_with_visits.payer_id = payer_rules.payer_id
     left join payer_type_policies
         on payer_rules.payer_type = payer_type_policies.payer_type
+    left join assistant_modifiers
+        on payer_rules.payer_type = assistant_modifiers.payer_type
     left join providers
         on lines_with_visits.provider_id = providers.provider_id
     left join charge_lines

@@ -1,6 +1,10 @@
 -- One row per 835 service line of a posted (non-duplicate) remit, with its line-level adjustments
 -- summed by class (CARC seed) and its largest denial adjustment, matched to the claim line it answers:
 -- CLP01 = CLM01, then REF*6R = the 837 line control number, then date, code, modifiers and units.
+-- A remitted claim with no service lines (a claim-level denial, e.g. CLP02 = 4 with only claim CAS)
+-- answers every submitted line of the claim: one row per line, its charge adjusted by the claim's
+-- largest claim-level adjustment. A CARC missing from the seed is 'unclassified': it is worked
+-- (routed to review) but not counted as a denial until someone classifies it.
 with
 
 transactions as (
@@ -49,12 +53,79 @@ line_adjustments as (
         adjustments.amount,
         case
             when adjustments.group_code = 'PR' then 'patient_resp'
-            else coalesce(carc_codes.class, 'denial')
+            else coalesce(carc_codes.class, 'unclassified')
         end as adjustment_class
     from adjustments
     left join carc_codes
         on adjustments.reason_code = carc_codes.carc
     where adjustments.adjustment_level = 'line'
+
+),
+
+claims_without_lines as (
+
+    select remit_claims.*
+    from remit_claims
+    where not exists (
+        select 1
+        from remit_lines
+        where remit_lines.remit_claim_id = remit_claims.remit_claim_id
+    )
+
+),
+
+claim_level_adjustments as (
+
+    select
+        adjustments.remit_claim_id,
+        adjustments.group_code,
+        adjustments.reason_code,
+        adjustments.amount,
+        case
+            when adjustments.group_code = 'PR' then 'patient_resp'
+            else coalesce(carc_codes.class, 'unclassified')
+        end as adjustment_class,
+        row_number() over (
+            partition by adjustments.remit_claim_id
+            order by adjustments.amount desc, adjustments.reason_code asc
+        ) as adjustment_rank
+    from adjustments
+    left join carc_codes
+        on adjustments.reason_code = carc_codes.carc
+    where adjustments.adjustment_level = 'claim'
+
+),
+
+-- Each submitted line of a claim answered only at claim level carries the claim's largest adjustment.
+claim_level_lines as (
+
+    select
+        {{ dbt.concat(["claims_without_lines.remit_claim_id", "'-claim-'", "cast(claim_lines.line_number as " ~ dbt.type_string() ~ ")"]) }}  -- noqa: LT05
+            as remit_line_id,
+        claims_without_lines.remit_claim_id,
+        claims_without_lines.remit_transaction_id,
+        claim_lines.line_number as remit_line_number,
+        claim_lines.line_control_number,
+        claim_lines.procedure_code,
+        claim_lines.modifiers,
+        0 as units_paid,
+        claim_lines.service_date,
+        claim_lines.charge_amount,
+        cast(0 as decimal(12, 2)) as paid_amount,
+        cast(null as decimal(12, 2)) as allowed_amount,
+        cast(null as {{ dbt.type_string() }}) as remark_codes,
+        claim_level_adjustments.group_code,
+        claim_level_adjustments.reason_code,
+        claim_level_adjustments.adjustment_class,
+        claims_without_lines.loaded_at,
+        claims_without_lines.source_file_name
+    from claims_without_lines
+    inner join claim_lines
+        on claims_without_lines.claim_id = claim_lines.claim_id
+    inner join claim_level_adjustments
+        on
+            claims_without_lines.remit_claim_id = claim_level_adjustments.remit_claim_id
+            and claim_level_adjustments.adjustment_rank = 1
 
 ),
 
@@ -64,7 +135,8 @@ adjustment_totals as (
         remit_line_id,
         sum(case when adjustment_class = 'contractual' then amount else 0 end) as contractual_amount,
         sum(case when adjustment_class = 'patient_resp' then amount else 0 end) as patient_responsibility_amount,
-        sum(case when adjustment_class = 'denial' then amount else 0 end) as denial_amount
+        sum(case when adjustment_class = 'denial' then amount else 0 end) as denial_amount,
+        sum(case when adjustment_class = 'unclassified' then amount else 0 end) as unclassified_amount
     from line_adjustments
     group by remit_line_id
 
@@ -78,9 +150,14 @@ largest_denial as (
             remit_line_id,
             group_code as denial_group_code,
             reason_code as denial_carc,
-            row_number() over (partition by remit_line_id order by amount desc, reason_code asc) as denial_rank
+            adjustment_class = 'denial' as is_denial_classified,
+            -- a classified denial names the line's reason; an unknown CARC only when nothing else does
+            row_number() over (
+                partition by remit_line_id
+                order by case when adjustment_class = 'denial' then 0 else 1 end, amount desc, reason_code asc
+            ) as denial_rank
         from line_adjustments
-        where adjustment_class = 'denial'
+        where adjustment_class in ('denial', 'unclassified')
     ) as ranked
     where denial_rank = 1
 
@@ -112,8 +189,11 @@ posted as (
         coalesce(adjustment_totals.contractual_amount, 0) as contractual_amount,
         coalesce(adjustment_totals.patient_responsibility_amount, 0) as patient_responsibility_amount,
         coalesce(adjustment_totals.denial_amount, 0) as denial_amount,
+        coalesce(adjustment_totals.unclassified_amount, 0) as unclassified_amount,
         largest_denial.denial_group_code,
         largest_denial.denial_carc,
+        coalesce(largest_denial.is_denial_classified, true) as is_denial_classified,
+        false as is_claim_level_answer,
         remit_lines.loaded_at,
         remit_lines.source_file_name
     from remit_lines
@@ -125,6 +205,53 @@ posted as (
         on remit_lines.remit_line_id = adjustment_totals.remit_line_id
     left join largest_denial
         on remit_lines.remit_line_id = largest_denial.remit_line_id
+
+    union all
+
+    select
+        claim_level_lines.remit_line_id,
+        claim_level_lines.remit_claim_id,
+        transactions.remit_transaction_id,
+        remit_claims.claim_id,
+        remit_claims.claim_status_code,
+        remit_claims.claim_status_code = '22' as is_reversal,
+        remit_claims.payer_claim_control_number,
+        transactions.payer_id as payer_x12_id,
+        transactions.trace_number,
+        coalesce(transactions.payment_date, transactions.production_date) as payment_date,
+        claim_level_lines.remit_line_number,
+        claim_level_lines.line_control_number,
+        claim_level_lines.procedure_code,
+        claim_level_lines.modifiers,
+        claim_level_lines.units_paid,
+        claim_level_lines.service_date,
+        claim_level_lines.charge_amount,
+        claim_level_lines.paid_amount,
+        claim_level_lines.allowed_amount,
+        claim_level_lines.remark_codes,
+        case when claim_level_lines.adjustment_class = 'contractual' then claim_level_lines.charge_amount else 0 end
+            as contractual_amount,
+        case when claim_level_lines.adjustment_class = 'patient_resp' then claim_level_lines.charge_amount else 0 end
+            as patient_responsibility_amount,
+        case when claim_level_lines.adjustment_class = 'denial' then claim_level_lines.charge_amount else 0 end
+            as denial_amount,
+        case when claim_level_lines.adjustment_class = 'unclassified' then claim_level_lines.charge_amount else 0 end
+            as unclassified_amount,
+        case when claim_level_lines.adjustment_class in ('denial', 'unclassified') then claim_level_lines.group_code end
+            as denial_group_code,
+        case
+            when claim_level_lines.adjustment_class in ('denial', 'unclassified') then claim_level_lines.reason_code
+        end
+            as denial_carc,
+        claim_level_lines.adjustment_class <> 'unclassified' as is_denial_classified,
+        true as is_claim_level_answer,
+        claim_level_lines.loaded_at,
+        claim_level_lines.source_file_name
+    from claim_level_lines
+    inner join remit_claims
+        on claim_level_lines.remit_claim_id = remit_claims.remit_claim_id
+    inner join transactions
+        on remit_claims.remit_transaction_id = transactions.remit_transaction_id
 
 ),
 

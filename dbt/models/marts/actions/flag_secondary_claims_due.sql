@@ -1,6 +1,8 @@
--- One row per claim the primary payer has paid that leaves patient responsibility on a patient with
--- secondary coverage active on the date of service, with no claim sent to the secondary payer yet
--- (837P SBR01 = S) and the secondary filing window (from the primary's payment date) still open.
+-- One row per claim the primary payer has answered that leaves patient responsibility, or that the primary
+-- denied as not covered by its plan (routes bill_secondary_or_write_off: CO-96/119/204; Medicaid is the
+-- payer of last resort), on a patient with secondary coverage active on the date of service, with no claim
+-- sent to the secondary payer yet (837P SBR01 = S) and the secondary filing window (from the primary's
+-- payment date) still open.
 {% set rule_name = 'secondary_claim' %}
 {% set rule_version = '1' %}
 with
@@ -36,6 +38,14 @@ policies as (
 
 ),
 
+last_resort_routes as (
+
+    select distinct carc
+    from {{ ref('claim_denial_routes') }}
+    where route = 'bill_secondary_or_write_off' and rarc is null
+
+),
+
 claim_headers as (
 
     select * from {{ ref('stg_clearinghouse__claim_headers') }}
@@ -53,21 +63,25 @@ sent_to_secondary as (
 primary_answers as (
 
     select
-        claim_id,
-        min(visit_id) as visit_id,
-        min(location_id) as location_id,
-        min(patient_id) as patient_id,
-        min(payer_id) as primary_payer_id,
-        min(payer_name) as primary_payer_name,
-        min(payer_claim_control_number) as primary_claim_control_number,
-        min(service_date) as service_date,
-        max(latest_payment_date) as primary_payment_date,
+        positions.claim_id,
+        min(positions.visit_id) as visit_id,
+        min(positions.location_id) as location_id,
+        min(positions.patient_id) as patient_id,
+        min(positions.payer_id) as primary_payer_id,
+        min(positions.payer_name) as primary_payer_name,
+        min(positions.payer_claim_control_number) as primary_claim_control_number,
+        min(positions.service_date) as service_date,
+        max(positions.latest_payment_date) as primary_payment_date,
         count(*) as line_count,
-        sum(charge_amount) as charge_amount,
-        sum(net_paid_amount) as primary_paid_amount,
-        sum(patient_responsibility_amount) as patient_responsibility_amount
+        sum(positions.charge_amount) as charge_amount,
+        sum(positions.net_paid_amount) as primary_paid_amount,
+        sum(positions.patient_responsibility_amount) as patient_responsibility_amount,
+        sum(case when positions.is_denied and last_resort_routes.carc is not null then positions.charge_amount else 0 end)
+            as not_covered_amount
     from positions
-    group by claim_id
+    left join last_resort_routes
+        on positions.denial_carc = last_resort_routes.carc
+    group by positions.claim_id
 
 ),
 
@@ -120,7 +134,7 @@ due as (
         sent_to_secondary.claim_id is null
         -- paid nothing counts too: a deductible the patient owes in full is what a secondary plan picks up
         and primary_answers.primary_paid_amount >= 0
-        and primary_answers.patient_responsibility_amount > 0
+        and (primary_answers.patient_responsibility_amount > 0 or primary_answers.not_covered_amount > 0)
 
 ),
 
@@ -151,7 +165,7 @@ final as (
         line_count,
         cast(charge_amount as decimal(12, 2)) as charge_amount,
         cast(primary_paid_amount as decimal(12, 2)) as primary_paid_amount,
-        cast(patient_responsibility_amount as decimal(12, 2)) as dollars_at_risk,
+        cast(patient_responsibility_amount + not_covered_amount as decimal(12, 2)) as dollars_at_risk,
         secondary_filing_days,
         due_date,
         {{ dbt.datediff(as_of_date(), 'due_date', 'day') }} as days_left

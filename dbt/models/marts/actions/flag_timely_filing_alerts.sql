@@ -1,7 +1,7 @@
 -- One row per claim that is not (validly) filed yet and whose timely-filing deadline (first date of
 -- service + the payer's timely_filing_days) falls within the lead window (RCM_CLAIMS_TIMELY_FILING_LEAD_DAYS)
 -- and has not passed: a visit billed in the EHR with no claim submitted, or a claim the payer rejected as
--- unprocessable (a denial with no appeal rights, e.g. CO-16/MA130: not "filed") with no replacement sent.
+-- unprocessable (a denial with no appeal rights, e.g. CO-16/MA130: not "filed") with no new claim sent.
 {% set rule_name = 'timely_filing_alert' %}
 {% set rule_version = '1' %}
 with
@@ -93,7 +93,7 @@ rejected as (
         on
             denials.claim_id = resubmitted.claim_id
             and resubmitted.resubmitted_on >= denials.denial_date
-    where not denials.has_appeal_rights and denials.route = 'corrected_claim' and resubmitted.claim_id is null
+    where not denials.has_appeal_rights and denials.route = 'new_claim' and resubmitted.claim_id is null
     group by denials.claim_id
 
 ),

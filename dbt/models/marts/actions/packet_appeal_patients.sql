@@ -1,10 +1,12 @@
--- One row per patient with a denial routed to an appeal in flag_denials_to_work: the identifiers the
--- appeal letter names (primary coverage member id) and the latest plan of care it cites.
+-- One row per patient with a denial routed to an appeal (or a Medicare reopening) in flag_denials_to_work:
+-- the identifiers the letter names (primary coverage member id). The plan of care in force on the date of
+-- service comes from packet_appeal_plans.
 with
 
 flags as (
 
-    select distinct patient_id from {{ ref('flag_denials_to_work') }} where route = 'appeal'
+    select distinct patient_id from {{ ref('flag_denials_to_work') }}
+    where route = 'appeal' or (route = 'corrected_claim' and payer_type = 'medicare')
 
 ),
 
@@ -20,12 +22,6 @@ coverages as (
 
 ),
 
-plans as (
-
-    select * from {{ ref('int_plans_of_care_latest') }}
-
-),
-
 final as (
 
     select
@@ -33,22 +29,12 @@ final as (
         patients.first_name,
         patients.last_name,
         patients.date_of_birth,
-        coverages.member_id,
-        plans.plan_of_care_id,
-        plans.evaluation_date,
-        plans.plan_start_date,
-        plans.plan_end_date,
-        plans.frequency_per_week,
-        plans.duration_weeks,
-        plans.physician_signed_date,
-        plans.functional_goals
+        coverages.member_id
     from flags
     inner join patients
         on flags.patient_id = patients.patient_id
     left join coverages
         on patients.patient_id = coverages.patient_id
-    left join plans
-        on patients.patient_id = plans.patient_id
 
 )
 

@@ -1,6 +1,6 @@
 -- Pre-submission claim audit: one row per 837P claim line and rule it fails (latest version of each
 -- claim). Reference data comes from seeds (code-pair edits, unit limits, KX thresholds, telehealth
--- policies, payer rules), never from constants here. Rules and their sources: docs/domain-reference.md 2-3, 5.
+-- policies, payer rules), never from constants here. Rules and their sources: docs/domain-reference.md (Claims).
 {% set distinct_modifiers = ['59', 'XE', 'XS', 'XP', 'XU'] %}
 with
 
@@ -61,6 +61,8 @@ modded as (
 
 ),
 
+-- The plan-of-care modifier of the line's discipline (ot_cpt_codes.discipline_modifier: GO for OT codes,
+-- GN for the SLP-delivered 92526/92610): missing where the payer requires it, or another discipline's.
 discipline_modifier as (
 
     select
@@ -68,17 +70,47 @@ discipline_modifier as (
         'discipline_modifier' as rule_name,
         case
             when {{ pipe_list_contains('modifier_list', "'GP'") }}
-                then 'GP is the physical therapy modifier; an OT line takes GO'
-            else 'The payer requires the GO (OT plan of care) modifier on every OT line; it is missing'
+                then {{ dbt.concat(["'GP is the physical therapy modifier; this line takes '", "expected_discipline_modifier"]) }}
+            when expected_discipline_modifier = 'GN' and {{ pipe_list_contains('modifier_list', "'GO'") }}
+                then {{ dbt.concat(["procedure_code", "' is delivered under the speech-language pathology plan of care: GN, not GO'"]) }}
+            when expected_discipline_modifier = 'GO' and {{ pipe_list_contains('modifier_list', "'GN'") }}
+                then {{ dbt.concat(["procedure_code", "' is delivered under the occupational therapy plan of care: GO, not GN'"]) }}
+            else {{ dbt.concat(["'The payer requires the '", "expected_discipline_modifier", "' (plan of care) modifier on this line; it is missing'"]) }}
         end as failure_detail,
         case
-            when {{ pipe_list_contains('modifier_list', "'GP'") }} then 'Replace GP with GO'
-            else 'Add modifier GO'
+            when {{ pipe_list_contains('modifier_list', "'GP'") }}
+                then {{ dbt.concat(["'Replace GP with '", "expected_discipline_modifier"]) }}
+            when expected_discipline_modifier = 'GN' and {{ pipe_list_contains('modifier_list', "'GO'") }}
+                then 'Replace GO with GN'
+            when expected_discipline_modifier = 'GO' and {{ pipe_list_contains('modifier_list', "'GN'") }}
+                then 'Replace GN with GO'
+            else {{ dbt.concat(["'Add modifier '", "expected_discipline_modifier"]) }}
         end as fix
     from modded
     where
         {{ pipe_list_contains('modifier_list', "'GP'") }}
-        or (discipline_modifier_required and not {{ pipe_list_contains('modifier_list', "'GO'") }})
+        or (expected_discipline_modifier = 'GN' and {{ pipe_list_contains('modifier_list', "'GO'") }})
+        or (expected_discipline_modifier = 'GO' and {{ pipe_list_contains('modifier_list', "'GN'") }})
+        or (discipline_modifier_required and not {{ pipe_list_contains('modifier_list', 'expected_discipline_modifier') }})
+
+),
+
+-- Assistant modifier, decided per line from minutes: an occupational therapy assistant who furnished more
+-- than 10% of the line independently requires the payer's assistant modifier (claim_assistant_modifiers;
+-- Medicare: CO), whoever rendered the claim. A line rendered by an assistant with no minutes recorded counts
+-- as furnished by the assistant. Removing CO is only suggested when the recorded minutes show 10% or less,
+-- never because the rendering provider is an OT. A payer whose assistant letters are unknown gets no advice
+-- on which to add, only that CO is not its modifier.
+assistant_lines as (
+
+    select
+        modded.*,
+        case
+            when assistant_minutes is not null then assistant_minutes * 10 > documented_minutes
+            else provider_credential_type = 'COTA'
+        end as assistant_over_de_minimis,
+        {{ pipe_list_contains('modifier_list', "'CO'") }} as has_co
+    from modded
 
 ),
 
@@ -90,13 +122,41 @@ assistant_modifier as (
     select
         claim_line_id,
         'assistant_modifier' as rule_name,
-        'Furnished by an occupational therapy assistant (COTA) without the CO modifier' as failure_detail,
-        'Add modifier CO' as fix
-    from modded
+        case
+            when has_co and coalesce(payer_assistant_modifier, '') <> 'CO'
+                then 'This payer does not take CO for assistant services; it has its own assistant modifier'
+            when assistant_over_de_minimis and assistant_minutes is not null
+                then {{ dbt.concat([
+                    "'An occupational therapy assistant furnished '", "cast(assistant_minutes as " ~ dbt.type_string() ~ ")",
+                    "' of '", "cast(documented_minutes as " ~ dbt.type_string() ~ ")",
+                    "' minutes (more than 10%) without modifier '", "payer_assistant_modifier"]) }}
+            when assistant_over_de_minimis
+                then {{ dbt.concat(["'Furnished by an occupational therapy assistant without modifier '", "payer_assistant_modifier"]) }}
+            else {{ dbt.concat([
+                    "'The assistant furnished '", "cast(assistant_minutes as " ~ dbt.type_string() ~ ")",
+                    "' of '", "cast(documented_minutes as " ~ dbt.type_string() ~ ")",
+                    "' minutes (10% or less): CO is not required'"]) }}
+        end as failure_detail,
+        case
+            when has_co and payer_assistant_modifier is null
+                then 'Replace CO with the payer''s assistant modifier (record it in claim_assistant_modifiers)'
+            when has_co and payer_assistant_modifier <> 'CO'
+                then {{ dbt.concat(["'Replace CO with '", "payer_assistant_modifier"]) }}
+            when assistant_over_de_minimis then {{ dbt.concat(["'Add modifier '", "payer_assistant_modifier"]) }}
+            else 'Remove CO only if the note confirms the assistant''s minutes'
+        end as fix
+    from assistant_lines
     where
-        provider_credential_type = 'COTA'
-        and assistant_modifier_required
-        and not {{ pipe_list_contains('modifier_list', "'CO'") }}
+        (has_co and coalesce(payer_assistant_modifier, '') <> 'CO')
+        or (
+            assistant_over_de_minimis
+            and payer_assistant_modifier is not null
+            and not {{ pipe_list_contains('modifier_list', 'payer_assistant_modifier') }}
+        )
+        or (
+            has_co and payer_assistant_modifier = 'CO'
+            and assistant_minutes is not null and not assistant_over_de_minimis
+        )
 
 ),
 
@@ -133,13 +193,16 @@ kx_modifier as (
 
 ),
 
+-- The 8-minute rule totals the timed minutes of a patient's day per discipline, across claims.
 timed_lines as (
 
     select
         modded.*,
         cast(floor(documented_minutes / 15.0) as integer) as whole_units,
         documented_minutes - 15 * cast(floor(documented_minutes / 15.0) as integer) as remainder_minutes,
-        sum(documented_minutes) over (partition by claim_id) as claim_timed_minutes
+        sum(documented_minutes) over (
+            partition by patient_id, service_date, expected_discipline_modifier
+        ) as day_timed_minutes
     from modded
     where is_timed and documented_minutes is not null
 
@@ -149,9 +212,13 @@ timed_ranked as (
 
     select
         timed_lines.*,
-        {{ units_for_minutes('claim_timed_minutes') }}
-        - sum(whole_units) over (partition by claim_id) as leftover_units,
-        row_number() over (partition by claim_id order by remainder_minutes desc, line_number asc) as remainder_rank
+        {{ units_for_minutes('day_timed_minutes') }} - sum(whole_units) over (
+            partition by patient_id, service_date, expected_discipline_modifier
+        ) as leftover_units,
+        row_number() over (
+            partition by patient_id, service_date, expected_discipline_modifier
+            order by remainder_minutes desc, claim_id, line_number
+        ) as remainder_rank
     from timed_lines
 
 ),
@@ -183,6 +250,36 @@ units_exceed_minutes as (
         'Bill ' || cast(supported_units as {{ dbt.type_string() }}) || ' units' as fix
     from timed_supported
     where units > supported_units
+
+),
+
+-- Under-billing: the documented minutes support more units than were billed (money left on the table).
+units_below_minutes as (
+
+    select
+        claim_line_id,
+        'units_below_minutes' as rule_name,
+        'Bills ' || cast(units as {{ dbt.type_string() }}) || ' units; the documented '
+        || cast(documented_minutes as {{ dbt.type_string() }}) || ' minutes support '
+        || cast(supported_units as {{ dbt.type_string() }}) as failure_detail,
+        'Bill ' || cast(supported_units as {{ dbt.type_string() }}) || ' units if the note confirms the minutes' as fix
+    from timed_supported
+    where units < supported_units
+
+),
+
+-- A timed line whose control number links to no documented charge line (<visit_id>-<line_number>) cannot
+-- be checked against the 8-minute rule: reported, never skipped.
+minutes_not_linked as (
+
+    select
+        claim_line_id,
+        'minutes_not_linked' as rule_name,
+        'No documented minutes for this timed line: its control number (REF*6R) '
+        || coalesce(line_control_number, '(none)') || ' matches no charge line of the visit' as failure_detail,
+        'Send the line with the control number <visit_id>-<line_number> of its charge line' as fix
+    from modded
+    where is_timed and documented_minutes is null
 
 ),
 
@@ -342,10 +439,40 @@ authorization_candidates as (
 
 ),
 
+-- The patient's approved authorization in force on the date of service that covers the line's code,
+-- whatever number the claim carries: the fix names it.
+authorization_for_service as (
+
+    select *
+    from (
+        select
+            modded.claim_line_id,
+            authorizations.authorization_number as service_authorization_number,
+            authorizations.start_date as service_authorization_start_date,
+            authorizations.end_date as service_authorization_end_date,
+            row_number() over (
+                partition by modded.claim_line_id
+                order by authorizations.end_date desc, authorizations.authorization_id
+            ) as service_rank
+        from modded
+        inner join authorizations
+            on
+                modded.patient_id = authorizations.patient_id
+                and authorizations.status = 'approved'
+                and modded.service_date between authorizations.start_date and authorizations.end_date
+                and {{ pipe_list_contains('authorizations.cpt_codes', 'modded.procedure_code') }}
+    ) as ranked
+    where service_rank = 1
+
+),
+
 authorization_checked as (
 
     select
         modded.*,
+        authorization_for_service.service_authorization_number,
+        authorization_for_service.service_authorization_start_date,
+        authorization_for_service.service_authorization_end_date,
         authorization_candidates.authorization_diagnosis_codes,
         case
             when modded.authorization_number is null then 'missing'
@@ -361,6 +488,8 @@ authorization_checked as (
     from modded
     left join authorization_candidates
         on modded.claim_line_id = authorization_candidates.claim_line_id and authorization_candidates.candidate_rank = 1
+    left join authorization_for_service
+        on modded.claim_line_id = authorization_for_service.claim_line_id
     where modded.requires_authorization and not modded.is_evaluation
 
 ),
@@ -378,10 +507,15 @@ authorization_not_active as (
             when 'ended' then 'The date of service is after the authorization ended'
             else 'The authorization does not cover ' || procedure_code
         end as failure_detail,
-        case authorization_status
-            when 'missing' then 'Add the active authorization number, or request a retro-authorization'
-            when 'not_found' then 'Correct the authorization number'
-            when 'cpt_not_covered' then 'Request the code be added to the authorization, or correct the code'
+        case
+            when service_authorization_number is not null
+                then 'Use authorization ' || service_authorization_number || ', approved for ' || procedure_code || ' from '
+                || cast(service_authorization_start_date as {{ dbt.type_string() }}) || ' to '
+                || cast(service_authorization_end_date as {{ dbt.type_string() }})
+            when authorization_status = 'missing' then 'No authorization covers this date and code: request a retro-authorization'
+            when authorization_status = 'not_found' then 'Correct the authorization number'
+            when authorization_status = 'cpt_not_covered'
+                then 'Request the code be added to the authorization, or correct the code'
             else 'Request a retro-authorization or an extension before submitting'
         end as fix
     from authorization_checked
@@ -502,30 +636,20 @@ telehealth_place_of_service as (
 failures as (
 
     select * from discipline_modifier
-    union all
-    select * from assistant_modifier
-    union all
-    select * from kx_modifier
-    union all
-    select * from units_exceed_minutes
-    union all
-    select * from units_exceed_daily_limit
-    union all
-    select * from code_pair_without_modifier
-    union all
-    select * from one_evaluation_per_day
-    union all
-    select * from add_on_without_primary
-    union all
-    select * from authorization_not_active
-    union all
-    select * from diagnosis_not_on_authorization
-    union all
-    select * from rendering_npi_invalid
-    union all
-    select * from rendering_not_enrolled
-    union all
-    select * from telehealth_place_of_service
+    union all select * from assistant_modifier
+    union all select * from kx_modifier
+    union all select * from units_exceed_minutes
+    union all select * from units_below_minutes
+    union all select * from minutes_not_linked
+    union all select * from units_exceed_daily_limit
+    union all select * from code_pair_without_modifier
+    union all select * from one_evaluation_per_day
+    union all select * from add_on_without_primary
+    union all select * from authorization_not_active
+    union all select * from diagnosis_not_on_authorization
+    union all select * from rendering_npi_invalid
+    union all select * from rendering_not_enrolled
+    union all select * from telehealth_place_of_service
 
 ),
 

@@ -1,6 +1,9 @@
 -- Denial aging: one row per claim line whose current answer is a denial (netted over reversals and
 -- corrections), with its CARC/RARC, category and route (seed claim_denial_routes: a RARC-specific row
--- wins), dollars, age, and the appeal or corrected-claim deadline from the payer-type policy seed.
+-- wins; a CARC the seeds do not classify routes to review), dollars, age, and its deadline: the route's
+-- deadline kind (claim_route_deadlines) under the payer type's rule (claim_deadline_rules: days from the
+-- date of service, the disposition date or Medicare's presumed receipt), for a claim going to another
+-- coverage under that payer's rule, moved to the next business day past weekends and business_holidays.
 {% set work_rule = 'denial_work' %}
 with
 
@@ -17,9 +20,15 @@ routes as (
 
 ),
 
-policies as (
+route_deadlines as (
 
-    select * from {{ ref('claim_payer_type_policies') }}
+    select * from {{ ref('claim_route_deadlines') }}
+
+),
+
+deadline_rules as (
+
+    select * from {{ ref('claim_deadline_rules') }}
 
 ),
 
@@ -29,17 +38,30 @@ carc_codes as (
 
 ),
 
+coverages as (
+
+    select * from {{ ref('stg_ehr__coverages') }}
+
+),
+
 routed as (
 
     select
         positions.*,
-        coalesce(
-            rarc_route.denial_category, carc_route.denial_category, carc_codes.category, 'other'
-        ) as denial_category,
-        coalesce(rarc_route.route, carc_route.route, 'appeal') as route,
+        coalesce(rarc_route.denial_category, carc_route.denial_category, carc_codes.category, 'unclassified')
+            as denial_category,
+        case
+            when not positions.is_denial_classified then 'review'
+            else coalesce(rarc_route.route, carc_route.route, 'review')
+        end as route,
         coalesce(rarc_route.has_appeal_rights, carc_route.has_appeal_rights, true) as has_appeal_rights,
-        coalesce(rarc_route.action_note, carc_route.action_note, 'Review the denial and decide: appeal or correct')
-            as action_note,
+        case
+            when not positions.is_denial_classified or coalesce(rarc_route.route, carc_route.route) is null
+                then
+                    'Unknown or unrouted CARC: classify it in the carc_codes and claim_denial_routes seeds '
+                    || 'before working it'
+            else coalesce(rarc_route.action_note, carc_route.action_note)
+        end as action_note,
         carc_codes.description as carc_description
     from positions
     left join routes as carc_route
@@ -54,25 +76,111 @@ routed as (
 
 ),
 
-dated as (
+-- The patient's other coverage in force on the date of service (lowest priority number first): whose
+-- window applies when the route sends the claim to another payer.
+other_coverage as (
+
+    select *
+    from (
+        select
+            routed.position_key,
+            coverages.payer_id as other_payer_id,
+            coverages.payer_type as other_payer_type,
+            row_number() over (
+                partition by routed.position_key
+                order by coverages.priority, coverages.coverage_id
+            ) as coverage_rank
+        from routed
+        inner join coverages
+            on
+                routed.patient_id = coverages.patient_id
+                and routed.payer_id <> coverages.payer_id
+                and routed.service_date >= coverages.effective_date
+                and (coverages.termination_date is null or routed.service_date <= coverages.termination_date)
+    ) as ranked
+    where coverage_rank = 1
+
+),
+
+deadline_inputs as (
 
     select
         routed.*,
-        policies.appeal_days,
-        policies.corrected_claim_days,
+        other_coverage.other_payer_id,
+        route_deadlines.deadline_kind,
         case
-            when routed.route = 'no_action' then null
-            when routed.route = 'appeal'
-                then {{ date_add_days(
-                    "policies.appeal_days"
-                    ~ " + case when policies.appeal_days_basis = 'notice_date_plus_5' then 5 else 0 end",
-                    'routed.latest_payment_date',
-                ) }}
-            else {{ date_add_days('policies.corrected_claim_days', 'routed.service_date') }}
-        end as deadline_date
+            when
+                route_deadlines.deadline_payer = 'other_payer'
+                then coalesce(other_coverage.other_payer_type, routed.payer_type)
+            else routed.payer_type
+        end as deadline_payer_type
     from routed
-    left join policies
-        on routed.payer_type = policies.payer_type
+    left join route_deadlines
+        on routed.route = route_deadlines.route
+    left join other_coverage
+        on routed.position_key = other_coverage.position_key
+
+),
+
+-- One candidate per applicable rule (several for 'earliest'); the soonest wins.
+deadline_candidates as (
+
+    select
+        deadline_inputs.position_key,
+        deadline_rules.deadline_kind as rule_kind,
+        deadline_rules.basis as deadline_basis,
+        deadline_rules.days as deadline_days,
+        case deadline_rules.basis
+            when 'service_date' then {{ date_add_days('deadline_rules.days', 'deadline_inputs.service_date') }}
+            when
+                'disposition_date'
+                then {{ date_add_days('deadline_rules.days', 'deadline_inputs.latest_payment_date') }}
+            when
+                'notice_receipt'
+                then {{ date_add_days('deadline_rules.days + 5', 'deadline_inputs.latest_payment_date') }}
+        end as unrolled_deadline_date
+    from deadline_inputs
+    inner join deadline_rules
+        on
+            deadline_inputs.deadline_payer_type = deadline_rules.payer_type
+            and (
+                deadline_inputs.deadline_kind = deadline_rules.deadline_kind
+                or deadline_inputs.deadline_kind = 'earliest'
+            )
+
+),
+
+soonest_deadline as (
+
+    select *
+    from (
+        select
+            deadline_candidates.*,
+            row_number() over (
+                partition by position_key
+                order by unrolled_deadline_date, rule_kind
+            ) as deadline_rank
+        from deadline_candidates
+    ) as ranked
+    where deadline_rank = 1
+
+),
+
+dated as (
+
+    select
+        deadline_inputs.*,
+        soonest_deadline.rule_kind as deadline_rule_kind,
+        soonest_deadline.deadline_basis,
+        soonest_deadline.deadline_days,
+        soonest_deadline.unrolled_deadline_date,
+        case
+            when deadline_inputs.route = 'no_action' then null
+            else {{ roll_to_business_day('soonest_deadline.unrolled_deadline_date') }}
+        end as deadline_date
+    from deadline_inputs
+    left join soonest_deadline
+        on deadline_inputs.position_key = soonest_deadline.position_key
 
 ),
 
@@ -101,6 +209,8 @@ final as (
         dated.carc_description,
         dated.remark_codes,
         dated.denial_category,
+        dated.is_denial_classified,
+        dated.is_claim_level_answer,
         dated.route,
         dated.has_appeal_rights,
         dated.action_note,
@@ -114,6 +224,12 @@ final as (
             when {{ dbt.datediff('dated.latest_payment_date', as_of_date(), 'day') }} <= 90 then '61-90'  -- noqa: LT05
             else '90+'
         end as aging_bucket,
+        dated.deadline_payer_type,
+        dated.other_payer_id,
+        dated.deadline_rule_kind,
+        dated.deadline_basis,
+        dated.deadline_days,
+        dated.unrolled_deadline_date,
         dated.deadline_date,
         {{ dbt.datediff(as_of_date(), 'dated.deadline_date', 'day') }} as days_left,  -- noqa: LT05
         dated.deadline_date is not null and dated.deadline_date < {{ as_of_date() }} as is_past_deadline

@@ -1,6 +1,7 @@
 -- ERA posting: one row per claim line an 835 answered, netted over every posted remit of that line
 -- (original, reversal CLP02 = 22, correction). The latest non-reversal answer says how it stands now.
 -- Duplicate deliveries of an ERA are excluded upstream; unmatched remit lines keep their own key.
+-- is_denied includes lines whose only reason is a CARC the seed does not know (is_denial_classified false).
 with
 
 posted as (
@@ -80,14 +81,20 @@ final as (
         latest_answer.contractual_amount,
         latest_answer.patient_responsibility_amount,
         latest_answer.denial_amount,
+        latest_answer.unclassified_amount,
         latest_answer.denial_group_code,
         latest_answer.denial_carc,
+        latest_answer.is_denial_classified,
+        latest_answer.is_claim_level_answer,
         latest_answer.remark_codes,
         latest_answer.expected_allowed_amount,
         netted.net_paid_amount,
         netted.remit_line_count,
         netted.reversal_count,
-        latest_answer.paid_amount = 0 and latest_answer.denial_amount > 0 and netted.net_paid_amount <= 0 as is_denied
+        -- an unclassified CARC keeps the line in the work queue (routed to review), not in denial counts
+        latest_answer.paid_amount = 0
+        and latest_answer.denial_amount + latest_answer.unclassified_amount > 0
+        and netted.net_paid_amount <= 0 as is_denied
     from latest_answer
     inner join netted
         on latest_answer.position_key = netted.position_key

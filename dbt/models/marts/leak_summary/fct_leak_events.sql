@@ -119,7 +119,8 @@ visits_beyond_authorization as (
 
 ),
 
--- Claims and denials: denied dollars still denied (current netted answer), by the denial's date.
+-- Claims and denials: denied dollars still denied (current netted answer), by the denial's date. A CARC
+-- nobody has classified yet is worked (routed to review) but not counted as a denial here.
 denials as (
 
     select
@@ -132,6 +133,7 @@ denials as (
         {{ dbt.concat(["'denied: '", "coalesce(denial_category, 'uncategorized')"]) }} as leak_reason,
         coalesce(dollars_at_risk, 0) as leaked_amount
     from {{ ref('fct_denials') }}
+    where is_denial_classified
 
 ),
 

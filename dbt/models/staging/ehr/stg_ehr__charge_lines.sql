@@ -17,6 +17,7 @@ final as (
         minutes,
         units,
         charge_amount,
+        assistant_minutes,
         _file_name as source_file_name,
         _file_sha256 as source_file_sha256,
         _line_number as source_line_number,
