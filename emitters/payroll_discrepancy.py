@@ -71,7 +71,10 @@ def draft_actions(
                 flag_id=str(row["flag_id"]),
                 action_type=ACTION_TYPE,
                 location_id=row["location_id"],
-                title=f"Payroll check: {row['provider_name']}, period from {fmt_date(row['pay_period_start'])} ({location_name})",
+                title=(
+                    f"Payroll check: {row['provider_name']}, "
+                    f"period from {fmt_date(row['pay_period_start'])} ({location_name})"
+                ),
                 recipient="Office manager",
                 body=body,
                 evidence=[evidence_row(row, EVIDENCE_COLUMNS)] + [evidence_row(d, DAY_COLUMNS) for d in flagged],
