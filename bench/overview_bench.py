@@ -98,7 +98,8 @@ def main() -> None:
     locations = state["monthly"]["location_id"].nunique()
     events = data.leak_events(director, limit=10**9)
     print(
-        f"\nsnapshot {snapshot.path.name} (as of {snapshot.as_of_date}, {snapshot.path.stat().st_size / 2**20:.1f} MB): "
+        f"\nsnapshot {snapshot.path.name} (as of {snapshot.as_of_date}, "
+        f"{snapshot.path.stat().st_size / 2**20:.1f} MB): "
         f"{locations} locations, {len(state['monthly']):,} monthly leak rows, {len(state['kpis']):,} KPI rows, "
         f"{len(events):,} leak events"
     )

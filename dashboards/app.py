@@ -11,6 +11,7 @@ from pathlib import Path
 
 # `streamlit run` puts only this folder on sys.path; the views import the `dashboards` package and the
 # `emitters` package from the project root, which is not installed as a distribution in a fresh checkout.
+# The imports below therefore follow it on purpose (hence `noqa: E402`).
 _PROJECT_ROOT = str(Path(__file__).resolve().parent.parent)
 if _PROJECT_ROOT not in sys.path:
     sys.path.insert(0, _PROJECT_ROOT)
@@ -18,11 +19,7 @@ if _PROJECT_ROOT not in sys.path:
 import streamlit as st  # noqa: E402
 
 from dashboards import auth  # noqa: E402
-from dashboards.data import (
-    AUDIT_ROLES,  # noqa: E402
-    PAYROLL_ROLES,  # noqa: E402
-    USER_ADMIN_ROLES,  # noqa: E402
-)
+from dashboards.data import AUDIT_ROLES, PAYROLL_ROLES, USER_ADMIN_ROLES  # noqa: E402
 
 st.set_page_config(page_title="OT revenue leaks", page_icon=":material/healing:", layout="wide")
 

@@ -31,9 +31,11 @@ def letter(row: dict) -> str:
                 "",
                 "Dear parent or guardian,",
                 "",
-                f"Regular visits matter. Over the last {int(row['policy_window_days'])} days, {int(row['kept_count'])} of "
+                f"Regular visits matter. Over the last {int(row['policy_window_days'])} days, "
+                f"{int(row['kept_count'])} of "
                 f"{int(row['counted_visits'])} booked visits were kept ({rate:.0%}); {missed} were missed without "
-                f"24 hours' notice. Our attendance policy asks families to keep at least {policy:.0%} of booked visits.",
+                f"24 hours' notice. Our attendance policy asks families to keep at least {policy:.0%} "
+                "of booked visits.",
                 "",
                 "Please call us if the current day or time no longer works for your family: we are glad to find one "
                 "that does. If visits keep being missed, we may need to release your recurring time to a family on "

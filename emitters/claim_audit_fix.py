@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from core.templating import render_text
+
 from .claims_common import money as _money
-from .claims_common import template
 from .context import DraftContext
 from .models import ChecklistItem, DraftAction
 from .values import jsonable as _jsonable
@@ -63,7 +64,8 @@ def _draft_one(row: dict, rows: list[dict], location_names: dict[str, str]) -> D
         )
         line["failures"].append({"rule_name": f["rule_name"], "failure_detail": f["failure_detail"], "fix": f["fix"]})
     location_name = location_names.get(row["location_id"], row["location_id"])
-    body = template(TEMPLATE_NAME).render(
+    body = render_text(
+        TEMPLATE_NAME,
         claim_id=row["claim_id"],
         visit_id=row.get("visit_id") or "unknown",
         location_name=location_name,

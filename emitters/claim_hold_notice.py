@@ -8,8 +8,10 @@ the payer pays them depends on its retroactive-effective-date policy. Pure and d
 
 from __future__ import annotations
 
+from core.templating import text_environment
+
 from .context import DraftContext
-from .credentialing_common import as_date, evidence_row, fmt_date, money, template_environment
+from .credentialing_common import as_date, evidence_row, fmt_date, money
 from .models import DraftAction
 
 ACTION_TYPE = "claim_hold_notice"
@@ -42,7 +44,7 @@ def draft_actions(
     flag_rows: list[dict], claims: dict[str, list[dict]], location_names: dict[str, str]
 ) -> list[DraftAction]:
     """claims: flag_id -> the held claims (claim_id, visit_id, date_of_service, contracted_amount)."""
-    template = template_environment().get_template(TEMPLATE_NAME)
+    template = text_environment().get_template(TEMPLATE_NAME)
     drafts = []
     for row in sorted(flag_rows, key=lambda r: str(r["flag_id"])):
         location_name = location_names.get(row["location_id"], row["location_id"])

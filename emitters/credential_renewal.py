@@ -8,6 +8,8 @@ Pure and deterministic.
 
 from __future__ import annotations
 
+from core.templating import text_environment
+
 from .context import DraftContext
 from .credentialing_common import (
     TIER_LABELS,
@@ -15,7 +17,6 @@ from .credentialing_common import (
     evidence_row,
     fmt_date,
     label,
-    template_environment,
 )
 from .models import ChecklistItem, DraftAction
 
@@ -89,7 +90,7 @@ def build_checklist(row: dict) -> list[ChecklistItem]:
 
 
 def draft_actions(flag_rows: list[dict], location_names: dict[str, str]) -> list[DraftAction]:
-    template = template_environment().get_template(TEMPLATE_NAME)
+    template = text_environment().get_template(TEMPLATE_NAME)
     drafts = []
     for row in sorted(flag_rows, key=lambda r: str(r["flag_id"])):
         location_name = location_names.get(row["location_id"], row["location_id"])

@@ -9,11 +9,7 @@ in claim evidence, as elsewhere in the ledger.
 from __future__ import annotations
 
 from decimal import ROUND_HALF_UP, Decimal
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
-
-import jinja2
 
 from .values import as_date, jsonable  # noqa: F401  (re-exported to this area's emitters)
 
@@ -27,18 +23,6 @@ CREDENTIAL_LABELS = {
     "dea": "DEA registration",
 }
 TIER_LABELS = {"90_days": "90-day", "30_days": "30-day", "7_days": "7-day", "expired": "expired", "missing": "missing"}
-
-
-@lru_cache(maxsize=1)
-def template_environment() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
-        autoescape=False,
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
 
 
 def fmt_date(value: Any) -> str:

@@ -7,8 +7,10 @@ billed until it is in effect (or until a lapsed credential is renewed). Pure and
 
 from __future__ import annotations
 
+from core.templating import text_environment
+
 from .context import DraftContext
-from .credentialing_common import as_date, evidence_row, fmt_date, label, money, template_environment
+from .credentialing_common import as_date, evidence_row, fmt_date, label, money
 from .models import ChecklistItem, DraftAction
 
 ACTION_TYPE = "enrollment_followup"
@@ -49,7 +51,7 @@ BLOCKING_TEXT = {
 
 
 def draft_actions(flag_rows: list[dict], location_names: dict[str, str]) -> list[DraftAction]:
-    template = template_environment().get_template(TEMPLATE_NAME)
+    template = text_environment().get_template(TEMPLATE_NAME)
     drafts = []
     for row in sorted(flag_rows, key=lambda r: str(r["flag_id"])):
         location_name = location_names.get(row["location_id"], row["location_id"])

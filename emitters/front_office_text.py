@@ -10,10 +10,10 @@ from __future__ import annotations
 import re
 from datetime import date
 from decimal import Decimal
-from functools import lru_cache
-from pathlib import Path
 
-import jinja2
+# records_request, referral_fax and poc_signature_request load their templates as `templates()`:
+# the one plain-text environment.
+from core.templating import text_environment as templates  # noqa: F401
 
 from .values import as_date  # noqa: F401  (re-exported to this area's emitters)
 from .values import jsonable as json_value
@@ -101,15 +101,3 @@ def money(value) -> Decimal:
 def jsonable(row: dict, columns: tuple[str, ...]) -> dict:
     """The named columns of a flag row, JSON-safe, for the evidence."""
     return {column: json_value(row.get(column)) for column in columns}
-
-
-@lru_cache(maxsize=1)
-def templates() -> jinja2.Environment:
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
-        autoescape=False,
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )

@@ -4,8 +4,10 @@ flagged days of fct_payroll_reconciliation, -> DraftActions, due before payroll 
 
 from __future__ import annotations
 
+from core.templating import text_environment
+
 from .context import DraftContext
-from .credentialing_common import as_date, evidence_row, fmt_date, template_environment
+from .credentialing_common import as_date, evidence_row, fmt_date
 from .models import DraftAction
 
 ACTION_TYPE = "payroll_discrepancy_report"
@@ -42,7 +44,7 @@ def draft_actions(
     flag_rows: list[dict], days: dict[str, list[dict]], location_names: dict[str, str]
 ) -> list[DraftAction]:
     """days: flag_id -> the flagged days of that provider and pay period."""
-    template = template_environment().get_template(TEMPLATE_NAME)
+    template = text_environment().get_template(TEMPLATE_NAME)
     drafts = []
     for row in sorted(flag_rows, key=lambda r: str(r["flag_id"])):
         location_name = location_names.get(row["location_id"], row["location_id"])
@@ -69,7 +71,10 @@ def draft_actions(
                 flag_id=str(row["flag_id"]),
                 action_type=ACTION_TYPE,
                 location_id=row["location_id"],
-                title=f"Payroll check: {row['provider_name']}, period from {fmt_date(row['pay_period_start'])} ({location_name})",
+                title=(
+                    f"Payroll check: {row['provider_name']}, "
+                    f"period from {fmt_date(row['pay_period_start'])} ({location_name})"
+                ),
                 recipient="Office manager",
                 body=body,
                 evidence=[evidence_row(row, EVIDENCE_COLUMNS)] + [evidence_row(d, DAY_COLUMNS) for d in flagged],

@@ -5,8 +5,10 @@ supervising OTR on record. Pure and deterministic.
 
 from __future__ import annotations
 
+from core.templating import text_environment
+
 from .context import DraftContext
-from .credentialing_common import as_date, evidence_row, fmt_date, template_environment
+from .credentialing_common import as_date, evidence_row, fmt_date
 from .models import ChecklistItem, DraftAction
 
 ACTION_TYPE = "provider_record_fix"
@@ -34,7 +36,7 @@ ISSUE_TITLES = {
 
 
 def draft_actions(flag_rows: list[dict], location_names: dict[str, str]) -> list[DraftAction]:
-    template = template_environment().get_template(TEMPLATE_NAME)
+    template = text_environment().get_template(TEMPLATE_NAME)
     drafts = []
     for row in sorted(flag_rows, key=lambda r: str(r["flag_id"])):
         location_name = location_names.get(row["location_id"], row["location_id"])

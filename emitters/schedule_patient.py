@@ -50,7 +50,8 @@ def call_script(row: dict) -> str:
             f"Hello, this is the front desk at {row['location_name']}. May I speak with the parent or guardian?",
             f"We noticed there are no upcoming visits{with_whom} on the calendar, and we would like to keep "
             "your child's weekly times going.",
-            f"Could we book {int(row['frequency_per_week'] or 1)} visit(s) a week again? Which days and times work best?",
+            f"Could we book {int(row['frequency_per_week'] or 1)} visit(s) a week again? "
+            "Which days and times work best?",
             "  If yes: book the recurring times now and confirm them back to the family.",
             "  If the family has stopped or moved: note it so the therapist can close out the episode.",
             "Do not discuss the child's care, codes or insurance details on this call.",

@@ -61,7 +61,8 @@ def build_secondary(
     created: date,
 ) -> str:
     """The 837P interchange to the secondary payer. ``lines`` maps line number -> the primary's answer
-    (``paid_amount``, ``procedure_code``, ``modifiers``, ``units``, ``adjustments``: [{group_code, reason_code, amount}])."""
+    (``paid_amount``, ``procedure_code``, ``modifiers``, ``units``,
+    ``adjustments``: [{group_code, reason_code, amount}])."""
     primary_x12_id = flag["primary_payer_x12_id"] or flag["primary_payer_id"]
     paid_on = flag["primary_payment_date"].strftime("%Y%m%d")
     # relationship: the patient's relationship to the primary subscriber, from 2000B SBR02 ("18" self) or,

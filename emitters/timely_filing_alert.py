@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from .claims_common import cents, money, template
+from core.templating import render_text
+
+from .claims_common import cents, money
 from .context import DraftContext
 from .models import ChecklistItem, DraftAction
 from .values import jsonable
@@ -40,7 +42,8 @@ def draft_actions(flag_rows: list[dict], location_names: dict[str, str]) -> list
 def _draft_one(row: dict, location_names: dict[str, str]) -> DraftAction:
     location_name = location_names.get(row["location_id"], row["location_id"])
     payer_name = row.get("payer_name") or row.get("payer_id") or "unknown payer"
-    body = template(TEMPLATE_NAME).render(
+    body = render_text(
+        TEMPLATE_NAME,
         alert_reason=row["alert_reason"],
         visit_id=row.get("visit_id") or "unknown",
         claim_id=row.get("claim_id") or "not assigned",

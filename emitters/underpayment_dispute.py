@@ -10,7 +10,9 @@ from __future__ import annotations
 
 from datetime import date
 
-from .claims_common import cents, money, template
+from core.templating import render_text
+
+from .claims_common import cents, money
 from .context import DraftContext
 from .models import ChecklistItem, DraftAction
 from .values import jsonable
@@ -48,7 +50,8 @@ def _draft_one(row: dict, location_names: dict[str, str], today: date) -> DraftA
     location_name = location_names.get(row["location_id"], row["location_id"])
     payer_name = row.get("payer_name") or row["payer_id"]
     units = row.get("billed_units") or 0
-    body = template(TEMPLATE_NAME).render(
+    body = render_text(
+        TEMPLATE_NAME,
         payer_name=payer_name,
         payer_id=row["payer_id"],
         location_name=location_name,

@@ -19,5 +19,5 @@ def test_invalid_npis(npi):
 
 
 def test_check_digit_rejects_bad_base():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="an NPI base is exactly nine digits"):
         npi_check_digit("12345678")

@@ -31,7 +31,7 @@ file delivered twice (same bytes) is recognised by its SHA-256 and changes nothi
 
 Clearinghouse remittances are X12 835 5010 files (`data/inbox/clearinghouse/*.835`); their loaded
 tables are described in `dagster_project/ingest/x12_tables.py`.
-"""
+"""  # noqa: E501  (the text of the committed docs/contracts.md; reflowing it would change that file)
 
 
 def _allowed(annotation) -> str:

@@ -63,8 +63,10 @@ def main(argv: list[str] | None = None) -> int:
     # Counts only: no patient data is printed.
     print(
         f"wrote {sum(v for k, v in summary['rows'].items() if k != 'clearinghouse_835_files')} CSV rows and "
-        f"{summary['rows']['clearinghouse_835_files']} 835 files to {config.out} in {time.perf_counter() - began:.1f}s; "
-        f"{summary['auth_leaks']} planted auth leaks, {summary['auth_near_misses']} near-misses -> {config.ground_truth}"
+        f"{summary['rows']['clearinghouse_835_files']} 835 files to {config.out} "
+        f"in {time.perf_counter() - began:.1f}s; "
+        f"{summary['auth_leaks']} planted auth leaks, {summary['auth_near_misses']} near-misses "
+        f"-> {config.ground_truth}"
     )
     return 0
 

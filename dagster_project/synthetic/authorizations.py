@@ -32,12 +32,22 @@ NEAR_MISS_KINDS = (
     "ended_day_before_as_of",
 )
 WHY_NOT_FLAGGED = {
-    "ends_day_after_lead_time": "ends lead_days + 1 days after the as-of date: outside the lead time, plenty remaining, nothing scheduled beyond it",
-    "three_visits_remaining_low_burn": "exactly 3 visits remaining (the threshold is 2) and a low burn rate that does not exhaust it before the end date",
-    "expiring_with_approved_successor": "expires inside the lead time but an approved successor starts the day after it ends",
+    "ends_day_after_lead_time": (
+        "ends lead_days + 1 days after the as-of date: outside the lead time, plenty remaining, "
+        "nothing scheduled beyond it"
+    ),
+    "three_visits_remaining_low_burn": (
+        "exactly 3 visits remaining (the threshold is 2) and a low burn rate that does not exhaust it "
+        "before the end date"
+    ),
+    "expiring_with_approved_successor": (
+        "expires inside the lead time but an approved successor starts the day after it ends"
+    ),
     "pending_authorization": "status pending: only approved authorizations are evaluated",
     "denied_authorization": "status denied: only approved authorizations are evaluated",
-    "ended_day_before_as_of": "ended the day before the as-of date (not active) and the child has no visits scheduled after it",
+    "ended_day_before_as_of": (
+        "ended the day before the as-of date (not active) and the child has no visits scheduled after it"
+    ),
 }
 WINDOW_DAYS = {
     "medicaid_mco": (60, 90, 120, 180),
@@ -110,7 +120,9 @@ def natural_windows(kid: Kid, rng: random.Random, anchor: date) -> list[tuple[da
 
 
 def windows_before(kid: Kid, rng: random.Random, anchor: date) -> tuple[list[tuple[date, date]], date]:
-    """Windows up to a current one that starts at least 40 days before the as-of date; returns (earlier, current start)."""
+    """Windows up to a current one that starts at least 40 days before the as-of date.
+
+    Returns (earlier windows, current start)."""
     windows, start = [], kid.start
     while True:
         length = rng.choice((60, 90))

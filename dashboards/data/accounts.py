@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 
 from core.settings import get_account_settings
-from ledger import InvalidTransition, PermissionDenied
+from ledger import PASSWORD_RULE, InvalidTransition, PermissionDenied  # noqa: F401  (PASSWORD_RULE: re-exported by dashboards.data)
 
 # Why an account change was refused, in the ledger's words (a person reads them as they are).
 AccountRefused = (PermissionDenied, InvalidTransition, ValueError)

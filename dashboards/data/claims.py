@@ -135,7 +135,8 @@ def underpayments(user, *, location_ids: Sequence[str] | None = None) -> pd.Data
 
 
 def unbalanced_remits(user, *, location_ids: Sequence[str] | None = None) -> pd.DataFrame:
-    """One row per 835 line, claim or transaction in scope that breaks a balancing rule (file, ST, CLP, rule, difference)."""
+    """One row per 835 line, claim or transaction in scope that breaks a balancing rule
+    (file, ST, CLP, rule, difference)."""
     return scoped_query(
         user,
         "select source_file_name, transaction_control_number, payment_date, payer_name, location_id, claim_id, "
@@ -150,7 +151,8 @@ def visit_claim_reconciliation(user, *, location_ids: Sequence[str] | None = Non
     """One row per visit (or claim with no visit) in scope: reconciliation status against claims and payments."""
     return scoped_query(
         user,
-        "select visit_id, claim_id, location_id, service_date, appointment_status, reconciliation_status, is_exception, "
+        "select visit_id, claim_id, location_id, service_date, appointment_status, reconciliation_status, "
+        "is_exception, "
         "charge_amount, claim_charge_amount, net_paid_amount, latest_payment_date "
         "from fct_visit_claim_reconciliation where {scope} order by is_exception desc, service_date desc, claim_id",
         chosen_locations=location_ids,

@@ -26,7 +26,8 @@ def open_referrals(user, *, location_ids: Sequence[str] | None = None) -> pd.Dat
     return scoped_query(
         user,
         "select referral_id, location_id, preferred_location_id, channel, status, received_at, first_response_at, "
-        "first_response_due_at, is_first_response_overdue, items_missing_count, missing_items, is_evaluation_scheduled, "
+        "first_response_due_at, is_first_response_overdue, items_missing_count, missing_items, "
+        "is_evaluation_scheduled, "
         "evaluation_scheduled_at from fct_referral_pipeline where is_open and {scope} order by received_at",
         chosen_locations=location_ids,
     )

@@ -1,8 +1,9 @@
 """Per-location KPI goals a director sets on the overview.
 
 Goals live in the transactional ledger database (the app never writes to DuckDB), in their own table on
-`Ledger.engine`, so the ledger module stays untouched; `dashboards.data.actions` hands the ledger in. A location without a goal for a KPI uses the KPI's
-benchmark (seed kpi_benchmarks, carried in fct_location_kpis_monthly). Only directors and admins set
+`Ledger.engine`, so the ledger module stays untouched; `dashboards.data.actions` hands the ledger in.
+A location without a goal for a KPI uses the KPI's benchmark (seed kpi_benchmarks, carried in
+fct_location_kpis_monthly). Only directors and admins set
 goals, only for locations they can see, and every change is a `goal_changed` audit event through
 `Ledger.record` (who, where, which KPI, old and new value).
 """

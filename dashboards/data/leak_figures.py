@@ -95,6 +95,8 @@ def kpi_summary(
     summary = summary.sort_values("kpi", key=lambda s: s.map(lambda k: order.get(k, len(order)))).reset_index(drop=True)
     summary["meets_goal"] = [
         None if value is None or goal is None else (value >= goal if higher else value <= goal)
-        for value, goal, higher in zip(summary["twelve_months"], summary["goal"], summary["higher_is_better"], strict=False)
+        for value, goal, higher in zip(
+            summary["twelve_months"], summary["goal"], summary["higher_is_better"], strict=False
+        )
     ]
     return summary

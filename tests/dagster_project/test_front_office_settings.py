@@ -25,5 +25,5 @@ def test_settings_read_the_environment(monkeypatch):
     assert settings.note_signing_window_hours == 24
     assert settings.referral_first_response_business_days == 1
     monkeypatch.setenv("RCM_ELIGIBILITY_LOOKAHEAD_HOURS", "-3")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="RCM_ELIGIBILITY_LOOKAHEAD_HOURS must be zero or more"):
         get_front_office_settings()

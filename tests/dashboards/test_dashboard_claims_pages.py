@@ -14,12 +14,14 @@ create table fct_claim_clean_rate as select * from (values
     failed_charge_amount, clean_claim_rate, benchmark_rate);
 
 create table fct_claim_audit_failures as select * from (values
-  ('CL-L01-1', 1, 'L01', 'P-AET', 'Aetna Kids', date '2026-02-26', '97530', 'GP', 2, 144.00, '11', 'discipline_modifier',
-   'GP is the physical therapy modifier; an OT line takes GO', 'Replace GP with GO', false, 'PT-101'),
-  ('CL-L01-2', 1, 'L01', 'P-AET', 'Aetna Kids', date '2026-02-02', '97110', 'GO', 3, 186.00, '11', 'units_exceed_minutes',
-   'Bills 3 units; the documented 30 minutes support 2', 'Bill 2 units', true, 'PT-102'),
-  ('CL-L02-1', 2, 'L02', 'P-AET', 'Aetna Kids', date '2026-02-27', '97530', 'GO', 1, 72.00, '11', 'code_pair_without_modifier',
-   '97530 is the column-2 code of an NCCI pair with 97140', 'Add 59 or XU to 97530', false, 'PT-201')
+  ('CL-L01-1', 1, 'L01', 'P-AET', 'Aetna Kids', date '2026-02-26', '97530', 'GP', 2, 144.00, '11',
+   'discipline_modifier', 'GP is the physical therapy modifier; an OT line takes GO',
+   'Replace GP with GO', false, 'PT-101'),
+  ('CL-L01-2', 1, 'L01', 'P-AET', 'Aetna Kids', date '2026-02-02', '97110', 'GO', 3, 186.00, '11',
+   'units_exceed_minutes', 'Bills 3 units; the documented 30 minutes support 2', 'Bill 2 units', true, 'PT-102'),
+  ('CL-L02-1', 2, 'L02', 'P-AET', 'Aetna Kids', date '2026-02-27', '97530', 'GO', 1, 72.00, '11',
+   'code_pair_without_modifier', '97530 is the column-2 code of an NCCI pair with 97140',
+   'Add 59 or XU to 97530', false, 'PT-201')
 ) t(claim_id, line_number, location_id, payer_id, payer_name, service_date, procedure_code, modifiers, units,
     charge_amount, place_of_service, rule_name, failure_detail, fix, is_remitted, patient_id);
 
@@ -91,8 +93,8 @@ def test_claim_audit_page_is_scoped_and_filters_by_rule(
 
 DENIALS_SQL = """
 create table fct_denials as select * from (values
-  ('wf-1', 'CL-L01-7', 1, 'L01', 'P-AET', 'Aetna Kids', date '2026-01-20', '97530', 'CO', '50', 'N115', 'medical_necessity',
-   'appeal', true, 120.00, date '2026-02-10', 20, '0-30', date '2026-06-10', 100, false, 'PT-101'),
+  ('wf-1', 'CL-L01-7', 1, 'L01', 'P-AET', 'Aetna Kids', date '2026-01-20', '97530', 'CO', '50', 'N115',
+   'medical_necessity', 'appeal', true, 120.00, date '2026-02-10', 20, '0-30', date '2026-06-10', 100, false, 'PT-101'),
   ('wf-2', 'CL-L01-8', 2, 'L01', 'P-MCD', 'State Medicaid', date '2025-10-01', '97110', 'CO', '197', 'M62', 'auth',
    'retro_auth_or_write_off', true, 40.00, date '2025-10-20', 133, '90+', date '2026-01-04', -57, true, 'PT-102'),
   ('wf-3', 'CL-L02-9', 1, 'L02', 'P-AET', 'Aetna Kids', date '2026-02-01', '97530', 'CO', '97', 'M15', 'bundling',

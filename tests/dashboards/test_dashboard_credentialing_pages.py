@@ -15,8 +15,10 @@ create table fct_credential_matrix as select * from (values
     rule_expiry_date, days_to_expiry, reminder_tier, required_for_billing, renewal_link);
 
 create table fct_provider_payer_enrollments as select * from (values
-  ('P1', 'Ada North', 'L01', 'P-AET', 'Aetna Kids', 'enrolled', date '2024-01-01', cast(null as date), true, cast(null as varchar)),
-  ('P2', 'Cy East', 'L02', 'P-AET', 'Aetna Kids', 'pending', cast(null as date), cast(null as date), false, 'enrollment_pending')
+  ('P1', 'Ada North', 'L01', 'P-AET', 'Aetna Kids', 'enrolled', date '2024-01-01', cast(null as date), true,
+   cast(null as varchar)),
+  ('P2', 'Cy East', 'L02', 'P-AET', 'Aetna Kids', 'pending', cast(null as date), cast(null as date), false,
+   'enrollment_pending')
 ) t(provider_id, provider_name, location_id, payer_id, payer_name, enrollment_status, effective_date, termination_date,
     can_bill_today, blocking_reason);
 
@@ -31,8 +33,10 @@ create table flag_claims_on_enrollment_holds as select * from (values
     before_effective_count, dollars_at_risk);
 
 create table fct_payroll_reconciliation as select * from (values
-  ('P1', 'L01', date '2026-02-27', date '2026-02-16', date '2026-03-01', date '2026-03-06', 'hours_over_tolerance', 4, 3.00, 4.50, 1.50, true),
-  ('P2', 'L02', date '2026-02-26', date '2026-02-16', date '2026-03-01', date '2026-03-06', 'sessions_without_hours', 3, 2.25, 0.00, -2.25, true)
+  ('P1', 'L01', date '2026-02-27', date '2026-02-16', date '2026-03-01', date '2026-03-06',
+   'hours_over_tolerance', 4, 3.00, 4.50, 1.50, true),
+  ('P2', 'L02', date '2026-02-26', date '2026-02-16', date '2026-03-01', date '2026-03-06',
+   'sessions_without_hours', 3, 2.25, 0.00, -2.25, true)
 ) t(provider_id, location_id, work_date, pay_period_start, pay_period_end, payroll_run_date, discrepancy_type,
     session_count, session_hours, clinical_hours, hours_difference, is_flagged);
 

@@ -1,4 +1,5 @@
-"""The data layer (dashboards/data/) on its own: scoping in SQL, filters, the no-snapshot path, minimum-necessary columns."""
+"""The data layer (dashboards/data/) on its own: scoping in SQL, filters, the no-snapshot path,
+minimum-necessary columns."""
 
 from __future__ import annotations
 
@@ -52,7 +53,7 @@ def test_burndown_is_sorted_by_money_at_risk(snapshot, director):
 
 
 def test_unknown_flag_name_is_refused_not_interpolated(snapshot, director):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown flag columns"):
         data.authorization_burndown(director, flags=["true) or (1=1"])
 
 
@@ -118,7 +119,7 @@ def test_decision_block_reason(ledger, director, frontdesk_l01):
 
 def test_reject_needs_a_reason(ledger, frontdesk_l01):
     card = data.actions(frontdesk_l01)[0]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="A reason is required to reject a draft"):
         data.reject(frontdesk_l01, card["action_id"], "   ")
     assert data.action(frontdesk_l01, card["action_id"])["status"] == "open"
 

@@ -11,11 +11,13 @@ create table fct_referral_funnel as select * from (values
   ('L01', 'parent_phone', 5, 5, 5, 0, 4, 1, 1, 3.0, 0.8000, date '2026-03-02'),
   ('L02', 'school_district', 2, 1, 0, 1, 0, 2, 2, 40.0, 0.0000, date '2026-03-02')
 ) t(location_id, channel, referrals_received, referrals_responded, responded_on_time, responses_overdue,
-    evaluations_scheduled, open_referrals, open_with_missing_items, avg_hours_to_first_response, conversion_rate, as_of_date);
+    evaluations_scheduled, open_referrals, open_with_missing_items, avg_hours_to_first_response, conversion_rate,
+    as_of_date);
 
 create table fct_referral_pipeline as select * from (values
-  ('RF-L01-1', 'L01', 'L01', 'physician_fax', 'packet_pending', timestamp '2026-02-20 15:00', timestamp '2026-02-20 17:00',
-   timestamp '2026-02-23 15:00', false, 1, 'school_iep', false, cast(null as timestamp), true),
+  ('RF-L01-1', 'L01', 'L01', 'physician_fax', 'packet_pending', timestamp '2026-02-20 15:00',
+   timestamp '2026-02-20 17:00', timestamp '2026-02-23 15:00', false, 1, 'school_iep', false,
+   cast(null as timestamp), true),
   ('RF-L02-7', 'L02', 'L02', 'school_district', 'new', timestamp '2026-02-25 15:00', cast(null as timestamp),
    timestamp '2026-02-26 15:00', true, 2, 'insurance_card|physician_order', false, cast(null as timestamp), true)
 ) t(referral_id, location_id, preferred_location_id, channel, status, received_at, first_response_at,

@@ -81,7 +81,7 @@ def test_drafts_are_deterministic_and_a_flag_without_failures_is_an_error():
     first = draft_actions([FLAG], {"CL010000042": FAILURES}, {})
     again = draft_actions([FLAG], {"CL010000042": list(reversed(FAILURES))}, {})
     assert first == again
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="has no failure rows"):
         draft_actions([FLAG], {}, {})
 
 

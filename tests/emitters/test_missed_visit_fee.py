@@ -70,11 +70,11 @@ def test_one_fee_per_appointment():
 
 
 def test_bad_policy_or_amount_is_refused():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown no-show fee policy 'always'"):
         draft_missed_visit_fees(ROWS, "always", "25.00")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="RCM_SCHEDULING_NO_SHOW_FEE_AMOUNT must be above zero"):
         fee_amount("0")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="RCM_SCHEDULING_NO_SHOW_FEE_AMOUNT is not an amount"):
         draft_missed_visit_fees(ROWS, "no_show", "twenty")
 
 

@@ -34,7 +34,7 @@ def test_as_date_reads_every_shape_a_flag_row_arrives_in(value, expected):
 
 
 def test_as_date_refuses_a_value_that_is_not_a_date():
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Invalid isoformat string"):
         as_date("not a date")
 
 

@@ -366,9 +366,9 @@ def test_the_last_enabled_admin_cannot_be_demoted_or_disabled(ledger, users):
 
 
 def test_change_user_rejects_an_unknown_role_or_no_location(ledger, users):
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown role 'superuser'"):
         ledger.change_user(users["admin"], "fd_l01", role="superuser", locations=["L01"], disabled=False)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="a user needs at least one location"):
         ledger.change_user(users["admin"], "fd_l01", role="front_desk", locations=[], disabled=False)
 
 

@@ -34,7 +34,8 @@ def test_planted_matches_rank_first_and_planted_no_matches_say_why(pipeline):
     rows = {
         (r[0], r[1], str(r[2]), r[3]): (r[4], r[5])
         for r in con.execute(
-            "select location_id, provider_id, slot_date, slot_hour, top_waitlist_id, no_match_reason from fct_open_slots"
+            "select location_id, provider_id, slot_date, slot_hour, top_waitlist_id, no_match_reason "
+            "from fct_open_slots"
         ).fetchall()
     }
     truth = pipeline.truth["scheduling"]

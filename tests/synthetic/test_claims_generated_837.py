@@ -1,5 +1,6 @@
-"""Generated 837P claims (claims area): one claim per billed visit but the few held back, pyx12-valid, readable without issues,
-and the planted pre-submission audit problems sit only in unanswered claims and only in the 837P."""
+"""Generated 837P claims (claims area): one claim per billed visit but the few held back, pyx12-valid,
+readable without issues, and the planted pre-submission audit problems sit only in unanswered claims and only
+in the 837P."""
 
 import csv
 import json
@@ -48,7 +49,7 @@ def test_every_billed_visit_has_one_837p_claim_with_its_charge_lines(generated):
     for visit in visits:
         if visit["claim_id"] in planted or visit["claim_id"] in held_back:
             continue
-        billed = [(l["procedure_code"], int(l["units"]), str(l["charge_amount"])) for l in lines[visit["claim_id"]]]
+        billed = [(ln["procedure_code"], int(ln["units"]), str(ln["charge_amount"])) for ln in lines[visit["claim_id"]]]
         documented = [(c["cpt_code"], int(c["units"]), c["charge_amount"]) for c in charge_lines[visit["visit_id"]]]
         assert billed == documented, visit["claim_id"]
         assert headers[visit["claim_id"]]["rendering_npi"] == visit["rendering_npi"]

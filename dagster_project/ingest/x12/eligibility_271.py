@@ -169,9 +169,8 @@ class Eligibility271Body(BodyReader):
             self.payer_name, self.payer_identifier = seg.element(3) or None, seg.element(9) or None
         elif self.level == "21":
             self.provider_npi = seg.element(9) if seg.element(8) == "XX" else self.provider_npi
-        elif response is not None and entity in ("IL", "03"):
-            if entity == "IL" or not response["member_id"]:
-                response["member_id"] = seg.element(9) or response["member_id"]
+        elif response is not None and entity in ("IL", "03") and (entity == "IL" or not response["member_id"]):
+            response["member_id"] = seg.element(9) or response["member_id"]
 
     def on_trn(self, seg: Segment) -> None:
         if self.response is not None and self.response["trace_number"] is None:

@@ -419,7 +419,8 @@ class Remit835Body(BodyReader):
                     "warning",
                     (
                         f"transaction {self.transaction.control_number} does not balance: claims paid {paid_total} "
-                        f"minus provider adjustments {self.plb_total} is {expected}, but BPR02 payment is {signed_payment}"
+                        f"minus provider adjustments {self.plb_total} is {expected}, "
+                        f"but BPR02 payment is {signed_payment}"
                     ),
                 )
             )

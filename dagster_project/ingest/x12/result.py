@@ -55,7 +55,10 @@ class TransactionResult:
     @property
     def label(self) -> str:
         """How a person finds it in the file: ``835 0001 (segments 3-43)``."""
-        return f"{self.transaction_set or '?'} {self.control_number or '?'} (segments {self.start_position}-{self.end_position})"
+        return (
+            f"{self.transaction_set or '?'} {self.control_number or '?'} "
+            f"(segments {self.start_position}-{self.end_position})"
+        )
 
 
 @dataclass

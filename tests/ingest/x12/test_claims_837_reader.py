@@ -44,7 +44,9 @@ def test_clean_file_reads_claims_lines_and_overrides_with_decimal_money():
     assert first["diagnosis_codes"] == "F82|R278" and first["claim_filing_indicator"] == "MC"
     assert (first["rendering_npi"], first["referring_npi"]) == ("1558598797", "1912301953")
     assert (second["claim_frequency_code"], second["payer_claim_control_number"]) == ("7", "ICN-77")
-    assert [(l["claim_id"], l["line_number"], l["procedure_code"], l["modifiers"], l["units"]) for l in lines] == [
+    assert [
+        (ln["claim_id"], ln["line_number"], ln["procedure_code"], ln["modifiers"], ln["units"]) for ln in lines
+    ] == [
         ("CL0100001", 1, "97530", "GO", Decimal("2")),
         ("CL0100001", 2, "97110", "GO", Decimal("1")),
         ("CL0100002", 1, "97165", "GO|95", Decimal("1")),
@@ -77,10 +79,11 @@ def test_component_separator_other_than_isa16_is_read_with_a_warning():
     text = CLEAN.replace("SV1*HC:97530:GO*", "SV1*HC>97530>GO*")
     result = parse(text)
     assert not result.is_rejected
+
     # The rows match; the kept claim text shows the segment as sent (">" inside SV101).
-    without_text = lambda r: {
-        t: [{k: v for k, v in row.items() if k != "claim_x12"} for row in rs] for t, rs in rows(r).items()
-    }
+    def without_text(r):
+        return {t: [{k: v for k, v in row.items() if k != "claim_x12"} for row in rs] for t, rs in rows(r).items()}
+
     assert without_text(result) == without_text(parse(CLEAN))
     assert "SV1*HC>97530>GO*" in result.tables["claim_headers"][0]["claim_x12"]
     (warning,) = result.warnings
