@@ -393,7 +393,7 @@ def _write_schedule_and_billing(writers, spool, location, kids, appts, rng, anch
     remits: dict[tuple[str, date], list] = {}
     claim_no = 0
     for appt, kid in appts:
-        start, booked, cancelled = appointment_times(appt, rng, anchor_utc)
+        start, booked, cancelled = appointment_times(appt, rng, anchor_utc, location["time_zone"])
         writers["appointments"].write({
             "appointment_id": appt.appointment_id, "patient_id": kid.patient_id, "provider_id": appt.provider.provider_id,
             "location_id": loc_id, "appointment_type": appt.kind, "scheduled_start_at": start,

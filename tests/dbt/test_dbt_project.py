@@ -35,9 +35,11 @@ def _load_synthetic_delivery(con) -> None:
     first, second = datetime(2026, 3, 1, 6), datetime(2026, 3, 2, 6)
     _insert(con, "raw_ehr.locations", [
         {"location_id": "L1", "location_name": "North Clinic", "address_line": "1 Test St", "city": "Austin",
-         "state": "TX", "zip": "78701", "facility_npi": "1234567893", "service_lines": "ot_peds"},
+         "state": "TX", "zip": "78701", "facility_npi": "1234567893", "service_lines": "ot_peds",
+         "time_zone": "America/Chicago"},
         {"location_id": "L2", "location_name": "South Clinic", "address_line": "2 Test St", "city": "Austin",
-         "state": "TX", "zip": "78702", "facility_npi": "1558598797", "service_lines": "ot_peds"},
+         "state": "TX", "zip": "78702", "facility_npi": "1558598797", "service_lines": "ot_peds",
+         "time_zone": "America/Denver"},
     ], "locations.csv", first)
     _insert(con, "raw_ehr.patients", [
         {"patient_id": "P1", "location_id": "L1", "first_name": "Synth", "last_name": "Child",

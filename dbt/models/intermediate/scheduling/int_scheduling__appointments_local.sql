@@ -1,4 +1,4 @@
--- Every appointment in the clinic's local time (the location's template time zone), with the payer of
+-- Every appointment in its location's local time (dim_locations.time_zone), with the payer of
 -- the patient's primary coverage on that day and whether it is Medicaid.
 with
 
@@ -8,9 +8,9 @@ appointments as (
 
 ),
 
-templates as (
+locations as (
 
-    select * from {{ ref('stg_ehr__schedule_templates') }}
+    select * from {{ ref('stg_ehr__locations') }}
 
 ),
 
@@ -20,25 +20,15 @@ coverages as (
 
 ),
 
-location_zones as (
-
-    select
-        location_id,
-        max(time_zone) as time_zone
-    from templates
-    group by location_id
-
-),
-
 localized as (
 
     select
         appointments.*,
-        {{ scheduling_local_timestamp('appointments.scheduled_start_at', "coalesce(location_zones.time_zone, 'UTC')") }}
+        {{ local_timestamp('appointments.scheduled_start_at', 'locations.time_zone') }}
             as local_start_at
     from appointments
-    left join location_zones
-        on appointments.location_id = location_zones.location_id
+    left join locations
+        on appointments.location_id = locations.location_id
 
 ),
 
