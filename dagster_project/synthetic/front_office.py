@@ -32,6 +32,7 @@ from zoneinfo import ZoneInfo
 
 from dagster_project.contracts import EligibilityCheck, VisitNote
 
+from .clinic import is_clinic_day, next_clinic_day
 from .csv_out import ContractWriter
 from .reference import GROUP_X12_ID, PAYERS, PAYERS_BY_ID, TIMED_CODES
 from .units import total_timed_units
@@ -345,25 +346,33 @@ RECORDS_ITEMS = frozenset({"prior_therapy_records", "school_iep"})
 
 
 def add_business_days(moment: datetime, days: int) -> datetime:
-    """``days`` Monday-Friday days after ``moment``; a weekend arrival counts from Monday 00:00."""
-    if moment.weekday() >= 5:
-        moment = datetime.combine(moment.date() + timedelta(days=7 - moment.weekday()), datetime.min.time())
+    """``days`` clinic days (Monday-Friday, the group's holidays skipped) after a local ``moment``; an arrival
+    on a closed day counts from 00:00 of the next clinic day."""
+    if not is_clinic_day(moment.date()):
+        moment = datetime.combine(next_clinic_day(moment.date()), datetime.min.time())
     result = moment
     for _ in range(days):
         result += timedelta(days=1)
-        while result.weekday() >= 5:
+        while not is_clinic_day(result.date()):
             result += timedelta(days=1)
     return result
 
 
 def _referral_truth(out: Path, anchor: date, response_business_days: int = 1) -> dict:
-    as_of_ts = datetime(anchor.year, anchor.month, anchor.day)
     referrals = {r["referral_id"]: r for r in _read(out, "ehr", "referrals")}
     documents = _read(out, "ehr", "intake_documents")
+    home = {p["patient_id"]: p["location_id"] for p in _read(out, "ehr", "patients")}
+    zones = {r["location_id"]: ZoneInfo(r["time_zone"]) for r in _read(out, "ehr", "locations")}
+
+    def overdue_at_location(r: dict) -> bool:
+        # Deadlines run on the receiving location's wall clock; overdue is judged at 00:00 local on the anchor.
+        zone = zones[r["location_id"] or home[r["patient_id"]]]
+        received = _ts(r["received_at"]).replace(tzinfo=timezone.utc).astimezone(zone).replace(tzinfo=None)
+        return add_business_days(received, response_business_days) < datetime(anchor.year, anchor.month, anchor.day)
+
     overdue = sorted(
         rid for rid, r in referrals.items()
-        if r["status"] in OPEN_REFERRAL_STATUSES and not r["first_response_at"]
-        and add_business_days(_ts(r["received_at"]), response_business_days) < as_of_ts
+        if r["status"] in OPEN_REFERRAL_STATUSES and not r["first_response_at"] and overdue_at_location(r)
     )
     release = {d["referral_id"] for d in documents
                if d["document_type"] == "release_of_information" and d["status"] == "received"}
