@@ -1,5 +1,6 @@
 -- Every appointment in its location's local time (dim_locations.time_zone), with the payer of
--- the patient's primary coverage on that day and whether it is Medicaid.
+-- the patient's primary coverage on that day and whether any coverage in force that day (of any rank:
+-- Medicaid as secondary too) is Medicaid.
 with
 
 appointments as (
@@ -53,6 +54,19 @@ primary_coverage as (
 
 ),
 
+medicaid_any_rank as (
+
+    select distinct localized.appointment_id
+    from localized
+    inner join coverages
+        on
+            localized.patient_id = coverages.patient_id
+            and coverages.is_medicaid
+            and coverages.effective_date <= cast(localized.local_start_at as date)
+            and (coverages.termination_date is null or coverages.termination_date >= cast(localized.local_start_at as date))
+
+),
+
 final as (
 
     select
@@ -79,12 +93,14 @@ final as (
         end as cancel_lead_hours,
         primary_coverage.coverage_id,
         primary_coverage.payer_id,
-        coalesce(primary_coverage.is_medicaid, false) as is_medicaid
+        medicaid_any_rank.appointment_id is not null as is_medicaid
     from localized
     left join primary_coverage
         on
             localized.appointment_id = primary_coverage.appointment_id
             and primary_coverage.coverage_rank = 1
+    left join medicaid_any_rank
+        on localized.appointment_id = medicaid_any_rank.appointment_id
 
 )
 
