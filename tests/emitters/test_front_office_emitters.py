@@ -79,6 +79,13 @@ def test_fax_is_ready_to_send_and_keeps_identifiers_out_of_the_title():
     assert set(fax.phi_terms) == {"Synth", "Childe", "04/05/2019"}
     assert not any(term in fax.title for term in fax.phi_terms)
     assert "F82" not in fax.body and "MBR778899" not in fax.body
+    assert "To: Referring physician (NPI 1234567893)" in fax.body  # no name on the referral
+
+
+def test_fax_is_addressed_to_the_referring_physician_by_name_when_the_referral_carries_it():
+    [fax] = referral_fax.draft_faxes([_item("physician_order", "physician_fax", physician_name="Dr. Alvarez")],
+                                     LOCATIONS, PATIENTS)
+    assert "To: Dr. Alvarez (NPI 1234567893)" in fax.body and fax.recipient == "Dr. Alvarez (NPI 1234567893)"
 
 
 def test_drafts_are_deterministic():
@@ -141,3 +148,6 @@ def test_note_fix_task_lists_each_failure_and_goes_to_the_therapist():
     assert "goals" not in task.body and "late-entry" not in task.body
     assert "claim CL1 is on hold" in task.body and task.dollars_at_stake == Decimal("51.46")
     assert "billing" in approver_roles(task.action_type)
+    # The claim already went out: it cannot be held, it is a corrected-claim risk.
+    [sent] = draft_note_fixes([{**row, "is_claim_submitted": True}], NAMES)
+    assert "has already gone out" in sent.body and "corrected claim" in sent.body and "on hold" not in sent.body

@@ -245,6 +245,7 @@ final as (
         status,
         is_open,
         referring_provider_npi,
+        referring_provider_name,
         received_at,
         first_response_at,
         first_response_due_at,
