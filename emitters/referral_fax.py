@@ -6,6 +6,7 @@ from __future__ import annotations
 from .context import DraftContext
 from .front_office_text import as_date, fmt_date, jsonable, templates
 from .models import ChecklistItem, DraftAction
+from .values import local_moment
 
 ACTION_TYPE = "referral_order_fax"
 ASSIGNED_ROLE = "front_desk"
@@ -19,7 +20,9 @@ def draft_faxes(rows: list[dict], locations: dict[str, dict], patients: dict[str
     for row in sorted(rows, key=lambda r: str(r["flag_id"])):
         if row.get("chase_channel") != "physician_fax":
             continue
-        location = locations.get(row["location_id"], {"location_name": row["location_id"]})
+        location = locations.get(row["location_id"])
+        if location is None or not location.get("time_zone"):
+            raise ValueError(f"referral fax {row['flag_id']}: location {row['location_id']} has no letterhead/time zone")
         patient = patients.get(row.get("patient_id"), {})
         name = f"{patient.get('first_name', '')} {patient.get('last_name', '')}".strip() or "see referral"
         dob = fmt_date(patient.get("date_of_birth"))
@@ -27,7 +30,8 @@ def draft_faxes(rows: list[dict], locations: dict[str, dict], patients: dict[str
         physician = row.get("physician_name") or None
         body = template.render(location=location, patient_name=name, patient_dob=dob, physician_npi=npi or "not on file",
                                physician_name=physician,
-                               received_date=fmt_date(row.get("received_at")), letter_date=fmt_date(row.get("as_of_date")),
+                               received_date=fmt_date(local_moment(row["received_at"], location["time_zone"]).date()),
+                               letter_date=fmt_date(row.get("as_of_date")),
                                requested_date=fmt_date(row.get("requested_date")))
         drafts.append(DraftAction(
             flag_id=str(row["flag_id"]), action_type=ACTION_TYPE, location_id=row["location_id"],

@@ -15,7 +15,7 @@ from emitters.registry import approver_roles
 
 AS_OF = date(2026, 3, 2)
 LOCATIONS = {"L1": {"location_id": "L1", "location_name": "North Clinic", "address_line": "1 Test St",
-                    "city": "Austin", "state": "TX", "zip": "78701"}}
+                    "city": "Austin", "state": "TX", "zip": "78701", "time_zone": "America/Denver"}}
 NAMES = {"L1": "North Clinic"}
 ZONES = {"L1": "America/Denver"}  # stored times are UTC; drafts must read in the location's zone
 PATIENTS = {"P1": {"patient_id": "P1", "first_name": "Synth", "last_name": "Childe", "date_of_birth": date(2019, 4, 5),
@@ -80,6 +80,11 @@ def test_fax_is_ready_to_send_and_keeps_identifiers_out_of_the_title():
     assert not any(term in fax.title for term in fax.phi_terms)
     assert "F82" not in fax.body and "MBR778899" not in fax.body
     assert "To: Referring physician (NPI 1234567893)" in fax.body  # no name on the referral
+    # Received 2026-02-19 15:00 UTC = 08:00 in Denver; a referral at 03:00 UTC is the evening before there.
+    assert "on 02/19/2026" in fax.body
+    [late] = referral_fax.draft_faxes([_item("physician_order", "physician_fax", received_at=datetime(2026, 2, 20, 3))],
+                                      LOCATIONS, PATIENTS)
+    assert "on 02/19/2026" in late.body
 
 
 def test_fax_is_addressed_to_the_referring_physician_by_name_when_the_referral_carries_it():
