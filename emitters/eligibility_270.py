@@ -116,7 +116,7 @@ def read_requests(warehouse: Path) -> list[dict]:
     with duckdb.connect(str(warehouse), read_only=True) as con:
         cursor = con.execute("select * from marts.packet_eligibility_270_requests")
         names = [d[0] for d in cursor.description]
-        return [dict(zip(names, row)) for row in cursor.fetchall()]
+        return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -135,7 +135,8 @@ def main(argv: list[str] | None = None) -> int:
     settings = get_settings()
     warehouse = args.warehouse or settings.warehouse_path
     # The folder the clearinghouse_mailbox asset uploads from (same variable and default as the mailbox).
-    out = args.out or Path(os.environ.get("RCM_CLEARINGHOUSE_UPLOAD_DIR") or settings.outbox_dir / "clearinghouse_batches")
+    default_out = settings.outbox_dir / "clearinghouse_batches"
+    out = args.out or Path(os.environ.get("RCM_CLEARINGHOUSE_UPLOAD_DIR") or default_out)
     rows = read_requests(warehouse)
     path = write_batch(rows, out, args.control_number, datetime.now(), args.submitter_id, args.receiver_id,
                        args.originator_tin)

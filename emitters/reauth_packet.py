@@ -8,7 +8,7 @@ each item marked present or missing from what the extracts show, so a coordinato
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -41,9 +41,11 @@ EVIDENCE_COLUMNS = (
     "start_date", "end_date", "days_to_expiry", "reauth_lead_days", "is_in_last_two_visits",
     "is_expiring_within_lead_time", "is_projected_to_exhaust_before_end",
     "has_visits_scheduled_beyond_auth", "scheduled_beyond_count", "flag_reasons", "dollars_at_risk",
-    "due_date", "units_requested",
+    "due_date", "units_requested", "requested_start_date", "requested_end_date", "requested_weeks",
+    "units_per_visit", "units_arithmetic", "first_uncovered_visit_date",
 )
-DATE_COLUMNS = frozenset({"as_of_date", "projected_exhaustion_date", "start_date", "end_date", "due_date"})
+DATE_COLUMNS = frozenset({"as_of_date", "projected_exhaustion_date", "start_date", "end_date", "due_date",
+                          "requested_start_date", "requested_end_date", "first_uncovered_visit_date"})
 
 
 @lru_cache(maxsize=1)
@@ -104,7 +106,7 @@ def _draft_one(row: dict, history: list[dict], location_names: dict[str, str], t
         units_requested=_int(row["units_requested"]),
         requested_start=_fmt_date(requested_start),
         requested_end=_fmt_date(requested_end),
-        frequency_text=_frequency_text(row),
+        units_arithmetic=row.get("units_arithmetic") or "",
         diagnosis_codes=", ".join(split_pipe(row.get("diagnosis_codes"))) or "not on file",
         cpt_codes=", ".join(split_pipe(row.get("cpt_codes"))) or "not on file",
         therapist_line=_therapist_line(row),
@@ -158,15 +160,9 @@ def visit_counts(history: list[dict], start: date, end: date) -> dict[str, int]:
 
 
 def requested_period(row: dict) -> tuple[date, date]:
-    """The new window starts the day after the current one ends and runs for the plan's duration
-    (frequency x duration is what units_requested counts); with no plan, as long as the current window."""
-    end = as_date(row["end_date"])
-    new_start = end + timedelta(days=1)
-    duration_weeks = row.get("duration_weeks")
-    if duration_weeks:
-        return new_start, new_start + timedelta(weeks=int(duration_weeks), days=-1)
-    current_length = end - as_date(row["start_date"])
-    return new_start, new_start + current_length
+    """The window the flag asks for (flag_auths_needing_reauth: from when the current authorization actually
+    runs out, for the plan's duration, never past the plan of care's end)."""
+    return as_date(row["requested_start_date"]), as_date(row["requested_end_date"])
 
 
 def build_checklist(row: dict, counts: dict[str, int], requested_start: date, requested_end: date) -> list[ChecklistItem]:
@@ -268,13 +264,6 @@ def _reasons_sentence(row: dict) -> str:
     if not reasons:
         return "The current authorization is close to its end."
     return "The current authorization needs renewal: " + "; ".join(reasons) + "."
-
-
-def _frequency_text(row: dict) -> str:
-    per_week, weeks = row.get("frequency_per_week"), row.get("duration_weeks")
-    if per_week and weeks:
-        return f"{int(per_week)} per week for {int(weeks)} weeks"
-    return ""
 
 
 def _therapist_line(row: dict) -> str:

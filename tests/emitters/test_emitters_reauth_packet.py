@@ -37,7 +37,7 @@ def test_cover_letter_carries_everything_the_payer_needs(draft_of):
         "Authorization number: PA7781234",
         "Current authorization window: 2025-12-01 to 2026-03-31",
         "Visits approved: 24; used: 20; scheduled: 6; remaining: 4",
-        "Requested: 24 visits from 2026-04-01 to 2026-06-23 (2 per week for 12 weeks)",
+        "Requested: 22 visits from 2026-03-16 to 2026-05-31 (2 visits per week x 11 weeks = 22 visits)",
         "Diagnoses (ICD-10-CM): F82, R27.8",
         "Procedures (CPT): 97530, 97165",
         "Treating therapist: Dana Whitfield, OTR; NPI 1558598797; license TX-OT-10442",
@@ -86,8 +86,7 @@ def test_no_plan_of_care_marks_plan_goals_and_evaluation_missing(draft_of, make_
     assert not _check(draft, "Measurable functional goals").present
     assert not _check(draft, "Evaluation / re-evaluation").present
     assert "lists no functional goals" in draft.body
-    # Without a plan the request covers a window as long as the current one (2025-12-01..2026-03-31).
-    assert "from 2026-04-01 to 2026-07-30" in draft.body
+    assert "from 2026-03-16 to 2026-05-31" in draft.body  # the flag computes the window, with or without a plan
 
 
 @pytest.mark.parametrize(("plan_end", "present"), [
@@ -126,8 +125,9 @@ def test_no_visit_history_marks_summary_missing(draft_of):
     assert "0 kept, 0 no-show, 0 cancelled" in draft.body
 
 
-def test_requested_period_from_plan_duration(make_row):
-    assert requested_period(make_row()) == (date(2026, 4, 1), date(2026, 6, 23))
+def test_requested_period_is_the_window_the_flag_computed(make_row):
+    # From the projected exhaustion (not the day after the end date), capped at the plan of care's end.
+    assert requested_period(make_row()) == (date(2026, 3, 16), date(2026, 5, 31))
 
 
 def test_evidence_has_metrics_and_counts_but_no_phi(draft_of):
