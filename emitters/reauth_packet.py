@@ -1,7 +1,7 @@
 """Re-authorization packets: rows of marts.flag_auths_needing_reauth -> drafted DraftActions.
 
 Pure: the same flag rows and visit history always give the same drafts, byte for byte. The cover letter
-is a Jinja2 text template; the checklist follows domain-rules.md section 6 "Re-authorization packet",
+is a Jinja2 text template; the checklist follows what payers ask for in a re-authorization (docs/domain-reference-operations.md),
 each item marked present or missing from what the extracts show, so a coordinator sees the gaps.
 """
 
@@ -166,7 +166,7 @@ def requested_period(row: dict) -> tuple[date, date]:
 
 
 def build_checklist(row: dict, counts: dict[str, int], requested_start: date, requested_end: date) -> list[ChecklistItem]:
-    """The packet items of domain-rules.md section 6, present or missing according to the data."""
+    """The packet items payers ask for, present or missing according to the data."""
     as_of = as_date(row["as_of_date"])
     evaluation = as_date(row.get("evaluation_date"))
     plan_start, plan_end = as_date(row.get("plan_start_date")), as_date(row.get("plan_end_date"))

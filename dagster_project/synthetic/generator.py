@@ -150,7 +150,7 @@ def generate(config: GeneratorConfig) -> dict:
     counts["clearinghouse_835_files"] = spool.finish(clearinghouse)
     claim_files = write_claims(spool.claims, clearinghouse, truth)
     counts.update(front_office.generate(config.seed, anchor, out, truth))  # reads back the extracts above
-    front_office_poc.generate(config.seed, anchor, out, truth)  # plan-of-care signature plants (issue 6)
+    front_office_poc.generate(config.seed, anchor, out, truth)  # plan-of-care signature plants
     truth["auth_leaks"].sort(key=lambda r: r["authorization_id"])
     truth["auth_near_misses"].sort(key=lambda r: r["authorization_id"])
     gt = Path(config.ground_truth)
