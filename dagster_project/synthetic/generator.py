@@ -22,6 +22,7 @@ from . import credentialing as cred
 from . import scheduling
 from . import front_office
 from . import front_office_poc
+from . import exclusions
 from .billing import FEES, adjudicate, charge, session_lines
 from .clinic import (
     KidFactory, NpiIssuer, ScheduleGrid, appointment_times, build_appointments, build_plans, build_providers,
@@ -151,6 +152,7 @@ def generate(config: GeneratorConfig) -> dict:
     claim_files = write_claims(spool.claims, clearinghouse, truth)
     counts.update(front_office.generate(config.seed, anchor, out, truth))  # reads back the extracts above
     front_office_poc.generate(config.seed, anchor, out, truth)  # plan-of-care signature plants
+    counts["oig_leie"] = exclusions.generate(config.seed, anchor, out, truth)  # reads the providers back
     truth["auth_leaks"].sort(key=lambda r: r["authorization_id"])
     truth["auth_near_misses"].sort(key=lambda r: r["authorization_id"])
     gt = Path(config.ground_truth)

@@ -125,3 +125,10 @@ def test_credentialing_leak_summary_counts_held_claims(snap):
     assert any(flagged > 0 for _, flagged, _ in rows)
     for location_id, _, dollars in rows:
         assert dollars >= held.get(location_id, 0)
+
+
+def test_exclusion_screening_finds_the_planted_listing_and_not_the_reinstated_one(snap, truth):
+    found = _set(snap, "select provider_id, match_basis from fct_exclusion_screening")
+    assert found == {(m["provider_id"], m["match_basis"]) for m in truth["exclusion_matches"]}
+    assert truth["exclusion_near_misses"]
+    assert not {m["provider_id"] for m in truth["exclusion_near_misses"]} & {p for p, _ in found}
