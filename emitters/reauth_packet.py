@@ -42,10 +42,12 @@ EVIDENCE_COLUMNS = (
     "is_expiring_within_lead_time", "is_projected_to_exhaust_before_end",
     "has_visits_scheduled_beyond_auth", "scheduled_beyond_count", "flag_reasons", "dollars_at_risk",
     "due_date", "units_requested", "requested_start_date", "requested_end_date", "requested_weeks",
-    "units_per_visit", "units_arithmetic", "first_uncovered_visit_date",
+    "units_per_visit", "units_arithmetic", "first_uncovered_visit_date", "prepare_from_date", "submit_from_date",
+    "submit_by_date", "attendance_required",
 )
 DATE_COLUMNS = frozenset({"as_of_date", "projected_exhaustion_date", "start_date", "end_date", "due_date",
-                          "requested_start_date", "requested_end_date", "first_uncovered_visit_date"})
+                          "requested_start_date", "requested_end_date", "first_uncovered_visit_date",
+                          "prepare_from_date", "submit_from_date", "submit_by_date"})
 
 
 @lru_cache(maxsize=1)
@@ -66,24 +68,29 @@ def draft_actions(
     flag_rows: list[dict],
     visit_history: dict[str, list[dict]],
     location_names: dict[str, str],
+    payer_items: dict[str, list[dict]] | None = None,
 ) -> list[DraftAction]:
-    """One re-authorization packet draft per flag row, ordered by flag_id."""
+    """One re-authorization packet draft per flag row, ordered by flag_id. ``payer_items`` are the packet
+    items the payer asks for beyond the extracts (packet_reauth_checklist_items, by flag_id)."""
     template = _template_environment().get_template(TEMPLATE_NAME)
     drafts = []
     for row in sorted(flag_rows, key=lambda r: str(r["flag_id"])):
         history = visit_history.get(row["authorization_id"], [])
-        drafts.append(_draft_one(row, history, location_names, template))
+        items = (payer_items or {}).get(str(row["flag_id"]), [])
+        drafts.append(_draft_one(row, history, location_names, template, items))
     return drafts
 
 
-def _draft_one(row: dict, history: list[dict], location_names: dict[str, str], template) -> DraftAction:
+def _draft_one(row: dict, history: list[dict], location_names: dict[str, str], template,
+               payer_items: list[dict]) -> DraftAction:
     as_of = as_date(row["as_of_date"])
     start, end = as_date(row["start_date"]), as_date(row["end_date"])
     location_name = location_names.get(row["location_id"], row["location_id"])
     recipient = f"{row['payer_name']} Utilization Management"
     counts = visit_counts(history, start, end)
     requested_start, requested_end = requested_period(row)
-    checklist = build_checklist(row, counts, requested_start, requested_end)
+    checklist = build_checklist(row, counts, requested_start, requested_end) + [
+        ChecklistItem(item=item["item"], detail=item["detail"], present=False) for item in payer_items]
     goals = split_pipe(row.get("functional_goals"))
     unit_type = row["unit_type"]
 
@@ -113,6 +120,7 @@ def _draft_one(row: dict, history: list[dict], location_names: dict[str, str], t
         reasons_sentence=_reasons_sentence(row),
         evaluation_date=_fmt_date(as_date(row.get("evaluation_date"))),
         goals=goals,
+        show_attendance=bool(row.get("attendance_required")),
         kept_count=counts["kept"],
         no_show_count=counts["no_show"],
         cancelled_count=counts["cancelled"],
@@ -228,10 +236,18 @@ def build_checklist(row: dict, counts: dict[str, int], requested_start: date, re
             present=units > 0,
         ),
         ChecklistItem(
-            item="Visit history summary for the current window",
+            item="Preparation and submission dates",
+            detail=(f"start preparing {_fmt_date(as_date(row.get('prepare_from_date')))} (re-evaluation, scores, "
+                    f"signed order); the payer takes the request from {_fmt_date(as_date(row.get('submit_from_date')))}"
+                    f" and it must be in by {_fmt_date(as_date(row.get('submit_by_date')))}")
+            if row.get("submit_by_date") else "no submission window seeded for this payer",
+            present=False,
+        ),
+        *([ChecklistItem(
+            item="Visit history summary for the current window (the payer asks for attendance)",
             detail=f"{counts['kept']} kept, {counts['no_show']} no-show, {counts['cancelled']} cancelled, {counts['scheduled']} scheduled",
             present=sum(counts.values()) > 0,
-        ),
+        )] if row.get("attendance_required") else []),
     ]
 
 
@@ -313,4 +329,5 @@ def _money(value: Any) -> Decimal:
 
 def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
     """Registry entry point: the visit history and letterhead come from the declared packet models."""
-    return draft_actions(rows, ctx.grouped("packet_reauth_visit_history", "authorization_id"), ctx.location_names())
+    return draft_actions(rows, ctx.grouped("packet_reauth_visit_history", "authorization_id"), ctx.location_names(),
+                         ctx.grouped("packet_reauth_checklist_items", "flag_id"))

@@ -16,10 +16,10 @@ LOCATIONS = {"L01": "Northside Clinic", "L02": "Lakeside Clinic"}
 @pytest.fixture
 def draft_of(make_row, make_history):
     """Drafts one packet from a flag row (default: the sample row) and its visit history."""
-    def build(row=None, history=None):
+    def build(row=None, history=None, items=None):
         row = row or make_row()
         history = make_history(row["authorization_id"]) if history is None else history
-        return draft_actions([row], {row["authorization_id"]: history}, LOCATIONS)[0]
+        return draft_actions([row], {row["authorization_id"]: history}, LOCATIONS, {str(row["flag_id"]): items or []})[0]
     return build
 
 
@@ -44,7 +44,6 @@ def test_cover_letter_carries_everything_the_payer_needs(draft_of):
         "1. Buttons a shirt independently in 3 of 4 trials",
         "2. Copies a triangle with 80% accuracy",
         "projected to run out of visits before the end date",
-        "Attendance in the current window: 5 kept, 2 no-show, 2 cancelled, 3 still scheduled.",
     ):
         assert expected in body, expected
     assert body.endswith("Northside Clinic\n")
@@ -119,10 +118,29 @@ def test_visit_counts_only_inside_the_window_with_edges():
     assert visit_counts(history, start, end) == {"kept": 1, "no_show": 1, "cancelled": 1, "scheduled": 1}
 
 
-def test_no_visit_history_marks_summary_missing(draft_of):
-    draft = draft_of(history=[])
-    assert not _check(draft, "Visit history summary for the current window").present
-    assert "0 kept, 0 no-show, 0 cancelled" in draft.body
+ATTENDANCE = "Visit history summary for the current window (the payer asks for attendance)"
+
+
+def test_attendance_goes_in_only_when_the_payer_asks(draft_of, make_row):
+    plain = draft_of()
+    assert "Attendance in the current window" not in plain.body
+    assert not any(c.item == ATTENDANCE for c in plain.checklist)
+    asked = draft_of(make_row(attendance_required=True))
+    assert "Attendance in the current window: 5 kept, 2 no-show, 2 cancelled, 3 still scheduled." in asked.body
+    assert _check(asked, ATTENDANCE).present
+    empty = draft_of(make_row(attendance_required=True), history=[])
+    assert not _check(empty, ATTENDANCE).present and "0 kept, 0 no-show, 0 cancelled" in empty.body
+
+
+def test_payer_items_and_the_two_dates_are_on_the_checklist(draft_of, make_row):
+    items = [{"flag_id": "x", "item": "Standardized norm-referenced test scores", "detail": "from the re-evaluation"},
+             {"flag_id": "x", "item": "EPSDT medical necessity statement", "detail": "corrects or ameliorates"}]
+    draft = draft_of(make_row(prepare_from_date=date(2026, 1, 30), submit_from_date=date(2026, 2, 14),
+                              submit_by_date=date(2026, 3, 15)), items=items)
+    assert not _check(draft, "Standardized norm-referenced test scores").present
+    assert "EPSDT medical necessity statement" in draft.body  # listed under "still to be attached"
+    timing = _check(draft, "Preparation and submission dates").detail
+    assert "2026-01-30" in timing and "2026-02-14" in timing and "2026-03-15" in timing
 
 
 def test_requested_period_is_the_window_the_flag_computed(make_row):

@@ -44,6 +44,18 @@ providers as (
 
 ),
 
+payers as (
+
+    select * from {{ ref('dim_payers') }}
+
+),
+
+reauth_windows as (
+
+    select * from {{ ref('reauth_payer_windows') }}
+
+),
+
 waitlist as (
 
     select * from {{ ref('stg_ehr__waitlist_entries') }}
@@ -209,10 +221,20 @@ sized as (
 
     select
         requested.*,
+        coalesce(by_payer.prep_lead_days, by_type.prep_lead_days) as prep_lead_days,
+        coalesce(by_payer.submit_earliest_days_before_end, by_type.submit_earliest_days_before_end)
+            as submit_earliest_days_before_end,
+        coalesce(by_payer.attendance_required, by_type.attendance_required, false) as attendance_required,
         cast(ceil(({{ dbt.datediff('requested.requested_start_date', 'requested.requested_end_date', 'day') }} + 1) / 7.0) as integer)
             as requested_weeks,
         coalesce(requested.plan_end_date < requested.requested_start_date, false) as is_plan_of_care_ending
     from requested
+    left join payers
+        on requested.payer_id = payers.payer_id
+    left join reauth_windows as by_payer
+        on requested.payer_id = by_payer.payer_id
+    left join reauth_windows as by_type
+        on payers.payer_type = by_type.payer_type and by_type.payer_id is null
 
 ),
 
@@ -275,6 +297,13 @@ final as (
         joined.requested_weeks,
         joined.units_per_visit,
         joined.is_plan_of_care_ending,
+        -- Two dates: start preparing (re-evaluation, scores, signed order) prep_lead_days before the new
+        -- window starts; the payer takes the request from submit_earliest_days_before_end days before it,
+        -- and it must be in before the new window starts.
+        {{ date_add_days('-1 * joined.prep_lead_days', 'joined.requested_start_date') }} as prepare_from_date,
+        {{ date_add_days('-1 * joined.submit_earliest_days_before_end', 'joined.requested_start_date') }} as submit_from_date,
+        {{ date_add_days(-1, 'joined.requested_start_date') }} as submit_by_date,
+        joined.attendance_required,
         -- What to ask for: units per visit x the plan's visits per week x the weeks of the requested window;
         -- without a plan frequency, the quantity approved last time.
         case
