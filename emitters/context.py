@@ -76,3 +76,7 @@ class DraftContext:
 
     def location_names(self) -> dict[str, str]:
         return {location_id: row["location_name"] for location_id, row in self.locations().items()}
+
+    def location_time_zones(self) -> dict[str, str]:
+        """location_id -> IANA time zone every date and time in that location's drafts is written in."""
+        return {location_id: row["time_zone"] for location_id, row in self.locations().items()}

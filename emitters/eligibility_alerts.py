@@ -6,6 +6,7 @@ from __future__ import annotations
 from .context import DraftContext
 from .front_office_text import as_date, jsonable, money
 from .models import ChecklistItem, DraftAction
+from .values import local_time_text
 
 CHECK_ACTION_TYPE = "eligibility_check_task"
 CHANGE_ACTION_TYPE = "coverage_change_alert"
@@ -19,16 +20,16 @@ CHANGE_EVIDENCE = ("flag_id", "rule_name", "as_of_date", "patient_id", "location
                    "reported_plan_name", "other_payer_name", "ot_visits_remaining", "is_inactive", "is_plan_change",
                    "is_other_payer_reported", "is_visit_limit_reached", "is_authorization_invalidated",
                    "invalidated_authorization_ids", "invalidated_authorization_numbers", "next_visit_at",
-                   "upcoming_visit_count", "flag_reasons", "dollars_at_risk")
+                   "upcoming_visit_count", "affected_appointment_ids", "flag_reasons", "dollars_at_risk")
 
 
-def draft_check_tasks(rows: list[dict], location_names: dict[str, str]) -> list[DraftAction]:
+def draft_check_tasks(rows: list[dict], location_names: dict[str, str], time_zones: dict[str, str]) -> list[DraftAction]:
     drafts = []
     for row in sorted(rows, key=lambda r: str(r["flag_id"])):
         location = location_names.get(row["location_id"], row["location_id"])
-        start = row["scheduled_start_at"]
+        start = local_time_text(row["scheduled_start_at"], time_zones[row["location_id"]])
         body = (f"Run an eligibility check (270/271, service type AD occupational therapy) with {row['payer_name']} "
-                f"before appointment {row['appointment_id']} on {start:%m/%d/%Y %H:%M} UTC at {location}.\n"
+                f"before appointment {row['appointment_id']} on {start} at {location}.\n"
                 f"Why: {row['flag_reason']}.\n"
                 f"Payer window: the check must be at most {row['eligibility_window_hours']} hours old at the visit.\n"
                 "If the answer shows inactive coverage, another plan or another payer, update the coverage and "
@@ -44,10 +45,12 @@ def draft_check_tasks(rows: list[dict], location_names: dict[str, str]) -> list[
     return drafts
 
 
-def draft_coverage_alerts(rows: list[dict], location_names: dict[str, str]) -> list[DraftAction]:
+def draft_coverage_alerts(rows: list[dict], location_names: dict[str, str],
+                          time_zones: dict[str, str]) -> list[DraftAction]:
     drafts = []
     for row in sorted(rows, key=lambda r: str(r["flag_id"])):
         location = location_names.get(row["location_id"], row["location_id"])
+        zone = time_zones[row["location_id"]]
         steps = []
         if row.get("is_inactive"):
             steps.append("Coverage is inactive: ask the family for current insurance before the visit.")
@@ -64,8 +67,9 @@ def draft_coverage_alerts(rows: list[dict], location_names: dict[str, str]) -> l
             steps.append(f"Authorization(s) {row.get('invalidated_authorization_numbers')} belong to the old coverage: "
                          "request a new authorization from the plan now in force.")
         body = (f"Coverage change for patient {row['patient_id']} at {location} (next visit "
-                f"{row['next_visit_at']:%m/%d/%Y}, {row['upcoming_visit_count']} visit(s) in the next days).\n"
-                f"Eligibility answer of {row['checked_at']:%m/%d/%Y %H:%M} UTC from {row['payer_name']} on file:\n- "
+                f"{local_time_text(row['next_visit_at'], zone)}; {row['upcoming_visit_count']} booked visit(s) "
+                f"affected: {row.get('affected_appointment_ids') or ''}).\n"
+                f"Eligibility answer of {local_time_text(row['checked_at'], zone)} from {row['payer_name']} on file:\n- "
                 + "\n- ".join(steps))
         checklist = [ChecklistItem(item=label, present=not bool(row.get(col))) for col, label in (
             ("is_inactive", "Coverage active"), ("is_plan_change", "Plan on file matches the payer"),
@@ -84,9 +88,9 @@ def draft_coverage_alerts(rows: list[dict], location_names: dict[str, str]) -> l
 
 def draft_checks(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
     """Registry entry point for eligibility_check_task."""
-    return draft_check_tasks(rows, ctx.location_names())
+    return draft_check_tasks(rows, ctx.location_names(), ctx.location_time_zones())
 
 
 def draft_changes(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
     """Registry entry point for coverage_change_alert."""
-    return draft_coverage_alerts(rows, ctx.location_names())
+    return draft_coverage_alerts(rows, ctx.location_names(), ctx.location_time_zones())

@@ -1,5 +1,6 @@
 """Note-fix tasks to the treating therapist (marts.flag_note_audit_failures): what the nightly audit found
-in the visit's note and what to correct. The claim stays on hold until the note passes."""
+in the visit's note and what to correct. A claim not sent yet stays on hold until the note passes; one already
+sent is a corrected-claim risk, and the task says so."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ ASSIGNED_ROLE = "billing"  # holds the claim; the task itself goes to the therap
 EVIDENCE = ("flag_id", "rule_name", "as_of_date", "visit_id", "claim_id", "location_id", "provider_id", "payer_id",
             "unit_method", "date_of_service", "visit_ended_at", "signed_at", "signing_deadline_at", "hours_to_sign",
             "billed_timed_units", "documented_timed_minutes", "cms_total_supported_units", "per_code_mismatches",
-            "undocumented_cpt_codes", "failure_reasons", "dollars_at_risk")
+            "undocumented_cpt_codes", "failure_reasons", "is_claim_submitted", "dollars_at_risk")
 FIXES = (
     ("is_unsigned_past_window", "Sign the note (the signing window has passed)."),
     ("is_signed_late", "The note was signed after the signing window: add a late-entry attestation if policy asks."),
@@ -30,8 +31,13 @@ def draft_note_fixes(rows: list[dict], location_names: dict[str, str]) -> list[D
         location = location_names.get(row["location_id"], row["location_id"])
         steps = [text.format(unit_method=row.get("unit_method"), undocumented_cpt_codes=row.get("undocumented_cpt_codes"))
                  for column, text in FIXES if row.get(column)]
+        if row.get("is_claim_submitted"):
+            claim = (f"claim {row['claim_id']} has already gone out: it cannot be held. Fix the note now; if the fix "
+                     "changes a billed code or units, billing must send a corrected claim")
+        else:
+            claim = f"claim {row['claim_id']} is on hold until the note passes"
         body = (f"Note audit for visit {row['visit_id']} on {as_date(row['date_of_service']):%m/%d/%Y} at {location} "
-                f"(claim {row['claim_id']} is on hold until the note passes):\n- " + "\n- ".join(steps))
+                f"({claim}):\n- " + "\n- ".join(steps))
         drafts.append(DraftAction(
             flag_id=str(row["flag_id"]), action_type=ACTION_TYPE, location_id=row["location_id"],
             payer_id=row.get("payer_id"), patient_id=row.get("patient_id"),

@@ -1,6 +1,7 @@
-"""Plan-of-care documents to the physician for signature (marts.flag_plan_of_care_followups): a progress
-report due by visit count, a recertification due by days, or a follow-up on a plan of care still unsigned
-(the follow-up number and due date move on every 7 days until the physician signs). A document ready to
+"""Plan-of-care documents to the physician for signature (marts.flag_plan_of_care_followups): a
+recertification due by days, or a follow-up on a plan of care still unsigned (the follow-up number and due
+date move on every 7 days until the physician signs). A progress report is never sent for a physician's
+signature: a row with another reason is an error, not a fax. A document ready to
 fax; the front desk or billing approves every send."""
 
 from __future__ import annotations
@@ -17,7 +18,6 @@ EVIDENCE = ("flag_id", "rule_name", "as_of_date", "plan_of_care_id", "followup_r
             "days_since_plan_start", "recert_every_days", "days_to_recert", "signature_age_days",
             "signature_chase_after_days", "signature_follow_up_number", "due_date")
 SUBJECTS = {
-    "progress_report_due": ("Progress report", "Progress report for your signature"),
     "recert_due": ("Recertification", "Plan of care recertification for your signature"),
     "signature_overdue": ("Signature follow-up", "Plan of care awaiting your signature"),
 }
@@ -28,6 +28,8 @@ def draft_signature_requests(rows: list[dict], locations: dict[str, dict], patie
     drafts = []
     for row in sorted(rows, key=lambda r: str(r["flag_id"])):
         reason = row["followup_reason"]
+        if reason not in SUBJECTS:
+            raise ValueError(f"plan-of-care follow-up {row['flag_id']}: {reason!r} is not sent to a physician for signature")
         short, subject = SUBJECTS[reason]
         location = locations.get(row["location_id"], {"location_name": row["location_id"]})
         patient = patients.get(row.get("patient_id"), {})
@@ -41,7 +43,7 @@ def draft_signature_requests(rows: list[dict], locations: dict[str, dict], patie
             follow_up_number=follow_up, patient_name=name, patient_dob=dob, plan_of_care_id=row["plan_of_care_id"],
             evaluation_date=fmt_date(row.get("evaluation_date")), plan_start_date=fmt_date(row.get("plan_start_date")),
             plan_end_date=fmt_date(row.get("plan_end_date")), letter_date=fmt_date(row.get("as_of_date")),
-            reason=reason, visits=row.get("visits_since_progress_point"), due_date=fmt_date(row.get("due_date")),
+            reason=reason, due_date=fmt_date(row.get("due_date")),
             age_days=row.get("signature_age_days"),
         )
         title = f"{short}: plan of care {row['plan_of_care_id']}"

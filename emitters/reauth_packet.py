@@ -1,14 +1,14 @@
 """Re-authorization packets: rows of marts.flag_auths_needing_reauth -> drafted DraftActions.
 
 Pure: the same flag rows and visit history always give the same drafts, byte for byte. The cover letter
-is a Jinja2 text template; the checklist follows docs/domain-reference.md section 6 "Re-authorization packet",
+is a Jinja2 text template; the checklist follows what payers ask for in a re-authorization (docs/domain-reference-operations.md),
 each item marked present or missing from what the extracts show, so a coordinator sees the gaps.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from datetime import date, timedelta
+from datetime import date
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
@@ -41,9 +41,13 @@ EVIDENCE_COLUMNS = (
     "start_date", "end_date", "days_to_expiry", "reauth_lead_days", "is_in_last_two_visits",
     "is_expiring_within_lead_time", "is_projected_to_exhaust_before_end",
     "has_visits_scheduled_beyond_auth", "scheduled_beyond_count", "flag_reasons", "dollars_at_risk",
-    "due_date", "units_requested",
+    "due_date", "units_requested", "requested_start_date", "requested_end_date", "requested_weeks",
+    "units_per_visit", "units_arithmetic", "first_uncovered_visit_date", "prepare_from_date", "submit_from_date",
+    "submit_by_date", "attendance_required",
 )
-DATE_COLUMNS = frozenset({"as_of_date", "projected_exhaustion_date", "start_date", "end_date", "due_date"})
+DATE_COLUMNS = frozenset({"as_of_date", "projected_exhaustion_date", "start_date", "end_date", "due_date",
+                          "requested_start_date", "requested_end_date", "first_uncovered_visit_date",
+                          "prepare_from_date", "submit_from_date", "submit_by_date"})
 
 
 @lru_cache(maxsize=1)
@@ -64,24 +68,29 @@ def draft_actions(
     flag_rows: list[dict],
     visit_history: dict[str, list[dict]],
     location_names: dict[str, str],
+    payer_items: dict[str, list[dict]] | None = None,
 ) -> list[DraftAction]:
-    """One re-authorization packet draft per flag row, ordered by flag_id."""
+    """One re-authorization packet draft per flag row, ordered by flag_id. ``payer_items`` are the packet
+    items the payer asks for beyond the extracts (packet_reauth_checklist_items, by flag_id)."""
     template = _template_environment().get_template(TEMPLATE_NAME)
     drafts = []
     for row in sorted(flag_rows, key=lambda r: str(r["flag_id"])):
         history = visit_history.get(row["authorization_id"], [])
-        drafts.append(_draft_one(row, history, location_names, template))
+        items = (payer_items or {}).get(str(row["flag_id"]), [])
+        drafts.append(_draft_one(row, history, location_names, template, items))
     return drafts
 
 
-def _draft_one(row: dict, history: list[dict], location_names: dict[str, str], template) -> DraftAction:
+def _draft_one(row: dict, history: list[dict], location_names: dict[str, str], template,
+               payer_items: list[dict]) -> DraftAction:
     as_of = as_date(row["as_of_date"])
     start, end = as_date(row["start_date"]), as_date(row["end_date"])
     location_name = location_names.get(row["location_id"], row["location_id"])
     recipient = f"{row['payer_name']} Utilization Management"
     counts = visit_counts(history, start, end)
     requested_start, requested_end = requested_period(row)
-    checklist = build_checklist(row, counts, requested_start, requested_end)
+    checklist = build_checklist(row, counts, requested_start, requested_end) + [
+        ChecklistItem(item=item["item"], detail=item["detail"], present=False) for item in payer_items]
     goals = split_pipe(row.get("functional_goals"))
     unit_type = row["unit_type"]
 
@@ -104,13 +113,14 @@ def _draft_one(row: dict, history: list[dict], location_names: dict[str, str], t
         units_requested=_int(row["units_requested"]),
         requested_start=_fmt_date(requested_start),
         requested_end=_fmt_date(requested_end),
-        frequency_text=_frequency_text(row),
+        units_arithmetic=row.get("units_arithmetic") or "",
         diagnosis_codes=", ".join(split_pipe(row.get("diagnosis_codes"))) or "not on file",
         cpt_codes=", ".join(split_pipe(row.get("cpt_codes"))) or "not on file",
         therapist_line=_therapist_line(row),
         reasons_sentence=_reasons_sentence(row),
         evaluation_date=_fmt_date(as_date(row.get("evaluation_date"))),
         goals=goals,
+        show_attendance=bool(row.get("attendance_required")),
         kept_count=counts["kept"],
         no_show_count=counts["no_show"],
         cancelled_count=counts["cancelled"],
@@ -158,19 +168,13 @@ def visit_counts(history: list[dict], start: date, end: date) -> dict[str, int]:
 
 
 def requested_period(row: dict) -> tuple[date, date]:
-    """The new window starts the day after the current one ends and runs for the plan's duration
-    (frequency x duration is what units_requested counts); with no plan, as long as the current window."""
-    end = as_date(row["end_date"])
-    new_start = end + timedelta(days=1)
-    duration_weeks = row.get("duration_weeks")
-    if duration_weeks:
-        return new_start, new_start + timedelta(weeks=int(duration_weeks), days=-1)
-    current_length = end - as_date(row["start_date"])
-    return new_start, new_start + current_length
+    """The window the flag asks for (flag_auths_needing_reauth: from when the current authorization actually
+    runs out, for the plan's duration, never past the plan of care's end)."""
+    return as_date(row["requested_start_date"]), as_date(row["requested_end_date"])
 
 
 def build_checklist(row: dict, counts: dict[str, int], requested_start: date, requested_end: date) -> list[ChecklistItem]:
-    """The packet items of docs/domain-reference.md section 6, present or missing according to the data."""
+    """The packet items payers ask for, present or missing according to the data."""
     as_of = as_date(row["as_of_date"])
     evaluation = as_date(row.get("evaluation_date"))
     plan_start, plan_end = as_date(row.get("plan_start_date")), as_date(row.get("plan_end_date"))
@@ -232,10 +236,18 @@ def build_checklist(row: dict, counts: dict[str, int], requested_start: date, re
             present=units > 0,
         ),
         ChecklistItem(
-            item="Visit history summary for the current window",
+            item="Preparation and submission dates",
+            detail=(f"start preparing {_fmt_date(as_date(row.get('prepare_from_date')))} (re-evaluation, scores, "
+                    f"signed order); the payer takes the request from {_fmt_date(as_date(row.get('submit_from_date')))}"
+                    f" and it must be in by {_fmt_date(as_date(row.get('submit_by_date')))}")
+            if row.get("submit_by_date") else "no submission window seeded for this payer",
+            present=False,
+        ),
+        *([ChecklistItem(
+            item="Visit history summary for the current window (the payer asks for attendance)",
             detail=f"{counts['kept']} kept, {counts['no_show']} no-show, {counts['cancelled']} cancelled, {counts['scheduled']} scheduled",
             present=sum(counts.values()) > 0,
-        ),
+        )] if row.get("attendance_required") else []),
     ]
 
 
@@ -268,13 +280,6 @@ def _reasons_sentence(row: dict) -> str:
     if not reasons:
         return "The current authorization is close to its end."
     return "The current authorization needs renewal: " + "; ".join(reasons) + "."
-
-
-def _frequency_text(row: dict) -> str:
-    per_week, weeks = row.get("frequency_per_week"), row.get("duration_weeks")
-    if per_week and weeks:
-        return f"{int(per_week)} per week for {int(weeks)} weeks"
-    return ""
 
 
 def _therapist_line(row: dict) -> str:
@@ -324,5 +329,6 @@ def _money(value: Any) -> Decimal:
 
 def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
     """Registry entry point: the visit history and letterhead come from the declared packet models."""
-    drafts = draft_actions(rows, ctx.grouped("packet_reauth_visit_history", "authorization_id"), ctx.location_names())
+    drafts = draft_actions(rows, ctx.grouped("packet_reauth_visit_history", "authorization_id"), ctx.location_names(),
+                           ctx.grouped("packet_reauth_checklist_items", "flag_id"))
     return ctx.with_recipients(drafts, "payer_fax", lambda d: d.payer_id)

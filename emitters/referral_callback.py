@@ -6,6 +6,7 @@ from __future__ import annotations
 from .context import DraftContext
 from .front_office_text import as_date, jsonable
 from .models import DraftAction
+from .values import local_time_text
 
 ACTION_TYPE = "referral_callback"
 ASSIGNED_ROLE = "front_desk"
@@ -15,13 +16,14 @@ CHANNEL_WORDS = {"physician_fax": "a physician's fax", "parent_phone": "a parent
                  "online_form": "the online form", "school_district": "a school district request"}
 
 
-def draft_callbacks(rows: list[dict], location_names: dict[str, str]) -> list[DraftAction]:
+def draft_callbacks(rows: list[dict], location_names: dict[str, str], time_zones: dict[str, str]) -> list[DraftAction]:
     drafts = []
     for row in sorted(rows, key=lambda r: str(r["flag_id"])):
         location = location_names.get(row["location_id"], row["location_id"])
+        zone = time_zones[row["location_id"]]
         body = (f"Referral {row['referral_id']} came in through {CHANNEL_WORDS.get(row['channel'], row['channel'])} on "
-                f"{row['received_at']:%m/%d/%Y %H:%M} UTC and nobody has answered it; the first response was due "
-                f"{row['first_response_due_at']:%m/%d/%Y %H:%M} UTC ({row['hours_overdue']} hours ago).\n"
+                f"{local_time_text(row['received_at'], zone)} and nobody has answered it; the first response was due "
+                f"{local_time_text(row['first_response_due_at'], zone)} ({row['hours_overdue']} hours ago).\n"
                 "Call the family (and the referrer for a fax or school request), record the first response, and "
                 "send the intake packet list.")
         drafts.append(DraftAction(
@@ -35,4 +37,4 @@ def draft_callbacks(rows: list[dict], location_names: dict[str, str]) -> list[Dr
 
 def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
     """Registry entry point."""
-    return draft_callbacks(rows, ctx.location_names())
+    return draft_callbacks(rows, ctx.location_names(), ctx.location_time_zones())

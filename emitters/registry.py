@@ -132,7 +132,8 @@ _DECLARATIONS: tuple[ActionType, ...] = (
     # Authorizations
     ActionType("reauth_packet", "Re-authorization packet", "flag_auths_needing_reauth", reauth_packet.draft,
                frozenset({"front_desk", "billing", "admin"}), "fax", "authorizations", "dollars_at_risk",
-               packet_models=("packet_reauth_visit_history", LOCATIONS_PACKET, RECIPIENTS_PACKET)),
+               packet_models=("packet_reauth_visit_history", "packet_reauth_checklist_items", LOCATIONS_PACKET,
+                              RECIPIENTS_PACKET)),
     # Claims and denials
     ActionType("claim_audit_fix", "Claim fix before submission", "flag_claim_audit_failures", claim_audit_fix.draft,
                _BILLING, "file", "claims_denials", "dollars_at_risk",

@@ -2,7 +2,10 @@
 
 For each open slot the waitlist's ranked matches are offered in rank order, one family at a time: the
 next family is drafted only when no offer for the slot is open, snoozed or approved, and the last one
-sent is older than the offer window (setting RCM_SCHEDULING_OFFER_WINDOW_MINUTES, default 30). Each
+sent is older than the offer window (setting RCM_SCHEDULING_OFFER_WINDOW_MINUTES, default 30). A family
+holds at most one live offer across all slots (never two texts at once): the soonest slot gets first pick,
+and a family already holding an offer (live, or sent inside its window) is passed over for the next one.
+Each offer carries the visit's contracted dollars so it sorts with the rest of the work. Each
 draft carries a text message and a call script; staff approve each send. The ledger enforces the same
 rule at approval: evidence[0] names the slot as `exclusive_key`, so a second offer for a slot cannot be
 approved while another is approved or inside its window (the ledger's `_exclusive_conflict`).
@@ -19,6 +22,7 @@ from decimal import Decimal
 
 from .context import DraftContext
 from .family_messages import assert_minimum_necessary, clock_time, forbidden_terms
+from .front_office_text import money
 from .models import DraftAction
 from .values import as_date
 
@@ -45,8 +49,13 @@ def draft_slot_offers(rows: list[dict], prior: list[PriorOffer], now: datetime, 
     for offer in prior:
         prior_by_slot.setdefault(offer.slot_id, []).append(offer)
     window = timedelta(minutes=window_minutes)
+
+    def holds_offer(o: PriorOffer) -> bool:
+        return o.status in LIVE or (o.status == "sent" and now < o.updated_at + window)
+
+    busy = {o.waitlist_id for o in prior if holds_offer(o)}  # families holding an offer somewhere
     drafts = []
-    for slot_id in sorted(by_slot):
+    for slot_id in sorted(by_slot, key=lambda s: _slot_order(by_slot[s][0])):
         candidates = sorted(by_slot[slot_id], key=lambda r: (int(r["match_rank"]), str(r["waitlist_id"])))
         offers = prior_by_slot.get(slot_id, [])
         live = [o for o in offers if o.status in LIVE]
@@ -59,10 +68,15 @@ def draft_slot_offers(rows: list[dict], prior: list[PriorOffer], now: datetime, 
             drafts.append(_draft(still_live[0], window_minutes))
             continue
         offered = {o.waitlist_id for o in offers}
-        remaining = [r for r in candidates if str(r["waitlist_id"]) not in offered]
+        remaining = [r for r in candidates if str(r["waitlist_id"]) not in offered | busy]
         if remaining:
+            busy.add(str(remaining[0]["waitlist_id"]))
             drafts.append(_draft(remaining[0], window_minutes))
     return drafts
+
+
+def _slot_order(row: dict) -> tuple:
+    return as_date(row["slot_date"]), int(row["slot_start_minute"]), str(row["slot_id"])
 
 
 def text_message(row: dict, window_minutes: int) -> str:
@@ -92,7 +106,10 @@ def _draft(row: dict, window_minutes: int) -> DraftAction:
     text = assert_minimum_necessary(text_message(row, window_minutes), forbidden)
     script = assert_minimum_necessary(call_script(row, window_minutes), forbidden)
     day = as_date(row["slot_date"])
-    body = "TEXT MESSAGE\n" + text + "\n\nCALL SCRIPT\n" + script + "\n"
+    fit = row.get("preference_misses") or "the slot fits every preference the family gave"
+    body = ("TEXT MESSAGE\n" + text + "\n\nCALL SCRIPT\n" + script + "\n\nFOR THE SCHEDULER (not for the family)\n"
+            f"Match {int(row['match_rank'])}, waiting {int(row['days_waiting'])} days; preferences: {fit}.\n"
+            f"Visit value: {money(row.get('visit_amount'))}.\n")
     title = (f"Slot offer: {row['provider_name']} {day.isoformat()} {clock_time(row['slot_start_minute'])} "
              f"(match {int(row['match_rank'])}, {row['location_name']})")
     return DraftAction(
@@ -110,9 +127,10 @@ def _draft(row: dict, window_minutes: int) -> DraftAction:
              "waitlist_id": str(row["waitlist_id"]), "match_rank": int(row["match_rank"]),
              "days_waiting": int(row["days_waiting"]), "fit_score": int(row["fit_score"]),
              "provider_id": row["provider_id"], "slot_date": day.isoformat(),
-             "slot_start_minute": int(row["slot_start_minute"]), "slot_state": row.get("slot_state")},
+             "slot_start_minute": int(row["slot_start_minute"]), "slot_state": row.get("slot_state"),
+             "visit_amount": str(money(row.get("visit_amount")))},
         ],
-        dollars_at_stake=Decimal("0.00"),
+        dollars_at_stake=money(row.get("visit_amount")),
         due_date=day,
         assigned_role=ASSIGNED_ROLE,
         phi_terms=[p for p in [row.get("guardian_phone")] if p],

@@ -6,9 +6,10 @@ from test dicts (ISO strings), so both helpers accept all of those.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 
 def as_date(value: Any) -> date | None:
@@ -20,6 +21,25 @@ def as_date(value: Any) -> date | None:
     if isinstance(value, date):
         return value
     return date.fromisoformat(str(value)[:10])
+
+
+def local_moment(utc_value: Any, time_zone: str) -> datetime:
+    """A stored UTC moment (naive values are UTC, as the warehouse stores them) in a location's zone."""
+    if _is_missing(utc_value):
+        raise ValueError("a local time was asked for a missing timestamp")
+    moment = utc_value if isinstance(utc_value, datetime) else datetime.fromisoformat(str(utc_value).replace("Z", "+00:00"))
+    if hasattr(moment, "to_pydatetime"):
+        moment = moment.to_pydatetime()  # pandas Timestamp
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(ZoneInfo(time_zone))
+
+
+def local_time_text(utc_value: Any, time_zone: str) -> str:
+    """A stored UTC moment as a person at the location reads it: "Thu 12/03/2026 4:30 PM CST" (the zone
+    abbreviation follows daylight saving time)."""
+    local = local_moment(utc_value, time_zone)
+    return f"{local:%a %m/%d/%Y} {local.hour % 12 or 12}:{local:%M %p} {local.tzname()}"
 
 
 def jsonable(value: Any) -> Any:

@@ -7,7 +7,7 @@ A file belongs to an entity by its name: ``<entity>.csv`` or ``<entity>_<anythin
 from __future__ import annotations
 
 from ._types import Contract
-from .credentialing import Credential, PayerEnrollment
+from .credentialing import Credential, OigExclusion, PayerEnrollment
 from .eligibility import EligibilityCheck
 from .ehr import (
     Appointment, Authorization, ChargeLine, Coverage, IntakeDocument, Location, Patient, PlanOfCare,
@@ -21,7 +21,7 @@ from .scheduling import ScheduleTemplate
 CONTRACTS: tuple[type[Contract], ...] = (
     Location, Provider, Patient, Coverage, Referral, IntakeDocument, Appointment, Visit, ChargeLine,
     Authorization, PlanOfCare, WaitlistEntry,
-    Credential, PayerEnrollment,
+    Credential, PayerEnrollment, OigExclusion,
     Timesheet,
     Payer, FeeSchedule,
     ScheduleTemplate,
@@ -50,7 +50,7 @@ __all__ = [
     "EligibilityCheck", "VisitNote",
     "CONTRACTS", "SOURCES", "Contract", "contract_for_file", "contracts_for_source",
     "Location", "Provider", "Patient", "Coverage", "Referral", "IntakeDocument", "Appointment", "Visit",
-    "ChargeLine", "Authorization", "PlanOfCare", "WaitlistEntry", "Credential", "PayerEnrollment",
+    "ChargeLine", "Authorization", "PlanOfCare", "WaitlistEntry", "Credential", "PayerEnrollment", "OigExclusion",
     "Timesheet", "Payer", "FeeSchedule",
     "ScheduleTemplate",
 ]

@@ -10,6 +10,7 @@ import re
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from typing import Annotated
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
@@ -70,6 +71,15 @@ def _utc(value: datetime) -> datetime:
     return value.astimezone(timezone.utc)
 
 
+def known_time_zone(value: str) -> str:
+    """An IANA time zone name (America/Chicago); local dates and times of a location are read in it."""
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a name too long for a file path
+        raise ValueError("not a known IANA time zone name") from exc
+    return value
+
+
 def Maybe(t):
     """An optional column: an empty cell is None."""
     return Annotated[t | None, BeforeValidator(_blank_to_none)]
@@ -102,5 +112,5 @@ class Contract(BaseModel):
 
 __all__ = [
     "Contract", "Maybe", "Id", "Npi", "Money", "Hours", "UtcDatetime", "CptList", "ModifierList",
-    "Icd10List", "WeekdayList", "PlainText", "date", "datetime", "Decimal",
+    "Icd10List", "WeekdayList", "PlainText", "date", "datetime", "Decimal", "known_time_zone",
 ]

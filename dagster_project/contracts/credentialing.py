@@ -47,3 +47,40 @@ class PayerEnrollment(Contract):
     status: Literal["enrolled", "pending", "terminated", "denied"]
     effective_date: Maybe(date) = None
     termination_date: Maybe(date) = None
+
+
+_YYYYMMDD = r"^\d{8}$"
+
+
+class OigExclusion(Contract):
+    """One row of the OIG List of Excluded Individuals/Entities (LEIE), as downloaded.
+
+    The file is the OIG's "LEIE Downloadable Database" CSV (https://oig.hhs.gov/exclusions/exclusions_list.asp),
+    kept with its own upper-case header; save it into the credentialing inbox as ``oig_leie.csv`` (or
+    ``oig_leie_<date>.csv``). Each delivery is the whole list: staging keeps the latest file only, so a person
+    the OIG has reinstated drops out. Dates are YYYYMMDD; ``00000000`` means none, as the OIG writes it.
+    """
+
+    __source__ = "credentialing"
+    __entity__ = "oig_leie"
+    __primary_key__ = ("LASTNAME", "FIRSTNAME", "MIDNAME", "BUSNAME", "DOB", "NPI", "EXCLTYPE", "EXCLDATE")
+    __doc_purpose__ = "The OIG exclusion list (LEIE) as downloaded, screened monthly against every provider."
+
+    LASTNAME: Maybe(str) = Field(default=None, max_length=100)
+    FIRSTNAME: Maybe(str) = Field(default=None, max_length=100)
+    MIDNAME: Maybe(str) = Field(default=None, max_length=100)
+    BUSNAME: Maybe(str) = Field(default=None, max_length=200)
+    GENERAL: Maybe(str) = Field(default=None, max_length=100)
+    SPECIALTY: Maybe(str) = Field(default=None, max_length=100)
+    UPIN: Maybe(str) = Field(default=None, max_length=20)
+    NPI: Maybe(str) = Field(default=None, pattern=r"^\d{10}$", description="0000000000 when the OIG has none")
+    DOB: Maybe(str) = Field(default=None, pattern=_YYYYMMDD, description="Date of birth, YYYYMMDD")
+    ADDRESS: Maybe(str) = Field(default=None, max_length=200)
+    CITY: Maybe(str) = Field(default=None, max_length=100)
+    STATE: Maybe(str) = Field(default=None, max_length=2)
+    ZIP: Maybe(str) = Field(default=None, max_length=10)
+    EXCLTYPE: str = Field(min_length=1, max_length=20, description="Exclusion authority, e.g. 1128a1")
+    EXCLDATE: str = Field(pattern=_YYYYMMDD, description="Exclusion date, YYYYMMDD")
+    REINDATE: Maybe(str) = Field(default=None, pattern=_YYYYMMDD, description="Reinstatement date; 00000000 = none")
+    WAIVERDATE: Maybe(str) = Field(default=None, pattern=_YYYYMMDD, description="Waiver date; 00000000 = none")
+    WVRSTATE: Maybe(str) = Field(default=None, max_length=2)

@@ -8,11 +8,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from ._types import (
     Contract, CptList, Icd10List, Id, Maybe, ModifierList, Money, Npi, PlainText, UtcDatetime,
-    WeekdayList, date,
+    WeekdayList, date, known_time_zone,
 )
 
 PayerType = Literal["medicaid_mco", "medicaid_ffs", "commercial", "tricare", "medicare", "medicare_advantage"]
@@ -32,6 +32,13 @@ class Location(Contract):
     zip: str = Field(pattern=r"^\d{5}(-\d{4})?$")
     facility_npi: Npi
     service_lines: str = Field(description="Pipe-separated service lines offered, e.g. ot_peds|feeding")
+    time_zone: str = Field(description="IANA time zone of the location, e.g. America/Chicago (El Paso: "
+                                       "America/Denver); every date and time a person reads is in it")
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        return known_time_zone(value)
 
 
 class Provider(Contract):

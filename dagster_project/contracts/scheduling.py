@@ -8,11 +8,10 @@ appointments themselves are in ehr.py.
 from __future__ import annotations
 
 from typing import Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
 
-from ._types import Contract, Id, Maybe, date
+from ._types import Contract, Id, Maybe, date, known_time_zone
 
 HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 
@@ -38,11 +37,7 @@ class ScheduleTemplate(Contract):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError, OSError) as exc:  # OSError: a name too long for a file path
-            raise ValueError("not a known IANA time zone name") from exc
-        return value
+        return known_time_zone(value)
 
     @model_validator(mode="after")
     def _times_are_ordered(self):

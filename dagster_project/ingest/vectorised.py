@@ -33,6 +33,7 @@ from dagster_project.contracts import (
     Authorization,
     Contract,
     Credential,
+    Location,
     ScheduleTemplate,
 )
 from dagster_project.contracts._types import _blank_to_none, _utc
@@ -60,6 +61,7 @@ _TWINS: dict[tuple[type[Contract], str], typing.Callable[[], pl.Expr]] = {
     (ScheduleTemplate, "_times_are_ordered"): lambda: (pl.col("end_time") > pl.col("start_time")) & (
         pl.col("end_date").is_null() | (pl.col("end_date") >= pl.col("effective_date"))),
     (ScheduleTemplate, "_known_zone"): lambda: pl.col("timezone").is_in(sorted(available_timezones())),
+    (Location, "_known_zone"): lambda: pl.col("time_zone").is_in(sorted(available_timezones())),
 }
 
 

@@ -16,17 +16,17 @@ from .reference import (
     STREETS, clinic_holidays,
 )
 
-CLINIC_TZ = ZoneInfo("America/Chicago")
+GROUP_TIME_ZONE = "America/Chicago"  # the group's head office: the extract is taken at its midnight
 
 
-@lru_cache(maxsize=8192)
-def _utc_offset(day: date) -> timedelta:
-    return datetime(day.year, day.month, day.day, 12, tzinfo=CLINIC_TZ).utcoffset()
+@lru_cache(maxsize=16384)
+def _utc_offset(day: date, time_zone: str) -> timedelta:
+    return datetime(day.year, day.month, day.day, 12, tzinfo=ZoneInfo(time_zone)).utcoffset()
 
 
-def local_to_utc(day: date, hour: int, minute: int = 0) -> datetime:
-    """Clinic wall-clock time on a day -> naive UTC datetime."""
-    return datetime(day.year, day.month, day.day, hour, minute) - _utc_offset(day)
+def local_to_utc(day: date, hour: int, minute: int = 0, time_zone: str = GROUP_TIME_ZONE) -> datetime:
+    """Wall-clock time at a location on a day -> naive UTC datetime."""
+    return datetime(day.year, day.month, day.day, hour, minute) - _utc_offset(day, time_zone)
 
 
 @lru_cache(maxsize=64)
@@ -60,13 +60,14 @@ class NpiIssuer:
 
 
 def location_row(index: int, npi: str, rng: random.Random) -> dict:
-    city, zip_code = CITIES[(index - 1) % len(CITIES)]
+    city, zip_code, time_zone = CITIES[(index - 1) % len(CITIES)]
     suffix = f" {(index - 1) // len(CITIES) + 1}" if index > len(CITIES) else ""
     return {
         "location_id": f"L{index:02d}", "location_name": f"Sunny Steps Pediatric Therapy - {city}{suffix}",
         "address_line": f"{100 + index * 37} {rng.choice(STREETS)} St", "city": city, "state": "TX",
         "zip": zip_code, "facility_npi": npi,
         "service_lines": "ot_peds|feeding" if rng.random() < 0.4 else "ot_peds",
+        "time_zone": time_zone,
     }
 
 
@@ -222,9 +223,11 @@ def build_plans(kid: Kid, rng: random.Random, anchor: date) -> None:
     kid.plans = plans
 
 
-def appointment_times(appt: Appt, rng: random.Random, anchor_utc: datetime) -> tuple[datetime, datetime, datetime | None]:
-    """(scheduled start, booked at, cancelled at) in UTC; bookings are always before the extract."""
-    start = local_to_utc(appt.day, appt.hour, appt.minute)
+def appointment_times(appt: Appt, rng: random.Random, anchor_utc: datetime,
+                      time_zone: str) -> tuple[datetime, datetime, datetime | None]:
+    """(scheduled start, booked at, cancelled at) in UTC; the visit is at appt.hour in the location's zone;
+    bookings are always before the extract."""
+    start = local_to_utc(appt.day, appt.hour, appt.minute, time_zone)
     booked = start - timedelta(days=rng.randint(7, 56), minutes=rng.randrange(0, 480))
     if booked >= anchor_utc:
         booked = anchor_utc - timedelta(hours=rng.randint(1, 72))

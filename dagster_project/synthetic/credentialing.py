@@ -4,14 +4,15 @@ Plants, by location bucket ((index - 1) % 3):
 
 - bucket 0: a therapist newly enrolled mid-month (hired a week ago; the Lone Star MCO enrollment takes
   effect on the next 15th, so the claims of the children moved to them are held until that day); a CAQH
-  attestation lapsing in 5 days (7-day tier, and the visits booked after it cannot be billed); a state
+  attestation lapsing in 5 days (7-day tier; a compliance task, its visits can still be billed); a state
   license at 60 days (90-day tier); a day of sessions with no timesheet hours;
 - bucket 1: a second new therapist whose enrollment is effective today (their held claims are released
   today); HIPAA training at 20 days (30-day tier); CPR/BLS expired 10 days ago; the first COTA without a
   supervising OTR on record (the OTR on their record left 40 days ago); clinical hours on a day without sessions; liability insurance at 91 days
   (a near miss: no tier);
 - bucket 2: a new hire starting next week whose NPI has a wrong check digit and whose enrollments are
-  all pending; NBCOT certification at 25 days (30-day tier; the visits booked after it cannot be billed);
+  all pending; NBCOT certification at 25 days (30-day tier; a compliance task: the visits after it can still
+  be billed);
   clinical hours more than the tolerance over the sessions of a day.
 
 The natural credentials are kept more than 95 days from expiry so that only planted ones reach a tier.
@@ -254,7 +255,7 @@ def plan_location(config, location: dict, providers: list[Provider], kids: list[
         plan.new_providers.append((new, {p.payer_id: ("pending", None) for p in PAYERS}))
         plan.plants.append({"kind": "invalid_npi_and_pending_enrollments", "provider_id": new.provider_id,
                             "location_id": loc_id})
-        expire(ordered[1], "nbcot_certification", 25, "tier_30_blocks_billing")
+        expire(ordered[1], "nbcot_certification", 25, "tier_30_compliance")
     if plan.bucket in (1, 2):
         cota = next((p for p in ordered if p.credential_type == "COTA"), None)
         if cota is not None:
@@ -415,8 +416,8 @@ def expected_flags(anchor: date, rows: dict[str, list[dict]], kids: list[Kid], l
                 out["credential_reminders"].append({"provider_id": provider_id, "credential_type": ctype,
                                                     "reminder_tier": "missing", "location_id": location_id})
                 continue
-            due = cycle_due(ctype, cred["issued_date"])
-            expiry = min(cred["expiration_date"], due) if due else cred["expiration_date"]
+            # The date on file wins over the cycle (every generated credential carries one).
+            expiry = cred["expiration_date"] or cycle_due(ctype, cred["issued_date"])
             through[ctype] = expiry
             days = (expiry - anchor).days
             tier = "expired" if days < 0 else next((name for limit, name in REMINDER_TIERS if days <= limit), None)

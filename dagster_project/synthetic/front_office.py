@@ -26,13 +26,15 @@ from __future__ import annotations
 import csv
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from core.settings import FRONT_OFFICE_DEFAULTS
 from dagster_project.contracts import EligibilityCheck, VisitNote
 
 from . import seed_values
+from .clinic import is_clinic_day, next_clinic_day
 from .csv_out import ContractWriter
 from .reference import GROUP_X12_ID, PAYERS, PAYERS_BY_ID, TIMED_CODES
 from .units import total_timed_units
@@ -59,6 +61,7 @@ class UpcomingVisit:
     patient_id: str
     location_id: str
     start: datetime  # naive UTC
+    local_day: date  # the visit's date at its location
 
 
 @dataclass
@@ -97,7 +100,11 @@ def generate(seed: int, anchor: date, out: Path, truth: dict) -> dict:
     clearinghouse.mkdir(parents=True, exist_ok=True)
     for old in clearinghouse.glob("eligibility_*.x12"):
         old.unlink()
-    as_of_ts = datetime(anchor.year, anchor.month, anchor.day)
+    as_of_ts = datetime(anchor.year, anchor.month, anchor.day)  # referrals and notes: the group's extract day
+    zones = {r["location_id"]: ZoneInfo(r["time_zone"]) for r in _read(out, "ehr", "locations")}
+    # Each location's as-of moment is 00:00 local time on the anchor date, as naive UTC.
+    location_as_of = {loc: datetime(anchor.year, anchor.month, anchor.day, tzinfo=zone).astimezone(timezone.utc)
+                      .replace(tzinfo=None) for loc, zone in zones.items()}
     auth_planted = {leak["authorization_id"] for leak in truth.get("auth_leaks", [])} | {
         miss["authorization_id"] for miss in truth.get("auth_near_misses", [])}
 
@@ -110,11 +117,18 @@ def generate(seed: int, anchor: date, out: Path, truth: dict) -> dict:
         if a["status"] == "approved" and date.fromisoformat(a["start_date"]) <= anchor <= date.fromisoformat(a["end_date"]):
             active_auths.setdefault(a["patient_id"], []).append(a["authorization_id"])
 
+    def local_day(start: datetime, location_id: str) -> date:
+        return start.replace(tzinfo=timezone.utc).astimezone(zones[location_id]).date()
+
+    def in_lookahead(a: dict) -> bool:
+        start = location_as_of[a["location_id"]]
+        return start <= _ts(a["scheduled_start_at"]) < start + timedelta(hours=LOOKAHEAD_HOURS)
+
     upcoming = sorted(
-        (UpcomingVisit(a["appointment_id"], a["patient_id"], a["location_id"], _ts(a["scheduled_start_at"]))
+        (UpcomingVisit(a["appointment_id"], a["patient_id"], a["location_id"], _ts(a["scheduled_start_at"]),
+                       local_day(_ts(a["scheduled_start_at"]), a["location_id"]))
          for a in _read(out, "ehr", "appointments")
-         if a["status"] == "scheduled" and as_of_ts <= _ts(a["scheduled_start_at"]) < as_of_ts + timedelta(hours=LOOKAHEAD_HOURS)
-         and a["patient_id"] in primary),
+         if a["status"] == "scheduled" and in_lookahead(a) and a["patient_id"] in primary),
         key=lambda v: (v.location_id, v.start, v.appointment_id),
     )
     by_patient: dict[str, list[UpcomingVisit]] = {}
@@ -126,7 +140,7 @@ def generate(seed: int, anchor: date, out: Path, truth: dict) -> dict:
         patients = sorted(p for p, vs in by_patient.items() if vs[0].location_id == location_id
                           and p not in auth_patients_planted)
         rng.shuffle(patients)
-        _choose(plants, patients, primary, by_patient, active_auths, as_of_ts)
+        _choose(plants, patients, primary, by_patient, active_auths, location_as_of[location_id])
 
     checks: list[Check] = []
     expected_due: dict[str, str] = {}
@@ -137,7 +151,7 @@ def generate(seed: int, anchor: date, out: Path, truth: dict) -> dict:
         plant = plants.get(patient_id)
         first = visits[0]
         # The clearinghouse batch runs the evening before the extract (16:00-17:59 clinic time).
-        nightly = as_of_ts - timedelta(hours=rng.randint(1, 2), minutes=rng.randrange(60))
+        nightly = location_as_of[first.location_id] - timedelta(hours=rng.randint(1, 2), minutes=rng.randrange(60))
         check = Check(patient_id, first.location_id, payer_id, coverage["member_id"], nightly)
         if PAYERS_BY_ID[payer_id].payer_type == "medicaid_mco":
             check.reported_plan_payer_id = payer_id
@@ -161,7 +175,7 @@ def generate(seed: int, anchor: date, out: Path, truth: dict) -> dict:
         if check is not None:
             checks.append(check)
         for v in visits:
-            reason = _due_reason(v, payer_id, check, as_of_ts)
+            reason = _due_reason(v, payer_id, check, location_as_of[v.location_id], anchor)
             if reason:
                 expected_due[v.appointment_id] = reason
         problems = _content_problems(check)
@@ -219,11 +233,12 @@ def _choose(plants, patients, primary, by_patient, active_auths, as_of_ts) -> No
                 break
 
 
-def _due_reason(visit: UpcomingVisit, payer_id: str, check: Check | None, as_of_ts: datetime) -> str | None:
+def _due_reason(visit: UpcomingVisit, payer_id: str, check: Check | None, as_of_ts: datetime,
+                anchor: date) -> str | None:
     """Why this visit needs an eligibility check now (the rule in fct_eligibility_sweep), or None."""
     window_opens = visit.start - timedelta(hours=window_hours(payer_id))
     good = check if check is not None and check.status != "rejected" and check.checked_at <= visit.start else None
-    day_of = (PAYERS_BY_ID[payer_id].payer_type in DAY_OF_VISIT_RECHECK and visit.start.date() == as_of_ts.date()
+    day_of = (PAYERS_BY_ID[payer_id].payer_type in DAY_OF_VISIT_RECHECK and visit.local_day == anchor
               and (good is None or good.checked_at < as_of_ts))
     if window_opens <= as_of_ts and (good is None or good.checked_at < window_opens):
         if check is None:
@@ -332,25 +347,33 @@ RECORDS_ITEMS = frozenset({"prior_therapy_records", "school_iep"})
 
 
 def add_business_days(moment: datetime, days: int) -> datetime:
-    """``days`` Monday-Friday days after ``moment``; a weekend arrival counts from Monday 00:00."""
-    if moment.weekday() >= 5:
-        moment = datetime.combine(moment.date() + timedelta(days=7 - moment.weekday()), datetime.min.time())
+    """``days`` clinic days (Monday-Friday, the group's holidays skipped) after a local ``moment``; an arrival
+    on a closed day counts from 00:00 of the next clinic day."""
+    if not is_clinic_day(moment.date()):
+        moment = datetime.combine(next_clinic_day(moment.date()), datetime.min.time())
     result = moment
     for _ in range(days):
         result += timedelta(days=1)
-        while result.weekday() >= 5:
+        while not is_clinic_day(result.date()):
             result += timedelta(days=1)
     return result
 
 
 def _referral_truth(out: Path, anchor: date, response_business_days: int = 1) -> dict:
-    as_of_ts = datetime(anchor.year, anchor.month, anchor.day)
     referrals = {r["referral_id"]: r for r in _read(out, "ehr", "referrals")}
     documents = _read(out, "ehr", "intake_documents")
+    home = {p["patient_id"]: p["location_id"] for p in _read(out, "ehr", "patients")}
+    zones = {r["location_id"]: ZoneInfo(r["time_zone"]) for r in _read(out, "ehr", "locations")}
+
+    def overdue_at_location(r: dict) -> bool:
+        # Deadlines run on the receiving location's wall clock; overdue is judged at 00:00 local on the anchor.
+        zone = zones[r["location_id"] or home[r["patient_id"]]]
+        received = _ts(r["received_at"]).replace(tzinfo=timezone.utc).astimezone(zone).replace(tzinfo=None)
+        return add_business_days(received, response_business_days) < datetime(anchor.year, anchor.month, anchor.day)
+
     overdue = sorted(
         rid for rid, r in referrals.items()
-        if r["status"] in OPEN_REFERRAL_STATUSES and not r["first_response_at"]
-        and add_business_days(_ts(r["received_at"]), response_business_days) < as_of_ts
+        if r["status"] in OPEN_REFERRAL_STATUSES and not r["first_response_at"] and overdue_at_location(r)
     )
     release = {d["referral_id"] for d in documents
                if d["document_type"] == "release_of_information" and d["status"] == "received"}

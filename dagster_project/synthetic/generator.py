@@ -22,6 +22,7 @@ from . import credentialing as cred
 from . import scheduling
 from . import front_office
 from . import front_office_poc
+from . import exclusions
 from .billing import FEES, adjudicate, charge, session_lines
 from .clinic import (
     KidFactory, NpiIssuer, ScheduleGrid, appointment_times, build_appointments, build_plans, build_providers,
@@ -154,6 +155,7 @@ def generate(config: GeneratorConfig) -> dict:
     counts["clearinghouse_ack_files"] = write_acknowledgements(clearinghouse, truth, config.seed, anchor)
     counts.update(front_office.generate(config.seed, anchor, out, truth))  # reads back the extracts above
     front_office_poc.generate(config.seed, anchor, out, truth)  # plan-of-care signature plants
+    counts["oig_leie"] = exclusions.generate(config.seed, anchor, out, truth)  # reads the providers back
     truth["auth_leaks"].sort(key=lambda r: r["authorization_id"])
     truth["auth_near_misses"].sort(key=lambda r: r["authorization_id"])
     gt = Path(config.ground_truth)
@@ -399,7 +401,7 @@ def _write_schedule_and_billing(writers, spool, location, kids, appts, rng, anch
     remits: dict[tuple[str, date], list] = {}
     claim_no = 0
     for appt, kid in appts:
-        start, booked, cancelled = appointment_times(appt, rng, anchor_utc)
+        start, booked, cancelled = appointment_times(appt, rng, anchor_utc, location["time_zone"])
         writers["appointments"].write({
             "appointment_id": appt.appointment_id, "patient_id": kid.patient_id, "provider_id": appt.provider.provider_id,
             "location_id": loc_id, "appointment_type": appt.kind, "scheduled_start_at": start,

@@ -107,11 +107,17 @@ LAST_NAMES = (
     "Keller", "Lozano", "Mendoza", "Nguyen", "Ortega", "Pruitt", "Quintero", "Ramos", "Salinas", "Tran",
     "Underwood", "Villarreal", "Whitaker", "Yates", "Zamora", "Benson", "Carver", "Delgado", "Ellison", "Flores",
 )
-CITIES: tuple[tuple[str, str], ...] = (
-    ("Austin", "78704"), ("Round Rock", "78664"), ("San Antonio", "78209"), ("Houston", "77008"),
-    ("Katy", "77494"), ("Dallas", "75206"), ("Plano", "75024"), ("Fort Worth", "76107"), ("Waco", "76710"),
-    ("Corpus Christi", "78412"), ("El Paso", "79912"), ("Lubbock", "79424"), ("McAllen", "78504"),
-    ("Killeen", "76542"), ("Temple", "76502"), ("Frisco", "75034"), ("Sugar Land", "77479"), ("Pflugerville", "78660"),
+# (city, zip, IANA time zone). El Paso keeps Mountain time, so a default group of seven spans two zones.
+CITIES: tuple[tuple[str, str, str], ...] = (
+    ("Austin", "78704", "America/Chicago"), ("Round Rock", "78664", "America/Chicago"),
+    ("El Paso", "79912", "America/Denver"), ("Houston", "77008", "America/Chicago"),
+    ("Katy", "77494", "America/Chicago"), ("Dallas", "75206", "America/Chicago"),
+    ("Plano", "75024", "America/Chicago"), ("Fort Worth", "76107", "America/Chicago"),
+    ("Waco", "76710", "America/Chicago"), ("Corpus Christi", "78412", "America/Chicago"),
+    ("San Antonio", "78209", "America/Chicago"), ("Lubbock", "79424", "America/Chicago"),
+    ("McAllen", "78504", "America/Chicago"), ("Killeen", "76542", "America/Chicago"),
+    ("Temple", "76502", "America/Chicago"), ("Frisco", "75034", "America/Chicago"),
+    ("Sugar Land", "77479", "America/Chicago"), ("Pflugerville", "78660", "America/Chicago"),
 )
 STREETS = ("Oak", "Pecan", "Main", "Bluebonnet", "Mesquite", "Cedar", "Lamar", "Congress", "Travis", "Guadalupe")
 OT_TAXONOMY = "225X00000X"

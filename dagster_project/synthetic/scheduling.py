@@ -30,7 +30,6 @@ from .model import Kid
 from .reference import FIRST_NAMES, LAST_NAMES, OT_TAXONOMY, PAYER_MIX, PAYERS, PAYERS_BY_ID
 
 WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-CLINIC_TIMEZONE = "America/Chicago"
 WINDOW_DAYS = 28  # open slots and booking checks: as_of + 1 .. as_of + 28
 ATTENDANCE_WINDOW_DAYS = 60
 ATTENDANCE_MIN_RATE = 0.85
@@ -105,7 +104,7 @@ def _drop_future_visits(rng: random.Random, kids: list[Kid], planted_ids: set[st
     return kid
 
 
-def _templates(location_id: str, providers, kids: list[Kid], plan: LocationPlan, history_start: date) -> list[dict]:
+def _templates(location_id: str, time_zone: str, providers, kids: list[Kid], plan: LocationPlan, history_start: date) -> list[dict]:
     """One template per therapist and weekday: the block from the first to the last hour booked on it."""
     cells: dict[str, set[tuple[int, int]]] = {p.provider_id: set() for p in providers}
     for kid in kids:
@@ -126,7 +125,7 @@ def _templates(location_id: str, providers, kids: list[Kid], plan: LocationPlan,
                 "template_id": f"TM-{provider_id[3:]}-{WEEKDAYS[wd]}", "provider_id": provider_id,
                 "location_id": location_id, "weekday": WEEKDAYS[wd], "start_time": f"{hours[0]:02d}:00",
                 "end_time": f"{hours[-1] + 1:02d}:00", "slot_minutes": 60, "service_line": "ot_peds",
-                "timezone": CLINIC_TIMEZONE,
+                "timezone": time_zone,
                 "effective_date": history_start - timedelta(days=30) if provider_id != plan.new_hire_id
                 else plan.new_hire.hire_date,
                 "end_date": None,
@@ -139,7 +138,7 @@ def write_location(writers, location: dict, providers, kids: list[Kid], plan: Lo
     """Write templates, the new hire and the planted waitlist child; add this location's ground truth."""
     loc_id = location["location_id"]
     rng = plan.rng
-    templates = _templates(loc_id, providers, kids, plan, history_start)
+    templates = _templates(loc_id, location["time_zone"], providers, kids, plan, history_start)
     for row in templates:
         writers["schedule_templates"].write(row)
     area = truth.setdefault("scheduling", {"open_slots": [], "planted_matches": [], "planted_no_matches": [],

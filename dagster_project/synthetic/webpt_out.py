@@ -101,7 +101,8 @@ def _tables(ehr: Path, clock: _Clock) -> dict[str, list[dict]]:
         })
     tables = {
         "clinics": [{"clinic_id": r["location_id"], "clinic_name": r["location_name"], "address1": r["address_line"],
-                     "city": r["city"], "state": r["state"], "zip": r["zip"], "facility_npi": r["facility_npi"]}
+                     "city": r["city"], "state": r["state"], "zip": r["zip"], "facility_npi": r["facility_npi"],
+                     "time_zone": r["time_zone"]}
                     for r in _read(ehr / "locations.csv")],
         "therapists": [{"therapist_id": r["provider_id"], "npi": r["npi"], "first_name": r["first_name"],
                         "last_name": r["last_name"],

@@ -49,6 +49,7 @@ def _load_synthetic_delivery(con) -> None:
                 "zip": "78701",
                 "facility_npi": "1234567893",
                 "service_lines": "ot_peds",
+                "time_zone": "America/Chicago",
             },
             {
                 "location_id": "L2",
@@ -59,6 +60,7 @@ def _load_synthetic_delivery(con) -> None:
                 "zip": "78702",
                 "facility_npi": "1558598797",
                 "service_lines": "ot_peds",
+                "time_zone": "America/Denver",
             },
         ],
         "locations.csv",

@@ -47,3 +47,20 @@ def test_marts_flag_the_synthetic_authorization(dbt_build):
     # 4 kept visits of 12, ends 18 days after the as-of date: inside the 30-day Medicaid lead time.
     assert flags == [(expected_id, 4, 8, 18, True, False, "PR1", datetime(2026, 3, 2).date())]
     assert summary == [("L1", 1, 1), ("L2", 0, 0)]
+
+
+def test_business_day_calendar_skips_weekends_and_the_groups_holidays(dbt_build):
+    _, warehouse, _ = dbt_build
+    con = duckdb.connect(str(warehouse))
+    try:
+        rows = con.execute(
+            "select calendar_date, is_business_day, holiday_name, business_day_number, next_business_day_number"
+            " from intermediate.int_front_office__business_days"
+            " where calendar_date between date '2026-05-22' and date '2026-05-26' order by calendar_date"
+        ).fetchall()
+    finally:
+        con.close()
+    friday = rows[0][3]
+    # Memorial Day (group_holidays) is closed like the weekend: Friday..Monday share a number and point to Tuesday.
+    assert [(r[1], r[2], r[3] - friday, r[4] - friday) for r in rows] == [
+        (True, None, 0, 0), (False, None, 0, 1), (False, None, 0, 1), (False, "Memorial Day", 0, 1), (True, None, 1, 1)]

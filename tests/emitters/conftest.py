@@ -59,6 +59,12 @@ def make_flag_row(**overrides) -> dict:
         "plan_start_date": date(2025, 12, 1),
         "plan_end_date": date(2026, 5, 31),
         "frequency_per_week": 2,
+        "requested_start_date": date(2026, 3, 16),
+        "requested_end_date": date(2026, 5, 31),
+        "requested_weeks": 11,
+        "units_per_visit": 1,
+        "units_arithmetic": "2 visits per week x 11 weeks = 22 visits",
+        "first_uncovered_visit_date": None,
         "duration_weeks": 12,
         "functional_goals": "Buttons a shirt independently in 3 of 4 trials|Copies a triangle with 80% accuracy",
         "physician_npi": "1234567893",
@@ -68,7 +74,7 @@ def make_flag_row(**overrides) -> dict:
         "treating_provider_credential": "OTR",
         "treating_provider_npi": "1558598797",
         "treating_provider_license": "TX-OT-10442",
-        "units_requested": 24,
+        "units_requested": 22,
     }
     row.update(overrides)
     return row

@@ -16,10 +16,10 @@ LOCATIONS = {"L01": "Northside Clinic", "L02": "Lakeside Clinic"}
 @pytest.fixture
 def draft_of(make_row, make_history):
     """Drafts one packet from a flag row (default: the sample row) and its visit history."""
-    def build(row=None, history=None):
+    def build(row=None, history=None, items=None):
         row = row or make_row()
         history = make_history(row["authorization_id"]) if history is None else history
-        return draft_actions([row], {row["authorization_id"]: history}, LOCATIONS)[0]
+        return draft_actions([row], {row["authorization_id"]: history}, LOCATIONS, {str(row["flag_id"]): items or []})[0]
     return build
 
 
@@ -37,14 +37,13 @@ def test_cover_letter_carries_everything_the_payer_needs(draft_of):
         "Authorization number: PA7781234",
         "Current authorization window: 2025-12-01 to 2026-03-31",
         "Visits approved: 24; used: 20; scheduled: 6; remaining: 4",
-        "Requested: 24 visits from 2026-04-01 to 2026-06-23 (2 per week for 12 weeks)",
+        "Requested: 22 visits from 2026-03-16 to 2026-05-31 (2 visits per week x 11 weeks = 22 visits)",
         "Diagnoses (ICD-10-CM): F82, R27.8",
         "Procedures (CPT): 97530, 97165",
         "Treating therapist: Dana Whitfield, OTR; NPI 1558598797; license TX-OT-10442",
         "1. Buttons a shirt independently in 3 of 4 trials",
         "2. Copies a triangle with 80% accuracy",
         "projected to run out of visits before the end date",
-        "Attendance in the current window: 5 kept, 2 no-show, 2 cancelled, 3 still scheduled.",
     ):
         assert expected in body, expected
     assert body.endswith("Northside Clinic\n")
@@ -86,8 +85,7 @@ def test_no_plan_of_care_marks_plan_goals_and_evaluation_missing(draft_of, make_
     assert not _check(draft, "Measurable functional goals").present
     assert not _check(draft, "Evaluation / re-evaluation").present
     assert "lists no functional goals" in draft.body
-    # Without a plan the request covers a window as long as the current one (2025-12-01..2026-03-31).
-    assert "from 2026-04-01 to 2026-07-30" in draft.body
+    assert "from 2026-03-16 to 2026-05-31" in draft.body  # the flag computes the window, with or without a plan
 
 
 @pytest.mark.parametrize(("plan_end", "present"), [
@@ -120,14 +118,34 @@ def test_visit_counts_only_inside_the_window_with_edges():
     assert visit_counts(history, start, end) == {"kept": 1, "no_show": 1, "cancelled": 1, "scheduled": 1}
 
 
-def test_no_visit_history_marks_summary_missing(draft_of):
-    draft = draft_of(history=[])
-    assert not _check(draft, "Visit history summary for the current window").present
-    assert "0 kept, 0 no-show, 0 cancelled" in draft.body
+ATTENDANCE = "Visit history summary for the current window (the payer asks for attendance)"
 
 
-def test_requested_period_from_plan_duration(make_row):
-    assert requested_period(make_row()) == (date(2026, 4, 1), date(2026, 6, 23))
+def test_attendance_goes_in_only_when_the_payer_asks(draft_of, make_row):
+    plain = draft_of()
+    assert "Attendance in the current window" not in plain.body
+    assert not any(c.item == ATTENDANCE for c in plain.checklist)
+    asked = draft_of(make_row(attendance_required=True))
+    assert "Attendance in the current window: 5 kept, 2 no-show, 2 cancelled, 3 still scheduled." in asked.body
+    assert _check(asked, ATTENDANCE).present
+    empty = draft_of(make_row(attendance_required=True), history=[])
+    assert not _check(empty, ATTENDANCE).present and "0 kept, 0 no-show, 0 cancelled" in empty.body
+
+
+def test_payer_items_and_the_two_dates_are_on_the_checklist(draft_of, make_row):
+    items = [{"flag_id": "x", "item": "Standardized norm-referenced test scores", "detail": "from the re-evaluation"},
+             {"flag_id": "x", "item": "EPSDT medical necessity statement", "detail": "corrects or ameliorates"}]
+    draft = draft_of(make_row(prepare_from_date=date(2026, 1, 30), submit_from_date=date(2026, 2, 14),
+                              submit_by_date=date(2026, 3, 15)), items=items)
+    assert not _check(draft, "Standardized norm-referenced test scores").present
+    assert "EPSDT medical necessity statement" in draft.body  # listed under "still to be attached"
+    timing = _check(draft, "Preparation and submission dates").detail
+    assert "2026-01-30" in timing and "2026-02-14" in timing and "2026-03-15" in timing
+
+
+def test_requested_period_is_the_window_the_flag_computed(make_row):
+    # From the projected exhaustion (not the day after the end date), capped at the plan of care's end.
+    assert requested_period(make_row()) == (date(2026, 3, 16), date(2026, 5, 31))
 
 
 def test_evidence_has_metrics_and_counts_but_no_phi(draft_of):

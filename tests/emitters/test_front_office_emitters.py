@@ -15,8 +15,9 @@ from emitters.registry import approver_roles
 
 AS_OF = date(2026, 3, 2)
 LOCATIONS = {"L1": {"location_id": "L1", "location_name": "North Clinic", "address_line": "1 Test St",
-                    "city": "Austin", "state": "TX", "zip": "78701"}}
+                    "city": "Austin", "state": "TX", "zip": "78701", "time_zone": "America/Denver"}}
 NAMES = {"L1": "North Clinic"}
+ZONES = {"L1": "America/Denver"}  # stored times are UTC; drafts must read in the location's zone
 PATIENTS = {"P1": {"patient_id": "P1", "first_name": "Synth", "last_name": "Childe", "date_of_birth": date(2019, 4, 5),
                    "member_id": "MBR778899", "diagnosis_codes": "F82|R27.8"}}
 
@@ -78,6 +79,18 @@ def test_fax_is_ready_to_send_and_keeps_identifiers_out_of_the_title():
     assert set(fax.phi_terms) == {"Synth", "Childe", "04/05/2019"}
     assert not any(term in fax.title for term in fax.phi_terms)
     assert "F82" not in fax.body and "MBR778899" not in fax.body
+    assert "To: Referring physician (NPI 1234567893)" in fax.body  # no name on the referral
+    # Received 2026-02-19 15:00 UTC = 08:00 in Denver; a referral at 03:00 UTC is the evening before there.
+    assert "on 02/19/2026" in fax.body
+    [late] = referral_fax.draft_faxes([_item("physician_order", "physician_fax", received_at=datetime(2026, 2, 20, 3))],
+                                      LOCATIONS, PATIENTS)
+    assert "on 02/19/2026" in late.body
+
+
+def test_fax_is_addressed_to_the_referring_physician_by_name_when_the_referral_carries_it():
+    [fax] = referral_fax.draft_faxes([_item("physician_order", "physician_fax", physician_name="Dr. Alvarez")],
+                                     LOCATIONS, PATIENTS)
+    assert "To: Dr. Alvarez (NPI 1234567893)" in fax.body and fax.recipient == "Dr. Alvarez (NPI 1234567893)"
 
 
 def test_drafts_are_deterministic():
@@ -92,8 +105,9 @@ def test_eligibility_check_task_and_coverage_alert():
              "window_opens_at": datetime(2026, 2, 28, 15), "check_due_reason": "stale_check",
              "flag_reason": "The last check is older than the payer window of 72 hours",
              "dollars_at_risk": Decimal("88.5"), "due_date": date(2026, 3, 3)}
-    [task] = eligibility_alerts.draft_check_tasks([check], NAMES)
+    [task] = eligibility_alerts.draft_check_tasks([check], NAMES, ZONES)
     assert task.action_type == "eligibility_check_task" and task.dollars_at_stake == Decimal("88.50")
+    assert "Tue 03/03/2026 8:00 AM MST" in task.body and "UTC" not in task.body
     assert "AP1" in task.body and "72 hours" in task.body and task.evidence[0]["check_due_reason"] == "stale_check"
     change = {"flag_id": "v1", "rule_name": "coverage_change", "as_of_date": AS_OF, "patient_id": "P1",
               "location_id": "L1", "payer_id": "TXMCO1", "payer_name": "Lone Star", "eligibility_check_id": "E1",
@@ -101,16 +115,19 @@ def test_eligibility_check_task_and_coverage_alert():
               "reported_plan_name": "Bluebonnet", "is_inactive": False, "is_plan_change": True,
               "is_other_payer_reported": False, "is_visit_limit_reached": False, "is_authorization_invalidated": True,
               "invalidated_authorization_numbers": "PA1", "next_visit_at": datetime(2026, 3, 3, 15),
-              "upcoming_visit_count": 2, "flag_reasons": "plan changed to Bluebonnet; authorization no longer valid",
+              "upcoming_visit_count": 2, "affected_appointment_ids": "AP1|AP7", "flag_reasons": "plan changed to Bluebonnet; authorization no longer valid",
               "dollars_at_risk": Decimal("150"), "due_date": date(2026, 3, 3)}
-    [alert] = eligibility_alerts.draft_coverage_alerts([change], NAMES)
+    [alert] = eligibility_alerts.draft_coverage_alerts([change], NAMES, ZONES)
+    # 22:00 UTC on 1 March is 3 PM the same day in Denver; both affected visits are named.
+    assert "Sun 03/01/2026 3:00 PM MST" in alert.body and "AP1|AP7" in alert.body and "UTC" not in alert.body
     assert "Bluebonnet" in alert.body and "PA1" in alert.body and "request a new authorization" in alert.body
     assert [c.present for c in alert.checklist] == [True, False, True, True, False]
     callback = {"flag_id": "r1", "rule_name": "referral_response_overdue", "as_of_date": AS_OF, "referral_id": "RF9",
                 "location_id": "L1", "patient_id": "P1", "channel": "parent_phone", "status": "new",
                 "received_at": datetime(2026, 2, 26, 10), "first_response_due_at": datetime(2026, 2, 27, 10),
                 "hours_overdue": 62, "due_date": date(2026, 2, 27)}
-    [call] = referral_callback.draft_callbacks([callback], NAMES)
+    [call] = referral_callback.draft_callbacks([callback], NAMES, ZONES)
+    assert "Thu 02/26/2026 3:00 AM MST" in call.body and "UTC" not in call.body
     assert "a parent's phone call" in call.body and "62 hours ago" in call.body
 
 
@@ -136,3 +153,6 @@ def test_note_fix_task_lists_each_failure_and_goes_to_the_therapist():
     assert "goals" not in task.body and "late-entry" not in task.body
     assert "claim CL1 is on hold" in task.body and task.dollars_at_stake == Decimal("51.46")
     assert "billing" in approver_roles(task.action_type)
+    # The claim already went out: it cannot be held, it is a corrected-claim risk.
+    [sent] = draft_note_fixes([{**row, "is_claim_submitted": True}], NAMES)
+    assert "has already gone out" in sent.body and "corrected claim" in sent.body and "on hold" not in sent.body

@@ -52,16 +52,20 @@ def test_follow_up_moves_with_the_age_under_the_same_flag():
 
 
 @pytest.mark.parametrize("reason, words", [
-    ("progress_report_due", ("Progress report: plan of care POC-1", "10 therapy visits", "progress report")),
     ("recert_due", ("Recertification: plan of care POC-1", "recertification date on 02/25/2026", "updated plan of care")),
 ])
-def test_progress_report_and_recertification_requests(reason, words):
+def test_recertification_request(reason, words):
     [draft] = poc.draft_signature_requests([_row(reason, is_sent_to_pcp=False)], LOCATIONS, PATIENTS)
     title, *body_words = words
     assert draft.title == title and "follow-up" not in draft.title
     assert draft.recipient == "Prescribing physician NPI 1234567893"
     for word in body_words:
         assert word in draft.body
+
+
+def test_a_progress_report_is_never_sent_to_a_physician_for_signature():
+    with pytest.raises(ValueError, match="not sent to a physician"):
+        poc.draft_signature_requests([_row("progress_report_due")], LOCATIONS, PATIENTS)
 
 
 def test_missing_npi_is_a_missing_checklist_item():

@@ -4,6 +4,7 @@ booking alerts and attendance letters."""
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
 
 import pytest
 
@@ -163,3 +164,22 @@ def test_booking_alert_names_the_fix_and_the_dollars():
     (draft,) = draft_booking_alerts([row])
     assert "Move the visit to Ana Lee" in draft.body and "$88.40" in draft.body
     assert str(draft.dollars_at_stake) == "88.40" and draft.due_date == date(2026, 12, 10)
+
+
+def test_a_family_holds_one_live_offer_across_slots_and_the_soonest_slot_picks_first():
+    # W1 tops both slots: the sooner slot (S2, 09:00) offers to W1, the later one (S1, 13:00) to its next family.
+    rows = [_candidate("S1", 1, "W1"), _candidate("S1", 2, "W2"),
+            _candidate("S2", 1, "W1", slot_start_minute=9 * 60), _candidate("S2", 2, "W3", slot_start_minute=9 * 60)]
+    assert sorted(d.flag_id for d in draft_slot_offers(rows, [], NOW, 30)) == ["F-S1-W2", "F-S2-W1"]
+    # W1 already holds a sent offer (inside its window) for another slot: it is passed over everywhere.
+    held = PriorOffer("F-S9-W1", "S9", "W1", "sent", NOW - timedelta(minutes=5))
+    assert sorted(d.flag_id for d in draft_slot_offers(rows, [held], NOW, 30)) == ["F-S1-W2", "F-S2-W3"]
+
+
+def test_offer_carries_the_visit_dollars_and_the_preferences_it_misses_for_the_scheduler_only():
+    (draft,) = draft_slot_offers([_candidate("S1", 1, "W1", visit_amount=Decimal("92.5"),
+                                             preference_misses="prefers the morning")], [], NOW, 30)
+    assert draft.dollars_at_stake == Decimal("92.50") and draft.evidence[0]["visit_amount"] == "92.50"
+    family_part, scheduler_part = draft.body.split("FOR THE SCHEDULER (not for the family)")
+    assert "prefers the morning" in scheduler_part and "92.50" in scheduler_part
+    assert "prefers" not in family_part and "92.50" not in family_part

@@ -17,6 +17,7 @@ from dagster_project.contracts import (
     Authorization,
     ChargeLine,
     Patient,
+    Location,
     ScheduleTemplate,
 )
 from dagster_project.ingest import csv_reader
@@ -94,6 +95,8 @@ def test_every_corpus_cell_in_every_column_matches_the_row_wise_contract(entity,
         (ScheduleTemplate, {"start_time": "17:00", "end_time": "08:00"}),
         (ScheduleTemplate, {"end_date": "2025-11-03"}),
         (ScheduleTemplate, {"timezone": "Mars/Olympus"}),
+        (Location, {"time_zone": "Mars/Olympus"}),
+        (Location, {"time_zone": ""}),
     ],
 )
 def test_rows_breaking_a_python_validator_match_the_row_wise_contract(contract, cells):

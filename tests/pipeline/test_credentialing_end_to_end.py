@@ -37,7 +37,7 @@ def test_reminder_tiers_match_the_ground_truth(snap, truth):
     expected = {(r["provider_id"], r["credential_type"], r["reminder_tier"]) for r in truth["credential_reminders"]}
     assert found == expected
     # Every planted tier is among them, each at its planted distance from the as-of date.
-    tiers = {"tier_90": "90_days", "tier_30": "30_days", "tier_30_blocks_billing": "30_days",
+    tiers = {"tier_90": "90_days", "tier_30": "30_days", "tier_30_compliance": "30_days",
              "caqh_lapses_next_week": "7_days", "expired": "expired"}
     planted = [p for p in truth["plants"] if p["kind"] in tiers]
     assert {tiers[p["kind"]] for p in planted} == {"90_days", "30_days", "7_days", "expired"}
@@ -62,8 +62,9 @@ def test_enrollment_followups_match_the_ground_truth(snap, truth):
              for p, loc, payer, pend, unb in rows}
     expected = {(r["provider_id"], r["location_id"], r["payer_id"], tuple(r["reasons"])) for r in truth["enrollment_followups"]}
     assert found == expected
+    # A CAQH lapse is a compliance task (a renewal reminder), never "cannot bill": its visits stay billable.
     caqh = [p for p in truth["plants"] if p["kind"] == "caqh_lapses_next_week"]
-    assert caqh and all(any(f[0] == p["provider_id"] and "scheduled_visits_not_billable" in f[3] for f in found) for p in caqh)
+    assert caqh and not any(f[0] == p["provider_id"] and "scheduled_visits_not_billable" in f[3] for f in found for p in caqh)
 
 
 def test_claims_held_until_the_enrollment_and_released_on_the_effective_date(snap, truth):
@@ -124,3 +125,10 @@ def test_credentialing_leak_summary_counts_held_claims(snap):
     assert any(flagged > 0 for _, flagged, _ in rows)
     for location_id, _, dollars in rows:
         assert dollars >= held.get(location_id, 0)
+
+
+def test_exclusion_screening_finds_the_planted_listing_and_not_the_reinstated_one(snap, truth):
+    found = _set(snap, "select provider_id, match_basis from fct_exclusion_screening")
+    assert found == {(m["provider_id"], m["match_basis"]) for m in truth["exclusion_matches"]}
+    assert truth["exclusion_near_misses"]
+    assert not {m["provider_id"] for m in truth["exclusion_near_misses"]} & {p for p, _ in found}

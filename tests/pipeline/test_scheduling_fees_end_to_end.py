@@ -23,25 +23,23 @@ def _rows(pipeline, name: str) -> list[dict]:
 
 
 def _medicaid_on(coverages: list[dict], patient_id: str, day: date) -> bool:
-    """Medicaid status of the patient's primary coverage in force that day (latest effective first)."""
-    live = [c for c in coverages if c["patient_id"] == patient_id and c["priority"] == "1"
-            and date.fromisoformat(c["effective_date"]) <= day
-            and (not c["termination_date"] or date.fromisoformat(c["termination_date"]) >= day)]
-    live.sort(key=lambda c: c["coverage_id"])
-    live.sort(key=lambda c: c["effective_date"], reverse=True)
-    return bool(live) and live[0]["is_medicaid"].lower() == "true"
+    """Whether any coverage in force that day, of any rank (Medicaid as secondary too), is Medicaid."""
+    return any(c["patient_id"] == patient_id and c["is_medicaid"].lower() == "true"
+               and date.fromisoformat(c["effective_date"]) <= day
+               and (not c["termination_date"] or date.fromisoformat(c["termination_date"]) >= day)
+               for c in coverages)
 
 
 def _last_weeks_misses(pipeline, as_of: date) -> tuple[set[str], set[str]]:
     """(misses of children not on Medicaid, misses of children on Medicaid) in as_of - 6 .. as_of."""
-    zones = {t["location_id"]: ZoneInfo(t["timezone"]) for t in _rows(pipeline, "schedule_templates")}
+    zones = {loc["location_id"]: ZoneInfo(loc["time_zone"]) for loc in _rows(pipeline, "locations")}
     coverages = _rows(pipeline, "coverages")
     expected, medicaid = set(), set()
     for appt in _rows(pipeline, "appointments"):
         if appt["status"] not in ("no_show", "late_cancelled"):
             continue
         start = datetime.fromisoformat(appt["scheduled_start_at"].replace("Z", "+00:00"))
-        day = start.astimezone(zones.get(appt["location_id"], ZoneInfo("UTC"))).date()
+        day = start.astimezone(zones[appt["location_id"]]).date()
         if as_of - timedelta(days=7) < day <= as_of:
             on_medicaid = _medicaid_on(coverages, appt["patient_id"], day)
             (medicaid if on_medicaid else expected).add(appt["appointment_id"])

@@ -22,13 +22,13 @@ def _rows(pipeline, name: str) -> list[dict]:
 
 
 def _expected_reminders(pipeline, as_of: date) -> set[str]:
-    zones = {t["location_id"]: ZoneInfo(t["timezone"]) for t in _rows(pipeline, "schedule_templates")}
+    zones = {loc["location_id"]: ZoneInfo(loc["time_zone"]) for loc in _rows(pipeline, "locations")}
     expected = set()
     for appt in _rows(pipeline, "appointments"):
         if appt["status"] != "scheduled":
             continue
         start = datetime.fromisoformat(appt["scheduled_start_at"].replace("Z", "+00:00"))
-        local_day = start.astimezone(zones.get(appt["location_id"], ZoneInfo("UTC"))).date()
+        local_day = start.astimezone(zones[appt["location_id"]]).date()
         if as_of + timedelta(days=1) <= local_day < as_of + timedelta(days=3):
             expected.add(appt["appointment_id"])
     return expected

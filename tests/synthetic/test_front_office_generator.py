@@ -57,3 +57,21 @@ def test_add_business_days_skips_weekends():
     assert add_business_days(datetime(2026, 2, 27, 10), 1) == datetime(2026, 3, 2, 10)  # Fri -> Mon
     assert add_business_days(datetime(2026, 2, 28, 9), 1) == datetime(2026, 3, 3, 0)  # Sat -> Tue 00:00
     assert add_business_days(datetime(2026, 2, 27, 10), 6) == datetime(2026, 3, 9, 10)
+
+
+def test_add_business_days_skips_the_groups_holidays():
+    assert add_business_days(datetime(2026, 5, 22, 10), 1) == datetime(2026, 5, 26, 10)  # Fri -> Tue (Memorial Day)
+    assert add_business_days(datetime(2026, 5, 25, 9), 1) == datetime(2026, 5, 27, 0)  # on the holiday -> Wed 00:00
+
+
+def test_generated_clinics_close_on_the_days_of_the_holidays_seed():
+    import csv
+    from pathlib import Path
+
+    from dagster_project.synthetic.reference import clinic_holidays
+
+    seed = Path(__file__).resolve().parents[2] / "dbt" / "seeds" / "group_holidays.csv"
+    with seed.open(newline="", encoding="utf-8") as f:
+        seeded = {row["holiday_date"] for row in csv.DictReader(f)}
+    years = {int(day[:4]) for day in seeded}
+    assert seeded == {d.isoformat() for y in years for d in clinic_holidays(y)}

@@ -1,6 +1,8 @@
 -- Every appointment of a patient whose date falls inside one of the patient's approved authorizations,
 -- when the coverage the authorization names is the patient's coverage with the authorization's payer.
--- The same appointment can match two overlapping authorizations; each match is one row.
+-- The same appointment can match two overlapping authorizations; each match is one row. An authorization
+-- is consumed only by the service it covers: a visit whose billed codes include none of the authorized
+-- codes (a feeding visit under an OT authorization) is matched but uses nothing (is_service_covered false).
 with
 
 authorizations as (
@@ -98,7 +100,14 @@ units_billed_under_authorization as (
                     then billed_lines.units
                 else 0
             end
-        ) as authorized_units_billed
+        ) as authorized_units_billed,
+        max(
+            case
+                when {{ pipe_list_contains('appointments_in_window.authorized_cpt_codes', 'billed_lines.cpt_code') }}
+                    then 1
+                else 0
+            end
+        ) = 1 as has_authorized_code
     from appointments_in_window
     inner join billed_lines
         on appointments_in_window.appointment_id = billed_lines.appointment_id
@@ -132,6 +141,8 @@ classified as (
     select
         appointments_in_window.*,
         coalesce(units_billed_under_authorization.authorized_units_billed, 0) as authorized_units_billed,
+        -- Not billed yet (a booked visit, or charges still to post): taken as the authorized service.
+        coalesce(units_billed_under_authorization.has_authorized_code, true) as is_service_covered,
         {{ units_for_minutes('appointments_in_window.duration_minutes') }} as planned_units,
         billed_code_lists.billed_cpt_codes,
         case
@@ -183,9 +194,10 @@ final as (
         is_used,
         is_scheduled_ahead,
         is_in_last_28_days,
+        is_service_covered,
         -- What this appointment adds to the authorization, in its unit_type.
         case
-            when not is_used then 0
+            when not is_used or not is_service_covered then 0
             when unit_type = 'visits' then 1
             else authorized_units_billed
         end as used_quantity,

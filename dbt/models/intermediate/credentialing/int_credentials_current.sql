@@ -1,5 +1,6 @@
 -- The credential each provider holds per type, with its renewal cycle from the seed (state row first,
--- then '*'), and the rule expiry: the earlier of the extract's expiration date and issued date + cycle.
+-- then '*'), and the rule expiry: the expiration date on file wins; the computed one (issued date + cycle,
+-- at the end of that month for credentials that expire that way) applies only when the file has none.
 with
 
 credentials as (
@@ -44,14 +45,13 @@ with_cycle as (
 
     select
         with_rule_state.*,
-        case
-            when state_cycle.credential_type is not null then state_cycle.cycle_months else default_cycle.cycle_months
-        end as cycle_months,
-        case
-            when state_cycle.credential_type is not null then state_cycle.cycle_days else default_cycle.cycle_days
-        end as cycle_days,
-        case when state_cycle.credential_type is not null then state_cycle.ce_hours else default_cycle.ce_hours end
-            as ce_hours,
+        case when state_cycle.credential_type is not null then state_cycle.cycle_months else default_cycle.cycle_months end as cycle_months,
+        case when state_cycle.credential_type is not null then state_cycle.cycle_days else default_cycle.cycle_days end as cycle_days,
+        case when state_cycle.credential_type is not null then state_cycle.ce_hours else default_cycle.ce_hours end as ce_hours,
+        coalesce(
+            case when state_cycle.credential_type is not null then state_cycle.expires_at_month_end else default_cycle.expires_at_month_end end,
+            false
+        ) as expires_at_month_end,
         coalesce(state_cycle.required_for_billing, default_cycle.required_for_billing, false) as required_for_billing,
         coalesce(state_cycle.required_to_hold, default_cycle.required_to_hold, false) as required_to_hold,
         case
@@ -72,15 +72,27 @@ with_cycle as (
 
 ),
 
-with_due as (
+cycle_dates as (
 
     select
         with_cycle.*,
         case
             when cycle_months is not null then cast({{ dbt.dateadd('month', 'cycle_months', 'issued_date') }} as date)
             when cycle_days is not null then {{ date_add_days('cycle_days', 'issued_date') }}
-        end as cycle_due_date
+        end as cycle_date
     from with_cycle
+
+),
+
+with_due as (
+
+    select
+        cycle_dates.*,
+        case
+            when expires_at_month_end and cycle_date is not null then cast({{ dbt.last_day('cycle_date', 'month') }} as date)
+            else cycle_date
+        end as cycle_due_date
+    from cycle_dates
 
 ),
 
@@ -88,10 +100,8 @@ ranked as (
 
     select
         with_due.*,
-        case
-            when cycle_due_date is null or expiration_date <= cycle_due_date then expiration_date
-            else cycle_due_date
-        end as rule_expiry_date,
+        coalesce(expiration_date, cycle_due_date) as rule_expiry_date,
+        case when expiration_date is not null then 'on_file' else 'computed' end as expiry_source,
         row_number() over (
             partition by provider_id, credential_type
             order by
@@ -118,6 +128,7 @@ final as (
         cycle_days,
         cycle_due_date,
         rule_expiry_date,
+        expiry_source,
         status,
         -- Only an active credential counts; an expired/revoked/pending one is held as lapsed.
         case when status = 'active' then rule_expiry_date end as valid_through_date,

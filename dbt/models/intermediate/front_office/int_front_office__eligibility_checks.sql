@@ -33,6 +33,12 @@ coverages as (
 
 ),
 
+appointments as (
+
+    select * from {{ ref('stg_ehr__appointments') }}
+
+),
+
 benefit_facts as (
 
     select
@@ -65,13 +71,14 @@ benefit_facts as (
 
 ),
 
--- A response without REF*EJ is matched on the member id of a coverage with the same payer.
+-- A response is read back to the child by REF*EJ (patient account number), else by its trace number (TRN*2
+-- echoes the 270's TRN*1, which the 270 batch sets to the appointment id), else by the member id.
 x12_checks as (
 
     select
         responses.eligibility_response_id as eligibility_check_id,
         'x12_271' as check_source,
-        coalesce(responses.patient_account_number, member_match.patient_id) as patient_id,
+        coalesce(responses.patient_account_number, traced.patient_id, member_match.patient_id) as patient_id,
         asked_payers.payer_id as responding_payer_id,
         responses.responded_at as checked_at,
         case
@@ -90,9 +97,14 @@ x12_checks as (
         on responses.eligibility_response_id = benefit_facts.eligibility_response_id
     left join payers as asked_payers
         on responses.payer_identifier = asked_payers.x12_payer_id
+    left join appointments as traced
+        on
+            responses.patient_account_number is null
+            and responses.trace_number = traced.appointment_id
     left join coverages as member_match
         on
             responses.patient_account_number is null
+            and traced.appointment_id is null
             and responses.member_id = member_match.member_id
 
 ),

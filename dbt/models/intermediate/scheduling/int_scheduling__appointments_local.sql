@@ -1,5 +1,6 @@
--- Every appointment in the clinic's local time (the location's template time zone), with the payer of
--- the patient's primary coverage on that day and whether it is Medicaid.
+-- Every appointment in its location's local time (dim_locations.time_zone), with the payer of
+-- the patient's primary coverage on that day and whether any coverage in force that day (of any rank:
+-- Medicaid as secondary too) is Medicaid.
 with
 
 appointments as (
@@ -8,9 +9,9 @@ appointments as (
 
 ),
 
-templates as (
+locations as (
 
-    select * from {{ ref('stg_ehr__schedule_templates') }}
+    select * from {{ ref('stg_ehr__locations') }}
 
 ),
 
@@ -20,25 +21,15 @@ coverages as (
 
 ),
 
-location_zones as (
-
-    select
-        location_id,
-        max(time_zone) as time_zone
-    from templates
-    group by location_id
-
-),
-
 localized as (
 
     select
         appointments.*,
-        {{ scheduling_local_timestamp('appointments.scheduled_start_at', "coalesce(location_zones.time_zone, 'UTC')") }}
+        {{ local_timestamp('appointments.scheduled_start_at', 'locations.time_zone') }}
             as local_start_at
     from appointments
-    left join location_zones
-        on appointments.location_id = location_zones.location_id
+    left join locations
+        on appointments.location_id = locations.location_id
 
 ),
 
@@ -63,6 +54,19 @@ primary_coverage as (
                 coverages.termination_date is null
                 or coverages.termination_date >= cast(localized.local_start_at as date)
             )
+
+),
+
+medicaid_any_rank as (
+
+    select distinct localized.appointment_id
+    from localized
+    inner join coverages
+        on
+            localized.patient_id = coverages.patient_id
+            and coverages.is_medicaid
+            and coverages.effective_date <= cast(localized.local_start_at as date)
+            and (coverages.termination_date is null or coverages.termination_date >= cast(localized.local_start_at as date))
 
 ),
 
@@ -92,12 +96,14 @@ final as (
         end as cancel_lead_hours,
         primary_coverage.coverage_id,
         primary_coverage.payer_id,
-        coalesce(primary_coverage.is_medicaid, false) as is_medicaid
+        medicaid_any_rank.appointment_id is not null as is_medicaid
     from localized
     left join primary_coverage
         on
             localized.appointment_id = primary_coverage.appointment_id
             and primary_coverage.coverage_rank = 1
+    left join medicaid_any_rank
+        on localized.appointment_id = medicaid_any_rank.appointment_id
 
 )
 

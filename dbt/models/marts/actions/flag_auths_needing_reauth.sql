@@ -2,6 +2,10 @@
 {%- set rule_version = '1' -%}
 -- The re-authorization work queue: flagged active authorizations with everything the re-auth packet
 -- emitter needs. flag_id is stable for (rule, version, authorization) so the emitter drafts once.
+-- The window asked for starts when the current authorization actually runs out: the projected exhaustion
+-- date, or the first booked visit past its remaining quantity, else the day after it ends; it runs for
+-- the plan of care's duration and never past the plan's end. The units asked for are stated as arithmetic:
+-- units per visit x visits per week x weeks.
 with
 
 burndown as (
@@ -40,10 +44,46 @@ providers as (
 
 ),
 
+payers as (
+
+    select * from {{ ref('dim_payers') }}
+
+),
+
+reauth_windows as (
+
+    select * from {{ ref('reauth_payer_windows') }}
+
+),
+
+waitlist as (
+
+    select * from {{ ref('stg_ehr__waitlist_entries') }}
+
+),
+
+-- A child still on the waitlist with nothing booked gets no packet until a visit is planned.
+waiting_with_nothing_booked as (
+
+    select distinct waitlist.patient_id
+    from waitlist
+    where waitlist.status = 'waiting'
+
+),
+
 flagged as (
 
-    select * from burndown
-    where is_flagged
+    select burndown.*
+    from burndown
+    left join waiting_with_nothing_booked
+        on burndown.patient_id = waiting_with_nothing_booked.patient_id
+    where
+        burndown.is_flagged
+        and not (
+            waiting_with_nothing_booked.patient_id is not null
+            and burndown.scheduled_quantity = 0
+            and not burndown.has_visits_scheduled_beyond_auth
+        )
 
 ),
 
@@ -58,6 +98,35 @@ kept_visits_by_provider as (
     from matched_appointments
     where is_used
     group by authorization_id, provider_id
+
+),
+
+-- The first booked visit the remaining quantity no longer covers (booked visits in date order).
+booked_in_order as (
+
+    select
+        matched_appointments.authorization_id,
+        matched_appointments.date_of_service,
+        sum(matched_appointments.scheduled_quantity) over (
+            partition by matched_appointments.authorization_id
+            order by matched_appointments.date_of_service, matched_appointments.appointment_id
+            rows unbounded preceding
+        ) as booked_through_here
+    from matched_appointments
+    where matched_appointments.is_scheduled_ahead
+
+),
+
+first_uncovered_booked as (
+
+    select
+        booked_in_order.authorization_id,
+        min(booked_in_order.date_of_service) as first_uncovered_visit_date
+    from booked_in_order
+    inner join flagged
+        on booked_in_order.authorization_id = flagged.authorization_id
+    where booked_in_order.booked_through_here > flagged.remaining_quantity
+    group by booked_in_order.authorization_id
 
 ),
 
@@ -92,7 +161,14 @@ joined as (
         plans_of_care.physician_npi,
         plans_of_care.physician_signed_date,
         -- No kept visit yet: the therapist who wrote the plan of care.
-        coalesce(ranked_treating_providers.provider_id, plans_of_care.provider_id) as treating_provider_id
+        coalesce(ranked_treating_providers.provider_id, plans_of_care.provider_id) as treating_provider_id,
+        first_uncovered_booked.first_uncovered_visit_date,
+        case
+            when flagged.unit_type = 'visits' then 1
+            when flagged.kept_visit_count > 0 and flagged.used_quantity > 0
+                then cast(ceil(flagged.used_quantity * 1.0 / flagged.kept_visit_count) as integer)
+            else 4
+        end as units_per_visit
     from flagged
     left join patients
         on flagged.patient_id = patients.patient_id
@@ -104,6 +180,61 @@ joined as (
         on
             flagged.authorization_id = ranked_treating_providers.authorization_id
             and ranked_treating_providers.provider_rank = 1
+    left join first_uncovered_booked
+        on flagged.authorization_id = first_uncovered_booked.authorization_id
+
+),
+
+windowed as (
+
+    select
+        joined.*,
+        least(
+            {{ date_add_days(1, 'joined.end_date') }},
+            coalesce(joined.first_uncovered_visit_date, {{ date_add_days(1, 'joined.end_date') }}),
+            case
+                when joined.projected_exhaustion_date < joined.end_date then joined.projected_exhaustion_date
+                else {{ date_add_days(1, 'joined.end_date') }}
+            end
+        ) as requested_start_date
+    from joined
+
+),
+
+requested as (
+
+    select
+        windowed.*,
+        case
+            when windowed.duration_weeks is null
+                then {{ date_add_days(dbt.datediff('windowed.start_date', 'windowed.end_date', 'day'), 'windowed.requested_start_date') }}
+            when windowed.plan_end_date is not null
+                and windowed.plan_end_date < {{ date_add_days('7 * windowed.duration_weeks - 1', 'windowed.requested_start_date') }}
+                then windowed.plan_end_date
+            else {{ date_add_days('7 * windowed.duration_weeks - 1', 'windowed.requested_start_date') }}
+        end as requested_end_date
+    from windowed
+
+),
+
+sized as (
+
+    select
+        requested.*,
+        coalesce(by_payer.prep_lead_days, by_type.prep_lead_days) as prep_lead_days,
+        coalesce(by_payer.submit_earliest_days_before_end, by_type.submit_earliest_days_before_end)
+            as submit_earliest_days_before_end,
+        coalesce(by_payer.attendance_required, by_type.attendance_required, false) as attendance_required,
+        cast(ceil(({{ dbt.datediff('requested.requested_start_date', 'requested.requested_end_date', 'day') }} + 1) / 7.0) as integer)
+            as requested_weeks,
+        coalesce(requested.plan_end_date < requested.requested_start_date, false) as is_plan_of_care_ending
+    from requested
+    left join payers
+        on requested.payer_id = payers.payer_id
+    left join reauth_windows as by_payer
+        on requested.payer_id = by_payer.payer_id
+    left join reauth_windows as by_type
+        on payers.payer_type = by_type.payer_type and by_type.payer_id is null
 
 ),
 
@@ -160,23 +291,40 @@ final as (
         providers.credential_type as treating_provider_credential,
         providers.npi as treating_provider_npi,
         providers.state_license_number as treating_provider_license,
-        -- What to ask for: the plan's frequency x duration in visits (x units per visit for a units
-        -- authorization); without a plan, the quantity approved last time.
+        joined.first_uncovered_visit_date,
+        joined.requested_start_date,
+        joined.requested_end_date,
+        joined.requested_weeks,
+        joined.units_per_visit,
+        joined.is_plan_of_care_ending,
+        -- Two dates: start preparing (re-evaluation, scores, signed order) prep_lead_days before the new
+        -- window starts; the payer takes the request from submit_earliest_days_before_end days before it,
+        -- and it must be in before the new window starts.
+        {{ date_add_days('-1 * joined.prep_lead_days', 'joined.requested_start_date') }} as prepare_from_date,
+        {{ date_add_days('-1 * joined.submit_earliest_days_before_end', 'joined.requested_start_date') }} as submit_from_date,
+        {{ date_add_days(-1, 'joined.requested_start_date') }} as submit_by_date,
+        joined.attendance_required,
+        -- What to ask for: units per visit x the plan's visits per week x the weeks of the requested window;
+        -- without a plan frequency, the quantity approved last time.
         case
-            when joined.frequency_per_week is null or joined.duration_weeks is null then joined.approved_quantity
-            when joined.unit_type = 'visits' then joined.frequency_per_week * joined.duration_weeks
-            else cast(
-                joined.frequency_per_week * joined.duration_weeks
-                * ceil(
-                    case
-                        when joined.kept_visit_count > 0 and joined.used_quantity > 0
-                            then joined.used_quantity * 1.0 / joined.kept_visit_count
-                        else 4
-                    end
-                ) as integer
-            )
-        end as units_requested
-    from joined
+            when joined.frequency_per_week is null then joined.approved_quantity
+            else joined.units_per_visit * joined.frequency_per_week * joined.requested_weeks
+        end as units_requested,
+        case
+            when joined.frequency_per_week is null
+                then 'no plan-of-care frequency on file: the ' || cast(joined.approved_quantity as {{ dbt.type_string() }})
+                || ' ' || joined.unit_type || ' approved last time'
+            when joined.unit_type = 'visits'
+                then cast(joined.frequency_per_week as {{ dbt.type_string() }}) || ' visits per week x '
+                || cast(joined.requested_weeks as {{ dbt.type_string() }}) || ' weeks = '
+                || cast(joined.frequency_per_week * joined.requested_weeks as {{ dbt.type_string() }}) || ' visits'
+            else cast(joined.units_per_visit as {{ dbt.type_string() }}) || ' units per visit x '
+                || cast(joined.frequency_per_week as {{ dbt.type_string() }}) || ' visits per week x '
+                || cast(joined.requested_weeks as {{ dbt.type_string() }}) || ' weeks = '
+                || cast(joined.units_per_visit * joined.frequency_per_week * joined.requested_weeks as {{ dbt.type_string() }})
+                || ' units'
+        end as units_arithmetic
+    from sized as joined
     left join providers
         on joined.treating_provider_id = providers.provider_id
 

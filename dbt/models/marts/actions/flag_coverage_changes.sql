@@ -1,15 +1,27 @@
 {%- set rule_name = 'coverage_change' -%}
 {%- set rule_version = '1' -%}
--- Coverage-change alerts for the front desk: a patient with a visit in the eligibility lookahead whose
--- latest eligibility answer says the coverage is inactive, names another plan/MCO, reports another payer
+-- Coverage-change alerts for the front desk: a patient with any booked future visit (every one of them is
+-- affected, not only those in the eligibility look-ahead) whose latest eligibility answer says the coverage is inactive, names another plan/MCO, reports another payer
 -- not on file, or has no OT visits left; plus the approved authorizations such a change invalidates
 -- (inactive coverage or a plan change: the authorization belongs to the old plan).
 -- flag_id is stable per (rule, version, patient, eligibility answer).
 with
 
-sweep as (
+appointments as (
 
-    select * from {{ ref('fct_eligibility_sweep') }}
+    select * from {{ ref('stg_ehr__appointments') }}
+
+),
+
+locations as (
+
+    select * from {{ ref('stg_ehr__locations') }}
+
+),
+
+visit_rates as (
+
+    select * from {{ ref('int_visit_rates_resolved') }}
 
 ),
 
@@ -31,17 +43,41 @@ payers as (
 
 ),
 
-patients_in_sweep as (
+-- Booked visits from 00:00 local time on the as-of date on, each priced at the coverage on file.
+future_visits as (
 
     select
-        patient_id,
-        min(location_id) as location_id,
-        min(scheduled_start_at) as next_visit_at,
-        min(appointment_date) as next_visit_date,
+        appointments.appointment_id,
+        appointments.patient_id,
+        appointments.location_id,
+        appointments.scheduled_start_at,
+        cast({{ local_timestamp('appointments.scheduled_start_at', 'locations.time_zone') }} as date) as local_date
+    from appointments
+    inner join locations
+        on appointments.location_id = locations.location_id
+    where
+        appointments.status = 'scheduled'
+        and appointments.scheduled_start_at >= {{ local_as_of_utc('locations.time_zone') }}
+
+),
+
+patients_with_future_visits as (
+
+    select
+        future_visits.patient_id,
+        min(future_visits.location_id) as location_id,
+        min(future_visits.scheduled_start_at) as next_visit_at,
+        min(future_visits.local_date) as next_visit_date,
         count(*) as upcoming_visit_count,
-        sum(coalesce(expected_visit_amount, 0)) as upcoming_visit_amount
-    from sweep
-    group by patient_id
+        {{ dbt.listagg('future_visits.appointment_id', "'|'", 'order by future_visits.scheduled_start_at, future_visits.appointment_id') }}
+            as affected_appointment_ids,
+        sum(coalesce(visit_rates.contracted_visit_rate, 0)) as upcoming_visit_amount
+    from future_visits
+    inner join latest
+        on future_visits.patient_id = latest.patient_id
+    left join visit_rates
+        on future_visits.patient_id = visit_rates.patient_id and latest.coverage_payer_id = visit_rates.payer_id
+    group by future_visits.patient_id
 
 ),
 
@@ -49,14 +85,15 @@ problems as (
 
     select
         latest.*,
-        patients_in_sweep.location_id,
-        patients_in_sweep.next_visit_at,
-        patients_in_sweep.next_visit_date,
-        patients_in_sweep.upcoming_visit_count,
-        patients_in_sweep.upcoming_visit_amount
+        patients_with_future_visits.location_id,
+        patients_with_future_visits.next_visit_at,
+        patients_with_future_visits.next_visit_date,
+        patients_with_future_visits.upcoming_visit_count,
+        patients_with_future_visits.affected_appointment_ids,
+        patients_with_future_visits.upcoming_visit_amount
     from latest
-    inner join patients_in_sweep
-        on latest.patient_id = patients_in_sweep.patient_id
+    inner join patients_with_future_visits
+        on latest.patient_id = patients_with_future_visits.patient_id
     where latest.is_inactive or latest.is_plan_change or latest.is_other_payer_reported or latest.is_visit_limit_reached
 
 ),
@@ -113,6 +150,7 @@ final as (
         invalidated_authorizations.invalidated_authorization_numbers,
         problems.next_visit_at,
         problems.upcoming_visit_count,
+        problems.affected_appointment_ids,
         concat_ws('; ',
             case when problems.is_inactive then 'coverage inactive' end,
             case when problems.is_plan_change then 'plan changed to ' || coalesce(reported_plans.payer_name, problems.reported_plan_payer_id) end,

@@ -1,7 +1,8 @@
 {%- set rule_name = 'note_audit_failure' -%}
 {%- set rule_version = '1' -%}
--- Visits whose note fails the nightly audit: the claim is held (is_claim_blocked) and a note-fix task goes
--- to the treating therapist. flag_id is stable per (rule, version, visit, failure set) so a changed
+-- Visits whose note fails the nightly audit: a note-fix task goes to the treating therapist. A claim not
+-- sent yet is held (is_claim_blocked); one that already went out (an 837 for it is on file) cannot be held:
+-- it is a corrected-claim risk (is_claim_submitted). flag_id is stable per (rule, version, visit, failure set) so a changed
 -- failure drafts a new task and the fixed one auto-resolves.
 with
 
@@ -14,6 +15,13 @@ audit as (
 providers as (
 
     select * from {{ ref('dim_providers') }}
+
+),
+
+submitted_claims as (
+
+    select distinct claim_id
+    from {{ ref('stg_clearinghouse__claim_headers') }}
 
 ),
 
@@ -50,12 +58,15 @@ final as (
         audit.is_cpt_not_documented,
         audit.is_no_goals_addressed,
         audit.failure_reasons,
-        true as is_claim_blocked,
+        submitted_claims.claim_id is not null as is_claim_submitted,
+        submitted_claims.claim_id is null as is_claim_blocked,
         audit.contracted_amount as dollars_at_risk,
         audit.as_of_date as due_date
     from audit
     left join providers
         on audit.provider_id = providers.provider_id
+    left join submitted_claims
+        on audit.claim_id = submitted_claims.claim_id
     where audit.is_failing
 
 )

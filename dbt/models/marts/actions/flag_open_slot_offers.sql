@@ -2,8 +2,10 @@
 {%- set rule_version = '1' -%}
 -- Fill-the-slot candidates: one row per open slot and each of its top three valid waitlist matches, in
 -- rank order. The slot-offer emitter drafts one offer at a time per slot from these rows (the next rank
--- only after the previous offer was declined, rejected or its offer window ran out). Carries only what a
--- text or call to the family needs: no diagnosis, member id or clinical detail.
+-- only after the previous offer was declined, rejected or its offer window ran out; a family holds one
+-- live offer across slots). Carries only what a text or call to the family needs (no diagnosis, member id
+-- or clinical detail), the visit's contracted dollars (visit_amount) so offers sort with the rest of the
+-- work, and the family's preferences the slot misses (it ranks them lower, never excludes them).
 with
 
 matches as (
@@ -37,6 +39,12 @@ providers as (
 
 ),
 
+visit_rates as (
+
+    select * from {{ ref('int_visit_rates_resolved') }}
+
+),
+
 final as (
 
     select
@@ -61,6 +69,8 @@ final as (
         matches.payer_id,
         matches.days_waiting,
         matches.fit_score,
+        matches.preference_misses,
+        cast(visit_rates.contracted_visit_rate as decimal(12, 2)) as visit_amount,
         patients.guardian_phone
     from matches
     inner join open_slots
@@ -71,6 +81,8 @@ final as (
         on matches.location_id = locations.location_id
     left join providers
         on matches.provider_id = providers.provider_id
+    left join visit_rates
+        on matches.patient_id = visit_rates.patient_id and matches.payer_id = visit_rates.payer_id
 
 )
 

@@ -1,10 +1,12 @@
 {%- set rule_name = 'plan_of_care_followup' -%}
 {%- set rule_version = '1' -%}
--- Plan-of-care follow-ups to send to the physician for signature: a progress report due by visit count,
--- a recertification due by days (payer rule), or a plan of care (the order sent to the physician, often the
+-- Plan-of-care follow-ups to send to the physician for signature: a recertification due by days (payer
+-- rule), or a plan of care (the order sent to the physician, often the
 -- child's primary care physician) still unsigned past the chase window. One row per plan and reason;
 -- flag_id = md5(rule:version:plan_of_care_id:reason) stays stable while the signature follow-up's due
--- date moves on every 7 days until the plan is signed.
+-- date moves on every 7 days until the plan is signed. A progress report is never sent for a physician's
+-- signature (the therapist writes and signs it; Medicare Benefit Policy Manual ch. 15 220.3): it stays in
+-- fct_plan_of_care_followups.is_progress_report_due for the therapist's worklist.
 with
 
 followups as (
@@ -15,8 +17,6 @@ followups as (
 
 reasons as (
 
-    select followups.*, 'progress_report_due' as followup_reason from followups where is_progress_report_due
-    union all
     select followups.*, 'recert_due' as followup_reason from followups where is_recert_due
     union all
     select followups.*, 'signature_overdue' as followup_reason from followups where is_signature_overdue
@@ -56,15 +56,12 @@ final as (
         signature_chase_after_days,
         signature_follow_up_number,
         case followup_reason
-            when 'progress_report_due' then 'Progress report due: ' || cast(visits_since_progress_point as {{ dbt.type_string() }})
-                || ' visits since the plan started (payer rule: every ' || cast(progress_report_every_visits as {{ dbt.type_string() }}) || ')'
             when 'recert_due' then 'Recertification due: ' || cast(days_since_plan_start as {{ dbt.type_string() }})
                 || ' days since the plan started (payer rule: every ' || cast(recert_every_days as {{ dbt.type_string() }}) || ' days)'
             when 'signature_overdue' then 'Physician signature outstanding for ' || cast(signature_age_days as {{ dbt.type_string() }})
                 || ' days (follow-up ' || cast(signature_follow_up_number as {{ dbt.type_string() }}) || ')'
         end as flag_reason,
         case followup_reason
-            when 'progress_report_due' then as_of_date
             when 'recert_due' then cast({{ dbt.dateadd('day', 'recert_every_days', 'plan_start_date') }} as date)
             when 'signature_overdue' then cast({{ dbt.dateadd('day', 'signature_chase_after_days + 1 + 7 * (signature_follow_up_number - 1)', 'evaluation_date') }} as date)
         end as due_date

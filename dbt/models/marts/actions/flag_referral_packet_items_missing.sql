@@ -65,6 +65,8 @@ final as (
         missing.channel as referral_channel,
         missing.received_at,
         coalesce(missing.referring_provider_npi, patients.primary_care_physician_npi) as physician_npi,
+        -- The referring physician's name, when the referral carries it (not for the PCP fallback).
+        case when missing.referring_provider_npi is not null then missing.referring_provider_name end as physician_name,
         missing.release_of_information_status = 'received' as has_signed_release,
         cast(0 as decimal(12, 2)) as dollars_at_risk,
         missing.as_of_date as due_date

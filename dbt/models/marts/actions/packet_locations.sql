@@ -1,4 +1,5 @@
--- One row per location: the letterhead every drafted letter, fax and message signs with.
+-- One row per location: the letterhead every drafted letter, fax and message signs with, and the time zone
+-- every date and time in a draft is written in.
 with
 
 locations as (
@@ -16,7 +17,8 @@ final as (
         city,
         state,
         zip,
-        facility_npi
+        facility_npi,
+        time_zone
     from locations
 
 )

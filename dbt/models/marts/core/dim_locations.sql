@@ -16,7 +16,8 @@ final as (
         state,
         zip,
         facility_npi,
-        service_lines
+        service_lines,
+        time_zone
     from locations
 
 )

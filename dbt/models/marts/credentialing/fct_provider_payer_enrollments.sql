@@ -1,6 +1,7 @@
 -- The provider x location x payer half of the credential matrix: enrollment status and dates, and
 -- whether the provider can bill that payer at that location today (enrollment in effect and every
--- credential billing needs valid).
+-- credential billing needs valid), and when the enrollment is due for revalidation (its effective date +
+-- the payer type's cycle in enrollment_revalidation_cycles).
 with
 
 enrollments as (
@@ -24,6 +25,12 @@ payers as (
 validity as (
 
     select * from {{ ref('int_provider_billing_validity') }}
+
+),
+
+revalidation_cycles as (
+
+    select * from {{ ref('enrollment_revalidation_cycles') }}
 
 ),
 
@@ -71,6 +78,10 @@ final as (
             when validity.billing_valid_through_date is null or validity.billing_valid_through_date < {{ as_of_date() }}
                 then 'credential_lapsed'
         end as blocking_reason,
+        case
+            when latest.status = 'enrolled' and latest.effective_date is not null
+                then cast({{ dbt.dateadd('month', 'revalidation_cycles.cycle_months', 'latest.effective_date') }} as date)
+        end as revalidation_due_date,
         {{ as_of_date() }} as as_of_date
     from latest
     inner join providers
@@ -79,6 +90,8 @@ final as (
         on latest.payer_id = payers.payer_id
     left join validity
         on latest.provider_id = validity.provider_id
+    left join revalidation_cycles
+        on payers.payer_type = revalidation_cycles.payer_type
     where latest.enrollment_rank = 1
 
 ),
@@ -87,7 +100,8 @@ with_flag as (
 
     select
         final.*,
-        blocking_reason is null as can_bill_today
+        blocking_reason is null as can_bill_today,
+        {{ dbt.datediff('as_of_date', 'revalidation_due_date', 'day') }} as days_to_revalidation
     from final
 
 )

@@ -1,6 +1,8 @@
 -- The eligibility sweep: every visit booked in the lookahead (default 72 h from the as-of date) with the
 -- last eligibility check before it, whether that check is inside the payer's window, and why a check is
--- due now. The as-of moment is the start (00:00) of the as-of date; timestamps are UTC.
+-- due now. Each location reads time in its own zone: the as-of moment is 00:00 local on the as-of date,
+-- the visit's day is its local date (the Medicaid morning-of check), and local_start_at is what a person reads.
+-- Stored timestamps stay naive UTC so windows compare instant to instant.
 with
 
 appointments as (
@@ -33,11 +35,27 @@ visit_rates as (
 
 ),
 
+locations as (
+
+    select * from {{ ref('stg_ehr__locations') }}
+
+),
+
 as_of as (
 
+    select {{ as_of_date() }} as as_of_date
+
+),
+
+location_as_of as (
+
     select
-        {{ as_of_date() }} as as_of_date,
-        cast({{ as_of_date() }} as {{ dbt.type_timestamp() }}) as as_of_ts
+        locations.location_id,
+        locations.time_zone,
+        as_of.as_of_date,
+        {{ local_as_of_utc('locations.time_zone') }} as as_of_ts
+    from locations
+    cross join as_of
 
 ),
 
@@ -67,17 +85,21 @@ upcoming as (
         appointments.provider_id,
         appointments.appointment_type,
         appointments.scheduled_start_at,
-        appointments.appointment_date,
+        {{ local_timestamp('appointments.scheduled_start_at', 'location_as_of.time_zone') }} as local_start_at,
+        cast({{ local_timestamp('appointments.scheduled_start_at', 'location_as_of.time_zone') }} as date)
+            as appointment_date,
         appointments.duration_minutes,
-        as_of.as_of_date,
-        as_of.as_of_ts
+        location_as_of.time_zone,
+        location_as_of.as_of_date,
+        location_as_of.as_of_ts
     from appointments
-    cross join as_of
+    inner join location_as_of
+        on appointments.location_id = location_as_of.location_id
     where
         appointments.status = 'scheduled'
-        and appointments.scheduled_start_at >= as_of.as_of_ts
+        and appointments.scheduled_start_at >= location_as_of.as_of_ts
         and appointments.scheduled_start_at
-        < {{ dbt.dateadd('hour', env_int_setting('RCM_ELIGIBILITY_LOOKAHEAD_HOURS'), 'as_of.as_of_ts') }}
+        < {{ dbt.dateadd('hour', env_int_setting('RCM_ELIGIBILITY_LOOKAHEAD_HOURS'), 'location_as_of.as_of_ts') }}
 
 ),
 
@@ -170,6 +192,8 @@ final as (
         judged.provider_id,
         judged.appointment_type,
         judged.scheduled_start_at,
+        judged.local_start_at,
+        judged.time_zone,
         judged.appointment_date,
         judged.coverage_id,
         judged.payer_id,

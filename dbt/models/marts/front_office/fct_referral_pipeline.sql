@@ -1,5 +1,6 @@
 -- The referral pipeline: every referral from its four channels with its first-response deadline (a
--- setting: business days), the location it should go to, its intake packet, whether the evaluation is
+-- setting: business days on the receiving location's local calendar, the group's holidays skipped;
+-- overdue is judged at 00:00 local time on the as-of date), the location it should go to, its intake packet, whether the evaluation is
 -- booked, and how long each stage took.
 {%- set items = ['physician_order', 'insurance_card', 'developmental_history', 'sensory_questionnaire',
                  'prior_therapy_records', 'school_iep', 'release_of_information'] %}
@@ -53,11 +54,44 @@ enrollments as (
 
 ),
 
+business_days as (
+
+    select * from {{ ref('int_front_office__business_days') }}
+
+),
+
 as_of as (
 
+    select {{ as_of_date() }} as as_of_date
+
+),
+
+-- Each referral's deadline, counted from its arrival in the receiving location's local time (the child's
+-- home clinic when the referral names no location yet).
+deadlines as (
+
     select
-        {{ as_of_date() }} as as_of_date,
-        cast({{ as_of_date() }} as {{ dbt.type_timestamp() }}) as as_of_ts
+        received.referral_id,
+        {{ local_as_of_utc('received.time_zone') }} as as_of_ts,
+        {{ front_office_business_deadline('received.local_received_at', 'received.time_zone') }} as first_response_due_at
+    from (
+        select
+            referrals.referral_id,
+            locations.time_zone,
+            {{ local_timestamp('referrals.received_at', 'locations.time_zone') }} as local_received_at
+        from referrals
+        inner join patients
+            on referrals.patient_id = patients.patient_id
+        inner join locations
+            on coalesce(referrals.location_id, patients.location_id) = locations.location_id
+    ) as received
+    inner join business_days as starts
+        on cast(received.local_received_at as date) = starts.calendar_date
+    inner join business_days as ends
+        on
+            ends.is_business_day
+            and ends.business_day_number
+            = starts.next_business_day_number + {{ env_int_setting('RCM_REFERRAL_FIRST_RESPONSE_BUSINESS_DAYS') }}
 
 ),
 
@@ -173,10 +207,8 @@ joined as (
     select
         referrals.*,
         as_of.as_of_date,
-        as_of.as_of_ts,
-        {{ front_office_add_business_days(
-            'referrals.received_at', env_int_setting('RCM_REFERRAL_FIRST_RESPONSE_BUSINESS_DAYS')
-        ) }} as first_response_due_at,
+        deadlines.as_of_ts,
+        deadlines.first_response_due_at,
         referrals.status in ('new', 'contacted', 'packet_pending', 'evaluation_scheduled') as is_open,
         primary_payers.payer_id,
         routing.preferred_location_id,
@@ -204,6 +236,8 @@ joined as (
         evaluations.scheduled_start_at as evaluation_scheduled_at
     from referrals
     cross join as_of
+    left join deadlines
+        on referrals.referral_id = deadlines.referral_id
     left join primary_payers
         on referrals.patient_id = primary_payers.patient_id and primary_payers.coverage_rank = 1
     left join routing
@@ -224,6 +258,7 @@ final as (
         status,
         is_open,
         referring_provider_npi,
+        referring_provider_name,
         received_at,
         first_response_at,
         first_response_due_at,

@@ -1,8 +1,10 @@
--- Every open slot in the booking window x every child waiting at the slot's location, with the three
--- constraints checked at the slot's date: (1) the slot's therapist is enrolled and licensed for the
--- child's payer, (2) the child's payer needs no authorization, or an approved authorization covers the
--- date and the service with quantity left, (3) service line, weekday, time of day and therapist fit the
--- family's stated preferences. Valid matches are ranked per slot: longest wait first, then better fit.
+-- Every open slot in the booking window x every child waiting at the slot's location. Hard constraints,
+-- checked at the slot's date, exclude: (1) the slot's therapist is enrolled and licensed for the child's
+-- payer, (2) the child's payer needs no authorization, or an approved authorization covers the date and
+-- the service with quantity left, (3) the slot is for the service line the child waits for. The family's
+-- preferences (weekday, time of day, therapist) only rank: families the slot fits come first (fewest
+-- preferences missed), then the longest wait, then the more specific fit, so a slot always has a next
+-- family when the first declines. exclusion_reasons and preference_misses say why in words.
 with
 
 slots as (
@@ -138,9 +140,21 @@ scored as (
 
     select
         *,
-        is_credentialed and is_authorized and is_service_fit and is_day_fit and is_time_fit and is_provider_fit
-            as is_valid_match,
-        is_service_fit and is_day_fit and is_time_fit and is_provider_fit as is_preference_fit,
+        is_credentialed and is_authorized and is_service_fit as is_valid_match,
+        is_day_fit and is_time_fit and is_provider_fit as is_preference_fit,
+        (case when is_day_fit then 0 else 1 end)
+        + (case when is_time_fit then 0 else 1 end)
+        + (case when is_provider_fit then 0 else 1 end) as preference_miss_count,
+        nullif(concat_ws('; ',
+            case when not is_credentialed then 'the therapist is not credentialed with the family''s payer on that date' end,
+            case when not is_authorized then 'no authorization with visits left covers that date and service' end,
+            case when not is_service_fit then 'the slot is for ' || slot_service_line || ', the child waits for ' || service_line end
+        ), '') as exclusion_reasons,
+        nullif(concat_ws('; ',
+            case when not is_day_fit then 'prefers ' || replace(preferred_days, '|', ', ') end,
+            case when not is_time_fit then 'prefers the ' || preferred_time end,
+            case when not is_provider_fit then 'prefers another therapist' end
+        ), '') as preference_misses,
         -- How specifically the family asked for this slot: each stated preference it meets counts one.
         (case when preferred_provider_id is not null and is_provider_fit then 1 else 0 end)
         + (case when preferred_days is not null and is_day_fit then 1 else 0 end)
@@ -156,7 +170,7 @@ final as (
         case
             when is_valid_match then row_number() over (
                 partition by slot_id, is_valid_match
-                order by days_waiting desc, fit_score desc, waitlist_id asc
+                order by preference_miss_count, days_waiting desc, fit_score desc, waitlist_id
             )
         end as match_rank,
         {{ as_of_date() }} as as_of_date

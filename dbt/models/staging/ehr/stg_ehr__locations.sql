@@ -18,6 +18,7 @@ final as (
         zip,
         facility_npi,
         service_lines,
+        time_zone,
         _file_name as source_file_name,
         _file_sha256 as source_file_sha256,
         _line_number as source_line_number,

@@ -1,0 +1,50 @@
+-- The OIG exclusion list (LEIE) of the latest delivered file only: each download is the whole list, so a
+-- person the OIG has reinstated since is not carried over from an older file. Rename/cast only: the
+-- OIG's YYYYMMDD dates become dates, its 00000000 / 0000000000 placeholders become null.
+with
+
+latest_file as (
+
+    select _file_name
+    from {{ source('raw_credentialing', 'oig_leie') }}
+    order by _loaded_at desc, _file_name desc
+    limit 1
+
+),
+
+rows_of_latest as (
+
+    select leie.*
+    from {{ source('raw_credentialing', 'oig_leie') }} as leie
+    inner join latest_file
+        on leie._file_name = latest_file._file_name
+
+),
+
+final as (
+
+    select
+        nullif(trim(upper("LASTNAME")), '') as last_name,
+        nullif(trim(upper("FIRSTNAME")), '') as first_name,
+        nullif(trim(upper("MIDNAME")), '') as middle_name,
+        nullif(trim("BUSNAME"), '') as business_name,
+        "GENERAL" as general_category,
+        "SPECIALTY" as specialty,
+        nullif("NPI", '0000000000') as npi,
+        case when "DOB" is not null and "DOB" <> '00000000' then cast(strptime("DOB", '%Y%m%d') as date) end
+            as date_of_birth,
+        "STATE" as state,
+        "EXCLTYPE" as exclusion_type,
+        cast(strptime("EXCLDATE", '%Y%m%d') as date) as exclusion_date,
+        case when "REINDATE" is not null and "REINDATE" <> '00000000' then cast(strptime("REINDATE", '%Y%m%d') as date) end
+            as reinstatement_date,
+        case when "WAIVERDATE" is not null and "WAIVERDATE" <> '00000000' then cast(strptime("WAIVERDATE", '%Y%m%d') as date) end
+            as waiver_date,
+        _file_name as source_file_name,
+        _line_number as source_line_number,
+        _loaded_at as loaded_at
+    from rows_of_latest
+
+)
+
+select * from final
