@@ -74,7 +74,7 @@ def leak_events(user, *, location_ids: Sequence[str] | None = None, leak_areas: 
     )
 
 
-def leaked_to_day(user, *, month_start: date, through_day: int,
+def leaked_to_day(user, month_start: date, through_day: int, *,
                   location_ids: Sequence[str] | None = None) -> pd.DataFrame:
     """Dollars leaked per location in the first `through_day` days of the month starting `month_start` (the
     same days as the partial as-of month, so a partial month is never compared with a whole one)."""

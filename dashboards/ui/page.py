@@ -29,12 +29,18 @@ def published_snapshot():
 
 def location_names(user) -> dict[str, str]:
     """location_id -> name, for the user's locations."""
-    locations = data.locations(user)
+    try:
+        locations = data.locations(user)
+    except data.NoSnapshot:  # the board works from the ledger before anything is published
+        return {}
     return dict(zip(locations["location_id"], locations["location_name"]))
 
 
 def payer_names(user) -> dict[str, str]:
-    payers = data.payers(user)
+    try:
+        payers = data.payers(user)
+    except data.NoSnapshot:
+        return {}
     return {payer: payer_label(name) or payer for payer, name in zip(payers["payer_id"], payers["payer_name"])}
 
 

@@ -12,7 +12,10 @@ from dashboards.ui.text import people_frame
 
 def location_zones(user) -> dict[str, str]:
     """location_id -> IANA time zone, for the user's locations that carry one (others use the group's zone)."""
-    locations = data.locations(user)
+    try:
+        locations = data.locations(user)
+    except data.NoSnapshot:  # the board works from the ledger before anything is published
+        return {}
     if "time_zone" not in locations:
         return {}
     return {loc: zone for loc, zone in zip(locations["location_id"], locations["time_zone"]) if isinstance(zone, str)}

@@ -102,7 +102,7 @@ COLUMN_LABELS: dict[str, str] = {
 _ACRONYMS = {"id": "ID", "npi": "NPI", "cpt": "CPT", "carc": "CARC", "rarc": "RARC", "poc": "plan of care",
              "ehr": "EHR", "pto": "PTO", "sha256": "SHA-256", "http": "HTTP", "url": "URL", "x12": "X12"}
 # A snake_case value (an enumeration code) as opposed to an id, a file name or a sentence.
-_SNAKE_VALUE = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)+$")
+_SNAKE_VALUE = re.compile(r"^[a-z]+(?:_[a-z]+)+$")  # letters only: usernames like frontdesk_l01 stay
 _MONEY_WORDS = ("dollars", "amount", "revenue", "charges", "paid")
 _TIMESTAMP_SUFFIXES = ("_at",)
 
@@ -127,7 +127,7 @@ def value_label(value: object) -> object:
     anything else unchanged."""
     if not isinstance(value, str):
         return value
-    if "|" in value and all(_SNAKE_VALUE.match(part) or part.isalnum() for part in value.split("|")):
+    if "|" in value and all(_SNAKE_VALUE.match(part) for part in value.split("|")):
         return ", ".join(str(value_label(part)) for part in value.split("|"))  # a pipe-separated code list
     if value.startswith("role: "):  # the queue's "worked by" when nobody is assigned
         return f"{value_label(value[6:])} (role)"
@@ -266,7 +266,8 @@ def people_frame(frame: pd.DataFrame, *, columns: list[str] | None = None, label
         label = (labels or {}).get(column) or column_label(column)
         if label in out.columns:  # two source columns with one label (payer id and payer name): keep the first
             continue
-        if pd.api.types.is_bool_dtype(series) or (series.dropna().map(type).isin([bool]).all() and len(series.dropna())):
+        present = series.dropna().tolist()
+        if pd.api.types.is_bool_dtype(series) or (present and all(isinstance(v, bool) for v in present)):
             out[label] = series.map(lambda v: MISSING if v is None or pd.isna(v) else ("Yes" if v else "No"))
         elif _is_money(column) and _numeric(series):
             numbers = pd.to_numeric(series, errors="coerce").astype(float)
@@ -279,8 +280,8 @@ def people_frame(frame: pd.DataFrame, *, columns: list[str] | None = None, label
             out[label] = pd.to_numeric(series, errors="coerce").map(lambda v: MISSING if pd.isna(v) else percent(v))
         elif _is_timestamp(column, series):
             out[label] = [format_datetime(v, z if isinstance(z, str) else None) for v, z in zip(series, zone_per_row)]
-        elif pd.api.types.is_datetime64_any_dtype(series) or series.dropna().map(
-                lambda v: isinstance(v, date | datetime | pd.Timestamp)).all() and len(series.dropna()):
+        elif pd.api.types.is_datetime64_any_dtype(series) or (
+                present and all(isinstance(v, date | datetime | pd.Timestamp) for v in present)):
             out[label] = series.map(format_date)
         elif pd.api.types.is_numeric_dtype(series):
             if series.isna().any():
@@ -294,6 +295,9 @@ def people_frame(frame: pd.DataFrame, *, columns: list[str] | None = None, label
         else:
             out[label] = series.map(lambda v: MISSING if v is None or (not isinstance(v, str | list | dict) and pd.isna(v))
                                     else value_label(v))
+    for label in out.columns:  # one type per text column (Arrow refuses a column mixing text and other values)
+        if out[label].dtype == object:
+            out[label] = out[label].map(str)
     return out.reset_index(drop=True), config
 
 

@@ -16,7 +16,8 @@ from dashboards import data, ui
 from dashboards.views.failed_sends import render_failed_sends
 
 STATUSES = ["open", "snoozed", "approved", "rejected", "sent", "auto_resolved"]
-QUEUE_COLUMNS = ["urgency", "title", "type", "location_id", "dollars_at_stake", "due_date", "status", "worked_by"]
+QUEUE_COLUMNS = ["urgency", "title", "type", "location_id", "dollars_at_stake", "due_date", "status", "worked_by",
+                 "action_id"]
 # Evidence keys that say why a flag was raised, in the order they are read; the rest are facts.
 WHY_KEYS = ("flag_reasons", "why", "reason", "leak_reason", "alert_reason", "failure_detail", "blocking_reason")
 FACTS_SHOWN = 6

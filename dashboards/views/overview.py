@@ -84,7 +84,7 @@ if monthly is not None and not monthly.empty:
     this_start = pd.Timestamp(as_of.year, as_of.month, 1)
     last_start = this_start - pd.DateOffset(months=1)
     days = as_of.day
-    same_days = data.leaked_to_day(user, month_start=last_start.date(), through_day=days, location_ids=chosen)
+    same_days = data.leaked_to_day(user, last_start.date(), days, location_ids=chosen)
     leaked_by_clinic = (selected[selected["months_back"] == 0].assign(leaked_amount=lambda f: f["leaked_amount"].astype(float))
                         .groupby("location_id")["leaked_amount"].sum(min_count=1).fillna(0.0))
     leaked_by_clinic = leaked_by_clinic.reindex(chosen, fill_value=0.0).sort_values(ascending=False, kind="stable")
@@ -103,7 +103,7 @@ if monthly is not None and not monthly.empty:
     risk_col.metric("At risk now (not yet leaked)", ui.format_money(at_risk_now),
                     help="Open items flagged today that can still be saved: expiring authorizations, booking "
                          "checks, claims to fix, eligibility and credentialing holds.")
-    leader_col.metric("Leaks most this month", names[leader] if leader else "No leaks yet",
+    leader_col.metric("Leaks most this month", ui.plain(names[leader]) if leader else "No leaks yet",
                       money(leaked_by_clinic[leader]) if leader else None, delta_color="off")
 
     st.subheader(f"Leaked at {ui.plain(scope_name)} by area, {period} against {same_period}")
@@ -133,7 +133,7 @@ if monthly is not None and not monthly.empty:
         st.caption(f"{data.leak_area_label(area)} is measured {since}: its inputs do not reach further back, so "
                    "earlier bars leave it out rather than count it as zero.")
     st.altair_chart(
-        alt.Chart(trend, title=f"Dollars leaked per month at {scope_name}, by leak area").mark_bar().encode(
+        alt.Chart(trend, title="Dollars leaked per month, by leak area").mark_bar().encode(
             x=alt.X("yearmonth(month_start):O", title="Month", axis=alt.Axis(labelLimit=0)),
             y=alt.Y("sum(leaked_amount):Q", title="Dollars leaked", axis=alt.Axis(format="$,.0f")),
             color=alt.Color("leak_area_label:N", title="Leak area", legend=alt.Legend(labelLimit=0)),
@@ -176,10 +176,13 @@ if monthly is not None and not monthly.empty:
             **{f"{data.leak_area_label(area)}": per_area.reindex(leaked_by_clinic.index, fill_value=0)[area].to_numpy()
                for area in per_area.columns},
         })
-        order = [ui.short_clinic_name(names[loc]) for loc in leaked_by_clinic.index]  # the headline's order
+        # The headline's order (a rank, not the names, so no clinic name goes into the chart's spec).
+        rank = {loc: i for i, loc in enumerate(leaked_by_clinic.index)}
+        this_month["rank"] = this_month["location_id"].map(rank)
         st.altair_chart(
             alt.Chart(this_month, title=f"Dollars leaked {period}, by clinic and leak area").mark_bar().encode(
-                y=alt.Y("clinic:N", title="Clinic", sort=order, axis=alt.Axis(labelLimit=0)),
+                y=alt.Y("clinic:N", title="Clinic", sort=alt.EncodingSortField("rank", op="min"),
+                        axis=alt.Axis(labelLimit=0)),
                 x=alt.X("sum(leaked_amount):Q", title=f"Dollars leaked ({period})", axis=alt.Axis(format="$,.0f")),
                 color=alt.Color("leak_area_label:N", title="Leak area", legend=alt.Legend(labelLimit=0)),
                 tooltip=[alt.Tooltip("location_name:N", title="Clinic"),
@@ -270,6 +273,9 @@ if monthly is not None and not monthly.empty:
     )
 
 # ----- open at-risk items by location (current state) ---------------------------------------------
+if not summary.empty and (monthly is None or monthly.empty):  # no monthly figures: at risk is the one figure left
+    st.metric("At risk now (not yet leaked)", ui.format_money(summary["dollars_at_risk"].sum()),
+              help="Open items flagged today that can still be saved.")
 if not summary.empty:
     st.subheader("At risk now (not yet leaked), by clinic and leak area")
     st.caption("Clinics in the same order as above (most leaked this month first).")

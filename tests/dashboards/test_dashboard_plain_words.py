@@ -19,6 +19,8 @@ from core.vocabulary import ROLES
 PAGES = ["overview", "board", "authorizations", "claims", "denials", "intake", "eligibility", "quarantine",
          "credentialing", "schedule", "audit", "payroll"]
 FORBIDDEN = [re.compile(p) for p in (r"\bNone\b", r"\bnan\b", r"\bNaN\b", r"\bNaT\b", r" 00:00:00", r"\bUTC\b")]
+WIDGETS = {"selectbox", "multiselect", "radio", "select_slider", "checkbox", "toggle", "number_input", "date_input",
+           "text_input", "text_area", "slider"}
 QUOTED_COLUMNS = ("Why it was quarantined",)
 SNAKE = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
 
@@ -47,7 +49,10 @@ def _visible_text(at) -> tuple[list[str], list[dict]]:
         if kind == "arrow_vega_lite_chart" or (proto is not None and hasattr(proto, "spec") and proto.spec):
             charts.append(json.loads(proto.spec))
             return
-        for attribute in ("value", "label", "delta", "options", "placeholder", "help"):
+        # A widget's value is the raw option; what it shows is in `options` (formatted).
+        attributes = ("label", "options", "placeholder", "help") if kind in WIDGETS else (
+            "value", "label", "delta", "options", "placeholder", "help")
+        for attribute in attributes:
             try:
                 value = getattr(node, attribute)
             except Exception:  # noqa: BLE001 - an element without that attribute
