@@ -139,6 +139,6 @@ def test_schedule_data_access_is_scoped_in_sql_and_selects_no_patient_fields(sch
     for fetch in (data.open_slots_this_week, data.schedule_rates, data.schedule_lost_revenue_monthly,
                   data.booking_mismatches, data.open_plans_without_future_visit):
         frame = fetch(frontdesk_l01)
-        assert set(frame["Location"]) <= {"L01"} and not frame.empty
+        assert set(frame["location_id"]) <= {"L01"} and not frame.empty
         assert not {"patient_id", "patient_first_name", "patient_last_name", "member_id"} & set(frame.columns)
         assert fetch(nobody).empty
