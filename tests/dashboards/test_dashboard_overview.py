@@ -131,6 +131,9 @@ def test_director_sees_the_group_then_one_clinic(leak_snapshot, ledger, app_test
     # One story: the headline is the sum of the clinic rows, and the clinic that leaks most leads every section.
     assert float(by_clinic["Leaked Mar 1–2"].sum()) == 6750.0
     assert _metric(at, "Leaks most this month") == "Eastside Clinic"
+    # A partial month (Mar 1-2) is compared with the same days of February (the Feb 27 row is not counted).
+    headline = next(m for m in at.metric if m.label == "Leaked this month (Mar 1–2)")
+    assert headline.delta == "+$6,750.00 vs the same days of February"
     assert _frame(at, "Total dollars at risk")["Clinic"].tolist()[0] == "Eastside Clinic"
 
     at.radio(key="overview_scope").set_value("L01").run()
@@ -277,3 +280,17 @@ def test_assessment_download_is_offered_for_the_chosen_location(leak_snapshot, l
     assert kwargs["file_name"] == "leak-assessment-L02-2026-03-02.html" and kwargs["mime"] == "text/html"
     assert kwargs["location_ids"] == ["L02"] and kwargs["what"] == "leak_assessment"
     assert "Eastside Clinic" in kwargs["data"] and "Northside" not in kwargs["data"]
+
+
+def test_claims_page_clean_claim_rate_is_the_overview_kpi(full_snapshot, ledger, app_test, director):
+    """One mart, one calculation: the Claims page's rate for this month is the Overview's KPI tile, for the group
+    and for one clinic."""
+    overview = app_test("overview", user=director).run()
+    claims = app_test("claims", user=director).run()
+    assert not overview.exception and not claims.exception
+    assert _metric(overview, "First-pass clean-claim rate") == _metric(claims, "Clean-claim rate this month")
+
+    overview.radio(key="overview_scope").set_value("L02").run()
+    claims.multiselect(key="claims_filter_locations").set_value(["L02"]).run()
+    assert _metric(overview, "First-pass clean-claim rate") == _metric(claims, "Clean-claim rate this month")
+    assert _metric(claims, "Clean-claim rate this month") == "99.0%"
