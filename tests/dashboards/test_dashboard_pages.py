@@ -279,6 +279,9 @@ def test_decided_action_cannot_be_decided_again(snapshot, ledger, app_test, fron
     at.multiselect(key="board_filter_statuses").set_value(["approved"]).run()
     assert at.button(key="board_approve").disabled
     assert any("approved" in info.value for info in at.info)
+    # After approval the card says how and when it goes out (no webhook configured: the outbox file channel).
+    assert any(info.value.startswith("Approved. It is sent as a file in the outbox") and "within about a minute"
+               in info.value for info in at.info)
 
 
 def test_opening_a_card_is_audited_once_per_session(snapshot, ledger, app_test, frontdesk_l01):
