@@ -338,3 +338,26 @@ def test_approve_approves_the_text_on_screen_and_refuses_a_draft_refreshed_since
     from ledger import sha256_text
 
     assert approved[0]["detail"]["body_sha256"] == sha256_text("Please extend AUTHN-1002 by 40 units.")
+
+
+def test_approve_waits_for_every_required_checklist_item(snapshot, ledger, app_test, frontdesk_l01):
+    """A required item that is not ticked disables Approve (and says which); ticking it enables Approve. An
+    item that is not required never blocks."""
+    import json
+
+    import sqlalchemy as sa
+
+    from ledger.schema import actions
+
+    checklist = [{"item": "Signed physician order", "detail": "none on file", "present": False, "required": True},
+                 {"item": "Progress note", "detail": "none in the last 30 days", "present": False}]
+    with ledger.engine.begin() as conn:
+        conn.execute(sa.update(actions).where(actions.c.flag_id == "flag-l01-a")
+                     .values(checklist_json=json.dumps(checklist)))
+    at = _open_card(app_test("board", user=frontdesk_l01).run(), "flag-l01-a")
+    action_id = _action_id("flag-l01-a")
+    assert at.button(key="board_approve").disabled
+    assert "Signed physician order" in at.button(key="board_approve").help
+    at.checkbox(key=f"board_check_{action_id}_0").check().run()
+    assert not at.exception
+    assert not at.button(key="board_approve").disabled
