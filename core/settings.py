@@ -39,6 +39,8 @@ class Settings:
     scheduling_no_show_fee_amount: str = "25.00"
     # Claims: alert this many days before a claim's timely-filing deadline.
     claims_timely_filing_lead_days: int = 30
+    # The zone people read times in when a location carries none of its own (IANA name).
+    group_time_zone: str = "America/New_York"
 
     @property
     def snapshots_dir(self) -> Path:
@@ -74,7 +76,19 @@ def get_settings() -> Settings:
         scheduling_no_show_fee_policy=os.environ.get("RCM_SCHEDULING_NO_SHOW_FEE_POLICY", "off").lower(),
         scheduling_no_show_fee_amount=os.environ.get("RCM_SCHEDULING_NO_SHOW_FEE_AMOUNT", "25.00"),
         claims_timely_filing_lead_days=int(os.environ.get("RCM_CLAIMS_TIMELY_FILING_LEAD_DAYS", "30")),
+        group_time_zone=_time_zone(os.environ.get("RCM_GROUP_TIME_ZONE", "America/New_York")),
     )
+
+
+def _time_zone(name: str) -> str:
+    """An IANA zone name, checked at start-up so a typo names the variable instead of failing on a page."""
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise ValueError(f"RCM_GROUP_TIME_ZONE: {name!r} is not an IANA time zone (e.g. America/Chicago)") from exc
+    return name
 
 
 # -- Front office (referrals, eligibility sweep, note audit) ----------------------------------------

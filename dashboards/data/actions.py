@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from core.settings import get_board_settings
+from core.settings import get_board_settings, get_delivery_settings, get_orchestration_settings
 from dashboards.data.goals import GoalStore
 from dashboards.data.overview import locations
 from dashboards.data.scope import require_role
@@ -55,6 +55,36 @@ def action_type_label(action_type: str) -> str:
 def may_approve_type(user, action_type: str) -> bool:
     """Whether the user's role may decide this action type at all (at any of its locations)."""
     return user.role in approver_roles(action_type)
+
+
+CHANNEL_WORDS = {"fax": "by fax", "text": "by text message", "email": "by email",
+                 "clearinghouse": "to the clearinghouse", "file": "as a file in the outbox for staff to pick up"}
+# Types whose deadline is hours, not days: a cancelled slot is only worth offering while it can still be filled.
+TIME_CRITICAL_TYPES = frozenset({"slot_offer"})
+
+
+def delivery_channel(action_type: str) -> str:
+    """How an action of this type goes out, in words ("by fax"): the channel the delivery settings route it to."""
+    from delivery.channels import ChannelRouter
+
+    route = ChannelRouter.from_settings(get_delivery_settings()).route(action_type)
+    return CHANNEL_WORDS.get(route.channel, "by " + route.channel)
+
+
+def delivery_plan(action_type: str) -> str:
+    """How and when an approved action of this type goes out: its channel and the dispatch sensor's interval."""
+    seconds = get_orchestration_settings().dispatch_sensor_interval_seconds
+    minutes = max(1, round(seconds / 60))
+    when = "within about a minute" if minutes == 1 else f"within about {minutes} minutes"
+    return f"It is sent {delivery_channel(action_type)} {when} of approval, without anyone starting a job."
+
+
+def send_result(user, action_id: str) -> tuple[str, str] | None:
+    """("sent" | "failed", when) from the action's newest send event, or None before any send."""
+    for event in reversed(action_events(user, action_id)):
+        if event["event_type"] in ("dispatched", "send_failed"):
+            return ("sent" if event["event_type"] == "dispatched" else "failed"), event["occurred_at"]
+    return None
 
 
 def board_settings():

@@ -19,8 +19,8 @@ def leak_area_label(leak_area: str) -> str:
 
 
 def locations(user) -> pd.DataFrame:
-    return scoped_query(user, "select location_id, location_name, city, state from dim_locations "
-                              "where {scope} order by location_id")
+    """The user's locations: id, name, city, state, and `time_zone` when the published marts carry it."""
+    return scoped_query(user, "select * from dim_locations where {scope} order by location_id")
 
 
 def leak_summary(user) -> pd.DataFrame:
@@ -70,5 +70,19 @@ def leak_events(user, *, location_ids: Sequence[str] | None = None, leak_areas: 
         f"from fct_leak_events where {{scope}} and {areas} and {month_sql} "
         "order by leaked_amount desc, event_date, record_id limit $row_limit",
         {**area_params, **month_params, "row_limit": int(limit)},
+        chosen_locations=location_ids, missing_message=MONTHLY_MISSING,
+    )
+
+
+def leaked_to_day(user, month_start: date, through_day: int, *,
+                  location_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """Dollars leaked per location in the first `through_day` days of the month starting `month_start` (the
+    same days as the partial as-of month, so a partial month is never compared with a whole one)."""
+    return scoped_query(
+        user,
+        "select location_id, sum(leaked_amount) as leaked_amount from fct_leak_events "
+        "where {scope} and month_start = $month_start and extract(day from event_date) <= $through_day "
+        "group by location_id order by location_id",
+        {"month_start": month_start, "through_day": int(through_day)},
         chosen_locations=location_ids, missing_message=MONTHLY_MISSING,
     )

@@ -8,6 +8,7 @@ from __future__ import annotations
 import streamlit as st
 
 from dashboards import auth, data
+from dashboards.ui.text import format_date, format_datetime, payer_label
 
 
 def require_user():
@@ -22,19 +23,25 @@ def published_snapshot():
     except data.NoSnapshot as exc:
         st.info(str(exc))
         st.stop()
-    st.caption(f"Data as of {snapshot.as_of_date} · published {snapshot.published_at}")
+    st.caption(f"Data as of {format_date(snapshot.as_of_date)} · published {format_datetime(snapshot.published_at)}")
     return snapshot
 
 
 def location_names(user) -> dict[str, str]:
     """location_id -> name, for the user's locations."""
-    locations = data.locations(user)
+    try:
+        locations = data.locations(user)
+    except data.NoSnapshot:  # the board works from the ledger before anything is published
+        return {}
     return dict(zip(locations["location_id"], locations["location_name"]))
 
 
 def payer_names(user) -> dict[str, str]:
-    payers = data.payers(user)
-    return dict(zip(payers["payer_id"], payers["payer_name"]))
+    try:
+        payers = data.payers(user)
+    except data.NoSnapshot:
+        return {}
+    return {payer: payer_label(name) or payer for payer, name in zip(payers["payer_id"], payers["payer_name"])}
 
 
 def location_filter(user, container=st, *, key: str) -> list[str]:
@@ -43,10 +50,10 @@ def location_filter(user, container=st, *, key: str) -> list[str]:
     linked = st.query_params.get("location")
     return container.multiselect(
         "Location", options=list(names), default=[linked] if linked in names else [],
-        format_func=lambda loc: f"{names[loc]} ({loc})", key=key,
+        format_func=names.get, key=key,
     )
 
 
 def payer_filter(user, container=st, *, key: str) -> list[str]:
     names = payer_names(user)
-    return container.multiselect("Payer", options=list(names), format_func=lambda p: names[p] or p, key=key)
+    return container.multiselect("Payer", options=list(names), format_func=names.get, key=key)

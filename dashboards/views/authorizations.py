@@ -9,8 +9,8 @@ from dashboards import data, ui
 
 
 def _day(value) -> str | None:
-    """A snapshot date as YYYY-MM-DD, or None when empty (DuckDB nulls arrive as NaT in pandas)."""
-    return None if value is None or pd.isna(value) else pd.Timestamp(value).date().isoformat()
+    """A snapshot date in words, or None when empty (DuckDB nulls arrive as NaT in pandas)."""
+    return None if value is None or pd.isna(value) else ui.format_date(value)
 
 
 user = ui.require_user()
@@ -41,28 +41,21 @@ if burndown.empty:
     st.info("No authorizations match these filters.")
     st.stop()
 
-flag_columns = {col: st.column_config.CheckboxColumn(label) for col, label in data.AUTH_FLAGS.items()}
-st.dataframe(
-    burndown,
-    hide_index=True,
-    column_order=[
+ui.table(
+    user, burndown, key="auth_table",
+    columns=[
         "authorization_number", "location_id", "payer_name", "unit_type", "approved_quantity", "used_quantity",
         "scheduled_quantity", "remaining_quantity", "end_date", "days_to_expiry", "projected_exhaustion_date",
         *data.AUTH_FLAGS, "dollars_at_risk",
     ],
-    column_config={
-        **flag_columns,
-        "dollars_at_risk": st.column_config.NumberColumn("Dollars at risk", format="dollar"),
-        "authorization_number": "Auth number",
-    },
-    key="auth_table",
+    labels=dict(data.AUTH_FLAGS),
 )
 ui.csv_download(user, burndown.drop(columns=["patient_id"]), what="authorization burn-down",
                 file_name=f"authorizations_{snapshot.as_of_date}.csv", key="auth_export")
 
 st.subheader("One authorization")
 labels = {
-    row.authorization_id: f"{row.authorization_number} · {row.payer_name} · {row.location_id}"
+    row.authorization_id: f"{row.authorization_number} · {ui.payer_label(row.payer_name)} · {row.location_id}"
     for row in burndown.itertuples(index=False)
 }
 linked_auth = st.query_params.get("auth")
@@ -101,7 +94,7 @@ scheduled_col.metric(f"Scheduled {ui.plain(unit)}", detail["scheduled_quantity"]
 remaining_col.metric(f"Remaining {ui.plain(unit)}", detail["remaining_quantity"])
 
 st.text(
-    f"Payer: {detail['payer_name']} · runs {_day(detail['start_date'])} to {_day(detail['end_date'])} "
+    f"Payer: {ui.payer_label(detail['payer_name'])} · runs {_day(detail['start_date'])} to {_day(detail['end_date'])} "
     f"({detail['days_to_expiry']} days left) · re-auth lead time {detail['reauth_lead_days']} days"
 )
 st.text(

@@ -16,8 +16,13 @@ from dashboards import data, ui
 from dashboards.views.failed_sends import render_failed_sends
 
 STATUSES = ["open", "snoozed", "approved", "rejected", "sent", "auto_resolved"]
-QUEUE_COLUMNS = ["title", "location_id", "payer_id", "dollars_at_stake", "due_date", "status", "assigned_role",
-                 "assignee", "action_id"]
+QUEUE_COLUMNS = ["urgency", "title", "type", "location_id", "dollars_at_stake", "due_date", "status", "worked_by",
+                 "action_id"]
+# Evidence keys that say why a flag was raised, in the order they are read; the rest are facts.
+WHY_KEYS = ("flag_reasons", "why", "reason", "leak_reason", "alert_reason", "failure_detail", "blocking_reason")
+FACTS_SHOWN = 6
+# Evidence keys never shown as facts: references a coordinator does not act on.
+HIDDEN_FACT_KEYS = ("flag_id", "rule_name", "rule_version", "as_of_date", "patient_id", "coverage_id", "location_id")
 EXPORT_COLUMNS = ["action_id", "action_type", "title", "location_id", "payer_id", "dollars_at_stake", "due_date",
                   "status", "assigned_role", "assignee", "created_at"]
 
@@ -42,11 +47,20 @@ def _age_days(created_at) -> int:
 
 options = data.queue_filter_options(user)  # only what this user may see
 filter_columns = st.columns(6)
-chosen_locations = filter_columns[0].multiselect("Location", options["location_ids"], key="board_filter_locations")
-chosen_types = filter_columns[1].multiselect("Type", options["action_types"], format_func=data.action_type_label,
-                                             key="board_filter_types")
-chosen_payers = filter_columns[2].multiselect("Payer", options["payer_ids"], key="board_filter_payers")
-chosen_statuses = filter_columns[3].multiselect("Status", STATUSES, default=["open"], key="board_filter_statuses")
+location_names = ui.location_names(user)
+payer_names = ui.payer_names(user)
+# A person's default view is the work they can approve; the Type filter widens it.
+approvable = [t for t in options["action_types"] if data.may_approve_type(user, t)]
+chosen_locations = filter_columns[0].multiselect("Location", options["location_ids"],
+                                                 format_func=lambda loc: location_names.get(loc, loc),
+                                                 key="board_filter_locations")
+chosen_types = filter_columns[1].multiselect("Type", options["action_types"], default=approvable,
+                                             format_func=data.action_type_label, key="board_filter_types",
+                                             help="Starts with the types your role may approve.")
+chosen_payers = filter_columns[2].multiselect("Payer", options["payer_ids"],
+                                              format_func=lambda p: payer_names.get(p, p), key="board_filter_payers")
+chosen_statuses = filter_columns[3].multiselect("Status", STATUSES, default=["open"], format_func=ui.value_label,
+                                                key="board_filter_statuses")
 chosen_age = filter_columns[4].selectbox("Age", list(data.QUEUE_AGE_FILTERS), key="board_filter_age")
 only_mine = filter_columns[5].checkbox("Assigned to me", key="board_filter_mine")
 filters = {
@@ -72,18 +86,29 @@ money_col.metric("Dollars behind them", ui.format_money(queue.total_dollars))
 age_col.metric("Oldest (days)", _age_days(queue.oldest_created_at) if queue.oldest_created_at else 0)
 
 
+def _is_urgent(row: dict) -> bool:
+    """Time-critical: a slot offer (worth something only while the slot can be filled) or anything due by
+    tomorrow. Urgent cards come first on the page, then the ledger's order (dollars, then due date)."""
+    due = row.get("due_date")
+    due_soon = bool(due) and date.fromisoformat(str(due)[:10]) <= date.today() + timedelta(days=1)
+    return row["action_type"] in data.TIME_CRITICAL_TYPES or due_soon
+
+
+queue.rows = sorted(queue.rows, key=lambda r: not _is_urgent(r))
+
+
 def _queue_section() -> None:
     if not queue.rows:
         st.info("Nothing in this queue. Change the filters to see decided actions.")
         return
-    table = pd.DataFrame(queue.rows).reindex(columns=QUEUE_COLUMNS)
+    table = pd.DataFrame(queue.rows)
     table["dollars_at_stake"] = table["dollars_at_stake"].astype(float)
-    st.dataframe(
-        table,
-        hide_index=True,
-        column_config={"dollars_at_stake": st.column_config.NumberColumn("Dollars at stake", format="dollar")},
-        key="board_queue",
-    )
+    table["urgency"] = ["Urgent" if _is_urgent(r) else "" for r in queue.rows]
+    table["type"] = table["action_type"].map(data.action_type_label)
+    table["location_id"] = table["location_id"].map(lambda loc: location_names.get(loc, loc))
+    table["worked_by"] = [r.get("assignee") or ui.value_label(r["assigned_role"]) for r in queue.rows]
+    ui.table(user, table, columns=QUEUE_COLUMNS, key="board_queue",
+             labels={"location_id": "Clinic", "urgency": "Urgent", "worked_by": "Worked by"})
     page_col, export_col = st.columns([1, 3])
     page_col.number_input(f"Page (of {page_count})", min_value=1, max_value=page_count, step=1, key="board_page")
     first = (page_number - 1) * settings.page_size + 1
@@ -156,8 +181,9 @@ def _selected_card() -> dict | None:
         "Card",
         options=ids,
         index=ids.index(linked) if linked in by_id else 0,
-        format_func=lambda i: f"{ui.format_money(by_id[i]['dollars_at_stake'])} · due {by_id[i]['due_date'] or 'n/a'} · "
-                              f"{by_id[i]['title']}",
+        format_func=lambda i: f"{'Urgent · ' if _is_urgent(by_id[i]) else ''}"
+                              f"{ui.format_money(by_id[i]['dollars_at_stake'])} · "
+                              f"due {ui.format_date(by_id[i]['due_date'], missing='no date')} · {by_id[i]['title']}",
         key="board_selected_action",
     )
     # Opening a card is a view of a patient-level record: the ledger audits it. Once per session and card,
@@ -172,33 +198,20 @@ def _selected_card() -> dict | None:
 
 def _card_section(card: dict) -> None:
     st.subheader(ui.plain(card["title"]))
-    st.caption(ui.plain(f"{data.action_type_label(card['action_type'])} · {card['location_id']} · "
-                        f"status {card['status']} · to {card['recipient']}"))
+    st.caption(ui.plain(f"{data.action_type_label(card['action_type'])} · "
+                        f"{location_names.get(card['location_id'], card['location_id'])} · "
+                        f"{ui.value_label(card['status'])} · to {card['recipient']}"))
     money_col, due_col, role_col = st.columns(3)
     money_col.metric("Dollars at stake", ui.format_money(card["dollars_at_stake"]))
-    due_col.metric("Due", ui.plain(card["due_date"] or "n/a"))
-    role_col.metric("Worked by", ui.plain(card.get("assignee") or card["assigned_role"].replace("_", " ")))
+    due_col.metric("Due", ui.format_date(card["due_date"], missing="No date"))
+    role_col.metric("Worked by", ui.plain(card.get("assignee") or ui.value_label(card["assigned_role"])))
     if card.get("snoozed_until"):
-        st.caption(f"Snoozed until {card['snoozed_until']}")
+        st.caption(f"Snoozed until {ui.format_date(card['snoozed_until'])}")
+    _send_state(card)
 
-    st.markdown("**Why it was raised**")
     evidence = card.get("evidence") or json.loads(card.get("evidence_json") or "[]")
-    if evidence:
-        st.dataframe(pd.DataFrame(evidence), hide_index=True, key="board_evidence")
-    else:
-        st.caption("No evidence rows were attached.")
-
-    st.markdown("**Checklist**")
-    checklist = card.get("checklist") or json.loads(card.get("checklist_json") or "[]")
-    if checklist:
-        st.dataframe(
-            pd.DataFrame(checklist),
-            hide_index=True,
-            column_config={"present": st.column_config.CheckboxColumn("Present")},
-            key="board_checklist",
-        )
-    else:
-        st.caption("No checklist for this action.")
+    _why_section(card, evidence)
+    missing_required = _checklist_section(card)
 
     st.markdown("**Draft**")
     # Shown as plain text, never as HTML or Markdown: a draft is built from extract data and may contain markup.
@@ -211,6 +224,8 @@ def _card_section(card: dict) -> None:
     hint = ui.plain(blocked) if blocked else None  # tooltips render Markdown; the reason names a location id
     if hint:
         st.info(hint)
+    approve_hint = hint or (ui.plain("Tick every required checklist item first: " + "; ".join(missing_required))
+                            if missing_required else None)
 
     action_id = card["action_id"]
     new_body = st.text_area("Edit the draft", value=card["body"], height=260, key=f"board_edit_{action_id}",
@@ -225,7 +240,8 @@ def _card_section(card: dict) -> None:
     with approve_col:
         # The digest of the text on screen travels with the click (bound at render), so a draft refreshed
         # between render and click is refused by the ledger instead of approved unseen.
-        if st.button("Approve", key="board_approve", type="primary", disabled=bool(blocked), help=hint,
+        if st.button("Approve", key="board_approve", type="primary", disabled=bool(blocked or missing_required),
+                     help=approve_hint,
                      on_click=_remember_shown_body, args=(action_id, data.body_sha256(card["body"]))):
             _approve(card, st.session_state.pop("board_shown_body", {}).get(action_id))
     with reject_col:
@@ -250,13 +266,79 @@ def _card_section(card: dict) -> None:
     with st.expander("History of this action"):
         events = data.action_events(user, action_id)
         if events:
-            st.dataframe(
-                pd.DataFrame(events)[["occurred_at", "event_type", "actor", "actor_role", "detail_json"]],
-                hide_index=True,
-                key="board_history",
-            )
+            ui.table(user, pd.DataFrame(events), columns=["occurred_at", "event_type", "actor", "actor_role", "detail_json"],
+                     labels={"event_type": "What happened", "actor_role": "Role"}, key="board_history")
         else:
             st.caption("No events yet.")
+
+
+def _send_state(card: dict) -> None:
+    """After approval: how and when it goes out; once sent (or failed), the result and when."""
+    if card["status"] not in ("approved", "sent"):
+        return
+    result = data.send_result(user, card["action_id"])
+    zone = ui.location_zones(user).get(card["location_id"])
+    if result and result[0] == "sent":
+        st.success(f"Sent {data.delivery_channel(card['action_type'])} on {ui.format_datetime(result[1], zone)}.")
+    elif result and result[0] == "failed":
+        st.warning(f"The last send failed ({ui.format_datetime(result[1], zone)}); see Failed sends above to retry.")
+    else:
+        st.info(f"Approved. {data.delivery_plan(card['action_type'])}")
+
+
+def _why_section(card: dict, evidence: list[dict]) -> None:
+    """Why the card was raised in a sentence or two, and the few facts that matter (not every column)."""
+    st.markdown("**Why it was raised**")
+    first = evidence[0] if evidence else {}
+    reasons = [str(first[k]) for k in WHY_KEYS if isinstance(first.get(k), str) and first[k].strip()]
+    st.write(ui.plain(reasons[0] if reasons else card["title"]))
+    facts = {k: v for k, v in first.items()
+             if k not in WHY_KEYS and k not in HIDDEN_FACT_KEYS and v not in (None, "") and not isinstance(v, list | dict)
+             and not any(term and term in str(v) for term in card.get("phi_terms") or [])}
+    if facts:
+        shown = list(facts.items())[:FACTS_SHOWN]
+        frame = pd.DataFrame({"fact": [ui.column_label(k) for k, _ in shown],
+                              "value": [_fact_value(k, v) for k, v in shown]})
+        ui.table(user, frame, key="board_evidence", labels={"fact": "Fact", "value": "Value"})
+    if len(evidence) > 1:
+        with st.expander(f"All {len(evidence)} evidence rows"):
+            ui.table(user, pd.DataFrame(evidence).drop(columns=[c for c in HIDDEN_FACT_KEYS if c in evidence[0]],
+                                                        errors="ignore"), key="board_evidence_all")
+
+
+def _fact_value(key: str, value) -> str:
+    text = str(value)
+    if "dollar" in key or "amount" in key:
+        try:
+            return ui.format_money(text)
+        except ValueError:
+            return text
+    if key.endswith("_date") or key in ("due", "date"):
+        return ui.format_date(text[:10])
+    if isinstance(value, bool):
+        return "Yes" if value else "No"
+    return str(ui.value_label(text))
+
+
+def _checklist_section(card: dict) -> list[str]:
+    """The checklist as ticks a person confirms; returns the required items still unticked (Approve waits)."""
+    st.markdown("**Checklist**")
+    checklist = card.get("checklist") or json.loads(card.get("checklist_json") or "[]")
+    if not checklist:
+        st.caption("No checklist for this action.")
+        return []
+    missing = []
+    for i, item in enumerate(checklist):
+        required = bool(item.get("required"))
+        label = f"{item['item']}{' (required)' if required else ''}"
+        ticked = st.checkbox(ui.plain(label), value=bool(item.get("present")),
+                             key=f"board_check_{card['action_id']}_{i}",
+                             help=ui.plain(item.get("detail") or "") or None)
+        if item.get("detail"):
+            st.caption(ui.plain(("On file: " if item.get("present") else "Not found: ") + item["detail"]))
+        if required and not ticked:
+            missing.append(item["item"])
+    return missing
 
 
 def _remember_shown_body(action_id: str, body_sha256: str) -> None:
@@ -326,7 +408,7 @@ def _bulk_section() -> None:
     items = pending["items"]
     st.warning(f"Approve these {len(items)} {data.action_type_label(pending['action_type'])} drafts? "
                "Each one is approved by you and sent by the dispatcher.")
-    st.dataframe(pd.DataFrame(items), hide_index=True, key="board_bulk_confirm_list")
+    ui.table(user, pd.DataFrame(items).drop(columns=["action_id"]), key="board_bulk_confirm_list")
     confirm_col, cancel_col = st.columns(2)
     if confirm_col.button(f"Approve all {len(items)}", key="board_bulk_confirm", type="primary"):
         st.session_state.pop("board_bulk_pending", None)
@@ -349,8 +431,11 @@ _bulk_section()
 with st.expander("Queue age and throughput", expanded=False):
     stats = data.queue_stats(user)
     st.markdown("**Open actions by age** (per assignee, else the role that works them)")
-    st.dataframe(stats["open_by_age"], hide_index=True, key="board_stats_age")
+    ui.table(user, stats["open_by_age"], key="board_stats_age",
+             labels={"worked_by": "Worked by", "bucket": "Age", "open_count": "Open"})
     st.markdown("**Decisions per person and week** (approvals and rejections, last 8 weeks)")
-    st.dataframe(stats["decisions_by_week"], hide_index=True, key="board_stats_decisions")
+    ui.table(user, stats["decisions_by_week"], key="board_stats_decisions",
+             labels={"actor": "Person", "week_start": "Week of"})
     st.markdown("**Median hours from draft to decision**")
-    st.dataframe(stats["time_to_decision"], hide_index=True, key="board_stats_time")
+    ui.table(user, stats["time_to_decision"], key="board_stats_time",
+             labels={"actor": "Person", "median_hours_to_decision": "Median hours to a decision"})

@@ -8,14 +8,15 @@ import streamlit as st
 
 from dashboards import data, ui
 
-LIGHTS = {"expired": "🔴 expired", "missing": "🔴 missing", "7_days": "🔴 ≤7 d", "30_days": "🟠 ≤30 d",
-          "90_days": "🟡 ≤90 d", "current": "🟢"}
+# Text first, the coloured dot only as an aid (emoji do not render everywhere).
+LIGHTS = {"expired": "🔴 Expired", "missing": "🔴 Missing", "7_days": "🔴 Within 7 days", "30_days": "🟠 Within 30 days",
+          "90_days": "🟡 Within 90 days", "current": "🟢 Current"}
 
 
 def light(row) -> str:
     label = LIGHTS.get(row["reminder_tier"], row["reminder_tier"])
     days = row["days_to_expiry"]
-    return label if pd.isna(days) or row["reminder_tier"] in ("missing", "current") else f"{label} ({int(days)})"
+    return label if pd.isna(days) or row["reminder_tier"] in ("missing", "current") else f"{label} ({int(days)} days left)"
 
 
 user = ui.require_user()
@@ -42,33 +43,34 @@ if matrix.empty:
 else:
     matrix = matrix.assign(light=matrix.apply(light, axis=1))
     grid = matrix.pivot_table(index=["location_id", "provider_name", "provider_discipline"], columns="credential_type",
-                              values="light", aggfunc="first", fill_value="").reset_index()
-    st.dataframe(grid, hide_index=True, key="cred_matrix_table")
+                              values="light", aggfunc="first", fill_value="Not required").reset_index()
+    ui.table(user, grid.rename(columns=lambda c: ui.value_label(c) if c not in grid.columns[:3] else c),
+             key="cred_matrix_table", labels={"provider_discipline": "Discipline"})
     ui.csv_download(user, matrix.drop(columns=["light"]), what="credential matrix",
                     file_name=f"credential_matrix_{snapshot.as_of_date}.csv", key="cred_export")
-    st.caption("🔴 expired, missing or within 7 days · 🟠 within 30 days · 🟡 within 90 days · 🟢 current "
-               "(days to expiry in brackets)")
+    st.caption("Each cell says the state in words: expired, missing, or due within 7, 30 or 90 days (days left in "
+               "brackets), or current.")
 
 st.subheader("Who can bill which payer today")
 if enrollments.empty:
     st.info("No payer enrollments in these locations.")
 else:
+    names = ui.payer_names(user)
     grid = enrollments.assign(cell=enrollments.apply(
-        lambda r: "✅" if r["can_bill_today"] else f"⛔ {r['blocking_reason']}", axis=1))
-    st.dataframe(grid.pivot_table(index=["location_id", "provider_name"], columns="payer_id", values="cell",
-                                  aggfunc="first", fill_value="no enrollment").reset_index(),
-                 hide_index=True, key="cred_enrollment_table")
+        lambda r: "✅ Can bill" if r["can_bill_today"] else f"⛔ Cannot bill: {ui.value_label(r['blocking_reason'])}",
+        axis=1))
+    pivot = grid.pivot_table(index=["location_id", "provider_name"], columns="payer_id", values="cell",
+                             aggfunc="first", fill_value="No enrollment").reset_index()
+    ui.table(user, pivot.rename(columns=lambda c: names.get(c, c)), key="cred_enrollment_table")
 
 st.subheader("Booked visits that cannot be billed")
 if unbillable.empty:
     st.success("Every booked visit in the look-ahead can be billed.")
 else:
-    st.dataframe(unbillable, hide_index=True, key="cred_unbillable_table",
-                 column_config={"dollars_at_risk": st.column_config.NumberColumn("Dollars at risk", format="dollar")})
+    ui.table(user, unbillable, key="cred_unbillable_table")
 
 st.subheader("Claims held for newly enrolled therapists")
 if holds.empty:
     st.success("No claims are on hold.")
 else:
-    st.dataframe(holds, hide_index=True, key="cred_holds_table",
-                 column_config={"dollars_at_risk": st.column_config.NumberColumn("Contracted value", format="dollar")})
+    ui.table(user, holds, key="cred_holds_table", labels={"dollars_at_risk": "Contracted value"})

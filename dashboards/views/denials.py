@@ -21,7 +21,8 @@ chosen_locations = ui.location_filter(user, filters[0], key="denials_filter_loca
 chosen_payers = ui.payer_filter(user, filters[1], key="denials_filter_payers")
 everything = data.denials(user, location_ids=chosen_locations, payer_ids=chosen_payers)
 category_options = sorted(everything["denial_category"].unique()) if not everything.empty else []
-chosen_categories = filters[2].multiselect("Category", options=category_options, key="denials_filter_categories")
+chosen_categories = filters[2].multiselect("Category", options=category_options, format_func=ui.value_label,
+                                           key="denials_filter_categories")
 open_only = filters[3].toggle("Before deadline", value=True, key="denials_filter_open",
                               help="Only denials whose appeal or correction deadline has not passed")
 
@@ -45,27 +46,27 @@ if rows.empty:
 else:
     by_age = rows.groupby("aging_bucket")["dollars_at_risk"].sum().reindex(BUCKETS, fill_value=0)
     st.subheader("By age (days since denial)")
-    st.bar_chart(by_age.astype(float).rename("dollars"))
+    ui.bar_chart(by_age.astype(float).rename("dollars").rename_axis("age").reset_index(), x="age", y="dollars",
+                 title="Denied dollars by days since denial", x_title="Days since denial", y_title="Dollars",
+                 y_format="$", sort=BUCKETS, key="denials_age_chart")
     st.subheader("By location, payer and category")
     summary = rows.groupby(["location_id", "payer_name", "denial_category"], as_index=False, dropna=False).agg(
         lines=("claim_id", "size"), dollars=("dollars_at_risk", "sum"), earliest_deadline=("deadline_date", "min"))
     summary["location_name"] = summary["location_id"].map(location_names)
-    st.dataframe(summary, hide_index=True,
-                 column_order=["location_name", "payer_name", "denial_category", "lines", "dollars", "earliest_deadline"],
-                 column_config={"dollars": st.column_config.NumberColumn("Dollars", format="dollar")},
-                 key="denials_summary")
+    ui.table(user, summary, key="denials_summary",
+             columns=["location_name", "payer_name", "denial_category", "lines", "dollars", "earliest_deadline"])
     trend = rows.assign(month=pd.to_datetime(rows["denial_date"]).dt.to_period("M").dt.to_timestamp()).groupby(
         "month")["dollars_at_risk"].sum()
     st.subheader("Trend by month of denial")
-    st.line_chart(trend.astype(float).rename("dollars"))
+    ui.line_chart(trend.astype(float).rename("dollars").reset_index(), x="month", y="dollars",
+                  title="Denied dollars by month of denial", x_title="Month of denial", y_title="Dollars",
+                  y_format="$", key="denials_trend_chart")
     st.subheader("Denied lines")
-    st.dataframe(rows, hide_index=True,
-                 column_order=["claim_id", "line_number", "location_id", "payer_name", "service_date", "procedure_code",
+    ui.table(user, rows, key="denials_rows",
+             columns=["claim_id", "line_number", "location_id", "payer_name", "service_date", "procedure_code",
                                "denial_carc", "remark_codes", "denial_category", "route", "has_appeal_rights",
                                "dollars_at_risk", "denial_date", "aging_bucket", "deadline_date", "days_left",
-                               "work_status"],
-                 column_config={"dollars_at_risk": st.column_config.NumberColumn("Dollars", format="dollar")},
-                 key="denials_rows")
+                               "work_status"])
     ui.csv_download(user, rows, what="denied claim lines", file_name=f"denials_{snapshot.as_of_date}.csv",
                     key="denials_export")
 
@@ -75,7 +76,7 @@ if under.empty:
     st.info("No line was paid below its contracted rate.")
 else:
     st.metric("Underpaid", f"{ui.format_money(under['variance_amount'].sum())} on {len(under)} lines")
-    st.dataframe(under, hide_index=True, key="denials_underpayments")
+    ui.table(user, under, key="denials_underpayments")
 
 FLAG_SECTIONS = (
     ("flag_underpayment_disputes", "Underpayment disputes to send", "No underpaid line is inside its dispute window."),
@@ -90,5 +91,4 @@ for flag_model, heading, empty_text in FLAG_SECTIONS:
         st.info(empty_text)
         continue
     st.metric("Dollars", f"{ui.format_money(flagged['dollars_at_risk'].sum())} on {len(flagged)} items")
-    st.dataframe(flagged.drop(columns=["flag_id"]), hide_index=True, key=f"denials_{flag_model}",
-                 column_config={"dollars_at_risk": st.column_config.NumberColumn("Dollars", format="dollar")})
+    ui.table(user, flagged.drop(columns=["flag_id"]), key=f"denials_{flag_model}")

@@ -29,27 +29,29 @@ st.subheader("Checks due now")
 if due.empty:
     st.info("Every visit in the lookahead has a current eligibility check.")
 else:
-    st.dataframe(due.assign(reason=due["check_due_reason"].map(lambda r: REASONS.get(r, r)))[
-        ["appointment_id", "location_id", "scheduled_start_at", "payer_name", "eligibility_window_hours",
-         "last_checked_at", "reason", "expected_visit_amount"]], hide_index=True, key="eligibility_due_table")
+    ui.table(user, due.assign(reason=due["check_due_reason"].map(lambda r: REASONS.get(r, r))),
+             key="eligibility_due_table",
+             columns=["appointment_id", "location_id", "scheduled_start_at", "payer_name", "eligibility_window_hours",
+                      "last_checked_at", "reason", "expected_visit_amount"],
+             labels={"eligibility_window_hours": "Payer window (hours)", "last_checked_at": "Last checked"})
 
 st.subheader("Coverage changes")
 if changes.empty:
     st.info("No coverage changes in the latest eligibility answers.")
 else:
-    st.dataframe(changes, hide_index=True, key="eligibility_changes_table")
+    ui.table(user, changes, key="eligibility_changes_table")
 
 st.subheader("Plans of care and physician signatures")
 plans = data.plan_of_care_followups(user, location_ids=chosen)
 if plans.empty:
     st.info("No plan of care needs a progress report, a recertification or a physician signature.")
 else:
-    st.dataframe(plans, hide_index=True, key="eligibility_poc_table")
+    ui.table(user, plans, key="eligibility_poc_table")
 
 st.subheader("All visits in the lookahead")
 if sweep.empty:
     st.info("No visits booked in the lookahead.")
 else:
-    st.dataframe(sweep, hide_index=True, key="eligibility_sweep_table")
+    ui.table(user, sweep, key="eligibility_sweep_table")
     ui.csv_download(user, sweep, what="eligibility sweep", file_name=f"eligibility_{snapshot.as_of_date}.csv",
                     key="eligibility_export")

@@ -23,7 +23,8 @@ def render_failed_sends(user) -> None:
     with st.expander(f"Failed sends: {len(failed)} approved action(s) did not reach the receiver", expanded=True):
         st.caption("Each send was retried automatically before it was listed here. Retry puts the action back in "
                    "the dispatcher's queue; it goes out on the next dispatch with the same idempotency key.")
-        st.dataframe(pd.DataFrame(failed)[COLUMNS], hide_index=True, key="failed_sends_table")
+        ui.table(user, pd.DataFrame(failed), columns=COLUMNS, key="failed_sends_table",
+                 labels={"finished_at": "Last try", "tries": "Tries"})
         for row in failed:
             label_col, button_col = st.columns([4, 1])
             label_col.text(f"{row['title']} · {row['channel']} · {row['error']}")

@@ -38,17 +38,14 @@ else:
         channel=funnel["channel"].map(lambda c: CHANNELS.get(c, c)),
     )[["location", "channel", "referrals_received", "referrals_responded", "responded_on_time", "responses_overdue",
        "evaluations_scheduled", "conversion_rate", "avg_hours_to_first_response", "open_with_missing_items"]]
-    st.dataframe(table, hide_index=True, key="intake_funnel_table", column_config={
-        "conversion_rate": st.column_config.NumberColumn("Conversion", format="percent"),
-        "avg_hours_to_first_response": st.column_config.NumberColumn("Avg hours to first response", format="%.1f"),
-    })
+    ui.table(user, table, key="intake_funnel_table")
 
 st.subheader("Open referrals")
 if referrals.empty:
     st.info("No open referrals.")
 else:
-    st.dataframe(referrals.assign(channel=referrals["channel"].map(lambda c: CHANNELS.get(c, c))),
-                 hide_index=True, key="intake_open_referrals_table")
+    ui.table(user, referrals.assign(channel=referrals["channel"].map(lambda c: CHANNELS.get(c, c))),
+             key="intake_open_referrals_table")
     ui.csv_download(user, referrals, what="open referrals", file_name=f"open_referrals_{snapshot.as_of_date}.csv",
                     key="intake_export")
     st.caption("Missing items are chased from the approval board: a fax to the physician for the order, a text to "

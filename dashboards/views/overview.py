@@ -41,19 +41,9 @@ except data.NoSnapshot as exc:
     st.info(str(exc))
     st.stop()
 
-st.caption(f"Data as of {snapshot.as_of_date} · published {snapshot.published_at}")
-
-# ----- at risk right now (open items, fct_location_leak_summary) ----------------------------------
-if summary.empty:
-    st.success("Nothing is flagged at your locations in this snapshot.")
-else:
+st.caption(f"Data as of {ui.format_date(snapshot.as_of_date)} · published {ui.format_datetime(snapshot.published_at)}")
+if not summary.empty:
     summary["dollars_at_risk"] = summary["dollars_at_risk"].astype(float)
-    total_col, flagged_col, locations_col = st.columns(3)
-    total_col.metric("Group dollars at risk", ui.format_money(summary["dollars_at_risk"].sum()),
-                     help="Open items flagged today (authorizations, booking checks, claim audit, eligibility, "
-                          "credentialing holds), not yet leaked.")
-    flagged_col.metric("Flagged items", f"{int(summary['flagged_count'].sum()):,}")
-    locations_col.metric("Locations", summary["location_id"].nunique())
 
 # ----- leaked by month ----------------------------------------------------------------------------
 @st.cache_data(ttl=900, max_entries=256, show_spinner=False)
@@ -89,34 +79,68 @@ if monthly is not None and not monthly.empty:
         .map(lambda d: pd.Timestamp(d).strftime("%B %Y")).to_dict()
     )
 
-    st.subheader(f"Leaked at {ui.plain(scope_name)}: {month_labels.get(0, 'this month')} against "
-                 f"{month_labels.get(1, 'last month')}")
+    # ----- the headline: one definition (dollars leaked this month), at risk as a second figure -------
+    as_of = pd.Timestamp(snapshot.as_of_date)
+    this_start = pd.Timestamp(as_of.year, as_of.month, 1)
+    last_start = this_start - pd.DateOffset(months=1)
+    days = as_of.day
+    same_days = data.leaked_to_day(user, last_start.date(), days, location_ids=chosen)
+    leaked_by_clinic = (selected[selected["months_back"] == 0].assign(leaked_amount=lambda f: f["leaked_amount"].astype(float))
+                        .groupby("location_id")["leaked_amount"].sum(min_count=1).fillna(0.0))
+    leaked_by_clinic = leaked_by_clinic.reindex(chosen, fill_value=0.0).sort_values(ascending=False, kind="stable")
+    leader = leaked_by_clinic.index[0] if leaked_by_clinic.max() > 0 else None
+    headline = float(leaked_by_clinic.sum())
+    previous = float(same_days["leaked_amount"].astype(float).sum()) if not same_days.empty else 0.0
+    period = f"{this_start:%b} 1–{days}" if days > 1 else f"{this_start:%b} 1"
+    same_period = f"{last_start:%b} 1–{days}" if days > 1 else f"{last_start:%b} 1"
+    at_risk_now = summary[summary["location_id"].isin(chosen)]["dollars_at_risk"].sum() if not summary.empty else 0.0
+    head_col, risk_col, leader_col = st.columns(3)
+    head_col.metric(f"Leaked this month ({period})", money(headline),
+                    ui.money_delta(headline, previous, against=f"the same days of {last_start:%B}"),
+                    delta_color="inverse",
+                    help=f"Dollars lost for good so far this month at {scope_name}: denied, underpaid, unfilled, "
+                         f"unbillable or never converted. Compared with {same_period}, not with a whole month.")
+    risk_col.metric("At risk now (not yet leaked)", ui.format_money(at_risk_now),
+                    help="Open items flagged today that can still be saved: expiring authorizations, booking "
+                         "checks, claims to fix, eligibility and credentialing holds.")
+    leader_col.metric("Leaks most this month", ui.plain(names[leader]) if leader else "No leaks yet",
+                      money(leaked_by_clinic[leader]) if leader else None, delta_color="off")
+
+    st.subheader(f"Leaked at {ui.plain(scope_name)} by area, {period} against {same_period}")
     by_area_month = data.area_by_month(selected)
     sparklines = {
         area: frame.sort_values("month_start")["leaked_amount"].dropna().tolist()
         for area, frame in by_area_month.groupby("leak_area")
     }
-    this_total = ranked["this_month"].dropna().sum()
-    last_total = ranked["last_month"].dropna().sum()
-    tiles = st.columns(4)
-    tiles[0].metric("All areas, this month", money(this_total), ui.money_delta(this_total, last_total),
-                    delta_color="inverse", help="The as-of month counts up to the as-of date.")
+    same_days_by_area = data.leak_events(user, location_ids=chosen, month_start=last_start.date(), limit=1_000_000)
+    same_days_by_area = (same_days_by_area[pd.to_datetime(same_days_by_area["event_date"]).dt.day <= days]
+                         .groupby("leak_area")["leaked_amount"].sum() if not same_days_by_area.empty else pd.Series())
+    tiles = st.columns(3)
     for i, area in enumerate(ranked.sort_values("leak_area", key=lambda s: s.map(list(data.leak_areas()).index))
-                             .itertuples(index=False), start=1):
-        tiles[i % 4].metric(area.leak_area_label, money(area.this_month),
-                            ui.money_delta(area.this_month, area.last_month),
+                             .itertuples(index=False)):
+        before = float(same_days_by_area.get(area.leak_area, 0.0)) if area.this_month is not None else None
+        tiles[i % 3].metric(area.leak_area_label, money(area.this_month),
+                            ui.money_delta(area.this_month, before, against=f"{same_period}"),
                             delta_color="inverse", chart_data=sparklines.get(area.leak_area), chart_type="bar",
                             help=f"Bars: the last {len(sparklines.get(area.leak_area, []))} measured months.")
 
     st.subheader("Twelve-month trend")
     trend = by_area_month.dropna(subset=["leaked_amount"])
+    unmeasured = by_area_month[by_area_month["leaked_amount"].isna()]
+    for area, frame in unmeasured.groupby("leak_area"):
+        first_measured = trend[trend["leak_area"] == area]["month_start"].min()
+        since = f"from {pd.Timestamp(first_measured):%B %Y}" if pd.notna(first_measured) else "in no month yet"
+        st.caption(f"{data.leak_area_label(area)} is measured {since}: its inputs do not reach further back, so "
+                   "earlier bars leave it out rather than count it as zero.")
     st.altair_chart(
-        alt.Chart(trend).mark_bar().encode(
-            x=alt.X("yearmonth(month_start):O", title="Month"),
-            y=alt.Y("sum(leaked_amount):Q", title="Dollars leaked"),
-            color=alt.Color("leak_area_label:N", title="Leak area"),
-            tooltip=[alt.Tooltip("yearmonth(month_start):O", title="Month"), "leak_area_label",
-                     alt.Tooltip("leaked_amount:Q", format="$,.2f"), "event_count"],
+        alt.Chart(trend, title="Dollars leaked per month, by leak area").mark_bar().encode(
+            x=alt.X("yearmonth(month_start):O", title="Month", axis=alt.Axis(labelLimit=0)),
+            y=alt.Y("sum(leaked_amount):Q", title="Dollars leaked", axis=alt.Axis(format="$,.0f")),
+            color=alt.Color("leak_area_label:N", title="Leak area", legend=alt.Legend(labelLimit=0)),
+            tooltip=[alt.Tooltip("yearmonth(month_start):O", title="Month"),
+                     alt.Tooltip("leak_area_label:N", title="Leak area"),
+                     alt.Tooltip("leaked_amount:Q", title="Dollars leaked", format="$,.2f"),
+                     alt.Tooltip("event_count:Q", title="Items")],
         ),
         key="overview_trend_chart",
     )
@@ -127,41 +151,49 @@ if monthly is not None and not monthly.empty:
     for col, k in zip(kpi_cols, kpi_rows.itertuples(index=False)):
         delta = None
         if k.this_month is not None and k.prior_month is not None:
-            delta = f"{(k.this_month - k.prior_month) * 100:+.1f} pts vs prior month"
+            change = round((k.this_month - k.prior_month) * 100, 1)
+            delta = f"{change:+.1f} pts vs last month" if change else None
         col.metric(ui.plain(k.kpi_label), ui.percent(k.this_month), delta,
                    delta_color="normal" if k.higher_is_better else "inverse",
                    help=ui.plain(f"Benchmark: {k.benchmark_population}; {k.benchmark_source}. "
                                  f"{k.benchmark_verification}"))
-        col.caption(f"Prior month {ui.percent(k.prior_month)} · benchmark {ui.percent(k.benchmark)} · "
+        col.caption(f"Last month {ui.percent(k.prior_month)} · benchmark {ui.percent(k.benchmark)} · "
                     f"goal {ui.percent(k.goal)}{' (set)' if k.goal_is_set else ''}")
 
     if scope in (None, GROUP):
-        st.subheader("By clinic")
-        this_month = selected[selected["months_back"] <= 1].assign(leaked_amount=lambda f: f["leaked_amount"].astype(float))
-        by_clinic = this_month.pivot_table(index=["location_id", "location_name"], columns="months_back",
-                                           values="leaked_amount", aggfunc="sum", fill_value=0)
-        by_clinic = by_clinic.rename(columns={0: "This month $", 1: "Last month $"}).reset_index()
-        for column in ("This month $", "Last month $"):
-            if column not in by_clinic:
-                by_clinic[column] = 0.0
-        per_area = this_month[this_month["months_back"] == 0].pivot_table(
-            index="location_id", columns="leak_area", values="leaked_amount", aggfunc="sum", fill_value=0)
-        per_area.columns = [f"{data.leak_area_label(c)} $" for c in per_area.columns]
-        by_clinic = by_clinic.merge(per_area.reset_index(), on="location_id", how="left")
-        by_clinic = by_clinic.sort_values("This month $", ascending=False)
+        st.subheader(f"By clinic, {period}")
+        this_month = selected[selected["months_back"] == 0].assign(
+            leaked_amount=lambda f: f["leaked_amount"].astype(float).fillna(0.0),
+            leak_area_label=lambda f: f["leak_area"].map(data.leak_area_label),
+            clinic=lambda f: f["location_name"].map(ui.short_clinic_name))
+        per_area = this_month.pivot_table(index="location_id", columns="leak_area", values="leaked_amount",
+                                          aggfunc="sum", fill_value=0)
+        by_clinic = pd.DataFrame({
+            "clinic": [names[loc] for loc in leaked_by_clinic.index],
+            "leaked_this_month": leaked_by_clinic.to_numpy(),
+            "same_days_last_month": [float(same_days.set_index("location_id")["leaked_amount"].astype(float)
+                                           .get(loc, 0.0)) for loc in leaked_by_clinic.index],
+            **{f"{data.leak_area_label(area)}": per_area.reindex(leaked_by_clinic.index, fill_value=0)[area].to_numpy()
+               for area in per_area.columns},
+        })
+        # The headline's order (a rank, not the names, so no clinic name goes into the chart's spec).
+        rank = {loc: i for i, loc in enumerate(leaked_by_clinic.index)}
+        this_month["rank"] = this_month["location_id"].map(rank)
         st.altair_chart(
-            alt.Chart(this_month[this_month["months_back"] == 0].assign(
-                leak_area_label=lambda f: f["leak_area"].map(data.leak_area_label))).mark_bar().encode(
-                y=alt.Y("location_name:N", title="Clinic", sort="-x"),
-                x=alt.X("sum(leaked_amount):Q", title="Dollars leaked this month"),
-                color=alt.Color("leak_area_label:N", title="Leak area"),
+            alt.Chart(this_month, title=f"Dollars leaked {period}, by clinic and leak area").mark_bar().encode(
+                y=alt.Y("clinic:N", title="Clinic", sort=alt.EncodingSortField("rank", op="min"),
+                        axis=alt.Axis(labelLimit=0)),
+                x=alt.X("sum(leaked_amount):Q", title=f"Dollars leaked ({period})", axis=alt.Axis(format="$,.0f")),
+                color=alt.Color("leak_area_label:N", title="Leak area", legend=alt.Legend(labelLimit=0)),
+                tooltip=[alt.Tooltip("location_name:N", title="Clinic"),
+                         alt.Tooltip("leak_area_label:N", title="Leak area"),
+                         alt.Tooltip("sum(leaked_amount):Q", title="Dollars leaked", format="$,.2f")],
             ),
             key="overview_by_clinic_chart",
         )
-        st.dataframe(
-            by_clinic, hide_index=True, key="overview_by_clinic",
-            column_config={c: st.column_config.NumberColumn(c, format="dollar") for c in by_clinic.columns if "$" in c},
-        )
+        ui.table(user, by_clinic, key="overview_by_clinic",
+                 labels={"leaked_this_month": f"Leaked {period}", "same_days_last_month": f"Leaked {same_period}",
+                         **{c: f"{c} dollars" for c in by_clinic.columns[3:]}})
 
     # ----- drill-down: the rows behind a figure -------------------------------------------------------
     st.subheader("The rows behind a figure")
@@ -179,8 +211,7 @@ if monthly is not None and not monthly.empty:
     if len(rows) == DRILL_DOWN_ROWS:
         st.caption(f"Only the {DRILL_DOWN_ROWS:,} largest rows are listed here, so their sum is below the monthly "
                    "figure; narrow to one clinic, or open the area's page for every row.")
-    st.dataframe(rows, hide_index=True, key="overview_drill_rows",
-                 column_config={"leaked_amount": st.column_config.NumberColumn("Dollars leaked", format="dollar")})
+    ui.table(user, rows, key="overview_drill_rows")
     ui.csv_download(user, rows, what=f"leak rows: {drill_area}",
                     file_name=f"leak-rows-{drill_area}-{month_start:%Y-%m}-{snapshot.as_of_date}.csv",
                     key="overview_drill_export")
@@ -242,8 +273,12 @@ if monthly is not None and not monthly.empty:
     )
 
 # ----- open at-risk items by location (current state) ---------------------------------------------
+if not summary.empty and (monthly is None or monthly.empty):  # no monthly figures: at risk is the one figure left
+    st.metric("At risk now (not yet leaked)", ui.format_money(summary["dollars_at_risk"].sum()),
+              help="Open items flagged today that can still be saved.")
 if not summary.empty:
-    st.subheader("At risk now, by location and leak area")
+    st.subheader("At risk now (not yet leaked), by clinic and leak area")
+    st.caption("Clinics in the same order as above (most leaked this month first).")
     per_location = summary.pivot_table(
         index=["location_id", "location_name"],
         columns="leak_area",
@@ -252,12 +287,16 @@ if not summary.empty:
         fill_value=0,
     )
     per_location.columns = [
-        f"{area} {'$ at risk' if measure == 'dollars_at_risk' else 'flagged'}" for measure, area in per_location.columns
+        f"{data.leak_area_label(area)} {'dollars at risk' if measure == 'dollars_at_risk' else 'items flagged'}"
+        for measure, area in per_location.columns
     ]
-    per_location["Total $ at risk"] = summary.groupby(["location_id", "location_name"])["dollars_at_risk"].sum()
-    per_location = per_location.reset_index().sort_values("Total $ at risk", ascending=False)
-    money_columns = {c: st.column_config.NumberColumn(c, format="dollar") for c in per_location.columns if "$" in c}
-    st.dataframe(per_location, hide_index=True, column_config=money_columns, key="overview_locations")
+    per_location["Total dollars at risk"] = summary.groupby(["location_id", "location_name"])["dollars_at_risk"].sum()
+    per_location = per_location.reset_index()
+    leak_order = {loc: i for i, loc in enumerate(leaked_by_clinic.index)} if monthly is not None and not monthly.empty \
+        else {}
+    per_location = per_location.sort_values("location_id", key=lambda s: s.map(lambda loc: leak_order.get(loc, len(leak_order))),
+                                            kind="stable")
+    ui.table(user, per_location.drop(columns=["location_id"]), key="overview_locations")
 
     st.markdown("**Open the authorizations at risk at a location**")
     drill_columns = st.columns(min(len(per_location), 4))
@@ -274,13 +313,10 @@ top = data.top_open_actions(user, limit=10)
 if not top:
     st.info("No open drafted actions at your locations.")
 else:
-    queue = pd.DataFrame(top)[["action_id", "title", "location_id", "dollars_at_stake", "due_date", "assigned_role"]]
+    queue = pd.DataFrame(top)
     queue["dollars_at_stake"] = queue["dollars_at_stake"].astype(float)
-    st.dataframe(
-        queue.drop(columns=["action_id"]),
-        hide_index=True,
-        column_config={"dollars_at_stake": st.column_config.NumberColumn("Dollars at stake", format="dollar")},
-        key="overview_top_actions",
-    )
+    queue["type"] = queue["action_type"].map(data.action_type_label)
+    ui.table(user, queue, columns=["title", "type", "location_id", "dollars_at_stake", "due_date", "assigned_role"],
+             key="overview_top_actions")
     if st.button("Work these on the approval board", key="overview_open_board", icon=":material/task_alt:"):
         st.switch_page("views/board.py", query_params={"action": top[0]["action_id"]})

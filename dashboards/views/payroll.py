@@ -32,13 +32,13 @@ except data.NotAllowed as exc:
     st.warning(str(exc))
     st.stop()
 
-st.caption(f"Data as of {snapshot.as_of_date} · published {snapshot.published_at}")
+st.caption(f"Data as of {ui.format_date(snapshot.as_of_date)} · published {ui.format_datetime(snapshot.published_at)}")
 st.subheader("Discrepancies")
 if discrepancies.empty:
     st.success("Timesheets match the completed sessions.")
 else:
     shown = discrepancies.assign(discrepancy=discrepancies["discrepancy_type"].map(KINDS))
-    st.dataframe(shown.drop(columns=["discrepancy_type"]), hide_index=True, key="payroll_discrepancy_table")
+    ui.table(user, shown.drop(columns=["discrepancy_type"]), key="payroll_discrepancy_table")
     ui.csv_download(user, shown.drop(columns=["discrepancy_type"]), what="payroll discrepancies",
                     file_name=f"payroll_discrepancies_{snapshot.as_of_date}.csv", key="payroll_export")
 
@@ -48,4 +48,4 @@ if productivity.empty:
 else:
     below = productivity[productivity["is_below_target"]]
     st.metric("Therapist pay periods below target", f"{len(below)} of {len(productivity)}")
-    st.dataframe(productivity, hide_index=True, key="payroll_productivity_table")
+    ui.table(user, productivity, key="payroll_productivity_table")

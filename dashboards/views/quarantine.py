@@ -21,7 +21,7 @@ except data.NotAllowed as exc:
     st.info(str(exc))
     st.stop()
 
-st.caption(f"Data as of {snapshot.as_of_date} · published {snapshot.published_at}")
+st.caption(f"Data as of {ui.format_date(snapshot.as_of_date)} · published {ui.format_datetime(snapshot.published_at)}")
 
 files_col, rows_col, quarantined_col = st.columns(3)
 files_col.metric("Files received", len(files))
@@ -42,9 +42,11 @@ st.subheader("Quarantined")
 if shown.empty:
     st.success("Nothing quarantined matches." if len(quarantined) else "Nothing has been quarantined.")
 else:
-    st.dataframe(shown, hide_index=True, key="quarantine_table")
+    ui.table(user, shown, key="quarantine_table",
+             columns=["quarantined_at", "source", "file_name", "line_number", "reason"],
+             labels={"reason": "Why it was quarantined"})
     ui.csv_download(user, shown, what="quarantined input", file_name=f"quarantine_{snapshot.as_of_date}.csv",
                     key="quarantine_export")
 
 st.subheader("Files received")
-st.dataframe(files, hide_index=True, key="quarantine_files")
+ui.table(user, files, key="quarantine_files")

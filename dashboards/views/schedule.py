@@ -29,7 +29,7 @@ def matches(row) -> str:
               if isinstance(w, str) and w]
     if ranked:
         return " → ".join(f"{i}. {w}" for i, w in enumerate(ranked, start=1))
-    return "— " + NO_MATCH_REASONS.get(row["no_match_reason"], str(row["no_match_reason"]))
+    return "No match: " + NO_MATCH_REASONS.get(row["no_match_reason"], str(row["no_match_reason"]))
 
 
 def fix(row) -> str:
@@ -38,7 +38,7 @@ def fix(row) -> str:
 
 
 def pct(value) -> str:
-    return "–" if value is None or pd.isna(value) else f"{value:.1%}"
+    return "not measured" if value is None or pd.isna(value) else f"{value:.1%}"
 
 
 user = ui.require_user()
@@ -66,7 +66,7 @@ else:
     shown = slots.assign(ranked_matches=slots.apply(matches, axis=1))[
         ["slot_date", "weekday", "slot_hour", "location_id", "provider_name", "service_line", "slot_state",
          "valid_match_count", "ranked_matches", "slot_id"]]
-    st.dataframe(shown, hide_index=True, key="schedule_slots_table")
+    ui.table(user, shown, key="schedule_slots_table", labels={"slot_hour": "Hour", "valid_match_count": "Matches"})
     st.caption("Matches are waitlist entries ranked by days waiting, then fit; each is credentialed, authorized "
                "and fits the family's preferences on the slot's date.")
 
@@ -87,20 +87,19 @@ else:
         "late cancelled (<24 h)": rates["late_cancelled_rate"].map(pct),
         "no-show": rates["no_show_rate"].map(pct),
         "kept vs policy": [
-            "–" if pd.isna(k) or pd.isna(p) else ("✅ meets" if k >= p else "⛔ below")
+            "not measured" if pd.isna(k) or pd.isna(p) else ("✅ Meets" if k >= p else "⛔ Below")
             for k, p in zip(rates["kept_rate"], rates["policy_min_rate"])],
         "children below policy": [f"{int(b)} of {int(n)}" for b, n in
                                   zip(rates["children_below_policy"], rates["children_counted"])],
         "idle therapist hours": rates["idle_hours"].astype(float).round(1),
     })
-    st.dataframe(table, hide_index=True, key="schedule_rates_table")
+    ui.table(user, table, key="schedule_rates_table")
 
 st.subheader("Revenue lost from unfilled slots, by month")
 if lost.empty:
     st.info("No missed visits in the lookback window.")
 else:
-    st.dataframe(lost, hide_index=True, key="schedule_lost_revenue_table",
-                 column_config={"lost_revenue": st.column_config.NumberColumn("Lost revenue", format="dollar")})
+    ui.table(user, lost, key="schedule_lost_revenue_table", labels={"month_start": "Month"})
 
 st.subheader("Booking mismatches ahead")
 if mismatches.empty:
@@ -109,8 +108,7 @@ else:
     shown = mismatches.assign(problem=mismatches.apply(fix, axis=1))[
         ["visit_date", "location_id", "appointment_id", "provider_id", "payer_id", "problem",
          "alternative_provider_id", "dollars_at_risk"]]
-    st.dataframe(shown, hide_index=True, key="schedule_mismatches_table",
-                 column_config={"dollars_at_risk": st.column_config.NumberColumn("Dollars at risk", format="dollar")})
+    ui.table(user, shown, key="schedule_mismatches_table")
     ui.csv_download(user, shown, what="booking mismatches", file_name=f"booking_mismatches_{snapshot.as_of_date}.csv",
                     key="schedule_export")
 
@@ -121,5 +119,4 @@ else:
     st.caption(f"{len(unbooked)} children in care have no visit booked from the as-of date; "
                f"{ui.format_money(unbooked['dollars_at_risk'].sum())} of planned visits over the next four weeks "
                "are at risk. The front desk has a schedule-this-patient task for each on the board.")
-    st.dataframe(unbooked, hide_index=True, key="schedule_unbooked_table",
-                 column_config={"dollars_at_risk": st.column_config.NumberColumn("Dollars at risk", format="dollar")})
+    ui.table(user, unbooked, key="schedule_unbooked_table", labels={"last_provider_id": "Last therapist"})

@@ -238,7 +238,7 @@ def _rendered_text(at) -> str:
         if isinstance(children, dict):
             for child in children.values():
                 walk(child)
-        if getattr(node, "type", None) == "arrow_data_frame":
+        if getattr(node, "type", None) == "dataframe":
             parts.append(node.value.to_csv())
         proto = getattr(node, "proto", None)
         if proto is not None:

@@ -12,13 +12,9 @@ from dashboards.markdown_text import plain
 from tests.ledger.helpers import shown_body_sha256
 
 # AppTest does not expose a dataframe's key: tables are found by the columns they show.
-QUEUE = ("assignee", "status", "action_id")
-BULK_LIST = ("action_id", "title", "dollars_at_stake")
-STATS_AGE, STATS_DECISIONS, STATS_TIME = (
-    ("worked_by", "bucket"),
-    ("week_start", "decisions"),
-    ("median_hours_to_decision",),
-)
+QUEUE = ("Worked by", "Status", "Action ID")
+BULK_LIST = ("Title", "Dollars at stake")
+STATS_AGE, STATS_DECISIONS, STATS_TIME = ("Worked by", "Age"), ("Week of", "Decisions"), ("Median hours to a decision",)
 ADMIN_USERS, ROLE_CHANGES = ("username", "display_name", "disabled"), ("occurred_at", "actor", "detail_json")
 
 
@@ -108,8 +104,8 @@ def test_bulk_approve_confirmation_lists_every_item_and_cancel_approves_nothing(
     snapshot, reminders, app_test, frontdesk_l01
 ):
     at = _review_bulk(app_test("board", user=frontdesk_l01).run())
-    [listed] = [t for t in _tables(at, BULK_LIST) if "status" not in t.columns]
-    assert sorted(listed["title"]) == ["Reminder rem-1 (L01)", "Reminder rem-2 (L01)", "Reminder rem-3 (L01)"]
+    [listed] = [t for t in _tables(at, BULK_LIST) if "Status" not in t.columns]
+    assert sorted(listed["Title"]) == ["Reminder rem-1 (L01)", "Reminder rem-2 (L01)", "Reminder rem-3 (L01)"]
     assert "Approve these 3" in at.warning[0].value
     at.button(key="board_bulk_cancel").click().run()
     assert not at.exception
@@ -121,7 +117,7 @@ def test_bulk_approve_confirmation_lists_every_item_and_cancel_approves_nothing(
         "rem-l02": "open",
     }
     assert _events("approved") == []
-    assert not [t for t in _tables(at, BULK_LIST) if "status" not in t.columns]
+    assert not [t for t in _tables(at, BULK_LIST) if "Status" not in t.columns]
 
 
 def test_bulk_approve_confirm_approves_each_listed_item_individually(snapshot, reminders, app_test, frontdesk_l01):
@@ -170,7 +166,7 @@ def test_reassign_offers_only_eligible_users_and_is_audited(snapshot, ledger, ap
     [event] = _events("reassigned")
     assert (event["actor"], event["detail"]["to"], event["action_id"]) == ("director", "frontdesk_l01b", action_id)
     queue = _table(at, QUEUE)
-    assert queue.set_index("action_id").loc[action_id, "assignee"] == "frontdesk_l01b"
+    assert queue.set_index("Action ID").loc[action_id, "Worked by"] == "frontdesk_l01b"
 
 
 def test_assigned_to_me_filter(snapshot, ledger, app_test, director, frontdesk_l01):
@@ -178,7 +174,7 @@ def test_assigned_to_me_filter(snapshot, ledger, app_test, director, frontdesk_l
     ledger.assign(director, action_id, "frontdesk_l01")
     at = app_test("board", user=frontdesk_l01).run()
     at.checkbox(key="board_filter_mine").check().run()
-    assert list(_table(at, QUEUE)["action_id"]) == [action_id]
+    assert list(_table(at, QUEUE)["Action ID"]) == [action_id]
 
 
 # ----- paging, age filter, stats ---------------------------------------------------------------------
@@ -188,11 +184,11 @@ def test_queue_pages_through_every_row_once(snapshot, reminders, app_test, direc
     monkeypatch.setenv("RCM_BOARD_PAGE_SIZE", "3")
     at = app_test("board", user=director).run()
     assert at.metric[0].value == "8"  # 3 re-auth drafts + 5 reminders, all open
-    first = list(_table(at, QUEUE)["action_id"])
+    first = list(_table(at, QUEUE)["Action ID"])
     at.number_input(key="board_page").set_value(3).run()
-    last = list(_table(at, QUEUE)["action_id"])
+    last = list(_table(at, QUEUE)["Action ID"])
     at.number_input(key="board_page").set_value(2).run()
-    middle = list(_table(at, QUEUE)["action_id"])
+    middle = list(_table(at, QUEUE)["Action ID"])
     assert len(first) == 3 and len(middle) == 3 and len(last) == 2
     assert sorted(first + middle + last) == sorted(a["action_id"] for a in _actions(statuses=["open"]))
     # A filter change starts again at page 1.
@@ -233,10 +229,10 @@ def test_queue_stats_show_open_age_and_decisions(snapshot, ledger, app_test, fro
     ledger.approve(frontdesk_l01, action_id, expected_body_sha256=shown_body_sha256(ledger, action_id))
     at = app_test("board", user=frontdesk_l01).run()
     ages = _table(at, STATS_AGE)
-    assert list(ages["worked_by"]) == ["role: front_desk"] and list(ages["open_count"]) == [1]  # L01 only
+    assert list(ages["Worked by"]) == ["Front desk (role)"] and list(ages["Open"]) == [1]  # L01 only
     decisions = _table(at, STATS_DECISIONS)
-    assert list(decisions["actor"]) == ["frontdesk_l01"] and list(decisions["decisions"]) == [1]
-    assert list(_table(at, STATS_TIME)["decisions"]) == [1]
+    assert list(decisions["Person"]) == ["frontdesk_l01"] and list(decisions["Decisions"]) == [1]
+    assert list(_table(at, STATS_TIME)["Decisions"]) == [1]
 
 
 # ----- audited CSV export ------------------------------------------------------------------------------
@@ -298,7 +294,7 @@ def test_a_location_change_applies_to_an_open_session(snapshot, ledger, app_test
     ledger.change_user(admin, "frontdesk_l01", role="front_desk", locations=["L02"], disabled=False)
     at.run()
     assert at.session_state["user"].locations == frozenset({"L02"})
-    assert list(_table(at, QUEUE)["location_id"]) == ["L02"]
+    assert list(_table(at, QUEUE)["Clinic"]) == ["Eastside Clinic"]
 
 
 @pytest.mark.parametrize("who", ["director", "frontdesk_l01", "billing"])

@@ -55,20 +55,16 @@ def test_claim_audit_page_shows_rates_and_open_failures_for_all_locations(
     assert not at.exception
     assert at.title[0].value == "Claim audit"
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics == {
-        "Clean-claim rate": "95.3%",
-        "Claims audited": "150",
-        "Claims to fix": "2",
-        "Billed on those claims": "$216.00",
-        "Balancing failures": "1",
-    }
-    by_location = at.dataframe[0].value.set_index("location_id")
-    assert bool(by_location.loc["L01", "meets_benchmark"]) and not bool(by_location.loc["L02", "meets_benchmark"])
+    assert metrics == {"Clean-claim rate": "95.3%", "Claims audited": "150", "Claims to fix": "2",
+                       "Billed on those claims": "$216.00", "Balancing failures": "1"}
+    by_location = at.dataframe[0].value.set_index("Clinic")
+    meets = next(c for c in by_location.columns if c.startswith("Meets the"))
+    assert list(by_location[meets]) == ["Yes", "No"]  # L01 meets the benchmark, L02 does not
     text = rendered_text(at)
     assert "CL-L01-1" in text and "CL-L02-1" in text and "Replace GP with GO" in text
     assert "CL-L01-2" not in text.split("Claim lines failing a rule")[-1]  # already answered by an 835
     assert "PT-101" not in text  # no patient reference on screen
-    assert "billed_no_claim" in text and "payment_on_voided_visit" in text
+    assert "Billed no claim" in text and "Payment on voided visit" in text
     assert "era_l02.835" in text and "SVC02 charge - line CAS adjustments" in text
 
 
@@ -80,7 +76,7 @@ def test_claim_audit_page_is_scoped_and_filters_by_rule(
     text = rendered_text(at)
     assert "CL-L01-1" in text and "CL-L02-1" not in text
     assert {m.label: m.value for m in at.metric}["Claims audited"] == "100"
-    assert "billed_no_claim" in text and "payment_on_voided_visit" not in text and "era_l02.835" not in text
+    assert "Billed no claim" in text and "Payment on voided visit" not in text and "era_l02.835" not in text
     assert "Every 835 line, claim and transaction in scope balances." in text
 
     at = app_test("claims", user=director).run()
@@ -88,7 +84,7 @@ def test_claim_audit_page_is_scoped_and_filters_by_rule(
     at.multiselect(key="claims_filter_rules").set_value(["units_exceed_minutes"]).run()
     assert not at.exception
     failures = at.dataframe[-1].value
-    assert list(failures["claim_id"]) == ["CL-L01-2"]
+    assert list(failures["Claim"]) == ["CL-L01-2"]
 
 
 DENIALS_SQL = """
@@ -149,10 +145,10 @@ def test_denials_page_shows_open_denials_by_age_and_underpayments(
     assert "CL-L01-5" in text and "11.2" in text
     assert "PT-101" not in text
 
-    assert "CL-L01-TF" in text and "rejected_not_resubmitted" in text and "CL-L02-SC" in text and "Summit HMO" in text
+    assert "CL-L01-TF" in text and "Rejected not resubmitted" in text and "CL-L02-SC" in text and "Summit HMO" in text
     assert "fu-1" not in text  # flag ids stay off the screen
-    disputes = next(d.value for d in at.dataframe if {"contracted_allowed_amount", "days_left"} <= set(d.value.columns))
-    assert list(disputes["work_status"]) == ["not drafted"]
+    disputes = next(d.value for d in at.dataframe if {"Contracted allowed amount", "Days left"} <= set(d.value.columns))
+    assert list(disputes["Being worked"]) == ["not drafted"]
 
     at.toggle(key="denials_filter_open").set_value(False).run()
     assert {m.label: m.value for m in at.metric}["Denied lines"] == "3"

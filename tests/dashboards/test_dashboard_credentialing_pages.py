@@ -62,20 +62,17 @@ def test_credentialing_page_shows_traffic_lights_for_all_locations(
     assert not at.exception
     assert at.title[0].value == "Credentialing"
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics == {
-        "Credentials needing action": "3",
-        "Expired or missing": "1",
-        "Booked visits not billable": "1",
-        "Claims on hold": "3",
-    }
-    matrix = at.dataframe[0].value.set_index("provider_name")
-    assert matrix.loc["Ada North", "caqh_attestation"] == "🔴 ≤7 d (3)"
-    assert matrix.loc["Ada North", "state_license"] == "🟡 ≤90 d (60)"
-    assert matrix.loc["Cy East", "cpr_bls"] == "🔴 expired (-10)"
-    assert matrix.loc["Cy East", "state_license"] == "🟢"
-    enrollments = at.dataframe[1].value.set_index("provider_name")
-    assert enrollments.loc["Ada North", "P-AET"] == "✅"
-    assert enrollments.loc["Cy East", "P-AET"] == "⛔ enrollment_pending"
+    assert metrics == {"Credentials needing action": "3", "Expired or missing": "1",
+                       "Booked visits not billable": "1", "Claims on hold": "3"}
+    matrix = at.dataframe[0].value.set_index("Therapist")
+    assert matrix.loc["Ada North", "Caqh attestation"] == "🔴 Within 7 days (3 days left)"
+    assert matrix.loc["Ada North", "State license"] == "🟡 Within 90 days (60 days left)"
+    assert matrix.loc["Cy East", "Cpr bls"] == "🔴 Expired (-10 days left)"
+    assert matrix.loc["Cy East", "State license"] == "🟢 Current"
+    enrollments = at.dataframe[1].value.set_index("Therapist")
+    payer = next(c for c in enrollments.columns if c not in ("Location",) and "Aetna" in c or c == "P-AET")
+    assert enrollments.loc["Ada North", payer] == "✅ Can bill"
+    assert enrollments.loc["Cy East", payer] == "⛔ Cannot bill: Enrollment pending"
     assert "AP-9" in rendered_text(at)
 
 

@@ -75,7 +75,7 @@ def test_intake_page_shows_the_funnel_for_all_locations(fo_snapshot, ledger, app
         "Overdue first responses": "2",
     }
     funnel = at.dataframe[0].value
-    assert set(funnel["channel"]) == {"Physician fax", "Parent phone call", "School district"}
+    assert set(funnel["Channel"]) == {"Physician fax", "Parent phone call", "School district"}
     text = rendered_text(at)
     assert "RF-L01-1" in text and "RF-L02-7" in text
 
@@ -104,8 +104,8 @@ def test_eligibility_page_lists_checks_due_and_coverage_changes(fo_snapshot, led
         "Coverage changes": "1",
     }
     due = at.dataframe[0].value
-    assert list(due["appointment_id"]) == ["AP-L01-1", "AP-L02-9"]
-    assert set(due["reason"]) == {"Last check older than the payer window", "No check on file"}
+    assert list(due["Appointment"]) == ["AP-L01-1", "AP-L02-9"]
+    assert set(due["Reason"]) == {"Last check older than the payer window", "No check on file"}
     assert "PA-77" in rendered_text(at)
 
 
@@ -127,8 +127,8 @@ def test_front_office_pages_say_so_when_nothing_is_published(env, ledger, app_te
 def test_eligibility_page_lists_plan_of_care_followups_in_scope(fo_snapshot, ledger, app_test, director, frontdesk_l01):
     at = app_test("eligibility", user=director).run()
     assert not at.exception
-    plans = next(df.value for df in at.dataframe if "plan_of_care_id" in df.value.columns)
-    assert list(plans["plan_of_care_id"]) == ["POC-L01-1", "POC-L01-2", "POC-L02-4"]  # overdue, then oldest signature
+    plans = next(df.value for df in at.dataframe if "Plan of care" in df.value.columns)
+    assert list(plans["Plan of care"]) == ["POC-L01-1", "POC-L01-2", "POC-L02-4"]  # overdue, then oldest signature
     scoped = app_test("eligibility", user=frontdesk_l01).run()
-    plans = next(df.value for df in scoped.dataframe if "plan_of_care_id" in df.value.columns)
-    assert list(plans["plan_of_care_id"]) == ["POC-L01-1", "POC-L01-2"]
+    plans = next(df.value for df in scoped.dataframe if "Plan of care" in df.value.columns)
+    assert list(plans["Plan of care"]) == ["POC-L01-1", "POC-L01-2"]

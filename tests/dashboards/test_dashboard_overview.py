@@ -181,32 +181,39 @@ def test_director_sees_the_group_then_one_clinic(leak_snapshot, ledger, app_test
     assert not at.exception, at.exception
     assert at.radio(key="overview_scope").options == ["Whole group", "Northside Clinic (L01)", "Eastside Clinic (L02)"]
     # This month: L01 1,000 + 300 + 50 + 400 = 1,750; L02 5,000 of intake. Last month: L01 1,000 + 100 + 50 + 400.
-    assert _metric(at, "All areas, this month") == "$6,750.00"
+    assert _metric(at, "Leaked this month (Mar 1–2)") == "$6,750.00"
     assert _metric(at, "Authorizations") == "$300.00"
     assert _metric(at, "Intake") == "$5,000.00"
-    assert "By clinic" in [s.value for s in at.subheader]
-    by_clinic = _frame(at, "This month $")
-    assert by_clinic["location_id"].tolist() == ["L02", "L01"]  # most leaked this month first
+    assert "By clinic, Mar 1–2" in [s.value for s in at.subheader]
+    by_clinic = _frame(at, "Leaked Mar 1–2")
+    assert by_clinic["Clinic"].tolist() == ["Eastside Clinic", "Northside Clinic"]  # most leaked this month first
+    # One story: the headline is the sum of the clinic rows, and the clinic that leaks most leads every section.
+    assert float(by_clinic["Leaked Mar 1–2"].sum()) == 6750.0
+    assert _metric(at, "Leaks most this month") == "Eastside Clinic"
+    # A partial month (Mar 1-2) is compared with the same days of February (the Feb 27 row is not counted).
+    headline = next(m for m in at.metric if m.label == "Leaked this month (Mar 1–2)")
+    assert headline.delta == "+$6,750.00 vs the same days of February"
+    assert _frame(at, "Total dollars at risk")["Clinic"].tolist()[0] == "Eastside Clinic"
 
     at.radio(key="overview_scope").set_value("L01").run()
     assert not at.exception
-    assert _metric(at, "All areas, this month") == "$1,750.00"
-    assert "By clinic" not in [s.value for s in at.subheader]
+    assert _metric(at, "Leaked this month (Mar 1–2)") == "$1,750.00"
+    assert "By clinic, Mar 1–2" not in [s.value for s in at.subheader]
 
 
 def test_kpi_tiles_show_null_not_zero_and_the_prior_month(leak_snapshot, ledger, app_test, director):
     at = app_test("overview", user=director).run()
     at.radio(key="overview_scope").set_value("L01").run()
-    assert _metric(at, "First-pass clean-claim rate") == "n/a"  # no claims yet this month
+    assert _metric(at, "First-pass clean-claim rate") == "not measured"  # no claims yet this month
     captions = " ".join(c.value for c in at.caption)
-    assert "Prior month 90.0% · benchmark 95.0% · goal 95.0%" in captions
+    assert "Last month 90.0% · benchmark 95.0% · goal 95.0%" in captions
 
 
 def test_single_location_user_sees_only_their_location(leak_snapshot, ledger, app_test, rendered_text, frontdesk_l01):
     at = app_test("overview", user=frontdesk_l01).run()
     assert not at.exception, at.exception
     assert at.radio(key="overview_scope").options == ["Northside Clinic (L01)"]
-    assert _metric(at, "All areas, this month") == "$1,750.00"
+    assert _metric(at, "Leaked this month (Mar 1–2)") == "$1,750.00"
     text = rendered_text(at)
     for l02_value in ("L02", "Eastside", "R-L02-1", "5,000"):
         assert l02_value not in text, l02_value
@@ -229,10 +236,10 @@ def test_drill_down_lists_the_rows_of_the_chosen_area_and_month(leak_snapshot, l
     at = app_test(user=director).run()  # the router, so the area page link can be followed
     at.radio(key="overview_scope").set_value("L01").run()
     at.selectbox(key="overview_drill_area").set_value("authorizations").run()
-    rows = _frame(at, "record_id")
-    assert rows["record_id"].tolist() == ["V-L01-1", "V-L01-2"]  # this month only, most money first
+    rows = _frame(at, "Record")
+    assert rows["Record"].tolist() == ["V-L01-1", "V-L01-2"]  # this month only, most money first
     at.selectbox(key="overview_drill_month").set_value(1).run()
-    assert _frame(at, "record_id")["record_id"].tolist() == ["V-L01-FEB"]
+    assert _frame(at, "Record")["Record"].tolist() == ["V-L01-FEB"]
 
     at.button(key="overview_open_area").click().run()
     assert not at.exception
@@ -338,3 +345,17 @@ def test_assessment_download_is_offered_for_the_chosen_location(leak_snapshot, l
     assert kwargs["file_name"] == "leak-assessment-L02-2026-03-02.html" and kwargs["mime"] == "text/html"
     assert kwargs["location_ids"] == ["L02"] and kwargs["what"] == "leak_assessment"
     assert "Eastside Clinic" in kwargs["data"] and "Northside" not in kwargs["data"]
+
+
+def test_claims_page_clean_claim_rate_is_the_overview_kpi(full_snapshot, ledger, app_test, director):
+    """One mart, one calculation: the Claims page's rate for this month is the Overview's KPI tile, for the group
+    and for one clinic."""
+    overview = app_test("overview", user=director).run()
+    claims = app_test("claims", user=director).run()
+    assert not overview.exception and not claims.exception
+    assert _metric(overview, "First-pass clean-claim rate") == _metric(claims, "Clean-claim rate this month")
+
+    overview.radio(key="overview_scope").set_value("L02").run()
+    claims.multiselect(key="claims_filter_locations").set_value(["L02"]).run()
+    assert _metric(overview, "First-pass clean-claim rate") == _metric(claims, "Clean-claim rate this month")
+    assert _metric(claims, "Clean-claim rate this month") == "99.0%"

@@ -83,34 +83,30 @@ def test_schedule_page_for_a_director_shows_every_location(
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
     # S-L01-3 is on 2026-03-20, outside this week; AP-22 passes both checks.
-    assert metrics == {
-        "Open slots this week": "3",
-        "Open slots with a match": "1",
-        "Booking mismatches ahead": "2",
-        "Dollars at risk ahead": "$175.00",
-    }
-    slots = at.dataframe[0].value.set_index("slot_id")
-    assert slots.loc["S-L01-1", "ranked_matches"] == "1. W-11 → 2. W-12"
-    assert slots.loc["S-L01-2", "ranked_matches"] == "— No authorization left for the waiting children"
-    assert slots.loc["S-L02-1", "ranked_matches"] == "— No child waiting at this location"
+    assert metrics == {"Open slots this week": "3", "Open slots with a match": "1",
+                       "Booking mismatches ahead": "2", "Dollars at risk ahead": "$175.00"}
+    slots = at.dataframe[0].value.set_index("Slot ID")
+    assert slots.loc["S-L01-1", "Ranked matches"] == "1. W-11 → 2. W-12"
+    assert slots.loc["S-L01-2", "Ranked matches"] == "No match: No authorization left for the waiting children"
+    assert slots.loc["S-L02-1", "Ranked matches"] == "No match: No child waiting at this location"
     assert "S-L01-3" not in slots.index
-    rates = at.dataframe[1].value.set_index("location_id")
-    assert rates.loc["L01", "booked"] == 20
-    assert rates.loc["L01", "kept"] == "75.0%" and rates.loc["L01", "no-show"] == "10.0%"
-    assert rates.loc["L01", "late cancelled (<24 h)"] == "5.0%" and rates.loc["L01", "cancelled"] == "10.0%"
-    assert rates.loc["L01", "kept vs policy"] == "⛔ below" and rates.loc["L02", "kept vs policy"] == "✅ meets"
-    assert rates.loc["L01", "children below policy"] == "1 of 2"
-    assert rates.loc["L01", "idle therapist hours"] == 3.0
+    rates = at.dataframe[1].value.set_index("Location")
+    assert rates.loc["L01", "Booked"] == 20
+    assert rates.loc["L01", "Kept"] == "75.0%" and rates.loc["L01", "No-show"] == "10.0%"
+    assert rates.loc["L01", "Late cancelled (<24 h)"] == "5.0%" and rates.loc["L01", "Cancelled"] == "10.0%"
+    assert rates.loc["L01", "Kept vs policy"] == "⛔ Below" and rates.loc["L02", "Kept vs policy"] == "✅ Meets"
+    assert rates.loc["L01", "Children below policy"] == "1 of 2"
+    assert rates.loc["L01", "Idle therapist hours"] == 3.0
     assert "Attendance policy: at least 85% of visits kept over 60 days" in rendered_text(at)
     lost = at.dataframe[2].value
-    assert len(lost) == 3 and float(lost["lost_revenue"].sum()) == 510.0
-    mismatches = at.dataframe[3].value.set_index("appointment_id")
+    assert len(lost) == 3 and float(lost["Lost revenue"].sum()) == 510.0
+    mismatches = at.dataframe[3].value.set_index("Appointment")
     assert set(mismatches.index) == {"AP-21", "AP-91"}
-    assert mismatches.loc["AP-21", "problem"] == "Beyond the authorized count"
-    assert mismatches.loc["AP-91", "problem"] == "Therapist not credentialed for the payer"
-    assert mismatches.loc["AP-91", "alternative_provider_id"] == "PR3"
+    assert mismatches.loc["AP-21", "Problem"] == "Beyond the authorized count"
+    assert mismatches.loc["AP-91", "Problem"] == "Therapist not credentialed for the payer"
+    assert mismatches.loc["AP-91", "Alternative therapist"] == "PR3"
     unbooked = at.dataframe[4].value
-    assert list(unbooked["plan_of_care_id"]) == ["POC-202-2", "POC-103-1", "POC-104-1"]  # most money first
+    assert list(unbooked["Plan of care"]) == ["POC-202-2", "POC-103-1", "POC-104-1"]  # most money first
     assert "3 children in care have no visit booked" in rendered_text(at)
     assert "$1,940.00 of planned visits" in rendered_text(at)
 
@@ -126,8 +122,8 @@ def test_schedule_page_is_scoped_to_the_front_desks_location(
         assert other not in text
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Booking mismatches ahead"] == "1" and metrics["Dollars at risk ahead"] == "$80.00"
-    assert set(at.dataframe[2].value["location_id"]) == {"L01"}
-    assert set(at.dataframe[4].value["plan_of_care_id"]) == {"POC-103-1", "POC-104-1"}
+    assert set(at.dataframe[2].value["Location"]) == {"L01"}
+    assert set(at.dataframe[4].value["Plan of care"]) == {"POC-103-1", "POC-104-1"}
 
 
 def test_schedule_location_filter(schedule_snapshot, ledger, app_test, director, rendered_text):

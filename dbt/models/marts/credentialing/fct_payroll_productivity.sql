@@ -1,5 +1,7 @@
 -- Productivity per therapist and pay period: billed units per paid hour (clinical + admin; PTO is paid
--- but not worked) against the target in credentialing_rules.
+-- but not worked) against the target in credentialing_rules. Only clinical staff count against the target:
+-- people on the payroll who are not treating providers in the EHR (front desk, billing, managers) have no
+-- billed units by design, so they get no row rather than a "below target" one.
 with
 
 days as (
@@ -62,9 +64,9 @@ final as (
             false
         ) as is_below_target
     from periods
-    cross join rules
-    left join providers
+    inner join providers
         on periods.provider_id = providers.provider_id
+    cross join rules
 
 )
 
