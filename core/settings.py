@@ -212,15 +212,18 @@ def get_delivery_settings() -> DeliverySettings:
         return os.environ.get(name) or None
 
     values: dict = {
-        "endpoints": {channel: url for channel in WEBHOOK_CHANNELS
-                      if (url := env(f"RCM_DELIVERY_{channel.upper()}_URL"))},
+        "endpoints": {
+            channel: url for channel in WEBHOOK_CHANNELS if (url := env(f"RCM_DELIVERY_{channel.upper()}_URL"))
+        },
         "channel_overrides": env("RCM_DELIVERY_CHANNEL_MAP") or {},
         "auth_token": env("RCM_DELIVERY_AUTH_TOKEN"),
     }
-    for field_name, variable in (("connect_timeout_seconds", "RCM_DELIVERY_CONNECT_TIMEOUT_SECONDS"),
-                                 ("read_timeout_seconds", "RCM_DELIVERY_READ_TIMEOUT_SECONDS"),
-                                 ("max_attempts", "RCM_DELIVERY_MAX_ATTEMPTS"),
-                                 ("backoff_base_seconds", "RCM_DELIVERY_BACKOFF_BASE_SECONDS")):
+    for field_name, variable in (
+        ("connect_timeout_seconds", "RCM_DELIVERY_CONNECT_TIMEOUT_SECONDS"),
+        ("read_timeout_seconds", "RCM_DELIVERY_READ_TIMEOUT_SECONDS"),
+        ("max_attempts", "RCM_DELIVERY_MAX_ATTEMPTS"),
+        ("backoff_base_seconds", "RCM_DELIVERY_BACKOFF_BASE_SECONDS"),
+    ):
         if (raw := env(variable)) is not None:
             values[field_name] = raw
     return DeliverySettings(**values)
@@ -244,8 +247,11 @@ def get_board_settings() -> BoardSettings:
         raise ValueError("RCM_BOARD_BULK_APPROVE_MAX_DOLLARS must be >= 0 and RCM_BOARD_PAGE_SIZE >= 1")
     return BoardSettings(
         bulk_approve_max_dollars=max_dollars,
-        low_risk_action_types=(frozenset(t.strip() for t in types.split(",") if t.strip()) if types is not None
-                               else low_risk_action_types()),
+        low_risk_action_types=(
+            frozenset(t.strip() for t in types.split(",") if t.strip())
+            if types is not None
+            else low_risk_action_types()
+        ),
         page_size=page_size,
     )
 
@@ -297,8 +303,9 @@ class SftpMailboxSettings(BaseModel):
     def model_post_init(self, _context) -> None:
         # An SFTP session without a pinned host key would hand claims (PHI) to whoever answers on the port.
         if (self.known_hosts_file is None) == (self.host_key_fingerprint is None):
-            raise ValueError("set exactly one of RCM_CLEARINGHOUSE_SFTP_KNOWN_HOSTS and "
-                             "RCM_CLEARINGHOUSE_SFTP_HOST_KEY_FINGERPRINT")
+            raise ValueError(
+                "set exactly one of RCM_CLEARINGHOUSE_SFTP_KNOWN_HOSTS and RCM_CLEARINGHOUSE_SFTP_HOST_KEY_FINGERPRINT"
+            )
         if self.key_file is None and self.password is None:
             raise ValueError("set RCM_CLEARINGHOUSE_SFTP_KEY_FILE or RCM_CLEARINGHOUSE_SFTP_PASSWORD")
 
@@ -321,14 +328,18 @@ def get_sftp_mailbox_settings() -> SftpMailboxSettings | None:
         "max_attempts": delivery.max_attempts,
         "backoff_base_seconds": delivery.backoff_base_seconds,
     }
-    for field_name, variable in (("port", "RCM_CLEARINGHOUSE_SFTP_PORT"),
-                                 ("settle_seconds", "RCM_CLEARINGHOUSE_SFTP_SETTLE_SECONDS"),
-                                 ("remote_inbound_dir", "RCM_CLEARINGHOUSE_SFTP_INBOUND_DIR"),
-                                 ("remote_outbound_dir", "RCM_CLEARINGHOUSE_SFTP_OUTBOUND_DIR")):
+    for field_name, variable in (
+        ("port", "RCM_CLEARINGHOUSE_SFTP_PORT"),
+        ("settle_seconds", "RCM_CLEARINGHOUSE_SFTP_SETTLE_SECONDS"),
+        ("remote_inbound_dir", "RCM_CLEARINGHOUSE_SFTP_INBOUND_DIR"),
+        ("remote_outbound_dir", "RCM_CLEARINGHOUSE_SFTP_OUTBOUND_DIR"),
+    ):
         if raw := os.environ.get(variable):
             values[field_name] = raw
-    for field_name, variable in (("key_file", "RCM_CLEARINGHOUSE_SFTP_KEY_FILE"),
-                                 ("known_hosts_file", "RCM_CLEARINGHOUSE_SFTP_KNOWN_HOSTS")):
+    for field_name, variable in (
+        ("key_file", "RCM_CLEARINGHOUSE_SFTP_KEY_FILE"),
+        ("known_hosts_file", "RCM_CLEARINGHOUSE_SFTP_KNOWN_HOSTS"),
+    ):
         if os.environ.get(variable):
             values[field_name] = _path(variable, PROJECT_ROOT)
     return SftpMailboxSettings(**values)
@@ -350,9 +361,12 @@ def get_srfax_settings() -> SrfaxSettings | None:
     """None when RCM_SRFAX_ACCESS_ID is not set (faxes go over the webhook or to the outbox)."""
     if not (access_id := os.environ.get("RCM_SRFAX_ACCESS_ID")):
         return None
-    values: dict = {"access_id": access_id, "access_pwd": _secret("RCM_SRFAX_ACCESS_PWD"),
-                    "caller_id": os.environ.get("RCM_SRFAX_CALLER_ID") or "",
-                    "sender_email": os.environ.get("RCM_SRFAX_SENDER_EMAIL") or ""}
+    values: dict = {
+        "access_id": access_id,
+        "access_pwd": _secret("RCM_SRFAX_ACCESS_PWD"),
+        "caller_id": os.environ.get("RCM_SRFAX_CALLER_ID") or "",
+        "sender_email": os.environ.get("RCM_SRFAX_SENDER_EMAIL") or "",
+    }
     if url := os.environ.get("RCM_SRFAX_URL"):
         values["url"] = url
     return SrfaxSettings(**values)
@@ -378,9 +392,12 @@ def get_twilio_settings() -> TwilioSettings | None:
     """None when RCM_TWILIO_ACCOUNT_SID is not set (texts go over the webhook or to the outbox)."""
     if not (account_sid := os.environ.get("RCM_TWILIO_ACCOUNT_SID")):
         return None
-    values: dict = {"account_sid": account_sid, "auth_token": _secret("RCM_TWILIO_AUTH_TOKEN"),
-                    "from_number": os.environ.get("RCM_TWILIO_FROM_NUMBER") or None,
-                    "messaging_service_sid": os.environ.get("RCM_TWILIO_MESSAGING_SERVICE_SID") or None}
+    values: dict = {
+        "account_sid": account_sid,
+        "auth_token": _secret("RCM_TWILIO_AUTH_TOKEN"),
+        "from_number": os.environ.get("RCM_TWILIO_FROM_NUMBER") or None,
+        "messaging_service_sid": os.environ.get("RCM_TWILIO_MESSAGING_SERVICE_SID") or None,
+    }
     if api_base := os.environ.get("RCM_TWILIO_API_BASE"):
         values["api_base"] = api_base
     return TwilioSettings(**values)
@@ -389,6 +406,7 @@ def get_twilio_settings() -> TwilioSettings | None:
 def get_gateway_state_url() -> str:
     """Where the gateways remember what they sent and fetched: the ledger's database unless set."""
     return os.environ.get("RCM_GATEWAY_STATE_URL") or get_settings().ledger_url
+
 
 # -- Source-system adapters: vendor exports mapped onto the extract contracts (dagster_project/adapters) ----
 EHR_ADAPTERS = ("none", "webpt", "generic_csv")
@@ -440,6 +458,7 @@ def get_audit_settings() -> AuditSettings:
         anchor_file=_path("RCM_AUDIT_ANCHOR_FILE", data_dir / "ledger" / "audit-anchors.jsonl"),
     )
 
+
 # -- Orchestration: the dispatch sensor, serving snapshots kept, and which dbt the pipeline starts ----------
 @dataclass(frozen=True)
 class OrchestrationSettings:
@@ -457,13 +476,17 @@ def get_orchestration_settings() -> OrchestrationSettings:
     if interval < 10:
         raise ValueError("RCM_DISPATCH_SENSOR_INTERVAL_SECONDS must be 10 or more")
     if kept < 2:
-        raise ValueError("RCM_SERVING_SNAPSHOTS_KEPT must be 2 or more (the published snapshot and the one before it, "
-                         "which a dashboard session may still be reading)")
+        raise ValueError(
+            "RCM_SERVING_SNAPSHOTS_KEPT must be 2 or more (the published snapshot and the one before it, "
+            "which a dashboard session may still be reading)"
+        )
     # Beside the interpreter first, so the pipeline finds dbt without an activated virtualenv.
     beside = Path(sys.executable).parent / "dbt"
     dbt = os.environ.get("RCM_DBT_EXECUTABLE") or (str(beside) if beside.exists() else shutil.which("dbt") or "dbt")
-    return OrchestrationSettings(dispatch_sensor_interval_seconds=interval, serving_snapshots_kept=kept,
-                                 dbt_executable=dbt)
+    return OrchestrationSettings(
+        dispatch_sensor_interval_seconds=interval, serving_snapshots_kept=kept, dbt_executable=dbt
+    )
+
 
 # -- Accounts: demo or production mode, sign-in throttling, invitation codes ---------------------------------
 # Production (the default) refuses the shared demo password everywhere (sign-in, setting a password) and the
@@ -490,14 +513,20 @@ def get_account_settings() -> AccountSettings:
     mode = (os.environ.get("RCM_MODE") or "production").strip().lower()
     if mode not in ACCOUNT_MODES:
         raise ValueError(f"RCM_MODE must be demo or production (got {mode!r})")
-    values = {name: int(os.environ.get(variable) or default) for name, variable, default in (
-        ("max_failures_per_user_and_source", "RCM_SIGN_IN_MAX_FAILURES", 5),
-        ("max_failures_per_source", "RCM_SIGN_IN_MAX_FAILURES_PER_SOURCE", 20),
-        ("failure_window_minutes", "RCM_SIGN_IN_WINDOW_MINUTES", 15),
-        ("invitation_hours", "RCM_INVITATION_HOURS", 72),
-    )}
+    values = {
+        name: int(os.environ.get(variable) or default)
+        for name, variable, default in (
+            ("max_failures_per_user_and_source", "RCM_SIGN_IN_MAX_FAILURES", 5),
+            ("max_failures_per_source", "RCM_SIGN_IN_MAX_FAILURES_PER_SOURCE", 20),
+            ("failure_window_minutes", "RCM_SIGN_IN_WINDOW_MINUTES", 15),
+            ("invitation_hours", "RCM_INVITATION_HOURS", 72),
+        )
+    }
     if min(values.values()) < 1:
         raise ValueError("RCM_SIGN_IN_MAX_FAILURES*, RCM_SIGN_IN_WINDOW_MINUTES and RCM_INVITATION_HOURS must be >= 1")
-    return AccountSettings(mode=mode, demo_password=get_settings().demo_password,
-                           dashboard_url=(os.environ.get("RCM_DASHBOARD_URL") or "http://localhost:8501").rstrip("/"),
-                           **values)
+    return AccountSettings(
+        mode=mode,
+        demo_password=get_settings().demo_password,
+        dashboard_url=(os.environ.get("RCM_DASHBOARD_URL") or "http://localhost:8501").rstrip("/"),
+        **values,
+    )

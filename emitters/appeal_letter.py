@@ -51,9 +51,16 @@ def reason_of(lines: list[dict]) -> str:
     return "timely_filing" if any(d.get("denial_carc") == TIMELY_FILING_CARC for d in lines) else "medical_necessity"
 
 
-def draft_actions(flag_rows: list[dict], denied_lines: dict[str, list[dict]], patients: dict[str, dict],
-                  plans: dict[str, dict], visits: dict[str, list[date]], claim_texts: dict[str, tuple[str, str]],
-                  locations: dict[str, dict], today: date) -> list[DraftAction]:
+def draft_actions(
+    flag_rows: list[dict],
+    denied_lines: dict[str, list[dict]],
+    patients: dict[str, dict],
+    plans: dict[str, dict],
+    visits: dict[str, list[date]],
+    claim_texts: dict[str, tuple[str, str]],
+    locations: dict[str, dict],
+    today: date,
+) -> list[DraftAction]:
     """`plans`: flag_id -> the plan of care in force on the flag's date of service (packet_appeal_plans)."""
     drafts = []
     for row in sorted(flag_rows, key=lambda r: str(r["flag_id"])):
@@ -65,67 +72,136 @@ def draft_actions(flag_rows: list[dict], denied_lines: dict[str, list[dict]], pa
         kept = sorted(v for v in visits.get(row["patient_id"] or "", []) if _as_date(v) <= service_date)
         plan = plans.get(str(row["flag_id"]))
         if plan:
-            plan = {**{k: _iso(v) for k, v in plan.items()},
-                    "goals": [g for g in (plan.get("functional_goals") or "").split("|") if g]}
+            plan = {
+                **{k: _iso(v) for k, v in plan.items()},
+                "goals": [g for g in (plan.get("functional_goals") or "").split("|") if g],
+            }
         location = locations.get(row["location_id"], {})
         location_name = location.get("location_name", row["location_id"])
         address = ", ".join(str(location[k]) for k in ("address_line", "city") if location.get(k))
-        address = " ".join([address + ",", *(str(location[k]) for k in ("state", "zip") if location.get(k))]).strip(" ,")
+        address = " ".join([address + ",", *(str(location[k]) for k in ("state", "zip") if location.get(k))]).strip(
+            " ,"
+        )
         born = _as_date(patient.get("date_of_birth"))
         reason = reason_of(lines)
         medicare = row.get("payer_type") == MEDICARE_FFS
-        epsdt = (reason == "medical_necessity" and row.get("payer_type") in MEDICAID_TYPES and born is not None
-                 and _age_on(born, service_date) < EPSDT_AGE_LIMIT)
+        epsdt = (
+            reason == "medical_necessity"
+            and row.get("payer_type") in MEDICAID_TYPES
+            and born is not None
+            and _age_on(born, service_date) < EPSDT_AGE_LIMIT
+        )
         name = f"{patient.get('first_name', '')} {patient.get('last_name', '')}".strip()
         member = patient.get("member_id") or ""
         ids = billing_identifiers(claim_texts[row["claim_id"]][1], claim_texts[row["claim_id"]][0])
-        body = text_environment().get_template(TEMPLATE).render(
-            **ids, location_name=location_name, address=address, today=today.isoformat(),
-            payer_name=row.get("payer_name") or row["payer_id"], medicare=medicare, reason=reason,
-            patient_name=name, patient_first_name=patient.get("first_name", ""), patient_dob=_iso(born),
-            member_id=member, payer_claim_number=row.get("payer_claim_control_number") or "", claim_id=row["claim_id"],
-            service_date=_iso(service_date), denial_date=_iso(row["denial_date"]),
-            carc_text="; ".join(sorted({f"CARC {d['denial_carc']}: {d.get('carc_description') or ''}".strip()
-                                        for d in lines})),
-            rarcs=", ".join(sorted({r for d in lines for r in (d.get("remark_codes") or "").split("|") if r})),
-            lines=lines, plan=plan, kept_visits=len(kept), first_visit=_iso(kept[0]) if kept else "",
-            last_visit=_iso(kept[-1]) if kept else "", epsdt=epsdt, signer=SIGNATURE_LINE,
+        body = (
+            text_environment()
+            .get_template(TEMPLATE)
+            .render(
+                **ids,
+                location_name=location_name,
+                address=address,
+                today=today.isoformat(),
+                payer_name=row.get("payer_name") or row["payer_id"],
+                medicare=medicare,
+                reason=reason,
+                patient_name=name,
+                patient_first_name=patient.get("first_name", ""),
+                patient_dob=_iso(born),
+                member_id=member,
+                payer_claim_number=row.get("payer_claim_control_number") or "",
+                claim_id=row["claim_id"],
+                service_date=_iso(service_date),
+                denial_date=_iso(row["denial_date"]),
+                carc_text="; ".join(
+                    sorted({f"CARC {d['denial_carc']}: {d.get('carc_description') or ''}".strip() for d in lines})
+                ),
+                rarcs=", ".join(sorted({r for d in lines for r in (d.get("remark_codes") or "").split("|") if r})),
+                lines=lines,
+                plan=plan,
+                kept_visits=len(kept),
+                first_visit=_iso(kept[0]) if kept else "",
+                last_visit=_iso(kept[-1]) if kept else "",
+                epsdt=epsdt,
+                signer=SIGNATURE_LINE,
+            )
         )
-        checklist = [ChecklistItem(item="Patient name, date of birth and member id on file",
-                                   present=bool(name and born and member), required=True),
-                     ChecklistItem(item="Letter signed by the billing lead or the treating therapist", present=False,
-                                   required=True)]
+        checklist = [
+            ChecklistItem(
+                item="Patient name, date of birth and member id on file",
+                present=bool(name and born and member),
+                required=True,
+            ),
+            ChecklistItem(
+                item="Letter signed by the billing lead or the treating therapist", present=False, required=True
+            ),
+        ]
         if reason == "timely_filing":
-            checklist.append(ChecklistItem(
-                item="Clearinghouse acceptance report (999/277CA) attached, showing acceptance within the filing limit",
-                detail="without it this is a write-off review for the billing lead, not an appeal",
-                present=False, required=True))
+            checklist.append(
+                ChecklistItem(
+                    item="Clearinghouse acceptance report (999/277CA) attached, showing acceptance within the filing limit",
+                    detail="without it this is a write-off review for the billing lead, not an appeal",
+                    present=False,
+                    required=True,
+                )
+            )
         else:
             checklist += [
-                ChecklistItem(item="Plan of care in force on the date of service, physician-certified",
-                              present=bool(plan and plan.get("physician_signed_date")), required=True),
-                ChecklistItem(item="Treatment notes of the date of service and the latest progress report attached",
-                              present=False, required=True),
+                ChecklistItem(
+                    item="Plan of care in force on the date of service, physician-certified",
+                    present=bool(plan and plan.get("physician_signed_date")),
+                    required=True,
+                ),
+                ChecklistItem(
+                    item="Treatment notes of the date of service and the latest progress report attached",
+                    present=False,
+                    required=True,
+                ),
                 ChecklistItem(item="Standardized test scores (baseline and current) attached", present=False),
             ]
         if medicare:
-            checklist.append(ChecklistItem(item="Sent to the MAC's redetermination address or portal, or on form CMS-20027",
-                                           present=False))
-        drafts.append(DraftAction(
-            flag_id=row["flag_id"], action_type=ACTION_TYPE, location_id=row["location_id"], payer_id=row.get("payer_id"),
-            patient_id=row.get("patient_id"),
-            title=(f"{'Redetermination' if medicare else 'Appeal'} claim {row['claim_id']} (CARC {row['carcs']}) to "
-                   f"{row.get('payer_name') or row['payer_id']} by {_iso(row['due_date'])} ({location_name})")[:200],
-            recipient=f"{row.get('payer_name') or row['payer_id']} {'Redetermination' if medicare else 'Appeals'}",
-            body=body, checklist=checklist,
-            evidence=[{k: _iso(d.get(k)) for k in ("claim_id", "line_number", "procedure_code", "denial_carc",
-                                                    "remark_codes", "denial_date", "deadline_date", "days_left")}
-                      for d in lines],
-            dollars_at_stake=Decimal(row["dollars_at_risk"] or 0).quantize(Decimal("0.01")),
-            due_date=row.get("due_date"), assigned_role=ASSIGNED_ROLE,
-            public_terms=[location_name, row.get("payer_name") or ""],
-            phi_terms=[t for t in (patient.get("first_name"), patient.get("last_name"), _iso(born), member) if t],
-        ))
+            checklist.append(
+                ChecklistItem(
+                    item="Sent to the MAC's redetermination address or portal, or on form CMS-20027", present=False
+                )
+            )
+        drafts.append(
+            DraftAction(
+                flag_id=row["flag_id"],
+                action_type=ACTION_TYPE,
+                location_id=row["location_id"],
+                payer_id=row.get("payer_id"),
+                patient_id=row.get("patient_id"),
+                title=(
+                    f"{'Redetermination' if medicare else 'Appeal'} claim {row['claim_id']} (CARC {row['carcs']}) to "
+                    f"{row.get('payer_name') or row['payer_id']} by {_iso(row['due_date'])} ({location_name})"
+                )[:200],
+                recipient=f"{row.get('payer_name') or row['payer_id']} {'Redetermination' if medicare else 'Appeals'}",
+                body=body,
+                checklist=checklist,
+                evidence=[
+                    {
+                        k: _iso(d.get(k))
+                        for k in (
+                            "claim_id",
+                            "line_number",
+                            "procedure_code",
+                            "denial_carc",
+                            "remark_codes",
+                            "denial_date",
+                            "deadline_date",
+                            "days_left",
+                        )
+                    }
+                    for d in lines
+                ],
+                dollars_at_stake=Decimal(row["dollars_at_risk"] or 0).quantize(Decimal("0.01")),
+                due_date=row.get("due_date"),
+                assigned_role=ASSIGNED_ROLE,
+                public_terms=[location_name, row.get("payer_name") or ""],
+                phi_terms=[t for t in (patient.get("first_name"), patient.get("last_name"), _iso(born), member) if t],
+            )
+        )
     return drafts
 
 
@@ -137,7 +213,14 @@ def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
     for visit in ctx.packet("packet_appeal_visits"):
         visits.setdefault(visit["patient_id"], []).append(visit["date_of_service"])
     texts = {r["claim_id"]: (r["claim_x12"], r["billing_x12"]) for r in ctx.packet("packet_claim_x12")}
-    drafts = draft_actions(flags, ctx.grouped("packet_denied_lines", "claim_id"),
-                         ctx.indexed("packet_appeal_patients", "patient_id"),
-                         ctx.indexed("packet_appeal_plans", "flag_id"), visits, texts, ctx.locations(), ctx.as_of)
+    drafts = draft_actions(
+        flags,
+        ctx.grouped("packet_denied_lines", "claim_id"),
+        ctx.indexed("packet_appeal_patients", "patient_id"),
+        ctx.indexed("packet_appeal_plans", "flag_id"),
+        visits,
+        texts,
+        ctx.locations(),
+        ctx.as_of,
+    )
     return ctx.with_recipients(drafts, "payer_fax", lambda d: d.payer_id)

@@ -19,11 +19,25 @@ ACTION_TYPE = "claim_rejection_fix"
 ASSIGNED_ROLE = "billing"
 TEMPLATE_NAME = "claim_rejection_fix.txt.j2"
 REASONS_PACKET = "packet_claim_rejection_reasons"
-SOURCE_WORDS = {"999": "clearinghouse (999: the file could not be read as sent)",
-                "277CA": "clearinghouse or payer (277CA claim acknowledgement)"}
-EVIDENCE_COLUMNS = ("flag_id", "rule_name", "as_of_date", "claim_id", "location_id", "payer_id", "rejection_id",
-                    "rejection_source", "rejected_date", "rejection_count", "submission_count", "due_date",
-                    "days_to_filing_deadline")
+SOURCE_WORDS = {
+    "999": "clearinghouse (999: the file could not be read as sent)",
+    "277CA": "clearinghouse or payer (277CA claim acknowledgement)",
+}
+EVIDENCE_COLUMNS = (
+    "flag_id",
+    "rule_name",
+    "as_of_date",
+    "claim_id",
+    "location_id",
+    "payer_id",
+    "rejection_id",
+    "rejection_source",
+    "rejected_date",
+    "rejection_count",
+    "submission_count",
+    "due_date",
+    "days_to_filing_deadline",
+)
 UNKNOWN_CODE_FIX = "Look the code up in the clearinghouse's rejection report and correct what it names"
 
 
@@ -54,8 +68,9 @@ def describe(reason: dict) -> dict[str, str]:
     return {"what": what, "fix": fix}
 
 
-def draft_actions(flag_rows: list[dict], reasons: dict[str, list[dict]], location_names: dict[str, str]
-                  ) -> list[DraftAction]:
+def draft_actions(
+    flag_rows: list[dict], reasons: dict[str, list[dict]], location_names: dict[str, str]
+) -> list[DraftAction]:
     """One draft per flagged claim (ordered by flag_id); ``reasons`` maps flag_id -> its reason rows."""
     drafts = []
     for row in sorted(flag_rows, key=lambda r: str(r["flag_id"])):
@@ -72,24 +87,40 @@ def _draft_one(row: dict, rows: list[dict], location_names: dict[str, str]) -> D
     location_name = location_names.get(row["location_id"], row["location_id"])
     payer = row.get("payer_name") or row.get("payer_id") or "unknown payer"
     described = [describe(r) for r in rows]
-    body = text_environment().get_template(TEMPLATE_NAME).render(
-        claim_id=row["claim_id"], location_name=location_name, payer_name=payer,
-        service_date=jsonable(row.get("service_date")) or "unknown",
-        rejected_date=jsonable(row.get("rejected_date")) or "unknown",
-        rejection_source_words=SOURCE_WORDS[row["rejection_source"]],
-        submission_count=row.get("submission_count") or 1, dollars_at_risk=row.get("dollars_at_risk"),
-        due_date=jsonable(row.get("due_date")) or "unknown", days_to_filing_deadline=row.get("days_to_filing_deadline"),
-        reasons=described,
+    body = (
+        text_environment()
+        .get_template(TEMPLATE_NAME)
+        .render(
+            claim_id=row["claim_id"],
+            location_name=location_name,
+            payer_name=payer,
+            service_date=jsonable(row.get("service_date")) or "unknown",
+            rejected_date=jsonable(row.get("rejected_date")) or "unknown",
+            rejection_source_words=SOURCE_WORDS[row["rejection_source"]],
+            submission_count=row.get("submission_count") or 1,
+            dollars_at_risk=row.get("dollars_at_risk"),
+            due_date=jsonable(row.get("due_date")) or "unknown",
+            days_to_filing_deadline=row.get("days_to_filing_deadline"),
+            reasons=described,
+        )
     )
     return DraftAction(
-        flag_id=row["flag_id"], action_type=ACTION_TYPE, location_id=row["location_id"], payer_id=row.get("payer_id"),
+        flag_id=row["flag_id"],
+        action_type=ACTION_TYPE,
+        location_id=row["location_id"],
+        payer_id=row.get("payer_id"),
         patient_id=row.get("patient_id"),
         title=f"Rejected claim {row['claim_id']}: correct and resubmit ({location_name})"[:200],
-        recipient="Billing team (claim corrections)", body=body,
-        evidence=[{column: jsonable(row.get(column)) for column in EVIDENCE_COLUMNS},
-                  *({"code_list": r["code_list"], "code": r.get("code")} for r in rows)],
+        recipient="Billing team (claim corrections)",
+        body=body,
+        evidence=[
+            {column: jsonable(row.get(column)) for column in EVIDENCE_COLUMNS},
+            *({"code_list": r["code_list"], "code": r.get("code")} for r in rows),
+        ],
         dollars_at_stake=Decimal(row.get("dollars_at_risk") or 0).quantize(Decimal("0.01")),
-        due_date=as_date(row.get("due_date")), assigned_role=ASSIGNED_ROLE, phi_terms=[],
+        due_date=as_date(row.get("due_date")),
+        assigned_role=ASSIGNED_ROLE,
+        phi_terms=[],
         public_terms=[location_name, payer],
     )
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from core.settings import Settings, get_settings
 from emitters.models import DraftAction, RecipientRef, address_fingerprint
@@ -31,7 +31,7 @@ class DraftContext:
     control_numbers: Callable[[Iterable[str]], dict[str, int]] = _no_control_numbers
     packets: Mapping[str, list[dict]] = field(default_factory=dict)  # declared packet model -> its rows
     prior_actions: tuple[dict, ...] = ()  # the ledger's drafts of this type (types with reads_ledger_history)
-    now: datetime = field(default_factory=lambda: datetime.now(timezone.utc))
+    now: datetime = field(default_factory=lambda: datetime.now(UTC))
     _addresses: dict | None = field(default=None, init=False, repr=False, compare=False)
 
     def packet(self, model: str) -> list[dict]:
@@ -63,16 +63,25 @@ class DraftContext:
         if RECIPIENTS_PACKET not in self.packets:
             raise ValueError(f"packet model {RECIPIENTS_PACKET} is not among this action type's declared packet models")
         if self._addresses is None:
-            object.__setattr__(self, "_addresses", {(row["recipient_kind"], row["recipient_id"]): row["address"]
-                                                    for row in self.packets[RECIPIENTS_PACKET]})
+            object.__setattr__(
+                self,
+                "_addresses",
+                {
+                    (row["recipient_kind"], row["recipient_id"]): row["address"]
+                    for row in self.packets[RECIPIENTS_PACKET]
+                },
+            )
         address = self._addresses.get((kind, str(recipient_id)))
         return RecipientRef(kind=kind, id=str(recipient_id), address_sha256=address_fingerprint(address))
 
-    def with_recipients(self, drafts: list[DraftAction], kind: str,
-                        recipient_id: Callable[[DraftAction], str | None]) -> list[DraftAction]:
+    def with_recipients(
+        self, drafts: list[DraftAction], kind: str, recipient_id: Callable[[DraftAction], str | None]
+    ) -> list[DraftAction]:
         """The drafts, each carrying the reference of its recipient of `kind` (see `recipient_ref`)."""
-        return [draft.model_copy(update={"recipient_ref": self.recipient_ref(kind, recipient_id(draft))})
-                for draft in drafts]
+        return [
+            draft.model_copy(update={"recipient_ref": self.recipient_ref(kind, recipient_id(draft))})
+            for draft in drafts
+        ]
 
     def location_names(self) -> dict[str, str]:
         return {location_id: row["location_name"] for location_id, row in self.locations().items()}

@@ -40,8 +40,15 @@ def discipline_modifier(procedure_code: str) -> str:
     return "GN" if procedure_code in SLP_CODES else "GO"
 
 
-def build_claim(claim_x12: str, billing_x12: str, frequency: str, payer_claim_number: str | None,
-                discipline_lines: set[int], control: int, created: date) -> tuple[str, list[str], set[int]]:
+def build_claim(
+    claim_x12: str,
+    billing_x12: str,
+    frequency: str,
+    payer_claim_number: str | None,
+    discipline_lines: set[int],
+    control: int,
+    created: date,
+) -> tuple[str, list[str], set[int]]:
     """The whole 837P interchange sent again with CLM05-3 = ``frequency`` (7 with REF*F8, or 1 without it)
     and the discipline modifier added on ``discipline_lines``; the changes made, for the checklist; and the
     line numbers whose correction was applied."""
@@ -97,8 +104,14 @@ def is_drafted_here(row: dict) -> bool:
     return row["route"] == "new_claim" or (row["route"] == "corrected_claim" and row.get("payer_type") != MEDICARE_FFS)
 
 
-def draft_actions(flag_rows: list[dict], denied_lines: dict[str, list[dict]], claim_texts: dict[str, tuple[str, str]],
-                  location_names: dict[str, str], created: date, control_numbers: dict[str, int]) -> list[DraftAction]:
+def draft_actions(
+    flag_rows: list[dict],
+    denied_lines: dict[str, list[dict]],
+    claim_texts: dict[str, tuple[str, str]],
+    location_names: dict[str, str],
+    created: date,
+    control_numbers: dict[str, int],
+) -> list[DraftAction]:
     """One draft per flag routed to a new claim, or to a corrected claim outside Medicare fee-for-service, whose submitted
     claim text is on file. `control_numbers`: each flag's interchange control number (Ledger.control_numbers)."""
     drafts = []
@@ -109,34 +122,72 @@ def draft_actions(flag_rows: list[dict], denied_lines: dict[str, list[dict]], cl
         lines = sorted(denied_lines.get(row["claim_id"], []), key=lambda d: d["line_number"])
         frequency = ROUTE_FREQUENCY[row["route"]]
         discipline_lines = {d["line_number"] for d in lines if d.get("denial_carc") == "4"}
-        text, changes, applied = build_claim(claim_x12, billing_x12, frequency, row.get("payer_claim_control_number"),
-                                    discipline_lines, control_numbers[str(row["flag_id"])], created)
+        text, changes, applied = build_claim(
+            claim_x12,
+            billing_x12,
+            frequency,
+            row.get("payer_claim_control_number"),
+            discipline_lines,
+            control_numbers[str(row["flag_id"])],
+            created,
+        )
         location_name = location_names.get(row["location_id"], row["location_id"])
         checklist = [ChecklistItem(item=c, present=True) for c in changes]
         unapplied = [d for d in lines if d["line_number"] not in applied]
         if unapplied:
             rarcs = sorted({r for d in unapplied for r in (d.get("remark_codes") or "").split("|") if r})
-            checklist.append(ChecklistItem(
-                item="Make the correction the denial asks for in the claim text before approving",
-                detail=(f"lines {', '.join(str(d['line_number']) for d in unapplied)}: CARC "
+            checklist.append(
+                ChecklistItem(
+                    item="Make the correction the denial asks for in the claim text before approving",
+                    detail=(
+                        f"lines {', '.join(str(d['line_number']) for d in unapplied)}: CARC "
                         f"{', '.join(sorted({d['denial_carc'] for d in unapplied}))}"
-                        + (f", remark codes {', '.join(rarcs)}" if rarcs else "")),
-                present=False, required=True))
+                        + (f", remark codes {', '.join(rarcs)}" if rarcs else "")
+                    ),
+                    present=False,
+                    required=True,
+                )
+            )
         kind = "New claim" if frequency == "1" else "Corrected claim"
-        drafts.append(DraftAction(
-            flag_id=row["flag_id"], action_type=ACTION_TYPE, location_id=row["location_id"], payer_id=row.get("payer_id"),
-            patient_id=row.get("patient_id"),
-            title=f"{kind} {row['claim_id']} (CARC {row['carcs']}) to {row.get('payer_name') or row.get('payer_id')} ({location_name})"[:200],
-            recipient=(f"{row.get('payer_name') or row.get('payer_id')} via the clearinghouse "
-                       f"(837P {'new claim' if frequency == '1' else 'replacement'})"),
-            body=text, checklist=checklist,
-            evidence=[{k: _iso(d.get(k)) for k in ("claim_id", "line_number", "procedure_code", "modifiers",
-                                                    "denial_carc", "remark_codes", "denial_date", "deadline_date")}
-                      for d in lines],
-            dollars_at_stake=Decimal(row["dollars_at_risk"] or 0).quantize(Decimal("0.01")),
-            due_date=row.get("due_date"), assigned_role=ASSIGNED_ROLE, phi_terms=claim_837.phi_terms(claim_x12),
-            public_terms=[location_name, row.get("payer_name") or ""],
-        ))
+        drafts.append(
+            DraftAction(
+                flag_id=row["flag_id"],
+                action_type=ACTION_TYPE,
+                location_id=row["location_id"],
+                payer_id=row.get("payer_id"),
+                patient_id=row.get("patient_id"),
+                title=f"{kind} {row['claim_id']} (CARC {row['carcs']}) to {row.get('payer_name') or row.get('payer_id')} ({location_name})"[
+                    :200
+                ],
+                recipient=(
+                    f"{row.get('payer_name') or row.get('payer_id')} via the clearinghouse "
+                    f"(837P {'new claim' if frequency == '1' else 'replacement'})"
+                ),
+                body=text,
+                checklist=checklist,
+                evidence=[
+                    {
+                        k: _iso(d.get(k))
+                        for k in (
+                            "claim_id",
+                            "line_number",
+                            "procedure_code",
+                            "modifiers",
+                            "denial_carc",
+                            "remark_codes",
+                            "denial_date",
+                            "deadline_date",
+                        )
+                    }
+                    for d in lines
+                ],
+                dollars_at_stake=Decimal(row["dollars_at_risk"] or 0).quantize(Decimal("0.01")),
+                due_date=row.get("due_date"),
+                assigned_role=ASSIGNED_ROLE,
+                phi_terms=claim_837.phi_terms(claim_x12),
+                public_terms=[location_name, row.get("payer_name") or ""],
+            )
+        )
     return drafts
 
 
@@ -145,5 +196,11 @@ def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
     from packet_claim_x12 and packet_denied_lines, the interchange control numbers from the ledger's allocator."""
     flags = [row for row in rows if is_drafted_here(row)]
     texts = {r["claim_id"]: (r["claim_x12"], r["billing_x12"]) for r in ctx.packet("packet_claim_x12")}
-    return draft_actions(flags, ctx.grouped("packet_denied_lines", "claim_id"), texts, ctx.location_names(),
-                         ctx.as_of, ctx.control_numbers(str(f["flag_id"]) for f in flags))
+    return draft_actions(
+        flags,
+        ctx.grouped("packet_denied_lines", "claim_id"),
+        texts,
+        ctx.location_names(),
+        ctx.as_of,
+        ctx.control_numbers(str(f["flag_id"]) for f in flags),
+    )

@@ -47,24 +47,38 @@ ROUTE_STEPS = {
     ],
     "unit_reduction": [
         ("Compare the paid units with the units the documented minutes support", True),
-        ("Appeal with the frequency justification only if the minutes support the billed units; "
-         "otherwise accept the reduction", False),
+        (
+            "Appeal with the frequency justification only if the minutes support the billed units; "
+            "otherwise accept the reduction",
+            False,
+        ),
     ],
     "ncci_review": [
-        ("Check the note for separate, non-overlapping time blocks (start and end times) or a separate session "
-         "for the denied code", True),
-        ("Only if documented: send a corrected claim with the payer's distinct-service modifier (59 or XU) on the "
-         "column-2 code; otherwise accept the bundling", False),
+        (
+            "Check the note for separate, non-overlapping time blocks (start and end times) or a separate session "
+            "for the denied code",
+            True,
+        ),
+        (
+            "Only if documented: send a corrected claim with the payer's distinct-service modifier (59 or XU) on the "
+            "column-2 code; otherwise accept the bundling",
+            False,
+        ),
     ],
     "out_of_network": [
-        ("Check the rendering provider's and the location's network status with the payer on the date of service",
-         True),
+        (
+            "Check the rendering provider's and the location's network status with the payer on the date of service",
+            True,
+        ),
         ("If in network, send a corrected claim; otherwise request a single-case agreement", False),
     ],
     "bill_secondary_or_write_off": [
         ("Check the patient's secondary coverage on the date of service (Medicaid is the payer of last resort)", True),
-        ("Bill the secondary payer with this adjudication; never send a statement to a family whose secondary is "
-         "Medicaid", False),
+        (
+            "Bill the secondary payer with this adjudication; never send a statement to a family whose secondary is "
+            "Medicaid",
+            False,
+        ),
     ],
     "send_records": [
         ("Send the requested records with the claim number, member id and date of service", True),
@@ -87,8 +101,9 @@ def _iso(value):
     return value.isoformat() if isinstance(value, (date, datetime)) else value
 
 
-def draft_actions(flag_rows: list[dict], denied_lines: dict[str, list[dict]], location_names: dict[str, str]
-                  ) -> list[DraftAction]:
+def draft_actions(
+    flag_rows: list[dict], denied_lines: dict[str, list[dict]], location_names: dict[str, str]
+) -> list[DraftAction]:
     drafts = []
     for row in sorted(flag_rows, key=lambda r: str(r["flag_id"])):
         if row["route"] not in ROUTE_TITLES:
@@ -96,31 +111,58 @@ def draft_actions(flag_rows: list[dict], denied_lines: dict[str, list[dict]], lo
         lines = sorted(denied_lines.get(row["claim_id"], []), key=lambda d: d["line_number"])
         location_name = location_names.get(row["location_id"], row["location_id"])
         reasons = sorted({f"CARC {d['denial_carc']} ({d['denial_category']})" for d in lines})
-        body = "\n".join([
-            f"{ROUTE_TITLES[row['route']]}: claim {row['claim_id']} (payer claim {row.get('payer_claim_control_number')})",
-            f"Payer: {row.get('payer_name') or row['payer_id']}",
-            f"Date of service: {_iso(row['service_date'])}; denied {_iso(row['denial_date'])}",
-            f"Reason: {', '.join(reasons)}",
-            "Lines: " + ", ".join(f"{d['line_number']} {d['procedure_code']}" for d in lines),
-            f"Dollars at stake: ${Decimal(row['dollars_at_risk'] or 0):,.2f}",
-            f"Deadline: {_iso(row['due_date'])} ({row['days_left']} days left)",
-            "",
-            f"What to do: {row['action_note']}",
-            "",
-        ])
-        drafts.append(DraftAction(
-            flag_id=row["flag_id"], action_type=ACTION_TYPE, location_id=row["location_id"], payer_id=row.get("payer_id"),
-            patient_id=row.get("patient_id"),
-            title=f"{ROUTE_TITLES[row['route']]}: claim {row['claim_id']} (CARC {row['carcs']}) ({location_name})"[:200],
-            recipient="Billing team", body=body,
-            checklist=[ChecklistItem(item=step, present=False, required=required)
-                       for step, required in ROUTE_STEPS[row["route"]]],
-            evidence=[{k: _iso(d.get(k)) for k in ("claim_id", "line_number", "procedure_code", "denial_carc",
-                                                    "remark_codes", "denial_category", "denial_date", "deadline_date")}
-                      for d in lines],
-            dollars_at_stake=Decimal(row["dollars_at_risk"] or 0).quantize(Decimal("0.01")),
-            due_date=row.get("due_date"), assigned_role=ASSIGNED_ROLE, phi_terms=[],
-        ))
+        body = "\n".join(
+            [
+                f"{ROUTE_TITLES[row['route']]}: claim {row['claim_id']} (payer claim {row.get('payer_claim_control_number')})",
+                f"Payer: {row.get('payer_name') or row['payer_id']}",
+                f"Date of service: {_iso(row['service_date'])}; denied {_iso(row['denial_date'])}",
+                f"Reason: {', '.join(reasons)}",
+                "Lines: " + ", ".join(f"{d['line_number']} {d['procedure_code']}" for d in lines),
+                f"Dollars at stake: ${Decimal(row['dollars_at_risk'] or 0):,.2f}",
+                f"Deadline: {_iso(row['due_date'])} ({row['days_left']} days left)",
+                "",
+                f"What to do: {row['action_note']}",
+                "",
+            ]
+        )
+        drafts.append(
+            DraftAction(
+                flag_id=row["flag_id"],
+                action_type=ACTION_TYPE,
+                location_id=row["location_id"],
+                payer_id=row.get("payer_id"),
+                patient_id=row.get("patient_id"),
+                title=f"{ROUTE_TITLES[row['route']]}: claim {row['claim_id']} (CARC {row['carcs']}) ({location_name})"[
+                    :200
+                ],
+                recipient="Billing team",
+                body=body,
+                checklist=[
+                    ChecklistItem(item=step, present=False, required=required)
+                    for step, required in ROUTE_STEPS[row["route"]]
+                ],
+                evidence=[
+                    {
+                        k: _iso(d.get(k))
+                        for k in (
+                            "claim_id",
+                            "line_number",
+                            "procedure_code",
+                            "denial_carc",
+                            "remark_codes",
+                            "denial_category",
+                            "denial_date",
+                            "deadline_date",
+                        )
+                    }
+                    for d in lines
+                ],
+                dollars_at_stake=Decimal(row["dollars_at_risk"] or 0).quantize(Decimal("0.01")),
+                due_date=row.get("due_date"),
+                assigned_role=ASSIGNED_ROLE,
+                phi_terms=[],
+            )
+        )
     return drafts
 
 

@@ -27,8 +27,18 @@ from .values import as_date
 
 IMPLEMENTATION = "005010X279A1"
 SERVICE_TYPE_OT = "AD"
-REQUIRED = ("trace_number", "x12_payer_id", "payer_name", "facility_npi", "location_name", "member_id",
-            "first_name", "last_name", "date_of_birth", "service_date")
+REQUIRED = (
+    "trace_number",
+    "x12_payer_id",
+    "payer_name",
+    "facility_npi",
+    "location_name",
+    "member_id",
+    "first_name",
+    "last_name",
+    "date_of_birth",
+    "service_date",
+)
 
 
 def _text(value) -> str:
@@ -36,8 +46,9 @@ def _text(value) -> str:
     return " ".join(str(value).replace("*", " ").replace("~", " ").replace(":", " ").replace("^", " ").split())
 
 
-def build_270(rows: list[dict], control_number: int, created: datetime, submitter_id: str, receiver_id: str,
-              originator_tin: str) -> str:
+def build_270(
+    rows: list[dict], control_number: int, created: datetime, submitter_id: str, receiver_id: str, originator_tin: str
+) -> str:
     """The whole interchange for the requests in ``rows``; a row missing a required value is an error that
     names the request's flag and the column, never the value."""
     if not rows:
@@ -58,43 +69,91 @@ def build_270(rows: list[dict], control_number: int, created: datetime, submitte
     for payer_id, payer_rows in by_payer.items():
         hl += 1
         source_hl = hl
-        body += [["HL", str(source_hl), "", "20", "1"],
-                 ["NM1", "PR", "2", _text(payer_rows[0]["payer_name"]), "", "", "", "", "PI", _text(payer_id)]]
+        body += [
+            ["HL", str(source_hl), "", "20", "1"],
+            ["NM1", "PR", "2", _text(payer_rows[0]["payer_name"]), "", "", "", "", "PI", _text(payer_id)],
+        ]
         by_npi: dict[str, list[dict]] = defaultdict(list)
         for row in payer_rows:
             by_npi[str(row["facility_npi"])].append(row)
         for npi, npi_rows in by_npi.items():
             hl += 1
             receiver_hl = hl
-            body += [["HL", str(receiver_hl), str(source_hl), "21", "1"],
-                     ["NM1", "1P", "2", _text(npi_rows[0]["location_name"]), "", "", "", "", "XX", _text(npi)]]
+            body += [
+                ["HL", str(receiver_hl), str(source_hl), "21", "1"],
+                ["NM1", "1P", "2", _text(npi_rows[0]["location_name"]), "", "", "", "", "XX", _text(npi)],
+            ]
             for row in npi_rows:
                 hl += 1
                 body += [
                     ["HL", str(hl), str(receiver_hl), "22", "0"],
                     ["TRN", "1", _text(row["trace_number"]), "1" + originator_tin],
-                    ["NM1", "IL", "1", _text(row["last_name"]), _text(row["first_name"]), "", "", "", "MI",
-                     _text(row["member_id"])],
+                    [
+                        "NM1",
+                        "IL",
+                        "1",
+                        _text(row["last_name"]),
+                        _text(row["first_name"]),
+                        "",
+                        "",
+                        "",
+                        "MI",
+                        _text(row["member_id"]),
+                    ],
                     ["DMG", "D8", as_date(row["date_of_birth"]).strftime("%Y%m%d")],
                     ["DTP", "291", "D8", as_date(row["service_date"]).strftime("%Y%m%d")],
                     ["EQ", SERVICE_TYPE_OT],
                 ]
-    st: list[Segment] = [["ST", "270", "0001", IMPLEMENTATION],
-                         ["BHT", "0022", "13", f"ELIG{control_number:09d}", created.strftime("%Y%m%d"),
-                          created.strftime("%H%M")],
-                         *body]
+    st: list[Segment] = [
+        ["ST", "270", "0001", IMPLEMENTATION],
+        ["BHT", "0022", "13", f"ELIG{control_number:09d}", created.strftime("%Y%m%d"), created.strftime("%H%M")],
+        *body,
+    ]
     st.append(["SE", str(len(st) + 1), "0001"])
-    isa = ["ISA", "00", " " * 10, "00", " " * 10, "ZZ", _text(submitter_id).ljust(15)[:15], "ZZ",
-           _text(receiver_id).ljust(15)[:15], created.strftime("%y%m%d"), created.strftime("%H%M"), "^", "00501",
-           f"{control_number:09d}", "0", "P", ":"]
-    gs = ["GS", "HS", _text(submitter_id), _text(receiver_id), created.strftime("%Y%m%d"), created.strftime("%H%M"),
-          str(control_number), "X", IMPLEMENTATION]
-    return "*".join(isa) + "~\n" + join([gs, *st, ["GE", "1", str(control_number)],
-                                          ["IEA", "1", f"{control_number:09d}"]])
+    isa = [
+        "ISA",
+        "00",
+        " " * 10,
+        "00",
+        " " * 10,
+        "ZZ",
+        _text(submitter_id).ljust(15)[:15],
+        "ZZ",
+        _text(receiver_id).ljust(15)[:15],
+        created.strftime("%y%m%d"),
+        created.strftime("%H%M"),
+        "^",
+        "00501",
+        f"{control_number:09d}",
+        "0",
+        "P",
+        ":",
+    ]
+    gs = [
+        "GS",
+        "HS",
+        _text(submitter_id),
+        _text(receiver_id),
+        created.strftime("%Y%m%d"),
+        created.strftime("%H%M"),
+        str(control_number),
+        "X",
+        IMPLEMENTATION,
+    ]
+    return (
+        "*".join(isa) + "~\n" + join([gs, *st, ["GE", "1", str(control_number)], ["IEA", "1", f"{control_number:09d}"]])
+    )
 
 
-def write_batch(rows: list[dict], out_dir: Path, control_number: int, created: datetime, submitter_id: str,
-                receiver_id: str, originator_tin: str) -> Path | None:
+def write_batch(
+    rows: list[dict],
+    out_dir: Path,
+    control_number: int,
+    created: datetime,
+    submitter_id: str,
+    receiver_id: str,
+    originator_tin: str,
+) -> Path | None:
     """Write the batch as ``eligibility_270_<control>.x12`` (atomically: a dot name renamed into place, so
     the mailbox never uploads half a file). Nothing is written when no check is due."""
     if not rows:
@@ -138,8 +197,9 @@ def main(argv: list[str] | None = None) -> int:
     default_out = settings.outbox_dir / "clearinghouse_batches"
     out = args.out or Path(os.environ.get("RCM_CLEARINGHOUSE_UPLOAD_DIR") or default_out)
     rows = read_requests(warehouse)
-    path = write_batch(rows, out, args.control_number, datetime.now(), args.submitter_id, args.receiver_id,
-                       args.originator_tin)
+    path = write_batch(
+        rows, out, args.control_number, datetime.now(), args.submitter_id, args.receiver_id, args.originator_tin
+    )
     print(f"{len(rows)} eligibility request(s)" + (f" written to {path}" if path else "; no batch written"))
     return 0
 

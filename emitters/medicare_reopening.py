@@ -59,47 +59,101 @@ def billing_identifiers(billing_x12: str, claim_x12: str) -> dict[str, str]:
     return found
 
 
-def draft_actions(flag_rows: list[dict], denied_lines: dict[str, list[dict]], claim_texts: dict[str, tuple[str, str]],
-                  patients: dict[str, dict], location_names: dict[str, str]) -> list[DraftAction]:
+def draft_actions(
+    flag_rows: list[dict],
+    denied_lines: dict[str, list[dict]],
+    claim_texts: dict[str, tuple[str, str]],
+    patients: dict[str, dict],
+    location_names: dict[str, str],
+) -> list[DraftAction]:
     drafts = []
     for row in sorted(flag_rows, key=lambda r: str(r["flag_id"])):
-        if row["route"] != "corrected_claim" or row.get("payer_type") != MEDICARE_FFS or row["claim_id"] not in claim_texts:
+        if (
+            row["route"] != "corrected_claim"
+            or row.get("payer_type") != MEDICARE_FFS
+            or row["claim_id"] not in claim_texts
+        ):
             continue
         claim_x12, billing_x12 = claim_texts[row["claim_id"]]
-        lines = [{**d, "correction": correction(d) or PLACEHOLDER}
-                 for d in sorted(denied_lines.get(row["claim_id"], []), key=lambda d: d["line_number"])]
+        lines = [
+            {**d, "correction": correction(d) or PLACEHOLDER}
+            for d in sorted(denied_lines.get(row["claim_id"], []), key=lambda d: d["line_number"])
+        ]
         patient = patients.get(row.get("patient_id") or "", {})
         name = f"{patient.get('first_name', '')} {patient.get('last_name', '')}".strip()
         member = patient.get("member_id") or ""
         location_name = location_names.get(row["location_id"], row["location_id"])
-        body = text_environment().get_template(TEMPLATE).render(
-            **billing_identifiers(billing_x12, claim_x12), patient_name=name or PLACEHOLDER,
-            member_id=member or PLACEHOLDER, payer_claim_number=row.get("payer_claim_control_number") or PLACEHOLDER,
-            claim_id=row["claim_id"], service_date=_iso(row["service_date"]), denial_date=_iso(row["denial_date"]),
-            lines=lines, contact=f"Billing office, {location_name}",
+        body = (
+            text_environment()
+            .get_template(TEMPLATE)
+            .render(
+                **billing_identifiers(billing_x12, claim_x12),
+                patient_name=name or PLACEHOLDER,
+                member_id=member or PLACEHOLDER,
+                payer_claim_number=row.get("payer_claim_control_number") or PLACEHOLDER,
+                claim_id=row["claim_id"],
+                service_date=_iso(row["service_date"]),
+                denial_date=_iso(row["denial_date"]),
+                lines=lines,
+                contact=f"Billing office, {location_name}",
+            )
         )
         open_lines = [str(d["line_number"]) for d in lines if d["correction"] == PLACEHOLDER]
-        checklist = [ChecklistItem(item="Beneficiary name and Medicare identifier on file", present=bool(name and member),
-                                   required=True)]
+        checklist = [
+            ChecklistItem(
+                item="Beneficiary name and Medicare identifier on file", present=bool(name and member), required=True
+            )
+        ]
         if open_lines:
-            checklist.append(ChecklistItem(
-                item="Write the correction for each line marked in the request",
-                detail=f"lines {', '.join(open_lines)}: CARC {row['carcs']}", present=False, required=True))
-        drafts.append(DraftAction(
-            flag_id=row["flag_id"], action_type=ACTION_TYPE, location_id=row["location_id"], payer_id=row.get("payer_id"),
-            patient_id=row.get("patient_id"),
-            title=f"Medicare reopening: claim {row['claim_id']} (CARC {row['carcs']}) by {_iso(row['due_date'])} ({location_name})"[:200],
-            recipient=f"{row.get('payer_name') or row.get('payer_id')} provider portal (reopening)",
-            body=body, checklist=checklist,
-            evidence=[{k: _iso(d.get(k)) for k in ("claim_id", "line_number", "procedure_code", "modifiers",
-                                                    "denial_carc", "remark_codes", "denial_date", "deadline_date")}
-                      for d in lines],
-            dollars_at_stake=Decimal(row["dollars_at_risk"] or 0).quantize(Decimal("0.01")),
-            due_date=row.get("due_date"), assigned_role=ASSIGNED_ROLE,
-            phi_terms=sorted({*claim_837.phi_terms(claim_x12), *(t for t in (patient.get("first_name"),
-                              patient.get("last_name"), member) if t)}),
-            public_terms=[location_name, row.get("payer_name") or ""],
-        ))
+            checklist.append(
+                ChecklistItem(
+                    item="Write the correction for each line marked in the request",
+                    detail=f"lines {', '.join(open_lines)}: CARC {row['carcs']}",
+                    present=False,
+                    required=True,
+                )
+            )
+        drafts.append(
+            DraftAction(
+                flag_id=row["flag_id"],
+                action_type=ACTION_TYPE,
+                location_id=row["location_id"],
+                payer_id=row.get("payer_id"),
+                patient_id=row.get("patient_id"),
+                title=f"Medicare reopening: claim {row['claim_id']} (CARC {row['carcs']}) by {_iso(row['due_date'])} ({location_name})"[
+                    :200
+                ],
+                recipient=f"{row.get('payer_name') or row.get('payer_id')} provider portal (reopening)",
+                body=body,
+                checklist=checklist,
+                evidence=[
+                    {
+                        k: _iso(d.get(k))
+                        for k in (
+                            "claim_id",
+                            "line_number",
+                            "procedure_code",
+                            "modifiers",
+                            "denial_carc",
+                            "remark_codes",
+                            "denial_date",
+                            "deadline_date",
+                        )
+                    }
+                    for d in lines
+                ],
+                dollars_at_stake=Decimal(row["dollars_at_risk"] or 0).quantize(Decimal("0.01")),
+                due_date=row.get("due_date"),
+                assigned_role=ASSIGNED_ROLE,
+                phi_terms=sorted(
+                    {
+                        *claim_837.phi_terms(claim_x12),
+                        *(t for t in (patient.get("first_name"), patient.get("last_name"), member) if t),
+                    }
+                ),
+                public_terms=[location_name, row.get("payer_name") or ""],
+            )
+        )
     return drafts
 
 
@@ -107,5 +161,10 @@ def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
     """Registry entry point: Medicare fee-for-service denials routed to a correction; the claim text, denied
     lines and the beneficiary come from packet_claim_x12, packet_denied_lines and packet_appeal_patients."""
     texts = {r["claim_id"]: (r["claim_x12"], r["billing_x12"]) for r in ctx.packet("packet_claim_x12")}
-    return draft_actions(rows, ctx.grouped("packet_denied_lines", "claim_id"), texts,
-                         ctx.indexed("packet_appeal_patients", "patient_id"), ctx.location_names())
+    return draft_actions(
+        rows,
+        ctx.grouped("packet_denied_lines", "claim_id"),
+        texts,
+        ctx.indexed("packet_appeal_patients", "patient_id"),
+        ctx.location_names(),
+    )

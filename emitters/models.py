@@ -94,4 +94,3 @@ class DraftAction(BaseModel):
             if term and term.strip() and _whole_word(term).search(title):
                 raise ValueError("title contains a patient identifier; titles must carry no PHI")
         return self
-

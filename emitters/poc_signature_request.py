@@ -12,24 +12,48 @@ from .models import ChecklistItem, DraftAction
 
 ACTION_TYPE = "poc_signature_request"
 ASSIGNED_ROLE = "front_desk"
-EVIDENCE = ("flag_id", "rule_name", "as_of_date", "plan_of_care_id", "followup_reason", "location_id", "payer_id",
-            "plan_status", "evaluation_date", "plan_start_date", "plan_end_date", "physician_npi",
-            "physician_signed_date", "is_sent_to_pcp", "visits_since_progress_point", "progress_report_every_visits",
-            "days_since_plan_start", "recert_every_days", "days_to_recert", "signature_age_days",
-            "signature_chase_after_days", "signature_follow_up_number", "due_date")
+EVIDENCE = (
+    "flag_id",
+    "rule_name",
+    "as_of_date",
+    "plan_of_care_id",
+    "followup_reason",
+    "location_id",
+    "payer_id",
+    "plan_status",
+    "evaluation_date",
+    "plan_start_date",
+    "plan_end_date",
+    "physician_npi",
+    "physician_signed_date",
+    "is_sent_to_pcp",
+    "visits_since_progress_point",
+    "progress_report_every_visits",
+    "days_since_plan_start",
+    "recert_every_days",
+    "days_to_recert",
+    "signature_age_days",
+    "signature_chase_after_days",
+    "signature_follow_up_number",
+    "due_date",
+)
 SUBJECTS = {
     "recert_due": ("Recertification", "Plan of care recertification for your signature"),
     "signature_overdue": ("Signature follow-up", "Plan of care awaiting your signature"),
 }
 
 
-def draft_signature_requests(rows: list[dict], locations: dict[str, dict], patients: dict[str, dict]) -> list[DraftAction]:
+def draft_signature_requests(
+    rows: list[dict], locations: dict[str, dict], patients: dict[str, dict]
+) -> list[DraftAction]:
     template = templates().get_template("poc_signature_request.txt.j2")
     drafts = []
     for row in sorted(rows, key=lambda r: str(r["flag_id"])):
         reason = row["followup_reason"]
         if reason not in SUBJECTS:
-            raise ValueError(f"plan-of-care follow-up {row['flag_id']}: {reason!r} is not sent to a physician for signature")
+            raise ValueError(
+                f"plan-of-care follow-up {row['flag_id']}: {reason!r} is not sent to a physician for signature"
+            )
         short, subject = SUBJECTS[reason]
         location = locations.get(row["location_id"], {"location_name": row["location_id"]})
         patient = patients.get(row.get("patient_id"), {})
@@ -39,29 +63,49 @@ def draft_signature_requests(rows: list[dict], locations: dict[str, dict], patie
         addressee = "Primary care physician" if row.get("is_sent_to_pcp") else "Prescribing physician"
         follow_up = row.get("signature_follow_up_number") if reason == "signature_overdue" else None
         body = template.render(
-            location=location, addressee=addressee, physician_npi=npi or "not on file", subject=subject,
-            follow_up_number=follow_up, patient_name=name, patient_dob=dob, plan_of_care_id=row["plan_of_care_id"],
-            evaluation_date=fmt_date(row.get("evaluation_date")), plan_start_date=fmt_date(row.get("plan_start_date")),
-            plan_end_date=fmt_date(row.get("plan_end_date")), letter_date=fmt_date(row.get("as_of_date")),
-            reason=reason, due_date=fmt_date(row.get("due_date")),
+            location=location,
+            addressee=addressee,
+            physician_npi=npi or "not on file",
+            subject=subject,
+            follow_up_number=follow_up,
+            patient_name=name,
+            patient_dob=dob,
+            plan_of_care_id=row["plan_of_care_id"],
+            evaluation_date=fmt_date(row.get("evaluation_date")),
+            plan_start_date=fmt_date(row.get("plan_start_date")),
+            plan_end_date=fmt_date(row.get("plan_end_date")),
+            letter_date=fmt_date(row.get("as_of_date")),
+            reason=reason,
+            due_date=fmt_date(row.get("due_date")),
             age_days=row.get("signature_age_days"),
         )
         title = f"{short}: plan of care {row['plan_of_care_id']}"
         if follow_up:
             title += f" (follow-up {follow_up})"
-        drafts.append(DraftAction(
-            flag_id=str(row["flag_id"]), action_type=ACTION_TYPE, location_id=row["location_id"],
-            payer_id=row.get("payer_id"), patient_id=row.get("patient_id"), title=title,
-            recipient=f"{addressee} NPI {npi}" if npi else f"{addressee} (find the fax number)",
-            body=body, evidence=[jsonable(row, EVIDENCE)],
-            checklist=[
-                ChecklistItem(item="Physician NPI", detail=npi or "not on the plan of care", present=bool(npi)),
-                ChecklistItem(item="Physician signature", detail=fmt_date(row.get("physician_signed_date")),
-                              present=row.get("physician_signed_date") is not None),
-            ],
-            due_date=as_date(row.get("due_date")), assigned_role=ASSIGNED_ROLE,
-            phi_terms=[t for t in (patient.get("first_name"), patient.get("last_name"), dob) if t],
-        ))
+        drafts.append(
+            DraftAction(
+                flag_id=str(row["flag_id"]),
+                action_type=ACTION_TYPE,
+                location_id=row["location_id"],
+                payer_id=row.get("payer_id"),
+                patient_id=row.get("patient_id"),
+                title=title,
+                recipient=f"{addressee} NPI {npi}" if npi else f"{addressee} (find the fax number)",
+                body=body,
+                evidence=[jsonable(row, EVIDENCE)],
+                checklist=[
+                    ChecklistItem(item="Physician NPI", detail=npi or "not on the plan of care", present=bool(npi)),
+                    ChecklistItem(
+                        item="Physician signature",
+                        detail=fmt_date(row.get("physician_signed_date")),
+                        present=row.get("physician_signed_date") is not None,
+                    ),
+                ],
+                due_date=as_date(row.get("due_date")),
+                assigned_role=ASSIGNED_ROLE,
+                phi_terms=[t for t in (patient.get("first_name"), patient.get("last_name"), dob) if t],
+            )
+        )
     return drafts
 
 

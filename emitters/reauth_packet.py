@@ -35,19 +35,61 @@ SCHEDULED_STATUSES = frozenset({"scheduled"})
 PHI_COLUMNS = frozenset({"patient_first_name", "patient_last_name", "patient_date_of_birth", "member_id"})
 # Flag columns copied into the evidence: the metrics behind the flag, no PHI and no diagnoses.
 EVIDENCE_COLUMNS = (
-    "flag_id", "rule_name", "rule_version", "as_of_date", "authorization_id", "authorization_number",
-    "location_id", "payer_id", "payer_name", "unit_type", "approved_quantity", "used_quantity",
-    "scheduled_quantity", "remaining_quantity", "burn_rate_per_week", "projected_exhaustion_date",
-    "start_date", "end_date", "days_to_expiry", "reauth_lead_days", "is_in_last_two_visits",
-    "is_expiring_within_lead_time", "is_projected_to_exhaust_before_end",
-    "has_visits_scheduled_beyond_auth", "scheduled_beyond_count", "flag_reasons", "dollars_at_risk",
-    "due_date", "units_requested", "requested_start_date", "requested_end_date", "requested_weeks",
-    "units_per_visit", "units_arithmetic", "first_uncovered_visit_date", "prepare_from_date", "submit_from_date",
-    "submit_by_date", "attendance_required",
+    "flag_id",
+    "rule_name",
+    "rule_version",
+    "as_of_date",
+    "authorization_id",
+    "authorization_number",
+    "location_id",
+    "payer_id",
+    "payer_name",
+    "unit_type",
+    "approved_quantity",
+    "used_quantity",
+    "scheduled_quantity",
+    "remaining_quantity",
+    "burn_rate_per_week",
+    "projected_exhaustion_date",
+    "start_date",
+    "end_date",
+    "days_to_expiry",
+    "reauth_lead_days",
+    "is_in_last_two_visits",
+    "is_expiring_within_lead_time",
+    "is_projected_to_exhaust_before_end",
+    "has_visits_scheduled_beyond_auth",
+    "scheduled_beyond_count",
+    "flag_reasons",
+    "dollars_at_risk",
+    "due_date",
+    "units_requested",
+    "requested_start_date",
+    "requested_end_date",
+    "requested_weeks",
+    "units_per_visit",
+    "units_arithmetic",
+    "first_uncovered_visit_date",
+    "prepare_from_date",
+    "submit_from_date",
+    "submit_by_date",
+    "attendance_required",
 )
-DATE_COLUMNS = frozenset({"as_of_date", "projected_exhaustion_date", "start_date", "end_date", "due_date",
-                          "requested_start_date", "requested_end_date", "first_uncovered_visit_date",
-                          "prepare_from_date", "submit_from_date", "submit_by_date"})
+DATE_COLUMNS = frozenset(
+    {
+        "as_of_date",
+        "projected_exhaustion_date",
+        "start_date",
+        "end_date",
+        "due_date",
+        "requested_start_date",
+        "requested_end_date",
+        "first_uncovered_visit_date",
+        "prepare_from_date",
+        "submit_from_date",
+        "submit_by_date",
+    }
+)
 
 
 @lru_cache(maxsize=1)
@@ -81,8 +123,9 @@ def draft_actions(
     return drafts
 
 
-def _draft_one(row: dict, history: list[dict], location_names: dict[str, str], template,
-               payer_items: list[dict]) -> DraftAction:
+def _draft_one(
+    row: dict, history: list[dict], location_names: dict[str, str], template, payer_items: list[dict]
+) -> DraftAction:
     as_of = as_date(row["as_of_date"])
     start, end = as_date(row["start_date"]), as_date(row["end_date"])
     location_name = location_names.get(row["location_id"], row["location_id"])
@@ -90,7 +133,8 @@ def _draft_one(row: dict, history: list[dict], location_names: dict[str, str], t
     counts = visit_counts(history, start, end)
     requested_start, requested_end = requested_period(row)
     checklist = build_checklist(row, counts, requested_start, requested_end) + [
-        ChecklistItem(item=item["item"], detail=item["detail"], present=False) for item in payer_items]
+        ChecklistItem(item=item["item"], detail=item["detail"], present=False) for item in payer_items
+    ]
     goals = split_pipe(row.get("functional_goals"))
     unit_type = row["unit_type"]
 
@@ -173,7 +217,9 @@ def requested_period(row: dict) -> tuple[date, date]:
     return as_date(row["requested_start_date"]), as_date(row["requested_end_date"])
 
 
-def build_checklist(row: dict, counts: dict[str, int], requested_start: date, requested_end: date) -> list[ChecklistItem]:
+def build_checklist(
+    row: dict, counts: dict[str, int], requested_start: date, requested_end: date
+) -> list[ChecklistItem]:
     """The packet items payers ask for, present or missing according to the data."""
     as_of = as_date(row["as_of_date"])
     evaluation = as_date(row.get("evaluation_date"))
@@ -191,7 +237,9 @@ def build_checklist(row: dict, counts: dict[str, int], requested_start: date, re
     else:
         plan_current, plan_detail = False, "no plan of care on file"
 
-    therapist_ok = all(row.get(k) for k in ("treating_provider_name", "treating_provider_credential", "treating_provider_npi"))
+    therapist_ok = all(
+        row.get(k) for k in ("treating_provider_name", "treating_provider_credential", "treating_provider_npi")
+    )
     return [
         ChecklistItem(
             item="Payer re-authorization request form",
@@ -206,8 +254,11 @@ def build_checklist(row: dict, counts: dict[str, int], requested_start: date, re
         ChecklistItem(item="Current plan of care", detail=plan_detail, present=plan_current),
         ChecklistItem(
             item="Physician signature on the plan of care",
-            detail=(f"signed {_fmt_date(signed)}" + (f" by NPI {row['physician_npi']}" if row.get("physician_npi") else ""))
-            if signed else "missing: get the prescribing physician's signature or a signed order",
+            detail=(
+                f"signed {_fmt_date(signed)}" + (f" by NPI {row['physician_npi']}" if row.get("physician_npi") else "")
+            )
+            if signed
+            else "missing: get the prescribing physician's signature or a signed order",
             present=signed is not None,
         ),
         ChecklistItem(
@@ -227,27 +278,40 @@ def build_checklist(row: dict, counts: dict[str, int], requested_start: date, re
         ),
         ChecklistItem(
             item="Treating therapist credentials and NPI",
-            detail=_therapist_line(row) if therapist_ok else "no treating therapist with kept visits under this authorization",
+            detail=_therapist_line(row)
+            if therapist_ok
+            else "no treating therapist with kept visits under this authorization",
             present=therapist_ok,
         ),
         ChecklistItem(
             item="Units requested",
-            detail=f"{units} {row['unit_type']} from {_fmt_date(requested_start)} to {_fmt_date(requested_end)}" if units > 0 else "nothing to request: no plan frequency and no approved quantity",
+            detail=f"{units} {row['unit_type']} from {_fmt_date(requested_start)} to {_fmt_date(requested_end)}"
+            if units > 0
+            else "nothing to request: no plan frequency and no approved quantity",
             present=units > 0,
         ),
         ChecklistItem(
             item="Preparation and submission dates",
-            detail=(f"start preparing {_fmt_date(as_date(row.get('prepare_from_date')))} (re-evaluation, scores, "
-                    f"signed order); the payer takes the request from {_fmt_date(as_date(row.get('submit_from_date')))}"
-                    f" and it must be in by {_fmt_date(as_date(row.get('submit_by_date')))}")
-            if row.get("submit_by_date") else "no submission window seeded for this payer",
+            detail=(
+                f"start preparing {_fmt_date(as_date(row.get('prepare_from_date')))} (re-evaluation, scores, "
+                f"signed order); the payer takes the request from {_fmt_date(as_date(row.get('submit_from_date')))}"
+                f" and it must be in by {_fmt_date(as_date(row.get('submit_by_date')))}"
+            )
+            if row.get("submit_by_date")
+            else "no submission window seeded for this payer",
             present=False,
         ),
-        *([ChecklistItem(
-            item="Visit history summary for the current window (the payer asks for attendance)",
-            detail=f"{counts['kept']} kept, {counts['no_show']} no-show, {counts['cancelled']} cancelled, {counts['scheduled']} scheduled",
-            present=sum(counts.values()) > 0,
-        )] if row.get("attendance_required") else []),
+        *(
+            [
+                ChecklistItem(
+                    item="Visit history summary for the current window (the payer asks for attendance)",
+                    detail=f"{counts['kept']} kept, {counts['no_show']} no-show, {counts['cancelled']} cancelled, {counts['scheduled']} scheduled",
+                    present=sum(counts.values()) > 0,
+                )
+            ]
+            if row.get("attendance_required")
+            else []
+        ),
     ]
 
 
@@ -306,11 +370,12 @@ def _signature_line(row: dict) -> str:
 def _phi_terms(row: dict) -> list[str]:
     dob = as_date(row.get("patient_date_of_birth"))
     terms = [
-        str(row.get("patient_first_name") or ""), str(row.get("patient_last_name") or ""),
-        str(row.get("member_id") or ""), _fmt_date(dob) if dob else "",
+        str(row.get("patient_first_name") or ""),
+        str(row.get("patient_last_name") or ""),
+        str(row.get("member_id") or ""),
+        _fmt_date(dob) if dob else "",
     ]
     return [term for term in terms if term]
-
 
 
 def _fmt_date(value: date | None) -> str:
@@ -329,6 +394,10 @@ def _money(value: Any) -> Decimal:
 
 def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
     """Registry entry point: the visit history and letterhead come from the declared packet models."""
-    drafts = draft_actions(rows, ctx.grouped("packet_reauth_visit_history", "authorization_id"), ctx.location_names(),
-                           ctx.grouped("packet_reauth_checklist_items", "flag_id"))
+    drafts = draft_actions(
+        rows,
+        ctx.grouped("packet_reauth_visit_history", "authorization_id"),
+        ctx.location_names(),
+        ctx.grouped("packet_reauth_checklist_items", "flag_id"),
+    )
     return ctx.with_recipients(drafts, "payer_fax", lambda d: d.payer_id)

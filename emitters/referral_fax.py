@@ -10,8 +10,19 @@ from .values import local_moment
 
 ACTION_TYPE = "referral_order_fax"
 ASSIGNED_ROLE = "front_desk"
-EVIDENCE = ("flag_id", "rule_name", "as_of_date", "referral_id", "document_id", "document_status", "requested_date",
-            "referral_channel", "location_id", "physician_npi", "physician_name")
+EVIDENCE = (
+    "flag_id",
+    "rule_name",
+    "as_of_date",
+    "referral_id",
+    "document_id",
+    "document_status",
+    "requested_date",
+    "referral_channel",
+    "location_id",
+    "physician_npi",
+    "physician_name",
+)
 
 
 def draft_faxes(rows: list[dict], locations: dict[str, dict], patients: dict[str, dict]) -> list[DraftAction]:
@@ -22,27 +33,50 @@ def draft_faxes(rows: list[dict], locations: dict[str, dict], patients: dict[str
             continue
         location = locations.get(row["location_id"])
         if location is None or not location.get("time_zone"):
-            raise ValueError(f"referral fax {row['flag_id']}: location {row['location_id']} has no letterhead/time zone")
+            raise ValueError(
+                f"referral fax {row['flag_id']}: location {row['location_id']} has no letterhead/time zone"
+            )
         patient = patients.get(row.get("patient_id"), {})
         name = f"{patient.get('first_name', '')} {patient.get('last_name', '')}".strip() or "see referral"
         dob = fmt_date(patient.get("date_of_birth"))
         npi = row.get("physician_npi")
         physician = row.get("physician_name") or None
-        body = template.render(location=location, patient_name=name, patient_dob=dob, physician_npi=npi or "not on file",
-                               physician_name=physician,
-                               received_date=fmt_date(local_moment(row["received_at"], location["time_zone"]).date()),
-                               letter_date=fmt_date(row.get("as_of_date")),
-                               requested_date=fmt_date(row.get("requested_date")))
-        drafts.append(DraftAction(
-            flag_id=str(row["flag_id"]), action_type=ACTION_TYPE, location_id=row["location_id"],
-            patient_id=row.get("patient_id"), title=f"Fax: physician order for referral {row['referral_id']}",
-            recipient=(f"{physician} (NPI {npi})" if physician and npi else f"Physician NPI {npi}" if npi
-                       else "Referring physician (find the fax number)"),
-            body=body, evidence=[jsonable(row, EVIDENCE)],
-            checklist=[ChecklistItem(item="Physician NPI", detail=npi or "not on the referral or the patient", present=bool(npi))],
-            due_date=as_date(row.get("due_date")), assigned_role=ASSIGNED_ROLE,
-            phi_terms=[t for t in (patient.get("first_name"), patient.get("last_name"), dob) if t],
-        ))
+        body = template.render(
+            location=location,
+            patient_name=name,
+            patient_dob=dob,
+            physician_npi=npi or "not on file",
+            physician_name=physician,
+            received_date=fmt_date(local_moment(row["received_at"], location["time_zone"]).date()),
+            letter_date=fmt_date(row.get("as_of_date")),
+            requested_date=fmt_date(row.get("requested_date")),
+        )
+        drafts.append(
+            DraftAction(
+                flag_id=str(row["flag_id"]),
+                action_type=ACTION_TYPE,
+                location_id=row["location_id"],
+                patient_id=row.get("patient_id"),
+                title=f"Fax: physician order for referral {row['referral_id']}",
+                recipient=(
+                    f"{physician} (NPI {npi})"
+                    if physician and npi
+                    else f"Physician NPI {npi}"
+                    if npi
+                    else "Referring physician (find the fax number)"
+                ),
+                body=body,
+                evidence=[jsonable(row, EVIDENCE)],
+                checklist=[
+                    ChecklistItem(
+                        item="Physician NPI", detail=npi or "not on the referral or the patient", present=bool(npi)
+                    )
+                ],
+                due_date=as_date(row.get("due_date")),
+                assigned_role=ASSIGNED_ROLE,
+                phi_terms=[t for t in (patient.get("first_name"), patient.get("last_name"), dob) if t],
+            )
+        )
     return drafts
 
 

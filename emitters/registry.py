@@ -66,8 +66,13 @@ if TYPE_CHECKING:  # the ledger imports this module to check approvers, so User 
 
 DraftFunction = Callable[[list[dict], DraftContext], list[DraftAction]]
 CHANNELS = ("fax", "text", "email", "clearinghouse", "file")
-CHANNEL_WORDS = {"fax": "faxed", "text": "texted", "email": "emailed", "clearinghouse": "sent to the clearinghouse",
-                 "file": "written to the outbox as a work item"}
+CHANNEL_WORDS = {
+    "fax": "faxed",
+    "text": "texted",
+    "email": "emailed",
+    "clearinghouse": "sent to the clearinghouse",
+    "file": "written to the outbox as a work item",
+}
 EXPOSURES_FILE = PROJECT_ROOT / "dbt" / "models" / "marts" / "actions" / "_action_exposures.yml"
 SOURCE_URL = "https://github.com/ot-revenue-leaks/ot-revenue-leaks/tree/main/emitters"
 # Who owns an exposure: the first approver role in this order (admin approves nearly everything, so it is last).
@@ -130,97 +135,362 @@ _DENIAL_PACKETS = ("packet_denied_lines", LOCATIONS_PACKET)
 
 _DECLARATIONS: tuple[ActionType, ...] = (
     # Authorizations
-    ActionType("reauth_packet", "Re-authorization packet", "flag_auths_needing_reauth", reauth_packet.draft,
-               frozenset({"front_desk", "billing", "admin"}), "fax", "authorizations", "dollars_at_risk",
-               packet_models=("packet_reauth_visit_history", "packet_reauth_checklist_items", LOCATIONS_PACKET,
-                              RECIPIENTS_PACKET)),
+    ActionType(
+        "reauth_packet",
+        "Re-authorization packet",
+        "flag_auths_needing_reauth",
+        reauth_packet.draft,
+        frozenset({"front_desk", "billing", "admin"}),
+        "fax",
+        "authorizations",
+        "dollars_at_risk",
+        packet_models=(
+            "packet_reauth_visit_history",
+            "packet_reauth_checklist_items",
+            LOCATIONS_PACKET,
+            RECIPIENTS_PACKET,
+        ),
+    ),
     # Claims and denials
-    ActionType("claim_audit_fix", "Claim fix before submission", "flag_claim_audit_failures", claim_audit_fix.draft,
-               _BILLING, "file", "claims_denials", "dollars_at_risk",
-               packet_models=("packet_claim_audit_failures", LOCATIONS_PACKET)),
-    ActionType("claim_rejection_fix", "Claim rejected at the clearinghouse", "flag_claims_rejected_at_clearinghouse",
-               claim_rejection_fix.draft, _BILLING, "file", "claims_denials", "dollars_at_risk",
-               packet_models=(claim_rejection_fix.REASONS_PACKET, LOCATIONS_PACKET)),
-    ActionType("corrected_claim", "Corrected claim", "flag_denials_to_work", corrected_claim.draft, _BILLING,
-               "clearinghouse", "claims_denials", "dollars_at_risk", asset_name="denial_work_drafts",
-               packet_models=(*_DENIAL_PACKETS, "packet_claim_x12")),
-    ActionType("appeal_letter", "Appeal letter", "flag_denials_to_work", appeal_letter.draft, _BILLING, "fax",
-               "claims_denials", "dollars_at_risk", asset_name="denial_work_drafts",
-               packet_models=(*_DENIAL_PACKETS, "packet_claim_x12", "packet_appeal_patients", "packet_appeal_plans",
-                              "packet_appeal_visits", RECIPIENTS_PACKET)),
-    ActionType("medicare_reopening", "Medicare reopening request", "flag_denials_to_work", medicare_reopening.draft,
-               _BILLING, "file", "claims_denials", "dollars_at_risk", asset_name="denial_work_drafts",
-               packet_models=(*_DENIAL_PACKETS, "packet_claim_x12", "packet_appeal_patients")),
-    ActionType("denial_followup", "Denial follow-up", "flag_denials_to_work", denial_followup.draft, _BILLING, "file",
-               "claims_denials", "dollars_at_risk", asset_name="denial_work_drafts", packet_models=_DENIAL_PACKETS),
-    ActionType("timely_filing_alert", "Timely-filing alert", "flag_timely_filing_alerts", timely_filing_alert.draft,
-               _BILLING_DIRECTOR, "file", "claims_denials", "dollars_at_risk", packet_models=(LOCATIONS_PACKET,)),
-    ActionType("secondary_claim", "Claim to the secondary payer", "flag_secondary_claims_due", secondary_claim.draft,
-               _BILLING_DIRECTOR, "clearinghouse", "claims_denials", "dollars_at_risk",
-               packet_models=("packet_claim_x12", "packet_secondary_claim_lines", "packet_secondary_claim_adjustments",
-                              "packet_secondary_coverages", LOCATIONS_PACKET)),
+    ActionType(
+        "claim_audit_fix",
+        "Claim fix before submission",
+        "flag_claim_audit_failures",
+        claim_audit_fix.draft,
+        _BILLING,
+        "file",
+        "claims_denials",
+        "dollars_at_risk",
+        packet_models=("packet_claim_audit_failures", LOCATIONS_PACKET),
+    ),
+    ActionType(
+        "claim_rejection_fix",
+        "Claim rejected at the clearinghouse",
+        "flag_claims_rejected_at_clearinghouse",
+        claim_rejection_fix.draft,
+        _BILLING,
+        "file",
+        "claims_denials",
+        "dollars_at_risk",
+        packet_models=(claim_rejection_fix.REASONS_PACKET, LOCATIONS_PACKET),
+    ),
+    ActionType(
+        "corrected_claim",
+        "Corrected claim",
+        "flag_denials_to_work",
+        corrected_claim.draft,
+        _BILLING,
+        "clearinghouse",
+        "claims_denials",
+        "dollars_at_risk",
+        asset_name="denial_work_drafts",
+        packet_models=(*_DENIAL_PACKETS, "packet_claim_x12"),
+    ),
+    ActionType(
+        "appeal_letter",
+        "Appeal letter",
+        "flag_denials_to_work",
+        appeal_letter.draft,
+        _BILLING,
+        "fax",
+        "claims_denials",
+        "dollars_at_risk",
+        asset_name="denial_work_drafts",
+        packet_models=(
+            *_DENIAL_PACKETS,
+            "packet_claim_x12",
+            "packet_appeal_patients",
+            "packet_appeal_plans",
+            "packet_appeal_visits",
+            RECIPIENTS_PACKET,
+        ),
+    ),
+    ActionType(
+        "medicare_reopening",
+        "Medicare reopening request",
+        "flag_denials_to_work",
+        medicare_reopening.draft,
+        _BILLING,
+        "file",
+        "claims_denials",
+        "dollars_at_risk",
+        asset_name="denial_work_drafts",
+        packet_models=(*_DENIAL_PACKETS, "packet_claim_x12", "packet_appeal_patients"),
+    ),
+    ActionType(
+        "denial_followup",
+        "Denial follow-up",
+        "flag_denials_to_work",
+        denial_followup.draft,
+        _BILLING,
+        "file",
+        "claims_denials",
+        "dollars_at_risk",
+        asset_name="denial_work_drafts",
+        packet_models=_DENIAL_PACKETS,
+    ),
+    ActionType(
+        "timely_filing_alert",
+        "Timely-filing alert",
+        "flag_timely_filing_alerts",
+        timely_filing_alert.draft,
+        _BILLING_DIRECTOR,
+        "file",
+        "claims_denials",
+        "dollars_at_risk",
+        packet_models=(LOCATIONS_PACKET,),
+    ),
+    ActionType(
+        "secondary_claim",
+        "Claim to the secondary payer",
+        "flag_secondary_claims_due",
+        secondary_claim.draft,
+        _BILLING_DIRECTOR,
+        "clearinghouse",
+        "claims_denials",
+        "dollars_at_risk",
+        packet_models=(
+            "packet_claim_x12",
+            "packet_secondary_claim_lines",
+            "packet_secondary_claim_adjustments",
+            "packet_secondary_coverages",
+            LOCATIONS_PACKET,
+        ),
+    ),
     # Underpayments
-    ActionType("underpayment_dispute", "Underpayment dispute letter", "flag_underpayment_disputes",
-               underpayment_dispute.draft, _BILLING_DIRECTOR, "fax", "underpayments", "dollars_at_risk",
-               packet_models=(LOCATIONS_PACKET, RECIPIENTS_PACKET)),
+    ActionType(
+        "underpayment_dispute",
+        "Underpayment dispute letter",
+        "flag_underpayment_disputes",
+        underpayment_dispute.draft,
+        _BILLING_DIRECTOR,
+        "fax",
+        "underpayments",
+        "dollars_at_risk",
+        packet_models=(LOCATIONS_PACKET, RECIPIENTS_PACKET),
+    ),
     # Scheduling
-    ActionType("slot_offer", "Open-slot offer to a waiting family", "flag_open_slot_offers", slot_offer.draft,
-               _FRONT_DESK, "text", "schedule_gaps", None, batch_key="slot_id", reads_ledger_history=True,
-               packet_models=(RECIPIENTS_PACKET,)),
-    ActionType("booking_alert", "Booking problem alert", "flag_booking_mismatches", booking_alert.draft, _FRONT_DESK,
-               "file", "credentialing", "dollars_at_risk"),
-    ActionType("attendance_letter", "Attendance letter", "flag_attendance_letters", attendance_letter.draft,
-               frozenset({"front_desk", "director", "admin"}), "email", "schedule_gaps", None),
-    ActionType("visit_reminder", "Visit reminder text", "flag_visit_reminders", visit_reminder.draft, _FRONT_DESK,
-               "text", "schedule_gaps", None, low_risk=True, packet_models=(RECIPIENTS_PACKET,)),
-    ActionType("missed_visit_fee", "Missed-visit fee notice", "flag_missed_visit_fees", missed_visit_fee.draft,
-               _BILLING, "email", "schedule_gaps", None,
-               metadata=lambda ctx: {"fee_policy": ctx.settings.scheduling_no_show_fee_policy}),
-    ActionType("schedule_patient_outreach", "Call to book a child's visits", "flag_patients_to_schedule",
-               schedule_patient.draft, _FRONT_DESK, "file", "schedule_gaps", "dollars_at_risk",
-               asset_name="schedule_patient_drafts"),
+    ActionType(
+        "slot_offer",
+        "Open-slot offer to a waiting family",
+        "flag_open_slot_offers",
+        slot_offer.draft,
+        _FRONT_DESK,
+        "text",
+        "schedule_gaps",
+        None,
+        batch_key="slot_id",
+        reads_ledger_history=True,
+        packet_models=(RECIPIENTS_PACKET,),
+    ),
+    ActionType(
+        "booking_alert",
+        "Booking problem alert",
+        "flag_booking_mismatches",
+        booking_alert.draft,
+        _FRONT_DESK,
+        "file",
+        "credentialing",
+        "dollars_at_risk",
+    ),
+    ActionType(
+        "attendance_letter",
+        "Attendance letter",
+        "flag_attendance_letters",
+        attendance_letter.draft,
+        frozenset({"front_desk", "director", "admin"}),
+        "email",
+        "schedule_gaps",
+        None,
+    ),
+    ActionType(
+        "visit_reminder",
+        "Visit reminder text",
+        "flag_visit_reminders",
+        visit_reminder.draft,
+        _FRONT_DESK,
+        "text",
+        "schedule_gaps",
+        None,
+        low_risk=True,
+        packet_models=(RECIPIENTS_PACKET,),
+    ),
+    ActionType(
+        "missed_visit_fee",
+        "Missed-visit fee notice",
+        "flag_missed_visit_fees",
+        missed_visit_fee.draft,
+        _BILLING,
+        "email",
+        "schedule_gaps",
+        None,
+        metadata=lambda ctx: {"fee_policy": ctx.settings.scheduling_no_show_fee_policy},
+    ),
+    ActionType(
+        "schedule_patient_outreach",
+        "Call to book a child's visits",
+        "flag_patients_to_schedule",
+        schedule_patient.draft,
+        _FRONT_DESK,
+        "file",
+        "schedule_gaps",
+        "dollars_at_risk",
+        asset_name="schedule_patient_drafts",
+    ),
     # Front office and intake
-    ActionType("eligibility_check_task", "Eligibility check before a visit", "flag_eligibility_checks_due",
-               eligibility_alerts.draft_checks, _FRONT_DESK, "file", "claims_denials", "dollars_at_risk",
-               low_risk=True, packet_models=(LOCATIONS_PACKET,)),
-    ActionType("coverage_change_alert", "Coverage change alert", "flag_coverage_changes",
-               eligibility_alerts.draft_changes, frozenset({"front_desk", "billing", "admin"}), "file",
-               "claims_denials", "dollars_at_risk", packet_models=(LOCATIONS_PACKET,)),
-    ActionType("referral_callback", "Call back a new referral", "flag_referral_responses_overdue",
-               referral_callback.draft, _FRONT_DESK, "file", "intake", "dollars_at_risk", low_risk=True,
-               packet_models=(LOCATIONS_PACKET,)),
-    ActionType("intake_family_nudge", "Reminder to a family for an intake item", "flag_referral_packet_items_missing",
-               intake_nudge.draft, _FRONT_DESK, "text", "intake", "dollars_at_risk", low_risk=True,
-               asset_name="intake_item_drafts",
-               packet_models=("packet_intake_patients", LOCATIONS_PACKET, RECIPIENTS_PACKET)),
-    ActionType("referral_order_fax", "Fax to the physician for a referral order", "flag_referral_packet_items_missing",
-               referral_fax.draft, _FRONT_DESK, "fax", "intake", "dollars_at_risk", asset_name="intake_item_drafts",
-               packet_models=("packet_intake_patients", LOCATIONS_PACKET, RECIPIENTS_PACKET)),
-    ActionType("records_request", "Records request with the signed release", "flag_referral_packet_items_missing",
-               records_request.draft, _FRONT_DESK, "fax", "intake", "dollars_at_risk", low_risk=True,
-               asset_name="intake_item_drafts", packet_models=("packet_intake_patients", LOCATIONS_PACKET)),
-    ActionType("note_fix_task", "Note to fix before billing", "flag_note_audit_failures", note_fix.draft,
-               _BILLING_DIRECTOR, "file", "claims_denials", "dollars_at_risk", packet_models=(LOCATIONS_PACKET,)),
-    ActionType("poc_signature_request", "Plan of care sent for signature", "flag_plan_of_care_followups",
-               poc_signature_request.draft, frozenset({"front_desk", "billing", "admin"}), "fax", "authorizations",
-               None, packet_models=("packet_plan_of_care_patients", LOCATIONS_PACKET, RECIPIENTS_PACKET)),
+    ActionType(
+        "eligibility_check_task",
+        "Eligibility check before a visit",
+        "flag_eligibility_checks_due",
+        eligibility_alerts.draft_checks,
+        _FRONT_DESK,
+        "file",
+        "claims_denials",
+        "dollars_at_risk",
+        low_risk=True,
+        packet_models=(LOCATIONS_PACKET,),
+    ),
+    ActionType(
+        "coverage_change_alert",
+        "Coverage change alert",
+        "flag_coverage_changes",
+        eligibility_alerts.draft_changes,
+        frozenset({"front_desk", "billing", "admin"}),
+        "file",
+        "claims_denials",
+        "dollars_at_risk",
+        packet_models=(LOCATIONS_PACKET,),
+    ),
+    ActionType(
+        "referral_callback",
+        "Call back a new referral",
+        "flag_referral_responses_overdue",
+        referral_callback.draft,
+        _FRONT_DESK,
+        "file",
+        "intake",
+        "dollars_at_risk",
+        low_risk=True,
+        packet_models=(LOCATIONS_PACKET,),
+    ),
+    ActionType(
+        "intake_family_nudge",
+        "Reminder to a family for an intake item",
+        "flag_referral_packet_items_missing",
+        intake_nudge.draft,
+        _FRONT_DESK,
+        "text",
+        "intake",
+        "dollars_at_risk",
+        low_risk=True,
+        asset_name="intake_item_drafts",
+        packet_models=("packet_intake_patients", LOCATIONS_PACKET, RECIPIENTS_PACKET),
+    ),
+    ActionType(
+        "referral_order_fax",
+        "Fax to the physician for a referral order",
+        "flag_referral_packet_items_missing",
+        referral_fax.draft,
+        _FRONT_DESK,
+        "fax",
+        "intake",
+        "dollars_at_risk",
+        asset_name="intake_item_drafts",
+        packet_models=("packet_intake_patients", LOCATIONS_PACKET, RECIPIENTS_PACKET),
+    ),
+    ActionType(
+        "records_request",
+        "Records request with the signed release",
+        "flag_referral_packet_items_missing",
+        records_request.draft,
+        _FRONT_DESK,
+        "fax",
+        "intake",
+        "dollars_at_risk",
+        low_risk=True,
+        asset_name="intake_item_drafts",
+        packet_models=("packet_intake_patients", LOCATIONS_PACKET),
+    ),
+    ActionType(
+        "note_fix_task",
+        "Note to fix before billing",
+        "flag_note_audit_failures",
+        note_fix.draft,
+        _BILLING_DIRECTOR,
+        "file",
+        "claims_denials",
+        "dollars_at_risk",
+        packet_models=(LOCATIONS_PACKET,),
+    ),
+    ActionType(
+        "poc_signature_request",
+        "Plan of care sent for signature",
+        "flag_plan_of_care_followups",
+        poc_signature_request.draft,
+        frozenset({"front_desk", "billing", "admin"}),
+        "fax",
+        "authorizations",
+        None,
+        packet_models=("packet_plan_of_care_patients", LOCATIONS_PACKET, RECIPIENTS_PACKET),
+    ),
     # Credentialing and payroll (the office manager is the admin role)
-    ActionType("credential_renewal", "Credential renewal reminder", "flag_credential_renewals",
-               credential_renewal.draft, _CREDENTIALING, "email", "credentialing", None,
-               packet_models=(LOCATIONS_PACKET,)),
-    ActionType("enrollment_followup", "Payer enrollment follow-up", "flag_enrollment_followups",
-               enrollment_followup.draft, _CREDENTIALING, "email", "credentialing", "dollars_at_risk",
-               packet_models=(LOCATIONS_PACKET,)),
-    ActionType("claim_hold_notice", "Claims on hold for enrollment", "flag_claims_on_enrollment_holds",
-               claim_hold_notice.draft, frozenset({"billing", "credentialing", "admin"}), "file", "credentialing",
-               "dollars_at_risk", packet_models=("packet_held_claims", LOCATIONS_PACKET)),
-    ActionType("provider_record_fix", "Provider record fix", "flag_provider_record_fixes", provider_record_fix.draft,
-               _CREDENTIALING, "file", "credentialing", None, packet_models=(LOCATIONS_PACKET,)),
+    ActionType(
+        "credential_renewal",
+        "Credential renewal reminder",
+        "flag_credential_renewals",
+        credential_renewal.draft,
+        _CREDENTIALING,
+        "email",
+        "credentialing",
+        None,
+        packet_models=(LOCATIONS_PACKET,),
+    ),
+    ActionType(
+        "enrollment_followup",
+        "Payer enrollment follow-up",
+        "flag_enrollment_followups",
+        enrollment_followup.draft,
+        _CREDENTIALING,
+        "email",
+        "credentialing",
+        "dollars_at_risk",
+        packet_models=(LOCATIONS_PACKET,),
+    ),
+    ActionType(
+        "claim_hold_notice",
+        "Claims on hold for enrollment",
+        "flag_claims_on_enrollment_holds",
+        claim_hold_notice.draft,
+        frozenset({"billing", "credentialing", "admin"}),
+        "file",
+        "credentialing",
+        "dollars_at_risk",
+        packet_models=("packet_held_claims", LOCATIONS_PACKET),
+    ),
+    ActionType(
+        "provider_record_fix",
+        "Provider record fix",
+        "flag_provider_record_fixes",
+        provider_record_fix.draft,
+        _CREDENTIALING,
+        "file",
+        "credentialing",
+        None,
+        packet_models=(LOCATIONS_PACKET,),
+    ),
     # The seed has no payroll area: payroll discrepancies are worked by the credentialing and payroll office.
-    ActionType("payroll_discrepancy_report", "Payroll discrepancy report", "flag_payroll_discrepancies",
-               payroll_discrepancy.draft, frozenset({"admin", "director"}), "file", "credentialing", None,
-               asset_name="payroll_discrepancy_drafts",
-               packet_models=("packet_payroll_discrepancy_days", LOCATIONS_PACKET)),
+    ActionType(
+        "payroll_discrepancy_report",
+        "Payroll discrepancy report",
+        "flag_payroll_discrepancies",
+        payroll_discrepancy.draft,
+        frozenset({"admin", "director"}),
+        "file",
+        "credentialing",
+        None,
+        asset_name="payroll_discrepancy_drafts",
+        packet_models=("packet_payroll_discrepancy_days", LOCATIONS_PACKET),
+    ),
 )
 
 
@@ -231,8 +501,10 @@ def _index(declarations: Iterable[ActionType]) -> MappingProxyType:
         if declared.name in by_name:
             raise ValueError(f"action type {declared.name} is declared twice")
         if asset_of_flag.setdefault(declared.flag_model, declared.emitter_asset) != declared.emitter_asset:
-            raise ValueError(f"{declared.flag_model} feeds two emitter assets: types sharing a flag model share its "
-                             f"asset ({asset_of_flag[declared.flag_model]})")
+            raise ValueError(
+                f"{declared.flag_model} feeds two emitter assets: types sharing a flag model share its "
+                f"asset ({asset_of_flag[declared.flag_model]})"
+            )
         by_name[declared.name] = declared
     return MappingProxyType(by_name)
 
@@ -289,21 +561,28 @@ def exposures_yaml() -> str:
     """The exposures file: one exposure per action type, depending on exactly the relations its emitter reads."""
     exposures = []
     for declared in ACTION_TYPES.values():
-        owner = next(role for role in ("billing", "front_desk", "credentialing", "director", "admin")
-                     if role in declared.approver_roles)
+        owner = next(
+            role
+            for role in ("billing", "front_desk", "credentialing", "director", "admin")
+            if role in declared.approver_roles
+        )
         name, email = _OWNERS[owner]
-        exposures.append({
-            "name": f"{declared.name}_emitter",
-            "label": declared.human_name,
-            "type": "application",
-            "maturity": "medium",
-            "url": SOURCE_URL,
-            "description": (f"{declared.human_name}: the Dagster asset {declared.emitter_asset} drafts one per row of "
-                            f"{declared.flag_model} into the action ledger (idempotent on flag_id), "
-                            f"{CHANNEL_WORDS[declared.channel]} only after a person approves it."),
-            "depends_on": [f"ref('{model}')" for model in declared.inputs],
-            "owner": {"name": name, "email": email},
-        })
+        exposures.append(
+            {
+                "name": f"{declared.name}_emitter",
+                "label": declared.human_name,
+                "type": "application",
+                "maturity": "medium",
+                "url": SOURCE_URL,
+                "description": (
+                    f"{declared.human_name}: the Dagster asset {declared.emitter_asset} drafts one per row of "
+                    f"{declared.flag_model} into the action ledger (idempotent on flag_id), "
+                    f"{CHANNEL_WORDS[declared.channel]} only after a person approves it."
+                ),
+                "depends_on": [f"ref('{model}')" for model in declared.inputs],
+                "owner": {"name": name, "email": email},
+            }
+        )
     header = "# Generated by `python -m emitters.registry exposures` from emitters/registry.py; do not edit.\n"
     return header + yaml.safe_dump({"version": 2, "exposures": exposures}, sort_keys=False, width=110)
 
@@ -334,8 +613,10 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "list":
         for declared in ACTION_TYPES.values():
-            print(f"{declared.name:28} {declared.flag_model:36} {declared.channel:13} "
-                  f"{','.join(sorted(declared.approver_roles))}")
+            print(
+                f"{declared.name:28} {declared.flag_model:36} {declared.channel:13} "
+                f"{','.join(sorted(declared.approver_roles))}"
+            )
         return 0
     from .preview import preview  # reads the warehouse: only for this command
 

@@ -17,8 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from decimal import Decimal
+from datetime import UTC, datetime, timedelta
 
 from .context import DraftContext
 from .family_messages import assert_minimum_necessary, clock_time, forbidden_terms
@@ -40,7 +39,9 @@ class PriorOffer:
     updated_at: datetime  # for a sent offer: when it was sent
 
 
-def draft_slot_offers(rows: list[dict], prior: list[PriorOffer], now: datetime, window_minutes: int) -> list[DraftAction]:
+def draft_slot_offers(
+    rows: list[dict], prior: list[PriorOffer], now: datetime, window_minutes: int
+) -> list[DraftAction]:
     """The offers that should be live after this run: at most one per slot."""
     by_slot: dict[str, list[dict]] = {}
     for row in rows:
@@ -90,15 +91,17 @@ def text_message(row: dict, window_minutes: int) -> str:
 
 def call_script(row: dict, window_minutes: int) -> str:
     day = as_date(row["slot_date"])
-    return "\n".join([
-        f"Hello, this is the front desk at {row['location_name']}. May I speak with the parent or guardian?",
-        f"We have an opening with {row['provider_first_name']} on {day:%A, %B} {day.day} at "
-        f"{clock_time(row['slot_start_minute'])} for {row['slot_minutes']} minutes, and you are next on our waitlist.",
-        "Would you like to take it?",
-        "  If yes: book it in the schedule now and confirm the day and time back to them.",
-        f"  If no, or no answer within {window_minutes} minutes: mark the offer declined so the next family is offered it.",
-        "Do not discuss the child's care, codes or insurance details on this call.",
-    ])
+    return "\n".join(
+        [
+            f"Hello, this is the front desk at {row['location_name']}. May I speak with the parent or guardian?",
+            f"We have an opening with {row['provider_first_name']} on {day:%A, %B} {day.day} at "
+            f"{clock_time(row['slot_start_minute'])} for {row['slot_minutes']} minutes, and you are next on our waitlist.",
+            "Would you like to take it?",
+            "  If yes: book it in the schedule now and confirm the day and time back to them.",
+            f"  If no, or no answer within {window_minutes} minutes: mark the offer declined so the next family is offered it.",
+            "Do not discuss the child's care, codes or insurance details on this call.",
+        ]
+    )
 
 
 def _draft(row: dict, window_minutes: int) -> DraftAction:
@@ -107,11 +110,15 @@ def _draft(row: dict, window_minutes: int) -> DraftAction:
     script = assert_minimum_necessary(call_script(row, window_minutes), forbidden)
     day = as_date(row["slot_date"])
     fit = row.get("preference_misses") or "the slot fits every preference the family gave"
-    body = ("TEXT MESSAGE\n" + text + "\n\nCALL SCRIPT\n" + script + "\n\nFOR THE SCHEDULER (not for the family)\n"
-            f"Match {int(row['match_rank'])}, waiting {int(row['days_waiting'])} days; preferences: {fit}.\n"
-            f"Visit value: {money(row.get('visit_amount'))}.\n")
-    title = (f"Slot offer: {row['provider_name']} {day.isoformat()} {clock_time(row['slot_start_minute'])} "
-             f"(match {int(row['match_rank'])}, {row['location_name']})")
+    body = (
+        "TEXT MESSAGE\n" + text + "\n\nCALL SCRIPT\n" + script + "\n\nFOR THE SCHEDULER (not for the family)\n"
+        f"Match {int(row['match_rank'])}, waiting {int(row['days_waiting'])} days; preferences: {fit}.\n"
+        f"Visit value: {money(row.get('visit_amount'))}.\n"
+    )
+    title = (
+        f"Slot offer: {row['provider_name']} {day.isoformat()} {clock_time(row['slot_start_minute'])} "
+        f"(match {int(row['match_rank'])}, {row['location_name']})"
+    )
     return DraftAction(
         flag_id=str(row["flag_id"]),
         action_type=ACTION_TYPE,
@@ -122,13 +129,21 @@ def _draft(row: dict, window_minutes: int) -> DraftAction:
         recipient=f"family on waitlist {row['waitlist_id']} (text {row.get('guardian_phone') or 'no phone on file'})",
         body=body,
         evidence=[
-            {"source": "marts.flag_open_slot_offers", "exclusive_key": f"slot:{row['slot_id']}",
-             "exclusive_window_minutes": window_minutes, "slot_id": str(row["slot_id"]),
-             "waitlist_id": str(row["waitlist_id"]), "match_rank": int(row["match_rank"]),
-             "days_waiting": int(row["days_waiting"]), "fit_score": int(row["fit_score"]),
-             "provider_id": row["provider_id"], "slot_date": day.isoformat(),
-             "slot_start_minute": int(row["slot_start_minute"]), "slot_state": row.get("slot_state"),
-             "visit_amount": str(money(row.get("visit_amount")))},
+            {
+                "source": "marts.flag_open_slot_offers",
+                "exclusive_key": f"slot:{row['slot_id']}",
+                "exclusive_window_minutes": window_minutes,
+                "slot_id": str(row["slot_id"]),
+                "waitlist_id": str(row["waitlist_id"]),
+                "match_rank": int(row["match_rank"]),
+                "days_waiting": int(row["days_waiting"]),
+                "fit_score": int(row["fit_score"]),
+                "provider_id": row["provider_id"],
+                "slot_date": day.isoformat(),
+                "slot_start_minute": int(row["slot_start_minute"]),
+                "slot_state": row.get("slot_state"),
+                "visit_amount": str(money(row.get("visit_amount"))),
+            },
         ],
         dollars_at_stake=money(row.get("visit_amount")),
         due_date=day,
@@ -143,8 +158,15 @@ def prior_offers(history: Iterable[dict]) -> list[PriorOffer]:
     offers = []
     for action in history:
         evidence = action["evidence"][0]
-        offers.append(PriorOffer(action["flag_id"], evidence["slot_id"], evidence["waitlist_id"], action["stored_status"],
-                                 _parse_utc(action["updated_at"])))
+        offers.append(
+            PriorOffer(
+                action["flag_id"],
+                evidence["slot_id"],
+                evidence["waitlist_id"],
+                action["stored_status"],
+                _parse_utc(action["updated_at"]),
+            )
+        )
     return offers
 
 
@@ -157,4 +179,4 @@ def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
 
 
 def _parse_utc(value: str) -> datetime:
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(timezone.utc)
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)

@@ -6,7 +6,7 @@ from test dicts (ISO strings), so both helpers accept all of those.
 
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -27,11 +27,13 @@ def local_moment(utc_value: Any, time_zone: str) -> datetime:
     """A stored UTC moment (naive values are UTC, as the warehouse stores them) in a location's zone."""
     if _is_missing(utc_value):
         raise ValueError("a local time was asked for a missing timestamp")
-    moment = utc_value if isinstance(utc_value, datetime) else datetime.fromisoformat(str(utc_value).replace("Z", "+00:00"))
+    moment = (
+        utc_value if isinstance(utc_value, datetime) else datetime.fromisoformat(str(utc_value).replace("Z", "+00:00"))
+    )
     if hasattr(moment, "to_pydatetime"):
         moment = moment.to_pydatetime()  # pandas Timestamp
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return moment.astimezone(ZoneInfo(time_zone))
 
 

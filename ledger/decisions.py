@@ -51,14 +51,27 @@ class Decisions:
         with self._writer.begin() as conn:
             row, actor = self._decidable(conn, user, action_id, "edit")
             if new_body != row.body:
-                conn.execute(actions.update().where(actions.c.action_id == action_id)
-                             .values(body=new_body, updated_at=self._now_iso()))
-                diff = "\n".join(difflib.unified_diff(
-                    row.body.splitlines(), new_body.splitlines(), "draft", "edited", lineterm=""))
-                self._append_event(conn, "draft_edited", actor.username, actor_role=actor.role, action_id=action_id,
-                                   location_id=row.location_id,
-                                   detail={"before_sha256": sha256_text(row.body), "after_sha256": sha256_text(new_body),
-                                           "diff": mask_terms(diff, json.loads(row.phi_terms_json))})
+                conn.execute(
+                    actions.update()
+                    .where(actions.c.action_id == action_id)
+                    .values(body=new_body, updated_at=self._now_iso())
+                )
+                diff = "\n".join(
+                    difflib.unified_diff(row.body.splitlines(), new_body.splitlines(), "draft", "edited", lineterm="")
+                )
+                self._append_event(
+                    conn,
+                    "draft_edited",
+                    actor.username,
+                    actor_role=actor.role,
+                    action_id=action_id,
+                    location_id=row.location_id,
+                    detail={
+                        "before_sha256": sha256_text(row.body),
+                        "after_sha256": sha256_text(new_body),
+                        "diff": mask_terms(diff, json.loads(row.phi_terms_json)),
+                    },
+                )
             return action_dict(fetch_action(conn, action_id), self._today())
 
     def check_item(self, user: User, action_id: str, item: str) -> dict:
@@ -70,11 +83,20 @@ class Decisions:
             if not any(i["item"] == item for i in checklist):
                 raise ValueError(f"the draft has no checklist item {item!r}")
             checked = [{**i, "present": True} if i["item"] == item else i for i in checklist]
-            conn.execute(actions.update().where(actions.c.action_id == action_id)
-                         .values(checklist_json=canonical_json(checked),
-                                 updated_at=self._now_iso()))
-            self._append_event(conn, "checklist_item_checked", actor.username, actor_role=actor.role,
-                               action_id=action_id, location_id=row.location_id, detail={"item": item})
+            conn.execute(
+                actions.update()
+                .where(actions.c.action_id == action_id)
+                .values(checklist_json=canonical_json(checked), updated_at=self._now_iso())
+            )
+            self._append_event(
+                conn,
+                "checklist_item_checked",
+                actor.username,
+                actor_role=actor.role,
+                action_id=action_id,
+                location_id=row.location_id,
+                detail={"item": item},
+            )
             return action_dict(fetch_action(conn, action_id), self._today())
 
     def approve(self, user: User, action_id: str, *, expected_body_sha256: str) -> dict:
@@ -91,13 +113,26 @@ class Decisions:
             conflict = self._exclusive_conflict(conn, row)
             if conflict is not None:
                 raise InvalidTransition(conflict)
-            conn.execute(actions.update().where(actions.c.action_id == action_id)
-                         .values(status="approved", snoozed_until=None, updated_at=self._now_iso()))
-            self._append_event(conn, "approved", actor.username, actor_role=actor.role, action_id=action_id,
-                               location_id=row.location_id,
-                               detail={"flag_id": row.flag_id, "body_sha256": sha256_text(row.body),
-                                       "digest": approval_digest(row._mapping),
-                                       "dollars_at_stake": row.dollars_at_stake, "due_date": row.due_date})
+            conn.execute(
+                actions.update()
+                .where(actions.c.action_id == action_id)
+                .values(status="approved", snoozed_until=None, updated_at=self._now_iso())
+            )
+            self._append_event(
+                conn,
+                "approved",
+                actor.username,
+                actor_role=actor.role,
+                action_id=action_id,
+                location_id=row.location_id,
+                detail={
+                    "flag_id": row.flag_id,
+                    "body_sha256": sha256_text(row.body),
+                    "digest": approval_digest(row._mapping),
+                    "dollars_at_stake": row.dollars_at_stake,
+                    "due_date": row.due_date,
+                },
+            )
             return action_dict(fetch_action(conn, action_id), self._today())
 
     def _exclusive_conflict(self, conn: sa.Connection, row) -> str | None:
@@ -110,9 +145,13 @@ class Decisions:
         key, _ = _exclusive_key(row.evidence_json)
         if key is None:
             return None
-        others = conn.execute(sa.select(actions).where(
-            actions.c.action_type == row.action_type, actions.c.action_id != row.action_id,
-            actions.c.status.in_(["approved", "sent"])))
+        others = conn.execute(
+            sa.select(actions).where(
+                actions.c.action_type == row.action_type,
+                actions.c.action_id != row.action_id,
+                actions.c.status.in_(["approved", "sent"]),
+            )
+        )
         now = self._now()
         for other in others:
             other_key, window = _exclusive_key(other.evidence_json)
@@ -130,12 +169,22 @@ class Decisions:
             raise ValueError("a rejection needs a reason")
         with self._writer.begin() as conn:
             row, actor = self._decidable(conn, user, action_id, "reject")
-            conn.execute(actions.update().where(actions.c.action_id == action_id)
-                         .values(status="rejected", snoozed_until=None, updated_at=self._now_iso()))
+            conn.execute(
+                actions.update()
+                .where(actions.c.action_id == action_id)
+                .values(status="rejected", snoozed_until=None, updated_at=self._now_iso())
+            )
             # People type patient names into reasons: the draft's identifiers are masked, as in edit diffs.
             masked = mask_terms(reason.strip(), json.loads(row.phi_terms_json))
-            self._append_event(conn, "rejected", actor.username, actor_role=actor.role, action_id=action_id,
-                               location_id=row.location_id, detail={"flag_id": row.flag_id, "reason": masked})
+            self._append_event(
+                conn,
+                "rejected",
+                actor.username,
+                actor_role=actor.role,
+                action_id=action_id,
+                location_id=row.location_id,
+                detail={"flag_id": row.flag_id, "reason": masked},
+            )
             return action_dict(fetch_action(conn, action_id), self._today())
 
     def snooze(self, user: User, action_id: str, until: date) -> dict:
@@ -143,10 +192,20 @@ class Decisions:
             raise ValueError("snooze until a date after today")
         with self._writer.begin() as conn:
             row, actor = self._decidable(conn, user, action_id, "snooze")
-            conn.execute(actions.update().where(actions.c.action_id == action_id)
-                         .values(status="snoozed", snoozed_until=until, updated_at=self._now_iso()))
-            self._append_event(conn, "snoozed", actor.username, actor_role=actor.role, action_id=action_id,
-                               location_id=row.location_id, detail={"flag_id": row.flag_id, "until": until})
+            conn.execute(
+                actions.update()
+                .where(actions.c.action_id == action_id)
+                .values(status="snoozed", snoozed_until=until, updated_at=self._now_iso())
+            )
+            self._append_event(
+                conn,
+                "snoozed",
+                actor.username,
+                actor_role=actor.role,
+                action_id=action_id,
+                location_id=row.location_id,
+                detail={"flag_id": row.flag_id, "until": until},
+            )
             return action_dict(fetch_action(conn, action_id), self._today())
 
     def _decidable(self, conn: sa.Connection, user: User, action_id: str, step: str):
@@ -170,10 +229,15 @@ class Decisions:
             row = fetch_action(conn, action_id)
             if row is None or not user.can_see(row.location_id):
                 return []
-            candidates = [user_from_row(u) for u in conn.execute(
-                sa.select(users).where(users.c.disabled == sa.false()).order_by(users.c.username))]
-        return [{"username": u.username, "display_name": u.display_name, "role": u.role}
-                for u in candidates if can_approve(u, row.action_type, row.location_id)]
+            candidates = [
+                user_from_row(u)
+                for u in conn.execute(sa.select(users).where(users.c.disabled == sa.false()).order_by(users.c.username))
+            ]
+        return [
+            {"username": u.username, "display_name": u.display_name, "role": u.role}
+            for u in candidates
+            if can_approve(u, row.action_type, row.location_id)
+        ]
 
     def assign(self, user: User, action_id: str, assignee: str) -> dict:
         """Route a live action to one person who may decide it. Audited as `reassigned` (from, to).
@@ -185,29 +249,37 @@ class Decisions:
             row = fetch_action(conn, action_id)
             if actor is None or row is None or not actor.can_see(row.location_id):
                 raise PermissionDenied(f"reassign: action {action_id} is not in your locations")
-            if not (can_approve(actor, row.action_type, row.location_id)
-                    or actor.role in REASSIGN_SUPERVISOR_ROLES):
+            if not (can_approve(actor, row.action_type, row.location_id) or actor.role in REASSIGN_SUPERVISOR_ROLES):
                 raise PermissionDenied(f"reassign: role {actor.role} may not route {row.action_type} actions")
             status = effective_status(row, self._today())
             if status not in LIVE_STATUSES:
                 raise InvalidTransition(f"cannot reassign an action that is {status}")
             target = fetch_user(conn, assignee)
             if target is None or not can_approve(target, row.action_type, row.location_id):
-                raise PermissionDenied(f"reassign: {assignee} may not decide {row.action_type} actions at "
-                                       f"{row.location_id}")
-            before = conn.execute(sa.select(action_assignments.c.assignee)
-                                  .where(action_assignments.c.action_id == action_id)).scalar()
+                raise PermissionDenied(
+                    f"reassign: {assignee} may not decide {row.action_type} actions at {row.location_id}"
+                )
+            before = conn.execute(
+                sa.select(action_assignments.c.assignee).where(action_assignments.c.action_id == action_id)
+            ).scalar()
             if before == assignee:
                 return action_dict(fetch_action(conn, action_id), self._today()) | {"assignee": before}
             values = {"assignee": assignee, "assigned_by": actor.username, "assigned_at": self._now_iso()}
             if before is None:
                 conn.execute(action_assignments.insert().values(action_id=action_id, **values))
             else:
-                conn.execute(action_assignments.update().where(action_assignments.c.action_id == action_id)
-                             .values(**values))
-            self._append_event(conn, "reassigned", actor.username, actor_role=actor.role, action_id=action_id,
-                               location_id=row.location_id,
-                               detail={"flag_id": row.flag_id, "from": before, "to": assignee})
+                conn.execute(
+                    action_assignments.update().where(action_assignments.c.action_id == action_id).values(**values)
+                )
+            self._append_event(
+                conn,
+                "reassigned",
+                actor.username,
+                actor_role=actor.role,
+                action_id=action_id,
+                location_id=row.location_id,
+                detail={"flag_id": row.flag_id, "from": before, "to": assignee},
+            )
             return action_dict(fetch_action(conn, action_id), self._today()) | {"assignee": assignee}
 
     # ----- bulk approval of low-risk drafts -------------------------------------------------------------
@@ -222,24 +294,40 @@ class Decisions:
             dollars_sql() <= max_dollars,
         ]
 
-    def low_risk_actions(self, user: User, action_type: str, *, max_dollars: Decimal,
-                         low_risk_types: Iterable[str], location_ids: Iterable[str] | None = None,
-                         limit: int = 200) -> list[dict]:
+    def low_risk_actions(
+        self,
+        user: User,
+        action_type: str,
+        *,
+        max_dollars: Decimal,
+        low_risk_types: Iterable[str],
+        location_ids: Iterable[str] | None = None,
+        limit: int = 200,
+    ) -> list[dict]:
         """Open drafts of one low-risk type this user may approve, for a bulk approval (empty otherwise)."""
-        if (action_type not in set(low_risk_types)
-                or user.role not in approver_roles(action_type)):
+        if action_type not in set(low_risk_types) or user.role not in approver_roles(action_type):
             return []
-        query = (sa.select(actions).where(*self._low_risk_conditions(user, action_type, max_dollars))
-                 .order_by(dollars_sql().desc(), sa.nulls_last(actions.c.due_date.asc()), actions.c.action_id)
-                 .limit(limit))
+        query = (
+            sa.select(actions)
+            .where(*self._low_risk_conditions(user, action_type, max_dollars))
+            .order_by(dollars_sql().desc(), sa.nulls_last(actions.c.due_date.asc()), actions.c.action_id)
+            .limit(limit)
+        )
         if location_ids:
             query = query.where(actions.c.location_id.in_(list(location_ids)))
         today = self._today()
         with self.engine.connect() as conn:
             return [action_dict(row, today) for row in conn.execute(query)]
 
-    def bulk_approve(self, user: User, listed: Mapping[str, str], *, action_type: str, max_dollars: Decimal,
-                     low_risk_types: Iterable[str]) -> BulkApproveResult:
+    def bulk_approve(
+        self,
+        user: User,
+        listed: Mapping[str, str],
+        *,
+        action_type: str,
+        max_dollars: Decimal,
+        low_risk_types: Iterable[str],
+    ) -> BulkApproveResult:
         """Approve each listed draft by itself (its own `approved` event, as a single approval), after checking
         that it is still low-risk. `listed` maps each action id to the SHA-256 of the body the person was shown:
         a draft whose text changed since (edited, or refreshed by a pipeline run) is refused, not approved."""
@@ -249,10 +337,13 @@ class Decisions:
             result.refused = [(i, f"{action_type} is not a low-risk action type") for i in ids]
             return result
         with self.engine.connect() as conn:
-            still_low_risk = set(conn.execute(
-                sa.select(actions.c.action_id)
-                .where(actions.c.action_id.in_(ids), *self._low_risk_conditions(user, action_type, max_dollars))
-            ).scalars())
+            still_low_risk = set(
+                conn.execute(
+                    sa.select(actions.c.action_id).where(
+                        actions.c.action_id.in_(ids), *self._low_risk_conditions(user, action_type, max_dollars)
+                    )
+                ).scalars()
+            )
         for action_id in ids:
             if action_id not in still_low_risk:
                 result.refused.append((action_id, "no longer an open, unedited low-risk draft in your scope"))
@@ -263,7 +354,15 @@ class Decisions:
                 result.refused.append((action_id, str(exc)))
             else:
                 result.approved.append(action_id)
-        self.record("bulk_approved", user.username, actor_role=user.role, detail={
-            "action_type": action_type, "approved": result.approved, "refused": [i for i, _ in result.refused],
-            "max_dollars": str(max_dollars)})
+        self.record(
+            "bulk_approved",
+            user.username,
+            actor_role=user.role,
+            detail={
+                "action_type": action_type,
+                "approved": result.approved,
+                "refused": [i for i, _ in result.refused],
+                "max_dollars": str(max_dollars),
+            },
+        )
         return result

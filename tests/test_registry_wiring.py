@@ -65,8 +65,13 @@ def test_someone_with_a_known_role_can_approve(name):
 @pytest.mark.parametrize("name", TYPES)
 def test_channel_resolves_in_the_router(name):
     declared = ACTION_TYPES[name]
-    router = ChannelRouter.from_settings(DeliverySettings(endpoints={
-        channel: f"https://{channel}.example.org/hook" for channel in ("fax", "text", "email", "clearinghouse")}))
+    router = ChannelRouter.from_settings(
+        DeliverySettings(
+            endpoints={
+                channel: f"https://{channel}.example.org/hook" for channel in ("fax", "text", "email", "clearinghouse")
+            }
+        )
+    )
     route = router.route(name)
     assert route.channel == declared.channel
     assert (route.url is None) == (declared.channel == "file")
@@ -96,11 +101,15 @@ def test_leak_area_is_in_the_seed(name):
 
 def test_committed_exposures_file_is_current():
     assert EXPOSURES_FILE.read_text(encoding="utf-8") == exposures_yaml(), (
-        "dbt/models/marts/actions/_action_exposures.yml is stale: run python -m emitters.registry exposures")
+        "dbt/models/marts/actions/_action_exposures.yml is stale: run python -m emitters.registry exposures"
+    )
 
 
 def test_every_emitter_asset_the_pipeline_tests_name_is_generated():
     """Renaming an emitter asset silently breaks the area end-to-end tests, which take minutes to run."""
-    named = {match for path in (PROJECT_ROOT / "tests" / "pipeline").glob("*.py")
-             for match in re.findall(r"\"([a-z_]+_drafts)\"", path.read_text(encoding="utf-8"))}
+    named = {
+        match
+        for path in (PROJECT_ROOT / "tests" / "pipeline").glob("*.py")
+        for match in re.findall(r"\"([a-z_]+_drafts)\"", path.read_text(encoding="utf-8"))
+    }
     assert named and named <= {declared.emitter_asset for declared in ACTION_TYPES.values()}

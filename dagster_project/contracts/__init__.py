@@ -8,24 +8,48 @@ from __future__ import annotations
 
 from ._types import Contract
 from .credentialing import Credential, OigExclusion, PayerEnrollment
-from .eligibility import EligibilityCheck
 from .ehr import (
-    Appointment, Authorization, ChargeLine, Coverage, IntakeDocument, Location, Patient, PlanOfCare,
-    Provider, Referral, Visit, WaitlistEntry,
+    Appointment,
+    Authorization,
+    ChargeLine,
+    Coverage,
+    IntakeDocument,
+    Location,
+    Patient,
+    PlanOfCare,
+    Provider,
+    Referral,
+    Visit,
+    WaitlistEntry,
 )
+from .eligibility import EligibilityCheck
 from .notes import VisitNote
 from .payer_contracts import FeeSchedule, Payer
 from .payroll import Timesheet
 from .scheduling import ScheduleTemplate
 
 CONTRACTS: tuple[type[Contract], ...] = (
-    Location, Provider, Patient, Coverage, Referral, IntakeDocument, Appointment, Visit, ChargeLine,
-    Authorization, PlanOfCare, WaitlistEntry,
-    Credential, PayerEnrollment, OigExclusion,
+    Location,
+    Provider,
+    Patient,
+    Coverage,
+    Referral,
+    IntakeDocument,
+    Appointment,
+    Visit,
+    ChargeLine,
+    Authorization,
+    PlanOfCare,
+    WaitlistEntry,
+    Credential,
+    PayerEnrollment,
+    OigExclusion,
     Timesheet,
-    Payer, FeeSchedule,
+    Payer,
+    FeeSchedule,
     ScheduleTemplate,
-    EligibilityCheck, VisitNote,
+    EligibilityCheck,
+    VisitNote,
 )
 
 SOURCES: tuple[str, ...] = tuple(dict.fromkeys(c.__source__ for c in CONTRACTS))
@@ -47,10 +71,30 @@ def contract_for_file(source: str, file_name: str) -> type[Contract] | None:
 
 
 __all__ = [
-    "EligibilityCheck", "VisitNote",
-    "CONTRACTS", "SOURCES", "Contract", "contract_for_file", "contracts_for_source",
-    "Location", "Provider", "Patient", "Coverage", "Referral", "IntakeDocument", "Appointment", "Visit",
-    "ChargeLine", "Authorization", "PlanOfCare", "WaitlistEntry", "Credential", "PayerEnrollment", "OigExclusion",
-    "Timesheet", "Payer", "FeeSchedule",
+    "EligibilityCheck",
+    "VisitNote",
+    "CONTRACTS",
+    "SOURCES",
+    "Contract",
+    "contract_for_file",
+    "contracts_for_source",
+    "Location",
+    "Provider",
+    "Patient",
+    "Coverage",
+    "Referral",
+    "IntakeDocument",
+    "Appointment",
+    "Visit",
+    "ChargeLine",
+    "Authorization",
+    "PlanOfCare",
+    "WaitlistEntry",
+    "Credential",
+    "PayerEnrollment",
+    "OigExclusion",
+    "Timesheet",
+    "Payer",
+    "FeeSchedule",
     "ScheduleTemplate",
 ]

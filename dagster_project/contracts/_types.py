@@ -7,7 +7,7 @@ separator and EHR exports already quote them inconsistently.
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -67,8 +67,8 @@ def _plain_decimal(places: int):
 def _utc(value: datetime) -> datetime:
     # Timestamps are UTC in the contract; a naive value is taken as UTC, an offset is converted.
     if value.tzinfo is None:
-        return value.replace(tzinfo=timezone.utc)
-    return value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
 
 
 def known_time_zone(value: str) -> str:
@@ -84,6 +84,7 @@ def Maybe(t):
     """An optional column: an empty cell is None."""
     return Annotated[t | None, BeforeValidator(_blank_to_none)]
 
+
 Id = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9._-]+$")]
 Npi = Annotated[str, Field(pattern=r"^\d{10}$")]
 # Money is never negative in an extract (refunds and adjustments arrive on the 835, not here); each
@@ -93,7 +94,9 @@ Hours = Annotated[Decimal, BeforeValidator(_plain_decimal(2)), Field(ge=0, le=24
 UtcDatetime = Annotated[datetime, AfterValidator(_utc)]
 CptList = Annotated[str, AfterValidator(_pipe_list(r"\d{4}[0-9A-Z]", "CPT/HCPCS code list"))]
 ModifierList = Annotated[str, AfterValidator(_pipe_list(r"[0-9A-Z]{2}", "modifier list"))]
-Icd10List = Annotated[str, AfterValidator(_pipe_list(r"[A-TV-Z][0-9][0-9A-Z](\.?[0-9A-Z]{1,4})?", "ICD-10-CM code list"))]
+Icd10List = Annotated[
+    str, AfterValidator(_pipe_list(r"[A-TV-Z][0-9][0-9A-Z](\.?[0-9A-Z]{1,4})?", "ICD-10-CM code list"))
+]
 WeekdayList = Annotated[str, AfterValidator(_pipe_list(r"Mon|Tue|Wed|Thu|Fri|Sat|Sun", "weekday list"))]
 PlainText = Annotated[str, Field(max_length=2000)]
 
@@ -111,6 +114,20 @@ class Contract(BaseModel):
 
 
 __all__ = [
-    "Contract", "Maybe", "Id", "Npi", "Money", "Hours", "UtcDatetime", "CptList", "ModifierList",
-    "Icd10List", "WeekdayList", "PlainText", "date", "datetime", "Decimal", "known_time_zone",
+    "Contract",
+    "Maybe",
+    "Id",
+    "Npi",
+    "Money",
+    "Hours",
+    "UtcDatetime",
+    "CptList",
+    "ModifierList",
+    "Icd10List",
+    "WeekdayList",
+    "PlainText",
+    "date",
+    "datetime",
+    "Decimal",
+    "known_time_zone",
 ]

@@ -18,8 +18,13 @@ class Credential(Contract):
     credential_id: Id
     provider_id: Id
     credential_type: Literal[
-        "state_license", "nbcot_certification", "cpr_bls", "hipaa_training", "caqh_attestation",
-        "liability_insurance", "dea",
+        "state_license",
+        "nbcot_certification",
+        "cpr_bls",
+        "hipaa_training",
+        "caqh_attestation",
+        "liability_insurance",
+        "dea",
     ]
     identifier: Maybe(str) = Field(default=None, max_length=60)
     issuing_state: Maybe(str) = Field(default=None, pattern=r"^[A-Z]{2}$")

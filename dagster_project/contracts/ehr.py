@@ -11,8 +11,19 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 
 from ._types import (
-    Contract, CptList, Icd10List, Id, Maybe, ModifierList, Money, Npi, PlainText, UtcDatetime,
-    WeekdayList, date, known_time_zone,
+    Contract,
+    CptList,
+    Icd10List,
+    Id,
+    Maybe,
+    ModifierList,
+    Money,
+    Npi,
+    PlainText,
+    UtcDatetime,
+    WeekdayList,
+    date,
+    known_time_zone,
 )
 
 PayerType = Literal["medicaid_mco", "medicaid_ffs", "commercial", "tricare", "medicare", "medicare_advantage"]
@@ -32,8 +43,10 @@ class Location(Contract):
     zip: str = Field(pattern=r"^\d{5}(-\d{4})?$")
     facility_npi: Npi
     service_lines: str = Field(description="Pipe-separated service lines offered, e.g. ot_peds|feeding")
-    time_zone: str = Field(description="IANA time zone of the location, e.g. America/Chicago (El Paso: "
-                                       "America/Denver); every date and time a person reads is in it")
+    time_zone: str = Field(
+        description="IANA time zone of the location, e.g. America/Chicago (El Paso: "
+        "America/Denver); every date and time a person reads is in it"
+    )
 
     @field_validator("time_zone")
     @classmethod
@@ -110,8 +123,9 @@ class Referral(Contract):
     first_response_at: Maybe(UtcDatetime) = None
     referring_provider_npi: Maybe(Npi) = None
     referring_provider_name: Maybe(str) = None
-    referring_provider_fax: Maybe(str) = Field(default=None, pattern=r"^\+?[0-9()\- ]{7,20}$",
-                                               description="Where the order and records requests are faxed")
+    referring_provider_fax: Maybe(str) = Field(
+        default=None, pattern=r"^\+?[0-9()\- ]{7,20}$", description="Where the order and records requests are faxed"
+    )
     status: Literal["new", "contacted", "packet_pending", "evaluation_scheduled", "declined", "closed"]
 
 
@@ -124,8 +138,13 @@ class IntakeDocument(Contract):
     document_id: Id
     referral_id: Id
     document_type: Literal[
-        "physician_order", "insurance_card", "developmental_history", "sensory_questionnaire",
-        "prior_therapy_records", "school_iep", "release_of_information",
+        "physician_order",
+        "insurance_card",
+        "developmental_history",
+        "sensory_questionnaire",
+        "prior_therapy_records",
+        "school_iep",
+        "release_of_information",
     ]
     status: Literal["received", "requested", "missing", "not_applicable"]
     requested_date: Maybe(date) = None
@@ -201,8 +220,10 @@ class ChargeLine(Contract):
     units: int = Field(ge=0, le=99)
     charge_amount: Money = Field(le=10000, description="Billed amount of the line; above 10,000 is a keying error")
     assistant_minutes: Maybe(Annotated[int, Field(ge=0, le=480)]) = Field(
-        None, description="Minutes of the line an occupational therapy assistant furnished independently (not "
-                          "concurrently with the OT), whoever is the rendering provider; empty when not recorded")
+        None,
+        description="Minutes of the line an occupational therapy assistant furnished independently (not "
+        "concurrently with the OT), whoever is the rendering provider; empty when not recorded",
+    )
 
 
 class Authorization(Contract):
@@ -250,8 +271,11 @@ class PlanOfCare(Contract):
     functional_goals: PlainText = Field(description="Pipe-separated measurable goals")
     physician_npi: Maybe(Npi) = None
     physician_name: Maybe(str) = None
-    physician_fax: Maybe(str) = Field(default=None, pattern=r"^\+?[0-9()\- ]{7,20}$",
-                                      description="Where the plan is faxed for the physician's signature")
+    physician_fax: Maybe(str) = Field(
+        default=None,
+        pattern=r"^\+?[0-9()\- ]{7,20}$",
+        description="Where the plan is faxed for the physician's signature",
+    )
     physician_signed_date: Maybe(date) = None
     status: Literal["active", "discharged", "expired", "draft"]
 

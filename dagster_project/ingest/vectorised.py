@@ -47,19 +47,24 @@ _INT = r"^(0|-?[1-9][0-9]{0,8})$"
 _DATE = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 # A timestamp in the one shape extracts use: date, T or space, hh:mm:ss, optional fraction, optional
 # Z or a real-world offset. pydantic takes more shapes; those rows go to it.
-_TIMESTAMP = (r"^([0-9]{4}-[0-9]{2}-[0-9]{2})[T ]((?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9])(\.[0-9]{1,6})?"
-              r"(Z|([+-])(0[0-9]|1[0-4]):(00|15|30|45))?$")
+_TIMESTAMP = (
+    r"^([0-9]{4}-[0-9]{2}-[0-9]{2})[T ]((?:[01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9])(\.[0-9]{1,6})?"
+    r"(Z|([+-])(0[0-9]|1[0-4]):(00|15|30|45))?$"
+)
 
 
 # Column-wise twins of validators written in Python, on the typed columns. Each must accept only rows
 # the validator accepts (the equivalence test tries rows that break each one).
 _TWINS: dict[tuple[type[Contract], str], typing.Callable[[], pl.Expr]] = {
     (Appointment, "_cancel_time_matches_status"): lambda: (
-        pl.col("status").is_in(["cancelled", "late_cancelled"]) == pl.col("cancelled_at").is_not_null()),
+        pl.col("status").is_in(["cancelled", "late_cancelled"]) == pl.col("cancelled_at").is_not_null()
+    ),
     (Authorization, "_window_is_ordered"): lambda: pl.col("end_date") >= pl.col("start_date"),
     (Credential, "_expires_after_issue"): lambda: pl.col("expiration_date") >= pl.col("issued_date"),
-    (ScheduleTemplate, "_times_are_ordered"): lambda: (pl.col("end_time") > pl.col("start_time")) & (
-        pl.col("end_date").is_null() | (pl.col("end_date") >= pl.col("effective_date"))),
+    (ScheduleTemplate, "_times_are_ordered"): lambda: (
+        (pl.col("end_time") > pl.col("start_time"))
+        & (pl.col("end_date").is_null() | (pl.col("end_date") >= pl.col("effective_date")))
+    ),
     (ScheduleTemplate, "_known_zone"): lambda: pl.col("timezone").is_in(sorted(available_timezones())),
     (Location, "_known_zone"): lambda: pl.col("time_zone").is_in(sorted(available_timezones())),
 }
@@ -75,8 +80,14 @@ def _twin(contract: type[Contract], validator: str):
     """The twin of a validator, from the class that declares it: a subclass inherits both, but a
     subclass that redefines the validator under the same name has no twin until it is given one."""
     func = _validator_func(contract, validator)
-    return next((_TWINS[(c, validator)] for c in contract.__mro__
-                 if (c, validator) in _TWINS and _validator_func(c, validator) is func), None)
+    return next(
+        (
+            _TWINS[(c, validator)]
+            for c in contract.__mro__
+            if (c, validator) in _TWINS and _validator_func(c, validator) is func
+        ),
+        None,
+    )
 
 
 class NotColumnWise(Exception):
@@ -159,7 +170,8 @@ def _constraint_attrs(constraints) -> dict:
                 found[attr] = value
         known = (at.Ge, at.Gt, at.Le, at.Lt, at.MinLen, at.MaxLen)
         if not isinstance(meta, known) and not any(
-                getattr(meta, a, None) is not None for a in ("pattern", "max_digits", "decimal_places")):
+            getattr(meta, a, None) is not None for a in ("pattern", "max_digits", "decimal_places")
+        ):
             raise NotColumnWise(f"constraint {meta!r}")
     return found
 
@@ -190,8 +202,11 @@ def _value(name: str, shape: _FieldShape, python_re: bool) -> tuple[pl.Expr, pl.
         raise NotColumnWise("pattern under regex_engine='python-re'")
     base = shape.base
     understood = _UNDERSTOOD.get(base if not isinstance(base, tuple) else "Literal", set())
-    if set(attrs) - understood or (shape.item_pattern and base is not str) or (
-            shape.decimal_places is not None and base is not Decimal):
+    if (
+        set(attrs) - understood
+        or (shape.item_pattern and base is not str)
+        or (shape.decimal_places is not None and base is not Decimal)
+    ):
         raise NotColumnWise(f"{sorted(set(attrs) - understood)} on {base}")
     if isinstance(base, tuple):
         return raw.is_in(list(base)), raw
@@ -219,13 +234,17 @@ def _value(name: str, shape: _FieldShape, python_re: bool) -> tuple[pl.Expr, pl.
     if base is datetime:
         # Fixed positions once the shape is checked: date and time in the first 19 characters, an offset
         # (when there is one) in the last 6; slicing is far cheaper than regex capture groups.
-        local = raw.str.slice(0, 19).str.replace(" ", "T", literal=True).str.to_datetime(
-            "%Y-%m-%dT%H:%M:%S", time_unit="us", strict=False)
+        local = (
+            raw.str.slice(0, 19)
+            .str.replace(" ", "T", literal=True)
+            .str.to_datetime("%Y-%m-%dT%H:%M:%S", time_unit="us", strict=False)
+        )
         micros = raw.str.extract(r"\.([0-9]{1,6})", 1).str.pad_end(6, "0").cast(pl.Int64).fill_null(0)
         tail = raw.str.slice(-6)
         sign = tail.str.slice(0, 1)
-        offset = (tail.str.slice(1, 2).cast(pl.Int64, strict=False) * 60
-                  + tail.str.slice(4, 2).cast(pl.Int64, strict=False))
+        offset = tail.str.slice(1, 2).cast(pl.Int64, strict=False) * 60 + tail.str.slice(4, 2).cast(
+            pl.Int64, strict=False
+        )
         offset_minutes = pl.when(sign == "-").then(-offset).when(sign == "+").then(offset).otherwise(0)
         typed = local + (micros - offset_minutes * 60_000_000).cast(pl.Duration("us"))
         year = raw.str.slice(0, 4)  # years 0, 1 and 9999 are left to pydantic (UTC shifts can overflow)

@@ -5,12 +5,19 @@ from __future__ import annotations
 import random
 from decimal import ROUND_HALF_UP, Decimal
 
+from .claims import PER_CODE_PAYERS, per_code_units
 from .model import Appt, Kid
 from .reference import (
-    ASSISTANT_MODIFIER_BY_PAYER_TYPE, CHARGEMASTER, COMMERCIAL_BASE_RATE, EVAL_MINUTES, GROUP_CODE, PAYERS, REEVAL_CODE,
-    TIMED_CODES, PayerRef,
+    ASSISTANT_MODIFIER_BY_PAYER_TYPE,
+    CHARGEMASTER,
+    COMMERCIAL_BASE_RATE,
+    EVAL_MINUTES,
+    GROUP_CODE,
+    PAYERS,
+    REEVAL_CODE,
+    TIMED_CODES,
+    PayerRef,
 )
-from .claims import PER_CODE_PAYERS, per_code_units
 from .units import assign_timed_units
 from .x12_835 import RemitClaim, RemitLine
 
@@ -37,7 +44,7 @@ def _timed_split(total: int, rng: random.Random) -> list[tuple[str, int]]:
         minutes[i] = rng.randint(8, min(20, max(8, rest // (i + 1))))
         rest -= minutes[i]
     minutes[0] = rest
-    return list(zip(codes, minutes))
+    return list(zip(codes, minutes, strict=False))
 
 
 def session_lines(appt: Appt, kid: Kid, rng: random.Random) -> list[tuple[str, list[str], int, int]]:
@@ -62,7 +69,7 @@ def session_lines(appt: Appt, kid: Kid, rng: random.Random) -> list[tuple[str, l
     if 0 in units:  # fold a code that earns no unit into the primary code, as documentation would
         split = [(split[0][0], sum(m for _, m in split))]
         units = count(split)
-    lines += [(cpt, modifiers, minutes, u) for (cpt, minutes), u in zip(split, units)]
+    lines += [(cpt, modifiers, minutes, u) for (cpt, minutes), u in zip(split, units, strict=False)]
     return lines
 
 
@@ -75,7 +82,9 @@ def adjudicate(kid: Kid, appt: Appt, rng: random.Random, payer_claim_number: str
     payer = kid.payer
     fees = FEES[payer.payer_id]
     denied_claim = rng.random() < 0.02
-    denied_line = None if denied_claim or len(appt.lines) < 2 or rng.random() >= 0.03 else rng.randrange(len(appt.lines))
+    denied_line = (
+        None if denied_claim or len(appt.lines) < 2 or rng.random() >= 0.03 else rng.randrange(len(appt.lines))
+    )
     coinsurance = payer.payer_id == "COMM1" and rng.random() < 0.6
     copay_left = Decimal("25.00") if payer.payer_id == "COMM2" and rng.random() < 0.7 else Decimal("0.00")
     lines = []
@@ -85,8 +94,20 @@ def adjudicate(kid: Kid, appt: Appt, rng: random.Random, payer_claim_number: str
         if denied_claim or index == denied_line:
             reason = ("50" if payer.payer_id == "COMM1" else "197") if denied_claim else "198"
             remarks = [] if payer.payer_id == "COMM1" else ["M62"]
-            lines.append(RemitLine(cpt, modifiers, billed, Decimal("0.00"), units, appt.day, line_control,
-                                   Decimal("0.00"), [("CO", reason, billed)], remarks))
+            lines.append(
+                RemitLine(
+                    cpt,
+                    modifiers,
+                    billed,
+                    Decimal("0.00"),
+                    units,
+                    appt.day,
+                    line_control,
+                    Decimal("0.00"),
+                    [("CO", reason, billed)],
+                    remarks,
+                )
+            )
             continue
         allowed = fees[cpt] * units
         adjustments = [("CO", "45", billed - allowed)]
@@ -98,11 +119,21 @@ def adjudicate(kid: Kid, appt: Appt, rng: random.Random, payer_claim_number: str
             patient = min(copay_left, allowed)
             copay_left -= patient
             adjustments.append(("PR", "3", patient))
-        lines.append(RemitLine(cpt, modifiers, billed, allowed - patient, units, appt.day, line_control, allowed, adjustments))
+        lines.append(
+            RemitLine(cpt, modifiers, billed, allowed - patient, units, appt.day, line_control, allowed, adjustments)
+        )
     return RemitClaim(
-        claim_id=appt.claim_id, status_code="4" if denied_claim else "1", filing_indicator=payer.claim_filing_indicator,
-        payer_claim_number=payer_claim_number, place_of_service="11", member_id=kid.member_id,
-        patient_last=kid.last_name.upper(), patient_first=kid.first_name.upper(), rendering_npi=rendering.npi,
-        rendering_last=rendering.last_name.upper(), rendering_first=rendering.first_name.upper(),
-        date_of_service=appt.day, lines=lines,
+        claim_id=appt.claim_id,
+        status_code="4" if denied_claim else "1",
+        filing_indicator=payer.claim_filing_indicator,
+        payer_claim_number=payer_claim_number,
+        place_of_service="11",
+        member_id=kid.member_id,
+        patient_last=kid.last_name.upper(),
+        patient_first=kid.first_name.upper(),
+        rendering_npi=rendering.npi,
+        rendering_last=rendering.last_name.upper(),
+        rendering_first=rendering.first_name.upper(),
+        date_of_service=appt.day,
+        lines=lines,
     )

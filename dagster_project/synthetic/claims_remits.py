@@ -23,7 +23,14 @@ from pathlib import Path
 from . import seed_values
 from .reference import GROUP_X12_ID
 from .x12_835 import (
-    RemitClaim, RemitPayee, RemitPayer, _money, _seg, interchange_header, interchange_trailer, render,
+    RemitClaim,
+    RemitPayee,
+    RemitPayer,
+    _money,
+    _seg,
+    interchange_header,
+    interchange_trailer,
+    render,
     transaction_segments,
 )
 
@@ -80,12 +87,24 @@ class RemitMix:
             self.locations[location_id] = _Location(random.Random(f"{self.seed}:remits:{location_id}"))
         return self.locations[location_id]
 
-    def answer(self, location_id: str, claim: RemitClaim, payer: RemitPayer, payee: RemitPayee, payer_id: str,
-               payment_date: date, contracted: dict[str, Decimal], secondary_payer_id: str | None = None) -> None:
+    def answer(
+        self,
+        location_id: str,
+        claim: RemitClaim,
+        payer: RemitPayer,
+        payee: RemitPayee,
+        payer_id: str,
+        payment_date: date,
+        contracted: dict[str, Decimal],
+        secondary_payer_id: str | None = None,
+    ) -> None:
         """Change the payer's answer to ``claim`` in place when a plant falls on it; record the truth."""
         loc = self._location(location_id)
-        natural_denial = any(grp == "CO" and reason in ("50", "197", "198") for line in claim.lines
-                             for grp, reason, _ in line.adjustments)
+        natural_denial = any(
+            grp == "CO" and reason in ("50", "197", "198")
+            for line in claim.lines
+            for grp, reason, _ in line.adjustments
+        )
         recent = (self.anchor - payment_date).days <= RECENT_DAYS
         if recent and not natural_denial:
             loc.eligible += 1
@@ -96,24 +115,41 @@ class RemitMix:
             elif loc.eligible % DENIAL_SPACING == 4 and loc.underpaid < 2 and payer_id != "COMM1":
                 loc.underpaid += 1
                 self._underpay(claim, contracted)
-            elif loc.reversal is None and loc.eligible % DENIAL_SPACING == 6 and claim.paid > 0 and \
-                    (self.anchor - payment_date).days > 30:
+            elif (
+                loc.reversal is None
+                and loc.eligible % DENIAL_SPACING == 6
+                and claim.paid > 0
+                and (self.anchor - payment_date).days > 30
+            ):
                 loc.reversal = (claim, payer, payee, payment_date, payer_id)
         if secondary_payer_id is not None:
             self.secondary[claim.claim_id] = {
-                "claim_id": claim.claim_id, "location_id": location_id, "primary_payer_id": payer_id,
-                "secondary_payer_id": secondary_payer_id, "payment_date": payment_date, "claim": claim}
+                "claim_id": claim.claim_id,
+                "location_id": location_id,
+                "primary_payer_id": payer_id,
+                "secondary_payer_id": secondary_payer_id,
+                "payment_date": payment_date,
+                "claim": claim,
+            }
         for index, line in enumerate(claim.lines, start=1):
             denial = [(g, r, a) for g, r, a in line.adjustments if not (g == "CO" and r == "45") and g != "PR"]
             if denial and line.paid == 0:
                 group, reason, amount = denial[0]
-                self.denials.append({
-                    "claim_id": claim.claim_id, "line_number": index, "location_id": location_id,
-                    "payer_id": payer_id, "group_code": group, "carc": reason, "rarcs": list(line.remark_codes),
-                    "amount": str(amount), "payment_date": payment_date.isoformat(),
-                    "planted": not natural_denial,
-                    "adjudicated_at_claim_level": claim.adjudicated_at_claim_level,
-                })
+                self.denials.append(
+                    {
+                        "claim_id": claim.claim_id,
+                        "line_number": index,
+                        "location_id": location_id,
+                        "payer_id": payer_id,
+                        "group_code": group,
+                        "carc": reason,
+                        "rarcs": list(line.remark_codes),
+                        "amount": str(amount),
+                        "payment_date": payment_date.isoformat(),
+                        "planted": not natural_denial,
+                        "adjudicated_at_claim_level": claim.adjudicated_at_claim_level,
+                    }
+                )
 
     def _deny(self, claim: RemitClaim, kind: str) -> bool:
         carc, group, rarcs, scope = DENIAL_KINDS[kind]
@@ -138,11 +174,20 @@ class RemitMix:
         patient = min(patient, allowed)
         line.allowed = allowed
         line.paid = allowed - patient
-        line.adjustments = [("CO", "45", line.charge - allowed)] + [(g, r, a) for g, r, a in line.adjustments if g == "PR"]
-        self.underpayments.append({
-            "claim_id": claim.claim_id, "line_number": 1, "cpt_code": line.cpt_code, "units": line.units,
-            "expected_allowed": str(expected), "paid_allowed": str(allowed), "variance": str(expected - allowed),
-        })
+        line.adjustments = [("CO", "45", line.charge - allowed)] + [
+            (g, r, a) for g, r, a in line.adjustments if g == "PR"
+        ]
+        self.underpayments.append(
+            {
+                "claim_id": claim.claim_id,
+                "line_number": 1,
+                "cpt_code": line.cpt_code,
+                "units": line.units,
+                "expected_allowed": str(expected),
+                "paid_allowed": str(allowed),
+                "variance": str(expected - allowed),
+            }
+        )
 
     # -- extra files -----------------------------------------------------------------------------
     def finish(self, out_dir: Path) -> int:
@@ -159,26 +204,43 @@ class RemitMix:
             reversal = _reversed(claim)
             corrected = _corrected(claim)
             plb = [("L6", f"INT{control}", Decimal("-1.25")), ("WO", claim.payer_claim_number, Decimal("10.00"))]
-            segs = _transaction_with_plb("0001", payer, payee, when, f"{payer.x12_payer_id}R{control}",
-                                         [reversal, corrected], payee.npi, plb)
-            text = render(interchange_header(payer.x12_payer_id, GROUP_X12_ID, when, control) + segs
-                          + interchange_trailer(1, control))
+            segs = _transaction_with_plb(
+                "0001", payer, payee, when, f"{payer.x12_payer_id}R{control}", [reversal, corrected], payee.npi, plb
+            )
+            text = render(
+                interchange_header(payer.x12_payer_id, GROUP_X12_ID, when, control)
+                + segs
+                + interchange_trailer(1, control)
+            )
             (out_dir / f"era_{payer_id.lower()}_{when:%Y%m%d}_correction_{location_id.lower()}.835").write_text(
-                text, encoding="ascii")
+                text, encoding="ascii"
+            )
             files += 1
             last = corrected.lines[-1]
-            self.underpayments.append({
-                "claim_id": claim.claim_id, "line_number": len(corrected.lines), "cpt_code": last.cpt_code,
-                "units": last.units, "expected_allowed": str(last.allowed + Decimal("5.00")),
-                "paid_allowed": str(last.allowed), "variance": "5.00",
-            })
+            self.underpayments.append(
+                {
+                    "claim_id": claim.claim_id,
+                    "line_number": len(corrected.lines),
+                    "cpt_code": last.cpt_code,
+                    "units": last.units,
+                    "expected_allowed": str(last.allowed + Decimal("5.00")),
+                    "paid_allowed": str(last.allowed),
+                    "variance": "5.00",
+                }
+            )
             if claim.claim_id in self.secondary:  # the corrected answer is now the primary's latest payment
                 self.secondary[claim.claim_id].update(payment_date=when, claim=corrected)
-            self.reversals.append({
-                "claim_id": claim.claim_id, "location_id": location_id, "payer_id": payer_id,
-                "original_paid": str(claim.paid), "corrected_paid": str(corrected.paid),
-                "net_paid": str(corrected.paid), "provider_adjustments": [[c, r, str(a)] for c, r, a in plb],
-            })
+            self.reversals.append(
+                {
+                    "claim_id": claim.claim_id,
+                    "location_id": location_id,
+                    "payer_id": payer_id,
+                    "original_paid": str(claim.paid),
+                    "corrected_paid": str(corrected.paid),
+                    "net_paid": str(corrected.paid),
+                    "provider_adjustments": [[c, r, str(a)] for c, r, a in plb],
+                }
+            )
         originals = sorted(p for p in out_dir.glob("era_*.835") if "_correction_" not in p.name)
         if originals:
             source = originals[len(originals) // 2]
@@ -209,16 +271,30 @@ class RemitMix:
                 continue
             if (self.anchor - paid_on).days > SECONDARY_FILING_DAYS:
                 continue
-            due.append({k: record[k] for k in ("claim_id", "location_id", "primary_payer_id", "secondary_payer_id")}
-                       | {"primary_paid": str(claim.paid), "patient_responsibility": str(claim.patient_responsibility),
-                          "primary_payment_date": paid_on.isoformat()})
+            due.append(
+                {k: record[k] for k in ("claim_id", "location_id", "primary_payer_id", "secondary_payer_id")}
+                | {
+                    "primary_paid": str(claim.paid),
+                    "patient_responsibility": str(claim.patient_responsibility),
+                    "primary_payment_date": paid_on.isoformat(),
+                }
+            )
         return sorted(due, key=lambda d: d["claim_id"])
 
 
 def _reversed(claim: RemitClaim) -> RemitClaim:
-    lines = [replace(line, charge=-line.charge, paid=-line.paid, allowed=-line.allowed, units=-line.units,
-                     adjustments=[(g, r, -a) for g, r, a in line.adjustments], remark_codes=[])
-             for line in claim.lines]
+    lines = [
+        replace(
+            line,
+            charge=-line.charge,
+            paid=-line.paid,
+            allowed=-line.allowed,
+            units=-line.units,
+            adjustments=[(g, r, -a) for g, r, a in line.adjustments],
+            remark_codes=[],
+        )
+        for line in claim.lines
+    ]
     return replace(claim, status_code="22", lines=lines)
 
 
@@ -238,8 +314,15 @@ def _transaction_with_plb(st_control, payer, payee, when, trace, claims, provide
     segs = segs[:-1]  # drop SE; PLB goes at the end of the transaction
     total = sum((c.paid for c in claims), Decimal("0.00")) - sum((a for _, _, a in plb), Decimal("0.00"))
     d8 = when.strftime("%Y%m%d")
-    segs[1] = _seg("BPR", "I" if total <= 0 else "C", _money(abs(total)), "D" if total < 0 else "C",
-                   "NON" if total <= 0 else "CHK", *[""] * 11, d8)
+    segs[1] = _seg(
+        "BPR",
+        "I" if total <= 0 else "C",
+        _money(abs(total)),
+        "D" if total < 0 else "C",
+        "NON" if total <= 0 else "CHK",
+        *[""] * 11,
+        d8,
+    )
     parts = ["PLB", provider_id, f"{when.year}1231"]
     for code, reference, amount in plb:
         parts += [f"{code}:{reference}", _money(amount)]

@@ -12,8 +12,16 @@ from dagster_project.npi import npi_check_digit
 from .attendance_rates import CANCEL_NOTICE_HOURS, LATE_CANCEL_NOTICE_HOURS, family_miss_factor, final_status
 from .model import Appt, Kid, Plan, Provider
 from .reference import (
-    CITIES, EVAL_CODES, FIRST_NAMES, FUNCTIONAL_GOALS, ICD10_CODES, LAST_NAMES, PAYER_MIX, PAYERS_BY_ID,
-    STREETS, clinic_holidays,
+    CITIES,
+    EVAL_CODES,
+    FIRST_NAMES,
+    FUNCTIONAL_GOALS,
+    ICD10_CODES,
+    LAST_NAMES,
+    PAYER_MIX,
+    PAYERS_BY_ID,
+    STREETS,
+    clinic_holidays,
 )
 
 GROUP_TIME_ZONE = "America/Chicago"  # the group's head office: the extract is taken at its midnight
@@ -52,7 +60,7 @@ class NpiIssuer:
 
     def issue(self) -> str:
         while True:
-            base = self.rng.choice("12") + f"{self.rng.randrange(10 ** 8):08d}"
+            base = self.rng.choice("12") + f"{self.rng.randrange(10**8):08d}"
             npi = base + npi_check_digit(base)
             if npi not in self.used:
                 self.used.add(npi)
@@ -63,9 +71,13 @@ def location_row(index: int, npi: str, rng: random.Random) -> dict:
     city, zip_code, time_zone = CITIES[(index - 1) % len(CITIES)]
     suffix = f" {(index - 1) // len(CITIES) + 1}" if index > len(CITIES) else ""
     return {
-        "location_id": f"L{index:02d}", "location_name": f"Sunny Steps Pediatric Therapy - {city}{suffix}",
-        "address_line": f"{100 + index * 37} {rng.choice(STREETS)} St", "city": city, "state": "TX",
-        "zip": zip_code, "facility_npi": npi,
+        "location_id": f"L{index:02d}",
+        "location_name": f"Sunny Steps Pediatric Therapy - {city}{suffix}",
+        "address_line": f"{100 + index * 37} {rng.choice(STREETS)} St",
+        "city": city,
+        "state": "TX",
+        "zip": zip_code,
+        "facility_npi": npi,
         "service_lines": "ot_peds|feeding" if rng.random() < 0.4 else "ot_peds",
         "time_zone": time_zone,
     }
@@ -78,12 +90,18 @@ def build_providers(location_id: str, rng: random.Random, npis: NpiIssuer, histo
         # The first is an OTR so every COTA has a supervisor and every evaluation an evaluator.
         is_cota = n > 1 and rng.random() < 0.35
         supervisor = providers[0].provider_id if is_cota else None
-        providers.append(Provider(
-            provider_id=f"PR-{location_id}-{n:02d}", npi=npis.issue(), first_name=rng.choice(FIRST_NAMES),
-            last_name=rng.choice(LAST_NAMES), credential_type="COTA" if is_cota else "OTR",
-            supervising_provider_id=supervisor, location_id=location_id,
-            hire_date=history_start - timedelta(days=rng.randint(200, 3000)),
-        ))
+        providers.append(
+            Provider(
+                provider_id=f"PR-{location_id}-{n:02d}",
+                npi=npis.issue(),
+                first_name=rng.choice(FIRST_NAMES),
+                last_name=rng.choice(LAST_NAMES),
+                credential_type="COTA" if is_cota else "OTR",
+                supervising_provider_id=supervisor,
+                location_id=location_id,
+                hire_date=history_start - timedelta(days=rng.randint(200, 3000)),
+            )
+        )
     return providers
 
 
@@ -121,10 +139,10 @@ def _choose_weighted(rng: random.Random, pairs):
 
 def _member_id(payer_id: str, rng: random.Random) -> str:
     if payer_id == "TRICARE":
-        return f"{rng.randrange(10 ** 10, 10 ** 11)}"
+        return f"{rng.randrange(10**10, 10**11)}"
     if payer_id.startswith("COMM"):
-        return f"{payer_id[0]}{payer_id[-1]}X{rng.randrange(10 ** 8, 10 ** 9)}"
-    return f"{rng.randrange(10 ** 8, 10 ** 9)}"
+        return f"{payer_id[0]}{payer_id[-1]}X{rng.randrange(10**8, 10**9)}"
+    return f"{rng.randrange(10**8, 10**9)}"
 
 
 class KidFactory:
@@ -132,8 +150,17 @@ class KidFactory:
         self.location_id, self.zip, self.rng, self.physicians = location_id, zip_code, rng, physicians
         self.count = 0
 
-    def make(self, start: date, discharge: date, freq: int, weekdays, hour: int, duration: int,
-             provider: Provider, evaluator: Provider) -> Kid:
+    def make(
+        self,
+        start: date,
+        discharge: date,
+        freq: int,
+        weekdays,
+        hour: int,
+        duration: int,
+        provider: Provider,
+        evaluator: Provider,
+    ) -> Kid:
         rng = self.rng
         self.count += 1
         patient_id = f"PT-{self.location_id}-{self.count:05d}"
@@ -152,16 +179,34 @@ class KidFactory:
             eval_date -= timedelta(days=1)
         codes = rng.sample(ICD10_CODES, rng.choice((1, 2, 2, 3)))
         return Kid(
-            patient_id=patient_id, location_id=self.location_id, first_name=rng.choice(FIRST_NAMES), last_name=last,
-            dob=dob, sex=rng.choice("FM"), guardian_name=f"{rng.choice(FIRST_NAMES)} {last}",
+            patient_id=patient_id,
+            location_id=self.location_id,
+            first_name=rng.choice(FIRST_NAMES),
+            last_name=last,
+            dob=dob,
+            sex=rng.choice("FM"),
+            guardian_name=f"{rng.choice(FIRST_NAMES)} {last}",
             guardian_phone=f"({rng.choice(('512', '210', '713', '214', '817'))}) 555-{rng.randrange(10000):04d}",
-            zip=self.zip, payer=payer, member_id=_member_id(payer.payer_id, rng),
-            coverage_id=f"CV-{patient_id[3:]}-1", coverage_start=eval_date - timedelta(days=rng.randint(30, 700)),
-            secondary=secondary, eval_code=_choose_weighted(rng, ((EVAL_CODES[0], 3), (EVAL_CODES[1], 5), (EVAL_CODES[2], 2))),
-            eval_date=eval_date, start=start, discharge=discharge, freq=freq, weekdays=tuple(weekdays), hour=hour,
-            duration=duration, provider=provider, evaluator=evaluator, diagnosis_codes="|".join(codes),
+            zip=self.zip,
+            payer=payer,
+            member_id=_member_id(payer.payer_id, rng),
+            coverage_id=f"CV-{patient_id[3:]}-1",
+            coverage_start=eval_date - timedelta(days=rng.randint(30, 700)),
+            secondary=secondary,
+            eval_code=_choose_weighted(rng, ((EVAL_CODES[0], 3), (EVAL_CODES[1], 5), (EVAL_CODES[2], 2))),
+            eval_date=eval_date,
+            start=start,
+            discharge=discharge,
+            freq=freq,
+            weekdays=tuple(weekdays),
+            hour=hour,
+            duration=duration,
+            provider=provider,
+            evaluator=evaluator,
+            diagnosis_codes="|".join(codes),
             goals="|".join(rng.sample(FUNCTIONAL_GOALS, rng.choice((2, 3)))),
-            physician_npi=rng.choice(self.physicians), auth_unit_type=unit_type,
+            physician_npi=rng.choice(self.physicians),
+            auth_unit_type=unit_type,
         )
 
 
@@ -176,15 +221,34 @@ def build_appointments(kid: Kid, rng: random.Random, history_start: date, anchor
         return "scheduled" if day >= anchor else final_status(rng, medicaid, initial, family_factor)
 
     if history_start <= kid.eval_date <= future_end:
-        appts.append(Appt(kid.eval_date, kid.hour, 0, 60, "evaluation", kid.evaluator, "arrived" if kid.eval_date < anchor else "scheduled"))
+        appts.append(
+            Appt(
+                kid.eval_date,
+                kid.hour,
+                0,
+                60,
+                "evaluation",
+                kid.evaluator,
+                "arrived" if kid.eval_date < anchor else "scheduled",
+            )
+        )
     first, last = max(kid.start, history_start), min(kid.discharge, future_end)
     first_visit = min((kid.start + timedelta(days=(wd - kid.start.weekday()) % 7) for wd in kid.weekdays), default=None)
     for weekday in kid.weekdays:
         day = first + timedelta(days=(weekday - first.weekday()) % 7)
         while day <= last:
             if is_clinic_day(day):
-                appts.append(Appt(day, kid.hour, 0, kid.duration, "treatment", kid.provider,
-                                  status_for(day, initial=day == first_visit)))
+                appts.append(
+                    Appt(
+                        day,
+                        kid.hour,
+                        0,
+                        kid.duration,
+                        "treatment",
+                        kid.provider,
+                        status_for(day, initial=day == first_visit),
+                    )
+                )
             day += timedelta(days=7)
     appts.sort(key=lambda a: (a.day, a.hour))
     kid.appts = appts
@@ -223,8 +287,9 @@ def build_plans(kid: Kid, rng: random.Random, anchor: date) -> None:
     kid.plans = plans
 
 
-def appointment_times(appt: Appt, rng: random.Random, anchor_utc: datetime,
-                      time_zone: str) -> tuple[datetime, datetime, datetime | None]:
+def appointment_times(
+    appt: Appt, rng: random.Random, anchor_utc: datetime, time_zone: str
+) -> tuple[datetime, datetime, datetime | None]:
     """(scheduled start, booked at, cancelled at) in UTC; the visit is at appt.hour in the location's zone;
     bookings are always before the extract."""
     start = local_to_utc(appt.day, appt.hour, appt.minute, time_zone)

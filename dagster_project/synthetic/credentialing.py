@@ -53,8 +53,14 @@ PAYROLL_TOLERANCE_HOURS = Decimal(_RULES["payroll_tolerance_hours"])
 PAYROLL_RUN_LAG_DAYS = int(_RULES["payroll_run_lag_days"])
 PAY_PERIOD_EPOCH = date(2020, 1, 6)  # generator.PAY_PERIOD_EPOCH
 NEW_ENROLLMENT_PAYER = "TXMCO1"
-NOMINAL_DAYS = {"state_license": 730, "nbcot_certification": 1095, "cpr_bls": 730, "hipaa_training": 365,
-                "caqh_attestation": 120, "liability_insurance": 365}
+NOMINAL_DAYS = {
+    "state_license": 730,
+    "nbcot_certification": 1095,
+    "cpr_bls": 730,
+    "hipaa_training": 365,
+    "caqh_attestation": 120,
+    "liability_insurance": 365,
+}
 TRACKED = ("providers", "credentials", "payer_enrollments", "timesheets")
 
 
@@ -178,19 +184,30 @@ def _session_minutes(kids: list[Kid]) -> dict[tuple[str, date], int]:
     return minutes
 
 
-def _new_therapist(plan: CredentialingPlan, suffix: str, hire: date, npis: NpiIssuer, valid_npi: bool = True) -> Provider:
+def _new_therapist(
+    plan: CredentialingPlan, suffix: str, hire: date, npis: NpiIssuer, valid_npi: bool = True
+) -> Provider:
     rng = plan.rng
     issuer = NpiIssuer(rng)
     issuer.used = npis.used  # never reuse an NPI issued to anyone else
     npi = issuer.issue()
     if not valid_npi:
         npi = npi[:9] + str((int(npi_check_digit(npi[:9])) + 1) % 10)  # a keying error in the check digit
-    return Provider(f"PR-{plan.location_id}-{suffix}", npi, rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES), "OTR",
-                    None, plan.location_id, hire)
+    return Provider(
+        f"PR-{plan.location_id}-{suffix}",
+        npi,
+        rng.choice(FIRST_NAMES),
+        rng.choice(LAST_NAMES),
+        "OTR",
+        None,
+        plan.location_id,
+        hire,
+    )
 
 
-def _move_children(kids: list[Kid], providers: list[Provider], new: Provider, anchor: date, effective: date,
-                   count: int = 2) -> list[str]:
+def _move_children(
+    kids: list[Kid], providers: list[Provider], new: Provider, anchor: date, effective: date, count: int = 2
+) -> list[str]:
     """Children of the payer whose history since the hire date and visits from the effective date move to
     the new therapist (before it they stay with their enrolled therapist)."""
     own = {p.provider_id for p in providers}
@@ -198,11 +215,21 @@ def _move_children(kids: list[Kid], providers: list[Provider], new: Provider, an
     for kid in sorted(kids, key=lambda k: k.patient_id):
         if len(moved) >= count:
             break
-        if (kid.payer.payer_id != NEW_ENROLLMENT_PAYER or kid.planted is not None
-                or kid.provider.credential_type != "OTR" or any(a.provider.provider_id not in own for a in kid.appts)):
+        if (
+            kid.payer.payer_id != NEW_ENROLLMENT_PAYER
+            or kid.planted is not None
+            or kid.provider.credential_type != "OTR"
+            or any(a.provider.provider_id not in own for a in kid.appts)
+        ):
             continue
-        recent = [a for a in kid.appts if new.hire_date <= a.day < anchor and a.status == "arrived"
-                  and a.kind == "treatment" and a.provider is kid.provider]
+        recent = [
+            a
+            for a in kid.appts
+            if new.hire_date <= a.day < anchor
+            and a.status == "arrived"
+            and a.kind == "treatment"
+            and a.provider is kid.provider
+        ]
         if not recent:
             continue
         for appt in kid.appts:
@@ -214,20 +241,30 @@ def _move_children(kids: list[Kid], providers: list[Provider], new: Provider, an
     return moved
 
 
-def plan_location(config, location: dict, providers: list[Provider], kids: list[Kid], npis: NpiIssuer,
-                  writers: LocationRecorder) -> CredentialingPlan:
+def plan_location(
+    config, location: dict, providers: list[Provider], kids: list[Kid], npis: NpiIssuer, writers: LocationRecorder
+) -> CredentialingPlan:
     """Decide this location's plants and reassign appointments (call before anything of it is written)."""
     loc_id = location["location_id"]
     index = int(loc_id[1:])
     anchor = config.anchor_date
-    plan = CredentialingPlan(loc_id, (index - 1) % 3, anchor, random.Random(f"{config.seed}:cred:{index}"),
-                             {p.provider_id for p in providers})
+    plan = CredentialingPlan(
+        loc_id,
+        (index - 1) % 3,
+        anchor,
+        random.Random(f"{config.seed}:cred:{index}"),
+        {p.provider_id for p in providers},
+    )
     ordered = sorted(providers, key=lambda p: p.provider_id)
 
     def expire(provider: Provider, ctype: str, days: int, kind: str):
         plan.credential_overrides[(provider.provider_id, ctype)] = anchor + timedelta(days=days)
-        entry = {"provider_id": provider.provider_id, "location_id": loc_id, "credential_type": ctype,
-                 "days_to_expiry": days}
+        entry = {
+            "provider_id": provider.provider_id,
+            "location_id": loc_id,
+            "credential_type": ctype,
+            "days_to_expiry": days,
+        }
         (plan.near_misses if kind == "near_miss" else plan.plants).append({**entry, "kind": kind})
 
     if plan.bucket == 0:
@@ -235,26 +272,41 @@ def plan_location(config, location: dict, providers: list[Provider], kids: list[
         new = _new_therapist(plan, "81", anchor - timedelta(days=7), npis)
         moved = _move_children(kids, providers, new, anchor, effective)
         plan.new_providers.append((new, {NEW_ENROLLMENT_PAYER: ("enrolled", effective)}))
-        plan.plants.append({"kind": "claims_held_until_enrollment", "provider_id": new.provider_id, "location_id": loc_id,
-                            "payer_id": NEW_ENROLLMENT_PAYER, "effective_date": effective.isoformat(),
-                            "moved_patients": len(moved)})
+        plan.plants.append(
+            {
+                "kind": "claims_held_until_enrollment",
+                "provider_id": new.provider_id,
+                "location_id": loc_id,
+                "payer_id": NEW_ENROLLMENT_PAYER,
+                "effective_date": effective.isoformat(),
+                "moved_patients": len(moved),
+            }
+        )
         expire(ordered[1], "caqh_attestation", 5, "caqh_lapses_next_week")
         expire(ordered[0], "state_license", 60, "tier_90")
     elif plan.bucket == 1:
         new = _new_therapist(plan, "82", anchor - timedelta(days=7), npis)
         moved = _move_children(kids, providers, new, anchor, anchor)
         plan.new_providers.append((new, {NEW_ENROLLMENT_PAYER: ("enrolled", anchor)}))
-        plan.plants.append({"kind": "claims_released_today", "provider_id": new.provider_id, "location_id": loc_id,
-                            "payer_id": NEW_ENROLLMENT_PAYER, "effective_date": anchor.isoformat(),
-                            "moved_patients": len(moved)})
+        plan.plants.append(
+            {
+                "kind": "claims_released_today",
+                "provider_id": new.provider_id,
+                "location_id": loc_id,
+                "payer_id": NEW_ENROLLMENT_PAYER,
+                "effective_date": anchor.isoformat(),
+                "moved_patients": len(moved),
+            }
+        )
         expire(ordered[0], "hipaa_training", 20, "tier_30")
         expire(ordered[1], "cpr_bls", -10, "expired")
         expire(ordered[2], "liability_insurance", 91, "near_miss")
     else:
         new = _new_therapist(plan, "83", anchor + timedelta(days=5), npis, valid_npi=False)
         plan.new_providers.append((new, {p.payer_id: ("pending", None) for p in PAYERS}))
-        plan.plants.append({"kind": "invalid_npi_and_pending_enrollments", "provider_id": new.provider_id,
-                            "location_id": loc_id})
+        plan.plants.append(
+            {"kind": "invalid_npi_and_pending_enrollments", "provider_id": new.provider_id, "location_id": loc_id}
+        )
         expire(ordered[1], "nbcot_certification", 25, "tier_30_compliance")
     if plan.bucket in (1, 2):
         cota = next((p for p in ordered if p.credential_type == "COTA"), None)
@@ -262,8 +314,9 @@ def plan_location(config, location: dict, providers: list[Provider], kids: list[
             # Their supervising OTR on record left 40 days ago and nobody recorded a new one.
             plan.unsupervised_cota = cota.provider_id
             plan.departed_supervisor = _new_therapist(plan, "84", anchor - timedelta(days=900), npis)
-            plan.plants.append({"kind": "cota_without_supervising_otr", "provider_id": cota.provider_id,
-                                "location_id": loc_id})
+            plan.plants.append(
+                {"kind": "cota_without_supervising_otr", "provider_id": cota.provider_id, "location_id": loc_id}
+            )
 
     # Payroll: one discrepancy per location, in a pay period payroll has not run for yet.
     minutes = _session_minutes(kids)
@@ -273,16 +326,34 @@ def plan_location(config, location: dict, providers: list[Provider], kids: list[
     idle = [d for d in open_days if not minutes.get((pick.provider_id, d)) and d >= pick.hire_date]
     if plan.bucket == 0 and worked:
         plan.drop_clinical = (pick.provider_id, worked[-1])
-        plan.plants.append({"kind": "sessions_without_hours", "provider_id": pick.provider_id, "location_id": loc_id,
-                            "work_date": worked[-1].isoformat()})
+        plan.plants.append(
+            {
+                "kind": "sessions_without_hours",
+                "provider_id": pick.provider_id,
+                "location_id": loc_id,
+                "work_date": worked[-1].isoformat(),
+            }
+        )
     elif plan.bucket == 1 and idle:
         plan.add_clinical = (pick.provider_id, idle[-1], loc_id)
-        plan.plants.append({"kind": "hours_without_sessions", "provider_id": pick.provider_id, "location_id": loc_id,
-                            "work_date": idle[-1].isoformat()})
+        plan.plants.append(
+            {
+                "kind": "hours_without_sessions",
+                "provider_id": pick.provider_id,
+                "location_id": loc_id,
+                "work_date": idle[-1].isoformat(),
+            }
+        )
     elif plan.bucket == 2 and worked:
         plan.inflate_clinical = (pick.provider_id, worked[-1])
-        plan.plants.append({"kind": "hours_over_tolerance", "provider_id": pick.provider_id, "location_id": loc_id,
-                            "work_date": worked[-1].isoformat()})
+        plan.plants.append(
+            {
+                "kind": "hours_over_tolerance",
+                "provider_id": pick.provider_id,
+                "location_id": loc_id,
+                "work_date": worked[-1].isoformat(),
+            }
+        )
 
     writers.transforms.append(lambda entity, row: _transform(plan, entity, row))
     return plan
@@ -318,56 +389,111 @@ def _write_new_providers(plan: CredentialingPlan, writers: LocationRecorder, kid
     rng, anchor = plan.rng, plan.anchor
     minutes = _session_minutes(kids)
     for p, planted in plan.new_providers:
-        writers["providers"].write({
-            "provider_id": p.provider_id, "npi": p.npi, "first_name": p.first_name, "last_name": p.last_name,
-            "credential_type": p.credential_type, "supervising_provider_id": None, "primary_location_id": p.location_id,
-            "taxonomy_code": OT_TAXONOMY, "hire_date": p.hire_date, "termination_date": None,
-        })
+        writers["providers"].write(
+            {
+                "provider_id": p.provider_id,
+                "npi": p.npi,
+                "first_name": p.first_name,
+                "last_name": p.last_name,
+                "credential_type": p.credential_type,
+                "supervising_provider_id": None,
+                "primary_location_id": p.location_id,
+                "taxonomy_code": OT_TAXONOMY,
+                "hire_date": p.hire_date,
+                "termination_date": None,
+            }
+        )
         for ctype, days in NOMINAL_DAYS.items():
             issued = anchor - timedelta(days=rng.randint(5, 15))
-            writers["credentials"].write({
-                "credential_id": f"CR-{p.provider_id[3:]}-{ctype}", "provider_id": p.provider_id,
-                "credential_type": ctype,
-                "identifier": {"state_license": f"TX-OT-{rng.randrange(10 ** 5, 10 ** 6)}",
-                               "nbcot_certification": f"NBCOT-{rng.randrange(10 ** 6, 10 ** 7)}"}.get(ctype),
-                "issuing_state": "TX" if ctype == "state_license" else None,
-                "issued_date": issued, "expiration_date": issued + timedelta(days=days), "status": "active",
-            })
+            writers["credentials"].write(
+                {
+                    "credential_id": f"CR-{p.provider_id[3:]}-{ctype}",
+                    "provider_id": p.provider_id,
+                    "credential_type": ctype,
+                    "identifier": {
+                        "state_license": f"TX-OT-{rng.randrange(10**5, 10**6)}",
+                        "nbcot_certification": f"NBCOT-{rng.randrange(10**6, 10**7)}",
+                    }.get(ctype),
+                    "issuing_state": "TX" if ctype == "state_license" else None,
+                    "issued_date": issued,
+                    "expiration_date": issued + timedelta(days=days),
+                    "status": "active",
+                }
+            )
         for payer in PAYERS:
             status, effective = planted.get(payer.payer_id, ("enrolled", p.hire_date - timedelta(days=20)))
-            writers["payer_enrollments"].write({
-                "enrollment_id": f"EN-{p.provider_id[3:]}-{payer.payer_id}", "provider_id": p.provider_id,
-                "payer_id": payer.payer_id, "location_id": p.location_id, "status": status,
-                "effective_date": effective, "termination_date": None,
-            })
+            writers["payer_enrollments"].write(
+                {
+                    "enrollment_id": f"EN-{p.provider_id[3:]}-{payer.payer_id}",
+                    "provider_id": p.provider_id,
+                    "payer_id": payer.payer_id,
+                    "location_id": p.location_id,
+                    "status": status,
+                    "effective_date": effective,
+                    "termination_date": None,
+                }
+            )
         day = p.hire_date
         while day < anchor:
             if is_clinic_day(day):
                 period = period_start(day)
-                base = {"provider_id": p.provider_id, "location_id": p.location_id, "work_date": day,
-                        "pay_period_start": period, "pay_period_end": period + timedelta(days=13)}
+                base = {
+                    "provider_id": p.provider_id,
+                    "location_id": p.location_id,
+                    "work_date": day,
+                    "pay_period_start": period,
+                    "pay_period_end": period + timedelta(days=13),
+                }
                 clinical = minutes.get((p.provider_id, day), 0)
                 if clinical:
-                    writers["timesheets"].write({**base, "timesheet_id": f"TS-{p.provider_id[3:]}-{day:%Y%m%d}-C",
-                                                 "hours": Decimal(clinical) / 60, "hours_type": "clinical"})
-                writers["timesheets"].write({**base, "timesheet_id": f"TS-{p.provider_id[3:]}-{day:%Y%m%d}-A",
-                                             "hours": Decimal("1.00"), "hours_type": "admin"})
+                    writers["timesheets"].write(
+                        {
+                            **base,
+                            "timesheet_id": f"TS-{p.provider_id[3:]}-{day:%Y%m%d}-C",
+                            "hours": Decimal(clinical) / 60,
+                            "hours_type": "clinical",
+                        }
+                    )
+                writers["timesheets"].write(
+                    {
+                        **base,
+                        "timesheet_id": f"TS-{p.provider_id[3:]}-{day:%Y%m%d}-A",
+                        "hours": Decimal("1.00"),
+                        "hours_type": "admin",
+                    }
+                )
             day += timedelta(days=1)
     if plan.departed_supervisor is not None:
         p = plan.departed_supervisor
-        writers["providers"].write({
-            "provider_id": p.provider_id, "npi": p.npi, "first_name": p.first_name, "last_name": p.last_name,
-            "credential_type": "OTR", "supervising_provider_id": None, "primary_location_id": p.location_id,
-            "taxonomy_code": OT_TAXONOMY, "hire_date": p.hire_date, "termination_date": anchor - timedelta(days=40),
-        })
+        writers["providers"].write(
+            {
+                "provider_id": p.provider_id,
+                "npi": p.npi,
+                "first_name": p.first_name,
+                "last_name": p.last_name,
+                "credential_type": "OTR",
+                "supervising_provider_id": None,
+                "primary_location_id": p.location_id,
+                "taxonomy_code": OT_TAXONOMY,
+                "hire_date": p.hire_date,
+                "termination_date": anchor - timedelta(days=40),
+            }
+        )
     if plan.add_clinical:
         provider_id, day, loc_id = plan.add_clinical
         period = period_start(day)
-        writers["timesheets"].write({
-            "timesheet_id": f"TS-{provider_id[3:]}-{day:%Y%m%d}-X", "provider_id": provider_id, "location_id": loc_id,
-            "work_date": day, "pay_period_start": period, "pay_period_end": period + timedelta(days=13),
-            "hours": Decimal("2.00"), "hours_type": "clinical",
-        })
+        writers["timesheets"].write(
+            {
+                "timesheet_id": f"TS-{provider_id[3:]}-{day:%Y%m%d}-X",
+                "provider_id": provider_id,
+                "location_id": loc_id,
+                "work_date": day,
+                "pay_period_start": period,
+                "pay_period_end": period + timedelta(days=13),
+                "hours": Decimal("2.00"),
+                "hours_type": "clinical",
+            }
+        )
 
 
 # --------------------------------------------------------------------------------------------------
@@ -377,10 +503,19 @@ def _write_new_providers(plan: CredentialingPlan, writers: LocationRecorder, kid
 def finish_location(plan: CredentialingPlan, writers: LocationRecorder, kids: list[Kid], truth: dict) -> None:
     """Write the new therapists and the added timesheet row, then this location's ground truth."""
     _write_new_providers(plan, writers, kids)
-    area = truth.setdefault("credentialing", {
-        "credential_reminders": [], "enrollment_followups": [], "claim_holds": [], "supervision_gaps": [],
-        "invalid_npis": [], "payroll_discrepancies": [], "plants": [], "near_misses": [],
-    })
+    area = truth.setdefault(
+        "credentialing",
+        {
+            "credential_reminders": [],
+            "enrollment_followups": [],
+            "claim_holds": [],
+            "supervision_gaps": [],
+            "invalid_npis": [],
+            "payroll_discrepancies": [],
+            "plants": [],
+            "near_misses": [],
+        },
+    )
     expected = expected_flags(plan.anchor, writers.rows, kids, plan.location_id)
     for key, rows in expected.items():
         area[key].extend(rows)
@@ -402,8 +537,17 @@ def expected_flags(anchor: date, rows: dict[str, list[dict]], kids: list[Kid], l
     for r in rows["credentials"]:
         credentials[(r["provider_id"], r["credential_type"])] = r
     valid_through: dict[str, dict[str, date]] = {}
-    out: dict[str, list] = {k: [] for k in ("credential_reminders", "enrollment_followups", "claim_holds",
-                                             "supervision_gaps", "invalid_npis", "payroll_discrepancies")}
+    out: dict[str, list] = {
+        k: []
+        for k in (
+            "credential_reminders",
+            "enrollment_followups",
+            "claim_holds",
+            "supervision_gaps",
+            "invalid_npis",
+            "payroll_discrepancies",
+        )
+    }
     for provider_id, p in sorted(providers.items()):
         if p["termination_date"] is not None and p["termination_date"] <= anchor:
             continue  # a provider who has left is out of the matrix and the record fixes
@@ -413,8 +557,14 @@ def expected_flags(anchor: date, rows: dict[str, list[dict]], kids: list[Kid], l
         for ctype in REQUIRED_TYPES:
             cred = credentials.get((provider_id, ctype))
             if cred is None:
-                out["credential_reminders"].append({"provider_id": provider_id, "credential_type": ctype,
-                                                    "reminder_tier": "missing", "location_id": location_id})
+                out["credential_reminders"].append(
+                    {
+                        "provider_id": provider_id,
+                        "credential_type": ctype,
+                        "reminder_tier": "missing",
+                        "location_id": location_id,
+                    }
+                )
                 continue
             # The date on file wins over the cycle (every generated credential carries one).
             expiry = cred["expiration_date"] or cycle_due(ctype, cred["issued_date"])
@@ -422,10 +572,17 @@ def expected_flags(anchor: date, rows: dict[str, list[dict]], kids: list[Kid], l
             days = (expiry - anchor).days
             tier = "expired" if days < 0 else next((name for limit, name in REMINDER_TIERS if days <= limit), None)
             if tier:
-                out["credential_reminders"].append({"provider_id": provider_id, "credential_type": ctype,
-                                                    "reminder_tier": tier, "location_id": location_id})
-    enrollments = {(r["provider_id"], r["payer_id"]): r for r in rows["payer_enrollments"]
-                   if r["location_id"] == location_id}
+                out["credential_reminders"].append(
+                    {
+                        "provider_id": provider_id,
+                        "credential_type": ctype,
+                        "reminder_tier": tier,
+                        "location_id": location_id,
+                    }
+                )
+    enrollments = {
+        (r["provider_id"], r["payer_id"]): r for r in rows["payer_enrollments"] if r["location_id"] == location_id
+    }
 
     def can_bill(provider_id: str, payer_id: str, day: date) -> bool:
         e = enrollments.get((provider_id, payer_id))
@@ -433,9 +590,9 @@ def expected_flags(anchor: date, rows: dict[str, list[dict]], kids: list[Kid], l
             return False
         if e["termination_date"] is not None and e["termination_date"] <= day:
             return False
-        return all(expiry >= day for ctype, expiry in valid_through.get(provider_id, {}).items()
-                   if ctype in BILLING_REQUIRED) and all(
-            (provider_id, ctype) in credentials for ctype in BILLING_REQUIRED)
+        return all(
+            expiry >= day for ctype, expiry in valid_through.get(provider_id, {}).items() if ctype in BILLING_REQUIRED
+        ) and all((provider_id, ctype) in credentials for ctype in BILLING_REQUIRED)
 
     followups: dict[tuple[str, str], set[str]] = {}
     for (provider_id, payer_id), e in enrollments.items():
@@ -452,12 +609,20 @@ def expected_flags(anchor: date, rows: dict[str, list[dict]], kids: list[Kid], l
         payer_id = kid.payer.payer_id
         for appt in kid.appts:
             provider_id = appt.provider.provider_id
-            if appt.status == "scheduled" and anchor <= appt.day <= last_day and not can_bill(provider_id, payer_id, appt.day):
+            if (
+                appt.status == "scheduled"
+                and anchor <= appt.day <= last_day
+                and not can_bill(provider_id, payer_id, appt.day)
+            ):
                 followups.setdefault((provider_id, payer_id), set()).add("scheduled_visits_not_billable")
             if appt.status == "arrived":
                 minutes[(provider_id, appt.day)] = minutes.get((provider_id, appt.day), 0) + appt.duration
                 e = enrollments.get((provider_id, payer_id))
-                if e is not None and e["status"] in ("enrolled", "pending") and not _is_remitted(appt.day, payer_id, anchor):
+                if (
+                    e is not None
+                    and e["status"] in ("enrolled", "pending")
+                    and not _is_remitted(appt.day, payer_id, anchor)
+                ):
                     effective = e["effective_date"]
                     if effective is None or effective > anchor or appt.day < effective:
                         held_claims.setdefault((provider_id, payer_id), []).append(appt.claim_id)
@@ -467,18 +632,30 @@ def expected_flags(anchor: date, rows: dict[str, list[dict]], kids: list[Kid], l
                         holds[(provider_id, payer_id)] = "release"
             p = providers.get(provider_id)
             in_window = (appt.status == "arrived" and lookback <= appt.day < anchor) or (
-                appt.status == "scheduled" and anchor <= appt.day <= last_day)
+                appt.status == "scheduled" and anchor <= appt.day <= last_day
+            )
             if p is not None and p["credential_type"] == "COTA" and in_window:
                 sup = providers.get(p["supervising_provider_id"] or "")
-                if sup is None or sup["credential_type"] != "OTR" or (
-                        sup["termination_date"] is not None and sup["termination_date"] <= appt.day):
+                if (
+                    sup is None
+                    or sup["credential_type"] != "OTR"
+                    or (sup["termination_date"] is not None and sup["termination_date"] <= appt.day)
+                ):
                     unsupervised.add(provider_id)
     for (provider_id, payer_id), reasons in sorted(followups.items()):
-        out["enrollment_followups"].append({"provider_id": provider_id, "payer_id": payer_id,
-                                            "location_id": location_id, "reasons": sorted(reasons)})
+        out["enrollment_followups"].append(
+            {"provider_id": provider_id, "payer_id": payer_id, "location_id": location_id, "reasons": sorted(reasons)}
+        )
     for (provider_id, payer_id), status in sorted(holds.items()):
-        out["claim_holds"].append({"provider_id": provider_id, "payer_id": payer_id, "location_id": location_id,
-                                   "hold_status": status, "claim_ids": sorted(held_claims[(provider_id, payer_id)])})
+        out["claim_holds"].append(
+            {
+                "provider_id": provider_id,
+                "payer_id": payer_id,
+                "location_id": location_id,
+                "hold_status": status,
+                "claim_ids": sorted(held_claims[(provider_id, payer_id)]),
+            }
+        )
     out["supervision_gaps"] = [{"provider_id": p, "location_id": location_id} for p in sorted(unsupervised)]
 
     hours: dict[tuple[str, date], Decimal] = {}
@@ -500,7 +677,13 @@ def expected_flags(anchor: date, rows: dict[str, list[dict]], kids: list[Kid], l
             kind = "hours_over_tolerance"
         else:
             continue
-        out["payroll_discrepancies"].append({"provider_id": provider_id, "location_id": location_id,
-                                             "work_date": day.isoformat(), "discrepancy_type": kind,
-                                             "pay_period_start": period_start(day).isoformat()})
+        out["payroll_discrepancies"].append(
+            {
+                "provider_id": provider_id,
+                "location_id": location_id,
+                "work_date": day.isoformat(),
+                "discrepancy_type": kind,
+                "pay_period_start": period_start(day).isoformat(),
+            }
+        )
     return out

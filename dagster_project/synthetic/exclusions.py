@@ -22,10 +22,26 @@ NONE_DATE = "00000000"
 
 
 def _entry(last: str, first: str, npi: str, excluded: date, reinstated: date | None) -> dict:
-    return {"LASTNAME": last, "FIRSTNAME": first, "MIDNAME": None, "BUSNAME": None, "GENERAL": "IND- LIC HC SERV PRO",
-            "SPECIALTY": "OCCUPATIONAL THERAPIST", "UPIN": None, "NPI": npi, "DOB": "19800101", "ADDRESS": None,
-            "CITY": "AUSTIN", "STATE": "TX", "ZIP": "78701", "EXCLTYPE": "1128b4", "EXCLDATE": f"{excluded:%Y%m%d}",
-            "REINDATE": f"{reinstated:%Y%m%d}" if reinstated else NONE_DATE, "WAIVERDATE": NONE_DATE, "WVRSTATE": None}
+    return {
+        "LASTNAME": last,
+        "FIRSTNAME": first,
+        "MIDNAME": None,
+        "BUSNAME": None,
+        "GENERAL": "IND- LIC HC SERV PRO",
+        "SPECIALTY": "OCCUPATIONAL THERAPIST",
+        "UPIN": None,
+        "NPI": npi,
+        "DOB": "19800101",
+        "ADDRESS": None,
+        "CITY": "AUSTIN",
+        "STATE": "TX",
+        "ZIP": "78701",
+        "EXCLTYPE": "1128b4",
+        "EXCLDATE": f"{excluded:%Y%m%d}",
+        "REINDATE": f"{reinstated:%Y%m%d}" if reinstated else NONE_DATE,
+        "WAIVERDATE": NONE_DATE,
+        "WVRSTATE": None,
+    }
 
 
 def generate(seed: int, anchor: date, out: Path, truth: dict) -> int:
@@ -39,8 +55,15 @@ def generate(seed: int, anchor: date, out: Path, truth: dict) -> int:
     for last, first in STRANGERS:
         writer.write(_entry(last, first, "0000000000", anchor - timedelta(days=rng.randint(200, 3000)), None))
     writer.write(_entry("LISTEDUNDERNPI", "X", listed["npi"], anchor - timedelta(days=400), None))
-    writer.write(_entry(reinstated["last_name"].upper(), reinstated["first_name"].upper(), "0000000000",
-                        anchor - timedelta(days=900), anchor - timedelta(days=30)))
+    writer.write(
+        _entry(
+            reinstated["last_name"].upper(),
+            reinstated["first_name"].upper(),
+            "0000000000",
+            anchor - timedelta(days=900),
+            anchor - timedelta(days=30),
+        )
+    )
     writer.close()
     area = truth.setdefault("credentialing", {})
     area["exclusion_matches"] = [{"provider_id": listed["provider_id"], "match_basis": "npi"}]

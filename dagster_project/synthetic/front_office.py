@@ -26,7 +26,7 @@ from __future__ import annotations
 import csv
 import random
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -103,10 +103,13 @@ def generate(seed: int, anchor: date, out: Path, truth: dict) -> dict:
     as_of_ts = datetime(anchor.year, anchor.month, anchor.day)  # referrals and notes: the group's extract day
     zones = {r["location_id"]: ZoneInfo(r["time_zone"]) for r in _read(out, "ehr", "locations")}
     # Each location's as-of moment is 00:00 local time on the anchor date, as naive UTC.
-    location_as_of = {loc: datetime(anchor.year, anchor.month, anchor.day, tzinfo=zone).astimezone(timezone.utc)
-                      .replace(tzinfo=None) for loc, zone in zones.items()}
+    location_as_of = {
+        loc: datetime(anchor.year, anchor.month, anchor.day, tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
+        for loc, zone in zones.items()
+    }
     auth_planted = {leak["authorization_id"] for leak in truth.get("auth_leaks", [])} | {
-        miss["authorization_id"] for miss in truth.get("auth_near_misses", [])}
+        miss["authorization_id"] for miss in truth.get("auth_near_misses", [])
+    }
 
     coverages = [c for c in _read(out, "ehr", "coverages") if c["priority"] == "1"]
     primary = {c["patient_id"]: c for c in coverages}
@@ -114,21 +117,30 @@ def generate(seed: int, anchor: date, out: Path, truth: dict) -> dict:
     auth_patients_planted = {a["patient_id"] for a in auths if a["authorization_id"] in auth_planted}
     active_auths: dict[str, list[str]] = {}
     for a in auths:
-        if a["status"] == "approved" and date.fromisoformat(a["start_date"]) <= anchor <= date.fromisoformat(a["end_date"]):
+        if a["status"] == "approved" and date.fromisoformat(a["start_date"]) <= anchor <= date.fromisoformat(
+            a["end_date"]
+        ):
             active_auths.setdefault(a["patient_id"], []).append(a["authorization_id"])
 
     def local_day(start: datetime, location_id: str) -> date:
-        return start.replace(tzinfo=timezone.utc).astimezone(zones[location_id]).date()
+        return start.replace(tzinfo=UTC).astimezone(zones[location_id]).date()
 
     def in_lookahead(a: dict) -> bool:
         start = location_as_of[a["location_id"]]
         return start <= _ts(a["scheduled_start_at"]) < start + timedelta(hours=LOOKAHEAD_HOURS)
 
     upcoming = sorted(
-        (UpcomingVisit(a["appointment_id"], a["patient_id"], a["location_id"], _ts(a["scheduled_start_at"]),
-                       local_day(_ts(a["scheduled_start_at"]), a["location_id"]))
-         for a in _read(out, "ehr", "appointments")
-         if a["status"] == "scheduled" and in_lookahead(a) and a["patient_id"] in primary),
+        (
+            UpcomingVisit(
+                a["appointment_id"],
+                a["patient_id"],
+                a["location_id"],
+                _ts(a["scheduled_start_at"]),
+                local_day(_ts(a["scheduled_start_at"]), a["location_id"]),
+            )
+            for a in _read(out, "ehr", "appointments")
+            if a["status"] == "scheduled" and in_lookahead(a) and a["patient_id"] in primary
+        ),
         key=lambda v: (v.location_id, v.start, v.appointment_id),
     )
     by_patient: dict[str, list[UpcomingVisit]] = {}
@@ -137,8 +149,9 @@ def generate(seed: int, anchor: date, out: Path, truth: dict) -> dict:
 
     plants: dict[str, str] = {}
     for location_id in sorted({v.location_id for v in upcoming}):
-        patients = sorted(p for p, vs in by_patient.items() if vs[0].location_id == location_id
-                          and p not in auth_patients_planted)
+        patients = sorted(
+            p for p, vs in by_patient.items() if vs[0].location_id == location_id and p not in auth_patients_planted
+        )
         rng.shuffle(patients)
         _choose(plants, patients, primary, by_patient, active_auths, location_as_of[location_id])
 
@@ -180,12 +193,17 @@ def generate(seed: int, anchor: date, out: Path, truth: dict) -> dict:
                 expected_due[v.appointment_id] = reason
         problems = _content_problems(check)
         if problems:
-            invalidated = sorted(active_auths.get(patient_id, [])) if {"inactive_coverage", "plan_change"} & set(problems) else []
+            invalidated = (
+                sorted(active_auths.get(patient_id, [])) if {"inactive_coverage", "plan_change"} & set(problems) else []
+            )
             if invalidated:
                 problems.append("authorization_invalidated")
             expected_changes[patient_id] = {
-                "patient_id": patient_id, "location_id": first.location_id, "payer_id": payer_id,
-                "problems": sorted(problems), "invalidated_authorization_ids": invalidated,
+                "patient_id": patient_id,
+                "location_id": first.location_id,
+                "payer_id": payer_id,
+                "problems": sorted(problems),
+                "invalidated_authorization_ids": invalidated,
             }
 
     counts = _write_checks(checks, out, clearinghouse, as_of_ts)
@@ -233,13 +251,17 @@ def _choose(plants, patients, primary, by_patient, active_auths, as_of_ts) -> No
                 break
 
 
-def _due_reason(visit: UpcomingVisit, payer_id: str, check: Check | None, as_of_ts: datetime,
-                anchor: date) -> str | None:
+def _due_reason(
+    visit: UpcomingVisit, payer_id: str, check: Check | None, as_of_ts: datetime, anchor: date
+) -> str | None:
     """Why this visit needs an eligibility check now (the rule in fct_eligibility_sweep), or None."""
     window_opens = visit.start - timedelta(hours=window_hours(payer_id))
     good = check if check is not None and check.status != "rejected" and check.checked_at <= visit.start else None
-    day_of = (PAYERS_BY_ID[payer_id].payer_type in DAY_OF_VISIT_RECHECK and visit.local_day == anchor
-              and (good is None or good.checked_at < as_of_ts))
+    day_of = (
+        PAYERS_BY_ID[payer_id].payer_type in DAY_OF_VISIT_RECHECK
+        and visit.local_day == anchor
+        and (good is None or good.checked_at < as_of_ts)
+    )
     if window_opens <= as_of_ts and (good is None or good.checked_at < window_opens):
         if check is None:
             return "no_check"
@@ -268,6 +290,7 @@ def _content_problems(check: Check | None) -> list[str]:
 
 # -- writing -----------------------------------------------------------------------------------------
 
+
 def _write_checks(checks: list[Check], out: Path, clearinghouse: Path, as_of_ts: datetime) -> dict:
     # Every third location exports CSV; with fewer than three locations, the last one does.
     locations = sorted({c.location_id for c in checks})
@@ -276,12 +299,19 @@ def _write_checks(checks: list[Check], out: Path, clearinghouse: Path, as_of_ts:
     x12_checks = [c for c in checks if c.location_id not in csv_locations]
     writer = ContractWriter(out, EligibilityCheck)
     for n, c in enumerate(csv_checks, start=1):
-        writer.write({
-            "eligibility_check_id": f"EC-{c.location_id}-{n:05d}", "patient_id": c.patient_id, "payer_id": c.payer_id,
-            "checked_at": c.checked_at, "coverage_status": c.status,
-            "reported_plan_payer_id": c.reported_plan_payer_id, "other_payer_name": c.other_payer_name,
-            "ot_visits_remaining": c.visits_remaining, "reject_reason_code": "72" if c.status == "rejected" else None,
-        })
+        writer.write(
+            {
+                "eligibility_check_id": f"EC-{c.location_id}-{n:05d}",
+                "patient_id": c.patient_id,
+                "payer_id": c.payer_id,
+                "checked_at": c.checked_at,
+                "coverage_status": c.status,
+                "reported_plan_payer_id": c.reported_plan_payer_id,
+                "other_payer_name": c.other_payer_name,
+                "ot_visits_remaining": c.visits_remaining,
+                "reject_reason_code": "72" if c.status == "rejected" else None,
+            }
+        )
     writer.close()
     batches: dict[tuple[str, str], list[Check]] = {}
     for c in x12_checks:
@@ -291,9 +321,13 @@ def _write_checks(checks: list[Check], out: Path, clearinghouse: Path, as_of_ts:
     for control, ((location_id, source), items) in enumerate(sorted(batches.items()), start=1):
         text = render_271(source, items, control, as_of_ts - timedelta(hours=1))
         (clearinghouse / f"eligibility_{location_id.lower()}_{source.lower()}_{as_of_ts:%Y%m%d}.x12").write_text(
-            text, encoding="ascii")
-    return {"eligibility_checks_csv": writer.rows, "eligibility_271_files": len(batches),
-            "eligibility_271_responses": len(x12_checks)}
+            text, encoding="ascii"
+        )
+    return {
+        "eligibility_checks_csv": writer.rows,
+        "eligibility_271_files": len(batches),
+        "eligibility_271_responses": len(x12_checks),
+    }
 
 
 def _payer_name(x12_id: str) -> str:
@@ -312,10 +346,14 @@ def render_271(source_x12: str, checks: list[Check], control: int, created: date
         body = [
             f"ST*271*{st_number:04d}*005010X279A1",
             f"BHT*0022*11*B{control:05d}{st_number:04d}*{at:%Y%m%d}*{at:%H%M}",
-            "HL*1**20*1", f"NM1*PR*2*{_payer_name(source_x12)}*****PI*{source_x12}",
-            "HL*2*1*21*1", "NM1*1P*2*SUNNY STEPS PEDIATRIC OT*****XX*1234567893",
-            "HL*3*2*22*0", f"TRN*2*ELG-{c.patient_id}*9{GROUP_X12_ID[:9]}",
-            f"NM1*IL*1*MEMBER*SUBSCRIBER****MI*{c.member_id}", f"REF*EJ*{c.patient_id}",
+            "HL*1**20*1",
+            f"NM1*PR*2*{_payer_name(source_x12)}*****PI*{source_x12}",
+            "HL*2*1*21*1",
+            "NM1*1P*2*SUNNY STEPS PEDIATRIC OT*****XX*1234567893",
+            "HL*3*2*22*0",
+            f"TRN*2*ELG-{c.patient_id}*9{GROUP_X12_ID[:9]}",
+            f"NM1*IL*1*MEMBER*SUBSCRIBER****MI*{c.member_id}",
+            f"REF*EJ*{c.patient_id}",
         ]
         if c.status == "rejected":
             body.append("AAA*Y**72*C")
@@ -332,10 +370,17 @@ def render_271(source_x12: str, checks: list[Check], control: int, created: date
                 body += ["EB*R**30*12", "LS*2120", f"NM1*PRP*2*{c.other_payer_name.upper()}", "LE*2120"]
         body.append(f"SE*{len(body) + 1}*{st_number:04d}")
         transactions += body
-    isa = (f"ISA*00*          *00*          *ZZ*{'CLEARHOUSE':<15}*ZZ*{GROUP_X12_ID:<15}*"
-           f"{created:%y%m%d}*{created:%H%M}*^*00501*{control:09d}*0*P*:")
-    segments = [isa, f"GS*HB*CLEARHOUSE*{GROUP_X12_ID}*{created:%Y%m%d}*{created:%H%M}*{control}*X*005010X279A1",
-                *transactions, f"GE*{len(checks)}*{control}", f"IEA*1*{control:09d}"]
+    isa = (
+        f"ISA*00*          *00*          *ZZ*{'CLEARHOUSE':<15}*ZZ*{GROUP_X12_ID:<15}*"
+        f"{created:%y%m%d}*{created:%H%M}*^*00501*{control:09d}*0*P*:"
+    )
+    segments = [
+        isa,
+        f"GS*HB*CLEARHOUSE*{GROUP_X12_ID}*{created:%Y%m%d}*{created:%H%M}*{control}*X*005010X279A1",
+        *transactions,
+        f"GE*{len(checks)}*{control}",
+        f"IEA*1*{control:09d}",
+    ]
     return "~\n".join(segments) + "~\n"
 
 
@@ -368,19 +413,27 @@ def _referral_truth(out: Path, anchor: date, response_business_days: int = 1) ->
     def overdue_at_location(r: dict) -> bool:
         # Deadlines run on the receiving location's wall clock; overdue is judged at 00:00 local on the anchor.
         zone = zones[r["location_id"] or home[r["patient_id"]]]
-        received = _ts(r["received_at"]).replace(tzinfo=timezone.utc).astimezone(zone).replace(tzinfo=None)
+        received = _ts(r["received_at"]).replace(tzinfo=UTC).astimezone(zone).replace(tzinfo=None)
         return add_business_days(received, response_business_days) < datetime(anchor.year, anchor.month, anchor.day)
 
     overdue = sorted(
-        rid for rid, r in referrals.items()
+        rid
+        for rid, r in referrals.items()
         if r["status"] in OPEN_REFERRAL_STATUSES and not r["first_response_at"] and overdue_at_location(r)
     )
-    release = {d["referral_id"] for d in documents
-               if d["document_type"] == "release_of_information" and d["status"] == "received"}
+    release = {
+        d["referral_id"]
+        for d in documents
+        if d["document_type"] == "release_of_information" and d["status"] == "received"
+    }
     missing = []
     for d in documents:
         referral = referrals.get(d["referral_id"])
-        if referral is None or referral["status"] not in OPEN_REFERRAL_STATUSES or d["status"] not in ("requested", "missing"):
+        if (
+            referral is None
+            or referral["status"] not in OPEN_REFERRAL_STATUSES
+            or d["status"] not in ("requested", "missing")
+        ):
             continue
         item = d["document_type"]
         if item == "physician_order":
@@ -403,8 +456,17 @@ PER_CODE_PAYERS = seed_values.per_code_payers()
 NOTE_SIGNING_WINDOW_HOURS = FRONT_OFFICE_DEFAULTS["RCM_NOTE_SIGNING_WINDOW_HOURS"]
 NOTE_AUDIT_LOOKBACK_DAYS = FRONT_OFFICE_DEFAULTS["RCM_NOTE_AUDIT_LOOKBACK_DAYS"]
 NOTES_EXPORTED_DAYS = 30  # the EHR exports the last 30 days of notes
-NOTE_PLANTS = ("signed_49h", "signed_47h", "unsigned", "minutes_missing", "units_cms_total", "units_per_code",
-               "per_code_only_mismatch", "cpt_not_documented", "no_goals")
+NOTE_PLANTS = (
+    "signed_49h",
+    "signed_47h",
+    "unsigned",
+    "minutes_missing",
+    "units_cms_total",
+    "units_per_code",
+    "per_code_only_mismatch",
+    "cpt_not_documented",
+    "no_goals",
+)
 
 
 def per_code_units(minutes: int) -> int:
@@ -430,24 +492,43 @@ def _write_notes(out: Path, anchor: date, rng: random.Random) -> dict:
     for v in _read(out, "ehr", "visits"):
         day = date.fromisoformat(v["date_of_service"])
         appt = appointments.get(v["appointment_id"])
-        if appt is None or v["visit_id"] not in lines or not (anchor - timedelta(days=NOTES_EXPORTED_DAYS) <= day < anchor):
+        if (
+            appt is None
+            or v["visit_id"] not in lines
+            or not (anchor - timedelta(days=NOTES_EXPORTED_DAYS) <= day < anchor)
+        ):
             continue
         end = _ts(appt["scheduled_start_at"]) + timedelta(minutes=int(appt["duration_minutes"]))
         method = "per_code" if payer_by_coverage.get(v["coverage_id"]) in PER_CODE_PAYERS else "cms_total"
-        visits.append({"visit": v, "day": day, "end": end, "method": method,
-                       "signed": _ts(v["note_signed_at"]) if v["note_signed_at"] else None,
-                       "lines": sorted(lines[v["visit_id"]], key=lambda l: l[0])})
+        visits.append(
+            {
+                "visit": v,
+                "day": day,
+                "end": end,
+                "method": method,
+                "signed": _ts(v["note_signed_at"]) if v["note_signed_at"] else None,
+                "lines": sorted(lines[v["visit_id"]], key=lambda l: l[0]),
+            }
+        )
     visits.sort(key=lambda x: x["visit"]["visit_id"])
 
     plants: dict[str, str] = {}
     in_scope = [x for x in visits if x["day"] >= anchor - timedelta(days=NOTE_AUDIT_LOOKBACK_DAYS)]
     for location_id in sorted({x["visit"]["location_id"] for x in in_scope}):
-        candidates = [x for x in in_scope if x["visit"]["location_id"] == location_id and x["day"] <= anchor - timedelta(days=3)
-                      and x["signed"] is not None and x["signed"] <= x["end"] + timedelta(hours=NOTE_SIGNING_WINDOW_HOURS)]
+        candidates = [
+            x
+            for x in in_scope
+            if x["visit"]["location_id"] == location_id
+            and x["day"] <= anchor - timedelta(days=3)
+            and x["signed"] is not None
+            and x["signed"] <= x["end"] + timedelta(hours=NOTE_SIGNING_WINDOW_HOURS)
+        ]
         rng.shuffle(candidates)
         timed = lambda x: [l for l in x["lines"] if l[0] in TIMED_CODES and l[2] >= 1]  # noqa: E731
         wants = {
-            "signed_49h": lambda x: True, "signed_47h": lambda x: True, "unsigned": lambda x: True,
+            "signed_49h": lambda x: True,
+            "signed_47h": lambda x: True,
+            "unsigned": lambda x: True,
             "minutes_missing": lambda x: len(timed(x)) >= 1,
             "units_cms_total": lambda x: x["method"] == "cms_total" and any(l[1] >= 16 for l in timed(x)),
             "units_per_code": lambda x: x["method"] == "per_code" and len(timed(x)) >= 1,
@@ -498,11 +579,17 @@ def _write_notes(out: Path, anchor: date, rng: random.Random) -> dict:
         elif kind == "no_goals":
             goals = 0
         for cpt, minutes, _ in documented:
-            writer.write({
-                "visit_id": v["visit_id"], "cpt_code": cpt, "documented_minutes": minutes, "goals_addressed": goals,
-                "note_status": "signed" if signed else "draft", "signed_at": signed,
-                "signed_by_provider_id": v["provider_id"] if signed else None,
-            })
+            writer.write(
+                {
+                    "visit_id": v["visit_id"],
+                    "cpt_code": cpt,
+                    "documented_minutes": minutes,
+                    "goals_addressed": goals,
+                    "note_status": "signed" if signed else "draft",
+                    "signed_at": signed,
+                    "signed_by_provider_id": v["provider_id"] if signed else None,
+                }
+            )
         if x["day"] < anchor - timedelta(days=NOTE_AUDIT_LOOKBACK_DAYS):
             continue
         problems = []
@@ -522,5 +609,8 @@ def _write_notes(out: Path, anchor: date, rng: random.Random) -> dict:
         if problems:
             expected[v["visit_id"]] = sorted(problems)
     writer.close()
-    return {"planted": dict(sorted(plants.items())), "failures": dict(sorted(expected.items())),
-            "audited_visit_ids": sorted(x["visit"]["visit_id"] for x in in_scope)}
+    return {
+        "planted": dict(sorted(plants.items())),
+        "failures": dict(sorted(expected.items())),
+        "audited_visit_ids": sorted(x["visit"]["visit_id"] for x in in_scope),
+    }

@@ -12,31 +12,61 @@ from decimal import Decimal
 from pathlib import Path
 
 from dagster_project.contracts import (
-    Appointment, Authorization, ChargeLine, Coverage, Credential, FeeSchedule, IntakeDocument, Location, Patient,
-    Payer, PayerEnrollment, PlanOfCare, Provider as ProviderContract, Referral, ScheduleTemplate, Timesheet, Visit,
+    Appointment,
+    Authorization,
+    ChargeLine,
+    Coverage,
+    Credential,
+    FeeSchedule,
+    IntakeDocument,
+    Location,
+    Patient,
+    Payer,
+    PayerEnrollment,
+    PlanOfCare,
+    Referral,
+    ScheduleTemplate,
+    Timesheet,
+    Visit,
     WaitlistEntry,
+)
+from dagster_project.contracts import (
+    Provider as ProviderContract,
 )
 
 from . import authorizations as az
 from . import credentialing as cred
-from . import scheduling
-from . import front_office
-from . import front_office_poc
-from . import exclusions
+from . import exclusions, front_office, front_office_poc, scheduling
 from .billing import FEES, adjudicate, charge, session_lines
+from .claims import ClaimSpool, write_claims
 from .clinic import (
-    KidFactory, NpiIssuer, ScheduleGrid, appointment_times, build_appointments, build_plans, build_providers,
-    is_clinic_day, local_to_utc, location_row, next_clinic_day,
+    KidFactory,
+    NpiIssuer,
+    ScheduleGrid,
+    appointment_times,
+    build_appointments,
+    build_plans,
+    build_providers,
+    is_clinic_day,
+    local_to_utc,
+    location_row,
+    next_clinic_day,
 )
 from .intake import write_intake
 from .model import Kid
 from .reference import (
-    AUTH_CPT_CODES, COMMERCIAL_BASE_RATE, GROUP_TIN, GROUP_X12_ID, OT_TAXONOMY, PAYERS, PAYERS_BY_ID, fictional_fax,
+    AUTH_CPT_CODES,
+    COMMERCIAL_BASE_RATE,
+    GROUP_TIN,
+    GROUP_X12_ID,
+    OT_TAXONOMY,
+    PAYERS,
+    PAYERS_BY_ID,
+    fictional_fax,
     physician_name,
 )
-from .claims import ClaimSpool, write_claims
-from .x12_acks import write_acknowledgements
 from .x12_835 import RemitPayee, RemitPayer, interchange_header, interchange_trailer, render, transaction_segments
+from .x12_acks import write_acknowledgements
 
 PAY_PERIOD_EPOCH = date(2020, 1, 6)  # a Monday; pay periods are the fortnights from it
 
@@ -66,10 +96,28 @@ def months_before(day: date, months: int) -> date:
 
 class Writers:
     def __init__(self, out: Path):
-        contracts = (Location, ProviderContract, Patient, Coverage, Referral, IntakeDocument, Appointment, Visit,
-                     ChargeLine, Authorization, PlanOfCare, WaitlistEntry, Credential, PayerEnrollment, Timesheet,
-                     Payer, FeeSchedule, ScheduleTemplate)
+        contracts = (
+            Location,
+            ProviderContract,
+            Patient,
+            Coverage,
+            Referral,
+            IntakeDocument,
+            Appointment,
+            Visit,
+            ChargeLine,
+            Authorization,
+            PlanOfCare,
+            WaitlistEntry,
+            Credential,
+            PayerEnrollment,
+            Timesheet,
+            Payer,
+            FeeSchedule,
+            ScheduleTemplate,
+        )
         from .csv_out import ContractWriter
+
         self.by_entity = {c.__entity__: ContractWriter(out, c) for c in contracts}
 
     def __getitem__(self, entity: str):
@@ -115,8 +163,15 @@ class RemitSpool:
 
 def _remit_payer(payer) -> RemitPayer:
     index = PAYERS.index(payer)
-    return RemitPayer(payer.payer_name, payer.x12_payer_id, f"PO Box {4100 + index * 17}", "Austin", "TX",
-                      "78711", f"800555{index:04d}")
+    return RemitPayer(
+        payer.payer_name,
+        payer.x12_payer_id,
+        f"PO Box {4100 + index * 17}",
+        "Austin",
+        "TX",
+        "78711",
+        f"800555{index:04d}",
+    )
 
 
 def generate(config: GeneratorConfig) -> dict:
@@ -139,16 +194,31 @@ def generate(config: GeneratorConfig) -> dict:
 
     _write_contracts(writers, history_start)
     physicians = [npis.issue() for _ in range(12)]
-    near_miss_slots = [(k % config.locations, kind) for k, kind in
-                       enumerate(az.NEAR_MISS_KINDS * (1 + config.locations // len(az.NEAR_MISS_KINDS)))][:max(6, config.locations)]
+    near_miss_slots = [
+        (k % config.locations, kind)
+        for k, kind in enumerate(az.NEAR_MISS_KINDS * (1 + config.locations // len(az.NEAR_MISS_KINDS)))
+    ][: max(6, config.locations)]
     for index in range(1, config.locations + 1):
         loc_rng = random.Random(f"{config.seed}:{index}")
         location = location_row(index, npis.issue(), loc_rng)
         writers["locations"].write(location)
         leaks = [az.LEAK_REASONS[(2 * (index - 1) + j) % 4] for j in range(2)]
         misses = [kind for loc, kind in near_miss_slots if loc == index - 1]
-        _generate_location(config, location, loc_rng, npis, physicians, writers, spool, truth, leaks, misses,
-                           history_start, future_end, anchor_utc)
+        _generate_location(
+            config,
+            location,
+            loc_rng,
+            npis,
+            physicians,
+            writers,
+            spool,
+            truth,
+            leaks,
+            misses,
+            history_start,
+            future_end,
+            anchor_utc,
+        )
     counts = writers.close()
     counts["clearinghouse_835_files"] = spool.finish(clearinghouse)
     claim_files = write_claims(spool.claims, clearinghouse, truth)
@@ -161,19 +231,37 @@ def generate(config: GeneratorConfig) -> dict:
     gt = Path(config.ground_truth)
     gt.parent.mkdir(parents=True, exist_ok=True)
     gt.write_text(json.dumps(truth, indent=2, sort_keys=True) + "\n", encoding="utf-8")
-    return {"rows": counts, "auth_leaks": len(truth["auth_leaks"]), "auth_near_misses": len(truth["auth_near_misses"]),
-            "clearinghouse_837_files": claim_files}
+    return {
+        "rows": counts,
+        "auth_leaks": len(truth["auth_leaks"]),
+        "auth_near_misses": len(truth["auth_near_misses"]),
+        "clearinghouse_837_files": claim_files,
+    }
 
 
 def _write_contracts(writers: Writers, history_start: date) -> None:
     for payer in PAYERS:
-        writers["payers"].write({"payer_id": payer.payer_id, "payer_name": payer.payer_name, "payer_type": payer.payer_type,
-                                 "is_medicaid": payer.is_medicaid, "x12_payer_id": payer.x12_payer_id,
-                                 "fax_number": fictional_fax(payer.payer_id)})
+        writers["payers"].write(
+            {
+                "payer_id": payer.payer_id,
+                "payer_name": payer.payer_name,
+                "payer_type": payer.payer_type,
+                "is_medicaid": payer.is_medicaid,
+                "x12_payer_id": payer.x12_payer_id,
+                "fax_number": fictional_fax(payer.payer_id),
+            }
+        )
         effective = date(history_start.year - 1, 1, 1)
         for cpt in sorted(COMMERCIAL_BASE_RATE):
-            writers["fee_schedules"].write({"payer_id": payer.payer_id, "cpt_code": cpt, "modifier": None,
-                                            "allowed_amount": FEES[payer.payer_id][cpt], "effective_date": effective})
+            writers["fee_schedules"].write(
+                {
+                    "payer_id": payer.payer_id,
+                    "cpt_code": cpt,
+                    "modifier": None,
+                    "allowed_amount": FEES[payer.payer_id][cpt],
+                    "effective_date": effective,
+                }
+            )
 
 
 def _pick(candidates: list[Kid], taken: set[str], want) -> Kid | None:
@@ -186,8 +274,13 @@ def _pick(candidates: list[Kid], taken: set[str], want) -> Kid | None:
 
 
 def _choose_plants(kids, leaks, misses, anchor, future_end, rng, location_index) -> list[az.Plant]:
-    candidates = [k for k in kids if k.payer.needs_authorization and k.start <= anchor - timedelta(days=75)
-                  and k.discharge > future_end + timedelta(days=60)]
+    candidates = [
+        k
+        for k in kids
+        if k.payer.needs_authorization
+        and k.start <= anchor - timedelta(days=75)
+        and k.discharge > future_end + timedelta(days=60)
+    ]
     rng.shuffle(candidates)
     taken: set[str] = set()
     plants = []
@@ -214,8 +307,9 @@ def _choose_plants(kids, leaks, misses, anchor, future_end, rng, location_index)
     return plants
 
 
-def _generate_location(config, location, rng, npis, physicians, writers, spool, truth, leaks, misses,
-                       history_start, future_end, anchor_utc) -> None:
+def _generate_location(
+    config, location, rng, npis, physicians, writers, spool, truth, leaks, misses, history_start, future_end, anchor_utc
+) -> None:
     anchor = config.anchor_date
     loc_id = location["location_id"]
     writers = cred.LocationRecorder(writers)  # credentialing area: records and plants credential/payroll rows
@@ -249,7 +343,9 @@ def _generate_location(config, location, rng, npis, physicians, writers, spool, 
         build_plans(kid, rng, anchor)
 
     # Bill every kept appointment (visit ids in date order across the location).
-    appts = sorted(((a, kid) for kid in kids for a in kid.appts), key=lambda ak: (ak[0].day, ak[0].hour, ak[1].patient_id))
+    appts = sorted(
+        ((a, kid) for kid in kids for a in kid.appts), key=lambda ak: (ak[0].day, ak[0].hour, ak[1].patient_id)
+    )
     visit_no = 0
     for n, (appt, kid) in enumerate(appts, start=1):
         appt.appointment_id = f"AP-{loc_id}-{n:07d}"
@@ -271,8 +367,9 @@ def _generate_location(config, location, rng, npis, physicians, writers, spool, 
     for plant in plants:
         facts = az.check_plant(plant, anchor)
         _record_truth(truth, plant, facts, loc_id, anchor)
-    sched_plan = scheduling.plan_location(config.seed, int(loc_id[1:]), loc_id, providers, kids,
-                                          {p.kid.patient_id for p in plants}, anchor, npis)
+    sched_plan = scheduling.plan_location(
+        config.seed, int(loc_id[1:]), loc_id, providers, kids, {p.kid.patient_id for p in plants}, anchor, npis
+    )
     cred_plan = cred.plan_location(config, location, providers, kids, npis, writers)
 
     _write_people(writers, location, providers, kids, rng, anchor, history_start)
@@ -281,8 +378,15 @@ def _generate_location(config, location, rng, npis, physicians, writers, spool, 
     write_intake(writers, location, kids, providers, rng, anchor, history_start, factory)
     scheduling.write_location(writers, location, providers, kids, sched_plan, anchor, history_start, truth)
     if config.waitlist_size:
-        scheduling.top_up_waitlist(writers, location, providers, config.seed, int(loc_id[1:]), anchor,
-                                   config.waitlist_size * int(loc_id[1:]) // config.locations)
+        scheduling.top_up_waitlist(
+            writers,
+            location,
+            providers,
+            config.seed,
+            int(loc_id[1:]),
+            anchor,
+            config.waitlist_size * int(loc_id[1:]) // config.locations,
+        )
     cred.finish_location(cred_plan, writers, kids, truth)
 
 
@@ -290,101 +394,198 @@ def _record_truth(truth, plant, facts, loc_id, anchor) -> None:
     auth = plant.auth
     if plant.design in az.LEAK_REASONS:
         f = facts[0]
-        truth["auth_leaks"].append({
-            "authorization_id": auth.authorization_id, "location_id": loc_id, "planted_reason": plant.design,
-            "patient_id": plant.kid.patient_id, "payer_id": plant.kid.payer.payer_id, "unit_type": auth.unit_type,
-            "expected": {
-                "approved": f.approved, "used": f.used, "scheduled": f.scheduled, "remaining": f.remaining,
-                "start_date": auth.start.isoformat(), "end_date": auth.end.isoformat(),
-                "days_to_expiry": (auth.end - anchor).days, "reauth_lead_days": plant.kid.payer.reauth_lead_days,
-                "burn_rate_per_week": f.burn_rate_per_week,
-                "projected_exhaustion_date": f.projected_exhaustion.isoformat() if f.projected_exhaustion else None,
-                "scheduled_after_end": f.scheduled_after_end, "flags": f.flags(),
-            },
-        })
+        truth["auth_leaks"].append(
+            {
+                "authorization_id": auth.authorization_id,
+                "location_id": loc_id,
+                "planted_reason": plant.design,
+                "patient_id": plant.kid.patient_id,
+                "payer_id": plant.kid.payer.payer_id,
+                "unit_type": auth.unit_type,
+                "expected": {
+                    "approved": f.approved,
+                    "used": f.used,
+                    "scheduled": f.scheduled,
+                    "remaining": f.remaining,
+                    "start_date": auth.start.isoformat(),
+                    "end_date": auth.end.isoformat(),
+                    "days_to_expiry": (auth.end - anchor).days,
+                    "reauth_lead_days": plant.kid.payer.reauth_lead_days,
+                    "burn_rate_per_week": f.burn_rate_per_week,
+                    "projected_exhaustion_date": f.projected_exhaustion.isoformat() if f.projected_exhaustion else None,
+                    "scheduled_after_end": f.scheduled_after_end,
+                    "flags": f.flags(),
+                },
+            }
+        )
     else:
-        truth["auth_near_misses"].append({
-            "authorization_id": auth.authorization_id, "location_id": loc_id, "kind": plant.design,
-            "why_not_flagged": az.WHY_NOT_FLAGGED[plant.design], "status": auth.status,
-            "start_date": auth.start.isoformat(), "end_date": auth.end.isoformat(),
-        })
+        truth["auth_near_misses"].append(
+            {
+                "authorization_id": auth.authorization_id,
+                "location_id": loc_id,
+                "kind": plant.design,
+                "why_not_flagged": az.WHY_NOT_FLAGGED[plant.design],
+                "status": auth.status,
+                "start_date": auth.start.isoformat(),
+                "end_date": auth.end.isoformat(),
+            }
+        )
 
 
 def _write_people(writers, location, providers, kids, rng, anchor, history_start) -> None:
     loc_id = location["location_id"]
     for p in providers:
-        writers["providers"].write({
-            "provider_id": p.provider_id, "npi": p.npi, "first_name": p.first_name, "last_name": p.last_name,
-            "credential_type": p.credential_type, "supervising_provider_id": p.supervising_provider_id,
-            "primary_location_id": loc_id, "taxonomy_code": OT_TAXONOMY, "hire_date": p.hire_date, "termination_date": None,
-        })
+        writers["providers"].write(
+            {
+                "provider_id": p.provider_id,
+                "npi": p.npi,
+                "first_name": p.first_name,
+                "last_name": p.last_name,
+                "credential_type": p.credential_type,
+                "supervising_provider_id": p.supervising_provider_id,
+                "primary_location_id": loc_id,
+                "taxonomy_code": OT_TAXONOMY,
+                "hire_date": p.hire_date,
+                "termination_date": None,
+            }
+        )
         _write_credentials(writers, p, rng, anchor)
         for payer in PAYERS:
-            writers["payer_enrollments"].write({
-                "enrollment_id": f"EN-{p.provider_id[3:]}-{payer.payer_id}", "provider_id": p.provider_id,
-                "payer_id": payer.payer_id, "location_id": loc_id, "status": "enrolled",
-                "effective_date": p.hire_date + timedelta(days=rng.randint(30, 90)), "termination_date": None,
-            })
+            writers["payer_enrollments"].write(
+                {
+                    "enrollment_id": f"EN-{p.provider_id[3:]}-{payer.payer_id}",
+                    "provider_id": p.provider_id,
+                    "payer_id": payer.payer_id,
+                    "location_id": loc_id,
+                    "status": "enrolled",
+                    "effective_date": p.hire_date + timedelta(days=rng.randint(30, 90)),
+                    "termination_date": None,
+                }
+            )
     for kid in kids:
-        writers["patients"].write({
-            "patient_id": kid.patient_id, "location_id": loc_id, "first_name": kid.first_name, "last_name": kid.last_name,
-            "date_of_birth": kid.dob, "sex": kid.sex, "guardian_name": kid.guardian_name, "guardian_phone": kid.guardian_phone,
-            "zip": kid.zip, "primary_care_physician_npi": kid.physician_npi,
-        })
+        writers["patients"].write(
+            {
+                "patient_id": kid.patient_id,
+                "location_id": loc_id,
+                "first_name": kid.first_name,
+                "last_name": kid.last_name,
+                "date_of_birth": kid.dob,
+                "sex": kid.sex,
+                "guardian_name": kid.guardian_name,
+                "guardian_phone": kid.guardian_phone,
+                "zip": kid.zip,
+                "primary_care_physician_npi": kid.physician_npi,
+            }
+        )
         _write_coverages(writers, kid, rng)
         for n, plan in enumerate(kid.plans, start=1):
-            writers["plans_of_care"].write({
-                "plan_of_care_id": f"POC-{kid.patient_id[3:]}-{n}", "patient_id": kid.patient_id,
-                "provider_id": kid.evaluator.provider_id, "evaluation_date": plan.evaluation_date,
-                "start_date": plan.start, "end_date": plan.end, "frequency_per_week": kid.freq,
-                "duration_weeks": plan.weeks, "diagnosis_codes": kid.diagnosis_codes, "functional_goals": kid.goals,
-                "physician_npi": kid.physician_npi, "physician_name": physician_name(kid.physician_npi),
-                "physician_fax": fictional_fax(kid.physician_npi),
-                "physician_signed_date": plan.signed, "status": plan.status,
-            })
+            writers["plans_of_care"].write(
+                {
+                    "plan_of_care_id": f"POC-{kid.patient_id[3:]}-{n}",
+                    "patient_id": kid.patient_id,
+                    "provider_id": kid.evaluator.provider_id,
+                    "evaluation_date": plan.evaluation_date,
+                    "start_date": plan.start,
+                    "end_date": plan.end,
+                    "frequency_per_week": kid.freq,
+                    "duration_weeks": plan.weeks,
+                    "diagnosis_codes": kid.diagnosis_codes,
+                    "functional_goals": kid.goals,
+                    "physician_npi": kid.physician_npi,
+                    "physician_name": physician_name(kid.physician_npi),
+                    "physician_fax": fictional_fax(kid.physician_npi),
+                    "physician_signed_date": plan.signed,
+                    "status": plan.status,
+                }
+            )
         for auth in kid.auths:
-            writers["authorizations"].write({
-                "authorization_id": auth.authorization_id, "authorization_number": auth.authorization_number,
-                "patient_id": kid.patient_id, "coverage_id": kid.coverage_id, "payer_id": kid.payer.payer_id,
-                "status": auth.status, "unit_type": auth.unit_type, "approved_quantity": auth.approved,
-                "start_date": auth.start, "end_date": auth.end, "cpt_codes": AUTH_CPT_CODES,
-                "diagnosis_codes": kid.diagnosis_codes, "requested_at": min(auth.requested_at, datetime.combine(anchor, datetime.min.time()) - timedelta(hours=6)),
-            })
+            writers["authorizations"].write(
+                {
+                    "authorization_id": auth.authorization_id,
+                    "authorization_number": auth.authorization_number,
+                    "patient_id": kid.patient_id,
+                    "coverage_id": kid.coverage_id,
+                    "payer_id": kid.payer.payer_id,
+                    "status": auth.status,
+                    "unit_type": auth.unit_type,
+                    "approved_quantity": auth.approved,
+                    "start_date": auth.start,
+                    "end_date": auth.end,
+                    "cpt_codes": AUTH_CPT_CODES,
+                    "diagnosis_codes": kid.diagnosis_codes,
+                    "requested_at": min(
+                        auth.requested_at, datetime.combine(anchor, datetime.min.time()) - timedelta(hours=6)
+                    ),
+                }
+            )
 
 
 def _write_coverages(writers, kid: Kid, rng) -> None:
     payer = kid.payer
-    writers["coverages"].write({
-        "coverage_id": kid.coverage_id, "patient_id": kid.patient_id, "payer_id": payer.payer_id,
-        "payer_name": payer.payer_name, "plan_name": payer.plan_name, "payer_type": payer.payer_type,
-        "member_id": kid.member_id, "priority": 1, "is_medicaid": payer.is_medicaid,
-        "effective_date": kid.coverage_start, "termination_date": None,
-    })
+    writers["coverages"].write(
+        {
+            "coverage_id": kid.coverage_id,
+            "patient_id": kid.patient_id,
+            "payer_id": payer.payer_id,
+            "payer_name": payer.payer_name,
+            "plan_name": payer.plan_name,
+            "payer_type": payer.payer_type,
+            "member_id": kid.member_id,
+            "priority": 1,
+            "is_medicaid": payer.is_medicaid,
+            "effective_date": kid.coverage_start,
+            "termination_date": None,
+        }
+    )
     if kid.secondary:
         sec = kid.secondary
-        writers["coverages"].write({
-            "coverage_id": kid.coverage_id[:-1] + "2", "patient_id": kid.patient_id, "payer_id": sec.payer_id,
-            "payer_name": sec.payer_name, "plan_name": sec.plan_name, "payer_type": sec.payer_type,
-            "member_id": f"S{rng.randrange(10 ** 9, 10 ** 10)}", "priority": 2, "is_medicaid": sec.is_medicaid,
-            "effective_date": kid.coverage_start, "termination_date": None,
-        })
+        writers["coverages"].write(
+            {
+                "coverage_id": kid.coverage_id[:-1] + "2",
+                "patient_id": kid.patient_id,
+                "payer_id": sec.payer_id,
+                "payer_name": sec.payer_name,
+                "plan_name": sec.plan_name,
+                "payer_type": sec.payer_type,
+                "member_id": f"S{rng.randrange(10**9, 10**10)}",
+                "priority": 2,
+                "is_medicaid": sec.is_medicaid,
+                "effective_date": kid.coverage_start,
+                "termination_date": None,
+            }
+        )
 
 
-CREDENTIAL_YEARS = (("state_license", 730), ("nbcot_certification", 1095), ("cpr_bls", 730),
-                    ("hipaa_training", 365), ("caqh_attestation", 120), ("liability_insurance", 365))
+CREDENTIAL_YEARS = (
+    ("state_license", 730),
+    ("nbcot_certification", 1095),
+    ("cpr_bls", 730),
+    ("hipaa_training", 365),
+    ("caqh_attestation", 120),
+    ("liability_insurance", 365),
+)
 
 
 def _write_credentials(writers, p, rng, anchor) -> None:
     for ctype, days in CREDENTIAL_YEARS:
         # Issued recently enough that nothing is near expiry (credential leaks are planted elsewhere).
         issued = anchor - timedelta(days=rng.randint(0, max(1, days - 75)))
-        identifier = {"state_license": f"TX-OT-{rng.randrange(10 ** 5, 10 ** 6)}",
-                      "nbcot_certification": f"NBCOT-{rng.randrange(10 ** 6, 10 ** 7)}"}.get(ctype)
-        writers["credentials"].write({
-            "credential_id": f"CR-{p.provider_id[3:]}-{ctype}", "provider_id": p.provider_id, "credential_type": ctype,
-            "identifier": identifier, "issuing_state": "TX" if ctype == "state_license" else None,
-            "issued_date": issued, "expiration_date": issued + timedelta(days=days), "status": "active",
-        })
+        identifier = {
+            "state_license": f"TX-OT-{rng.randrange(10**5, 10**6)}",
+            "nbcot_certification": f"NBCOT-{rng.randrange(10**6, 10**7)}",
+        }.get(ctype)
+        writers["credentials"].write(
+            {
+                "credential_id": f"CR-{p.provider_id[3:]}-{ctype}",
+                "provider_id": p.provider_id,
+                "credential_type": ctype,
+                "identifier": identifier,
+                "issuing_state": "TX" if ctype == "state_license" else None,
+                "issued_date": issued,
+                "expiration_date": issued + timedelta(days=days),
+                "status": "active",
+            }
+        )
 
 
 def _auth_number_on(kid: Kid, day: date) -> str | None:
@@ -402,11 +603,20 @@ def _write_schedule_and_billing(writers, spool, location, kids, appts, rng, anch
     claim_no = 0
     for appt, kid in appts:
         start, booked, cancelled = appointment_times(appt, rng, anchor_utc, location["time_zone"])
-        writers["appointments"].write({
-            "appointment_id": appt.appointment_id, "patient_id": kid.patient_id, "provider_id": appt.provider.provider_id,
-            "location_id": loc_id, "appointment_type": appt.kind, "scheduled_start_at": start,
-            "duration_minutes": appt.duration, "status": appt.status, "booked_at": booked, "cancelled_at": cancelled,
-        })
+        writers["appointments"].write(
+            {
+                "appointment_id": appt.appointment_id,
+                "patient_id": kid.patient_id,
+                "provider_id": appt.provider.provider_id,
+                "location_id": loc_id,
+                "appointment_type": appt.kind,
+                "scheduled_start_at": start,
+                "duration_minutes": appt.duration,
+                "status": appt.status,
+                "booked_at": booked,
+                "cancelled_at": cancelled,
+            }
+        )
         if appt.status != "arrived":
             continue
         pos = "11" if appt.kind != "treatment" or rng.random() < 0.97 else rng.choice(("02", "10"))
@@ -415,20 +625,37 @@ def _write_schedule_and_billing(writers, spool, location, kids, appts, rng, anch
         signed = end_utc + (timedelta(hours=rng.randint(1, 47)) if r < 0.93 else timedelta(days=rng.randint(3, 9)))
         if signed >= anchor_utc:
             signed = None  # still unsigned when the extract was taken
-        writers["visits"].write({
-            "visit_id": appt.visit_id, "appointment_id": appt.appointment_id, "patient_id": kid.patient_id,
-            "provider_id": appt.provider.provider_id, "location_id": loc_id, "coverage_id": kid.coverage_id,
-            "claim_id": appt.claim_id, "date_of_service": appt.day, "place_of_service": pos,
-            "rendering_npi": appt.provider.npi, "authorization_number": _auth_number_on(kid, appt.day),
-            "diagnosis_codes": kid.diagnosis_codes, "note_signed_at": signed,
-        })
+        writers["visits"].write(
+            {
+                "visit_id": appt.visit_id,
+                "appointment_id": appt.appointment_id,
+                "patient_id": kid.patient_id,
+                "provider_id": appt.provider.provider_id,
+                "location_id": loc_id,
+                "coverage_id": kid.coverage_id,
+                "claim_id": appt.claim_id,
+                "date_of_service": appt.day,
+                "place_of_service": pos,
+                "rendering_npi": appt.provider.npi,
+                "authorization_number": _auth_number_on(kid, appt.day),
+                "diagnosis_codes": kid.diagnosis_codes,
+                "note_signed_at": signed,
+            }
+        )
         for n, (cpt, modifiers, minutes, units) in enumerate(appt.lines, start=1):
-            writers["charge_lines"].write({
-                "visit_id": appt.visit_id, "line_number": n, "cpt_code": cpt, "modifiers": "|".join(modifiers) or None,
-                "minutes": minutes, "units": units, "charge_amount": charge(cpt, units),
-                # an assistant-rendered visit: the assistant furnished every minute of it
-                "assistant_minutes": minutes if appt.provider.credential_type == "COTA" else None,
-            })
+            writers["charge_lines"].write(
+                {
+                    "visit_id": appt.visit_id,
+                    "line_number": n,
+                    "cpt_code": cpt,
+                    "modifiers": "|".join(modifiers) or None,
+                    "minutes": minutes,
+                    "units": units,
+                    "charge_amount": charge(cpt, units),
+                    # an assistant-rendered visit: the assistant furnished every minute of it
+                    "assistant_minutes": minutes if appt.provider.credential_type == "COTA" else None,
+                }
+            )
         week = appt.day - timedelta(days=appt.day.weekday())
         payment_date = week + timedelta(days=14 + PAYERS.index(kid.payer) % 5)
         spool.claims.add(location, kid, appt, pos, _auth_number_on(kid, appt.day), remitted=payment_date < anchor)
@@ -437,9 +664,16 @@ def _write_schedule_and_billing(writers, spool, location, kids, appts, rng, anch
         claim_no += 1
         claim = adjudicate(kid, appt, rng, f"{kid.payer.x12_payer_id}{loc_id[1:]}{claim_no:08d}", appt.provider)
         claim.place_of_service = pos
-        spool.claims.remits.answer(loc_id, claim, _remit_payer(kid.payer), payee, kid.payer.payer_id, payment_date,
-                                   FEES[kid.payer.payer_id],  # claims area: denial mix, underpayments
-                                   secondary_payer_id=kid.secondary.payer_id if kid.secondary else None)
+        spool.claims.remits.answer(
+            loc_id,
+            claim,
+            _remit_payer(kid.payer),
+            payee,
+            kid.payer.payer_id,
+            payment_date,
+            FEES[kid.payer.payer_id],  # claims area: denial mix, underpayments
+            secondary_payer_id=kid.secondary.payer_id if kid.secondary else None,
+        )
         remits.setdefault((kid.payer.payer_id, week), []).append((payment_date, claim))
     for (payer_id, week), items in sorted(remits.items()):
         payer = PAYERS_BY_ID[payer_id]
@@ -457,14 +691,31 @@ def _write_timesheets(writers, providers, appts, rng, history_start, anchor) -> 
         while day < anchor:
             if is_clinic_day(day):
                 period_start = PAY_PERIOD_EPOCH + timedelta(days=14 * ((day - PAY_PERIOD_EPOCH).days // 14))
-                base = {"provider_id": p.provider_id, "location_id": p.location_id, "work_date": day,
-                        "pay_period_start": period_start, "pay_period_end": period_start + timedelta(days=13)}
+                base = {
+                    "provider_id": p.provider_id,
+                    "location_id": p.location_id,
+                    "work_date": day,
+                    "pay_period_start": period_start,
+                    "pay_period_end": period_start + timedelta(days=13),
+                }
                 clinical = minutes.get((p.provider_id, day), 0)
                 if clinical:
                     hours = Decimal(round((clinical / 60 + rng.choice((0, 0, 0.25))) * 4)) / 4
-                    writers["timesheets"].write({**base, "timesheet_id": f"TS-{p.provider_id[3:]}-{day:%Y%m%d}-C",
-                                                 "hours": hours, "hours_type": "clinical"})
+                    writers["timesheets"].write(
+                        {
+                            **base,
+                            "timesheet_id": f"TS-{p.provider_id[3:]}-{day:%Y%m%d}-C",
+                            "hours": hours,
+                            "hours_type": "clinical",
+                        }
+                    )
                 admin = Decimal(rng.choice((2, 3, 4, 6))) / 4
-                writers["timesheets"].write({**base, "timesheet_id": f"TS-{p.provider_id[3:]}-{day:%Y%m%d}-A",
-                                             "hours": admin, "hours_type": "admin"})
+                writers["timesheets"].write(
+                    {
+                        **base,
+                        "timesheet_id": f"TS-{p.provider_id[3:]}-{day:%Y%m%d}-A",
+                        "hours": admin,
+                        "hours_type": "admin",
+                    }
+                )
             day += timedelta(days=1)

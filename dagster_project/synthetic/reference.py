@@ -33,14 +33,29 @@ class PayerRef:
         return self.payer_type.startswith("medicaid")
 
 
-def _payer(payer_id: str, payer_name: str, x12_payer_id: str, plan_name: str, claim_filing_indicator: str,
-           auth_unit_type: str, fee_factor: str) -> PayerRef:
+def _payer(
+    payer_id: str,
+    payer_name: str,
+    x12_payer_id: str,
+    plan_name: str,
+    claim_filing_indicator: str,
+    auth_unit_type: str,
+    fee_factor: str,
+) -> PayerRef:
     """A synthetic payer; its type and rules (authorization, GO modifier, re-auth lead days) come from the
     dbt seed payer_rules.csv, so the generator plants leaks against the values the marts use."""
     return PayerRef(
-        payer_id, payer_name, seed_values.payer_type(payer_id), x12_payer_id, plan_name, claim_filing_indicator,
-        seed_values.requires_authorization(payer_id), seed_values.requires_discipline_modifier(payer_id),
-        seed_values.reauth_lead_days(payer_id), auth_unit_type, Decimal(fee_factor),
+        payer_id,
+        payer_name,
+        seed_values.payer_type(payer_id),
+        x12_payer_id,
+        plan_name,
+        claim_filing_indicator,
+        seed_values.requires_authorization(payer_id),
+        seed_values.requires_discipline_modifier(payer_id),
+        seed_values.reauth_lead_days(payer_id),
+        auth_unit_type,
+        Decimal(fee_factor),
     )
 
 
@@ -61,7 +76,13 @@ ASSISTANT_MODIFIER_BY_PAYER_TYPE = {"medicare": "CO", "medicare_advantage": "CO"
 
 # Primary payer mix by patient (about 65% Medicaid managed care, 5% FFS, 22% commercial, 8% TRICARE).
 PAYER_MIX: tuple[tuple[str, int], ...] = (
-    ("TXMCO1", 24), ("TXMCO2", 22), ("TXMCO3", 19), ("TXMFFS", 5), ("COMM1", 12), ("COMM2", 10), ("TRICARE", 8),
+    ("TXMCO1", 24),
+    ("TXMCO2", 22),
+    ("TXMCO3", 19),
+    ("TXMFFS", 5),
+    ("COMM1", 12),
+    ("COMM2", 10),
+    ("TRICARE", 8),
 )
 
 EVAL_CODES = ("97165", "97166", "97167")
@@ -73,15 +94,29 @@ EVAL_MINUTES = {"97165": 30, "97166": 45, "97167": 60, "97168": 30}
 
 # The group's chargemaster (price per unit), above every contracted rate.
 CHARGEMASTER: dict[str, Decimal] = {
-    "97165": Decimal("240.00"), "97166": Decimal("265.00"), "97167": Decimal("295.00"), "97168": Decimal("170.00"),
-    "97530": Decimal("72.00"), "97110": Decimal("62.00"), "97112": Decimal("66.00"), "97535": Decimal("64.00"),
-    "97533": Decimal("78.00"), "97150": Decimal("48.00"),
+    "97165": Decimal("240.00"),
+    "97166": Decimal("265.00"),
+    "97167": Decimal("295.00"),
+    "97168": Decimal("170.00"),
+    "97530": Decimal("72.00"),
+    "97110": Decimal("62.00"),
+    "97112": Decimal("66.00"),
+    "97535": Decimal("64.00"),
+    "97533": Decimal("78.00"),
+    "97150": Decimal("48.00"),
 }
 # Commercial base allowed amount per unit; each payer allows fee_factor of it.
 COMMERCIAL_BASE_RATE: dict[str, Decimal] = {
-    "97165": Decimal("128.00"), "97166": Decimal("140.00"), "97167": Decimal("158.00"), "97168": Decimal("92.00"),
-    "97530": Decimal("41.50"), "97110": Decimal("34.80"), "97112": Decimal("37.20"), "97535": Decimal("36.40"),
-    "97533": Decimal("44.00"), "97150": Decimal("22.60"),
+    "97165": Decimal("128.00"),
+    "97166": Decimal("140.00"),
+    "97167": Decimal("158.00"),
+    "97168": Decimal("92.00"),
+    "97530": Decimal("41.50"),
+    "97110": Decimal("34.80"),
+    "97112": Decimal("37.20"),
+    "97535": Decimal("36.40"),
+    "97533": Decimal("44.00"),
+    "97150": Decimal("22.60"),
 }
 
 ICD10_CODES = ("F82", "R27.8", "F84.0", "R62.50", "F88", "R48.8", "Q90.9")
@@ -98,26 +133,95 @@ FUNCTIONAL_GOALS = (
     "Child will stay seated for a 10-minute table task using a movement cushion",
 )
 FIRST_NAMES = (
-    "Avery", "Blake", "Camila", "Diego", "Elena", "Finn", "Gianna", "Hudson", "Isla", "Jonah", "Kira", "Liam",
-    "Maya", "Noah", "Olivia", "Parker", "Quinn", "Rosa", "Santiago", "Tessa", "Uriel", "Valeria", "Wyatt",
-    "Ximena", "Yusuf", "Zoe", "Aria", "Mateo", "Nora", "Ezra", "Lucia", "Owen", "Sofia", "Elias", "Mila", "Leo",
+    "Avery",
+    "Blake",
+    "Camila",
+    "Diego",
+    "Elena",
+    "Finn",
+    "Gianna",
+    "Hudson",
+    "Isla",
+    "Jonah",
+    "Kira",
+    "Liam",
+    "Maya",
+    "Noah",
+    "Olivia",
+    "Parker",
+    "Quinn",
+    "Rosa",
+    "Santiago",
+    "Tessa",
+    "Uriel",
+    "Valeria",
+    "Wyatt",
+    "Ximena",
+    "Yusuf",
+    "Zoe",
+    "Aria",
+    "Mateo",
+    "Nora",
+    "Ezra",
+    "Lucia",
+    "Owen",
+    "Sofia",
+    "Elias",
+    "Mila",
+    "Leo",
 )
 LAST_NAMES = (
-    "Alvarez", "Brooks", "Castillo", "Dawson", "Estrada", "Fischer", "Garza", "Holloway", "Ibarra", "Jennings",
-    "Keller", "Lozano", "Mendoza", "Nguyen", "Ortega", "Pruitt", "Quintero", "Ramos", "Salinas", "Tran",
-    "Underwood", "Villarreal", "Whitaker", "Yates", "Zamora", "Benson", "Carver", "Delgado", "Ellison", "Flores",
+    "Alvarez",
+    "Brooks",
+    "Castillo",
+    "Dawson",
+    "Estrada",
+    "Fischer",
+    "Garza",
+    "Holloway",
+    "Ibarra",
+    "Jennings",
+    "Keller",
+    "Lozano",
+    "Mendoza",
+    "Nguyen",
+    "Ortega",
+    "Pruitt",
+    "Quintero",
+    "Ramos",
+    "Salinas",
+    "Tran",
+    "Underwood",
+    "Villarreal",
+    "Whitaker",
+    "Yates",
+    "Zamora",
+    "Benson",
+    "Carver",
+    "Delgado",
+    "Ellison",
+    "Flores",
 )
 # (city, zip, IANA time zone). El Paso keeps Mountain time, so a default group of seven spans two zones.
 CITIES: tuple[tuple[str, str, str], ...] = (
-    ("Austin", "78704", "America/Chicago"), ("Round Rock", "78664", "America/Chicago"),
-    ("El Paso", "79912", "America/Denver"), ("Houston", "77008", "America/Chicago"),
-    ("Katy", "77494", "America/Chicago"), ("Dallas", "75206", "America/Chicago"),
-    ("Plano", "75024", "America/Chicago"), ("Fort Worth", "76107", "America/Chicago"),
-    ("Waco", "76710", "America/Chicago"), ("Corpus Christi", "78412", "America/Chicago"),
-    ("San Antonio", "78209", "America/Chicago"), ("Lubbock", "79424", "America/Chicago"),
-    ("McAllen", "78504", "America/Chicago"), ("Killeen", "76542", "America/Chicago"),
-    ("Temple", "76502", "America/Chicago"), ("Frisco", "75034", "America/Chicago"),
-    ("Sugar Land", "77479", "America/Chicago"), ("Pflugerville", "78660", "America/Chicago"),
+    ("Austin", "78704", "America/Chicago"),
+    ("Round Rock", "78664", "America/Chicago"),
+    ("El Paso", "79912", "America/Denver"),
+    ("Houston", "77008", "America/Chicago"),
+    ("Katy", "77494", "America/Chicago"),
+    ("Dallas", "75206", "America/Chicago"),
+    ("Plano", "75024", "America/Chicago"),
+    ("Fort Worth", "76107", "America/Chicago"),
+    ("Waco", "76710", "America/Chicago"),
+    ("Corpus Christi", "78412", "America/Chicago"),
+    ("San Antonio", "78209", "America/Chicago"),
+    ("Lubbock", "79424", "America/Chicago"),
+    ("McAllen", "78504", "America/Chicago"),
+    ("Killeen", "76542", "America/Chicago"),
+    ("Temple", "76502", "America/Chicago"),
+    ("Frisco", "75034", "America/Chicago"),
+    ("Sugar Land", "77479", "America/Chicago"),
+    ("Pflugerville", "78660", "America/Chicago"),
 )
 STREETS = ("Oak", "Pecan", "Main", "Bluebonnet", "Mesquite", "Cedar", "Lamar", "Congress", "Travis", "Guadalupe")
 OT_TAXONOMY = "225X00000X"
@@ -137,10 +241,16 @@ def _last_weekday(year: int, month: int, weekday: int) -> date:
 
 def clinic_holidays(year: int) -> frozenset[date]:
     """Days the clinics are closed (the usual US holidays an outpatient clinic observes)."""
-    return frozenset({
-        date(year, 1, 1), _last_weekday(year, 5, 0), date(year, 7, 4), _nth_weekday(year, 9, 0, 1),
-        _nth_weekday(year, 11, 3, 4), date(year, 12, 25),
-    })
+    return frozenset(
+        {
+            date(year, 1, 1),
+            _last_weekday(year, 5, 0),
+            date(year, 7, 4),
+            _nth_weekday(year, 9, 0, 1),
+            _nth_weekday(year, 11, 3, 4),
+            date(year, 12, 25),
+        }
+    )
 
 
 def fictional_fax(seed: str) -> str:

@@ -99,14 +99,18 @@ def _cas_segments(adjustments: list[tuple[str, str, Decimal]]) -> list[str]:
         triplets = by_group[group]
         for start in range(0, len(triplets), 6):  # CAS holds at most six reason/amount/quantity triplets
             parts = ["CAS", group]
-            for reason, amount in triplets[start:start + 6]:
+            for reason, amount in triplets[start : start + 6]:
                 parts += [reason, _money(amount), ""]
             segments.append(_seg(*parts))
     return segments
 
 
 def transaction_segments(
-    st_control: str, payer: RemitPayer, payee: RemitPayee, payment_date: date, trace_number: str,
+    st_control: str,
+    payer: RemitPayer,
+    payee: RemitPayee,
+    payment_date: date,
+    trace_number: str,
     claims: list[RemitClaim],
 ) -> list[str]:
     """The segments from ST to SE of one 835 transaction (no terminators)."""
@@ -133,9 +137,18 @@ def transaction_segments(
     for claim in claims:
         dos = claim.date_of_service.strftime("%Y%m%d")
         segs += [
-            _seg("CLP", claim.claim_id, claim.status_code, _money(claim.charge), _money(claim.paid),
-                 _money(claim.patient_responsibility), claim.filing_indicator, claim.payer_claim_number,
-                 claim.place_of_service, "1"),
+            _seg(
+                "CLP",
+                claim.claim_id,
+                claim.status_code,
+                _money(claim.charge),
+                _money(claim.paid),
+                _money(claim.patient_responsibility),
+                claim.filing_indicator,
+                claim.payer_claim_number,
+                claim.place_of_service,
+                "1",
+            ),
         ]
         if claim.adjudicated_at_claim_level:  # 2100 CAS sits between CLP and NM1*QC, one amount per reason
             totals: dict[tuple[str, str], Decimal] = {}
@@ -148,7 +161,7 @@ def transaction_segments(
             _seg("DTM", "232", dos),
             _seg("DTM", "233", dos),
         ]
-        for line in ([] if claim.adjudicated_at_claim_level else claim.lines):
+        for line in [] if claim.adjudicated_at_claim_level else claim.lines:
             procedure = COMPONENT.join(["HC", line.cpt_code, *line.modifiers])
             segs.append(_seg("SVC", procedure, _money(line.charge), _money(line.paid), "", str(line.units)))
             segs.append(_seg("DTM", "472", line.service_date.strftime("%Y%m%d")))
@@ -164,10 +177,27 @@ def transaction_segments(
 
 def interchange_header(sender: str, receiver: str, created: date, control: int) -> list[str]:
     return [
-        ELEMENT.join([
-            "ISA", "00", " " * 10, "00", " " * 10, "ZZ", sender.ljust(15), "ZZ", receiver.ljust(15),
-            created.strftime("%y%m%d"), "0600", REPETITION, "00501", f"{control:09d}", "0", "P", COMPONENT,
-        ]),
+        ELEMENT.join(
+            [
+                "ISA",
+                "00",
+                " " * 10,
+                "00",
+                " " * 10,
+                "ZZ",
+                sender.ljust(15),
+                "ZZ",
+                receiver.ljust(15),
+                created.strftime("%y%m%d"),
+                "0600",
+                REPETITION,
+                "00501",
+                f"{control:09d}",
+                "0",
+                "P",
+                COMPONENT,
+            ]
+        ),
         _seg("GS", "HP", sender, receiver, created.strftime("%Y%m%d"), "0600", str(control), "X", "005010X221A1"),
     ]
 

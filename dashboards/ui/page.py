@@ -33,7 +33,7 @@ def location_names(user) -> dict[str, str]:
         locations = data.locations(user)
     except data.NoSnapshot:  # the board works from the ledger before anything is published
         return {}
-    return dict(zip(locations["location_id"], locations["location_name"]))
+    return dict(zip(locations["location_id"], locations["location_name"], strict=False))
 
 
 def payer_names(user) -> dict[str, str]:
@@ -41,7 +41,9 @@ def payer_names(user) -> dict[str, str]:
         payers = data.payers(user)
     except data.NoSnapshot:
         return {}
-    return {payer: payer_label(name) or payer for payer, name in zip(payers["payer_id"], payers["payer_name"])}
+    return {
+        payer: payer_label(name) or payer for payer, name in zip(payers["payer_id"], payers["payer_name"], strict=False)
+    }
 
 
 def location_filter(user, container=st, *, key: str) -> list[str]:
@@ -49,8 +51,11 @@ def location_filter(user, container=st, *, key: str) -> list[str]:
     names = location_names(user)
     linked = st.query_params.get("location")
     return container.multiselect(
-        "Location", options=list(names), default=[linked] if linked in names else [],
-        format_func=names.get, key=key,
+        "Location",
+        options=list(names),
+        default=[linked] if linked in names else [],
+        format_func=names.get,
+        key=key,
     )
 
 

@@ -20,8 +20,19 @@ from dashboards import data
 from dashboards.markdown_text import plain
 
 __all__ = [
-    "COLUMN_LABELS", "column_label", "detail_text", "payer_label", "short_clinic_name", "format_date", "format_datetime", "format_money", "money_delta", "percent",
-    "people_frame", "plain", "value_label",
+    "COLUMN_LABELS",
+    "column_label",
+    "detail_text",
+    "payer_label",
+    "short_clinic_name",
+    "format_date",
+    "format_datetime",
+    "format_money",
+    "money_delta",
+    "percent",
+    "people_frame",
+    "plain",
+    "value_label",
 ]
 
 MISSING = "—"  # what an empty cell or an unmeasured figure reads as
@@ -99,8 +110,20 @@ COLUMN_LABELS: dict[str, str] = {
     "work_status": "Being worked",
 }
 
-_ACRONYMS = {"id": "ID", "npi": "NPI", "cpt": "CPT", "carc": "CARC", "rarc": "RARC", "poc": "plan of care",
-             "ehr": "EHR", "pto": "PTO", "sha256": "SHA-256", "http": "HTTP", "url": "URL", "x12": "X12"}
+_ACRONYMS = {
+    "id": "ID",
+    "npi": "NPI",
+    "cpt": "CPT",
+    "carc": "CARC",
+    "rarc": "RARC",
+    "poc": "plan of care",
+    "ehr": "EHR",
+    "pto": "PTO",
+    "sha256": "SHA-256",
+    "http": "HTTP",
+    "url": "URL",
+    "x12": "X12",
+}
 # A snake_case value (an enumeration code) as opposed to an id, a file name or a sentence.
 _SNAKE_VALUE = re.compile(r"^[a-z]+(?:_[a-z]+)+$")  # letters only: usernames like frontdesk_l01 stay
 _MONEY_WORDS = ("dollars", "amount", "revenue", "charges", "paid")
@@ -176,8 +199,25 @@ def detail_text(detail_json: object) -> str:
     return " · ".join(parts) or MISSING
 
 
-_GENERIC_NAME_WORDS = {"pediatric", "paediatric", "occupational", "therapy", "therapies", "clinic", "center",
-                      "centre", "kids", "children's", "ot", "of", "the", "and", "&", "-", "·"}
+_GENERIC_NAME_WORDS = {
+    "pediatric",
+    "paediatric",
+    "occupational",
+    "therapy",
+    "therapies",
+    "clinic",
+    "center",
+    "centre",
+    "kids",
+    "children's",
+    "ot",
+    "of",
+    "the",
+    "and",
+    "&",
+    "-",
+    "·",
+}
 
 
 def short_clinic_name(name: object) -> str:
@@ -247,8 +287,13 @@ def _is_timestamp(column: str, series: pd.Series) -> bool:
     return bool((stamps != stamps.dt.normalize()).any())
 
 
-def people_frame(frame: pd.DataFrame, *, columns: list[str] | None = None, labels: dict[str, str] | None = None,
-                 zones: dict[str, str] | None = None) -> tuple[pd.DataFrame, dict]:
+def people_frame(
+    frame: pd.DataFrame,
+    *,
+    columns: list[str] | None = None,
+    labels: dict[str, str] | None = None,
+    zones: dict[str, str] | None = None,
+) -> tuple[pd.DataFrame, dict]:
     """`frame` as a person reads it, with the `column_config` for `st.dataframe`.
 
     Columns are chosen (`columns`, in order) and labelled (`labels`, then `COLUMN_LABELS`, then the rule);
@@ -259,8 +304,11 @@ def people_frame(frame: pd.DataFrame, *, columns: list[str] | None = None, label
     shown = frame[list(columns)] if columns is not None else frame
     out = pd.DataFrame(index=shown.index)
     config: dict = {}
-    zone_per_row = (shown["location_id"].map(zones or {}) if "location_id" in shown
-                    else pd.Series(None, index=shown.index, dtype=object))
+    zone_per_row = (
+        shown["location_id"].map(zones or {})
+        if "location_id" in shown
+        else pd.Series(None, index=shown.index, dtype=object)
+    )
     for column in shown.columns:
         series = shown[column]
         label = (labels or {}).get(column) or column_label(column)
@@ -279,9 +327,13 @@ def people_frame(frame: pd.DataFrame, *, columns: list[str] | None = None, label
         elif _is_rate(column) and _numeric(series):
             out[label] = pd.to_numeric(series, errors="coerce").map(lambda v: MISSING if pd.isna(v) else percent(v))
         elif _is_timestamp(column, series):
-            out[label] = [format_datetime(v, z if isinstance(z, str) else None) for v, z in zip(series, zone_per_row)]
+            out[label] = [
+                format_datetime(v, z if isinstance(z, str) else None)
+                for v, z in zip(series, zone_per_row, strict=False)
+            ]
         elif pd.api.types.is_datetime64_any_dtype(series) or (
-                present and all(isinstance(v, date | datetime | pd.Timestamp) for v in present)):
+            present and all(isinstance(v, date | datetime | pd.Timestamp) for v in present)
+        ):
             out[label] = series.map(format_date)
         elif pd.api.types.is_numeric_dtype(series):
             if series.isna().any():
@@ -293,8 +345,11 @@ def people_frame(frame: pd.DataFrame, *, columns: list[str] | None = None, label
         elif column == "payer_name":
             out[label] = series.map(lambda v: MISSING if v is None or pd.isna(v) else payer_label(v))
         else:
-            out[label] = series.map(lambda v: MISSING if v is None or (not isinstance(v, str | list | dict) and pd.isna(v))
-                                    else value_label(v))
+            out[label] = series.map(
+                lambda v: (
+                    MISSING if v is None or (not isinstance(v, str | list | dict) and pd.isna(v)) else value_label(v)
+                )
+            )
     for label in out.columns:  # one type per text column (Arrow refuses a column mixing text and other values)
         if out[label].dtype == object:
             out[label] = out[label].map(str)

@@ -28,8 +28,10 @@ if events.empty:
     st.stop()
 
 chosen_types = filter_columns[0].multiselect(
-    "What happened", sorted(events["event_type"].dropna().unique()), format_func=ui.value_label,
-    key="audit_filter_types"
+    "What happened",
+    sorted(events["event_type"].dropna().unique()),
+    format_func=ui.value_label,
+    key="audit_filter_types",
 )
 actor = filter_columns[1].text_input("Actor contains", key="audit_filter_actor")
 chosen_locations = filter_columns[2].multiselect(
@@ -45,7 +47,20 @@ if chosen_locations:
     shown = shown[shown["location_id"].isin(chosen_locations)]
 
 st.caption(f"{len(shown)} of the latest {len(events)} events")
-ui.table(user, shown, key="audit_table",
-         columns=["event_id", "occurred_at", "event_type", "actor", "actor_role", "action_id", "location_id",
-                  "detail_json", "event_hash"],
-         labels={"event_type": "What happened", "actor_role": "Role"})
+ui.table(
+    user,
+    shown,
+    key="audit_table",
+    columns=[
+        "event_id",
+        "occurred_at",
+        "event_type",
+        "actor",
+        "actor_role",
+        "action_id",
+        "location_id",
+        "detail_json",
+        "event_hash",
+    ],
+    labels={"event_type": "What happened", "actor_role": "Role"},
+)

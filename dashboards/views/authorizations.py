@@ -42,16 +42,33 @@ if burndown.empty:
     st.stop()
 
 ui.table(
-    user, burndown, key="auth_table",
+    user,
+    burndown,
+    key="auth_table",
     columns=[
-        "authorization_number", "location_id", "payer_name", "unit_type", "approved_quantity", "used_quantity",
-        "scheduled_quantity", "remaining_quantity", "end_date", "days_to_expiry", "projected_exhaustion_date",
-        *data.AUTH_FLAGS, "dollars_at_risk",
+        "authorization_number",
+        "location_id",
+        "payer_name",
+        "unit_type",
+        "approved_quantity",
+        "used_quantity",
+        "scheduled_quantity",
+        "remaining_quantity",
+        "end_date",
+        "days_to_expiry",
+        "projected_exhaustion_date",
+        *data.AUTH_FLAGS,
+        "dollars_at_risk",
     ],
     labels=dict(data.AUTH_FLAGS),
 )
-ui.csv_download(user, burndown.drop(columns=["patient_id"]), what="authorization burn-down",
-                file_name=f"authorizations_{snapshot.as_of_date}.csv", key="auth_export")
+ui.csv_download(
+    user,
+    burndown.drop(columns=["patient_id"]),
+    what="authorization burn-down",
+    file_name=f"authorizations_{snapshot.as_of_date}.csv",
+    key="auth_export",
+)
 
 st.subheader("One authorization")
 labels = {

@@ -16,15 +16,35 @@ from dashboards import data, ui
 from dashboards.views.failed_sends import render_failed_sends
 
 STATUSES = ["open", "snoozed", "approved", "rejected", "sent", "auto_resolved"]
-QUEUE_COLUMNS = ["urgency", "title", "type", "location_id", "dollars_at_stake", "due_date", "status", "worked_by",
-                 "action_id"]
+QUEUE_COLUMNS = [
+    "urgency",
+    "title",
+    "type",
+    "location_id",
+    "dollars_at_stake",
+    "due_date",
+    "status",
+    "worked_by",
+    "action_id",
+]
 # Evidence keys that say why a flag was raised, in the order they are read; the rest are facts.
 WHY_KEYS = ("flag_reasons", "why", "reason", "leak_reason", "alert_reason", "failure_detail", "blocking_reason")
 FACTS_SHOWN = 6
 # Evidence keys never shown as facts: references a coordinator does not act on.
 HIDDEN_FACT_KEYS = ("flag_id", "rule_name", "rule_version", "as_of_date", "patient_id", "coverage_id", "location_id")
-EXPORT_COLUMNS = ["action_id", "action_type", "title", "location_id", "payer_id", "dollars_at_stake", "due_date",
-                  "status", "assigned_role", "assignee", "created_at"]
+EXPORT_COLUMNS = [
+    "action_id",
+    "action_type",
+    "title",
+    "location_id",
+    "payer_id",
+    "dollars_at_stake",
+    "due_date",
+    "status",
+    "assigned_role",
+    "assignee",
+    "created_at",
+]
 
 user = ui.require_user()
 settings = data.board_settings()
@@ -51,21 +71,35 @@ location_names = ui.location_names(user)
 payer_names = ui.payer_names(user)
 # A person's default view is the work they can approve; the Type filter widens it.
 approvable = [t for t in options["action_types"] if data.may_approve_type(user, t)]
-chosen_locations = filter_columns[0].multiselect("Location", options["location_ids"],
-                                                 format_func=lambda loc: location_names.get(loc, loc),
-                                                 key="board_filter_locations")
-chosen_types = filter_columns[1].multiselect("Type", options["action_types"], default=approvable,
-                                             format_func=data.action_type_label, key="board_filter_types",
-                                             help="Starts with the types your role may approve.")
-chosen_payers = filter_columns[2].multiselect("Payer", options["payer_ids"],
-                                              format_func=lambda p: payer_names.get(p, p), key="board_filter_payers")
-chosen_statuses = filter_columns[3].multiselect("Status", STATUSES, default=["open"], format_func=ui.value_label,
-                                                key="board_filter_statuses")
+chosen_locations = filter_columns[0].multiselect(
+    "Location",
+    options["location_ids"],
+    format_func=lambda loc: location_names.get(loc, loc),
+    key="board_filter_locations",
+)
+chosen_types = filter_columns[1].multiselect(
+    "Type",
+    options["action_types"],
+    default=approvable,
+    format_func=data.action_type_label,
+    key="board_filter_types",
+    help="Starts with the types your role may approve.",
+)
+chosen_payers = filter_columns[2].multiselect(
+    "Payer", options["payer_ids"], format_func=lambda p: payer_names.get(p, p), key="board_filter_payers"
+)
+chosen_statuses = filter_columns[3].multiselect(
+    "Status", STATUSES, default=["open"], format_func=ui.value_label, key="board_filter_statuses"
+)
 chosen_age = filter_columns[4].selectbox("Age", list(data.QUEUE_AGE_FILTERS), key="board_filter_age")
 only_mine = filter_columns[5].checkbox("Assigned to me", key="board_filter_mine")
 filters = {
-    "statuses": chosen_statuses, "action_types": chosen_types, "location_ids": chosen_locations,
-    "payer_ids": chosen_payers, "age": chosen_age, "assignee": user.username if only_mine else None,
+    "statuses": chosen_statuses,
+    "action_types": chosen_types,
+    "location_ids": chosen_locations,
+    "payer_ids": chosen_payers,
+    "age": chosen_age,
+    "assignee": user.username if only_mine else None,
 }
 # Whose queue it is belongs to the signature: a prepared export never serves another user or older access.
 signature = json.dumps({**filters, "for": [user.username, user.role, sorted(user.locations)]}, sort_keys=True)
@@ -107,8 +141,13 @@ def _queue_section() -> None:
     table["type"] = table["action_type"].map(data.action_type_label)
     table["location_id"] = table["location_id"].map(lambda loc: location_names.get(loc, loc))
     table["worked_by"] = [r.get("assignee") or ui.value_label(r["assigned_role"]) for r in queue.rows]
-    ui.table(user, table, columns=QUEUE_COLUMNS, key="board_queue",
-             labels={"location_id": "Clinic", "urgency": "Urgent", "worked_by": "Worked by"})
+    ui.table(
+        user,
+        table,
+        columns=QUEUE_COLUMNS,
+        key="board_queue",
+        labels={"location_id": "Clinic", "urgency": "Urgent", "worked_by": "Worked by"},
+    )
     page_col, export_col = st.columns([1, 3])
     page_col.number_input(f"Page (of {page_count})", min_value=1, max_value=page_count, step=1, key="board_page")
     first = (page_number - 1) * settings.page_size + 1
@@ -125,15 +164,23 @@ def _export_section() -> None:
             frame = pd.DataFrame(everything).reindex(columns=EXPORT_COLUMNS)
             frame["dollars_at_stake"] = pd.to_numeric(frame["dollars_at_stake"])  # a number, not text, in the CSV
             st.session_state["board_export"] = prepared = {
-                "signature": signature, "csv": ui.csv_text(frame), "row_count": len(frame),
+                "signature": signature,
+                "csv": ui.csv_text(frame),
+                "row_count": len(frame),
                 "location_ids": sorted({r["location_id"] for r in everything}),
             }
         else:
             return
     ui.audited_download(
-        user, label=f"Download the queue as CSV ({prepared['row_count']:,} rows)", data=prepared["csv"],
-        file_name=f"approval_queue_{date.today().isoformat()}.csv", mime="text/csv", what="approval board queue",
-        location_ids=prepared["location_ids"], row_count=prepared["row_count"], key="board_export_download",
+        user,
+        label=f"Download the queue as CSV ({prepared['row_count']:,} rows)",
+        data=prepared["csv"],
+        file_name=f"approval_queue_{date.today().isoformat()}.csv",
+        mime="text/csv",
+        what="approval board queue",
+        location_ids=prepared["location_ids"],
+        row_count=prepared["row_count"],
+        key="board_export_download",
     )
 
 
@@ -141,6 +188,7 @@ _queue_section()
 
 
 # ----- the card ----------------------------------------------------------------------------------
+
 
 def _decide(label: str, fn, card: dict, *args) -> None:
     """Run one ledger decision; on success say so and rerun, on refusal show the ledger's reason."""
@@ -181,9 +229,11 @@ def _selected_card() -> dict | None:
         "Card",
         options=ids,
         index=ids.index(linked) if linked in by_id else 0,
-        format_func=lambda i: f"{'Urgent · ' if _is_urgent(by_id[i]) else ''}"
-                              f"{ui.format_money(by_id[i]['dollars_at_stake'])} · "
-                              f"due {ui.format_date(by_id[i]['due_date'], missing='no date')} · {by_id[i]['title']}",
+        format_func=lambda i: (
+            f"{'Urgent · ' if _is_urgent(by_id[i]) else ''}"
+            f"{ui.format_money(by_id[i]['dollars_at_stake'])} · "
+            f"due {ui.format_date(by_id[i]['due_date'], missing='no date')} · {by_id[i]['title']}"
+        ),
         key="board_selected_action",
     )
     # Opening a card is a view of a patient-level record: the ledger audits it. Once per session and card,
@@ -198,9 +248,13 @@ def _selected_card() -> dict | None:
 
 def _card_section(card: dict) -> None:
     st.subheader(ui.plain(card["title"]))
-    st.caption(ui.plain(f"{data.action_type_label(card['action_type'])} · "
-                        f"{location_names.get(card['location_id'], card['location_id'])} · "
-                        f"{ui.value_label(card['status'])} · to {card['recipient']}"))
+    st.caption(
+        ui.plain(
+            f"{data.action_type_label(card['action_type'])} · "
+            f"{location_names.get(card['location_id'], card['location_id'])} · "
+            f"{ui.value_label(card['status'])} · to {card['recipient']}"
+        )
+    )
     money_col, due_col, role_col = st.columns(3)
     money_col.metric("Dollars at stake", ui.format_money(card["dollars_at_stake"]))
     due_col.metric("Due", ui.format_date(card["due_date"], missing="No date"))
@@ -224,12 +278,16 @@ def _card_section(card: dict) -> None:
     hint = ui.plain(blocked) if blocked else None  # tooltips render Markdown; the reason names a location id
     if hint:
         st.info(hint)
-    approve_hint = hint or (ui.plain("Tick every required checklist item first: " + "; ".join(missing_required))
-                            if missing_required else None)
+    approve_hint = hint or (
+        ui.plain("Tick every required checklist item first: " + "; ".join(missing_required))
+        if missing_required
+        else None
+    )
 
     action_id = card["action_id"]
-    new_body = st.text_area("Edit the draft", value=card["body"], height=260, key=f"board_edit_{action_id}",
-                            disabled=bool(blocked))
+    new_body = st.text_area(
+        "Edit the draft", value=card["body"], height=260, key=f"board_edit_{action_id}", disabled=bool(blocked)
+    )
     if st.button("Save draft", key="board_save", disabled=bool(blocked), help=hint):
         if new_body == card["body"]:
             st.info("No changes to save.")
@@ -240,13 +298,20 @@ def _card_section(card: dict) -> None:
     with approve_col:
         # The digest of the text on screen travels with the click (bound at render), so a draft refreshed
         # between render and click is refused by the ledger instead of approved unseen.
-        if st.button("Approve", key="board_approve", type="primary", disabled=bool(blocked or missing_required),
-                     help=approve_hint,
-                     on_click=_remember_shown_body, args=(action_id, data.body_sha256(card["body"]))):
+        if st.button(
+            "Approve",
+            key="board_approve",
+            type="primary",
+            disabled=bool(blocked or missing_required),
+            help=approve_hint,
+            on_click=_remember_shown_body,
+            args=(action_id, data.body_sha256(card["body"])),
+        ):
             _approve(card, st.session_state.pop("board_shown_body", {}).get(action_id))
     with reject_col:
-        reason = st.text_input("Reason for rejecting (required)", key=f"board_reject_reason_{action_id}",
-                               disabled=bool(blocked))
+        reason = st.text_input(
+            "Reason for rejecting (required)", key=f"board_reject_reason_{action_id}", disabled=bool(blocked)
+        )
         if st.button("Reject", key="board_reject", disabled=bool(blocked), help=hint):
             if not reason.strip():
                 st.error("Give a reason to reject this draft.")
@@ -255,8 +320,11 @@ def _card_section(card: dict) -> None:
     with snooze_col:
         tomorrow = date.today() + timedelta(days=1)
         until = st.date_input(
-            "Snooze until", value=date.today() + timedelta(days=7), min_value=tomorrow,
-            key=f"board_snooze_until_{action_id}", disabled=bool(blocked),
+            "Snooze until",
+            value=date.today() + timedelta(days=7),
+            min_value=tomorrow,
+            key=f"board_snooze_until_{action_id}",
+            disabled=bool(blocked),
         )
         if st.button("Snooze", key="board_snooze", disabled=bool(blocked), help=hint):
             _decide("Snoozed", data.snooze, card, until)
@@ -266,8 +334,13 @@ def _card_section(card: dict) -> None:
     with st.expander("History of this action"):
         events = data.action_events(user, action_id)
         if events:
-            ui.table(user, pd.DataFrame(events), columns=["occurred_at", "event_type", "actor", "actor_role", "detail_json"],
-                     labels={"event_type": "What happened", "actor_role": "Role"}, key="board_history")
+            ui.table(
+                user,
+                pd.DataFrame(events),
+                columns=["occurred_at", "event_type", "actor", "actor_role", "detail_json"],
+                labels={"event_type": "What happened", "actor_role": "Role"},
+                key="board_history",
+            )
         else:
             st.caption("No events yet.")
 
@@ -292,18 +365,28 @@ def _why_section(card: dict, evidence: list[dict]) -> None:
     first = evidence[0] if evidence else {}
     reasons = [str(first[k]) for k in WHY_KEYS if isinstance(first.get(k), str) and first[k].strip()]
     st.write(ui.plain(reasons[0] if reasons else card["title"]))
-    facts = {k: v for k, v in first.items()
-             if k not in WHY_KEYS and k not in HIDDEN_FACT_KEYS and v not in (None, "") and not isinstance(v, list | dict)
-             and not any(term and term in str(v) for term in card.get("phi_terms") or [])}
+    facts = {
+        k: v
+        for k, v in first.items()
+        if k not in WHY_KEYS
+        and k not in HIDDEN_FACT_KEYS
+        and v not in (None, "")
+        and not isinstance(v, list | dict)
+        and not any(term and term in str(v) for term in card.get("phi_terms") or [])
+    }
     if facts:
         shown = list(facts.items())[:FACTS_SHOWN]
-        frame = pd.DataFrame({"fact": [ui.column_label(k) for k, _ in shown],
-                              "value": [_fact_value(k, v) for k, v in shown]})
+        frame = pd.DataFrame(
+            {"fact": [ui.column_label(k) for k, _ in shown], "value": [_fact_value(k, v) for k, v in shown]}
+        )
         ui.table(user, frame, key="board_evidence", labels={"fact": "Fact", "value": "Value"})
     if len(evidence) > 1:
         with st.expander(f"All {len(evidence)} evidence rows"):
-            ui.table(user, pd.DataFrame(evidence).drop(columns=[c for c in HIDDEN_FACT_KEYS if c in evidence[0]],
-                                                        errors="ignore"), key="board_evidence_all")
+            ui.table(
+                user,
+                pd.DataFrame(evidence).drop(columns=[c for c in HIDDEN_FACT_KEYS if c in evidence[0]], errors="ignore"),
+                key="board_evidence_all",
+            )
 
 
 def _fact_value(key: str, value) -> str:
@@ -331,9 +414,12 @@ def _checklist_section(card: dict) -> list[str]:
     for i, item in enumerate(checklist):
         required = bool(item.get("required"))
         label = f"{item['item']}{' (required)' if required else ''}"
-        ticked = st.checkbox(ui.plain(label), value=bool(item.get("present")),
-                             key=f"board_check_{card['action_id']}_{i}",
-                             help=ui.plain(item.get("detail") or "") or None)
+        ticked = st.checkbox(
+            ui.plain(label),
+            value=bool(item.get("present")),
+            key=f"board_check_{card['action_id']}_{i}",
+            help=ui.plain(item.get("detail") or "") or None,
+        )
         if item.get("detail"):
             st.caption(ui.plain(("On file: " if item.get("present") else "Not found: ") + item["detail"]))
         if required and not ticked:
@@ -349,8 +435,10 @@ def _approve(card: dict, shown_sha256: str | None) -> None:
     """Approve the text the person saw: if the draft changed since (a pipeline refresh, another person's edit),
     say so and show the new text instead; the ledger re-checks the digest inside its write transaction."""
     if shown_sha256 is None or shown_sha256 != data.body_sha256(card["body"]):
-        st.error("Not approved: the draft changed after it was shown to you. Read the current text below, "
-                 "then approve again.")
+        st.error(
+            "Not approved: the draft changed after it was shown to you. Read the current text below, "
+            "then approve again."
+        )
         return
     _decide("Approved", data.approve, card, shown_sha256)
 
@@ -362,8 +450,13 @@ def _reassign_section(card: dict) -> None:
     labels = {c["username"]: f"{c['display_name']} ({c['role'].replace('_', ' ')})" for c in candidates}
     assign_col, button_col = st.columns([3, 1])
     chosen = assign_col.selectbox(
-        "Reassign to", list(labels), format_func=labels.get, index=None, placeholder="Choose a person",
-        key=f"board_reassign_to_{card['action_id']}", disabled=not (may_route and labels),
+        "Reassign to",
+        list(labels),
+        format_func=labels.get,
+        index=None,
+        placeholder="Choose a person",
+        key=f"board_reassign_to_{card['action_id']}",
+        disabled=not (may_route and labels),
     )
     if button_col.button("Reassign", key="board_reassign", disabled=not (may_route and chosen)):
         _decide(f"Reassigned to {ui.plain(labels[chosen])}", data.reassign, card, chosen)
@@ -376,10 +469,12 @@ if card is not None:
 
 # ----- bulk approval of low-risk drafts ------------------------------------------------------------
 
+
 def _bulk_section() -> None:
     st.subheader("Bulk approve low-risk drafts")
-    types = sorted(t for t in settings.low_risk_action_types
-                   if data.may_approve_type(user, t) and t in options["action_types"])
+    types = sorted(
+        t for t in settings.low_risk_action_types if data.may_approve_type(user, t) and t in options["action_types"]
+    )
     if not types:
         st.caption("No low-risk action types in your queue that your role may approve.")
         return
@@ -397,17 +492,26 @@ def _bulk_section() -> None:
         if st.button(f"Review {len(candidates)} drafts for bulk approval", key="board_bulk_review"):
             st.session_state["board_bulk_pending"] = {
                 "action_type": action_type,
-                "items": [{"action_id": c["action_id"], "title": c["title"], "location_id": c["location_id"],
-                           "dollars_at_stake": float(c["dollars_at_stake"]), "due_date": c["due_date"]}
-                          for c in candidates],
+                "items": [
+                    {
+                        "action_id": c["action_id"],
+                        "title": c["title"],
+                        "location_id": c["location_id"],
+                        "dollars_at_stake": float(c["dollars_at_stake"]),
+                        "due_date": c["due_date"],
+                    }
+                    for c in candidates
+                ],
                 # What the person is shown is what gets approved: a draft refreshed meanwhile is refused.
                 "body_sha256": {c["action_id"]: data.body_sha256(c["body"]) for c in candidates},
             }
             st.rerun()
         return
     items = pending["items"]
-    st.warning(f"Approve these {len(items)} {data.action_type_label(pending['action_type'])} drafts? "
-               "Each one is approved by you and sent by the dispatcher.")
+    st.warning(
+        f"Approve these {len(items)} {data.action_type_label(pending['action_type'])} drafts? "
+        "Each one is approved by you and sent by the dispatcher."
+    )
     ui.table(user, pd.DataFrame(items).drop(columns=["action_id"]), key="board_bulk_confirm_list")
     confirm_col, cancel_col = st.columns(2)
     if confirm_col.button(f"Approve all {len(items)}", key="board_bulk_confirm", type="primary"):
@@ -431,11 +535,23 @@ _bulk_section()
 with st.expander("Queue age and throughput", expanded=False):
     stats = data.queue_stats(user)
     st.markdown("**Open actions by age** (per assignee, else the role that works them)")
-    ui.table(user, stats["open_by_age"], key="board_stats_age",
-             labels={"worked_by": "Worked by", "bucket": "Age", "open_count": "Open"})
+    ui.table(
+        user,
+        stats["open_by_age"],
+        key="board_stats_age",
+        labels={"worked_by": "Worked by", "bucket": "Age", "open_count": "Open"},
+    )
     st.markdown("**Decisions per person and week** (approvals and rejections, last 8 weeks)")
-    ui.table(user, stats["decisions_by_week"], key="board_stats_decisions",
-             labels={"actor": "Person", "week_start": "Week of"})
+    ui.table(
+        user,
+        stats["decisions_by_week"],
+        key="board_stats_decisions",
+        labels={"actor": "Person", "week_start": "Week of"},
+    )
     st.markdown("**Median hours from draft to decision**")
-    ui.table(user, stats["time_to_decision"], key="board_stats_time",
-             labels={"actor": "Person", "median_hours_to_decision": "Median hours to a decision"})
+    ui.table(
+        user,
+        stats["time_to_decision"],
+        key="board_stats_time",
+        labels={"actor": "Person", "median_hours_to_decision": "Median hours to a decision"},
+    )

@@ -23,10 +23,15 @@ chosen_payers = ui.payer_filter(user, filters[1], key="claims_filter_payers")
 rates = data.claim_clean_rate(user, location_ids=chosen_locations, payer_ids=chosen_payers)
 failures_all = data.claim_audit_failures(user, location_ids=chosen_locations, payer_ids=chosen_payers)
 rule_options = sorted(failures_all["rule_name"].unique()) if not failures_all.empty else []
-chosen_rules = filters[2].multiselect("Rule", options=rule_options, format_func=ui.value_label,
-                                      key="claims_filter_rules")
-open_only = filters[3].toggle("Not yet answered", value=True, key="claims_filter_open",
-                              help="Claims no 835 has answered yet: still fixable before they go out")
+chosen_rules = filters[2].multiselect(
+    "Rule", options=rule_options, format_func=ui.value_label, key="claims_filter_rules"
+)
+open_only = filters[3].toggle(
+    "Not yet answered",
+    value=True,
+    key="claims_filter_open",
+    help="Claims no 835 has answered yet: still fixable before they go out",
+)
 
 claims_total = int(rates["claim_count"].sum()) if not rates.empty else 0
 clean_total = int(rates["clean_claim_count"].sum()) if not rates.empty else 0
@@ -47,17 +52,25 @@ benchmark = BENCHMARK
 if not clean_kpi.empty:
     row = clean_kpi.iloc[0]
     benchmark = row["benchmark"] if row["benchmark"] is not None else BENCHMARK
-    month_col.metric("Clean-claim rate this month", ui.percent(row["this_month"]),
-                     help="The Overview's KPI: first-pass clean claims of the as-of month (location filter applies).")
+    month_col.metric(
+        "Clean-claim rate this month",
+        ui.percent(row["this_month"]),
+        help="The Overview's KPI: first-pass clean claims of the as-of month (location filter applies).",
+    )
 overall = clean_total / claims_total if claims_total else None
 change = round((overall - benchmark) * 100, 1) if overall is not None else 0
-rate_col.metric("Clean-claim rate", ui.percent(overall),
-                delta=f"{change:+.1f} pts vs the {ui.percent(benchmark)} benchmark" if change else None,
-                help="Every claim audited in the snapshot, all months.")
+rate_col.metric(
+    "Clean-claim rate",
+    ui.percent(overall),
+    delta=f"{change:+.1f} pts vs the {ui.percent(benchmark)} benchmark" if change else None,
+    help="Every claim audited in the snapshot, all months.",
+)
 claims_col.metric("Claims audited", f"{claims_total:,}")
 fix_col.metric("Claims to fix", f"{failures['claim_id'].nunique():,}")
-money_col.metric("Billed on those claims",
-                 ui.format_money(failures.drop_duplicates(["claim_id", "line_number"])["charge_amount"].sum()))
+money_col.metric(
+    "Billed on those claims",
+    ui.format_money(failures.drop_duplicates(["claim_id", "line_number"])["charge_amount"].sum()),
+)
 
 st.subheader("Clean-claim rate by location")
 if rates.empty:
@@ -67,20 +80,40 @@ else:
     by_location["location_name"] = by_location["location_id"].map(location_names)
     by_location["clean_claim_rate"] = by_location["clean_claim_count"] / by_location["claim_count"]
     by_location["meets_benchmark"] = by_location["clean_claim_rate"] >= benchmark
-    ui.table(user, by_location, key="claims_rate_by_location",
-             columns=["location_name", "claim_count", "clean_claim_count", "clean_claim_rate", "meets_benchmark"],
-             labels={"meets_benchmark": f"Meets the {ui.percent(benchmark)} benchmark"})
+    ui.table(
+        user,
+        by_location,
+        key="claims_rate_by_location",
+        columns=["location_name", "claim_count", "clean_claim_count", "clean_claim_rate", "meets_benchmark"],
+        labels={"meets_benchmark": f"Meets the {ui.percent(benchmark)} benchmark"},
+    )
     by_payer = rates.groupby(["payer_id", "payer_name"], as_index=False, dropna=False)[
-        ["claim_count", "clean_claim_count", "failed_claim_count"]].sum()
+        ["claim_count", "clean_claim_count", "failed_claim_count"]
+    ].sum()
     by_payer["clean_claim_rate"] = by_payer["clean_claim_count"] / by_payer["claim_count"]
     st.subheader("By payer")
-    ui.table(user, by_payer, key="claims_rate_by_payer",
-             columns=["payer_name", "claim_count", "failed_claim_count", "clean_claim_rate"])
-    trend = rates.assign(service_month=pd.to_datetime(rates["service_month"])).groupby("service_month", as_index=False)[
-        ["claim_count", "clean_claim_count"]].sum()
+    ui.table(
+        user,
+        by_payer,
+        key="claims_rate_by_payer",
+        columns=["payer_name", "claim_count", "failed_claim_count", "clean_claim_rate"],
+    )
+    trend = (
+        rates.assign(service_month=pd.to_datetime(rates["service_month"]))
+        .groupby("service_month", as_index=False)[["claim_count", "clean_claim_count"]]
+        .sum()
+    )
     trend["rate"] = trend["clean_claim_count"] / trend["claim_count"]
-    ui.line_chart(trend, x="service_month", y="rate", title="Clean-claim rate by month of service",
-                  x_title="Month of service", y_title="Clean-claim rate", y_format="%", key="claims_rate_trend")
+    ui.line_chart(
+        trend,
+        x="service_month",
+        y="rate",
+        title="Clean-claim rate by month of service",
+        x_title="Month of service",
+        y_title="Clean-claim rate",
+        y_format="%",
+        key="claims_rate_trend",
+    )
 
 st.subheader("Visits reconciled against claims and payments")
 reconciliation = data.visit_claim_reconciliation(user, location_ids=chosen_locations)
@@ -88,28 +121,63 @@ if reconciliation.empty:
     st.info("No visits in scope.")
 else:
     by_status = reconciliation.groupby(["reconciliation_status", "is_exception"], as_index=False).agg(
-        visits=("reconciliation_status", "size"), charges=("charge_amount", "sum"), paid=("net_paid_amount", "sum"))
-    ui.table(user, by_status.sort_values(["is_exception", "visits"], ascending=[False, False]),
-             key="claims_reconciliation_by_status", labels={"reconciliation_status": "Reconciliation"})
+        visits=("reconciliation_status", "size"), charges=("charge_amount", "sum"), paid=("net_paid_amount", "sum")
+    )
+    ui.table(
+        user,
+        by_status.sort_values(["is_exception", "visits"], ascending=[False, False]),
+        key="claims_reconciliation_by_status",
+        labels={"reconciliation_status": "Reconciliation"},
+    )
     exceptions = reconciliation[reconciliation["is_exception"].astype(bool)]
     if exceptions.empty:
         st.success("Every visit is billed, every claim has a visit, and no payment sits on a voided visit.")
     else:
-        ui.table(user, exceptions, key="claims_reconciliation_exceptions",
-                 columns=["reconciliation_status", "visit_id", "claim_id", "location_id", "service_date",
-                          "appointment_status", "charge_amount", "claim_charge_amount", "net_paid_amount"])
+        ui.table(
+            user,
+            exceptions,
+            key="claims_reconciliation_exceptions",
+            columns=[
+                "reconciliation_status",
+                "visit_id",
+                "claim_id",
+                "location_id",
+                "service_date",
+                "appointment_status",
+                "charge_amount",
+                "claim_charge_amount",
+                "net_paid_amount",
+            ],
+        )
 
 st.subheader("Unbalanced remits")
 unbalanced = data.unbalanced_remits(user, location_ids=chosen_locations)
 if unbalanced.empty:
     st.success("Every 835 line, claim and transaction in scope balances.")
 else:
-    st.metric("Balancing failures", f"{len(unbalanced):,}",
-              help="Loaded and posted (flagged, not dropped): take these up with the payer")
-    ui.table(user, unbalanced, key="claims_unbalanced_remits",
-             columns=["source_file_name", "transaction_control_number", "claim_id", "line_number",
-                      "balancing_rule", "rule_text", "expected_amount", "reported_amount", "difference_amount",
-                      "payer_name", "payment_date"])
+    st.metric(
+        "Balancing failures",
+        f"{len(unbalanced):,}",
+        help="Loaded and posted (flagged, not dropped): take these up with the payer",
+    )
+    ui.table(
+        user,
+        unbalanced,
+        key="claims_unbalanced_remits",
+        columns=[
+            "source_file_name",
+            "transaction_control_number",
+            "claim_id",
+            "line_number",
+            "balancing_rule",
+            "rule_text",
+            "expected_amount",
+            "reported_amount",
+            "difference_amount",
+            "payer_name",
+            "payment_date",
+        ],
+    )
 
 st.subheader("Claim lines failing a rule")
 if failures.empty:
@@ -117,14 +185,43 @@ if failures.empty:
     st.stop()
 by_rule = failures.groupby("rule_name", as_index=False).size().rename(columns={"size": "lines"})
 by_rule["rule"] = by_rule["rule_name"].map(ui.value_label)
-ui.bar_chart(by_rule, x="rule", y="lines", title="Claim lines failing each rule", x_title="Rule",
-             y_title="Claim lines", key="claims_rule_chart")
-ui.table(user, failures, key="claims_failures",
-         columns=["claim_id", "line_number", "location_id", "payer_name", "service_date", "procedure_code",
-                  "modifiers", "units", "rule_name", "failure_detail", "fix"])
-ui.csv_download(user, failures, what="claim lines failing a rule", file_name=f"claim_audit_{snapshot.as_of_date}.csv",
-                key="claims_export")
+ui.bar_chart(
+    by_rule,
+    x="rule",
+    y="lines",
+    title="Claim lines failing each rule",
+    x_title="Rule",
+    y_title="Claim lines",
+    key="claims_rule_chart",
+)
+ui.table(
+    user,
+    failures,
+    key="claims_failures",
+    columns=[
+        "claim_id",
+        "line_number",
+        "location_id",
+        "payer_name",
+        "service_date",
+        "procedure_code",
+        "modifiers",
+        "units",
+        "rule_name",
+        "failure_detail",
+        "fix",
+    ],
+)
+ui.csv_download(
+    user,
+    failures,
+    what="claim lines failing a rule",
+    file_name=f"claim_audit_{snapshot.as_of_date}.csv",
+    key="claims_export",
+)
 claim = st.selectbox("Claim", options=sorted(failures["claim_id"].unique()), key="claims_pick")
 for _, row in failures[failures["claim_id"] == claim].iterrows():
-    st.markdown(f"**Line {row['line_number']} · {ui.plain(row['procedure_code'])} · {ui.plain(ui.value_label(row['rule_name']))}**: "
-                f"{ui.plain(row['failure_detail'])}  \nFix: {ui.plain(row['fix'])}")
+    st.markdown(
+        f"**Line {row['line_number']} · {ui.plain(row['procedure_code'])} · {ui.plain(ui.value_label(row['rule_name']))}**: "
+        f"{ui.plain(row['failure_detail'])}  \nFix: {ui.plain(row['fix'])}"
+    )

@@ -21,10 +21,15 @@ chosen_locations = ui.location_filter(user, filters[0], key="denials_filter_loca
 chosen_payers = ui.payer_filter(user, filters[1], key="denials_filter_payers")
 everything = data.denials(user, location_ids=chosen_locations, payer_ids=chosen_payers)
 category_options = sorted(everything["denial_category"].unique()) if not everything.empty else []
-chosen_categories = filters[2].multiselect("Category", options=category_options, format_func=ui.value_label,
-                                           key="denials_filter_categories")
-open_only = filters[3].toggle("Before deadline", value=True, key="denials_filter_open",
-                              help="Only denials whose appeal or correction deadline has not passed")
+chosen_categories = filters[2].multiselect(
+    "Category", options=category_options, format_func=ui.value_label, key="denials_filter_categories"
+)
+open_only = filters[3].toggle(
+    "Before deadline",
+    value=True,
+    key="denials_filter_open",
+    help="Only denials whose appeal or correction deadline has not passed",
+)
 
 rows = everything
 if chosen_categories:
@@ -46,29 +51,72 @@ if rows.empty:
 else:
     by_age = rows.groupby("aging_bucket")["dollars_at_risk"].sum().reindex(BUCKETS, fill_value=0)
     st.subheader("By age (days since denial)")
-    ui.bar_chart(by_age.astype(float).rename("dollars").rename_axis("age").reset_index(), x="age", y="dollars",
-                 title="Denied dollars by days since denial", x_title="Days since denial", y_title="Dollars",
-                 y_format="$", sort=BUCKETS, key="denials_age_chart")
+    ui.bar_chart(
+        by_age.astype(float).rename("dollars").rename_axis("age").reset_index(),
+        x="age",
+        y="dollars",
+        title="Denied dollars by days since denial",
+        x_title="Days since denial",
+        y_title="Dollars",
+        y_format="$",
+        sort=BUCKETS,
+        key="denials_age_chart",
+    )
     st.subheader("By location, payer and category")
     summary = rows.groupby(["location_id", "payer_name", "denial_category"], as_index=False, dropna=False).agg(
-        lines=("claim_id", "size"), dollars=("dollars_at_risk", "sum"), earliest_deadline=("deadline_date", "min"))
+        lines=("claim_id", "size"), dollars=("dollars_at_risk", "sum"), earliest_deadline=("deadline_date", "min")
+    )
     summary["location_name"] = summary["location_id"].map(location_names)
-    ui.table(user, summary, key="denials_summary",
-             columns=["location_name", "payer_name", "denial_category", "lines", "dollars", "earliest_deadline"])
-    trend = rows.assign(month=pd.to_datetime(rows["denial_date"]).dt.to_period("M").dt.to_timestamp()).groupby(
-        "month")["dollars_at_risk"].sum()
+    ui.table(
+        user,
+        summary,
+        key="denials_summary",
+        columns=["location_name", "payer_name", "denial_category", "lines", "dollars", "earliest_deadline"],
+    )
+    trend = (
+        rows.assign(month=pd.to_datetime(rows["denial_date"]).dt.to_period("M").dt.to_timestamp())
+        .groupby("month")["dollars_at_risk"]
+        .sum()
+    )
     st.subheader("Trend by month of denial")
-    ui.line_chart(trend.astype(float).rename("dollars").reset_index(), x="month", y="dollars",
-                  title="Denied dollars by month of denial", x_title="Month of denial", y_title="Dollars",
-                  y_format="$", key="denials_trend_chart")
+    ui.line_chart(
+        trend.astype(float).rename("dollars").reset_index(),
+        x="month",
+        y="dollars",
+        title="Denied dollars by month of denial",
+        x_title="Month of denial",
+        y_title="Dollars",
+        y_format="$",
+        key="denials_trend_chart",
+    )
     st.subheader("Denied lines")
-    ui.table(user, rows, key="denials_rows",
-             columns=["claim_id", "line_number", "location_id", "payer_name", "service_date", "procedure_code",
-                               "denial_carc", "remark_codes", "denial_category", "route", "has_appeal_rights",
-                               "dollars_at_risk", "denial_date", "aging_bucket", "deadline_date", "days_left",
-                               "work_status"])
-    ui.csv_download(user, rows, what="denied claim lines", file_name=f"denials_{snapshot.as_of_date}.csv",
-                    key="denials_export")
+    ui.table(
+        user,
+        rows,
+        key="denials_rows",
+        columns=[
+            "claim_id",
+            "line_number",
+            "location_id",
+            "payer_name",
+            "service_date",
+            "procedure_code",
+            "denial_carc",
+            "remark_codes",
+            "denial_category",
+            "route",
+            "has_appeal_rights",
+            "dollars_at_risk",
+            "denial_date",
+            "aging_bucket",
+            "deadline_date",
+            "days_left",
+            "work_status",
+        ],
+    )
+    ui.csv_download(
+        user, rows, what="denied claim lines", file_name=f"denials_{snapshot.as_of_date}.csv", key="denials_export"
+    )
 
 st.subheader("Underpayments (paid below the contracted rate)")
 under = data.underpayments(user, location_ids=chosen_locations)
@@ -80,8 +128,11 @@ else:
 
 FLAG_SECTIONS = (
     ("flag_underpayment_disputes", "Underpayment disputes to send", "No underpaid line is inside its dispute window."),
-    ("flag_timely_filing_alerts", "Timely filing: file before the deadline",
-     "No unsent or rejected claim is near its filing deadline."),
+    (
+        "flag_timely_filing_alerts",
+        "Timely filing: file before the deadline",
+        "No unsent or rejected claim is near its filing deadline.",
+    ),
     ("flag_secondary_claims_due", "Secondary claims due", "No patient share is waiting for a secondary claim."),
 )
 for flag_model, heading, empty_text in FLAG_SECTIONS:

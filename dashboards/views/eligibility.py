@@ -7,8 +7,12 @@ import streamlit as st
 
 from dashboards import data, ui
 
-REASONS = {"no_check": "No check on file", "check_rejected": "Payer rejected the check",
-           "stale_check": "Last check older than the payer window", "day_of_visit_recheck": "Medicaid: recheck today"}
+REASONS = {
+    "no_check": "No check on file",
+    "check_rejected": "Payer rejected the check",
+    "stale_check": "Last check older than the payer window",
+    "day_of_visit_recheck": "Medicaid: recheck today",
+}
 
 user = ui.require_user()
 st.title("Eligibility")
@@ -29,11 +33,22 @@ st.subheader("Checks due now")
 if due.empty:
     st.info("Every visit in the lookahead has a current eligibility check.")
 else:
-    ui.table(user, due.assign(reason=due["check_due_reason"].map(lambda r: REASONS.get(r, r))),
-             key="eligibility_due_table",
-             columns=["appointment_id", "location_id", "scheduled_start_at", "payer_name", "eligibility_window_hours",
-                      "last_checked_at", "reason", "expected_visit_amount"],
-             labels={"eligibility_window_hours": "Payer window (hours)", "last_checked_at": "Last checked"})
+    ui.table(
+        user,
+        due.assign(reason=due["check_due_reason"].map(lambda r: REASONS.get(r, r))),
+        key="eligibility_due_table",
+        columns=[
+            "appointment_id",
+            "location_id",
+            "scheduled_start_at",
+            "payer_name",
+            "eligibility_window_hours",
+            "last_checked_at",
+            "reason",
+            "expected_visit_amount",
+        ],
+        labels={"eligibility_window_hours": "Payer window (hours)", "last_checked_at": "Last checked"},
+    )
 
 st.subheader("Coverage changes")
 if changes.empty:
@@ -53,5 +68,10 @@ if sweep.empty:
     st.info("No visits booked in the lookahead.")
 else:
     ui.table(user, sweep, key="eligibility_sweep_table")
-    ui.csv_download(user, sweep, what="eligibility sweep", file_name=f"eligibility_{snapshot.as_of_date}.csv",
-                    key="eligibility_export")
+    ui.csv_download(
+        user,
+        sweep,
+        what="eligibility sweep",
+        file_name=f"eligibility_{snapshot.as_of_date}.csv",
+        key="eligibility_export",
+    )

@@ -21,16 +21,24 @@ def render_failed_sends(user) -> None:
     if not failed:
         return
     with st.expander(f"Failed sends: {len(failed)} approved action(s) did not reach the receiver", expanded=True):
-        st.caption("Each send was retried automatically before it was listed here. Retry puts the action back in "
-                   "the dispatcher's queue; it goes out on the next dispatch with the same idempotency key.")
-        ui.table(user, pd.DataFrame(failed), columns=COLUMNS, key="failed_sends_table",
-                 labels={"finished_at": "Last try", "tries": "Tries"})
+        st.caption(
+            "Each send was retried automatically before it was listed here. Retry puts the action back in "
+            "the dispatcher's queue; it goes out on the next dispatch with the same idempotency key."
+        )
+        ui.table(
+            user,
+            pd.DataFrame(failed),
+            columns=COLUMNS,
+            key="failed_sends_table",
+            labels={"finished_at": "Last try", "tries": "Tries"},
+        )
         for row in failed:
             label_col, button_col = st.columns([4, 1])
             label_col.text(f"{row['title']} · {row['channel']} · {row['error']}")
             blocked = None if row["can_retry"] else "Only a role that may approve this action here can retry it."
-            if button_col.button("Retry", key=f"failed_send_retry_{row['action_id']}", disabled=bool(blocked),
-                                 help=blocked):
+            if button_col.button(
+                "Retry", key=f"failed_send_retry_{row['action_id']}", disabled=bool(blocked), help=blocked
+            ):
                 _retry(user, row)
 
 

@@ -7,8 +7,12 @@ import streamlit as st
 
 from dashboards import data, ui
 
-CHANNELS = {"physician_fax": "Physician fax", "parent_phone": "Parent phone call", "online_form": "Online form",
-            "school_district": "School district"}
+CHANNELS = {
+    "physician_fax": "Physician fax",
+    "parent_phone": "Parent phone call",
+    "online_form": "Online form",
+    "school_district": "School district",
+}
 
 user = ui.require_user()
 st.title("Intake funnel")
@@ -36,17 +40,39 @@ else:
     table = funnel.assign(
         location=funnel["location_id"].map(lambda loc: location_names.get(loc, loc)),
         channel=funnel["channel"].map(lambda c: CHANNELS.get(c, c)),
-    )[["location", "channel", "referrals_received", "referrals_responded", "responded_on_time", "responses_overdue",
-       "evaluations_scheduled", "conversion_rate", "avg_hours_to_first_response", "open_with_missing_items"]]
+    )[
+        [
+            "location",
+            "channel",
+            "referrals_received",
+            "referrals_responded",
+            "responded_on_time",
+            "responses_overdue",
+            "evaluations_scheduled",
+            "conversion_rate",
+            "avg_hours_to_first_response",
+            "open_with_missing_items",
+        ]
+    ]
     ui.table(user, table, key="intake_funnel_table")
 
 st.subheader("Open referrals")
 if referrals.empty:
     st.info("No open referrals.")
 else:
-    ui.table(user, referrals.assign(channel=referrals["channel"].map(lambda c: CHANNELS.get(c, c))),
-             key="intake_open_referrals_table")
-    ui.csv_download(user, referrals, what="open referrals", file_name=f"open_referrals_{snapshot.as_of_date}.csv",
-                    key="intake_export")
-    st.caption("Missing items are chased from the approval board: a fax to the physician for the order, a text to "
-               "the family naming only the missing item, a records request once the signed release is in.")
+    ui.table(
+        user,
+        referrals.assign(channel=referrals["channel"].map(lambda c: CHANNELS.get(c, c))),
+        key="intake_open_referrals_table",
+    )
+    ui.csv_download(
+        user,
+        referrals,
+        what="open referrals",
+        file_name=f"open_referrals_{snapshot.as_of_date}.csv",
+        key="intake_export",
+    )
+    st.caption(
+        "Missing items are chased from the approval board: a fax to the physician for the order, a text to "
+        "the family naming only the missing item, a records request once the signed release is in."
+    )

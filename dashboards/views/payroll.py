@@ -19,9 +19,13 @@ st.title("Payroll reconciliation")
 try:
     snapshot = data.current_snapshot()
     location_options = data.locations(user)
-    location_names = dict(zip(location_options["location_id"], location_options["location_name"]))
-    chosen = st.multiselect("Location", options=list(location_names),
-                            format_func=lambda loc: f"{location_names[loc]} ({loc})", key="payroll_filter_locations")
+    location_names = dict(zip(location_options["location_id"], location_options["location_name"], strict=False))
+    chosen = st.multiselect(
+        "Location",
+        options=list(location_names),
+        format_func=lambda loc: f"{location_names[loc]} ({loc})",
+        key="payroll_filter_locations",
+    )
     open_only = st.toggle("Only pay periods payroll has not run for", value=True, key="payroll_open_only")
     discrepancies = data.payroll_discrepancies(user, location_ids=chosen, open_only=open_only)
     productivity = data.payroll_productivity(user, location_ids=chosen)
@@ -39,8 +43,13 @@ if discrepancies.empty:
 else:
     shown = discrepancies.assign(discrepancy=discrepancies["discrepancy_type"].map(KINDS))
     ui.table(user, shown.drop(columns=["discrepancy_type"]), key="payroll_discrepancy_table")
-    ui.csv_download(user, shown.drop(columns=["discrepancy_type"]), what="payroll discrepancies",
-                    file_name=f"payroll_discrepancies_{snapshot.as_of_date}.csv", key="payroll_export")
+    ui.csv_download(
+        user,
+        shown.drop(columns=["discrepancy_type"]),
+        what="payroll discrepancies",
+        file_name=f"payroll_discrepancies_{snapshot.as_of_date}.csv",
+        key="payroll_export",
+    )
 
 st.subheader("Productivity")
 if productivity.empty:

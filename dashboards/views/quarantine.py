@@ -42,11 +42,20 @@ st.subheader("Quarantined")
 if shown.empty:
     st.success("Nothing quarantined matches." if len(quarantined) else "Nothing has been quarantined.")
 else:
-    ui.table(user, shown, key="quarantine_table",
-             columns=["quarantined_at", "source", "file_name", "line_number", "reason"],
-             labels={"reason": "Why it was quarantined"})
-    ui.csv_download(user, shown, what="quarantined input", file_name=f"quarantine_{snapshot.as_of_date}.csv",
-                    key="quarantine_export")
+    ui.table(
+        user,
+        shown,
+        key="quarantine_table",
+        columns=["quarantined_at", "source", "file_name", "line_number", "reason"],
+        labels={"reason": "Why it was quarantined"},
+    )
+    ui.csv_download(
+        user,
+        shown,
+        what="quarantined input",
+        file_name=f"quarantine_{snapshot.as_of_date}.csv",
+        key="quarantine_export",
+    )
 
 st.subheader("Files received")
 ui.table(user, files, key="quarantine_files")

@@ -25,8 +25,11 @@ CHECKS = {
 
 
 def matches(row) -> str:
-    ranked = [w for w in (row["top_waitlist_id"], row["second_waitlist_id"], row["third_waitlist_id"])
-              if isinstance(w, str) and w]
+    ranked = [
+        w
+        for w in (row["top_waitlist_id"], row["second_waitlist_id"], row["third_waitlist_id"])
+        if isinstance(w, str) and w
+    ]
     if ranked:
         return " → ".join(f"{i}. {w}" for i, w in enumerate(ranked, start=1))
     return "No match: " + NO_MATCH_REASONS.get(row["no_match_reason"], str(row["no_match_reason"]))
@@ -64,11 +67,24 @@ if slots.empty:
     st.success("No open slots in the next seven days.")
 else:
     shown = slots.assign(ranked_matches=slots.apply(matches, axis=1))[
-        ["slot_date", "weekday", "slot_hour", "location_id", "provider_name", "service_line", "slot_state",
-         "valid_match_count", "ranked_matches", "slot_id"]]
+        [
+            "slot_date",
+            "weekday",
+            "slot_hour",
+            "location_id",
+            "provider_name",
+            "service_line",
+            "slot_state",
+            "valid_match_count",
+            "ranked_matches",
+            "slot_id",
+        ]
+    ]
     ui.table(user, shown, key="schedule_slots_table", labels={"slot_hour": "Hour", "valid_match_count": "Matches"})
-    st.caption("Matches are waitlist entries ranked by days waiting, then fit; each is credentialed, authorized "
-               "and fits the family's preferences on the slot's date.")
+    st.caption(
+        "Matches are waitlist entries ranked by days waiting, then fit; each is credentialed, authorized "
+        "and fits the family's preferences on the slot's date."
+    )
 
 st.subheader("Attendance against the policy")
 if rates.empty:
@@ -77,22 +93,29 @@ else:
     policy = rates["policy_min_rate"].dropna()
     if not policy.empty:
         window = rates["policy_window_days"].dropna()
-        st.caption(f"Attendance policy: at least {float(policy.iloc[0]):.0%} of visits kept"
-                   + (f" over {int(window.iloc[0])} days" if not window.empty else ""))
-    table = pd.DataFrame({
-        "location_id": rates["location_id"],
-        "booked": rates["booked"].astype(int),
-        "kept": rates["kept_rate"].map(pct),
-        "cancelled": rates["cancelled_rate"].map(pct),
-        "late cancelled (<24 h)": rates["late_cancelled_rate"].map(pct),
-        "no-show": rates["no_show_rate"].map(pct),
-        "kept vs policy": [
-            "not measured" if pd.isna(k) or pd.isna(p) else ("✅ Meets" if k >= p else "⛔ Below")
-            for k, p in zip(rates["kept_rate"], rates["policy_min_rate"])],
-        "children below policy": [f"{int(b)} of {int(n)}" for b, n in
-                                  zip(rates["children_below_policy"], rates["children_counted"])],
-        "idle therapist hours": rates["idle_hours"].astype(float).round(1),
-    })
+        st.caption(
+            f"Attendance policy: at least {float(policy.iloc[0]):.0%} of visits kept"
+            + (f" over {int(window.iloc[0])} days" if not window.empty else "")
+        )
+    table = pd.DataFrame(
+        {
+            "location_id": rates["location_id"],
+            "booked": rates["booked"].astype(int),
+            "kept": rates["kept_rate"].map(pct),
+            "cancelled": rates["cancelled_rate"].map(pct),
+            "late cancelled (<24 h)": rates["late_cancelled_rate"].map(pct),
+            "no-show": rates["no_show_rate"].map(pct),
+            "kept vs policy": [
+                "not measured" if pd.isna(k) or pd.isna(p) else ("✅ Meets" if k >= p else "⛔ Below")
+                for k, p in zip(rates["kept_rate"], rates["policy_min_rate"], strict=False)
+            ],
+            "children below policy": [
+                f"{int(b)} of {int(n)}"
+                for b, n in zip(rates["children_below_policy"], rates["children_counted"], strict=False)
+            ],
+            "idle therapist hours": rates["idle_hours"].astype(float).round(1),
+        }
+    )
     ui.table(user, table, key="schedule_rates_table")
 
 st.subheader("Revenue lost from unfilled slots, by month")
@@ -106,17 +129,33 @@ if mismatches.empty:
     st.success("Every booked visit in the next four weeks passes the credential and authorization checks.")
 else:
     shown = mismatches.assign(problem=mismatches.apply(fix, axis=1))[
-        ["visit_date", "location_id", "appointment_id", "provider_id", "payer_id", "problem",
-         "alternative_provider_id", "dollars_at_risk"]]
+        [
+            "visit_date",
+            "location_id",
+            "appointment_id",
+            "provider_id",
+            "payer_id",
+            "problem",
+            "alternative_provider_id",
+            "dollars_at_risk",
+        ]
+    ]
     ui.table(user, shown, key="schedule_mismatches_table")
-    ui.csv_download(user, shown, what="booking mismatches", file_name=f"booking_mismatches_{snapshot.as_of_date}.csv",
-                    key="schedule_export")
+    ui.csv_download(
+        user,
+        shown,
+        what="booking mismatches",
+        file_name=f"booking_mismatches_{snapshot.as_of_date}.csv",
+        key="schedule_export",
+    )
 
 st.subheader("Open plan of care, nothing booked")
 if unbooked.empty:
     st.success("Every child with an open plan of care has a visit booked.")
 else:
-    st.caption(f"{len(unbooked)} children in care have no visit booked from the as-of date; "
-               f"{ui.format_money(unbooked['dollars_at_risk'].sum())} of planned visits over the next four weeks "
-               "are at risk. The front desk has a schedule-this-patient task for each on the board.")
+    st.caption(
+        f"{len(unbooked)} children in care have no visit booked from the as-of date; "
+        f"{ui.format_money(unbooked['dollars_at_risk'].sum())} of planned visits over the next four weeks "
+        "are at risk. The front desk has a schedule-this-patient task for each on the board."
+    )
     ui.table(user, unbooked, key="schedule_unbooked_table", labels={"last_provider_id": "Last therapist"})

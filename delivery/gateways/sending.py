@@ -94,8 +94,7 @@ class OnceSender(ABC):
         ...
 
     @abstractmethod
-    def submit(self, destination: str, payload: Mapping[str, Any], key: str) -> httpx.Response:
-        ...
+    def submit(self, destination: str, payload: Mapping[str, Any], key: str) -> httpx.Response: ...
 
     @abstractmethod
     def accepted_id(self, response: httpx.Response) -> str:

@@ -20,10 +20,25 @@ ARGS = ["--seed", "7", "--anchor-date", ANCHOR.isoformat(), "--locations", "2", 
 def shapes(tmp_path_factory):
     root = tmp_path_factory.mktemp("webpt_round_trip")
     generate_cli([*ARGS, "--out", str(root / "native"), "--ground-truth", str(root / "native.json")])
-    generate_cli([*ARGS, "--out", str(root / "webpt"), "--ground-truth", str(root / "webpt.json"),
-                  "--shape", "webpt", "--adapter-inbox", str(root / "drop")])
-    report = run_adapter(load_mapping(mapping_path("webpt")), drop_dir=root / "drop" / "webpt",
-                         state_dir=root / "state", inbox_dir=root / "webpt")
+    generate_cli(
+        [
+            *ARGS,
+            "--out",
+            str(root / "webpt"),
+            "--ground-truth",
+            str(root / "webpt.json"),
+            "--shape",
+            "webpt",
+            "--adapter-inbox",
+            str(root / "drop"),
+        ]
+    )
+    report = run_adapter(
+        load_mapping(mapping_path("webpt")),
+        drop_dir=root / "drop" / "webpt",
+        state_dir=root / "state",
+        inbox_dir=root / "webpt",
+    )
     return root, report
 
 
@@ -63,18 +78,28 @@ def test_appointments_beyond_the_window_and_booking_times(shapes):
     native, adapted, key = _pair(shapes[0], "appointments")
     zone = ZoneInfo("America/Chicago")
     local_day = pl.col("scheduled_start_at").map_elements(
-        lambda t: datetime.fromisoformat(t.replace("Z", "+00:00")).astimezone(zone).date(), return_dtype=pl.Date)
+        lambda t: datetime.fromisoformat(t.replace("Z", "+00:00")).astimezone(zone).date(), return_dtype=pl.Date
+    )
     missing = native.join(adapted, on=key, how="anti")
     # Not delivered: exactly the appointments more than 14 days after the last night.
     assert missing.height > 0
     assert set(missing["appointment_id"]) == set(
-        native.filter(local_day > ANCHOR + timedelta(days=14))["appointment_id"])
+        native.filter(local_day > ANCHOR + timedelta(days=14))["appointment_id"]
+    )
     assert adapted.join(native, on=key, how="anti").height == 0  # the removed one is gone
     # booked_at is the record's last write: it differs exactly for the cancelled appointments.
     differing = _differing(native, adapted, key, "booked_at")
     assert set(differing["status"]) == {"cancelled", "late_cancelled"}
-    for column in ("patient_id", "provider_id", "location_id", "appointment_type", "scheduled_start_at",
-                   "duration_minutes", "status", "cancelled_at"):
+    for column in (
+        "patient_id",
+        "provider_id",
+        "location_id",
+        "appointment_type",
+        "scheduled_start_at",
+        "duration_minutes",
+        "status",
+        "cancelled_at",
+    ):
         assert _differing(native, adapted, key, column).height == 0, column
 
 
@@ -94,6 +119,15 @@ def test_authorizations_differ_where_webpt_has_no_field(shapes):
     assert set(_differing(native, adapted, key, "unit_type")["unit_type"]) == {"units"}
     assert set(_differing(native, adapted, key, "status")["status"]) == {"pending"}
     assert adapted["requested_at"].null_count() == adapted.height
-    for column in ("authorization_number", "patient_id", "coverage_id", "payer_id", "approved_quantity",
-                   "start_date", "end_date", "cpt_codes", "diagnosis_codes"):
+    for column in (
+        "authorization_number",
+        "patient_id",
+        "coverage_id",
+        "payer_id",
+        "approved_quantity",
+        "start_date",
+        "end_date",
+        "cpt_codes",
+        "diagnosis_codes",
+    ):
         assert _differing(native, adapted, key, column).height == 0, column

@@ -99,9 +99,11 @@ def full_snapshot(snapshot):
                 if name.endswith("_SQL") and isinstance(script, str):
                     con.execute(script)
             if path.stem == "test_dashboard_overview":
-                for table, frame in (("fct_location_leak_monthly", module._monthly_frame()),
-                                     ("fct_location_kpis_monthly", module._kpi_frame()),
-                                     ("fct_leak_events", module.EVENTS)):
+                for table, frame in (
+                    ("fct_location_leak_monthly", module._monthly_frame()),
+                    ("fct_location_kpis_monthly", module._kpi_frame()),
+                    ("fct_leak_events", module.EVENTS),
+                ):
                     con.register("frame_to_copy", frame)
                     con.execute(f"create table {table} as select * from frame_to_copy")
                     con.unregister("frame_to_copy")
@@ -129,7 +131,12 @@ def snapshot(env):
     path = env / "warehouse" / "snapshots" / "run-1.duckdb"
     with duckdb.connect(str(path)) as con:
         con.execute(SNAPSHOT_SQL)
-    pointer = {"snapshot_path": str(path), "published_at": "2026-03-02T06:30:00Z", "as_of_date": str(AS_OF), "run_id": "run-1"}
+    pointer = {
+        "snapshot_path": str(path),
+        "published_at": "2026-03-02T06:30:00Z",
+        "as_of_date": str(AS_OF),
+        "run_id": "run-1",
+    }
     (env / "warehouse" / "serving.json").write_text(json.dumps(pointer))
     return path
 
@@ -196,15 +203,21 @@ def _draft(flag_id: str, location_id: str, dollars: str, due: date, body: str, a
 @pytest.fixture
 def ledger(env, director, frontdesk_l01, billing):
     """A ledger with three open drafts (two at L01, one at L02), the three users and an admin, password PASSWORD."""
-    from ledger import Ledger
     from core.settings import get_settings
+    from ledger import Ledger
 
     ledger = Ledger(get_settings().ledger_url)
     ledger.sync_drafts(
         "reauth_packet",
         [
-            _draft("flag-l01-a", "L01", "240.00", AS_OF + timedelta(days=2),
-                   "Dear reviewer,\n<script>alert('x')</script>\nPlease extend AUTHN-1001.", "AUTHN-1001"),
+            _draft(
+                "flag-l01-a",
+                "L01",
+                "240.00",
+                AS_OF + timedelta(days=2),
+                "Dear reviewer,\n<script>alert('x')</script>\nPlease extend AUTHN-1001.",
+                "AUTHN-1001",
+            ),
             _draft("flag-l01-b", "L01", "120.00", AS_OF + timedelta(days=9), "Please extend AUTHN-1002.", "AUTHN-1002"),
             _draft("flag-l02-a", "L02", "960.00", AS_OF + timedelta(days=1), "Please extend AUTHN-2001.", "AUTHN-2001"),
         ],

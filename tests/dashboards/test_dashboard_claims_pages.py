@@ -55,8 +55,13 @@ def test_claim_audit_page_shows_rates_and_open_failures_for_all_locations(
     assert not at.exception
     assert at.title[0].value == "Claim audit"
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics == {"Clean-claim rate": "95.3%", "Claims audited": "150", "Claims to fix": "2",
-                       "Billed on those claims": "$216.00", "Balancing failures": "1"}
+    assert metrics == {
+        "Clean-claim rate": "95.3%",
+        "Claims audited": "150",
+        "Claims to fix": "2",
+        "Billed on those claims": "$216.00",
+        "Balancing failures": "1",
+    }
     by_location = at.dataframe[0].value.set_index("Clinic")
     meets = next(c for c in by_location.columns if c.startswith("Meets the"))
     assert list(by_location[meets]) == ["Yes", "No"]  # L01 meets the benchmark, L02 does not

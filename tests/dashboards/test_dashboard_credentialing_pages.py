@@ -62,8 +62,12 @@ def test_credentialing_page_shows_traffic_lights_for_all_locations(
     assert not at.exception
     assert at.title[0].value == "Credentialing"
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics == {"Credentials needing action": "3", "Expired or missing": "1",
-                       "Booked visits not billable": "1", "Claims on hold": "3"}
+    assert metrics == {
+        "Credentials needing action": "3",
+        "Expired or missing": "1",
+        "Booked visits not billable": "1",
+        "Claims on hold": "3",
+    }
     matrix = at.dataframe[0].value.set_index("Therapist")
     assert matrix.loc["Ada North", "Caqh attestation"] == "🔴 Within 7 days (3 days left)"
     assert matrix.loc["Ada North", "State license"] == "🟡 Within 90 days (60 days left)"

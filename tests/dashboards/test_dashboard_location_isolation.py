@@ -119,8 +119,12 @@ def test_no_query_function_returns_another_locations_rows(full_snapshot, both_lo
 
     l02_action = _l02_action_id(both_locations)
     required_args = {  # functions that need an id: asked for L02's, they must return nothing
-        "action": (l02_action,), "action_events": (l02_action,), "eligible_assignees": (l02_action,),
-        "authorization": ("A-L02-1",), "low_risk_actions": ("visit_reminder",), "send_result": (l02_action,),
+        "action": (l02_action,),
+        "action_events": (l02_action,),
+        "eligible_assignees": (l02_action,),
+        "authorization": ("A-L02-1",),
+        "low_risk_actions": ("visit_reminder",),
+        "send_result": (l02_action,),
         "leaked_to_day": (date(2026, 2, 1), 31),
     }
     checked, refused = [], []

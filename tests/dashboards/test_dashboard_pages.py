@@ -281,8 +281,10 @@ def test_decided_action_cannot_be_decided_again(snapshot, ledger, app_test, fron
     assert at.button(key="board_approve").disabled
     assert any("approved" in info.value for info in at.info)
     # After approval the card says how and when it goes out (no webhook configured: the outbox file channel).
-    assert any(info.value.startswith("Approved. It is sent as a file in the outbox") and "within about a minute"
-               in info.value for info in at.info)
+    assert any(
+        info.value.startswith("Approved. It is sent as a file in the outbox") and "within about a minute" in info.value
+        for info in at.info
+    )
 
 
 def test_opening_a_card_is_audited_once_per_session(snapshot, ledger, app_test, frontdesk_l01):
@@ -354,11 +356,14 @@ def test_approve_waits_for_every_required_checklist_item(snapshot, ledger, app_t
 
     from ledger.schema import actions
 
-    checklist = [{"item": "Signed physician order", "detail": "none on file", "present": False, "required": True},
-                 {"item": "Progress note", "detail": "none in the last 30 days", "present": False}]
+    checklist = [
+        {"item": "Signed physician order", "detail": "none on file", "present": False, "required": True},
+        {"item": "Progress note", "detail": "none in the last 30 days", "present": False},
+    ]
     with ledger.engine.begin() as conn:
-        conn.execute(sa.update(actions).where(actions.c.flag_id == "flag-l01-a")
-                     .values(checklist_json=json.dumps(checklist)))
+        conn.execute(
+            sa.update(actions).where(actions.c.flag_id == "flag-l01-a").values(checklist_json=json.dumps(checklist))
+        )
     at = _open_card(app_test("board", user=frontdesk_l01).run(), "flag-l01-a")
     action_id = _action_id("flag-l01-a")
     assert at.button(key="board_approve").disabled

@@ -16,11 +16,34 @@ import pytest
 
 from core.vocabulary import ROLES
 
-PAGES = ["overview", "board", "authorizations", "claims", "denials", "intake", "eligibility", "quarantine",
-         "credentialing", "schedule", "audit", "payroll"]
+PAGES = [
+    "overview",
+    "board",
+    "authorizations",
+    "claims",
+    "denials",
+    "intake",
+    "eligibility",
+    "quarantine",
+    "credentialing",
+    "schedule",
+    "audit",
+    "payroll",
+]
 FORBIDDEN = [re.compile(p) for p in (r"\bNone\b", r"\bnan\b", r"\bNaN\b", r"\bNaT\b", r" 00:00:00", r"\bUTC\b")]
-WIDGETS = {"selectbox", "multiselect", "radio", "select_slider", "checkbox", "toggle", "number_input", "date_input",
-           "text_input", "text_area", "slider"}
+WIDGETS = {
+    "selectbox",
+    "multiselect",
+    "radio",
+    "select_slider",
+    "checkbox",
+    "toggle",
+    "number_input",
+    "date_input",
+    "text_input",
+    "text_area",
+    "slider",
+}
 QUOTED_COLUMNS = ("Why it was quarantined",)
 SNAKE = re.compile(r"\b[a-z]+(?:_[a-z]+)+\b")
 
@@ -50,8 +73,11 @@ def _visible_text(at) -> tuple[list[str], list[dict]]:
             charts.append(json.loads(proto.spec))
             return
         # A widget's value is the raw option; what it shows is in `options` (formatted).
-        attributes = ("label", "options", "placeholder", "help") if kind in WIDGETS else (
-            "value", "label", "delta", "options", "placeholder", "help")
+        attributes = (
+            ("label", "options", "placeholder", "help")
+            if kind in WIDGETS
+            else ("value", "label", "delta", "options", "placeholder", "help")
+        )
         for attribute in attributes:
             try:
                 value = getattr(node, attribute)
@@ -77,8 +103,9 @@ def _user(role: str):
     from ledger import User
 
     locations = {"L01"} if role == "front_desk" else {"*"}
-    return User(username=f"{role}1", display_name=f"Test {role.replace('_', ' ')}", role=role,
-                locations=frozenset(locations))
+    return User(
+        username=f"{role}1", display_name=f"Test {role.replace('_', ' ')}", role=role, locations=frozenset(locations)
+    )
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -110,18 +137,27 @@ def test_people_frame_formats_every_kind_of_cell():
 
     from dashboards.ui.text import people_frame
 
-    frame = pd.DataFrame({
-        "location_id": ["L01", "L02"],
-        "dollars_at_risk": [12.5, None],
-        "clean_claim_rate": [0.9512, None],
-        "end_date": pd.to_datetime(["2026-03-02", None]),
-        "received_at": pd.to_datetime(["2026-03-02 15:30:00", "2026-07-01 12:00:00"]),
-        "is_flagged": [True, False],
-        "hold_status": ["enrollment_pending", None],
-    })
+    frame = pd.DataFrame(
+        {
+            "location_id": ["L01", "L02"],
+            "dollars_at_risk": [12.5, None],
+            "clean_claim_rate": [0.9512, None],
+            "end_date": pd.to_datetime(["2026-03-02", None]),
+            "received_at": pd.to_datetime(["2026-03-02 15:30:00", "2026-07-01 12:00:00"]),
+            "is_flagged": [True, False],
+            "hold_status": ["enrollment_pending", None],
+        }
+    )
     shown, _ = people_frame(frame, zones={"L02": "America/Los_Angeles"})
-    assert list(shown.columns) == ["Location", "Dollars at risk", "Clean-claim rate", "End date", "Received",
-                                   "Flagged", "Hold status"]
+    assert list(shown.columns) == [
+        "Location",
+        "Dollars at risk",
+        "Clean-claim rate",
+        "End date",
+        "Received",
+        "Flagged",
+        "Hold status",
+    ]
     assert shown["Dollars at risk"].tolist() == ["$12.50", "—"]
     assert shown["Clean-claim rate"].tolist() == ["95.1%", "—"]
     assert shown["End date"].tolist() == ["Mar 2, 2026", "—"]

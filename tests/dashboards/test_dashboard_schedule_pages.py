@@ -83,8 +83,12 @@ def test_schedule_page_for_a_director_shows_every_location(
     assert not at.exception
     metrics = {m.label: m.value for m in at.metric}
     # S-L01-3 is on 2026-03-20, outside this week; AP-22 passes both checks.
-    assert metrics == {"Open slots this week": "3", "Open slots with a match": "1",
-                       "Booking mismatches ahead": "2", "Dollars at risk ahead": "$175.00"}
+    assert metrics == {
+        "Open slots this week": "3",
+        "Open slots with a match": "1",
+        "Booking mismatches ahead": "2",
+        "Dollars at risk ahead": "$175.00",
+    }
     slots = at.dataframe[0].value.set_index("Slot ID")
     assert slots.loc["S-L01-1", "Ranked matches"] == "1. W-11 → 2. W-12"
     assert slots.loc["S-L01-2", "Ranked matches"] == "No match: No authorization left for the waiting children"

@@ -74,7 +74,8 @@ def test_every_source_has_freshness_on_the_load_time(docs):
     # Ingest's own bookkeeping (which file replaced which) is not a delivery: it says so in its meta instead.
     deliveries = [s for s in manifest["sources"].values() if not s.get("meta", {}).get("not_a_delivery")]
     assert len(deliveries) < len(manifest["sources"]) or not any(
-        s["source_name"] == "ingest" for s in manifest["sources"].values())
+        s["source_name"] == "ingest" for s in manifest["sources"].values()
+    )
     missing = [
         source["unique_id"]
         for source in deliveries

@@ -39,7 +39,7 @@ def test_marts_flag_the_synthetic_authorization(dbt_build):
         ).fetchall()
         summary = con.execute(
             "select location_id, flagged_count, active_count from marts.fct_location_leak_summary"
-                " where leak_area = 'authorizations' order by 1"
+            " where leak_area = 'authorizations' order by 1"
         ).fetchall()
     finally:
         con.close()
@@ -63,4 +63,9 @@ def test_business_day_calendar_skips_weekends_and_the_groups_holidays(dbt_build)
     friday = rows[0][3]
     # Memorial Day (group_holidays) is closed like the weekend: Friday..Monday share a number and point to Tuesday.
     assert [(r[1], r[2], r[3] - friday, r[4] - friday) for r in rows] == [
-        (True, None, 0, 0), (False, None, 0, 1), (False, None, 0, 1), (False, "Memorial Day", 0, 1), (True, None, 1, 1)]
+        (True, None, 0, 0),
+        (False, None, 0, 1),
+        (False, None, 0, 1),
+        (False, "Memorial Day", 0, 1),
+        (True, None, 1, 1),
+    ]

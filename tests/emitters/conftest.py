@@ -3,7 +3,7 @@ clock, a fresh SQLite ledger file per test, and stored users."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -84,13 +84,29 @@ def make_visit_history(authorization_id: str = "AUTH-0042") -> list[dict]:
     statuses = ["arrived"] * 5 + ["no_show"] * 2 + ["cancelled", "late_cancelled"] + ["scheduled"] * 3
     start = date(2026, 1, 5)
     rows = [
-        {"authorization_id": authorization_id, "appointment_id": f"APT-{i:03d}", "date_of_service": start + timedelta(days=4 * i),
-         "status": status, "provider_id": "PRV-03", "cpt_codes": "97530", "units": 1}
+        {
+            "authorization_id": authorization_id,
+            "appointment_id": f"APT-{i:03d}",
+            "date_of_service": start + timedelta(days=4 * i),
+            "status": status,
+            "provider_id": "PRV-03",
+            "cpt_codes": "97530",
+            "units": 1,
+        }
         for i, status in enumerate(statuses)
     ]
     # Outside the window: must not be counted.
-    rows.append({"authorization_id": authorization_id, "appointment_id": "APT-OLD", "date_of_service": date(2025, 11, 1),
-                 "status": "arrived", "provider_id": "PRV-03", "cpt_codes": "97530", "units": 1})
+    rows.append(
+        {
+            "authorization_id": authorization_id,
+            "appointment_id": "APT-OLD",
+            "date_of_service": date(2025, 11, 1),
+            "status": "arrived",
+            "provider_id": "PRV-03",
+            "cpt_codes": "97530",
+            "units": 1,
+        }
+    )
     return rows
 
 
@@ -114,7 +130,7 @@ def flag_row() -> dict:
 
 @pytest.fixture
 def clock() -> Clock:
-    return Clock(datetime(2026, 3, 2, 14, 0, tzinfo=timezone.utc))
+    return Clock(datetime(2026, 3, 2, 14, 0, tzinfo=UTC))
 
 
 @pytest.fixture

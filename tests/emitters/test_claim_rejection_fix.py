@@ -13,23 +13,46 @@ LOCATIONS = {"L1": "North Clinic"}
 
 
 def flag(**overrides) -> dict:
-    row = {"flag_id": "f1", "rule_name": "claim_rejection_fix", "as_of_date": date(2026, 3, 2), "claim_id": "CLM-0002",
-           "location_id": "L1", "patient_id": "P1", "payer_id": "TXMCO1", "payer_name": "Synthetic MCO One",
-           "service_date": date(2026, 2, 1), "rejection_id": "a2", "rejection_source": "277CA",
-           "rejected_date": date(2026, 2, 3), "rejection_count": 1, "submission_count": 1,
-           "dollars_at_risk": Decimal("80.00"), "due_date": date(2026, 5, 7), "days_to_filing_deadline": 66}
+    row = {
+        "flag_id": "f1",
+        "rule_name": "claim_rejection_fix",
+        "as_of_date": date(2026, 3, 2),
+        "claim_id": "CLM-0002",
+        "location_id": "L1",
+        "patient_id": "P1",
+        "payer_id": "TXMCO1",
+        "payer_name": "Synthetic MCO One",
+        "service_date": date(2026, 2, 1),
+        "rejection_id": "a2",
+        "rejection_source": "277CA",
+        "rejected_date": date(2026, 2, 3),
+        "rejection_count": 1,
+        "submission_count": 1,
+        "dollars_at_risk": Decimal("80.00"),
+        "due_date": date(2026, 5, 7),
+        "days_to_filing_deadline": 66,
+    }
     return {**row, **overrides}
 
 
 def status_reason(**overrides) -> dict:
-    row = {"flag_id": "f1", "reason_id": "s1", "code_list": "277_status", "code": "562",
-           "description": "Entity's National Provider Identifier (NPI)",
-           "fix": "Correct the NPI of the entity named (check digit, enrollment with the payer)",
-           "status_category_code": "A7",
-           "status_category_description": "Acknowledgement/Rejected for Invalid Information",
-           "status_category_fix": "Correct the invalid information and resubmit", "entity_code": "85",
-           "entity_description": "Billing Provider", "segment_id": None, "loop_id": None, "element_position": None,
-           "procedure_code": None}
+    row = {
+        "flag_id": "f1",
+        "reason_id": "s1",
+        "code_list": "277_status",
+        "code": "562",
+        "description": "Entity's National Provider Identifier (NPI)",
+        "fix": "Correct the NPI of the entity named (check digit, enrollment with the payer)",
+        "status_category_code": "A7",
+        "status_category_description": "Acknowledgement/Rejected for Invalid Information",
+        "status_category_fix": "Correct the invalid information and resubmit",
+        "entity_code": "85",
+        "entity_description": "Billing Provider",
+        "segment_id": None,
+        "loop_id": None,
+        "element_position": None,
+        "procedure_code": None,
+    }
     return {**row, **overrides}
 
 
@@ -37,8 +60,10 @@ def test_277ca_rejection_names_the_claim_the_reason_in_words_and_the_fix():
     [action] = draft_actions([flag()], {"f1": [status_reason()]}, LOCATIONS)
     assert action.title == "Rejected claim CLM-0002: correct and resubmit (North Clinic)"
     assert "Claim: CLM-0002" in action.body
-    assert ("Acknowledgement/Rejected for Invalid Information: Entity's National Provider Identifier (NPI) "
-            "(about the Billing Provider)") in action.body
+    assert (
+        "Acknowledgement/Rejected for Invalid Information: Entity's National Provider Identifier (NPI) "
+        "(about the Billing Provider)"
+    ) in action.body
     assert "Correct: Correct the NPI of the entity named" in action.body
     assert "Filing deadline: 2026-05-07 (66 days left)" in action.body
     assert action.due_date == date(2026, 5, 7) and action.dollars_at_stake == Decimal("80.00")
@@ -46,9 +71,17 @@ def test_277ca_rejection_names_the_claim_the_reason_in_words_and_the_fix():
 
 
 def test_999_rejection_names_the_segment_loop_and_element():
-    reason = {"flag_id": "f1", "reason_id": "e2", "code_list": "999_element_error", "code": "7",
-              "description": "Invalid Code Value", "fix": "Use a valid code", "segment_id": "NM1",
-              "loop_id": "2010BA", "element_position": 9}
+    reason = {
+        "flag_id": "f1",
+        "reason_id": "e2",
+        "code_list": "999_element_error",
+        "code": "7",
+        "description": "Invalid Code Value",
+        "fix": "Use a valid code",
+        "segment_id": "NM1",
+        "loop_id": "2010BA",
+        "element_position": 9,
+    }
     [action] = draft_actions([flag(rejection_source="999")], {"f1": [reason]}, LOCATIONS)
     assert "NM109 in loop 2010BA: Invalid Code Value" in action.body
     assert "999: the file could not be read as sent" in action.body
@@ -61,8 +94,9 @@ def test_a_code_the_seed_does_not_hold_still_drafts_with_its_code_and_a_way_to_f
 
 
 def test_line_status_names_the_procedure_code():
-    what = describe(status_reason(procedure_code="97530", code="454",
-                                  description="Procedure code for services rendered"))
+    what = describe(
+        status_reason(procedure_code="97530", code="454", description="Procedure code for services rendered")
+    )
     assert what["what"].startswith("Line 97530: ")
 
 

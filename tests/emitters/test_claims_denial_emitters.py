@@ -18,14 +18,36 @@ def _texts():
     return header["claim_x12"], parsed.tables["claim_transactions"][0]["billing_x12"]
 
 
-FLAG = {"flag_id": "d-1", "claim_id": "CL0100001", "route": "corrected_claim", "location_id": "L01",
-        "patient_id": "P1", "payer_id": "TXMCO1", "payer_name": "Test MCO One",
-        "payer_claim_control_number": "ICN-555", "carcs": "97", "service_date": date(2026, 11, 2),
-        "denial_date": date(2026, 11, 20), "dollars_at_risk": Decimal("62.00"), "due_date": date(2027, 2, 5),
-        "days_left": 71, "action_note": "Corrected claim with XU", "denial_categories": "bundling"}
-DENIED = {"claim_id": "CL0100001", "line_number": 2, "procedure_code": "97110", "modifiers": "GO",
-          "denial_carc": "97", "remark_codes": "M15", "denial_category": "bundling", "billed_units": 1,
-          "documented_minutes": 15, "carc_description": "Included in another service"}
+FLAG = {
+    "flag_id": "d-1",
+    "claim_id": "CL0100001",
+    "route": "corrected_claim",
+    "location_id": "L01",
+    "patient_id": "P1",
+    "payer_id": "TXMCO1",
+    "payer_name": "Test MCO One",
+    "payer_claim_control_number": "ICN-555",
+    "carcs": "97",
+    "service_date": date(2026, 11, 2),
+    "denial_date": date(2026, 11, 20),
+    "dollars_at_risk": Decimal("62.00"),
+    "due_date": date(2027, 2, 5),
+    "days_left": 71,
+    "action_note": "Corrected claim with XU",
+    "denial_categories": "bundling",
+}
+DENIED = {
+    "claim_id": "CL0100001",
+    "line_number": 2,
+    "procedure_code": "97110",
+    "modifiers": "GO",
+    "denial_carc": "97",
+    "remark_codes": "M15",
+    "denial_category": "bundling",
+    "billed_units": 1,
+    "documented_minutes": 15,
+    "carc_description": "Included in another service",
+}
 
 
 THERAPY = Path(__file__).resolve().parent / "fixtures" / "therapy_claims_5010.837"
@@ -54,10 +76,22 @@ def _claim_segment_ids(body):
 
 def test_replacement_applies_the_missing_go_and_puts_f8_in_implementation_guide_order(tmp_path):
     flag = {**FLAG, "carcs": "4"}
-    line = {**DENIED, "line_number": 1, "procedure_code": "97530", "modifiers": None, "denial_carc": "4",
-            "remark_codes": None}
-    (draft,) = corrected_claim.draft_actions([flag], {"CL0100001": [line]}, {"CL0100001": _therapy_texts()},
-                                             {"L01": "North"}, date(2026, 11, 26), {flag["flag_id"]: 12})
+    line = {
+        **DENIED,
+        "line_number": 1,
+        "procedure_code": "97530",
+        "modifiers": None,
+        "denial_carc": "4",
+        "remark_codes": None,
+    }
+    (draft,) = corrected_claim.draft_actions(
+        [flag],
+        {"CL0100001": [line]},
+        {"CL0100001": _therapy_texts()},
+        {"L01": "North"},
+        date(2026, 11, 26),
+        {flag["flag_id"]: 12},
+    )
     path = _write(tmp_path, draft.body)
     assert validate_with_pyx12(path) == []
     reread = parse_837_file(path)
@@ -66,17 +100,31 @@ def test_replacement_applies_the_missing_go_and_puts_f8_in_implementation_guide_
     assert (header["claim_frequency_code"], header["payer_claim_control_number"]) == ("7", "ICN-555")
     assert [line["modifiers"] for line in reread.tables["claim_lines"]] == ["GO", "GO"]
     # 2300 order: DTP, then REF*9F, G1, F8, EA, then NTE and HI; the referring provider keeps its name
-    assert _claim_segment_ids(draft.body) == ["CLM*CL0100001", "DTP*454", "DTP*304", "REF*9F", "REF*G1", "REF*F8",
-                                              "REF*EA", "NTE*ADD", "HI*ABK:F82"]
+    assert _claim_segment_ids(draft.body) == [
+        "CLM*CL0100001",
+        "DTP*454",
+        "DTP*304",
+        "REF*9F",
+        "REF*G1",
+        "REF*F8",
+        "REF*EA",
+        "NTE*ADD",
+        "HI*ABK:F82",
+    ]
     assert "NM1*DN*1*RIVERA*ANA****XX*1912301953~" in draft.body
     assert draft.title.startswith("Corrected claim CL0100001") and "SYN000001" not in draft.title
     assert not [c for c in draft.checklist if c.required and not c.present]
 
 
 def test_a_correction_the_data_cannot_make_is_a_required_item_not_a_restated_claim(tmp_path):
-    (draft,) = corrected_claim.draft_actions([FLAG], {"CL0100001": [{**DENIED, "denial_carc": "16"}]},
-                                             {"CL0100001": _therapy_texts()}, {}, date(2026, 11, 26),
-                                             {FLAG["flag_id"]: 13})
+    (draft,) = corrected_claim.draft_actions(
+        [FLAG],
+        {"CL0100001": [{**DENIED, "denial_carc": "16"}]},
+        {"CL0100001": _therapy_texts()},
+        {},
+        date(2026, 11, 26),
+        {FLAG["flag_id"]: 13},
+    )
     (required,) = [c for c in draft.checklist if c.required]
     assert not required.present and required.detail == "lines 2: CARC 16, remark codes M15"
     assert validate_with_pyx12(_write(tmp_path, draft.body)) == []
@@ -85,8 +133,9 @@ def test_a_correction_the_data_cannot_make_is_a_required_item_not_a_restated_cla
 def test_ma130_is_a_new_claim_frequency_1_without_f8(tmp_path):
     flag = {**FLAG, "route": "new_claim", "carcs": "16"}
     line = {**DENIED, "denial_carc": "16", "remark_codes": "MA130"}
-    (draft,) = corrected_claim.draft_actions([flag], {"CL0100001": [line]}, {"CL0100001": _therapy_texts()}, {},
-                                             date(2026, 11, 26), {flag["flag_id"]: 14})
+    (draft,) = corrected_claim.draft_actions(
+        [flag], {"CL0100001": [line]}, {"CL0100001": _therapy_texts()}, {}, date(2026, 11, 26), {flag["flag_id"]: 14}
+    )
     path = _write(tmp_path, draft.body)
     assert validate_with_pyx12(path) == []
     (header,) = parse_837_file(path).tables["claim_headers"]
@@ -98,8 +147,9 @@ def test_medicare_corrections_are_reopenings_not_837s_but_medicare_new_claims_ar
     medicare = {**FLAG, "payer_type": "medicare"}
     texts = {"CL0100001": _therapy_texts()}
     assert corrected_claim.draft_actions([medicare], {}, texts, {}, date(2026, 11, 26), {"d-1": 1}) == []
-    (new,) = corrected_claim.draft_actions([{**medicare, "route": "new_claim"}], {}, texts, {}, date(2026, 11, 26),
-                                           {"d-1": 1})
+    (new,) = corrected_claim.draft_actions(
+        [{**medicare, "route": "new_claim"}], {}, texts, {}, date(2026, 11, 26), {"d-1": 1}
+    )
     assert ":B:1*" in new.body
 
 
@@ -127,40 +177,83 @@ Contact: Billing office, North
 
 def test_medicare_reopening_request_golden_text():
     flag = {**FLAG, "payer_type": "medicare", "payer_name": "Medicare Part B", "carcs": "4|16"}
-    lines = [{**DENIED, "line_number": 1, "procedure_code": "97530", "modifiers": None, "billed_units": 2,
-              "denial_carc": "4"}, {**DENIED, "denial_carc": "16"}]
+    lines = [
+        {
+            **DENIED,
+            "line_number": 1,
+            "procedure_code": "97530",
+            "modifiers": None,
+            "billed_units": 2,
+            "denial_carc": "4",
+        },
+        {**DENIED, "denial_carc": "16"},
+    ]
     patients = {"P1": {"first_name": "Zzcanary", "last_name": "Child", "member_id": "1EG4TE5MK73"}}
-    (draft,) = medicare_reopening.draft_actions([flag], {"CL0100001": lines}, {"CL0100001": _therapy_texts()},
-                                                patients, {"L01": "North"})
+    (draft,) = medicare_reopening.draft_actions(
+        [flag], {"CL0100001": lines}, {"CL0100001": _therapy_texts()}, patients, {"L01": "North"}
+    )
     assert draft.body == REOPENING_GOLDEN
     assert draft.title == "Medicare reopening: claim CL0100001 (CARC 4|16) by 2027-02-05 (North)"
     assert [(c.item, c.present, c.required) for c in draft.checklist] == [
         ("Beneficiary name and Medicare identifier on file", True, True),
-        ("Write the correction for each line marked in the request", False, True)]
+        ("Write the correction for each line marked in the request", False, True),
+    ]
     assert {"Zzcanary", "1EG4TE5MK73"} <= set(draft.phi_terms)
-    assert medicare_reopening.draft_actions([{**flag, "payer_type": "commercial"}], {}, {"CL0100001": _therapy_texts()},
-                                            patients, {}) == []
+    assert (
+        medicare_reopening.draft_actions(
+            [{**flag, "payer_type": "commercial"}], {}, {"CL0100001": _therapy_texts()}, patients, {}
+        )
+        == []
+    )
 
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
-APPEAL_PATIENTS = {"P1": {"first_name": "Zzcanary", "last_name": "Child", "date_of_birth": date(2019, 1, 1),
-                          "member_id": "SYN000001"}}
+APPEAL_PATIENTS = {
+    "P1": {"first_name": "Zzcanary", "last_name": "Child", "date_of_birth": date(2019, 1, 1), "member_id": "SYN000001"}
+}
 # The plan in force on the date of service (2026-11-02), cited instead of any newer plan.
-APPEAL_PLANS = {"d-1": {"plan_of_care_id": "POC1", "evaluation_date": date(2026, 9, 1), "frequency_per_week": 2,
-                        "duration_weeks": 12, "start_date": date(2026, 9, 2), "end_date": date(2026, 11, 25),
-                        "physician_signed_date": date(2026, 9, 5), "functional_goals": "Goal one|Goal two"}}
+APPEAL_PLANS = {
+    "d-1": {
+        "plan_of_care_id": "POC1",
+        "evaluation_date": date(2026, 9, 1),
+        "frequency_per_week": 2,
+        "duration_weeks": 12,
+        "start_date": date(2026, 9, 2),
+        "end_date": date(2026, 11, 25),
+        "physician_signed_date": date(2026, 9, 5),
+        "functional_goals": "Goal one|Goal two",
+    }
+}
 APPEAL_VISITS = {"P1": [date(2026, 9, 3), date(2026, 11, 2), date(2026, 11, 16)]}  # the last one is after the DOS
-APPEAL_LOCATIONS = {"L01": {"location_name": "North", "address_line": "1 Test St", "city": "Austin", "state": "TX",
-                            "zip": "78701"}}
-NECESSITY = {**DENIED, "denial_carc": "50", "remark_codes": "N115",
-             "carc_description": "These are non-covered services because this is not deemed a 'medical necessity' by the payer."}
-TIMELY = {**DENIED, "denial_carc": "29", "remark_codes": None, "carc_description": "The time limit for filing has expired."}
+APPEAL_LOCATIONS = {
+    "L01": {"location_name": "North", "address_line": "1 Test St", "city": "Austin", "state": "TX", "zip": "78701"}
+}
+NECESSITY = {
+    **DENIED,
+    "denial_carc": "50",
+    "remark_codes": "N115",
+    "carc_description": "These are non-covered services because this is not deemed a 'medical necessity' by the payer.",
+}
+TIMELY = {
+    **DENIED,
+    "denial_carc": "29",
+    "remark_codes": None,
+    "carc_description": "The time limit for filing has expired.",
+}
 
 
 def _appeal(payer_type, payer_name, line):
     flag = {**FLAG, "route": "appeal", "carcs": line["denial_carc"], "payer_type": payer_type, "payer_name": payer_name}
-    (draft,) = appeal_letter.draft_actions([flag], {"CL0100001": [line]}, APPEAL_PATIENTS, APPEAL_PLANS, APPEAL_VISITS,
-                                           {"CL0100001": _therapy_texts()}, APPEAL_LOCATIONS, date(2026, 11, 26))
+    (draft,) = appeal_letter.draft_actions(
+        [flag],
+        {"CL0100001": [line]},
+        APPEAL_PATIENTS,
+        APPEAL_PLANS,
+        APPEAL_VISITS,
+        {"CL0100001": _therapy_texts()},
+        APPEAL_LOCATIONS,
+        date(2026, 11, 26),
+    )
     return draft
 
 
@@ -172,8 +265,10 @@ def test_medical_necessity_appeal_for_a_medicaid_child_cites_epsdt_and_the_plan_
     draft = _appeal("medicaid_mco", "Test MCO One", NECESSITY)
     assert draft.body == (GOLDEN / "appeal_medicaid.txt").read_text()
     assert draft.title == "Appeal claim CL0100001 (CARC 50) to Test MCO One by 2027-02-05 (North)"
-    assert _required_open(draft) == ["Letter signed by the billing lead or the treating therapist",
-                                     "Treatment notes of the date of service and the latest progress report attached"]
+    assert _required_open(draft) == [
+        "Letter signed by the billing lead or the treating therapist",
+        "Treatment notes of the date of service and the latest progress report attached",
+    ]
     assert set(draft.phi_terms) == {"Zzcanary", "Child", "2019-01-01", "SYN000001"} and "Zzcanary" not in draft.title
 
 
@@ -197,10 +292,13 @@ def test_appeal_letters_carry_nothing_internal():
 
 
 def test_followups_name_the_route_and_skip_other_routes():
-    flags = [{**FLAG, "flag_id": "a", "route": "retro_auth_or_write_off", "carcs": "197"},
-             {**FLAG, "flag_id": "b", "route": "appeal"}]
-    drafts = denial_followup.draft_actions(flags, {"CL0100001": [{**DENIED, "denial_carc": "197",
-                                                                   "denial_category": "auth"}]}, {})
+    flags = [
+        {**FLAG, "flag_id": "a", "route": "retro_auth_or_write_off", "carcs": "197"},
+        {**FLAG, "flag_id": "b", "route": "appeal"},
+    ]
+    drafts = denial_followup.draft_actions(
+        flags, {"CL0100001": [{**DENIED, "denial_carc": "197", "denial_category": "auth"}]}, {}
+    )
     assert [d.flag_id for d in drafts] == ["a"]
     assert drafts[0].title.startswith("Retro-auth or write-off review: claim CL0100001")
     assert [(c.present, c.required) for c in drafts[0].checklist] == [(False, False), (False, True)]
@@ -208,8 +306,16 @@ def test_followups_name_the_route_and_skip_other_routes():
 
 
 def test_every_route_without_a_document_of_its_own_gets_a_followup_and_unknown_carcs_are_reviewed():
-    routes = ["authorization_fix", "referral_fix", "unit_reduction", "ncci_review", "out_of_network",
-              "bill_secondary_or_write_off", "send_records", "review"]
+    routes = [
+        "authorization_fix",
+        "referral_fix",
+        "unit_reduction",
+        "ncci_review",
+        "out_of_network",
+        "bill_secondary_or_write_off",
+        "send_records",
+        "review",
+    ]
     flags = [{**FLAG, "flag_id": route, "route": route} for route in routes]
     drafts = denial_followup.draft_actions(flags, {"CL0100001": [DENIED]}, {})
     assert sorted(d.flag_id for d in drafts) == sorted(routes)

@@ -14,9 +14,20 @@ CREATED = datetime(2026, 3, 2, 6, 30)
 
 
 def _row(trace: str, payer: str = "TXMCO1", npi: str = "1234567893", **extra) -> dict:
-    return {"flag_id": f"f-{trace}", "trace_number": trace, "x12_payer_id": payer, "payer_name": f"Payer {payer}",
-            "facility_npi": npi, "location_name": "North Clinic", "member_id": f"M{trace}", "first_name": "Synth",
-            "last_name": "Childe", "date_of_birth": date(2019, 4, 5), "service_date": date(2026, 3, 3), **extra}
+    return {
+        "flag_id": f"f-{trace}",
+        "trace_number": trace,
+        "x12_payer_id": payer,
+        "payer_name": f"Payer {payer}",
+        "facility_npi": npi,
+        "location_name": "North Clinic",
+        "member_id": f"M{trace}",
+        "first_name": "Synth",
+        "last_name": "Childe",
+        "date_of_birth": date(2019, 4, 5),
+        "service_date": date(2026, 3, 3),
+        **extra,
+    }
 
 
 def test_batch_groups_by_payer_and_location_and_carries_each_trace():
@@ -30,8 +41,17 @@ def test_batch_groups_by_payer_and_location_and_carries_each_trace():
     assert segs[ids.index("ST")][3] == "005010X279A1" and segs[ids.index("GS")][1] == "HS"
     hls = [s for s in segs if s[0] == "HL"]
     # COMM1 first (sorted), then TXMCO1 with two NPIs.
-    assert [(h[3], h[2]) for h in hls] == [("20", ""), ("21", "1"), ("22", "2"),
-                                           ("20", ""), ("21", "4"), ("22", "5"), ("22", "5"), ("21", "4"), ("22", "8")]
+    assert [(h[3], h[2]) for h in hls] == [
+        ("20", ""),
+        ("21", "1"),
+        ("22", "2"),
+        ("20", ""),
+        ("21", "4"),
+        ("22", "5"),
+        ("22", "5"),
+        ("21", "4"),
+        ("22", "8"),
+    ]
     traces = [s[2] for s in segs if s[0] == "TRN"]
     assert traces == ["AP3", "AP1", "AP2", "AP4"]
     assert all(s[1] == "1" and s[3] == "1741234567" for s in segs if s[0] == "TRN")

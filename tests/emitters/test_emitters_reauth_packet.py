@@ -16,10 +16,14 @@ LOCATIONS = {"L01": "Northside Clinic", "L02": "Lakeside Clinic"}
 @pytest.fixture
 def draft_of(make_row, make_history):
     """Drafts one packet from a flag row (default: the sample row) and its visit history."""
+
     def build(row=None, history=None, items=None):
         row = row or make_row()
         history = make_history(row["authorization_id"]) if history is None else history
-        return draft_actions([row], {row["authorization_id"]: history}, LOCATIONS, {str(row["flag_id"]): items or []})[0]
+        return draft_actions([row], {row["authorization_id"]: history}, LOCATIONS, {str(row["flag_id"]): items or []})[
+            0
+        ]
+
     return build
 
 
@@ -77,9 +81,17 @@ def test_signed_plan_marks_signature_present(draft_of):
 
 
 def test_no_plan_of_care_marks_plan_goals_and_evaluation_missing(draft_of, make_row):
-    row = make_row(plan_of_care_id=None, evaluation_date=None, plan_start_date=None, plan_end_date=None,
-                        frequency_per_week=None, duration_weeks=None, functional_goals=None, physician_npi=None,
-                        physician_signed_date=None)
+    row = make_row(
+        plan_of_care_id=None,
+        evaluation_date=None,
+        plan_start_date=None,
+        plan_end_date=None,
+        frequency_per_week=None,
+        duration_weeks=None,
+        functional_goals=None,
+        physician_npi=None,
+        physician_signed_date=None,
+    )
     draft = draft_of(row)
     assert not _check(draft, "Current plan of care").present
     assert not _check(draft, "Measurable functional goals").present
@@ -88,18 +100,26 @@ def test_no_plan_of_care_marks_plan_goals_and_evaluation_missing(draft_of, make_
     assert "from 2026-03-16 to 2026-05-31" in draft.body  # the flag computes the window, with or without a plan
 
 
-@pytest.mark.parametrize(("plan_end", "present"), [
-    (date(2026, 3, 1), False),   # day before as_of: expired
-    (date(2026, 3, 2), True),    # day of as_of: still current
-    (date(2026, 3, 3), True),
-])
+@pytest.mark.parametrize(
+    ("plan_end", "present"),
+    [
+        (date(2026, 3, 1), False),  # day before as_of: expired
+        (date(2026, 3, 2), True),  # day of as_of: still current
+        (date(2026, 3, 3), True),
+    ],
+)
 def test_plan_of_care_current_edge(plan_end, present, draft_of, make_row):
     assert _check(draft_of(make_row(plan_end_date=plan_end)), "Current plan of care").present is present
 
 
 def test_no_treating_therapist_is_missing(draft_of, make_row):
-    row = make_row(treating_provider_id=None, treating_provider_name=None, treating_provider_credential=None,
-                        treating_provider_npi=None, treating_provider_license=None)
+    row = make_row(
+        treating_provider_id=None,
+        treating_provider_name=None,
+        treating_provider_credential=None,
+        treating_provider_npi=None,
+        treating_provider_license=None,
+    )
     draft = draft_of(row)
     assert not _check(draft, "Treating therapist credentials and NPI").present
     assert "Treating therapist: not yet assigned" in draft.body
@@ -108,10 +128,10 @@ def test_no_treating_therapist_is_missing(draft_of, make_row):
 def test_visit_counts_only_inside_the_window_with_edges():
     start, end = date(2026, 1, 1), date(2026, 1, 31)
     history = [
-        {"date_of_service": date(2025, 12, 31), "status": "arrived"},   # day before start
-        {"date_of_service": date(2026, 1, 1), "status": "arrived"},     # first day
-        {"date_of_service": date(2026, 1, 31), "status": "no_show"},    # last day
-        {"date_of_service": date(2026, 2, 1), "status": "cancelled"},   # day after end
+        {"date_of_service": date(2025, 12, 31), "status": "arrived"},  # day before start
+        {"date_of_service": date(2026, 1, 1), "status": "arrived"},  # first day
+        {"date_of_service": date(2026, 1, 31), "status": "no_show"},  # last day
+        {"date_of_service": date(2026, 2, 1), "status": "cancelled"},  # day after end
         {"date_of_service": "2026-01-15", "status": "late_cancelled"},
         {"date_of_service": date(2026, 1, 20), "status": "scheduled"},
     ]
@@ -133,10 +153,16 @@ def test_attendance_goes_in_only_when_the_payer_asks(draft_of, make_row):
 
 
 def test_payer_items_and_the_two_dates_are_on_the_checklist(draft_of, make_row):
-    items = [{"flag_id": "x", "item": "Standardized norm-referenced test scores", "detail": "from the re-evaluation"},
-             {"flag_id": "x", "item": "EPSDT medical necessity statement", "detail": "corrects or ameliorates"}]
-    draft = draft_of(make_row(prepare_from_date=date(2026, 1, 30), submit_from_date=date(2026, 2, 14),
-                              submit_by_date=date(2026, 3, 15)), items=items)
+    items = [
+        {"flag_id": "x", "item": "Standardized norm-referenced test scores", "detail": "from the re-evaluation"},
+        {"flag_id": "x", "item": "EPSDT medical necessity statement", "detail": "corrects or ameliorates"},
+    ]
+    draft = draft_of(
+        make_row(
+            prepare_from_date=date(2026, 1, 30), submit_from_date=date(2026, 2, 14), submit_by_date=date(2026, 3, 15)
+        ),
+        items=items,
+    )
     assert not _check(draft, "Standardized norm-referenced test scores").present
     assert "EPSDT medical necessity statement" in draft.body  # listed under "still to be attached"
     timing = _check(draft, "Preparation and submission dates").detail
@@ -153,8 +179,14 @@ def test_evidence_has_metrics_and_counts_but_no_phi(draft_of):
     metrics, counts = draft.evidence
     assert metrics["remaining_quantity"] == 4 and metrics["dollars_at_risk"] == "312.50"
     assert metrics["is_projected_to_exhaust_before_end"] is True
-    assert counts == {"source": "marts.fct_authorization_visit_history", "authorization_id": "AUTH-0042",
-                      "kept": 5, "no_show": 2, "cancelled": 2, "scheduled": 3}
+    assert counts == {
+        "source": "marts.fct_authorization_visit_history",
+        "authorization_id": "AUTH-0042",
+        "kept": 5,
+        "no_show": 2,
+        "cancelled": 2,
+        "scheduled": 3,
+    }
     text = json.dumps(draft.evidence)
     for phi in ("Quillon", "Zephyrine", "2019-07-14", "MBR99887766", "F82"):
         assert phi not in text
@@ -174,8 +206,10 @@ def test_a_title_with_phi_is_rejected_by_the_model(draft_of):
 
 
 def test_drafting_is_deterministic_and_order_independent(make_row, make_history):
-    rows = [make_row(), make_row(flag_id="0000aaaa", authorization_id="AUTH-7", location_id="L02",
-                                           authorization_number="PA1")]
+    rows = [
+        make_row(),
+        make_row(flag_id="0000aaaa", authorization_id="AUTH-7", location_id="L02", authorization_number="PA1"),
+    ]
     history = {"AUTH-0042": make_history(), "AUTH-7": make_history("AUTH-7")}
     first = draft_actions(rows, history, LOCATIONS)
     second = draft_actions(list(reversed(rows)), history, LOCATIONS)
@@ -185,6 +219,12 @@ def test_drafting_is_deterministic_and_order_independent(make_row, make_history)
 
 
 def test_string_dates_and_float_money_from_a_warehouse_are_accepted(draft_of, make_row):
-    row = make_row(as_of_date="2026-03-02", start_date="2025-12-01", end_date="2026-03-31",
-                        due_date="2026-03-02", dollars_at_risk=312.5, patient_date_of_birth="2019-07-14")
+    row = make_row(
+        as_of_date="2026-03-02",
+        start_date="2025-12-01",
+        end_date="2026-03-31",
+        due_date="2026-03-02",
+        dollars_at_risk=312.5,
+        patient_date_of_birth="2019-07-14",
+    )
     assert draft_of(row).model_dump() == draft_of().model_dump()

@@ -12,20 +12,46 @@ from emitters import poc_signature_request as poc
 from emitters.registry import approver_roles
 
 AS_OF = date(2026, 3, 2)
-LOCATIONS = {"L1": {"location_id": "L1", "location_name": "North Clinic", "address_line": "1 Test St",
-                    "city": "Austin", "state": "TX", "zip": "78701"}}
+LOCATIONS = {
+    "L1": {
+        "location_id": "L1",
+        "location_name": "North Clinic",
+        "address_line": "1 Test St",
+        "city": "Austin",
+        "state": "TX",
+        "zip": "78701",
+    }
+}
 PATIENTS = {"P1": {"patient_id": "P1", "first_name": "Synth", "last_name": "Childe", "date_of_birth": date(2019, 4, 5)}}
 
 
 def _row(reason: str, **extra) -> dict:
-    row = {"flag_id": f"f-{reason}", "rule_name": "plan_of_care_followup", "as_of_date": AS_OF,
-           "plan_of_care_id": "POC-1", "followup_reason": reason, "patient_id": "P1", "location_id": "L1",
-           "payer_id": "TXMCO1", "plan_status": "active", "evaluation_date": date(2026, 1, 10),
-           "plan_start_date": date(2026, 1, 12), "plan_end_date": date(2026, 4, 5), "physician_npi": "1234567893",
-           "physician_signed_date": None, "is_sent_to_pcp": True, "visits_since_progress_point": 10,
-           "progress_report_every_visits": 10, "days_since_plan_start": 49, "recert_every_days": 90,
-           "days_to_recert": 41, "signature_age_days": 51, "signature_chase_after_days": 14,
-           "signature_follow_up_number": 6, "due_date": date(2026, 2, 25)}
+    row = {
+        "flag_id": f"f-{reason}",
+        "rule_name": "plan_of_care_followup",
+        "as_of_date": AS_OF,
+        "plan_of_care_id": "POC-1",
+        "followup_reason": reason,
+        "patient_id": "P1",
+        "location_id": "L1",
+        "payer_id": "TXMCO1",
+        "plan_status": "active",
+        "evaluation_date": date(2026, 1, 10),
+        "plan_start_date": date(2026, 1, 12),
+        "plan_end_date": date(2026, 4, 5),
+        "physician_npi": "1234567893",
+        "physician_signed_date": None,
+        "is_sent_to_pcp": True,
+        "visits_since_progress_point": 10,
+        "progress_report_every_visits": 10,
+        "days_since_plan_start": 49,
+        "recert_every_days": 90,
+        "days_to_recert": 41,
+        "signature_age_days": 51,
+        "signature_chase_after_days": 14,
+        "signature_follow_up_number": 6,
+        "due_date": date(2026, 2, 25),
+    }
     row.update(extra)
     return row
 
@@ -45,15 +71,24 @@ def test_signature_follow_up_goes_to_the_pcp_with_identifiers_only_in_the_body()
 
 def test_follow_up_moves_with_the_age_under_the_same_flag():
     first = poc.draft_signature_requests([_row("signature_overdue")], LOCATIONS, PATIENTS)[0]
-    later = poc.draft_signature_requests([_row("signature_overdue", signature_age_days=58, signature_follow_up_number=7,
-                                               due_date=date(2026, 3, 4))], LOCATIONS, PATIENTS)[0]
+    later = poc.draft_signature_requests(
+        [_row("signature_overdue", signature_age_days=58, signature_follow_up_number=7, due_date=date(2026, 3, 4))],
+        LOCATIONS,
+        PATIENTS,
+    )[0]
     assert first.flag_id == later.flag_id
     assert later.due_date > first.due_date and "(follow-up 7)" in later.title and "58 days ago" in later.body
 
 
-@pytest.mark.parametrize("reason, words", [
-    ("recert_due", ("Recertification: plan of care POC-1", "recertification date on 02/25/2026", "updated plan of care")),
-])
+@pytest.mark.parametrize(
+    "reason, words",
+    [
+        (
+            "recert_due",
+            ("Recertification: plan of care POC-1", "recertification date on 02/25/2026", "updated plan of care"),
+        ),
+    ],
+)
 def test_recertification_request(reason, words):
     [draft] = poc.draft_signature_requests([_row(reason, is_sent_to_pcp=False)], LOCATIONS, PATIENTS)
     title, *body_words = words

@@ -3,7 +3,7 @@ booking alerts and attendance letters."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -12,20 +12,34 @@ from emitters.attendance_letter import draft_attendance_letters
 from emitters.booking_alert import draft_booking_alerts
 from emitters.drafting import PIPELINE_READER
 from emitters.family_messages import MinimumNecessaryViolation, assert_minimum_necessary
-from ledger import InvalidTransition, Ledger
 from emitters.slot_offer import ACTION_TYPE, PriorOffer, draft_slot_offers, prior_offers
+from ledger import InvalidTransition, Ledger
 from tests.ledger.helpers import shown_body_sha256
 
-NOW = datetime(2026, 11, 26, 15, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 26, 15, 0, tzinfo=UTC)
 
 
 def _candidate(slot: str, rank: int, waitlist: str, **extra) -> dict:
     return {
-        "flag_id": f"F-{slot}-{waitlist}", "slot_id": slot, "match_rank": rank, "waitlist_id": waitlist,
-        "location_id": "L01", "location_name": "Sunny Steps - Austin", "provider_id": "PR-1",
-        "provider_first_name": "Jordan", "provider_name": "Jordan Reyes", "slot_date": date(2026, 12, 3),
-        "slot_start_minute": 13 * 60, "slot_minutes": 60, "slot_state": "cancellation", "patient_id": f"P-{waitlist}",
-        "payer_id": "COMM1", "days_waiting": 40 - rank, "fit_score": 2, "guardian_phone": "(512) 555-0101", **extra,
+        "flag_id": f"F-{slot}-{waitlist}",
+        "slot_id": slot,
+        "match_rank": rank,
+        "waitlist_id": waitlist,
+        "location_id": "L01",
+        "location_name": "Sunny Steps - Austin",
+        "provider_id": "PR-1",
+        "provider_first_name": "Jordan",
+        "provider_name": "Jordan Reyes",
+        "slot_date": date(2026, 12, 3),
+        "slot_start_minute": 13 * 60,
+        "slot_minutes": 60,
+        "slot_state": "cancellation",
+        "patient_id": f"P-{waitlist}",
+        "payer_id": "COMM1",
+        "days_waiting": 40 - rank,
+        "fit_score": 2,
+        "guardian_phone": "(512) 555-0101",
+        **extra,
     }
 
 
@@ -38,8 +52,11 @@ def ledger(tmp_path):
     from argon2 import PasswordHasher
 
     box = [NOW]
-    book = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}", clock=_clock(box),
-                  password_hasher=PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    book = Ledger(
+        f"sqlite:///{tmp_path / 'ledger.sqlite'}",
+        clock=_clock(box),
+        password_hasher=PasswordHasher(time_cost=1, memory_cost=8, parallelism=1),
+    )
     book.upsert_user("fd", "pw-123456", "front_desk", ["L01"], "Front Desk")
     book.clock_box = box
     return book
@@ -103,8 +120,9 @@ def test_two_outreach_drafts_are_never_open_for_the_same_slot_at_once(ledger):
 def test_the_ledger_refuses_to_approve_a_second_offer_for_a_slot(ledger):
     """Even if two drafts for one slot were open (e.g. written by hand), only one can be approved, and
     the other only after the sent one's window has passed."""
-    drafts = draft_slot_offers([_candidate("S1", 1, "W1")], [], NOW, 30) + \
-        draft_slot_offers([_candidate("S1", 2, "W2")], [], NOW, 30)
+    drafts = draft_slot_offers([_candidate("S1", 1, "W1")], [], NOW, 30) + draft_slot_offers(
+        [_candidate("S1", 2, "W2")], [], NOW, 30
+    )
     ledger.sync_drafts(ACTION_TYPE, drafts, run_id="r1")
     user = ledger.authenticate("fd", "pw-123456")
     a, b = sorted(ledger.list_actions(user, action_types=[ACTION_TYPE]), key=lambda r: r["flag_id"])
@@ -116,11 +134,19 @@ def test_the_ledger_refuses_to_approve_a_second_offer_for_a_slot(ledger):
     with pytest.raises(InvalidTransition, match="offer window"):
         ledger.approve(user, b["action_id"], expected_body_sha256=shown_body_sha256(ledger, b["action_id"]))
     ledger.clock_box[0] = NOW + timedelta(minutes=30)
-    assert ledger.approve(user, b["action_id"], expected_body_sha256=shown_body_sha256(ledger, b["action_id"]))["status"] == "approved"
+    assert (
+        ledger.approve(user, b["action_id"], expected_body_sha256=shown_body_sha256(ledger, b["action_id"]))["status"]
+        == "approved"
+    )
 
 
-PHI_ROW = {"member_id": "SYN123456789", "patient_first_name": "Testa", "patient_last_name": "Synthetic",
-           "diagnosis_codes": "F82|R27.8", "authorization_number": "PA01000123TX"}
+PHI_ROW = {
+    "member_id": "SYN123456789",
+    "patient_first_name": "Testa",
+    "patient_last_name": "Synthetic",
+    "diagnosis_codes": "F82|R27.8",
+    "authorization_number": "PA01000123TX",
+}
 
 
 def test_texts_and_call_scripts_carry_no_diagnosis_member_id_or_clinical_detail():
@@ -134,18 +160,38 @@ def test_texts_and_call_scripts_carry_no_diagnosis_member_id_or_clinical_detail(
 
 
 def test_the_guard_rejects_what_a_family_message_must_not_carry():
-    for text in ("Visit for F84.0 tomorrow", "Your member id is 123", "We bill 97530 units",
-                 "About the autism evaluation", "See you Tuesday, Testa"):
+    for text in (
+        "Visit for F84.0 tomorrow",
+        "Your member id is 123",
+        "We bill 97530 units",
+        "About the autism evaluation",
+        "See you Tuesday, Testa",
+    ):
         with pytest.raises(MinimumNecessaryViolation):
             assert_minimum_necessary(text, ["Testa"])
 
 
 def test_attendance_letter_has_counts_and_policy_only():
-    row = {"flag_id": "A1", "rule_name": "attendance_below_policy", "rule_version": "1", "as_of_date": date(2026, 11, 26),
-           "patient_id": "P1", "location_id": "L01", "location_name": "Sunny Steps - Austin", "payer_id": "TXMCO1",
-           "kept_count": 6, "no_show_count": 2, "late_cancelled_count": 1, "counted_visits": 9,
-           "attendance_rate": 6 / 9, "policy_min_rate": 0.85, "policy_window_days": 60,
-           "next_visit_date": date(2026, 12, 1), "due_date": date(2026, 12, 1), **PHI_ROW}
+    row = {
+        "flag_id": "A1",
+        "rule_name": "attendance_below_policy",
+        "rule_version": "1",
+        "as_of_date": date(2026, 11, 26),
+        "patient_id": "P1",
+        "location_id": "L01",
+        "location_name": "Sunny Steps - Austin",
+        "payer_id": "TXMCO1",
+        "kept_count": 6,
+        "no_show_count": 2,
+        "late_cancelled_count": 1,
+        "counted_visits": 9,
+        "attendance_rate": 6 / 9,
+        "policy_min_rate": 0.85,
+        "policy_window_days": 60,
+        "next_visit_date": date(2026, 12, 1),
+        "due_date": date(2026, 12, 1),
+        **PHI_ROW,
+    }
     (draft,) = draft_attendance_letters([row])
     assert "6 of 9 booked visits were kept (67%)" in draft.body and "at least 85%" in draft.body
     for term in ("SYN123456789", "Testa", "F82", "PA01000123TX"):
@@ -154,13 +200,29 @@ def test_attendance_letter_has_counts_and_policy_only():
 
 
 def test_booking_alert_names_the_fix_and_the_dollars():
-    row = {"flag_id": "B1", "rule_name": "booking_mismatch", "rule_version": "1", "as_of_date": date(2026, 11, 26),
-           "appointment_id": "AP1", "location_id": "L01", "patient_id": "P1", "payer_id": "TXMCO1",
-           "payer_name": "Lone Star Kids", "provider_id": "PR-90", "provider_name": "New Hire", "visit_date": date(2026, 12, 10),
-           "local_start_minute": 540, "credential_check": "provider_not_enrolled", "authorization_check": "ok",
-           "authorization_id": None, "last_authorization_end_date": None, "alternative_provider_id": "PR-04",
-           "mismatch_reasons": "Therapist not enrolled with the payer on the visit date.",
-           "suggested_fix": "Move the visit to Ana Lee, who is enrolled and free at that time.", "dollars_at_risk": 88.4}
+    row = {
+        "flag_id": "B1",
+        "rule_name": "booking_mismatch",
+        "rule_version": "1",
+        "as_of_date": date(2026, 11, 26),
+        "appointment_id": "AP1",
+        "location_id": "L01",
+        "patient_id": "P1",
+        "payer_id": "TXMCO1",
+        "payer_name": "Lone Star Kids",
+        "provider_id": "PR-90",
+        "provider_name": "New Hire",
+        "visit_date": date(2026, 12, 10),
+        "local_start_minute": 540,
+        "credential_check": "provider_not_enrolled",
+        "authorization_check": "ok",
+        "authorization_id": None,
+        "last_authorization_end_date": None,
+        "alternative_provider_id": "PR-04",
+        "mismatch_reasons": "Therapist not enrolled with the payer on the visit date.",
+        "suggested_fix": "Move the visit to Ana Lee, who is enrolled and free at that time.",
+        "dollars_at_risk": 88.4,
+    }
     (draft,) = draft_booking_alerts([row])
     assert "Move the visit to Ana Lee" in draft.body and "$88.40" in draft.body
     assert str(draft.dollars_at_stake) == "88.40" and draft.due_date == date(2026, 12, 10)
@@ -168,8 +230,12 @@ def test_booking_alert_names_the_fix_and_the_dollars():
 
 def test_a_family_holds_one_live_offer_across_slots_and_the_soonest_slot_picks_first():
     # W1 tops both slots: the sooner slot (S2, 09:00) offers to W1, the later one (S1, 13:00) to its next family.
-    rows = [_candidate("S1", 1, "W1"), _candidate("S1", 2, "W2"),
-            _candidate("S2", 1, "W1", slot_start_minute=9 * 60), _candidate("S2", 2, "W3", slot_start_minute=9 * 60)]
+    rows = [
+        _candidate("S1", 1, "W1"),
+        _candidate("S1", 2, "W2"),
+        _candidate("S2", 1, "W1", slot_start_minute=9 * 60),
+        _candidate("S2", 2, "W3", slot_start_minute=9 * 60),
+    ]
     assert sorted(d.flag_id for d in draft_slot_offers(rows, [], NOW, 30)) == ["F-S1-W2", "F-S2-W1"]
     # W1 already holds a sent offer (inside its window) for another slot: it is passed over everywhere.
     held = PriorOffer("F-S9-W1", "S9", "W1", "sent", NOW - timedelta(minutes=5))
@@ -177,8 +243,9 @@ def test_a_family_holds_one_live_offer_across_slots_and_the_soonest_slot_picks_f
 
 
 def test_offer_carries_the_visit_dollars_and_the_preferences_it_misses_for_the_scheduler_only():
-    (draft,) = draft_slot_offers([_candidate("S1", 1, "W1", visit_amount=Decimal("92.5"),
-                                             preference_misses="prefers the morning")], [], NOW, 30)
+    (draft,) = draft_slot_offers(
+        [_candidate("S1", 1, "W1", visit_amount=Decimal("92.5"), preference_misses="prefers the morning")], [], NOW, 30
+    )
     assert draft.dollars_at_stake == Decimal("92.50") and draft.evidence[0]["visit_amount"] == "92.50"
     family_part, scheduler_part = draft.body.split("FOR THE SCHEDULER (not for the family)")
     assert "prefers the morning" in scheduler_part and "92.50" in scheduler_part

@@ -16,8 +16,8 @@ from dagster_project.contracts import (
     Appointment,
     Authorization,
     ChargeLine,
-    Patient,
     Location,
+    Patient,
     ScheduleTemplate,
 )
 from dagster_project.ingest import csv_reader
@@ -123,7 +123,7 @@ def test_rows_breaking_a_python_validator_match_the_row_wise_contract(contract, 
         pytest.param(lambda c, h, r: to_csv(h, [r, ["z" * 140_000] + r[1:]]), id="field-over-the-csv-limit"),
         pytest.param(lambda c, h, r: b"\xef\xbb\xbf" + to_csv(h, [r]), id="byte-order-mark"),
         pytest.param(lambda c, h, r: to_csv(h, [r]) + "caf\u00e9".encode("latin-1"), id="wrong-encoding"),
-        pytest.param(lambda c, h, r: to_csv(h, [r])[len(",".join(h)) + 1:], id="headerless"),
+        pytest.param(lambda c, h, r: to_csv(h, [r])[len(",".join(h)) + 1 :], id="headerless"),
         pytest.param(lambda c, h, r: b"", id="empty-file"),
         pytest.param(lambda c, h, r: to_csv(h + ["notes"], [r + ["x"]]), id="extra-column"),
         pytest.param(lambda c, h, r: to_csv(h[1:], [r[1:]]), id="missing-column"),
@@ -213,7 +213,12 @@ class _PatientWithLookAround(Patient):
 def test_patterns_under_python_re_are_left_to_pydantic():
     # Every Field pattern of such a contract runs under Python's re semantics, so none is translated.
     assert row_wise_only(_PatientWithLookAround) == [
-        "patient_id", "location_id", "guardian_phone", "zip", "primary_care_physician_npi"]
+        "patient_id",
+        "location_id",
+        "guardian_phone",
+        "zip",
+        "primary_care_physician_npi",
+    ]
     row = VALID_ROWS["patients"].split(",")
     rows = [row, with_unique_key(Patient, [*row[:8], "00000", row[9]], 1)]
     _, rejected = assert_same(to_csv(header_of(Patient), rows), _PatientWithLookAround)

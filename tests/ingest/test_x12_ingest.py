@@ -28,8 +28,12 @@ def test_clean_remit_loads_and_a_truncated_one_is_quarantined(tmp_path):
 
     assert {f.file_name: f.status for f in report.files} == {"clean.835": "loaded", "truncated.835": "rejected"}
     assert con.execute("select count(distinct _file_name) from raw_clearinghouse.remit_claims").fetchone() == (1,)
-    reasons = [r[0] for r in con.execute(
-        "select reason from ingest.quarantine where file_name = 'truncated.835' and severity = 'error'").fetchall()]
+    reasons = [
+        r[0]
+        for r in con.execute(
+            "select reason from ingest.quarantine where file_name = 'truncated.835' and severity = 'error'"
+        ).fetchall()
+    ]
     assert reasons and all(r.startswith("truncated.835: transaction 835 0001, segment ") for r in reasons)
     assert (tmp_path / "quarantine" / "clearinghouse").is_dir()
     copies = list((tmp_path / "quarantine" / "clearinghouse").glob("*truncated.835"))
@@ -70,5 +74,7 @@ def test_a_transaction_set_with_no_reader_is_quarantined_with_its_name(tmp_path)
     report = load_source(con, "clearinghouse", inbox, tmp_path / "quarantine")
     assert [f.status for f in report.files] == ["rejected"]
     (reason,) = con.execute("select reason from ingest.quarantine").fetchone()
-    assert reason == ("status.x12: transaction 276 0001, segment 3 (ST): transaction set 276 (claim status "
-                      "request) is not read here (read here: 271, 277, 835, 837, 999)")
+    assert reason == (
+        "status.x12: transaction 276 0001, segment 3 (ST): transaction set 276 (claim status "
+        "request) is not read here (read here: 271, 277, 835, 837, 999)"
+    )

@@ -29,10 +29,21 @@ def rows(make_row):
     """Three flags: two at L01, one at L02, with different money and due dates."""
     return [
         make_row(),  # L01, 312.50, due 2026-03-02
-        make_row(flag_id="flag-b", authorization_id="AUTH-B", authorization_number="PA-B",
-                 dollars_at_risk=Decimal("90.00"), due_date=date(2026, 3, 5)),
-        make_row(flag_id="flag-c", authorization_id="AUTH-C", authorization_number="PA-C", location_id="L02",
-                 dollars_at_risk=Decimal("960.00"), due_date=date(2026, 3, 9)),
+        make_row(
+            flag_id="flag-b",
+            authorization_id="AUTH-B",
+            authorization_number="PA-B",
+            dollars_at_risk=Decimal("90.00"),
+            due_date=date(2026, 3, 5),
+        ),
+        make_row(
+            flag_id="flag-c",
+            authorization_id="AUTH-C",
+            authorization_number="PA-C",
+            location_id="L02",
+            dollars_at_risk=Decimal("960.00"),
+            due_date=date(2026, 3, 9),
+        ),
     ]
 
 
@@ -89,8 +100,11 @@ def test_missing_flag_auto_resolves_and_returns_reopened(ledger, rows):
     result = ledger.sync_drafts("reauth_packet", _drafts(rows[:2]), "run-2")
     assert result.auto_resolved == 1
     assert _by_flag(ledger, "flag-c")["status"] == "auto_resolved"
-    resolved = [e for e in ledger.audit_events(User(username="a", display_name="a", role="admin",
-                                                    locations=frozenset({"*"}))) if e["event_type"] == "auto_resolved"]
+    resolved = [
+        e
+        for e in ledger.audit_events(User(username="a", display_name="a", role="admin", locations=frozenset({"*"})))
+        if e["event_type"] == "auto_resolved"
+    ]
     assert "no longer raised" in resolved[0]["detail"]["reason"]
     result = ledger.sync_drafts("reauth_packet", _drafts(rows), "run-3")
     assert (result.reopened, result.drafted) == (1, 0)
@@ -117,7 +131,9 @@ def test_auto_resolve_only_touches_its_own_action_type(ledger, rows):
 def test_human_decisions_are_never_overwritten_by_a_later_sync(ledger, users, rows):
     ledger.sync_drafts("reauth_packet", _drafts(rows), "run-1")
     approved, rejected = _by_flag(ledger, "flag-b"), _by_flag(ledger, "5f1c0b3e9a7d4c21b8e6f0a1d2c3b4a5")
-    ledger.approve(users["fd_l01"], approved["action_id"], expected_body_sha256=shown_body_sha256(ledger, approved["action_id"]))
+    ledger.approve(
+        users["fd_l01"], approved["action_id"], expected_body_sha256=shown_body_sha256(ledger, approved["action_id"])
+    )
     ledger.reject(users["fd_l01"], rejected["action_id"], "patient discharged")
     rows[1] = {**rows[1], "dollars_at_risk": Decimal("1.00")}
     result = ledger.sync_drafts("reauth_packet", _drafts(rows), "run-2")  # changed row: still untouched
@@ -169,14 +185,23 @@ def test_front_desk_of_l01_cannot_list_get_or_approve_an_l02_action(ledger, user
     assert ledger.get_action(fd, l02_action["action_id"]) is None
     assert ledger.action_events(fd, l02_action["action_id"]) == []
     with pytest.raises(PermissionDenied):
-        ledger.approve(fd, l02_action["action_id"], expected_body_sha256=shown_body_sha256(ledger, l02_action["action_id"]))
+        ledger.approve(
+            fd, l02_action["action_id"], expected_body_sha256=shown_body_sha256(ledger, l02_action["action_id"])
+        )
     assert _by_flag(ledger, "flag-c")["status"] == "open"
     assert "action_view_denied" in _event_types(ledger)
 
 
 def test_list_sorted_by_money_then_due_date_and_filtered(ledger, users, rows):
-    rows.append({**rows[1], "flag_id": "flag-d", "authorization_id": "AUTH-D", "authorization_number": "PA-D",
-                 "due_date": date(2026, 3, 4)})  # same money as flag-b, earlier due date
+    rows.append(
+        {
+            **rows[1],
+            "flag_id": "flag-d",
+            "authorization_id": "AUTH-D",
+            "authorization_number": "PA-D",
+            "due_date": date(2026, 3, 4),
+        }
+    )  # same money as flag-b, earlier due date
     ledger.sync_drafts("reauth_packet", _drafts(rows), "run-1")
     listed = ledger.list_actions(users["billing"])
     assert [a["flag_id"] for a in listed] == ["flag-c", "5f1c0b3e9a7d4c21b8e6f0a1d2c3b4a5", "flag-d", "flag-b"]
@@ -190,7 +215,11 @@ def test_get_action_records_a_view(ledger, users, rows):
     action = _by_flag(ledger, "flag-b")
     assert ledger.get_action(users["fd_l01"], action["action_id"])["flag_id"] == "flag-b"
     viewed = ledger.action_events(users["fd_l01"], action["action_id"])[-1]
-    assert (viewed["event_type"], viewed["actor"], viewed["detail"]) == ("action_viewed", "fd_l01", {"patient_id": "PT-1007"})
+    assert (viewed["event_type"], viewed["actor"], viewed["detail"]) == (
+        "action_viewed",
+        "fd_l01",
+        {"patient_id": "PT-1007"},
+    )
 
 
 # ----- decisions ------------------------------------------------------------------------------------
@@ -200,11 +229,17 @@ def test_roles_that_may_not_decide_are_denied(ledger, users, rows, monkeypatch):
     ledger.sync_drafts("reauth_packet", _drafts(rows), "run-1")
     action = _by_flag(ledger, "flag-b")
     with pytest.raises(PermissionDenied):
-        ledger.approve(users["director"], action["action_id"], expected_body_sha256=shown_body_sha256(ledger, action["action_id"]))  # directors watch, coordinators decide
-    changed = dataclasses.replace(registry.action_type("reauth_packet"), approver_roles=frozenset({"credentialing", "admin"}))
+        ledger.approve(
+            users["director"], action["action_id"], expected_body_sha256=shown_body_sha256(ledger, action["action_id"])
+        )  # directors watch, coordinators decide
+    changed = dataclasses.replace(
+        registry.action_type("reauth_packet"), approver_roles=frozenset({"credentialing", "admin"})
+    )
     monkeypatch.setattr(registry, "ACTION_TYPES", MappingProxyType({**registry.ACTION_TYPES, "reauth_packet": changed}))
     with pytest.raises(PermissionDenied, match="billing"):
-        ledger.approve(users["billing"], action["action_id"], expected_body_sha256=shown_body_sha256(ledger, action["action_id"]))
+        ledger.approve(
+            users["billing"], action["action_id"], expected_body_sha256=shown_body_sha256(ledger, action["action_id"])
+        )
     assert _by_flag(ledger, "flag-b")["status"] == "open"
 
 
@@ -213,7 +248,9 @@ def test_unknown_action_type_can_be_approved_by_no_one(ledger, users, make_row):
     ledger.sync_drafts("unregistered", [draft], "run-1")
     action = ledger.list_actions(users["admin"])[0]
     with pytest.raises(PermissionDenied):
-        ledger.approve(users["admin"], action["action_id"], expected_body_sha256=shown_body_sha256(ledger, action["action_id"]))
+        ledger.approve(
+            users["admin"], action["action_id"], expected_body_sha256=shown_body_sha256(ledger, action["action_id"])
+        )
 
 
 def test_a_role_change_takes_effect_for_a_signed_in_session(ledger, users, rows):
@@ -221,7 +258,11 @@ def test_a_role_change_takes_effect_for_a_signed_in_session(ledger, users, rows)
     session_user = users["fd_l01"]
     ledger.upsert_user("fd_l01", "new password 1", "front_desk", ["L02"], "Front Desk L01")
     with pytest.raises(PermissionDenied):
-        ledger.approve(session_user, _by_flag(ledger, "flag-b")["action_id"], expected_body_sha256=shown_body_sha256(ledger, _by_flag(ledger, "flag-b")["action_id"]))
+        ledger.approve(
+            session_user,
+            _by_flag(ledger, "flag-b")["action_id"],
+            expected_body_sha256=shown_body_sha256(ledger, _by_flag(ledger, "flag-b")["action_id"]),
+        )
 
 
 def test_approve_then_transitions_are_invalid(ledger, users, rows):
@@ -268,7 +309,10 @@ def test_snooze_hides_until_the_date_then_counts_as_open(ledger, users, rows, cl
     assert action_id not in open_ids()
     clock.advance(days=1)  # the snooze date: open again
     assert action_id in open_ids()
-    assert ledger.approve(users["fd_l01"], action_id, expected_body_sha256=shown_body_sha256(ledger, action_id))["status"] == "approved"
+    assert (
+        ledger.approve(users["fd_l01"], action_id, expected_body_sha256=shown_body_sha256(ledger, action_id))["status"]
+        == "approved"
+    )
 
 
 def test_a_snoozed_flag_that_disappears_auto_resolves(ledger, users, rows, clock):
@@ -284,7 +328,11 @@ def test_a_snoozed_flag_that_disappears_auto_resolves(ledger, users, rows, clock
 
 def test_audit_chain_verifies_and_detects_an_edited_row(ledger, users, rows, tmp_path):
     ledger.sync_drafts("reauth_packet", _drafts(rows), "run-1")
-    ledger.approve(users["fd_l01"], _by_flag(ledger, "flag-b")["action_id"], expected_body_sha256=shown_body_sha256(ledger, _by_flag(ledger, "flag-b")["action_id"]))
+    ledger.approve(
+        users["fd_l01"],
+        _by_flag(ledger, "flag-b")["action_id"],
+        expected_body_sha256=shown_body_sha256(ledger, _by_flag(ledger, "flag-b")["action_id"]),
+    )
     assert ledger.verify_audit_chain() == (True, None)
     db = sqlite3.connect(tmp_path / "ledger.sqlite")
     target = db.execute("select event_id from audit_events where event_type = 'approved'").fetchone()[0]
@@ -307,12 +355,10 @@ def test_audit_chain_detects_a_deleted_row(ledger, rows, tmp_path):
 
 def test_update_and_delete_on_audit_events_fail(ledger, rows):
     ledger.sync_drafts("reauth_packet", _drafts(rows), "run-1")
-    with pytest.raises(sa.exc.DatabaseError, match="append-only"):
-        with ledger.engine.begin() as conn:
-            conn.exec_driver_sql("update audit_events set actor = 'x'")
-    with pytest.raises(sa.exc.DatabaseError, match="append-only"):
-        with ledger.engine.begin() as conn:
-            conn.exec_driver_sql("delete from audit_events")
+    with pytest.raises(sa.exc.DatabaseError, match="append-only"), ledger.engine.begin() as conn:
+        conn.exec_driver_sql("update audit_events set actor = 'x'")
+    with pytest.raises(sa.exc.DatabaseError, match="append-only"), ledger.engine.begin() as conn:
+        conn.exec_driver_sql("delete from audit_events")
     assert ledger.count_audit_events() == 3
 
 
@@ -340,16 +386,18 @@ def test_record_adds_a_chained_event(ledger):
 def test_verify_cli_exit_codes(ledger, rows, tmp_path):
     ledger.sync_drafts("reauth_packet", _drafts(rows), "run-1")
     url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
-    ok = subprocess.run([sys.executable, "-m", "ledger", "verify", "--url", url], cwd=REPO,
-                        capture_output=True, text=True)  # the environment names this test's audit key file
+    ok = subprocess.run(
+        [sys.executable, "-m", "ledger", "verify", "--url", url], cwd=REPO, capture_output=True, text=True
+    )  # the environment names this test's audit key file
     assert ok.returncode == 0 and "OK (3 events" in ok.stdout
     db = sqlite3.connect(tmp_path / "ledger.sqlite")
     db.execute("drop trigger audit_events_no_update")
     db.execute("update audit_events set detail_json = '{}' where event_id = 1")
     db.commit()
     db.close()
-    broken = subprocess.run([sys.executable, "-m", "ledger", "verify", "--url", url], cwd=REPO,
-                            capture_output=True, text=True)
+    broken = subprocess.run(
+        [sys.executable, "-m", "ledger", "verify", "--url", url], cwd=REPO, capture_output=True, text=True
+    )
     assert broken.returncode == 1 and "BROKEN at event_id 1" in broken.stdout
 
 
@@ -380,7 +428,9 @@ def test_passwords_are_stored_as_argon2_hashes(ledger, users, tmp_path, password
 
 def test_authenticate_right_wrong_unknown_and_disabled(ledger, users, password):
     user = ledger.authenticate("fd_l01", password)
-    assert user == User(username="fd_l01", display_name="Front Desk L01", role="front_desk", locations=frozenset({"L01"}))
+    assert user == User(
+        username="fd_l01", display_name="Front Desk L01", role="front_desk", locations=frozenset({"L01"})
+    )
     assert ledger.authenticate("fd_l01", "wrong") is None
     assert ledger.authenticate("nobody", password) is None
     ledger.upsert_user("fd_l02", password, "front_desk", ["L02"], "Front Desk L02", disabled=True)
@@ -430,8 +480,17 @@ def test_interchange_control_numbers_are_stable_per_flag_and_never_shared(ledger
 def test_a_required_checklist_item_left_unchecked_blocks_approval_until_checked(ledger, users, rows):
     from emitters.models import ChecklistItem
 
-    drafts = [d.model_copy(update={"checklist": [*d.checklist, ChecklistItem(
-        item="Proof of timely submission attached", present=False, required=True)]}) for d in _drafts(rows)]
+    drafts = [
+        d.model_copy(
+            update={
+                "checklist": [
+                    *d.checklist,
+                    ChecklistItem(item="Proof of timely submission attached", present=False, required=True),
+                ]
+            }
+        )
+        for d in _drafts(rows)
+    ]
     ledger.sync_drafts("reauth_packet", drafts, "run-1")
     action_id = _by_flag(ledger, "flag-b")["action_id"]
     with pytest.raises(InvalidTransition, match="Proof of timely submission attached"):

@@ -19,8 +19,12 @@ def _truth(pipeline) -> dict:
 
 def test_acknowledgement_files_load_and_none_is_quarantined(pipeline):
     con = pipeline.snapshot()
-    statuses = dict(con.execute("select status, count(*) from ingest_file_ledger where file_name like '%.999' "
-                                "or file_name like '%.277' group by status").fetchall())
+    statuses = dict(
+        con.execute(
+            "select status, count(*) from ingest_file_ledger where file_name like '%.999' "
+            "or file_name like '%.277' group by status"
+        ).fetchall()
+    )
     assert statuses.keys() == {"loaded"} and statuses["loaded"] > 2
 
 
@@ -28,16 +32,20 @@ def test_flagged_claims_are_exactly_the_planted_rejections(pipeline):
     truth = _truth(pipeline)
     assert truth["rejected_999_file"] and {r["source"] for r in truth["rejected_claims"]} == {"999", "277CA"}
     con = pipeline.snapshot()
-    flagged = dict(con.execute("select claim_id, rejection_source from flag_claims_rejected_at_clearinghouse")
-                   .fetchall())
+    flagged = dict(
+        con.execute("select claim_id, rejection_source from flag_claims_rejected_at_clearinghouse").fetchall()
+    )
     assert flagged == {r["claim_id"]: r["source"] for r in truth["rejected_claims"]}
 
 
 def test_a_claim_rejected_then_accepted_on_resubmission_is_not_flagged_and_dates_its_acceptance(pipeline):
     [claim_id] = _truth(pipeline)["rejected_then_accepted"]
     con = pipeline.snapshot()
-    row = con.execute("select is_rejection_open, rejection_count, submission_count, accepted_date, "
-                      "first_rejected_date from fct_claim_acknowledgements where claim_id = ?", [claim_id]).fetchone()
+    row = con.execute(
+        "select is_rejection_open, rejection_count, submission_count, accepted_date, "
+        "first_rejected_date from fct_claim_acknowledgements where claim_id = ?",
+        [claim_id],
+    ).fetchone()
     is_open, rejections, submissions, accepted_date, first_rejected = row
     assert (is_open, rejections, submissions) == (False, 1, 2)
     assert accepted_date > first_rejected
@@ -46,8 +54,9 @@ def test_a_claim_rejected_then_accepted_on_resubmission_is_not_flagged_and_dates
 def test_accepted_claims_have_an_accepted_date_and_rejected_ones_none(pipeline):
     rejected = {r["claim_id"] for r in _truth(pipeline)["rejected_claims"]}
     con = pipeline.snapshot()
-    rows = con.execute("select claim_id, acknowledgement_status, accepted_date from fct_claim_acknowledgements "
-                       "where is_submitted").fetchall()
+    rows = con.execute(
+        "select claim_id, acknowledgement_status, accepted_date from fct_claim_acknowledgements where is_submitted"
+    ).fetchall()
     assert {c for c, status, _ in rows if status == "rejected"} == rejected
     assert all(accepted is not None for c, status, accepted in rows if status == "accepted")
     assert all(accepted is None for c, _, accepted in rows if c in rejected)

@@ -55,8 +55,10 @@ def _expected_claims(pipeline) -> dict[str, str]:
 
 def test_audit_finds_every_planted_problem_and_nothing_else(pipeline):
     con = pipeline.snapshot()
-    found = {tuple(r) for r in con.execute(
-        "select claim_id, line_number, rule_name from fct_claim_audit_failures").fetchall()}
+    found = {
+        tuple(r)
+        for r in con.execute("select claim_id, line_number, rule_name from fct_claim_audit_failures").fetchall()
+    }
     expected = _expected(pipeline)
     assert len({p["plant"] for p in pipeline.truth["claims"]["audit_plants"]}) >= 11
     assert found - expected == set(), "failed but not planted"
@@ -65,8 +67,9 @@ def test_audit_finds_every_planted_problem_and_nothing_else(pipeline):
 
 def test_flag_mart_has_one_row_per_planted_claim_with_money_and_deadline(pipeline):
     con = pipeline.snapshot()
-    rows = con.execute("select claim_id, location_id, rule_names, dollars_at_risk, due_date, as_of_date "
-                       "from flag_claim_audit_failures").fetchall()
+    rows = con.execute(
+        "select claim_id, location_id, rule_names, dollars_at_risk, due_date, as_of_date from flag_claim_audit_failures"
+    ).fetchall()
     expected_claims = _expected_claims(pipeline)
     assert {r[0] for r in rows} == set(expected_claims)
     rules_by_claim: dict[str, set[str]] = {}
@@ -81,15 +84,19 @@ def test_flag_mart_has_one_row_per_planted_claim_with_money_and_deadline(pipelin
 def test_clean_claim_rate_counts_every_claim_once(pipeline):
     con = pipeline.snapshot()
     claims, failed = con.execute(
-        "select sum(claim_count), sum(failed_claim_count) from fct_claim_clean_rate").fetchone()
+        "select sum(claim_count), sum(failed_claim_count) from fct_claim_clean_rate"
+    ).fetchone()
     assert failed == len(_expected_claims(pipeline))
     # one claim per billed visit, the planted ones included, but for those never submitted
     assert claims == len(_csv(pipeline, "visits")) - len(_unsubmitted(pipeline))
     rate = con.execute("select sum(clean_claim_count) * 1.0 / sum(claim_count) from fct_claim_clean_rate").fetchone()[0]
     assert 0.95 < rate < 1
-    summary = dict(con.execute("select location_id, flagged_count from fct_location_leak_summary "
-                               "where leak_area = 'claims'").fetchall())
-    per_location: dict[str, int] = {location: 0 for location in summary}
+    summary = dict(
+        con.execute(
+            "select location_id, flagged_count from fct_location_leak_summary where leak_area = 'claims'"
+        ).fetchall()
+    )
+    per_location: dict[str, int] = dict.fromkeys(summary, 0)
     for location_id in _expected_claims(pipeline).values():
         per_location[location_id] += 1
     assert summary == per_location
@@ -115,8 +122,9 @@ def test_one_billing_draft_per_flagged_claim_and_a_second_run_drafts_nothing(pip
 
 def test_837p_files_load_and_none_is_quarantined(pipeline):
     con = pipeline.snapshot()
-    statuses = con.execute("select status, count(*) from ingest_file_ledger where file_name like '%.837' "
-                           "group by status").fetchall()
+    statuses = con.execute(
+        "select status, count(*) from ingest_file_ledger where file_name like '%.837' group by status"
+    ).fetchall()
     assert dict(statuses).keys() == {"loaded"}
 
 
@@ -127,33 +135,57 @@ def test_denial_aging_finds_every_denied_line_and_nothing_else(pipeline):
     found = {tuple(r) for r in con.execute("select claim_id, line_number, denial_carc from fct_denials").fetchall()}
     assert found == expected
     planted_kinds = {d["carc"] for d in denials if d["planted"]}
-    assert planted_kinds == {"197", "198", "50", "97", "16", "29", "22", "109", "185", "B7", "32", "272", "288",
-                             "151", "236"}
+    assert planted_kinds == {
+        "197",
+        "198",
+        "50",
+        "97",
+        "16",
+        "29",
+        "22",
+        "109",
+        "185",
+        "B7",
+        "32",
+        "272",
+        "288",
+        "151",
+        "236",
+    }
     routes = dict(con.execute("select denial_carc, min(route) from fct_denials group by 1").fetchall())
     assert routes["16"] == "new_claim" and routes["50"] == "appeal"
     assert routes["97"] == routes["236"] == "ncci_review" and routes["151"] == "unit_reduction"
     assert routes["197"] == "retro_auth_or_write_off" and routes["109"] == routes["32"] == "rebill_other_payer"
     assert routes["288"] == "referral_fix" and routes["272"] == "review"
     # A CARC the seeds do not know is worked (review) but is not a classified denial and leaks nothing yet.
-    unclassified = {tuple(r) for r in con.execute(
-        "select claim_id, line_number from fct_denials where not is_denial_classified").fetchall()}
+    unclassified = {
+        tuple(r)
+        for r in con.execute("select claim_id, line_number from fct_denials where not is_denial_classified").fetchall()
+    }
     assert unclassified == {(d["claim_id"], d["line_number"]) for d in denials if d["carc"] == "272"}
-    leaked = {r[0] for r in con.execute("select record_id from fct_leak_events where leak_area = 'claims_denials'"
-                                        ).fetchall()}
-    lines_272 = {r[0] for r in con.execute("select claim_line_id from fct_denials where denial_carc = '272'"
-                                           ).fetchall()}
+    leaked = {
+        r[0] for r in con.execute("select record_id from fct_leak_events where leak_area = 'claims_denials'").fetchall()
+    }
+    lines_272 = {
+        r[0] for r in con.execute("select claim_line_id from fct_denials where denial_carc = '272'").fetchall()
+    }
     assert lines_272 and not lines_272 & leaked
     # Claims answered with claim-level CAS and no service lines post a denial on every submitted line.
-    claim_level = {tuple(r) for r in con.execute(
-        "select claim_id, line_number from fct_denials where is_claim_level_answer").fetchall()}
+    claim_level = {
+        tuple(r)
+        for r in con.execute("select claim_id, line_number from fct_denials where is_claim_level_answer").fetchall()
+    }
     assert claim_level == {(d["claim_id"], d["line_number"]) for d in denials if d["adjudicated_at_claim_level"]}
     assert claim_level
     # Every deadline falls on a business day.
-    weekend = con.execute("select count(*) from fct_denials where deadline_date is not null "
-                          "and isodow(deadline_date) > 5").fetchone()[0]
+    weekend = con.execute(
+        "select count(*) from fct_denials where deadline_date is not null and isodow(deadline_date) > 5"
+    ).fetchone()[0]
     assert weekend == 0
-    no_rights = con.execute("select bool_and(not has_appeal_rights) from fct_denials "
-                            "where denial_carc = '16' and remark_codes like '%MA130%'").fetchone()[0]
+    no_rights = con.execute(
+        "select bool_and(not has_appeal_rights) from fct_denials "
+        "where denial_carc = '16' and remark_codes like '%MA130%'"
+    ).fetchone()[0]
     assert no_rights is True
 
 
@@ -161,20 +193,25 @@ def test_reversals_net_resent_era_is_not_double_posted_and_underpayments_are_exa
     con = pipeline.snapshot()
     truth = pipeline.truth["claims"]
     for reversal in truth["reversals"]:
-        net, reversals = con.execute("select sum(net_paid_amount), max(reversal_count) from fct_remit_line_positions "
-                                     "where claim_id = ?", [reversal["claim_id"]]).fetchone()
+        net, reversals = con.execute(
+            "select sum(net_paid_amount), max(reversal_count) from fct_remit_line_positions where claim_id = ?",
+            [reversal["claim_id"]],
+        ).fetchone()
         assert (str(net), reversals) == (reversal["net_paid"], 1)
     # The re-sent ERA (other bytes) is recorded as a duplicate delivery and posts nothing twice.
     statuses = dict(con.execute("select file_name, status from ingest_file_ledger").fetchall())
     assert statuses[truth["resent_era"]["file"]] == "duplicate"
-    doubled = con.execute("select count(*) from fct_remit_line_positions where remit_line_count > 1 "
-                          "and reversal_count = 0").fetchone()[0]
+    doubled = con.execute(
+        "select count(*) from fct_remit_line_positions where remit_line_count > 1 and reversal_count = 0"
+    ).fetchone()[0]
     assert doubled == 0
     expected = {(u["claim_id"], u["line_number"]) for u in truth["underpayments"]}
     found = {tuple(r) for r in con.execute("select claim_id, line_number from fct_underpayments").fetchall()}
     assert found == expected
-    variances = {(r[0], r[1]): str(r[2]) for r in con.execute(
-        "select claim_id, line_number, variance_amount from fct_underpayments").fetchall()}
+    variances = {
+        (r[0], r[1]): str(r[2])
+        for r in con.execute("select claim_id, line_number, variance_amount from fct_underpayments").fetchall()
+    }
     assert all(variances[(u["claim_id"], u["line_number"])] == u["variance"] for u in truth["underpayments"])
 
 
@@ -183,18 +220,23 @@ def test_every_open_denial_gets_one_draft_of_its_route(pipeline, tmp_path):
     by_route = dict(con.execute("select route, count(*) from flag_denials_to_work group by 1").fetchall())
     first = pipeline.metadata(pipeline.first, "denial_work_drafts")
     second = pipeline.metadata(pipeline.second, "denial_work_drafts")
-    medicare_corrections = con.execute("select count(*) from flag_denials_to_work where route = 'corrected_claim' "
-                                       "and payer_type = 'medicare'").fetchone()[0]
-    assert first["corrected_claim_drafted"] == (by_route.get("corrected_claim", 0) - medicare_corrections
-                                                + by_route.get("new_claim", 0)) > 0
+    medicare_corrections = con.execute(
+        "select count(*) from flag_denials_to_work where route = 'corrected_claim' and payer_type = 'medicare'"
+    ).fetchone()[0]
+    assert (
+        first["corrected_claim_drafted"]
+        == (by_route.get("corrected_claim", 0) - medicare_corrections + by_route.get("new_claim", 0))
+        > 0
+    )
     assert first["medicare_reopening_drafted"] == medicare_corrections
     assert first["appeal_letter_drafted"] == by_route.get("appeal", 0) > 0
-    assert first["denial_followup_drafted"] == sum(v for k, v in by_route.items()
-                                                   if k not in ("corrected_claim", "new_claim", "appeal"))
+    assert first["denial_followup_drafted"] == sum(
+        v for k, v in by_route.items() if k not in ("corrected_claim", "new_claim", "appeal")
+    )
     assert second["drafted"] == 0
 
-    from dagster_project.ingest.x12.validate import validate_with_pyx12
     from core.settings import get_settings
+    from dagster_project.ingest.x12.validate import validate_with_pyx12
     from ledger import Ledger
 
     ledger = Ledger(get_settings().ledger_url)
@@ -215,11 +257,16 @@ def test_every_open_denial_gets_one_draft_of_its_route(pipeline, tmp_path):
 def test_every_posted_remit_line_matches_a_submitted_claim_line(pipeline):
     con = pipeline.snapshot()
     assert con.execute("select count(*) from fct_unmatched_remits").fetchone()[0] == 0
-    assert con.execute("select count(*) from fct_remit_line_positions where match_method <> 'line_control_number'"
-                       ).fetchone()[0] == 0
+    assert (
+        con.execute(
+            "select count(*) from fct_remit_line_positions where match_method <> 'line_control_number'"
+        ).fetchone()[0]
+        == 0
+    )
 
 
 # -- payments: disputes, timely filing, secondary claims, unbalanced remits, reconciliation ----------------
+
 
 def _seed(name: str) -> list[dict]:
     from pathlib import Path
@@ -239,8 +286,10 @@ def _timely_filing_days(payer_id: str) -> int:
 
 def test_every_underpaid_line_gets_one_dispute_with_the_contract_line(pipeline):
     con = pipeline.snapshot()
-    rows = con.execute("select claim_id, line_number, dollars_at_risk, contracted_rate_per_unit, "
-                       "fee_schedule_effective_date, due_date, as_of_date from flag_underpayment_disputes").fetchall()
+    rows = con.execute(
+        "select claim_id, line_number, dollars_at_risk, contracted_rate_per_unit, "
+        "fee_schedule_effective_date, due_date, as_of_date from flag_underpayment_disputes"
+    ).fetchall()
     truth = {(u["claim_id"], u["line_number"]): u["variance"] for u in pipeline.truth["claims"]["underpayments"]}
     assert {(r[0], r[1]) for r in rows} == set(truth)  # every plant is recent: no dispute window has closed
     for claim_id, line, dollars, rate, effective, due, as_of in rows:
@@ -260,8 +309,11 @@ def test_timely_filing_alerts_find_unsent_and_rejected_claims_inside_the_lead_wi
     visits = {v["claim_id"]: date.fromisoformat(v["date_of_service"]) for v in _csv(pipeline, "visits")}
     truth = pipeline.truth["claims"]
     candidates = {(u["claim_id"], "not_submitted"): u["payer_id"] for u in truth["unsubmitted_claims"]}
-    candidates |= {(d["claim_id"], "rejected_not_resubmitted"): d["payer_id"] for d in truth["denials"]
-                   if d["carc"] == "16" and "MA130" in d["rarcs"]}
+    candidates |= {
+        (d["claim_id"], "rejected_not_resubmitted"): d["payer_id"]
+        for d in truth["denials"]
+        if d["carc"] == "16" and "MA130" in d["rarcs"]
+    }
     expected, outside = set(), set()
     for (claim_id, reason), payer_id in candidates.items():
         days_left = (visits[claim_id] + timedelta(days=_timely_filing_days(payer_id)) - as_of).days
@@ -279,18 +331,25 @@ def test_secondary_claims_are_drafted_as_pyx12_valid_837p_with_the_primary_adjud
     truth = {d["claim_id"]: d for d in pipeline.truth["claims"]["secondary_claims_due"]}
     assert len(truth) >= 3
     con = pipeline.snapshot()
-    rows = con.execute("select claim_id, location_id, payer_id, primary_paid_amount, dollars_at_risk "
-                       "from flag_secondary_claims_due").fetchall()
+    rows = con.execute(
+        "select claim_id, location_id, payer_id, primary_paid_amount, dollars_at_risk from flag_secondary_claims_due"
+    ).fetchall()
     assert {r[0] for r in rows} == set(truth)
     for claim_id, location_id, payer_id, paid, patient_share in rows:
         t = truth[claim_id]
         assert (location_id, payer_id, str(paid), str(patient_share)) == (
-            t["location_id"], t["secondary_payer_id"], t["primary_paid"], t["patient_responsibility"])
+            t["location_id"],
+            t["secondary_payer_id"],
+            t["primary_paid"],
+            t["patient_responsibility"],
+        )
     first = pipeline.metadata(pipeline.first, "secondary_claim_drafts")
-    assert first["drafted"] == len(truth) and pipeline.metadata(pipeline.second, "secondary_claim_drafts")["drafted"] == 0
+    assert (
+        first["drafted"] == len(truth) and pipeline.metadata(pipeline.second, "secondary_claim_drafts")["drafted"] == 0
+    )
 
-    from dagster_project.ingest.x12.validate import validate_with_pyx12
     from core.settings import get_settings
+    from dagster_project.ingest.x12.validate import validate_with_pyx12
     from ledger import Ledger
 
     ledger = Ledger(get_settings().ledger_url)
@@ -308,10 +367,15 @@ def test_secondary_claims_are_drafted_as_pyx12_valid_837p_with_the_primary_adjud
 def test_generated_remits_balance_and_visits_reconcile_but_for_the_unsent_claims(pipeline):
     con = pipeline.snapshot()
     assert con.execute("select count(*) from fct_unbalanced_remits").fetchone()[0] == 0
-    exceptions = {tuple(r) for r in con.execute("select claim_id, reconciliation_status from "
-                                                "fct_visit_claim_reconciliation where is_exception").fetchall()}
+    exceptions = {
+        tuple(r)
+        for r in con.execute(
+            "select claim_id, reconciliation_status from fct_visit_claim_reconciliation where is_exception"
+        ).fetchall()
+    }
     assert exceptions == {(c, "billed_no_claim") for c in _unsubmitted(pipeline)}
-    statuses = dict(con.execute("select reconciliation_status, count(*) from fct_visit_claim_reconciliation "
-                                "group by 1").fetchall())
+    statuses = dict(
+        con.execute("select reconciliation_status, count(*) from fct_visit_claim_reconciliation group by 1").fetchall()
+    )
     assert statuses["paid"] > 0 and statuses["awaiting_payment"] > 0 and statuses["denied"] > 0
     assert sum(statuses.values()) == len(_csv(pipeline, "visits"))

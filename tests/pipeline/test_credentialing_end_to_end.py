@@ -37,41 +37,68 @@ def test_reminder_tiers_match_the_ground_truth(snap, truth):
     expected = {(r["provider_id"], r["credential_type"], r["reminder_tier"]) for r in truth["credential_reminders"]}
     assert found == expected
     # Every planted tier is among them, each at its planted distance from the as-of date.
-    tiers = {"tier_90": "90_days", "tier_30": "30_days", "tier_30_compliance": "30_days",
-             "caqh_lapses_next_week": "7_days", "expired": "expired"}
+    tiers = {
+        "tier_90": "90_days",
+        "tier_30": "30_days",
+        "tier_30_compliance": "30_days",
+        "caqh_lapses_next_week": "7_days",
+        "expired": "expired",
+    }
     planted = [p for p in truth["plants"] if p["kind"] in tiers]
     assert {tiers[p["kind"]] for p in planted} == {"90_days", "30_days", "7_days", "expired"}
     for p in planted:
-        row = snap.execute("select reminder_tier, days_to_expiry from flag_credential_renewals "
-                           "where provider_id = ? and credential_type = ?", [p["provider_id"], p["credential_type"]]).fetchone()
+        row = snap.execute(
+            "select reminder_tier, days_to_expiry from flag_credential_renewals "
+            "where provider_id = ? and credential_type = ?",
+            [p["provider_id"], p["credential_type"]],
+        ).fetchone()
         assert row == (tiers[p["kind"]], p["days_to_expiry"])
 
 
 def test_near_miss_at_91_days_is_in_the_matrix_but_not_flagged(snap, truth):
     assert truth["near_misses"]
     for miss in truth["near_misses"]:
-        row = snap.execute("select reminder_tier, days_to_expiry from fct_credential_matrix "
-                           "where provider_id = ? and credential_type = ?", [miss["provider_id"], miss["credential_type"]]).fetchone()
+        row = snap.execute(
+            "select reminder_tier, days_to_expiry from fct_credential_matrix "
+            "where provider_id = ? and credential_type = ?",
+            [miss["provider_id"], miss["credential_type"]],
+        ).fetchone()
         assert row == ("current", 91)
 
 
 def test_enrollment_followups_match_the_ground_truth(snap, truth):
-    rows = snap.execute("select provider_id, location_id, payer_id, has_pending_enrollment, "
-                        "has_unbillable_scheduled_visits from flag_enrollment_followups").fetchall()
-    found = {(p, loc, payer, tuple(r for r, on in (("enrollment_pending", pend), ("scheduled_visits_not_billable", unb)) if on))
-             for p, loc, payer, pend, unb in rows}
-    expected = {(r["provider_id"], r["location_id"], r["payer_id"], tuple(r["reasons"])) for r in truth["enrollment_followups"]}
+    rows = snap.execute(
+        "select provider_id, location_id, payer_id, has_pending_enrollment, "
+        "has_unbillable_scheduled_visits from flag_enrollment_followups"
+    ).fetchall()
+    found = {
+        (
+            p,
+            loc,
+            payer,
+            tuple(r for r, on in (("enrollment_pending", pend), ("scheduled_visits_not_billable", unb)) if on),
+        )
+        for p, loc, payer, pend, unb in rows
+    }
+    expected = {
+        (r["provider_id"], r["location_id"], r["payer_id"], tuple(r["reasons"])) for r in truth["enrollment_followups"]
+    }
     assert found == expected
     # A CAQH lapse is a compliance task (a renewal reminder), never "cannot bill": its visits stay billable.
     caqh = [p for p in truth["plants"] if p["kind"] == "caqh_lapses_next_week"]
-    assert caqh and not any(f[0] == p["provider_id"] and "scheduled_visits_not_billable" in f[3] for f in found for p in caqh)
+    assert caqh and not any(
+        f[0] == p["provider_id"] and "scheduled_visits_not_billable" in f[3] for f in found for p in caqh
+    )
 
 
 def test_claims_held_until_the_enrollment_and_released_on_the_effective_date(snap, truth):
-    rows = snap.execute("select provider_id, location_id, payer_id, hold_status, cast(release_date as varchar) "
-                        "from flag_claims_on_enrollment_holds").fetchall()
-    assert {r[:4] for r in rows} == {(h["provider_id"], h["location_id"], h["payer_id"], h["hold_status"])
-                                      for h in truth["claim_holds"]}
+    rows = snap.execute(
+        "select provider_id, location_id, payer_id, hold_status, cast(release_date as varchar) "
+        "from flag_claims_on_enrollment_holds"
+    ).fetchall()
+    assert {r[:4] for r in rows} == {
+        (h["provider_id"], h["location_id"], h["payer_id"], h["hold_status"]) for h in truth["claim_holds"]
+    }
     planted = {p["provider_id"]: p for p in truth["plants"] if p["kind"].startswith("claims_")}
     assert {r[3] for r in rows if r[0] in planted} == {"hold", "release"}
     for provider_id, _, _, status, release in rows:
@@ -85,7 +112,8 @@ def test_claims_held_until_the_enrollment_and_released_on_the_effective_date(sna
 def test_provider_record_fixes_match_the_ground_truth(snap, truth):
     found = _set(snap, "select provider_id, issue from flag_provider_record_fixes")
     expected = {(r["provider_id"], "invalid_npi") for r in truth["invalid_npis"]} | {
-        (r["provider_id"], "cota_without_supervising_otr") for r in truth["supervision_gaps"]}
+        (r["provider_id"], "cota_without_supervising_otr") for r in truth["supervision_gaps"]
+    }
     assert found == expected
     assert any(p["kind"] == "cota_without_supervising_otr" for p in truth["plants"])
 
@@ -97,11 +125,18 @@ def test_sql_and_python_npi_check_digits_agree_on_every_provider(snap):
 
 
 def test_payroll_discrepancies_match_the_ground_truth(snap, truth):
-    found = _set(snap, "select provider_id, cast(work_date as varchar), discrepancy_type "
-                       "from fct_payroll_reconciliation where is_flagged")
+    found = _set(
+        snap,
+        "select provider_id, cast(work_date as varchar), discrepancy_type "
+        "from fct_payroll_reconciliation where is_flagged",
+    )
     expected = {(r["provider_id"], r["work_date"], r["discrepancy_type"]) for r in truth["payroll_discrepancies"]}
     assert found == expected
-    assert {p["kind"] for p in truth["plants"]} >= {"sessions_without_hours", "hours_without_sessions", "hours_over_tolerance"}
+    assert {p["kind"] for p in truth["plants"]} >= {
+        "sessions_without_hours",
+        "hours_without_sessions",
+        "hours_over_tolerance",
+    }
     periods = _set(snap, "select provider_id, cast(pay_period_start as varchar) from flag_payroll_discrepancies")
     assert periods == {(r["provider_id"], r["pay_period_start"]) for r in truth["payroll_discrepancies"]}
 
@@ -117,10 +152,16 @@ def test_every_flag_is_drafted_once_and_the_second_run_drafts_nothing(pipeline, 
 
 
 def test_credentialing_leak_summary_counts_held_claims(snap):
-    rows = snap.execute("select location_id, flagged_count, dollars_at_risk from fct_location_leak_summary "
-                        "where leak_area = 'credentialing' order by location_id").fetchall()
-    held = dict(snap.execute("select location_id, sum(contracted_amount) from fct_claim_enrollment_holds "
-                             "where hold_status = 'hold' group by location_id").fetchall())
+    rows = snap.execute(
+        "select location_id, flagged_count, dollars_at_risk from fct_location_leak_summary "
+        "where leak_area = 'credentialing' order by location_id"
+    ).fetchall()
+    held = dict(
+        snap.execute(
+            "select location_id, sum(contracted_amount) from fct_claim_enrollment_holds "
+            "where hold_status = 'hold' group by location_id"
+        ).fetchall()
+    )
     assert len(rows) == 3
     assert any(flagged > 0 for _, flagged, _ in rows)
     for location_id, _, dollars in rows:

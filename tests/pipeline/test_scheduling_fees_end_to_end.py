@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from dagster_project.assets.emitter_support import query_rows
 from core.settings import get_settings
+from dagster_project.assets.emitter_support import query_rows
 from emitters.missed_visit_fee import draft_missed_visit_fees
 
 pytestmark = pytest.mark.pipeline
@@ -24,10 +24,13 @@ def _rows(pipeline, name: str) -> list[dict]:
 
 def _medicaid_on(coverages: list[dict], patient_id: str, day: date) -> bool:
     """Whether any coverage in force that day, of any rank (Medicaid as secondary too), is Medicaid."""
-    return any(c["patient_id"] == patient_id and c["is_medicaid"].lower() == "true"
-               and date.fromisoformat(c["effective_date"]) <= day
-               and (not c["termination_date"] or date.fromisoformat(c["termination_date"]) >= day)
-               for c in coverages)
+    return any(
+        c["patient_id"] == patient_id
+        and c["is_medicaid"].lower() == "true"
+        and date.fromisoformat(c["effective_date"]) <= day
+        and (not c["termination_date"] or date.fromisoformat(c["termination_date"]) >= day)
+        for c in coverages
+    )
 
 
 def _last_weeks_misses(pipeline, as_of: date) -> tuple[set[str], set[str]]:

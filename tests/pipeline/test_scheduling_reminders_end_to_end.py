@@ -36,8 +36,10 @@ def _expected_reminders(pipeline, as_of: date) -> set[str]:
 
 def test_reminders_are_exactly_the_booked_visits_of_the_next_48_hours(pipeline):
     con = pipeline.snapshot()
-    rows = con.execute("select appointment_id, as_of_date, visit_date, authorization_id, approved_quantity, "
-                       "remaining_after_visit, is_last_authorized_visit from flag_visit_reminders").fetchall()
+    rows = con.execute(
+        "select appointment_id, as_of_date, visit_date, authorization_id, approved_quantity, "
+        "remaining_after_visit, is_last_authorized_visit from flag_visit_reminders"
+    ).fetchall()
     as_of = rows[0][1]
     published = json.loads((pipeline.root / "warehouse" / "serving.json").read_text())
     assert str(as_of) == published["as_of_date"]
@@ -52,8 +54,12 @@ def test_reminders_are_exactly_the_booked_visits_of_the_next_48_hours(pipeline):
         assert r[5] is None or r[5] >= 0, r
         assert not r[6] or r[3] is not None, r
     # Visits the booking check says are beyond or outside the authorization are never called "the last one".
-    beyond = {a for (a,) in con.execute("select appointment_id from fct_booking_checks "
-                                        "where authorization_check <> 'ok'").fetchall()}
+    beyond = {
+        a
+        for (a,) in con.execute(
+            "select appointment_id from fct_booking_checks where authorization_check <> 'ok'"
+        ).fetchall()
+    }
     assert not {r[0] for r in rows if r[6]} & beyond
 
 
@@ -70,8 +76,11 @@ def test_one_reminder_draft_per_visit_without_identifiers(pipeline):
     assert second["drafted"] == 0 and second["auto_resolved"] == 0
     ledger = Ledger(get_settings().ledger_url)
     with ledger.engine.connect() as conn:
-        drafts = conn.execute(sa.select(actions.c.flag_id, actions.c.patient_id, actions.c.body, actions.c.title)
-                              .where(actions.c.action_type == "visit_reminder")).fetchall()
+        drafts = conn.execute(
+            sa.select(actions.c.flag_id, actions.c.patient_id, actions.c.body, actions.c.title).where(
+                actions.c.action_type == "visit_reminder"
+            )
+        ).fetchall()
     assert len(drafts) == len({d[0] for d in drafts}) == mart
     member_ids: dict[str, list[str]] = {}
     for coverage in _rows(pipeline, "coverages"):

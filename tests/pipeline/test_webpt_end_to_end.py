@@ -187,5 +187,9 @@ def test_flag_marts_match_the_native_run_except_what_webpt_does_not_deliver(pipe
     # authorizations cost, each checked row by row above.
     # (No enrollment follow-up differs any more: only a license or an enrollment blocks billing, and no
     # generated child has such a block only on visits past the 14-day horizon.)
-    assert set(causes) == {"flag_booking_mismatches", "flag_open_slot_offers",
-                           "flag_patients_to_schedule", "flag_auths_needing_reauth"}
+    assert set(causes) == {
+        "flag_booking_mismatches",
+        "flag_open_slot_offers",
+        "flag_patients_to_schedule",
+        "flag_auths_needing_reauth",
+    }

@@ -18,8 +18,17 @@ def generated(tmp_path_factory):
     runs = []
     for name in ("a", "b"):
         root = tmp_path_factory.mktemp(f"fo_{name}")
-        generate(GeneratorConfig(seed=5, anchor_date=date(2026, 3, 3), locations=3, months=4, future_weeks=2,
-                                 out=root / "inbox", ground_truth=root / "truth.json"))
+        generate(
+            GeneratorConfig(
+                seed=5,
+                anchor_date=date(2026, 3, 3),
+                locations=3,
+                months=4,
+                future_weeks=2,
+                out=root / "inbox",
+                ground_truth=root / "truth.json",
+            )
+        )
         runs.append(root)
     return runs
 
@@ -33,7 +42,9 @@ def test_same_arguments_same_front_office_truth_and_files(generated):
     assert files_a
     for path in files_a:
         assert path.read_bytes() == (b / "inbox" / "clearinghouse" / path.name).read_bytes()
-    assert (a / "inbox/ehr/eligibility_checks.csv").read_bytes() == (b / "inbox/ehr/eligibility_checks.csv").read_bytes()
+    assert (a / "inbox/ehr/eligibility_checks.csv").read_bytes() == (
+        b / "inbox/ehr/eligibility_checks.csv"
+    ).read_bytes()
 
 
 def test_generated_271s_parse_without_issues(generated):

@@ -40,9 +40,11 @@ def test_the_files_say_what_the_ground_truth_plants(generated):
     acks = _tables(config, "*.999")["implementation_acks"]
     assert sorted(a["transaction_status_code"] for a in acks if a["transaction_status_code"] != "A") == ["R"]
     statuses = _tables(config, "*.277")["claim_acks"]
-    rejected_277 = {s["patient_control_number"]: ":".join([s["status_category_code"], s["status_code"],
-                                                           s["status_entity_code"]])
-                    for s in statuses if s["status_category_code"] != "A2"}
+    rejected_277 = {
+        s["patient_control_number"]: ":".join([s["status_category_code"], s["status_code"], s["status_entity_code"]])
+        for s in statuses
+        if s["status_category_code"] != "A2"
+    }
     [near_miss] = truth["rejected_then_accepted"]
     assert rejected_277.pop(near_miss).startswith("A7:")
     assert rejected_277 == {r["claim_id"]: r["code"] for r in truth["rejected_claims"] if r["source"] == "277CA"}
@@ -56,7 +58,11 @@ def test_the_resubmitted_claim_is_a_pyx12_valid_837p_and_the_acknowledgements_va
     assert validate_with_pyx12(resubmitted) == []
     rejected = Path(_truth(config)["rejected_999_file"]).stem
     with_rejections = [p for p in sorted(clearinghouse.glob("*.277")) if "*U*" in p.read_text()]
-    for path in (clearinghouse / f"ack_{resubmitted.stem}.999", clearinghouse / f"ack_{resubmitted.stem}.277",
-                 clearinghouse / f"ack_{rejected}.999", *with_rejections):
+    for path in (
+        clearinghouse / f"ack_{resubmitted.stem}.999",
+        clearinghouse / f"ack_{resubmitted.stem}.277",
+        clearinghouse / f"ack_{rejected}.999",
+        *with_rejections,
+    ):
         errors = [i for i in validate_with_pyx12(path) if i.is_error]
         assert errors == [], path.name

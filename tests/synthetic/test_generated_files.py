@@ -34,7 +34,9 @@ def test_same_arguments_give_identical_bytes(tmp_path):
 def test_another_seed_gives_other_data(tmp_path):
     first, _ = run(tmp_path, "one")
     other, _ = run(tmp_path, "other", seed=12)
-    assert (first.out / "ehr" / "appointments.csv").read_bytes() != (other.out / "ehr" / "appointments.csv").read_bytes()
+    assert (first.out / "ehr" / "appointments.csv").read_bytes() != (
+        other.out / "ehr" / "appointments.csv"
+    ).read_bytes()
 
 
 def test_every_csv_row_validates_against_its_contract(generated):
@@ -77,8 +79,8 @@ def test_cotas_are_supervised_by_an_otr_at_their_location(generated):
 
 def test_charge_lines_follow_the_8_minute_rule_and_modifiers(generated):
     from dagster_project.synthetic.claims import PER_CODE_PAYERS
-    from dagster_project.synthetic.units import total_timed_units
     from dagster_project.synthetic.reference import ASSISTANT_MODIFIER_BY_PAYER_TYPE, PAYERS_BY_ID
+    from dagster_project.synthetic.units import total_timed_units
 
     config, _ = generated
     visits = {v["visit_id"]: v for v in _rows(config, "ehr", "visits")}
@@ -140,7 +142,12 @@ def test_835s_balance(generated):
                 bpr = -_money(seg[2]) if seg[3] == "D" else _money(seg[2])  # D: the payer debits the provider
             elif tag == "CLP":
                 close_claim()
-                claim = {"charge": _money(seg[3]), "paid": _money(seg[4]), "cas": Decimal("0"), "svc_paid": Decimal("0")}
+                claim = {
+                    "charge": _money(seg[3]),
+                    "paid": _money(seg[4]),
+                    "cas": Decimal("0"),
+                    "svc_paid": Decimal("0"),
+                }
                 transaction_paid += claim["paid"]
                 claims_seen += 1
                 statuses += seg[2] == "4"

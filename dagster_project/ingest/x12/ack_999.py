@@ -93,9 +93,11 @@ class ImplementationAck999Body(BodyReader):
         self.close_ack()
         if self.group is not None:
             self.error(seg, "AK1 before the AK9 of the group acknowledged before it")
-        self.group = {"acknowledged_functional_id": seg.element(1) or None,
-                      "acknowledged_group_control_number": seg.element(2) or None,
-                      "acknowledged_group_version": seg.element(3) or None}
+        self.group = {
+            "acknowledged_functional_id": seg.element(1) or None,
+            "acknowledged_group_control_number": seg.element(2) or None,
+            "acknowledged_group_version": seg.element(3) or None,
+        }
         if not seg.element(2):
             self.error(seg, "AK102 (acknowledged group control number) is empty: nothing to link the 999 to")
 
@@ -155,8 +157,9 @@ class ImplementationAck999Body(BodyReader):
         if not code:
             self.error(seg, "IK501 (transaction set acknowledgment code) is empty")
         elif code not in TRANSACTION_STATUS_CODES:
-            self.warning(seg, f"IK501 {code[:3]!r} is not an X12 acknowledgment code (A, E, M, R, W, X): "
-                              f"loaded for review")
+            self.warning(
+                seg, f"IK501 {code[:3]!r} is not an X12 acknowledgment code (A, E, M, R, W, X): loaded for review"
+            )
         self.ack["transaction_status_code"] = code or None
         self.ack["transaction_syntax_error_codes"] = self._codes(seg, 2, 6)
         self.close_ack()
@@ -170,12 +173,17 @@ class ImplementationAck999Body(BodyReader):
         if not code:
             self.error(seg, "AK901 (functional group acknowledge code) is empty")
         elif code not in GROUP_STATUS_CODES:
-            self.warning(seg, f"AK901 {code[:3]!r} is not an X12 acknowledge code (A, E, M, P, R, W, X): "
-                              f"loaded for review")
-        counts = {column: self._integer(seg, index, what) for index, column, what in (
-            (2, "group_transactions_included", "number of transaction sets included"),
-            (3, "group_transactions_received", "number of received transaction sets"),
-            (4, "group_transactions_accepted", "number of accepted transaction sets"))}
+            self.warning(
+                seg, f"AK901 {code[:3]!r} is not an X12 acknowledge code (A, E, M, P, R, W, X): loaded for review"
+            )
+        counts = {
+            column: self._integer(seg, index, what)
+            for index, column, what in (
+                (2, "group_transactions_included", "number of transaction sets included"),
+                (3, "group_transactions_received", "number of received transaction sets"),
+                (4, "group_transactions_accepted", "number of accepted transaction sets"),
+            )
+        }
         for row in self.group_rows:
             row["group_status_code"] = code or None
             row["group_syntax_error_codes"] = self._codes(seg, 5, 9)
@@ -189,8 +197,11 @@ class ImplementationAck999Body(BodyReader):
         if self.ack is None:
             return
         if not self.ack_has_ik5:
-            self.error(None, "AK2 has no IK5 (transaction set response trailer): its outcome is unknown",
-                       position=self.ack["segment_position"])
+            self.error(
+                None,
+                "AK2 has no IK5 (transaction set response trailer): its outcome is unknown",
+                position=self.ack["segment_position"],
+            )
         self.ack["error_count"] = len(self.errors_of_ack)
         self.rows["implementation_ack_errors"].extend(self.errors_of_ack)
         self.group_rows.append(self.ack)
@@ -199,8 +210,11 @@ class ImplementationAck999Body(BodyReader):
     def finish(self) -> None:
         self.close_ack()
         if self.group is not None:
-            self.error(None, "acknowledged group has no AK9 (functional group response trailer)",
-                       position=self.transaction.end_position)
+            self.error(
+                None,
+                "acknowledged group has no AK9 (functional group response trailer)",
+                position=self.transaction.end_position,
+            )
             self.rows["implementation_acks"].extend(self.group_rows)
 
     # -- values ----------------------------------------------------------------------------------

@@ -76,12 +76,19 @@ class ClaimAck277Body(BodyReader):
     def start(self) -> None:
         version = self.transaction.version
         if version and not version.endswith("X214"):
-            self.warning(None, f"ST03 is {version!r}, not the 277CA guide 005010X214: read as a claim "
-                               f"acknowledgment", position=self.transaction.start_position)
+            self.warning(
+                None,
+                f"ST03 is {version!r}, not the 277CA guide 005010X214: read as a claim acknowledgment",
+                position=self.transaction.start_position,
+            )
         self.level = ""
-        self.source: dict[str, Any] = {"information_source_entity_code": None, "information_source_name": None,
-                                       "information_source_identifier": None, "received_date": None,
-                                       "process_date": None}
+        self.source: dict[str, Any] = {
+            "information_source_entity_code": None,
+            "information_source_name": None,
+            "information_source_identifier": None,
+            "received_date": None,
+            "process_date": None,
+        }
         self.billing_provider_npi: str | None = None
         self.claim: dict[str, Any] | None = None
         self.statuses: list[dict[str, Any]] = []
@@ -135,7 +142,7 @@ class ClaimAck277Body(BodyReader):
         if self.line is not None:
             if qualifier == "FJ":  # after the line's STC: fill in the statuses already read
                 self.line["line_item_control_number"] = seg.element(2) or None
-                for status in self.statuses[self.line_first_status:]:
+                for status in self.statuses[self.line_first_status :]:
                     status["line_item_control_number"] = self.line["line_item_control_number"]
             return
         column = {"1K": "payer_claim_control_number", "D9": "clearinghouse_trace_number"}.get(qualifier)
@@ -148,9 +155,11 @@ class ClaimAck277Body(BodyReader):
             return
         procedure = self.composite(seg, 1)
         self.line_count += 1
-        self.line = {"line_ordinal": self.line_count,
-                     "procedure_code": procedure[1] if len(procedure) > 1 and procedure[1] else None,
-                     "line_item_control_number": None}
+        self.line = {
+            "line_ordinal": self.line_count,
+            "procedure_code": procedure[1] if len(procedure) > 1 and procedure[1] else None,
+            "line_item_control_number": None,
+        }
         self.line_first_status = len(self.statuses)
 
     def on_stc(self, seg: Segment) -> None:
@@ -166,19 +175,32 @@ class ClaimAck277Body(BodyReader):
             if category is None:
                 self.error(seg, f"STC{position:02d}-1 (claim status category code) is empty")
             status = self.new_row("claim_ack_statuses", seg.position)
-            status.update({
-                "claim_ack_status_id": f"{claim['claim_ack_id']}-{len(self.statuses) + 1}",
-                "claim_ack_id": claim["claim_ack_id"], "status_level": "line" if self.line else "claim",
-                "composite_position": position, "status_category_code": category, "status_code": code,
-                "status_entity_code": entity, "status_effective_date": effective,
-            })
+            status.update(
+                {
+                    "claim_ack_status_id": f"{claim['claim_ack_id']}-{len(self.statuses) + 1}",
+                    "claim_ack_id": claim["claim_ack_id"],
+                    "status_level": "line" if self.line else "claim",
+                    "composite_position": position,
+                    "status_category_code": category,
+                    "status_code": code,
+                    "status_entity_code": entity,
+                    "status_effective_date": effective,
+                }
+            )
             if self.line is not None:
                 status.update(self.line)
             self.statuses.append(status)
             if self.line is None and claim["status_category_code"] is None and position == 1:
-                claim.update({"status_category_code": category, "status_code": code, "status_entity_code": entity,
-                              "status_effective_date": effective, "action_code": seg.element(3) or None,
-                              "total_charge_amount": self.decimal(seg, 4, "total claim charge", MONEY_READER)})
+                claim.update(
+                    {
+                        "status_category_code": category,
+                        "status_code": code,
+                        "status_entity_code": entity,
+                        "status_effective_date": effective,
+                        "action_code": seg.element(3) or None,
+                        "total_charge_amount": self.decimal(seg, 4, "total claim charge", MONEY_READER),
+                    }
+                )
 
     # -- closing ---------------------------------------------------------------------------------
     def finish_claim(self) -> None:
@@ -187,8 +209,11 @@ class ClaimAck277Body(BodyReader):
             return
         position = claim["segment_position"]
         if claim["patient_control_number"] is None:
-            self.error(None, "claim (HL*PT) has no TRN*2 patient control number: it cannot be linked to a "
-                             "submitted claim", position=position)
+            self.error(
+                None,
+                "claim (HL*PT) has no TRN*2 patient control number: it cannot be linked to a submitted claim",
+                position=position,
+            )
         if claim["status_category_code"] is None:
             self.error(None, "claim (HL*PT) has no claim-level STC status", position=position)
         claim["status_count"] = len(self.statuses)

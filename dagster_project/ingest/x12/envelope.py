@@ -107,12 +107,14 @@ class TransactionSet:
 
     def row_key(self, file_hash: str) -> str:
         """``<file sha256 prefix>-<ISA13>-<GS06>-<ST02>``: the id every reader gives this transaction's rows."""
-        return "-".join([
-            file_hash,
-            self.interchange.control_number if self.interchange else "",
-            self.group.control_number if self.group else "",
-            self.control_number,
-        ])
+        return "-".join(
+            [
+                file_hash,
+                self.interchange.control_number if self.interchange else "",
+                self.group.control_number if self.group else "",
+                self.control_number,
+            ]
+        )
 
 
 @dataclass
@@ -193,22 +195,37 @@ def split_segments(data: bytes, file_name: str) -> SplitResult:
     if text.startswith("ISA") and len(text) > 3:
         delimiters = _isa_delimiters(text)
         if delimiters is None:
-            issue = X12Issue(file_name, 1, "ISA", "error",
-                             "the ISA header is cut short: it does not have its 16 elements and a segment terminator")
+            issue = X12Issue(
+                file_name,
+                1,
+                "ISA",
+                "error",
+                "the ISA header is cut short: it does not have its 16 elements and a segment terminator",
+            )
             return SplitResult(None, issues=[issue])
         result = SplitResult(delimiters)
     elif text.startswith("ST") and len(text) > 2 and not text[2].isalnum():
         delimiters = _guess_delimiters(text)
         result = SplitResult(delimiters, has_envelope=False)
-        result.issues.append(X12Issue(
-            file_name, 1, "ST", "warning",
-            f"the file has no ISA/GS envelope; read it with element separator {delimiters.element!r}, "
-            f"segment terminator {delimiters.segment!r} and component separator {delimiters.component!r}",
-        ))
+        result.issues.append(
+            X12Issue(
+                file_name,
+                1,
+                "ST",
+                "warning",
+                f"the file has no ISA/GS envelope; read it with element separator {delimiters.element!r}, "
+                f"segment terminator {delimiters.segment!r} and component separator {delimiters.component!r}",
+            )
+        )
     else:
         start = text[:3].encode("unicode_escape").decode("ascii")
-        issue = X12Issue(file_name, None, None, "error",
-                         f"this is not an X12 file: it should start with ISA (or ST) but starts with {start!r}")
+        issue = X12Issue(
+            file_name,
+            None,
+            None,
+            "error",
+            f"this is not an X12 file: it should start with ISA (or ST) but starts with {start!r}",
+        )
         return SplitResult(None, issues=[issue])
 
     if delimiters.segment == NEWLINE:
@@ -221,8 +238,9 @@ def split_segments(data: bytes, file_name: str) -> SplitResult:
     separator = delimiters.element
     split = [piece.split(separator) for piece in pieces if piece]
     # ISA elements are fixed-width (padded); most files pad nothing else, so look once for the rest.
-    padded = (text.count("ISA" + separator) > 1
-              or any(marker in text[text.find(delimiters.segment):] for marker in (" " + separator, separator + " ")))
+    padded = text.count("ISA" + separator) > 1 or any(
+        marker in text[text.find(delimiters.segment) :] for marker in (" " + separator, separator + " ")
+    )
     if padded:
         split = [[element.strip() for element in elements] for elements in split]
     elif split and split[0][0] == "ISA":
@@ -231,7 +249,9 @@ def split_segments(data: bytes, file_name: str) -> SplitResult:
     ids = {elements[0] for elements in split}
     bad_ids = {segment_id for segment_id in ids if not SEGMENT_ID.match(segment_id)}
     if bad_ids:
-        segments = [Segment.of(seg.position, [NOT_A_SEGMENT]) if seg.elements[0] in bad_ids else seg for seg in segments]
+        segments = [
+            Segment.of(seg.position, [NOT_A_SEGMENT]) if seg.elements[0] in bad_ids else seg for seg in segments
+        ]
         result.has_bad_ids = True
     result.segments = segments
     if tail:
@@ -239,8 +259,12 @@ def split_segments(data: bytes, file_name: str) -> SplitResult:
         segment_id = tail.split(separator, 1)[0].strip()
         shown = segment_id if SEGMENT_ID.match(segment_id) else None
         result.truncated = X12Issue(
-            file_name, position, shown, "error",
-            f"the file ends inside segment {position}" + (f" ({shown})" if shown else "")
+            file_name,
+            position,
+            shown,
+            "error",
+            f"the file ends inside segment {position}"
+            + (f" ({shown})" if shown else "")
             + f" before its terminator {delimiters.segment!r}: the file looks truncated",
         )
     return result
@@ -303,9 +327,15 @@ class _Walker:
         if self.split.has_bad_ids:
             for seg in chunk:
                 if seg[1][0] == NOT_A_SEGMENT:
-                    self.st.issues.append(X12Issue(
-                        self.file_name, seg.position, None, "error",
-                        f"segment {seg.position} does not start with a segment ID (2-3 capital letters or digits)"))
+                    self.st.issues.append(
+                        X12Issue(
+                            self.file_name,
+                            seg.position,
+                            None,
+                            "error",
+                            f"segment {seg.position} does not start with a segment ID (2-3 capital letters or digits)",
+                        )
+                    )
 
     # -- data outside any transaction ------------------------------------------------------------
     def flush_stray(self) -> None:
@@ -315,8 +345,12 @@ class _Walker:
         ids = sorted({s.id for s in self.stray if s.id != NOT_A_SEGMENT})
         where = f"segment {first}" if first == last else f"segments {first}-{last}"
         what = f" ({', '.join(ids)})" if ids else ""
-        self.file_issue("error", first, self.stray[0].id or None,
-                        f"{where}{what} stand outside any transaction (no open ST before them) and were not read")
+        self.file_issue(
+            "error",
+            first,
+            self.stray[0].id or None,
+            f"{where}{what} stand outside any transaction (no open ST before them) and were not read",
+        )
         self.stray = []
 
     # -- interchange and group -------------------------------------------------------------------
@@ -324,9 +358,13 @@ class _Walker:
         if self.st is not None:
             self.close_open_transaction(seg)
         if self.isa is not None:
-            self.file_issue("warning", seg.position - 1, None,
-                            f"the ISA at segment {self.isa.position} (control number {self.isa.control_number!r}) "
-                            f"has no IEA trailer before the next ISA")
+            self.file_issue(
+                "warning",
+                seg.position - 1,
+                None,
+                f"the ISA at segment {self.isa.position} (control number {self.isa.control_number!r}) "
+                f"has no IEA trailer before the next ISA",
+            )
             self.gs = None
         self.isa, self.isa_groups = InterchangeHeader(seg.element(13), seg.element(6), seg.position), 0
 
@@ -339,11 +377,19 @@ class _Walker:
             self.file_issue("warning", seg.position, "IEA", "IEA trailer without an ISA header before it")
             return
         if seg.element(1) != str(self.isa_groups):
-            self.file_issue("warning", seg.position, "IEA", f"IEA01 says {seg.element(1) or 'nothing'} functional "
-                                                            f"groups but the interchange has {self.isa_groups}")
+            self.file_issue(
+                "warning",
+                seg.position,
+                "IEA",
+                f"IEA01 says {seg.element(1) or 'nothing'} functional groups but the interchange has {self.isa_groups}",
+            )
         if seg.element(2) != self.isa.control_number:
-            self.file_issue("warning", seg.position, "IEA", f"IEA02 control number {seg.element(2)!r} does not "
-                                                            f"match ISA13 {self.isa.control_number!r}")
+            self.file_issue(
+                "warning",
+                seg.position,
+                "IEA",
+                f"IEA02 control number {seg.element(2)!r} does not match ISA13 {self.isa.control_number!r}",
+            )
         self.isa = None
 
     def on_gs(self, seg: Segment) -> None:
@@ -365,18 +411,29 @@ class _Walker:
             self.file_issue("warning", seg.position, "GE", "GE trailer without a GS header before it")
             return
         if seg.element(1) != str(self.gs_transactions):
-            self.file_issue("warning", seg.position, "GE", f"GE01 says {seg.element(1) or 'nothing'} transactions "
-                                                           f"but the group has {self.gs_transactions}")
+            self.file_issue(
+                "warning",
+                seg.position,
+                "GE",
+                f"GE01 says {seg.element(1) or 'nothing'} transactions but the group has {self.gs_transactions}",
+            )
         if seg.element(2) != self.gs.control_number:
-            self.file_issue("warning", seg.position, "GE", f"GE02 control number {seg.element(2)!r} does not "
-                                                           f"match GS06 {self.gs.control_number!r}")
+            self.file_issue(
+                "warning",
+                seg.position,
+                "GE",
+                f"GE02 control number {seg.element(2)!r} does not match GS06 {self.gs.control_number!r}",
+            )
         self.gs = None
 
     def missing_ge(self, last_position: int) -> None:
         assert self.gs is not None
-        self.file_issue("warning", last_position, None,
-                        f"the GS at segment {self.gs.position} (control number {self.gs.control_number!r}) "
-                        f"has no GE trailer")
+        self.file_issue(
+            "warning",
+            last_position,
+            None,
+            f"the GS at segment {self.gs.position} (control number {self.gs.control_number!r}) has no GE trailer",
+        )
         self.gs = None
 
     # -- transactions ----------------------------------------------------------------------------
@@ -386,13 +443,25 @@ class _Walker:
         if self.gs is not None:
             self.gs_transactions += 1
         st = TransactionSet(
-            file_name=self.file_name, delimiters=self.walk.delimiters, transaction_set=seg.element(1),
-            control_number=seg.element(2), version=seg.element(3) or (self.gs.version if self.gs else ""),
-            interchange=self.isa, group=self.gs, start_position=seg.position,
+            file_name=self.file_name,
+            delimiters=self.walk.delimiters,
+            transaction_set=seg.element(1),
+            control_number=seg.element(2),
+            version=seg.element(3) or (self.gs.version if self.gs else ""),
+            interchange=self.isa,
+            group=self.gs,
+            start_position=seg.position,
         )
         if self.gs is None and self.walk.has_envelope:
-            st.issues.append(X12Issue(self.file_name, seg.position, "ST",
-                                      "warning", "ST header outside a functional group (no GS before it)"))
+            st.issues.append(
+                X12Issue(
+                    self.file_name,
+                    seg.position,
+                    "ST",
+                    "warning",
+                    "ST header outside a functional group (no GS before it)",
+                )
+            )
         self.st = st
 
     def on_se(self, seg: Segment) -> None:
@@ -403,11 +472,25 @@ class _Walker:
         st.end_position = seg.position
         count = len(st.body) + 2  # SE01 counts ST and SE too
         if seg.element(1) != str(count):
-            st.issues.append(X12Issue(self.file_name, seg.position, "SE", "warning",
-                                      f"SE01 says {seg.element(1) or 'nothing'} segments but the transaction has {count}"))
+            st.issues.append(
+                X12Issue(
+                    self.file_name,
+                    seg.position,
+                    "SE",
+                    "warning",
+                    f"SE01 says {seg.element(1) or 'nothing'} segments but the transaction has {count}",
+                )
+            )
         if seg.element(2) != st.control_number:
-            st.issues.append(X12Issue(self.file_name, seg.position, "SE", "warning",
-                                      f"SE02 control number {seg.element(2)!r} does not match ST02 {st.control_number!r}"))
+            st.issues.append(
+                X12Issue(
+                    self.file_name,
+                    seg.position,
+                    "SE",
+                    "warning",
+                    f"SE02 control number {seg.element(2)!r} does not match ST02 {st.control_number!r}",
+                )
+            )
         self.walk.transactions.append(st)
         self.st = None
 
@@ -417,10 +500,16 @@ class _Walker:
         assert st is not None
         last = st.body[-1].position if st.body else st.start_position
         st.end_position = last
-        st.issues.append(X12Issue(
-            self.file_name, last, None, "error",
-            f"the ST at segment {st.start_position} (control number {st.control_number!r}) has no SE trailer "
-            f"before segment {next_segment.position} ({next_segment.id}): the transaction may be incomplete"))
+        st.issues.append(
+            X12Issue(
+                self.file_name,
+                last,
+                None,
+                "error",
+                f"the ST at segment {st.start_position} (control number {st.control_number!r}) has no SE trailer "
+                f"before segment {next_segment.position} ({next_segment.id}): the transaction may be incomplete",
+            )
+        )
         self.walk.transactions.append(st)
         self.st = None
 
@@ -431,24 +520,41 @@ class _Walker:
             st.end_position = truncated.segment_position if truncated else last_position
             if truncated is not None:
                 st.issues.append(truncated)
-            st.issues.append(X12Issue(
-                self.file_name, last_position, None, "error",
-                f"the ST at segment {st.start_position} (control number {st.control_number!r}) has no SE trailer: "
-                f"the file ends at segment {st.end_position} and the transaction looks truncated"))
+            st.issues.append(
+                X12Issue(
+                    self.file_name,
+                    last_position,
+                    None,
+                    "error",
+                    f"the ST at segment {st.start_position} (control number {st.control_number!r}) has no SE trailer: "
+                    f"the file ends at segment {st.end_position} and the transaction looks truncated",
+                )
+            )
             self.walk.transactions.append(st)
             self.st = None
         elif truncated is not None:
             # Cut inside a GE or IEA: every transaction is complete, only the trailer is lost.
             trailer_only = truncated.segment_id in ("GE", "IEA")
-            self.walk.issues.append(X12Issue(truncated.file_name, truncated.segment_position, truncated.segment_id,
-                                             "warning" if trailer_only else "error", truncated.message))
+            self.walk.issues.append(
+                X12Issue(
+                    truncated.file_name,
+                    truncated.segment_position,
+                    truncated.segment_id,
+                    "warning" if trailer_only else "error",
+                    truncated.message,
+                )
+            )
         if self.walk.has_envelope:
             if self.gs is not None:
                 self.missing_ge(last_position)
             if self.isa is not None:
-                self.file_issue("warning", last_position, None,
-                                f"the ISA at segment {self.isa.position} (control number "
-                                f"{self.isa.control_number!r}) has no IEA trailer")
+                self.file_issue(
+                    "warning",
+                    last_position,
+                    None,
+                    f"the ISA at segment {self.isa.position} (control number "
+                    f"{self.isa.control_number!r}) has no IEA trailer",
+                )
         if not self.split.segments and truncated is None:
             self.file_issue("error", None, None, "the file holds no X12 segments")
         elif not self.walk.transactions:

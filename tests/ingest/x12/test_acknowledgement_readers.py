@@ -33,13 +33,20 @@ def by(rows: list[dict], key: str) -> dict:
 
 # -- 999 ----------------------------------------------------------------------------------------------
 
+
 def test_999_gives_one_row_per_acknowledged_transaction_with_its_group_outcome():
     result = parse(ACK_999, "acks.999")
     assert [t.status for t in result.transactions] == ["loaded", "loaded"]
     acks = result.tables["implementation_acks"]
-    assert [(a["acknowledged_group_control_number"], a["acknowledged_transaction_control_number"],
-             a["transaction_status_code"], a["group_status_code"]) for a in acks] == [
-        ("5", "0001", "A", "P"), ("5", "0002", "R", "P"), ("5", "0003", "E", "P"), ("6", "0001", "Q", "A")]
+    assert [
+        (
+            a["acknowledged_group_control_number"],
+            a["acknowledged_transaction_control_number"],
+            a["transaction_status_code"],
+            a["group_status_code"],
+        )
+        for a in acks
+    ] == [("5", "0001", "A", "P"), ("5", "0002", "R", "P"), ("5", "0003", "E", "P"), ("6", "0001", "Q", "A")]
     rejected = acks[1]
     assert rejected["transaction_syntax_error_codes"] == "5"
     assert (rejected["group_transactions_included"], rejected["group_transactions_accepted"]) == (3, 2)
@@ -50,12 +57,17 @@ def test_999_gives_one_row_per_acknowledged_transaction_with_its_group_outcome()
 def test_999_errors_keep_the_segment_an_element_error_belongs_to_and_never_the_bad_value():
     errors = parse(ACK_999, "acks.999").tables["implementation_ack_errors"]
     rejected = [e for e in errors if e["implementation_ack_id"].endswith("-0001-2")]
-    assert [(e["error_level"], e["segment_id"], e["loop_id"], e["element_position"], e["error_code"])
-            for e in rejected] == [("segment", "NM1", "2010BA", None, "8"), ("element", "NM1", "2010BA", 9, "7"),
-                                   ("segment", "REF", "2300", None, "I6")]
+    assert [
+        (e["error_level"], e["segment_id"], e["loop_id"], e["element_position"], e["error_code"]) for e in rejected
+    ] == [
+        ("segment", "NM1", "2010BA", None, "8"),
+        ("element", "NM1", "2010BA", 9, "7"),
+        ("segment", "REF", "2300", None, "I6"),
+    ]
     composite = [e for e in errors if e["implementation_ack_id"].endswith("-0001-3") and e["error_level"] == "element"]
     assert [(e["element_position"], e["component_position"], e["data_element_reference"]) for e in composite] == [
-        (3, 1, "1251")]
+        (3, 1, "1251")
+    ]
     assert "SYN000002" not in repr(errors)  # IK404, the copy of the bad value, is not kept
 
 
@@ -77,6 +89,7 @@ def test_999_transaction_without_ik5_is_quarantined_alone():
 
 # -- 277CA --------------------------------------------------------------------------------------------
 
+
 def test_277ca_gives_one_row_per_claim_with_identifiers_dates_and_first_status():
     result = parse(ACK_277, "acks.277")
     assert result.issues == []
@@ -95,10 +108,22 @@ def test_277ca_gives_one_row_per_claim_with_identifiers_dates_and_first_status()
 
 def test_277ca_keeps_every_status_composite_of_the_claim_and_its_lines():
     statuses = [s for s in parse(ACK_277, "acks.277").tables["claim_ack_statuses"] if s["claim_ack_id"].endswith("-5")]
-    assert [(s["status_level"], s["composite_position"], s["status_category_code"], s["status_code"],
-             s["status_entity_code"], s["procedure_code"], s["line_item_control_number"]) for s in statuses] == [
-        ("claim", 1, "A7", "562", "85", None, None), ("claim", 10, "A7", "145", "QC", None, None),
-        ("line", 1, "A7", "454", None, "97530", "V0002-1")]
+    assert [
+        (
+            s["status_level"],
+            s["composite_position"],
+            s["status_category_code"],
+            s["status_code"],
+            s["status_entity_code"],
+            s["procedure_code"],
+            s["line_item_control_number"],
+        )
+        for s in statuses
+    ] == [
+        ("claim", 1, "A7", "562", "85", None, None),
+        ("claim", 10, "A7", "145", "QC", None, None),
+        ("line", 1, "A7", "454", None, "97530", "V0002-1"),
+    ]
 
 
 def test_277ca_claim_without_a_patient_control_number_quarantines_its_transaction():
@@ -119,6 +144,7 @@ def test_277_of_another_guide_is_read_with_a_warning():
 
 # -- through the loader -------------------------------------------------------------------------------
 
+
 def test_acknowledgments_load_into_their_raw_tables(tmp_path):
     inbox = tmp_path / "inbox" / "clearinghouse"
     inbox.mkdir(parents=True)
@@ -126,9 +152,15 @@ def test_acknowledgments_load_into_their_raw_tables(tmp_path):
     (inbox / "ack_902.277").write_text(ACK_277, encoding="ascii")
     con = duckdb.connect(str(tmp_path / "w.duckdb"))
     load_source(con, "clearinghouse", tmp_path / "inbox", tmp_path / "quarantine")
-    counts = {table: con.execute(f"select count(*) from raw_clearinghouse.{table}").fetchone()[0] for table in (
-        "implementation_acks", "implementation_ack_errors", "claim_acks", "claim_ack_statuses")}
-    assert counts == {"implementation_acks": 4, "implementation_ack_errors": 5, "claim_acks": 3,
-                      "claim_ack_statuses": 5}
+    counts = {
+        table: con.execute(f"select count(*) from raw_clearinghouse.{table}").fetchone()[0]
+        for table in ("implementation_acks", "implementation_ack_errors", "claim_acks", "claim_ack_statuses")
+    }
+    assert counts == {
+        "implementation_acks": 4,
+        "implementation_ack_errors": 5,
+        "claim_acks": 3,
+        "claim_ack_statuses": 5,
+    }
     entities = dict(con.execute("select file_name, entity from ingest.file_ledger").fetchall())
     assert entities == {"ack_901.999": "implementation_ack_999", "ack_902.277": "claim_ack_277ca"}

@@ -30,8 +30,15 @@ def transaction(control: str, *, trace: str, replace: list[tuple[str, str]] = ()
     return [f"ST*835*{control}", *body, f"SE*{len(body) + 2 + extra}*{control}"]
 
 
-def interchange(transactions: list[list[str]], *, isa13: str = "000000101", gs06: str = "101",
-                ge01: int | None = None, ge02: str | None = None, iea02: str | None = None) -> str:
+def interchange(
+    transactions: list[list[str]],
+    *,
+    isa13: str = "000000101",
+    gs06: str = "101",
+    ge01: int | None = None,
+    ge02: str | None = None,
+    iea02: str | None = None,
+) -> str:
     isa = SEGMENTS[0].replace("000000101", isa13)
     gs = SEGMENTS[1].replace("*101*", f"*{gs06}*")
     trailer = [f"GE*{len(transactions) if ge01 is None else ge01}*{ge02 or gs06}", f"IEA*1*{iea02 or isa13}"]
@@ -40,13 +47,16 @@ def interchange(transactions: list[list[str]], *, isa13: str = "000000101", gs06
 
 def three(**changes) -> list[list[str]]:
     """Transactions 0001-0003; ``changes`` maps a control number to the keyword arguments of its change."""
-    return [transaction(control, trace=f"CHK{n}", **changes.get(control, {}))
-            for n, control in enumerate(["0001", "0002", "0003"], start=1)]
+    return [
+        transaction(control, trace=f"CHK{n}", **changes.get(control, {}))
+        for n, control in enumerate(["0001", "0002", "0003"], start=1)
+    ]
 
 
 @pytest.fixture
 def load(tmp_path):
     """Load {file name: text or bytes} through the clearinghouse loader; return the connection."""
+
     def run(files: dict[str, str | bytes], *, pyx12: bool = False):
         inbox = tmp_path / "inbox" / "clearinghouse"
         inbox.mkdir(parents=True, exist_ok=True)
@@ -55,25 +65,43 @@ def load(tmp_path):
         con = duckdb.connect(str(tmp_path / "w.duckdb"))
         load_source(con, "clearinghouse", tmp_path / "inbox", tmp_path / "quarantine", validate_x12_with_pyx12=pyx12)
         return con
+
     return run
 
 
 def ledger(con, file_name: str) -> dict:
-    columns = ["status", "rows_loaded", "rows_quarantined", "transactions_loaded", "transactions_quarantined",
-               "transactions_duplicate", "duplicate_of", "summary", "entity"]
-    row = con.execute(f"select {', '.join(columns)} from ingest.file_ledger where file_name = ?", [file_name]).fetchone()
-    return dict(zip(columns, row))
+    columns = [
+        "status",
+        "rows_loaded",
+        "rows_quarantined",
+        "transactions_loaded",
+        "transactions_quarantined",
+        "transactions_duplicate",
+        "duplicate_of",
+        "summary",
+        "entity",
+    ]
+    row = con.execute(
+        f"select {', '.join(columns)} from ingest.file_ledger where file_name = ?", [file_name]
+    ).fetchone()
+    return dict(zip(columns, row, strict=False))
 
 
 def quarantine(con, file_name: str, severity: str) -> list[tuple]:
     return con.execute(
         "select transaction_control_number, line_number, reason from ingest.quarantine "
-        "where file_name = ? and severity = ? order by line_number", [file_name, severity]).fetchall()
+        "where file_name = ? and severity = ? order by line_number",
+        [file_name, severity],
+    ).fetchall()
 
 
 def loaded_transactions(con) -> list[str]:
-    return [r[0] for r in con.execute(
-        "select transaction_control_number from raw_clearinghouse.remit_transactions order by 1").fetchall()]
+    return [
+        r[0]
+        for r in con.execute(
+            "select transaction_control_number from raw_clearinghouse.remit_transactions order by 1"
+        ).fetchall()
+    ]
 
 
 def segment_of(text: str, start: str, occurrence: int = 1) -> int:
@@ -89,6 +117,7 @@ def assert_no_patient_values(con) -> None:
 
 
 # -- envelope bookkeeping that disagrees: everything loads, with a warning ---------------------------
+
 
 def test_se_count_wrong_but_readable_loads_with_a_warning(load):
     text = interchange(three(**{"0002": {"extra": 3}}))
@@ -120,6 +149,7 @@ def test_ge_and_iea_control_numbers_that_disagree_load_with_warnings(load):
 
 # -- damage inside one transaction: that transaction is quarantined, the others load -----------------
 
+
 def test_truncated_file_keeps_the_complete_transactions(load, tmp_path):
     text = interchange(three())
     cut = text.index("CLP*PCN1002", text.index("ST*835*0003"))
@@ -137,14 +167,16 @@ def test_truncated_file_keeps_the_complete_transactions(load, tmp_path):
 
 def test_claim_without_its_charge_quarantines_its_transaction_only(load):
     # 0002 also pays one cent more than its claims add up to: a balance warning, kept with it.
-    text = interchange(three(**{"0002": {"replace": [("CLP*PCN1002*1*100.00*", "CLP*PCN1002*1**"),
-                                                     ("BPR*C*245.00", "BPR*C*245.01")]}}))
+    text = interchange(
+        three(**{"0002": {"replace": [("CLP*PCN1002*1*100.00*", "CLP*PCN1002*1**"), ("BPR*C*245.00", "BPR*C*245.01")]}})
+    )
     con = load({"no_charge.835": text})
     assert loaded_transactions(con) == ["0001", "0003"]
     [(control, position, reason)] = quarantine(con, "no_charge.835", "error")
     assert (control, position) == ("0002", segment_of(text, "CLP*PCN1002", 2))
-    assert reason == (f"no_charge.835: transaction 835 0002, segment {position} (CLP): "
-                      "CLP03 (total claim charge) is empty")
+    assert reason == (
+        f"no_charge.835: transaction 835 0002, segment {position} (CLP): CLP03 (total claim charge) is empty"
+    )
     # The balance warning of the quarantined transaction is kept with it.
     [(control, _, kept)] = quarantine(con, "no_charge.835", "warning")
     assert control == "0002" and "transaction 0002 does not balance" in kept
@@ -176,21 +208,29 @@ def test_unknown_segment_id_mid_transaction_quarantines_it_and_counts_in_se(load
 
 
 def test_amount_with_three_decimals_is_never_rounded(load):
-    text = interchange(three(**{"0001": {"replace": [("CLP*PCN1002*1*100.00*75.00", "CLP*PCN1002*1*100.005*75.00")]},
-                                "0002": {"replace": [("AMT*B6*80.00", "AMT*B6*80.500")]}}))
+    text = interchange(
+        three(
+            **{
+                "0001": {"replace": [("CLP*PCN1002*1*100.00*75.00", "CLP*PCN1002*1*100.005*75.00")]},
+                "0002": {"replace": [("AMT*B6*80.00", "AMT*B6*80.500")]},
+            }
+        )
+    )
     con = load({"decimals.835": text})
     assert loaded_transactions(con) == ["0002", "0003"]
     [(control, _, reason)] = quarantine(con, "decimals.835", "error")
     assert control == "0001"
     assert "CLP03 (total claim charge) is '100.005', which has 3 decimal places" in reason
     # 80.500 is 80.50 exactly: trailing zeros are not precision.
-    assert con.execute("select allowed_amount from raw_clearinghouse.remit_lines l join raw_clearinghouse.remit_claims c "
-                       "using (remit_claim_id) join raw_clearinghouse.remit_transactions t using (remit_transaction_id) "
-                       "where t.transaction_control_number = '0002' and l.procedure_code = '97165'").fetchone() == (
-        Decimal("80.50"),)
+    assert con.execute(
+        "select allowed_amount from raw_clearinghouse.remit_lines l join raw_clearinghouse.remit_claims c "
+        "using (remit_claim_id) join raw_clearinghouse.remit_transactions t using (remit_transaction_id) "
+        "where t.transaction_control_number = '0002' and l.procedure_code = '97165'"
+    ).fetchone() == (Decimal("80.50"),)
 
 
 # -- reading what any file name holds -----------------------------------------------------------------
+
 
 def test_byte_order_mark_loads_with_and_without_pyx12(load):
     con = load({"bom.835": b"\xef\xbb\xbf" + CLEAN.encode("ascii")}, pyx12=True)
@@ -202,7 +242,9 @@ def test_byte_order_mark_loads_with_and_without_pyx12(load):
 def test_files_route_by_content_not_extension(load):
     eligibility = (FIXTURES / "front_office_multi_5010.271").read_bytes()
     premium = CLEAN.replace("ST*835*0001", "ST*820*0001")
-    con = load({"remit.dat": CLEAN, "answers.271": eligibility, "premium.820": premium, "notes.txt": "claim_id,amount\n"})
+    con = load(
+        {"remit.dat": CLEAN, "answers.271": eligibility, "premium.820": premium, "notes.txt": "claim_id,amount\n"}
+    )
     assert ledger(con, "remit.dat")["entity"] == "remittance_835"
     assert ledger(con, "answers.271")["entity"] == "eligibility_271"
     assert con.execute("select count(*) from raw_clearinghouse.remit_claims").fetchone() == (2,)
@@ -223,6 +265,7 @@ def test_a_file_with_several_transaction_sets_routes_each_to_its_reader():
 
 
 # -- the same remittance in a new envelope ------------------------------------------------------------
+
 
 def test_remittance_resent_in_a_new_envelope_is_not_posted_twice(load):
     first = interchange(three())
@@ -250,12 +293,19 @@ def test_resent_remittance_is_recognised_in_a_later_run_and_a_new_payment_is_not
 
 # -- pyx12 validation never stops ingest --------------------------------------------------------------
 
-@pytest.mark.parametrize(("name", "content"), [
-    pytest.param("claims_a2.837", (FIXTURES / "claims_clean_5010.837").read_text().replace("005010X222A1", "005010X222A2"),
-                 id="837P-X222A2-no-map"),
-    pytest.param("answers.271", (FIXTURES / "front_office_multi_5010.271").read_text(), id="271-X279A1-no-map"),
-    pytest.param("st_only.835", (FIXTURES / "st_only.835").read_text(), id="no-envelope"),
-])
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        pytest.param(
+            "claims_a2.837",
+            (FIXTURES / "claims_clean_5010.837").read_text().replace("005010X222A1", "005010X222A2"),
+            id="837P-X222A2-no-map",
+        ),
+        pytest.param("answers.271", (FIXTURES / "front_office_multi_5010.271").read_text(), id="271-X279A1-no-map"),
+        pytest.param("st_only.835", (FIXTURES / "st_only.835").read_text(), id="no-envelope"),
+    ],
+)
 def test_pyx12_reports_what_it_could_not_validate_and_ingest_goes_on(load, name, content):
     con = load({name: content}, pyx12=True)
     row = ledger(con, name)
