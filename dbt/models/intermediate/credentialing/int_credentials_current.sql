@@ -45,11 +45,19 @@ with_cycle as (
 
     select
         with_rule_state.*,
-        case when state_cycle.credential_type is not null then state_cycle.cycle_months else default_cycle.cycle_months end as cycle_months,
-        case when state_cycle.credential_type is not null then state_cycle.cycle_days else default_cycle.cycle_days end as cycle_days,
-        case when state_cycle.credential_type is not null then state_cycle.ce_hours else default_cycle.ce_hours end as ce_hours,
+        case
+            when state_cycle.credential_type is not null then state_cycle.cycle_months else default_cycle.cycle_months
+        end as cycle_months,
+        case
+            when state_cycle.credential_type is not null then state_cycle.cycle_days else default_cycle.cycle_days
+        end as cycle_days,
+        case when state_cycle.credential_type is not null then state_cycle.ce_hours else default_cycle.ce_hours end
+            as ce_hours,
         coalesce(
-            case when state_cycle.credential_type is not null then state_cycle.expires_at_month_end else default_cycle.expires_at_month_end end,
+            case
+                when state_cycle.credential_type is not null then state_cycle.expires_at_month_end else
+                    default_cycle.expires_at_month_end
+            end,
             false
         ) as expires_at_month_end,
         coalesce(state_cycle.required_for_billing, default_cycle.required_for_billing, false) as required_for_billing,
@@ -89,7 +97,9 @@ with_due as (
     select
         cycle_dates.*,
         case
-            when expires_at_month_end and cycle_date is not null then cast({{ dbt.last_day('cycle_date', 'month') }} as date)
+            when
+                expires_at_month_end and cycle_date is not null
+                then cast({{ dbt.last_day('cycle_date', 'month') }} as date)
             else cycle_date
         end as cycle_due_date
     from cycle_dates

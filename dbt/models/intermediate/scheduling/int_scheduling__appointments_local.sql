@@ -66,7 +66,10 @@ medicaid_any_rank as (
             localized.patient_id = coverages.patient_id
             and coverages.is_medicaid
             and coverages.effective_date <= cast(localized.local_start_at as date)
-            and (coverages.termination_date is null or coverages.termination_date >= cast(localized.local_start_at as date))
+            and (
+                coverages.termination_date is null
+                or coverages.termination_date >= cast(localized.local_start_at as date)
+            )
 
 ),
 

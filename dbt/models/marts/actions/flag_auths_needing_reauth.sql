@@ -137,7 +137,7 @@ ranked_treating_providers as (
         provider_id,
         row_number() over (
             partition by authorization_id
-            order by kept_visit_count desc, last_kept_visit_date desc, provider_id
+            order by kept_visit_count desc, last_kept_visit_date desc, provider_id asc
         ) as provider_rank
     from kept_visits_by_provider
 
@@ -207,9 +207,12 @@ requested as (
         windowed.*,
         case
             when windowed.duration_weeks is null
-                then {{ date_add_days(dbt.datediff('windowed.start_date', 'windowed.end_date', 'day'), 'windowed.requested_start_date') }}
-            when windowed.plan_end_date is not null
-                and windowed.plan_end_date < {{ date_add_days('7 * windowed.duration_weeks - 1', 'windowed.requested_start_date') }}
+                then
+                    {{ date_add_days(dbt.datediff('windowed.start_date', 'windowed.end_date', 'day'), 'windowed.requested_start_date') }}
+            when
+                windowed.plan_end_date is not null
+                and windowed.plan_end_date
+                < {{ date_add_days('7 * windowed.duration_weeks - 1', 'windowed.requested_start_date') }}
                 then windowed.plan_end_date
             else {{ date_add_days('7 * windowed.duration_weeks - 1', 'windowed.requested_start_date') }}
         end as requested_end_date
@@ -225,7 +228,13 @@ sized as (
         coalesce(by_payer.submit_earliest_days_before_end, by_type.submit_earliest_days_before_end)
             as submit_earliest_days_before_end,
         coalesce(by_payer.attendance_required, by_type.attendance_required, false) as attendance_required,
-        cast(ceil(({{ dbt.datediff('requested.requested_start_date', 'requested.requested_end_date', 'day') }} + 1) / 7.0) as integer)
+        cast(
+            ceil(
+                (                                        {{ dbt.datediff('requested.requested_start_date', 'requested.requested_end_date', 'day') }} + 1
+                )
+                / 7.0
+            ) as integer
+        )
             as requested_weeks,
         coalesce(requested.plan_end_date < requested.requested_start_date, false) as is_plan_of_care_ending
     from requested
@@ -241,7 +250,8 @@ sized as (
 final as (
 
     select
-        {{ dbt.hash(dbt.concat(["'" ~ rule_name ~ "'", "':'", "'" ~ rule_version ~ "'", "':'", 'joined.authorization_id'])) }} as flag_id,
+        {{ dbt.hash(dbt.concat(["'" ~ rule_name ~ "'", "':'", "'" ~ rule_version ~ "'", "':'", 'joined.authorization_id'])) }}
+            as flag_id,
         '{{ rule_name }}' as rule_name,
         '{{ rule_version }}' as rule_version,
         joined.as_of_date,
@@ -301,7 +311,8 @@ final as (
         -- window starts; the payer takes the request from submit_earliest_days_before_end days before it,
         -- and it must be in before the new window starts.
         {{ date_add_days('-1 * joined.prep_lead_days', 'joined.requested_start_date') }} as prepare_from_date,
-        {{ date_add_days('-1 * joined.submit_earliest_days_before_end', 'joined.requested_start_date') }} as submit_from_date,
+        {{ date_add_days('-1 * joined.submit_earliest_days_before_end', 'joined.requested_start_date') }}
+            as submit_from_date,
         {{ date_add_days(-1, 'joined.requested_start_date') }} as submit_by_date,
         joined.attendance_required,
         -- What to ask for: units per visit x the plan's visits per week x the weeks of the requested window;
@@ -312,16 +323,24 @@ final as (
         end as units_requested,
         case
             when joined.frequency_per_week is null
-                then 'no plan-of-care frequency on file: the ' || cast(joined.approved_quantity as {{ dbt.type_string() }})
-                || ' ' || joined.unit_type || ' approved last time'
+                then
+                    'no plan-of-care frequency on file: the '
+                    || cast(joined.approved_quantity as {{ dbt.type_string() }})
+                    || ' ' || joined.unit_type || ' approved last time'
             when joined.unit_type = 'visits'
-                then cast(joined.frequency_per_week as {{ dbt.type_string() }}) || ' visits per week x '
-                || cast(joined.requested_weeks as {{ dbt.type_string() }}) || ' weeks = '
-                || cast(joined.frequency_per_week * joined.requested_weeks as {{ dbt.type_string() }}) || ' visits'
-            else cast(joined.units_per_visit as {{ dbt.type_string() }}) || ' units per visit x '
+                then
+                    cast(joined.frequency_per_week as {{ dbt.type_string() }}) || ' visits per week x '
+                    || cast(joined.requested_weeks as {{ dbt.type_string() }}) || ' weeks = '
+                    || cast(joined.frequency_per_week * joined.requested_weeks as {{ dbt.type_string() }}) || ' visits'
+            else
+                cast(joined.units_per_visit as {{ dbt.type_string() }}) || ' units per visit x '
                 || cast(joined.frequency_per_week as {{ dbt.type_string() }}) || ' visits per week x '
                 || cast(joined.requested_weeks as {{ dbt.type_string() }}) || ' weeks = '
-                || cast(joined.units_per_visit * joined.frequency_per_week * joined.requested_weeks as {{ dbt.type_string() }})
+                || cast(
+                    joined.units_per_visit
+                    * joined.frequency_per_week
+                    * joined.requested_weeks as {{ dbt.type_string() }}
+                )
                 || ' units'
         end as units_arithmetic
     from sized as joined

@@ -25,7 +25,8 @@ payers as (
 final as (
 
     select
-        {{ dbt.hash(dbt.concat(["'" ~ rule_name ~ "'", "':'", "'" ~ rule_version ~ "'", "':'", 'checks.appointment_id'])) }} as flag_id,
+        {{ dbt.hash(dbt.concat(["'" ~ rule_name ~ "'", "':'", "'" ~ rule_version ~ "'", "':'", 'checks.appointment_id'])) }}
+            as flag_id,
         '{{ rule_name }}' as rule_name,
         '{{ rule_version }}' as rule_version,
         checks.as_of_date,
@@ -46,24 +47,33 @@ final as (
         checks.alternative_provider_id,
         alternative.provider_name as alternative_provider_name,
         trim(
-            case when checks.credential_check <> 'ok'
-                then 'Therapist not enrolled with the payer on the visit date. ' else '' end
+            case
+                when checks.credential_check <> 'ok'
+                    then 'Therapist not enrolled with the payer on the visit date. '
+                else ''
+            end
             || case checks.authorization_check
                 when 'beyond_authorized_count' then 'Visit is beyond the authorized count. '
                 when 'after_authorization_end' then 'Visit is after the authorization end date. '
                 when 'no_authorization' then 'No approved authorization covers the visit. '
-                else '' end
+                else ''
+            end
         ) as mismatch_reasons,
         trim(
             case
                 when checks.credential_check <> 'ok' and checks.alternative_provider_id is not null
-                    then 'Move the visit to ' || alternative.provider_name || ', who is enrolled and free at that time. '
+                    then
+                        'Move the visit to ' || alternative.provider_name || ', who is enrolled and free at that time. '
                 when checks.credential_check <> 'ok'
-                    then 'Move the visit to a therapist enrolled with the payer, or hold it until enrollment is effective. '
-                else '' end
-            || case when checks.authorization_check <> 'ok'
-                then 'Request a re-authorization before the visit, or reschedule it inside the authorization. '
-                else '' end
+                    then
+                        'Move the visit to a therapist enrolled with the payer, or hold it until enrollment is effective. '
+                else ''
+            end
+            || case
+                when checks.authorization_check <> 'ok'
+                    then 'Request a re-authorization before the visit, or reschedule it inside the authorization. '
+                else ''
+            end
         ) as suggested_fix,
         checks.dollars_at_risk,
         checks.visit_date as due_date

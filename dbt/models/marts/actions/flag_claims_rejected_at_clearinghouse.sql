@@ -47,7 +47,8 @@ final as (
     from acknowledgements
     left join payer_rules
         on acknowledgements.payer_id = payer_rules.payer_id
-    where acknowledgements.is_rejection_open
+    where
+        acknowledgements.is_rejection_open
         and acknowledgements.is_submitted
 
 )

@@ -114,7 +114,7 @@ invalidated_authorizations as (
             and authorizations.status = 'approved'
             and authorizations.start_date <= {{ as_of_date() }}
             and authorizations.end_date >= {{ as_of_date() }}
-            and authorizations.payer_id = problems.coverage_payer_id
+            and problems.coverage_payer_id = authorizations.payer_id
     where problems.is_inactive or problems.is_plan_change
     group by problems.patient_id
 
@@ -151,12 +151,19 @@ final as (
         problems.next_visit_at,
         problems.upcoming_visit_count,
         problems.affected_appointment_ids,
-        concat_ws('; ',
+        concat_ws(
+            '; ',
             case when problems.is_inactive then 'coverage inactive' end,
-            case when problems.is_plan_change then 'plan changed to ' || coalesce(reported_plans.payer_name, problems.reported_plan_payer_id) end,
+            case
+                when
+                    problems.is_plan_change
+                    then 'plan changed to ' || coalesce(reported_plans.payer_name, problems.reported_plan_payer_id)
+            end,
             case when problems.is_other_payer_reported then 'another payer reported: ' || problems.other_payer_name end,
             case when problems.is_visit_limit_reached then 'no OT visits remaining this benefit period' end,
-            case when invalidated_authorizations.invalidated_authorization_count > 0 then 'authorization no longer valid' end
+            case
+                when invalidated_authorizations.invalidated_authorization_count > 0 then 'authorization no longer valid'
+            end
         ) as flag_reasons,
         cast(problems.upcoming_visit_amount as decimal(12, 2)) as dollars_at_risk,
         problems.next_visit_date as due_date

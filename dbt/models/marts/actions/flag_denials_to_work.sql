@@ -29,7 +29,8 @@ final as (
         min(denial_date) as denial_date,
         {{ dbt.listagg('distinct denial_category', "'|'", 'order by denial_category') }} as denial_categories,
         {{ dbt.listagg('distinct denial_carc', "'|'", 'order by denial_carc') }} as carcs,
-        {{ dbt.listagg("cast(line_number as " ~ dbt.type_string() ~ ")", "'|'", 'order by line_number') }} as line_numbers,
+        {{ dbt.listagg("cast(line_number as " ~ dbt.type_string() ~ ")", "'|'", 'order by line_number') }}
+            as line_numbers,
         min(action_note) as action_note,
         min(case when has_appeal_rights then 1 else 0 end) = 1 as has_appeal_rights,
         count(*) as denied_line_count,

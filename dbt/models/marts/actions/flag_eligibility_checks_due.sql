@@ -40,8 +40,15 @@ final as (
         check_due_reason,
         case check_due_reason
             when 'no_check' then 'No eligibility check on file for this visit'
-            when 'check_rejected' then 'The payer rejected the last check (AAA ' || coalesce(last_attempt_reject_code, '?') || ')'
-            when 'stale_check' then 'The last check is older than the payer window of ' || cast(eligibility_window_hours as {{ dbt.type_string() }}) || ' hours'
+            when
+                'check_rejected'
+                then 'The payer rejected the last check (AAA ' || coalesce(last_attempt_reject_code, '?') || ')'
+            when
+                'stale_check'
+                then
+                    'The last check is older than the payer window of '
+                    || cast(eligibility_window_hours as {{ dbt.type_string() }})
+                    || ' hours'
             when 'day_of_visit_recheck' then 'Medicaid: recheck eligibility the morning of the visit'
         end as flag_reason,
         coalesce(expected_visit_amount, 0) as dollars_at_risk,

@@ -31,7 +31,10 @@ scheduled as (
 
 pending as (
 
-    select enrollments.provider_id, enrollments.location_id, enrollments.payer_id
+    select
+        enrollments.provider_id,
+        enrollments.location_id,
+        enrollments.payer_id
     from enrollments
     inner join providers
         on enrollments.provider_id = providers.provider_id
@@ -60,9 +63,17 @@ unbillable as (
 
 keys as (
 
-    select provider_id, location_id, payer_id from pending
+    select
+        provider_id,
+        location_id,
+        payer_id
+    from pending
     union
-    select provider_id, location_id, payer_id from unbillable
+    select
+        provider_id,
+        location_id,
+        payer_id
+    from unbillable
 
 ),
 
@@ -96,10 +107,12 @@ final as (
         cast(coalesce(unbillable.dollars_at_risk, 0) as decimal(12, 2)) as dollars_at_risk,
         case
             when pending.provider_id is not null and unbillable.provider_id is not null
-                then 'Enrollment pending; ' || cast(unbillable.unbillable_visit_count as {{ dbt.type_string() }})
+                then
+                    'Enrollment pending; ' || cast(unbillable.unbillable_visit_count as {{ dbt.type_string() }})
                     || ' booked visits cannot be billed (' || unbillable.blocking_reason || ')'
             when pending.provider_id is not null then 'Enrollment pending'
-            else cast(unbillable.unbillable_visit_count as {{ dbt.type_string() }})
+            else
+                cast(unbillable.unbillable_visit_count as {{ dbt.type_string() }})
                 || ' booked visits cannot be billed (' || unbillable.blocking_reason || ')'
         end as flag_reasons,
         coalesce(unbillable.first_unbillable_date, {{ date_add_days(14, as_of_date()) }}) as due_date

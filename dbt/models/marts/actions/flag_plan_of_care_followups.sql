@@ -17,9 +17,17 @@ followups as (
 
 reasons as (
 
-    select followups.*, 'recert_due' as followup_reason from followups where is_recert_due
+    select
+        followups.*,
+        'recert_due' as followup_reason
+    from followups
+    where is_recert_due
     union all
-    select followups.*, 'signature_overdue' as followup_reason from followups where is_signature_overdue
+    select
+        followups.*,
+        'signature_overdue' as followup_reason
+    from followups
+    where is_signature_overdue
 
 ),
 
@@ -56,14 +64,23 @@ final as (
         signature_chase_after_days,
         signature_follow_up_number,
         case followup_reason
-            when 'recert_due' then 'Recertification due: ' || cast(days_since_plan_start as {{ dbt.type_string() }})
-                || ' days since the plan started (payer rule: every ' || cast(recert_every_days as {{ dbt.type_string() }}) || ' days)'
-            when 'signature_overdue' then 'Physician signature outstanding for ' || cast(signature_age_days as {{ dbt.type_string() }})
+            when 'recert_due'
+                then
+                    'Recertification due: ' || cast(days_since_plan_start as {{ dbt.type_string() }})
+                    || ' days since the plan started (payer rule: every '
+                    || cast(recert_every_days as {{ dbt.type_string() }})
+                    || ' days)'
+            when 'signature_overdue' then
+                'Physician signature outstanding for ' || cast(signature_age_days as {{ dbt.type_string() }})
                 || ' days (follow-up ' || cast(signature_follow_up_number as {{ dbt.type_string() }}) || ')'
         end as flag_reason,
         case followup_reason
             when 'recert_due' then cast({{ dbt.dateadd('day', 'recert_every_days', 'plan_start_date') }} as date)
-            when 'signature_overdue' then cast({{ dbt.dateadd('day', 'signature_chase_after_days + 1 + 7 * (signature_follow_up_number - 1)', 'evaluation_date') }} as date)
+            when
+                'signature_overdue'
+                then
+                    cast(                                                {{ dbt.dateadd('day', 'signature_chase_after_days + 1 + 7 * (signature_follow_up_number - 1)', 'evaluation_date') }} as date
+                    )
         end as due_date
     from reasons
 

@@ -37,7 +37,7 @@ unsupervised as (
         min(location_id) as location_id,
         'cota_without_supervising_otr' as issue,
         'COTA without a supervising OTR on record: ' || cast(count(*) as {{ dbt.type_string() }})
-            || ' visits in the supervision window' as flag_reasons,
+        || ' visits in the supervision window' as flag_reasons,
         count(*) as affected_visit_count,
         min(appointment_date) as first_affected_date
     from supervision

@@ -76,7 +76,11 @@ primary_answers as (
         sum(positions.charge_amount) as charge_amount,
         sum(positions.net_paid_amount) as primary_paid_amount,
         sum(positions.patient_responsibility_amount) as patient_responsibility_amount,
-        sum(case when positions.is_denied and last_resort_routes.carc is not null then positions.charge_amount else 0 end)
+        sum(
+            case
+                when positions.is_denied and last_resort_routes.carc is not null then positions.charge_amount else 0
+            end
+        )
             as not_covered_amount
     from positions
     left join last_resort_routes
@@ -98,9 +102,9 @@ secondary_coverages as (
         on
             primary_answers.patient_id = coverages.patient_id
             and coverages.priority >= 2
-            and coverages.payer_id <> primary_answers.primary_payer_id
-            and coverages.effective_date <= primary_answers.service_date
-            and (coverages.termination_date is null or coverages.termination_date >= primary_answers.service_date)
+            and primary_answers.primary_payer_id <> coverages.payer_id
+            and primary_answers.service_date >= coverages.effective_date
+            and (coverages.termination_date is null or primary_answers.service_date <= coverages.termination_date)
 
 ),
 
@@ -168,7 +172,7 @@ final as (
         cast(patient_responsibility_amount + not_covered_amount as decimal(12, 2)) as dollars_at_risk,
         secondary_filing_days,
         due_date,
-        {{ dbt.datediff(as_of_date(), 'due_date', 'day') }} as days_left
+        {{ dbt.datediff(as_of_date(), 'due_date', 'day') }}             as days_left
     from due
     where due_date is null or due_date >= {{ as_of_date() }}
 

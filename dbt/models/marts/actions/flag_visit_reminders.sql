@@ -55,11 +55,11 @@ running as (
         matched.scheduled_quantity,
         authorization_usage.approved_quantity,
         authorization_usage.used_quantity
-            + sum(matched.scheduled_quantity) over (
-                partition by matched.authorization_id
-                order by matched.date_of_service, matched.appointment_id
-                rows between unbounded preceding and current row
-            ) as cumulative_quantity,
+        + sum(matched.scheduled_quantity) over (
+            partition by matched.authorization_id
+            order by matched.date_of_service, matched.appointment_id
+            rows between unbounded preceding and current row
+        ) as cumulative_quantity,
         authorization_usage.end_date
     from matched
     inner join authorization_usage
@@ -89,7 +89,8 @@ cover as (
 final as (
 
     select
-        {{ dbt.hash(dbt.concat(["'" ~ rule_name ~ "'", "':'", "'" ~ rule_version ~ "'", "':'", 'upcoming.appointment_id'])) }} as flag_id,
+        {{ dbt.hash(dbt.concat(["'" ~ rule_name ~ "'", "':'", "'" ~ rule_version ~ "'", "':'", 'upcoming.appointment_id'])) }}
+            as flag_id,
         '{{ rule_name }}' as rule_name,
         '{{ rule_version }}' as rule_version,
         {{ as_of_date() }} as as_of_date,

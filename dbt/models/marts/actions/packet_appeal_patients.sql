@@ -18,7 +18,8 @@ patients as (
 
 coverages as (
 
-    select * from {{ ref('stg_ehr__coverages') }} where priority = 1
+    select * from {{ ref('stg_ehr__coverages') }}
+    where priority = 1
 
 ),
 

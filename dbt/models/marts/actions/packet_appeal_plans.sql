@@ -36,8 +36,8 @@ in_force as (
     inner join plans
         on
             flags.patient_id = plans.patient_id
-            and plans.start_date <= flags.service_date
-            and plans.end_date >= flags.service_date
+            and flags.service_date >= plans.start_date
+            and flags.service_date <= plans.end_date
 
 ),
 

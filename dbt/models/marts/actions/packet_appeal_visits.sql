@@ -4,7 +4,8 @@ with
 
 flags as (
 
-    select distinct patient_id from {{ ref('flag_denials_to_work') }} where route = 'appeal'
+    select distinct patient_id from {{ ref('flag_denials_to_work') }}
+    where route = 'appeal'
 
 ),
 

@@ -39,8 +39,10 @@ errors_999 as (
         flags.flag_id,
         flags.claim_id,
         implementation_ack_errors.implementation_ack_error_id as reason_id,
-        case when implementation_ack_errors.error_level = 'segment' then '999_segment_error'
-            else '999_element_error' end as code_list,
+        case
+            when implementation_ack_errors.error_level = 'segment' then '999_segment_error'
+            else '999_element_error'
+        end as code_list,
         implementation_ack_errors.error_code as code,
         implementation_ack_errors.segment_id,
         implementation_ack_errors.loop_id,
@@ -70,7 +72,8 @@ status_999 as (
     from flags
     inner join implementation_acks
         on flags.rejection_id = implementation_acks.implementation_ack_id
-    where flags.rejection_source = '999'
+    where
+        flags.rejection_source = '999'
         and implementation_acks.error_count = 0
 
 ),
@@ -98,9 +101,15 @@ statuses_277ca as (
 
 reasons as (
 
-    select *, cast(null as {{ dbt.type_string() }}) as status_category_code from errors_999
+    select
+        *,
+        cast(null as {{ dbt.type_string() }}) as status_category_code
+    from errors_999
     union all
-    select *, cast(null as {{ dbt.type_string() }}) as status_category_code from status_999
+    select
+        *,
+        cast(null as {{ dbt.type_string() }}) as status_category_code
+    from status_999
     union all
     select * from statuses_277ca
 
@@ -127,14 +136,17 @@ final as (
         reasons.procedure_code
     from reasons
     left join ack_codes as codes
-        on reasons.code_list = codes.code_list
-        and reasons.code = codes.code
+        on
+            reasons.code_list = codes.code_list
+            and reasons.code = codes.code
     left join ack_codes as categories
-        on categories.code_list = '277_status_category'
-        and reasons.status_category_code = categories.code
+        on
+            categories.code_list = '277_status_category'
+            and reasons.status_category_code = categories.code
     left join ack_codes as entities
-        on entities.code_list = '277_entity'
-        and reasons.entity_code = entities.code
+        on
+            entities.code_list = '277_entity'
+            and reasons.entity_code = entities.code
 
 )
 

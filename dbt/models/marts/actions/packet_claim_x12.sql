@@ -35,7 +35,8 @@ claim_transactions as (
 
 claims_to_rebuild as (
 
-    select claim_id from denial_flags where route in ('corrected_claim', 'new_claim', 'appeal')
+    select claim_id from denial_flags
+    where route in ('corrected_claim', 'new_claim', 'appeal')
     union
     select claim_id from secondary_flags
 

@@ -39,8 +39,8 @@ final as (
         on flags.location_id = locations.location_id
     inner join items
         on
-            (items.payer_type = '*' or items.payer_type = payers.payer_type)
-            and (items.state = '*' or items.state = locations.state)
+            (items.payer_type = '*' or payers.payer_type = items.payer_type)
+            and (items.state = '*' or locations.state = items.state)
 
 )
 

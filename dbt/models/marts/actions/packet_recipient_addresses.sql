@@ -29,16 +29,28 @@ patients as (
 
 addresses as (
 
-    select 'payer_fax' as recipient_kind, payer_id as recipient_id, fax_number as address
+    select
+        'payer_fax' as recipient_kind,
+        payer_id as recipient_id,
+        fax_number as address
     from payers
     union all
-    select 'referral_physician_fax', referral_id, referring_provider_fax
+    select
+        'referral_physician_fax',
+        referral_id,
+        referring_provider_fax
     from referrals
     union all
-    select 'plan_physician_fax', plan_of_care_id, physician_fax
+    select
+        'plan_physician_fax',
+        plan_of_care_id,
+        physician_fax
     from plans_of_care
     union all
-    select 'guardian_mobile', patient_id, guardian_phone
+    select
+        'guardian_mobile',
+        patient_id,
+        guardian_phone
     from patients
 
 ),

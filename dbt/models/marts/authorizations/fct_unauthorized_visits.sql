@@ -57,7 +57,11 @@ nearby_authorizations as (
         auth_required_visits.visit_id,
         max(case when authorizations.end_date < auth_required_visits.date_of_service then authorizations.end_date end)
             as last_ended_date,
-        min(case when authorizations.start_date > auth_required_visits.date_of_service then authorizations.start_date end)
+        min(
+            case
+                when authorizations.start_date > auth_required_visits.date_of_service then authorizations.start_date
+            end
+        )
             as next_start_date
     from auth_required_visits
     inner join authorizations
@@ -102,8 +106,12 @@ final as (
         unauthorized_reason,
         case unauthorized_reason
             when 'wrong_service' then 'the authorization in force covers another service than the one billed'
-            when 'authorization_not_started' then 'the next authorization starts ' || cast(next_start_date as varchar) || ', after the visit'
-            when 'authorization_ended' then 'the last authorization ended ' || cast(last_ended_date as varchar) || ', before the visit'
+            when
+                'authorization_not_started'
+                then 'the next authorization starts ' || cast(next_start_date as varchar) || ', after the visit'
+            when
+                'authorization_ended'
+                then 'the last authorization ended ' || cast(last_ended_date as varchar) || ', before the visit'
             else 'no approved authorization on file for this payer'
         end as unauthorized_reason_text,
         last_ended_date,

@@ -46,7 +46,7 @@ matches as (
     from current_providers
     inner join exclusions
         on
-            exclusions.npi = current_providers.npi
+            current_providers.npi = exclusions.npi
             or (
                 exclusions.last_name = upper(trim(current_providers.last_name))
                 and exclusions.first_name = upper(trim(current_providers.first_name))
@@ -63,7 +63,9 @@ final as (
         match_basis,
         case match_basis
             when 'npi' then 'The provider''s NPI is on the OIG exclusion list'
-            when 'name' then 'The provider''s name is on the OIG exclusion list: confirm the date of birth on the list entry'
+            when
+                'name'
+                then 'The provider''s name is on the OIG exclusion list: confirm the date of birth on the list entry'
             else 'The provider''s name is on the OIG exclusion list with another NPI: confirm the date of birth'
         end as match_reason,
         exclusion_type,

@@ -73,7 +73,8 @@ deadlines as (
     select
         received.referral_id,
         {{ local_as_of_utc('received.time_zone') }} as as_of_ts,
-        {{ front_office_business_deadline('received.local_received_at', 'received.time_zone') }} as first_response_due_at
+        {{ front_office_business_deadline('received.local_received_at', 'received.time_zone') }}
+            as first_response_due_at
     from (
         select
             referrals.referral_id,

@@ -70,8 +70,12 @@ final as (
         case
             when coalesce(summary.valid_match_count, 0) > 0 then null
             when coalesce(summary.waiting_at_location, 0) = 0 then 'No child is waiting at this location'
-            when summary.credentialed_count = 0 then 'The therapist is not credentialed with any waiting family''s payer on that date'
-            when summary.credentialed_authorized_count = 0 then 'No waiting child has an authorization with visits left for that date'
+            when
+                summary.credentialed_count = 0
+                then 'The therapist is not credentialed with any waiting family''s payer on that date'
+            when
+                summary.credentialed_authorized_count = 0
+                then 'No waiting child has an authorization with visits left for that date'
             else 'No waiting child needs this service line'
         end as no_match_reason_text,
         {{ as_of_date() }} as as_of_date

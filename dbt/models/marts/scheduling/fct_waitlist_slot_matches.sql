@@ -145,12 +145,20 @@ scored as (
         (case when is_day_fit then 0 else 1 end)
         + (case when is_time_fit then 0 else 1 end)
         + (case when is_provider_fit then 0 else 1 end) as preference_miss_count,
-        nullif(concat_ws('; ',
-            case when not is_credentialed then 'the therapist is not credentialed with the family''s payer on that date' end,
+        nullif(concat_ws(
+            '; ',
+            case
+                when not is_credentialed then 'the therapist is not credentialed with the family''s payer on that date'
+            end,
             case when not is_authorized then 'no authorization with visits left covers that date and service' end,
-            case when not is_service_fit then 'the slot is for ' || slot_service_line || ', the child waits for ' || service_line end
+            case
+                when
+                    not is_service_fit
+                    then 'the slot is for ' || slot_service_line || ', the child waits for ' || service_line
+            end
         ), '') as exclusion_reasons,
-        nullif(concat_ws('; ',
+        nullif(concat_ws(
+            '; ',
             case when not is_day_fit then 'prefers ' || replace(preferred_days, '|', ', ') end,
             case when not is_time_fit then 'prefers the ' || preferred_time end,
             case when not is_provider_fit then 'prefers another therapist' end
@@ -170,7 +178,7 @@ final as (
         case
             when is_valid_match then row_number() over (
                 partition by slot_id, is_valid_match
-                order by preference_miss_count, days_waiting desc, fit_score desc, waitlist_id
+                order by preference_miss_count asc, days_waiting desc, fit_score desc, waitlist_id asc
             )
         end as match_rank,
         {{ as_of_date() }} as as_of_date

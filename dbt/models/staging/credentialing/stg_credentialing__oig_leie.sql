@@ -24,21 +24,25 @@ rows_of_latest as (
 final as (
 
     select
-        nullif(trim(upper("LASTNAME")), '') as last_name,
-        nullif(trim(upper("FIRSTNAME")), '') as first_name,
-        nullif(trim(upper("MIDNAME")), '') as middle_name,
-        nullif(trim("BUSNAME"), '') as business_name,
-        "GENERAL" as general_category,
-        "SPECIALTY" as specialty,
-        nullif("NPI", '0000000000') as npi,
-        case when "DOB" is not null and "DOB" <> '00000000' then cast(strptime("DOB", '%Y%m%d') as date) end
+        nullif(trim(upper(lastname)), '') as last_name,
+        nullif(trim(upper(firstname)), '') as first_name,
+        nullif(trim(upper(midname)), '') as middle_name,
+        nullif(trim(busname), '') as business_name,
+        general as general_category,
+        specialty,
+        nullif(npi, '0000000000') as npi,
+        case when dob is not null and dob <> '00000000' then cast(strptime(dob, '%Y%m%d') as date) end
             as date_of_birth,
-        "STATE" as state,
-        "EXCLTYPE" as exclusion_type,
-        cast(strptime("EXCLDATE", '%Y%m%d') as date) as exclusion_date,
-        case when "REINDATE" is not null and "REINDATE" <> '00000000' then cast(strptime("REINDATE", '%Y%m%d') as date) end
+        state,
+        excltype as exclusion_type,
+        cast(strptime(excldate, '%Y%m%d') as date) as exclusion_date,
+        case
+            when reindate is not null and reindate <> '00000000' then cast(strptime(reindate, '%Y%m%d') as date)
+        end
             as reinstatement_date,
-        case when "WAIVERDATE" is not null and "WAIVERDATE" <> '00000000' then cast(strptime("WAIVERDATE", '%Y%m%d') as date) end
+        case
+            when waiverdate is not null and waiverdate <> '00000000' then cast(strptime(waiverdate, '%Y%m%d') as date)
+        end
             as waiver_date,
         _file_name as source_file_name,
         _line_number as source_line_number,
