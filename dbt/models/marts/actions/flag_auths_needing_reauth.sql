@@ -208,7 +208,7 @@ requested as (
         case
             when windowed.duration_weeks is null
                 then
-                    {{ date_add_days(dbt.datediff('windowed.start_date', 'windowed.end_date', 'day'), 'windowed.requested_start_date') }}
+                    {{ date_add_days(dbt.datediff('windowed.start_date', 'windowed.end_date', 'day'), 'windowed.requested_start_date') }}  -- noqa: LT05
             when
                 windowed.plan_end_date is not null
                 and windowed.plan_end_date
@@ -230,7 +230,7 @@ sized as (
         coalesce(by_payer.attendance_required, by_type.attendance_required, false) as attendance_required,
         cast(
             ceil(
-                (                                        {{ dbt.datediff('requested.requested_start_date', 'requested.requested_end_date', 'day') }} + 1
+                (                                        {{ dbt.datediff('requested.requested_start_date', 'requested.requested_end_date', 'day') }} + 1  -- noqa: LT05
                 )
                 / 7.0
             ) as integer
@@ -250,7 +250,7 @@ sized as (
 final as (
 
     select
-        {{ dbt.hash(dbt.concat(["'" ~ rule_name ~ "'", "':'", "'" ~ rule_version ~ "'", "':'", 'joined.authorization_id'])) }}
+        {{ dbt.hash(dbt.concat(["'" ~ rule_name ~ "'", "':'", "'" ~ rule_version ~ "'", "':'", 'joined.authorization_id'])) }}  -- noqa: LT05
             as flag_id,
         '{{ rule_name }}' as rule_name,
         '{{ rule_version }}' as rule_version,

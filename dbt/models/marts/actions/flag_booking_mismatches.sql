@@ -25,7 +25,7 @@ payers as (
 final as (
 
     select
-        {{ dbt.hash(dbt.concat(["'" ~ rule_name ~ "'", "':'", "'" ~ rule_version ~ "'", "':'", 'checks.appointment_id'])) }}
+        {{ dbt.hash(dbt.concat(["'" ~ rule_name ~ "'", "':'", "'" ~ rule_version ~ "'", "':'", 'checks.appointment_id'])) }}  -- noqa: LT05
             as flag_id,
         '{{ rule_name }}' as rule_name,
         '{{ rule_version }}' as rule_version,
@@ -66,7 +66,7 @@ final as (
                         'Move the visit to ' || alternative.provider_name || ', who is enrolled and free at that time. '
                 when checks.credential_check <> 'ok'
                     then
-                        'Move the visit to a therapist enrolled with the payer, or hold it until enrollment is effective. '
+                        'Move the visit to a therapist enrolled with the payer, or hold it until enrollment is effective. '  -- noqa: LT05
                 else ''
             end
             || case

@@ -84,7 +84,7 @@ final as (
         cast(claim_totals.expected_allowed_amount as decimal(12, 2)) as dollars_at_risk,
         payer_rules.timely_filing_days,
         {{ date_add_days('payer_rules.timely_filing_days', 'claim_totals.first_service_date') }} as due_date,
-        {{ dbt.datediff(as_of_date(), date_add_days('payer_rules.timely_filing_days', 'claim_totals.first_service_date'), 'day') }}
+        {{ dbt.datediff(as_of_date(), date_add_days('payer_rules.timely_filing_days', 'claim_totals.first_service_date'), 'day') }}  -- noqa: LT05
             as days_to_filing_deadline
     from by_claim
     inner join claim_totals

@@ -42,7 +42,7 @@ final as (
         acknowledgements.expected_allowed_amount as dollars_at_risk,
         payer_rules.timely_filing_days,
         {{ date_add_days('payer_rules.timely_filing_days', 'acknowledgements.service_date') }} as due_date,
-        {{ dbt.datediff(as_of_date(), date_add_days('payer_rules.timely_filing_days', 'acknowledgements.service_date'), 'day') }}
+        {{ dbt.datediff(as_of_date(), date_add_days('payer_rules.timely_filing_days', 'acknowledgements.service_date'), 'day') }}  -- noqa: LT05
             as days_to_filing_deadline
     from acknowledgements
     left join payer_rules

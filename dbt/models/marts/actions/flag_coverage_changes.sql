@@ -1,7 +1,8 @@
 {%- set rule_name = 'coverage_change' -%}
 {%- set rule_version = '1' -%}
 -- Coverage-change alerts for the front desk: a patient with any booked future visit (every one of them is
--- affected, not only those in the eligibility look-ahead) whose latest eligibility answer says the coverage is inactive, names another plan/MCO, reports another payer
+-- affected, not only those in the eligibility look-ahead) whose latest eligibility answer says the coverage
+-- is inactive, names another plan/MCO, reports another payer
 -- not on file, or has no OT visits left; plus the approved authorizations such a change invalidates
 -- (inactive coverage or a plan change: the authorization belongs to the old plan).
 -- flag_id is stable per (rule, version, patient, eligibility answer).
@@ -69,7 +70,7 @@ patients_with_future_visits as (
         min(future_visits.scheduled_start_at) as next_visit_at,
         min(future_visits.local_date) as next_visit_date,
         count(*) as upcoming_visit_count,
-        {{ dbt.listagg('future_visits.appointment_id', "'|'", 'order by future_visits.scheduled_start_at, future_visits.appointment_id') }}
+        {{ dbt.listagg('future_visits.appointment_id', "'|'", 'order by future_visits.scheduled_start_at, future_visits.appointment_id') }}  -- noqa: LT05
             as affected_appointment_ids,
         sum(coalesce(visit_rates.contracted_visit_rate, 0)) as upcoming_visit_amount
     from future_visits
@@ -123,7 +124,7 @@ invalidated_authorizations as (
 final as (
 
     select
-        {{ dbt.hash(dbt.concat(["'" ~ rule_name ~ "'", "':'", "'" ~ rule_version ~ "'", "':'", 'problems.patient_id', "':'", 'problems.eligibility_check_id'])) }}
+        {{ dbt.hash(dbt.concat(["'" ~ rule_name ~ "'", "':'", "'" ~ rule_version ~ "'", "':'", 'problems.patient_id', "':'", 'problems.eligibility_check_id'])) }}  -- noqa: LT05
             as flag_id,
         '{{ rule_name }}' as rule_name,
         '{{ rule_version }}' as rule_version,

@@ -14,7 +14,7 @@ sweep as (
 final as (
 
     select
-        {{ dbt.hash(dbt.concat(["'" ~ rule_name ~ "'", "':'", "'" ~ rule_version ~ "'", "':'", 'appointment_id', "':'", 'check_due_reason'])) }}
+        {{ dbt.hash(dbt.concat(["'" ~ rule_name ~ "'", "':'", "'" ~ rule_version ~ "'", "':'", 'appointment_id', "':'", 'check_due_reason'])) }}  -- noqa: LT05
             as flag_id,
         '{{ rule_name }}' as rule_name,
         '{{ rule_version }}' as rule_version,

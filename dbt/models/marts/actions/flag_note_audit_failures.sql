@@ -2,7 +2,8 @@
 {%- set rule_version = '1' -%}
 -- Visits whose note fails the nightly audit: a note-fix task goes to the treating therapist. A claim not
 -- sent yet is held (is_claim_blocked); one that already went out (an 837 for it is on file) cannot be held:
--- it is a corrected-claim risk (is_claim_submitted). flag_id is stable per (rule, version, visit, failure set) so a changed
+-- it is a corrected-claim risk (is_claim_submitted). flag_id is stable per (rule, version, visit, failure set)
+-- so a changed
 -- failure drafts a new task and the fixed one auto-resolves.
 with
 
@@ -28,7 +29,7 @@ submitted_claims as (
 final as (
 
     select
-        {{ dbt.hash(dbt.concat(["'" ~ rule_name ~ "'", "':'", "'" ~ rule_version ~ "'", "':'", 'audit.visit_id', "':'", 'audit.failure_reasons'])) }}
+        {{ dbt.hash(dbt.concat(["'" ~ rule_name ~ "'", "':'", "'" ~ rule_version ~ "'", "':'", 'audit.visit_id', "':'", 'audit.failure_reasons'])) }}  -- noqa: LT05
             as flag_id,
         '{{ rule_name }}' as rule_name,
         '{{ rule_version }}' as rule_version,

@@ -48,7 +48,7 @@ visit_rates as (
 final as (
 
     select
-        {{ dbt.hash(dbt.concat(["'" ~ rule_name ~ "'", "':'", "'" ~ rule_version ~ "'", "':'", 'matches.slot_id', "':'", 'matches.waitlist_id'])) }}
+        {{ dbt.hash(dbt.concat(["'" ~ rule_name ~ "'", "':'", "'" ~ rule_version ~ "'", "':'", 'matches.slot_id', "':'", 'matches.waitlist_id'])) }}  -- noqa: LT05
             as flag_id,
         '{{ rule_name }}' as rule_name,
         '{{ rule_version }}' as rule_version,

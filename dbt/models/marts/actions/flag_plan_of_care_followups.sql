@@ -34,7 +34,7 @@ reasons as (
 final as (
 
     select
-        {{ dbt.hash(dbt.concat(["'" ~ rule_name ~ "'", "':'", "'" ~ rule_version ~ "'", "':'", 'plan_of_care_id', "':'", 'followup_reason'])) }}
+        {{ dbt.hash(dbt.concat(["'" ~ rule_name ~ "'", "':'", "'" ~ rule_version ~ "'", "':'", 'plan_of_care_id', "':'", 'followup_reason'])) }}  -- noqa: LT05
             as flag_id,
         '{{ rule_name }}' as rule_name,
         '{{ rule_version }}' as rule_version,
@@ -79,7 +79,7 @@ final as (
             when
                 'signature_overdue'
                 then
-                    cast(                                                {{ dbt.dateadd('day', 'signature_chase_after_days + 1 + 7 * (signature_follow_up_number - 1)', 'evaluation_date') }} as date
+                    cast(                                                {{ dbt.dateadd('day', 'signature_chase_after_days + 1 + 7 * (signature_follow_up_number - 1)', 'evaluation_date') }} as date  -- noqa: LT05
                     )
         end as due_date
     from reasons

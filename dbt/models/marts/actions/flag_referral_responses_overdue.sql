@@ -12,7 +12,7 @@ pipeline as (
 final as (
 
     select
-        {{ dbt.hash(dbt.concat(["'" ~ rule_name ~ "'", "':'", "'" ~ rule_version ~ "'", "':'", 'referral_id'])) }} as flag_id,
+        {{ dbt.hash(dbt.concat(["'" ~ rule_name ~ "'", "':'", "'" ~ rule_version ~ "'", "':'", 'referral_id'])) }} as flag_id,  -- noqa: LT05
         '{{ rule_name }}' as rule_name,
         '{{ rule_version }}' as rule_version,
         as_of_date,
@@ -23,7 +23,7 @@ final as (
         status,
         received_at,
         first_response_due_at,
-        {{ dbt.datediff('first_response_due_at', 'cast(as_of_date as ' ~ dbt.type_timestamp() ~ ')', 'hour') }} as hours_overdue,
+        {{ dbt.datediff('first_response_due_at', 'cast(as_of_date as ' ~ dbt.type_timestamp() ~ ')', 'hour') }} as hours_overdue,  -- noqa: LT05
         cast(0 as decimal(12, 2)) as dollars_at_risk,
         cast(first_response_due_at as date) as due_date
     from pipeline

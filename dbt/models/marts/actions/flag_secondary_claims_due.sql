@@ -172,7 +172,7 @@ final as (
         cast(patient_responsibility_amount + not_covered_amount as decimal(12, 2)) as dollars_at_risk,
         secondary_filing_days,
         due_date,
-        {{ dbt.datediff(as_of_date(), 'due_date', 'day') }}             as days_left
+        {{ dbt.datediff(as_of_date(), 'due_date', 'day') }}             as days_left  -- noqa: LT05
     from due
     where due_date is null or due_date >= {{ as_of_date() }}
 

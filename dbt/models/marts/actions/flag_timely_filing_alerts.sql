@@ -92,7 +92,7 @@ rejected as (
     left join resubmitted
         on
             denials.claim_id = resubmitted.claim_id
-            and resubmitted.resubmitted_on >= denials.denial_date
+            and denials.denial_date <= resubmitted.resubmitted_on
     where not denials.has_appeal_rights and denials.route = 'new_claim' and resubmitted.claim_id is null
     group by denials.claim_id
 
@@ -139,12 +139,12 @@ final as (
         timely_filing_days,
         {{ env_int_setting('RCM_CLAIMS_TIMELY_FILING_LEAD_DAYS') }} as lead_days,
         due_date,
-        {{ dbt.datediff(as_of_date(), 'due_date', 'day') }} as days_left,
+        {{ dbt.datediff(as_of_date(), 'due_date', 'day') }} as days_left,  -- noqa: LT05
         cast(dollars_at_risk as decimal(12, 2)) as dollars_at_risk
     from dated
     where
         due_date >= {{ as_of_date() }}
-        and {{ dbt.datediff(as_of_date(), 'due_date', 'day') }} <= {{ env_int_setting('RCM_CLAIMS_TIMELY_FILING_LEAD_DAYS') }}
+        and {{ dbt.datediff(as_of_date(), 'due_date', 'day') }} <= {{ env_int_setting('RCM_CLAIMS_TIMELY_FILING_LEAD_DAYS') }}  -- noqa: LT05
 
 )
 

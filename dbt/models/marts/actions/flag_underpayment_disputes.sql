@@ -73,7 +73,7 @@ final as (
         variance_amount as dollars_at_risk,
         underpayment_dispute_days,
         due_date,
-        {{ dbt.datediff(as_of_date(), 'due_date', 'day') }}             as days_left
+        {{ dbt.datediff(as_of_date(), 'due_date', 'day') }}             as days_left  -- noqa: LT05
     from dated
     where due_date is null or due_date >= {{ as_of_date() }}
 

@@ -89,7 +89,7 @@ cover as (
 final as (
 
     select
-        {{ dbt.hash(dbt.concat(["'" ~ rule_name ~ "'", "':'", "'" ~ rule_version ~ "'", "':'", 'upcoming.appointment_id'])) }}
+        {{ dbt.hash(dbt.concat(["'" ~ rule_name ~ "'", "':'", "'" ~ rule_version ~ "'", "':'", 'upcoming.appointment_id'])) }}  -- noqa: LT05
             as flag_id,
         '{{ rule_name }}' as rule_name,
         '{{ rule_version }}' as rule_version,

@@ -36,21 +36,21 @@ addresses as (
     from payers
     union all
     select
-        'referral_physician_fax',
-        referral_id,
-        referring_provider_fax
+        'referral_physician_fax' as recipient_kind,
+        referral_id as recipient_id,
+        referring_provider_fax as address
     from referrals
     union all
     select
-        'plan_physician_fax',
-        plan_of_care_id,
-        physician_fax
+        'plan_physician_fax' as recipient_kind,
+        plan_of_care_id as recipient_id,
+        physician_fax as address
     from plans_of_care
     union all
     select
-        'guardian_mobile',
-        patient_id,
-        guardian_phone
+        'guardian_mobile' as recipient_kind,
+        patient_id as recipient_id,
+        guardian_phone as address
     from patients
 
 ),

@@ -80,7 +80,7 @@ final as (
         end as blocking_reason,
         case
             when latest.status = 'enrolled' and latest.effective_date is not null
-                then cast({{ dbt.dateadd('month', 'revalidation_cycles.cycle_months', 'latest.effective_date') }} as date)
+                then cast({{ dbt.dateadd('month', 'revalidation_cycles.cycle_months', 'latest.effective_date') }} as date)  -- noqa: LT05
         end as revalidation_due_date,
         {{ as_of_date() }} as as_of_date
     from latest
@@ -101,7 +101,7 @@ with_flag as (
     select
         final.*,
         blocking_reason is null as can_bill_today,
-        {{ dbt.datediff('as_of_date', 'revalidation_due_date', 'day') }} as days_to_revalidation
+        {{ dbt.datediff('as_of_date', 'revalidation_due_date', 'day') }} as days_to_revalidation  -- noqa: LT05
     from final
 
 )

@@ -1,6 +1,7 @@
 -- The referral pipeline: every referral from its four channels with its first-response deadline (a
 -- setting: business days on the receiving location's local calendar, the group's holidays skipped;
--- overdue is judged at 00:00 local time on the as-of date), the location it should go to, its intake packet, whether the evaluation is
+-- overdue is judged at 00:00 local time on the as-of date), the location it should go to, its intake packet,
+-- whether the evaluation is
 -- booked, and how long each stage took.
 {%- set items = ['physician_order', 'insurance_card', 'developmental_history', 'sensory_questionnaire',
                  'prior_therapy_records', 'school_iep', 'release_of_information'] %}
