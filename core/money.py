@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 
 
@@ -17,6 +17,11 @@ def to_decimal(value: Any) -> Decimal:
         return Decimal(str(value))
     except InvalidOperation as exc:  # the value itself may be patient data: name only its type
         raise ValueError(f"not an amount (a {type(value).__name__})") from exc
+
+
+def amount(value: Any) -> Decimal:
+    """An amount in dollars and cents (None, NaN and blanks are zero): what a draft stores as its dollars."""
+    return to_decimal(value).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
 def format_money(value: Any, *, missing: str | None = None) -> str:

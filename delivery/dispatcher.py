@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
+from core.money import format_money
 from emitters.registry import can_approve
 from ledger import DELIVERY_FAILED, ChainReport, Ledger
 from ledger.digest import approval_digest
@@ -238,7 +239,7 @@ def render_outbox_document(action: dict, approval: dict, approver_name: str) -> 
         "=" * len(action["title"]),
         f"Recipient: {action['recipient']}",
         f"Due date: {due}",
-        f"Dollars at stake: ${action['dollars_at_stake']:,.2f}",
+        f"Dollars at stake: {format_money(action['dollars_at_stake'])}",
         f"Approved by: {approver_name} ({approval['actor']}, {approval['actor_role']}) at {approval['occurred_at']}",
         f"Action id: {action['action_id']}",
         "",

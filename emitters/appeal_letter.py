@@ -139,7 +139,10 @@ def draft_actions(
         if reason == "timely_filing":
             checklist.append(
                 ChecklistItem(
-                    item="Clearinghouse acceptance report (999/277CA) attached, showing acceptance within the filing limit",
+                    item=(
+                        "Clearinghouse acceptance report (999/277CA) attached, "
+                        "showing acceptance within the filing limit"
+                    ),
                     detail="without it this is a write-off review for the billing lead, not an appeal",
                     present=False,
                     required=True,

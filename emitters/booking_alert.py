@@ -5,8 +5,7 @@ with the fix (move it to an enrolled therapist who is free, or get a re-authoriz
 
 from __future__ import annotations
 
-from decimal import Decimal
-from typing import Any
+from core.money import amount, format_money
 
 from .context import DraftContext
 from .family_messages import clock_time
@@ -56,7 +55,7 @@ def _draft(row: dict) -> DraftAction:
                 "Fix before the visit:",
                 f"  {row['suggested_fix']}",
                 "",
-                f"Dollars at risk if the visit happens as booked: ${_money(row.get('dollars_at_risk')):,.2f}",
+                f"Dollars at risk if the visit happens as booked: {format_money(row.get('dollars_at_risk'))}",
             ]
         )
         + "\n"
@@ -71,14 +70,10 @@ def _draft(row: dict) -> DraftAction:
         recipient="front desk",
         body=body,
         evidence=[{"source": "marts.flag_booking_mismatches", **{c: jsonable(row.get(c)) for c in EVIDENCE_COLUMNS}}],
-        dollars_at_stake=_money(row.get("dollars_at_risk")),
+        dollars_at_stake=amount(row.get("dollars_at_risk")),
         due_date=day,
         assigned_role=ASSIGNED_ROLE,
     )
-
-
-def _money(value: Any) -> Decimal:
-    return Decimal(str(value if value is not None else 0)).quantize(Decimal("0.01"))
 
 
 def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:

@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from core.money import format_money
 from core.templating import render_text
 
-from .claims_common import money as _money
 from .context import DraftContext
 from .models import ChecklistItem, DraftAction
 from .values import jsonable as _jsonable
@@ -71,9 +71,9 @@ def _draft_one(row: dict, rows: list[dict], location_names: dict[str, str]) -> D
         location_name=location_name,
         payer_name=row.get("payer_name") or row.get("payer_id") or "unknown payer",
         service_date=_jsonable(row["service_date"]),
-        charge_amount=_money(row["charge_amount"]),
+        charge_amount=format_money(row["charge_amount"]),
         line_count=row["line_count"],
-        dollars_at_risk=_money(row["dollars_at_risk"]),
+        dollars_at_risk=format_money(row["dollars_at_risk"]),
         due_date=_jsonable(row.get("due_date")) or "unknown",
         days_to_filing_deadline=row.get("days_to_filing_deadline"),
         timely_filing_days=row.get("timely_filing_days"),

@@ -8,10 +8,11 @@ the payer pays them depends on its retroactive-effective-date policy. Pure and d
 
 from __future__ import annotations
 
+from core.money import amount
 from core.templating import text_environment
 
 from .context import DraftContext
-from .credentialing_common import as_date, evidence_row, fmt_date, money
+from .credentialing_common import as_date, evidence_row, fmt_date
 from .models import DraftAction
 
 ACTION_TYPE = "claim_hold_notice"
@@ -65,11 +66,11 @@ def draft_actions(
                 {
                     "claim_id": c["claim_id"],
                     "dos": fmt_date(c["date_of_service"]),
-                    "amount": money(c.get("contracted_amount")),
+                    "amount": amount(c.get("contracted_amount")),
                 }
                 for c in held
             ],
-            dollars=money(row.get("dollars_at_risk")),
+            dollars=amount(row.get("dollars_at_risk")),
         )
         verb = "Hold" if status == "hold" else "Release"
         drafts.append(
@@ -82,7 +83,7 @@ def draft_actions(
                 recipient="Billing team",
                 body=body,
                 evidence=[evidence_row(row, EVIDENCE_COLUMNS)] + [evidence_row(c, CLAIM_COLUMNS) for c in held],
-                dollars_at_stake=money(row.get("dollars_at_risk")),
+                dollars_at_stake=amount(row.get("dollars_at_risk")),
                 due_date=as_date(row.get("due_date")),
                 assigned_role=ASSIGNED_ROLE,
             )

@@ -7,9 +7,5 @@ from decimal import Decimal
 CENT = Decimal("0.01")
 
 
-def money(value) -> str:
-    return f"${Decimal(value or 0):,.2f}"
-
-
 def cents(value) -> Decimal:
     return Decimal(value or 0).quantize(CENT)

@@ -112,8 +112,9 @@ def draft_actions(
     created: date,
     control_numbers: dict[str, int],
 ) -> list[DraftAction]:
-    """One draft per flag routed to a new claim, or to a corrected claim outside Medicare fee-for-service, whose submitted
-    claim text is on file. `control_numbers`: each flag's interchange control number (Ledger.control_numbers)."""
+    """One draft per flag routed to a new claim, or to a corrected claim outside Medicare fee-for-service,
+    whose submitted claim text is on file. `control_numbers`: each flag's interchange control number
+    (Ledger.control_numbers)."""
     drafts = []
     for row in sorted(flag_rows, key=lambda r: str(r["flag_id"])):
         if not is_drafted_here(row) or row["claim_id"] not in claim_texts:
@@ -156,9 +157,10 @@ def draft_actions(
                 location_id=row["location_id"],
                 payer_id=row.get("payer_id"),
                 patient_id=row.get("patient_id"),
-                title=f"{kind} {row['claim_id']} (CARC {row['carcs']}) to {row.get('payer_name') or row.get('payer_id')} ({location_name})"[
-                    :200
-                ],
+                title=(
+                    f"{kind} {row['claim_id']} (CARC {row['carcs']}) to "
+                    f"{row.get('payer_name') or row.get('payer_id')} ({location_name})"
+                )[:200],
                 recipient=(
                     f"{row.get('payer_name') or row.get('payer_id')} via the clearinghouse "
                     f"(837P {'new claim' if frequency == '1' else 'replacement'})"

@@ -8,7 +8,6 @@ in claim evidence, as elsewhere in the ledger.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from .values import as_date, jsonable  # noqa: F401  (re-exported to this area's emitters)
@@ -28,12 +27,6 @@ TIER_LABELS = {"90_days": "90-day", "30_days": "30-day", "7_days": "7-day", "exp
 def fmt_date(value: Any) -> str:
     day = as_date(value)
     return day.strftime("%m/%d/%Y") if day else "not on file"
-
-
-def money(value: Any) -> Decimal:
-    if value is None:
-        return Decimal("0.00")
-    return Decimal(str(value)).quantize(Decimal("0.01"), ROUND_HALF_UP)
 
 
 def evidence_row(row: dict, columns: tuple[str, ...]) -> dict:

@@ -13,6 +13,8 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
+from core.money import format_money
+
 from .context import DraftContext
 from .models import ChecklistItem, DraftAction
 
@@ -113,12 +115,13 @@ def draft_actions(
         reasons = sorted({f"CARC {d['denial_carc']} ({d['denial_category']})" for d in lines})
         body = "\n".join(
             [
-                f"{ROUTE_TITLES[row['route']]}: claim {row['claim_id']} (payer claim {row.get('payer_claim_control_number')})",
+                f"{ROUTE_TITLES[row['route']]}: claim {row['claim_id']} "
+                f"(payer claim {row.get('payer_claim_control_number')})",
                 f"Payer: {row.get('payer_name') or row['payer_id']}",
                 f"Date of service: {_iso(row['service_date'])}; denied {_iso(row['denial_date'])}",
                 f"Reason: {', '.join(reasons)}",
                 "Lines: " + ", ".join(f"{d['line_number']} {d['procedure_code']}" for d in lines),
-                f"Dollars at stake: ${Decimal(row['dollars_at_risk'] or 0):,.2f}",
+                f"Dollars at stake: {format_money(row['dollars_at_risk'])}",
                 f"Deadline: {_iso(row['due_date'])} ({row['days_left']} days left)",
                 "",
                 f"What to do: {row['action_note']}",

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+from core.money import amount
+
 from .context import DraftContext
-from .front_office_text import as_date, jsonable, money
+from .front_office_text import as_date, jsonable
 from .models import ChecklistItem, DraftAction
 from .values import local_time_text
 
@@ -88,7 +90,7 @@ def draft_check_tasks(
                 recipient="Front desk",
                 body=body,
                 evidence=[jsonable(row, CHECK_EVIDENCE)],
-                dollars_at_stake=money(row.get("dollars_at_risk")),
+                dollars_at_stake=amount(row.get("dollars_at_risk")),
                 due_date=as_date(row.get("due_date")),
                 assigned_role=ASSIGNED_ROLE,
             )
@@ -108,7 +110,8 @@ def draft_coverage_alerts(
             steps.append("Coverage is inactive: ask the family for current insurance before the visit.")
         if row.get("is_plan_change"):
             steps.append(
-                f"The payer reports another plan ({row.get('reported_plan_name') or row.get('reported_plan_payer_id')}): "
+                "The payer reports another plan "
+                f"({row.get('reported_plan_name') or row.get('reported_plan_payer_id')}): "
                 "update the coverage and bill the new plan."
             )
         if row.get("is_other_payer_reported"):
@@ -155,7 +158,7 @@ def draft_coverage_alerts(
                 body=body,
                 checklist=checklist,
                 evidence=[jsonable(row, CHANGE_EVIDENCE)],
-                dollars_at_stake=money(row.get("dollars_at_risk")),
+                dollars_at_stake=amount(row.get("dollars_at_risk")),
                 due_date=as_date(row.get("due_date")),
                 assigned_role=ASSIGNED_ROLE,
             )

@@ -7,10 +7,11 @@ billed until it is in effect (or until a lapsed credential is renewed). Pure and
 
 from __future__ import annotations
 
+from core.money import amount
 from core.templating import text_environment
 
 from .context import DraftContext
-from .credentialing_common import as_date, evidence_row, fmt_date, label, money
+from .credentialing_common import as_date, evidence_row, fmt_date, label
 from .models import ChecklistItem, DraftAction
 
 ACTION_TYPE = "enrollment_followup"
@@ -73,7 +74,7 @@ def draft_actions(flag_rows: list[dict], location_names: dict[str, str]) -> list
             blocking_text=BLOCKING_TEXT.get(blocking, blocking or ""),
             lapsing_label=label(lapsing) if blocking == "credential_lapsed" and lapsing else None,
             lapsing_date=fmt_date(row.get("billing_valid_through_date")),
-            dollars=money(row.get("dollars_at_risk")),
+            dollars=amount(row.get("dollars_at_risk")),
         )
         checklist = [
             ChecklistItem(
@@ -97,7 +98,7 @@ def draft_actions(flag_rows: list[dict], location_names: dict[str, str]) -> list
                 body=body,
                 checklist=checklist,
                 evidence=[evidence_row(row, EVIDENCE_COLUMNS)],
-                dollars_at_stake=money(row.get("dollars_at_risk")),
+                dollars_at_stake=amount(row.get("dollars_at_risk")),
                 due_date=as_date(row.get("due_date")),
                 assigned_role=ASSIGNED_ROLE,
             )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from datetime import date
-from decimal import Decimal
 
 # records_request, referral_fax and poc_signature_request load their templates as `templates()`:
 # the one plain-text environment.
@@ -92,10 +91,6 @@ def identifiers(row: dict) -> list[str]:
 def fmt_date(value) -> str:
     d = as_date(value)
     return d.strftime("%m/%d/%Y") if d else "not on file"
-
-
-def money(value) -> Decimal:
-    return Decimal(str(value or 0)).quantize(Decimal("0.01"))
 
 
 def jsonable(row: dict, columns: tuple[str, ...]) -> dict:

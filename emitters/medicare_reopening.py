@@ -120,9 +120,10 @@ def draft_actions(
                 location_id=row["location_id"],
                 payer_id=row.get("payer_id"),
                 patient_id=row.get("patient_id"),
-                title=f"Medicare reopening: claim {row['claim_id']} (CARC {row['carcs']}) by {_iso(row['due_date'])} ({location_name})"[
-                    :200
-                ],
+                title=(
+                    f"Medicare reopening: claim {row['claim_id']} (CARC {row['carcs']}) "
+                    f"by {_iso(row['due_date'])} ({location_name})"
+                )[:200],
                 recipient=f"{row.get('payer_name') or row.get('payer_id')} provider portal (reopening)",
                 body=body,
                 checklist=checklist,

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from core.money import format_money
+
 from .context import DraftContext
 from .family_messages import assert_minimum_necessary, clock_time, forbidden_terms
 from .models import DraftAction
@@ -80,7 +82,7 @@ def notice(row: dict, fee: Decimal) -> str:
                 "Dear parent or guardian,",
                 "",
                 f"Your child's visit on {when} was {MISS_LABELS[row['miss_type']]}. As our missed-visit policy "
-                f"explains, a fee of ${fee:,.2f} applies; it will appear on your next statement.",
+                f"explains, a fee of {format_money(fee)} applies; it will appear on your next statement.",
                 "",
                 "If something kept you from giving notice, please call us: we can review the fee with you.",
                 "",
@@ -102,7 +104,10 @@ def _draft(row: dict, fee: Decimal) -> DraftAction:
         location_id=row["location_id"],
         payer_id=row.get("payer_id"),
         patient_id=row.get("patient_id"),
-        title=f"{label} fee ${fee:,.2f}: visit {row['appointment_id']} on {day.isoformat()} ({row['location_name']})",
+        title=(
+            f"{label} fee {format_money(fee)}: visit {row['appointment_id']} on {day.isoformat()} "
+            f"({row['location_name']})"
+        ),
         recipient="the family (statement or patient portal)",
         body=body,
         evidence=[

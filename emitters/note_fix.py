@@ -4,8 +4,10 @@ sent is a corrected-claim risk, and the task says so."""
 
 from __future__ import annotations
 
+from core.money import amount
+
 from .context import DraftContext
-from .front_office_text import as_date, jsonable, money
+from .front_office_text import as_date, jsonable
 from .models import DraftAction
 
 ACTION_TYPE = "note_fix_task"
@@ -79,7 +81,7 @@ def draft_note_fixes(rows: list[dict], location_names: dict[str, str]) -> list[D
                 recipient=f"{row.get('provider_name') or row['provider_id']} (treating therapist)",
                 body=body,
                 evidence=[jsonable(row, EVIDENCE)],
-                dollars_at_stake=money(row.get("dollars_at_risk")),
+                dollars_at_stake=amount(row.get("dollars_at_risk")),
                 due_date=as_date(row.get("due_date")),
                 assigned_role=ASSIGNED_ROLE,
             )

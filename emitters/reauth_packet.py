@@ -1,20 +1,19 @@
 """Re-authorization packets: rows of marts.flag_auths_needing_reauth -> drafted DraftActions.
 
 Pure: the same flag rows and visit history always give the same drafts, byte for byte. The cover letter
-is a Jinja2 text template; the checklist follows what payers ask for in a re-authorization (docs/domain-reference-operations.md),
-each item marked present or missing from what the extracts show, so a coordinator sees the gaps.
+is a Jinja2 text template; the checklist follows what payers ask for in a re-authorization
+(docs/domain-reference-operations.md), each item marked present or missing from what the extracts show,
+so a coordinator sees the gaps.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from datetime import date
-from decimal import Decimal
-from functools import lru_cache
-from pathlib import Path
 from typing import Any
 
-import jinja2
+from core.money import amount
+from core.templating import text_environment
 
 from .context import DraftContext
 from .models import ChecklistItem, DraftAction
@@ -92,20 +91,6 @@ DATE_COLUMNS = frozenset(
 )
 
 
-@lru_cache(maxsize=1)
-def _template_environment() -> jinja2.Environment:
-    # Drafts are plain text, always shown as text: no HTML autoescaping; StrictUndefined makes a missing
-    # field an error instead of a silent blank in a letter to a payer.
-    return jinja2.Environment(
-        loader=jinja2.FileSystemLoader(Path(__file__).parent / "templates"),
-        autoescape=False,
-        undefined=jinja2.StrictUndefined,
-        keep_trailing_newline=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-
-
 def draft_actions(
     flag_rows: list[dict],
     visit_history: dict[str, list[dict]],
@@ -114,7 +99,7 @@ def draft_actions(
 ) -> list[DraftAction]:
     """One re-authorization packet draft per flag row, ordered by flag_id. ``payer_items`` are the packet
     items the payer asks for beyond the extracts (packet_reauth_checklist_items, by flag_id)."""
-    template = _template_environment().get_template(TEMPLATE_NAME)
+    template = text_environment().get_template(TEMPLATE_NAME)
     drafts = []
     for row in sorted(flag_rows, key=lambda r: str(r["flag_id"])):
         history = visit_history.get(row["authorization_id"], [])
@@ -184,7 +169,7 @@ def _draft_one(
         body=body,
         checklist=checklist,
         evidence=build_evidence(row, counts),
-        dollars_at_stake=_money(row.get("dollars_at_risk")),
+        dollars_at_stake=amount(row.get("dollars_at_risk")),
         due_date=as_date(row.get("due_date")),
         assigned_role=ASSIGNED_ROLE,
         phi_terms=_phi_terms(row),
@@ -243,7 +228,10 @@ def build_checklist(
     return [
         ChecklistItem(
             item="Payer re-authorization request form",
-            detail="Not in the extracts: attach the payer's form, signed and dated by the therapist and the prescribing provider.",
+            detail=(
+                "Not in the extracts: attach the payer's form, "
+                "signed and dated by the therapist and the prescribing provider."
+            ),
             present=False,
         ),
         ChecklistItem(
@@ -305,7 +293,10 @@ def build_checklist(
             [
                 ChecklistItem(
                     item="Visit history summary for the current window (the payer asks for attendance)",
-                    detail=f"{counts['kept']} kept, {counts['no_show']} no-show, {counts['cancelled']} cancelled, {counts['scheduled']} scheduled",
+                    detail=(
+                        f"{counts['kept']} kept, {counts['no_show']} no-show, "
+                        f"{counts['cancelled']} cancelled, {counts['scheduled']} scheduled"
+                    ),
                     present=sum(counts.values()) > 0,
                 )
             ]
@@ -329,7 +320,7 @@ def _normalized(column: str, value: Any) -> Any:
     if column in DATE_COLUMNS:
         return as_date(value)
     if column == "dollars_at_risk":
-        return _money(value)
+        return amount(value)
     return value
 
 
@@ -384,12 +375,6 @@ def _fmt_date(value: date | None) -> str:
 
 def _int(value: Any) -> int:
     return int(value) if value is not None else 0
-
-
-def _money(value: Any) -> Decimal:
-    if value is None:
-        return Decimal("0.00")
-    return Decimal(str(value)).quantize(Decimal("0.01"))
 
 
 def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:

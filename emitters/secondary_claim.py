@@ -14,8 +14,10 @@ from __future__ import annotations
 from datetime import date
 from decimal import Decimal
 
+from core.money import format_money
+
 from . import claim_837
-from .claims_common import cents, money
+from .claims_common import cents
 from .context import DraftContext
 from .models import ChecklistItem, DraftAction
 from .values import jsonable
@@ -180,7 +182,7 @@ def draft_actions(
             ChecklistItem(
                 item="Primary payer's adjudication attached (2320/2330 and 2430 per line)",
                 present=True,
-                detail=f"{row.get('primary_payer_name')} paid {money(row['primary_paid_amount'])} on "
+                detail=f"{row.get('primary_payer_name')} paid {format_money(row['primary_paid_amount'])} on "
                 f"{jsonable(row['primary_payment_date'])}",
             ),
             ChecklistItem(
@@ -195,7 +197,7 @@ def draft_actions(
                 payer_id=row["payer_id"],
                 patient_id=row.get("patient_id"),
                 title=(
-                    f"Secondary claim {claim_id} to {payer_name}: {money(row['dollars_at_risk'])} patient "
+                    f"Secondary claim {claim_id} to {payer_name}: {format_money(row['dollars_at_risk'])} patient "
                     f"responsibility after primary {row['primary_payer_id']} ({location_name})"
                 )[:200],
                 recipient=f"{payer_name} via the clearinghouse (837P, secondary)",

@@ -19,9 +19,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from core.money import amount, format_money
+
 from .context import DraftContext
 from .family_messages import assert_minimum_necessary, clock_time, forbidden_terms
-from .front_office_text import money
 from .models import DraftAction
 from .values import as_date
 
@@ -95,10 +96,12 @@ def call_script(row: dict, window_minutes: int) -> str:
         [
             f"Hello, this is the front desk at {row['location_name']}. May I speak with the parent or guardian?",
             f"We have an opening with {row['provider_first_name']} on {day:%A, %B} {day.day} at "
-            f"{clock_time(row['slot_start_minute'])} for {row['slot_minutes']} minutes, and you are next on our waitlist.",
+            f"{clock_time(row['slot_start_minute'])} for {row['slot_minutes']} minutes, "
+            "and you are next on our waitlist.",
             "Would you like to take it?",
             "  If yes: book it in the schedule now and confirm the day and time back to them.",
-            f"  If no, or no answer within {window_minutes} minutes: mark the offer declined so the next family is offered it.",
+            f"  If no, or no answer within {window_minutes} minutes: "
+            "mark the offer declined so the next family is offered it.",
             "Do not discuss the child's care, codes or insurance details on this call.",
         ]
     )
@@ -113,7 +116,7 @@ def _draft(row: dict, window_minutes: int) -> DraftAction:
     body = (
         "TEXT MESSAGE\n" + text + "\n\nCALL SCRIPT\n" + script + "\n\nFOR THE SCHEDULER (not for the family)\n"
         f"Match {int(row['match_rank'])}, waiting {int(row['days_waiting'])} days; preferences: {fit}.\n"
-        f"Visit value: {money(row.get('visit_amount'))}.\n"
+        f"Visit value: {format_money(row.get('visit_amount'))}.\n"
     )
     title = (
         f"Slot offer: {row['provider_name']} {day.isoformat()} {clock_time(row['slot_start_minute'])} "
@@ -142,10 +145,10 @@ def _draft(row: dict, window_minutes: int) -> DraftAction:
                 "slot_date": day.isoformat(),
                 "slot_start_minute": int(row["slot_start_minute"]),
                 "slot_state": row.get("slot_state"),
-                "visit_amount": str(money(row.get("visit_amount"))),
+                "visit_amount": str(amount(row.get("visit_amount"))),
             },
         ],
-        dollars_at_stake=money(row.get("visit_amount")),
+        dollars_at_stake=amount(row.get("visit_amount")),
         due_date=day,
         assigned_role=ASSIGNED_ROLE,
         phi_terms=[p for p in [row.get("guardian_phone")] if p],

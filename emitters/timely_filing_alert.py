@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from core.money import format_money
 from core.templating import render_text
 
-from .claims_common import cents, money
+from .claims_common import cents
 from .context import DraftContext
 from .models import ChecklistItem, DraftAction
 from .values import jsonable
@@ -55,7 +56,7 @@ def _draft_one(row: dict, location_names: dict[str, str]) -> DraftAction:
         due_date=jsonable(row["due_date"]),
         days_left=row["days_left"],
         lead_days=row["lead_days"],
-        dollars_at_risk=money(row.get("dollars_at_risk")),
+        dollars_at_risk=format_money(row.get("dollars_at_risk")),
     )
     due: date = row["due_date"]
     return DraftAction(

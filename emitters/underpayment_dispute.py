@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from datetime import date
 
+from core.money import format_money
 from core.templating import render_text
 
-from .claims_common import cents, money
+from .claims_common import cents
 from .context import DraftContext
 from .models import ChecklistItem, DraftAction
 from .values import jsonable
@@ -70,11 +71,11 @@ def _draft_one(row: dict, location_names: dict[str, str], today: date) -> DraftA
         contract_modifier="any (no modifier-specific rate)",
         effective_date=jsonable(row.get("fee_schedule_effective_date")) or "unknown",
         termination_date=jsonable(row.get("fee_schedule_termination_date")) or "open-ended",
-        rate_per_unit=money(row.get("contracted_rate_per_unit")),
-        contracted_allowed=money(row["contracted_allowed_amount"]),
-        paid_allowed=money(row["paid_allowed_amount"]),
-        net_paid=money(row.get("net_paid_amount")),
-        variance=money(row["dollars_at_risk"]),
+        rate_per_unit=format_money(row.get("contracted_rate_per_unit")),
+        contracted_allowed=format_money(row["contracted_allowed_amount"]),
+        paid_allowed=format_money(row["paid_allowed_amount"]),
+        net_paid=format_money(row.get("net_paid_amount")),
+        variance=format_money(row["dollars_at_risk"]),
     )
     checklist = [
         ChecklistItem(
@@ -94,7 +95,8 @@ def _draft_one(row: dict, location_names: dict[str, str], today: date) -> DraftA
         payer_id=row.get("payer_id"),
         patient_id=row.get("patient_id"),
         title=(
-            f"Dispute underpayment {money(row['dollars_at_risk'])}: claim {row['claim_id']} line {row['line_number']} "
+            f"Dispute underpayment {format_money(row['dollars_at_risk'])}: claim {row['claim_id']} "
+            f"line {row['line_number']} "
             f"{row['procedure_code']} to {payer_name} ({location_name})"
         )[:200],
         recipient=f"{payer_name} provider disputes / reconsideration",
