@@ -8,8 +8,8 @@ Plants, by location bucket ((index - 1) % 3):
   license at 60 days (90-day tier); a day of sessions with no timesheet hours;
 - bucket 1: a second new therapist whose enrollment is effective today (their held claims are released
   today); HIPAA training at 20 days (30-day tier); CPR/BLS expired 10 days ago; the first COTA without a
-  supervising OTR on record (the OTR on their record left 40 days ago); clinical hours on a day without sessions; liability insurance at 91 days
-  (a near miss: no tier);
+  supervising OTR on record (the OTR on their record left 40 days ago); clinical hours on a day without
+  sessions; liability insurance at 91 days (a near miss: no tier);
 - bucket 2: a new hire starting next week whose NPI has a wrong check digit and whose enrollments are
   all pending; NBCOT certification at 25 days (30-day tier; a compliance task: the visits after it can still
   be billed);
@@ -20,8 +20,8 @@ The natural credentials are kept more than 95 days from expiry so that only plan
 The ground truth is not the list of plants alone: it is computed here, in Python, from every provider,
 credential, enrollment and timesheet row the location wrote (through a recording wrapper around the
 writers, so rows other areas write, such as the scheduling area's pending new hire, count too) and from
-the final appointments. The rules are the dbt seeds' defaults (CYCLES, REMINDER_TIERS, ..., read through seed_values); the
-end-to-end test checks the marts against this truth and that every plant is in it.
+the final appointments. The rules are the dbt seeds' defaults (CYCLES, REMINDER_TIERS, ..., read through
+seed_values); the end-to-end test checks the marts against this truth and that every plant is in it.
 
 A separate random stream per location (seed:cred:index) keeps the other areas' data unchanged.
 """

@@ -1,5 +1,6 @@
 """The OIG exclusion list (LEIE) the group downloaded, with one planted match (ground truth key
-"credentialing" -> "exclusion_matches") and one near miss ("exclusion_near_misses") (a listed therapist the OIG has reinstated).
+"credentialing" -> "exclusion_matches") and one near miss ("exclusion_near_misses") (a listed therapist the
+OIG has reinstated).
 
 Reads the providers the locations wrote. The list holds a few people who never worked for the group, the
 first location's first therapist listed by NPI (a match), and its second therapist listed by name but

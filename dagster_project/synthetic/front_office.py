@@ -507,10 +507,13 @@ def _write_notes(out: Path, anchor: date, rng: random.Random) -> dict:
                 "end": end,
                 "method": method,
                 "signed": _ts(v["note_signed_at"]) if v["note_signed_at"] else None,
-                "lines": sorted(lines[v["visit_id"]], key=lambda l: l[0]),
+                "lines": sorted(lines[v["visit_id"]], key=lambda line: line[0]),
             }
         )
     visits.sort(key=lambda x: x["visit"]["visit_id"])
+
+    def timed(x):
+        return [line for line in x["lines"] if line[0] in TIMED_CODES and line[2] >= 1]
 
     plants: dict[str, str] = {}
     in_scope = [x for x in visits if x["day"] >= anchor - timedelta(days=NOTE_AUDIT_LOOKBACK_DAYS)]
@@ -524,13 +527,12 @@ def _write_notes(out: Path, anchor: date, rng: random.Random) -> dict:
             and x["signed"] <= x["end"] + timedelta(hours=NOTE_SIGNING_WINDOW_HOURS)
         ]
         rng.shuffle(candidates)
-        timed = lambda x: [l for l in x["lines"] if l[0] in TIMED_CODES and l[2] >= 1]  # noqa: E731
         wants = {
             "signed_49h": lambda x: True,
             "signed_47h": lambda x: True,
             "unsigned": lambda x: True,
             "minutes_missing": lambda x: len(timed(x)) >= 1,
-            "units_cms_total": lambda x: x["method"] == "cms_total" and any(l[1] >= 16 for l in timed(x)),
+            "units_cms_total": lambda x: x["method"] == "cms_total" and any(line[1] >= 16 for line in timed(x)),
             "units_per_code": lambda x: x["method"] == "per_code" and len(timed(x)) >= 1,
             "per_code_only_mismatch": lambda x: x["method"] == "cms_total" and len(timed(x)) >= 2,
             "cpt_not_documented": lambda x: len(x["lines"]) >= 2,

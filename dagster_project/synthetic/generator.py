@@ -288,17 +288,29 @@ def _choose_plants(kids, leaks, misses, anchor, future_end, rng, location_index)
     for j, reason in enumerate(leaks):
         want_units = (location_index + j) % 3 == 2
         if reason == "scheduled_beyond_auth" and location_index % 2 == 0:
-            want = lambda k: k.payer.reauth_lead_days + 4 < future_days  # past the end date on the calendar
+
+            def want(k):
+                return k.payer.reauth_lead_days + 4 < future_days  # past the end date on the calendar
+
         else:
-            want = lambda k, u=want_units: (k.auth_unit_type == "units") == u
+
+            def want(k, u=want_units):
+                return (k.auth_unit_type == "units") == u
+
         kid = _pick(candidates, taken, want)
         if kid:
             plants.append(az.Plant(kid, reason))
     for kind in misses:
         if kind == "three_visits_remaining_low_burn":
-            want = lambda k: k.auth_unit_type == "visits"
+
+            def want(k):
+                return k.auth_unit_type == "visits"
+
         else:
-            want = lambda k: True
+
+            def want(k):
+                return True
+
         kid = _pick(candidates, taken, want)
         if kid is None and kind == "three_visits_remaining_low_burn":
             continue

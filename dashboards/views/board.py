@@ -479,7 +479,8 @@ def _bulk_section() -> None:
         st.caption("No low-risk action types in your queue that your role may approve.")
         return
     st.caption(
-        f"Open, unedited drafts of one low-risk type, each at most {ui.format_money(settings.bulk_approve_max_dollars)}. "
+        "Open, unedited drafts of one low-risk type, each at most "
+        f"{ui.format_money(settings.bulk_approve_max_dollars)}. "
         "Every draft is approved individually and recorded in the audit trail."
     )
     pending = st.session_state.get("board_bulk_pending")

@@ -222,6 +222,7 @@ ui.csv_download(
 claim = st.selectbox("Claim", options=sorted(failures["claim_id"].unique()), key="claims_pick")
 for _, row in failures[failures["claim_id"] == claim].iterrows():
     st.markdown(
-        f"**Line {row['line_number']} · {ui.plain(row['procedure_code'])} · {ui.plain(ui.value_label(row['rule_name']))}**: "
+        f"**Line {row['line_number']} · {ui.plain(row['procedure_code'])} · "
+        f"{ui.plain(ui.value_label(row['rule_name']))}**: "
         f"{ui.plain(row['failure_detail'])}  \nFix: {ui.plain(row['fix'])}"
     )

@@ -159,7 +159,7 @@ if monthly is not None and not monthly.empty:
     st.subheader("Twelve-month trend")
     trend = by_area_month.dropna(subset=["leaked_amount"])
     unmeasured = by_area_month[by_area_month["leaked_amount"].isna()]
-    for area, frame in unmeasured.groupby("leak_area"):
+    for area, _frame in unmeasured.groupby("leak_area"):
         first_measured = trend[trend["leak_area"] == area]["month_start"].min()
         since = f"from {pd.Timestamp(first_measured):%B %Y}" if pd.notna(first_measured) else "in no month yet"
         st.caption(

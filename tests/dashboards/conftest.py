@@ -38,7 +38,8 @@ from (values
 
 create table fct_authorization_burndown as select
   authorization_id, authorization_number, location_id, patient_id, payer_id, payer_name, unit_type,
-  approved_quantity, used_quantity, scheduled_quantity, approved_quantity - used_quantity - scheduled_quantity as remaining_quantity,
+  approved_quantity, used_quantity, scheduled_quantity, \
+approved_quantity - used_quantity - scheduled_quantity as remaining_quantity,
   burn_rate_per_week, cast(projected_exhaustion_date as date) as projected_exhaustion_date,
   cast(start_date as date) as start_date, cast(end_date as date) as end_date,
   datediff('day', date '{AS_OF}', cast(end_date as date)) as days_to_expiry, reauth_lead_days,
@@ -46,13 +47,17 @@ create table fct_authorization_burndown as select
   has_visits_scheduled_beyond_auth, scheduled_beyond_count, cast(dollars_at_risk as decimal(12,2)) as dollars_at_risk,
   is_flagged
 from (values
-  ('A-L01-1', 'AUTHN-1001', 'L01', 'PT-101', 'P-AET', 'Aetna Kids', 'visits', 12, 10, 2, 2.0, '2026-03-16', '2026-01-05', '2026-03-30', 14,
+  ('A-L01-1', 'AUTHN-1001', 'L01', 'PT-101', 'P-AET', 'Aetna Kids', 'visits', 12, 10, 2, 2.0, '2026-03-16', \
+'2026-01-05', '2026-03-30', 14,
    true, false, false, false, 0, 240.00, true),
-  ('A-L01-2', 'AUTHN-1002', 'L01', 'PT-102', 'P-MCD', 'State Medicaid', 'units', 40, 8, 4, 1.0, null, '2026-02-01', '2026-07-31', 14,
+  ('A-L01-2', 'AUTHN-1002', 'L01', 'PT-102', 'P-MCD', 'State Medicaid', 'units', 40, 8, 4, 1.0, null, \
+'2026-02-01', '2026-07-31', 14,
    false, false, false, false, 0, 0.00, false),
-  ('A-L02-1', 'AUTHN-2001', 'L02', 'PT-201', 'P-AET', 'Aetna Kids', 'visits', 10, 9, 3, 2.0, '2026-03-05', '2026-01-05', '2026-03-10', 14,
+  ('A-L02-1', 'AUTHN-2001', 'L02', 'PT-201', 'P-AET', 'Aetna Kids', 'visits', 10, 9, 3, 2.0, '2026-03-05', \
+'2026-01-05', '2026-03-10', 14,
    true, true, true, true, 2, 960.00, true),
-  ('A-L02-2', 'AUTHN-2002', 'L02', 'PT-202', 'P-BLU', 'Blue Eastside Plan', 'visits', 20, 2, 2, 0.5, null, '2026-02-01', '2026-08-31', 14,
+  ('A-L02-2', 'AUTHN-2002', 'L02', 'PT-202', 'P-BLU', 'Blue Eastside Plan', 'visits', 20, 2, 2, 0.5, null, \
+'2026-02-01', '2026-08-31', 14,
    false, false, false, false, 0, 0.00, false)
 ) t(authorization_id, authorization_number, location_id, patient_id, payer_id, payer_name, unit_type,
     approved_quantity, used_quantity, scheduled_quantity, burn_rate_per_week, projected_exhaustion_date, start_date,
@@ -63,7 +68,8 @@ from (values
 create table flag_auths_needing_reauth as select
   md5('auth_needing_reauth:1:' || authorization_id) as flag_id, *,
   case when authorization_id = 'A-L01-1' then 'In the last two visits'
-       else 'In the last two visits; Expiring within lead time; Projected to exhaust; Visits scheduled beyond the authorization'
+       else 'In the last two visits; Expiring within lead time; Projected to exhaust; \
+Visits scheduled beyond the authorization'
   end as flag_reasons,
   date '{AS_OF}' + interval 2 day as due_date,
   '{CANARY_NAME}' as patient_first_name, 'Testpatient' as patient_last_name,

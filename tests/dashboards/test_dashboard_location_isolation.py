@@ -23,6 +23,11 @@ VIEWS = HERE.parents[1] / "dashboards" / "views"
 L02_MARKERS = ("L02", "Eastside", "PT-201", "PT-202", "AUTHN-2001", "AUTHN-2002", "flag-l02")
 # Functions that change state (tested for refusal elsewhere) or take no user data to query.
 WRITERS = {
+    # a person's own account (password, second factor): no location rows
+    "change_own_password",
+    "begin_second_factor",
+    "confirm_second_factor",
+    "disable_second_factor",
     "approve",
     "bulk_approve",
     "change_user",
@@ -34,7 +39,12 @@ WRITERS = {
     "set_kpi_goal",
     "snooze",
 }
-NOT_QUERIES = {"decision_block_reason", "may_approve_type", "may_reassign"}  # judge what they are handed; read nothing
+NOT_QUERIES = {
+    "decision_block_reason",
+    "may_approve_type",
+    "may_reassign",
+    "account_status",
+}  # judge what they are handed; read nothing
 # The scoping machinery itself (tested on its own below and in test_dashboard_data_layer.py).
 SCOPING = {"scoped_query", "scope_predicate", "require_role"}
 
@@ -205,6 +215,7 @@ def test_no_page_export_or_download_shows_another_locations_rows(
     if page == "board":
         assert "Reminder (L01)" in downloads  # the export really ran, with L01's rows
     if page not in {
+        "account",
         "admin",
         "audit",
         "payroll",

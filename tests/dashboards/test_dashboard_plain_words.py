@@ -81,7 +81,7 @@ def _visible_text(at) -> tuple[list[str], list[dict]]:
         for attribute in attributes:
             try:
                 value = getattr(node, attribute)
-            except Exception:  # noqa: BLE001 - an element without that attribute
+            except Exception:  # noqa: BLE001, S112 - an element without that attribute
                 continue
             if isinstance(value, str):
                 texts.append(value)

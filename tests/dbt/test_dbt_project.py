@@ -43,7 +43,7 @@ def test_marts_flag_the_synthetic_authorization(dbt_build):
         ).fetchall()
     finally:
         con.close()
-    expected_id = hashlib.md5(b"auth_needing_reauth:1:A1").hexdigest()
+    expected_id = hashlib.md5(b"auth_needing_reauth:1:A1", usedforsecurity=False).hexdigest()
     # 4 kept visits of 12, ends 18 days after the as-of date: inside the 30-day Medicaid lead time.
     assert flags == [(expected_id, 4, 8, 18, True, False, "PR1", datetime(2026, 3, 2).date())]
     assert summary == [("L1", 1, 1), ("L2", 0, 0)]

@@ -49,7 +49,9 @@ def make_flag_row(**overrides) -> dict:
         "is_projected_to_exhaust_before_end": True,
         "has_visits_scheduled_beyond_auth": True,
         "scheduled_beyond_count": 2,
-        "flag_reasons": "projected to run out of visits before the end date; 2 scheduled visits beyond the authorization",
+        "flag_reasons": (
+            "projected to run out of visits before the end date; 2 scheduled visits beyond the authorization"
+        ),
         "dollars_at_risk": Decimal("312.50"),
         "due_date": date(2026, 3, 2),
         "cpt_codes": "97530|97165",

@@ -61,12 +61,12 @@ def test_batch_groups_by_payer_and_location_and_carries_each_trace():
 
 
 def test_missing_values_are_named_by_request_and_column_only():
-    with pytest.raises(ValueError) as caught:
+    with pytest.raises(ValueError, match="eligibility request f-AP1: missing") as caught:
         build_270([_row("AP1", member_id=None)], 1, CREATED, "S", "R", "741234567")
     assert "f-AP1" in str(caught.value) and "member_id" in str(caught.value) and "Childe" not in str(caught.value)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="no eligibility requests: a 270 batch needs at least one"):
         build_270([], 1, CREATED, "S", "R", "741234567")
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="originator_tin must be the group's 9-digit TIN"):
         build_270([_row("AP1")], 1, CREATED, "S", "R", "74-123")
 
 

@@ -86,7 +86,7 @@ def test_an_open_or_approved_offer_blocks_every_other_family():
     assert draft_slot_offers(rows, [approved], NOW, 30) == []
 
 
-def test_two_outreach_drafts_are_never_open_for_the_same_slot_at_once(ledger):
+def test_two_outreach_drafts_are_never_open_for_the_same_slot_at_once(ledger, tmp_path):
     """Through the real ledger, run after run: approve, send, let the window pass, reject; at every step
     at most one offer for the slot is open, snoozed or approved, and never two inside a window."""
     rows = [_candidate("S1", 1, "W1"), _candidate("S1", 2, "W2"), _candidate("S1", 3, "W3")]
@@ -106,7 +106,7 @@ def test_two_outreach_drafts_are_never_open_for_the_same_slot_at_once(ledger):
     run()  # a second run changes nothing
     ledger.approve(user, first[0]["action_id"], expected_body_sha256=shown_body_sha256(ledger, first[0]["action_id"]))
     assert [a["status"] for a in run()] == ["approved"]
-    ledger.mark_sent(first[0]["action_id"], "file", "/tmp/x")
+    ledger.mark_sent(first[0]["action_id"], "file", str(tmp_path / "x"))
     ledger.clock_box[0] = NOW + timedelta(minutes=10)
     assert [a["flag_id"] for a in run()] == ["F-S1-W1"]  # inside the window: nobody else
     ledger.clock_box[0] = NOW + timedelta(minutes=31)
@@ -117,7 +117,7 @@ def test_two_outreach_drafts_are_never_open_for_the_same_slot_at_once(ledger):
     assert [a["flag_id"] for a in third] == ["F-S1-W3"]
 
 
-def test_the_ledger_refuses_to_approve_a_second_offer_for_a_slot(ledger):
+def test_the_ledger_refuses_to_approve_a_second_offer_for_a_slot(ledger, tmp_path):
     """Even if two drafts for one slot were open (e.g. written by hand), only one can be approved, and
     the other only after the sent one's window has passed."""
     drafts = draft_slot_offers([_candidate("S1", 1, "W1")], [], NOW, 30) + draft_slot_offers(
@@ -129,7 +129,7 @@ def test_the_ledger_refuses_to_approve_a_second_offer_for_a_slot(ledger):
     ledger.approve(user, a["action_id"], expected_body_sha256=shown_body_sha256(ledger, a["action_id"]))
     with pytest.raises(InvalidTransition, match="already approved"):
         ledger.approve(user, b["action_id"], expected_body_sha256=shown_body_sha256(ledger, b["action_id"]))
-    ledger.mark_sent(a["action_id"], "file", "/tmp/x")
+    ledger.mark_sent(a["action_id"], "file", str(tmp_path / "x"))
     ledger.clock_box[0] = NOW + timedelta(minutes=29)
     with pytest.raises(InvalidTransition, match="offer window"):
         ledger.approve(user, b["action_id"], expected_body_sha256=shown_body_sha256(ledger, b["action_id"]))

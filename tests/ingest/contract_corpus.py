@@ -33,7 +33,8 @@ VALID_ROWS: dict[str, str] = {
     "intake_documents": "RF-L01-00001-D1,RF-L01-00001,physician_order,received,2026-09-10,2026-09-19",
     "oig_leie": "SYNTHETIC,TESTA,,,IND- LIC HC SERV PRO,OCCUPATIONAL THERAPIST,,1234567893,19800101,1 TEST ST,"
     "AUSTIN,TX,78701,1128a1,20200115,00000000,00000000,",
-    "locations": "L01,Sunny Steps Pediatric Therapy - Austin,137 Pecan St,Austin,TX,78704,2066557648,ot_peds,America/Chicago",
+    "locations": "L01,Sunny Steps Pediatric Therapy - Austin,137 Pecan St,Austin,TX,78704,2066557648,ot_peds,"
+    "America/Chicago",
     "patients": "PT-L01-00001,L01,Zoe,Benson,2018-09-10,M,Leo Benson,(210) 555-8469,78704,2079336774",
     "plans_of_care": "POC-L01-00001-1,PT-L01-00001,PR-L01-01,2025-11-17,2025-11-25,2026-02-16,3,12,F82|F88,"
     "Child will don a shirt|Child will self-feed,2079336774,Dr. Garza,(512) 555-0144,2025-11-28,expired",

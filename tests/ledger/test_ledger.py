@@ -292,7 +292,7 @@ def test_approving_a_rejected_action_is_invalid(ledger, users, rows):
 def test_reject_needs_a_reason(ledger, users, rows, reason):
     ledger.sync_drafts("reauth_packet", _drafts(rows), "run-1")
     action_id = _by_flag(ledger, "flag-b")["action_id"]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="a rejection needs a reason"):
         ledger.reject(users["fd_l01"], action_id, reason)
     assert _by_flag(ledger, "flag-b")["status"] == "open"
 
@@ -300,10 +300,13 @@ def test_reject_needs_a_reason(ledger, users, rows, reason):
 def test_snooze_hides_until_the_date_then_counts_as_open(ledger, users, rows, clock):
     ledger.sync_drafts("reauth_packet", _drafts(rows), "run-1")
     action_id = _by_flag(ledger, "flag-b")["action_id"]
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="snooze until a date after today"):
         ledger.snooze(users["fd_l01"], action_id, clock().date())  # today is not in the future
     ledger.snooze(users["fd_l01"], action_id, clock().date() + timedelta(days=2))
-    open_ids = lambda: {a["action_id"] for a in ledger.list_actions(users["fd_l01"], statuses=["open"])}
+
+    def open_ids():
+        return {a["action_id"] for a in ledger.list_actions(users["fd_l01"], statuses=["open"])}
+
     assert action_id not in open_ids()
     clock.advance(days=1)  # the day before the snooze date: still hidden
     assert action_id not in open_ids()

@@ -91,12 +91,14 @@ def test_charge_lines_follow_the_8_minute_rule_and_modifiers(generated):
     for line in _rows(config, "ehr", "charge_lines"):
         by_visit.setdefault(line["visit_id"], []).append(line)
     for visit_id, lines in by_visit.items():
-        minutes = sum(int(l["minutes"]) for l in lines if l["cpt_code"] in timed)
-        units = sum(int(l["units"]) for l in lines if l["cpt_code"] in timed)
+        minutes = sum(int(charge["minutes"]) for charge in lines if charge["cpt_code"] in timed)
+        units = sum(int(charge["units"]) for charge in lines if charge["cpt_code"] in timed)
         visit = visits[visit_id]
         payer = coverages[visit["coverage_id"]]["payer_id"]
         if payer in PER_CODE_PAYERS:  # payer_rules.csv unit_method = per_code: each code on its own
-            assert units == sum(total_timed_units(int(l["minutes"])) for l in lines if l["cpt_code"] in timed)
+            assert units == sum(
+                total_timed_units(int(charge["minutes"])) for charge in lines if charge["cpt_code"] in timed
+            )
         else:
             assert units == total_timed_units(minutes), visit_id
         is_cota = providers[visit["provider_id"]]["credential_type"] == "COTA"
@@ -128,7 +130,7 @@ def test_835s_balance(generated):
         transaction_paid = bpr = None
         claim = None
 
-        def close_claim():
+        def close_claim(claim, path):
             if claim is not None:
                 assert claim["charge"] - claim["cas"] == claim["paid"], (path.name, claim)
                 assert claim["svc_paid"] == claim["paid"]
@@ -141,7 +143,7 @@ def test_835s_balance(generated):
             elif tag == "BPR":
                 bpr = -_money(seg[2]) if seg[3] == "D" else _money(seg[2])  # D: the payer debits the provider
             elif tag == "CLP":
-                close_claim()
+                close_claim(claim, path)
                 claim = {
                     "charge": _money(seg[3]),
                     "paid": _money(seg[4]),
@@ -159,13 +161,13 @@ def test_835s_balance(generated):
                 line["cas"] += amounts
                 claim["cas"] += amounts
             elif tag == "PLB":  # provider-level adjustments (claims area's correction ERAs) reduce the payment
-                close_claim()
+                close_claim(claim, path)
                 claim = None
                 transaction_paid -= sum(_money(seg[j]) for j in range(4, len(seg), 2))
             elif tag in ("REF",) and seg[1] == "6R":
                 assert line["charge"] - line["cas"] == line["paid"], (path.name, seg)
             elif tag == "SE":
-                close_claim()
+                close_claim(claim, path)
                 claim = None
                 assert int(seg[1]) == i - st_start + 1
                 assert bpr == transaction_paid
