@@ -530,3 +530,62 @@ def get_account_settings() -> AccountSettings:
         dashboard_url=(os.environ.get("RCM_DASHBOARD_URL") or "http://localhost:8501").rstrip("/"),
         **values,
     )
+
+
+# -- X12 270 eligibility batches (dagster_project/assets/eligibility_270.py) -----------------------------------
+# Off until RCM_ELIGIBILITY_270_SUBMITTER_ID is set. The batch goes into the clearinghouse upload folder
+# (RCM_CLEARINGHOUSE_UPLOAD_DIR), the one the SFTP mailbox uploads from.
+_X12_ID_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 -.")
+
+
+class Eligibility270Settings(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    submitter_name: str = Field(min_length=1, max_length=60)  # RCM_ELIGIBILITY_270_SUBMITTER_NAME: the group
+    submitter_id: str = Field(min_length=1, max_length=15)  # RCM_ELIGIBILITY_270_SUBMITTER_ID: ISA06 / GS02
+    receiver_id: str = Field(min_length=1, max_length=15)  # RCM_ELIGIBILITY_270_RECEIVER_ID: clearinghouse ISA08 / GS03
+    group_tin: str  # RCM_GROUP_TIN: 9 digits; the originator in TRN03 and REF*TJ of the information receiver
+    group_npi: str  # RCM_GROUP_NPI: the group's type-2 NPI, the information receiver (NM1*1P)
+    usage: Literal["P", "T"] = "P"  # RCM_ELIGIBILITY_270_USAGE: ISA15 production or test
+    upload_dir: Path  # RCM_CLEARINGHOUSE_UPLOAD_DIR
+
+    @field_validator("submitter_name", "submitter_id", "receiver_id")
+    @classmethod
+    def _plain_x12_text(cls, value: str) -> str:
+        # X12 delimiters (* ~ : ^) or other punctuation in an envelope id would break every file we write.
+        if not set(value) <= _X12_ID_CHARS or value != value.strip():
+            raise ValueError("use letters, digits, spaces, '-' and '.' only, without leading or trailing spaces")
+        return value
+
+    @field_validator("group_tin")
+    @classmethod
+    def _nine_digits(cls, value: str) -> str:
+        digits = value.replace("-", "")
+        if not (digits.isdigit() and len(digits) == 9):
+            raise ValueError("RCM_GROUP_TIN must be the group's 9-digit tax id (e.g. 74-1234567)")
+        return digits
+
+    @field_validator("group_npi")
+    @classmethod
+    def _valid_npi(cls, value: str) -> str:
+        from dagster_project.npi import is_valid_npi
+
+        if not is_valid_npi(value):
+            raise ValueError("RCM_GROUP_NPI must be a 10-digit NPI with a valid check digit")
+        return value
+
+
+def get_eligibility_270_settings() -> Eligibility270Settings | None:
+    """None when RCM_ELIGIBILITY_270_SUBMITTER_ID is not set (no 270 batches are written)."""
+    if not (submitter_id := os.environ.get("RCM_ELIGIBILITY_270_SUBMITTER_ID")):
+        return None
+    settings = get_settings()
+    return Eligibility270Settings(
+        submitter_name=os.environ.get("RCM_ELIGIBILITY_270_SUBMITTER_NAME") or "",
+        submitter_id=submitter_id,
+        receiver_id=os.environ.get("RCM_ELIGIBILITY_270_RECEIVER_ID") or "",
+        group_tin=os.environ.get("RCM_GROUP_TIN") or "",
+        group_npi=os.environ.get("RCM_GROUP_NPI") or "",
+        usage=(os.environ.get("RCM_ELIGIBILITY_270_USAGE") or "P").upper(),
+        upload_dir=_path("RCM_CLEARINGHOUSE_UPLOAD_DIR", settings.outbox_dir / "clearinghouse_batches"),
+    )

@@ -3,7 +3,9 @@
 import dagster as dg
 
 from dagster_project.assets.adapters import adapter_assets
+from dagster_project.assets.clearinghouse_mailbox import clearinghouse_mailbox
 from dagster_project.assets.dbt import build_dbt_assets
+from dagster_project.assets.eligibility_270 import build_eligibility_270_asset
 from dagster_project.assets.emitters import build_emitter_assets
 from dagster_project.assets.ingest import ingest_assets
 from dagster_project.assets.nppes_check import build_nppes_check_asset
@@ -17,6 +19,7 @@ _dbt = build_dbt_assets()
 _emitters = [
     *build_emitter_assets(_dbt),
     build_nppes_check_asset(_dbt),
+    build_eligibility_270_asset(_dbt),
 ]  # one emitter per flag model (emitters/registry.py)
 _serving = build_serving_assets([_dbt, *_emitters])
 
@@ -40,7 +43,7 @@ dispatch_job = dg.define_asset_job(
 
 
 defs = dg.Definitions(
-    assets=[*adapter_assets(_ingest), _dbt, *_emitters, *_serving],
+    assets=[*adapter_assets(_ingest), clearinghouse_mailbox, _dbt, *_emitters, *_serving],
     jobs=[daily_leak_job, dispatch_job],
     # Approved actions go out through the approved_actions sensor (on by default), not on a timetable.
     schedules=[
