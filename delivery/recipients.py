@@ -8,7 +8,9 @@ is read from the serving snapshot's `packet_recipient_addresses` (the latest ext
   number that changed, appeared or disappeared since approval is refused as `changed_after_approval` and the
   action goes back to a person;
 - the gateways' resolvers (`fax_number`, `mobile_number`) return the number itself, re-checking the kind and the
-  fingerprint, and refuse (`RecipientRefused`) with a reason that never repeats a number or an id.
+  fingerprint, and refuse (`RecipientRefused`) with a reason that never repeats a number or an id;
+- mobile numbers are delivered in any spelling ('(512) 555-0100'); the text resolver hands the gateway E.164
+  ('+15125550100'), parsed and checked by `phonenumbers`, a number without a country code read as North American.
 """
 
 from __future__ import annotations
@@ -19,12 +21,31 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import phonenumbers
 
 from emitters.models import FAX_KINDS, TEXT_KINDS, RecipientRef, address_fingerprint
 
 from .gateways.numbers import RecipientRefused
 
 ADDRESS_TABLE = "packet_recipient_addresses"
+# The region a number delivered without a country code belongs to: the groups served are in the US.
+DEFAULT_PHONE_REGION = "US"
+# Numbers no text can reach.
+NOT_TEXTABLE = frozenset({phonenumbers.PhoneNumberType.FIXED_LINE, phonenumbers.PhoneNumberType.PREMIUM_RATE})
+
+
+def e164_mobile(address: str) -> str:
+    """The number as E.164 ('(512) 555-0100' -> '+15125550100'). A number that cannot be read, is not a valid
+    number (area code, length) or is a landline is refused with a reason that never repeats it: nothing is sent."""
+    try:
+        parsed = phonenumbers.parse(address, DEFAULT_PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        raise RecipientRefused("the mobile number on file cannot be read as a phone number") from None
+    if not phonenumbers.is_valid_number(parsed):
+        raise RecipientRefused("the mobile number on file is not a valid phone number (area code or length)")
+    if phonenumbers.number_type(parsed) in NOT_TEXTABLE:
+        raise RecipientRefused("the mobile number on file is a landline or premium-rate number; texts cannot reach it")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
 
 class SnapshotAddressBook:
@@ -99,4 +120,6 @@ class SnapshotRecipients:
         return self._resolve(payload, FAX_KINDS)
 
     def mobile_number(self, payload: Mapping[str, Any]) -> str | None:
-        return self._resolve(payload, TEXT_KINDS)
+        """The guardian's mobile on file now, as E.164."""
+        address = self._resolve(payload, TEXT_KINDS)
+        return e164_mobile(address) if address is not None and address.strip() else address
