@@ -173,11 +173,55 @@ class EntityMapping(_Strict):
     from_: str = Field(alias="from")
     columns: dict[str, FieldSpec]
 
+    def parses_timestamps(self) -> bool:
+        def reads(spec: FieldSpec) -> bool:
+            return spec.parse == "timestamp" or spec.minutes_between is not None or any(map(reads, spec.coalesce or []))
+
+        return any(reads(spec) for spec in self.columns.values())
+
+
+def _iana_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown IANA time zone {value!r}") from None
+    return value
+
+
+class LocationZones(_Strict):
+    """Delivered date-times are wall-clock time at the row's location: each row's are converted with its
+    location's zone, read from ``column`` of delivered ``table`` (keyed by ``key``) and/or written here under
+    ``zones`` (location id -> zone; wins over the table). A row whose location has neither uses the mapping's
+    ``timezone``; a delivered zone that is not an IANA name leaves that row's date-times empty (counted)."""
+
+    via: str  # the column of each table naming the row's location (e.g. clinic_id)
+    table: str | None = None
+    key: str | None = None
+    column: str | None = None
+    zones: dict[str, str] = {}
+
+    @field_validator("zones", mode="before")
+    @classmethod
+    def _zones_are_known(cls, value):
+        if not isinstance(value, dict):
+            return value
+        return {str(location): _iana_zone(str(zone)) for location, zone in value.items()}
+
+    @model_validator(mode="after")
+    def _table_or_zones(self):
+        from_table = [self.table, self.key, self.column]
+        if any(v is not None for v in from_table) and not all(v is not None for v in from_table):
+            raise ValueError("give table, key and column together (the delivered table holding each zone)")
+        if self.table is None and not self.zones:
+            raise ValueError("give table/key/column, zones, or both")
+        return self
+
 
 class SourceMapping(_Strict):
     system: str = Field(pattern=r"^[a-z0-9_]+$")
     name: str
-    timezone: str = "UTC"  # the wall-clock zone of delivered date-times without an offset
+    timezone: str = "UTC"  # the wall-clock zone of delivered date-times without an offset (or location zone)
+    location_timezones: LocationZones | None = None
     date_format: str = "%Y-%m-%d"
     datetime_format: str = "%Y-%m-%d %H:%M:%S"
     change_flag_values: dict[Literal["new", "updated", "removed"], list[str]] = {}
@@ -187,11 +231,7 @@ class SourceMapping(_Strict):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown IANA time zone {value!r}") from None
-        return value
+        return _iana_zone(value)
 
     @field_validator("change_flag_values", mode="before")
     @classmethod
@@ -203,6 +243,13 @@ class SourceMapping(_Strict):
         problems: list[str] = []
         if any(t.change_flag for t in self.tables.values()) and not self.change_flag_values.get("removed"):
             problems.append("change_flag_values: a table has a change_flag, so give new/updated/removed values")
+        zones = self.location_timezones
+        if zones is not None and zones.table is not None:
+            zone_table = self.tables.get(zones.table)
+            if zone_table is None:
+                problems.append(f"location_timezones.table: {zones.table!r} is not a table under tables")
+            elif missing := [c for c in (zones.key, zones.column) if c not in zone_table.columns]:
+                problems.append(f"location_timezones: {missing} not columns of {zones.table!r}")
         for entity_name, entity in self.entities.items():
             where = f"entities.{entity_name}"
             contract = contract_for(entity.source, entity_name)
@@ -214,6 +261,11 @@ class SourceMapping(_Strict):
                 problems.append(f"{where}.from: {entity.from_!r} is not a table under tables")
                 continue
             contract_columns = list(contract.model_fields)
+            if zones is not None and entity.parses_timestamps() and zones.via not in table.columns:
+                problems.append(
+                    f"{where}: reads date-times but table {entity.from_!r} has no {zones.via!r} column "
+                    "naming the location whose time zone they are in (location_timezones.via)"
+                )
             for column in contract_columns:
                 if column not in entity.columns:
                     problems.append(f"{where}.columns.{column}: contract column not mapped (map it or declare a gap)")

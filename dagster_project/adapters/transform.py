@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import polars as pl
 
 from .mapping import EntityMapping, FieldSpec, Lookup, SourceMapping
 
 UTC_FORMAT = "%Y-%m-%dT%H:%M:%SZ"
+ZONE_COLUMN = "__zone"
 
 
 @dataclass
@@ -24,8 +26,9 @@ class EntityFrame:
 
 
 class _Builder:
-    def __init__(self, mapping: SourceMapping):
+    def __init__(self, mapping: SourceMapping, zones: list[str]):
         self.mapping = mapping
+        self.zones = zones  # the location zones the rows carry in ZONE_COLUMN; empty: the mapping's one zone
         self.lookups: dict[Lookup, str] = {}
 
     def lookup_alias(self, lookup: Lookup) -> str:
@@ -40,12 +43,21 @@ class _Builder:
         return expr
 
     def timestamp(self, expr: pl.Expr, fmt: str | None) -> pl.Expr:
-        # Delivered date-times are wall-clock in the mapping's zone; the contract holds UTC.
-        return (
-            expr.str.strptime(pl.Datetime("us"), fmt or self.mapping.datetime_format, strict=False)
-            .dt.replace_time_zone(self.mapping.timezone, ambiguous="earliest", non_existent="null")
-            .dt.convert_time_zone("UTC")
-        )
+        # Delivered date-times are wall-clock at the row's location (or in the mapping's zone); the contract
+        # holds UTC. Polars takes one zone per conversion, so each zone the rows carry gets its own branch.
+        naive = expr.str.strptime(pl.Datetime("us"), fmt or self.mapping.datetime_format, strict=False)
+
+        def in_utc(zone: str) -> pl.Expr:
+            return naive.dt.replace_time_zone(zone, ambiguous="earliest", non_existent="null").dt.convert_time_zone(
+                "UTC"
+            )
+
+        if not self.zones:
+            return in_utc(self.mapping.timezone)
+        branches = pl.when(pl.col(ZONE_COLUMN) == self.zones[0]).then(in_utc(self.zones[0]))
+        for zone in self.zones[1:]:
+            branches = branches.when(pl.col(ZONE_COLUMN) == zone).then(in_utc(zone))
+        return branches.otherwise(None)  # a zone that is not an IANA name: empty, and counted as lost
 
     def expr(self, spec: FieldSpec) -> pl.Expr:
         if spec.gap is not None:
@@ -105,6 +117,48 @@ def _source_present(spec: FieldSpec, builder: _Builder) -> pl.Expr | None:
     return present
 
 
+def _is_zone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+def _with_location_zones(
+    mapping: SourceMapping, entity: EntityMapping, tables: dict[str, pl.DataFrame]
+) -> tuple[pl.DataFrame, list[str]]:
+    """The entity's table with each row's location zone in ZONE_COLUMN (the mapping's `zones`, else the
+    delivered locations table, else the mapping's `timezone`), and the valid zones found; no zone column when
+    the mapping has no location zones or the entity reads no date-times."""
+    base = tables[entity.from_]
+    spec = mapping.location_timezones
+    if spec is None or not entity.parses_timestamps():
+        return base, []
+    location = pl.col(spec.via).cast(pl.String)
+    candidates = []
+    if spec.zones:
+        candidates.append(location.replace_strict(spec.zones, default=None, return_dtype=pl.String))
+    if spec.table is not None:
+        delivered = (
+            tables[spec.table]
+            .select(
+                pl.col(spec.key).cast(pl.String).alias("__zone_key"),
+                pl.col(spec.column).cast(pl.String).str.strip_chars().alias("__zone_delivered"),
+            )
+            .filter(pl.col("__zone_key").is_not_null() & (pl.col("__zone_delivered").fill_null("") != ""))
+            .unique(subset="__zone_key", keep="first")
+        )
+        base = base.with_columns(location.alias("__zone_via")).join(
+            delivered, left_on="__zone_via", right_on="__zone_key", how="left"
+        )
+        candidates.append(pl.col("__zone_delivered"))
+    candidates.append(pl.lit(mapping.timezone))
+    base = base.with_columns(pl.coalesce(candidates).alias(ZONE_COLUMN))
+    zones = sorted(zone for zone in base[ZONE_COLUMN].unique().to_list() if zone and _is_zone(zone))
+    return base, zones
+
+
 def build_entity(
     mapping: SourceMapping,
     entity: EntityMapping,
@@ -112,9 +166,9 @@ def build_entity(
     contract_columns: list[str],
     sort_by: list[str],
 ) -> EntityFrame:
-    builder = _Builder(mapping)
+    base, zones = _with_location_zones(mapping, entity, tables)
+    builder = _Builder(mapping, zones)
     exprs = {column: builder.expr(entity.columns[column]) for column in contract_columns}
-    base = tables[entity.from_]
     for lookup, alias in builder.lookups.items():
         other = (
             tables[lookup.table]

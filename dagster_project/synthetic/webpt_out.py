@@ -63,17 +63,24 @@ def _write(path: Path, columns: list[str], rows: list[dict]) -> None:
 
 
 class _Clock:
-    """Contract UTC timestamps -> WebPT clinic wall-clock text."""
+    """Contract UTC timestamps -> WebPT wall-clock text at the clinic (its zone, else the default)."""
 
-    def __init__(self, zone: str):
-        self.zone = ZoneInfo(zone)
+    def __init__(self, default_zone: str, zones_by_clinic: dict[str, str]):
+        self.default = ZoneInfo(default_zone)
+        self.zones = {clinic: ZoneInfo(zone) for clinic, zone in zones_by_clinic.items() if zone}
+
+    def zone(self, clinic_id: str) -> ZoneInfo:
+        return self.zones.get(clinic_id, self.default)
 
     def parse(self, text: str) -> datetime | None:
         return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
 
-    def local(self, text: str) -> str:
+    def local(self, text: str, clinic_id: str) -> str:
         moment = self.parse(text)
-        return moment.astimezone(self.zone).strftime("%Y-%m-%d %H:%M:%S") if moment else ""
+        return self.wall(moment, clinic_id) if moment else ""
+
+    def wall(self, moment: datetime, clinic_id: str) -> str:
+        return moment.astimezone(self.zone(clinic_id)).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def _appointment_row(appt: dict, night: date, clock: _Clock) -> dict:
@@ -86,13 +93,14 @@ def _appointment_row(appt: dict, night: date, clock: _Clock) -> dict:
     if start >= night_end and not (cancelled and cancelled < night_end):
         status = "scheduled"  # its outcome is not known yet that night
     final = status in _REASONS
+    clinic = appt["location_id"]
     return {
         "appointment_id": appt["appointment_id"],
         "parent_appointment_id": "",
-        "start_date": clock.local(appt["scheduled_start_at"]),
-        "end_date": end.astimezone(clock.zone).strftime("%Y-%m-%d %H:%M:%S"),
-        "check_in_time": clock.local(appt["scheduled_start_at"]) if status == "arrived" else "",
-        "check_out_time": end.astimezone(clock.zone).strftime("%Y-%m-%d %H:%M:%S") if status == "arrived" else "",
+        "start_date": clock.local(appt["scheduled_start_at"], clinic),
+        "end_date": clock.wall(end, clinic),
+        "check_in_time": clock.local(appt["scheduled_start_at"], clinic) if status == "arrived" else "",
+        "check_out_time": clock.wall(end, clinic) if status == "arrived" else "",
         "calendar_title": appt["provider_id"],
         "clinic_id": appt["location_id"],
         "therapist_id": appt["provider_id"],
@@ -106,7 +114,7 @@ def _appointment_row(appt: dict, night: date, clock: _Clock) -> dict:
         "reason": _REASONS.get(status, ""),
         # "Date record was written": the cancellation for a cancelled visit, else the booking.
         "time_stamp": clock.local(
-            appt["cancelled_at"] if status in ("cancelled", "late_cancelled") else appt["booked_at"]
+            appt["cancelled_at"] if status in ("cancelled", "late_cancelled") else appt["booked_at"], clinic
         ),
     }
 
@@ -221,7 +229,7 @@ def _tables(ehr: Path, clock: _Clock) -> dict[str, list[dict]]:
                 "claim_number": r["claim_id"],
                 "auth_number": r["authorization_number"],
                 "diagnosis_codes": r["diagnosis_codes"],
-                "note_finalized_date": clock.local(r["note_signed_at"]),
+                "note_finalized_date": clock.local(r["note_signed_at"], r["location_id"]),
             }
             for r in visits
         ],
@@ -252,7 +260,7 @@ def write_webpt_extract(
 
     columns = {name: table.columns for name, table in load_mapping(mapping_path("webpt")).tables.items()}
     ehr = contract_inbox / "ehr"
-    clock = _Clock(timezone_name)
+    clock = _Clock(timezone_name, {r["location_id"]: r["time_zone"] for r in _read(ehr / "locations.csv")})
     tables = _tables(ehr, clock)
     appointments = _read(ehr / "appointments.csv")
     for entity in WEBPT_ENTITIES:
@@ -269,7 +277,8 @@ def write_webpt_extract(
     first, second = night_dates[0], night_dates[min(1, nights - 1)]
 
     def local_day(appointment: dict) -> date:
-        return clock.parse(appointment["scheduled_start_at"]).astimezone(clock.zone).date()
+        moment = clock.parse(appointment["scheduled_start_at"])
+        return moment.astimezone(clock.zone(appointment["location_id"])).date()
 
     # Night 1: the onboarding backfill.
     for table in ("clinics", "therapists", "patient_insurance", "cases", "authorizations", "transactions"):
