@@ -1,11 +1,13 @@
-"""Sensors: the daily job when new files land in the inbox (off until turned on in the UI), and a
-dispatch run whenever people have approved actions that are not sent yet (on by default)."""
+"""Sensors: the daily job when new files land in the inbox or an adapter's drop folder (off until turned on
+in the UI), and a dispatch run whenever people have approved actions that are not sent yet (on by default)."""
 
 import hashlib
+from collections.abc import Callable
+from pathlib import Path
 
 import dagster as dg
 
-from core.settings import get_orchestration_settings, get_settings
+from core.settings import get_adapter_settings, get_orchestration_settings, get_settings
 
 # Run tags the instance's run queue limits to one run each (dagster_project/instance/dagster.yaml).
 WAREHOUSE_WRITER_TAG = "rcm/warehouse_writer"
@@ -21,26 +23,54 @@ _UNFINISHED = [
 ]
 
 
+def _listing(folder: Path, pattern: str, label: str, skip: Callable[[Path], bool]) -> list[str]:
+    """One line per file (name, size, mtime): a changed line is a new or changed file."""
+    if not folder.exists():
+        return []
+    return sorted(
+        f"{label}/{p.relative_to(folder)}:{p.stat().st_size}:{int(p.stat().st_mtime)}"
+        for p in folder.glob(pattern)
+        if p.is_file() and not p.name.startswith(".") and not skip(p)
+    )
+
+
+def watched_files() -> tuple[list[str], list[str]]:
+    """The inbox's files and the configured adapters' drop-folder files (the CSVs each adapter reads).
+
+    Contract CSVs an adapter writes into the inbox (`<entity>_<system>.csv`) are left out: they change only
+    when that adapter's drop folder did, which is watched, so a run that rewrites them does not wake the
+    sensor a second time."""
+    adapters = get_adapter_settings()
+    written = tuple(f"_{system}.csv" for system in adapters.systems)
+    inbox = _listing(get_settings().inbox_dir, "**/*", "inbox", lambda p: p.name.endswith(written))
+    dropped = [
+        line
+        for system in adapters.systems
+        for line in _listing(adapters.adapter_inbox_dir / system, "*.csv", f"adapter/{system}", lambda _p: False)
+    ]
+    return inbox, dropped
+
+
 def inbox_sensor(job) -> dg.SensorDefinition:
-    @dg.sensor(job=job, minimum_interval_seconds=300, default_status=dg.DefaultSensorStatus.STOPPED)
+    @dg.sensor(
+        job=job,
+        minimum_interval_seconds=300,
+        default_status=dg.DefaultSensorStatus.STOPPED,
+        description="Runs the daily job when a file lands in the inbox or in a configured adapter's drop "
+        "folder (RCM_ADAPTER_INBOX_DIR/<system>/).",
+    )
     def inbox_files(context: dg.SensorEvaluationContext):
         # The file ledger lives in the warehouse, which only the pipeline may open; the sensor keys on
-        # (name, size, mtime) instead and lets ingest decide by content hash what is really new.
-        inbox = get_settings().inbox_dir
-        files = (
-            sorted(
-                f"{p.relative_to(inbox)}:{p.stat().st_size}:{int(p.stat().st_mtime)}"
-                for p in inbox.rglob("*")
-                if p.is_file() and not p.name.startswith(".")
-            )
-            if inbox.exists()
-            else []
-        )
-        fingerprint = hashlib.sha256("\n".join(files).encode()).hexdigest()
-        if not files or fingerprint == context.cursor:
-            return dg.SkipReason("no new files in the inbox")
+        # (name, size, mtime) instead and lets ingest (and the adapters) decide by content hash what is new.
+        inbox, dropped = watched_files()
+        fingerprint = hashlib.sha256("\n".join([*inbox, *dropped]).encode()).hexdigest()
+        if not (inbox or dropped) or fingerprint == context.cursor:
+            return dg.SkipReason("no new files in the inbox or the adapter folders")
         context.update_cursor(fingerprint)
-        return dg.RunRequest(run_key=fingerprint, tags={"trigger": "inbox", "files": str(len(files))})
+        return dg.RunRequest(
+            run_key=fingerprint,
+            tags={"trigger": "inbox", "files": str(len(inbox)), "adapter_files": str(len(dropped))},
+        )
 
     return inbox_files
 
