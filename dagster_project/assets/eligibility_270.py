@@ -50,10 +50,10 @@ def approved_flag_ids(ledger, flag_ids: list[str]) -> set[str]:
         ).all()
     if not rows:
         return set()
-    chain = ledger.verify()
+    chain, today = ledger.verify(), get_settings().as_of_date
     approved = set()
     for row in rows:
-        action = action_dict(row, get_settings().as_of_date)
+        action = action_dict(row, today)
         refusal = refusal_reason(ledger, action, ledger.approval_event(action["action_id"]), chain)
         if refusal is None or refusal.kind == REPLAY:
             approved.add(action["flag_id"])
