@@ -26,7 +26,8 @@ from .conftest import AS_OF, CLAIMS_TIMELY_FILING_LEAD_DAYS, SETTINGS_VARS
 pytestmark = pytest.mark.pipeline
 
 WINDOW_DAYS = 14  # WebPT delivers appointments up to 14 days ahead
-CLINIC_ZONE = ZoneInfo("America/Chicago")  # the generated clinics' zone, as in mappings/webpt.yml
+# Local days of generated visits: they are in the daytime, so the date is the same in every clinic's zone.
+CLINIC_ZONE = ZoneInfo("America/Chicago")
 
 RUN_JOB = textwrap.dedent("""
     import dagster as dg
