@@ -480,6 +480,15 @@ def test_interchange_control_numbers_are_stable_per_flag_and_never_shared(ledger
     assert ledger.control_numbers([]) == {}
 
 
+def test_new_control_numbers_come_from_the_same_sequence_and_leave_out_known_keys(ledger):
+    assert ledger.control_numbers(["flag-a"]) == {"flag-a": 1}
+    first = ledger.new_control_numbers(["270:2026-03-02:f1", "270:2026-03-02:f2"])
+    assert first == {"270:2026-03-02:f1": 2, "270:2026-03-02:f2": 3}
+    again = ledger.new_control_numbers(["270:2026-03-02:f2", "270:2026-03-02:f3", "flag-a"])
+    assert again == {"270:2026-03-02:f3": 4}  # keys already numbered are left out
+    assert ledger.new_control_numbers([]) == {}
+
+
 def test_a_required_checklist_item_left_unchecked_blocks_approval_until_checked(ledger, users, rows):
     from emitters.models import ChecklistItem
 
