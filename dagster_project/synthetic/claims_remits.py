@@ -35,13 +35,15 @@ from .x12_835 import (
 )
 
 CENT = Decimal("0.01")
-# Planted denial kinds: (CARC, group, RARCs, scope). scope "claim" denies every line, "line" the last line.
+# Planted denial kinds: (CARC, group, RARCs, scope). scope "claim" denies every line, "line" the last line;
+# "claim_remark" denies every line and puts the RARCs in the claim's MOA instead of each line's LQ.
 DENIAL_KINDS: dict[str, tuple[str, str, tuple[str, ...], str]] = {
     "auth_absent_197": ("197", "CO", ("M62",), "claim"),
     "auth_exceeded_198": ("198", "CO", ("N362",), "line"),
     "medical_necessity_50": ("50", "CO", ("N115",), "claim"),
     "bundled_97": ("97", "CO", ("M15",), "line"),
     "missing_info_16": ("16", "CO", ("MA130", "M51"), "claim"),
+    "missing_info_16_claim_remark": ("16", "CO", ("MA130",), "claim_remark"),
     "timely_filing_29": ("29", "CO", (), "claim"),
     "other_payer_22": ("22", "CO", ("N4",), "claim"),
     "wrong_payer_109": ("109", "CO", (), "claim"),
@@ -144,6 +146,7 @@ class RemitMix:
                         "group_code": group,
                         "carc": reason,
                         "rarcs": list(line.remark_codes),
+                        "claim_rarcs": list(claim.remark_codes),
                         "amount": str(amount),
                         "payment_date": payment_date.isoformat(),
                         "planted": not natural_denial,
@@ -160,8 +163,10 @@ class RemitMix:
             line.adjustments = [(group, carc, line.charge)]
             line.paid = Decimal("0.00")
             line.allowed = Decimal("0.00")
-            line.remark_codes = list(rarcs)
-        if scope in ("claim", "claim_level"):
+            line.remark_codes = [] if scope == "claim_remark" else list(rarcs)
+        if scope == "claim_remark":
+            claim.remark_codes = list(rarcs)
+        if scope in ("claim", "claim_level", "claim_remark"):
             claim.status_code = "4"
         claim.adjudicated_at_claim_level = scope == "claim_level"
         return True
@@ -295,7 +300,7 @@ def _reversed(claim: RemitClaim) -> RemitClaim:
         )
         for line in claim.lines
     ]
-    return replace(claim, status_code="22", lines=lines)
+    return replace(claim, status_code="22", lines=lines, remark_codes=[])
 
 
 def _corrected(claim: RemitClaim) -> RemitClaim:
