@@ -46,6 +46,12 @@ claim_lines as (
 
 ),
 
+priced_lines as (
+
+    select * from {{ ref('int_claim_lines_priced') }}
+
+),
+
 line_adjustments as (
 
     select
@@ -312,12 +318,14 @@ final as (
         claim_lines.payer_name,
         claim_lines.payer_type,
         claim_lines.units as billed_units,
-        claim_lines.expected_allowed_amount
+        priced_lines.expected_allowed_amount
     from posted
     left join matches
         on posted.remit_line_id = matches.remit_line_id
     left join claim_lines
         on matches.claim_line_id = claim_lines.claim_line_id
+    left join priced_lines
+        on matches.claim_line_id = priced_lines.claim_line_id
 
 )
 
