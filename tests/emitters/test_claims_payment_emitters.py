@@ -159,7 +159,9 @@ UNDERPAID = {
 }
 
 
-PATIENTS = {"u-1": {"first_name": "Ava", "last_name": "Testchild", "date_of_birth": date(2019, 4, 2), "member_id": "M-77"}}
+PATIENTS = {
+    "u-1": {"first_name": "Ava", "last_name": "Testchild", "date_of_birth": date(2019, 4, 2), "member_id": "M-77"}
+}
 LETTERHEAD = {
     "L01": {
         "location_name": "North",

@@ -389,3 +389,25 @@ def test_generated_remits_balance_and_visits_reconcile_but_for_the_unsent_claims
     )
     assert statuses["paid"] > 0 and statuses["awaiting_payment"] > 0 and statuses["denied"] > 0
     assert sum(statuses.values()) == len(_csv(pipeline, "visits"))
+
+
+def test_lines_paid_as_their_contract_prices_them_are_not_underpayments(pipeline):
+    """The generator pays an assistant line at the contract's CO rate, a multiple-unit line under the payer's
+    multiple-procedure reduction (CO-59) and a line billed below the fee schedule at the charge: each is what
+    the contract allows, so none is an underpayment, and the expected amount equals what was allowed."""
+    planted = pipeline.truth["claims"]["contract_pricing"]
+    assert {p["kind"] for p in planted} == {"assistant_rate", "mppr", "billed_below_fee_schedule"}
+    con = pipeline.snapshot()
+    keys = {(p["claim_id"], p["line_number"]) for p in planted}
+    underpaid = {tuple(r) for r in con.execute("select claim_id, line_number from fct_underpayments").fetchall()}
+    assert keys and not keys & underpaid
+    expected = {
+        (r[0], r[1]): str(r[2])
+        for r in con.execute(
+            "select p.claim_id, p.line_number, p.expected_allowed_amount from fct_remit_line_positions as p"
+        ).fetchall()
+    }
+    allowed = {(p["claim_id"], p["line_number"]): p["paid_allowed"] for p in planted}
+    assert {key: expected.get(key) for key in keys} == allowed
+    denied = {tuple(r) for r in con.execute("select claim_id, line_number from fct_denials").fetchall()}
+    assert not keys & denied  # CO-59 under the payer's reduction is contractual, not a denial
