@@ -46,7 +46,6 @@ DENIAL_KINDS: dict[str, tuple[str, str, tuple[str, ...], str]] = {
     "medical_necessity_50": ("50", "CO", ("N115",), "claim"),
     "bundled_97": ("97", "CO", ("M15",), "line"),
     "missing_info_16": ("16", "CO", ("MA130", "M51"), "claim"),
-    "missing_info_16_claim_remark": ("16", "CO", ("MA130",), "claim_remark"),
     "timely_filing_29": ("29", "CO", (), "claim"),
     "other_payer_22": ("22", "CO", ("N4",), "claim"),
     "wrong_payer_109": ("109", "CO", (), "claim"),
@@ -60,6 +59,9 @@ DENIAL_KINDS: dict[str, tuple[str, str, tuple[str, ...], str]] = {
     "units_over_maximum_151": ("151", "CO", ("N362",), "line"),
     "ncci_edit_236": ("236", "CO", ("M80",), "line"),
 }
+# Planted once per location besides the sequence above: CO-16 with MA130 only in the claim's MOA.
+CLAIM_REMARK_DENIAL = ("16", "CO", ("MA130",), "claim_remark")
+CLAIM_REMARK_SLOT = 20  # on the first eligible claim of a location whose ordinal is this past a multiple of 37
 DENIAL_SPACING = 37  # every 37th eligible answered claim of a location gets the next planted kind
 UNDERPAY_SHARE = Decimal("0.85")  # paid allowed at 85% of the contracted rate
 RECENT_DAYS = 55  # plants go to claims answered within this many days of the anchor date (still workable)
@@ -74,6 +76,7 @@ class _Location:
     eligible: int = 0
     next_kind: int = 0
     underpaid: int = 0
+    claim_remark_planted: bool = False
     contract_plants: set[str] = field(default_factory=set)  # contract-pricing kinds planted here
     reversal: tuple | None = None  # (claim, payer, payee, payment_date) of the claim to reverse later
 
@@ -117,8 +120,10 @@ class RemitMix:
             loc.eligible += 1
             if loc.eligible % DENIAL_SPACING == 0 and loc.next_kind < len(DENIAL_KINDS):
                 kind = list(DENIAL_KINDS)[loc.next_kind]
-                if self._deny(claim, kind):
+                if self._deny(claim, DENIAL_KINDS[kind]):
                     loc.next_kind += 1
+            elif loc.eligible % DENIAL_SPACING == CLAIM_REMARK_SLOT and not loc.claim_remark_planted:
+                loc.claim_remark_planted = self._deny(claim, CLAIM_REMARK_DENIAL)
             elif (
                 loc.eligible % DENIAL_SPACING == 4
                 and loc.underpaid < 2
@@ -168,8 +173,8 @@ class RemitMix:
                     }
                 )
 
-    def _deny(self, claim: RemitClaim, kind: str) -> bool:
-        carc, group, rarcs, scope = DENIAL_KINDS[kind]
+    def _deny(self, claim: RemitClaim, kind: tuple[str, str, tuple[str, ...], str]) -> bool:
+        carc, group, rarcs, scope = kind
         if scope == "line" and len(claim.lines) < 2:
             return False
         targets = claim.lines[-1:] if scope == "line" else claim.lines
