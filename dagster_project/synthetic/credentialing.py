@@ -7,7 +7,8 @@ Plants, by location bucket ((index - 1) % 3):
   attestation lapsing in 5 days (7-day tier; a compliance task, its visits can still be billed); a state
   license at 60 days (90-day tier); a day of sessions with no timesheet hours;
 - bucket 1: a second new therapist whose enrollment is effective today (their claims, all for dates of
-  service before today, stay held: the effective date coming does not make them billable); HIPAA training at 20 days (30-day tier); CPR/BLS expired 10 days ago; the first COTA without a
+  service before today, stay held: the effective date coming does not make them billable); HIPAA training
+  at 20 days (30-day tier); CPR/BLS expired 10 days ago; the first COTA without a
   supervising OTR on record (the OTR on their record left 40 days ago); clinical hours on a day without
   sessions; liability insurance at 91 days (a near miss: no tier);
 - bucket 2: a new hire starting next week whose NPI has a wrong check digit and whose enrollments are
