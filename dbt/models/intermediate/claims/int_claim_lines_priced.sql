@@ -41,9 +41,9 @@ rates as (
             row_number() over (
                 partition by claim_lines.claim_line_id
                 order by
-                    case when fee_schedules.modifier is null then 1 else 0 end,
+                    case when fee_schedules.modifier is null then 1 else 0 end asc,
                     fee_schedules.effective_date desc,
-                    fee_schedules.modifier
+                    fee_schedules.modifier asc
             ) as rate_rank
         from claim_lines
         inner join fee_schedules
@@ -136,7 +136,7 @@ ranked as (
         rated.*,
         row_number() over (
             partition by claim_id, service_date
-            order by contracted_rate_per_unit desc nulls last, line_number
+            order by contracted_rate_per_unit desc nulls last, line_number asc
         ) as rate_order_on_day
     from rated
 

@@ -5,8 +5,9 @@
 -- answers every submitted line of the claim: one row per line, its charge adjusted by the claim's
 -- largest claim-level adjustment. Claim-level remark codes (MOA/MIA) apply to every line of the claim, so
 -- they join the line's own LQ codes in remark_codes and route and count exactly as an LQ code would
--- (CO-16 with MA130 in the MOA is the same unprocessable claim as with MA130 in the LQ). A CARC missing from the seed is 'unclassified': it is worked
--- (routed to review) but not counted as a denial until someone classifies it.
+-- (CO-16 with MA130 in the MOA is the same unprocessable claim as with MA130 in the LQ). A CARC missing
+-- from the seed is 'unclassified': it is worked (routed to review) but not counted as a denial until
+-- someone classifies it.
 with
 
 transactions as (

@@ -4,7 +4,11 @@ with
 
 flags as (
 
-    select flag_id, patient_id, visit_id from {{ ref('flag_underpayment_disputes') }}
+    select
+        flag_id,
+        patient_id,
+        visit_id
+    from {{ ref('flag_underpayment_disputes') }}
 
 ),
 

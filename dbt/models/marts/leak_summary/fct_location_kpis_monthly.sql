@@ -182,7 +182,7 @@ settled_by_month as (
     inner join remit_lines
         on
             claims.claim_id = remit_lines.claim_id
-            and remit_lines.payment_date <= month_bounds.measured_through
+            and month_bounds.measured_through >= remit_lines.payment_date
     group by claims.claim_id, month_bounds.month_start
 
 ),
