@@ -1,9 +1,10 @@
 """Hold and release notices to billing: rows of marts.flag_claims_on_enrollment_holds -> DraftActions.
 
-'hold': the claims of a newly enrolled therapist stay unsubmitted until the payer's enrollment is in
-effect; 'release': the enrollment took effect on the release date, submit them now (so the first claim to
-that payer goes out correctly). Dates of service before the effective date are counted separately: whether
-the payer pays them depends on its retroactive-effective-date policy. Pure and deterministic.
+'hold': claims of a newly enrolled therapist whose enrollment has no effective date yet, or whose date of
+service is before the effective date: they stay held (a date before the effective date is never released by
+that date coming; only a retroactive effective date from the payer covers it). 'release': the enrollment took
+effect on or before the dates of service of claims held while it was pending: submit them now. The same rule
+as the claim audit's rendering_not_enrolled. Pure and deterministic.
 """
 
 from __future__ import annotations
@@ -61,7 +62,6 @@ def draft_actions(
             payer_name=payer_name,
             release_date=fmt_date(row.get("release_date")) if row.get("release_date") is not None else None,
             claim_count=int(row["held_claim_count"]),
-            before_effective=int(row.get("before_effective_count") or 0),
             claims=[
                 {
                     "claim_id": c["claim_id"],

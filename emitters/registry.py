@@ -267,7 +267,7 @@ _DECLARATIONS: tuple[ActionType, ...] = (
         "fax",
         "underpayments",
         "dollars_at_risk",
-        packet_models=(LOCATIONS_PACKET, RECIPIENTS_PACKET),
+        packet_models=(LOCATIONS_PACKET, RECIPIENTS_PACKET, underpayment_dispute.PATIENTS_PACKET),
     ),
     # Scheduling
     ActionType(

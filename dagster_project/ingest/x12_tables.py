@@ -48,6 +48,7 @@ REMIT_TABLES: dict[str, dict[str, str]] = {
         "rendering_npi": "VARCHAR",  # NM1*82 NM109
         "statement_from_date": "DATE",  # DTM*232
         "statement_to_date": "DATE",  # DTM*233
+        "remark_codes": "VARCHAR",  # claim-level RARCs: MOA03-07 and MIA05/20-24, pipe-separated
         "segment_position": "INTEGER",  # CLP segment ordinal in the file (for error reports)
     },
     "remit_lines": {
@@ -90,7 +91,8 @@ REMIT_TABLES: dict[str, dict[str, str]] = {
 
 
 def create_x12_tables(con) -> None:
-    """Every raw_clearinghouse table of every registered X12 reader."""
+    """Every raw_clearinghouse table of every registered X12 reader; a column added to a reader's table
+    since the warehouse was made is added to the existing table (null for the rows loaded before)."""
     from dagster_project.ingest.raw_schema import LINEAGE_COLUMNS
     from dagster_project.ingest.x12.readers import all_x12_tables
 
@@ -99,3 +101,5 @@ def create_x12_tables(con) -> None:
         cols = {**columns, **LINEAGE_COLUMNS}
         ddl = ", ".join(f'"{name}" {sql}' for name, sql in cols.items())
         con.execute(f"create table if not exists raw_clearinghouse.{table} ({ddl})")
+        for name, sql in columns.items():
+            con.execute(f'alter table raw_clearinghouse.{table} add column if not exists "{name}" {sql}')

@@ -11,12 +11,15 @@ from .reference import (
     ASSISTANT_MODIFIER_BY_PAYER_TYPE,
     CHARGEMASTER,
     COMMERCIAL_BASE_RATE,
+    CONTRACT_MODIFIER_SHARES,
+    CONTRACT_RATE_OVERRIDES,
     EVAL_MINUTES,
     GROUP_CODE,
     PAYERS,
     REEVAL_CODE,
     TIMED_CODES,
     PayerRef,
+    modifier_rate,
 )
 from .units import assign_timed_units
 from .x12_835 import RemitClaim, RemitLine
@@ -25,7 +28,20 @@ CENT = Decimal("0.01")
 
 
 def fee_schedule(payer: PayerRef) -> dict[str, Decimal]:
-    return {cpt: (base * payer.fee_factor).quantize(CENT, ROUND_HALF_UP) for cpt, base in COMMERCIAL_BASE_RATE.items()}
+    return {
+        cpt: CONTRACT_RATE_OVERRIDES.get((payer.payer_id, cpt))
+        or (base * payer.fee_factor).quantize(CENT, ROUND_HALF_UP)
+        for cpt, base in COMMERCIAL_BASE_RATE.items()
+    }
+
+
+def modifier_fee_schedules(payer: PayerRef) -> dict[str, dict[str, Decimal]]:
+    """modifier -> cpt -> the contract's rate for a line carrying that modifier (fee_schedules.csv rows)."""
+    plain = FEES[payer.payer_id]
+    return {
+        modifier: {cpt: modifier_rate(payer.payer_id, modifier, rate) for cpt, rate in plain.items()}
+        for modifier in CONTRACT_MODIFIER_SHARES.get(payer.payer_id, {})
+    }
 
 
 FEES = {p.payer_id: fee_schedule(p) for p in PAYERS}
@@ -78,7 +94,8 @@ def charge(cpt: str, units: int) -> Decimal:
 
 
 def adjudicate(kid: Kid, appt: Appt, rng: random.Random, payer_claim_number: str, rendering) -> RemitClaim:
-    """The payer's answer: contracted rate x units, CO-45 for the rest, some patient share and denials."""
+    """The payer's answer: the lesser of the charge and contracted rate x units, CO-45 for the rest, some patient
+    share and denials."""
     payer = kid.payer
     fees = FEES[payer.payer_id]
     denied_claim = rng.random() < 0.02
@@ -109,8 +126,8 @@ def adjudicate(kid: Kid, appt: Appt, rng: random.Random, payer_claim_number: str
                 )
             )
             continue
-        allowed = fees[cpt] * units
-        adjustments = [("CO", "45", billed - allowed)]
+        allowed = min(billed, fees[cpt] * units)
+        adjustments = [("CO", "45", billed - allowed)] if billed > allowed else []
         patient = Decimal("0.00")
         if coinsurance:
             patient = (allowed * Decimal("0.20")).quantize(CENT, ROUND_HALF_UP)

@@ -1,11 +1,14 @@
 """The realistic 835 mix of the claims area: planted denials with their RARCs, underpayments below the
-contracted rate, a reversal and correction with provider-level adjustments, and a re-sent ERA.
+contracted rate, lines paid below the plain rate as the contract says (an assistant-rate line, a
+multiple-procedure reduction, a charge below the fee schedule), a reversal and correction with
+provider-level adjustments, and a re-sent ERA.
 
 The foundation's ``billing.adjudicate`` answers every remitted claim (contracted rate, CO-45, patient
 share, a few natural denials). ``RemitMix.answer`` then changes some of those answers, claim by claim
 as they are made, with its own random stream (``<seed>:remits:<location>``), so the rest of the data
 set is the same with or without it. Every denied line that ends up in an 835 (the natural ones too) and
-every underpaid line is written to the ground truth under ``claims``.
+every underpaid line is written to the ground truth under ``claims``, and so is every line paid below the
+plain rate as its contract says (``contract_pricing``: the facts planted, which must not read as underpaid).
 
 Extra files (written by ``finish``): one ERA per location carrying a reversal (CLP02 = 22) of an earlier
 payment, its corrected claim and PLB adjustments; and one ERA delivered a second time with other bytes
@@ -21,7 +24,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from . import seed_values
-from .reference import GROUP_X12_ID
+from .reference import CONTRACT_MODIFIER_SHARES, GROUP_X12_ID, modifier_rate
 from .x12_835 import (
     RemitClaim,
     RemitPayee,
@@ -35,7 +38,8 @@ from .x12_835 import (
 )
 
 CENT = Decimal("0.01")
-# Planted denial kinds: (CARC, group, RARCs, scope). scope "claim" denies every line, "line" the last line.
+# Planted denial kinds: (CARC, group, RARCs, scope). scope "claim" denies every line, "line" the last line;
+# "claim_remark" denies every line and puts the RARCs in the claim's MOA instead of each line's LQ.
 DENIAL_KINDS: dict[str, tuple[str, str, tuple[str, ...], str]] = {
     "auth_absent_197": ("197", "CO", ("M62",), "claim"),
     "auth_exceeded_198": ("198", "CO", ("N362",), "line"),
@@ -55,6 +59,9 @@ DENIAL_KINDS: dict[str, tuple[str, str, tuple[str, ...], str]] = {
     "units_over_maximum_151": ("151", "CO", ("N362",), "line"),
     "ncci_edit_236": ("236", "CO", ("M80",), "line"),
 }
+# Planted once per location besides the sequence above: CO-16 with MA130 only in the claim's MOA.
+CLAIM_REMARK_DENIAL = ("16", "CO", ("MA130",), "claim_remark")
+CLAIM_REMARK_SLOT = 20  # on the first eligible claim of a location whose ordinal is this past a multiple of 37
 DENIAL_SPACING = 37  # every 37th eligible answered claim of a location gets the next planted kind
 UNDERPAY_SHARE = Decimal("0.85")  # paid allowed at 85% of the contracted rate
 RECENT_DAYS = 55  # plants go to claims answered within this many days of the anchor date (still workable)
@@ -69,6 +76,8 @@ class _Location:
     eligible: int = 0
     next_kind: int = 0
     underpaid: int = 0
+    claim_remark_planted: bool = False
+    contract_plants: set[str] = field(default_factory=set)  # contract-pricing kinds planted here
     reversal: tuple | None = None  # (claim, payer, payee, payment_date) of the claim to reverse later
 
 
@@ -79,6 +88,7 @@ class RemitMix:
     locations: dict[str, _Location] = field(default_factory=dict)
     denials: list[dict] = field(default_factory=list)
     underpayments: list[dict] = field(default_factory=list)
+    contract_pricing: list[dict] = field(default_factory=list)
     reversals: list[dict] = field(default_factory=list)
     secondary: dict[str, dict] = field(default_factory=dict)  # claim_id -> primary answer, patient has a secondary
 
@@ -110,9 +120,16 @@ class RemitMix:
             loc.eligible += 1
             if loc.eligible % DENIAL_SPACING == 0 and loc.next_kind < len(DENIAL_KINDS):
                 kind = list(DENIAL_KINDS)[loc.next_kind]
-                if self._deny(claim, kind):
+                if self._deny(claim, DENIAL_KINDS[kind]):
                     loc.next_kind += 1
-            elif loc.eligible % DENIAL_SPACING == 4 and loc.underpaid < 2 and payer_id != "COMM1":
+            elif loc.eligible % DENIAL_SPACING == CLAIM_REMARK_SLOT and not loc.claim_remark_planted:
+                loc.claim_remark_planted = self._deny(claim, CLAIM_REMARK_DENIAL)
+            elif (
+                loc.eligible % DENIAL_SPACING == 4
+                and loc.underpaid < 2
+                and payer_id != "COMM1"
+                and _plain_priced(claim, payer_id)
+            ):
                 loc.underpaid += 1
                 self._underpay(claim, contracted)
             elif (
@@ -120,8 +137,11 @@ class RemitMix:
                 and loc.eligible % DENIAL_SPACING == 6
                 and claim.paid > 0
                 and (self.anchor - payment_date).days > 30
+                and _plain_priced(claim, payer_id)
             ):
                 loc.reversal = (claim, payer, payee, payment_date, payer_id)
+            else:
+                self._price_by_contract(loc, location_id, claim, payer_id, contracted)
         if secondary_payer_id is not None:
             self.secondary[claim.claim_id] = {
                 "claim_id": claim.claim_id,
@@ -131,6 +151,7 @@ class RemitMix:
                 "payment_date": payment_date,
                 "claim": claim,
             }
+        self._record_charge_below_fee_schedule(location_id, claim, payer_id, contracted)
         for index, line in enumerate(claim.lines, start=1):
             denial = [(g, r, a) for g, r, a in line.adjustments if not (g == "CO" and r == "45") and g != "PR"]
             if denial and line.paid == 0:
@@ -144,6 +165,7 @@ class RemitMix:
                         "group_code": group,
                         "carc": reason,
                         "rarcs": list(line.remark_codes),
+                        "claim_rarcs": list(claim.remark_codes),
                         "amount": str(amount),
                         "payment_date": payment_date.isoformat(),
                         "planted": not natural_denial,
@@ -151,8 +173,8 @@ class RemitMix:
                     }
                 )
 
-    def _deny(self, claim: RemitClaim, kind: str) -> bool:
-        carc, group, rarcs, scope = DENIAL_KINDS[kind]
+    def _deny(self, claim: RemitClaim, kind: tuple[str, str, tuple[str, ...], str]) -> bool:
+        carc, group, rarcs, scope = kind
         if scope == "line" and len(claim.lines) < 2:
             return False
         targets = claim.lines[-1:] if scope == "line" else claim.lines
@@ -160,11 +182,83 @@ class RemitMix:
             line.adjustments = [(group, carc, line.charge)]
             line.paid = Decimal("0.00")
             line.allowed = Decimal("0.00")
-            line.remark_codes = list(rarcs)
-        if scope in ("claim", "claim_level"):
+            line.remark_codes = [] if scope == "claim_remark" else list(rarcs)
+        if scope == "claim_remark":
+            claim.remark_codes = list(rarcs)
+        if scope in ("claim", "claim_level", "claim_remark"):
             claim.status_code = "4"
         claim.adjudicated_at_claim_level = scope == "claim_level"
         return True
+
+    def _price_by_contract(
+        self, loc: _Location, location_id: str, claim: RemitClaim, payer_id: str, contracted: dict[str, Decimal]
+    ) -> None:
+        """Once per location and kind, pay a line as its contract says rather than at the plain rate: an
+        assistant line at the contract's modifier rate, or a multiple-unit line under the payer's
+        multiple-procedure reduction (the day's first unit in full, each further unit at the seed's share, CO-59)."""
+        if any(line.paid <= 0 for line in claim.lines):
+            return
+        if "assistant_rate" not in loc.contract_plants:
+            for index, line in enumerate(claim.lines, start=1):
+                modifier = next((m for m in line.modifiers if m in CONTRACT_MODIFIER_SHARES.get(payer_id, {})), None)
+                if modifier is None:
+                    continue
+                rate = modifier_rate(payer_id, modifier, contracted[line.cpt_code])
+                self._reprice(line, rate * line.units, [])
+                loc.contract_plants.add("assistant_rate")
+                self.contract_pricing.append(
+                    self._pricing_fact("assistant_rate", location_id, claim, index, payer_id)
+                    | {"modifier": modifier, "contract_rate_per_unit": str(rate)}
+                )
+                return
+        percent = seed_values.mppr_subsequent_unit_percent(payer_id)
+        if "mppr" not in loc.contract_plants and percent is not None and len(claim.lines) == 1:
+            line = claim.lines[0]
+            if line.units < 2 or not _plain_priced_line(line, payer_id):
+                return
+            rate = contracted[line.cpt_code]
+            allowed = (rate + rate * percent / 100 * (line.units - 1)).quantize(CENT, ROUND_HALF_UP)
+            self._reprice(line, allowed, [("CO", "59", rate * line.units - allowed)])
+            loc.contract_plants.add("mppr")
+            self.contract_pricing.append(
+                self._pricing_fact("mppr", location_id, claim, 1, payer_id)
+                | {"units": line.units, "co59_amount": str(rate * line.units - allowed)}
+            )
+
+    @staticmethod
+    def _reprice(line, allowed: Decimal, reductions: list[tuple[str, str, Decimal]]) -> None:
+        """The line allowed ``allowed``: the payer's reductions, CO-45 for the rest of the charge, the patient's
+        share kept (no more than the allowed amount)."""
+        patient = min(sum((a for g, _, a in line.adjustments if g == "PR"), Decimal("0.00")), allowed)
+        kept = [(g, r, a) for g, r, a in line.adjustments if g == "PR"]
+        contractual = line.charge - allowed - sum((a for _, _, a in reductions), Decimal("0.00"))
+        line.allowed = allowed
+        line.paid = allowed - patient
+        line.adjustments = reductions + ([("CO", "45", contractual)] if contractual > 0 else []) + kept
+
+    def _record_charge_below_fee_schedule(
+        self, location_id: str, claim: RemitClaim, payer_id: str, contracted: dict[str, Decimal]
+    ) -> None:
+        """A paid line whose charge is below the payer's rate x units (a contract rate above the chargemaster)."""
+        for index, line in enumerate(claim.lines, start=1):
+            if line.paid > 0 and line.charge < contracted[line.cpt_code] * line.units:
+                self.contract_pricing.append(
+                    self._pricing_fact("billed_below_fee_schedule", location_id, claim, index, payer_id)
+                    | {"fee_schedule_amount": str(contracted[line.cpt_code] * line.units)}
+                )
+
+    @staticmethod
+    def _pricing_fact(kind: str, location_id: str, claim: RemitClaim, index: int, payer_id: str) -> dict:
+        line = claim.lines[index - 1]
+        return {
+            "kind": kind,
+            "claim_id": claim.claim_id,
+            "line_number": index,
+            "location_id": location_id,
+            "payer_id": payer_id,
+            "billed": str(line.charge),
+            "paid_allowed": str(line.allowed),
+        }
 
     def _underpay(self, claim: RemitClaim, contracted: dict[str, Decimal]) -> None:
         line = claim.lines[0]
@@ -254,6 +348,7 @@ class RemitMix:
         return {
             "denials": sorted(self.denials, key=lambda d: (d["claim_id"], d["line_number"])),
             "underpayments": sorted(self.underpayments, key=lambda u: u["claim_id"]),
+            "contract_pricing": sorted(self.contract_pricing, key=lambda p: (p["claim_id"], p["line_number"])),
             "reversals": sorted(self.reversals, key=lambda r: r["claim_id"]),
             "resent_era": getattr(self, "resent", None),
             "denial_kinds_planted": sorted(DENIAL_KINDS),
@@ -282,6 +377,19 @@ class RemitMix:
         return sorted(due, key=lambda d: d["claim_id"])
 
 
+def _plain_priced_line(line, payer_id: str) -> bool:
+    """No modifier-specific contract rate prices the line."""
+    return not any(m in CONTRACT_MODIFIER_SHARES.get(payer_id, {}) for m in line.modifiers)
+
+
+def _plain_priced(claim: RemitClaim, payer_id: str) -> bool:
+    """The contract pays every line of the claim its plain rate x units: no modifier-specific rate and no
+    multiple-procedure reduction (so an underpayment's expected amount is the plain rate x units)."""
+    return seed_values.mppr_subsequent_unit_percent(payer_id) is None and all(
+        _plain_priced_line(line, payer_id) for line in claim.lines
+    )
+
+
 def _reversed(claim: RemitClaim) -> RemitClaim:
     lines = [
         replace(
@@ -295,7 +403,7 @@ def _reversed(claim: RemitClaim) -> RemitClaim:
         )
         for line in claim.lines
     ]
-    return replace(claim, status_code="22", lines=lines)
+    return replace(claim, status_code="22", lines=lines, remark_codes=[])
 
 
 def _corrected(claim: RemitClaim) -> RemitClaim:

@@ -6,8 +6,9 @@ Plants, by location bucket ((index - 1) % 3):
   effect on the next 15th, so the claims of the children moved to them are held until that day); a CAQH
   attestation lapsing in 5 days (7-day tier; a compliance task, its visits can still be billed); a state
   license at 60 days (90-day tier); a day of sessions with no timesheet hours;
-- bucket 1: a second new therapist whose enrollment is effective today (their held claims are released
-  today); HIPAA training at 20 days (30-day tier); CPR/BLS expired 10 days ago; the first COTA without a
+- bucket 1: a second new therapist whose enrollment is effective today (their claims, all for dates of
+  service before today, stay held: the effective date coming does not make them billable); HIPAA training
+  at 20 days (30-day tier); CPR/BLS expired 10 days ago; the first COTA without a
   supervising OTR on record (the OTR on their record left 40 days ago); clinical hours on a day without
   sessions; liability insurance at 91 days (a near miss: no tier);
 - bucket 2: a new hire starting next week whose NPI has a wrong check digit and whose enrollments are
@@ -626,10 +627,8 @@ def expected_flags(anchor: date, rows: dict[str, list[dict]], kids: list[Kid], l
                     effective = e["effective_date"]
                     if effective is None or effective > anchor or appt.day < effective:
                         held_claims.setdefault((provider_id, payer_id), []).append(appt.claim_id)
-                    if effective is None or effective > anchor:
+                    if effective is None or appt.day < effective:
                         holds[(provider_id, payer_id)] = "hold"
-                    elif appt.day < effective and holds.get((provider_id, payer_id)) != "hold":
-                        holds[(provider_id, payer_id)] = "release"
             p = providers.get(provider_id)
             in_window = (appt.status == "arrived" and lookback <= appt.day < anchor) or (
                 appt.status == "scheduled" and anchor <= appt.day <= last_day

@@ -37,7 +37,7 @@ from dagster_project.contracts import (
 from . import authorizations as az
 from . import credentialing as cred
 from . import exclusions, front_office, front_office_poc, scheduling
-from .billing import FEES, adjudicate, charge, session_lines
+from .billing import FEES, adjudicate, charge, modifier_fee_schedules, session_lines
 from .claims import ClaimSpool, write_claims
 from .clinic import (
     KidFactory,
@@ -262,6 +262,17 @@ def _write_contracts(writers: Writers, history_start: date) -> None:
                     "effective_date": effective,
                 }
             )
+        for modifier, rates in sorted(modifier_fee_schedules(payer).items()):
+            for cpt in sorted(rates):
+                writers["fee_schedules"].write(
+                    {
+                        "payer_id": payer.payer_id,
+                        "cpt_code": cpt,
+                        "modifier": modifier,
+                        "allowed_amount": rates[cpt],
+                        "effective_date": effective,
+                    }
+                )
 
 
 def _pick(candidates: list[Kid], taken: set[str], want) -> Kid | None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from . import seed_values
 
@@ -92,7 +92,7 @@ TIMED_CODES = ("97530", "97110", "97112", "97535", "97533")
 AUTH_CPT_CODES = "97530|97110|97112|97535|97533|97150"
 EVAL_MINUTES = {"97165": 30, "97166": 45, "97167": 60, "97168": 30}
 
-# The group's chargemaster (price per unit), above every contracted rate.
+# The group's chargemaster (price per unit), above every contracted rate but CONTRACT_RATE_OVERRIDES.
 CHARGEMASTER: dict[str, Decimal] = {
     "97165": Decimal("240.00"),
     "97166": Decimal("265.00"),
@@ -105,6 +105,18 @@ CHARGEMASTER: dict[str, Decimal] = {
     "97533": Decimal("78.00"),
     "97150": Decimal("48.00"),
 }
+# Contract rates that differ from base x fee_factor. Acme's group rate is above the group's charge for 97150, so
+# Acme allows the lesser: the billed charge.
+CONTRACT_RATE_OVERRIDES: dict[tuple[str, str], Decimal] = {("COMM1", "97150"): Decimal("52.00")}
+# Modifier-specific contract rates, as a share of the payer's plain rate: TRICARE's contract pays a line an
+# occupational therapy assistant furnished (CO) at 85%.
+CONTRACT_MODIFIER_SHARES: dict[str, dict[str, Decimal]] = {"TRICARE": {"CO": Decimal("0.85")}}
+
+
+def modifier_rate(payer_id: str, modifier: str, plain_rate: Decimal) -> Decimal | None:
+    """The payer's contract rate for a line carrying ``modifier``; None when its contract has no such row."""
+    share = CONTRACT_MODIFIER_SHARES.get(payer_id, {}).get(modifier)
+    return None if share is None else (plain_rate * share).quantize(Decimal("0.01"), ROUND_HALF_UP)
 # Commercial base allowed amount per unit; each payer allows fee_factor of it.
 COMMERCIAL_BASE_RATE: dict[str, Decimal] = {
     "97165": Decimal("128.00"),

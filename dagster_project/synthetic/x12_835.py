@@ -46,6 +46,7 @@ class RemitClaim:
     # True: the payer answers the whole claim with claim-level CAS and no service lines (CLP02 = 4); the lines
     # still give the totals.
     adjudicated_at_claim_level: bool = False
+    remark_codes: list[str] = field(default_factory=list)  # claim-level RARCs, written in MOA03-07
 
     @property
     def charge(self) -> Decimal:
@@ -158,6 +159,10 @@ def transaction_segments(
         segs += [
             _seg("NM1", "QC", "1", claim.patient_last, claim.patient_first, "", "", "", "MI", claim.member_id),
             _seg("NM1", "82", "1", claim.rendering_last, claim.rendering_first, "", "", "", "XX", claim.rendering_npi),
+        ]
+        if claim.remark_codes:  # 2100 MOA follows the NM1 segments; MOA03-07 hold up to five remark codes
+            segs.append(_seg("MOA", "", "", *claim.remark_codes[:5]))
+        segs += [
             _seg("DTM", "232", dos),
             _seg("DTM", "233", dos),
         ]

@@ -45,9 +45,9 @@ month_col, rate_col, claims_col, fix_col, money_col = st.columns(5)
 # This month's rate is the Overview's KPI, from the same mart and the same calculation, so the two pages agree.
 try:
     kpi = data.kpi_summary(data.kpis_monthly(user, location_ids=chosen_locations))
-    clean_kpi = kpi[kpi["kpi"] == "clean_claim_rate"] if not kpi.empty else kpi
 except data.MartMissing:
-    clean_kpi = pd.DataFrame()
+    kpi = pd.DataFrame()
+clean_kpi = kpi[kpi["kpi"] == "clean_claim_rate"] if not kpi.empty else kpi
 benchmark = BENCHMARK
 if not clean_kpi.empty:
     row = clean_kpi.iloc[0]
@@ -57,6 +57,20 @@ if not clean_kpi.empty:
         ui.percent(row["this_month"]),
         help="The Overview's KPI: first-pass clean claims of the as-of month (location filter applies).",
     )
+# The Overview's other claims KPIs, also from the KPI mart (definitions: docs/domain-reference-claims.md, KPIs).
+CLAIMS_KPI_HELP = {
+    "initial_denial_rate_count": "Claims whose first 835 answer denied a line / claims answered this month "
+    "(contractual write-downs such as CO-45 are not denials).",
+    "ar_over_90_rate": "Open A/R dollars (unanswered, denied and partly paid balances) for service more than "
+    "90 days ago / all open A/R dollars.",
+}
+if not kpi.empty:
+    kpi_cols = st.columns(len(CLAIMS_KPI_HELP))
+    for col, (name, help_text) in zip(kpi_cols, CLAIMS_KPI_HELP.items(), strict=True):
+        row = kpi[kpi["kpi"] == name]
+        if not row.empty:
+            col.metric(f"{ui.plain(row.iloc[0]['kpi_label'])} this month", ui.percent(row.iloc[0]["this_month"]),
+                       help=help_text)
 overall = clean_total / claims_total if claims_total else None
 change = round((overall - benchmark) * 100, 1) if overall is not None else 0
 rate_col.metric(

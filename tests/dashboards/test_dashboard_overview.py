@@ -348,8 +348,8 @@ def test_assessment_download_is_offered_for_the_chosen_location(leak_snapshot, l
 
 
 def test_claims_page_clean_claim_rate_is_the_overview_kpi(full_snapshot, ledger, app_test, director):
-    """One mart, one calculation: the Claims page's rate for this month is the Overview's KPI tile, for the group
-    and for one clinic."""
+    """One mart, one calculation: the Claims page's clean-claim rate, initial denial rate and A/R over 90 days for
+    this month are the Overview's KPI tiles, for the group and for one clinic."""
     overview = app_test("overview", user=director).run()
     claims = app_test("claims", user=director).run()
     assert not overview.exception and not claims.exception
@@ -359,3 +359,5 @@ def test_claims_page_clean_claim_rate_is_the_overview_kpi(full_snapshot, ledger,
     claims.multiselect(key="claims_filter_locations").set_value(["L02"]).run()
     assert _metric(overview, "First-pass clean-claim rate") == _metric(claims, "Clean-claim rate this month")
     assert _metric(claims, "Clean-claim rate this month") == "99.0%"
+    for label in ("Initial denial rate (claims)", "A/R over 90 days"):
+        assert _metric(overview, label) == _metric(claims, f"{label} this month"), label

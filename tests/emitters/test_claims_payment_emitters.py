@@ -159,24 +159,65 @@ UNDERPAID = {
 }
 
 
-def test_dispute_letter_cites_the_contract_line_and_the_variance():
-    (draft,) = underpayment_dispute.draft_actions([UNDERPAID], {"L01": "North"}, date(2026, 11, 26))
-    body = draft.body
-    assert "Effective:              2026-01-01 to open-ended" in body
-    assert "Contracted rate:        $40.00 per unit x 2 = $80.00" in body
-    assert "Allowed on the 835:     $68.00" in body and "Variance requested:     $12.00" in body
-    assert "payer claim number ICN-9" in body and "line item control number V1-1" in body
-    assert "must reach the payer by 2027-02-17 (120-day dispute window from the 2026-10-20 remittance)" in body
+PATIENTS = {
+    "u-1": {"first_name": "Ava", "last_name": "Testchild", "date_of_birth": date(2019, 4, 2), "member_id": "M-77"}
+}
+LETTERHEAD = {
+    "L01": {
+        "location_name": "North",
+        "address_line": "1 Test St",
+        "city": "Austin",
+        "state": "TX",
+        "zip": "78701",
+        "facility_npi": "1234567893",
+    }
+}
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+def _dispute(row: dict, patients: dict = PATIENTS):
+    (draft,) = underpayment_dispute.draft_actions([row], patients, LETTERHEAD, date(2026, 11, 26))
+    return draft
+
+
+def test_dispute_letter_golden_names_the_patient_claim_and_contract_line_and_no_internal_deadline():
+    draft = _dispute(UNDERPAID)
+    assert draft.body == (GOLDEN / "underpayment_dispute.txt").read_text(encoding="utf-8")
+    assert "2027-02-17" not in draft.body and "window" not in draft.body  # our deadline stays on the draft
+    assert draft.due_date == date(2027, 2, 17)
     assert draft.dollars_at_stake == Decimal("12.00") and draft.recipient.startswith("Test MCO One")
     assert draft.title.startswith("Dispute underpayment $12.00: claim CL0100001 line 1 97530")
-    assert [c.present for c in draft.checklist] == [True, True, False]
+    assert "Ava" not in draft.title and "M-77" not in draft.title
+    assert set(draft.phi_terms) == {"Ava", "Testchild", "2019-04-02", "M-77"}
+    assert [c.present for c in draft.checklist] == [True, True, True, False]
 
 
-def test_dispute_without_a_fee_schedule_line_says_so_in_the_checklist():
-    (draft,) = underpayment_dispute.draft_actions(
-        [{**UNDERPAID, "fee_schedule_effective_date": None}], {}, date(2026, 11, 26)
-    )
+def test_dispute_letter_shows_the_assistant_rate_and_the_multiple_procedure_split_for_the_units_paid():
+    row = {
+        **UNDERPAID,
+        "modifiers": "GO|CO",
+        "billed_units": 3,
+        "paid_units": 2,
+        "units_reduced": 1,
+        "assistant_rate_percent": 85,
+        "contracted_rate_per_unit": Decimal("34.00"),
+        "applies_mppr": True,
+        "full_rate_units": 1,
+        "reduced_rate_per_unit": Decimal("27.20"),
+        "mppr_subsequent_unit_percent": 80,
+    }
+    draft = _dispute(row)
+    assert "Contracted rate:        $34.00 per unit (85% assistant rate)" in draft.body
+    assert "Multiple procedures:    1 unit at $34.00, 1 at $27.20 (80% multiple-procedure rate)" in draft.body
+    assert "2 units allowed on your remittance" in draft.body
+    assert draft.checklist[-1].item.startswith("Units reduced") and "1 of 3 units" in draft.checklist[-1].detail
+
+
+def test_dispute_without_a_fee_schedule_line_or_member_id_says_so_in_the_checklist():
+    draft = _dispute({**UNDERPAID, "fee_schedule_effective_date": None}, patients={})
     assert "Effective:              unknown" in draft.body and draft.checklist[0].present is False
+    patient_item = draft.checklist[2]
+    assert patient_item.required and not patient_item.present and "Member id: not on file" in draft.body
 
 
 def test_timely_filing_alert_says_why_and_by_when():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 
 from emitters import (
     claim_hold_notice,
@@ -179,18 +180,29 @@ CLAIMS = [
 ]
 
 
-def test_hold_notice_lists_the_claims_and_the_release_date():
+GOLDEN = Path(__file__).resolve().parent / "golden"
+
+
+def test_hold_notice_for_dates_before_the_effective_date_never_advises_release_golden():
     (draft,) = claim_hold_notice.draft_actions([_hold("hold")], {"f-hold": CLAIMS}, LOCATIONS)
     assert draft.assigned_role == "billing" and draft.title.startswith("Hold claims: Bo New with MCO One")
-    assert "not in effect yet (effective 03/15/2026)" in draft.body
+    assert draft.body == (GOLDEN / "claim_hold_before_effective.txt").read_text(encoding="utf-8")
+    assert "Release these" not in draft.body and "submit them now" not in draft.body
     assert draft.body.index("CL1") < draft.body.index("CL2")
     assert [e.get("claim_id") for e in draft.evidence[1:]] == ["CL1", "CL2"]
 
 
-def test_release_notice_warns_about_dates_before_the_effective_date():
-    (draft,) = claim_hold_notice.draft_actions([_hold("release")], {"f-release": CLAIMS}, LOCATIONS)
+def test_hold_notice_for_a_pending_enrollment_waits_for_the_effective_date():
+    row = {**_hold("hold"), "enrollment_status": "pending", "release_date": None}
+    (draft,) = claim_hold_notice.draft_actions([row], {"f-hold": CLAIMS}, LOCATIONS)
+    assert "still pending, with no effective date" in draft.body and "Release these" not in draft.body
+
+
+def test_release_notice_is_for_dates_on_or_after_the_effective_date():
+    row = {**_hold("release"), "release_date": date(2026, 2, 20), "before_effective_count": 0}
+    (draft,) = claim_hold_notice.draft_actions([row], {"f-release": CLAIMS}, LOCATIONS)
     assert draft.title.startswith("Release claims:")
-    assert "took effect on 03/15/2026" in draft.body and "confirm the payer's" in draft.body
+    assert "took effect on 02/20/2026, on or before every date" in draft.body and "submit them now" in draft.body
 
 
 def test_provider_record_fix_for_an_invalid_npi_and_a_cota_without_supervisor():

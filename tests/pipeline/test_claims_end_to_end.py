@@ -187,6 +187,16 @@ def test_denial_aging_finds_every_denied_line_and_nothing_else(pipeline):
         "where denial_carc = '16' and remark_codes like '%MA130%'"
     ).fetchone()[0]
     assert no_rights is True
+    # MA130 sent at claim level (MOA) routes the claim's lines exactly as MA130 in each line's LQ does.
+    moa_lines = {(d["claim_id"], d["line_number"]) for d in denials if "MA130" in d["claim_rarcs"]}
+    assert moa_lines
+    moa_found = {
+        (r[0], r[1]): (r[2], r[3])
+        for r in con.execute(
+            "select claim_id, line_number, route, has_appeal_rights from fct_denials where remark_codes like '%MA130%'"
+        ).fetchall()
+    }
+    assert {key: moa_found.get(key) for key in moa_lines} == dict.fromkeys(moa_lines, ("new_claim", False))
 
 
 def test_reversals_net_resent_era_is_not_double_posted_and_underpayments_are_exact(pipeline):
@@ -312,7 +322,7 @@ def test_timely_filing_alerts_find_unsent_and_rejected_claims_inside_the_lead_wi
     candidates |= {
         (d["claim_id"], "rejected_not_resubmitted"): d["payer_id"]
         for d in truth["denials"]
-        if d["carc"] == "16" and "MA130" in d["rarcs"]
+        if d["carc"] == "16" and "MA130" in d["rarcs"] + d["claim_rarcs"]
     }
     expected, outside = set(), set()
     for (claim_id, reason), payer_id in candidates.items():
@@ -379,3 +389,25 @@ def test_generated_remits_balance_and_visits_reconcile_but_for_the_unsent_claims
     )
     assert statuses["paid"] > 0 and statuses["awaiting_payment"] > 0 and statuses["denied"] > 0
     assert sum(statuses.values()) == len(_csv(pipeline, "visits"))
+
+
+def test_lines_paid_as_their_contract_prices_them_are_not_underpayments(pipeline):
+    """The generator pays an assistant line at the contract's CO rate, a multiple-unit line under the payer's
+    multiple-procedure reduction (CO-59) and a line billed below the fee schedule at the charge: each is what
+    the contract allows, so none is an underpayment, and the expected amount equals what was allowed."""
+    planted = pipeline.truth["claims"]["contract_pricing"]
+    assert {p["kind"] for p in planted} == {"assistant_rate", "mppr", "billed_below_fee_schedule"}
+    con = pipeline.snapshot()
+    keys = {(p["claim_id"], p["line_number"]) for p in planted}
+    underpaid = {tuple(r) for r in con.execute("select claim_id, line_number from fct_underpayments").fetchall()}
+    assert keys and not keys & underpaid
+    expected = {
+        (r[0], r[1]): str(r[2])
+        for r in con.execute(
+            "select p.claim_id, p.line_number, p.expected_allowed_amount from fct_remit_line_positions as p"
+        ).fetchall()
+    }
+    allowed = {(p["claim_id"], p["line_number"]): p["paid_allowed"] for p in planted}
+    assert {key: expected.get(key) for key in keys} == allowed
+    denied = {tuple(r) for r in con.execute("select claim_id, line_number from fct_denials").fetchall()}
+    assert not keys & denied  # CO-59 under the payer's reduction is contractual, not a denial

@@ -91,7 +91,7 @@ def test_enrollment_followups_match_the_ground_truth(snap, truth):
     )
 
 
-def test_claims_held_until_the_enrollment_and_released_on_the_effective_date(snap, truth):
+def test_claims_before_the_effective_date_stay_held_even_once_it_has_come(snap, truth):
     rows = snap.execute(
         "select provider_id, location_id, payer_id, hold_status, cast(release_date as varchar) "
         "from flag_claims_on_enrollment_holds"
@@ -100,11 +100,11 @@ def test_claims_held_until_the_enrollment_and_released_on_the_effective_date(sna
         (h["provider_id"], h["location_id"], h["payer_id"], h["hold_status"]) for h in truth["claim_holds"]
     }
     planted = {p["provider_id"]: p for p in truth["plants"] if p["kind"].startswith("claims_")}
-    assert {r[3] for r in rows if r[0] in planted} == {"hold", "release"}
+    assert {p["kind"] for p in planted.values()} == {"claims_held_until_enrollment", "claims_released_today"}
     for provider_id, _, _, status, release in rows:
         if provider_id in planted:
-            assert release == planted[provider_id]["effective_date"]
-            assert status == ("release" if planted[provider_id]["kind"] == "claims_released_today" else "hold")
+            # every planted date of service is before the effective date: held, never released by that date
+            assert release == planted[provider_id]["effective_date"] and status == "hold"
     held = _set(snap, "select provider_id, claim_id from fct_claim_enrollment_holds")
     assert held == {(h["provider_id"], c) for h in truth["claim_holds"] for c in h["claim_ids"]}
 

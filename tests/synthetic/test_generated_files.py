@@ -193,3 +193,23 @@ def test_sample_of_835s_pass_pyx12(generated):
     assert len(by_payer) == 7
     for path in sorted(sample):
         assert _pyx12_errors(path) == [], path.name
+
+
+def test_claim_level_ma130_plant_is_an_moa_that_pyx12_accepts(generated):
+    import json
+
+    config, _ = generated
+    truth = json.loads(config.ground_truth.read_text())["claims"]["denials"]
+    planted = {d["claim_id"] for d in truth if d["claim_rarcs"] == ["MA130"]}
+    assert planted, "no claim-level MA130 planted"
+    assert all(d["carc"] == "16" and d["rarcs"] == [] for d in truth if d["claim_id"] in planted)
+    carrying = [
+        path
+        for path in sorted((config.out / "clearinghouse").glob("*.835"))
+        if any(f"CLP*{claim_id}*4*" in path.read_text(encoding="ascii") for claim_id in planted)
+    ]
+    assert carrying
+    for path in carrying:
+        text = path.read_text(encoding="ascii")
+        assert "MOA***MA130~" in text
+        assert _pyx12_errors(path) == [], path.name

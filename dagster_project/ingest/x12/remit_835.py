@@ -65,6 +65,9 @@ CAS_GROUPS_5010 = frozenset({"CO", "OA", "PI", "PR"})
 CAS_GROUPS_4010 = CAS_GROUPS_5010 | {"CR"}  # CR (corrections and reversals) was dropped in 5010
 CAS_TRIPLETS = 6  # CAS02-CAS19
 PLB_PAIRS = 6  # PLB03/04 .. PLB13/14
+# Claim-level remark codes: MOA03-MOA07 (outpatient) and MIA05, MIA20-MIA24 (inpatient) carry RARCs.
+MOA_REMARK_ELEMENTS = (3, 4, 5, 6, 7)
+MIA_REMARK_ELEMENTS = (5, 20, 21, 22, 23, 24)
 VERSION_4010_PREFIX = "004010"
 ZERO = Decimal(0)
 
@@ -85,6 +88,7 @@ class _Claim:
     lines: list[_Line] = field(default_factory=list)
     cas_count: int = 0  # claim-level CAS segments
     claim_adjustment_total: Decimal = ZERO
+    remarks: list[str] = field(default_factory=list)  # MOA/MIA remark codes
 
 
 class Remit835Body(BodyReader):
@@ -246,6 +250,22 @@ class Remit835Body(BodyReader):
         if self.line is not None and seg.element(1) == "HE" and seg.element(2):
             self.line.remarks.append(seg.element(2))
 
+    def on_moa(self, seg: Segment) -> None:
+        self.claim_remarks(seg, MOA_REMARK_ELEMENTS)
+
+    def on_mia(self, seg: Segment) -> None:
+        self.claim_remarks(seg, MIA_REMARK_ELEMENTS)
+
+    def claim_remarks(self, seg: Segment, elements: tuple[int, ...]) -> None:
+        """MOA/MIA belong to the claim (loop 2100): after a service line they are out of place."""
+        claim = self.claim
+        if claim is None or self.line is not None:
+            where = "outside a claim" if claim is None else "after a service line (it belongs before the first SVC)"
+            self.warning(seg, f"{seg.id} claim remark segment {where}; skipped")
+            return
+        padded = seg.padded(max(elements) + 1)
+        claim.remarks += [padded[i] for i in elements if padded[i] and padded[i] not in claim.remarks]
+
     def on_cas(self, seg: Segment) -> None:
         claim, line = self.claim, self.line
         if claim is None:
@@ -334,6 +354,7 @@ class Remit835Body(BodyReader):
             return
         self.claim = self.line = None
         self.loop = "claim_closed"
+        claim.row["remark_codes"] = "|".join(claim.remarks) or None
         self.rows["remit_claims"].append(claim.row)
         lines = self.rows["remit_lines"]
         for line in claim.lines:

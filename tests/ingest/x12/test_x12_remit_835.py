@@ -80,6 +80,7 @@ def test_claim_rows():
         "rendering_npi": "1234567893",
         "statement_from_date": date(2025, 12, 1),
         "statement_to_date": date(2025, 12, 1),
+        "remark_codes": None,
         "segment_position": 17,
         "_segment_position": 17,
     }
@@ -224,3 +225,31 @@ def test_st_only_file_is_read_with_a_warning():
         "197",
         Decimal("120.00"),
     )
+
+
+def _with_claim_remarks() -> bytes:
+    """The clean file with an MOA on the first claim, an MIA on the second and an MOA misplaced after a line."""
+    data = (FIXTURES / "clean_5010.835").read_bytes().decode("ascii")
+    data = data.replace("DTM*233*20251201~\n", "DTM*233*20251201~\nMOA***MA130*M51~\n", 1)
+    data = data.replace("NM1*QC*1*TESTPATIENT*GAMMA****MI*MEMBER002~\n", "NM1*QC*1*TESTPATIENT*GAMMA****MI*MEMBER002~\n"
+                        "MIA*0***0*MA01***************N20*N30~\n", 1)
+    data = data.replace("AMT*B6*80.00~\n", "AMT*B6*80.00~\nMOA***N4~\n", 1)
+    return data.replace("SE*41*0001~", "SE*44*0001~").encode("ascii")
+
+
+def test_claim_level_remark_codes_come_from_moa_and_mia_in_order():
+    result = parse_835(_with_claim_remarks(), "claim_remarks.835")
+    first, second = result.tables["remit_claims"]
+    assert first["remark_codes"] == "MA130|M51"  # MOA03, MOA04
+    assert second["remark_codes"] == "MA01|N20|N30"  # MIA05, MIA20, MIA21
+    # claim remarks stay on the claim: the lines keep only their own LQ codes
+    assert [line["remark_codes"] for line in result.tables["remit_lines"]] == ["N130", None, None]
+
+
+def test_moa_after_a_service_line_is_reported_and_not_posted_to_the_claim():
+    result = parse_835(_with_claim_remarks(), "claim_remarks.835")
+    assert not result.is_rejected
+    [issue] = result.issues
+    assert issue.severity == "warning" and issue.segment_id == "MOA"
+    assert "after a service line" in issue.message
+    assert "N4" not in (result.tables["remit_claims"][1]["remark_codes"] or "")

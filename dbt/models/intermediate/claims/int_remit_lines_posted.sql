@@ -3,8 +3,11 @@
 -- CLP01 = CLM01, then REF*6R = the 837 line control number, then date, code, modifiers and units.
 -- A remitted claim with no service lines (a claim-level denial, e.g. CLP02 = 4 with only claim CAS)
 -- answers every submitted line of the claim: one row per line, its charge adjusted by the claim's
--- largest claim-level adjustment. A CARC missing from the seed is 'unclassified': it is worked
--- (routed to review) but not counted as a denial until someone classifies it.
+-- largest claim-level adjustment. Claim-level remark codes (MOA/MIA) apply to every line of the claim, so
+-- they join the line's own LQ codes in remark_codes and route and count exactly as an LQ code would
+-- (CO-16 with MA130 in the MOA is the same unprocessable claim as with MA130 in the LQ). A CARC missing
+-- from the seed is 'unclassified': it is worked (routed to review) but not counted as a denial until
+-- someone classifies it.
 with
 
 transactions as (
@@ -41,6 +44,12 @@ carc_codes as (
 claim_lines as (
 
     select * from {{ ref('int_claim_lines_submitted') }}
+
+),
+
+priced_lines as (
+
+    select * from {{ ref('int_claim_lines_priced') }}
 
 ),
 
@@ -113,7 +122,7 @@ claim_level_lines as (
         claim_lines.charge_amount,
         cast(0 as decimal(12, 2)) as paid_amount,
         cast(null as decimal(12, 2)) as allowed_amount,
-        cast(null as {{ dbt.type_string() }}) as remark_codes,
+        claims_without_lines.claim_remark_codes as remark_codes,
         claim_level_adjustments.group_code,
         claim_level_adjustments.reason_code,
         claim_level_adjustments.adjustment_class,
@@ -185,7 +194,7 @@ posted as (
         remit_lines.charge_amount,
         remit_lines.paid_amount,
         remit_lines.allowed_amount,
-        remit_lines.remark_codes,
+        {{ pipe_list_append('remit_lines.remark_codes', 'remit_claims.claim_remark_codes') }} as remark_codes,
         coalesce(adjustment_totals.contractual_amount, 0) as contractual_amount,
         coalesce(adjustment_totals.patient_responsibility_amount, 0) as patient_responsibility_amount,
         coalesce(adjustment_totals.denial_amount, 0) as denial_amount,
@@ -310,12 +319,14 @@ final as (
         claim_lines.payer_name,
         claim_lines.payer_type,
         claim_lines.units as billed_units,
-        claim_lines.expected_allowed_amount
+        priced_lines.expected_allowed_amount
     from posted
     left join matches
         on posted.remit_line_id = matches.remit_line_id
     left join claim_lines
         on matches.claim_line_id = claim_lines.claim_line_id
+    left join priced_lines
+        on matches.claim_line_id = priced_lines.claim_line_id
 
 )
 

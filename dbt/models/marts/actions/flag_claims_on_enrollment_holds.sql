@@ -1,9 +1,10 @@
 {%- set rule_name = 'claim_enrollment_hold' -%}
 {%- set rule_version = '1' -%}
--- Claims held for a newly enrolled therapist, one row per provider, location, payer and hold status:
--- 'hold' while the enrollment is not in effect (tell billing to hold), 'release' from the effective date
--- (tell billing to release). The status is in the key: the release is a new notice, and the hold notice
--- auto-resolves when its flag disappears.
+-- Claims held for a newly enrolled therapist, one row per provider, location, payer and hold status
+-- (fct_claim_enrollment_holds): 'hold' for dates of service before the effective date or under a pending
+-- enrollment (tell billing to hold; the effective date coming does not release them), 'release' for claims
+-- held while pending whose dates of service the effective date covers (tell billing to release). The status is
+-- in the key: the release is a new notice, and the hold notice auto-resolves when its flag disappears.
 with
 
 holds as (
@@ -69,7 +70,10 @@ final as (
         grouped.first_date_of_service,
         grouped.last_date_of_service,
         cast(grouped.held_amount as decimal(12, 2)) as dollars_at_risk,
-        coalesce(grouped.release_date, {{ as_of_date() }}) as due_date
+        case
+            when grouped.release_date > {{ as_of_date() }} then grouped.release_date
+            else {{ as_of_date() }}
+        end as due_date
     from grouped
     inner join providers
         on grouped.provider_id = providers.provider_id

@@ -1,5 +1,7 @@
 -- One row per claim line paid below its contract (fct_underpayments) whose dispute window has not closed:
--- the variance is disputed with the payer, citing the fee-schedule line the payment fell short of.
+-- the variance is disputed with the payer, citing the fee-schedule line the payment fell short of. Not for
+-- a payer whose fee schedule is not disputable (claim_payment_policies: Medicare and Medicaid fee-for-service
+-- pay a published fee schedule, and its amount is not an appealable determination).
 {% set rule_name = 'underpayment_dispute' %}
 {% set rule_version = '1' %}
 with
@@ -26,9 +28,6 @@ dated as (
 
     select
         underpayments.*,
-        submitted_lines.contracted_rate_per_unit,
-        submitted_lines.fee_schedule_effective_date,
-        submitted_lines.fee_schedule_termination_date,
         submitted_lines.line_control_number,
         policies.underpayment_dispute_days,
         {{ date_add_days('policies.underpayment_dispute_days', 'underpayments.payment_date') }} as due_date
@@ -63,8 +62,17 @@ final as (
         procedure_code,
         modifiers,
         billed_units,
+        paid_units,
+        units_reduced,
         payment_date,
         contracted_rate_per_unit,
+        reduced_rate_per_unit,
+        full_rate_units,
+        fee_schedule_modifier,
+        assistant_rate_percent,
+        applies_mppr,
+        mppr_subsequent_unit_percent,
+        is_priced_at_charge,
         fee_schedule_effective_date,
         fee_schedule_termination_date,
         contracted_allowed_amount,
@@ -75,7 +83,7 @@ final as (
         due_date,
         {{ dbt.datediff(as_of_date(), 'due_date', 'day') }}             as days_left  -- noqa: LT05
     from dated
-    where due_date is null or due_date >= {{ as_of_date() }}
+    where fee_schedule_disputable and (due_date is null or due_date >= {{ as_of_date() }})
 
 )
 

@@ -578,7 +578,10 @@ rendering_not_enrolled as (
         'rendering_not_enrolled' as rule_name,
         'The rendering NPI is not enrolled with ' || coalesce(modded.payer_name, modded.payer_id, 'the payer')
         || ' on the date of service' as failure_detail,
-        'Bill under an enrolled rendering provider, or hold the claim until the enrollment is effective' as fix
+        -- the same rule as the enrollment hold notice: a date before the effective date is never released by it
+        'Hold the claim: a date of service before the enrollment''s effective date (or under a pending enrollment) '
+        || 'stays unbillable when that date comes, unless the payer grants a retroactive effective date covering it; '
+        || 'if an enrolled therapist rendered the service, bill under that provider' as fix
     from modded
     left join enrolled_on_date
         on modded.claim_line_id = enrolled_on_date.claim_line_id

@@ -1,8 +1,12 @@
--- Hold and release of claims for a newly enrolled therapist: one row per kept visit not yet remitted
--- whose therapist's enrollment with the payer at the location is approved or pending but not in effect
--- at the as-of date (hold until the effective date), or took effect on or before the as-of date after the
--- date of service (release: the effective date has come). Whether a payer pays dates of service before
--- the effective date is the payer's retro policy: the release notice says so.
+{%- set release_window_days = 30 %}
+-- Hold and release of claims for a newly enrolled therapist: one row per kept visit not yet remitted whose
+-- therapist's enrollment with the payer at the location is approved or pending:
+-- - hold: the enrollment has no effective date yet, or the date of service is before the effective date. A
+--   date of service before the effective date stays held even after that date has come: the payer does not
+--   pay it unless it grants a retroactive effective date (which moves the effective date and ends the hold).
+-- - release: the enrollment took effect on or before the date of service within the last
+--   {{ release_window_days }} days and the claim was never sent: it was held while the enrollment was pending
+--   and can go now.
 with
 
 visits as (
@@ -20,6 +24,12 @@ coverages as (
 remits as (
 
     select distinct claim_id from {{ ref('stg_clearinghouse__remit_claims') }}
+
+),
+
+submitted as (
+
+    select distinct claim_id from {{ ref('stg_clearinghouse__claim_headers') }}
 
 ),
 
@@ -44,12 +54,15 @@ unremitted as (
         visits.location_id,
         visits.patient_id,
         visits.date_of_service,
-        coverages.payer_id
+        coverages.payer_id,
+        submitted.claim_id is not null as is_submitted
     from visits
     inner join coverages
         on visits.coverage_id = coverages.coverage_id
     left join remits
         on visits.claim_id = remits.claim_id
+    left join submitted
+        on visits.claim_id = submitted.claim_id
     where
         remits.claim_id is null
         and visits.date_of_service <= {{ as_of_date() }}
@@ -64,7 +77,10 @@ final as (
         enrollments.enrollment_status,
         enrollments.effective_date as enrollment_effective_date,
         case
-            when enrollments.effective_date is null or enrollments.effective_date > {{ as_of_date() }} then 'hold'
+            when
+                enrollments.effective_date is null
+                or unremitted.date_of_service < enrollments.effective_date
+                then 'hold'
             else 'release'
         end as hold_status,
         enrollments.effective_date as release_date,
@@ -83,8 +99,13 @@ final as (
         enrollments.enrollment_status in ('enrolled', 'pending')
         and (
             enrollments.effective_date is null
-            or enrollments.effective_date > {{ as_of_date() }}
             or unremitted.date_of_service < enrollments.effective_date
+            or (
+                not unremitted.is_submitted
+                and enrollments.effective_date <= {{ as_of_date() }}
+                and enrollments.effective_date
+                >= {{ date_add_days(-release_window_days, as_of_date()) }}
+            )
         )
 
 )

@@ -78,7 +78,9 @@ clean_claims as (
 
 -- Initial denial rate: a claim's first 835 answer (earliest payment date, reversals excluded), by the
 -- month of that answer. Count: claims with any denied line / claims answered. Dollars: denied / charged
--- on the lines of that first answer.
+-- on the lines of that first answer. Denied = adjustments the CARC seed classes as denials: contractual
+-- write-downs (CO-45, CO-59 under the payer's multiple-procedure reduction), patient cost share and CARCs
+-- nobody has classified yet are not denials.
 first_answers as (
 
     select
@@ -148,9 +150,10 @@ denial_dollar_rate as (
 
 ),
 
--- A/R over 90 days: at each month's measured-through date, claims billed for a date of service on or
--- before it and not yet answered by an 835 are open A/R (billed charges); over 90 = service more than
--- 90 days before that date. Share of open A/R dollars.
+-- A/R over 90 days: at each month's measured-through date, every claim billed for a date of service on or
+-- before it carries an open balance: its billed charge less what the payer's answers up to that date settled
+-- (paid, written off by contract, moved to the patient; reversals net out). Unanswered, denied and partly paid
+-- claims are open; over 90 = service more than 90 days before that date. Share of open A/R dollars.
 claims as (
 
     select
@@ -164,30 +167,59 @@ claims as (
 
 ),
 
-ar_monthly as (
+settled_by_month as (
+
+    select
+        claims.claim_id,
+        month_bounds.month_start,
+        sum(
+            coalesce(remit_lines.paid_amount, 0)
+            + coalesce(remit_lines.contractual_amount, 0)
+            + coalesce(remit_lines.patient_responsibility_amount, 0)
+        ) as settled_amount
+    from claims
+    cross join month_bounds
+    inner join remit_lines
+        on
+            claims.claim_id = remit_lines.claim_id
+            and month_bounds.measured_through >= remit_lines.payment_date
+    group by claims.claim_id, month_bounds.month_start
+
+),
+
+open_balances as (
 
     select
         claims.location_id,
+        claims.service_date,
         month_bounds.month_start,
+        month_bounds.measured_through,
+        claims.charge_amount - coalesce(settled_by_month.settled_amount, 0) as open_amount
+    from claims
+    cross join month_bounds
+    left join settled_by_month
+        on claims.claim_id = settled_by_month.claim_id and month_bounds.month_start = settled_by_month.month_start
+    where claims.service_date <= month_bounds.measured_through
+
+),
+
+ar_monthly as (
+
+    select
+        location_id,
+        month_start,
         'ar_over_90_rate' as kpi,
         cast(sum(
             case
-                when claims.service_date < {{ date_add_days(-ar_over_days, 'month_bounds.measured_through') }}
-                    then claims.charge_amount
+                when service_date < {{ date_add_days(-ar_over_days, 'measured_through') }}
+                    then open_amount
                 else 0
             end
         ) as double) as numerator,
-        cast(sum(claims.charge_amount) as double) as denominator
-    from claims
-    cross join month_bounds
-    left join first_answers
-        on claims.claim_id = first_answers.claim_id
-    where
-        claims.service_date <= month_bounds.measured_through
-        and (
-            first_answers.first_payment_date is null or first_answers.first_payment_date > month_bounds.measured_through
-        )
-    group by claims.location_id, month_bounds.month_start
+        cast(sum(open_amount) as double) as denominator
+    from open_balances
+    where open_amount > 0
+    group by location_id, month_start
 
 ),
 

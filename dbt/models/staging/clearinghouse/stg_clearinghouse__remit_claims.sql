@@ -25,6 +25,7 @@ final as (
         rendering_npi,
         statement_from_date,
         statement_to_date,
+        remark_codes as claim_remark_codes,
         segment_position,
         _file_name as source_file_name,
         _file_sha256 as source_file_sha256,
