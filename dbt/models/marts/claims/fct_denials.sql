@@ -4,6 +4,10 @@
 -- deadline kind (claim_route_deadlines) under the payer type's rule (claim_deadline_rules: days from the
 -- date of service, the disposition date or Medicare's presumed receipt), for a claim going to another
 -- coverage under that payer's rule, moved to the next business day past weekends and business_holidays.
+-- The seed's route gives way to a write-off review for the billing lead where the payer or the facts do not
+-- allow it: a retro-authorization from a payer that grants none (claim_payer_correction_rules), a
+-- timely-filing appeal without a clearinghouse acceptance (fct_claim_acknowledgements.accepted_date) inside
+-- the payer's filing limit.
 {% set work_rule = 'denial_work' %}
 with
 
@@ -44,7 +48,19 @@ coverages as (
 
 ),
 
-routed as (
+correction_rules as (
+
+    select * from {{ ref('int_payer_correction_rules_resolved') }}
+
+),
+
+acknowledgements as (
+
+    select * from {{ ref('fct_claim_acknowledgements') }}
+
+),
+
+seed_routed as (
 
     select
         positions.*,
@@ -53,7 +69,7 @@ routed as (
         case
             when not positions.is_denial_classified then 'review'
             else coalesce(rarc_route.route, carc_route.route, 'review')
-        end as route,
+        end as seed_route,
         coalesce(rarc_route.has_appeal_rights, carc_route.has_appeal_rights, true) as has_appeal_rights,
         case
             when not positions.is_denial_classified or coalesce(rarc_route.route, carc_route.route) is null
@@ -61,7 +77,7 @@ routed as (
                     'Unknown or unrouted CARC: classify it in the carc_codes and claim_denial_routes seeds '
                     || 'before working it'
             else coalesce(rarc_route.action_note, carc_route.action_note)
-        end as action_note,
+        end as seed_action_note,
         carc_codes.description as carc_description
     from positions
     left join routes as carc_route
@@ -73,6 +89,50 @@ routed as (
             and {{ pipe_list_contains('positions.remark_codes', 'rarc_route.rarc') }}
     left join carc_codes
         on positions.denial_carc = carc_codes.carc
+
+),
+
+-- Proof of timely filing: the first clearinghouse acceptance of the claim, inside the payer's filing limit.
+with_proof as (
+
+    select
+        seed_routed.*,
+        correction_rules.correction_method,
+        correction_rules.distinct_service_modifier,
+        coalesce(correction_rules.allows_retro_authorization, false) as allows_retro_authorization,
+        acknowledgements.accepted_date,
+        {{ date_add_days('correction_rules.timely_filing_days', 'seed_routed.service_date') }} as filing_limit_date,
+        coalesce(
+            acknowledgements.accepted_date
+            <= {{ date_add_days('correction_rules.timely_filing_days', 'seed_routed.service_date') }},
+            false
+        ) as has_timely_filing_proof
+    from seed_routed
+    left join correction_rules
+        on seed_routed.payer_id = correction_rules.payer_id
+    left join acknowledgements
+        on seed_routed.claim_id = acknowledgements.claim_id
+
+),
+
+routed as (
+
+    select
+        with_proof.*,
+        case
+            when seed_route = 'retro_auth_request' and not allows_retro_authorization then 'write_off_review'
+            when seed_route = 'appeal' and denial_carc = '29' and not has_timely_filing_proof then 'write_off_review'
+            else seed_route
+        end as route,
+        case
+            when seed_route = 'retro_auth_request' and not allows_retro_authorization
+                then 'This payer grants no retro-authorization: the billing lead reviews the write-off'
+            when seed_route = 'appeal' and denial_carc = '29' and not has_timely_filing_proof
+                then 'No clearinghouse acceptance inside the filing limit to prove timely submission: '
+                || 'the billing lead reviews the write-off'
+            else seed_action_note
+        end as action_note
+    from with_proof
 
 ),
 
@@ -214,6 +274,11 @@ final as (
         dated.route,
         dated.has_appeal_rights,
         dated.action_note,
+        dated.correction_method,
+        dated.distinct_service_modifier,
+        dated.accepted_date,
+        dated.filing_limit_date,
+        dated.has_timely_filing_proof,
         cast(dated.charge_amount as decimal(12, 2)) as denied_charge_amount,
         cast(coalesce(dated.expected_allowed_amount, dated.charge_amount) as decimal(12, 2)) as dollars_at_risk,
         dated.latest_payment_date as denial_date,
