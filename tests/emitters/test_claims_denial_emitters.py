@@ -27,6 +27,7 @@ FLAG = {
     "payer_id": "TXMCO1",
     "payer_name": "Test MCO One",
     "payer_claim_control_number": "ICN-555",
+    "correction_method": "replacement",
     "carcs": "97",
     "service_date": date(2026, 11, 2),
     "denial_date": date(2026, 11, 20),
@@ -126,8 +127,94 @@ def test_a_correction_the_data_cannot_make_is_a_required_item_not_a_restated_cla
         {FLAG["flag_id"]: 13},
     )
     (required,) = [c for c in draft.checklist if c.required]
-    assert not required.present and required.detail == "lines 2: CARC 16, remark codes M15"
+    assert not required.present and required.detail == "line 2: CARC 16, M15"
     assert validate_with_pyx12(_write(tmp_path, draft.body)) == []
+
+
+def _corrected(tmp_path, lines, **flag):
+    """The one corrected-claim draft of the therapy claim for these denied lines, after pyx12 accepts it."""
+    row = {**FLAG, **flag}
+    (draft,) = corrected_claim.draft_actions(
+        [row], {"CL0100001": lines}, {"CL0100001": _therapy_texts()}, {}, date(2026, 11, 26), {row["flag_id"]: 21}
+    )
+    path = _write(tmp_path, draft.body)
+    assert validate_with_pyx12(path) == []
+    reread = parse_837_file(path)
+    assert reread.issues == []
+    return draft, reread
+
+
+def _segments(body):
+    return [s.strip() for s in body.split("~") if s.strip()]
+
+
+def test_units_denial_bills_the_units_the_minutes_support_and_rescales_the_charges(tmp_path):
+    # line 1 (97530) billed 2 units at 144.00; the minutes support 3 (M53: invalid units of service)
+    line = {**DENIED, "line_number": 1, "procedure_code": "97530", "modifiers": None, "billed_units": 2,
+            "denial_carc": "16", "remark_codes": "M53", "supported_units": 3}
+    draft, reread = _corrected(tmp_path, [line], carcs="16")
+    first, second = reread.tables["claim_lines"]
+    assert (first["units"], first["charge_amount"]) == (3, Decimal("216.00"))
+    assert (second["units"], second["charge_amount"]) == (1, Decimal("62.00"))
+    assert reread.tables["claim_headers"][0]["total_charge_amount"] == Decimal("278.00")
+    assert "line 1: 3 units at 216.00 (was 2 at 144.00)" in [c.item for c in draft.checklist]
+    assert not [c for c in draft.checklist if c.required and not c.present]
+
+
+def test_units_denial_without_linked_minutes_stays_a_required_item(tmp_path):
+    line = {**DENIED, "denial_carc": "16", "remark_codes": "M53", "supported_units": None}
+    draft, reread = _corrected(tmp_path, [line], carcs="16")
+    assert [ln["units"] for ln in reread.tables["claim_lines"]] == [2, 1]
+    (required,) = [c for c in draft.checklist if c.required and not c.present]
+    assert required.detail == "line 2: units: no documented minutes link to this line"
+
+
+def test_authorization_denial_on_one_line_puts_the_authorization_in_force_on_that_line(tmp_path):
+    line = {**DENIED, "denial_carc": "284", "remark_codes": None, "service_authorization_number": "AUTH-9"}
+    draft, reread = _corrected(tmp_path, [line], carcs="284")
+    segs = _segments(draft.body)
+    line_2 = segs.index("LX*2")
+    assert segs[line_2 : line_2 + 5] == ["LX*2", "SV1*HC:97110:GO*62.00*UN*1***1", "DTP*472*D8*20261102",
+                                         "REF*G1*AUTH-9", "REF*6R*VS-1-2"]
+    assert "REF*G1*AUTH-1" in segs  # the other line keeps the claim's authorization
+    assert [ln["authorization_number"] for ln in reread.tables["claim_lines"]] == [None, "AUTH-9"]
+    assert not [c for c in draft.checklist if c.required and not c.present]
+
+
+def test_authorization_denial_on_every_line_replaces_the_claims_ref_g1_in_guide_order(tmp_path):
+    lines = [
+        {**DENIED, "line_number": n, "denial_carc": "296", "remark_codes": None, "service_authorization_number": "AUTH-9"}
+        for n in (1, 2)
+    ]
+    draft, reread = _corrected(tmp_path, lines, carcs="296")
+    assert _claim_segment_ids(draft.body)[3:6] == ["REF*9F", "REF*G1", "REF*F8"]
+    assert "REF*G1*AUTH-9" in _segments(draft.body) and "AUTH-1" not in draft.body
+    assert reread.tables["claim_headers"][0]["authorization_number"] == "AUTH-9"
+    assert "REF*G1 prior authorization AUTH-9 (was AUTH-1)" in [c.item for c in draft.checklist]
+
+
+def test_authorization_denial_with_none_in_force_or_the_same_number_is_left_to_a_person(tmp_path):
+    none_in_force = {**DENIED, "denial_carc": "284", "remark_codes": None, "service_authorization_number": None}
+    draft, _ = _corrected(tmp_path, [none_in_force], carcs="284")
+    (required,) = [c for c in draft.checklist if c.required and not c.present]
+    assert "none approved" in required.detail
+    lines = [{**none_in_force, "line_number": n, "service_authorization_number": "AUTH-1"} for n in (1, 2)]
+    draft, _ = _corrected(tmp_path, lines, carcs="284")
+    (required,) = [c for c in draft.checklist if c.required and not c.present]
+    assert required.detail.startswith("line 1: the claim already carries prior authorization number AUTH-1")
+
+
+def test_a_payer_without_replacements_gets_a_void_and_a_new_claim_in_one_interchange(tmp_path):
+    line = {**DENIED, "line_number": 1, "procedure_code": "97530", "modifiers": None, "denial_carc": "4",
+            "remark_codes": None}
+    draft, reread = _corrected(tmp_path, [line], carcs="4", correction_method="void_and_new")
+    void, new = reread.tables["claim_headers"]
+    assert (void["claim_frequency_code"], void["payer_claim_control_number"]) == ("8", "ICN-555")
+    assert (new["claim_frequency_code"], new["payer_claim_control_number"]) == ("1", None)
+    modifiers = [(ln["claim_record_id"], ln["line_number"], ln["modifiers"]) for ln in reread.tables["claim_lines"]]
+    assert [m[2] for m in modifiers] == [None, "GO", "GO", "GO"]  # the void as sent, the new one corrected
+    assert draft.title.startswith("Void and new claim CL0100001")
+    assert "837P void and new claim" in draft.recipient
 
 
 def test_ma130_is_a_new_claim_frequency_1_without_f8(tmp_path):
@@ -144,7 +231,7 @@ def test_ma130_is_a_new_claim_frequency_1_without_f8(tmp_path):
 
 
 def test_medicare_corrections_are_reopenings_not_837s_but_medicare_new_claims_are_837s():
-    medicare = {**FLAG, "payer_type": "medicare"}
+    medicare = {**FLAG, "payer_type": "medicare", "correction_method": "reopening"}
     texts = {"CL0100001": _therapy_texts()}
     assert corrected_claim.draft_actions([medicare], {}, texts, {}, date(2026, 11, 26), {"d-1": 1}) == []
     (new,) = corrected_claim.draft_actions(
@@ -176,7 +263,13 @@ Contact: Billing office, North
 
 
 def test_medicare_reopening_request_golden_text():
-    flag = {**FLAG, "payer_type": "medicare", "payer_name": "Medicare Part B", "carcs": "4|16"}
+    flag = {
+        **FLAG,
+        "payer_type": "medicare",
+        "payer_name": "Medicare Part B",
+        "carcs": "4|16",
+        "correction_method": "reopening",
+    }
     lines = [
         {
             **DENIED,
@@ -201,7 +294,11 @@ def test_medicare_reopening_request_golden_text():
     assert {"Zzcanary", "1EG4TE5MK73"} <= set(draft.phi_terms)
     assert (
         medicare_reopening.draft_actions(
-            [{**flag, "payer_type": "commercial"}], {}, {"CL0100001": _therapy_texts()}, patients, {}
+            [{**flag, "payer_type": "commercial", "correction_method": "replacement"}],
+            {},
+            {"CL0100001": _therapy_texts()},
+            patients,
+            {},
         )
         == []
     )
