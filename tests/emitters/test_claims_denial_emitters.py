@@ -5,6 +5,8 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
+
 from dagster_project.ingest.x12.claim_837 import parse_837_file
 from dagster_project.ingest.x12.validate import validate_with_pyx12
 from emitters import appeal_letter, corrected_claim, denial_followup, medicare_reopening
@@ -182,10 +184,8 @@ def test_authorization_denial_on_one_line_puts_the_authorization_in_force_on_tha
 
 
 def test_authorization_denial_on_every_line_replaces_the_claims_ref_g1_in_guide_order(tmp_path):
-    lines = [
-        {**DENIED, "line_number": n, "denial_carc": "296", "remark_codes": None, "service_authorization_number": "AUTH-9"}
-        for n in (1, 2)
-    ]
+    auth = {"denial_carc": "296", "remark_codes": None, "service_authorization_number": "AUTH-9"}
+    lines = [{**DENIED, "line_number": n, **auth} for n in (1, 2)]
     draft, reread = _corrected(tmp_path, lines, carcs="296")
     assert _claim_segment_ids(draft.body)[3:6] == ["REF*9F", "REF*G1", "REF*F8"]
     assert "REF*G1*AUTH-9" in _segments(draft.body) and "AUTH-1" not in draft.body
@@ -339,8 +339,16 @@ TIMELY = {
 }
 
 
-def _appeal(payer_type, payer_name, line):
-    flag = {**FLAG, "route": "appeal", "carcs": line["denial_carc"], "payer_type": payer_type, "payer_name": payer_name}
+def _appeal(payer_type, payer_name, line, **extra):
+    flag = {
+        **FLAG,
+        "route": "appeal",
+        "carcs": line["denial_carc"],
+        "payer_type": payer_type,
+        "payer_name": payer_name,
+        "accepted_date": date(2026, 11, 3),
+        **extra,
+    }
     (draft,) = appeal_letter.draft_actions(
         [flag],
         {"CL0100001": [line]},
@@ -375,10 +383,40 @@ def test_medicare_first_level_is_a_redetermination_without_epsdt_golden():
     assert draft.title.startswith("Redetermination claim CL0100001")
 
 
-def test_timely_filing_appeal_needs_the_acceptance_report_before_approval_golden():
+def test_timely_filing_appeal_cites_the_clearinghouse_acceptance_golden():
     draft = _appeal("commercial", "Acme Commercial PPO", TIMELY)
     assert draft.body == (GOLDEN / "appeal_timely.txt").read_text()
-    assert any("acceptance report" in item for item in _required_open(draft))
+    (proof,) = [c for c in draft.checklist if "acceptance report" in c.item]
+    assert proof.required and not proof.present and "2026-11-03" in proof.detail
+
+
+def test_timely_filing_without_an_acceptance_is_never_an_appeal():
+    with pytest.raises(ValueError, match="write-off review"):
+        _appeal("commercial", "Acme Commercial PPO", TIMELY, accepted_date=None)
+
+
+
+
+def test_timely_filing_without_proof_is_a_write_off_review_for_the_billing_lead_golden():
+    flag = {
+        **FLAG,
+        "route": "write_off_review",
+        "carcs": "29",
+        "payer_name": "Acme Commercial PPO",
+        "accepted_date": None,
+        "filing_limit_date": date(2027, 1, 31),
+        "action_note": (
+            "No clearinghouse acceptance inside the filing limit to prove timely submission: "
+            "the billing lead reviews the write-off"
+        ),
+    }
+    (draft,) = denial_followup.draft_actions(
+        [flag], {"CL0100001": [{**TIMELY, "denial_category": "timely_filing"}]}, {"L01": "North"}
+    )
+    assert draft.body == (GOLDEN / "write_off_timely.txt").read_text()
+    assert draft.title == "Write-off review for the billing lead: claim CL0100001 (CARC 29) (North)"
+    assert draft.recipient == "Billing team" and draft.assigned_role == "billing"
+    assert [(c.required, c.present) for c in draft.checklist][0] == (True, False)
 
 
 def test_appeal_letters_carry_nothing_internal():
@@ -390,21 +428,21 @@ def test_appeal_letters_carry_nothing_internal():
 
 def test_followups_name_the_route_and_skip_other_routes():
     flags = [
-        {**FLAG, "flag_id": "a", "route": "retro_auth_or_write_off", "carcs": "197"},
+        {**FLAG, "flag_id": "a", "route": "write_off_review", "carcs": "197"},
         {**FLAG, "flag_id": "b", "route": "appeal"},
+        {**FLAG, "flag_id": "c", "route": "retro_auth_request", "carcs": "197"},
     ]
     drafts = denial_followup.draft_actions(
         flags, {"CL0100001": [{**DENIED, "denial_carc": "197", "denial_category": "auth"}]}, {}
     )
     assert [d.flag_id for d in drafts] == ["a"]
-    assert drafts[0].title.startswith("Retro-auth or write-off review: claim CL0100001")
-    assert [(c.present, c.required) for c in drafts[0].checklist] == [(False, False), (False, True)]
-    assert "Deadline: 2027-02-05 (71 days left)" in drafts[0].body
+    assert drafts[0].title.startswith("Write-off review for the billing lead: claim CL0100001")
+    assert [(c.present, c.required) for c in drafts[0].checklist] == [(False, True), (False, False)]
+    assert "Deadline: 2027-02-05 (71 days left)" in drafts[0].body and "Filing limit" not in drafts[0].body
 
 
 def test_every_route_without_a_document_of_its_own_gets_a_followup_and_unknown_carcs_are_reviewed():
     routes = [
-        "authorization_fix",
         "referral_fix",
         "unit_reduction",
         "ncci_review",
@@ -418,5 +456,14 @@ def test_every_route_without_a_document_of_its_own_gets_a_followup_and_unknown_c
     assert sorted(d.flag_id for d in drafts) == sorted(routes)
     ncci = next(d for d in drafts if d.flag_id == "ncci_review")
     assert ncci.checklist[0].required and "time blocks" in ncci.checklist[0].item
+    assert "corrected claim with 59 (this payer's" in ncci.checklist[1].item  # no seed row: 59
     review = next(d for d in drafts if d.flag_id == "review")
     assert review.title.startswith("Classify an unknown denial reason")
+
+
+def test_ncci_followup_names_the_payers_distinct_service_modifier_and_what_to_verify():
+    flag = {**FLAG, "route": "ncci_review", "distinct_service_modifier": "XU"}
+    (draft,) = denial_followup.draft_actions([flag], {"CL0100001": [DENIED]}, {})
+    verify, send = draft.checklist
+    assert verify.required and "separate, non-overlapping time blocks" in verify.item
+    assert not send.required and send.item.startswith("Only if documented: send a corrected claim with XU")
