@@ -19,24 +19,16 @@ from datetime import date
 
 from core.templating import text_environment
 
-from .claims_common import cents, denied_line_evidence, denied_lines_of, remark_codes
+from .claim_letters import chart_items, identity_items, letter_facts, phi_terms
+from .claims_common import cents, denied_line_evidence, denied_lines_of
 from .context import DraftContext
-from .medicare_reopening import billing_identifiers
 from .models import ChecklistItem, DraftAction
 from .values import as_date, jsonable
 
 ACTION_TYPE = "appeal_letter"
 ASSIGNED_ROLE = "billing"
 TEMPLATE = "appeal_letter.txt.j2"
-MEDICARE_FFS = "medicare"
-MEDICAID_TYPES = frozenset({"medicaid_ffs", "medicaid_mco"})
-EPSDT_AGE_LIMIT = 21  # Medicaid EPSDT covers members under 21
 TIMELY_FILING_CARC = "29"
-SIGNATURE_LINE = "Signature: ______________________   Name and title: ______________________"
-
-
-def _age_on(born: date, day: date) -> int:
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
 
 def reason_of(lines: list[dict]) -> str:
@@ -60,21 +52,6 @@ def draft_actions(
             continue
         lines = denied_lines_of(row["claim_id"], denied_lines)
         patient = patients.get(row["patient_id"] or "", {})
-        service_date = as_date(row["service_date"])
-        kept = sorted(v for v in visits.get(row["patient_id"] or "", []) if as_date(v) <= service_date)
-        plan = plans.get(str(row["flag_id"]))
-        if plan:
-            plan = {
-                **{k: jsonable(v) for k, v in plan.items()},
-                "goals": [g for g in (plan.get("functional_goals") or "").split("|") if g],
-            }
-        location = locations.get(row["location_id"], {})
-        location_name = location.get("location_name", row["location_id"])
-        address = ", ".join(str(location[k]) for k in ("address_line", "city") if location.get(k))
-        address = " ".join([address + ",", *(str(location[k]) for k in ("state", "zip") if location.get(k))]).strip(
-            " ,"
-        )
-        born = as_date(patient.get("date_of_birth"))
         reason = reason_of(lines)
         accepted = as_date(row.get("accepted_date"))
         if reason == "timely_filing" and accepted is None:
@@ -82,59 +59,28 @@ def draft_actions(
                 "a timely-filing appeal needs the claim's clearinghouse acceptance (accepted_date); "
                 "without it the denial is a write-off review"
             )
-        medicare = row.get("payer_type") == MEDICARE_FFS
-        epsdt = (
-            reason == "medical_necessity"
-            and row.get("payer_type") in MEDICAID_TYPES
-            and born is not None
-            and _age_on(born, service_date) < EPSDT_AGE_LIMIT
+        facts = letter_facts(
+            row,
+            lines,
+            patient,
+            plans.get(str(row["flag_id"])),
+            visits.get(row["patient_id"] or "", []),
+            claim_texts[row["claim_id"]],
+            locations.get(row["location_id"], {}),
+            today,
         )
-        name = f"{patient.get('first_name', '')} {patient.get('last_name', '')}".strip()
-        member = patient.get("member_id") or ""
-        ids = billing_identifiers(claim_texts[row["claim_id"]][1], claim_texts[row["claim_id"]][0])
+        medicare = facts["medicare"]
         body = (
             text_environment()
             .get_template(TEMPLATE)
             .render(
-                **ids,
-                location_name=location_name,
-                address=address,
-                today=today.isoformat(),
-                payer_name=row.get("payer_name") or row["payer_id"],
-                medicare=medicare,
+                **facts,
                 reason=reason,
-                patient_name=name,
-                patient_first_name=patient.get("first_name", ""),
-                patient_dob=jsonable(born),
-                member_id=member,
-                payer_claim_number=row.get("payer_claim_control_number") or "",
-                claim_id=row["claim_id"],
-                service_date=jsonable(service_date),
-                denial_date=jsonable(row["denial_date"]),
-                carc_text="; ".join(
-                    sorted({f"CARC {d['denial_carc']}: {d.get('carc_description') or ''}".strip() for d in lines})
-                ),
-                rarcs=", ".join(remark_codes(lines)),
                 accepted_date=jsonable(accepted),
-                lines=lines,
-                plan=plan,
-                kept_visits=len(kept),
-                first_visit=jsonable(kept[0]) if kept else "",
-                last_visit=jsonable(kept[-1]) if kept else "",
-                epsdt=epsdt,
-                signer=SIGNATURE_LINE,
+                epsdt=reason == "medical_necessity" and facts["medicaid_child"],
             )
         )
-        checklist = [
-            ChecklistItem(
-                item="Patient name, date of birth and member id on file",
-                present=bool(name and born and member),
-                required=True,
-            ),
-            ChecklistItem(
-                item="Letter signed by the billing lead or the treating therapist", present=False, required=True
-            ),
-        ]
+        checklist = identity_items(facts)
         if reason == "timely_filing":
             checklist.append(
                 ChecklistItem(
@@ -145,25 +91,14 @@ def draft_actions(
                 )
             )
         else:
-            checklist += [
-                ChecklistItem(
-                    item="Plan of care in force on the date of service, physician-certified",
-                    present=bool(plan and plan.get("physician_signed_date")),
-                    required=True,
-                ),
-                ChecklistItem(
-                    item="Treatment notes of the date of service and the latest progress report attached",
-                    present=False,
-                    required=True,
-                ),
-                ChecklistItem(item="Standardized test scores (baseline and current) attached", present=False),
-            ]
+            checklist += chart_items(facts)
         if medicare:
             checklist.append(
                 ChecklistItem(
                     item="Sent to the MAC's redetermination address or portal, or on form CMS-20027", present=False
                 )
             )
+        location_name = facts["location_name"]
         drafts.append(
             DraftAction(
                 flag_id=row["flag_id"],
@@ -173,9 +108,9 @@ def draft_actions(
                 patient_id=row.get("patient_id"),
                 title=(
                     f"{'Redetermination' if medicare else 'Appeal'} claim {row['claim_id']} (CARC {row['carcs']}) to "
-                    f"{row.get('payer_name') or row['payer_id']} by {jsonable(row['due_date'])} ({location_name})"
+                    f"{facts['payer_name']} by {jsonable(row['due_date'])} ({location_name})"
                 )[:200],
-                recipient=f"{row.get('payer_name') or row['payer_id']} {'Redetermination' if medicare else 'Appeals'}",
+                recipient=f"{facts['payer_name']} {'Redetermination' if medicare else 'Appeals'}",
                 body=body,
                 checklist=checklist,
                 evidence=denied_line_evidence(lines),
@@ -183,9 +118,7 @@ def draft_actions(
                 due_date=row.get("due_date"),
                 assigned_role=ASSIGNED_ROLE,
                 public_terms=[location_name, row.get("payer_name") or ""],
-                phi_terms=[
-                    t for t in (patient.get("first_name"), patient.get("last_name"), jsonable(born), member) if t
-                ],
+                phi_terms=phi_terms(facts, patient),
             )
         )
     return drafts
