@@ -19,7 +19,7 @@ from datetime import date
 
 from core.templating import text_environment
 
-from .claim_letters import chart_items, identity_items, letter_facts, phi_terms
+from .claim_letters import chart_items, draft_letters, identity_items, letter_facts, phi_terms
 from .claims_common import cents, denied_line_evidence, denied_lines_of
 from .context import DraftContext
 from .models import ChecklistItem, DraftAction
@@ -127,19 +127,4 @@ def draft_actions(
 def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
     """Registry entry point: the denials routed to an appeal; the patient, the plan of care in force on the date
     of service, the visit history and the claim's billing identifiers come from the declared packets."""
-    flags = [row for row in rows if row["route"] == "appeal"]
-    visits: dict[str, list[date]] = {}
-    for visit in ctx.packet("packet_appeal_visits"):
-        visits.setdefault(visit["patient_id"], []).append(visit["date_of_service"])
-    texts = {r["claim_id"]: (r["claim_x12"], r["billing_x12"]) for r in ctx.packet("packet_claim_x12")}
-    drafts = draft_actions(
-        flags,
-        ctx.grouped("packet_denied_lines", "claim_id"),
-        ctx.indexed("packet_appeal_patients", "patient_id"),
-        ctx.indexed("packet_appeal_plans", "flag_id"),
-        visits,
-        texts,
-        ctx.locations(),
-        ctx.as_of,
-    )
-    return ctx.with_recipients(drafts, "payer_fax", lambda d: d.payer_id)
+    return draft_letters([row for row in rows if row["route"] == "appeal"], ctx, draft_actions)

@@ -118,3 +118,23 @@ def chart_items(facts: dict) -> list[ChecklistItem]:
 def phi_terms(facts: dict, patient: dict) -> list[str]:
     terms = (patient.get("first_name"), patient.get("last_name"), facts["patient_dob"], facts["member_id"])
     return [t for t in terms if t]
+
+
+def draft_letters(flags: list[dict], ctx, draft_actions) -> list:
+    """Run a letter type's ``draft_actions`` over its flags with the declared packets, each draft addressed to
+    the payer's fax."""
+    visits: dict[str, list] = {}
+    for visit in ctx.packet("packet_appeal_visits"):
+        visits.setdefault(visit["patient_id"], []).append(visit["date_of_service"])
+    texts = {r["claim_id"]: (r["claim_x12"], r["billing_x12"]) for r in ctx.packet("packet_claim_x12")}
+    drafts = draft_actions(
+        flags,
+        ctx.grouped("packet_denied_lines", "claim_id"),
+        ctx.indexed("packet_appeal_patients", "patient_id"),
+        ctx.indexed("packet_appeal_plans", "flag_id"),
+        visits,
+        texts,
+        ctx.locations(),
+        ctx.as_of,
+    )
+    return ctx.with_recipients(drafts, "payer_fax", lambda d: d.payer_id)

@@ -9,7 +9,7 @@ import pytest
 
 from dagster_project.ingest.x12.claim_837 import parse_837_file
 from dagster_project.ingest.x12.validate import validate_with_pyx12
-from emitters import appeal_letter, corrected_claim, denial_followup, medicare_reopening
+from emitters import appeal_letter, corrected_claim, denial_followup, medicare_reopening, retro_auth_request
 
 FIXTURE = Path(__file__).resolve().parents[1] / "ingest" / "x12" / "fixtures" / "claims_clean_5010.837"
 
@@ -467,3 +467,48 @@ def test_ncci_followup_names_the_payers_distinct_service_modifier_and_what_to_ve
     verify, send = draft.checklist
     assert verify.required and "separate, non-overlapping time blocks" in verify.item
     assert not send.required and send.item.startswith("Only if documented: send a corrected claim with XU")
+
+
+MISSING_AUTH = {**DENIED, "denial_carc": "197", "remark_codes": None, "denial_category": "auth",
+                "carc_description": "Precertification/authorization/notification/pre-treatment absent."}
+
+
+def _retro_auth(line, payer_type="medicaid_mco"):
+    flag = {**FLAG, "route": "retro_auth_request", "carcs": line["denial_carc"], "payer_type": payer_type}
+    (draft,) = retro_auth_request.draft_actions(
+        [flag, {**flag, "flag_id": "other", "route": "write_off_review"}],
+        {"CL0100001": [line]},
+        APPEAL_PATIENTS,
+        APPEAL_PLANS,
+        APPEAL_VISITS,
+        {"CL0100001": _therapy_texts()},
+        APPEAL_LOCATIONS,
+        date(2026, 11, 26),
+    )
+    return draft
+
+
+def test_retro_authorization_request_cites_the_chart_in_force_on_the_dos_golden():
+    draft = _retro_auth(MISSING_AUTH)
+    assert draft.body == (GOLDEN / "retro_auth_medicaid.txt").read_text()
+    assert draft.title == (
+        "Retro-authorization request: claim CL0100001 (CARC 197) to Test MCO One by 2027-02-05 (North)"
+    )
+    assert draft.recipient == "Test MCO One Utilization Management"
+    assert _required_open(draft) == [
+        "Letter signed by the billing lead or the treating therapist",
+        "Treatment notes of the date of service and the latest progress report attached",
+    ]
+    assert {"Zzcanary", "SYN000001", "F82"} <= set(draft.phi_terms) and "F82" not in draft.title
+    lowered = draft.body.lower()
+    assert "deadline" not in lowered and "attach " not in lowered and "2027-02-05" not in draft.body
+
+
+def test_units_over_the_authorization_ask_to_extend_the_one_in_force():
+    over = {**MISSING_AUTH, "denial_carc": "198", "service_authorization_number": "AUTH-1",
+            "service_authorization_start_date": date(2026, 9, 1), "service_authorization_end_date": date(2026, 11, 30)}
+    draft = _retro_auth(over, payer_type="commercial")
+    assert "Re: Request for an authorization extension" in draft.body
+    assert "delivered under authorization AUTH-1\n(2026-09-01 to 2026-11-30)" in draft.body
+    assert "EPSDT" not in draft.body
+    assert draft.title.startswith("Authorization extension: claim CL0100001 (CARC 198)")
