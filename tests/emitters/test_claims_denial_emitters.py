@@ -152,8 +152,16 @@ def _segments(body):
 
 def test_units_denial_bills_the_units_the_minutes_support_and_rescales_the_charges(tmp_path):
     # line 1 (97530) billed 2 units at 144.00; the minutes support 3 (M53: invalid units of service)
-    line = {**DENIED, "line_number": 1, "procedure_code": "97530", "modifiers": None, "billed_units": 2,
-            "denial_carc": "16", "remark_codes": "M53", "supported_units": 3}
+    line = {
+        **DENIED,
+        "line_number": 1,
+        "procedure_code": "97530",
+        "modifiers": None,
+        "billed_units": 2,
+        "denial_carc": "16",
+        "remark_codes": "M53",
+        "supported_units": 3,
+    }
     draft, reread = _corrected(tmp_path, [line], carcs="16")
     first, second = reread.tables["claim_lines"]
     assert (first["units"], first["charge_amount"]) == (3, Decimal("216.00"))
@@ -176,8 +184,13 @@ def test_authorization_denial_on_one_line_puts_the_authorization_in_force_on_tha
     draft, reread = _corrected(tmp_path, [line], carcs="284")
     segs = _segments(draft.body)
     line_2 = segs.index("LX*2")
-    assert segs[line_2 : line_2 + 5] == ["LX*2", "SV1*HC:97110:GO*62.00*UN*1***1", "DTP*472*D8*20261102",
-                                         "REF*G1*AUTH-9", "REF*6R*VS-1-2"]
+    assert segs[line_2 : line_2 + 5] == [
+        "LX*2",
+        "SV1*HC:97110:GO*62.00*UN*1***1",
+        "DTP*472*D8*20261102",
+        "REF*G1*AUTH-9",
+        "REF*6R*VS-1-2",
+    ]
     assert "REF*G1*AUTH-1" in segs  # the other line keeps the claim's authorization
     assert [ln["authorization_number"] for ln in reread.tables["claim_lines"]] == [None, "AUTH-9"]
     assert not [c for c in draft.checklist if c.required and not c.present]
@@ -205,8 +218,14 @@ def test_authorization_denial_with_none_in_force_or_the_same_number_is_left_to_a
 
 
 def test_a_payer_without_replacements_gets_a_void_and_a_new_claim_in_one_interchange(tmp_path):
-    line = {**DENIED, "line_number": 1, "procedure_code": "97530", "modifiers": None, "denial_carc": "4",
-            "remark_codes": None}
+    line = {
+        **DENIED,
+        "line_number": 1,
+        "procedure_code": "97530",
+        "modifiers": None,
+        "denial_carc": "4",
+        "remark_codes": None,
+    }
     draft, reread = _corrected(tmp_path, [line], carcs="4", correction_method="void_and_new")
     void, new = reread.tables["claim_headers"]
     assert (void["claim_frequency_code"], void["payer_claim_control_number"]) == ("8", "ICN-555")
@@ -395,8 +414,6 @@ def test_timely_filing_without_an_acceptance_is_never_an_appeal():
         _appeal("commercial", "Acme Commercial PPO", TIMELY, accepted_date=None)
 
 
-
-
 def test_timely_filing_without_proof_is_a_write_off_review_for_the_billing_lead_golden():
     flag = {
         **FLAG,
@@ -469,8 +486,13 @@ def test_ncci_followup_names_the_payers_distinct_service_modifier_and_what_to_ve
     assert not send.required and send.item.startswith("Only if documented: send a corrected claim with XU")
 
 
-MISSING_AUTH = {**DENIED, "denial_carc": "197", "remark_codes": None, "denial_category": "auth",
-                "carc_description": "Precertification/authorization/notification/pre-treatment absent."}
+MISSING_AUTH = {
+    **DENIED,
+    "denial_carc": "197",
+    "remark_codes": None,
+    "denial_category": "auth",
+    "carc_description": "Precertification/authorization/notification/pre-treatment absent.",
+}
 
 
 def _retro_auth(line, payer_type="medicaid_mco"):
@@ -505,8 +527,13 @@ def test_retro_authorization_request_cites_the_chart_in_force_on_the_dos_golden(
 
 
 def test_units_over_the_authorization_ask_to_extend_the_one_in_force():
-    over = {**MISSING_AUTH, "denial_carc": "198", "service_authorization_number": "AUTH-1",
-            "service_authorization_start_date": date(2026, 9, 1), "service_authorization_end_date": date(2026, 11, 30)}
+    over = {
+        **MISSING_AUTH,
+        "denial_carc": "198",
+        "service_authorization_number": "AUTH-1",
+        "service_authorization_start_date": date(2026, 9, 1),
+        "service_authorization_end_date": date(2026, 11, 30),
+    }
     draft = _retro_auth(over, payer_type="commercial")
     assert "Re: Request for an authorization extension" in draft.body
     assert "delivered under authorization AUTH-1\n(2026-09-01 to 2026-11-30)" in draft.body
