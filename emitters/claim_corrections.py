@@ -6,7 +6,10 @@ one definition for the 837P a corrected claim rebuilds and for the Medicare reop
 - Units (remark M53, "missing/incomplete/invalid days or units of service"): the units the documented
   minutes support under the payer's unit method (int_claim_line_supported_units).
 - The authorization (CARC 284/296, remarks M62/N54): the approved authorization in force on the date of
-  service for the line's code (int_claim_line_service_authorizations), in REF*G1.
+  service for the line's code (macro service_authorization_cte), in REF*G1.
+- An NCCI / bundling denial (CARC 97/231/234/236) the note documents as a distinct service (separate time
+  blocks or a separate session, fct_denials.is_documented_separately): the payer's distinct-service
+  modifier (claim_payer_correction_rules: 59, XU, XE, XS or XP) on the denied column-2 code.
 
 What the data cannot decide (no minutes, no authorization in force, any other denial reason) is left for a
 person: ``undecided`` says what, and the drafts turn it into a required checklist item.
@@ -23,6 +26,8 @@ DISCIPLINE_CARCS = frozenset({"4"})
 UNIT_REMARKS = frozenset({"M53"})
 AUTHORIZATION_CARCS = frozenset({"284", "296"})
 AUTHORIZATION_REMARKS = frozenset({"M62", "N54"})
+NCCI_CARCS = frozenset({"97", "231", "234", "236"})
+DISTINCT_SERVICE_MODIFIERS = frozenset({"59", "XE", "XS", "XP", "XU"})
 
 
 def discipline_modifier(procedure_code: str) -> str:
@@ -47,9 +52,11 @@ class Correction:
     def describe(self) -> list[str]:
         """The corrections in the words a payer's reopening clerk or a coordinator reads."""
         said = []
-        if self.add_modifier:
+        if self.add_modifier in DISCIPLINE_MODIFIERS:
             plan = "speech-language pathology" if self.add_modifier == "GN" else "occupational therapy"
             said.append(f"add modifier {self.add_modifier} (services under an outpatient {plan} plan of care)")
+        elif self.add_modifier:
+            said.append(f"add modifier {self.add_modifier} (a distinct service: separate time block or session)")
         if self.units is not None:
             plural = "" if self.units == 1 else "s"
             said.append(f"bill {self.units} unit{plural} (the units the documented minutes support)")
@@ -73,6 +80,8 @@ def correction_of(line: dict) -> Correction:
             wanted = discipline_modifier(line["procedure_code"])
             return Correction(**base, undecided=f"no room for {wanted} (four modifiers already)")
         return Correction(**base, add_modifier=discipline_modifier(line["procedure_code"]))
+    if carc in NCCI_CARCS:
+        return _distinct_service(line, modifiers, base)
     if remarks & UNIT_REMARKS:
         supported = line.get("supported_units")
         if supported is None or supported != supported:  # NaN from pandas
@@ -89,3 +98,17 @@ def correction_of(line: dict) -> Correction:
         return Correction(**base, authorization_number=str(number))
     codes = ", ".join([f"CARC {carc}", *sorted(remarks)])
     return Correction(**base, undecided=codes)
+
+
+def _distinct_service(line: dict, modifiers: set[str], base: dict) -> Correction:
+    wanted = line.get("distinct_service_modifier") or "59"
+    if not line.get("is_documented_separately"):
+        return Correction(
+            **base,
+            undecided="bundled: the note documents no separate time block or session for this code (check it)",
+        )
+    if modifiers & DISTINCT_SERVICE_MODIFIERS:
+        return Correction(**base, undecided="bundled although the line carries a distinct-service modifier")
+    if len(modifiers) >= 4:
+        return Correction(**base, undecided=f"no room for {wanted} (four modifiers already)")
+    return Correction(**base, add_modifier=wanted)

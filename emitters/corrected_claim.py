@@ -11,7 +11,8 @@ CO-16 with MA130 (route new_claim) was never processed: a new claim, frequency 1
 
 The corrected claim applies the correction it was drafted for where the data decides it
 (claim_corrections.py): the missing GO/GN, the units the documented minutes support (with the line charge
-and the claim total rescaled), the authorization in force on the date of service in REF*G1. What the data
+and the claim total rescaled), the authorization in force on the date of service in REF*G1, the payer's
+distinct-service modifier on a bundled code the note documents as a separate service. What the data
 cannot decide is a required checklist item, so nobody approves a claim that only restates the original.
 Segments stay in implementation-guide order: in loop 2300 REF*G1 and REF*F8 come after the DTP segments
 and REF*9F, before the other REFs, NTE and HI; in loop 2400 REF*G1 comes before REF*6R.
@@ -23,7 +24,7 @@ from datetime import date
 from decimal import Decimal
 
 from . import claim_837
-from .claim_corrections import Correction, correction_of
+from .claim_corrections import DISCIPLINE_MODIFIERS, Correction, correction_of
 from .claims_common import cents, denied_line_evidence, denied_lines_of
 from .context import DraftContext
 from .models import ChecklistItem, DraftAction
@@ -179,9 +180,12 @@ class _ClaimEditor:
         if wanted is None:
             return seg
         parts = seg[1].split(":")
-        if wanted.add_modifier:
+        if wanted.add_modifier in DISCIPLINE_MODIFIERS:  # the plan-of-care modifier leads, the others follow
             parts = [*parts[:2], wanted.add_modifier, *parts[2:6]]
-            self.changes.append(f"line {self.line}: discipline modifier {wanted.add_modifier} added")
+        elif wanted.add_modifier:
+            parts = [*parts[:6], wanted.add_modifier]
+        if wanted.add_modifier:
+            self.changes.append(f"line {self.line}: modifier {wanted.add_modifier} added")
             self.applied.add(self.line)
         seg = ["SV1", ":".join(parts), *seg[2:]]
         if wanted.units is not None:

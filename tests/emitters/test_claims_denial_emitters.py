@@ -236,6 +236,22 @@ def test_a_payer_without_replacements_gets_a_void_and_a_new_claim_in_one_interch
     assert "837P void and new claim" in draft.recipient
 
 
+def test_a_bundled_code_the_note_documents_separately_gets_the_payers_distinct_service_modifier(tmp_path):
+    line = {**DENIED, "denial_carc": "236", "is_documented_separately": True, "distinct_service_modifier": "XU"}
+    draft, reread = _corrected(tmp_path, [line], carcs="236")
+    assert [ln["modifiers"] for ln in reread.tables["claim_lines"]] == [None, "GO|XU"]
+    assert "line 2: modifier XU added" in [c.item for c in draft.checklist]
+    assert not [c for c in draft.checklist if c.required and not c.present]
+
+
+def test_a_bundled_code_without_documented_separate_time_is_left_to_a_person(tmp_path):
+    line = {**DENIED, "denial_carc": "97", "is_documented_separately": False, "distinct_service_modifier": "XU"}
+    draft, reread = _corrected(tmp_path, [line], carcs="97")
+    assert [ln["modifiers"] for ln in reread.tables["claim_lines"]] == [None, "GO"]
+    (required,) = [c for c in draft.checklist if c.required and not c.present]
+    assert "no separate time block or session" in required.detail
+
+
 def test_ma130_is_a_new_claim_frequency_1_without_f8(tmp_path):
     flag = {**FLAG, "route": "new_claim", "carcs": "16"}
     line = {**DENIED, "denial_carc": "16", "remark_codes": "MA130"}

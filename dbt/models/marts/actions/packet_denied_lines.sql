@@ -1,6 +1,6 @@
 -- One row per denied claim line behind a flag in flag_denials_to_work, with what a corrected claim needs to
--- apply the correction: the documented minutes and the units they support, and the authorization in force
--- on the date of service for the line's code.
+-- apply the correction: the documented minutes and the units they support, the authorization in force on
+-- the date of service for the line's code, and whether the note documents it as a distinct service.
 with
 
 flags as (
@@ -48,6 +48,8 @@ final as (
         denials.denial_date,
         denials.deadline_date,
         denials.days_left,
+        denials.is_documented_separately,
+        denials.distinct_service_modifier,
         submitted_lines.documented_minutes,
         timed_supported.supported_units,
         authorization_for_service.service_authorization_number,
