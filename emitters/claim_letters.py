@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from .claim_837 import billing_identifiers
 from .claims_common import remark_codes
-from .medicare_reopening import billing_identifiers
 from .models import ChecklistItem
 from .values import as_date, jsonable
 

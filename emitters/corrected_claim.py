@@ -165,8 +165,11 @@ class _ClaimEditor:
                 return [seg]  # already the number in force: nothing corrected
             self._claim_auth_applied(seg[2])
             return [["REF", "G1", self.claim_auth]]
-        if self.claim_auth:
-            return []  # the claim's REF*G1 names the authorization of every line now
+        if self.claim_auth:  # the claim's REF*G1 names the authorization of every line now
+            if seg[2] != self.claim_auth:
+                self.changes.append(f"line {self.line}: REF*G1 {seg[2]} removed (the claim's names {self.claim_auth})")
+                self.applied.add(self.line)
+            return []
         if self.line_ref is None:
             return [seg]
         ref, self.line_ref = self.line_ref, None

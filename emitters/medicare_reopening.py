@@ -35,24 +35,6 @@ def correction(line: dict) -> str:
     return "; ".join(decided.describe()) if decided.is_decided else PLACEHOLDER
 
 
-def billing_identifiers(billing_x12: str, claim_x12: str) -> dict[str, str]:
-    """Billing provider name, NPI and TIN (2010AA) and the rendering NPI (2310B) as the claim carried them."""
-    found = {"billing_name": "", "billing_npi": "", "billing_tin": "", "rendering_npi": ""}
-    for seg in claim_837.segments(billing_x12):
-        if seg[0] == "NM1" and seg[1] == "85":
-            found["billing_name"], found["billing_npi"] = seg[3], seg[9]
-        elif seg[0] == "REF" and seg[1] == "EI":
-            found["billing_tin"] = seg[2]
-    for seg in claim_837.segments(claim_x12):
-        if seg[0] == "NM1" and seg[1] == "82":
-            found["rendering_npi"] = seg[9]
-    missing = [k for k, v in found.items() if not v and k != "rendering_npi"]
-    if missing:
-        raise ValueError(f"the submitted claim's billing header has no {', '.join(missing)} (loop 2010AA)")
-    found["rendering_npi"] = found["rendering_npi"] or found["billing_npi"]
-    return found
-
-
 def is_drafted_here(row: dict) -> bool:
     return row["route"] == "corrected_claim" and row.get("correction_method") == REOPENING
 
@@ -78,7 +60,7 @@ def draft_actions(
             text_environment()
             .get_template(TEMPLATE)
             .render(
-                **billing_identifiers(billing_x12, claim_x12),
+                **claim_837.billing_identifiers(billing_x12, claim_x12),
                 patient_name=name or PLACEHOLDER,
                 member_id=member or PLACEHOLDER,
                 payer_claim_number=row.get("payer_claim_control_number") or PLACEHOLDER,

@@ -206,6 +206,35 @@ def test_authorization_denial_on_every_line_replaces_the_claims_ref_g1_in_guide_
     assert "REF*G1 prior authorization AUTH-9 (was AUTH-1)" in [c.item for c in draft.checklist]
 
 
+def test_authorization_on_every_line_moves_a_line_override_into_the_claims_ref_g1(tmp_path):
+    # CL0100002 (a replacement already: REF*F8*ICN-77) has its one line's authorization in 2400 only
+    parsed = parse_837_file(THERAPY)
+    texts = {
+        "CL0100002": (
+            parsed.tables["claim_headers"][1]["claim_x12"],
+            parsed.tables["claim_transactions"][0]["billing_x12"],
+        )
+    }
+    row = {**FLAG, "claim_id": "CL0100002", "carcs": "284", "payer_claim_control_number": "ICN-78"}
+    line = {
+        **DENIED,
+        "claim_id": "CL0100002",
+        "line_number": 1,
+        "procedure_code": "97165",
+        "denial_carc": "284",
+        "remark_codes": None,
+        "service_authorization_number": "AUTH-9",
+    }
+    (draft,) = corrected_claim.draft_actions([row], {"CL0100002": [line]}, texts, {}, date(2026, 11, 26), {"d-1": 3})
+    path = _write(tmp_path, draft.body)
+    assert validate_with_pyx12(path) == []
+    segs = _segments(draft.body)
+    clm = next(i for i, s in enumerate(segs) if s.startswith("CLM*CL0100002"))
+    assert segs[clm + 1 : clm + 4] == ["REF*G1*AUTH-9", "REF*F8*ICN-78", "HI*ABK:F840"]
+    assert "AUTH-LINE" not in draft.body and "ICN-77" not in draft.body
+    assert not [c for c in draft.checklist if c.required and not c.present]
+
+
 def test_authorization_denial_with_none_in_force_or_the_same_number_is_left_to_a_person(tmp_path):
     none_in_force = {**DENIED, "denial_carc": "284", "remark_codes": None, "service_authorization_number": None}
     draft, _ = _corrected(tmp_path, [none_in_force], carcs="284")
