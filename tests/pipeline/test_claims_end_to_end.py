@@ -61,6 +61,10 @@ def test_audit_finds_every_planted_problem_and_nothing_else(pipeline):
     }
     expected = _expected(pipeline)
     assert len({p["plant"] for p in pipeline.truth["claims"]["audit_plants"]}) >= 11
+    # The assistant's share over 10% of an OTR's line (planted in the EHR charge line) needs CO.
+    shares = [p for p in pipeline.truth["claims"]["audit_plants"] if p["plant"] == "assistant_share_over_10_percent"]
+    assert shares and all(10 * p["assistant_minutes"] > p["documented_minutes"] for p in shares)
+    assert {(p["claim_id"], 1, "assistant_modifier") for p in shares} <= found
     assert found - expected == set(), "failed but not planted"
     assert expected - found == set(), "planted but not found"
 
@@ -274,6 +278,10 @@ def test_every_open_denial_gets_one_draft_of_its_route(pipeline, tmp_path):
         path = tmp_path / f"{action['action_id']}.837"
         path.write_text(action["body"], encoding="ascii")
         assert validate_with_pyx12(path) == [], action["title"]
+        # the segments real therapy claims carry come through the rebuild
+        assert all(f"{tag}*" in action["body"] for tag in ("DTP*454", "DTP*304", "NTE*ADD", "NM1*DN*1")), action[
+            "title"
+        ]
         if action["title"].startswith("New claim"):
             assert ":B:1*" in action["body"] and "REF*F8*" not in action["body"]
         elif action["title"].startswith("Void and new claim"):
