@@ -1,6 +1,6 @@
 -- Each payer's correction rules (claim_payer_correction_rules): its own row when the seed has one, else its
--- payer type's row; with its timely-filing days, which a clearinghouse acceptance must fall within. A payer whose type has no row gets none (the denial drafts then fall back to a
--- frequency-7 replacement, 59 and no retro-authorization: see the columns' descriptions).
+-- payer type's row; with its timely-filing days, which a clearinghouse acceptance must fall within. A payer
+-- whose type has no row gets a frequency-7 replacement, 59 and no retro-authorization.
 with
 
 payers as (

@@ -1,6 +1,6 @@
 -- One row per claim a draft rebuilds or cites (a corrected or new claim, a reopening request, an appeal or a
--- retro-authorization request in flag_denials_to_work, or a claim in flag_secondary_claims_due): the claim as submitted and its billing
--- provider loop, as X12 text.
+-- retro-authorization request in flag_denials_to_work, or a claim in flag_secondary_claims_due): the claim
+-- as submitted and its billing provider loop, as X12 text.
 with
 
 denial_flags as (

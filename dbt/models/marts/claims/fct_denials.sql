@@ -169,11 +169,13 @@ routed as (
             when seed_route = 'retro_auth_request' and not allows_retro_authorization
                 then 'This payer grants no retro-authorization: the billing lead reviews the write-off'
             when seed_route = 'appeal' and denial_carc = '29' and not has_timely_filing_proof
-                then 'No clearinghouse acceptance inside the filing limit to prove timely submission: '
-                || 'the billing lead reviews the write-off'
+                then
+                    'No clearinghouse acceptance inside the filing limit to prove timely submission: '
+                    || 'the billing lead reviews the write-off'
             when seed_route = 'ncci_review' and is_documented_separately
-                then 'The note documents this code as a distinct service: send a corrected claim with '
-                || distinct_service_modifier || ' on it'
+                then
+                    'The note documents this code as a distinct service: send a corrected claim with '
+                    || distinct_service_modifier || ' on it'
             else seed_action_note
         end as action_note
     from with_proof
