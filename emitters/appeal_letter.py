@@ -2,11 +2,12 @@
 
 Medical necessity (CO-50, CO-151): the plan of care in force on the date of service (not the newest one),
 its goals, the visit history, and for a Medicaid member under 21 the EPSDT "correct or ameliorate" standard.
-Timely filing (CO-29): the argument rests on the clearinghouse acceptance report, a required checklist item,
-so nobody approves the letter without the proof. Medicare's first level is a redetermination with the
-elements of form CMS-20027. Every letter names the billing NPI, TIN, rendering NPI, the claim numbers and
-the date of service, and ends with a signature block; what the coordinator must attach is in the checklist,
-never in the letter.
+Timely filing (CO-29): the letter cites the claim's first clearinghouse acceptance inside the payer's filing
+limit (flag_denials_to_work.accepted_date, from the 999/277CA); a denial without that proof is routed to a
+write-off review for the billing lead instead (denial_followup), never to an appeal. Medicare's first
+level is a redetermination with the elements of form CMS-20027. Every letter names the billing NPI, TIN,
+rendering NPI, the claim numbers and the date of service, and ends with a signature block; what the
+coordinator must attach is in the checklist, never in the letter.
 
 Pure. The letter carries the patient's name, date of birth and member id (the payer needs them), so they
 are listed as phi_terms and never appear in the title or the evidence.
@@ -14,37 +15,20 @@ are listed as phi_terms and never appear in the title or the evidence.
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal
+from datetime import date
 
 from core.templating import text_environment
 
+from .claim_letters import chart_items, draft_letters, identity_items, letter_facts, phi_terms
+from .claims_common import cents, denied_line_evidence, denied_lines_of
 from .context import DraftContext
-from .medicare_reopening import billing_identifiers
 from .models import ChecklistItem, DraftAction
+from .values import as_date, jsonable
 
 ACTION_TYPE = "appeal_letter"
 ASSIGNED_ROLE = "billing"
 TEMPLATE = "appeal_letter.txt.j2"
-MEDICARE_FFS = "medicare"
-MEDICAID_TYPES = frozenset({"medicaid_ffs", "medicaid_mco"})
-EPSDT_AGE_LIMIT = 21  # Medicaid EPSDT covers members under 21
 TIMELY_FILING_CARC = "29"
-SIGNATURE_LINE = "Signature: ______________________   Name and title: ______________________"
-
-
-def _iso(value):
-    return value.isoformat() if isinstance(value, (date, datetime)) else value
-
-
-def _age_on(born: date, day: date) -> int:
-    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
-
-
-def _as_date(value) -> date | None:
-    if value is None or isinstance(value, date):
-        return value
-    return date.fromisoformat(str(value)[:10])
 
 
 def reason_of(lines: list[dict]) -> str:
@@ -66,108 +50,55 @@ def draft_actions(
     for row in sorted(flag_rows, key=lambda r: str(r["flag_id"])):
         if row["claim_id"] not in claim_texts:
             continue
-        lines = sorted(denied_lines.get(row["claim_id"], []), key=lambda d: d["line_number"])
+        lines = denied_lines_of(row["claim_id"], denied_lines)
         patient = patients.get(row["patient_id"] or "", {})
-        service_date = _as_date(row["service_date"])
-        kept = sorted(v for v in visits.get(row["patient_id"] or "", []) if _as_date(v) <= service_date)
-        plan = plans.get(str(row["flag_id"]))
-        if plan:
-            plan = {
-                **{k: _iso(v) for k, v in plan.items()},
-                "goals": [g for g in (plan.get("functional_goals") or "").split("|") if g],
-            }
-        location = locations.get(row["location_id"], {})
-        location_name = location.get("location_name", row["location_id"])
-        address = ", ".join(str(location[k]) for k in ("address_line", "city") if location.get(k))
-        address = " ".join([address + ",", *(str(location[k]) for k in ("state", "zip") if location.get(k))]).strip(
-            " ,"
-        )
-        born = _as_date(patient.get("date_of_birth"))
         reason = reason_of(lines)
-        medicare = row.get("payer_type") == MEDICARE_FFS
-        epsdt = (
-            reason == "medical_necessity"
-            and row.get("payer_type") in MEDICAID_TYPES
-            and born is not None
-            and _age_on(born, service_date) < EPSDT_AGE_LIMIT
+        accepted = as_date(row.get("accepted_date"))
+        if reason == "timely_filing" and accepted is None:
+            raise ValueError(
+                "a timely-filing appeal needs the claim's clearinghouse acceptance (accepted_date); "
+                "without it the denial is a write-off review"
+            )
+        facts = letter_facts(
+            row,
+            lines,
+            patient,
+            plans.get(str(row["flag_id"])),
+            visits.get(row["patient_id"] or "", []),
+            claim_texts[row["claim_id"]],
+            locations.get(row["location_id"], {}),
+            today,
         )
-        name = f"{patient.get('first_name', '')} {patient.get('last_name', '')}".strip()
-        member = patient.get("member_id") or ""
-        ids = billing_identifiers(claim_texts[row["claim_id"]][1], claim_texts[row["claim_id"]][0])
+        medicare = facts["medicare"]
         body = (
             text_environment()
             .get_template(TEMPLATE)
             .render(
-                **ids,
-                location_name=location_name,
-                address=address,
-                today=today.isoformat(),
-                payer_name=row.get("payer_name") or row["payer_id"],
-                medicare=medicare,
+                **facts,
                 reason=reason,
-                patient_name=name,
-                patient_first_name=patient.get("first_name", ""),
-                patient_dob=_iso(born),
-                member_id=member,
-                payer_claim_number=row.get("payer_claim_control_number") or "",
-                claim_id=row["claim_id"],
-                service_date=_iso(service_date),
-                denial_date=_iso(row["denial_date"]),
-                carc_text="; ".join(
-                    sorted({f"CARC {d['denial_carc']}: {d.get('carc_description') or ''}".strip() for d in lines})
-                ),
-                rarcs=", ".join(sorted({r for d in lines for r in (d.get("remark_codes") or "").split("|") if r})),
-                lines=lines,
-                plan=plan,
-                kept_visits=len(kept),
-                first_visit=_iso(kept[0]) if kept else "",
-                last_visit=_iso(kept[-1]) if kept else "",
-                epsdt=epsdt,
-                signer=SIGNATURE_LINE,
+                accepted_date=jsonable(accepted),
+                epsdt=reason == "medical_necessity" and facts["medicaid_child"],
             )
         )
-        checklist = [
-            ChecklistItem(
-                item="Patient name, date of birth and member id on file",
-                present=bool(name and born and member),
-                required=True,
-            ),
-            ChecklistItem(
-                item="Letter signed by the billing lead or the treating therapist", present=False, required=True
-            ),
-        ]
+        checklist = identity_items(facts)
         if reason == "timely_filing":
             checklist.append(
                 ChecklistItem(
-                    item=(
-                        "Clearinghouse acceptance report (999/277CA) attached, "
-                        "showing acceptance within the filing limit"
-                    ),
-                    detail="without it this is a write-off review for the billing lead, not an appeal",
+                    item="Clearinghouse acceptance report (999/277CA) attached",
+                    detail=f"the claim was accepted on {jsonable(accepted)}; the letter cites that date",
                     present=False,
                     required=True,
                 )
             )
         else:
-            checklist += [
-                ChecklistItem(
-                    item="Plan of care in force on the date of service, physician-certified",
-                    present=bool(plan and plan.get("physician_signed_date")),
-                    required=True,
-                ),
-                ChecklistItem(
-                    item="Treatment notes of the date of service and the latest progress report attached",
-                    present=False,
-                    required=True,
-                ),
-                ChecklistItem(item="Standardized test scores (baseline and current) attached", present=False),
-            ]
+            checklist += chart_items(facts)
         if medicare:
             checklist.append(
                 ChecklistItem(
                     item="Sent to the MAC's redetermination address or portal, or on form CMS-20027", present=False
                 )
             )
+        location_name = facts["location_name"]
         drafts.append(
             DraftAction(
                 flag_id=row["flag_id"],
@@ -177,32 +108,17 @@ def draft_actions(
                 patient_id=row.get("patient_id"),
                 title=(
                     f"{'Redetermination' if medicare else 'Appeal'} claim {row['claim_id']} (CARC {row['carcs']}) to "
-                    f"{row.get('payer_name') or row['payer_id']} by {_iso(row['due_date'])} ({location_name})"
+                    f"{facts['payer_name']} by {jsonable(row['due_date'])} ({location_name})"
                 )[:200],
-                recipient=f"{row.get('payer_name') or row['payer_id']} {'Redetermination' if medicare else 'Appeals'}",
+                recipient=f"{facts['payer_name']} {'Redetermination' if medicare else 'Appeals'}",
                 body=body,
                 checklist=checklist,
-                evidence=[
-                    {
-                        k: _iso(d.get(k))
-                        for k in (
-                            "claim_id",
-                            "line_number",
-                            "procedure_code",
-                            "denial_carc",
-                            "remark_codes",
-                            "denial_date",
-                            "deadline_date",
-                            "days_left",
-                        )
-                    }
-                    for d in lines
-                ],
-                dollars_at_stake=Decimal(row["dollars_at_risk"] or 0).quantize(Decimal("0.01")),
+                evidence=denied_line_evidence(lines),
+                dollars_at_stake=cents(row["dollars_at_risk"]),
                 due_date=row.get("due_date"),
                 assigned_role=ASSIGNED_ROLE,
                 public_terms=[location_name, row.get("payer_name") or ""],
-                phi_terms=[t for t in (patient.get("first_name"), patient.get("last_name"), _iso(born), member) if t],
+                phi_terms=phi_terms(facts, patient),
             )
         )
     return drafts
@@ -211,19 +127,4 @@ def draft_actions(
 def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
     """Registry entry point: the denials routed to an appeal; the patient, the plan of care in force on the date
     of service, the visit history and the claim's billing identifiers come from the declared packets."""
-    flags = [row for row in rows if row["route"] == "appeal"]
-    visits: dict[str, list[date]] = {}
-    for visit in ctx.packet("packet_appeal_visits"):
-        visits.setdefault(visit["patient_id"], []).append(visit["date_of_service"])
-    texts = {r["claim_id"]: (r["claim_x12"], r["billing_x12"]) for r in ctx.packet("packet_claim_x12")}
-    drafts = draft_actions(
-        flags,
-        ctx.grouped("packet_denied_lines", "claim_id"),
-        ctx.indexed("packet_appeal_patients", "patient_id"),
-        ctx.indexed("packet_appeal_plans", "flag_id"),
-        visits,
-        texts,
-        ctx.locations(),
-        ctx.as_of,
-    )
-    return ctx.with_recipients(drafts, "payer_fax", lambda d: d.payer_id)
+    return draft_letters([row for row in rows if row["route"] == "appeal"], ctx, draft_actions)

@@ -2,7 +2,8 @@
 emitters that send a claim again in another form (a replacement, frequency 7; a claim to the secondary
 payer carrying the primary's adjudication). The 837P reader keeps each claim's loops 2000B-2400
 (``claim_x12``) and its transaction's billing header (``billing_x12``); this puts them back in a fresh
-ISA/GS/ST envelope with the subscriber HLs renumbered, passing every claim segment through ``edit``.
+ISA/GS/ST envelope with the subscriber HLs renumbered, passing every claim segment through ``edit``. The
+identifiers a letter about the claim names (billing NPI and TIN, rendering NPI) are read here too.
 """
 
 from __future__ import annotations
@@ -87,3 +88,21 @@ def phi_terms(claim_x12: str) -> list[str]:
         elif seg[0] == "DMG" and len(seg) > 2:
             terms.append(seg[2])
     return sorted(set(terms))
+
+
+def billing_identifiers(billing_x12: str, claim_x12: str) -> dict[str, str]:
+    """Billing provider name, NPI and TIN (2010AA) and the rendering NPI (2310B) as the claim carried them."""
+    found = {"billing_name": "", "billing_npi": "", "billing_tin": "", "rendering_npi": ""}
+    for seg in segments(billing_x12):
+        if seg[0] == "NM1" and seg[1] == "85":
+            found["billing_name"], found["billing_npi"] = seg[3], seg[9]
+        elif seg[0] == "REF" and seg[1] == "EI":
+            found["billing_tin"] = seg[2]
+    for seg in segments(claim_x12):
+        if seg[0] == "NM1" and seg[1] == "82":
+            found["rendering_npi"] = seg[9]
+    missing = [k for k, v in found.items() if not v and k != "rendering_npi"]
+    if missing:
+        raise ValueError(f"the submitted claim's billing header has no {', '.join(missing)} (loop 2010AA)")
+    found["rendering_npi"] = found["rendering_npi"] or found["billing_npi"]
+    return found

@@ -1,6 +1,7 @@
-"""Denial follow-ups that are neither an appeal letter nor an 837P: retro-authorization request or
-write-off review (CO-197/198), the authorization or referral the claim should have named (CO-284/296,
-CO-288), a payer's unit reduction (CO-151 with N362), an NCCI / bundling edit (CO-97/231/234/236), out of
+"""Denial follow-ups that are neither a letter to the payer nor an 837P: a write-off review for the billing
+lead (a missing authorization the payer grants no retro-authorization for, CO-197/198; a timely-filing
+denial without a clearinghouse acceptance inside the filing limit, CO-29), the referral the claim should
+have named (CO-288), a payer's unit reduction (CO-151 with N362), an NCCI / bundling edit (CO-97/231/234/236), out of
 network (CO-242), billing the secondary payer for a non-covered service (CO-96/204/119), records the payer
 asked for (CO-226/252), re-billing the right payer (CO-22/109), the rendering provider's enrollment
 (CO-185/B7), and a CARC nobody has classified yet (review). Pure: flag_denials_to_work rows -> DraftActions
@@ -10,19 +11,17 @@ No patient name, date of birth, member id or diagnosis: ids only.
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal
-
 from core.money import format_money
 
+from .claims_common import cents, denied_line_evidence, denied_lines_of
 from .context import DraftContext
 from .models import ChecklistItem, DraftAction
+from .values import jsonable
 
 ACTION_TYPE = "denial_followup"
 ASSIGNED_ROLE = "billing"
 ROUTE_TITLES = {
-    "retro_auth_or_write_off": "Retro-auth or write-off review",
-    "authorization_fix": "Correct the authorization number",
+    "write_off_review": "Write-off review for the billing lead",
     "referral_fix": "Obtain the referral",
     "unit_reduction": "Review the payer's unit reduction",
     "ncci_review": "Review the bundling edit",
@@ -35,13 +34,9 @@ ROUTE_TITLES = {
 }
 # (step, required): a required step blocks approval until a person checks it.
 ROUTE_STEPS = {
-    "retro_auth_or_write_off": [
-        ("Ask the payer's UM department for a retro-authorization covering the date of service", False),
-        ("If the payer does not allow one, the billing lead reviews the write-off with this reason", True),
-    ],
-    "authorization_fix": [
-        ("Find the authorization active on the date of service for this code and rendering provider", True),
-        ("Send a corrected claim with that number in REF*G1", False),
+    "write_off_review": [
+        ("The billing lead reviews the write-off with the reason below", True),
+        ("Post the adjustment with this reason, or reopen the work if proof or an authorization turns up", False),
     ],
     "referral_fix": [
         ("Obtain the referral in force on the date of service from the referring physician or plan", True),
@@ -62,8 +57,8 @@ ROUTE_STEPS = {
             True,
         ),
         (
-            "Only if documented: send a corrected claim with the payer's distinct-service modifier (59 or XU) on the "
-            "column-2 code; otherwise accept the bundling",
+            "Only if documented: send a corrected claim with {distinct_service_modifier} (this payer's "
+            "distinct-service modifier) on the column-2 code; otherwise accept the bundling",
             False,
         ),
     ],
@@ -99,8 +94,23 @@ ROUTE_STEPS = {
 }
 
 
-def _iso(value):
-    return value.isoformat() if isinstance(value, (date, datetime)) else value
+TIMELY_FILING_CARC = "29"
+
+
+def _steps(row: dict) -> list[ChecklistItem]:
+    modifier = row.get("distinct_service_modifier") or "59"
+    return [
+        ChecklistItem(item=step.format(distinct_service_modifier=modifier), present=False, required=required)
+        for step, required in ROUTE_STEPS[row["route"]]
+    ]
+
+
+def _filing_proof(row: dict) -> list[str]:
+    """For a timely-filing denial: the payer's filing limit and the acceptance on file, if any."""
+    if TIMELY_FILING_CARC not in str(row.get("carcs") or "").split("|"):
+        return []
+    accepted = jsonable(row.get("accepted_date")) or "none on file"
+    return [f"Filing limit: {jsonable(row.get('filing_limit_date'))}; clearinghouse acceptance: {accepted}"]
 
 
 def draft_actions(
@@ -110,7 +120,7 @@ def draft_actions(
     for row in sorted(flag_rows, key=lambda r: str(r["flag_id"])):
         if row["route"] not in ROUTE_TITLES:
             continue
-        lines = sorted(denied_lines.get(row["claim_id"], []), key=lambda d: d["line_number"])
+        lines = denied_lines_of(row["claim_id"], denied_lines)
         location_name = location_names.get(row["location_id"], row["location_id"])
         reasons = sorted({f"CARC {d['denial_carc']} ({d['denial_category']})" for d in lines})
         body = "\n".join(
@@ -118,11 +128,12 @@ def draft_actions(
                 f"{ROUTE_TITLES[row['route']]}: claim {row['claim_id']} "
                 f"(payer claim {row.get('payer_claim_control_number')})",
                 f"Payer: {row.get('payer_name') or row['payer_id']}",
-                f"Date of service: {_iso(row['service_date'])}; denied {_iso(row['denial_date'])}",
+                f"Date of service: {jsonable(row['service_date'])}; denied {jsonable(row['denial_date'])}",
                 f"Reason: {', '.join(reasons)}",
                 "Lines: " + ", ".join(f"{d['line_number']} {d['procedure_code']}" for d in lines),
                 f"Dollars at stake: {format_money(row['dollars_at_risk'])}",
-                f"Deadline: {_iso(row['due_date'])} ({row['days_left']} days left)",
+                f"Deadline: {jsonable(row['due_date'])} ({row['days_left']} days left)",
+                *_filing_proof(row),
                 "",
                 f"What to do: {row['action_note']}",
                 "",
@@ -140,27 +151,9 @@ def draft_actions(
                 ],
                 recipient="Billing team",
                 body=body,
-                checklist=[
-                    ChecklistItem(item=step, present=False, required=required)
-                    for step, required in ROUTE_STEPS[row["route"]]
-                ],
-                evidence=[
-                    {
-                        k: _iso(d.get(k))
-                        for k in (
-                            "claim_id",
-                            "line_number",
-                            "procedure_code",
-                            "denial_carc",
-                            "remark_codes",
-                            "denial_category",
-                            "denial_date",
-                            "deadline_date",
-                        )
-                    }
-                    for d in lines
-                ],
-                dollars_at_stake=Decimal(row["dollars_at_risk"] or 0).quantize(Decimal("0.01")),
+                checklist=_steps(row),
+                evidence=denied_line_evidence(lines),
+                dollars_at_stake=cents(row["dollars_at_risk"]),
                 due_date=row.get("due_date"),
                 assigned_role=ASSIGNED_ROLE,
                 phi_terms=[],

@@ -1,25 +1,27 @@
-"""Medicare reopening requests: flag_denials_to_work rows routed to a corrected claim whose payer is Medicare
-fee-for-service. A Part B correction of a processed claim is a clerical reopening requested through the MAC
-portal within one year of the initial determination, not an 837P replacement, so this drafts the request
-with every identifier the MAC asks for and the correction for each denied line.
+"""Medicare reopening requests: flag_denials_to_work rows routed to a corrected claim whose payer takes
+corrections as reopenings (claim_payer_correction_rules: Medicare fee-for-service). A Part B correction of a
+processed claim is a clerical reopening requested through the MAC portal within one year of the initial
+determination, not an 837P replacement, so this drafts the request with every identifier the MAC asks for
+and the correction for each denied line.
 
-Pure. The correction is stated where the data decides it (a missing discipline modifier for CO-4: GO on
-OT codes, GN on 92526/92610); any other line carries a placeholder and a required checklist item, so the
-request cannot be approved before a person writes the correction. The beneficiary's name and Medicare
-identifier are phi_terms: never in the title or the evidence.
+Pure. The correction is stated where the data decides it (claim_corrections.py: the missing GO/GN, the
+units the documented minutes support, the authorization in force on the date of service); any other line
+carries a placeholder and a required checklist item, so the request cannot be approved before a person
+writes the correction. The beneficiary's name and Medicare identifier are phi_terms: never in the title or
+the evidence.
 """
 
 from __future__ import annotations
 
-from datetime import date, datetime
-from decimal import Decimal
-
 from core.templating import text_environment
 
 from . import claim_837
+from .claim_corrections import correction_of
+from .claims_common import cents, denied_line_evidence, denied_lines_of
 from .context import DraftContext
-from .corrected_claim import DISCIPLINE_MODIFIERS, MEDICARE_FFS, discipline_modifier
+from .corrected_claim import REOPENING
 from .models import ChecklistItem, DraftAction
+from .values import jsonable
 
 ACTION_TYPE = "medicare_reopening"
 ASSIGNED_ROLE = "billing"
@@ -27,36 +29,14 @@ TEMPLATE = "medicare_reopening.txt.j2"
 PLACEHOLDER = "[write the corrected value]"
 
 
-def _iso(value):
-    return value.isoformat() if isinstance(value, (date, datetime)) else value
+def correction(line: dict) -> str:
+    """The correction a denied line needs, in words, or the placeholder a person replaces."""
+    decided = correction_of(line)
+    return "; ".join(decided.describe()) if decided.is_decided else PLACEHOLDER
 
 
-def correction(line: dict) -> str | None:
-    """The correction a denied line needs when the data decides it, else None."""
-    modifiers = set((line.get("modifiers") or "").split("|")) - {""}
-    if line.get("denial_carc") == "4" and not modifiers & DISCIPLINE_MODIFIERS:
-        wanted = discipline_modifier(line["procedure_code"])
-        plan = "speech-language pathology" if wanted == "GN" else "occupational therapy"
-        return f"add modifier {wanted} (services under an outpatient {plan} plan of care)"
-    return None
-
-
-def billing_identifiers(billing_x12: str, claim_x12: str) -> dict[str, str]:
-    """Billing provider name, NPI and TIN (2010AA) and the rendering NPI (2310B) as the claim carried them."""
-    found = {"billing_name": "", "billing_npi": "", "billing_tin": "", "rendering_npi": ""}
-    for seg in claim_837.segments(billing_x12):
-        if seg[0] == "NM1" and seg[1] == "85":
-            found["billing_name"], found["billing_npi"] = seg[3], seg[9]
-        elif seg[0] == "REF" and seg[1] == "EI":
-            found["billing_tin"] = seg[2]
-    for seg in claim_837.segments(claim_x12):
-        if seg[0] == "NM1" and seg[1] == "82":
-            found["rendering_npi"] = seg[9]
-    missing = [k for k, v in found.items() if not v and k != "rendering_npi"]
-    if missing:
-        raise ValueError(f"the submitted claim's billing header has no {', '.join(missing)} (loop 2010AA)")
-    found["rendering_npi"] = found["rendering_npi"] or found["billing_npi"]
-    return found
+def is_drafted_here(row: dict) -> bool:
+    return row["route"] == "corrected_claim" and row.get("correction_method") == REOPENING
 
 
 def draft_actions(
@@ -68,17 +48,10 @@ def draft_actions(
 ) -> list[DraftAction]:
     drafts = []
     for row in sorted(flag_rows, key=lambda r: str(r["flag_id"])):
-        if (
-            row["route"] != "corrected_claim"
-            or row.get("payer_type") != MEDICARE_FFS
-            or row["claim_id"] not in claim_texts
-        ):
+        if not is_drafted_here(row) or row["claim_id"] not in claim_texts:
             continue
         claim_x12, billing_x12 = claim_texts[row["claim_id"]]
-        lines = [
-            {**d, "correction": correction(d) or PLACEHOLDER}
-            for d in sorted(denied_lines.get(row["claim_id"], []), key=lambda d: d["line_number"])
-        ]
+        lines = [{**d, "correction": correction(d)} for d in denied_lines_of(row["claim_id"], denied_lines)]
         patient = patients.get(row.get("patient_id") or "", {})
         name = f"{patient.get('first_name', '')} {patient.get('last_name', '')}".strip()
         member = patient.get("member_id") or ""
@@ -87,13 +60,13 @@ def draft_actions(
             text_environment()
             .get_template(TEMPLATE)
             .render(
-                **billing_identifiers(billing_x12, claim_x12),
+                **claim_837.billing_identifiers(billing_x12, claim_x12),
                 patient_name=name or PLACEHOLDER,
                 member_id=member or PLACEHOLDER,
                 payer_claim_number=row.get("payer_claim_control_number") or PLACEHOLDER,
                 claim_id=row["claim_id"],
-                service_date=_iso(row["service_date"]),
-                denial_date=_iso(row["denial_date"]),
+                service_date=jsonable(row["service_date"]),
+                denial_date=jsonable(row["denial_date"]),
                 lines=lines,
                 contact=f"Billing office, {location_name}",
             )
@@ -122,28 +95,13 @@ def draft_actions(
                 patient_id=row.get("patient_id"),
                 title=(
                     f"Medicare reopening: claim {row['claim_id']} (CARC {row['carcs']}) "
-                    f"by {_iso(row['due_date'])} ({location_name})"
+                    f"by {jsonable(row['due_date'])} ({location_name})"
                 )[:200],
                 recipient=f"{row.get('payer_name') or row.get('payer_id')} provider portal (reopening)",
                 body=body,
                 checklist=checklist,
-                evidence=[
-                    {
-                        k: _iso(d.get(k))
-                        for k in (
-                            "claim_id",
-                            "line_number",
-                            "procedure_code",
-                            "modifiers",
-                            "denial_carc",
-                            "remark_codes",
-                            "denial_date",
-                            "deadline_date",
-                        )
-                    }
-                    for d in lines
-                ],
-                dollars_at_stake=Decimal(row["dollars_at_risk"] or 0).quantize(Decimal("0.01")),
+                evidence=denied_line_evidence(lines),
+                dollars_at_stake=cents(row["dollars_at_risk"]),
                 due_date=row.get("due_date"),
                 assigned_role=ASSIGNED_ROLE,
                 phi_terms=sorted(
@@ -159,7 +117,7 @@ def draft_actions(
 
 
 def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
-    """Registry entry point: Medicare fee-for-service denials routed to a correction; the claim text, denied
+    """Registry entry point: denials routed to a correction the payer takes as a reopening; the claim text, denied
     lines and the beneficiary come from packet_claim_x12, packet_denied_lines and packet_appeal_patients."""
     texts = {r["claim_id"]: (r["claim_x12"], r["billing_x12"]) for r in ctx.packet("packet_claim_x12")}
     return draft_actions(

@@ -3,16 +3,18 @@
 One row per visit and CPT code the note documents. The nightly note audit compares them with the
 visit's charge lines (minutes and units under the payer's unit method, codes billed but not
 documented) and with the signing window. Free note text never leaves the EHR: only minutes, counts and
-timestamps are exported.
+timestamps are exported. The block of time documented for a code (local start and end) or a separate-session
+marker is what allows a distinct-service modifier (59/XU/...) on a code an NCCI edit bundles.
 """
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from ._types import Contract, Id, Maybe, UtcDatetime
+from .scheduling import HHMM
 
 
 class VisitNote(Contract):
@@ -31,3 +33,20 @@ class VisitNote(Contract):
     note_status: Literal["draft", "signed", "addended"]
     signed_at: Maybe(UtcDatetime) = None
     signed_by_provider_id: Maybe(Id) = None
+    time_block_start: Maybe(Annotated[str, Field(pattern=HHMM)]) = Field(
+        None, description="Local wall-clock start of the direct time documented for this code, HH:MM (24 h)"
+    )
+    time_block_end: Maybe(Annotated[str, Field(pattern=HHMM)]) = Field(
+        None, description="Local wall-clock end of that time, HH:MM (24 h), after time_block_start"
+    )
+    separate_session: Maybe(bool) = Field(
+        None, description="The note documents this code in a session separate from the visit's other codes"
+    )
+
+    @model_validator(mode="after")
+    def _time_block_is_ordered(self):
+        if (self.time_block_start is None) != (self.time_block_end is None):
+            raise ValueError("time_block_start and time_block_end come together")
+        if self.time_block_start is not None and self.time_block_end <= self.time_block_start:
+            raise ValueError("time_block_end is not after time_block_start")
+        return self

@@ -35,6 +35,7 @@ from dagster_project.contracts import (
     Credential,
     Location,
     ScheduleTemplate,
+    VisitNote,
 )
 from dagster_project.contracts._types import _blank_to_none, _utc
 from dagster_project.ingest.raw_schema import polars_schema
@@ -67,6 +68,10 @@ _TWINS: dict[tuple[type[Contract], str], typing.Callable[[], pl.Expr]] = {
     ),
     (ScheduleTemplate, "_known_zone"): lambda: pl.col("timezone").is_in(sorted(available_timezones())),
     (Location, "_known_zone"): lambda: pl.col("time_zone").is_in(sorted(available_timezones())),
+    (VisitNote, "_time_block_is_ordered"): lambda: (
+        (pl.col("time_block_start").is_null() == pl.col("time_block_end").is_null())
+        & (pl.col("time_block_start").is_null() | (pl.col("time_block_end") > pl.col("time_block_start")))
+    ),
 }
 
 

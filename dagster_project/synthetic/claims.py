@@ -7,6 +7,14 @@ planted problems go there, and only into the 837P (the EHR extract stays as docu
 area's rule sees them. Each plant and the audit rows it must produce go to the ground truth under
 ``claims``.
 
+One plant lives in the EHR extract instead: an assistant's share of a line (``add`` returns the assistant
+minutes the charge line records). An occupational therapy assistant furnished just over 10% of a timed line
+an OTR rendered, and the 837P line carries no CO: CMS wants CO on it whoever rendered the claim.
+
+Every claim carries what real therapy claims do: DTP*454 (initial treatment: the evaluation), DTP*304 (the
+referring physician last saw the child), the referring physician's name and NPI, an NTE and every diagnosis
+in HI.
+
 Planting uses its own random stream (``<seed>:claims:<location>``), so the rest of the data set is the
 same with or without this module. Seed values (which payers want modifier 95 on telehealth,
 which payers count units per code) are read from dbt/seeds through seed_values.
@@ -23,7 +31,15 @@ from dagster_project.npi import npi_check_digit
 
 from . import seed_values
 from .claims_remits import RemitMix
-from .reference import CHARGEMASTER, GROUP_TIN, GROUP_X12_ID, TIMED_CODES
+from .reference import (
+    ASSISTANT_MODIFIER_BY_PAYER_TYPE,
+    CHARGEMASTER,
+    FIRST_NAMES,
+    GROUP_TIN,
+    GROUP_X12_ID,
+    TIMED_CODES,
+    physician_name,
+)
 from .x12_837 import BillingProvider, Claim, ClaimLine, render_interchange
 
 CLEARINGHOUSE_ID = "AVAILITYCH"
@@ -34,6 +50,10 @@ TELEHEALTH_95_PAYER_TYPES = seed_values.telehealth_95_payer_types()
 TELEHEALTH_POS = frozenset({"02", "10"})
 UNSUBMITTED_PER_LOCATION = 3  # billed visits whose claim never reached the clearinghouse
 PER_CODE_PAYERS = seed_values.per_code_payers()
+# Payer types whose assistant modifier is CO (claim_assistant_modifiers): where the assistant-share plant goes.
+CO_PAYER_TYPES = frozenset(t for t, modifier in ASSISTANT_MODIFIER_BY_PAYER_TYPE.items() if modifier == "CO")
+ASSISTANT_SHARE_PLANT = "assistant_share_over_10_percent"
+CLAIM_NOTE = "OUTPATIENT OCCUPATIONAL THERAPY UNDER A CERTIFIED PLAN OF CARE"
 
 # The audit rules a plant trips, as named by dbt/models/marts/claims/fct_claim_audit_failures.
 PLANT_KINDS = (
@@ -70,6 +90,7 @@ class ClaimSpool:
     anchor: date
     by_location: dict[str, list[_Pending]] = field(default_factory=dict)
     billing: dict[str, BillingProvider] = field(default_factory=dict)
+    assistant_shares: list[dict] = field(default_factory=list)  # ground truth of the EHR plant
     remits: RemitMix = None  # the 835 side (claims_remits.py), set in __post_init__
 
     def __post_init__(self):
@@ -86,7 +107,11 @@ class ClaimSpool:
             location["zip"] + "0001",
         )
 
-    def add(self, location: dict, kid, appt, pos: str, authorization_number: str | None, remitted: bool) -> None:
+    def add(
+        self, location: dict, kid, appt, pos: str, authorization_number: str | None, remitted: bool
+    ) -> dict[int, int]:
+        """Spool the visit's claim; return the assistant minutes to record on its charge lines where the
+        assistant-share plant falls on it (line number -> minutes), else nothing."""
         payer = kid.payer
         telehealth_95 = pos in TELEHEALTH_POS and payer.payer_type in TELEHEALTH_95_PAYER_TYPES
         codes = [c.replace(".", "") for c in kid.diagnosis_codes.split("|")]
@@ -125,6 +150,11 @@ class ClaimSpool:
             rendering_last=appt.provider.last_name,
             rendering_first=appt.provider.first_name,
             referring_npi=kid.physician_npi,
+            referring_last=physician_name(kid.physician_npi).removeprefix("Dr. "),
+            referring_first=FIRST_NAMES[int(kid.physician_npi) // 7 % len(FIRST_NAMES)],
+            initial_treatment_date=kid.eval_date,
+            last_seen_date=kid.eval_date - timedelta(days=7 + int(kid.physician_npi) % 21),
+            note=CLAIM_NOTE,
             lines=lines,
             authorization_number=authorization_number,
         )
@@ -140,11 +170,41 @@ class ClaimSpool:
                 remitted,
             )
         )
+        return self._assistant_share(location["location_id"], appt, payer, remitted)
+
+    def _assistant_share(self, location_id: str, appt, payer, remitted: bool) -> dict[int, int]:
+        """The first unanswered claim of each location an OTR rendered for a payer that takes CO, whose
+        first line is timed: an assistant furnished the fewest whole minutes over 10% of it."""
+        if (
+            remitted
+            or appt.provider.credential_type == "COTA"
+            or payer.payer_type not in CO_PAYER_TYPES
+            or any(s["location_id"] == location_id for s in self.assistant_shares)
+        ):
+            return {}
+        cpt, modifiers, minutes, _ = appt.lines[0]
+        if cpt not in TIMED_CODES or minutes < 10 or "CO" in modifiers:
+            return {}
+        assistant = minutes // 10 + 1  # the least over 10%: 10 x assistant > minutes
+        self.assistant_shares.append(
+            {
+                "claim_id": appt.claim_id,
+                "location_id": location_id,
+                "payer_id": payer.payer_id,
+                "plant": ASSISTANT_SHARE_PLANT,
+                "failures": [{"line_number": 1, "rule": "assistant_modifier"}],
+                "documented_minutes": minutes,
+                "assistant_minutes": assistant,
+                "rendering_credential": appt.provider.credential_type,
+            }
+        )
+        return {1: assistant}
 
     # -- planting --------------------------------------------------------------------------------
     def plant(self, avoid: frozenset[str] = frozenset()) -> list[dict]:
         """avoid: claims another area already planted a problem on (two plants on one claim hide each other)."""
-        truth = []
+        truth = [dict(s) for s in self.assistant_shares if s["claim_id"] not in avoid]
+        avoid = avoid | {s["claim_id"] for s in self.assistant_shares}
         for location_id in sorted(self.by_location):
             rng = random.Random(f"{self.seed}:claims:{location_id}")
             pending = [p for p in self.by_location[location_id] if not p.remitted and p.claim.claim_id not in avoid]
@@ -378,4 +438,4 @@ def per_code_units(minutes_by_code: list[tuple[str, int]]) -> list[int]:
     return [(m + 7) // 15 if m >= 8 else 0 for _, m in minutes_by_code]
 
 
-__all__ = ["ClaimSpool", "write_claims", "per_code_units", "PER_CODE_PAYERS", "PLANT_KINDS"]
+__all__ = ["ClaimSpool", "write_claims", "per_code_units", "PER_CODE_PAYERS", "PLANT_KINDS", "ASSISTANT_SHARE_PLANT"]

@@ -665,6 +665,12 @@ def _write_schedule_and_billing(writers, spool, location, kids, appts, rng, anch
                 "note_signed_at": signed,
             }
         )
+        week = appt.day - timedelta(days=appt.day.weekday())
+        payment_date = week + timedelta(days=14 + PAYERS.index(kid.payer) % 5)
+        # the claims area may plant an assistant's share on a line (returned: line number -> assistant minutes)
+        assistant_share = spool.claims.add(
+            location, kid, appt, pos, _auth_number_on(kid, appt.day), remitted=payment_date < anchor
+        )
         for n, (cpt, modifiers, minutes, units) in enumerate(appt.lines, start=1):
             writers["charge_lines"].write(
                 {
@@ -676,12 +682,11 @@ def _write_schedule_and_billing(writers, spool, location, kids, appts, rng, anch
                     "units": units,
                     "charge_amount": charge(cpt, units),
                     # an assistant-rendered visit: the assistant furnished every minute of it
-                    "assistant_minutes": minutes if appt.provider.credential_type == "COTA" else None,
+                    "assistant_minutes": assistant_share.get(
+                        n, minutes if appt.provider.credential_type == "COTA" else None
+                    ),
                 }
             )
-        week = appt.day - timedelta(days=appt.day.weekday())
-        payment_date = week + timedelta(days=14 + PAYERS.index(kid.payer) % 5)
-        spool.claims.add(location, kid, appt, pos, _auth_number_on(kid, appt.day), remitted=payment_date < anchor)
         if payment_date >= anchor:
             continue  # not remitted yet
         claim_no += 1

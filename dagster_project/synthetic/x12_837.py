@@ -3,9 +3,11 @@
 Hand-written for the same reason as ``x12_835.py`` (pyx12 validates but does not write); the tests
 validate the generated files with pyx12. The layout follows docs/domain-reference.md 7: billing provider
 (2000A/2010AA), subscriber = patient (2000B/2010BA, SBR02 = 18, no 2000C: the child holds the
-coverage), payer (2010BB), claim (2300 CLM with CLM05 = POS:B:frequency, REF*F8 on a replacement,
-REF*G1 prior authorization, HI diagnoses), referring (2310A) and rendering (2310B) provider, and one
-2400 LX/SV1/DTP*472/REF*6R per line. Money is Decimal with two decimals.
+coverage), payer (2010BB), claim (2300 CLM with CLM05 = POS:B:frequency, then in implementation-guide
+order DTP*454 initial treatment and DTP*304 last seen dates, REF*G1 prior authorization, REF*F8 on a
+replacement, NTE, HI with every diagnosis), referring provider with name and NPI (2310A NM1*DN) and
+rendering provider (2310B), and one 2400 LX/SV1/DTP*472/REF*6R per line. Money is Decimal with two
+decimals.
 """
 
 from __future__ import annotations
@@ -52,6 +54,11 @@ class Claim:
     rendering_first: str
     referring_npi: str | None
     lines: list[ClaimLine]
+    referring_last: str = ""  # 2310A NM1*DN, with referring_npi
+    referring_first: str = ""
+    initial_treatment_date: date | None = None  # DTP*454
+    last_seen_date: date | None = None  # DTP*304: the referring physician last saw the patient
+    note: str | None = None  # NTE*ADD
     authorization_number: str | None = None  # REF*G1
     payer_claim_number: str | None = None  # REF*F8, required for frequency 7/8
     sequence: str = "P"  # SBR01: P primary, S secondary
@@ -124,17 +131,24 @@ def claim_segments(claim: Claim, hl_parent: int, hl_next: int) -> list[str]:
             "Y",
         ),
     ]
-    if claim.payer_claim_number:
-        segs.append(_seg("REF", "F8", claim.payer_claim_number))
+    if claim.initial_treatment_date:
+        segs.append(_seg("DTP", "454", "D8", claim.initial_treatment_date.strftime("%Y%m%d")))
+    if claim.last_seen_date:
+        segs.append(_seg("DTP", "304", "D8", claim.last_seen_date.strftime("%Y%m%d")))
     if claim.authorization_number:
         segs.append(_seg("REF", "G1", claim.authorization_number))
+    if claim.payer_claim_number:
+        segs.append(_seg("REF", "F8", claim.payer_claim_number))
+    if claim.note:
+        segs.append(_seg("NTE", "ADD", _name(claim.note, 80)))
     hi = [
         COMPONENT.join(["ABK" if i == 0 else "ABF", code.replace(".", "")])
         for i, code in enumerate(claim.diagnosis_codes[:12])
     ]
     segs.append(_seg("HI", *hi))
     if claim.referring_npi:
-        segs.append(_seg("NM1", "DN", "1", "REFERRING", "PHYSICIAN", "", "", "", "XX", claim.referring_npi))
+        last, first = _name(claim.referring_last or "REFERRING", 60), _name(claim.referring_first, 35)
+        segs.append(_seg("NM1", "DN", "1", last, first, "", "", "", "XX", claim.referring_npi))
     segs += [
         _seg(
             "NM1",

@@ -97,7 +97,7 @@ create table fct_denials as select * from (values
   ('wf-1', 'CL-L01-7', 1, 'L01', 'P-AET', 'Aetna Kids', date '2026-01-20', '97530', 'CO', '50', 'N115',
    'medical_necessity', 'appeal', true, 120.00, date '2026-02-10', 20, '0-30', date '2026-06-10', 100, false, 'PT-101'),
   ('wf-2', 'CL-L01-8', 2, 'L01', 'P-MCD', 'State Medicaid', date '2025-10-01', '97110', 'CO', '197', 'M62', 'auth',
-   'retro_auth_or_write_off', true, 40.00, date '2025-10-20', 133, '90+', date '2026-01-04', -57, true, 'PT-102'),
+   'retro_auth_request', true, 40.00, date '2025-10-20', 133, '90+', date '2026-01-04', -57, true, 'PT-102'),
   ('wf-3', 'CL-L02-9', 1, 'L02', 'P-AET', 'Aetna Kids', date '2026-02-01', '97530', 'CO', '97', 'M15', 'bundling',
    'corrected_claim', true, 60.00, date '2026-02-20', 10, '0-30', date '2026-05-07', 66, false, 'PT-201')
 ) t(work_flag_id, claim_id, line_number, location_id, payer_id, payer_name, service_date, procedure_code,

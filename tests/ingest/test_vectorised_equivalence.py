@@ -19,6 +19,7 @@ from dagster_project.contracts import (
     Location,
     Patient,
     ScheduleTemplate,
+    VisitNote,
 )
 from dagster_project.ingest import csv_reader
 from dagster_project.ingest.csv_reader import FileRejected, read_contract_csv
@@ -101,6 +102,11 @@ def test_every_corpus_cell_in_every_column_matches_the_row_wise_contract(entity,
         (ScheduleTemplate, {"timezone": "Mars/Olympus"}),
         (Location, {"time_zone": "Mars/Olympus"}),
         (Location, {"time_zone": ""}),
+        (VisitNote, {"time_block_start": "14:23", "time_block_end": "14:00"}),
+        (VisitNote, {"time_block_start": "14:00", "time_block_end": "14:00"}),
+        (VisitNote, {"time_block_start": "", "time_block_end": "14:23"}),
+        (VisitNote, {"time_block_start": "14:00", "time_block_end": ""}),
+        (VisitNote, {"time_block_start": "", "time_block_end": "", "separate_session": "true"}),
     ],
 )
 def test_rows_breaking_a_python_validator_match_the_row_wise_contract(contract, cells):

@@ -61,6 +61,10 @@ def test_audit_finds_every_planted_problem_and_nothing_else(pipeline):
     }
     expected = _expected(pipeline)
     assert len({p["plant"] for p in pipeline.truth["claims"]["audit_plants"]}) >= 11
+    # The assistant's share over 10% of an OTR's line (planted in the EHR charge line) needs CO.
+    shares = [p for p in pipeline.truth["claims"]["audit_plants"] if p["plant"] == "assistant_share_over_10_percent"]
+    assert shares and all(10 * p["assistant_minutes"] > p["documented_minutes"] for p in shares)
+    assert {(p["claim_id"], 1, "assistant_modifier") for p in shares} <= found
     assert found - expected == set(), "failed but not planted"
     assert expected - found == set(), "planted but not found"
 
@@ -155,7 +159,32 @@ def test_denial_aging_finds_every_denied_line_and_nothing_else(pipeline):
     routes = dict(con.execute("select denial_carc, min(route) from fct_denials group by 1").fetchall())
     assert routes["16"] == "new_claim" and routes["50"] == "appeal"
     assert routes["97"] == routes["236"] == "ncci_review" and routes["151"] == "unit_reduction"
-    assert routes["197"] == "retro_auth_or_write_off" and routes["109"] == routes["32"] == "rebill_other_payer"
+    assert routes["197"] in ("retro_auth_request", "write_off_review")
+    assert routes["109"] == routes["32"] == "rebill_other_payer"
+    # A missing authorization is a retro-authorization request only where the payer grants one (seed).
+    retro = dict(
+        con.execute("select claim_id, route from fct_denials where denial_carc in ('197', '198', '15')").fetchall()
+    )
+    grants = {
+        r["payer_type"]: r["allows_retro_authorization"] == "true"
+        for r in _seed("claim_payer_correction_rules")
+        if not r["payer_id"]
+    }
+    grants |= {
+        r["payer_id"]: r["allows_retro_authorization"] == "true"
+        for r in _seed("claim_payer_correction_rules")
+        if r["payer_id"]
+    }
+    payers = dict(con.execute("select claim_id, payer_id from fct_denials").fetchall())
+    types = dict(con.execute("select claim_id, payer_type from fct_denials").fetchall())
+    for claim_id, route in retro.items():
+        granted = grants.get(payers[claim_id], grants.get(types[claim_id], False))
+        assert route == ("retro_auth_request" if granted else "write_off_review"), claim_id
+    # A timely-filing denial is appealed only with a clearinghouse acceptance inside the filing limit.
+    for route, proof in con.execute(
+        "select route, has_timely_filing_proof from fct_denials where denial_carc = '29'"
+    ).fetchall():
+        assert route == ("appeal" if proof else "write_off_review")
     assert routes["288"] == "referral_fix" and routes["272"] == "review"
     # A CARC the seeds do not know is worked (review) but is not a classified denial and leaks nothing yet.
     unclassified = {
@@ -231,7 +260,7 @@ def test_every_open_denial_gets_one_draft_of_its_route(pipeline, tmp_path):
     first = pipeline.metadata(pipeline.first, "denial_work_drafts")
     second = pipeline.metadata(pipeline.second, "denial_work_drafts")
     medicare_corrections = con.execute(
-        "select count(*) from flag_denials_to_work where route = 'corrected_claim' and payer_type = 'medicare'"
+        "select count(*) from flag_denials_to_work where route = 'corrected_claim' and correction_method = 'reopening'"
     ).fetchone()[0]
     assert (
         first["corrected_claim_drafted"]
@@ -240,8 +269,9 @@ def test_every_open_denial_gets_one_draft_of_its_route(pipeline, tmp_path):
     )
     assert first["medicare_reopening_drafted"] == medicare_corrections
     assert first["appeal_letter_drafted"] == by_route.get("appeal", 0) > 0
+    assert first["retro_auth_request_drafted"] == by_route.get("retro_auth_request", 0)
     assert first["denial_followup_drafted"] == sum(
-        v for k, v in by_route.items() if k not in ("corrected_claim", "new_claim", "appeal")
+        v for k, v in by_route.items() if k not in ("corrected_claim", "new_claim", "appeal", "retro_auth_request")
     )
     assert second["drafted"] == 0
 
@@ -258,8 +288,14 @@ def test_every_open_denial_gets_one_draft_of_its_route(pipeline, tmp_path):
         path = tmp_path / f"{action['action_id']}.837"
         path.write_text(action["body"], encoding="ascii")
         assert validate_with_pyx12(path) == [], action["title"]
+        # the segments real therapy claims carry come through the rebuild
+        assert all(f"{tag}*" in action["body"] for tag in ("DTP*454", "DTP*304", "NTE*ADD", "NM1*DN*1")), action[
+            "title"
+        ]
         if action["title"].startswith("New claim"):
             assert ":B:1*" in action["body"] and "REF*F8*" not in action["body"]
+        elif action["title"].startswith("Void and new claim"):
+            assert ":B:8*" in action["body"] and ":B:1*" in action["body"] and "REF*F8*" in action["body"]
         else:
             assert ":B:7*" in action["body"] and "REF*F8*" in action["body"]
 

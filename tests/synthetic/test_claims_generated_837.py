@@ -8,7 +8,7 @@ from pathlib import Path
 
 from dagster_project.ingest.x12.claim_837 import parse_837_file
 from dagster_project.ingest.x12.validate import validate_with_pyx12
-from dagster_project.synthetic.claims import PLANT_KINDS
+from dagster_project.synthetic.claims import ASSISTANT_SHARE_PLANT, PLANT_KINDS
 
 
 def _rows(config, source, entity):
@@ -69,7 +69,7 @@ def test_generated_837p_files_pass_pyx12(generated):
 def test_plants_cover_every_kind_sit_in_unanswered_claims_and_leave_the_ehr_alone(generated):
     config, _ = generated
     plants = _truth(config)
-    assert {p["plant"] for p in plants} == set(PLANT_KINDS)
+    assert {p["plant"] for p in plants} == {*PLANT_KINDS, ASSISTANT_SHARE_PLANT}
     assert len({p["claim_id"] for p in plants}) == len(plants)
     remitted = set()
     for path in (config.out / "clearinghouse").glob("*.835"):
@@ -77,7 +77,8 @@ def test_plants_cover_every_kind_sit_in_unanswered_claims_and_leave_the_ehr_alon
     assert not remitted & {p["claim_id"] for p in plants}
     headers, lines = _claims(config)
     visits = {v["claim_id"]: v for v in _rows(config, "ehr", "visits")}
-    charge_mods = {(c["visit_id"], c["line_number"]): c["modifiers"] for c in _rows(config, "ehr", "charge_lines")}
+    charge_lines = {(c["visit_id"], c["line_number"]): c for c in _rows(config, "ehr", "charge_lines")}
+    charge_mods = {key: c["modifiers"] for key, c in charge_lines.items()}
     for plant in plants:
         claim, visit = headers[plant["claim_id"]], visits[plant["claim_id"]]
         first = lines[plant["claim_id"]][0]
@@ -89,3 +90,26 @@ def test_plants_cover_every_kind_sit_in_unanswered_claims_and_leave_the_ehr_alon
             assert claim["authorization_number"] is None and visit["authorization_number"]
         elif plant["plant"] == "telehealth_modifier_missing":
             assert claim["place_of_service"] == "10" and visit["place_of_service"] == "11"
+        elif plant["plant"] == ASSISTANT_SHARE_PLANT:
+            # the one plant in the EHR: the charge line records the assistant's minutes, the 837P has no CO
+            charge = charge_lines[(visit["visit_id"], "1")]
+            assert int(charge["assistant_minutes"]) == plant["assistant_minutes"]
+            assert int(charge["minutes"]) == plant["documented_minutes"] < 10 * plant["assistant_minutes"]
+            assert plant["rendering_credential"] == "OTR" and "CO" not in (first["modifiers"] or "")
+
+
+def test_claims_carry_the_segments_real_therapy_claims_do(generated):
+    config, _ = generated
+    path = max((config.out / "clearinghouse").glob("*.837"), key=lambda p: p.stat().st_size)
+    segments = [s.strip() for s in path.read_text().split("~") if s.strip()]
+    ids = {"*".join(s.split("*")[:2]) for s in segments}
+    assert {"DTP*454", "DTP*304", "REF*G1", "NTE*ADD", "NM1*DN"} <= ids
+    referring = [s.split("*") for s in segments if s.startswith("NM1*DN*")]
+    assert referring
+    assert all(r[3] not in ("REFERRING", "") and r[4] and r[8] == "XX" and len(r[9]) == 10 for r in referring)
+    assert any(len(s.split("*")) > 3 for s in segments if s.startswith("HI*"))  # several diagnoses on some claims
+    # 2300 order: the dates, then the authorization, then the note and the diagnoses
+    g1 = segments.index(next(s for s in segments if s.startswith("REF*G1*")))
+    around = ["*".join(s.split("*")[:2]) for s in segments[g1 - 3 : g1 + 3]]
+    assert around[0].startswith("CLM*") and around[1:5] == ["DTP*454", "DTP*304", "REF*G1", "NTE*ADD"]
+    assert around[5].startswith("HI*")

@@ -78,7 +78,9 @@ def test_cotas_are_supervised_by_an_otr_at_their_location(generated):
 
 
 def test_charge_lines_follow_the_8_minute_rule_and_modifiers(generated):
-    from dagster_project.synthetic.claims import PER_CODE_PAYERS
+    import json
+
+    from dagster_project.synthetic.claims import ASSISTANT_SHARE_PLANT, PER_CODE_PAYERS
     from dagster_project.synthetic.reference import ASSISTANT_MODIFIER_BY_PAYER_TYPE, PAYERS_BY_ID
     from dagster_project.synthetic.units import total_timed_units
 
@@ -87,6 +89,9 @@ def test_charge_lines_follow_the_8_minute_rule_and_modifiers(generated):
     coverages = {c["coverage_id"]: c for c in _rows(config, "ehr", "coverages")}
     providers = {p["provider_id"]: p for p in _rows(config, "ehr", "providers")}
     timed = {"97530", "97110", "97112", "97535", "97533"}
+    plants = json.loads(Path(config.ground_truth).read_text())["claims"]["audit_plants"]
+    # the claims area's one EHR plant: an assistant's share of an OTR's line (its ground truth has the minutes)
+    shares = {p["claim_id"]: p["assistant_minutes"] for p in plants if p["plant"] == ASSISTANT_SHARE_PLANT}
     by_visit: dict[str, list] = {}
     for line in _rows(config, "ehr", "charge_lines"):
         by_visit.setdefault(line["visit_id"], []).append(line)
@@ -109,7 +114,12 @@ def test_charge_lines_follow_the_8_minute_rule_and_modifiers(generated):
             assert ("GO" in mods) == (payer != "COMM1")
             assert ("CO" in mods) == (is_cota and takes_co)
             # an assistant-rendered visit records the assistant's minutes on every line
-            assert (line["assistant_minutes"] == line["minutes"]) if is_cota else not line["assistant_minutes"]
+            if is_cota:
+                assert line["assistant_minutes"] == line["minutes"]
+            elif visit["claim_id"] in shares and line["line_number"] == "1":
+                assert int(line["assistant_minutes"]) == shares[visit["claim_id"]]
+            else:
+                assert not line["assistant_minutes"]
 
 
 def _segments(text: str) -> list[list[str]]:

@@ -1,5 +1,6 @@
--- One row per denied claim and route (appeal, corrected claim, retro-auth or write-off, rebill the other
--- payer, credentialing fix) whose deadline has not passed: the work item a billing coordinator drafts.
+-- One row per denied claim and route (appeal, corrected claim, retro-authorization request, write-off review,
+-- rebill the other payer, credentialing fix, ...) whose deadline has not passed: the work item a billing
+-- coordinator drafts, with the payer's correction rules and the claim's proof of timely filing.
 with
 
 denials as (
@@ -32,6 +33,10 @@ final as (
         {{ dbt.listagg("cast(line_number as " ~ dbt.type_string() ~ ")", "'|'", 'order by line_number') }}
             as line_numbers,
         min(action_note) as action_note,
+        min(correction_method) as correction_method,
+        min(distinct_service_modifier) as distinct_service_modifier,
+        min(accepted_date) as accepted_date,
+        min(filing_limit_date) as filing_limit_date,
         min(case when has_appeal_rights then 1 else 0 end) = 1 as has_appeal_rights,
         count(*) as denied_line_count,
         cast(sum(dollars_at_risk) as decimal(12, 2)) as dollars_at_risk,

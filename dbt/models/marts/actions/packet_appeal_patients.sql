@@ -1,4 +1,5 @@
--- One row per patient with a denial routed to an appeal (or a Medicare reopening) in flag_denials_to_work:
+-- One row per patient with a denial routed to an appeal, a retro-authorization request or a reopening
+-- (Medicare fee-for-service corrections) in flag_denials_to_work:
 -- the identifiers the letter names (primary coverage member id). The plan of care in force on the date of
 -- service comes from packet_appeal_plans.
 with
@@ -6,7 +7,9 @@ with
 flags as (
 
     select distinct patient_id from {{ ref('flag_denials_to_work') }}
-    where route = 'appeal' or (route = 'corrected_claim' and payer_type = 'medicare')
+    where
+        route in ('appeal', 'retro_auth_request')
+        or (route = 'corrected_claim' and correction_method = 'reopening')
 
 ),
 

@@ -1,12 +1,13 @@
--- One row per denial flag routed to an appeal in flag_denials_to_work: the plan of care in force on the
--- claim's date of service (its start and end dates cover the date; the latest evaluation wins when two
--- overlap), which the appeal letter cites. A flag with no plan in force on that date has no row.
+-- One row per denial flag routed to an appeal or a retro-authorization request in flag_denials_to_work:
+-- the plan of care in force on the claim's date of service (its start and end dates cover the date; the
+-- latest evaluation wins when two overlap), which the letter cites. A flag with no plan in force on that
+-- date has no row.
 with
 
 flags as (
 
     select * from {{ ref('flag_denials_to_work') }}
-    where route = 'appeal'
+    where route in ('appeal', 'retro_auth_request')
 
 ),
 

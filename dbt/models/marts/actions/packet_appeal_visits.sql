@@ -1,11 +1,11 @@
--- One row per visit of a patient with a denial routed to an appeal in flag_denials_to_work: the visit
--- history the appeal letter counts.
+-- One row per visit of a patient with a denial routed to an appeal or a retro-authorization request in
+-- flag_denials_to_work: the visit history the letter counts.
 with
 
 flags as (
 
     select distinct patient_id from {{ ref('flag_denials_to_work') }}
-    where route = 'appeal'
+    where route in ('appeal', 'retro_auth_request')
 
 ),
 

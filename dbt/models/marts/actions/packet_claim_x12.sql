@@ -1,6 +1,6 @@
--- One row per claim a draft rebuilds or cites (a corrected or new claim, a reopening request or an appeal
--- in flag_denials_to_work, or a claim in flag_secondary_claims_due): the claim as submitted and its billing
--- provider loop, as X12 text.
+-- One row per claim a draft rebuilds or cites (a corrected or new claim, a reopening request, an appeal or a
+-- retro-authorization request in flag_denials_to_work, or a claim in flag_secondary_claims_due): the claim
+-- as submitted and its billing provider loop, as X12 text.
 with
 
 denial_flags as (
@@ -36,7 +36,7 @@ claim_transactions as (
 claims_to_rebuild as (
 
     select claim_id from denial_flags
-    where route in ('corrected_claim', 'new_claim', 'appeal')
+    where route in ('corrected_claim', 'new_claim', 'appeal', 'retro_auth_request')
     union
     select claim_id from secondary_flags
 

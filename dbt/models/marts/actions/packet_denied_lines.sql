@@ -1,5 +1,6 @@
--- One row per denied claim line behind a flag in flag_denials_to_work, with the documented minutes a
--- corrected claim needs to decide on modifier XU.
+-- One row per denied claim line behind a flag in flag_denials_to_work, with what a corrected claim needs to
+-- apply the correction: the documented minutes and the units they support, the authorization in force on
+-- the date of service for the line's code, and whether the note documents it as a distinct service.
 with
 
 flags as (
@@ -20,6 +21,17 @@ submitted_lines as (
 
 ),
 
+authorizations as (
+
+    select * from {{ ref('stg_ehr__authorizations') }}
+
+),
+
+-- Supported units count every submitted line of the patient's day (the 8-minute rule), denied or not.
+{{ supported_units_ctes('submitted_lines') }},
+
+{{ service_authorization_cte('submitted_lines', 'authorizations') }},
+
 final as (
 
     select
@@ -36,12 +48,22 @@ final as (
         denials.denial_date,
         denials.deadline_date,
         denials.days_left,
-        submitted_lines.documented_minutes
+        denials.is_documented_separately,
+        denials.distinct_service_modifier,
+        submitted_lines.documented_minutes,
+        timed_supported.supported_units,
+        authorization_for_service.service_authorization_number,
+        authorization_for_service.service_authorization_start_date,
+        authorization_for_service.service_authorization_end_date
     from denials
     inner join flags
         on denials.work_flag_id = flags.flag_id
     left join submitted_lines
         on denials.claim_line_id = submitted_lines.claim_line_id
+    left join timed_supported
+        on denials.claim_line_id = timed_supported.claim_line_id
+    left join authorization_for_service
+        on denials.claim_line_id = authorization_for_service.claim_line_id
 
 )
 

@@ -193,47 +193,9 @@ kx_modifier as (
 
 ),
 
--- The 8-minute rule totals the timed minutes of a patient's day per discipline, across claims.
-timed_lines as (
-
-    select
-        modded.*,
-        cast(floor(documented_minutes / 15.0) as integer) as whole_units,
-        documented_minutes - 15 * cast(floor(documented_minutes / 15.0) as integer) as remainder_minutes,
-        sum(documented_minutes) over (
-            partition by patient_id, service_date, expected_discipline_modifier
-        ) as day_timed_minutes
-    from modded
-    where is_timed and documented_minutes is not null
-
-),
-
-timed_ranked as (
-
-    select
-        timed_lines.*,
-        {{ units_for_minutes('day_timed_minutes') }} - sum(whole_units) over (
-            partition by patient_id, service_date, expected_discipline_modifier
-        ) as leftover_units,
-        row_number() over (
-            partition by patient_id, service_date, expected_discipline_modifier
-            order by remainder_minutes desc, claim_id, line_number
-        ) as remainder_rank
-    from timed_lines
-
-),
-
-timed_supported as (
-
-    select
-        timed_ranked.*,
-        case
-            when unit_method = 'per_code' then {{ units_for_minutes('documented_minutes') }}
-            else whole_units + case when remainder_rank <= leftover_units then 1 else 0 end
-        end as supported_units
-    from timed_ranked
-
-),
+-- The units each timed line's documented minutes support: the 8-minute rule over the patient's day per
+-- discipline, or per code, by payer (macro supported_units_ctes).
+{{ supported_units_ctes('modded') }},
 
 units_exceed_minutes as (
 
@@ -439,32 +401,9 @@ authorization_candidates as (
 
 ),
 
--- The patient's approved authorization in force on the date of service that covers the line's code,
--- whatever number the claim carries: the fix names it.
-authorization_for_service as (
-
-    select *
-    from (
-        select
-            modded.claim_line_id,
-            authorizations.authorization_number as service_authorization_number,
-            authorizations.start_date as service_authorization_start_date,
-            authorizations.end_date as service_authorization_end_date,
-            row_number() over (
-                partition by modded.claim_line_id
-                order by authorizations.end_date desc, authorizations.authorization_id
-            ) as service_rank
-        from modded
-        inner join authorizations
-            on
-                modded.patient_id = authorizations.patient_id
-                and authorizations.status = 'approved'
-                and modded.service_date between authorizations.start_date and authorizations.end_date
-                and {{ pipe_list_contains('authorizations.cpt_codes', 'modded.procedure_code') }}
-    ) as ranked
-    where service_rank = 1
-
-),
+-- The patient's approved authorization in force on the date of service for the line's code, whatever
+-- number the claim carries: the fix names it (macro service_authorization_cte).
+{{ service_authorization_cte('modded', 'authorizations') }},
 
 authorization_checked as (
 

@@ -4,6 +4,12 @@
 -- deadline kind (claim_route_deadlines) under the payer type's rule (claim_deadline_rules: days from the
 -- date of service, the disposition date or Medicare's presumed receipt), for a claim going to another
 -- coverage under that payer's rule, moved to the next business day past weekends and business_holidays.
+-- The seed's route gives way to a write-off review for the billing lead where the payer or the facts do not
+-- allow it: a retro-authorization from a payer that grants none (claim_payer_correction_rules), a
+-- timely-filing appeal without a clearinghouse acceptance (fct_claim_acknowledgements.accepted_date) inside
+-- the payer's filing limit. An NCCI / bundling denial becomes a corrected claim with the payer's
+-- distinct-service modifier only when the note documents the code separately: a separate session, or a time
+-- block that overlaps no other documented code of the visit (every other code documenting its own block).
 {% set work_rule = 'denial_work' %}
 with
 
@@ -44,7 +50,54 @@ coverages as (
 
 ),
 
-routed as (
+correction_rules as (
+
+    select * from {{ ref('int_payer_correction_rules_resolved') }}
+
+),
+
+acknowledgements as (
+
+    select * from {{ ref('fct_claim_acknowledgements') }}
+
+),
+
+visit_notes as (
+
+    select * from {{ ref('stg_ehr__visit_notes') }}
+
+),
+
+-- Per visit and code: documented as a distinct service (a separate session, or a time block no other code's
+-- block overlaps, when every other code of the visit documents its block).
+distinct_services as (
+
+    select
+        notes.visit_id,
+        notes.cpt_code,
+        coalesce(notes.separate_session, false)
+        or (
+            notes.time_block_start is not null
+            and not exists (
+                select 1
+                from visit_notes as other
+                where
+                    other.visit_id = notes.visit_id
+                    and other.cpt_code <> notes.cpt_code
+                    and (
+                        other.time_block_start is null
+                        or (
+                            other.time_block_start < notes.time_block_end
+                            and notes.time_block_start < other.time_block_end
+                        )
+                    )
+            )
+        ) as is_documented_separately
+    from visit_notes as notes
+
+),
+
+seed_routed as (
 
     select
         positions.*,
@@ -53,7 +106,7 @@ routed as (
         case
             when not positions.is_denial_classified then 'review'
             else coalesce(rarc_route.route, carc_route.route, 'review')
-        end as route,
+        end as seed_route,
         coalesce(rarc_route.has_appeal_rights, carc_route.has_appeal_rights, true) as has_appeal_rights,
         case
             when not positions.is_denial_classified or coalesce(rarc_route.route, carc_route.route) is null
@@ -61,7 +114,7 @@ routed as (
                     'Unknown or unrouted CARC: classify it in the carc_codes and claim_denial_routes seeds '
                     || 'before working it'
             else coalesce(rarc_route.action_note, carc_route.action_note)
-        end as action_note,
+        end as seed_action_note,
         carc_codes.description as carc_description
     from positions
     left join routes as carc_route
@@ -73,6 +126,59 @@ routed as (
             and {{ pipe_list_contains('positions.remark_codes', 'rarc_route.rarc') }}
     left join carc_codes
         on positions.denial_carc = carc_codes.carc
+
+),
+
+-- Proof of timely filing: the first clearinghouse acceptance of the claim, inside the payer's filing limit.
+with_proof as (
+
+    select
+        seed_routed.*,
+        coalesce(correction_rules.correction_method, 'replacement') as correction_method,
+        coalesce(correction_rules.distinct_service_modifier, '59') as distinct_service_modifier,
+        coalesce(correction_rules.allows_retro_authorization, false) as allows_retro_authorization,
+        acknowledgements.accepted_date,
+        coalesce(distinct_services.is_documented_separately, false) as is_documented_separately,
+        {{ date_add_days('correction_rules.timely_filing_days', 'seed_routed.service_date') }} as filing_limit_date,
+        coalesce(
+            acknowledgements.accepted_date
+            <= {{ date_add_days('correction_rules.timely_filing_days', 'seed_routed.service_date') }},
+            false
+        ) as has_timely_filing_proof
+    from seed_routed
+    left join correction_rules
+        on seed_routed.payer_id = correction_rules.payer_id
+    left join acknowledgements
+        on seed_routed.claim_id = acknowledgements.claim_id
+    left join distinct_services
+        on seed_routed.visit_id = distinct_services.visit_id and seed_routed.procedure_code = distinct_services.cpt_code
+
+),
+
+routed as (
+
+    select
+        with_proof.*,
+        case
+            when seed_route = 'retro_auth_request' and not allows_retro_authorization then 'write_off_review'
+            when seed_route = 'appeal' and denial_carc = '29' and not has_timely_filing_proof then 'write_off_review'
+            when seed_route = 'ncci_review' and is_documented_separately then 'corrected_claim'
+            else seed_route
+        end as route,
+        case
+            when seed_route = 'retro_auth_request' and not allows_retro_authorization
+                then 'This payer grants no retro-authorization: the billing lead reviews the write-off'
+            when seed_route = 'appeal' and denial_carc = '29' and not has_timely_filing_proof
+                then
+                    'No clearinghouse acceptance inside the filing limit to prove timely submission: '
+                    || 'the billing lead reviews the write-off'
+            when seed_route = 'ncci_review' and is_documented_separately
+                then
+                    'The note documents this code as a distinct service: send a corrected claim with '
+                    || distinct_service_modifier || ' on it'
+            else seed_action_note
+        end as action_note
+    from with_proof
 
 ),
 
@@ -214,6 +320,12 @@ final as (
         dated.route,
         dated.has_appeal_rights,
         dated.action_note,
+        dated.correction_method,
+        dated.distinct_service_modifier,
+        dated.accepted_date,
+        dated.filing_limit_date,
+        dated.has_timely_filing_proof,
+        dated.is_documented_separately,
         cast(dated.charge_amount as decimal(12, 2)) as denied_charge_amount,
         cast(coalesce(dated.expected_allowed_amount, dated.charge_amount) as decimal(12, 2)) as dollars_at_risk,
         dated.latest_payment_date as denial_date,
