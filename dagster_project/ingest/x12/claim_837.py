@@ -147,11 +147,6 @@ class Claim837Body(BodyReader):
         txn = self.transaction
         row = self.new_row("claim_transactions", txn.start_position)
         row["claim_transaction_id"] = self.key
-        row["interchange_sender_id"] = (txn.interchange.sender or None) if txn.interchange else None
-        row["interchange_control_number"] = txn.interchange.control_number if txn.interchange else None
-        row["group_control_number"] = txn.group.control_number if txn.group else None
-        row["transaction_control_number"] = txn.control_number
-        row["implementation_version"] = txn.version or None
         self.txn = row
         self.billing: list[str] = []  # BHT through 2010AA as sent (normalised delimiters)
         self.loop = "header"  # header | billing | subscriber | payer | patient | claim | claim_other | line

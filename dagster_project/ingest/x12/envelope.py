@@ -376,20 +376,7 @@ class _Walker:
         if self.isa is None:
             self.file_issue("warning", seg.position, "IEA", "IEA trailer without an ISA header before it")
             return
-        if seg.element(1) != str(self.isa_groups):
-            self.file_issue(
-                "warning",
-                seg.position,
-                "IEA",
-                f"IEA01 says {seg.element(1) or 'nothing'} functional groups but the interchange has {self.isa_groups}",
-            )
-        if seg.element(2) != self.isa.control_number:
-            self.file_issue(
-                "warning",
-                seg.position,
-                "IEA",
-                f"IEA02 control number {seg.element(2)!r} does not match ISA13 {self.isa.control_number!r}",
-            )
+        self.check_trailer(seg, "functional groups", "interchange", self.isa_groups, "ISA13", self.isa.control_number)
         self.isa = None
 
     def on_gs(self, seg: Segment) -> None:
@@ -410,21 +397,25 @@ class _Walker:
         if self.gs is None:
             self.file_issue("warning", seg.position, "GE", "GE trailer without a GS header before it")
             return
-        if seg.element(1) != str(self.gs_transactions):
-            self.file_issue(
-                "warning",
-                seg.position,
-                "GE",
-                f"GE01 says {seg.element(1) or 'nothing'} transactions but the group has {self.gs_transactions}",
-            )
-        if seg.element(2) != self.gs.control_number:
-            self.file_issue(
-                "warning",
-                seg.position,
-                "GE",
-                f"GE02 control number {seg.element(2)!r} does not match GS06 {self.gs.control_number!r}",
-            )
+        self.check_trailer(seg, "transactions", "group", self.gs_transactions, "GS06", self.gs.control_number)
         self.gs = None
+
+    def check_trailer(self, seg: Segment, counted: str, envelope: str, count: int, header: str, control: str) -> None:
+        """An IEA or GE trailer: element 1 counts what the envelope holds, element 2 repeats its control number."""
+        if seg.element(1) != str(count):
+            self.file_issue(
+                "warning",
+                seg.position,
+                seg.id,
+                f"{seg.id}01 says {seg.element(1) or 'nothing'} {counted} but the {envelope} has {count}",
+            )
+        if seg.element(2) != control:
+            self.file_issue(
+                "warning",
+                seg.position,
+                seg.id,
+                f"{seg.id}02 control number {seg.element(2)!r} does not match {header} {control!r}",
+            )
 
     def missing_ge(self, last_position: int) -> None:
         assert self.gs is not None
