@@ -112,27 +112,12 @@ open_items as (
 
 ),
 
-totals as (
-
-    select
-        location_id,
-        leak_area,
-        count(*) as active_count,
-        sum(case when is_flagged then 1 else 0 end) as flagged_count,
-        sum(case when is_flagged then amount else 0 end) as dollars_at_risk
-    from open_items
-    group by location_id, leak_area
-
-),
-
 spine as (
 
     select
         locations.location_id,
         locations.location_name,
-        leak_areas.leak_area,
-        leak_areas.label as leak_area_label,
-        leak_areas.sort_order as leak_area_sort_order
+        leak_areas.leak_area
     from locations
     cross join leak_areas
     where leak_areas.leak_area in (select open_items.leak_area from open_items)
@@ -145,17 +130,21 @@ final as (
         spine.location_id,
         spine.location_name,
         spine.leak_area,
-        spine.leak_area_label,
-        spine.leak_area_sort_order,
-        coalesce(totals.flagged_count, 0) as flagged_count,
-        coalesce(totals.active_count, 0) as active_count,
-        cast(coalesce(totals.dollars_at_risk, 0) as decimal(12, 2)) as dollars_at_risk,
+        count(case when open_items.is_flagged then 1 end) as flagged_count,
+        count(open_items.leak_area) as active_count,
+        cast(
+            coalesce(sum(case when open_items.is_flagged then open_items.amount end), 0) as decimal(12, 2)
+        ) as dollars_at_risk,
         {{ as_of_date() }} as as_of_date
     from spine
-    left join totals
+    left join open_items
         on
-            spine.location_id = totals.location_id
-            and spine.leak_area = totals.leak_area
+            spine.location_id = open_items.location_id
+            and spine.leak_area = open_items.leak_area
+    group by
+        spine.location_id,
+        spine.location_name,
+        spine.leak_area
 
 )
 
