@@ -23,7 +23,9 @@ def test_two_runs_of_the_dbt_asset_reuse_one_target_folder(tmp_path, monkeypatch
     before = set(target.iterdir()) if target.exists() else set()
     run_ids = []
     for _ in range(2):
-        result = dg.materialize([dbt_models], selection=[seed], resources={"dbt": resource, "warehouse": WarehouseResource()})
+        result = dg.materialize(
+            [dbt_models], selection=[seed], resources={"dbt": resource, "warehouse": WarehouseResource()}
+        )
         assert result.success
         run_ids.append(result.run_id)
         results = (RUN_TARGET_PATH / "run_results.json").read_text()

@@ -124,7 +124,9 @@ def test_the_launcher_execs_the_real_dbt_with_its_arguments_and_exit_code(tmp_pa
 
 def test_the_launcher_names_a_launch_file_it_cannot_read(tmp_path):
     finished = _launch(tmp_path, '{"parent_pid": 12}', "build")
-    assert finished.returncode != 0 and "is not a launch file" in finished.stderr and "dbt_executable" in finished.stderr
+    assert (
+        finished.returncode != 0 and "is not a launch file" in finished.stderr and "dbt_executable" in finished.stderr
+    )
 
 
 def test_tethering_writes_the_launch_file_and_leaves_the_environment_alone(tmp_path, monkeypatch):
