@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from functools import cache
 from pathlib import Path
@@ -9,6 +10,7 @@ from pathlib import Path
 from dagster_dbt import DbtCliResource, DbtProject
 
 from core.settings import PROJECT_ROOT, get_orchestration_settings
+from dagster_project.dbt_tethered import LAUNCH_FILE
 
 DBT_DIR = PROJECT_ROOT / "dbt"
 # Dagster starts this launcher as "dbt": it ties dbt's life to the run process (see the module).
@@ -51,8 +53,11 @@ def dbt_cli_resource() -> DbtCliResource:
     return DbtCliResource(project_dir=dbt_project(), dbt_executable=str(TETHERED_DBT))
 
 
-def tether_dbt_to_this_process() -> None:
-    """Tell the launcher which dbt to start and which process it belongs to (dagster-dbt passes this
-    process's environment to dbt); call it in the process that starts dbt, right before."""
-    os.environ["RCM_DBT_EXECUTABLE"] = get_orchestration_settings().dbt_executable
-    os.environ["RCM_DBT_PARENT_PID"] = str(os.getpid())
+def tether_dbt_to_this_process(project_dir: Path) -> None:
+    """Tell the launcher which dbt to start and which process it belongs to, in the launch file of the
+    dbt project (see dbt_tethered.py). Call it in the process that starts dbt, right before; the
+    environment stays as it is."""
+    launch_file = project_dir / LAUNCH_FILE
+    launch_file.parent.mkdir(parents=True, exist_ok=True)
+    request = {"dbt_executable": get_orchestration_settings().dbt_executable, "parent_pid": os.getpid()}
+    launch_file.write_text(json.dumps(request), encoding="utf-8")

@@ -9,27 +9,43 @@ Linux it asks the kernel to SIGKILL it when its parent dies (``PR_SET_PDEATHSIG`
 code as if started directly. (The kernel watches the thread that started dbt; Dagster's in-process
 executor runs every step, and so starts dbt, on the run's main thread.)
 
-Standard library only: it runs under whatever ``python3`` the shebang finds. The real dbt comes from
-``RCM_DBT_EXECUTABLE``; ``RCM_DBT_PARENT_PID`` names the process that asked for it, so a dbt whose
-parent died before the death signal was armed exits at once instead of running unowned. On other
-systems dbt is started as is.
+Standard library only: it runs under whatever ``python3`` the shebang finds. Right before it starts dbt,
+the run writes a launch file, ``target/launch.json`` in the dbt project folder, which is the working
+directory dagster-dbt gives every dbt it starts (its ``dbt --version`` query included): ``dbt_executable``
+names the real dbt, ``parent_pid`` the process that asked for it, so a dbt whose parent died before the
+death signal was armed exits at once instead of running unowned. Without a launch file (a person running
+this file by hand) it starts the ``dbt`` on PATH with no parent check. On other systems dbt is started
+as is.
 """
 
 import ctypes
+import json
 import os
 import signal
 import sys
 from pathlib import Path
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
+LAUNCH_FILE = Path("target", "launch.json")  # relative to the dbt project folder
 
 
-def tie_to_parent() -> None:
+def read_launch_file() -> tuple[str, int | None]:
+    """(the dbt to start, the pid of the process that must be its parent), from the run's launch file."""
+    path = Path.cwd() / LAUNCH_FILE
+    if not path.exists():
+        return "dbt", None
+    try:
+        request = json.loads(path.read_text(encoding="utf-8"))
+        return str(request["dbt_executable"]), int(request["parent_pid"])
+    except (ValueError, KeyError, TypeError) as exc:
+        sys.exit(f"dbt not started: {path} is not a launch file ({type(exc).__name__}: {exc})")
+
+
+def tie_to_parent(expected_parent: int | None) -> None:
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_PDEATHSIG) failed")
-    expected = os.environ.get("RCM_DBT_PARENT_PID")
-    if expected and os.getppid() != int(expected):
+    if expected_parent is not None and os.getppid() != expected_parent:
         sys.exit("dbt not started: the run that asked for it has already ended")
 
 
@@ -37,11 +53,11 @@ def main(argv: list[str]) -> None:
     if argv[:1] in (["-h"], ["--help"]):  # dagster-dbt never asks dbt for help; a person asks this file
         sys.stdout.write(__doc__.strip() + "\n")
         return
-    dbt = os.environ.get("RCM_DBT_EXECUTABLE") or "dbt"
+    dbt, parent_pid = read_launch_file()
     if Path(dbt).resolve() == Path(__file__).resolve():
-        sys.exit("RCM_DBT_EXECUTABLE names this launcher, not dbt")
+        sys.exit("the launch file names this launcher, not dbt")
     if sys.platform.startswith("linux"):
-        tie_to_parent()
+        tie_to_parent(parent_pid)
     os.execvp(dbt, [dbt, *argv])  # noqa: S606 - dbt's own arguments, no shell
 
 

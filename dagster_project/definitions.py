@@ -11,7 +11,7 @@ from dagster_project.assets.ingest import ingest_assets
 from dagster_project.assets.nppes_check import build_nppes_check_asset
 from dagster_project.assets.serving import build_serving_assets
 from dagster_project.dbt_project import dbt_cli_resource
-from dagster_project.resources import LedgerResource, WarehouseResource
+from dagster_project.resources import pipeline_resources
 from dagster_project.sensors import DISPATCHER_TAG, WAREHOUSE_WRITER_TAG, approved_actions_sensor, inbox_sensor
 
 _ingest = ingest_assets()
@@ -50,9 +50,5 @@ defs = dg.Definitions(
         dg.ScheduleDefinition(job=daily_leak_job, cron_schedule="0 5 * * *", execution_timezone="America/Chicago"),
     ],
     sensors=[inbox_sensor(daily_leak_job), approved_actions_sensor(dispatch_job)],
-    resources={
-        "warehouse": WarehouseResource(),
-        "ledger": LedgerResource(),
-        "dbt": dbt_cli_resource(),
-    },
+    resources={**pipeline_resources(), "dbt": dbt_cli_resource()},
 )

@@ -1,14 +1,25 @@
-"""Dagster resources: the warehouse (the pipeline is its only writer) and the action ledger."""
+"""Dagster resources: the warehouse (the pipeline is its only writer) and the action ledger.
+
+Each field an RCM_* variable sets is given as ``dg.EnvVar`` when the variable is set, so the Dagster UI
+shows where the value comes from and Dagster reads it when a run starts; an empty field falls back to
+core.settings, which holds every default (paths relative to the project root).
+"""
 
 from __future__ import annotations
 
+import os
 from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
 import duckdb
 
-from core.settings import get_settings
+from core.settings import PROJECT_ROOT, get_settings
+
+
+def from_environment(variable: str) -> dg.EnvVar | str:
+    """A resource field read from ``variable`` when it is set; empty (the settings default) otherwise."""
+    return dg.EnvVar(variable) if os.environ.get(variable) else ""
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -18,7 +29,10 @@ class WarehouseResource(dg.ConfigurableResource):
 
     @property
     def resolved_path(self) -> Path:
-        return Path(self.path) if self.path else get_settings().warehouse_path
+        if not self.path:
+            return get_settings().warehouse_path
+        path = Path(self.path)
+        return path if path.is_absolute() else PROJECT_ROOT / path
 
     @contextmanager
     def connect(self, read_only: bool = False):
@@ -43,3 +57,11 @@ class LedgerResource(dg.ConfigurableResource):
         if url.startswith("sqlite:///"):
             Path(url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         return Ledger(url)
+
+
+def pipeline_resources() -> dict[str, dg.ConfigurableResource]:
+    """The warehouse and the ledger as the pipeline's Definitions carry them."""
+    return {
+        "warehouse": WarehouseResource(path=from_environment("RCM_DUCKDB_PATH")),
+        "ledger": LedgerResource(url=from_environment("RCM_LEDGER_URL")),
+    }

@@ -50,29 +50,17 @@ class Decisions:
             raise ValueError("the edited draft is empty")
         with self._writer.begin() as conn:
             row, actor = self._decidable(conn, user, action_id, "edit")
-            if new_body != row.body:
-                conn.execute(
-                    actions.update()
-                    .where(actions.c.action_id == action_id)
-                    .values(body=new_body, updated_at=self._now_iso())
-                )
-                diff = "\n".join(
-                    difflib.unified_diff(row.body.splitlines(), new_body.splitlines(), "draft", "edited", lineterm="")
-                )
-                self._append_event(
-                    conn,
-                    "draft_edited",
-                    actor.username,
-                    actor_role=actor.role,
-                    action_id=action_id,
-                    location_id=row.location_id,
-                    detail={
-                        "before_sha256": sha256_text(row.body),
-                        "after_sha256": sha256_text(new_body),
-                        "diff": mask_terms(diff, json.loads(row.phi_terms_json)),
-                    },
-                )
-            return action_dict(fetch_action(conn, action_id), self._today())
+            if new_body == row.body:
+                return action_dict(row, self._today())
+            diff = "\n".join(
+                difflib.unified_diff(row.body.splitlines(), new_body.splitlines(), "draft", "edited", lineterm="")
+            )
+            detail = {
+                "before_sha256": sha256_text(row.body),
+                "after_sha256": sha256_text(new_body),
+                "diff": mask_terms(diff, json.loads(row.phi_terms_json)),
+            }
+            return self._record(conn, row, actor, "draft_edited", detail, body=new_body)
 
     def check_item(self, user: User, action_id: str, item: str) -> dict:
         """A person confirms one checklist item of a draft they may decide (e.g. "proof of timely filing is
@@ -83,21 +71,9 @@ class Decisions:
             if not any(i["item"] == item for i in checklist):
                 raise ValueError(f"the draft has no checklist item {item!r}")
             checked = [{**i, "present": True} if i["item"] == item else i for i in checklist]
-            conn.execute(
-                actions.update()
-                .where(actions.c.action_id == action_id)
-                .values(checklist_json=canonical_json(checked), updated_at=self._now_iso())
+            return self._record(
+                conn, row, actor, "checklist_item_checked", {"item": item}, checklist_json=canonical_json(checked)
             )
-            self._append_event(
-                conn,
-                "checklist_item_checked",
-                actor.username,
-                actor_role=actor.role,
-                action_id=action_id,
-                location_id=row.location_id,
-                detail={"item": item},
-            )
-            return action_dict(fetch_action(conn, action_id), self._today())
 
     def approve(self, user: User, action_id: str, *, expected_body_sha256: str) -> dict:
         """Approve the draft as it stands, only if its text is still the one the person saw (the SHA-256 of the
@@ -113,27 +89,14 @@ class Decisions:
             conflict = self._exclusive_conflict(conn, row)
             if conflict is not None:
                 raise InvalidTransition(conflict)
-            conn.execute(
-                actions.update()
-                .where(actions.c.action_id == action_id)
-                .values(status="approved", snoozed_until=None, updated_at=self._now_iso())
-            )
-            self._append_event(
-                conn,
-                "approved",
-                actor.username,
-                actor_role=actor.role,
-                action_id=action_id,
-                location_id=row.location_id,
-                detail={
-                    "flag_id": row.flag_id,
-                    "body_sha256": sha256_text(row.body),
-                    "digest": approval_digest(row._mapping),
-                    "dollars_at_stake": row.dollars_at_stake,
-                    "due_date": row.due_date,
-                },
-            )
-            return action_dict(fetch_action(conn, action_id), self._today())
+            detail = {
+                "flag_id": row.flag_id,
+                "body_sha256": sha256_text(row.body),
+                "digest": approval_digest(row._mapping),
+                "dollars_at_stake": row.dollars_at_stake,
+                "due_date": row.due_date,
+            }
+            return self._record(conn, row, actor, "approved", detail, status="approved", snoozed_until=None)
 
     def _exclusive_conflict(self, conn: sa.Connection, row) -> str | None:
         """Why this action may not be approved now because of another, or None.
@@ -169,44 +132,35 @@ class Decisions:
             raise ValueError("a rejection needs a reason")
         with self._writer.begin() as conn:
             row, actor = self._decidable(conn, user, action_id, "reject")
-            conn.execute(
-                actions.update()
-                .where(actions.c.action_id == action_id)
-                .values(status="rejected", snoozed_until=None, updated_at=self._now_iso())
-            )
             # People type patient names into reasons: the draft's identifiers are masked, as in edit diffs.
             masked = mask_terms(reason.strip(), json.loads(row.phi_terms_json))
-            self._append_event(
-                conn,
-                "rejected",
-                actor.username,
-                actor_role=actor.role,
-                action_id=action_id,
-                location_id=row.location_id,
-                detail={"flag_id": row.flag_id, "reason": masked},
-            )
-            return action_dict(fetch_action(conn, action_id), self._today())
+            detail = {"flag_id": row.flag_id, "reason": masked}
+            return self._record(conn, row, actor, "rejected", detail, status="rejected", snoozed_until=None)
 
     def snooze(self, user: User, action_id: str, until: date) -> dict:
         if until <= self._today():
             raise ValueError("snooze until a date after today")
         with self._writer.begin() as conn:
             row, actor = self._decidable(conn, user, action_id, "snooze")
-            conn.execute(
-                actions.update()
-                .where(actions.c.action_id == action_id)
-                .values(status="snoozed", snoozed_until=until, updated_at=self._now_iso())
-            )
-            self._append_event(
-                conn,
-                "snoozed",
-                actor.username,
-                actor_role=actor.role,
-                action_id=action_id,
-                location_id=row.location_id,
-                detail={"flag_id": row.flag_id, "until": until},
-            )
-            return action_dict(fetch_action(conn, action_id), self._today())
+            detail = {"flag_id": row.flag_id, "until": until}
+            return self._record(conn, row, actor, "snoozed", detail, status="snoozed", snoozed_until=until)
+
+    def _record(self, conn: sa.Connection, row, actor: User, event: str, detail: dict, **changes) -> dict:
+        """Write a decision's changes to the action and the audit event naming who made it, in the caller's
+        transaction; returns the action as it now stands."""
+        conn.execute(
+            actions.update().where(actions.c.action_id == row.action_id).values(**changes, updated_at=self._now_iso())
+        )
+        self._append_event(
+            conn,
+            event,
+            actor.username,
+            actor_role=actor.role,
+            action_id=row.action_id,
+            location_id=row.location_id,
+            detail=detail,
+        )
+        return action_dict(fetch_action(conn, row.action_id), self._today())
 
     def _decidable(self, conn: sa.Connection, user: User, action_id: str, step: str):
         """The action row and the user as stored now, after the role, scope and status checks."""

@@ -1,15 +1,16 @@
 """All dbt models, seeds and tests as one Dagster multi-asset; dbt tests become asset checks."""
 
 import json
-import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from core.settings import dbt_vars, get_settings
+from core.settings import dbt_vars
 from dagster_project.dbt_project import RUN_TARGET_PATH, dbt_project, tether_dbt_to_this_process
+from dagster_project.resources import WarehouseResource
 
 
 class LayerTranslator(DagsterDbtTranslator):
@@ -24,20 +25,22 @@ class LayerTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) >= 2 else "dbt"
 
 
-def dbt_build_args() -> list[str]:
+def dbt_build_args(warehouse_path: Path) -> list[str]:
     # Unit tests check rule logic on fixtures, not the day's data: CI runs them (tests/dbt), and the
     # daily build skips them (dagster-dbt maps them inconsistently to asset checks, dagster #34080).
-    return ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(dbt_vars())]
+    # The warehouse path is a connection setting, read by profiles.yml (not a project var); absolute,
+    # because dbt-duckdb resolves a relative path against its working directory.
+    build_vars = {**dbt_vars(), "warehouse_path": str(warehouse_path.resolve())}
+    return ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(build_vars)]
 
 
 def build_dbt_assets() -> dg.AssetsDefinition:
     project = dbt_project()
 
     @dbt_assets(manifest=project.manifest_path, project=project, dagster_dbt_translator=LayerTranslator())
-    def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-        # dbt-duckdb resolves a relative path against its working directory: hand it an absolute one.
-        os.environ["RCM_DUCKDB_PATH"] = str(get_settings().warehouse_path)
-        tether_dbt_to_this_process()  # a killed run must not leave dbt holding the warehouse lock
-        yield from dbt.cli(dbt_build_args(), context=context, target_path=RUN_TARGET_PATH).stream()
+    def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+        tether_dbt_to_this_process(Path(dbt.project_dir))  # a killed run must not leave dbt holding the warehouse lock
+        args = dbt_build_args(warehouse.resolved_path)
+        yield from dbt.cli(args, context=context, target_path=RUN_TARGET_PATH).stream()
 
     return dbt_models

@@ -12,6 +12,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import polars as pl
@@ -134,24 +135,31 @@ def _split_natively(text: str, header: list[str], file_name: str):
     return cells, rejected
 
 
-def _split_with_csv_module(reader, header: list[str], file_name: str):
-    columns: list[list[str]] = [[] for _ in header]
-    line_numbers: list[int] = []
-    rejected = []
+def well_formed_lines(reader, width: int, file_name: str, rejected: list) -> Iterator[tuple[int, list[str]]]:
+    """(line number, cells) of every non-blank line of a ``csv.reader`` with ``width`` cells; an unreadable
+    or wrong-width line goes to ``rejected`` as (line, cells, reason)."""
     while True:
         try:
             cells = next(reader)
         except StopIteration:
-            break
+            return
         except csv.Error as exc:
             rejected.append((reader.line_num, [], f"{file_name}: line {reader.line_num}: unreadable CSV ({exc})"))
             continue
         line = reader.line_num
         if not any(cell.strip() for cell in cells):
             continue  # blank line: nothing to load, nothing lost
-        if len(cells) != len(header):
-            rejected.append((line, cells, _wrong_width(file_name, line, len(header), len(cells))))
+        if len(cells) != width:
+            rejected.append((line, cells, _wrong_width(file_name, line, width, len(cells))))
             continue
+        yield line, cells
+
+
+def _split_with_csv_module(reader, header: list[str], file_name: str):
+    columns: list[list[str]] = [[] for _ in header]
+    line_numbers: list[int] = []
+    rejected = []
+    for line, cells in well_formed_lines(reader, len(header), file_name, rejected):
         line_numbers.append(line)
         for column, cell in zip(columns, cells, strict=False):
             column.append(cell)

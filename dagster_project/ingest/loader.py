@@ -28,7 +28,7 @@ from dagster_project.ingest.quarantine import (
     quarantine_rows,
     quarantine_whole_file,
 )
-from dagster_project.ingest.raw_schema import LINEAGE_COLUMNS, create_raw_tables, raw_table
+from dagster_project.ingest.raw_schema import LINEAGE_COLUMNS, POLARS_TYPES, create_raw_tables, insert_frame, raw_table
 
 log = logging.getLogger(__name__)
 
@@ -62,16 +62,6 @@ alter table ingest.quarantine add column if not exists severity varchar;  -- err
 alter table ingest.quarantine add column if not exists transaction_set varchar;  -- X12 ST01
 alter table ingest.quarantine add column if not exists transaction_control_number varchar;  -- X12 ST02
 """
-
-_POLARS_TYPES = {
-    "VARCHAR": pl.Utf8,
-    "INTEGER": pl.Int32,
-    "BOOLEAN": pl.Boolean,
-    "DATE": pl.Date,
-    "TIMESTAMP": pl.Datetime("us"),
-    "DECIMAL(12, 2)": pl.Decimal(12, 2),
-    "DECIMAL(9, 2)": pl.Decimal(9, 2),
-}
 
 
 @dataclass
@@ -158,18 +148,13 @@ def _sha256(data: bytes) -> str:
 def _append(con, table: str, columns: dict[str, str], rows: list[dict], lineage: dict) -> None:
     if not rows:
         return
-    schema = {name: _POLARS_TYPES[sql] for name, sql in columns.items()}
+    schema = {name: POLARS_TYPES[sql] for name, sql in columns.items()}
     frame = pl.DataFrame(
         [{**{k: r.get(k) for k in columns}, **lineage, "_line_number": r["_line_number"]} for r in rows],
-        schema={**schema, **{k: _POLARS_TYPES[v] for k, v in LINEAGE_COLUMNS.items()}},
+        schema={**schema, **{k: POLARS_TYPES[v] for k, v in LINEAGE_COLUMNS.items()}},
         strict=False,
     )
-    names = ", ".join(f'"{c}"' for c in frame.columns)
-    con.register("incoming_rows", frame)
-    try:
-        con.execute(f"insert into {table} ({names}) select {names} from incoming_rows")
-    finally:
-        con.unregister("incoming_rows")
+    insert_frame(con, table, frame)
 
 
 def _record(con, outcome: FileOutcome, source: str, sha: str, received_at, entries: list[QuarantineEntry]) -> None:
@@ -207,12 +192,7 @@ def _append_csv_rows(con, table: str, rows: pl.DataFrame, lineage: dict) -> None
         pl.lit(lineage["_file_sha256"], dtype=pl.Utf8).alias("_file_sha256"),
         pl.lit(lineage["_loaded_at"], dtype=pl.Datetime("us")).alias("_loaded_at"),
     )
-    names = ", ".join(f'"{c}"' for c in frame.columns)
-    con.register("incoming_rows", frame)
-    try:
-        con.execute(f"insert into {table} ({names}) select {names} from incoming_rows")
-    finally:
-        con.unregister("incoming_rows")
+    insert_frame(con, table, frame)
 
 
 def _load_csv(con, path: Path, data: bytes, source: str, sha: str, quarantine_dir: Path, received_at):

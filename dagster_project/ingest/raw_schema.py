@@ -49,19 +49,21 @@ def column_types(contract: type[Contract]) -> dict[str, str]:
     return {name: _sql_type(field.annotation) for name, field in contract.model_fields.items()}
 
 
-_POLARS_TYPES = {
+# Every SQL type a raw table uses (contracts, X12 tables, lineage columns) as the Polars type that inserts unchanged.
+POLARS_TYPES = {
     "VARCHAR": pl.Utf8,
     "INTEGER": pl.Int32,
     "BOOLEAN": pl.Boolean,
     "DATE": pl.Date,
     "TIMESTAMP": pl.Datetime("us"),
     "DECIMAL(12, 2)": pl.Decimal(12, 2),
+    "DECIMAL(9, 2)": pl.Decimal(9, 2),
 }
 
 
 def polars_schema(contract: type[Contract]) -> dict[str, pl.DataType]:
     """The contract's columns as Polars types that insert into the raw table unchanged."""
-    return {name: _POLARS_TYPES[sql] for name, sql in column_types(contract).items()}
+    return {name: POLARS_TYPES[sql] for name, sql in column_types(contract).items()}
 
 
 def raw_table(contract: type[Contract]) -> str:
@@ -95,3 +97,14 @@ def create_raw_tables(con) -> None:
     from dagster_project.ingest.x12_tables import create_x12_tables
 
     create_x12_tables(con)
+
+
+def insert_frame(con, table: str, frame) -> None:
+    """Append a Polars or Arrow frame to ``table``, column by name, through DuckDB's scan of the frame."""
+    columns = frame.column_names if hasattr(frame, "column_names") else frame.columns
+    names = ", ".join(f'"{name}"' for name in columns)
+    con.register("incoming_rows", frame)
+    try:
+        con.execute(f"insert into {table} ({names}) select {names} from incoming_rows")
+    finally:
+        con.unregister("incoming_rows")

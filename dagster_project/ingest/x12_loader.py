@@ -26,7 +26,7 @@ import pyarrow as pa
 
 from dagster_project.ingest.loader import FileOutcome, SourceLoadReport, ensure_ingest_tables
 from dagster_project.ingest.quarantine import QuarantineEntry, now_utc, quarantine_whole_file
-from dagster_project.ingest.raw_schema import LINEAGE_COLUMNS
+from dagster_project.ingest.raw_schema import LINEAGE_COLUMNS, insert_frame
 from dagster_project.ingest.x12.errors import X12Issue
 from dagster_project.ingest.x12.reader_base import SEGMENT_POSITION_KEY, X12Reader, no_cyclic_gc
 from dagster_project.ingest.x12.readers import READERS, parse_x12
@@ -112,15 +112,6 @@ class _Batch:
         return counts
 
 
-def _insert_arrow(con, target: str, frame: pa.Table) -> None:
-    names = ", ".join(f'"{name}"' for name in frame.column_names)
-    con.register("x12_incoming", frame)
-    try:
-        con.execute(f"insert into {target} ({names}) select {names} from x12_incoming")
-    finally:
-        con.unregister("x12_incoming")
-
-
 def _insert_rows(con, table: str, columns: dict[str, str], runs) -> int:
     rows = chain.from_iterable(run[0] for run in runs)
     # One pass over the row dicts (row by row is kind to the CPU cache), then transposed in C.
@@ -140,7 +131,7 @@ def _insert_rows(con, table: str, columns: dict[str, str], runs) -> int:
         arrays.append(pa.array(values, type=_arrow_type(LINEAGE_COLUMNS[column])))
         names.append(column)
     frame = pa.Table.from_arrays(arrays, names=names)
-    _insert_arrow(con, f"raw_clearinghouse.{table}", frame)
+    insert_frame(con, f"raw_clearinghouse.{table}", frame)
     return frame.num_rows
 
 
@@ -195,7 +186,7 @@ def _insert_ledger(con, outcomes: list[X12FileOutcome], meta: list[tuple[str, st
             for c in LEDGER_COLUMNS
         ]
     )
-    _insert_arrow(con, "ingest.file_ledger", pa.Table.from_pylist(rows, schema=schema))
+    insert_frame(con, "ingest.file_ledger", pa.Table.from_pylist(rows, schema=schema))
 
 
 QUARANTINE_COLUMNS = [
@@ -221,7 +212,7 @@ def _insert_quarantine(con, entries: list[QuarantineEntry]) -> None:
         ]
     )
     rows = [{c: getattr(e, "line_number" if c == "line_number" else c) for c in QUARANTINE_COLUMNS} for e in entries]
-    _insert_arrow(con, "ingest.quarantine", pa.Table.from_pylist(rows, schema=schema))
+    insert_frame(con, "ingest.quarantine", pa.Table.from_pylist(rows, schema=schema))
 
 
 class _DeliveryIndex:

@@ -10,15 +10,19 @@ from __future__ import annotations
 
 MONEY = "DECIMAL(12, 2)"  # what staging and the marts expect: cents
 QUANTITY = "DECIMAL(9, 2)"  # units and other counts
+# The envelope identifiers a transaction-level table keeps (BodyReader.new_row fills them).
+ENVELOPE_COLUMNS: dict[str, str] = {
+    "interchange_sender_id": "VARCHAR",  # ISA06
+    "interchange_control_number": "VARCHAR",  # ISA13
+    "group_control_number": "VARCHAR",  # GS06
+    "transaction_control_number": "VARCHAR",  # ST02
+    "implementation_version": "VARCHAR",  # ST03, else GS08
+}
 
 REMIT_TABLES: dict[str, dict[str, str]] = {
     "remit_transactions": {
         "remit_transaction_id": "VARCHAR",  # <file sha256 prefix>-<ISA13>-<GS06>-<ST02>
-        "interchange_sender_id": "VARCHAR",  # ISA06
-        "interchange_control_number": "VARCHAR",  # ISA13
-        "group_control_number": "VARCHAR",  # GS06
-        "transaction_control_number": "VARCHAR",  # ST02
-        "implementation_version": "VARCHAR",  # GS08 / ST03
+        **ENVELOPE_COLUMNS,
         "handling_code": "VARCHAR",  # BPR01
         "payment_amount": MONEY,  # BPR02
         "credit_debit_flag": "VARCHAR",  # BPR03

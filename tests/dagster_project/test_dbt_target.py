@@ -7,6 +7,8 @@ import dagster as dg
 
 from dagster_project.assets.dbt import build_dbt_assets
 from dagster_project.dbt_project import DBT_DIR, RUN_TARGET_PATH, TETHERED_DBT, dbt_cli_resource
+from dagster_project.dbt_tethered import LAUNCH_FILE
+from dagster_project.resources import WarehouseResource
 
 
 def test_two_runs_of_the_dbt_asset_reuse_one_target_folder(tmp_path, monkeypatch):
@@ -21,10 +23,12 @@ def test_two_runs_of_the_dbt_asset_reuse_one_target_folder(tmp_path, monkeypatch
     before = set(target.iterdir()) if target.exists() else set()
     run_ids = []
     for _ in range(2):
-        result = dg.materialize([dbt_models], selection=[seed], resources={"dbt": resource})
+        result = dg.materialize(
+            [dbt_models], selection=[seed], resources={"dbt": resource, "warehouse": WarehouseResource()}
+        )
         assert result.success
         run_ids.append(result.run_id)
         results = (RUN_TARGET_PATH / "run_results.json").read_text()
         assert "leak_value_assumptions" in results
-    assert set(target.iterdir()) - before <= {RUN_TARGET_PATH}
+    assert set(target.iterdir()) - before <= {RUN_TARGET_PATH, DBT_DIR / LAUNCH_FILE}
     assert not [p for p in target.iterdir() if any(run_id[:7] in p.name for run_id in run_ids)]

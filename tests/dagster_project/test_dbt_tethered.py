@@ -1,9 +1,10 @@
 """dbt dies with the run process that started it: a run killed with SIGKILL leaves no dbt holding the
 DuckDB write lock. The parent below starts dbt exactly as the dbt asset does (DbtCliResource.cli after
-tether_dbt_to_this_process) with a stand-in dbt that records its pid and sleeps."""
+tether_dbt_to_this_process wrote the launch file) with a stand-in dbt that records its pid and sleeps."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -14,7 +15,8 @@ from pathlib import Path
 
 import pytest
 
-from dagster_project.dbt_project import TETHERED_DBT
+from dagster_project.dbt_project import TETHERED_DBT, tether_dbt_to_this_process
+from dagster_project.dbt_tethered import LAUNCH_FILE
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux only")
@@ -52,11 +54,12 @@ def _start_run_process(tmp_path: Path, dbt_executable: str) -> tuple[subprocess.
     parent = textwrap.dedent(f"""\
         import time
         from dagster_dbt import DbtCliResource
+        from pathlib import Path
         from dagster_project.dbt_project import tether_dbt_to_this_process
-        tether_dbt_to_this_process()
+        tether_dbt_to_this_process(Path({str(project)!r}))
         resource = DbtCliResource(project_dir={str(project)!r}, dbt_executable={dbt_executable!r})
         resource.cli(["build"], manifest={{"nodes": {{}}, "sources": {{}}, "metadata": {{}}}},
-                     target_path=__import__("pathlib").Path({str(tmp_path / "target")!r}))
+                     target_path=Path({str(tmp_path / "target")!r}))
         time.sleep(120)
     """)
     env = {**os.environ, "PYTHONPATH": str(REPO), "RCM_DBT_EXECUTABLE": str(fake_dbt)}
@@ -100,19 +103,36 @@ def test_without_the_launcher_dbt_outlives_a_killed_run_process(tmp_path):
         os.kill(dbt_pid, signal.SIGKILL)
 
 
+def _launch(tmp_path: Path, request: dict | str, *argv: str) -> subprocess.CompletedProcess:
+    """The launcher started as dagster-dbt starts it: in the dbt project folder, which holds the launch file."""
+    (tmp_path / LAUNCH_FILE).parent.mkdir(exist_ok=True)
+    (tmp_path / LAUNCH_FILE).write_text(request if isinstance(request, str) else json.dumps(request))
+    return subprocess.run([str(TETHERED_DBT), *argv], cwd=tmp_path, capture_output=True, text=True, timeout=30)
+
+
 def test_the_launcher_refuses_to_run_dbt_for_a_parent_that_is_gone(tmp_path):
-    env = {**os.environ, "RCM_DBT_EXECUTABLE": "/bin/true", "RCM_DBT_PARENT_PID": "1"}
-    finished = subprocess.run([str(TETHERED_DBT), "build"], env=env, capture_output=True, text=True, timeout=30)
+    finished = _launch(tmp_path, {"dbt_executable": "/bin/true", "parent_pid": 1}, "build")
     assert finished.returncode != 0 and "already ended" in finished.stderr
 
 
 def test_the_launcher_execs_the_real_dbt_with_its_arguments_and_exit_code(tmp_path):
-    env = {**os.environ, "RCM_DBT_EXECUTABLE": "/bin/sh", "RCM_DBT_PARENT_PID": ""}
-    finished = subprocess.run(
-        [str(TETHERED_DBT), "-c", "echo ran $0; exit 3", "with-arg"],
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=30,
-    )
+    # This test process starts the launcher, so it is the parent the launch file names.
+    request = {"dbt_executable": "/bin/sh", "parent_pid": os.getpid()}
+    finished = _launch(tmp_path, request, "-c", "echo ran $0; exit 3", "with-arg")
     assert (finished.returncode, finished.stdout.strip()) == (3, "ran with-arg")
+
+
+def test_the_launcher_names_a_launch_file_it_cannot_read(tmp_path):
+    finished = _launch(tmp_path, '{"parent_pid": 12}', "build")
+    assert (
+        finished.returncode != 0 and "is not a launch file" in finished.stderr and "dbt_executable" in finished.stderr
+    )
+
+
+def test_tethering_writes_the_launch_file_and_leaves_the_environment_alone(tmp_path, monkeypatch):
+    monkeypatch.setenv("RCM_DBT_EXECUTABLE", "/opt/dbt/bin/dbt")
+    environment = dict(os.environ)
+    tether_dbt_to_this_process(tmp_path)
+    assert dict(os.environ) == environment
+    request = json.loads((tmp_path / LAUNCH_FILE).read_text())
+    assert request == {"dbt_executable": "/opt/dbt/bin/dbt", "parent_pid": os.getpid()}

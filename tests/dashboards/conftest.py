@@ -274,6 +274,33 @@ def app_test():
 
 
 @pytest.fixture
+def open_page():
+    """Factory: open_page(page, user, title=None) -> AppTest, run once; it rendered without an exception
+    (under `title` when given)."""
+
+    def open_(page: str, user, title: str | None = None):
+        at = _app_test(page, user=user).run()
+        assert not at.exception
+        if title is not None:
+            assert at.title[0].value == title
+        return at
+
+    return open_
+
+
+@pytest.fixture
+def add_marts(snapshot):
+    """Factory: add_marts(script) runs a page's SQL script of marts on the test snapshot; returns its path."""
+
+    def add(script: str) -> Path:
+        with duckdb.connect(str(snapshot)) as con:
+            con.execute(script)
+        return snapshot
+
+    return add
+
+
+@pytest.fixture
 def rendered_text():
     return _rendered_text
 

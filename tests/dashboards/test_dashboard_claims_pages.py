@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import duckdb
 import pytest
 
 CLAIMS_SQL = """
@@ -42,18 +41,14 @@ create table fct_unbalanced_remits as select * from (values
 
 
 @pytest.fixture
-def claims_snapshot(snapshot):
-    with duckdb.connect(str(snapshot)) as con:
-        con.execute(CLAIMS_SQL)
-    return snapshot
+def claims_snapshot(add_marts):
+    return add_marts(CLAIMS_SQL)
 
 
 def test_claim_audit_page_shows_rates_and_open_failures_for_all_locations(
-    claims_snapshot, ledger, app_test, director, rendered_text
+    claims_snapshot, ledger, open_page, director, rendered_text
 ):
-    at = app_test("claims", user=director).run()
-    assert not at.exception
-    assert at.title[0].value == "Claim audit"
+    at = open_page("claims", director, "Claim audit")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics == {
         "Clean-claim rate": "95.3%",
@@ -74,10 +69,9 @@ def test_claim_audit_page_shows_rates_and_open_failures_for_all_locations(
 
 
 def test_claim_audit_page_is_scoped_and_filters_by_rule(
-    claims_snapshot, ledger, app_test, frontdesk_l01, director, rendered_text
+    claims_snapshot, ledger, app_test, open_page, frontdesk_l01, director, rendered_text
 ):
-    at = app_test("claims", user=frontdesk_l01).run()
-    assert not at.exception
+    at = open_page("claims", frontdesk_l01)
     text = rendered_text(at)
     assert "CL-L01-1" in text and "CL-L02-1" not in text
     assert {m.label: m.value for m in at.metric}["Claims audited"] == "100"
@@ -130,18 +124,14 @@ create table flag_secondary_claims_due as select * from (values
 
 
 @pytest.fixture
-def denials_snapshot(snapshot):
-    with duckdb.connect(str(snapshot)) as con:
-        con.execute(DENIALS_SQL)
-    return snapshot
+def denials_snapshot(add_marts):
+    return add_marts(DENIALS_SQL)
 
 
 def test_denials_page_shows_open_denials_by_age_and_underpayments(
-    denials_snapshot, ledger, app_test, director, rendered_text
+    denials_snapshot, ledger, open_page, director, rendered_text
 ):
-    at = app_test("denials", user=director).run()
-    assert not at.exception
-    assert at.title[0].value == "Denials and underpayments"
+    at = open_page("denials", director, "Denials and underpayments")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Denied dollars"] == "$180.00" and metrics["Denied lines"] == "2"
     assert metrics["With a drafted action"] == "0"
@@ -160,10 +150,9 @@ def test_denials_page_shows_open_denials_by_age_and_underpayments(
 
 
 def test_denials_page_is_scoped_to_the_users_locations(
-    denials_snapshot, ledger, app_test, frontdesk_l01, rendered_text
+    denials_snapshot, ledger, open_page, frontdesk_l01, rendered_text
 ):
-    at = app_test("denials", user=frontdesk_l01).run()
-    assert not at.exception
+    at = open_page("denials", frontdesk_l01)
     text = rendered_text(at)
     assert "CL-L01-7" in text and "CL-L02-9" not in text
     assert "CL-L01-TF" in text and "CL-L02-TF" not in text and "CL-L02-SC" not in text

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import duckdb
 import pytest
 
 CREDENTIALING_SQL = """
@@ -49,18 +48,14 @@ create table fct_payroll_productivity as select * from (values
 
 
 @pytest.fixture
-def cred_snapshot(snapshot):
-    with duckdb.connect(str(snapshot)) as con:
-        con.execute(CREDENTIALING_SQL)
-    return snapshot
+def cred_snapshot(add_marts):
+    return add_marts(CREDENTIALING_SQL)
 
 
 def test_credentialing_page_shows_traffic_lights_for_all_locations(
-    cred_snapshot, ledger, app_test, director, rendered_text
+    cred_snapshot, ledger, open_page, director, rendered_text
 ):
-    at = app_test("credentialing", user=director).run()
-    assert not at.exception
-    assert at.title[0].value == "Credentialing"
+    at = open_page("credentialing", director, "Credentialing")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics == {
         "Credentials needing action": "3",
@@ -81,10 +76,9 @@ def test_credentialing_page_shows_traffic_lights_for_all_locations(
 
 
 def test_credentialing_page_is_scoped_to_the_users_location(
-    cred_snapshot, ledger, app_test, frontdesk_l01, rendered_text
+    cred_snapshot, ledger, open_page, frontdesk_l01, rendered_text
 ):
-    at = app_test("credentialing", user=frontdesk_l01).run()
-    assert not at.exception
+    at = open_page("credentialing", frontdesk_l01)
     text = rendered_text(at)
     assert "Ada North" in text and "Cy East" not in text and "AP-9" not in text
     assert {m.label: m.value for m in at.metric}["Claims on hold"] == "0"
@@ -97,17 +91,15 @@ def test_credentialing_location_filter(cred_snapshot, ledger, app_test, director
     assert "Cy East" in text and "Ada North" not in text
 
 
-def test_payroll_page_for_a_director(cred_snapshot, ledger, app_test, director, rendered_text):
-    at = app_test("payroll", user=director).run()
-    assert not at.exception
+def test_payroll_page_for_a_director(cred_snapshot, ledger, open_page, director, rendered_text):
+    at = open_page("payroll", director)
     text = rendered_text(at)
     assert "Hours differ over the tolerance" in text and "Sessions, no clinical hours" in text
     assert {m.label: m.value for m in at.metric}["Therapist pay periods below target"] == "1 of 2"
 
 
-def test_payroll_page_refuses_front_desk(cred_snapshot, ledger, app_test, frontdesk_l01, rendered_text):
-    at = app_test("payroll", user=frontdesk_l01).run()
-    assert not at.exception
+def test_payroll_page_refuses_front_desk(cred_snapshot, ledger, open_page, frontdesk_l01, rendered_text):
+    at = open_page("payroll", frontdesk_l01)
     assert "for directors and administrators" in at.warning[0].value
     assert "Ada North" not in rendered_text(at)
 

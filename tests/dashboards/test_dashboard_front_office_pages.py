@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import duckdb
 import pytest
 
 FRONT_OFFICE_SQL = """
@@ -57,16 +56,12 @@ create table fct_plan_of_care_followups as select * from (values
 
 
 @pytest.fixture
-def fo_snapshot(snapshot):
-    with duckdb.connect(str(snapshot)) as con:
-        con.execute(FRONT_OFFICE_SQL)
-    return snapshot
+def fo_snapshot(add_marts):
+    return add_marts(FRONT_OFFICE_SQL)
 
 
-def test_intake_page_shows_the_funnel_for_all_locations(fo_snapshot, ledger, app_test, director, rendered_text):
-    at = app_test("intake", user=director).run()
-    assert not at.exception
-    assert at.title[0].value == "Intake funnel"
+def test_intake_page_shows_the_funnel_for_all_locations(fo_snapshot, ledger, open_page, director, rendered_text):
+    at = open_page("intake", director, "Intake funnel")
     metrics = {m.label: m.value for m in at.metric}
     assert metrics == {
         "Referrals received": "17",
@@ -80,9 +75,8 @@ def test_intake_page_shows_the_funnel_for_all_locations(fo_snapshot, ledger, app
     assert "RF-L01-1" in text and "RF-L02-7" in text
 
 
-def test_intake_page_is_scoped_to_the_users_location(fo_snapshot, ledger, app_test, frontdesk_l01, rendered_text):
-    at = app_test("intake", user=frontdesk_l01).run()
-    assert not at.exception
+def test_intake_page_is_scoped_to_the_users_location(fo_snapshot, ledger, open_page, frontdesk_l01, rendered_text):
+    at = open_page("intake", frontdesk_l01)
     text = rendered_text(at)
     assert "RF-L01-1" in text and "RF-L02-7" not in text
     assert {m.label: m.value for m in at.metric}["Referrals received"] == "15"
@@ -95,9 +89,10 @@ def test_intake_location_filter(fo_snapshot, ledger, app_test, director, rendere
     assert "RF-L02-7" in text and "RF-L01-1" not in text
 
 
-def test_eligibility_page_lists_checks_due_and_coverage_changes(fo_snapshot, ledger, app_test, director, rendered_text):
-    at = app_test("eligibility", user=director).run()
-    assert not at.exception
+def test_eligibility_page_lists_checks_due_and_coverage_changes(
+    fo_snapshot, ledger, open_page, director, rendered_text
+):
+    at = open_page("eligibility", director)
     assert {m.label: m.value for m in at.metric} == {
         "Visits in the lookahead": "3",
         "Checks due now": "2",
@@ -109,24 +104,23 @@ def test_eligibility_page_lists_checks_due_and_coverage_changes(fo_snapshot, led
     assert "PA-77" in rendered_text(at)
 
 
-def test_eligibility_page_is_scoped_to_the_users_location(fo_snapshot, ledger, app_test, frontdesk_l01, rendered_text):
-    at = app_test("eligibility", user=frontdesk_l01).run()
-    assert not at.exception
+def test_eligibility_page_is_scoped_to_the_users_location(fo_snapshot, ledger, open_page, frontdesk_l01, rendered_text):
+    at = open_page("eligibility", frontdesk_l01)
     text = rendered_text(at)
     assert "AP-L01-1" in text and "AP-L02-9" not in text and "PT-L02-3" not in text
     assert {m.label: m.value for m in at.metric}["Coverage changes"] == "0"
 
 
 @pytest.mark.parametrize("page", ["intake", "eligibility"])
-def test_front_office_pages_say_so_when_nothing_is_published(env, ledger, app_test, director, page):
-    at = app_test(page, user=director).run()
-    assert not at.exception
+def test_front_office_pages_say_so_when_nothing_is_published(env, ledger, open_page, director, page):
+    at = open_page(page, director)
     assert "No data has been published yet" in at.info[0].value
 
 
-def test_eligibility_page_lists_plan_of_care_followups_in_scope(fo_snapshot, ledger, app_test, director, frontdesk_l01):
-    at = app_test("eligibility", user=director).run()
-    assert not at.exception
+def test_eligibility_page_lists_plan_of_care_followups_in_scope(
+    fo_snapshot, ledger, app_test, open_page, director, frontdesk_l01
+):
+    at = open_page("eligibility", director)
     plans = next(df.value for df in at.dataframe if "Plan of care" in df.value.columns)
     assert list(plans["Plan of care"]) == ["POC-L01-1", "POC-L01-2", "POC-L02-4"]  # overdue, then oldest signature
     scoped = app_test("eligibility", user=frontdesk_l01).run()

@@ -6,18 +6,28 @@ marts are exercised end to end, including "latest delivery wins" in staging.
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from pathlib import Path
 
 import duckdb
 import pytest
-from dbt.cli.main import dbtRunner
+from dbt.cli.main import dbtRunner, dbtRunnerResult
 
 from dagster_project.ingest.raw_schema import create_raw_tables
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT_DIR = REPO_ROOT / "dbt"
 AS_OF = "2026-03-02"
+
+
+def invoke_dbt(*command: str, warehouse: Path, work_dir: Path, as_of: str = AS_OF) -> dbtRunnerResult:
+    """dbt in this process on ``warehouse`` (the profile's warehouse_path var, as the pipeline passes it), with
+    its artifacts and logs in ``work_dir`` so it never collides with the pipeline's own dbt runs."""
+    paths = ["--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR)]
+    paths += ["--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs")]
+    run_vars = json.dumps({"as_of_date": as_of, "warehouse_path": str(warehouse)})
+    return dbtRunner().invoke([*command, *paths, "--vars", run_vars])
 
 
 def _insert(con, table: str, rows: list[dict], file_name: str, loaded_at: datetime) -> None:
@@ -148,24 +158,4 @@ def dbt_build(tmp_path_factory):
     _load_synthetic_delivery(con)
     con.close()
 
-    mp = pytest.MonkeyPatch()
-    mp.setenv("RCM_DUCKDB_PATH", str(warehouse))
-    try:
-        result = dbtRunner().invoke(
-            [
-                "build",
-                "--project-dir",
-                str(DBT_DIR),
-                "--profiles-dir",
-                str(DBT_DIR),
-                "--target-path",
-                str(tmp / "target"),
-                "--log-path",
-                str(tmp / "logs"),
-                "--vars",
-                f'{{"as_of_date": "{AS_OF}"}}',
-            ]
-        )
-    finally:
-        mp.undo()
-    return result, warehouse, tmp
+    return invoke_dbt("build", warehouse=warehouse, work_dir=tmp), warehouse, tmp

@@ -7,42 +7,18 @@ from __future__ import annotations
 import json
 
 import pytest
-from dbt.cli.main import dbtRunner
 
-from tests.dbt.conftest import DBT_DIR
+from tests.dbt.conftest import invoke_dbt
 
 
 @pytest.fixture(scope="session")
-def docs(dbt_build, monkeypatch_session):
+def docs(dbt_build):
     _, warehouse, tmp = dbt_build
-    monkeypatch_session.setenv("RCM_DUCKDB_PATH", str(warehouse))
-    result = dbtRunner().invoke(
-        [
-            "docs",
-            "generate",
-            "--project-dir",
-            str(DBT_DIR),
-            "--profiles-dir",
-            str(DBT_DIR),
-            "--target-path",
-            str(tmp / "target"),
-            "--log-path",
-            str(tmp / "logs"),
-            "--vars",
-            '{"as_of_date": "2026-03-02"}',
-        ]
-    )
+    result = invoke_dbt("docs", "generate", warehouse=warehouse, work_dir=tmp)
     assert result.success, result.exception
     manifest = json.loads((tmp / "target" / "manifest.json").read_text())
     catalog = json.loads((tmp / "target" / "catalog.json").read_text())
     return manifest, catalog
-
-
-@pytest.fixture(scope="session")
-def monkeypatch_session():
-    patch = pytest.MonkeyPatch()
-    yield patch
-    patch.undo()
 
 
 def _models(manifest):

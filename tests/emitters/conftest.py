@@ -82,6 +82,37 @@ def make_flag_row(**overrides) -> dict:
     return row
 
 
+def make_poc_flag_row(reason: str = "signature_overdue", **overrides) -> dict:
+    """A flag_plan_of_care_followups row: the child's plan went to the PCP 51 days ago and is still unsigned."""
+    return {
+        "flag_id": f"f-{reason}",
+        "rule_name": "plan_of_care_followup",
+        "as_of_date": AS_OF,
+        "plan_of_care_id": "POC-1",
+        "followup_reason": reason,
+        "patient_id": "P1",
+        "location_id": "L1",
+        "payer_id": "TXMCO1",
+        "plan_status": "active",
+        "evaluation_date": date(2026, 1, 10),
+        "plan_start_date": date(2026, 1, 12),
+        "plan_end_date": date(2026, 4, 5),
+        "physician_npi": "1234567893",
+        "physician_signed_date": None,
+        "is_sent_to_pcp": True,
+        "visits_since_progress_point": 10,
+        "progress_report_every_visits": 10,
+        "days_since_plan_start": 49,
+        "recert_every_days": 90,
+        "days_to_recert": 41,
+        "signature_age_days": 51,
+        "signature_chase_after_days": 14,
+        "signature_follow_up_number": 6,
+        "due_date": date(2026, 2, 25),
+        **overrides,
+    }
+
+
 def make_visit_history(authorization_id: str = "AUTH-0042") -> list[dict]:
     statuses = ["arrived"] * 5 + ["no_show"] * 2 + ["cancelled", "late_cancelled"] + ["scheduled"] * 3
     start = date(2026, 1, 5)

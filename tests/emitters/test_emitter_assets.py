@@ -23,6 +23,7 @@ from dagster_project.resources import LedgerResource, WarehouseResource
 from emitters.drafting import read_set_asides
 from emitters.registry import ACTION_TYPES
 from ledger import Ledger, User
+from tests.emitters.conftest import make_poc_flag_row
 
 RELATION = re.compile(r"\b(?:from|join)\s+([A-Za-z_][\w]*(?:\.[A-Za-z_][\w]*)?)", re.IGNORECASE)
 ALL_INPUTS = sorted({model for declared in ACTION_TYPES.values() for model in declared.inputs})
@@ -163,32 +164,7 @@ CANARY_VALUES = [CANARY_FIRST, CANARY_LAST, "2018-02-28", "02/28/2018"]
 
 
 def _poc_row(flag_id: str, patient_id: str, plan_of_care_id: str) -> dict:
-    return {
-        "flag_id": flag_id,
-        "rule_name": "plan_of_care_followup",
-        "as_of_date": date(2026, 3, 2),
-        "plan_of_care_id": plan_of_care_id,
-        "followup_reason": "signature_overdue",
-        "patient_id": patient_id,
-        "location_id": "L1",
-        "payer_id": "TXMCO1",
-        "plan_status": "active",
-        "evaluation_date": date(2026, 1, 10),
-        "plan_start_date": date(2026, 1, 12),
-        "plan_end_date": date(2026, 4, 5),
-        "physician_npi": "1234567893",
-        "physician_signed_date": None,
-        "is_sent_to_pcp": True,
-        "visits_since_progress_point": 10,
-        "progress_report_every_visits": 10,
-        "days_since_plan_start": 49,
-        "recert_every_days": 90,
-        "days_to_recert": 41,
-        "signature_age_days": 51,
-        "signature_chase_after_days": 14,
-        "signature_follow_up_number": 6,
-        "due_date": date(2026, 2, 25),
-    }
+    return make_poc_flag_row(flag_id=flag_id, patient_id=patient_id, plan_of_care_id=plan_of_care_id)
 
 
 def _build_poc_tables(warehouse: Path) -> None:

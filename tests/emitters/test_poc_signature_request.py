@@ -10,6 +10,7 @@ import pytest
 
 from emitters import poc_signature_request as poc
 from emitters.registry import approver_roles
+from tests.emitters.conftest import make_poc_flag_row
 
 AS_OF = date(2026, 3, 2)
 LOCATIONS = {
@@ -25,39 +26,8 @@ LOCATIONS = {
 PATIENTS = {"P1": {"patient_id": "P1", "first_name": "Synth", "last_name": "Childe", "date_of_birth": date(2019, 4, 5)}}
 
 
-def _row(reason: str, **extra) -> dict:
-    row = {
-        "flag_id": f"f-{reason}",
-        "rule_name": "plan_of_care_followup",
-        "as_of_date": AS_OF,
-        "plan_of_care_id": "POC-1",
-        "followup_reason": reason,
-        "patient_id": "P1",
-        "location_id": "L1",
-        "payer_id": "TXMCO1",
-        "plan_status": "active",
-        "evaluation_date": date(2026, 1, 10),
-        "plan_start_date": date(2026, 1, 12),
-        "plan_end_date": date(2026, 4, 5),
-        "physician_npi": "1234567893",
-        "physician_signed_date": None,
-        "is_sent_to_pcp": True,
-        "visits_since_progress_point": 10,
-        "progress_report_every_visits": 10,
-        "days_since_plan_start": 49,
-        "recert_every_days": 90,
-        "days_to_recert": 41,
-        "signature_age_days": 51,
-        "signature_chase_after_days": 14,
-        "signature_follow_up_number": 6,
-        "due_date": date(2026, 2, 25),
-    }
-    row.update(extra)
-    return row
-
-
 def test_signature_follow_up_goes_to_the_pcp_with_identifiers_only_in_the_body():
-    [draft] = poc.draft_signature_requests([_row("signature_overdue")], LOCATIONS, PATIENTS)
+    [draft] = poc.draft_signature_requests([make_poc_flag_row("signature_overdue")], LOCATIONS, PATIENTS)
     assert draft.action_type == "poc_signature_request" and draft.assigned_role == "front_desk"
     assert draft.recipient == "Primary care physician NPI 1234567893"
     assert "Synth Childe" in draft.body and "04/05/2019" in draft.body
@@ -70,9 +40,13 @@ def test_signature_follow_up_goes_to_the_pcp_with_identifiers_only_in_the_body()
 
 
 def test_follow_up_moves_with_the_age_under_the_same_flag():
-    first = poc.draft_signature_requests([_row("signature_overdue")], LOCATIONS, PATIENTS)[0]
+    first = poc.draft_signature_requests([make_poc_flag_row("signature_overdue")], LOCATIONS, PATIENTS)[0]
     later = poc.draft_signature_requests(
-        [_row("signature_overdue", signature_age_days=58, signature_follow_up_number=7, due_date=date(2026, 3, 4))],
+        [
+            make_poc_flag_row(
+                "signature_overdue", signature_age_days=58, signature_follow_up_number=7, due_date=date(2026, 3, 4)
+            )
+        ],
         LOCATIONS,
         PATIENTS,
     )[0]
@@ -90,7 +64,7 @@ def test_follow_up_moves_with_the_age_under_the_same_flag():
     ],
 )
 def test_recertification_request(reason, words):
-    [draft] = poc.draft_signature_requests([_row(reason, is_sent_to_pcp=False)], LOCATIONS, PATIENTS)
+    [draft] = poc.draft_signature_requests([make_poc_flag_row(reason, is_sent_to_pcp=False)], LOCATIONS, PATIENTS)
     title, *body_words = words
     assert draft.title == title and "follow-up" not in draft.title
     assert draft.recipient == "Prescribing physician NPI 1234567893"
@@ -100,11 +74,11 @@ def test_recertification_request(reason, words):
 
 def test_a_progress_report_is_never_sent_to_a_physician_for_signature():
     with pytest.raises(ValueError, match="not sent to a physician"):
-        poc.draft_signature_requests([_row("progress_report_due")], LOCATIONS, PATIENTS)
+        poc.draft_signature_requests([make_poc_flag_row("progress_report_due")], LOCATIONS, PATIENTS)
 
 
 def test_missing_npi_is_a_missing_checklist_item():
-    [draft] = poc.draft_signature_requests([_row("recert_due", physician_npi=None)], LOCATIONS, PATIENTS)
+    [draft] = poc.draft_signature_requests([make_poc_flag_row("recert_due", physician_npi=None)], LOCATIONS, PATIENTS)
     assert draft.recipient == "Primary care physician (find the fax number)"
     assert draft.checklist[0].present is False
 

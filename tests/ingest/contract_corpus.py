@@ -14,7 +14,7 @@ from dagster_project.ingest.csv_reader import (
     _check_header,
     _decode,
     _describe,
-    _wrong_width,
+    well_formed_lines,
 )
 
 VALID_ROWS: dict[str, str] = {
@@ -227,20 +227,7 @@ def row_wise(data: bytes, file_name: str, contract: type[Contract]):
     _check_header(header, file_name, contract)
     rows, rejected, seen = [], [], {}
     key_columns = contract.__primary_key__
-    while True:
-        try:
-            cells = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            rejected.append((reader.line_num, [], f"{file_name}: line {reader.line_num}: unreadable CSV ({exc})"))
-            continue
-        line = reader.line_num
-        if not any(cell.strip() for cell in cells):
-            continue
-        if len(cells) != len(header):
-            rejected.append((line, cells, _wrong_width(file_name, line, len(header), len(cells))))
-            continue
+    for line, cells in well_formed_lines(reader, len(header), file_name, rejected):
         try:
             model = contract.model_validate(dict(zip(header, cells, strict=False)))
         except ValidationError as exc:

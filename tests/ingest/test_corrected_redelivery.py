@@ -9,12 +9,11 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from dbt.cli.main import dbtRunner
 
 from dagster_project.adapters import load_mapping, mapping_path, run_adapter
 from dagster_project.ingest.loader import delivered_as, load_source
+from tests.dbt.conftest import invoke_dbt
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
 CHARGE_HEADER = "visit_id,line_number,cpt_code,modifiers,minutes,units,charge_amount\n"
 VISIT_HEADER = (
     "visit_id,appointment_id,patient_id,provider_id,location_id,coverage_id,claim_id,date_of_service,"
@@ -174,31 +173,17 @@ def marts(tmp_path_factory):
     supersessions = _ledger(con)
     con.close()
 
-    mp = pytest.MonkeyPatch()
-    mp.setenv("RCM_DUCKDB_PATH", str(warehouse))
-    try:
-        result = dbtRunner().invoke(
-            [
-                "build",
-                "--project-dir",
-                str(REPO_ROOT / "dbt"),
-                "--profiles-dir",
-                str(REPO_ROOT / "dbt"),
-                "--target-path",
-                str(tmp / "target"),
-                "--log-path",
-                str(tmp / "logs"),
-                "--select",
-                "+fct_visit_claim_reconciliation",
-                "--exclude",
-                "resource_type:test",
-                "resource_type:unit_test",
-                "--vars",
-                '{"as_of_date": "2026-11-15"}',
-            ]
-        )
-    finally:
-        mp.undo()
+    result = invoke_dbt(
+        "build",
+        "--select",
+        "+fct_visit_claim_reconciliation",
+        "--exclude",
+        "resource_type:test",
+        "resource_type:unit_test",
+        warehouse=warehouse,
+        work_dir=tmp,
+        as_of="2026-11-15",
+    )
     assert result.success, result.exception
     con = duckdb.connect(str(warehouse))  # dbt-duckdb keeps its in-process connection: same configuration
     yield con, report, supersessions

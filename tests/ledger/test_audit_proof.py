@@ -22,6 +22,14 @@ REPO = Path(__file__).resolve().parents[2]
 HASHED = ("event_id", "occurred_at", "event_type", "actor", "actor_role", "action_id", "location_id", "detail_json")
 
 
+def _ledger_cli(*args: str) -> subprocess.CompletedProcess:
+    """`python -m ledger ARGS` as an operator runs it, from the repository root."""
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run(
+        [sys.executable, "-m", "ledger", *args], cwd=REPO, env=env, capture_output=True, text=True, check=False
+    )
+
+
 def _db(tmp_path):
     db = sqlite3.connect(tmp_path / "ledger.sqlite")
     db.row_factory = sqlite3.Row
@@ -144,15 +152,7 @@ def test_an_unkeyed_ledger_is_refused_until_migrated_once(filled, tmp_path):
     with pytest.raises(AuditKeyError, match="migrate-audit-chain"):
         Ledger(filled.url, password_hasher=FAST_HASHER)
 
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    migrate = subprocess.run(
-        [sys.executable, "-m", "ledger", "migrate-audit-chain", "--url", filled.url],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    migrate = _ledger_cli("migrate-audit-chain", "--url", filled.url)
     assert migrate.returncode == 0, migrate.stderr
     old_events = filled.count_audit_events() - 1
     assert f"{old_events} earlier events verified" in migrate.stdout
@@ -160,14 +160,7 @@ def test_an_unkeyed_ledger_is_refused_until_migrated_once(filled, tmp_path):
     assert migrated.verify().ok
     migrated.record("export", "billing")
     assert migrated.verify().ok
-    again = subprocess.run(
-        [sys.executable, "-m", "ledger", "migrate-audit-chain", "--url", filled.url],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    again = _ledger_cli("migrate-audit-chain", "--url", filled.url)
     assert again.returncode == 2 and "already keyed" in again.stderr
 
     # Editing an old (unkeyed) event and rehashing the old part breaks the keyed event that sealed it.
@@ -183,15 +176,7 @@ def test_migration_refuses_a_broken_unkeyed_chain(filled, tmp_path):
     db.execute("delete from ledger_meta where key = 'audit_chain_keyed_from'")
     db.commit()  # the events are still keyed, so as a plain SHA-256 chain they do not verify
     db.close()
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    migrate = subprocess.run(
-        [sys.executable, "-m", "ledger", "migrate-audit-chain", "--url", filled.url],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    migrate = _ledger_cli("migrate-audit-chain", "--url", filled.url)
     assert migrate.returncode == 2 and "broken at event 1" in migrate.stderr
 
 
@@ -201,15 +186,7 @@ def test_verify_cli_reports_a_deleted_tail(filled, tmp_path):
     db.execute("delete from audit_events where event_id = (select max(event_id) from audit_events)")
     db.commit()
     db.close()
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
-    verify = subprocess.run(
-        [sys.executable, "-m", "ledger", "verify", "--url", filled.url],
-        cwd=REPO,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    verify = _ledger_cli("verify", "--url", filled.url)
     assert verify.returncode == 1 and "tail of the trail was deleted" in verify.stdout
 
 

@@ -102,6 +102,14 @@ def _plant_canary(inbox: Path, truth: dict) -> str:
     return auth_id
 
 
+def generate_group(root: Path, *shape_args: str, env: dict[str, str] | None = None) -> None:
+    """The synthetic group every end-to-end test runs on (seed 11, three locations, six months to AS_OF):
+    extracts in root/inbox, ground truth in root/truth.json; ``shape_args`` deliver it in a vendor's shape."""
+    generator = [sys.executable, "-m", "dagster_project.synthetic", "--seed", "11", "--anchor-date", AS_OF]
+    generator += ["--locations", "3", "--months", "6", "--out", str(root / "inbox")]
+    subprocess.run([*generator, "--ground-truth", str(root / "truth.json"), *shape_args], check=True, env=env)
+
+
 @pytest.fixture(scope="session")
 def pipeline(tmp_path_factory):
     root = tmp_path_factory.mktemp("pipeline")
@@ -117,26 +125,7 @@ def pipeline(tmp_path_factory):
         }
     )
     inbox = root / "inbox"
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "dagster_project.synthetic",
-            "--seed",
-            "11",
-            "--anchor-date",
-            AS_OF,
-            "--locations",
-            "3",
-            "--months",
-            "6",
-            "--out",
-            str(inbox),
-            "--ground-truth",
-            str(root / "truth.json"),
-        ],
-        check=True,
-    )
+    generate_group(root)
     truth = json.loads((root / "truth.json").read_text())
     canary_auth_id = _plant_canary(inbox, truth)
     # Bad deliveries next to the good ones: a truncated 835, a CSV with one malformed row, a re-delivery.

@@ -85,9 +85,11 @@ def test_funnel_and_leak_summary_cover_every_location(pipeline):
     assert funnel_locations == locations
     channels = {r[0] for r in con.execute("select distinct channel from fct_referral_funnel").fetchall()}
     assert channels == {"physician_fax", "parent_phone", "online_form", "school_district"}
+    # The at-risk summary counts flagged eligibility items under claims and denials, beside the claim audit.
     summary = con.execute(
-        "select count(*), sum(flagged_count) from fct_location_leak_summary where leak_area = 'front_office'"
+        "select count(*), sum(flagged_count) from fct_location_leak_summary where leak_area = 'claims_denials'"
     ).fetchone()
+    audit_failures = con.execute("select count(*) from flag_claim_audit_failures").fetchone()[0]
     truth = pipeline.truth["front_office"]["eligibility"]
     flagged_patients = {c["patient_id"] for c in truth["coverage_changes"]}
     expected_flagged = con.execute(
@@ -95,7 +97,7 @@ def test_funnel_and_leak_summary_cover_every_location(pipeline):
         f"({', '.join('?' for _ in flagged_patients)})",
         sorted(flagged_patients),
     ).fetchone()[0]
-    assert summary == (len(locations), expected_flagged)
+    assert summary == (len(locations), expected_flagged + audit_failures)
 
 
 def test_each_flag_drafts_once_and_a_second_run_drafts_nothing(pipeline):

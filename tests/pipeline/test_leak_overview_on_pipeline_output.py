@@ -12,6 +12,45 @@ pytestmark = pytest.mark.pipeline
 AREAS = {"authorizations", "claims_denials", "underpayments", "schedule_gaps", "credentialing", "intake"}
 
 
+def test_the_at_risk_summary_adds_up_its_sources_under_the_seed_leak_areas(pipeline):
+    con = pipeline.snapshot()
+    summary = {
+        (location, area): (flagged, float(dollars))
+        for location, area, flagged, dollars in con.execute(
+            "select location_id, leak_area, flagged_count, dollars_at_risk from fct_location_leak_summary"
+        ).fetchall()
+    }
+    assert {area for _, area in summary} == {"authorizations", "claims_denials", "credentialing"} < AREAS
+    expected = {
+        (location, area): (int(flagged), float(dollars))
+        for location, area, flagged, dollars in con.execute(
+            """
+            with items as (
+                select location_id, 'authorizations' as area, dollars_at_risk as amount
+                from fct_authorization_burndown where is_flagged
+                union all
+                select location_id, 'claims_denials', dollars_at_risk from flag_claim_audit_failures
+                union all
+                select location_id, 'claims_denials', coalesce(expected_visit_amount, 0) from fct_eligibility_sweep
+                where is_check_due or patient_id in (select patient_id from flag_coverage_changes)
+                union all
+                select location_id, 'credentialing', dollars_at_risk from fct_booking_checks where is_mismatch
+                union all
+                select location_id, 'credentialing', contracted_amount from fct_claim_enrollment_holds
+                where hold_status = 'hold'
+                union all
+                select location_id, 'credentialing', dollars_at_risk from fct_scheduled_visit_billing
+                where blocking_reason = 'credential_lapsed'
+            )
+            select location_id, area, count(*), sum(amount) from items group by all
+            """
+        ).fetchall()
+    }
+    assert expected and all(summary[key][0] == flagged for key, (flagged, _) in expected.items())
+    assert all(abs(summary[key][1] - dollars) < 0.01 for key, (_, dollars) in expected.items())
+    assert sum(flagged for flagged, _ in summary.values()) == sum(flagged for flagged, _ in expected.values())
+
+
 def test_every_location_area_and_month_is_present(pipeline):
     con = pipeline.snapshot()
     locations = con.execute("select count(*) from dim_locations").fetchone()[0]

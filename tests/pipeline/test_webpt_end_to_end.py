@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import duckdb
 import pytest
 
-from .conftest import AS_OF, CLAIMS_TIMELY_FILING_LEAD_DAYS, SETTINGS_VARS
+from .conftest import AS_OF, CLAIMS_TIMELY_FILING_LEAD_DAYS, SETTINGS_VARS, generate_group
 
 pytestmark = pytest.mark.pipeline
 
@@ -57,31 +57,7 @@ def webpt_run(tmp_path_factory):
         }
     )
     # The same arguments as the shared native run (conftest), in the WebPT shape.
-    subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "dagster_project.synthetic",
-            "--seed",
-            "11",
-            "--anchor-date",
-            AS_OF,
-            "--locations",
-            "3",
-            "--months",
-            "6",
-            "--out",
-            str(root / "inbox"),
-            "--ground-truth",
-            str(root / "truth.json"),
-            "--shape",
-            "webpt",
-            "--adapter-inbox",
-            str(root / "adapter_inbox"),
-        ],
-        check=True,
-        env=env,
-    )
+    generate_group(root, "--shape", "webpt", "--adapter-inbox", str(root / "adapter_inbox"), env=env)
     done = subprocess.run([sys.executable, "-c", RUN_JOB], check=True, env=env, capture_output=True, text=True)
     metadata = json.loads(done.stdout.strip().splitlines()[-1])
     pointer = json.loads((root / "warehouse" / "serving.json").read_text())

@@ -107,12 +107,9 @@ class ImplementationAck999Body(BodyReader):
             self.error(seg, "AK2 outside an acknowledged group (no AK1 before it)")
             return
         self.ack_ordinal += 1
-        txn = self.transaction
         row = self.new_row("implementation_acks", seg.position)
         row.update(self.group)
         row["implementation_ack_id"] = f"{self.key}-{self.ack_ordinal}"
-        row["interchange_control_number"] = txn.interchange.control_number if txn.interchange else None
-        row["transaction_control_number"] = txn.control_number
         row["acknowledged_at_date"] = self.acknowledged_at
         row["acknowledged_transaction_set"] = seg.element(1) or None
         row["acknowledged_transaction_control_number"] = seg.element(2) or None

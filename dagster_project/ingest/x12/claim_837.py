@@ -28,16 +28,12 @@ from dagster_project.ingest.x12.reader_base import (
     read_transactions,
 )
 from dagster_project.ingest.x12.result import X12ParseResult
-from dagster_project.ingest.x12_tables import MONEY, QUANTITY
+from dagster_project.ingest.x12_tables import ENVELOPE_COLUMNS, MONEY, QUANTITY
 
 CLAIM_TABLES: dict[str, dict[str, str]] = {
     "claim_transactions": {
         "claim_transaction_id": "VARCHAR",  # <file sha256 prefix>-<ISA13>-<GS06>-<ST02>
-        "interchange_sender_id": "VARCHAR",  # ISA06
-        "interchange_control_number": "VARCHAR",  # ISA13
-        "group_control_number": "VARCHAR",  # GS06
-        "transaction_control_number": "VARCHAR",  # ST02
-        "implementation_version": "VARCHAR",  # ST03 / GS08
+        **ENVELOPE_COLUMNS,
         "batch_id": "VARCHAR",  # BHT03
         "created_date": "DATE",  # BHT04
         "transaction_type_code": "VARCHAR",  # BHT06 (CH chargeable, RP reporting)
@@ -147,11 +143,6 @@ class Claim837Body(BodyReader):
         txn = self.transaction
         row = self.new_row("claim_transactions", txn.start_position)
         row["claim_transaction_id"] = self.key
-        row["interchange_sender_id"] = (txn.interchange.sender or None) if txn.interchange else None
-        row["interchange_control_number"] = txn.interchange.control_number if txn.interchange else None
-        row["group_control_number"] = txn.group.control_number if txn.group else None
-        row["transaction_control_number"] = txn.control_number
-        row["implementation_version"] = txn.version or None
         self.txn = row
         self.billing: list[str] = []  # BHT through 2010AA as sent (normalised delimiters)
         self.loop = "header"  # header | billing | subscriber | payer | patient | claim | claim_other | line

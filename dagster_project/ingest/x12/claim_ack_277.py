@@ -100,12 +100,9 @@ class ClaimAck277Body(BodyReader):
         self.finish_claim()
         self.level = seg.element(3)
         if self.level == "PT":
-            txn = self.transaction
             row = self.new_row("claim_acks", seg.position)
             row.update(self.source)
             row["claim_ack_id"] = f"{self.key}-{seg.element(1)}"
-            row["interchange_control_number"] = txn.interchange.control_number if txn.interchange else None
-            row["transaction_control_number"] = txn.control_number
             row["billing_provider_npi"] = self.billing_provider_npi
             row["segment_position"] = seg.position
             self.claim, self.statuses, self.line, self.line_count = row, [], None, 0

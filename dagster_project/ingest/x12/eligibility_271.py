@@ -137,12 +137,8 @@ class Eligibility271Body(BodyReader):
         self.level = seg.element(3)
         self.in_2120 = False
         if self.level in ("22", "23"):
-            txn = self.transaction
             row = self.new_row("eligibility_responses", seg.position)
             row["eligibility_response_id"] = f"{self.key}-{seg.element(1)}"
-            row["interchange_control_number"] = txn.interchange.control_number if txn.interchange else None
-            row["transaction_control_number"] = txn.control_number
-            row["implementation_version"] = txn.version or None
             row["responded_at"] = self.responded_at
             row["payer_name"] = self.payer_name
             row["payer_identifier"] = self.payer_identifier

@@ -376,20 +376,7 @@ class _Walker:
         if self.isa is None:
             self.file_issue("warning", seg.position, "IEA", "IEA trailer without an ISA header before it")
             return
-        if seg.element(1) != str(self.isa_groups):
-            self.file_issue(
-                "warning",
-                seg.position,
-                "IEA",
-                f"IEA01 says {seg.element(1) or 'nothing'} functional groups but the interchange has {self.isa_groups}",
-            )
-        if seg.element(2) != self.isa.control_number:
-            self.file_issue(
-                "warning",
-                seg.position,
-                "IEA",
-                f"IEA02 control number {seg.element(2)!r} does not match ISA13 {self.isa.control_number!r}",
-            )
+        self.check_trailer(seg, "functional groups", "interchange", self.isa_groups, "ISA13", self.isa.control_number)
         self.isa = None
 
     def on_gs(self, seg: Segment) -> None:
@@ -410,21 +397,21 @@ class _Walker:
         if self.gs is None:
             self.file_issue("warning", seg.position, "GE", "GE trailer without a GS header before it")
             return
-        if seg.element(1) != str(self.gs_transactions):
-            self.file_issue(
-                "warning",
-                seg.position,
-                "GE",
-                f"GE01 says {seg.element(1) or 'nothing'} transactions but the group has {self.gs_transactions}",
-            )
-        if seg.element(2) != self.gs.control_number:
-            self.file_issue(
-                "warning",
-                seg.position,
-                "GE",
-                f"GE02 control number {seg.element(2)!r} does not match GS06 {self.gs.control_number!r}",
-            )
+        self.check_trailer(seg, "transactions", "group", self.gs_transactions, "GS06", self.gs.control_number)
         self.gs = None
+
+    def check_trailer(
+        self, seg: Segment, counted: str, envelope: str, count: int, header: str, control: str, issues=None
+    ) -> None:
+        """An SE, GE or IEA trailer: element 1 counts what the envelope holds, element 2 repeats its control
+        number. Warnings go to ``issues`` (a transaction's) or else to the file's."""
+        problems = []
+        if seg.element(1) != str(count):
+            problems.append(f"{seg.id}01 says {seg.element(1) or 'nothing'} {counted} but the {envelope} has {count}")
+        if seg.element(2) != control:
+            problems.append(f"{seg.id}02 control number {seg.element(2)!r} does not match {header} {control!r}")
+        target = self.walk.issues if issues is None else issues
+        target.extend(X12Issue(self.file_name, seg.position, seg.id, "warning", problem) for problem in problems)
 
     def missing_ge(self, last_position: int) -> None:
         assert self.gs is not None
@@ -471,26 +458,7 @@ class _Walker:
             return
         st.end_position = seg.position
         count = len(st.body) + 2  # SE01 counts ST and SE too
-        if seg.element(1) != str(count):
-            st.issues.append(
-                X12Issue(
-                    self.file_name,
-                    seg.position,
-                    "SE",
-                    "warning",
-                    f"SE01 says {seg.element(1) or 'nothing'} segments but the transaction has {count}",
-                )
-            )
-        if seg.element(2) != st.control_number:
-            st.issues.append(
-                X12Issue(
-                    self.file_name,
-                    seg.position,
-                    "SE",
-                    "warning",
-                    f"SE02 control number {seg.element(2)!r} does not match ST02 {st.control_number!r}",
-                )
-            )
+        self.check_trailer(seg, "segments", "transaction", count, "ST02", st.control_number, st.issues)
         self.walk.transactions.append(st)
         self.st = None
 
@@ -499,15 +467,25 @@ class _Walker:
         st = self.st
         assert st is not None
         last = st.body[-1].position if st.body else st.start_position
-        st.end_position = last
+        self.end_without_se(
+            last,
+            last,
+            f" before segment {next_segment.position} ({next_segment.id}): the transaction may be incomplete",
+        )
+
+    def end_without_se(self, end_position: int, issue_position: int, what_happened: str) -> None:
+        """Keep the open transaction, ended at ``end_position``, with the error that its SE never came."""
+        st = self.st
+        assert st is not None
+        st.end_position = end_position
         st.issues.append(
             X12Issue(
                 self.file_name,
-                last,
+                issue_position,
                 None,
                 "error",
-                f"the ST at segment {st.start_position} (control number {st.control_number!r}) has no SE trailer "
-                f"before segment {next_segment.position} ({next_segment.id}): the transaction may be incomplete",
+                f"the ST at segment {st.start_position} (control number {st.control_number!r}) has no SE trailer"
+                + what_happened,
             )
         )
         self.walk.transactions.append(st)
@@ -516,22 +494,12 @@ class _Walker:
     def close_at_end(self, last_position: int) -> None:
         truncated = self.split.truncated
         if self.st is not None:
-            st = self.st
-            st.end_position = truncated.segment_position if truncated else last_position
+            end = truncated.segment_position if truncated else last_position
             if truncated is not None:
-                st.issues.append(truncated)
-            st.issues.append(
-                X12Issue(
-                    self.file_name,
-                    last_position,
-                    None,
-                    "error",
-                    f"the ST at segment {st.start_position} (control number {st.control_number!r}) has no SE trailer: "
-                    f"the file ends at segment {st.end_position} and the transaction looks truncated",
-                )
+                self.st.issues.append(truncated)
+            self.end_without_se(
+                end, last_position, f": the file ends at segment {end} and the transaction looks truncated"
             )
-            self.walk.transactions.append(st)
-            self.st = None
         elif truncated is not None:
             # Cut inside a GE or IEA: every transaction is complete, only the trailer is lost.
             trailer_only = truncated.segment_id in ("GE", "IEA")

@@ -176,8 +176,18 @@ class BodyReader:
         return [part.strip() for part in parts]
 
     def new_row(self, table: str, position: int) -> dict[str, Any]:
+        """An empty row of ``table`` at ``position``, with whichever envelope identifiers the table keeps."""
         row: dict[str, Any] = dict.fromkeys(self.tables[table])
         row[SEGMENT_POSITION_KEY] = position
+        txn = self.transaction
+        envelope = {
+            "interchange_sender_id": (txn.interchange.sender or None) if txn.interchange else None,
+            "interchange_control_number": txn.interchange.control_number if txn.interchange else None,
+            "group_control_number": txn.group.control_number if txn.group else None,
+            "transaction_control_number": txn.control_number,
+            "implementation_version": txn.version or None,
+        }
+        row.update((column, value) for column, value in envelope.items() if column in row)
         return row
 
 

@@ -103,11 +103,6 @@ class Remit835Body(BodyReader):
         txn = self.transaction
         row = self.new_row("remit_transactions", txn.start_position)
         row["remit_transaction_id"] = self.key
-        row["interchange_sender_id"] = (txn.interchange.sender or None) if txn.interchange else None
-        row["interchange_control_number"] = txn.interchange.control_number if txn.interchange else None
-        row["group_control_number"] = txn.group.control_number if txn.group else None
-        row["transaction_control_number"] = txn.control_number
-        row["implementation_version"] = txn.version or None
         self.txn = row
         version = txn.version or ""
         self.cas_groups = CAS_GROUPS_4010 if version.startswith(VERSION_4010_PREFIX) else CAS_GROUPS_5010

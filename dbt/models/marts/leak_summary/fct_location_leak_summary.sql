@@ -1,5 +1,8 @@
--- Dollars at risk and flag counts per location and leak area at the as-of date. Every location
--- appears, with zeros when nothing leaks there. New leak areas add a union branch here.
+-- Open items at risk now, per location and leak area at the as-of date. The leak areas are the seed
+-- leak_areas (the monthly marts and the pages read the same list); each open item counts toward the area
+-- of the action type drafted from its flags (emitters/registry.py), so the board and this summary group
+-- the same items the same way. An area appears once any of its sources holds an item; then every location
+-- has a row for it, with zeros when nothing is at risk there. A new source adds a branch to open_items.
 with
 
 locations as (
@@ -8,194 +11,140 @@ locations as (
 
 ),
 
-authorization_burndown as (
+leak_areas as (
 
-    select * from {{ ref('fct_authorization_burndown') }}
+    select * from {{ ref('leak_areas') }}
 
 ),
 
-authorization_totals as (
+-- Authorizations: active authorizations; flagged = running out before anyone re-authorizes
+-- (fct_authorization_burndown).
+authorization_items as (
 
     select
         location_id,
-        count(*) as active_count,
-        sum(case when is_flagged then 1 else 0 end) as flagged_count,
-        sum(case when is_flagged then dollars_at_risk else 0 end) as dollars_at_risk
-    from authorization_burndown
-    group by location_id
-
-),
-
-authorization_area as (
-
-    select
-        locations.location_id,
-        locations.location_name,
         'authorizations' as leak_area,
-        coalesce(authorization_totals.flagged_count, 0) as flagged_count,
-        coalesce(authorization_totals.active_count, 0) as active_count,
-        cast(coalesce(authorization_totals.dollars_at_risk, 0) as decimal(12, 2)) as dollars_at_risk,
-        {{ as_of_date() }} as as_of_date
-    from locations
-    left join authorization_totals
-        on locations.location_id = authorization_totals.location_id
+        is_flagged,
+        dollars_at_risk as amount
+    from {{ ref('fct_authorization_burndown') }}
 
 ),
 
-booking_totals as (
+-- Claims and denials: claims not yet answered by the payer that fail the pre-submission audit
+-- (flag_claim_audit_failures: every row is flagged).
+claim_audit_items as (
 
     select
         location_id,
-        count(*) as active_count,
-        sum(case when is_mismatch then 1 else 0 end) as flagged_count,
-        sum(case when is_mismatch then dollars_at_risk else 0 end) as dollars_at_risk
-    from {{ ref('fct_booking_checks') }}
-    group by location_id
-
-),
-
--- Scheduling: booked visits in the next four weeks that break a booking check (fct_booking_checks).
-scheduling_area as (
-
-    select
-        locations.location_id,
-        locations.location_name,
-        'scheduling' as leak_area,
-        coalesce(booking_totals.flagged_count, 0) as flagged_count,
-        coalesce(booking_totals.active_count, 0) as active_count,
-        cast(coalesce(booking_totals.dollars_at_risk, 0) as decimal(12, 2)) as dollars_at_risk,
-        {{ as_of_date() }} as as_of_date
-    from locations
-    left join booking_totals
-        on locations.location_id = booking_totals.location_id
-
-),
-
-claim_audit_totals as (
-
-    select
-        location_id,
-        count(*) as flagged_count,
-        sum(dollars_at_risk) as dollars_at_risk
+        'claims_denials' as leak_area,
+        true as is_flagged,
+        dollars_at_risk as amount
     from {{ ref('flag_claim_audit_failures') }}
-    group by location_id
 
 ),
 
--- Claims: claims not yet answered by the payer that fail the pre-submission audit (flag_claim_audit_failures).
-claims_area as (
-
-    select
-        locations.location_id,
-        locations.location_name,
-        'claims' as leak_area,
-        coalesce(claim_audit_totals.flagged_count, 0) as flagged_count,
-        coalesce(claim_audit_totals.flagged_count, 0) as active_count,
-        cast(coalesce(claim_audit_totals.dollars_at_risk, 0) as decimal(12, 2)) as dollars_at_risk,
-        {{ as_of_date() }} as as_of_date
-    from locations
-    left join claim_audit_totals
-        on locations.location_id = claim_audit_totals.location_id
-
-),
-
-sweep_totals as (
+-- Claims and denials: visits in the eligibility lookahead; flagged = a check is due or the patient's
+-- coverage changed (flag_coverage_changes); dollars = the contracted value of those visits.
+eligibility_items as (
 
     select
         sweep.location_id,
-        count(*) as active_count,
-        sum(case when sweep.is_check_due or coverage_changes.patient_id is not null then 1 else 0 end)
-            as flagged_count,
-        sum(
-            case
-                when sweep.is_check_due or coverage_changes.patient_id is not null
-                    then coalesce(sweep.expected_visit_amount, 0)
-                else 0
-            end
-        ) as dollars_at_risk
+        'claims_denials' as leak_area,
+        sweep.is_check_due or coverage_changes.patient_id is not null as is_flagged,
+        coalesce(sweep.expected_visit_amount, 0) as amount
     from {{ ref('fct_eligibility_sweep') }} as sweep
     left join {{ ref('flag_coverage_changes') }} as coverage_changes
         on sweep.patient_id = coverage_changes.patient_id
-    group by sweep.location_id
 
 ),
 
--- Front office: visits in the eligibility lookahead; flagged = a check is due or the patient's coverage
--- changed (flag_coverage_changes); dollars = the contracted value of those visits.
-front_office_area as (
-
-    select
-        locations.location_id,
-        locations.location_name,
-        'front_office' as leak_area,
-        coalesce(sweep_totals.flagged_count, 0) as flagged_count,
-        coalesce(sweep_totals.active_count, 0) as active_count,
-        cast(coalesce(sweep_totals.dollars_at_risk, 0) as decimal(12, 2)) as dollars_at_risk,
-        {{ as_of_date() }} as as_of_date
-    from locations
-    left join sweep_totals
-        on locations.location_id = sweep_totals.location_id
-
-),
-
-credentialing_items as (
+-- Credentialing: booked visits in the next four weeks that break a booking check (fct_booking_checks:
+-- the provider is not enrolled, or no authorization covers the visit; the booking alert's area).
+booking_items as (
 
     select
         location_id,
+        'credentialing' as leak_area,
+        is_mismatch as is_flagged,
+        dollars_at_risk as amount
+    from {{ ref('fct_booking_checks') }}
+
+),
+
+-- Credentialing: claims held until a new therapist's enrollment takes effect (fct_claim_enrollment_holds,
+-- 'hold') plus visits booked ahead that a lapsed billing credential blocks (fct_scheduled_visit_billing,
+-- 'credential_lapsed'; enrollment blocks on booked visits are counted by the booking checks above).
+enrollment_hold_items as (
+
+    select
+        location_id,
+        'credentialing' as leak_area,
         hold_status = 'hold' as is_flagged,
         contracted_amount as amount
     from {{ ref('fct_claim_enrollment_holds') }}
-    union all
+
+),
+
+lapsed_credential_items as (
+
     select
         location_id,
+        'credentialing' as leak_area,
         coalesce(blocking_reason = 'credential_lapsed', false) as is_flagged,
         dollars_at_risk as amount
     from {{ ref('fct_scheduled_visit_billing') }}
 
 ),
 
-credentialing_totals as (
+open_items as (
 
-    select
-        location_id,
-        count(*) as active_count,
-        sum(case when is_flagged then 1 else 0 end) as flagged_count,
-        sum(case when is_flagged then amount else 0 end) as dollars_at_risk
-    from credentialing_items
-    group by location_id
+    select * from authorization_items
+    union all
+    select * from claim_audit_items
+    union all
+    select * from eligibility_items
+    union all
+    select * from booking_items
+    union all
+    select * from enrollment_hold_items
+    union all
+    select * from lapsed_credential_items
 
 ),
 
--- Credentialing: claims held until a new therapist's enrollment takes effect (fct_claim_enrollment_holds,
--- 'hold') plus visits booked ahead that a lapsed billing credential blocks (fct_scheduled_visit_billing,
--- 'credential_lapsed'; enrollment blocks on booked visits are counted by scheduling's booking checks).
-credentialing_area as (
+spine as (
 
     select
         locations.location_id,
         locations.location_name,
-        'credentialing' as leak_area,
-        coalesce(credentialing_totals.flagged_count, 0) as flagged_count,
-        coalesce(credentialing_totals.active_count, 0) as active_count,
-        cast(coalesce(credentialing_totals.dollars_at_risk, 0) as decimal(12, 2)) as dollars_at_risk,
-        {{ as_of_date() }} as as_of_date
+        leak_areas.leak_area
     from locations
-    left join credentialing_totals
-        on locations.location_id = credentialing_totals.location_id
+    cross join leak_areas
+    where leak_areas.leak_area in (select open_items.leak_area from open_items)
 
 ),
 
 final as (
 
-    select * from authorization_area
-    union all
-    select * from scheduling_area
-    union all
-    select * from claims_area
-    union all
-    select * from front_office_area
-    union all
-    select * from credentialing_area
+    select
+        spine.location_id,
+        spine.location_name,
+        spine.leak_area,
+        count(case when open_items.is_flagged then 1 end) as flagged_count,
+        count(open_items.leak_area) as active_count,
+        cast(
+            coalesce(sum(case when open_items.is_flagged then open_items.amount end), 0) as decimal(12, 2)
+        ) as dollars_at_risk,
+        {{ as_of_date() }} as as_of_date
+    from spine
+    left join open_items
+        on
+            spine.location_id = open_items.location_id
+            and spine.leak_area = open_items.leak_area
+    group by
+        spine.location_id,
+        spine.location_name,
+        spine.leak_area
 
 )
 
