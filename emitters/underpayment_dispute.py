@@ -119,9 +119,7 @@ def _draft_one(row: dict, patient: dict, letterhead: dict, today: date) -> Draft
         ChecklistItem(
             item="Payer claim control number from the 835", present=bool(row.get("payer_claim_control_number"))
         ),
-        ChecklistItem(
-            item="Patient name and member id on file", present=bool(patient_name and member), required=True
-        ),
+        ChecklistItem(item="Patient name and member id on file", present=bool(patient_name and member), required=True),
         ChecklistItem(item="Attach the remittance (835/EOB) page and the contract's fee schedule page", present=False),
     ]
     if row.get("units_reduced"):

@@ -117,6 +117,8 @@ def modifier_rate(payer_id: str, modifier: str, plain_rate: Decimal) -> Decimal 
     """The payer's contract rate for a line carrying ``modifier``; None when its contract has no such row."""
     share = CONTRACT_MODIFIER_SHARES.get(payer_id, {}).get(modifier)
     return None if share is None else (plain_rate * share).quantize(Decimal("0.01"), ROUND_HALF_UP)
+
+
 # Commercial base allowed amount per unit; each payer allows fee_factor of it.
 COMMERCIAL_BASE_RATE: dict[str, Decimal] = {
     "97165": Decimal("128.00"),

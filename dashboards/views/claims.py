@@ -69,8 +69,11 @@ if not kpi.empty:
     for col, (name, help_text) in zip(kpi_cols, CLAIMS_KPI_HELP.items(), strict=True):
         row = kpi[kpi["kpi"] == name]
         if not row.empty:
-            col.metric(f"{ui.plain(row.iloc[0]['kpi_label'])} this month", ui.percent(row.iloc[0]["this_month"]),
-                       help=help_text)
+            col.metric(
+                f"{ui.plain(row.iloc[0]['kpi_label'])} this month",
+                ui.percent(row.iloc[0]["this_month"]),
+                help=help_text,
+            )
 overall = clean_total / claims_total if claims_total else None
 change = round((overall - benchmark) * 100, 1) if overall is not None else 0
 rate_col.metric(

@@ -231,8 +231,11 @@ def _with_claim_remarks() -> bytes:
     """The clean file with an MOA on the first claim, an MIA on the second and an MOA misplaced after a line."""
     data = (FIXTURES / "clean_5010.835").read_bytes().decode("ascii")
     data = data.replace("DTM*233*20251201~\n", "DTM*233*20251201~\nMOA***MA130*M51~\n", 1)
-    data = data.replace("NM1*QC*1*TESTPATIENT*GAMMA****MI*MEMBER002~\n", "NM1*QC*1*TESTPATIENT*GAMMA****MI*MEMBER002~\n"
-                        "MIA*0***0*MA01***************N20*N30~\n", 1)
+    data = data.replace(
+        "NM1*QC*1*TESTPATIENT*GAMMA****MI*MEMBER002~\n",
+        "NM1*QC*1*TESTPATIENT*GAMMA****MI*MEMBER002~\nMIA*0***0*MA01***************N20*N30~\n",
+        1,
+    )
     data = data.replace("AMT*B6*80.00~\n", "AMT*B6*80.00~\nMOA***N4~\n", 1)
     return data.replace("SE*41*0001~", "SE*44*0001~").encode("ascii")
 
