@@ -55,6 +55,7 @@ from . import (
     secondary_claim,
     slot_offer,
     timely_filing_alert,
+    unauthorized_visit_review,
     underpayment_dispute,
     visit_reminder,
 )
@@ -150,6 +151,17 @@ _DECLARATIONS: tuple[ActionType, ...] = (
             LOCATIONS_PACKET,
             RECIPIENTS_PACKET,
         ),
+    ),
+    ActionType(
+        "unauthorized_visit_review",
+        "Unauthorized visit: retro-authorization or write-off",
+        "flag_unauthorized_visits",
+        unauthorized_visit_review.draft,
+        frozenset({"front_desk", "billing", "admin"}),
+        "file",
+        "authorizations",
+        "dollars_at_risk",
+        packet_models=(LOCATIONS_PACKET,),
     ),
     # Claims and denials
     ActionType(
