@@ -216,7 +216,7 @@ def generate(seed: int, anchor: date, out: Path, truth: dict) -> dict:
             "coverage_changes": [expected_changes[p] for p in sorted(expected_changes)],
         },
         "referrals": _referral_truth(out, anchor),
-        "notes": _write_notes(out, anchor, rng),
+        "notes": _write_notes(out, anchor, rng, location_as_of),
     }
     return counts
 
@@ -456,17 +456,19 @@ PER_CODE_PAYERS = seed_values.per_code_payers()
 NOTE_SIGNING_WINDOW_HOURS = FRONT_OFFICE_DEFAULTS["RCM_NOTE_SIGNING_WINDOW_HOURS"]
 NOTE_AUDIT_LOOKBACK_DAYS = FRONT_OFFICE_DEFAULTS["RCM_NOTE_AUDIT_LOOKBACK_DAYS"]
 NOTES_EXPORTED_DAYS = 30  # the EHR exports the last 30 days of notes
-NOTE_PLANTS = (
-    "signed_49h",
-    "signed_47h",
-    "unsigned",
-    "minutes_missing",
-    "units_cms_total",
-    "units_per_code",
-    "per_code_only_mismatch",
-    "cpt_not_documented",
-    "no_goals",
-)
+# Each planted kind and the audit failures it was built to show (none for the two near misses). Every other
+# audited visit is written clean: signed inside the window, minutes that support what was billed, goals.
+NOTE_PLANTS: dict[str, list[str]] = {
+    "signed_49h": ["signed_late"],
+    "signed_47h": [],
+    "unsigned": ["unsigned_past_window"],
+    "minutes_missing": ["timed_minutes_missing"],
+    "units_cms_total": ["units_inconsistent"],
+    "units_per_code": ["units_inconsistent"],
+    "per_code_only_mismatch": [],
+    "cpt_not_documented": ["cpt_not_documented"],
+    "no_goals": ["no_goals_addressed"],
+}
 
 
 def per_code_units(minutes: int) -> int:
@@ -481,8 +483,7 @@ def units_consistent(lines: list[tuple[str, int, int]], method: str) -> bool:
     return total_timed_units(sum(m for m, _ in timed)) == sum(u for _, u in timed)
 
 
-def _write_notes(out: Path, anchor: date, rng: random.Random) -> dict:
-    as_of_ts = datetime(anchor.year, anchor.month, anchor.day)
+def _write_notes(out: Path, anchor: date, rng: random.Random, location_as_of: dict[str, datetime]) -> dict:
     appointments = {a["appointment_id"]: a for a in _read(out, "ehr", "appointments")}
     payer_by_coverage = {c["coverage_id"]: c["payer_id"] for c in _read(out, "ehr", "coverages")}
     lines: dict[str, list[tuple[str, int, int]]] = {}
@@ -547,7 +548,6 @@ def _write_notes(out: Path, anchor: date, rng: random.Random) -> dict:
                     break
 
     writer = ContractWriter(out, VisitNote)
-    expected: dict[str, list[str]] = {}
     for x in visits:
         v, kind = x["visit"], plants.get(x["visit"]["visit_id"])
         documented = [(cpt, m, u) for cpt, m, u in x["lines"]]
@@ -556,6 +556,16 @@ def _write_notes(out: Path, anchor: date, rng: random.Random) -> dict:
             documented = [(cpt, 15 * u if cpt in TIMED_CODES else m, u) for cpt, m, u in documented]
         signed, goals = x["signed"], 1 + rng.randrange(3)
         timed_idx = [i for i, (cpt, _, u) in enumerate(documented) if cpt in TIMED_CODES and u >= 1]
+        if kind is None and x["day"] >= anchor - timedelta(days=NOTE_AUDIT_LOOKBACK_DAYS):
+            # Clean by construction: signed a few hours after the visit, never after the location's as-of
+            # moment (a visit that ended at that moment is not signed yet, and its window is still open).
+            as_of_local = location_as_of[v["location_id"]]
+            signed = min(x["end"] + timedelta(hours=rng.randint(1, 40)), as_of_local - timedelta(minutes=1))
+            signed = signed if signed > x["end"] else None
+        if kind in ("minutes_missing", "cpt_not_documented", "per_code_only_mismatch"):
+            # Every timed code the plant does not touch documents exactly its billed units (15 min each),
+            # so the plant is the visit's only failure under either unit method.
+            documented = [(cpt, 15 * u if i in timed_idx else m, u) for i, (cpt, m, u) in enumerate(documented)]
         if kind == "signed_49h":
             signed = x["end"] + timedelta(hours=49)
         elif kind == "signed_47h":
@@ -592,27 +602,10 @@ def _write_notes(out: Path, anchor: date, rng: random.Random) -> dict:
                     "signed_by_provider_id": v["provider_id"] if signed else None,
                 }
             )
-        if x["day"] < anchor - timedelta(days=NOTE_AUDIT_LOOKBACK_DAYS):
-            continue
-        problems = []
-        deadline = x["end"] + timedelta(hours=NOTE_SIGNING_WINDOW_HOURS)
-        if signed is not None and signed > deadline:
-            problems.append("signed_late")
-        if signed is None and deadline < as_of_ts:
-            problems.append("unsigned_past_window")
-        if any(cpt in TIMED_CODES and m == 0 for cpt, m, _ in documented):
-            problems.append("timed_minutes_missing")
-        if not units_consistent(documented, x["method"]):
-            problems.append("units_inconsistent")
-        if {cpt for cpt, _, _ in x["lines"]} - {cpt for cpt, _, _ in documented}:
-            problems.append("cpt_not_documented")
-        if goals == 0:
-            problems.append("no_goals_addressed")
-        if problems:
-            expected[v["visit_id"]] = sorted(problems)
     writer.close()
+    failures = {visit_id: NOTE_PLANTS[kind] for visit_id, kind in plants.items() if NOTE_PLANTS[kind]}
     return {
         "planted": dict(sorted(plants.items())),
-        "failures": dict(sorted(expected.items())),
+        "failures": dict(sorted(failures.items())),
         "audited_visit_ids": sorted(x["visit"]["visit_id"] for x in in_scope),
     }
