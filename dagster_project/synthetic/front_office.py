@@ -11,9 +11,12 @@ authorization leak or near-miss planted by the authorization module):
 - ``plan_change``: a Medicaid child whose state 271 names another managed-care organization (2120C Y2);
 - ``other_payer``: EB01 = R names a commercial payer that is not on file;
 - ``visit_limit_reached``: EB01 = F for OT (AD) with 0 visits remaining (EB06 = 29);
-- ``check_rejected``: the payer answered with AAA 72 (invalid member id);
-- ``stale_check`` / ``no_check``: a non-Medicaid visit whose last check is older than the payer window,
-  or which was never checked; ``fresh_enough`` is the near-miss a day inside the window.
+- ``check_rejected``: a commercial or TRICARE payer answered with AAA 72 (invalid member id);
+- ``stale_check`` / ``no_check``: a commercial or TRICARE child whose last check is older than the payer
+  window, or who was never checked; ``fresh_enough`` is the near-miss a day inside the window.
+Every other child was checked the evening before the extract. The truth of the checks due records those
+facts: the plant on each of the child's visits, and the morning-of recheck of a Medicaid visit on the
+extract's own day.
 An approved authorization active on the as-of date of a child whose coverage went inactive or moved to
 another plan is expected as ``authorization_invalidated``.
 
@@ -53,6 +56,15 @@ WINDOW_PLANTS = ("stale_check", "no_check", "fresh_enough")
 def window_hours(payer_id: str) -> int:
     payer = PAYERS_BY_ID[payer_id]
     return ELIGIBILITY_WINDOW_OVERRIDES.get(payer_id, ELIGIBILITY_WINDOW_HOURS[payer.payer_type])
+
+
+# The window plants rely on these payers' windows covering the whole look-ahead (see _planted_check_reason).
+LONG_WINDOW_TYPES = ("commercial", "tricare")
+if min(window_hours(p.payer_id) for p in PAYERS if p.payer_type in LONG_WINDOW_TYPES) <= LOOKAHEAD_HOURS:
+    raise ValueError(
+        "front_office_eligibility_rules: commercial and tricare windows must be longer than the eligibility "
+        f"look-ahead ({LOOKAHEAD_HOURS} h) for the generator's window plants"
+    )
 
 
 @dataclass
@@ -188,7 +200,7 @@ def generate(seed: int, anchor: date, out: Path, truth: dict) -> dict:
         if check is not None:
             checks.append(check)
         for v in visits:
-            reason = _due_reason(v, payer_id, check, location_as_of[v.location_id], anchor)
+            reason = _planted_check_reason(plant, payer_id, v, anchor)
             if reason:
                 expected_due[v.appointment_id] = reason
         problems = _content_problems(check)
@@ -237,11 +249,12 @@ def _choose(plants, patients, primary, by_patient, active_auths, as_of_ts) -> No
         "inactive_coverage": lambda p: True,
         "other_payer": lambda p: True,
         "visit_limit_reached": lambda p: True,
-        "check_rejected": lambda p: True,
-        # The window plants need the payer window open a day before the as-of date (non-Medicaid).
-        "stale_check": lambda p: payer_type(p) in ("commercial", "tricare") and window_open(p),
-        "no_check": lambda p: payer_type(p) in ("commercial", "tricare") and window_open(p),
-        "fresh_enough": lambda p: payer_type(p) in ("commercial", "tricare") and window_open(p),
+        # Window plants and the rejected answer go to payers whose window is longer than the look-ahead (open for
+        # every booked visit) and which want no morning-of recheck, so each of the child's visits shows that plant.
+        "check_rejected": lambda p: payer_type(p) in LONG_WINDOW_TYPES,
+        "stale_check": lambda p: payer_type(p) in LONG_WINDOW_TYPES and window_open(p),
+        "no_check": lambda p: payer_type(p) in LONG_WINDOW_TYPES and window_open(p),
+        "fresh_enough": lambda p: payer_type(p) in LONG_WINDOW_TYPES and window_open(p),
     }
     for kind in (*CONTENT_PLANTS, *WINDOW_PLANTS):
         for p in patients:
@@ -251,24 +264,14 @@ def _choose(plants, patients, primary, by_patient, active_auths, as_of_ts) -> No
                 break
 
 
-def _due_reason(
-    visit: UpcomingVisit, payer_id: str, check: Check | None, as_of_ts: datetime, anchor: date
-) -> str | None:
-    """Why this visit needs an eligibility check now (the rule in fct_eligibility_sweep), or None."""
-    window_opens = visit.start - timedelta(hours=window_hours(payer_id))
-    good = check if check is not None and check.status != "rejected" and check.checked_at <= visit.start else None
-    day_of = (
-        PAYERS_BY_ID[payer_id].payer_type in DAY_OF_VISIT_RECHECK
-        and visit.local_day == anchor
-        and (good is None or good.checked_at < as_of_ts)
-    )
-    if window_opens <= as_of_ts and (good is None or good.checked_at < window_opens):
-        if check is None:
-            return "no_check"
-        if check.status == "rejected":
-            return "check_rejected"
-        return "stale_check"
-    if day_of:
+def _planted_check_reason(plant: str | None, payer_id: str, visit: UpcomingVisit, anchor: date) -> str | None:
+    """The check problem the generator set up for this visit, from what it planted (not the sweep's rule): a
+    window plant or a rejected answer shows on every visit of the child (its payer's window is open for the
+    whole look-ahead); every other child was checked the evening before the extract, which is current for
+    every window, so only a Medicaid visit on the extract's own day still wants its morning-of check."""
+    if plant in ("no_check", "stale_check", "check_rejected"):
+        return plant
+    if PAYERS_BY_ID[payer_id].payer_type in DAY_OF_VISIT_RECHECK and visit.local_day == anchor:
         return "day_of_visit_recheck"
     return None
 
