@@ -95,11 +95,15 @@ final as (
             when followup_reason in ('signature_request', 'signature_overdue') and is_certification_late
                 then
                     '; the certification deadline passed '
-                    || cast(-days_to_certification_deadline as {{ dbt.type_string() }}) || ' days ago'
-            when followup_reason in ('signature_request', 'signature_overdue') and days_to_certification_deadline >= 0
+                    || cast(-days_to_certification_deadline as {{ dbt.type_string() }})
+                    || case when days_to_certification_deadline = -1 then ' day ago' else ' days ago' end
+            when followup_reason in ('signature_request', 'signature_overdue') and days_to_certification_deadline = 0
+                then '; the certification deadline is today'
+            when followup_reason in ('signature_request', 'signature_overdue') and days_to_certification_deadline > 0
                 then
                     '; certification deadline in '
-                    || cast(days_to_certification_deadline as {{ dbt.type_string() }}) || ' days'
+                    || cast(days_to_certification_deadline as {{ dbt.type_string() }})
+                    || case when days_to_certification_deadline = 1 then ' day' else ' days' end
             else ''
         end as flag_reason,
         case
