@@ -31,6 +31,7 @@ CHECK_EVIDENCE = (
     "last_check_id",
     "last_checked_at",
     "check_due_reason",
+    "check_due_reasons",
     "flag_reason",
 )
 CHANGE_EVIDENCE = (

@@ -1,8 +1,9 @@
-"""Plan-of-care documents to the physician for signature (marts.flag_plan_of_care_followups): a
-recertification due by days, or a follow-up on a plan of care still unsigned (the follow-up number and due
-date move on every 7 days until the physician signs). A progress report is never sent for a physician's
-signature: a row with another reason is an error, not a fax. A document ready to
-fax; the front desk or billing approves every send."""
+"""Plan-of-care documents to the physician (marts.flag_plan_of_care_followups): the signature request as
+soon as the plan is established, a follow-up every week or so until it is signed (each its own fax, due on the
+payer's certification deadline, and saying so once it has passed), the plan sent for the record where a signed
+order on file replaces the signature, and a recertification due by days. A progress report is never sent for
+a physician's signature: a row with another reason is an error, not a fax. A document ready to fax; the front
+desk or billing approves every send."""
 
 from __future__ import annotations
 
@@ -35,9 +36,16 @@ EVIDENCE = (
     "signature_age_days",
     "signature_chase_after_days",
     "signature_follow_up_number",
+    "signature_chase_every_days",
+    "is_signature_waived_by_order",
+    "certification_deadline_date",
+    "days_to_certification_deadline",
+    "is_certification_late",
     "due_date",
 )
 SUBJECTS = {
+    "signature_request": ("Signature request", "Plan of care for your signature"),
+    "plan_notice": ("Plan of care for the record", "Plan of care for your records (no signature needed)"),
     "recert_due": ("Recertification", "Plan of care recertification for your signature"),
     "signature_overdue": ("Signature follow-up", "Plan of care awaiting your signature"),
 }
@@ -78,6 +86,10 @@ def draft_signature_requests(
             reason=reason,
             due_date=fmt_date(row.get("due_date")),
             age_days=row.get("signature_age_days"),
+            certification_deadline=fmt_date(row["certification_deadline_date"])
+            if row.get("certification_deadline_date") is not None and reason != "plan_notice"
+            else None,
+            certification_late=bool(row.get("is_certification_late")),
         )
         title = f"{short}: plan of care {row['plan_of_care_id']}"
         if follow_up:
@@ -97,8 +109,10 @@ def draft_signature_requests(
                     ChecklistItem(item="Physician NPI", detail=npi or "not on the plan of care", present=bool(npi)),
                     ChecklistItem(
                         item="Physician signature",
-                        detail=fmt_date(row.get("physician_signed_date")),
-                        present=row.get("physician_signed_date") is not None,
+                        detail="not needed: signed order on file"
+                        if reason == "plan_notice"
+                        else fmt_date(row.get("physician_signed_date")),
+                        present=reason == "plan_notice" or row.get("physician_signed_date") is not None,
                     ),
                 ],
                 due_date=as_date(row.get("due_date")),

@@ -7,7 +7,7 @@ A file belongs to an entity by its name: ``<entity>.csv`` or ``<entity>_<anythin
 from __future__ import annotations
 
 from ._types import Contract
-from .credentialing import Credential, OigExclusion, PayerEnrollment
+from .credentialing import Credential, OigExclusion, PayerEnrollment, SamExclusion
 from .ehr import (
     Appointment,
     Authorization,
@@ -44,6 +44,7 @@ CONTRACTS: tuple[type[Contract], ...] = (
     Credential,
     PayerEnrollment,
     OigExclusion,
+    SamExclusion,
     Timesheet,
     Payer,
     FeeSchedule,
@@ -93,6 +94,7 @@ __all__ = [
     "Credential",
     "PayerEnrollment",
     "OigExclusion",
+    "SamExclusion",
     "Timesheet",
     "Payer",
     "FeeSchedule",

@@ -111,6 +111,9 @@ class Contract(BaseModel):
     __entity__: str = ""
     __primary_key__: tuple[str, ...] = ()
     __doc_purpose__: str = ""
+    # A downloaded file whose header cells are not column names ("Active Date", "State / Province"): its
+    # header cell -> the contract column it fills. Applied to line 1 before anything else reads the file.
+    __header_aliases__: dict[str, str] = {}
 
 
 __all__ = [

@@ -70,6 +70,8 @@ class Provider(Contract):
     taxonomy_code: str = Field(pattern=r"^[0-9A-Z]{9}X$")
     hire_date: date
     termination_date: Maybe(date) = None
+    # Optional: the monthly exclusion screening confirms a name match on the OIG list by date of birth.
+    date_of_birth: Maybe(date) = None
 
 
 class Patient(Contract):

@@ -216,7 +216,7 @@ def read_contract_csv(data: bytes, file_name: str, contract: type[Contract]) -> 
     else:
         reader = csv.reader(io.StringIO(text, newline=""))
     try:
-        header = [h.strip() for h in next(reader)]
+        header = [contract.__header_aliases__.get(h.strip(), h.strip()) for h in next(reader)]
     except StopIteration:
         raise FileRejected(f"{file_name}: the file is empty (no header line)") from None
     except csv.Error as exc:

@@ -11,9 +11,12 @@ authorization leak or near-miss planted by the authorization module):
 - ``plan_change``: a Medicaid child whose state 271 names another managed-care organization (2120C Y2);
 - ``other_payer``: EB01 = R names a commercial payer that is not on file;
 - ``visit_limit_reached``: EB01 = F for OT (AD) with 0 visits remaining (EB06 = 29);
-- ``check_rejected``: the payer answered with AAA 72 (invalid member id);
-- ``stale_check`` / ``no_check``: a non-Medicaid visit whose last check is older than the payer window,
-  or which was never checked; ``fresh_enough`` is the near-miss a day inside the window.
+- ``check_rejected``: a commercial or TRICARE payer answered with AAA 72 (invalid member id);
+- ``stale_check`` / ``no_check``: a commercial or TRICARE child whose last check is older than the payer
+  window, or who was never checked; ``fresh_enough`` is the near-miss a day inside the window.
+Every other child was checked the evening before the extract. The truth of the checks due records those
+facts: the plant on each of the child's visits, and the morning-of recheck of a Medicaid visit on the
+extract's own day.
 An approved authorization active on the as-of date of a child whose coverage went inactive or moved to
 another plan is expected as ``authorization_invalidated``.
 
@@ -53,6 +56,15 @@ WINDOW_PLANTS = ("stale_check", "no_check", "fresh_enough")
 def window_hours(payer_id: str) -> int:
     payer = PAYERS_BY_ID[payer_id]
     return ELIGIBILITY_WINDOW_OVERRIDES.get(payer_id, ELIGIBILITY_WINDOW_HOURS[payer.payer_type])
+
+
+# The window plants rely on these payers' windows covering the whole look-ahead (see _planted_check_reason).
+LONG_WINDOW_TYPES = ("commercial", "tricare")
+if min(window_hours(p.payer_id) for p in PAYERS if p.payer_type in LONG_WINDOW_TYPES) <= LOOKAHEAD_HOURS:
+    raise ValueError(
+        "front_office_eligibility_rules: commercial and tricare windows must be longer than the eligibility "
+        f"look-ahead ({LOOKAHEAD_HOURS} h) for the generator's window plants"
+    )
 
 
 @dataclass
@@ -188,7 +200,7 @@ def generate(seed: int, anchor: date, out: Path, truth: dict) -> dict:
         if check is not None:
             checks.append(check)
         for v in visits:
-            reason = _due_reason(v, payer_id, check, location_as_of[v.location_id], anchor)
+            reason = _planted_check_reason(plant, payer_id, v, anchor)
             if reason:
                 expected_due[v.appointment_id] = reason
         problems = _content_problems(check)
@@ -216,7 +228,7 @@ def generate(seed: int, anchor: date, out: Path, truth: dict) -> dict:
             "coverage_changes": [expected_changes[p] for p in sorted(expected_changes)],
         },
         "referrals": _referral_truth(out, anchor),
-        "notes": _write_notes(out, anchor, rng),
+        "notes": _write_notes(out, anchor, rng, location_as_of),
     }
     return counts
 
@@ -237,11 +249,12 @@ def _choose(plants, patients, primary, by_patient, active_auths, as_of_ts) -> No
         "inactive_coverage": lambda p: True,
         "other_payer": lambda p: True,
         "visit_limit_reached": lambda p: True,
-        "check_rejected": lambda p: True,
-        # The window plants need the payer window open a day before the as-of date (non-Medicaid).
-        "stale_check": lambda p: payer_type(p) in ("commercial", "tricare") and window_open(p),
-        "no_check": lambda p: payer_type(p) in ("commercial", "tricare") and window_open(p),
-        "fresh_enough": lambda p: payer_type(p) in ("commercial", "tricare") and window_open(p),
+        # Window plants and the rejected answer go to payers whose window is longer than the look-ahead (open for
+        # every booked visit) and which want no morning-of recheck, so each of the child's visits shows that plant.
+        "check_rejected": lambda p: payer_type(p) in LONG_WINDOW_TYPES,
+        "stale_check": lambda p: payer_type(p) in LONG_WINDOW_TYPES and window_open(p),
+        "no_check": lambda p: payer_type(p) in LONG_WINDOW_TYPES and window_open(p),
+        "fresh_enough": lambda p: payer_type(p) in LONG_WINDOW_TYPES and window_open(p),
     }
     for kind in (*CONTENT_PLANTS, *WINDOW_PLANTS):
         for p in patients:
@@ -251,24 +264,14 @@ def _choose(plants, patients, primary, by_patient, active_auths, as_of_ts) -> No
                 break
 
 
-def _due_reason(
-    visit: UpcomingVisit, payer_id: str, check: Check | None, as_of_ts: datetime, anchor: date
-) -> str | None:
-    """Why this visit needs an eligibility check now (the rule in fct_eligibility_sweep), or None."""
-    window_opens = visit.start - timedelta(hours=window_hours(payer_id))
-    good = check if check is not None and check.status != "rejected" and check.checked_at <= visit.start else None
-    day_of = (
-        PAYERS_BY_ID[payer_id].payer_type in DAY_OF_VISIT_RECHECK
-        and visit.local_day == anchor
-        and (good is None or good.checked_at < as_of_ts)
-    )
-    if window_opens <= as_of_ts and (good is None or good.checked_at < window_opens):
-        if check is None:
-            return "no_check"
-        if check.status == "rejected":
-            return "check_rejected"
-        return "stale_check"
-    if day_of:
+def _planted_check_reason(plant: str | None, payer_id: str, visit: UpcomingVisit, anchor: date) -> str | None:
+    """The check problem the generator set up for this visit, from what it planted (not the sweep's rule): a
+    window plant or a rejected answer shows on every visit of the child (its payer's window is open for the
+    whole look-ahead); every other child was checked the evening before the extract, which is current for
+    every window, so only a Medicaid visit on the extract's own day still wants its morning-of check."""
+    if plant in ("no_check", "stale_check", "check_rejected"):
+        return plant
+    if PAYERS_BY_ID[payer_id].payer_type in DAY_OF_VISIT_RECHECK and visit.local_day == anchor:
         return "day_of_visit_recheck"
     return None
 
@@ -456,17 +459,19 @@ PER_CODE_PAYERS = seed_values.per_code_payers()
 NOTE_SIGNING_WINDOW_HOURS = FRONT_OFFICE_DEFAULTS["RCM_NOTE_SIGNING_WINDOW_HOURS"]
 NOTE_AUDIT_LOOKBACK_DAYS = FRONT_OFFICE_DEFAULTS["RCM_NOTE_AUDIT_LOOKBACK_DAYS"]
 NOTES_EXPORTED_DAYS = 30  # the EHR exports the last 30 days of notes
-NOTE_PLANTS = (
-    "signed_49h",
-    "signed_47h",
-    "unsigned",
-    "minutes_missing",
-    "units_cms_total",
-    "units_per_code",
-    "per_code_only_mismatch",
-    "cpt_not_documented",
-    "no_goals",
-)
+# Each planted kind and the audit failures it was built to show (none for the two near misses). Every other
+# audited visit is written clean: signed inside the window, minutes that support what was billed, goals.
+NOTE_PLANTS: dict[str, list[str]] = {
+    "signed_49h": ["signed_late"],
+    "signed_47h": [],
+    "unsigned": ["unsigned_past_window"],
+    "minutes_missing": ["timed_minutes_missing"],
+    "units_cms_total": ["units_inconsistent"],
+    "units_per_code": ["units_inconsistent"],
+    "per_code_only_mismatch": [],
+    "cpt_not_documented": ["cpt_not_documented"],
+    "no_goals": ["no_goals_addressed"],
+}
 
 
 def per_code_units(minutes: int) -> int:
@@ -481,8 +486,7 @@ def units_consistent(lines: list[tuple[str, int, int]], method: str) -> bool:
     return total_timed_units(sum(m for m, _ in timed)) == sum(u for _, u in timed)
 
 
-def _write_notes(out: Path, anchor: date, rng: random.Random) -> dict:
-    as_of_ts = datetime(anchor.year, anchor.month, anchor.day)
+def _write_notes(out: Path, anchor: date, rng: random.Random, location_as_of: dict[str, datetime]) -> dict:
     appointments = {a["appointment_id"]: a for a in _read(out, "ehr", "appointments")}
     payer_by_coverage = {c["coverage_id"]: c["payer_id"] for c in _read(out, "ehr", "coverages")}
     lines: dict[str, list[tuple[str, int, int]]] = {}
@@ -547,7 +551,6 @@ def _write_notes(out: Path, anchor: date, rng: random.Random) -> dict:
                     break
 
     writer = ContractWriter(out, VisitNote)
-    expected: dict[str, list[str]] = {}
     for x in visits:
         v, kind = x["visit"], plants.get(x["visit"]["visit_id"])
         documented = [(cpt, m, u) for cpt, m, u in x["lines"]]
@@ -556,6 +559,16 @@ def _write_notes(out: Path, anchor: date, rng: random.Random) -> dict:
             documented = [(cpt, 15 * u if cpt in TIMED_CODES else m, u) for cpt, m, u in documented]
         signed, goals = x["signed"], 1 + rng.randrange(3)
         timed_idx = [i for i, (cpt, _, u) in enumerate(documented) if cpt in TIMED_CODES and u >= 1]
+        if kind is None and x["day"] >= anchor - timedelta(days=NOTE_AUDIT_LOOKBACK_DAYS):
+            # Clean by construction: signed a few hours after the visit, never after the location's as-of
+            # moment (a visit that ended at that moment is not signed yet, and its window is still open).
+            as_of_local = location_as_of[v["location_id"]]
+            signed = min(x["end"] + timedelta(hours=rng.randint(1, 40)), as_of_local - timedelta(minutes=1))
+            signed = signed if signed > x["end"] else None
+        if kind in ("minutes_missing", "cpt_not_documented", "per_code_only_mismatch"):
+            # Every timed code the plant does not touch documents exactly its billed units (15 min each),
+            # so the plant is the visit's only failure under either unit method.
+            documented = [(cpt, 15 * u if i in timed_idx else m, u) for i, (cpt, m, u) in enumerate(documented)]
         if kind == "signed_49h":
             signed = x["end"] + timedelta(hours=49)
         elif kind == "signed_47h":
@@ -592,27 +605,10 @@ def _write_notes(out: Path, anchor: date, rng: random.Random) -> dict:
                     "signed_by_provider_id": v["provider_id"] if signed else None,
                 }
             )
-        if x["day"] < anchor - timedelta(days=NOTE_AUDIT_LOOKBACK_DAYS):
-            continue
-        problems = []
-        deadline = x["end"] + timedelta(hours=NOTE_SIGNING_WINDOW_HOURS)
-        if signed is not None and signed > deadline:
-            problems.append("signed_late")
-        if signed is None and deadline < as_of_ts:
-            problems.append("unsigned_past_window")
-        if any(cpt in TIMED_CODES and m == 0 for cpt, m, _ in documented):
-            problems.append("timed_minutes_missing")
-        if not units_consistent(documented, x["method"]):
-            problems.append("units_inconsistent")
-        if {cpt for cpt, _, _ in x["lines"]} - {cpt for cpt, _, _ in documented}:
-            problems.append("cpt_not_documented")
-        if goals == 0:
-            problems.append("no_goals_addressed")
-        if problems:
-            expected[v["visit_id"]] = sorted(problems)
     writer.close()
+    failures = {visit_id: NOTE_PLANTS[kind] for visit_id, kind in plants.items() if NOTE_PLANTS[kind]}
     return {
         "planted": dict(sorted(plants.items())),
-        "failures": dict(sorted(expected.items())),
+        "failures": dict(sorted(failures.items())),
         "audited_visit_ids": sorted(x["visit"]["visit_id"] for x in in_scope),
     }

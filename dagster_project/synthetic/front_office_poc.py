@@ -5,11 +5,14 @@ plans of care of children no other area's ground truth mentions, whose evaluatio
 signature chase window has passed, and blanks their physician_signed_date: the only field it changes.
 Ground truth goes to truth["front_office"]["plans_of_care"].
 
-Natural data never trips the plan-of-care rules: a natural plan is unsigned only while its signature is
-still to come (at most 14 days after the evaluation, never past the chase window); active plans run 12 or
-24 weeks (< the 180-day Medicaid recertification); no synthetic payer follows the Medicare visit-count
-progress-report rule. CHASE_AFTER_DAYS is the longest signature chase window of the payer types the
-generator uses (dbt/seeds/front_office_plan_of_care_rules.csv), only to keep plants clear of the edge.
+Natural data never trips the other plan-of-care rules: a natural plan is unsigned only while its signature
+is still to come (at most 14 days after the evaluation, never past the chase window), so each such plan of a
+covered child, evaluated by the anchor date, is recorded as awaiting its first signature request; active
+plans run 12 or 24 weeks (< the 180-day Medicaid recertification); no synthetic payer follows the Medicare
+rules (visit-count progress reports, the 30-day certification, the order-on-file exception).
+CHASE_AFTER_DAYS is the longest signature chase window of the payer types the generator uses
+(dbt/seeds/front_office_plan_of_care_rules.csv), only to keep plants clear of the edge. The truth records
+what was set up (which plan, why it is unsigned, its age), never the follow-up arithmetic.
 """
 
 from __future__ import annotations
@@ -45,6 +48,18 @@ def _covered(coverages: list[dict], anchor: date) -> set[str]:
     return out
 
 
+def _followup(plan: dict, patients: dict, location_id: str, reason: str, age: int) -> dict:
+    return {
+        "plan_of_care_id": plan["plan_of_care_id"],
+        "patient_id": plan["patient_id"],
+        "location_id": location_id,
+        "followup_reason": reason,
+        "signature_age_days": age,
+        "is_pcp_order_unsigned": plan["physician_npi"] != ""
+        and plan["physician_npi"] == patients[plan["patient_id"]]["primary_care_physician_npi"],
+    }
+
+
 def generate(seed: int, anchor: date, out: Path, truth: dict) -> dict:
     """Blank the signature of chosen plans of care; add truth["front_office"]["plans_of_care"]."""
     rng = random.Random(f"{seed}:front_office_poc")
@@ -68,25 +83,23 @@ def generate(seed: int, anchor: date, out: Path, truth: dict) -> dict:
         for plan in rng.sample(candidates, min(PLANTS_PER_LOCATION, len(candidates))):
             plan["physician_signed_date"] = ""
             age = (anchor - date.fromisoformat(plan["evaluation_date"])).days
-            planted.append(
-                {
-                    "plan_of_care_id": plan["plan_of_care_id"],
-                    "patient_id": plan["patient_id"],
-                    "location_id": loc,
-                    "followup_reason": "signature_overdue",
-                    "signature_age_days": age,
-                    "signature_follow_up_number": (age - CHASE_AFTER_DAYS - 1) // 7 + 1,
-                    "is_pcp_order_unsigned": plan["physician_npi"] != ""
-                    and plan["physician_npi"] == patients[plan["patient_id"]]["primary_care_physician_npi"],
-                }
-            )
+            planted.append(_followup(plan, patients, loc, "signature_overdue", age))
+    planted_ids = {p["plan_of_care_id"] for p in planted}
+    for plan in plans:
+        pid = plan["patient_id"]
+        if plan["plan_of_care_id"] in planted_ids or plan["physician_signed_date"] or pid not in covered:
+            continue
+        age = (anchor - date.fromisoformat(plan["evaluation_date"])).days
+        if plan["status"] != "draft" and age >= 0:  # evaluated: the plan is established and still unsigned
+            planted.append(_followup(plan, patients, patients[pid]["location_id"], "signature_request", age))
     with plans_path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
         writer.writerows(plans)
     truth.setdefault("front_office", {})["plans_of_care"] = {
         "followups": sorted(planted, key=lambda r: (r["plan_of_care_id"], r["followup_reason"])),
-        "note": "only signature_overdue is planted; progress_report_due and recert_due never occur in generated "
-        "data (no Medicare-rule payer, plans shorter than 180 days) and are covered by dbt unit tests",
+        "note": "signature_overdue is planted and signature_request is every natural unsigned plan; "
+        "progress_report_due, recert_due and plan_notice never occur in generated data (no Medicare-rule payer, "
+        "plans shorter than 180 days) and are covered by dbt unit tests",
     }
     return {"plans_of_care_unsigned_planted": len(planted)}  # for the caller's log; not a row count

@@ -225,7 +225,7 @@ def generate(config: GeneratorConfig) -> dict:
     counts["clearinghouse_ack_files"] = write_acknowledgements(clearinghouse, truth, config.seed, anchor)
     counts.update(front_office.generate(config.seed, anchor, out, truth))  # reads back the extracts above
     front_office_poc.generate(config.seed, anchor, out, truth)  # plan-of-care signature plants
-    counts["oig_leie"] = exclusions.generate(config.seed, anchor, out, truth)  # reads the providers back
+    counts["exclusion_lists"] = exclusions.generate(config.seed, anchor, out, truth)  # reads the providers back
     truth["auth_leaks"].sort(key=lambda r: r["authorization_id"])
     truth["auth_near_misses"].sort(key=lambda r: r["authorization_id"])
     gt = Path(config.ground_truth)

@@ -62,6 +62,7 @@ from dashboards.data.actions import (
     send_result,
     set_kpi_goal,
     snooze,
+    snooze_window,
     top_open_actions,
     users_for_admin,
     verify_audit_chain,
@@ -116,6 +117,7 @@ from dashboards.data.scheduling import (
     open_slots_this_week,
     schedule_lost_revenue_monthly,
     schedule_rates,
+    slot_family_reasons,
 )
 from dashboards.data.scope import NotAllowed, scoped_query
 from dashboards.data.snapshot import MartMissing, NoSnapshot, Snapshot, current_snapshot
@@ -199,6 +201,7 @@ __all__ = [
     "open_plans_without_future_visit",
     "open_referrals",
     "open_slots_this_week",
+    "slot_family_reasons",
     "payers",
     "payroll_discrepancies",
     "payroll_productivity",
@@ -220,6 +223,7 @@ __all__ = [
     "scoped_query",
     "set_kpi_goal",
     "snooze",
+    "snooze_window",
     "top_open_actions",
     "unbalanced_remits",
     "unbillable_scheduled_visits",

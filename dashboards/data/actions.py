@@ -8,7 +8,7 @@ scoping bug there cannot leak another location's rows.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pandas as pd
@@ -61,6 +61,24 @@ CHANNEL_WORDS = {"fax": "by fax", "text": "by text message", "email": "by email"
                  "clearinghouse": "to the clearinghouse", "file": "as a file in the outbox for staff to pick up"}
 # Types whose deadline is hours, not days: a cancelled slot is only worth offering while it can still be filled.
 TIME_CRITICAL_TYPES = frozenset({"slot_offer"})
+SNOOZE_DAYS = 7
+
+
+def snooze_window(action_type: str, due: date | None, today: date) -> tuple[date, date | None] | None:
+    """(default, latest) date for snoozing an action, or None when it cannot be snoozed.
+
+    The earliest snooze is tomorrow. The default is a week on, but never after the action's due date while that
+    is still ahead. A time-critical action (a slot offer: its due date is the slot's day) can never be snoozed
+    past that day, and not at all once the slot is today or past: it is approved or rejected now."""
+    tomorrow = today + timedelta(days=1)
+    default = today + timedelta(days=SNOOZE_DAYS)
+    if due is not None and due >= tomorrow:
+        default = min(default, due)
+    if action_type not in TIME_CRITICAL_TYPES:
+        return default, None
+    if due is None or due < tomorrow:
+        return None
+    return default, due
 
 
 def delivery_channel(action_type: str) -> str:

@@ -17,9 +17,23 @@ def open_slots_this_week(user, *, location_ids: Sequence[str] | None = None) -> 
         user,
         "select slot_id, location_id, provider_id, provider_name, service_line, slot_date, weekday, slot_hour, "
         "slot_state, waiting_at_location, valid_match_count, top_waitlist_id, second_waitlist_id, third_waitlist_id, "
-        "no_match_reason from fct_open_slots "
+        "no_match_reason, no_match_reason_text from fct_open_slots "
         "where slot_date between as_of_date and as_of_date + 6 and {scope} "
         "order by slot_date, slot_start_minute, location_id, slot_id",
+        chosen_locations=location_ids,
+    )
+
+
+def slot_family_reasons(user, slot_id: str, *, location_ids: Sequence[str] | None = None) -> pd.DataFrame:
+    """Every child waiting at one open slot's location, in scope: the ranked ones first (by match_rank) with the
+    preferences the slot misses in words, then the excluded ones with why they cannot take it, in words."""
+    return scoped_query(
+        user,
+        "select slot_id, location_id, waitlist_id, match_rank, is_valid_match, days_waiting, service_line, "
+        "preference_misses, exclusion_reasons from fct_waitlist_slot_matches "
+        "where slot_id = $slot_id and {scope} "
+        "order by is_valid_match desc, match_rank, days_waiting desc, waitlist_id",
+        {"slot_id": slot_id},
         chosen_locations=location_ids,
     )
 

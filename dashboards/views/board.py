@@ -56,6 +56,15 @@ if flash:
     st.success(flash)
 
 
+def _as_date(value) -> date | None:
+    """A due date as the ledger returns it (date, datetime, ISO text or missing) as a date."""
+    if value is None or (not isinstance(value, (str, date)) and pd.isna(value)):
+        return None
+    if isinstance(value, datetime):
+        return value.date()
+    return value if isinstance(value, date) else date.fromisoformat(str(value)[:10])
+
+
 def _age_days(created_at) -> int:
     created = pd.Timestamp(created_at)
     if created.tzinfo is None:
@@ -318,16 +327,22 @@ def _card_section(card: dict) -> None:
             else:
                 _decide("Rejected", data.reject, card, reason)
     with snooze_col:
-        tomorrow = date.today() + timedelta(days=1)
-        until = st.date_input(
-            "Snooze until",
-            value=date.today() + timedelta(days=7),
-            min_value=tomorrow,
-            key=f"board_snooze_until_{action_id}",
-            disabled=bool(blocked),
-        )
-        if st.button("Snooze", key="board_snooze", disabled=bool(blocked), help=hint):
-            _decide("Snoozed", data.snooze, card, until)
+        today = date.today()
+        window = data.snooze_window(card["action_type"], _as_date(card["due_date"]), today)
+        if window is None:
+            st.caption("The slot is today or past: approve or reject this offer now; it cannot be snoozed.")
+        else:
+            default, latest = window
+            until = st.date_input(
+                "Snooze until",
+                value=default,
+                min_value=today + timedelta(days=1),
+                max_value=latest,
+                key=f"board_snooze_until_{action_id}",
+                disabled=bool(blocked),
+            )
+            if st.button("Snooze", key="board_snooze", disabled=bool(blocked), help=hint):
+                _decide("Snoozed", data.snooze, card, until)
 
     _reassign_section(card)
 

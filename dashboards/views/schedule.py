@@ -1,4 +1,5 @@
 """Schedule view per location: open slots this week with their ranked waitlist matches (or why there is none),
+every waiting family of a chosen slot with why it ranks where it does or why it is excluded (in words),
 kept / cancelled / late-cancel / no-show rates against the attendance policy, revenue lost from unfilled
 slots by month, booked visits ahead that fail the credential or authorization check, and children with an open
 plan of care and nothing booked."""
@@ -10,12 +11,6 @@ import streamlit as st
 
 from dashboards import data, ui
 
-NO_MATCH_REASONS = {
-    "no_child_waiting_at_location": "No child waiting at this location",
-    "no_credentialed_therapist_for_payer": "No credentialed therapist for the waiting children's payers",
-    "no_authorization_left": "No authorization left for the waiting children",
-    "preferences_do_not_fit": "Service line, day, time or therapist preferences do not fit",
-}
 CHECKS = {
     "provider_not_enrolled": "Therapist not credentialed for the payer",
     "beyond_authorized_count": "Beyond the authorized count",
@@ -32,7 +27,26 @@ def matches(row) -> str:
     ]
     if ranked:
         return " → ".join(f"{i}. {w}" for i, w in enumerate(ranked, start=1))
-    return "No match: " + NO_MATCH_REASONS.get(row["no_match_reason"], str(row["no_match_reason"]))
+    reason = row.get("no_match_reason_text")
+    return "No match: " + (reason if isinstance(reason, str) and reason else str(row["no_match_reason"]))
+
+
+def family_reasons(families: pd.DataFrame) -> pd.DataFrame:
+    """One line per waiting family of a slot: its rank (or that it is excluded) and why, in words."""
+    return pd.DataFrame(
+        {
+            "rank": [
+                f"{int(rank)}" if valid and not pd.isna(rank) else "excluded"
+                for rank, valid in zip(families["match_rank"], families["is_valid_match"], strict=True)
+            ],
+            "waitlist_id": families["waitlist_id"],
+            "days waiting": families["days_waiting"].astype(int),
+            "preferences the slot misses": families["preference_misses"].map(
+                lambda v: v if isinstance(v, str) and v else "none: fits every preference"
+            ),
+            "why excluded": families["exclusion_reasons"].map(lambda v: v if isinstance(v, str) and v else ""),
+        }
+    )
 
 
 def fix(row) -> str:
@@ -82,9 +96,27 @@ else:
     ]
     ui.table(user, shown, key="schedule_slots_table", labels={"slot_hour": "Hour", "valid_match_count": "Matches"})
     st.caption(
-        "Matches are waitlist entries ranked by days waiting, then fit; each is credentialed, authorized "
-        "and fits the family's preferences on the slot's date."
+        "Matches are the waiting children the slot's therapist can bill, with an authorization for the date and "
+        "the slot's service line, ranked by how many of the family's preferences the slot misses, then days "
+        "waiting. A preference that misses ranks a family lower; it never excludes it."
     )
+    labels = {
+        row["slot_id"]: f"{row['slot_date']} {int(row['slot_hour']):02d}:00 · {row['provider_name']} · "
+        f"{row['location_id']} ({int(row['waiting_at_location'])} waiting)"
+        for _, row in slots.iterrows()
+    }
+    chosen_slot = st.selectbox(
+        "Why each waiting family ranks where it does, or cannot take the slot",
+        list(labels),
+        format_func=labels.get,
+        key="schedule_slot_reasons",
+    )
+    if chosen_slot:
+        families = data.slot_family_reasons(user, chosen_slot, location_ids=chosen)
+        if families.empty:
+            st.info("No child is waiting at this slot's location.")
+        else:
+            ui.table(user, family_reasons(families), key="schedule_slot_families_table")
 
 st.subheader("Attendance against the policy")
 if rates.empty:

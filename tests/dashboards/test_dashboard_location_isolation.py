@@ -136,6 +136,7 @@ def test_no_query_function_returns_another_locations_rows(full_snapshot, both_lo
         "low_risk_actions": ("visit_reminder",),
         "send_result": (l02_action,),
         "leaked_to_day": (date(2026, 2, 1), 31),
+        "slot_family_reasons": ("S-L02-1",),
     }
     checked, refused = [], []
     for name, fn, params in _query_functions():

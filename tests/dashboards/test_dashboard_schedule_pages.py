@@ -8,17 +8,26 @@ import pytest
 SCHEDULING_SQL = """
 create table fct_open_slots as select * from (values
   ('S-L01-1', 'L01', 'PR1', 'Ada North', 'ot_peds', date '2026-03-03', 'Tue', 9, 540, 60, 'cancellation', 'AP-1',
-   3, 2, 'W-11', 'W-12', cast(null as varchar), cast(null as varchar)),
+   3, 2, 'W-11', 'W-12', cast(null as varchar), cast(null as varchar), cast(null as varchar)),
   ('S-L01-2', 'L01', 'PR1', 'Ada North', 'ot_peds', date '2026-03-04', 'Wed', 14, 840, 60, 'unbooked', null,
-   3, 0, null, null, null, 'no_authorization_left'),
+   3, 0, null, null, null, 'no_authorization_left', 'No authorization left for the waiting children'),
   ('S-L01-3', 'L01', 'PR1', 'Ada North', 'ot_peds', date '2026-03-20', 'Fri', 9, 540, 60, 'unbooked', null,
-   3, 1, 'W-13', null, null, null),
+   3, 1, 'W-13', null, null, null, null),
   ('S-L02-1', 'L02', 'PR2', 'Cy East', 'ot_peds', date '2026-03-05', 'Thu', 10, 600, 60, 'unbooked', null,
-   0, 0, null, null, null, 'no_child_waiting_at_location')
+   0, 0, null, null, null, 'no_child_waiting_at_location', 'No child waiting at this location')
 ) t(slot_id, location_id, provider_id, provider_name, service_line, slot_date, weekday, slot_hour, slot_start_minute,
     slot_minutes, slot_state, missed_appointment_id, waiting_at_location, valid_match_count, top_waitlist_id,
-    second_waitlist_id, third_waitlist_id, no_match_reason);
+    second_waitlist_id, third_waitlist_id, no_match_reason, no_match_reason_text);
 alter table fct_open_slots add column as_of_date date default date '2026-03-02';
+
+create table fct_waitlist_slot_matches as select * from (values
+  ('S-L01-1', 'L01', 'W-11', 1, true, 40, 'ot_peds', cast(null as varchar), cast(null as varchar)),
+  ('S-L01-1', 'L01', 'W-12', 2, true, 55, 'ot_peds', 'afternoon preferred (slot at 09:00)', null),
+  ('S-L01-1', 'L01', 'W-14', null, false, 90, 'ot_peds', null,
+   'therapist not credentialed with the child''s payer on the slot date; no authorization left on the slot date'),
+  ('S-L02-1', 'L02', 'W-21', null, false, 10, 'feeding', null, 'waits for feeding, the slot is ot_peds')
+) t(slot_id, location_id, waitlist_id, match_rank, is_valid_match, days_waiting, service_line, preference_misses,
+    exclusion_reasons);
 
 create table fct_schedule_gaps as select * from (values
   ('L01', 'PR1', 'P-AET', 'Tue', 9, 10, 7, 1, 1, 1, 0.0),
@@ -94,7 +103,13 @@ def test_schedule_page_for_a_director_shows_every_location(
     assert slots.loc["S-L01-2", "Ranked matches"] == "No match: No authorization left for the waiting children"
     assert slots.loc["S-L02-1", "Ranked matches"] == "No match: No child waiting at this location"
     assert "S-L01-3" not in slots.index
-    rates = at.dataframe[1].value.set_index("Location")
+    families = at.dataframe[1].value  # the first slot is chosen: every family waiting for it, with why
+    assert list(families.iloc[:, 0]) == ["1", "2", "excluded"]
+    assert list(families.iloc[:, 1]) == ["W-11", "W-12", "W-14"]
+    assert families.iloc[0, 3] == "none: fits every preference"
+    assert families.iloc[1, 3] == "afternoon preferred (slot at 09:00)"
+    assert families.iloc[2, 4].startswith("therapist not credentialed with the child's payer")
+    rates = at.dataframe[2].value.set_index("Location")
     assert rates.loc["L01", "Booked"] == 20
     assert rates.loc["L01", "Kept"] == "75.0%" and rates.loc["L01", "No-show"] == "10.0%"
     assert rates.loc["L01", "Late cancelled (<24 h)"] == "5.0%" and rates.loc["L01", "Cancelled"] == "10.0%"
@@ -102,14 +117,14 @@ def test_schedule_page_for_a_director_shows_every_location(
     assert rates.loc["L01", "Children below policy"] == "1 of 2"
     assert rates.loc["L01", "Idle therapist hours"] == 3.0
     assert "Attendance policy: at least 85% of visits kept over 60 days" in rendered_text(at)
-    lost = at.dataframe[2].value
+    lost = at.dataframe[3].value
     assert len(lost) == 3 and float(lost["Lost revenue"].sum()) == 510.0
-    mismatches = at.dataframe[3].value.set_index("Appointment")
+    mismatches = at.dataframe[4].value.set_index("Appointment")
     assert set(mismatches.index) == {"AP-21", "AP-91"}
     assert mismatches.loc["AP-21", "Problem"] == "Beyond the authorized count"
     assert mismatches.loc["AP-91", "Problem"] == "Therapist not credentialed for the payer"
     assert mismatches.loc["AP-91", "Alternative therapist"] == "PR3"
-    unbooked = at.dataframe[4].value
+    unbooked = at.dataframe[5].value
     assert list(unbooked["Plan of care"]) == ["POC-202-2", "POC-103-1", "POC-104-1"]  # most money first
     assert "3 children in care have no visit booked" in rendered_text(at)
     assert "$1,940.00 of planned visits" in rendered_text(at)
@@ -126,8 +141,17 @@ def test_schedule_page_is_scoped_to_the_front_desks_location(
         assert other not in text
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Booking mismatches ahead"] == "1" and metrics["Dollars at risk ahead"] == "$80.00"
-    assert set(at.dataframe[2].value["Location"]) == {"L01"}
-    assert set(at.dataframe[4].value["Plan of care"]) == {"POC-103-1", "POC-104-1"}
+    assert set(at.dataframe[3].value["Location"]) == {"L01"}
+    assert set(at.dataframe[5].value["Plan of care"]) == {"POC-103-1", "POC-104-1"}
+
+
+def test_schedule_page_shows_why_a_family_is_excluded_from_another_slot(schedule_snapshot, ledger, app_test, director):
+    at = app_test("schedule", user=director).run()
+    at.selectbox(key="schedule_slot_reasons").select("S-L02-1").run()
+    assert not at.exception
+    families = at.dataframe[1].value
+    assert list(families.iloc[:, 0]) == ["excluded"]
+    assert families.iloc[0, 4] == "waits for feeding, the slot is ot_peds"
 
 
 def test_schedule_location_filter(schedule_snapshot, ledger, app_test, director, rendered_text):

@@ -147,6 +147,32 @@ def test_drafts_are_deterministic():
     )
 
 
+def test_eligibility_task_with_a_stale_check_on_the_medicaid_visit_morning_names_both_reasons():
+    check = {
+        "flag_id": "c2",
+        "rule_name": "eligibility_check_due",
+        "as_of_date": AS_OF,
+        "appointment_id": "AP2",
+        "location_id": "L1",
+        "patient_id": "P1",
+        "payer_id": "TXMCO1",
+        "payer_name": "Lone Star",
+        "scheduled_start_at": datetime(2026, 3, 2, 22),
+        "eligibility_window_hours": 48,
+        "window_opens_at": datetime(2026, 2, 28, 22),
+        "check_due_reason": "stale_check",
+        "check_due_reasons": "stale_check|day_of_visit_recheck",
+        "flag_reason": "The last check is older than the payer window of 48 hours; and Medicaid: recheck "
+        "eligibility the morning of the visit",
+        "dollars_at_risk": Decimal("90"),
+        "due_date": date(2026, 3, 2),
+    }
+    [task] = eligibility_alerts.draft_check_tasks([check], NAMES, ZONES)
+    assert "older than the payer window of 48 hours; and Medicaid: recheck eligibility the morning" in task.body
+    assert "Mon 03/02/2026 3:00 PM MST" in task.body
+    assert task.evidence[0]["check_due_reasons"] == "stale_check|day_of_visit_recheck"
+
+
 def test_eligibility_check_task_and_coverage_alert():
     check = {
         "flag_id": "c1",

@@ -1,6 +1,8 @@
 """Plan-of-care signature requests: one document per plan and reason, addressed to the child's primary care
-physician when the plan went there, the child's identifiers only in the body, and a signature follow-up
-whose number and due date move on as the signature ages (same flag_id, so the ledger refreshes the draft)."""
+physician when the plan went there, the child's identifiers only in the body, the request as soon as the plan
+is established, follow-ups whose number and due date move on as the signature ages, the certification
+deadline in words (late once passed), and the plan sent for the record where an order on file replaces the
+signature."""
 
 from __future__ import annotations
 
@@ -39,7 +41,7 @@ def test_signature_follow_up_goes_to_the_pcp_with_identifiers_only_in_the_body()
     assert draft.evidence[0]["signature_age_days"] == 51
 
 
-def test_follow_up_moves_with_the_age_under_the_same_flag():
+def test_follow_up_number_and_due_date_move_with_the_age():
     first = poc.draft_signature_requests([make_poc_flag_row("signature_overdue")], LOCATIONS, PATIENTS)[0]
     later = poc.draft_signature_requests(
         [
@@ -50,7 +52,6 @@ def test_follow_up_moves_with_the_age_under_the_same_flag():
         LOCATIONS,
         PATIENTS,
     )[0]
-    assert first.flag_id == later.flag_id
     assert later.due_date > first.due_date and "(follow-up 7)" in later.title and "58 days ago" in later.body
 
 
@@ -70,6 +71,54 @@ def test_recertification_request(reason, words):
     assert draft.recipient == "Prescribing physician NPI 1234567893"
     for word in body_words:
         assert word in draft.body
+
+
+def test_the_first_request_goes_out_when_the_plan_is_established_with_the_deadline():
+    row = make_poc_flag_row(
+        "signature_request",
+        signature_age_days=1,
+        signature_follow_up_number=None,
+        certification_deadline_date=date(2026, 4, 1),
+        is_certification_late=False,
+        due_date=date(2026, 4, 1),
+    )
+    [draft] = poc.draft_signature_requests([row], LOCATIONS, PATIENTS)
+    assert draft.title == "Signature request: plan of care POC-1"
+    assert "Please\nreview, sign and date it." in draft.body
+    assert "The certification is due by 04/01/2026" in draft.body
+    assert draft.due_date == date(2026, 4, 1) and draft.evidence[0]["certification_deadline_date"] == "2026-04-01"
+
+
+@pytest.mark.parametrize(
+    ("days_left", "late", "words"),
+    [
+        (1, False, "The certification is due by 03/03/2026"),
+        (0, False, "The certification is due by 03/02/2026"),
+        (-1, True, "The certification was due by 03/01/2026 and is now late"),
+    ],
+)
+def test_follow_ups_on_day_29_30_31_of_the_certification_window(days_left, late, words):
+    deadline = date.fromordinal(AS_OF.toordinal() + days_left)
+    row = make_poc_flag_row(
+        "signature_overdue",
+        signature_follow_up_number=4,
+        certification_deadline_date=deadline,
+        days_to_certification_deadline=days_left,
+        is_certification_late=late,
+        due_date=AS_OF if late else deadline,
+    )
+    [draft] = poc.draft_signature_requests([row], LOCATIONS, PATIENTS)
+    assert words in draft.body and ("now late" in draft.body) is late
+
+
+def test_an_order_on_file_sends_the_plan_for_the_record_without_asking_for_a_signature():
+    row = make_poc_flag_row(
+        "plan_notice", is_signature_waived_by_order=True, certification_deadline_date=date(2026, 3, 30)
+    )
+    [draft] = poc.draft_signature_requests([row], LOCATIONS, PATIENTS)
+    assert draft.title == "Plan of care for the record: plan of care POC-1"
+    assert "no signature is needed" in draft.body and "certification is due" not in draft.body
+    assert [c.present for c in draft.checklist] == [True, True]
 
 
 def test_a_progress_report_is_never_sent_to_a_physician_for_signature():

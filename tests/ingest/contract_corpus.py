@@ -33,12 +33,14 @@ VALID_ROWS: dict[str, str] = {
     "intake_documents": "RF-L01-00001-D1,RF-L01-00001,physician_order,received,2026-09-10,2026-09-19",
     "oig_leie": "SYNTHETIC,TESTA,,,IND- LIC HC SERV PRO,OCCUPATIONAL THERAPIST,,1234567893,19800101,1 TEST ST,"
     "AUSTIN,TX,78701,1128a1,20200115,00000000,00000000,",
+    "sam_exclusions": "Individual,,,TESTA,,SYNTHETIC,,,,,,AUSTIN,TX,USA,78701,,,,Reciprocal,HHS,Z1,"
+    "Prohibition/Restriction,,01/15/2020,Indefinite,,,S4MRSYNTH1,,1234567893,2020-01-15",
     "locations": "L01,Sunny Steps Pediatric Therapy - Austin,137 Pecan St,Austin,TX,78704,2066557648,ot_peds,"
     "America/Chicago",
     "patients": "PT-L01-00001,L01,Zoe,Benson,2018-09-10,M,Leo Benson,(210) 555-8469,78704,2079336774",
     "plans_of_care": "POC-L01-00001-1,PT-L01-00001,PR-L01-01,2025-11-17,2025-11-25,2026-02-16,3,12,F82|F88,"
     "Child will don a shirt|Child will self-feed,2079336774,Dr. Garza,(512) 555-0144,2025-11-28,expired",
-    "providers": "PR-L01-01,1062522218,Santiago,Mendoza,OTR,,L01,225X00000X,2018-01-28,",
+    "providers": "PR-L01-01,1062522218,Santiago,Mendoza,OTR,,L01,225X00000X,2018-01-28,,1985-04-12",
     "referrals": "RF-L01-00001,PT-L01-00002,L01,physician_fax,2026-09-08T16:04:00Z,2026-09-08T19:04:00Z,2079336774,"
     "Dr. Garza,(512) 555-0144,closed",
     "schedule_templates": "TM-L01-01-Mon,PR-L01-01,L01,Mon,08:00,17:00,60,ot_peds,America/Chicago,2025-11-04,",

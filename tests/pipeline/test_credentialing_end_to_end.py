@@ -168,8 +168,10 @@ def test_credentialing_leak_summary_counts_held_claims(snap):
         assert dollars >= held.get(location_id, 0)
 
 
-def test_exclusion_screening_finds_the_planted_listing_and_not_the_reinstated_one(snap, truth):
-    found = _set(snap, "select provider_id, match_basis from fct_exclusion_screening")
-    assert found == {(m["provider_id"], m["match_basis"]) for m in truth["exclusion_matches"]}
-    assert truth["exclusion_near_misses"]
-    assert not {m["provider_id"] for m in truth["exclusion_near_misses"]} & {p for p, _ in found}
+def test_exclusion_screening_finds_the_planted_listings_on_both_lists_and_not_the_near_misses(snap, truth):
+    found = _set(snap, "select provider_id, exclusion_list, match_basis from fct_exclusion_screening")
+    assert found == {(m["provider_id"], m["exclusion_list"], m["match_basis"]) for m in truth["exclusion_matches"]}
+    assert {m["exclusion_list"] for m in truth["exclusion_near_misses"]} == {"oig_leie", "sam"}
+    assert not {m["provider_id"] for m in truth["exclusion_near_misses"]} & {p for p, _, _ in found}
+    flagged = _set(snap, "select provider_id from flag_exclusion_matches")
+    assert flagged == {(m["provider_id"],) for m in truth["exclusion_matches"]}

@@ -168,22 +168,23 @@ def test_every_planted_plan_of_care_problem_is_flagged_and_nothing_else(pipeline
     truth = pipeline.truth["front_office"]["plans_of_care"]["followups"]
     con = pipeline.snapshot()
     rows = con.execute(
-        "select plan_of_care_id, followup_reason, location_id, signature_age_days, "
-        "signature_follow_up_number, is_pcp_order_unsigned from flag_plan_of_care_followups"
+        "select plan_of_care_id, followup_reason, location_id, signature_age_days, is_pcp_order_unsigned "
+        "from flag_plan_of_care_followups"
     ).fetchall()
     found = {(r[0], r[1]): r[2:] for r in rows}
     expected = {
         (t["plan_of_care_id"], t["followup_reason"]): (
             t["location_id"],
             t["signature_age_days"],
-            t["signature_follow_up_number"],
             t["is_pcp_order_unsigned"],
         )
         for t in truth
     }
-    assert len({t["location_id"] for t in truth}) == 3  # planted at every generated location
+    overdue = [t for t in truth if t["followup_reason"] == "signature_overdue"]
+    assert len({t["location_id"] for t in overdue}) == 3  # planted at every generated location
+    assert any(t["followup_reason"] == "signature_request" for t in truth)  # new plans go out at once
     assert found == expected
-    # Plans whose signature is still to come (inside the chase window) are listed as outstanding, not flagged.
+    # Every flagged plan is still unsigned.
     outstanding = {
         r[0]
         for r in con.execute(

@@ -27,6 +27,14 @@ final as (
             else by_type.recert_every_days
         end as recert_every_days,
         coalesce(by_payer.signature_chase_after_days, by_type.signature_chase_after_days) as signature_chase_after_days,
+        coalesce(by_payer.signature_chase_every_days, by_type.signature_chase_every_days) as signature_chase_every_days,
+        case
+            when by_payer.payer_id is not null then by_payer.certification_deadline_days
+            else by_type.certification_deadline_days
+        end as certification_deadline_days,
+        coalesce(
+            by_payer.order_on_file_waives_initial_signature, by_type.order_on_file_waives_initial_signature, false
+        ) as order_on_file_waives_initial_signature,
         case when by_payer.payer_id is not null then 'payer' when by_type.payer_type is not null then 'payer_type' end
             as rule_source
     from payers

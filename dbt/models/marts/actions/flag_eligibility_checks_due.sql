@@ -1,8 +1,9 @@
 {%- set rule_name = 'eligibility_check_due' -%}
 {%- set rule_version = '1' -%}
 -- Front-desk tasks: run an eligibility check before a visit in the lookahead whose last check is missing,
--- rejected or older than the payer's window (now open), or a Medicaid visit today without a check today.
--- flag_id is stable per (rule, version, appointment, reason) so a new reason drafts a new task.
+-- rejected or older than the payer's window (now open), or a Medicaid visit today without a check today;
+-- both reasons at once are one task that names both. flag_id is stable per (rule, version, appointment,
+-- reasons) so a new reason drafts a new task (and the task it replaces auto-resolves).
 with
 
 sweep as (
@@ -14,7 +15,7 @@ sweep as (
 final as (
 
     select
-        {{ dbt.hash(dbt.concat(["'" ~ rule_name ~ "'", "':'", "'" ~ rule_version ~ "'", "':'", 'appointment_id', "':'", 'check_due_reason'])) }}  -- noqa: LT05
+        {{ dbt.hash(dbt.concat(["'" ~ rule_name ~ "'", "':'", "'" ~ rule_version ~ "'", "':'", 'appointment_id', "':'", 'check_due_reasons'])) }}  -- noqa: LT05
             as flag_id,
         '{{ rule_name }}' as rule_name,
         '{{ rule_version }}' as rule_version,
@@ -38,19 +39,8 @@ final as (
         last_check_id,
         last_checked_at,
         check_due_reason,
-        case check_due_reason
-            when 'no_check' then 'No eligibility check on file for this visit'
-            when
-                'check_rejected'
-                then 'The payer rejected the last check (AAA ' || coalesce(last_attempt_reject_code, '?') || ')'
-            when
-                'stale_check'
-                then
-                    'The last check is older than the payer window of '
-                    || cast(eligibility_window_hours as {{ dbt.type_string() }})
-                    || ' hours'
-            when 'day_of_visit_recheck' then 'Medicaid: recheck eligibility the morning of the visit'
-        end as flag_reason,
+        check_due_reasons,
+        check_due_reason_text as flag_reason,
         coalesce(expected_visit_amount, 0) as dollars_at_risk,
         appointment_date as due_date
     from sweep

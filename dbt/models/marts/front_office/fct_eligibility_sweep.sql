@@ -183,42 +183,12 @@ judged as (
 
 ),
 
-final as (
+-- Why a check is due: the window reason (none, rejected or stale answer) and, for a Medicaid visit today,
+-- the morning-of recheck. Both can hold at once; they stay one row with both reasons.
+reasoned as (
 
     select
-        judged.appointment_id,
-        judged.location_id,
-        judged.patient_id,
-        judged.provider_id,
-        judged.appointment_type,
-        judged.scheduled_start_at,
-        judged.local_start_at,
-        judged.time_zone,
-        judged.appointment_date,
-        judged.coverage_id,
-        judged.payer_id,
-        judged.payer_name,
-        judged.payer_type,
-        judged.is_medicaid,
-        judged.eligibility_window_hours,
-        judged.requires_day_of_visit_check,
-        judged.window_opens_at,
-        judged.last_attempt_id,
-        judged.last_attempted_at,
-        judged.last_attempt_status,
-        judged.last_attempt_reject_code,
-        judged.last_check_id,
-        judged.last_check_source,
-        judged.last_checked_at,
-        judged.last_check_status,
-        case
-            when judged.last_checked_at is not null
-                then {{ dbt.datediff('judged.last_checked_at', 'judged.scheduled_start_at', 'hour') }}
-        end as hours_from_check_to_visit,
-        judged.is_window_open,
-        judged.is_check_current,
-        judged.needs_day_of_visit_recheck,
-        (judged.is_window_open and not judged.is_check_current) or judged.needs_day_of_visit_recheck as is_check_due,
+        judged.*,
         case
             when judged.is_window_open and not judged.is_check_current
                 then
@@ -227,13 +197,84 @@ final as (
                         when judged.last_attempt_status = 'rejected' then 'check_rejected'
                         else 'stale_check'
                     end
-            when judged.needs_day_of_visit_recheck then 'day_of_visit_recheck'
-        end as check_due_reason,
-        cast(visit_rates.contracted_visit_rate as decimal(12, 2)) as expected_visit_amount,
-        judged.as_of_date
+        end as window_reason,
+        case
+            when judged.is_window_open and not judged.is_check_current
+                then
+                    case
+                        when judged.last_attempt_id is null then 'No eligibility check on file for this visit'
+                        when
+                            judged.last_attempt_status = 'rejected'
+                            then
+                                'The payer rejected the last check (AAA '
+                                || coalesce(judged.last_attempt_reject_code, '?') || ')'
+                        else
+                            'The last check is older than the payer window of '
+                            || cast(judged.eligibility_window_hours as {{ dbt.type_string() }}) || ' hours'
+                    end
+        end as window_reason_text,
+        case
+            when judged.needs_day_of_visit_recheck then 'Medicaid: recheck eligibility the morning of the visit'
+        end as day_of_visit_text
     from judged
+
+),
+
+final as (
+
+    select
+        reasoned.appointment_id,
+        reasoned.location_id,
+        reasoned.patient_id,
+        reasoned.provider_id,
+        reasoned.appointment_type,
+        reasoned.scheduled_start_at,
+        reasoned.local_start_at,
+        reasoned.time_zone,
+        reasoned.appointment_date,
+        reasoned.coverage_id,
+        reasoned.payer_id,
+        reasoned.payer_name,
+        reasoned.payer_type,
+        reasoned.is_medicaid,
+        reasoned.eligibility_window_hours,
+        reasoned.requires_day_of_visit_check,
+        reasoned.window_opens_at,
+        reasoned.last_attempt_id,
+        reasoned.last_attempted_at,
+        reasoned.last_attempt_status,
+        reasoned.last_attempt_reject_code,
+        reasoned.last_check_id,
+        reasoned.last_check_source,
+        reasoned.last_checked_at,
+        reasoned.last_check_status,
+        case
+            when reasoned.last_checked_at is not null
+                then {{ dbt.datediff('reasoned.last_checked_at', 'reasoned.scheduled_start_at', 'hour') }}
+        end as hours_from_check_to_visit,
+        reasoned.is_window_open,
+        reasoned.is_check_current,
+        reasoned.needs_day_of_visit_recheck,
+        reasoned.window_reason is not null or reasoned.needs_day_of_visit_recheck as is_check_due,
+        coalesce(
+            reasoned.window_reason, case when reasoned.needs_day_of_visit_recheck then 'day_of_visit_recheck' end
+        ) as check_due_reason,
+        case
+            when reasoned.window_reason is not null and reasoned.needs_day_of_visit_recheck
+                then reasoned.window_reason || '|day_of_visit_recheck'
+            when reasoned.window_reason is not null then reasoned.window_reason
+            when reasoned.needs_day_of_visit_recheck then 'day_of_visit_recheck'
+        end as check_due_reasons,
+        coalesce(
+            reasoned.window_reason_text || '; and ' || reasoned.day_of_visit_text,
+            reasoned.window_reason_text,
+            reasoned.day_of_visit_text
+        ) as check_due_reason_text,
+        cast(visit_rates.contracted_visit_rate as decimal(12, 2)) as expected_visit_amount,
+        reasoned.as_of_date
+    from reasoned
     left join visit_rates
-        on judged.patient_id = visit_rates.patient_id and judged.payer_id = visit_rates.payer_id
+        on reasoned.patient_id = visit_rates.patient_id and reasoned.payer_id = visit_rates.payer_id
 
 )
 

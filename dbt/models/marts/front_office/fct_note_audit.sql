@@ -3,6 +3,9 @@
 -- end, minutes documented for every timed code billed, billed units supported by the documented minutes
 -- under the payer's unit method (payer_rules.unit_method: cms_total = the 8-minute rule on the day's total
 -- timed minutes, per_code = each code on its own), every billed code documented, goals addressed.
+-- The window is read at the location: a note is unsigned past it when its deadline fell before the as-of
+-- moment there (00:00 local time on the as-of date), so a late-evening visit in Denver is judged on Denver's
+-- clock, not UTC's.
 with
 
 visits as (
@@ -47,6 +50,12 @@ visit_amounts as (
 
 ),
 
+locations as (
+
+    select * from {{ ref('stg_ehr__locations') }}
+
+),
+
 audited as (
 
     select
@@ -59,10 +68,13 @@ audited as (
         coverages.payer_id,
         coalesce(payers.unit_method, 'cms_total') as unit_method,
         {{ dbt.dateadd('minute', 'appointments.duration_minutes', 'appointments.scheduled_start_at') }}
-            as visit_ended_at
+            as visit_ended_at,
+        {{ local_as_of_utc('locations.time_zone') }} as as_of_ts
     from visits
     inner join appointments
         on visits.appointment_id = appointments.appointment_id
+    inner join locations
+        on visits.location_id = locations.location_id
     left join coverages
         on visits.coverage_id = coverages.coverage_id
     left join payers
@@ -148,8 +160,7 @@ flags as (
                 then {{ dbt.datediff('visit_ended_at', 'signed_at', 'minute') }} / 60.0  -- noqa: LT05
         end as hours_to_sign,
         signed_at is not null and signed_at > signing_deadline_at as is_signed_late,
-        signed_at is null and signing_deadline_at < cast({{ as_of_date() }} as {{ dbt.type_timestamp() }})
-            as is_unsigned_past_window,
+        signed_at is null and signing_deadline_at < as_of_ts as is_unsigned_past_window,
         has_note and timed_codes_without_minutes > 0 as is_timed_minutes_missing,
         case
             when unit_method = 'per_code' then per_code_mismatches > 0

@@ -3,6 +3,11 @@
 -- payer's recertification, the signature's age and whether the plan went to the child's primary care
 -- physician. The sources carry no separate progress-report record, so the last progress point is the
 -- plan's start (each recertification starts a new plan after a re-evaluation).
+-- Signatures: an established (non-draft) unsigned plan is sent for signature at once, then chased every
+-- signature_chase_every_days once older than signature_chase_after_days, until signed; the payer's
+-- certification deadline (certification_deadline_days after the plan's start) is the deadline. Where the
+-- payer accepts it, a signed physician order on file replaces the signature on the child's first plan:
+-- that plan is still sent (for the record), never chased.
 -- Rules come from the front_office_plan_of_care_rules seed (by payer, else payer type).
 with
 
@@ -42,9 +47,50 @@ visits as (
 
 ),
 
+referrals as (
+
+    select * from {{ ref('stg_ehr__referrals') }}
+
+),
+
+intake_documents as (
+
+    select * from {{ ref('stg_ehr__intake_documents') }}
+
+),
+
 as_of as (
 
     select {{ as_of_date() }} as as_of_date
+
+),
+
+-- Children with a physician order received on or before the as-of date.
+orders_on_file as (
+
+    select distinct referrals.patient_id
+    from referrals
+    inner join intake_documents
+        on referrals.referral_id = intake_documents.referral_id
+    cross join as_of
+    where
+        intake_documents.document_type = 'physician_order'
+        and intake_documents.status = 'received'
+        and (intake_documents.received_date is null or intake_documents.received_date <= as_of.as_of_date)
+
+),
+
+-- A child's first plan: no plan of the same child starts earlier.
+first_plans as (
+
+    select plan_of_care_id
+    from (
+        select
+            plan_of_care_id,
+            row_number() over (partition by patient_id order by start_date, plan_of_care_id) as plan_number
+        from plans
+    ) as numbered
+    where plan_number = 1
 
 ),
 
@@ -112,6 +158,15 @@ joined as (
         rules.progress_report_every_visits,
         rules.recert_every_days,
         rules.signature_chase_after_days,
+        rules.signature_chase_every_days,
+        rules.certification_deadline_days,
+        coalesce(rules.order_on_file_waives_initial_signature, false)
+        and first_plans.plan_of_care_id is not null
+        and orders_on_file.patient_id is not null as is_signature_waived_by_order,
+        case
+            when rules.certification_deadline_days is not null
+                then cast({{ dbt.dateadd('day', 'rules.certification_deadline_days', 'in_scope.start_date') }} as date)
+        end as certification_deadline_date,
         in_scope.as_of_date,
         coalesce(visit_counts.visits_since_progress_point, 0) as visits_since_progress_point,
         {{ dbt.datediff('in_scope.start_date', 'in_scope.as_of_date', 'day') }} as days_since_plan_start,  -- noqa: LT05
@@ -127,6 +182,10 @@ joined as (
         on primary_coverages.payer_id = rules.payer_id
     left join visit_counts
         on in_scope.plan_of_care_id = visit_counts.plan_of_care_id
+    left join first_plans
+        on in_scope.plan_of_care_id = first_plans.plan_of_care_id
+    left join orders_on_file
+        on in_scope.patient_id = orders_on_file.patient_id
 
 ),
 
@@ -138,9 +197,30 @@ final as (
         physician_signed_date is null as is_signature_outstanding,
         case when physician_signed_date is null then evaluation_age_days end as signature_age_days,
         case
-            when physician_signed_date is null and evaluation_age_days > signature_chase_after_days
-                then cast(floor((evaluation_age_days - signature_chase_after_days - 1) / 7) as integer) + 1
+            when
+                physician_signed_date is null and not is_signature_waived_by_order
+                and evaluation_age_days > signature_chase_after_days
+                then
+                    cast(
+                        floor((evaluation_age_days - signature_chase_after_days - 1) / signature_chase_every_days)
+                        as integer
+                    )
+                    + 1
         end as signature_follow_up_number,
+        case
+            when certification_deadline_date is not null
+                then {{ dbt.datediff('as_of_date', 'certification_deadline_date', 'day') }}
+        end as days_to_certification_deadline,
+        coalesce(
+            physician_signed_date is null and not is_signature_waived_by_order
+            and certification_deadline_date < as_of_date,
+            false
+        ) as is_certification_late,
+        coalesce(
+            physician_signed_date is null and plan_status <> 'draft' and evaluation_age_days >= 0
+            and evaluation_age_days <= signature_chase_after_days,
+            false
+        ) as is_signature_request_due,
         coalesce(physician_npi is not null and physician_npi = primary_care_physician_npi, false) as is_sent_to_pcp,
         coalesce(
             plan_status = 'active' and progress_report_every_visits is not null
@@ -152,7 +232,8 @@ final as (
             false
         ) as is_recert_due,
         coalesce(
-            physician_signed_date is null and evaluation_age_days > signature_chase_after_days,
+            physician_signed_date is null and not is_signature_waived_by_order
+            and evaluation_age_days > signature_chase_after_days,
             false
         ) as is_signature_overdue,
         coalesce(

@@ -20,6 +20,7 @@ final as (
         taxonomy_code,
         hire_date,
         termination_date,
+        date_of_birth,
         _file_name as source_file_name,
         _file_sha256 as source_file_sha256,
         _line_number as source_line_number,
