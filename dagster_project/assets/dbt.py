@@ -8,7 +8,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from core.settings import dbt_vars, get_settings
+from core.settings import dbt_vars, get_settings, get_warehouse_engine_settings
 from dagster_project.dbt_project import RUN_TARGET_PATH, dbt_project, tether_dbt_to_this_process
 
 
@@ -37,6 +37,7 @@ def build_dbt_assets() -> dg.AssetsDefinition:
     def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
         # dbt-duckdb resolves a relative path against its working directory: hand it an absolute one.
         os.environ["RCM_DUCKDB_PATH"] = str(get_settings().warehouse_path)
+        os.environ.update(get_warehouse_engine_settings().dbt_environment())  # profiles.yml `settings:`
         tether_dbt_to_this_process()  # a killed run must not leave dbt holding the warehouse lock
         yield from dbt.cli(dbt_build_args(), context=context, target_path=RUN_TARGET_PATH).stream()
 
