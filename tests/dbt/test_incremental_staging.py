@@ -183,7 +183,8 @@ def test_the_next_day_was_built_incrementally_and_its_changes_arrived(next_day_b
     assert "delete from" in (compiled / "stg_ehr__visits.sql").read_text()
     with duckdb.connect(str(incremental), read_only=True) as con:
         latest_visits = con.execute(
-            "select count(*) from staging.stg_ehr__visits where source_file_sha256 = ? and authorization_number is null",
+            "select count(*) from staging.stg_ehr__visits "
+            "where source_file_sha256 = ? and authorization_number is null",
             [NEXT_DAY_SHA],
         ).fetchone()[0]
         from_superseded, extra_keys = con.execute(
@@ -199,4 +200,3 @@ def test_the_next_day_was_built_incrementally_and_its_changes_arrived(next_day_b
     assert built_from_extra > 0  # day one built the extra file's rows ...
     assert (from_superseded, extra_keys) == (0, 0)  # ... and the correction took them all out again
     assert held_back_arrived > 20
-
