@@ -140,7 +140,9 @@ def _deliver(next_day: Path, inbox: Path) -> None:
             shutil.copyfile(path, target)
 
 
-def _bench_size(name: str, locations: int, months: int, seed: int, anchor: str, keep: bool) -> None:
+def _bench_size(
+    name: str, locations: int, months: int, seed: int, anchor: str, keep: bool, inbox_copy: Path | None
+) -> None:
     scratch = Path(tempfile.mkdtemp(prefix=f"rcm-bench-{locations}x{months}-"))
     inbox, data = scratch / "inbox", scratch / "data"
     (data / "dagster_home").mkdir(parents=True)
@@ -157,15 +159,20 @@ def _bench_size(name: str, locations: int, months: int, seed: int, anchor: str, 
     def row(label: str, measured: Measured, note: str = "") -> None:
         _say(f"{name:<8} {label:<26} {measured.wall:>8.1f} {measured.peak_mb:>9,.0f}  {note}")
 
-    generated = _measure(
-        [py, "-m", "dagster_project.synthetic", "--seed", str(seed), "--anchor-date", anchor,
-         "--locations", str(locations), "--months", str(months), "--out", str(inbox),
-         "--ground-truth", str(scratch / "ground_truth.json")],
-        env,
-    )  # fmt: skip
+    if inbox_copy is None:
+        generated = _measure(
+            [py, "-m", "dagster_project.synthetic", "--seed", str(seed), "--anchor-date", anchor,
+             "--locations", str(locations), "--months", str(months), "--out", str(inbox),
+             "--ground-truth", str(scratch / "ground_truth.json")],
+            env,
+        )  # fmt: skip
+    else:
+        began = time.perf_counter()
+        shutil.copytree(inbox_copy, inbox)
+        generated = Measured(time.perf_counter() - began, 0.0, "")
     _hold_back_next_day(inbox, scratch / "next_day", days=months * 30)
     inbox_mb = sum(p.stat().st_size for p in inbox.rglob("*") if p.is_file()) / 2**20
-    row("generate", generated, f"inbox {inbox_mb:,.0f} MB")
+    row("generate" if inbox_copy is None else "copy --inbox", generated, f"inbox {inbox_mb:,.0f} MB")
 
     total_wall, total_peak = 0.0, 0.0
     for stage in STAGES:
@@ -205,16 +212,21 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--anchor-date", default="2026-11-26")
     parser.add_argument("--keep", action="store_true", help="keep the scratch directories")
+    parser.add_argument(
+        "--inbox", type=Path, help="copy this generated inbox (of the one --size) instead of generating one"
+    )
     parser.add_argument("--stage", choices=STAGES, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.stage:
         _run_stage(args.stage)
         return
     sizes = list(SIZES) if args.size == "all" else [args.size]
+    if args.inbox and len(sizes) > 1:
+        parser.error("--inbox goes with one --size")
     print(f"{'size':<8} {'stage':<26} {'wall s':>8} {'peak MB':>9}")
     for size in sizes:
         locations, months = SIZES[size]
-        _bench_size(f"{locations}x{months}", locations, months, args.seed, args.anchor_date, args.keep)
+        _bench_size(f"{locations}x{months}", locations, months, args.seed, args.anchor_date, args.keep, args.inbox)
     print("peak MB: the stage's whole process tree (Dagster and dbt together), sampled every 0.2 s")
 
 
