@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -589,3 +590,33 @@ def get_eligibility_270_settings() -> Eligibility270Settings | None:
         usage=(os.environ.get("RCM_ELIGIBILITY_270_USAGE") or "P").upper(),
         upload_dir=_path("RCM_CLEARINGHOUSE_UPLOAD_DIR", settings.outbox_dir / "clearinghouse_batches"),
     )
+
+
+# -- Warehouse engine: DuckDB's memory ceiling and worker threads, for every process that opens the warehouse --
+# The dbt profile (dbt/profiles.yml `settings:`), the loader's and publish's connections all read these, so one
+# process never takes more than memory_limit for DuckDB's buffers (it spills to `<warehouse>.tmp/` past it).
+DUCKDB_MEMORY_LIMIT_DEFAULT = "2GB"  # dbt/profiles.yml repeats it for a dbt started by hand: keep in step
+
+
+@dataclass(frozen=True)
+class WarehouseEngineSettings:
+    memory_limit: str  # RCM_DUCKDB_MEMORY_LIMIT: DuckDB's memory_limit, e.g. "2GB", "512MB"
+    threads: int  # RCM_DUCKDB_THREADS: DuckDB worker threads per process (default: one per CPU core)
+
+    def duckdb_config(self) -> dict[str, str | int]:
+        """The `config` for duckdb.connect()."""
+        return {"memory_limit": self.memory_limit, "threads": self.threads}
+
+    def dbt_profile_vars(self) -> dict[str, str | int]:
+        """The --vars dbt/profiles.yml reads these from (the environment is never changed for dbt)."""
+        return {"duckdb_memory_limit": self.memory_limit, "duckdb_threads": self.threads}
+
+
+def get_warehouse_engine_settings() -> WarehouseEngineSettings:
+    memory_limit = (os.environ.get("RCM_DUCKDB_MEMORY_LIMIT") or DUCKDB_MEMORY_LIMIT_DEFAULT).strip().replace(" ", "")
+    if not re.fullmatch(r"\d+(\.\d+)?(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", memory_limit, flags=re.IGNORECASE):
+        raise ValueError(f"RCM_DUCKDB_MEMORY_LIMIT must be a size such as 2GB or 512MB (got {memory_limit!r})")
+    threads = int(os.environ.get("RCM_DUCKDB_THREADS") or os.cpu_count() or 1)
+    if threads < 1:
+        raise ValueError("RCM_DUCKDB_THREADS must be 1 or more")
+    return WarehouseEngineSettings(memory_limit=memory_limit, threads=threads)

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 
-from core.settings import get_orchestration_settings
+from core.settings import get_orchestration_settings, get_warehouse_engine_settings
 
 # Schemas copied into the snapshot, and under which name prefix. Marts keep their model names.
 PUBLISHED_SCHEMAS = {"marts": ""}
@@ -56,7 +56,7 @@ def publish_snapshot(warehouse_path: Path, pointer: Path, as_of_date: date, run_
     final = snapshots_dir / f"serving_{stamp}_{run_id[:8]}.duckdb"
     partial = final.with_suffix(".partial")
 
-    con = duckdb.connect(str(partial))
+    con = duckdb.connect(str(partial), config=get_warehouse_engine_settings().duckdb_config())
     try:
         tables = _copy_tables(con, warehouse_path)
     except BaseException:

@@ -14,7 +14,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from core.settings import PROJECT_ROOT, get_settings
+from core.settings import PROJECT_ROOT, get_settings, get_warehouse_engine_settings
 
 
 def from_environment(variable: str) -> dg.EnvVar | str:
@@ -38,7 +38,7 @@ class WarehouseResource(dg.ConfigurableResource):
     def connect(self, read_only: bool = False):
         target = self.resolved_path
         target.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(target), read_only=read_only)
+        con = duckdb.connect(str(target), read_only=read_only, config=get_warehouse_engine_settings().duckdb_config())
         try:
             yield con
         finally:

@@ -8,7 +8,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from core.settings import dbt_vars
+from core.settings import dbt_vars, get_warehouse_engine_settings
 from dagster_project.dbt_project import RUN_TARGET_PATH, dbt_project, tether_dbt_to_this_process
 from dagster_project.resources import WarehouseResource
 
@@ -28,9 +28,14 @@ class LayerTranslator(DagsterDbtTranslator):
 def dbt_build_args(warehouse_path: Path) -> list[str]:
     # Unit tests check rule logic on fixtures, not the day's data: CI runs them (tests/dbt), and the
     # daily build skips them (dagster-dbt maps them inconsistently to asset checks, dagster #34080).
-    # The warehouse path is a connection setting, read by profiles.yml (not a project var); absolute,
-    # because dbt-duckdb resolves a relative path against its working directory.
-    build_vars = {**dbt_vars(), "warehouse_path": str(warehouse_path.resolve())}
+    # The warehouse path and DuckDB's memory limit and threads are connection settings, read by
+    # profiles.yml (not project vars); the path is absolute because dbt-duckdb resolves a relative one
+    # against its working directory.
+    build_vars = {
+        **dbt_vars(),
+        "warehouse_path": str(warehouse_path.resolve()),
+        **get_warehouse_engine_settings().dbt_profile_vars(),
+    }
     return ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(build_vars)]
 
 

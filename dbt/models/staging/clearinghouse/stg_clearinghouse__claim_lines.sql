@@ -1,4 +1,14 @@
 -- Rename/cast only. Raw deliveries append, so keep the latest delivered row per claim_line_id.
+-- Incremental: raw history only appends, so a new delivery re-ranks just the keys it touched.
+{{
+    config(
+        materialized='incremental',
+        unique_key='claim_line_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        post_hook='{{ delete_superseded_rows() }}',
+    )
+}}
 with
 
 latest as (

@@ -1,0 +1,50 @@
+"""DuckDB's memory ceiling and threads: one setting, applied to every connection the pipeline opens."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from core.settings import PROJECT_ROOT, get_warehouse_engine_settings
+from dagster_project.assets.dbt import dbt_build_args
+from dagster_project.resources import WarehouseResource
+
+
+def test_defaults_are_two_gigabytes_and_one_thread_per_core(monkeypatch):
+    monkeypatch.delenv("RCM_DUCKDB_MEMORY_LIMIT", raising=False)
+    monkeypatch.delenv("RCM_DUCKDB_THREADS", raising=False)
+    settings = get_warehouse_engine_settings()
+    assert settings.memory_limit == "2GB"
+    assert settings.threads >= 1
+
+
+@pytest.mark.parametrize("value", ["lots", "2", "-1GB", "2 XB"])
+def test_a_memory_limit_that_is_not_a_size_names_the_variable(monkeypatch, value):
+    monkeypatch.setenv("RCM_DUCKDB_MEMORY_LIMIT", value)
+    with pytest.raises(ValueError, match="RCM_DUCKDB_MEMORY_LIMIT must be a size"):
+        get_warehouse_engine_settings()
+
+
+def test_fewer_than_one_thread_is_refused(monkeypatch):
+    monkeypatch.setenv("RCM_DUCKDB_THREADS", "-2")
+    with pytest.raises(ValueError, match="RCM_DUCKDB_THREADS must be 1 or more"):
+        get_warehouse_engine_settings()
+
+
+def test_dbt_gets_the_same_values_through_its_profile_variables(monkeypatch, tmp_path):
+    monkeypatch.setenv("RCM_DUCKDB_MEMORY_LIMIT", "512MB")
+    monkeypatch.setenv("RCM_DUCKDB_THREADS", "3")
+    args = dbt_build_args(tmp_path / "w.duckdb")
+    build_vars = json.loads(args[args.index("--vars") + 1])
+    assert (build_vars["duckdb_memory_limit"], build_vars["duckdb_threads"]) == ("512MB", 3)
+    profile = (PROJECT_ROOT / "dbt" / "profiles.yml").read_text()
+    assert "var('duckdb_memory_limit'" in profile and "var('duckdb_threads'" in profile
+
+
+def test_the_warehouse_connection_runs_under_the_limit(monkeypatch, tmp_path):
+    monkeypatch.setenv("RCM_DUCKDB_MEMORY_LIMIT", "300MB")
+    monkeypatch.setenv("RCM_DUCKDB_THREADS", "1")
+    with WarehouseResource(path=str(tmp_path / "w.duckdb")).connect() as con:
+        limit, threads = con.execute("select current_setting('memory_limit'), current_setting('threads')").fetchone()
+    assert (limit, threads) == ("286.1 MiB", 1)  # 300 MB as DuckDB prints it
