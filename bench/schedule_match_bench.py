@@ -27,7 +27,7 @@ from pathlib import Path
 import duckdb
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from pipeline_bench import ROOT, _timed  # noqa: E402  (one way to time a child process)
+from pipeline_bench import ROOT, _measure  # noqa: E402  (one way to time a child process)
 
 MATCH_MODELS = (
     "int_scheduling__template_slots",
@@ -48,7 +48,7 @@ def _build_warehouse(args, scratch: Path) -> Path:
         "DAGSTER_HOME": str(scratch / "run" / "dagster_home"),
     }
     (scratch / "run" / "dagster_home").mkdir(parents=True, exist_ok=True)
-    wall, _ = _timed(
+    wall = _measure(
         [
             py,
             "-m",
@@ -69,13 +69,13 @@ def _build_warehouse(args, scratch: Path) -> Path:
             str(scratch / "ground_truth.json"),
         ],
         env,
-    )
+    ).wall
     print(
         f"generated --locations {args.locations} --months {args.months} --waitlist-size {args.waitlist_size} "
         f"in {wall:.1f}s"
     )
     for stage in ("ingest", "dbt"):
-        wall, _ = _timed([py, str(ROOT / "bench" / "pipeline_bench.py"), "--stage", stage], env)
+        wall = _measure([py, str(ROOT / "bench" / "pipeline_bench.py"), "--stage", stage], env).wall
         print(f"built warehouse: {stage} stage in {wall:.1f}s")
     return scratch / "run" / "warehouse" / "rcm.duckdb"
 
@@ -128,7 +128,8 @@ def main() -> None:
         "--vars",
         json.dumps({"as_of_date": args.anchor_date}),
     ]
-    wall, peak = _timed(cmd, env)
+    measured = _measure(cmd, env)
+    wall, peak = measured.wall, measured.peak_mb
     results = json.loads((scratch / "target" / "run_results.json").read_text())["results"]
     per_model = {r["unique_id"].split(".")[-1]: r["execution_time"] for r in results}
 
