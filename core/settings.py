@@ -41,6 +41,8 @@ class Settings:
     claims_timely_filing_lead_days: int = 30
     # The zone people read times in when a location carries none of its own (IANA name).
     group_time_zone: str = "America/New_York"
+    # A signed-in session ends this long after sign-in whatever the activity (the cookie's lifetime too).
+    session_max_hours: int = 12
 
     @property
     def snapshots_dir(self) -> Path:
@@ -77,6 +79,7 @@ def get_settings() -> Settings:
         scheduling_no_show_fee_amount=os.environ.get("RCM_SCHEDULING_NO_SHOW_FEE_AMOUNT", "25.00"),
         claims_timely_filing_lead_days=int(os.environ.get("RCM_CLAIMS_TIMELY_FILING_LEAD_DAYS", "30")),
         group_time_zone=_time_zone(os.environ.get("RCM_GROUP_TIME_ZONE", "America/New_York")),
+        session_max_hours=int(os.environ.get("RCM_SESSION_MAX_HOURS", "12")),
     )
 
 

@@ -24,6 +24,7 @@ from dashboards.data import AUDIT_ROLES, PAYROLL_ROLES, USER_ADMIN_ROLES  # noqa
 st.set_page_config(page_title="OT revenue leaks", page_icon=":material/healing:", layout="wide")
 
 user = auth.current_user()
+auth.send_cookie_change()
 
 pages = [
     st.Page("views/overview.py", title="Overview", icon=":material/dashboard:", url_path="overview", default=True),
