@@ -80,7 +80,7 @@ def current_user():
 
 def _resume_from_cookie():
     token = st.context.cookies.get(SESSION_COOKIE)
-    if not token or token == st.session_state.get(REFUSED_TOKEN_KEY):
+    if not isinstance(token, str) or not token or token == st.session_state.get(REFUSED_TOKEN_KEY):
         return None
     user = ledger().resume_session(token)
     if user is None:  # tampered with, expired, ended or idle too long: the sign-in form, and forget the cookie
