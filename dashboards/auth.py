@@ -31,8 +31,8 @@ SIGNED_OUT_REASON_KEY = "signed_out_reason"
 SECOND_FACTOR_KEY = "pending_second_factor"  # {"username", "challenge"} between the password and the code
 EXPIRY_CHECK_SECONDS = 15  # how often an open page checks whether the session has expired
 SESSION_COOKIE = "rcm_session"
-SESSION_TOKEN_KEY = "session_token"  # the ledger session's token, as in the cookie
-REFUSED_TOKEN_KEY = "refused_session_token"  # a cookie the ledger refused: not asked again in this session
+SESSION_TOKEN_KEY = "session_token"  # noqa: S105 (a session-state key) the ledger session's token, as in the cookie
+REFUSED_TOKEN_KEY = "refused_session_token"  # noqa: S105 a cookie the ledger refused: not asked again this session
 COOKIE_CHANGE_KEY = "pending_cookie_change"  # a token to write, or "" to clear the cookie, on the next page
 # Kept when the pages' state is dropped: who is signed in and the session behind the cookie.
 SESSION_KEYS = (USER_KEY, LAST_ACTIVE_KEY, SESSION_TOKEN_KEY, REFUSED_TOKEN_KEY, COOKIE_CHANGE_KEY)
@@ -104,10 +104,8 @@ def send_cookie_change() -> None:
     max_age = get_settings().session_max_hours * 3600 if change else 0
     # SameSite=Strict: never sent with a request another site starts; Secure whenever the page is served over TLS.
     cookie = f"{SESSION_COOKIE}={change}; Path=/; Max-Age={max_age}; SameSite=Strict"
-    st.html(
-        f"<script>document.cookie = {json.dumps(cookie)} + (location.protocol === 'https:' ? '; Secure' : '');</script>",
-        unsafe_allow_javascript=True,
-    )
+    secure = "(location.protocol === 'https:' ? '; Secure' : '')"
+    st.html(f"<script>document.cookie = {json.dumps(cookie)} + {secure};</script>", unsafe_allow_javascript=True)
 
 
 def _follow_stored_user(user):

@@ -159,6 +159,12 @@ def approve(user, action_id: str, shown_body_sha256: str) -> None:
     _ledger().approve(user, action_id, expected_body_sha256=shown_body_sha256)
 
 
+def check_item(user, action_id: str, item: str) -> None:
+    """Record that the person confirmed one checklist item of a draft (audited): the ledger approves a draft
+    only once every required item is confirmed."""
+    _ledger().check_item(user, action_id, item)
+
+
 def reject(user, action_id: str, reason: str) -> None:
     if not reason.strip():
         raise ValueError("A reason is required to reject a draft.")
