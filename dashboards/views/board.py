@@ -1,7 +1,8 @@
 """Approval board: one queue of drafted actions in scope; a person edits, approves, rejects, snoozes or reassigns
 each, bulk-approves similar low-risk drafts after one confirmation, and sees queue age and throughput.
 
-The ledger filters, sorts and pages in SQL (`data.action_queue`), so the board stays fast with 10,000 open actions.
+The ledger filters, sorts and pages in SQL (`data.action_queue`), so the board stays fast with 10,000 open actions:
+urgent cards (a slot offer, anything due by tomorrow) first across the whole queue, then dollars, then due date.
 """
 
 from __future__ import annotations
@@ -128,24 +129,13 @@ money_col.metric("Dollars behind them", ui.format_money(queue.total_dollars))
 age_col.metric("Oldest (days)", _age_days(queue.oldest_created_at) if queue.oldest_created_at else 0)
 
 
-def _is_urgent(row: dict) -> bool:
-    """Time-critical: a slot offer (worth something only while the slot can be filled) or anything due by
-    tomorrow. Urgent cards come first on the page, then the ledger's order (dollars, then due date)."""
-    due = row.get("due_date")
-    due_soon = bool(due) and date.fromisoformat(str(due)[:10]) <= date.today() + timedelta(days=1)
-    return row["action_type"] in data.TIME_CRITICAL_TYPES or due_soon
-
-
-queue.rows = sorted(queue.rows, key=lambda r: not _is_urgent(r))
-
-
 def _queue_section() -> None:
     if not queue.rows:
         st.info("Nothing in this queue. Change the filters to see decided actions.")
         return
     table = pd.DataFrame(queue.rows)
     table["dollars_at_stake"] = table["dollars_at_stake"].astype(float)
-    table["urgency"] = ["Urgent" if _is_urgent(r) else "" for r in queue.rows]
+    table["urgency"] = ["Urgent" if data.is_urgent(r) else "" for r in queue.rows]
     table["type"] = table["action_type"].map(data.action_type_label)
     table["location_id"] = table["location_id"].map(lambda loc: location_names.get(loc, loc))
     table["worked_by"] = [r.get("assignee") or ui.value_label(r["assigned_role"]) for r in queue.rows]
@@ -241,7 +231,7 @@ def _selected_card() -> dict | None:
         options=ids,
         index=ids.index(linked) if linked in by_id else 0,
         format_func=lambda i: (
-            f"{'Urgent · ' if _is_urgent(by_id[i]) else ''}"
+            f"{'Urgent · ' if data.is_urgent(by_id[i]) else ''}"
             f"{ui.format_money(by_id[i]['dollars_at_stake'])} · "
             f"due {ui.format_date(by_id[i]['due_date'], missing='no date')} · {by_id[i]['title']}"
         ),
