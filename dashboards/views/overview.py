@@ -122,9 +122,10 @@ if monthly is not None and not monthly.empty:
     )
     leader_col.metric(
         "Leaks most this month",
-        ui.plain(names[leader]) if leader else "No leaks yet",
+        ui.plain(ui.short_clinic_name(names[leader])) if leader else "No leaks yet",  # the full name would be cut
         money(leaked_by_clinic[leader]) if leader else None,
         delta_color="off",
+        help=ui.plain(names[leader]) if leader else None,
     )
 
     st.subheader(f"Leaked at {ui.plain(scope_name)} by area, {period} against {same_period}")
@@ -216,13 +217,13 @@ if monthly is not None and not monthly.empty:
         by_clinic = pd.DataFrame(
             {
                 "clinic": [names[loc] for loc in leaked_by_clinic.index],
-                "leaked_this_month": leaked_by_clinic.to_numpy(),
-                "same_days_last_month": [
+                "leaked_dollars_this_month": leaked_by_clinic.to_numpy(),
+                "leaked_dollars_same_days_last_month": [
                     float(same_days.set_index("location_id")["leaked_amount"].astype(float).get(loc, 0.0))
                     for loc in leaked_by_clinic.index
                 ],
                 **{
-                    f"{data.leak_area_label(area)}": per_area.reindex(leaked_by_clinic.index, fill_value=0)[
+                    f"{data.leak_area_label(area)} dollars": per_area.reindex(leaked_by_clinic.index, fill_value=0)[
                         area
                     ].to_numpy()
                     for area in per_area.columns
@@ -257,9 +258,8 @@ if monthly is not None and not monthly.empty:
             by_clinic,
             key="overview_by_clinic",
             labels={
-                "leaked_this_month": f"Leaked {period}",
-                "same_days_last_month": f"Leaked {same_period}",
-                **{c: f"{c} dollars" for c in by_clinic.columns[3:]},
+                "leaked_dollars_this_month": f"Leaked {period}",
+                "leaked_dollars_same_days_last_month": f"Leaked {same_period}",
             },
         )
 
