@@ -8,7 +8,7 @@ keeps the resulting `User` in `st.session_state` and signs it out after `session
 A reload or a new tab starts a new Streamlit session with an empty `st.session_state`. So that it does not ask for
 the password again, a sign-in also opens a ledger session and puts its signed token in a cookie; a new Streamlit
 session reads it back (`st.context.cookies`) and resumes the ledger session when it is still live. Streamlit can
-only read cookies, so the cookie is written by a two-line script on the next page (`_send_cookie_change`).
+only read cookies, so the cookie is written by a two-line script on the next page (`send_cookie_change`).
 docs/security.md ("Dashboard sessions") says why this design and what it does not protect against.
 The small functions at the end are the ledger calls the "Users and roles" and "My account" pages make.
 """

@@ -27,6 +27,16 @@ AREA_PAGES = {
 }
 
 
+def distinct_name(name: str, all_names) -> str:
+    """The words that tell one clinic from the others, for a figure too narrow for the whole name ("Round Rock"
+    of "Sunny Steps Pediatric Therapy - Round Rock"); the short name when the clinics share no leading words."""
+    shorts = [ui.short_clinic_name(n).split() for n in all_names]
+    common = 0
+    while all(len(words) > common + 1 and words[common] == shorts[0][common] for words in shorts):
+        common += 1
+    return " ".join(ui.short_clinic_name(name).split()[common:])
+
+
 def money(value) -> str:
     return ui.format_money(value, missing="not measured")
 
@@ -122,7 +132,7 @@ if monthly is not None and not monthly.empty:
     )
     leader_col.metric(
         "Leaks most this month",
-        ui.plain(ui.short_clinic_name(names[leader])) if leader else "No leaks yet",  # the full name would be cut
+        ui.plain(distinct_name(names[leader], names.values())) if leader else "No leaks yet",  # whole, not cut
         money(leaked_by_clinic[leader]) if leader else None,
         delta_color="off",
         help=ui.plain(names[leader]) if leader else None,
