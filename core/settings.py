@@ -1,4 +1,10 @@
-"""Every setting, read from the environment when asked for (never at import time).
+"""Every setting, read from the environment and validated in one place (pydantic-settings), never at import time.
+
+Each block is a `_FromEnvironment` model whose fields name their variable (`validation_alias`) and say what they
+expect (`description`); its `get_*` accessor loads it through `_load`, so a bad value stops the program with the
+variable's name and what it expects (`SettingsError`) instead of failing later on a page or mid-run. Empty
+variables count as unset. `check_start` loads every block and checks the inbox folder and the ledger an entry
+point is about to use, before any work starts.
 
 `.env.example` lists the same variables with their defaults; keep the two in step.
 """
@@ -7,78 +13,240 @@ from __future__ import annotations
 
 import os
 import re
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Literal, TypeVar, get_args
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl, SecretStr, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    HttpUrl,
+    SecretStr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
-@dataclass(frozen=True)
-class Settings:
-    data_dir: Path
-    inbox_dir: Path
-    quarantine_dir: Path
-    outbox_dir: Path
-    warehouse_path: Path
-    serving_pointer: Path
-    ledger_url: str
-    as_of_date: date
-    session_timeout_minutes: int
-    demo_password: str
-    validate_x12_with_pyx12: bool
+class SettingsError(ValueError):
+    """A setting has a value the program cannot use; the message names the variable and what it expects."""
+
+
+class _FromEnvironment(BaseSettings):
+    """A block of settings read from RCM_* variables (each field's `validation_alias`); empty means unset."""
+
+    model_config = SettingsConfigDict(frozen=True, extra="ignore", populate_by_name=True, env_ignore_empty=True)
+
+
+Block = TypeVar("Block", bound=BaseModel)
+
+
+def _load(block: type[Block], **values) -> Block:
+    """The block as the environment (and `values`) give it, or a SettingsError naming each bad variable."""
+    try:
+        return block(**values)
+    except ValidationError as exc:
+        raise SettingsError("; ".join(_explain(block, error) for error in exc.errors())) from None
+
+
+def _explain(block: type[BaseModel], error) -> str:
+    fields = block.model_fields
+    where = str(error["loc"][0]) if error["loc"] else ""
+    field = fields.get(where) or next((f for f in fields.values() if f.validation_alias == where), None)
+    variable = (field.validation_alias if field is not None else None) or where or block.__name__
+    got = f" (got {error['input']!r})" if isinstance(error.get("input"), str | int | float) else ""
+    if error["type"] == "value_error":  # a validator's own sentence, already naming the variable
+        return str(error["ctx"]["error"])
+    if field is not None and field.description:
+        return f"{variable} must be {field.description}{got}"
+    return f"{variable}: {error['msg']}{got}"
+
+
+def _absolute(path: Path) -> Path:
+    return path if path.is_absolute() else PROJECT_ROOT / path
+
+
+def _path(name: str, default: Path) -> Path:
+    """A path setting outside a block (relative paths are relative to the project folder)."""
+    value = os.environ.get(name)
+    return _absolute(Path(value) if value else default)
+
+
+# The data folder's layout: each path has its own variable; unset, it lies under RCM_DATA_DIR.
+_DATA_DIR_DEFAULTS = {
+    "RCM_INBOX_DIR": "inbox",
+    "RCM_QUARANTINE_DIR": "quarantine",
+    "RCM_OUTBOX_DIR": "outbox",
+    "RCM_DUCKDB_PATH": "warehouse/rcm.duckdb",
+    "RCM_SERVING_POINTER": "warehouse/serving.json",
+}
+_FOLDER = "a folder path"
+
+
+class Settings(_FromEnvironment):
+    data_dir: Path = Field(PROJECT_ROOT / "data", validation_alias="RCM_DATA_DIR", description=_FOLDER)
+    inbox_dir: Path = Field(validation_alias="RCM_INBOX_DIR", description=_FOLDER)
+    quarantine_dir: Path = Field(validation_alias="RCM_QUARANTINE_DIR", description=_FOLDER)
+    outbox_dir: Path = Field(validation_alias="RCM_OUTBOX_DIR", description=_FOLDER)
+    warehouse_path: Path = Field(validation_alias="RCM_DUCKDB_PATH", description="a file path")
+    serving_pointer: Path = Field(validation_alias="RCM_SERVING_POINTER", description="a file path")
+    ledger_url: str = Field(
+        validation_alias="RCM_LEDGER_URL",
+        description="a SQLAlchemy database URL such as sqlite:////srv/rcm/ledger.sqlite or postgresql://...",
+    )
+    as_of_date: date = Field(
+        default_factory=date.today, validation_alias="RCM_AS_OF_DATE", description="a date as YYYY-MM-DD"
+    )
+    session_timeout_minutes: int = Field(
+        30, ge=1, validation_alias="RCM_SESSION_TIMEOUT_MINUTES", description="a whole number of minutes, 1 or more"
+    )
+    demo_password: str = Field("demo-ot-2026", validation_alias="RCM_DEMO_PASSWORD")
+    validate_x12_with_pyx12: bool = Field(False, validation_alias="RCM_X12_PYX12_VALIDATION", description="on or off")
     # Scheduling: offer window, attendance policy, no-show / late-cancel fee policy.
-    scheduling_offer_window_minutes: int = 30
-    scheduling_attendance_min_rate: float = 0.85
-    scheduling_attendance_window_days: int = 60
-    scheduling_attendance_min_visits: int = 4
-    scheduling_no_show_fee_policy: str = "off"
-    scheduling_no_show_fee_amount: str = "25.00"
+    scheduling_offer_window_minutes: int = Field(
+        30, ge=1, validation_alias="RCM_SCHEDULING_OFFER_WINDOW_MINUTES", description="a whole number, 1 or more"
+    )
+    scheduling_attendance_min_rate: float = Field(
+        0.85, ge=0, le=1, validation_alias="RCM_SCHEDULING_ATTENDANCE_MIN_RATE", description="a rate from 0 to 1"
+    )
+    scheduling_attendance_window_days: int = Field(
+        60, ge=1, validation_alias="RCM_SCHEDULING_ATTENDANCE_WINDOW_DAYS", description="a whole number, 1 or more"
+    )
+    scheduling_attendance_min_visits: int = Field(
+        4, ge=1, validation_alias="RCM_SCHEDULING_ATTENDANCE_MIN_VISITS", description="a whole number, 1 or more"
+    )
+    # off | no_show | no_show_and_late_cancel; emitters/missed_visit_fee.py checks the policy and the amount.
+    scheduling_no_show_fee_policy: str = Field("off", validation_alias="RCM_SCHEDULING_NO_SHOW_FEE_POLICY")
+    scheduling_no_show_fee_amount: str = Field("25.00", validation_alias="RCM_SCHEDULING_NO_SHOW_FEE_AMOUNT")
     # Claims: alert this many days before a claim's timely-filing deadline.
-    claims_timely_filing_lead_days: int = 30
+    claims_timely_filing_lead_days: int = Field(
+        30, ge=0, validation_alias="RCM_CLAIMS_TIMELY_FILING_LEAD_DAYS", description="a whole number, 0 or more"
+    )
     # The zone people read times in when a location carries none of its own (IANA name).
-    group_time_zone: str = "America/New_York"
+    group_time_zone: str = Field("America/New_York", validation_alias="RCM_GROUP_TIME_ZONE")
+    # A signed-in session ends this long after sign-in whatever the activity (the cookie's lifetime too).
+    session_max_hours: int = Field(
+        12, ge=1, validation_alias="RCM_SESSION_MAX_HOURS", description="a whole number of hours, 1 or more"
+    )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _layout_under_the_data_folder(cls, data: dict) -> dict:
+        # Values arrive keyed by variable (from the environment) or by field name (from code): use variables.
+        data = {(cls.model_fields[k].validation_alias if k in cls.model_fields else k): v for k, v in data.items()}
+        data_dir = _absolute(Path(data.get("RCM_DATA_DIR") or PROJECT_ROOT / "data"))
+        for variable, under in _DATA_DIR_DEFAULTS.items():
+            data.setdefault(variable, data_dir / under)
+        data.setdefault("RCM_LEDGER_URL", f"sqlite:///{data_dir / 'ledger' / 'ledger.sqlite'}")
+        return data
+
+    @field_validator("data_dir", "inbox_dir", "quarantine_dir", "outbox_dir", "warehouse_path", "serving_pointer")
+    @classmethod
+    def _relative_to_the_project(cls, path: Path) -> Path:
+        return _absolute(path)
+
+    @field_validator("ledger_url")
+    @classmethod
+    def _a_database_url(cls, url: str) -> str:
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            make_url(url)
+        except ArgumentError:
+            raise ValueError(
+                "RCM_LEDGER_URL must be a SQLAlchemy database URL such as sqlite:////srv/rcm/ledger.sqlite"
+            ) from None
+        return url
+
+    @field_validator("scheduling_no_show_fee_policy")
+    @classmethod
+    def _lower_case(cls, policy: str) -> str:
+        return policy.lower()
+
+    @field_validator("group_time_zone")
+    @classmethod
+    def _iana_zone(cls, name: str) -> str:
+        return _time_zone(name)
 
     @property
     def snapshots_dir(self) -> Path:
         return self.serving_pointer.parent / "snapshots"
 
 
-def _path(name: str, default: Path) -> Path:
-    value = os.environ.get(name)
-    path = Path(value) if value else default
-    return path if path.is_absolute() else PROJECT_ROOT / path
-
-
 def get_settings() -> Settings:
-    data_dir = _path("RCM_DATA_DIR", PROJECT_ROOT / "data")
-    as_of = os.environ.get("RCM_AS_OF_DATE")
-    ledger_default = f"sqlite:///{data_dir / 'ledger' / 'ledger.sqlite'}"
-    return Settings(
-        data_dir=data_dir,
-        inbox_dir=_path("RCM_INBOX_DIR", data_dir / "inbox"),
-        quarantine_dir=_path("RCM_QUARANTINE_DIR", data_dir / "quarantine"),
-        outbox_dir=_path("RCM_OUTBOX_DIR", data_dir / "outbox"),
-        warehouse_path=_path("RCM_DUCKDB_PATH", data_dir / "warehouse" / "rcm.duckdb"),
-        serving_pointer=_path("RCM_SERVING_POINTER", data_dir / "warehouse" / "serving.json"),
-        ledger_url=os.environ.get("RCM_LEDGER_URL") or ledger_default,
-        as_of_date=date.fromisoformat(as_of) if as_of else date.today(),
-        session_timeout_minutes=int(os.environ.get("RCM_SESSION_TIMEOUT_MINUTES", "30")),
-        demo_password=os.environ.get("RCM_DEMO_PASSWORD", "demo-ot-2026"),
-        validate_x12_with_pyx12=os.environ.get("RCM_X12_PYX12_VALIDATION", "off").lower() in ("1", "on", "true"),
-        scheduling_offer_window_minutes=int(os.environ.get("RCM_SCHEDULING_OFFER_WINDOW_MINUTES", "30")),
-        scheduling_attendance_min_rate=float(os.environ.get("RCM_SCHEDULING_ATTENDANCE_MIN_RATE", "0.85")),
-        scheduling_attendance_window_days=int(os.environ.get("RCM_SCHEDULING_ATTENDANCE_WINDOW_DAYS", "60")),
-        scheduling_attendance_min_visits=int(os.environ.get("RCM_SCHEDULING_ATTENDANCE_MIN_VISITS", "4")),
-        scheduling_no_show_fee_policy=os.environ.get("RCM_SCHEDULING_NO_SHOW_FEE_POLICY", "off").lower(),
-        scheduling_no_show_fee_amount=os.environ.get("RCM_SCHEDULING_NO_SHOW_FEE_AMOUNT", "25.00"),
-        claims_timely_filing_lead_days=int(os.environ.get("RCM_CLAIMS_TIMELY_FILING_LEAD_DAYS", "30")),
-        group_time_zone=_time_zone(os.environ.get("RCM_GROUP_TIME_ZONE", "America/New_York")),
-    )
+    return _load(Settings)
+
+
+def check_start(*, needs_inbox: bool) -> Settings:
+    """Before an entry point does any work: every settings block loads, the ledger can be reached (a wrong URL
+    must not start a new, empty ledger) and, for a pipeline run, the inbox folder exists (a wrong path must not
+    look like a quiet day with zero files). Raises SettingsError naming the variable."""
+    settings = _check_every_block()
+    if needs_inbox and not settings.inbox_dir.is_dir():
+        raise SettingsError(
+            f"RCM_INBOX_DIR must be an existing folder: {settings.inbox_dir} does not exist (set RCM_INBOX_DIR, "
+            "or RCM_DATA_DIR, to the folder the extracts are delivered to)"
+        )
+    _check_ledger_reachable(settings.ledger_url)
+    return settings
+
+
+def _check_every_block() -> Settings:
+    settings = get_settings()
+    for accessor in (
+        get_front_office_settings,
+        get_nppes_settings,
+        get_delivery_settings,
+        get_board_settings,
+        get_adapter_settings,
+        get_audit_settings,
+        get_orchestration_settings,
+        get_account_settings,
+        get_eligibility_270_settings,
+        get_warehouse_engine_settings,
+    ):
+        try:
+            accessor()
+        except SettingsError:
+            raise
+        except ValueError as exc:  # a block still validated by hand: its message names the variable
+            raise SettingsError(str(exc)) from None
+    return settings
+
+
+def _check_ledger_reachable(url: str) -> None:
+    """A SQLite ledger set explicitly must lie in an existing folder (the default one is created on first use);
+    any other database must answer a connection."""
+    import sqlalchemy as sa
+
+    parsed = sa.engine.make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        folder = Path(database).parent
+        if os.environ.get("RCM_LEDGER_URL") and database not in ("", ":memory:") and not folder.is_dir():
+            raise SettingsError(
+                f"RCM_LEDGER_URL must name a ledger in an existing folder: {folder} does not exist "
+                "(a typo here would start a new, empty ledger)"
+            )
+        return
+    try:
+        engine = sa.create_engine(parsed)
+    except ImportError as exc:
+        raise SettingsError(f"RCM_LEDGER_URL names a database whose driver is not installed ({exc.name})") from None
+    try:
+        with engine.connect():
+            pass
+    except sa.exc.SQLAlchemyError as exc:
+        shown = parsed.render_as_string(hide_password=True)
+        raise SettingsError(f"RCM_LEDGER_URL cannot be reached: {shown} ({type(exc).__name__})") from None
+    finally:
+        engine.dispose()
 
 
 def _time_zone(name: str) -> str:
@@ -101,29 +269,42 @@ FRONT_OFFICE_DEFAULTS: dict[str, int] = {
     "RCM_ELIGIBILITY_LOOKAHEAD_HOURS": 72,
     "RCM_NOTE_AUDIT_LOOKBACK_DAYS": 14,
 }
+_ZERO_OR_MORE = "zero or more"
 
 
-@dataclass(frozen=True)
-class FrontOfficeSettings:
-    referral_first_response_business_days: int  # a referral must get its first response within this
-    note_signing_window_hours: int  # a visit note must be signed within this after the visit ends
-    eligibility_lookahead_hours: int  # the sweep covers visits starting within this after the as-of date
-    note_audit_lookback_days: int  # the note audit covers visits of the last this many days
+class FrontOfficeSettings(_FromEnvironment):
+    # a referral must get its first response within this
+    referral_first_response_business_days: int = Field(
+        FRONT_OFFICE_DEFAULTS["RCM_REFERRAL_FIRST_RESPONSE_BUSINESS_DAYS"],
+        ge=0,
+        validation_alias="RCM_REFERRAL_FIRST_RESPONSE_BUSINESS_DAYS",
+        description=_ZERO_OR_MORE,
+    )
+    # a visit note must be signed within this after the visit ends
+    note_signing_window_hours: int = Field(
+        FRONT_OFFICE_DEFAULTS["RCM_NOTE_SIGNING_WINDOW_HOURS"],
+        ge=0,
+        validation_alias="RCM_NOTE_SIGNING_WINDOW_HOURS",
+        description=_ZERO_OR_MORE,
+    )
+    # the sweep covers visits starting within this after the as-of date
+    eligibility_lookahead_hours: int = Field(
+        FRONT_OFFICE_DEFAULTS["RCM_ELIGIBILITY_LOOKAHEAD_HOURS"],
+        ge=0,
+        validation_alias="RCM_ELIGIBILITY_LOOKAHEAD_HOURS",
+        description=_ZERO_OR_MORE,
+    )
+    # the note audit covers visits of the last this many days
+    note_audit_lookback_days: int = Field(
+        FRONT_OFFICE_DEFAULTS["RCM_NOTE_AUDIT_LOOKBACK_DAYS"],
+        ge=0,
+        validation_alias="RCM_NOTE_AUDIT_LOOKBACK_DAYS",
+        description=_ZERO_OR_MORE,
+    )
 
 
 def get_front_office_settings() -> FrontOfficeSettings:
-    def read(name: str) -> int:
-        value = int(os.environ.get(name) or FRONT_OFFICE_DEFAULTS[name])
-        if value < 0:
-            raise ValueError(f"{name} must be zero or more")
-        return value
-
-    return FrontOfficeSettings(
-        referral_first_response_business_days=read("RCM_REFERRAL_FIRST_RESPONSE_BUSINESS_DAYS"),
-        note_signing_window_hours=read("RCM_NOTE_SIGNING_WINDOW_HOURS"),
-        eligibility_lookahead_hours=read("RCM_ELIGIBILITY_LOOKAHEAD_HOURS"),
-        note_audit_lookback_days=read("RCM_NOTE_AUDIT_LOOKBACK_DAYS"),
-    )
+    return _load(FrontOfficeSettings)
 
 
 def dbt_vars() -> dict[str, str | int | float]:
@@ -148,25 +329,20 @@ def dbt_vars() -> dict[str, str | int | float]:
 
 
 # Credentialing: the optional NPPES NPI Registry lookup, off by default.
-@dataclass(frozen=True)
-class NppesSettings:
-    enabled: bool  # look every provider's NPI up in the public NPPES registry (outbound HTTPS)
-    url: str  # the NPI Registry API endpoint (version 2.1 JSON)
-    timeout_seconds: float
-    retries: int  # extra attempts after a failed one (timeouts, connection errors, 5xx, 429)
+class NppesSettings(_FromEnvironment):
+    # look every provider's NPI up in the public NPPES registry (outbound HTTPS)
+    enabled: bool = Field(False, validation_alias="RCM_NPPES_LOOKUP", description="on or off")
+    # the NPI Registry API endpoint (version 2.1 JSON)
+    url: str = Field("https://npiregistry.cms.hhs.gov/api/", validation_alias="RCM_NPPES_URL")
+    timeout_seconds: float = Field(
+        5, gt=0, validation_alias="RCM_NPPES_TIMEOUT_SECONDS", description="a number of seconds above 0"
+    )
+    # extra attempts after a failed one (timeouts, connection errors, 5xx, 429)
+    retries: int = Field(2, ge=0, validation_alias="RCM_NPPES_RETRIES", description="a whole number, 0 or more")
 
 
 def get_nppes_settings() -> NppesSettings:
-    retries = int(os.environ.get("RCM_NPPES_RETRIES") or 2)
-    timeout = float(os.environ.get("RCM_NPPES_TIMEOUT_SECONDS") or 5)
-    if retries < 0 or timeout <= 0:
-        raise ValueError("RCM_NPPES_RETRIES must be >= 0 and RCM_NPPES_TIMEOUT_SECONDS > 0")
-    return NppesSettings(
-        enabled=(os.environ.get("RCM_NPPES_LOOKUP") or "off").lower() in ("1", "on", "true"),
-        url=os.environ.get("RCM_NPPES_URL") or "https://npiregistry.cms.hhs.gov/api/",
-        timeout_seconds=timeout,
-        retries=retries,
-    )
+    return _load(NppesSettings)
 
 
 # -- Delivery channels: HTTP webhooks per channel; the outbox folder when none is set ----------------------
@@ -231,30 +407,36 @@ def get_delivery_settings() -> DeliverySettings:
 
 
 # -- Approval board: bulk approval of low-risk drafts and the queue's page size -------------------------
-@dataclass(frozen=True)
-class BoardSettings:
-    bulk_approve_max_dollars: Decimal  # a draft above this is never bulk-approved
-    low_risk_action_types: frozenset[str]  # types that may be bulk-approved (default: emitters.registry)
-    page_size: int  # queue rows per page
+class BoardSettings(_FromEnvironment):
+    # a draft above this is never bulk-approved
+    bulk_approve_max_dollars: Decimal = Field(
+        Decimal("100.00"),
+        ge=0,
+        validation_alias="RCM_BOARD_BULK_APPROVE_MAX_DOLLARS",
+        description="an amount in dollars, 0 or more",
+    )
+    # types that may be bulk-approved ("a,b"; unset: each type's own declaration in emitters.registry)
+    low_risk_action_types: frozenset[str] = Field(
+        default_factory=lambda: _registry_low_risk_types(), validation_alias="RCM_BOARD_LOW_RISK_ACTION_TYPES"
+    )
+    page_size: int = Field(50, ge=1, validation_alias="RCM_BOARD_PAGE_SIZE", description="a whole number, 1 or more")
+
+    @field_validator("low_risk_action_types", mode="before")
+    @classmethod
+    def _comma_separated(cls, value):
+        if isinstance(value, str):
+            return frozenset(t.strip() for t in value.split(",") if t.strip())
+        return value
+
+
+def _registry_low_risk_types() -> frozenset[str]:
+    from emitters.registry import low_risk_action_types  # declared per action type
+
+    return low_risk_action_types()
 
 
 def get_board_settings() -> BoardSettings:
-    from emitters.registry import low_risk_action_types  # declared per action type
-
-    types = os.environ.get("RCM_BOARD_LOW_RISK_ACTION_TYPES")
-    max_dollars = Decimal(os.environ.get("RCM_BOARD_BULK_APPROVE_MAX_DOLLARS") or "100.00")
-    page_size = int(os.environ.get("RCM_BOARD_PAGE_SIZE") or 50)
-    if max_dollars < 0 or page_size < 1:
-        raise ValueError("RCM_BOARD_BULK_APPROVE_MAX_DOLLARS must be >= 0 and RCM_BOARD_PAGE_SIZE >= 1")
-    return BoardSettings(
-        bulk_approve_max_dollars=max_dollars,
-        low_risk_action_types=(
-            frozenset(t.strip() for t in types.split(",") if t.strip())
-            if types is not None
-            else low_risk_action_types()
-        ),
-        page_size=page_size,
-    )
+    return _load(BoardSettings)
 
 
 # -- Clearinghouse SFTP mailbox and the named fax / text gateways (delivery/gateways) -----------------------
@@ -410,16 +592,31 @@ def get_gateway_state_url() -> str:
 
 
 # -- Source-system adapters: vendor exports mapped onto the extract contracts (dagster_project/adapters) ----
-EHR_ADAPTERS = ("none", "webpt", "generic_csv")
-CREDENTIALING_ADAPTERS = ("none", "caqh_proview")
 
 
-@dataclass(frozen=True)
-class AdapterSettings:
-    ehr_adapter: str  # RCM_EHR_ADAPTER: none | webpt | generic (the generic CSV mapping)
-    credentialing_adapter: str  # RCM_CREDENTIALING_ADAPTER: none | caqh_proview
-    adapter_inbox_dir: Path  # RCM_ADAPTER_INBOX_DIR: vendor files land in <this>/<system>/ (the SFTP folder)
-    adapter_state_dir: Path  # <RCM_DATA_DIR>/adapters/<system>/: accumulated state and the gap report
+class AdapterSettings(_FromEnvironment):
+    # none | webpt | generic (the generic CSV mapping)
+    ehr_adapter: Literal["none", "webpt", "generic_csv"] = Field(
+        "none", validation_alias="RCM_EHR_ADAPTER", description="one of none, webpt, generic"
+    )
+    credentialing_adapter: Literal["none", "caqh_proview"] = Field(
+        "none", validation_alias="RCM_CREDENTIALING_ADAPTER", description="one of none, caqh_proview"
+    )
+    # vendor files land in <this>/<system>/ (the SFTP folder); unset: <RCM_DATA_DIR>/adapter_inbox
+    adapter_inbox_dir: Path = Field(validation_alias="RCM_ADAPTER_INBOX_DIR", description=_FOLDER)
+    # <RCM_DATA_DIR>/adapters/<system>/: accumulated state and the gap report
+    adapter_state_dir: Path
+
+    @field_validator("ehr_adapter", "credentialing_adapter", mode="before")
+    @classmethod
+    def _lower_case(cls, value):
+        value = value.lower() if isinstance(value, str) else value
+        return "generic_csv" if value == "generic" else value
+
+    @field_validator("adapter_inbox_dir")
+    @classmethod
+    def _relative_to_the_project(cls, path: Path) -> Path:
+        return _absolute(path)
 
     @property
     def systems(self) -> tuple[str, ...]:
@@ -428,82 +625,103 @@ class AdapterSettings:
 
 def get_adapter_settings() -> AdapterSettings:
     data_dir = get_settings().data_dir
-    ehr = (os.environ.get("RCM_EHR_ADAPTER") or "none").lower()
-    ehr = "generic_csv" if ehr == "generic" else ehr
-    credentialing = (os.environ.get("RCM_CREDENTIALING_ADAPTER") or "none").lower()
-    if ehr not in EHR_ADAPTERS:
-        raise ValueError(f"RCM_EHR_ADAPTER must be one of none, webpt, generic (got {ehr!r})")
-    if credentialing not in CREDENTIALING_ADAPTERS:
-        raise ValueError(f"RCM_CREDENTIALING_ADAPTER must be one of {', '.join(CREDENTIALING_ADAPTERS)}")
-    return AdapterSettings(
-        ehr_adapter=ehr,
-        credentialing_adapter=credentialing,
-        adapter_inbox_dir=_path("RCM_ADAPTER_INBOX_DIR", data_dir / "adapter_inbox"),
-        adapter_state_dir=data_dir / "adapters",
-    )
+    inbox = os.environ.get("RCM_ADAPTER_INBOX_DIR") or data_dir / "adapter_inbox"
+    return _load(AdapterSettings, adapter_inbox_dir=inbox, adapter_state_dir=data_dir / "adapters")
 
 
 # -- Audit trail: the HMAC key of the ledger's audit chain and the append-only anchor file -----------------
 # Both live outside the ledger database. Keep the key file on a different disk or secret store than the
 # ledger and back it up separately: without it the chain cannot be verified, with it anyone can rewrite it.
-@dataclass(frozen=True)
-class AuditSettings:
-    key_file: Path  # created on first use (0600) with a random 256-bit key
-    anchor_file: Path  # one JSON line per anchored chain head, only ever appended to
+class AuditSettings(_FromEnvironment):
+    key_file: Path = Field(validation_alias="RCM_AUDIT_KEY_FILE", description="a file path")  # created on first use
+    # one JSON line per anchored chain head, only ever appended to
+    anchor_file: Path = Field(validation_alias="RCM_AUDIT_ANCHOR_FILE", description="a file path")
+
+    @field_validator("key_file", "anchor_file")
+    @classmethod
+    def _relative_to_the_project(cls, path: Path) -> Path:
+        return _absolute(path)
 
 
 def get_audit_settings() -> AuditSettings:
     data_dir = _path("RCM_DATA_DIR", PROJECT_ROOT / "data")
-    return AuditSettings(
-        key_file=_path("RCM_AUDIT_KEY_FILE", data_dir / "secrets" / "audit.key"),
-        anchor_file=_path("RCM_AUDIT_ANCHOR_FILE", data_dir / "ledger" / "audit-anchors.jsonl"),
+    return _load(
+        AuditSettings,
+        key_file=os.environ.get("RCM_AUDIT_KEY_FILE") or data_dir / "secrets" / "audit.key",
+        anchor_file=os.environ.get("RCM_AUDIT_ANCHOR_FILE") or data_dir / "ledger" / "audit-anchors.jsonl",
     )
 
 
 # -- Orchestration: the dispatch sensor, serving snapshots kept, and which dbt the pipeline starts ----------
-@dataclass(frozen=True)
-class OrchestrationSettings:
-    dispatch_sensor_interval_seconds: int  # the approved-actions sensor looks at the ledger this often
-    serving_snapshots_kept: int  # complete snapshots kept on disk, the published one and the one before included
-    dbt_executable: str  # the dbt the pipeline starts: the one installed beside this interpreter unless set
+class OrchestrationSettings(_FromEnvironment):
+    # the approved-actions sensor looks at the ledger this often
+    dispatch_sensor_interval_seconds: int = Field(
+        45, ge=10, validation_alias="RCM_DISPATCH_SENSOR_INTERVAL_SECONDS", description="10 or more seconds"
+    )
+    # complete snapshots kept on disk, the published one and the one before included
+    serving_snapshots_kept: int = Field(
+        3,
+        ge=2,
+        validation_alias="RCM_SERVING_SNAPSHOTS_KEPT",
+        description="2 or more (the published snapshot and the one before it, which a dashboard session may "
+        "still be reading)",
+    )
+    # the dbt the pipeline starts: the one installed beside this interpreter unless set
+    dbt_executable: str = Field(default_factory=lambda: _dbt_beside_python(), validation_alias="RCM_DBT_EXECUTABLE")
 
 
-def get_orchestration_settings() -> OrchestrationSettings:
+def _dbt_beside_python() -> str:
     import shutil
     import sys
 
-    interval = int(os.environ.get("RCM_DISPATCH_SENSOR_INTERVAL_SECONDS") or 45)
-    kept = int(os.environ.get("RCM_SERVING_SNAPSHOTS_KEPT") or 3)
-    if interval < 10:
-        raise ValueError("RCM_DISPATCH_SENSOR_INTERVAL_SECONDS must be 10 or more")
-    if kept < 2:
-        raise ValueError(
-            "RCM_SERVING_SNAPSHOTS_KEPT must be 2 or more (the published snapshot and the one before it, "
-            "which a dashboard session may still be reading)"
-        )
     # Beside the interpreter first, so the pipeline finds dbt without an activated virtualenv.
     beside = Path(sys.executable).parent / "dbt"
-    dbt = os.environ.get("RCM_DBT_EXECUTABLE") or (str(beside) if beside.exists() else shutil.which("dbt") or "dbt")
-    return OrchestrationSettings(
-        dispatch_sensor_interval_seconds=interval, serving_snapshots_kept=kept, dbt_executable=dbt
-    )
+    return str(beside) if beside.exists() else shutil.which("dbt") or "dbt"
+
+
+def get_orchestration_settings() -> OrchestrationSettings:
+    return _load(OrchestrationSettings)
 
 
 # -- Accounts: demo or production mode, sign-in throttling, invitation codes ---------------------------------
 # Production (the default) refuses the shared demo password everywhere (sign-in, setting a password) and the
 # demo seed; `make demo` sets RCM_MODE=demo. The dashboard's bind address is the Makefile's ADDRESS (127.0.0.1).
-ACCOUNT_MODES = ("demo", "production")
 
 
-@dataclass(frozen=True)
-class AccountSettings:
-    mode: str  # RCM_MODE: demo | production
-    demo_password: str  # RCM_DEMO_PASSWORD: the seeded demo users' shared password (demo mode only)
-    max_failures_per_user_and_source: int  # RCM_SIGN_IN_MAX_FAILURES: then that source is locked out of that user
-    max_failures_per_source: int  # RCM_SIGN_IN_MAX_FAILURES_PER_SOURCE: then that source is locked out entirely
-    failure_window_minutes: int  # RCM_SIGN_IN_WINDOW_MINUTES: failures older than this no longer count
-    invitation_hours: int  # RCM_INVITATION_HOURS: how long an invitation or reset code works
-    dashboard_url: str  # RCM_DASHBOARD_URL: the base of invitation links shown to administrators
+class AccountSettings(_FromEnvironment):
+    mode: Literal["demo", "production"] = Field(
+        "production", validation_alias="RCM_MODE", description="demo or production"
+    )
+    # the seeded demo users' shared password (demo mode only); the same variable as Settings.demo_password
+    demo_password: str = Field("demo-ot-2026", validation_alias="RCM_DEMO_PASSWORD")
+    # then that source is locked out of that user
+    max_failures_per_user_and_source: int = Field(
+        5, ge=1, validation_alias="RCM_SIGN_IN_MAX_FAILURES", description="a whole number, 1 or more"
+    )
+    # then that source is locked out entirely
+    max_failures_per_source: int = Field(
+        20, ge=1, validation_alias="RCM_SIGN_IN_MAX_FAILURES_PER_SOURCE", description="a whole number, 1 or more"
+    )
+    # failures older than this no longer count
+    failure_window_minutes: int = Field(
+        15, ge=1, validation_alias="RCM_SIGN_IN_WINDOW_MINUTES", description="a whole number of minutes, 1 or more"
+    )
+    # how long an invitation or reset code works
+    invitation_hours: int = Field(
+        72, ge=1, validation_alias="RCM_INVITATION_HOURS", description="a whole number of hours, 1 or more"
+    )
+    # the base of invitation links shown to administrators
+    dashboard_url: str = Field("http://localhost:8501", validation_alias="RCM_DASHBOARD_URL")
+
+    @field_validator("mode", mode="before")
+    @classmethod
+    def _lower_case(cls, value):
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("dashboard_url")
+    @classmethod
+    def _no_trailing_slash(cls, url: str) -> str:
+        return url.rstrip("/")
 
     @property
     def demo(self) -> bool:
@@ -511,52 +729,48 @@ class AccountSettings:
 
 
 def get_account_settings() -> AccountSettings:
-    mode = (os.environ.get("RCM_MODE") or "production").strip().lower()
-    if mode not in ACCOUNT_MODES:
-        raise ValueError(f"RCM_MODE must be demo or production (got {mode!r})")
-    values = {
-        name: int(os.environ.get(variable) or default)
-        for name, variable, default in (
-            ("max_failures_per_user_and_source", "RCM_SIGN_IN_MAX_FAILURES", 5),
-            ("max_failures_per_source", "RCM_SIGN_IN_MAX_FAILURES_PER_SOURCE", 20),
-            ("failure_window_minutes", "RCM_SIGN_IN_WINDOW_MINUTES", 15),
-            ("invitation_hours", "RCM_INVITATION_HOURS", 72),
-        )
-    }
-    if min(values.values()) < 1:
-        raise ValueError("RCM_SIGN_IN_MAX_FAILURES*, RCM_SIGN_IN_WINDOW_MINUTES and RCM_INVITATION_HOURS must be >= 1")
-    return AccountSettings(
-        mode=mode,
-        demo_password=get_settings().demo_password,
-        dashboard_url=(os.environ.get("RCM_DASHBOARD_URL") or "http://localhost:8501").rstrip("/"),
-        **values,
-    )
+    return _load(AccountSettings)
 
 
 # -- X12 270 eligibility batches (dagster_project/assets/eligibility_270.py) -----------------------------------
 # Off until RCM_ELIGIBILITY_270_SUBMITTER_ID is set. The batch goes into the clearinghouse upload folder
 # (RCM_CLEARINGHOUSE_UPLOAD_DIR), the one the SFTP mailbox uploads from.
 _X12_ID_CHARS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789 -.")
+_X12_TEXT = "letters, digits, spaces, '-' and '.' only, without leading or trailing spaces"
 
 
-class Eligibility270Settings(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    submitter_name: str = Field(min_length=1, max_length=60)  # RCM_ELIGIBILITY_270_SUBMITTER_NAME: the group
-    submitter_id: str = Field(min_length=1, max_length=15)  # RCM_ELIGIBILITY_270_SUBMITTER_ID: ISA06 / GS02
-    receiver_id: str = Field(min_length=1, max_length=15)  # RCM_ELIGIBILITY_270_RECEIVER_ID: clearinghouse ISA08 / GS03
-    group_tin: str  # RCM_GROUP_TIN: 9 digits; the originator in TRN03 and REF*TJ of the information receiver
-    group_npi: str  # RCM_GROUP_NPI: the group's type-2 NPI, the information receiver (NM1*1P)
-    usage: Literal["P", "T"] = "P"  # RCM_ELIGIBILITY_270_USAGE: ISA15 production or test
-    upload_dir: Path  # RCM_CLEARINGHOUSE_UPLOAD_DIR
+class Eligibility270Settings(_FromEnvironment):
+    submitter_name: str = Field(
+        min_length=1, max_length=60, validation_alias="RCM_ELIGIBILITY_270_SUBMITTER_NAME", description=_X12_TEXT
+    )  # the group
+    submitter_id: str = Field(
+        min_length=1, max_length=15, validation_alias="RCM_ELIGIBILITY_270_SUBMITTER_ID", description=_X12_TEXT
+    )  # ISA06 / GS02
+    receiver_id: str = Field(
+        min_length=1, max_length=15, validation_alias="RCM_ELIGIBILITY_270_RECEIVER_ID", description=_X12_TEXT
+    )  # the clearinghouse: ISA08 / GS03
+    # 9 digits; the originator in TRN03 and REF*TJ of the information receiver
+    group_tin: str = Field(validation_alias="RCM_GROUP_TIN", description="the group's 9-digit tax id")
+    # the group's type-2 NPI, the information receiver (NM1*1P)
+    group_npi: str = Field(validation_alias="RCM_GROUP_NPI", description="a 10-digit NPI")
+    usage: Literal["P", "T"] = Field(
+        "P", validation_alias="RCM_ELIGIBILITY_270_USAGE", description="P (production) or T (test)"
+    )  # ISA15
+    upload_dir: Path = Field(validation_alias="RCM_CLEARINGHOUSE_UPLOAD_DIR", description=_FOLDER)
 
     @field_validator("submitter_name", "submitter_id", "receiver_id")
     @classmethod
-    def _plain_x12_text(cls, value: str) -> str:
+    def _plain_x12_text(cls, value: str, info) -> str:
         # X12 delimiters (* ~ : ^) or other punctuation in an envelope id would break every file we write.
         if not set(value) <= _X12_ID_CHARS or value != value.strip():
-            raise ValueError("use letters, digits, spaces, '-' and '.' only, without leading or trailing spaces")
+            variable = cls.model_fields[info.field_name].validation_alias
+            raise ValueError(f"{variable} must use {_X12_TEXT}")
         return value
+
+    @field_validator("usage", mode="before")
+    @classmethod
+    def _upper_case(cls, value):
+        return value.strip().upper() if isinstance(value, str) else value
 
     @field_validator("group_tin")
     @classmethod
@@ -578,30 +792,39 @@ class Eligibility270Settings(BaseModel):
 
 def get_eligibility_270_settings() -> Eligibility270Settings | None:
     """None when RCM_ELIGIBILITY_270_SUBMITTER_ID is not set (no 270 batches are written)."""
-    if not (submitter_id := os.environ.get("RCM_ELIGIBILITY_270_SUBMITTER_ID")):
+    if not os.environ.get("RCM_ELIGIBILITY_270_SUBMITTER_ID"):
         return None
-    settings = get_settings()
-    return Eligibility270Settings(
-        submitter_name=os.environ.get("RCM_ELIGIBILITY_270_SUBMITTER_NAME") or "",
-        submitter_id=submitter_id,
-        receiver_id=os.environ.get("RCM_ELIGIBILITY_270_RECEIVER_ID") or "",
-        group_tin=os.environ.get("RCM_GROUP_TIN") or "",
-        group_npi=os.environ.get("RCM_GROUP_NPI") or "",
-        usage=(os.environ.get("RCM_ELIGIBILITY_270_USAGE") or "P").upper(),
-        upload_dir=_path("RCM_CLEARINGHOUSE_UPLOAD_DIR", settings.outbox_dir / "clearinghouse_batches"),
-    )
+    upload_dir = _path("RCM_CLEARINGHOUSE_UPLOAD_DIR", get_settings().outbox_dir / "clearinghouse_batches")
+    return _load(Eligibility270Settings, upload_dir=upload_dir)
 
 
 # -- Warehouse engine: DuckDB's memory ceiling and worker threads, for every process that opens the warehouse --
-# The dbt profile (dbt/profiles.yml `settings:`), the loader's and publish's connections all read these, so one
-# process never takes more than memory_limit for DuckDB's buffers (it spills to `<warehouse>.tmp/` past it).
+# The dbt profile (dbt/profiles.yml `settings:`, through --vars), the loader's and publish's connections all read
+# these, so one process never takes more than memory_limit for DuckDB's buffers (it spills to
+# `<warehouse>.tmp/` past it).
 DUCKDB_MEMORY_LIMIT_DEFAULT = "2GB"  # dbt/profiles.yml repeats it for a dbt started by hand: keep in step
 
 
-@dataclass(frozen=True)
-class WarehouseEngineSettings:
-    memory_limit: str  # RCM_DUCKDB_MEMORY_LIMIT: DuckDB's memory_limit, e.g. "2GB", "512MB"
-    threads: int  # RCM_DUCKDB_THREADS: DuckDB worker threads per process (default: one per CPU core)
+class WarehouseEngineSettings(_FromEnvironment):
+    memory_limit: str = Field(
+        DUCKDB_MEMORY_LIMIT_DEFAULT,
+        validation_alias="RCM_DUCKDB_MEMORY_LIMIT",
+        description="a size such as 2GB or 512MB",
+    )
+    threads: int = Field(
+        default_factory=lambda: os.cpu_count() or 1,
+        ge=1,
+        validation_alias="RCM_DUCKDB_THREADS",
+        description="1 or more",
+    )
+
+    @field_validator("memory_limit")
+    @classmethod
+    def _a_size(cls, value: str) -> str:
+        value = value.strip().replace(" ", "")
+        if not re.fullmatch(r"\d+(\.\d+)?(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", value, flags=re.IGNORECASE):
+            raise ValueError(f"RCM_DUCKDB_MEMORY_LIMIT must be a size such as 2GB or 512MB (got {value!r})")
+        return value
 
     def duckdb_config(self) -> dict[str, str | int]:
         """The `config` for duckdb.connect()."""
@@ -613,10 +836,4 @@ class WarehouseEngineSettings:
 
 
 def get_warehouse_engine_settings() -> WarehouseEngineSettings:
-    memory_limit = (os.environ.get("RCM_DUCKDB_MEMORY_LIMIT") or DUCKDB_MEMORY_LIMIT_DEFAULT).strip().replace(" ", "")
-    if not re.fullmatch(r"\d+(\.\d+)?(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", memory_limit, flags=re.IGNORECASE):
-        raise ValueError(f"RCM_DUCKDB_MEMORY_LIMIT must be a size such as 2GB or 512MB (got {memory_limit!r})")
-    threads = int(os.environ.get("RCM_DUCKDB_THREADS") or os.cpu_count() or 1)
-    if threads < 1:
-        raise ValueError("RCM_DUCKDB_THREADS must be 1 or more")
-    return WarehouseEngineSettings(memory_limit=memory_limit, threads=threads)
+    return _load(WarehouseEngineSettings)

@@ -215,6 +215,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
 
+    from core.settings import SettingsError, check_start
+
+    try:  # a bad setting names its variable before any work starts
+        check_start(needs_inbox=args.job == "daily_leak_job")
+    except SettingsError as exc:
+        sys.stderr.write(f"cannot start: {exc}\n")
+        return 2
+
     import uuid
 
     import dagster as dg

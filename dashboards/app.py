@@ -6,6 +6,8 @@ switch Streamlit to its legacy multipage mode). Each page checks the signed-in u
 
 from __future__ import annotations
 
+import logging
+import os
 import sys
 from pathlib import Path
 
@@ -18,12 +20,31 @@ if _PROJECT_ROOT not in sys.path:
 
 import streamlit as st  # noqa: E402
 
+from core.settings import SettingsError, check_start  # noqa: E402
 from dashboards import auth  # noqa: E402
 from dashboards.data import AUDIT_ROLES, PAYROLL_ROLES, USER_ADMIN_ROLES  # noqa: E402
 
 st.set_page_config(page_title="OT revenue leaks", page_icon=":material/healing:", layout="wide")
 
+
+
+@st.cache_resource(show_spinner=False)
+def _settings_checked(environment: tuple) -> bool:
+    """Once per server process and `environment` (the RCM_* variables); a failure is not cached: checked again."""
+    check_start(needs_inbox=False)
+    return True
+
+
+try:  # every setting, and the ledger, before anything is shown
+    _settings_checked(tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("RCM_"))))
+except SettingsError as exc:
+    # The variable and what it expects go to the server's log for the administrator; a clinic user sees no path.
+    logging.getLogger(__name__).error("dashboard settings: %s", exc)
+    st.error("The dashboard is not set up correctly. Ask your administrator: the server's log names the setting.")
+    st.stop()
+
 user = auth.current_user()
+auth.send_cookie_change()
 
 pages = [
     st.Page("views/overview.py", title="Overview", icon=":material/dashboard:", url_path="overview", default=True),

@@ -4,12 +4,19 @@ the signed-in user in session state, inactivity timeout and sign-out.
 Users, password hashes, codes and second factors live in the action ledger (`Ledger.sign_in`); this module only
 keeps the resulting `User` in `st.session_state` and signs it out after `session_timeout_minutes` of inactivity
 (HIPAA 164.312(a): automatic logoff); a watcher re-runs the page when that happens, so nothing stays on screen.
+
+A reload or a new tab starts a new Streamlit session with an empty `st.session_state`. So that it does not ask for
+the password again, a sign-in also opens a ledger session and puts its signed token in a cookie; a new Streamlit
+session reads it back (`st.context.cookies`) and resumes the ledger session when it is still live. Streamlit can
+only read cookies, so the cookie is written by a two-line script on the next page (`send_cookie_change`).
+docs/security.md ("Dashboard sessions") says why this design and what it does not protect against.
 The small functions at the end are the ledger calls the "Users and roles" and "My account" pages make.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
 import time
 
 import streamlit as st
@@ -23,6 +30,12 @@ LAST_ACTIVE_KEY = "last_active_at"
 SIGNED_OUT_REASON_KEY = "signed_out_reason"
 SECOND_FACTOR_KEY = "pending_second_factor"  # {"username", "challenge"} between the password and the code
 EXPIRY_CHECK_SECONDS = 15  # how often an open page checks whether the session has expired
+SESSION_COOKIE = "rcm_session"
+SESSION_TOKEN_KEY = "session_token"  # noqa: S105 (a session-state key) the ledger session's token, as in the cookie
+REFUSED_TOKEN_KEY = "refused_session_token"  # noqa: S105 a cookie the ledger refused: not asked again this session
+COOKIE_CHANGE_KEY = "pending_cookie_change"  # a token to write, or "" to clear the cookie, on the next page
+# Kept when the pages' state is dropped: who is signed in and the session behind the cookie.
+SESSION_KEYS = (USER_KEY, LAST_ACTIVE_KEY, SESSION_TOKEN_KEY, REFUSED_TOKEN_KEY, COOKIE_CHANGE_KEY)
 
 
 @st.cache_resource(show_spinner=False)
@@ -42,10 +55,11 @@ def _record(event_type: str, username: str, role: str | None = None) -> None:
 
 
 def current_user():
-    """The signed-in user, or None. Signs out (and says why) after too long without activity."""
+    """The signed-in user, or None. Resumes the session named by the browser's cookie (a reload, a new tab);
+    signs out (and says why) after too long without activity or once the session ended elsewhere."""
     user = st.session_state.get(USER_KEY)
     if user is None:
-        return None
+        return _resume_from_cookie()
     timeout_seconds = get_settings().session_timeout_minutes * 60
     now = time.time()
     last_active = st.session_state.get(LAST_ACTIVE_KEY, now)
@@ -56,8 +70,42 @@ def current_user():
             event_type="session_expired",
         )
         return None
+    token = st.session_state.get(SESSION_TOKEN_KEY)
+    if token is not None and not ledger().touch_session(token):
+        sign_out(reason="Your session ended. Please sign in again.", event_type="session_ended")
+        return None
     st.session_state[LAST_ACTIVE_KEY] = now
     return _follow_stored_user(user)
+
+
+def _resume_from_cookie():
+    token = st.context.cookies.get(SESSION_COOKIE)
+    if not isinstance(token, str) or not token or token == st.session_state.get(REFUSED_TOKEN_KEY):
+        return None
+    user = ledger().resume_session(token)
+    if user is None:  # tampered with, expired, ended or idle too long: the sign-in form, and forget the cookie
+        st.session_state[REFUSED_TOKEN_KEY] = token
+        st.session_state[COOKIE_CHANGE_KEY] = ""
+        return None
+    st.session_state[USER_KEY] = user
+    st.session_state[SESSION_TOKEN_KEY] = token
+    st.session_state[LAST_ACTIVE_KEY] = time.time()
+    return user
+
+
+def send_cookie_change() -> None:
+    """Write (after a sign-in) or clear (after a sign-out or a refused token) the session cookie in the browser.
+
+    Called on every run; does nothing unless a change is pending. The token is JSON-quoted into a fixed script,
+    and it only ever holds URL-safe base64, digits, hex and dots, so no page content reaches the script."""
+    change = st.session_state.pop(COOKIE_CHANGE_KEY, None)
+    if change is None:
+        return
+    max_age = get_settings().session_max_hours * 3600 if change else 0
+    # SameSite=Strict: never sent with a request another site starts; Secure whenever the page is served over TLS.
+    cookie = f"{SESSION_COOKIE}={change}; Path=/; Max-Age={max_age}; SameSite=Strict"
+    secure = "(location.protocol === 'https:' ? '; Secure' : '')"
+    st.html(f"<script>document.cookie = {json.dumps(cookie)} + {secure};</script>", unsafe_allow_javascript=True)
 
 
 def _follow_stored_user(user):
@@ -78,14 +126,19 @@ def _forget_page_state() -> None:
     """Drop everything the pages keep in the session (prepared exports, fetched cards, pending bulk lists,
     widget values) except who is signed in: none of it may outlive the access it was built under."""
     for key in list(st.session_state.keys()):
-        if key not in (USER_KEY, LAST_ACTIVE_KEY):
+        if key not in SESSION_KEYS:
             del st.session_state[key]
 
 
 def sign_out(*, reason: str | None = None, event_type: str = "sign_out") -> None:
     user = st.session_state.pop(USER_KEY, None)
     st.session_state.pop(LAST_ACTIVE_KEY, None)
+    token = st.session_state.pop(SESSION_TOKEN_KEY, None)
     _forget_page_state()  # the next person at this browser starts from nothing the last one prepared
+    if token is not None:
+        ledger().end_session(token, event_type)  # server-side: the token stops working in every tab
+        st.session_state[REFUSED_TOKEN_KEY] = token
+        st.session_state[COOKIE_CHANGE_KEY] = ""
     if reason:
         st.session_state[SIGNED_OUT_REASON_KEY] = reason
     if user is not None:
@@ -140,7 +193,10 @@ def sign_in_form() -> None:
 def _handle(result, username: str) -> None:
     if result.status == "ok":
         st.session_state.pop(SECOND_FACTOR_KEY, None)
+        token = ledger().open_session(result.user)
         st.session_state[USER_KEY] = result.user
+        st.session_state[SESSION_TOKEN_KEY] = token
+        st.session_state[COOKIE_CHANGE_KEY] = token
         st.session_state[LAST_ACTIVE_KEY] = time.time()
         st.rerun()
     elif result.status == "second_factor":

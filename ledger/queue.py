@@ -26,6 +26,7 @@ from .schema import (
 DECISION_EVENTS = ("approved", "rejected")
 # Open-queue age buckets: (label, minimum age in days, maximum age in days or None).
 AGE_BUCKETS = (("0-2 days", 0, 2), ("3-7 days", 3, 7), ("8-30 days", 8, 30), ("over 30 days", 31, None))
+URGENT_WITHIN_DAYS = 1  # due by tomorrow counts as urgent, whatever the type
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,9 @@ class QueueFilter:
     action_types: tuple[str, ...] | None = None
     location_ids: tuple[str, ...] | None = None
     payer_ids: tuple[str, ...] | None = None
+    # Urgent first across the whole queue (not within a page): actions of these time-critical types, and any
+    # action due within URGENT_WITHIN_DAYS. None keeps the plain order (most dollars, then the earliest due date).
+    urgent_types: tuple[str, ...] | None = None
     min_age_days: int | None = None  # created at least this many days ago
     max_age_days: int | None = None  # created at most this many days ago
     assignee: str | None = None
@@ -71,6 +75,22 @@ def status_conditions(statuses: Iterable[str], today: date) -> list:
     stored = set(wanted) | ({"snoozed"} if "open" in wanted else set())
     # The plain IN on the stored status lets SQLite use the status indexes; the CASE settles snoozes.
     return [actions.c.status.in_(sorted(stored)), _effective_status_sql(today).in_(wanted)]
+
+
+def urgent_condition(urgent_types: Iterable[str], today: date):
+    """In SQL, what `is_urgent` says in Python (the board's order and its "Urgent" label agree)."""
+    due_soon = sa.and_(
+        actions.c.due_date.is_not(None), actions.c.due_date <= today + timedelta(days=URGENT_WITHIN_DAYS)
+    )
+    return sa.or_(actions.c.action_type.in_(sorted(urgent_types)), due_soon)
+
+
+def is_urgent(action: dict, urgent_types: Iterable[str], today: date) -> bool:
+    """A time-critical type (a slot offer is worth something only while the slot can be filled) or due by
+    tomorrow."""
+    due = action.get("due_date")
+    due_soon = bool(due) and date.fromisoformat(str(due)[:10]) <= today + timedelta(days=URGENT_WITHIN_DAYS)
+    return action["action_type"] in set(urgent_types) or due_soon
 
 
 def scope_condition(user: User):
@@ -160,13 +180,18 @@ class Queue:
         return conditions
 
     def _queue_select(self, user: User, filters: QueueFilter):
-        """Actions with their assignee, in scope and filtered, most dollars first, then the earliest due date."""
+        """Actions with their assignee, in scope and filtered: urgent first when asked (filters.urgent_types),
+        then most dollars, then the earliest due date."""
         joined = actions.outerjoin(action_assignments, action_assignments.c.action_id == actions.c.action_id)
+        order = [dollars_sql().desc(), sa.nulls_last(actions.c.due_date.asc()), actions.c.action_id]
+        if filters.urgent_types is not None:
+            urgent = urgent_condition(filters.urgent_types, self._today())
+            order.insert(0, sa.case((urgent, 0), else_=1))
         return (
             sa.select(actions, action_assignments.c.assignee)
             .select_from(joined)
             .where(*self._queue_conditions(user, filters))
-            .order_by(dollars_sql().desc(), sa.nulls_last(actions.c.due_date.asc()), actions.c.action_id)
+            .order_by(*order)
         )
 
     def queue_page(

@@ -186,6 +186,22 @@ sign_in_failures = sa.Table(
     sqlite_autoincrement=True,
 )
 
+# Signed-in dashboard sessions behind the browser's session cookie (ledger/sign_in.py). Only the SHA-256 of the
+# session's random id is stored; sign-out, inactivity, the absolute lifetime or a disabled account end a session,
+# and ended rows stay.
+sign_in_sessions = sa.Table(
+    "sign_in_sessions",
+    metadata,
+    sa.Column("session_sha256", sa.String(64), primary_key=True),
+    sa.Column("username", sa.String(128), sa.ForeignKey("users.username"), nullable=False),
+    sa.Column("issued_at", sa.String(32), nullable=False),
+    sa.Column("expires_at", sa.String(32), nullable=False),  # absolute: no activity extends it
+    sa.Column("last_active_at", sa.String(32), nullable=False),
+    sa.Column("ended_at", sa.String(32)),
+    sa.Column("ended_reason", sa.String(32)),  # the audit event that ended it (sign_out, session_expired, ...)
+    sa.Index("ix_sign_in_sessions_user", "username", "ended_at"),
+)
+
 # Indexes the board's queue and stats queries use; created on existing ledgers too.
 BOARD_INDEXES = (
     sa.Index("ix_actions_status_created", actions.c.status, actions.c.created_at),

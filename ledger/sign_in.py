@@ -5,6 +5,11 @@ Failures are counted per (typed username, source) and per source, where the sour
 too often overall is locked out entirely, for the rest of the window; nobody elsewhere is affected, so an
 attacker cannot lock the administrator out. The answer for a locked source is the same whether the username
 exists or not.
+
+A successful sign-in may open a session (`open_session`): a row in the ledger and a signed token for the browser's
+cookie, so a reload or a new tab does not ask for the password again. The token is useless without its row: the
+ledger ends the session on sign-out, after `RCM_SESSION_TIMEOUT_MINUTES` without activity, at its absolute
+lifetime (`RCM_SESSION_MAX_HOURS`), or when the account is disabled.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import math
+import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
@@ -19,11 +25,12 @@ from typing import Literal
 import sqlalchemy as sa
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from core.settings import AccountSettings, get_account_settings
+from core.settings import AccountSettings, get_account_settings, get_settings
 
-from .schema import account_security, iso, parse_iso, sign_in_failures, users
+from .schema import account_security, iso, parse_iso, sign_in_failures, sign_in_sessions, users
 
 SECOND_FACTOR_WINDOW = timedelta(minutes=5)  # between the right password and the code
+SESSION_ACTIVITY_STEP = timedelta(minutes=1)  # last activity is written at most this often (one write per click)
 
 
 @dataclass(frozen=True)
@@ -122,6 +129,126 @@ class SignIn:
             )
             return {r.username for r in rows}
 
+    # ----- sessions behind the browser's cookie ------------------------------------------------------
+
+    def open_session(self, user) -> str:
+        """Open a session for a user who has just signed in; returns the token for the browser's cookie:
+        `<random id>.<expiry, unix seconds>.<HMAC-SHA256>`. The ledger keeps only the id's SHA-256."""
+        now = self._now()
+        expires = now + timedelta(hours=get_settings().session_max_hours)
+        session_id = secrets.token_urlsafe(32)
+        with self._writer.begin() as conn:
+            conn.execute(
+                sign_in_sessions.insert().values(
+                    session_sha256=_sha256(session_id),
+                    username=user.username,
+                    issued_at=iso(now),
+                    expires_at=iso(expires),
+                    last_active_at=iso(now),
+                )
+            )
+        unsigned = f"{session_id}.{int(expires.timestamp())}"
+        return f"{unsigned}.{self._session_mac(unsigned)}"
+
+    def resume_session(self, token: str):
+        """The user of a live session (as stored now, so a role change applies), or None: a token that is
+        malformed, tampered with or expired, a session that ended or sat idle too long, a disabled account.
+        Counts as activity; a resumed session is audited like a sign-in, naming the session, never the token."""
+        session_id = self._verified_session_id(token)
+        if session_id is None:
+            return None
+        now = self._now()
+        idle = timedelta(minutes=get_settings().session_timeout_minutes)
+        digest = _sha256(session_id)
+        with self._writer.begin() as conn:
+            row = conn.execute(sa.select(sign_in_sessions).where(sign_in_sessions.c.session_sha256 == digest)).first()
+            if row is None or row.ended_at is not None:
+                return None
+            ended = (
+                "session_lifetime_over"
+                if now >= parse_iso(row.expires_at)
+                else "session_expired"
+                if now - parse_iso(row.last_active_at) > idle
+                else None
+            )
+            from .accounts import fetch_user
+
+            user = fetch_user(conn, row.username) if ended is None else None
+            if ended is None and user is None:
+                ended = "session_ended_disabled"
+            if ended is not None:
+                self._end_session_row(conn, digest, ended)
+                return None
+            conn.execute(
+                sign_in_sessions.update()
+                .where(sign_in_sessions.c.session_sha256 == digest)
+                .values(last_active_at=iso(now))
+            )
+            self._append_event(
+                conn, "session_resumed", user.username, actor_role=user.role, detail={"session": digest[:16]}
+            )
+            return user
+
+    def touch_session(self, token: str) -> bool:
+        """Record activity on a live session (at most once a minute); False when it is no longer live, so the
+        caller signs the person out."""
+        session_id = self._verified_session_id(token)
+        if session_id is None:
+            return False
+        now = self._now()
+        idle = timedelta(minutes=get_settings().session_timeout_minutes)
+        with self._writer.begin() as conn:
+            row = conn.execute(
+                sa.select(sign_in_sessions).where(sign_in_sessions.c.session_sha256 == _sha256(session_id))
+            ).first()
+            if (
+                row is None
+                or row.ended_at is not None
+                or now >= parse_iso(row.expires_at)
+                or now - parse_iso(row.last_active_at) > idle
+            ):
+                return False
+            if now - parse_iso(row.last_active_at) >= SESSION_ACTIVITY_STEP:
+                conn.execute(
+                    sign_in_sessions.update()
+                    .where(sign_in_sessions.c.session_sha256 == row.session_sha256)
+                    .values(last_active_at=iso(now))
+                )
+            return True
+
+    def end_session(self, token: str, reason: str = "sign_out") -> None:
+        """End a session server-side (sign-out, inactivity): its token stops working in every tab at once."""
+        session_id = self._verified_session_id(token)
+        if session_id is None:
+            return
+        with self._writer.begin() as conn:
+            self._end_session_row(conn, _sha256(session_id), reason)
+
+    def _end_session_row(self, conn, digest: str, reason: str) -> None:
+        conn.execute(
+            sign_in_sessions.update()
+            .where(sign_in_sessions.c.session_sha256 == digest, sign_in_sessions.c.ended_at.is_(None))
+            .values(ended_at=self._now_iso(), ended_reason=reason)
+        )
+
+    def _session_mac(self, unsigned: str) -> str:
+        # stdlib hmac, like the second-factor challenge: one key derived from the audit key (kept outside the
+        # database), so nobody who can only read or write the database can mint or alter a token.
+        key = hashlib.sha256(b"rcm ledger: session token v1" + self._audit_key).digest()
+        return hmac.new(key, unsigned.encode(), hashlib.sha256).hexdigest()
+
+    def _verified_session_id(self, token: str) -> str | None:
+        """The session id of a well-formed, correctly signed, unexpired token; None otherwise."""
+        unsigned, _, mac = (token or "").rpartition(".")
+        session_id, _, expires = unsigned.partition(".")
+        if not (session_id and expires.isdigit() and mac):
+            return None
+        if not hmac.compare_digest(self._session_mac(unsigned), mac):
+            return None
+        if self._now().timestamp() >= int(expires):
+            return None
+        return session_id
+
     # ----- internals ---------------------------------------------------------------------------------
 
     def _locked_out(self, conn, username: str, source: str, settings: AccountSettings) -> SignInResult | None:
@@ -207,6 +334,10 @@ class SignIn:
             return False
         fresh = timedelta(0) <= self._now() - issued <= SECOND_FACTOR_WINDOW
         return fresh and hmac.compare_digest(self._challenge(username, issued), challenge)
+
+
+def _sha256(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
 
 
 def verify_password(hasher, password_hash: str, password: str) -> bool:

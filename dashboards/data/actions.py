@@ -28,6 +28,7 @@ from ledger import (
     sha256_text,
 )
 from emitters.registry import approver_roles, can_approve, human_name
+from ledger.queue import is_urgent as urgent_in_ledger
 
 AUDIT_ROLES = frozenset({"director", "admin"})
 DECIDABLE_STATUSES = frozenset({"open", "snoozed"})
@@ -177,6 +178,12 @@ def approve(user, action_id: str, shown_body_sha256: str) -> None:
     _ledger().approve(user, action_id, expected_body_sha256=shown_body_sha256)
 
 
+def check_item(user, action_id: str, item: str) -> None:
+    """Record that the person confirmed one checklist item of a draft (audited): the ledger approves a draft
+    only once every required item is confirmed."""
+    _ledger().check_item(user, action_id, item)
+
+
 def reject(user, action_id: str, reason: str) -> None:
     if not reason.strip():
         raise ValueError("A reason is required to reject a draft.")
@@ -210,7 +217,8 @@ def action_queue(
     page: int = 0,
     page_size: int = 50,
 ):
-    """One page of the board's queue (ledger QueuePage: rows, total, total_dollars, oldest_created_at).
+    """One page of the board's queue (ledger QueuePage: rows, total, total_dollars, oldest_created_at), urgent
+    actions first across every page (`is_urgent`), then most dollars, then the earliest due date.
 
     An empty filter list means no restriction. `page` counts from 0.
     """
@@ -223,10 +231,16 @@ def action_queue(
         min_age_days=min_age,
         max_age_days=max_age,
         assignee=assignee or None,
+        urgent_types=tuple(sorted(TIME_CRITICAL_TYPES)),  # urgent first across the whole queue, in SQL
     )
     result = _ledger().queue_page(user, filters, limit=page_size, offset=max(page, 0) * page_size)
     result.rows = [r for r in result.rows if user.can_see(r["location_id"])]
     return result
+
+
+def is_urgent(action: dict) -> bool:
+    """Time-critical (a slot offer) or due by tomorrow: the board's "Urgent" label, as the queue orders it."""
+    return urgent_in_ledger(action, TIME_CRITICAL_TYPES, date.today())
 
 
 def top_open_actions(user, limit: int = 10) -> list[dict]:

@@ -27,6 +27,7 @@ from dashboards.ui.text import (
     payer_label,
     percent,
     plain,
+    readable_reason,
     short_clinic_name,
     value_label,
 )
@@ -36,6 +37,7 @@ __all__ = [
     "bar_chart",
     "line_chart",
     "column_label",
+    "readable_reason",
     "csv_download",
     "csv_text",
     "format_date",

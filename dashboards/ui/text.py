@@ -145,6 +145,18 @@ def column_label(name: object) -> str:
     return COLUMN_LABELS.get(text) or (_words(text) if "_" in text or text.islower() else text)
 
 
+# A snake_case word inside a sentence (a column named by a reason), not part of a file name such as era_1_2.835.
+_SNAKE_IN_TEXT = re.compile(r"\b[a-z][a-z0-9]*(?:_[a-z0-9]+)+\b(?!\.[A-Za-z0-9])")
+
+
+def readable_reason(text: object) -> object:
+    """A machine-written reason with the columns it names in words ("duration_minutes is not a whole number"
+    -> "Duration minutes is not a whole number"); file names and everything else unchanged."""
+    if not isinstance(text, str):
+        return text
+    return _SNAKE_IN_TEXT.sub(lambda m: column_label(m.group(0)), text)
+
+
 def value_label(value: object) -> object:
     """An enumeration code in words (statuses, leak areas, roles, action types, any snake_case code);
     anything else unchanged."""

@@ -1,12 +1,14 @@
 """Approval board: one queue of drafted actions in scope; a person edits, approves, rejects, snoozes or reassigns
 each, bulk-approves similar low-risk drafts after one confirmation, and sees queue age and throughput.
 
-The ledger filters, sorts and pages in SQL (`data.action_queue`), so the board stays fast with 10,000 open actions.
+The ledger filters, sorts and pages in SQL (`data.action_queue`), so the board stays fast with 10,000 open actions:
+urgent cards (a slot offer, anything due by tomorrow) first across the whole queue, then dollars, then due date.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime, timedelta
 
 import pandas as pd
@@ -30,6 +32,7 @@ QUEUE_COLUMNS = [
 # Evidence keys that say why a flag was raised, in the order they are read; the rest are facts.
 WHY_KEYS = ("flag_reasons", "why", "reason", "leak_reason", "alert_reason", "failure_detail", "blocking_reason")
 FACTS_SHOWN = 6
+ISO_TIME = re.compile(r"^\d{4}-\d\d-\d\d[T ]\d\d:\d\d")  # a stored timestamp inside a flag's facts
 # Evidence keys never shown as facts: references a coordinator does not act on.
 HIDDEN_FACT_KEYS = ("flag_id", "rule_name", "rule_version", "as_of_date", "patient_id", "coverage_id", "location_id")
 EXPORT_COLUMNS = [
@@ -54,6 +57,12 @@ render_failed_sends(user)  # webhook sends that failed, with a retry
 flash = st.session_state.pop("board_flash", None)
 if flash:
     st.success(flash)
+flash_detail = st.session_state.pop("board_flash_detail", None)
+if flash_detail:
+    st.info(flash_detail)
+flash_error = st.session_state.pop("board_flash_error", None)
+if flash_error:
+    st.error(flash_error)
 
 
 def _as_date(value) -> date | None:
@@ -129,24 +138,13 @@ money_col.metric("Dollars behind them", ui.format_money(queue.total_dollars))
 age_col.metric("Oldest (days)", _age_days(queue.oldest_created_at) if queue.oldest_created_at else 0)
 
 
-def _is_urgent(row: dict) -> bool:
-    """Time-critical: a slot offer (worth something only while the slot can be filled) or anything due by
-    tomorrow. Urgent cards come first on the page, then the ledger's order (dollars, then due date)."""
-    due = row.get("due_date")
-    due_soon = bool(due) and date.fromisoformat(str(due)[:10]) <= date.today() + timedelta(days=1)
-    return row["action_type"] in data.TIME_CRITICAL_TYPES or due_soon
-
-
-queue.rows = sorted(queue.rows, key=lambda r: not _is_urgent(r))
-
-
 def _queue_section() -> None:
     if not queue.rows:
         st.info("Nothing in this queue. Change the filters to see decided actions.")
         return
     table = pd.DataFrame(queue.rows)
     table["dollars_at_stake"] = table["dollars_at_stake"].astype(float)
-    table["urgency"] = ["Urgent" if _is_urgent(r) else "" for r in queue.rows]
+    table["urgency"] = ["Urgent" if data.is_urgent(r) else "" for r in queue.rows]
     table["type"] = table["action_type"].map(data.action_type_label)
     table["location_id"] = table["location_id"].map(lambda loc: location_names.get(loc, loc))
     table["worked_by"] = [r.get("assignee") or ui.value_label(r["assigned_role"]) for r in queue.rows]
@@ -199,14 +197,17 @@ _queue_section()
 # ----- the card ----------------------------------------------------------------------------------
 
 
-def _decide(label: str, fn, card: dict, *args) -> None:
-    """Run one ledger decision; on success say so and rerun, on refusal show the ledger's reason."""
+def _decide(label: str, fn, card: dict, *args, then: str | None = None) -> None:
+    """Run one ledger decision; on success say so (and what happens `then`) and rerun, on refusal show the
+    ledger's reason."""
     try:
         fn(user, card["action_id"], *args)
     except (*data.DecisionRefused, ValueError) as exc:
         st.error(f"{label} failed: {ui.plain(exc)}")
         return
     st.session_state["board_flash"] = f"{label}: {ui.plain(card['title'])}"
+    if then:
+        st.session_state["board_flash_detail"] = then
     # The decision changed the queue: a prepared export and a card fetched by link are stale now.
     st.session_state.pop("board_export", None)
     linked_action = st.session_state.pop("board_linked_action", None)
@@ -239,7 +240,7 @@ def _selected_card() -> dict | None:
         options=ids,
         index=ids.index(linked) if linked in by_id else 0,
         format_func=lambda i: (
-            f"{'Urgent · ' if _is_urgent(by_id[i]) else ''}"
+            f"{'Urgent · ' if data.is_urgent(by_id[i]) else ''}"
             f"{ui.format_money(by_id[i]['dollars_at_stake'])} · "
             f"due {ui.format_date(by_id[i]['due_date'], missing='no date')} · {by_id[i]['title']}"
         ),
@@ -377,6 +378,7 @@ def _send_state(card: dict) -> None:
 def _why_section(card: dict, evidence: list[dict]) -> None:
     """Why the card was raised in a sentence or two, and the few facts that matter (not every column)."""
     st.markdown("**Why it was raised**")
+    zone = ui.location_zones(user).get(card["location_id"])
     first = evidence[0] if evidence else {}
     reasons = [str(first[k]) for k in WHY_KEYS if isinstance(first.get(k), str) and first[k].strip()]
     st.write(ui.plain(reasons[0] if reasons else card["title"]))
@@ -392,7 +394,7 @@ def _why_section(card: dict, evidence: list[dict]) -> None:
     if facts:
         shown = list(facts.items())[:FACTS_SHOWN]
         frame = pd.DataFrame(
-            {"fact": [ui.column_label(k) for k, _ in shown], "value": [_fact_value(k, v) for k, v in shown]}
+            {"fact": [ui.column_label(k) for k, _ in shown], "value": [_fact_value(k, v, zone) for k, v in shown]}
         )
         ui.table(user, frame, key="board_evidence", labels={"fact": "Fact", "value": "Value"})
     if len(evidence) > 1:
@@ -404,17 +406,21 @@ def _why_section(card: dict, evidence: list[dict]) -> None:
             )
 
 
-def _fact_value(key: str, value) -> str:
+def _fact_value(key: str, value, zone: str | None) -> str:
     text = str(value)
     if "dollar" in key or "amount" in key:
         try:
             return ui.format_money(text)
         except ValueError:
             return text
+    if key.endswith("_at") or ISO_TIME.match(text):
+        return ui.format_datetime(text, zone)  # a stored time is UTC: shown in the clinic's local time
     if key.endswith("_date") or key in ("due", "date"):
         return ui.format_date(text[:10])
     if isinstance(value, bool):
         return "Yes" if value else "No"
+    if key.endswith("_ids"):
+        return ", ".join(part.strip() for part in text.split("|"))  # lists are stored pipe-separated
     return str(ui.value_label(text))
 
 
@@ -429,17 +435,32 @@ def _checklist_section(card: dict) -> list[str]:
     for i, item in enumerate(checklist):
         required = bool(item.get("required"))
         label = f"{item['item']}{' (required)' if required else ''}"
+        key = f"board_check_{card['action_id']}_{i}"
         ticked = st.checkbox(
             ui.plain(label),
             value=bool(item.get("present")),
-            key=f"board_check_{card['action_id']}_{i}",
+            key=key,
             help=ui.plain(item.get("detail") or "") or None,
+            on_change=_confirm_item,
+            args=(card, item, key),
         )
         if item.get("detail"):
             st.caption(ui.plain(("On file: " if item.get("present") else "Not found: ") + item["detail"]))
         if required and not ticked:
             missing.append(item["item"])
     return missing
+
+
+def _confirm_item(card: dict, item: dict, key: str) -> None:
+    """A tick on an item the extracts did not show is the person's confirmation: recorded in the ledger (and
+    audited), which approves a draft only once every required item is confirmed."""
+    if not st.session_state.get(key) or item.get("present"):
+        return
+    try:
+        data.check_item(user, card["action_id"], item["item"])
+    except (*data.DecisionRefused, ValueError) as exc:
+        st.session_state[key] = False
+        st.session_state["board_flash_error"] = f"Not ticked: {ui.plain(exc)}"
 
 
 def _remember_shown_body(action_id: str, body_sha256: str) -> None:
@@ -455,7 +476,8 @@ def _approve(card: dict, shown_sha256: str | None) -> None:
             "then approve again."
         )
         return
-    _decide("Approved", data.approve, card, shown_sha256)
+    # The queue moves on to the next card: the message says how and when this one goes out.
+    _decide("Approved", data.approve, card, shown_sha256, then=data.delivery_plan(card["action_type"]))
 
 
 def _reassign_section(card: dict) -> None:

@@ -27,6 +27,16 @@ AREA_PAGES = {
 }
 
 
+def distinct_name(name: str, all_names) -> str:
+    """The words that tell one clinic from the others, for a figure too narrow for the whole name ("Round Rock"
+    of "Sunny Steps Pediatric Therapy - Round Rock"); the short name when the clinics share no leading words."""
+    shorts = [ui.short_clinic_name(n).split() for n in all_names]
+    common = 0
+    while all(len(words) > common + 1 and words[common] == shorts[0][common] for words in shorts):
+        common += 1
+    return " ".join(ui.short_clinic_name(name).split()[common:])
+
+
 def money(value) -> str:
     return ui.format_money(value, missing="not measured")
 
@@ -122,9 +132,10 @@ if monthly is not None and not monthly.empty:
     )
     leader_col.metric(
         "Leaks most this month",
-        ui.plain(names[leader]) if leader else "No leaks yet",
+        ui.plain(distinct_name(names[leader], names.values())) if leader else "No leaks yet",  # whole, not cut
         money(leaked_by_clinic[leader]) if leader else None,
         delta_color="off",
+        help=ui.plain(names[leader]) if leader else None,
     )
 
     st.subheader(f"Leaked at {ui.plain(scope_name)} by area, {period} against {same_period}")
@@ -216,13 +227,13 @@ if monthly is not None and not monthly.empty:
         by_clinic = pd.DataFrame(
             {
                 "clinic": [names[loc] for loc in leaked_by_clinic.index],
-                "leaked_this_month": leaked_by_clinic.to_numpy(),
-                "same_days_last_month": [
+                "leaked_dollars_this_month": leaked_by_clinic.to_numpy(),
+                "leaked_dollars_same_days_last_month": [
                     float(same_days.set_index("location_id")["leaked_amount"].astype(float).get(loc, 0.0))
                     for loc in leaked_by_clinic.index
                 ],
                 **{
-                    f"{data.leak_area_label(area)}": per_area.reindex(leaked_by_clinic.index, fill_value=0)[
+                    f"{data.leak_area_label(area)} dollars": per_area.reindex(leaked_by_clinic.index, fill_value=0)[
                         area
                     ].to_numpy()
                     for area in per_area.columns
@@ -257,9 +268,8 @@ if monthly is not None and not monthly.empty:
             by_clinic,
             key="overview_by_clinic",
             labels={
-                "leaked_this_month": f"Leaked {period}",
-                "same_days_last_month": f"Leaked {same_period}",
-                **{c: f"{c} dollars" for c in by_clinic.columns[3:]},
+                "leaked_dollars_this_month": f"Leaked {period}",
+                "leaked_dollars_same_days_last_month": f"Leaked {same_period}",
             },
         )
 

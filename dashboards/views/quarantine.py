@@ -44,7 +44,7 @@ if shown.empty:
 else:
     ui.table(
         user,
-        shown,
+        shown.assign(reason=shown["reason"].map(ui.readable_reason)),  # the CSV keeps the file's own headers
         key="quarantine_table",
         columns=["quarantined_at", "source", "file_name", "line_number", "reason"],
         labels={"reason": "Why it was quarantined"},

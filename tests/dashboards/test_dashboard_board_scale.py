@@ -353,3 +353,42 @@ def test_a_location_taken_away_drops_the_export_and_the_linked_card_fetched_befo
     assert at.session_state["user"].locations == frozenset({"L01"})
     assert "AUTHN-2001" not in rendered_text(at)
     assert "board_export" not in at.session_state and "board_linked_action" not in at.session_state
+
+
+def test_urgent_cards_come_first_across_pages_not_within_one(snapshot, ledger, app_test, frontdesk_l01, monkeypatch):
+    """Three urgent cards (L01's two re-auth packets, past due, and a $5 slot offer) and three costlier visit
+    reminders due in weeks: with three cards a page, page one holds exactly the urgent ones."""
+    from datetime import timedelta
+
+    from emitters.models import DraftAction
+
+    monkeypatch.setenv("RCM_BOARD_PAGE_SIZE", "3")
+    later = date.today() + timedelta(days=30)
+
+    def draft(flag_id, action_type, dollars):
+        return DraftAction(
+            flag_id=flag_id,
+            action_type=action_type,
+            location_id="L01",
+            payer_id="P-AET",
+            patient_id=f"PT-{flag_id}",
+            title=f"{action_type} {flag_id}",
+            recipient="the family",
+            body="Body.",
+            checklist=[],
+            evidence=[],
+            dollars_at_stake=Decimal(dollars),
+            due_date=later,
+            assigned_role="front_desk",
+        )
+
+    ledger.sync_drafts("slot_offer", [draft("slot-1", "slot_offer", "5.00")], run_id="r2")
+    reminders = [draft(f"reminder-{i}", "visit_reminder", f"{500 + 100 * i}.00") for i in range(3)]
+    ledger.sync_drafts("visit_reminder", reminders, run_id="r2")
+    at = app_test("board", user=frontdesk_l01).run()
+    assert not at.exception
+    assert {"slot_offer", "visit_reminder"} <= set(at.multiselect(key="board_filter_types").value)
+    cards = at.selectbox(key="board_selected_action").options
+    assert len(cards) == 3 and all(card.startswith("Urgent · ") for card in cards)  # L01's two packets + the offer
+    assert any("slot_offer slot-1" in card for card in cards)
+    assert not any("visit_reminder" in card for card in cards)

@@ -47,7 +47,9 @@ def test_no_html_is_ever_rendered_unescaped():
         for p, n in _calls()
         if n.func.attr == "html" or any(k.arg == "unsafe_allow_html" for k in n.keywords)
     ]
-    assert unsafe == []
+    # The one exception: the fixed script that writes the session cookie (Streamlit cannot set cookies), into
+    # which only the JSON-quoted token goes (tests/dashboards/test_dashboard_sessions.py).
+    assert [u.split(":")[0] for u in unsafe] == ["auth.py"]
 
 
 def test_views_live_in_views_not_pages():

@@ -31,6 +31,7 @@ WRITERS = {
     "approve",
     "bulk_approve",
     "change_user",
+    "check_item",
     "reassign",
     "record_view",
     "reject",

@@ -189,7 +189,7 @@ def test_director_sees_the_group_then_one_clinic(leak_snapshot, ledger, app_test
     assert by_clinic["Clinic"].tolist() == ["Eastside Clinic", "Northside Clinic"]  # most leaked this month first
     # One story: the headline is the sum of the clinic rows, and the clinic that leaks most leads every section.
     assert float(by_clinic["Leaked Mar 1–2"].sum()) == 6750.0
-    assert _metric(at, "Leaks most this month") == "Eastside Clinic"
+    assert _metric(at, "Leaks most this month") == "Eastside"  # the short name, as in the charts
     # A partial month (Mar 1-2) is compared with the same days of February (the Feb 27 row is not counted).
     headline = next(m for m in at.metric if m.label == "Leaked this month (Mar 1–2)")
     assert headline.delta == "+$6,750.00 vs the same days of February"

@@ -321,7 +321,8 @@ def test_front_desk_is_refused_the_audit_trail(snapshot, ledger, app_test, front
 
 def test_quarantine_shows_reasons_to_group_wide_users(snapshot, ledger, app_test, director, frontdesk_l01):
     at = app_test("quarantine", user=director).run()
-    assert "date_of_service is not a date" in at.dataframe[0].value["Why it was quarantined"].tolist()
+    # The column the reason names, in words (the CSV download keeps the file's own header).
+    assert "Date of service is not a date" in at.dataframe[0].value["Why it was quarantined"].tolist()
     at = app_test("quarantine", user=frontdesk_l01).run()
     assert "only users with access to all locations" in at.info[0].value
     assert not at.dataframe
@@ -371,3 +372,10 @@ def test_approve_waits_for_every_required_checklist_item(snapshot, ledger, app_t
     at.checkbox(key=f"board_check_{action_id}_0").check().run()
     assert not at.exception
     assert not at.button(key="board_approve").disabled
+    # The tick is the person's confirmation, recorded (and audited) in the ledger, which then approves the draft.
+    assert _row("flag-l01-a")["checklist"][0]["present"] is True
+    ticked = ledger.audit_events(ledger.get_user("admin"), limit=5, event_types=["checklist_item_checked"])
+    assert [(e["actor"], e["action_id"]) for e in ticked] == [("frontdesk_l01", action_id)]
+    at.button(key="board_approve").click().run()
+    assert not at.exception and not at.error
+    assert _row("flag-l01-a")["status"] == "approved"

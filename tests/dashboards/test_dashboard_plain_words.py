@@ -173,3 +173,14 @@ def test_money_delta_has_no_arrow_for_no_change():
     assert money_delta(100, 100) is None
     assert money_delta(100, 40) == "+$60.00 vs last month"
     assert money_delta(40, 100.004) == "-$60.00 vs last month"
+
+
+def test_a_quarantine_reason_names_columns_in_words_and_keeps_file_names():
+    from dashboards.ui import readable_reason
+
+    assert readable_reason("line 2: duration_minutes 'forty-five' is not a whole number") == (
+        "line 2: Duration minutes 'forty-five' is not a whole number"
+    )
+    delivered = "era_txmco1_20260831.835 was delivered before"
+    assert readable_reason(delivered) == delivered
+    assert readable_reason(None) is None

@@ -21,6 +21,8 @@ import dagster as dg
 import duckdb
 import pytest
 
+from tests.pipeline.browser import app_url, browser, screenshot_dir  # noqa: F401  (fixtures of the browser tests)
+
 AS_OF = "2026-11-26"
 SETTINGS_VARS = (
     "RCM_DATA_DIR",

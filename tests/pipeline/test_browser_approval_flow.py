@@ -10,110 +10,21 @@ front-desk user of another location signs in and cannot see it, not even through
 from __future__ import annotations
 
 import json
-import os
-import socket
-import subprocess
-import sys
 import time
-from pathlib import Path
 
-import httpx
 import pyotp
 import pytest
 
+from tests.pipeline.browser import (
+    administrator,
+    invited_user,
+    sign_in,
+)
+
 pytestmark = [pytest.mark.pipeline, pytest.mark.browser]
 
-CHROMIUM = os.environ.get("RCM_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-APP = Path(__file__).resolve().parents[2] / "dashboards" / "app.py"
-PASSWORD = "browser test passphrase 1"
 TOTP_SECRET = "KRSXG5CTMVRXEZLUKRSXG5CTMVRXEZLU"  # known to the test, so it can compute codes like a phone
 EDIT_MARK = "Edited in the browser test: please also find the updated progress summary enclosed."
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture(scope="module")
-def app_url(pipeline):
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium (apt-get install chromium)")
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            str(APP),
-            "--server.headless",
-            "true",
-            "--server.address",
-            "127.0.0.1",
-            "--server.port",
-            str(port),
-            "--browser.gatherUsageStats",
-            "false",
-        ],
-        env=dict(os.environ),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            if httpx.get(f"{url}/_stcore/health", timeout=1).text == "ok":
-                break
-        except httpx.HTTPError:
-            time.sleep(0.5)
-    else:
-        server.kill()
-        pytest.fail("streamlit did not come up")
-    yield url
-    server.terminate()
-    server.wait(timeout=20)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        instance = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
-        yield instance
-        instance.close()
-
-
-def _sign_in(page, url: str, username: str, totp_secret: str | None = None) -> None:
-    page.goto(url)
-    page.get_by_role("textbox", name="Username").fill(username)
-    page.get_by_role("textbox", name="Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    if totp_secret is not None:
-        code_box = page.get_by_role("textbox", name="Authentication code")
-        code_box.wait_for(timeout=30_000)
-        code_box.fill(pyotp.TOTP(totp_secret).now())
-        page.get_by_role("button", name="Verify").click()
-    page.get_by_text("Sign out").first.wait_for(timeout=30_000)
-
-
-def _invited_user(ledger, admin, username: str, role: str, locations: list[str]) -> None:
-    """The way a real account comes to be: an administrator's invitation, redeemed with the person's password."""
-    issued = ledger.invite_user(admin, username, username.replace("_", " ").title(), role, locations)
-    assert ledger.set_password_with_code(issued.code, PASSWORD) == username
 
 
 def test_billing_edits_and_approves_a_draft_and_another_location_cannot_see_it(pipeline, app_url, browser):
@@ -128,17 +39,15 @@ def test_billing_edits_and_approves_a_draft_and_another_location_cannot_see_it(p
     open_actions = ledger.list_actions(reader, statuses=["open"], action_types=["reauth_packet"])
     action = open_actions[-1]  # the last in queue order, so opening it takes the direct link
     other_location = next(a["location_id"] for a in open_actions if a["location_id"] != action["location_id"])
-    admin = ledger.get_user("browser_admin") or ledger.create_first_admin(
-        "browser_admin", "Browser Admin", "first admin passphrase 9"
-    )
-    _invited_user(ledger, admin, "billing_browser", "billing", ["*"])
-    _invited_user(ledger, admin, "frontdesk_other", "front_desk", [other_location])
+    admin = administrator(ledger)
+    invited_user(ledger, "billing_browser", "billing", ["*"])
+    invited_user(ledger, "frontdesk_other", "front_desk", [other_location])
     ledger.begin_second_factor("billing_browser", secret=TOTP_SECRET)
     # Confirmed with the previous 30-second step's code, so the current one is still unused at sign-in.
     ledger.confirm_second_factor("billing_browser", pyotp.TOTP(TOTP_SECRET).at(time.time() - 30))
 
     page = browser.new_page()
-    _sign_in(page, f"{app_url}/board?action={action['action_id']}", "billing_browser", totp_secret=TOTP_SECRET)
+    sign_in(page, f"{app_url}/board?action={action['action_id']}", "billing_browser", totp_secret=TOTP_SECRET)
     page.get_by_role("heading", name=action["title"]).wait_for(timeout=30_000)
 
     editor = page.get_by_role("textbox", name="Edit the draft")
@@ -159,7 +68,7 @@ def test_billing_edits_and_approves_a_draft_and_another_location_cannot_see_it(p
     assert any(e["actor"] == "billing_browser" and json.loads(e["detail_json"])["second_factor"] for e in sign_ins)
 
     other = browser.new_page()
-    _sign_in(other, f"{app_url}/board?action={action['action_id']}", "frontdesk_other")
+    sign_in(other, f"{app_url}/board?action={action['action_id']}", "frontdesk_other")
     other.get_by_text("Actions in this queue").first.wait_for(timeout=30_000)
     content = other.content()
     assert action["title"] not in content and action["action_id"] not in content
