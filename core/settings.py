@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -529,4 +529,47 @@ def get_account_settings() -> AccountSettings:
         demo_password=get_settings().demo_password,
         dashboard_url=(os.environ.get("RCM_DASHBOARD_URL") or "http://localhost:8501").rstrip("/"),
         **values,
+    )
+
+
+# -- Warehouse --------------------------------------------------------------------------------------
+# DuckDB (one file, embedded) is the default; PostgreSQL is the server warehouse a data team grows into.
+# dbt/profiles.yml reads the same variables (RCM_WAREHOUSE picks its target).
+WAREHOUSES = ("duckdb", "postgres")
+
+
+@dataclass(frozen=True)
+class WarehouseSettings:
+    kind: str  # one of WAREHOUSES
+    pg_host: str  # a host name, or a unix-socket directory (starts with /)
+    pg_port: int
+    pg_user: str
+    pg_password: str = field(repr=False)
+    pg_database: str
+
+    @property
+    def pg_conninfo(self) -> str:
+        """libpq keyword/value connection string (psycopg)."""
+        from psycopg.conninfo import make_conninfo
+
+        return make_conninfo(
+            host=self.pg_host,
+            port=self.pg_port,
+            user=self.pg_user,
+            password=self.pg_password or None,
+            dbname=self.pg_database,
+        )
+
+
+def get_warehouse_settings() -> WarehouseSettings:
+    kind = (os.environ.get("RCM_WAREHOUSE") or "duckdb").lower()
+    if kind not in WAREHOUSES:
+        raise ValueError(f"RCM_WAREHOUSE must be one of {', '.join(WAREHOUSES)}, not {kind!r}")
+    return WarehouseSettings(
+        kind=kind,
+        pg_host=os.environ.get("RCM_PG_HOST", "localhost"),
+        pg_port=int(os.environ.get("RCM_PG_PORT", "5432")),
+        pg_user=os.environ.get("RCM_PG_USER", "rcm"),
+        pg_password=os.environ.get("RCM_PG_PASSWORD", ""),
+        pg_database=os.environ.get("RCM_PG_DATABASE", "rcm"),
     )

@@ -9,10 +9,12 @@ import dagster as dg
 import duckdb
 
 from core.settings import get_settings
+from dagster_project.warehouse import Warehouse, get_warehouse
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The working DuckDB file. Empty path = the RCM_DUCKDB_PATH setting."""
+    """The working DuckDB file ingest writes (empty path = the RCM_DUCKDB_PATH setting), and the warehouse dbt
+    builds in (RCM_WAREHOUSE: the same file, or PostgreSQL; dagster_project/warehouse)."""
 
     path: str = ""
 
@@ -29,6 +31,9 @@ class WarehouseResource(dg.ConfigurableResource):
             yield con
         finally:
             con.close()
+
+    def models_warehouse(self) -> Warehouse:
+        return get_warehouse(self.resolved_path)
 
 
 class LedgerResource(dg.ConfigurableResource):

@@ -58,7 +58,7 @@ final as (
         sum(case when failed_claims.claim_id is not null then 1 else 0 end) as failed_claim_count,
         cast(sum(case when failed_claims.claim_id is not null then claims.charge_amount else 0 end) as decimal(12, 2))
             as failed_charge_amount,
-        cast(sum(case when failed_claims.claim_id is null then 1 else 0 end) as double) / count(*) as clean_claim_rate,
+        cast(sum(case when failed_claims.claim_id is null then 1 else 0 end) as {{ type_double() }}) / count(*) as clean_claim_rate,
         max(benchmark.benchmark_value) as benchmark_rate
     from claims
     -- A left join, so a missing benchmark row shows as a null benchmark (tested not_null) instead of no rows.
