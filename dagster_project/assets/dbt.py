@@ -9,8 +9,8 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from core.settings import dbt_vars, get_settings
-from dagster_project.resources import WarehouseResource
 from dagster_project.dbt_project import RUN_TARGET_PATH, dbt_project, tether_dbt_to_this_process
+from dagster_project.warehouse import get_warehouse
 
 
 class LayerTranslator(DagsterDbtTranslator):
@@ -35,12 +35,11 @@ def build_dbt_assets() -> dg.AssetsDefinition:
     project = dbt_project()
 
     @dbt_assets(manifest=project.manifest_path, project=project, dagster_dbt_translator=LayerTranslator())
-    def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
         # dbt-duckdb resolves a relative path against its working directory: hand it an absolute one.
         os.environ["RCM_DUCKDB_PATH"] = str(get_settings().warehouse_path)
         # A server warehouse gets this run's raw tables first (ingest always lands in the DuckDB file).
-        with warehouse.connect(read_only=True) as duck:
-            copied = warehouse.models_warehouse().prepare_models(duck)
+        copied = get_warehouse(get_settings().warehouse_path).prepare_models()
         if copied:
             context.log.info(f"raw tables copied to the warehouse: {len(copied)} tables, {sum(copied.values())} rows")
         tether_dbt_to_this_process()  # a killed run must not leave dbt holding the warehouse lock

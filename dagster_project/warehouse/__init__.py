@@ -3,7 +3,7 @@
 Ingest always lands in the working DuckDB file: validation, quarantine and the file ledger stay in one
 place whichever warehouse runs the models. What differs is behind `Warehouse`:
 
-- `prepare_models(duck)`: before `dbt build`, make the raw tables visible where dbt runs (DuckDB: they are
+- `prepare_models()`: before `dbt build`, make the raw tables visible where dbt runs (DuckDB: they are
   already there; PostgreSQL: the raw and ingest schemas are copied over with COPY).
 - `models()`: a connection to read the built models from (emitters, the NPPES check). Both DuckDB and
   psycopg connections answer `.execute(sql)` with a cursor that has `.description` and `.fetchall()`.
@@ -24,5 +24,5 @@ __all__ = ["DuckDBWarehouse", "PostgresWarehouse", "Warehouse", "get_warehouse"]
 def get_warehouse(duckdb_path) -> Warehouse:
     settings = get_warehouse_settings()
     if settings.kind == "postgres":
-        return PostgresWarehouse(settings.pg_conninfo)
+        return PostgresWarehouse(settings.pg_conninfo, duckdb_path)
     return DuckDBWarehouse(duckdb_path)

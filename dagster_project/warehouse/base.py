@@ -17,7 +17,7 @@ MARTS_SCHEMA = "marts"
 class Warehouse(Protocol):
     kind: str
 
-    def prepare_models(self, duck: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    def prepare_models(self) -> dict[str, int]:
         """Make the raw tables of the working DuckDB file available to dbt; rows copied by table."""
 
     def models(self) -> AbstractContextManager:

@@ -16,7 +16,7 @@ class DuckDBWarehouse:
     def __init__(self, path: Path):
         self.path = Path(path)
 
-    def prepare_models(self, duck: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    def prepare_models(self) -> dict[str, int]:
         return {}  # dbt reads the raw tables where ingest wrote them
 
     @contextmanager

@@ -89,8 +89,9 @@ def duckdb_type(data_type: str, precision: int | None, scale: int | None, max_sc
 class PostgresWarehouse:
     kind = "postgres"
 
-    def __init__(self, conninfo: str):
+    def __init__(self, conninfo: str, duckdb_path: Path):
         self.conninfo = conninfo
+        self.duckdb_path = Path(duckdb_path)  # the working file ingest writes
 
     def connect(self, **kwargs) -> psycopg.Connection:
         return psycopg.connect(self.conninfo, **kwargs)
@@ -102,9 +103,13 @@ class PostgresWarehouse:
 
     # -- raw tables in ---------------------------------------------------------------------------------
 
-    def prepare_models(self, duck: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    def prepare_models(self) -> dict[str, int]:
         """Replace the raw and ingest tables in PostgreSQL with the working DuckDB file's, in one transaction
         (dbt never sees half a copy). Views dbt built on them go with them; the build recreates them."""
+        with duckdb.connect(str(self.duckdb_path), read_only=True) as duck:
+            return self._copy_raw_in(duck)
+
+    def _copy_raw_in(self, duck: duckdb.DuckDBPyConnection) -> dict[str, int]:
         tables = duck.execute(
             "select schema_name, table_name from duckdb_tables() "
             "where database_name = current_database() and (schema_name like ? or schema_name = ?) order by 1, 2",
@@ -127,7 +132,9 @@ class PostgresWarehouse:
         target = sql.Identifier(schema, table)
         # Lower case: the models name columns unquoted, which PostgreSQL folds to lower case (DuckDB ignores case).
         definition = sql.SQL(", ").join(
-            sql.SQL("{} {}").format(sql.Identifier(name.lower()), sql.SQL(postgres_type(kind, f"{schema}.{table}.{name}")))
+            sql.SQL("{} {}").format(
+                sql.Identifier(name.lower()), sql.SQL(postgres_type(kind, f"{schema}.{table}.{name}"))
+            )
             for name, kind in columns
         )
         pg.execute(sql.SQL("drop table if exists {} cascade").format(target))
