@@ -14,6 +14,7 @@ import pytest
 from dbt.cli.main import dbtRunner
 
 from dagster_project.ingest.raw_schema import create_raw_tables
+from dagster_project.warehouse import get_warehouse
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT_DIR = REPO_ROOT / "dbt"
@@ -139,17 +140,44 @@ def _load_synthetic_delivery(con) -> None:
     _insert(con, "raw_ehr.appointments", appointments, "appointments.csv", first)
 
 
-@pytest.fixture(scope="session")
-def dbt_build(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("dbt")
+def _raw_warehouse(tmp: Path) -> Path:
     warehouse = tmp / "rcm.duckdb"
     con = duckdb.connect(str(warehouse))
     create_raw_tables(con)
     _load_synthetic_delivery(con)
     con.close()
+    return warehouse
 
+
+@pytest.fixture(scope="session")
+def dbt_build(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("dbt")
+    warehouse = _raw_warehouse(tmp)
+    return _build(tmp, {"RCM_DUCKDB_PATH": str(warehouse)}), warehouse, tmp
+
+
+@pytest.fixture(scope="session")
+def dbt_build_postgres(tmp_path_factory, postgres_cluster):
+    """The same build on PostgreSQL: the raw tables travel there as the pipeline sends them (COPY)."""
+    tmp = tmp_path_factory.mktemp("dbt_postgres")
+    warehouse = _raw_warehouse(tmp)
+    postgres_cluster.create_database("dbt_build")
+    env = postgres_cluster.warehouse_env("dbt_build")
+    settings = {**env, "RCM_DUCKDB_PATH": str(warehouse)}
     mp = pytest.MonkeyPatch()
-    mp.setenv("RCM_DUCKDB_PATH", str(warehouse))
+    for name, value in settings.items():
+        mp.setenv(name, value)
+    try:
+        get_warehouse(warehouse).prepare_models()
+    finally:
+        mp.undo()
+    return _build(tmp, settings), postgres_cluster.dsn("dbt_build"), tmp
+
+
+def _build(tmp: Path, environment: dict[str, str]):
+    mp = pytest.MonkeyPatch()
+    for name, value in environment.items():
+        mp.setenv(name, value)
     try:
         result = dbtRunner().invoke(
             [
@@ -168,4 +196,4 @@ def dbt_build(tmp_path_factory):
         )
     finally:
         mp.undo()
-    return result, warehouse, tmp
+    return result
