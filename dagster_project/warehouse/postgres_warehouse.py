@@ -189,9 +189,13 @@ class PostgresWarehouse:
             for chunk in copy:
                 out.write(chunk)
         snapshot.execute(f'create table main."{table}" ({definition})')
-        # PostgreSQL writes NULL as an empty field and an empty string as "": keep "" a string.
+        if csv_path.stat().st_size == 0:
+            return  # an empty mart: nothing for DuckDB's reader to read
+        # PostgreSQL's CSV dialect, stated rather than sniffed; it writes NULL as an empty field and an empty
+        # string as "", so a quoted empty field stays a string.
         snapshot.execute(
-            f"copy main.\"{table}\" from '{csv_path}' (format csv, header false, allow_quoted_nulls false)"
+            f"copy main.\"{table}\" from '{csv_path}' (format csv, header false, delimiter ',', quote '\"', "
+            "escape '\"', auto_detect false, allow_quoted_nulls false)"
         )
 
 

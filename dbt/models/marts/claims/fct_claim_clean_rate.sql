@@ -52,13 +52,14 @@ final as (
         claims.location_id,
         claims.payer_id,
         max(claims.payer_name) as payer_name,
-        {{ dbt.date_trunc('month', 'claims.service_date') }} as service_month,
+        cast({{ dbt.date_trunc('month', 'claims.service_date') }} as {{ dbt.type_timestamp() }}) as service_month,
         count(*) as claim_count,
         sum(case when failed_claims.claim_id is null then 1 else 0 end) as clean_claim_count,
         sum(case when failed_claims.claim_id is not null then 1 else 0 end) as failed_claim_count,
         cast(sum(case when failed_claims.claim_id is not null then claims.charge_amount else 0 end) as decimal(12, 2))
             as failed_charge_amount,
-        cast(sum(case when failed_claims.claim_id is null then 1 else 0 end) as {{ type_double() }}) / count(*) as clean_claim_rate,
+        cast(sum(case when failed_claims.claim_id is null then 1 else 0 end) as {{ type_double() }}) / count(*)
+            as clean_claim_rate,
         max(benchmark.benchmark_value) as benchmark_rate
     from claims
     -- A left join, so a missing benchmark row shows as a null benchmark (tested not_null) instead of no rows.
