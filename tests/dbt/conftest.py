@@ -153,7 +153,8 @@ def _raw_warehouse(tmp: Path) -> Path:
 def dbt_build(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("dbt")
     warehouse = _raw_warehouse(tmp)
-    return _build(tmp, {"RCM_DUCKDB_PATH": str(warehouse)}), warehouse, tmp
+    # The warehouse is named, not inherited: another session fixture may have pointed the environment elsewhere.
+    return _build(tmp, {"RCM_DUCKDB_PATH": str(warehouse), "RCM_WAREHOUSE": "duckdb"}), warehouse, tmp
 
 
 @pytest.fixture(scope="session")
