@@ -9,7 +9,7 @@ import dagster as dg
 import duckdb
 
 from core.settings import get_settings
-from dagster_project.warehouse import Warehouse, get_warehouse
+from dagster_project.warehouse import PostgresWarehouse, Warehouse, get_warehouse
 
 
 class WarehouseResource(dg.ConfigurableResource):
@@ -31,6 +31,18 @@ class WarehouseResource(dg.ConfigurableResource):
             yield con
         finally:
             con.close()
+
+    @contextmanager
+    def models(self):
+        """A read connection to the built models: this DuckDB file, or the server warehouse dbt built in. Both
+        answer `.execute(sql)` with a cursor that has `.description` and `.fetchall()`."""
+        warehouse = get_warehouse(self.resolved_path)
+        if isinstance(warehouse, PostgresWarehouse):
+            with warehouse.connect(autocommit=True) as con:
+                yield con
+        else:
+            with self.connect(read_only=True) as con:
+                yield con
 
     def models_warehouse(self) -> Warehouse:
         return get_warehouse(self.resolved_path)

@@ -5,8 +5,7 @@ place whichever warehouse runs the models. What differs is behind `Warehouse`:
 
 - `prepare_models()`: before `dbt build`, make the raw tables visible where dbt runs (DuckDB: they are
   already there; PostgreSQL: the raw and ingest schemas are copied over with COPY).
-- `models()`: a connection to read the built models from (emitters, the NPPES check). Both DuckDB and
-  psycopg connections answer `.execute(sql)` with a cursor that has `.description` and `.fetchall()`.
+- reading the built models (emitters, the NPPES check) goes through `WarehouseResource.models()`.
 - `copy_marts(snapshot, ...)`: publish copies the marts into the DuckDB serving snapshot the dashboard reads,
   so the dashboard speaks DuckDB whatever the warehouse.
 """

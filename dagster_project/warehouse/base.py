@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import AbstractContextManager
 from typing import Protocol
 
 import duckdb
@@ -19,9 +18,6 @@ class Warehouse(Protocol):
 
     def prepare_models(self) -> dict[str, int]:
         """Make the raw tables of the working DuckDB file available to dbt; rows copied by table."""
-
-    def models(self) -> AbstractContextManager:
-        """A read connection to the built models (`select * from marts.x`)."""
 
     def copy_marts(self, snapshot: duckdb.DuckDBPyConnection, duckdb_alias: str) -> list[str]:
         """Copy every marts table into `snapshot` (schema main, same names) and return their names; the working

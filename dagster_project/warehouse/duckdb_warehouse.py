@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -18,14 +17,6 @@ class DuckDBWarehouse:
 
     def prepare_models(self) -> dict[str, int]:
         return {}  # dbt reads the raw tables where ingest wrote them
-
-    @contextmanager
-    def models(self):
-        con = duckdb.connect(str(self.path), read_only=True)
-        try:
-            yield con
-        finally:
-            con.close()
 
     def copy_marts(self, snapshot: duckdb.DuckDBPyConnection, duckdb_alias: str) -> list[str]:
         listed = snapshot.execute(

@@ -9,7 +9,6 @@ loudly with the table and column named instead of arriving as text.
 from __future__ import annotations
 
 import tempfile
-from contextlib import contextmanager
 from pathlib import Path
 
 import duckdb
@@ -95,11 +94,6 @@ class PostgresWarehouse:
 
     def connect(self, **kwargs) -> psycopg.Connection:
         return psycopg.connect(self.conninfo, **kwargs)
-
-    @contextmanager
-    def models(self):
-        with self.connect(autocommit=True) as con:
-            yield con
 
     # -- raw tables in ---------------------------------------------------------------------------------
 
