@@ -16,7 +16,7 @@ DAEMON_PID := $(DAGSTER_HOME)/daemon.pid
 ADDRESS ?= 127.0.0.1
 
 
-.PHONY: install lock lint format browser demo sample-data pipeline users app serve dagster-ui test bench manifest contracts-doc clean-demo-data
+.PHONY: install lock lint format browser postgresql demo sample-data pipeline users app serve dagster-ui test bench manifest contracts-doc clean-demo-data
 
 install: $(VENV)/.installed
 
@@ -48,6 +48,13 @@ browser:
 	@command -v chromium >/dev/null 2>&1 || { \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium; }
+
+# The tests start throwaway PostgreSQL clusters (the server warehouse and the ledger on PostgreSQL) from Debian's
+# server binaries; nothing runs as a service.
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq postgresql; }
 
 # The Dagster instance settings (run queue limits, run monitoring) are committed; DAGSTER_HOME is not.
 $(DAGSTER_HOME)/dagster.yaml: dagster_project/instance/dagster.yaml
@@ -102,7 +109,7 @@ dagster-ui: install manifest $(DAGSTER_HOME)/dagster.yaml
 	  exec $(VENV)/bin/dagster dev -m dagster_project.definitions -p $(DAGSTER_PORT); \
 	fi
 
-test: install browser
+test: install browser postgresql
 	$(PY) -m pytest -q
 
 bench: install

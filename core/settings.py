@@ -210,6 +210,7 @@ def _check_every_block() -> Settings:
         get_account_settings,
         get_eligibility_270_settings,
         get_warehouse_engine_settings,
+        get_warehouse_settings,
     ):
         try:
             accessor()
@@ -837,3 +838,40 @@ class WarehouseEngineSettings(_FromEnvironment):
 
 def get_warehouse_engine_settings() -> WarehouseEngineSettings:
     return _load(WarehouseEngineSettings)
+
+
+# -- Warehouse ---------------------------------------------------------------------------------------------------
+# DuckDB (one file, embedded) is the default; PostgreSQL is the server warehouse a data team grows into.
+# dbt/profiles.yml reads the same variables (RCM_WAREHOUSE picks its target).
+class WarehouseSettings(_FromEnvironment):
+    kind: Literal["duckdb", "postgres"] = Field(
+        "duckdb", validation_alias="RCM_WAREHOUSE", description="duckdb or postgres"
+    )
+    # a host name, or a unix-socket directory (starts with /)
+    pg_host: str = Field("localhost", validation_alias="RCM_PG_HOST")
+    pg_port: int = Field(5432, ge=1, le=65535, validation_alias="RCM_PG_PORT", description="a port number")
+    pg_user: str = Field("rcm", validation_alias="RCM_PG_USER")
+    pg_password: SecretStr = Field(SecretStr(""), validation_alias="RCM_PG_PASSWORD")
+    pg_database: str = Field("rcm", validation_alias="RCM_PG_DATABASE")
+
+    @field_validator("kind", mode="before")
+    @classmethod
+    def _lower_case(cls, value):
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @property
+    def pg_conninfo(self) -> str:
+        """libpq keyword/value connection string (psycopg)."""
+        from psycopg.conninfo import make_conninfo
+
+        return make_conninfo(
+            host=self.pg_host,
+            port=self.pg_port,
+            user=self.pg_user,
+            password=self.pg_password.get_secret_value() or None,
+            dbname=self.pg_database,
+        )
+
+
+def get_warehouse_settings() -> WarehouseSettings:
+    return _load(WarehouseSettings)

@@ -23,9 +23,8 @@ from pathlib import Path
 import duckdb
 
 from core.settings import get_orchestration_settings, get_warehouse_engine_settings
+from dagster_project.warehouse import DuckDBWarehouse, Warehouse
 
-# Schemas copied into the snapshot, and under which name prefix. Marts keep their model names.
-PUBLISHED_SCHEMAS = {"marts": ""}
 # Ingest bookkeeping the dashboard shows (what was quarantined and why, which delivery replaced which).
 PUBLISHED_TABLES = {
     "ingest.quarantine": "ingest_quarantine",
@@ -47,7 +46,11 @@ def read_pointer(pointer: Path) -> dict | None:
         return None
 
 
-def publish_snapshot(warehouse_path: Path, pointer: Path, as_of_date: date, run_id: str) -> PublishResult:
+def publish_snapshot(
+    warehouse_path: Path, pointer: Path, as_of_date: date, run_id: str, models: Warehouse | None = None
+) -> PublishResult:
+    """Snapshot the marts (from `models`, the warehouse dbt built in; default the DuckDB file itself) and the
+    ingest bookkeeping (always the DuckDB file at `warehouse_path`)."""
     snapshots_dir = pointer.parent / "snapshots"
     snapshots_dir.mkdir(parents=True, exist_ok=True)
     _remove_partial_files(snapshots_dir, pointer)
@@ -58,7 +61,7 @@ def publish_snapshot(warehouse_path: Path, pointer: Path, as_of_date: date, run_
 
     con = duckdb.connect(str(partial), config=get_warehouse_engine_settings().duckdb_config())
     try:
-        tables = _copy_tables(con, warehouse_path)
+        tables = _copy_tables(con, warehouse_path, models or DuckDBWarehouse(warehouse_path))
     except BaseException:
         con.close()
         partial.unlink(missing_ok=True)
@@ -82,22 +85,18 @@ def publish_snapshot(warehouse_path: Path, pointer: Path, as_of_date: date, run_
     return PublishResult(final, tables)
 
 
-def _copy_tables(con, warehouse_path: Path) -> dict[str, int]:
+def _copy_tables(con, warehouse_path: Path, models: Warehouse) -> dict[str, int]:
     if not warehouse_path.exists():
         raise FileNotFoundError(f"no warehouse at {warehouse_path}: nothing to publish")
     con.execute(f"attach '{warehouse_path}' as wh (read_only)")
     listed = con.execute("select schema_name, table_name from duckdb_tables() where database_name = 'wh'").fetchall()
-    sources = [
-        (f"wh.{schema}.{name}", PUBLISHED_SCHEMAS[schema] + name)
-        for schema, name in listed
-        if schema in PUBLISHED_SCHEMAS
-    ]
     present = {f"{schema}.{name}" for schema, name in listed}
-    sources += [(f"wh.{src}", dst) for src, dst in PUBLISHED_TABLES.items() if src in present]
-    tables = {}
-    for source, target in sorted(sources):
-        con.execute(f'create table main."{target}" as select * from {source}')
-        tables[target] = con.execute(f'select count(*) from main."{target}"').fetchone()[0]
+    targets = models.copy_marts(con, "wh")  # marts keep their model names
+    for source, target in sorted(PUBLISHED_TABLES.items()):
+        if source in present:
+            con.execute(f'create table main."{target}" as select * from wh.{source}')
+            targets.append(target)
+    tables = {target: con.execute(f'select count(*) from main."{target}"').fetchone()[0] for target in sorted(targets)}
     con.execute("detach wh")
     con.execute("checkpoint")
     return tables

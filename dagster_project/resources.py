@@ -15,6 +15,7 @@ import dagster as dg
 import duckdb
 
 from core.settings import PROJECT_ROOT, get_settings, get_warehouse_engine_settings
+from dagster_project.warehouse import PostgresWarehouse, Warehouse, get_warehouse
 
 
 def from_environment(variable: str) -> dg.EnvVar | str:
@@ -23,7 +24,8 @@ def from_environment(variable: str) -> dg.EnvVar | str:
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The working DuckDB file. Empty path = the RCM_DUCKDB_PATH setting."""
+    """The working DuckDB file ingest writes (empty path = the RCM_DUCKDB_PATH setting), and the warehouse dbt
+    builds in (RCM_WAREHOUSE: the same file, or PostgreSQL; dagster_project/warehouse)."""
 
     path: str = ""
 
@@ -43,6 +45,21 @@ class WarehouseResource(dg.ConfigurableResource):
             yield con
         finally:
             con.close()
+
+    @contextmanager
+    def models(self):
+        """A read connection to the built models: this DuckDB file, or the server warehouse dbt built in. Both
+        answer `.execute(sql)` with a cursor that has `.description` and `.fetchall()`."""
+        warehouse = get_warehouse(self.resolved_path)
+        if isinstance(warehouse, PostgresWarehouse):
+            with warehouse.connect(autocommit=True) as con:
+                yield con
+        else:
+            with self.connect(read_only=True) as con:
+                yield con
+
+    def models_warehouse(self) -> Warehouse:
+        return get_warehouse(self.resolved_path)
 
 
 class LedgerResource(dg.ConfigurableResource):

@@ -27,7 +27,6 @@ from dashboards.data import AUDIT_ROLES, PAYROLL_ROLES, USER_ADMIN_ROLES  # noqa
 st.set_page_config(page_title="OT revenue leaks", page_icon=":material/healing:", layout="wide")
 
 
-
 @st.cache_resource(show_spinner=False)
 def _settings_checked(environment: tuple) -> bool:
     """Once per server process and `environment` (the RCM_* variables); a failure is not cached: checked again."""

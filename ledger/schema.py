@@ -216,9 +216,28 @@ SQLITE_APPEND_ONLY_TRIGGERS = (
        BEGIN SELECT RAISE(ABORT, 'audit_events is append-only'); END""",
 )
 
+POSTGRESQL_APPEND_ONLY_TRIGGER = (
+    """CREATE OR REPLACE FUNCTION audit_events_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
+       BEGIN RAISE EXCEPTION 'audit_events is append-only'; END $$""",
+    "DROP TRIGGER IF EXISTS audit_events_append_only ON audit_events",
+    """CREATE TRIGGER audit_events_append_only BEFORE UPDATE OR DELETE ON audit_events
+       FOR EACH ROW EXECUTE FUNCTION audit_events_append_only()""",
+)
+# Writers take this transaction-scoped advisory lock on PostgreSQL, as BEGIN IMMEDIATE does on SQLite: two writers
+# never read the same chain head and both append to it. Any constant works; this one names the ledger.
+POSTGRESQL_WRITER_LOCK = 0x1ED6E5
+
 
 def make_engine(url: str) -> sa.Engine:
     engine = sa.create_engine(url)
+    if engine.dialect.name == "postgresql":
+
+        @sa.event.listens_for(engine, "begin")
+        def _on_begin_postgresql(connection):
+            if connection.get_execution_options().get("ledger_write", False):
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({POSTGRESQL_WRITER_LOCK})")
+
+        return engine
     if engine.dialect.name != "sqlite":
         return engine
     database = engine.url.database
@@ -246,12 +265,16 @@ def make_engine(url: str) -> sa.Engine:
 
 
 def create_schema(writer: sa.Engine) -> None:
-    """Create missing tables, the append-only triggers (SQLite) and the board's indexes; safe to repeat."""
+    """Create missing tables, the append-only triggers (SQLite, PostgreSQL) and the board's indexes; safe to
+    repeat."""
     with writer.begin() as conn:
         metadata.create_all(conn, checkfirst=True)
         _add_missing_columns(conn)
         if conn.dialect.name == "sqlite":
             for ddl in SQLITE_APPEND_ONLY_TRIGGERS:
+                conn.exec_driver_sql(ddl)
+        if conn.dialect.name == "postgresql":
+            for ddl in POSTGRESQL_APPEND_ONLY_TRIGGER:
                 conn.exec_driver_sql(ddl)
         for index in BOARD_INDEXES:
             index.create(conn, checkfirst=True)

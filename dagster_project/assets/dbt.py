@@ -11,6 +11,7 @@ from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from core.settings import dbt_vars, get_warehouse_engine_settings
 from dagster_project.dbt_project import RUN_TARGET_PATH, dbt_project, tether_dbt_to_this_process
 from dagster_project.resources import WarehouseResource
+from dagster_project.warehouse import get_warehouse
 
 
 class LayerTranslator(DagsterDbtTranslator):
@@ -44,6 +45,10 @@ def build_dbt_assets() -> dg.AssetsDefinition:
 
     @dbt_assets(manifest=project.manifest_path, project=project, dagster_dbt_translator=LayerTranslator())
     def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+        # A server warehouse gets this run's raw tables first (ingest always lands in the DuckDB file).
+        copied = get_warehouse(warehouse.resolved_path).prepare_models()
+        if copied:
+            context.log.info(f"raw tables copied to the warehouse: {len(copied)} tables, {sum(copied.values())} rows")
         tether_dbt_to_this_process(Path(dbt.project_dir))  # a killed run must not leave dbt holding the warehouse lock
         args = dbt_build_args(warehouse.resolved_path)
         yield from dbt.cli(args, context=context, target_path=RUN_TARGET_PATH).stream()

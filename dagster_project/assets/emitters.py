@@ -30,7 +30,7 @@ def build_emitter_asset(dbt_models: dg.AssetsDefinition, types: tuple[ActionType
     def _emitter(
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, ledger: LedgerResource
     ) -> dg.MaterializeResult:
-        with warehouse.connect(read_only=True) as con:
+        with warehouse.models() as con:
             rows = read_inputs(con, types)
         run = run_emitter(types, rows, ledger.open(), get_settings(), context.run.run_id)
         for item in run.set_aside:  # the reason names the type, the flag and the check: never a patient value

@@ -26,7 +26,7 @@ def build_nppes_check_asset(dbt_models: dg.AssetsDefinition) -> dg.AssetsDefinit
         settings = get_nppes_settings()
         if not settings.enabled:
             return dg.MaterializeResult(metadata={"enabled": False, "checked": 0})
-        with warehouse.connect(read_only=True) as con:
+        with warehouse.models() as con:
             providers = query_rows(
                 con,
                 "select provider_id, npi, first_name, last_name from staging.stg_ehr__providers order by provider_id",

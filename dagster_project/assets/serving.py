@@ -22,7 +22,11 @@ def build_serving_assets(upstream: list[dg.AssetsDefinition]) -> list[dg.AssetsD
     def serving_snapshot(context: dg.AssetExecutionContext, warehouse: WarehouseResource) -> dg.MaterializeResult:
         settings = get_settings()
         result = publish_snapshot(
-            warehouse.resolved_path, settings.serving_pointer, settings.as_of_date, context.run.run_id
+            warehouse.resolved_path,
+            settings.serving_pointer,
+            settings.as_of_date,
+            context.run.run_id,
+            models=warehouse.models_warehouse(),
         )
         return dg.MaterializeResult(
             metadata={

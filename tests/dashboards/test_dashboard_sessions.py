@@ -84,9 +84,7 @@ def test_a_tampered_cookie_gets_the_sign_in_form_and_is_cleared(
     assert f"{SESSION_COOKIE}=; Path=/; Max-Age=0" in script
 
 
-def test_an_expired_session_gets_the_sign_in_form(
-    snapshot, ledger, app_test, director, browser_cookies, monkeypatch
-):
+def test_an_expired_session_gets_the_sign_in_form(snapshot, ledger, app_test, director, browser_cookies, monkeypatch):
     from datetime import timedelta
 
     from ledger import Ledger
@@ -118,9 +116,7 @@ def test_sign_out_ends_the_session_server_side_and_clears_the_cookie(
     assert [e["actor"] for e in events] == ["billing"]
 
 
-def test_a_session_ended_in_another_tab_signs_this_one_out(
-    snapshot, ledger, app_test, password, browser_cookies
-):
+def test_a_session_ended_in_another_tab_signs_this_one_out(snapshot, ledger, app_test, password, browser_cookies):
     at = _sign_in(app_test().run(), "director", password)
     ledger.end_session(at.session_state["session_token"])  # signed out in another tab
     at.run()

@@ -15,6 +15,7 @@ import pytest
 from dbt.cli.main import dbtRunner, dbtRunnerResult
 
 from dagster_project.ingest.raw_schema import create_raw_tables
+from dagster_project.warehouse import get_warehouse
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT_DIR = REPO_ROOT / "dbt"
@@ -149,13 +150,46 @@ def _load_synthetic_delivery(con) -> None:
     _insert(con, "raw_ehr.appointments", appointments, "appointments.csv", first)
 
 
-@pytest.fixture(scope="session")
-def dbt_build(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("dbt")
+def _raw_warehouse(tmp: Path) -> Path:
     warehouse = tmp / "rcm.duckdb"
     con = duckdb.connect(str(warehouse))
     create_raw_tables(con)
     _load_synthetic_delivery(con)
     con.close()
+    return warehouse
 
-    return invoke_dbt("build", warehouse=warehouse, work_dir=tmp), warehouse, tmp
+
+@pytest.fixture(scope="session")
+def dbt_build(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("dbt")
+    warehouse = _raw_warehouse(tmp)
+    # The warehouse is named, not inherited: another session fixture may have pointed the environment elsewhere.
+    return _build(tmp, warehouse, {"RCM_WAREHOUSE": "duckdb"}), warehouse, tmp
+
+
+@pytest.fixture(scope="session")
+def dbt_build_postgres(tmp_path_factory, postgres_cluster):
+    """The same build on PostgreSQL: the raw tables travel there as the pipeline sends them (COPY)."""
+    tmp = tmp_path_factory.mktemp("dbt_postgres")
+    warehouse = _raw_warehouse(tmp)
+    postgres_cluster.create_database("dbt_build")
+    env = postgres_cluster.warehouse_env("dbt_build")
+    settings = {**env, "RCM_DUCKDB_PATH": str(warehouse)}
+    mp = pytest.MonkeyPatch()
+    for name, value in settings.items():
+        mp.setenv(name, value)
+    try:
+        get_warehouse(warehouse).prepare_models()
+    finally:
+        mp.undo()
+    return _build(tmp, warehouse, env), postgres_cluster.dsn("dbt_build"), tmp
+
+
+def _build(tmp: Path, warehouse: Path, environment: dict[str, str]) -> dbtRunnerResult:
+    mp = pytest.MonkeyPatch()
+    for name, value in environment.items():
+        mp.setenv(name, value)
+    try:
+        return invoke_dbt("build", warehouse=warehouse, work_dir=tmp)
+    finally:
+        mp.undo()

@@ -187,9 +187,13 @@ class SlowCountingSender:
         return SendOutcome(True, 1, 200, None)
 
 
-def test_two_dispatchers_at_once_send_each_action_exactly_once(tmp_path, monkeypatch, make_row):
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_two_dispatchers_at_once_send_each_action_exactly_once(tmp_path, monkeypatch, make_row, backend, request):
     monkeypatch.setenv("RCM_AUDIT_KEY_FILE", str(tmp_path / "audit.key"))
-    url = f"sqlite:///{tmp_path / 'shared.sqlite'}"
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'shared.sqlite'}"
+    else:  # the same race on the ledger's server database
+        url = request.getfixturevalue("postgres_cluster").sqlalchemy_url(request.getfixturevalue("postgres_database"))
     setup = Ledger(url, password_hasher=FAST_HASHER)
     approver = setup.upsert_user("billing", "pw", "billing", ["*"], "Billing Lead")
     rows = [make_row(flag_id=f"flag-{i}", authorization_id=f"AUTH-{i}") for i in range(6)]

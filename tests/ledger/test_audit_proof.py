@@ -74,6 +74,7 @@ def test_a_new_ledger_verifies_and_creates_its_key_file_private(filled, tmp_path
     assert report.ok and report.events == filled.count_audit_events() and report.first_bad_event_id is None
 
 
+@pytest.mark.sqlite_file
 def test_an_edited_event_is_detected_even_after_a_plain_sha256_rehash(filled, tmp_path):
     db = _db(tmp_path)
     db.execute("update audit_events set detail_json = ? where event_id = 3", (json.dumps({"reason": "nothing"}),))
@@ -84,6 +85,7 @@ def test_an_edited_event_is_detected_even_after_a_plain_sha256_rehash(filled, tm
     assert "event 3 was changed" in report.problems[0]
 
 
+@pytest.mark.sqlite_file
 def test_a_deleted_tail_is_detected_through_the_anchor(filled, tmp_path):
     anchor = filled.anchor_chain_head()
     newest = filled.count_audit_events()
@@ -97,6 +99,7 @@ def test_a_deleted_tail_is_detected_through_the_anchor(filled, tmp_path):
     assert "tail of the trail was deleted" in " ".join(report.problems)
 
 
+@pytest.mark.sqlite_file
 def test_a_rewritten_anchored_event_is_detected_through_the_anchor(filled, tmp_path):
     anchor = filled.anchor_chain_head()
     db = _db(tmp_path)
@@ -106,6 +109,7 @@ def test_a_rewritten_anchored_event_is_detected_through_the_anchor(filled, tmp_p
     assert any("differs from its anchor" in p for p in filled.verify().problems)
 
 
+@pytest.mark.sqlite_file
 def test_a_gap_in_event_ids_is_detected(filled, tmp_path):
     db = _db(tmp_path)
     db.execute("delete from audit_events where event_id = 3")
@@ -143,6 +147,7 @@ def test_a_ledger_opened_with_another_key_file_fails_loudly(filled, tmp_path, mo
         Ledger(filled.url, password_hasher=FAST_HASHER)
 
 
+@pytest.mark.sqlite_file
 def test_an_unkeyed_ledger_is_refused_until_migrated_once(filled, tmp_path):
     # Make the ledger look as it did before the key: a plain SHA-256 chain and no keyed start recorded.
     db = _db(tmp_path)
@@ -171,6 +176,7 @@ def test_an_unkeyed_ledger_is_refused_until_migrated_once(filled, tmp_path):
     assert not migrated.verify().ok
 
 
+@pytest.mark.sqlite_file
 def test_migration_refuses_a_broken_unkeyed_chain(filled, tmp_path):
     db = _db(tmp_path)
     db.execute("delete from ledger_meta where key = 'audit_chain_keyed_from'")
@@ -180,6 +186,7 @@ def test_migration_refuses_a_broken_unkeyed_chain(filled, tmp_path):
     assert migrate.returncode == 2 and "broken at event 1" in migrate.stderr
 
 
+@pytest.mark.sqlite_file
 def test_verify_cli_reports_a_deleted_tail(filled, tmp_path):
     filled.anchor_chain_head()
     db = _db(tmp_path)

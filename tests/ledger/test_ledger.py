@@ -329,6 +329,7 @@ def test_a_snoozed_flag_that_disappears_auto_resolves(ledger, users, rows, clock
 # ----- audit ----------------------------------------------------------------------------------------
 
 
+@pytest.mark.sqlite_file
 def test_audit_chain_verifies_and_detects_an_edited_row(ledger, users, rows, tmp_path):
     ledger.sync_drafts("reauth_packet", _drafts(rows), "run-1")
     ledger.approve(
@@ -346,6 +347,7 @@ def test_audit_chain_verifies_and_detects_an_edited_row(ledger, users, rows, tmp
     assert ledger.verify_audit_chain() == (False, target)
 
 
+@pytest.mark.sqlite_file
 def test_audit_chain_detects_a_deleted_row(ledger, rows, tmp_path):
     ledger.sync_drafts("reauth_packet", _drafts(rows), "run-1")
     db = sqlite3.connect(tmp_path / "ledger.sqlite")
@@ -386,6 +388,7 @@ def test_record_adds_a_chained_event(ledger):
     assert ledger.verify_audit_chain() == (True, None)
 
 
+@pytest.mark.sqlite_file
 def test_verify_cli_exit_codes(ledger, rows, tmp_path):
     ledger.sync_drafts("reauth_packet", _drafts(rows), "run-1")
     url = f"sqlite:///{tmp_path / 'ledger.sqlite'}"
@@ -404,6 +407,7 @@ def test_verify_cli_exit_codes(ledger, rows, tmp_path):
     assert broken.returncode == 1 and "BROKEN at event_id 1" in broken.stdout
 
 
+@pytest.mark.sqlite_file
 def test_sqlite_runs_in_wal_mode_with_foreign_keys(ledger):
     with ledger.engine.connect() as conn:
         assert conn.exec_driver_sql("pragma journal_mode").scalar() == "wal"
@@ -411,20 +415,19 @@ def test_sqlite_runs_in_wal_mode_with_foreign_keys(ledger):
         assert conn.exec_driver_sql("pragma busy_timeout").scalar() >= 1000
 
 
-def test_schema_creation_is_idempotent(ledger, rows, tmp_path, clock):
+def test_schema_creation_is_idempotent(ledger, rows, clock):
     ledger.sync_drafts("reauth_packet", _drafts(rows), "run-1")
-    again = Ledger(f"sqlite:///{tmp_path / 'ledger.sqlite'}", clock=clock)
+    again = Ledger(ledger.url, clock=clock)
     assert len(again.list_actions(User(username="a", display_name="a", role="admin", locations=frozenset({"*"})))) == 3
 
 
 # ----- users ----------------------------------------------------------------------------------------
 
 
-def test_passwords_are_stored_as_argon2_hashes(ledger, users, tmp_path, password):
-    db = sqlite3.connect(tmp_path / "ledger.sqlite")
-    hashes = [r[0] for r in db.execute("select password_hash from users")]
-    audit = " ".join(r[0] for r in db.execute("select detail_json from audit_events"))
-    db.close()
+def test_passwords_are_stored_as_argon2_hashes(ledger, users, password):
+    with ledger.engine.connect() as db:
+        hashes = [r[0] for r in db.exec_driver_sql("select password_hash from users")]
+        audit = " ".join(r[0] for r in db.exec_driver_sql("select detail_json from audit_events"))
     assert hashes and all(h.startswith("$argon2id$") for h in hashes)
     assert password not in " ".join(hashes) and password not in audit
 

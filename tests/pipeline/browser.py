@@ -129,9 +129,7 @@ def invited_user(ledger, username: str, role: str, locations: list[str]):
     """The way a real account comes to be: an administrator's invitation, redeemed with the person's password."""
     if (user := ledger.get_user(username)) is not None:
         return user
-    issued = ledger.invite_user(
-        administrator(ledger), username, username.replace("_", " ").title(), role, locations
-    )
+    issued = ledger.invite_user(administrator(ledger), username, username.replace("_", " ").title(), role, locations)
     assert ledger.set_password_with_code(issued.code, PASSWORD) == username
     return ledger.get_user(username)
 

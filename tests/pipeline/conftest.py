@@ -2,6 +2,8 @@
 
 Every area's end-to-end test uses this one run (it takes about a minute), so adding an area does not
 add another pipeline run. Bad deliveries are planted next to the good ones before the first run.
+The fixture runs once per warehouse: DuckDB (the default) and PostgreSQL (a fresh database of the session's
+throwaway cluster, tests/conftest.py), so every end-to-end test asserts the same ground truth on both.
 """
 
 from __future__ import annotations
@@ -35,7 +37,14 @@ SETTINGS_VARS = (
     "RCM_SERVING_POINTER",
     "RCM_LEDGER_URL",
     "RCM_CLAIMS_TIMELY_FILING_LEAD_DAYS",
+    "RCM_WAREHOUSE",
+    "RCM_PG_HOST",
+    "RCM_PG_PORT",
+    "RCM_PG_USER",
+    "RCM_PG_PASSWORD",
+    "RCM_PG_DATABASE",
 )
+WAREHOUSES = ("duckdb", "postgres")
 # Claims area: a lead window as long as the 90/95-day filing limits, so the claims the generator holds
 # back from the clearinghouse (dates of service in the last weeks) fall on both sides of it.
 CLAIMS_TIMELY_FILING_LEAD_DAYS = "80"
@@ -112,9 +121,9 @@ def generate_group(root: Path, *shape_args: str, env: dict[str, str] | None = No
     subprocess.run([*generator, "--ground-truth", str(root / "truth.json"), *shape_args], check=True, env=env)
 
 
-@pytest.fixture(scope="session")
-def pipeline(tmp_path_factory):
-    root = tmp_path_factory.mktemp("pipeline")
+@pytest.fixture(scope="session", params=WAREHOUSES)
+def pipeline(request, tmp_path_factory):
+    root = tmp_path_factory.mktemp(f"pipeline_{request.param}")
     saved = {k: os.environ.get(k) for k in SETTINGS_VARS}
     for k in SETTINGS_VARS:
         os.environ.pop(k, None)
@@ -126,6 +135,10 @@ def pipeline(tmp_path_factory):
             "RCM_CLAIMS_TIMELY_FILING_LEAD_DAYS": CLAIMS_TIMELY_FILING_LEAD_DAYS,
         }
     )
+    if request.param == "postgres":
+        cluster = request.getfixturevalue("postgres_cluster")
+        cluster.create_database("pipeline")
+        os.environ.update(cluster.warehouse_env("pipeline"))
     inbox = root / "inbox"
     generate_group(root)
     truth = json.loads((root / "truth.json").read_text())
@@ -152,7 +165,7 @@ def pipeline(tmp_path_factory):
     finally:
         root_logger.removeHandler(collector)
         root_logger.setLevel(saved_level)
-    yield PipelineRun(root, truth, first, second, canary_auth_id, "\n".join(collector.lines))
+    yield PipelineRun(root, truth, first, second, canary_auth_id, "\n".join(collector.lines), request.param)
     for k, v in saved.items():
         if v is None:
             os.environ.pop(k, None)
@@ -168,6 +181,7 @@ class PipelineRun:
     second: dg.ExecuteInProcessResult  # the same job again on the same inbox
     canary_authorization_id: str  # its patient carries the CANARY identifiers
     log_text: str  # every Python log record and Dagster event log entry of both runs
+    warehouse: str  # where dbt built: duckdb or postgres
 
     def snapshot(self) -> duckdb.DuckDBPyConnection:
         """The published serving snapshot, read-only, as the dashboard sees it."""

@@ -162,9 +162,7 @@ def test_director_finds_the_top_clinic_and_drills_to_its_rows(pipeline, app_url,
     _assert_plain_words(page, "Overview")
 
     page.get_by_text(f"{top_name} ({top_id})", exact=True).click()
-    page.get_by_role("heading", name=re.compile(f"^Leaked at {re.escape(top_name)} by area")).wait_for(
-        timeout=30_000
-    )
+    page.get_by_role("heading", name=re.compile(f"^Leaked at {re.escape(top_name)} by area")).wait_for(timeout=30_000)
     settle(page)
     area_label = leak_area_label(top_area)
     choose(page, "Leak area", area_label)

@@ -297,7 +297,7 @@ matched_by_service as (
 
 ),
 
-matches as (
+matches as {{ materialized_cte() }} (
 
     select * from matched_by_control_number
     union all

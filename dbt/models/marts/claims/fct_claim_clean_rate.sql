@@ -105,7 +105,7 @@ final as (
         first_pass.location_id,
         first_pass.payer_id,
         max(first_pass.payer_name) as payer_name,
-        {{ dbt.date_trunc('month', 'first_pass.service_date') }} as service_month,
+        cast({{ dbt.date_trunc('month', 'first_pass.service_date') }} as {{ dbt.type_timestamp() }}) as service_month,
         count(*) as claim_count,
         sum(case when first_pass.is_first_pass_clean then 1 else 0 end) as clean_claim_count,
         sum(case when first_pass.is_audit_failed then 1 else 0 end) as failed_claim_count,
@@ -113,7 +113,8 @@ final as (
         sum(case when first_pass.is_rejected then 1 else 0 end) as rejected_claim_count,
         cast(sum(case when first_pass.is_audit_failed then first_pass.charge_amount else 0 end) as decimal(12, 2))
             as failed_charge_amount,
-        cast(sum(case when first_pass.is_first_pass_clean then 1 else 0 end) as double) / count(*) as clean_claim_rate,
+        cast(sum(case when first_pass.is_first_pass_clean then 1 else 0 end) as {{ type_double() }}) / count(*)
+            as clean_claim_rate,
         max(benchmark.benchmark_value) as benchmark_rate
     from first_pass
     -- A left join, so a missing benchmark row shows as a null benchmark (tested not_null) instead of no rows.

@@ -108,7 +108,7 @@ visits_beyond_authorization as (
         * least(
             1.0,
             (authorization_use.running_used_quantity - authorization_use.approved_quantity)
-            / cast(authorization_use.used_quantity as double)
+            / cast(authorization_use.used_quantity as {{ type_double() }})
         ) as leaked_amount
     from authorization_use
     inner join kept_visits

@@ -68,8 +68,8 @@ clean_claims as (
         location_id,
         cast(service_month as date) as month_start,
         'clean_claim_rate' as kpi,
-        cast(sum(clean_claim_count) as double) as numerator,
-        cast(sum(claim_count) as double) as denominator
+        cast(sum(clean_claim_count) as {{ type_double() }}) as numerator,
+        cast(sum(claim_count) as {{ type_double() }}) as denominator
     from clean_rate
     where service_month <= {{ as_of_date() }}
     group by location_id, cast(service_month as date)
@@ -116,10 +116,10 @@ denials_monthly as (
     select
         location_id,
         cast({{ dbt.date_trunc('month', 'first_payment_date') }} as date) as month_start,
-        cast(sum(is_denied) as double) as denied_claims,
-        cast(count(*) as double) as answered_claims,
-        cast(sum(denied_amount) as double) as denied_amount,
-        cast(sum(charge_amount) as double) as charge_amount
+        cast(sum(is_denied) as {{ type_double() }}) as denied_claims,
+        cast(count(*) as {{ type_double() }}) as answered_claims,
+        cast(sum(denied_amount) as {{ type_double() }}) as denied_amount,
+        cast(sum(charge_amount) as {{ type_double() }}) as charge_amount
     from first_answer_claims
     where location_id is not null and first_payment_date <= {{ as_of_date() }}
     group by location_id, cast({{ dbt.date_trunc('month', 'first_payment_date') }} as date)
@@ -215,8 +215,8 @@ ar_monthly as (
                     then open_amount
                 else 0
             end
-        ) as double) as numerator,
-        cast(sum(open_amount) as double) as denominator
+        ) as {{ type_double() }}) as numerator,
+        cast(sum(open_amount) as {{ type_double() }}) as denominator
     from open_balances
     where open_amount > 0
     group by location_id, month_start
@@ -231,8 +231,8 @@ kept_visits as (
         location_id,
         cast({{ dbt.date_trunc('month', 'local_date') }} as date) as month_start,
         'kept_visit_rate' as kpi,
-        cast(sum(case when status = 'arrived' then 1 else 0 end) as double) as numerator,
-        cast(count(*) as double) as denominator
+        cast(sum(case when status = 'arrived' then 1 else 0 end) as {{ type_double() }}) as numerator,
+        cast(count(*) as {{ type_double() }}) as denominator
     from appointments
     where
         status in ('arrived', 'no_show', 'late_cancelled')
@@ -268,7 +268,7 @@ final as (
         coalesce(measured.denominator, 0) as denominator,
         case when measured.denominator > 0 then measured.numerator / measured.denominator end as kpi_value,
         case
-            when benchmarks.kpi = 'kept_visit_rate' then cast({{ attendance_min_rate }} as double)
+            when benchmarks.kpi = 'kept_visit_rate' then cast({{ attendance_min_rate }} as {{ type_double() }})
             else benchmarks.benchmark_value
         end as benchmark_value,
         benchmarks.higher_is_better,

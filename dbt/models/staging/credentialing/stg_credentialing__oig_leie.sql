@@ -31,17 +31,17 @@ final as (
         general as general_category,
         specialty,
         nullif(npi, '0000000000') as npi,
-        case when dob is not null and dob <> '00000000' then cast(strptime(dob, '%Y%m%d') as date) end
+        case when dob is not null and dob <> '00000000' then {{ date_from_yyyymmdd('dob') }} end
             as date_of_birth,
         state,
         excltype as exclusion_type,
-        cast(strptime(excldate, '%Y%m%d') as date) as exclusion_date,
+        {{ date_from_yyyymmdd('excldate') }} as exclusion_date,
         case
-            when reindate is not null and reindate <> '00000000' then cast(strptime(reindate, '%Y%m%d') as date)
+            when reindate is not null and reindate <> '00000000' then {{ date_from_yyyymmdd('reindate') }}
         end
             as reinstatement_date,
         case
-            when waiverdate is not null and waiverdate <> '00000000' then cast(strptime(waiverdate, '%Y%m%d') as date)
+            when waiverdate is not null and waiverdate <> '00000000' then {{ date_from_yyyymmdd('waiverdate') }}
         end
             as waiver_date,
         _file_name as source_file_name,

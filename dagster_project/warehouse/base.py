@@ -1,0 +1,24 @@
+"""What every warehouse offers the pipeline (see the package docstring)."""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+import duckdb
+
+# Schemas dbt reads as sources: the raw tables of every source and the ingest bookkeeping.
+RAW_SCHEMA_PREFIX = "raw_"
+INGEST_SCHEMA = "ingest"
+# The schema of the models publish copies into the serving snapshot.
+MARTS_SCHEMA = "marts"
+
+
+class Warehouse(Protocol):
+    kind: str
+
+    def prepare_models(self) -> dict[str, int]:
+        """Make the raw tables of the working DuckDB file available to dbt; rows copied by table."""
+
+    def copy_marts(self, snapshot: duckdb.DuckDBPyConnection, duckdb_alias: str) -> list[str]:
+        """Copy every marts table into `snapshot` (schema main, same names) and return their names; the working
+        DuckDB file is attached to `snapshot` as `duckdb_alias`."""
