@@ -58,6 +58,11 @@ def pct(value) -> str:
     return "not measured" if value is None or pd.isna(value) else f"{value:.1%}"
 
 
+def _clock_hour(hour: int) -> str:
+    """9 -> '9:00 AM', 14 -> '2:00 PM' (a slot starts on the hour)."""
+    return f"{hour % 12 or 12}:00 {'AM' if hour < 12 else 'PM'}"
+
+
 user = ui.require_user()
 st.title("Schedule")
 
@@ -101,8 +106,8 @@ else:
         "waiting. A preference that misses ranks a family lower; it never excludes it."
     )
     labels = {
-        row["slot_id"]: f"{row['slot_date']} {int(row['slot_hour']):02d}:00 · {row['provider_name']} · "
-        f"{row['location_id']} ({int(row['waiting_at_location'])} waiting)"
+        row["slot_id"]: f"{ui.format_date(row['slot_date'])}, {_clock_hour(int(row['slot_hour']))} · "
+        f"{row['provider_name']} · {row['location_id']} ({int(row['waiting_at_location'])} waiting)"
         for _, row in slots.iterrows()
     }
     chosen_slot = st.selectbox(

@@ -31,17 +31,17 @@ final as (
         general as general_category,
         specialty,
         nullif(npi, '0000000000') as npi,
-        case when dob is not null and dob <> '00000000' then {{ date_from_yyyymmdd('dob') }} end
+        case when dob is not null and dob <> '00000000' then {{ date_from_text('dob', 'YYYYMMDD') }} end
             as date_of_birth,
         state,
         excltype as exclusion_type,
-        {{ date_from_yyyymmdd('excldate') }} as exclusion_date,
+        {{ date_from_text('excldate', 'YYYYMMDD') }} as exclusion_date,
         case
-            when reindate is not null and reindate <> '00000000' then {{ date_from_yyyymmdd('reindate') }}
+            when reindate is not null and reindate <> '00000000' then {{ date_from_text('reindate', 'YYYYMMDD') }}
         end
             as reinstatement_date,
         case
-            when waiverdate is not null and waiverdate <> '00000000' then {{ date_from_yyyymmdd('waiverdate') }}
+            when waiverdate is not null and waiverdate <> '00000000' then {{ date_from_text('waiverdate', 'YYYYMMDD') }}
         end
             as waiver_date,
         _file_name as source_file_name,

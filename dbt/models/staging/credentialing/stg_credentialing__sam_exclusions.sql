@@ -35,10 +35,10 @@ final as (
         exclusion_program,
         excluding_agency,
         exclusion_type,
-        cast(strptime(active_date, '%m/%d/%Y') as date) as active_date,
+        {{ date_from_text('active_date', 'MM/DD/YYYY') }} as active_date,
         case
             when termination_date is not null and termination_date <> 'Indefinite'
-                then cast(strptime(termination_date, '%m/%d/%Y') as date)
+                then {{ date_from_text('termination_date', 'MM/DD/YYYY') }}
         end as termination_date,
         _file_name as source_file_name,
         _line_number as source_line_number,
