@@ -187,17 +187,24 @@ def check_start(*, needs_inbox: bool) -> Settings:
     """Before an entry point does any work: every settings block loads, the ledger can be reached (a wrong URL
     must not start a new, empty ledger) and, for a pipeline run, the inbox folder exists (a wrong path must not
     look like a quiet day with zero files). Raises SettingsError naming the variable."""
-    settings = _check_every_block()
-    if needs_inbox and not settings.inbox_dir.is_dir():
-        raise SettingsError(
-            f"RCM_INBOX_DIR must be an existing folder: {settings.inbox_dir} does not exist (set RCM_INBOX_DIR, "
-            "or RCM_DATA_DIR, to the folder the extracts are delivered to)"
-        )
+    settings = check_settings()
+    if needs_inbox:
+        require_inbox(settings)
     _check_ledger_reachable(settings.ledger_url)
     return settings
 
 
-def _check_every_block() -> Settings:
+def require_inbox(settings: Settings) -> None:
+    """The inbox folder must exist: a wrong path must not look like a quiet day with zero files."""
+    if not settings.inbox_dir.is_dir():
+        raise SettingsError(
+            f"RCM_INBOX_DIR must be an existing folder: {settings.inbox_dir} does not exist (set RCM_INBOX_DIR, "
+            "or RCM_DATA_DIR, to the folder the extracts are delivered to)"
+        )
+
+
+def check_settings() -> Settings:
+    """Every settings block loads (the Dagster code location calls this when it loads its definitions)."""
     settings = get_settings()
     for accessor in (
         get_front_office_settings,

@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from core.settings import check_settings
 from dagster_project.assets.adapters import adapter_assets
 from dagster_project.assets.clearinghouse_mailbox import clearinghouse_mailbox
 from dagster_project.assets.dbt import build_dbt_assets
@@ -13,6 +14,9 @@ from dagster_project.assets.serving import build_serving_assets
 from dagster_project.dbt_project import dbt_cli_resource
 from dagster_project.resources import pipeline_resources
 from dagster_project.sensors import DISPATCHER_TAG, WAREHOUSE_WRITER_TAG, approved_actions_sensor, inbox_sensor
+
+# A bad setting stops the code location from loading, naming the variable, before any run starts.
+check_settings()
 
 _ingest = ingest_assets()
 _dbt = build_dbt_assets()

@@ -3,6 +3,7 @@ start-up check refuses a missing inbox or an unreachable ledger before any work 
 
 from __future__ import annotations
 
+import os
 from datetime import date
 
 import pytest
@@ -113,3 +114,28 @@ def test_the_pipeline_entry_point_stops_before_any_work(monkeypatch, data_dir, c
     assert run_demo.main([]) == 2
     assert "cannot start: RCM_INBOX_DIR must be an existing folder" in capsys.readouterr().err
     assert not (data_dir / "ledger").exists() and not (data_dir / "warehouse").exists()
+
+
+def test_the_dagster_code_location_does_not_load_with_a_bad_setting(monkeypatch):
+    import subprocess
+    import sys
+
+    env = {**os.environ, "RCM_DUCKDB_MEMORY_LIMIT": "lots"}
+    done = subprocess.run(
+        [sys.executable, "-c", "import dagster_project.definitions"], env=env, capture_output=True, text=True
+    )
+    assert done.returncode != 0
+    assert "RCM_DUCKDB_MEMORY_LIMIT must be a size such as 2GB or 512MB" in done.stderr
+
+
+def test_a_scheduled_ingest_run_fails_on_a_missing_inbox_instead_of_loading_nothing(data_dir):
+    import dagster as dg
+
+    from dagster_project.assets.ingest import build_csv_ingest_asset
+    from dagster_project.resources import WarehouseResource
+
+    (data_dir / "inbox").rmdir()
+    warehouse = WarehouseResource(path=str(data_dir / "warehouse" / "rcm.duckdb"))
+    with pytest.raises(SettingsError, match="RCM_INBOX_DIR must be an existing folder"):
+        dg.materialize([build_csv_ingest_asset("ehr")], resources={"warehouse": warehouse})
+    assert not (data_dir / "warehouse" / "rcm.duckdb").exists()

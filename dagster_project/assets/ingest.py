@@ -2,7 +2,7 @@
 
 import dagster as dg
 
-from core.settings import get_settings
+from core.settings import get_settings, require_inbox
 from dagster_project.contracts import contracts_for_source
 from dagster_project.ingest.expectations import validate_entity
 from dagster_project.ingest.loader import SourceLoadReport, load_source
@@ -36,6 +36,7 @@ def build_csv_ingest_asset(source: str) -> dg.AssetsDefinition:
     )
     def _ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         settings = get_settings()
+        require_inbox(settings)  # a missing inbox fails the run instead of loading zero files
         with warehouse.connect() as con:
             report = load_source(con, source, settings.inbox_dir, settings.quarantine_dir)
             suites = {c.__entity__: validate_entity(con, c) for c in contracts}
@@ -83,6 +84,7 @@ def build_clearinghouse_ingest_asset() -> dg.AssetsDefinition:
     )
     def _ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
         settings = get_settings()
+        require_inbox(settings)  # a missing inbox fails the run instead of loading zero files
         with warehouse.connect() as con:
             report = load_source(
                 con,
