@@ -70,12 +70,25 @@ discipline_modifier as (
         'discipline_modifier' as rule_name,
         case
             when {{ pipe_list_contains('modifier_list', "'GP'") }}
-                then {{ dbt.concat(["'GP is the physical therapy modifier; this line takes '", "expected_discipline_modifier"]) }}
+                then {{ dbt.concat([
+                    "'GP is the physical therapy modifier; this line takes '",
+                    "expected_discipline_modifier"
+                ]) }}
             when expected_discipline_modifier = 'GN' and {{ pipe_list_contains('modifier_list', "'GO'") }}
-                then {{ dbt.concat(["procedure_code", "' is delivered under the speech-language pathology plan of care: GN, not GO'"]) }}
+                then {{ dbt.concat([
+                    "procedure_code",
+                    "' is delivered under the speech-language pathology plan of care: GN, not GO'"
+                ]) }}
             when expected_discipline_modifier = 'GO' and {{ pipe_list_contains('modifier_list', "'GN'") }}
-                then {{ dbt.concat(["procedure_code", "' is delivered under the occupational therapy plan of care: GO, not GN'"]) }}
-            else {{ dbt.concat(["'The payer requires the '", "expected_discipline_modifier", "' (plan of care) modifier on this line; it is missing'"]) }}
+                then {{ dbt.concat([
+                    "procedure_code",
+                    "' is delivered under the occupational therapy plan of care: GO, not GN'"
+                ]) }}
+            else {{ dbt.concat([
+                "'The payer requires the '",
+                "expected_discipline_modifier",
+                "' (plan of care) modifier on this line; it is missing'"
+            ]) }}
         end as failure_detail,
         case
             when {{ pipe_list_contains('modifier_list', "'GP'") }}
@@ -91,7 +104,10 @@ discipline_modifier as (
         {{ pipe_list_contains('modifier_list', "'GP'") }}
         or (expected_discipline_modifier = 'GN' and {{ pipe_list_contains('modifier_list', "'GO'") }})
         or (expected_discipline_modifier = 'GO' and {{ pipe_list_contains('modifier_list', "'GN'") }})
-        or (discipline_modifier_required and not {{ pipe_list_contains('modifier_list', 'expected_discipline_modifier') }})
+        or (
+            discipline_modifier_required
+            and not {{ pipe_list_contains('modifier_list', 'expected_discipline_modifier') }}
+        )
 
 ),
 
@@ -131,7 +147,10 @@ assistant_modifier as (
                     "' of '", "cast(documented_minutes as " ~ dbt.type_string() ~ ")",
                     "' minutes (more than 10%) without modifier '", "payer_assistant_modifier"]) }}
             when assistant_over_de_minimis
-                then {{ dbt.concat(["'Furnished by an occupational therapy assistant without modifier '", "payer_assistant_modifier"]) }}
+                then {{ dbt.concat([
+                    "'Furnished by an occupational therapy assistant without modifier '",
+                    "payer_assistant_modifier"
+                ]) }}
             else {{ dbt.concat([
                     "'The assistant furnished '", "cast(assistant_minutes as " ~ dbt.type_string() ~ ")",
                     "' of '", "cast(documented_minutes as " ~ dbt.type_string() ~ ")",
@@ -448,10 +467,13 @@ authorization_not_active as (
         end as failure_detail,
         case
             when service_authorization_number is not null
-                then 'Use authorization ' || service_authorization_number || ', approved for ' || procedure_code || ' from '
-                || cast(service_authorization_start_date as {{ dbt.type_string() }}) || ' to '
-                || cast(service_authorization_end_date as {{ dbt.type_string() }})
-            when authorization_status = 'missing' then 'No authorization covers this date and code: request a retro-authorization'
+                then
+                    'Use authorization ' || service_authorization_number || ', approved for ' || procedure_code
+                    || ' from '
+                    || cast(service_authorization_start_date as {{ dbt.type_string() }}) || ' to '
+                    || cast(service_authorization_end_date as {{ dbt.type_string() }})
+            when authorization_status = 'missing'
+                then 'No authorization covers this date and code: request a retro-authorization'
             when authorization_status = 'not_found' then 'Correct the authorization number'
             when authorization_status = 'cpt_not_covered'
                 then 'Request the code be added to the authorization, or correct the code'
@@ -578,20 +600,34 @@ telehealth_place_of_service as (
 failures as (
 
     select * from discipline_modifier
-    union all select * from assistant_modifier
-    union all select * from kx_modifier
-    union all select * from units_exceed_minutes
-    union all select * from units_below_minutes
-    union all select * from minutes_not_linked
-    union all select * from units_exceed_daily_limit
-    union all select * from code_pair_without_modifier
-    union all select * from one_evaluation_per_day
-    union all select * from add_on_without_primary
-    union all select * from authorization_not_active
-    union all select * from diagnosis_not_on_authorization
-    union all select * from rendering_npi_invalid
-    union all select * from rendering_not_enrolled
-    union all select * from telehealth_place_of_service
+    union all
+    select * from assistant_modifier
+    union all
+    select * from kx_modifier
+    union all
+    select * from units_exceed_minutes
+    union all
+    select * from units_below_minutes
+    union all
+    select * from minutes_not_linked
+    union all
+    select * from units_exceed_daily_limit
+    union all
+    select * from code_pair_without_modifier
+    union all
+    select * from one_evaluation_per_day
+    union all
+    select * from add_on_without_primary
+    union all
+    select * from authorization_not_active
+    union all
+    select * from diagnosis_not_on_authorization
+    union all
+    select * from rendering_npi_invalid
+    union all
+    select * from rendering_not_enrolled
+    union all
+    select * from telehealth_place_of_service
 
 ),
 
