@@ -22,6 +22,7 @@ from emitters.registry import ACTION_TYPES
 def pipeline(tmp_path, monkeypatch):
     """The pipeline's assets and resources over a data dir of its own, configured only by RCM_* variables."""
     warehouse = tmp_path / "warehouse" / "rcm.duckdb"
+    (tmp_path / "inbox").mkdir()  # empty: a quiet day, not a missing folder
     monkeypatch.setenv("RCM_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("RCM_DUCKDB_PATH", str(warehouse))
     monkeypatch.setenv("RCM_LEDGER_URL", f"sqlite:///{tmp_path / 'ledger.sqlite'}")
