@@ -20,7 +20,7 @@ from datetime import date
 from core.templating import text_environment
 
 from .claim_letters import chart_items, draft_letters, identity_items, letter_facts, phi_terms
-from .claims_common import cents, denied_line_evidence, denied_lines_of
+from .claims_common import denial_draft, denial_title, denied_lines_of
 from .context import DraftContext
 from .models import ChecklistItem, DraftAction
 from .values import as_date, jsonable
@@ -100,25 +100,19 @@ def draft_actions(
             )
         location_name = facts["location_name"]
         drafts.append(
-            DraftAction(
-                flag_id=row["flag_id"],
+            denial_draft(
+                row,
+                lines,
                 action_type=ACTION_TYPE,
-                location_id=row["location_id"],
-                payer_id=row.get("payer_id"),
-                patient_id=row.get("patient_id"),
-                title=(
-                    f"{'Redetermination' if medicare else 'Appeal'} claim {row['claim_id']} (CARC {row['carcs']}) to "
-                    f"{facts['payer_name']} by {jsonable(row['due_date'])} ({location_name})"
-                )[:200],
+                assigned_role=ASSIGNED_ROLE,
+                title=denial_title(
+                    row, location_name, "Redetermination" if medicare else "Appeal", facts["payer_name"]
+                ),
                 recipient=f"{facts['payer_name']} {'Redetermination' if medicare else 'Appeals'}",
                 body=body,
                 checklist=checklist,
-                evidence=denied_line_evidence(lines),
-                dollars_at_stake=cents(row["dollars_at_risk"]),
-                due_date=row.get("due_date"),
-                assigned_role=ASSIGNED_ROLE,
-                public_terms=[location_name, row.get("payer_name") or ""],
                 phi_terms=phi_terms(facts, patient),
+                public_terms=[location_name, row.get("payer_name") or ""],
             )
         )
     return drafts

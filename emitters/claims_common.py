@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+from .models import ChecklistItem, DraftAction
 from .values import jsonable
 
 CENT = Decimal("0.01")
@@ -40,3 +41,45 @@ def denied_line_evidence(lines: list[dict]) -> list[dict]:
 def remark_codes(lines: list[dict]) -> list[str]:
     """The RARCs of the lines, sorted and without repeats."""
     return sorted({r for d in lines for r in (d.get("remark_codes") or "").split("|") if r})
+
+
+def denial_title(row: dict, location_name: str, lead: str, payer_name: str | None = None) -> str:
+    """'<lead> claim C1 (CARC 50) to <payer> by 2026-04-01 (<location>)', the payer left out when not given."""
+    to_payer = f" to {payer_name}" if payer_name else ""
+    return (
+        f"{lead} claim {row['claim_id']} (CARC {row['carcs']}){to_payer} by {jsonable(row['due_date'])} "
+        f"({location_name})"
+    )[:200]
+
+
+def denial_draft(
+    row: dict,
+    lines: list[dict],
+    *,
+    action_type: str,
+    assigned_role: str,
+    title: str,
+    recipient: str,
+    body: str,
+    checklist: list[ChecklistItem],
+    phi_terms: list[str],
+    public_terms: list[str] | None = None,
+) -> DraftAction:
+    """A draft about one denied claim (flag row + its denied lines): the fields every denial letter shares."""
+    return DraftAction(
+        flag_id=row["flag_id"],
+        action_type=action_type,
+        location_id=row["location_id"],
+        payer_id=row.get("payer_id"),
+        patient_id=row.get("patient_id"),
+        title=title,
+        recipient=recipient,
+        body=body,
+        checklist=checklist,
+        evidence=denied_line_evidence(lines),
+        dollars_at_stake=cents(row["dollars_at_risk"]),
+        due_date=row.get("due_date"),
+        assigned_role=assigned_role,
+        public_terms=public_terms or [],
+        phi_terms=phi_terms,
+    )

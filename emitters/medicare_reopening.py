@@ -17,7 +17,7 @@ from core.templating import text_environment
 
 from . import claim_837
 from .claim_corrections import correction_of
-from .claims_common import cents, denied_line_evidence, denied_lines_of
+from .claims_common import denial_draft, denial_title, denied_lines_of
 from .context import DraftContext
 from .corrected_claim import REOPENING
 from .models import ChecklistItem, DraftAction
@@ -87,23 +87,15 @@ def draft_actions(
                 )
             )
         drafts.append(
-            DraftAction(
-                flag_id=row["flag_id"],
+            denial_draft(
+                row,
+                lines,
                 action_type=ACTION_TYPE,
-                location_id=row["location_id"],
-                payer_id=row.get("payer_id"),
-                patient_id=row.get("patient_id"),
-                title=(
-                    f"Medicare reopening: claim {row['claim_id']} (CARC {row['carcs']}) "
-                    f"by {jsonable(row['due_date'])} ({location_name})"
-                )[:200],
+                assigned_role=ASSIGNED_ROLE,
+                title=denial_title(row, location_name, "Medicare reopening:"),
                 recipient=f"{row.get('payer_name') or row.get('payer_id')} provider portal (reopening)",
                 body=body,
                 checklist=checklist,
-                evidence=denied_line_evidence(lines),
-                dollars_at_stake=cents(row["dollars_at_risk"]),
-                due_date=row.get("due_date"),
-                assigned_role=ASSIGNED_ROLE,
                 phi_terms=sorted(
                     {
                         *claim_837.phi_terms(claim_x12),
