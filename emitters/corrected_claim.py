@@ -25,7 +25,7 @@ from decimal import Decimal
 
 from . import claim_837
 from .claim_corrections import DISCIPLINE_MODIFIERS, Correction, correction_of
-from .claims_common import cents, denied_line_evidence, denied_lines_of
+from .claims_common import cents, denial_draft, denied_lines_of
 from .context import DraftContext
 from .models import ChecklistItem, DraftAction
 
@@ -301,20 +301,15 @@ def draft_actions(
         kind = {"new": "New claim", VOID_AND_NEW: "Void and new claim"}.get(method, "Corrected claim")
         payer = row.get("payer_name") or row.get("payer_id")
         drafts.append(
-            DraftAction(
-                flag_id=row["flag_id"],
+            denial_draft(
+                row,
+                lines,
                 action_type=ACTION_TYPE,
-                location_id=row["location_id"],
-                payer_id=row.get("payer_id"),
-                patient_id=row.get("patient_id"),
+                assigned_role=ASSIGNED_ROLE,
                 title=f"{kind} {row['claim_id']} (CARC {row['carcs']}) to {payer} ({location_name})"[:200],
                 recipient=f"{payer} via the clearinghouse (837P {kind.lower()})",
                 body=text,
                 checklist=checklist,
-                evidence=denied_line_evidence(lines),
-                dollars_at_stake=cents(row["dollars_at_risk"]),
-                due_date=row.get("due_date"),
-                assigned_role=ASSIGNED_ROLE,
                 phi_terms=claim_837.phi_terms(claim_x12),
                 public_terms=[location_name, row.get("payer_name") or ""],
             )
