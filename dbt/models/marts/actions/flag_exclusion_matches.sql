@@ -1,5 +1,7 @@
 {%- set rule_name = 'exclusion_match' -%}
 {%- set rule_version = '1' -%}
+{#- Each match as "<list>:<line of the downloaded file>", e.g. oig_leie:1042 -#}
+{%- set matched_entry = "exclusion_list || ':' || cast(source_line_number as " ~ dbt.type_string() ~ ")" -%}
 -- Staff found on the OIG exclusion list (LEIE) or the SAM.gov exclusions (fct_exclusion_screening): an
 -- urgent task for the compliance lead, due the day it is found. All of a provider's matching entries are
 -- one task (both lists, several entries), so one person is verified once. flag_id is stable per (rule,
@@ -18,8 +20,7 @@ per_provider as (
         provider_id,
         max(location_id) as location_id,
         max(provider_name) as provider_name,
-        {{ dbt.listagg('exclusion_list || \':\' || cast(source_line_number as ' ~ dbt.type_string() ~ ')', "'|'", "order by exclusion_list, source_line_number") }}
-            as matched_entries,
+        {{ dbt.listagg(matched_entry, "'|'", "order by exclusion_list, source_line_number") }} as matched_entries,
         {{ dbt.listagg('match_reason', "'; '", "order by exclusion_list, source_line_number") }} as flag_reasons,
         {{ dbt.listagg('distinct exclusion_list', "'|'") }} as exclusion_lists,
         min(exclusion_date) as first_exclusion_date,

@@ -99,7 +99,7 @@ matches as (
                 and (
                     exclusions.date_of_birth is null
                     or current_providers.date_of_birth is null
-                    or exclusions.date_of_birth = current_providers.date_of_birth
+                    or current_providers.date_of_birth = exclusions.date_of_birth
                 )
             )
 
