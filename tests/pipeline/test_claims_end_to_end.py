@@ -6,6 +6,8 @@ other claim line fails, each flagged claim gets one billing draft, and a second 
 The credentialing area plants claims whose rendering therapist is not yet enrolled with the payer on the
 date of service (its ground truth "credentialing.claim_holds"). The audit must flag those too, on every
 line, as rendering_not_enrolled: the same fact seen before submission, so they are part of the expected set.
+Likewise the authorization area plants kept visits no authorization covers (its ground truth
+"unauthorized_visits"): their claims fail authorization_not_active on every line.
 """
 
 from __future__ import annotations
@@ -34,9 +36,19 @@ def _held_claims(pipeline) -> dict[str, str]:
     return {claim_id: h["location_id"] for h in holds for claim_id in h["claim_ids"] if claim_id not in unsubmitted}
 
 
+def _unauthorized_visit_claims(pipeline) -> dict[str, dict]:
+    """claim_id -> planted fact of the kept visits the authorization area planted with no authorization
+    covering them: their submitted claims fail authorization_not_active on every line."""
+    unsubmitted = _unsubmitted(pipeline)
+    planted = pipeline.truth.get("unauthorized_visits", [])
+    return {p["claim_id"]: p for p in planted if p["claim_id"] not in unsubmitted}
+
+
 def _expected(pipeline) -> set[tuple[str, int, str]]:
     plants = pipeline.truth["claims"]["audit_plants"]
     expected = {(p["claim_id"], f["line_number"], f["rule"]) for p in plants for f in p["failures"]}
+    for claim_id, p in _unauthorized_visit_claims(pipeline).items():
+        expected |= {(claim_id, n, "authorization_not_active") for n in p["claim_line_numbers"]}
     held = _held_claims(pipeline)
     visit_claims = {v["visit_id"]: v["claim_id"] for v in _csv(pipeline, "visits")}
     for line in _csv(pipeline, "charge_lines"):
@@ -49,6 +61,7 @@ def _expected(pipeline) -> set[tuple[str, int, str]]:
 def _expected_claims(pipeline) -> dict[str, str]:
     """claim_id -> location_id of every claim the flag mart must hold."""
     claims = _held_claims(pipeline)
+    claims.update({claim_id: p["location_id"] for claim_id, p in _unauthorized_visit_claims(pipeline).items()})
     claims.update({p["claim_id"]: p["location_id"] for p in pipeline.truth["claims"]["audit_plants"]})
     return claims
 
