@@ -287,8 +287,7 @@ UNAUTHORIZED_REASONS = {
     ),
 }
 # The planted visit is 20 to 85 days old: its claim is answered (the generator remits within 18 days of
-# the visit's week) and still inside every payer's filing limit (90 days at the least), so the claim
-# audit's fix has a deadline ahead.
+# the visit's week), and it is recent enough for a retro-authorization request.
 VISIT_AGE_DAYS = (20, 85)
 
 
