@@ -278,9 +278,7 @@ def check_plant(plant: Plant, anchor: date) -> list:
 # Both fall in authorizations that ended before the as-of date, so the burn-down flags (which read only
 # authorizations in force) are untouched, and weeks ago, so the visit's claim has been answered.
 UNAUTHORIZED_REASONS = {
-    "authorization_ended": (
-        "the child's last authorization was cut to end the day before the child's last kept visit"
-    ),
+    "authorization_ended": "the child's last authorization was cut to end the day before the child's last kept visit",
     "wrong_service": (
         "the authorization in force lists the individual-therapy codes only and the visit, the last kept "
         "treatment in its window, was billed as a group session (97150), the window's only one"
