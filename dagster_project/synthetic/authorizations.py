@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 
 from . import auth_rules
 from .model import Auth, Kid
-from .reference import AUTH_CPT_CODES
+from .reference import AUTH_CPT_CODES, GROUP_CODE
 
 AUTH_CPTS = frozenset(AUTH_CPT_CODES.split("|"))
 LEAK_REASONS = (
@@ -272,3 +272,98 @@ def check_plant(plant: Plant, anchor: date) -> list:
             raise AssertionError(f"near-miss {plant.design} on {auth.authorization_id} trips a rule: {facts}")
         return facts
     return []
+
+
+# Kept visits no authorization covers, planted once each per location on a child with no other plant.
+# Both fall in authorizations that ended before the as-of date, so the burn-down flags (which read only
+# authorizations in force) are untouched, and weeks ago, so the visit's claim has been answered.
+UNAUTHORIZED_REASONS = {
+    "authorization_ended": "the child's last authorization was cut to end the day before the child's last kept visit",
+    "wrong_service": (
+        "the authorization in force lists the individual-therapy codes only and the visit, the last kept "
+        "treatment in its window, was billed as a group session (97150), the window's only one"
+    ),
+}
+# The planted visit is 20 to 85 days old: its claim is answered (the generator remits within 18 days of
+# the visit's week), and it is recent enough for a retro-authorization request.
+VISIT_AGE_DAYS = (20, 85)
+
+
+def _planted_age(visit, anchor: date) -> bool:
+    return VISIT_AGE_DAYS[0] <= (anchor - visit.day).days <= VISIT_AGE_DAYS[1]
+
+
+def _kept_treatments(kid: Kid, auth: Auth) -> list:
+    """The kept treatment visits in the authorization's window, oldest first."""
+    kept = [a for a in kid.appts if a.status == "arrived" and a.kind == "treatment" and auth.start <= a.day <= auth.end]
+    return sorted(kept, key=lambda a: (a.day, a.hour))
+
+
+def _ended_auths(kid: Kid, anchor: date) -> list[Auth]:
+    return [a for a in kid.auths if a.status == "approved" and a.end < anchor]
+
+
+def _plant_ended(kids: list[Kid], anchor: date) -> tuple[Kid, Auth, object] | None:
+    """A discharged child whose last authorization ended before the as-of date: it now ends the day before
+    the child's last kept visit."""
+    for kid in kids:
+        last = kid.auths[-1]
+        visits = _kept_treatments(kid, last)
+        if last.end >= anchor or not visits or visits[-1].day <= last.start or not _planted_age(visits[-1], anchor):
+            continue
+        visit = visits[-1]
+        if any(a.status == "arrived" and a.day >= visit.day and a is not visit for a in kid.appts):
+            continue  # a later kept visit would lose its authorization too
+        last.end = visit.day - timedelta(days=1)
+        return kid, last, visit
+    return None
+
+
+def _plant_wrong_service(kids: list[Kid], anchor: date) -> tuple[Kid, Auth, object] | None:
+    """An ended authorization whose window holds one group session: it now covers individual codes only.
+
+    The session is the window's last kept treatment, billed as a group session if it was not one."""
+    group_only = frozenset({GROUP_CODE})
+    for kid in kids:
+        for auth in _ended_auths(kid, anchor):
+            visits = _kept_treatments(kid, auth)
+            others = [a for a in visits[:-1] if {cpt for cpt, *_ in a.lines} == group_only]
+            if len(visits) < 2 or others or not _planted_age(visits[-1], anchor):
+                continue
+            visit = visits[-1]
+            modifiers = visit.lines[0][1]
+            visit.lines = [(GROUP_CODE, modifiers, visit.duration, 1)]
+            auth.cpt_codes = "|".join(c for c in auth.cpt_codes.split("|") if c != GROUP_CODE)
+            return kid, auth, visit
+    return None
+
+
+def plant_unauthorized_visits(kids: list[Kid], planted: set[str], location_id: str, anchor: date) -> list[dict]:
+    """Plant one kept visit of each unauthorized reason; return the facts planted (the ground truth)."""
+    candidates = [k for k in kids if k.payer.needs_authorization and k.patient_id not in planted and k.auths]
+    facts = []
+    taken: set[str] = set()
+    for reason, plant in (("authorization_ended", _plant_ended), ("wrong_service", _plant_wrong_service)):
+        found = plant([k for k in candidates if k.patient_id not in taken], anchor)
+        if found is None:
+            raise AssertionError(f"{location_id}: no child to plant an unauthorized visit ({reason}) on")
+        kid, auth, visit = found
+        taken.add(kid.patient_id)
+        facts.append(
+            {
+                "visit_id": visit.visit_id,
+                "appointment_id": visit.appointment_id,
+                "claim_id": visit.claim_id,
+                "claim_line_numbers": list(range(1, len(visit.lines) + 1)),
+                "location_id": location_id,
+                "patient_id": kid.patient_id,
+                "payer_id": kid.payer.payer_id,
+                "authorization_id": auth.authorization_id,
+                "authorization_end_date": auth.end.isoformat(),
+                "authorization_cpt_codes": auth.cpt_codes,
+                "date_of_service": visit.day.isoformat(),
+                "planted_reason": reason,
+                "how_planted": UNAUTHORIZED_REASONS[reason],
+            }
+        )
+    return facts

@@ -18,10 +18,11 @@ Plants, by location bucket ((index - 1) % 3):
 
 The natural credentials are kept more than 95 days from expiry so that only planted ones reach a tier.
 
-The ground truth is not the list of plants alone: it is computed here, in Python, from every provider,
-credential, enrollment and timesheet row the location wrote (through a recording wrapper around the
-writers, so rows other areas write, such as the scheduling area's pending new hire, count too) and from
-the final appointments. The rules are the dbt seeds' defaults (CYCLES, REMINDER_TIERS, ..., read through
+The credential reminders of the ground truth are the planted facts (each planted credential records the
+reminder tier it was planted inside). The rest of the ground truth is still computed here, in Python,
+from every provider, credential, enrollment and timesheet row the location wrote (through a recording
+wrapper around the writers, so rows other areas write, such as the scheduling area's pending new hire,
+count too) and from the final appointments, with the dbt seeds' defaults (CYCLES, ..., read through
 seed_values); the end-to-end test checks the marts against this truth and that every plant is in it.
 
 A separate random stream per location (seed:cred:index) keeps the other areas' data unchanged.
@@ -46,7 +47,6 @@ from .reference import FIRST_NAMES, LAST_NAMES, OT_TAXONOMY, PAYERS
 CYCLE_MONTHS, CYCLE_DAYS = seed_values.credential_cycles()
 REQUIRED_TYPES = seed_values.credential_types_required_to_hold()
 BILLING_REQUIRED = seed_values.credential_types_required_for_billing()
-REMINDER_TIERS = seed_values.reminder_tiers()
 _RULES = seed_values.credentialing_rules()  # credentialing_rules.csv, rule set "default"
 LOOKAHEAD_DAYS = int(_RULES["lookahead_days"])
 SUPERVISION_LOOKBACK_DAYS = int(_RULES["supervision_lookback_days"])
@@ -258,15 +258,21 @@ def plan_location(
     )
     ordered = sorted(providers, key=lambda p: p.provider_id)
 
-    def expire(provider: Provider, ctype: str, days: int, kind: str):
+    def expire(provider: Provider, ctype: str, days: int, kind: str, tier: str | None = None):
+        """Set the credential to expire `days` from the as-of date; `tier` is the reminder tier it is planted
+        inside (None: a near miss, planted just outside every tier)."""
         plan.credential_overrides[(provider.provider_id, ctype)] = anchor + timedelta(days=days)
         entry = {
             "provider_id": provider.provider_id,
             "location_id": loc_id,
             "credential_type": ctype,
             "days_to_expiry": days,
+            "kind": kind,
         }
-        (plan.near_misses if kind == "near_miss" else plan.plants).append({**entry, "kind": kind})
+        if tier is None:
+            plan.near_misses.append(entry)
+        else:
+            plan.plants.append({**entry, "reminder_tier": tier})
 
     if plan.bucket == 0:
         effective = next_mid_month(anchor)
@@ -283,8 +289,8 @@ def plan_location(
                 "moved_patients": len(moved),
             }
         )
-        expire(ordered[1], "caqh_attestation", 5, "caqh_lapses_next_week")
-        expire(ordered[0], "state_license", 60, "tier_90")
+        expire(ordered[1], "caqh_attestation", 5, "caqh_lapses_next_week", "7_days")
+        expire(ordered[0], "state_license", 60, "tier_90", "90_days")
     elif plan.bucket == 1:
         new = _new_therapist(plan, "82", anchor - timedelta(days=7), npis)
         moved = _move_children(kids, providers, new, anchor, anchor)
@@ -299,8 +305,8 @@ def plan_location(
                 "moved_patients": len(moved),
             }
         )
-        expire(ordered[0], "hipaa_training", 20, "tier_30")
-        expire(ordered[1], "cpr_bls", -10, "expired")
+        expire(ordered[0], "hipaa_training", 20, "tier_30", "30_days")
+        expire(ordered[1], "cpr_bls", -10, "expired", "expired")
         expire(ordered[2], "liability_insurance", 91, "near_miss")
     else:
         new = _new_therapist(plan, "83", anchor + timedelta(days=5), npis, valid_npi=False)
@@ -308,7 +314,7 @@ def plan_location(
         plan.plants.append(
             {"kind": "invalid_npi_and_pending_enrollments", "provider_id": new.provider_id, "location_id": loc_id}
         )
-        expire(ordered[1], "nbcot_certification", 25, "tier_30_compliance")
+        expire(ordered[1], "nbcot_certification", 25, "tier_30_compliance", "30_days")
     if plan.bucket in (1, 2):
         cota = next((p for p in ordered if p.credential_type == "COTA"), None)
         if cota is not None:
@@ -518,6 +524,17 @@ def finish_location(plan: CredentialingPlan, writers: LocationRecorder, kids: li
         },
     )
     expected = expected_flags(plan.anchor, writers.rows, kids, plan.location_id)
+    # Reminders are the planted facts: the natural credentials are kept clear of every tier.
+    expected["credential_reminders"] += [
+        {
+            "provider_id": p["provider_id"],
+            "credential_type": p["credential_type"],
+            "reminder_tier": p["reminder_tier"],
+            "location_id": p["location_id"],
+        }
+        for p in plan.plants
+        if "reminder_tier" in p
+    ]
     for key, rows in expected.items():
         area[key].extend(rows)
         area[key].sort(key=lambda r: tuple(str(v) for v in r.values()))
@@ -568,19 +585,7 @@ def expected_flags(anchor: date, rows: dict[str, list[dict]], kids: list[Kid], l
                 )
                 continue
             # The date on file wins over the cycle (every generated credential carries one).
-            expiry = cred["expiration_date"] or cycle_due(ctype, cred["issued_date"])
-            through[ctype] = expiry
-            days = (expiry - anchor).days
-            tier = "expired" if days < 0 else next((name for limit, name in REMINDER_TIERS if days <= limit), None)
-            if tier:
-                out["credential_reminders"].append(
-                    {
-                        "provider_id": provider_id,
-                        "credential_type": ctype,
-                        "reminder_tier": tier,
-                        "location_id": location_id,
-                    }
-                )
+            through[ctype] = cred["expiration_date"] or cycle_due(ctype, cred["issued_date"])
     enrollments = {
         (r["provider_id"], r["payer_id"]): r for r in rows["payer_enrollments"] if r["location_id"] == location_id
     }

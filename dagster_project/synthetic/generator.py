@@ -55,7 +55,6 @@ from .clinic import (
 from .intake import write_intake
 from .model import Kid
 from .reference import (
-    AUTH_CPT_CODES,
     COMMERCIAL_BASE_RATE,
     GROUP_TIN,
     GROUP_X12_ID,
@@ -390,6 +389,9 @@ def _generate_location(
     for plant in plants:
         facts = az.check_plant(plant, anchor)
         _record_truth(truth, plant, facts, loc_id, anchor)
+    truth.setdefault("unauthorized_visits", []).extend(
+        az.plant_unauthorized_visits(kids, {p.kid.patient_id for p in plants}, loc_id, anchor)
+    )
     sched_plan = scheduling.plan_location(
         config.seed, int(loc_id[1:]), loc_id, providers, kids, {p.kid.patient_id for p in plants}, anchor, npis
     )
@@ -534,7 +536,7 @@ def _write_people(writers, location, providers, kids, rng, anchor, history_start
                     "approved_quantity": auth.approved,
                     "start_date": auth.start,
                     "end_date": auth.end,
-                    "cpt_codes": AUTH_CPT_CODES,
+                    "cpt_codes": auth.cpt_codes,
                     "diagnosis_codes": kid.diagnosis_codes,
                     "requested_at": min(
                         auth.requested_at, datetime.combine(anchor, datetime.min.time()) - timedelta(hours=6)

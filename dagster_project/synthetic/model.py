@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from .reference import PayerRef
+from .reference import AUTH_CPT_CODES, PayerRef
 
 
 @dataclass(slots=True)
@@ -56,6 +56,7 @@ class Auth:
     approved: int
     status: str = "approved"
     requested_at: datetime | None = None
+    cpt_codes: str = AUTH_CPT_CODES  # the services it covers, pipe-separated
 
 
 @dataclass(slots=True)

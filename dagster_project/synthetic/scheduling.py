@@ -253,7 +253,8 @@ def _write_new_hire(writers, plan: LocationPlan, loc_id: str, anchor: date, rng:
         ("caqh_attestation", 120),
         ("liability_insurance", 365),
     ):
-        issued = anchor - timedelta(days=rng.randint(10, 40))
+        # Issued within the last 20 days: even the 120-day CAQH attestation stays clear of every reminder tier.
+        issued = anchor - timedelta(days=rng.randint(10, 20))
         writers["credentials"].write(
             {
                 "credential_id": f"CR-{p.provider_id[3:]}-{ctype}",

@@ -34,12 +34,13 @@ def open_referrals(user, *, location_ids: Sequence[str] | None = None) -> pd.Dat
 
 
 def eligibility_sweep(user, *, location_ids: Sequence[str] | None = None) -> pd.DataFrame:
-    """Visits in the eligibility lookahead with the last check, the payer window and why a check is due."""
+    """Visits in the eligibility lookahead with the last check, the payer window and every reason a check is
+    due, in words."""
     return scoped_query(
         user,
         "select appointment_id, location_id, appointment_date, scheduled_start_at, payer_id, payer_name, "
         "eligibility_window_hours, last_checked_at, last_check_source, last_check_status, is_check_current, "
-        "is_check_due, check_due_reason, expected_visit_amount "
+        "is_check_due, check_due_reason_text, expected_visit_amount "
         "from fct_eligibility_sweep where {scope} order by scheduled_start_at, appointment_id",
         chosen_locations=location_ids,
     )

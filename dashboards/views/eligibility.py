@@ -1,18 +1,12 @@
 """Eligibility for the coming visits: every visit in the lookahead with its last check against the payer's
-window, the checks due now, and the coverage changes found in the latest answers."""
+window, the checks due now (every reason in words: a stale check and a Medicaid morning-of check both show),
+and the coverage changes found in the latest answers."""
 
 from __future__ import annotations
 
 import streamlit as st
 
 from dashboards import data, ui
-
-REASONS = {
-    "no_check": "No check on file",
-    "check_rejected": "Payer rejected the check",
-    "stale_check": "Last check older than the payer window",
-    "day_of_visit_recheck": "Medicaid: recheck today",
-}
 
 user = ui.require_user()
 st.title("Eligibility")
@@ -35,7 +29,7 @@ if due.empty:
 else:
     ui.table(
         user,
-        due.assign(reason=due["check_due_reason"].map(lambda r: REASONS.get(r, r))),
+        due,
         key="eligibility_due_table",
         columns=[
             "appointment_id",
@@ -44,10 +38,14 @@ else:
             "payer_name",
             "eligibility_window_hours",
             "last_checked_at",
-            "reason",
+            "check_due_reason_text",
             "expected_visit_amount",
         ],
-        labels={"eligibility_window_hours": "Payer window (hours)", "last_checked_at": "Last checked"},
+        labels={
+            "eligibility_window_hours": "Payer window (hours)",
+            "last_checked_at": "Last checked",
+            "check_due_reason_text": "Reason",
+        },
     )
 
 st.subheader("Coverage changes")

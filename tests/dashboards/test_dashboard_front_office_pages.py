@@ -24,15 +24,18 @@ create table fct_referral_pipeline as select * from (values
     evaluation_scheduled_at, is_open);
 
 create table fct_eligibility_sweep as select * from (values
-  ('AP-L01-1', 'L01', date '2026-03-03', timestamp '2026-03-03 15:00', 'COMM1', 'Acme PPO', 720,
-   timestamp '2026-01-20 22:00', 'x12_271', 'active', false, true, 'stale_check', 88.50),
+  ('AP-L01-1', 'L01', date '2026-03-03', timestamp '2026-03-03 15:00', 'TXMCO1', 'Lone Star', 720,
+   timestamp '2026-01-20 22:00', 'x12_271', 'active', false, true, 'stale_check',
+   'The last check is older than the payer window of 720 hours; and '
+   || 'Medicaid: recheck eligibility the morning of the visit', 88.50),
   ('AP-L01-2', 'L01', date '2026-03-03', timestamp '2026-03-03 16:00', 'TXMCO1', 'Lone Star', 24,
-   timestamp '2026-03-01 22:00', 'csv', 'active', false, false, cast(null as varchar), 60.00),
+   timestamp '2026-03-01 22:00', 'csv', 'active', false, false, cast(null as varchar), cast(null as varchar), 60.00),
   ('AP-L02-9', 'L02', date '2026-03-04', timestamp '2026-03-04 15:00', 'COMM2', 'Summit HMO', 168,
-   cast(null as timestamp), cast(null as varchar), cast(null as varchar), false, true, 'no_check', 75.00)
+   cast(null as timestamp), cast(null as varchar), cast(null as varchar), false, true, 'no_check',
+   'No eligibility check on file for this visit', 75.00)
 ) t(appointment_id, location_id, appointment_date, scheduled_start_at, payer_id, payer_name, eligibility_window_hours,
     last_checked_at, last_check_source, last_check_status, is_check_current, is_check_due, check_due_reason,
-    expected_visit_amount);
+    check_due_reason_text, expected_visit_amount);
 
 create table flag_coverage_changes as select * from (values
   ('PT-L02-3', 'L02', 'Lone Star', timestamp '2026-03-01 22:00', 'coverage inactive; authorization no longer valid',
@@ -100,7 +103,12 @@ def test_eligibility_page_lists_checks_due_and_coverage_changes(
     }
     due = at.dataframe[0].value
     assert list(due["Appointment"]) == ["AP-L01-1", "AP-L02-9"]
-    assert set(due["Reason"]) == {"Last check older than the payer window", "No check on file"}
+    # Both reasons of a Medicaid visit with a stale check show, in words, not only the first.
+    assert dict(zip(due["Appointment"], due["Reason"], strict=True)) == {
+        "AP-L01-1": "The last check is older than the payer window of 720 hours; and "
+        "Medicaid: recheck eligibility the morning of the visit",
+        "AP-L02-9": "No eligibility check on file for this visit",
+    }
     assert "PA-77" in rendered_text(at)
 
 

@@ -6,6 +6,8 @@ other claim line fails, each flagged claim gets one billing draft, and a second 
 The credentialing area plants claims whose rendering therapist is not yet enrolled with the payer on the
 date of service (its ground truth "credentialing.claim_holds"). The audit must flag those too, on every
 line, as rendering_not_enrolled: the same fact seen before submission, so they are part of the expected set.
+Likewise the authorization area plants kept visits no authorization covers (its ground truth
+"unauthorized_visits"): their claims fail authorization_not_active on every line.
 """
 
 from __future__ import annotations
@@ -34,9 +36,19 @@ def _held_claims(pipeline) -> dict[str, str]:
     return {claim_id: h["location_id"] for h in holds for claim_id in h["claim_ids"] if claim_id not in unsubmitted}
 
 
+def _unauthorized_visit_claims(pipeline) -> dict[str, dict]:
+    """claim_id -> planted fact of the kept visits the authorization area planted with no authorization
+    covering them: their submitted claims fail authorization_not_active on every line."""
+    unsubmitted = _unsubmitted(pipeline)
+    planted = pipeline.truth.get("unauthorized_visits", [])
+    return {p["claim_id"]: p for p in planted if p["claim_id"] not in unsubmitted}
+
+
 def _expected(pipeline) -> set[tuple[str, int, str]]:
     plants = pipeline.truth["claims"]["audit_plants"]
     expected = {(p["claim_id"], f["line_number"], f["rule"]) for p in plants for f in p["failures"]}
+    for claim_id, p in _unauthorized_visit_claims(pipeline).items():
+        expected |= {(claim_id, n, "authorization_not_active") for n in p["claim_line_numbers"]}
     held = _held_claims(pipeline)
     visit_claims = {v["visit_id"]: v["claim_id"] for v in _csv(pipeline, "visits")}
     for line in _csv(pipeline, "charge_lines"):
@@ -47,10 +59,19 @@ def _expected(pipeline) -> set[tuple[str, int, str]]:
 
 
 def _expected_claims(pipeline) -> dict[str, str]:
-    """claim_id -> location_id of every claim the flag mart must hold."""
+    """claim_id -> location_id of every claim the audit fails."""
     claims = _held_claims(pipeline)
+    claims.update({claim_id: p["location_id"] for claim_id, p in _unauthorized_visit_claims(pipeline).items()})
     claims.update({p["claim_id"]: p["location_id"] for p in pipeline.truth["claims"]["audit_plants"]})
     return claims
+
+
+def _expected_open_claims(pipeline) -> dict[str, str]:
+    """claim_id -> location_id of every claim the flag mart must hold: the failing claims not yet answered.
+    The unauthorized visits were planted weeks back, so their claims are answered (the authorization area's
+    review task works them)."""
+    answered = _unauthorized_visit_claims(pipeline)
+    return {claim_id: loc for claim_id, loc in _expected_claims(pipeline).items() if claim_id not in answered}
 
 
 def test_audit_finds_every_planted_problem_and_nothing_else(pipeline):
@@ -74,7 +95,7 @@ def test_flag_mart_has_one_row_per_planted_claim_with_money_and_deadline(pipelin
     rows = con.execute(
         "select claim_id, location_id, rule_names, dollars_at_risk, due_date, as_of_date from flag_claim_audit_failures"
     ).fetchall()
-    expected_claims = _expected_claims(pipeline)
+    expected_claims = _expected_open_claims(pipeline)
     assert {r[0] for r in rows} == set(expected_claims)
     rules_by_claim: dict[str, set[str]] = {}
     for claim_id, _, rule in _expected(pipeline):
@@ -98,7 +119,7 @@ def test_clean_claim_rate_counts_every_claim_once(pipeline):
     # The at-risk summary counts each flagged claim under claims and denials, at its claim's location.
     flagged = dict(con.execute("select location_id, count(*) from flag_claim_audit_failures group by 1").fetchall())
     per_location: dict[str, int] = {}
-    for location_id in _expected_claims(pipeline).values():
+    for location_id in _expected_open_claims(pipeline).values():
         per_location[location_id] = per_location.get(location_id, 0) + 1
     assert flagged == per_location
 
@@ -106,7 +127,7 @@ def test_clean_claim_rate_counts_every_claim_once(pipeline):
 def test_one_billing_draft_per_flagged_claim_and_a_second_run_drafts_nothing(pipeline):
     first = pipeline.metadata(pipeline.first, "claim_audit_fix_drafts")
     second = pipeline.metadata(pipeline.second, "claim_audit_fix_drafts")
-    planted = len(_expected_claims(pipeline))
+    planted = len(_expected_open_claims(pipeline))
     assert first["drafted"] == first["flag_rows"] == planted
     assert second["drafted"] == 0 and second["auto_resolved"] == 0 and second["unchanged"] == planted
 

@@ -38,6 +38,25 @@ def test_flag_mart_finds_every_planted_auth_leak_and_nothing_else(pipeline):
         assert reason_words[leak["planted_reason"]] in flagged[auth_id].lower(), (auth_id, flagged[auth_id])
 
 
+def test_unauthorized_visits_are_exactly_the_planted_ones_each_with_one_review_draft(pipeline):
+    con = pipeline.snapshot()
+    rows = con.execute(
+        "select visit_id, unauthorized_reason, location_id, claim_id, is_claim_submitted, dollars_at_risk"
+        " from flag_unauthorized_visits"
+    ).fetchall()
+    planted = {p["visit_id"]: p for p in pipeline.truth["unauthorized_visits"]}
+    assert {p["planted_reason"] for p in planted.values()} == {"authorization_ended", "wrong_service"}
+    assert {r[0]: r[1] for r in rows} == {visit_id: p["planted_reason"] for visit_id, p in planted.items()}
+    for visit_id, _, location_id, claim_id, is_submitted, dollars in rows:
+        assert (location_id, claim_id) == (planted[visit_id]["location_id"], planted[visit_id]["claim_id"])
+        assert is_submitted and dollars > 0  # the planted visits' claims went out weeks ago
+    first = pipeline.metadata(pipeline.first, "unauthorized_visit_review_drafts")
+    second = pipeline.metadata(pipeline.second, "unauthorized_visit_review_drafts")
+    assert first["drafted"] == first["flag_rows"] == len(planted)
+    assert second["drafted"] == 0 and second["unchanged"] == len(planted)
+    assert set(first["flags_by_location"]) == {p["location_id"] for p in planted.values()}
+
+
 def test_bad_input_is_quarantined_with_reasons_while_good_data_loads(pipeline):
     con = pipeline.snapshot()
     reasons = [r[0] for r in con.execute("select reason from ingest_quarantine").fetchall()]

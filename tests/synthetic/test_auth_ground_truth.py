@@ -169,3 +169,34 @@ def test_commercial_ppo_children_have_no_authorizations(generated):
     config, _ = generated
     auths, *_ = _load(config)
     assert auths and not [a for a in auths if a["payer_id"] == "COMM1"]
+
+
+def test_each_location_plants_one_unauthorized_visit_of_each_reason_as_written(generated):
+    """The planted facts of the unauthorized visits hold in the written EHR files."""
+    config, _ = generated
+    truth = json.loads(config.ground_truth.read_text())
+    planted = truth["unauthorized_visits"]
+    locations = {r["location_id"] for r in _rows(config, "locations")}
+    assert {(p["location_id"], p["planted_reason"]) for p in planted} == {
+        (loc, reason) for loc in locations for reason in ("authorization_ended", "wrong_service")
+    }
+    visits = {v["visit_id"]: v for v in _rows(config, "visits")}
+    auths = {a["authorization_id"]: a for a in _rows(config, "authorizations")}
+    lines = defaultdict(list)
+    for line in _rows(config, "charge_lines"):
+        lines[line["visit_id"]].append(line["cpt_code"])
+    anchor = date.fromisoformat(truth["anchor_date"])
+    for p in planted:
+        visit, auth = visits[p["visit_id"]], auths[p["authorization_id"]]
+        day = date.fromisoformat(visit["date_of_service"])
+        assert visit["claim_id"] == p["claim_id"] and visit["patient_id"] == auth["patient_id"] == p["patient_id"]
+        assert 20 <= (anchor - day).days <= 85
+        assert p["claim_line_numbers"] == list(range(1, len(lines[p["visit_id"]]) + 1))
+        if p["planted_reason"] == "authorization_ended":
+            assert auth["end_date"] == p["authorization_end_date"] == (day - timedelta(days=1)).isoformat()
+            own = [a for a in auths.values() if a["patient_id"] == p["patient_id"]]
+            assert all(a["end_date"] < visit["date_of_service"] for a in own) and visit["authorization_number"] == ""
+        else:
+            assert auth["start_date"] <= visit["date_of_service"] <= auth["end_date"]
+            assert lines[p["visit_id"]] == ["97150"] and "97150" not in auth["cpt_codes"].split("|")
+            assert auth["cpt_codes"] == p["authorization_cpt_codes"]

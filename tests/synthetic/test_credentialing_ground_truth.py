@@ -19,6 +19,8 @@ def _truth(config):
 
 
 def test_only_planted_credentials_are_within_95_days(generated):
+    """The reminders of the ground truth are the planted credentials: every other credential of a therapist
+    on staff, the new hires' included, is kept clear of the 90-day tier."""
     config, _ = generated
     truth = _truth(config)
     planted = {
@@ -26,13 +28,17 @@ def test_only_planted_credentials_are_within_95_days(generated):
         for p in truth["plants"] + truth["near_misses"]
         if "credential_type" in p
     }
-    own = {p["provider_id"] for p in _rows(config, "ehr", "providers") if p["provider_id"][-2:] < "80"}
+    own = {p["provider_id"] for p in _rows(config, "ehr", "providers") if not p["termination_date"]}
     close = {
         (c["provider_id"], c["credential_type"])
         for c in _rows(config, "credentialing", "credentials")
         if c["provider_id"] in own and (date.fromisoformat(c["expiration_date"]) - config.anchor_date).days <= 95
     }
     assert close == planted
+    reminders = {(r["provider_id"], r["credential_type"], r["reminder_tier"]) for r in truth["credential_reminders"]}
+    assert reminders == {
+        (p["provider_id"], p["credential_type"], p["reminder_tier"]) for p in truth["plants"] if "reminder_tier" in p
+    }
     assert {(p["credential_type"], p["days_to_expiry"]) for p in truth["plants"] if "credential_type" in p} >= {
         ("caqh_attestation", 5),
         ("state_license", 60),

@@ -1,7 +1,8 @@
 -- Kept visits (on or before the as-of date, from the EHR, whether or not a claim has gone out) of a payer
 -- that requires authorization, with no approved authorization covering them: none on file, one that
 -- ended before the visit, one not started yet, or one in force that covers another service. Each carries
--- the visit's contracted dollars and the reason in words for the person who works it.
+-- the visit's contracted dollars and the reason in words for the person who works it. An evaluation
+-- needs no authorization (as in the claim audit): a visit billed with evaluation codes only is left out.
 with
 
 kept_visits as (
@@ -28,13 +29,38 @@ authorizations as (
 
 ),
 
+charge_lines as (
+
+    select * from {{ ref('stg_ehr__charge_lines') }}
+
+),
+
+cpt_codes as (
+
+    select * from {{ ref('ot_cpt_codes') }}
+
+),
+
+evaluation_only_visits as (
+
+    select charge_lines.visit_id
+    from charge_lines
+    left join cpt_codes
+        on charge_lines.cpt_code = cpt_codes.cpt_code
+    group by charge_lines.visit_id
+    having min(case when cpt_codes.is_evaluation then 1 else 0 end) = 1
+
+),
+
 auth_required_visits as (
 
     select kept_visits.*
     from kept_visits
     inner join payer_rules
         on kept_visits.payer_id = payer_rules.payer_id
-    where payer_rules.requires_authorization
+    left join evaluation_only_visits
+        on kept_visits.visit_id = evaluation_only_visits.visit_id
+    where payer_rules.requires_authorization and evaluation_only_visits.visit_id is null
 
 ),
 
