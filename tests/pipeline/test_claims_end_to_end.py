@@ -438,7 +438,9 @@ def test_a_family_whose_secondary_is_medicaid_is_never_billed(pipeline):
     con = pipeline.snapshot()
     fee_patients = {r[0] for r in con.execute("select patient_id from flag_missed_visit_fees").fetchall()}
     assert not patients & fee_patients
-    routes = {tuple(r) for r in con.execute("select claim_id, route from fct_denials").fetchall() if r[0] in last_resort}
+    routes = {
+        tuple(r) for r in con.execute("select claim_id, route from fct_denials").fetchall() if r[0] in last_resort
+    }
     assert routes == {(c, "bill_secondary_or_write_off") for c in last_resort}
 
 
