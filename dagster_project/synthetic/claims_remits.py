@@ -152,6 +152,7 @@ class RemitMix:
                 loc.eligible % DENIAL_SPACING == 4
                 and loc.underpaid < 2
                 and payer_id != "COMM1"
+                and seed_values.fee_schedule_disputable(payer_id)  # a published FFS fee schedule is not disputed
                 and _plain_priced(claim, payer_id)
             ):
                 loc.underpaid += 1
