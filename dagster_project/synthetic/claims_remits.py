@@ -127,7 +127,7 @@ class RemitMix:
             and secondary_payer_id is not None
             and seed_values.payer_type(secondary_payer_id).startswith("medicaid")
         ):
-            # outside the planted sequence below (not counted as eligible), so the other plants stay where they are
+            # outside the planted sequence below: not counted as eligible, the other plants fall on the other claims
             loc.last_resort_planted = self._deny(claim, LAST_RESORT_DENIAL)
             self.last_resort.append(
                 {
