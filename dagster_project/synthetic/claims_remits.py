@@ -1,7 +1,9 @@
 """The realistic 835 mix of the claims area: planted denials with their RARCs, underpayments below the
 contracted rate, lines paid below the plain rate as the contract says (an assistant-rate line, a
 multiple-procedure reduction, a charge below the fee schedule), a reversal and correction with
-provider-level adjustments, and a re-sent ERA.
+provider-level adjustments, a re-sent ERA, and once per location a commercial plan's not-covered denial
+(CO-96) on a child whose secondary coverage is Medicaid (``payer_of_last_resort``: bill Medicaid with the
+primary's adjudication, never the family).
 
 The foundation's ``billing.adjudicate`` answers every remitted claim (contracted rate, CO-45, patient
 share, a few natural denials). ``RemitMix.answer`` then changes some of those answers, claim by claim
@@ -59,15 +61,15 @@ DENIAL_KINDS: dict[str, tuple[str, str, tuple[str, ...], str]] = {
     "units_over_maximum_151": ("151", "CO", ("N362",), "line"),
     "ncci_edit_236": ("236", "CO", ("M80",), "line"),
 }
+# Planted once per location on a child whose secondary coverage is Medicaid (the payer of last resort): the
+# commercial primary denies the claim as not covered (CO-96, N130 "consult plan benefit documents").
+LAST_RESORT_DENIAL = ("96", "CO", ("N130",), "claim")
 # Planted once per location besides the sequence above: CO-16 with MA130 only in the claim's MOA.
 CLAIM_REMARK_DENIAL = ("16", "CO", ("MA130",), "claim_remark")
 CLAIM_REMARK_SLOT = 20  # on the first eligible claim of a location whose ordinal is this past a multiple of 37
 DENIAL_SPACING = 37  # every 37th eligible answered claim of a location gets the next planted kind
 UNDERPAY_SHARE = Decimal("0.85")  # paid allowed at 85% of the contracted rate
 RECENT_DAYS = 55  # plants go to claims answered within this many days of the anchor date (still workable)
-# claim_payer_type_policies.csv secondary_filing_days for commercial payers (the only secondary payers the
-# generator gives patients): a secondary claim is due within this many days of the primary's payment.
-SECONDARY_FILING_DAYS = seed_values.secondary_filing_days("commercial")
 
 
 @dataclass
@@ -77,6 +79,7 @@ class _Location:
     next_kind: int = 0
     underpaid: int = 0
     claim_remark_planted: bool = False
+    last_resort_planted: bool = False
     contract_plants: set[str] = field(default_factory=set)  # contract-pricing kinds planted here
     reversal: tuple | None = None  # (claim, payer, payee, payment_date) of the claim to reverse later
 
@@ -91,6 +94,7 @@ class RemitMix:
     contract_pricing: list[dict] = field(default_factory=list)
     reversals: list[dict] = field(default_factory=list)
     secondary: dict[str, dict] = field(default_factory=dict)  # claim_id -> primary answer, patient has a secondary
+    last_resort: list[dict] = field(default_factory=list)  # not-covered denials on a child with Medicaid secondary
 
     def _location(self, location_id: str) -> _Location:
         if location_id not in self.locations:
@@ -116,7 +120,27 @@ class RemitMix:
             for grp, reason, _ in line.adjustments
         )
         recent = (self.anchor - payment_date).days <= RECENT_DAYS
-        if recent and not natural_denial:
+        if (
+            recent
+            and not natural_denial
+            and not loc.last_resort_planted
+            and secondary_payer_id is not None
+            and seed_values.payer_type(secondary_payer_id).startswith("medicaid")
+        ):
+            # outside the planted sequence below: not counted as eligible, the other plants fall on the other claims
+            loc.last_resort_planted = self._deny(claim, LAST_RESORT_DENIAL)
+            self.last_resort.append(
+                {
+                    "claim_id": claim.claim_id,
+                    "location_id": location_id,
+                    "primary_payer_id": payer_id,
+                    "secondary_payer_id": secondary_payer_id,
+                    "carc": LAST_RESORT_DENIAL[0],
+                    "denied_amount": str(claim.charge),
+                    "primary_payment_date": payment_date.isoformat(),
+                }
+            )
+        elif recent and not natural_denial:
             loc.eligible += 1
             if loc.eligible % DENIAL_SPACING == 0 and loc.next_kind < len(DENIAL_KINDS):
                 kind = list(DENIAL_KINDS)[loc.next_kind]
@@ -128,6 +152,7 @@ class RemitMix:
                 loc.eligible % DENIAL_SPACING == 4
                 and loc.underpaid < 2
                 and payer_id != "COMM1"
+                and seed_values.fee_schedule_disputable(payer_id)  # a published FFS fee schedule is not disputed
                 and _plain_priced(claim, payer_id)
             ):
                 loc.underpaid += 1
@@ -353,18 +378,21 @@ class RemitMix:
             "resent_era": getattr(self, "resent", None),
             "denial_kinds_planted": sorted(DENIAL_KINDS),
             "secondary_claims_due": self._secondary_claims_due(),
+            "payer_of_last_resort": sorted(self.last_resort, key=lambda d: d["claim_id"]),
         }
 
     def _secondary_claims_due(self) -> list[dict]:
         """Claims the primary answered (paid, or paid nothing because the patient owes it all, e.g. the
         deductible) that leave patient responsibility on a patient with secondary coverage, still inside the
-        secondary filing window on the anchor date (the generator sends no secondary claims)."""
+        secondary filing window of the secondary's payer type on the anchor date (the generator sends no
+        secondary claims). Not-covered denials planted for Medicaid as secondary are in ``payer_of_last_resort``."""
         due = []
         for record in self.secondary.values():
             claim, paid_on = record["claim"], record["payment_date"]
             if claim.paid < 0 or claim.patient_responsibility <= 0:
                 continue
-            if (self.anchor - paid_on).days > SECONDARY_FILING_DAYS:
+            window = seed_values.secondary_filing_days(seed_values.payer_type(record["secondary_payer_id"]))
+            if (self.anchor - paid_on).days > window:
                 continue
             due.append(
                 {k: record[k] for k in ("claim_id", "location_id", "primary_payer_id", "secondary_payer_id")}

@@ -210,6 +210,37 @@ class KidFactory:
         )
 
 
+# Medicaid is the payer of last resort: once per location a child on a commercial plan gets Texas Medicaid as
+# secondary coverage, and the claims area has the commercial plan deny one of the child's claims as not covered.
+LAST_RESORT_PAYER_ID = "TXMFFS"
+# Treatment visits this many days before the anchor are answered by the primary (paid 14-18 days after the
+# visit's week starts) inside the claims area's recent window, so the planted denial can fall on one of them.
+LAST_RESORT_VISIT_DAYS = (25, 50)
+
+
+def plant_medicaid_secondary(kids: list[Kid], rng: random.Random, anchor: date) -> Kid | None:
+    """Give one child on a commercial plan, with no secondary coverage and no other plant, Medicaid as
+    secondary coverage from the primary's start; return the child (None when no child qualifies)."""
+    nearest, farthest = LAST_RESORT_VISIT_DAYS
+    candidates = [
+        k
+        for k in kids
+        if k.payer.payer_type == "commercial"
+        and k.secondary is None
+        and k.planted is None
+        and any(
+            a.kind == "treatment" and a.status == "arrived" and nearest <= (anchor - a.day).days <= farthest
+            for a in k.appts
+        )
+    ]
+    if not candidates:
+        return None
+    kid = rng.choice(sorted(candidates, key=lambda k: k.patient_id))
+    kid.secondary = PAYERS_BY_ID[LAST_RESORT_PAYER_ID]
+    kid.secondary_member_id = _member_id(LAST_RESORT_PAYER_ID, rng)
+    return kid
+
+
 def build_appointments(kid: Kid, rng: random.Random, history_start: date, anchor: date, future_end: date) -> None:
     """Evaluation, then the recurring treatment slots from treatment start to discharge (clipped to the data window)."""
     appts: list[Appt] = []

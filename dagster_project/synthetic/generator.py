@@ -51,6 +51,7 @@ from .clinic import (
     local_to_utc,
     location_row,
     next_clinic_day,
+    plant_medicaid_secondary,
 )
 from .intake import write_intake
 from .model import Kid
@@ -363,6 +364,8 @@ def _generate_location(
         az.prepare_schedule(plant, anchor, plant.kid.payer.reauth_lead_days)
     for kid in kids:
         build_plans(kid, rng, anchor)
+    # its own random stream, so the rest of the location is the same with or without the plant
+    plant_medicaid_secondary(kids, random.Random(f"{config.seed}:last-resort:{loc_id}"), anchor)
 
     # Bill every kept appointment (visit ids in date order across the location).
     appts = sorted(
@@ -572,7 +575,8 @@ def _write_coverages(writers, kid: Kid, rng) -> None:
                 "payer_name": sec.payer_name,
                 "plan_name": sec.plan_name,
                 "payer_type": sec.payer_type,
-                "member_id": f"S{rng.randrange(10**9, 10**10)}",
+                # a planted secondary carries its member id; otherwise one is drawn here
+                "member_id": kid.secondary_member_id or f"S{rng.randrange(10**9, 10**10)}",
                 "priority": 2,
                 "is_medicaid": sec.is_medicaid,
                 "effective_date": kid.coverage_start,

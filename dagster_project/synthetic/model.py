@@ -93,3 +93,4 @@ class Kid:
     plans: list[Plan] = field(default_factory=list)
     auths: list[Auth] = field(default_factory=list)
     planted: str | None = None  # leak reason or near-miss kind designed on this child
+    secondary_member_id: str | None = None  # set with a planted secondary coverage (else drawn when written)

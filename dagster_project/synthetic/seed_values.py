@@ -113,21 +113,33 @@ def secondary_filing_days(payer_type: str) -> int:
     raise SeedError(f"{SEEDS_DIR / 'claim_payer_type_policies.csv'}: no row for payer type {payer_type}")
 
 
+def _payment_policy(payer_id: str, *columns: str) -> tuple[int, dict[str, str]]:
+    """claim_payment_policies.csv: (file line number, row) of the payer's own row, else its payer type's."""
+    rows = _rows("claim_payment_policies", "payer_type", "payer_id", *columns)
+    numbered = list(enumerate(rows, start=2))
+    own = [(n, r) for n, r in numbered if r["payer_id"] == payer_id]
+    by_type = [(n, r) for n, r in numbered if not r["payer_id"] and r["payer_type"] == payer_type(payer_id)]
+    for number, row in own or by_type:
+        return number, row
+    raise SeedError(f"{SEEDS_DIR / 'claim_payment_policies.csv'}: no row for payer {payer_id} or its payer type")
+
+
 @cache
 def mppr_subsequent_unit_percent(payer_id: str) -> int | None:
     """claim_payment_policies.csv: the share of its rate a therapy unit after the day's first is paid at, for a
     payer that applies the multiple-procedure payment reduction (its own row first, then its type's); None
     when the payer applies none."""
-    rows = _rows("claim_payment_policies", "payer_type", "payer_id", "applies_mppr", "mppr_subsequent_unit_percent")
-    numbered = list(enumerate(rows, start=2))
-    own = [(n, r) for n, r in numbered if r["payer_id"] == payer_id]
-    by_type = [(n, r) for n, r in numbered if not r["payer_id"] and r["payer_type"] == payer_type(payer_id)]
-    for number, row in own or by_type:
-        if not _true(row["applies_mppr"]):
-            return None
-        value = row["mppr_subsequent_unit_percent"]
-        return _int("claim_payment_policies", number, "mppr_subsequent_unit_percent", value)
-    raise SeedError(f"{SEEDS_DIR / 'claim_payment_policies.csv'}: no row for payer {payer_id} or its payer type")
+    number, row = _payment_policy(payer_id, "applies_mppr", "mppr_subsequent_unit_percent")
+    if not _true(row["applies_mppr"]):
+        return None
+    return _int("claim_payment_policies", number, "mppr_subsequent_unit_percent", row["mppr_subsequent_unit_percent"])
+
+
+@cache
+def fee_schedule_disputable(payer_id: str) -> bool:
+    """claim_payment_policies.csv: whether a payment below the payer's fee schedule can be disputed (Medicare
+    and Medicaid fee-for-service publish theirs: not an appealable amount)."""
+    return _true(_payment_policy(payer_id, "fee_schedule_disputable")[1]["fee_schedule_disputable"])
 
 
 # -- front_office seeds -------------------------------------------------------------------------------------------

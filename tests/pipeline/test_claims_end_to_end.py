@@ -173,12 +173,15 @@ def test_denial_aging_finds_every_denied_line_and_nothing_else(pipeline):
         "288",
         "151",
         "236",
+        # the payer-of-last-resort plant: a commercial plan's not-covered denial on a child with Medicaid secondary
+        "96",
     }
     routes = dict(con.execute("select denial_carc, min(route) from fct_denials group by 1").fetchall())
     assert routes["16"] == "new_claim" and routes["50"] == "appeal"
     assert routes["97"] == routes["236"] == "ncci_review" and routes["151"] == "unit_reduction"
     assert routes["197"] in ("retro_auth_request", "write_off_review")
     assert routes["109"] == routes["32"] == "rebill_other_payer"
+    assert routes["96"] == "bill_secondary_or_write_off"
     # A missing authorization is a retro-authorization request only where the payer grants one (seed).
     retro = dict(
         con.execute("select claim_id, route from fct_denials where denial_carc in ('197', '198', '15')").fetchall()
@@ -394,14 +397,27 @@ def test_timely_filing_alerts_find_unsent_and_rejected_claims_inside_the_lead_wi
 def test_secondary_claims_are_drafted_as_pyx12_valid_837p_with_the_primary_adjudication(pipeline, tmp_path):
     truth = {d["claim_id"]: d for d in pipeline.truth["claims"]["secondary_claims_due"]}
     assert len(truth) >= 3
+    # The payer-of-last-resort plants (one per location) add their denied claims to the secondary claims due:
+    # the commercial primary paid nothing (CO-96) and Medicaid, the secondary, is billed the denied charge.
+    last_resort = {d["claim_id"]: d for d in pipeline.truth["claims"]["payer_of_last_resort"]}
+    assert len(last_resort) == len(_csv(pipeline, "locations")) and not set(last_resort) & set(truth)
     con = pipeline.snapshot()
     rows = con.execute(
         "select claim_id, location_id, payer_id, primary_paid_amount, dollars_at_risk from flag_secondary_claims_due"
     ).fetchall()
-    assert {r[0] for r in rows} == set(truth)
-    for claim_id, location_id, payer_id, paid, patient_share in rows:
+    assert {r[0] for r in rows} == set(truth) | set(last_resort)
+    for claim_id, location_id, payer_id, paid, at_risk in rows:
+        if claim_id in last_resort:
+            t = last_resort[claim_id]
+            assert (location_id, payer_id, paid, str(at_risk)) == (
+                t["location_id"],
+                t["secondary_payer_id"],
+                0,
+                t["denied_amount"],
+            )
+            continue
         t = truth[claim_id]
-        assert (location_id, payer_id, str(paid), str(patient_share)) == (
+        assert (location_id, payer_id, str(paid), str(at_risk)) == (
             t["location_id"],
             t["secondary_payer_id"],
             t["primary_paid"],
@@ -409,7 +425,8 @@ def test_secondary_claims_are_drafted_as_pyx12_valid_837p_with_the_primary_adjud
         )
     first = pipeline.metadata(pipeline.first, "secondary_claim_drafts")
     assert (
-        first["drafted"] == len(truth) and pipeline.metadata(pipeline.second, "secondary_claim_drafts")["drafted"] == 0
+        first["drafted"] == len(truth) + len(last_resort)
+        and pipeline.metadata(pipeline.second, "secondary_claim_drafts")["drafted"] == 0
     )
 
     from core.settings import get_settings
@@ -420,12 +437,32 @@ def test_secondary_claims_are_drafted_as_pyx12_valid_837p_with_the_primary_adjud
     ledger.upsert_user("claims_director", "pw-123456", "director", ["*"], "Claims Director")
     user = ledger.authenticate("claims_director", "pw-123456")
     drafts = ledger.list_actions(user, action_types=["secondary_claim"])
-    assert len(drafts) == len(truth)
-    for action in drafts[:5]:
+    assert len(drafts) == len(truth) + len(last_resort)
+    planted = [a for a in drafts if any(f"Secondary claim {c} " in a["title"] for c in last_resort)]
+    assert len(planted) == len(last_resort)
+    for action in drafts[:5] + planted:
         path = tmp_path / f"{action['action_id']}.837"
         path.write_text(action["body"], encoding="ascii")
         assert validate_with_pyx12(path) == [], action["title"]
         assert "SBR*S*18" in action["body"] and "AMT*D*" in action["body"] and "DTP*573*D8*" in action["body"]
+    for action in planted:  # billed to Medicaid (filing indicator MC) with the primary's not-covered denial
+        assert "*MC~" in action["body"] and "CAS*CO*96*" in action["body"], action["title"]
+
+
+def test_a_family_whose_secondary_is_medicaid_is_never_billed(pipeline):
+    """Medicaid is the payer of last resort: the planted families (commercial primary, Medicaid secondary)
+    get no missed-visit fee candidate (the only charge drafted to a family) and their denial is worked as
+    bill-the-secondary."""
+    last_resort = {d["claim_id"] for d in pipeline.truth["claims"]["payer_of_last_resort"]}
+    patients = {v["patient_id"] for v in _csv(pipeline, "visits") if v["claim_id"] in last_resort}
+    assert len(patients) == len(last_resort)
+    con = pipeline.snapshot()
+    fee_patients = {r[0] for r in con.execute("select patient_id from flag_missed_visit_fees").fetchall()}
+    assert not patients & fee_patients
+    routes = {
+        tuple(r) for r in con.execute("select claim_id, route from fct_denials").fetchall() if r[0] in last_resort
+    }
+    assert routes == {(c, "bill_secondary_or_write_off") for c in last_resort}
 
 
 def test_generated_remits_balance_and_visits_reconcile_but_for_the_unsent_claims(pipeline):

@@ -38,6 +38,9 @@ def test_values_are_the_seed_values():
     by_type, by_payer = seed_values.eligibility_window_hours()
     assert (by_type["medicaid_mco"], by_payer["COMM2"]) == (24, 168)
     assert seed_values.secondary_filing_days("commercial") == 90
+    # a published fee-for-service fee schedule is not disputed; a contract's rate is
+    assert not seed_values.fee_schedule_disputable("TXMFFS")
+    assert seed_values.fee_schedule_disputable("TXMCO1") and seed_values.fee_schedule_disputable("COMM2")
 
 
 def test_the_synthetic_payers_take_their_rules_from_payer_rules():
