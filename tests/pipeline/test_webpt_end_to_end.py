@@ -147,6 +147,13 @@ def explain_differences(native: dict, webpt: dict, native_inbox, truth: dict) ->
             assert {r["claim_id"] for r in lost.values()} <= planted
             assert {r["rule_names"] for r in lost.values()} == {"assistant_modifier"}
             causes[mart] = "assistant minutes per charge line are not delivered"
+        elif mart == "flag_unauthorized_visits":
+            # WebPT's authorizations carry no CPT list (the mapping sets the group's OT codes, group therapy
+            # included), so a group session planted under an authorization for individual codes looks covered.
+            assert not extra
+            planted = {p["visit_id"] for p in truth["unauthorized_visits"] if p["planted_reason"] == "wrong_service"}
+            assert {r["visit_id"] for r in lost.values()} == planted
+            causes[mart] = "an authorization's own CPT list is not delivered"
         else:
             raise AssertionError(f"{mart}: unexplained differences {sorted(lost)} / {sorted(extra)}")
     return causes
@@ -174,8 +181,8 @@ def test_flag_marts_match_the_native_run_except_what_webpt_does_not_deliver(pipe
         _flags(native_snapshot), _flags(webpt_snapshot), pipeline.root / "inbox", pipeline.truth
     )
     # Everything else (denials, remits, credentialing, payroll, front office, attendance, reminders, fees)
-    # is identical; these are the rules WebPT's 14-day horizon, visit-only authorizations and missing
-    # assistant minutes cost, each checked row by row above.
+    # is identical; these are the rules WebPT's 14-day horizon, visit-only authorizations without a CPT
+    # list and missing assistant minutes cost, each checked row by row above.
     # (No enrollment follow-up differs any more: only a license or an enrollment blocks billing, and no
     # generated child has such a block only on visits past the 14-day horizon.)
     assert set(causes) == {
@@ -184,4 +191,5 @@ def test_flag_marts_match_the_native_run_except_what_webpt_does_not_deliver(pipe
         "flag_patients_to_schedule",
         "flag_auths_needing_reauth",
         "flag_claim_audit_failures",
+        "flag_unauthorized_visits",
     }
