@@ -91,6 +91,15 @@ def test_the_start_up_check_names_any_bad_variable(monkeypatch, variable, value,
         check_start(needs_inbox=False)
 
 
+def test_a_half_configured_gateway_stops_the_start_up_check(monkeypatch):
+    monkeypatch.setenv("RCM_TWILIO_ACCOUNT_SID", "AC" + "0" * 32)
+    monkeypatch.setenv("RCM_TWILIO_AUTH_TOKEN", "test-token")
+    with pytest.raises(SettingsError, match="set exactly one of RCM_TWILIO_FROM_NUMBER and RCM_TWILIO_MESSAGING"):
+        check_start(needs_inbox=False)
+    monkeypatch.setenv("RCM_TWILIO_FROM_NUMBER", "+15125550100")
+    check_start(needs_inbox=False)
+
+
 def test_an_empty_variable_counts_as_unset(monkeypatch):
     monkeypatch.setenv("RCM_BOARD_PAGE_SIZE", "")
     monkeypatch.setenv("RCM_AS_OF_DATE", "")
