@@ -73,11 +73,11 @@ def _tree_rss_bytes(root_pid: int) -> int:
         ppid = int(stat.rsplit(")", 1)[1].split()[1])
         children.setdefault(ppid, []).append(int(entry))
         rss[int(entry)] = int(statm[1]) * page
-    total, todo = 0, [root_pid]
-    while todo:
-        pid = todo.pop()
+    total, to_visit = 0, [root_pid]
+    while to_visit:
+        pid = to_visit.pop()
         total += rss.get(pid, 0)
-        todo.extend(children.get(pid, []))
+        to_visit.extend(children.get(pid, []))
     return total
 
 
