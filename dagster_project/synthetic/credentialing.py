@@ -1,29 +1,37 @@
 """Credentialing and payroll plants of a location, and the area's ground truth (key "credentialing").
 
+Natural data is clear of every credentialing and payroll rule by construction: every NPI carries a valid
+check digit (clinic.NpiIssuer), every enrollment takes effect 30-90 days after a hire made at least 200 days
+before the history starts (so before any visit), the first therapist of a location is an OTR on staff who
+supervises every COTA, clinical hours are the session minutes rounded to the quarter hour plus at most a
+quarter hour (inside the 0.50-hour tolerance), and natural credentials are kept more than 95 days from
+expiry (_transform). So every flag the area raises comes from a plant below, and each plant records the
+flag it must raise at the moment it is planted.
+
 Plants, by location bucket ((index - 1) % 3):
 
 - bucket 0: a therapist newly enrolled mid-month (hired a week ago; the Lone Star MCO enrollment takes
-  effect on the next 15th, so the claims of the children moved to them are held until that day); a CAQH
-  attestation lapsing in 5 days (7-day tier; a compliance task, its visits can still be billed); a state
-  license at 60 days (90-day tier); a day of sessions with no timesheet hours;
+  effect on the next 15th, so the claims of the children moved to them are held until that day; their
+  visits from that day on are billable: a near miss); a CAQH attestation lapsing in 5 days (7-day tier; a
+  compliance task, its visits can still be billed); a state license at 60 days (90-day tier); a day of
+  sessions with no timesheet hours;
 - bucket 1: a second new therapist whose enrollment is effective today (their claims, all for dates of
   service before today, stay held: the effective date coming does not make them billable); HIPAA training
-  at 20 days (30-day tier); CPR/BLS expired 10 days ago; the first COTA without a
-  supervising OTR on record (the OTR on their record left 40 days ago); clinical hours on a day without
-  sessions; liability insurance at 91 days (a near miss: no tier);
-- bucket 2: a new hire starting next week whose NPI has a wrong check digit and whose enrollments are
-  all pending; NBCOT certification at 25 days (30-day tier; a compliance task: the visits after it can still
-  be billed);
-  clinical hours more than the tolerance over the sessions of a day.
+  at 20 days (30-day tier); CPR/BLS expired 10 days ago; the first COTA without a supervising OTR on record
+  (the OTR on their record left 40 days ago); clinical hours on a day without sessions; liability
+  insurance at 91 days (a near miss: no tier);
+- bucket 2: a new hire starting next week whose NPI has a wrong check digit and whose enrollments are all
+  pending; NBCOT certification at 25 days (30-day tier; a compliance task: the visits after it can still
+  be billed); the first COTA without a supervising OTR on record; clinical hours more than the tolerance
+  over the sessions of a day.
 
-The natural credentials are kept more than 95 days from expiry so that only planted ones reach a tier.
+Every location also gets a day whose clinical hours are exactly the tolerance over its sessions (a near
+miss: not flagged).
 
-The credential reminders of the ground truth are the planted facts (each planted credential records the
-reminder tier it was planted inside). The rest of the ground truth is still computed here, in Python,
-from every provider, credential, enrollment and timesheet row the location wrote (through a recording
-wrapper around the writers, so rows other areas write, such as the scheduling area's pending new hire,
-count too) and from the final appointments, with the dbt seeds' defaults (CYCLES, ..., read through
-seed_values); the end-to-end test checks the marts against this truth and that every plant is in it.
+Another area writes rows the credentialing marts read too: the scheduling area's new hire, whose
+enrollments it writes pending and to whom it moves booked visits of a Medicaid child. Its pending
+enrollments are recorded as they are written (the recording writer) and its booked visits from the
+scheduling area's own planted booking mismatches.
 
 A separate random stream per location (seed:cred:index) keeps the other areas' data unchanged.
 """
@@ -35,18 +43,13 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from dagster_project.npi import is_valid_npi, npi_check_digit
+from dagster_project.npi import npi_check_digit
 
 from . import seed_values
 from .clinic import NpiIssuer, is_clinic_day
-from .model import Kid, Provider
+from .model import Appt, Kid, Provider
 from .reference import FIRST_NAMES, LAST_NAMES, OT_TAXONOMY, PAYERS
 
-# The dbt seeds' defaults (credential_cycles.csv for every state, credential_reminder_tiers.csv,
-# credentialing_rules.csv).
-CYCLE_MONTHS, CYCLE_DAYS = seed_values.credential_cycles()
-REQUIRED_TYPES = seed_values.credential_types_required_to_hold()
-BILLING_REQUIRED = seed_values.credential_types_required_for_billing()
 _RULES = seed_values.credentialing_rules()  # credentialing_rules.csv, rule set "default"
 LOOKAHEAD_DAYS = int(_RULES["lookahead_days"])
 SUPERVISION_LOOKBACK_DAYS = int(_RULES["supervision_lookback_days"])
@@ -63,6 +66,16 @@ NOMINAL_DAYS = {
     "liability_insurance": 365,
 }
 TRACKED = ("providers", "credentials", "payer_enrollments", "timesheets")
+TRUTH_KEYS = (
+    "credential_reminders",
+    "enrollment_followups",
+    "claim_holds",
+    "supervision_gaps",
+    "invalid_npis",
+    "payroll_discrepancies",
+    "plants",
+    "near_misses",
+)
 
 
 def add_months(day: date, months: int) -> date:
@@ -74,14 +87,6 @@ def add_months(day: date, months: int) -> date:
         except ValueError:
             continue
     raise AssertionError("unreachable")
-
-
-def cycle_due(credential_type: str, issued: date) -> date | None:
-    if credential_type in CYCLE_DAYS:
-        return issued + timedelta(days=CYCLE_DAYS[credential_type])
-    if credential_type in CYCLE_MONTHS:
-        return add_months(issued, CYCLE_MONTHS[credential_type])
-    return None
 
 
 def period_start(day: date) -> date:
@@ -108,7 +113,8 @@ class _EntityProxy:
         row = self.recorder.transform(self.entity, dict(row))
         if row is None:
             return
-        self.recorder.rows[self.entity].append(row)
+        if self.entity == "payer_enrollments" and row["status"] == "pending":
+            self.recorder.pending_enrollments.append(row)
         self.inner.write(row)
 
     def write_many(self, rows) -> None:
@@ -120,12 +126,13 @@ class _EntityProxy:
 
 
 class LocationRecorder:
-    """Wraps the generator's writers for one location: records the credentialing/payroll rows written
-    (by any area) and lets the plan rewrite rows on their way out. Everything else passes through."""
+    """Wraps the generator's writers for one location: lets the plan rewrite credentialing and payroll rows on
+    their way out, and records the pending payer enrollments any area writes (no natural enrollment is
+    pending, so each one is a planted fact). Everything else passes through."""
 
     def __init__(self, inner):
         self.inner = inner
-        self.rows: dict[str, list[dict]] = {entity: [] for entity in TRACKED}
+        self.pending_enrollments: list[dict] = []
         self.transforms: list = []
 
     def __getitem__(self, entity: str):
@@ -161,9 +168,19 @@ class CredentialingPlan:
     departed_supervisor: Provider | None = None  # the OTR on record for that COTA, who has left
     drop_clinical: tuple[str, date] | None = None
     inflate_clinical: tuple[str, date] | None = None
+    exact_clinical: tuple[str, date, Decimal] | None = None  # clinical hours written as exactly these
     add_clinical: tuple[str, date, str] | None = None  # provider, day, its pay-period location
-    plants: list[dict] = field(default_factory=list)
-    near_misses: list[dict] = field(default_factory=list)
+    # The ground truth of this location: each flag recorded where its plant is made (keys TRUTH_KEYS).
+    truth: dict[str, list] = field(default_factory=lambda: {key: [] for key in TRUTH_KEYS})
+
+    def plant(self, entry: dict, **flag: list[dict]) -> None:
+        """Record a plant and the flags it must raise, each under its ground-truth key."""
+        self.truth["plants"].append({**entry, "location_id": self.location_id})
+        for key, rows in flag.items():
+            self.truth[key].extend({**row, "location_id": self.location_id} for row in rows)
+
+    def near_miss(self, entry: dict) -> None:
+        self.truth["near_misses"].append({**entry, "location_id": self.location_id})
 
 
 def _open_payroll_days(anchor: date) -> list[date]:
@@ -208,13 +225,14 @@ def _new_therapist(
 
 def _move_children(
     kids: list[Kid], providers: list[Provider], new: Provider, anchor: date, effective: date, count: int = 2
-) -> list[str]:
+) -> list[Appt]:
     """Children of the payer whose history since the hire date and visits from the effective date move to
-    the new therapist (before it they stay with their enrolled therapist)."""
+    the new therapist (before it they stay with their enrolled therapist). Returns the appointments moved."""
     own = {p.provider_id for p in providers}
-    moved = []
+    moved: list[Appt] = []
+    children = 0
     for kid in sorted(kids, key=lambda k: k.patient_id):
-        if len(moved) >= count:
+        if children >= count:
             break
         if (
             kid.payer.payer_id != NEW_ENROLLMENT_PAYER
@@ -238,14 +256,57 @@ def _move_children(
                 continue
             if (new.hire_date <= appt.day < anchor) or appt.day >= effective:
                 appt.provider = new
-        moved.append(kid.patient_id)
+                moved.append(appt)
+        children += 1
     return moved
+
+
+def _plant_new_enrollment(
+    plan: CredentialingPlan, kind: str, new: Provider, moved: list[Appt], effective: date
+) -> None:
+    """The new therapist's kept visits moved to them are all dated after the hire (a week ago) and before the
+    effective date: each claim is held. None of them is remitted: the generator pays a claim two weeks or
+    more after the week of service."""
+    held = sorted(a.claim_id for a in moved if a.status == "arrived")
+    entry = {"provider_id": new.provider_id, "payer_id": NEW_ENROLLMENT_PAYER}
+    plan.plant(
+        {
+            **entry,
+            "kind": kind,
+            "effective_date": effective.isoformat(),
+            "moved_visits": len(moved),
+            "held_claim_ids": held,
+        },
+        claim_holds=[{**entry, "hold_status": "hold", "claim_ids": held}] if held else [],
+    )
+    last = plan.anchor + timedelta(days=LOOKAHEAD_DAYS)
+    booked = sorted(a.day for a in moved if a.status == "scheduled" and a.day < last)
+    if booked:
+        # Booked on and after the effective date: billable, no follow-up (the boundary's other side).
+        plan.near_miss({**entry, "kind": "booked_from_effective_date", "first_booked_date": booked[0].isoformat()})
+
+
+def _window_appointments(kids: list[Kid], provider_id: str, anchor: date) -> int:
+    """The provider's appointments in the supervision window: kept in the look-back, booked in the look-ahead."""
+    lookback = anchor - timedelta(days=SUPERVISION_LOOKBACK_DAYS)
+    last = anchor + timedelta(days=LOOKAHEAD_DAYS)
+    return sum(
+        1
+        for kid in kids
+        for a in kid.appts
+        if a.provider.provider_id == provider_id
+        and (
+            (a.status == "arrived" and lookback <= a.day < anchor)
+            or (a.status == "scheduled" and anchor <= a.day < last)
+        )
+    )
 
 
 def plan_location(
     config, location: dict, providers: list[Provider], kids: list[Kid], npis: NpiIssuer, writers: LocationRecorder
 ) -> CredentialingPlan:
-    """Decide this location's plants and reassign appointments (call before anything of it is written)."""
+    """Decide this location's plants, reassign appointments and record the ground truth of each plant (call
+    before anything of the location is written)."""
     loc_id = location["location_id"]
     index = int(loc_id[1:])
     anchor = config.anchor_date
@@ -262,108 +323,102 @@ def plan_location(
         """Set the credential to expire `days` from the as-of date; `tier` is the reminder tier it is planted
         inside (None: a near miss, planted just outside every tier)."""
         plan.credential_overrides[(provider.provider_id, ctype)] = anchor + timedelta(days=days)
-        entry = {
-            "provider_id": provider.provider_id,
-            "location_id": loc_id,
-            "credential_type": ctype,
-            "days_to_expiry": days,
-            "kind": kind,
-        }
+        entry = {"provider_id": provider.provider_id, "credential_type": ctype, "days_to_expiry": days, "kind": kind}
         if tier is None:
-            plan.near_misses.append(entry)
+            plan.near_miss(entry)
         else:
-            plan.plants.append({**entry, "reminder_tier": tier})
+            reminder = {"provider_id": provider.provider_id, "credential_type": ctype, "reminder_tier": tier}
+            plan.plant({**entry, "reminder_tier": tier}, credential_reminders=[reminder])
 
     if plan.bucket == 0:
         effective = next_mid_month(anchor)
         new = _new_therapist(plan, "81", anchor - timedelta(days=7), npis)
         moved = _move_children(kids, providers, new, anchor, effective)
         plan.new_providers.append((new, {NEW_ENROLLMENT_PAYER: ("enrolled", effective)}))
-        plan.plants.append(
-            {
-                "kind": "claims_held_until_enrollment",
-                "provider_id": new.provider_id,
-                "location_id": loc_id,
-                "payer_id": NEW_ENROLLMENT_PAYER,
-                "effective_date": effective.isoformat(),
-                "moved_patients": len(moved),
-            }
-        )
+        _plant_new_enrollment(plan, "claims_held_until_enrollment", new, moved, effective)
         expire(ordered[1], "caqh_attestation", 5, "caqh_lapses_next_week", "7_days")
         expire(ordered[0], "state_license", 60, "tier_90", "90_days")
     elif plan.bucket == 1:
         new = _new_therapist(plan, "82", anchor - timedelta(days=7), npis)
         moved = _move_children(kids, providers, new, anchor, anchor)
         plan.new_providers.append((new, {NEW_ENROLLMENT_PAYER: ("enrolled", anchor)}))
-        plan.plants.append(
-            {
-                "kind": "claims_released_today",
-                "provider_id": new.provider_id,
-                "location_id": loc_id,
-                "payer_id": NEW_ENROLLMENT_PAYER,
-                "effective_date": anchor.isoformat(),
-                "moved_patients": len(moved),
-            }
-        )
+        _plant_new_enrollment(plan, "claims_released_today", new, moved, anchor)
         expire(ordered[0], "hipaa_training", 20, "tier_30", "30_days")
         expire(ordered[1], "cpr_bls", -10, "expired", "expired")
         expire(ordered[2], "liability_insurance", 91, "near_miss")
     else:
+        # Starting next week: no visit yet, so nothing is held or unbillable; the record fix and the pending
+        # enrollments are the follow-ups.
         new = _new_therapist(plan, "83", anchor + timedelta(days=5), npis, valid_npi=False)
         plan.new_providers.append((new, {p.payer_id: ("pending", None) for p in PAYERS}))
-        plan.plants.append(
-            {"kind": "invalid_npi_and_pending_enrollments", "provider_id": new.provider_id, "location_id": loc_id}
+        plan.plant(
+            {"kind": "invalid_npi_and_pending_enrollments", "provider_id": new.provider_id},
+            invalid_npis=[{"provider_id": new.provider_id}],
         )
         expire(ordered[1], "nbcot_certification", 25, "tier_30_compliance", "30_days")
     if plan.bucket in (1, 2):
         cota = next((p for p in ordered if p.credential_type == "COTA"), None)
-        if cota is not None:
-            # Their supervising OTR on record left 40 days ago and nobody recorded a new one.
+        visits = _window_appointments(kids, cota.provider_id, anchor) if cota is not None else 0
+        if visits:
+            # Their supervising OTR on record left 40 days ago (before the whole look-back) and nobody
+            # recorded a new one: every appointment of theirs in the window is unsupervised.
             plan.unsupervised_cota = cota.provider_id
             plan.departed_supervisor = _new_therapist(plan, "84", anchor - timedelta(days=900), npis)
-            plan.plants.append(
-                {"kind": "cota_without_supervising_otr", "provider_id": cota.provider_id, "location_id": loc_id}
+            plan.plant(
+                {
+                    "kind": "cota_without_supervising_otr",
+                    "provider_id": cota.provider_id,
+                    "window_appointments": visits,
+                },
+                supervision_gaps=[{"provider_id": cota.provider_id}],
             )
+    _plan_payroll(plan, ordered, kids)
+    writers.transforms.append(lambda entity, row: _transform(plan, entity, row))
+    return plan
 
-    # Payroll: one discrepancy per location, in a pay period payroll has not run for yet.
+
+def _plan_payroll(plan: CredentialingPlan, ordered: list[Provider], kids: list[Kid]) -> None:
+    """One discrepancy per location and one day exactly at the tolerance (a near miss), in pay periods payroll
+    has not run for yet."""
     minutes = _session_minutes(kids)
-    open_days = _open_payroll_days(anchor)
+    open_days = _open_payroll_days(plan.anchor)
     pick = ordered[plan.bucket % len(ordered)]
     worked = [d for d in open_days if minutes.get((pick.provider_id, d))]
     idle = [d for d in open_days if not minutes.get((pick.provider_id, d)) and d >= pick.hire_date]
-    if plan.bucket == 0 and worked:
-        plan.drop_clinical = (pick.provider_id, worked[-1])
-        plan.plants.append(
-            {
-                "kind": "sessions_without_hours",
-                "provider_id": pick.provider_id,
-                "location_id": loc_id,
-                "work_date": worked[-1].isoformat(),
-            }
-        )
-    elif plan.bucket == 1 and idle:
-        plan.add_clinical = (pick.provider_id, idle[-1], loc_id)
-        plan.plants.append(
-            {
-                "kind": "hours_without_sessions",
-                "provider_id": pick.provider_id,
-                "location_id": loc_id,
-                "work_date": idle[-1].isoformat(),
-            }
-        )
-    elif plan.bucket == 2 and worked:
-        plan.inflate_clinical = (pick.provider_id, worked[-1])
-        plan.plants.append(
-            {
-                "kind": "hours_over_tolerance",
-                "provider_id": pick.provider_id,
-                "location_id": loc_id,
-                "work_date": worked[-1].isoformat(),
-            }
+
+    def discrepancy(kind: str, day: date) -> None:
+        fact = {"provider_id": pick.provider_id, "work_date": day.isoformat()}
+        plan.plant(
+            {**fact, "kind": kind},
+            payroll_discrepancies=[
+                {**fact, "discrepancy_type": kind, "pay_period_start": period_start(day).isoformat()}
+            ],
         )
 
-    writers.transforms.append(lambda entity, row: _transform(plan, entity, row))
-    return plan
+    if plan.bucket == 0 and worked:
+        plan.drop_clinical = (pick.provider_id, worked[-1])
+        discrepancy("sessions_without_hours", worked[-1])
+    elif plan.bucket == 1 and idle:
+        plan.add_clinical = (pick.provider_id, idle[-1], plan.location_id)
+        discrepancy("hours_without_sessions", idle[-1])
+    elif plan.bucket == 2 and worked:
+        plan.inflate_clinical = (pick.provider_id, worked[-1])
+        discrepancy("hours_over_tolerance", worked[-1])
+
+    other = ordered[(plan.bucket + 1) % len(ordered)]
+    days = [d for d in open_days if minutes.get((other.provider_id, d))]
+    if days:
+        day = days[-1]
+        hours = Decimal(minutes[(other.provider_id, day)]) / 60 + PAYROLL_TOLERANCE_HOURS
+        plan.exact_clinical = (other.provider_id, day, hours)
+        plan.near_miss(
+            {
+                "kind": "hours_at_tolerance",
+                "provider_id": other.provider_id,
+                "work_date": day.isoformat(),
+                "hours_difference": str(PAYROLL_TOLERANCE_HOURS),
+            }
+        )
 
 
 def _transform(plan: CredentialingPlan, entity: str, row: dict) -> dict | None:
@@ -389,6 +444,8 @@ def _transform(plan: CredentialingPlan, entity: str, row: dict) -> dict | None:
             return None
         if plan.inflate_clinical == key:
             return {**row, "hours": Decimal(row["hours"]) + Decimal("1.50")}
+        if plan.exact_clinical is not None and plan.exact_clinical[:2] == key:
+            return {**row, "hours": plan.exact_clinical[2]}
     return row
 
 
@@ -504,190 +561,34 @@ def _write_new_providers(plan: CredentialingPlan, writers: LocationRecorder, kid
 
 
 # --------------------------------------------------------------------------------------------------
-# Ground truth, computed from what was written
+# Ground truth
 
 
 def finish_location(plan: CredentialingPlan, writers: LocationRecorder, kids: list[Kid], truth: dict) -> None:
-    """Write the new therapists and the added timesheet row, then this location's ground truth."""
+    """Write the new therapists and the added timesheet row, then this location's ground truth: the flags
+    recorded with each plant, and those of the other areas' planted facts."""
     _write_new_providers(plan, writers, kids)
-    area = truth.setdefault(
-        "credentialing",
-        {
-            "credential_reminders": [],
-            "enrollment_followups": [],
-            "claim_holds": [],
-            "supervision_gaps": [],
-            "invalid_npis": [],
-            "payroll_discrepancies": [],
-            "plants": [],
-            "near_misses": [],
-        },
-    )
-    expected = expected_flags(plan.anchor, writers.rows, kids, plan.location_id)
-    # Reminders are the planted facts: the natural credentials are kept clear of every tier.
-    expected["credential_reminders"] += [
-        {
-            "provider_id": p["provider_id"],
-            "credential_type": p["credential_type"],
-            "reminder_tier": p["reminder_tier"],
-            "location_id": p["location_id"],
-        }
-        for p in plan.plants
-        if "reminder_tier" in p
-    ]
-    for key, rows in expected.items():
-        area[key].extend(rows)
+    _record_other_areas(plan, writers, truth)
+    area = truth.setdefault("credentialing", {key: [] for key in TRUTH_KEYS})
+    for key, rows in plan.truth.items():
+        area.setdefault(key, []).extend(rows)
         area[key].sort(key=lambda r: tuple(str(v) for v in r.values()))
-    area["plants"].extend(plan.plants)
-    area["near_misses"].extend(plan.near_misses)
 
 
-def _is_remitted(day: date, payer_id: str, anchor: date) -> bool:
-    # generator._write_schedule_and_billing: a visit is remitted when its payment date is before the anchor.
-    week = day - timedelta(days=day.weekday())
-    index = next(i for i, p in enumerate(PAYERS) if p.payer_id == payer_id)
-    return week + timedelta(days=14 + index % 5) < anchor
-
-
-def expected_flags(anchor: date, rows: dict[str, list[dict]], kids: list[Kid], location_id: str) -> dict[str, list]:
-    providers = {r["provider_id"]: r for r in rows["providers"]}
-    credentials: dict[tuple[str, str], dict] = {}
-    for r in rows["credentials"]:
-        credentials[(r["provider_id"], r["credential_type"])] = r
-    valid_through: dict[str, dict[str, date]] = {}
-    out: dict[str, list] = {
-        k: []
-        for k in (
-            "credential_reminders",
-            "enrollment_followups",
-            "claim_holds",
-            "supervision_gaps",
-            "invalid_npis",
-            "payroll_discrepancies",
-        )
+def _record_other_areas(plan: CredentialingPlan, writers: LocationRecorder, truth: dict) -> None:
+    """Each pending enrollment written is a follow-up, with the reason 'scheduled_visits_not_billable' too
+    where the scheduling area planted a booking with that therapist for that payer in the look-ahead."""
+    last = plan.anchor + timedelta(days=LOOKAHEAD_DAYS)
+    booked = {
+        (m["provider_id"], m["payer_id"])
+        for m in truth["scheduling"]["booking_mismatches"]
+        if m["location_id"] == plan.location_id
+        and m["reason"] == "provider_not_enrolled"
+        and plan.anchor <= date.fromisoformat(m["date"]) < last
     }
-    for provider_id, p in sorted(providers.items()):
-        if p["termination_date"] is not None and p["termination_date"] <= anchor:
-            continue  # a provider who has left is out of the matrix and the record fixes
-        if not is_valid_npi(p["npi"]):
-            out["invalid_npis"].append({"provider_id": provider_id, "location_id": location_id})
-        through = valid_through.setdefault(provider_id, {})
-        for ctype in REQUIRED_TYPES:
-            cred = credentials.get((provider_id, ctype))
-            if cred is None:
-                out["credential_reminders"].append(
-                    {
-                        "provider_id": provider_id,
-                        "credential_type": ctype,
-                        "reminder_tier": "missing",
-                        "location_id": location_id,
-                    }
-                )
-                continue
-            # The date on file wins over the cycle (every generated credential carries one).
-            through[ctype] = cred["expiration_date"] or cycle_due(ctype, cred["issued_date"])
-    enrollments = {
-        (r["provider_id"], r["payer_id"]): r for r in rows["payer_enrollments"] if r["location_id"] == location_id
-    }
-
-    def can_bill(provider_id: str, payer_id: str, day: date) -> bool:
-        e = enrollments.get((provider_id, payer_id))
-        if e is None or e["status"] != "enrolled" or e["effective_date"] is None or e["effective_date"] > day:
-            return False
-        if e["termination_date"] is not None and e["termination_date"] <= day:
-            return False
-        return all(
-            expiry >= day for ctype, expiry in valid_through.get(provider_id, {}).items() if ctype in BILLING_REQUIRED
-        ) and all((provider_id, ctype) in credentials for ctype in BILLING_REQUIRED)
-
-    followups: dict[tuple[str, str], set[str]] = {}
-    for (provider_id, payer_id), e in enrollments.items():
-        p = providers.get(provider_id)
-        if e["status"] == "pending" and p is not None and p["termination_date"] is None:
-            followups.setdefault((provider_id, payer_id), set()).add("enrollment_pending")
-    holds: dict[tuple[str, str], str] = {}
-    held_claims: dict[tuple[str, str], list[str]] = {}
-    last_day = anchor + timedelta(days=LOOKAHEAD_DAYS - 1)
-    lookback = anchor - timedelta(days=SUPERVISION_LOOKBACK_DAYS)
-    minutes: dict[tuple[str, date], int] = {}
-    unsupervised: set[str] = set()
-    for kid in kids:
-        payer_id = kid.payer.payer_id
-        for appt in kid.appts:
-            provider_id = appt.provider.provider_id
-            if (
-                appt.status == "scheduled"
-                and anchor <= appt.day <= last_day
-                and not can_bill(provider_id, payer_id, appt.day)
-            ):
-                followups.setdefault((provider_id, payer_id), set()).add("scheduled_visits_not_billable")
-            if appt.status == "arrived":
-                minutes[(provider_id, appt.day)] = minutes.get((provider_id, appt.day), 0) + appt.duration
-                e = enrollments.get((provider_id, payer_id))
-                if (
-                    e is not None
-                    and e["status"] in ("enrolled", "pending")
-                    and not _is_remitted(appt.day, payer_id, anchor)
-                ):
-                    effective = e["effective_date"]
-                    if effective is None or effective > anchor or appt.day < effective:
-                        held_claims.setdefault((provider_id, payer_id), []).append(appt.claim_id)
-                    if effective is None or appt.day < effective:
-                        holds[(provider_id, payer_id)] = "hold"
-            p = providers.get(provider_id)
-            in_window = (appt.status == "arrived" and lookback <= appt.day < anchor) or (
-                appt.status == "scheduled" and anchor <= appt.day <= last_day
-            )
-            if p is not None and p["credential_type"] == "COTA" and in_window:
-                sup = providers.get(p["supervising_provider_id"] or "")
-                if (
-                    sup is None
-                    or sup["credential_type"] != "OTR"
-                    or (sup["termination_date"] is not None and sup["termination_date"] <= appt.day)
-                ):
-                    unsupervised.add(provider_id)
-    for (provider_id, payer_id), reasons in sorted(followups.items()):
-        out["enrollment_followups"].append(
-            {"provider_id": provider_id, "payer_id": payer_id, "location_id": location_id, "reasons": sorted(reasons)}
+    for e in writers.pending_enrollments:
+        key = (e["provider_id"], e["payer_id"])
+        reasons = ["enrollment_pending"] + (["scheduled_visits_not_billable"] if key in booked else [])
+        plan.truth["enrollment_followups"].append(
+            {"provider_id": key[0], "payer_id": key[1], "location_id": e["location_id"], "reasons": reasons}
         )
-    for (provider_id, payer_id), status in sorted(holds.items()):
-        out["claim_holds"].append(
-            {
-                "provider_id": provider_id,
-                "payer_id": payer_id,
-                "location_id": location_id,
-                "hold_status": status,
-                "claim_ids": sorted(held_claims[(provider_id, payer_id)]),
-            }
-        )
-    out["supervision_gaps"] = [{"provider_id": p, "location_id": location_id} for p in sorted(unsupervised)]
-
-    hours: dict[tuple[str, date], Decimal] = {}
-    for r in rows["timesheets"]:
-        if r["hours_type"] == "clinical":
-            key = (r["provider_id"], r["work_date"])
-            hours[key] = hours.get(key, Decimal(0)) + Decimal(r["hours"])
-    open_days = set(_open_payroll_days(anchor))
-    for key in sorted(set(hours) | set(minutes)):
-        provider_id, day = key
-        if day not in open_days:
-            continue
-        paid, worked = hours.get(key, Decimal(0)), Decimal(minutes.get(key, 0)) / 60
-        if worked > 0 and paid == 0:
-            kind = "sessions_without_hours"
-        elif paid > 0 and worked == 0:
-            kind = "hours_without_sessions"
-        elif abs(paid - worked) > PAYROLL_TOLERANCE_HOURS:
-            kind = "hours_over_tolerance"
-        else:
-            continue
-        out["payroll_discrepancies"].append(
-            {
-                "provider_id": provider_id,
-                "location_id": location_id,
-                "work_date": day.isoformat(),
-                "discrepancy_type": kind,
-                "pay_period_start": period_start(day).isoformat(),
-            }
-        )
-    return out

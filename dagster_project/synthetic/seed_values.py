@@ -14,7 +14,6 @@ from pathlib import Path
 from core.settings import PROJECT_ROOT
 
 SEEDS_DIR = PROJECT_ROOT / "dbt" / "seeds"
-ANY_STATE = "*"  # credential_cycles: the row every state falls back to
 
 
 class SeedError(ValueError):
@@ -187,39 +186,6 @@ def signature_chase_after_days() -> dict[str, int]:
 
 
 @cache
-def credential_cycles() -> tuple[dict[str, int], dict[str, int]]:
-    """(cycle months, cycle days) by credential type, for the row every state falls back to."""
-    months: dict[str, int] = {}
-    days: dict[str, int] = {}
-    rows = _rows("credential_cycles", "credential_type", "issuing_state", "cycle_months", "cycle_days")
-    for number, row in enumerate(rows, start=2):
-        if row["issuing_state"] != ANY_STATE:
-            continue
-        if row["cycle_days"]:
-            days[row["credential_type"]] = _int("credential_cycles", number, "cycle_days", row["cycle_days"])
-        elif row["cycle_months"]:
-            months[row["credential_type"]] = _int("credential_cycles", number, "cycle_months", row["cycle_months"])
-        else:
-            raise SeedError(f"{SEEDS_DIR / 'credential_cycles.csv'} line {number}: neither cycle_months nor cycle_days")
-    return months, days
-
-
-def _credential_types(flag: str) -> tuple[str, ...]:
-    rows = _rows("credential_cycles", "credential_type", "issuing_state", flag)
-    return tuple(row["credential_type"] for row in rows if row["issuing_state"] == ANY_STATE and _true(row[flag]))
-
-
-@cache
-def credential_types_required_to_hold() -> tuple[str, ...]:
-    return _credential_types("required_to_hold")
-
-
-@cache
-def credential_types_required_for_billing() -> frozenset[str]:
-    return frozenset(_credential_types("required_for_billing"))
-
-
-@cache
 def credentialing_rules() -> dict[str, str]:
     """The default rule set: lookahead_days, supervision_lookback_days, payroll_tolerance_hours, ..."""
     for row in _rows(
@@ -233,17 +199,3 @@ def credentialing_rules() -> dict[str, str]:
         if row["rule_set"] == "default":
             return row
     raise SeedError(f"{SEEDS_DIR / 'credentialing_rules.csv'}: no 'default' rule set")
-
-
-@cache
-def reminder_tiers() -> tuple[tuple[int, str], ...]:
-    """(max days to expiry, tier name), smallest first."""
-    rows = _rows("credential_reminder_tiers", "reminder_tier", "max_days_to_expiry", "sort_order")
-    ordered = sorted(enumerate(rows, start=2), key=lambda item: int(item[1]["sort_order"]))
-    return tuple(
-        (
-            _int("credential_reminder_tiers", number, "max_days_to_expiry", row["max_days_to_expiry"]),
-            row["reminder_tier"],
-        )
-        for number, row in ordered
-    )

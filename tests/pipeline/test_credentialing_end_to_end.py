@@ -55,15 +55,41 @@ def test_reminder_tiers_match_the_ground_truth(snap, truth):
         assert row == (tiers[p["kind"]], p["days_to_expiry"])
 
 
+def _near_misses(truth, kind: str) -> list[dict]:
+    misses = [m for m in truth["near_misses"] if m["kind"] == kind]
+    assert misses, kind
+    return misses
+
+
 def test_near_miss_at_91_days_is_in_the_matrix_but_not_flagged(snap, truth):
-    assert truth["near_misses"]
-    for miss in truth["near_misses"]:
+    for miss in _near_misses(truth, "near_miss"):
         row = snap.execute(
             "select reminder_tier, days_to_expiry from fct_credential_matrix "
             "where provider_id = ? and credential_type = ?",
             [miss["provider_id"], miss["credential_type"]],
         ).fetchone()
         assert row == ("current", 91)
+
+
+def test_near_miss_hours_exactly_at_the_tolerance_are_not_flagged(snap, truth):
+    for miss in _near_misses(truth, "hours_at_tolerance"):
+        row = snap.execute(
+            "select cast(hours_difference as varchar), is_flagged from fct_payroll_reconciliation "
+            "where provider_id = ? and cast(work_date as varchar) = ?",
+            [miss["provider_id"], miss["work_date"]],
+        ).fetchone()
+        assert row == (miss["hours_difference"], False)
+
+
+def test_near_miss_visits_booked_from_the_effective_date_on_are_billable(snap, truth):
+    for miss in _near_misses(truth, "booked_from_effective_date"):
+        rows = snap.execute(
+            "select cast(appointment_date as varchar), can_bill_on_visit_date from fct_scheduled_visit_billing "
+            "where provider_id = ? and payer_id = ?",
+            [miss["provider_id"], miss["payer_id"]],
+        ).fetchall()
+        assert min(day for day, _ in rows) == miss["first_booked_date"]
+        assert all(can_bill for _, can_bill in rows)
 
 
 def test_enrollment_followups_match_the_ground_truth(snap, truth):

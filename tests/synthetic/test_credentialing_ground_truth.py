@@ -3,6 +3,7 @@
 import csv
 import json
 from datetime import date, timedelta
+from decimal import Decimal
 from pathlib import Path
 
 from dagster_project.npi import is_valid_npi
@@ -116,3 +117,56 @@ def test_add_months_clamps_to_the_month_end():
     assert next_mid_month(date(2026, 11, 26)) == date(2026, 12, 15)
     assert next_mid_month(date(2026, 11, 14)) == date(2026, 11, 15)
     assert next_mid_month(date(2026, 11, 15)) == date(2026, 12, 15)
+
+
+def test_natural_enrollments_take_effect_before_every_visit(generated):
+    """Natural data is clear of the hold rule by construction: only the planted new therapists have a kept
+    visit before their enrollment's effective date."""
+    config, _ = generated
+    truth = _truth(config)
+    payer_of = {c["coverage_id"]: c["payer_id"] for c in _rows(config, "ehr", "coverages")}
+    first_visit: dict[tuple[str, str], str] = {}
+    for v in _rows(config, "ehr", "visits"):
+        key = (v["provider_id"], payer_of[v["coverage_id"]])
+        first_visit[key] = min(first_visit.get(key, v["date_of_service"]), v["date_of_service"])
+    early = {
+        (e["provider_id"], e["payer_id"])
+        for e in _rows(config, "credentialing", "payer_enrollments")
+        if e["status"] == "enrolled"
+        and (e["provider_id"], e["payer_id"]) in first_visit
+        and e["effective_date"] > first_visit[(e["provider_id"], e["payer_id"])]
+    }
+    assert early == {(h["provider_id"], h["payer_id"]) for h in truth["claim_holds"]}
+    assert early
+
+
+def test_every_pending_enrollment_is_a_recorded_followup(generated):
+    config, _ = generated
+    truth = _truth(config)
+    pending = {
+        (e["provider_id"], e["payer_id"])
+        for e in _rows(config, "credentialing", "payer_enrollments")
+        if e["status"] == "pending"
+    }
+    followups = {(f["provider_id"], f["payer_id"]) for f in truth["enrollment_followups"]}
+    assert pending == followups and pending
+    assert all("enrollment_pending" in f["reasons"] for f in truth["enrollment_followups"])
+
+
+def test_near_miss_hours_are_exactly_the_tolerance_over_the_sessions(generated):
+    config, _ = generated
+    truth = _truth(config)
+    minutes = {a["appointment_id"]: int(a["duration_minutes"]) for a in _rows(config, "ehr", "appointments")}
+    sheets = _rows(config, "payroll", "timesheets")
+    visits = _rows(config, "ehr", "visits")
+    misses = [m for m in truth["near_misses"] if m["kind"] == "hours_at_tolerance"]
+    assert misses
+    for miss in misses:
+        key = (miss["provider_id"], miss["work_date"])
+        paid = sum(
+            Decimal(t["hours"])
+            for t in sheets
+            if (t["provider_id"], t["work_date"]) == key and t["hours_type"] == "clinical"
+        )
+        worked = sum(minutes[v["appointment_id"]] for v in visits if (v["provider_id"], v["date_of_service"]) == key)
+        assert paid - Decimal(worked) / 60 == Decimal(miss["hours_difference"]) == Decimal("0.50")

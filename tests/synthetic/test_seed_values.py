@@ -31,10 +31,7 @@ def test_values_are_the_seed_values():
     assert seed_values.per_code_payers() == {"TXMCO3", "COMM1"}
     assert {"medicaid_mco", "medicaid_ffs"} <= seed_values.telehealth_95_payer_types()
     assert "medicare" not in seed_values.telehealth_95_payer_types()  # its current row has no modifier
-    months, days = seed_values.credential_cycles()
-    assert (months["state_license"], days["caqh_attestation"]) == (24, 120)
-    assert "dea" not in seed_values.credential_types_required_to_hold()
-    assert seed_values.reminder_tiers() == ((7, "7_days"), (30, "30_days"), (90, "90_days"))
+    assert seed_values.credentialing_rules()["payroll_tolerance_hours"] == "0.50"
     by_type, by_payer = seed_values.eligibility_window_hours()
     assert (by_type["medicaid_mco"], by_payer["COMM2"]) == (24, 168)
     assert seed_values.secondary_filing_days("commercial") == 90
@@ -62,10 +59,10 @@ def test_an_edited_seed_changes_the_value(seeds_copy):
 
 
 def test_a_bad_seed_fails_naming_the_file_and_line(seeds_copy):
-    tiers = seeds_copy / "credential_reminder_tiers.csv"
-    tiers.write_text("reminder_tier,max_days_to_expiry,sort_order\n7_days,seven,1\n")
-    with pytest.raises(seed_values.SeedError, match=r"credential_reminder_tiers.csv line 2: max_days_to_expiry"):
-        seed_values.reminder_tiers()
+    rules = seeds_copy / "payer_rules.csv"
+    rules.write_text(rules.read_text().replace("TXMCO2,medicaid_mco,true,30,", "TXMCO2,medicaid_mco,true,thirty,"))
+    with pytest.raises(seed_values.SeedError, match=r"payer_rules.csv line \d+: reauth_lead_days"):
+        seed_values.reauth_lead_days("TXMCO2")
     (seeds_copy / "claim_payer_type_policies.csv").write_text("payer_type\ncommercial\n")
     with pytest.raises(
         seed_values.SeedError, match=r"claim_payer_type_policies.csv: missing column\(s\) secondary_filing_days"
