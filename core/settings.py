@@ -276,7 +276,6 @@ def _time_zone(name: str) -> str:
 # disagree. Eligibility windows are per payer: seed dbt/seeds/front_office_eligibility_rules.csv.
 FRONT_OFFICE_DEFAULTS: dict[str, int] = {
     "RCM_REFERRAL_FIRST_RESPONSE_BUSINESS_DAYS": 1,
-    "RCM_NOTE_SIGNING_WINDOW_HOURS": 48,
     "RCM_ELIGIBILITY_LOOKAHEAD_HOURS": 72,
     "RCM_NOTE_AUDIT_LOOKBACK_DAYS": 14,
 }
@@ -289,13 +288,6 @@ class FrontOfficeSettings(_FromEnvironment):
         FRONT_OFFICE_DEFAULTS["RCM_REFERRAL_FIRST_RESPONSE_BUSINESS_DAYS"],
         ge=0,
         validation_alias="RCM_REFERRAL_FIRST_RESPONSE_BUSINESS_DAYS",
-        description=_ZERO_OR_MORE,
-    )
-    # a visit note must be signed within this after the visit ends
-    note_signing_window_hours: int = Field(
-        FRONT_OFFICE_DEFAULTS["RCM_NOTE_SIGNING_WINDOW_HOURS"],
-        ge=0,
-        validation_alias="RCM_NOTE_SIGNING_WINDOW_HOURS",
         description=_ZERO_OR_MORE,
     )
     # the sweep covers visits starting within this after the as-of date
@@ -332,7 +324,6 @@ def dbt_vars() -> dict[str, str | int | float]:
         "scheduling_attendance_window_days": settings.scheduling_attendance_window_days,
         "scheduling_attendance_min_visits": settings.scheduling_attendance_min_visits,
         "referral_first_response_business_days": front_office.referral_first_response_business_days,
-        "note_signing_window_hours": front_office.note_signing_window_hours,
         "eligibility_lookahead_hours": front_office.eligibility_lookahead_hours,
         "note_audit_lookback_days": front_office.note_audit_lookback_days,
         "claims_timely_filing_lead_days": settings.claims_timely_filing_lead_days,

@@ -1,6 +1,7 @@
 """Note-fix tasks to the treating therapist (marts.flag_note_audit_failures): what the nightly audit found
 in the visit's note and what to correct. A claim not sent yet stays on hold until the note passes; one already
-sent is a corrected-claim risk, and the task says so."""
+sent is a corrected-claim risk, and the task says so. A signing failure names the payer's window and its
+deadline in the location's local time."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from core.money import amount
 from .context import DraftContext
 from .front_office_text import as_date, jsonable
 from .models import DraftAction
+from .values import local_time_text
 
 ACTION_TYPE = "note_fix_task"
 ASSIGNED_ROLE = "billing"  # holds the claim; the task itself goes to the therapist named as recipient
@@ -25,6 +27,7 @@ EVIDENCE = (
     "date_of_service",
     "visit_ended_at",
     "signed_at",
+    "signing_window_hours",
     "signing_deadline_at",
     "hours_to_sign",
     "billed_timed_units",
@@ -50,7 +53,20 @@ FIXES = (
 )
 
 
-def draft_note_fixes(rows: list[dict], location_names: dict[str, str]) -> list[DraftAction]:
+def _signing_window(row: dict, time_zone: str) -> str:
+    """The payer's window and its deadline as the therapist reads it (local time at the visit's location)."""
+    window = (
+        f"The signing window for this payer is {row['signing_window_hours']} hours: the note was due by "
+        f"{local_time_text(row['signing_deadline_at'], time_zone)}"
+    )
+    if row.get("is_signed_late"):
+        window += f"; it was signed {local_time_text(row['signed_at'], time_zone)}"
+    return window + "."
+
+
+def draft_note_fixes(
+    rows: list[dict], location_names: dict[str, str], time_zones: dict[str, str]
+) -> list[DraftAction]:
     drafts = []
     for row in sorted(rows, key=lambda r: str(r["flag_id"])):
         location = location_names.get(row["location_id"], row["location_id"])
@@ -59,6 +75,8 @@ def draft_note_fixes(rows: list[dict], location_names: dict[str, str]) -> list[D
             for column, text in FIXES
             if row.get(column)
         ]
+        if row.get("is_signed_late") or row.get("is_unsigned_past_window"):
+            steps.insert(0, _signing_window(row, time_zones[row["location_id"]]))
         if row.get("is_claim_submitted"):
             claim = (
                 f"claim {row['claim_id']} has already gone out: it cannot be held. Fix the note now; if the fix "
@@ -91,4 +109,4 @@ def draft_note_fixes(rows: list[dict], location_names: dict[str, str]) -> list[D
 
 def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
     """Registry entry point."""
-    return draft_note_fixes(rows, ctx.location_names())
+    return draft_note_fixes(rows, ctx.location_names(), ctx.location_time_zones())

@@ -30,6 +30,7 @@ import csv
 import random
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -228,7 +229,7 @@ def generate(seed: int, anchor: date, out: Path, truth: dict) -> dict:
             "coverage_changes": [expected_changes[p] for p in sorted(expected_changes)],
         },
         "referrals": _referral_truth(out, anchor),
-        "notes": _write_notes(out, anchor, rng, location_as_of),
+        "notes": _write_notes(out, anchor, rng, location_as_of, zones),
     }
     return counts
 
@@ -454,16 +455,21 @@ def _referral_truth(out: Path, anchor: date, response_business_days: int = 1) ->
 
 # -- visit notes -------------------------------------------------------------------------------------------
 
-# payer_rules.csv unit_method (cms_total unless per_code) and the front-office settings' defaults.
+# payer_rules.csv unit_method (cms_total unless per_code), front_office_note_signing_windows.csv (the
+# default window and the payers that allow longer) and the front-office settings' defaults.
 PER_CODE_PAYERS = seed_values.per_code_payers()
-NOTE_SIGNING_WINDOW_HOURS = FRONT_OFFICE_DEFAULTS["RCM_NOTE_SIGNING_WINDOW_HOURS"]
+DEFAULT_SIGNING_HOURS, SIGNING_HOURS_BY_PAYER = seed_values.note_signing_window_hours()
 NOTE_AUDIT_LOOKBACK_DAYS = FRONT_OFFICE_DEFAULTS["RCM_NOTE_AUDIT_LOOKBACK_DAYS"]
 NOTES_EXPORTED_DAYS = 30  # the EHR exports the last 30 days of notes
-# Each planted kind and the audit failures it was built to show (none for the two near misses). Every other
+# Each planted kind and the audit failures it was built to show (none for the near misses). Every other
 # audited visit is written clean: signed inside the window, minutes that support what was billed, goals.
+# The signing plants are on the location's clock, an hour either side of the payer's deadline; the 72-hour
+# payer's note signed 49 hours after the visit would be late under the default 48 hours (a near miss).
 NOTE_PLANTS: dict[str, list[str]] = {
     "signed_49h": ["signed_late"],
     "signed_47h": [],
+    "signed_49h_72h_payer": [],
+    "signed_73h_72h_payer": ["signed_late"],
     "unsigned": ["unsigned_past_window"],
     "minutes_missing": ["timed_minutes_missing"],
     "units_cms_total": ["units_inconsistent"],
@@ -472,6 +478,35 @@ NOTE_PLANTS: dict[str, list[str]] = {
     "cpt_not_documented": ["cpt_not_documented"],
     "no_goals": ["no_goals_addressed"],
 }
+
+
+# signing plant -> (the payer's window it needs, hours after the visit's local end it is signed)
+SIGNING_PLANTS: dict[str, tuple[int, int]] = {
+    "signed_49h": (DEFAULT_SIGNING_HOURS, DEFAULT_SIGNING_HOURS + 1),
+    "signed_47h": (DEFAULT_SIGNING_HOURS, DEFAULT_SIGNING_HOURS - 1),
+    "signed_49h_72h_payer": (72, DEFAULT_SIGNING_HOURS + 1),
+    "signed_73h_72h_payer": (72, 73),
+}
+
+
+def signing_window_hours(payer_id: str | None) -> int:
+    return SIGNING_HOURS_BY_PAYER.get(payer_id or "", DEFAULT_SIGNING_HOURS)
+
+
+def local_hours_after(end: datetime, hours: int, zone: ZoneInfo) -> datetime:
+    """A naive UTC moment `hours` of wall-clock time after `end` at the location (as the note audit counts)."""
+    local = end.replace(tzinfo=UTC).astimezone(zone).replace(tzinfo=None) + timedelta(hours=hours)
+    return local.replace(tzinfo=zone).astimezone(UTC).replace(tzinfo=None)
+
+
+def _fits_signing_plant(kind: str, zone: ZoneInfo, as_of: datetime, x: dict) -> bool:
+    """The visit's payer has the plant's window, and the planted signature falls before the extract."""
+    window, hours = SIGNING_PLANTS[kind]
+    return x["window"] == window and local_hours_after(x["end"], hours, zone) < as_of
+
+
+def _deadline_passed(as_of: datetime, x: dict) -> bool:
+    return x["deadline"] < as_of
 
 
 def per_code_units(minutes: int) -> int:
@@ -486,7 +521,9 @@ def units_consistent(lines: list[tuple[str, int, int]], method: str) -> bool:
     return total_timed_units(sum(m for m, _ in timed)) == sum(u for _, u in timed)
 
 
-def _write_notes(out: Path, anchor: date, rng: random.Random, location_as_of: dict[str, datetime]) -> dict:
+def _write_notes(
+    out: Path, anchor: date, rng: random.Random, location_as_of: dict[str, datetime], zones: dict[str, ZoneInfo]
+) -> dict:
     appointments = {a["appointment_id"]: a for a in _read(out, "ehr", "appointments")}
     payer_by_coverage = {c["coverage_id"]: c["payer_id"] for c in _read(out, "ehr", "coverages")}
     lines: dict[str, list[tuple[str, int, int]]] = {}
@@ -503,12 +540,17 @@ def _write_notes(out: Path, anchor: date, rng: random.Random, location_as_of: di
         ):
             continue
         end = _ts(appt["scheduled_start_at"]) + timedelta(minutes=int(appt["duration_minutes"]))
-        method = "per_code" if payer_by_coverage.get(v["coverage_id"]) in PER_CODE_PAYERS else "cms_total"
+        payer_id = payer_by_coverage.get(v["coverage_id"])
+        method = "per_code" if payer_id in PER_CODE_PAYERS else "cms_total"
+        window = signing_window_hours(payer_id)
         visits.append(
             {
                 "visit": v,
                 "day": day,
                 "end": end,
+                "payer_id": payer_id,
+                "window": window,
+                "deadline": local_hours_after(end, window, zones[v["location_id"]]),
                 "method": method,
                 "signed": _ts(v["note_signed_at"]) if v["note_signed_at"] else None,
                 "lines": sorted(lines[v["visit_id"]], key=lambda line: line[0]),
@@ -528,13 +570,13 @@ def _write_notes(out: Path, anchor: date, rng: random.Random, location_as_of: di
             if x["visit"]["location_id"] == location_id
             and x["day"] <= anchor - timedelta(days=3)
             and x["signed"] is not None
-            and x["signed"] <= x["end"] + timedelta(hours=NOTE_SIGNING_WINDOW_HOURS)
+            and x["signed"] <= x["deadline"]
         ]
         rng.shuffle(candidates)
+        zone, as_of = zones[location_id], location_as_of[location_id]
         wants = {
-            "signed_49h": lambda x: True,
-            "signed_47h": lambda x: True,
-            "unsigned": lambda x: True,
+            **{kind: partial(_fits_signing_plant, kind, zone, as_of) for kind in SIGNING_PLANTS},
+            "unsigned": partial(_deadline_passed, as_of),
             "minutes_missing": lambda x: len(timed(x)) >= 1,
             "units_cms_total": lambda x: x["method"] == "cms_total" and any(line[1] >= 16 for line in timed(x)),
             "units_per_code": lambda x: x["method"] == "per_code" and len(timed(x)) >= 1,
@@ -569,10 +611,8 @@ def _write_notes(out: Path, anchor: date, rng: random.Random, location_as_of: di
             # Every timed code the plant does not touch documents exactly its billed units (15 min each),
             # so the plant is the visit's only failure under either unit method.
             documented = [(cpt, 15 * u if i in timed_idx else m, u) for i, (cpt, m, u) in enumerate(documented)]
-        if kind == "signed_49h":
-            signed = x["end"] + timedelta(hours=49)
-        elif kind == "signed_47h":
-            signed = x["end"] + timedelta(hours=47)
+        if kind in SIGNING_PLANTS:
+            signed = local_hours_after(x["end"], SIGNING_PLANTS[kind][1], zones[v["location_id"]])
         elif kind == "unsigned":
             signed = None
         elif kind == "minutes_missing":
@@ -607,8 +647,22 @@ def _write_notes(out: Path, anchor: date, rng: random.Random, location_as_of: di
             )
     writer.close()
     failures = {visit_id: NOTE_PLANTS[kind] for visit_id, kind in plants.items() if NOTE_PLANTS[kind]}
+    by_id = {x["visit"]["visit_id"]: x for x in visits}
+    signing = [
+        {
+            "visit_id": visit_id,
+            "kind": kind,
+            "payer_id": by_id[visit_id]["payer_id"],
+            "signing_window_hours": SIGNING_PLANTS[kind][0],
+            "hours_after_visit_end": SIGNING_PLANTS[kind][1],
+            "is_signed_late": bool(NOTE_PLANTS[kind]),
+        }
+        for visit_id, kind in sorted(plants.items())
+        if kind in SIGNING_PLANTS
+    ]
     return {
         "planted": dict(sorted(plants.items())),
         "failures": dict(sorted(failures.items())),
+        "signing_plants": signing,
         "audited_visit_ids": sorted(x["visit"]["visit_id"] for x in in_scope),
     }

@@ -162,6 +162,26 @@ def eligibility_window_hours() -> tuple[dict[str, int], dict[str, int]]:
 
 
 @cache
+def note_signing_window_hours() -> tuple[int, dict[str, int]]:
+    """(the default note-signing window in hours, hours by payer id where a payer overrides it)."""
+    default: int | None = None
+    by_payer: dict[str, int] = {}
+    path = SEEDS_DIR / "front_office_note_signing_windows.csv"
+    rows = _rows("front_office_note_signing_windows", "payer_id", "signing_window_hours")
+    for number, row in enumerate(rows, start=2):
+        hours = _int("front_office_note_signing_windows", number, "signing_window_hours", row["signing_window_hours"])
+        if row["payer_id"]:
+            by_payer[row["payer_id"]] = hours
+        elif default is None:
+            default = hours
+        else:
+            raise SeedError(f"{path} line {number}: a second default row (empty payer_id)")
+    if default is None:
+        raise SeedError(f"{path}: no default row (empty payer_id)")
+    return default, by_payer
+
+
+@cache
 def day_of_visit_recheck_payer_types() -> frozenset[str]:
     rows = _rows("front_office_eligibility_rules", "payer_type", "payer_id", "requires_day_of_visit_check")
     return frozenset(

@@ -1,5 +1,5 @@
-{#- A whole-number setting, named by its environment variable (RCM_NOTE_SIGNING_WINDOW_HOURS): its value is
-    the dbt var of the same name without the RCM_ prefix, lowercased (note_signing_window_hours), declared
+{#- A whole-number setting, named by its environment variable (RCM_NOTE_AUDIT_LOOKBACK_DAYS): its value is
+    the dbt var of the same name without the RCM_ prefix, lowercased (note_audit_lookback_days), declared
     with its default in dbt_project.yml and passed by the orchestrator from core/settings.py (dbt_vars).
     Validated as a non-negative integer so a typo fails the run loudly. -#}
 {% macro env_int_setting(name) -%}

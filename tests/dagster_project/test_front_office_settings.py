@@ -19,10 +19,10 @@ def test_env_example_lists_every_front_office_setting():
 
 
 def test_settings_read_the_environment(monkeypatch):
-    monkeypatch.setenv("RCM_NOTE_SIGNING_WINDOW_HOURS", "24")
+    monkeypatch.setenv("RCM_NOTE_AUDIT_LOOKBACK_DAYS", "21")
     monkeypatch.delenv("RCM_REFERRAL_FIRST_RESPONSE_BUSINESS_DAYS", raising=False)
     settings = get_front_office_settings()
-    assert settings.note_signing_window_hours == 24
+    assert settings.note_audit_lookback_days == 21
     assert settings.referral_first_response_business_days == 1
     monkeypatch.setenv("RCM_ELIGIBILITY_LOOKAHEAD_HOURS", "-3")
     with pytest.raises(ValueError, match="RCM_ELIGIBILITY_LOOKAHEAD_HOURS must be zero or more"):

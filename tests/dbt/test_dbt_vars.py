@@ -72,9 +72,9 @@ def test_settings_passed_to_dbt_are_declared_with_the_same_defaults(monkeypatch)
 
 
 def test_a_setting_in_the_environment_reaches_dbt(monkeypatch):
-    monkeypatch.setenv("RCM_NOTE_SIGNING_WINDOW_HOURS", "24")
+    monkeypatch.setenv("RCM_NOTE_AUDIT_LOOKBACK_DAYS", "21")
     monkeypatch.setenv("RCM_CLAIMS_TIMELY_FILING_LEAD_DAYS", "80")
     monkeypatch.setenv("RCM_AS_OF_DATE", "2026-03-02")
     passed = dbt_vars()
-    assert (passed["note_signing_window_hours"], passed["claims_timely_filing_lead_days"]) == (24, 80)
+    assert (passed["note_audit_lookback_days"], passed["claims_timely_filing_lead_days"]) == (21, 80)
     assert passed["as_of_date"] == "2026-03-02"

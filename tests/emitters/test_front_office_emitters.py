@@ -273,6 +273,9 @@ def test_note_fix_task_lists_each_failure_and_goes_to_the_therapist():
         "payer_id": "TXMCO3",
         "unit_method": "per_code",
         "date_of_service": date(2026, 2, 26),
+        "signed_at": None,
+        "signing_window_hours": 72,
+        "signing_deadline_at": datetime(2026, 3, 1, 23, 0),  # UTC: 4:00 PM in Denver
         "is_signed_late": False,
         "is_unsigned_past_window": True,
         "is_timed_minutes_missing": False,
@@ -284,12 +287,28 @@ def test_note_fix_task_lists_each_failure_and_goes_to_the_therapist():
         "dollars_at_risk": Decimal("51.46"),
         "due_date": AS_OF,
     }
-    [task] = draft_note_fixes([row], NAMES)
+    [task] = draft_note_fixes([row], NAMES, ZONES)
     assert task.recipient == "Test Therapist (treating therapist)"
+    # The payer's window and its deadline on the location's clock, never UTC.
+    assert "signing window for this payer is 72 hours: the note was due by Sun 03/01/2026 4:00 PM MST." in task.body
+    assert "UTC" not in task.body and "11:00 PM" not in task.body
     assert "Sign the note" in task.body and "(per_code)" in task.body and "97112" in task.body
     assert "goals" not in task.body and "late-entry" not in task.body
     assert "claim CL1 is on hold" in task.body and task.dollars_at_stake == Decimal("51.46")
     assert "billing" in approver_roles(task.action_type)
     # The claim already went out: it cannot be held, it is a corrected-claim risk.
-    [sent] = draft_note_fixes([{**row, "is_claim_submitted": True}], NAMES)
+    [sent] = draft_note_fixes([{**row, "is_claim_submitted": True}], NAMES, ZONES)
     assert "has already gone out" in sent.body and "corrected claim" in sent.body and "on hold" not in sent.body
+    # Signed late: the deadline and the signature, both local.
+    late = {
+        **row,
+        "is_unsigned_past_window": False,
+        "is_signed_late": True,
+        "signed_at": datetime(2026, 3, 2, 0, 30),
+    }
+    [task] = draft_note_fixes([late], NAMES, ZONES)
+    assert "due by Sun 03/01/2026 4:00 PM MST; it was signed Sun 03/01/2026 5:30 PM MST." in task.body
+    assert "late-entry attestation" in task.body and "Sign the note (" not in task.body
+    # No signing failure: no window line.
+    [units_only] = draft_note_fixes([{**row, "is_unsigned_past_window": False}], NAMES, ZONES)
+    assert "signing window for this payer" not in units_only.body

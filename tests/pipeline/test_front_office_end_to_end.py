@@ -149,15 +149,26 @@ def test_note_audit_finds_every_planted_and_generated_note_failure_and_nothing_e
     rows = con.execute(f"select visit_id, {', '.join(NOTE_COLUMNS.values())} from flag_note_audit_failures").fetchall()
     found = {visit_id: sorted(k for k, on in zip(NOTE_COLUMNS, flags, strict=False) if on) for visit_id, *flags in rows}
     assert found == truth["failures"]
-    # Every planted kind shows up, and the near-misses do not fail: signed at 47 h, and two codes that fail
-    # only when counted per code, on a cms_total payer.
+    # Every planted kind shows up, and the near-misses do not fail: signed at 47 h, signed at 49 h on a payer
+    # that allows 72 h, and two codes that fail only when counted per code, on a cms_total payer.
     kinds = set(truth["planted"].values())
-    assert {"signed_49h", "unsigned", "units_cms_total", "units_per_code", "cpt_not_documented"} <= kinds
+    assert {
+        "signed_49h",
+        "signed_49h_72h_payer",
+        "signed_73h_72h_payer",
+        "unsigned",
+        "units_cms_total",
+        "units_per_code",
+        "cpt_not_documented",
+    } <= kinds
+    near_misses = {"signed_47h", "signed_49h_72h_payer", "per_code_only_mismatch"}
     for visit_id, kind in truth["planted"].items():
-        if kind in ("signed_47h", "per_code_only_mismatch"):
-            assert visit_id not in found, (visit_id, kind)
-        else:
-            assert visit_id in found, (visit_id, kind)
+        assert (visit_id in found) == (kind not in near_misses), (visit_id, kind)
+    # Each signing plant is judged by its payer's window.
+    windows = dict(con.execute("select visit_id, signing_window_hours from fct_note_audit").fetchall())
+    assert {p["visit_id"]: windows[p["visit_id"]] for p in truth["signing_plants"]} == {
+        p["visit_id"]: p["signing_window_hours"] for p in truth["signing_plants"]
+    }
     first = pipeline.metadata(pipeline.first, "note_fix_task_drafts")
     second = pipeline.metadata(pipeline.second, "note_fix_task_drafts")
     assert first["drafted"] == first["flag_rows"] == len(truth["failures"])

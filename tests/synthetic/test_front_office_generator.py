@@ -3,12 +3,16 @@ authorization module's children, and the referral truth matches the written pack
 
 from __future__ import annotations
 
+import csv
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from dagster_project.ingest.x12.eligibility_271 import parse_271_file
+from dagster_project.synthetic import seed_values
 from dagster_project.synthetic.front_office import add_business_days
 from dagster_project.synthetic.generator import GeneratorConfig, generate
 
@@ -86,3 +90,39 @@ def test_generated_clinics_close_on_the_days_of_the_holidays_seed():
         seeded = {row["holiday_date"] for row in csv.DictReader(f)}
     years = {int(day[:4]) for day in seeded}
     assert seeded == {d.isoformat() for y in years for d in clinic_holidays(y)}
+
+
+def _csv(root, source: str, entity: str) -> list[dict]:
+    with (root / "inbox" / source / f"{entity}.csv").open(newline="", encoding="utf-8") as f:
+        return list(csv.DictReader(f))
+
+
+def _utc(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def test_signing_plants_sit_an_hour_either_side_of_the_payers_window_on_the_location_clock(generated):
+    """Read back with plain Python: each signing plant's note is signed the planted wall-clock hours after the
+    visit's end at its location, on a payer whose window (the seed's payer row, else its default row) is the
+    one the plant records; every location has the 72-hour payer's near miss and its late note."""
+    root = generated[0]
+    plants = json.loads((root / "truth.json").read_text())["front_office"]["notes"]["signing_plants"]
+    with (Path(seed_values.SEEDS_DIR) / "front_office_note_signing_windows.csv").open(newline="") as f:
+        seed = {row["payer_id"]: int(row["signing_window_hours"]) for row in csv.DictReader(f)}
+    zones = {loc["location_id"]: ZoneInfo(loc["time_zone"]) for loc in _csv(root, "ehr", "locations")}
+    visits = {v["visit_id"]: v for v in _csv(root, "ehr", "visits")}
+    appointments = {a["appointment_id"]: a for a in _csv(root, "ehr", "appointments")}
+    signed = {n["visit_id"]: n["signed_at"] for n in _csv(root, "ehr", "visit_notes")}
+    for plant in plants:
+        visit = visits[plant["visit_id"]]
+        appt = appointments[visit["appointment_id"]]
+        zone = zones[visit["location_id"]]
+        end = (_utc(appt["scheduled_start_at"]) + timedelta(minutes=int(appt["duration_minutes"]))).astimezone(zone)
+        local_signed = _utc(signed[plant["visit_id"]]).astimezone(zone)
+        wall_hours = (local_signed.replace(tzinfo=None) - end.replace(tzinfo=None)) / timedelta(hours=1)
+        assert wall_hours == plant["hours_after_visit_end"]
+        assert seed.get(plant["payer_id"], seed[""]) == plant["signing_window_hours"]
+        assert plant["is_signed_late"] == (wall_hours > plant["signing_window_hours"])
+    for location_id in zones:
+        kinds = {p["kind"] for p in plants if p["visit_id"].startswith(f"VS-{location_id}-")}
+        assert {"signed_49h_72h_payer", "signed_73h_72h_payer", "signed_49h", "signed_47h"} <= kinds, location_id

@@ -45,6 +45,7 @@ final as (
         audit.date_of_service,
         audit.visit_ended_at,
         audit.signed_at,
+        audit.signing_window_hours,
         audit.signing_deadline_at,
         audit.hours_to_sign,
         audit.billed_timed_units,

@@ -1,11 +1,13 @@
 -- The nightly note audit: every visit of the last RCM_NOTE_AUDIT_LOOKBACK_DAYS days against
--- the group's note requirements: signed within RCM_NOTE_SIGNING_WINDOW_HOURS of the visit's
--- end, minutes documented for every timed code billed, billed units supported by the documented minutes
--- under the payer's unit method (payer_rules.unit_method: cms_total = the 8-minute rule on the day's total
--- timed minutes, per_code = each code on its own), every billed code documented, goals addressed.
--- The window is read at the location: a note is unsigned past it when its deadline fell before the as-of
--- moment there (00:00 local time on the as-of date), so a late-evening visit in Denver is judged on Denver's
--- clock, not UTC's.
+-- the group's note requirements: signed within the payer's signing window of the visit's end (seed
+-- front_office_note_signing_windows: the payer's row, else the default row), minutes documented for every
+-- timed code billed, billed units supported by the documented minutes under the payer's unit method
+-- (payer_rules.unit_method: cms_total = the 8-minute rule on the day's total timed minutes, per_code = each
+-- code on its own), every billed code documented, goals addressed.
+-- The window runs on the location's clock: the deadline is the visit's local end time plus the window's
+-- hours (signing_deadline_local: a 48-hour note of a Friday 4 pm visit is due Sunday 4 pm there, across a
+-- daylight-saving change too), and a note is unsigned past it when that fell before the as-of moment there
+-- (00:00 local time on the as-of date), so a late-evening visit in Denver is judged on Denver's clock.
 with
 
 visits as (
@@ -56,6 +58,12 @@ locations as (
 
 ),
 
+signing_windows as (
+
+    select * from {{ ref('front_office_note_signing_windows') }}
+
+),
+
 audited as (
 
     select
@@ -67,6 +75,8 @@ audited as (
         visits.date_of_service,
         coverages.payer_id,
         coalesce(payers.unit_method, 'cms_total') as unit_method,
+        locations.time_zone,
+        coalesce(payer_window.signing_window_hours, default_window.signing_window_hours) as signing_window_hours,
         {{ dbt.dateadd('minute', 'appointments.duration_minutes', 'appointments.scheduled_start_at') }}
             as visit_ended_at,
         {{ local_as_of_utc('locations.time_zone') }} as as_of_ts
@@ -79,6 +89,10 @@ audited as (
         on visits.coverage_id = coverages.coverage_id
     left join payers
         on coverages.payer_id = payers.payer_id
+    left join signing_windows as payer_window
+        on coverages.payer_id = payer_window.payer_id
+    left join signing_windows as default_window
+        on default_window.payer_id is null
     where
         visits.date_of_service < {{ as_of_date() }}
         and visits.date_of_service
@@ -128,8 +142,8 @@ judged as (
     select
         audited.*,
         note_headers.signed_at,
-        {{ dbt.dateadd('hour', env_int_setting('RCM_NOTE_SIGNING_WINDOW_HOURS'), 'audited.visit_ended_at') }}
-            as signing_deadline_at,
+        {{ dbt.dateadd('hour', 'audited.signing_window_hours', local_timestamp('audited.visit_ended_at', 'audited.time_zone')) }}  -- noqa: LT05
+            as signing_deadline_local,
         coalesce(note_headers.goals_addressed, 0) as goals_addressed,
         note_headers.visit_id is not null as has_note,
         coalesce(unit_checks.billed_timed_units, 0) as billed_timed_units,
@@ -151,10 +165,20 @@ judged as (
 
 ),
 
-flags as (
+-- The local deadline as the UTC instant it names, to compare with the extracts' UTC timestamps.
+deadlines as (
 
     select
         judged.*,
+        {{ utc_from_local('judged.signing_deadline_local', 'judged.time_zone') }} as signing_deadline_at
+    from judged
+
+),
+
+flags as (
+
+    select
+        deadlines.*,
         case
             when signed_at is not null
                 then {{ dbt.datediff('visit_ended_at', 'signed_at', 'minute') }} / 60.0  -- noqa: LT05
@@ -168,7 +192,7 @@ flags as (
         end as is_units_inconsistent,
         codes_not_documented > 0 as is_cpt_not_documented,
         has_note and goals_addressed = 0 as is_no_goals_addressed
-    from judged
+    from deadlines
 
 ),
 
@@ -185,7 +209,9 @@ final as (
         flags.date_of_service,
         flags.visit_ended_at,
         flags.signed_at,
+        flags.signing_window_hours,
         flags.signing_deadline_at,
+        flags.signing_deadline_local,
         flags.hours_to_sign,
         flags.has_note,
         flags.goals_addressed,
