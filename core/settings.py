@@ -273,7 +273,8 @@ def _time_zone(name: str) -> str:
 
 # -- Front office (referrals, eligibility sweep, note audit) ----------------------------------------
 # dbt gets the same values as vars (dbt_vars below), so the rules and the dashboard's labels can never
-# disagree. Eligibility windows are per payer: seed dbt/seeds/front_office_eligibility_rules.csv.
+# disagree. Eligibility windows and note-signing windows are per payer: seeds
+# dbt/seeds/front_office_eligibility_rules.csv and dbt/seeds/front_office_note_signing_windows.csv.
 FRONT_OFFICE_DEFAULTS: dict[str, int] = {
     "RCM_REFERRAL_FIRST_RESPONSE_BUSINESS_DAYS": 1,
     "RCM_ELIGIBILITY_LOOKAHEAD_HOURS": 72,
