@@ -30,6 +30,7 @@ from pathlib import Path
 from dagster_project.npi import npi_check_digit
 
 from . import seed_values
+from .claims_ncci import NcciPlants
 from .claims_remits import RemitMix
 from .reference import (
     ASSISTANT_MODIFIER_BY_PAYER_TYPE,
@@ -91,10 +92,12 @@ class ClaimSpool:
     by_location: dict[str, list[_Pending]] = field(default_factory=dict)
     billing: dict[str, BillingProvider] = field(default_factory=dict)
     assistant_shares: list[dict] = field(default_factory=list)  # ground truth of the EHR plant
+    ncci: NcciPlants = None  # NCCI pairs and their CO-236 denials (claims_ncci.py), set in __post_init__
     remits: RemitMix = None  # the 835 side (claims_remits.py), set in __post_init__
 
     def __post_init__(self):
-        self.remits = RemitMix(self.seed, self.anchor)
+        self.ncci = NcciPlants(self.anchor)
+        self.remits = RemitMix(self.seed, self.anchor, ncci=self.ncci)
 
     def add_location(self, location: dict) -> None:
         self.billing[location["location_id"]] = BillingProvider(
@@ -111,8 +114,10 @@ class ClaimSpool:
         self, location: dict, kid, appt, pos: str, authorization_number: str | None, remitted: bool
     ) -> dict[int, int]:
         """Spool the visit's claim; return the assistant minutes to record on its charge lines where the
-        assistant-share plant falls on it (line number -> minutes), else nothing."""
+        assistant-share plant falls on it (line number -> minutes), else nothing. The NCCI plant may rewrite
+        ``appt.lines`` first (the caller writes the charge lines from them afterwards)."""
         payer = kid.payer
+        self.ncci.consider(location["location_id"], kid, appt, pos, remitted)
         telehealth_95 = pos in TELEHEALTH_POS and payer.payer_type in TELEHEALTH_95_PAYER_TYPES
         codes = [c.replace(".", "") for c in kid.diagnosis_codes.split("|")]
         lines = []
@@ -430,6 +435,7 @@ def write_claims(spool: ClaimSpool, out_dir: Path, truth: dict) -> int:
     files = spool.finish(out_dir)
     spool.remits.finish(out_dir)
     truth["claims"].update(spool.remits.truth())
+    truth["claims"]["ncci_distinct_service"] = spool.ncci.truth()
     return files
 
 
