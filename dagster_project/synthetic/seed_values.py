@@ -117,7 +117,9 @@ def secondary_filing_days(payer_type: str) -> int:
 def correction_rule(payer_id: str) -> dict[str, str]:
     """claim_payer_correction_rules.csv: the payer's own row, else its payer type's (how it takes a corrected
     claim, which distinct-service modifier it wants)."""
-    rows = _rows("claim_payer_correction_rules", "payer_type", "payer_id", "correction_method", "distinct_service_modifier")
+    rows = _rows(
+        "claim_payer_correction_rules", "payer_type", "payer_id", "correction_method", "distinct_service_modifier"
+    )
     own = [r for r in rows if r["payer_id"] == payer_id]
     by_type = [r for r in rows if not r["payer_id"] and r["payer_type"] == payer_type(payer_id)]
     for row in own or by_type:
