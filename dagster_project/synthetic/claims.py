@@ -11,6 +11,9 @@ One plant lives in the EHR extract instead: an assistant's share of a line (``ad
 minutes the charge line records). An occupational therapy assistant furnished just over 10% of a timed line
 an OTR rendered, and the 837P line carries no CO: CMS wants CO on it whoever rendered the claim.
 
+A few answered visits are billed with an NCCI pair instead (claims_ncci.py: the payer's CO-236, and the time
+blocks or separate-session marker their notes document).
+
 Every claim carries what real therapy claims do: DTP*454 (initial treatment: the evaluation), DTP*304 (the
 referring physician last saw the child), the referring physician's name and NPI, an NTE and every diagnosis
 in HI.

@@ -3,7 +3,8 @@ contracted rate, lines paid below the plain rate as the contract says (an assist
 multiple-procedure reduction, a charge below the fee schedule), a reversal and correction with
 provider-level adjustments, a re-sent ERA, and once per location a commercial plan's not-covered denial
 (CO-96) on a child whose secondary coverage is Medicaid (``payer_of_last_resort``: bill Medicaid with the
-primary's adjudication, never the family).
+primary's adjudication, never the family). The NCCI pairs' CO-236 denials are claims_ncci.py's: no other plant
+falls on those claims.
 
 The foundation's ``billing.adjudicate`` answers every remitted claim (contracted rate, CO-45, patient
 share, a few natural denials). ``RemitMix.answer`` then changes some of those answers, claim by claim
