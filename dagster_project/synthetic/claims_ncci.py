@@ -160,13 +160,12 @@ def _note_rows(kind: str, appt, column_1: int, column_2: int) -> dict[str, dict]
         blocks[index] = (start, start + timedelta(minutes=minutes))
         start += timedelta(minutes=minutes)
     if kind == "overlapping_time_blocks":
+        # the 97140 block, its length kept, reaches into the 97530 block by half the shorter of the two
+        length = timedelta(minutes=appt.lines[column_1][2])
         overlap = timedelta(minutes=min(appt.lines[column_1][2], appt.lines[column_2][2]) // 2)
-        column_1_start, column_1_end = blocks[column_1]
         column_2_start, column_2_end = blocks[column_2]
-        if column_1_start >= column_2_end:  # 97140 after 97530: start it inside the 97530 block
-            blocks[column_1] = (column_2_end - overlap, column_1_end - overlap)
-        else:  # 97140 before 97530: end it inside the 97530 block
-            blocks[column_1] = (column_1_start + overlap, column_2_start + overlap)
+        begin = column_2_end - overlap if column_1 > column_2 else column_2_start + overlap - length
+        blocks[column_1] = (begin, begin + length)
     return {
         appt.lines[i][0]: {"time_block_start": _hhmm(begin), "time_block_end": _hhmm(end)}
         for i, (begin, end) in blocks.items()

@@ -132,10 +132,10 @@ def _appt(claim_id: str, day: date, lines=None, kind: str = "treatment"):
     )
 
 
-def _remit(claim_id: str, day: date, adjustments=None) -> RemitClaim:
+def _remit(claim_id: str, day: date, adjustments=None, codes=("97530", "97140")) -> RemitClaim:
     lines = [
         RemitLine(cpt, [], Decimal("70.00"), Decimal("40.00"), 1, day, f"V-{claim_id}-{n}", Decimal("40.00"), [])
-        for n, cpt in enumerate(("97530", "97140"), start=1)
+        for n, cpt in enumerate(codes, start=1)
     ]
     if adjustments:
         lines[0].adjustments, lines[0].paid = adjustments, Decimal("0.00")
@@ -184,17 +184,25 @@ def test_a_natural_denial_leaves_the_kind_to_the_next_visit_and_no_other_plant_t
     assert plants.truth()[-1]["documentation"] == "separate_session"
 
 
-def test_overlapping_blocks_overlap_whichever_code_comes_first():
-    for lines in ([("97530", [], 38, 3), ("97110", [], 22, 1)], [("97533", [], 38, 3), ("97530", [], 22, 1)]):
-        plants = NcciPlants(ANCHOR)
-        for n in range(len(DOCUMENTATION_KINDS)):
-            appt = _appt(f"C{n}", DAY, lines)
-            plants.consider("L01", _kid("COMM1"), appt, "11", remitted=True)
-            plants.deny(_remit(f"C{n}", DAY), natural_denial=False)
-        (overlapping,) = [t for t in plants.truth() if t["documentation"] == "overlapping_time_blocks"]
-        blocks = overlapping["note_rows"]
-        assert _overlap(blocks["97140"], blocks["97530"]), blocks
-        assert all(_minutes(b["time_block_start"]) >= 9 * 60 for b in blocks.values())
+@pytest.mark.parametrize(
+    ("lines", "column_1_minutes"),
+    [
+        ([("97530", [], 38, 3), ("97110", [], 22, 1)], 22),  # 97140 after 97530
+        ([("97533", [], 30, 2), ("97112", [], 9, 1), ("97530", [], 22, 1)], 30),  # 97140 first, a code between
+    ],
+)
+def test_overlapping_blocks_overlap_whichever_code_comes_first(lines, column_1_minutes):
+    plants = NcciPlants(ANCHOR)
+    for n in range(len(DOCUMENTATION_KINDS)):
+        appt = _appt(f"C{n}", DAY, lines)
+        plants.consider("L01", _kid("COMM1"), appt, "11", remitted=True)
+        plants.deny(_remit(f"C{n}", DAY, codes=[cpt for cpt, *_ in appt.lines]), natural_denial=False)
+    (overlapping,) = [t for t in plants.truth() if t["documentation"] == "overlapping_time_blocks"]
+    blocks = overlapping["note_rows"]
+    assert _overlap(blocks["97140"], blocks["97530"]), blocks
+    column_1 = blocks["97140"]
+    assert _minutes(column_1["time_block_end"]) - _minutes(column_1["time_block_start"]) == column_1_minutes
+    assert all(_minutes(b["time_block_start"]) >= 9 * 60 for b in blocks.values())  # not before the visit
 
 
 def test_the_payers_own_correction_row_wins_over_its_payer_types():
