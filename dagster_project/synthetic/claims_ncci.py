@@ -3,13 +3,13 @@ what the visit note documents about the two codes.
 
 One visit per documentation kind (the first that fits, across the data set) is billed with the pair
 97140 (column 1) and 97530 (column 2) of dbt/seeds/claim_code_pair_edits.csv, whose modifier indicator 1
-lets a distinct-service modifier bypass the edit: its second timed code becomes 97140, in the EHR charge
-lines and the 837P alike. The payer pays 97140 and denies 97530 (CO-236, RARC M80). The visit note writes
+lets a distinct-service modifier bypass the edit: its first timed code other than 97530 becomes 97140, in
+the EHR charge lines and the 837P alike. The payer pays 97140 and denies 97530 (CO-236, RARC M80). The visit note writes
 the per-code facts the contract carries (``time_block_start``/``time_block_end``, ``separate_session``):
 
 - ``separate_time_blocks``: every code of the visit in its own block, one after the other;
 - ``separate_session``: 97530 marked as a session separate from the visit's other codes;
-- ``overlapping_time_blocks``: every code in a block, but the 97140 block starts before the 97530 block ends.
+- ``overlapping_time_blocks``: every code in a block, but the 97140 block reaches into the 97530 block.
 
 The ground truth records those facts (claim, line, documentation kind, the payer's distinct-service modifier
 as the correction-rules seed gives it) and the pre-submission audit failure the pair is (97530 without
@@ -151,7 +151,7 @@ def _hhmm(moment: datetime) -> str:
 
 def _note_rows(kind: str, appt, column_1: int, column_2: int) -> dict[str, dict]:
     """The note's per-code columns: blocks laid one after the other from the visit's local start, in line order
-    (the 97140 block moved to start before the 97530 block ends when they overlap), or the 97530 session mark."""
+    (the 97140 block moved into the 97530 block when they overlap), or the 97530 session mark."""
     if kind == "separate_session":
         return {COLUMN_2_CODE: {"separate_session": True}}
     start = datetime(appt.day.year, appt.day.month, appt.day.day, appt.hour, appt.minute)
