@@ -11,6 +11,9 @@ One plant lives in the EHR extract instead: an assistant's share of a line (``ad
 minutes the charge line records). An occupational therapy assistant furnished just over 10% of a timed line
 an OTR rendered, and the 837P line carries no CO: CMS wants CO on it whoever rendered the claim.
 
+A few answered visits are billed with an NCCI pair instead (claims_ncci.py: the payer's CO-236, and the time
+blocks or separate-session marker their notes document).
+
 Every claim carries what real therapy claims do: DTP*454 (initial treatment: the evaluation), DTP*304 (the
 referring physician last saw the child), the referring physician's name and NPI, an NTE and every diagnosis
 in HI.
@@ -30,6 +33,7 @@ from pathlib import Path
 from dagster_project.npi import npi_check_digit
 
 from . import seed_values
+from .claims_ncci import NcciPlants
 from .claims_remits import RemitMix
 from .reference import (
     ASSISTANT_MODIFIER_BY_PAYER_TYPE,
@@ -91,10 +95,12 @@ class ClaimSpool:
     by_location: dict[str, list[_Pending]] = field(default_factory=dict)
     billing: dict[str, BillingProvider] = field(default_factory=dict)
     assistant_shares: list[dict] = field(default_factory=list)  # ground truth of the EHR plant
+    ncci: NcciPlants = None  # NCCI pairs and their CO-236 denials (claims_ncci.py), set in __post_init__
     remits: RemitMix = None  # the 835 side (claims_remits.py), set in __post_init__
 
     def __post_init__(self):
-        self.remits = RemitMix(self.seed, self.anchor)
+        self.ncci = NcciPlants(self.anchor)
+        self.remits = RemitMix(self.seed, self.anchor, ncci=self.ncci)
 
     def add_location(self, location: dict) -> None:
         self.billing[location["location_id"]] = BillingProvider(
@@ -111,8 +117,10 @@ class ClaimSpool:
         self, location: dict, kid, appt, pos: str, authorization_number: str | None, remitted: bool
     ) -> dict[int, int]:
         """Spool the visit's claim; return the assistant minutes to record on its charge lines where the
-        assistant-share plant falls on it (line number -> minutes), else nothing."""
+        assistant-share plant falls on it (line number -> minutes), else nothing. The NCCI plant may rewrite
+        ``appt.lines`` first (the caller writes the charge lines from them afterwards)."""
         payer = kid.payer
+        self.ncci.consider(location["location_id"], kid, appt, pos, remitted)
         telehealth_95 = pos in TELEHEALTH_POS and payer.payer_type in TELEHEALTH_95_PAYER_TYPES
         codes = [c.replace(".", "") for c in kid.diagnosis_codes.split("|")]
         lines = []
@@ -430,6 +438,7 @@ def write_claims(spool: ClaimSpool, out_dir: Path, truth: dict) -> int:
     files = spool.finish(out_dir)
     spool.remits.finish(out_dir)
     truth["claims"].update(spool.remits.truth())
+    truth["claims"]["ncci_distinct_service"] = spool.ncci.truth()
     return files
 
 

@@ -3,7 +3,8 @@ contracted rate, lines paid below the plain rate as the contract says (an assist
 multiple-procedure reduction, a charge below the fee schedule), a reversal and correction with
 provider-level adjustments, a re-sent ERA, and once per location a commercial plan's not-covered denial
 (CO-96) on a child whose secondary coverage is Medicaid (``payer_of_last_resort``: bill Medicaid with the
-primary's adjudication, never the family).
+primary's adjudication, never the family). The NCCI pairs' CO-236 denials are claims_ncci.py's: no other plant
+falls on those claims.
 
 The foundation's ``billing.adjudicate`` answers every remitted claim (contracted rate, CO-45, patient
 share, a few natural denials). ``RemitMix.answer`` then changes some of those answers, claim by claim
@@ -26,6 +27,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 
 from . import seed_values
+from .claims_ncci import NcciPlants
 from .reference import CONTRACT_MODIFIER_SHARES, GROUP_X12_ID, modifier_rate
 from .x12_835 import (
     RemitClaim,
@@ -59,7 +61,6 @@ DENIAL_KINDS: dict[str, tuple[str, str, tuple[str, ...], str]] = {
     "unclassified_272": ("272", "CO", (), "line"),
     "referral_absent_288": ("288", "CO", (), "claim"),
     "units_over_maximum_151": ("151", "CO", ("N362",), "line"),
-    "ncci_edit_236": ("236", "CO", ("M80",), "line"),
 }
 # Planted once per location on a child whose secondary coverage is Medicaid (the payer of last resort): the
 # commercial primary denies the claim as not covered (CO-96, N130 "consult plan benefit documents").
@@ -95,6 +96,7 @@ class RemitMix:
     reversals: list[dict] = field(default_factory=list)
     secondary: dict[str, dict] = field(default_factory=dict)  # claim_id -> primary answer, patient has a secondary
     last_resort: list[dict] = field(default_factory=list)  # not-covered denials on a child with Medicaid secondary
+    ncci: NcciPlants | None = None  # the NCCI pairs' CO-236 denials (claims_ncci.py), outside the sequence below
 
     def _location(self, location_id: str) -> _Location:
         if location_id not in self.locations:
@@ -120,7 +122,9 @@ class RemitMix:
             for grp, reason, _ in line.adjustments
         )
         recent = (self.anchor - payment_date).days <= RECENT_DAYS
-        if (
+        if self.ncci is not None and self.ncci.deny(claim, natural_denial):
+            pass  # an NCCI pair's claim: no other plant falls on it
+        elif (
             recent
             and not natural_denial
             and not loc.last_resort_planted

@@ -105,8 +105,11 @@ def _ts(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00")).replace(tzinfo=None)
 
 
-def generate(seed: int, anchor: date, out: Path, truth: dict) -> dict:
-    """Write the front-office extracts and add truth["front_office"]; returns row counts."""
+def generate(
+    seed: int, anchor: date, out: Path, truth: dict, note_documentation: dict[tuple[str, str], dict] | None = None
+) -> dict:
+    """Write the front-office extracts and add truth["front_office"]; returns row counts. note_documentation:
+    (visit_id, cpt) -> the note's time-block / separate-session columns another area planted."""
     out = Path(out)
     rng = random.Random(f"{seed}:front_office")
     clearinghouse = out / "clearinghouse"
@@ -229,7 +232,7 @@ def generate(seed: int, anchor: date, out: Path, truth: dict) -> dict:
             "coverage_changes": [expected_changes[p] for p in sorted(expected_changes)],
         },
         "referrals": _referral_truth(out, anchor),
-        "notes": _write_notes(out, anchor, rng, location_as_of, zones),
+        "notes": _write_notes(out, anchor, rng, location_as_of, zones, note_documentation or {}),
     }
     return counts
 
@@ -522,7 +525,12 @@ def units_consistent(lines: list[tuple[str, int, int]], method: str) -> bool:
 
 
 def _write_notes(
-    out: Path, anchor: date, rng: random.Random, location_as_of: dict[str, datetime], zones: dict[str, ZoneInfo]
+    out: Path,
+    anchor: date,
+    rng: random.Random,
+    location_as_of: dict[str, datetime],
+    zones: dict[str, ZoneInfo],
+    documentation: dict,
 ) -> dict:
     appointments = {a["appointment_id"]: a for a in _read(out, "ehr", "appointments")}
     payer_by_coverage = {c["coverage_id"]: c["payer_id"] for c in _read(out, "ehr", "coverages")}
@@ -643,6 +651,7 @@ def _write_notes(
                     "note_status": "signed" if signed else "draft",
                     "signed_at": signed,
                     "signed_by_provider_id": v["provider_id"] if signed else None,
+                    **documentation.get((v["visit_id"], cpt), {}),
                 }
             )
     writer.close()

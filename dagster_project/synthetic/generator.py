@@ -223,7 +223,8 @@ def generate(config: GeneratorConfig) -> dict:
     counts["clearinghouse_835_files"] = spool.finish(clearinghouse)
     claim_files = write_claims(spool.claims, clearinghouse, truth)
     counts["clearinghouse_ack_files"] = write_acknowledgements(clearinghouse, truth, config.seed, anchor)
-    counts.update(front_office.generate(config.seed, anchor, out, truth))  # reads back the extracts above
+    # reads back the extracts above; the notes carry the NCCI plant's time blocks
+    counts.update(front_office.generate(config.seed, anchor, out, truth, spool.claims.ncci.note_documentation()))
     front_office_poc.generate(config.seed, anchor, out, truth)  # plan-of-care signature plants
     counts["exclusion_lists"] = exclusions.generate(config.seed, anchor, out, truth)  # reads the providers back
     truth["auth_leaks"].sort(key=lambda r: r["authorization_id"])

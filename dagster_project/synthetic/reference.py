@@ -103,6 +103,7 @@ CHARGEMASTER: dict[str, Decimal] = {
     "97112": Decimal("66.00"),
     "97535": Decimal("64.00"),
     "97533": Decimal("78.00"),
+    "97140": Decimal("64.00"),  # manual therapy: billed only with the NCCI pair plant (claims_ncci.py)
     "97150": Decimal("48.00"),
 }
 # Contract rates that differ from base x fee_factor. Acme's group rate is above the group's charge for 97150, so
@@ -130,6 +131,7 @@ COMMERCIAL_BASE_RATE: dict[str, Decimal] = {
     "97112": Decimal("37.20"),
     "97535": Decimal("36.40"),
     "97533": Decimal("44.00"),
+    "97140": Decimal("33.20"),
     "97150": Decimal("22.60"),
 }
 

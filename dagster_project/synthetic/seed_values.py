@@ -112,6 +112,31 @@ def secondary_filing_days(payer_type: str) -> int:
     raise SeedError(f"{SEEDS_DIR / 'claim_payer_type_policies.csv'}: no row for payer type {payer_type}")
 
 
+@cache
+def correction_rule(payer_id: str) -> dict[str, str]:
+    """claim_payer_correction_rules.csv: the payer's own row, else its payer type's (how it takes a corrected
+    claim, which distinct-service modifier it wants)."""
+    rows = _rows(
+        "claim_payer_correction_rules", "payer_type", "payer_id", "correction_method", "distinct_service_modifier"
+    )
+    own = [r for r in rows if r["payer_id"] == payer_id]
+    by_type = [r for r in rows if not r["payer_id"] and r["payer_type"] == payer_type(payer_id)]
+    for row in own or by_type:
+        return row
+    raise SeedError(f"{SEEDS_DIR / 'claim_payer_correction_rules.csv'}: no row for payer {payer_id} or its payer type")
+
+
+@cache
+def code_pair_modifier_indicator(column_1_code: str, column_2_code: str) -> str | None:
+    """claim_code_pair_edits.csv: the pair's modifier indicator (1: a distinct-service modifier bypasses the
+    edit), None when the seed holds no such pair."""
+    rows = _rows("claim_code_pair_edits", "column_1_code", "column_2_code", "modifier_indicator")
+    for row in rows:
+        if (row["column_1_code"], row["column_2_code"]) == (column_1_code, column_2_code):
+            return row["modifier_indicator"]
+    return None
+
+
 def _payment_policy(payer_id: str, *columns: str) -> tuple[int, dict[str, str]]:
     """claim_payment_policies.csv: (file line number, row) of the payer's own row, else its payer type's."""
     rows = _rows("claim_payment_policies", "payer_type", "payer_id", *columns)

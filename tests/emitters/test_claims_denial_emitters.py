@@ -584,3 +584,103 @@ def test_units_over_the_authorization_ask_to_extend_the_one_in_force():
     assert "delivered under authorization AUTH-1\n(2026-09-01 to 2026-11-30)" in draft.body
     assert "EPSDT" not in draft.body
     assert draft.title.startswith("Authorization extension: claim CL0100001 (CARC 198)")
+
+
+@pytest.fixture(scope="module")
+def planted_ncci(tmp_path_factory):
+    """The generator's NCCI plant documented in separate time blocks: its facts, its 837P claim as submitted and
+    that claim's lines (line number -> code, modifiers)."""
+    import json
+
+    from dagster_project.synthetic import GeneratorConfig, generate
+
+    out = tmp_path_factory.mktemp("ncci")
+    config = GeneratorConfig(
+        seed=11,
+        anchor_date=date(2026, 11, 26),
+        locations=1,
+        months=3,
+        future_weeks=1,
+        out=out / "inbox",
+        ground_truth=out / "truth.json",
+    )
+    generate(config)
+    truth = json.loads(config.ground_truth.read_text())["claims"]["ncci_distinct_service"]
+    (plant,) = [p for p in truth if p["documentation"] == "separate_time_blocks"]
+    for path in sorted((config.out / "clearinghouse").glob("*.837")):
+        parsed = parse_837_file(path)
+        for header in parsed.tables["claim_headers"]:
+            if header["claim_id"] == plant["claim_id"]:
+                (transaction,) = [
+                    t
+                    for t in parsed.tables["claim_transactions"]
+                    if t["claim_transaction_id"] == header["claim_transaction_id"]
+                ]
+                sent = {
+                    ln["line_number"]: (ln["procedure_code"], ln["modifiers"])
+                    for ln in parsed.tables["claim_lines"]
+                    if ln["claim_record_id"] == header["claim_record_id"]
+                }
+                return plant, header["claim_x12"], transaction["billing_x12"], sent
+    raise AssertionError(f"{plant['claim_id']}: no 837P claim")
+
+
+def test_the_generators_ncci_pair_documented_separately_is_redrafted_with_the_payers_seeded_modifier(
+    tmp_path, planted_ncci
+):
+    """97530 denied CO-236 beside 97140, the note showing separate time blocks: the payer (Acme, which takes no
+    replacements) gets the processed claim voided and a new claim with its seeded modifier on the 97530 line only."""
+    from dagster_project.synthetic import seed_values
+
+    plant, claim_x12, billing_x12, sent = planted_ncci
+    rule = seed_values.correction_rule(plant["payer_id"])
+    flag = {
+        **FLAG,
+        "claim_id": plant["claim_id"],
+        "payer_id": plant["payer_id"],
+        "payer_name": "Acme Commercial PPO",
+        "correction_method": rule["correction_method"],
+        "carcs": "236",
+    }
+    line = {
+        **DENIED,
+        "claim_id": plant["claim_id"],
+        "line_number": plant["line_number"],
+        "procedure_code": plant["cpt_code"],
+        "modifiers": sent[plant["line_number"]][1],
+        "denial_carc": "236",
+        "remark_codes": "M80",
+        "is_documented_separately": True,
+        "distinct_service_modifier": plant["distinct_service_modifier"],
+    }
+    (draft,) = corrected_claim.draft_actions(
+        [flag],
+        {plant["claim_id"]: [line]},
+        {plant["claim_id"]: (claim_x12, billing_x12)},
+        {},
+        date(2026, 11, 26),
+        {"d-1": 21},
+    )
+    path = _write(tmp_path, draft.body)
+    assert validate_with_pyx12(path) == []
+    reread = parse_837_file(path)
+    assert [h["claim_frequency_code"] for h in reread.tables["claim_headers"]] == ["8", "1"]
+    void, new = reread.tables["claim_headers"]
+    by_claim = {
+        record: {
+            ln["line_number"]: (ln["procedure_code"], ln["modifiers"])
+            for ln in reread.tables["claim_lines"]
+            if ln["claim_record_id"] == record
+        }
+        for record in (void["claim_record_id"], new["claim_record_id"])
+    }
+    modifier = plant["distinct_service_modifier"]
+    assert modifier == "59"  # Acme's own correction-rules row, not the commercial XU
+    assert by_claim[void["claim_record_id"]] == sent  # voided as it was sent
+    code, billed = sent[plant["line_number"]]
+    corrected = f"{billed}|{modifier}" if billed else modifier  # after the modifiers billed
+    assert by_claim[new["claim_record_id"]] == {**sent, plant["line_number"]: (code, corrected)}
+    assert (code, sent[plant["column_1_line_number"]][0]) == ("97530", "97140")
+    assert f"line {plant['line_number']}: modifier {modifier} added" in [c.item for c in draft.checklist]
+    assert not [c for c in draft.checklist if c.required and not c.present]
+    assert draft.title.startswith(f"Void and new claim {plant['claim_id']} (CARC 236)")

@@ -193,7 +193,12 @@ def test_front_desk_approves_a_reauth_packet_and_sees_it_sent(pipeline, app_url,
 
 def test_billing_approves_a_corrected_claim(pipeline, app_url, browser):
     ledger = _ledger()
-    action = _open_actions(ledger, "corrected_claim")[0]
+    # one with a correction the data cannot decide (a required item); an NCCI one documented separately has none
+    action = next(
+        a
+        for a in _open_actions(ledger, "corrected_claim")
+        if any(c["required"] and not c["present"] for c in a["checklist"])
+    )
     invited_user(ledger, "journey_billing", "billing", ["*"])
     page = new_page(browser)
     sign_in(page, f"{app_url}/board?action={action['action_id']}", "journey_billing")

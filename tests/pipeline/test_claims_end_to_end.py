@@ -7,7 +7,9 @@ The credentialing area plants claims whose rendering therapist is not yet enroll
 date of service (its ground truth "credentialing.claim_holds"). The audit must flag those too, on every
 line, as rendering_not_enrolled: the same fact seen before submission, so they are part of the expected set.
 Likewise the authorization area plants kept visits no authorization covers (its ground truth
-"unauthorized_visits"): their claims fail authorization_not_active on every line.
+"unauthorized_visits"): their claims fail authorization_not_active on every line. The NCCI pairs the claims
+area billed without a distinct-service modifier ("claims.ncci_distinct_service") were answered by the payer
+already: the audit fails them (its audit_failures), but no pre-submission fix is drafted.
 """
 
 from __future__ import annotations
@@ -44,9 +46,16 @@ def _unauthorized_visit_claims(pipeline) -> dict[str, dict]:
     return {p["claim_id"]: p for p in planted if p["claim_id"] not in unsubmitted}
 
 
+def _ncci_pairs(pipeline) -> dict[str, dict]:
+    """claim_id -> planted fact of the visits billed with an NCCI pair and no distinct-service modifier."""
+    return {p["claim_id"]: p for p in pipeline.truth["claims"]["ncci_distinct_service"]}
+
+
 def _expected(pipeline) -> set[tuple[str, int, str]]:
     plants = pipeline.truth["claims"]["audit_plants"]
     expected = {(p["claim_id"], f["line_number"], f["rule"]) for p in plants for f in p["failures"]}
+    for claim_id, p in _ncci_pairs(pipeline).items():
+        expected |= {(claim_id, f["line_number"], f["rule"]) for f in p["audit_failures"]}
     for claim_id, p in _unauthorized_visit_claims(pipeline).items():
         expected |= {(claim_id, n, "authorization_not_active") for n in p["claim_line_numbers"]}
     held = _held_claims(pipeline)
@@ -63,14 +72,15 @@ def _expected_claims(pipeline) -> dict[str, str]:
     claims = _held_claims(pipeline)
     claims.update({claim_id: p["location_id"] for claim_id, p in _unauthorized_visit_claims(pipeline).items()})
     claims.update({p["claim_id"]: p["location_id"] for p in pipeline.truth["claims"]["audit_plants"]})
+    claims.update({claim_id: p["location_id"] for claim_id, p in _ncci_pairs(pipeline).items()})
     return claims
 
 
 def _expected_open_claims(pipeline) -> dict[str, str]:
     """claim_id -> location_id of every claim the flag mart must hold: the failing claims not yet answered.
     The unauthorized visits were planted weeks back, so their claims are answered (the authorization area's
-    review task works them)."""
-    answered = _unauthorized_visit_claims(pipeline)
+    review task works them); so are the NCCI pairs (their denials are worked)."""
+    answered = _unauthorized_visit_claims(pipeline) | _ncci_pairs(pipeline)
     return {claim_id: loc for claim_id, loc in _expected_claims(pipeline).items() if claim_id not in answered}
 
 
@@ -178,7 +188,7 @@ def test_denial_aging_finds_every_denied_line_and_nothing_else(pipeline):
     }
     routes = dict(con.execute("select denial_carc, min(route) from fct_denials group by 1").fetchall())
     assert routes["16"] == "new_claim" and routes["50"] == "appeal"
-    assert routes["97"] == routes["236"] == "ncci_review" and routes["151"] == "unit_reduction"
+    assert routes["97"] == "ncci_review" and routes["151"] == "unit_reduction"  # CO-236: see the NCCI test
     assert routes["197"] in ("retro_auth_request", "write_off_review")
     assert routes["109"] == routes["32"] == "rebill_other_payer"
     assert routes["96"] == "bill_secondary_or_write_off"
@@ -247,6 +257,73 @@ def test_denial_aging_finds_every_denied_line_and_nothing_else(pipeline):
         ).fetchall()
     }
     assert {key: moa_found.get(key) for key in moa_lines} == dict.fromkeys(moa_lines, ("new_claim", False))
+
+
+# The generator's NCCI documentation kinds: whether the note shows the column-2 code as a distinct service.
+NCCI_DOCUMENTED_SEPARATELY = {"separate_time_blocks": True, "separate_session": True, "overlapping_time_blocks": False}
+NCCI_CARCS = ("97", "231", "234", "236")
+
+
+def _actions(action_type: str) -> list[dict]:
+    from core.settings import get_settings
+    from ledger import Ledger
+
+    ledger = Ledger(get_settings().ledger_url)
+    ledger.upsert_user("claims_ncci", "pw-123456", "billing", ["*"], "Claims NCCI")
+    return ledger.list_actions(ledger.authenticate("claims_ncci", "pw-123456"), action_types=[action_type])
+
+
+def test_ncci_denials_get_the_payers_distinct_service_modifier_only_where_the_note_shows_a_distinct_service(
+    pipeline, tmp_path
+):
+    """A CO-236 on the column-2 code of an NCCI pair becomes a corrected 837P with the payer's seeded
+    distinct-service modifier on that line when the note documents separate time blocks or a separate session;
+    with overlapping blocks it is a review that says what to verify, and no claim is drafted."""
+    planted = {p["claim_id"]: p for p in pipeline.truth["claims"]["ncci_distinct_service"] if p["carc"]}
+    assert {p["documentation"] for p in planted.values()} == set(NCCI_DOCUMENTED_SEPARATELY)
+    con = pipeline.snapshot()
+    found = {
+        r[0]: r[1:]
+        for r in con.execute(
+            "select claim_id, line_number, denial_carc, route, is_documented_separately, distinct_service_modifier "
+            f"from fct_denials where denial_carc in {NCCI_CARCS}"
+        ).fetchall()
+    }
+    for claim_id, p in planted.items():
+        documented = NCCI_DOCUMENTED_SEPARATELY[p["documentation"]]
+        route = "corrected_claim" if documented else "ncci_review"
+        assert found[claim_id] == (p["line_number"], "236", route, documented, p["distinct_service_modifier"])
+    # nothing else: every CO-236 is a planted pair, and only the planted documentation counts as a distinct service
+    assert {c for c, r in found.items() if r[1] == "236"} == set(planted)
+    documented_claims = {c for c, p in planted.items() if NCCI_DOCUMENTED_SEPARATELY[p["documentation"]]}
+    assert {c for c, r in found.items() if r[3]} == documented_claims
+
+    from dagster_project.ingest.x12.claim_837 import parse_837_file
+    from dagster_project.ingest.x12.validate import validate_with_pyx12
+
+    corrected = {c: [a for a in _actions("corrected_claim") if f" {c} " in a["title"]] for c in planted}
+    followups = {c: [a for a in _actions("denial_followup") if f" {c} " in a["title"]] for c in planted}
+    for claim_id, p in planted.items():
+        if claim_id not in documented_claims:
+            assert corrected[claim_id] == []  # the modifier is never added without the documentation
+            (review,) = followups[claim_id]
+            required = [c["item"] for c in review["checklist"] if c["required"] and not c["present"]]
+            assert any("non-overlapping time blocks" in item for item in required), required
+            continue
+        assert followups[claim_id] == []
+        (action,) = corrected[claim_id]
+        path = tmp_path / f"{action['action_id']}.837"
+        path.write_text(action["body"], encoding="ascii")
+        assert validate_with_pyx12(path) == [], action["title"]
+        # the claim the payer processes next (the replacement, or the new claim after a void) carries the modifier
+        sent = [ln for ln in parse_837_file(path).tables["claim_lines"] if ln["claim_id"] == claim_id]
+        last = {ln["line_number"]: ln for ln in sent}
+        modifiers = (last[p["line_number"]]["modifiers"] or "").split("|")
+        assert last[p["line_number"]]["procedure_code"] == p["cpt_code"] and p["distinct_service_modifier"] in modifiers
+        assert p["distinct_service_modifier"] not in (last[p["column_1_line_number"]]["modifiers"] or "").split("|")
+        items = [c["item"] for c in action["checklist"]]
+        assert f"line {p['line_number']}: modifier {p['distinct_service_modifier']} added" in items
+        assert not [c for c in action["checklist"] if c["required"] and not c["present"]]
 
 
 def test_reversals_net_resent_era_is_not_double_posted_and_underpayments_are_exact(pipeline):
