@@ -67,7 +67,7 @@ def test_booking_mismatches_are_exactly_the_planted_ones_and_agree_with_the_auth
     planted_beyond = {
         leak["patient_id"]
         for leak in pipeline.truth["auth_leaks"]
-        if leak["expected"]["flags"]["scheduled_beyond_auth"]
+        if "scheduled_beyond_auth" in leak["meant_to_trip"]
     }
     assert set(by_patient) == planted_beyond
     booking_flags = con.execute("select count(*) from fct_booking_checks where is_mismatch").fetchone()[0]
