@@ -307,6 +307,8 @@ def _generate_location(
     for plant in plants:
         plant.kid.planted = plant.design
         az.prepare_schedule(plant, anchor, plant.kid.payer.reauth_lead_days)
+    planted_ids = {p.kid.patient_id for p in plants}
+    attendance = scheduling.shape_before_billing(config.seed, int(loc_id[1:]), kids, planted_ids, anchor)
     for kid in kids:
         build_plans(kid, rng, anchor)
     # its own random stream, so the rest of the location is the same with or without the plant
@@ -339,7 +341,7 @@ def _generate_location(
         az.plant_unauthorized_visits(kids, {p.kid.patient_id for p in plants}, loc_id, anchor)
     )
     sched_plan = scheduling.plan_location(
-        config.seed, int(loc_id[1:]), loc_id, providers, kids, {p.kid.patient_id for p in plants}, anchor, npis
+        config.seed, int(loc_id[1:]), loc_id, providers, kids, planted_ids, anchor, npis, attendance
     )
     cred_plan = cred.plan_location(config, location, providers, kids, npis, writers)
 
