@@ -28,7 +28,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from .clinic import NpiIssuer, is_clinic_day
+from .clinic import NpiIssuer, _member_id, is_clinic_day
 from .model import Kid
 from .reference import FIRST_NAMES, LAST_NAMES, OT_TAXONOMY, PAYER_MIX, PAYERS, PAYERS_BY_ID
 
@@ -341,7 +341,7 @@ def write_location(
     )
     if plan.new_hire_id:
         _write_new_hire(writers, plan, loc_id, anchor, rng)
-    waiting_id = _write_planted_waitlist(writers, location, plan, anchor, rng) if plan.moved_kid else None
+    waiting = _write_planted_waitlist(writers, location, plan, anchor, rng) if plan.moved_kid else {}
 
     def slot(provider_id: str, day: date, hour: int, planted: str) -> dict:
         row = {"location_id": loc_id, "provider_id": provider_id, "slot_date": day.isoformat(), "hour": hour}
@@ -351,7 +351,11 @@ def write_location(
     if plan.moved_kid:
         for day, hour in moved_open:
             area["planted_matches"].append(
-                {**slot(plan.old_provider_id, day, hour, "moved_to_new_hire"), "top_waitlist_id": waiting_id}
+                {
+                    **slot(plan.old_provider_id, day, hour, "moved_to_new_hire"),
+                    "top_waitlist_id": waiting["fits"],
+                    "excluded": [{"waitlist_id": waiting["no_authorization"], "reason": "no_authorization"}],
+                }
             )
         moved = set(plan.moved_cells)
         for day in window_days(anchor):
@@ -468,13 +472,25 @@ def _write_new_hire(writers, plan: LocationPlan, loc_id: str, anchor: date, rng:
         day += timedelta(days=1)
 
 
-def _write_planted_waitlist(writers, location: dict, plan: LocationPlan, anchor: date, rng: random.Random) -> str:
-    """A commercial (no authorization needed) child waiting longest for the opened therapist, day and hour."""
+def _write_planted_waitlist(writers, location: dict, plan: LocationPlan, anchor: date, rng: random.Random) -> dict:
+    """Two children asking for exactly the opened therapist, weekdays and time: a commercial child (no
+    authorization needed) who fits, and a child of the moved child's Medicaid plan, waiting longer, with no
+    authorization (excluded: the therapist is enrolled with the plan, but nothing authorizes the visit).
+    Returns their waitlist ids: {"fits": ..., "no_authorization": ...}."""
+    fits = _write_waiting_child(writers, location, plan, anchor, rng, 1, PAYERS_BY_ID["COMM1"], PLANTED_WAIT_DAYS)
+    excluded = _write_waiting_child(
+        writers, location, plan, anchor, rng, 2, plan.moved_kid.payer, PLANTED_WAIT_DAYS + 30
+    )
+    return {"fits": fits, "no_authorization": excluded}
+
+
+def _write_waiting_child(
+    writers, location: dict, plan: LocationPlan, anchor: date, rng: random.Random, number: int, payer, waited: int
+) -> str:
     loc_id = location["location_id"]
     day, hour = plan.moved_cells[0]
-    patient_id = f"PT-{loc_id}-W0001"
+    patient_id = f"PT-{loc_id}-W{number:04d}"
     last = rng.choice(LAST_NAMES)
-    payer = PAYERS_BY_ID["COMM1"]
     writers["patients"].write(
         {
             "patient_id": patient_id,
@@ -497,14 +513,14 @@ def _write_planted_waitlist(writers, location: dict, plan: LocationPlan, anchor:
             "payer_name": payer.payer_name,
             "plan_name": payer.plan_name,
             "payer_type": payer.payer_type,
-            "member_id": f"AX{rng.randrange(10**8, 10**9)}",
+            "member_id": _member_id(payer.payer_id, rng),
             "priority": 1,
-            "is_medicaid": False,
+            "is_medicaid": payer.is_medicaid,
             "effective_date": anchor - timedelta(days=400),
             "termination_date": None,
         }
     )
-    waitlist_id = f"WL-{loc_id}-P01"
+    waitlist_id = f"WL-{loc_id}-P{number:02d}"
     writers["waitlist"].write(
         {
             "waitlist_id": waitlist_id,
@@ -512,7 +528,7 @@ def _write_planted_waitlist(writers, location: dict, plan: LocationPlan, anchor:
             "location_id": loc_id,
             "service_line": "ot_peds",
             "payer_id": payer.payer_id,
-            "added_date": anchor - timedelta(days=PLANTED_WAIT_DAYS),
+            "added_date": anchor - timedelta(days=waited),
             "preferred_days": "|".join(WEEKDAYS[wd] for wd in sorted({d.weekday() for d, _ in plan.moved_cells})),
             "preferred_time": "morning" if hour < 12 else "afternoon",
             "preferred_provider_id": plan.old_provider_id,

@@ -193,3 +193,21 @@ def test_attendance_plants_hold_and_other_families_stay_well_inside_the_policy(g
             assert kept / len(counted) <= 0.75 and len(counted) >= 8
         else:
             assert not counted or kept >= 0.88 * len(counted), patient_id
+
+
+def test_each_planted_match_names_a_fitting_family_and_an_excluded_one_without_authorization(generated):
+    config, _ = generated
+    truth = json.loads(config.ground_truth.read_text())["scheduling"]["planted_matches"]
+    waitlist = {w["waitlist_id"]: w for w in _csv(config, "waitlist")}
+    authorized = {a["patient_id"] for a in _csv(config, "authorizations")}
+    assert truth
+    for planted in truth:
+        fits = waitlist[planted["top_waitlist_id"]]
+        assert fits["preferred_provider_id"] == planted["provider_id"] and fits["payer_id"] == "COMM1"
+        for excluded in planted["excluded"]:
+            entry = waitlist[excluded["waitlist_id"]]
+            assert excluded["reason"] == "no_authorization" and entry["patient_id"] not in authorized
+            assert entry["payer_id"].startswith("TXM") and entry["added_date"] < fits["added_date"]
+            assert {k: entry[k] for k in ("preferred_days", "preferred_time", "preferred_provider_id")} == {
+                k: fits[k] for k in ("preferred_days", "preferred_time", "preferred_provider_id")
+            }
