@@ -108,13 +108,9 @@ class AuthIds:
 # --- What the generator booked and kept (its own records, read back for sizing and for the truth) ---
 
 
-def _most_per_visit(kid: Kid, unit_type: str) -> int:
-    """The most one visit can take: one visit, or every unit its session length can bill."""
-    return 1 if unit_type == "visits" else total_timed_units(kid.duration)
-
-
-def _booked_units(kid: Kid, unit_type: str) -> int:
-    """What one booked visit is planned to take: one visit, or the units of the session length."""
+def _per_visit(kid: Kid, unit_type: str) -> int:
+    """One visit's share of an authorization: a visit, or the units its session length bills (the most a kept
+    visit can bill, and what a booked visit is planned to take)."""
     return 1 if unit_type == "visits" else total_timed_units(kid.duration)
 
 
@@ -159,7 +155,7 @@ def ample_quantity(kid: Kid, unit_type: str, start: date, end: date, anchor: dat
     recent = sum(1 for a in kid.appts if _last_four_weeks(anchor) <= a.day <= anchor)
     days_ahead = max(0, (end - anchor).days) + MARGIN_DAYS
     headroom = math.ceil(recent * days_ahead / FOUR_WEEKS) + 4
-    return _most_per_visit(kid, unit_type) * (in_window + headroom)
+    return _per_visit(kid, unit_type) * (in_window + headroom)
 
 
 def natural_windows(kid: Kid, rng: random.Random, anchor: date) -> list[tuple[date, date]]:
@@ -343,7 +339,7 @@ def _facts(kid: Kid, auth: Auth, anchor: date) -> dict:
     if auth.unit_type == "units":
         facts["units_billed"] = _units_billed(kept, auth)
         facts["units_billed_last_four_weeks"] = _units_billed(recent, auth)
-        facts["units_per_booked_visit"] = _booked_units(kid, "units")
+        facts["units_per_booked_visit"] = _per_visit(kid, "units")
     return facts
 
 
@@ -425,7 +421,7 @@ def _size(plant: Plant, facts: dict, rng: random.Random, anchor: date) -> tuple[
     kid, auth, design = plant.kid, plant.auth, plant.design
     unit_type, lead = auth.unit_type, kid.payer.reauth_lead_days
     used = _used(facts, unit_type)
-    booked = facts["booked_in_window"] * _booked_units(kid, unit_type)
+    booked = facts["booked_in_window"] * _per_visit(kid, unit_type)
     if design in ("in_last_two_visits", "projected_to_exhaust_before_end") or (
         design == "scheduled_beyond_auth" and not plant.by_date
     ):
