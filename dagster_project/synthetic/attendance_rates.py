@@ -10,7 +10,10 @@ The split of cancellations into with-notice and late (< 24 h) is not in the sour
 Missed visits cluster in some families (the source's predictors are family-level: Medicaid, wait time), so
 each family gets a miss factor: most families miss half as often as the average, a few three times as
 often (the factors average 1, so the rates above hold overall). Without it nearly every child would fall
-under an 85% attendance policy at a 15% no-show rate.
+under an 85% attendance policy at a 15% no-show rate. Within the policy's last 60 days the generator keeps
+every family but the planted one inside the policy (scheduling.keep_families_inside_policy turns the oldest
+misses that would bring a family near it into cancellations with notice), so the rates above are those of
+the history before that window.
 
 "Initial" is the first treatment visit of an episode (the evaluation itself is written as kept: a missed
 evaluation is rebooked until it happens, and only that one is in the extract).

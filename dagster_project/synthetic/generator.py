@@ -276,61 +276,6 @@ def _write_contracts(writers: Writers, history_start: date) -> None:
                 )
 
 
-def _pick(candidates: list[Kid], taken: set[str], want) -> Kid | None:
-    for strict in (True, False):
-        for kid in candidates:
-            if kid.patient_id not in taken and (not strict or want(kid)):
-                taken.add(kid.patient_id)
-                return kid
-    return None
-
-
-def _choose_plants(kids, leaks, misses, anchor, future_end, rng, location_index) -> list[az.Plant]:
-    candidates = [
-        k
-        for k in kids
-        if k.payer.needs_authorization
-        and k.start <= anchor - timedelta(days=75)
-        and k.discharge > future_end + timedelta(days=60)
-    ]
-    rng.shuffle(candidates)
-    taken: set[str] = set()
-    plants = []
-    future_days = (future_end - anchor).days
-    for j, reason in enumerate(leaks):
-        want_units = (location_index + j) % 3 == 2
-        if reason == "scheduled_beyond_auth" and location_index % 2 == 0:
-
-            def want(k):
-                return k.payer.reauth_lead_days + 4 < future_days  # past the end date on the calendar
-
-        else:
-
-            def want(k, u=want_units):
-                return (k.auth_unit_type == "units") == u
-
-        kid = _pick(candidates, taken, want)
-        if kid:
-            plants.append(az.Plant(kid, reason))
-    for kind in misses:
-        if kind == "three_visits_remaining_low_burn":
-
-            def want(k):
-                return k.auth_unit_type == "visits"
-
-        else:
-
-            def want(k):
-                return True
-
-        kid = _pick(candidates, taken, want)
-        if kid is None and kind == "three_visits_remaining_low_burn":
-            continue
-        if kid:
-            plants.append(az.Plant(kid, kind))
-    return plants
-
-
 def _generate_location(
     config, location, rng, npis, physicians, writers, spool, truth, leaks, misses, history_start, future_end, anchor_utc
 ) -> None:
@@ -359,10 +304,12 @@ def _generate_location(
                 kids.append(kid)
             start = next_clinic_day(discharge + timedelta(days=rng.randint(5, 30)))
 
-    plants = _choose_plants(kids, leaks, misses, anchor, future_end, rng, int(loc_id[1:]))
+    plants = az.choose_plants(kids, leaks, misses, anchor, future_end, rng, int(loc_id[1:]))
     for plant in plants:
         plant.kid.planted = plant.design
         az.prepare_schedule(plant, anchor, plant.kid.payer.reauth_lead_days)
+    planted_ids = {p.kid.patient_id for p in plants}
+    attendance = scheduling.shape_before_billing(config.seed, int(loc_id[1:]), kids, planted_ids, anchor)
     for kid in kids:
         build_plans(kid, rng, anchor)
     # its own random stream, so the rest of the location is the same with or without the plant
@@ -390,14 +337,12 @@ def _generate_location(
             az.design_auths(planted[kid.patient_id], ids, rng, anchor)
         else:
             az.build_natural(kid, ids, rng, anchor)
-    for plant in plants:
-        facts = az.check_plant(plant, anchor)
-        _record_truth(truth, plant, facts, loc_id, anchor)
+    az.record_truth(truth, plants, loc_id, anchor)
     truth.setdefault("unauthorized_visits", []).extend(
         az.plant_unauthorized_visits(kids, {p.kid.patient_id for p in plants}, loc_id, anchor)
     )
     sched_plan = scheduling.plan_location(
-        config.seed, int(loc_id[1:]), loc_id, providers, kids, {p.kid.patient_id for p in plants}, anchor, npis
+        config.seed, int(loc_id[1:]), loc_id, providers, kids, planted_ids, anchor, npis, attendance
     )
     cred_plan = cred.plan_location(config, location, providers, kids, npis, writers)
 
@@ -417,48 +362,6 @@ def _generate_location(
             config.waitlist_size * int(loc_id[1:]) // config.locations,
         )
     cred.finish_location(cred_plan, writers, kids, truth)
-
-
-def _record_truth(truth, plant, facts, loc_id, anchor) -> None:
-    auth = plant.auth
-    if plant.design in az.LEAK_REASONS:
-        f = facts[0]
-        truth["auth_leaks"].append(
-            {
-                "authorization_id": auth.authorization_id,
-                "location_id": loc_id,
-                "planted_reason": plant.design,
-                "patient_id": plant.kid.patient_id,
-                "payer_id": plant.kid.payer.payer_id,
-                "unit_type": auth.unit_type,
-                "expected": {
-                    "approved": f.approved,
-                    "used": f.used,
-                    "scheduled": f.scheduled,
-                    "remaining": f.remaining,
-                    "start_date": auth.start.isoformat(),
-                    "end_date": auth.end.isoformat(),
-                    "days_to_expiry": (auth.end - anchor).days,
-                    "reauth_lead_days": plant.kid.payer.reauth_lead_days,
-                    "burn_rate_per_week": f.burn_rate_per_week,
-                    "projected_exhaustion_date": f.projected_exhaustion.isoformat() if f.projected_exhaustion else None,
-                    "scheduled_after_end": f.scheduled_after_end,
-                    "flags": f.flags(),
-                },
-            }
-        )
-    else:
-        truth["auth_near_misses"].append(
-            {
-                "authorization_id": auth.authorization_id,
-                "location_id": loc_id,
-                "kind": plant.design,
-                "why_not_flagged": az.WHY_NOT_FLAGGED[plant.design],
-                "status": auth.status,
-                "start_date": auth.start.isoformat(),
-                "end_date": auth.end.isoformat(),
-            }
-        )
 
 
 def _write_people(writers, location, providers, kids, rng, anchor, history_start) -> None:

@@ -1,6 +1,6 @@
 """Scheduling data of a location: therapist schedule templates and the planted scheduling problems.
 
-Plants, per location (all recorded under the ground-truth key "scheduling"):
+Plants, per location (all recorded under the ground-truth key "scheduling", as planted):
 
 - a new-hire OTR whose Medicaid enrollments are still pending; one Medicaid child's booked visits in the
   last two weeks of the four-week window are moved to that therapist (booking mismatches: provider not
@@ -9,12 +9,15 @@ Plants, per location (all recorded under the ground-truth key "scheduling"):
 - a long-waiting commercial child on the waitlist who asks for exactly that therapist, weekday and time:
   the top match of those opened slots;
 - a commercial child in care (open plan of care) whose family cancelled every booked visit ahead and booked
-  nothing else: a patient with an open plan of care and no future visit (their hours fall open too).
+  nothing else: a patient with an open plan of care and no future visit; the cancelled hours are not
+  refilled (open slots);
+- a child still booked ahead with planted no-shows in the attendance policy's 60 days (under 85% kept).
 
-The ground truth is computed here, in Python, from the rows written: every open template slot in the next
-four weeks (a slot counts on a day the location has any appointment: holidays drop out), the planted
-matches and no-matches, the booking mismatches, every child under the attendance policy and every child with
-an open plan of care and nothing booked on or after the as-of date (planted or not).
+Everything else is clear by construction: a therapist's template holds only the hours booked on every
+clinic day of the four-week window before the plants above open some of them, natural families stay well
+inside the attendance policy (`keep_families_inside_policy`) and a child whose care continues past the as-of
+date has a visit booked (`settle_discharges`). The ground truth lists the slots and children the plants set
+up; nothing here re-reads the rows to find them.
 
 A separate random stream per location (seed:sched:index) keeps the other areas' data unchanged.
 """
@@ -25,7 +28,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from .clinic import NpiIssuer, is_clinic_day
+from .clinic import NpiIssuer, _member_id, is_clinic_day
 from .model import Kid
 from .reference import FIRST_NAMES, LAST_NAMES, OT_TAXONOMY, PAYER_MIX, PAYERS, PAYERS_BY_ID
 
@@ -41,6 +44,7 @@ PAY_PERIOD_EPOCH = date(2020, 1, 6)  # the generator's fortnights (generator.PAY
 @dataclass
 class LocationPlan:
     rng: random.Random
+    regular_cells: dict[str, set[tuple[int, int]]] = field(default_factory=dict)  # the templates' hours
     new_hire_id: str | None = None
     new_hire_npi: str | None = None
     moved_kid: Kid | None = None
@@ -49,6 +53,109 @@ class LocationPlan:
     new_hire_cells: set[tuple[int, int]] = field(default_factory=set)  # (weekday, hour)
     new_hire: object = None
     dropped_kid: Kid | None = None  # cancelled everything booked ahead (open plan, no future visit)
+    attendance: list[dict] = field(default_factory=list)  # the children planted under the attendance policy
+
+
+def window_days(anchor: date) -> list[date]:
+    """The clinic days of the booking window (as_of + 1 .. as_of + 28)."""
+    days = (anchor + timedelta(days=offset) for offset in range(1, WINDOW_DAYS + 1))
+    return [day for day in days if is_clinic_day(day)]
+
+
+def _booked_cells(kids: list[Kid]) -> set[tuple[str, date, int]]:
+    return {
+        (a.provider.provider_id, a.day, a.hour)
+        for kid in kids
+        for a in kid.appts
+        if a.status in ("scheduled", "arrived")
+    }
+
+
+def _regular_cells(
+    providers, kids: list[Kid], anchor: date, opened: frozenset = frozenset()
+) -> dict[str, set[tuple[int, int]]]:
+    """Per therapist, the (weekday, hour) cells booked on every clinic day of that weekday in the window,
+    counting the (provider, day, hour) cells a plant opened as booked: the hours the templates offer, so no
+    template hour is open unless a plant opened it."""
+    booked = _booked_cells(kids) | opened
+    days = window_days(anchor)
+    cells: dict[str, set[tuple[int, int]]] = {}
+    for provider in providers:
+        pid = provider.provider_id
+        cells[pid] = {
+            (wd, hour)
+            for wd in range(5)
+            for hour in range(8, 18)
+            if any(d.weekday() == wd for d in days) and all((pid, d, hour) in booked for d in days if d.weekday() == wd)
+        }
+    return cells
+
+
+COUNTED = ("arrived", "no_show", "late_cancelled")  # what the attendance policy counts (cancelled with notice is not)
+NATURAL_MIN_KEPT_SHARE = 0.88  # natural families stay this far inside the 85% policy
+
+
+def shape_before_billing(
+    seed: int, location_index: int, kids: list[Kid], planted_ids: set[str], anchor: date
+) -> list[dict]:
+    """Before anything is billed: settle discharges, plant one child under the attendance policy and keep
+    every other family inside it. Returns the planted attendance facts (the ground truth)."""
+    settle_discharges(kids, anchor)
+    planted = plant_attendance(random.Random(f"{seed}:sched-attend:{location_index}"), kids, planted_ids, anchor)
+    keep_families_inside_policy(kids, anchor)
+    return planted
+
+
+def settle_discharges(kids: list[Kid], anchor: date) -> None:
+    """A child with nothing booked from the as-of date on was discharged after the last visit, so an open plan
+    of care with no future visit exists only where a family cancels (the plant)."""
+    for kid in kids:
+        if kid.discharge >= anchor and not any(a.day >= anchor for a in kid.appts):
+            kid.discharge = max((a.day for a in kid.appts), default=anchor - timedelta(days=1))
+
+
+def _attendance_window(kid: Kid, anchor: date) -> list:
+    start = anchor - timedelta(days=ATTENDANCE_WINDOW_DAYS - 1)
+    return sorted((a for a in kid.appts if start <= a.day <= anchor and a.status in COUNTED), key=lambda a: a.day)
+
+
+def plant_attendance(rng: random.Random, kids: list[Kid], planted_ids: set[str], anchor: date) -> list[dict]:
+    """One child in care through the booking window misses every third visit of the policy's 60 days (no-shows)
+    and keeps the rest: about 67% kept, well under 85%."""
+    candidates = sorted(
+        (
+            k
+            for k in kids
+            if k.patient_id not in planted_ids
+            and k.planted is None
+            and k.discharge > anchor + timedelta(days=WINDOW_DAYS)
+            and k.start < anchor - timedelta(days=ATTENDANCE_WINDOW_DAYS)
+            and len(_attendance_window(k, anchor)) >= 8
+        ),
+        key=lambda k: k.patient_id,
+    )
+    if not candidates:
+        raise AssertionError("no child in care to plant the attendance problem on")
+    kid = rng.choice(candidates)
+    kid.planted = "attendance_below_policy"
+    counted = _attendance_window(kid, anchor)
+    for n, appt in enumerate(counted):
+        appt.status = "no_show" if n % 3 == 1 else "arrived"
+    no_shows = sum(1 for a in counted if a.status == "no_show")
+    return [{"patient_id": kid.patient_id, "kept": len(counted) - no_shows, "counted": len(counted)}]
+
+
+def keep_families_inside_policy(kids: list[Kid], anchor: date) -> None:
+    """Sizing only (the ground truth never reads it): a family other than the planted one whose misses in the
+    policy's 60 days would bring it near 85% kept gave notice for the oldest of them instead (cancelled)."""
+    for kid in kids:
+        if kid.planted == "attendance_below_policy" or not any(a.day > anchor for a in kid.appts):
+            continue
+        counted = _attendance_window(kid, anchor)
+        kept = sum(1 for a in counted if a.status == "arrived")
+        misses = [a for a in counted if a.status != "arrived"]
+        while misses and kept < NATURAL_MIN_KEPT_SHARE * (kept + len(misses)):
+            misses.pop(0).status = "cancelled"
 
 
 def plan_location(
@@ -60,22 +167,31 @@ def plan_location(
     planted_ids: set[str],
     anchor: date,
     npis: NpiIssuer,
+    attendance: list[dict],
 ) -> LocationPlan:
-    """Move one Medicaid child's late-window visits to a new hire (before anything is written)."""
+    """Fix the templates' hours, then open some: one family cancels everything ahead, one Medicaid child's
+    late-window visits move to a new hire (before anything is written)."""
     rng = random.Random(f"{seed}:sched:{location_index}")
-    plan = LocationPlan(rng)
+    plan = LocationPlan(rng, regular_cells=_regular_cells(providers, kids, anchor), attendance=attendance)
+    planted_ids = planted_ids | {k.patient_id for k in kids if k.planted is not None}
     plan.dropped_kid = _drop_future_visits(
         random.Random(f"{seed}:sched-drop:{location_index}"), kids, planted_ids, anchor
     )
     late_start = anchor + timedelta(days=15)
+
+    def late_visits(k: Kid) -> list:
+        return [a for a in k.appts if a.status == "scheduled" and a.kind == "treatment" and a.day >= late_start]
+
     candidates = sorted(
         (
             k
             for k in kids
             if k.patient_id not in planted_ids
+            and k is not plan.dropped_kid
             and k.payer.is_medicaid
-            and sum(1 for a in k.appts if a.status == "scheduled" and a.kind == "treatment" and a.day >= late_start)
-            >= 2
+            and len(late_visits(k)) >= 2
+            # its hours are template hours, so moving its visits opens them
+            and all((a.day.weekday(), a.hour) in plan.regular_cells[k.provider.provider_id] for a in late_visits(k))
         ),
         key=lambda k: k.patient_id,
     )
@@ -87,6 +203,7 @@ def plan_location(
     plan.new_hire_id = f"PR-{location_id}-90"
     plan.new_hire_npi = mine.issue()
     plan.moved_kid = kid
+    kid.planted = "moved_to_new_hire"
     plan.old_provider_id = kid.provider.provider_id
     from .model import Provider
 
@@ -127,21 +244,28 @@ def _drop_future_visits(rng: random.Random, kids: list[Kid], planted_ids: set[st
     if not candidates:
         return None
     kid = rng.choice(candidates)
+    kid.planted = "cancelled_everything_ahead"
     for appt in kid.appts:
         if appt.day >= anchor and appt.status == "scheduled":
             appt.status = "cancelled"
     return kid
 
 
-def _templates(
-    location_id: str, time_zone: str, providers, kids: list[Kid], plan: LocationPlan, history_start: date
-) -> list[dict]:
-    """One template per therapist and weekday: the block from the first to the last hour booked on it."""
-    cells: dict[str, set[tuple[int, int]]] = {p.provider_id: set() for p in providers}
-    for kid in kids:
-        for appt in kid.appts:
-            if appt.kind == "treatment" and appt.provider.provider_id in cells:
-                cells[appt.provider.provider_id].add((appt.day.weekday(), appt.hour))
+def _runs(hours: list[int]) -> list[list[int]]:
+    """Consecutive hours grouped: [8, 9, 11] -> [[8, 9], [11]]."""
+    runs: list[list[int]] = []
+    for hour in hours:
+        if runs and runs[-1][-1] == hour - 1:
+            runs[-1].append(hour)
+        else:
+            runs.append([hour])
+    return runs
+
+
+def _templates(location_id: str, time_zone: str, plan: LocationPlan, history_start: date) -> list[dict]:
+    """One template per therapist, weekday and block of consecutive regular hours; the new hire's block is
+    its booked hours and one more hour nobody is booked in."""
+    cells = {pid: set(c) for pid, c in plan.regular_cells.items()}
     if plan.new_hire_id:
         cells[plan.new_hire_id] = set(plan.new_hire_cells)
     rows = []
@@ -151,24 +275,25 @@ def _templates(
             if not hours:
                 continue
             if provider_id == plan.new_hire_id:
-                hours = [max(8, hours[0] - 1)] + hours  # one more hour nobody is booked in
-            rows.append(
-                {
-                    "template_id": f"TM-{provider_id[3:]}-{WEEKDAYS[wd]}",
-                    "provider_id": provider_id,
-                    "location_id": location_id,
-                    "weekday": WEEKDAYS[wd],
-                    "start_time": f"{hours[0]:02d}:00",
-                    "end_time": f"{hours[-1] + 1:02d}:00",
-                    "slot_minutes": 60,
-                    "service_line": "ot_peds",
-                    "timezone": time_zone,
-                    "effective_date": history_start - timedelta(days=30)
-                    if provider_id != plan.new_hire_id
-                    else plan.new_hire.hire_date,
-                    "end_date": None,
-                }
-            )
+                hours = sorted({max(8, hours[0] - 1), *range(hours[0], hours[-1] + 1)})
+            for run in _runs(hours):
+                rows.append(
+                    {
+                        "template_id": f"TM-{provider_id[3:]}-{WEEKDAYS[wd]}-{run[0]:02d}",
+                        "provider_id": provider_id,
+                        "location_id": location_id,
+                        "weekday": WEEKDAYS[wd],
+                        "start_time": f"{run[0]:02d}:00",
+                        "end_time": f"{run[-1] + 1:02d}:00",
+                        "slot_minutes": 60,
+                        "service_line": "ot_peds",
+                        "timezone": time_zone,
+                        "effective_date": history_start - timedelta(days=30)
+                        if provider_id != plan.new_hire_id
+                        else plan.new_hire.hire_date,
+                        "end_date": None,
+                    }
+                )
     return rows
 
 
@@ -185,7 +310,22 @@ def write_location(
     """Write templates, the new hire and the planted waitlist child; add this location's ground truth."""
     loc_id = location["location_id"]
     rng = plan.rng
-    templates = _templates(loc_id, location["time_zone"], providers, kids, plan, history_start)
+    # The templates' hours, fixed after every area has moved its children: the cells the plants opened count.
+    booked = _booked_cells(kids)
+    last_day = anchor + timedelta(days=WINDOW_DAYS)
+    moved_open = [(d, h) for d, h in plan.moved_cells if d <= last_day and (plan.old_provider_id, d, h) not in booked]
+    cancelled_open = [
+        a
+        for a in (plan.dropped_kid.appts if plan.dropped_kid else [])
+        if a.status == "cancelled"
+        and anchor < a.day <= last_day
+        and (a.provider.provider_id, a.day, a.hour) not in booked
+    ]
+    opened = {(plan.old_provider_id, d, h) for d, h in moved_open} | {
+        (a.provider.provider_id, a.day, a.hour) for a in cancelled_open
+    }
+    plan.regular_cells = _regular_cells(providers, kids, anchor, frozenset(opened))
+    templates = _templates(loc_id, location["time_zone"], plan, history_start)
     for row in templates:
         writers["schedule_templates"].write(row)
     area = truth.setdefault(
@@ -201,17 +341,35 @@ def write_location(
     )
     if plan.new_hire_id:
         _write_new_hire(writers, plan, loc_id, anchor, rng)
-    waiting_id = _write_planted_waitlist(writers, location, plan, anchor, rng) if plan.moved_kid else None
+    waiting = _write_planted_waitlist(writers, location, plan, anchor, rng) if plan.moved_kid else {}
 
-    open_slots = _open_slots(loc_id, templates, kids, anchor)
-    area["open_slots"].extend(open_slots)
+    def slot(provider_id: str, day: date, hour: int, planted: str) -> dict:
+        row = {"location_id": loc_id, "provider_id": provider_id, "slot_date": day.isoformat(), "hour": hour}
+        area["open_slots"].append({**row, "planted": planted})
+        return row
+
     if plan.moved_kid:
-        opened = {(d.isoformat(), h) for d, h in plan.moved_cells}
-        for slot in open_slots:
-            if slot["provider_id"] == plan.old_provider_id and (slot["slot_date"], slot["hour"]) in opened:
-                area["planted_matches"].append({**slot, "top_waitlist_id": waiting_id})
-            elif slot["provider_id"] == plan.new_hire_id:
-                area["planted_no_matches"].append({**slot, "reason": "no_credentialed_therapist_for_payer"})
+        for day, hour in moved_open:
+            area["planted_matches"].append(
+                {
+                    **slot(plan.old_provider_id, day, hour, "moved_to_new_hire"),
+                    "top_waitlist_id": waiting["fits"],
+                    "excluded": [{"waitlist_id": waiting["no_authorization"], "reason": "no_authorization"}],
+                }
+            )
+        moved = set(plan.moved_cells)
+        for day in window_days(anchor):
+            for row in templates:
+                if row["provider_id"] != plan.new_hire_id or row["weekday"] != WEEKDAYS[day.weekday()]:
+                    continue
+                for hour in range(int(row["start_time"][:2]), int(row["end_time"][:2])):
+                    if (day, hour) not in moved:
+                        area["planted_no_matches"].append(
+                            {
+                                **slot(plan.new_hire_id, day, hour, "new_hire_unbooked"),
+                                "reason": "no_credentialed_therapist_for_payer",
+                            }
+                        )
         for appt in plan.moved_kid.appts:
             if appt.provider.provider_id == plan.new_hire_id:
                 area["booking_mismatches"].append(
@@ -225,8 +383,19 @@ def write_location(
                         "reason": "provider_not_enrolled",
                     }
                 )
-    area["attendance_below_policy"].extend(_attendance_below_policy(loc_id, kids, anchor))
-    area["open_plan_no_future_visit"].extend(_open_plan_no_future_visit(loc_id, kids, anchor, plan.dropped_kid))
+    if plan.dropped_kid:
+        kid = plan.dropped_kid
+        for appt in cancelled_open:
+            slot(appt.provider.provider_id, appt.day, appt.hour, "cancelled_not_refilled")
+        area["open_plan_no_future_visit"].append(
+            {
+                "patient_id": kid.patient_id,
+                "location_id": loc_id,
+                "plan_end_date": kid.plans[-1].end.isoformat(),
+                "planted": True,
+            }
+        )
+    area["attendance_below_policy"].extend({**row, "location_id": loc_id} for row in plan.attendance)
 
 
 def _write_new_hire(writers, plan: LocationPlan, loc_id: str, anchor: date, rng: random.Random) -> None:
@@ -303,13 +472,25 @@ def _write_new_hire(writers, plan: LocationPlan, loc_id: str, anchor: date, rng:
         day += timedelta(days=1)
 
 
-def _write_planted_waitlist(writers, location: dict, plan: LocationPlan, anchor: date, rng: random.Random) -> str:
-    """A commercial (no authorization needed) child waiting longest for the opened therapist, day and hour."""
+def _write_planted_waitlist(writers, location: dict, plan: LocationPlan, anchor: date, rng: random.Random) -> dict:
+    """Two children asking for exactly the opened therapist, weekdays and time: a commercial child (no
+    authorization needed) who fits, and a child of the moved child's Medicaid plan, waiting longer, with no
+    authorization (excluded: the therapist is enrolled with the plan, but nothing authorizes the visit).
+    Returns their waitlist ids: {"fits": ..., "no_authorization": ...}."""
+    fits = _write_waiting_child(writers, location, plan, anchor, rng, 1, PAYERS_BY_ID["COMM1"], PLANTED_WAIT_DAYS)
+    excluded = _write_waiting_child(
+        writers, location, plan, anchor, rng, 2, plan.moved_kid.payer, PLANTED_WAIT_DAYS + 30
+    )
+    return {"fits": fits, "no_authorization": excluded}
+
+
+def _write_waiting_child(
+    writers, location: dict, plan: LocationPlan, anchor: date, rng: random.Random, number: int, payer, waited: int
+) -> str:
     loc_id = location["location_id"]
     day, hour = plan.moved_cells[0]
-    patient_id = f"PT-{loc_id}-W0001"
+    patient_id = f"PT-{loc_id}-W{number:04d}"
     last = rng.choice(LAST_NAMES)
-    payer = PAYERS_BY_ID["COMM1"]
     writers["patients"].write(
         {
             "patient_id": patient_id,
@@ -332,14 +513,14 @@ def _write_planted_waitlist(writers, location: dict, plan: LocationPlan, anchor:
             "payer_name": payer.payer_name,
             "plan_name": payer.plan_name,
             "payer_type": payer.payer_type,
-            "member_id": f"AX{rng.randrange(10**8, 10**9)}",
+            "member_id": _member_id(payer.payer_id, rng),
             "priority": 1,
-            "is_medicaid": False,
+            "is_medicaid": payer.is_medicaid,
             "effective_date": anchor - timedelta(days=400),
             "termination_date": None,
         }
     )
-    waitlist_id = f"WL-{loc_id}-P01"
+    waitlist_id = f"WL-{loc_id}-P{number:02d}"
     writers["waitlist"].write(
         {
             "waitlist_id": waitlist_id,
@@ -347,7 +528,7 @@ def _write_planted_waitlist(writers, location: dict, plan: LocationPlan, anchor:
             "location_id": loc_id,
             "service_line": "ot_peds",
             "payer_id": payer.payer_id,
-            "added_date": anchor - timedelta(days=PLANTED_WAIT_DAYS),
+            "added_date": anchor - timedelta(days=waited),
             "preferred_days": "|".join(WEEKDAYS[wd] for wd in sorted({d.weekday() for d, _ in plan.moved_cells})),
             "preferred_time": "morning" if hour < 12 else "afternoon",
             "preferred_provider_id": plan.old_provider_id,
@@ -355,75 +536,6 @@ def _write_planted_waitlist(writers, location: dict, plan: LocationPlan, anchor:
         }
     )
     return waitlist_id
-
-
-def _open_slots(loc_id: str, templates: list[dict], kids: list[Kid], anchor: date) -> list[dict]:
-    booked: set[tuple[str, date, int]] = set()
-    open_days: set[date] = set()
-    for kid in kids:
-        for appt in kid.appts:
-            open_days.add(appt.day)
-            if appt.status in ("scheduled", "arrived"):
-                booked.add((appt.provider.provider_id, appt.day, appt.hour))
-    slots = []
-    for offset in range(1, WINDOW_DAYS + 1):
-        day = anchor + timedelta(days=offset)
-        if day not in open_days:
-            continue
-        for t in templates:
-            if t["weekday"] != WEEKDAYS[day.weekday()] or day < t["effective_date"]:
-                continue
-            for hour in range(int(t["start_time"][:2]), int(t["end_time"][:2])):
-                if (t["provider_id"], day, hour) not in booked:
-                    slots.append(
-                        {
-                            "location_id": loc_id,
-                            "provider_id": t["provider_id"],
-                            "slot_date": day.isoformat(),
-                            "hour": hour,
-                        }
-                    )
-    return slots
-
-
-def _attendance_below_policy(loc_id: str, kids: list[Kid], anchor: date) -> list[dict]:
-    """Children still booked ahead whose kept share of arrived + no-show + late-cancelled visits in the
-    60 days ending on the as-of date is under 85%, with at least 4 such visits."""
-    below = []
-    start = anchor - timedelta(days=ATTENDANCE_WINDOW_DAYS - 1)
-    for kid in kids:
-        if not any(a.status == "scheduled" and a.day > anchor for a in kid.appts):
-            continue
-        counted = [
-            a for a in kid.appts if start <= a.day <= anchor and a.status in ("arrived", "no_show", "late_cancelled")
-        ]
-        kept = sum(1 for a in counted if a.status == "arrived")
-        if len(counted) >= ATTENDANCE_MIN_VISITS and kept / len(counted) < ATTENDANCE_MIN_RATE:
-            below.append({"patient_id": kid.patient_id, "location_id": loc_id, "kept": kept, "counted": len(counted)})
-    return below
-
-
-def _open_plan_no_future_visit(loc_id: str, kids: list[Kid], anchor: date, dropped: Kid | None) -> list[dict]:
-    """Children whose latest plan of care is active and ends on or after the as-of date, with no visit
-    booked (scheduled) on or after it."""
-    found = []
-    for kid in kids:
-        if not kid.plans:
-            continue
-        latest = max(kid.plans, key=lambda p: (p.start, p.evaluation_date))
-        if latest.status != "active" or latest.end < anchor:
-            continue
-        if any(a.status == "scheduled" and a.day >= anchor for a in kid.appts):
-            continue
-        found.append(
-            {
-                "patient_id": kid.patient_id,
-                "location_id": loc_id,
-                "plan_end_date": latest.end.isoformat(),
-                "planted": kid is dropped,
-            }
-        )
-    return found
 
 
 def top_up_waitlist(

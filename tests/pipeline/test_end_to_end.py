@@ -17,10 +17,18 @@ pytestmark = pytest.mark.pipeline
 
 def test_flag_mart_finds_every_planted_auth_leak_and_nothing_else(pipeline):
     con = pipeline.snapshot()
-    flagged = {
-        r[0]: r[1]
-        for r in con.execute("select authorization_id, flag_reasons from flag_auths_needing_reauth").fetchall()
-    }
+    flags = (
+        "is_in_last_two_visits",
+        "is_expiring_within_lead_time",
+        "is_projected_to_exhaust_before_end",
+        "has_visits_scheduled_beyond_auth",
+    )
+    rows = con.execute(
+        "select authorization_id, flag_reasons, approved_quantity, used_quantity, cast(end_date as varchar), "
+        + ", ".join(flags)
+        + " from flag_auths_needing_reauth"
+    ).fetchall()
+    flagged = {r[0]: r for r in rows}
     planted = {leak["authorization_id"]: leak for leak in pipeline.truth["auth_leaks"]}
     near_misses = {m["authorization_id"] for m in pipeline.truth["auth_near_misses"]}
 
@@ -35,7 +43,13 @@ def test_flag_mart_finds_every_planted_auth_leak_and_nothing_else(pipeline):
         "scheduled_beyond_auth": "booked visits not covered",
     }
     for auth_id, leak in planted.items():
-        assert reason_words[leak["planted_reason"]] in flagged[auth_id].lower(), (auth_id, flagged[auth_id])
+        _, reasons, approved, used, end_date, *tripped = flagged[auth_id]
+        # Exactly the flags the plant was built to trip, on the quantities and dates it set up.
+        assert sorted(reason for reason, on in zip(reason_words, tripped, strict=True) if on) == leak["meant_to_trip"]
+        for reason in leak["meant_to_trip"]:
+            assert reason_words[reason] in reasons.lower(), (auth_id, reasons)
+        planted_used = leak["planted"].get("units_billed", leak["planted"]["kept_visits"])
+        assert (approved, used, end_date) == (leak["planted"]["approved"], planted_used, leak["planted"]["end_date"])
 
 
 def test_unauthorized_visits_are_exactly_the_planted_ones_each_with_one_review_draft(pipeline):

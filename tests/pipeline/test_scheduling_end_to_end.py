@@ -29,7 +29,7 @@ def test_every_open_slot_is_found_and_nothing_else(pipeline):
     assert found == expected
 
 
-def test_planted_matches_rank_first_and_planted_no_matches_say_why(pipeline):
+def test_planted_matches_rank_first_planted_exclusions_and_no_matches_say_why(pipeline):
     con = pipeline.snapshot()
     rows = {
         (r[0], r[1], str(r[2]), r[3]): (r[4], r[5])
@@ -44,6 +44,21 @@ def test_planted_matches_rank_first_and_planted_no_matches_say_why(pipeline):
         assert rows[_slot_key(planted)] == (planted["top_waitlist_id"], None), planted
     for planted in truth["planted_no_matches"]:
         assert rows[_slot_key(planted)] == (None, planted["reason"]), planted
+    # The planted family excluded from the matched slots: credentialed and fitting every preference, but no
+    # authorization covers the visit, and the scheduler is told so in words.
+    matches = {
+        (r[0], r[1], str(r[2]), r[3], r[4]): r[5:]
+        for r in con.execute(
+            "select location_id, provider_id, slot_date, cast(floor(slot_start_minute / 60) as integer), waitlist_id,"
+            " is_valid_match, is_credentialed, is_authorized, is_preference_fit, exclusion_reasons"
+            " from fct_waitlist_slot_matches"
+        ).fetchall()
+    }
+    for planted in truth["planted_matches"]:
+        for excluded in planted["excluded"]:
+            valid, credentialed, authorized, fits, reasons = matches[(*_slot_key(planted), excluded["waitlist_id"])]
+            assert (valid, credentialed, authorized, fits) == (False, True, False, True), planted
+            assert reasons == "no authorization with visits left covers that date and service", planted
 
 
 def test_booking_mismatches_are_exactly_the_planted_ones_and_agree_with_the_auth_area(pipeline):
@@ -65,9 +80,7 @@ def test_booking_mismatches_are_exactly_the_planted_ones_and_agree_with_the_auth
     )
     assert dict(by_patient) == {k: int(v) for k, v in burndown.items()}
     planted_beyond = {
-        leak["patient_id"]
-        for leak in pipeline.truth["auth_leaks"]
-        if leak["expected"]["flags"]["scheduled_beyond_auth"]
+        leak["patient_id"] for leak in pipeline.truth["auth_leaks"] if "scheduled_beyond_auth" in leak["meant_to_trip"]
     }
     assert set(by_patient) == planted_beyond
     booking_flags = con.execute("select count(*) from fct_booking_checks where is_mismatch").fetchone()[0]
