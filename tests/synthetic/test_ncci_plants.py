@@ -76,7 +76,9 @@ def test_the_visit_note_writes_the_planted_time_blocks_or_separate_session(gener
     notes: dict[str, dict[str, dict]] = {}
     for row in _rows(config, "ehr", "visit_notes"):
         notes.setdefault(row["visit_id"], {})[row["cpt_code"]] = row
-    planted_visits = {p["visit_id"] for p in plants.values()}
+    # every planted visit, a plant displaced by a whole-claim denial included (its note keeps what was planted)
+    truth = json.loads(Path(config.ground_truth).read_text())["claims"]["ncci_distinct_service"]
+    planted_visits = {p["visit_id"] for p in truth}
     for visit_id, rows in notes.items():
         if visit_id not in planted_visits:  # only the planted visits carry blocks or a marker
             assert all(not (r["time_block_start"] or r["separate_session"]) for r in rows.values()), visit_id
