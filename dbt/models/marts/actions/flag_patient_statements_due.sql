@@ -47,6 +47,7 @@ final as (
         balances.not_covered_amount,
         balances.patient_responsibility_amount,
         balances.family_paid_amount,
+        balances.has_medicaid,
         balances.balance_due_amount as dollars_at_risk,
         balances.as_of_date as due_date
     from balances
