@@ -3,7 +3,10 @@ contracted rate, lines paid below the plain rate as the contract says (an assist
 multiple-procedure reduction, a charge below the fee schedule), a reversal and correction with
 provider-level adjustments, a re-sent ERA, and once per location a commercial plan's not-covered denial
 (CO-96) on a child whose secondary coverage is Medicaid (``payer_of_last_resort``: bill Medicaid with the
-primary's adjudication, never the family).
+primary's adjudication, never the family). Also once per location, a planted patient share (deductible PR-1,
+coinsurance PR-2, copay PR-3) on the first line of a paid claim: on a child with no other coverage and a
+primary that is not Medicaid (``patient_statements``: a statement to the family), and on a child whose
+secondary is Medicaid (``patient_shares_medicaid_secondary``: never a statement, the secondary claim).
 
 The foundation's ``billing.adjudicate`` answers every remitted claim (contracted rate, CO-45, patient
 share, a few natural denials). ``RemitMix.answer`` then changes some of those answers, claim by claim
@@ -69,6 +72,10 @@ CLAIM_REMARK_DENIAL = ("16", "CO", ("MA130",), "claim_remark")
 CLAIM_REMARK_SLOT = 20  # on the first eligible claim of a location whose ordinal is this past a multiple of 37
 DENIAL_SPACING = 37  # every 37th eligible answered claim of a location gets the next planted kind
 UNDERPAY_SHARE = Decimal("0.85")  # paid allowed at 85% of the contracted rate
+# The planted patient share on a line: a fixed deductible and copay, coinsurance at this share of the allowed.
+PLANTED_DEDUCTIBLE = Decimal("20.00")
+PLANTED_COPAY = Decimal("15.00")
+PLANTED_COINSURANCE_SHARE = Decimal("0.10")
 RECENT_DAYS = 55  # plants go to claims answered within this many days of the anchor date (still workable)
 
 
@@ -80,6 +87,8 @@ class _Location:
     underpaid: int = 0
     claim_remark_planted: bool = False
     last_resort_planted: bool = False
+    statement_planted: bool = False
+    medicaid_share_planted: bool = False
     contract_plants: set[str] = field(default_factory=set)  # contract-pricing kinds planted here
     reversal: tuple | None = None  # (claim, payer, payee, payment_date) of the claim to reverse later
 
@@ -95,6 +104,8 @@ class RemitMix:
     reversals: list[dict] = field(default_factory=list)
     secondary: dict[str, dict] = field(default_factory=dict)  # claim_id -> primary answer, patient has a secondary
     last_resort: list[dict] = field(default_factory=list)  # not-covered denials on a child with Medicaid secondary
+    statements: list[dict] = field(default_factory=list)  # planted patient shares a statement goes to the family for
+    medicaid_shares: list[dict] = field(default_factory=list)  # planted patient shares on a Medicaid-secondary child
 
     def _location(self, location_id: str) -> _Location:
         if location_id not in self.locations:
@@ -139,6 +150,32 @@ class RemitMix:
                     "denied_amount": str(claim.charge),
                     "primary_payment_date": payment_date.isoformat(),
                 }
+            )
+        elif (
+            recent
+            and not natural_denial
+            and not loc.statement_planted
+            and secondary_payer_id is None
+            and not seed_values.payer_type(payer_id).startswith("medicaid")
+            and _share_fits(claim)
+        ):
+            # outside the planted sequence, as above: a child with no other coverage, the family's statement
+            loc.statement_planted = True
+            self.statements.append(self._plant_patient_share(location_id, claim, payer_id, payment_date))
+        elif (
+            recent
+            and not natural_denial
+            and loc.last_resort_planted
+            and not loc.medicaid_share_planted
+            and secondary_payer_id is not None
+            and seed_values.payer_type(secondary_payer_id).startswith("medicaid")
+            and _share_fits(claim)
+        ):
+            # Medicaid as secondary: the same kind of share, which must never reach the family
+            loc.medicaid_share_planted = True
+            self.medicaid_shares.append(
+                self._plant_patient_share(location_id, claim, payer_id, payment_date)
+                | {"secondary_payer_id": secondary_payer_id}
             )
         elif recent and not natural_denial:
             loc.eligible += 1
@@ -197,6 +234,31 @@ class RemitMix:
                         "adjudicated_at_claim_level": claim.adjudicated_at_claim_level,
                     }
                 )
+
+    @staticmethod
+    def _plant_patient_share(location_id: str, claim: RemitClaim, payer_id: str, payment_date: date) -> dict:
+        """The claim's patient share becomes a planted deductible, coinsurance and copay on its first line (the
+        payer pays the rest of each line's allowed amount); returns the facts planted."""
+        for other in claim.lines[1:]:
+            other.adjustments = [(g, r, a) for g, r, a in other.adjustments if g != "PR"]
+            other.paid = other.allowed
+        line = claim.lines[0]
+        coinsurance = (line.allowed * PLANTED_COINSURANCE_SHARE).quantize(CENT, ROUND_HALF_UP)
+        shares = [("PR", "1", PLANTED_DEDUCTIBLE), ("PR", "2", coinsurance), ("PR", "3", PLANTED_COPAY)]
+        line.adjustments = [(g, r, a) for g, r, a in line.adjustments if g != "PR"] + shares
+        line.paid = line.allowed - sum((a for _, _, a in shares), Decimal("0.00"))
+        return {
+            "claim_id": claim.claim_id,
+            "location_id": location_id,
+            "payer_id": payer_id,
+            "line_number": 1,
+            "deductible": str(PLANTED_DEDUCTIBLE),
+            "coinsurance": str(coinsurance),
+            "copay": str(PLANTED_COPAY),
+            "patient_responsibility": str(claim.patient_responsibility),
+            "family_paid": "0.00",
+            "primary_payment_date": payment_date.isoformat(),
+        }
 
     def _deny(self, claim: RemitClaim, kind: tuple[str, str, tuple[str, ...], str]) -> bool:
         carc, group, rarcs, scope = kind
@@ -379,6 +441,8 @@ class RemitMix:
             "denial_kinds_planted": sorted(DENIAL_KINDS),
             "secondary_claims_due": self._secondary_claims_due(),
             "payer_of_last_resort": sorted(self.last_resort, key=lambda d: d["claim_id"]),
+            "patient_statements": sorted(self.statements, key=lambda d: d["claim_id"]),
+            "patient_shares_medicaid_secondary": sorted(self.medicaid_shares, key=lambda d: d["claim_id"]),
         }
 
     def _secondary_claims_due(self) -> list[dict]:
@@ -403,6 +467,13 @@ class RemitMix:
                 }
             )
         return sorted(due, key=lambda d: d["claim_id"])
+
+
+def _share_fits(claim: RemitClaim) -> bool:
+    """Every line paid, and the first line's allowed amount leaves the payer something after the planted share."""
+    first = claim.lines[0]
+    planted = PLANTED_DEDUCTIBLE + PLANTED_COPAY + first.allowed * PLANTED_COINSURANCE_SHARE
+    return all(line.paid > 0 for line in claim.lines) and first.allowed > planted
 
 
 def _plain_priced_line(line, payer_id: str) -> bool:
