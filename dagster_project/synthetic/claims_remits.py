@@ -151,32 +151,6 @@ class RemitMix:
                     "primary_payment_date": payment_date.isoformat(),
                 }
             )
-        elif (
-            recent
-            and not natural_denial
-            and not loc.statement_planted
-            and secondary_payer_id is None
-            and not seed_values.payer_type(payer_id).startswith("medicaid")
-            and _share_fits(claim)
-        ):
-            # outside the planted sequence, as above: a child with no other coverage, the family's statement
-            loc.statement_planted = True
-            self.statements.append(self._plant_patient_share(location_id, claim, payer_id, payment_date))
-        elif (
-            recent
-            and not natural_denial
-            and loc.last_resort_planted
-            and not loc.medicaid_share_planted
-            and secondary_payer_id is not None
-            and seed_values.payer_type(secondary_payer_id).startswith("medicaid")
-            and _share_fits(claim)
-        ):
-            # Medicaid as secondary: the same kind of share, which must never reach the family
-            loc.medicaid_share_planted = True
-            self.medicaid_shares.append(
-                self._plant_patient_share(location_id, claim, payer_id, payment_date)
-                | {"secondary_payer_id": secondary_payer_id}
-            )
         elif recent and not natural_denial:
             loc.eligible += 1
             if loc.eligible % DENIAL_SPACING == 0 and loc.next_kind < len(DENIAL_KINDS):
@@ -202,7 +176,7 @@ class RemitMix:
                 and _plain_priced(claim, payer_id)
             ):
                 loc.reversal = (claim, payer, payee, payment_date, payer_id)
-            else:
+            elif not self._plant_share(loc, location_id, claim, payer_id, payment_date, secondary_payer_id):
                 self._price_by_contract(loc, location_id, claim, payer_id, contracted)
         if secondary_payer_id is not None:
             self.secondary[claim.claim_id] = {
@@ -234,6 +208,35 @@ class RemitMix:
                         "adjudicated_at_claim_level": claim.adjudicated_at_claim_level,
                     }
                 )
+
+    def _plant_share(
+        self,
+        loc: _Location,
+        location_id: str,
+        claim: RemitClaim,
+        payer_id: str,
+        payment_date: date,
+        secondary_payer_id: str | None,
+    ) -> bool:
+        """Once per location each, on a claim no other plant took (so the planted sequence stays where it is): a
+        patient share on a child with no other coverage and a primary that is not Medicaid (the family's
+        statement), and one on a child whose secondary is Medicaid (never the family's)."""
+        if not _share_fits(claim):
+            return False
+        if secondary_payer_id is None:
+            if loc.statement_planted or seed_values.payer_type(payer_id).startswith("medicaid"):
+                return False
+            loc.statement_planted = True
+            self.statements.append(self._plant_patient_share(location_id, claim, payer_id, payment_date))
+            return True
+        if loc.medicaid_share_planted or not seed_values.payer_type(secondary_payer_id).startswith("medicaid"):
+            return False
+        loc.medicaid_share_planted = True
+        self.medicaid_shares.append(
+            self._plant_patient_share(location_id, claim, payer_id, payment_date)
+            | {"secondary_payer_id": secondary_payer_id}
+        )
+        return True
 
     @staticmethod
     def _plant_patient_share(location_id: str, claim: RemitClaim, payer_id: str, payment_date: date) -> dict:
