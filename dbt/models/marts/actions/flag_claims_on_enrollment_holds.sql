@@ -4,8 +4,9 @@
 -- (fct_claim_enrollment_holds): 'hold' for dates of service before the effective date or under a pending
 -- enrollment (tell billing to hold; the effective date coming does not release them), 'release' for claims
 -- held while pending whose dates of service the effective date covers, listed for the payer's release window
--- after the effective date (enrollment_release_window_days, the mart's seed value; tell billing to release). The status is
--- in the key: the release is a new notice, and the hold notice auto-resolves when its flag disappears.
+-- after the effective date (enrollment_release_window_days, the mart's seed value; tell billing to release).
+-- The status is in the key: the release is a new notice, and the hold notice auto-resolves when its flag
+-- disappears.
 with
 
 holds as (

@@ -112,7 +112,7 @@ other_secondary as (
         on
             claims.patient_id = coverages.patient_id
             and coverages.priority >= 2
-            and coverages.payer_id <> claims.payer_id
+            and claims.payer_id <> coverages.payer_id
             and not coalesce(coverages.is_medicaid, false)
             and claims.first_service_date >= coverages.effective_date
             and (coverages.termination_date is null or claims.first_service_date <= coverages.termination_date)
