@@ -127,6 +127,15 @@ class Settings(_FromEnvironment):
     claims_timely_filing_lead_days: int = Field(
         30, ge=0, validation_alias="RCM_CLAIMS_TIMELY_FILING_LEAD_DAYS", description="a whole number, 0 or more"
     )
+    # Patient statements print who to call about the bill: the practice's name (empty = the clinic's name),
+    # the billing office's phone and the billing contact's name or title.
+    statement_practice_name: str = Field("", validation_alias="RCM_STATEMENT_PRACTICE_NAME")
+    statement_billing_phone: str = Field(
+        "(512) 555-0100", min_length=7, validation_alias="RCM_STATEMENT_BILLING_PHONE", description="a phone number"
+    )
+    statement_billing_contact: str = Field(
+        "the billing office", min_length=1, validation_alias="RCM_STATEMENT_BILLING_CONTACT"
+    )
     # The zone people read times in when a location carries none of its own (IANA name).
     group_time_zone: str = Field("America/New_York", validation_alias="RCM_GROUP_TIME_ZONE")
     # A signed-in session ends this long after sign-in whatever the activity (the cookie's lifetime too).

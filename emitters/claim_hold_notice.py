@@ -3,8 +3,9 @@
 'hold': claims of a newly enrolled therapist whose enrollment has no effective date yet, or whose date of
 service is before the effective date: they stay held (a date before the effective date is never released by
 that date coming; only a retroactive effective date from the payer covers it). 'release': the enrollment took
-effect on or before the dates of service of claims held while it was pending: submit them now. The same rule
-as the claim audit's rendering_not_enrolled. Pure and deterministic.
+effect on or before the dates of service of claims held while it was pending: submit them now (listed for the
+payer's release window after the effective date, the seed value the hold mart used). The same rule as the claim
+audit's rendering_not_enrolled. Pure and deterministic.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ EVIDENCE_COLUMNS = (
     "enrollment_id",
     "enrollment_status",
     "release_date",
+    "enrollment_release_window_days",
     "held_claim_count",
     "before_effective_count",
     "first_date_of_service",
@@ -62,6 +64,7 @@ def draft_actions(
             payer_name=payer_name,
             release_date=fmt_date(row.get("release_date")) if row.get("release_date") is not None else None,
             claim_count=int(row["held_claim_count"]),
+            release_window_days=row.get("enrollment_release_window_days"),
             claims=[
                 {
                     "claim_id": c["claim_id"],

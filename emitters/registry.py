@@ -45,6 +45,7 @@ from . import (
     medicare_reopening,
     missed_visit_fee,
     note_fix,
+    patient_statement,
     payroll_discrepancy,
     poc_signature_request,
     provider_record_fix,
@@ -289,6 +290,17 @@ _DECLARATIONS: tuple[ActionType, ...] = (
             "packet_secondary_coverages",
             LOCATIONS_PACKET,
         ),
+    ),
+    ActionType(
+        "patient_statement",
+        "Patient statement to the family",
+        "flag_patient_statements_due",
+        patient_statement.draft,
+        _BILLING,
+        "file",
+        "claims_denials",
+        "dollars_at_risk",
+        packet_models=("packet_statement_lines", LOCATIONS_PACKET),
     ),
     # Underpayments
     ActionType(

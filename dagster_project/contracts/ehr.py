@@ -202,6 +202,11 @@ class Visit(Contract):
     authorization_number: Maybe(str) = None
     diagnosis_codes: Icd10List
     note_signed_at: Maybe(UtcDatetime) = None
+    patient_paid_amount: Maybe(Annotated[Money, Field(le=10000)]) = Field(
+        None,
+        description="What the family paid toward this visit (a copay or deposit collected at the front desk), which "
+        "its patient statement subtracts; empty when nothing was collected",
+    )
 
 
 class ChargeLine(Contract):

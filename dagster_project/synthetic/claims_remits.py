@@ -4,7 +4,10 @@ multiple-procedure reduction, a charge below the fee schedule), a reversal and c
 provider-level adjustments, a re-sent ERA, and once per location a commercial plan's not-covered denial
 (CO-96) on a child whose secondary coverage is Medicaid (``payer_of_last_resort``: bill Medicaid with the
 primary's adjudication, never the family). The NCCI pairs' CO-236 denials are claims_ncci.py's: no other plant
-falls on those claims.
+falls on those claims. Also once per location, a planted patient share (deductible PR-1,
+coinsurance PR-2, copay PR-3) on the first line of a paid claim: on a child with no other coverage and a
+primary that is not Medicaid (``patient_statements``: a statement to the family), and on a child whose
+secondary is Medicaid (``patient_shares_medicaid_secondary``: never a statement, the secondary claim).
 
 The foundation's ``billing.adjudicate`` answers every remitted claim (contracted rate, CO-45, patient
 share, a few natural denials). ``RemitMix.answer`` then changes some of those answers, claim by claim
@@ -70,6 +73,10 @@ CLAIM_REMARK_DENIAL = ("16", "CO", ("MA130",), "claim_remark")
 CLAIM_REMARK_SLOT = 20  # on the first eligible claim of a location whose ordinal is this past a multiple of 37
 DENIAL_SPACING = 37  # every 37th eligible answered claim of a location gets the next planted kind
 UNDERPAY_SHARE = Decimal("0.85")  # paid allowed at 85% of the contracted rate
+# The planted patient share on a line: a fixed deductible and copay, coinsurance at this share of the allowed.
+PLANTED_DEDUCTIBLE = Decimal("20.00")
+PLANTED_COPAY = Decimal("15.00")
+PLANTED_COINSURANCE_SHARE = Decimal("0.10")
 RECENT_DAYS = 55  # plants go to claims answered within this many days of the anchor date (still workable)
 
 
@@ -81,6 +88,8 @@ class _Location:
     underpaid: int = 0
     claim_remark_planted: bool = False
     last_resort_planted: bool = False
+    statement_planted: bool = False
+    medicaid_share_planted: bool = False
     contract_plants: set[str] = field(default_factory=set)  # contract-pricing kinds planted here
     reversal: tuple | None = None  # (claim, payer, payee, payment_date) of the claim to reverse later
 
@@ -97,6 +106,8 @@ class RemitMix:
     secondary: dict[str, dict] = field(default_factory=dict)  # claim_id -> primary answer, patient has a secondary
     last_resort: list[dict] = field(default_factory=list)  # not-covered denials on a child with Medicaid secondary
     ncci: NcciPlants | None = None  # the NCCI pairs' CO-236 denials (claims_ncci.py), outside the sequence below
+    statements: list[dict] = field(default_factory=list)  # planted patient shares a statement goes to the family for
+    medicaid_shares: list[dict] = field(default_factory=list)  # planted patient shares on a Medicaid-secondary child
 
     def _location(self, location_id: str) -> _Location:
         if location_id not in self.locations:
@@ -169,7 +180,7 @@ class RemitMix:
                 and _plain_priced(claim, payer_id)
             ):
                 loc.reversal = (claim, payer, payee, payment_date, payer_id)
-            else:
+            elif not self._plant_share(loc, location_id, claim, payer_id, payment_date, secondary_payer_id):
                 self._price_by_contract(loc, location_id, claim, payer_id, contracted)
         if secondary_payer_id is not None:
             self.secondary[claim.claim_id] = {
@@ -201,6 +212,60 @@ class RemitMix:
                         "adjudicated_at_claim_level": claim.adjudicated_at_claim_level,
                     }
                 )
+
+    def _plant_share(
+        self,
+        loc: _Location,
+        location_id: str,
+        claim: RemitClaim,
+        payer_id: str,
+        payment_date: date,
+        secondary_payer_id: str | None,
+    ) -> bool:
+        """Once per location each, on a claim no other plant took (so the planted sequence stays where it is): a
+        patient share on a child with no other coverage and a primary that is not Medicaid (the family's
+        statement), and one on a child whose secondary is Medicaid (never the family's)."""
+        if not _share_fits(claim):
+            return False
+        if secondary_payer_id is None:
+            if loc.statement_planted or seed_values.payer_type(payer_id).startswith("medicaid"):
+                return False
+            loc.statement_planted = True
+            self.statements.append(self._plant_patient_share(location_id, claim, payer_id, payment_date))
+            return True
+        if loc.medicaid_share_planted or not seed_values.payer_type(secondary_payer_id).startswith("medicaid"):
+            return False
+        loc.medicaid_share_planted = True
+        self.medicaid_shares.append(
+            self._plant_patient_share(location_id, claim, payer_id, payment_date)
+            | {"secondary_payer_id": secondary_payer_id}
+        )
+        return True
+
+    @staticmethod
+    def _plant_patient_share(location_id: str, claim: RemitClaim, payer_id: str, payment_date: date) -> dict:
+        """The claim's patient share becomes a planted deductible, coinsurance and copay on its first line (the
+        payer pays the rest of each line's allowed amount); returns the facts planted."""
+        for other in claim.lines[1:]:
+            other.adjustments = [(g, r, a) for g, r, a in other.adjustments if g != "PR"]
+            other.paid = other.allowed
+        line = claim.lines[0]
+        coinsurance = (line.allowed * PLANTED_COINSURANCE_SHARE).quantize(CENT, ROUND_HALF_UP)
+        shares = [("PR", "1", PLANTED_DEDUCTIBLE), ("PR", "2", coinsurance), ("PR", "3", PLANTED_COPAY)]
+        line.adjustments = [(g, r, a) for g, r, a in line.adjustments if g != "PR"] + shares
+        line.paid = line.allowed - sum((a for _, _, a in shares), Decimal("0.00"))
+        return {
+            "claim_id": claim.claim_id,
+            "location_id": location_id,
+            "payer_id": payer_id,
+            "line_number": 1,
+            "deductible": str(PLANTED_DEDUCTIBLE),
+            "coinsurance": str(coinsurance),
+            "copay": str(PLANTED_COPAY),
+            "patient_responsibility": str(claim.patient_responsibility),
+            "family_paid": "0.00",
+            "primary_payment_date": payment_date.isoformat(),
+        }
 
     def _deny(self, claim: RemitClaim, kind: tuple[str, str, tuple[str, ...], str]) -> bool:
         carc, group, rarcs, scope = kind
@@ -383,6 +448,8 @@ class RemitMix:
             "denial_kinds_planted": sorted(DENIAL_KINDS),
             "secondary_claims_due": self._secondary_claims_due(),
             "payer_of_last_resort": sorted(self.last_resort, key=lambda d: d["claim_id"]),
+            "patient_statements": sorted(self.statements, key=lambda d: d["claim_id"]),
+            "patient_shares_medicaid_secondary": sorted(self.medicaid_shares, key=lambda d: d["claim_id"]),
         }
 
     def _secondary_claims_due(self) -> list[dict]:
@@ -407,6 +474,13 @@ class RemitMix:
                 }
             )
         return sorted(due, key=lambda d: d["claim_id"])
+
+
+def _share_fits(claim: RemitClaim) -> bool:
+    """Every line paid, and the first line's allowed amount leaves the payer something after the planted share."""
+    first = claim.lines[0]
+    planted = PLANTED_DEDUCTIBLE + PLANTED_COPAY + first.allowed * PLANTED_COINSURANCE_SHARE
+    return all(line.paid > 0 for line in claim.lines) and first.allowed > planted
 
 
 def _plain_priced_line(line, payer_id: str) -> bool:

@@ -77,6 +77,7 @@ from dashboards.data.authorizations import (
 )
 from dashboards.data.claims import (
     CLAIMS_PAYMENT_FLAG_COLUMNS,
+    claim_audit_claims_at_risk,
     claim_audit_failures,
     claim_clean_rate,
     claims_payment_flags,
@@ -172,6 +173,7 @@ __all__ = [
     "bulk_approve",
     "change_user",
     "check_item",
+    "claim_audit_claims_at_risk",
     "claim_audit_failures",
     "claim_clean_rate",
     "claim_holds",

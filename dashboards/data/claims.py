@@ -99,6 +99,21 @@ def claim_audit_failures(
     )
 
 
+def claim_audit_claims_at_risk(
+    user, *, location_ids: Sequence[str] | None = None, payer_ids: Sequence[str] | None = None
+) -> pd.DataFrame:
+    """One row per unanswered claim in scope that fails the audit, with its dollars at risk: what its contract
+    allows (the priced amount), the figure the Overview's claims area counts for it."""
+    payers_sql, payer_params = any_of("payer_id", payer_ids, "payer")
+    return scoped_query(
+        user,
+        "select claim_id, location_id, payer_id, dollars_at_risk "
+        f"from flag_claim_audit_failures where {{scope}} and {payers_sql} order by claim_id",
+        payer_params,
+        chosen_locations=location_ids,
+    )
+
+
 def denials(
     user,
     *,

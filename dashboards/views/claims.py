@@ -84,9 +84,13 @@ rate_col.metric(
 )
 claims_col.metric("Claims audited", f"{claims_total:,}")
 fix_col.metric("Claims to fix", f"{failures['claim_id'].nunique():,}")
+# The Overview's claims area counts each unanswered failing claim at what its contract allows (the priced amount).
+at_risk = data.claim_audit_claims_at_risk(user, location_ids=chosen_locations, payer_ids=chosen_payers)
 money_col.metric(
-    "Billed on those claims",
-    ui.format_money(failures.drop_duplicates(["claim_id", "line_number"])["charge_amount"].sum()),
+    "At risk on those claims",
+    ui.format_money(at_risk[at_risk["claim_id"].isin(failures["claim_id"])]["dollars_at_risk"].sum()),
+    help="What the contracts allow for the claims to fix that no 835 has answered yet (assistant rate, "
+    "multiple-procedure reduction, no more than the charge): the amount the Overview counts.",
 )
 
 st.subheader("Clean-claim rate by location")

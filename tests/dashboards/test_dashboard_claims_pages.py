@@ -24,6 +24,12 @@ create table fct_claim_audit_failures as select * from (values
 ) t(claim_id, line_number, location_id, payer_id, payer_name, service_date, procedure_code, modifiers, units,
     charge_amount, place_of_service, rule_name, failure_detail, fix, is_remitted, patient_id);
 
+-- Claim level, priced: CL-L01-1's 97530 with CO at 85% (2 x 34.00), CL-L02-1's at the plain rate; CL-L01-2 is answered.
+create table flag_claim_audit_failures as select * from (values
+  ('CL-L01-1', 'L01', 'P-AET', 68.00),
+  ('CL-L02-1', 'L02', 'P-AET', 40.00)
+) t(claim_id, location_id, payer_id, dollars_at_risk);
+
 create table fct_visit_claim_reconciliation as select * from (values
   ('V-1', 'CL-L01-1', 'L01', date '2026-02-26', 'arrived', 'awaiting_payment', false, 144.00, 144.00, 0.00, null::date),
   ('V-2', 'CL-L01-3', 'L01', date '2026-02-20', 'arrived', 'billed_no_claim', true, 72.00, null, 0.00, null::date),
@@ -54,7 +60,7 @@ def test_claim_audit_page_shows_rates_and_open_failures_for_all_locations(
         "Clean-claim rate": "95.3%",
         "Claims audited": "150",
         "Claims to fix": "2",
-        "Billed on those claims": "$216.00",
+        "At risk on those claims": "$108.00",  # the priced amounts the Overview counts, not the $216.00 billed
         "Balancing failures": "1",
     }
     by_location = at.dataframe[0].value.set_index("Clinic")

@@ -199,10 +199,22 @@ def test_hold_notice_for_a_pending_enrollment_waits_for_the_effective_date():
 
 
 def test_release_notice_is_for_dates_on_or_after_the_effective_date():
-    row = {**_hold("release"), "release_date": date(2026, 2, 20), "before_effective_count": 0}
+    row = {
+        **_hold("release"),
+        "release_date": date(2026, 2, 20),
+        "before_effective_count": 0,
+        "enrollment_release_window_days": 10,
+    }
     (draft,) = claim_hold_notice.draft_actions([row], {"f-release": CLAIMS}, LOCATIONS)
     assert draft.title.startswith("Release claims:")
     assert "took effect on 02/20/2026, on or before every date" in draft.body and "submit them now" in draft.body
+    assert "listed for release for 10 days after it" in draft.body  # the window the hold mart used, from the flag
+
+
+def test_hold_notice_does_not_mention_the_release_window():
+    row = {**_hold("hold"), "enrollment_release_window_days": 10}
+    (draft,) = claim_hold_notice.draft_actions([row], {"f-hold": CLAIMS}, LOCATIONS)
+    assert "release window" not in draft.body
 
 
 def test_provider_record_fix_for_an_invalid_npi_and_a_cota_without_supervisor():

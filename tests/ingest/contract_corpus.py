@@ -46,7 +46,7 @@ VALID_ROWS: dict[str, str] = {
     "schedule_templates": "TM-L01-01-Mon,PR-L01-01,L01,Mon,08:00,17:00,60,ot_peds,America/Chicago,2025-11-04,",
     "visit_notes": "VS-L01-0003569,97530,23,2,signed,2026-11-04T18:45:00Z,PR-L01-04,14:00,14:23,",
     "visits": "VS-L01-0000001,AP-L01-0000001,PT-L01-00045,PR-L01-03,L01,CV-L01-00045-1,CL010000001,2025-12-04,11,"
-    "2193615897,,F84.0|R27.8,2025-12-06T04:00:00Z",
+    "2193615897,,F84.0|R27.8,2025-12-06T04:00:00Z,",
     "waitlist": "WL-L01-001,PT-L01-00083,L01,ot_peds,TXMCO2,2026-10-18,Tue|Thu,afternoon,,waiting",
     "timesheets": "TS-L01-01-20251204-C,PR-L01-01,L01,2025-12-04,2025-12-01,2025-12-14,2.50,clinical",
 }

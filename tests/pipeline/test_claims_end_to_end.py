@@ -542,6 +542,45 @@ def test_a_family_whose_secondary_is_medicaid_is_never_billed(pipeline):
     assert routes == {(c, "bill_secondary_or_write_off") for c in last_resort}
 
 
+def test_patient_statements_bill_the_planted_share_and_never_a_medicaid_family(pipeline):
+    """The planted statement (one per location: a deductible, coinsurance and copay on a child with no other
+    coverage) is flagged with exactly those amounts and drafted for the family; the planted share on a child
+    whose secondary is Medicaid is never a statement (it goes on the secondary claim), and no statement at all
+    goes to a child with Medicaid coverage of any rank."""
+    from decimal import Decimal
+
+    truth = pipeline.truth["claims"]
+    statements = {p["claim_id"]: p for p in truth["patient_statements"]}
+    medicaid = {p["claim_id"]: p for p in truth["patient_shares_medicaid_secondary"]}
+    assert len(statements) == len(medicaid) == len(_csv(pipeline, "locations"))
+    con = pipeline.snapshot()
+    flagged = {
+        r[0]: r[1:]
+        for r in con.execute(
+            "select claim_id, location_id, deductible_amount, coinsurance_amount, copay_amount, family_paid_amount, "
+            "dollars_at_risk, has_medicaid from flag_patient_statements_due"
+        ).fetchall()
+    }
+    for claim_id, p in statements.items():
+        assert flagged[claim_id] == (
+            p["location_id"],
+            Decimal(p["deductible"]),
+            Decimal(p["coinsurance"]),
+            Decimal(p["copay"]),
+            Decimal(p["family_paid"]),
+            Decimal(p["patient_responsibility"]),
+            False,
+        )
+    assert not set(medicaid) & set(flagged)
+    assert not any(row[-1] for row in flagged.values())
+    routes = dict(con.execute("select claim_id, balance_route from fct_patient_balances").fetchall())
+    assert {routes[c] for c in medicaid} == {"secondary_claim"}
+    secondary = {r[0] for r in con.execute("select claim_id from flag_secondary_claims_due").fetchall()}
+    assert set(medicaid) <= secondary
+    drafted = pipeline.metadata(pipeline.first, "patient_statement_drafts")["drafted"]
+    assert drafted == len(flagged) and pipeline.metadata(pipeline.second, "patient_statement_drafts")["drafted"] == 0
+
+
 def test_generated_remits_balance_and_visits_reconcile_but_for_the_unsent_claims(pipeline):
     con = pipeline.snapshot()
     assert con.execute("select count(*) from fct_unbalanced_remits").fetchone()[0] == 0

@@ -1,7 +1,8 @@
 -- The latest delivered 837P version of each claim (CLM01) to its primary payer, one row per service line,
 -- with what the audit rules need from the EHR (visit, patient, provider, documented minutes), the payer's
 -- rules and the reference seeds. A replacement (frequency 7) delivered later supersedes the original; a
--- claim to a secondary payer (SBR01 = S) is not a version of the primary claim.
+-- claim to a secondary payer (SBR01 = S) is not a version of the primary claim. What the contract allows for
+-- a line is int_claim_lines_priced: the one amount every claims dollar uses.
 with
 
 claim_headers as (
@@ -67,12 +68,6 @@ cpt_codes as (
 place_of_service_codes as (
 
     select * from {{ ref('place_of_service_codes') }}
-
-),
-
-fee_schedules as (
-
-    select * from {{ ref('stg_contracts__fee_schedules') }}
 
 ),
 
@@ -144,31 +139,6 @@ lines_with_visits as (
 
 ),
 
-rates as (
-
-    select
-        lines_with_visits.claim_line_id,
-        fee_schedules.allowed_amount,
-        fee_schedules.effective_date,
-        fee_schedules.termination_date,
-        row_number() over (
-            partition by lines_with_visits.claim_line_id
-            order by fee_schedules.effective_date desc
-        ) as rate_rank
-    from lines_with_visits
-    inner join fee_schedules
-        on
-            lines_with_visits.payer_id = fee_schedules.payer_id
-            and lines_with_visits.procedure_code = fee_schedules.cpt_code
-            and fee_schedules.modifier is null
-            and lines_with_visits.service_date >= fee_schedules.effective_date
-            and (
-                fee_schedules.termination_date is null
-                or lines_with_visits.service_date <= fee_schedules.termination_date
-            )
-
-),
-
 final as (
 
     select
@@ -191,10 +161,6 @@ final as (
         cpt_codes.primary_code_for_add_on,
         coalesce(cpt_codes.discipline_modifier, 'GO') as expected_discipline_modifier,
         coalesce(place_of_service_codes.is_telehealth, false) as is_telehealth_place_of_service,
-        rates.allowed_amount * lines_with_visits.units as expected_allowed_amount,
-        rates.allowed_amount as contracted_rate_per_unit,
-        rates.effective_date as fee_schedule_effective_date,
-        rates.termination_date as fee_schedule_termination_date,
         remitted_claim_ids.claim_id is not null as is_remitted
     from lines_with_visits
     left join payer_rules
@@ -215,8 +181,6 @@ final as (
         on lines_with_visits.procedure_code = cpt_codes.cpt_code
     left join place_of_service_codes
         on lines_with_visits.place_of_service = place_of_service_codes.place_of_service
-    left join rates
-        on lines_with_visits.claim_line_id = rates.claim_line_id and rates.rate_rank = 1
     left join remitted_claim_ids
         on lines_with_visits.claim_id = remitted_claim_ids.claim_id
 

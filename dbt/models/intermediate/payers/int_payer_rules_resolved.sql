@@ -94,6 +94,8 @@ final as (
         coalesce(payer_rules.unit_method, payer_type_defaults.unit_method) as unit_method,
         coalesce(payer_rules.requires_authorization, payer_type_defaults.requires_authorization)
             as requires_authorization,
+        coalesce(payer_rules.enrollment_release_window_days, payer_type_defaults.enrollment_release_window_days)
+            as enrollment_release_window_days,
         case
             when payer_rules.payer_id is not null then 'payer_rules'
             when payer_type_defaults.payer_type is not null then 'payer_type_defaults'

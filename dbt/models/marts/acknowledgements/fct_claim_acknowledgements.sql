@@ -23,9 +23,27 @@ claim_transactions as (
 
 ),
 
-claim_lines as (
+submitted_lines as (
 
     select * from {{ ref('int_claim_lines_submitted') }}
+
+),
+
+priced_lines as (
+
+    select * from {{ ref('int_claim_lines_priced') }}
+
+),
+
+-- Each line with what its contract allows (int_claim_lines_priced), the amount every claims dollar uses.
+claim_lines as (
+
+    select
+        submitted_lines.*,
+        priced_lines.expected_allowed_amount
+    from submitted_lines
+    left join priced_lines
+        on submitted_lines.claim_line_id = priced_lines.claim_line_id
 
 ),
 

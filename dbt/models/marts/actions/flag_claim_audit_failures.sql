@@ -10,9 +10,9 @@ failures as (
 
 ),
 
-lines as (
+priced_lines as (
 
-    select * from {{ ref('int_claim_lines_submitted') }}
+    select * from {{ ref('int_claim_lines_priced') }}
 
 ),
 
@@ -37,7 +37,7 @@ claim_totals as (
         sum(coalesce(expected_allowed_amount, charge_amount)) as expected_allowed_amount,
         min(service_date) as first_service_date,
         count(*) as line_count
-    from lines
+    from priced_lines
     group by claim_id
 
 ),

@@ -3,8 +3,10 @@
 -- Claims held for a newly enrolled therapist, one row per provider, location, payer and hold status
 -- (fct_claim_enrollment_holds): 'hold' for dates of service before the effective date or under a pending
 -- enrollment (tell billing to hold; the effective date coming does not release them), 'release' for claims
--- held while pending whose dates of service the effective date covers (tell billing to release). The status is
--- in the key: the release is a new notice, and the hold notice auto-resolves when its flag disappears.
+-- held while pending whose dates of service the effective date covers, listed for the payer's release window
+-- after the effective date (enrollment_release_window_days, the mart's seed value; tell billing to release).
+-- The status is in the key: the release is a new notice, and the hold notice auto-resolves when its flag
+-- disappears.
 with
 
 holds as (
@@ -35,6 +37,7 @@ grouped as (
         min(enrollment_id) as enrollment_id,
         min(enrollment_status) as enrollment_status,
         min(release_date) as release_date,
+        min(enrollment_release_window_days) as enrollment_release_window_days,
         count(*) as held_claim_count,
         sum(case when is_before_effective_date then 1 else 0 end) as before_effective_count,
         min(date_of_service) as first_date_of_service,
@@ -65,6 +68,7 @@ final as (
         grouped.enrollment_id,
         grouped.enrollment_status,
         grouped.release_date,
+        grouped.enrollment_release_window_days,
         grouped.held_claim_count,
         grouped.before_effective_count,
         grouped.first_date_of_service,

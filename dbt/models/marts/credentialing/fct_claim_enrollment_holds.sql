@@ -1,12 +1,12 @@
-{%- set release_window_days = 30 %}
 -- Hold and release of claims for a newly enrolled therapist: one row per kept visit not yet remitted whose
 -- therapist's enrollment with the payer at the location is approved or pending:
 -- - hold: the enrollment has no effective date yet, or the date of service is before the effective date. A
 --   date of service before the effective date stays held even after that date has come: the payer does not
 --   pay it unless it grants a retroactive effective date (which moves the effective date and ends the hold).
--- - release: the enrollment took effect on or before the date of service within the last
---   {{ release_window_days }} days and the claim was never sent: it was held while the enrollment was pending
---   and can go now.
+-- - release: the enrollment took effect on or before the date of service within the payer's release window
+--   (int_payer_rules_resolved.enrollment_release_window_days, a seed; the effective date itself may be exactly
+--   that many days ago) and the claim was never sent: it was held while the enrollment was pending and can go
+--   now. The hold notice reads the same window from this mart.
 with
 
 visits as (
@@ -36,6 +36,12 @@ submitted as (
 enrollments as (
 
     select * from {{ ref('fct_provider_payer_enrollments') }}
+
+),
+
+payer_rules as (
+
+    select * from {{ ref('int_payer_rules_resolved') }}
 
 ),
 
@@ -85,6 +91,7 @@ final as (
         end as hold_status,
         enrollments.effective_date as release_date,
         unremitted.date_of_service < enrollments.effective_date as is_before_effective_date,
+        payer_rules.enrollment_release_window_days,
         cast(coalesce(amounts.contracted_amount, 0) as decimal(12, 2)) as contracted_amount,
         {{ as_of_date() }} as as_of_date
     from unremitted
@@ -93,6 +100,8 @@ final as (
             unremitted.provider_id = enrollments.provider_id
             and unremitted.location_id = enrollments.location_id
             and unremitted.payer_id = enrollments.payer_id
+    left join payer_rules
+        on unremitted.payer_id = payer_rules.payer_id
     left join amounts
         on unremitted.visit_id = amounts.visit_id
     where
@@ -104,7 +113,7 @@ final as (
                 not unremitted.is_submitted
                 and enrollments.effective_date <= {{ as_of_date() }}
                 and enrollments.effective_date
-                >= {{ date_add_days(-release_window_days, as_of_date()) }}
+                >= {{ date_add_days('-payer_rules.enrollment_release_window_days', as_of_date()) }}
             )
         )
 

@@ -33,6 +33,7 @@ final as (
         authorization_number,
         diagnosis_codes,
         note_signed_at,
+        patient_paid_amount,
         _file_name as source_file_name,
         _file_sha256 as source_file_sha256,
         _line_number as source_line_number,
