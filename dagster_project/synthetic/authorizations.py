@@ -522,7 +522,10 @@ def record_truth(truth: dict, plants: list[Plant], location_id: str, anchor: dat
 # Both fall in authorizations that ended before the as-of date, so the burn-down flags (which read only
 # authorizations in force) are untouched, and weeks ago, so the visit's claim has been answered.
 UNAUTHORIZED_REASONS = {
-    "authorization_ended": "the child's last authorization was cut to end the day before the child's last kept visit",
+    "authorization_ended": (
+        "an authorization that had ended (the child's last, or an earlier one whose successor starts later) was "
+        "cut to end the day before the last kept visit in its window"
+    ),
     "wrong_service": (
         "the authorization in force lists the individual-therapy codes only and the visit, the last kept "
         "treatment in its window, was billed as a group session (97150), the window's only one"
@@ -548,18 +551,27 @@ def _ended_auths(kid: Kid, anchor: date) -> list[Auth]:
 
 
 def _plant_ended(kids: list[Kid], anchor: date) -> tuple[Kid, Auth, object] | None:
-    """A discharged child whose last authorization ended before the as-of date: it now ends the day before
-    the child's last kept visit."""
-    for kid in kids:
-        last = kid.auths[-1]
-        visits = _kept_treatments(kid, last)
-        if last.end >= anchor or not visits or visits[-1].day <= last.start or not _planted_age(visits[-1], anchor):
-            continue
-        visit = visits[-1]
-        if any(a.status == "arrived" and a.day >= visit.day and a is not visit for a in kid.appts):
-            continue  # a later kept visit would lose its authorization too
-        last.end = visit.day - timedelta(days=1)
-        return kid, last, visit
+    """An authorization that ended before the as-of date now ends the day before the last kept visit in its
+    window. A discharged child's last authorization first; at a location with none old enough, an earlier
+    authorization of a child whose care went on (its successor starts after the old end, so only this visit
+    loses cover)."""
+    for last_only in (True, False):
+        for kid in kids:
+            for auth in reversed(_ended_auths(kid, anchor)):
+                if last_only and auth is not kid.auths[-1]:
+                    continue
+                visits = _kept_treatments(kid, auth)
+                if not visits or visits[-1].day <= auth.start or not _planted_age(visits[-1], anchor):
+                    continue
+                visit = visits[-1]
+                if any(
+                    a.status == "arrived" and visit.day <= a.day <= auth.end and a is not visit for a in kid.appts
+                ):
+                    continue  # a later kept visit in the window would lose its authorization too
+                if any(o is not auth and o.start <= visit.day <= o.end for o in kid.auths if o.status == "approved"):
+                    continue  # another authorization covers the day: nothing would be unauthorized
+                auth.end = visit.day - timedelta(days=1)
+                return kid, auth, visit
     return None
 
 
