@@ -1,5 +1,6 @@
 """How an action row reads to its callers: the effective status (a snooze whose date has come is open), money
-as Decimal, checklist and evidence parsed. The draft's `phi_terms` and the pipeline's input hash never leave the ledger."""
+as Decimal, checklist and evidence parsed. The draft's `phi_terms` and the pipeline's input hash never leave the
+ledger."""
 
 from __future__ import annotations
 
