@@ -1,11 +1,11 @@
 """Which flags a run has to draft: the ones whose inputs changed since the ledger last drafted them.
 
-A draft is a deterministic function of its flag row and the type's context (as-of date, settings, packet rows,
-the drafting code and templates). Each flag's `input_hash` digests exactly those, and the ledger stores the hash
-of the inputs its draft was made from. A later run compares the hashes in one query and drafts only the flags
-that are new, changed, back after auto-resolving, or whose stored draft came from other inputs; the rest cost
-no drafting and no ledger write. A type that reads the ledger's own history or the clock (`reads_ledger_history`)
-is drafted whole every run, since its inputs are not all in the warehouse.
+A draft is a deterministic function of its flag row and the type's context (as-of date, settings, the packet
+rows it reads, the drafting code and templates). Each flag's input hash digests exactly those, and the ledger
+stores the hash of the inputs its draft was made from. A later run reads the stored hashes in one query and
+drafts only the flags that are new, changed, or raised again after auto-resolving; the rest cost no drafting
+and no ledger write. A type that reads the ledger's own history or the clock (`reads_ledger_history`) is
+drafted whole every run, since its inputs are not all in the warehouse.
 """
 
 from __future__ import annotations
@@ -36,47 +36,92 @@ def drafting_code_version() -> str:
     return digest.hexdigest()
 
 
+# Packet models whose rows a draft looks up by one column of its own flag row (`ctx.indexed` / `ctx.grouped` by
+# that column, or a dict on it): a flag's inputs are only the rows carrying its value there, so a new patient's
+# row does not redraft every other flag of the type. Any other packet is an input of every flag, whole.
+PACKET_KEYS = {
+    "packet_appeal_patients": "patient_id",
+    "packet_appeal_plans": "flag_id",
+    "packet_claim_audit_failures": "claim_id",
+    "packet_claim_rejection_reasons": "flag_id",
+    "packet_claim_x12": "claim_id",
+    "packet_denied_lines": "claim_id",
+    "packet_held_claims": "flag_id",
+    "packet_intake_patients": "patient_id",
+    "packet_payroll_discrepancy_days": "flag_id",
+    "packet_plan_of_care_patients": "patient_id",
+    "packet_reauth_checklist_items": "flag_id",
+    "packet_reauth_visit_history": "authorization_id",
+    "packet_underpayment_patients": "flag_id",
+}
+
+
 def _canonical(value) -> bytes:
     # Dates, Decimals and datetimes as their str(): the warehouse hands back the same types run after run.
     return json.dumps(value, sort_keys=True, default=str, separators=(",", ":")).encode()
 
 
-def context_digest(declared: ActionType, ctx: DraftContext) -> str:
-    """What every flag of the type is drafted with besides its own row."""
+def _rows_digest(rows: Iterable[Mapping]) -> bytes:
+    # Order-free: a model rebuilt by the warehouse may return the same rows in another order.
     digest = hashlib.sha256()
-    digest.update(drafting_code_version().encode())
-    digest.update(declared.name.encode())
-    digest.update(ctx.as_of.isoformat().encode())
-    digest.update(ctx.settings.model_dump_json().encode())
-    for model in sorted(ctx.packets):
-        digest.update(model.encode())
-        digest.update(_canonical(ctx.packets[model]))
-    return digest.hexdigest()
+    for encoded in sorted(_canonical(dict(row)) for row in rows):
+        digest.update(hashlib.sha256(encoded).digest())
+    return digest.digest()
 
 
-def input_hashes(rows: Iterable[Mapping], context: str) -> dict[str, str]:
-    """flag_id -> the digest of the flag row and the type's context."""
-    prefix = context.encode()
-    return {str(row["flag_id"]): hashlib.sha256(prefix + _canonical(dict(row))).hexdigest() for row in rows}
+class TypeInputs:
+    """What the flags of one type are drafted from this run, digested once: the shared context, and each keyed
+    packet's rows by key value."""
+
+    def __init__(self, declared: ActionType, ctx: DraftContext):
+        shared = hashlib.sha256()
+        shared.update(drafting_code_version().encode())
+        shared.update(declared.name.encode())
+        shared.update(ctx.as_of.isoformat().encode())
+        shared.update(ctx.settings.model_dump_json().encode())
+        self._keyed: dict[str, tuple[str, dict[str, bytes], bytes]] = {}
+        for model in sorted(ctx.packets):
+            rows = ctx.packets[model]
+            whole = _rows_digest(rows)
+            key = PACKET_KEYS.get(model)
+            if key is None or any(key not in row for row in rows):
+                shared.update(model.encode() + whole)
+                continue
+            grouped: dict[str, list[Mapping]] = {}
+            for row in rows:
+                grouped.setdefault(str(row[key]), []).append(row)
+            self._keyed[model] = (key, {value: _rows_digest(group) for value, group in grouped.items()}, whole)
+        self._shared = shared.digest()
+
+    def input_hashes(self, rows: Iterable[Mapping]) -> dict[str, str]:
+        """flag_id -> the digest of everything its draft is made from."""
+        hashes = {}
+        for row in rows:
+            digest = hashlib.sha256(self._shared)
+            digest.update(_canonical(dict(row)))
+            for model, (key, slices, whole) in self._keyed.items():
+                # A flag row without the key column: the draft could read any row, so all of them count.
+                digest.update(model.encode() + (slices.get(str(row[key]), b"") if key in row else whole))
+            hashes[str(row["flag_id"])] = digest.hexdigest()
+        return hashes
 
 
 def rows_to_draft(
-    declared: ActionType, rows: list[dict], hashes: Mapping[str, str], held: Mapping[str, tuple[str | None, str]]
+    declared: ActionType, rows: list[dict], hashes: Mapping[str, str], stored: Mapping[str, tuple[str | None, str]]
 ) -> list[dict]:
     """The flag rows this run drafts, given what the ledger holds (flag_id -> (input_hash, status)).
 
-    A flag is skipped when the ledger's draft of it was made from the same inputs and is still live or was
-    decided by a person (a decision is never overwritten, so drafting it again is wasted work). A row that
+    A flag is skipped when its live draft in the ledger was made from the same inputs, or when a person already
+    decided its action (a later run never overrides a decision, so drafting it again would be wasted work). A row that
     shares its `batch_key` with a row to draft is drafted with it, since a draft function sees its batch whole.
     """
     if declared.reads_ledger_history:
         return rows
 
     def needs_draft(flag_id: str) -> bool:
-        stored = held.get(flag_id)
-        if stored is None:
+        if flag_id not in stored:
             return True
-        stored_hash, status = stored
+        stored_hash, status = stored[flag_id]
         if status in LIVE_STATUSES:
             return stored_hash != hashes[flag_id]
         return status == "auto_resolved"  # the flag is raised again: its draft reopens

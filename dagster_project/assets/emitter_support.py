@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
 from core.settings import Settings
-from emitters.changes import context_digest, input_hashes, rows_to_draft
+from emitters.changes import TypeInputs, rows_to_draft
 from emitters.context import DraftContext
 from emitters.drafting import (
     PIPELINE_READER,
@@ -56,7 +56,7 @@ def run_emitter(
             if declared.reads_ledger_history
             else (),
         )
-        hashes = input_hashes(flag_rows, context_digest(declared, ctx))
+        hashes = TypeInputs(declared, ctx).input_hashes(flag_rows)
         to_draft = rows_to_draft(declared, flag_rows, hashes, book.draft_input_hashes(declared.name))
         drafts, set_aside = draft_all(declared, to_draft, ctx)
         run.drafts[declared.name] = drafts
