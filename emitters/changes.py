@@ -26,6 +26,19 @@ _PROJECT = Path(__file__).resolve().parent.parent
 _DRAFTING_CODE = ("emitters/**/*.py", "emitters/templates/*.j2", "core/templating.py", "core/money.py")
 
 
+# Settings no draft reads: where files live (moving the data folder must not redraft the queue) and a secret.
+_NOT_DRAFTING_SETTINGS = {
+    "data_dir",
+    "inbox_dir",
+    "quarantine_dir",
+    "outbox_dir",
+    "warehouse_path",
+    "serving_pointer",
+    "ledger_url",
+    "demo_password",
+}
+
+
 @cache
 def drafting_code_version() -> str:
     """A digest of the drafting code: a deployment that changes how drafts read redrafts them all."""
@@ -78,7 +91,7 @@ class TypeInputs:
         shared.update(drafting_code_version().encode())
         shared.update(declared.name.encode())
         shared.update(ctx.as_of.isoformat().encode())
-        shared.update(ctx.settings.model_dump_json().encode())
+        shared.update(ctx.settings.model_dump_json(exclude=_NOT_DRAFTING_SETTINGS).encode())
         self._keyed: dict[str, tuple[str, dict[str, bytes], bytes]] = {}
         for model in sorted(ctx.packets):
             rows = ctx.packets[model]

@@ -92,3 +92,12 @@ def test_a_flag_to_draft_brings_its_whole_batch_and_a_type_reading_the_ledger_dr
     assert [r["flag_id"] for r in rows_to_draft(batched, rows, hashes, stored)] == ["f-1", "f-2"]
     history = dataclasses.replace(POC, reads_ledger_history=True)
     assert rows_to_draft(history, rows, hashes, dict.fromkeys(hashes, ("same", "open"))) == rows
+
+
+def test_where_the_data_folder_lives_is_no_input_but_a_drafting_setting_is(monkeypatch, tmp_path):
+    flags, patients = [_flag(1)], [_patient(1)]
+    base = _hashes(flags, patients)
+    monkeypatch.setenv("RCM_DATA_DIR", str(tmp_path / "moved"))
+    assert _hashes(flags, patients) == base
+    monkeypatch.setenv("RCM_CLAIMS_TIMELY_FILING_LEAD_DAYS", "45")
+    assert _hashes(flags, patients) != base
