@@ -36,6 +36,10 @@ PUBLISHED_TABLES = {
 }
 
 
+# A snapshot copied forward whose free blocks exceed this share of its used ones is not copied again.
+MAX_FREE_SHARE = 0.5
+
+
 @dataclass(frozen=True)
 class PublishResult:
     snapshot_path: Path
@@ -119,9 +123,14 @@ def _fingerprints(con, warehouse_path: Path, models: Warehouse) -> dict[str, str
 
 
 def _reusable(previous: dict | None, fingerprints: dict[str, str]) -> list[str]:
-    """The tables the previous snapshot holds exactly as they are now; none when its file is gone or was never
-    fingerprinted (or nothing matches, when a fresh file is cheaper than copying one to replace all of it)."""
+    """The tables the previous snapshot holds exactly as they are now; none when its file is gone, was never
+    fingerprinted, or carries more free space than `MAX_FREE_SHARE` of what it holds (tables replaced in a copied
+    file leave their old blocks free: a fresh file then compacts it)."""
     if not previous or not Path(previous["snapshot_path"]).is_file():
+        return []
+    with duckdb.connect(previous["snapshot_path"], read_only=True) as con:
+        free, used = con.execute("select free_blocks, used_blocks from pragma_database_size()").fetchone()
+    if free > MAX_FREE_SHARE * used:
         return []
     recorded = previous.get("fingerprints", {})
     return sorted(name for name, digest in fingerprints.items() if recorded.get(name) == digest)

@@ -191,3 +191,29 @@ def test_a_previous_snapshot_without_digests_or_gone_from_disk_means_a_full_copy
     Path(second).unlink()
     result = publish_snapshot(warehouse, pointer, date(2026, 11, 26), "run-3")
     assert result.reused == [] and _contents(result.snapshot_path)["fct_demo"] == [(0,), (1,)]
+
+
+def test_a_snapshot_grown_by_replaced_tables_is_written_afresh(tmp_path):
+    warehouse, pointer = tmp_path / "rcm.duckdb", tmp_path / "serving.json"
+    con = duckdb.connect(str(warehouse))
+    con.execute("create schema marts; create table marts.fct_small as select 1 as id")
+    con.execute("create table marts.fct_big as select range as id, md5(range::varchar) as pad from range(100000)")
+    con.close()
+    publish_snapshot(warehouse, pointer, date(2026, 11, 26), "run-1")
+    fresh_rewrites, sizes = 0, []
+    for n in range(2, 6):  # the big table changes every run, the small one never
+        con = duckdb.connect(str(warehouse))
+        con.execute(f"update marts.fct_big set pad = md5(id::varchar || '{n}')")
+        con.close()
+        result = publish_snapshot(warehouse, pointer, date(2026, 11, 26), f"run-{n}")
+        fresh_rewrites += result.reused == []
+        sizes.append(result.snapshot_path.stat().st_size)
+        check = duckdb.connect(str(result.snapshot_path), read_only=True)
+        free, used = check.execute("select free_blocks, used_blocks from pragma_database_size()").fetchone()
+        assert (
+            check.execute("select count(*), max(pad) from fct_big").fetchone()
+            == check.execute(f"select count(*), max(md5(id::varchar || '{n}')) from fct_big").fetchone()
+        )
+        check.close()
+        assert free <= used  # a copy carrying too much free space was rewritten afresh
+    assert fresh_rewrites >= 1 and max(sizes) < 2.5 * min(sizes)
