@@ -149,9 +149,7 @@ class DraftSync:
                         result.refreshed += 1
                     else:
                         if stored and row.input_hash != stored["input_hash"]:  # new inputs, the same draft
-                            conn.execute(
-                                actions.update().where(actions.c.action_id == row.action_id).values(**stored)
-                            )
+                            conn.execute(actions.update().where(actions.c.action_id == row.action_id).values(**stored))
                         result.unchanged += 1
                 elif row.status == "auto_resolved":
                     changes = _refresh_changes(row, values)
