@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
 from core.settings import Settings
-from emitters.changes import TypeInputs, rows_to_draft
+from emitters.changes import PacketDigests, TypeInputs, rows_to_draft
 from emitters.context import DraftContext
 from emitters.drafting import (
     PIPELINE_READER,
@@ -46,6 +46,7 @@ def run_emitter(
     them, see emitters.changes), sync each type into the ledger, record the set-asides."""
     flag_rows = sorted(inputs[types[0].flag_model], key=lambda row: str(row["flag_id"]))
     run = EmitterRun(flag_rows=len(flag_rows), flagged_dollars=flagged_dollars(flag_rows, types[0].dollars_field))
+    packet_digests = PacketDigests(inputs)
     for declared in types:
         ctx = DraftContext(
             as_of=as_of_of(flag_rows, settings),
@@ -56,7 +57,7 @@ def run_emitter(
             if declared.reads_ledger_history
             else (),
         )
-        hashes = TypeInputs(declared, ctx).input_hashes(flag_rows)
+        hashes = TypeInputs(declared, ctx, packet_digests).input_hashes(flag_rows)
         to_draft = rows_to_draft(declared, flag_rows, hashes, book.draft_input_hashes(declared.name))
         drafts, set_aside = draft_all(declared, to_draft, ctx)
         run.drafts[declared.name] = drafts
