@@ -4,7 +4,8 @@ DuckDB allows one read-write process per file, and the pipeline is that process 
 warehouse. The dashboard therefore never opens the working file: it reads the snapshot named in
 ``serving.json``. A new snapshot is fully written under a fresh name before the pointer is replaced
 with ``os.replace`` (atomic on POSIX), so a reader sees the old snapshot or the new one, never half of
-one; a failed run never reaches this step and the last good snapshot keeps serving.
+one; a failed run never reaches this step and the last good snapshot keeps serving. A publish copies only the
+tables that changed since the previous snapshot (``publish_snapshot``), so a quiet day costs a file copy.
 
 Each publish also tidies the folder: files a killed publish left half-written (``*.partial``, a
 pointer's ``.tmp``) go, and of the complete snapshots only the newest ``RCM_SERVING_SNAPSHOTS_KEPT``
@@ -16,7 +17,8 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass
+import shutil
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -24,6 +26,7 @@ import duckdb
 
 from core.settings import get_orchestration_settings, get_warehouse_engine_settings
 from dagster_project.warehouse import DuckDBWarehouse, Warehouse
+from dagster_project.warehouse.duckdb_warehouse import duckdb_table_fingerprint
 
 # Ingest bookkeeping the dashboard shows (what was quarantined and why, which delivery replaced which).
 PUBLISHED_TABLES = {
@@ -33,10 +36,16 @@ PUBLISHED_TABLES = {
 }
 
 
+# A snapshot copied forward whose free blocks exceed this share of its used ones is not copied again.
+MAX_FREE_SHARE = 0.5
+
+
 @dataclass(frozen=True)
 class PublishResult:
     snapshot_path: Path
-    tables: dict[str, int]
+    tables: dict[str, int]  # row count by snapshot table
+    copied: list[str] = field(default_factory=list)  # tables copied from the warehouse this time
+    reused: list[str] = field(default_factory=list)  # tables unchanged since the previous snapshot, not copied
 
 
 def read_pointer(pointer: Path) -> dict | None:
@@ -50,7 +59,15 @@ def publish_snapshot(
     warehouse_path: Path, pointer: Path, as_of_date: date, run_id: str, models: Warehouse | None = None
 ) -> PublishResult:
     """Snapshot the marts (from `models`, the warehouse dbt built in; default the DuckDB file itself) and the
-    ingest bookkeeping (always the DuckDB file at `warehouse_path`)."""
+    ingest bookkeeping (always the DuckDB file at `warehouse_path`).
+
+    Only what changed is copied: every table's digest (columns, rows, content) is computed where it lives and
+    compared with the digests the pointer recorded for the previous snapshot. When some tables match, the new
+    snapshot starts as a file copy of the previous one and only the other tables are replaced in it; the result
+    is the same as a copy of every table, under a fresh name, switched in the same way."""
+    if not warehouse_path.exists():
+        raise FileNotFoundError(f"no warehouse at {warehouse_path}: nothing to publish")
+    models = models or DuckDBWarehouse(warehouse_path)
     snapshots_dir = pointer.parent / "snapshots"
     snapshots_dir.mkdir(parents=True, exist_ok=True)
     _remove_partial_files(snapshots_dir, pointer)
@@ -59,15 +76,19 @@ def publish_snapshot(
     final = snapshots_dir / f"serving_{stamp}_{run_id[:8]}.duckdb"
     partial = final.with_suffix(".partial")
 
-    con = duckdb.connect(str(partial), config=get_warehouse_engine_settings().duckdb_config())
+    config = get_warehouse_engine_settings().duckdb_config()
+    with duckdb.connect(config=config) as scratch:
+        fingerprints = _fingerprints(scratch, warehouse_path, models)
+    reused = _reusable(previous, fingerprints)
     try:
-        tables = _copy_tables(con, warehouse_path, models or DuckDBWarehouse(warehouse_path))
+        if reused:
+            shutil.copyfile(previous["snapshot_path"], partial)
+        with duckdb.connect(str(partial), config=config) as con:
+            tables = _copy_tables(con, warehouse_path, models, fingerprints, set(reused))
     except BaseException:
-        con.close()
         partial.unlink(missing_ok=True)
         partial.with_name(partial.name + ".wal").unlink(missing_ok=True)
         raise
-    con.close()
     os.replace(partial, final)
 
     payload = {
@@ -76,27 +97,60 @@ def publish_snapshot(
         "as_of_date": as_of_date.isoformat(),
         "run_id": run_id,
         "tables": tables,
+        "fingerprints": fingerprints,
     }
     staging = pointer.with_suffix(".json.tmp")
     staging.write_text(json.dumps(payload, indent=2), encoding="utf-8")
     os.replace(staging, pointer)
     keep = {final} | ({Path(previous["snapshot_path"])} if previous else set())
     _prune(snapshots_dir, keep=keep, kept=get_orchestration_settings().serving_snapshots_kept)
-    return PublishResult(final, tables)
+    return PublishResult(final, tables, copied=sorted(set(tables) - set(reused)), reused=sorted(reused))
 
 
-def _copy_tables(con, warehouse_path: Path, models: Warehouse) -> dict[str, int]:
-    if not warehouse_path.exists():
-        raise FileNotFoundError(f"no warehouse at {warehouse_path}: nothing to publish")
+def _fingerprints(con, warehouse_path: Path, models: Warehouse) -> dict[str, str]:
+    """snapshot table -> digest, for every table a publish would copy."""
     con.execute(f"attach '{warehouse_path}' as wh (read_only)")
-    listed = con.execute("select schema_name, table_name from duckdb_tables() where database_name = 'wh'").fetchall()
-    present = {f"{schema}.{name}" for schema, name in listed}
-    targets = models.copy_marts(con, "wh")  # marts keep their model names
+    fingerprints = models.mart_fingerprints(con, "wh")
     for source, target in sorted(PUBLISHED_TABLES.items()):
-        if source in present:
+        schema, name = source.split(".")
+        if con.execute(
+            "select count(*) from duckdb_tables() where database_name = 'wh' and schema_name = ? and table_name = ?",
+            [schema, name],
+        ).fetchone()[0]:
+            fingerprints[target] = duckdb_table_fingerprint(con, "wh", schema, name)
+    con.execute("detach wh")
+    return fingerprints
+
+
+def _reusable(previous: dict | None, fingerprints: dict[str, str]) -> list[str]:
+    """The tables the previous snapshot holds exactly as they are now; none when its file is gone, was never
+    fingerprinted, or carries more free space than `MAX_FREE_SHARE` of what it holds (tables replaced in a copied
+    file leave their old blocks free: a fresh file then compacts it)."""
+    if not previous or not Path(previous["snapshot_path"]).is_file():
+        return []
+    with duckdb.connect(previous["snapshot_path"], read_only=True) as con:
+        free, used = con.execute("select free_blocks, used_blocks from pragma_database_size()").fetchone()
+    if free > MAX_FREE_SHARE * used:
+        return []
+    recorded = previous.get("fingerprints", {})
+    return sorted(name for name, digest in fingerprints.items() if recorded.get(name) == digest)
+
+
+def _copy_tables(con, warehouse_path: Path, models: Warehouse, fingerprints: dict[str, str], reused: set[str]):
+    """Make the snapshot `con` hold exactly the tables of `fingerprints`: those in `reused` are already there
+    (a copy of the previous snapshot), the rest are copied from the warehouse; row counts by table."""
+    held = {name for (name,) in con.execute("select table_name from duckdb_tables()").fetchall()}
+    for stale in sorted(held - reused):  # changed since, or no longer built
+        con.execute(f'drop table main."{stale}"')
+    con.execute(f"attach '{warehouse_path}' as wh (read_only)")
+    marts = {name for name in fingerprints if name not in PUBLISHED_TABLES.values()}
+    models.copy_marts(con, "wh", only=marts - reused)  # marts keep their model names
+    for source, target in sorted(PUBLISHED_TABLES.items()):
+        if target in fingerprints and target not in reused:
             con.execute(f'create table main."{target}" as select * from wh.{source}')
-            targets.append(target)
-    tables = {target: con.execute(f'select count(*) from main."{target}"').fetchone()[0] for target in sorted(targets)}
+    tables = {
+        target: con.execute(f'select count(*) from main."{target}"').fetchone()[0] for target in sorted(fingerprints)
+    }
     con.execute("detach wh")
     con.execute("checkpoint")
     return tables

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -77,8 +77,24 @@ def _refresh_changes(row, values: dict) -> dict:
 class DraftSync:
     """Ledger method the pipeline calls; mixed into Ledger (uses its writer, clock and audit chain)."""
 
+    def draft_input_hashes(self, action_type: str) -> dict[str, tuple[str | None, str]]:
+        """flag_id -> (input_hash, status) of every action of the type, in one query: what a run compares its
+        flags' inputs with to draft only the changed ones (emitters.changes)."""
+        query = sa.select(actions.c.flag_id, actions.c.input_hash, actions.c.status).where(
+            actions.c.action_type == action_type
+        )
+        with self.engine.connect() as conn:
+            return {row.flag_id: (row.input_hash, row.status) for row in conn.execute(query)}
+
     def sync_drafts(
-        self, action_type: str, drafts: list[DraftAction], run_id: str, *, held_flag_ids: Iterable[str] = ()
+        self,
+        action_type: str,
+        drafts: list[DraftAction],
+        run_id: str,
+        *,
+        held_flag_ids: Iterable[str] = (),
+        raised_flag_ids: Iterable[str] | None = None,
+        input_hashes: Mapping[str, str] | None = None,
     ) -> SyncResult:
         """Make the ledger match this run's drafts of one action type (idempotent on flag_id).
 
@@ -86,25 +102,33 @@ class DraftSync:
         whose flag is gone -> auto_resolved; auto_resolved flag back -> reopened. Approved, rejected and
         sent actions are never touched. `held_flag_ids` are flags still raised whose draft was set aside this
         run (a safety check failed): their live drafts stay as they are, since the condition did not resolve.
+
+        `raised_flag_ids` are every flag the run found raised, when `drafts` covers only those whose inputs
+        changed (default: the drafts' flags, i.e. every raised flag was drafted); a raised flag without a draft
+        here keeps its action untouched. `input_hashes` (flag_id -> digest) are stored with what is written, so
+        a later run can tell unchanged flags without drafting them. Rows a run leaves as they are cost no write.
         """
         held = set(held_flag_ids)
+        hashes = dict(input_hashes or {})
         result = SyncResult()
         now = self._now_iso()
+        drafted_ids: list[str] = []
+        for draft in drafts:
+            if draft.action_type != action_type:
+                raise ValueError(f"draft of type {draft.action_type!r} passed to sync of {action_type!r}")
+            drafted_ids.append(draft.flag_id)
+        if len(set(drafted_ids)) != len(drafted_ids):
+            repeated = next(flag_id for flag_id in drafted_ids if drafted_ids.count(flag_id) > 1)
+            raise ValueError(f"flag_id {repeated} appears twice in one sync")
+        raised = set(drafted_ids) if raised_flag_ids is None else set(raised_flag_ids) | set(drafted_ids)
         with self._writer.begin() as conn:
-            existing = {
-                row.flag_id: row for row in conn.execute(sa.select(actions).where(actions.c.action_type == action_type))
-            }
-            seen: set[str] = set()
+            existing = _existing_rows(conn, action_type, drafted_ids)
             for draft in drafts:
-                if draft.action_type != action_type:
-                    raise ValueError(f"draft of type {draft.action_type!r} passed to sync of {action_type!r}")
-                if draft.flag_id in seen:
-                    raise ValueError(f"flag_id {draft.flag_id} appears twice in one sync")
-                seen.add(draft.flag_id)
                 values = draft_values(draft)
+                stored = {"input_hash": hashes[draft.flag_id]} if draft.flag_id in hashes else {}
                 row = existing.get(draft.flag_id)
                 if row is None:
-                    self._insert_draft(conn, draft, values, run_id, now)
+                    self._insert_draft(conn, draft, values | stored, run_id, now)
                     result.drafted += 1
                 elif row.status in LIVE_STATUSES:
                     changes = _refresh_changes(row, values)
@@ -112,7 +136,7 @@ class DraftSync:
                         conn.execute(
                             actions.update()
                             .where(actions.c.action_id == row.action_id)
-                            .values(**changes, updated_at=now, last_seen_run_id=run_id)
+                            .values(**changes, **stored, updated_at=now, last_seen_run_id=run_id)
                         )
                         self._append_event(
                             conn,
@@ -124,19 +148,22 @@ class DraftSync:
                         )
                         result.refreshed += 1
                     else:
-                        if row.last_seen_run_id != run_id:
-                            conn.execute(
-                                actions.update()
-                                .where(actions.c.action_id == row.action_id)
-                                .values(last_seen_run_id=run_id)
-                            )
+                        if stored and row.input_hash != stored["input_hash"]:  # new inputs, the same draft
+                            conn.execute(actions.update().where(actions.c.action_id == row.action_id).values(**stored))
                         result.unchanged += 1
                 elif row.status == "auto_resolved":
                     changes = _refresh_changes(row, values)
                     conn.execute(
                         actions.update()
                         .where(actions.c.action_id == row.action_id)
-                        .values(**changes, status="open", snoozed_until=None, updated_at=now, last_seen_run_id=run_id)
+                        .values(
+                            **changes,
+                            **stored,
+                            status="open",
+                            snoozed_until=None,
+                            updated_at=now,
+                            last_seen_run_id=run_id,
+                        )
                     )
                     self._append_event(
                         conn,
@@ -149,8 +176,11 @@ class DraftSync:
                     result.reopened += 1
                 else:
                     result.unchanged += 1  # a human decided; a later run never overrides it
-            for flag_id, row in existing.items():
-                if flag_id in seen or flag_id in held or row.status not in LIVE_STATUSES:
+            live = sa.select(actions.c.action_id, actions.c.flag_id, actions.c.location_id).where(
+                actions.c.action_type == action_type, actions.c.status.in_(sorted(LIVE_STATUSES))
+            )
+            for row in conn.execute(live).fetchall():
+                if row.flag_id in raised or row.flag_id in held:
                     continue
                 conn.execute(
                     actions.update()
@@ -164,7 +194,7 @@ class DraftSync:
                     action_id=row.action_id,
                     location_id=row.location_id,
                     detail={
-                        "flag_id": flag_id,
+                        "flag_id": row.flag_id,
                         "run_id": run_id,
                         "reason": "flag no longer raised: the condition was resolved in the data",
                     },
@@ -174,6 +204,7 @@ class DraftSync:
         return result
 
     def _insert_draft(self, conn: sa.Connection, draft: DraftAction, values: dict, run_id: str, now: str) -> None:
+        # `values` are the draft's columns (draft_values) and, when the run knows it, its input_hash.
         action_id = uuid.uuid4().hex
         conn.execute(
             actions.insert().values(
@@ -201,3 +232,17 @@ class DraftSync:
                 "due_date": draft.due_date,
             },
         )
+
+
+# Rows fetched per query when reading the actions of the drafted flags (well under every backend's parameter limit).
+_FLAG_CHUNK = 500
+
+
+def _existing_rows(conn: sa.Connection, action_type: str, flag_ids: list[str]) -> dict:
+    """flag_id -> the action row, for just these flags of the type."""
+    rows = {}
+    for start in range(0, len(flag_ids), _FLAG_CHUNK):
+        chunk = flag_ids[start : start + _FLAG_CHUNK]
+        query = sa.select(actions).where(actions.c.action_type == action_type, actions.c.flag_id.in_(chunk))
+        rows.update((row.flag_id, row) for row in conn.execute(query))
+    return rows

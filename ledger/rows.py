@@ -1,5 +1,6 @@
 """How an action row reads to its callers: the effective status (a snooze whose date has come is open), money
-as Decimal, checklist and evidence parsed. The draft's `phi_terms` never leave the ledger."""
+as Decimal, checklist and evidence parsed. The draft's `phi_terms` and the pipeline's input hash never leave the
+ledger."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ def effective_status(row, today: date) -> str:
 def action_dict(row, today: date) -> dict:
     data = dict(row._mapping)
     data.pop("phi_terms_json", None)
+    data.pop("input_hash", None)  # the pipeline's bookkeeping of what the draft was made from
     data["stored_status"] = row.status
     data["status"] = effective_status(row, today)
     data["dollars_at_stake"] = Decimal(row.dollars_at_stake)

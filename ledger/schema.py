@@ -36,7 +36,11 @@ actions = sa.Table(
     sa.Column("recipient_ref_json", sa.Text),
     sa.Column("created_at", sa.String(32), nullable=False),
     sa.Column("updated_at", sa.String(32), nullable=False),
+    # The last pipeline run that drafted, refreshed, reopened or auto-resolved the row; a run that found its flag
+    # unchanged leaves the row alone.
     sa.Column("last_seen_run_id", sa.String(128)),
+    # SHA-256 of the inputs the draft was made from (emitters.changes): a run skips flags whose inputs match.
+    sa.Column("input_hash", sa.String(64)),
     sa.Index("ix_actions_type_status", "action_type", "status"),
     sa.Index("ix_actions_location_status", "location_id", "status"),
 )
@@ -281,7 +285,7 @@ def create_schema(writer: sa.Engine) -> None:
 
 
 # Nullable columns added after the first release: a ledger created before them gains them on open.
-ADDED_COLUMNS = {"actions": ("recipient_ref_json",)}
+ADDED_COLUMNS = {"actions": ("recipient_ref_json", "input_hash")}
 
 
 def _add_missing_columns(conn: sa.Connection) -> None:

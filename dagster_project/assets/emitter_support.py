@@ -10,6 +10,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
 from core.settings import Settings
+from emitters.changes import PacketDigests, TypeInputs, rows_to_draft
 from emitters.context import DraftContext
 from emitters.drafting import (
     PIPELINE_READER,
@@ -31,7 +32,8 @@ class EmitterRun:
 
     flag_rows: int
     flagged_dollars: Decimal = Decimal("0.00")  # the flag rows' declared dollars_field, summed
-    drafts: dict[str, list] = field(default_factory=dict)
+    drafts: dict[str, list] = field(default_factory=dict)  # only the flags whose inputs changed are drafted
+    unchanged_inputs: dict[str, int] = field(default_factory=dict)  # flags skipped: the ledger's draft is current
     results: dict[str, object] = field(default_factory=dict)
     set_aside: list[SetAside] = field(default_factory=list)
     extra: dict = field(default_factory=dict)
@@ -40,9 +42,11 @@ class EmitterRun:
 def run_emitter(
     types: tuple[ActionType, ...], inputs: dict[str, list[dict]], book, settings: Settings, run_id: str
 ) -> EmitterRun:
-    """Draft every type from the rows read, sync each type into the ledger, record the set-asides."""
+    """Draft every type from the rows read (only the flags whose inputs changed since the ledger's draft of
+    them, see emitters.changes), sync each type into the ledger, record the set-asides."""
     flag_rows = sorted(inputs[types[0].flag_model], key=lambda row: str(row["flag_id"]))
     run = EmitterRun(flag_rows=len(flag_rows), flagged_dollars=flagged_dollars(flag_rows, types[0].dollars_field))
+    packet_digests = PacketDigests(inputs)
     for declared in types:
         ctx = DraftContext(
             as_of=as_of_of(flag_rows, settings),
@@ -53,11 +57,18 @@ def run_emitter(
             if declared.reads_ledger_history
             else (),
         )
-        drafts, set_aside = draft_all(declared, flag_rows, ctx)
+        hashes = TypeInputs(declared, ctx, packet_digests).input_hashes(flag_rows)
+        to_draft = rows_to_draft(declared, flag_rows, hashes, book.draft_input_hashes(declared.name))
+        drafts, set_aside = draft_all(declared, to_draft, ctx)
         run.drafts[declared.name] = drafts
+        run.unchanged_inputs[declared.name] = len(flag_rows) - len(to_draft)
         run.set_aside.extend(set_aside)
         held = [item.flag_id for item in set_aside]
-        run.results[declared.name] = book.sync_drafts(declared.name, drafts, run_id=run_id, held_flag_ids=held)
+        result = book.sync_drafts(
+            declared.name, drafts, run_id=run_id, held_flag_ids=held, raised_flag_ids=hashes, input_hashes=hashes
+        )
+        result.unchanged += run.unchanged_inputs[declared.name]
+        run.results[declared.name] = result
         if declared.metadata is not None:
             run.extra.update(declared.metadata(ctx))
     record_set_asides(
@@ -87,6 +98,7 @@ def run_metadata(run: EmitterRun) -> dict:
         "flag_rows": run.flag_rows,
         "flagged_dollars": str(run.flagged_dollars),
         "drafts": sum(len(d) for d in run.drafts.values()),
+        "unchanged_inputs": sum(run.unchanged_inputs.values()),
     }
     for counter in counters:
         metadata[counter] = sum(getattr(result, counter) for result in run.results.values())

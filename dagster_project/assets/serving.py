@@ -33,6 +33,9 @@ def build_serving_assets(upstream: list[dg.AssetsDefinition]) -> list[dg.AssetsD
                 "snapshot_path": str(result.snapshot_path),
                 "as_of_date": settings.as_of_date.isoformat(),
                 "tables": len(result.tables),
+                "tables_copied": len(result.copied),  # changed since the previous snapshot
+                "tables_reused": len(result.reused),  # unchanged: carried over in the previous snapshot's file
+                "rows_copied": sum(result.tables[name] for name in result.copied),
                 "rows_by_table": dg.MetadataValue.json(result.tables),
             }
         )

@@ -19,6 +19,12 @@ class Warehouse(Protocol):
     def prepare_models(self) -> dict[str, int]:
         """Make the raw tables of the working DuckDB file available to dbt; rows copied by table."""
 
-    def copy_marts(self, snapshot: duckdb.DuckDBPyConnection, duckdb_alias: str) -> list[str]:
-        """Copy every marts table into `snapshot` (schema main, same names) and return their names; the working
-        DuckDB file is attached to `snapshot` as `duckdb_alias`."""
+    def mart_fingerprints(self, snapshot: duckdb.DuckDBPyConnection, duckdb_alias: str) -> dict[str, str]:
+        """marts table -> a digest of its columns, row count and content (order-free), computed where the table
+        lives: publish copies only the tables whose digest differs from the previous snapshot's."""
+
+    def copy_marts(
+        self, snapshot: duckdb.DuckDBPyConnection, duckdb_alias: str, only: set[str] | None = None
+    ) -> list[str]:
+        """Copy the marts tables (every one, or those named in `only`) into `snapshot` (schema main, same names)
+        and return their names; the working DuckDB file is attached to `snapshot` as `duckdb_alias`."""

@@ -142,16 +142,29 @@ class PostgresWarehouse:
 
     # -- marts out ------------------------------------------------------------------------------------
 
-    def copy_marts(self, snapshot: duckdb.DuckDBPyConnection, duckdb_alias: str) -> list[str]:
+    def mart_fingerprints(self, snapshot: duckdb.DuckDBPyConnection, duckdb_alias: str) -> dict[str, str]:
+        # The same parts as DuckDB's digest (columns, row count, a sum of row hashes), computed in PostgreSQL.
+        with self.connect() as pg:
+            fingerprints = {}
+            for table in _marts(pg):
+                columns = pg.execute(
+                    "select string_agg(column_name || ' ' || data_type, ', ' order by ordinal_position) "
+                    "from information_schema.columns where table_schema = %s and table_name = %s",
+                    [MARTS_SCHEMA, table],
+                ).fetchone()[0]
+                rows, content = pg.execute(
+                    sql.SQL(
+                        "select count(*), coalesce(sum(hashtextextended(t::text, 0)::numeric), 0) from {} as t"
+                    ).format(sql.Identifier(MARTS_SCHEMA, table))
+                ).fetchone()
+                fingerprints[table] = f"{columns}|{rows}|{content}"
+            return fingerprints
+
+    def copy_marts(
+        self, snapshot: duckdb.DuckDBPyConnection, duckdb_alias: str, only: set[str] | None = None
+    ) -> list[str]:
         with tempfile.TemporaryDirectory(prefix="rcm-copy-") as tmp, self.connect() as pg:
-            tables = [
-                name
-                for (name,) in pg.execute(
-                    "select table_name from information_schema.tables "
-                    "where table_schema = %s and table_type = 'BASE TABLE' order by 1",
-                    [MARTS_SCHEMA],
-                ).fetchall()
-            ]
+            tables = [table for table in _marts(pg) if only is None or table in only]
             for table in tables:
                 self._copy_table_out(pg, snapshot, table, Path(tmp) / "table.csv")
         return tables
@@ -192,6 +205,15 @@ class PostgresWarehouse:
             f"copy main.\"{table}\" from '{csv_path}' (format csv, header false, delimiter ',', quote '\"', "
             "escape '\"', auto_detect false, allow_quoted_nulls false)"
         )
+
+
+def _marts(pg: psycopg.Connection) -> list[str]:
+    listed = pg.execute(
+        "select table_name from information_schema.tables "
+        "where table_schema = %s and table_type = 'BASE TABLE' order by 1",
+        [MARTS_SCHEMA],
+    ).fetchall()
+    return [name for (name,) in listed]
 
 
 def _stream(path: Path, write) -> None:

@@ -111,3 +111,21 @@ def test_marts_come_back_into_the_snapshot_with_exact_types(warehouse, tmp_path)
 def test_a_type_without_a_mapping_names_the_table_and_column():
     with pytest.raises(UnsupportedColumnType, match=r"marts\.fct_x\.tags: PostgreSQL type ARRAY"):
         duckdb_type("ARRAY", None, None, None, "marts.fct_x.tags")
+
+
+def test_mart_digests_move_with_content_only_and_a_copy_can_be_limited_to_the_changed_marts(warehouse, tmp_path):
+    with psycopg.connect(warehouse.conninfo) as pg:
+        pg.execute("create schema marts")
+        pg.execute("create table marts.fct_a as select g as id, 'x' || g as code from generate_series(1, 5) as g")
+        pg.execute("create table marts.fct_b as select 1 as id")
+    snapshot = duckdb.connect(str(tmp_path / "snapshot.duckdb"))
+    before = warehouse.mart_fingerprints(snapshot, "wh")
+    assert set(before) == {"fct_a", "fct_b"} and warehouse.mart_fingerprints(snapshot, "wh") == before
+    with psycopg.connect(warehouse.conninfo) as pg:
+        pg.execute("update marts.fct_a set code = 'changed' where id = 3")  # same rows, other content
+        pg.execute("create table marts.fct_a_copy as select * from marts.fct_a order by id desc")
+    after = warehouse.mart_fingerprints(snapshot, "wh")
+    assert after["fct_b"] == before["fct_b"] and after["fct_a"] != before["fct_a"]
+    assert after["fct_a_copy"] == after["fct_a"]  # the same rows in another order
+    assert warehouse.copy_marts(snapshot, "wh", only={"fct_a"}) == ["fct_a"]
+    assert snapshot.execute("select code from fct_a where id = 3").fetchone() == ("changed",)

@@ -1,0 +1,103 @@
+"""Which flags a run drafts: a flag's input hash moves with its own row and the packet rows it reads, and with
+nothing else; a flag is skipped only when its live draft came from the same inputs or a person decided it."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date
+
+import pytest
+
+from core.settings import get_settings
+from emitters.changes import TypeInputs, rows_to_draft
+from emitters.context import LOCATIONS_PACKET, DraftContext
+from emitters.registry import ACTION_TYPES
+
+POC = ACTION_TYPES["poc_signature_request"]  # reads packet_plan_of_care_patients by patient_id, and the letterhead
+
+
+@pytest.fixture(autouse=True)
+def as_of(monkeypatch):
+    monkeypatch.setenv("RCM_AS_OF_DATE", "2026-03-02")
+
+
+def _flag(n: int, **overrides) -> dict:
+    return {"flag_id": f"f-{n}", "patient_id": f"P{n}", "signature_age_days": 51, **overrides}
+
+
+def _patient(n: int, **overrides) -> dict:
+    return {"patient_id": f"P{n}", "first_name": "Synth", **overrides}
+
+
+def _hashes(flags, patients, clinic="Austin clinic", as_of=date(2026, 3, 2)) -> dict[str, str]:
+    ctx = DraftContext(
+        as_of=as_of,
+        settings=get_settings(),
+        packets={
+            "packet_plan_of_care_patients": patients,
+            LOCATIONS_PACKET: [{"location_id": "L1", "location_name": clinic}],
+        },
+    )
+    return TypeInputs(POC, ctx).input_hashes(flags)
+
+
+def test_a_flag_hash_moves_with_its_own_row_and_its_own_packet_rows_only():
+    flags, patients = [_flag(1), _flag(2)], [_patient(1), _patient(2)]
+    base = _hashes(flags, patients)
+    assert base == _hashes(list(reversed(flags)), list(reversed(patients)))  # row order is no input
+
+    new_patient = _hashes([*flags, _flag(3)], [*patients, _patient(3)])
+    assert new_patient["f-1"] == base["f-1"] and new_patient["f-2"] == base["f-2"]
+
+    renamed = _hashes(flags, [_patient(1), _patient(2, first_name="Other")])
+    assert renamed["f-1"] == base["f-1"] and renamed["f-2"] != base["f-2"]
+
+    aged = _hashes([_flag(1), _flag(2, signature_age_days=52)], patients)
+    assert aged["f-1"] == base["f-1"] and aged["f-2"] != base["f-2"]
+
+
+def test_what_every_flag_reads_moves_every_hash():
+    flags, patients = [_flag(1), _flag(2)], [_patient(1), _patient(2)]
+    base = _hashes(flags, patients)
+    for changed in (_hashes(flags, patients, clinic="Renamed"), _hashes(flags, patients, as_of=date(2026, 3, 3))):
+        assert all(changed[flag_id] != base[flag_id] for flag_id in base)
+
+
+def test_a_keyed_packet_whose_rows_lack_the_key_counts_whole_for_every_flag():
+    flags = [_flag(1), _flag(2)]
+    base = _hashes(flags, [{"someone": "a"}])
+    changed = _hashes(flags, [{"someone": "b"}])
+    assert all(changed[flag_id] != base[flag_id] for flag_id in base)
+
+
+def test_skipped_are_live_drafts_of_the_same_inputs_and_decided_actions():
+    rows = [_flag(n) for n in range(1, 8)]
+    hashes = {row["flag_id"]: f"h{row['flag_id']}" for row in rows}
+    stored = {
+        "f-1": ("hf-1", "open"),  # same inputs, live: skipped
+        "f-2": ("old", "open"),  # changed inputs: drafted
+        "f-3": ("hf-3", "snoozed"),  # same inputs, snoozed: skipped
+        "f-4": ("old", "approved"),  # a person decided: skipped whatever the inputs
+        "f-5": ("hf-5", "auto_resolved"),  # raised again: drafted so it reopens
+        "f-6": (None, "open"),  # drafted before hashes were stored: drafted
+    }  # f-7 is new: drafted
+    assert [r["flag_id"] for r in rows_to_draft(POC, rows, hashes, stored)] == ["f-2", "f-5", "f-6", "f-7"]
+
+
+def test_a_flag_to_draft_brings_its_whole_batch_and_a_type_reading_the_ledger_drafts_everything():
+    batched = dataclasses.replace(POC, batch_key="patient_id")
+    rows = [_flag(1), _flag(2, patient_id="P1"), _flag(3)]
+    hashes = {row["flag_id"]: "same" for row in rows}
+    stored = {"f-1": ("same", "open"), "f-2": ("old", "open"), "f-3": ("same", "open")}
+    assert [r["flag_id"] for r in rows_to_draft(batched, rows, hashes, stored)] == ["f-1", "f-2"]
+    history = dataclasses.replace(POC, reads_ledger_history=True)
+    assert rows_to_draft(history, rows, hashes, dict.fromkeys(hashes, ("same", "open"))) == rows
+
+
+def test_where_the_data_folder_lives_is_no_input_but_a_drafting_setting_is(monkeypatch, tmp_path):
+    flags, patients = [_flag(1)], [_patient(1)]
+    base = _hashes(flags, patients)
+    monkeypatch.setenv("RCM_DATA_DIR", str(tmp_path / "moved"))
+    assert _hashes(flags, patients) == base
+    monkeypatch.setenv("RCM_CLAIMS_TIMELY_FILING_LEAD_DAYS", "45")
+    assert _hashes(flags, patients) != base
