@@ -65,6 +65,7 @@ PACKET_KEYS = {
     "packet_plan_of_care_patients": "patient_id",
     "packet_reauth_checklist_items": "flag_id",
     "packet_reauth_visit_history": "authorization_id",
+    "packet_statement_lines": "flag_id",
     "packet_underpayment_patients": "flag_id",
 }
 
