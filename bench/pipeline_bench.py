@@ -8,8 +8,8 @@
 
 Per size, in a scratch directory (never the repo's data/):
 
-1. generate the extracts, then hold back the newest day of the append-only extracts (the last rows of the
-   visit, appointment, charge-line and timesheet files, the newest clearinghouse files) as "the next day";
+1. generate the extracts, then hold back the newest day as "the next day": the visits of the newest date of
+   service with their appointments and charge lines, the newest day's timesheets and clearinghouse files;
 2. per warehouse, run the daily job stage by stage (ingest, dbt, emitters, publish), each in its own process:
    wall time, CPU time and peak memory (the summed resident set of the stage's process tree, dbt included,
    sampled from /proc). On PostgreSQL (a throwaway cluster started as the tests start theirs,
@@ -28,8 +28,10 @@ Prints figures; asserts nothing. On a shared machine read CPU seconds, memory an
 from __future__ import annotations
 
 import argparse
+import csv
 import json
 import os
+import re
 import resource
 import shutil
 import subprocess
@@ -46,8 +48,7 @@ WAREHOUSES = ("duckdb", "postgres")
 JOB_STAGES = ("ingest", "dbt", "emitters", "publish")
 RAW_COPY = "raw_copy"  # PostgreSQL only: the dbt stage's copy of the raw tables, timed on its own
 STAGE_LABELS = {RAW_COPY: "raw copy (also in dbt)", "dbt": "dbt"}
-# The append-only extracts a day adds to (CSV entity file stems); clearinghouse files are held back whole.
-DAILY_CSV = {"ehr": ("visits", "appointments", "charge_lines"), "payroll": ("timesheets",)}
+FILE_DATE = re.compile(r"_(\d{8})")  # the first date in a clearinghouse file's name (era_<payer>_<YYYYMMDD>_...)
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 
@@ -219,22 +220,44 @@ def _row(name: str, label: str, measured: Measured, note: str = "") -> None:
 # ----- the data set ----------------------------------------------------------------------------------------------
 
 
-def _hold_back_next_day(inbox: Path, next_day: Path, days: int) -> None:
-    """Move the newest day of the append-only extracts from the inbox to next_day/ (same folders)."""
-    for source, stems in DAILY_CSV.items():
-        for stem in stems:
-            path = inbox / source / f"{stem}.csv"
-            if not path.exists():
-                continue
-            header, *rows = path.read_text(encoding="utf-8").splitlines(keepends=True)
-            keep = len(rows) - max(1, len(rows) // days)
-            path.write_text(header + "".join(rows[:keep]), encoding="utf-8")
-            (next_day / source).mkdir(parents=True, exist_ok=True)
-            (next_day / source / f"{stem}_next_day.csv").write_text(header + "".join(rows[keep:]), encoding="utf-8")
-    files = sorted(p for p in (inbox / "clearinghouse").iterdir() if p.is_file())
+def _hold_back_next_day(inbox: Path, next_day: Path) -> None:
+    """Move the newest day out of the inbox into next_day/ (same folders): the visits of the newest date of
+    service with their appointments and charge lines, the timesheets of the newest work date, and the
+    clearinghouse files of the newest file date. By date, not by position: the files are grouped by location,
+    so their last rows are one location's history, whose remits are already in the inbox."""
+    ehr, payroll = inbox / "ehr", inbox / "payroll"
+    visits = _read_csv(ehr / "visits.csv")
+    newest_visit_day = max(row["date_of_service"] for row in visits)
+    held_visits = {row["visit_id"] for row in visits if row["date_of_service"] == newest_visit_day}
+    held_appointments = {row["appointment_id"] for row in visits if row["visit_id"] in held_visits}
+    timesheets = _read_csv(payroll / "timesheets.csv")
+    newest_work_day = max(row["work_date"] for row in timesheets)
+    rules = {
+        ehr / "visits.csv": lambda row: row["visit_id"] in held_visits,
+        ehr / "charge_lines.csv": lambda row: row["visit_id"] in held_visits,
+        ehr / "appointments.csv": lambda row: row["appointment_id"] in held_appointments,
+        payroll / "timesheets.csv": lambda row: row["work_date"] == newest_work_day,
+    }
+    for path, held in rules.items():
+        header, *lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        rows = csv.DictReader([header, *lines])
+        kept, moved = [], []
+        for line, row in zip(lines, rows, strict=True):
+            (moved if held(row) else kept).append(line)
+        path.write_text(header + "".join(kept), encoding="utf-8")
+        (next_day / path.parent.name).mkdir(parents=True, exist_ok=True)
+        (next_day / path.parent.name / f"{path.stem}_next_day.csv").write_text(header + "".join(moved), "utf-8")
+    dated = {p: FILE_DATE.search(p.name) for p in (inbox / "clearinghouse").iterdir() if p.is_file()}
+    newest_file_day = max(match.group(1) for match in dated.values() if match)
     (next_day / "clearinghouse").mkdir(parents=True, exist_ok=True)
-    for path in files[len(files) - max(1, len(files) // days) :]:
-        shutil.move(path, next_day / "clearinghouse" / path.name)
+    for path, match in dated.items():
+        if match and match.group(1) == newest_file_day:
+            shutil.move(path, next_day / "clearinghouse" / path.name)
+
+
+def _read_csv(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
 
 
 def _deliver(next_day: Path, inbox: Path) -> None:
@@ -316,7 +339,7 @@ def _bench_size(
         began = time.perf_counter()
         shutil.copytree(inbox_copy, generated)
         made = Measured(time.perf_counter() - began, 0.0, "")
-    _hold_back_next_day(generated, scratch / "next_day", days=months * 30)
+    _hold_back_next_day(generated, scratch / "next_day")
     inbox_mb = sum(p.stat().st_size for p in generated.rglob("*") if p.is_file()) / 2**20
     _row(name, "generate" if inbox_copy is None else "copy --inbox", made, f"inbox {inbox_mb:,.0f} MB")
 
