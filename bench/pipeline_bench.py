@@ -214,7 +214,7 @@ def _row(name: str, label: str, measured: Measured, note: str = "") -> None:
         else f"{'':>9} {'':>8}"
     )
     times = f"{measured.wall:>8.1f} {measured.cpu:>8.1f} {measured.peak_mb:>9,.0f}"
-    _say(f"{name:<14} {label:<30} {times} {server}  {note}")
+    _say(f"{name:<14} {label:<34} {times} {server}  {note}")
 
 
 # ----- the data set ----------------------------------------------------------------------------------------------
@@ -439,7 +439,7 @@ def main() -> None:
 
         cluster, cluster_root = start_cluster()
     try:
-        _say(f"{'size':<14} {'stage':<30} {'wall s':>8} {'cpu s':>8} {'peak MB':>9} {'db cpu s':>9} {'db MB':>8}")
+        _say(f"{'size':<14} {'stage':<34} {'wall s':>8} {'cpu s':>8} {'peak MB':>9} {'db cpu s':>9} {'db MB':>8}")
         for size in sizes:
             _bench_size(size, args.seed, args.anchor_date, warehouses, cluster, args.keep, args.inbox)
     finally:
