@@ -1,27 +1,37 @@
-"""Wall time and peak memory of every pipeline stage, the next day on a built warehouse, and the floors.
+"""Wall time, CPU time and peak memory of every pipeline stage, the next day on a built warehouse, and the floors.
 
-    .venv/bin/python bench/pipeline_bench.py                   # the default size (7 locations, 12 months)
-    .venv/bin/python bench/pipeline_bench.py --size large      # 50 locations, 36 months (many minutes)
-    .venv/bin/python bench/pipeline_bench.py --size all        # both, one table
+    .venv/bin/python bench/pipeline_bench.py                        # the default size (7 locations, 12 months)
+    .venv/bin/python bench/pipeline_bench.py --size large           # 50 locations, 36 months (many minutes)
+    .venv/bin/python bench/pipeline_bench.py --size all             # both, one table
+    .venv/bin/python bench/pipeline_bench.py --warehouse postgres   # dbt in a throwaway PostgreSQL cluster
+    .venv/bin/python bench/pipeline_bench.py --warehouse both       # DuckDB and PostgreSQL on the same extracts
 
 Per size, in a scratch directory (never the repo's data/):
 
-1. generate the extracts, then hold back the newest day of the append-only extracts (the last rows of the
-   visit, appointment, charge-line and timesheet files, the newest clearinghouse files) as "the next day";
-2. run the daily job stage by stage (ingest, dbt, emitters, publish), each in its own process: wall time
-   and peak memory (the summed resident set of the stage's process tree, dbt included, sampled from /proc);
+1. generate the extracts, then hold back the newest day as "the next day": the visits of the newest date of
+   service with their appointments and charge lines, the newest day's timesheets and clearinghouse files;
+2. per warehouse, run the daily job stage by stage (ingest, dbt, emitters, publish), each in its own process:
+   wall time, CPU time and peak memory (the summed resident set of the stage's process tree, dbt included,
+   sampled from /proc). On PostgreSQL (a throwaway cluster started as the tests start theirs,
+   tests/postgres_cluster.py) the raw copy into the server is also timed as a stage of its own (the dbt stage
+   does it again before `dbt build`, so the job's total counts it once), publish copies the marts back, and the
+   server's own CPU time and peak memory (proportional set size of its processes) get two more columns;
 3. deliver the next day and run the stages again on the built warehouse (incremental staging);
 4. the physical floors over the same files: DuckDB's own read_csv of the CSV extracts vs our CSV load
    (bench/ingest_bench.py), and for the 835s the readers alone vs readers + bulk load vs pyx12's
-   validation (bench/x12_ingest_bench.py).
+   validation (bench/x12_ingest_bench.py); then one table of ratios: against the floors, PostgreSQL against
+   DuckDB, the next day against the first build.
 
-Prints figures; asserts nothing. On a shared machine read the ratios more than the seconds.
+Prints figures; asserts nothing. On a shared machine read CPU seconds, memory and the ratios more than wall time.
 """
 
 from __future__ import annotations
 
 import argparse
+import csv
+import json
 import os
+import re
 import resource
 import shutil
 import subprocess
@@ -33,14 +43,25 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-STAGES = ("ingest", "dbt", "emitters", "publish")
 SIZES = {"default": (7, 12), "large": (50, 36)}
-# The append-only extracts a day adds to (CSV entity file stems); clearinghouse files are held back whole.
-DAILY_CSV = {"ehr": ("visits", "appointments", "charge_lines"), "payroll": ("timesheets",)}
+WAREHOUSES = ("duckdb", "postgres")
+JOB_STAGES = ("ingest", "dbt", "emitters", "publish")
+RAW_COPY = "raw_copy"  # PostgreSQL only: the dbt stage's copy of the raw tables, timed on its own
+STAGE_LABELS = {RAW_COPY: "raw copy (also in dbt)", "dbt": "dbt"}
+FILE_DATE = re.compile(r"_(\d{8})")  # the first date in a clearinghouse file's name (era_<payer>_<YYYYMMDD>_...)
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
 
 
 def _run_stage(stage: str) -> None:
-    """Inside a stage process: materialize one slice of the daily job's asset graph."""
+    """Inside a stage process: materialize one slice of the daily job's asset graph (or copy the raw tables)."""
+    if stage == RAW_COPY:
+        from core.settings import get_settings
+        from dagster_project.warehouse import get_warehouse
+
+        get_warehouse(get_settings().warehouse_path).prepare_models()
+        return
+
     import dagster as dg
 
     from dagster_project.definitions import defs
@@ -57,28 +78,75 @@ def _run_stage(stage: str) -> None:
         sys.exit(f"stage {stage} failed")
 
 
-def _tree_rss_bytes(root_pid: int) -> int:
-    """Resident set of a process and all its descendants, from /proc (Linux)."""
+# ----- processes, from /proc (Linux) ----------------------------------------------------------------------------
+
+
+def _process_table() -> tuple[dict[int, list[int]], dict[int, list[str]]]:
+    """Children by parent pid, and each process's /proc/<pid>/stat fields after the command name."""
     children: dict[int, list[int]] = {}
-    rss: dict[int, int] = {}
-    page = os.sysconf("SC_PAGE_SIZE")
+    stat_fields: dict[int, list[str]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
             continue
         try:
-            stat = Path(f"/proc/{entry}/stat").read_text()
-            statm = Path(f"/proc/{entry}/statm").read_text().split()
+            fields = Path(f"/proc/{entry}/stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        ppid = int(stat.rsplit(")", 1)[1].split()[1])
-        children.setdefault(ppid, []).append(int(entry))
-        rss[int(entry)] = int(statm[1]) * page
-    total, to_visit = 0, [root_pid]
+        stat_fields[int(entry)] = fields
+        children.setdefault(int(fields[1]), []).append(int(entry))
+    return children, stat_fields
+
+
+def _tree(root_pid: int, children: dict[int, list[int]]) -> list[int]:
+    found, to_visit = [], [root_pid]
     while to_visit:
         pid = to_visit.pop()
-        total += rss.get(pid, 0)
+        found.append(pid)
         to_visit.extend(children.get(pid, []))
+    return found
+
+
+def _tree_rss_bytes(root_pid: int) -> int:
+    """Resident set of a process and all its descendants."""
+    total = 0
+    for pid in _tree(root_pid, _process_table()[0]):
+        try:
+            total += int(Path(f"/proc/{pid}/statm").read_text().split()[1]) * PAGE_BYTES
+        except OSError:
+            continue
     return total
+
+
+class PostgresServer:
+    """The throwaway cluster's processes: CPU time and memory outside the stage's own process tree."""
+
+    def __init__(self, data_dir: Path):
+        self.data_dir = data_dir
+
+    def _postmaster(self) -> int:
+        return int((self.data_dir / "postmaster.pid").read_text().split()[0])
+
+    def cpu_seconds(self) -> float:
+        """User + system time of the server's live processes plus the exited backends it has reaped."""
+        children, stat_fields = _process_table()
+        root = self._postmaster()
+        ticks = sum(int(stat_fields[pid][11]) + int(stat_fields[pid][12]) for pid in _tree(root, children))
+        ticks += int(stat_fields[root][13]) + int(stat_fields[root][14])  # cutime + cstime: reaped backends
+        return ticks / CLOCK_TICKS
+
+    def memory_bytes(self) -> int:
+        """Proportional set size of the server's processes: shared buffers counted once, not once per backend."""
+        total = 0
+        for pid in _tree(self._postmaster(), _process_table()[0]):
+            try:
+                rollup = Path(f"/proc/{pid}/smaps_rollup").read_text()
+            except OSError:
+                continue
+            total += next((int(line.split()[1]) * 1024 for line in rollup.splitlines() if line.startswith("Pss:")), 0)
+        return total
+
+
+# ----- measuring -------------------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -87,6 +155,8 @@ class Measured:
     peak_mb: float
     stdout: str
     cpu: float = 0.0  # user + system seconds of the whole process tree: steadier than wall on a shared CPU
+    server_cpu: float | None = None  # PostgreSQL's own processes (not in the stage's tree)
+    server_peak_mb: float | None = None
 
 
 def _children_cpu() -> float:
@@ -94,16 +164,19 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _measure(cmd: list[str], env: dict) -> Measured:
+def _measure(cmd: list[str], env: dict, server: PostgresServer | None = None) -> Measured:
     started, cpu_before = time.perf_counter(), _children_cpu()
+    server_cpu_before = server.cpu_seconds() if server else 0.0
     proc = subprocess.Popen(cmd, env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    peak = 0
+    peak = server_peak = 0
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, server_peak
         while not done.wait(0.2):
             peak = max(peak, _tree_rss_bytes(proc.pid))
+            if server:
+                server_peak = max(server_peak, server.memory_bytes())
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
@@ -114,29 +187,77 @@ def _measure(cmd: list[str], env: dict) -> Measured:
     if proc.returncode != 0:
         sys.stderr.write(out[-3000:] + err[-3000:])
         raise SystemExit(f"failed: {' '.join(cmd)}")
-    return Measured(wall, peak / 2**20, out, _children_cpu() - cpu_before)
+    measured = Measured(wall, peak / 2**20, out, _children_cpu() - cpu_before)
+    if server:
+        measured.server_cpu = server.cpu_seconds() - server_cpu_before
+        measured.server_peak_mb = server_peak / 2**20
+    return measured
+
+
+def _total(stages: list[Measured]) -> Measured:
+    """A job of stages run one after another: times add up, the peak is the largest stage's."""
+    total = Measured(sum(m.wall for m in stages), max(m.peak_mb for m in stages), "", sum(m.cpu for m in stages))
+    if stages[0].server_cpu is not None:
+        total.server_cpu = sum(m.server_cpu for m in stages)
+        total.server_peak_mb = max(m.server_peak_mb for m in stages)
+    return total
 
 
 def _say(line: str) -> None:
     print(line, flush=True)
 
 
-def _hold_back_next_day(inbox: Path, next_day: Path, days: int) -> None:
-    """Move the newest day of the append-only extracts from the inbox to next_day/ (same folders)."""
-    for source, stems in DAILY_CSV.items():
-        for stem in stems:
-            path = inbox / source / f"{stem}.csv"
-            if not path.exists():
-                continue
-            header, *rows = path.read_text(encoding="utf-8").splitlines(keepends=True)
-            keep = len(rows) - max(1, len(rows) // days)
-            path.write_text(header + "".join(rows[:keep]), encoding="utf-8")
-            (next_day / source).mkdir(parents=True, exist_ok=True)
-            (next_day / source / f"{stem}_next_day.csv").write_text(header + "".join(rows[keep:]), encoding="utf-8")
-    files = sorted(p for p in (inbox / "clearinghouse").iterdir() if p.is_file())
+def _row(name: str, label: str, measured: Measured, note: str = "") -> None:
+    server = (
+        f"{measured.server_cpu:>9.1f} {measured.server_peak_mb:>8,.0f}"
+        if measured.server_cpu is not None
+        else f"{'':>9} {'':>8}"
+    )
+    times = f"{measured.wall:>8.1f} {measured.cpu:>8.1f} {measured.peak_mb:>9,.0f}"
+    _say(f"{name:<14} {label:<34} {times} {server}  {note}")
+
+
+# ----- the data set ----------------------------------------------------------------------------------------------
+
+
+def _hold_back_next_day(inbox: Path, next_day: Path) -> None:
+    """Move the newest day out of the inbox into next_day/ (same folders): the visits of the newest date of
+    service with their appointments and charge lines, the timesheets of the newest work date, and the
+    clearinghouse files of the newest file date. By date, not by position: the files are grouped by location,
+    so their last rows are one location's history, whose remits are already in the inbox."""
+    ehr, payroll = inbox / "ehr", inbox / "payroll"
+    visits = _read_csv(ehr / "visits.csv")
+    newest_visit_day = max(row["date_of_service"] for row in visits)
+    held_visits = {row["visit_id"] for row in visits if row["date_of_service"] == newest_visit_day}
+    held_appointments = {row["appointment_id"] for row in visits if row["visit_id"] in held_visits}
+    timesheets = _read_csv(payroll / "timesheets.csv")
+    newest_work_day = max(row["work_date"] for row in timesheets)
+    rules = {
+        ehr / "visits.csv": lambda row: row["visit_id"] in held_visits,
+        ehr / "charge_lines.csv": lambda row: row["visit_id"] in held_visits,
+        ehr / "appointments.csv": lambda row: row["appointment_id"] in held_appointments,
+        payroll / "timesheets.csv": lambda row: row["work_date"] == newest_work_day,
+    }
+    for path, held in rules.items():
+        header, *lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+        rows = csv.DictReader([header, *lines])
+        kept, moved = [], []
+        for line, row in zip(lines, rows, strict=True):
+            (moved if held(row) else kept).append(line)
+        path.write_text(header + "".join(kept), encoding="utf-8")
+        (next_day / path.parent.name).mkdir(parents=True, exist_ok=True)
+        (next_day / path.parent.name / f"{path.stem}_next_day.csv").write_text(header + "".join(moved), "utf-8")
+    dated = {p: FILE_DATE.search(p.name) for p in (inbox / "clearinghouse").iterdir() if p.is_file()}
+    newest_file_day = max(match.group(1) for match in dated.values() if match)
     (next_day / "clearinghouse").mkdir(parents=True, exist_ok=True)
-    for path in files[len(files) - max(1, len(files) // days) :]:
-        shutil.move(path, next_day / "clearinghouse" / path.name)
+    for path, match in dated.items():
+        if match and match.group(1) == newest_file_day:
+            shutil.move(path, next_day / "clearinghouse" / path.name)
+
+
+def _read_csv(path: Path) -> list[dict]:
+    with path.open(encoding="utf-8", newline="") as handle:
+        return list(csv.DictReader(handle))
 
 
 def _deliver(next_day: Path, inbox: Path) -> None:
@@ -147,60 +268,104 @@ def _deliver(next_day: Path, inbox: Path) -> None:
             shutil.copyfile(path, target)
 
 
-def _bench_size(
-    name: str, locations: int, months: int, seed: int, anchor: str, keep: bool, inbox_copy: Path | None
-) -> None:
-    scratch = Path(tempfile.mkdtemp(prefix=f"rcm-bench-{locations}x{months}-"))
-    inbox, data = scratch / "inbox", scratch / "data"
+def _figures(measured: Measured) -> dict:
+    """The JSON line a sub-bench ends with (--json)."""
+    return json.loads(measured.stdout.strip().splitlines()[-1])
+
+
+def _echo(measured: Measured) -> None:
+    for line in measured.stdout.strip().splitlines()[:-1]:  # the last line is the JSON figures
+        if line.strip():
+            _say("  " + line)
+
+
+# ----- one size --------------------------------------------------------------------------------------------------
+
+
+@dataclass
+class JobFigures:
+    first: Measured
+    next_day: Measured
+    dbt_first: Measured
+    raw_copy: Measured | None
+
+
+def _run_job(name: str, warehouse: str, scratch: Path, env: dict, server: PostgresServer | None) -> JobFigures:
+    """The daily job on a fresh copy of the generated inbox, then the next day on the built warehouse."""
+    home = scratch / warehouse
+    inbox, data = home / "inbox", home / "data"
+    shutil.copytree(scratch / "generated", inbox)
     (data / "dagster_home").mkdir(parents=True)
     env = {
-        **os.environ,
-        "PYTHONPATH": str(ROOT),
+        **env,
         "RCM_DATA_DIR": str(data),
         "RCM_INBOX_DIR": str(inbox),
-        "RCM_AS_OF_DATE": anchor,
         "DAGSTER_HOME": str(data / "dagster_home"),
     }
-    py = sys.executable
+    stages = (JOB_STAGES[0], RAW_COPY, *JOB_STAGES[1:]) if server else JOB_STAGES
+    label = f"{name} {warehouse}"
 
-    def row(label: str, measured: Measured, note: str = "") -> None:
-        _say(f"{name:<8} {label:<26} {measured.wall:>8.1f} {measured.cpu:>8.1f} {measured.peak_mb:>9,.0f}  {note}")
+    def job(prefix: str) -> tuple[Measured, dict[str, Measured]]:
+        measured = {}
+        for stage in stages:
+            measured[stage] = _measure([sys.executable, __file__, "--stage", stage], env, server)
+            _row(label, prefix + STAGE_LABELS.get(stage, stage), measured[stage])
+        return _total([measured[stage] for stage in JOB_STAGES]), measured
 
+    first, by_stage = job("")
+    _row(label, "daily job (4 stages)", first, "first build")
+    _deliver(scratch / "next_day", inbox)
+    next_day, _ = job("next day: ")
+    _row(label, "next day (4 stages)", next_day, "on the built warehouse")
+    return JobFigures(first, next_day, by_stage["dbt"], by_stage.get(RAW_COPY))
+
+
+def _bench_size(
+    size: str, seed: int, anchor: str, warehouses: list[str], cluster, keep: bool, inbox_copy: Path | None
+) -> None:
+    locations, months = SIZES[size]
+    name = f"{locations}x{months}"
+    scratch = Path(tempfile.mkdtemp(prefix=f"rcm-bench-{name}-"))
+    generated = scratch / "generated"
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "RCM_AS_OF_DATE": anchor}
     if inbox_copy is None:
-        generated = _measure(
-            [py, "-m", "dagster_project.synthetic", "--seed", str(seed), "--anchor-date", anchor,
-             "--locations", str(locations), "--months", str(months), "--out", str(inbox),
+        made = _measure(
+            [sys.executable, "-m", "dagster_project.synthetic", "--seed", str(seed), "--anchor-date", anchor,
+             "--locations", str(locations), "--months", str(months), "--out", str(generated),
              "--ground-truth", str(scratch / "ground_truth.json")],
             env,
         )  # fmt: skip
     else:
         began = time.perf_counter()
-        shutil.copytree(inbox_copy, inbox)
-        generated = Measured(time.perf_counter() - began, 0.0, "")
-    _hold_back_next_day(inbox, scratch / "next_day", days=months * 30)
-    inbox_mb = sum(p.stat().st_size for p in inbox.rglob("*") if p.is_file()) / 2**20
-    row("generate" if inbox_copy is None else "copy --inbox", generated, f"inbox {inbox_mb:,.0f} MB")
+        shutil.copytree(inbox_copy, generated)
+        made = Measured(time.perf_counter() - began, 0.0, "")
+    _hold_back_next_day(generated, scratch / "next_day")
+    inbox_mb = sum(p.stat().st_size for p in generated.rglob("*") if p.is_file()) / 2**20
+    _row(name, "generate" if inbox_copy is None else "copy --inbox", made, f"inbox {inbox_mb:,.0f} MB")
 
-    def job(label: str) -> Measured:
-        stages = [_measure([py, __file__, "--stage", stage], env) for stage in STAGES]
-        for stage, measured in zip(STAGES, stages, strict=True):
-            row(f"{label}{stage}", measured)
-        return Measured(sum(m.wall for m in stages), max(m.peak_mb for m in stages), "", sum(m.cpu for m in stages))
+    jobs: dict[str, JobFigures] = {}
+    for warehouse in warehouses:
+        if warehouse == "postgres":
+            database = f"bench_{name}"
+            cluster.create_database(database)
+            server = PostgresServer(cluster.socket_dir / "data")
+            jobs[warehouse] = _run_job(name, warehouse, scratch, {**env, **cluster.warehouse_env(database)}, server)
+        else:
+            jobs[warehouse] = _run_job(name, warehouse, scratch, env, None)
 
-    row("daily job (4 stages)", job(""), "first build")
-    _deliver(scratch / "next_day", inbox)
-    row("next day (4 stages)", job("next day: "), "on the built warehouse")
-
-    floors = _measure([py, "bench/ingest_bench.py", "--inbox", str(inbox)], env)
-    x12 = _measure([py, "bench/x12_ingest_bench.py", "--inbox", str(inbox), "--pyx12-sample", "20"], env)
+    full_inbox = scratch / warehouses[-1] / "inbox"  # the generated extracts plus the next day
+    floors = _measure([sys.executable, "bench/ingest_bench.py", "--inbox", str(full_inbox), "--json"], env)
+    x12 = _measure(
+        [sys.executable, "bench/x12_ingest_bench.py", "--inbox", str(full_inbox), "--pyx12-sample", "20", "--json"],
+        env,
+    )
     _say("")
     _say(f"{name}: CSV extracts against DuckDB's read_csv of the same files (bench/ingest_bench.py)")
-    for line in floors.stdout.strip().splitlines():
-        _say("  " + line)
+    _echo(floors)
     _say(f"{name}: 835 readers alone, readers + bulk load, pyx12 validation (bench/x12_ingest_bench.py)")
-    for line in x12.stdout.strip().splitlines():
-        if line.strip():
-            _say("  " + line)
+    _echo(x12)
+    _say("")
+    _ratios(name, _figures(floors), _figures(x12), jobs)
     _say("")
     if keep:
         _say(f"kept {scratch}")
@@ -208,16 +373,57 @@ def _bench_size(
         shutil.rmtree(scratch, ignore_errors=True)
 
 
+def _job_cpu(measured: Measured) -> float:
+    """CPU seconds of a job or stage, the PostgreSQL server's included."""
+    return measured.cpu + (measured.server_cpu or 0.0)
+
+
+def _ratios(name: str, csv: dict, x12: dict, jobs: dict[str, JobFigures]) -> None:
+    """One table: each figure against its floor or reference (ratio = first / second; below 1 is faster)."""
+    rows = [
+        ("CSV load + GE suites / DuckDB read_csv (wall)", f"{csv['ingest_s']:.2f} s", f"{csv['floor_s']:.2f} s",
+         csv["ingest_s"] / csv["floor_s"]),
+        ("835 readers + bulk load / readers alone (per claim)", f"{x12['reader_load_claims_per_s']:,.0f} claims/s",
+         f"{x12['reader_claims_per_s']:,.0f} claims/s", x12["reader_claims_per_s"] / x12["reader_load_claims_per_s"]),
+        ("835 readers + bulk load / pyx12 validation (per claim)", f"{x12['reader_load_claims_per_s']:,.0f} claims/s",
+         f"{x12['pyx12_claims_per_s']:,.0f} claims/s", x12["pyx12_claims_per_s"] / x12["reader_load_claims_per_s"]),
+    ]  # fmt: skip
+    for warehouse, job in jobs.items():
+        rows.append(
+            (f"{warehouse}: next day / first build (job CPU s)", f"{_job_cpu(job.next_day):.1f} s",
+             f"{_job_cpu(job.first):.1f} s", _job_cpu(job.next_day) / _job_cpu(job.first))
+        )  # fmt: skip
+    if {"duckdb", "postgres"} <= jobs.keys():
+        duck, pg = jobs["duckdb"], jobs["postgres"]
+        rows += [
+            ("dbt stage: PostgreSQL / DuckDB (CPU s, server included)", f"{_job_cpu(pg.dbt_first):.1f} s",
+             f"{_job_cpu(duck.dbt_first):.1f} s", _job_cpu(pg.dbt_first) / _job_cpu(duck.dbt_first)),
+            ("daily job: PostgreSQL / DuckDB (CPU s, server included)", f"{_job_cpu(pg.first):.1f} s",
+             f"{_job_cpu(duck.first):.1f} s", _job_cpu(pg.first) / _job_cpu(duck.first)),
+        ]  # fmt: skip
+    if "postgres" in jobs:
+        pg = jobs["postgres"]
+        rows.append(
+            ("raw copy into PostgreSQL / dbt stage on PostgreSQL (wall)", f"{pg.raw_copy.wall:.1f} s",
+             f"{pg.dbt_first.wall:.1f} s", pg.raw_copy.wall / pg.dbt_first.wall)
+        )  # fmt: skip
+    _say(f"{name}: ratios (first / second; below 1 the first is faster)")
+    _say(f"  {'measure':<58} {'first':>18} {'second':>18} {'ratio':>8}")
+    for measure, first, second, ratio in rows:
+        _say(f"  {measure:<58} {first:>18} {second:>18} {ratio:>8.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", choices=(*SIZES, "all"), default="default")
+    parser.add_argument("--warehouse", choices=(*WAREHOUSES, "both"), default="duckdb")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--anchor-date", default="2026-11-26")
     parser.add_argument("--keep", action="store_true", help="keep the scratch directories")
     parser.add_argument(
         "--inbox", type=Path, help="copy this generated inbox (of the one --size) instead of generating one"
     )
-    parser.add_argument("--stage", choices=STAGES, help=argparse.SUPPRESS)
+    parser.add_argument("--stage", choices=(*JOB_STAGES, RAW_COPY), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.stage:
         _run_stage(args.stage)
@@ -225,13 +431,23 @@ def main() -> None:
     sizes = list(SIZES) if args.size == "all" else [args.size]
     if args.inbox and len(sizes) > 1:
         parser.error("--inbox goes with one --size")
-    print(f"{'size':<8} {'stage':<26} {'wall s':>8} {'cpu s':>8} {'peak MB':>9}")
-    for size in sizes:
-        locations, months = SIZES[size]
-        _bench_size(f"{locations}x{months}", locations, months, args.seed, args.anchor_date, args.keep, args.inbox)
-    print(
-        "peak MB: the stage's whole process tree (Dagster and dbt together), sampled every 0.2 s; "
-        "cpu s: its user + system time"
+    warehouses = list(WAREHOUSES) if args.warehouse == "both" else [args.warehouse]
+    cluster = cluster_root = None
+    if "postgres" in warehouses:
+        sys.path.insert(0, str(ROOT))
+        from tests.postgres_cluster import start_cluster, stop_cluster
+
+        cluster, cluster_root = start_cluster()
+    try:
+        _say(f"{'size':<14} {'stage':<34} {'wall s':>8} {'cpu s':>8} {'peak MB':>9} {'db cpu s':>9} {'db MB':>8}")
+        for size in sizes:
+            _bench_size(size, args.seed, args.anchor_date, warehouses, cluster, args.keep, args.inbox)
+    finally:
+        if cluster_root is not None:
+            stop_cluster(cluster_root)
+    _say(
+        "peak MB: the stage's whole process tree (Dagster and dbt together), sampled every 0.2 s; cpu s: its user + "
+        "system time; db cpu s / db MB: the PostgreSQL server's processes (CPU time, proportional set size)"
     )
 
 

@@ -16,6 +16,7 @@ data/. Prints figures; asserts nothing.
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import shutil
 import tempfile
@@ -40,6 +41,7 @@ def main() -> int:
     parser.add_argument("--months", type=int, default=12)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--pyx12-sample", type=int, default=60, help="835 files pyx12 validates (0 = all)")
+    parser.add_argument("--json", action="store_true", help="end with one line of JSON figures (pipeline_bench)")
     args = parser.parse_args()
 
     import duckdb
@@ -133,6 +135,9 @@ def main() -> int:
             f"pyx12 found errors in {with_errors} of {len(sample)} files; "
             f"the readers are {reader_rate / (sample_claims / pyx12_s):,.0f}x faster than pyx12 per claim"
         )
+        if args.json:
+            rates = {"reader": reader_rate, "reader_load": claims / load_s, "pyx12": sample_claims / pyx12_s}
+            print(json.dumps({f"{name}_claims_per_s": rate for name, rate in rates.items()}))
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return 0

@@ -272,16 +272,21 @@ def create_schema(writer: sa.Engine) -> None:
     """Create missing tables, the append-only triggers (SQLite, PostgreSQL) and the board's indexes; safe to
     repeat."""
     with writer.begin() as conn:
-        metadata.create_all(conn, checkfirst=True)
-        _add_missing_columns(conn)
-        if conn.dialect.name == "sqlite":
-            for ddl in SQLITE_APPEND_ONLY_TRIGGERS:
-                conn.exec_driver_sql(ddl)
-        if conn.dialect.name == "postgresql":
-            for ddl in POSTGRESQL_APPEND_ONLY_TRIGGER:
-                conn.exec_driver_sql(ddl)
-        for index in BOARD_INDEXES:
-            index.create(conn, checkfirst=True)
+        create_schema_in(conn)
+
+
+def create_schema_in(conn: sa.Connection) -> None:
+    """`create_schema` inside the caller's transaction (ledger/migrate.py creates and fills a ledger in one)."""
+    metadata.create_all(conn, checkfirst=True)
+    _add_missing_columns(conn)
+    if conn.dialect.name == "sqlite":
+        for ddl in SQLITE_APPEND_ONLY_TRIGGERS:
+            conn.exec_driver_sql(ddl)
+    if conn.dialect.name == "postgresql":
+        for ddl in POSTGRESQL_APPEND_ONLY_TRIGGER:
+            conn.exec_driver_sql(ddl)
+    for index in BOARD_INDEXES:
+        index.create(conn, checkfirst=True)
 
 
 # Nullable columns added after the first release: a ledger created before them gains them on open.
