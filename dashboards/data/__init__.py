@@ -83,6 +83,7 @@ from dashboards.data.claims import (
     claims_payment_flags,
     denials,
     unbalanced_remits,
+    unmatched_remits,
     underpayments,
     visit_claim_reconciliation,
 )
@@ -232,6 +233,7 @@ __all__ = [
     "snooze_window",
     "top_open_actions",
     "unbalanced_remits",
+    "unmatched_remits",
     "unbillable_scheduled_visits",
     "underpayments",
     "users_for_admin",

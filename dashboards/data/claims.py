@@ -162,6 +162,17 @@ def unbalanced_remits(user, *, location_ids: Sequence[str] | None = None) -> pd.
     )
 
 
+def unmatched_remits(user) -> pd.DataFrame:
+    """835 service lines that answer no claim we sent (no location until their claim arrives): group-wide."""
+    return scoped_query(
+        user,
+        "select source_file_name, payment_date, payer_claim_control_number, claim_id, service_date, "
+        "procedure_code, modifiers, units_paid, charge_amount, paid_amount "
+        "from fct_unmatched_remits order by payment_date desc, source_file_name, claim_id",
+        location_column=None,
+    )
+
+
 def visit_claim_reconciliation(user, *, location_ids: Sequence[str] | None = None) -> pd.DataFrame:
     """One row per visit (or claim with no visit) in scope: reconciliation status against claims and payments."""
     return scoped_query(

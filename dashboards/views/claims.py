@@ -200,6 +200,22 @@ else:
         ],
     )
 
+st.subheader("Payments that match no claim we sent")
+# No location until the claim they answer arrives from the EHR, so only users with every location see them.
+if data.ALL_LOCATIONS in user.locations:
+    unmatched = data.unmatched_remits(user)
+    if unmatched.empty:
+        st.success("Every 835 line answers a claim we sent.")
+    else:
+        st.metric(
+            "Unmatched payment lines",
+            f"{len(unmatched):,}",
+            help="Loaded and kept: they count in a clinic's figures once the claim they answer arrives",
+        )
+        ui.table(user, unmatched, key="claims_unmatched_remits")
+else:
+    st.info("Payments that match no claim have no clinic yet; a user with every location sees them here.")
+
 st.subheader("Claim lines failing a rule")
 if failures.empty:
     st.info("No claim line fails a pre-submission rule with these filters.")

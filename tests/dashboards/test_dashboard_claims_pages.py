@@ -43,6 +43,12 @@ create table fct_unbalanced_remits as select * from (values
    'SVC02 charge - line CAS adjustments = SVC03 paid', 60.00, 70.00, 10.00)
 ) t(source_file_name, transaction_control_number, payment_date, payer_name, location_id, claim_id, line_number,
     balancing_rule, rule_text, expected_amount, reported_amount, difference_amount);
+
+-- An 835 line whose claim the EHR has not delivered yet: no location.
+create table fct_unmatched_remits as select * from (values
+  ('era0227.835', date '2026-02-27', 'PCN-991', 'CL-L09-9', date '2026-02-20', '97530', 'GO', 2, 144.00, 0.00)
+) t(source_file_name, payment_date, payer_claim_control_number, claim_id, service_date, procedure_code, modifiers,
+    units_paid, charge_amount, paid_amount);
 """
 
 
@@ -62,6 +68,7 @@ def test_claim_audit_page_shows_rates_and_open_failures_for_all_locations(
         "Claims to fix": "2",
         "At risk on those claims": "$108.00",  # the priced amounts the Overview counts, not the $216.00 billed
         "Balancing failures": "1",
+        "Unmatched payment lines": "1",
     }
     by_location = at.dataframe[0].value.set_index("Clinic")
     meets = next(c for c in by_location.columns if c.startswith("Meets the"))
@@ -72,6 +79,7 @@ def test_claim_audit_page_shows_rates_and_open_failures_for_all_locations(
     assert "PT-101" not in text  # no patient reference on screen
     assert "Billed no claim" in text and "Payment on voided visit" in text
     assert "era_l02.835" in text and "SVC02 charge - line CAS adjustments" in text
+    assert "era0227.835" in text and "CL-L09-9" in text  # the payment that matches no claim, for every location
 
 
 def test_claim_audit_page_is_scoped_and_filters_by_rule(
@@ -83,6 +91,7 @@ def test_claim_audit_page_is_scoped_and_filters_by_rule(
     assert {m.label: m.value for m in at.metric}["Claims audited"] == "100"
     assert "Billed no claim" in text and "Payment on voided visit" not in text and "era_l02.835" not in text
     assert "Every 835 line, claim and transaction in scope balances." in text
+    assert "CL-L09-9" not in text and "a user with every location sees them here" in text
 
     at = app_test("claims", user=director).run()
     at.toggle(key="claims_filter_open").set_value(False).run()

@@ -120,7 +120,9 @@ visits_beyond_authorization as (
 ),
 
 -- Claims and denials: denied dollars still denied (current netted answer), by the denial's date. A CARC
--- nobody has classified yet is worked (routed to review) but not counted as a denial here.
+-- nobody has classified yet is worked (routed to review) but not counted as a denial here. A denial on a
+-- remit that matches no claim we sent has no location yet: it waits in fct_unmatched_remits (shown on the
+-- Claims page) and counts here once its claim arrives and matches.
 denials as (
 
     select
@@ -133,7 +135,7 @@ denials as (
         {{ dbt.concat(["'denied: '", "coalesce(denial_category, 'uncategorized')"]) }} as leak_reason,
         coalesce(dollars_at_risk, 0) as leaked_amount
     from {{ ref('fct_denials') }}
-    where is_denial_classified
+    where is_denial_classified and location_id is not null
 
 ),
 
