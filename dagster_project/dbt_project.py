@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
 
@@ -53,11 +54,15 @@ def dbt_cli_resource() -> DbtCliResource:
     return DbtCliResource(project_dir=dbt_project(), dbt_executable=str(TETHERED_DBT))
 
 
-def tether_dbt_to_this_process(project_dir: Path) -> None:
-    """Tell the launcher which dbt to start and which process it belongs to, in the launch file of the
-    dbt project (see dbt_tethered.py). Call it in the process that starts dbt, right before; the
-    environment stays as it is."""
+def tether_dbt_to_this_process(project_dir: Path, environment: Mapping[str, str] | None = None) -> None:
+    """Tell the launcher which dbt to start, which process it belongs to and what to add to dbt's
+    environment, in the launch file of the dbt project (see dbt_tethered.py). Call it in the process that
+    starts dbt, right before; this process's environment stays as it is."""
     launch_file = project_dir / LAUNCH_FILE
     launch_file.parent.mkdir(parents=True, exist_ok=True)
-    request = {"dbt_executable": get_orchestration_settings().dbt_executable, "parent_pid": os.getpid()}
+    request = {
+        "dbt_executable": get_orchestration_settings().dbt_executable,
+        "parent_pid": os.getpid(),
+        "environment": dict(environment or {}),
+    }
     launch_file.write_text(json.dumps(request), encoding="utf-8")
