@@ -86,10 +86,6 @@ def build_clearinghouse_ingest_asset() -> dg.AssetsDefinition:
         ],
     )
     def _ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-        # Great Expectations takes seconds to import: only an ingest step pays for it, not every process that
-        # loads these definitions (each stage, the daemon, the web UI).
-        from dagster_project.ingest.expectations import validate_entity
-
         settings = get_settings()
         require_inbox(settings)  # a missing inbox fails the run instead of loading zero files
         with warehouse.connect() as con:
