@@ -324,12 +324,13 @@ def dbt_vars() -> dict[str, str | int | float]:
     """The dbt vars that are settings, for `dbt build --vars`.
 
     Each is declared once with its default in dbt/dbt_project.yml; dbt reads no rule setting from the
-    environment itself, so this is the one place a value reaches the rules from.
+    environment itself, so this is the one place a value reaches the rules from. The as-of date is not
+    among them: it changes every day, and changed vars make dbt parse the whole project again (see
+    dbt_environment).
     """
     settings = get_settings()
     front_office = get_front_office_settings()
     return {
-        "as_of_date": settings.as_of_date.isoformat(),
         "scheduling_attendance_min_rate": settings.scheduling_attendance_min_rate,
         "scheduling_attendance_window_days": settings.scheduling_attendance_window_days,
         "scheduling_attendance_min_visits": settings.scheduling_attendance_min_visits,
@@ -338,6 +339,13 @@ def dbt_vars() -> dict[str, str | int | float]:
         "note_audit_lookback_days": front_office.note_audit_lookback_days,
         "claims_timely_filing_lead_days": settings.claims_timely_filing_lead_days,
     }
+
+
+def dbt_environment() -> dict[str, str]:
+    """What the dbt process gets in its own environment (never this process's): the as-of date this run
+    resolved, which dbt/macros/as_of_date.sql reads only while a node runs. The date is resolved here, once,
+    so dbt and the emitters agree on it even when the run crosses midnight."""
+    return {"RCM_AS_OF_DATE": get_settings().as_of_date.isoformat()}
 
 
 # Credentialing: the optional NPPES NPI Registry lookup, off by default.

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-from functools import cache
+from collections.abc import Mapping
+from functools import cache, cached_property
 from pathlib import Path
 
 from dagster_dbt import DbtCliResource, DbtProject
+from dbt.version import __version__ as dbt_core_version
+from packaging import version
 
 from core.settings import PROJECT_ROOT, get_orchestration_settings
 from dagster_project.dbt_tethered import LAUNCH_FILE
@@ -49,15 +52,31 @@ def _manifest_is_stale(manifest_path) -> bool:
     return any(p.stat().st_mtime > built for p in sources)
 
 
+class PipelineDbtCliResource(DbtCliResource):
+    """dagster-dbt's dbt resource without its `dbt --version` on every run. dagster-dbt starts it only to tell
+    dbt-core from dbt Fusion, and `dbt --version` also asks PyPI for newer releases of dbt and of each adapter
+    (three requests, a second's timeout each on a machine without internet, and a dbt start-up). The pipeline
+    runs dbt-core, the one installed with dagster-dbt (requirements.lock pins both), so its version is read
+    here."""
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        return version.parse(dbt_core_version)
+
+
 def dbt_cli_resource() -> DbtCliResource:
-    return DbtCliResource(project_dir=dbt_project(), dbt_executable=str(TETHERED_DBT))
+    return PipelineDbtCliResource(project_dir=dbt_project(), dbt_executable=str(TETHERED_DBT))
 
 
-def tether_dbt_to_this_process(project_dir: Path) -> None:
-    """Tell the launcher which dbt to start and which process it belongs to, in the launch file of the
-    dbt project (see dbt_tethered.py). Call it in the process that starts dbt, right before; the
-    environment stays as it is."""
+def tether_dbt_to_this_process(project_dir: Path, environment: Mapping[str, str] | None = None) -> None:
+    """Tell the launcher which dbt to start, which process it belongs to and what to add to dbt's
+    environment, in the launch file of the dbt project (see dbt_tethered.py). Call it in the process that
+    starts dbt, right before; this process's environment stays as it is."""
     launch_file = project_dir / LAUNCH_FILE
     launch_file.parent.mkdir(parents=True, exist_ok=True)
-    request = {"dbt_executable": get_orchestration_settings().dbt_executable, "parent_pid": os.getpid()}
+    request = {
+        "dbt_executable": get_orchestration_settings().dbt_executable,
+        "parent_pid": os.getpid(),
+        "environment": dict(environment or {}),
+    }
     launch_file.write_text(json.dumps(request), encoding="utf-8")

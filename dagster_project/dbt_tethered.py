@@ -13,9 +13,11 @@ Standard library only: it runs under whatever ``python3`` the shebang finds. Rig
 the run writes a launch file, ``target/launch.json`` in the dbt project folder, which is the working
 directory dagster-dbt gives every dbt it starts (its ``dbt --version`` query included): ``dbt_executable``
 names the real dbt, ``parent_pid`` the process that asked for it, so a dbt whose parent died before the
-death signal was armed exits at once instead of running unowned. Without a launch file (a person running
-this file by hand) it starts the ``dbt`` on PATH with no parent check. On other systems dbt is started
-as is.
+death signal was armed exits at once instead of running unowned, and ``environment`` (optional) what
+this run adds to the environment dbt inherits (the run's as-of date): dagster-dbt offers no
+per-invocation environment, and the run process's own environment stays untouched. Without a launch
+file (a person running this file by hand) it starts the ``dbt`` on PATH with no parent check. On other
+systems dbt is started as is.
 """
 
 import ctypes
@@ -29,15 +31,17 @@ PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 LAUNCH_FILE = Path("target", "launch.json")  # relative to the dbt project folder
 
 
-def read_launch_file() -> tuple[str, int | None]:
-    """(the dbt to start, the pid of the process that must be its parent), from the run's launch file."""
+def read_launch_file() -> tuple[str, int | None, dict[str, str]]:
+    """(the dbt to start, the pid of the process that must be its parent, the variables to add to dbt's
+    environment), from the run's launch file."""
     path = Path.cwd() / LAUNCH_FILE
     if not path.exists():
-        return "dbt", None
+        return "dbt", None, {}
     try:
         request = json.loads(path.read_text(encoding="utf-8"))
-        return str(request["dbt_executable"]), int(request["parent_pid"])
-    except (ValueError, KeyError, TypeError) as exc:
+        environment = {str(name): str(value) for name, value in request.get("environment", {}).items()}
+        return str(request["dbt_executable"]), int(request["parent_pid"]), environment
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
         sys.exit(f"dbt not started: {path} is not a launch file ({type(exc).__name__}: {exc})")
 
 
@@ -53,12 +57,12 @@ def main(argv: list[str]) -> None:
     if argv[:1] in (["-h"], ["--help"]):  # dagster-dbt never asks dbt for help; a person asks this file
         sys.stdout.write(__doc__.strip() + "\n")
         return
-    dbt, parent_pid = read_launch_file()
+    dbt, parent_pid, environment = read_launch_file()
     if Path(dbt).resolve() == Path(__file__).resolve():
         sys.exit("the launch file names this launcher, not dbt")
     if sys.platform.startswith("linux"):
         tie_to_parent(parent_pid)
-    os.execvp(dbt, [dbt, *argv])  # noqa: S606 - dbt's own arguments, no shell
+    os.execvpe(dbt, [dbt, *argv], {**os.environ, **environment})  # noqa: S606 - dbt's own arguments, no shell
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from core.settings import dbt_vars, get_warehouse_engine_settings
+from core.settings import dbt_environment, dbt_vars, get_warehouse_engine_settings
 from dagster_project.dbt_project import RUN_TARGET_PATH, dbt_project, tether_dbt_to_this_process
 from dagster_project.resources import WarehouseResource
 from dagster_project.warehouse import get_warehouse
@@ -31,7 +31,8 @@ def dbt_build_args(warehouse_path: Path) -> list[str]:
     # daily build skips them (dagster-dbt maps them inconsistently to asset checks, dagster #34080).
     # The warehouse path and DuckDB's memory limit and threads are connection settings, read by
     # profiles.yml (not project vars); the path is absolute because dbt-duckdb resolves a relative one
-    # against its working directory.
+    # against its working directory. Every value here is the same from one night to the next, so dbt's
+    # partial parsing stays valid; the as-of date, which is not, reaches dbt through its environment.
     build_vars = {
         **dbt_vars(),
         "warehouse_path": str(warehouse_path.resolve()),
@@ -49,7 +50,8 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         copied = get_warehouse(warehouse.resolved_path).prepare_models()
         if copied:
             context.log.info(f"raw tables copied to the warehouse: {len(copied)} tables, {sum(copied.values())} rows")
-        tether_dbt_to_this_process(Path(dbt.project_dir))  # a killed run must not leave dbt holding the warehouse lock
+        # A killed run must not leave dbt holding the warehouse lock; dbt gets this run's as-of date.
+        tether_dbt_to_this_process(Path(dbt.project_dir), environment=dbt_environment())
         args = dbt_build_args(warehouse.resolved_path)
         yield from dbt.cli(args, context=context, target_path=RUN_TARGET_PATH).stream()
 

@@ -4,7 +4,6 @@ import dagster as dg
 
 from core.settings import get_settings, require_inbox
 from dagster_project.contracts import contracts_for_source
-from dagster_project.ingest.expectations import validate_entity
 from dagster_project.ingest.loader import SourceLoadReport, load_source
 from dagster_project.ingest.x12.readers import all_x12_tables
 from dagster_project.resources import WarehouseResource
@@ -35,6 +34,10 @@ def build_csv_ingest_asset(source: str) -> dg.AssetsDefinition:
         check_specs=[dg.AssetCheckSpec(GE_CHECK, asset=key) for key in keys.values()],
     )
     def _ingest(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+        # Great Expectations takes seconds to import: only an ingest step pays for it, not every process that
+        # loads these definitions (each stage, the daemon, the web UI).
+        from dagster_project.ingest.expectations import validate_entity
+
         settings = get_settings()
         require_inbox(settings)  # a missing inbox fails the run instead of loading zero files
         with warehouse.connect() as con:

@@ -32,3 +32,15 @@ def test_two_runs_of_the_dbt_asset_reuse_one_target_folder(tmp_path, monkeypatch
         assert "leak_value_assumptions" in results
     assert set(target.iterdir()) - before <= {RUN_TARGET_PATH, DBT_DIR / LAUNCH_FILE}
     assert not [p for p in target.iterdir() if any(run_id[:7] in p.name for run_id in run_ids)]
+
+
+def test_the_dbt_resource_starts_no_dbt_to_learn_its_version(monkeypatch):
+    # `dbt --version` would start a dbt and ask PyPI for newer releases on every run.
+    import dagster_dbt.core.resource as dagster_dbt_resource
+    from dbt.version import __version__ as installed
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"started {args[0]}")
+
+    monkeypatch.setattr(dagster_dbt_resource, "check_output", refuse)
+    assert str(dbt_cli_resource()._cli_version) == installed

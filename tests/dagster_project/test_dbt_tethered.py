@@ -132,7 +132,19 @@ def test_the_launcher_names_a_launch_file_it_cannot_read(tmp_path):
 def test_tethering_writes_the_launch_file_and_leaves_the_environment_alone(tmp_path, monkeypatch):
     monkeypatch.setenv("RCM_DBT_EXECUTABLE", "/opt/dbt/bin/dbt")
     environment = dict(os.environ)
-    tether_dbt_to_this_process(tmp_path)
+    tether_dbt_to_this_process(tmp_path, environment={"RCM_AS_OF_DATE": "2026-11-27"})
     assert dict(os.environ) == environment
     request = json.loads((tmp_path / LAUNCH_FILE).read_text())
-    assert request == {"dbt_executable": "/opt/dbt/bin/dbt", "parent_pid": os.getpid()}
+    assert request == {
+        "dbt_executable": "/opt/dbt/bin/dbt",
+        "parent_pid": os.getpid(),
+        "environment": {"RCM_AS_OF_DATE": "2026-11-27"},
+    }
+
+
+def test_the_launcher_gives_dbt_the_runs_environment_on_top_of_its_own(tmp_path, monkeypatch):
+    monkeypatch.setenv("RCM_AS_OF_DATE", "2026-01-01")  # what the run process inherited: overridden for dbt
+    monkeypatch.setenv("RCM_KEPT", "inherited")
+    request = {"dbt_executable": "/bin/sh", "parent_pid": os.getpid(), "environment": {"RCM_AS_OF_DATE": "2026-11-27"}}
+    finished = _launch(tmp_path, request, "-c", 'echo "$RCM_AS_OF_DATE $RCM_KEPT"')
+    assert (finished.returncode, finished.stdout.strip()) == (0, "2026-11-27 inherited")

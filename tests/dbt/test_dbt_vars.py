@@ -1,4 +1,5 @@
-"""Every dbt var is declared once, with its default, in dbt_project.yml; settings reach dbt only as vars."""
+"""Every dbt var is declared once, with its default, in dbt_project.yml; settings reach dbt as vars, except the
+as-of date, which reaches dbt in its environment so that a new day does not invalidate dbt's partial parsing."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from core.settings import FRONT_OFFICE_DEFAULTS, dbt_vars, get_settings
+from core.settings import FRONT_OFFICE_DEFAULTS, dbt_environment, dbt_vars, get_settings
 
 DBT_DIR = Path(__file__).resolve().parents[2] / "dbt"
 SQL_AND_YAML = [
@@ -50,8 +51,9 @@ def test_every_var_used_is_declared_in_dbt_project_yml():
 def test_no_model_or_macro_repeats_a_default():
     with_default = [where for where, _, m in _uses(VAR_CALL) if m.group(3)]
     assert with_default == [], "pass no default to var(): declare it in dbt_project.yml"
-    # Rules read no environment variable: settings arrive as vars (profiles.yml is the only env_var user).
-    assert [where for where, _, _ in _uses(ENV_VAR_CALL)] == []
+    # Rules read no environment variable: settings arrive as vars (profiles.yml is the other env_var user).
+    # The one exception is the as-of date, read by its macro while a node runs (never while dbt parses).
+    assert [where.split(":")[0] for where, _, _ in _uses(ENV_VAR_CALL)] == ["macros/as_of_date.sql"]
 
 
 def test_settings_passed_to_dbt_are_declared_with_the_same_defaults(monkeypatch):
@@ -67,8 +69,8 @@ def test_settings_passed_to_dbt_are_declared_with_the_same_defaults(monkeypatch)
     declared = _declared_vars()
     passed = dbt_vars()
     assert set(passed) <= set(declared)
-    assert passed.pop("as_of_date") == get_settings().as_of_date.isoformat()
     assert passed == {name: declared[name] for name in passed}
+    assert dbt_environment() == {"RCM_AS_OF_DATE": get_settings().as_of_date.isoformat()}
 
 
 def test_a_setting_in_the_environment_reaches_dbt(monkeypatch):
@@ -77,4 +79,5 @@ def test_a_setting_in_the_environment_reaches_dbt(monkeypatch):
     monkeypatch.setenv("RCM_AS_OF_DATE", "2026-03-02")
     passed = dbt_vars()
     assert (passed["note_audit_lookback_days"], passed["claims_timely_filing_lead_days"]) == (21, 80)
-    assert passed["as_of_date"] == "2026-03-02"
+    assert "as_of_date" not in passed  # a new day must not change dbt's vars (see test_as_of_date_channel)
+    assert dbt_environment() == {"RCM_AS_OF_DATE": "2026-03-02"}
