@@ -7,6 +7,7 @@ from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+from pydantic import Field
 
 from core.settings import dbt_environment, dbt_vars, get_warehouse_engine_settings
 from dagster_project.dbt_project import RUN_TARGET_PATH, dbt_project, tether_dbt_to_this_process
@@ -26,7 +27,20 @@ class LayerTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) >= 2 else "dbt"
 
 
-def dbt_build_args(warehouse_path: Path) -> list[str]:
+class DbtBuildConfig(dg.Config):
+    """Run options a person can set in the launchpad."""
+
+    full_refresh: bool = Field(
+        default=False,
+        description=(
+            "Rebuild the incremental staging models from every delivered row. Needed once after an upgrade "
+            "that adds a column to an extract contract: dbt stops such a model with 'out of sync' rather than "
+            "leave its history without the new column."
+        ),
+    )
+
+
+def dbt_build_args(warehouse_path: Path, *, full_refresh: bool = False) -> list[str]:
     # Unit tests check rule logic on fixtures, not the day's data: CI runs them (tests/dbt), and the
     # daily build skips them (dagster-dbt maps them inconsistently to asset checks, dagster #34080).
     # The warehouse path and DuckDB's memory limit and threads are connection settings, read by
@@ -38,21 +52,24 @@ def dbt_build_args(warehouse_path: Path) -> list[str]:
         "warehouse_path": str(warehouse_path.resolve()),
         **get_warehouse_engine_settings().dbt_profile_vars(),
     }
-    return ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(build_vars)]
+    args = ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(build_vars)]
+    return [*args, "--full-refresh"] if full_refresh else args
 
 
 def build_dbt_assets() -> dg.AssetsDefinition:
     project = dbt_project()
 
     @dbt_assets(manifest=project.manifest_path, project=project, dagster_dbt_translator=LayerTranslator())
-    def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    def dbt_models(
+        context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, config: DbtBuildConfig
+    ):
         # A server warehouse gets this run's raw tables first (ingest always lands in the DuckDB file).
         copied = get_warehouse(warehouse.resolved_path).prepare_models()
         if copied:
             context.log.info(f"raw tables copied to the warehouse: {len(copied)} tables, {sum(copied.values())} rows")
         # A killed run must not leave dbt holding the warehouse lock; dbt gets this run's as-of date.
         tether_dbt_to_this_process(Path(dbt.project_dir), environment=dbt_environment())
-        args = dbt_build_args(warehouse.resolved_path)
+        args = dbt_build_args(warehouse.resolved_path, full_refresh=config.full_refresh)
         yield from dbt.cli(args, context=context, target_path=RUN_TARGET_PATH).stream()
 
     return dbt_models

@@ -48,3 +48,12 @@ def test_the_warehouse_connection_runs_under_the_limit(monkeypatch, tmp_path):
     with WarehouseResource(path=str(tmp_path / "w.duckdb")).connect() as con:
         limit, threads = con.execute("select current_setting('memory_limit'), current_setting('threads')").fetchone()
     assert (limit, threads) == ("286.1 MiB", 1)  # 300 MB as DuckDB prints it
+
+
+def test_a_full_refresh_is_asked_for_in_the_run_config_only(tmp_path):
+    from dagster_project.assets.dbt import DbtBuildConfig
+
+    assert "--full-refresh" not in dbt_build_args(tmp_path / "w.duckdb")
+    asked = DbtBuildConfig(full_refresh=True).full_refresh
+    assert dbt_build_args(tmp_path / "w.duckdb", full_refresh=asked)[-1] == "--full-refresh"
+    assert DbtBuildConfig().full_refresh is False
