@@ -64,9 +64,7 @@ def _signing_window(row: dict, time_zone: str) -> str:
     return window + "."
 
 
-def draft_note_fixes(
-    rows: list[dict], location_names: dict[str, str], time_zones: dict[str, str]
-) -> list[DraftAction]:
+def draft_note_fixes(rows: list[dict], location_names: dict[str, str], time_zones: dict[str, str]) -> list[DraftAction]:
     drafts = []
     for row in sorted(rows, key=lambda r: str(r["flag_id"])):
         location = location_names.get(row["location_id"], row["location_id"])

@@ -87,32 +87,36 @@ def statement(row: dict, lines: list[dict], location: dict, settings, today: dat
     ]
     if _positive(row.get("family_paid_amount")):
         summary.append(("Already paid by you, thank you", format_money(-float(row["family_paid_amount"]))))
-    return text_environment().get_template(TEMPLATE_NAME).render(
-        practice_name=practice,
-        address=_address(location),
-        billing_phone=settings.statement_billing_phone,
-        billing_contact=settings.statement_billing_contact,
-        statement_date=long_date(today),
-        claim_id=row["claim_id"],
-        guardian_name=row.get("guardian_name") or "parent or guardian",
-        child_name=row.get("patient_first_name") or "your child",
-        visit_dates=", ".join(long_date(d) for d in visit_days),
-        payer_name=payer,
-        lines=[
-            {
-                "date": long_date(ln["service_date"]),
-                "description": describe_code(ln["procedure_code"], ln.get("procedure_description")),
-                "units": int(ln.get("billed_units") or 1),
-                "charge": format_money(ln["charge_amount"]),
-                "paid": format_money(ln["insurance_paid_amount"]),
-                "adjusted": format_money(ln["insurance_adjusted_amount"]),
-                "share": format_money(ln["patient_responsibility_amount"]),
-            }
-            for ln in ordered
-        ],
-        summary=summary,
-        shares=[(label, format_money(row[key])) for key, label in SHARE_LABELS if _positive(row.get(key))],
-        balance_due=format_money(row["dollars_at_risk"]),
+    return (
+        text_environment()
+        .get_template(TEMPLATE_NAME)
+        .render(
+            practice_name=practice,
+            address=_address(location),
+            billing_phone=settings.statement_billing_phone,
+            billing_contact=settings.statement_billing_contact,
+            statement_date=long_date(today),
+            claim_id=row["claim_id"],
+            guardian_name=row.get("guardian_name") or "parent or guardian",
+            child_name=row.get("patient_first_name") or "your child",
+            visit_dates=", ".join(long_date(d) for d in visit_days),
+            payer_name=payer,
+            lines=[
+                {
+                    "date": long_date(ln["service_date"]),
+                    "description": describe_code(ln["procedure_code"], ln.get("procedure_description")),
+                    "units": int(ln.get("billed_units") or 1),
+                    "charge": format_money(ln["charge_amount"]),
+                    "paid": format_money(ln["insurance_paid_amount"]),
+                    "adjusted": format_money(ln["insurance_adjusted_amount"]),
+                    "share": format_money(ln["patient_responsibility_amount"]),
+                }
+                for ln in ordered
+            ],
+            summary=summary,
+            shares=[(label, format_money(row[key])) for key, label in SHARE_LABELS if _positive(row.get(key))],
+            balance_due=format_money(row["dollars_at_risk"]),
+        )
     )
 
 

@@ -564,9 +564,7 @@ def _plant_ended(kids: list[Kid], anchor: date) -> tuple[Kid, Auth, object] | No
                 if not visits or visits[-1].day <= auth.start or not _planted_age(visits[-1], anchor):
                     continue
                 visit = visits[-1]
-                if any(
-                    a.status == "arrived" and visit.day <= a.day <= auth.end and a is not visit for a in kid.appts
-                ):
+                if any(a.status == "arrived" and visit.day <= a.day <= auth.end and a is not visit for a in kid.appts):
                     continue  # a later kept visit in the window would lose its authorization too
                 if any(o is not auth and o.start <= visit.day <= o.end for o in kid.auths if o.status == "approved"):
                     continue  # another authorization covers the day: nothing would be unauthorized
