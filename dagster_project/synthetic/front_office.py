@@ -51,6 +51,8 @@ CSV_LOCATION_EVERY = 3  # every third location's eligibility system exports CSV 
 
 CONTENT_PLANTS = ("inactive_coverage", "plan_change", "other_payer", "visit_limit_reached", "check_rejected")
 WINDOW_PLANTS = ("stale_check", "no_check", "fresh_enough")
+COVERAGE_CHANGE_PLANTS = ("inactive_coverage", "plan_change", "other_payer", "visit_limit_reached")  # a 271 answered
+ENDS_COVERAGE = ("inactive_coverage", "plan_change")  # the plants that void the child's authorizations
 
 
 def window_hours(payer_id: str) -> int:
@@ -206,13 +208,10 @@ def generate(
             reason = _planted_check_reason(plant, payer_id, v, anchor)
             if reason:
                 expected_due[v.appointment_id] = reason
-        problems = _content_problems(check)
-        if problems:
-            invalidated = (
-                sorted(active_auths.get(patient_id, [])) if {"inactive_coverage", "plan_change"} & set(problems) else []
-            )
-            if invalidated:
-                problems.append("authorization_invalidated")
+        if plant in COVERAGE_CHANGE_PLANTS:
+            # The approved authorizations running on the as-of date die with the coverage they were issued under.
+            invalidated = sorted(active_auths.get(patient_id, [])) if plant in ENDS_COVERAGE else []
+            problems = [plant, "authorization_invalidated"] if invalidated else [plant]
             expected_changes[patient_id] = {
                 "patient_id": patient_id,
                 "location_id": first.location_id,
@@ -280,21 +279,6 @@ def _planted_check_reason(plant: str | None, payer_id: str, visit: UpcomingVisit
     if PAYERS_BY_ID[payer_id].payer_type in DAY_OF_VISIT_RECHECK and visit.local_day == anchor:
         return "day_of_visit_recheck"
     return None
-
-
-def _content_problems(check: Check | None) -> list[str]:
-    if check is None or check.status == "rejected":
-        return []
-    problems = []
-    if check.status == "inactive":
-        problems.append("inactive_coverage")
-    if check.reported_plan_payer_id and check.reported_plan_payer_id != check.payer_id:
-        problems.append("plan_change")
-    if check.other_payer_name:
-        problems.append("other_payer")
-    if check.visits_remaining is not None and check.visits_remaining <= 0:
-        problems.append("visit_limit_reached")
-    return problems
 
 
 # -- writing -----------------------------------------------------------------------------------------
