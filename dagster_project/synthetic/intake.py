@@ -103,12 +103,26 @@ def _previous_clinic_day(day: date) -> date:
 
 
 def _referral(
-    writers, referral_id, patient_id, location, received_day, rng, status, physician_npi, hour: int | None = None
+    writers,
+    referral_id,
+    patient_id,
+    location,
+    received_day,
+    rng,
+    status,
+    physician_npi,
+    hour: int | None = None,
+    draw_response: bool | None = None,
 ) -> None:
+    """hour: the planted local hour of arrival (else drawn). draw_response: whether to draw the first response's
+    delay from the stream (default: when answered), so a plant leaves the rest of the stream as it was."""
     channel = _channel(rng)
-    hour = rng.randint(8, 17) if hour is None else hour
-    received_at = local_to_utc(received_day, hour, rng.randrange(60), location["time_zone"])
-    first_response = received_at + timedelta(hours=rng.randint(1, 52)) if status != "new" else None
+    drawn_hour = rng.randint(8, 17)
+    received_at = local_to_utc(
+        received_day, drawn_hour if hour is None else hour, rng.randrange(60), location["time_zone"]
+    )
+    delay = rng.randint(1, 52) if (status != "new" if draw_response is None else draw_response) else 2
+    first_response = received_at + timedelta(hours=delay) if status != "new" else None
     writers["referrals"].write(
         {
             "referral_id": referral_id,
@@ -152,14 +166,32 @@ def write_intake(
         waiting = factory.make(start, start + timedelta(days=120), 2, (0, 2), 9, 45, providers[0], providers[0])
         count += 1
         referral_id = f"RF-{loc_id}-{count:05d}"
+        # The draws are the same whatever is planted (the waitlist rows after them stay as they were); a plant
+        # only overrides the referral's status, arrival and first response. The family joined the waitlist when
+        # it first called (``joined``); the near miss's referral itself arrived the clinic day before the extract.
+        joined = anchor - timedelta(days=rng.randint(3, 60))
+        drawn_status = rng.choice(("new", *ANSWERED_WAITING_STATUSES))
         plant = RESPONSE_PLANTS[w] if w < len(RESPONSE_PLANTS) else None
-        status, hour = "new" if plant else rng.choice(ANSWERED_WAITING_STATUSES), None
-        if plant == "unanswered_within_target":
+        status, received, hour = (
+            ("new" if plant else "contacted" if drawn_status == "new" else drawn_status),
+            joined,
+            None,
+        )
+        if plant == "unanswered":
+            received = min(joined, anchor - timedelta(days=OVERDUE_MIN_DAYS))
+        elif plant == "unanswered_within_target":
             received, hour = _previous_clinic_day(anchor), NEAR_MISS_HOUR
-        else:
-            received = anchor - timedelta(days=rng.randint(OVERDUE_MIN_DAYS if plant else 3, 60))
         _referral(
-            writers, referral_id, waiting.patient_id, location, received, rng, status, waiting.physician_npi, hour
+            writers,
+            referral_id,
+            waiting.patient_id,
+            location,
+            received,
+            rng,
+            status,
+            waiting.physician_npi,
+            hour,
+            draw_response=drawn_status != "new",
         )
         if plant:
             area["response_plants"].append({"referral_id": referral_id, "kind": plant, "received_date": str(received)})
@@ -192,7 +224,7 @@ def write_intake(
                 "member_id": waiting.member_id,
                 "priority": 1,
                 "is_medicaid": waiting.payer.is_medicaid,
-                "effective_date": min(waiting.coverage_start, received),
+                "effective_date": min(waiting.coverage_start, joined),
                 "termination_date": None,
             }
         )
@@ -204,7 +236,7 @@ def write_intake(
                 "location_id": loc_id,
                 "service_line": "ot_peds",
                 "payer_id": waiting.payer.payer_id,
-                "added_date": min(received + timedelta(days=rng.randint(0, 3)), anchor),
+                "added_date": joined + timedelta(days=rng.randint(0, 3)),
                 "preferred_days": "|".join(WEEKDAYS[d] for d in days) if rng.random() < 0.85 else None,
                 "preferred_time": rng.choice(("morning", "afternoon", "afternoon", "evening", "any")),
                 "preferred_provider_id": rng.choice(providers).provider_id if rng.random() < 0.3 else None,
