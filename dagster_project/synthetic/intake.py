@@ -121,7 +121,8 @@ def _referral(
     received_at = local_to_utc(
         received_day, drawn_hour if hour is None else hour, rng.randrange(60), location["time_zone"]
     )
-    delay = rng.randint(1, 52) if (status != "new" if draw_response is None else draw_response) else 2
+    answered_by_draw = status != "new" if draw_response is None else draw_response
+    delay = rng.randint(1, 52) if answered_by_draw else 2  # a referral answered without a draw: two hours later
     first_response = received_at + timedelta(hours=delay) if status != "new" else None
     writers["referrals"].write(
         {
@@ -172,11 +173,8 @@ def write_intake(
         joined = anchor - timedelta(days=rng.randint(3, 60))
         drawn_status = rng.choice(("new", *ANSWERED_WAITING_STATUSES))
         plant = RESPONSE_PLANTS[w] if w < len(RESPONSE_PLANTS) else None
-        status, received, hour = (
-            ("new" if plant else "contacted" if drawn_status == "new" else drawn_status),
-            joined,
-            None,
-        )
+        status = "new" if plant else ("contacted" if drawn_status == "new" else drawn_status)
+        received, hour = joined, None
         if plant == "unanswered":
             received = min(joined, anchor - timedelta(days=OVERDUE_MIN_DAYS))
         elif plant == "unanswered_within_target":
