@@ -34,7 +34,7 @@ from dagster_project.npi import npi_check_digit
 
 from . import seed_values
 from .claims_ncci import NcciPlants
-from .claims_remits import RemitMix
+from .claims_remits import RemitMix, filing_deadline
 from .reference import (
     ASSISTANT_MODIFIER_BY_PAYER_TYPE,
     CHARGEMASTER,
@@ -240,7 +240,8 @@ class ClaimSpool:
 
     def hold_back(self, planted: set[str]) -> list[dict]:
         """Leave a few unanswered, unplanted claims per location out of the 837P files: visits billed in the
-        EHR that never reached the clearinghouse (reconciliation: billed_no_claim; timely-filing alerts)."""
+        EHR that never reached the clearinghouse (reconciliation: billed_no_claim; timely-filing alerts, which
+        the recorded filing deadline places inside or outside the lead window)."""
         held = []
         for location_id in sorted(self.by_location):
             rng = random.Random(f"{self.seed}:claims_unsubmitted:{location_id}")
@@ -256,6 +257,7 @@ class ClaimSpool:
                         "location_id": location_id,
                         "payer_id": p.payer_id,
                         "service_date": p.claim.lines[0].service_date.isoformat(),
+                        "filing_deadline": filing_deadline(p.payer_id, p.claim.lines[0].service_date).isoformat(),
                     }
                 )
             chosen_ids = {p.claim.claim_id for p in chosen}

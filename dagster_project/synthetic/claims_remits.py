@@ -15,6 +15,8 @@ as they are made, with its own random stream (``<seed>:remits:<location>``), so 
 set is the same with or without it. Every denied line that ends up in an 835 (the natural ones too) and
 every underpaid line is written to the ground truth under ``claims``, and so is every line paid below the
 plain rate as its contract says (``contract_pricing``: the facts planted, which must not read as underpaid).
+A claim answered CO-16 with MA130 (unprocessable: never filed) is recorded with the filing deadline its new
+claim has (``unprocessable_claims``: the date of service + the payer's seeded filing limit).
 
 Extra files (written by ``finish``): one ERA per location carrying a reversal (CLP02 = 22) of an earlier
 payment, its corrected claim and PLB adjustments; and one ERA delivered a second time with other bytes
@@ -108,6 +110,8 @@ class RemitMix:
     ncci: NcciPlants | None = None  # the NCCI pairs' CO-236 denials (claims_ncci.py), outside the sequence below
     statements: list[dict] = field(default_factory=list)  # planted patient shares a statement goes to the family for
     medicaid_shares: list[dict] = field(default_factory=list)  # planted patient shares on a Medicaid-secondary child
+    # claims answered as unprocessable (CO-16 with MA130: not filed, a new claim is due) and their filing deadlines
+    unprocessable: list[dict] = field(default_factory=list)
 
     def _location(self, location_id: str) -> _Location:
         if location_id not in self.locations:
@@ -192,6 +196,7 @@ class RemitMix:
                 "claim": claim,
             }
         self._record_charge_below_fee_schedule(location_id, claim, payer_id, contracted)
+        self._record_unprocessable(location_id, claim, payer_id)
         for index, line in enumerate(claim.lines, start=1):
             denial = [(g, r, a) for g, r, a in line.adjustments if not (g == "CO" and r == "45") and g != "PR"]
             if denial and line.paid == 0:
@@ -212,6 +217,24 @@ class RemitMix:
                         "adjudicated_at_claim_level": claim.adjudicated_at_claim_level,
                     }
                 )
+
+    def _record_unprocessable(self, location_id: str, claim: RemitClaim, payer_id: str) -> None:
+        """A claim the payer answered CO-16 with MA130 was never filed: record the deadline its new claim has."""
+        if not any(
+            reason == "16" and "MA130" in [*line.remark_codes, *claim.remark_codes]
+            for line in claim.lines
+            for _, reason, _ in line.adjustments
+        ):
+            return
+        self.unprocessable.append(
+            {
+                "claim_id": claim.claim_id,
+                "location_id": location_id,
+                "payer_id": payer_id,
+                "service_date": claim.date_of_service.isoformat(),
+                "filing_deadline": filing_deadline(payer_id, claim.date_of_service).isoformat(),
+            }
+        )
 
     def _plant_share(
         self,
@@ -450,6 +473,7 @@ class RemitMix:
             "payer_of_last_resort": sorted(self.last_resort, key=lambda d: d["claim_id"]),
             "patient_statements": sorted(self.statements, key=lambda d: d["claim_id"]),
             "patient_shares_medicaid_secondary": sorted(self.medicaid_shares, key=lambda d: d["claim_id"]),
+            "unprocessable_claims": sorted(self.unprocessable, key=lambda d: d["claim_id"]),
         }
 
     def _secondary_claims_due(self) -> list[dict]:
@@ -474,6 +498,11 @@ class RemitMix:
                 }
             )
         return sorted(due, key=lambda d: d["claim_id"])
+
+
+def filing_deadline(payer_id: str, service_date: date) -> date:
+    """The last day the payer accepts the claim as timely: the date of service + its seeded filing limit."""
+    return service_date + timedelta(days=seed_values.timely_filing_days(payer_id))
 
 
 def _share_fits(claim: RemitClaim) -> bool:

@@ -2,7 +2,7 @@
 location), and the ground truth of what the front-office rules must find.
 
 Runs once after every other extract is written, reading back what the rest of the generator wrote
-(appointments, coverages, authorizations, referrals, intake documents). That keeps it independent of
+(appointments, coverages, authorizations). That keeps it independent of
 how the other modules build their rows: whatever is on the schedule in the sweep window gets a check.
 
 Planted, per location, on children with a visit in the eligibility lookahead (none of them carries an
@@ -38,7 +38,6 @@ from core.settings import FRONT_OFFICE_DEFAULTS
 from dagster_project.contracts import EligibilityCheck, VisitNote
 
 from . import seed_values
-from .clinic import is_clinic_day, next_clinic_day
 from .csv_out import ContractWriter
 from .reference import GROUP_X12_ID, PAYERS, PAYERS_BY_ID, TIMED_CODES
 from .units import total_timed_units
@@ -52,6 +51,8 @@ CSV_LOCATION_EVERY = 3  # every third location's eligibility system exports CSV 
 
 CONTENT_PLANTS = ("inactive_coverage", "plan_change", "other_payer", "visit_limit_reached", "check_rejected")
 WINDOW_PLANTS = ("stale_check", "no_check", "fresh_enough")
+COVERAGE_CHANGE_PLANTS = ("inactive_coverage", "plan_change", "other_payer", "visit_limit_reached")  # a 271 answered
+ENDS_COVERAGE = ("inactive_coverage", "plan_change")  # the plants that void the child's authorizations
 
 
 def window_hours(payer_id: str) -> int:
@@ -116,7 +117,7 @@ def generate(
     clearinghouse.mkdir(parents=True, exist_ok=True)
     for old in clearinghouse.glob("eligibility_*.x12"):
         old.unlink()
-    as_of_ts = datetime(anchor.year, anchor.month, anchor.day)  # referrals and notes: the group's extract day
+    as_of_ts = datetime(anchor.year, anchor.month, anchor.day)  # the group's extract day
     zones = {r["location_id"]: ZoneInfo(r["time_zone"]) for r in _read(out, "ehr", "locations")}
     # Each location's as-of moment is 00:00 local time on the anchor date, as naive UTC.
     location_as_of = {
@@ -207,13 +208,10 @@ def generate(
             reason = _planted_check_reason(plant, payer_id, v, anchor)
             if reason:
                 expected_due[v.appointment_id] = reason
-        problems = _content_problems(check)
-        if problems:
-            invalidated = (
-                sorted(active_auths.get(patient_id, [])) if {"inactive_coverage", "plan_change"} & set(problems) else []
-            )
-            if invalidated:
-                problems.append("authorization_invalidated")
+        if plant in COVERAGE_CHANGE_PLANTS:
+            # The approved authorizations running on the as-of date die with the coverage they were issued under.
+            invalidated = sorted(active_auths.get(patient_id, [])) if plant in ENDS_COVERAGE else []
+            problems = [plant, "authorization_invalidated"] if invalidated else [plant]
             expected_changes[patient_id] = {
                 "patient_id": patient_id,
                 "location_id": first.location_id,
@@ -223,7 +221,11 @@ def generate(
             }
 
     counts = _write_checks(checks, out, clearinghouse, as_of_ts)
-    truth["front_office"] = {
+    area = truth.setdefault("front_office", {})
+    referrals = area.setdefault("referrals", {})  # written by intake.py as each referral was planted
+    for rows in referrals.values():
+        rows.sort(key=lambda r: r if isinstance(r, str) else (r["referral_id"], r.get("document_type", "")))
+    area |= {
         "as_of_date": anchor.isoformat(),
         "eligibility": {
             "lookahead_appointment_ids": sorted(v.appointment_id for v in upcoming),
@@ -231,7 +233,6 @@ def generate(
             "checks_due": dict(sorted(expected_due.items())),
             "coverage_changes": [expected_changes[p] for p in sorted(expected_changes)],
         },
-        "referrals": _referral_truth(out, anchor),
         "notes": _write_notes(out, anchor, rng, location_as_of, zones, note_documentation or {}),
     }
     return counts
@@ -278,21 +279,6 @@ def _planted_check_reason(plant: str | None, payer_id: str, visit: UpcomingVisit
     if PAYERS_BY_ID[payer_id].payer_type in DAY_OF_VISIT_RECHECK and visit.local_day == anchor:
         return "day_of_visit_recheck"
     return None
-
-
-def _content_problems(check: Check | None) -> list[str]:
-    if check is None or check.status == "rejected":
-        return []
-    problems = []
-    if check.status == "inactive":
-        problems.append("inactive_coverage")
-    if check.reported_plan_payer_id and check.reported_plan_payer_id != check.payer_id:
-        problems.append("plan_change")
-    if check.other_payer_name:
-        problems.append("other_payer")
-    if check.visits_remaining is not None and check.visits_remaining <= 0:
-        problems.append("visit_limit_reached")
-    return problems
 
 
 # -- writing -----------------------------------------------------------------------------------------
@@ -389,71 +375,6 @@ def render_271(source_x12: str, checks: list[Check], control: int, created: date
         f"IEA*1*{control:09d}",
     ]
     return "~\n".join(segments) + "~\n"
-
-
-# -- referrals (read back: the rows intake.py wrote are the designed gaps) -------------------------------
-
-OPEN_REFERRAL_STATUSES = frozenset({"new", "contacted", "packet_pending", "evaluation_scheduled"})
-FAMILY_ITEMS = frozenset({"insurance_card", "developmental_history", "sensory_questionnaire", "release_of_information"})
-RECORDS_ITEMS = frozenset({"prior_therapy_records", "school_iep"})
-
-
-def add_business_days(moment: datetime, days: int) -> datetime:
-    """``days`` clinic days (Monday-Friday, the group's holidays skipped) after a local ``moment``; an arrival
-    on a closed day counts from 00:00 of the next clinic day."""
-    if not is_clinic_day(moment.date()):
-        moment = datetime.combine(next_clinic_day(moment.date()), datetime.min.time())
-    result = moment
-    for _ in range(days):
-        result += timedelta(days=1)
-        while not is_clinic_day(result.date()):
-            result += timedelta(days=1)
-    return result
-
-
-def _referral_truth(out: Path, anchor: date, response_business_days: int = 1) -> dict:
-    referrals = {r["referral_id"]: r for r in _read(out, "ehr", "referrals")}
-    documents = _read(out, "ehr", "intake_documents")
-    home = {p["patient_id"]: p["location_id"] for p in _read(out, "ehr", "patients")}
-    zones = {r["location_id"]: ZoneInfo(r["time_zone"]) for r in _read(out, "ehr", "locations")}
-
-    def overdue_at_location(r: dict) -> bool:
-        # Deadlines run on the receiving location's wall clock; overdue is judged at 00:00 local on the anchor.
-        zone = zones[r["location_id"] or home[r["patient_id"]]]
-        received = _ts(r["received_at"]).replace(tzinfo=UTC).astimezone(zone).replace(tzinfo=None)
-        return add_business_days(received, response_business_days) < datetime(anchor.year, anchor.month, anchor.day)
-
-    overdue = sorted(
-        rid
-        for rid, r in referrals.items()
-        if r["status"] in OPEN_REFERRAL_STATUSES and not r["first_response_at"] and overdue_at_location(r)
-    )
-    release = {
-        d["referral_id"]
-        for d in documents
-        if d["document_type"] == "release_of_information" and d["status"] == "received"
-    }
-    missing = []
-    for d in documents:
-        referral = referrals.get(d["referral_id"])
-        if (
-            referral is None
-            or referral["status"] not in OPEN_REFERRAL_STATUSES
-            or d["status"] not in ("requested", "missing")
-        ):
-            continue
-        item = d["document_type"]
-        if item == "physician_order":
-            channel = "physician_fax"
-        elif item in FAMILY_ITEMS:
-            channel = "family_nudge"
-        elif d["referral_id"] in release:
-            channel = "records_request"
-        else:
-            continue  # waits for the signed release, which the family is nudged for
-        missing.append({"referral_id": d["referral_id"], "document_type": item, "channel": channel})
-    missing.sort(key=lambda m: (m["referral_id"], m["document_type"]))
-    return {"responses_overdue": overdue, "packet_items_missing": missing}
 
 
 # -- visit notes -------------------------------------------------------------------------------------------

@@ -349,7 +349,7 @@ def _generate_location(
     _write_people(writers, location, providers, kids, rng, anchor, history_start)
     _write_schedule_and_billing(writers, spool, location, kids, appts, rng, anchor, anchor_utc)
     _write_timesheets(writers, providers, appts, rng, history_start, anchor)
-    write_intake(writers, location, kids, providers, rng, anchor, history_start, factory)
+    write_intake(writers, location, kids, providers, rng, anchor, history_start, factory, truth)
     scheduling.write_location(writers, location, providers, kids, sched_plan, anchor, history_start, truth)
     if config.waitlist_size:
         scheduling.top_up_waitlist(

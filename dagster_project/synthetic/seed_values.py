@@ -76,6 +76,16 @@ def reauth_lead_days(payer_id: str) -> int:
     return _int("payer_rules", number, "reauth_lead_days", row["reauth_lead_days"])
 
 
+def timely_filing_days(payer_id: str) -> int:
+    """The payer's claim filing limit: its payer_rules row, else its payer type's payer_type_defaults row."""
+    lookups = (("payer_rules", "payer_id", payer_id), ("payer_type_defaults", "payer_type", payer_type(payer_id)))
+    for name, key, value in lookups:
+        for number, row in enumerate(_rows(name, key, "timely_filing_days"), start=2):
+            if row[key] == value and row["timely_filing_days"]:
+                return _int(name, number, "timely_filing_days", row["timely_filing_days"])
+    raise SeedError(f"{SEEDS_DIR / 'payer_type_defaults.csv'}: no timely_filing_days for payer {payer_id}")
+
+
 def requires_authorization(payer_id: str) -> bool:
     return _true(_payer_rule(payer_id)[1]["requires_authorization"])
 

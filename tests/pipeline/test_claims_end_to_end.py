@@ -419,15 +419,6 @@ def _seed(name: str) -> list[dict]:
         return list(csv.DictReader(f))
 
 
-def _timely_filing_days(payer_id: str) -> int:
-    """The payer's filing limit as the seeds set it: its own payer_rules row, else its payer type's default."""
-    from dagster_project.synthetic.reference import PAYERS_BY_ID
-
-    own = {r["payer_id"]: int(r["timely_filing_days"]) for r in _seed("payer_rules")}
-    by_type = {r["payer_type"]: int(r["timely_filing_days"]) for r in _seed("payer_type_defaults")}
-    return own.get(payer_id) or by_type[PAYERS_BY_ID[payer_id].payer_type]
-
-
 def test_every_underpaid_line_gets_one_dispute_with_the_contract_line(pipeline):
     con = pipeline.snapshot()
     rows = con.execute(
@@ -444,25 +435,21 @@ def test_every_underpaid_line_gets_one_dispute_with_the_contract_line(pipeline):
 
 
 def test_timely_filing_alerts_find_unsent_and_rejected_claims_inside_the_lead_window_only(pipeline):
+    """The generator records each unfiled claim's filing deadline (unsent, or answered unprocessable); the alert
+    covers those whose deadline falls in the lead window this run sets, and no other claim."""
     import os
-    from datetime import date, timedelta
+    from datetime import date
 
     # The pipeline fixture sets both for the session (conftest.py)
     as_of = date.fromisoformat(os.environ["RCM_AS_OF_DATE"])
     lead = int(os.environ["RCM_CLAIMS_TIMELY_FILING_LEAD_DAYS"])
-    visits = {v["claim_id"]: date.fromisoformat(v["date_of_service"]) for v in _csv(pipeline, "visits")}
     truth = pipeline.truth["claims"]
-    candidates = {(u["claim_id"], "not_submitted"): u["payer_id"] for u in truth["unsubmitted_claims"]}
-    candidates |= {
-        (d["claim_id"], "rejected_not_resubmitted"): d["payer_id"]
-        for d in truth["denials"]
-        if d["carc"] == "16" and "MA130" in d["rarcs"] + d["claim_rarcs"]
+    deadlines = {(u["claim_id"], "not_submitted"): u["filing_deadline"] for u in truth["unsubmitted_claims"]}
+    deadlines |= {
+        (u["claim_id"], "rejected_not_resubmitted"): u["filing_deadline"] for u in truth["unprocessable_claims"]
     }
-    expected, outside = set(), set()
-    for (claim_id, reason), payer_id in candidates.items():
-        days_left = (visits[claim_id] + timedelta(days=_timely_filing_days(payer_id)) - as_of).days
-        (expected if 0 <= days_left <= lead else outside).add((claim_id, reason))
-    assert {r for _, r in expected} == {"not_submitted", "rejected_not_resubmitted"} and outside  # both sides
+    expected = {key for key, due in deadlines.items() if 0 <= (date.fromisoformat(due) - as_of).days <= lead}
+    assert {r for _, r in expected} == {"not_submitted", "rejected_not_resubmitted"} and expected != set(deadlines)
     con = pipeline.snapshot()
     found = {tuple(r) for r in con.execute("select claim_id, alert_reason from flag_timely_filing_alerts").fetchall()}
     assert found == expected

@@ -113,3 +113,38 @@ def test_claims_carry_the_segments_real_therapy_claims_do(generated):
     around = ["*".join(s.split("*")[:2]) for s in segments[g1 - 3 : g1 + 3]]
     assert around[0].startswith("CLM*") and around[1:5] == ["DTP*454", "DTP*304", "REF*G1", "NTE*ADD"]
     assert around[5].startswith("HI*")
+
+
+def _filing_limit(payer_id: str, payer_type: str) -> int:
+    """The payer's filing limit read straight from the seeds: its payer_rules row, else its payer type's."""
+    seeds = Path(__file__).resolve().parents[2] / "dbt" / "seeds"
+    with (seeds / "payer_rules.csv").open(newline="") as f:
+        own = {r["payer_id"]: r["timely_filing_days"] for r in csv.DictReader(f)}
+    with (seeds / "payer_type_defaults.csv").open(newline="") as f:
+        by_type = {r["payer_type"]: r["timely_filing_days"] for r in csv.DictReader(f)}
+    return int(own.get(payer_id) or by_type[payer_type])
+
+
+def test_unfiled_claims_record_the_filing_deadline_their_date_of_service_and_payer_set(generated):
+    """Each claim held back from the 837P files and each claim answered CO-16/MA130 records, as planted, its
+    first date of service plus the payer's seeded filing limit; the held-back ones are in no 837P file."""
+    from datetime import date, timedelta
+
+    config, _ = generated
+    truth = json.loads(Path(config.ground_truth).read_text())["claims"]
+    payer_types = {c["payer_id"]: c["payer_type"] for c in _rows(config, "ehr", "coverages")}
+    visits = {v["claim_id"]: v["date_of_service"] for v in _rows(config, "ehr", "visits")}
+    unfiled = truth["unsubmitted_claims"] + truth["unprocessable_claims"]
+    assert truth["unsubmitted_claims"] and truth["unprocessable_claims"]
+    for claim in unfiled:
+        assert claim["service_date"] == visits[claim["claim_id"]]
+        limit = _filing_limit(claim["payer_id"], payer_types[claim["payer_id"]])
+        assert date.fromisoformat(claim["filing_deadline"]) == date.fromisoformat(claim["service_date"]) + timedelta(
+            days=limit
+        )
+    headers, _ = _claims(config)
+    assert not {c["claim_id"] for c in truth["unsubmitted_claims"]} & set(headers)
+    rejected = {
+        (d["claim_id"]) for d in truth["denials"] if d["carc"] == "16" and "MA130" in d["rarcs"] + d["claim_rarcs"]
+    }
+    assert rejected == {c["claim_id"] for c in truth["unprocessable_claims"]}

@@ -1,5 +1,5 @@
 """The front-office part of the generator: deterministic, its 271s read cleanly, its plants avoid the
-authorization module's children, and the referral truth matches the written packets."""
+authorization module's children, and the referral truth records what was written (each plant as planted)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,6 @@ import pytest
 
 from dagster_project.ingest.x12.eligibility_271 import parse_271_file
 from dagster_project.synthetic import seed_values
-from dagster_project.synthetic.front_office import add_business_days
 from dagster_project.synthetic.generator import GeneratorConfig, generate
 
 
@@ -67,18 +66,6 @@ def test_plants_avoid_children_with_planted_authorization_leaks(generated):
     assert not planted_auth_patients & set(truth["front_office"]["eligibility"]["planted"])
 
 
-def test_add_business_days_skips_weekends():
-    assert add_business_days(datetime(2026, 2, 26, 10), 1) == datetime(2026, 2, 27, 10)  # Thu -> Fri
-    assert add_business_days(datetime(2026, 2, 27, 10), 1) == datetime(2026, 3, 2, 10)  # Fri -> Mon
-    assert add_business_days(datetime(2026, 2, 28, 9), 1) == datetime(2026, 3, 3, 0)  # Sat -> Tue 00:00
-    assert add_business_days(datetime(2026, 2, 27, 10), 6) == datetime(2026, 3, 9, 10)
-
-
-def test_add_business_days_skips_the_groups_holidays():
-    assert add_business_days(datetime(2026, 5, 22, 10), 1) == datetime(2026, 5, 26, 10)  # Fri -> Tue (Memorial Day)
-    assert add_business_days(datetime(2026, 5, 25, 9), 1) == datetime(2026, 5, 27, 0)  # on the holiday -> Wed 00:00
-
-
 def test_generated_clinics_close_on_the_days_of_the_holidays_seed():
     import csv
     from pathlib import Path
@@ -126,3 +113,47 @@ def test_signing_plants_sit_an_hour_either_side_of_the_payers_window_on_the_loca
     for location_id in zones:
         kinds = {p["kind"] for p in plants if p["visit_id"].startswith(f"VS-{location_id}-")}
         assert {"signed_49h_72h_payer", "signed_73h_72h_payer", "signed_49h", "signed_47h"} <= kinds, location_id
+
+
+def test_referral_truth_records_the_planted_response_gaps_and_every_answered_referral_is_answered(generated):
+    """Read back: each location's ``unanswered`` referral is new, never answered and a week or more old; its
+    near miss arrived at 16:00 local on the clinic day before the extract; every other referral has a response."""
+    root = generated[0]
+    truth = json.loads((root / "truth.json").read_text())["front_office"]["referrals"]
+    zones = {loc["location_id"]: ZoneInfo(loc["time_zone"]) for loc in _csv(root, "ehr", "locations")}
+    referrals = {r["referral_id"]: r for r in _csv(root, "ehr", "referrals")}
+    plants = {p["referral_id"]: p["kind"] for p in truth["response_plants"]}
+    anchor = date(2026, 3, 3)  # a Tuesday: the clinic day before is Monday 2 March
+    for location_id in zones:
+        kinds = sorted(kind for rid, kind in plants.items() if referrals[rid]["location_id"] == location_id)
+        assert kinds == ["unanswered", "unanswered_within_target"], location_id
+    for referral_id, referral in referrals.items():
+        kind = plants.get(referral_id)
+        if kind is None:
+            assert referral["status"] != "new" and referral["first_response_at"], referral_id
+            continue
+        assert referral["status"] == "new" and not referral["first_response_at"]
+        received = _utc(referral["received_at"]).astimezone(zones[referral["location_id"]])
+        if kind == "unanswered":
+            assert received.date() <= anchor - timedelta(days=7)
+        else:
+            assert (received.date(), received.hour) == (date(2026, 3, 2), 16)
+    assert truth["responses_overdue"] == sorted(rid for rid, kind in plants.items() if kind == "unanswered")
+
+
+def test_referral_truth_records_every_missing_item_of_an_open_referral_once(generated):
+    """Every item written requested or missing on an open referral is in the truth exactly once: chased, or (a
+    records item without the signed release) waiting for the release; closed referrals' items never are."""
+    root = generated[0]
+    truth = json.loads((root / "truth.json").read_text())["front_office"]["referrals"]
+    status = {r["referral_id"]: r["status"] for r in _csv(root, "ehr", "referrals")}
+    written = sorted(
+        (d["referral_id"], d["document_type"])
+        for d in _csv(root, "ehr", "intake_documents")
+        if d["status"] in ("requested", "missing") and status[d["referral_id"]] != "closed"
+    )
+    chased = [(m["referral_id"], m["document_type"]) for m in truth["packet_items_missing"]]
+    waiting = [(m["referral_id"], m["document_type"]) for m in truth["records_waiting_for_release"]]
+    assert sorted(chased + waiting) == written
+    assert {m["channel"] for m in truth["packet_items_missing"]} <= {"physician_fax", "family_nudge", "records_request"}
+    assert {d for _, d in waiting} <= {"prior_therapy_records", "school_iep"}
