@@ -97,12 +97,13 @@ def _checklist(row: dict) -> list[ChecklistItem]:
 def body(row: dict) -> str:
     payer = row.get("payer_name") or row["payer_id"]
     shares = [f"{format_money(row[key])} {label}" for key, label in SHARE_LABELS if _positive(row.get(key))]
+    share_words = ", ".join(shares) if shares else format_money(row["patient_responsibility_amount"])
     lines = [
         f"Write-off review for the billing lead: claim {row['claim_id']} (visit {row['visit_id']})",
         f"Primary payer: {payer} (Medicaid)",
         f"Date of service: {_service_dates(row)}; answered {jsonable(row['latest_payment_date'])}",
         f"Charges {format_money(row['charge_amount'])}; Medicaid paid {format_money(row['insurance_paid_amount'])}",
-        f"Patient share on the 835: {', '.join(shares) if shares else format_money(row['patient_responsibility_amount'])}",
+        f"Patient share on the 835: {share_words}",
         f"Amount to adjust off: {format_money(row['dollars_at_risk'])}",
     ]
     if _positive(row.get("family_paid_amount")):

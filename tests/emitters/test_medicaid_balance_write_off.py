@@ -63,7 +63,8 @@ def test_draft_says_why_the_family_is_not_billed_and_what_to_adjust_off():
     assert draft.dollars_at_stake == Decimal("15.00") and draft.recipient == "Billing lead"
     required = [c.item for c in draft.checklist if c.required]
     assert required == [
-        "Confirm Lone Star Kids Medicaid was the child's primary coverage on the date of service (eligibility on that date)",
+        "Confirm Lone Star Kids Medicaid was the child's primary coverage on the date of service "
+        "(eligibility on that date)",
         "Check for other coverage to bill (commercial, TPL on the Medicaid eligibility response)",
     ]
     assert not any(c.present for c in draft.checklist)

@@ -44,8 +44,9 @@ submitted_claims as (
 final as (
 
     select
-        {{ dbt.concat(["charge_lines.visit_id", "'-'", "cast(charge_lines.line_number as " ~ dbt.type_string() ~ ")"]) }}
-            as claim_line_id,
+        {{ dbt.concat([
+            "charge_lines.visit_id", "'-'", "cast(charge_lines.line_number as " ~ dbt.type_string() ~ ")",
+        ]) }} as claim_line_id,
         charge_lines.visit_id as claim_id,
         charge_lines.line_number,
         coverages.payer_id,
