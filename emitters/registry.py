@@ -42,6 +42,7 @@ from . import (
     enrollment_followup,
     exclusion_task,
     intake_nudge,
+    medicaid_balance_write_off,
     medicare_reopening,
     missed_visit_fee,
     note_fix,
@@ -301,6 +302,17 @@ _DECLARATIONS: tuple[ActionType, ...] = (
         "claims_denials",
         "dollars_at_risk",
         packet_models=("packet_statement_lines", LOCATIONS_PACKET),
+    ),
+    ActionType(
+        "medicaid_balance_write_off",
+        "Write-off review: Medicaid patient share",
+        "flag_medicaid_balance_write_offs",
+        medicaid_balance_write_off.draft,
+        _BILLING,
+        "file",
+        "claims_denials",
+        "dollars_at_risk",
+        packet_models=(LOCATIONS_PACKET,),
     ),
     # Underpayments
     ActionType(

@@ -44,7 +44,7 @@ def exposures() -> dict[str, dict]:
 
 
 def test_there_is_a_declaration_for_every_type_the_emitters_draft():
-    assert len(ACTION_TYPES) == 33
+    assert len(ACTION_TYPES) == 34
 
 
 @pytest.mark.parametrize("name", TYPES)

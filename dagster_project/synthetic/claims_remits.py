@@ -7,7 +7,9 @@ primary's adjudication, never the family). The NCCI pairs' CO-236 denials are cl
 falls on those claims. Also once per location, a planted patient share (deductible PR-1,
 coinsurance PR-2, copay PR-3) on the first line of a paid claim: on a child with no other coverage and a
 primary that is not Medicaid (``patient_statements``: a statement to the family), and on a child whose
-secondary is Medicaid (``patient_shares_medicaid_secondary``: never a statement, the secondary claim).
+secondary is Medicaid (``patient_shares_medicaid_secondary``: never a statement, the secondary claim); and a
+copay (PR-3) the 835 leaves on a child whose primary is Medicaid (``patient_shares_medicaid_primary``: Medicaid's
+payment is payment in full, so a write-off review for the billing lead, never the family).
 
 The foundation's ``billing.adjudicate`` answers every remitted claim (contracted rate, CO-45, patient
 share, a few natural denials). ``RemitMix.answer`` then changes some of those answers, claim by claim
@@ -92,6 +94,7 @@ class _Location:
     last_resort_planted: bool = False
     statement_planted: bool = False
     medicaid_share_planted: bool = False
+    medicaid_primary_share_planted: bool = False
     contract_plants: set[str] = field(default_factory=set)  # contract-pricing kinds planted here
     reversal: tuple | None = None  # (claim, payer, payee, payment_date) of the claim to reverse later
 
@@ -112,6 +115,7 @@ class RemitMix:
     medicaid_shares: list[dict] = field(default_factory=list)  # planted patient shares on a Medicaid-secondary child
     # claims answered as unprocessable (CO-16 with MA130: not filed, a new claim is due) and their filing deadlines
     unprocessable: list[dict] = field(default_factory=list)
+    medicaid_primary_shares: list[dict] = field(default_factory=list)  # planted copays on a Medicaid-primary child
 
     def _location(self, location_id: str) -> _Location:
         if location_id not in self.locations:
@@ -247,11 +251,18 @@ class RemitMix:
     ) -> bool:
         """Once per location each, on a claim no other plant took (so the planted sequence stays where it is): a
         patient share on a child with no other coverage and a primary that is not Medicaid (the family's
-        statement), and one on a child whose secondary is Medicaid (never the family's)."""
+        statement), one on a child whose secondary is Medicaid (never the family's), and a copay on a child whose
+        primary is Medicaid (never the family's either: a write-off review)."""
         if not _share_fits(claim):
             return False
+        if secondary_payer_id is None and seed_values.payer_type(payer_id).startswith("medicaid"):
+            if loc.medicaid_primary_share_planted:
+                return False
+            loc.medicaid_primary_share_planted = True
+            self.medicaid_primary_shares.append(self._plant_medicaid_primary_copay(location_id, claim, payer_id))
+            return True
         if secondary_payer_id is None:
-            if loc.statement_planted or seed_values.payer_type(payer_id).startswith("medicaid"):
+            if loc.statement_planted:
                 return False
             loc.statement_planted = True
             self.statements.append(self._plant_patient_share(location_id, claim, payer_id, payment_date))
@@ -288,6 +299,26 @@ class RemitMix:
             "patient_responsibility": str(claim.patient_responsibility),
             "family_paid": "0.00",
             "primary_payment_date": payment_date.isoformat(),
+        }
+
+    @staticmethod
+    def _plant_medicaid_primary_copay(location_id: str, claim: RemitClaim, payer_id: str) -> dict:
+        """A copay (PR-3) the Medicaid payer's 835 leaves on the claim's first line, the only patient share on the
+        claim (the payer pays the rest of each line's allowed amount); returns the facts planted."""
+        for line in claim.lines:
+            line.adjustments = [(g, r, a) for g, r, a in line.adjustments if g != "PR"]
+            line.paid = line.allowed
+        line = claim.lines[0]
+        line.adjustments.append(("PR", "3", PLANTED_COPAY))
+        line.paid = line.allowed - PLANTED_COPAY
+        return {
+            "claim_id": claim.claim_id,
+            "location_id": location_id,
+            "payer_id": payer_id,
+            "line_number": 1,
+            "copay": str(PLANTED_COPAY),
+            "patient_responsibility": str(claim.patient_responsibility),
+            "service_date": claim.lines[0].service_date.isoformat(),
         }
 
     def _deny(self, claim: RemitClaim, kind: tuple[str, str, tuple[str, ...], str]) -> bool:
@@ -474,6 +505,7 @@ class RemitMix:
             "patient_statements": sorted(self.statements, key=lambda d: d["claim_id"]),
             "patient_shares_medicaid_secondary": sorted(self.medicaid_shares, key=lambda d: d["claim_id"]),
             "unprocessable_claims": sorted(self.unprocessable, key=lambda d: d["claim_id"]),
+            "patient_shares_medicaid_primary": sorted(self.medicaid_primary_shares, key=lambda d: d["claim_id"]),
         }
 
     def _secondary_claims_due(self) -> list[dict]:

@@ -15,6 +15,7 @@ already: the audit fails them (its audit_failures), but no pre-submission fix is
 from __future__ import annotations
 
 import csv
+from datetime import date
 
 import pytest
 
@@ -566,6 +567,39 @@ def test_patient_statements_bill_the_planted_share_and_never_a_medicaid_family(p
     assert set(medicaid) <= secondary
     drafted = pipeline.metadata(pipeline.first, "patient_statement_drafts")["drafted"]
     assert drafted == len(flagged) and pipeline.metadata(pipeline.second, "patient_statement_drafts")["drafted"] == 0
+
+
+def test_medicaid_primary_patient_shares_are_write_off_reviews_never_statements(pipeline):
+    """The planted copay on a child whose primary is Medicaid (one per location) is a write-off review for the
+    billing lead with exactly the planted amount, drafted once, and never a statement; nothing else is flagged."""
+    from decimal import Decimal
+
+    planted = {p["claim_id"]: p for p in pipeline.truth["claims"]["patient_shares_medicaid_primary"]}
+    assert len(planted) == len(_csv(pipeline, "locations"))
+    con = pipeline.snapshot()
+    flagged = {
+        r[0]: r[1:]
+        for r in con.execute(
+            "select claim_id, location_id, payer_id, medicaid_priority, copay_amount, dollars_at_risk, "
+            "first_service_date from flag_medicaid_balance_write_offs"
+        ).fetchall()
+    }
+    assert flagged == {
+        claim_id: (
+            p["location_id"],
+            p["payer_id"],
+            1,
+            Decimal(p["copay"]),
+            Decimal(p["patient_responsibility"]),
+            date.fromisoformat(p["service_date"]),
+        )
+        for claim_id, p in planted.items()
+    }
+    statements = {r[0] for r in con.execute("select claim_id from flag_patient_statements_due").fetchall()}
+    assert not statements & set(planted)
+    drafts = pipeline.metadata(pipeline.first, "medicaid_balance_write_off_drafts")
+    assert drafts["drafted"] == len(planted)
+    assert pipeline.metadata(pipeline.second, "medicaid_balance_write_off_drafts")["drafted"] == 0
 
 
 def test_generated_remits_balance_and_visits_reconcile_but_for_the_unsent_claims(pipeline):

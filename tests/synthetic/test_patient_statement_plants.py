@@ -1,6 +1,7 @@
 """The patient-share plants: once per location a planted deductible, coinsurance and copay on a paid claim of a
 child with no other coverage (a statement to the family) and on one of a child whose secondary is Medicaid
-(never a statement), with the planted facts in the ground truth and the 835 carrying them."""
+(never a statement), and a copay on a child whose primary is Medicaid (a write-off review), with the planted
+facts in the ground truth and the 835 carrying them."""
 
 import csv
 import json
@@ -71,3 +72,18 @@ def test_one_medicaid_secondary_share_per_location_never_a_statement(generated):
     # the share is the secondary claim's to bill (Medicaid, the payer of last resort)
     secondary = {d["claim_id"] for d in truth["secondary_claims_due"]}
     assert {p["claim_id"] for p in plants} <= secondary
+
+
+def test_one_medicaid_primary_copay_per_location_with_the_835_carrying_it(generated):
+    config, _ = generated
+    truth = _truth(config)
+    plants = truth["patient_shares_medicaid_primary"]
+    assert sorted(p["location_id"] for p in plants) == [f"L{n:02d}" for n in range(1, config.locations + 1)]
+    others = {p["claim_id"] for key in ("patient_statements", "patient_shares_medicaid_secondary") for p in truth[key]}
+    for plant in plants:
+        assert plant["claim_id"] not in others
+        by_rank = {c["priority"]: c for c in _coverages_of(config, plant["claim_id"])}
+        assert by_rank["1"]["is_medicaid"] == "true" and by_rank["1"]["payer_id"] == plant["payer_id"]
+        # the copay is the claim's only patient share
+        assert Decimal(plant["copay"]) == Decimal(plant["patient_responsibility"])
+        assert _patient_share_reasons(_remit_claim(config, plant["claim_id"])) == {"3": Decimal(plant["copay"])}

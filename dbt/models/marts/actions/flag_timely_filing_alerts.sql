@@ -2,6 +2,9 @@
 -- service + the payer's timely_filing_days) falls within the lead window (RCM_CLAIMS_TIMELY_FILING_LEAD_DAYS)
 -- and has not passed: a visit billed in the EHR with no claim submitted, or a claim the payer rejected as
 -- unprocessable (a denial with no appeal rights, e.g. CO-16/MA130: not "filed") with no new claim sent.
+-- An unsent visit's dollars are what its contract will allow (int_unsent_visit_lines_priced: the fee schedule,
+-- assistant rate, multiple-procedure reduction and lesser of charge, as a sent line is priced); a line with no
+-- fee-schedule row counts at its charge. A rejected claim's dollars are the denial's.
 {% set rule_name = 'timely_filing_alert' %}
 {% set rule_version = '1' %}
 with
@@ -42,6 +45,16 @@ payer_rules as (
 
 ),
 
+unsent_priced as (
+
+    select
+        claim_id as visit_id,
+        sum(coalesce(expected_allowed_amount, charge_amount)) as expected_allowed_amount
+    from {{ ref('int_unsent_visit_lines_priced') }}
+    group by claim_id
+
+),
+
 not_submitted as (
 
     select
@@ -53,10 +66,12 @@ not_submitted as (
         reconciliation.service_date,
         'not_submitted' as alert_reason,
         cast(null as {{ dbt.type_string() }}) as carcs,
-        reconciliation.charge_amount as dollars_at_risk
+        coalesce(unsent_priced.expected_allowed_amount, reconciliation.charge_amount) as dollars_at_risk
     from reconciliation
     inner join visits
         on reconciliation.visit_id = visits.visit_id
+    left join unsent_priced
+        on reconciliation.visit_id = unsent_priced.visit_id
     left join coverages
         on visits.coverage_id = coverages.coverage_id
     where reconciliation.reconciliation_status = 'billed_no_claim'

@@ -5,7 +5,7 @@
 -- - secondary_claim / write_off_review: the child has Medicaid coverage of any rank active on the date of
 --   service. A Medicaid provider accepts Medicaid's payment as payment in full (42 CFR 447.15): the family is
 --   never billed. With Medicaid as secondary the balance goes on the secondary claim (flag_secondary_claims_due);
---   with Medicaid as primary it is a write-off review for the billing lead.
+--   with Medicaid as primary it is a write-off review for the billing lead (flag_medicaid_balance_write_offs).
 -- - awaiting_secondary: another secondary plan is active on the date of service and has not adjudicated the
 --   claim yet (no 835 answering it as secondary, CLP02 = 2 or 20): no statement until it has.
 -- - nothing_due: the family has already paid the whole responsibility.
