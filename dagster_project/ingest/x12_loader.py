@@ -100,15 +100,16 @@ class _Batch:
         return counts
 
 
-def _loaded_rows(frame: pa.Table, loaded: set[tuple[int, int]], lineage: dict[str, pa.Array]) -> pa.Table:
-    """The rows of ``frame`` whose (file, transaction) loads, with the lineage columns of their file
-    (``lineage``: one value per file of the chunk)."""
-    pairs = pc.add(
-        pc.multiply(pc.cast(frame.column(FILE_INDEX), pa.int64()), 1 << 32),
-        pc.cast(frame.column(TRANSACTION_INDEX), pa.int64()),
-    )
-    wanted = pa.array([(file << 32) + transaction for file, transaction in loaded], type=pa.int64())
-    frame = frame.filter(pc.is_in(pairs, value_set=wanted))
+def _loaded_rows(frame: pa.Table, left_out: set[tuple[int, int]], lineage: dict[str, pa.Array]) -> pa.Table:
+    """The rows of ``frame`` but those of the (file, transaction) pairs ``left_out`` (quarantined or re-sent),
+    with the lineage columns of their file (``lineage``: one value per file of the chunk)."""
+    if left_out:
+        pairs = pc.add(
+            pc.multiply(pc.cast(frame.column(FILE_INDEX), pa.int64()), 1 << 32),
+            pc.cast(frame.column(TRANSACTION_INDEX), pa.int64()),
+        )
+        unwanted = pa.array([(file << 32) + transaction for file, transaction in left_out], type=pa.int64())
+        frame = frame.filter(pc.invert(pc.is_in(pairs, value_set=unwanted)))
     files = frame.column(FILE_INDEX)
     frame = frame.drop_columns([FILE_INDEX, TRANSACTION_INDEX])
     for column, values in lineage.items():
@@ -283,20 +284,21 @@ def _record_file(
     quarantine_dir: Path,
 ) -> tuple[X12FileOutcome, list[int]]:
     """Decide what of one read file loads; its ledger and quarantine rows go to ``batch``. Also the indexes
-    of its transactions that load."""
+    of its transactions that do not load."""
     parsed, path = read.parsed, Path(read.path)
     entities = sorted({READERS[t.transaction_set].entity for t in parsed.transactions if t.transaction_set in READERS})
     for transaction, key in zip(parsed.transactions, read.delivery_keys, strict=True):
         deliveries.check(transaction, key, path.name, read.sha)
     outcome = X12FileOutcome(path.name, ",".join(entities) or None, "")
-    loaded = []
+    left_out = []
     for index, transaction in enumerate(parsed.transactions):
         status = transaction.status
         if status == LOADED:
             outcome.transactions_loaded += 1
             outcome.rows_loaded += transaction.row_count
-            loaded.append(index)
-        elif status == QUARANTINED:
+            continue
+        left_out.append(index)
+        if status == QUARANTINED:
             outcome.transactions_quarantined += 1
             outcome.rows_quarantined += transaction.row_count
         else:
@@ -332,7 +334,7 @@ def _record_file(
         quarantine_whole_file(
             path, quarantine_dir, source, read.sha, [e.reason for e in entries if e.severity == "error"]
         )
-    return outcome, loaded
+    return outcome, left_out
 
 
 def load_x12_source(
@@ -372,22 +374,22 @@ def load_x12_source(
         seen.add(sha)  # the same bytes twice in one inbox: the second is a re-delivery
         new.append((str(path), sha))
     for chunk in read_chunks(new, validate_x12_with_pyx12):
-        names, shas, times, loaded = [], [], [], set()
+        names, shas, times, left_out = [], [], [], set()
         for file_index, read in enumerate(chunk.files):
             received_at = now_utc()
-            outcome, transactions = _record_file(read, source, received_at, batch, deliveries, quarantine_dir)
+            outcome, not_loaded = _record_file(read, source, received_at, batch, deliveries, quarantine_dir)
             pending.append(outcome)
             names.append(outcome.file_name)
             shas.append(read.sha)
             times.append(received_at)
-            loaded.update((file_index, t) for t in transactions)
+            left_out.update((file_index, t) for t in not_loaded)
         lineage = {
             "_file_name": pa.array(names, type=pa.string()),
             "_file_sha256": pa.array(shas, type=pa.string()),
             "_loaded_at": pa.array(times, type=arrow_type(LINEAGE_COLUMNS["_loaded_at"])),
         }
         for table, frame in chunk.tables.items():
-            batch.add_rows(table, _loaded_rows(frame, loaded, lineage))
+            batch.add_rows(table, _loaded_rows(frame, left_out, lineage))
         if batch.row_count >= BATCH_ROWS:
             write()
     write()
