@@ -7,7 +7,9 @@ read every transaction set with the reader of its ST01, whatever the file is cal
 with their reasons; recognise a remittance re-sent in a new envelope (same payer, trace number and
 amounts) and post it once; record the file in the ledger with what loaded and what was wrong.
 
-Rows are gathered as Arrow columns over many files and inserted with one ``insert ... select`` per
+Files are read in worker processes, one per core, and come back in file order with their rows as Arrow
+columns (``x12_frames``); what is decided across files (a re-sent remittance, the ledger) is decided
+here, in that order. Rows are gathered over many files and inserted with one ``insert ... select`` per
 table. A batch of files (their rows, ledger rows and quarantine rows) commits as one DuckDB transaction,
 so a crash never half-loads a file: the files of an unfinished batch are simply read again next run.
 """
@@ -17,40 +19,25 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass, field
-from itertools import chain, repeat
-from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from dagster_project.ingest.loader import FileOutcome, SourceLoadReport, ensure_ingest_tables
 from dagster_project.ingest.quarantine import QuarantineEntry, now_utc, quarantine_whole_file
 from dagster_project.ingest.raw_schema import LINEAGE_COLUMNS, insert_frame
 from dagster_project.ingest.x12.errors import X12Issue
-from dagster_project.ingest.x12.reader_base import SEGMENT_POSITION_KEY, X12Reader, no_cyclic_gc
-from dagster_project.ingest.x12.readers import READERS, parse_x12
+from dagster_project.ingest.x12.reader_base import X12Reader
+from dagster_project.ingest.x12.readers import READERS
 from dagster_project.ingest.x12.result import DUPLICATE, LOADED, QUARANTINED, TransactionResult, X12ParseResult
-from dagster_project.ingest.x12.validate import validate_with_pyx12
-from dagster_project.ingest.x12.values import DecimalType
+from dagster_project.ingest.x12_frames import FILE_INDEX, TRANSACTION_INDEX, ReadFile, arrow_type, read_chunks
 
 log = logging.getLogger(__name__)
 
 BATCH_ROWS = 250_000  # rows gathered before a batch is written (memory stays in the tens of MB)
 WARNINGS_IN_SUMMARY = 3
-
-
-def _arrow_type(sql_type: str) -> pa.DataType:
-    if sql_type.startswith("DECIMAL("):
-        kind = DecimalType.of(sql_type)
-        return pa.decimal128(kind.precision, kind.scale)
-    return {
-        "VARCHAR": pa.string(),
-        "INTEGER": pa.int32(),
-        "BOOLEAN": pa.bool_(),
-        "DATE": pa.date32(),
-        "TIMESTAMP": pa.timestamp("us"),
-    }[sql_type]
 
 
 @dataclass
@@ -83,56 +70,51 @@ def reason(issue: X12Issue, transaction: TransactionResult | None = None) -> str
 class _Batch:
     """Rows, ledger rows and quarantine rows of the files read since the last write."""
 
-    tables: dict[str, dict[str, str]]
-    runs: dict[str, list[tuple[list[dict[str, Any]], str, str, Any]]] = field(default_factory=dict)
+    frames: dict[str, list[pa.Table]] = field(default_factory=dict)
     ledger: list[X12FileOutcome] = field(default_factory=list)
     ledger_meta: list[tuple[str, str, Any]] = field(default_factory=list)  # (sha, source, received_at)
     entries: list[QuarantineEntry] = field(default_factory=list)
     row_count: int = 0
 
-    def add_rows(self, table: str, rows: list[dict[str, Any]], file_name: str, sha: str, received_at) -> None:
-        if rows:
-            self.runs.setdefault(table, []).append((rows, file_name, sha, received_at))
-            self.row_count += len(rows)
+    def add_rows(self, table: str, frame: pa.Table) -> None:
+        if frame.num_rows:
+            self.frames.setdefault(table, []).append(frame)
+            self.row_count += frame.num_rows
 
     def write(self, con) -> dict[str, int]:
         """Insert everything gathered in one DuckDB transaction; the counts inserted per table."""
         counts: dict[str, int] = {}
         con.execute("begin transaction")
         try:
-            for table, runs in self.runs.items():
-                counts[f"raw_clearinghouse.{table}"] = _insert_rows(con, table, self.tables[table], runs)
+            for table, frames in self.frames.items():
+                frame = pa.concat_tables(frames)
+                insert_frame(con, f"raw_clearinghouse.{table}", frame)
+                counts[f"raw_clearinghouse.{table}"] = frame.num_rows
             _insert_ledger(con, self.ledger, self.ledger_meta)
             _insert_quarantine(con, self.entries)
             con.execute("commit")
         except Exception:
             con.execute("rollback")
             raise
-        self.runs, self.ledger, self.ledger_meta, self.entries, self.row_count = {}, [], [], [], 0
+        self.frames, self.ledger, self.ledger_meta, self.entries, self.row_count = {}, [], [], [], 0
         return counts
 
 
-def _insert_rows(con, table: str, columns: dict[str, str], runs) -> int:
-    rows = chain.from_iterable(run[0] for run in runs)
-    # One pass over the row dicts (row by row is kind to the CPU cache), then transposed in C.
-    *values, positions = zip(*map(itemgetter(*columns, SEGMENT_POSITION_KEY), rows), strict=False)
-    arrays, names = [], []
-    for (column, sql_type), column_values in zip(columns.items(), values, strict=False):
-        # pyarrow refuses a Decimal its type cannot hold exactly: nothing is rounded on the way in.
-        arrays.append(pa.array(column_values, type=_arrow_type(sql_type)))
-        names.append(column)
-    lineage = {
-        "_file_name": list(chain.from_iterable(repeat(name, len(run_rows)) for run_rows, name, _, _ in runs)),
-        "_file_sha256": list(chain.from_iterable(repeat(sha, len(run_rows)) for run_rows, _, sha, _ in runs)),
-        "_line_number": positions,
-        "_loaded_at": list(chain.from_iterable(repeat(at, len(run_rows)) for run_rows, _, _, at in runs)),
-    }
+def _loaded_rows(frame: pa.Table, left_out: set[tuple[int, int]], lineage: dict[str, pa.Array]) -> pa.Table:
+    """The rows of ``frame`` but those of the (file, transaction) pairs ``left_out`` (quarantined or re-sent),
+    with the lineage columns of their file (``lineage``: one value per file of the chunk)."""
+    if left_out:
+        pairs = pc.add(
+            pc.multiply(pc.cast(frame.column(FILE_INDEX), pa.int64()), 1 << 32),
+            pc.cast(frame.column(TRANSACTION_INDEX), pa.int64()),
+        )
+        unwanted = pa.array([(file << 32) + transaction for file, transaction in left_out], type=pa.int64())
+        frame = frame.filter(pc.invert(pc.is_in(pairs, value_set=unwanted)))
+    files = frame.column(FILE_INDEX)
+    frame = frame.drop_columns([FILE_INDEX, TRANSACTION_INDEX])
     for column, values in lineage.items():
-        arrays.append(pa.array(values, type=_arrow_type(LINEAGE_COLUMNS[column])))
-        names.append(column)
-    frame = pa.Table.from_arrays(arrays, names=names)
-    insert_frame(con, f"raw_clearinghouse.{table}", frame)
-    return frame.num_rows
+        frame = frame.append_column(column, pc.take(values, files))
+    return frame
 
 
 LEDGER_COLUMNS = [
@@ -228,14 +210,11 @@ class _DeliveryIndex:
             for *key, file_name, sha in con.execute(reader.delivery_key.sql).fetchall():
                 known.setdefault(tuple(key), (file_name, sha))
 
-    def check(self, transaction: TransactionResult, reader: X12Reader, file_name: str, sha: str) -> None:
-        """Mark ``transaction`` a duplicate when its payment was delivered before; else remember it."""
-        if reader.delivery_key is None or transaction.status != LOADED:
+    def check(self, transaction: TransactionResult, key: tuple | None, file_name: str, sha: str) -> None:
+        """Mark ``transaction`` a duplicate when its payment (``key``) was delivered before; else remember it."""
+        if key is None or transaction.status != LOADED:
             return
-        key = reader.delivery_key.of(transaction)
-        if key is None:
-            return
-        known = self.first[reader.transaction_set]
+        known = self.first[transaction.transaction_set]
         if key in known:
             first_name, first_sha = known[key]
             transaction.duplicate_of = first_sha
@@ -251,23 +230,6 @@ class _DeliveryIndex:
             )
         else:
             known[key] = (file_name, sha)
-
-
-def _attach_pyx12(parsed: X12ParseResult, issues: list[X12Issue]) -> None:
-    """pyx12's findings inside a transaction's segments are errors of that transaction; the rest (envelope
-    counts, what it could not validate) are warnings of the file."""
-    for issue in issues:
-        transaction = parsed.transaction_at(issue.segment_position)
-        if issue.is_error and transaction is not None:
-            transaction.add(
-                X12Issue(issue.file_name, issue.segment_position, issue.segment_id, "error", f"pyx12: {issue.message}")
-            )
-        else:
-            parsed.file_issues.append(
-                X12Issue(
-                    issue.file_name, issue.segment_position, issue.segment_id, "warning", f"pyx12: {issue.message}"
-                )
-            )
 
 
 def _summary(parsed: X12ParseResult, outcome: X12FileOutcome) -> str:
@@ -313,36 +275,30 @@ def _status(loaded: int, quarantined: int, duplicate: int, file_errors: int) -> 
     return "rejected"
 
 
-def _read_file(
-    path: Path,
-    data: bytes,
+def _record_file(
+    read: ReadFile,
     source: str,
-    sha: str,
     received_at,
     batch: _Batch,
     deliveries: _DeliveryIndex,
     quarantine_dir: Path,
-    with_pyx12: bool,
-) -> X12FileOutcome:
-    parsed = parse_x12(data, path.name)
-    if with_pyx12 and any(t.status == LOADED for t in parsed.transactions):
-        # Implementation-guide validation is optional: ~2 ms per claim, too slow to run on every
-        # delivery by default; the readers' structural checks always run.
-        _attach_pyx12(parsed, validate_with_pyx12(data, path.name))
+) -> tuple[X12FileOutcome, list[int]]:
+    """Decide what of one read file loads; its ledger and quarantine rows go to ``batch``. Also the indexes
+    of its transactions that do not load."""
+    parsed, path = read.parsed, Path(read.path)
     entities = sorted({READERS[t.transaction_set].entity for t in parsed.transactions if t.transaction_set in READERS})
-    for transaction in parsed.transactions:
-        reader = READERS.get(transaction.transaction_set)
-        if reader is not None:
-            deliveries.check(transaction, reader, path.name, sha)
+    for transaction, key in zip(parsed.transactions, read.delivery_keys, strict=True):
+        deliveries.check(transaction, key, path.name, read.sha)
     outcome = X12FileOutcome(path.name, ",".join(entities) or None, "")
-    for transaction in parsed.transactions:
+    left_out = []
+    for index, transaction in enumerate(parsed.transactions):
         status = transaction.status
         if status == LOADED:
             outcome.transactions_loaded += 1
             outcome.rows_loaded += transaction.row_count
-            for table, rows in transaction.rows.items():
-                batch.add_rows(table, rows, path.name, sha, received_at)
-        elif status == QUARANTINED:
+            continue
+        left_out.append(index)
+        if status == QUARANTINED:
             outcome.transactions_quarantined += 1
             outcome.rows_quarantined += transaction.row_count
         else:
@@ -358,7 +314,7 @@ def _read_file(
         return QuarantineEntry(
             source,
             path.name,
-            sha,
+            read.sha,
             issue.segment_position,
             reason(issue, transaction),
             received_at,
@@ -372,11 +328,13 @@ def _read_file(
         entries.extend(entry(issue, transaction) for issue in transaction.issues)
     batch.entries.extend(entries)
     batch.ledger.append(outcome)
-    batch.ledger_meta.append((sha, source, received_at))
+    batch.ledger_meta.append((read.sha, source, received_at))
     if outcome.transactions_quarantined or file_errors:
         # The original bytes go to quarantine, so the transaction can be fixed and sent again.
-        quarantine_whole_file(path, quarantine_dir, source, sha, [e.reason for e in entries if e.severity == "error"])
-    return outcome
+        quarantine_whole_file(
+            path, quarantine_dir, source, read.sha, [e.reason for e in entries if e.severity == "error"]
+        )
+    return outcome, left_out
 
 
 def load_x12_source(
@@ -389,8 +347,7 @@ def load_x12_source(
         return report
     seen = {row[0] for row in con.execute("select file_sha256 from ingest.file_ledger").fetchall()}
     deliveries = _DeliveryIndex(con, READERS)
-    tables = {table: columns for reader in READERS.values() for table, columns in reader.tables.items()}
-    batch = _Batch(tables)
+    batch = _Batch()
     pending: list[X12FileOutcome] = []
 
     def write() -> None:
@@ -408,20 +365,32 @@ def load_x12_source(
             )
         pending.clear()
 
-    with no_cyclic_gc():
-        for path in sorted(p for p in source_dir.iterdir() if p.is_file() and not p.name.startswith(".")):
-            data = path.read_bytes()
-            sha = hashlib.sha256(data).hexdigest()
-            if sha in seen:
-                report.files.append(FileOutcome(path.name, None, "duplicate"))
-                continue
-            seen.add(sha)
-            pending.append(
-                _read_file(
-                    path, data, source, sha, now_utc(), batch, deliveries, quarantine_dir, validate_x12_with_pyx12
-                )
-            )
-            if batch.row_count >= BATCH_ROWS:
-                write()
-        write()
+    new: list[tuple[str, str]] = []
+    for path in sorted(p for p in source_dir.iterdir() if p.is_file() and not p.name.startswith(".")):
+        sha = hashlib.sha256(path.read_bytes()).hexdigest()
+        if sha in seen:
+            report.files.append(FileOutcome(path.name, None, "duplicate"))
+            continue
+        seen.add(sha)  # the same bytes twice in one inbox: the second is a re-delivery
+        new.append((str(path), sha))
+    for chunk in read_chunks(new, validate_x12_with_pyx12):
+        names, shas, times, left_out = [], [], [], set()
+        for file_index, read in enumerate(chunk.files):
+            received_at = now_utc()
+            outcome, not_loaded = _record_file(read, source, received_at, batch, deliveries, quarantine_dir)
+            pending.append(outcome)
+            names.append(outcome.file_name)
+            shas.append(read.sha)
+            times.append(received_at)
+            left_out.update((file_index, t) for t in not_loaded)
+        lineage = {
+            "_file_name": pa.array(names, type=pa.string()),
+            "_file_sha256": pa.array(shas, type=pa.string()),
+            "_loaded_at": pa.array(times, type=arrow_type(LINEAGE_COLUMNS["_loaded_at"])),
+        }
+        for table, frame in chunk.tables.items():
+            batch.add_rows(table, _loaded_rows(frame, left_out, lineage))
+        if batch.row_count >= BATCH_ROWS:
+            write()
+    write()
     return report

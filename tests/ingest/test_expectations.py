@@ -21,7 +21,7 @@ def _con():
 def _visit(con, visit_id: str, claim_id: str) -> None:
     con.execute(
         f"insert into raw_ehr.visits values ('{visit_id}', 'AP-{visit_id}', 'P1', 'PR1', 'L01', 'C1', '{claim_id}', "
-        f"date '2026-11-02', '11', '1234567893', 'PA1', 'F82', null, {LINEAGE})"
+        f"date '2026-11-02', '11', '1234567893', 'PA1', 'F82', null, null, {LINEAGE})"
     )
 
 

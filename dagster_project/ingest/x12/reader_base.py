@@ -76,6 +76,7 @@ class BodyReader:
         self.rows: dict[str, list[dict[str, Any]]] = {table: [] for table in self.tables}
         self.errors: list[X12Issue] = []
         self.warnings: list[X12Issue] = []
+        self._blank_rows: dict[str, dict[str, Any]] = {}
 
     # -- the loop --------------------------------------------------------------------------------
     def read(self) -> TransactionResult:
@@ -177,8 +178,15 @@ class BodyReader:
 
     def new_row(self, table: str, position: int) -> dict[str, Any]:
         """An empty row of ``table`` at ``position``, with whichever envelope identifiers the table keeps."""
-        row: dict[str, Any] = dict.fromkeys(self.tables[table])
+        blank = self._blank_rows.get(table)
+        if blank is None:  # once per table and transaction: a copy of it is all a row costs after that
+            blank = self._blank_rows[table] = self._blank_row(table)
+        row = blank.copy()
         row[SEGMENT_POSITION_KEY] = position
+        return row
+
+    def _blank_row(self, table: str) -> dict[str, Any]:
+        row: dict[str, Any] = dict.fromkeys(self.tables[table])
         txn = self.transaction
         envelope = {
             "interchange_sender_id": (txn.interchange.sender or None) if txn.interchange else None,

@@ -33,6 +33,7 @@ class TransactionResult:
     errors: list[X12Issue] = field(default_factory=list)
     count_table: str | None = None  # the table whose rows are this transaction's claims (responses, ...)
     duplicate_of: str | None = None  # set by the loader: the delivery this one re-sends
+    detached_row_count: int | None = None  # ``row_count`` once the loader has taken the rows (``detach_rows``)
 
     @property
     def status(self) -> str:
@@ -43,11 +44,19 @@ class TransactionResult:
     @property
     def row_count(self) -> int:
         """Claims (835, 837) or responses (271) in the transaction, loaded or not."""
+        if self.detached_row_count is not None:
+            return self.detached_row_count
         return len(self.rows.get(self.count_table, [])) if self.count_table else 0
 
     @property
     def issues(self) -> list[X12Issue]:
         return sorted([*self.errors, *self.warnings], key=_position)
+
+    def detach_rows(self) -> dict[str, list[dict[str, Any]]]:
+        """Hand the rows over (to be turned into columns) and keep only their count."""
+        rows, self.detached_row_count = self.rows, self.row_count
+        self.rows = {}
+        return rows
 
     def add(self, issue: X12Issue) -> None:
         (self.errors if issue.is_error else self.warnings).append(issue)
