@@ -152,8 +152,10 @@ def main() -> None:
         )
     total = load["wall"] + suites["wall"]
     print(f"CSV ingest (load + suites, imports apart): {total:.2f} s, {total / floor['wall']:.1f}x the floor")
-    print(f"whole ingest (CSV, suites, X12): {total + x12['wall']:.2f} s wall, "
-          f"{load['cpu'] + suites['cpu'] + x12['cpu']:.2f} CPU s")
+    print(
+        f"whole ingest (CSV, suites, X12): {total + x12['wall']:.2f} s wall, "
+        f"{load['cpu'] + suites['cpu'] + x12['cpu']:.2f} CPU s"
+    )
     if args.json:
         print(json.dumps({"floor_s": floor["wall"], "ingest_s": total, "x12_s": x12["wall"], "rows": floor["rows"]}))
 

@@ -161,11 +161,13 @@ def read_chunks(files: Sequence[tuple[str, str]], with_pyx12: bool) -> Iterator[
 
 
 def _context():
-    # fork where there is one: a worker inherits the loaded readers instead of importing the parent's main
-    # module again (seconds under Dagster). It runs only the pure-Python readers, never the parent's DuckDB
-    # connection, so the connection's threads it does not inherit are never missed.
-    methods = multiprocessing.get_all_start_methods()
-    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
+    # forkserver, not fork: the run's process has threads (Dagster's, DuckDB's), and a fork copies any lock one
+    # of them holds. The server starts once with the readers loaded, and workers fork from that clean process.
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([__name__])
+    return context
 
 
 def _take(iterator: Iterator, n: int) -> list:
