@@ -19,6 +19,9 @@ every underpaid line is written to the ground truth under ``claims``, and so is 
 plain rate as its contract says (``contract_pricing``: the facts planted, which must not read as underpaid).
 A claim answered CO-16 with MA130 (unprocessable: never filed) is recorded with the filing deadline its new
 claim has (``unprocessable_claims``: the date of service + the payer's seeded filing limit).
+On a child with secondary coverage, an answer keeps a patient share (the secondary's to bill) only when it was
+paid with SECONDARY_SHARE_MARGIN_DAYS to spare inside the secondary's filing window; older answers are paid in
+full. ``secondary_claims_due`` is the list of answers left with a share, as they were set up.
 
 Extra files (written by ``finish``): one ERA per location carrying a reversal (CLP02 = 22) of an earlier
 payment, its corrected claim and PLB adjustments; and one ERA delivered a second time with other bytes
@@ -82,6 +85,9 @@ PLANTED_DEDUCTIBLE = Decimal("20.00")
 PLANTED_COPAY = Decimal("15.00")
 PLANTED_COINSURANCE_SHARE = Decimal("0.10")
 RECENT_DAYS = 55  # plants go to claims answered within this many days of the anchor date (still workable)
+# A child with secondary coverage keeps a patient share (the secondary's to bill) only on answers paid at least
+# this many days inside the secondary's filing window; older answers are paid in full, so none sits at its edge.
+SECONDARY_SHARE_MARGIN_DAYS = 5
 
 
 @dataclass
@@ -108,7 +114,8 @@ class RemitMix:
     underpayments: list[dict] = field(default_factory=list)
     contract_pricing: list[dict] = field(default_factory=list)
     reversals: list[dict] = field(default_factory=list)
-    secondary: dict[str, dict] = field(default_factory=dict)  # claim_id -> primary answer, patient has a secondary
+    # claim_id -> a primary answer that leaves a share for the patient's secondary coverage to bill
+    secondary_shares: dict[str, dict] = field(default_factory=dict)
     last_resort: list[dict] = field(default_factory=list)  # not-covered denials on a child with Medicaid secondary
     ncci: NcciPlants | None = None  # the NCCI pairs' CO-236 denials (claims_ncci.py), outside the sequence below
     statements: list[dict] = field(default_factory=list)  # planted patient shares a statement goes to the family for
@@ -135,6 +142,8 @@ class RemitMix:
     ) -> None:
         """Change the payer's answer to ``claim`` in place when a plant falls on it; record the truth."""
         loc = self._location(location_id)
+        if secondary_payer_id is not None and not self._share_left_for_secondary(payment_date, secondary_payer_id):
+            _paid_in_full(claim)
         natural_denial = any(
             grp == "CO" and reason in ("50", "197", "198")
             for line in claim.lines
@@ -190,8 +199,8 @@ class RemitMix:
                 loc.reversal = (claim, payer, payee, payment_date, payer_id)
             elif not self._plant_share(loc, location_id, claim, payer_id, payment_date, secondary_payer_id):
                 self._price_by_contract(loc, location_id, claim, payer_id, contracted)
-        if secondary_payer_id is not None:
-            self.secondary[claim.claim_id] = {
+        if secondary_payer_id is not None and claim.patient_responsibility > 0:  # the share this answer was given
+            self.secondary_shares[claim.claim_id] = {
                 "claim_id": claim.claim_id,
                 "location_id": location_id,
                 "primary_payer_id": payer_id,
@@ -470,8 +479,8 @@ class RemitMix:
                     "variance": "5.00",
                 }
             )
-            if claim.claim_id in self.secondary:  # the corrected answer is now the primary's latest payment
-                self.secondary[claim.claim_id].update(payment_date=when, claim=corrected)
+            if claim.claim_id in self.secondary_shares:  # the corrected answer is now the primary's latest payment
+                self.secondary_shares[claim.claim_id].update(payment_date=when, claim=corrected)
             self.reversals.append(
                 {
                     "claim_id": claim.claim_id,
@@ -508,28 +517,26 @@ class RemitMix:
             "patient_shares_medicaid_primary": sorted(self.medicaid_primary_shares, key=lambda d: d["claim_id"]),
         }
 
+    def _share_left_for_secondary(self, payment_date: date, secondary_payer_id: str) -> bool:
+        """Whether an answer paid on ``payment_date`` may leave a share for the secondary: only when paid
+        SECONDARY_SHARE_MARGIN_DAYS or more inside the secondary's filing window on the anchor date."""
+        window = seed_values.secondary_filing_days(seed_values.payer_type(secondary_payer_id))
+        return (self.anchor - payment_date).days <= window - SECONDARY_SHARE_MARGIN_DAYS
+
     def _secondary_claims_due(self) -> list[dict]:
-        """Claims the primary answered (paid, or paid nothing because the patient owes it all, e.g. the
-        deductible) that leave patient responsibility on a patient with secondary coverage, still inside the
-        secondary filing window of the secondary's payer type on the anchor date (the generator sends no
-        secondary claims). Not-covered denials planted for Medicaid as secondary are in ``payer_of_last_resort``."""
-        due = []
-        for record in self.secondary.values():
-            claim, paid_on = record["claim"], record["payment_date"]
-            if claim.paid < 0 or claim.patient_responsibility <= 0:
-                continue
-            window = seed_values.secondary_filing_days(seed_values.payer_type(record["secondary_payer_id"]))
-            if (self.anchor - paid_on).days > window:
-                continue
-            due.append(
-                {k: record[k] for k in ("claim_id", "location_id", "primary_payer_id", "secondary_payer_id")}
-                | {
-                    "primary_paid": str(claim.paid),
-                    "patient_responsibility": str(claim.patient_responsibility),
-                    "primary_payment_date": paid_on.isoformat(),
-                }
-            )
-        return sorted(due, key=lambda d: d["claim_id"])
+        """The primary answers set up with a share for the patient's secondary coverage (a natural copay or
+        coinsurance kept, or a planted share), as last paid (the generator sends no secondary claims); every
+        one was paid inside the secondary's filing window by construction. Not-covered denials planted for
+        Medicaid as secondary are in ``payer_of_last_resort``."""
+        return [
+            {k: record[k] for k in ("claim_id", "location_id", "primary_payer_id", "secondary_payer_id")}
+            | {
+                "primary_paid": str(record["claim"].paid),
+                "patient_responsibility": str(record["claim"].patient_responsibility),
+                "primary_payment_date": record["payment_date"].isoformat(),
+            }
+            for record in sorted(self.secondary_shares.values(), key=lambda r: r["claim_id"])
+        ]
 
 
 def filing_deadline(payer_id: str, service_date: date) -> date:
@@ -542,6 +549,14 @@ def _share_fits(claim: RemitClaim) -> bool:
     first = claim.lines[0]
     planted = PLANTED_DEDUCTIBLE + PLANTED_COPAY + first.allowed * PLANTED_COINSURANCE_SHARE
     return all(line.paid > 0 for line in claim.lines) and first.allowed > planted
+
+
+def _paid_in_full(claim: RemitClaim) -> None:
+    """The payer pays each line's whole allowed amount: no patient share is left on the answer."""
+    for line in claim.lines:
+        if any(g == "PR" for g, _, _ in line.adjustments):
+            line.adjustments = [(g, r, a) for g, r, a in line.adjustments if g != "PR"]
+            line.paid = line.allowed
 
 
 def _plain_priced_line(line, payer_id: str) -> bool:

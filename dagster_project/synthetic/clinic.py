@@ -301,7 +301,18 @@ def build_plans(kid: Kid, rng: random.Random, anchor: date) -> None:
             status = "expired"
         else:
             status = "active"
-        plans.append(Plan(eval_day, start, end, weeks, signed if signed < anchor else None, status))
+        plans.append(
+            Plan(
+                f"POC-{kid.patient_id[3:]}-{len(plans) + 1}",
+                eval_day,
+                start,
+                end,
+                weeks,
+                signed if signed < anchor else None,
+                status,
+                awaiting_signature=eval_day <= anchor <= signed,
+            )
+        )
         if end >= horizon:
             break
         start = end + timedelta(days=1)

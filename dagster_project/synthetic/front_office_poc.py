@@ -6,11 +6,13 @@ signature chase window has passed, and blanks their physician_signed_date: the o
 Ground truth goes to truth["front_office"]["plans_of_care"].
 
 Natural data never trips the other plan-of-care rules: a natural plan is unsigned only while its signature
-is still to come (at most 14 days after the evaluation, never past the chase window), so each such plan of a
-covered child, evaluated by the anchor date, is recorded as awaiting its first signature request; active
-plans run 12 or 24 weeks (< the 180-day Medicaid recertification); no synthetic payer follows the Medicare
-rules (visit-count progress reports, the 30-day certification, the order-on-file exception).
-CHASE_AFTER_DAYS is the longest signature chase window of the payer types the generator uses
+is still to come (at most 14 days after the evaluation, never past the chase window). The clinic records each
+plan it evaluated by the anchor date and dated the signature after it (truth["plans_awaiting_signature"],
+folded in here): those are the plans awaiting their first signature request. Every child's primary coverage
+starts before the first evaluation and never ends, so each such plan belongs to a covered child by
+construction. Active plans run 12 or 24 weeks (< the 180-day Medicaid recertification); no synthetic payer
+follows the Medicare rules (visit-count progress reports, the 30-day certification, the order-on-file
+exception). CHASE_AFTER_DAYS is the longest signature chase window of the payer types the generator uses
 (dbt/seeds/front_office_plan_of_care_rules.csv), only to keep plants clear of the edge. The truth records
 what was set up (which plan, why it is unsigned, its age), never the follow-up arithmetic.
 """
@@ -37,17 +39,6 @@ def _rows(path: Path) -> tuple[list[str], list[dict]]:
         return list(reader.fieldnames or []), list(reader)
 
 
-def _covered(coverages: list[dict], anchor: date) -> set[str]:
-    out = set()
-    for c in coverages:
-        if c["priority"] != "1" or date.fromisoformat(c["effective_date"]) > anchor:
-            continue
-        if c.get("termination_date") and date.fromisoformat(c["termination_date"]) < anchor:
-            continue
-        out.add(c["patient_id"])
-    return out
-
-
 def _followup(plan: dict, patients: dict, location_id: str, reason: str, age: int) -> dict:
     return {
         "plan_of_care_id": plan["plan_of_care_id"],
@@ -67,12 +58,12 @@ def generate(seed: int, anchor: date, out: Path, truth: dict) -> dict:
     plans_path = ehr / "plans_of_care.csv"
     columns, plans = _rows(plans_path)
     patients = {p["patient_id"]: p for p in _rows(ehr / "patients.csv")[1]}
-    covered = _covered(_rows(ehr / "coverages.csv")[1], anchor)
+    awaiting = set(truth.pop("plans_awaiting_signature"))
     mentioned = json.dumps(truth, default=str)
     by_location: dict[str, list[dict]] = {}
     for plan in plans:
         pid = plan["patient_id"]
-        if plan["status"] != "active" or not plan["physician_signed_date"] or pid not in covered or pid in mentioned:
+        if plan["status"] != "active" or not plan["physician_signed_date"] or pid in mentioned:
             continue
         if (anchor - date.fromisoformat(plan["evaluation_date"])).days < MIN_AGE_DAYS:
             continue
@@ -84,21 +75,19 @@ def generate(seed: int, anchor: date, out: Path, truth: dict) -> dict:
             plan["physician_signed_date"] = ""
             age = (anchor - date.fromisoformat(plan["evaluation_date"])).days
             planted.append(_followup(plan, patients, loc, "signature_overdue", age))
-    planted_ids = {p["plan_of_care_id"] for p in planted}
     for plan in plans:
-        pid = plan["patient_id"]
-        if plan["plan_of_care_id"] in planted_ids or plan["physician_signed_date"] or pid not in covered:
-            continue
-        age = (anchor - date.fromisoformat(plan["evaluation_date"])).days
-        if plan["status"] != "draft" and age >= 0:  # evaluated: the plan is established and still unsigned
-            planted.append(_followup(plan, patients, patients[pid]["location_id"], "signature_request", age))
+        if plan["plan_of_care_id"] in awaiting:
+            age = (anchor - date.fromisoformat(plan["evaluation_date"])).days
+            location_id = patients[plan["patient_id"]]["location_id"]
+            planted.append(_followup(plan, patients, location_id, "signature_request", age))
     with plans_path.open("w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
         writer.writerows(plans)
     truth.setdefault("front_office", {})["plans_of_care"] = {
         "followups": sorted(planted, key=lambda r: (r["plan_of_care_id"], r["followup_reason"])),
-        "note": "signature_overdue is planted and signature_request is every natural unsigned plan; "
+        "note": "signature_overdue is planted and signature_request is every plan the clinic sent for signature "
+        "that was not signed by the anchor; "
         "progress_report_due, recert_due and plan_notice never occur in generated data (no Medicare-rule payer, "
         "plans shorter than 180 days) and are covered by dbt unit tests",
     }

@@ -312,6 +312,10 @@ def _generate_location(
     attendance = scheduling.shape_before_billing(config.seed, int(loc_id[1:]), kids, planted_ids, anchor)
     for kid in kids:
         build_plans(kid, rng, anchor)
+    # the plans sent for signature and not yet signed, as drawn (the front-office plan-of-care truth)
+    truth.setdefault("plans_awaiting_signature", []).extend(
+        plan.plan_of_care_id for kid in kids for plan in kid.plans if plan.awaiting_signature
+    )
     # its own random stream, so the rest of the location is the same with or without the plant
     plant_medicaid_secondary(kids, random.Random(f"{config.seed}:last-resort:{loc_id}"), anchor)
 
@@ -410,10 +414,10 @@ def _write_people(writers, location, providers, kids, rng, anchor, history_start
             }
         )
         _write_coverages(writers, kid, rng)
-        for n, plan in enumerate(kid.plans, start=1):
+        for plan in kid.plans:
             writers["plans_of_care"].write(
                 {
-                    "plan_of_care_id": f"POC-{kid.patient_id[3:]}-{n}",
+                    "plan_of_care_id": plan.plan_of_care_id,
                     "patient_id": kid.patient_id,
                     "provider_id": kid.evaluator.provider_id,
                     "evaluation_date": plan.evaluation_date,

@@ -38,12 +38,15 @@ class Appt:
 
 @dataclass(slots=True)
 class Plan:
+    plan_of_care_id: str
     evaluation_date: date
     start: date
     end: date
     weeks: int
     signed: date | None
     status: str
+    # set when the plan is drawn: evaluated by the anchor with its signature dated after it (so sent, unsigned)
+    awaiting_signature: bool = False
 
 
 @dataclass(slots=True)

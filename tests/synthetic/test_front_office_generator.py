@@ -157,3 +157,27 @@ def test_referral_truth_records_every_missing_item_of_an_open_referral_once(gene
     assert sorted(chased + waiting) == written
     assert {m["channel"] for m in truth["packet_items_missing"]} <= {"physician_fax", "family_nudge", "records_request"}
     assert {d for _, d in waiting} <= {"prior_therapy_records", "school_iep"}
+
+
+def test_signature_requests_are_the_plans_the_clinic_left_unsigned_each_of_a_covered_child(generated):
+    root = generated[0]
+    anchor = date(2026, 3, 3)
+    truth = json.loads((root / "truth.json").read_text())
+    assert "plans_awaiting_signature" not in truth  # folded into the plan-of-care truth
+    followups = truth["front_office"]["plans_of_care"]["followups"]
+    requested = {f["plan_of_care_id"] for f in followups if f["followup_reason"] == "signature_request"}
+    overdue = {f["plan_of_care_id"] for f in followups if f["followup_reason"] == "signature_overdue"}
+    assert requested and overdue and not requested & overdue
+    with (root / "inbox/ehr/plans_of_care.csv").open(newline="") as f:
+        plans = {p["plan_of_care_id"]: p for p in csv.DictReader(f)}
+    unsigned = {pid for pid, p in plans.items() if not p["physician_signed_date"]}
+    evaluated = {pid for pid in unsigned if date.fromisoformat(plans[pid]["evaluation_date"]) <= anchor}
+    assert evaluated == requested | overdue  # nothing evaluated is left unsigned outside the truth
+    assert all(date.fromisoformat(plans[pid]["evaluation_date"]) > anchor for pid in unsigned - evaluated)
+    with (root / "inbox/ehr/coverages.csv").open(newline="") as f:
+        primaries = [c for c in csv.DictReader(f) if c["priority"] == "1"]
+    for pid in requested:  # covered by construction: primary coverage from before the evaluation, never ended
+        child = plans[pid]["patient_id"]
+        cover = [c for c in primaries if c["patient_id"] == child]
+        assert cover and all(not c["termination_date"] for c in cover)
+        assert all(c["effective_date"] <= plans[pid]["evaluation_date"] for c in cover)

@@ -6,8 +6,13 @@ facts in the ground truth and the 835 carrying them."""
 import csv
 import json
 import re
+from datetime import date
 from decimal import Decimal
 from pathlib import Path
+
+from dagster_project.ingest.x12 import parse_x12
+from dagster_project.synthetic import seed_values
+from dagster_project.synthetic.claims_remits import SECONDARY_SHARE_MARGIN_DAYS
 
 
 def _rows(config, source, entity):
@@ -87,3 +92,35 @@ def test_one_medicaid_primary_copay_per_location_with_the_835_carrying_it(genera
         # the copay is the claim's only patient share
         assert Decimal(plant["copay"]) == Decimal(plant["patient_responsibility"])
         assert _patient_share_reasons(_remit_claim(config, plant["claim_id"])) == {"3": Decimal(plant["copay"])}
+
+
+def test_secondary_claims_due_are_exactly_the_answers_leaving_a_share_to_a_child_with_secondary_coverage(generated):
+    """Every 835 answer with a patient share on a child with secondary coverage is in the truth (and nothing
+    else), each paid with the construction margin to spare inside the secondary's window; older answers on
+    such a child leave no share."""
+    config, _ = generated
+    secondary_of = {
+        c["patient_id"]: c["payer_type"] for c in _rows(config, "ehr", "coverages") if c["priority"] == "2"
+    }
+    patient_of = {v["claim_id"]: v["patient_id"] for v in _rows(config, "ehr", "visits")}
+    latest: dict[str, tuple[date, Decimal]] = {}  # claim -> (payment date, patient share) of its latest answer
+    for path in sorted((config.out / "clearinghouse").glob("*.835")):
+        tables = parse_x12(path.read_bytes(), path.name).tables
+        paid_on = {t["remit_transaction_id"]: t["payment_date"] for t in tables["remit_transactions"]}
+        for claim in tables.get("remit_claims", []):
+            if claim["claim_status_code"] == "22":
+                continue  # the reversal of an answer; its correction is the latest answer
+            when = paid_on[claim["remit_transaction_id"]]
+            if claim["claim_id"] not in latest or when >= latest[claim["claim_id"]][0]:
+                latest[claim["claim_id"]] = (when, claim["patient_responsibility_amount"] or Decimal("0"))
+    with_share = {}
+    for claim_id, (when, share) in latest.items():
+        payer_type = secondary_of.get(patient_of[claim_id])
+        if payer_type is None or share <= 0:
+            continue
+        with_share[claim_id] = (when.isoformat(), str(share))
+        window = seed_values.secondary_filing_days(payer_type)
+        assert (config.anchor_date - when).days <= window - SECONDARY_SHARE_MARGIN_DAYS, claim_id
+    due = _truth(config)["secondary_claims_due"]
+    assert due
+    assert with_share == {d["claim_id"]: (d["primary_payment_date"], d["patient_responsibility"]) for d in due}

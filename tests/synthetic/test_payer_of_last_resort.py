@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from dagster_project.synthetic import seed_values
-from dagster_project.synthetic.claims_remits import RemitMix
+from dagster_project.synthetic.claims_remits import SECONDARY_SHARE_MARGIN_DAYS, RemitMix
 from dagster_project.synthetic.x12_835 import RemitClaim, RemitLine, RemitPayee, RemitPayer
 
 
@@ -79,18 +79,37 @@ def _claim(claim_id: str, service_date: date) -> RemitClaim:
     )
 
 
-def test_a_secondary_claim_is_due_inside_the_window_of_the_secondary_payers_type():
-    """Paid by the primary 93 days before the anchor: still due to Medicaid as secondary (95 days), no longer
-    due to a commercial secondary (90 days)."""
+def test_a_share_for_the_secondary_is_left_only_with_days_to_spare_inside_the_secondarys_window():
+    """Paid by the primary 88 days before the anchor: Medicaid as secondary (95 days) still has days to spare,
+    so the copay stays for it to bill; a commercial secondary (90 days) has fewer than the margin, so the primary
+    pays the whole allowed amount and nothing is due. The truth is the answers left with a share."""
     anchor = date(2026, 11, 26)
     assert seed_values.secondary_filing_days("medicaid_ffs") == 95
     assert seed_values.secondary_filing_days("commercial") == 90
+    assert SECONDARY_SHARE_MARGIN_DAYS == 5
     mix = RemitMix(seed=1, anchor=anchor)
-    paid_on = anchor - timedelta(days=93)
-    mix.answer("L01", _claim("CLMEDICAID", paid_on), PAYER, PAYEE, "COMM1", paid_on, FEES, "TXMFFS")
-    mix.answer("L01", _claim("CLCOMMERCIAL", paid_on), PAYER, PAYEE, "COMM1", paid_on, FEES, "COMM2")
-    assert [d["claim_id"] for d in mix.truth()["secondary_claims_due"]] == ["CLMEDICAID"]
+    paid_on = anchor - timedelta(days=88)
+    medicaid, commercial = _claim("CLMEDICAID", paid_on), _claim("CLCOMMERCIAL", paid_on)
+    mix.answer("L01", medicaid, PAYER, PAYEE, "COMM1", paid_on, FEES, "TXMFFS")
+    mix.answer("L01", commercial, PAYER, PAYEE, "COMM1", paid_on, FEES, "COMM2")
+    assert (medicaid.patient_responsibility, medicaid.paid) == (Decimal("20.00"), Decimal("80.00"))
+    assert (commercial.patient_responsibility, commercial.paid) == (Decimal("0.00"), Decimal("100.00"))
+    assert commercial.lines[0].adjustments == [("CO", "45", Decimal("20.00"))]
+    due = mix.truth()["secondary_claims_due"]
+    assert [(d["claim_id"], d["patient_responsibility"], d["primary_paid"]) for d in due] == [
+        ("CLMEDICAID", "20.00", "80.00")
+    ]
     assert mix.truth()["payer_of_last_resort"] == []  # answered outside the recent window: no plant
+
+
+def test_an_answer_for_a_child_without_secondary_keeps_its_share_at_any_age():
+    anchor = date(2026, 11, 26)
+    mix = RemitMix(seed=1, anchor=anchor)
+    paid_on = anchor - timedelta(days=200)
+    claim = _claim("CLONLY", paid_on)
+    mix.answer("L01", claim, PAYER, PAYEE, "COMM1", paid_on, FEES)
+    assert claim.patient_responsibility == Decimal("20.00")
+    assert mix.truth()["secondary_claims_due"] == []
 
 
 def test_the_not_covered_denial_falls_once_per_location_and_only_with_medicaid_as_secondary():
