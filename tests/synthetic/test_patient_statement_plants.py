@@ -99,9 +99,7 @@ def test_secondary_claims_due_are_exactly_the_answers_leaving_a_share_to_a_child
     else), each paid with the construction margin to spare inside the secondary's window; older answers on
     such a child leave no share."""
     config, _ = generated
-    secondary_of = {
-        c["patient_id"]: c["payer_type"] for c in _rows(config, "ehr", "coverages") if c["priority"] == "2"
-    }
+    secondary_of = {c["patient_id"]: c["payer_type"] for c in _rows(config, "ehr", "coverages") if c["priority"] == "2"}
     patient_of = {v["claim_id"]: v["patient_id"] for v in _rows(config, "ehr", "visits")}
     latest: dict[str, tuple[date, Decimal]] = {}  # claim -> (payment date, patient share) of its latest answer
     for path in sorted((config.out / "clearinghouse").glob("*.835")):
