@@ -247,7 +247,11 @@ def choose_plants(kids: list[Kid], leaks, misses, anchor: date, future_end: date
             def by_date_ok(k):
                 return location_index % 2 == 0 and _can_book_past_end(k, anchor)
 
-            kid = pick(lambda k: visits(k) or by_date_ok(k), by_date_ok)
+            # Otherwise more visits booked than approved: that needs four booked visits (see design_auths).
+            def by_count_ok(k):
+                return visits(k) and len(_booked(k, anchor)) >= 4
+
+            kid = pick(lambda k: by_count_ok(k) or by_date_ok(k), by_date_ok)
             by_date = kid is not None and by_date_ok(kid)
         else:
             want_units = (location_index + j) % 3 == 2
