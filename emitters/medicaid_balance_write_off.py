@@ -14,6 +14,7 @@ from core.money import format_money
 from .claims_common import cents
 from .context import DraftContext
 from .models import ChecklistItem, DraftAction
+from .patient_statement import long_date
 from .values import as_date, jsonable
 
 ACTION_TYPE = "medicaid_balance_write_off"
@@ -56,7 +57,7 @@ def _positive(value) -> bool:
 
 
 def _service_dates(row: dict) -> str:
-    first, last = jsonable(row["first_service_date"]), jsonable(row["last_service_date"])
+    first, last = long_date(row["first_service_date"]), long_date(row["last_service_date"])
     return first if first == last else f"{first} to {last}"
 
 
@@ -101,7 +102,7 @@ def body(row: dict) -> str:
     lines = [
         f"Write-off review for the billing lead: claim {row['claim_id']} (visit {row['visit_id']})",
         f"Primary payer: {payer} (Medicaid)",
-        f"Date of service: {_service_dates(row)}; answered {jsonable(row['latest_payment_date'])}",
+        f"Date of service: {_service_dates(row)}; answered {long_date(row['latest_payment_date'])}",
         f"Charges {format_money(row['charge_amount'])}; Medicaid paid {format_money(row['insurance_paid_amount'])}",
         f"Patient share on the 835: {share_words}",
         f"Amount to adjust off: {format_money(row['dollars_at_risk'])}",

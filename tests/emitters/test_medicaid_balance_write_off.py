@@ -45,7 +45,7 @@ def test_draft_says_why_the_family_is_not_billed_and_what_to_adjust_off():
     assert draft.body == (
         "Write-off review for the billing lead: claim CL010000456 (visit VS-L01-0000456)\n"
         "Primary payer: Lone Star Kids Medicaid (Medicaid)\n"
-        "Date of service: 2026-02-02; answered 2026-02-20\n"
+        "Date of service: February 2, 2026; answered February 20, 2026\n"
         "Charges $225.00; Medicaid paid $120.00\n"
         "Patient share on the 835: $15.00 copay (PR-3)\n"
         "Amount to adjust off: $15.00\n"
