@@ -161,13 +161,12 @@ def read_chunks(files: Sequence[tuple[str, str]], with_pyx12: bool) -> Iterator[
 
 
 def _context():
-    # forkserver, not fork: the run's process has threads (Dagster's, DuckDB's), and a fork copies any lock one
-    # of them holds. The server starts once with the readers loaded, and workers fork from that clean process.
-    if "forkserver" not in multiprocessing.get_all_start_methods():
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload([__name__])
-    return context
+    # fork where there is one. spawn and forkserver prepare every worker by re-running the parent's __main__
+    # (the Dagster CLI; a page script after a Streamlit test has run), which is slow and can fail. A forked
+    # worker runs only the pure-Python readers on its chunk: it never uses the parent's DuckDB connection or
+    # its threads, and CPython resets the import and logging locks in the child.
+    methods = multiprocessing.get_all_start_methods()
+    return multiprocessing.get_context("fork" if "fork" in methods else "spawn")
 
 
 def _take(iterator: Iterator, n: int) -> list:
