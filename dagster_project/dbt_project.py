@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cache, cached_property
 from pathlib import Path
 
@@ -53,15 +53,24 @@ def _manifest_is_stale(manifest_path) -> bool:
 
 
 class PipelineDbtCliResource(DbtCliResource):
-    """dagster-dbt's dbt resource without its `dbt --version` on every run. dagster-dbt starts it only to tell
-    dbt-core from dbt Fusion, and `dbt --version` also asks PyPI for newer releases of dbt and of each adapter
-    (three requests, a second's timeout each on a machine without internet, and a dbt start-up). The pipeline
-    runs dbt-core, the one installed with dagster-dbt (requirements.lock pins both), so its version is read
-    here."""
+    """dagster-dbt's dbt resource without two start-up costs it pays on every run, both private methods of
+    dagster-dbt (a test pins each, so an upgrade that renames them fails loudly):
+
+    - `dbt --version`, started only to tell dbt-core from dbt Fusion; it also asks PyPI for newer releases of
+      dbt and of each adapter (three requests, a second's timeout each on a machine without internet, and a
+      dbt start-up). The pipeline runs dbt-core, the one installed with dagster-dbt (requirements.lock pins
+      both), so its version is read here.
+    - a dbt adapter built inside the run process (profile, project and every macro parsed: about 1.5 CPU s),
+      which dagster-dbt uses only to fetch row counts or column metadata after a model builds. The pipeline
+      asks for neither, so no adapter is built.
+    """
 
     @cached_property
     def _cli_version(self) -> version.Version:
         return version.parse(dbt_core_version)
+
+    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:
+        return None
 
 
 def dbt_cli_resource() -> DbtCliResource:

@@ -21,14 +21,17 @@ systems dbt is started as is.
 """
 
 import ctypes
+import fcntl
 import json
 import os
 import signal
+import stat
 import sys
 from pathlib import Path
 
 PR_SET_PDEATHSIG = 1  # <linux/prctl.h>
 LAUNCH_FILE = Path("target", "launch.json")  # relative to the dbt project folder
+PIPE_BYTES = 1 << 20
 
 
 def read_launch_file() -> tuple[str, int | None, dict[str, str]]:
@@ -53,6 +56,18 @@ def tie_to_parent(expected_parent: int | None) -> None:
         sys.exit("dbt not started: the run that asked for it has already ended")
 
 
+def widen_output_pipe() -> None:
+    """Let dbt run ahead of the run process reading its log. dagster-dbt reads dbt's JSON log lines from a
+    pipe on the thread that also turns each into a Dagster event; a Linux pipe holds 64 KiB, so dbt's
+    threads block on every log write whenever that thread is busy. 1 MiB (the default /proc/sys/fs/
+    pipe-max-size) holds the log of a few hundred nodes. Not a pipe, or not allowed: left as it is."""
+    try:
+        if stat.S_ISFIFO(os.fstat(1).st_mode):
+            fcntl.fcntl(1, fcntl.F_SETPIPE_SZ, PIPE_BYTES)
+    except OSError:
+        pass
+
+
 def main(argv: list[str]) -> None:
     if argv[:1] in (["-h"], ["--help"]):  # dagster-dbt never asks dbt for help; a person asks this file
         sys.stdout.write(__doc__.strip() + "\n")
@@ -62,6 +77,7 @@ def main(argv: list[str]) -> None:
         sys.exit("the launch file names this launcher, not dbt")
     if sys.platform.startswith("linux"):
         tie_to_parent(parent_pid)
+        widen_output_pipe()
     os.execvpe(dbt, [dbt, *argv], {**os.environ, **environment})  # noqa: S606 - dbt's own arguments, no shell
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import dagster as dg
 
 from dagster_project.assets.dbt import build_dbt_assets
-from dagster_project.dbt_project import DBT_DIR, RUN_TARGET_PATH, TETHERED_DBT, dbt_cli_resource
+from dagster_project.dbt_project import DBT_DIR, RUN_TARGET_PATH, TETHERED_DBT, dbt_cli_resource, dbt_project
 from dagster_project.dbt_tethered import LAUNCH_FILE
 from dagster_project.resources import WarehouseResource
 
@@ -44,3 +44,25 @@ def test_the_dbt_resource_starts_no_dbt_to_learn_its_version(monkeypatch):
 
     monkeypatch.setattr(dagster_dbt_resource, "check_output", refuse)
     assert str(dbt_cli_resource()._cli_version) == installed
+
+
+def test_the_dbt_resource_builds_no_dbt_adapter_in_the_run_process(monkeypatch):
+    # dagster-dbt would parse the profile, the project and every macro in the run process on each run, for
+    # row counts and column metadata the pipeline never fetches.
+    import dagster_dbt.core.resource as dagster_dbt_resource
+    import dbt.adapters.factory
+
+    registered = []
+    started = {}
+
+    def capture(**kwargs):
+        started.update(kwargs)
+        return "started"
+
+    # dagster-dbt swallows any error of its adapter set-up, so record the call instead of raising in it.
+    monkeypatch.setattr(dbt.adapters.factory, "register_adapter", lambda *args, **kwargs: registered.append(args))
+    monkeypatch.setattr(dagster_dbt_resource.DbtCliInvocation, "run", capture)
+    invocation = dbt_cli_resource().cli(["build"], manifest=dbt_project().manifest_path, target_path=RUN_TARGET_PATH)
+    assert invocation == "started"
+    assert started["args"][1:2] == ["build"] and started["adapter"] is None
+    assert registered == []

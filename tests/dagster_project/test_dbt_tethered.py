@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from dagster_project.dbt_project import TETHERED_DBT, tether_dbt_to_this_process
-from dagster_project.dbt_tethered import LAUNCH_FILE
+from dagster_project.dbt_tethered import LAUNCH_FILE, PIPE_BYTES
 
 REPO = Path(__file__).resolve().parents[2]
 pytestmark = pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux only")
@@ -148,3 +148,12 @@ def test_the_launcher_gives_dbt_the_runs_environment_on_top_of_its_own(tmp_path,
     request = {"dbt_executable": "/bin/sh", "parent_pid": os.getpid(), "environment": {"RCM_AS_OF_DATE": "2026-11-27"}}
     finished = _launch(tmp_path, request, "-c", 'echo "$RCM_AS_OF_DATE $RCM_KEPT"')
     assert (finished.returncode, finished.stdout.strip()) == (0, "2026-11-27 inherited")
+
+
+def test_the_launcher_gives_dbt_a_wide_output_pipe(tmp_path):
+    # dbt's threads block on a full pipe while the run process turns earlier log lines into Dagster events.
+    request = {"dbt_executable": sys.executable, "parent_pid": os.getpid()}
+    report = "import fcntl; print(fcntl.fcntl(1, fcntl.F_GETPIPE_SZ))"
+    finished = _launch(tmp_path, request, "-c", report)
+    assert finished.returncode == 0, finished.stderr
+    assert int(finished.stdout) == PIPE_BYTES > 65536
