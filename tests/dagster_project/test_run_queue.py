@@ -21,7 +21,8 @@ TEMPLATE = REPO / "dagster_project" / "instance" / "dagster.yaml"
 
 
 @pytest.fixture
-def queue(tmp_path, make_run):
+def queue(tmp_path, make_run, monkeypatch):
+    monkeypatch.setenv("DAGSTER_HOME", str(tmp_path))  # the committed settings keep event logs under it
     config = yaml.safe_load(TEMPLATE.read_text())
     config["run_launcher"] = {"module": "dagster._core.test_utils", "class": "MockedRunLauncher"}
     (tmp_path / "dagster.yaml").write_text(yaml.safe_dump(config))
