@@ -73,7 +73,12 @@ def _run_stage(stage: str) -> None:
         "publish": dg.AssetSelection.groups("serving"),
     }
     keys = list(selections[stage].resolve(defs.resolve_asset_graph()))
-    result = defs.resolve_job_def("daily_leak_job").execute_in_process(asset_selection=keys, raise_on_error=False)
+    # The instance a real run writes its events to (DAGSTER_HOME, with the committed settings), not an
+    # in-memory one: storing ~3,000 events a run is part of what the job costs.
+    with dg.DagsterInstance.get() as instance:
+        result = defs.resolve_job_def("daily_leak_job").execute_in_process(
+            asset_selection=keys, raise_on_error=False, instance=instance
+        )
     if not result.success:
         sys.exit(f"stage {stage} failed")
 
@@ -296,6 +301,7 @@ def _run_job(name: str, warehouse: str, scratch: Path, env: dict, server: Postgr
     inbox, data = home / "inbox", home / "data"
     shutil.copytree(scratch / "generated", inbox)
     (data / "dagster_home").mkdir(parents=True)
+    shutil.copy(ROOT / "dagster_project" / "instance" / "dagster.yaml", data / "dagster_home" / "dagster.yaml")
     env = {
         **env,
         "RCM_DATA_DIR": str(data),
