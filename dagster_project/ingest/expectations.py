@@ -8,7 +8,6 @@ Only counts and expectation names leave this module, never values (they can be i
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
@@ -17,6 +16,7 @@ from great_expectations.data_context.types.base import ProgressBarsConfig
 
 from dagster_project.contracts import Contract
 from dagster_project.ingest.raw_schema import raw_table
+from dagster_project.ingest.suite_results import SuiteResult
 
 E = gx.expectations
 
@@ -90,18 +90,6 @@ _EXTRA: dict[str, list[tuple[type, dict, str]]] = {
         )
     ],
 }
-
-
-@dataclass
-class SuiteResult:
-    entity: str
-    rows_checked: int
-    failed_errors: list[str] = field(default_factory=list)
-    failed_warnings: list[str] = field(default_factory=list)
-
-    @property
-    def passed(self) -> bool:
-        return not self.failed_errors
 
 
 def _key_expectations(contract: type[Contract]) -> list[tuple[type, dict, str]]:
