@@ -53,7 +53,9 @@ class BodyReader:
     count_table: ClassVar[str]
     known_segments: ClassVar[frozenset[str]]
     kind: ClassVar[str]  # "an 835": used in messages
-    keeps_text: ClassVar[bool] = False  # True: ``keep(seg)`` sees every known segment (837 claim text)
+    # True: the elements of every known segment are appended to ``self.kept``, the list the reader
+    # points at wherever the text belongs (837: the billing header, the subscriber loop or the open claim).
+    keeps_text: ClassVar[bool] = False
     _handlers: ClassVar[dict[str, Callable[[Any, Segment], None]]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -77,6 +79,7 @@ class BodyReader:
         self.errors: list[X12Issue] = []
         self.warnings: list[X12Issue] = []
         self._blank_rows: dict[str, dict[str, Any]] = {}
+        self.kept: list[list[str]] = []
 
     # -- the loop --------------------------------------------------------------------------------
     def read(self) -> TransactionResult:
@@ -94,8 +97,8 @@ class BodyReader:
                         f"segment ID {segment_id!r} is not part of {self.kind}: the transaction cannot be read whole",
                     )
                 continue
-            if keeps_text:
-                self.keep(seg)
+            if keeps_text:  # a list append, not a method call: this runs for every segment
+                self.kept.append(seg[1])
         self.finish()
         txn = self.transaction
         return TransactionResult(
@@ -115,9 +118,6 @@ class BodyReader:
 
     def finish(self) -> None:
         """Close what is still open and add the rows."""
-
-    def keep(self, seg: Segment) -> None:
-        """Called for every known segment when ``keeps_text``."""
 
     # -- reporting -------------------------------------------------------------------------------
     def error(self, seg: Segment | None, message: str, position: int | None = None) -> None:
