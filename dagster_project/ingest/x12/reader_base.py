@@ -43,6 +43,11 @@ TRANSACTION_SET_NAMES = {
 # The raw column types numbers are read into (x12_tables), shared by every reader.
 MONEY_READER = DecimalReader(MONEY)
 QUANTITY_READER = DecimalReader(QUANTITY)
+# The hottest handlers write ``known_money(value) or self.decimal(...)``: a value read before is one dict
+# lookup instead of a method call; an empty, new, bad or zero (falsy) value takes ``decimal``, which
+# reports what is wrong and returns the very same Decimal otherwise.
+known_money = MONEY_READER.cache.get
+known_quantity = QUANTITY_READER.cache.get
 
 
 class BodyReader:
@@ -153,7 +158,9 @@ class BodyReader:
 
     def date(self, seg: Segment, index: int, what: str, value: str | None = None) -> date | None:
         """Element ``index`` (or ``value`` cut from it, e.g. one end of an RD8 range) as a date."""
-        value = seg.element(index) if value is None else value
+        if value is None:
+            elements = seg[1]
+            value = elements[index] if index < len(elements) else ""
         if value == "":
             return None
         try:
@@ -163,7 +170,8 @@ class BodyReader:
             return None
 
     def composite(self, seg: Segment, index: int) -> list[str]:
-        value = seg.element(index)
+        elements = seg[1]
+        value = elements[index] if index < len(elements) else ""
         component = self.delimiters.component
         if component in value and " " not in value:  # the common case, without the checks below
             return value.split(component)
