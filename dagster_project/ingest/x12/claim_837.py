@@ -28,6 +28,7 @@ from dagster_project.ingest.x12.reader_base import (
     read_transactions,
 )
 from dagster_project.ingest.x12.result import X12ParseResult
+from dagster_project.ingest.x12.values import known_d8
 from dagster_project.ingest.x12_tables import ENVELOPE_COLUMNS, MONEY, QUANTITY
 
 CLAIM_TABLES: dict[str, dict[str, str]] = {
@@ -316,7 +317,7 @@ class Claim837Body(BodyReader):
             value = e[3]
             if e[2] == "RD8" and "-" in value:
                 value = value.split("-", 1)[0]
-            self.line["service_date"] = self.date(seg, 3, "service date (DTP*472)", value)
+            self.line["service_date"] = known_d8(value) or self.date(seg, 3, "service date (DTP*472)", value)
 
     def end_claim(self) -> None:
         claim = self.claim

@@ -46,7 +46,7 @@ class Segment(tuple):
     """One segment: ``(position, elements)``, ``position`` its 1-based ordinal in the file and
     ``elements[0]`` its ID, so ``element(1)`` is e.g. CLP01. Elements are stripped of padding once, when
     the file is split. A bare tuple subclass: a file holds hundreds of thousands of segments, and
-    these are built at C speed."""
+    these are built at C speed. Identical segments of a file share one ``elements`` list: never change it."""
 
     __slots__ = ()
     position: int = property(itemgetter(0))  # type: ignore[assignment]
@@ -239,7 +239,12 @@ def split_segments(data: bytes, file_name: str) -> SplitResult:
         pieces.append(tail)
         tail = ""
     separator = delimiters.element
-    split = list(map(str.split, filter(None, pieces), repeat(separator)))
+    # Split each distinct segment once: a remittance repeats most of its segments word for word (DTM, CAS,
+    # AMT, ...), and the element lists are only read, so identical segments share one.
+    pieces = list(filter(None, pieces))
+    distinct = dict.fromkeys(pieces)
+    elements_of = dict(zip(distinct, map(str.split, distinct, repeat(separator))))
+    split = list(map(elements_of.__getitem__, pieces))
     # ISA elements are fixed-width (padded); most files pad nothing else, so look once for the rest.
     first_end = text.find(delimiters.segment)
     padded = text.count("ISA" + separator) > 1 or any(

@@ -32,6 +32,7 @@ from dagster_project.ingest.x12.reader_base import (
     read_transactions,
 )
 from dagster_project.ingest.x12.result import TransactionResult, X12ParseResult
+from dagster_project.ingest.x12.values import known_d8
 from dagster_project.ingest.x12_tables import REMIT_TABLES
 
 # Every body segment the 835 (4010 and 5010) may carry; anything else quarantines the transaction.
@@ -163,12 +164,12 @@ class Remit835Body(BodyReader):
             self.txn["payer_id"] = e[2] or None
 
     def on_dtm(self, seg: Segment) -> None:
-        e = seg[1]
-        qualifier = e[1] if len(e) > 1 else ""
+        e = seg.padded(3)
+        qualifier = e[1]
         line, claim = self.line, self.claim
         if line is not None:
             if qualifier == "472" or (qualifier == "150" and line.row["service_date"] is None):
-                line.row["service_date"] = self.date(seg, 2, SERVICE_DATE_LABELS[qualifier])
+                line.row["service_date"] = known_d8(e[2]) or self.date(seg, 2, SERVICE_DATE_LABELS[qualifier])
         elif claim is not None:
             if qualifier == "232":
                 claim.row["statement_from_date"] = self.date(seg, 2, "statement from date")
@@ -297,7 +298,8 @@ class Remit835Body(BodyReader):
             line_id = None
         total = ZERO
         adjustments = self.rows["remit_adjustments"]
-        for triplet in range(1, CAS_TRIPLETS + 1):
+        # Triplets past the last element sent are empty: most CAS segments carry one.
+        for triplet in range(1, min(CAS_TRIPLETS, len(seg[1]) // 3) + 1):
             reason_index = 3 * triplet - 1
             reason = e[reason_index]
             if not reason:

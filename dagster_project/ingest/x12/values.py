@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import cache, lru_cache
+from functools import cache
 
 # X12 data type R: optional minus, digits with an optional decimal point, no exponent, no thousands.
 X12_NUMBER = re.compile(r"^-?(\d*)(?:\.(\d*))?$")
@@ -82,12 +82,24 @@ class DecimalReader:
         return number
 
 
-@lru_cache(maxsize=8192)
+D8_CACHE_LIMIT = 8192
+_d8_dates: dict[str, date] = {}
+# A date read before, else None: the hottest handlers write ``known_d8(value) or self.date(...)``, one dict
+# lookup instead of a method call (a remittance repeats the same few service dates thousands of times).
+known_d8 = _d8_dates.get
+
+
 def parse_d8(value: str) -> date:
     """A CCYYMMDD date; BadValue otherwise. The value is not repeated: it may be a date of birth."""
+    found = _d8_dates.get(value)
+    if found is not None:
+        return found
     if D8_DATE.match(value):
         try:
-            return date(int(value[:4]), int(value[4:6]), int(value[6:]))
+            found = date(int(value[:4]), int(value[4:6]), int(value[6:]))
         except ValueError:
             raise BadValue("is not a real calendar date (CCYYMMDD)") from None
+        if len(_d8_dates) < D8_CACHE_LIMIT:
+            _d8_dates[value] = found
+        return found
     raise BadValue("is not a CCYYMMDD date (8 digits)")
