@@ -243,7 +243,7 @@ def split_segments(data: bytes, file_name: str) -> SplitResult:
     # AMT, ...), and the element lists are only read, so identical segments share one.
     pieces = list(filter(None, pieces))
     distinct = dict.fromkeys(pieces)
-    elements_of = dict(zip(distinct, map(str.split, distinct, repeat(separator))))
+    elements_of = dict(zip(distinct, map(str.split, distinct, repeat(separator)), strict=True))
     split = list(map(elements_of.__getitem__, pieces))
     # ISA elements are fixed-width (padded); most files pad nothing else, so look once for the rest.
     first_end = text.find(delimiters.segment)

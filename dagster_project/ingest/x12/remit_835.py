@@ -164,17 +164,18 @@ class Remit835Body(BodyReader):
             self.txn["payer_id"] = e[2] or None
 
     def on_dtm(self, seg: Segment) -> None:
-        e = seg.padded(3)
-        qualifier = e[1]
+        e = seg[1]  # the most frequent 835 segment: indexed without padding
+        qualifier = e[1] if len(e) > 1 else ""
+        value = e[2] if len(e) > 2 else ""
         line, claim = self.line, self.claim
         if line is not None:
             if qualifier == "472" or (qualifier == "150" and line.row["service_date"] is None):
-                line.row["service_date"] = known_d8(e[2]) or self.date(seg, 2, SERVICE_DATE_LABELS[qualifier])
+                line.row["service_date"] = known_d8(value) or self.date(seg, 2, SERVICE_DATE_LABELS[qualifier])
         elif claim is not None:
             if qualifier == "232":
-                claim.row["statement_from_date"] = self.date(seg, 2, "statement from date")
+                claim.row["statement_from_date"] = known_d8(value) or self.date(seg, 2, "statement from date")
             elif qualifier == "233":
-                claim.row["statement_to_date"] = self.date(seg, 2, "statement to date")
+                claim.row["statement_to_date"] = known_d8(value) or self.date(seg, 2, "statement to date")
         elif self.loop == "header" and qualifier == "405":
             self.txn["production_date"] = self.date(seg, 2, "production date")
 
@@ -242,7 +243,9 @@ class Remit835Body(BodyReader):
             (known_quantity(e[5]) or self.decimal(seg, 5, "units paid", QUANTITY_READER)) if e[5] else ONE
         )
         row["original_procedure_code"] = original[1] if len(original) > 1 and original[1] else None
-        row["original_units"] = known_quantity(e[7]) or self.decimal(seg, 7, "original units", QUANTITY_READER)
+        row["original_units"] = (
+            (known_quantity(e[7]) or self.decimal(seg, 7, "original units", QUANTITY_READER)) if e[7] else None
+        )
         if row["procedure_code"] is None:
             self.error(seg, "SVC01 has no procedure code (expected qualifier, component separator, code)")
         line = _Line(row, seg.position)
