@@ -21,7 +21,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from itertools import compress, count, repeat
-from operator import itemgetter
+from operator import itemgetter, not_
 
 from dagster_project.ingest.x12.errors import X12Issue
 
@@ -232,19 +232,20 @@ def split_segments(data: bytes, file_name: str) -> SplitResult:
 
     if delimiters.segment == NEWLINE:
         text = text.replace("\r\n", NEWLINE).replace("\r", NEWLINE)
-    # map/filter over str methods run the per-segment work at C speed (a file holds 10^4-10^5 segments).
-    pieces = list(map(str.strip, text.split(delimiters.segment)))
-    tail = pieces.pop()  # after the last terminator: a segment only when lines end segments
+    pieces = text.split(delimiters.segment)
+    tail = pieces.pop().strip()  # after the last terminator: a segment only when lines end segments
     if tail and delimiters.segment == NEWLINE:
         pieces.append(tail)
         tail = ""
     separator = delimiters.element
-    # Split each distinct segment once: a remittance repeats most of its segments word for word (DTM, CAS,
-    # AMT, ...), and the element lists are only read, so identical segments share one.
-    pieces = list(filter(None, pieces))
-    distinct = dict.fromkeys(pieces)
-    elements_of = dict(zip(distinct, map(str.split, distinct, repeat(separator)), strict=True))
-    split = list(map(elements_of.__getitem__, pieces))
+    # Strip and split each distinct piece once, at C speed (map, compress, filter): a remittance repeats
+    # most of its segments word for word (DTM, CAS, AMT, ...). The element lists are only ever read, so
+    # identical segments share one. A blank piece (between two terminators) maps to None and is dropped.
+    distinct = list(dict.fromkeys(pieces))
+    stripped = list(map(str.strip, distinct))
+    elements_of = dict(zip(distinct, map(str.split, stripped, repeat(separator)), strict=True))
+    elements_of.update(dict.fromkeys(compress(distinct, map(not_, stripped))))
+    split = list(filter(None, map(elements_of.__getitem__, pieces)))
     # ISA elements are fixed-width (padded); most files pad nothing else, so look once for the rest.
     first_end = text.find(delimiters.segment)
     padded = text.count("ISA" + separator) > 1 or any(
