@@ -9,8 +9,11 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from dagster_project.ingest.x12 import values
 from dagster_project.ingest.x12.claim_837 import parse_837
 from dagster_project.ingest.x12.remit_835 import parse_835
+from dagster_project.ingest.x12.values import DecimalReader
+from dagster_project.ingest.x12_tables import MONEY
 
 FIXTURES = Path(__file__).parent / "fixtures"
 REMIT = (FIXTURES / "clean_5010.835").read_text(encoding="ascii")
@@ -76,3 +79,21 @@ def test_claim_text_is_normalised_when_isa16_is_not_a_colon():
         result.tables["claim_transactions"][0]["billing_x12"] == expected.tables["claim_transactions"][0]["billing_x12"]
     )
     assert "SV1*HC:97530:GO*" in result.tables["claim_headers"][0]["claim_x12"]
+
+
+def test_full_value_caches_start_over_and_keep_reading_right(monkeypatch):
+    amounts = DecimalReader(MONEY)
+    amounts.CACHE_LIMIT = 2
+    assert [amounts(v) for v in ("1.00", "2.50", "3", "2.50")] == [
+        Decimal(1),
+        Decimal("2.5"),
+        Decimal(3),
+        Decimal("2.5"),
+    ]
+    assert len(amounts.cache) <= 2 and "2.50" in amounts.cache  # the latest values are remembered
+
+    monkeypatch.setattr(values, "D8_CACHE_LIMIT", 2)
+    values._d8_dates.clear()
+    read = [values.parse_d8(v) for v in ("20250101", "20250102", "20250103")]
+    assert read == [date(2025, 1, 1), date(2025, 1, 2), date(2025, 1, 3)]
+    assert len(values._d8_dates) <= 2 and values.known_d8("20250103") == date(2025, 1, 3)
