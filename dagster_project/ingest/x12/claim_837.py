@@ -28,6 +28,7 @@ from dagster_project.ingest.x12.reader_base import (
     read_transactions,
 )
 from dagster_project.ingest.x12.result import X12ParseResult
+from dagster_project.ingest.x12.values import known_d8
 from dagster_project.ingest.x12_tables import ENVELOPE_COLUMNS, MONEY, QUANTITY
 
 CLAIM_TABLES: dict[str, dict[str, str]] = {
@@ -128,6 +129,14 @@ KNOWN_837_SEGMENTS = frozenset(
     }
 )
 DIAGNOSIS_QUALIFIERS = frozenset({"ABK", "ABF", "BK", "BF"})
+CLAIM_REF_COLUMNS = {"G1": "authorization_number", "9F": "referral_number", "F8": "payer_claim_control_number"}
+
+
+def x12_text(segments: list[list[str]], component: str) -> str:
+    """Segments (their elements) as sent, with the delimiters normalised to ``*``, ``:`` and ``~``."""
+    if component == ":":
+        return "~".join(map("*".join, segments)) + "~"
+    return "~".join("*".join([e.replace(component, ":") for e in elements]) for elements in segments) + "~"
 
 
 class Claim837Body(BodyReader):
@@ -144,38 +153,30 @@ class Claim837Body(BodyReader):
         row = self.new_row("claim_transactions", txn.start_position)
         row["claim_transaction_id"] = self.key
         self.txn = row
-        self.billing: list[str] = []  # BHT through 2010AA as sent (normalised delimiters)
+        self.billing: list[list[str]] = []  # BHT through 2010AA as sent
         self.loop = "header"  # header | billing | subscriber | payer | patient | claim | claim_other | line
         self.subscriber: dict[str, Any] = {}
         self.claim: dict[str, Any] | None = None
         self.line: dict[str, Any] | None = None
         self.claim_count = 0
         self.seen_subscriber = False
-        self.pending: list[str] = []  # subscriber/patient loop segments before the next CLM
-
-    def keep(self, seg: Segment) -> None:
-        """Keep the segment's text (normalised delimiters) with the billing header or the open claim."""
-        component = self.delimiters.component
-        elements = seg.elements if component == ":" else [e.replace(component, ":") for e in seg.elements]
-        text = "*".join(elements)
-        if self.claim is not None:
-            self.claim["_x12"].append(text)
-        elif self.seen_subscriber:
-            self.pending.append(text)
-        else:
-            self.billing.append(text)
+        self.pending: list[list[str]] = []  # subscriber/patient loop segments before the next CLM
+        # Where the text of the segments goes: the billing header, then each subscriber's pending
+        # segments, then the open claim (``end_claim``, ``on_hl`` and ``on_clm`` move it).
+        self.kept = self.billing
 
     def finish(self) -> None:
         self.end_claim()
-        self.txn["billing_x12"] = "~".join(self.billing) + "~" if self.billing else None
+        self.txn["billing_x12"] = x12_text(self.billing, self.delimiters.component) if self.billing else None
         self.rows["claim_transactions"].append(self.txn)
 
     # -- header and hierarchy --------------------------------------------------------------------
     def on_bht(self, seg: Segment) -> None:
+        e = seg.padded(7)
         row = self.txn
-        row["batch_id"] = seg.element(3) or None
+        row["batch_id"] = e[3] or None
         row["created_date"] = self.date(seg, 4, "creation date")
-        row["transaction_type_code"] = seg.element(6) or None
+        row["transaction_type_code"] = e[6] or None
 
     def on_hl(self, seg: Segment) -> None:
         self.end_claim()
@@ -185,44 +186,50 @@ class Claim837Body(BodyReader):
         elif level == "22":
             self.loop, self.subscriber = "subscriber", {}
             self.seen_subscriber, self.pending = True, []
+            self.kept = self.pending
         elif level == "23":
             self.loop = "patient"
         else:
             self.warning(seg, f"HL03 level code {level!r} is not 20, 22 or 23; read as is")
 
     def on_sbr(self, seg: Segment) -> None:
-        self.subscriber["payer_sequence"] = seg.element(1) or None
-        self.subscriber["claim_filing_indicator"] = seg.element(9) or None
+        e = seg.padded(10)
+        self.subscriber["payer_sequence"] = e[1] or None
+        self.subscriber["claim_filing_indicator"] = e[9] or None
 
     def on_dmg(self, seg: Segment) -> None:
         if self.loop in ("subscriber", "patient"):
-            dob = self.date(seg, 2, "date of birth") if seg.element(1) == "D8" else None
+            e = seg[1]
+            dob = self.date(seg, 2, "date of birth") if len(e) > 1 and e[1] == "D8" else None
             # The patient's DMG (2010CA) wins over the subscriber's when both are present.
             self.subscriber["patient_date_of_birth"] = dob
 
     def on_nm1(self, seg: Segment) -> None:
-        entity, npi = seg.element(1), seg.element(9) or None
+        e = seg.padded(10)
+        entity, npi = e[1], e[9] or None
+        claim = self.claim
         if entity == "85":
             self.loop = "billing"
-            self.txn["billing_provider_name"] = seg.element(3) or None
+            self.txn["billing_provider_name"] = e[3] or None
             self.txn["billing_provider_npi"] = npi
         elif entity == "IL":
             self.subscriber["subscriber_member_id"] = npi
-        elif entity == "PR" and self.claim is None:
+        elif entity == "PR" and claim is None:
             self.loop = "payer"
-            self.subscriber["payer_name"] = seg.element(3) or None
+            self.subscriber["payer_name"] = e[3] or None
             self.subscriber["payer_identifier"] = npi
-        elif entity == "DN" and self.claim is not None and self.line is None:
-            self.claim["referring_npi"] = npi
+        elif entity == "DN" and claim is not None and self.line is None:
+            claim["referring_npi"] = npi
         elif entity == "82" and self.line is not None:
             self.line["rendering_npi"] = npi
-        elif entity == "82" and self.claim is not None:
-            self.claim["rendering_npi"] = npi
-        if self.claim is not None and entity not in ("82", "DN"):
+        elif entity == "82" and claim is not None:
+            claim["rendering_npi"] = npi
+        if claim is not None and entity not in ("82", "DN"):
             self.loop = "claim_other"  # 2310C/D, 2330x: their REFs are not the claim's
 
     def on_ref(self, seg: Segment) -> None:
-        qualifier, value = seg.element(1), seg.element(2) or None
+        e = seg.padded(3)
+        qualifier, value = e[1], e[2] or None
         if self.loop == "billing" and qualifier == "EI" and self.claim is None:
             self.txn["billing_provider_tin"] = value
         elif self.line is not None:
@@ -231,21 +238,22 @@ class Claim837Body(BodyReader):
             elif qualifier == "G1":
                 self.line["authorization_number"] = value
         elif self.claim is not None and self.loop == "claim":
-            column = {"G1": "authorization_number", "9F": "referral_number", "F8": "payer_claim_control_number"}
-            if qualifier in column:
-                self.claim[column[qualifier]] = value
+            column = CLAIM_REF_COLUMNS.get(qualifier)
+            if column is not None:
+                self.claim[column] = value
 
     # -- claims and lines ------------------------------------------------------------------------
     def on_clm(self, seg: Segment) -> None:
         self.end_claim()
         self.claim_count += 1
+        e = seg.padded(6)
         row = self.new_row("claim_headers", seg.position)
-        row.update({k: v for k, v in self.subscriber.items() if k in row})
+        row.update(self.subscriber)  # its keys are all claim_headers columns
         row["claim_record_id"] = f"{self.key}-{self.claim_count}"
         row["claim_transaction_id"] = self.key
-        row["claim_id"] = seg.element(1) or None
+        row["claim_id"] = e[1] or None
         row["total_charge_amount"] = self.decimal(seg, 2, "total claim charge", MONEY_READER, required=True)
-        facility = self.composite(seg, 5) if seg.element(5) else []
+        facility = self.composite(seg, 5) if e[5] else []
         row["place_of_service"] = facility[0] if facility and facility[0] else None
         row["claim_frequency_code"] = facility[2] if len(facility) > 2 and facility[2] else None
         row["segment_position"] = seg.position
@@ -253,18 +261,19 @@ class Claim837Body(BodyReader):
             self.error(seg, "CLM01 (patient control number) is empty")
         self.claim, self.line, self.loop = row, None, "claim"
         self.claim["_lines"] = []
-        self.claim["_x12"] = list(self.pending)
+        self.claim["_x12"] = self.kept = list(self.pending)
         self.claim["_diagnoses"] = []
 
     def on_hi(self, seg: Segment) -> None:
         if self.claim is None:
             return
-        for index in range(1, 13):
-            if not seg.element(index):
+        diagnoses = self.claim["_diagnoses"]
+        for index, value in enumerate(seg[1][1:13], 1):
+            if not value:
                 continue
             parts = self.composite(seg, index)
             if parts[0] in DIAGNOSIS_QUALIFIERS and len(parts) > 1 and parts[1]:
-                self.claim["_diagnoses"].append(parts[1].replace(".", ""))
+                diagnoses.append(parts[1].replace(".", ""))
 
     def on_lx(self, seg: Segment) -> None:
         if self.claim is None:
@@ -277,39 +286,45 @@ class Claim837Body(BodyReader):
         if self.claim is None:
             self.error(seg, "SV1 service line outside a claim (no CLM before it)")
             return
+        claim = self.claim
+        e = seg.padded(8)
         procedure = self.composite(seg, 1)
-        ordinal = len(self.claim["_lines"]) + 1
+        lines = claim["_lines"]
+        ordinal = len(lines) + 1
         row = self.new_row("claim_lines", seg.position)
-        row["claim_line_id"] = f"{self.claim['claim_record_id']}-{ordinal}"
-        row["claim_record_id"] = self.claim["claim_record_id"]
-        row["claim_id"] = self.claim["claim_id"]
+        row["claim_line_id"] = f"{claim['claim_record_id']}-{ordinal}"
+        row["claim_record_id"] = claim["claim_record_id"]
+        row["claim_id"] = claim["claim_id"]
         row["line_number"] = ordinal
         row["procedure_code"] = procedure[1] if len(procedure) > 1 and procedure[1] else None
-        row["modifiers"] = "|".join(m for m in procedure[2:6] if m) or None
+        row["modifiers"] = "|".join(filter(None, procedure[2:6])) or None
         row["charge_amount"] = self.decimal(seg, 2, "line charge", MONEY_READER, required=True)
-        row["unit_basis"] = seg.element(3) or None
+        row["unit_basis"] = e[3] or None
         row["units"] = self.decimal(seg, 4, "units", QUANTITY_READER)
-        row["place_of_service"] = seg.element(5) or None
-        pointers = self.composite(seg, 7) if seg.element(7) else []
-        row["diagnosis_pointers"] = "|".join(p for p in pointers if p) or None
+        row["place_of_service"] = e[5] or None
+        pointers = self.composite(seg, 7) if e[7] else []
+        row["diagnosis_pointers"] = "|".join(filter(None, pointers)) or None
         if row["procedure_code"] is None:
             self.error(seg, "SV101 has no procedure code (expected qualifier, component separator, code)")
-        self.claim["_lines"].append(row)
+        lines.append(row)
         self.line, self.loop = row, "line"
 
     def on_dtp(self, seg: Segment) -> None:
-        if self.line is not None and seg.element(1) == "472":
-            value = seg.element(3)
-            if seg.element(2) == "RD8" and "-" in value:
+        if self.line is None:
+            return
+        e = seg.padded(4)
+        if e[1] == "472":
+            value = e[3]
+            if e[2] == "RD8" and "-" in value:
                 value = value.split("-", 1)[0]
-            self.line["service_date"] = self.date(seg, 3, "service date (DTP*472)", value)
+            self.line["service_date"] = known_d8(value) or self.date(seg, 3, "service date (DTP*472)", value)
 
     def end_claim(self) -> None:
         claim = self.claim
         if claim is None:
             return
         lines = claim.pop("_lines")
-        claim["claim_x12"] = "~".join(claim.pop("_x12")) + "~"
+        claim["claim_x12"] = x12_text(claim.pop("_x12"), self.delimiters.component)
         claim["diagnosis_codes"] = "|".join(claim.pop("_diagnoses")) or None
         self.rows["claim_headers"].append(claim)
         self.rows["claim_lines"].extend(lines)
@@ -325,6 +340,7 @@ class Claim837Body(BodyReader):
                 claim[SEGMENT_POSITION_KEY],
             )
         self.claim, self.line = None, None
+        self.kept = self.pending if self.seen_subscriber else self.billing
 
 
 READER = X12Reader("837", "claim_837p", "HC", Claim837Body)

@@ -20,6 +20,7 @@ from typing import Any
 
 from dagster_project.ingest.x12.envelope import Segment
 from dagster_project.ingest.x12.reader_base import MONEY_READER, BodyReader, X12Reader
+from dagster_project.ingest.x12.values import known_d8
 from dagster_project.ingest.x12_tables import MONEY
 
 CLAIM_ACK_TABLES: dict[str, dict[str, str]] = {
@@ -63,6 +64,8 @@ CLAIM_ACK_TABLES: dict[str, dict[str, str]] = {
 }
 
 STATUS_COMPOSITES = (1, 10, 11)  # STC01, STC10, STC11
+SOURCE_DATE_COLUMNS = {"050": "received_date", "009": "process_date"}  # DTP qualifiers of loop 2200A
+CLAIM_REF_COLUMNS = {"1K": "payer_claim_control_number", "D9": "clearinghouse_trace_number"}
 
 
 class ClaimAck277Body(BodyReader):
@@ -98,11 +101,12 @@ class ClaimAck277Body(BodyReader):
 
     def on_hl(self, seg: Segment) -> None:
         self.finish_claim()
-        self.level = seg.element(3)
+        e = seg.padded(4)
+        self.level = e[3]
         if self.level == "PT":
             row = self.new_row("claim_acks", seg.position)
             row.update(self.source)
-            row["claim_ack_id"] = f"{self.key}-{seg.element(1)}"
+            row["claim_ack_id"] = f"{self.key}-{e[1]}"
             row["billing_provider_npi"] = self.billing_provider_npi
             row["segment_position"] = seg.position
             self.claim, self.statuses, self.line, self.line_count = row, [], None, 0
@@ -110,23 +114,25 @@ class ClaimAck277Body(BodyReader):
             self.warning(seg, f"HL03 level code {self.level!r} is not 20, 21, 19 or PT")
 
     def on_nm1(self, seg: Segment) -> None:
+        e = seg.padded(10)
         if self.level == "20":
-            self.source["information_source_entity_code"] = seg.element(1) or None
-            self.source["information_source_name"] = seg.element(3) or None
-            self.source["information_source_identifier"] = seg.element(9) or None
-        elif self.level == "19" and seg.element(1) == "85":
-            self.billing_provider_npi = seg.element(9) if seg.element(8) == "XX" else None
+            self.source["information_source_entity_code"] = e[1] or None
+            self.source["information_source_name"] = e[3] or None
+            self.source["information_source_identifier"] = e[9] or None
+        elif self.level == "19" and e[1] == "85":
+            self.billing_provider_npi = e[9] if e[8] == "XX" else None
 
     def on_dtp(self, seg: Segment) -> None:
-        qualifier = seg.element(1)
+        e = seg.padded(4)
+        qualifier = e[1]
         if self.level == "20":
-            column = {"050": "received_date", "009": "process_date"}.get(qualifier)
+            column = SOURCE_DATE_COLUMNS.get(qualifier)
             if column is not None:
                 self.source[column] = self.date(seg, 3, f"DTP*{qualifier} date")
         elif self.claim is not None and self.line is None and qualifier == "472":
-            first, _, last = seg.element(3).partition("-")
-            self.claim["service_from_date"] = self.date(seg, 3, "service date", first)
-            self.claim["service_to_date"] = self.date(seg, 3, "service date", last or first)
+            first, _, last = e[3].partition("-")
+            self.claim["service_from_date"] = known_d8(first) or self.date(seg, 3, "service date", first)
+            self.claim["service_to_date"] = known_d8(last or first) or self.date(seg, 3, "service date", last or first)
 
     def on_trn(self, seg: Segment) -> None:
         if self.claim is not None and self.claim["patient_control_number"] is None:
@@ -135,16 +141,17 @@ class ClaimAck277Body(BodyReader):
     def on_ref(self, seg: Segment) -> None:
         if self.claim is None:
             return
-        qualifier = seg.element(1)
+        e = seg.padded(3)
+        qualifier = e[1]
         if self.line is not None:
             if qualifier == "FJ":  # after the line's STC: fill in the statuses already read
-                self.line["line_item_control_number"] = seg.element(2) or None
+                self.line["line_item_control_number"] = e[2] or None
                 for status in self.statuses[self.line_first_status :]:
                     status["line_item_control_number"] = self.line["line_item_control_number"]
             return
-        column = {"1K": "payer_claim_control_number", "D9": "clearinghouse_trace_number"}.get(qualifier)
+        column = CLAIM_REF_COLUMNS.get(qualifier)
         if column is not None:
-            self.claim[column] = seg.element(2) or None
+            self.claim[column] = e[2] or None
 
     def on_svc(self, seg: Segment) -> None:
         if self.claim is None:
@@ -163,9 +170,10 @@ class ClaimAck277Body(BodyReader):
         claim = self.claim
         if claim is None:
             return  # receiver / billing-provider level statuses summarise the batch; the claims carry their own
-        effective = self.date(seg, 2, "status effective date")
+        e = seg.padded(12)
+        effective = known_d8(e[2]) or self.date(seg, 2, "status effective date")
         for position in STATUS_COMPOSITES:
-            if position > 1 and not seg.element(position):
+            if position > 1 and not e[position]:
                 continue
             parts = self.composite(seg, position) + ["", "", ""]
             category, code, entity = parts[0] or None, parts[1] or None, parts[2] or None
@@ -194,7 +202,7 @@ class ClaimAck277Body(BodyReader):
                         "status_code": code,
                         "status_entity_code": entity,
                         "status_effective_date": effective,
-                        "action_code": seg.element(3) or None,
+                        "action_code": e[3] or None,
                         "total_charge_amount": self.decimal(seg, 4, "total claim charge", MONEY_READER),
                     }
                 )

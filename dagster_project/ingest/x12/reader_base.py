@@ -43,6 +43,11 @@ TRANSACTION_SET_NAMES = {
 # The raw column types numbers are read into (x12_tables), shared by every reader.
 MONEY_READER = DecimalReader(MONEY)
 QUANTITY_READER = DecimalReader(QUANTITY)
+# The hottest handlers write ``known_money(value) or self.decimal(...)``: a value read before is one dict
+# lookup instead of a method call; an empty, new, bad or zero (falsy) value takes ``decimal``, which
+# reports what is wrong and returns the very same Decimal otherwise.
+known_money = MONEY_READER.cache.get
+known_quantity = QUANTITY_READER.cache.get
 
 
 class BodyReader:
@@ -53,7 +58,9 @@ class BodyReader:
     count_table: ClassVar[str]
     known_segments: ClassVar[frozenset[str]]
     kind: ClassVar[str]  # "an 835": used in messages
-    keeps_text: ClassVar[bool] = False  # True: ``keep(seg)`` sees every known segment (837 claim text)
+    # True: the elements of every known segment are appended to ``self.kept``, the list the reader
+    # points at wherever the text belongs (837: the billing header, the subscriber loop or the open claim).
+    keeps_text: ClassVar[bool] = False
     _handlers: ClassVar[dict[str, Callable[[Any, Segment], None]]] = {}
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
@@ -77,6 +84,7 @@ class BodyReader:
         self.errors: list[X12Issue] = []
         self.warnings: list[X12Issue] = []
         self._blank_rows: dict[str, dict[str, Any]] = {}
+        self.kept: list[list[str]] = []
 
     # -- the loop --------------------------------------------------------------------------------
     def read(self) -> TransactionResult:
@@ -94,8 +102,8 @@ class BodyReader:
                         f"segment ID {segment_id!r} is not part of {self.kind}: the transaction cannot be read whole",
                     )
                 continue
-            if keeps_text:
-                self.keep(seg)
+            if keeps_text:  # a list append, not a method call: this runs for every segment
+                self.kept.append(seg[1])
         self.finish()
         txn = self.transaction
         return TransactionResult(
@@ -115,9 +123,6 @@ class BodyReader:
 
     def finish(self) -> None:
         """Close what is still open and add the rows."""
-
-    def keep(self, seg: Segment) -> None:
-        """Called for every known segment when ``keeps_text``."""
 
     # -- reporting -------------------------------------------------------------------------------
     def error(self, seg: Segment | None, message: str, position: int | None = None) -> None:
@@ -153,7 +158,9 @@ class BodyReader:
 
     def date(self, seg: Segment, index: int, what: str, value: str | None = None) -> date | None:
         """Element ``index`` (or ``value`` cut from it, e.g. one end of an RD8 range) as a date."""
-        value = seg.element(index) if value is None else value
+        if value is None:
+            elements = seg[1]
+            value = elements[index] if index < len(elements) else ""
         if value == "":
             return None
         try:
@@ -163,7 +170,8 @@ class BodyReader:
             return None
 
     def composite(self, seg: Segment, index: int) -> list[str]:
-        value = seg.element(index)
+        elements = seg[1]
+        value = elements[index] if index < len(elements) else ""
         component = self.delimiters.component
         if component in value and " " not in value:  # the common case, without the checks below
             return value.split(component)

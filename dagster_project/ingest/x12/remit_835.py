@@ -27,9 +27,12 @@ from dagster_project.ingest.x12.reader_base import (
     BodyReader,
     DeliveryKey,
     X12Reader,
+    known_money,
+    known_quantity,
     read_transactions,
 )
 from dagster_project.ingest.x12.result import TransactionResult, X12ParseResult
+from dagster_project.ingest.x12.values import known_d8
 from dagster_project.ingest.x12_tables import REMIT_TABLES
 
 # Every body segment the 835 (4010 and 5010) may carry; anything else quarantines the transaction.
@@ -70,9 +73,11 @@ MOA_REMARK_ELEMENTS = (3, 4, 5, 6, 7)
 MIA_REMARK_ELEMENTS = (5, 20, 21, 22, 23, 24)
 VERSION_4010_PREFIX = "004010"
 ZERO = Decimal(0)
+SERVICE_DATE_LABELS = {qualifier: f"service date (DTM*{qualifier})" for qualifier in ("472", "150")}
+ONE = Decimal(1)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Line:
     row: dict[str, Any]
     position: int
@@ -81,7 +86,7 @@ class _Line:
     remarks: list[str] = field(default_factory=list)
 
 
-@dataclass
+@dataclass(slots=True)
 class _Claim:
     row: dict[str, Any]
     position: int
@@ -125,8 +130,9 @@ class Remit835Body(BodyReader):
 
     def on_trn(self, seg: Segment) -> None:
         if self.txn["trace_number"] is None:
-            self.txn["trace_number"] = seg.element(2) or None
-            self.txn["payer_identifier"] = seg.element(3) or None
+            e = seg.padded(4)
+            self.txn["trace_number"] = e[2] or None
+            self.txn["payer_identifier"] = e[3] or None
 
     def on_n1(self, seg: Segment) -> None:
         self.end_claim()
@@ -155,20 +161,21 @@ class Remit835Body(BodyReader):
             if qualifier == "6R":
                 self.line.row["line_control_number"] = e[2] or None
         elif self.loop == "payer" and qualifier == "2U":
-            self.txn["payer_id"] = seg.element(2) or None
+            self.txn["payer_id"] = e[2] or None
 
     def on_dtm(self, seg: Segment) -> None:
-        e = seg[1]
+        e = seg[1]  # the most frequent 835 segment: indexed without padding
         qualifier = e[1] if len(e) > 1 else ""
+        value = e[2] if len(e) > 2 else ""
         line, claim = self.line, self.claim
         if line is not None:
             if qualifier == "472" or (qualifier == "150" and line.row["service_date"] is None):
-                line.row["service_date"] = self.date(seg, 2, f"service date (DTM*{qualifier})")
+                line.row["service_date"] = known_d8(value) or self.date(seg, 2, SERVICE_DATE_LABELS[qualifier])
         elif claim is not None:
             if qualifier == "232":
-                claim.row["statement_from_date"] = self.date(seg, 2, "statement from date")
+                claim.row["statement_from_date"] = known_d8(value) or self.date(seg, 2, "statement from date")
             elif qualifier == "233":
-                claim.row["statement_to_date"] = self.date(seg, 2, "statement to date")
+                claim.row["statement_to_date"] = known_d8(value) or self.date(seg, 2, "statement to date")
         elif self.loop == "header" and qualifier == "405":
             self.txn["production_date"] = self.date(seg, 2, "production date")
 
@@ -181,9 +188,15 @@ class Remit835Body(BodyReader):
         row["remit_transaction_id"] = self.key
         row["claim_id"] = e[1] or None
         row["claim_status_code"] = e[2] or None
-        row["charge_amount"] = self.decimal(seg, 3, "total claim charge", MONEY_READER, required=True)
-        row["paid_amount"] = self.decimal(seg, 4, "claim payment amount", MONEY_READER, required=True)
-        row["patient_responsibility_amount"] = self.decimal(seg, 5, "patient responsibility amount", MONEY_READER)
+        row["charge_amount"] = known_money(e[3]) or self.decimal(
+            seg, 3, "total claim charge", MONEY_READER, required=True
+        )
+        row["paid_amount"] = known_money(e[4]) or self.decimal(
+            seg, 4, "claim payment amount", MONEY_READER, required=True
+        )
+        row["patient_responsibility_amount"] = known_money(e[5]) or self.decimal(
+            seg, 5, "patient responsibility amount", MONEY_READER
+        )
         row["claim_filing_indicator"] = e[6] or None
         row["payer_claim_control_number"] = e[7] or None
         row["place_of_service"] = e[8] or None
@@ -215,19 +228,24 @@ class Remit835Body(BodyReader):
         procedure = self.composite(seg, 1)
         original = self.composite(seg, 6) if e[6] else []
         ordinal = len(claim.lines) + 1
+        claim_id = claim.row["remit_claim_id"]
         row = self.new_row("remit_lines", seg.position)
-        row["remit_line_id"] = f"{claim.row['remit_claim_id']}-{ordinal}"
-        row["remit_claim_id"] = claim.row["remit_claim_id"]
+        row["remit_line_id"] = f"{claim_id}-{ordinal}"
+        row["remit_claim_id"] = claim_id
         row["line_number"] = ordinal
         row["procedure_code"] = procedure[1] if len(procedure) > 1 and procedure[1] else None
         row["modifiers"] = "|".join(filter(None, procedure[2:6])) or None
-        row["charge_amount"] = self.decimal(seg, 2, "line charge", MONEY_READER, required=True)
-        row["paid_amount"] = self.decimal(seg, 3, "line payment", MONEY_READER, required=True)
+        row["charge_amount"] = known_money(e[2]) or self.decimal(seg, 2, "line charge", MONEY_READER, required=True)
+        row["paid_amount"] = known_money(e[3]) or self.decimal(seg, 3, "line payment", MONEY_READER, required=True)
         row["revenue_code"] = e[4] or None
         # SVC05 defaults to 1 unit when absent.
-        row["units_paid"] = self.decimal(seg, 5, "units paid", QUANTITY_READER) if e[5] else Decimal(1)
+        row["units_paid"] = (
+            (known_quantity(e[5]) or self.decimal(seg, 5, "units paid", QUANTITY_READER)) if e[5] else ONE
+        )
         row["original_procedure_code"] = original[1] if len(original) > 1 and original[1] else None
-        row["original_units"] = self.decimal(seg, 7, "original units", QUANTITY_READER)
+        row["original_units"] = (
+            (known_quantity(e[7]) or self.decimal(seg, 7, "original units", QUANTITY_READER)) if e[7] else None
+        )
         if row["procedure_code"] is None:
             self.error(seg, "SVC01 has no procedure code (expected qualifier, component separator, code)")
         line = _Line(row, seg.position)
@@ -235,9 +253,9 @@ class Remit835Body(BodyReader):
         self.line = line
 
     def on_amt(self, seg: Segment) -> None:
-        e = seg[1]
-        qualifier = e[1] if len(e) > 1 else ""
-        amount = self.decimal(seg, 2, f"amount (AMT*{qualifier})", MONEY_READER)
+        e = seg.padded(3)
+        qualifier = e[1]
+        amount = known_money(e[2]) or self.decimal(seg, 2, f"amount (AMT*{qualifier})", MONEY_READER)
         if self.line is not None and qualifier == "B6":
             self.line.row["allowed_amount"] = amount
 
@@ -283,7 +301,8 @@ class Remit835Body(BodyReader):
             line_id = None
         total = ZERO
         adjustments = self.rows["remit_adjustments"]
-        for triplet in range(1, CAS_TRIPLETS + 1):
+        # Triplets past the last element sent are empty: most CAS segments carry one.
+        for triplet in range(1, min(CAS_TRIPLETS, len(seg[1]) // 3) + 1):
             reason_index = 3 * triplet - 1
             reason = e[reason_index]
             if not reason:
@@ -292,7 +311,7 @@ class Remit835Body(BodyReader):
                         seg, f"CAS{reason_index + 1:02d} has an amount but CAS{reason_index:02d} has no reason code"
                     )
                 continue
-            amount = self.decimal(
+            amount = known_money(e[reason_index + 1]) or self.decimal(
                 seg, reason_index + 1, f"adjustment amount for reason {reason}", MONEY_READER, required=True
             )
             row = self.new_row("remit_adjustments", seg.position)
@@ -303,9 +322,13 @@ class Remit835Body(BodyReader):
             row["group_code"] = group or None
             row["reason_code"] = reason
             row["amount"] = amount
+            quantity = e[reason_index + 2]
             row["quantity"] = (
-                self.decimal(seg, reason_index + 2, f"adjustment quantity for reason {reason}", QUANTITY_READER)
-                if e[reason_index + 2]
+                (
+                    known_quantity(quantity)
+                    or self.decimal(seg, reason_index + 2, f"adjustment quantity for reason {reason}", QUANTITY_READER)
+                )
+                if quantity
                 else None
             )
             adjustments.append(row)

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from functools import cache, lru_cache
+from functools import cache
 
 # X12 data type R: optional minus, digits with an optional decimal point, no exponent, no thousands.
 X12_NUMBER = re.compile(r"^-?(\d*)(?:\.(\d*))?$")
@@ -65,7 +65,8 @@ def parse_decimal(value: str, kind: DecimalType) -> Decimal:
 
 class DecimalReader:
     """``parse_decimal`` for one column type, remembering the values it has read: remittances repeat
-    the same amounts thousands of times, and Decimals are immutable, so one object serves them all."""
+    the same amounts thousands of times, and Decimals are immutable, so one object serves them all.
+    A full cache starts over rather than stop learning: a worker reads years of files in turn."""
 
     CACHE_LIMIT = 65536
 
@@ -77,17 +78,32 @@ class DecimalReader:
         number = self.cache.get(value)
         if number is None:
             number = parse_decimal(value, self.kind)
-            if len(self.cache) < self.CACHE_LIMIT:
-                self.cache[value] = number
+            if len(self.cache) >= self.CACHE_LIMIT:
+                self.cache.clear()
+            self.cache[value] = number
         return number
 
 
-@lru_cache(maxsize=8192)
+D8_CACHE_LIMIT = 65536
+_d8_dates: dict[str, date] = {}
+# A date read before, else None: the hottest handlers write ``known_d8(value) or self.date(...)``, one dict
+# lookup instead of a method call (a remittance repeats the same few service dates thousands of times).
+# Like the DecimalReader cache, a full one starts over (dates of birth fill it over years of files).
+known_d8 = _d8_dates.get
+
+
 def parse_d8(value: str) -> date:
     """A CCYYMMDD date; BadValue otherwise. The value is not repeated: it may be a date of birth."""
+    found = _d8_dates.get(value)
+    if found is not None:
+        return found
     if D8_DATE.match(value):
         try:
-            return date(int(value[:4]), int(value[4:6]), int(value[6:]))
+            found = date(int(value[:4]), int(value[4:6]), int(value[6:]))
         except ValueError:
             raise BadValue("is not a real calendar date (CCYYMMDD)") from None
+        if len(_d8_dates) >= D8_CACHE_LIMIT:
+            _d8_dates.clear()
+        _d8_dates[value] = found
+        return found
     raise BadValue("is not a CCYYMMDD date (8 digits)")
