@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from core.vocabulary import LIVE_STATUSES
 from emitters.models import DraftAction
 
-from .audit import canonical_json
+from .audit import NewEvent, canonical_json
 from .schema import actions
 
 log = logging.getLogger(__name__)
@@ -121,6 +121,12 @@ class DraftSync:
             repeated = next(flag_id for flag_id in drafted_ids if drafted_ids.count(flag_id) > 1)
             raise ValueError(f"flag_id {repeated} appears twice in one sync")
         raised = set(drafted_ids) if raised_flag_ids is None else set(raised_flag_ids) | set(drafted_ids)
+        # What the run changes is gathered first, then written in a few multi-row statements (a first build
+        # writes tens of thousands of drafts); the audit events keep the order they are gathered in: the drafts'
+        # in the order given, then the auto-resolved.
+        new_rows: list[dict] = []
+        updates: list[tuple[str, dict]] = []  # (action_id, the columns it changes)
+        events: list[NewEvent] = []
         with self._writer.begin() as conn:
             existing = _existing_rows(conn, action_type, drafted_ids)
             for draft in drafts:
@@ -128,110 +134,118 @@ class DraftSync:
                 stored = {"input_hash": hashes[draft.flag_id]} if draft.flag_id in hashes else {}
                 row = existing.get(draft.flag_id)
                 if row is None:
-                    self._insert_draft(conn, draft, values | stored, run_id, now)
+                    new_rows.append(_new_row(draft, values | stored, run_id, now))
+                    events.append(_created_event(new_rows[-1], run_id))
                     result.drafted += 1
                 elif row.status in LIVE_STATUSES:
                     changes = _refresh_changes(row, values)
                     if changes:
-                        conn.execute(
-                            actions.update()
-                            .where(actions.c.action_id == row.action_id)
-                            .values(**changes, **stored, updated_at=now, last_seen_run_id=run_id)
-                        )
-                        self._append_event(
-                            conn,
-                            "draft_refreshed",
-                            SYSTEM_PIPELINE,
-                            action_id=row.action_id,
-                            location_id=values["location_id"],
-                            detail={"flag_id": draft.flag_id, "run_id": run_id, "changed": sorted(changes)},
+                        seen = {"updated_at": now, "last_seen_run_id": run_id}
+                        updates.append((row.action_id, changes | stored | seen))
+                        events.append(
+                            NewEvent(
+                                "draft_refreshed",
+                                SYSTEM_PIPELINE,
+                                action_id=row.action_id,
+                                location_id=values["location_id"],
+                                detail={"flag_id": draft.flag_id, "run_id": run_id, "changed": sorted(changes)},
+                            )
                         )
                         result.refreshed += 1
                     else:
                         if stored and row.input_hash != stored["input_hash"]:  # new inputs, the same draft
-                            conn.execute(actions.update().where(actions.c.action_id == row.action_id).values(**stored))
+                            updates.append((row.action_id, stored))
                         result.unchanged += 1
                 elif row.status == "auto_resolved":
-                    changes = _refresh_changes(row, values)
-                    conn.execute(
-                        actions.update()
-                        .where(actions.c.action_id == row.action_id)
-                        .values(
-                            **changes,
-                            **stored,
-                            status="open",
-                            snoozed_until=None,
-                            updated_at=now,
-                            last_seen_run_id=run_id,
+                    reopened = {"status": "open", "snoozed_until": None, "updated_at": now, "last_seen_run_id": run_id}
+                    updates.append((row.action_id, _refresh_changes(row, values) | stored | reopened))
+                    events.append(
+                        NewEvent(
+                            "draft_reopened",
+                            SYSTEM_PIPELINE,
+                            action_id=row.action_id,
+                            location_id=values["location_id"],
+                            detail={"flag_id": draft.flag_id, "run_id": run_id, "reason": "flag raised again"},
                         )
-                    )
-                    self._append_event(
-                        conn,
-                        "draft_reopened",
-                        SYSTEM_PIPELINE,
-                        action_id=row.action_id,
-                        location_id=values["location_id"],
-                        detail={"flag_id": draft.flag_id, "run_id": run_id, "reason": "flag raised again"},
                     )
                     result.reopened += 1
                 else:
                     result.unchanged += 1  # a human decided; a later run never overrides it
+            if new_rows:
+                conn.execute(actions.insert(), new_rows)
             live = sa.select(actions.c.action_id, actions.c.flag_id, actions.c.location_id).where(
                 actions.c.action_type == action_type, actions.c.status.in_(sorted(LIVE_STATUSES))
             )
+            resolved = {"status": "auto_resolved", "snoozed_until": None, "updated_at": now, "last_seen_run_id": run_id}
             for row in conn.execute(live).fetchall():
                 if row.flag_id in raised or row.flag_id in held:
                     continue
-                conn.execute(
-                    actions.update()
-                    .where(actions.c.action_id == row.action_id)
-                    .values(status="auto_resolved", snoozed_until=None, updated_at=now, last_seen_run_id=run_id)
-                )
-                self._append_event(
-                    conn,
-                    "auto_resolved",
-                    SYSTEM_PIPELINE,
-                    action_id=row.action_id,
-                    location_id=row.location_id,
-                    detail={
-                        "flag_id": row.flag_id,
-                        "run_id": run_id,
-                        "reason": "flag no longer raised: the condition was resolved in the data",
-                    },
+                updates.append((row.action_id, resolved))
+                events.append(
+                    NewEvent(
+                        "auto_resolved",
+                        SYSTEM_PIPELINE,
+                        action_id=row.action_id,
+                        location_id=row.location_id,
+                        detail={
+                            "flag_id": row.flag_id,
+                            "run_id": run_id,
+                            "reason": "flag no longer raised: the condition was resolved in the data",
+                        },
+                    )
                 )
                 result.auto_resolved += 1
+            _update_actions(conn, updates)
+            self._append_events(conn, events, now)
         log.info("ledger sync %s run %s: %s", action_type, run_id, result)
         return result
 
-    def _insert_draft(self, conn: sa.Connection, draft: DraftAction, values: dict, run_id: str, now: str) -> None:
-        # `values` are the draft's columns (draft_values) and, when the run knows it, its input_hash.
-        action_id = uuid.uuid4().hex
-        conn.execute(
-            actions.insert().values(
-                action_id=action_id,
-                flag_id=draft.flag_id,
-                action_type=draft.action_type,
-                status="open",
-                original_body=values["body"],
-                created_at=now,
-                updated_at=now,
-                last_seen_run_id=run_id,
-                **values,
-            )
+
+def _new_row(draft: DraftAction, values: dict, run_id: str, now: str) -> dict:
+    """The actions row of a new draft; `values` are its columns (draft_values) and, when the run knows it, its
+    input_hash."""
+    return {
+        "action_id": uuid.uuid4().hex,
+        "flag_id": draft.flag_id,
+        "action_type": draft.action_type,
+        "status": "open",
+        "snoozed_until": None,
+        "original_body": values["body"],
+        "created_at": now,
+        "updated_at": now,
+        "last_seen_run_id": run_id,
+        "input_hash": None,  # every row of one multi-row insert names the same columns
+        **values,
+    }
+
+
+def _created_event(row: dict, run_id: str) -> NewEvent:
+    return NewEvent(
+        "draft_created",
+        SYSTEM_PIPELINE,
+        action_id=row["action_id"],
+        location_id=row["location_id"],
+        detail={
+            "flag_id": row["flag_id"],
+            "run_id": run_id,
+            "dollars_at_stake": row["dollars_at_stake"],
+            "due_date": row["due_date"],
+        },
+    )
+
+
+def _update_actions(conn: sa.Connection, updates: list[tuple[str, dict]]) -> None:
+    """Apply (action_id, changed columns) pairs: one executemany per distinct set of changed columns."""
+    by_columns: dict[tuple[str, ...], list[dict]] = {}
+    for action_id, changes in updates:
+        by_columns.setdefault(tuple(sorted(changes)), []).append({"target_action_id": action_id, **changes})
+    for columns, params in by_columns.items():
+        statement = (
+            actions.update()
+            .where(actions.c.action_id == sa.bindparam("target_action_id"))
+            .values({column: sa.bindparam(column) for column in columns})
         )
-        self._append_event(
-            conn,
-            "draft_created",
-            SYSTEM_PIPELINE,
-            action_id=action_id,
-            location_id=draft.location_id,
-            detail={
-                "flag_id": draft.flag_id,
-                "run_id": run_id,
-                "dollars_at_stake": values["dollars_at_stake"],
-                "due_date": draft.due_date,
-            },
-        )
+        conn.execute(statement, params)
 
 
 # Rows fetched per query when reading the actions of the drafted flags (well under every backend's parameter limit).
