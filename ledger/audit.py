@@ -50,6 +50,7 @@ META_LEDGER_ID = "ledger_id"
 META_KEYED_FROM = "audit_chain_keyed_from"
 META_KEY_FINGERPRINT = "audit_key_fingerprint"
 MIGRATE_COMMAND = "python -m ledger migrate-audit-chain"
+_EVENTS_PER_INSERT = 1000  # rows per multi-row insert of `append_events`
 
 
 def canonical_json(value: Any) -> str:
@@ -144,7 +145,7 @@ def append_event(
 
 def append_events(conn: sa.Connection, key: bytes, occurred_at: str, events: Iterable[NewEvent]) -> list[int]:
     """Chain the events onto the head in order, inside the caller's write transaction, with one read of the head
-    and one multi-row insert (a pipeline run appends tens of thousands); returns their event_ids."""
+    and multi-row inserts (a pipeline run appends tens of thousands); returns their event_ids."""
     events = list(events)
     if not events:
         return []
@@ -155,7 +156,7 @@ def append_events(conn: sa.Connection, key: bytes, occurred_at: str, events: Ite
         sa.select(audit_events.c.event_id, audit_events.c.event_hash).order_by(audit_events.c.event_id.desc()).limit(1)
     ).first()
     event_id, prev_hash = (head.event_id, head.event_hash) if head else (0, GENESIS_HASH)
-    rows = []
+    ids, rows = [], []
     for event in events:
         event_id += 1
         fields = {
@@ -170,9 +171,14 @@ def append_events(conn: sa.Connection, key: bytes, occurred_at: str, events: Ite
         }
         event_hash = keyed_event_hash(key, prev_hash, fields)
         rows.append({**fields, "prev_hash": prev_hash, "event_hash": event_hash})
+        ids.append(event_id)
         prev_hash = event_hash
-    conn.execute(audit_events.insert(), rows)
-    return [row["event_id"] for row in rows]
+        if len(rows) == _EVENTS_PER_INSERT:
+            conn.execute(audit_events.insert(), rows)
+            rows.clear()
+    if rows:
+        conn.execute(audit_events.insert(), rows)
+    return ids
 
 
 def read_meta(conn: sa.Connection) -> dict[str, str]:

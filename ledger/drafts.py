@@ -121,14 +121,21 @@ class DraftSync:
             repeated = next(flag_id for flag_id in drafted_ids if drafted_ids.count(flag_id) > 1)
             raise ValueError(f"flag_id {repeated} appears twice in one sync")
         raised = set(drafted_ids) if raised_flag_ids is None else set(raised_flag_ids) | set(drafted_ids)
-        # What the run changes is gathered first, then written in a few multi-row statements (a first build
-        # writes tens of thousands of drafts); the audit events keep the order they are gathered in: the drafts'
-        # in the order given, then the auto-resolved.
+        # What the run changes is gathered, then written in multi-row statements (a first build writes tens of
+        # thousands of drafts); the audit events keep the order they are gathered in: the drafts' in the order
+        # given, then the auto-resolved.
         new_rows: list[dict] = []
         updates: list[tuple[str, dict]] = []  # (action_id, the columns it changes)
         events: list[NewEvent] = []
         with self._writer.begin() as conn:
             existing = _existing_rows(conn, action_type, drafted_ids)
+            # Read before this run writes: what it writes below is a drafted flag's action, never one to resolve.
+            live = conn.execute(
+                sa.select(actions.c.action_id, actions.c.flag_id, actions.c.location_id).where(
+                    actions.c.action_type == action_type,
+                    actions.c.status.in_(sorted(LIVE_STATUSES)),
+                )
+            ).fetchall()
             for draft in drafts:
                 values = draft_values(draft)
                 stored = {"input_hash": hashes[draft.flag_id]} if draft.flag_id in hashes else {}
@@ -137,6 +144,9 @@ class DraftSync:
                     new_rows.append(_new_row(draft, values | stored, run_id, now))
                     events.append(_created_event(new_rows[-1], run_id))
                     result.drafted += 1
+                    if len(new_rows) == _WRITE_CHUNK:  # written as they come: a large run's rows are not all held
+                        conn.execute(actions.insert(), new_rows)
+                        new_rows.clear()
                 elif row.status in LIVE_STATUSES:
                     changes = _refresh_changes(row, values)
                     if changes:
@@ -173,11 +183,8 @@ class DraftSync:
                     result.unchanged += 1  # a human decided; a later run never overrides it
             if new_rows:
                 conn.execute(actions.insert(), new_rows)
-            live = sa.select(actions.c.action_id, actions.c.flag_id, actions.c.location_id).where(
-                actions.c.action_type == action_type, actions.c.status.in_(sorted(LIVE_STATUSES))
-            )
             resolved = {"status": "auto_resolved", "snoozed_until": None, "updated_at": now, "last_seen_run_id": run_id}
-            for row in conn.execute(live).fetchall():
+            for row in live:
                 if row.flag_id in raised or row.flag_id in held:
                     continue
                 updates.append((row.action_id, resolved))
@@ -250,6 +257,8 @@ def _update_actions(conn: sa.Connection, updates: list[tuple[str, dict]]) -> Non
 
 # Rows fetched per query when reading the actions of the drafted flags (well under every backend's parameter limit).
 _FLAG_CHUNK = 500
+# Rows per multi-row insert: few statements, and a large run's rows are not all held in memory at once.
+_WRITE_CHUNK = 1000
 
 
 def _existing_rows(conn: sa.Connection, action_type: str, flag_ids: list[str]) -> dict:
