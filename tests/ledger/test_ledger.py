@@ -123,7 +123,7 @@ def test_a_flag_set_aside_this_run_keeps_its_live_draft(ledger, rows):
 
 
 def test_a_sync_larger_than_one_multi_row_insert_chains_every_event_in_draft_order(ledger, make_row):
-    # More drafts than one insert carries (ledger.drafts writes them a thousand at a time), then a second run that
+    # More drafts than one insert carries (ledger.drafts writes them 500 at a time), then a second run that
     # refreshes, resolves, reopens and drafts new flags at once: every event chained, in the order of the drafts.
     flag_rows = [make_row(flag_id=f"flag-{n:04d}", authorization_id=f"AUTH-{n}") for n in range(2345)]
     first = ledger.sync_drafts("reauth_packet", _drafts(flag_rows), "run-1")
