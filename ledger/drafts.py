@@ -129,11 +129,17 @@ class DraftSync:
                     actions.c.status.in_(sorted(LIVE_STATUSES)),
                 )
             ).fetchall()
+            with_action = set(
+                conn.execute(sa.select(actions.c.flag_id).where(actions.c.action_type == action_type)).scalars()
+            )
             # A slice of drafts at a time: their stored actions read and their new rows written together, so a run
-            # that redrafts a large queue never holds every stored body at once.
+            # that redrafts a large queue never holds every stored body at once. Only flags with an action are looked
+            # up: a read between writes costs SQLite far more than the read itself, and a first build has none.
             for start in range(0, len(drafts), _FLAG_CHUNK):
                 chunk = drafts[start : start + _FLAG_CHUNK]
-                existing = _existing_rows(conn, action_type, [draft.flag_id for draft in chunk])
+                existing = _existing_rows(
+                    conn, action_type, [draft.flag_id for draft in chunk if draft.flag_id in with_action]
+                )
                 for draft in chunk:
                     pending.sync(draft, existing.get(draft.flag_id), hashes.get(draft.flag_id))
                 if pending.new_rows:
@@ -262,5 +268,7 @@ _FLAG_CHUNK = 500
 
 def _existing_rows(conn: sa.Connection, action_type: str, flag_ids: list[str]) -> dict:
     """flag_id -> the action row, for just these flags of the type."""
+    if not flag_ids:
+        return {}
     query = sa.select(actions).where(actions.c.action_type == action_type, actions.c.flag_id.in_(flag_ids))
     return {row.flag_id: row for row in conn.execute(query)}
