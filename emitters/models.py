@@ -58,6 +58,14 @@ def _whole_word(term: str) -> re.Pattern:
     return re.compile(rf"(?<![^\W_]){re.escape(term.strip())}(?![^\W_])", re.IGNORECASE)
 
 
+def _may_contain(text: str, term: str) -> bool:
+    """False only when `term` cannot occur in `text` as `_whole_word` matches it, without compiling a pattern:
+    every draft names its own patient, and a compiled pattern per name would fill re's cache tens of thousands of
+    times over in a large run. Exact for ASCII, where case-insensitive matching is matching in lower case;
+    anything else goes to the pattern."""
+    return not (text.isascii() and term.isascii()) or term.strip().lower() in text.lower()
+
+
 class DraftAction(BaseModel):
     """A drafted action for a person to edit, approve, reject or snooze (docs/interfaces.md section 4)."""
 
@@ -89,8 +97,9 @@ class DraftAction(BaseModel):
         # Whole identifiers only (a child named "Ed" does not trip on "Pediatric"), outside the public names.
         title = self.title
         for public in sorted((t for t in self.public_terms if t and t.strip()), key=len, reverse=True):
-            title = _whole_word(public).sub(" ", title)
+            if _may_contain(title, public):
+                title = _whole_word(public).sub(" ", title)
         for term in self.phi_terms:
-            if term and term.strip() and _whole_word(term).search(title):
+            if term and term.strip() and _may_contain(title, term) and _whole_word(term).search(title):
                 raise ValueError("title contains a patient identifier; titles must carry no PHI")
         return self

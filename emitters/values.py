@@ -47,6 +47,16 @@ def local_time_text(utc_value: Any, time_zone: str) -> str:
 def jsonable(value: Any) -> Any:
     """A value the evidence JSON can hold exactly: ISO dates, money as a string, plain numbers; None for
     missing values (NaN and NaT would otherwise become invalid JSON or the text "NaT")."""
+    # The warehouse's own types first, without the general checks below (a large run converts millions).
+    kind = type(value)
+    if kind is str:
+        return value if value.strip() else None
+    if kind is int or value is None:
+        return value
+    if kind is Decimal and value.is_finite():
+        return str(value)
+    if kind is date:
+        return value.isoformat()
     if _is_missing(value):
         return None
     if isinstance(value, (date, datetime)):

@@ -50,6 +50,7 @@ META_LEDGER_ID = "ledger_id"
 META_KEYED_FROM = "audit_chain_keyed_from"
 META_KEY_FINGERPRINT = "audit_key_fingerprint"
 MIGRATE_COMMAND = "python -m ledger migrate-audit-chain"
+_EVENTS_PER_INSERT = 1000  # rows per multi-row insert of `append_events`
 
 
 def canonical_json(value: Any) -> str:
@@ -113,6 +114,18 @@ class ChainReport:
             self.first_bad_event_id = event_id
 
 
+@dataclass(frozen=True)
+class NewEvent:
+    """An audit event to append: everything but its id, time and hashes, which the chain gives it."""
+
+    event_type: str
+    actor: str
+    actor_role: str | None = None
+    action_id: str | None = None
+    location_id: str | None = None
+    detail: dict | None = None
+
+
 def append_event(
     conn: sa.Connection,
     key: bytes,
@@ -126,27 +139,46 @@ def append_event(
     detail: dict | None = None,
 ) -> int:
     """Chain one event onto the head inside the caller's write transaction; returns its event_id."""
+    event = NewEvent(event_type, actor, actor_role, action_id, location_id, detail)
+    return append_events(conn, key, occurred_at, [event])[0]
+
+
+def append_events(conn: sa.Connection, key: bytes, occurred_at: str, events: Iterable[NewEvent]) -> list[int]:
+    """Chain the events onto the head in order, inside the caller's write transaction, with one read of the head
+    and multi-row inserts (a pipeline run appends tens of thousands); returns their event_ids."""
+    events = list(events)
+    if not events:
+        return []
     if conn.dialect.name == "postgresql":
         # Serialize appends so two writers cannot chain onto the same head.
         conn.exec_driver_sql("LOCK TABLE audit_events IN EXCLUSIVE MODE")
     head = conn.execute(
         sa.select(audit_events.c.event_id, audit_events.c.event_hash).order_by(audit_events.c.event_id.desc()).limit(1)
     ).first()
-    fields = {
-        "event_id": head.event_id + 1 if head else 1,
-        "occurred_at": occurred_at,
-        "event_type": event_type,
-        "actor": actor,
-        "actor_role": actor_role,
-        "action_id": action_id,
-        "location_id": location_id,
-        "detail_json": canonical_json(detail or {}),
-    }
-    prev_hash = head.event_hash if head else GENESIS_HASH
-    conn.execute(
-        audit_events.insert().values(**fields, prev_hash=prev_hash, event_hash=keyed_event_hash(key, prev_hash, fields))
-    )
-    return fields["event_id"]
+    event_id, prev_hash = (head.event_id, head.event_hash) if head else (0, GENESIS_HASH)
+    ids, rows = [], []
+    for event in events:
+        event_id += 1
+        fields = {
+            "event_id": event_id,
+            "occurred_at": occurred_at,
+            "event_type": event.event_type,
+            "actor": event.actor,
+            "actor_role": event.actor_role,
+            "action_id": event.action_id,
+            "location_id": event.location_id,
+            "detail_json": canonical_json(event.detail or {}),
+        }
+        event_hash = keyed_event_hash(key, prev_hash, fields)
+        rows.append({**fields, "prev_hash": prev_hash, "event_hash": event_hash})
+        ids.append(event_id)
+        prev_hash = event_hash
+        if len(rows) == _EVENTS_PER_INSERT:
+            conn.execute(audit_events.insert(), rows)
+            rows.clear()
+    if rows:
+        conn.execute(audit_events.insert(), rows)
+    return ids
 
 
 def read_meta(conn: sa.Connection) -> dict[str, str]:
@@ -305,6 +337,9 @@ class AuditTrail:
 
     def _append_event(self, conn: sa.Connection, event_type: str, actor: str, **fields) -> int:
         return append_event(conn, self._audit_key, self._now_iso(), event_type, actor, **fields)
+
+    def _append_events(self, conn: sa.Connection, events: Iterable[NewEvent], occurred_at: str) -> list[int]:
+        return append_events(conn, self._audit_key, occurred_at, events)
 
     def audit_events(self, user, *, limit: int = 500, event_types: Iterable[str] | None = None) -> list[dict]:
         """Newest first; events of the user's locations or of no location. Directors and admins only."""

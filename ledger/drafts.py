@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from core.vocabulary import LIVE_STATUSES
 from emitters.models import DraftAction
 
-from .audit import canonical_json
+from .audit import NewEvent, canonical_json
 from .schema import actions
 
 log = logging.getLogger(__name__)
@@ -110,7 +110,6 @@ class DraftSync:
         """
         held = set(held_flag_ids)
         hashes = dict(input_hashes or {})
-        result = SyncResult()
         now = self._now_iso()
         drafted_ids: list[str] = []
         for draft in drafts:
@@ -121,128 +120,155 @@ class DraftSync:
             repeated = next(flag_id for flag_id in drafted_ids if drafted_ids.count(flag_id) > 1)
             raise ValueError(f"flag_id {repeated} appears twice in one sync")
         raised = set(drafted_ids) if raised_flag_ids is None else set(raised_flag_ids) | set(drafted_ids)
+        pending = _PendingWrites(run_id, now)
         with self._writer.begin() as conn:
-            existing = _existing_rows(conn, action_type, drafted_ids)
-            for draft in drafts:
-                values = draft_values(draft)
-                stored = {"input_hash": hashes[draft.flag_id]} if draft.flag_id in hashes else {}
-                row = existing.get(draft.flag_id)
-                if row is None:
-                    self._insert_draft(conn, draft, values | stored, run_id, now)
-                    result.drafted += 1
-                elif row.status in LIVE_STATUSES:
-                    changes = _refresh_changes(row, values)
-                    if changes:
-                        conn.execute(
-                            actions.update()
-                            .where(actions.c.action_id == row.action_id)
-                            .values(**changes, **stored, updated_at=now, last_seen_run_id=run_id)
-                        )
-                        self._append_event(
-                            conn,
-                            "draft_refreshed",
-                            SYSTEM_PIPELINE,
-                            action_id=row.action_id,
-                            location_id=values["location_id"],
-                            detail={"flag_id": draft.flag_id, "run_id": run_id, "changed": sorted(changes)},
-                        )
-                        result.refreshed += 1
-                    else:
-                        if stored and row.input_hash != stored["input_hash"]:  # new inputs, the same draft
-                            conn.execute(actions.update().where(actions.c.action_id == row.action_id).values(**stored))
-                        result.unchanged += 1
-                elif row.status == "auto_resolved":
-                    changes = _refresh_changes(row, values)
-                    conn.execute(
-                        actions.update()
-                        .where(actions.c.action_id == row.action_id)
-                        .values(
-                            **changes,
-                            **stored,
-                            status="open",
-                            snoozed_until=None,
-                            updated_at=now,
-                            last_seen_run_id=run_id,
-                        )
-                    )
-                    self._append_event(
-                        conn,
-                        "draft_reopened",
-                        SYSTEM_PIPELINE,
-                        action_id=row.action_id,
-                        location_id=values["location_id"],
-                        detail={"flag_id": draft.flag_id, "run_id": run_id, "reason": "flag raised again"},
-                    )
-                    result.reopened += 1
-                else:
-                    result.unchanged += 1  # a human decided; a later run never overrides it
-            live = sa.select(actions.c.action_id, actions.c.flag_id, actions.c.location_id).where(
-                actions.c.action_type == action_type, actions.c.status.in_(sorted(LIVE_STATUSES))
+            # Read before this run writes: what it writes below is a drafted flag's action, never one to resolve.
+            live = conn.execute(
+                sa.select(actions.c.action_id, actions.c.flag_id, actions.c.location_id).where(
+                    actions.c.action_type == action_type,
+                    actions.c.status.in_(sorted(LIVE_STATUSES)),
+                )
+            ).fetchall()
+            with_action = set(
+                conn.execute(sa.select(actions.c.flag_id).where(actions.c.action_type == action_type)).scalars()
             )
-            for row in conn.execute(live).fetchall():
-                if row.flag_id in raised or row.flag_id in held:
-                    continue
-                conn.execute(
-                    actions.update()
-                    .where(actions.c.action_id == row.action_id)
-                    .values(status="auto_resolved", snoozed_until=None, updated_at=now, last_seen_run_id=run_id)
+            # A slice of drafts at a time: their stored actions read and their new rows written together, so a run
+            # that redrafts a large queue never holds every stored body at once. Only flags with an action are looked
+            # up: a read between writes costs SQLite far more than the read itself, and a first build has none.
+            for start in range(0, len(drafts), _FLAG_CHUNK):
+                chunk = drafts[start : start + _FLAG_CHUNK]
+                existing = _existing_rows(
+                    conn, action_type, [draft.flag_id for draft in chunk if draft.flag_id in with_action]
                 )
-                self._append_event(
-                    conn,
-                    "auto_resolved",
-                    SYSTEM_PIPELINE,
-                    action_id=row.action_id,
-                    location_id=row.location_id,
-                    detail={
-                        "flag_id": row.flag_id,
-                        "run_id": run_id,
-                        "reason": "flag no longer raised: the condition was resolved in the data",
-                    },
-                )
-                result.auto_resolved += 1
+                for draft in chunk:
+                    pending.sync(draft, existing.get(draft.flag_id), hashes.get(draft.flag_id))
+                if pending.new_rows:
+                    conn.execute(actions.insert(), pending.new_rows)
+                    pending.new_rows.clear()
+            for row in live:
+                if row.flag_id not in raised and row.flag_id not in held:
+                    pending.resolve(row)
+            _update_actions(conn, pending.updates)
+            self._append_events(conn, pending.events, now)
+        result = pending.result
         log.info("ledger sync %s run %s: %s", action_type, run_id, result)
         return result
 
-    def _insert_draft(self, conn: sa.Connection, draft: DraftAction, values: dict, run_id: str, now: str) -> None:
-        # `values` are the draft's columns (draft_values) and, when the run knows it, its input_hash.
-        action_id = uuid.uuid4().hex
-        conn.execute(
-            actions.insert().values(
-                action_id=action_id,
-                flag_id=draft.flag_id,
-                action_type=draft.action_type,
-                status="open",
-                original_body=values["body"],
-                created_at=now,
-                updated_at=now,
-                last_seen_run_id=run_id,
-                **values,
-            )
-        )
-        self._append_event(
-            conn,
-            "draft_created",
-            SYSTEM_PIPELINE,
-            action_id=action_id,
-            location_id=draft.location_id,
-            detail={
-                "flag_id": draft.flag_id,
-                "run_id": run_id,
-                "dollars_at_stake": values["dollars_at_stake"],
-                "due_date": draft.due_date,
-            },
+
+class _PendingWrites:
+    """What one sync writes, gathered in order and written in multi-row statements (a first build writes tens of
+    thousands of drafts): new action rows, (action_id, changed columns) updates, and the audit events in the order
+    they happen (the drafts' in the order given, then the auto-resolved)."""
+
+    def __init__(self, run_id: str, now: str):
+        self.run_id, self.now = run_id, now
+        self.result = SyncResult()
+        self.new_rows: list[dict] = []
+        self.updates: list[tuple[str, dict]] = []
+        self.events: list[NewEvent] = []
+
+    def sync(self, draft: DraftAction, row, input_hash: str | None) -> None:
+        """One draft against its stored action (`row`, None for a new flag)."""
+        values = draft_values(draft)
+        stored = {"input_hash": input_hash} if input_hash is not None else {}
+        seen = {"updated_at": self.now, "last_seen_run_id": self.run_id}
+        if row is None:
+            self.new_rows.append(_new_row(draft, values | stored, self.run_id, self.now))
+            self.events.append(_created_event(self.new_rows[-1], self.run_id))
+            self.result.drafted += 1
+        elif row.status in LIVE_STATUSES:
+            changes = _refresh_changes(row, values)
+            if changes:
+                self.updates.append((row.action_id, changes | stored | seen))
+                detail = {"flag_id": draft.flag_id, "run_id": self.run_id, "changed": sorted(changes)}
+                self._event("draft_refreshed", row.action_id, values["location_id"], detail)
+                self.result.refreshed += 1
+            else:
+                if stored and row.input_hash != stored["input_hash"]:  # new inputs, the same draft
+                    self.updates.append((row.action_id, stored))
+                self.result.unchanged += 1
+        elif row.status == "auto_resolved":
+            reopened = {"status": "open", "snoozed_until": None} | seen
+            self.updates.append((row.action_id, _refresh_changes(row, values) | stored | reopened))
+            detail = {"flag_id": draft.flag_id, "run_id": self.run_id, "reason": "flag raised again"}
+            self._event("draft_reopened", row.action_id, values["location_id"], detail)
+            self.result.reopened += 1
+        else:
+            self.result.unchanged += 1  # a human decided; a later run never overrides it
+
+    def resolve(self, row) -> None:
+        """A live action whose flag is no longer raised."""
+        resolved = {"status": "auto_resolved", "snoozed_until": None, "updated_at": self.now}
+        self.updates.append((row.action_id, resolved | {"last_seen_run_id": self.run_id}))
+        detail = {
+            "flag_id": row.flag_id,
+            "run_id": self.run_id,
+            "reason": "flag no longer raised: the condition was resolved in the data",
+        }
+        self._event("auto_resolved", row.action_id, row.location_id, detail)
+        self.result.auto_resolved += 1
+
+    def _event(self, event_type: str, action_id: str, location_id: str, detail: dict) -> None:
+        self.events.append(
+            NewEvent(event_type, SYSTEM_PIPELINE, action_id=action_id, location_id=location_id, detail=detail)
         )
 
 
-# Rows fetched per query when reading the actions of the drafted flags (well under every backend's parameter limit).
+def _new_row(draft: DraftAction, values: dict, run_id: str, now: str) -> dict:
+    """The actions row of a new draft; `values` are its columns (draft_values) and, when the run knows it, its
+    input_hash."""
+    return {
+        "action_id": uuid.uuid4().hex,
+        "flag_id": draft.flag_id,
+        "action_type": draft.action_type,
+        "status": "open",
+        "snoozed_until": None,
+        "original_body": values["body"],
+        "created_at": now,
+        "updated_at": now,
+        "last_seen_run_id": run_id,
+        "input_hash": None,  # every row of one multi-row insert names the same columns
+        **values,
+    }
+
+
+def _created_event(row: dict, run_id: str) -> NewEvent:
+    return NewEvent(
+        "draft_created",
+        SYSTEM_PIPELINE,
+        action_id=row["action_id"],
+        location_id=row["location_id"],
+        detail={
+            "flag_id": row["flag_id"],
+            "run_id": run_id,
+            "dollars_at_stake": row["dollars_at_stake"],
+            "due_date": row["due_date"],
+        },
+    )
+
+
+def _update_actions(conn: sa.Connection, updates: list[tuple[str, dict]]) -> None:
+    """Apply (action_id, changed columns) pairs: one executemany per distinct set of changed columns."""
+    by_columns: dict[tuple[str, ...], list[dict]] = {}
+    for action_id, changes in updates:
+        by_columns.setdefault(tuple(sorted(changes)), []).append({"target_action_id": action_id, **changes})
+    for columns, params in by_columns.items():
+        statement = (
+            actions.update()
+            .where(actions.c.action_id == sa.bindparam("target_action_id"))
+            .values({column: sa.bindparam(column) for column in columns})
+        )
+        conn.execute(statement, params)
+
+
+# Drafts per slice of a sync: one read of their stored actions, one multi-row insert of the new ones (well under
+# every backend's parameter limit).
 _FLAG_CHUNK = 500
 
 
 def _existing_rows(conn: sa.Connection, action_type: str, flag_ids: list[str]) -> dict:
     """flag_id -> the action row, for just these flags of the type."""
-    rows = {}
-    for start in range(0, len(flag_ids), _FLAG_CHUNK):
-        chunk = flag_ids[start : start + _FLAG_CHUNK]
-        query = sa.select(actions).where(actions.c.action_type == action_type, actions.c.flag_id.in_(chunk))
-        rows.update((row.flag_id, row) for row in conn.execute(query))
-    return rows
+    if not flag_ids:
+        return {}
+    query = sa.select(actions).where(actions.c.action_type == action_type, actions.c.flag_id.in_(flag_ids))
+    return {row.flag_id: row for row in conn.execute(query)}

@@ -132,6 +132,23 @@ def test_a_whole_identifier_in_the_title_fails_the_check(title):
         _draft(title, ["Ed", "Austin", "2018-02-28"], public=["Austin clinic"])
 
 
+@pytest.mark.parametrize(
+    ("title", "phi"),
+    [
+        ("Call José about visit V-1", ["JOSÉ"]),  # non-ASCII on both sides, in another case
+        ("Call \u017fam about visit V-1", ["Sam"]),  # a long s: the same letter to a case-insensitive match
+        ("Call Sam about visit V-1 (Zoë clinic)", ["sam"]),  # an ASCII name in a title that is not ASCII
+    ],
+)
+def test_names_outside_ascii_are_matched_as_case_insensitively_as_ascii_ones(title, phi):
+    with pytest.raises(ValueError, match="title contains a patient identifier"):
+        _draft(title, phi)
+
+
+def test_a_public_name_outside_ascii_is_still_taken_out_of_the_title_before_the_check():
+    assert _draft("Appeal claim C-1 (Zoë clinic)", ["Zoë"], public=["ZOË CLINIC"])
+
+
 # ----- set aside, never stop ---------------------------------------------------------------------------
 
 

@@ -50,7 +50,12 @@ def test_as_date_refuses_a_value_that_is_not_a_date():
         (float("nan"), None),
         (None, None),
         ("L01", "L01"),
+        ("   ", None),  # a blank text is missing, as in every other helper
         (True, True),
+        (12, 12),
+        (Decimal("NaN"), None),
+        (datetime(2026, 3, 2, 8, 30), "2026-03-02T08:30:00"),  # a moment keeps its time
+        (pd.Timestamp("2026-03-02 08:30"), "2026-03-02T08:30:00"),
     ],
 )
 def test_jsonable_makes_evidence_valid_json(value, expected):

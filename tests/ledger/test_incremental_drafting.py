@@ -98,15 +98,16 @@ def _open_content(book: Ledger) -> dict[str, tuple]:
 
 
 class WriteCounter:
-    """Counts the INSERT, UPDATE and DELETE statements a ledger's engine runs."""
+    """Counts the rows a ledger's engine sends in INSERT, UPDATE and DELETE statements (each parameter set of a
+    multi-row statement counts)."""
 
     def __init__(self, engine: sa.Engine):
         self.writes = 0
         sa.event.listen(engine, "before_cursor_execute", self._count)
 
-    def _count(self, conn, cursor, statement: str, *args) -> None:
+    def _count(self, conn, cursor, statement: str, parameters, context, executemany: bool) -> None:
         if statement.lstrip().split(None, 1)[0].upper() in ("INSERT", "UPDATE", "DELETE"):
-            self.writes += 1
+            self.writes += len(parameters) if executemany else 1
 
 
 DAY_ONE = [_flag(1), _flag(2), _flag(3), _flag(4)]

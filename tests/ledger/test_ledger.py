@@ -122,6 +122,40 @@ def test_a_flag_set_aside_this_run_keeps_its_live_draft(ledger, rows):
     assert result.auto_resolved == 1
 
 
+def test_a_sync_larger_than_one_multi_row_insert_chains_every_event_in_draft_order(ledger, make_row):
+    # More drafts than one insert carries (ledger.drafts writes them 500 at a time), then a second run that
+    # refreshes, resolves, reopens and drafts new flags at once: every event chained, in the order of the drafts.
+    flag_rows = [make_row(flag_id=f"flag-{n:04d}", authorization_id=f"AUTH-{n}") for n in range(2345)]
+    first = ledger.sync_drafts("reauth_packet", _drafts(flag_rows), "run-1")
+    assert first.drafted == 2345
+    with ledger.engine.connect() as conn:
+        created = conn.exec_driver_sql(
+            "select e.event_id, a.flag_id, e.action_id = a.action_id from audit_events e "
+            "join actions a on a.action_id = e.action_id order by e.event_id"
+        ).all()
+    assert [row[0] for row in created] == list(range(1, 2346))
+    assert [row[1] for row in created] == [row["flag_id"] for row in flag_rows] and all(row[2] for row in created)
+
+    ledger.sync_drafts("reauth_packet", _drafts(flag_rows[:-5]), "run-2")  # the last five resolve
+    day_three = [
+        {**flag_rows[0], "dollars_at_risk": Decimal("1.00")},  # refreshed
+        *flag_rows[1:-5],  # unchanged
+        flag_rows[-1],  # reopened
+        *(make_row(flag_id=f"new-{n}", authorization_id=f"AUTH-N{n}") for n in range(3)),  # drafted
+    ]
+    result = ledger.sync_drafts("reauth_packet", _drafts(day_three), "run-3")
+    assert (result.refreshed, result.reopened, result.drafted, result.unchanged) == (1, 1, 3, 2339)
+    assert _event_types(ledger)[2345:] == ["auto_resolved"] * 5 + [
+        "draft_refreshed",
+        "draft_reopened",
+        *["draft_created"] * 3,
+    ]
+    assert _by_flag(ledger, flag_rows[0]["flag_id"])["dollars_at_stake"] == Decimal("1.00")
+    assert _by_flag(ledger, flag_rows[-1]["flag_id"])["status"] == "open"
+    assert _by_flag(ledger, flag_rows[-2]["flag_id"])["status"] == "auto_resolved"
+    assert ledger.verify().ok
+
+
 def test_auto_resolve_only_touches_its_own_action_type(ledger, rows):
     ledger.sync_drafts("reauth_packet", _drafts(rows), "run-1")
     ledger.sync_drafts("another_type", [], "run-2")
