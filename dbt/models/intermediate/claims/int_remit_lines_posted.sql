@@ -12,55 +12,44 @@ with
 
 transactions as {{ inlined_cte() }} (
 
-    select remit_transaction_id, payer_id, trace_number, payment_date, production_date
-    from {{ ref('int_remit_transactions_deduplicated') }}
+    select * from {{ ref('int_remit_transactions_deduplicated') }}
     where not is_duplicate_delivery
 
 ),
 
 remit_claims as {{ inlined_cte() }} (
 
-    select
-        remit_claim_id, remit_transaction_id, claim_id, claim_status_code, payer_claim_control_number,
-        claim_remark_codes, loaded_at, source_file_name
-    from {{ ref('stg_clearinghouse__remit_claims') }}
+    select * from {{ ref('stg_clearinghouse__remit_claims') }}
 
 ),
 
 remit_lines as {{ inlined_cte() }} (
 
-    select
-        remit_line_id, remit_claim_id, line_number, line_control_number, procedure_code, modifiers, units_paid,
-        service_date, charge_amount, paid_amount, allowed_amount, remark_codes, loaded_at, source_file_name
-    from {{ ref('stg_clearinghouse__remit_lines') }}
+    select * from {{ ref('stg_clearinghouse__remit_lines') }}
 
 ),
 
 adjustments as {{ inlined_cte() }} (
 
-    select remit_claim_id, remit_line_id, adjustment_level, group_code, reason_code, amount
-    from {{ ref('stg_clearinghouse__remit_adjustments') }}
+    select * from {{ ref('stg_clearinghouse__remit_adjustments') }}
 
 ),
 
 carc_codes as {{ inlined_cte() }} (
 
-    select carc, class from {{ ref('carc_codes') }}
+    select * from {{ ref('carc_codes') }}
 
 ),
 
 claim_lines as {{ inlined_cte() }} (
 
-    select
-        claim_line_id, claim_id, line_number, line_control_number, procedure_code, modifiers, units, service_date,
-        charge_amount, visit_id, patient_id, location_id, payer_id, payer_name, payer_type
-    from {{ ref('int_claim_lines_submitted') }}
+    select * from {{ ref('int_claim_lines_submitted') }}
 
 ),
 
 priced_lines as {{ inlined_cte() }} (
 
-    select claim_line_id, expected_allowed_amount from {{ ref('int_claim_lines_priced') }}
+    select * from {{ ref('int_claim_lines_priced') }}
 
 ),
 

@@ -169,34 +169,27 @@ claims as (
 
 -- What the payer's answers settled of each claim by each month's measured-through date, one column per month
 -- (settled_<months_back>): the remit lines are read once, not once per month.
-measured_through_by_month as (
-
-    select
-        {%- for months_back in range(var('leak_summary_months')) %}
-        max(case when months_back = {{ months_back }} then measured_through end)
-            as measured_through_{{ months_back }}{{ "," if not loop.last }}
-        {%- endfor %}
-    from month_bounds
-
-),
-
 settled_by_claim as (
 
     select
-        remit_lines.claim_id,
         {%- for months_back in range(var('leak_summary_months')) %}
         sum(
             case
-                when remit_lines.payment_date <= measured_through_by_month.measured_through_{{ months_back }}
+                when
+                    remit_lines.payment_date <= (
+                        select month_bounds.measured_through
+                        from month_bounds
+                        where month_bounds.months_back = {{ months_back }}
+                    )
                     then
                         coalesce(remit_lines.paid_amount, 0)
                         + coalesce(remit_lines.contractual_amount, 0)
                         + coalesce(remit_lines.patient_responsibility_amount, 0)
             end
-        ) as settled_{{ months_back }}{{ "," if not loop.last }}
+        ) as settled_{{ months_back }},
         {%- endfor %}
+        remit_lines.claim_id
     from remit_lines
-    cross join measured_through_by_month
     where remit_lines.claim_id is not null
     group by remit_lines.claim_id
 
@@ -209,14 +202,11 @@ open_balances as (
         claims.service_date,
         month_bounds.month_start,
         month_bounds.measured_through,
-        claims.charge_amount - coalesce(
-            case month_bounds.months_back
-                {%- for months_back in range(var('leak_summary_months')) %}
-                when {{ months_back }} then settled_by_claim.settled_{{ months_back }}
-                {%- endfor %}
-            end,
-            0
-        ) as open_amount
+        case month_bounds.months_back
+            {%- for months_back in range(var('leak_summary_months')) %}
+            when {{ months_back }} then claims.charge_amount - coalesce(settled_by_claim.settled_{{ months_back }}, 0)
+            {%- endfor %}
+        end as open_amount
     from claims
     cross join month_bounds
     left join settled_by_claim
