@@ -172,7 +172,7 @@ largest_denial as (
 
 ),
 
-posted as {{ inlined_cte() }} (
+posted as (
 
     select
         remit_lines.remit_line_id,
