@@ -43,36 +43,52 @@ visits_with_payer as (
 
 ),
 
-candidate_fees as (
+-- Each charge line with its visit's payer and date, joined before the fee schedules: the fee rows match on
+-- payer and code together (joining the visits to every fee row of their payer first multiplies the rows).
+visit_charge_lines as {{ materialized_cte() }} (
 
     select
         charge_lines.visit_id,
         charge_lines.line_number,
         charge_lines.units,
+        charge_lines.cpt_code,
+        charge_lines.modifiers,
+        visits_with_payer.payer_id,
+        visits_with_payer.date_of_service
+    from visits_with_payer
+    inner join charge_lines
+        on visits_with_payer.visit_id = charge_lines.visit_id
+
+),
+
+candidate_fees as (
+
+    select
+        visit_charge_lines.visit_id,
+        visit_charge_lines.line_number,
+        visit_charge_lines.units,
         fee_schedules.allowed_amount,
         row_number() over (
-            partition by charge_lines.visit_id, charge_lines.line_number
+            partition by visit_charge_lines.visit_id, visit_charge_lines.line_number
             order by
                 case when fee_schedules.modifier is null then 1 else 0 end,
                 fee_schedules.effective_date desc
         ) as fee_rank
-    from visits_with_payer
-    inner join charge_lines
-        on visits_with_payer.visit_id = charge_lines.visit_id
+    from visit_charge_lines
     inner join fee_schedules
         on
-            visits_with_payer.payer_id = fee_schedules.payer_id
-            and charge_lines.cpt_code = fee_schedules.cpt_code
-            and visits_with_payer.date_of_service >= fee_schedules.effective_date
+            visit_charge_lines.payer_id = fee_schedules.payer_id
+            and visit_charge_lines.cpt_code = fee_schedules.cpt_code
+            and visit_charge_lines.date_of_service >= fee_schedules.effective_date
             and (
                 fee_schedules.termination_date is null
-                or visits_with_payer.date_of_service <= fee_schedules.termination_date
+                or visit_charge_lines.date_of_service <= fee_schedules.termination_date
             )
             and (
                 fee_schedules.modifier is null
                 or (
-                    charge_lines.modifiers is not null
-                    and {{ pipe_list_contains('charge_lines.modifiers', 'fee_schedules.modifier') }}
+                    visit_charge_lines.modifiers is not null
+                    and {{ pipe_list_contains('visit_charge_lines.modifiers', 'fee_schedules.modifier') }}
                 )
             )
 

@@ -87,23 +87,35 @@ ordered as (
 
 ),
 
+-- Every recency below is a position in one ordering of the claim's acknowledgements, newest first: the running
+-- counts of 999s, 277CAs and decisive outcomes say which is the latest of its kind (the ordering restricted to
+-- one source is that source's own newest-first order, as source_rank is constant within it). One sort serves
+-- all three instead of a sort per partitioning.
+{%- set newest_first %}
+        partition by claim_id
+        order by acknowledged_date desc, source_rank desc, loaded_at desc, acknowledgement_id desc
+        rows between unbounded preceding and current row
+{%- endset %}
 ranked as (
 
     select
         ordered.*,
-        row_number() over (
-            partition by claim_id, acknowledgement_source
-            order by acknowledged_date desc, loaded_at desc, acknowledgement_id desc
-        ) as source_recency,
-        case when is_decisive then row_number() over (
-            partition by claim_id, is_decisive
-            order by acknowledged_date desc, source_rank desc, loaded_at desc, acknowledgement_id desc
-        ) end as decisive_recency,
-        row_number() over (
-            partition by claim_id
-            order by acknowledged_date desc, source_rank desc, loaded_at desc, acknowledgement_id desc
-        ) as recency
+        sum(case when acknowledgement_source = '999' then 1 else 0 end) over ({{ newest_first }}) as count_999,
+        sum(case when acknowledgement_source = '277CA' then 1 else 0 end) over ({{ newest_first }}) as count_277ca,
+        sum(case when is_decisive then 1 else 0 end) over ({{ newest_first }}) as count_decisive,
+        row_number() over ({{ newest_first }}) as recency
     from ordered
+
+),
+
+latest as (
+
+    select
+        ranked.*,
+        acknowledgement_source = '999' and count_999 = 1 as is_latest_999,
+        acknowledgement_source = '277CA' and count_277ca = 1 as is_latest_277ca,
+        coalesce(is_decisive and count_decisive = 1, false) as is_latest_decisive
+    from ranked
 
 ),
 
@@ -111,21 +123,21 @@ by_claim as (
 
     select
         claim_id,
-        max(case when acknowledgement_source = '999' and source_recency = 1 then acknowledged_date end)
+        max(case when is_latest_999 then acknowledged_date end)
             as latest_999_date,
-        max(case when acknowledgement_source = '999' and source_recency = 1 then status_code end)
+        max(case when is_latest_999 then status_code end)
             as latest_999_status_code,
-        max(case when acknowledgement_source = '999' and source_recency = 1 then outcome end)
+        max(case when is_latest_999 then outcome end)
             as latest_999_outcome,
-        max(case when acknowledgement_source = '277CA' and source_recency = 1 then acknowledged_date end)
+        max(case when is_latest_277ca then acknowledged_date end)
             as latest_277ca_date,
-        max(case when acknowledgement_source = '277CA' and source_recency = 1 then status_code end)
+        max(case when is_latest_277ca then status_code end)
             as latest_277ca_category_code,
-        max(case when acknowledgement_source = '277CA' and source_recency = 1 then status_detail_code end)
+        max(case when is_latest_277ca then status_detail_code end)
             as latest_277ca_status_code,
-        max(case when acknowledgement_source = '277CA' and source_recency = 1 then status_entity_code end)
+        max(case when is_latest_277ca then status_entity_code end)
             as latest_277ca_entity_code,
-        max(case when acknowledgement_source = '277CA' and source_recency = 1 then outcome end)
+        max(case when is_latest_277ca then outcome end)
             as latest_277ca_outcome,
         max(payer_claim_control_number) as payer_claim_control_number,
         min(case
@@ -134,15 +146,15 @@ by_claim as (
         end) as accepted_date,
         sum(case when outcome = 'rejected' then 1 else 0 end) as rejection_count,
         min(case when outcome = 'rejected' then acknowledged_date end) as first_rejected_date,
-        max(case when decisive_recency = 1 then outcome end) as latest_decisive_outcome,
-        max(case when decisive_recency = 1 and outcome = 'rejected' then acknowledgement_id end)
+        max(case when is_latest_decisive then outcome end) as latest_decisive_outcome,
+        max(case when is_latest_decisive and outcome = 'rejected' then acknowledgement_id end)
             as open_rejection_id,
-        max(case when decisive_recency = 1 and outcome = 'rejected' then acknowledgement_source end)
+        max(case when is_latest_decisive and outcome = 'rejected' then acknowledgement_source end)
             as open_rejection_source,
-        max(case when decisive_recency = 1 and outcome = 'rejected' then acknowledged_date end)
+        max(case when is_latest_decisive and outcome = 'rejected' then acknowledged_date end)
             as open_rejection_date,
         max(case when recency = 1 then outcome end) as latest_outcome
-    from ranked
+    from latest
     group by claim_id
 
 ),

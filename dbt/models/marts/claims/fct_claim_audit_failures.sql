@@ -522,15 +522,28 @@ diagnosis_not_on_authorization as (
 
 ),
 
+-- The NPI check digit once per rendering NPI (there are few providers), not once per line.
+rendering_npis as (
+
+    select
+        rendering_npi,
+        {{ npi_is_valid('rendering_npi') }} as is_npi_valid
+    from (select distinct rendering_npi from modded) as distinct_npis
+
+),
+
 rendering_npi_invalid as (
 
     select
-        claim_line_id,
+        modded.claim_line_id,
         'rendering_npi_invalid' as rule_name,
         'The rendering NPI fails the NPI check digit (or is not ten digits starting with 1 or 2)' as failure_detail,
         'Correct the rendering provider NPI (2310B)' as fix
     from modded
-    where not {{ npi_is_valid('rendering_npi') }}
+    left join rendering_npis
+        on modded.rendering_npi = rendering_npis.rendering_npi
+    -- a line without a rendering NPI matches no row: invalid, as npi_is_valid says of a null
+    where not coalesce(rendering_npis.is_npi_valid, false)
 
 ),
 
@@ -562,9 +575,11 @@ rendering_not_enrolled as (
         || 'stays unbillable when that date comes, unless the payer grants a retroactive effective date covering it; '
         || 'if an enrolled therapist rendered the service, bill under that provider' as fix
     from modded
+    left join rendering_npis
+        on modded.rendering_npi = rendering_npis.rendering_npi
     left join enrolled_on_date
         on modded.claim_line_id = enrolled_on_date.claim_line_id
-    where {{ npi_is_valid('modded.rendering_npi') }} and enrolled_on_date.claim_line_id is null
+    where coalesce(rendering_npis.is_npi_valid, false) and enrolled_on_date.claim_line_id is null
 
 ),
 

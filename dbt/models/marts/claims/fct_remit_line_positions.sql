@@ -22,33 +22,30 @@ keyed as (
 
 ),
 
-netted as (
+-- One pass over each position: its totals over every remit line, and its latest non-reversal answer ranked first
+-- (a position with only reversals has no answer and no row).
+ranked as (
 
     select
-        position_key,
-        sum(paid_amount) as net_paid_amount,
-        sum(charge_amount) as net_charge_amount,
-        count(*) as remit_line_count,
-        sum(case when is_reversal then 1 else 0 end) as reversal_count
+        keyed.*,
+        sum(paid_amount) over (partition by position_key) as net_paid_amount,
+        count(*) over (partition by position_key) as remit_line_count,
+        sum(case when is_reversal then 1 else 0 end) over (partition by position_key) as reversal_count,
+        row_number() over (
+            partition by position_key
+            order by
+                case when not is_reversal then 0 else 1 end,
+                payment_date desc, loaded_at desc, source_file_name desc, remit_line_id desc
+        ) as answer_rank
     from keyed
-    group by position_key
 
 ),
 
 latest_answer as (
 
     select *
-    from (
-        select
-            keyed.*,
-            row_number() over (
-                partition by position_key
-                order by payment_date desc, loaded_at desc, source_file_name desc, remit_line_id desc
-            ) as answer_rank
-        from keyed
-        where not is_reversal
-    ) as ranked
-    where answer_rank = 1
+    from ranked
+    where answer_rank = 1 and not is_reversal
 
 ),
 
@@ -88,16 +85,14 @@ final as (
         latest_answer.is_claim_level_answer,
         latest_answer.remark_codes,
         latest_answer.expected_allowed_amount,
-        netted.net_paid_amount,
-        netted.remit_line_count,
-        netted.reversal_count,
+        latest_answer.net_paid_amount,
+        latest_answer.remit_line_count,
+        latest_answer.reversal_count,
         -- an unclassified CARC keeps the line in the work queue (routed to review), not in denial counts
         latest_answer.paid_amount = 0
         and latest_answer.denial_amount + latest_answer.unclassified_amount > 0
-        and netted.net_paid_amount <= 0 as is_denied
+        and latest_answer.net_paid_amount <= 0 as is_denied
     from latest_answer
-    inner join netted
-        on latest_answer.position_key = netted.position_key
 
 )
 

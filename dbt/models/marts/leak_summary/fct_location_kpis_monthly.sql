@@ -167,23 +167,31 @@ claims as (
 
 ),
 
-settled_by_month as (
+-- What the payer's answers settled of each claim by each month's measured-through date, one column per month
+-- (settled_<months_back>): the remit lines are read once, not once per month.
+settled_by_claim as (
 
     select
-        claims.claim_id,
-        month_bounds.month_start,
+        {%- for months_back in range(var('leak_summary_months')) %}
         sum(
-            coalesce(remit_lines.paid_amount, 0)
-            + coalesce(remit_lines.contractual_amount, 0)
-            + coalesce(remit_lines.patient_responsibility_amount, 0)
-        ) as settled_amount
-    from claims
-    cross join month_bounds
-    inner join remit_lines
-        on
-            claims.claim_id = remit_lines.claim_id
-            and month_bounds.measured_through >= remit_lines.payment_date
-    group by claims.claim_id, month_bounds.month_start
+            case
+                when
+                    remit_lines.payment_date <= (
+                        select month_bounds.measured_through
+                        from month_bounds
+                        where month_bounds.months_back = {{ months_back }}
+                    )
+                    then
+                        coalesce(remit_lines.paid_amount, 0)
+                        + coalesce(remit_lines.contractual_amount, 0)
+                        + coalesce(remit_lines.patient_responsibility_amount, 0)
+            end
+        ) as settled_{{ months_back }},
+        {%- endfor %}
+        remit_lines.claim_id
+    from remit_lines
+    where remit_lines.claim_id is not null
+    group by remit_lines.claim_id
 
 ),
 
@@ -194,11 +202,15 @@ open_balances as (
         claims.service_date,
         month_bounds.month_start,
         month_bounds.measured_through,
-        claims.charge_amount - coalesce(settled_by_month.settled_amount, 0) as open_amount
+        case month_bounds.months_back
+            {%- for months_back in range(var('leak_summary_months')) %}
+            when {{ months_back }} then claims.charge_amount - coalesce(settled_by_claim.settled_{{ months_back }}, 0)
+            {%- endfor %}
+        end as open_amount
     from claims
     cross join month_bounds
-    left join settled_by_month
-        on claims.claim_id = settled_by_month.claim_id and month_bounds.month_start = settled_by_month.month_start
+    left join settled_by_claim
+        on claims.claim_id = settled_by_claim.claim_id
     where claims.service_date <= month_bounds.measured_through
 
 ),
