@@ -46,6 +46,7 @@ _LIVE: weakref.WeakSet[PooledSqliteEventLogStorage] = weakref.WeakSet()
 class PooledSqliteEventLogStorage(SqliteEventLogStorage):
     def __init__(self, base_dir: str, inst_data=None):
         self._engines: OrderedDict[str, Engine] = OrderedDict()
+        self._tables_present: set[str] = set()
         _LIVE.add(self)
         super().__init__(base_dir, inst_data)
 
@@ -92,6 +93,14 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
             if wrote and shard != INDEX_SHARD_NAME:
                 with suppress(FileNotFoundError):
                     os.utime(self.path_for_shard(shard))
+
+    def has_table(self, table_name: str) -> bool:
+        # Dagster asks this before storing every asset-check result and tagged asset event, opening the index
+        # with a new engine each time (about a tenth of a dbt run's event handling). A table, once there, stays
+        # (wipe() deletes rows, not tables), so a yes is remembered; a no is asked again.
+        if table_name not in self._tables_present and super().has_table(table_name):
+            self._tables_present.add(table_name)
+        return table_name in self._tables_present
 
     def _close_engines(self) -> None:
         with self._db_lock:

@@ -65,6 +65,21 @@ def test_connections_sync_normally_and_stay_few(instance, tmp_path):
         assert conn.exec_driver_sql("pragma journal_mode").scalar() == "wal"
 
 
+def test_a_table_found_is_not_looked_up_again_a_missing_one_is(instance, monkeypatch):
+    storage = instance.event_log_storage
+    asked = []
+    stock = SqliteEventLogStorage.has_table
+    monkeypatch.setattr(SqliteEventLogStorage, "has_table", lambda self, name: asked.append(name) or stock(self, name))
+    assert dg.materialize([counted], instance=instance).success  # stores an asset-check result
+    assert dg.materialize([counted], instance=instance).success
+    assert asked.count("asset_check_executions") == 1
+    assert storage.has_table("asset_check_executions")
+    assert not storage.has_table("no_such_table")
+    assert not storage.has_table("no_such_table")
+    assert asked.count("asset_check_executions") == 1
+    assert asked.count("no_such_table") == 2
+
+
 def test_a_write_touches_the_run_file_a_read_does_not(instance, tmp_path):
     result = dg.materialize([counted], instance=instance)
     run_file = tmp_path / "storage" / f"{result.run_id}.db"
