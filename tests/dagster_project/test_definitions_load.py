@@ -73,3 +73,15 @@ def test_the_definitions_load_under_dagster_dev_without_dbt_on_path(tmp_path):
     )
     assert loaded.returncode == 0, loaded.stderr[-3000:]
     assert loaded.stdout.strip().endswith("daily_leak_job")
+
+
+def test_the_daily_runs_console_log_starts_at_info_and_a_launch_can_change_it():
+    from dagster_project.definitions import defs
+
+    job = defs.resolve_job_def("daily_leak_job")
+    console = dg.validate_run_config(job, None)["loggers"]["console"]["config"]
+    assert console["log_level"] == "INFO"
+    full_refresh = {"ops": {"dbt_models": {"config": {"full_refresh": True}}}}
+    assert dg.validate_run_config(job, full_refresh)["loggers"]["console"]["config"]["log_level"] == "INFO"
+    debug = {"loggers": {"console": {"config": {"log_level": "DEBUG"}}}}
+    assert dg.validate_run_config(job, debug)["loggers"]["console"]["config"]["log_level"] == "DEBUG"
