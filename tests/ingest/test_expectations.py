@@ -35,6 +35,18 @@ def test_a_claim_id_used_by_two_visits_fails_as_an_error():
     assert "CLM-1" not in " ".join(result.failed_errors)
 
 
+def test_a_suite_does_not_fingerprint_the_frame_it_validates(monkeypatch):
+    import great_expectations.execution_engine.pandas_execution_engine as gx_pandas_engine
+
+    hashed = []
+    monkeypatch.setattr(gx_pandas_engine, "hash_pandas_dataframe", lambda frame: hashed.append(len(frame)) or "x")
+    con = _con()
+    _visit(con, "V1", "CLM-1")
+    _visit(con, "V2", "CLM-1")
+    assert validate_entity(con, Visit).failed_errors == ["expect_column_values_to_be_unique(claim_id): 2 unexpected"]
+    assert hashed == []
+
+
 def test_distinct_claim_ids_pass():
     con = _con()
     _visit(con, "V1", "CLM-1")
