@@ -16,7 +16,9 @@ Per size, in a scratch directory (never the repo's data/):
    tests/postgres_cluster.py) the raw copy into the server is also timed as a stage of its own (the dbt stage
    does it again before `dbt build`, so the job's total counts it once), publish copies the marts back, and the
    server's own CPU time and peak memory (proportional set size of its processes) get two more columns;
-3. deliver the next day and run the stages again on the built warehouse (incremental staging);
+3. deliver the next day and run the stages again on the built warehouse (incremental staging); then, on
+   another fresh copy, the first build and the next day each as one run (the whole job in one process, as
+   the schedule runs it: one Dagster start-up instead of four);
 4. the physical floors over the same files: DuckDB's own read_csv of the CSV extracts vs our CSV load
    (bench/ingest_bench.py), and for the 835s the readers alone vs readers + bulk load vs pyx12's
    validation (bench/x12_ingest_bench.py); then one table of ratios: against the floors, PostgreSQL against
@@ -46,6 +48,7 @@ ROOT = Path(__file__).resolve().parent.parent
 SIZES = {"default": (7, 12), "large": (50, 36)}
 WAREHOUSES = ("duckdb", "postgres")
 JOB_STAGES = ("ingest", "dbt", "emitters", "publish")
+JOB = "job"  # the whole daily job in one process, as the schedule runs it (in-process executor)
 RAW_COPY = "raw_copy"  # PostgreSQL only: the dbt stage's copy of the raw tables, timed on its own
 STAGE_LABELS = {RAW_COPY: "raw copy (also in dbt)", "dbt": "dbt"}
 FILE_DATE = re.compile(r"_(\d{8})")  # the first date in a clearinghouse file's name (era_<payer>_<YYYYMMDD>_...)
@@ -67,6 +70,7 @@ def _run_stage(stage: str) -> None:
     from dagster_project.definitions import defs
 
     selections = {
+        JOB: dg.AssetSelection.all(),
         "ingest": dg.AssetSelection.groups("ingest"),
         "dbt": dg.AssetSelection.all() - dg.AssetSelection.groups("ingest", "emitters", "serving"),
         "emitters": dg.AssetSelection.groups("emitters"),
@@ -293,11 +297,13 @@ class JobFigures:
     next_day: Measured
     dbt_first: Measured
     raw_copy: Measured | None
+    one_run_first: Measured
+    one_run_next_day: Measured
 
 
-def _run_job(name: str, warehouse: str, scratch: Path, env: dict, server: PostgresServer | None) -> JobFigures:
-    """The daily job on a fresh copy of the generated inbox, then the next day on the built warehouse."""
-    home = scratch / warehouse
+def _job_home(scratch: Path, folder: str, env: dict) -> tuple[Path, dict]:
+    """A fresh copy of the generated inbox and an empty data folder with the committed Dagster settings."""
+    home = scratch / folder
     inbox, data = home / "inbox", home / "data"
     shutil.copytree(scratch / "generated", inbox)
     (data / "dagster_home").mkdir(parents=True)
@@ -308,6 +314,16 @@ def _run_job(name: str, warehouse: str, scratch: Path, env: dict, server: Postgr
         "RCM_INBOX_DIR": str(inbox),
         "DAGSTER_HOME": str(data / "dagster_home"),
     }
+    return inbox, env
+
+
+def _run_job(
+    name: str, warehouse: str, scratch: Path, env: dict, one_run_env: dict, server: PostgresServer | None
+) -> JobFigures:
+    """The daily job stage by stage on a fresh copy of the generated inbox, then the next day on the built
+    warehouse; then both again as one run each (the whole job in one process, as the schedule runs it) on
+    another fresh copy (on PostgreSQL, another database)."""
+    inbox, env = _job_home(scratch, warehouse, env)
     stages = (JOB_STAGES[0], RAW_COPY, *JOB_STAGES[1:]) if server else JOB_STAGES
     label = f"{name} {warehouse}"
 
@@ -323,7 +339,14 @@ def _run_job(name: str, warehouse: str, scratch: Path, env: dict, server: Postgr
     _deliver(scratch / "next_day", inbox)
     next_day, _ = job("next day: ")
     _row(label, "next day (4 stages)", next_day, "on the built warehouse")
-    return JobFigures(first, next_day, by_stage["dbt"], by_stage.get(RAW_COPY))
+
+    one_run_inbox, one_run_env = _job_home(scratch, f"{warehouse}-one-run", one_run_env)
+    one_run_first = _measure([sys.executable, __file__, "--stage", JOB], one_run_env, server)
+    _row(label, "daily job as one run", one_run_first, "first build")
+    _deliver(scratch / "next_day", one_run_inbox)
+    one_run_next_day = _measure([sys.executable, __file__, "--stage", JOB], one_run_env, server)
+    _row(label, "next day as one run", one_run_next_day, "on the built warehouse")
+    return JobFigures(first, next_day, by_stage["dbt"], by_stage.get(RAW_COPY), one_run_first, one_run_next_day)
 
 
 def _bench_size(
@@ -352,12 +375,16 @@ def _bench_size(
     jobs: dict[str, JobFigures] = {}
     for warehouse in warehouses:
         if warehouse == "postgres":
-            database = f"bench_{name}"
+            database, one_run_database = f"bench_{name}", f"bench_{name}_one_run"
             cluster.create_database(database)
+            cluster.create_database(one_run_database)
             server = PostgresServer(cluster.socket_dir / "data")
-            jobs[warehouse] = _run_job(name, warehouse, scratch, {**env, **cluster.warehouse_env(database)}, server)
+            jobs[warehouse] = _run_job(
+                name, warehouse, scratch, {**env, **cluster.warehouse_env(database)},
+                {**env, **cluster.warehouse_env(one_run_database)}, server,
+            )  # fmt: skip
         else:
-            jobs[warehouse] = _run_job(name, warehouse, scratch, env, None)
+            jobs[warehouse] = _run_job(name, warehouse, scratch, env, env, None)
 
     full_inbox = scratch / warehouses[-1] / "inbox"  # the generated extracts plus the next day
     floors = _measure([sys.executable, "bench/ingest_bench.py", "--inbox", str(full_inbox), "--json"], env)
@@ -395,10 +422,14 @@ def _ratios(name: str, csv: dict, x12: dict, jobs: dict[str, JobFigures]) -> Non
          f"{x12['pyx12_claims_per_s']:,.0f} claims/s", x12["pyx12_claims_per_s"] / x12["reader_load_claims_per_s"]),
     ]  # fmt: skip
     for warehouse, job in jobs.items():
-        rows.append(
+        rows += [
             (f"{warehouse}: next day / first build (job CPU s)", f"{_job_cpu(job.next_day):.1f} s",
-             f"{_job_cpu(job.first):.1f} s", _job_cpu(job.next_day) / _job_cpu(job.first))
-        )  # fmt: skip
+             f"{_job_cpu(job.first):.1f} s", _job_cpu(job.next_day) / _job_cpu(job.first)),
+            (f"{warehouse}: one run / 4 stage processes (first build, wall)", f"{job.one_run_first.wall:.1f} s",
+             f"{job.first.wall:.1f} s", job.one_run_first.wall / job.first.wall),
+            (f"{warehouse}: one run / 4 stage processes (next day, wall)", f"{job.one_run_next_day.wall:.1f} s",
+             f"{job.next_day.wall:.1f} s", job.one_run_next_day.wall / job.next_day.wall),
+        ]  # fmt: skip
     if {"duckdb", "postgres"} <= jobs.keys():
         duck, pg = jobs["duckdb"], jobs["postgres"]
         rows += [
@@ -429,7 +460,7 @@ def main() -> None:
     parser.add_argument(
         "--inbox", type=Path, help="copy this generated inbox (of the one --size) instead of generating one"
     )
-    parser.add_argument("--stage", choices=(*JOB_STAGES, RAW_COPY), help=argparse.SUPPRESS)
+    parser.add_argument("--stage", choices=(*JOB_STAGES, RAW_COPY, JOB), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.stage:
         _run_stage(args.stage)
