@@ -7,6 +7,7 @@ are stored (--store-failures) and read back.
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -160,3 +161,25 @@ def test_simple_column_rules_live_in_the_models_column_rules_test(folder):
             if name in SIMPLE_RULES and "config" not in settings and "name" not in settings:
                 strays.append(f"{path.relative_to(REPO_ROOT)}: {node}.{column} {name}")
     assert strays == []
+
+
+def test_each_column_rules_test_is_an_asset_check_of_its_model_or_seed():
+    """dagster-dbt turns a data test into an asset check of the one node it is attached to: a model-level
+    column_rules test must still land on its model (or seed)."""
+    from dagster_project.dbt_project import dbt_project
+    from dagster_project.definitions import defs
+
+    nodes = json.loads(dbt_project().manifest_path.read_text())["nodes"]
+    expected = {
+        (nodes[test["attached_node"]]["name"], test["name"])
+        for test in nodes.values()
+        if (test.get("test_metadata") or {}).get("name") == "column_rules"
+        and nodes.get(test["attached_node"], {}).get("resource_type") in ("model", "seed")
+    }
+    checks = {
+        (key.asset_key.path[-1], key.name)
+        for key in defs.resolve_asset_graph().asset_check_keys
+        if key.name.startswith("column_rules_")
+    }
+    assert len(expected) > 100
+    assert checks == expected
