@@ -54,8 +54,7 @@ rule_counts as (
 ),
 
 rule_results as (
-
-    {%- for rule in rules %}
+{% for rule in rules %}
     select
         '{{ rule.column }}' as column_name,
         '{{ rule.rule }}' as rule_name,
@@ -64,7 +63,7 @@ rule_results as (
     {%- if not loop.last %}
     union all
     {%- endif %}
-    {%- endfor %}
+{%- endfor %}
 
 ),
 
