@@ -1,0 +1,79 @@
+{#- A model's simple column rules in one data test: dbt's built-in not_null, unique and accepted_values, with
+    the same meaning, checked in a single aggregate pass over the table. Each test is a dbt node with a fixed
+    cost of its own whatever the table size, so one test per model instead of one per column and rule keeps
+    the build's node count down. Fails with one row per broken rule: the column, the rule and how many rows
+    break it; never a value from the table, so no patient value reaches a log or run event.
+
+      not_null: [column, ...]      no null.
+      unique: [column, ...]        no non-null value appears twice (failing_rows: rows past the first of
+                                   each repeated value).
+      accepted_values:             every non-null value is in the list (a null passes, as in dbt's test);
+        column: [value, ...]       the values are quoted as string literals, like dbt's test by default;
+        column: {values: [...], quote: false}   for numbers or booleans written as SQL.
+
+    A rule that needs a config of its own (where, severity) stays a built-in test on its column. -#}
+{% test column_rules(model, not_null=[], unique=[], accepted_values={}) %}
+
+{%- if not (not_null or unique or accepted_values) -%}
+    {{ exceptions.raise_compiler_error("column_rules on " ~ model ~ ": give at least one of not_null, unique, accepted_values") }}
+{%- endif -%}
+{%- if accepted_values is not mapping -%}
+    {{ exceptions.raise_compiler_error("column_rules on " ~ model ~ ": accepted_values maps each column to its list of values") }}
+{%- endif -%}
+
+{%- set rules = [] -%}
+{%- for column in not_null -%}
+    {%- do rules.append({"column": column, "rule": "not_null", "failing": "count(*) - count(" ~ column ~ ")"}) -%}
+{%- endfor -%}
+{%- for column in unique -%}
+    {%- do rules.append({"column": column, "rule": "unique", "failing": "count(" ~ column ~ ") - count(distinct " ~ column ~ ")"}) -%}
+{%- endfor -%}
+{%- for column, spec in accepted_values.items() -%}
+    {%- set values = spec["values"] if spec is mapping else spec -%}
+    {%- set quote = spec.get("quote", true) if spec is mapping else true -%}
+    {%- if values is string or values is not iterable or not values -%}
+        {{ exceptions.raise_compiler_error("column_rules on " ~ model ~ ": accepted_values of " ~ column ~ " needs a non-empty list of values") }}
+    {%- endif -%}
+    {%- set literals = [] -%}
+    {%- for value in values -%}
+        {%- do literals.append(dbt.string_literal(value) if quote else value) -%}
+    {%- endfor -%}
+    {%- do rules.append({"column": column, "rule": "accepted_values", "failing": "count(case when " ~ column ~ " not in (" ~ literals | join(", ") ~ ") then 1 end)"}) -%}
+{%- endfor %}
+
+with
+
+rule_counts as (
+
+    select
+        {%- for rule in rules %}
+        {{ rule.failing }} as rule_{{ loop.index }}{{ "," if not loop.last }}
+        {%- endfor %}
+    from {{ model }}
+
+),
+
+rule_results as (
+{% for rule in rules %}
+    select
+        '{{ rule.column }}' as column_name,
+        '{{ rule.rule }}' as rule_name,
+        rule_{{ loop.index }} as failing_rows
+    from rule_counts
+    {%- if not loop.last %}
+    union all
+    {%- endif %}
+{%- endfor %}
+
+),
+
+final as (
+
+    select * from rule_results
+    where failing_rows > 0
+
+)
+
+select * from final
+
+{% endtest %}
