@@ -115,7 +115,9 @@
 {#- The fee schedule as the model's last build priced with: a copy beside the table, written by its post-hook
     (record_fee_schedules_priced), so a change is found by value whatever the extract's delivery pattern. -#}
 {% macro fee_schedules_priced_relation() -%}
-    {{ this.schema }}.{{ this.identifier }}__fee_schedules_priced
+    {{ return(api.Relation.create(
+        database=this.database, schema=this.schema, identifier=this.identifier ~ '__fee_schedules_priced'
+    )) }}
 {%- endmacro %}
 
 {% macro fee_schedule_columns() -%}
@@ -124,8 +126,8 @@
 
 {#- (payer_id, cpt_code) whose fee-schedule rows differ from the recorded copy (all of them without a copy). -#}
 {% macro fee_schedules_changed_since_last_build() %}
-    {%- set recorded = adapter.get_relation(this.database, this.schema, this.identifier ~ '__fee_schedules_priced') -%}
-    {%- if recorded is none %}
+    {%- set recorded = fee_schedules_priced_relation() -%}
+    {%- if adapter.get_relation(recorded.database, recorded.schema, recorded.identifier) is none %}
     select distinct payer_id, cpt_code from {{ ref('stg_contracts__fee_schedules') }}
     {%- else %}
     select payer_id, cpt_code from (
