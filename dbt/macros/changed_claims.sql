@@ -85,8 +85,8 @@
     - int_claim_lines_submitted (built just before in the same run): every column pricing reads, the priced
       table's copy against the submitted line, both ways (a line added, changed or gone); the payer type's
       assistant modifier and share come from a seed by payer_type, so payer_type stands for them;
-    - the fee schedule (a contracts extract, re-delivered whole): fee_schedules_changed_since_last_build(),
-      by value against the copy the last build recorded, for every line of a changed payer and code;
+    - the fee schedule (a contracts extract, re-delivered whole): by value against the copy the last build
+      priced with (rows_changed_since_copy), for every line of a changed payer and code;
     - the claim payment policies seed: full rebuild. -#}
 {% macro changed_claims__int_claim_lines_priced() %}
     {%- set priced_columns -%}
@@ -107,48 +107,126 @@
     union
     select claim_lines.claim_id
     from {{ ref('int_claim_lines_submitted') }} as claim_lines
-    inner join ({{ fee_schedules_changed_since_last_build() }}) as changed
+    inner join ({{ rows_changed_since_copy('fee_schedules_priced', fee_schedule_rows(), ['payer_id', 'cpt_code']) }}) as changed
         on claim_lines.payer_id = changed.payer_id and claim_lines.procedure_code = changed.cpt_code
 {% endmacro %}
 
 
-{#- The fee schedule as the model's last build priced with: a copy beside the table, written by its post-hook
-    (record_fee_schedules_priced), so a change is found by value whatever the extract's delivery pattern. -#}
-{% macro fee_schedules_priced_relation() -%}
-    {{ return(api.Relation.create(
-        database=this.database, schema=this.schema, identifier=this.identifier ~ '__fee_schedules_priced'
-    )) }}
+{#- The fee schedule's rows as pricing reads them. -#}
+{% macro fee_schedule_rows() -%}
+    select payer_id, cpt_code, modifier, allowed_amount, effective_date, termination_date
+    from {{ ref('stg_contracts__fee_schedules') }}
 {%- endmacro %}
 
-{% macro fee_schedule_columns() -%}
-    payer_id, cpt_code, modifier, allowed_amount, effective_date, termination_date
+
+{#- An input as the model's last build read it: a copy beside the table (`<model>__<name>`), written by the
+    model's post-hooks in every build, so a change is found by value (an added, changed or removed row) whatever
+    the input's delivery pattern. For inputs that are not keyed by the model's claims, or whose values the table
+    does not keep. -#}
+{% macro input_copy_relation(name) -%}
+    {{ return(api.Relation.create(database=this.database, schema=this.schema, identifier=this.identifier ~ '__' ~ name)) }}
 {%- endmacro %}
 
-{#- (payer_id, cpt_code) whose fee-schedule rows differ from the recorded copy (all of them without a copy). -#}
-{% macro fee_schedules_changed_since_last_build() %}
-    {%- set recorded = fee_schedules_priced_relation() -%}
-    {%- if adapter.get_relation(recorded.database, recorded.schema, recorded.identifier) is none %}
-    select distinct payer_id, cpt_code from {{ ref('stg_contracts__fee_schedules') }}
+{#- key_columns of the rows of `rows_sql` that differ from the copy, both ways (every key without a copy). -#}
+{% macro rows_changed_since_copy(name, rows_sql, key_columns) %}
+    {%- set copy = input_copy_relation(name) -%}
+    {%- set keys = key_columns | join(', ') -%}
+    {%- if adapter.get_relation(copy.database, copy.schema, copy.identifier) is none %}
+    select distinct {{ keys }} from ({{ rows_sql }}) as current_rows
     {%- else %}
-    select payer_id, cpt_code from (
-        select {{ fee_schedule_columns() }} from {{ ref('stg_contracts__fee_schedules') }}
+    select {{ keys }} from (
+        {{ rows_sql }}
         except
-        select {{ fee_schedule_columns() }} from {{ fee_schedules_priced_relation() }}
+        select * from {{ copy }}
     ) as added_or_changed
     union
-    select payer_id, cpt_code from (
-        select {{ fee_schedule_columns() }} from {{ fee_schedules_priced_relation() }}
+    select {{ keys }} from (
+        select * from {{ copy }}
         except
-        select {{ fee_schedule_columns() }} from {{ ref('stg_contracts__fee_schedules') }}
-    ) as gone_or_changed
+        {{ rows_sql }}
+    ) as removed_or_changed
     {%- endif %}
 {% endmacro %}
 
-{#- Post-hooks of int_claim_lines_priced, in every build: record the fee schedule it priced with. -#}
-{% macro record_fee_schedules_priced() -%}
+{#- The post-hooks writing the copy: [drop the last one, copy the input as this build read it]. -#}
+{% macro record_input_copy_hooks(name, rows_macro) -%}
     {{ return([
-        "drop table if exists {{ fee_schedules_priced_relation() }}",
-        "create table {{ fee_schedules_priced_relation() }} as "
-            ~ "select {{ fee_schedule_columns() }} from {{ ref('stg_contracts__fee_schedules') }}",
+        "drop table if exists {{ input_copy_relation('" ~ name ~ "') }}",
+        "create table {{ input_copy_relation('" ~ name ~ "') }} as {{ " ~ rows_macro ~ "() }}",
     ]) }}
+{%- endmacro %}
+
+
+{#- int_remit_lines_posted (keyed by the claim id the 835 answers, CLP01). Inputs and why each is covered:
+    - remit claims, lines and adjustments: claims of those loaded after the newest row the table holds (a row
+      loaded before the last build is no newer than that build's newest), and of 835 files superseded since
+      then (their rows fall back to an earlier delivery or vanish); and every remit claim of a posted transaction that has no row in the table (a
+      transaction that stops being a duplicate when the first delivery is superseded; the check also
+      re-examines each night a remit answered at claim level for a claim not yet sent, which has no row);
+    - int_remit_transactions_deduplicated: the table's transaction columns against the posted transaction
+      (gone, now a duplicate, or changed);
+    - int_claim_lines_submitted and int_claim_lines_priced, which claim-level answers and matching read by
+      claim id: by value against the copy of the claim lines the last build matched with
+      (rows_changed_since_copy);
+    - the CARC seed: full rebuild. -#}
+{% macro changed_claims__int_remit_lines_posted() %}
+    {%- set newest_built -%}
+        (select coalesce(max(loaded_at), cast('1900-01-01' as {{ dbt.type_timestamp() }})) from {{ this }})
+    {%- endset %}
+    {%- set posted_transactions -%}
+        select * from {{ ref('int_remit_transactions_deduplicated') }} where not is_duplicate_delivery
+    {%- endset %}
+    select claim_id
+    from {{ ref('stg_clearinghouse__remit_claims') }}
+    where loaded_at > {{ newest_built }}
+    union
+    select remit_claims.claim_id
+    from {{ ref('stg_clearinghouse__remit_lines') }} as remit_lines
+    inner join {{ ref('stg_clearinghouse__remit_claims') }} as remit_claims
+        on remit_lines.remit_claim_id = remit_claims.remit_claim_id
+    where remit_lines.loaded_at > {{ newest_built }}
+    union
+    select remit_claims.claim_id
+    from {{ ref('stg_clearinghouse__remit_adjustments') }} as adjustments
+    inner join {{ ref('stg_clearinghouse__remit_claims') }} as remit_claims
+        on adjustments.remit_claim_id = remit_claims.remit_claim_id
+    where adjustments.loaded_at > {{ newest_built }}
+    union
+    select raw_claims.claim_id
+    from {{ source('raw_clearinghouse', 'remit_claims') }} as raw_claims
+    inner join {{ source('ingest', 'file_supersessions') }} as supersessions
+        on raw_claims._file_sha256 = supersessions.superseded_sha256
+    where supersessions.recorded_at > {{ newest_built }}
+    union
+    select remit_claims.claim_id
+    from {{ ref('stg_clearinghouse__remit_claims') }} as remit_claims
+    inner join ({{ posted_transactions }}) as transactions
+        on remit_claims.remit_transaction_id = transactions.remit_transaction_id
+    where not exists (
+        select 1 from {{ this }} as built where built.remit_claim_id = remit_claims.remit_claim_id
+    )
+    union
+    select built.claim_id
+    from {{ this }} as built
+    left join ({{ posted_transactions }}) as transactions
+        on built.remit_transaction_id = transactions.remit_transaction_id
+    where
+        transactions.remit_transaction_id is null
+        or built.payer_x12_id is distinct from transactions.payer_id
+        or built.trace_number is distinct from transactions.trace_number
+        or built.payment_date is distinct from coalesce(transactions.payment_date, transactions.production_date)
+    union
+    select claim_id from ({{ rows_changed_since_copy('claim_lines_matched', claim_lines_matched_rows(), ['claim_id']) }}) as changed_lines
+{% endmacro %}
+
+{#- What int_remit_lines_posted reads of each submitted claim line and its price. -#}
+{% macro claim_lines_matched_rows() -%}
+    select
+        claim_lines.claim_id, claim_lines.claim_line_id, claim_lines.line_number, claim_lines.line_control_number,
+        claim_lines.procedure_code, claim_lines.modifiers, claim_lines.service_date, claim_lines.units,
+        claim_lines.charge_amount, claim_lines.visit_id, claim_lines.patient_id, claim_lines.location_id,
+        claim_lines.payer_id, claim_lines.payer_name, claim_lines.payer_type, priced_lines.expected_allowed_amount
+    from {{ ref('int_claim_lines_submitted') }} as claim_lines
+    left join {{ ref('int_claim_lines_priced') }} as priced_lines
+        on claim_lines.claim_line_id = priced_lines.claim_line_id
 {%- endmacro %}

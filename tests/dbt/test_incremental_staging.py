@@ -3,7 +3,8 @@
 The staging models over append-only raw tables (visits, appointments, charge lines, claims, remits,
 acknowledgements, timesheets) are incremental: a run re-ranks only the keys delivered or superseded since
 the last build. The claim models (int_claim_lines_submitted, int_claim_lines_priced) are incremental by
-claim: a run recomputes only the claims whose inputs changed. This builds a small generated data set with
+claim, and so is int_remit_lines_posted by the claim its remits answer: a run recomputes only the claims whose
+inputs changed. This builds a small generated data set with
 part of every such table held back, then delivers "the next day": the held-back rows (among them every
 remit of a claim built on day one: a late remit), later versions of rows already loaded (visits; a coverage
 now with another payer; a provider with another credential; a fee-schedule rate), and corrections that
@@ -291,7 +292,7 @@ def test_the_claim_models_took_the_next_days_changes(next_day_builds):
     incremental, _, day_one, tmp = next_day_builds
     # The next day took the incremental path: only the claims to rebuild were selected, then delete+insert.
     target = tmp / "next_day" / "target"
-    for model in ("int_claim_lines_submitted", "int_claim_lines_priced"):
+    for model in ("int_claim_lines_submitted", "int_claim_lines_priced", "int_remit_lines_posted"):
         path = Path("ot_revenue_leaks", "models", "intermediate", "claims", f"{model}.sql")
         assert "claims_to_rebuild__" + model in (target / "compiled" / path).read_text()
         assert "delete from" in (target / "run" / path).read_text()
