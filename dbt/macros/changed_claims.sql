@@ -157,25 +157,27 @@
 {%- endmacro %}
 
 
-{#- int_remit_lines_posted (keyed by the claim id the 835 answers, CLP01). Inputs and why each is covered:
-    - remit claims, lines and adjustments: claims of those loaded after the newest row the table holds (a row
-      loaded before the last build is no newer than that build's newest), and of 835 files superseded since
-      then (their rows fall back to an earlier delivery or vanish); and every remit claim of a posted transaction that has no row in the table (a
-      transaction that stops being a duplicate when the first delivery is superseded; the check also
-      re-examines each night a remit answered at claim level for a claim not yet sent, which has no row);
-    - int_remit_transactions_deduplicated: the table's transaction columns against the posted transaction
-      (gone, now a duplicate, or changed);
-    - int_claim_lines_submitted and int_claim_lines_priced, which claim-level answers and matching read by
-      claim id: by value against the copy of the claim lines the last build matched with
-      (rows_changed_since_copy);
+{#- int_remit_lines_posted (keyed by the claim id the 835 answers, CLP01). Inputs and why each is covered (every
+    load-time rule compares with the newest row the table holds: a row loaded before the last build is no newer):
+    - remit claims, lines and adjustments: claims of those loaded since, and of 835 files superseded since (their
+      rows fall back to an earlier delivery or vanish);
+    - int_remit_transactions_deduplicated: a transaction stops or starts being a duplicate only when a delivery
+      of the same ERA is superseded, so the claims of every transaction sharing the ERA keys (ISA06, ISA13,
+      GS06, ST02, TRN02) with a transaction of a superseded file; and the table's transaction columns against
+      the posted transaction;
+    - int_claim_lines_submitted: what the 837 says of a line (its id, number, control number, date, code,
+      modifiers, units, charge; matching and claim-level answers read these) changes only with the claim's 837
+      rows, so claims_delivered_since_last_build();
+      what the EHR and the price add (visit, patient, location, payer, expected allowed amount) is compared with
+      the table's copy per matched line, and a matched line that is gone counts too;
+    - int_claim_lines_priced: expected_allowed_amount, as above;
     - the CARC seed: full rebuild. -#}
 {% macro changed_claims__int_remit_lines_posted() %}
     {%- set newest_built -%}
         (select coalesce(max(loaded_at), cast('1900-01-01' as {{ dbt.type_timestamp() }})) from {{ this }})
     {%- endset %}
-    {%- set posted_transactions -%}
-        select * from {{ ref('int_remit_transactions_deduplicated') }} where not is_duplicate_delivery
-    {%- endset %}
+    {%- set era_keys = ['interchange_sender_id', 'interchange_control_number', 'group_control_number',
+        'transaction_control_number', 'trace_number'] %}
     select claim_id
     from {{ ref('stg_clearinghouse__remit_claims') }}
     where loaded_at > {{ newest_built }}
@@ -199,34 +201,49 @@
     where supersessions.recorded_at > {{ newest_built }}
     union
     select remit_claims.claim_id
-    from {{ ref('stg_clearinghouse__remit_claims') }} as remit_claims
-    inner join ({{ posted_transactions }}) as transactions
-        on remit_claims.remit_transaction_id = transactions.remit_transaction_id
-    where not exists (
-        select 1 from {{ this }} as built where built.remit_claim_id = remit_claims.remit_claim_id
-    )
+    from {{ source('raw_clearinghouse', 'remit_transactions') }} as superseded
+    inner join {{ source('ingest', 'file_supersessions') }} as supersessions
+        on superseded._file_sha256 = supersessions.superseded_sha256
+    inner join {{ ref('int_remit_transactions_deduplicated') }} as same_era
+        on
+            {%- for key in era_keys %}
+            {{ 'and ' if not loop.first }}coalesce(same_era.{{ key }}, '') = coalesce(superseded.{{ key }}, '')
+            {%- endfor %}
+    inner join {{ ref('stg_clearinghouse__remit_claims') }} as remit_claims
+        on same_era.remit_transaction_id = remit_claims.remit_transaction_id
+    where supersessions.recorded_at > {{ newest_built }}
     union
     select built.claim_id
     from {{ this }} as built
-    left join ({{ posted_transactions }}) as transactions
+    left join {{ ref('int_remit_transactions_deduplicated') }} as transactions
         on built.remit_transaction_id = transactions.remit_transaction_id
     where
         transactions.remit_transaction_id is null
+        or transactions.is_duplicate_delivery
         or built.payer_x12_id is distinct from transactions.payer_id
         or built.trace_number is distinct from transactions.trace_number
         or built.payment_date is distinct from coalesce(transactions.payment_date, transactions.production_date)
     union
-    select claim_id from ({{ rows_changed_since_copy('claim_lines_matched', claim_lines_matched_rows(), ['claim_id']) }}) as changed_lines
-{% endmacro %}
-
-{#- What int_remit_lines_posted reads of each submitted claim line and its price. -#}
-{% macro claim_lines_matched_rows() -%}
-    select
-        claim_lines.claim_id, claim_lines.claim_line_id, claim_lines.line_number, claim_lines.line_control_number,
-        claim_lines.procedure_code, claim_lines.modifiers, claim_lines.service_date, claim_lines.units,
-        claim_lines.charge_amount, claim_lines.visit_id, claim_lines.patient_id, claim_lines.location_id,
-        claim_lines.payer_id, claim_lines.payer_name, claim_lines.payer_type, priced_lines.expected_allowed_amount
-    from {{ ref('int_claim_lines_submitted') }} as claim_lines
+    {{ claims_delivered_since_last_build() }}
+    union
+    select built.claim_id
+    from {{ this }} as built
+    left join {{ ref('int_claim_lines_submitted') }} as claim_lines
+        on built.claim_line_id = claim_lines.claim_line_id
     left join {{ ref('int_claim_lines_priced') }} as priced_lines
-        on claim_lines.claim_line_id = priced_lines.claim_line_id
-{%- endmacro %}
+        on built.claim_line_id = priced_lines.claim_line_id
+    where
+        built.claim_line_id is not null
+        and (
+            claim_lines.claim_line_id is null
+            or built.claim_line_number is distinct from claim_lines.line_number
+            or built.visit_id is distinct from claim_lines.visit_id
+            or built.patient_id is distinct from claim_lines.patient_id
+            or built.location_id is distinct from claim_lines.location_id
+            or built.payer_id is distinct from claim_lines.payer_id
+            or built.payer_name is distinct from claim_lines.payer_name
+            or built.payer_type is distinct from claim_lines.payer_type
+            or built.billed_units is distinct from claim_lines.units
+            or built.expected_allowed_amount is distinct from priced_lines.expected_allowed_amount
+        )
+{% endmacro %}

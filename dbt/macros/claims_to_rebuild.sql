@@ -49,10 +49,10 @@
     {%- endif -%}
 {%- endmacro %}
 
-{#- Claims whose claim headers or lines arrived after the newest claim version the table holds (a header and
-    its lines come in one 837 file, so they share loaded_at; a row loaded before the last build has a loaded_at
-    no later than that build's newest), and claims of a claim file superseded since then (their latest version
-    may fall back to an earlier delivery, or vanish). -#}
+{#- Claims whose 837 headers or lines were loaded after the newest row the table holds (its loaded_at: a row
+    loaded before the last build is no newer than that build's newest, so nothing already built is missed; at
+    worst rows loaded after it in the same ingest are looked at again), and claims of a claim file superseded
+    since then (their latest version may fall back to an earlier delivery, or vanish). -#}
 {% macro claims_delivered_since_last_build() -%}
     {%- set newest_built -%}
         (select coalesce(max(loaded_at), cast('1900-01-01' as {{ dbt.type_timestamp() }})) from {{ this }})

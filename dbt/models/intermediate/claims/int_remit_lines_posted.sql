@@ -9,8 +9,8 @@
 -- from the seed is 'unclassified': it is worked (routed to review) but not counted as a denial until
 -- someone classifies it.
 -- Incremental by the claim each 835 answers (every input and why it is covered:
--- changed_claims__int_remit_lines_posted in macros/changed_claims.sql); the post-hooks record the claim lines
--- this build matched with.
+-- changed_claims__int_remit_lines_posted in macros/changed_claims.sql), which also reads the 837 rows:
+-- depends_on: {{ ref('stg_clearinghouse__claim_headers') }}, {{ ref('stg_clearinghouse__claim_lines') }}
 {{
     config(
         materialized='incremental',
@@ -18,8 +18,7 @@
         incremental_strategy='delete+insert',
         on_schema_change='fail',
         pre_hook=claims_to_rebuild_hooks('changed_claims__int_remit_lines_posted'),
-        post_hook=['{{ drop_claims_to_rebuild() }}']
-            + record_input_copy_hooks('claim_lines_matched', 'claim_lines_matched_rows'),
+        post_hook='{{ drop_claims_to_rebuild() }}',
     )
 }}
 with
