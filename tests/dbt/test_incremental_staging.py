@@ -23,6 +23,8 @@ import duckdb
 import pytest
 from dbt.cli.main import dbtRunner
 
+from core.settings import dbt_vars
+from dagster_project.assets.build_fingerprint import build_fingerprint, needs_full_refresh, record_fingerprint
 from dagster_project.ingest.loader import load_source
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -50,7 +52,7 @@ EXTRA_CLAIMS_SHA = "f" * 64  # a day-one claims file the next day's correction s
 CLAIMS_CORRECTION_SHA = "b" * 64
 
 
-def _dbt(run_dir: Path, warehouse: Path, *args: str) -> None:
+def _dbt(run_dir: Path, warehouse: Path, *args: str, project_dir: Path = DBT_DIR) -> None:
     mp = pytest.MonkeyPatch()
     mp.setenv("RCM_DUCKDB_PATH", str(warehouse))
     try:
@@ -61,7 +63,7 @@ def _dbt(run_dir: Path, warehouse: Path, *args: str) -> None:
                 "test",
                 "unit_test",
                 "--project-dir",
-                str(DBT_DIR),
+                str(project_dir),
                 "--profiles-dir",
                 str(DBT_DIR),
                 "--target-path",
@@ -325,3 +327,28 @@ def test_the_claim_models_took_the_next_days_changes(next_day_builds):
     assert payers[:2] == (1, True) and payers[2] != day_one["day_one_payer_id"]
     assert credentials == (True,)
     assert rates != day_one["fee_schedule_rates"]
+
+
+def test_a_seed_edit_rebuilds_everything_through_the_build_fingerprint(next_day_builds, tmp_path):
+    """The claim models cannot see a changed rule: after a seed edit, an incremental build would keep yesterday's
+    prices; the orchestrator's fingerprint rule asks for a full rebuild instead."""
+    incremental, _, _, _ = next_day_builds
+    project = tmp_path / "dbt"
+    shutil.copytree(DBT_DIR, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    seed = project / "seeds" / "claim_payment_policies.csv"
+    # Medicaid managed care now applies the multiple-procedure reduction, each further unit at 50%.
+    seed.write_text(seed.read_text().replace("medicaid_mco,,false,100,", "medicaid_mco,,true,50,"), encoding="utf-8")
+    stale, rebuilt = tmp_path / "stale.duckdb", tmp_path / "rebuilt.duckdb"
+    for warehouse in (stale, rebuilt):
+        shutil.copyfile(incremental, warehouse)
+        record_fingerprint(warehouse, build_fingerprint(DBT_DIR, dbt_vars(), "duckdb"))  # the last build's rules
+    assert needs_full_refresh(rebuilt, build_fingerprint(project, dbt_vars(), "duckdb"))
+    _dbt(tmp_path / "stale_run", stale, project_dir=project)
+    _dbt(tmp_path / "full_run", rebuilt, "--full-refresh", project_dir=project)
+    priced = "select count(*), sum(expected_allowed_amount) from intermediate.int_claim_lines_priced"
+    totals = {}
+    for name, warehouse in (("before", incremental), ("stale", stale), ("rebuilt", rebuilt)):
+        with duckdb.connect(str(warehouse)) as con:
+            totals[name] = con.execute(priced).fetchone()
+    assert totals["stale"] == totals["before"]  # incremental alone: no claim's data changed, nothing repriced
+    assert totals["rebuilt"][0] == totals["before"][0] and totals["rebuilt"][1] < totals["before"][1]
