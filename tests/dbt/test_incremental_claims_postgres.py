@@ -33,11 +33,11 @@ def test_an_incremental_run_on_postgresql_rebuilds_the_claims_it_lost(postgres_c
 
     generate(
         GeneratorConfig(
-            seed=5,
+            seed=11,
             anchor_date=date.fromisoformat(AS_OF),
-            locations=1,
-            months=2,
-            future_weeks=1,
+            locations=2,
+            months=3,
+            future_weeks=2,
             out=tmp_path / "inbox",
             ground_truth=tmp_path / "truth.json",
         )
