@@ -6,7 +6,7 @@
         materialized='incremental', incremental_strategy='delete+insert', unique_key='claim_id',
         on_schema_change='fail',
         pre_hook=claims_to_rebuild_hooks('<macro rendering the changed claim ids>'),
-        post_hook=drop_claims_to_rebuild()
+        post_hook='{{ drop_claims_to_rebuild() }}' (plus any copy of an input: record_input_copy_hooks)
     and filters its claim rows with {{ only_claims_to_rebuild('<claim id column>') }} (nothing in a full build).
 
     1. The pre-hook renders the model's changed-claims macro (one `select claim_id ...` per input, unioned; the

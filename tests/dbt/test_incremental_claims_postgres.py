@@ -1,5 +1,5 @@
 """The incremental claim models take their incremental path on PostgreSQL too (temporary table of the claims to
-rebuild, delete, delete+insert), and rebuild exactly the claims that changed."""
+rebuild, delete, delete+insert), and a next day built so equals a full rebuild."""
 
 from __future__ import annotations
 
@@ -28,7 +28,7 @@ def _contents(pg) -> dict[str, tuple]:
     }
 
 
-def test_an_incremental_run_on_postgresql_rebuilds_the_claims_it_lost(postgres_cluster, tmp_path):
+def test_an_incremental_run_on_postgresql_equals_a_full_rebuild(postgres_cluster, tmp_path):
     from dagster_project.synthetic import GeneratorConfig, generate
 
     generate(
@@ -52,28 +52,34 @@ def test_an_incremental_run_on_postgresql_rebuilds_the_claims_it_lost(postgres_c
         for name, value in postgres_cluster.warehouse_env("incremental_claims").items():
             mp.setenv(name, value)
         get_warehouse(warehouse).prepare_models()
-        select = ("--select", "+int_remit_lines_posted")
-        built = invoke_dbt("run", *select, warehouse=warehouse, work_dir=tmp_path / "first", as_of=AS_OF)
+        first = ("build", "--exclude-resource-type", "test", "unit_test", "--select", "+int_remit_lines_posted")
+        built = invoke_dbt(*first, warehouse=warehouse, work_dir=tmp_path / "first", as_of=AS_OF)
         assert built.success, built.exception
-        with psycopg.connect(dsn, autocommit=True) as pg:
+        with psycopg.connect(dsn) as pg:
             before = _contents(pg)
-            assert all(count > 100 for count, _ in before.values())
-            # Stale rows where a claim was: its recorded payer no longer matches its coverage, its price and
-            # its posted remit lines are gone.
-            claim_id = pg.execute(
-                "select min(claim_id) from intermediate.int_remit_lines_posted where claim_line_id is not null"
-            ).fetchone()[0]
-            pg.execute(
-                "update intermediate.int_claim_lines_submitted set payer_id = 'STALE', payer_name = 'stale' "
-                "where claim_id = %s",
-                [claim_id],
+        assert all(count > 100 for count, _ in before.values())
+        # The next day: one claimed visit's coverage re-delivered with another payer.
+        with duckdb.connect(str(warehouse)) as con:
+            con.execute(
+                "insert into raw_ehr.coverages select c.* replace (o.payer_id as payer_id, o.payer_name as "
+                "payer_name, o.payer_type as payer_type, c._loaded_at + interval 1 day as _loaded_at) "
+                "from raw_ehr.coverages c, (select * from raw_ehr.coverages order by payer_id desc limit 1) o "
+                "where c.coverage_id = (select min(v.coverage_id) from raw_ehr.visits v join "
+                "raw_clearinghouse.remit_claims r using (claim_id) join raw_ehr.coverages c2 using (coverage_id) "
+                "where c2.payer_id <> o.payer_id)"
             )
-            for model in CLAIM_MODELS[1:]:
-                pg.execute(f"delete from intermediate.{model} where claim_id = %s", [claim_id])
-        again = invoke_dbt("run", "--select", *CLAIM_MODELS, warehouse=warehouse, work_dir=tmp_path / "next")
+        get_warehouse(warehouse).prepare_models()
+        models = ("--select", "+int_remit_lines_posted")
+        again = invoke_dbt("run", *models, warehouse=warehouse, work_dir=tmp_path / "next")
         assert again.success, again.exception
+        with psycopg.connect(dsn) as pg:
+            incremental = _contents(pg)
+        full = invoke_dbt("run", *models, "--full-refresh", warehouse=warehouse, work_dir=tmp_path / "full")
+        assert full.success, full.exception
+        with psycopg.connect(dsn) as pg:
+            rebuilt = _contents(pg)
     compiled = tmp_path / "next" / "target" / "compiled" / "ot_revenue_leaks" / "models" / "intermediate" / "claims"
     for model in CLAIM_MODELS:
         assert "claims_to_rebuild__" + model in (compiled / f"{model}.sql").read_text()
-    with psycopg.connect(dsn) as pg:
-        assert _contents(pg) == before
+    assert incremental == rebuilt
+    assert incremental["int_claim_lines_submitted"] != before["int_claim_lines_submitted"]
