@@ -9,7 +9,13 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from pydantic import Field
 
-from core.settings import dbt_environment, dbt_vars, get_warehouse_engine_settings
+from core.settings import dbt_environment, dbt_vars, get_warehouse_engine_settings, get_warehouse_settings
+from dagster_project.assets.build_fingerprint import (
+    build_fingerprint,
+    forget_fingerprint,
+    needs_full_refresh,
+    record_fingerprint,
+)
 from dagster_project.dbt_project import RUN_TARGET_PATH, dbt_project, tether_dbt_to_this_process
 from dagster_project.resources import WarehouseResource
 from dagster_project.warehouse import get_warehouse
@@ -33,9 +39,8 @@ class DbtBuildConfig(dg.Config):
     full_refresh: bool = Field(
         default=False,
         description=(
-            "Rebuild the incremental staging models from every delivered row. Needed once after an upgrade "
-            "that adds a column to an extract contract: dbt stops such a model with 'out of sync' rather than "
-            "leave its history without the new column."
+            "Rebuild the incremental models from every delivered row. The build does this by itself when a "
+            "seed, macro, model or dbt var changed since the last successful build; set it to force one."
         ),
     )
 
@@ -69,7 +74,15 @@ def build_dbt_assets() -> dg.AssetsDefinition:
             context.log.info(f"raw tables copied to the warehouse: {len(copied)} tables, {sum(copied.values())} rows")
         # A killed run must not leave dbt holding the warehouse lock; dbt gets this run's as-of date.
         tether_dbt_to_this_process(Path(dbt.project_dir), environment=dbt_environment())
-        args = dbt_build_args(warehouse.resolved_path, full_refresh=config.full_refresh)
+        # The incremental models see changed data, not changed rules: new rules rebuild everything.
+        fingerprint = build_fingerprint(Path(dbt.project_dir), dbt_vars(), get_warehouse_settings().kind)
+        full_refresh = config.full_refresh or needs_full_refresh(warehouse.resolved_path, fingerprint)
+        if full_refresh:
+            context.log.info("full rebuild: asked for, or seeds, macros, models or dbt vars changed since last build")
+            forget_fingerprint(warehouse.resolved_path)
+        args = dbt_build_args(warehouse.resolved_path, full_refresh=full_refresh)
         yield from dbt.cli(args, context=context, target_path=RUN_TARGET_PATH).stream()
+        if not context.is_subset:  # a build of some models leaves the others on the rules they were built with
+            record_fingerprint(warehouse.resolved_path, fingerprint)
 
     return dbt_models

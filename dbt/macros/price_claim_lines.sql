@@ -11,13 +11,16 @@
        with the highest rate on the claim's date of service is paid in full and every further unit that day at
        mppr_subsequent_unit_percent of its rate (every OT, PT and SLP code here is an "always therapy" code);
     4. where the payer pays the lesser of the billed charge and the fee schedule, no more than the charge.
-    A line with no fee-schedule row has no expected amount (null), never zero. -#}
-{% macro price_claim_lines(claim_lines_relation) %}
+    A line with no fee-schedule row has no expected amount (null), never zero.
+    claim_lines_filter restricts the lines priced to whole claims (an incremental build's claims to rebuild):
+    every rule above looks only at the line, its payer and its claim's day. -#}
+{% macro price_claim_lines(claim_lines_relation, claim_lines_filter='1 = 1') %}
 with
 
 claim_lines as (
 
     select * from {{ claim_lines_relation }}
+    where {{ claim_lines_filter }}
 
 ),
 

@@ -2,10 +2,15 @@
 
 The staging models over append-only raw tables (visits, appointments, charge lines, claims, remits,
 acknowledgements, timesheets) are incremental: a run re-ranks only the keys delivered or superseded since
-the last build. This builds a small generated data set with part of every such table held back, then
-delivers "the next day": the held-back rows, later versions of rows already loaded, and a corrected
-delivery that supersedes a whole file. The incremental run must leave every staging, intermediate and mart
-relation with exactly the rows a --full-refresh build of the same raw data has.
+the last build. The claim models (int_claim_lines_submitted, int_claim_lines_priced) are incremental by
+claim, and so is int_remit_lines_posted by the claim its remits answer: a run recomputes only the claims whose
+inputs changed. This builds a small generated data set with
+part of every such table held back, then delivers "the next day": the held-back rows (among them every
+remit of a claim built on day one: a late remit), later versions of rows already loaded (visits; a coverage
+now with another payer; a provider with another credential; a fee-schedule rate), and corrections that
+supersede whole files (an appointments file; a claims file, whose claims must vanish). The incremental run
+must leave every staging, intermediate and mart relation with exactly the rows a --full-refresh build of the
+same raw data has.
 """
 
 from __future__ import annotations
@@ -18,6 +23,8 @@ import duckdb
 import pytest
 from dbt.cli.main import dbtRunner
 
+from core.settings import dbt_vars
+from dagster_project.assets.build_fingerprint import build_fingerprint, needs_full_refresh, record_fingerprint
 from dagster_project.ingest.loader import load_source
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -41,9 +48,11 @@ INCREMENTAL = {
 NEXT_DAY_SHA = "d" * 64
 EXTRA_SHA = "e" * 64  # a day-one appointments file the next day's correction supersedes
 CORRECTION_SHA = "c" * 64
+EXTRA_CLAIMS_SHA = "f" * 64  # a day-one claims file the next day's correction supersedes
+CLAIMS_CORRECTION_SHA = "b" * 64
 
 
-def _dbt(run_dir: Path, warehouse: Path, *args: str) -> None:
+def _dbt(run_dir: Path, warehouse: Path, *args: str, project_dir: Path = DBT_DIR) -> None:
     mp = pytest.MonkeyPatch()
     mp.setenv("RCM_DUCKDB_PATH", str(warehouse))
     try:
@@ -54,7 +63,7 @@ def _dbt(run_dir: Path, warehouse: Path, *args: str) -> None:
                 "test",
                 "unit_test",
                 "--project-dir",
-                str(DBT_DIR),
+                str(project_dir),
                 "--profiles-dir",
                 str(DBT_DIR),
                 "--target-path",
@@ -71,11 +80,12 @@ def _dbt(run_dir: Path, warehouse: Path, *args: str) -> None:
     assert result.success, result.exception
 
 
-def _hold_back_a_day(con) -> None:
+def _hold_back_a_day(con) -> str:
     """Take a quarter of every incremental raw table out; the next day delivers it (and more).
 
     Day one also gets a second appointments file: 10 appointments of its own and a later version of 10
-    others, which the next day's correction supersedes."""
+    others, and a second claims file with 5 claims of its own, which the next day's corrections supersede.
+    Returns the claim whose every remit is held back."""
     con.execute(
         "insert into raw_ehr.appointments select * replace ('appointments_extra.csv' as _file_name, "
         "? as _file_sha256, _loaded_at + interval 1 hour as _loaded_at, "
@@ -84,15 +94,43 @@ def _hold_back_a_day(con) -> None:
         "from raw_ehr.appointments order by appointment_id limit 20",
         [EXTRA_SHA],
     )
+    # Five claims of their own in a second claims file (new claim ids, the lines of five real claims).
+    extra = "select claim_id from raw_clearinghouse.claim_headers order by claim_id limit 5"
+    for raw in ("raw_clearinghouse.claim_headers", "raw_clearinghouse.claim_lines"):
+        ids = "claim_record_id || '-EXTRA' as claim_record_id, claim_id || '-EXTRA' as claim_id"
+        if raw.endswith("claim_lines"):
+            ids += ", claim_line_id || '-EXTRA' as claim_line_id"
+        con.execute(
+            f"insert into {raw} select * replace ({ids}, 'claims_extra.837' as _file_name, ? as _file_sha256, "
+            f"_loaded_at + interval 1 hour as _loaded_at) from {raw} where claim_id in ({extra})",
+            [EXTRA_CLAIMS_SHA],
+        )
     con.execute("create schema held")
     for raw in INCREMENTAL:
         held = "held." + raw.replace(".", "__")
         con.execute(f"create table {held} as select * from {raw} where hash(_file_name, _line_number) % 4 = 0")
         con.execute(f"delete from {raw} where hash(_file_name, _line_number) % 4 = 0")
+    # Every remit of one claim built on day one arrives the next day.
+    late = con.execute(
+        "select min(claim_id) from raw_clearinghouse.remit_claims where claim_id in (select h.claim_id from "
+        "raw_clearinghouse.claim_headers h join raw_clearinghouse.claim_lines l using (claim_record_id) "
+        "where coalesce(h.payer_sequence, 'P') = 'P')"
+    ).fetchone()[0]
+    remit_claims = "select remit_claim_id from raw_clearinghouse.remit_claims where claim_id = ?"
+    for raw in ("remit_adjustments", "remit_lines", "remit_claims"):
+        where = f"remit_claim_id in ({remit_claims})"
+        con.execute(
+            f"insert into held.raw_clearinghouse__{raw} select * from raw_clearinghouse.{raw} where {where}",
+            [late],
+        )
+        con.execute(f"delete from raw_clearinghouse.{raw} where {where}", [late])
+    return late
 
 
-def _deliver_next_day(con) -> None:
-    """Held-back rows, a later version of some loaded rows, and a correction superseding one file."""
+def _deliver_next_day(con) -> dict[str, str]:
+    """Held-back rows, a later version of some loaded rows, and corrections superseding two files.
+
+    Returns the coverage now with another payer and the provider now with another credential."""
     later = con.execute("select max(_loaded_at) + interval 1 day from raw_ehr.visits").fetchone()[0]
     for raw in INCREMENTAL:
         held = "held." + raw.replace(".", "__")
@@ -110,6 +148,42 @@ def _deliver_next_day(con) -> None:
         "'appointments_extra_corrected.csv', 'ehr', 'appointments', ?)",
         [EXTRA_SHA, CORRECTION_SHA, later],
     )
+    con.execute(
+        "insert into ingest.file_supersessions values (?, 'claims_extra.837', ?, 'claims_extra.correction.837', "
+        "'clearinghouse', null, ?)",
+        [EXTRA_CLAIMS_SHA, CLAIMS_CORRECTION_SHA, later],
+    )
+    # Coverages and providers are re-delivered whole: one coverage of a claimed visit now names another payer,
+    # one provider of a claimed visit now holds the other credential.
+    claimed_visits = (
+        "select * from raw_ehr.visits where claim_id in (select claim_id from raw_clearinghouse.claim_headers) "
+        "order by visit_id limit 1"
+    )
+    coverage_id, provider_id = con.execute(f"select coverage_id, provider_id from ({claimed_visits})").fetchone()
+    day_one_payer = con.execute(
+        "select payer_id from raw_ehr.coverages where coverage_id = ? order by _loaded_at desc limit 1", [coverage_id]
+    ).fetchone()[0]
+    con.execute(
+        "insert into raw_ehr.coverages select c.* replace (o.payer_id as payer_id, o.payer_name as payer_name, "
+        "o.payer_type as payer_type, ? as _loaded_at) from raw_ehr.coverages c, "
+        "(select * from raw_ehr.coverages where payer_id <> (select payer_id from raw_ehr.coverages "
+        "where coverage_id = ?) order by coverage_id limit 1) o where c.coverage_id = ?",
+        [later, coverage_id, coverage_id],
+    )
+    con.execute(
+        "insert into raw_ehr.providers select * replace (case credential_type when 'OTR' then 'COTA' else 'OTR' end "
+        "as credential_type, ? as _loaded_at) from raw_ehr.providers where provider_id = ?",
+        [later, provider_id],
+    )
+    # The fee schedule is re-delivered whole, one rate changed.
+    con.execute(
+        "insert into raw_contracts.fee_schedules select * replace (case when row_number() over "
+        "(order by payer_id, cpt_code, modifier, effective_date) = 1 then allowed_amount + 1 else allowed_amount "
+        "end as allowed_amount, 'fee_schedules_next_day.csv' as _file_name, ? as _loaded_at) "
+        "from raw_contracts.fee_schedules",
+        [later],
+    )
+    return {"coverage_id": coverage_id, "day_one_payer_id": day_one_payer, "provider_id": provider_id}
 
 
 def _relations(con) -> list[str]:
@@ -142,20 +216,33 @@ def next_day_builds(tmp_path_factory):
     with duckdb.connect(str(incremental)) as con:
         for source in SOURCES:
             load_source(con, source, tmp / "inbox", tmp / "quarantine")
-        _hold_back_a_day(con)
+        late_remit_claim = _hold_back_a_day(con)
     _dbt(tmp / "day_one", incremental)
     with duckdb.connect(str(incremental)) as con:
-        built_from_extra = con.execute(
-            "select count(*) from staging.stg_ehr__appointments where source_file_sha256 = ?", [EXTRA_SHA]
-        ).fetchone()[0]
-        _deliver_next_day(con)
+        day_one = {
+            "built_from_extra": con.execute(
+                "select count(*) from staging.stg_ehr__appointments where source_file_sha256 = ?", [EXTRA_SHA]
+            ).fetchone()[0],
+            "extra_claim_lines": con.execute(
+                "select count(*) from intermediate.int_claim_lines_submitted where claim_id like '%-EXTRA'"
+            ).fetchone()[0],
+            "late_remit_claim": late_remit_claim,
+            "late_remit_claim_remitted": con.execute(
+                "select bool_or(is_remitted) from intermediate.int_claim_lines_submitted where claim_id = ?",
+                [late_remit_claim],
+            ).fetchone()[0],
+            "fee_schedule_rates": con.execute(
+                "select count(*), sum(expected_allowed_amount) from intermediate.int_claim_lines_priced"
+            ).fetchone(),
+        }
+        day_one |= _deliver_next_day(con)
         con.execute("drop schema held cascade")
         con.execute("checkpoint")  # the full rebuild starts from a copy of this file
     full = tmp / "full.duckdb"
     shutil.copyfile(incremental, full)
     _dbt(tmp / "next_day", incremental)
     _dbt(tmp / "full_refresh", full, "--full-refresh")
-    return incremental, full, built_from_extra, tmp
+    return incremental, full, day_one, tmp
 
 
 def _fingerprints(warehouse: Path) -> dict[str, tuple[int, int]]:
@@ -177,7 +264,8 @@ def test_incremental_run_after_a_new_day_equals_a_full_rebuild(next_day_builds):
 
 
 def test_the_next_day_was_built_incrementally_and_its_changes_arrived(next_day_builds):
-    incremental, _, built_from_extra, tmp = next_day_builds
+    incremental, _, day_one, tmp = next_day_builds
+    built_from_extra = day_one["built_from_extra"]
     # dbt's delete+insert runs only on an existing table, in incremental mode: the next day took that path.
     compiled = tmp / "next_day" / "target" / "run" / "ot_revenue_leaks" / "models" / "staging" / "ehr"
     assert "delete from" in (compiled / "stg_ehr__visits.sql").read_text()
@@ -200,3 +288,67 @@ def test_the_next_day_was_built_incrementally_and_its_changes_arrived(next_day_b
     assert built_from_extra > 0  # day one built the extra file's rows ...
     assert (from_superseded, extra_keys) == (0, 0)  # ... and the correction took them all out again
     assert held_back_arrived > 20
+
+
+def test_the_claim_models_took_the_next_days_changes(next_day_builds):
+    incremental, _, day_one, tmp = next_day_builds
+    # The next day took the incremental path: only the claims to rebuild were selected, then delete+insert.
+    target = tmp / "next_day" / "target"
+    for model in ("int_claim_lines_submitted", "int_claim_lines_priced", "int_remit_lines_posted"):
+        path = Path("ot_revenue_leaks", "models", "intermediate", "claims", f"{model}.sql")
+        assert "claims_to_rebuild__" + model in (target / "compiled" / path).read_text()
+        assert "delete from" in (target / "run" / path).read_text()
+    with duckdb.connect(str(incremental), read_only=True) as con:
+
+        def one(sql: str, *params):
+            return con.execute(sql, list(params)).fetchone()
+
+        late_remitted = one(
+            "select bool_and(is_remitted) from intermediate.int_claim_lines_submitted where claim_id = ?",
+            day_one["late_remit_claim"],
+        )[0]
+        extra_lines = one("select count(*) from intermediate.int_claim_lines_submitted where claim_id like '%-EXTRA'")
+        extra_priced = one("select count(*) from intermediate.int_claim_lines_priced where claim_id like '%-EXTRA'")
+        payers = one(
+            "select count(distinct s.payer_id), min(s.payer_id = c.payer_id), min(s.payer_id) from "
+            "intermediate.int_claim_lines_submitted s join staging.stg_ehr__coverages c using (coverage_id) "
+            "where s.coverage_id = ?",
+            day_one["coverage_id"],
+        )
+        credentials = one(
+            "select min(s.provider_credential_type = p.credential_type) from "
+            "intermediate.int_claim_lines_submitted s join staging.stg_ehr__providers p using (provider_id) "
+            "where s.provider_id = ?",
+            day_one["provider_id"],
+        )
+        rates = one("select count(*), sum(expected_allowed_amount) from intermediate.int_claim_lines_priced")
+    assert day_one["late_remit_claim_remitted"] is False and late_remitted is True
+    assert day_one["extra_claim_lines"] > 0 and (extra_lines, extra_priced) == ((0,), (0,))
+    assert payers[:2] == (1, True) and payers[2] != day_one["day_one_payer_id"]
+    assert credentials == (True,)
+    assert rates != day_one["fee_schedule_rates"]
+
+
+def test_a_seed_edit_rebuilds_everything_through_the_build_fingerprint(next_day_builds, tmp_path):
+    """The claim models cannot see a changed rule: after a seed edit, an incremental build would keep yesterday's
+    prices; the orchestrator's fingerprint rule asks for a full rebuild instead."""
+    incremental, _, _, _ = next_day_builds
+    project = tmp_path / "dbt"
+    shutil.copytree(DBT_DIR, project, ignore=shutil.ignore_patterns("target", "logs", "dbt_packages"))
+    seed = project / "seeds" / "claim_payment_policies.csv"
+    # Medicaid managed care now applies the multiple-procedure reduction, each further unit at 50%.
+    seed.write_text(seed.read_text().replace("medicaid_mco,,false,100,", "medicaid_mco,,true,50,"), encoding="utf-8")
+    stale, rebuilt = tmp_path / "stale.duckdb", tmp_path / "rebuilt.duckdb"
+    for warehouse in (stale, rebuilt):
+        shutil.copyfile(incremental, warehouse)
+        record_fingerprint(warehouse, build_fingerprint(DBT_DIR, dbt_vars(), "duckdb"))  # the last build's rules
+    assert needs_full_refresh(rebuilt, build_fingerprint(project, dbt_vars(), "duckdb"))
+    _dbt(tmp_path / "stale_run", stale, project_dir=project)
+    _dbt(tmp_path / "full_run", rebuilt, "--full-refresh", project_dir=project)
+    priced = "select count(*), sum(expected_allowed_amount) from intermediate.int_claim_lines_priced"
+    totals = {}
+    for name, warehouse in (("before", incremental), ("stale", stale), ("rebuilt", rebuilt)):
+        with duckdb.connect(str(warehouse)) as con:
+            totals[name] = con.execute(priced).fetchone()
+    assert totals["stale"] == totals["before"]  # incremental alone: no claim's data changed, nothing repriced
+    assert totals["rebuilt"][0] == totals["before"][0] and totals["rebuilt"][1] < totals["before"][1]

@@ -3,11 +3,24 @@
 -- rules and the reference seeds. A replacement (frequency 7) delivered later supersedes the original; a
 -- claim to a secondary payer (SBR01 = S) is not a version of the primary claim. What the contract allows for
 -- a line is int_claim_lines_priced: the one amount every claims dollar uses.
+-- Incremental by claim: a run on a built table recomputes only the claims whose inputs changed (every input
+-- and why it is covered: changed_claims__int_claim_lines_submitted in macros/changed_claims.sql).
+{{
+    config(
+        materialized='incremental',
+        unique_key='claim_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        pre_hook=claims_to_rebuild_hooks('changed_claims__int_claim_lines_submitted'),
+        post_hook='{{ drop_claims_to_rebuild() }}',
+    )
+}}
 with
 
 claim_headers as (
 
     select * from {{ ref('stg_clearinghouse__claim_headers') }}
+    where {{ only_claims_to_rebuild('claim_id') }}
 
 ),
 
@@ -20,6 +33,7 @@ claim_lines as (
 visits as (
 
     select * from {{ ref('stg_ehr__visits') }}
+    where {{ only_claims_to_rebuild('claim_id') }}
 
 ),
 
@@ -74,6 +88,7 @@ place_of_service_codes as (
 remit_claims as (
 
     select * from {{ ref('stg_clearinghouse__remit_claims') }}
+    where {{ only_claims_to_rebuild('claim_id') }}
 
 ),
 

@@ -8,6 +8,19 @@
 -- (CO-16 with MA130 in the MOA is the same unprocessable claim as with MA130 in the LQ). A CARC missing
 -- from the seed is 'unclassified': it is worked (routed to review) but not counted as a denial until
 -- someone classifies it.
+-- Incremental by the claim each 835 answers (every input and why it is covered:
+-- changed_claims__int_remit_lines_posted in macros/changed_claims.sql), which also reads the 837 rows:
+-- depends_on: {{ ref('stg_clearinghouse__claim_headers') }}, {{ ref('stg_clearinghouse__claim_lines') }}
+{{
+    config(
+        materialized='incremental',
+        unique_key='claim_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        pre_hook=claims_to_rebuild_hooks('changed_claims__int_remit_lines_posted'),
+        post_hook='{{ drop_claims_to_rebuild() }}',
+    )
+}}
 with
 
 transactions as {{ inlined_cte() }} (
@@ -20,18 +33,25 @@ transactions as {{ inlined_cte() }} (
 remit_claims as {{ inlined_cte() }} (
 
     select * from {{ ref('stg_clearinghouse__remit_claims') }}
+    where {{ only_claims_to_rebuild('claim_id') }}
 
 ),
 
 remit_lines as {{ inlined_cte() }} (
 
     select * from {{ ref('stg_clearinghouse__remit_lines') }}
+    {%- if is_incremental() %}
+    where remit_claim_id in (select remit_claim_id from remit_claims)
+    {%- endif %}
 
 ),
 
 adjustments as {{ inlined_cte() }} (
 
     select * from {{ ref('stg_clearinghouse__remit_adjustments') }}
+    {%- if is_incremental() %}
+    where remit_claim_id in (select remit_claim_id from remit_claims)
+    {%- endif %}
 
 ),
 
@@ -44,12 +64,14 @@ carc_codes as {{ inlined_cte() }} (
 claim_lines as {{ inlined_cte() }} (
 
     select * from {{ ref('int_claim_lines_submitted') }}
+    where {{ only_claims_to_rebuild('claim_id') }}
 
 ),
 
 priced_lines as {{ inlined_cte() }} (
 
     select * from {{ ref('int_claim_lines_priced') }}
+    where {{ only_claims_to_rebuild('claim_id') }}
 
 ),
 

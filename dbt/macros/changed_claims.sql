@@ -1,0 +1,249 @@
+{#-
+    Per incremental claim model, the claims whose inputs changed since its last build (claims_to_rebuild.sql).
+    Every input of the model is listed. Inputs re-delivered whole (coverages, providers, payers) and the EHR
+    rows a claim joins are compared by value with what the table holds: a claim changes only when a value the
+    model took from them differs, however often they are re-delivered, and a row that fell back to an earlier
+    delivery or vanished (superseded file) differs too. Seeds are covered by the orchestrator's full rebuild.
+-#}
+
+{#- int_claim_lines_submitted. Inputs and why each is covered:
+    - claim headers and lines (latest primary version): claims_delivered_since_last_build();
+    - visits (joined by claim id: visit, patient, location, coverage, provider): the table's visit columns per
+      claim against the visits now carrying that claim id, both ways (a visit added, changed or gone);
+    - coverages (payer_id by coverage_id), providers (credential_type by provider_id), int_payer_rules_resolved
+      (name, type and rules by payer_id), charge lines (minutes by visit and line control number): the stored
+      value against the current one;
+    - remit claims (is_remitted): the stored flag against whether an 835 now answers the claim (a late remit);
+    - seeds (payer type policies, assistant modifiers, CPT codes, places of service): full rebuild. -#}
+{% macro changed_claims__int_claim_lines_submitted() %}
+    {%- set visit_columns = 'claim_id, visit_id, patient_id, location_id, coverage_id, provider_id' -%}
+    {%- set visits_now -%}
+        select built.claim_id, visits.visit_id, visits.patient_id, visits.location_id, visits.coverage_id,
+            visits.provider_id
+        from (select distinct claim_id from {{ this }}) as built
+        left join {{ ref('stg_ehr__visits') }} as visits
+            on built.claim_id = visits.claim_id
+    {%- endset %}
+    {{ claims_delivered_since_last_build() }}
+    union
+    select claim_id from (
+        select {{ visit_columns }} from {{ this }}
+        except
+        {{ visits_now }}
+    ) as visit_gone_or_changed
+    union
+    select claim_id from (
+        {{ visits_now }}
+        except
+        select {{ visit_columns }} from {{ this }}
+    ) as visit_added_or_changed
+    union
+    select built.claim_id
+    from {{ this }} as built
+    left join {{ ref('stg_ehr__coverages') }} as coverages
+        on built.coverage_id = coverages.coverage_id
+    where built.payer_id is distinct from coverages.payer_id
+    union
+    select built.claim_id
+    from {{ this }} as built
+    left join {{ ref('stg_ehr__providers') }} as providers
+        on built.provider_id = providers.provider_id
+    where built.provider_credential_type is distinct from providers.credential_type
+    union
+    select built.claim_id
+    from {{ this }} as built
+    left join {{ ref('int_payer_rules_resolved') }} as payer_rules
+        on built.payer_id = payer_rules.payer_id
+    where
+        built.payer_name is distinct from payer_rules.payer_name
+        or built.payer_type is distinct from payer_rules.payer_type
+        or built.discipline_modifier_required is distinct from payer_rules.discipline_modifier_required
+        or built.unit_method is distinct from payer_rules.unit_method
+        or built.requires_authorization is distinct from payer_rules.requires_authorization
+    union
+    select built.claim_id
+    from {{ this }} as built
+    left join {{ ref('stg_ehr__charge_lines') }} as charge_lines
+        on
+            built.visit_id = charge_lines.visit_id
+            and built.line_control_number = {{ dbt.concat([
+                "charge_lines.visit_id", "'-'", "cast(charge_lines.line_number as " ~ dbt.type_string() ~ ")",
+            ]) }}
+    where
+        built.documented_minutes is distinct from charge_lines.minutes
+        or built.assistant_minutes is distinct from charge_lines.assistant_minutes
+    union
+    select built.claim_id
+    from (select distinct claim_id, is_remitted from {{ this }}) as built
+    left join (select distinct claim_id from {{ ref('stg_clearinghouse__remit_claims') }}) as remitted
+        on built.claim_id = remitted.claim_id
+    where built.is_remitted <> (remitted.claim_id is not null)
+{% endmacro %}
+
+
+{#- int_claim_lines_priced. Inputs and why each is covered:
+    - int_claim_lines_submitted (built just before in the same run): every column pricing reads, the priced
+      table's copy against the submitted line, both ways (a line added, changed or gone); the payer type's
+      assistant modifier and share come from a seed by payer_type, so payer_type stands for them;
+    - the fee schedule (a contracts extract, re-delivered whole): by value against the copy the last build
+      priced with (rows_changed_since_copy), for every line of a changed payer and code;
+    - the claim payment policies seed: full rebuild. -#}
+{% macro changed_claims__int_claim_lines_priced() %}
+    {%- set priced_columns -%}
+        claim_id, claim_line_id, line_number, payer_id, payer_type, service_date, procedure_code, modifiers, units,
+        charge_amount
+    {%- endset %}
+    select claim_id from (
+        select {{ priced_columns }} from {{ ref('int_claim_lines_submitted') }}
+        except
+        select {{ priced_columns }} from {{ this }}
+    ) as line_added_or_changed
+    union
+    select claim_id from (
+        select {{ priced_columns }} from {{ this }}
+        except
+        select {{ priced_columns }} from {{ ref('int_claim_lines_submitted') }}
+    ) as line_gone_or_changed
+    union
+    select claim_lines.claim_id
+    from {{ ref('int_claim_lines_submitted') }} as claim_lines
+    inner join ({{ rows_changed_since_copy('fee_schedules_priced', fee_schedule_rows(), ['payer_id', 'cpt_code']) }}) as changed
+        on claim_lines.payer_id = changed.payer_id and claim_lines.procedure_code = changed.cpt_code
+{% endmacro %}
+
+
+{#- The fee schedule's rows as pricing reads them. -#}
+{% macro fee_schedule_rows() -%}
+    select payer_id, cpt_code, modifier, allowed_amount, effective_date, termination_date
+    from {{ ref('stg_contracts__fee_schedules') }}
+{%- endmacro %}
+
+
+{#- An input as the model's last build read it: a copy beside the table (`<model>__<name>`), written by the
+    model's post-hooks in every build, so a change is found by value (an added, changed or removed row) whatever
+    the input's delivery pattern. For inputs that are not keyed by the model's claims, or whose values the table
+    does not keep. -#}
+{% macro input_copy_relation(name) -%}
+    {{ return(api.Relation.create(database=this.database, schema=this.schema, identifier=this.identifier ~ '__' ~ name)) }}
+{%- endmacro %}
+
+{#- key_columns of the rows of `rows_sql` that differ from the copy, both ways (every key without a copy). -#}
+{% macro rows_changed_since_copy(name, rows_sql, key_columns) %}
+    {%- set copy = input_copy_relation(name) -%}
+    {%- set keys = key_columns | join(', ') -%}
+    {%- if adapter.get_relation(copy.database, copy.schema, copy.identifier) is none %}
+    select distinct {{ keys }} from ({{ rows_sql }}) as current_rows
+    {%- else %}
+    select {{ keys }} from (
+        {{ rows_sql }}
+        except
+        select * from {{ copy }}
+    ) as added_or_changed
+    union
+    select {{ keys }} from (
+        select * from {{ copy }}
+        except
+        {{ rows_sql }}
+    ) as removed_or_changed
+    {%- endif %}
+{% endmacro %}
+
+{#- The post-hooks writing the copy: [drop the last one, copy the input as this build read it]. -#}
+{% macro record_input_copy_hooks(name, rows_macro) -%}
+    {{ return([
+        "drop table if exists {{ input_copy_relation('" ~ name ~ "') }}",
+        "create table {{ input_copy_relation('" ~ name ~ "') }} as {{ " ~ rows_macro ~ "() }}",
+    ]) }}
+{%- endmacro %}
+
+
+{#- int_remit_lines_posted (keyed by the claim id the 835 answers, CLP01). Inputs and why each is covered (every
+    load-time rule compares with the newest row the table holds: a row loaded before the last build is no newer):
+    - remit claims, lines and adjustments: claims of those loaded since, and of 835 files superseded since (their
+      rows fall back to an earlier delivery or vanish);
+    - int_remit_transactions_deduplicated: a transaction stops or starts being a duplicate only when a delivery
+      of the same ERA is superseded, so the claims of every transaction sharing the ERA keys (ISA06, ISA13,
+      GS06, ST02, TRN02) with a transaction of a superseded file; and the table's transaction columns against
+      the posted transaction;
+    - int_claim_lines_submitted: what the 837 says of a line (its id, number, control number, date, code,
+      modifiers, units, charge; matching and claim-level answers read these) changes only with the claim's 837
+      rows, so claims_delivered_since_last_build();
+      what the EHR and the price add (visit, patient, location, payer, expected allowed amount) is compared with
+      the table's copy per matched line, and a matched line that is gone counts too;
+    - int_claim_lines_priced: expected_allowed_amount, as above;
+    - the CARC seed: full rebuild. -#}
+{% macro changed_claims__int_remit_lines_posted() %}
+    {%- set newest_built -%}
+        (select coalesce(max(loaded_at), cast('1900-01-01' as {{ dbt.type_timestamp() }})) from {{ this }})
+    {%- endset %}
+    {%- set era_keys = ['interchange_sender_id', 'interchange_control_number', 'group_control_number',
+        'transaction_control_number', 'trace_number'] %}
+    select claim_id
+    from {{ ref('stg_clearinghouse__remit_claims') }}
+    where loaded_at > {{ newest_built }}
+    union
+    select remit_claims.claim_id
+    from {{ ref('stg_clearinghouse__remit_lines') }} as remit_lines
+    inner join {{ ref('stg_clearinghouse__remit_claims') }} as remit_claims
+        on remit_lines.remit_claim_id = remit_claims.remit_claim_id
+    where remit_lines.loaded_at > {{ newest_built }}
+    union
+    select remit_claims.claim_id
+    from {{ ref('stg_clearinghouse__remit_adjustments') }} as adjustments
+    inner join {{ ref('stg_clearinghouse__remit_claims') }} as remit_claims
+        on adjustments.remit_claim_id = remit_claims.remit_claim_id
+    where adjustments.loaded_at > {{ newest_built }}
+    union
+    select raw_claims.claim_id
+    from {{ source('raw_clearinghouse', 'remit_claims') }} as raw_claims
+    inner join {{ source('ingest', 'file_supersessions') }} as supersessions
+        on raw_claims._file_sha256 = supersessions.superseded_sha256
+    where supersessions.recorded_at > {{ newest_built }}
+    union
+    select remit_claims.claim_id
+    from {{ source('raw_clearinghouse', 'remit_transactions') }} as superseded
+    inner join {{ source('ingest', 'file_supersessions') }} as supersessions
+        on superseded._file_sha256 = supersessions.superseded_sha256
+    inner join {{ ref('int_remit_transactions_deduplicated') }} as same_era
+        on
+            {%- for key in era_keys %}
+            {{ 'and ' if not loop.first }}coalesce(same_era.{{ key }}, '') = coalesce(superseded.{{ key }}, '')
+            {%- endfor %}
+    inner join {{ ref('stg_clearinghouse__remit_claims') }} as remit_claims
+        on same_era.remit_transaction_id = remit_claims.remit_transaction_id
+    where supersessions.recorded_at > {{ newest_built }}
+    union
+    select built.claim_id
+    from {{ this }} as built
+    left join {{ ref('int_remit_transactions_deduplicated') }} as transactions
+        on built.remit_transaction_id = transactions.remit_transaction_id
+    where
+        transactions.remit_transaction_id is null
+        or transactions.is_duplicate_delivery
+        or built.payer_x12_id is distinct from transactions.payer_id
+        or built.trace_number is distinct from transactions.trace_number
+        or built.payment_date is distinct from coalesce(transactions.payment_date, transactions.production_date)
+    union
+    {{ claims_delivered_since_last_build() }}
+    union
+    select built.claim_id
+    from {{ this }} as built
+    left join {{ ref('int_claim_lines_submitted') }} as claim_lines
+        on built.claim_line_id = claim_lines.claim_line_id
+    left join {{ ref('int_claim_lines_priced') }} as priced_lines
+        on built.claim_line_id = priced_lines.claim_line_id
+    where
+        built.claim_line_id is not null
+        and (
+            claim_lines.claim_line_id is null
+            or built.claim_line_number is distinct from claim_lines.line_number
+            or built.visit_id is distinct from claim_lines.visit_id
+            or built.patient_id is distinct from claim_lines.patient_id
+            or built.location_id is distinct from claim_lines.location_id
+            or built.payer_id is distinct from claim_lines.payer_id
+            or built.payer_name is distinct from claim_lines.payer_name
+            or built.payer_type is distinct from claim_lines.payer_type
+            or built.billed_units is distinct from claim_lines.units
+            or built.expected_allowed_amount is distinct from priced_lines.expected_allowed_amount
+        )
+{% endmacro %}
