@@ -9,14 +9,14 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from pydantic import Field
 
-from core.settings import dbt_environment, dbt_vars, get_warehouse_engine_settings, get_warehouse_settings
+from core.settings import dbt_environment, dbt_vars, get_warehouse_settings
 from dagster_project.assets.build_fingerprint import (
     build_fingerprint,
     forget_fingerprint,
     needs_full_refresh,
     record_fingerprint,
 )
-from dagster_project.dbt_project import RUN_TARGET_PATH, dbt_project, tether_dbt_to_this_process
+from dagster_project.dbt_project import RUN_TARGET_PATH, build_vars, dbt_project, tether_dbt_to_this_process
 from dagster_project.resources import WarehouseResource
 from dagster_project.warehouse import get_warehouse
 
@@ -48,16 +48,7 @@ class DbtBuildConfig(dg.Config):
 def dbt_build_args(warehouse_path: Path, *, full_refresh: bool = False) -> list[str]:
     # Unit tests check rule logic on fixtures, not the day's data: CI runs them (tests/dbt), and the
     # daily build skips them (dagster-dbt maps them inconsistently to asset checks, dagster #34080).
-    # The warehouse path and DuckDB's memory limit and threads are connection settings, read by
-    # profiles.yml (not project vars); the path is absolute because dbt-duckdb resolves a relative one
-    # against its working directory. Every value here is the same from one night to the next, so dbt's
-    # partial parsing stays valid; the as-of date, which is not, reaches dbt through its environment.
-    build_vars = {
-        **dbt_vars(),
-        "warehouse_path": str(warehouse_path.resolve()),
-        **get_warehouse_engine_settings().dbt_profile_vars(),
-    }
-    args = ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(build_vars)]
+    args = ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(build_vars(warehouse_path))]
     return [*args, "--full-refresh"] if full_refresh else args
 
 

@@ -66,3 +66,31 @@ def test_the_dbt_resource_builds_no_dbt_adapter_in_the_run_process(monkeypatch):
     assert invocation == "started"
     assert started["args"][1:2] == ["build"] and started["adapter"] is None
     assert registered == []
+
+
+def test_the_manifest_parse_leaves_the_next_build_nothing_to_parse(tmp_path, monkeypatch):
+    # The parse Dagster's definitions run for a stale manifest uses the build's vars and target folder, so the
+    # build that follows finds dbt's partial-parse file current instead of parsing the whole project again.
+    import json
+
+    from dbt.cli.main import dbtRunner
+
+    from core.settings import get_settings
+    from dagster_project.dbt_project import _parse_for_the_next_build, build_vars
+
+    monkeypatch.setenv("RCM_DATA_DIR", str(tmp_path))
+    monkeypatch.setenv("RCM_DUCKDB_PATH", str(tmp_path / "warehouse.duckdb"))
+    (RUN_TARGET_PATH / "partial_parse.msgpack").unlink(missing_ok=True)
+    project = dbt_project()
+    _parse_for_the_next_build(project)
+    assert (
+        json.loads(project.manifest_path.read_text())["nodes"]
+        == json.loads((RUN_TARGET_PATH / "manifest.json").read_text())["nodes"]
+    )
+    events = []
+    build_like = [
+        "parse", "--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR), "--quiet",
+        "--vars", json.dumps(build_vars(get_settings().warehouse_path)), "--target-path", str(RUN_TARGET_PATH),
+    ]  # fmt: skip
+    assert dbtRunner(callbacks=[lambda event: events.append(event.info.name)]).invoke(build_like).success
+    assert "PartialParsingSkipParsing" in events
