@@ -27,14 +27,14 @@ _emitters = [
 ]  # one emitter per flag model (emitters/registry.py)
 _serving = build_serving_assets([_dbt, *_emitters])
 
-# DuckDB takes one writer per file, so the job runs its steps one at a time in one process, and the run
-# queue (dagster_project/instance/dagster.yaml) lets one run per tag below go at a time: one warehouse
-# writer, one dispatcher (the daily job ends by dispatching).
-# Dagster's console log defaults to DEBUG: it prints each of the ~3,000 events a daily run stores (every dbt
+# Dagster's console log defaults to DEBUG: it prints each of the thousands of events a daily run stores (every dbt
 # model and test), about a tenth of the run process's CPU. The run's events all stay in the event log, where
 # the UI reads them; the console keeps INFO and up (what the assets themselves report). A launch can set it back.
 RUN_CONSOLE_LOG = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
 
+# DuckDB takes one writer per file, so the job runs its steps one at a time in one process, and the run
+# queue (dagster_project/instance/dagster.yaml) lets one run per tag below go at a time: one warehouse
+# writer, one dispatcher (the daily job ends by dispatching).
 daily_leak_job = dg.define_asset_job(
     "daily_leak_job",
     selection=dg.AssetSelection.all(),
