@@ -7,7 +7,7 @@ marts are exercised end to end, including "latest delivery wins" in staging.
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 import duckdb
@@ -29,6 +29,33 @@ def invoke_dbt(*command: str, warehouse: Path, work_dir: Path, as_of: str = AS_O
     paths += ["--target-path", str(work_dir / "target"), "--log-path", str(work_dir / "logs")]
     run_vars = json.dumps({"as_of_date": as_of, "warehouse_path": str(warehouse)})
     return dbtRunner().invoke([*command, *paths, "--vars", run_vars])
+
+
+# The small generated delivery the incremental tests build a "day one" from (synthetic people only).
+GENERATED_AS_OF = "2026-11-26"
+GENERATED_SOURCES = ("ehr", "credentialing", "payroll", "contracts", "clearinghouse")
+
+
+def load_generated_delivery(folder: Path, warehouse: Path) -> None:
+    """Generate 2 locations x 3 months of extracts into ``folder``/inbox and load them into ``warehouse`` through
+    ingest, as a night's delivery would be."""
+    from dagster_project.ingest.loader import load_source
+    from dagster_project.synthetic import GeneratorConfig, generate
+
+    generate(
+        GeneratorConfig(
+            seed=11,
+            anchor_date=date.fromisoformat(GENERATED_AS_OF),
+            locations=2,
+            months=3,
+            future_weeks=2,
+            out=folder / "inbox",
+            ground_truth=folder / "truth.json",
+        )
+    )
+    with duckdb.connect(str(warehouse)) as con:
+        for source in GENERATED_SOURCES:
+            load_source(con, source, folder / "inbox", folder / "quarantine")
 
 
 def _insert(con, table: str, rows: list[dict], file_name: str, loaded_at: datetime) -> None:

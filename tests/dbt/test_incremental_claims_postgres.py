@@ -3,19 +3,15 @@ rebuild, delete, delete+insert), and a next day built so equals a full rebuild."
 
 from __future__ import annotations
 
-from datetime import date
-
 import duckdb
 import psycopg
 import pytest
 
-from dagster_project.ingest.loader import load_source
 from dagster_project.warehouse import get_warehouse
-from tests.dbt.conftest import invoke_dbt
+from tests.dbt.conftest import GENERATED_AS_OF, invoke_dbt, load_generated_delivery
 
-AS_OF = "2026-11-26"
+AS_OF = GENERATED_AS_OF
 CLAIM_MODELS = ("int_claim_lines_submitted", "int_claim_lines_priced", "int_remit_lines_posted")
-SOURCES = ("ehr", "credentialing", "payroll", "contracts", "clearinghouse")
 
 
 def _contents(pg) -> dict[str, tuple]:
@@ -29,23 +25,8 @@ def _contents(pg) -> dict[str, tuple]:
 
 
 def test_an_incremental_run_on_postgresql_equals_a_full_rebuild(postgres_cluster, tmp_path):
-    from dagster_project.synthetic import GeneratorConfig, generate
-
-    generate(
-        GeneratorConfig(
-            seed=11,
-            anchor_date=date.fromisoformat(AS_OF),
-            locations=2,
-            months=3,
-            future_weeks=2,
-            out=tmp_path / "inbox",
-            ground_truth=tmp_path / "truth.json",
-        )
-    )
     warehouse = tmp_path / "rcm.duckdb"
-    with duckdb.connect(str(warehouse)) as con:
-        for source in SOURCES:
-            load_source(con, source, tmp_path / "inbox", tmp_path / "quarantine")
+    load_generated_delivery(tmp_path, warehouse)
     postgres_cluster.create_database("incremental_claims")
     dsn = postgres_cluster.dsn("incremental_claims")
     with pytest.MonkeyPatch.context() as mp:

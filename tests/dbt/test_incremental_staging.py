@@ -16,7 +16,6 @@ same raw data has.
 from __future__ import annotations
 
 import shutil
-from datetime import date
 from pathlib import Path
 
 import duckdb
@@ -25,12 +24,11 @@ from dbt.cli.main import dbtRunner
 
 from core.settings import dbt_vars
 from dagster_project.assets.build_fingerprint import build_fingerprint, needs_full_refresh, record_fingerprint
-from dagster_project.ingest.loader import load_source
+from tests.dbt.conftest import GENERATED_AS_OF, load_generated_delivery
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 DBT_DIR = REPO_ROOT / "dbt"
-AS_OF = "2026-11-26"
-SOURCES = ("ehr", "credentialing", "payroll", "contracts", "clearinghouse")
+AS_OF = GENERATED_AS_OF
 # raw table -> its incremental staging model
 INCREMENTAL = {
     "raw_ehr.visits": "stg_ehr__visits",
@@ -198,24 +196,10 @@ def _relations(con) -> list[str]:
 
 @pytest.fixture(scope="module")
 def next_day_builds(tmp_path_factory):
-    from dagster_project.synthetic import GeneratorConfig, generate
-
     tmp = tmp_path_factory.mktemp("incremental")
-    generate(
-        GeneratorConfig(
-            seed=11,
-            anchor_date=date.fromisoformat(AS_OF),
-            locations=2,
-            months=3,
-            future_weeks=2,
-            out=tmp / "inbox",
-            ground_truth=tmp / "truth.json",
-        )
-    )
     incremental = tmp / "incremental.duckdb"
+    load_generated_delivery(tmp, incremental)
     with duckdb.connect(str(incremental)) as con:
-        for source in SOURCES:
-            load_source(con, source, tmp / "inbox", tmp / "quarantine")
         late_remit_claim = _hold_back_a_day(con)
     _dbt(tmp / "day_one", incremental)
     with duckdb.connect(str(incremental)) as con:
