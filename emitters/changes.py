@@ -1,11 +1,12 @@
 """Which flags a run has to draft: the ones whose inputs changed since the ledger last drafted them.
 
 A draft is a deterministic function of its flag row and the type's context (as-of date, settings, the packet
-rows it reads, the drafting code and templates). Each flag's input hash digests exactly those, and the ledger
-stores the hash of the inputs its draft was made from. A later run reads the stored hashes in one query and
-drafts only the flags that are new, changed, or raised again after auto-resolving; the rest cost no drafting
-and no ledger write. A type that reads the ledger's own history or the clock (`reads_ledger_history`) is
-drafted whole every run, since its inputs are not all in the warehouse.
+rows it reads, the drafting code and templates). Each flag's input hash digests exactly those (a type dated on
+approval reads no as-of value, so its hash leaves the as-of date and the columns that follow from it out:
+`ActionType.as_of_columns`), and the ledger stores the hash of the inputs its draft was made from. A later run
+reads the stored hashes in one query and drafts only the flags that are new, changed, or raised again after
+auto-resolving; the rest cost no drafting and no ledger write. A type that reads the ledger's own history or
+the clock (`reads_ledger_history`) is drafted whole every run, since its inputs are not all in the warehouse.
 """
 
 from __future__ import annotations
@@ -115,7 +116,9 @@ class TypeInputs:
         shared = hashlib.sha256()
         shared.update(drafting_code_version().encode())
         shared.update(declared.name.encode())
-        shared.update(ctx.as_of.isoformat().encode())
+        if declared.as_of_columns is None:
+            shared.update(ctx.as_of.isoformat().encode())
+        self._as_of_columns = frozenset(declared.as_of_columns or ())
         shared.update(ctx.settings.model_dump_json(exclude=_NOT_DRAFTING_SETTINGS).encode())
         self._keyed: dict[str, tuple[str, dict[str, bytes], bytes]] = {}
         for model in sorted(ctx.packets):
@@ -126,12 +129,17 @@ class TypeInputs:
                 self._keyed[model] = (key, slices, whole)
         self._shared = shared.digest()
 
+    def _without_as_of(self, row: Mapping) -> Mapping:
+        if not self._as_of_columns:
+            return row
+        return {column: value for column, value in row.items() if column not in self._as_of_columns}
+
     def input_hashes(self, rows: Iterable[Mapping]) -> dict[str, str]:
         """flag_id -> the digest of everything its draft is made from."""
         hashes = {}
         for row in rows:
             digest = hashlib.sha256(self._shared)
-            digest.update(_row_digest(row))
+            digest.update(_row_digest(self._without_as_of(row)))
             for model, (key, slices, whole) in self._keyed.items():
                 # A flag row without the key column: the draft could read any row, so all of them count.
                 digest.update(model.encode() + (slices.get(str(row[key]), b"") if key in row else whole))

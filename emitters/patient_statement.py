@@ -6,16 +6,16 @@ Never to a family whose child has Medicaid coverage of any rank: a Medicaid prov
 payment as payment in full (42 CFR 447.15), so the mart routes that balance to the secondary claim or a
 write-off review, and this module refuses such a row again. Plain words, money as dollars, dates as people
 write them, each code in words; the practice's name, phone and billing contact come from the settings
-(RCM_STATEMENT_*). The statement names the child and the guardian (it goes to them); both are phi_terms, so
-they never reach a title or the evidence. Billing approves each one. Pure.
+(RCM_STATEMENT_*). It is dated the day billing approves it (core/approval_date.py), so a statement waiting
+in the queue is not redrafted each night for its date. The statement names the child and the guardian (it goes
+to them); both are phi_terms, so they never reach a title or the evidence. Billing approves each one. Pure.
 """
 
 from __future__ import annotations
 
-from datetime import date
-
 import jinja2
 
+from core.approval_date import APPROVAL_DATE, approval_date_text
 from core.money import format_money
 from core.templating import text_environment
 
@@ -32,7 +32,6 @@ EVIDENCE_COLUMNS = (
     "flag_id",
     "rule_name",
     "rule_version",
-    "as_of_date",
     "claim_id",
     "visit_id",
     "location_id",
@@ -62,8 +61,7 @@ SHARE_LABELS = (
 
 def long_date(value) -> str:
     """'February 2, 2026': how a family reads a date."""
-    day = as_date(value)
-    return f"{day:%B} {day.day}, {day.year}"
+    return approval_date_text(as_date(value))
 
 
 def describe_code(code: str, description: str | None) -> str:
@@ -74,7 +72,7 @@ def _positive(value) -> bool:
     return value is not None and float(value) > 0
 
 
-def statement(row: dict, lines: list[dict], location: dict, settings, today: date, template: jinja2.Template) -> str:
+def statement(row: dict, lines: list[dict], location: dict, settings, template: jinja2.Template) -> str:
     if not lines:
         raise ValueError(f"claim {row['claim_id']} has no answered lines in {LINES_PACKET}")
     payer = row.get("payer_name") or row["payer_id"]
@@ -94,7 +92,7 @@ def statement(row: dict, lines: list[dict], location: dict, settings, today: dat
         address=_address(location),
         billing_phone=settings.statement_billing_phone,
         billing_contact=settings.statement_billing_contact,
-        statement_date=long_date(today),
+        statement_date=APPROVAL_DATE,
         claim_id=row["claim_id"],
         guardian_name=row.get("guardian_name") or "parent or guardian",
         child_name=row.get("patient_first_name") or "your child",
@@ -119,7 +117,7 @@ def statement(row: dict, lines: list[dict], location: dict, settings, today: dat
 
 
 def draft_statements(
-    rows: list[dict], lines_by_flag: dict[str, list[dict]], locations: dict[str, dict], settings, today: date
+    rows: list[dict], lines_by_flag: dict[str, list[dict]], locations: dict[str, dict], settings
 ) -> list[DraftAction]:
     drafts = []
     template = text_environment().get_template(TEMPLATE_NAME)  # looked up once: a large group drafts tens of thousands
@@ -130,7 +128,7 @@ def draft_statements(
         if not _positive(row.get("dollars_at_risk")):
             raise ValueError(f"claim {row['claim_id']}: nothing is due from the family")
         location = locations.get(row["location_id"], {"location_name": row["location_id"]})
-        body = statement(row, lines_by_flag.get(str(row["flag_id"]), []), location, settings, today, template)
+        body = statement(row, lines_by_flag.get(str(row["flag_id"]), []), location, settings, template)
         names = [row.get("patient_first_name"), row.get("patient_last_name"), row.get("guardian_name")]
         drafts.append(
             DraftAction(
@@ -159,4 +157,4 @@ def draft_statements(
 def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
     """Registry entry point: each flag's lines come from packet_statement_lines, the letterhead from
     packet_locations, who to call from the settings."""
-    return draft_statements(rows, ctx.grouped(LINES_PACKET, "flag_id"), ctx.locations(), ctx.settings, ctx.as_of)
+    return draft_statements(rows, ctx.grouped(LINES_PACKET, "flag_id"), ctx.locations(), ctx.settings)

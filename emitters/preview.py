@@ -42,7 +42,7 @@ def preview(declared: ActionType, *, limit: int = 3, warehouse: Path | None = No
             return 2
     prior: tuple[dict, ...] = ()
     if declared.reads_ledger_history:
-        from .ledger import Ledger
+        from ledger import Ledger
 
         prior = tuple(Ledger(settings.ledger_url).list_actions(PIPELINE_READER, action_types=[declared.name]))
     rows = sorted(inputs[declared.flag_model], key=lambda row: str(row["flag_id"]))

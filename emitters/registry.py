@@ -107,6 +107,11 @@ class ActionType:
     # together, every other group still drafts.
     batch_key: str = "flag_id"
     reads_ledger_history: bool = False  # ctx.prior_actions holds the ledger's earlier drafts of this type
+    # None: the draft reads the as-of date (a deadline's days left, a reminder window), so a new as-of date is a new
+    # input of every flag. A tuple: the draft reads no as-of value (its date is filled in on approval,
+    # core/approval_date.py), and these flag-row columns follow from the as-of date alone; both are left out of
+    # its input hash, so a new day redrafts only the flags whose data changed (emitters/changes.py).
+    as_of_columns: tuple[str, ...] | None = None
     metadata: Callable[[DraftContext], dict] | None = None  # extra asset metadata (settings that shaped the drafts)
 
     def __post_init__(self):
@@ -302,6 +307,7 @@ _DECLARATIONS: tuple[ActionType, ...] = (
         "claims_denials",
         "dollars_at_risk",
         packet_models=("packet_statement_lines", LOCATIONS_PACKET),
+        as_of_columns=("as_of_date",),
     ),
     ActionType(
         "medicaid_balance_write_off",

@@ -12,9 +12,11 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
+from core.approval_date import date_on_approval
 from core.vocabulary import LIVE_STATUSES
 from emitters.registry import approver_roles, can_approve
 
@@ -26,6 +28,8 @@ from .queue import dollars_sql, scope_condition, status_conditions
 from .rows import action_dict, effective_status
 from .schema import action_assignments, actions, fetch_action, parse_iso, users
 
+# The columns holding a draft's text, where an approval-date placeholder is filled in when it is approved.
+_DATED = ("body", "original_body")
 # Who may reassign an action they cannot decide themselves (supervisors), within their locations.
 REASSIGN_SUPERVISOR_ROLES = frozenset({"director", "admin"})
 
@@ -89,14 +93,24 @@ class Decisions:
             conflict = self._exclusive_conflict(conn, row)
             if conflict is not None:
                 raise InvalidTransition(conflict)
+            # The letter's date is the approval day (core/approval_date.py), in the draft the pipeline wrote too,
+            # so an unedited draft still reads as unedited.
+            dated = {column: date_on_approval(row._mapping[column], self._approval_day()) for column in _DATED}
+            approved = {**row._mapping, **dated}
             detail = {
                 "flag_id": row.flag_id,
-                "body_sha256": sha256_text(row.body),
-                "digest": approval_digest(row._mapping),
+                "body_sha256": sha256_text(approved["body"]),
+                "digest": approval_digest(approved),
                 "dollars_at_stake": row.dollars_at_stake,
                 "due_date": row.due_date,
             }
-            return self._record(conn, row, actor, "approved", detail, status="approved", snoozed_until=None)
+            return self._record(conn, row, actor, "approved", detail, status="approved", snoozed_until=None, **dated)
+
+    def _approval_day(self) -> date:
+        """Today where the group works: a letter approved at 8 pm in Chicago is dated that day, not UTC's next."""
+        from core.settings import get_settings  # read when a draft is approved, never at import time
+
+        return self._now().astimezone(ZoneInfo(get_settings().group_time_zone)).date()
 
     def _exclusive_conflict(self, conn: sa.Connection, row) -> str | None:
         """Why this action may not be approved now because of another, or None.

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 import pandas as pd
 import streamlit as st
 
+from core.approval_date import APPROVAL_DATE
 from dashboards import data, ui
 from dashboards.views.failed_sends import render_failed_sends
 
@@ -280,6 +281,8 @@ def _card_section(card: dict) -> None:
     st.markdown("**Draft**")
     # Shown as plain text, never as HTML or Markdown: a draft is built from extract data and may contain markup.
     st.code(card["body"], language=None, wrap_lines=True)
+    if APPROVAL_DATE in card["body"]:
+        st.caption(f"{APPROVAL_DATE} becomes the date you approve it.")
     if card["original_body"] and card["original_body"] != card["body"]:
         with st.expander("Original draft (before edits)"):
             st.code(card["original_body"], language=None, wrap_lines=True)

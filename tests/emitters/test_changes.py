@@ -101,3 +101,17 @@ def test_where_the_data_folder_lives_is_no_input_but_a_drafting_setting_is(monke
     assert _hashes(flags, patients) == base
     monkeypatch.setenv("RCM_CLAIMS_TIMELY_FILING_LEAD_DAYS", "45")
     assert _hashes(flags, patients) != base
+
+
+def test_a_type_dated_on_approval_hashes_neither_the_as_of_date_nor_the_columns_that_follow_from_it():
+    statement = ACTION_TYPES["patient_statement"]
+    assert statement.as_of_columns == ("as_of_date",)
+
+    def input_hash(as_of: date, dollars_at_risk: str = "43.00") -> str:
+        ctx = DraftContext(as_of=as_of, settings=get_settings(), packets={"packet_statement_lines": []})
+        row = {"flag_id": "f-1", "as_of_date": as_of, "dollars_at_risk": dollars_at_risk}
+        return TypeInputs(statement, ctx).input_hashes([row])["f-1"]
+
+    base = input_hash(date(2026, 3, 2))
+    assert input_hash(date(2026, 3, 3)) == base  # the next day, the same data: nothing to redraft
+    assert input_hash(date(2026, 3, 3), dollars_at_risk="44.00") != base  # the family paid less: redrafted

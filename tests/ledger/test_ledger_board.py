@@ -4,11 +4,12 @@ low-risk drafts and user administration."""
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
 
+from core.approval_date import APPROVAL_DATE
 from delivery.dispatcher import refusal_reason
 from emitters.models import DraftAction
 from ledger import InvalidTransition, PermissionDenied, QueueFilter, sha256_text
@@ -246,6 +247,27 @@ def test_bulk_approve_writes_one_approval_per_draft_that_the_dispatcher_accepts(
         assert refusal_reason(ledger, action, ledger.approval_event(action["action_id"]), chain) is None
     summary = _events(ledger, users, "bulk_approved")
     assert len(summary) == 1 and sorted(summary[0]["detail"]["approved"]) == sorted(ids)
+
+
+def test_approval_dates_the_letter_the_day_it_is_approved_where_the_group_works(ledger, users, clock, monkeypatch):
+    monkeypatch.setenv("RCM_GROUP_TIME_ZONE", "America/Chicago")  # UTC-6 in March
+    letter = f"Statement date: {APPROVAL_DATE}\nDear family,"
+    _sync(ledger, [_draft("evening", body=letter), _draft("midnight", body=letter)])
+    fd = users["fd_l01"]
+    ids = _ids_by_flag(ledger, fd)
+    clock.now = datetime(2026, 3, 3, 5, 59, tzinfo=UTC)  # 11:59 pm on March 2 in Chicago, already March 3 in UTC
+    evening = ledger.approve(fd, ids["evening"], expected_body_sha256=sha256_text(letter))
+    clock.now = datetime(2026, 3, 3, 6, 0, tzinfo=UTC)  # midnight in Chicago
+    midnight = ledger.approve(fd, ids["midnight"], expected_body_sha256=sha256_text(letter))
+
+    assert evening["body"] == "Statement date: March 2, 2026\nDear family,"
+    assert midnight["body"] == "Statement date: March 3, 2026\nDear family,"
+    assert not evening["is_edited"] and not midnight["is_edited"]  # the pipeline's draft is dated with it
+    # The approval binds the dated text: the dispatcher sends it, and would refuse any other.
+    chain = ledger.verify()
+    for action in ledger.approved_undispatched():
+        assert refusal_reason(ledger, action, ledger.approval_event(action["action_id"]), chain) is None
+        assert ledger.approval_event(action["action_id"])["detail"]["body_sha256"] == sha256_text(action["body"])
 
 
 def test_bulk_approve_refuses_a_draft_that_changed_after_it_was_listed(ledger, users):

@@ -2,7 +2,8 @@
 {%- set rule_version = '1' -%}
 -- One row per claim whose balance is the family's to pay (fct_patient_balances, route statement): every payer
 -- has adjudicated it, the child has no Medicaid coverage of any rank, and the patient responsibility is more
--- than what the family already paid. The statement goes to the parent or guardian on file.
+-- than what the family already paid. The statement goes to the parent or guardian on file. It is due from the
+-- payers' last answer, a date that stays put while the statement waits (the as-of date would move every night).
 with
 
 balances as (
@@ -49,7 +50,7 @@ final as (
         balances.family_paid_amount,
         balances.has_medicaid,
         balances.balance_due_amount as dollars_at_risk,
-        balances.as_of_date as due_date
+        balances.latest_payment_date as due_date
     from balances
     left join patients
         on balances.patient_id = patients.patient_id
