@@ -18,7 +18,6 @@ EVIDENCE_COLUMNS = (
     "flag_id",
     "rule_name",
     "rule_version",
-    "as_of_date",
     "appointment_id",
     "location_id",
     "payer_id",

@@ -71,6 +71,12 @@ PACKET_KEYS = {
 }
 
 
+def _without(row: Mapping, columns: frozenset[str]) -> Mapping:
+    if not columns:
+        return row
+    return {column: value for column, value in row.items() if column not in columns}
+
+
 def _row_digest(row: Mapping) -> bytes:
     # repr of the sorted items: dates, Decimals and datetimes print the same run after run, and it is several
     # times faster than a JSON encoding on the tens of thousands of rows a large group's packets hold.
@@ -83,18 +89,19 @@ def _set_digest(row_digests: Iterable[bytes]) -> bytes:
 
 
 class PacketDigests:
-    """The packet models one emitter asset read, each digested once however many of its types read it: whole,
-    and (for a model in PACKET_KEYS whose rows all carry the key) by key value."""
+    """The packet models one emitter asset read, each digested once however many of its types read it (and
+    leave out the same as-of columns): whole, and (for a model in PACKET_KEYS whose rows all carry the key) by
+    key value."""
 
     def __init__(self, packets: Mapping[str, list[Mapping]]):
         self._packets = packets
-        self._digests: dict[str, tuple[bytes, str | None, dict[str, bytes]]] = {}
+        self._digests: dict[tuple[str, frozenset[str]], tuple[bytes, str | None, dict[str, bytes]]] = {}
 
-    def of(self, model: str) -> tuple[bytes, str | None, dict[str, bytes]]:
-        """(whole digest, key column or None, key value -> digest of its rows)."""
-        if model not in self._digests:
+    def of(self, model: str, left_out: frozenset[str] = frozenset()) -> tuple[bytes, str | None, dict[str, bytes]]:
+        """(whole digest, key column or None, key value -> digest of its rows), without the `left_out` columns."""
+        if (model, left_out) not in self._digests:
             rows = self._packets[model]
-            row_digests = [_row_digest(row) for row in rows]
+            row_digests = [_row_digest(_without(row, left_out)) for row in rows]
             key = PACKET_KEYS.get(model)
             if key is not None and any(key not in row for row in rows):
                 key = None
@@ -103,8 +110,8 @@ class PacketDigests:
                 for row, digest in zip(rows, row_digests, strict=True):
                     grouped.setdefault(str(row[key]), []).append(digest)
             slices = {value: _set_digest(digests) for value, digests in grouped.items()}
-            self._digests[model] = (_set_digest(row_digests), key, slices)
-        return self._digests[model]
+            self._digests[model, left_out] = (_set_digest(row_digests), key, slices)
+        return self._digests[model, left_out]
 
 
 class TypeInputs:
@@ -122,24 +129,19 @@ class TypeInputs:
         shared.update(ctx.settings.model_dump_json(exclude=_NOT_DRAFTING_SETTINGS).encode())
         self._keyed: dict[str, tuple[str, dict[str, bytes], bytes]] = {}
         for model in sorted(ctx.packets):
-            whole, key, slices = packets.of(model)
+            whole, key, slices = packets.of(model, self._as_of_columns)
             if key is None:
                 shared.update(model.encode() + whole)
             else:
                 self._keyed[model] = (key, slices, whole)
         self._shared = shared.digest()
 
-    def _without_as_of(self, row: Mapping) -> Mapping:
-        if not self._as_of_columns:
-            return row
-        return {column: value for column, value in row.items() if column not in self._as_of_columns}
-
     def input_hashes(self, rows: Iterable[Mapping]) -> dict[str, str]:
         """flag_id -> the digest of everything its draft is made from."""
         hashes = {}
         for row in rows:
             digest = hashlib.sha256(self._shared)
-            digest.update(_row_digest(self._without_as_of(row)))
+            digest.update(_row_digest(_without(row, self._as_of_columns)))
             for model, (key, slices, whole) in self._keyed.items():
                 # A flag row without the key column: the draft could read any row, so all of them count.
                 digest.update(model.encode() + (slices.get(str(row[key]), b"") if key in row else whole))

@@ -75,7 +75,6 @@ def _draft_one(row: dict, rows: list[dict], location_names: dict[str, str]) -> D
         line_count=row["line_count"],
         dollars_at_risk=format_money(row["dollars_at_risk"]),
         due_date=_jsonable(row.get("due_date")) or "unknown",
-        days_to_filing_deadline=row.get("days_to_filing_deadline"),
         timely_filing_days=row.get("timely_filing_days"),
         failure_count=len(rows),
         lines=[lines[n] for n in sorted(lines)],

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from datetime import date
 
+from core.approval_date import APPROVAL_DATE
+
 from .claim_837 import billing_identifiers
 from .claims_common import remark_codes
 from .models import ChecklistItem
@@ -40,7 +42,6 @@ def letter_facts(
     visits: list,
     claim_text: tuple[str, str],
     location: dict,
-    today: date,
 ) -> dict:
     """The template variables every claim letter shares, for one flag_denials_to_work row."""
     service_date = as_date(row["service_date"])
@@ -56,7 +57,7 @@ def letter_facts(
         **billing_identifiers(billing_x12, claim_x12),
         "location_name": location.get("location_name", row["location_id"]),
         "address": _address(location),
-        "today": today.isoformat(),
+        "letter_date": APPROVAL_DATE,  # filled in on approval (core/approval_date.py)
         "payer_name": row.get("payer_name") or row["payer_id"],
         "medicare": row.get("payer_type") == MEDICARE_FFS,
         "patient_name": f"{patient.get('first_name', '')} {patient.get('last_name', '')}".strip(),
@@ -135,6 +136,5 @@ def draft_letters(flags: list[dict], ctx, draft_actions) -> list:
         visits,
         texts,
         ctx.locations(),
-        ctx.as_of,
     )
     return ctx.with_recipients(drafts, "payer_fax", lambda d: d.payer_id)

@@ -26,7 +26,6 @@ SOURCE_WORDS = {
 EVIDENCE_COLUMNS = (
     "flag_id",
     "rule_name",
-    "as_of_date",
     "claim_id",
     "location_id",
     "payer_id",
@@ -36,7 +35,6 @@ EVIDENCE_COLUMNS = (
     "rejection_count",
     "submission_count",
     "due_date",
-    "days_to_filing_deadline",
 )
 UNKNOWN_CODE_FIX = "Look the code up in the clearinghouse's rejection report and correct what it names"
 
@@ -100,7 +98,6 @@ def _draft_one(row: dict, rows: list[dict], location_names: dict[str, str]) -> D
             submission_count=row.get("submission_count") or 1,
             dollars_at_risk=row.get("dollars_at_risk"),
             due_date=jsonable(row.get("due_date")) or "unknown",
-            days_to_filing_deadline=row.get("days_to_filing_deadline"),
             reasons=described,
         )
     )

@@ -20,7 +20,6 @@ DENIED_LINE_EVIDENCE = (
     "denial_category",
     "denial_date",
     "deadline_date",
-    "days_left",
 )
 
 

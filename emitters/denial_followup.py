@@ -132,7 +132,7 @@ def draft_actions(
                 f"Reason: {', '.join(reasons)}",
                 "Lines: " + ", ".join(f"{d['line_number']} {d['procedure_code']}" for d in lines),
                 f"Dollars at stake: {format_money(row['dollars_at_risk'])}",
-                f"Deadline: {jsonable(row['due_date'])} ({row['days_left']} days left)",
+                f"Deadline: {jsonable(row['due_date'])}",
                 *_filing_proof(row),
                 "",
                 f"What to do: {row['action_note']}",

@@ -16,7 +16,6 @@ ASSIGNED_ROLE = "front_desk"
 CHECK_EVIDENCE = (
     "flag_id",
     "rule_name",
-    "as_of_date",
     "appointment_id",
     "location_id",
     "payer_id",
@@ -37,7 +36,6 @@ CHECK_EVIDENCE = (
 CHANGE_EVIDENCE = (
     "flag_id",
     "rule_name",
-    "as_of_date",
     "patient_id",
     "location_id",
     "payer_id",

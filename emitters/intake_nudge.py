@@ -12,7 +12,6 @@ ASSIGNED_ROLE = "front_desk"
 EVIDENCE = (
     "flag_id",
     "rule_name",
-    "as_of_date",
     "referral_id",
     "document_id",
     "document_type",

@@ -4,6 +4,8 @@ with the signed release attached: rows of marts.flag_referral_packet_items_missi
 
 from __future__ import annotations
 
+from core.approval_date import APPROVAL_DATE
+
 from .context import DraftContext
 from .front_office_text import ITEM_LABELS, as_date, fmt_date, jsonable, templates
 from .models import ChecklistItem, DraftAction
@@ -17,7 +19,6 @@ RECIPIENTS = {
 EVIDENCE = (
     "flag_id",
     "rule_name",
-    "as_of_date",
     "referral_id",
     "document_id",
     "document_type",
@@ -42,7 +43,7 @@ def draft_requests(rows: list[dict], locations: dict[str, dict], patients: dict[
             patient_name=name,
             patient_dob=dob,
             item=ITEM_LABELS[row["document_type"]],
-            letter_date=fmt_date(row.get("as_of_date")),
+            letter_date=APPROVAL_DATE,
         )
         drafts.append(
             DraftAction(

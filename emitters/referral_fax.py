@@ -3,6 +3,8 @@ marts.flag_referral_packet_items_missing with chase_channel 'physician_fax' -> a
 
 from __future__ import annotations
 
+from core.approval_date import APPROVAL_DATE
+
 from .context import DraftContext
 from .front_office_text import as_date, fmt_date, jsonable, templates
 from .models import ChecklistItem, DraftAction
@@ -13,7 +15,6 @@ ASSIGNED_ROLE = "front_desk"
 EVIDENCE = (
     "flag_id",
     "rule_name",
-    "as_of_date",
     "referral_id",
     "document_id",
     "document_status",
@@ -48,7 +49,7 @@ def draft_faxes(rows: list[dict], locations: dict[str, dict], patients: dict[str
             physician_npi=npi or "not on file",
             physician_name=physician,
             received_date=fmt_date(local_moment(row["received_at"], location["time_zone"]).date()),
-            letter_date=fmt_date(row.get("as_of_date")),
+            letter_date=APPROVAL_DATE,
             requested_date=fmt_date(row.get("requested_date")),
         )
         drafts.append(

@@ -109,8 +109,8 @@ class ActionType:
     reads_ledger_history: bool = False  # ctx.prior_actions holds the ledger's earlier drafts of this type
     # None: the draft reads the as-of date (a deadline's days left, a reminder window), so a new as-of date is a new
     # input of every flag. A tuple: the draft reads no as-of value (its date is filled in on approval,
-    # core/approval_date.py), and these flag-row columns follow from the as-of date alone; both are left out of
-    # its input hash, so a new day redrafts only the flags whose data changed (emitters/changes.py).
+    # core/approval_date.py), and these columns of its flag and packet rows follow from the as-of date alone; both
+    # are left out of its input hash, so a new day redrafts only the flags whose data changed (emitters/changes.py).
     as_of_columns: tuple[str, ...] | None = None
     metadata: Callable[[DraftContext], dict] | None = None  # extra asset metadata (settings that shaped the drafts)
 
@@ -142,6 +142,10 @@ _BILLING_DIRECTOR = frozenset({"billing", "director", "admin"})
 _FRONT_DESK = frozenset({"front_desk", "admin"})
 _CREDENTIALING = frozenset({"credentialing", "admin"})
 _DENIAL_PACKETS = ("packet_denied_lines", LOCATIONS_PACKET)
+# A denial's letters and tasks name its deadline, never the days left to it (the board shows it as the due date).
+_DENIAL_AS_OF_COLUMNS = ("as_of_date", "days_left")
+# The same for a claim to fix before (or after a rejection of) its first submission: the filing deadline, no count.
+_FILING_AS_OF_COLUMNS = ("as_of_date", "days_to_filing_deadline")
 
 _DECLARATIONS: tuple[ActionType, ...] = (
     # Authorizations
@@ -183,6 +187,7 @@ _DECLARATIONS: tuple[ActionType, ...] = (
         "claims_denials",
         "dollars_at_risk",
         packet_models=("packet_claim_audit_failures", LOCATIONS_PACKET),
+        as_of_columns=_FILING_AS_OF_COLUMNS,
     ),
     ActionType(
         "claim_rejection_fix",
@@ -194,6 +199,7 @@ _DECLARATIONS: tuple[ActionType, ...] = (
         "claims_denials",
         "dollars_at_risk",
         packet_models=(claim_rejection_fix.REASONS_PACKET, LOCATIONS_PACKET),
+        as_of_columns=_FILING_AS_OF_COLUMNS,
     ),
     ActionType(
         "corrected_claim",
@@ -225,6 +231,7 @@ _DECLARATIONS: tuple[ActionType, ...] = (
             "packet_appeal_visits",
             RECIPIENTS_PACKET,
         ),
+        as_of_columns=_DENIAL_AS_OF_COLUMNS,
     ),
     ActionType(
         "retro_auth_request",
@@ -244,6 +251,7 @@ _DECLARATIONS: tuple[ActionType, ...] = (
             "packet_appeal_visits",
             RECIPIENTS_PACKET,
         ),
+        as_of_columns=_DENIAL_AS_OF_COLUMNS,
     ),
     ActionType(
         "medicare_reopening",
@@ -256,6 +264,7 @@ _DECLARATIONS: tuple[ActionType, ...] = (
         "dollars_at_risk",
         asset_name="denial_work_drafts",
         packet_models=(*_DENIAL_PACKETS, "packet_claim_x12", "packet_appeal_patients"),
+        as_of_columns=_DENIAL_AS_OF_COLUMNS,
     ),
     ActionType(
         "denial_followup",
@@ -268,6 +277,7 @@ _DECLARATIONS: tuple[ActionType, ...] = (
         "dollars_at_risk",
         asset_name="denial_work_drafts",
         packet_models=_DENIAL_PACKETS,
+        as_of_columns=_DENIAL_AS_OF_COLUMNS,
     ),
     ActionType(
         "timely_filing_alert",
@@ -355,6 +365,7 @@ _DECLARATIONS: tuple[ActionType, ...] = (
         "file",
         "credentialing",
         "dollars_at_risk",
+        as_of_columns=("as_of_date",),
     ),
     ActionType(
         "attendance_letter",
@@ -412,6 +423,7 @@ _DECLARATIONS: tuple[ActionType, ...] = (
         "dollars_at_risk",
         low_risk=True,
         packet_models=(LOCATIONS_PACKET,),
+        as_of_columns=("as_of_date",),
     ),
     ActionType(
         "coverage_change_alert",
@@ -423,6 +435,7 @@ _DECLARATIONS: tuple[ActionType, ...] = (
         "claims_denials",
         "dollars_at_risk",
         packet_models=(LOCATIONS_PACKET,),
+        as_of_columns=("as_of_date",),
     ),
     ActionType(
         "referral_callback",
@@ -448,6 +461,7 @@ _DECLARATIONS: tuple[ActionType, ...] = (
         low_risk=True,
         asset_name="intake_item_drafts",
         packet_models=("packet_intake_patients", LOCATIONS_PACKET, RECIPIENTS_PACKET),
+        as_of_columns=("as_of_date",),
     ),
     ActionType(
         "referral_order_fax",
@@ -460,6 +474,7 @@ _DECLARATIONS: tuple[ActionType, ...] = (
         "dollars_at_risk",
         asset_name="intake_item_drafts",
         packet_models=("packet_intake_patients", LOCATIONS_PACKET, RECIPIENTS_PACKET),
+        as_of_columns=("as_of_date",),
     ),
     ActionType(
         "records_request",
@@ -473,6 +488,7 @@ _DECLARATIONS: tuple[ActionType, ...] = (
         low_risk=True,
         asset_name="intake_item_drafts",
         packet_models=("packet_intake_patients", LOCATIONS_PACKET),
+        as_of_columns=("as_of_date",),
     ),
     ActionType(
         "note_fix_task",

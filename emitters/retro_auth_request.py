@@ -63,7 +63,6 @@ def draft_actions(
     visits: dict[str, list[date]],
     claim_texts: dict[str, tuple[str, str]],
     locations: dict[str, dict],
-    today: date,
 ) -> list[DraftAction]:
     """`plans`: flag_id -> the plan of care in force on the flag's date of service (packet_appeal_plans)."""
     drafts = []
@@ -80,7 +79,6 @@ def draft_actions(
             visits.get(row["patient_id"] or "", []),
             claim_texts[row["claim_id"]],
             locations.get(row["location_id"], {}),
-            today,
         )
         diagnoses = diagnosis_codes(claim_texts[row["claim_id"]][0])
         if not diagnoses:

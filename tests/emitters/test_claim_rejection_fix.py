@@ -65,7 +65,7 @@ def test_277ca_rejection_names_the_claim_the_reason_in_words_and_the_fix():
         "(about the Billing Provider)"
     ) in action.body
     assert "Correct: Correct the NPI of the entity named" in action.body
-    assert "Filing deadline: 2026-05-07 (66 days left)" in action.body
+    assert "Filing deadline: 2026-05-07\n" in action.body
     assert action.due_date == date(2026, 5, 7) and action.dollars_at_stake == Decimal("80.00")
     assert action.assigned_role == "billing" and action.action_type == "claim_rejection_fix"
 

@@ -70,7 +70,7 @@ def test_one_draft_per_claim_lists_every_line_with_its_fix():
     body = draft.body
     assert body.index("Line 1: 97530") < body.index("Line 2: 97110")
     assert "Fix: Replace GP with GO" in body and "Fix: Bill 1 units" in body
-    assert "Filing deadline: 2027-02-23 (89 days left, 95-day limit)" in body
+    assert "Filing deadline: 2027-02-23 (95-day limit)" in body
     assert [c.item for c in draft.checklist] == ["Line 1: discipline_modifier", "Line 2: units_exceed_minutes"]
     assert not any(c.present for c in draft.checklist)
     assert {e["audit_failure_id"] for e in draft.evidence} == {"a1", "a2"}

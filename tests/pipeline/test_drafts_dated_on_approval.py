@@ -29,6 +29,10 @@ def _a_day_later(value):
     return value
 
 
+def _next_day(rows: list[dict], as_of_columns: tuple[str, ...]) -> list[dict]:
+    return [{column: _a_day_later(v) if column in as_of_columns else v for column, v in row.items()} for row in rows]
+
+
 def test_some_types_are_dated_on_approval():
     assert "patient_statement" in DATED_ON_APPROVAL
 
@@ -43,16 +47,17 @@ def test_the_next_day_drafts_the_same_documents_and_hashes_the_same_inputs(pipel
     settings = get_settings()
     packets = {model: inputs[model] for model in declared.packet_models}
     today = DraftContext(as_of=as_of_of(rows, settings), settings=settings, packets=packets)
-    tomorrow = dataclasses.replace(today, as_of=today.as_of + timedelta(days=1), now=today.now + timedelta(days=1))
-    next_rows = [
-        {column: _a_day_later(value) if column in declared.as_of_columns else value for column, value in row.items()}
-        for row in rows
-    ]
+    next_rows = _next_day(rows, declared.as_of_columns)
+    next_packets = {model: _next_day(packet, declared.as_of_columns) for model, packet in packets.items()}
+    tomorrow = dataclasses.replace(
+        today, as_of=today.as_of + timedelta(days=1), now=today.now + timedelta(days=1), packets=next_packets
+    )
 
     drafts, set_aside = draft_all(declared, rows, today)
     next_drafts, next_set_aside = draft_all(declared, next_rows, tomorrow)
 
-    assert drafts and not set_aside
+    assert not set_aside
+    assert drafts or name in _NOT_DRAFTED_IN_THE_SAMPLE
     assert next_drafts == drafts and next_set_aside == set_aside
     assert TypeInputs(declared, tomorrow).input_hashes(next_rows) == TypeInputs(declared, today).input_hashes(rows)
     # A document is dated when it is approved, never with the day it was drafted.
@@ -60,4 +65,7 @@ def test_the_next_day_drafts_the_same_documents_and_hashes_the_same_inputs(pipel
 
 
 # The types whose documents carry a date of their own (letters, statements); the rest are tasks without one.
-_DATED_DOCUMENTS = {"patient_statement"}
+_DATED_DOCUMENTS = {"patient_statement", "appeal_letter", "retro_auth_request", "referral_order_fax", "records_request"}
+# The sample group (3 locations, 6 months) has no Medicare denial a reopening corrects; its draft reads no date
+# at all (tests/emitters/test_claims_denial_emitters.py drafts one).
+_NOT_DRAFTED_IN_THE_SAMPLE = {"medicare_reopening"}

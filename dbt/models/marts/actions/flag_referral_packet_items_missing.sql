@@ -70,7 +70,9 @@ final as (
         case when missing.referring_provider_npi is not null then missing.referring_provider_name end as physician_name,
         missing.release_of_information_status = 'received' as has_signed_release,
         cast(0 as decimal(12, 2)) as dollars_at_risk,
-        missing.as_of_date as due_date
+        -- Due since it was asked for: a date that stays put while the item is chased (the as-of date would move
+        -- every night and redraft every chase).
+        coalesce(missing.requested_date, cast(missing.received_at as date)) as due_date
     from missing
     left join patients
         on missing.patient_id = patients.patient_id
