@@ -23,7 +23,6 @@ EVIDENCE_COLUMNS = (
     "flag_id",
     "rule_name",
     "rule_version",
-    "as_of_date",
     "claim_id",
     "visit_id",
     "location_id",

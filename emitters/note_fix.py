@@ -17,7 +17,6 @@ ASSIGNED_ROLE = "billing"  # holds the claim; the task itself goes to the therap
 EVIDENCE = (
     "flag_id",
     "rule_name",
-    "as_of_date",
     "visit_id",
     "claim_id",
     "location_id",

@@ -175,6 +175,7 @@ _DECLARATIONS: tuple[ActionType, ...] = (
         "authorizations",
         "dollars_at_risk",
         packet_models=(LOCATIONS_PACKET,),
+        as_of_columns=("as_of_date",),
     ),
     # Claims and denials
     ActionType(
@@ -329,6 +330,7 @@ _DECLARATIONS: tuple[ActionType, ...] = (
         "claims_denials",
         "dollars_at_risk",
         packet_models=(LOCATIONS_PACKET,),
+        as_of_columns=("as_of_date",),
     ),
     # Underpayments
     ActionType(
@@ -341,6 +343,7 @@ _DECLARATIONS: tuple[ActionType, ...] = (
         "underpayments",
         "dollars_at_risk",
         packet_models=(LOCATIONS_PACKET, RECIPIENTS_PACKET, underpayment_dispute.PATIENTS_PACKET),
+        as_of_columns=("as_of_date", "days_left"),
     ),
     # Scheduling
     ActionType(
@@ -500,6 +503,7 @@ _DECLARATIONS: tuple[ActionType, ...] = (
         "claims_denials",
         "dollars_at_risk",
         packet_models=(LOCATIONS_PACKET,),
+        as_of_columns=("as_of_date",),
     ),
     ActionType(
         "poc_signature_request",

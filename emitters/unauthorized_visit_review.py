@@ -7,6 +7,7 @@ Pure and deterministic; the title carries the visit id and location only.
 
 from __future__ import annotations
 
+from core.approval_date import APPROVAL_DATE
 from core.money import amount
 from core.templating import text_environment
 
@@ -21,7 +22,6 @@ EVIDENCE_COLUMNS = (
     "flag_id",
     "rule_name",
     "rule_version",
-    "as_of_date",
     "visit_id",
     "appointment_id",
     "location_id",
@@ -115,7 +115,7 @@ def draft_reviews(rows: list[dict], location_names: dict[str, str]) -> list[Draf
         ]
         body = template.render(
             location_name=location,
-            letter_date=fmt_date(row["as_of_date"]),
+            letter_date=APPROVAL_DATE,
             visit_id=row["visit_id"],
             date_of_service=fmt_date(row["date_of_service"]),
             payer_name=payer,

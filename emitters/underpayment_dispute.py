@@ -10,8 +10,7 @@ The patient's name, date of birth and member id come from packet_underpayment_pa
 
 from __future__ import annotations
 
-from datetime import date
-
+from core.approval_date import APPROVAL_DATE
 from core.money import format_money
 from core.templating import render_text
 
@@ -47,18 +46,16 @@ EVIDENCE_COLUMNS = (
 )
 
 
-def draft_actions(
-    flag_rows: list[dict], patients: dict[str, dict], locations: dict[str, dict], today: date
-) -> list[DraftAction]:
+def draft_actions(flag_rows: list[dict], patients: dict[str, dict], locations: dict[str, dict]) -> list[DraftAction]:
     """One dispute letter per underpaid claim line (ordered by flag_id); `patients` is flag_id -> the
     packet_underpayment_patients row, `locations` location_id -> letterhead row (packet_locations)."""
     return [
-        _draft_one(row, patients.get(row["flag_id"], {}), locations.get(row["location_id"], {}), today)
+        _draft_one(row, patients.get(row["flag_id"], {}), locations.get(row["location_id"], {}))
         for row in sorted(flag_rows, key=lambda r: str(r["flag_id"]))
     ]
 
 
-def _draft_one(row: dict, patient: dict, letterhead: dict, today: date) -> DraftAction:
+def _draft_one(row: dict, patient: dict, letterhead: dict) -> DraftAction:
     location_name = letterhead.get("location_name") or row["location_id"]
     address = ", ".join(
         part
@@ -82,7 +79,7 @@ def _draft_one(row: dict, patient: dict, letterhead: dict, today: date) -> Draft
         location_name=location_name,
         address=address,
         billing_npi=letterhead.get("facility_npi"),
-        today=today.isoformat(),
+        letter_date=APPROVAL_DATE,
         patient_name=patient_name or "not on file",
         patient_dob=born or "not on file",
         member_id=member or "not on file",
@@ -158,5 +155,5 @@ def _draft_one(row: dict, patient: dict, letterhead: dict, today: date) -> Draft
 def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
     """Registry entry point: the patient comes from packet_underpayment_patients, the letterhead from
     packet_locations."""
-    drafts = draft_actions(rows, ctx.indexed(PATIENTS_PACKET, "flag_id"), ctx.locations(), ctx.as_of)
+    drafts = draft_actions(rows, ctx.indexed(PATIENTS_PACKET, "flag_id"), ctx.locations())
     return ctx.with_recipients(drafts, "payer_fax", lambda d: d.payer_id)

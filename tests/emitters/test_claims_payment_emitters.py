@@ -176,7 +176,7 @@ GOLDEN = Path(__file__).resolve().parent / "golden"
 
 
 def _dispute(row: dict, patients: dict = PATIENTS):
-    (draft,) = underpayment_dispute.draft_actions([row], patients, LETTERHEAD, date(2026, 11, 26))
+    (draft,) = underpayment_dispute.draft_actions([row], patients, LETTERHEAD)
     return draft
 
 

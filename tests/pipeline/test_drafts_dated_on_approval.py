@@ -65,7 +65,15 @@ def test_the_next_day_drafts_the_same_documents_and_hashes_the_same_inputs(pipel
 
 
 # The types whose documents carry a date of their own (letters, statements); the rest are tasks without one.
-_DATED_DOCUMENTS = {"patient_statement", "appeal_letter", "retro_auth_request", "referral_order_fax", "records_request"}
+_DATED_DOCUMENTS = {
+    "patient_statement",
+    "appeal_letter",
+    "retro_auth_request",
+    "referral_order_fax",
+    "records_request",
+    "underpayment_dispute",
+    "unauthorized_visit_review",
+}
 # The sample group (3 locations, 6 months) has no Medicare denial a reopening corrects; its draft reads no date
 # at all (tests/emitters/test_claims_denial_emitters.py drafts one).
 _NOT_DRAFTED_IN_THE_SAMPLE = {"medicare_reopening"}

@@ -42,7 +42,7 @@ final as (
         patient_responsibility_amount,
         family_paid_amount,
         patient_responsibility_amount as dollars_at_risk,
-        as_of_date as due_date
+        latest_payment_date as due_date  -- due from the payers' last answer, as a statement is
     from balances
 
 )

@@ -63,7 +63,9 @@ final as (
         submitted_claims.claim_id is not null as is_claim_submitted,
         submitted_claims.claim_id is null as is_claim_blocked,
         audit.contracted_amount as dollars_at_risk,
-        audit.as_of_date as due_date
+        -- Due from the visit (the signing window is hours, so its deadline falls on or just after this date): a
+        -- date that stays put while the fix waits.
+        audit.date_of_service as due_date
     from audit
     left join providers
         on audit.provider_id = providers.provider_id

@@ -54,7 +54,9 @@ final as (
         visits.claim_id,
         submitted_claims.claim_id is not null as is_claim_submitted,
         coalesce(unauthorized.dollars_at_risk, 0) as dollars_at_risk,
-        {{ as_of_date() }} as due_date
+        -- Due from the visit: the retro-authorization clock runs from the date of service, and the date stays put
+        -- while the review waits.
+        unauthorized.date_of_service as due_date
     from unauthorized
     left join visits
         on unauthorized.visit_id = visits.visit_id
