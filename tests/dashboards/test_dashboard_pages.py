@@ -233,6 +233,30 @@ def test_board_approve_changes_the_ledger(snapshot, ledger, app_test, frontdesk_
     assert at.success[0].value.startswith("Approved")
 
 
+def test_a_letter_reads_its_date_placeholder_on_the_board_and_is_dated_the_day_it_is_approved(
+    snapshot, ledger, app_test, frontdesk_l01
+):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from core.approval_date import APPROVAL_DATE, approval_date_text
+    from core.settings import get_settings
+
+    _ledger().edit_draft(frontdesk_l01, _action_id("flag-l01-b"), f"{APPROVAL_DATE}\nPlease extend AUTHN-1002.")
+    at = _open_card(app_test("board", user=frontdesk_l01).run(), "flag-l01-b")
+    assert at.code[0].value.startswith(APPROVAL_DATE)
+    assert any(c.value == f"{APPROVAL_DATE} becomes the date you approve it." for c in at.caption)
+
+    zone = ZoneInfo(get_settings().group_time_zone)
+    days = {approval_date_text(datetime.now(zone).date())}  # the approval may straddle midnight
+    at.button(key="board_approve").click().run()
+    assert not at.exception
+    row = _row("flag-l01-b")
+    days.add(approval_date_text(datetime.now(zone).date()))
+    assert row["status"] == "approved"
+    assert row["body"] in {f"{day}\nPlease extend AUTHN-1002." for day in days}
+
+
 def test_board_reject_needs_a_reason_then_changes_the_ledger(snapshot, ledger, app_test, frontdesk_l01):
     at = _open_card(app_test("board", user=frontdesk_l01).run(), "flag-l01-b")
     at.button(key="board_reject").click().run()
