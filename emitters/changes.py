@@ -26,8 +26,10 @@ _PROJECT = Path(__file__).resolve().parent.parent
 _DRAFTING_CODE = ("emitters/**/*.py", "emitters/templates/*.j2", "core/templating.py", "core/money.py")
 
 
-# Settings no draft reads: where files live (moving the data folder must not redraft the queue) and a secret.
+# Settings no draft reads: where files live (moving the data folder must not redraft the queue) and a secret; and
+# the as-of date, which reaches a draft only as ctx.as_of (hashed below for the types that read it).
 _NOT_DRAFTING_SETTINGS = {
+    "as_of_date",
     "data_dir",
     "inbox_dir",
     "quarantine_dir",

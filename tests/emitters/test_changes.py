@@ -108,7 +108,8 @@ def test_a_type_dated_on_approval_hashes_neither_the_as_of_date_nor_the_columns_
     assert statement.as_of_columns == ("as_of_date",)
 
     def input_hash(as_of: date, dollars_at_risk: str = "43.00") -> str:
-        ctx = DraftContext(as_of=as_of, settings=get_settings(), packets={"packet_statement_lines": []})
+        settings = get_settings().model_copy(update={"as_of_date": as_of})  # a nightly run: RCM_AS_OF_DATE unset
+        ctx = DraftContext(as_of=as_of, settings=settings, packets={"packet_statement_lines": []})
         row = {"flag_id": "f-1", "as_of_date": as_of, "dollars_at_risk": dollars_at_risk}
         return TypeInputs(statement, ctx).input_hashes([row])["f-1"]
 

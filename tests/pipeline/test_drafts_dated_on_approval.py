@@ -50,7 +50,11 @@ def test_the_next_day_drafts_the_same_documents_and_hashes_the_same_inputs(pipel
     next_rows = _next_day(rows, declared.as_of_columns)
     next_packets = {model: _next_day(packet, declared.as_of_columns) for model, packet in packets.items()}
     tomorrow = dataclasses.replace(
-        today, as_of=today.as_of + timedelta(days=1), now=today.now + timedelta(days=1), packets=next_packets
+        today,
+        as_of=today.as_of + timedelta(days=1),
+        settings=settings.model_copy(update={"as_of_date": settings.as_of_date + timedelta(days=1)}),
+        now=today.now + timedelta(days=1),
+        packets=next_packets,
     )
 
     drafts, set_aside = draft_all(declared, rows, today)
