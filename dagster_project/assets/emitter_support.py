@@ -59,7 +59,7 @@ def run_emitter(
         )
         hashes = TypeInputs(declared, ctx, packet_digests).input_hashes(flag_rows)
         to_draft = rows_to_draft(declared, flag_rows, hashes, book.draft_input_hashes(declared.name))
-        drafts, set_aside = draft_all(declared, to_draft, ctx)
+        drafts, set_aside = draft_all(declared, to_draft, ctx) if to_draft else ([], [])
         run.drafts[declared.name] = drafts
         run.unchanged_inputs[declared.name] = len(flag_rows) - len(to_draft)
         run.set_aside.extend(set_aside)
