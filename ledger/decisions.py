@@ -95,7 +95,8 @@ class Decisions:
                 raise InvalidTransition(conflict)
             # The letter's date is the approval day (core/approval_date.py), in the draft the pipeline wrote too,
             # so an unedited draft still reads as unedited.
-            dated = {column: date_on_approval(row._mapping[column], self._approval_day()) for column in _DATED}
+            day = self._approval_day()
+            dated = {column: date_on_approval(row._mapping[column], day) for column in _DATED}
             approved = {**row._mapping, **dated}
             detail = {
                 "flag_id": row.flag_id,
