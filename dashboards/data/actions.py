@@ -13,6 +13,7 @@ from typing import Any
 
 import pandas as pd
 
+from core.approval_date import APPROVAL_DATE
 from core.settings import get_board_settings, get_delivery_settings, get_orchestration_settings
 from dashboards.data.goals import GoalStore
 from dashboards.data.overview import locations
@@ -114,6 +115,11 @@ def board_settings():
 def body_sha256(body: str) -> str:
     """The digest of a draft's text as shown, which an approval must still match."""
     return sha256_text(body)
+
+
+def approval_date_note(body: str) -> str | None:
+    """What a reviewer reads under a draft whose date is filled in when it is approved (core/approval_date.py)."""
+    return f"{APPROVAL_DATE} becomes the date you approve it." if APPROVAL_DATE in body else None
 
 
 # ----- actions and decisions -----------------------------------------------------------------------

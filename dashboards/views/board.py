@@ -14,7 +14,6 @@ from datetime import UTC, date, datetime, timedelta
 import pandas as pd
 import streamlit as st
 
-from core.approval_date import APPROVAL_DATE
 from dashboards import data, ui
 from dashboards.views.failed_sends import render_failed_sends
 
@@ -281,8 +280,9 @@ def _card_section(card: dict) -> None:
     st.markdown("**Draft**")
     # Shown as plain text, never as HTML or Markdown: a draft is built from extract data and may contain markup.
     st.code(card["body"], language=None, wrap_lines=True)
-    if APPROVAL_DATE in card["body"]:
-        st.caption(f"{APPROVAL_DATE} becomes the date you approve it.")
+    date_note = data.approval_date_note(card["body"])
+    if date_note:
+        st.caption(date_note)
     if card["original_body"] and card["original_body"] != card["body"]:
         with st.expander("Original draft (before edits)"):
             st.code(card["original_body"], language=None, wrap_lines=True)
