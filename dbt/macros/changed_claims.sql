@@ -247,3 +247,10 @@
             or built.expected_allowed_amount is distinct from priced_lines.expected_allowed_amount
         )
 {% endmacro %}
+
+
+{#- fct_remit_line_positions. Its one input, int_remit_lines_posted, is incremental by the same claim and logs the
+    claims it rebuilt: claims_changed_in(). -#}
+{% macro changed_claims__fct_remit_line_positions() %}
+    {{ claims_changed_in(ref('int_remit_lines_posted')) }}
+{% endmacro %}

@@ -11,16 +11,21 @@ from dagster_project.warehouse import get_warehouse
 from tests.dbt.conftest import GENERATED_AS_OF, invoke_dbt, load_generated_delivery
 
 AS_OF = GENERATED_AS_OF
-CLAIM_MODELS = ("int_claim_lines_submitted", "int_claim_lines_priced", "int_remit_lines_posted")
+CLAIM_MODELS = {
+    "int_claim_lines_submitted": "intermediate",
+    "int_claim_lines_priced": "intermediate",
+    "int_remit_lines_posted": "intermediate",
+    "fct_remit_line_positions": "marts",  # incremental from int_remit_lines_posted's claim-change log
+}
 
 
 def _contents(pg) -> dict[str, tuple]:
     """Per model, its row count and an order-independent digest of its rows."""
     return {
         model: pg.execute(
-            f"select count(*), sum(('x' || substr(md5(t::text), 1, 15))::bit(60)::bigint) from intermediate.{model} t"
+            f"select count(*), sum(('x' || substr(md5(t::text), 1, 15))::bit(60)::bigint) from {schema}.{model} t"
         ).fetchone()
-        for model in CLAIM_MODELS
+        for model, schema in CLAIM_MODELS.items()
     }
 
 
@@ -33,7 +38,7 @@ def test_an_incremental_run_on_postgresql_equals_a_full_rebuild(postgres_cluster
         for name, value in postgres_cluster.warehouse_env("incremental_claims").items():
             mp.setenv(name, value)
         get_warehouse(warehouse).prepare_models()
-        first = ("build", "--exclude-resource-type", "test", "unit_test", "--select", "+int_remit_lines_posted")
+        first = ("build", "--exclude-resource-type", "test", "unit_test", "--select", "+fct_remit_line_positions")
         built = invoke_dbt(*first, warehouse=warehouse, work_dir=tmp_path / "first", as_of=AS_OF)
         assert built.success, built.exception
         with psycopg.connect(dsn) as pg:
@@ -50,7 +55,7 @@ def test_an_incremental_run_on_postgresql_equals_a_full_rebuild(postgres_cluster
                 "where c2.payer_id <> o.payer_id)"
             )
         get_warehouse(warehouse).prepare_models()
-        models = ("--select", "+int_remit_lines_posted")
+        models = ("--select", "+fct_remit_line_positions")
         again = invoke_dbt("run", *models, warehouse=warehouse, work_dir=tmp_path / "next")
         assert again.success, again.exception
         with psycopg.connect(dsn) as pg:
@@ -59,8 +64,9 @@ def test_an_incremental_run_on_postgresql_equals_a_full_rebuild(postgres_cluster
         assert full.success, full.exception
         with psycopg.connect(dsn) as pg:
             rebuilt = _contents(pg)
-    compiled = tmp_path / "next" / "target" / "compiled" / "ot_revenue_leaks" / "models" / "intermediate" / "claims"
-    for model in CLAIM_MODELS:
-        assert "claims_to_rebuild__" + model in (compiled / f"{model}.sql").read_text()
+    compiled = tmp_path / "next" / "target" / "compiled" / "ot_revenue_leaks" / "models"
+    for model, schema in CLAIM_MODELS.items():
+        (path,) = (compiled / schema).rglob(f"{model}.sql")
+        assert "claims_to_rebuild__" + model in path.read_text()
     assert incremental == rebuilt
     assert incremental["int_claim_lines_submitted"] != before["int_claim_lines_submitted"]

@@ -336,3 +336,96 @@ def test_a_seed_edit_rebuilds_everything_through_the_build_fingerprint(next_day_
             totals[name] = con.execute(priced).fetchone()
     assert totals["stale"] == totals["before"]  # incremental alone: no claim's data changed, nothing repriced
     assert totals["rebuilt"][0] == totals["before"][0] and totals["rebuilt"][1] < totals["before"][1]
+
+
+def _pay_a_cent_more(warehouse: Path, claim_rank: int) -> str:
+    """A later delivery of one remitted claim's 835 lines, each paid a cent more; returns the claim."""
+    with duckdb.connect(str(warehouse)) as con:
+        claim = con.execute(
+            "select claim_id from (select distinct c.claim_id from raw_clearinghouse.remit_claims c join "
+            "raw_clearinghouse.remit_lines l using (remit_claim_id) where c.claim_id is not null) "
+            "order by claim_id limit 1 offset ?",
+            [claim_rank],
+        ).fetchone()[0]
+        con.execute(
+            "insert into raw_clearinghouse.remit_lines select l.* replace (l.paid_amount + 0.01 as paid_amount, "
+            "l._loaded_at + interval 2 day as _loaded_at) from raw_clearinghouse.remit_lines l "
+            "join raw_clearinghouse.remit_claims c using (remit_claim_id) where c.claim_id = ?",
+            [claim],
+        )
+    return claim
+
+
+def _claim_change_log(warehouse: Path) -> tuple[list[tuple], int]:
+    """int_remit_lines_posted's claim-change log (build number, claims, claims left unnamed) and the build
+    number fct_remit_line_positions read last."""
+    with duckdb.connect(str(warehouse)) as con:
+        log = con.execute(
+            "select build_number, count(claim_id), count(*) - count(claim_id) from "
+            "incremental_state.int_remit_lines_posted__claim_changes group by 1 order by 1"
+        ).fetchall()
+        (read,) = con.execute(
+            "select build_number from incremental_state."
+            "int_remit_lines_posted__claim_changes__read_by_fct_remit_line_positions"
+        ).fetchone()
+    return log, read
+
+
+def _positions(warehouse: Path) -> tuple[int, int]:
+    with duckdb.connect(str(warehouse)) as con:
+        return con.execute("select count(*), sum(hash(r)::hugeint) from marts.fct_remit_line_positions as r").fetchone()
+
+
+def test_a_claim_model_catches_up_on_the_upstream_builds_it_missed(next_day_builds, tmp_path):
+    """fct_remit_line_positions is incremental by claim from int_remit_lines_posted's claim-change log. Built after
+    two upstream builds it did not see, it takes both builds' claims; after an upstream full rebuild it takes every
+    claim; each time it equals a full rebuild of itself and remembers the newest build it read."""
+    incremental, _, _, _ = next_day_builds
+    behind = tmp_path / "behind.duckdb"
+    shutil.copyfile(incremental, behind)
+    before = _positions(behind)
+    log, read = _claim_change_log(behind)
+    assert read == log[-1][0]  # the next day's build read the log to its end
+
+    def positions_now_and_rebuilt(step: str) -> tuple[tuple, tuple]:
+        _dbt(tmp_path / step, behind, "--select", "fct_remit_line_positions")
+        rebuilt = tmp_path / f"{step}_full.duckdb"
+        with duckdb.connect(str(behind)) as con:
+            con.execute("checkpoint")  # the copy must have what dbt left in the write-ahead log
+        shutil.copyfile(behind, rebuilt)
+        _dbt(tmp_path / f"{step}_full", rebuilt, "--select", "fct_remit_line_positions", "--full-refresh")
+        return _positions(behind), _positions(rebuilt)
+
+    # Two incremental upstream builds, each with one claim paid a cent more, before the reader runs.
+    first, second = _pay_a_cent_more(behind, 0), _pay_a_cent_more(behind, 1)
+    _dbt(tmp_path / "upstream_1", behind, "--select", "+int_remit_lines_posted")
+    _pay_a_cent_more(behind, 1)
+    _dbt(tmp_path / "upstream_2", behind, "--select", "+int_remit_lines_posted")
+    missed, _ = _claim_change_log(behind)
+    assert [(number - read, claims, unnamed) for number, claims, unnamed in missed[-2:]] == [(1, 2, 0), (2, 1, 0)]
+    caught_up, rebuilt = positions_now_and_rebuilt("reader")
+    assert caught_up == rebuilt and caught_up != before
+    compiled = tmp_path / "reader" / "target" / "compiled" / "ot_revenue_leaks" / "models" / "marts" / "claims"
+    assert "claims_to_rebuild__fct_remit_line_positions" in (compiled / "fct_remit_line_positions.sql").read_text()
+    assert _claim_change_log(behind)[1] == missed[-1][0]
+    assert {first, second} <= _claims_logged(behind, after=read)
+
+    # An upstream full rebuild: one row for every claim, numbered after the last; the reader takes every claim.
+    _pay_a_cent_more(behind, 2)
+    _dbt(tmp_path / "upstream_full", behind, "--select", "+int_remit_lines_posted", "--full-refresh")
+    restarted, _ = _claim_change_log(behind)
+    assert restarted == [(missed[-1][0] + 1, 0, 1)]
+    after_full, rebuilt = positions_now_and_rebuilt("reader_after_full")
+    assert after_full == rebuilt and after_full != caught_up
+    assert _claim_change_log(behind)[1] == restarted[0][0]
+
+
+def _claims_logged(warehouse: Path, after: int) -> set[str]:
+    with duckdb.connect(str(warehouse)) as con:
+        return {
+            claim
+            for (claim,) in con.execute(
+                "select claim_id from incremental_state.int_remit_lines_posted__claim_changes where build_number > ?",
+                [after],
+            ).fetchall()
+        }

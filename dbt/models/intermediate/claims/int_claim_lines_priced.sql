@@ -11,7 +11,7 @@
         incremental_strategy='delete+insert',
         on_schema_change='fail',
         pre_hook=claims_to_rebuild_hooks('changed_claims__int_claim_lines_priced'),
-        post_hook=['{{ drop_claims_to_rebuild() }}'] + record_input_copy_hooks('fee_schedules_priced', 'fee_schedule_rows'),
+        post_hook=claims_to_rebuild_post_hooks() + record_input_copy_hooks('fee_schedules_priced', 'fee_schedule_rows'),
     )
 }}
 {{ price_claim_lines(ref('int_claim_lines_submitted'), only_claims_to_rebuild('claim_id')) }}

@@ -12,7 +12,7 @@
         incremental_strategy='delete+insert',
         on_schema_change='fail',
         pre_hook=claims_to_rebuild_hooks('changed_claims__int_claim_lines_submitted'),
-        post_hook='{{ drop_claims_to_rebuild() }}',
+        post_hook=claims_to_rebuild_post_hooks(),
     )
 }}
 with

@@ -18,7 +18,7 @@
         incremental_strategy='delete+insert',
         on_schema_change='fail',
         pre_hook=claims_to_rebuild_hooks('changed_claims__int_remit_lines_posted'),
-        post_hook='{{ drop_claims_to_rebuild() }}',
+        post_hook=claims_to_rebuild_post_hooks(),
     )
 }}
 with

@@ -2,11 +2,24 @@
 -- (original, reversal CLP02 = 22, correction). The latest non-reversal answer says how it stands now.
 -- Duplicate deliveries of an ERA are excluded upstream; unmatched remit lines keep their own key.
 -- is_denied includes lines whose only reason is a CARC the seed does not know (is_denial_classified false).
+-- Incremental by claim: a position is one claim's (a matched line's claim is the claim its 835 answers, CLP01),
+-- and its one input, int_remit_lines_posted, logs the claims it rebuilt (changed_claims__fct_remit_line_positions).
+{{
+    config(
+        materialized='incremental',
+        unique_key='claim_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        pre_hook=claims_to_rebuild_hooks('changed_claims__fct_remit_line_positions'),
+        post_hook=claims_to_rebuild_post_hooks() + claims_changed_in_read_hooks('int_remit_lines_posted'),
+    )
+}}
 with
 
 posted as (
 
     select * from {{ ref('int_remit_lines_posted') }}
+    where {{ only_claims_to_rebuild('claim_id') }}
 
 ),
 
