@@ -109,7 +109,7 @@
 
 {#- The statements logging this build's claims: append them (incremental), or one "every claim" row that replaces
     the log (full build). Build numbers only grow, even across full builds, so a reader's last-read number never
-    points into a newer log. One hook per statement (`record_claim_changes(n)`): an adapter runs one per hook. -#}
+    points into a newer log. One statement per hook (`record_claim_changes(n)`), as the other claim hooks. -#}
 {% macro claim_change_statements() -%}
     {%- set changes = claim_changes_relation(this) -%}
     {%- set next_build -%}
