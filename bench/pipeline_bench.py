@@ -5,12 +5,14 @@
     .venv/bin/python bench/pipeline_bench.py --size all             # both, one table
     .venv/bin/python bench/pipeline_bench.py --warehouse postgres   # dbt in a throwaway PostgreSQL cluster
     .venv/bin/python bench/pipeline_bench.py --warehouse both       # DuckDB and PostgreSQL on the same extracts
+    .venv/bin/python bench/pipeline_bench.py --busy-day             # the next day brings claims, acks and ERAs too
 
 Per size, in a scratch directory (never the repo's data/):
 
 1. generate the extracts, then hold back the newest day as "the next day": the visits of the newest date of
-   service with their appointments and charge lines, the newest day's timesheets and clearinghouse files; the
-   first build runs as of the day before the anchor date, the next day as of the anchor date;
+   service with their appointments and charge lines, the newest day's timesheets and clearinghouse files (with
+   --busy-day, the newest files of every clearinghouse kind); the first build runs as of the day before the
+   anchor date, the next day as of the anchor date;
 2. per warehouse, run the daily job stage by stage (ingest, dbt, emitters, publish), each in its own process:
    wall time, CPU time and peak memory (the summed resident set of the stage's process tree, dbt included,
    sampled from /proc). On PostgreSQL (a throwaway cluster started as the tests start theirs,
@@ -231,11 +233,16 @@ def _row(name: str, label: str, measured: Measured, note: str = "") -> None:
 # ----- the data set ----------------------------------------------------------------------------------------------
 
 
-def _hold_back_next_day(inbox: Path, next_day: Path) -> None:
+def _hold_back_next_day(inbox: Path, next_day: Path, busy_day: bool = False) -> None:
     """Move the newest day out of the inbox into next_day/ (same folders): the visits of the newest date of
     service with their appointments and charge lines, the timesheets of the newest work date, and the
     clearinghouse files of the newest file date. By date, not by position: the files are grouped by location,
-    so their last rows are one location's history, whose remits are already in the inbox."""
+    so their last rows are one location's history, whose remits are already in the inbox.
+
+    The generated clearinghouse files come weekly by kind (claims and acknowledgements on one weekday, each
+    payer's ERA on its own), so the newest file date may hold one kind only. A busy day holds back the newest
+    file date of every kind (837P claims, 999/277CA acknowledgements, 835 ERAs, eligibility): a day on which all
+    of them arrive."""
     ehr, payroll = inbox / "ehr", inbox / "payroll"
     visits = _read_csv(ehr / "visits.csv")
     newest_visit_day = max(row["date_of_service"] for row in visits)
@@ -258,11 +265,17 @@ def _hold_back_next_day(inbox: Path, next_day: Path) -> None:
         path.write_text(header + "".join(kept), encoding="utf-8")
         (next_day / path.parent.name).mkdir(parents=True, exist_ok=True)
         (next_day / path.parent.name / f"{path.stem}_next_day.csv").write_text(header + "".join(moved), "utf-8")
-    dated = {p: FILE_DATE.search(p.name) for p in (inbox / "clearinghouse").iterdir() if p.is_file()}
-    newest_file_day = max(match.group(1) for match in dated.values() if match)
+    dated = {p: m for p in (inbox / "clearinghouse").iterdir() if p.is_file() and (m := FILE_DATE.search(p.name))}
+
+    def kind(path: Path) -> str:  # claims_, ack_, era_, eligibility_ (the whole folder is one kind on a usual day)
+        return path.name.split("_")[0] if busy_day else ""
+
+    newest = {}
+    for path, match in dated.items():
+        newest[kind(path)] = max(newest.get(kind(path), ""), match.group(1))
     (next_day / "clearinghouse").mkdir(parents=True, exist_ok=True)
     for path, match in dated.items():
-        if match and match.group(1) == newest_file_day:
+        if match.group(1) == newest[kind(path)]:
             shutil.move(path, next_day / "clearinghouse" / path.name)
 
 
@@ -359,7 +372,14 @@ def _run_job(
 
 
 def _bench_size(
-    size: str, seed: int, anchor: str, warehouses: list[str], cluster, keep: bool, inbox_copy: Path | None
+    size: str,
+    seed: int,
+    anchor: str,
+    warehouses: list[str],
+    cluster,
+    keep: bool,
+    inbox_copy: Path | None,
+    busy_day: bool = False,
 ) -> None:
     locations, months = SIZES[size]
     name = f"{locations}x{months}"
@@ -377,7 +397,7 @@ def _bench_size(
         began = time.perf_counter()
         shutil.copytree(inbox_copy, generated)
         made = Measured(time.perf_counter() - began, 0.0, "")
-    _hold_back_next_day(generated, scratch / "next_day")
+    _hold_back_next_day(generated, scratch / "next_day", busy_day)
     inbox_mb = sum(p.stat().st_size for p in generated.rglob("*") if p.is_file()) / 2**20
     _row(name, "generate" if inbox_copy is None else "copy --inbox", made, f"inbox {inbox_mb:,.0f} MB")
 
@@ -469,6 +489,12 @@ def main() -> None:
     parser.add_argument(
         "--inbox", type=Path, help="copy this generated inbox (of the one --size) instead of generating one"
     )
+    parser.add_argument(
+        "--busy-day",
+        action="store_true",
+        help="the next day brings the newest clearinghouse files of every kind (claims, acknowledgements, ERAs), "
+        "not only those of the newest file date",
+    )
     parser.add_argument("--stage", choices=(*JOB_STAGES, RAW_COPY, JOB), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.stage:
@@ -487,7 +513,7 @@ def main() -> None:
     try:
         _say(f"{'size':<14} {'stage':<34} {'wall s':>8} {'cpu s':>8} {'peak MB':>9} {'db cpu s':>9} {'db MB':>8}")
         for size in sizes:
-            _bench_size(size, args.seed, args.anchor_date, warehouses, cluster, args.keep, args.inbox)
+            _bench_size(size, args.seed, args.anchor_date, warehouses, cluster, args.keep, args.inbox, args.busy_day)
     finally:
         if cluster_root is not None:
             stop_cluster(cluster_root)
