@@ -7,19 +7,24 @@ approval reads no as-of value, so its hash leaves the as-of date and the columns
 reads the stored hashes in one query and drafts only the flags that are new, changed, or raised again after
 auto-resolving; the rest cost no drafting and no ledger write. A type that reads the ledger's own history or
 the clock (`reads_ledger_history`) is drafted whole every run, since its inputs are not all in the warehouse.
+
+The rows are digested where they live (emitters/warehouse_inputs.py): the warehouse's SQL hashes every flag row
+and every packet slice, and a run reads whole rows only of the flags it drafts.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Mapping
+from datetime import date
 from functools import cache
 from pathlib import Path
 
+from core.settings import Settings
 from core.vocabulary import LIVE_STATUSES
 
-from .context import DraftContext
 from .registry import ActionType
+from .warehouse_inputs import WarehouseInputs
 
 _PROJECT = Path(__file__).resolve().parent.parent
 # The code a draft's content comes from: the draft modules and templates, and the neutral helpers they render with.
@@ -51,104 +56,40 @@ def drafting_code_version() -> str:
     return digest.hexdigest()
 
 
-# Packet models whose rows a draft looks up by one column of its own flag row (`ctx.indexed` / `ctx.grouped` by
-# that column, or a dict on it): a flag's inputs are only the rows carrying its value there, so a new patient's
-# row does not redraft every other flag of the type. Any other packet is an input of every flag, whole.
-PACKET_KEYS = {
-    "packet_appeal_patients": "patient_id",
-    "packet_appeal_plans": "flag_id",
-    "packet_appeal_visits": "patient_id",
-    "packet_claim_audit_failures": "claim_id",
-    "packet_claim_rejection_reasons": "flag_id",
-    "packet_claim_x12": "claim_id",
-    "packet_denied_lines": "claim_id",
-    "packet_held_claims": "flag_id",
-    "packet_intake_patients": "patient_id",
-    "packet_payroll_discrepancy_days": "flag_id",
-    "packet_plan_of_care_patients": "patient_id",
-    "packet_reauth_checklist_items": "flag_id",
-    "packet_reauth_visit_history": "authorization_id",
-    "packet_statement_lines": "flag_id",
-    "packet_underpayment_patients": "flag_id",
-}
-
-
-def _without(row: Mapping, columns: frozenset[str]) -> Mapping:
-    if not columns:
-        return row
-    return {column: value for column, value in row.items() if column not in columns}
-
-
-def _row_digest(row: Mapping) -> bytes:
-    # repr of the column names and the values: dates, Decimals and datetimes print the same run after run, and it
-    # is several times faster than a JSON encoding on the tens of thousands of rows a large group's packets hold.
-    # In the row's own column order, unsorted: the rows of one model come from one query and share it.
-    return hashlib.sha256(repr((tuple(row), tuple(row.values()))).encode()).digest()
-
-
-def _set_digest(row_digests: Iterable[bytes]) -> bytes:
-    # Order-free: a model rebuilt by the warehouse may return the same rows in another order.
-    return hashlib.sha256(b"".join(sorted(row_digests))).digest()
-
-
-class PacketDigests:
-    """The packet models one emitter asset read, each digested once however many of its types read it (and
-    leave out the same as-of columns): whole, and (for a model in PACKET_KEYS whose rows all carry the key) by
-    key value."""
-
-    def __init__(self, packets: Mapping[str, list[Mapping]]):
-        self._packets = packets
-        self._digests: dict[tuple[str, frozenset[str]], tuple[bytes, str | None, dict[str, bytes]]] = {}
-
-    def of(self, model: str, left_out: frozenset[str] = frozenset()) -> tuple[bytes, str | None, dict[str, bytes]]:
-        """(whole digest, key column or None, key value -> digest of its rows), without the `left_out` columns."""
-        if (model, left_out) not in self._digests:
-            rows = self._packets[model]
-            row_digests = [_row_digest(_without(row, left_out)) for row in rows]
-            key = PACKET_KEYS.get(model)
-            if key is not None and any(key not in row for row in rows):
-                key = None
-            grouped: dict[str, list[bytes]] = {}
-            if key is not None:
-                for row, digest in zip(rows, row_digests, strict=True):
-                    grouped.setdefault(str(row[key]), []).append(digest)
-            slices = {value: _set_digest(digests) for value, digests in grouped.items()}
-            self._digests[model, left_out] = (_set_digest(row_digests), key, slices)
-        return self._digests[model, left_out]
-
-
 class TypeInputs:
     """What the flags of one type are drafted from this run: the shared context digested once, and each keyed
-    packet's rows by key value."""
+    packet's slices by key value."""
 
-    def __init__(self, declared: ActionType, ctx: DraftContext, packets: PacketDigests | None = None):
-        packets = packets or PacketDigests(ctx.packets)
+    def __init__(self, declared: ActionType, as_of: date, settings: Settings, warehouse: WarehouseInputs):
+        left_out = frozenset(declared.as_of_columns or ())
         shared = hashlib.sha256()
         shared.update(drafting_code_version().encode())
         shared.update(declared.name.encode())
         if declared.as_of_columns is None:
-            shared.update(ctx.as_of.isoformat().encode())
-        self._as_of_columns = frozenset(declared.as_of_columns or ())
-        shared.update(ctx.settings.model_dump_json(exclude=_NOT_DRAFTING_SETTINGS).encode())
-        self._keyed: dict[str, tuple[str, dict[str, bytes], bytes]] = {}
-        for model in sorted(ctx.packets):
-            whole, key, slices = packets.of(model, self._as_of_columns)
+            shared.update(as_of.isoformat().encode())
+        shared.update(settings.model_dump_json(exclude=_NOT_DRAFTING_SETTINGS).encode())
+        for model in declared.inputs:  # a renamed or added column is a new input
+            shared.update(repr((model, warehouse.kept_columns(model, left_out))).encode())
+        self._keyed: dict[str, tuple[str, dict[str | None, str]]] = {}
+        for model in sorted(declared.packet_models):
+            key = warehouse.packet_key(model, declared.flag_model)
             if key is None:
-                shared.update(model.encode() + whole)
+                shared.update(model.encode() + warehouse.packet_whole(model, left_out).encode())
             else:
-                self._keyed[model] = (key, slices, whole)
+                self._keyed[model] = (key, warehouse.packet_slices(model, key, left_out))
+        self._flag_digests = warehouse.flag_digests(declared.flag_model, left_out)
         self._shared = shared.digest()
 
     def input_hashes(self, rows: Iterable[Mapping]) -> dict[str, str]:
-        """flag_id -> the digest of everything its draft is made from."""
+        """flag_id -> the digest of everything its draft is made from (`rows`: the flag index)."""
         hashes = {}
         for row in rows:
+            flag_id = row["flag_id"]
             digest = hashlib.sha256(self._shared)
-            digest.update(_row_digest(_without(row, self._as_of_columns)))
-            for model, (key, slices, whole) in self._keyed.items():
-                # A flag row without the key column: the draft could read any row, so all of them count.
-                digest.update(model.encode() + (slices.get(str(row[key]), b"") if key in row else whole))
-            hashes[str(row["flag_id"])] = digest.hexdigest()
+            digest.update(self._flag_digests[flag_id].encode())
+            for model, (key, slices) in self._keyed.items():
+                digest.update(model.encode() + slices.get(row[key], "").encode())
+            hashes[flag_id] = digest.hexdigest()
         return hashes
 
 

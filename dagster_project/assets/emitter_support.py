@@ -1,6 +1,7 @@
-"""What every emitter asset does around the registered draft functions: read exactly its declared relations,
-draft each registered type (setting aside what fails a check), sync the drafts into the action ledger
-(idempotent on flag_id) and describe the run in the asset's metadata. Plain functions, tested without Dagster.
+"""What every emitter asset does around the registered draft functions: read its declared relations (digests of
+every flag, whole rows only of the flags to draft: emitters/warehouse_inputs.py), draft each registered type
+(setting aside what fails a check), sync the drafts into the action ledger (idempotent on flag_id) and describe
+the run in the asset's metadata. Plain functions, tested without Dagster.
 `query_rows` is re-exported for the pipeline tests that read the warehouse the same way."""
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from dataclasses import asdict, dataclass, field
 from decimal import Decimal
 
 from core.settings import Settings
-from emitters.changes import PacketDigests, TypeInputs, rows_to_draft
+from emitters.changes import TypeInputs, rows_to_draft
 from emitters.context import DraftContext
 from emitters.drafting import (
     PIPELINE_READER,
@@ -22,6 +23,7 @@ from emitters.drafting import (
     record_set_asides,
 )
 from emitters.registry import ActionType
+from emitters.warehouse_inputs import WarehouseInputs
 
 __all__ = ["flagged_dollars", "query_rows", "run_emitter", "run_metadata"]
 
@@ -39,29 +41,29 @@ class EmitterRun:
     extra: dict = field(default_factory=dict)
 
 
-def run_emitter(
-    types: tuple[ActionType, ...], inputs: dict[str, list[dict]], book, settings: Settings, run_id: str
-) -> EmitterRun:
-    """Draft every type from the rows read (only the flags whose inputs changed since the ledger's draft of
-    them, see emitters.changes), sync each type into the ledger, record the set-asides."""
-    flag_rows = sorted(inputs[types[0].flag_model], key=lambda row: str(row["flag_id"]))
-    run = EmitterRun(flag_rows=len(flag_rows), flagged_dollars=flagged_dollars(flag_rows, types[0].dollars_field))
-    packet_digests = PacketDigests(inputs)
+def run_emitter(types: tuple[ActionType, ...], con, book, settings: Settings, run_id: str) -> EmitterRun:
+    """Draft every type from the relations `con` holds (only the flags whose inputs changed since the ledger's
+    draft of them, see emitters.changes), sync each type into the ledger, record the set-asides."""
+    warehouse = WarehouseInputs(con)
+    index = warehouse.flag_index(types)
+    run = EmitterRun(flag_rows=len(index), flagged_dollars=flagged_dollars(index, types[0].dollars_field))
+    as_of = as_of_of(index, settings)
     for declared in types:
+        hashes = TypeInputs(declared, as_of, settings, warehouse).input_hashes(index)
+        chosen = rows_to_draft(declared, index, hashes, book.draft_input_hashes(declared.name))
+        to_draft, packets = warehouse.inputs_to_draft(declared, chosen, len(index)) if chosen else ([], {})
         ctx = DraftContext(
-            as_of=as_of_of(flag_rows, settings),
+            as_of=as_of,
             settings=settings,
             control_numbers=book.control_numbers,
-            packets={model: inputs[model] for model in declared.packet_models},
+            packets=packets,
             prior_actions=tuple(book.list_actions(PIPELINE_READER, action_types=[declared.name]))
             if declared.reads_ledger_history
             else (),
         )
-        hashes = TypeInputs(declared, ctx, packet_digests).input_hashes(flag_rows)
-        to_draft = rows_to_draft(declared, flag_rows, hashes, book.draft_input_hashes(declared.name))
         drafts, set_aside = draft_all(declared, to_draft, ctx) if to_draft else ([], [])
         run.drafts[declared.name] = drafts
-        run.unchanged_inputs[declared.name] = len(flag_rows) - len(to_draft)
+        run.unchanged_inputs[declared.name] = len(index) - len(to_draft)
         run.set_aside.extend(set_aside)
         held = [item.flag_id for item in set_aside]
         result = book.sync_drafts(

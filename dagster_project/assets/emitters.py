@@ -8,7 +8,6 @@ from dagster_dbt import get_asset_key_for_model
 from core.settings import get_settings
 from dagster_project.assets.emitter_support import run_emitter, run_metadata
 from dagster_project.resources import LedgerResource, WarehouseResource
-from emitters.drafting import read_inputs
 from emitters.registry import CHANNEL_WORDS, ActionType, emitter_groups
 
 
@@ -31,8 +30,7 @@ def build_emitter_asset(dbt_models: dg.AssetsDefinition, types: tuple[ActionType
         context: dg.AssetExecutionContext, warehouse: WarehouseResource, ledger: LedgerResource
     ) -> dg.MaterializeResult:
         with warehouse.models() as con:
-            rows = read_inputs(con, types)
-        run = run_emitter(types, rows, ledger.open(), get_settings(), context.run.run_id)
+            run = run_emitter(types, con, ledger.open(), get_settings(), context.run.run_id)
         for item in run.set_aside:  # the reason names the type, the flag and the check: never a patient value
             context.log.warning(item.reason)
         metadata = run_metadata(run)

@@ -1,11 +1,13 @@
 """Fixtures for the emitter tests: a realistic synthetic re-auth flag row and its visit history, a settable
-clock, a fresh SQLite ledger file per test, and stored users."""
+clock, a fresh SQLite ledger file per test, stored users, and a warehouse holding given rows as marts tables."""
 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
+import duckdb
+import polars as pl
 import pytest
 from argon2 import PasswordHasher
 
@@ -14,6 +16,20 @@ from ledger import Ledger
 PASSWORD = "correct horse battery staple"
 AS_OF = date(2026, 3, 2)
 FAST_HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+def marts_of(tables: dict[str, list[dict]], empty: dict[str, tuple[str, ...]] | None = None):
+    """An in-memory DuckDB warehouse whose `marts.<model>` tables hold these rows (column types as Polars infers
+    them from the values), and an empty text table for each model in `empty` with its columns: what an emitter
+    reads, as the warehouse would hold it."""
+    con = duckdb.connect()
+    con.execute("create schema marts")
+    for model, rows in tables.items():
+        frame = pl.DataFrame(rows, infer_schema_length=None).to_arrow()  # noqa: F841 (read by the SQL below)
+        con.execute(f"create table marts.{model} as select * from frame")
+    for model, columns in (empty or {}).items():
+        con.execute(f"create table marts.{model} ({', '.join(f'{column} varchar' for column in columns)})")
+    return con
 
 
 def make_flag_row(**overrides) -> dict:

@@ -1,5 +1,6 @@
 """Which flags a run drafts: a flag's input hash moves with its own row and the packet rows it reads, and with
-nothing else; a flag is skipped only when its live draft came from the same inputs or a person decided it."""
+nothing else; a flag is skipped only when its live draft came from the same inputs or a person decided it. The
+rows are digested by the warehouse's SQL (emitters/warehouse_inputs.py), here an in-memory DuckDB."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ import pytest
 
 from core.settings import get_settings
 from emitters.changes import TypeInputs, rows_to_draft
-from emitters.context import LOCATIONS_PACKET, DraftContext
+from emitters.context import LOCATIONS_PACKET, RECIPIENTS_PACKET
 from emitters.registry import ACTION_TYPES
+from emitters.warehouse_inputs import WarehouseInputs, row_digest_sql
+from tests.emitters.conftest import marts_of
 
 POC = ACTION_TYPES["poc_signature_request"]  # reads packet_plan_of_care_patients by patient_id, and the letterhead
 
@@ -29,16 +32,20 @@ def _patient(n: int, **overrides) -> dict:
     return {"patient_id": f"P{n}", "first_name": "Synth", **overrides}
 
 
+def _input_hashes(declared, tables: dict[str, list[dict]], as_of: date, settings=None) -> dict[str, str]:
+    empty = {RECIPIENTS_PACKET: ("recipient_kind", "recipient_id", "address")}
+    warehouse = WarehouseInputs(marts_of(tables, {m: c for m, c in empty.items() if m in declared.packet_models}))
+    inputs = TypeInputs(declared, as_of, settings or get_settings(), warehouse)
+    return inputs.input_hashes(warehouse.flag_index((declared,)))
+
+
 def _hashes(flags, patients, clinic="Austin clinic", as_of=date(2026, 3, 2)) -> dict[str, str]:
-    ctx = DraftContext(
-        as_of=as_of,
-        settings=get_settings(),
-        packets={
-            "packet_plan_of_care_patients": patients,
-            LOCATIONS_PACKET: [{"location_id": "L1", "location_name": clinic}],
-        },
-    )
-    return TypeInputs(POC, ctx).input_hashes(flags)
+    tables = {
+        POC.flag_model: flags,
+        "packet_plan_of_care_patients": patients,
+        LOCATIONS_PACKET: [{"location_id": "L1", "location_name": clinic}],
+    }
+    return _input_hashes(POC, tables, as_of)
 
 
 def test_a_flag_hash_moves_with_its_own_row_and_its_own_packet_rows_only():
@@ -109,10 +116,25 @@ def test_a_type_dated_on_approval_hashes_neither_the_as_of_date_nor_the_columns_
 
     def input_hash(as_of: date, dollars_at_risk: str = "43.00") -> str:
         settings = get_settings().model_copy(update={"as_of_date": as_of})  # a nightly run: RCM_AS_OF_DATE unset
-        ctx = DraftContext(as_of=as_of, settings=settings, packets={"packet_statement_lines": []})
         row = {"flag_id": "f-1", "as_of_date": as_of, "dollars_at_risk": dollars_at_risk}
-        return TypeInputs(statement, ctx).input_hashes([row])["f-1"]
+        lines = [{"flag_id": "f-1", "as_of_date": as_of, "line_amount": "43.00"}]
+        tables = {statement.flag_model: [row], "packet_statement_lines": lines}
+        tables |= {model: [{"location_id": "L1"}] for model in statement.packet_models if model not in tables}
+        return _input_hashes(statement, tables, as_of, settings)["f-1"]
 
     base = input_hash(date(2026, 3, 2))
     assert input_hash(date(2026, 3, 3)) == base  # the next day, the same data: nothing to redraft
     assert input_hash(date(2026, 3, 3), dollars_at_risk="44.00") != base  # the family paid less: redrafted
+
+
+def test_a_row_digest_tells_apart_rows_whose_values_only_read_alike():
+    con = marts_of({"t": [{"a": "x|y", "b": "z"}, {"a": "x", "b": "y|z"}, {"a": "", "b": None}, {"a": None, "b": ""}]})
+    digests = [digest for (digest,) in con.execute(f"select {row_digest_sql(('a', 'b'))} from marts.t").fetchall()]
+    assert len(set(digests)) == 4
+
+
+def test_a_flag_of_a_packet_key_no_row_carries_hashes_an_empty_slice_and_a_new_row_there_moves_it():
+    flags, patients = [_flag(1), _flag(2)], [_patient(1)]
+    base = _hashes(flags, patients)
+    assert _hashes(flags, [*patients, _patient(2)])["f-2"] != base["f-2"]
+    assert _hashes(flags, [*patients, _patient(3)]) == base  # a patient no flag reads

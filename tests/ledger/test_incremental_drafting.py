@@ -5,6 +5,7 @@ Runs on SQLite and PostgreSQL (the `ledger` fixture)."""
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import date
 
 import pytest
@@ -15,7 +16,7 @@ from dagster_project.assets.emitter_support import run_emitter
 from emitters.context import LOCATIONS_PACKET, RECIPIENTS_PACKET
 from emitters.registry import ACTION_TYPES
 from ledger import Ledger, actions
-from tests.emitters.conftest import FAST_HASHER, make_poc_flag_row
+from tests.emitters.conftest import FAST_HASHER, make_poc_flag_row, marts_of
 
 POC = ACTION_TYPES["poc_signature_request"]
 # What a person reads on the board and what is sent: equal here means an equal queue.
@@ -73,12 +74,12 @@ def _inputs(flags: list[dict], clinic: str = "Austin clinic") -> dict[str, list[
         POC.flag_model: flags,
         "packet_plan_of_care_patients": patients,
         LOCATIONS_PACKET: [location],
-        RECIPIENTS_PACKET: [],
     }
 
 
-def _run(book: Ledger, inputs: dict, run_id: str):
-    run = run_emitter((POC,), inputs, book, get_settings(), run_id)
+def _run(book: Ledger, inputs: dict, run_id: str, declared=POC):
+    warehouse = marts_of(inputs, empty={RECIPIENTS_PACKET: ("recipient_kind", "recipient_id", "address")})
+    run = run_emitter((declared,), warehouse, book, get_settings(), run_id)
     assert not run.set_aside, run.set_aside
     return run
 
@@ -138,6 +139,25 @@ def test_a_new_day_drafts_only_what_changed_and_leaves_the_ledger_a_full_run_fro
     _run(scratch, _inputs(DAY_TWO), "scratch")
     assert _open_content(ledger) == _open_content(scratch)
     assert set(_open_content(ledger)) == {"f-1", "f-2", "f-4", "f-5"}
+
+
+def test_a_new_day_reads_whole_rows_only_of_the_flags_it_drafts_and_of_their_packet_rows(ledger, clock):
+    given: list[tuple[list[str], list[str]]] = []
+
+    def recording(rows, ctx):
+        given.append(
+            (
+                [row["flag_id"] for row in rows],
+                sorted(row["patient_id"] for row in ctx.packet("packet_plan_of_care_patients")),
+            )
+        )
+        return POC.draft(rows, ctx)
+
+    declared = dataclasses.replace(POC, draft=recording)
+    _run(ledger, _inputs(DAY_ONE), "day-1", declared)
+    clock.advance(days=1)
+    _run(ledger, _inputs(DAY_TWO), "day-2", declared)
+    assert given == [(["f-1", "f-2", "f-3", "f-4"], ["P1", "P2", "P3", "P4"]), (["f-2", "f-5"], ["P2", "P5"])]
 
 
 def test_a_run_whose_flags_did_not_change_writes_nothing_to_the_ledger(ledger, clock):
