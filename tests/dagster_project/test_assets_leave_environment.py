@@ -27,6 +27,8 @@ def pipeline(tmp_path, monkeypatch):
     monkeypatch.setenv("RCM_DUCKDB_PATH", str(warehouse))
     monkeypatch.setenv("RCM_LEDGER_URL", f"sqlite:///{tmp_path / 'ledger.sqlite'}")
     monkeypatch.setenv("RCM_AS_OF_DATE", "2026-03-02")
+    # the embedded warehouse, whatever a session-wide pipeline fixture of another test module pointed dbt at
+    monkeypatch.setenv("RCM_WAREHOUSE", "duckdb")
     return {**pipeline_resources(), "dbt": dbt_cli_resource()}, warehouse
 
 
