@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 
+from .values import as_date
+
 Segment = list[str]
 IMPLEMENTATION = "005010X222A1"
 
@@ -27,6 +29,13 @@ def join(segs: list[Segment]) -> str:
             items.pop()
         out.append("*".join(items))
     return "".join(s + "~\n" for s in out)
+
+
+def drafted_envelope_date(row: dict) -> date:
+    """The date a drafted 837P's envelope carries (ISA09, GS04, BHT04): the claim's date of service, a date of its
+    own data, so the draft reads the same every night. Approval sets the envelope to the approval day, the day
+    the file is really made (core/approval_date.py)."""
+    return as_date(row["service_date"])
 
 
 def rebuild(

@@ -124,9 +124,9 @@ def phi_terms(facts: dict, patient: dict) -> list[str]:
 def draft_letters(flags: list[dict], ctx, draft_actions) -> list:
     """Run a letter type's ``draft_actions`` over its flags with the declared packets, each draft addressed to
     the payer's fax."""
-    visits: dict[str, list] = {}
+    visits: dict[str, list] = {}  # flag_id -> the patient's visit dates up to the denied date of service
     for visit in ctx.packet("packet_appeal_visits"):
-        visits.setdefault(visit["patient_id"], []).append(visit["date_of_service"])
+        visits.setdefault(str(visit["flag_id"]), []).append(visit["date_of_service"])
     texts = {r["claim_id"]: (r["claim_x12"], r["billing_x12"]) for r in ctx.packet("packet_claim_x12")}
     drafts = draft_actions(
         flags,

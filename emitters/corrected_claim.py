@@ -268,7 +268,6 @@ def draft_actions(
     denied_lines: dict[str, list[dict]],
     claim_texts: dict[str, tuple[str, str]],
     location_names: dict[str, str],
-    created: date,
     control_numbers: dict[str, int],
 ) -> list[DraftAction]:
     """One draft per flag routed to a new claim, or to a corrected claim the payer takes as an 837P, whose
@@ -289,7 +288,7 @@ def draft_actions(
             row.get("payer_claim_control_number"),
             {n: c for n, c in corrections.items() if c.is_decided},
             control_numbers[str(row["flag_id"])],
-            created,
+            claim_837.drafted_envelope_date(row),
         )
         location_name = location_names.get(row["location_id"], row["location_id"])
         checklist = [ChecklistItem(item=c, present=True) for c in changes]
@@ -327,6 +326,5 @@ def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
         ctx.grouped("packet_denied_lines", "claim_id"),
         texts,
         ctx.location_names(),
-        ctx.as_of,
         ctx.control_numbers(str(f["flag_id"]) for f in flags),
     )

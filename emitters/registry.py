@@ -213,6 +213,7 @@ _DECLARATIONS: tuple[ActionType, ...] = (
         "dollars_at_risk",
         asset_name="denial_work_drafts",
         packet_models=(*_DENIAL_PACKETS, "packet_claim_x12"),
+        as_of_columns=_DENIAL_AS_OF_COLUMNS,  # its 837P envelope is dated on approval (emitters/claim_837.py)
     ),
     ActionType(
         "appeal_letter",
@@ -307,6 +308,8 @@ _DECLARATIONS: tuple[ActionType, ...] = (
             "packet_secondary_coverages",
             LOCATIONS_PACKET,
         ),
+        # its 837P envelope is dated on approval (emitters/claim_837.py); the filing deadline is a date, not a count
+        as_of_columns=_DENIAL_AS_OF_COLUMNS,
     ),
     ActionType(
         "patient_statement",

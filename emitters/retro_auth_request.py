@@ -64,7 +64,8 @@ def draft_actions(
     claim_texts: dict[str, tuple[str, str]],
     locations: dict[str, dict],
 ) -> list[DraftAction]:
-    """`plans`: flag_id -> the plan of care in force on the flag's date of service (packet_appeal_plans)."""
+    """`plans`: flag_id -> the plan of care in force on the flag's date of service (packet_appeal_plans); `visits`:
+    flag_id -> its patient's visit dates up to that date (packet_appeal_visits)."""
     drafts = []
     for row in sorted(flag_rows, key=lambda r: str(r["flag_id"])):
         if row["route"] != ROUTE or row["claim_id"] not in claim_texts:
@@ -76,7 +77,7 @@ def draft_actions(
             lines,
             patient,
             plans.get(str(row["flag_id"])),
-            visits.get(row["patient_id"] or "", []),
+            visits.get(str(row["flag_id"]), []),
             claim_texts[row["claim_id"]],
             locations.get(row["location_id"], {}),
         )

@@ -162,7 +162,6 @@ def draft_actions(
     answers: dict[str, dict[int, dict]],
     member_ids: dict[str, str],
     location_names: dict[str, str],
-    created: date,
     control_numbers: dict[str, int],
 ) -> list[DraftAction]:
     """One secondary 837P per flag whose submitted claim text, primary answer and secondary member id are on file.
@@ -175,7 +174,8 @@ def draft_actions(
             continue
         claim_x12, billing_x12 = claim_texts[claim_id]
         control = control_numbers[str(row["flag_id"])]
-        text = build_secondary(claim_x12, billing_x12, row, answers[claim_id], member_id, control, created)
+        envelope_date = claim_837.drafted_envelope_date(row)
+        text = build_secondary(claim_x12, billing_x12, row, answers[claim_id], member_id, control, envelope_date)
         location_name = location_names.get(row["location_id"], row["location_id"])
         payer_name = row.get("payer_name") or row["payer_id"]
         checklist = [
@@ -247,6 +247,5 @@ def draft(rows: list[dict], ctx: DraftContext) -> list[DraftAction]:
         answers,
         member_ids,
         ctx.location_names(),
-        ctx.as_of,
         ctx.control_numbers(str(r["flag_id"]) for r in rows),
     )

@@ -23,7 +23,7 @@ from .registry import ActionType
 PACKET_KEYS = {
     "packet_appeal_patients": "patient_id",
     "packet_appeal_plans": "flag_id",
-    "packet_appeal_visits": "patient_id",
+    "packet_appeal_visits": "flag_id",
     "packet_claim_audit_failures": "claim_id",
     "packet_claim_rejection_reasons": "flag_id",
     "packet_claim_x12": "claim_id",

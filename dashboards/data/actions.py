@@ -13,7 +13,7 @@ from typing import Any
 
 import pandas as pd
 
-from core.approval_date import APPROVAL_DATE
+from core.approval_date import APPROVAL_DATE, is_x12_interchange
 from core.settings import get_board_settings, get_delivery_settings, get_orchestration_settings
 from dashboards.data.goals import GoalStore
 from dashboards.data.overview import locations
@@ -119,6 +119,8 @@ def body_sha256(body: str) -> str:
 
 def approval_date_note(body: str) -> str | None:
     """What a reviewer reads under a draft whose date is filled in when it is approved (core/approval_date.py)."""
+    if is_x12_interchange(body):
+        return "The file's envelope dates (ISA, GS and BHT) become the date you approve it."
     return f"{APPROVAL_DATE} becomes the date you approve it." if APPROVAL_DATE in body else None
 
 

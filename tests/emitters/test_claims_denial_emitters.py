@@ -92,7 +92,6 @@ def test_replacement_applies_the_missing_go_and_puts_f8_in_implementation_guide_
         {"CL0100001": [line]},
         {"CL0100001": _therapy_texts()},
         {"L01": "North"},
-        date(2026, 11, 26),
         {flag["flag_id"]: 12},
     )
     path = _write(tmp_path, draft.body)
@@ -125,7 +124,6 @@ def test_a_correction_the_data_cannot_make_is_a_required_item_not_a_restated_cla
         {"CL0100001": [{**DENIED, "denial_carc": "16"}]},
         {"CL0100001": _therapy_texts()},
         {},
-        date(2026, 11, 26),
         {FLAG["flag_id"]: 13},
     )
     (required,) = [c for c in draft.checklist if c.required]
@@ -137,7 +135,7 @@ def _corrected(tmp_path, lines, **flag):
     """The one corrected-claim draft of the therapy claim for these denied lines, after pyx12 accepts it."""
     row = {**FLAG, **flag}
     (draft,) = corrected_claim.draft_actions(
-        [row], {"CL0100001": lines}, {"CL0100001": _therapy_texts()}, {}, date(2026, 11, 26), {row["flag_id"]: 21}
+        [row], {"CL0100001": lines}, {"CL0100001": _therapy_texts()}, {}, {row["flag_id"]: 21}
     )
     path = _write(tmp_path, draft.body)
     assert validate_with_pyx12(path) == []
@@ -225,7 +223,7 @@ def test_authorization_on_every_line_moves_a_line_override_into_the_claims_ref_g
         "remark_codes": None,
         "service_authorization_number": "AUTH-9",
     }
-    (draft,) = corrected_claim.draft_actions([row], {"CL0100002": [line]}, texts, {}, date(2026, 11, 26), {"d-1": 3})
+    (draft,) = corrected_claim.draft_actions([row], {"CL0100002": [line]}, texts, {}, {"d-1": 3})
     path = _write(tmp_path, draft.body)
     assert validate_with_pyx12(path) == []
     segs = _segments(draft.body)
@@ -285,7 +283,7 @@ def test_ma130_is_a_new_claim_frequency_1_without_f8(tmp_path):
     flag = {**FLAG, "route": "new_claim", "carcs": "16"}
     line = {**DENIED, "denial_carc": "16", "remark_codes": "MA130"}
     (draft,) = corrected_claim.draft_actions(
-        [flag], {"CL0100001": [line]}, {"CL0100001": _therapy_texts()}, {}, date(2026, 11, 26), {flag["flag_id"]: 14}
+        [flag], {"CL0100001": [line]}, {"CL0100001": _therapy_texts()}, {}, {flag["flag_id"]: 14}
     )
     path = _write(tmp_path, draft.body)
     assert validate_with_pyx12(path) == []
@@ -297,10 +295,8 @@ def test_ma130_is_a_new_claim_frequency_1_without_f8(tmp_path):
 def test_medicare_corrections_are_reopenings_not_837s_but_medicare_new_claims_are_837s():
     medicare = {**FLAG, "payer_type": "medicare", "correction_method": "reopening"}
     texts = {"CL0100001": _therapy_texts()}
-    assert corrected_claim.draft_actions([medicare], {}, texts, {}, date(2026, 11, 26), {"d-1": 1}) == []
-    (new,) = corrected_claim.draft_actions(
-        [{**medicare, "route": "new_claim"}], {}, texts, {}, date(2026, 11, 26), {"d-1": 1}
-    )
+    assert corrected_claim.draft_actions([medicare], {}, texts, {}, {"d-1": 1}) == []
+    (new,) = corrected_claim.draft_actions([{**medicare, "route": "new_claim"}], {}, texts, {}, {"d-1": 1})
     assert ":B:1*" in new.body
 
 
@@ -385,7 +381,7 @@ APPEAL_PLANS = {
         "functional_goals": "Goal one|Goal two",
     }
 }
-APPEAL_VISITS = {"P1": [date(2026, 9, 3), date(2026, 11, 2), date(2026, 11, 16)]}  # the last one is after the DOS
+APPEAL_VISITS = {"d-1": [date(2026, 9, 3), date(2026, 11, 2), date(2026, 11, 16)]}  # the last one is after the DOS
 APPEAL_LOCATIONS = {
     "L01": {"location_name": "North", "address_line": "1 Test St", "city": "Austin", "state": "TX", "zip": "78701"}
 }
@@ -656,7 +652,6 @@ def test_the_generators_ncci_pair_documented_separately_is_redrafted_with_the_pa
         {plant["claim_id"]: [line]},
         {plant["claim_id"]: (claim_x12, billing_x12)},
         {},
-        date(2026, 11, 26),
         {"d-1": 21},
     )
     path = _write(tmp_path, draft.body)

@@ -5,8 +5,10 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+from core.approval_date import date_on_approval
 from dagster_project.ingest.x12.claim_837 import parse_837_file
 from dagster_project.ingest.x12.validate import validate_with_pyx12
+from dashboards.data import approval_date_note
 from emitters import secondary_claim, timely_filing_alert, underpayment_dispute
 from emitters.registry import approver_roles
 
@@ -66,7 +68,6 @@ def test_secondary_claim_carries_the_primary_adjudication_and_pyx12_accepts_it(t
         {"CL0100001": ANSWERS},
         {"C2": "SECMEM77"},
         {"L01": "North"},
-        date(2026, 11, 26),
         {"s-1": 4711},
     )
     path = tmp_path / "secondary.837"
@@ -92,6 +93,27 @@ def test_secondary_claim_carries_the_primary_adjudication_and_pyx12_accepts_it(t
     assert draft.dollars_at_stake == Decimal("25.00") and draft.due_date == date(2027, 2, 18)
 
 
+def test_a_secondary_837p_is_drafted_with_its_date_of_service_and_dated_the_day_it_is_approved(tmp_path):
+    (draft,) = secondary_claim.draft_actions(
+        [SECONDARY_FLAG], {"CL0100001": _texts()}, {"CL0100001": ANSWERS}, {"C2": "SECMEM77"}, {}, {"s-1": 8}
+    )
+    drafted = draft.body.split("\n")
+    # No date of the night in the draft: the next night drafts the same text, so its inputs say it is unchanged.
+    assert drafted[0].split("*")[9] == "261102" and drafted[1].split("*")[4] == "20261102"
+    note = approval_date_note(draft.body)
+    assert note == "The file's envelope dates (ISA, GS and BHT) become the date you approve it."
+
+    approved = date_on_approval(draft.body, date(2026, 12, 4)).split("\n")
+    changed = [(before, after) for before, after in zip(drafted, approved, strict=True) if before != after]
+    assert [after.split("*")[0] for _, after in changed] == ["ISA", "GS", "BHT"]
+    assert approved[0].split("*")[9] == "261204" and len(approved[0]) == len(drafted[0])  # ISA keeps its width
+    assert [after.split("*")[4] for _, after in changed[1:]] == ["20261204", "20261204"]
+    assert "DTP*573*D8*20261120~" in approved  # the primary's payment date is data, never the approval day
+    path = tmp_path / "approved.837"
+    path.write_text("\n".join(approved), encoding="ascii")
+    assert validate_with_pyx12(path) == []
+
+
 def test_a_dependent_childs_relationship_to_the_primary_subscriber_is_carried_to_2320():
     """A child on a parent's plan: 2000B SBR02 is empty and 2000C PAT01 says 19 (child); 2320 SBR02 must too."""
     claim_x12, billing_x12 = _texts()
@@ -103,7 +125,6 @@ def test_a_dependent_childs_relationship_to_the_primary_subscriber_is_carried_to
         {"CL0100001": ANSWERS},
         {"C2": "SECMEM77"},
         {},
-        date(2026, 11, 26),
         {"s-1": 5},
     )
     assert "SBR*P*19*******MC~\nAMT*D*100.00~" in draft.body
@@ -111,7 +132,7 @@ def test_a_dependent_childs_relationship_to_the_primary_subscriber_is_carried_to
 
 
 def test_secondary_claim_is_skipped_without_a_member_id_or_the_primary_answer():
-    args = ({"CL0100001": _texts()}, {"CL0100001": ANSWERS}, {"C2": "SECMEM77"}, {}, date(2026, 11, 26), {"s-1": 1})
+    args = ({"CL0100001": _texts()}, {"CL0100001": ANSWERS}, {"C2": "SECMEM77"}, {}, {"s-1": 1})
     assert secondary_claim.draft_actions([{**SECONDARY_FLAG, "secondary_coverage_id": "C9"}], *args) == []
     assert secondary_claim.draft_actions([SECONDARY_FLAG], args[0], {}, *args[2:]) == []
 
@@ -123,7 +144,6 @@ def test_replacement_claim_becomes_an_original_claim_to_the_secondary(tmp_path):
         {"CL0100002": {1: {**ANSWERS[1], "procedure_code": "97165", "modifiers": "GO|95", "units": 1}}},
         {"C2": "SECMEM77"},
         {},
-        date(2026, 11, 26),
         {"s-1": 2},
     )
     assert ":B:1*" in draft.body and "REF*F8" not in draft.body and "SVD*SYNMC*75.00*HC:97165:GO:95**1~" in draft.body

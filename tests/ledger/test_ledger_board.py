@@ -270,6 +270,29 @@ def test_approval_dates_the_letter_the_day_it_is_approved_where_the_group_works(
         assert ledger.approval_event(action["action_id"])["detail"]["body_sha256"] == sha256_text(action["body"])
 
 
+def test_approval_dates_an_837p_envelope_the_day_it_is_approved_and_binds_that_text(ledger, users, clock, monkeypatch):
+    monkeypatch.setenv("RCM_GROUP_TIME_ZONE", "America/Chicago")
+    isa = "ISA*00*          *00*          *ZZ*SUBMITTER01    *ZZ*CLEARINGHOUSE  *261102*0700*^*00501*000000012*0*P*:~"
+    claim = (
+        f"{isa}\nGS*HC*SUBMITTER01*CLEARINGHOUSE*20261102*0700*12*X*005010X222A1~\nST*837*0001*005010X222A1~\n"
+        "BHT*0019*00*C0000012*20261102*0700*CH~\nDTP*472*D8*20261102~\nSE*4*0001~\nGE*1*12~\nIEA*1*000000012~\n"
+    )
+    _sync(ledger, [_draft("claim", body=claim, action_type="secondary_claim")], action_type="secondary_claim")
+    billing = users["billing"]
+    clock.now = datetime(2026, 12, 5, 5, 30, tzinfo=UTC)  # 11:30 pm on December 4 in Chicago
+    approved = ledger.approve(billing, _ids_by_flag(ledger, billing)["claim"], expected_body_sha256=sha256_text(claim))
+
+    lines = approved["body"].split("\n")
+    assert lines[0] == isa.replace("*261102*", "*261204*") and len(lines[0]) == len(isa)
+    assert lines[1].split("*")[4] == "20261204" and lines[3].split("*")[4] == "20261204"
+    assert "DTP*472*D8*20261102~" in lines  # the date of service is data, never the approval day
+    assert not approved["is_edited"]
+    chain = ledger.verify()
+    (action,) = ledger.approved_undispatched()
+    assert refusal_reason(ledger, action, ledger.approval_event(action["action_id"]), chain) is None
+    assert ledger.approval_event(action["action_id"])["detail"]["body_sha256"] == sha256_text(approved["body"])
+
+
 def test_bulk_approve_refuses_a_draft_that_changed_after_it_was_listed(ledger, users):
     _sync(ledger, [_draft("a"), _draft("b")])
     fd = users["fd_l01"]
