@@ -37,7 +37,11 @@ _ENVELOPE_DATES = {"ISA": (9, "%y%m%d"), "GS": (4, "%Y%m%d"), "BHT": (4, "%Y%m%d
 
 
 def is_x12_interchange(text: str) -> bool:
-    return text.startswith("ISA") and len(text) > _ISA_LENGTH
+    """Whether the text opens with an ISA segment: 16 elements split by a non-alphanumeric separator, never a
+    letter that happens to start with "ISA"."""
+    if not text.startswith("ISA") or len(text) <= _ISA_LENGTH or text[3].isalnum() or text[3].isspace():
+        return False
+    return len(text[: _ISA_LENGTH - 1].split(text[3])) == 17
 
 
 def x12_dated(text: str, day: date) -> str:

@@ -5,7 +5,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from core.approval_date import date_on_approval
+from core.approval_date import APPROVAL_DATE, date_on_approval
 from dagster_project.ingest.x12.claim_837 import parse_837_file
 from dagster_project.ingest.x12.validate import validate_with_pyx12
 from dashboards.data import approval_date_note
@@ -112,6 +112,11 @@ def test_a_secondary_837p_is_drafted_with_its_date_of_service_and_dated_the_day_
     path = tmp_path / "approved.837"
     path.write_text("\n".join(approved), encoding="ascii")
     assert validate_with_pyx12(path) == []
+
+
+def test_a_letter_that_starts_like_an_envelope_keeps_its_text_and_gets_its_date():
+    letter = "ISABEL'S KIDS THERAPY, AUSTIN " * 5 + f"\nStatement date: {APPROVAL_DATE}\nDear family,"
+    assert date_on_approval(letter, date(2026, 12, 4)) == letter.replace(APPROVAL_DATE, "December 4, 2026")
 
 
 def test_a_dependent_childs_relationship_to_the_primary_subscriber_is_carried_to_2320():
