@@ -688,6 +688,11 @@ class OrchestrationSettings(_FromEnvironment):
     )
     # the dbt the pipeline starts: the one installed beside this interpreter unless set
     dbt_executable: str = Field(default_factory=lambda: _dbt_beside_python(), validation_alias="RCM_DBT_EXECUTABLE")
+    # what the nightly build writes to dbt's log file (target/last_run/dbt.log); dbt's own default, debug, writes
+    # every query of every node: about 20 MB and 2-3 s of the build at 50 clinics. Set debug to trace a failure.
+    dbt_file_log_level: Literal["debug", "info", "warn", "error", "none"] = Field(
+        "info", validation_alias="RCM_DBT_FILE_LOG_LEVEL", description="debug, info, warn, error or none"
+    )
 
 
 def _dbt_beside_python() -> str:

@@ -9,7 +9,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 from pydantic import Field
 
-from core.settings import dbt_environment, dbt_vars, get_warehouse_settings
+from core.settings import dbt_environment, dbt_vars, get_orchestration_settings, get_warehouse_settings
 from dagster_project.assets.build_fingerprint import (
     build_fingerprint,
     forget_fingerprint,
@@ -49,6 +49,7 @@ def dbt_build_args(warehouse_path: Path, *, full_refresh: bool = False) -> list[
     # Unit tests check rule logic on fixtures, not the day's data: CI runs them (tests/dbt), and the
     # daily build skips them (dagster-dbt maps them inconsistently to asset checks, dagster #34080).
     args = ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(build_vars(warehouse_path))]
+    args += ["--log-level-file", get_orchestration_settings().dbt_file_log_level]
     return [*args, "--full-refresh"] if full_refresh else args
 
 

@@ -57,3 +57,14 @@ def test_a_full_refresh_is_asked_for_in_the_run_config_only(tmp_path):
     asked = DbtBuildConfig(full_refresh=True).full_refresh
     assert dbt_build_args(tmp_path / "w.duckdb", full_refresh=asked)[-1] == "--full-refresh"
     assert DbtBuildConfig().full_refresh is False
+
+
+def test_the_build_writes_dbt_log_file_at_the_level_set(monkeypatch, tmp_path):
+    args = dbt_build_args(tmp_path / "w.duckdb")
+    assert args[args.index("--log-level-file") + 1] == "info"  # not dbt's debug: every query of every node
+    monkeypatch.setenv("RCM_DBT_FILE_LOG_LEVEL", "debug")
+    args = dbt_build_args(tmp_path / "w.duckdb")
+    assert args[args.index("--log-level-file") + 1] == "debug"
+    monkeypatch.setenv("RCM_DBT_FILE_LOG_LEVEL", "verbose")
+    with pytest.raises(ValueError, match="RCM_DBT_FILE_LOG_LEVEL"):
+        dbt_build_args(tmp_path / "w.duckdb")
