@@ -12,7 +12,6 @@ correction leaves out is gone and a renumbered line is not counted twice.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import re
 from dataclasses import dataclass, field
@@ -22,6 +21,7 @@ import polars as pl
 
 from dagster_project.contracts import contract_for_file
 from dagster_project.ingest.csv_reader import FileRejected, read_contract_csv
+from dagster_project.ingest.inbox_files import InboxFiles
 from dagster_project.ingest.quarantine import (
     QuarantineEntry,
     now_utc,
@@ -141,10 +141,6 @@ def ensure_ingest_tables(con) -> None:
     create_raw_tables(con)
 
 
-def _sha256(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def _append(con, table: str, columns: dict[str, str], rows: list[dict], lineage: dict) -> None:
     if not rows:
         return
@@ -233,13 +229,15 @@ def load_source(
     source_dir = inbox_dir / source
     if not source_dir.is_dir():
         return report
-    seen = {row[0] for row in con.execute("select file_sha256 from ingest.file_ledger").fetchall()}
+    inbox = InboxFiles(con, source)
     files = [p for p in source_dir.iterdir() if p.is_file() and not p.name.startswith(".")]
     # A file before its corrections, whatever their names sort as.
     for path in sorted(files, key=lambda p: (delivered_as(p.name), is_correction(p.name), p.name)):
-        data = path.read_bytes()
-        sha = _sha256(data)
-        if sha in seen:
+        if inbox.already_loaded(path):
+            report.files.append(FileOutcome(path.name, None, "duplicate"))
+            continue
+        data, sha = inbox.read(path)
+        if sha in inbox.seen:
             report.files.append(FileOutcome(path.name, None, "duplicate"))
             continue
         received_at = now_utc()
@@ -257,7 +255,7 @@ def load_source(
         except Exception:
             con.execute("rollback")
             raise
-        seen.add(sha)
+        inbox.seen.add(sha)
         for table, n in counts.items():
             report.rows_loaded_by_table[table] = report.rows_loaded_by_table.get(table, 0) + n
         report.files.append(outcome)
@@ -269,4 +267,5 @@ def load_source(
             outcome.rows_loaded,
             outcome.rows_quarantined,
         )
+    inbox.save(con)
     return report

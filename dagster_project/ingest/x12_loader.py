@@ -16,7 +16,6 @@ so a crash never half-loads a file: the files of an unfinished batch are simply 
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,6 +24,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from dagster_project.ingest.inbox_files import InboxFiles
 from dagster_project.ingest.loader import FileOutcome, SourceLoadReport, ensure_ingest_tables
 from dagster_project.ingest.quarantine import QuarantineEntry, now_utc, quarantine_whole_file
 from dagster_project.ingest.raw_schema import LINEAGE_COLUMNS, insert_frame
@@ -345,7 +345,7 @@ def load_x12_source(
     report = SourceLoadReport(source)
     if not source_dir.is_dir():
         return report
-    seen = {row[0] for row in con.execute("select file_sha256 from ingest.file_ledger").fetchall()}
+    inbox = InboxFiles(con, source)
     deliveries = _DeliveryIndex(con, READERS)
     batch = _Batch()
     pending: list[X12FileOutcome] = []
@@ -367,11 +367,14 @@ def load_x12_source(
 
     new: list[tuple[str, str]] = []
     for path in sorted(p for p in source_dir.iterdir() if p.is_file() and not p.name.startswith(".")):
-        sha = hashlib.sha256(path.read_bytes()).hexdigest()
-        if sha in seen:
+        if inbox.already_loaded(path):
             report.files.append(FileOutcome(path.name, None, "duplicate"))
             continue
-        seen.add(sha)  # the same bytes twice in one inbox: the second is a re-delivery
+        _, sha = inbox.read(path)
+        if sha in inbox.seen:
+            report.files.append(FileOutcome(path.name, None, "duplicate"))
+            continue
+        inbox.seen.add(sha)  # the same bytes twice in one inbox: the second is a re-delivery
         new.append((str(path), sha))
     for chunk in read_chunks(new, validate_x12_with_pyx12):
         names, shas, times, left_out = [], [], [], set()
@@ -393,4 +396,5 @@ def load_x12_source(
         if batch.row_count >= BATCH_ROWS:
             write()
     write()
+    inbox.save(con)
     return report
