@@ -394,6 +394,7 @@ _DECLARATIONS: tuple[ActionType, ...] = (
         None,
         low_risk=True,
         packet_models=(RECIPIENTS_PACKET,),
+        as_of_columns=("as_of_date",),  # the text and the due date (the day before the visit) follow the visit
     ),
     ActionType(
         "missed_visit_fee",

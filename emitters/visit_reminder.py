@@ -6,7 +6,6 @@ Staff approve each send. Pure.
 
 from __future__ import annotations
 
-from datetime import timedelta
 from decimal import Decimal
 
 from .context import DraftContext
@@ -16,12 +15,12 @@ from .values import as_date, jsonable
 
 ACTION_TYPE = "visit_reminder"
 ASSIGNED_ROLE = "front_desk"
-WINDOW_DAYS = 2  # the 48 hours from midnight after the as-of date (flag_visit_reminders)
+# No as-of date: a visit stays in the flag model's 48 hours for two nights, and its reminder (text, due the day
+# before the visit) must be the same draft on both, not redrafted for the date alone.
 EVIDENCE_COLUMNS = (
     "flag_id",
     "rule_name",
     "rule_version",
-    "as_of_date",
     "appointment_id",
     "location_id",
     "provider_id",
@@ -37,18 +36,12 @@ EVIDENCE_COLUMNS = (
 )
 
 
-def in_reminder_window(row: dict) -> bool:
-    """True when the visit falls in the 48 hours after the as-of date: as_of + 1 00:00 <= start < as_of + 3 00:00."""
-    as_of, day = as_date(row["as_of_date"]), as_date(row["visit_date"])
-    return as_of + timedelta(days=1) <= day < as_of + timedelta(days=WINDOW_DAYS + 1)
-
-
 def draft_visit_reminders(rows: list[dict]) -> list[DraftAction]:
-    """One reminder per appointment in the window (a repeated flag row yields one draft)."""
+    """One reminder per appointment (a repeated flag row yields one draft); flag_visit_reminders holds only the
+    visits of the 48 hours after the as-of date (its unit test has the window's first and last minutes)."""
     by_appointment: dict[str, dict] = {}
     for row in sorted(rows, key=lambda r: str(r["flag_id"])):
-        if in_reminder_window(row):
-            by_appointment.setdefault(str(row["appointment_id"]), row)
+        by_appointment.setdefault(str(row["appointment_id"]), row)
     return [_draft(row) for row in by_appointment.values()]
 
 

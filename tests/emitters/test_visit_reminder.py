@@ -8,7 +8,8 @@ from datetime import date, timedelta
 import pytest
 
 from emitters.family_messages import MinimumNecessaryViolation, assert_minimum_necessary, forbidden_terms
-from emitters.visit_reminder import ACTION_TYPE, draft_visit_reminders, in_reminder_window, reminder_text
+from emitters.registry import ACTION_TYPES
+from emitters.visit_reminder import ACTION_TYPE, draft_visit_reminders, reminder_text
 
 AS_OF = date(2026, 3, 2)
 
@@ -40,11 +41,16 @@ def _row(appointment: str, visit_date: date, **extra) -> dict:
     }
 
 
-@pytest.mark.parametrize(("offset", "inside"), [(0, False), (1, True), (2, True), (3, False)])
-def test_the_48_hour_window_edges(offset, inside):
-    row = _row("V", AS_OF + timedelta(days=offset))
-    assert in_reminder_window(row) is inside
-    assert [d.flag_id for d in draft_visit_reminders([row])] == (["F-V"] if inside else [])
+def test_a_visit_flagged_on_both_nights_of_its_48_hours_drafts_the_same_reminder():
+    # The window's edges are the flag model's (dbt unit test test_visit_reminders_48_hour_edge_...): a visit on
+    # as_of + 2 is flagged again the next night as as_of + 1, and nothing in its draft may differ.
+    visit = AS_OF + timedelta(days=2)
+    first_night = draft_visit_reminders([_row("V", visit)])
+    second_night = draft_visit_reminders([_row("V", visit, as_of_date=AS_OF + timedelta(days=1))])
+    assert first_night == second_night and len(first_night) == 1
+    assert first_night[0].due_date == visit - timedelta(days=1)
+    assert "as_of_date" not in first_night[0].evidence[0]
+    assert ACTION_TYPES[ACTION_TYPE].as_of_columns == ("as_of_date",)  # left out of its input hash too
 
 
 def test_one_reminder_per_appointment():
