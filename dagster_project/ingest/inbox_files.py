@@ -32,10 +32,6 @@ create table if not exists ingest.inbox_file_stats (
 """
 
 
-def sha256_of(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 class InboxFiles:
     """The files of one source's inbox folder that the ledger already holds, and the hash of every file read."""
 
@@ -52,21 +48,26 @@ class InboxFiles:
         }
         self._read: dict[str, tuple[int, int, str]] = {}
 
-    def already_loaded(self, path: Path) -> bool:
-        """True when ``path`` is unchanged since a run hashed it and its bytes are in the ledger (not read)."""
+    def unseen(self, path: Path) -> tuple[bytes, str] | None:
+        """The bytes of ``path`` and their SHA-256 when the ledger does not hold them yet (a new delivery), else
+        None; a file unchanged since a run hashed it is not read at all."""
         known = self._stats.get(path.name)
-        return known is not None and known[:2] == _size_and_time(path) and known[2] in self.seen
+        if known is not None and known[:2] == _size_and_time(path) and known[2] in self.seen:
+            return None
+        data, sha = self.read(path)
+        return None if sha in self.seen else (data, sha)
 
     def read(self, path: Path) -> tuple[bytes, str]:
         """The file's bytes and their SHA-256, remembered with the size and time it had before it was read."""
         size_and_time = _size_and_time(path)
         data = path.read_bytes()
-        sha = sha256_of(data)
+        sha = hashlib.sha256(data).hexdigest()
         self._read[path.name] = (*size_and_time, sha)
         return data, sha
 
     def save(self, con) -> None:
-        """Store what this run read, in the caller's transaction (after the ledger rows it points at)."""
+        """Store what this run read, after the ledger rows it points at. A run that stops before this only
+        reads those files once more next time."""
         if not self._read:
             return
         names = list(self._read)

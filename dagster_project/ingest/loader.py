@@ -233,13 +233,11 @@ def load_source(
     files = [p for p in source_dir.iterdir() if p.is_file() and not p.name.startswith(".")]
     # A file before its corrections, whatever their names sort as.
     for path in sorted(files, key=lambda p: (delivered_as(p.name), is_correction(p.name), p.name)):
-        if inbox.already_loaded(path):
+        delivery = inbox.unseen(path)
+        if delivery is None:
             report.files.append(FileOutcome(path.name, None, "duplicate"))
             continue
-        data, sha = inbox.read(path)
-        if sha in inbox.seen:
-            report.files.append(FileOutcome(path.name, None, "duplicate"))
-            continue
+        data, sha = delivery
         received_at = now_utc()
         con.execute("begin transaction")
         try:

@@ -367,13 +367,11 @@ def load_x12_source(
 
     new: list[tuple[str, str]] = []
     for path in sorted(p for p in source_dir.iterdir() if p.is_file() and not p.name.startswith(".")):
-        if inbox.already_loaded(path):
+        delivery = inbox.unseen(path)
+        if delivery is None:
             report.files.append(FileOutcome(path.name, None, "duplicate"))
             continue
-        _, sha = inbox.read(path)
-        if sha in inbox.seen:
-            report.files.append(FileOutcome(path.name, None, "duplicate"))
-            continue
+        _, sha = delivery
         inbox.seen.add(sha)  # the same bytes twice in one inbox: the second is a re-delivery
         new.append((str(path), sha))
     for chunk in read_chunks(new, validate_x12_with_pyx12):
