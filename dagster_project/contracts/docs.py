@@ -27,7 +27,8 @@ an empty cell is a missing value. Amounts and hours are plain decimals: no expon
 `NaN` or `Infinity`, no more decimal places than the column has (`12.500` is refused for money), and
 never negative; each money column has a plausibility cap (`le`). Unknown columns are rejected (the whole file is quarantined with the
 reason); a bad row is quarantined with its line number and reason while the good rows load. The same
-file delivered twice (same bytes) is recognised by its SHA-256 and changes nothing.
+file delivered twice (same bytes) is recognised by its SHA-256 and changes nothing. A file left in the inbox
+is not read again on later nights while its name, size and modification time stay as they were.
 
 Clearinghouse remittances are X12 835 5010 files (`data/inbox/clearinghouse/*.835`); their loaded
 tables are described in `dagster_project/ingest/x12_tables.py`.
