@@ -119,12 +119,13 @@
 {%- endmacro %}
 
 
-{#- An input as the model's last build read it: a copy beside the table (`<model>__<name>`), written by the
-    model's post-hooks in every build, so a change is found by value (an added, changed or removed row) whatever
-    the input's delivery pattern. For inputs that are not keyed by the model's claims, or whose values the table
-    does not keep. -#}
+{#- An input as the model's last build read it: a copy (`<model>__<name>`, in the schema of the claim-change logs,
+    which publish never copies), written by the model's post-hooks in every build, so a change is found by value
+    (an added, changed or removed row) whatever the input's delivery pattern. For inputs that are not keyed by the
+    model's claims, or whose values the table does not keep. -#}
 {% macro input_copy_relation(name) -%}
-    {{ return(api.Relation.create(database=this.database, schema=this.schema, identifier=this.identifier ~ '__' ~ name)) }}
+    {{ return(api.Relation.create(database=this.database, schema=incremental_state_schema(),
+        identifier=this.identifier ~ '__' ~ name)) }}
 {%- endmacro %}
 
 {#- key_columns of the rows of `rows_sql` that differ from the copy, both ways (every key without a copy). -#}
@@ -148,9 +149,10 @@
     {%- endif %}
 {% endmacro %}
 
-{#- The post-hooks writing the copy: [drop the last one, copy the input as this build read it]. -#}
+{#- The post-hooks writing the copy: [its schema, drop the last one, copy the input as this build read it]. -#}
 {% macro record_input_copy_hooks(name, rows_macro) -%}
     {{ return([
+        "create schema if not exists {{ incremental_state_schema() }}",
         "drop table if exists {{ input_copy_relation('" ~ name ~ "') }}",
         "create table {{ input_copy_relation('" ~ name ~ "') }} as {{ " ~ rows_macro ~ "() }}",
     ]) }}
@@ -254,3 +256,72 @@
 {% macro changed_claims__fct_remit_line_positions() %}
     {{ claims_changed_in(ref('int_remit_lines_posted')) }}
 {% endmacro %}
+
+
+{#- fct_claim_audit_failures, incremental by patient: its rules compare a patient's lines across claims, so a change
+    rebuilds every claim of each patient it touches (the patient's id in the current lines and in the table: a claim
+    that moved to another patient rebuilds both). Inputs and why each is covered:
+    - int_claim_lines_submitted and int_claim_lines_priced (every line value the rules read, the expected allowed
+      amount the KX threshold adds up), incremental by claim and logging the claims they rebuilt:
+      claims_changed_in() of each;
+    - authorizations (the number on the claim, the one in force for the service): by value against the copy the
+      last build read, every claim of a patient whose authorization rows changed;
+    - providers and payer enrollments (who is enrolled with which payer when, by rendering NPI): by value against
+      the copy, every claim of a patient with a line rendered under an NPI whose enrollment rows changed;
+    - seeds (code pairs, unit limits, KX thresholds, telehealth policies, assistant modifiers): full rebuild. -#}
+{% macro changed_claims__fct_claim_audit_failures() %}
+    {%- set lines = ref('int_claim_lines_submitted') %}
+    select claim_id from (
+        with changed_claims as (
+            {{ claims_changed_in(ref('int_claim_lines_submitted')) }}
+            union
+            {{ claims_changed_in(ref('int_claim_lines_priced')) }}
+        ),
+
+        changed_patients as (
+            select patient_id from {{ lines }} where claim_id in (select claim_id from changed_claims)
+            union
+            select patient_id from {{ this }} where claim_id in (select claim_id from changed_claims)
+            union
+            select patient_id from (
+                {{ rows_changed_since_copy('authorizations_audited', audited_authorization_rows(), ['patient_id']) }}
+            ) as authorizations_changed
+            union
+            select lines.patient_id
+            from {{ lines }} as lines
+            inner join (
+                {{ rows_changed_since_copy('enrollments_audited', audited_enrollment_rows(), ['npi']) }}
+            ) as enrollments_changed
+                on lines.rendering_npi = enrollments_changed.npi
+        )
+
+        select claim_id from changed_claims
+        union
+        -- a line without a patient shares its windows with every other such line: null matches null here
+        select lines.claim_id
+        from {{ lines }} as lines
+        inner join changed_patients on lines.patient_id is not distinct from changed_patients.patient_id
+        union
+        select built.claim_id
+        from {{ this }} as built
+        inner join changed_patients on built.patient_id is not distinct from changed_patients.patient_id
+    ) as claims_of_changed_patients
+{% endmacro %}
+
+
+{#- The authorizations as the claim audit reads them. -#}
+{% macro audited_authorization_rows() -%}
+    select authorization_id, authorization_number, patient_id, status, start_date, end_date, cpt_codes,
+        diagnosis_codes
+    from {{ ref('stg_ehr__authorizations') }}
+{%- endmacro %}
+
+
+{#- The payer enrollments by NPI as the claim audit reads them (providers joined to their enrollments). -#}
+{% macro audited_enrollment_rows() -%}
+    select providers.npi, enrollments.payer_id, enrollments.status, enrollments.effective_date,
+        enrollments.termination_date
+    from {{ ref('stg_ehr__providers') }} as providers
+    inner join {{ ref('stg_credentialing__payer_enrollments') }} as enrollments
+        on providers.provider_id = enrollments.provider_id
+{%- endmacro %}

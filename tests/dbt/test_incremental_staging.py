@@ -4,13 +4,13 @@ The staging models over append-only raw tables (visits, appointments, charge lin
 acknowledgements, timesheets) are incremental: a run re-ranks only the keys delivered or superseded since
 the last build. The claim models (int_claim_lines_submitted, int_claim_lines_priced) are incremental by
 claim, and so is int_remit_lines_posted by the claim its remits answer: a run recomputes only the claims whose
-inputs changed. This builds a small generated data set with
-part of every such table held back, then delivers "the next day": the held-back rows (among them every
-remit of a claim built on day one: a late remit), later versions of rows already loaded (visits; a coverage
-now with another payer; a provider with another credential; a fee-schedule rate), and corrections that
-supersede whole files (an appointments file; a claims file, whose claims must vanish). The incremental run
-must leave every staging, intermediate and mart relation with exactly the rows a --full-refresh build of the
-same raw data has.
+inputs changed; the claim audit (fct_claim_audit_failures) recomputes every claim of the patients they touch.
+This builds a small generated data set with part of every such table held back, then delivers "the next day":
+the held-back rows (among them every remit of a claim built on day one: a late remit), later versions of rows
+already loaded (visits; a coverage now with another payer; a provider with another credential; a fee-schedule
+rate), and corrections that supersede whole files (an appointments file; a claims file, whose claims must
+vanish). The incremental run must leave every staging, intermediate and mart relation with exactly the rows a
+--full-refresh build of the same raw data has.
 """
 
 from __future__ import annotations
@@ -278,8 +278,13 @@ def test_the_claim_models_took_the_next_days_changes(next_day_builds):
     incremental, _, day_one, tmp = next_day_builds
     # The next day took the incremental path: only the claims to rebuild were selected, then delete+insert.
     target = tmp / "next_day" / "target"
-    for model in ("int_claim_lines_submitted", "int_claim_lines_priced", "int_remit_lines_posted"):
-        path = Path("ot_revenue_leaks", "models", "intermediate", "claims", f"{model}.sql")
+    for layer, model in (
+        ("intermediate", "int_claim_lines_submitted"),
+        ("intermediate", "int_claim_lines_priced"),
+        ("intermediate", "int_remit_lines_posted"),
+        ("marts", "fct_claim_audit_failures"),
+    ):
+        path = Path("ot_revenue_leaks", "models", layer, "claims", f"{model}.sql")
         assert "claims_to_rebuild__" + model in (target / "compiled" / path).read_text()
         assert "delete from" in (target / "run" / path).read_text()
     with duckdb.connect(str(incremental), read_only=True) as con:
@@ -429,3 +434,81 @@ def _claims_logged(warehouse: Path, after: int) -> set[str]:
                 [after],
             ).fetchall()
         }
+
+
+def _change_what_the_claim_audit_reads(con, later) -> dict[str, str]:
+    """The claim audit's by-value inputs, re-delivered with one change each: an authorization a clean claim line
+    carries is now denied, and a rendering NPI of clean lines is no longer enrolled with any payer.
+
+    Returns the two claim lines that must now fail (authorization_not_active, rendering_not_enrolled)."""
+    clean = (
+        "select s.claim_line_id, s.patient_id, s.authorization_number, s.rendering_npi from "
+        "intermediate.int_claim_lines_submitted s where not exists (select 1 from marts.fct_claim_audit_failures f "
+        "where f.claim_line_id = s.claim_line_id and f.rule_name in "
+        "('authorization_not_active', 'rendering_npi_invalid', 'rendering_not_enrolled'))"
+    )
+    auth_line, patient_id, authorization_number = con.execute(
+        f"select clean.claim_line_id, clean.patient_id, clean.authorization_number from ({clean}) as clean "
+        "join intermediate.int_claim_lines_submitted s using (claim_line_id) where s.requires_authorization and "
+        "not s.is_evaluation order by clean.claim_line_id limit 1"
+    ).fetchone()
+    con.execute(
+        "insert into raw_ehr.authorizations select * replace ('denied' as status, ? as _loaded_at) "
+        "from raw_ehr.authorizations where patient_id = ? and authorization_number = ?",
+        [later, patient_id, authorization_number],
+    )
+    # an NPI that never rendered for that patient, so each change alone must bring its own patients
+    npi_line, npi = con.execute(
+        f"select claim_line_id, rendering_npi from ({clean}) as clean where rendering_npi not in (select "
+        "rendering_npi from intermediate.int_claim_lines_submitted where patient_id = ? and rendering_npi is not "
+        "null) order by claim_line_id limit 1",
+        [patient_id],
+    ).fetchone()
+    con.execute(
+        "insert into raw_credentialing.payer_enrollments select e.* replace ('pending' as status, "
+        "? as _loaded_at) from raw_credentialing.payer_enrollments e join staging.stg_ehr__providers p "
+        "using (provider_id) where p.npi = ?",
+        [later, npi],
+    )
+    return {"unauthorized_line": auth_line, "unenrolled_line": npi_line}
+
+
+def _audit(warehouse: Path) -> tuple[tuple[int, int], dict[str, set[str]]]:
+    """The claim audit's fingerprint (row count, hash sum) and each claim line's failed rules."""
+    with duckdb.connect(str(warehouse)) as con:
+        fingerprint = con.execute(
+            "select count(*), sum(hash(r)::hugeint) from marts.fct_claim_audit_failures as r"
+        ).fetchone()
+        rules: dict[str, set[str]] = {}
+        for line, rule in con.execute("select claim_line_id, rule_name from marts.fct_claim_audit_failures").fetchall():
+            rules.setdefault(line, set()).add(rule)
+    return fingerprint, rules
+
+
+def test_the_claim_audit_rebuilds_the_patients_whose_authorizations_or_enrollments_changed(next_day_builds, tmp_path):
+    """The claim audit is incremental by patient. A day whose only news is a denied authorization and a lapsed
+    enrollment (no claim changed) rebuilds just the patients they touch, and gives what a full rebuild gives."""
+    incremental, _, _, _ = next_day_builds
+    audited, full = tmp_path / "audited.duckdb", tmp_path / "full.duckdb"
+    shutil.copyfile(incremental, audited)
+    before, _ = _audit(audited)
+    with duckdb.connect(str(audited)) as con:
+        later = con.execute("select max(_loaded_at) + interval 2 day from raw_ehr.visits").fetchone()[0]
+        changed = _change_what_the_claim_audit_reads(con, later)
+        con.execute("checkpoint")
+    shutil.copyfile(audited, full)
+    _dbt(tmp_path / "audit_day", audited, "--select", "+fct_claim_audit_failures")
+    _dbt(tmp_path / "audit_full", full, "--select", "+fct_claim_audit_failures", "--full-refresh")
+    (after, rules), (rebuilt, _) = _audit(audited), _audit(full)
+    assert after == rebuilt and after != before
+    assert "authorization_not_active" in rules[changed["unauthorized_line"]]
+    assert "rendering_not_enrolled" in rules[changed["unenrolled_line"]]
+    with duckdb.connect(str(audited), read_only=True) as con:
+        logged, patients, every_claim = con.execute(
+            "select count(distinct claim_id), count(distinct patient_id), (select count(distinct claim_id) from "
+            "intermediate.int_claim_lines_submitted) from incremental_state.fct_claim_audit_failures__claim_changes "
+            "join intermediate.int_claim_lines_submitted using (claim_id) where build_number = "
+            "(select max(build_number) from incremental_state.fct_claim_audit_failures__claim_changes)"
+        ).fetchone()
+    # the denied authorization's patient and the patients seen by the lapsed NPI: some claims, far from all
+    assert 0 < logged < every_claim / 2 and patients >= 2

@@ -1,18 +1,38 @@
 -- Pre-submission claim audit: one row per 837P claim line and rule it fails (latest version of each
 -- claim). Reference data comes from seeds (code-pair edits, unit limits, KX thresholds, telehealth
 -- policies, payer rules), never from constants here. Rules and their sources: docs/domain-reference.md (Claims).
+-- No rule reads the as-of date. Incremental by patient: the rules compare a patient's lines across claims (daily
+-- unit limits, code pairs, one evaluation a day, the yearly KX threshold), so a change rebuilds every claim of
+-- the patients it touches (the inputs and why each is covered: changed_claims__fct_claim_audit_failures in
+-- macros/changed_claims.sql); the post-hooks record what this build read.
+{{
+    config(
+        materialized='incremental',
+        unique_key='claim_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        pre_hook=claims_to_rebuild_hooks('changed_claims__fct_claim_audit_failures'),
+        post_hook=claims_to_rebuild_post_hooks()
+            + claims_changed_in_read_hooks('int_claim_lines_submitted')
+            + claims_changed_in_read_hooks('int_claim_lines_priced')
+            + record_input_copy_hooks('authorizations_audited', 'audited_authorization_rows')
+            + record_input_copy_hooks('enrollments_audited', 'audited_enrollment_rows'),
+    )
+}}
 {% set distinct_modifiers = ['59', 'XE', 'XS', 'XP', 'XU'] %}
 with
 
 submitted_lines as (
 
     select * from {{ ref('int_claim_lines_submitted') }}
+    where {{ only_claims_to_rebuild('claim_id') }}
 
 ),
 
 priced_lines as (
 
     select * from {{ ref('int_claim_lines_priced') }}
+    where {{ only_claims_to_rebuild('claim_id') }}
 
 ),
 
@@ -671,7 +691,6 @@ final as (
             "cast(lines.line_number as " ~ dbt.type_string() ~ ")"])) }} as audit_failure_id,
         failures.rule_name,
         '1' as rule_version,
-        {{ as_of_date() }} as as_of_date,
         lines.claim_id,
         lines.line_number,
         lines.claim_line_id,
