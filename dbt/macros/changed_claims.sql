@@ -297,14 +297,21 @@
 
         select claim_id from changed_claims
         union
-        -- a line without a patient shares its windows with every other such line: null matches null here
         select lines.claim_id
         from {{ lines }} as lines
-        inner join changed_patients on lines.patient_id is not distinct from changed_patients.patient_id
+        inner join changed_patients on lines.patient_id = changed_patients.patient_id
         union
         select built.claim_id
         from {{ this }} as built
-        inner join changed_patients on built.patient_id is not distinct from changed_patients.patient_id
+        inner join changed_patients on built.patient_id = changed_patients.patient_id
+        union
+        -- lines without a patient share their windows with every other such line (an equality join, not
+        -- "is not distinct from", which a server warehouse cannot hash)
+        select claim_id from {{ lines }}
+        where patient_id is null and exists (select 1 from changed_patients where patient_id is null)
+        union
+        select claim_id from {{ this }}
+        where patient_id is null and exists (select 1 from changed_patients where patient_id is null)
     ) as claims_of_changed_patients
 {% endmacro %}
 

@@ -16,7 +16,9 @@ CLAIM_MODELS = {
     "int_claim_lines_priced": "intermediate",
     "int_remit_lines_posted": "intermediate",
     "fct_remit_line_positions": "marts",  # incremental from int_remit_lines_posted's claim-change log
+    "fct_claim_audit_failures": "marts",  # incremental by patient, from both claim models' logs and copies
 }
+SELECT = ("--select", "+fct_remit_line_positions", "+fct_claim_audit_failures")
 
 
 def _contents(pg) -> dict[str, tuple]:
@@ -38,12 +40,14 @@ def test_an_incremental_run_on_postgresql_equals_a_full_rebuild(postgres_cluster
         for name, value in postgres_cluster.warehouse_env("incremental_claims").items():
             mp.setenv(name, value)
         get_warehouse(warehouse).prepare_models()
-        first = ("build", "--exclude-resource-type", "test", "unit_test", "--select", "+fct_remit_line_positions")
+        first = ("build", "--exclude-resource-type", "test", "unit_test", *SELECT)
         built = invoke_dbt(*first, warehouse=warehouse, work_dir=tmp_path / "first", as_of=AS_OF)
         assert built.success, built.exception
         with psycopg.connect(dsn) as pg:
             before = _contents(pg)
-        assert all(count > 100 for count, _ in before.values())
+        # every claim model holds rows; the audit holds one per failing line and rule (a few of every line)
+        assert all(count > 100 for model, (count, _) in before.items() if model != "fct_claim_audit_failures")
+        assert before["fct_claim_audit_failures"][0] > 0
         # The next day: one claimed visit's coverage re-delivered with another payer.
         with duckdb.connect(str(warehouse)) as con:
             con.execute(
@@ -54,8 +58,15 @@ def test_an_incremental_run_on_postgresql_equals_a_full_rebuild(postgres_cluster
                 "raw_clearinghouse.remit_claims r using (claim_id) join raw_ehr.coverages c2 using (coverage_id) "
                 "where c2.payer_id <> o.payer_id)"
             )
+            # and one authorization on a claim now denied (the claim audit reads it by value)
+            con.execute(
+                "insert into raw_ehr.authorizations select * replace ('denied' as status, _loaded_at + interval 1 day "
+                "as _loaded_at) from raw_ehr.authorizations where authorization_id = (select min(a.authorization_id) "
+                "from raw_ehr.authorizations a join raw_ehr.visits v on v.patient_id = a.patient_id and "
+                "v.authorization_number = a.authorization_number where v.claim_id is not null)"
+            )
         get_warehouse(warehouse).prepare_models()
-        models = ("--select", "+fct_remit_line_positions")
+        models = SELECT
         again = invoke_dbt("run", *models, warehouse=warehouse, work_dir=tmp_path / "next")
         assert again.success, again.exception
         with psycopg.connect(dsn) as pg:
@@ -70,3 +81,4 @@ def test_an_incremental_run_on_postgresql_equals_a_full_rebuild(postgres_cluster
         assert "claims_to_rebuild__" + model in path.read_text()
     assert incremental == rebuilt
     assert incremental["int_claim_lines_submitted"] != before["int_claim_lines_submitted"]
+    assert incremental["fct_claim_audit_failures"] != before["fct_claim_audit_failures"]
