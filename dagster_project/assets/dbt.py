@@ -20,6 +20,9 @@ from dagster_project.dbt_project import RUN_TARGET_PATH, build_vars, dbt_project
 from dagster_project.resources import WarehouseResource
 from dagster_project.warehouse import get_warehouse
 
+# The Dagster group of the dbt seeds (reference data: code lists, payer rules, thresholds).
+SEED_GROUP = "reference"
+
 
 class LayerTranslator(DagsterDbtTranslator):
     """Groups follow the dbt folder (staging, intermediate, marts/<area>); never a hard-coded path."""
@@ -27,7 +30,7 @@ class LayerTranslator(DagsterDbtTranslator):
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         fqn = dbt_resource_props.get("fqn", [])
         if dbt_resource_props.get("resource_type") == "seed":
-            return "reference"
+            return SEED_GROUP
         if len(fqn) >= 3 and fqn[1] == "marts":
             return f"marts_{fqn[2]}"
         return fqn[1] if len(fqn) >= 2 else "dbt"
@@ -45,11 +48,16 @@ class DbtBuildConfig(dg.Config):
     )
 
 
-def dbt_build_args(warehouse_path: Path, *, full_refresh: bool = False) -> list[str]:
+def dbt_build_args(warehouse_path: Path, *, full_refresh: bool = False, load_seeds: bool = True) -> list[str]:
     # Unit tests check rule logic on fixtures, not the day's data: CI runs them (tests/dbt), and the
     # daily build skips them (dagster-dbt maps them inconsistently to asset checks, dagster #34080).
     args = ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(build_vars(warehouse_path))]
     args += ["--log-level-file", get_orchestration_settings().dbt_file_log_level]
+    if not load_seeds and not full_refresh:
+        # The seeds are in the build fingerprint: a night whose fingerprint is unchanged has them as the last full
+        # build loaded and tested them. Leaving them out leaves out every data test that reads one (dbt's eager
+        # indirect selection), the three on marts included; those marts' values change only with their SQL.
+        args += ["--exclude", "resource_type:seed"]
     return [*args, "--full-refresh"] if full_refresh else args
 
 
@@ -72,7 +80,12 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         if full_refresh:
             context.log.info("full rebuild: asked for, or seeds, macros, models or dbt vars changed since last build")
             forget_fingerprint(warehouse.resolved_path)
-        args = dbt_build_args(warehouse.resolved_path, full_refresh=full_refresh)
+        # A person who picks assets to build (a subset) gets the seeds they picked; the nightly build loads them
+        # only with a full rebuild (the fingerprint holds them). Seeds left alone are not reported materialized.
+        load_seeds = full_refresh or context.is_subset
+        args = dbt_build_args(warehouse.resolved_path, full_refresh=full_refresh, load_seeds=load_seeds)
+        if not load_seeds:
+            context.log.info("seeds unchanged since the last full build: not reloaded")
         yield from dbt.cli(args, context=context, target_path=RUN_TARGET_PATH).stream()
         if not context.is_subset:  # a build of some models leaves the others on the rules they were built with
             record_fingerprint(warehouse.resolved_path, fingerprint)

@@ -5,12 +5,15 @@ from pathlib import Path
 import dagster as dg
 
 from core.settings import get_delivery_settings, get_settings
+from dagster_project.assets.dbt import SEED_GROUP
 from dagster_project.publish import publish_snapshot, read_pointer
 from dagster_project.resources import LedgerResource, WarehouseResource
 
 
 def build_serving_assets(upstream: list[dg.AssetsDefinition]) -> list[dg.AssetsDefinition]:
-    upstream_keys = [key for assets_def in upstream for key in assets_def.keys]
+    # Not the seeds: the snapshot holds marts, which depend on them through dbt, and a night that leaves the seeds
+    # as they were does not report them, which would skip an asset depending on them directly.
+    upstream_keys = [spec.key for assets_def in upstream for spec in assets_def.specs if spec.group_name != SEED_GROUP]
 
     @dg.asset(
         name="serving_snapshot",

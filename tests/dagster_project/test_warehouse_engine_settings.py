@@ -68,3 +68,12 @@ def test_the_build_writes_dbt_log_file_at_the_level_set(monkeypatch, tmp_path):
     monkeypatch.setenv("RCM_DBT_FILE_LOG_LEVEL", "verbose")
     with pytest.raises(ValueError, match="RCM_DBT_FILE_LOG_LEVEL"):
         dbt_build_args(tmp_path / "w.duckdb")
+
+
+def test_a_night_with_the_same_fingerprint_leaves_the_seeds_out_and_a_full_rebuild_loads_them(tmp_path):
+    warehouse = tmp_path / "w.duckdb"
+    nightly = dbt_build_args(warehouse, load_seeds=False)
+    assert nightly[nightly.index("--exclude") + 1] == "resource_type:seed"
+    assert "--exclude" not in dbt_build_args(warehouse)  # a subset a person picked, or the default
+    full = dbt_build_args(warehouse, full_refresh=True, load_seeds=False)
+    assert "--exclude" not in full and full[-1] == "--full-refresh"  # new rules: the seeds are reloaded
