@@ -25,6 +25,7 @@ from pydantic import (
     HttpUrl,
     SecretStr,
     ValidationError,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -823,11 +824,17 @@ def get_eligibility_270_settings() -> Eligibility270Settings | None:
     return _load(Eligibility270Settings, upload_dir=upload_dir)
 
 
-# -- Warehouse engine: DuckDB's memory ceiling and worker threads, for every process that opens the warehouse --
+# -- Warehouse engine: DuckDB's memory ceiling, worker threads and checkpoint threshold, for every process that
+# opens the warehouse --
 # The dbt profile (dbt/profiles.yml `settings:`, through --vars), the loader's and publish's connections all read
 # these, so one process never takes more than memory_limit for DuckDB's buffers (it spills to
 # `<warehouse>.tmp/` past it).
 DUCKDB_MEMORY_LIMIT_DEFAULT = "2GB"  # dbt/profiles.yml repeats it for a dbt started by hand: keep in step
+# DuckDB checkpoints (writes its write-ahead log into the file) whenever the log passes this size; its own default,
+# 16MB, checkpointed a 50 x 36 warehouse many times during one night's build. At 1GB a night checkpoints once, when
+# dbt closes the file (the log reached 174 MB on that night). dbt/profiles.yml repeats it: keep in step.
+DUCKDB_CHECKPOINT_THRESHOLD_DEFAULT = "1GB"
+_SIZE = re.compile(r"\d+(\.\d+)?(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", flags=re.IGNORECASE)
 
 
 class WarehouseEngineSettings(_FromEnvironment):
@@ -843,21 +850,36 @@ class WarehouseEngineSettings(_FromEnvironment):
         description="1 or more",
     )
 
-    @field_validator("memory_limit")
+    checkpoint_threshold: str = Field(
+        DUCKDB_CHECKPOINT_THRESHOLD_DEFAULT,
+        validation_alias="RCM_DUCKDB_CHECKPOINT_THRESHOLD",
+        description="a size such as 1GB or 16MB",
+    )
+
+    @field_validator("memory_limit", "checkpoint_threshold")
     @classmethod
-    def _a_size(cls, value: str) -> str:
+    def _a_size(cls, value: str, info: ValidationInfo) -> str:
         value = value.strip().replace(" ", "")
-        if not re.fullmatch(r"\d+(\.\d+)?(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", value, flags=re.IGNORECASE):
-            raise ValueError(f"RCM_DUCKDB_MEMORY_LIMIT must be a size such as 2GB or 512MB (got {value!r})")
+        if not _SIZE.fullmatch(value):
+            field = cls.model_fields[info.field_name]
+            raise ValueError(f"{field.validation_alias} must be {field.description} (got {value!r})")
         return value
 
     def duckdb_config(self) -> dict[str, str | int]:
         """The `config` for duckdb.connect()."""
-        return {"memory_limit": self.memory_limit, "threads": self.threads}
+        return {
+            "memory_limit": self.memory_limit,
+            "threads": self.threads,
+            "checkpoint_threshold": self.checkpoint_threshold,
+        }
 
     def dbt_profile_vars(self) -> dict[str, str | int]:
         """The --vars dbt/profiles.yml reads these from (the environment is never changed for dbt)."""
-        return {"duckdb_memory_limit": self.memory_limit, "duckdb_threads": self.threads}
+        return {
+            "duckdb_memory_limit": self.memory_limit,
+            "duckdb_threads": self.threads,
+            "duckdb_checkpoint_threshold": self.checkpoint_threshold,
+        }
 
 
 def get_warehouse_engine_settings() -> WarehouseEngineSettings:

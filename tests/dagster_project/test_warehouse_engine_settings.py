@@ -11,18 +11,20 @@ from dagster_project.assets.dbt import dbt_build_args
 from dagster_project.resources import WarehouseResource
 
 
-def test_defaults_are_two_gigabytes_and_one_thread_per_core(monkeypatch):
-    monkeypatch.delenv("RCM_DUCKDB_MEMORY_LIMIT", raising=False)
-    monkeypatch.delenv("RCM_DUCKDB_THREADS", raising=False)
+def test_defaults_are_two_gigabytes_one_thread_per_core_and_a_checkpoint_per_gigabyte_of_log(monkeypatch):
+    for variable in ("RCM_DUCKDB_MEMORY_LIMIT", "RCM_DUCKDB_THREADS", "RCM_DUCKDB_CHECKPOINT_THRESHOLD"):
+        monkeypatch.delenv(variable, raising=False)
     settings = get_warehouse_engine_settings()
     assert settings.memory_limit == "2GB"
     assert settings.threads >= 1
+    assert settings.checkpoint_threshold == "1GB"
 
 
+@pytest.mark.parametrize("variable", ["RCM_DUCKDB_MEMORY_LIMIT", "RCM_DUCKDB_CHECKPOINT_THRESHOLD"])
 @pytest.mark.parametrize("value", ["lots", "2", "-1GB", "2 XB"])
-def test_a_memory_limit_that_is_not_a_size_names_the_variable(monkeypatch, value):
-    monkeypatch.setenv("RCM_DUCKDB_MEMORY_LIMIT", value)
-    with pytest.raises(ValueError, match="RCM_DUCKDB_MEMORY_LIMIT must be a size"):
+def test_a_size_that_is_not_a_size_names_the_variable(monkeypatch, variable, value):
+    monkeypatch.setenv(variable, value)
+    with pytest.raises(ValueError, match=f"{variable} must be a size"):
         get_warehouse_engine_settings()
 
 
@@ -35,19 +37,25 @@ def test_fewer_than_one_thread_is_refused(monkeypatch):
 def test_dbt_gets_the_same_values_through_its_profile_variables(monkeypatch, tmp_path):
     monkeypatch.setenv("RCM_DUCKDB_MEMORY_LIMIT", "512MB")
     monkeypatch.setenv("RCM_DUCKDB_THREADS", "3")
+    monkeypatch.setenv("RCM_DUCKDB_CHECKPOINT_THRESHOLD", "64MB")
     args = dbt_build_args(tmp_path / "w.duckdb")
     build_vars = json.loads(args[args.index("--vars") + 1])
-    assert (build_vars["duckdb_memory_limit"], build_vars["duckdb_threads"]) == ("512MB", 3)
+    names = ("duckdb_memory_limit", "duckdb_threads", "duckdb_checkpoint_threshold")
+    assert tuple(build_vars[name] for name in names) == ("512MB", 3, "64MB")
     profile = (PROJECT_ROOT / "dbt" / "profiles.yml").read_text()
-    assert "var('duckdb_memory_limit'" in profile and "var('duckdb_threads'" in profile
+    assert all(f"var('{name}'" in profile for name in names)
 
 
 def test_the_warehouse_connection_runs_under_the_limit(monkeypatch, tmp_path):
     monkeypatch.setenv("RCM_DUCKDB_MEMORY_LIMIT", "300MB")
     monkeypatch.setenv("RCM_DUCKDB_THREADS", "1")
+    monkeypatch.setenv("RCM_DUCKDB_CHECKPOINT_THRESHOLD", "64MB")
     with WarehouseResource(path=str(tmp_path / "w.duckdb")).connect() as con:
-        limit, threads = con.execute("select current_setting('memory_limit'), current_setting('threads')").fetchone()
-    assert (limit, threads) == ("286.1 MiB", 1)  # 300 MB as DuckDB prints it
+        applied = con.execute(
+            "select current_setting('memory_limit'), current_setting('threads'),"
+            " current_setting('checkpoint_threshold')"
+        ).fetchone()
+    assert applied == ("286.1 MiB", 1, "61.0 MiB")  # 300 MB and 64 MB as DuckDB prints them
 
 
 def test_a_full_refresh_is_asked_for_in_the_run_config_only(tmp_path):
