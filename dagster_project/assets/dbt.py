@@ -61,6 +61,12 @@ def dbt_build_args(warehouse_path: Path, *, full_refresh: bool = False, load_see
     return [*args, "--full-refresh"] if full_refresh else args
 
 
+def seed_tables(manifest_path: Path) -> list[tuple[str, str]]:
+    """(schema, table) of every seed, as the manifest the build runs with names them."""
+    nodes = json.loads(Path(manifest_path).read_text())["nodes"].values()
+    return sorted((node["schema"], node["alias"]) for node in nodes if node["resource_type"] == "seed")
+
+
 def build_dbt_assets() -> dg.AssetsDefinition:
     project = dbt_project()
 
@@ -69,7 +75,8 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, config: DbtBuildConfig
     ):
         # A server warehouse gets this run's raw tables first (ingest always lands in the DuckDB file).
-        copied = get_warehouse(warehouse.resolved_path).prepare_models()
+        target = get_warehouse(warehouse.resolved_path)
+        copied = target.prepare_models()
         if copied:
             context.log.info(f"raw tables copied to the warehouse: {len(copied)} tables, {sum(copied.values())} rows")
         # A killed run must not leave dbt holding the warehouse lock; dbt gets this run's as-of date.
@@ -79,6 +86,12 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         full_refresh = config.full_refresh or needs_full_refresh(warehouse.resolved_path, fingerprint)
         if full_refresh:
             context.log.info("full rebuild: asked for, or seeds, macros, models or dbt vars changed since last build")
+        elif missing := target.missing_tables(seed_tables(project.manifest_path)):
+            # The record says the last build ran these rules, but the warehouse no longer holds what it built
+            # (deleted or replaced while the record beside it stayed): only a full build can make it whole.
+            context.log.info(f"full rebuild: the warehouse lacks {len(missing)} seed tables the last build loaded")
+            full_refresh = True
+        if full_refresh:
             forget_fingerprint(warehouse.resolved_path)
         # A person who picks assets to build (a subset) gets the seeds they picked; the nightly build loads them
         # only with a full rebuild (the fingerprint holds them). Seeds left alone are not reported materialized.

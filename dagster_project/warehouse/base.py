@@ -19,6 +19,9 @@ class Warehouse(Protocol):
     def prepare_models(self) -> dict[str, int]:
         """Make the raw tables of the working DuckDB file available to dbt; rows copied by table."""
 
+    def missing_tables(self, tables: list[tuple[str, str]]) -> list[str]:
+        """Which of these (schema, table) dbt relations the warehouse does not hold, as "schema.table"."""
+
     def mart_fingerprints(self, snapshot: duckdb.DuckDBPyConnection, duckdb_alias: str) -> dict[str, str]:
         """marts table -> a digest of its columns, row count and content (order-free), computed where the table
         lives: publish copies only the tables whose digest differs from the previous snapshot's."""

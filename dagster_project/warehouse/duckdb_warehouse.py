@@ -18,6 +18,13 @@ class DuckDBWarehouse:
     def prepare_models(self) -> dict[str, int]:
         return {}  # dbt reads the raw tables where ingest wrote them
 
+    def missing_tables(self, tables: list[tuple[str, str]]) -> list[str]:
+        held: set[tuple[str, str]] = set()
+        if self.path.is_file():
+            with duckdb.connect(str(self.path), read_only=True) as con:
+                held = set(con.execute("select schema_name, table_name from duckdb_tables()").fetchall())
+        return [f"{schema}.{table}" for schema, table in tables if (schema, table) not in held]
+
     def mart_fingerprints(self, snapshot: duckdb.DuckDBPyConnection, duckdb_alias: str) -> dict[str, str]:
         return {
             name: duckdb_table_fingerprint(snapshot, duckdb_alias, MARTS_SCHEMA, name)

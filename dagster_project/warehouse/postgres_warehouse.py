@@ -95,6 +95,11 @@ class PostgresWarehouse:
     def connect(self, **kwargs) -> psycopg.Connection:
         return psycopg.connect(self.conninfo, **kwargs)
 
+    def missing_tables(self, tables: list[tuple[str, str]]) -> list[str]:
+        with self.connect() as pg:
+            held = set(pg.execute("select table_schema, table_name from information_schema.tables").fetchall())
+        return [f"{schema}.{table}" for schema, table in tables if (schema, table) not in held]
+
     # -- raw tables in ---------------------------------------------------------------------------------
 
     def prepare_models(self) -> dict[str, int]:

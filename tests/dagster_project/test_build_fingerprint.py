@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from core.settings import dbt_vars
@@ -99,3 +100,17 @@ def test_a_full_rebuild_forgets_the_record_until_it_succeeds(project, warehouse)
     old = _built(project, warehouse)
     forget_fingerprint(warehouse)  # the full rebuild started, then failed: nothing is recorded
     assert needs_full_refresh(warehouse, old)
+
+
+def test_a_deleted_duckdb_warehouse_lacks_every_table_and_a_kept_one_lacks_none(tmp_path, warehouse):
+    """The dbt asset's other reason for a full rebuild: the record beside the warehouse says the last build ran
+    these rules, but the file was deleted (or replaced) since, so the seeds it loaded are gone."""
+    from dagster_project.warehouse import DuckDBWarehouse
+
+    wanted = [("reference", "cpt_codes"), ("reference", "payer_rules")]
+    assert DuckDBWarehouse(warehouse).missing_tables(wanted) == ["reference.cpt_codes", "reference.payer_rules"]
+    warehouse.parent.mkdir(parents=True)
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema reference")
+        con.execute("create table reference.cpt_codes (code varchar)")
+    assert DuckDBWarehouse(warehouse).missing_tables(wanted) == ["reference.payer_rules"]

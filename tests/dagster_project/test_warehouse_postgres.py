@@ -129,3 +129,9 @@ def test_mart_digests_move_with_content_only_and_a_copy_can_be_limited_to_the_ch
     assert after["fct_a_copy"] == after["fct_a"]  # the same rows in another order
     assert warehouse.copy_marts(snapshot, "wh", only={"fct_a"}) == ["fct_a"]
     assert snapshot.execute("select code from fct_a where id = 3").fetchone() == ("changed",)
+
+
+def test_missing_tables_names_the_relations_the_server_does_not_hold(warehouse):
+    warehouse.prepare_models()
+    wanted = [("raw_ehr", "visits"), ("reference", "cpt_codes"), ("raw_ehr", "appointments")]
+    assert warehouse.missing_tables(wanted) == ["reference.cpt_codes", "raw_ehr.appointments"]

@@ -13,6 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from dagster_project.assets.dbt import seed_tables
+from dagster_project.dbt_project import dbt_project
+from dagster_project.warehouse import DuckDBWarehouse, get_warehouse
 from tests.ledger.helpers import shown_body_sha256
 
 pytestmark = pytest.mark.pipeline
@@ -130,6 +133,15 @@ def test_the_second_run_leaves_the_seeds_as_loaded_and_still_publishes(pipeline)
         pipeline.metadata(pipeline.second, "serving_snapshot")["snapshot_path"]
         == json.loads((pipeline.root / "warehouse" / "serving.json").read_text())["snapshot_path"]
     )
+
+
+def test_the_manifest_names_every_seed_table_the_build_made_and_a_new_warehouse_has_none(pipeline, tmp_path):
+    """What the dbt asset checks before leaving the seeds out: a night on a warehouse that lost them (deleted while
+    the fingerprint beside it stayed) must rebuild whole instead of failing on a missing seed."""
+    seeds = seed_tables(dbt_project().manifest_path)
+    assert {table for _, table in seeds} == SEEDS
+    assert get_warehouse(pipeline.root / "warehouse" / "rcm.duckdb").missing_tables(seeds) == []
+    assert len(DuckDBWarehouse(tmp_path / "new.duckdb").missing_tables(seeds)) == len(SEEDS)
 
 
 def test_only_an_approved_action_reaches_the_outbox(pipeline):
