@@ -824,15 +824,17 @@ def get_eligibility_270_settings() -> Eligibility270Settings | None:
     return _load(Eligibility270Settings, upload_dir=upload_dir)
 
 
-# -- Warehouse engine: DuckDB's memory ceiling, worker threads and checkpoint threshold, for every process that
-# opens the warehouse --
+# -- Warehouse engine: DuckDB's memory ceiling and worker threads, for every process that opens the warehouse,
+# and dbt's checkpoint threshold --
 # The dbt profile (dbt/profiles.yml `settings:`, through --vars), the loader's and publish's connections all read
-# these, so one process never takes more than memory_limit for DuckDB's buffers (it spills to
+# memory_limit and threads, so one process never takes more than memory_limit for DuckDB's buffers (it spills to
 # `<warehouse>.tmp/` past it).
 DUCKDB_MEMORY_LIMIT_DEFAULT = "2GB"  # dbt/profiles.yml repeats it for a dbt started by hand: keep in step
 # DuckDB checkpoints (writes its write-ahead log into the file) whenever the log passes this size; its own default,
-# 16MB, checkpointed a 50 x 36 warehouse many times during one night's build. At 1GB a night checkpoints once, when
-# dbt closes the file (the log reached 174 MB on that night). dbt/profiles.yml repeats it: keep in step.
+# 16MB, checkpointed a 50 x 36 warehouse many times during one night's dbt build. At 1GB the build checkpoints once,
+# when dbt closes the file (the log reached 174 MB that night). dbt only: the loader keeps DuckDB's 16MB, since
+# uncheckpointed rows stay in its memory (a 50 x 36 first ingest peaked at 3.1 GB at 1GB, 2.4 GB at 16MB).
+# dbt/profiles.yml repeats it: keep in step.
 DUCKDB_CHECKPOINT_THRESHOLD_DEFAULT = "1GB"
 _SIZE = re.compile(r"\d+(\.\d+)?(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", flags=re.IGNORECASE)
 
@@ -866,12 +868,8 @@ class WarehouseEngineSettings(_FromEnvironment):
         return value
 
     def duckdb_config(self) -> dict[str, str | int]:
-        """The `config` for duckdb.connect()."""
-        return {
-            "memory_limit": self.memory_limit,
-            "threads": self.threads,
-            "checkpoint_threshold": self.checkpoint_threshold,
-        }
+        """The `config` for duckdb.connect() (the checkpoint threshold is dbt's alone)."""
+        return {"memory_limit": self.memory_limit, "threads": self.threads}
 
     def dbt_profile_vars(self) -> dict[str, str | int]:
         """The --vars dbt/profiles.yml reads these from (the environment is never changed for dbt)."""
