@@ -1,7 +1,7 @@
 """All dbt models, seeds and tests as one Dagster multi-asset; dbt tests become asset checks."""
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +61,21 @@ def dbt_build_args(warehouse_path: Path, *, full_refresh: bool = False, load_see
     return [*args, "--full-refresh"] if full_refresh else args
 
 
+def full_rebuild_reason(
+    *, asked: bool, rules_changed: bool, missing_seed_tables: Callable[[], list[str]]
+) -> str | None:
+    """Why this build must rebuild everything, in words for the run's log; None: build incrementally."""
+    if asked:
+        return "asked for in the run's config"
+    if rules_changed:
+        return "seeds, macros, models or dbt vars changed since the last successful build (or none is recorded)"
+    # The record says the last build ran these rules, but the warehouse may no longer hold what it built (deleted
+    # or replaced while the record beside it stayed): the nightly build would leave the missing seeds out.
+    if missing := missing_seed_tables():
+        return f"the warehouse lacks {len(missing)} of the seed tables the last build loaded (deleted or replaced?)"
+    return None
+
+
 def seed_tables(manifest_path: Path) -> list[tuple[str, str]]:
     """(schema, table) of every seed, as the manifest the build runs with names them."""
     nodes = json.loads(Path(manifest_path).read_text())["nodes"].values()
@@ -83,15 +98,14 @@ def build_dbt_assets() -> dg.AssetsDefinition:
         tether_dbt_to_this_process(Path(dbt.project_dir), environment=dbt_environment())
         # The incremental models see changed data, not changed rules: new rules rebuild everything.
         fingerprint = build_fingerprint(Path(dbt.project_dir), dbt_vars(), get_warehouse_settings().kind)
-        full_refresh = config.full_refresh or needs_full_refresh(warehouse.resolved_path, fingerprint)
+        reason = full_rebuild_reason(
+            asked=config.full_refresh,
+            rules_changed=needs_full_refresh(warehouse.resolved_path, fingerprint),
+            missing_seed_tables=lambda: target.missing_tables(seed_tables(project.manifest_path)),
+        )
+        full_refresh = reason is not None
         if full_refresh:
-            context.log.info("full rebuild: asked for, or seeds, macros, models or dbt vars changed since last build")
-        elif missing := target.missing_tables(seed_tables(project.manifest_path)):
-            # The record says the last build ran these rules, but the warehouse no longer holds what it built
-            # (deleted or replaced while the record beside it stayed): only a full build can make it whole.
-            context.log.info(f"full rebuild: the warehouse lacks {len(missing)} seed tables the last build loaded")
-            full_refresh = True
-        if full_refresh:
+            context.log.info(f"full rebuild: {reason}")
             forget_fingerprint(warehouse.resolved_path)
         # A person who picks assets to build (a subset) gets the seeds they picked; the nightly build loads them
         # only with a full rebuild (the fingerprint holds them). Seeds left alone are not reported materialized.

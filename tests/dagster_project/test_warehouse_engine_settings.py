@@ -87,3 +87,16 @@ def test_a_night_with_the_same_fingerprint_leaves_the_seeds_out_and_a_full_rebui
     assert "--exclude" not in dbt_build_args(warehouse)  # a subset a person picked, or the default
     full = dbt_build_args(warehouse, full_refresh=True, load_seeds=False)
     assert "--exclude" not in full and full[-1] == "--full-refresh"  # new rules: the seeds are reloaded
+
+
+def test_a_full_rebuild_is_asked_for_or_follows_new_rules_or_a_warehouse_without_its_seeds():
+    from dagster_project.assets.dbt import full_rebuild_reason
+
+    def never_asked() -> list[str]:
+        raise AssertionError("the warehouse is looked at only when nothing else decided")
+
+    assert "asked" in full_rebuild_reason(asked=True, rules_changed=False, missing_seed_tables=never_asked)
+    assert "changed" in full_rebuild_reason(asked=False, rules_changed=True, missing_seed_tables=never_asked)
+    lost = full_rebuild_reason(asked=False, rules_changed=False, missing_seed_tables=lambda: ["reference.cpt_codes"])
+    assert lost.startswith("the warehouse lacks 1 of the seed tables")
+    assert full_rebuild_reason(asked=False, rules_changed=False, missing_seed_tables=lambda: []) is None
