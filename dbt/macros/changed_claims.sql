@@ -332,3 +332,30 @@
     inner join {{ ref('stg_credentialing__payer_enrollments') }} as enrollments
         on providers.provider_id = enrollments.provider_id
 {%- endmacro %}
+
+
+{#- fct_claim_acknowledgements. Inputs and why each is covered:
+    - int_claim_acknowledgement_events (every 999 and 277CA event of a claim): by value against the copy the last
+      build read, both ways, so an acknowledgement that arrived, was superseded, or now answers another claim (a
+      999 matched to a later-delivered 837P transaction with the same control numbers) rebuilds the claims
+      it left and joined;
+    - claim headers and transactions (submissions): they arrive and are superseded only with the claim's 837P
+      rows, which int_claim_lines_submitted takes as delivered since its last build and logs: claims_changed_in();
+    - int_claim_lines_submitted and int_claim_lines_priced (the claim's location, patient, payer, dates and
+      amounts): claims_changed_in() of each;
+    - the acknowledgement code seed: full rebuild. -#}
+{% macro changed_claims__fct_claim_acknowledgements() %}
+    {{ claims_changed_in(ref('int_claim_lines_submitted')) }}
+    union
+    {{ claims_changed_in(ref('int_claim_lines_priced')) }}
+    union
+    select claim_id from (
+        {{ rows_changed_since_copy('acknowledgement_events', acknowledgement_event_rows(), ['claim_id']) }}
+    ) as acknowledgements_changed
+{% endmacro %}
+
+
+{#- The acknowledgement events as fct_claim_acknowledgements reads them. -#}
+{% macro acknowledgement_event_rows() -%}
+    select * from {{ ref('int_claim_acknowledgement_events') }}
+{%- endmacro %}

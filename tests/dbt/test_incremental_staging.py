@@ -278,13 +278,14 @@ def test_the_claim_models_took_the_next_days_changes(next_day_builds):
     incremental, _, day_one, tmp = next_day_builds
     # The next day took the incremental path: only the claims to rebuild were selected, then delete+insert.
     target = tmp / "next_day" / "target"
-    for layer, model in (
-        ("intermediate", "int_claim_lines_submitted"),
-        ("intermediate", "int_claim_lines_priced"),
-        ("intermediate", "int_remit_lines_posted"),
-        ("marts", "fct_claim_audit_failures"),
+    for folder, model in (
+        ("intermediate/claims", "int_claim_lines_submitted"),
+        ("intermediate/claims", "int_claim_lines_priced"),
+        ("intermediate/claims", "int_remit_lines_posted"),
+        ("marts/claims", "fct_claim_audit_failures"),
+        ("marts/acknowledgements", "fct_claim_acknowledgements"),
     ):
-        path = Path("ot_revenue_leaks", "models", layer, "claims", f"{model}.sql")
+        path = Path("ot_revenue_leaks", "models", folder, f"{model}.sql")
         assert "claims_to_rebuild__" + model in (target / "compiled" / path).read_text()
         assert "delete from" in (target / "run" / path).read_text()
     with duckdb.connect(str(incremental), read_only=True) as con:
@@ -512,3 +513,66 @@ def test_the_claim_audit_rebuilds_the_patients_whose_authorizations_or_enrollmen
         ).fetchone()
     # the denied authorization's patient and the patients seen by the lapsed NPI: some claims, far from all
     assert 0 < logged < every_claim / 2 and patients >= 2
+
+
+def _acknowledgements(warehouse: Path) -> tuple[tuple[int, int], dict[str, object]]:
+    """fct_claim_acknowledgements' fingerprint (row count, hash sum) and each claim's latest 999 date."""
+    with duckdb.connect(str(warehouse)) as con:
+        fingerprint = con.execute(
+            "select count(*), sum(hash(r)::hugeint) from marts.fct_claim_acknowledgements as r"
+        ).fetchone()
+        latest_999 = dict(
+            con.execute("select claim_id, latest_999_date from marts.fct_claim_acknowledgements").fetchall()
+        )
+    return fingerprint, latest_999
+
+
+def test_claim_acknowledgements_rebuild_the_claims_a_superseded_999_answered(next_day_builds, tmp_path):
+    """fct_claim_acknowledgements is incremental by claim. A day whose only news is a correction superseding a 999
+    file (no claim delivered) takes that 999 off the claims it answered, the way a full rebuild does, and rebuilds
+    only those claims."""
+    incremental, _, _, _ = next_day_builds
+    acked, full = tmp_path / "acked.duckdb", tmp_path / "full.duckdb"
+    shutil.copyfile(incremental, acked)
+    before, latest_before = _acknowledgements(acked)
+    with duckdb.connect(str(acked)) as con:
+        later = con.execute("select max(_loaded_at) + interval 2 day from raw_ehr.visits").fetchone()[0]
+        sha, answered = con.execute(
+            "select acks.source_file_sha256, count(distinct events.claim_id) "
+            "from staging.stg_clearinghouse__implementation_acks as acks "
+            "join intermediate.int_claim_acknowledgement_events as events "
+            "on events.acknowledgement_id = acks.implementation_ack_id and events.acknowledgement_source = '999' "
+            "group by 1 order by 2 desc, 1 limit 1"
+        ).fetchone()
+        answered_claims = {
+            claim
+            for (claim,) in con.execute(
+                "select distinct events.claim_id from intermediate.int_claim_acknowledgement_events as events "
+                "join staging.stg_clearinghouse__implementation_acks as acks "
+                "on events.acknowledgement_id = acks.implementation_ack_id and events.acknowledgement_source = '999' "
+                "where acks.source_file_sha256 = ?",
+                [sha],
+            ).fetchall()
+        }
+        con.execute(
+            "insert into ingest.file_supersessions values (?, '999_original.x12', ?, '999_corrected.x12', "
+            "'clearinghouse', null, ?)",
+            [sha, "9" * 64, later],
+        )
+        con.execute("checkpoint")
+    shutil.copyfile(acked, full)
+    _dbt(tmp_path / "acks_day", acked, "--select", "+fct_claim_acknowledgements")
+    _dbt(tmp_path / "acks_full", full, "--select", "+fct_claim_acknowledgements", "--full-refresh")
+    (after, latest_after), (rebuilt, _) = _acknowledgements(acked), _acknowledgements(full)
+    assert after == rebuilt and after != before
+    assert answered > 0 and len(answered_claims) == answered
+    # every claim whose 999 date moved was one the superseded file answered
+    moved = {claim for claim, date in latest_after.items() if latest_before.get(claim) != date}
+    assert moved and moved <= answered_claims
+    with duckdb.connect(str(acked), read_only=True) as con:
+        logged, every_claim = con.execute(
+            "select count(distinct claim_id), (select count(*) from marts.fct_claim_acknowledgements) "
+            "from incremental_state.fct_claim_acknowledgements__claim_changes where build_number = "
+            "(select max(build_number) from incremental_state.fct_claim_acknowledgements__claim_changes)"
+        ).fetchone()
+    assert logged == len(answered_claims) < every_claim / 2

@@ -3,17 +3,35 @@
 -- rejection is still open. A rejection closes only when a later 277CA accepts the claim (a 999 says the
 -- file could be read, not that the claim was accepted); ties on a date put the 277CA after the 999,
 -- then the later-loaded acknowledgement last.
+-- No column reads the as-of date, so it is incremental by claim: the claims whose acknowledgements, 837P
+-- submissions or lines changed (changed_claims__fct_claim_acknowledgements in macros/changed_claims.sql says how
+-- each input is covered); the post-hooks record what this build read.
+{{
+    config(
+        materialized='incremental',
+        unique_key='claim_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        pre_hook=claims_to_rebuild_hooks('changed_claims__fct_claim_acknowledgements'),
+        post_hook=claims_to_rebuild_post_hooks()
+            + claims_changed_in_read_hooks('int_claim_lines_submitted')
+            + claims_changed_in_read_hooks('int_claim_lines_priced')
+            + record_input_copy_hooks('acknowledgement_events', 'acknowledgement_event_rows'),
+    )
+}}
 with
 
 events as (
 
     select * from {{ ref('int_claim_acknowledgement_events') }}
+    where {{ only_claims_to_rebuild('claim_id') }}
 
 ),
 
 claim_headers as (
 
     select * from {{ ref('stg_clearinghouse__claim_headers') }}
+    where {{ only_claims_to_rebuild('claim_id') }}
 
 ),
 
@@ -26,12 +44,14 @@ claim_transactions as (
 submitted_lines as (
 
     select * from {{ ref('int_claim_lines_submitted') }}
+    where {{ only_claims_to_rebuild('claim_id') }}
 
 ),
 
 priced_lines as (
 
     select * from {{ ref('int_claim_lines_priced') }}
+    where {{ only_claims_to_rebuild('claim_id') }}
 
 ),
 
