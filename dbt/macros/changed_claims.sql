@@ -334,11 +334,98 @@
 {%- endmacro %}
 
 
+{#- int_claim_acknowledgement_events. A claim's 999 events come from the 999s naming the control numbers (GS06/ST02)
+    of its 837P transactions, each answering the latest transaction with those numbers created on or before it;
+    its 277CA events name the claim. Every watermark is the newest acknowledgement the table holds (loaded before
+    its last build, so nothing loaded or superseded since is missed). Inputs and why each is covered:
+    - 999s and 837P transactions loaded since, or in a file superseded since: their control numbers; every claim
+      of a current transaction with those numbers (the 999s' new answers) and every claim the table holds from a
+      999 with them or from a superseded 999 (their old answers);
+    - claim headers (which claims a transaction carries): loaded since, or in a file superseded since;
+    - 277CAs loaded since, or in a file superseded since: the claim each names now and the claim the table holds
+      for it;
+    - the acknowledgement code seed: full rebuild. -#}
+{% macro changed_claims__int_claim_acknowledgement_events() %}
+    {%- set newest_built -%}
+        (select coalesce(max(loaded_at), cast('1900-01-01' as {{ dbt.type_timestamp() }})) from {{ this }})
+    {%- endset %}
+    {%- set superseded_since -%}
+        (
+            select superseded_sha256 from {{ source('ingest', 'file_supersessions') }}
+            where recorded_at > {{ newest_built }}
+        )
+    {%- endset %}
+    select claim_id from (
+        with changed_numbers as (
+            select group_control_number, transaction_control_number
+            from {{ ref('stg_clearinghouse__claim_transactions') }}
+            where loaded_at > {{ newest_built }}
+            union
+            select group_control_number, transaction_control_number
+            from {{ source('raw_clearinghouse', 'claim_transactions') }}
+            where _file_sha256 in {{ superseded_since }}
+            union
+            select acknowledged_group_control_number, acknowledged_transaction_control_number
+            from {{ ref('stg_clearinghouse__implementation_acks') }}
+            where loaded_at > {{ newest_built }}
+            union
+            select acknowledged_group_control_number, acknowledged_transaction_control_number
+            from {{ source('raw_clearinghouse', 'implementation_acks') }}
+            where _file_sha256 in {{ superseded_since }}
+        ),
+
+        changed_999s as (
+            select acks.implementation_ack_id
+            from {{ ref('stg_clearinghouse__implementation_acks') }} as acks
+            inner join changed_numbers
+                on
+                    acks.acknowledged_group_control_number = changed_numbers.group_control_number
+                    and acks.acknowledged_transaction_control_number = changed_numbers.transaction_control_number
+            union
+            select implementation_ack_id
+            from {{ source('raw_clearinghouse', 'implementation_acks') }}
+            where _file_sha256 in {{ superseded_since }}
+        ),
+
+        changed_277cas as (
+            select claim_ack_id, claim_id
+            from {{ ref('stg_clearinghouse__claim_acks') }}
+            where loaded_at > {{ newest_built }}
+            union
+            select claim_ack_id, patient_control_number
+            from {{ source('raw_clearinghouse', 'claim_acks') }}
+            where _file_sha256 in {{ superseded_since }}
+        )
+
+        select headers.claim_id
+        from {{ ref('stg_clearinghouse__claim_headers') }} as headers
+        inner join {{ ref('stg_clearinghouse__claim_transactions') }} as transactions
+            on headers.claim_transaction_id = transactions.claim_transaction_id
+        inner join changed_numbers
+            on
+                transactions.group_control_number = changed_numbers.group_control_number
+                and transactions.transaction_control_number = changed_numbers.transaction_control_number
+        union
+        select claim_id from {{ this }}
+        where acknowledgement_source = '999' and acknowledgement_id in (select implementation_ack_id from changed_999s)
+        union
+        select claim_id from changed_277cas
+        union
+        select claim_id from {{ this }}
+        where acknowledgement_source = '277CA' and acknowledgement_id in (select claim_ack_id from changed_277cas)
+        union
+        select claim_id from {{ ref('stg_clearinghouse__claim_headers') }}
+        where loaded_at > {{ newest_built }}
+        union
+        select claim_id from {{ source('raw_clearinghouse', 'claim_headers') }}
+        where _file_sha256 in {{ superseded_since }}
+    ) as claims_of_changed_acknowledgements
+{% endmacro %}
+
+
 {#- fct_claim_acknowledgements. Inputs and why each is covered:
-    - int_claim_acknowledgement_events (every 999 and 277CA event of a claim): by value against the copy the last
-      build read, both ways, so an acknowledgement that arrived, was superseded, or now answers another claim (a
-      999 matched to a later-delivered 837P transaction with the same control numbers) rebuilds the claims
-      it left and joined;
+    - int_claim_acknowledgement_events (every 999 and 277CA event of a claim), incremental by claim and logging the
+      claims it rebuilt: claims_changed_in();
     - claim headers and transactions (submissions): they arrive and are superseded only with the claim's 837P
       rows, which int_claim_lines_submitted takes as delivered since its last build and logs: claims_changed_in();
     - int_claim_lines_submitted and int_claim_lines_priced (the claim's location, patient, payer, dates and
@@ -349,13 +436,5 @@
     union
     {{ claims_changed_in(ref('int_claim_lines_priced')) }}
     union
-    select claim_id from (
-        {{ rows_changed_since_copy('acknowledgement_events', acknowledgement_event_rows(), ['claim_id']) }}
-    ) as acknowledgements_changed
+    {{ claims_changed_in(ref('int_claim_acknowledgement_events')) }}
 {% endmacro %}
-
-
-{#- The acknowledgement events as fct_claim_acknowledgements reads them. -#}
-{% macro acknowledgement_event_rows() -%}
-    select * from {{ ref('int_claim_acknowledgement_events') }}
-{%- endmacro %}

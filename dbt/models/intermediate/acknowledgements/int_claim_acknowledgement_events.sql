@@ -2,29 +2,74 @@
 -- 837P transaction could be read: all its claims share the outcome) and the 277CA (whether each claim
 -- was accepted into adjudication). The outcome comes from the seeded code lists; a code they do not
 -- hold is 'review', so it counts as neither accepted nor rejected.
+-- Incremental by claim (changed_claims__int_claim_acknowledgement_events in macros/changed_claims.sql says how
+-- each input is covered): a claim's 999 events come from the 999s naming the control numbers of its 837P
+-- transactions, ranked against every transaction with those numbers, so those are what a rebuild reads.
+{{
+    config(
+        materialized='incremental',
+        unique_key='claim_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        pre_hook=claims_to_rebuild_hooks('changed_claims__int_claim_acknowledgement_events'),
+        post_hook=claims_to_rebuild_post_hooks(),
+    )
+}}
 with
+
+claim_headers as (
+
+    select * from {{ ref('stg_clearinghouse__claim_headers') }}
+    where {{ only_claims_to_rebuild('claim_id') }}
+
+),
+
+all_claim_transactions as (
+
+    select * from {{ ref('stg_clearinghouse__claim_transactions') }}
+
+),
+
+-- The control numbers (GS06/ST02) of the rebuilt claims' transactions: the only 999s that can answer them.
+control_numbers as (
+
+    select distinct
+        all_claim_transactions.group_control_number,
+        all_claim_transactions.transaction_control_number
+    from claim_headers
+    inner join all_claim_transactions
+        on claim_headers.claim_transaction_id = all_claim_transactions.claim_transaction_id
+
+),
+
+-- Every transaction with those numbers (a 999 answers the latest of them, whichever claims it carries).
+claim_transactions as (
+
+    select all_claim_transactions.*
+    from all_claim_transactions
+    inner join control_numbers
+        on
+            all_claim_transactions.group_control_number = control_numbers.group_control_number
+            and all_claim_transactions.transaction_control_number = control_numbers.transaction_control_number
+
+),
 
 implementation_acks as (
 
-    select * from {{ ref('stg_clearinghouse__implementation_acks') }}
+    select implementation_acks.*
+    from {{ ref('stg_clearinghouse__implementation_acks') }} as implementation_acks
+    inner join control_numbers
+        on
+            implementation_acks.acknowledged_group_control_number = control_numbers.group_control_number
+            and implementation_acks.acknowledged_transaction_control_number
+            = control_numbers.transaction_control_number
 
 ),
 
 claim_acks as (
 
     select * from {{ ref('stg_clearinghouse__claim_acks') }}
-
-),
-
-claim_transactions as (
-
-    select * from {{ ref('stg_clearinghouse__claim_transactions') }}
-
-),
-
-claim_headers as (
-
-    select * from {{ ref('stg_clearinghouse__claim_headers') }}
+    where {{ only_claims_to_rebuild('claim_id') }}
 
 ),
 

@@ -16,7 +16,7 @@
         post_hook=claims_to_rebuild_post_hooks()
             + claims_changed_in_read_hooks('int_claim_lines_submitted')
             + claims_changed_in_read_hooks('int_claim_lines_priced')
-            + record_input_copy_hooks('acknowledgement_events', 'acknowledgement_event_rows'),
+            + claims_changed_in_read_hooks('int_claim_acknowledgement_events'),
     )
 }}
 with
