@@ -82,28 +82,13 @@
 
 
 {#- int_claim_lines_priced. Inputs and why each is covered:
-    - int_claim_lines_submitted (built just before in the same run): every column pricing reads, the priced
-      table's copy against the submitted line, both ways (a line added, changed or gone); the payer type's
-      assistant modifier and share come from a seed by payer_type, so payer_type stands for them;
+    - int_claim_lines_submitted (every column pricing reads; the payer type's assistant modifier and share come
+      from a seed by payer_type), incremental by claim and logging the claims it rebuilt: claims_changed_in();
     - the fee schedule (a contracts extract, re-delivered whole): by value against the copy the last build
       priced with (rows_changed_since_copy), for every line of a changed payer and code;
     - the claim payment policies seed: full rebuild. -#}
 {% macro changed_claims__int_claim_lines_priced() %}
-    {%- set priced_columns -%}
-        claim_id, claim_line_id, line_number, payer_id, payer_type, service_date, procedure_code, modifiers, units,
-        charge_amount
-    {%- endset %}
-    select claim_id from (
-        select {{ priced_columns }} from {{ ref('int_claim_lines_submitted') }}
-        except
-        select {{ priced_columns }} from {{ this }}
-    ) as line_added_or_changed
-    union
-    select claim_id from (
-        select {{ priced_columns }} from {{ this }}
-        except
-        select {{ priced_columns }} from {{ ref('int_claim_lines_submitted') }}
-    ) as line_gone_or_changed
+    {{ claims_changed_in(ref('int_claim_lines_submitted')) }}
     union
     select claim_lines.claim_id
     from {{ ref('int_claim_lines_submitted') }} as claim_lines
@@ -167,12 +152,9 @@
       of the same ERA is superseded, so the claims of every transaction sharing the ERA keys (ISA06, ISA13,
       GS06, ST02, TRN02) with a transaction of a superseded file; and the table's transaction columns against
       the posted transaction;
-    - int_claim_lines_submitted: what the 837 says of a line (its id, number, control number, date, code,
-      modifiers, units, charge; matching and claim-level answers read these) changes only with the claim's 837
-      rows, so claims_delivered_since_last_build();
-      what the EHR and the price add (visit, patient, location, payer, expected allowed amount) is compared with
-      the table's copy per matched line, and a matched line that is gone counts too;
-    - int_claim_lines_priced: expected_allowed_amount, as above;
+    - int_claim_lines_submitted and int_claim_lines_priced (the lines a remit is matched to, what the EHR and the
+      price add to them): a remit's lines are matched among the lines of the claim it answers (CLP01 = CLM01),
+      and both models are incremental by that claim and log the claims they rebuilt: claims_changed_in() of each;
     - the CARC seed: full rebuild. -#}
 {% macro changed_claims__int_remit_lines_posted() %}
     {%- set newest_built -%}
@@ -226,28 +208,9 @@
         or built.trace_number is distinct from transactions.trace_number
         or built.payment_date is distinct from coalesce(transactions.payment_date, transactions.production_date)
     union
-    {{ claims_delivered_since_last_build() }}
+    {{ claims_changed_in(ref('int_claim_lines_submitted')) }}
     union
-    select built.claim_id
-    from {{ this }} as built
-    left join {{ ref('int_claim_lines_submitted') }} as claim_lines
-        on built.claim_line_id = claim_lines.claim_line_id
-    left join {{ ref('int_claim_lines_priced') }} as priced_lines
-        on built.claim_line_id = priced_lines.claim_line_id
-    where
-        built.claim_line_id is not null
-        and (
-            claim_lines.claim_line_id is null
-            or built.claim_line_number is distinct from claim_lines.line_number
-            or built.visit_id is distinct from claim_lines.visit_id
-            or built.patient_id is distinct from claim_lines.patient_id
-            or built.location_id is distinct from claim_lines.location_id
-            or built.payer_id is distinct from claim_lines.payer_id
-            or built.payer_name is distinct from claim_lines.payer_name
-            or built.payer_type is distinct from claim_lines.payer_type
-            or built.billed_units is distinct from claim_lines.units
-            or built.expected_allowed_amount is distinct from priced_lines.expected_allowed_amount
-        )
+    {{ claims_changed_in(ref('int_claim_lines_priced')) }}
 {% endmacro %}
 
 
@@ -337,13 +300,15 @@
 {#- int_claim_acknowledgement_events. A claim's 999 events come from the 999s naming the control numbers (GS06/ST02)
     of its 837P transactions, each answering the latest transaction with those numbers created on or before it;
     its 277CA events name the claim. Every watermark is the newest acknowledgement the table holds (loaded before
-    its last build, so nothing loaded or superseded since is missed). Inputs and why each is covered:
-    - 999s and 837P transactions loaded since, or in a file superseded since: their control numbers; every claim
-      of a current transaction with those numbers (the 999s' new answers) and every claim the table holds from a
-      999 with them or from a superseded 999 (their old answers);
-    - claim headers (which claims a transaction carries): loaded since, or in a file superseded since;
-    - 277CAs loaded since, or in a file superseded since: the claim each names now and the claim the table holds
-      for it;
+    its last build, so nothing loaded or superseded since is missed). The ids of 999s, 277CAs, transactions and
+    claim records carry their file and control numbers (dagster_project/ingest/x12), so a row never changes its
+    numbers or its claim: only rows arriving or superseded change what a claim's events are. Inputs and why each
+    is covered:
+    - 999s and 837P transactions loaded since, or in a file superseded since: their control numbers, and every
+      claim of a current transaction with those numbers (which a 999 answered before, or answers now);
+    - claim headers (which claims a transaction carries): loaded since, or in a file superseded since (the claims
+      of a withdrawn transaction);
+    - 277CAs loaded since, or in a file superseded since: the claim each names;
     - the acknowledgement code seed: full rebuild. -#}
 {% macro changed_claims__int_claim_acknowledgement_events() %}
     {%- set newest_built -%}
@@ -374,25 +339,12 @@
             where _file_sha256 in {{ superseded_since }}
         ),
 
-        changed_999s as (
-            select acks.implementation_ack_id
-            from {{ ref('stg_clearinghouse__implementation_acks') }} as acks
-            inner join changed_numbers
-                on
-                    acks.acknowledged_group_control_number = changed_numbers.group_control_number
-                    and acks.acknowledged_transaction_control_number = changed_numbers.transaction_control_number
-            union
-            select implementation_ack_id
-            from {{ source('raw_clearinghouse', 'implementation_acks') }}
-            where _file_sha256 in {{ superseded_since }}
-        ),
-
         changed_277cas as (
-            select claim_ack_id, claim_id
+            select claim_id
             from {{ ref('stg_clearinghouse__claim_acks') }}
             where loaded_at > {{ newest_built }}
             union
-            select claim_ack_id, patient_control_number
+            select patient_control_number
             from {{ source('raw_clearinghouse', 'claim_acks') }}
             where _file_sha256 in {{ superseded_since }}
         )
@@ -406,13 +358,7 @@
                 transactions.group_control_number = changed_numbers.group_control_number
                 and transactions.transaction_control_number = changed_numbers.transaction_control_number
         union
-        select claim_id from {{ this }}
-        where acknowledgement_source = '999' and acknowledgement_id in (select implementation_ack_id from changed_999s)
-        union
         select claim_id from changed_277cas
-        union
-        select claim_id from {{ this }}
-        where acknowledgement_source = '277CA' and acknowledgement_id in (select claim_ack_id from changed_277cas)
         union
         select claim_id from {{ ref('stg_clearinghouse__claim_headers') }}
         where loaded_at > {{ newest_built }}

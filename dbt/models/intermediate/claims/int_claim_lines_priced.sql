@@ -3,7 +3,7 @@
 -- multiple-procedure payment reduction where the payer applies it, and the lesser of the charge and the fee
 -- schedule: the rules are in the macro price_claim_lines, which prices unsent visits' lines the same way.
 -- Incremental by claim (every input and why it is covered: changed_claims__int_claim_lines_priced in
--- macros/changed_claims.sql); the post-hook records the fee schedule this build priced with.
+-- macros/changed_claims.sql); the post-hooks record what this build read.
 {{
     config(
         materialized='incremental',
@@ -11,7 +11,9 @@
         incremental_strategy='delete+insert',
         on_schema_change='fail',
         pre_hook=claims_to_rebuild_hooks('changed_claims__int_claim_lines_priced'),
-        post_hook=claims_to_rebuild_post_hooks() + record_input_copy_hooks('fee_schedules_priced', 'fee_schedule_rows'),
+        post_hook=claims_to_rebuild_post_hooks()
+            + claims_changed_in_read_hooks('int_claim_lines_submitted')
+            + record_input_copy_hooks('fee_schedules_priced', 'fee_schedule_rows'),
     )
 }}
 {{ price_claim_lines(ref('int_claim_lines_submitted'), only_claims_to_rebuild('claim_id')) }}

@@ -9,8 +9,7 @@
 -- from the seed is 'unclassified': it is worked (routed to review) but not counted as a denial until
 -- someone classifies it.
 -- Incremental by the claim each 835 answers (every input and why it is covered:
--- changed_claims__int_remit_lines_posted in macros/changed_claims.sql), which also reads the 837 rows:
--- depends_on: {{ ref('stg_clearinghouse__claim_headers') }}, {{ ref('stg_clearinghouse__claim_lines') }}
+-- changed_claims__int_remit_lines_posted in macros/changed_claims.sql); the post-hooks record what this build read.
 {{
     config(
         materialized='incremental',
@@ -18,7 +17,9 @@
         incremental_strategy='delete+insert',
         on_schema_change='fail',
         pre_hook=claims_to_rebuild_hooks('changed_claims__int_remit_lines_posted'),
-        post_hook=claims_to_rebuild_post_hooks(),
+        post_hook=claims_to_rebuild_post_hooks()
+            + claims_changed_in_read_hooks('int_claim_lines_submitted')
+            + claims_changed_in_read_hooks('int_claim_lines_priced'),
     )
 }}
 with
