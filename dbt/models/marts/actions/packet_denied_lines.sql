@@ -15,9 +15,32 @@ denials as (
 
 ),
 
-submitted_lines as (
+all_submitted_lines as (
 
     select * from {{ ref('int_claim_lines_submitted') }}
+
+),
+
+-- The patients of the flagged denied lines. A line's supported units count every line of its patient's day, so
+-- their lines are kept whole, and so are the lines without a patient (one day's count among themselves): the
+-- same units as over every line, on a fraction of them.
+flagged_patients as (
+
+    select distinct all_submitted_lines.patient_id
+    from denials
+    inner join flags
+        on denials.work_flag_id = flags.flag_id
+    inner join all_submitted_lines
+        on denials.claim_line_id = all_submitted_lines.claim_line_id
+
+),
+
+submitted_lines as (
+
+    select * from all_submitted_lines
+    where
+        patient_id in (select flagged_patients.patient_id from flagged_patients)
+        or patient_id is null
 
 ),
 
