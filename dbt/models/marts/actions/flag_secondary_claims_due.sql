@@ -7,16 +7,31 @@
 {% set rule_version = '1' %}
 with
 
-positions as (
+coverages as (
+
+    select * from {{ ref('stg_ehr__coverages') }}
+
+),
+
+answered_lines as (
 
     select * from {{ ref('fct_remit_line_positions') }}
     where claim_line_id is not null
 
 ),
 
-coverages as (
+-- Only a claim of a patient with a secondary coverage can be due (few are): every answered line of those claims,
+-- not of every claim.
+positions as (
 
-    select * from {{ ref('stg_ehr__coverages') }}
+    select * from answered_lines
+    where claim_id in (
+        select answered_lines.claim_id
+        from answered_lines
+        inner join coverages
+            on answered_lines.patient_id = coverages.patient_id
+        where coverages.priority >= 2
+    )
 
 ),
 
