@@ -12,10 +12,22 @@
 -- - statement: a patient statement to the family (flag_patient_statements_due).
 with
 
-positions as (
+answered_lines as (
 
     select * from {{ ref('fct_remit_line_positions') }}
     where claim_line_id is not null
+
+),
+
+-- A claim leaves the family a balance only if one of its lines does (about one claim in eight): every answered
+-- line of those claims, not of every claim.
+positions as (
+
+    select * from answered_lines
+    where claim_id in (
+        select answered_lines.claim_id from answered_lines
+        where answered_lines.patient_responsibility_amount > 0
+    )
 
 ),
 
