@@ -221,6 +221,16 @@
 {% endmacro %}
 
 
+{#- fct_underpayments. Its inputs, fct_remit_line_positions (a line's latest answer) and int_claim_lines_priced (what
+    the contract allows), are incremental by the same claim and log the claims they rebuilt: claims_changed_in() of
+    each. -#}
+{% macro changed_claims__fct_underpayments() %}
+    {{ claims_changed_in(ref('fct_remit_line_positions')) }}
+    union
+    {{ claims_changed_in(ref('int_claim_lines_priced')) }}
+{% endmacro %}
+
+
 {#- fct_claim_audit_failures, incremental by patient: its rules compare a patient's lines across claims, so a change
     rebuilds every claim of each patient it touches (the patient's id in the current lines and in the table: a claim
     that moved to another patient rebuilds both). Inputs and why each is covered:

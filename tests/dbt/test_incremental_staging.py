@@ -285,6 +285,7 @@ def test_the_claim_models_took_the_next_days_changes(next_day_builds):
         ("intermediate/claims", "int_remit_lines_posted"),
         ("marts/claims", "fct_claim_audit_failures"),
         ("marts/acknowledgements", "fct_claim_acknowledgements"),
+        ("marts/claims", "fct_underpayments"),
     ):
         path = Path("ot_revenue_leaks", "models", folder, f"{model}.sql")
         assert "claims_to_rebuild__" + model in (target / "compiled" / path).read_text()

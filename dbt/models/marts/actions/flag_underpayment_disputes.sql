@@ -46,7 +46,7 @@ final as (
                                 "cast(line_number as " ~ dbt.type_string() ~ ")"])) }} as flag_id,
         '{{ rule_name }}' as rule_name,
         '{{ rule_version }}' as rule_version,
-        as_of_date,
+        {{ as_of_date() }} as as_of_date,
         claim_id,
         line_number,
         claim_line_id,

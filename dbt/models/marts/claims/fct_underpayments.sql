@@ -4,18 +4,33 @@
 -- lesser of charge and fee schedule). A payer that paid fewer units than billed is reported in
 -- units_reduced (a unit decision, worked as a denial route), not as a rate shortfall: the variance only
 -- counts the units paid. Fully denied lines are in fct_denials instead.
+-- No column reads the as-of date, so it is incremental by claim from the claim-change logs of its two inputs
+-- (changed_claims__fct_underpayments in macros/changed_claims.sql); the post-hooks record what this build read.
+{{
+    config(
+        materialized='incremental',
+        unique_key='claim_id',
+        incremental_strategy='delete+insert',
+        on_schema_change='fail',
+        pre_hook=claims_to_rebuild_hooks('changed_claims__fct_underpayments'),
+        post_hook=claims_to_rebuild_post_hooks()
+            + claims_changed_in_read_hooks('fct_remit_line_positions')
+            + claims_changed_in_read_hooks('int_claim_lines_priced'),
+    )
+}}
 with
 
 positions as (
 
     select * from {{ ref('fct_remit_line_positions') }}
-    where not is_denied and latest_paid_amount > 0
+    where not is_denied and latest_paid_amount > 0 and {{ only_claims_to_rebuild('claim_id') }}
 
 ),
 
 priced_lines as (
 
     select * from {{ ref('int_claim_lines_priced') }}
+    where {{ only_claims_to_rebuild('claim_id') }}
 
 ),
 
@@ -53,7 +68,6 @@ paid as (
 final as (
 
     select
-        {{ as_of_date() }} as as_of_date,
         claim_id,
         line_number,
         claim_line_id,
