@@ -309,8 +309,9 @@
 
 {#- int_claim_acknowledgement_events. A claim's 999 events come from the 999s naming the control numbers (GS06/ST02)
     of its 837P transactions, each answering the latest transaction with those numbers created on or before it;
-    its 277CA events name the claim. Every watermark is the newest acknowledgement the table holds (loaded before
-    its last build, so nothing loaded or superseded since is missed). The ids of 999s, 277CAs, transactions and
+    its 277CA events name the claim. "Since" is after the newest row of these inputs the last build read (its post-hooks
+    record it: acknowledgement_inputs_loaded_through; the newest acknowledgement the table holds would not do, as the
+    837Ps of an ingest load after its acknowledgements). The ids of 999s, 277CAs, transactions and
     claim records carry their file and control numbers (dagster_project/ingest/x12), so a row never changes its
     numbers or its claim: only rows arriving or superseded change what a claim's events are. Inputs and why each
     is covered:
@@ -321,9 +322,13 @@
     - 277CAs loaded since, or in a file superseded since: the claim each names;
     - the acknowledgement code seed: full rebuild. -#}
 {% macro changed_claims__int_claim_acknowledgement_events() %}
-    {%- set newest_built -%}
-        (select coalesce(max(loaded_at), cast('1900-01-01' as {{ dbt.type_timestamp() }})) from {{ this }})
-    {%- endset %}
+    {%- set loaded_through = input_copy_relation('loaded_through') -%}
+    {%- if adapter.get_relation(loaded_through.database, loaded_through.schema, loaded_through.identifier) is none %}
+        {%- set newest_built = "cast('1900-01-01' as " ~ dbt.type_timestamp() ~ ")" %}
+    {%- else %}
+        {%- set newest_built = "(select coalesce(loaded_through, cast('1900-01-01' as " ~ dbt.type_timestamp()
+            ~ ")) from " ~ loaded_through ~ ")" %}
+    {%- endif %}
     {%- set superseded_since -%}
         (
             select superseded_sha256 from {{ source('ingest', 'file_supersessions') }}
@@ -377,6 +382,23 @@
         where _file_sha256 in {{ superseded_since }}
     ) as claims_of_changed_acknowledgements
 {% endmacro %}
+
+
+{#- The newest load time of the rows int_claim_acknowledgement_events reads (one row): a row loaded after a build is
+    newer than every row that build read. -#}
+{% macro acknowledgement_inputs_loaded_through() -%}
+    select max(loaded_at) as loaded_through from (
+        select max(loaded_at) as loaded_at from {{ ref('stg_clearinghouse__claim_transactions') }}
+        union all
+        select max(loaded_at) from {{ ref('stg_clearinghouse__claim_headers') }}
+        union all
+        select max(loaded_at) from {{ ref('stg_clearinghouse__implementation_acks') }}
+        union all
+        select max(loaded_at) from {{ ref('stg_clearinghouse__claim_acks') }}
+        union all
+        select max(recorded_at) from {{ source('ingest', 'file_supersessions') }}
+    ) as newest
+{%- endmacro %}
 
 
 {#- fct_claim_acknowledgements. Inputs and why each is covered:

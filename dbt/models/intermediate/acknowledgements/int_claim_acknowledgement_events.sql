@@ -12,7 +12,8 @@
         incremental_strategy='delete+insert',
         on_schema_change='fail',
         pre_hook=claims_to_rebuild_hooks('changed_claims__int_claim_acknowledgement_events'),
-        post_hook=claims_to_rebuild_post_hooks(),
+        post_hook=claims_to_rebuild_post_hooks()
+            + record_input_copy_hooks('loaded_through', 'acknowledgement_inputs_loaded_through'),
     )
 }}
 with
