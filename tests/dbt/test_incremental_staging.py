@@ -652,3 +652,11 @@ def test_a_999_moves_to_a_later_delivered_transaction_with_its_control_numbers(n
         ).fetchone()[0]
     assert first_claims and now_answered == {claim + "-LATE" for claim in first_claims}
     assert rebuilt < every_claim / 2
+    # A night with nothing new rebuilds no claim: what counts as new is what loaded after the newest row the last
+    # build read (here the late 837P, loaded after every acknowledgement), not after the newest acknowledgement.
+    log = "incremental_state.int_claim_acknowledgement_events__claim_changes"
+    with duckdb.connect(str(moved)) as con:
+        logged_before = con.execute(f"select count(*) from {log}").fetchone()[0]
+    _dbt(tmp_path / "quiet_night", moved, "--select", "int_claim_acknowledgement_events")
+    with duckdb.connect(str(moved)) as con:
+        assert con.execute(f"select count(*) from {log}").fetchone()[0] == logged_before
