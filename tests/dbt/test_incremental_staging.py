@@ -488,20 +488,31 @@ def _audit(warehouse: Path) -> tuple[tuple[int, int], dict[str, set[str]]]:
     return fingerprint, rules
 
 
+def _a_day_built_both_ways(
+    incremental: Path, tmp_path: Path, name: str, change, select: str
+) -> tuple[Path, Path, dict]:
+    """A copy of the next day's warehouse, `change(con, later)` applied to its raw rows (returning what it changed),
+    then `select` built incrementally on it and with --full-refresh on a copy: (incremental, full, changed)."""
+    day, full = tmp_path / f"{name}.duckdb", tmp_path / f"{name}_full.duckdb"
+    shutil.copyfile(incremental, day)
+    with duckdb.connect(str(day)) as con:
+        later = con.execute("select max(_loaded_at) + interval 2 day from raw_ehr.visits").fetchone()[0]
+        changed = change(con, later)
+        con.execute("checkpoint")
+    shutil.copyfile(day, full)
+    _dbt(tmp_path / name, day, "--select", select)
+    _dbt(tmp_path / f"{name}_full", full, "--select", select, "--full-refresh")
+    return day, full, changed
+
+
 def test_the_claim_audit_rebuilds_the_patients_whose_authorizations_or_enrollments_changed(next_day_builds, tmp_path):
     """The claim audit is incremental by patient. A day whose only news is a denied authorization and a lapsed
     enrollment (no claim changed) rebuilds just the patients they touch, and gives what a full rebuild gives."""
     incremental, _, _, _ = next_day_builds
-    audited, full = tmp_path / "audited.duckdb", tmp_path / "full.duckdb"
-    shutil.copyfile(incremental, audited)
-    before, _ = _audit(audited)
-    with duckdb.connect(str(audited)) as con:
-        later = con.execute("select max(_loaded_at) + interval 2 day from raw_ehr.visits").fetchone()[0]
-        changed = _change_what_the_claim_audit_reads(con, later)
-        con.execute("checkpoint")
-    shutil.copyfile(audited, full)
-    _dbt(tmp_path / "audit_day", audited, "--select", "+fct_claim_audit_failures")
-    _dbt(tmp_path / "audit_full", full, "--select", "+fct_claim_audit_failures", "--full-refresh")
+    before, _ = _audit(incremental)
+    audited, full, changed = _a_day_built_both_ways(
+        incremental, tmp_path, "audit_day", _change_what_the_claim_audit_reads, "+fct_claim_audit_failures"
+    )
     (after, rules), (rebuilt, _) = _audit(audited), _audit(full)
     assert after == rebuilt and after != before
     assert "authorization_not_active" in rules[changed["unauthorized_line"]]
@@ -529,42 +540,43 @@ def _acknowledgements(warehouse: Path) -> tuple[tuple[int, int], dict[str, objec
     return fingerprint, latest_999
 
 
+def _supersede_the_999_answering_most_claims(con, later) -> dict:
+    """A correction supersedes the 999 file answering the most claims. Returns its claims."""
+    sha, answered = con.execute(
+        "select acks.source_file_sha256, count(distinct events.claim_id) "
+        "from staging.stg_clearinghouse__implementation_acks as acks "
+        "join intermediate.int_claim_acknowledgement_events as events "
+        "on events.acknowledgement_id = acks.implementation_ack_id and events.acknowledgement_source = '999' "
+        "group by 1 order by 2 desc, 1 limit 1"
+    ).fetchone()
+    answered_claims = {
+        claim
+        for (claim,) in con.execute(
+            "select distinct events.claim_id from intermediate.int_claim_acknowledgement_events as events "
+            "join staging.stg_clearinghouse__implementation_acks as acks "
+            "on events.acknowledgement_id = acks.implementation_ack_id and events.acknowledgement_source = '999' "
+            "where acks.source_file_sha256 = ?",
+            [sha],
+        ).fetchall()
+    }
+    con.execute(
+        "insert into ingest.file_supersessions values (?, '999_original.x12', ?, '999_corrected.x12', "
+        "'clearinghouse', null, ?)",
+        [sha, "9" * 64, later],
+    )
+    return {"answered": answered, "answered_claims": answered_claims}
+
+
 def test_claim_acknowledgements_rebuild_the_claims_a_superseded_999_answered(next_day_builds, tmp_path):
     """fct_claim_acknowledgements is incremental by claim. A day whose only news is a correction superseding a 999
     file (no claim delivered) takes that 999 off the claims it answered, the way a full rebuild does, and rebuilds
     only those claims."""
     incremental, _, _, _ = next_day_builds
-    acked, full = tmp_path / "acked.duckdb", tmp_path / "full.duckdb"
-    shutil.copyfile(incremental, acked)
-    before, latest_before = _acknowledgements(acked)
-    with duckdb.connect(str(acked)) as con:
-        later = con.execute("select max(_loaded_at) + interval 2 day from raw_ehr.visits").fetchone()[0]
-        sha, answered = con.execute(
-            "select acks.source_file_sha256, count(distinct events.claim_id) "
-            "from staging.stg_clearinghouse__implementation_acks as acks "
-            "join intermediate.int_claim_acknowledgement_events as events "
-            "on events.acknowledgement_id = acks.implementation_ack_id and events.acknowledgement_source = '999' "
-            "group by 1 order by 2 desc, 1 limit 1"
-        ).fetchone()
-        answered_claims = {
-            claim
-            for (claim,) in con.execute(
-                "select distinct events.claim_id from intermediate.int_claim_acknowledgement_events as events "
-                "join staging.stg_clearinghouse__implementation_acks as acks "
-                "on events.acknowledgement_id = acks.implementation_ack_id and events.acknowledgement_source = '999' "
-                "where acks.source_file_sha256 = ?",
-                [sha],
-            ).fetchall()
-        }
-        con.execute(
-            "insert into ingest.file_supersessions values (?, '999_original.x12', ?, '999_corrected.x12', "
-            "'clearinghouse', null, ?)",
-            [sha, "9" * 64, later],
-        )
-        con.execute("checkpoint")
-    shutil.copyfile(acked, full)
-    _dbt(tmp_path / "acks_day", acked, "--select", "+fct_claim_acknowledgements")
-    _dbt(tmp_path / "acks_full", full, "--select", "+fct_claim_acknowledgements", "--full-refresh")
+    before, latest_before = _acknowledgements(incremental)
+    acked, full, changed = _a_day_built_both_ways(
+        incremental, tmp_path, "acks_day", _supersede_the_999_answering_most_claims, "+fct_claim_acknowledgements"
+    )
+    answered, answered_claims = changed["answered"], changed["answered_claims"]
     (after, latest_after), (rebuilt, _) = _acknowledgements(acked), _acknowledgements(full)
     assert after == rebuilt and after != before
     assert answered > 0 and len(answered_claims) == answered
@@ -590,48 +602,54 @@ def _events(warehouse: Path) -> tuple[tuple[int, int], tuple[int, int]]:
         )
 
 
+def _deliver_a_late_transaction_with_the_numbers_of_one_a_999_answered(con, later) -> dict:
+    """A late 837P: a copy of a transaction a 999 answered (same control numbers and date, new ids), its claims
+    renamed "<claim>-LATE". Returns the 999 and the claims it answered."""
+    ack_id, transaction_id = con.execute(
+        "select events.acknowledgement_id, headers.claim_transaction_id "
+        "from intermediate.int_claim_acknowledgement_events as events "
+        "join staging.stg_clearinghouse__claim_headers as headers using (claim_record_id) "
+        "where events.acknowledgement_source = '999' order by 1, 2 limit 1"
+    ).fetchone()
+    first_claims = {
+        claim
+        for (claim,) in con.execute(
+            "select claim_id from intermediate.int_claim_acknowledgement_events where acknowledgement_id = ?",
+            [ack_id],
+        ).fetchall()
+    }
+    late_file = ("claims_late.837", "a" * 64)
+    con.execute(
+        "insert into raw_clearinghouse.claim_transactions select * replace (claim_transaction_id || '-LATE' as "
+        "claim_transaction_id, ? as _file_name, ? as _file_sha256, ? as _loaded_at) "
+        "from raw_clearinghouse.claim_transactions where claim_transaction_id = ?",
+        [*late_file, later, transaction_id],
+    )
+    con.execute(
+        "insert into raw_clearinghouse.claim_headers select * replace (claim_record_id || '-LATE' as "
+        "claim_record_id, claim_id || '-LATE' as claim_id, claim_transaction_id || '-LATE' as "
+        "claim_transaction_id, ? as _file_name, ? as _file_sha256, ? as _loaded_at) "
+        "from raw_clearinghouse.claim_headers where claim_transaction_id = ?",
+        [*late_file, later, transaction_id],
+    )
+    return {"ack_id": ack_id, "first_claims": first_claims}
+
+
 def test_a_999_moves_to_a_later_delivered_transaction_with_its_control_numbers(next_day_builds, tmp_path):
     """A 999 answers the latest 837P transaction with its control numbers created on or before it. When an 837P
     arrives late carrying a transaction with the same numbers and date as one a 999 already answered, the 999 now
     answers the late one: its claims gain the 999, and the first transaction's claims, which no delivery of that
     day touched, lose it. The incremental build moves it as a full rebuild does."""
     incremental, _, _, _ = next_day_builds
-    moved, full = tmp_path / "moved.duckdb", tmp_path / "full.duckdb"
-    shutil.copyfile(incremental, moved)
-    before = _events(moved)
-    with duckdb.connect(str(moved)) as con:
-        later = con.execute("select max(_loaded_at) + interval 2 day from raw_ehr.visits").fetchone()[0]
-        ack_id, transaction_id = con.execute(
-            "select events.acknowledgement_id, headers.claim_transaction_id "
-            "from intermediate.int_claim_acknowledgement_events as events "
-            "join staging.stg_clearinghouse__claim_headers as headers using (claim_record_id) "
-            "where events.acknowledgement_source = '999' order by 1, 2 limit 1"
-        ).fetchone()
-        first_claims = {
-            claim
-            for (claim,) in con.execute(
-                "select claim_id from intermediate.int_claim_acknowledgement_events where acknowledgement_id = ?",
-                [ack_id],
-            ).fetchall()
-        }
-        late_file = ("claims_late.837", "a" * 64)
-        con.execute(
-            "insert into raw_clearinghouse.claim_transactions select * replace (claim_transaction_id || '-LATE' as "
-            "claim_transaction_id, ? as _file_name, ? as _file_sha256, ? as _loaded_at) "
-            "from raw_clearinghouse.claim_transactions where claim_transaction_id = ?",
-            [*late_file, later, transaction_id],
-        )
-        con.execute(
-            "insert into raw_clearinghouse.claim_headers select * replace (claim_record_id || '-LATE' as "
-            "claim_record_id, claim_id || '-LATE' as claim_id, claim_transaction_id || '-LATE' as "
-            "claim_transaction_id, ? as _file_name, ? as _file_sha256, ? as _loaded_at) "
-            "from raw_clearinghouse.claim_headers where claim_transaction_id = ?",
-            [*late_file, later, transaction_id],
-        )
-        con.execute("checkpoint")
-    shutil.copyfile(moved, full)
-    _dbt(tmp_path / "late_837", moved, "--select", "+fct_claim_acknowledgements")
-    _dbt(tmp_path / "late_837_full", full, "--select", "+fct_claim_acknowledgements", "--full-refresh")
+    before = _events(incremental)
+    moved, full, changed = _a_day_built_both_ways(
+        incremental,
+        tmp_path,
+        "late_837",
+        _deliver_a_late_transaction_with_the_numbers_of_one_a_999_answered,
+        "+fct_claim_acknowledgements",
+    )
+    ack_id, first_claims = changed["ack_id"], changed["first_claims"]
     after = _events(moved)
     assert after == _events(full) and after != before
     with duckdb.connect(str(moved), read_only=True) as con:
