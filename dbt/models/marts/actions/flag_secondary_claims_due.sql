@@ -26,10 +26,10 @@ positions as (
 
     select * from answered_lines
     where claim_id in (
-        select answered_lines.claim_id
-        from answered_lines
+        select secondary_patient_lines.claim_id
+        from answered_lines as secondary_patient_lines
         inner join coverages
-            on answered_lines.patient_id = coverages.patient_id
+            on secondary_patient_lines.patient_id = coverages.patient_id
         where coverages.priority >= 2
     )
 

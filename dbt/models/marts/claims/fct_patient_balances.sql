@@ -25,8 +25,8 @@ positions as (
 
     select * from answered_lines
     where claim_id in (
-        select answered_lines.claim_id from answered_lines
-        where answered_lines.patient_responsibility_amount > 0
+        select owing_lines.claim_id from answered_lines as owing_lines
+        where owing_lines.patient_responsibility_amount > 0
     )
 
 ),
