@@ -694,6 +694,14 @@ class OrchestrationSettings(_FromEnvironment):
     dbt_file_log_level: Literal["debug", "info", "warn", "error", "none"] = Field(
         "info", validation_alias="RCM_DBT_FILE_LOG_LEVEL", description="debug, info, warn, error or none"
     )
+    # dbt's JSON artifacts: without --no-write-json a build writes manifest.json twice (after parsing and at the
+    # end, about 5 MB each) and run_results.json, 1-2.5 s a night that nothing of the pipeline reads (Dagster takes
+    # each node's result from dbt's event stream, partial parsing keeps its own file). Set true to keep them.
+    dbt_write_artifacts: bool = Field(
+        False,
+        validation_alias="RCM_DBT_WRITE_ARTIFACTS",
+        description="true: the build writes dbt's manifest.json and run_results.json to dbt/target/last_run",
+    )
 
 
 def _dbt_beside_python() -> str:

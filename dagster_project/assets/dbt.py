@@ -52,7 +52,10 @@ def dbt_build_args(warehouse_path: Path, *, full_refresh: bool = False, load_see
     # Unit tests check rule logic on fixtures, not the day's data: CI runs them (tests/dbt), and the
     # daily build skips them (dagster-dbt maps them inconsistently to asset checks, dagster #34080).
     args = ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(build_vars(warehouse_path))]
-    args += ["--log-level-file", get_orchestration_settings().dbt_file_log_level]
+    orchestration = get_orchestration_settings()
+    args += ["--log-level-file", orchestration.dbt_file_log_level]
+    if not orchestration.dbt_write_artifacts:
+        args.append("--no-write-json")
     if not load_seeds and not full_refresh:
         # The seeds are in the build fingerprint: a night whose fingerprint is unchanged has them as the last full
         # build loaded and tested them. Leaving them out leaves out every data test that reads one (dbt's eager

@@ -22,14 +22,17 @@ def test_two_runs_of_the_dbt_asset_reuse_one_target_folder(tmp_path, monkeypatch
     target = DBT_DIR / "target"
     before = set(target.iterdir()) if target.exists() else set()
     run_ids = []
-    for _ in range(2):
+    (RUN_TARGET_PATH / "run_results.json").unlink(missing_ok=True)
+    for write_artifacts in (False, True):  # dbt's JSON artifacts: by default not written (RCM_DBT_WRITE_ARTIFACTS)
+        monkeypatch.setenv("RCM_DBT_WRITE_ARTIFACTS", str(write_artifacts).lower())
         result = dg.materialize(
             [dbt_models], selection=[seed], resources={"dbt": resource, "warehouse": WarehouseResource()}
         )
         assert result.success
         run_ids.append(result.run_id)
-        results = (RUN_TARGET_PATH / "run_results.json").read_text()
-        assert "leak_value_assumptions" in results
+        assert (RUN_TARGET_PATH / "partial_parse.msgpack").is_file()  # the next build still starts from it
+        assert (RUN_TARGET_PATH / "run_results.json").is_file() is write_artifacts
+    assert "leak_value_assumptions" in (RUN_TARGET_PATH / "run_results.json").read_text()
     assert set(target.iterdir()) - before <= {RUN_TARGET_PATH, DBT_DIR / LAUNCH_FILE}
     assert not [p for p in target.iterdir() if any(run_id[:7] in p.name for run_id in run_ids)]
 

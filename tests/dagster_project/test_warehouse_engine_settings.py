@@ -80,6 +80,16 @@ def test_the_build_writes_dbt_log_file_at_the_level_set(monkeypatch, tmp_path):
         dbt_build_args(tmp_path / "w.duckdb")
 
 
+def test_the_build_writes_dbt_json_artifacts_only_when_asked(monkeypatch, tmp_path):
+    assert "--no-write-json" in dbt_build_args(tmp_path / "w.duckdb")  # nothing of the pipeline reads them
+    assert "--no-write-json" in dbt_build_args(tmp_path / "w.duckdb", full_refresh=True, load_seeds=False)
+    monkeypatch.setenv("RCM_DBT_WRITE_ARTIFACTS", "true")
+    assert "--no-write-json" not in dbt_build_args(tmp_path / "w.duckdb")
+    monkeypatch.setenv("RCM_DBT_WRITE_ARTIFACTS", "sometimes")
+    with pytest.raises(ValueError, match="RCM_DBT_WRITE_ARTIFACTS"):
+        dbt_build_args(tmp_path / "w.duckdb")
+
+
 def test_a_night_with_the_same_fingerprint_leaves_the_seeds_out_and_a_full_rebuild_loads_them(tmp_path):
     warehouse = tmp_path / "w.duckdb"
     nightly = dbt_build_args(warehouse, load_seeds=False)
