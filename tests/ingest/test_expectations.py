@@ -54,6 +54,22 @@ def test_distinct_claim_ids_pass():
     assert validate_entity(con, Visit).passed
 
 
+def test_a_visit_delivered_again_is_checked_as_its_latest_row_only():
+    # The suite reads the current rows, one per key: V1's first delivery (CLM-1) is replaced by its correction
+    # (CLM-2), so V2 taking CLM-1 is no collision and V1 is not a duplicate key.
+    con = _con()
+    _visit(con, "V1", "CLM-1")
+    later = "'g.csv', 'sha2', 1, timestamp '2026-11-27 06:00:00'"
+    for visit_id, claim_id in (("V1", "CLM-2"), ("V2", "CLM-1")):
+        con.execute(
+            f"insert into raw_ehr.visits values ('{visit_id}', 'AP-{visit_id}', 'P1', 'PR1', 'L01', 'C1', "
+            f"'{claim_id}', date '2026-11-02', '11', '1234567893', 'PA1', 'F82', null, null, {later})"
+        )
+    result = validate_entity(con, Visit)
+    assert result.passed and not result.failed_warnings
+    assert result.rows_checked == 2
+
+
 def test_a_nullable_key_column_is_not_required_to_be_filled():
     con = _con()
     con.execute(
