@@ -1,5 +1,6 @@
 """The column_rules data test (dbt/data-tests/generic/column_rules.sql) means what dbt's built-in not_null, unique
-and accepted_values mean, on DuckDB and on PostgreSQL; and the project keeps its simple column rules in it.
+and accepted_values mean, and what a unique-combination and an expression test mean, on DuckDB and on PostgreSQL;
+and the project keeps its simple column rules in it.
 
 A throwaway dbt project holds the generic test and a few seeds, each breaking one rule; the test's failing rows
 are stored (--store-failures) and read back.
@@ -30,18 +31,22 @@ SEEDS = {
     "unlisted_status": "id,status,priority,code\n1,open,1,A\n2,pending,1,B\n3,pending,1,C\n",
     "unlisted_priority": "id,status,priority,code\n1,open,3,A\n",
     "every_breach": "id,status,priority,code\n1,open,1,A\n1,pending,9,A\n,closed,2,B\n",
+    "null_pair": "id,status,priority,code\n1,,1,\n2,,2,\n",  # two rows alike down to their nulls repeat
 }
 RULES = {
     "not_null": ["id"],
     "unique": ["id", "code"],
     "accepted_values": {"status": ["open", "closed"], "priority": {"values": [1, 2], "quote": False}},
+    "unique_together": [["status", "code"]],
+    # A null result passes (priority or status null), as a `where not (expression)` test.
+    "expressions": ["priority <> 9", "status <> 'pending'"],
 }
 # (column, rule, failing rows) each seed's test returns.
 EXPECTED = {
     "clean": set(),
     "null_id": {("id", "not_null", 1)},
-    "duplicate_code": {("code", "unique", 2)},
-    "unlisted_status": {("status", "accepted_values", 2)},
+    "duplicate_code": {("code", "unique", 2), ("status, code", "unique_together", 2)},
+    "unlisted_status": {("status", "accepted_values", 2), ("status <> 'pending'", "expression_is_true", 2)},
     "unlisted_priority": {("priority", "accepted_values", 1)},
     "every_breach": {
         ("id", "not_null", 1),
@@ -49,7 +54,10 @@ EXPECTED = {
         ("code", "unique", 1),
         ("status", "accepted_values", 1),
         ("priority", "accepted_values", 1),
+        ("priority <> 9", "expression_is_true", 1),
+        ("status <> 'pending'", "expression_is_true", 1),
     },
+    "null_pair": {("status, code", "unique_together", 1)},
 }
 
 
@@ -66,7 +74,16 @@ def _scratch_project(root: Path, profile: dict) -> Path:
         "profile": "column_rules_check",
         "seed-paths": ["seeds"],
         "test-paths": ["data-tests"],
-        "seeds": {"column_rules_check": {"+column_types": {"id": "integer", "priority": "integer"}}},
+        "seeds": {
+            "column_rules_check": {
+                "+column_types": {
+                    "id": "integer",
+                    "priority": "integer",
+                    "status": "varchar(10)",
+                    "code": "varchar(10)",
+                }
+            }
+        },
         "flags": {"send_anonymous_usage_stats": False},
     }
     (root / "dbt_project.yml").write_text(yaml.safe_dump(project))

@@ -1,8 +1,9 @@
-{#- A model's simple column rules in one data test: dbt's built-in not_null, unique and accepted_values, with
-    the same meaning, checked in a single aggregate pass over the table. Each test is a dbt node with a fixed
-    cost of its own whatever the table size, so one test per model instead of one per column and rule keeps
-    the build's node count down. Fails with one row per broken rule: the column, the rule and how many rows
-    break it; never a value from the table, so no patient value reaches a log or run event.
+{#- A model's simple rules in one data test: dbt's built-in not_null, unique and accepted_values, and the
+    unique-combination and expression tests, with the same meaning, checked in one query over the table. Each test
+    is a dbt node with a fixed cost of its own whatever the table size (dbt's Python per node, a Dagster asset check
+    event), so one test per model instead of one per column and rule keeps the build's node count down. Fails with
+    one row per broken rule: the column (or columns, or the expression), the rule and how many rows break it; never
+    a value from the table, so no patient value reaches a log or run event.
 
       not_null: [column, ...]      no null.
       unique: [column, ...]        no non-null value appears twice (failing_rows: rows past the first of
@@ -10,12 +11,16 @@
       accepted_values:             every non-null value is in the list (a null passes, as in dbt's test);
         column: [value, ...]       the values are quoted as string literals, like dbt's test by default;
         column: {values: [...], quote: false}   for numbers or booleans written as SQL.
+      unique_together: [[column, column, ...], ...]   no combination appears twice, nulls grouping together
+                                   (failing_rows: rows past the first of each repeated combination).
+      expressions: [sql, ...]      every row makes the boolean expression true (a null result passes, as a
+                                   `where not (expression)` test).
 
-    A rule that needs a config of its own (where, severity) stays a built-in test on its column. -#}
-{% test column_rules(model, not_null=[], unique=[], accepted_values={}) %}
+    A rule that needs a config of its own (where, severity) stays a test of its own. -#}
+{% test column_rules(model, not_null=[], unique=[], accepted_values={}, unique_together=[], expressions=[]) %}
 
-{%- if not (not_null or unique or accepted_values) -%}
-    {{ exceptions.raise_compiler_error("column_rules on " ~ model ~ ": give at least one of not_null, unique, accepted_values") }}
+{%- if not (not_null or unique or accepted_values or unique_together or expressions) -%}
+    {{ exceptions.raise_compiler_error("column_rules on " ~ model ~ ": give at least one of not_null, unique, accepted_values, unique_together, expressions") }}
 {%- endif -%}
 {%- if accepted_values is not mapping -%}
     {{ exceptions.raise_compiler_error("column_rules on " ~ model ~ ": accepted_values maps each column to its list of values") }}
@@ -39,6 +44,18 @@
         {%- do literals.append(dbt.string_literal(value) if quote else value) -%}
     {%- endfor -%}
     {%- do rules.append({"column": column, "rule": "accepted_values", "failing": "count(case when " ~ column ~ " not in (" ~ literals | join(", ") ~ ") then 1 end)"}) -%}
+{%- endfor -%}
+{%- for columns in unique_together -%}
+    {%- if columns is string or columns | length < 2 -%}
+        {{ exceptions.raise_compiler_error("column_rules on " ~ model ~ ": each unique_together entry is a list of two or more columns") }}
+    {%- endif -%}
+    {#- A scalar subquery of the same query; group by puts nulls together (two rows alike down to their nulls repeat). -#}
+    {%- set repeats = "(select cast(coalesce(sum(row_count - 1), 0) as " ~ dbt.type_bigint() ~ ") from (select count(*) as row_count from "
+        ~ model ~ " group by " ~ columns | join(", ") ~ ") as combinations where row_count > 1)" -%}
+    {%- do rules.append({"column": columns | join(", "), "rule": "unique_together", "failing": repeats}) -%}
+{%- endfor -%}
+{%- for expression in expressions -%}
+    {%- do rules.append({"column": expression, "rule": "expression_is_true", "failing": "count(case when not (" ~ expression ~ ") then 1 end)"}) -%}
 {%- endfor %}
 
 with
@@ -46,6 +63,7 @@ with
 rule_counts as (
 
     select
+        count(*) as checked_rows,  -- keeps this one row when every rule is a scalar subquery
         {%- for rule in rules %}
         {{ rule.failing }} as rule_{{ loop.index }}{{ "," if not loop.last }}
         {%- endfor %}
@@ -56,7 +74,7 @@ rule_counts as (
 rule_results as (
 {% for rule in rules %}
     select
-        '{{ rule.column }}' as column_name,
+        '{{ rule.column | replace("'", "''") }}' as column_name,
         '{{ rule.rule }}' as rule_name,
         rule_{{ loop.index }} as failing_rows
     from rule_counts
