@@ -695,8 +695,8 @@ class OrchestrationSettings(_FromEnvironment):
         "info", validation_alias="RCM_DBT_FILE_LOG_LEVEL", description="debug, info, warn, error or none"
     )
     # dbt's JSON artifacts: without --no-write-json a build writes manifest.json twice (after parsing and at the
-    # end, about 5 MB each) and run_results.json, 1-2.5 s a night that nothing of the pipeline reads (Dagster takes
-    # each node's result from dbt's event stream, partial parsing keeps its own file). Set true to keep them.
+    # end, about 5 MB each) and run_results.json, 1-2.7 s of a demo build, and nothing of the pipeline reads them
+    # (Dagster takes each node's result from dbt's event stream, partial parsing keeps its own file).
     dbt_write_artifacts: bool = Field(
         False,
         validation_alias="RCM_DBT_WRITE_ARTIFACTS",

@@ -97,8 +97,9 @@ _EXTRA: dict[str, list[tuple[type, dict, str]]] = {
 def _key_expectations(contract: type[Contract]) -> list[tuple[type, dict, str]]:
     # No uniqueness of the key itself: the current rows are the latest delivered row per key (current_rows_sql),
     # so it could never fail, and it was the dearest expectation on the big entities (a second of a 50-clinic night).
+    # A key column that may be empty (fee_schedules.modifier) is not required to be filled.
     required = [c for c in contract.__primary_key__ if contract.model_fields[c].is_required()]
-    return [(E.ExpectColumnValuesToNotBeNull, {"column": c}, "error") for c in required]  # fee_schedules.modifier: no
+    return [(E.ExpectColumnValuesToNotBeNull, {"column": c}, "error") for c in required]
 
 
 @lru_cache(maxsize=1)

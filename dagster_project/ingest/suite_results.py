@@ -1,10 +1,10 @@
 """Each entity's Great Expectations result, kept with what it was computed from, so a suite runs again only
 when its entity's current rows can have changed.
 
-A suite reads every current row of its entity (codes unique across deliveries, shares of plausible values), so
-it costs as much on a quiet day as on the first. Its result depends only on the entity's raw rows (append-only:
-their count and newest load time say whether any arrived), on which files were superseded, and on the suites
-themselves (expectations.py and the Great Expectations version). When none of these changed since the stored
+A suite reads every current row of its entity (codes unique where the business needs them, shares of plausible
+values), so it costs as much on a quiet day as on the first. Its result depends only on the entity's raw rows
+(append-only: their count and newest load time say whether any arrived), on which files were superseded, and on
+the suites themselves (expectations.py and the Great Expectations version). When none of these changed since the stored
 result, that result stands; Great Expectations, seconds to import, is not even loaded when no entity changed.
 """
 
