@@ -24,8 +24,9 @@ Per size, in a scratch directory (never the repo's data/):
    the schedule runs it: one Dagster start-up instead of four);
 4. the physical floors over the same files: DuckDB's own read_csv of the CSV extracts vs our CSV load
    (bench/ingest_bench.py), and for the 835s the readers alone vs readers + bulk load vs pyx12's
-   validation (bench/x12_ingest_bench.py); then one table of ratios: against the floors, PostgreSQL against
-   DuckDB, the next day against the first build.
+   validation (bench/x12_ingest_bench.py), and the next day's dbt SQL run straight in DuckDB, without dbt
+   (bench/dbt_floor_bench.py); then one table of ratios: against the floors, PostgreSQL against DuckDB, the
+   next day against the first build.
 
 Prints figures; asserts nothing. On a shared machine read CPU seconds, memory and the ratios more than wall time.
 """
@@ -318,6 +319,7 @@ class JobFigures:
     first: Measured
     next_day: Measured
     dbt_first: Measured
+    dbt_next_day: Measured
     raw_copy: Measured | None
     one_run_first: Measured
     one_run_next_day: Measured
@@ -359,7 +361,7 @@ def _run_job(
     first, by_stage = job("", _day_before(env))
     _row(label, "daily job (4 stages)", first, "first build")
     _deliver(scratch / "next_day", inbox)
-    next_day, _ = job("next day: ", env)
+    next_day, next_day_by_stage = job("next day: ", env)
     _row(label, "next day (4 stages)", next_day, "on the built warehouse")
 
     one_run_inbox, one_run_env = _job_home(scratch, f"{warehouse}-one-run", one_run_env)
@@ -368,7 +370,10 @@ def _run_job(
     _deliver(scratch / "next_day", one_run_inbox)
     one_run_next_day = _measure([sys.executable, __file__, "--stage", JOB], one_run_env, server)
     _row(label, "next day as one run", one_run_next_day, "on the built warehouse")
-    return JobFigures(first, next_day, by_stage["dbt"], by_stage.get(RAW_COPY), one_run_first, one_run_next_day)
+    return JobFigures(
+        first, next_day, by_stage["dbt"], next_day_by_stage["dbt"], by_stage.get(RAW_COPY), one_run_first,
+        one_run_next_day,
+    )  # fmt: skip
 
 
 def _bench_size(
@@ -426,8 +431,17 @@ def _bench_size(
     _echo(floors)
     _say(f"{name}: 835 readers alone, readers + bulk load, pyx12 validation (bench/x12_ingest_bench.py)")
     _echo(x12)
+    dbt_floor = None
+    if "duckdb" in jobs:
+        # The last build (the next day as one run) compiled the SQL; its stage-by-stage twin holds the same rows.
+        warehouse_file = scratch / "duckdb" / "data" / "warehouse" / "rcm.duckdb"
+        dbt_floor = _measure(
+            [sys.executable, "bench/dbt_floor_bench.py", "--warehouse", str(warehouse_file), "--json"], env
+        )
+        _say(f"{name}: the next day's dbt SQL straight in DuckDB (bench/dbt_floor_bench.py)")
+        _echo(dbt_floor)
     _say("")
-    _ratios(name, _figures(floors), _figures(x12), jobs)
+    _ratios(name, _figures(floors), _figures(x12), jobs, _figures(dbt_floor) if dbt_floor else None)
     _say("")
     if keep:
         _say(f"kept {scratch}")
@@ -440,7 +454,7 @@ def _job_cpu(measured: Measured) -> float:
     return measured.cpu + (measured.server_cpu or 0.0)
 
 
-def _ratios(name: str, csv: dict, x12: dict, jobs: dict[str, JobFigures]) -> None:
+def _ratios(name: str, csv: dict, x12: dict, jobs: dict[str, JobFigures], dbt_floor: dict | None) -> None:
     """One table: each figure against its floor or reference (ratio = first / second; below 1 is faster)."""
     rows = [
         ("CSV load + GE suites / DuckDB read_csv (wall)", f"{csv['ingest_s']:.2f} s", f"{csv['floor_s']:.2f} s",
@@ -459,6 +473,13 @@ def _ratios(name: str, csv: dict, x12: dict, jobs: dict[str, JobFigures]) -> Non
             (f"{warehouse}: one run / 4 stage processes (next day, wall)", f"{job.one_run_next_day.wall:.1f} s",
              f"{job.next_day.wall:.1f} s", job.one_run_next_day.wall / job.next_day.wall),
         ]  # fmt: skip
+    if dbt_floor is not None:
+        floor_s = dbt_floor["tables_s"] + dbt_floor["tests_s"]
+        dbt_s = jobs["duckdb"].dbt_next_day.wall
+        rows.append(
+            ("duckdb: next day dbt stage / its table and test SQL alone (wall)", f"{dbt_s:.1f} s", f"{floor_s:.1f} s",
+             dbt_s / floor_s)
+        )  # fmt: skip
     if {"duckdb", "postgres"} <= jobs.keys():
         duck, pg = jobs["duckdb"], jobs["postgres"]
         rows += [
