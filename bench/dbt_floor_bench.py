@@ -22,19 +22,15 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import sys
 import tempfile
 import time
 from pathlib import Path
 
 import duckdb
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from core.settings import get_warehouse_engine_settings
 
-from core.settings import get_warehouse_engine_settings  # noqa: E402
-
-DBT_DIR = ROOT / "dbt"
+DBT_DIR = Path(__file__).resolve().parent.parent / "dbt"
 SCRATCH_SCHEMA = "dbt_floor_bench"
 
 
@@ -44,12 +40,19 @@ def _compiled_path(compiled: Path, node: dict) -> Path:
     return compiled / node["package_name"] / node["original_file_path"]
 
 
-def _nodes(manifest: dict) -> tuple[list[dict], list[dict], dict[str, int]]:
-    """Table models and data tests, in the manifest's order; the models left out, counted by materialization."""
+def _reads_a_seed(node: dict) -> bool:
+    return any(parent.startswith("seed.") for parent in node["depends_on"]["nodes"])
+
+
+def _nodes(manifest: dict, seeds_left_out: bool) -> tuple[list[dict], list[dict], dict[str, int]]:
+    """Table models and data tests, in the manifest's order; the models left out, counted by materialization.
+    With ``seeds_left_out`` (a night whose rules did not change builds no seed), no data test that reads a seed:
+    dbt's indirect selection leaves them out of such a build too."""
     tables, tests, left_out = [], [], {}
     for node in manifest["nodes"].values():
         if node["resource_type"] == "test":
-            tests.append(node)
+            if not (seeds_left_out and _reads_a_seed(node)):
+                tests.append(node)
         elif node["resource_type"] == "model":
             materialized = node["config"]["materialized"]
             if materialized == "table":
@@ -72,10 +75,12 @@ def _dbt_seconds(run_results: Path, unique_ids: set[str]) -> float:
     return sum(r["execution_time"] for r in results if r["unique_id"] in unique_ids)
 
 
-def measure(warehouse: Path, compiled: Path, manifest_path: Path, run_results: Path | None) -> dict:
+def measure(
+    warehouse: Path, compiled: Path, manifest_path: Path, run_results: Path | None, seeds_left_out: bool
+) -> dict:
     manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
-    tables, tests, left_out = _nodes(manifest)
-    # Only the nodes the last build compiled (a test on a seed the night skipped is still compiled by the build).
+    tables, tests, left_out = _nodes(manifest, seeds_left_out)
+    # Compiled SQL stays from earlier builds; a node without any was never built (a model added since).
     tables = [node for node in tables if _compiled_path(compiled, node).exists()]
     tests = [node for node in tests if _compiled_path(compiled, node).exists()]
     if not tables:
@@ -123,9 +128,14 @@ def main() -> None:
     parser.add_argument("--compiled", type=Path, default=DBT_DIR / "target" / "last_run" / "compiled")
     parser.add_argument("--manifest", type=Path, default=DBT_DIR / "target" / "manifest.json")
     parser.add_argument("--run-results", type=Path, help="dbt's run_results.json of the same build")
+    parser.add_argument(
+        "--seeds-left-out",
+        action="store_true",
+        help="the build left the seeds out (a night with unchanged rules): so are the data tests that read one",
+    )
     parser.add_argument("--json", action="store_true", help="end with one line of JSON figures (pipeline_bench)")
     args = parser.parse_args()
-    figures = measure(args.warehouse, args.compiled, args.manifest, args.run_results)
+    figures = measure(args.warehouse, args.compiled, args.manifest, args.run_results, args.seeds_left_out)
 
     left_out = ", ".join(f"{count} {kind}" for kind, count in sorted(figures["left_out"].items()))
     print(f"the build's SQL straight in DuckDB ({figures['duckdb_threads']} threads; models left out: {left_out})")
