@@ -407,6 +407,7 @@ def _bench_size(
     _row(name, "generate" if inbox_copy is None else "copy --inbox", made, f"inbox {inbox_mb:,.0f} MB")
 
     jobs: dict[str, JobFigures] = {}
+    dbt_floor = None
     for warehouse in warehouses:
         if warehouse == "postgres":
             database, one_run_database = f"bench_{name}", f"bench_{name}_one_run"
@@ -419,6 +420,13 @@ def _bench_size(
             )  # fmt: skip
         else:
             jobs[warehouse] = _run_job(name, warehouse, scratch, env, env, None)
+            # Now, while dbt/target holds the SQL the DuckDB build compiled (a PostgreSQL build compiles its own):
+            # the last build was the next day as one run; its stage-by-stage twin holds the same rows.
+            dbt_floor = _measure(
+                [sys.executable, "bench/dbt_floor_bench.py", "--warehouse",
+                 str(scratch / "duckdb" / "data" / "warehouse" / "rcm.duckdb"), "--seeds-left-out", "--json"],
+                env,
+            )  # fmt: skip
 
     full_inbox = scratch / warehouses[-1] / "inbox"  # the generated extracts plus the next day
     floors = _measure([sys.executable, "bench/ingest_bench.py", "--inbox", str(full_inbox), "--json"], env)
@@ -431,21 +439,7 @@ def _bench_size(
     _echo(floors)
     _say(f"{name}: 835 readers alone, readers + bulk load, pyx12 validation (bench/x12_ingest_bench.py)")
     _echo(x12)
-    dbt_floor = None
-    if "duckdb" in jobs:
-        # The last build (the next day as one run) compiled the SQL; its stage-by-stage twin holds the same rows.
-        warehouse_file = scratch / "duckdb" / "data" / "warehouse" / "rcm.duckdb"
-        dbt_floor = _measure(
-            [
-                sys.executable,
-                "bench/dbt_floor_bench.py",
-                "--warehouse",
-                str(warehouse_file),
-                "--seeds-left-out",
-                "--json",
-            ],
-            env,
-        )
+    if dbt_floor is not None:
         _say(f"{name}: the next day's dbt SQL straight in DuckDB (bench/dbt_floor_bench.py)")
         _echo(dbt_floor)
     _say("")
