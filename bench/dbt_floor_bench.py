@@ -85,11 +85,13 @@ def measure(
     tests = [node for node in tests if _compiled_path(compiled, node).exists()]
     if not tables:
         raise SystemExit(f"no compiled table model under {compiled}: run a build first (make pipeline)")
-    table_sql = [
-        f'create or replace table {SCRATCH_SCHEMA}."{node["alias"]}" as ({_compiled_path(compiled, node).read_text()})'
-        for node in tables
-    ]
-    test_sql = [f"select count(*) from ({_compiled_path(compiled, node).read_text()}) as failures" for node in tests]
+
+    # The closing parenthesis on a line of its own: compiled SQL may end in a -- comment.
+    def sql_of(node: dict) -> str:
+        return f"(\n{_compiled_path(compiled, node).read_text()}\n)"
+
+    table_sql = [f'create or replace table {SCRATCH_SCHEMA}."{node["alias"]}" as {sql_of(node)}' for node in tables]
+    test_sql = [f"select count(*) from {sql_of(node)} as failures" for node in tests]
 
     engine = get_warehouse_engine_settings()
     scratch = Path(tempfile.mkdtemp(prefix="dbt-floor-"))
@@ -97,6 +99,9 @@ def measure(
         # The same file name: compiled SQL names the database (the file's stem) in every relation.
         copy = scratch / warehouse.name
         shutil.copyfile(warehouse, copy)
+        wal = warehouse.with_name(warehouse.name + ".wal")  # rows not yet checkpointed into the file
+        if wal.exists():
+            shutil.copyfile(wal, copy.with_name(wal.name))
         con = duckdb.connect(str(copy), config=engine.duckdb_config())
         con.execute(f"create schema {SCRATCH_SCHEMA}")
         # CHECKPOINT writes the tables into the file, as dbt's closing the warehouse does after its build.
