@@ -1,6 +1,7 @@
 """Reading clearinghouse files in worker processes loads exactly what reading them in one process does:
 the same rows and ids, the same ledger, the same quarantine, and a remittance re-sent in a later file is
-still recognised across the chunks the workers read."""
+still recognised across the chunks the workers read. Where the loader cuts its write batches changes nothing
+either."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.ingest import x12_frames
+from dagster_project.ingest import x12_frames, x12_loader
 from dagster_project.ingest.loader import load_source
 from dagster_project.ingest.x12.readers import all_x12_tables
 
@@ -28,11 +29,11 @@ def _inbox(tmp_path: Path) -> Path:
     return tmp_path / "inbox"
 
 
-def _load(tmp_path: Path, inbox: Path, workers: int, monkeypatch) -> dict[str, list[tuple]]:
+def _load(tmp_path: Path, inbox: Path, workers: int, monkeypatch, label: str = "") -> dict[str, list[tuple]]:
     monkeypatch.setattr(x12_frames, "CHUNK_FILES", 2)
     monkeypatch.setattr(x12_frames, "_workers", lambda: workers)
-    con = duckdb.connect(str(tmp_path / f"w{workers}.duckdb"))
-    load_source(con, "clearinghouse", inbox, tmp_path / f"quarantine{workers}")
+    con = duckdb.connect(str(tmp_path / f"w{workers}{label}.duckdb"))
+    load_source(con, "clearinghouse", inbox, tmp_path / f"quarantine{workers}{label}")
     found = {
         table: con.execute(f"select * exclude (_loaded_at) from raw_clearinghouse.{table} order by all").fetchall()
         for table in all_x12_tables()
@@ -52,3 +53,22 @@ def test_a_pool_of_workers_loads_what_one_process_loads(tmp_path, monkeypatch):
     assert any(row[4] in ("rejected", "loaded_with_rejects") for row in alone["ledger"]), "truncated files quarantine"
     assert any("re-sends the remittance" in row[4] for row in alone["quarantine"])
     assert pooled == alone
+
+
+def test_a_write_after_every_chunk_loads_what_one_write_loads(tmp_path, monkeypatch):
+    inbox = _inbox(tmp_path)
+    one_write = _load(tmp_path, inbox, 1, monkeypatch)
+    writes = []
+    monkeypatch.setattr(x12_loader._Batch, "write", _counting(x12_loader._Batch.write, writes))
+    monkeypatch.setattr(x12_loader, "BATCH_ROWS", 1)  # every chunk of two files is its own transaction
+    many_writes = _load(tmp_path, inbox, 1, monkeypatch, label="-many")
+    assert len(writes) > 3, "the inbox was written in many batches"
+    assert many_writes == one_write
+
+
+def _counting(write, calls: list):
+    def counted(batch, con):
+        calls.append(batch.row_count)
+        return write(batch, con)
+
+    return counted
