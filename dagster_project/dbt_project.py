@@ -38,7 +38,7 @@ def dbt_project() -> DbtProject:
     # no dbt on PATH is needed. This also serves `dagster dev`: dagster-dbt's own prepare_if_dev() would
     # start whatever `dbt` is on PATH, which is none when the virtualenv is not activated.
     if _manifest_is_stale(project.manifest_path):
-        _parse_for_the_next_build(project)
+        parse_for_the_next_build(project)
     return project
 
 
@@ -54,7 +54,7 @@ def build_vars(warehouse_path: Path) -> dict:
     }
 
 
-def _parse_for_the_next_build(project: DbtProject) -> None:
+def parse_for_the_next_build(project: DbtProject) -> None:
     # One parse serves Dagster and the next build: parsed with the build's vars into the build's target folder,
     # dbt's partial-parse file there is current, so the build does not parse the whole project again (about
     # 4.5 s of a first demo run); the manifest is then copied whole (os.replace) to where Dagster reads it.

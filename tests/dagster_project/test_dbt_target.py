@@ -79,13 +79,13 @@ def test_the_manifest_parse_leaves_the_next_build_nothing_to_parse(tmp_path, mon
     from dbt.cli.main import dbtRunner
 
     from core.settings import get_settings
-    from dagster_project.dbt_project import _parse_for_the_next_build, build_vars
+    from dagster_project.dbt_project import build_vars, parse_for_the_next_build
 
     monkeypatch.setenv("RCM_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("RCM_DUCKDB_PATH", str(tmp_path / "warehouse.duckdb"))
     (RUN_TARGET_PATH / "partial_parse.msgpack").unlink(missing_ok=True)
     project = dbt_project()
-    _parse_for_the_next_build(project)
+    parse_for_the_next_build(project)
     assert (
         json.loads(project.manifest_path.read_text())["nodes"]
         == json.loads((RUN_TARGET_PATH / "manifest.json").read_text())["nodes"]
