@@ -5,11 +5,13 @@ service is before the effective date: they stay held (a date before the effectiv
 that date coming; only a retroactive effective date from the payer covers it). 'release': the enrollment took
 effect on or before the dates of service of claims held while it was pending: submit them now (listed for the
 payer's release window after the effective date, the seed value the hold mart used). The same rule as the claim
-audit's rendering_not_enrolled. Pure and deterministic.
+audit's rendering_not_enrolled. Dated on approval; due by the effective date, or, while the enrollment is
+pending, the day a run first drafts it (the ledger gives that date). Pure and deterministic.
 """
 
 from __future__ import annotations
 
+from core.approval_date import APPROVAL_DATE
 from core.money import amount
 from core.templating import text_environment
 
@@ -24,7 +26,6 @@ EVIDENCE_COLUMNS = (
     "flag_id",
     "rule_name",
     "rule_version",
-    "as_of_date",
     "provider_id",
     "location_id",
     "payer_id",
@@ -57,7 +58,7 @@ def draft_actions(
         status = row["hold_status"]
         body = template.render(
             location_name=location_name,
-            letter_date=fmt_date(row["as_of_date"]),
+            letter_date=APPROVAL_DATE,
             status=status,
             provider_name=row["provider_name"],
             provider_npi=row.get("provider_npi") or "not on file",

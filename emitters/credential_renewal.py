@@ -2,12 +2,14 @@
 
 One draft per provider, credential and tier (90 / 30 / 7 days, expired, missing): a reminder to the
 therapist and the credentialing coordinator, with the renewal packet pre-filled from the credential record:
-what is on file, what is missing, and the renewal link or form named in the credential_cycles seed.
-Pure and deterministic.
+what is on file, what is missing, and the renewal link or form named in the credential_cycles seed. Dated on
+approval and naming the expiry date, never the days left, so a waiting reminder reads the same every night;
+a missing credential is due the day it is found (the ledger dates it). Pure and deterministic.
 """
 
 from __future__ import annotations
 
+from core.approval_date import APPROVAL_DATE
 from core.templating import text_environment
 
 from .context import DraftContext
@@ -27,7 +29,6 @@ EVIDENCE_COLUMNS = (
     "flag_id",
     "rule_name",
     "rule_version",
-    "as_of_date",
     "provider_id",
     "location_id",
     "credential_type",
@@ -38,7 +39,6 @@ EVIDENCE_COLUMNS = (
     "expiration_date",
     "rule_expiry_date",
     "credential_status",
-    "days_to_expiry",
     "reminder_tier",
     "required_for_billing",
     "ce_hours",
@@ -96,15 +96,13 @@ def draft_actions(flag_rows: list[dict], location_names: dict[str, str]) -> list
         location_name = location_names.get(row["location_id"], row["location_id"])
         tier = row["reminder_tier"]
         checklist = build_checklist(row)
-        days = row.get("days_to_expiry")
         body = template.render(
             location_name=location_name,
-            letter_date=fmt_date(row["as_of_date"]),
+            letter_date=APPROVAL_DATE,
             provider_name=row["provider_name"],
             credential_label=label(row["credential_type"]),
             tier=tier,
             tier_label=TIER_LABELS.get(tier, tier),
-            days_to_expiry=None if days is None or days != days else int(days),
             expiry_date=fmt_date(row.get("rule_expiry_date")),
             blocks_billing=bool(row.get("required_for_billing")),
             on_file=[i for i in checklist if i.present],

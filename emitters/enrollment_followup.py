@@ -2,11 +2,14 @@
 
 A letter to the payer's provider-enrollment department asking for the status (and effective date) of a
 pending enrollment, and a note for the credentialing coordinator of the booked visits that cannot be
-billed until it is in effect (or until a lapsed credential is renewed). Pure and deterministic.
+billed until it is in effect (or until a lapsed credential is renewed). Dated on approval; due before the first
+of those visits, or, for a pending enrollment alone, 14 days after the day a run first drafts it (the ledger
+gives that date). Pure and deterministic.
 """
 
 from __future__ import annotations
 
+from core.approval_date import APPROVAL_DATE
 from core.money import amount
 from core.templating import text_environment
 
@@ -21,7 +24,6 @@ EVIDENCE_COLUMNS = (
     "flag_id",
     "rule_name",
     "rule_version",
-    "as_of_date",
     "provider_id",
     "location_id",
     "payer_id",
@@ -61,7 +63,7 @@ def draft_actions(flag_rows: list[dict], location_names: dict[str, str]) -> list
         blocking = row.get("blocking_reason")
         body = template.render(
             location_name=location_name,
-            letter_date=fmt_date(row["as_of_date"]),
+            letter_date=APPROVAL_DATE,
             payer_name=payer_name,
             provider_name=row["provider_name"],
             provider_npi=row.get("provider_npi") or "not on file",

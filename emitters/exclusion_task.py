@@ -1,14 +1,17 @@
 """Urgent exclusion tasks to the compliance lead (marts.flag_exclusion_matches): a provider found on the OIG
 exclusion list (LEIE) or the SAM.gov exclusions, every matching entry named, what to verify today and what
-to stop until it is cleared. About staff, not patients: no patient value enters it. Pure and deterministic.
+to stop until it is cleared. About staff, not patients: no patient value enters it. Due the day it is found: the
+row has no due date, and the ledger dates the task with the day a run first drafts it (`due_days_after_raised`).
+Dated on approval. Pure and deterministic.
 """
 
 from __future__ import annotations
 
+from core.approval_date import APPROVAL_DATE
 from core.templating import text_environment
 
 from .context import DraftContext
-from .credentialing_common import as_date, evidence_row, fmt_date
+from .credentialing_common import evidence_row, fmt_date
 from .models import DraftAction
 
 ACTION_TYPE = "exclusion_task"
@@ -19,7 +22,6 @@ EVIDENCE_COLUMNS = (
     "flag_id",
     "rule_name",
     "rule_version",
-    "as_of_date",
     "provider_id",
     "location_id",
     "exclusion_lists",
@@ -29,7 +31,6 @@ EVIDENCE_COLUMNS = (
     "first_exclusion_date",
     "is_confirmed_match",
     "urgency",
-    "due_date",
 )
 
 
@@ -50,7 +51,7 @@ def draft_tasks(rows: list[dict], location_names: dict[str, str]) -> list[DraftA
         lists = _list_words(row["exclusion_lists"])
         body = template.render(
             location_name=location,
-            letter_date=fmt_date(row["as_of_date"]),
+            letter_date=APPROVAL_DATE,
             provider_name=row["provider_name"],
             provider_id=row["provider_id"],
             lists=lists,
@@ -67,7 +68,6 @@ def draft_tasks(rows: list[dict], location_names: dict[str, str]) -> list[DraftA
                 recipient="Compliance lead",
                 body=body,
                 evidence=[evidence_row(row, EVIDENCE_COLUMNS)],
-                due_date=as_date(row.get("due_date")),
                 assigned_role=ASSIGNED_ROLE,
             )
         )

@@ -4,6 +4,7 @@ flagged days of fct_payroll_reconciliation, -> DraftActions, due before payroll 
 
 from __future__ import annotations
 
+from core.approval_date import APPROVAL_DATE
 from core.templating import text_environment
 
 from .context import DraftContext
@@ -17,7 +18,6 @@ EVIDENCE_COLUMNS = (
     "flag_id",
     "rule_name",
     "rule_version",
-    "as_of_date",
     "provider_id",
     "location_id",
     "pay_period_start",
@@ -51,7 +51,7 @@ def draft_actions(
         flagged = sorted(days.get(str(row["flag_id"]), []), key=lambda d: str(d["work_date"]))
         body = template.render(
             location_name=location_name,
-            letter_date=fmt_date(row["as_of_date"]),
+            letter_date=APPROVAL_DATE,
             provider_name=row["provider_name"],
             period_start=fmt_date(row["pay_period_start"]),
             period_end=fmt_date(row["pay_period_end"]),

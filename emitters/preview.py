@@ -62,8 +62,8 @@ def preview(declared: ActionType, *, limit: int = 3, warehouse: Path | None = No
         print(f"  SET ASIDE {item.reason}")
     for draft in drafts[:limit]:
         print(
-            f"\n- {draft.title}\n  to {draft.recipient} | ${draft.dollars_at_stake} | due {draft.due_date} | "
-            f"for {draft.assigned_role} at {draft.location_id}"
+            f"\n- {draft.title}\n  to {draft.recipient} | ${draft.dollars_at_stake} | "
+            f"due {draft.due_date or 'when first drafted'} | for {draft.assigned_role} at {draft.location_id}"
         )
         for item in draft.checklist:
             print(f"  [{'x' if item.present else ' '}] {item.item}{': ' + item.detail if item.detail else ''}")

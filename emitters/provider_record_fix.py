@@ -1,14 +1,16 @@
 """Provider record fixes: rows of marts.flag_provider_record_fixes -> DraftActions for the credentialing
 coordinator: an NPI that fails the check digit (claims with it are rejected) and a COTA without a
-supervising OTR on record. Pure and deterministic.
+supervising OTR on record. Due the day found (the ledger dates it: `due_days_after_raised`), dated on approval.
+Pure and deterministic.
 """
 
 from __future__ import annotations
 
+from core.approval_date import APPROVAL_DATE
 from core.templating import text_environment
 
 from .context import DraftContext
-from .credentialing_common import as_date, evidence_row, fmt_date
+from .credentialing_common import evidence_row, fmt_date
 from .models import ChecklistItem, DraftAction
 
 ACTION_TYPE = "provider_record_fix"
@@ -18,7 +20,6 @@ EVIDENCE_COLUMNS = (
     "flag_id",
     "rule_name",
     "rule_version",
-    "as_of_date",
     "provider_id",
     "location_id",
     "issue",
@@ -43,7 +44,7 @@ def draft_actions(flag_rows: list[dict], location_names: dict[str, str]) -> list
         issue = row["issue"]
         body = template.render(
             location_name=location_name,
-            letter_date=fmt_date(row["as_of_date"]),
+            letter_date=APPROVAL_DATE,
             issue=issue,
             provider_name=row["provider_name"],
             npi=row.get("npi") or "not on file",
@@ -74,7 +75,6 @@ def draft_actions(flag_rows: list[dict], location_names: dict[str, str]) -> list
                 body=body,
                 checklist=checklist,
                 evidence=[evidence_row(row, EVIDENCE_COLUMNS)],
-                due_date=as_date(row.get("due_date")),
                 assigned_role=ASSIGNED_ROLE,
             )
         )

@@ -112,6 +112,10 @@ class ActionType:
     # core/approval_date.py), and these columns of its flag and packet rows follow from the as-of date alone; both
     # are left out of its input hash, so a new day redrafts only the flags whose data changed (emitters/changes.py).
     as_of_columns: tuple[str, ...] | None = None
+    # A draft whose flag row has no due date of its own (a task due when it is found: an exclusion match, an NPI
+    # that fails its check digit) is due this many days after the as-of date of the run that first drafts it, and
+    # the ledger keeps that date while the action waits (ledger/drafts.py). None: every due date comes from the row.
+    due_days_after_raised: int | None = None
     metadata: Callable[[DraftContext], dict] | None = None  # extra asset metadata (settings that shaped the drafts)
 
     def __post_init__(self):
@@ -531,6 +535,8 @@ _DECLARATIONS: tuple[ActionType, ...] = (
         "credentialing",
         None,
         packet_models=(LOCATIONS_PACKET,),
+        as_of_columns=("as_of_date", "days_to_expiry"),
+        due_days_after_raised=0,  # a missing credential; a held one is due by its expiry
     ),
     ActionType(
         "enrollment_followup",
@@ -542,6 +548,8 @@ _DECLARATIONS: tuple[ActionType, ...] = (
         "credentialing",
         "dollars_at_risk",
         packet_models=(LOCATIONS_PACKET,),
+        as_of_columns=("as_of_date",),
+        due_days_after_raised=14,  # a pending enrollment with no unbillable visit booked yet
     ),
     ActionType(
         "claim_hold_notice",
@@ -553,6 +561,8 @@ _DECLARATIONS: tuple[ActionType, ...] = (
         "credentialing",
         "dollars_at_risk",
         packet_models=("packet_held_claims", LOCATIONS_PACKET),
+        as_of_columns=("as_of_date",),
+        due_days_after_raised=0,  # held while the enrollment is pending, with no effective date yet
     ),
     ActionType(
         "provider_record_fix",
@@ -564,6 +574,8 @@ _DECLARATIONS: tuple[ActionType, ...] = (
         "credentialing",
         None,
         packet_models=(LOCATIONS_PACKET,),
+        as_of_columns=("as_of_date",),
+        due_days_after_raised=0,  # claims with the record go out wrong until it is fixed
     ),
     ActionType(
         "exclusion_task",
@@ -575,6 +587,8 @@ _DECLARATIONS: tuple[ActionType, ...] = (
         "credentialing",
         None,
         packet_models=(LOCATIONS_PACKET,),
+        as_of_columns=("as_of_date",),
+        due_days_after_raised=0,  # verify the person the day the match is found
     ),
     # The seed has no payroll area: payroll discrepancies are worked by the credentialing and payroll office.
     ActionType(
@@ -588,6 +602,7 @@ _DECLARATIONS: tuple[ActionType, ...] = (
         None,
         asset_name="payroll_discrepancy_drafts",
         packet_models=("packet_payroll_discrepancy_days", LOCATIONS_PACKET),
+        as_of_columns=("as_of_date",),  # due before the payroll run, a date of its own
     ),
 )
 

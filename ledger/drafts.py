@@ -6,6 +6,7 @@ import logging
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
 
 import sqlalchemy as sa
@@ -95,6 +96,7 @@ class DraftSync:
         held_flag_ids: Iterable[str] = (),
         raised_flag_ids: Iterable[str] | None = None,
         input_hashes: Mapping[str, str] | None = None,
+        due_if_undated: date | None = None,
     ) -> SyncResult:
         """Make the ledger match this run's drafts of one action type (idempotent on flag_id).
 
@@ -107,6 +109,10 @@ class DraftSync:
         changed (default: the drafts' flags, i.e. every raised flag was drafted); a raised flag without a draft
         here keeps its action untouched. `input_hashes` (flag_id -> digest) are stored with what is written, so
         a later run can tell unchanged flags without drafting them. Rows a run leaves as they are cost no write.
+
+        `due_if_undated` is the due date of a draft whose data gives it none (a task due when its flag is found,
+        ActionType.due_days_after_raised): a new or reopened action gets it, a live action keeps the one it was
+        given, so the date stays put while the action waits however often the draft is refreshed.
         """
         held = set(held_flag_ids)
         hashes = dict(input_hashes or {})
@@ -120,7 +126,7 @@ class DraftSync:
             repeated = next(flag_id for flag_id in drafted_ids if drafted_ids.count(flag_id) > 1)
             raise ValueError(f"flag_id {repeated} appears twice in one sync")
         raised = set(drafted_ids) if raised_flag_ids is None else set(raised_flag_ids) | set(drafted_ids)
-        pending = _PendingWrites(run_id, now)
+        pending = _PendingWrites(run_id, now, due_if_undated)
         with self._writer.begin() as conn:
             # Read before this run writes: what it writes below is a drafted flag's action, never one to resolve.
             live = conn.execute(
@@ -160,8 +166,8 @@ class _PendingWrites:
     thousands of drafts): new action rows, (action_id, changed columns) updates, and the audit events in the order
     they happen (the drafts' in the order given, then the auto-resolved)."""
 
-    def __init__(self, run_id: str, now: str):
-        self.run_id, self.now = run_id, now
+    def __init__(self, run_id: str, now: str, due_if_undated: date | None = None):
+        self.run_id, self.now, self.due_if_undated = run_id, now, due_if_undated
         self.result = SyncResult()
         self.new_rows: list[dict] = []
         self.updates: list[tuple[str, dict]] = []
@@ -170,6 +176,9 @@ class _PendingWrites:
     def sync(self, draft: DraftAction, row, input_hash: str | None) -> None:
         """One draft against its stored action (`row`, None for a new flag)."""
         values = draft_values(draft)
+        if values["due_date"] is None and self.due_if_undated is not None:
+            waiting = row is not None and row.status in LIVE_STATUSES and row.due_date is not None
+            values["due_date"] = row.due_date if waiting else self.due_if_undated
         stored = {"input_hash": input_hash} if input_hash is not None else {}
         seen = {"updated_at": self.now, "last_seen_run_id": self.run_id}
         if row is None:

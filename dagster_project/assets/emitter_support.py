@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import asdict, dataclass, field
+from datetime import timedelta
 from decimal import Decimal
 
 from core.settings import Settings
@@ -66,8 +67,15 @@ def run_emitter(types: tuple[ActionType, ...], con, book, settings: Settings, ru
         run.unchanged_inputs[declared.name] = len(index) - len(to_draft)
         run.set_aside.extend(set_aside)
         held = [item.flag_id for item in set_aside]
+        days = declared.due_days_after_raised
         result = book.sync_drafts(
-            declared.name, drafts, run_id=run_id, held_flag_ids=held, raised_flag_ids=hashes, input_hashes=hashes
+            declared.name,
+            drafts,
+            run_id=run_id,
+            held_flag_ids=held,
+            raised_flag_ids=hashes,
+            input_hashes=hashes,
+            due_if_undated=None if days is None else as_of + timedelta(days=days),
         )
         result.unchanged += run.unchanged_inputs[declared.name]
         run.results[declared.name] = result

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
+from core.approval_date import APPROVAL_DATE
 from emitters import (
     claim_hold_notice,
     credential_renewal,
@@ -17,6 +18,11 @@ from emitters.registry import approver_roles
 
 AS_OF = date(2026, 3, 2)
 LOCATIONS = {"L1": "North Clinic"}
+
+
+def _a_day_later(rows: list[dict]) -> list[dict]:
+    """The same flag rows as a run of the next day holds them: only the as-of date moves."""
+    return [{**row, "as_of_date": row["as_of_date"] + timedelta(days=1)} for row in rows]
 
 
 def _renewal(**overrides):
@@ -51,12 +57,16 @@ def test_renewal_reminder_names_the_tier_the_expiry_and_the_renewal_route():
     (draft,) = credential_renewal.draft_actions([_renewal()], LOCATIONS)
     assert draft.action_type == "credential_renewal" and draft.assigned_role == "credentialing"
     assert draft.title == "Renewal (90-day): State OT license - Ada Therapist (North Clinic)"
-    assert "expires on 05/31/2026 (90 days from today)" in draft.body
+    assert "expires on 05/31/2026. Please start the renewal now." in draft.body and "days" not in draft.body
+    assert draft.body.splitlines()[1] == APPROVAL_DATE
     assert "Visits cannot be billed to payers while this credential is lapsed." in draft.body
     assert "OT license renewal (https://board.example.org)" in draft.body
     missing = [i.item for i in draft.checklist if not i.present]
     assert missing == ["Continuing-education hours (30 h per cycle)"]
     assert draft.evidence[0]["rule_expiry_date"] == "2026-05-31" and draft.due_date == date(2026, 5, 31)
+    # The next night (a day less to the expiry) drafts the same reminder: nothing to redraft while it waits.
+    later = [{**row, "days_to_expiry": row["days_to_expiry"] - 1} for row in _a_day_later([_renewal()])]
+    assert credential_renewal.draft_actions(later, LOCATIONS) == [draft]
 
 
 def test_expired_and_missing_credentials_say_so_and_list_what_is_missing():
@@ -70,6 +80,7 @@ def test_expired_and_missing_credentials_say_so_and_list_what_is_missing():
                 required_for_billing=False,
                 ce_hours=None,
                 rule_expiry_date=date(2026, 2, 27),
+                due_date=date(2026, 2, 27),  # the mart's: overdue since the credential lapsed
             ),
             _renewal(
                 flag_id="b",
@@ -80,6 +91,7 @@ def test_expired_and_missing_credentials_say_so_and_list_what_is_missing():
                 rule_expiry_date=None,
                 days_to_expiry=None,
                 ce_hours=None,
+                due_date=None,  # the mart's: due the day it is found, a date the ledger gives
             ),
         ],
         LOCATIONS,
@@ -87,6 +99,7 @@ def test_expired_and_missing_credentials_say_so_and_list_what_is_missing():
     assert "Your CPR/BLS card expired on 02/27/2026" in expired.body
     assert "cannot be billed" not in expired.body
     assert "We have no current CAQH ProView attestation on file" in missing.body
+    assert expired.due_date == date(2026, 2, 27) and missing.due_date is None
     assert {i.item for i in missing.checklist if not i.present} == {"Current credential on file", "Credential number"}
 
 
@@ -133,6 +146,22 @@ def test_enrollment_followup_asks_the_payer_and_keeps_the_booking_note_internal(
     assert "3 visit(s) booked from 03/04/2026 to 03/18/2026" in note and "$240.00" in note
     assert "240" not in letter
     assert draft.dollars_at_stake == Decimal("240.00")
+    assert letter.splitlines()[1] == APPROVAL_DATE and draft.due_date == date(2026, 3, 4)
+    assert enrollment_followup.draft_actions(_a_day_later([_followup()]), LOCATIONS) == [draft]
+
+
+def test_a_pending_enrollment_alone_has_no_due_date_of_its_own():
+    row = _followup(
+        has_unbillable_scheduled_visits=False,
+        unbillable_visit_count=0,
+        first_unbillable_date=None,
+        last_unbillable_date=None,
+        blocking_reason=None,
+        dollars_at_risk=Decimal("0"),
+        due_date=None,
+    )
+    (draft,) = enrollment_followup.draft_actions([row], LOCATIONS)
+    assert draft.due_date is None and "Internal note" not in draft.body  # the ledger dates it when first drafted
 
 
 def test_enrollment_followup_for_a_lapsing_credential_names_it():
@@ -190,6 +219,7 @@ def test_hold_notice_for_dates_before_the_effective_date_never_advises_release_g
     assert "Release these" not in draft.body and "submit them now" not in draft.body
     assert draft.body.index("CL1") < draft.body.index("CL2")
     assert [e.get("claim_id") for e in draft.evidence[1:]] == ["CL1", "CL2"]
+    assert claim_hold_notice.draft_actions(_a_day_later([_hold("hold")]), {"f-hold": CLAIMS}, LOCATIONS) == [draft]
 
 
 def test_hold_notice_for_a_pending_enrollment_waits_for_the_effective_date():
@@ -229,7 +259,6 @@ def test_provider_record_fix_for_an_invalid_npi_and_a_cota_without_supervisor():
             "npi": "1234567890",
             "affected_visit_count": 0,
             "first_affected_date": None,
-            "due_date": AS_OF,
         },
         {
             "flag_id": "b",
@@ -242,12 +271,15 @@ def test_provider_record_fix_for_an_invalid_npi_and_a_cota_without_supervisor():
             "supervising_provider_id": None,
             "affected_visit_count": 12,
             "first_affected_date": date(2026, 2, 1),
-            "due_date": AS_OF,
         },
     ]
     npi, cota = provider_record_fix.draft_actions(rows, LOCATIONS)
     assert "1234567890, fails the NPI check digit" in npi.body
     assert "12 visit(s) since 02/01/2026" in cota.body and "CO modifier" in cota.body
+    # Due the day a run finds it (the ledger gives the date), dated on approval: the same draft the next day.
+    assert npi.due_date is None and cota.due_date is None
+    assert npi.body.splitlines()[1] == APPROVAL_DATE
+    assert provider_record_fix.draft_actions(_a_day_later(rows), LOCATIONS) == [npi, cota]
 
 
 def test_payroll_report_goes_to_the_office_manager_before_payroll_runs():
@@ -276,6 +308,8 @@ def test_payroll_report_goes_to_the_office_manager_before_payroll_runs():
     }
     (draft,) = payroll_discrepancy.draft_actions([row], days, LOCATIONS)
     assert draft.assigned_role == "admin" and draft.due_date == date(2026, 3, 6)
+    assert draft.body.splitlines()[1] == APPROVAL_DATE
+    assert payroll_discrepancy.draft_actions(_a_day_later([row]), days, LOCATIONS) == [draft]
     assert "before payroll runs on 03/06/2026" in draft.body
     assert "02/27/2026: clinical hours differ from session hours by more than the tolerance" in draft.body
 

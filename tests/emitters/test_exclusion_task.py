@@ -6,6 +6,7 @@ from datetime import date
 
 import pytest
 
+from core.approval_date import APPROVAL_DATE
 from emitters import exclusion_task
 from emitters.registry import action_type
 
@@ -30,7 +31,6 @@ def _row(**overrides):
         "first_exclusion_date": date(2024, 5, 1),
         "is_confirmed_match": True,
         "urgency": "urgent",
-        "due_date": AS_OF,
     }
     row.update(overrides)
     return row
@@ -41,10 +41,13 @@ def _draft(**overrides):
     return only
 
 
-def test_a_confirmed_match_on_both_lists_is_one_urgent_task_due_today():
+def test_a_confirmed_match_on_both_lists_is_one_urgent_task_dated_on_approval():
     task = _draft()
     assert task.title == "URGENT exclusion match: Ada Synthetic (North Clinic)"
-    assert task.recipient == "Compliance lead" and task.due_date == AS_OF and task.assigned_role == "credentialing"
+    assert task.recipient == "Compliance lead" and task.assigned_role == "credentialing"
+    # Due the day a run first finds it: the ledger gives the date (the row has none); the memo is dated on approval.
+    assert task.due_date is None and task.body.splitlines()[1] == APPROVAL_DATE
+    assert _draft(as_of_date=date(2026, 3, 3)) == task
     assert "the OIG exclusion list (LEIE) and the SAM.gov exclusion list" in task.body
     assert "- the OIG exclusion list (LEIE) lists the provider's NPI" in task.body
     assert "treat it as an exclusion" in task.body and "since\n   05/01/2024" in task.body
@@ -67,3 +70,4 @@ def test_registered_in_the_credentialing_area_for_the_compliance_roles():
     declared = action_type("exclusion_task")
     assert declared.flag_model == "flag_exclusion_matches" and declared.leak_area == "credentialing"
     assert declared.approver_roles == frozenset({"credentialing", "director", "admin"}) and not declared.low_risk
+    assert declared.as_of_columns == ("as_of_date",) and declared.due_days_after_raised == 0

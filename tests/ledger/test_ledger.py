@@ -112,6 +112,29 @@ def test_missing_flag_auto_resolves_and_returns_reopened(ledger, rows):
     assert _event_types(ledger)[-1] == "draft_reopened"
 
 
+def test_an_undated_draft_is_due_from_the_run_that_first_drafts_it_and_keeps_that_date(ledger, rows):
+    """A task due the day it is found (ActionType.due_days_after_raised): a draft without a due date of its own
+    takes the run's date when new, keeps it while it waits (refreshed or not), takes the new run's when reopened;
+    a draft with a date of its own keeps its own."""
+    undated = [{**row, "due_date": None} for row in rows]
+    first = rows[0]["flag_id"]
+    ledger.sync_drafts("reauth_packet", _drafts(undated[:2]), "run-1", due_if_undated=date(2026, 3, 2))
+    assert _by_flag(ledger, first)["due_date"] == date(2026, 3, 2)
+    undated[0] = {**undated[0], "dollars_at_risk": Decimal("99.00")}  # a refresh the next day
+    undated[2] = {**rows[2]}  # a new flag whose row has a date
+    result = ledger.sync_drafts("reauth_packet", _drafts(undated), "run-2", due_if_undated=date(2026, 3, 3))
+    assert (result.refreshed, result.unchanged, result.drafted) == (1, 1, 1)
+    assert [_by_flag(ledger, flag)["due_date"] for flag in (first, "flag-b", "flag-c")] == [
+        date(2026, 3, 2),
+        date(2026, 3, 2),
+        date(2026, 3, 9),
+    ]
+    ledger.sync_drafts("reauth_packet", _drafts(undated[1:]), "run-3", due_if_undated=date(2026, 3, 4))
+    assert _by_flag(ledger, first)["status"] == "auto_resolved"
+    result = ledger.sync_drafts("reauth_packet", _drafts(undated), "run-4", due_if_undated=date(2026, 3, 5))
+    assert result.reopened == 1 and _by_flag(ledger, first)["due_date"] == date(2026, 3, 5)  # found again
+
+
 def test_a_flag_set_aside_this_run_keeps_its_live_draft(ledger, rows):
     # The flag is still raised but its new draft failed a safety check: the earlier draft is not "resolved".
     ledger.sync_drafts("reauth_packet", _drafts(rows), "run-1")

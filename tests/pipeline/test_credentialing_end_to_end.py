@@ -201,3 +201,22 @@ def test_exclusion_screening_finds_the_planted_listings_on_both_lists_and_not_th
     assert not {m["provider_id"] for m in truth["exclusion_near_misses"]} & {p for p, _, _ in found}
     flagged = _set(snap, "select provider_id from flag_exclusion_matches")
     assert flagged == {(m["provider_id"],) for m in truth["exclusion_matches"]}
+
+
+def test_tasks_due_the_day_they_are_found_carry_the_run_s_date(pipeline, snap):
+    """An exclusion match and a provider-record fix have no due date in their rows: the run that first drafts
+    them dates them with its as-of date (ActionType.due_days_after_raised) and the second run leaves it."""
+    from core.settings import get_settings
+    from emitters.drafting import PIPELINE_READER
+    from ledger import Ledger
+    from tests.pipeline.conftest import AS_OF
+
+    actions = Ledger(get_settings().ledger_url).list_actions(
+        PIPELINE_READER, action_types=["exclusion_task", "provider_record_fix"]
+    )
+    flagged = snap.execute(
+        "select (select count(*) from flag_exclusion_matches) + (select count(*) from flag_provider_record_fixes)"
+    ).fetchone()[0]
+    assert flagged and len(actions) == flagged
+    assert {action["due_date"].isoformat() for action in actions} == {AS_OF}
+    assert pipeline.metadata(pipeline.second, "exclusion_task_drafts")["drafted"] == 0

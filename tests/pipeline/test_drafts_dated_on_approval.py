@@ -96,6 +96,12 @@ _DATED_DOCUMENTS = {
     "records_request",
     "underpayment_dispute",
     "unauthorized_visit_review",
+    "credential_renewal",
+    "enrollment_followup",
+    "claim_hold_notice",
+    "provider_record_fix",
+    "exclusion_task",
+    "payroll_discrepancy_report",
 }
 # The sample group (3 locations, 6 months) has no Medicare denial a reopening corrects; its draft reads no date
 # at all (tests/emitters/test_claims_denial_emitters.py drafts one).

@@ -74,10 +74,9 @@ final as (
         grouped.first_date_of_service,
         grouped.last_date_of_service,
         cast(grouped.held_amount as decimal(12, 2)) as dollars_at_risk,
-        case
-            when grouped.release_date > {{ as_of_date() }} then grouped.release_date
-            else {{ as_of_date() }}
-        end as due_date
+        -- Due by the effective date (past for a release: submit since then). A pending enrollment has none: the
+        -- action ledger makes the notice due the day a run first drafts it.
+        grouped.release_date as due_date
     from grouped
     inner join providers
         on grouped.provider_id = providers.provider_id

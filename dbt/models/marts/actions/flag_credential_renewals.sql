@@ -46,11 +46,9 @@ final as (
         ce_hours,
         renewal_link,
         renewal_form,
-        -- Renew before the expiry; an expired or missing credential is due now.
-        case
-            when reminder_tier in ('expired', 'missing') then as_of_date
-            else rule_expiry_date
-        end as due_date
+        -- Renew before the expiry (an expired credential is overdue since it lapsed). A missing one is due the day it
+        -- is found: no date here, the action ledger dates it with the day a run first drafts it.
+        case when reminder_tier <> 'missing' then rule_expiry_date end as due_date
     from flagged
 
 )

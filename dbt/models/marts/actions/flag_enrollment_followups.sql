@@ -115,7 +115,9 @@ final as (
                 cast(unbillable.unbillable_visit_count as {{ dbt.type_string() }})
                 || ' booked visits cannot be billed (' || unbillable.blocking_reason || ')'
         end as flag_reasons,
-        coalesce(unbillable.first_unbillable_date, {{ date_add_days(14, as_of_date()) }}) as due_date
+        -- Before the first visit that cannot be billed; a pending enrollment alone has no date of its own (the
+        -- action ledger makes it due 14 days after the day a run first drafts it).
+        unbillable.first_unbillable_date as due_date
     from keys
     inner join providers
         on keys.provider_id = providers.provider_id

@@ -3,7 +3,8 @@
 {#- Each match as "<list>:<line of the downloaded file>", e.g. oig_leie:1042 -#}
 {%- set matched_entry = "exclusion_list || ':' || cast(source_line_number as " ~ dbt.type_string() ~ ")" -%}
 -- Staff found on the OIG exclusion list (LEIE) or the SAM.gov exclusions (fct_exclusion_screening): an
--- urgent task for the compliance lead, due the day it is found. All of a provider's matching entries are
+-- urgent task for the compliance lead, due the day it is found (no due date here: the action ledger dates it
+-- with the day a run first drafts it and keeps that date while it waits). All of a provider's matching entries are
 -- one task (both lists, several entries), so one person is verified once. flag_id is stable per (rule,
 -- version, provider, matched entries): a new entry drafts a new task, a match that clears auto-resolves.
 with
@@ -49,8 +50,7 @@ final as (
         flag_reasons,
         first_exclusion_date,
         is_confirmed_match,
-        'urgent' as urgency,
-        as_of_date as due_date
+        'urgent' as urgency
     from per_provider
 
 )

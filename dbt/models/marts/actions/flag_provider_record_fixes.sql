@@ -1,7 +1,8 @@
 {%- set rule_name = 'provider_record_fix' -%}
 {%- set rule_version = '1' -%}
 -- Provider records to fix before claims go out, one row per provider and issue: an NPI that fails the
--- check digit, and a COTA with visits in the supervision window and no supervising OTR on record.
+-- check digit, and a COTA with visits in the supervision window and no supervising OTR on record. Both are due
+-- the day they are found: no due date here, the action ledger dates each with the day a run first drafts it.
 with
 
 identity as (
@@ -73,8 +74,7 @@ final as (
         issues.issue,
         issues.flag_reasons,
         issues.affected_visit_count,
-        issues.first_affected_date,
-        {{ as_of_date() }} as due_date
+        issues.first_affected_date
     from issues
     inner join identity
         on issues.provider_id = identity.provider_id
