@@ -1,11 +1,14 @@
 """Attendance-policy letters: rows of marts.flag_attendance_letters -> a letter to the family (counts and
 the policy only; no child's name, diagnosis, member id or clinical detail), approved by the front desk
-or the director. Pure.
+or the director. Dated on approval; the counts are the rolling window's as the flag row holds them, so a
+waiting letter is drafted again only when a visit enters or leaves the window. Pure.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
+
+from core.approval_date import APPROVAL_DATE
 
 from .context import DraftContext
 from .family_messages import assert_minimum_necessary, forbidden_terms
@@ -28,6 +31,7 @@ def letter(row: dict) -> str:
         "\n".join(
             [
                 f"{row['location_name']}",
+                APPROVAL_DATE,
                 "",
                 "Dear parent or guardian,",
                 "",
@@ -69,7 +73,6 @@ def _draft(row: dict) -> DraftAction:
                         "flag_id",
                         "rule_name",
                         "rule_version",
-                        "as_of_date",
                         "location_id",
                         "kept_count",
                         "no_show_count",

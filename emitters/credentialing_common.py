@@ -8,9 +8,7 @@ in claim evidence, as elsewhere in the ledger.
 
 from __future__ import annotations
 
-from typing import Any
-
-from .values import as_date, jsonable  # noqa: F401  (re-exported to this area's emitters)
+from .values import as_date, fmt_date, jsonable  # noqa: F401  (re-exported to this area's emitters)
 
 CREDENTIAL_LABELS = {
     "state_license": "State OT license",
@@ -22,11 +20,6 @@ CREDENTIAL_LABELS = {
     "dea": "DEA registration",
 }
 TIER_LABELS = {"90_days": "90-day", "30_days": "30-day", "7_days": "7-day", "expired": "expired", "missing": "missing"}
-
-
-def fmt_date(value: Any) -> str:
-    day = as_date(value)
-    return day.strftime("%m/%d/%Y") if day else "not on file"
 
 
 def evidence_row(row: dict, columns: tuple[str, ...]) -> dict:

@@ -14,7 +14,7 @@ from datetime import date
 # the one plain-text environment.
 from core.templating import text_environment as templates  # noqa: F401
 
-from .values import as_date  # noqa: F401  (re-exported to this area's emitters)
+from .values import as_date, fmt_date  # noqa: F401  (re-exported to this area's emitters)
 from .values import jsonable as json_value
 
 # Packet items as a family or a physician's office would call them.
@@ -86,11 +86,6 @@ def identifiers(row: dict) -> list[str]:
             if isinstance(value, date):
                 found.append(fmt_date(value))
     return found
-
-
-def fmt_date(value) -> str:
-    d = as_date(value)
-    return d.strftime("%m/%d/%Y") if d else "not on file"
 
 
 def jsonable(row: dict, columns: tuple[str, ...]) -> dict:

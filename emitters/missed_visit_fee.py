@@ -3,19 +3,20 @@ only where allowed. Never for a Medicaid patient (Medicaid programs bar billing 
 appointments; the mart leaves them out and this module refuses them again). Off unless the group's policy
 setting turns it on (RCM_SCHEDULING_NO_SHOW_FEE_POLICY: off | no_show | no_show_and_late_cancel; amount in
 RCM_SCHEDULING_NO_SHOW_FEE_AMOUNT). The notice carries no child's name, diagnosis, member id or clinical
-detail. Billing approves each one. Pure.
+detail. Billing approves each one; the notice is dated on approval and due a week after the visit. Pure.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal, InvalidOperation
 
+from core.approval_date import APPROVAL_DATE
 from core.money import format_money
 
 from .context import DraftContext
 from .family_messages import assert_minimum_necessary, clock_time, forbidden_terms
 from .models import DraftAction
-from .values import as_date, jsonable
+from .values import as_date, fmt_date, jsonable
 
 ACTION_TYPE = "missed_visit_fee"
 ASSIGNED_ROLE = "billing"
@@ -30,7 +31,6 @@ EVIDENCE_COLUMNS = (
     "flag_id",
     "rule_name",
     "rule_version",
-    "as_of_date",
     "appointment_id",
     "location_id",
     "payer_id",
@@ -78,6 +78,7 @@ def notice(row: dict, fee: Decimal) -> str:
         "\n".join(
             [
                 f"{row['location_name']}",
+                APPROVAL_DATE,
                 "",
                 "Dear parent or guardian,",
                 "",
@@ -105,7 +106,7 @@ def _draft(row: dict, fee: Decimal) -> DraftAction:
         payer_id=row.get("payer_id"),
         patient_id=row.get("patient_id"),
         title=(
-            f"{label} fee {format_money(fee)}: visit {row['appointment_id']} on {day.isoformat()} "
+            f"{label} fee {format_money(fee)}: visit {row['appointment_id']} on {fmt_date(day)} "
             f"({row['location_name']})"
         ),
         recipient="the family (statement or patient portal)",

@@ -1,5 +1,6 @@
 """Call-back tasks for referrals nobody answered within the first-response target
-(marts.flag_referral_responses_overdue)."""
+(marts.flag_referral_responses_overdue). The task names when the response was due, never how long ago, so a
+waiting task reads the same every night."""
 
 from __future__ import annotations
 
@@ -13,14 +14,12 @@ ASSIGNED_ROLE = "front_desk"
 EVIDENCE = (
     "flag_id",
     "rule_name",
-    "as_of_date",
     "referral_id",
     "location_id",
     "channel",
     "status",
     "received_at",
     "first_response_due_at",
-    "hours_overdue",
 )
 CHANNEL_WORDS = {
     "physician_fax": "a physician's fax",
@@ -38,7 +37,7 @@ def draft_callbacks(rows: list[dict], location_names: dict[str, str], time_zones
         body = (
             f"Referral {row['referral_id']} came in through {CHANNEL_WORDS.get(row['channel'], row['channel'])} on "
             f"{local_time_text(row['received_at'], zone)} and nobody has answered it; the first response was due "
-            f"{local_time_text(row['first_response_due_at'], zone)} ({row['hours_overdue']} hours ago).\n"
+            f"{local_time_text(row['first_response_due_at'], zone)}.\n"
             "Call the family (and the referrer for a fax or school request), record the first response, and "
             "send the intake packet list."
         )

@@ -295,6 +295,7 @@ _DECLARATIONS: tuple[ActionType, ...] = (
         "claims_denials",
         "dollars_at_risk",
         packet_models=(LOCATIONS_PACKET,),
+        as_of_columns=("as_of_date", "days_left"),  # the alert names its deadline, a date of the claim's
     ),
     ActionType(
         "secondary_claim",
@@ -386,6 +387,7 @@ _DECLARATIONS: tuple[ActionType, ...] = (
         "email",
         "schedule_gaps",
         None,
+        as_of_columns=("as_of_date",),  # due before the next booked visit
     ),
     ActionType(
         "visit_reminder",
@@ -409,6 +411,7 @@ _DECLARATIONS: tuple[ActionType, ...] = (
         "email",
         "schedule_gaps",
         None,
+        as_of_columns=("as_of_date",),  # due a week after the missed visit
         metadata=lambda ctx: {"fee_policy": ctx.settings.scheduling_no_show_fee_policy},
     ),
     ActionType(
@@ -421,6 +424,8 @@ _DECLARATIONS: tuple[ActionType, ...] = (
         "schedule_gaps",
         "dollars_at_risk",
         asset_name="schedule_patient_drafts",
+        as_of_columns=("as_of_date", "days_since_last_kept_visit"),
+        due_days_after_raised=0,  # a child off the schedule: call the family the day it is found
     ),
     # Front office and intake
     ActionType(
@@ -459,6 +464,7 @@ _DECLARATIONS: tuple[ActionType, ...] = (
         "dollars_at_risk",
         low_risk=True,
         packet_models=(LOCATIONS_PACKET,),
+        as_of_columns=("as_of_date", "hours_overdue"),
     ),
     ActionType(
         "intake_family_nudge",

@@ -1,6 +1,7 @@
 """Schedule-this-patient tasks: rows of marts.flag_patients_to_schedule (a child with an open plan of care
 and no visit booked ahead) -> a front-desk task with a text and a call script to book the next visits.
-The family-facing parts carry no child's name, diagnosis, member id or clinical detail. Pure.
+The family-facing parts carry no child's name, diagnosis, member id or clinical detail. Due the day it is found
+(the ledger dates it: `due_days_after_raised`). Pure.
 """
 
 from __future__ import annotations
@@ -18,13 +19,11 @@ EVIDENCE_FIELDS = (
     "flag_id",
     "rule_name",
     "rule_version",
-    "as_of_date",
     "location_id",
     "plan_of_care_id",
     "plan_end_date",
     "frequency_per_week",
     "last_kept_visit_date",
-    "days_since_last_kept_visit",
     "last_provider_id",
     "weeks_at_risk",
     "dollars_at_risk",
@@ -76,7 +75,6 @@ def _draft(row: dict) -> DraftAction:
         body=body,
         evidence=[{"source": "marts.flag_patients_to_schedule", **{k: jsonable(row.get(k)) for k in EVIDENCE_FIELDS}}],
         dollars_at_stake=Decimal(str(row.get("dollars_at_risk") or "0")).quantize(Decimal("0.01")),
-        due_date=as_date(row.get("due_date")),
         assigned_role=ASSIGNED_ROLE,
         phi_terms=[p for p in [row.get("guardian_phone")] if p],
     )

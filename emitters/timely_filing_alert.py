@@ -1,7 +1,8 @@
 """Timely-filing alerts: rows of marts.flag_timely_filing_alerts -> an alert per claim for billing.
 
 Pure: the same flag rows give the same drafts. A claim not yet submitted (or rejected and not resubmitted)
-whose filing deadline is inside the lead window gets one alert with the deadline and what to do. Ids and
+whose filing deadline is inside the lead window gets one alert with the deadline (a date, never the days left,
+so a waiting alert reads the same every night) and what to do. Ids and
 codes only: no patient name, date of birth or member id, so there are no PHI terms.
 """
 
@@ -15,7 +16,7 @@ from core.templating import render_text
 from .claims_common import cents
 from .context import DraftContext
 from .models import ChecklistItem, DraftAction
-from .values import jsonable
+from .values import fmt_date, jsonable
 
 ACTION_TYPE = "timely_filing_alert"
 ASSIGNED_ROLE = "billing"
@@ -30,7 +31,6 @@ EVIDENCE_COLUMNS = (
     "timely_filing_days",
     "lead_days",
     "due_date",
-    "days_left",
     "dollars_at_risk",
 )
 
@@ -51,10 +51,9 @@ def _draft_one(row: dict, location_names: dict[str, str]) -> DraftAction:
         carcs=(row.get("carcs") or "").replace("|", ", "),
         location_name=location_name,
         payer_name=payer_name,
-        service_date=jsonable(row["service_date"]),
+        service_date=fmt_date(row["service_date"]),
         timely_filing_days=row["timely_filing_days"],
-        due_date=jsonable(row["due_date"]),
-        days_left=row["days_left"],
+        due_date=fmt_date(row["due_date"]),
         lead_days=row["lead_days"],
         dollars_at_risk=format_money(row.get("dollars_at_risk")),
     )
@@ -66,7 +65,7 @@ def _draft_one(row: dict, location_names: dict[str, str]) -> DraftAction:
         payer_id=row.get("payer_id"),
         patient_id=row.get("patient_id"),
         title=(
-            f"File by {jsonable(due)}: claim {row.get('claim_id') or row.get('visit_id')} "
+            f"File by {fmt_date(due)}: claim {row.get('claim_id') or row.get('visit_id')} "
             f"{REASON_TITLES.get(row['alert_reason'], row['alert_reason'])} ({payer_name}, {location_name})"
         )[:200],
         recipient="Billing team (claim submission)",
@@ -74,7 +73,7 @@ def _draft_one(row: dict, location_names: dict[str, str]) -> DraftAction:
         checklist=[
             ChecklistItem(
                 item="Claim accepted by the clearinghouse before the deadline",
-                detail=f"deadline {jsonable(due)}",
+                detail=f"deadline {fmt_date(due)}",
                 present=False,
             )
         ],

@@ -23,6 +23,12 @@ def as_date(value: Any) -> date | None:
     return date.fromisoformat(str(value)[:10])
 
 
+def fmt_date(value: Any) -> str:
+    """A date as a letter or task writes it (MM/DD/YYYY); "not on file" when it is missing."""
+    day = as_date(value)
+    return day.strftime("%m/%d/%Y") if day else "not on file"
+
+
 def local_moment(utc_value: Any, time_zone: str) -> datetime:
     """A stored UTC moment (naive values are UTC, as the warehouse stores them) in a location's zone."""
     if _is_missing(utc_value):

@@ -266,8 +266,11 @@ def test_timely_filing_alert_says_why_and_by_when():
     (rejected, unsent) = timely_filing_alert.draft_actions(
         [row, {**row, "flag_id": "t-2", "alert_reason": "not_submitted", "carcs": None}], {"L01": "North"}
     )
-    assert "rejected as unprocessable (CARC 16)" in rejected.body and "9 days left" in rejected.body
-    assert "Deadline: 2026-12-05" in rejected.body and rejected.title.startswith("File by 2026-12-05: claim CL0100003")
+    assert "rejected as unprocessable (CARC 16)" in rejected.body and "file by 12/05/2026" in rejected.body
+    assert "Deadline: 12/05/2026 (alerts start 30 days before)" in rejected.body and "days left" not in rejected.body
+    assert rejected.title.startswith("File by 12/05/2026: claim CL0100003")
+    # The next night, a day closer to the deadline, drafts the same alert.
+    assert timely_filing_alert.draft_actions([{**row, "days_left": 8}], {"L01": "North"}) == [rejected]
     assert "no claim for it has reached the clearinghouse" in unsent.body and "not submitted" in unsent.title
     assert rejected.due_date == date(2026, 12, 5) and rejected.dollars_at_stake == Decimal("120.00")
 

@@ -4,7 +4,7 @@ records requests need the signed release, and eligibility tasks/alerts explain t
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
@@ -242,7 +242,10 @@ def test_eligibility_check_task_and_coverage_alert():
     }
     [call] = referral_callback.draft_callbacks([callback], NAMES, ZONES)
     assert "Thu 02/26/2026 3:00 AM MST" in call.body and "UTC" not in call.body
-    assert "a parent's phone call" in call.body and "62 hours ago" in call.body
+    assert "a parent's phone call" in call.body and "was due Fri 02/27/2026 3:00 AM MST." in call.body
+    # The next night (a day more overdue) drafts the same task: it names when, never how long ago.
+    next_night = {**callback, "as_of_date": AS_OF + timedelta(days=1), "hours_overdue": 86}
+    assert referral_callback.draft_callbacks([next_night], NAMES, ZONES) == [call]
 
 
 def test_every_front_office_action_type_has_approvers():

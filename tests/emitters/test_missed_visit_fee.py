@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from core.approval_date import APPROVAL_DATE
 from emitters.family_messages import assert_minimum_necessary, forbidden_terms
 from emitters.missed_visit_fee import ACTION_TYPE, draft_missed_visit_fees, fee_amount
 
@@ -83,3 +84,9 @@ def test_fee_notice_carries_no_name_diagnosis_or_member_id():
     (draft,) = draft_missed_visit_fees([row], "no_show", "25.00")
     assert assert_minimum_necessary(draft.body, forbidden_terms(row)) == draft.body
     assert "MEMB778899" not in draft.body and "Zzcanary" not in draft.body and "F82" not in draft.body
+
+
+def test_the_notice_is_dated_on_approval_and_the_same_the_next_night():
+    (draft,) = draft_missed_visit_fees([_row("V1")], "no_show", "25.00")
+    assert draft.body.splitlines()[1] == APPROVAL_DATE and draft.title.endswith("on 02/26/2026 (Sunny Steps - Austin)")
+    assert draft_missed_visit_fees([_row("V1", as_of_date=date(2026, 3, 3))], "no_show", "25.00") == [draft]

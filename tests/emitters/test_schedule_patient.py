@@ -34,7 +34,6 @@ def _row(**extra) -> dict:
         "weeks_at_risk": 4,
         "dollars_at_risk": Decimal("712.00"),
         "guardian_phone": "(512) 555-0101",
-        "due_date": date(2026, 11, 26),
         "first_name": "Zebulon",
         "member_id": "CANARY77310",
         "diagnosis_codes": "F82|R27.8",
@@ -47,7 +46,10 @@ def test_one_task_per_flag_with_money_due_date_and_front_desk_role():
     assert [d.flag_id for d in drafts] == ["F1", "F2"]
     draft = drafts[0]
     assert draft.action_type == ACTION_TYPE and draft.assigned_role == "front_desk"
-    assert draft.dollars_at_stake == Decimal("712.00") and draft.due_date == date(2026, 11, 26)
+    # Due the day it is found: the ledger gives the date (ActionType.due_days_after_raised), the row has none.
+    assert draft.dollars_at_stake == Decimal("712.00") and draft.due_date is None
+    next_day = _row(as_of_date=date(2026, 11, 27), days_since_last_kept_visit=15)
+    assert draft_schedule_patient_tasks([next_day, _row(flag_id="F2")]) == drafts
     assert draft.evidence[0]["plan_of_care_id"] == "POC-L01-00007-2"
     assert draft.evidence[0]["last_kept_visit_date"] == "2026-11-12"
     assert "front_desk" in approver_roles(ACTION_TYPE)

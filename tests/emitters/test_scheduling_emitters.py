@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 
+from core.approval_date import APPROVAL_DATE
 from emitters.attendance_letter import draft_attendance_letters
 from emitters.booking_alert import draft_booking_alerts
 from emitters.drafting import PIPELINE_READER
@@ -197,6 +198,9 @@ def test_attendance_letter_has_counts_and_policy_only():
     for term in ("SYN123456789", "Testa", "F82", "PA01000123TX"):
         assert term not in draft.body
     assert draft.action_type == "attendance_letter" and draft.due_date == date(2026, 12, 1)
+    # Dated on approval: the next night, with the same counts, drafts the same letter.
+    assert draft.body.splitlines()[1] == APPROVAL_DATE
+    assert draft_attendance_letters([{**row, "as_of_date": date(2026, 11, 27)}]) == [draft]
 
 
 def test_booking_alert_names_the_fix_and_the_dollars():

@@ -102,7 +102,9 @@ _DATED_DOCUMENTS = {
     "provider_record_fix",
     "exclusion_task",
     "payroll_discrepancy_report",
+    "attendance_letter",
 }
 # The sample group (3 locations, 6 months) has no Medicare denial a reopening corrects; its draft reads no date
-# at all (tests/emitters/test_claims_denial_emitters.py drafts one).
-_NOT_DRAFTED_IN_THE_SAMPLE = {"medicare_reopening"}
+# at all (tests/emitters/test_claims_denial_emitters.py drafts one). Missed-visit fees are off unless the group's
+# policy turns them on (tests/emitters/test_missed_visit_fee.py drafts them).
+_NOT_DRAFTED_IN_THE_SAMPLE = {"medicare_reopening", "missed_visit_fee"}

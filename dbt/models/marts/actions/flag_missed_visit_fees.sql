@@ -39,7 +39,8 @@ final as (
         missed.local_date as visit_date,
         missed.local_hour,
         missed.cancel_lead_hours,
-        {{ date_add_days(7, as_of_date()) }} as due_date
+        -- A week from the missed visit: the date stays put while the draft waits.
+        {{ date_add_days(7, 'missed.local_date') }} as due_date
     from missed
     left join locations
         on missed.location_id = locations.location_id

@@ -50,8 +50,7 @@ final as (
         providers.first_name as last_provider_first_name,
         unbooked.weeks_at_risk,
         unbooked.dollars_at_risk,
-        patients.guardian_phone,
-        unbooked.as_of_date as due_date
+        patients.guardian_phone
     from unbooked
     left join patients
         on unbooked.patient_id = patients.patient_id
