@@ -2,10 +2,13 @@
 soon as the plan is established, a follow-up every week or so until it is signed (each its own fax, due on the
 payer's certification deadline, and saying so once it has passed), the plan sent for the record where a signed
 order on file replaces the signature, and a recertification due by days. A progress report is never sent for
-a physician's signature: a row with another reason is an error, not a fax. A document ready to fax; the front
-desk or billing approves every send."""
+a physician's signature: a row with another reason is an error, not a fax. A document ready to fax, dated on
+approval and naming dates, never days, so a waiting fax reads the same every night; the front desk or billing
+approves every send."""
 
 from __future__ import annotations
+
+from core.approval_date import APPROVAL_DATE
 
 from .context import DraftContext
 from .front_office_text import as_date, fmt_date, jsonable, templates
@@ -16,7 +19,6 @@ ASSIGNED_ROLE = "front_desk"
 EVIDENCE = (
     "flag_id",
     "rule_name",
-    "as_of_date",
     "plan_of_care_id",
     "followup_reason",
     "location_id",
@@ -30,16 +32,12 @@ EVIDENCE = (
     "is_sent_to_pcp",
     "visits_since_progress_point",
     "progress_report_every_visits",
-    "days_since_plan_start",
     "recert_every_days",
-    "days_to_recert",
-    "signature_age_days",
     "signature_chase_after_days",
     "signature_follow_up_number",
     "signature_chase_every_days",
     "is_signature_waived_by_order",
     "certification_deadline_date",
-    "days_to_certification_deadline",
     "is_certification_late",
     "due_date",
 )
@@ -82,10 +80,9 @@ def draft_signature_requests(
             evaluation_date=fmt_date(row.get("evaluation_date")),
             plan_start_date=fmt_date(row.get("plan_start_date")),
             plan_end_date=fmt_date(row.get("plan_end_date")),
-            letter_date=fmt_date(row.get("as_of_date")),
+            letter_date=APPROVAL_DATE,
             reason=reason,
             due_date=fmt_date(row.get("due_date")),
-            age_days=row.get("signature_age_days"),
             certification_deadline=fmt_date(row["certification_deadline_date"])
             if row.get("certification_deadline_date") is not None and reason != "plan_notice"
             else None,

@@ -109,8 +109,9 @@ class ActionType:
     reads_ledger_history: bool = False  # ctx.prior_actions holds the ledger's earlier drafts of this type
     # None: the draft reads the as-of date (a deadline's days left, a reminder window), so a new as-of date is a new
     # input of every flag. A tuple: the draft reads no as-of value (its date is filled in on approval,
-    # core/approval_date.py), and these columns of its flag and packet rows follow from the as-of date alone; both
-    # are left out of its input hash, so a new day redrafts only the flags whose data changed (emitters/changes.py).
+    # core/approval_date.py), and these columns of its flag and packet rows move with the as-of date (day counts, or a
+    # text wording them, from the row's other columns): the draft never reads them, and both are left out of its
+    # input hash, so a new day redrafts only the flags whose data changed (emitters/changes.py).
     as_of_columns: tuple[str, ...] | None = None
     # A draft whose flag row has no due date of its own (a task due when it is found: an exclusion match, an NPI
     # that fails its check digit) is due this many days after the as-of date of the run that first drafts it, and
@@ -529,6 +530,16 @@ _DECLARATIONS: tuple[ActionType, ...] = (
         "authorizations",
         None,
         packet_models=("packet_plan_of_care_patients", LOCATIONS_PACKET, RECIPIENTS_PACKET),
+        # The day counts, and the mart's reason text that words them (the fax never reads it).
+        as_of_columns=(
+            "as_of_date",
+            "days_since_plan_start",
+            "days_to_recert",
+            "signature_age_days",
+            "days_to_certification_deadline",
+            "flag_reason",
+        ),
+        due_days_after_raised=0,  # a plan notice, and a request without a payer deadline
     ),
     # Credentialing and payroll (the office manager is the admin role)
     ActionType(

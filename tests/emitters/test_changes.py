@@ -16,7 +16,9 @@ from emitters.registry import ACTION_TYPES
 from emitters.warehouse_inputs import WarehouseInputs, row_digest_sql
 from tests.emitters.conftest import marts_of
 
-POC = ACTION_TYPES["poc_signature_request"]  # reads packet_plan_of_care_patients by patient_id, and the letterhead
+# Reads packet_plan_of_care_patients by patient_id, and the letterhead; taken here as a type that reads the as-of
+# date and its day counts (the registered one is dated on approval: the last test below).
+POC = dataclasses.replace(ACTION_TYPES["poc_signature_request"], as_of_columns=None, due_days_after_raised=None)
 
 
 @pytest.fixture(autouse=True)

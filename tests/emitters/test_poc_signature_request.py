@@ -35,10 +35,16 @@ def test_signature_follow_up_goes_to_the_pcp_with_identifiers_only_in_the_body()
     assert "Synth Childe" in draft.body and "04/05/2019" in draft.body
     assert "Synth" not in draft.title and "Childe" not in draft.title
     assert draft.title == "Signature follow-up: plan of care POC-1 (follow-up 6)"
-    assert "51 days ago" in draft.body and "(follow-up 6)" in draft.body
+    assert "have not yet received it back" in draft.body and "(follow-up 6)" in draft.body
     assert draft.due_date == date(2026, 2, 25)
     assert [c.present for c in draft.checklist] == [True, False]
-    assert draft.evidence[0]["signature_age_days"] == 51
+    # Dated on approval, no day counts: the next night, on the same data, drafts the same fax.
+    assert "Date: [date of approval]" in draft.body and "days ago" not in draft.body
+    assert "signature_age_days" not in draft.evidence[0]
+    next_night = make_poc_flag_row(
+        "signature_overdue", as_of_date=date(2026, 3, 3), signature_age_days=52, days_since_plan_start=50
+    )
+    assert poc.draft_signature_requests([next_night], LOCATIONS, PATIENTS) == [draft]
 
 
 def test_follow_up_number_and_due_date_move_with_the_age():
@@ -52,7 +58,7 @@ def test_follow_up_number_and_due_date_move_with_the_age():
         LOCATIONS,
         PATIENTS,
     )[0]
-    assert later.due_date > first.due_date and "(follow-up 7)" in later.title and "58 days ago" in later.body
+    assert later.due_date > first.due_date and "(follow-up 7)" in later.title and "(follow-up 7)" in later.body
 
 
 @pytest.mark.parametrize(

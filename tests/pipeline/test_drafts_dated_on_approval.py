@@ -103,6 +103,7 @@ _DATED_DOCUMENTS = {
     "exclusion_task",
     "payroll_discrepancy_report",
     "attendance_letter",
+    "poc_signature_request",
 }
 # The sample group (3 locations, 6 months) has no Medicare denial a reopening corrects; its draft reads no date
 # at all (tests/emitters/test_claims_denial_emitters.py drafts one). Missed-visit fees are off unless the group's

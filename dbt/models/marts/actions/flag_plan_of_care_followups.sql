@@ -109,12 +109,13 @@ final as (
         case
             when followup_reason = 'recert_due'
                 then cast({{ dbt.dateadd('day', 'recert_every_days', 'plan_start_date') }} as date)
-            when followup_reason = 'plan_notice' then as_of_date
-            -- Signature requests and follow-ups: the certification deadline is the deadline; once it has
-            -- passed, at once; without a payer deadline, the request now and each follow-up on its day.
-            when is_certification_late then as_of_date
+            -- A plan sent for the record, and a request without a payer deadline, are due the day they are found:
+            -- no date here, the action ledger dates each with the day a run first drafts it.
+            when followup_reason = 'plan_notice' then null
+            -- Signature requests and follow-ups: the certification deadline is the deadline (overdue since, once
+            -- it has passed); without a payer deadline, the request when found and each follow-up on its day.
             when certification_deadline_date is not null then certification_deadline_date
-            when followup_reason = 'signature_request' then as_of_date
+            when followup_reason = 'signature_request' then null
             else
                 cast(
                     {{ dbt.dateadd('day', 'signature_chase_after_days + 1 + signature_chase_every_days * (signature_follow_up_number - 1)', 'evaluation_date') }} as date  -- noqa: LT05
