@@ -10,7 +10,7 @@ from core.money import amount, format_money
 from .context import DraftContext
 from .family_messages import clock_time
 from .models import DraftAction
-from .values import as_date, jsonable
+from .values import as_date, fmt_date, jsonable
 
 ACTION_TYPE = "booking_alert"
 ASSIGNED_ROLE = "front_desk"
@@ -41,7 +41,7 @@ def draft_booking_alerts(rows: list[dict]) -> list[DraftAction]:
 
 def _draft(row: dict) -> DraftAction:
     day = as_date(row["visit_date"])
-    when = f"{day.isoformat()} {clock_time(row['local_start_minute'])}"
+    when = f"{fmt_date(day)} {clock_time(row['local_start_minute'])}"
     body = (
         "\n".join(
             [
@@ -65,7 +65,7 @@ def _draft(row: dict) -> DraftAction:
         location_id=row["location_id"],
         payer_id=row.get("payer_id"),
         patient_id=row.get("patient_id"),
-        title=f"Booking mismatch: visit {row['appointment_id']} on {day.isoformat()} ({row['location_id']})",
+        title=f"Booking mismatch: visit {row['appointment_id']} on {fmt_date(day)} ({row['location_id']})",
         recipient="front desk",
         body=body,
         evidence=[{"source": "marts.flag_booking_mismatches", **{c: jsonable(row.get(c)) for c in EVIDENCE_COLUMNS}}],

@@ -3,7 +3,8 @@
 Pure: the same flag rows and visit history always give the same drafts, byte for byte. The cover letter
 is a Jinja2 text template; the checklist follows what payers ask for in a re-authorization
 (docs/domain-reference-operations.md), each item marked present or missing from what the extracts show,
-so a coordinator sees the gaps.
+so a coordinator sees the gaps. The letter is dated the day a person approves it, its dates written as the
+payer's forms write them (MM/DD/YYYY).
 """
 
 from __future__ import annotations
@@ -12,12 +13,13 @@ from collections import Counter
 from datetime import date
 from typing import Any
 
+from core.approval_date import APPROVAL_DATE
 from core.money import amount
 from core.templating import text_environment
 
 from .context import DraftContext
 from .models import ChecklistItem, DraftAction
-from .values import as_date, jsonable
+from .values import as_date, fmt_date, jsonable
 
 ACTION_TYPE = "reauth_packet"
 ASSIGNED_ROLE = "front_desk"
@@ -111,7 +113,6 @@ def draft_actions(
 def _draft_one(
     row: dict, history: list[dict], location_names: dict[str, str], template, payer_items: list[dict]
 ) -> DraftAction:
-    as_of = as_date(row["as_of_date"])
     start, end = as_date(row["start_date"]), as_date(row["end_date"])
     location_name = location_names.get(row["location_id"], row["location_id"])
     recipient = f"{row['payer_name']} Utilization Management"
@@ -125,7 +126,7 @@ def _draft_one(
 
     body = template.render(
         location_name=location_name,
-        letter_date=_fmt_date(as_of),
+        letter_date=APPROVAL_DATE,
         recipient=recipient,
         patient_name=f"{row['patient_first_name']} {row['patient_last_name']}",
         patient_dob=_fmt_date(as_date(row["patient_date_of_birth"])),
@@ -370,7 +371,8 @@ def _phi_terms(row: dict) -> list[str]:
 
 
 def _fmt_date(value: date | None) -> str:
-    return value.isoformat() if value else ""
+    # Blank rather than "not on file": each caller words a missing date itself.
+    return fmt_date(value) if value else ""
 
 
 def _int(value: Any) -> int:

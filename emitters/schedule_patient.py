@@ -11,7 +11,7 @@ from decimal import Decimal
 from .context import DraftContext
 from .family_messages import assert_minimum_necessary, forbidden_terms
 from .models import DraftAction
-from .values import as_date, jsonable
+from .values import fmt_date, jsonable
 
 ACTION_TYPE = "schedule_patient_outreach"
 ASSIGNED_ROLE = "front_desk"
@@ -69,7 +69,7 @@ def _draft(row: dict) -> DraftAction:
         location_id=row["location_id"],
         payer_id=row.get("payer_id"),
         patient_id=row.get("patient_id"),
-        title=f"Schedule this patient: nothing booked, plan open to {as_date(row['plan_end_date']).isoformat()} "
+        title=f"Schedule this patient: nothing booked, plan open to {fmt_date(row['plan_end_date'])} "
         f"({row['location_name']})"[:200],
         recipient=f"the family (text {row.get('guardian_phone') or 'no phone on file'})",
         body=body,

@@ -24,7 +24,7 @@ from core.money import amount, format_money
 from .context import DraftContext
 from .family_messages import assert_minimum_necessary, clock_time, forbidden_terms
 from .models import DraftAction
-from .values import as_date
+from .values import as_date, fmt_date
 
 ACTION_TYPE = "slot_offer"
 ASSIGNED_ROLE = "front_desk"
@@ -119,7 +119,7 @@ def _draft(row: dict, window_minutes: int) -> DraftAction:
         f"Visit value: {format_money(row.get('visit_amount'))}.\n"
     )
     title = (
-        f"Slot offer: {row['provider_name']} {day.isoformat()} {clock_time(row['slot_start_minute'])} "
+        f"Slot offer: {row['provider_name']} {fmt_date(day)} {clock_time(row['slot_start_minute'])} "
         f"(match {int(row['match_rank'])}, {row['location_name']})"
     )
     return DraftAction(

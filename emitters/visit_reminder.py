@@ -11,7 +11,7 @@ from decimal import Decimal
 from .context import DraftContext
 from .family_messages import assert_minimum_necessary, clock_time, forbidden_terms
 from .models import DraftAction
-from .values import as_date, jsonable
+from .values import as_date, fmt_date, jsonable
 
 ACTION_TYPE = "visit_reminder"
 ASSIGNED_ROLE = "front_desk"
@@ -76,7 +76,7 @@ def _draft(row: dict) -> DraftAction:
         )
         if row.get(flag)
     ]
-    title = f"Visit reminder: {day.isoformat()} {clock_time(row['local_start_minute'])} ({row['location_name']})" + (
+    title = f"Visit reminder: {fmt_date(day)} {clock_time(row['local_start_minute'])} ({row['location_name']})" + (
         f" · {', '.join(notes)}" if notes else ""
     )
     return DraftAction(

@@ -50,7 +50,7 @@ def test_approved_action_is_written_once_and_marked_sent(ledger, users, action_i
     assert "Due date: 2026-03-02" in text
     assert "Approved by: Front Desk L01 (fd_l01, front_desk) at 2026-03-02T14:00:00" in text
     assert "Member ID: MBR99887766" in text  # the letter itself, for the payer
-    assert "[x] Physician signature on the plan of care: signed 2025-11-25" in text
+    assert "[x] Physician signature on the plan of care: signed 11/25/2025" in text
     assert "[ ] Payer re-authorization request form" in text
     assert _status(ledger, action_id) == "sent"
     sent_event = ledger.action_events(users["fd_l01"], action_id)[-1]
@@ -144,5 +144,5 @@ def test_logs_carry_no_patient_identifiers(ledger, users, make_row, tmp_path, ca
     ledger.upsert_user("billing", "pw-2", "director", ["*"], "Billing Lead")  # forces a refusal log line too
     dispatch_approved(ledger, tmp_path / "outbox")
     assert "dispatch refused" in caplog.text
-    for phi in ("Quillon", "Zephyrine", "MBR99887766", "2019-07-14"):
+    for phi in ("Quillon", "Zephyrine", "MBR99887766", "07/14/2019"):
         assert phi not in caplog.text

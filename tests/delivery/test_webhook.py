@@ -26,7 +26,7 @@ from tests.ledger.helpers import shown_body_sha256
 LOCATIONS = {"L01": "Northside Clinic", "L02": "Lakeside Clinic"}
 ADMIN_VIEW = User(username="auditor", display_name="Auditor", role="admin", locations=frozenset({"*"}))
 READ_TIMEOUT = 0.3
-PHI = ("Quillon", "Zephyrine", "MBR99887766", "2019-07-14")
+PHI = ("Quillon", "Zephyrine", "MBR99887766", "07/14/2019")
 
 
 class Receiver:

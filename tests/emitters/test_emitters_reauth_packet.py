@@ -33,15 +33,16 @@ def _check(draft, item):
 
 def test_cover_letter_carries_everything_the_payer_needs(draft_of):
     body = draft_of().body
+    assert body.splitlines()[1] == "[date of approval]"  # dated the day it is approved and faxed
     for expected in (
         "To: Sunshine Kids Health Plan Utilization Management",
         "Patient: Quillon Zephyrine",
-        "Date of birth: 2019-07-14",
+        "Date of birth: 07/14/2019",
         "Member ID: MBR99887766",
         "Authorization number: PA7781234",
-        "Current authorization window: 2025-12-01 to 2026-03-31",
+        "Current authorization window: 12/01/2025 to 03/31/2026",
         "Visits approved: 24; used: 20; scheduled: 6; remaining: 4",
-        "Requested: 22 visits from 2026-03-16 to 2026-05-31 (2 visits per week x 11 weeks = 22 visits)",
+        "Requested: 22 visits from 03/16/2026 to 05/31/2026 (2 visits per week x 11 weeks = 22 visits)",
         "Diagnoses (ICD-10-CM): F82, R27.8",
         "Procedures (CPT): 97530, 97165",
         "Treating therapist: Dana Whitfield, OTR; NPI 1558598797; license TX-OT-10442",
@@ -77,7 +78,7 @@ def test_missing_physician_signature_is_flagged_missing_in_checklist_and_letter(
 def test_signed_plan_marks_signature_present(draft_of):
     item = _check(draft_of(), "Physician signature on the plan of care")
     assert item.present is True
-    assert item.detail == "signed 2025-11-25 by NPI 1234567893"
+    assert item.detail == "signed 11/25/2025 by NPI 1234567893"
 
 
 def test_no_plan_of_care_marks_plan_goals_and_evaluation_missing(draft_of, make_row):
@@ -97,7 +98,7 @@ def test_no_plan_of_care_marks_plan_goals_and_evaluation_missing(draft_of, make_
     assert not _check(draft, "Measurable functional goals").present
     assert not _check(draft, "Evaluation / re-evaluation").present
     assert "lists no functional goals" in draft.body
-    assert "from 2026-03-16 to 2026-05-31" in draft.body  # the flag computes the window, with or without a plan
+    assert "from 03/16/2026 to 05/31/2026" in draft.body  # the flag computes the window, with or without a plan
 
 
 @pytest.mark.parametrize(
@@ -166,7 +167,7 @@ def test_payer_items_and_the_two_dates_are_on_the_checklist(draft_of, make_row):
     assert not _check(draft, "Standardized norm-referenced test scores").present
     assert "EPSDT medical necessity statement" in draft.body  # listed under "still to be attached"
     timing = _check(draft, "Preparation and submission dates").detail
-    assert "2026-01-30" in timing and "2026-02-14" in timing and "2026-03-15" in timing
+    assert "01/30/2026" in timing and "02/14/2026" in timing and "03/15/2026" in timing
 
 
 def test_requested_period_is_the_window_the_flag_computed(make_row):
@@ -188,15 +189,15 @@ def test_evidence_has_metrics_and_counts_but_no_phi(draft_of):
         "scheduled": 3,
     }
     text = json.dumps(draft.evidence)
-    for phi in ("Quillon", "Zephyrine", "2019-07-14", "MBR99887766", "F82"):
+    for phi in ("Quillon", "Zephyrine", "07/14/2019", "2019-07-14", "MBR99887766", "F82"):
         assert phi not in text
 
 
 def test_titles_carry_no_phi_and_phi_terms_are_known(draft_of):
     draft = draft_of()
-    for phi in ("Quillon", "Zephyrine", "2019-07-14", "MBR99887766", "PT-1007"):
+    for phi in ("Quillon", "Zephyrine", "07/14/2019", "MBR99887766", "PT-1007"):
         assert phi not in draft.title
-    assert set(draft.phi_terms) == {"Quillon", "Zephyrine", "2019-07-14", "MBR99887766"}
+    assert set(draft.phi_terms) == {"Quillon", "Zephyrine", "07/14/2019", "MBR99887766"}
 
 
 def test_a_title_with_phi_is_rejected_by_the_model(draft_of):

@@ -226,7 +226,7 @@ def test_edit_event_has_hashes_and_a_diff_without_phi(ledger, users, rows):
     assert "+Member ID: [redacted] (per card)" in event["detail"]["diff"]
     with ledger.engine.connect() as conn:
         audit_text = " ".join(r[0] for r in conn.exec_driver_sql("select detail_json from audit_events"))
-    for phi in ("Quillon", "Zephyrine", "MBR99887766", "2019-07-14"):
+    for phi in ("Quillon", "Zephyrine", "MBR99887766", "07/14/2019", "2019-07-14"):
         assert phi not in audit_text
 
 
