@@ -31,7 +31,9 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from core.money import format_money
+from core.settings import get_settings
 from emitters.registry import can_approve
+from emitters.values import fmt_date, local_time_text
 from ledger import DELIVERY_FAILED, ChainReport, Ledger
 from ledger.digest import approval_digest
 
@@ -233,14 +235,17 @@ def outbox_path(outbox_dir: Path, action: dict) -> Path | None:
 
 
 def render_outbox_document(action: dict, approval: dict, approver_name: str) -> str:
-    due = action["due_date"].isoformat() if action["due_date"] else "none"
+    """The work item a person opens: the action's header in their dates and the group's clock, the approved
+    body, the checklist."""
+    due = fmt_date(action["due_date"]) if action["due_date"] else "none"
+    approved_at = local_time_text(approval["occurred_at"], get_settings().group_time_zone)
     lines = [
         action["title"],
         "=" * len(action["title"]),
         f"Recipient: {action['recipient']}",
         f"Due date: {due}",
         f"Dollars at stake: {format_money(action['dollars_at_stake'])}",
-        f"Approved by: {approver_name} ({approval['actor']}, {approval['actor_role']}) at {approval['occurred_at']}",
+        f"Approved by: {approver_name} ({approval['actor']}, {approval['actor_role']}) at {approved_at}",
         f"Action id: {action['action_id']}",
         "",
         "-" * 72,

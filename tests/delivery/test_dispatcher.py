@@ -47,8 +47,8 @@ def test_approved_action_is_written_once_and_marked_sent(ledger, users, action_i
     text = target.read_text()
     assert text.startswith("Re-auth: Sunshine Kids Health Plan auth PA7781234 (Northside Clinic)\n")
     assert "Recipient: Sunshine Kids Health Plan Utilization Management" in text
-    assert "Due date: 2026-03-02" in text
-    assert "Approved by: Front Desk L01 (fd_l01, front_desk) at 2026-03-02T14:00:00" in text
+    assert "Due date: 03/02/2026" in text  # dates and the approval time as the group reads them
+    assert "Approved by: Front Desk L01 (fd_l01, front_desk) at Mon 03/02/2026 9:00 AM EST" in text
     assert "Member ID: MBR99887766" in text  # the letter itself, for the payer
     assert "[x] Physician signature on the plan of care: signed 11/25/2025" in text
     assert "[ ] Payer re-authorization request form" in text
