@@ -1,6 +1,6 @@
-"""The column_rules data test (dbt/data-tests/generic/column_rules.sql) means what dbt's built-in not_null, unique
-and accepted_values mean, and what a unique-combination and an expression test mean, on DuckDB and on PostgreSQL;
-and the project keeps its simple column rules in it.
+"""The column_rules data test (dbt/data-tests/generic/column_rules.sql) means what dbt's built-in not_null, unique,
+accepted_values and relationships mean, and what a unique-combination and an expression test mean, on DuckDB and on
+PostgreSQL; and the project keeps its simple column rules in it.
 
 A throwaway dbt project holds the generic test and a few seeds, each breaking one rule; the test's failing rows
 are stored (--store-failures) and read back.
@@ -20,7 +20,7 @@ from dbt.cli.main import dbtRunner
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 GENERIC_TEST = REPO_ROOT / "dbt" / "data-tests" / "generic" / "column_rules.sql"
-SIMPLE_RULES = {"not_null", "unique", "accepted_values"}
+SIMPLE_RULES = {"not_null", "unique", "accepted_values", "relationships"}
 
 # Each seed is one case. The nulls in `status`, `priority` and `code` of `clean` pass: dbt's accepted_values and
 # unique ignore nulls, and two nulls are not a duplicate.
@@ -32,7 +32,10 @@ SEEDS = {
     "unlisted_priority": "id,status,priority,code\n1,open,3,A\n",
     "every_breach": "id,status,priority,code\n1,open,1,A\n1,pending,9,A\n,closed,2,B\n",
     "null_pair": "id,status,priority,code\n1,,1,\n2,,2,\n",  # two rows alike down to their nulls repeat
+    "unknown_code": "id,status,priority,code\n1,open,1,A\n2,open,1,Z\n3,closed,2,Y\n",
 }
+# The codes every seed's `code` must be one of (the `references` rule); a seed without tests of its own.
+KNOWN_CODES = "code\nA\nB\nC\n"
 RULES = {
     "not_null": ["id"],
     "unique": ["id", "code"],
@@ -40,6 +43,7 @@ RULES = {
     "unique_together": [["status", "code"]],
     # A null result passes (priority or status null), as a `where not (expression)` test.
     "expressions": ["priority <> 9", "status <> 'pending'"],
+    "references": {"code": {"to": "ref('known_codes')", "field": "code"}},
 }
 # (column, rule, failing rows) each seed's test returns.
 EXPECTED = {
@@ -58,15 +62,17 @@ EXPECTED = {
         ("status <> 'pending'", "expression_is_true", 1),
     },
     "null_pair": {("status, code", "unique_together", 1)},
+    "unknown_code": {("code", "relationships", 2)},
 }
 
 
 def _scratch_project(root: Path, profile: dict) -> Path:
     (root / "data-tests" / "generic").mkdir(parents=True)
     shutil.copy(GENERIC_TEST, root / "data-tests" / "generic" / GENERIC_TEST.name)
-    (root / "seeds").mkdir()
+    (root / "seeds" / "cases").mkdir(parents=True)
     for name, rows in SEEDS.items():
-        (root / "seeds" / f"{name}.csv").write_text(rows)
+        (root / "seeds" / "cases" / f"{name}.csv").write_text(rows)
+    (root / "seeds" / "known_codes.csv").write_text(KNOWN_CODES)
     project = {
         "name": "column_rules_check",
         "version": "1.0.0",
@@ -76,12 +82,15 @@ def _scratch_project(root: Path, profile: dict) -> Path:
         "test-paths": ["data-tests"],
         "seeds": {
             "column_rules_check": {
-                "+column_types": {
-                    "id": "integer",
-                    "priority": "integer",
-                    "status": "varchar(10)",
-                    "code": "varchar(10)",
-                }
+                "cases": {
+                    "+column_types": {
+                        "id": "integer",
+                        "priority": "integer",
+                        "status": "varchar(10)",
+                        "code": "varchar(10)",
+                    }
+                },
+                "known_codes": {"+column_types": {"code": "varchar(10)"}},
             }
         },
         "flags": {"send_anonymous_usage_stats": False},
@@ -168,15 +177,21 @@ def _column_tests(path: Path):
 
 @pytest.mark.parametrize("folder", ["models", "seeds"])
 def test_simple_column_rules_live_in_the_models_column_rules_test(folder):
-    """A plain not_null, unique or accepted_values on a column is one more dbt node; it belongs in the model's
-    column_rules. Only one with a config of its own (severity: warn, where) stays on the column; severity: error is
-    the project's default for every data test, so it is no reason to stay."""
+    """A not_null, unique, accepted_values or relationships test on a column is one more dbt node; it belongs in the
+    model's column_rules of its severity (its warnings in a second column_rules with severity warn). Only one with a
+    config of its own beyond its severity (a where) stays on the column, and so does a model's relationships test to
+    a seed: a nightly build without the seeds leaves out every test that reads one."""
+    seeds = {path.stem for path in (REPO_ROOT / "dbt" / "seeds").rglob("*.csv")}
     strays = []
     for path in sorted((REPO_ROOT / "dbt" / folder).rglob("*.yml")):
         for node, column, entry in _column_tests(path):
             name = entry if isinstance(entry, str) else next(iter(entry))
             settings = {} if isinstance(entry, str) else (entry[name] or {})
-            own_config = {k: v for k, v in (settings.get("config") or {}).items() if (k, v) != ("severity", "error")}
+            own_config = {k: v for k, v in (settings.get("config") or {}).items() if k != "severity"}
+            if name == "relationships" and node not in seeds:
+                target = str((settings.get("arguments") or {}).get("to", ""))
+                if target.removeprefix("ref('").removesuffix("')") in seeds:
+                    continue
             if name in SIMPLE_RULES and not own_config and "name" not in settings:
                 strays.append(f"{path.relative_to(REPO_ROOT)}: {node}.{column} {name}")
     assert strays == []

@@ -15,15 +15,23 @@
                                    (failing_rows: rows past the first of each repeated combination).
       expressions: [sql, ...]      every row makes the boolean expression true (a null result passes, as a
                                    `where not (expression)` test).
+      references:                  every non-null value is a value of another model's column, as dbt's
+        column: {to: ref('model'), field: column}   relationships test (failing_rows: the rows without one).
 
-    A rule that needs a config of its own (where, severity) stays a test of its own. -#}
-{% test column_rules(model, not_null=[], unique=[], accepted_values={}, unique_together=[], expressions=[]) %}
+    A model's rules of one severity share one test: its warnings are a second column_rules with
+    `config: {severity: warn}`. A rule with a `where` of its own stays a test of its own, and so does a reference
+    to a seed: a nightly build whose seeds are unchanged leaves out every test that reads one, which would take
+    the model's other rules with it. -#}
+{% test column_rules(model, not_null=[], unique=[], accepted_values={}, unique_together=[], expressions=[], references={}) %}
 
-{%- if not (not_null or unique or accepted_values or unique_together or expressions) -%}
-    {{ exceptions.raise_compiler_error("column_rules on " ~ model ~ ": give at least one of not_null, unique, accepted_values, unique_together, expressions") }}
+{%- if not (not_null or unique or accepted_values or unique_together or expressions or references) -%}
+    {{ exceptions.raise_compiler_error("column_rules on " ~ model ~ ": give at least one of not_null, unique, accepted_values, unique_together, expressions, references") }}
 {%- endif -%}
 {%- if accepted_values is not mapping -%}
     {{ exceptions.raise_compiler_error("column_rules on " ~ model ~ ": accepted_values maps each column to its list of values") }}
+{%- endif -%}
+{%- if references is not mapping -%}
+    {{ exceptions.raise_compiler_error("column_rules on " ~ model ~ ": references maps each column to {to: ref('model'), field: column}") }}
 {%- endif -%}
 
 {%- set rules = [] -%}
@@ -53,6 +61,15 @@
     {%- set repeats = "(select cast(coalesce(sum(row_count - 1), 0) as " ~ dbt.type_bigint() ~ ") from (select count(*) as row_count from "
         ~ model ~ " group by " ~ columns | join(", ") ~ ") as combinations where row_count > 1)" -%}
     {%- do rules.append({"column": columns | join(", "), "rule": "unique_together", "failing": repeats}) -%}
+{%- endfor -%}
+{%- for column, reference in references.items() -%}
+    {%- if reference is not mapping or not reference.get("to") or not reference.get("field") -%}
+        {{ exceptions.raise_compiler_error("column_rules on " ~ model ~ ": references of " ~ column ~ " needs to: ref('model') and field: column") }}
+    {%- endif -%}
+    {#- A scalar subquery, as unique_together: the rows whose value the other model lacks. -#}
+    {%- set orphans = "(select count(*) from " ~ model ~ " as child where child." ~ column ~ " is not null and not exists (select 1 from "
+        ~ reference["to"] ~ " as parent where parent." ~ reference["field"] ~ " = child." ~ column ~ "))" -%}
+    {%- do rules.append({"column": column, "rule": "relationships", "failing": orphans}) -%}
 {%- endfor -%}
 {%- for expression in expressions -%}
     {%- do rules.append({"column": expression, "rule": "expression_is_true", "failing": "count(case when not (" ~ expression ~ ") then 1 end)"}) -%}
