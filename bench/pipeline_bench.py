@@ -64,6 +64,7 @@ STAGE_LABELS = {RAW_COPY: "raw copy (also in dbt)", "dbt": "dbt"}
 FILE_DATE = re.compile(r"_(\d{8})")  # the first date in a clearinghouse file's name (era_<payer>_<YYYYMMDD>_...)
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 PAGE_BYTES = os.sysconf("SC_PAGE_SIZE")
+LOAD_AT_START = os.getloadavg()[0]  # recorded with the figures: a busy machine explains slow ones
 
 
 def _run_stage(stage: str) -> None:
@@ -326,13 +327,20 @@ def _echo(measured: Measured) -> None:
 
 @dataclass
 class JobFigures:
-    first: Measured
+    first: Measured  # the four stages summed
     next_day: Measured
-    dbt_first: Measured
-    dbt_next_day: Measured
-    raw_copy: Measured | None
+    first_stages: dict[str, Measured]  # by stage (the raw copy too, on PostgreSQL)
+    next_day_stages: dict[str, Measured]
     one_run_first: Measured
     one_run_next_day: Measured
+
+    @property
+    def dbt_first(self) -> Measured:
+        return self.first_stages["dbt"]
+
+    @property
+    def dbt_next_day(self) -> Measured:
+        return self.next_day_stages["dbt"]
 
 
 def _job_home(scratch: Path, folder: str, env: dict) -> tuple[Path, dict]:
@@ -392,10 +400,7 @@ def _run_job(
     _deliver(scratch / "next_day", one_run_inbox)
     one_run_next_day = _measure([sys.executable, __file__, "--stage", JOB], one_run_env, server)
     _row(label, "next day as one run", one_run_next_day, "on the built warehouse")
-    return JobFigures(
-        first, next_day, by_stage["dbt"], next_day_by_stage["dbt"], by_stage.get(RAW_COPY), one_run_first,
-        one_run_next_day,
-    )  # fmt: skip
+    return JobFigures(first, next_day, by_stage, next_day_by_stage, one_run_first, one_run_next_day)
 
 
 def _bench_size(
@@ -407,7 +412,8 @@ def _bench_size(
     keep: bool,
     inbox_copy: Path | None,
     busy_day: bool = False,
-) -> None:
+) -> tuple[str, dict] | None:
+    """Bench one size; its name and figures to record (None without DuckDB, whose figures the README shows)."""
     locations, months = SIZES[size]
     name = f"{locations}x{months}"
     scratch = Path(tempfile.mkdtemp(prefix=f"rcm-bench-{name}-"))
@@ -471,6 +477,38 @@ def _bench_size(
         _say(f"kept {scratch}")
     else:
         shutil.rmtree(scratch, ignore_errors=True)
+    if "duckdb" not in jobs:
+        return None
+    return name, _recorded(jobs["duckdb"], inbox_mb, _figures(floors), _figures(x12), _figures(dbt_floor))
+
+
+def _recorded(job: JobFigures, inbox_mb: float, csv: dict, x12: dict, dbt_floor: dict) -> dict:
+    """One size's figures as bench/results.json keeps them (bench/readme_table.py renders them)."""
+
+    def figures(measured: Measured) -> dict:
+        return {"wall": round(measured.wall, 2), "cpu": round(measured.cpu, 2), "peak_mb": round(measured.peak_mb)}
+
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    return {
+        "measured_on": date.today().isoformat(),
+        "commit": commit.stdout.strip() or "unknown",
+        "cpus": os.cpu_count(),
+        "load_average": round(LOAD_AT_START, 2),
+        "inbox_mb": round(inbox_mb),
+        "first_build": {stage: figures(job.first_stages[stage]) for stage in JOB_STAGES},
+        "next_day": {stage: figures(job.next_day_stages[stage]) for stage in JOB_STAGES},
+        "one_run": {"first_build": figures(job.one_run_first), "next_day": figures(job.one_run_next_day)},
+        "floors": {
+            "csv_load_s": round(csv["ingest_s"], 2),
+            "read_csv_s": round(csv["floor_s"], 2),
+            "x12_load_s": round(csv["x12_s"], 2),
+            "reader_claims_per_s": round(x12["reader_claims_per_s"]),
+            "reader_load_claims_per_s": round(x12["reader_load_claims_per_s"]),
+            "pyx12_claims_per_s": round(x12["pyx12_claims_per_s"]),
+            "dbt_next_day_s": round(job.dbt_next_day.wall, 2),
+            "dbt_sql_s": round(dbt_floor["tables_s"] + dbt_floor["tests_s"], 2),
+        },
+    }
 
 
 def _job_cpu(measured: Measured) -> float:
@@ -515,8 +553,8 @@ def _ratios(name: str, csv: dict, x12: dict, jobs: dict[str, JobFigures], dbt_fl
     if "postgres" in jobs:
         pg = jobs["postgres"]
         rows.append(
-            ("raw copy into PostgreSQL / dbt stage on PostgreSQL (wall)", f"{pg.raw_copy.wall:.1f} s",
-             f"{pg.dbt_first.wall:.1f} s", pg.raw_copy.wall / pg.dbt_first.wall)
+            ("raw copy into PostgreSQL / dbt stage on PostgreSQL (wall)", f"{pg.first_stages[RAW_COPY].wall:.1f} s",
+             f"{pg.dbt_first.wall:.1f} s", pg.first_stages[RAW_COPY].wall / pg.dbt_first.wall)
         )  # fmt: skip
     _say(f"{name}: ratios (first / second; below 1 the first is faster)")
     _say(f"  {'measure':<58} {'first':>18} {'second':>18} {'ratio':>8}")
@@ -540,6 +578,12 @@ def main() -> None:
         help="the next day brings the newest clearinghouse files of every kind (claims, acknowledgements, ERAs), "
         "not only those of the newest file date",
     )
+    parser.add_argument(
+        "--record",
+        action="store_true",
+        help="keep the DuckDB figures in bench/results.json and rewrite README.md's tables from them "
+        "(not with --busy-day, whose next day is not the one the README shows)",
+    )
     parser.add_argument("--stage", choices=(*JOB_STAGES, RAW_COPY, PARSE, JOB), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.stage:
@@ -548,7 +592,10 @@ def main() -> None:
     sizes = list(SIZES) if args.size == "all" else [args.size]
     if args.inbox and len(sizes) > 1:
         parser.error("--inbox goes with one --size")
+    if args.record and (args.busy_day or args.warehouse == "postgres"):
+        parser.error("--record keeps the usual next day on DuckDB: not with --busy-day or --warehouse postgres")
     warehouses = list(WAREHOUSES) if args.warehouse == "both" else [args.warehouse]
+    measured: dict[str, dict] = {}
     cluster = cluster_root = None
     if "postgres" in warehouses:
         sys.path.insert(0, str(ROOT))
@@ -558,7 +605,11 @@ def main() -> None:
     try:
         _say(f"{'size':<14} {'stage':<34} {'wall s':>8} {'cpu s':>8} {'peak MB':>9} {'db cpu s':>9} {'db MB':>8}")
         for size in sizes:
-            _bench_size(size, args.seed, args.anchor_date, warehouses, cluster, args.keep, args.inbox, args.busy_day)
+            figures = _bench_size(
+                size, args.seed, args.anchor_date, warehouses, cluster, args.keep, args.inbox, args.busy_day
+            )
+            if figures is not None:
+                measured[figures[0]] = figures[1]
     finally:
         if cluster_root is not None:
             stop_cluster(cluster_root)
@@ -566,6 +617,11 @@ def main() -> None:
         "peak MB: the stage's whole process tree (Dagster and dbt together), sampled every 0.2 s; cpu s: its user + "
         "system time; db cpu s / db MB: the PostgreSQL server's processes (CPU time, proportional set size)"
     )
+    if args.record:
+        from readme_table import RESULTS_PATH, record
+
+        record(measured)
+        _say(f"recorded {', '.join(measured)} in {RESULTS_PATH.relative_to(ROOT)} and rewrote README.md's tables")
 
 
 if __name__ == "__main__":
