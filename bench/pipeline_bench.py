@@ -486,7 +486,7 @@ def _recorded(job: JobFigures, inbox_mb: float, csv: dict, x12: dict, dbt_floor:
     """One size's figures as bench/results.json keeps them (bench/readme_table.py renders them)."""
 
     def figures(measured: Measured) -> dict:
-        return {"wall": round(measured.wall, 2), "cpu": round(measured.cpu, 2), "peak_mb": round(measured.peak_mb)}
+        return {"wall": round(measured.wall, 3), "cpu": round(measured.cpu, 3), "peak_mb": round(measured.peak_mb)}
 
     commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
     return {
