@@ -6,6 +6,7 @@
     .venv/bin/python bench/pipeline_bench.py --warehouse postgres   # dbt in a throwaway PostgreSQL cluster
     .venv/bin/python bench/pipeline_bench.py --warehouse both       # DuckDB and PostgreSQL on the same extracts
     .venv/bin/python bench/pipeline_bench.py --busy-day             # the next day brings claims, acks and ERAs too
+    .venv/bin/python bench/pipeline_bench.py --record               # keep the figures, rewrite the README's tables
 
 Per size, in a scratch directory (never the repo's data/):
 

@@ -1,7 +1,7 @@
 """The README's benchmark tables, generated from the figures the pipeline bench recorded (bench/results.json).
 
     .venv/bin/python bench/pipeline_bench.py --record                        # measures 7 x 12, records, rewrites
-    .venv/bin/python bench/pipeline_bench.py --size large --inbox /tmp/g50 --record
+    .venv/bin/python bench/pipeline_bench.py --size large --inbox /tmp/g50 --anchor-date 2026-12-01 --record
     .venv/bin/python bench/readme_table.py                                   # re-renders from the recorded file
 
 ``--record`` keeps the figures of each size it measured (on DuckDB, the embedded default) in bench/results.json,
@@ -13,6 +13,7 @@ figures, not written by a person.
 
 from __future__ import annotations
 
+import argparse
 import json
 from collections.abc import Callable
 from pathlib import Path
@@ -202,5 +203,12 @@ def record(measured: dict[str, dict], path: Path = RESULTS_PATH, readme_path: Pa
     readme_path.write_text(rewrite_readme(readme_path.read_text(encoding="utf-8"), results), encoding="utf-8")
 
 
-if __name__ == "__main__":
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.parse_args()
     README_PATH.write_text(rewrite_readme(README_PATH.read_text(encoding="utf-8"), load_results()), encoding="utf-8")
+    print(f"rewrote the bench tables of {README_PATH.name} from {RESULTS_PATH.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
