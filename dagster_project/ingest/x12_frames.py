@@ -147,6 +147,11 @@ def read_chunks(files: Sequence[tuple[str, str]], with_pyx12: bool) -> Iterator[
         return
     from concurrent.futures import ProcessPoolExecutor
 
+    # pyarrow imports pandas the first time it converts Python values (pa.array), and the loader in this process
+    # does so anyway: imported here, before the fork, the workers inherit it instead of each importing it on
+    # its first chunk (about 0.25 s of each worker's first chunk, 0.03 s of later ones).
+    import pandas  # noqa: F401
+
     pool = ProcessPoolExecutor(workers, mp_context=_context())
     try:
         waiting = iter(chunks)
