@@ -1,5 +1,7 @@
 """The one Definitions object: ingest -> dbt -> emitters -> publish -> dispatch."""
 
+import gc
+
 import dagster as dg
 
 from core.settings import check_settings
@@ -62,3 +64,9 @@ defs = dg.Definitions(
     sensors=[inbox_sensor(daily_leak_job), approved_actions_sensor(dispatch_job)],
     resources={**pipeline_resources(), "dbt": dbt_cli_resource()},
 )
+
+# Everything imported so far (Dagster, dagster-dbt and dbt's types, DuckDB, Polars, the assets) lives as long as
+# the process. Python's collector would walk it again in each of its older-generation collections during a run
+# (about 2,000 collections a demo run); frozen, it is left out of them: the demo's first build spent 1.63 s
+# collecting instead of 1.99 s, its next day 1.51 s instead of 1.95 s.
+gc.freeze()
