@@ -38,7 +38,7 @@
 
     {% call statement('main') -%}
         create or replace {{ relation_type }} {{ target_relation }} as (
-            {{ sql }}
+            {{ compiled_code }}
         );
     {%- endcall %}
 
