@@ -12,11 +12,14 @@ columns (``x12_frames``); what is decided across files (a re-sent remittance, th
 here, in that order. Rows are gathered over many files and inserted with one ``insert ... select`` per
 table. A batch of files (their rows, ledger rows and quarantine rows) commits as one DuckDB transaction,
 so a crash never half-loads a file: the files of an unfinished batch are simply read again next run.
+A batch is written on a thread of its own while the next one is read (``_BatchWriter``): DuckDB's insert
+runs outside Python's interpreter lock, so the workers are kept reading instead of waiting for it.
 """
 
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -352,24 +355,6 @@ def load_x12_source(
         return report
     inbox = InboxFiles(con, source)
     deliveries = _DeliveryIndex(con, READERS)
-    batch = _Batch()
-    pending: list[X12FileOutcome] = []
-
-    def write() -> None:
-        for table, count in batch.write(con).items():
-            report.rows_loaded_by_table[table] = report.rows_loaded_by_table.get(table, 0) + count
-        for outcome in pending:
-            report.files.append(outcome)
-            log.info(
-                "ingest %s/%s: %s (%d rows loaded, %d quarantined)",
-                source,
-                outcome.file_name,
-                outcome.status,
-                outcome.rows_loaded,
-                outcome.rows_quarantined,
-            )
-        pending.clear()
-
     new: list[tuple[str, str]] = []
     for path in sorted(p for p in source_dir.iterdir() if p.is_file() and not p.name.startswith(".")):
         delivery = inbox.unseen(path)
@@ -379,25 +364,79 @@ def load_x12_source(
         _, sha = delivery
         inbox.seen.add(sha)  # the same bytes twice in one inbox: the second is a re-delivery
         new.append((str(path), sha))
-    for chunk in read_chunks(new, validate_x12_with_pyx12):
-        names, shas, times, left_out = [], [], [], set()
-        for file_index, read in enumerate(chunk.files):
-            received_at = now_utc()
-            outcome, not_loaded = _record_file(read, source, received_at, batch, deliveries, quarantine_dir)
-            pending.append(outcome)
-            names.append(outcome.file_name)
-            shas.append(read.sha)
-            times.append(received_at)
-            left_out.update((file_index, t) for t in not_loaded)
-        lineage = {
-            "_file_name": pa.array(names, type=pa.string()),
-            "_file_sha256": pa.array(shas, type=pa.string()),
-            "_loaded_at": pa.array(times, type=arrow_type(LINEAGE_COLUMNS["_loaded_at"])),
-        }
-        for table, frame in chunk.tables.items():
-            batch.add_rows(table, _loaded_rows(frame, left_out, lineage))
-        if batch.row_count >= BATCH_ROWS:
-            write()
-    write()
+    with _BatchWriter(con, source, report) as writer:
+        batch = _Batch()
+        for chunk in read_chunks(new, validate_x12_with_pyx12):
+            _add_chunk(chunk, batch, source, deliveries, quarantine_dir)
+            if batch.row_count >= BATCH_ROWS:
+                writer.write(batch)
+                batch = _Batch()
+        writer.write(batch)
     inbox.save(con)
     return report
+
+
+def _add_chunk(chunk, batch: _Batch, source: str, deliveries: _DeliveryIndex, quarantine_dir: Path) -> None:
+    """Decide, file by file in order, what of a read chunk loads, and add it to ``batch``."""
+    names, shas, times, left_out = [], [], [], set()
+    for file_index, read in enumerate(chunk.files):
+        received_at = now_utc()
+        outcome, not_loaded = _record_file(read, source, received_at, batch, deliveries, quarantine_dir)
+        names.append(outcome.file_name)
+        shas.append(read.sha)
+        times.append(received_at)
+        left_out.update((file_index, t) for t in not_loaded)
+    lineage = {
+        "_file_name": pa.array(names, type=pa.string()),
+        "_file_sha256": pa.array(shas, type=pa.string()),
+        "_loaded_at": pa.array(times, type=arrow_type(LINEAGE_COLUMNS["_loaded_at"])),
+    }
+    for table, frame in chunk.tables.items():
+        batch.add_rows(table, _loaded_rows(frame, left_out, lineage))
+
+
+class _BatchWriter:
+    """Writes batches one at a time, in order, on a thread of its own with its own DuckDB cursor, while the
+    caller reads the next batch. At 50 x 36 the inserts take about 15 s of the clearinghouse load; written on
+    the reading thread, the worker processes sat idle through them. ``write`` waits for the batch before (so at
+    most two are in memory, and a failed write stops the load at the next batch); leaving the block waits for
+    the last one and re-raises its error. A file's outcome is reported only once its batch has committed."""
+
+    def __init__(self, con, source: str, report: SourceLoadReport):
+        self.cursor = con.cursor()
+        self.source, self.report = source, report
+        self.thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="x12-batch-writer")
+        self.running: tuple[Future, list[X12FileOutcome]] | None = None
+
+    def __enter__(self) -> _BatchWriter:
+        return self
+
+    def write(self, batch: _Batch) -> None:
+        self.wait()
+        self.running = (self.thread.submit(batch.write, self.cursor), list(batch.ledger))
+
+    def wait(self) -> None:
+        if self.running is None:
+            return
+        future, outcomes = self.running
+        self.running = None
+        for table, count in future.result().items():
+            self.report.rows_loaded_by_table[table] = self.report.rows_loaded_by_table.get(table, 0) + count
+        for outcome in outcomes:
+            self.report.files.append(outcome)
+            log.info(
+                "ingest %s/%s: %s (%d rows loaded, %d quarantined)",
+                self.source,
+                outcome.file_name,
+                outcome.status,
+                outcome.rows_loaded,
+                outcome.rows_quarantined,
+            )
+
+    def __exit__(self, error_type, *_) -> None:
+        try:
+            if error_type is None:
+                self.wait()
+        finally:
+            self.thread.shutdown(wait=True)  # never leave a write running on a connection being closed
+            self.cursor.close()
