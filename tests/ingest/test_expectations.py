@@ -3,6 +3,10 @@ without echoing values."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from pathlib import Path
+
 import duckdb
 
 from dagster_project.contracts import FeeSchedule, Patient, Visit
@@ -90,3 +94,17 @@ def test_plausibility_is_a_warning_not_an_error():
     result = validate_entity(con, Patient)
     assert result.passed  # no key problem
     assert result.failed_warnings == ["expect_column_values_to_be_between(date_of_birth): 2 unexpected"]
+
+
+def test_scipy_statistics_load_only_when_an_expectation_uses_them():
+    # A fresh interpreter: this one may have loaded scipy.stats already.
+    code = (
+        "import sys\n"
+        "import dagster_project.ingest.expectations\n"
+        "print('scipy.stats._stats_py' in sys.modules)\n"
+        "from scipy.stats import entropy\n"
+        "print('scipy.stats._stats_py' in sys.modules, round(float(entropy([0.5, 0.5])), 4))\n"
+    )
+    root = Path(__file__).resolve().parents[2]
+    shown = subprocess.run([sys.executable, "-c", code], cwd=root, capture_output=True, text=True, check=True)
+    assert shown.stdout.split() == ["False", "True", "0.6931"]
