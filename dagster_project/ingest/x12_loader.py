@@ -35,7 +35,14 @@ from dagster_project.ingest.x12.errors import X12Issue
 from dagster_project.ingest.x12.reader_base import X12Reader
 from dagster_project.ingest.x12.readers import READERS
 from dagster_project.ingest.x12.result import DUPLICATE, LOADED, QUARANTINED, TransactionResult, X12ParseResult
-from dagster_project.ingest.x12_frames import FILE_INDEX, TRANSACTION_INDEX, ReadFile, arrow_type, read_chunks
+from dagster_project.ingest.x12_frames import (
+    FILE_INDEX,
+    TRANSACTION_INDEX,
+    ReadChunk,
+    ReadFile,
+    arrow_type,
+    read_chunks,
+)
 
 log = logging.getLogger(__name__)
 
@@ -376,7 +383,7 @@ def load_x12_source(
     return report
 
 
-def _add_chunk(chunk, batch: _Batch, source: str, deliveries: _DeliveryIndex, quarantine_dir: Path) -> None:
+def _add_chunk(chunk: ReadChunk, batch: _Batch, source: str, deliveries: _DeliveryIndex, quarantine_dir: Path) -> None:
     """Decide, file by file in order, what of a read chunk loads, and add it to ``batch``."""
     names, shas, times, left_out = [], [], [], set()
     for file_index, read in enumerate(chunk.files):
@@ -398,9 +405,9 @@ def _add_chunk(chunk, batch: _Batch, source: str, deliveries: _DeliveryIndex, qu
 class _BatchWriter:
     """Writes batches one at a time, in order, on a thread of its own with its own DuckDB cursor, while the
     caller reads the next batch. At 50 x 36 the inserts take about 15 s of the clearinghouse load; written on
-    the reading thread, the worker processes sat idle through them. ``write`` waits for the batch before (so at
-    most two are in memory, and a failed write stops the load at the next batch); leaving the block waits for
-    the last one and re-raises its error. A file's outcome is reported only once its batch has committed."""
+    the reading thread, they held up the hand-over of new files to the worker processes. ``write`` waits for the
+    batch before (so at most two are in memory, and a failed write stops the load at the next batch); leaving the
+    block waits for the last one and re-raises its error. A file's outcome is reported once its batch commits."""
 
     def __init__(self, con, source: str, report: SourceLoadReport):
         self.cursor = con.cursor()
