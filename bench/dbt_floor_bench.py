@@ -1,6 +1,8 @@
-"""The dbt stage against its floor: the same SQL run straight in DuckDB, without dbt around it.
+"""The dbt stage against its floors: the same SQL run straight in DuckDB, without dbt around it, and (with
+--empty-build) the same dbt build with no rows, dbt around every node but no data to work on.
 
     .venv/bin/python bench/dbt_floor_bench.py --warehouse data/warehouse/rcm.duckdb
+    .venv/bin/python bench/dbt_floor_bench.py --warehouse data/warehouse/rcm.duckdb --empty-build
 
 After a build (the last one wrote its compiled SQL to dbt/target/last_run/compiled), on a copy of the built
 warehouse, one DuckDB connection with the pipeline's memory limit and threads runs, one after another:
@@ -14,14 +16,27 @@ relations dbt's materialization makes first) are left out and counted apart, so 
 night whose incremental models have much to merge. With --run-results (dbt's run_results.json of that build,
 written when RCM_DBT_WRITE_ARTIFACTS=true) it also sums dbt's own time per node of the same kinds, over both
 dbt threads: what dbt spent around the same statements (compiling, its materialization, events) shows as the
-difference. Nothing here asserts a time.
+difference.
+
+--empty-build runs, on another copy of the warehouse, the build a night runs when its rules did not change
+(the pipeline's own arguments: no seeds, incremental models merged, dbt's JSON log on its output as dagster-dbt
+asks for it) with dbt's ``--empty``: every ref and source reads no rows, so every node is still compiled,
+materialized, tested and logged, but on nothing. Its wall time is what dbt costs for this project's nodes
+whatever the data, the part of the dbt stage that follows the number of nodes, not the rows. dbt parses the
+project first, untimed (the copy's path is one of the build's vars, and changed vars make dbt parse again). A
+data test that needs a row (a seed's "has one default") fails on no rows and dbt skips what depends on it;
+the counts say so. Nothing here asserts a time.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
+import resource
 import shutil
+import subprocess
+import sys
 import tempfile
 import time
 from pathlib import Path
@@ -96,12 +111,7 @@ def measure(
     engine = get_warehouse_engine_settings()
     scratch = Path(tempfile.mkdtemp(prefix="dbt-floor-"))
     try:
-        # The same file name: compiled SQL names the database (the file's stem) in every relation.
-        copy = scratch / warehouse.name
-        shutil.copyfile(warehouse, copy)
-        wal = warehouse.with_name(warehouse.name + ".wal")  # rows not yet checkpointed into the file
-        if wal.exists():
-            shutil.copyfile(wal, copy.with_name(wal.name))
+        copy = _copy_warehouse(warehouse, scratch)
         con = duckdb.connect(str(copy), config=engine.duckdb_config())
         con.execute(f"create schema {SCRATCH_SCHEMA}")
         # CHECKPOINT writes the tables into the file, as dbt's closing the warehouse does after its build.
@@ -127,6 +137,64 @@ def measure(
     return figures
 
 
+def _copy_warehouse(warehouse: Path, scratch: Path) -> Path:
+    """A copy under ``scratch`` with the same file name (compiled SQL names the database by the file's stem)."""
+    copy = scratch / warehouse.name
+    shutil.copyfile(warehouse, copy)
+    wal = warehouse.with_name(warehouse.name + ".wal")  # rows not yet checkpointed into the file
+    if wal.exists():
+        shutil.copyfile(wal, copy.with_name(wal.name))
+    return copy
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _node_statuses(json_log: str) -> dict[str, int]:
+    """How many nodes dbt reported per status ("success", "pass", "fail", "skipped", ...), from its JSON log."""
+    counts: dict[str, int] = {}
+    for line in json_log.splitlines():
+        if not line.startswith("{"):
+            continue
+        event = json.loads(line)
+        if event["info"]["name"] in ("LogModelResult", "LogTestResult", "LogSkipBecauseError"):
+            status = "skipped" if event["info"]["name"] == "LogSkipBecauseError" else event["data"]["status"]
+            counts[status] = counts.get(status, 0) + 1
+    return counts
+
+
+def empty_build(warehouse: Path) -> dict:
+    """Wall and CPU seconds of the nightly dbt build with ``--empty``, on a copy of ``warehouse``."""
+    from core.settings import dbt_environment
+    from dagster_project.assets.dbt import dbt_build_args
+
+    dbt = Path(sys.executable).with_name("dbt")
+    scratch = Path(tempfile.mkdtemp(prefix="dbt-empty-"))
+    try:
+        copy = _copy_warehouse(warehouse, scratch)
+        build = dbt_build_args(copy, full_refresh=False, load_seeds=False)
+        common = ["--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR), "--target-path", str(scratch / "t")]
+        env = {**os.environ, **dbt_environment()}
+        vars_at = build.index("--vars")
+        subprocess.run(
+            [str(dbt), "parse", *common, "--vars", build[vars_at + 1]], env=env, check=True, capture_output=True
+        )
+        command = [str(dbt), *build, *common, "--log-format", "json", "--empty"]
+        wall, cpu = time.perf_counter(), _children_cpu()
+        # dbt exits 1 when a test fails on no rows; what ran is read from its log, not its exit code.
+        done = subprocess.run(command, env=env, capture_output=True, text=True)
+        wall, cpu = time.perf_counter() - wall, _children_cpu() - cpu
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    statuses = _node_statuses(done.stdout)
+    if statuses.get("error"):
+        sys.stderr.write(done.stdout[-3000:] + done.stderr[-3000:])
+        raise SystemExit(f"the empty build failed: {statuses['error']} node(s) ended in an error")
+    return {"empty_build_s": wall, "empty_build_cpu_s": cpu, "empty_build_nodes": statuses}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--warehouse", type=Path, required=True, help="a warehouse the last build built")
@@ -138,9 +206,16 @@ def main() -> None:
         action="store_true",
         help="the build left the seeds out (a night with unchanged rules): so are the data tests that read one",
     )
+    parser.add_argument(
+        "--empty-build",
+        action="store_true",
+        help="also time the nightly dbt build with --empty (every node, no rows) on another copy",
+    )
     parser.add_argument("--json", action="store_true", help="end with one line of JSON figures (pipeline_bench)")
     args = parser.parse_args()
     figures = measure(args.warehouse, args.compiled, args.manifest, args.run_results, args.seeds_left_out)
+    if args.empty_build:
+        figures.update(empty_build(args.warehouse))
 
     left_out = ", ".join(f"{count} {kind}" for kind, count in sorted(figures["left_out"].items()))
     print(f"the build's SQL straight in DuckDB ({figures['duckdb_threads']} threads; models left out: {left_out})")
@@ -153,6 +228,12 @@ def main() -> None:
         print(
             f"  dbt s: dbt's own time for the same nodes, summed over its threads (the build took "
             f"{figures['dbt_elapsed_s']:.1f} s)"
+        )
+    if "empty_build_s" in figures:
+        nodes = ", ".join(f"{count} {status}" for status, count in sorted(figures["empty_build_nodes"].items()))
+        print(
+            f"the nightly dbt build with --empty (no rows): {figures['empty_build_s']:.2f} s wall, "
+            f"{figures['empty_build_cpu_s']:.2f} s CPU; nodes: {nodes}"
         )
     if args.json:
         print(json.dumps({key: value for key, value in figures.items() if key != "left_out"}))

@@ -27,8 +27,9 @@ Per size, in a scratch directory (never the repo's data/):
    the schedule runs it: one Dagster start-up instead of four);
 4. the physical floors over the same files: DuckDB's own read_csv of the CSV extracts vs our CSV load
    (bench/ingest_bench.py), and for the 835s the readers alone vs readers + bulk load vs pyx12's
-   validation (bench/x12_ingest_bench.py), and the next day's dbt SQL run straight in DuckDB, without dbt
-   (bench/dbt_floor_bench.py); then one table of ratios: against the floors, PostgreSQL against DuckDB, the
+   validation (bench/x12_ingest_bench.py), and the next day's dbt SQL run straight in DuckDB, without dbt,
+   and the next day's dbt build on no rows (`--empty`), dbt without the data (bench/dbt_floor_bench.py); then
+   one table of ratios: against the floors, PostgreSQL against DuckDB, the
    next day against the first build.
 
 Prints figures; asserts nothing. On a shared machine read CPU seconds, memory and the ratios more than wall time.
@@ -453,7 +454,8 @@ def _bench_size(
             # the last build was the next day as one run; its stage-by-stage twin holds the same rows.
             dbt_floor = _measure(
                 [sys.executable, "bench/dbt_floor_bench.py", "--warehouse",
-                 str(scratch / "duckdb" / "data" / "warehouse" / "rcm.duckdb"), "--seeds-left-out", "--json"],
+                 str(scratch / "duckdb" / "data" / "warehouse" / "rcm.duckdb"), "--seeds-left-out", "--empty-build",
+                 "--json"],
                 env,
             )  # fmt: skip
 
@@ -508,6 +510,7 @@ def _recorded(job: JobFigures, inbox_mb: float, csv: dict, x12: dict, dbt_floor:
             "pyx12_claims_per_s": round(x12["pyx12_claims_per_s"]),
             "dbt_next_day_s": round(job.dbt_next_day.wall, 2),
             "dbt_sql_s": round(dbt_floor["tables_s"] + dbt_floor["tests_s"], 2),
+            "dbt_empty_s": round(dbt_floor["empty_build_s"], 2),
         },
     }
 
@@ -542,6 +545,11 @@ def _ratios(name: str, csv: dict, x12: dict, jobs: dict[str, JobFigures], dbt_fl
         rows.append(
             ("duckdb: next day dbt stage / its SQL alone (wall)", f"{dbt_s:.1f} s", f"{floor_s:.1f} s",
              dbt_s / floor_s)
+        )  # fmt: skip
+        empty_s = dbt_floor["empty_build_s"]
+        rows.append(
+            ("duckdb: next day dbt stage / its dbt build on no rows (wall)", f"{dbt_s:.1f} s", f"{empty_s:.1f} s",
+             dbt_s / empty_s)
         )  # fmt: skip
     if {"duckdb", "postgres"} <= jobs.keys():
         duck, pg = jobs["duckdb"], jobs["postgres"]

@@ -131,6 +131,14 @@ def _floor_rows(sizes: list[tuple[str, dict]]) -> list[str]:
                 f"{f['dbt_next_day_s']:.1f} / {f['dbt_sql_s']:.1f} s = {f['dbt_next_day_s'] / f['dbt_sql_s']:.1f}x"
             ),
         ),
+        (
+            "next day's dbt stage / the same dbt build on no rows (`--empty`: dbt's own cost for the night's nodes)",
+            lambda f: (
+                f"{f['dbt_next_day_s']:.1f} / {f['dbt_empty_s']:.1f} s = {f['dbt_next_day_s'] / f['dbt_empty_s']:.1f}x"
+                if "dbt_empty_s" in f
+                else "not measured"  # recorded before the bench measured it
+            ),
+        ),
     )
     for label, show in measures:
         lines.append(f"| {label} | " + " | ".join(show(figures["floors"]) for _, figures in sizes) + " |")

@@ -35,6 +35,7 @@ def _size(*, first_one_run: float, next_one_run: float, ingest: float, claims_pe
             "pyx12_claims_per_s": 761,
             "dbt_next_day_s": 47.0,
             "dbt_sql_s": 18.4,
+            "dbt_empty_s": 23.5,
         },
     }
 
@@ -79,6 +80,15 @@ def test_the_demo_target_and_columns_follow_the_sizes_recorded():
     assert "| **first build as one run** | **35.9 / 43.1 / 1,000** |" in text
     csv_floor = "| CSV load + Great Expectations suites / DuckDB `read_csv` of the same files | 12.44 / 3.94 s = 3.2x |"
     assert csv_floor in text
+
+
+def test_the_dbt_stage_is_shown_against_its_build_on_no_rows_or_said_unmeasured():
+    demo = _size(first_one_run=35.9, next_one_run=29.9, ingest=13.7, claims_per_s=29_747, peak_mb=1_240)
+    older = copy.deepcopy(demo)
+    del older["floors"]["dbt_empty_s"]  # recorded before the bench measured the empty build
+    label = "next day's dbt stage / the same dbt build on no rows (`--empty`: dbt's own cost for the night's nodes)"
+    assert f"| {label} | 47.0 / 23.5 s = 2.0x |" in render({"sizes": {"7x12": demo}})
+    assert f"| {label} | not measured | 47.0 / 23.5 s = 2.0x |" in render({"sizes": {"7x12": older, "50x36": demo}})
 
 
 def test_recording_one_size_keeps_the_other_and_rewrites_the_readme(tmp_path):
