@@ -178,9 +178,12 @@ def empty_build(warehouse: Path) -> dict:
         common = ["--project-dir", str(DBT_DIR), "--profiles-dir", str(DBT_DIR), "--target-path", str(scratch / "t")]
         env = {**os.environ, **dbt_environment()}
         vars_at = build.index("--vars")
-        subprocess.run(
-            [str(dbt), "parse", *common, "--vars", build[vars_at + 1]], env=env, check=True, capture_output=True
+        parsed = subprocess.run(
+            [str(dbt), "parse", *common, "--vars", build[vars_at + 1]], env=env, capture_output=True, text=True
         )
+        if parsed.returncode != 0:
+            output = parsed.stdout[-3000:] + parsed.stderr[-3000:]
+            raise SystemExit(f"dbt parse failed before the empty build:\n{output}")
         command = [str(dbt), *build, *common, "--log-format", "json", "--empty"]
         wall, cpu = time.perf_counter(), _children_cpu()
         # dbt exits 1 when a test fails on no rows; what ran is read from its log, not its exit code.
@@ -189,9 +192,12 @@ def empty_build(warehouse: Path) -> dict:
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     statuses = _node_statuses(done.stdout)
-    if statuses.get("error"):
+    if statuses.get("error") or not statuses or done.returncode not in (0, 1):
         sys.stderr.write(done.stdout[-3000:] + done.stderr[-3000:])
-        raise SystemExit(f"the empty build failed: {statuses['error']} node(s) ended in an error")
+        raise SystemExit(
+            f"the empty build failed (exit {done.returncode}): {statuses.get('error', 0)} node(s) ended in an error, "
+            f"{sum(statuses.values())} reported"
+        )
     return {"empty_build_s": wall, "empty_build_cpu_s": cpu, "empty_build_nodes": statuses}
 
 
